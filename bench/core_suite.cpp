@@ -1,0 +1,153 @@
+// core: what an exact hit costs. The limit is a plain std::unordered_map lookup that copies the
+// value out (the same work a get does); beside it, in the same run, runtime.get hits on the first
+// layer (its read view, in the caller's thread) and on the second layer (one coordinator round trip).
+#include "suites.hpp"
+
+#include <strata/runtime.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace strata::bench {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+constexpr int key_count = 10000;
+constexpr int value_size = 64;
+
+struct figures {
+  double ops_per_s = 0;
+  double p50_ns = 0;
+  double p99_ns = 0;
+};
+
+/// Runs `op(i)` `total` times in batches of `batch`, timing each batch: per-op percentiles of
+/// operations too short to time one by one.
+figures measure(long total, int batch, const std::function<void(long)>& op) {
+  std::vector<double> per_op;
+  per_op.reserve(total / batch + 1);
+  const auto start = clock_type::now();
+  for (long done = 0; done < total; done += batch) {
+    const auto t0 = clock_type::now();
+    for (int j = 0; j < batch; ++j)
+      op(done + j);
+    per_op.push_back(std::chrono::duration<double, std::nano>(clock_type::now() - t0).count() / batch);
+  }
+  const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  std::sort(per_op.begin(), per_op.end());
+  return figures{total / seconds, per_op[per_op.size() / 2], per_op[per_op.size() * 99 / 100]};
+}
+
+std::vector<std::string> make_keys() {
+  std::vector<std::string> keys;
+  for (int i = 0; i < key_count; ++i)
+    keys.push_back("user:" + std::to_string(i * 7919) + ":profile");
+  return keys;
+}
+
+/// A random order of key indexes, so that the loops do not walk memory in insertion order.
+std::vector<int> make_order(long n) {
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<int> pick(0, key_count - 1);
+  std::vector<int> order(n);
+  for (auto& o : order)
+    o = pick(rng);
+  return order;
+}
+
+layer_config predictive_layer(const std::string& name) {
+  layer_config l;
+  l.name = name;
+  l.plugin = "predictive";
+  l.settings = {{"max_entries", std::to_string(key_count * 2)}};
+  return l;
+}
+
+std::unique_ptr<runtime> start(config cfg) {
+  auto rt = runtime::from_config(std::move(cfg));
+  if (!rt) {
+    std::fprintf(stderr, "strata-bench: %s\n", rt.err().message.c_str());
+    std::exit(1);
+  }
+  return std::move(*rt);
+}
+
+void print(const char* name, const figures& f, double limit_ns_per_op) {
+  const double ns_per_op = 1e9 / f.ops_per_s;
+  std::printf("%-34s %12.0f ops/s   p50 %9.1f ns   p99 %9.1f ns   %6.2fx the map\n", name, f.ops_per_s, f.p50_ns,
+              f.p99_ns, ns_per_op / limit_ns_per_op);
+}
+
+} // namespace
+
+int run_core() {
+  const auto keys = make_keys();
+  const std::string value(value_size, 'v');
+  const long hits = 2000000;
+  const auto order = make_order(hits);
+  std::size_t sink = 0;
+
+  // The limit.
+  std::unordered_map<std::string, std::string> map;
+  for (auto& k : keys)
+    map.emplace(k, value);
+  auto map_figures = measure(hits, 100, [&](long i) {
+    std::string out = map.find(keys[order[i]])->second;
+    sink += out.size();
+  });
+
+  // First-layer hits.
+  config one;
+  one.layers.push_back(predictive_layer("l1"));
+  auto rt1 = start(one);
+  for (auto& k : keys)
+    rt1->put(k, value);
+  auto l1_figures = measure(hits, 100, [&](long i) {
+    auto r = rt1->get(keys[order[i]]);
+    sink += r.value.size();
+  });
+  rt1->shutdown();
+
+  // Second-layer hits: layer 1 takes no writes and no promotions, so every get walks to layer 2.
+  config two;
+  two.layers.push_back(predictive_layer("l1"));
+  two.layers.back().write = write_policy::around;
+  two.layers.back().promote = false;
+  two.layers.push_back(predictive_layer("l2"));
+  auto rt2 = start(two);
+  for (auto& k : keys)
+    rt2->put(k, value);
+  const long round_trips = 200000;
+  auto l2_figures = measure(round_trips, 1, [&](long i) {
+    auto r = rt2->get(keys[order[i]]);
+    if (r.layer != "l2")
+      std::abort();
+    sink += r.value.size();
+  });
+  rt2->shutdown();
+
+  const double limit = 1e9 / map_figures.ops_per_s;
+  std::printf("core: %d keys, %d-byte values, %ld hits per loop (%zu bytes read)\n", key_count, value_size, hits, sink);
+  print("unordered_map find + copy (limit)", map_figures, limit);
+  print("runtime.get, first-layer hit", l1_figures, limit);
+  print("runtime.get, second-layer hit", l2_figures, limit);
+  std::printf("targets: first-layer hit within 10x of the map; coordinator round trip p50 under 10 us\n");
+  std::printf("RESULT core.map_ns_per_op %.1f\n", limit);
+  std::printf("RESULT core.l1_hit_ns_per_op %.1f\n", 1e9 / l1_figures.ops_per_s);
+  std::printf("RESULT core.l1_hit_p99_ns %.1f\n", l1_figures.p99_ns);
+  std::printf("RESULT core.l1_hit_vs_map %.2f\n", (1e9 / l1_figures.ops_per_s) / limit);
+  std::printf("RESULT core.coordinator_ops_per_s %.0f\n", l2_figures.ops_per_s);
+  std::printf("RESULT core.coordinator_p50_us %.2f\n", l2_figures.p50_ns / 1000);
+  std::printf("RESULT core.coordinator_p99_us %.2f\n", l2_figures.p99_ns / 1000);
+  return 0;
+}
+
+} // namespace strata::bench

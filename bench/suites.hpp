@@ -1,0 +1,25 @@
+#pragma once
+// strata-bench suites. Each runs its baseline and its subject in the same process and run, and
+// ends with `RESULT <name> <value>` lines.
+
+#include <string>
+#include <vector>
+
+namespace strata::bench {
+
+struct suite {
+  std::string name;
+  std::string description;
+  int (*run)();
+};
+
+int run_core();
+
+inline const std::vector<suite>& suites() {
+  static const std::vector<suite> all = {
+    {"core", "plain unordered_map vs first-layer hit vs second-layer hit through the coordinator", &run_core},
+  };
+  return all;
+}
+
+} // namespace strata::bench

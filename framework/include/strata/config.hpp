@@ -1,0 +1,97 @@
+#pragma once
+/// @file config.hpp
+/// A deployment: runtime settings, where plugins are found, and the layer chain. Built from YAML
+/// (`load_config_file`) or in code; either way it is validated against the plugins' schemas before
+/// anything starts.
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+/// How a put reaches a layer.
+enum class write_policy {
+  through, ///< the put waits until this layer has written the value
+  behind,  ///< the put is sent to this layer but not waited for
+  around,  ///< puts skip this layer; it is filled by promotion and read-through only
+};
+
+/// Where a key was written in the configuration file (1-based).
+struct source_position {
+  int line = 0;
+  int column = 0;
+};
+
+/// One layer of the chain.
+struct layer_config {
+  std::string name;   ///< unique in the deployment; the `cache_layer` label of its metrics
+  std::string plugin; ///< the plugin's declared name
+  /// Receive copies of values found deeper in the chain or loaded by the read-through loader.
+  bool promote = true;
+  write_policy write = write_policy::through;
+  /// How long the coordinator waits for this layer before the request counts it as a failure.
+  std::chrono::milliseconds deadline{100};
+  /// Host the layer on a thread of its own; unset: as the plugin declares (blocking plugins are).
+  std::optional<bool> detached;
+  /// The plugin's own keys, as text; validated against its schema, defaults filled.
+  std::map<std::string, std::string> settings;
+};
+
+/// Settings of the runtime itself.
+struct runtime_settings {
+  int threads = 2;                                 ///< actor scheduler threads
+  int loader_threads = 2;                          ///< threads that run the read-through loader
+  std::chrono::milliseconds loader_timeout{5000};  ///< a load slower than this is a timeout
+  std::chrono::milliseconds shutdown_timeout{5000};///< how long shutdown waits for in-flight requests
+};
+
+/// A whole deployment.
+struct config {
+  std::string origin = "<config>";     ///< the file it came from, for messages
+  runtime_settings runtime;
+  std::vector<std::string> plugin_path;  ///< directories searched for libstrata_<plugin>.so
+  std::vector<std::string> plugin_files; ///< plugin files loaded explicitly
+  std::vector<layer_config> layers;
+  /// Key path (`layers[0].config.max_bytes`) → where it was written. Empty for a config built in code.
+  std::map<std::string, source_position> positions;
+  /// Key path → where the key itself was written (for "unknown key" errors on plugin settings).
+  std::map<std::string, source_position> key_positions;
+};
+
+/// One problem in a configuration, with where it is.
+struct config_error {
+  std::string origin;  ///< file name, or `<config>`
+  source_position position; ///< 0:0 when unknown
+  std::string path;    ///< key path, e.g. `layers[1].config.max_bytes`
+  std::string message;
+
+  /// `file:line:column: path: message`
+  std::string to_string() const;
+};
+
+/// A configuration and the problems found in it.
+struct config_report {
+  std::optional<config> effective; ///< set when there is no error: validated, defaults filled
+  std::vector<config_error> errors;
+  bool ok() const { return errors.empty(); }
+  /// Every error, one per line.
+  std::string errors_text() const;
+};
+
+/// Where built-in plugins are looked for when a deployment names no path.
+/// Overridden by the environment variable STRATA_PLUGIN_PATH (colon-separated).
+std::vector<std::string> default_plugin_path();
+
+/// Parses YAML text (without validating plugin settings): syntax, framework keys, `${ENV}` expansion.
+config_report parse_config(const std::string& yaml_text, const std::string& origin);
+
+/// Reads and parses a YAML file.
+config_report parse_config_file(const std::string& path);
+
+/// Renders a configuration as YAML (the effective configuration `strata check-config` prints).
+std::string to_yaml(const config& cfg);
+
+} // namespace strata

@@ -1,0 +1,66 @@
+#pragma once
+/// @file layer.hpp
+/// The interface a plugin author implements. Plain C++: the framework hosts each instance in its
+/// own actor and calls it from one thread at a time, so a layer needs no locks and no CAF code.
+/// Only an optional `read_view` is called concurrently.
+
+#include <strata/entry.hpp>
+#include <strata/status.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace strata {
+
+/// A value found by a layer, with its metadata (the remaining TTL), so that the coordinator can
+/// promote it into the layers above with the same expiry and tags.
+struct layer_hit {
+  std::string value;
+  entry_options meta;
+};
+
+/// A thread-safe read path into a layer, called directly in the host's threads (no message), so
+/// that a hit on the first layer costs about a hash lookup. It must be safe to call concurrently
+/// with itself and with every method of the layer that created it, and must stay valid after the
+/// layer object is destroyed (the runtime keeps it until shutdown).
+class read_view {
+public:
+  virtual ~read_view() = default;
+
+  /// Looks `key` up in namespace `ns`; on `status::ok` the value is in `value_out`.
+  virtual status get(std::string_view ns, std::string_view key, std::string& value_out) = 0;
+};
+
+/// A cache layer. Methods may throw: the host turns an exception into `status::internal` for that
+/// request, marks the layer unhealthy and restarts it from its factory.
+class layer {
+public:
+  virtual ~layer() = default;
+
+  /// Looks `key` up in namespace `ns`: `ok` with `out` filled, or `not_found`.
+  virtual status get(std::string_view ns, std::string_view key, layer_hit& out) = 0;
+
+  /// Writes `key` → `value` in namespace `ns`.
+  virtual status put(std::string_view ns, std::string_view key, std::string_view value,
+                     const entry_options& options) = 0;
+
+  /// Removes `key` from namespace `ns`: `ok` if it was there, `not_found` otherwise.
+  virtual status erase(std::string_view ns, std::string_view key) = 0;
+
+  /// Removes every entry of namespace `ns` tagged `tag`; returns how many were removed.
+  virtual std::size_t invalidate_tag(std::string_view ns, std::string_view tag) = 0;
+
+  /// How often the host calls `maintain()`; zero (the default) means never.
+  virtual std::chrono::milliseconds maintenance_interval() const { return std::chrono::milliseconds{0}; }
+
+  /// Periodic housekeeping (expiry, compaction), called from the layer's own actor.
+  virtual void maintain() {}
+
+  /// The layer's concurrent read path, or null when it has none.
+  virtual std::shared_ptr<read_view> concurrent_view() { return nullptr; }
+};
+
+} // namespace strata

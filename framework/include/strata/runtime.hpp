@@ -1,0 +1,119 @@
+#pragma once
+/// @file runtime.hpp
+/// The embedding API. A host creates one `runtime` from a YAML deployment or a `config`, then calls
+/// it from any number of threads. A hit on the first layer is served in the caller's thread; every
+/// other request is one message to the coordinator actor (no actor is created per call).
+
+#include <strata/config.hpp>
+#include <strata/entry.hpp>
+#include <strata/expected.hpp>
+#include <strata/plugin_abi.h>
+#include <strata/status.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+/// The answer to a get.
+struct get_result {
+  status code = status::not_found; ///< ok, not_found, or the error that stopped the lookup
+  std::string value;               ///< set when code is ok
+  std::string layer;               ///< the layer that answered ("loader" for a read-through load)
+};
+
+/// The answer to a tag invalidation.
+struct invalidate_result {
+  status code = status::ok;
+  std::size_t removed = 0; ///< entries removed, summed over the layers
+};
+
+/// What a read-through loader returns for a key it knows.
+struct loaded_value {
+  std::string value;
+  entry_options options;
+};
+
+/// Called on a full miss (in a loader thread, never in an actor); nullopt means the key does not
+/// exist. Concurrent misses for one key share one call. It may throw: the get then gets an error.
+using loader_fn = std::function<std::optional<loaded_value>(std::string_view ns, std::string_view key)>;
+
+/// Health of one layer.
+struct layer_health {
+  std::string name;
+  bool healthy = true;
+  std::uint64_t failures = 0; ///< exceptions, deadline misses and deaths so far
+  std::uint64_t restarts = 0; ///< times supervision replaced the instance
+  std::string last_error;
+};
+
+/// What a host adds to a deployment in code.
+struct runtime_options {
+  loader_fn loader; ///< read-through loader; none by default
+  /// Plugins registered without a file (tests inject replacements this way); they take
+  /// precedence over files of the same name.
+  std::vector<const strata_plugin_descriptor*> static_plugins;
+};
+
+class runtime_impl;
+
+/// The runtime: actor system, coordinator, one actor per layer.
+class runtime {
+public:
+  /// Loads, validates and starts the deployment in a YAML file.
+  static expected<std::unique_ptr<runtime>> from_file(const std::string& path, runtime_options options = {});
+  /// Validates and starts a deployment built in code.
+  static expected<std::unique_ptr<runtime>> from_config(config cfg, runtime_options options = {});
+
+  ~runtime(); ///< shuts down (see `shutdown`)
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  /// Looks `key` up through the chain; on a full miss calls the loader if there is one.
+  get_result get(std::string_view key, const request_options& options = {});
+  /// Writes `key` → `value` to every layer whose write policy is not `around`.
+  status put(std::string_view key, std::string_view value, const put_options& options = {});
+  /// Removes `key` from every layer. `ok` if any layer had it, else `not_found`.
+  status erase(std::string_view key, const request_options& options = {});
+  /// Removes every entry tagged `tag` from every layer.
+  invalidate_result invalidate_tag(std::string_view tag, const request_options& options = {});
+
+  std::future<get_result> get_async(std::string_view key, const request_options& options = {});
+  std::future<status> put_async(std::string_view key, std::string_view value, const put_options& options = {});
+  std::future<status> erase_async(std::string_view key, const request_options& options = {});
+  std::future<invalidate_result> invalidate_tag_async(std::string_view tag, const request_options& options = {});
+
+  /// Callback variants: `done` runs in an actor thread and must not block.
+  void get_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
+  void put_async(std::string_view key, std::string_view value, const put_options& options,
+                 std::function<void(status)> done);
+
+  /// Health of each layer, in chain order.
+  std::vector<layer_health> health() const;
+
+  /// The validated configuration the runtime runs.
+  const config& effective_config() const;
+
+  /// Refuses new requests (`unavailable`), waits up to `shutdown_timeout` for in-flight ones, then
+  /// stops every actor. Idempotent; called by the destructor.
+  void shutdown();
+
+private:
+  explicit runtime(std::unique_ptr<runtime_impl> impl);
+  std::unique_ptr<runtime_impl> impl_;
+};
+
+/// Validates a configuration against the schemas of the plugins it names (loading them, creating
+/// nothing). On success `effective` holds it with every default filled.
+config_report validate(config cfg, const std::vector<const strata_plugin_descriptor*>& static_plugins = {});
+
+/// Parses a YAML file and validates it: what `strata check-config` runs.
+config_report check_config_file(const std::string& path);
+
+} // namespace strata

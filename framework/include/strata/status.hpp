@@ -1,0 +1,34 @@
+#pragma once
+/// @file status.hpp
+/// The outcome of every operation on the hot path: a small enum, no allocation.
+
+#include <cstdint>
+
+namespace strata {
+
+/// What happened to one request or one layer operation.
+enum class status : std::uint8_t {
+  ok,          ///< the operation succeeded (a get found its key)
+  not_found,   ///< a get found no live entry
+  rejected,    ///< the layer declined the write (too big, policy)
+  unavailable, ///< the layer or its backend cannot serve right now
+  timeout,     ///< the layer did not answer within its deadline
+  invalid,     ///< bad input: the request is malformed
+  internal,    ///< a bug or an exception inside a layer
+};
+
+/// The lower-case name of a status, as it appears in logs and metric labels.
+constexpr const char* to_string(status s) noexcept {
+  switch (s) {
+    case status::ok: return "ok";
+    case status::not_found: return "not_found";
+    case status::rejected: return "rejected";
+    case status::unavailable: return "unavailable";
+    case status::timeout: return "timeout";
+    case status::invalid: return "invalid";
+    case status::internal: return "internal";
+  }
+  return "unknown";
+}
+
+} // namespace strata

@@ -1,0 +1,106 @@
+#pragma once
+/// @file units.hpp
+/// Parsing of the value types a configuration uses (sizes, durations, booleans, numbers).
+/// Header-only, so that plugins need not link against the framework.
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace strata::units {
+
+/// Parses a signed integer; the whole text must be consumed.
+inline std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::string s(text);
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || end != s.c_str() + s.size()) return std::nullopt;
+  return static_cast<std::int64_t>(v);
+}
+
+/// Parses a finite floating-point number; the whole text must be consumed.
+inline std::optional<double> parse_double(std::string_view text) {
+  std::string s(text);
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(s.c_str(), &end);
+  if (errno != 0 || end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+/// Parses `true`/`false` (also yes/no, on/off, as YAML 1.1 does).
+inline std::optional<bool> parse_bool(std::string_view text) {
+  if (text == "true" || text == "yes" || text == "on" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "no" || text == "off" || text == "False" || text == "FALSE") return false;
+  return std::nullopt;
+}
+
+namespace detail {
+/// Splits "64MiB" into 64 and "MiB"; the number may have a fraction ("1.5GiB").
+inline bool split_number(std::string_view text, double& number, std::string_view& unit) {
+  std::size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  if (i == 0) return false;
+  auto n = parse_double(text.substr(0, i));
+  if (!n || *n < 0) return false;
+  number = *n;
+  unit = text.substr(i);
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  return true;
+}
+} // namespace detail
+
+/// Parses a size in bytes: a plain number, or one with B, KB, MB, GB, TB (powers of 1000) or
+/// KiB, MiB, GiB, TiB (powers of 1024).
+inline std::optional<std::uint64_t> parse_size(std::string_view text) {
+  double n = 0;
+  std::string_view unit;
+  if (!detail::split_number(text, n, unit)) return std::nullopt;
+  double mult = 0;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "KB" || unit == "kB") mult = 1e3;
+  else if (unit == "MB") mult = 1e6;
+  else if (unit == "GB") mult = 1e9;
+  else if (unit == "TB") mult = 1e12;
+  else if (unit == "KiB") mult = 1024.0;
+  else if (unit == "MiB") mult = 1024.0 * 1024;
+  else if (unit == "GiB") mult = 1024.0 * 1024 * 1024;
+  else if (unit == "TiB") mult = 1024.0 * 1024 * 1024 * 1024;
+  else return std::nullopt;
+  double bytes = n * mult;
+  if (bytes > static_cast<double>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+  return static_cast<std::uint64_t>(std::llround(bytes));
+}
+
+/// Parses a duration: a number with ns, us, ms, s, m, h or d ("250ms", "1.5s", "5m").
+/// A plain `0` is accepted as zero; any other number needs a unit.
+inline std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
+  if (text == "0") return std::chrono::nanoseconds{0};
+  double n = 0;
+  std::string_view unit;
+  if (!detail::split_number(text, n, unit)) return std::nullopt;
+  double ns_per = 0;
+  if (unit == "ns") ns_per = 1;
+  else if (unit == "us") ns_per = 1e3;
+  else if (unit == "ms") ns_per = 1e6;
+  else if (unit == "s") ns_per = 1e9;
+  else if (unit == "m") ns_per = 60e9;
+  else if (unit == "h") ns_per = 3600e9;
+  else if (unit == "d") ns_per = 86400e9;
+  else return std::nullopt;
+  double total = n * ns_per;
+  if (total > 9.2e18) return std::nullopt;
+  return std::chrono::nanoseconds{static_cast<std::int64_t>(std::llround(total))};
+}
+
+} // namespace strata::units

@@ -1,0 +1,164 @@
+/// @file config_schema.cpp
+/// Plugin settings against plugin schemas: the schema itself first, then each layer's values.
+
+#include "config_schema.hpp"
+
+#include <strata/units.hpp>
+
+#include <optional>
+#include <set>
+#include <sstream>
+
+namespace strata::detail {
+namespace {
+
+bool known_type(strata_value_type type) {
+  return type >= STRATA_VALUE_STRING && type <= STRATA_VALUE_SIZE;
+}
+
+/// Strings and booleans have no bounds; min/max of other types are ignored for them.
+bool has_bounds(strata_value_type type) {
+  return type != STRATA_VALUE_STRING && type != STRATA_VALUE_BOOL;
+}
+
+/// What a value of each type looks like, for "expected ..." messages.
+const char* expectation(strata_value_type type) {
+  switch (type) {
+  case STRATA_VALUE_INT: return "an integer";
+  case STRATA_VALUE_DOUBLE: return "a number";
+  case STRATA_VALUE_BOOL: return "true or false";
+  case STRATA_VALUE_DURATION: return "a duration such as 250ms or 5s";
+  case STRATA_VALUE_SIZE: return "a size such as 64MiB";
+  default: return "a string";
+  }
+}
+
+/// The number a value's bounds are compared with (bytes for sizes, milliseconds for durations),
+/// or nullopt if the text is not of the type. Unbounded types measure as 0.
+std::optional<double> measure(strata_value_type type, const std::string& text) {
+  switch (type) {
+  case STRATA_VALUE_INT:
+    if (auto v = units::parse_int(text)) return static_cast<double>(*v);
+    return std::nullopt;
+  case STRATA_VALUE_DOUBLE: return units::parse_double(text);
+  case STRATA_VALUE_BOOL:
+    if (units::parse_bool(text)) return 0.0;
+    return std::nullopt;
+  case STRATA_VALUE_DURATION:
+    if (auto v = units::parse_duration(text)) return static_cast<double>(v->count()) / 1e6;
+    return std::nullopt;
+  case STRATA_VALUE_SIZE:
+    if (auto v = units::parse_size(text)) return static_cast<double>(*v);
+    return std::nullopt;
+  default: return 0.0;
+  }
+}
+
+/// A bound in the unit it is declared in: "1048576 bytes", "10 ms", "0.5".
+std::string format_bound(strata_value_type type, double bound) {
+  std::ostringstream text;
+  text.precision(15);
+  text << bound;
+  if (type == STRATA_VALUE_SIZE) text << " bytes";
+  if (type == STRATA_VALUE_DURATION) text << " ms";
+  return text.str();
+}
+
+/// "" if `text` is a valid value for `key`, else what is wrong with it.
+std::string check_value(const strata_config_key& key, const std::string& text) {
+  const auto value = measure(key.type, text);
+  if (!value) return std::string("expected ") + expectation(key.type) + ", got '" + text + "'";
+  if (!has_bounds(key.type)) return "";
+  if (key.has_min && *value < key.min)
+    return "'" + text + "' is below the minimum of " + format_bound(key.type, key.min);
+  if (key.has_max && *value > key.max)
+    return "'" + text + "' is above the maximum of " + format_bound(key.type, key.max);
+  return "";
+}
+
+const strata_config_key* find_key(const strata_config_key* keys, std::size_t n, const std::string& name) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (name == keys[i].key) return &keys[i];
+  return nullptr;
+}
+
+std::string unknown_key_message(const std::string& name, const std::string& plugin,
+                                const strata_config_key* keys, std::size_t n) {
+  std::string message = "unknown key '" + name + "' for plugin '" + plugin + "'; ";
+  if (n == 0) return message + "it takes no settings";
+  message += "allowed: ";
+  for (std::size_t i = 0; i < n; ++i) message += (i == 0 ? "" : ", ") + std::string(keys[i].key);
+  return message;
+}
+
+std::string missing_key_message(const strata_config_key& key, const std::string& plugin) {
+  std::string message = "missing required key '" + std::string(key.key) + "' of plugin '" + plugin + "'";
+  if (key.description != nullptr && *key.description != '\0') message += " (" + std::string(key.description) + ")";
+  return message;
+}
+
+} // namespace
+
+std::string check_schema(const strata_config_key* keys, std::size_t n) {
+  if (n > 0 && keys == nullptr) return "the schema declares " + std::to_string(n) + " keys but no array";
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < n; ++i) {
+    const strata_config_key& key = keys[i];
+    if (key.key == nullptr || *key.key == '\0') return "schema key #" + std::to_string(i) + " has no name";
+    const std::string what = "schema key '" + std::string(key.key) + "'";
+    if (!names.insert(key.key).second) return what + " is declared twice";
+    if (!known_type(key.type)) return what + " has an unknown type " + std::to_string(static_cast<int>(key.type));
+    if (has_bounds(key.type) && key.has_min && key.has_max && key.min > key.max)
+      return what + ": min " + format_bound(key.type, key.min) + " is greater than max " +
+             format_bound(key.type, key.max);
+    if (key.default_value == nullptr) continue;
+    const std::string problem = check_value(key, key.default_value);
+    if (!problem.empty()) return what + ": bad default: " + problem;
+  }
+  return "";
+}
+
+config_error make_error(const config& cfg, const std::string& path, std::string message) {
+  config_error error{cfg.origin, {}, path, std::move(message)};
+  std::string candidate = path;
+  while (!candidate.empty()) {
+    if (const auto it = cfg.positions.find(candidate); it != cfg.positions.end()) {
+      error.position = it->second;
+      break;
+    }
+    const auto cut = candidate.find_last_of(".[");
+    candidate.resize(cut == std::string::npos ? 0 : cut);
+  }
+  return error;
+}
+
+void validate_settings(config& cfg, std::size_t layer_index, const strata_config_key* keys, std::size_t n,
+                       std::vector<config_error>& errors) {
+  layer_config& layer = cfg.layers.at(layer_index);
+  const std::string layer_path = "layers[" + std::to_string(layer_index) + "]";
+  const std::string config_path = layer_path + ".config";
+  for (const auto& [name, text] : layer.settings) {
+    const std::string path = config_path + "." + name;
+    const strata_config_key* key = find_key(keys, n, name);
+    if (key == nullptr) {
+      auto error = make_error(cfg, path, unknown_key_message(name, layer.plugin, keys, n));
+      if (const auto it = cfg.key_positions.find(path); it != cfg.key_positions.end())
+        error.position = it->second; // point at the key, as for the framework's own unknown keys
+      errors.push_back(std::move(error));
+      continue;
+    }
+    const std::string problem = check_value(*key, text);
+    if (!problem.empty()) errors.push_back(make_error(cfg, path, problem));
+  }
+  // A layer without a `config:` mapping is told so at the layer itself.
+  const std::string missing_path = cfg.positions.count(config_path) != 0 ? config_path : layer_path;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (layer.settings.count(keys[i].key) != 0) continue;
+    if (keys[i].default_value == nullptr)
+      errors.push_back(make_error(cfg, missing_path, missing_key_message(keys[i], layer.plugin)));
+    else
+      layer.settings.emplace(keys[i].key, keys[i].default_value);
+  }
+}
+
+} // namespace strata::detail

@@ -1,0 +1,30 @@
+#pragma once
+/// @file config_schema.hpp
+/// Checking plugin settings against the schema a plugin declares (strata_config_key), with errors
+/// placed at the positions the YAML reader recorded.
+
+#include <strata/config.hpp>
+#include <strata/plugin_abi.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace strata::detail {
+
+/// Returns "" if a plugin's declared schema is well-formed, else why not: a null or duplicate key
+/// name, an unknown type, min > max, or a default that does not parse as its type or breaks its
+/// own bounds.
+std::string check_schema(const strata_config_key* keys, std::size_t n);
+
+/// An error about `path`, placed at the position recorded for it, else at its nearest recorded
+/// parent (`layers[1].config.x` → `layers[1].config` → `layers[1]` → `layers`), else at 0:0.
+config_error make_error(const config& cfg, const std::string& path, std::string message);
+
+/// Checks `cfg.layers[layer_index].settings` against a schema checked by `check_schema`: unknown
+/// keys, values of the wrong type, values out of bounds, missing required keys. Appends one error
+/// per problem to `errors`, then fills the defaults of absent keys.
+void validate_settings(config& cfg, std::size_t layer_index, const strata_config_key* keys, std::size_t n,
+                       std::vector<config_error>& errors);
+
+} // namespace strata::detail

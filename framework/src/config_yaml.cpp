@@ -1,0 +1,502 @@
+/// @file config_yaml.cpp
+/// Reading a deployment from YAML (syntax, framework keys, `${ENV}` expansion, the position of every
+/// accepted key) and writing it back. Plugin settings are kept as text here: they are checked
+/// against the plugins' schemas later (config_schema.cpp), once the plugins are loaded.
+
+#include <strata/config.hpp>
+#include <strata/units.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <utility>
+
+namespace strata {
+namespace {
+
+using std::chrono::milliseconds;
+
+/// yaml-cpp marks are 0-based; messages are 1-based. A null mark becomes 0:0 (unknown).
+source_position to_position(const YAML::Mark& mark) {
+  if (mark.is_null()) return {};
+  return {mark.line + 1, mark.column + 1};
+}
+
+std::string join_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + '.' + key;
+}
+
+std::string index_path(const std::string& parent, std::size_t index) {
+  return parent + '[' + std::to_string(index) + ']';
+}
+
+/// How a node appears in a message: its text for a scalar, its kind otherwise.
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+  case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+  case YAML::NodeType::Sequence: return "a sequence";
+  case YAML::NodeType::Map: return "a mapping";
+  default: return "nothing";
+  }
+}
+
+/// Expands `${VAR}`, `${VAR:-default}` and `$$`. Returns nullopt, with the reason in `problem`,
+/// for an unset variable without default or a malformed reference.
+std::optional<std::string> expand_env(const std::string& text, std::string& problem) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    if (text[i] != '$' || (next != '$' && next != '{')) {
+      out += text[i];
+      continue;
+    }
+    if (next == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    const auto close = text.find('}', i + 2);
+    if (close == std::string::npos) {
+      problem = "unterminated '${' in '" + text + "' (expected '}')";
+      return std::nullopt;
+    }
+    const std::string reference = text.substr(i + 2, close - i - 2);
+    const auto separator = reference.find(":-");
+    const std::string name = reference.substr(0, separator);
+    if (name.empty()) {
+      problem = "empty environment variable name in '${" + reference + "}'";
+      return std::nullopt;
+    }
+    const char* value = std::getenv(name.c_str());
+    if (separator != std::string::npos)
+      out += value != nullptr && *value != '\0' ? std::string(value) : reference.substr(separator + 2);
+    else if (value != nullptr)
+      out += value;
+    else {
+      problem = "environment variable " + name + " is not set";
+      return std::nullopt;
+    }
+    i = close;
+  }
+  return out;
+}
+
+/// A value in the document: its node, key path, where it was written and where its key was.
+struct entry {
+  YAML::Node node;
+  std::string path;
+  source_position at;
+  source_position key_at; ///< the value's own position for a sequence item or the root
+};
+
+/// Reads one document into a `config`, collecting every error rather than stopping at the first.
+class yaml_reader {
+public:
+  /// `base_dir` resolves relative plugin paths; empty leaves them as written.
+  yaml_reader(std::string origin, std::filesystem::path base_dir)
+    : origin_(std::move(origin)), base_dir_(std::move(base_dir)) {}
+
+  config_report read(const std::string& text) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      fail(to_position(e.mark), "", "invalid YAML: " + e.msg);
+      return report();
+    }
+    if (root.IsNull())
+      fail({}, "", "the configuration is empty; it needs at least 'layers'");
+    else if (!root.IsMap())
+      fail(to_position(root.Mark()), "", "expected a mapping (runtime, plugins, layers), got " + describe(root));
+    else
+      read_root(entry{root, "", to_position(root.Mark()), to_position(root.Mark())});
+    return report();
+  }
+
+private:
+  using handler = std::function<void(const entry&)>;
+  using key_table = std::vector<std::pair<std::string, handler>>;
+
+  void fail(source_position at, const std::string& path, std::string message) {
+    errors_.push_back(config_error{origin_, at, path, std::move(message)});
+  }
+
+  config_report report() {
+    config_report result;
+    result.errors = errors_;
+    if (errors_.empty()) {
+      cfg_.origin = origin_;
+      result.effective = cfg_;
+    }
+    return result;
+  }
+
+  /// Calls `f` for every key of a mapping with the value's path and position. Duplicate and
+  /// non-scalar keys are errors, reported at the key, and skipped.
+  void for_each_entry(const entry& map, const std::function<void(const std::string&, const entry&)>& f) {
+    std::map<std::string, int> first_line;
+    for (const auto& pair : map.node) {
+      // Copies: yaml-cpp's iterator hands out a temporary pair, a reference into it dangles.
+      const YAML::Node key = pair.first;
+      const YAML::Node value = pair.second;
+      const source_position key_at = to_position(key.Mark());
+      if (!key.IsScalar()) {
+        fail(key_at, map.path, "expected a plain key, got " + describe(key));
+        continue;
+      }
+      const std::string name = key.Scalar();
+      const std::string path = join_path(map.path, name);
+      const auto [first, inserted] = first_line.emplace(name, key_at.line);
+      if (!inserted) {
+        fail(key_at, path, "duplicate key '" + name + "' (first at line " + std::to_string(first->second) + ")");
+        continue;
+      }
+      // An empty value's mark points past the key, often at the next line: the key is clearer.
+      const source_position value_at = value.IsNull() ? key_at : to_position(value.Mark());
+      f(name, entry{value, path, value_at, key_at});
+    }
+  }
+
+  /// Dispatches each key of a mapping to its handler; a key not in `keys` is an error at the key.
+  void read_keys(const entry& map, const key_table& keys) {
+    for_each_entry(map, [&](const std::string& name, const entry& value) {
+      for (const auto& [key, read] : keys) {
+        if (key != name) continue;
+        cfg_.positions[value.path] = value.at;
+        read(value);
+        return;
+      }
+      std::string allowed;
+      for (const auto& key : keys) allowed += (allowed.empty() ? "" : ", ") + key.first;
+      fail(value.key_at, value.path, "unknown key '" + name + "'; allowed here: " + allowed);
+    });
+  }
+
+  void read_root(const entry& root) {
+    bool has_layers = false;
+    read_keys(root, {
+      {"runtime", [&](const entry& e) { read_runtime(e); }},
+      {"plugins", [&](const entry& e) { read_plugins(e); }},
+      {"layers", [&](const entry& e) { has_layers = true; read_layers(e); }},
+    });
+    if (!has_layers) fail(root.at, root.path, "missing required key 'layers'");
+  }
+
+  /// True for a mapping; an empty value counts as an empty mapping (nothing to read).
+  bool is_mapping(const entry& e, const std::string& what) {
+    if (e.node.IsMap()) return true;
+    if (!e.node.IsNull()) fail(e.at, e.path, "expected a mapping of " + what + ", got " + describe(e.node));
+    return false;
+  }
+
+  void read_runtime(const entry& e) {
+    if (!is_mapping(e, "runtime settings")) return;
+    runtime_settings& rt = cfg_.runtime;
+    read_keys(e, {
+      {"threads", [&](const entry& v) { read_int(v, 1, 64, rt.threads); }},
+      {"loader_threads", [&](const entry& v) { read_int(v, 1, 64, rt.loader_threads); }},
+      {"loader_timeout", [&](const entry& v) { read_duration(v, true, rt.loader_timeout); }},
+      {"shutdown_timeout", [&](const entry& v) { read_duration(v, false, rt.shutdown_timeout); }},
+    });
+  }
+
+  void read_plugins(const entry& e) {
+    if (!is_mapping(e, "plugin locations (path, files)")) return;
+    read_keys(e, {
+      {"path", [&](const entry& v) { read_path_list(v, cfg_.plugin_path); }},
+      {"files", [&](const entry& v) { read_path_list(v, cfg_.plugin_files); }},
+    });
+  }
+
+  void read_layers(const entry& e) {
+    if (!e.node.IsSequence()) {
+      fail(e.at, e.path, "expected a sequence of layers, got " + describe(e.node));
+      return;
+    }
+    if (e.node.size() == 0) {
+      fail(e.at, e.path, "expected at least one layer, got an empty sequence");
+      return;
+    }
+    std::map<std::string, int> name_lines;
+    for (std::size_t i = 0; i < e.node.size(); ++i) {
+      const YAML::Node item = e.node[i];
+      const source_position at = item.IsNull() ? e.at : to_position(item.Mark());
+      const entry layer{item, index_path(e.path, i), at, at};
+      cfg_.positions[layer.path] = layer.at;
+      read_layer(layer, name_lines);
+    }
+  }
+
+  void read_layer(const entry& e, std::map<std::string, int>& name_lines) {
+    if (!e.node.IsMap()) {
+      fail(e.at, e.path, "expected a mapping (a layer with name and plugin), got " + describe(e.node));
+      return;
+    }
+    layer_config layer;
+    bool has_name = false;
+    bool has_plugin = false;
+    read_keys(e, {
+      {"name", [&](const entry& v) { has_name = true; read_layer_name(v, name_lines, layer.name); }},
+      {"plugin", [&](const entry& v) { has_plugin = true; read_plugin_name(v, layer.plugin); }},
+      {"promote", [&](const entry& v) { read_bool(v, layer.promote); }},
+      {"write", [&](const entry& v) { read_write_policy(v, layer.write); }},
+      {"deadline", [&](const entry& v) { read_duration(v, true, layer.deadline); }},
+      {"detached", [&](const entry& v) { read_detached(v, layer.detached); }},
+      {"config", [&](const entry& v) { read_settings(v, layer.settings); }},
+    });
+    if (!has_name) fail(e.at, e.path, "missing required key 'name'");
+    if (!has_plugin) fail(e.at, e.path, "missing required key 'plugin'");
+    cfg_.layers.push_back(std::move(layer));
+  }
+
+  /// The value's text after `${ENV}` expansion; nullopt (error reported) if it is not a scalar.
+  std::optional<std::string> read_scalar(const entry& e, const std::string& expected) {
+    if (!e.node.IsScalar()) {
+      fail(e.at, e.path, "expected " + expected + ", got " + describe(e.node));
+      return std::nullopt;
+    }
+    std::string problem;
+    auto text = expand_env(e.node.Scalar(), problem);
+    if (!text) fail(e.at, e.path, problem);
+    return text;
+  }
+
+  void read_int(const entry& e, int min, int max, int& out) {
+    const std::string expected = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+    const auto text = read_scalar(e, expected);
+    if (!text) return;
+    const auto value = units::parse_int(*text);
+    if (!value || *value < min || *value > max)
+      fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+    else
+      out = static_cast<int>(*value);
+  }
+
+  void read_duration(const entry& e, bool positive, milliseconds& out) {
+    const std::string expected =
+      positive ? "a duration greater than 0, such as 250ms or 5s" : "a duration such as 250ms or 5s";
+    const auto text = read_scalar(e, expected);
+    if (!text) return;
+    const auto value = units::parse_duration(*text);
+    if (!value || (positive && value->count() <= 0))
+      fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+    else
+      out = std::chrono::ceil<milliseconds>(*value); // ceil: a positive duration stays positive
+  }
+
+  bool read_bool(const entry& e, bool& out) {
+    const auto text = read_scalar(e, "true or false");
+    if (!text) return false;
+    const auto value = units::parse_bool(*text);
+    if (!value) {
+      fail(e.at, e.path, "expected true or false, got '" + *text + "'");
+      return false;
+    }
+    out = *value;
+    return true;
+  }
+
+  void read_detached(const entry& e, std::optional<bool>& out) {
+    bool value = false;
+    if (read_bool(e, value)) out = value;
+  }
+
+  void read_write_policy(const entry& e, write_policy& out) {
+    const std::string expected = "one of through, behind, around";
+    const auto text = read_scalar(e, expected);
+    if (!text) return;
+    if (*text == "through") out = write_policy::through;
+    else if (*text == "behind") out = write_policy::behind;
+    else if (*text == "around") out = write_policy::around;
+    else fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+  }
+
+  void read_layer_name(const entry& e, std::map<std::string, int>& name_lines, std::string& out) {
+    const std::string expected = "a layer name of letters, digits, '_' and '-'";
+    const auto text = read_scalar(e, expected);
+    if (!text) return;
+    const bool valid = !text->empty() && std::all_of(text->begin(), text->end(), [](unsigned char c) {
+      return std::isalnum(c) || c == '_' || c == '-';
+    });
+    if (!valid) {
+      fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+      return;
+    }
+    const auto [first, inserted] = name_lines.emplace(*text, e.at.line);
+    if (!inserted)
+      fail(e.at, e.path, "duplicate layer name '" + *text + "' (first used at line " +
+                           std::to_string(first->second) + ")");
+    out = *text;
+  }
+
+  void read_plugin_name(const entry& e, std::string& out) {
+    const auto text = read_scalar(e, "a plugin name");
+    if (!text) return;
+    if (text->empty()) fail(e.at, e.path, "expected a plugin name, got ''");
+    out = *text;
+  }
+
+  /// One path or a sequence of them; an empty value means none.
+  void read_path_list(const entry& e, std::vector<std::string>& out) {
+    if (e.node.IsNull()) return;
+    if (e.node.IsScalar()) {
+      read_path(e, out);
+      return;
+    }
+    if (!e.node.IsSequence()) {
+      fail(e.at, e.path, "expected a path or a sequence of paths, got " + describe(e.node));
+      return;
+    }
+    for (std::size_t i = 0; i < e.node.size(); ++i) {
+      const YAML::Node item = e.node[i];
+      const source_position at = item.IsNull() ? e.at : to_position(item.Mark());
+      const entry path{item, index_path(e.path, i), at, at};
+      cfg_.positions[path.path] = path.at;
+      read_path(path, out);
+    }
+  }
+
+  void read_path(const entry& e, std::vector<std::string>& out) {
+    const auto text = read_scalar(e, "a path");
+    if (!text) return;
+    if (text->empty()) {
+      fail(e.at, e.path, "expected a path, got ''");
+      return;
+    }
+    const std::filesystem::path path(*text);
+    out.push_back(base_dir_.empty() || path.is_absolute() ? *text : (base_dir_ / path).lexically_normal().string());
+  }
+
+  void read_settings(const entry& e, std::map<std::string, std::string>& out) {
+    if (!is_mapping(e, "plugin settings")) return;
+    for_each_entry(e, [&](const std::string& key, const entry& value) {
+      cfg_.positions[value.path] = value.at;
+      cfg_.key_positions[value.path] = value.key_at;
+      if (auto text = read_scalar(value, "a scalar")) out[key] = *text;
+    });
+  }
+
+  std::string origin_;
+  std::filesystem::path base_dir_;
+  config cfg_;
+  std::vector<config_error> errors_;
+};
+
+std::string format_duration(milliseconds duration) {
+  const auto ms = duration.count();
+  if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+/// Doubles every `$` so that reading the text back yields it unchanged rather than expanding it.
+std::string escape_dollars(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '$') out += '$';
+    out += c;
+  }
+  return out;
+}
+
+const char* write_policy_name(write_policy policy) {
+  switch (policy) {
+  case write_policy::behind: return "behind";
+  case write_policy::around: return "around";
+  default: return "through";
+  }
+}
+
+void emit_paths(YAML::Emitter& out, const char* key, const std::vector<std::string>& paths) {
+  out << YAML::Key << key << YAML::Value << YAML::BeginSeq;
+  for (const auto& path : paths) out << escape_dollars(path);
+  out << YAML::EndSeq;
+}
+
+void emit_layer(YAML::Emitter& out, const layer_config& layer) {
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << escape_dollars(layer.name);
+  out << YAML::Key << "plugin" << YAML::Value << escape_dollars(layer.plugin);
+  out << YAML::Key << "promote" << YAML::Value << layer.promote;
+  out << YAML::Key << "write" << YAML::Value << write_policy_name(layer.write);
+  out << YAML::Key << "deadline" << YAML::Value << format_duration(layer.deadline);
+  if (layer.detached) out << YAML::Key << "detached" << YAML::Value << *layer.detached;
+  out << YAML::Key << "config" << YAML::Value << YAML::BeginMap;
+  for (const auto& [key, value] : layer.settings)
+    out << YAML::Key << key << YAML::Value << escape_dollars(value);
+  out << YAML::EndMap << YAML::EndMap;
+}
+
+} // namespace
+
+std::vector<std::string> default_plugin_path() {
+  const char* env = std::getenv("STRATA_PLUGIN_PATH");
+  if (env != nullptr && *env != '\0') {
+    std::vector<std::string> dirs;
+    const std::string text(env);
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const auto end = std::min(text.find(':', start), text.size());
+      if (end > start) dirs.push_back(text.substr(start, end - start)); // "a::b" has no empty dir
+      start = end + 1;
+    }
+    return dirs;
+  }
+#ifdef STRATA_BUILTIN_PLUGIN_DIR
+  return {STRATA_BUILTIN_PLUGIN_DIR};
+#else
+  return {};
+#endif
+}
+
+config_report parse_config(const std::string& yaml_text, const std::string& origin) {
+  return yaml_reader(origin, {}).read(yaml_text);
+}
+
+config_report parse_config_file(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  std::string text;
+  int read_error = file == nullptr ? errno : 0;
+  if (file != nullptr) {
+    char buffer[8192];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
+    if (std::ferror(file)) read_error = errno;
+    std::fclose(file);
+  }
+  if (read_error != 0) {
+    config_report report;
+    report.errors.push_back(config_error{path, {}, "", std::string("cannot read the file: ") + std::strerror(read_error)});
+    return report;
+  }
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(path, ec);
+  return yaml_reader(path, ec ? std::filesystem::path{} : absolute.parent_path()).read(text);
+}
+
+std::string to_yaml(const config& cfg) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "runtime" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "threads" << YAML::Value << cfg.runtime.threads;
+  out << YAML::Key << "loader_threads" << YAML::Value << cfg.runtime.loader_threads;
+  out << YAML::Key << "loader_timeout" << YAML::Value << format_duration(cfg.runtime.loader_timeout);
+  out << YAML::Key << "shutdown_timeout" << YAML::Value << format_duration(cfg.runtime.shutdown_timeout);
+  out << YAML::EndMap;
+  out << YAML::Key << "plugins" << YAML::Value << YAML::BeginMap;
+  emit_paths(out, "path", cfg.plugin_path);
+  emit_paths(out, "files", cfg.plugin_files);
+  out << YAML::EndMap;
+  out << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
+  for (const auto& layer : cfg.layers) emit_layer(out, layer);
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+} // namespace strata

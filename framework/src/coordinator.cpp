@@ -1,0 +1,433 @@
+#include "coordinator.hpp"
+
+#include "layer_host.hpp"
+#include "loader_worker.hpp"
+#include "messages.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <unordered_map>
+
+namespace strata::detail {
+
+namespace {
+
+/// One position of the chain.
+struct slot {
+  layer_config cfg;
+  const loaded_plugin* plugin = nullptr;
+  bool detached = false;
+  caf::actor actor;            ///< null while a restart could not create an instance
+  std::uint64_t generation = 0;
+  bool healthy = true;
+  std::chrono::steady_clock::time_point last_restart_attempt{};
+};
+
+/// One get in flight through the chain.
+struct lookup {
+  get_request request;
+  std::string id;             ///< ns + '\0' + key
+  std::uint64_t start_epoch = 0;
+  status failure = status::not_found; ///< what a full miss answers: not_found, or the last failure
+};
+using lookup_ptr = std::shared_ptr<lookup>;
+
+/// Writes and lookups of one key that are in flight, to keep promotion from resurrecting a value
+/// that a later write replaced.
+struct key_activity {
+  std::uint32_t readers = 0;
+  std::uint64_t last_write = 0;
+};
+
+struct pending_load {
+  std::vector<lookup_ptr> waiters;
+  bool superseded = false; ///< a write to the key arrived meanwhile: do not write the load back
+};
+
+/// Collects the replies of a fan-out and answers once all are in.
+template <class Result>
+struct fan_in {
+  std::size_t remaining = 0;
+  Result result{};
+  std::function<void(Result)> done;
+  void one_done() {
+    if (--remaining == 0)
+      done(std::move(result));
+  }
+};
+
+std::string make_id(const std::string& ns, const std::string& key) {
+  std::string id;
+  id.reserve(ns.size() + 1 + key.size());
+  id.append(ns).push_back('\0');
+  id.append(key);
+  return id;
+}
+
+struct coordinator_state {
+  std::vector<slot> slots;
+  std::shared_ptr<shared_state> shared;
+  loader_fn loader;
+  std::chrono::milliseconds loader_timeout{0};
+  std::vector<caf::actor> loaders;
+  std::size_t next_loader = 0;
+  std::uint64_t write_epoch = 0;
+  std::uint64_t last_tag_epoch = 0;
+  std::unordered_map<std::string, key_activity> activity;
+  std::unordered_map<std::string, pending_load> loads;
+  static inline const char* name = "strata.coordinator";
+};
+
+using coordinator_actor = caf::stateful_actor<coordinator_state>;
+
+/// The coordinator's logic; one object per actor, living in its state's lifetime.
+class router {
+public:
+  explicit router(coordinator_actor* self) : self_(self), st_(self->state) {}
+
+  // --- supervision -------------------------------------------------------------------------
+
+  void start_slot(std::size_t i, std::shared_ptr<layer_instance> instance) {
+    auto& s = st_.slots[i];
+    if (i == 0)
+      st_.shared->first_view.publish(instance->get().concurrent_view());
+    ++s.generation;
+    s.actor = spawn_layer_host(self_, std::move(instance), caf::actor_cast<caf::actor>(self_), i,
+                               s.generation, s.detached);
+    self_->monitor(s.actor);
+  }
+
+  /// Replaces slot i's instance with a fresh one from the plugin's factory.
+  void restart(std::size_t i) {
+    auto& s = st_.slots[i];
+    if (s.actor) {
+      self_->demonitor(s.actor);
+      self_->send_exit(s.actor, caf::exit_reason::kill);
+      s.actor = nullptr;
+    }
+    s.last_restart_attempt = std::chrono::steady_clock::now();
+    auto instance = create_layer_instance(*s.plugin, s.cfg);
+    if (!instance) {
+      if (i == 0)
+        st_.shared->first_view.publish(nullptr);
+      st_.shared->health.update(i, [&](layer_health& h) { h.last_error = instance.err().message; });
+      return;
+    }
+    start_slot(i, std::shared_ptr<layer_instance>(std::move(*instance)));
+    st_.shared->health.update(i, [](layer_health& h) { ++h.restarts; });
+  }
+
+  /// Whether slot i has a host to ask; retries a failed restart at most once a second.
+  bool available(std::size_t i) {
+    auto& s = st_.slots[i];
+    if (!s.actor && std::chrono::steady_clock::now() - s.last_restart_attempt > std::chrono::seconds(1))
+      restart(i);
+    return static_cast<bool>(s.actor);
+  }
+
+  /// Counts a failure of generation `generation` of slot i; the first failure of a generation
+  /// replaces it (later ones are the same fault seen by other requests).
+  void failed(std::size_t i, std::uint64_t generation, const std::string& why) {
+    auto& s = st_.slots[i];
+    if (generation != s.generation)
+      return;
+    s.healthy = false;
+    st_.shared->health.update(i, [&](layer_health& h) {
+      h.healthy = false;
+      ++h.failures;
+      h.last_error = why;
+    });
+    restart(i);
+  }
+
+  void succeeded(std::size_t i, std::uint64_t generation) {
+    auto& s = st_.slots[i];
+    if (s.healthy || generation != s.generation)
+      return;
+    s.healthy = true;
+    st_.shared->health.update(i, [](layer_health& h) { h.healthy = true; });
+  }
+
+  void on_down(const caf::down_msg& msg) {
+    for (std::size_t i = 0; i < st_.slots.size(); ++i)
+      if (st_.slots[i].actor && st_.slots[i].actor.address() == msg.source)
+        return failed(i, st_.slots[i].generation, "layer actor died: " + self_->system().render(msg.reason));
+  }
+
+  /// Sends `args` to slot i with its deadline; `on_reply` gets the reply, or a failure reply when
+  /// the layer threw, missed its deadline or is gone (the failure is counted first).
+  template <class... Ts>
+  void ask(std::size_t i, std::function<void(layer_reply&)> on_reply, Ts&&... args) {
+    if (!available(i)) {
+      layer_reply r{status::unavailable, true, "layer '" + st_.slots[i].cfg.name + "' has no instance", {}, 0};
+      return on_reply(r);
+    }
+    auto& s = st_.slots[i];
+    const auto generation = s.generation;
+    self_->request(s.actor, s.cfg.deadline, std::forward<Ts>(args)...)
+      .then(
+        [this, i, generation, on_reply](layer_reply& reply) {
+          if (reply.failed)
+            failed(i, generation, reply.error);
+          else
+            succeeded(i, generation);
+          on_reply(reply);
+        },
+        [this, i, generation, on_reply](caf::error& err) {
+          layer_reply reply;
+          reply.failed = true;
+          if (err == caf::sec::request_timeout) {
+            reply.code = status::timeout;
+            reply.error = "no answer within the deadline of " +
+                          std::to_string(st_.slots[i].cfg.deadline.count()) + "ms";
+          } else {
+            reply.code = status::unavailable;
+            reply.error = self_->system().render(err);
+          }
+          failed(i, generation, reply.error);
+          on_reply(reply);
+        });
+  }
+
+  // --- reads -------------------------------------------------------------------------------
+
+  void get(get_request& request) {
+    auto l = std::make_shared<lookup>();
+    l->id = make_id(request.ns, request.key);
+    l->request = std::move(request);
+    l->start_epoch = st_.write_epoch;
+    ++st_.activity[l->id].readers;
+    walk(l, l->request.first_layer);
+  }
+
+  void walk(const lookup_ptr& l, std::size_t i) {
+    if (i >= st_.slots.size())
+      return full_miss(l);
+    ask(
+      i,
+      [this, l, i](layer_reply& reply) {
+        if (reply.failed) {
+          l->failure = reply.code;
+          return walk(l, i + 1);
+        }
+        if (reply.code != status::ok)
+          return walk(l, i + 1);
+        promote(l, i, reply.hit);
+        finish(l, get_result{status::ok, std::move(reply.hit.value), st_.slots[i].cfg.name});
+      },
+      layer_get_atom::value, l->request.ns, l->request.key);
+  }
+
+  /// Whether a value read by `l` may still be copied upward: no write to its key and no tag
+  /// invalidation arrived since the lookup started.
+  bool still_current(const lookup& l) const {
+    auto it = st_.activity.find(l.id);
+    const auto last_write = it == st_.activity.end() ? 0 : it->second.last_write;
+    return last_write <= l.start_epoch && st_.last_tag_epoch <= l.start_epoch;
+  }
+
+  void promote(const lookup_ptr& l, std::size_t found_at, const layer_hit& hit) {
+    if (found_at == 0 || !still_current(*l))
+      return;
+    put_payload data;
+    for (std::size_t j = 0; j < found_at; ++j) {
+      if (!st_.slots[j].cfg.promote)
+        continue;
+      if (!data)
+        data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, hit.value, hit.meta});
+      ask(j, [](layer_reply&) {}, layer_put_atom::value, data);
+    }
+  }
+
+  void full_miss(const lookup_ptr& l) {
+    if (!st_.loader)
+      return finish(l, get_result{l->failure, {}, {}});
+    auto [it, first] = st_.loads.try_emplace(l->id);
+    it->second.waiters.push_back(l);
+    if (!first)
+      return; // coalesced with the load already in flight
+    auto& worker = st_.loaders[st_.next_loader++ % st_.loaders.size()];
+    auto id = l->id;
+    self_->request(worker, st_.loader_timeout, load_atom::value, l->request.ns, l->request.key)
+      .then([this, id](load_reply& reply) { loaded(id, reply); },
+            [this, id](caf::error& err) {
+              load_reply reply;
+              reply.code = err == caf::sec::request_timeout ? status::timeout : status::unavailable;
+              reply.error = self_->system().render(err);
+              loaded(id, reply);
+            });
+  }
+
+  void loaded(const std::string& id, load_reply& reply) {
+    auto it = st_.loads.find(id);
+    if (it == st_.loads.end())
+      return;
+    auto load = std::move(it->second);
+    st_.loads.erase(it);
+    const auto& first = *load.waiters.front();
+    if (reply.code == status::ok && !load.superseded)
+      fill(first.request.ns, first.request.key, *reply.value);
+    for (auto& waiter : load.waiters) {
+      if (reply.code == status::ok)
+        finish(waiter, get_result{status::ok, reply.value->value, "loader"});
+      else
+        finish(waiter, get_result{reply.code == status::not_found ? waiter->failure : reply.code, {}, {}});
+    }
+  }
+
+  /// Writes a loaded value into every layer that takes promotions.
+  void fill(const std::string& ns, const std::string& key, const loaded_value& value) {
+    auto data = std::make_shared<put_data>(put_data{ns, key, value.value, value.options});
+    for (std::size_t j = 0; j < st_.slots.size(); ++j)
+      if (st_.slots[j].cfg.promote)
+        ask(j, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
+  }
+
+  void finish(const lookup_ptr& l, get_result result) {
+    auto it = st_.activity.find(l->id);
+    if (it != st_.activity.end() && --it->second.readers == 0)
+      st_.activity.erase(it);
+    l->request.done(std::move(result));
+  }
+
+  // --- writes ------------------------------------------------------------------------------
+
+  /// Records a write to `id`, so that lookups and loads in flight do not copy an older value.
+  void note_write(const std::string& id) {
+    ++st_.write_epoch;
+    if (auto it = st_.activity.find(id); it != st_.activity.end())
+      it->second.last_write = st_.write_epoch;
+    if (auto it = st_.loads.find(id); it != st_.loads.end())
+      it->second.superseded = true;
+  }
+
+  void put(put_request& request) {
+    note_write(make_id(request.data->ns, request.data->key));
+    auto join = std::make_shared<fan_in<status>>();
+    join->result = status::ok;
+    join->done = std::move(request.done);
+    join->remaining = 1; // released below, so that a synchronous reply cannot finish early
+    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
+      const auto policy = st_.slots[i].cfg.write;
+      if (policy == write_policy::around)
+        continue;
+      if (policy == write_policy::behind) {
+        ask(i, [](layer_reply&) {}, layer_put_atom::value, request.data);
+        continue;
+      }
+      ++join->remaining;
+      ask(
+        i,
+        [join](layer_reply& reply) {
+          if (reply.code != status::ok && join->result == status::ok)
+            join->result = reply.code;
+          join->one_done();
+        },
+        layer_put_atom::value, request.data);
+    }
+    join->one_done();
+  }
+
+  void erase(erase_request& request) {
+    note_write(make_id(request.ns, request.key));
+    struct erase_outcome {
+      bool found = false;
+      status failure = status::ok;
+    };
+    auto join = std::make_shared<fan_in<erase_outcome>>();
+    join->done = [done = std::move(request.done)](erase_outcome o) {
+      done(o.found ? status::ok : o.failure != status::ok ? o.failure : status::not_found);
+    };
+    join->remaining = st_.slots.size();
+    for (std::size_t i = 0; i < st_.slots.size(); ++i)
+      ask(
+        i,
+        [join](layer_reply& reply) {
+          if (reply.failed)
+            join->result.failure = reply.code;
+          else if (reply.code == status::ok)
+            join->result.found = true;
+          join->one_done();
+        },
+        layer_erase_atom::value, request.ns, request.key);
+  }
+
+  void invalidate_tag(tag_request& request) {
+    st_.last_tag_epoch = ++st_.write_epoch;
+    for (auto& entry : st_.loads)
+      entry.second.superseded = true; // their tags are unknown until they arrive
+    auto join = std::make_shared<fan_in<invalidate_result>>();
+    join->done = std::move(request.done);
+    join->remaining = st_.slots.size();
+    for (std::size_t i = 0; i < st_.slots.size(); ++i)
+      ask(
+        i,
+        [join](layer_reply& reply) {
+          if (reply.failed)
+            join->result.code = reply.code;
+          else
+            join->result.removed += reply.count;
+          join->one_done();
+        },
+        layer_tag_atom::value, request.ns, request.tag);
+  }
+
+  void layer_failed(std::size_t i, std::uint64_t generation, const std::string& why) {
+    if (i < st_.slots.size())
+      failed(i, generation, why);
+  }
+
+private:
+  coordinator_actor* self_;
+  coordinator_state& st_;
+};
+
+caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_setup> setup) {
+  auto& st = self->state;
+  st.shared = setup->shared;
+  st.loader = setup->loader;
+  st.loader_timeout = setup->cfg.runtime.loader_timeout;
+  if (st.loader)
+    for (int i = 0; i < setup->cfg.runtime.loader_threads; ++i)
+      st.loaders.push_back(spawn_loader_worker(self->system(), st.loader));
+  auto r = std::make_shared<router>(self);
+  for (std::size_t i = 0; i < setup->cfg.layers.size(); ++i) {
+    slot s;
+    s.cfg = setup->cfg.layers[i];
+    s.plugin = setup->plugins[i];
+    s.detached = s.cfg.detached.value_or((s.plugin->descriptor->flags & STRATA_PLUGIN_FLAG_BLOCKING) != 0);
+    st.slots.push_back(std::move(s));
+  }
+  for (std::size_t i = 0; i < st.slots.size(); ++i)
+    r->start_slot(i, std::move(setup->instances[i]));
+  setup.reset();
+  self->set_down_handler([r](caf::down_msg& msg) { r->on_down(msg); });
+  // The runtime stops the coordinator with an exit message; the layer hosts and loader workers
+  // it owns end with it.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& s : self->state.slots)
+      if (s.actor)
+        self->send_exit(s.actor, caf::exit_reason::user_shutdown);
+    for (auto& worker : self->state.loaders)
+      self->send_exit(worker, caf::exit_reason::user_shutdown);
+    self->quit(msg.reason);
+  });
+  return {
+    [r](get_atom, get_request& request) { r->get(request); },
+    [r](put_atom, put_request& request) { r->put(request); },
+    [r](erase_atom, erase_request& request) { r->erase(request); },
+    [r](tag_atom, tag_request& request) { r->invalidate_tag(request); },
+    [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {
+      r->layer_failed(index, generation, why);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_coordinator(caf::actor_system& system, coordinator_setup setup) {
+  return system.spawn(coordinator, std::make_shared<coordinator_setup>(std::move(setup)));
+}
+
+} // namespace strata::detail

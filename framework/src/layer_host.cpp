@@ -1,0 +1,95 @@
+#include "layer_host.hpp"
+
+#include "messages.hpp"
+
+#include <caf/all.hpp>
+
+#include <exception>
+
+namespace strata::detail {
+
+namespace {
+
+struct layer_host_state {
+  std::shared_ptr<layer_instance> instance;
+  static inline const char* name = "strata.layer_host";
+};
+
+using host_actor = caf::stateful_actor<layer_host_state>;
+
+/// Runs one call into the plugin; an exception becomes a failed reply, never an escape.
+template <class F>
+layer_reply guarded(F&& call) {
+  try {
+    return call();
+  } catch (const std::exception& e) {
+    return layer_reply{status::internal, true, std::string("layer threw: ") + e.what(), {}, 0};
+  } catch (...) {
+    return layer_reply{status::internal, true, "layer threw a non-standard exception", {}, 0};
+  }
+}
+
+caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> instance, caf::actor coordinator,
+                         std::size_t index, std::uint64_t generation) {
+  self->state.instance = std::move(instance);
+  auto& object = self->state.instance->get();
+  const auto interval = object.maintenance_interval();
+  if (interval.count() > 0)
+    self->delayed_send(self, interval, maintain_atom::value);
+  return {
+    [self](layer_get_atom, const std::string& ns, const std::string& key) {
+      return guarded([&] {
+        layer_reply reply;
+        reply.code = self->state.instance->get().get(ns, key, reply.hit);
+        return reply;
+      });
+    },
+    [self](layer_put_atom, const put_payload& p) {
+      return guarded([&] {
+        layer_reply reply;
+        reply.code = self->state.instance->get().put(p->ns, p->key, p->value, p->options);
+        return reply;
+      });
+    },
+    [self](layer_erase_atom, const std::string& ns, const std::string& key) {
+      return guarded([&] {
+        layer_reply reply;
+        reply.code = self->state.instance->get().erase(ns, key);
+        return reply;
+      });
+    },
+    [self](layer_tag_atom, const std::string& ns, const std::string& tag) {
+      return guarded([&] {
+        layer_reply reply;
+        reply.count = self->state.instance->get().invalidate_tag(ns, tag);
+        return reply;
+      });
+    },
+    [self, coordinator, index, generation, interval](maintain_atom) {
+      auto reply = guarded([&] {
+        self->state.instance->get().maintain();
+        return layer_reply{};
+      });
+      if (reply.failed) {
+        // Nobody waits for maintenance: tell the coordinator, which replaces this instance.
+        self->send(coordinator, layer_failed_atom::value, index, generation, "maintain(): " + reply.error);
+        self->quit();
+        return;
+      }
+      self->delayed_send(self, interval, maintain_atom::value);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_layer_host(caf::local_actor* parent, std::shared_ptr<layer_instance> instance,
+                            caf::actor coordinator, std::size_t index, std::uint64_t generation,
+                            bool detached) {
+  auto& system = parent->system();
+  if (detached)
+    return system.spawn<caf::detached>(layer_host, std::move(instance), std::move(coordinator), index, generation);
+  return system.spawn(layer_host, std::move(instance), std::move(coordinator), index, generation);
+}
+
+} // namespace strata::detail

@@ -1,0 +1,20 @@
+#pragma once
+// The actor that hosts one layer object: calls it from one thread at a time, turns exceptions
+// into failed replies, and runs its periodic maintenance.
+
+#include "layer_instance.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <cstdint>
+#include <memory>
+
+namespace strata::detail {
+
+/// Spawns the host of `instance` for slot `index`, generation `generation` of `coordinator`.
+/// `detached` gives it a thread of its own (for layers that block).
+caf::actor spawn_layer_host(caf::local_actor* parent, std::shared_ptr<layer_instance> instance,
+                            caf::actor coordinator, std::size_t index, std::uint64_t generation,
+                            bool detached);
+
+} // namespace strata::detail

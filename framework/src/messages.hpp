@@ -1,0 +1,94 @@
+#pragma once
+// Messages between the runtime, the coordinator, the layer hosts and the loader workers.
+// Everything here stays in one process, so the payload types are allowed unserialisable.
+
+#include <strata/entry.hpp>
+#include <strata/layer.hpp>
+#include <strata/runtime.hpp>
+#include <strata/status.hpp>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace strata::detail {
+
+// host → coordinator
+using get_atom = caf::atom_constant<caf::atom("get")>;
+using put_atom = caf::atom_constant<caf::atom("put")>;
+using erase_atom = caf::atom_constant<caf::atom("erase")>;
+using tag_atom = caf::atom_constant<caf::atom("tag")>;
+// coordinator → layer host
+using layer_get_atom = caf::atom_constant<caf::atom("lget")>;
+using layer_put_atom = caf::atom_constant<caf::atom("lput")>;
+using layer_erase_atom = caf::atom_constant<caf::atom("lerase")>;
+using layer_tag_atom = caf::atom_constant<caf::atom("ltag")>;
+// layer host → itself, and → coordinator when its maintenance failed
+using maintain_atom = caf::atom_constant<caf::atom("maintain")>;
+using layer_failed_atom = caf::atom_constant<caf::atom("lfailed")>;
+// coordinator → loader worker
+using load_atom = caf::atom_constant<caf::atom("load")>;
+
+struct get_request {
+  std::string ns;
+  std::string key;
+  std::size_t first_layer = 0; ///< 1 when the caller already checked layer 0's read view
+  std::function<void(get_result)> done;
+};
+
+/// A write's payload, shared by every layer it fans out to.
+struct put_data {
+  std::string ns;
+  std::string key;
+  std::string value;
+  entry_options options;
+};
+using put_payload = std::shared_ptr<const put_data>;
+
+struct put_request {
+  put_payload data;
+  std::function<void(status)> done;
+};
+
+struct erase_request {
+  std::string ns;
+  std::string key;
+  std::function<void(status)> done;
+};
+
+struct tag_request {
+  std::string ns;
+  std::string tag;
+  std::function<void(invalidate_result)> done;
+};
+
+/// A layer host's answer to any operation.
+struct layer_reply {
+  status code = status::ok;
+  bool failed = false; ///< the layer threw: the coordinator restarts it
+  std::string error;
+  layer_hit hit;       ///< for a get that found its key
+  std::size_t count = 0; ///< for a tag invalidation
+};
+
+/// A loader worker's answer.
+struct load_reply {
+  status code = status::not_found;
+  std::optional<loaded_value> value;
+  std::string error;
+};
+
+} // namespace strata::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::get_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::put_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::put_payload)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::erase_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::tag_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::layer_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::load_reply)

@@ -1,0 +1,111 @@
+#include "plugin_loader.hpp"
+
+#include "config_schema.hpp"
+
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <system_error>
+
+namespace strata::detail {
+
+namespace {
+
+std::string refusal(const std::string& origin, const std::string& reason) {
+  return "plugin " + origin + ": symbol " STRATA_PLUGIN_ENTRY_SYMBOL ": " + reason;
+}
+
+error invalid(std::string message) { return error{status::invalid, std::move(message)}; }
+
+std::string abi_text(std::uint32_t major, std::uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+bool known_kind(strata_plugin_kind kind) {
+  return kind == STRATA_PLUGIN_LAYER || kind == STRATA_PLUGIN_EMBEDDER ||
+         kind == STRATA_PLUGIN_EXPORTER || kind == STRATA_PLUGIN_ALERT_HANDLER;
+}
+
+} // namespace
+
+expected<const loaded_plugin*> plugin_loader::add_static(const strata_plugin_descriptor* descriptor) {
+  return admit(descriptor, "<static>");
+}
+
+expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path) {
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(path, ec);
+  if (ec)
+    return invalid("plugin " + path + ": cannot open: " + ec.message());
+  if (auto it = by_file_.find(canonical.string()); it != by_file_.end())
+    return it->second;
+  void* handle = ::dlopen(canonical.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = ::dlerror();
+    return invalid("plugin " + path + ": dlopen failed: " + (why ? why : "unknown reason"));
+  }
+  ::dlerror();
+  void* symbol = ::dlsym(handle, STRATA_PLUGIN_ENTRY_SYMBOL);
+  if (symbol == nullptr)
+    return invalid(refusal(path, "not found (not a Strata plugin, or built without the SDK macro)"));
+  auto entry = reinterpret_cast<strata_plugin_entry_fn>(symbol);
+  auto result = admit(entry(), path);
+  if (result)
+    by_file_.emplace(canonical.string(), *result);
+  return result;
+}
+
+expected<const loaded_plugin*> plugin_loader::resolve(const std::string& name,
+                                                      const std::vector<std::string>& search_path) {
+  if (auto it = by_name_.find(name); it != by_name_.end())
+    return it->second.get();
+  std::string looked;
+  for (const auto& dir : search_path) {
+    auto candidate = std::filesystem::path(dir) / ("libstrata_" + name + ".so");
+    std::error_code ec;
+    if (!std::filesystem::exists(candidate, ec)) {
+      looked += (looked.empty() ? "" : ", ") + candidate.string();
+      continue;
+    }
+    auto loaded = load_file(candidate.string());
+    if (!loaded)
+      return loaded;
+    if (name != (*loaded)->descriptor->name)
+      return invalid("plugin " + candidate.string() + " declares the name '" +
+                     (*loaded)->descriptor->name + "', not '" + name + "'");
+    return loaded;
+  }
+  return error{status::not_found, "no plugin named '" + name + "' is loaded and none was found (looked for " +
+                                      (looked.empty() ? std::string("nothing: the plugin path is empty") : looked) + ")"};
+}
+
+expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descriptor* d, std::string origin) {
+  if (d == nullptr)
+    return invalid(refusal(origin, "returned no descriptor"));
+  if (d->abi_major != STRATA_ABI_MAJOR)
+    return invalid(refusal(origin, "built for plugin ABI " + abi_text(d->abi_major, d->abi_minor) +
+                                       ", this host speaks " + abi_text(STRATA_ABI_MAJOR, STRATA_ABI_MINOR) +
+                                       " (the major version must match)"));
+  if (d->abi_minor > STRATA_ABI_MINOR)
+    return invalid(refusal(origin, "built for plugin ABI " + abi_text(d->abi_major, d->abi_minor) +
+                                       ", newer than this host's " + abi_text(STRATA_ABI_MAJOR, STRATA_ABI_MINOR)));
+  if (d->name == nullptr || *d->name == '\0')
+    return invalid(refusal(origin, "the descriptor has no name"));
+  if (!known_kind(d->kind))
+    return invalid(refusal(origin, "unknown plugin kind " + std::to_string(static_cast<int>(d->kind))));
+  if (d->create == nullptr || d->destroy == nullptr)
+    return invalid(refusal(origin, "the descriptor lacks a create or destroy function"));
+  if (d->config_schema == nullptr && d->config_schema_size != 0)
+    return invalid(refusal(origin, "the descriptor declares schema keys but no schema"));
+  if (auto why = check_schema(d->config_schema, d->config_schema_size); !why.empty())
+    return invalid(refusal(origin, "bad config schema: " + why));
+  if (auto it = by_name_.find(d->name); it != by_name_.end())
+    return invalid(refusal(origin, std::string("a plugin named '") + d->name + "' is already loaded from " +
+                                       it->second->origin));
+  auto plugin = std::make_unique<loaded_plugin>(loaded_plugin{d, std::move(origin)});
+  auto* raw = plugin.get();
+  by_name_.emplace(d->name, std::move(plugin));
+  return raw;
+}
+
+} // namespace strata::detail

@@ -1,0 +1,41 @@
+#pragma once
+// Opens plugin shared libraries and checks their descriptors before anything uses them.
+
+#include <strata/expected.hpp>
+#include <strata/plugin_abi.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace strata::detail {
+
+/// A descriptor the loader accepted, and where it came from.
+struct loaded_plugin {
+  const strata_plugin_descriptor* descriptor = nullptr;
+  std::string origin; ///< the file it was loaded from, or "<static>"
+};
+
+/// Loads plugins with dlopen(RTLD_NOW | RTLD_LOCAL). Libraries are never closed: CAF crashes when
+/// code of an unloaded library still backs a live actor, and plugins are few.
+class plugin_loader {
+public:
+  /// Registers a descriptor given in code (tests inject replacements this way).
+  expected<const loaded_plugin*> add_static(const strata_plugin_descriptor* descriptor);
+
+  /// Opens `path`, looks up `strata_plugin_entry` and checks the descriptor.
+  expected<const loaded_plugin*> load_file(const std::string& path);
+
+  /// The plugin named `name`: one already loaded, else `libstrata_<name>.so` from `search_path`.
+  expected<const loaded_plugin*> resolve(const std::string& name,
+                                         const std::vector<std::string>& search_path);
+
+private:
+  expected<const loaded_plugin*> admit(const strata_plugin_descriptor* descriptor, std::string origin);
+
+  std::map<std::string, std::unique_ptr<loaded_plugin>> by_name_;
+  std::map<std::string, const loaded_plugin*> by_file_; ///< canonical path → plugin
+};
+
+} // namespace strata::detail

@@ -1,0 +1,257 @@
+#include <strata/runtime.hpp>
+
+#include "coordinator.hpp"
+#include "layer_instance.hpp"
+#include "messages.hpp"
+#include "plugin_loader.hpp"
+#include "shared_state.hpp"
+#include "sync_waiter.hpp"
+#include "validate.hpp"
+
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+namespace strata {
+
+class runtime_impl {
+public:
+  config cfg;
+  detail::plugin_loader loader;
+  std::shared_ptr<detail::shared_state> shared;
+  std::string first_layer_name;
+  caf::actor_system_config system_config;
+  std::unique_ptr<caf::actor_system> system;
+  caf::actor coordinator;
+
+  std::atomic<bool> accepting{true};
+  std::atomic<std::int64_t> in_flight{0};
+  std::mutex drain_mutex;
+  std::condition_variable drained;
+  std::once_flag stopped;
+
+  /// Counts a request in, or refuses it once shutdown began.
+  bool enter() {
+    in_flight.fetch_add(1, std::memory_order_seq_cst);
+    if (accepting.load(std::memory_order_seq_cst))
+      return true;
+    leave();
+    return false;
+  }
+
+  void leave() {
+    if (in_flight.fetch_sub(1, std::memory_order_seq_cst) == 1 && !accepting.load()) {
+      std::lock_guard<std::mutex> guard(drain_mutex);
+      drained.notify_all();
+    }
+  }
+
+  /// Wraps `done` so that the request counts as in flight until it has been answered.
+  template <class T>
+  std::function<void(T)> tracked(std::function<void(T)> done) {
+    return [this, done = std::move(done)](T result) {
+      done(std::move(result));
+      leave();
+    };
+  }
+
+  void submit_get(std::string_view key, const std::string& ns, std::size_t first_layer,
+                  std::function<void(get_result)> done) {
+    if (!enter())
+      return done(get_result{status::unavailable, {}, {}});
+    caf::anon_send(coordinator, detail::get_atom::value,
+                   detail::get_request{ns, std::string(key), first_layer, tracked(std::move(done))});
+  }
+
+  void submit_put(std::string_view key, std::string_view value, const put_options& options,
+                  std::function<void(status)> done) {
+    if (!enter())
+      return done(status::unavailable);
+    auto data = std::make_shared<detail::put_data>(
+      detail::put_data{options.ns, std::string(key), std::string(value), options});
+    caf::anon_send(coordinator, detail::put_atom::value,
+                   detail::put_request{std::move(data), tracked(std::move(done))});
+  }
+
+  void submit_erase(std::string_view key, const std::string& ns, std::function<void(status)> done) {
+    if (!enter())
+      return done(status::unavailable);
+    caf::anon_send(coordinator, detail::erase_atom::value,
+                   detail::erase_request{ns, std::string(key), tracked(std::move(done))});
+  }
+
+  void submit_tag(std::string_view tag, const std::string& ns, std::function<void(invalidate_result)> done) {
+    if (!enter())
+      return done(invalidate_result{status::unavailable, 0});
+    caf::anon_send(coordinator, detail::tag_atom::value,
+                   detail::tag_request{ns, std::string(tag), tracked(std::move(done))});
+  }
+
+  /// Serves a get from layer 0's read view: true on a hit.
+  bool try_first_view(std::string_view key, const std::string& ns, get_result& out) {
+    auto* view = shared->first_view.current();
+    if (view == nullptr)
+      return false;
+    try {
+      if (view->get(ns, key, out.value) != status::ok)
+        return false;
+    } catch (...) {
+      return false; // the coordinator's path asks the layer itself, which reports the fault
+    }
+    out.code = status::ok;
+    out.layer = first_layer_name;
+    return true;
+  }
+
+  void stop() {
+    std::call_once(stopped, [this] {
+      accepting.store(false, std::memory_order_seq_cst);
+      {
+        std::unique_lock<std::mutex> lock(drain_mutex);
+        drained.wait_for(lock, cfg.runtime.shutdown_timeout, [this] { return in_flight.load() == 0; });
+      }
+      caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
+      coordinator = nullptr;
+      system->await_all_actors_done();
+      system.reset();
+    });
+  }
+};
+
+namespace {
+
+template <class T>
+T await(const std::function<void(std::function<void(T)>)>& submit) {
+  auto waiter = std::make_shared<detail::sync_waiter<T>>();
+  submit([waiter](T result) { waiter->set(std::move(result)); });
+  return waiter->wait();
+}
+
+template <class T>
+std::pair<std::future<T>, std::function<void(T)>> promise_pair() {
+  auto promise = std::make_shared<std::promise<T>>();
+  auto future = promise->get_future();
+  return {std::move(future), [promise](T result) { promise->set_value(std::move(result)); }};
+}
+
+} // namespace
+
+expected<std::unique_ptr<runtime>> runtime::from_file(const std::string& path, runtime_options options) {
+  auto parsed = parse_config_file(path);
+  if (!parsed.ok())
+    return error{status::invalid, parsed.errors_text()};
+  return from_config(std::move(*parsed.effective), std::move(options));
+}
+
+expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_options options) {
+  auto impl = std::make_unique<runtime_impl>();
+  std::vector<const detail::loaded_plugin*> plugins;
+  auto report = detail::validate_with(std::move(cfg), impl->loader, options.static_plugins, plugins);
+  if (!report.ok())
+    return error{status::invalid, report.errors_text()};
+  impl->cfg = std::move(*report.effective);
+  const auto& layers = impl->cfg.layers;
+
+  // Create every instance before anything starts, so that a failing factory stops the start.
+  std::vector<std::shared_ptr<detail::layer_instance>> instances;
+  std::vector<layer_health> health;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    auto instance = detail::create_layer_instance(*plugins[i], layers[i]);
+    if (!instance)
+      return instance.err();
+    instances.emplace_back(std::move(*instance));
+    health.push_back(layer_health{layers[i].name, true, 0, 0, {}});
+  }
+  impl->shared = std::make_shared<detail::shared_state>(std::move(health));
+  impl->first_layer_name = layers.front().name;
+
+  impl->system_config.set("scheduler.max-threads", impl->cfg.runtime.threads);
+  impl->system_config.set("logger.console", caf::atom("none"));
+  impl->system = std::make_unique<caf::actor_system>(impl->system_config);
+  impl->coordinator = detail::spawn_coordinator(
+    *impl->system, detail::coordinator_setup{impl->cfg, plugins, std::move(instances), impl->shared,
+                                             std::move(options.loader)});
+  return std::unique_ptr<runtime>(new runtime(std::move(impl)));
+}
+
+runtime::runtime(std::unique_ptr<runtime_impl> impl) : impl_(std::move(impl)) {}
+
+runtime::~runtime() { shutdown(); }
+
+void runtime::shutdown() { impl_->stop(); }
+
+get_result runtime::get(std::string_view key, const request_options& options) {
+  if (!impl_->accepting.load(std::memory_order_relaxed))
+    return get_result{status::unavailable, {}, {}};
+  get_result hit;
+  if (impl_->try_first_view(key, options.ns, hit))
+    return hit;
+  const std::size_t first = impl_->shared->first_view.current() ? 1 : 0;
+  return await<get_result>([&](std::function<void(get_result)> done) {
+    impl_->submit_get(key, options.ns, first, std::move(done));
+  });
+}
+
+status runtime::put(std::string_view key, std::string_view value, const put_options& options) {
+  return await<status>([&](std::function<void(status)> done) {
+    impl_->submit_put(key, value, options, std::move(done));
+  });
+}
+
+status runtime::erase(std::string_view key, const request_options& options) {
+  return await<status>([&](std::function<void(status)> done) {
+    impl_->submit_erase(key, options.ns, std::move(done));
+  });
+}
+
+invalidate_result runtime::invalidate_tag(std::string_view tag, const request_options& options) {
+  return await<invalidate_result>([&](std::function<void(invalidate_result)> done) {
+    impl_->submit_tag(tag, options.ns, std::move(done));
+  });
+}
+
+std::future<get_result> runtime::get_async(std::string_view key, const request_options& options) {
+  auto [future, done] = promise_pair<get_result>();
+  get_async(key, options, std::move(done));
+  return std::move(future);
+}
+
+void runtime::get_async(std::string_view key, const request_options& options,
+                        std::function<void(get_result)> done) {
+  get_result hit;
+  if (impl_->accepting.load(std::memory_order_relaxed) && impl_->try_first_view(key, options.ns, hit))
+    return done(std::move(hit));
+  const std::size_t first = impl_->shared->first_view.current() ? 1 : 0;
+  impl_->submit_get(key, options.ns, first, std::move(done));
+}
+
+std::future<status> runtime::put_async(std::string_view key, std::string_view value, const put_options& options) {
+  auto [future, done] = promise_pair<status>();
+  put_async(key, value, options, std::move(done));
+  return std::move(future);
+}
+
+void runtime::put_async(std::string_view key, std::string_view value, const put_options& options,
+                        std::function<void(status)> done) {
+  impl_->submit_put(key, value, options, std::move(done));
+}
+
+std::future<status> runtime::erase_async(std::string_view key, const request_options& options) {
+  auto [future, done] = promise_pair<status>();
+  impl_->submit_erase(key, options.ns, std::move(done));
+  return std::move(future);
+}
+
+std::future<invalidate_result> runtime::invalidate_tag_async(std::string_view tag, const request_options& options) {
+  auto [future, done] = promise_pair<invalidate_result>();
+  impl_->submit_tag(tag, options.ns, std::move(done));
+  return std::move(future);
+}
+
+std::vector<layer_health> runtime::health() const { return impl_->shared->health.snapshot(); }
+
+const config& runtime::effective_config() const { return impl_->cfg; }
+
+} // namespace strata

@@ -1,0 +1,88 @@
+/// @file predictive_layer.cpp
+/// The `predictive` layer plugin: for now the exact-match store behind the strata::layer
+/// interface (the prediction model that prefetches comes later).
+
+#include "exact_store.hpp"
+
+#include <strata/sdk.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace strata::predictive {
+namespace {
+
+std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) {
+  // Rounded up so that a sub-millisecond setting does not become 0 ("never").
+  return std::chrono::ceil<std::chrono::milliseconds>(d);
+}
+
+store_config read_config(const plugin_config& config) {
+  store_config c;
+  c.max_entries = static_cast<std::uint64_t>(config.get_int("max_entries"));
+  c.max_bytes = config.get_size("max_bytes");
+  c.shards = static_cast<std::size_t>(config.get_int("shards"));
+  c.default_ttl = to_ms(config.get_duration("default_ttl"));
+  return c;
+}
+
+/// The concurrent read path. Holds the store itself, so it outlives the layer.
+class store_view : public read_view {
+public:
+  explicit store_view(std::shared_ptr<exact_store> store) : store_(std::move(store)) {}
+
+  status get(std::string_view ns, std::string_view key, std::string& value_out) override {
+    return store_->get(ns, key, value_out);
+  }
+
+private:
+  std::shared_ptr<exact_store> store_;
+};
+
+class predictive_layer : public layer {
+public:
+  explicit predictive_layer(const layer_context& context)
+      : store_(std::make_shared<exact_store>(read_config(context.config))),
+        expiry_interval_(to_ms(context.config.get_duration("expiry_interval"))) {}
+
+  status get(std::string_view ns, std::string_view key, layer_hit& out) override {
+    return store_->get(ns, key, out);
+  }
+
+  status put(std::string_view ns, std::string_view key, std::string_view value,
+             const entry_options& options) override {
+    return store_->put(ns, key, value, options);
+  }
+
+  status erase(std::string_view ns, std::string_view key) override { return store_->erase(ns, key); }
+
+  std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
+    return store_->invalidate_tag(ns, tag);
+  }
+
+  std::chrono::milliseconds maintenance_interval() const override { return expiry_interval_; }
+
+  void maintain() override { store_->purge_expired(); }
+
+  std::shared_ptr<read_view> concurrent_view() override { return std::make_shared<store_view>(store_); }
+
+private:
+  std::shared_ptr<exact_store> store_;
+  std::chrono::milliseconds expiry_interval_;
+};
+
+const strata_config_key schema[] = {
+    {"max_entries", STRATA_VALUE_INT, "100000", "entries kept in total (split across shards)", 1, 1, 0, 0},
+    {"max_bytes", STRATA_VALUE_SIZE, "64MiB", "bytes charged in total (split across shards)", 1, 1, 0, 0},
+    {"shards", STRATA_VALUE_INT, "8", "independently locked partitions; 1 gives an exact global LRU",
+     1, 1, 1, 256},
+    {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged", 1, 1, 0, 0},
+    {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of a put that gives none; 0 means no expiry",
+     1, 0, 0, 0},
+};
+
+} // namespace
+} // namespace strata::predictive
+
+STRATA_LAYER_PLUGIN("predictive", "0.1.0", strata::predictive::predictive_layer,
+                    strata::predictive::schema, 0)

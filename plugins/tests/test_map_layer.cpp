@@ -1,0 +1,98 @@
+#include "test_map_layer.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+namespace strata::test_plugins {
+
+namespace {
+
+/// Instances that died in maintain(); `die_once` kills only the first, so the restart is healthy.
+std::atomic<int> deaths{0};
+
+} // namespace
+
+test_map_layer::test_map_layer(const layer_context& context)
+  : fail_(context.config.get_string("fail")), hang_(context.config.get_duration("hang")) {
+  if (fail_ == "throw_in_factory")
+    throw std::runtime_error("configured to fail in its factory");
+  if (fail_ != "none" && fail_ != "throw_on_get" && fail_ != "hang_on_get" && fail_ != "die_once")
+    throw std::invalid_argument("unknown fail mode '" + fail_ + "'");
+}
+
+std::string test_map_layer::id(std::string_view ns, std::string_view key) {
+  std::string s(ns);
+  s.push_back('\0');
+  s.append(key);
+  return s;
+}
+
+status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit& out) {
+  if (fail_ == "throw_on_get")
+    throw std::runtime_error("configured to throw on get");
+  if (fail_ == "hang_on_get")
+    std::this_thread::sleep_for(hang_);
+  auto it = entries_.find(id(ns, key));
+  if (it == entries_.end())
+    return status::not_found;
+  const auto now = std::chrono::steady_clock::now();
+  if (it->second.expires <= now) {
+    entries_.erase(it);
+    return status::not_found;
+  }
+  out.value = it->second.value;
+  out.meta = it->second.meta;
+  if (it->second.expires != std::chrono::steady_clock::time_point::max())
+    out.meta.ttl = std::chrono::ceil<std::chrono::milliseconds>(it->second.expires - now);
+  return status::ok;
+}
+
+status test_map_layer::put(std::string_view ns, std::string_view key, std::string_view value,
+                           const entry_options& options) {
+  const auto expires = options.ttl.count() > 0 ? std::chrono::steady_clock::now() + options.ttl
+                                               : std::chrono::steady_clock::time_point::max();
+  entries_[id(ns, key)] = stored{std::string(value), options, expires};
+  return status::ok;
+}
+
+status test_map_layer::erase(std::string_view ns, std::string_view key) {
+  return entries_.erase(id(ns, key)) ? status::ok : status::not_found;
+}
+
+std::size_t test_map_layer::invalidate_tag(std::string_view ns, std::string_view tag) {
+  std::size_t removed = 0;
+  const auto prefix = id(ns, "");
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    const auto& tags = it->second.meta.tags;
+    bool tagged = it->first.compare(0, prefix.size(), prefix) == 0 &&
+                  std::find(tags.begin(), tags.end(), tag) != tags.end();
+    if (tagged) {
+      it = entries_.erase(it);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
+
+std::chrono::milliseconds test_map_layer::maintenance_interval() const {
+  return fail_ == "die_once" ? std::chrono::milliseconds(20) : std::chrono::milliseconds(0);
+}
+
+void test_map_layer::maintain() {
+  if (deaths.fetch_add(1) == 0)
+    throw std::runtime_error("configured to die once in maintain()");
+}
+
+} // namespace strata::test_plugins
+
+static const strata_config_key test_map_schema[] = {
+  {"fail", STRATA_VALUE_STRING, "none",
+   "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory", 0, 0, 0, 0},
+  {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get sleeps", 1, 0, 0, 0},
+};
+
+STRATA_LAYER_PLUGIN("test_map", "1.0.0", strata::test_plugins::test_map_layer, test_map_schema, 0)

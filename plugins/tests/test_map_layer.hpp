@@ -1,0 +1,39 @@
+#pragma once
+// A plain map layer (no read view) whose faults are chosen by configuration: the tests use it as a
+// healthy deeper layer, and as a layer that throws, hangs or dies.
+
+#include <strata/sdk.hpp>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace strata::test_plugins {
+
+class test_map_layer : public layer {
+public:
+  explicit test_map_layer(const layer_context& context);
+
+  status get(std::string_view ns, std::string_view key, layer_hit& out) override;
+  status put(std::string_view ns, std::string_view key, std::string_view value,
+             const entry_options& options) override;
+  status erase(std::string_view ns, std::string_view key) override;
+  std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override;
+  std::chrono::milliseconds maintenance_interval() const override;
+  void maintain() override;
+
+private:
+  struct stored {
+    std::string value;
+    entry_options meta;
+    std::chrono::steady_clock::time_point expires; ///< max() when the entry does not expire
+  };
+  static std::string id(std::string_view ns, std::string_view key);
+
+  std::string fail_;
+  std::chrono::nanoseconds hang_;
+  std::map<std::string, stored> entries_;
+};
+
+} // namespace strata::test_plugins

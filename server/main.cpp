@@ -1,0 +1,22 @@
+// strata: run and check Strata deployments.
+#include "commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+int main(int argc, char** argv) {
+  CLI::App app{"strata: a multi-layer cache runtime"};
+  app.require_subcommand(1);
+
+  std::string check_path;
+  auto* check = app.add_subcommand("check-config", "Validate a deployment and print its effective configuration");
+  check->add_option("file", check_path, "deployment YAML")->required();
+
+  std::string serve_path = "configs/default.yaml";
+  auto* serve = app.add_subcommand("serve", "Run a deployment until SIGINT or SIGTERM");
+  serve->add_option("-c,--config", serve_path, "deployment YAML")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  if (check->parsed())
+    return strata::server::check_config(check_path);
+  return strata::server::serve(serve_path);
+}

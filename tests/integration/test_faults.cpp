@@ -1,0 +1,66 @@
+// A layer that throws, hangs past its deadline or dies: that request gets a miss or an error, the
+// layer is marked unhealthy and counted, supervision restarts it, and the other layers keep serving.
+#include "runtime_fixture.hpp"
+
+using namespace strata;
+using strata::testing::eventually;
+using strata::testing::start;
+
+namespace {
+
+layer_health health_of(const runtime& rt, const std::string& name) {
+  for (auto& h : rt.health())
+    if (h.name == name)
+      return h;
+  FAIL("no layer named " << name);
+  return {};
+}
+
+} // namespace
+
+TEST_CASE("a layer that throws on get: error for that request, restart, others serve", "[faults]") {
+  auto rt = start("fault_throw.yaml");
+  REQUIRE(rt->put("cached", "v") == status::ok);
+  auto miss = rt->get("elsewhere"); // not in hot: reaches the broken layer
+  CHECK(miss.code == status::internal);
+  auto h = health_of(*rt, "broken");
+  CHECK_FALSE(h.healthy);
+  CHECK(h.failures == 1);
+  CHECK(h.restarts == 1);
+  CHECK(h.last_error == "layer threw: configured to throw on get");
+  CHECK(health_of(*rt, "hot").healthy);
+  CHECK(rt->get("cached").value == "v"); // the first layer keeps serving
+  CHECK(rt->get("elsewhere").code == status::internal);
+  CHECK(health_of(*rt, "broken").failures == 2);
+}
+
+TEST_CASE("a layer that hangs past its deadline: timeout, restart, others serve", "[faults]") {
+  auto rt = start("fault_hang.yaml");
+  REQUIRE(rt->put("cached", "v") == status::ok);
+  const auto start_time = std::chrono::steady_clock::now();
+  auto miss = rt->get("elsewhere");
+  const auto waited = std::chrono::steady_clock::now() - start_time;
+  CHECK(miss.code == status::timeout);
+  CHECK(waited < std::chrono::milliseconds(400)); // answered at the deadline, not when the layer woke
+  auto h = health_of(*rt, "slow");
+  CHECK_FALSE(h.healthy);
+  CHECK(h.failures == 1);
+  CHECK(h.restarts == 1);
+  CHECK(h.last_error == "no answer within the deadline of 50ms");
+  CHECK(rt->get("cached").value == "v");
+  // The replacement instance takes writes.
+  CHECK(rt->put("after", "w") == status::ok);
+}
+
+TEST_CASE("a layer whose actor dies is restarted and serves again", "[faults]") {
+  auto rt = start("fault_die.yaml");
+  REQUIRE(eventually([&] { return health_of(*rt, "mortal").restarts == 1; }));
+  auto h = health_of(*rt, "mortal");
+  CHECK(h.failures == 1);
+  CHECK(h.last_error == "maintain(): layer threw: configured to die once in maintain()");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  auto hit = rt->get("k");
+  CHECK(hit.code == status::ok);
+  CHECK(hit.layer == "mortal");
+  CHECK(health_of(*rt, "mortal").healthy); // a success on the new instance clears the mark
+}

@@ -1,0 +1,263 @@
+// The runtime end to end: real plugin .so files, the coordinator, promotion, read-through,
+// write policies, namespaces, tags, configuration errors and shutdown.
+#include "runtime_fixture.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <vector>
+
+using namespace strata;
+using strata::testing::eventually;
+using strata::testing::start;
+using strata::testing::test_config;
+
+TEST_CASE("put, get, erase through two layers", "[runtime]") {
+  auto rt = start("two_layers.yaml");
+  CHECK(rt->get("k").code == status::not_found);
+  REQUIRE(rt->put("k", "v1") == status::ok);
+  auto hit = rt->get("k");
+  CHECK(hit.code == status::ok);
+  CHECK(hit.value == "v1");
+  CHECK(hit.layer == "hot"); // served by layer 0's read view
+  REQUIRE(rt->put("k", "v2") == status::ok);
+  CHECK(rt->get("k").value == "v2");
+  CHECK(rt->erase("k") == status::ok);
+  CHECK(rt->get("k").code == status::not_found);
+  CHECK(rt->erase("k") == status::not_found);
+}
+
+TEST_CASE("namespaces never answer for each other", "[runtime]") {
+  auto rt = start("two_layers.yaml");
+  put_options tenant_a;
+  tenant_a.ns = "a";
+  request_options in_b;
+  in_b.ns = "b";
+  REQUIRE(rt->put("k", "for a", tenant_a) == status::ok);
+  CHECK(rt->get("k", tenant_a).value == "for a");
+  CHECK(rt->get("k", in_b).code == status::not_found);
+  CHECK(rt->get("k").code == status::not_found); // the default namespace
+}
+
+TEST_CASE("a deeper hit is promoted to the layer above", "[runtime]") {
+  auto rt = start("write_around.yaml");
+  REQUIRE(rt->put("k", "v") == status::ok); // written to deep only
+  auto first = rt->get("k");
+  CHECK(first.code == status::ok);
+  CHECK(first.layer == "deep");
+  CHECK(eventually([&] { return rt->get("k").layer == "hot"; }));
+  CHECK(rt->get("k").value == "v");
+}
+
+TEST_CASE("promotion can be switched off per layer", "[runtime]") {
+  auto rt = start("no_promotion.yaml");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  for (int i = 0; i < 5; ++i)
+    CHECK(rt->get("k").layer == "deep");
+}
+
+TEST_CASE("a promoted entry keeps its TTL and tags", "[runtime]") {
+  auto rt = start("write_around.yaml");
+  put_options options;
+  options.ttl = std::chrono::milliseconds(300);
+  options.tags = {"t"};
+  REQUIRE(rt->put("k", "v", options) == status::ok);
+  REQUIRE(rt->get("k").layer == "deep");
+  REQUIRE(eventually([&] { return rt->get("k").layer == "hot"; }));
+  // The tag reached the promoted copy: invalidation removes it from both layers.
+  auto removed = rt->invalidate_tag("t");
+  CHECK(removed.code == status::ok);
+  CHECK(removed.removed == 2);
+  CHECK(rt->get("k").code == status::not_found);
+  // The TTL reached it too.
+  REQUIRE(rt->put("e", "v", options) == status::ok);
+  REQUIRE(eventually([&] { return rt->get("e").layer == "hot"; }));
+  CHECK(eventually([&] { return rt->get("e").code == status::not_found; }));
+}
+
+TEST_CASE("tags invalidate every layer, within one namespace", "[runtime]") {
+  auto rt = start("two_layers.yaml");
+  put_options tagged;
+  tagged.tags = {"user:1"};
+  put_options other_ns = tagged;
+  other_ns.ns = "other";
+  REQUIRE(rt->put("a", "1", tagged) == status::ok);
+  REQUIRE(rt->put("b", "2", tagged) == status::ok);
+  REQUIRE(rt->put("c", "3") == status::ok);
+  REQUIRE(rt->put("a", "1", other_ns) == status::ok);
+  auto result = rt->invalidate_tag("user:1");
+  CHECK(result.code == status::ok);
+  CHECK(result.removed == 4); // a and b, in both layers
+  CHECK(rt->get("a").code == status::not_found);
+  CHECK(rt->get("b").code == status::not_found);
+  CHECK(rt->get("c").value == "3");
+  request_options in_other;
+  in_other.ns = "other";
+  CHECK(rt->get("a", in_other).value == "1");
+}
+
+TEST_CASE("write behind acknowledges before the deeper layer has written", "[runtime]") {
+  auto rt = start("write_behind.yaml");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  CHECK(rt->get("k").layer == "hot");
+  REQUIRE(rt->erase("k") == status::ok); // erase reaches every layer, whatever the write policy
+  CHECK(rt->get("k").code == status::not_found);
+}
+
+TEST_CASE("read-through: a full miss calls the loader and writes the value back", "[runtime]") {
+  std::atomic<int> calls{0};
+  runtime_options options;
+  options.loader = [&](std::string_view ns, std::string_view key) -> std::optional<loaded_value> {
+    ++calls;
+    if (key == "absent")
+      return std::nullopt;
+    return loaded_value{std::string(ns) + "/" + std::string(key) + "=loaded", {}};
+  };
+  auto rt = start("two_layers.yaml", options);
+  auto first = rt->get("k");
+  CHECK(first.code == status::ok);
+  CHECK(first.value == "default/k=loaded");
+  CHECK(first.layer == "loader");
+  CHECK(eventually([&] { return rt->get("k").layer == "hot"; }));
+  CHECK(calls == 1);
+  CHECK(rt->get("absent").code == status::not_found);
+  CHECK(calls == 2);
+}
+
+TEST_CASE("read-through: concurrent misses for one key share one load", "[runtime]") {
+  std::atomic<int> calls{0};
+  runtime_options options;
+  options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return loaded_value{"value of " + std::string(key), {}};
+  };
+  auto rt = start("two_layers.yaml", options);
+  std::vector<std::future<get_result>> pending;
+  for (int i = 0; i < 16; ++i)
+    pending.push_back(rt->get_async("slow"));
+  for (auto& f : pending) {
+    auto r = f.get();
+    CHECK(r.code == status::ok);
+    CHECK(r.value == "value of slow");
+  }
+  CHECK(calls == 1);
+}
+
+TEST_CASE("read-through: a load superseded by a put is not written back", "[runtime]") {
+  std::atomic<bool> release{false};
+  runtime_options options;
+  options.loader = [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    while (!release)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return loaded_value{"stale", {}};
+  };
+  auto rt = start("two_layers.yaml", options);
+  auto loading = rt->get_async("k");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the load is in flight
+  REQUIRE(rt->put("k", "fresh") == status::ok);
+  release = true;
+  CHECK(loading.get().value == "stale"); // it asked before the put
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(rt->get("k").value == "fresh");
+}
+
+TEST_CASE("a loader that throws gives that get an error", "[runtime]") {
+  runtime_options options;
+  options.loader = [](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    throw std::runtime_error("backend down");
+  };
+  auto rt = start("two_layers.yaml", options);
+  CHECK(rt->get("k").code == status::internal);
+  REQUIRE(rt->put("k", "v") == status::ok);
+  CHECK(rt->get("k").value == "v");
+}
+
+TEST_CASE("async variants: futures and callbacks", "[runtime]") {
+  auto rt = start("two_layers.yaml");
+  put_options options;
+  options.tags = {"t"};
+  CHECK(rt->put_async("k", "v", options).get() == status::ok);
+  CHECK(rt->get_async("k").get().value == "v");
+  std::promise<get_result> via_callback;
+  rt->get_async("k", {}, [&](get_result r) { via_callback.set_value(std::move(r)); });
+  CHECK(via_callback.get_future().get().value == "v");
+  std::promise<status> put_done;
+  rt->put_async("k2", "v2", {}, [&](status s) { put_done.set_value(s); });
+  CHECK(put_done.get_future().get() == status::ok);
+  CHECK(rt->invalidate_tag_async("t").get().removed == 2);
+  CHECK(rt->erase_async("k2").get() == status::ok);
+  CHECK(rt->get("k2").code == status::not_found);
+}
+
+TEST_CASE("shutdown drains in-flight requests, then refuses new ones", "[runtime]") {
+  auto rt = start("two_layers.yaml");
+  std::vector<std::future<status>> puts;
+  for (int i = 0; i < 2000; ++i)
+    puts.push_back(rt->put_async("k" + std::to_string(i), "v"));
+  rt->shutdown();
+  for (auto& f : puts)
+    CHECK(f.get() == status::ok);
+  CHECK(rt->get("k1").code == status::unavailable);
+  CHECK(rt->put("k", "v") == status::unavailable);
+  rt->shutdown(); // idempotent
+}
+
+TEST_CASE("a runtime can be built from a config object", "[runtime]") {
+  config cfg;
+  layer_config hot;
+  hot.name = "hot";
+  hot.plugin = "predictive";
+  hot.settings = {{"max_entries", "10"}};
+  cfg.layers.push_back(hot);
+  auto rt = runtime::from_config(cfg);
+  REQUIRE(rt);
+  REQUIRE((*rt)->put("k", "v") == status::ok);
+  CHECK((*rt)->get("k").value == "v");
+  // Defaults were filled from the plugin's schema.
+  CHECK((*rt)->effective_config().layers[0].settings.at("max_bytes") == "64MiB");
+  CHECK((*rt)->effective_config().layers[0].settings.at("max_entries") == "10");
+}
+
+TEST_CASE("a bad config object is refused before anything starts", "[runtime][config]") {
+  config cfg;
+  layer_config hot;
+  hot.name = "hot";
+  hot.plugin = "predictive";
+  hot.settings = {{"max_entries", "-1"}};
+  cfg.layers = {hot, hot};
+  auto rt = runtime::from_config(cfg);
+  REQUIRE_FALSE(rt);
+  CHECK(rt.err().message.find("<config>: layers[1].name: duplicate layer name 'hot'") != std::string::npos);
+  CHECK(rt.err().message.find("layers[0].config.max_entries") != std::string::npos);
+}
+
+TEST_CASE("plugin settings errors are reported with file:line:column", "[runtime][config]") {
+  auto rt = runtime::from_file(test_config("bad_settings.yaml"));
+  REQUIRE_FALSE(rt);
+  const auto& message = rt.err().message;
+  const auto file = test_config("bad_settings.yaml");
+  INFO(message);
+  CHECK(message.find(file + ":5:20: layers[0].config.max_entries:") != std::string::npos);
+  CHECK(message.find(file + ":6:18: layers[0].config.max_bytes:") != std::string::npos);
+  CHECK(message.find(file + ":7:7: layers[0].config.colour:") != std::string::npos);
+  CHECK(message.find(file + ":9:13: layers[1].plugin: no plugin named 'no_such_plugin'") != std::string::npos);
+}
+
+TEST_CASE("a plugin of another ABI named in the YAML stops the start", "[runtime][loader]") {
+  ::setenv("STRATA_TEST_PLUGIN_DIR", STRATA_TEST_PLUGIN_DIR, 1);
+  auto rt = runtime::from_file(test_config("bad_abi.yaml"));
+  REQUIRE_FALSE(rt);
+  const auto& message = rt.err().message;
+  INFO(message);
+  CHECK(message.find(test_config("bad_abi.yaml") + ":2:12: plugins.files[0]: plugin " STRATA_TEST_PLUGIN_DIR
+                     "/libstrata_test_bad_abi.so: symbol strata_plugin_entry: built for plugin ABI 2.0") !=
+        std::string::npos);
+}
+
+TEST_CASE("a failing factory stops the start with file, symbol and reason", "[runtime][loader]") {
+  auto rt = runtime::from_file(test_config("factory_fails.yaml"));
+  REQUIRE_FALSE(rt);
+  CHECK(rt.err().message == "layer 'broken': plugin " STRATA_TEST_PLUGIN_DIR
+                            "/libstrata_test_map.so: symbol strata_plugin_entry()->create: factory failed: "
+                            "configured to fail in its factory");
+}

@@ -1,0 +1,428 @@
+// Reading, checking and writing deployments (strata/config.hpp, framework/src/config_schema.hpp).
+// Every expected position below is counted by hand in the YAML next to it (lines and columns
+// are 1-based; raw strings start on line 1).
+
+#include <strata/config.hpp>
+
+#include "config_schema.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using strata::config;
+using strata::config_report;
+using strata::parse_config;
+using strata::source_position;
+
+namespace {
+
+const std::string config_dir = STRATA_TEST_CONFIG_DIR;
+
+std::vector<std::string> error_lines(const config_report& report) {
+  std::vector<std::string> lines;
+  for (const auto& error : report.errors) lines.push_back(error.to_string());
+  return lines;
+}
+
+/// Parses text that must be valid; fails the test with the errors otherwise.
+config parse_valid(const std::string& text) {
+  const auto report = parse_config(text, "t.yaml");
+  INFO(report.errors_text());
+  REQUIRE(report.ok());
+  REQUIRE(report.effective);
+  return *report.effective;
+}
+
+void check_position(const config& cfg, const std::string& path, int line, int column) {
+  INFO(path);
+  REQUIRE(cfg.positions.count(path) == 1);
+  CHECK(cfg.positions.at(path).line == line);
+  CHECK(cfg.positions.at(path).column == column);
+}
+
+/// Compares every value a deployment carries (not origin or positions).
+void check_same_values(const config& a, const config& b) {
+  CHECK(a.runtime.threads == b.runtime.threads);
+  CHECK(a.runtime.loader_threads == b.runtime.loader_threads);
+  CHECK(a.runtime.loader_timeout == b.runtime.loader_timeout);
+  CHECK(a.runtime.shutdown_timeout == b.runtime.shutdown_timeout);
+  CHECK(a.plugin_path == b.plugin_path);
+  CHECK(a.plugin_files == b.plugin_files);
+  REQUIRE(a.layers.size() == b.layers.size());
+  for (std::size_t i = 0; i < a.layers.size(); ++i) {
+    INFO("layer " << i);
+    CHECK(a.layers[i].name == b.layers[i].name);
+    CHECK(a.layers[i].plugin == b.layers[i].plugin);
+    CHECK(a.layers[i].promote == b.layers[i].promote);
+    CHECK(a.layers[i].write == b.layers[i].write);
+    CHECK(a.layers[i].deadline == b.layers[i].deadline);
+    CHECK(a.layers[i].detached == b.layers[i].detached);
+    CHECK(a.layers[i].settings == b.layers[i].settings);
+  }
+}
+
+/// Sets an environment variable for one test and restores the previous state afterwards.
+class scoped_env {
+public:
+  scoped_env(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value != nullptr) ::setenv(name, value, 1);
+    else ::unsetenv(name);
+  }
+  ~scoped_env() {
+    if (old_) ::setenv(name_.c_str(), old_->c_str(), 1);
+    else ::unsetenv(name_.c_str());
+  }
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+
+private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+} // namespace
+
+TEST_CASE("a valid file parses with its values, defaults and positions", "[config]") {
+  const std::string path = config_dir + "/valid.yaml";
+  const auto report = strata::parse_config_file(path);
+  INFO(report.errors_text());
+  REQUIRE(report.ok());
+  const config& cfg = *report.effective;
+
+  CHECK(cfg.origin == path);
+  CHECK(cfg.runtime.threads == 4);
+  CHECK(cfg.runtime.loader_threads == 3);
+  CHECK(cfg.runtime.loader_timeout == 2s);
+  CHECK(cfg.runtime.shutdown_timeout == 0ms);
+  // Relative plugin paths are resolved against the file's directory.
+  CHECK(cfg.plugin_path == std::vector<std::string>{config_dir + "/plugins", "/opt/strata/plugins"});
+  CHECK(cfg.plugin_files == std::vector<std::string>{config_dir + "/extra/libstrata_custom.so"});
+
+  REQUIRE(cfg.layers.size() == 2);
+  const auto& hot = cfg.layers[0];
+  CHECK(hot.name == "hot");
+  CHECK(hot.plugin == "predictive");
+  CHECK_FALSE(hot.promote);
+  CHECK(hot.write == strata::write_policy::behind);
+  CHECK(hot.deadline == 250ms);
+  CHECK(hot.detached == true);
+  CHECK(hot.settings == std::map<std::string, std::string>{{"max_bytes", "64MiB"}, {"ttl", "30s"}});
+
+  const auto& cold = cfg.layers[1];
+  CHECK(cold.name == "cold-2");
+  CHECK(cold.plugin == "sqlite");
+  CHECK(cold.promote); // the struct's defaults for keys not written
+  CHECK(cold.write == strata::write_policy::through);
+  CHECK(cold.deadline == 100ms);
+  CHECK_FALSE(cold.detached.has_value());
+  CHECK(cold.settings.empty());
+
+  check_position(cfg, "runtime.threads", 3, 12);
+  check_position(cfg, "plugins.path[1]", 8, 19);
+  check_position(cfg, "layers[0]", 11, 5);
+  check_position(cfg, "layers[0].plugin", 12, 13);
+  check_position(cfg, "layers[0].config", 18, 7);
+  check_position(cfg, "layers[0].config.max_bytes", 18, 18);
+  check_position(cfg, "layers[0].config.ttl", 19, 12);
+  check_position(cfg, "layers[1]", 20, 5);
+  check_position(cfg, "layers[1].plugin", 21, 13);
+}
+
+TEST_CASE("parse_config leaves relative plugin paths as written", "[config]") {
+  const auto cfg = parse_valid(R"(plugins:
+  path: plugins
+  files: [a/libstrata_x.so, /abs/libstrata_y.so]
+layers:
+  - name: a
+    plugin: p
+)");
+  CHECK(cfg.origin == "t.yaml");
+  CHECK(cfg.plugin_path == std::vector<std::string>{"plugins"});
+  CHECK(cfg.plugin_files == std::vector<std::string>{"a/libstrata_x.so", "/abs/libstrata_y.so"});
+}
+
+TEST_CASE("errors in a file name the file, line, column and path", "[config]") {
+  const std::string path = config_dir + "/bad_deadline.yaml";
+  const auto report = strata::parse_config_file(path);
+  CHECK_FALSE(report.effective);
+  CHECK(error_lines(report) ==
+        std::vector<std::string>{path + ":4:15: layers[0].deadline: expected a duration greater than 0, "
+                                        "such as 250ms or 5s, got '0ms'"});
+  CHECK(report.errors_text() == error_lines(report)[0] + "\n");
+}
+
+TEST_CASE("a file that cannot be read is one error naming it", "[config]") {
+  const std::string path = config_dir + "/no_such_file.yaml";
+  const auto report = strata::parse_config_file(path);
+  CHECK_FALSE(report.effective);
+  CHECK(error_lines(report) == std::vector<std::string>{path + ": cannot read the file: No such file or directory"});
+}
+
+TEST_CASE("a syntax error is reported at the parser's position", "[config]") {
+  const auto report = parse_config("layers: []\nruntime: threads: 2\n", "t.yaml");
+  CHECK_FALSE(report.effective);
+  CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:2:17: invalid YAML: illegal map value"});
+}
+
+TEST_CASE("every error in a file is reported, each at its value or key", "[config]") {
+  const auto report = parse_config(R"(runtime:
+  threads: 0
+  loader_threads: abc
+  loader_timeout: 0s
+  shutdown_timeout: {a: 1}
+  thread: 2
+plugins:
+  path: {x: 1}
+layers:
+  - name: hot
+    plugin: predictive
+    write: sideways
+    promote: maybe
+    deadline: fast
+    config:
+      max_bytes: [1, 2]
+  - name: hot
+    plugin: sqlite
+    colour: blue
+  - plugin: x
+  - name: bad name!
+    plugin: y
+)",
+                                   "t.yaml");
+  CHECK_FALSE(report.effective);
+  CHECK(error_lines(report) ==
+        std::vector<std::string>{
+          "t.yaml:2:12: runtime.threads: expected an integer from 1 to 64, got '0'",
+          "t.yaml:3:19: runtime.loader_threads: expected an integer from 1 to 64, got 'abc'",
+          "t.yaml:4:19: runtime.loader_timeout: expected a duration greater than 0, such as 250ms or 5s, got '0s'",
+          "t.yaml:5:21: runtime.shutdown_timeout: expected a duration such as 250ms or 5s, got a mapping",
+          "t.yaml:6:3: runtime.thread: unknown key 'thread'; allowed here: threads, loader_threads, "
+          "loader_timeout, shutdown_timeout",
+          "t.yaml:8:9: plugins.path: expected a path or a sequence of paths, got a mapping",
+          "t.yaml:12:12: layers[0].write: expected one of through, behind, around, got 'sideways'",
+          "t.yaml:13:14: layers[0].promote: expected true or false, got 'maybe'",
+          "t.yaml:14:15: layers[0].deadline: expected a duration greater than 0, such as 250ms or 5s, got 'fast'",
+          "t.yaml:16:18: layers[0].config.max_bytes: expected a scalar, got a sequence",
+          "t.yaml:17:11: layers[1].name: duplicate layer name 'hot' (first used at line 10)",
+          "t.yaml:19:5: layers[1].colour: unknown key 'colour'; allowed here: name, plugin, promote, write, "
+          "deadline, detached, config",
+          "t.yaml:20:5: layers[2]: missing required key 'name'",
+          "t.yaml:21:11: layers[3].name: expected a layer name of letters, digits, '_' and '-', got 'bad name!'",
+        });
+}
+
+TEST_CASE("structural errors: layers missing, empty or malformed", "[config]") {
+  CHECK(error_lines(parse_config("runtime:\n  threads: 2\n", "t.yaml")) ==
+        std::vector<std::string>{"t.yaml:1:1: missing required key 'layers'"});
+  CHECK(error_lines(parse_config("", "t.yaml")) ==
+        std::vector<std::string>{"t.yaml: the configuration is empty; it needs at least 'layers'"});
+  CHECK(error_lines(parse_config("- a\n", "t.yaml")) ==
+        std::vector<std::string>{"t.yaml:1:1: expected a mapping (runtime, plugins, layers), got a sequence"});
+  CHECK(error_lines(parse_config("layers: []\n", "t.yaml")) ==
+        std::vector<std::string>{"t.yaml:1:9: layers: expected at least one layer, got an empty sequence"});
+  CHECK(error_lines(parse_config("layers:\n  - hot\n", "t.yaml")) ==
+        std::vector<std::string>{
+          "t.yaml:2:5: layers[0]: expected a mapping (a layer with name and plugin), got 'hot'"});
+  CHECK(error_lines(parse_config("layers:\n  - name: a\n", "t.yaml")) ==
+        std::vector<std::string>{"t.yaml:2:5: layers[0]: missing required key 'plugin'"});
+  CHECK(error_lines(parse_config("layers:\n  - {name: a, plugin: p}\nrunway: 1\nlayers: []\n", "t.yaml")) ==
+        std::vector<std::string>{"t.yaml:3:1: runway: unknown key 'runway'; allowed here: runtime, plugins, layers",
+                                 "t.yaml:4:1: layers: duplicate key 'layers' (first at line 1)"});
+  CHECK(error_lines(parse_config("layers:\n  - name: a\n    plugin:\n", "t.yaml")) ==
+        std::vector<std::string>{"t.yaml:3:5: layers[0].plugin: expected a plugin name, got nothing"});
+}
+
+TEST_CASE("${ENV} references are expanded in every scalar", "[config]") {
+  scoped_env threads("STRATA_TEST_THREADS", "8");
+  scoped_env unset("STRATA_TEST_UNSET", nullptr);
+  scoped_env empty("STRATA_TEST_EMPTY", "");
+  const auto cfg = parse_valid(R"(runtime:
+  threads: ${STRATA_TEST_THREADS}
+  loader_threads: ${STRATA_TEST_UNSET:-3}
+layers:
+  - name: n${STRATA_TEST_EMPTY:-x}
+    plugin: p
+    config:
+      price: $$5
+      literal: a$b
+      joined: ${STRATA_TEST_THREADS}-${STRATA_TEST_THREADS}
+      empty: x${STRATA_TEST_EMPTY}y
+)");
+  CHECK(cfg.runtime.threads == 8);
+  CHECK(cfg.runtime.loader_threads == 3);
+  REQUIRE(cfg.layers.size() == 1);
+  CHECK(cfg.layers[0].name == "nx");
+  CHECK(cfg.layers[0].settings == std::map<std::string, std::string>{
+                                    {"price", "$5"}, {"literal", "a$b"}, {"joined", "8-8"}, {"empty", "xy"}});
+}
+
+TEST_CASE("an unset variable without default is an error at its scalar", "[config]") {
+  scoped_env unset("STRATA_TEST_UNSET", nullptr);
+  const auto report = parse_config(R"(layers:
+  - name: hot
+    plugin: ${STRATA_TEST_UNSET}
+    config:
+      dir: ${STRATA_TEST_UNSET
+)",
+                                   "t.yaml");
+  CHECK(error_lines(report) ==
+        std::vector<std::string>{
+          "t.yaml:3:13: layers[0].plugin: environment variable STRATA_TEST_UNSET is not set",
+          "t.yaml:5:12: layers[0].config.dir: unterminated '${' in '${STRATA_TEST_UNSET' (expected '}')"});
+}
+
+TEST_CASE("to_yaml renders every key and round-trips", "[config]") {
+  const auto report = strata::parse_config_file(config_dir + "/valid.yaml");
+  REQUIRE(report.ok());
+  config cfg = *report.effective;
+  cfg.layers[1].settings["price"] = "$5 ${NOT_A_REFERENCE}";
+  cfg.layers[1].settings["empty"] = "";
+  cfg.layers[1].settings["null_text"] = "null";
+
+  const std::string yaml = strata::to_yaml(cfg);
+  INFO(yaml);
+  for (const char* expected : {"threads: 4", "loader_threads: 3", "loader_timeout: 2s", "shutdown_timeout: 0ms",
+                               "deadline: 250ms", "deadline: 100ms", "write: behind", "write: through",
+                               "promote: false", "detached: true", "max_bytes: 64MiB"})
+    CHECK(yaml.find(expected) != std::string::npos);
+  CHECK(yaml.find("detached") == yaml.rfind("detached")); // only the layer that sets it
+
+  const auto again = parse_valid(yaml);
+  check_same_values(cfg, again);
+}
+
+TEST_CASE("to_yaml of the struct defaults round-trips", "[config]") {
+  config cfg;
+  cfg.layers.push_back({});
+  cfg.layers[0].name = "only";
+  cfg.layers[0].plugin = "p";
+  cfg.layers[0].deadline = 1500ms;
+  cfg.layers[0].detached = false;
+  check_same_values(cfg, parse_valid(strata::to_yaml(cfg)));
+}
+
+TEST_CASE("default_plugin_path splits STRATA_PLUGIN_PATH on ':'", "[config]") {
+  scoped_env path("STRATA_PLUGIN_PATH", "/a::/b/c:");
+  CHECK(strata::default_plugin_path() == std::vector<std::string>{"/a", "/b/c"});
+}
+
+TEST_CASE("config_error text omits what is unknown", "[config]") {
+  strata::config_error error{"f.yaml", {3, 7}, "layers[0].name", "bad"};
+  CHECK(error.to_string() == "f.yaml:3:7: layers[0].name: bad");
+  error.path.clear();
+  CHECK(error.to_string() == "f.yaml:3:7: bad");
+  error.position = {};
+  CHECK(error.to_string() == "f.yaml: bad");
+}
+
+namespace {
+
+// A hand-written plugin schema: {key, type, default (NULL: required), description, bounds}.
+const strata_config_key demo_schema[] = {
+  {"max_bytes", STRATA_VALUE_SIZE, "64MiB", "memory budget", 1, 1024, 1, 1073741824.0},
+  {"ttl", STRATA_VALUE_DURATION, "30s", "time to live", 1, 10, 0, 0},
+  {"ratio", STRATA_VALUE_DOUBLE, "0.5", "", 1, 0, 1, 1},
+  {"shards", STRATA_VALUE_INT, "4", "", 1, 1, 1, 64},
+  {"dsn", STRATA_VALUE_STRING, nullptr, "connection string", 0, 0, 0, 0},
+  {"verbose", STRATA_VALUE_BOOL, "false", "", 0, 0, 0, 0},
+};
+constexpr std::size_t demo_schema_size = sizeof demo_schema / sizeof demo_schema[0];
+
+std::vector<std::string> validate_all(config& cfg) {
+  std::vector<strata::config_error> errors;
+  for (std::size_t i = 0; i < cfg.layers.size(); ++i)
+    strata::detail::validate_settings(cfg, i, demo_schema, demo_schema_size, errors);
+  std::vector<std::string> lines;
+  for (const auto& error : errors) lines.push_back(error.to_string());
+  return lines;
+}
+
+} // namespace
+
+TEST_CASE("validate_settings reports each problem at the setting and fills defaults", "[config][schema]") {
+  config cfg = parse_valid(R"(layers:
+  - name: hot
+    plugin: demo
+    config:
+      max_bytes: lots
+      ttl: 5ms
+      shards: 65
+      colour: blue
+  - name: warm
+    plugin: demo
+  - name: cold
+    plugin: demo
+    config:
+      dsn: sqlite://x
+      ratio: 0.25
+      verbose: maybe
+      max_bytes: 512
+)");
+  CHECK(validate_all(cfg) ==
+        std::vector<std::string>{
+          "t.yaml:8:7: layers[0].config.colour: unknown key 'colour' for plugin 'demo'; allowed: max_bytes, "
+          "ttl, ratio, shards, dsn, verbose",
+          "t.yaml:5:18: layers[0].config.max_bytes: expected a size such as 64MiB, got 'lots'",
+          "t.yaml:7:15: layers[0].config.shards: '65' is above the maximum of 64",
+          "t.yaml:6:12: layers[0].config.ttl: '5ms' is below the minimum of 10 ms",
+          "t.yaml:5:7: layers[0].config: missing required key 'dsn' of plugin 'demo' (connection string)",
+          "t.yaml:9:5: layers[1]: missing required key 'dsn' of plugin 'demo' (connection string)",
+          "t.yaml:17:18: layers[2].config.max_bytes: '512' is below the minimum of 1024 bytes",
+          "t.yaml:16:16: layers[2].config.verbose: expected true or false, got 'maybe'",
+        });
+  // Absent keys get their defaults; written ones keep their text.
+  CHECK(cfg.layers[2].settings == std::map<std::string, std::string>{{"dsn", "sqlite://x"},
+                                                                     {"ratio", "0.25"},
+                                                                     {"verbose", "maybe"},
+                                                                     {"max_bytes", "512"},
+                                                                     {"ttl", "30s"},
+                                                                     {"shards", "4"}});
+}
+
+TEST_CASE("validate_settings accepts valid values and fills every default", "[config][schema]") {
+  config cfg = parse_valid("layers:\n  - name: a\n    plugin: demo\n    config: {dsn: x, ratio: 1, ttl: 10ms}\n");
+  CHECK(validate_all(cfg).empty());
+  CHECK(cfg.layers[0].settings == std::map<std::string, std::string>{{"dsn", "x"},
+                                                                     {"ratio", "1"},
+                                                                     {"ttl", "10ms"},
+                                                                     {"max_bytes", "64MiB"},
+                                                                     {"shards", "4"},
+                                                                     {"verbose", "false"}});
+}
+
+TEST_CASE("make_error falls back to the nearest recorded parent", "[config][schema]") {
+  config cfg;
+  cfg.origin = "f.yaml";
+  cfg.positions["layers[1]"] = source_position{7, 5};
+  const auto nested = strata::detail::make_error(cfg, "layers[1].config.max_bytes", "m");
+  CHECK(nested.to_string() == "f.yaml:7:5: layers[1].config.max_bytes: m");
+  const auto unknown = strata::detail::make_error(cfg, "runtime.threads", "m");
+  CHECK(unknown.to_string() == "f.yaml: runtime.threads: m");
+}
+
+TEST_CASE("check_schema accepts a good schema and says what is wrong with a bad one", "[config][schema]") {
+  using strata::detail::check_schema;
+  CHECK(check_schema(demo_schema, demo_schema_size).empty());
+  CHECK(check_schema(nullptr, 0).empty());
+
+  const strata_config_key bad_default[] = {{"max_bytes", STRATA_VALUE_SIZE, "lots", "", 0, 0, 0, 0}};
+  CHECK(check_schema(bad_default, 1) ==
+        "schema key 'max_bytes': bad default: expected a size such as 64MiB, got 'lots'");
+  const strata_config_key default_out_of_bounds[] = {{"shards", STRATA_VALUE_INT, "100", "", 1, 1, 1, 64}};
+  CHECK(check_schema(default_out_of_bounds, 1) ==
+        "schema key 'shards': bad default: '100' is above the maximum of 64");
+  const strata_config_key min_above_max[] = {{"ttl", STRATA_VALUE_DURATION, nullptr, "", 1, 100, 1, 10}};
+  CHECK(check_schema(min_above_max, 1) == "schema key 'ttl': min 100 ms is greater than max 10 ms");
+  const strata_config_key duplicate[] = {{"a", STRATA_VALUE_INT, "1", "", 0, 0, 0, 0},
+                                         {"a", STRATA_VALUE_INT, "2", "", 0, 0, 0, 0}};
+  CHECK(check_schema(duplicate, 2) == "schema key 'a' is declared twice");
+  const strata_config_key unnamed[] = {{nullptr, STRATA_VALUE_INT, "1", "", 0, 0, 0, 0}};
+  CHECK(check_schema(unnamed, 1) == "schema key #0 has no name");
+  const strata_config_key unknown_type[] = {{"a", static_cast<strata_value_type>(99), "1", "", 0, 0, 0, 0}};
+  CHECK(check_schema(unknown_type, 1) == "schema key 'a' has an unknown type 99");
+}

@@ -1,0 +1,108 @@
+// The loader against real shared libraries: what it accepts and what it refuses, and why.
+#include "layer_instance.hpp"
+#include "plugin_loader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using strata::detail::plugin_loader;
+
+namespace {
+
+std::string plugin_file(const std::string& name) {
+  return std::string(STRATA_TEST_PLUGIN_DIR) + "/libstrata_" + name + ".so";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("loader accepts a real plugin and reads its descriptor", "[loader]") {
+  plugin_loader loader;
+  auto loaded = loader.load_file(plugin_file("test_map"));
+  REQUIRE(loaded);
+  CHECK(std::string((*loaded)->descriptor->name) == "test_map");
+  CHECK((*loaded)->descriptor->kind == STRATA_PLUGIN_LAYER);
+  CHECK((*loaded)->origin == plugin_file("test_map"));
+  // Loading the same file again returns the same plugin, not a duplicate.
+  auto again = loader.load_file(plugin_file("test_map"));
+  REQUIRE(again);
+  CHECK(*again == *loaded);
+}
+
+TEST_CASE("loader refuses another ABI major, naming file, symbol and reason", "[loader]") {
+  plugin_loader loader;
+  auto loaded = loader.load_file(plugin_file("test_bad_abi"));
+  REQUIRE_FALSE(loaded);
+  const auto& message = loaded.err().message;
+  CHECK(contains(message, plugin_file("test_bad_abi")));
+  CHECK(contains(message, "strata_plugin_entry"));
+  CHECK(contains(message, "built for plugin ABI 2.0, this host speaks 1.0 (the major version must match)"));
+}
+
+TEST_CASE("loader refuses a library without the entry symbol", "[loader]") {
+  plugin_loader loader;
+  auto loaded = loader.load_file(plugin_file("test_no_entry"));
+  REQUIRE_FALSE(loaded);
+  CHECK(contains(loaded.err().message, plugin_file("test_no_entry")));
+  CHECK(contains(loaded.err().message, "symbol strata_plugin_entry: not found"));
+}
+
+TEST_CASE("loader refuses a second plugin with the same name", "[loader]") {
+  plugin_loader loader;
+  REQUIRE(loader.load_file(plugin_file("test_map")));
+  auto duplicate = loader.load_file(plugin_file("test_duplicate"));
+  REQUIRE_FALSE(duplicate);
+  CHECK(contains(duplicate.err().message, plugin_file("test_duplicate")));
+  CHECK(contains(duplicate.err().message, "a plugin named 'test_map' is already loaded from " + plugin_file("test_map")));
+}
+
+TEST_CASE("loader refuses a file that is not a shared library", "[loader]") {
+  plugin_loader loader;
+  auto loaded = loader.load_file(std::string(STRATA_TEST_CONFIG_DIR) + "/../test_plugin_loader.cpp");
+  REQUIRE_FALSE(loaded);
+  CHECK(contains(loaded.err().message, "dlopen failed"));
+  auto missing = loader.load_file("/nonexistent/libstrata_x.so");
+  REQUIRE_FALSE(missing);
+  CHECK(contains(missing.err().message, "/nonexistent/libstrata_x.so: cannot open"));
+}
+
+TEST_CASE("loader resolves a plugin by name from a search path", "[loader]") {
+  plugin_loader loader;
+  auto found = loader.resolve("test_map", {"/nonexistent", STRATA_TEST_PLUGIN_DIR});
+  REQUIRE(found);
+  CHECK((*found)->origin == plugin_file("test_map"));
+  auto missing = loader.resolve("no_such_layer", {STRATA_TEST_PLUGIN_DIR});
+  REQUIRE_FALSE(missing);
+  CHECK(contains(missing.err().message, "no plugin named 'no_such_layer'"));
+  CHECK(contains(missing.err().message, std::string(STRATA_TEST_PLUGIN_DIR) + "/libstrata_no_such_layer.so"));
+}
+
+TEST_CASE("a factory that throws is reported with file, symbol and reason", "[loader]") {
+  plugin_loader loader;
+  auto plugin = loader.load_file(plugin_file("test_map"));
+  REQUIRE(plugin);
+  strata::layer_config cfg;
+  cfg.name = "broken";
+  cfg.plugin = "test_map";
+  cfg.settings = {{"fail", "throw_in_factory"}, {"hang", "1s"}};
+  auto instance = strata::detail::create_layer_instance(**plugin, cfg);
+  REQUIRE_FALSE(instance);
+  CHECK(instance.err().message == "layer 'broken': plugin " + plugin_file("test_map") +
+                                      ": symbol strata_plugin_entry()->create: factory failed: "
+                                      "configured to fail in its factory");
+}
+
+TEST_CASE("a static descriptor is checked like a file's", "[loader]") {
+  static const strata_plugin_descriptor newer_minor = {
+    STRATA_ABI_MAJOR, STRATA_ABI_MINOR + 1, "future", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}};
+  plugin_loader loader;
+  auto refused = loader.add_static(&newer_minor);
+  REQUIRE_FALSE(refused);
+  CHECK(contains(refused.err().message, "<static>"));
+  CHECK(contains(refused.err().message, "newer than this host's 1.0"));
+}

@@ -1,0 +1,84 @@
+// Parsing of configuration value types (strata/units.hpp).
+
+#include <strata/units.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace std::chrono_literals;
+namespace units = strata::units;
+
+TEST_CASE("parse_size accepts plain bytes and every unit", "[units]") {
+  CHECK(units::parse_size("0") == 0u);
+  CHECK(units::parse_size("512") == 512u);
+  CHECK(units::parse_size("512B") == 512u);
+  CHECK(units::parse_size("2KB") == 2000u);
+  CHECK(units::parse_size("2kB") == 2000u);
+  CHECK(units::parse_size("10MB") == 10'000'000u);
+  CHECK(units::parse_size("3GB") == 3'000'000'000u);
+  CHECK(units::parse_size("1TB") == 1'000'000'000'000u);
+  CHECK(units::parse_size("64KiB") == 65'536u);
+  CHECK(units::parse_size("64MiB") == 67'108'864u);
+  CHECK(units::parse_size("1GiB") == 1'073'741'824u);
+  CHECK(units::parse_size("1TiB") == 1'099'511'627'776u);
+  CHECK(units::parse_size("64 MiB") == 67'108'864u);
+}
+
+TEST_CASE("parse_size accepts fractions", "[units]") {
+  CHECK(units::parse_size("1.5GiB") == 1'610'612'736u);
+  CHECK(units::parse_size("0.5KiB") == 512u);
+  CHECK(units::parse_size("2.5KB") == 2500u);
+}
+
+TEST_CASE("parse_size rejects bad input", "[units]") {
+  CHECK_FALSE(units::parse_size(""));
+  CHECK_FALSE(units::parse_size("lots"));
+  CHECK_FALSE(units::parse_size("MiB"));
+  CHECK_FALSE(units::parse_size("-1"));
+  CHECK_FALSE(units::parse_size("10XB"));
+  CHECK_FALSE(units::parse_size("10mib"));
+  CHECK_FALSE(units::parse_size("1.2.3MB"));
+  CHECK_FALSE(units::parse_size("100000000TiB")); // beyond int64
+}
+
+TEST_CASE("parse_duration accepts every unit and fractions", "[units]") {
+  CHECK(units::parse_duration("0") == 0ns);
+  CHECK(units::parse_duration("250ns") == 250ns);
+  CHECK(units::parse_duration("10us") == 10us);
+  CHECK(units::parse_duration("250ms") == 250ms);
+  CHECK(units::parse_duration("30s") == 30s);
+  CHECK(units::parse_duration("5m") == 5min);
+  CHECK(units::parse_duration("1h") == 1h);
+  CHECK(units::parse_duration("2d") == 48h);
+  CHECK(units::parse_duration("1.5s") == 1500ms);
+  CHECK(units::parse_duration("0ms") == 0ns);
+}
+
+TEST_CASE("parse_duration rejects bad input", "[units]") {
+  CHECK_FALSE(units::parse_duration(""));
+  CHECK_FALSE(units::parse_duration("5"));  // only a plain 0 may omit the unit
+  CHECK_FALSE(units::parse_duration("fast"));
+  CHECK_FALSE(units::parse_duration("5x"));
+  CHECK_FALSE(units::parse_duration("-5s"));
+  CHECK_FALSE(units::parse_duration("5 years"));
+  CHECK_FALSE(units::parse_duration("1000000d")); // beyond int64 nanoseconds
+}
+
+TEST_CASE("parse_bool accepts YAML 1.1 spellings only", "[units]") {
+  for (const char* text : {"true", "True", "TRUE", "yes", "on"}) CHECK(units::parse_bool(text) == true);
+  for (const char* text : {"false", "False", "FALSE", "no", "off"}) CHECK(units::parse_bool(text) == false);
+  for (const char* text : {"", "1", "0", "y", "tru", "yes please"}) CHECK_FALSE(units::parse_bool(text));
+}
+
+TEST_CASE("parse_int and parse_double need the whole text", "[units]") {
+  CHECK(units::parse_int("42") == 42);
+  CHECK(units::parse_int("-7") == -7);
+  CHECK_FALSE(units::parse_int(""));
+  CHECK_FALSE(units::parse_int("4x"));
+  CHECK_FALSE(units::parse_int("1.5"));
+  CHECK_FALSE(units::parse_int("99999999999999999999"));
+  CHECK(units::parse_double("0.25") == 0.25);
+  CHECK(units::parse_double("-3") == -3.0);
+  CHECK_FALSE(units::parse_double("abc"));
+  CHECK_FALSE(units::parse_double("1.5s"));
+  CHECK_FALSE(units::parse_double("inf"));
+}
