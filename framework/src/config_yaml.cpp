@@ -200,7 +200,7 @@ private:
     if (!is_mapping(e, "runtime settings")) return;
     runtime_settings& rt = cfg_.runtime;
     read_keys(e, {
-      {"threads", [&](const entry& v) { read_int(v, 1, 64, rt.threads); }},
+      {"threads", [&](const entry& v) { read_int(v, 0, 64, rt.threads); }},
       {"loader_threads", [&](const entry& v) { read_int(v, 1, 64, rt.loader_threads); }},
       {"loader_timeout", [&](const entry& v) { read_duration(v, true, rt.loader_timeout); }},
       {"shutdown_timeout", [&](const entry& v) { read_duration(v, false, rt.shutdown_timeout); }},

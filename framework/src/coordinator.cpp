@@ -396,7 +396,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     slot s;
     s.cfg = setup->cfg.layers[i];
     s.plugin = setup->plugins[i];
-    s.detached = s.cfg.detached.value_or((s.plugin->descriptor->flags & STRATA_PLUGIN_FLAG_BLOCKING) != 0);
+    s.detached = s.cfg.detached.value_or((s.plugin->descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0);
     st.slots.push_back(std::move(s));
   }
   for (std::size_t i = 0; i < st.slots.size(); ++i)

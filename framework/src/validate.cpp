@@ -15,8 +15,8 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
   auto fail = [&](const std::string& path, std::string message) {
     errors.push_back(make_error(cfg, path, std::move(message)));
   };
-  if (cfg.runtime.threads < 1 || cfg.runtime.threads > 64)
-    fail("runtime.threads", "must be between 1 and 64, got " + std::to_string(cfg.runtime.threads));
+  if (cfg.runtime.threads < 0 || cfg.runtime.threads > 64)
+    fail("runtime.threads", "must be between 0 (auto) and 64, got " + std::to_string(cfg.runtime.threads));
   if (cfg.runtime.loader_threads < 1 || cfg.runtime.loader_threads > 64)
     fail("runtime.loader_threads", "must be between 1 and 64, got " + std::to_string(cfg.runtime.loader_threads));
   if (cfg.runtime.loader_timeout.count() <= 0)

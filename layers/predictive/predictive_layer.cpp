@@ -85,4 +85,4 @@ const strata_config_key schema[] = {
 } // namespace strata::predictive
 
 STRATA_LAYER_PLUGIN("predictive", "0.1.0", strata::predictive::predictive_layer,
-                    strata::predictive::schema, 0)
+                    strata::predictive::schema, STRATA_PLUGIN_FLAG_COOPERATIVE)

@@ -171,7 +171,7 @@ TEST_CASE("a syntax error is reported at the parser's position", "[config]") {
 
 TEST_CASE("every error in a file is reported, each at its value or key", "[config]") {
   const auto report = parse_config(R"(runtime:
-  threads: 0
+  threads: 65
   loader_threads: abc
   loader_timeout: 0s
   shutdown_timeout: {a: 1}
@@ -197,7 +197,7 @@ layers:
   CHECK_FALSE(report.effective);
   CHECK(error_lines(report) ==
         std::vector<std::string>{
-          "t.yaml:2:12: runtime.threads: expected an integer from 1 to 64, got '0'",
+          "t.yaml:2:12: runtime.threads: expected an integer from 0 to 64, got '65'",
           "t.yaml:3:19: runtime.loader_threads: expected an integer from 1 to 64, got 'abc'",
           "t.yaml:4:19: runtime.loader_timeout: expected a duration greater than 0, such as 250ms or 5s, got '0s'",
           "t.yaml:5:21: runtime.shutdown_timeout: expected a duration such as 250ms or 5s, got a mapping",

@@ -34,7 +34,8 @@ struct layer_config {
   write_policy write = write_policy::through;
   /// How long the coordinator waits for this layer before the request counts it as a failure.
   std::chrono::milliseconds deadline{100};
-  /// Host the layer on a thread of its own; unset: as the plugin declares (blocking plugins are).
+  /// Host the layer on a thread of its own; unset: as the plugin declares (only plugins flagged
+  /// cooperative share the scheduler's threads).
   std::optional<bool> detached;
   /// The plugin's own keys, as text; validated against its schema, defaults filled.
   std::map<std::string, std::string> settings;
@@ -42,7 +43,9 @@ struct layer_config {
 
 /// Settings of the runtime itself.
 struct runtime_settings {
-  int threads = 2;                                 ///< actor scheduler threads
+  /// Actor scheduler threads; 0 (the default) means half the cores, at least one, leaving the
+  /// other half to the host's own threads.
+  int threads = 0;
   int loader_threads = 2;                          ///< threads that run the read-through loader
   std::chrono::milliseconds loader_timeout{5000};  ///< a load slower than this is a timeout
   std::chrono::milliseconds shutdown_timeout{5000};///< how long shutdown waits for in-flight requests

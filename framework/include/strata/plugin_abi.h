@@ -66,7 +66,10 @@ typedef struct strata_plugin_context {
 } strata_plugin_context;
 
 /* Flags. */
-#define STRATA_PLUGIN_FLAG_BLOCKING 1u /* the plugin blocks on I/O: host it on its own thread */
+/* The plugin never blocks (no I/O, no sleeping, no long loops): its instances may share the
+ * scheduler's threads, which saves a thread wake-up per request. Without this flag each instance
+ * gets a thread of its own, so that a layer that blocks or hangs cannot stall the others. */
+#define STRATA_PLUGIN_FLAG_COOPERATIVE 1u
 
 typedef struct strata_plugin_descriptor {
   uint32_t abi_major;
