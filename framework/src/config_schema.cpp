@@ -3,6 +3,8 @@
 
 #include "config_schema.hpp"
 
+#include "abi_value.hpp"
+
 #include <strata/units.hpp>
 
 #include <optional>
@@ -12,8 +14,9 @@
 namespace strata::detail {
 namespace {
 
-bool known_type(strata_value_type type) {
-  return type >= STRATA_VALUE_STRING && type <= STRATA_VALUE_SIZE;
+bool known_type(const strata_value_type& type) {
+  const auto raw = abi_value(type);
+  return raw >= STRATA_VALUE_STRING && raw <= STRATA_VALUE_SIZE;
 }
 
 /// Strings and booleans have no bounds; min/max of other types are ignored for them.
@@ -107,7 +110,7 @@ std::string check_schema(const strata_config_key* keys, std::size_t n) {
     if (key.key == nullptr || *key.key == '\0') return "schema key #" + std::to_string(i) + " has no name";
     const std::string what = "schema key '" + std::string(key.key) + "'";
     if (!names.insert(key.key).second) return what + " is declared twice";
-    if (!known_type(key.type)) return what + " has an unknown type " + std::to_string(static_cast<int>(key.type));
+    if (!known_type(key.type)) return what + " has an unknown type " + std::to_string(abi_value(key.type));
     if (has_bounds(key.type) && key.has_min && key.has_max && key.min > key.max)
       return what + ": min " + format_bound(key.type, key.min) + " is greater than max " +
              format_bound(key.type, key.max);

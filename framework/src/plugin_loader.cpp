@@ -1,5 +1,6 @@
 #include "plugin_loader.hpp"
 
+#include "abi_value.hpp"
 #include "config_schema.hpp"
 
 #include <dlfcn.h>
@@ -21,9 +22,10 @@ std::string abi_text(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
 }
 
-bool known_kind(strata_plugin_kind kind) {
-  return kind == STRATA_PLUGIN_LAYER || kind == STRATA_PLUGIN_EMBEDDER ||
-         kind == STRATA_PLUGIN_EXPORTER || kind == STRATA_PLUGIN_ALERT_HANDLER;
+bool known_kind(const strata_plugin_kind& kind) {
+  const auto raw = abi_value(kind);
+  return raw == STRATA_PLUGIN_LAYER || raw == STRATA_PLUGIN_EMBEDDER || raw == STRATA_PLUGIN_EXPORTER ||
+         raw == STRATA_PLUGIN_ALERT_HANDLER;
 }
 
 } // namespace
@@ -92,7 +94,7 @@ expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descript
   if (d->name == nullptr || *d->name == '\0')
     return invalid(refusal(origin, "the descriptor has no name"));
   if (!known_kind(d->kind))
-    return invalid(refusal(origin, "unknown plugin kind " + std::to_string(static_cast<int>(d->kind))));
+    return invalid(refusal(origin, "unknown plugin kind " + std::to_string(abi_value(d->kind))));
   if (d->create == nullptr || d->destroy == nullptr)
     return invalid(refusal(origin, "the descriptor lacks a create or destroy function"));
   if (d->config_schema == nullptr && d->config_schema_size != 0)

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <string>
 
 using strata::detail::plugin_loader;
@@ -105,4 +106,16 @@ TEST_CASE("a static descriptor is checked like a file's", "[loader]") {
   REQUIRE_FALSE(refused);
   CHECK(contains(refused.err().message, "<static>"));
   CHECK(contains(refused.err().message, "newer than this host's 1.0"));
+}
+
+TEST_CASE("a descriptor with an unknown kind is refused, not trusted", "[loader]") {
+  static strata_plugin_descriptor odd = {
+    STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "odd", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}};
+  const int foreign_kind = 99; // what a plugin built against a later ABI might write
+  std::memcpy(&odd.kind, &foreign_kind, sizeof foreign_kind);
+  plugin_loader loader;
+  auto refused = loader.add_static(&odd);
+  REQUIRE_FALSE(refused);
+  CHECK(contains(refused.err().message, "unknown plugin kind 99"));
 }
