@@ -164,6 +164,18 @@ private:
     }
   }
 
+  /// Calls `f` on each item of the sequence `e`, recording where the item is.
+  template <class F>
+  void for_each_item(const entry& e, F&& f) {
+    for (std::size_t i = 0; i < e.node.size(); ++i) {
+      const YAML::Node item = e.node[i];
+      const source_position at = item.IsNull() ? e.at : to_position(item.Mark());
+      const entry element{item, index_path(e.path, i), at, at};
+      cfg_.positions[element.path] = element.at;
+      f(element);
+    }
+  }
+
   /// Dispatches each key of a mapping to its handler; a key not in `keys` is an error at the key.
   void read_keys(const entry& map, const key_table& keys) {
     for_each_entry(map, [&](const std::string& name, const entry& value) {
@@ -225,13 +237,7 @@ private:
       return;
     }
     std::map<std::string, int> name_lines;
-    for (std::size_t i = 0; i < e.node.size(); ++i) {
-      const YAML::Node item = e.node[i];
-      const source_position at = item.IsNull() ? e.at : to_position(item.Mark());
-      const entry layer{item, index_path(e.path, i), at, at};
-      cfg_.positions[layer.path] = layer.at;
-      read_layer(layer, name_lines);
-    }
+    for_each_item(e, [&](const entry& layer) { read_layer(layer, name_lines); });
   }
 
   void read_layer(const entry& e, std::map<std::string, int>& name_lines) {
@@ -354,13 +360,7 @@ private:
       fail(e.at, e.path, "expected a path or a sequence of paths, got " + describe(e.node));
       return;
     }
-    for (std::size_t i = 0; i < e.node.size(); ++i) {
-      const YAML::Node item = e.node[i];
-      const source_position at = item.IsNull() ? e.at : to_position(item.Mark());
-      const entry path{item, index_path(e.path, i), at, at};
-      cfg_.positions[path.path] = path.at;
-      read_path(path, out);
-    }
+    for_each_item(e, [&](const entry& path) { read_path(path, out); });
   }
 
   void read_path(const entry& e, std::vector<std::string>& out) {
