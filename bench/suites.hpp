@@ -14,10 +14,12 @@ struct suite {
 };
 
 int run_core();
+int run_telemetry();
 
 inline const std::vector<suite>& suites() {
   static const std::vector<suite> all = {
     {"core", "plain unordered_map vs first-layer hit vs second-layer hit through the coordinator", &run_core},
+    {"telemetry", "first-layer hits with the standard metrics on and off", &run_telemetry},
   };
   return all;
 }

@@ -216,6 +216,7 @@ private:
       {"loader_threads", [&](const entry& v) { read_int(v, 1, 64, rt.loader_threads); }},
       {"loader_timeout", [&](const entry& v) { read_duration(v, true, rt.loader_timeout); }},
       {"shutdown_timeout", [&](const entry& v) { read_duration(v, false, rt.shutdown_timeout); }},
+      {"metrics", [&](const entry& v) { read_bool(v, rt.metrics); }},
     });
   }
 
@@ -488,6 +489,7 @@ std::string to_yaml(const config& cfg) {
   out << YAML::Key << "loader_threads" << YAML::Value << cfg.runtime.loader_threads;
   out << YAML::Key << "loader_timeout" << YAML::Value << format_duration(cfg.runtime.loader_timeout);
   out << YAML::Key << "shutdown_timeout" << YAML::Value << format_duration(cfg.runtime.shutdown_timeout);
+  out << YAML::Key << "metrics" << YAML::Value << cfg.runtime.metrics;
   out << YAML::EndMap;
   out << YAML::Key << "plugins" << YAML::Value << YAML::BeginMap;
   emit_paths(out, "path", cfg.plugin_path);

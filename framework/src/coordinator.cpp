@@ -1,6 +1,7 @@
 #include "coordinator.hpp"
 
 #include "layer_host.hpp"
+#include "layer_metrics.hpp"
 #include "loader_worker.hpp"
 #include "messages.hpp"
 
@@ -67,6 +68,7 @@ std::string make_id(const std::string& ns, const std::string& key) {
 
 struct coordinator_state {
   std::vector<slot> slots;
+  std::vector<std::shared_ptr<layer_metrics>> metrics; ///< per slot; empty when metrics are off
   std::shared_ptr<shared_state> shared;
   loader_fn loader;
   std::chrono::milliseconds loader_timeout{0};
@@ -116,6 +118,8 @@ public:
     }
     start_slot(i, std::shared_ptr<layer_instance>(std::move(*instance)));
     st_.shared->health.update(i, [](layer_health& h) { ++h.restarts; });
+    if (auto* m = metrics(i))
+      m->restarted();
   }
 
   /// Whether slot i has a host to ask; retries a failed restart at most once a second.
@@ -133,6 +137,8 @@ public:
     if (generation != s.generation)
       return;
     s.healthy = false;
+    if (auto* m = metrics(i))
+      m->failed();
     st_.shared->health.update(i, [&](layer_health& h) {
       h.healthy = false;
       ++h.failures;
@@ -146,6 +152,8 @@ public:
     if (s.healthy || generation != s.generation)
       return;
     s.healthy = true;
+    if (auto* m = metrics(i))
+      m->recovered();
     st_.shared->health.update(i, [](layer_health& h) { h.healthy = true; });
   }
 
@@ -158,23 +166,31 @@ public:
   /// Sends `args` to slot i with its deadline; `on_reply` gets the reply, or a failure reply when
   /// the layer threw, missed its deadline or is gone (the failure is counted first).
   template <class... Ts>
-  void ask(std::size_t i, std::function<void(layer_reply&)> on_reply, Ts&&... args) {
+  void ask(std::size_t i, operation op, std::function<void(layer_reply&)> on_reply, Ts&&... args) {
     if (!available(i)) {
       layer_reply r{status::unavailable, true, "layer '" + st_.slots[i].cfg.name + "' has no instance", {}, 0};
+      if (auto* m = metrics(i))
+        m->record(op, r.code);
       return on_reply(r);
     }
     auto& s = st_.slots[i];
     const auto generation = s.generation;
+    const auto sent = std::chrono::steady_clock::now();
+    auto measured = [this, i, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
+      if (auto* m = metrics(i))
+        m->record(op, reply.code, std::chrono::steady_clock::now() - sent);
+      on_reply(reply);
+    };
     self_->request(s.actor, s.cfg.deadline, std::forward<Ts>(args)...)
       .then(
-        [this, i, generation, on_reply](layer_reply& reply) {
+        [this, i, generation, measured](layer_reply& reply) {
           if (reply.failed)
             failed(i, generation, reply.error);
           else
             succeeded(i, generation);
-          on_reply(reply);
+          measured(reply);
         },
-        [this, i, generation, on_reply](caf::error& err) {
+        [this, i, generation, measured](caf::error& err) {
           layer_reply reply;
           reply.failed = true;
           if (err == caf::sec::request_timeout) {
@@ -186,8 +202,12 @@ public:
             reply.error = self_->system().render(err);
           }
           failed(i, generation, reply.error);
-          on_reply(reply);
+          measured(reply);
         });
+  }
+
+  layer_metrics* metrics(std::size_t i) const noexcept {
+    return st_.metrics.empty() ? nullptr : st_.metrics[i].get();
   }
 
   // --- reads -------------------------------------------------------------------------------
@@ -205,7 +225,7 @@ public:
     if (i >= st_.slots.size())
       return full_miss(l);
     ask(
-      i,
+      i, operation::get,
       [this, l, i](layer_reply& reply) {
         if (reply.failed) {
           l->failure = reply.code;
@@ -236,7 +256,7 @@ public:
         continue;
       if (!data)
         data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, hit.value, hit.meta});
-      ask(j, [](layer_reply&) {}, layer_put_atom::value, data);
+      ask(j, operation::put, [](layer_reply&) {}, layer_put_atom::value, data);
     }
   }
 
@@ -281,7 +301,7 @@ public:
     auto data = std::make_shared<put_data>(put_data{ns, key, value.value, value.options});
     for (std::size_t j = 0; j < st_.slots.size(); ++j)
       if (st_.slots[j].cfg.promote)
-        ask(j, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
+        ask(j, operation::put, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
   }
 
   void finish(const lookup_ptr& l, get_result result) {
@@ -313,12 +333,12 @@ public:
       if (policy == write_policy::around)
         continue;
       if (policy == write_policy::behind) {
-        ask(i, [](layer_reply&) {}, layer_put_atom::value, request.data);
+        ask(i, operation::put, [](layer_reply&) {}, layer_put_atom::value, request.data);
         continue;
       }
       ++join->remaining;
       ask(
-        i,
+        i, operation::put,
         [join](layer_reply& reply) {
           if (reply.code != status::ok && join->result == status::ok)
             join->result = reply.code;
@@ -342,7 +362,7 @@ public:
     join->remaining = st_.slots.size();
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       ask(
-        i,
+        i, operation::erase,
         [join](layer_reply& reply) {
           if (reply.failed)
             join->result.failure = reply.code;
@@ -362,7 +382,7 @@ public:
     join->remaining = st_.slots.size();
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       ask(
-        i,
+        i, operation::invalidate_tag,
         [join](layer_reply& reply) {
           if (reply.failed)
             join->result.code = reply.code;
@@ -388,6 +408,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   st.shared = setup->shared;
   st.loader = setup->loader;
   st.loader_timeout = setup->cfg.runtime.loader_timeout;
+  st.metrics = setup->metrics;
   if (st.loader)
     for (int i = 0; i < setup->cfg.runtime.loader_threads; ++i)
       st.loaders.push_back(spawn_loader_worker(self->system(), st.loader));

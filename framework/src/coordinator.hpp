@@ -3,6 +3,7 @@
 // read-through loader on a full miss (one load per key at a time), and supervises the layer hosts.
 
 #include "layer_instance.hpp"
+#include "layer_metrics.hpp"
 #include "plugin_loader.hpp"
 #include "shared_state.hpp"
 
@@ -22,6 +23,7 @@ struct coordinator_setup {
   std::vector<std::shared_ptr<layer_instance>> instances; ///< layer i's first instance
   std::shared_ptr<shared_state> shared;
   loader_fn loader;
+  std::vector<std::shared_ptr<layer_metrics>> metrics; ///< per layer; empty when metrics are off
 };
 
 caf::actor spawn_coordinator(caf::actor_system& system, coordinator_setup setup);

@@ -2,6 +2,7 @@
 
 #include "coordinator.hpp"
 #include "layer_instance.hpp"
+#include "layer_metrics.hpp"
 #include "messages.hpp"
 #include "plugin_loader.hpp"
 #include "shared_state.hpp"
@@ -24,6 +25,8 @@ public:
   detail::plugin_loader loader;
   std::shared_ptr<detail::shared_state> shared;
   std::string first_layer_name;
+  std::unique_ptr<telemetry::registry> metrics; ///< null when `runtime.metrics` is off
+  std::shared_ptr<detail::layer_metrics> first_layer_metrics;
   caf::actor_system_config system_config;
   std::unique_ptr<caf::actor_system> system;
   caf::actor coordinator;
@@ -96,12 +99,24 @@ public:
     auto* view = shared->first_view.current();
     if (view == nullptr)
       return false;
+    // Reading the clock twice would cost more than the hit itself: time one get in 64.
+    thread_local std::uint32_t calls = 0;
+    const bool timed = first_layer_metrics && (++calls & 63u) == 0;
+    const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    status outcome;
     try {
-      if (view->get(ns, key, out.value) != status::ok)
-        return false;
+      outcome = view->get(ns, key, out.value);
     } catch (...) {
       return false; // the coordinator's path asks the layer itself, which reports the fault
     }
+    if (first_layer_metrics) {
+      if (timed)
+        first_layer_metrics->record(detail::operation::get, outcome, std::chrono::steady_clock::now() - start);
+      else
+        first_layer_metrics->record(detail::operation::get, outcome);
+    }
+    if (outcome != status::ok)
+      return false;
     out.code = status::ok;
     out.layer = first_layer_name;
     return true;
@@ -174,6 +189,13 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   }
   impl->shared = std::make_shared<detail::shared_state>(std::move(health));
   impl->first_layer_name = layers.front().name;
+  std::vector<std::shared_ptr<detail::layer_metrics>> metrics;
+  if (impl->cfg.runtime.metrics) {
+    impl->metrics = std::make_unique<telemetry::registry>();
+    for (const auto& layer : layers)
+      metrics.push_back(std::make_shared<detail::layer_metrics>(*impl->metrics, layer.name));
+    impl->first_layer_metrics = metrics.front();
+  }
 
   impl->system_config.set("scheduler.max-threads", scheduler_threads(impl->cfg.runtime.threads));
   // CAF 0.17's idle workers first spin, then sleep 50 us at a time without being woken by new
@@ -186,7 +208,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->system = std::make_unique<caf::actor_system>(impl->system_config);
   impl->coordinator = detail::spawn_coordinator(
     *impl->system, detail::coordinator_setup{impl->cfg, plugins, std::move(instances), impl->shared,
-                                             std::move(options.loader)});
+                                             std::move(options.loader), std::move(metrics)});
   return std::unique_ptr<runtime>(new runtime(std::move(impl)));
 }
 
@@ -267,5 +289,7 @@ std::future<invalidate_result> runtime::invalidate_tag_async(std::string_view ta
 std::vector<layer_health> runtime::health() const { return impl_->shared->health.snapshot(); }
 
 const config& runtime::effective_config() const { return impl_->cfg; }
+
+std::string runtime::prometheus_text() const { return impl_->metrics ? impl_->metrics->prometheus_text() : ""; }
 
 } // namespace strata

@@ -49,6 +49,7 @@ struct runtime_settings {
   int loader_threads = 2;                          ///< threads that run the read-through loader
   std::chrono::milliseconds loader_timeout{5000};  ///< a load slower than this is a timeout
   std::chrono::milliseconds shutdown_timeout{5000};///< how long shutdown waits for in-flight requests
+  bool metrics = true; ///< record the standard per-layer metrics
 };
 
 /// A whole deployment.

@@ -97,6 +97,10 @@ public:
   /// Health of each layer, in chain order.
   std::vector<layer_health> health() const;
 
+  /// The standard metrics of every layer in the Prometheus text format; empty when
+  /// `runtime.metrics` is off.
+  std::string prometheus_text() const;
+
   /// The validated configuration the runtime runs.
   const config& effective_config() const;
 

@@ -1,0 +1,56 @@
+#pragma once
+/// @file metrics_registry.hpp
+/// Named, labelled instruments. Registering looks a label set up under a lock: do it once and keep
+/// the reference (instruments never move and live as long as the registry); recording is then
+/// lock-free (see instruments.hpp).
+
+#include <strata/instruments.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace strata::telemetry {
+
+/// Label values in the order of the family's label names.
+using label_values = std::vector<std::string>;
+
+enum class metric_type { counter, gauge, histogram };
+
+class registry {
+public:
+  /// The counter of family `name` for `values`. The first call for a name fixes its help, type and
+  /// label names; a later call that disagrees, or an invalid name, throws std::invalid_argument.
+  instruments::counter& counter(const std::string& name, const std::string& help,
+                                const std::vector<std::string>& label_names, const label_values& values);
+  instruments::gauge& gauge(const std::string& name, const std::string& help,
+                            const std::vector<std::string>& label_names, const label_values& values);
+  instruments::histogram& histogram(const std::string& name, const std::string& help,
+                                    const std::vector<std::string>& label_names, const label_values& values,
+                                    const std::vector<double>& bounds = instruments::default_latency_buckets());
+
+  /// Every family in the Prometheus text exposition format (0.0.4).
+  std::string prometheus_text() const;
+
+private:
+  struct family {
+    metric_type type;
+    std::string help;
+    std::vector<std::string> label_names;
+    std::vector<double> bounds; ///< histograms only
+    std::map<label_values, std::unique_ptr<instruments::counter>> counters;
+    std::map<label_values, std::unique_ptr<instruments::gauge>> gauges;
+    std::map<label_values, std::unique_ptr<instruments::histogram>> histograms;
+  };
+  family& find_or_add(const std::string& name, const std::string& help, metric_type type,
+                      const std::vector<std::string>& label_names, const label_values& values,
+                      const std::vector<double>& bounds);
+
+  mutable std::mutex mutex_;
+  std::map<std::string, family> families_;
+};
+
+} // namespace strata::telemetry

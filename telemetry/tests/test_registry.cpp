@@ -1,0 +1,54 @@
+// The registry: stable instruments per label set, refusals, and the Prometheus text it renders.
+#include <strata/metrics_registry.hpp>
+
+#include <catch2/catch.hpp>
+
+using strata::telemetry::registry;
+
+TEST_CASE("the same family and labels give the same instrument", "[registry]") {
+  registry r;
+  auto& a = r.counter("strata_test_total", "help", {"cache_layer"}, {"hot"});
+  auto& b = r.counter("strata_test_total", "help", {"cache_layer"}, {"hot"});
+  auto& c = r.counter("strata_test_total", "help", {"cache_layer"}, {"deep"});
+  CHECK(&a == &b);
+  CHECK(&a != &c);
+}
+
+TEST_CASE("the registry refuses bad names and conflicting families", "[registry]") {
+  registry r;
+  CHECK_THROWS_WITH(r.counter("bad-name", "h", {}, {}), "metric name 'bad-name' is not a valid Prometheus name");
+  CHECK_THROWS_WITH(r.counter("ok_total", "h", {"0x"}, {"v"}), "metric ok_total: label name '0x' is not valid");
+  CHECK_THROWS_WITH(r.counter("ok_total", "h", {"a"}, {}), "metric ok_total: 1 label names but 0 values");
+  r.counter("ok_total", "h", {"a"}, {"1"});
+  CHECK_THROWS_WITH(r.gauge("ok_total", "h", {"a"}, {"1"}),
+                    "metric ok_total is already registered as a counter with other labels or buckets");
+  CHECK_THROWS(r.counter("ok_total", "h", {"b"}, {"1"}));
+}
+
+TEST_CASE("the Prometheus text holds every family with HELP, TYPE and samples", "[registry]") {
+  registry r;
+  r.counter("strata_cache_requests_total", "Requests.", {"cache_layer", "operation", "status"},
+            {"hot", "get", "hit"})
+    .inc(3);
+  r.gauge("strata_cache_entries", "Entries.", {"cache_layer"}, {"hot"}).set(42);
+  auto& h = r.histogram("strata_cache_operation_duration_seconds", "Durations.", {"cache_layer", "operation"},
+                        {"hot", "get"}, {0.001, 0.01});
+  h.observe(0.0005);
+  h.observe(0.005);
+  h.observe(1.0);
+  const auto text = r.prometheus_text();
+  INFO(text);
+  CHECK(text.find("# HELP strata_cache_requests_total Requests.\n# TYPE strata_cache_requests_total counter\n"
+                  "strata_cache_requests_total{cache_layer=\"hot\",operation=\"get\",status=\"hit\"} 3\n") !=
+        std::string::npos);
+  CHECK(text.find("# TYPE strata_cache_entries gauge\nstrata_cache_entries{cache_layer=\"hot\"} 42\n") !=
+        std::string::npos);
+  CHECK(text.find("strata_cache_operation_duration_seconds_count{cache_layer=\"hot\",operation=\"get\"} 3\n") !=
+        std::string::npos);
+  CHECK(text.find("strata_cache_operation_duration_seconds_bucket{cache_layer=\"hot\",operation=\"get\",le=\"0.001\"} 1\n") !=
+        std::string::npos);
+  CHECK(text.find("strata_cache_operation_duration_seconds_bucket{cache_layer=\"hot\",operation=\"get\",le=\"0.01\"} 2\n") !=
+        std::string::npos);
+  CHECK(text.find("strata_cache_operation_duration_seconds_bucket{cache_layer=\"hot\",operation=\"get\",le=\"+Inf\"} 3\n") !=
+        std::string::npos);
+}
