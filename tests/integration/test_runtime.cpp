@@ -261,3 +261,24 @@ TEST_CASE("a failing factory stops the start with file, symbol and reason", "[ru
                             "/libstrata_test_map.so: symbol strata_plugin_entry()->create: factory failed: "
                             "configured to fail in its factory");
 }
+
+TEST_CASE("a put's cost is charged against the layer's byte bound", "[runtime]") {
+  config cfg;
+  layer_config hot;
+  hot.name = "hot";
+  hot.plugin = "predictive";
+  hot.settings = {{"max_bytes", "4KiB"}, {"shards", "1"}};
+  cfg.layers.push_back(hot);
+  auto rt = runtime::from_config(cfg);
+  REQUIRE(rt);
+  put_options heavy;
+  heavy.cost = 3000;
+  REQUIRE((*rt)->put("a", "small value", heavy) == status::ok);
+  REQUIRE((*rt)->put("b", "small value", heavy) == status::ok); // 6000 > 4096: evicts a
+  CHECK((*rt)->get("a").code == status::not_found);
+  CHECK((*rt)->get("b").code == status::ok);
+  put_options too_heavy;
+  too_heavy.cost = 5000; // more than the whole bound: refused, nothing evicted
+  CHECK((*rt)->put("c", "v", too_heavy) == status::rejected);
+  CHECK((*rt)->get("b").code == status::ok);
+}
