@@ -217,6 +217,7 @@ private:
       {"loader_timeout", [&](const entry& v) { read_duration(v, true, rt.loader_timeout); }},
       {"shutdown_timeout", [&](const entry& v) { read_duration(v, false, rt.shutdown_timeout); }},
       {"metrics", [&](const entry& v) { read_bool(v, rt.metrics); }},
+      {"stats_interval", [&](const entry& v) { read_duration(v, true, rt.stats_interval); }},
     });
   }
 
@@ -490,6 +491,7 @@ std::string to_yaml(const config& cfg) {
   out << YAML::Key << "loader_timeout" << YAML::Value << format_duration(cfg.runtime.loader_timeout);
   out << YAML::Key << "shutdown_timeout" << YAML::Value << format_duration(cfg.runtime.shutdown_timeout);
   out << YAML::Key << "metrics" << YAML::Value << cfg.runtime.metrics;
+  out << YAML::Key << "stats_interval" << YAML::Value << format_duration(cfg.runtime.stats_interval);
   out << YAML::EndMap;
   out << YAML::Key << "plugins" << YAML::Value << YAML::BeginMap;
   emit_paths(out, "path", cfg.plugin_path);

@@ -18,21 +18,44 @@ std::string status_label(std::size_t op, status outcome) {
   return to_string(outcome);
 }
 
+template <class T>
+std::vector<T> with(std::vector<T> list, T more) {
+  list.push_back(std::move(more));
+  return list;
+}
+
 } // namespace
 
-layer_metrics::layer_metrics(telemetry::registry& registry, const std::string& layer) {
+request_metrics::request_metrics(telemetry::registry& registry, const std::string& requests_family,
+                                 const std::string& durations_family, const std::vector<std::string>& label_names,
+                                 const telemetry::label_values& values) {
+  const auto op_labels = with<std::string>(label_names, "operation");
+  const auto status_labels = with<std::string>(op_labels, "status");
   for (std::size_t op = 0; op < operation_count; ++op) {
+    const auto op_values = with<std::string>(values, operation_name(op));
     for (std::size_t s = 0; s < status_count; ++s)
-      requests_[op][s] = &registry.counter(
-        "strata_cache_requests_total", "Requests a layer answered, by operation and outcome.",
-        {"cache_layer", "operation", "status"},
-        {layer, operation_name(op), status_label(op, static_cast<status>(s))});
+      requests_[op][s] = &registry.counter(requests_family, "Requests answered, by operation and outcome.",
+                                           status_labels,
+                                           with(op_values, status_label(op, static_cast<status>(s))));
     durations_[op] = &registry.histogram(
-      "strata_cache_operation_duration_seconds",
-      "Time a layer took to answer, seen from the coordinator; first-layer hits served in the "
-      "caller's thread are sampled one in 64.",
-      {"cache_layer", "operation"}, {layer, operation_name(op)});
+      durations_family,
+      "Time to answer; first-layer gets served in the caller's thread: hits only, one in 64.", op_labels,
+      op_values);
   }
+}
+
+request_totals request_metrics::totals() const {
+  request_totals out;
+  for (std::size_t op = 0; op < operation_count; ++op)
+    for (std::size_t st = 0; st < status_count; ++st)
+      out.requests[op][st] = requests_[op][st]->value();
+  out.get_durations = durations_[index(operation::get)]->read();
+  return out;
+}
+
+layer_metrics::layer_metrics(telemetry::registry& registry, const std::string& layer)
+  : request_metrics(registry, "strata_cache_requests_total", "strata_cache_operation_duration_seconds",
+                    {"cache_layer"}, {layer}) {
   failures_ = &registry.counter("strata_cache_layer_failures_total",
                                 "Exceptions, missed deadlines and deaths of a layer.", {"cache_layer"}, {layer});
   restarts_ = &registry.counter("strata_cache_layer_restarts_total",
@@ -40,6 +63,11 @@ layer_metrics::layer_metrics(telemetry::registry& registry, const std::string& l
   healthy_ = &registry.gauge("strata_cache_layer_healthy", "1 when the layer's last answer succeeded.",
                              {"cache_layer"}, {layer});
   healthy_->set(1);
+}
+
+std::unique_ptr<request_metrics> make_runtime_metrics(telemetry::registry& registry) {
+  return std::make_unique<request_metrics>(registry, "strata_requests_total", "strata_request_duration_seconds",
+                                           std::vector<std::string>{}, telemetry::label_values{});
 }
 
 } // namespace strata::detail

@@ -1,21 +1,34 @@
 #pragma once
-// The standard metrics of one layer, registered once; recording is a few relaxed atomic adds.
+// The standard metrics of the runtime and of each layer, registered once; recording is a few
+// relaxed atomic adds.
 
 #include <strata/instruments.hpp>
 #include <strata/metrics_registry.hpp>
 #include <strata/status.hpp>
 
+#include "windows.hpp"
+
 #include <array>
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace strata::detail {
 
 enum class operation : std::uint8_t { get, put, erase, invalidate_tag };
+using telemetry::operation_count;
+using request_totals = telemetry::totals;
+inline constexpr std::size_t status_count = telemetry::outcome_count;
+/// Hits served by the first layer's read view are timed one in this many.
+inline constexpr std::uint32_t view_timing_period = 64;
 
-class layer_metrics {
+/// Requests by operation and outcome, and their durations.
+class request_metrics {
 public:
-  layer_metrics(telemetry::registry& registry, const std::string& layer);
+  /// `requests_family` and `durations_family` get `label_names` plus `operation` (and `status`).
+  request_metrics(telemetry::registry& registry, const std::string& requests_family,
+                  const std::string& durations_family, const std::vector<std::string>& label_names,
+                  const telemetry::label_values& values);
 
   void record(operation op, status outcome) noexcept {
     requests_[index(op)][static_cast<std::size_t>(outcome)]->inc();
@@ -24,20 +37,33 @@ public:
     record(op, outcome);
     durations_[index(op)]->observe(std::chrono::duration<double>(took).count());
   }
+
+  /// What the telemetry actor samples.
+  request_totals totals() const;
+
+private:
+  static std::size_t index(operation op) noexcept { return static_cast<std::size_t>(op); }
+
+  std::array<std::array<instruments::counter*, status_count>, operation_count> requests_{};
+  std::array<instruments::histogram*, operation_count> durations_{};
+};
+
+/// One layer's metrics: its requests, labelled `cache_layer`, and its supervision.
+class layer_metrics : public request_metrics {
+public:
+  layer_metrics(telemetry::registry& registry, const std::string& layer);
+
   void failed() noexcept { failures_->inc(); healthy_->set(0); }
   void restarted() noexcept { restarts_->inc(); }
   void recovered() noexcept { healthy_->set(1); }
 
 private:
-  static constexpr std::size_t operation_count = 4;
-  static constexpr std::size_t status_count = 7;
-  static std::size_t index(operation op) noexcept { return static_cast<std::size_t>(op); }
-
-  std::array<std::array<instruments::counter*, status_count>, operation_count> requests_{};
-  std::array<instruments::histogram*, operation_count> durations_{};
   instruments::counter* failures_;
   instruments::counter* restarts_;
   instruments::gauge* healthy_;
 };
+
+/// The runtime's own counts: what the host asked and got, whichever layer answered.
+std::unique_ptr<request_metrics> make_runtime_metrics(telemetry::registry& registry);
 
 } // namespace strata::detail

@@ -7,6 +7,7 @@
 #include "plugin_loader.hpp"
 #include "shared_state.hpp"
 #include "sync_waiter.hpp"
+#include "telemetry_actor.hpp"
 #include "validate.hpp"
 
 #include <caf/all.hpp>
@@ -27,9 +28,15 @@ public:
   std::string first_layer_name;
   std::unique_ptr<telemetry::registry> metrics; ///< null when `runtime.metrics` is off
   std::shared_ptr<detail::layer_metrics> first_layer_metrics;
+  /// What hosts asked through the coordinator. Kept out of `metrics` (the exported registry): the
+  /// first layer's read-view hits are counted on that layer only, to keep the hot path cheap.
+  std::unique_ptr<telemetry::registry> overall_registry;
+  std::shared_ptr<detail::request_metrics> overall_metrics;
+  std::shared_ptr<detail::stats_board> stats;
   caf::actor_system_config system_config;
   std::unique_ptr<caf::actor_system> system;
   caf::actor coordinator;
+  caf::actor telemetry;
 
   std::atomic<bool> accepting{true};
   std::atomic<std::int64_t> in_flight{0};
@@ -53,10 +60,21 @@ public:
     }
   }
 
-  /// Wraps `done` so that the request counts as in flight until it has been answered.
+  static status outcome_of(status s) { return s; }
+  static status outcome_of(const invalidate_result& r) { return r.code; }
+  /// A get the layers could not answer is a miss of the cache, even when the loader found it.
+  static status outcome_of(const get_result& r) {
+    return r.code == status::ok && r.layer == "loader" ? status::not_found : r.code;
+  }
+
+  /// Wraps `done` so that the request counts as in flight until it has been answered, and is
+  /// recorded in the runtime's own metrics.
   template <class T>
-  std::function<void(T)> tracked(std::function<void(T)> done) {
-    return [this, done = std::move(done)](T result) {
+  std::function<void(T)> tracked(detail::operation op, std::function<void(T)> done) {
+    const auto start = overall_metrics ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    return [this, op, start, done = std::move(done)](T result) {
+      if (overall_metrics)
+        overall_metrics->record(op, outcome_of(result), std::chrono::steady_clock::now() - start);
       done(std::move(result));
       leave();
     };
@@ -67,7 +85,7 @@ public:
     if (!enter())
       return done(get_result{status::unavailable, {}, {}});
     caf::anon_send(coordinator, detail::get_atom::value,
-                   detail::get_request{ns, std::string(key), first_layer, tracked(std::move(done))});
+                   detail::get_request{ns, std::string(key), first_layer, tracked(detail::operation::get, std::move(done))});
   }
 
   void submit_put(std::string_view key, std::string_view value, const put_options& options,
@@ -77,21 +95,21 @@ public:
     auto data = std::make_shared<detail::put_data>(
       detail::put_data{options.ns, std::string(key), std::string(value), options});
     caf::anon_send(coordinator, detail::put_atom::value,
-                   detail::put_request{std::move(data), tracked(std::move(done))});
+                   detail::put_request{std::move(data), tracked(detail::operation::put, std::move(done))});
   }
 
   void submit_erase(std::string_view key, const std::string& ns, std::function<void(status)> done) {
     if (!enter())
       return done(status::unavailable);
     caf::anon_send(coordinator, detail::erase_atom::value,
-                   detail::erase_request{ns, std::string(key), tracked(std::move(done))});
+                   detail::erase_request{ns, std::string(key), tracked(detail::operation::erase, std::move(done))});
   }
 
   void submit_tag(std::string_view tag, const std::string& ns, std::function<void(invalidate_result)> done) {
     if (!enter())
       return done(invalidate_result{status::unavailable, 0});
     caf::anon_send(coordinator, detail::tag_atom::value,
-                   detail::tag_request{ns, std::string(tag), tracked(std::move(done))});
+                   detail::tag_request{ns, std::string(tag), tracked(detail::operation::invalidate_tag, std::move(done))});
   }
 
   /// Serves a get from layer 0's read view: true on a hit.
@@ -101,7 +119,7 @@ public:
       return false;
     // Reading the clock twice would cost more than the hit itself: time one get in 64.
     thread_local std::uint32_t calls = 0;
-    const bool timed = first_layer_metrics && (++calls & 63u) == 0;
+    const bool timed = first_layer_metrics && (++calls % detail::view_timing_period) == 0;
     const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     status outcome;
     try {
@@ -109,8 +127,9 @@ public:
     } catch (...) {
       return false; // the coordinator's path asks the layer itself, which reports the fault
     }
+    // Recorded once, on layer 0: the telemetry actor adds these hits to the runtime's own figures.
     if (first_layer_metrics) {
-      if (timed)
+      if (timed && outcome == status::ok)
         first_layer_metrics->record(detail::operation::get, outcome, std::chrono::steady_clock::now() - start);
       else
         first_layer_metrics->record(detail::operation::get, outcome);
@@ -131,6 +150,10 @@ public:
       }
       caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
       coordinator = nullptr;
+      if (telemetry) {
+        caf::anon_send_exit(telemetry, caf::exit_reason::user_shutdown);
+        telemetry = nullptr;
+      }
       system->await_all_actors_done();
       system.reset();
     });
@@ -195,6 +218,9 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     for (const auto& layer : layers)
       metrics.push_back(std::make_shared<detail::layer_metrics>(*impl->metrics, layer.name));
     impl->first_layer_metrics = metrics.front();
+    impl->overall_registry = std::make_unique<telemetry::registry>();
+    impl->overall_metrics = detail::make_runtime_metrics(*impl->overall_registry);
+    impl->stats = std::make_shared<detail::stats_board>();
   }
 
   impl->system_config.set("scheduler.max-threads", scheduler_threads(impl->cfg.runtime.threads));
@@ -206,6 +232,15 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->system_config.set("work-stealing.moderate-poll-attempts", 0);
   impl->system_config.set("logger.console", caf::atom("none"));
   impl->system = std::make_unique<caf::actor_system>(impl->system_config);
+  if (impl->stats) {
+    std::vector<detail::stats_source> sources{{"all", impl->overall_metrics}};
+    for (std::size_t i = 0; i < layers.size(); ++i)
+      sources.push_back({layers[i].name, metrics[i]});
+    auto shared = impl->shared;
+    impl->telemetry = detail::spawn_telemetry(*impl->system, std::move(sources), impl->stats,
+                                              impl->cfg.runtime.stats_interval,
+                                              [shared] { return shared->first_view.current() != nullptr; });
+  }
   impl->coordinator = detail::spawn_coordinator(
     *impl->system, detail::coordinator_setup{impl->cfg, plugins, std::move(instances), impl->shared,
                                              std::move(options.loader), std::move(metrics)});
@@ -289,6 +324,15 @@ std::future<invalidate_result> runtime::invalidate_tag_async(std::string_view ta
 std::vector<layer_health> runtime::health() const { return impl_->shared->health.snapshot(); }
 
 const config& runtime::effective_config() const { return impl_->cfg; }
+
+runtime_stats runtime::stats(stats_window window) const {
+  if (!impl_->stats) {
+    runtime_stats empty;
+    empty.window = window;
+    return empty;
+  }
+  return impl_->stats->get(window);
+}
 
 std::string runtime::prometheus_text() const { return impl_->metrics ? impl_->metrics->prometheus_text() : ""; }
 

@@ -21,6 +21,8 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     fail("runtime.loader_threads", "must be between 1 and 64, got " + std::to_string(cfg.runtime.loader_threads));
   if (cfg.runtime.loader_timeout.count() <= 0)
     fail("runtime.loader_timeout", "must be greater than 0");
+  if (cfg.runtime.stats_interval.count() <= 0)
+    fail("runtime.stats_interval", "must be greater than 0");
   if (cfg.runtime.shutdown_timeout.count() < 0)
     fail("runtime.shutdown_timeout", "must not be negative");
   if (cfg.layers.empty())

@@ -2,6 +2,7 @@
 #include "runtime_fixture.hpp"
 
 using namespace strata;
+using strata::testing::eventually;
 using strata::testing::start;
 
 namespace {
@@ -57,4 +58,51 @@ TEST_CASE("metrics can be switched off", "[metrics]") {
   REQUIRE((*rt)->put("k", "v") == status::ok);
   CHECK((*rt)->get("k").value == "v");
   CHECK((*rt)->prometheus_text().empty());
+}
+
+TEST_CASE("stats derive rates, throughput and latency per layer and overall", "[metrics][stats]") {
+  auto rt = start("stats.yaml");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  REQUIRE(rt->get("k").layer == "hot");                 // a hit in hot, through its read view
+  REQUIRE(rt->get("absent").code == status::not_found); // a miss in hot and in deep
+  REQUIRE(eventually([&] { return rt->stats().overall.gets == 2; }));
+  const auto s = rt->stats(stats_window::minute);
+  CHECK(s.window == stats_window::minute);
+  CHECK(s.covered_seconds > 0);
+  CHECK(s.overall.name == "all");
+  CHECK(s.overall.requests == 3);
+  CHECK(s.overall.hits == 1);
+  CHECK(s.overall.misses == 1);
+  CHECK(s.overall.hit_rate == Approx(0.5));
+  CHECK(s.overall.error_rate == 0);
+  CHECK(s.overall.throughput > 0);
+  REQUIRE(s.layers.size() == 2);
+  CHECK(s.layers[0].name == "hot");
+  CHECK(s.layers[0].gets == 2);
+  CHECK(s.layers[0].hits == 1);
+  CHECK(s.layers[1].name == "deep");
+  CHECK(s.layers[1].gets == 1);
+  CHECK(s.layers[1].misses == 1);
+  CHECK(s.layers[1].miss_rate == Approx(1.0));
+  CHECK(s.layers[1].p50_seconds > 0); // the coordinator timed its one get of deep
+  CHECK(s.layers[1].p99_seconds >= s.layers[1].p50_seconds);
+  CHECK(rt->stats(stats_window::day).overall.gets == 2);
+}
+
+TEST_CASE("a loaded value is a miss of the cache, and errors are rated", "[metrics][stats]") {
+  runtime_options options;
+  options.loader = [](std::string_view, std::string_view key) -> std::optional<loaded_value> {
+    return loaded_value{"loaded " + std::string(key), {}};
+  };
+  auto rt = start("stats.yaml", options);
+  REQUIRE(rt->get("k").layer == "loader");
+  REQUIRE(eventually([&] { return rt->stats().overall.gets == 1; }));
+  CHECK(rt->stats().overall.misses == 1);
+  CHECK(rt->stats().overall.hits == 0);
+  auto broken = start("fault_throw.yaml");
+  REQUIRE(broken->get("elsewhere").code == status::internal);
+  REQUIRE(eventually([&] { return broken->stats().overall.gets == 1; }));
+  CHECK(broken->stats().overall.errors == 1);
+  CHECK(broken->stats().overall.error_rate == Approx(1.0));
+  CHECK(broken->stats().layers[1].errors == 1);
 }

@@ -51,6 +51,7 @@ void check_same_values(const config& a, const config& b) {
   CHECK(a.runtime.loader_timeout == b.runtime.loader_timeout);
   CHECK(a.runtime.shutdown_timeout == b.runtime.shutdown_timeout);
   CHECK(a.runtime.metrics == b.runtime.metrics);
+  CHECK(a.runtime.stats_interval == b.runtime.stats_interval);
   CHECK(a.plugin_path == b.plugin_path);
   CHECK(a.plugin_files == b.plugin_files);
   REQUIRE(a.layers.size() == b.layers.size());
@@ -203,7 +204,7 @@ layers:
           "t.yaml:4:19: runtime.loader_timeout: expected a duration greater than 0, such as 250ms or 5s, got '0s'",
           "t.yaml:5:21: runtime.shutdown_timeout: expected a duration such as 250ms or 5s, got a mapping",
           "t.yaml:6:3: runtime.thread: unknown key 'thread'; allowed here: threads, loader_threads, "
-          "loader_timeout, shutdown_timeout, metrics",
+          "loader_timeout, shutdown_timeout, metrics, stats_interval",
           "t.yaml:8:9: plugins.path: expected a path or a sequence of paths, got a mapping",
           "t.yaml:12:12: layers[0].write: expected one of through, behind, around, got 'sideways'",
           "t.yaml:13:14: layers[0].promote: expected true or false, got 'maybe'",

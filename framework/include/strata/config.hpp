@@ -50,6 +50,7 @@ struct runtime_settings {
   std::chrono::milliseconds loader_timeout{5000};  ///< a load slower than this is a timeout
   std::chrono::milliseconds shutdown_timeout{5000};///< how long shutdown waits for in-flight requests
   bool metrics = true; ///< record the standard per-layer metrics
+  std::chrono::milliseconds stats_interval{1000}; ///< how often the telemetry actor samples them
 };
 
 /// A whole deployment.

@@ -1,0 +1,81 @@
+#include "telemetry_actor.hpp"
+
+#include <caf/all.hpp>
+
+namespace strata::detail {
+
+namespace {
+
+using sample_atom = caf::atom_constant<caf::atom("sample")>;
+
+window_stats to_public(const telemetry::derived& d) {
+  return window_stats{d.name,     d.requests,   d.gets,       d.hits,        d.misses,
+                      d.errors,   d.hit_rate,   d.miss_rate,  d.error_rate,  d.throughput,
+                      d.p50_seconds, d.p95_seconds, d.p99_seconds};
+}
+
+/// Adds layer 0's read-view hits to the coordinator path's totals; their timings are a one-in-N
+/// sample, so each counts N times.
+void add_view_hits(telemetry::totals& all, const telemetry::totals& first) {
+  constexpr std::size_t get = 0, hit = 0;
+  all.requests[get][hit] += first.requests[get][hit];
+  auto& h = all.get_durations;
+  const auto& v = first.get_durations;
+  for (std::size_t b = 0; b < h.counts.size() && b < v.counts.size(); ++b)
+    h.counts[b] += v.counts[b] * view_timing_period;
+  h.count += v.count * view_timing_period;
+  h.sum += v.sum * view_timing_period;
+}
+
+struct telemetry_state {
+  telemetry::windows windows;
+  static inline const char* name = "strata.telemetry";
+};
+
+caf::behavior telemetry_actor(caf::stateful_actor<telemetry_state>* self, std::vector<stats_source> sources,
+                              std::shared_ptr<stats_board> board, std::chrono::milliseconds interval,
+                              std::function<bool()> first_has_view) {
+  std::vector<std::string> names;
+  for (const auto& s : sources)
+    names.push_back(s.name);
+  auto sample = [self, sources, board, names, first_has_view] {
+    std::vector<telemetry::totals> totals;
+    for (const auto& s : sources)
+      totals.push_back(s.metrics->totals());
+    if (totals.size() > 1 && first_has_view())
+      add_view_hits(totals[0], totals[1]);
+    self->state.windows.add(std::chrono::steady_clock::now(), std::move(totals));
+    const std::array<std::pair<stats_window, std::chrono::seconds>, 3> spans = {
+      {{stats_window::minute, std::chrono::seconds(60)},
+       {stats_window::hour, std::chrono::seconds(3600)},
+       {stats_window::day, std::chrono::seconds(86400)}}};
+    std::array<runtime_stats, 3> figures;
+    for (std::size_t w = 0; w < spans.size(); ++w) {
+      auto& f = figures[w];
+      f.window = spans[w].first;
+      auto derived = self->state.windows.over(spans[w].second, names, f.covered_seconds);
+      f.overall = to_public(derived.front());
+      for (std::size_t i = 1; i < derived.size(); ++i)
+        f.layers.push_back(to_public(derived[i]));
+    }
+    board->publish(std::move(figures));
+  };
+  sample();
+  self->delayed_send(self, interval, sample_atom::value);
+  return {
+    [self, sample, interval](sample_atom) {
+      sample();
+      self->delayed_send(self, interval, sample_atom::value);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_telemetry(caf::actor_system& system, std::vector<stats_source> sources,
+                           std::shared_ptr<stats_board> board, std::chrono::milliseconds interval,
+                           std::function<bool()> first_has_view) {
+  return system.spawn(telemetry_actor, std::move(sources), std::move(board), interval, std::move(first_has_view));
+}
+
+} // namespace strata::detail

@@ -1,0 +1,50 @@
+#pragma once
+// The telemetry actor: samples the request metrics every `runtime.stats_interval`, keeps rolling
+// windows, and publishes what each window derives for `runtime::stats`.
+
+#include "layer_metrics.hpp"
+
+#include <strata/runtime.hpp>
+
+#include <caf/fwd.hpp>
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace strata::detail {
+
+/// The latest figures of every window; written by the telemetry actor, read by host threads.
+class stats_board {
+public:
+  runtime_stats get(stats_window window) const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return by_window_[static_cast<std::size_t>(window)];
+  }
+  void publish(std::array<runtime_stats, 3> figures) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    by_window_ = std::move(figures);
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::array<runtime_stats, 3> by_window_;
+};
+
+/// A named source of request totals: the runtime's coordinator path ("all") first, then each layer.
+struct stats_source {
+  std::string name;
+  std::shared_ptr<const request_metrics> metrics;
+};
+
+/// `first_has_view` says whether layer 0's gets are served by its read view (and so are missing
+/// from the coordinator path's totals, to which the actor adds them).
+caf::actor spawn_telemetry(caf::actor_system& system, std::vector<stats_source> sources,
+                           std::shared_ptr<stats_board> board, std::chrono::milliseconds interval,
+                           std::function<bool()> first_has_view);
+
+} // namespace strata::detail
