@@ -1,6 +1,11 @@
 // The standard per-layer metrics, as Prometheus text, after real requests through the runtime.
 #include "runtime_fixture.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
 using namespace strata;
 using strata::testing::eventually;
 using strata::testing::start;
@@ -105,4 +110,28 @@ TEST_CASE("a loaded value is a miss of the cache, and errors are rated", "[metri
   CHECK(broken->stats().overall.errors == 1);
   CHECK(broken->stats().overall.error_rate == Approx(1.0));
   CHECK(broken->stats().layers[1].errors == 1);
+}
+
+TEST_CASE("the Prometheus text passes promtool check metrics", "[metrics][promtool]") {
+  auto rt = start("fault_throw.yaml");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  REQUIRE(rt->get("k").code == status::ok);
+  REQUIRE(rt->get("elsewhere").code == status::internal);
+  const std::string path = "/tmp/strata_metrics_" + std::to_string(::getpid()) + ".prom";
+  {
+    std::ofstream out(path);
+    out << rt->prometheus_text();
+  }
+  const std::string command = "promtool check metrics < " + path + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr)
+    output += buffer;
+  const int exit_status = ::pclose(pipe);
+  std::remove(path.c_str());
+  INFO(output);
+  CHECK(exit_status == 0);
+  CHECK(output.empty());
 }
