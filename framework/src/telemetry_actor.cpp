@@ -8,12 +8,6 @@ namespace {
 
 using sample_atom = caf::atom_constant<caf::atom("sample")>;
 
-window_stats to_public(const telemetry::derived& d) {
-  return window_stats{d.name,     d.requests,   d.gets,       d.hits,        d.misses,
-                      d.errors,   d.hit_rate,   d.miss_rate,  d.error_rate,  d.throughput,
-                      d.p50_seconds, d.p95_seconds, d.p99_seconds};
-}
-
 /// Adds layer 0's read-view hits to the coordinator path's totals; their timings are a one-in-N
 /// sample, so each counts N times.
 void add_view_hits(telemetry::totals& all, const telemetry::totals& first) {
@@ -54,9 +48,9 @@ caf::behavior telemetry_actor(caf::stateful_actor<telemetry_state>* self, std::v
       auto& f = figures[w];
       f.window = spans[w].first;
       auto derived = self->state.windows.over(spans[w].second, names, f.covered_seconds);
-      f.overall = to_public(derived.front());
+      f.overall = derived.front();
       for (std::size_t i = 1; i < derived.size(); ++i)
-        f.layers.push_back(to_public(derived[i]));
+        f.layers.push_back(derived[i]);
     }
     board->publish(std::move(figures));
   };

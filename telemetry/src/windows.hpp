@@ -4,6 +4,7 @@
 // newest sample and the oldest one inside it.
 
 #include <strata/instruments.hpp>
+#include <strata/stats.hpp>
 
 #include <array>
 #include <chrono>
@@ -24,21 +25,7 @@ struct totals {
 };
 
 /// What one window says of one source.
-struct derived {
-  std::string name;
-  std::uint64_t requests = 0; ///< every operation
-  std::uint64_t gets = 0;
-  std::uint64_t hits = 0;
-  std::uint64_t misses = 0;
-  std::uint64_t errors = 0; ///< unavailable, timeout, internal, of any operation
-  double hit_rate = 0;      ///< hits / gets
-  double miss_rate = 0;     ///< misses / gets
-  double error_rate = 0;    ///< errors / requests
-  double throughput = 0;    ///< requests per second
-  double p50_seconds = 0;   ///< of gets, interpolated within histogram buckets
-  double p95_seconds = 0;
-  double p99_seconds = 0;
-};
+using derived = window_stats;
 
 /// The q-quantile (0..1) of the observations between two histogram snapshots, as Prometheus's
 /// histogram_quantile interpolates it; 0 without observations.

@@ -8,6 +8,7 @@
 #include <strata/entry.hpp>
 #include <strata/expected.hpp>
 #include <strata/plugin_abi.h>
+#include <strata/stats.hpp>
 #include <strata/status.hpp>
 
 #include <cstdint>
@@ -51,34 +52,6 @@ struct layer_health {
   std::uint64_t failures = 0; ///< exceptions, deadline misses and deaths so far
   std::uint64_t restarts = 0; ///< times supervision replaced the instance
   std::string last_error;
-};
-
-/// The spans `runtime::stats` derives figures over.
-enum class stats_window { minute, hour, day };
-
-/// What one window says of a layer, or of the runtime as a whole.
-struct window_stats {
-  std::string name;           ///< the layer, or "all" for what hosts asked of the runtime
-  std::uint64_t requests = 0; ///< every operation
-  std::uint64_t gets = 0;
-  std::uint64_t hits = 0;
-  std::uint64_t misses = 0;   ///< for "all": gets the layers could not answer (loaded or not)
-  std::uint64_t errors = 0;   ///< unavailable, timeout and internal outcomes
-  double hit_rate = 0;        ///< hits / gets
-  double miss_rate = 0;       ///< misses / gets
-  double error_rate = 0;      ///< errors / requests
-  double throughput = 0;      ///< requests per second
-  double p50_seconds = 0;     ///< get latency, interpolated within histogram buckets
-  double p95_seconds = 0;
-  double p99_seconds = 0;
-};
-
-/// Figures over one window, as of the telemetry actor's last sample.
-struct runtime_stats {
-  stats_window window = stats_window::minute;
-  double covered_seconds = 0; ///< less than the window while the runtime is younger than it
-  window_stats overall;
-  std::vector<window_stats> layers; ///< in chain order
 };
 
 /// What a host adds to a deployment in code.
