@@ -40,6 +40,18 @@ std::vector<prometheus::ClientMetric::Label> labels_of(const std::vector<std::st
   return labels;
 }
 
+/// One sample per label set of `instruments`, filled by `fill(instrument, sample)`.
+template <class Instruments, class Fill>
+void add_samples(prometheus::MetricFamily& family, const std::vector<std::string>& label_names,
+                 const Instruments& instruments, Fill fill) {
+  for (const auto& [values, instrument] : instruments) {
+    prometheus::ClientMetric m;
+    m.label = labels_of(label_names, values);
+    fill(*instrument, m);
+    family.metric.push_back(std::move(m));
+  }
+}
+
 } // namespace
 
 registry::family& registry::find_or_add(const std::string& name, const std::string& help, metric_type type,
@@ -106,38 +118,31 @@ std::string registry::prometheus_text() const {
       switch (f.type) {
         case metric_type::counter:
           family.type = prometheus::MetricType::Counter;
-          for (const auto& [values, c] : f.counters) {
-            prometheus::ClientMetric m;
-            m.label = labels_of(f.label_names, values);
-            m.counter.value = static_cast<double>(c->value());
-            family.metric.push_back(std::move(m));
-          }
+          add_samples(family, f.label_names, f.counters, [](const instruments::counter& c, prometheus::ClientMetric& m) {
+            m.counter.value = static_cast<double>(c.value());
+          });
           break;
         case metric_type::gauge:
           family.type = prometheus::MetricType::Gauge;
-          for (const auto& [values, g] : f.gauges) {
-            prometheus::ClientMetric m;
-            m.label = labels_of(f.label_names, values);
-            m.gauge.value = static_cast<double>(g->value());
-            family.metric.push_back(std::move(m));
-          }
+          add_samples(family, f.label_names, f.gauges, [](const instruments::gauge& g, prometheus::ClientMetric& m) {
+            m.gauge.value = static_cast<double>(g.value());
+          });
           break;
         case metric_type::histogram:
           family.type = prometheus::MetricType::Histogram;
-          for (const auto& [values, h] : f.histograms) {
-            const auto snap = h->read();
-            prometheus::ClientMetric m;
-            m.label = labels_of(f.label_names, values);
-            m.histogram.sample_count = snap.count;
-            m.histogram.sample_sum = snap.sum;
-            std::uint64_t cumulative = 0;
-            for (std::size_t b = 0; b < snap.counts.size(); ++b) {
-              cumulative += snap.counts[b];
-              const double bound = b < snap.bounds.size() ? snap.bounds[b] : std::numeric_limits<double>::infinity();
-              m.histogram.bucket.push_back({cumulative, bound});
-            }
-            family.metric.push_back(std::move(m));
-          }
+          add_samples(family, f.label_names, f.histograms,
+                      [](const instruments::histogram& h, prometheus::ClientMetric& m) {
+                        const auto snap = h.read();
+                        m.histogram.sample_count = snap.count;
+                        m.histogram.sample_sum = snap.sum;
+                        std::uint64_t cumulative = 0;
+                        for (std::size_t b = 0; b < snap.counts.size(); ++b) {
+                          cumulative += snap.counts[b];
+                          const double bound = b < snap.bounds.size() ? snap.bounds[b]
+                                                                      : std::numeric_limits<double>::infinity();
+                          m.histogram.bucket.push_back({cumulative, bound});
+                        }
+                      });
           break;
       }
       out.push_back(std::move(family));
