@@ -112,11 +112,20 @@ public:
                    detail::tag_request{ns, std::string(tag), tracked(detail::operation::invalidate_tag, std::move(done))});
   }
 
-  /// Serves a get from layer 0's read view: true on a hit.
-  bool try_first_view(std::string_view key, const std::string& ns, get_result& out) {
+  /// What layer 0's read view said of a get.
+  enum class view_answer {
+    hit,    ///< `out` holds the value
+    miss,   ///< the coordinator starts at layer 1
+    absent, ///< no view, or it threw: the coordinator asks layer 0 itself
+  };
+
+  /// Where the coordinator starts a get the view did not answer.
+  static std::size_t first_layer_to_ask(view_answer answer) { return answer == view_answer::miss ? 1 : 0; }
+
+  view_answer try_first_view(std::string_view key, const std::string& ns, get_result& out) {
     auto* view = shared->first_view.current();
     if (view == nullptr)
-      return false;
+      return view_answer::absent;
     // Reading the clock twice would cost more than the hit itself: time one get in 64.
     thread_local std::uint32_t calls = 0;
     const bool timed = first_layer_metrics && (++calls % detail::view_timing_period) == 0;
@@ -125,7 +134,7 @@ public:
     try {
       outcome = view->get(ns, key, out.value);
     } catch (...) {
-      return false; // the coordinator's path asks the layer itself, which reports the fault
+      return view_answer::absent; // the layer's own actor answers, and reports the fault
     }
     // Recorded once, on layer 0: the telemetry actor adds these hits to the runtime's own figures.
     if (first_layer_metrics) {
@@ -135,10 +144,10 @@ public:
         first_layer_metrics->record(detail::operation::get, outcome);
     }
     if (outcome != status::ok)
-      return false;
+      return view_answer::miss;
     out.code = status::ok;
     out.layer = first_layer_name;
-    return true;
+    return view_answer::hit;
   }
 
   void stop() {
@@ -257,11 +266,11 @@ get_result runtime::get(std::string_view key, const request_options& options) {
   if (!impl_->accepting.load(std::memory_order_relaxed))
     return get_result{status::unavailable, {}, {}};
   get_result hit;
-  if (impl_->try_first_view(key, options.ns, hit))
+  const auto answer = impl_->try_first_view(key, options.ns, hit);
+  if (answer == runtime_impl::view_answer::hit)
     return hit;
-  const std::size_t first = impl_->shared->first_view.current() ? 1 : 0;
   return await<get_result>([&](std::function<void(get_result)> done) {
-    impl_->submit_get(key, options.ns, first, std::move(done));
+    impl_->submit_get(key, options.ns, runtime_impl::first_layer_to_ask(answer), std::move(done));
   });
 }
 
@@ -291,11 +300,13 @@ std::future<get_result> runtime::get_async(std::string_view key, const request_o
 
 void runtime::get_async(std::string_view key, const request_options& options,
                         std::function<void(get_result)> done) {
+  if (!impl_->accepting.load(std::memory_order_relaxed))
+    return done(get_result{status::unavailable, {}, {}});
   get_result hit;
-  if (impl_->accepting.load(std::memory_order_relaxed) && impl_->try_first_view(key, options.ns, hit))
+  const auto answer = impl_->try_first_view(key, options.ns, hit);
+  if (answer == runtime_impl::view_answer::hit)
     return done(std::move(hit));
-  const std::size_t first = impl_->shared->first_view.current() ? 1 : 0;
-  impl_->submit_get(key, options.ns, first, std::move(done));
+  impl_->submit_get(key, options.ns, runtime_impl::first_layer_to_ask(answer), std::move(done));
 }
 
 std::future<status> runtime::put_async(std::string_view key, std::string_view value, const put_options& options) {
