@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
     std::printf("  answered by %-12s %7ld (%.1f%%)\n", who.c_str(), n, 100.0 * n / requests);
   std::printf("  model calls          %7d\n", model_calls.load());
   std::printf("  latency p50 %.2f us, p99 %.2f us\n", micros[micros.size() / 2], micros[micros.size() * 99 / 100]);
-  for (auto& h : cache.health())
-    std::printf("  layer %-10s %s, failures %llu, restarts %llu\n", h.name.c_str(), h.healthy ? "healthy" : "UNHEALTHY",
+  for (auto& h : cache.health().layers)
+    std::printf("  layer %-10s %s, failures %llu, restarts %llu\n", h.name.c_str(), strata::to_string(h.level),
                 static_cast<unsigned long long>(h.failures), static_cast<unsigned long long>(h.restarts));
   return 0;
 }

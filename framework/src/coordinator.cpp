@@ -113,11 +113,11 @@ public:
     if (!instance) {
       if (i == 0)
         st_.shared->first_view.publish(nullptr);
-      st_.shared->health.update(i, [&](layer_health& h) { h.last_error = instance.err().message; });
+      st_.shared->health.update(i, [&](layer_health_state& h) { h.last_error = instance.err().message; });
       return;
     }
     start_slot(i, std::shared_ptr<layer_instance>(std::move(*instance)));
-    st_.shared->health.update(i, [](layer_health& h) { ++h.restarts; });
+    st_.shared->health.update(i, [](layer_health_state& h) { ++h.restarts; });
     if (auto* m = metrics(i))
       m->restarted();
   }
@@ -139,8 +139,9 @@ public:
     s.healthy = false;
     if (auto* m = metrics(i))
       m->failed();
-    st_.shared->health.update(i, [&](layer_health& h) {
-      h.healthy = false;
+    st_.shared->health.update(i, [&](layer_health_state& h) {
+      h.faulted = true;
+      h.fault = why;
       ++h.failures;
       h.last_error = why;
     });
@@ -154,7 +155,7 @@ public:
     s.healthy = true;
     if (auto* m = metrics(i))
       m->recovered();
-    st_.shared->health.update(i, [](layer_health& h) { h.healthy = true; });
+    st_.shared->health.update(i, [](layer_health_state& h) { h.faulted = false; });
   }
 
   void on_down(const caf::down_msg& msg) {

@@ -8,6 +8,7 @@
 #include "shared_state.hpp"
 #include "sync_waiter.hpp"
 #include "telemetry_actor.hpp"
+#include "prometheus_format.hpp"
 #include "validate.hpp"
 
 #include <caf/all.hpp>
@@ -211,13 +212,13 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
 
   // Create every instance before anything starts, so that a failing factory stops the start.
   std::vector<std::shared_ptr<detail::layer_instance>> instances;
-  std::vector<layer_health> health;
+  std::vector<detail::layer_health_state> health;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     auto instance = detail::create_layer_instance(*plugins[i], layers[i]);
     if (!instance)
       return instance.err();
     instances.emplace_back(std::move(*instance));
-    health.push_back(layer_health{layers[i].name, true, 0, 0, {}});
+    health.push_back(detail::layer_health_state{layers[i].name});
   }
   impl->shared = std::make_shared<detail::shared_state>(std::move(health));
   impl->first_layer_name = layers.front().name;
@@ -332,7 +333,13 @@ std::future<invalidate_result> runtime::invalidate_tag_async(std::string_view ta
   return std::move(future);
 }
 
-std::vector<layer_health> runtime::health() const { return impl_->shared->health.snapshot(); }
+health_report runtime::health() const {
+  health_report report;
+  report.layers = impl_->shared->health.snapshot();
+  for (const auto& layer : report.layers)
+    report.overall = std::max(report.overall, layer.level);
+  return report;
+}
 
 const config& runtime::effective_config() const { return impl_->cfg; }
 
@@ -345,6 +352,8 @@ runtime_stats runtime::stats(stats_window window) const {
   return impl_->stats->get(window);
 }
 
-std::string runtime::prometheus_text() const { return impl_->metrics ? impl_->metrics->prometheus_text() : ""; }
+std::string runtime::prometheus_text() const {
+  return impl_->metrics ? telemetry::prometheus_text(impl_->metrics->snapshot()) : "";
+}
 
 } // namespace strata

@@ -1,24 +1,50 @@
 #pragma once
 // State the host threads and the coordinator share: layer health, and layer 0's read view.
 
+#include <strata/health.hpp>
 #include <strata/layer.hpp>
-#include <strata/runtime.hpp>
 
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace strata::detail {
 
-/// Health of each layer; written by the coordinator on state changes only, read by `health()`.
+/// What is known of one layer's health: what supervision saw and what the layer reported.
+struct layer_health_state {
+  std::string name;
+  bool faulted = false;  ///< supervision saw a fault that no later success cleared
+  std::string fault;
+  health_level reported = health_level::healthy; ///< through strata_host_api::set_health
+  std::string reported_detail;
+  std::uint64_t failures = 0;
+  std::uint64_t restarts = 0;
+  std::string last_error;
+
+  layer_health view() const {
+    layer_health h{name, reported, reported_detail, failures, restarts, last_error};
+    if (faulted && h.level != health_level::critical) {
+      h.level = health_level::critical;
+      h.detail = fault;
+    }
+    return h;
+  }
+};
+
+/// Health of each layer; written on state changes only (by the coordinator and by layers through
+/// the host API), read by `health()`.
 class health_board {
 public:
-  explicit health_board(std::vector<layer_health> initial) : layers_(std::move(initial)) {}
+  explicit health_board(std::vector<layer_health_state> initial) : layers_(std::move(initial)) {}
 
   std::vector<layer_health> snapshot() const {
     std::lock_guard<std::mutex> guard(mutex_);
-    return layers_;
+    std::vector<layer_health> out;
+    for (const auto& layer : layers_)
+      out.push_back(layer.view());
+    return out;
   }
 
   template <class F>
@@ -29,7 +55,7 @@ public:
 
 private:
   mutable std::mutex mutex_;
-  std::vector<layer_health> layers_;
+  std::vector<layer_health_state> layers_;
 };
 
 /// Layer 0's read view. The hot path loads one raw pointer; every view ever published is kept
@@ -52,7 +78,7 @@ private:
 };
 
 struct shared_state {
-  explicit shared_state(std::vector<layer_health> initial) : health(std::move(initial)) {}
+  explicit shared_state(std::vector<layer_health_state> initial) : health(std::move(initial)) {}
   health_board health;
   view_slot first_view;
 };

@@ -1,8 +1,5 @@
 #include <strata/metrics_registry.hpp>
 
-#include <prometheus/metric_family.h>
-#include <prometheus/text_serializer.h>
-
 #include <stdexcept>
 
 namespace strata::telemetry {
@@ -32,23 +29,23 @@ const char* type_name(metric_type type) {
   return "?";
 }
 
-std::vector<prometheus::ClientMetric::Label> labels_of(const std::vector<std::string>& names,
-                                                       const label_values& values) {
-  std::vector<prometheus::ClientMetric::Label> labels;
+std::vector<std::pair<std::string, std::string>> labels_of(const std::vector<std::string>& names,
+                                                        const label_values& values) {
+  std::vector<std::pair<std::string, std::string>> labels;
   for (std::size_t i = 0; i < names.size(); ++i)
-    labels.push_back({names[i], values[i]});
+    labels.emplace_back(names[i], values[i]);
   return labels;
 }
 
 /// One sample per label set of `instruments`, filled by `fill(instrument, sample)`.
 template <class Instruments, class Fill>
-void add_samples(prometheus::MetricFamily& family, const std::vector<std::string>& label_names,
+void add_samples(metric_family& family, const std::vector<std::string>& label_names,
                  const Instruments& instruments, Fill fill) {
   for (const auto& [values, instrument] : instruments) {
-    prometheus::ClientMetric m;
-    m.label = labels_of(label_names, values);
-    fill(*instrument, m);
-    family.metric.push_back(std::move(m));
+    metric_sample sample;
+    sample.labels = labels_of(label_names, values);
+    fill(*instrument, sample);
+    family.samples.push_back(std::move(sample));
   }
 }
 
@@ -107,48 +104,37 @@ instruments::histogram& registry::histogram(const std::string& name, const std::
   return *slot;
 }
 
-std::string registry::prometheus_text() const {
-  std::vector<prometheus::MetricFamily> out;
-  {
-    std::lock_guard<std::mutex> guard(mutex_);
-    for (const auto& [name, f] : families_) {
-      prometheus::MetricFamily family;
-      family.name = name;
-      family.help = f.help;
-      switch (f.type) {
-        case metric_type::counter:
-          family.type = prometheus::MetricType::Counter;
-          add_samples(family, f.label_names, f.counters, [](const instruments::counter& c, prometheus::ClientMetric& m) {
-            m.counter.value = static_cast<double>(c.value());
-          });
-          break;
-        case metric_type::gauge:
-          family.type = prometheus::MetricType::Gauge;
-          add_samples(family, f.label_names, f.gauges, [](const instruments::gauge& g, prometheus::ClientMetric& m) {
-            m.gauge.value = static_cast<double>(g.value());
-          });
-          break;
-        case metric_type::histogram:
-          family.type = prometheus::MetricType::Histogram;
-          add_samples(family, f.label_names, f.histograms,
-                      [](const instruments::histogram& h, prometheus::ClientMetric& m) {
-                        const auto snap = h.read();
-                        m.histogram.sample_count = snap.count;
-                        m.histogram.sample_sum = snap.sum;
-                        std::uint64_t cumulative = 0;
-                        for (std::size_t b = 0; b < snap.counts.size(); ++b) {
-                          cumulative += snap.counts[b];
-                          const double bound = b < snap.bounds.size() ? snap.bounds[b]
-                                                                      : std::numeric_limits<double>::infinity();
-                          m.histogram.bucket.push_back({cumulative, bound});
-                        }
-                      });
-          break;
-      }
-      out.push_back(std::move(family));
+std::vector<metric_family> registry::snapshot() const {
+  std::vector<metric_family> out;
+  std::lock_guard<std::mutex> guard(mutex_);
+  for (const auto& [name, f] : families_) {
+    metric_family family;
+    family.name = name;
+    family.help = f.help;
+    family.type = f.type;
+    family.bounds = f.bounds;
+    switch (f.type) {
+    case metric_type::counter:
+      add_samples(family, f.label_names, f.counters, [](const instruments::counter& c, metric_sample& m) {
+        m.value = static_cast<double>(c.value());
+      });
+      break;
+    case metric_type::gauge:
+      add_samples(family, f.label_names, f.gauges,
+                  [](const instruments::gauge& g, metric_sample& m) { m.value = g.value(); });
+      break;
+    case metric_type::histogram:
+      add_samples(family, f.label_names, f.histograms, [](const instruments::histogram& h, metric_sample& m) {
+        auto read = h.read();
+        m.buckets = std::move(read.counts);
+        m.count = read.count;
+        m.sum = read.sum;
+      });
+      break;
     }
+    out.push_back(std::move(family));
   }
-  return prometheus::TextSerializer().Serialize(out);
+  return out;
 }
 
 } // namespace strata::telemetry

@@ -1,8 +1,11 @@
 // The registry: stable instruments per label set, refusals, and the Prometheus text it renders.
 #include <strata/metrics_registry.hpp>
 
+#include "prometheus_format.hpp"
+
 #include <catch2/catch.hpp>
 
+using strata::telemetry::prometheus_text;
 using strata::telemetry::registry;
 
 TEST_CASE("the same family and labels give the same instrument", "[registry]") {
@@ -36,7 +39,7 @@ TEST_CASE("the Prometheus text holds every family with HELP, TYPE and samples", 
   h.observe(0.0005);
   h.observe(0.005);
   h.observe(1.0);
-  const auto text = r.prometheus_text();
+  const auto text = prometheus_text(r.snapshot());
   INFO(text);
   CHECK(text.find("# HELP strata_cache_requests_total Requests.\n# TYPE strata_cache_requests_total counter\n"
                   "strata_cache_requests_total{cache_layer=\"hot\",operation=\"get\",status=\"hit\"} 3\n") !=

@@ -76,6 +76,6 @@ TEST_CASE("8 threads, 1M mixed operations: never a torn or foreign value", "[con
   CHECK(hits > reads / 4); // the check below is not vacuous
   CHECK(bad == 0);
   CHECK(errors == 0);
-  for (auto& h : rt->health())
+  for (auto& h : rt->health().layers)
     CHECK(h.failures == 0);
 }

@@ -9,7 +9,7 @@ using strata::testing::start;
 namespace {
 
 layer_health health_of(const runtime& rt, const std::string& name) {
-  for (auto& h : rt.health())
+  for (auto& h : rt.health().layers)
     if (h.name == name)
       return h;
   FAIL("no layer named " << name);
@@ -24,11 +24,11 @@ TEST_CASE("a layer that throws on get: error for that request, restart, others s
   auto miss = rt->get("elsewhere"); // not in hot: reaches the broken layer
   CHECK(miss.code == status::internal);
   auto h = health_of(*rt, "broken");
-  CHECK_FALSE(h.healthy);
+  CHECK_FALSE(h.healthy());
   CHECK(h.failures == 1);
   CHECK(h.restarts == 1);
   CHECK(h.last_error == "layer threw: configured to throw on get");
-  CHECK(health_of(*rt, "hot").healthy);
+  CHECK(health_of(*rt, "hot").healthy());
   CHECK(rt->get("cached").value == "v"); // the first layer keeps serving
   CHECK(rt->get("elsewhere").code == status::internal);
   CHECK(health_of(*rt, "broken").failures == 2);
@@ -43,7 +43,7 @@ TEST_CASE("a layer that hangs past its deadline: timeout, restart, others serve"
   CHECK(miss.code == status::timeout);
   CHECK(waited < std::chrono::milliseconds(400)); // answered at the deadline, not when the layer woke
   auto h = health_of(*rt, "slow");
-  CHECK_FALSE(h.healthy);
+  CHECK_FALSE(h.healthy());
   CHECK(h.failures == 1);
   CHECK(h.restarts == 1);
   CHECK(h.last_error == "no answer within the deadline of 50ms");
@@ -62,5 +62,5 @@ TEST_CASE("a layer whose actor dies is restarted and serves again", "[faults]") 
   auto hit = rt->get("k");
   CHECK(hit.code == status::ok);
   CHECK(hit.layer == "mortal");
-  CHECK(health_of(*rt, "mortal").healthy); // a success on the new instance clears the mark
+  CHECK(health_of(*rt, "mortal").healthy()); // a success on the new instance clears the mark
 }

@@ -4,7 +4,11 @@
 /// (`load_config_file`) or in code; either way it is validated against the plugins' schemas before
 /// anything starts.
 
+#include <strata/alerts.hpp>
+#include <strata/stats.hpp>
+
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -53,6 +57,53 @@ struct runtime_settings {
   std::chrono::milliseconds stats_interval{1000}; ///< how often the telemetry actor samples them
 };
 
+/// A plugin instance outside the chain: an exporter or an alert handler.
+struct plugin_instance_config {
+  std::string name;   ///< unique among instances of its kind
+  std::string plugin; ///< the plugin's declared name
+  std::map<std::string, std::string> settings; ///< the plugin's own keys, as for a layer
+};
+
+/// System checks of `runtime::health`. A check with no limit is off.
+struct health_settings {
+  std::uint64_t max_rss = 0;       ///< bytes; warning above 90% of it, critical above it
+  std::string data_dir;            ///< where data is kept; the disk check watches its file system
+  std::uint64_t min_free_disk = 0; ///< bytes; critical below it, warning below twice it
+};
+
+enum class log_format { text, json };
+
+/// The runtime's log (spdlog, asynchronous).
+struct logging_settings {
+  std::string level = "info";    ///< debug, info, warn, error, off
+  log_format format = log_format::text;
+  std::string output = "stderr"; ///< stderr, stdout, or a file path (appended to)
+};
+
+/// One alert rule: `value` of `layer` compared with `threshold`, held for `for_duration`.
+struct alert_rule {
+  std::string name;
+  /// hit_rate, miss_rate, error_rate, throughput, p50_latency, p95_latency, p99_latency (seconds),
+  /// rss_bytes, or the name of a metric family (its samples matching `labels`, summed).
+  std::string value;
+  std::string layer; ///< derived values: the layer they are measured on; empty: the whole runtime
+  std::map<std::string, std::string> labels; ///< metric values only: labels a sample must have
+  stats_window window = stats_window::minute; ///< derived values only
+  std::string comparison = ">"; ///< <, <=, >, >=
+  double threshold = 0;
+  std::chrono::milliseconds for_duration{0}; ///< how long the condition must hold before firing
+  alert_severity severity = alert_severity::warning;
+  std::chrono::milliseconds cooldown{0};       ///< after resolving, no new firing for this long
+  std::chrono::milliseconds escalate_after{0}; ///< firing this long raises the severity; 0: never
+  alert_severity escalate_to = alert_severity::critical;
+};
+
+struct alerting_settings {
+  std::size_t history = 1000; ///< events kept for `runtime::alert_history`
+  std::vector<alert_rule> rules;
+  std::vector<plugin_instance_config> handlers; ///< every event goes to each
+};
+
 /// A whole deployment.
 struct config {
   std::string origin = "<config>";     ///< the file it came from, for messages
@@ -60,6 +111,10 @@ struct config {
   std::vector<std::string> plugin_path;  ///< directories searched for libstrata_<plugin>.so
   std::vector<std::string> plugin_files; ///< plugin files loaded explicitly
   std::vector<layer_config> layers;
+  std::vector<plugin_instance_config> exporters; ///< none: telemetry costs nothing beyond the metrics
+  alerting_settings alerts;
+  health_settings health;
+  logging_settings logging;
   /// Key path (`layers[0].config.max_bytes`) → where it was written. Empty for a config built in code.
   std::map<std::string, source_position> positions;
   /// Key path → where the key itself was written (for "unknown key" errors on plugin settings).

@@ -47,15 +47,19 @@ private:
   std::array<shard, shard_count> shards_;
 };
 
-/// A value that goes up and down (entries, bytes, health state).
+/// A value that goes up and down (entries, bytes, a confidence, a health state).
 class gauge {
 public:
-  void set(std::int64_t v) noexcept { value_.store(v, std::memory_order_relaxed); }
-  void add(std::int64_t d) noexcept { value_.fetch_add(d, std::memory_order_relaxed); }
-  std::int64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
+  void set(double v) noexcept { value_.store(v, std::memory_order_relaxed); }
+  void add(double d) noexcept {
+    double v = value_.load(std::memory_order_relaxed);
+    while (!value_.compare_exchange_weak(v, v + d, std::memory_order_relaxed)) {
+    }
+  }
+  double value() const noexcept { return value_.load(std::memory_order_relaxed); }
 
 private:
-  std::atomic<std::int64_t> value_{0};
+  std::atomic<double> value_{0};
 };
 
 /// Upper bounds of the default latency buckets, in seconds: 1 µs to 5 s.

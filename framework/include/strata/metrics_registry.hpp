@@ -5,6 +5,7 @@
 /// lock-free (see instruments.hpp).
 
 #include <strata/instruments.hpp>
+#include <strata/telemetry_snapshot.hpp>
 
 #include <map>
 #include <memory>
@@ -18,7 +19,7 @@ namespace strata::telemetry {
 /// Label values in the order of the family's label names.
 using label_values = std::vector<std::string>;
 
-enum class metric_type { counter, gauge, histogram };
+using strata::metric_type;
 
 class registry {
 public:
@@ -32,8 +33,8 @@ public:
                                     const std::vector<std::string>& label_names, const label_values& values,
                                     const std::vector<double>& bounds = instruments::default_latency_buckets());
 
-  /// Every family in the Prometheus text exposition format (0.0.4).
-  std::string prometheus_text() const;
+  /// Every family and its samples, sorted by name.
+  std::vector<metric_family> snapshot() const;
 
 private:
   struct family {

@@ -11,6 +11,8 @@
  * - minor: a field appended at the end of a struct here, a new plugin kind, a new value type.
  *   A plugin built against minor N loads into any host of the same major with minor >= N.
  *
+ * History: 1.0 the first; 1.1 appended `host` to strata_plugin_context (metrics, health, logging).
+ *
  * No exception crosses this boundary: `create` reports failure by returning NULL with a message.
  */
 #ifndef STRATA_PLUGIN_ABI_H
@@ -20,7 +22,7 @@
 #include <stdint.h>
 
 #define STRATA_ABI_MAJOR 1u
-#define STRATA_ABI_MINOR 0u
+#define STRATA_ABI_MINOR 1u
 
 /* The one symbol every plugin exports. */
 #define STRATA_PLUGIN_ENTRY_SYMBOL "strata_plugin_entry"
@@ -32,8 +34,8 @@ extern "C" {
 typedef enum strata_plugin_kind {
   STRATA_PLUGIN_LAYER = 1,        /* create returns a strata::layer* */
   STRATA_PLUGIN_EMBEDDER = 2,
-  STRATA_PLUGIN_EXPORTER = 3,
-  STRATA_PLUGIN_ALERT_HANDLER = 4
+  STRATA_PLUGIN_EXPORTER = 3,     /* create returns a strata::exporter* */
+  STRATA_PLUGIN_ALERT_HANDLER = 4 /* create returns a strata::alert_handler* */
 } strata_plugin_kind;
 
 typedef enum strata_value_type {
@@ -57,12 +59,52 @@ typedef struct strata_config_key {
   double max;
 } strata_config_key;
 
+typedef enum strata_metric_kind {
+  STRATA_METRIC_COUNTER = 1,  /* returns a strata::instruments::counter* */
+  STRATA_METRIC_GAUGE = 2,    /* returns a strata::instruments::gauge* */
+  STRATA_METRIC_HISTOGRAM = 3 /* returns a strata::instruments::histogram* */
+} strata_metric_kind;
+
+typedef enum strata_health_level {
+  STRATA_HEALTH_HEALTHY = 0,
+  STRATA_HEALTH_WARNING = 1,
+  STRATA_HEALTH_CRITICAL = 2
+} strata_health_level;
+
+typedef enum strata_log_level {
+  STRATA_LOG_DEBUG = 1,
+  STRATA_LOG_INFO = 2,
+  STRATA_LOG_WARN = 3,
+  STRATA_LOG_ERROR = 4
+} strata_log_level;
+
+/* What the host offers a plugin instance (ABI 1.1). Every function is thread-safe and takes
+ * `host` first. The table and `host` outlive the instance. */
+typedef struct strata_host_api {
+  void* host;
+  /* Registers, or finds, the instrument of family `name` for the given labels. The host adds
+   * the label naming the instance (`cache_layer` for a layer). Returns the instrument, which
+   * lives as long as the runtime, or NULL after writing a reason into `error` (an invalid name, a
+   * family already registered with another kind, labels or buckets). `bounds` (histograms only,
+   * ascending; NULL: the default latency buckets, 1 us to 5 s). Call it once and keep the result:
+   * recording is then lock-free. */
+  void* (*metric)(void* host, strata_metric_kind kind, const char* name, const char* help,
+                  const char* const* label_names, const char* const* label_values, size_t label_count,
+                  const double* bounds, size_t bound_count, char* error, size_t error_size);
+  /* Reports the instance's health; `detail` says why (may be NULL). Kept until the next report. */
+  void (*set_health)(void* host, strata_health_level level, const char* detail);
+  /* Writes `message` to the runtime's log, with the instance's name. */
+  void (*log)(void* host, strata_log_level level, const char* message);
+} strata_host_api;
+
 /* What the host passes to `create`. */
 typedef struct strata_plugin_context {
   uint32_t abi_major;
   uint32_t abi_minor;
   const char* instance_name; /* e.g. the layer's name in the deployment */
   const void* config;        /* a `const strata::plugin_config*`: validated, defaults filled */
+  const strata_host_api* host; /* since 1.1; never NULL from a 1.1 host */
+  void* source; /* since 1.1: exporters only, a `strata::telemetry_source*`; NULL otherwise */
 } strata_plugin_context;
 
 /* Flags. */

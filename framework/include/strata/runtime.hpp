@@ -7,6 +7,7 @@
 #include <strata/config.hpp>
 #include <strata/entry.hpp>
 #include <strata/expected.hpp>
+#include <strata/health.hpp>
 #include <strata/plugin_abi.h>
 #include <strata/stats.hpp>
 #include <strata/status.hpp>
@@ -44,15 +45,6 @@ struct loaded_value {
 /// Called on a full miss (in a loader thread, never in an actor); nullopt means the key does not
 /// exist. Concurrent misses for one key share one call. It may throw: the get then gets an error.
 using loader_fn = std::function<std::optional<loaded_value>(std::string_view ns, std::string_view key)>;
-
-/// Health of one layer.
-struct layer_health {
-  std::string name;
-  bool healthy = true;
-  std::uint64_t failures = 0; ///< exceptions, deadline misses and deaths so far
-  std::uint64_t restarts = 0; ///< times supervision replaced the instance
-  std::string last_error;
-};
 
 /// What a host adds to a deployment in code.
 struct runtime_options {
@@ -95,8 +87,9 @@ public:
   void put_async(std::string_view key, std::string_view value, const put_options& options,
                  std::function<void(status)> done);
 
-  /// Health of each layer, in chain order.
-  std::vector<layer_health> health() const;
+  /// Health of each layer, in chain order, the system checks the deployment enables, and the
+  /// worst of them.
+  health_report health() const;
 
   /// Hit, miss and error rates, throughput and get latency percentiles over `window`, per layer and
   /// overall, as of the last sample (taken every `runtime.stats_interval`). All zero when

@@ -1,7 +1,8 @@
 #pragma once
 /// @file sdk.hpp
-/// What a plugin author includes: the layer interface, the configuration it receives, and one
-/// macro that exports the versioned C entry point.
+/// What a plugin author includes: the interfaces a plugin implements (layer, exporter, alert
+/// handler), the context its constructor receives, and one macro per kind that exports the
+/// versioned C entry point.
 ///
 ///     class my_layer : public strata::layer { public: my_layer(const strata::layer_context&); ... };
 ///     static const strata_config_key my_schema[] = {
@@ -9,13 +10,18 @@
 ///     };
 ///     STRATA_LAYER_PLUGIN("my_layer", "1.0.0", my_layer, my_schema, 0)
 
+#include <strata/alerts.hpp>
+#include <strata/exporter.hpp>
 #include <strata/layer.hpp>
 #include <strata/plugin_abi.h>
 #include <strata/plugin_config.hpp>
+#include <strata/plugin_host.hpp>
 
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace strata {
 
@@ -23,6 +29,22 @@ namespace strata {
 struct layer_context {
   std::string name;             ///< the layer's name in the deployment
   const plugin_config& config;  ///< its validated configuration
+  plugin_host host = {};        ///< metrics, health and log; keep a copy (it is a handle)
+};
+
+/// What an exporter's constructor receives.
+struct exporter_context {
+  std::string name;
+  const plugin_config& config;
+  const telemetry_source& source; ///< lives as long as the exporter
+  plugin_host host = {};
+};
+
+/// What an alert handler's constructor receives.
+struct alert_handler_context {
+  std::string name;
+  const plugin_config& config;
+  plugin_host host = {};
 };
 
 namespace sdk_detail {
@@ -31,17 +53,35 @@ inline void write_error(char* buffer, std::size_t size, const char* message) {
   if (buffer != nullptr && size > 0) std::snprintf(buffer, size, "%s", message);
 }
 
-/// Builds a `T` from the context; never lets an exception out.
-template <class T>
-void* create_layer(const strata_plugin_context* ctx, char* error, std::size_t error_size) noexcept {
+/// ABI 1.0 hosts pass no host table; this one is refused by them anyway (newer minor), but a
+/// context is read only as far as its own minor defines it.
+inline plugin_host host_of(const strata_plugin_context* ctx) {
+  return ctx->abi_minor >= 1 ? plugin_host(ctx->host) : plugin_host();
+}
+
+template <class Base, class T>
+Base* construct(const strata_plugin_context* ctx, const plugin_config& config) {
+  const std::string name = ctx->instance_name ? ctx->instance_name : "";
+  if constexpr (std::is_same_v<Base, layer>) {
+    return new T(layer_context{name, config, host_of(ctx)});
+  } else if constexpr (std::is_same_v<Base, exporter>) {
+    if (ctx->abi_minor < 1 || ctx->source == nullptr)
+      throw std::invalid_argument("the host gave no telemetry source");
+    return new T(exporter_context{name, config, *static_cast<const telemetry_source*>(ctx->source), host_of(ctx)});
+  } else {
+    return new T(alert_handler_context{name, config, host_of(ctx)});
+  }
+}
+
+/// Builds a `T` (derived from `Base`) from the context; never lets an exception out.
+template <class Base, class T>
+void* create(const strata_plugin_context* ctx, char* error, std::size_t error_size) noexcept {
   try {
     if (ctx == nullptr || ctx->config == nullptr) {
       write_error(error, error_size, "no context or configuration given");
       return nullptr;
     }
-    layer_context lc{ctx->instance_name ? ctx->instance_name : "", 
-                     *static_cast<const plugin_config*>(ctx->config)};
-    layer* instance = new T(lc);
+    Base* instance = construct<Base, T>(ctx, *static_cast<const plugin_config*>(ctx->config));
     return static_cast<void*>(instance);
   } catch (const std::exception& e) {
     write_error(error, error_size, e.what());
@@ -51,21 +91,34 @@ void* create_layer(const strata_plugin_context* ctx, char* error, std::size_t er
   return nullptr;
 }
 
-inline void destroy_layer(void* instance) noexcept {
-  delete static_cast<layer*>(instance);
+template <class Base>
+void destroy(void* instance) noexcept {
+  delete static_cast<Base*>(instance);
 }
 
 } // namespace sdk_detail
 } // namespace strata
 
-/// Exports `strata_plugin_entry` for a layer class `CLASS` constructible from
-/// `const strata::layer_context&`. `SCHEMA` is a static array of strata_config_key.
-#define STRATA_LAYER_PLUGIN(NAME, VERSION, CLASS, SCHEMA, FLAGS)                                  \
+/// Exports `strata_plugin_entry` for a class `CLASS` derived from `BASE` (strata::layer, ...).
+#define STRATA_PLUGIN_(KIND, BASE, NAME, VERSION, CLASS, SCHEMA, FLAGS)                           \
   extern "C" __attribute__((visibility("default"))) const strata_plugin_descriptor*              \
   strata_plugin_entry(void) {                                                                      \
     static const strata_plugin_descriptor descriptor = {                                           \
-      STRATA_ABI_MAJOR, STRATA_ABI_MINOR, NAME, VERSION, STRATA_PLUGIN_LAYER, FLAGS, SCHEMA,       \
-      sizeof(SCHEMA) / sizeof((SCHEMA)[0]), &::strata::sdk_detail::create_layer<CLASS>,           \
-      &::strata::sdk_detail::destroy_layer};                                                       \
+      STRATA_ABI_MAJOR, STRATA_ABI_MINOR, NAME, VERSION, KIND, FLAGS, SCHEMA,                      \
+      sizeof(SCHEMA) / sizeof((SCHEMA)[0]), &::strata::sdk_detail::create<BASE, CLASS>,           \
+      &::strata::sdk_detail::destroy<BASE>};                                                       \
     return &descriptor;                                                                            \
   }
+
+/// A layer class `CLASS` constructible from `const strata::layer_context&`. `SCHEMA` is a static
+/// array of strata_config_key; `FLAGS` e.g. STRATA_PLUGIN_FLAG_COOPERATIVE.
+#define STRATA_LAYER_PLUGIN(NAME, VERSION, CLASS, SCHEMA, FLAGS)                                   \
+  STRATA_PLUGIN_(STRATA_PLUGIN_LAYER, ::strata::layer, NAME, VERSION, CLASS, SCHEMA, FLAGS)
+
+/// An exporter class constructible from `const strata::exporter_context&`.
+#define STRATA_EXPORTER_PLUGIN(NAME, VERSION, CLASS, SCHEMA)                                       \
+  STRATA_PLUGIN_(STRATA_PLUGIN_EXPORTER, ::strata::exporter, NAME, VERSION, CLASS, SCHEMA, 0u)
+
+/// An alert handler class constructible from `const strata::alert_handler_context&`.
+#define STRATA_ALERT_HANDLER_PLUGIN(NAME, VERSION, CLASS, SCHEMA)                                  \
+  STRATA_PLUGIN_(STRATA_PLUGIN_ALERT_HANDLER, ::strata::alert_handler, NAME, VERSION, CLASS, SCHEMA, 0u)
