@@ -135,16 +135,15 @@ config_error make_error(const config& cfg, const std::string& path, std::string 
   return error;
 }
 
-void validate_settings(config& cfg, std::size_t layer_index, const strata_config_key* keys, std::size_t n,
+void validate_settings(const config& cfg, const std::string& instance_path, const std::string& plugin,
+                       std::map<std::string, std::string>& settings, const strata_config_key* keys, std::size_t n,
                        std::vector<config_error>& errors) {
-  layer_config& layer = cfg.layers.at(layer_index);
-  const std::string layer_path = "layers[" + std::to_string(layer_index) + "]";
-  const std::string config_path = layer_path + ".config";
-  for (const auto& [name, text] : layer.settings) {
+  const std::string config_path = instance_path + ".config";
+  for (const auto& [name, text] : settings) {
     const std::string path = config_path + "." + name;
     const strata_config_key* key = find_key(keys, n, name);
     if (key == nullptr) {
-      auto error = make_error(cfg, path, unknown_key_message(name, layer.plugin, keys, n));
+      auto error = make_error(cfg, path, unknown_key_message(name, plugin, keys, n));
       if (const auto it = cfg.key_positions.find(path); it != cfg.key_positions.end())
         error.position = it->second; // point at the key, as for the framework's own unknown keys
       errors.push_back(std::move(error));
@@ -153,14 +152,14 @@ void validate_settings(config& cfg, std::size_t layer_index, const strata_config
     const std::string problem = check_value(*key, text);
     if (!problem.empty()) errors.push_back(make_error(cfg, path, problem));
   }
-  // A layer without a `config:` mapping is told so at the layer itself.
-  const std::string missing_path = cfg.positions.count(config_path) != 0 ? config_path : layer_path;
+  // An instance without a `config:` mapping is told so at the instance itself.
+  const std::string missing_path = cfg.positions.count(config_path) != 0 ? config_path : instance_path;
   for (std::size_t i = 0; i < n; ++i) {
-    if (layer.settings.count(keys[i].key) != 0) continue;
+    if (settings.count(keys[i].key) != 0) continue;
     if (keys[i].default_value == nullptr)
-      errors.push_back(make_error(cfg, missing_path, missing_key_message(keys[i], layer.plugin)));
+      errors.push_back(make_error(cfg, missing_path, missing_key_message(keys[i], plugin)));
     else
-      layer.settings.emplace(keys[i].key, keys[i].default_value);
+      settings.emplace(keys[i].key, keys[i].default_value);
   }
 }
 

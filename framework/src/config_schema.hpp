@@ -7,6 +7,7 @@
 #include <strata/plugin_abi.h>
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,10 +22,12 @@ std::string check_schema(const strata_config_key* keys, std::size_t n);
 /// parent (`layers[1].config.x` → `layers[1].config` → `layers[1]` → `layers`), else at 0:0.
 config_error make_error(const config& cfg, const std::string& path, std::string message);
 
-/// Checks `cfg.layers[layer_index].settings` against a schema checked by `check_schema`: unknown
-/// keys, values of the wrong type, values out of bounds, missing required keys. Appends one error
-/// per problem to `errors`, then fills the defaults of absent keys.
-void validate_settings(config& cfg, std::size_t layer_index, const strata_config_key* keys, std::size_t n,
+/// Checks the `settings` of the instance at `instance_path` (`layers[1]`, `exporters[0]`) against
+/// a schema checked by `check_schema`: unknown keys, values of the wrong type, values out of
+/// bounds, missing required keys. Appends one error per problem to `errors`, then fills the
+/// defaults of absent keys.
+void validate_settings(const config& cfg, const std::string& instance_path, const std::string& plugin,
+                       std::map<std::string, std::string>& settings, const strata_config_key* keys, std::size_t n,
                        std::vector<config_error>& errors);
 
 } // namespace strata::detail

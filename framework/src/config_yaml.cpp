@@ -197,6 +197,10 @@ private:
       {"runtime", [&](const entry& e) { read_runtime(e); }},
       {"plugins", [&](const entry& e) { read_plugins(e); }},
       {"layers", [&](const entry& e) { has_layers = true; read_layers(e); }},
+      {"exporters", [&](const entry& e) { read_instances(e, "exporter", cfg_.exporters); }},
+      {"alerts", [&](const entry& e) { read_alerts(e); }},
+      {"health", [&](const entry& e) { read_health(e); }},
+      {"logging", [&](const entry& e) { read_logging(e); }},
     });
     if (!has_layers) fail(root.at, root.path, "missing required key 'layers'");
   }
@@ -264,6 +268,173 @@ private:
     cfg_.layers.push_back(std::move(layer));
   }
 
+  /// A sequence of plugin instances (exporters, alert handlers), each with name, plugin, config.
+  void read_instances(const entry& e, const std::string& what, std::vector<plugin_instance_config>& out) {
+    if (e.node.IsNull()) return;
+    if (!e.node.IsSequence()) {
+      fail(e.at, e.path, "expected a sequence of " + what + "s, got " + describe(e.node));
+      return;
+    }
+    for_each_item(e, [&](const entry& item) {
+      if (!item.node.IsMap()) {
+        fail(item.at, item.path, "expected a mapping (an " + what + " with name and plugin), got " + describe(item.node));
+        return;
+      }
+      plugin_instance_config instance;
+      bool has_name = false;
+      bool has_plugin = false;
+      read_keys(item, {
+        {"name", [&](const entry& v) { has_name = read_name(v, instance.name); }},
+        {"plugin", [&](const entry& v) { has_plugin = true; read_plugin_name(v, instance.plugin); }},
+        {"config", [&](const entry& v) { read_settings(v, instance.settings); }},
+      });
+      if (!has_name) fail(item.at, item.path, "missing required key 'name'");
+      if (!has_plugin) fail(item.at, item.path, "missing required key 'plugin'");
+      out.push_back(std::move(instance));
+    });
+  }
+
+  void read_alerts(const entry& e) {
+    if (!is_mapping(e, "alert settings (history, rules, handlers)")) return;
+    read_keys(e, {
+      {"history", [&](const entry& v) {
+        int history = 0;
+        if (read_int(v, 1, 1000000, history)) cfg_.alerts.history = static_cast<std::size_t>(history);
+      }},
+      {"rules", [&](const entry& v) { read_rules(v); }},
+      {"handlers", [&](const entry& v) { read_instances(v, "alert handler", cfg_.alerts.handlers); }},
+    });
+  }
+
+  void read_rules(const entry& e) {
+    if (e.node.IsNull()) return;
+    if (!e.node.IsSequence()) {
+      fail(e.at, e.path, "expected a sequence of alert rules, got " + describe(e.node));
+      return;
+    }
+    for_each_item(e, [&](const entry& item) {
+      if (!item.node.IsMap()) {
+        fail(item.at, item.path, "expected a mapping (a rule with name, value, comparison, threshold), got " +
+                                   describe(item.node));
+        return;
+      }
+      alert_rule rule;
+      bool has[4] = {false, false, false, false};
+      read_keys(item, {
+        {"name", [&](const entry& v) { has[0] = read_name(v, rule.name); }},
+        {"value", [&](const entry& v) { has[1] = true; read_string(v, "a value name", rule.value); }},
+        {"layer", [&](const entry& v) { read_string(v, "a layer name", rule.layer); }},
+        {"labels", [&](const entry& v) { read_settings(v, rule.labels); }},
+        {"window", [&](const entry& v) {
+          read_choice(v, {{"minute", stats_window::minute}, {"hour", stats_window::hour}, {"day", stats_window::day}},
+                      rule.window);
+        }},
+        {"comparison", [&](const entry& v) { has[2] = true; read_string(v, "one of <, <=, >, >=", rule.comparison); }},
+        {"threshold", [&](const entry& v) { has[3] = true; read_double(v, rule.threshold); }},
+        {"for", [&](const entry& v) { read_duration(v, false, rule.for_duration); }},
+        {"severity", [&](const entry& v) { read_choice(v, severities(), rule.severity); }},
+        {"cooldown", [&](const entry& v) { read_duration(v, false, rule.cooldown); }},
+        {"escalate_after", [&](const entry& v) { read_duration(v, false, rule.escalate_after); }},
+        {"escalate_to", [&](const entry& v) { read_choice(v, severities(), rule.escalate_to); }},
+      });
+      static const char* required[] = {"name", "value", "comparison", "threshold"};
+      for (int k = 0; k < 4; ++k)
+        if (!has[k]) fail(item.at, item.path, std::string("missing required key '") + required[k] + "'");
+      cfg_.alerts.rules.push_back(std::move(rule));
+    });
+  }
+
+  static std::vector<std::pair<std::string, alert_severity>> severities() {
+    return {{"info", alert_severity::info}, {"warning", alert_severity::warning}, {"critical", alert_severity::critical}};
+  }
+
+  void read_health(const entry& e) {
+    if (!is_mapping(e, "health checks (max_rss, data_dir, min_free_disk)")) return;
+    read_keys(e, {
+      {"max_rss", [&](const entry& v) { read_size(v, cfg_.health.max_rss); }},
+      {"data_dir", [&](const entry& v) {
+        std::vector<std::string> dirs;
+        read_path(v, dirs);
+        if (!dirs.empty()) cfg_.health.data_dir = dirs.front();
+      }},
+      {"min_free_disk", [&](const entry& v) { read_size(v, cfg_.health.min_free_disk); }},
+    });
+  }
+
+  void read_logging(const entry& e) {
+    if (!is_mapping(e, "logging settings (level, format, output)")) return;
+    read_keys(e, {
+      {"level", [&](const entry& v) { read_string(v, "a log level", cfg_.logging.level); }},
+      {"format", [&](const entry& v) {
+        read_choice(v, {{"text", log_format::text}, {"json", log_format::json}}, cfg_.logging.format);
+      }},
+      {"output", [&](const entry& v) {
+        std::string output;
+        if (!read_string(v, "stderr, stdout or a file path", output)) return;
+        if (output == "stderr" || output == "stdout" || output.empty()) {
+          cfg_.logging.output = output;
+          return;
+        }
+        std::vector<std::string> paths;
+        read_path(v, paths);
+        if (!paths.empty()) cfg_.logging.output = paths.front();
+      }},
+    });
+  }
+
+  /// An instance name: letters, digits, '_' and '-'.
+  bool read_name(const entry& e, std::string& out) {
+    const std::string expected = "a name of letters, digits, '_' and '-'";
+    const auto text = read_scalar(e, expected);
+    if (!text) return false;
+    if (text->empty() || !std::all_of(text->begin(), text->end(), [](unsigned char c) {
+          return std::isalnum(c) || c == '_' || c == '-';
+        })) {
+      fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+      return false;
+    }
+    out = *text;
+    return true;
+  }
+
+  bool read_string(const entry& e, const std::string& expected, std::string& out) {
+    const auto text = read_scalar(e, expected);
+    if (!text) return false;
+    out = *text;
+    return true;
+  }
+
+  void read_double(const entry& e, double& out) {
+    const auto text = read_scalar(e, "a number");
+    if (!text) return;
+    const auto value = units::parse_double(*text);
+    if (!value) fail(e.at, e.path, "expected a number, got '" + *text + "'");
+    else out = *value;
+  }
+
+  void read_size(const entry& e, std::uint64_t& out) {
+    const std::string expected = "a size such as 512MiB or 2GiB";
+    const auto text = read_scalar(e, expected);
+    if (!text) return;
+    const auto value = units::parse_size(*text);
+    if (!value) fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+    else out = *value;
+  }
+
+  template <class T>
+  void read_choice(const entry& e, const std::vector<std::pair<std::string, T>>& choices, T& out) {
+    std::string expected = "one of ";
+    for (std::size_t i = 0; i < choices.size(); ++i) expected += (i ? ", " : "") + choices[i].first;
+    const auto text = read_scalar(e, expected);
+    if (!text) return;
+    for (const auto& [name, value] : choices)
+      if (name == *text) {
+        out = value;
+        return;
+      }
+    fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+  }
+
   /// The value's text after `${ENV}` expansion; nullopt (error reported) if it is not a scalar.
   std::optional<std::string> read_scalar(const entry& e, const std::string& expected) {
     if (!e.node.IsScalar()) {
@@ -276,15 +447,17 @@ private:
     return text;
   }
 
-  void read_int(const entry& e, int min, int max, int& out) {
+  bool read_int(const entry& e, int min, int max, int& out) {
     const std::string expected = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
     const auto text = read_scalar(e, expected);
-    if (!text) return;
+    if (!text) return false;
     const auto value = units::parse_int(*text);
-    if (!value || *value < min || *value > max)
+    if (!value || *value < min || *value > max) {
       fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
-    else
-      out = static_cast<int>(*value);
+      return false;
+    }
+    out = static_cast<int>(*value);
+    return true;
   }
 
   void read_duration(const entry& e, bool positive, milliseconds& out) {
@@ -421,6 +594,8 @@ void emit_paths(YAML::Emitter& out, const char* key, const std::vector<std::stri
   out << YAML::EndSeq;
 }
 
+void emit_settings(YAML::Emitter& out, const std::map<std::string, std::string>& settings);
+
 void emit_layer(YAML::Emitter& out, const layer_config& layer) {
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << escape_dollars(layer.name);
@@ -429,10 +604,57 @@ void emit_layer(YAML::Emitter& out, const layer_config& layer) {
   out << YAML::Key << "write" << YAML::Value << write_policy_name(layer.write);
   out << YAML::Key << "deadline" << YAML::Value << format_duration(layer.deadline);
   if (layer.detached) out << YAML::Key << "detached" << YAML::Value << *layer.detached;
-  out << YAML::Key << "config" << YAML::Value << YAML::BeginMap;
-  for (const auto& [key, value] : layer.settings)
+  out << YAML::Key << "config" << YAML::Value;
+  emit_settings(out, layer.settings);
+  out << YAML::EndMap;
+}
+
+void emit_settings(YAML::Emitter& out, const std::map<std::string, std::string>& settings) {
+  out << YAML::BeginMap;
+  for (const auto& [key, value] : settings)
     out << YAML::Key << key << YAML::Value << escape_dollars(value);
-  out << YAML::EndMap << YAML::EndMap;
+  out << YAML::EndMap;
+}
+
+void emit_instances(YAML::Emitter& out, const char* key, const std::vector<plugin_instance_config>& instances) {
+  out << YAML::Key << key << YAML::Value << YAML::BeginSeq;
+  for (const auto& instance : instances) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << escape_dollars(instance.name);
+    out << YAML::Key << "plugin" << YAML::Value << escape_dollars(instance.plugin);
+    out << YAML::Key << "config" << YAML::Value;
+    emit_settings(out, instance.settings);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
+const char* window_name(stats_window window) {
+  switch (window) {
+  case stats_window::hour: return "hour";
+  case stats_window::day: return "day";
+  default: return "minute";
+  }
+}
+
+void emit_rule(YAML::Emitter& out, const alert_rule& rule) {
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << escape_dollars(rule.name);
+  out << YAML::Key << "value" << YAML::Value << escape_dollars(rule.value);
+  if (!rule.layer.empty()) out << YAML::Key << "layer" << YAML::Value << escape_dollars(rule.layer);
+  if (!rule.labels.empty()) {
+    out << YAML::Key << "labels" << YAML::Value;
+    emit_settings(out, rule.labels);
+  }
+  out << YAML::Key << "window" << YAML::Value << window_name(rule.window);
+  out << YAML::Key << "comparison" << YAML::Value << YAML::DoubleQuoted << rule.comparison;
+  out << YAML::Key << "threshold" << YAML::Value << rule.threshold;
+  out << YAML::Key << "for" << YAML::Value << format_duration(rule.for_duration);
+  out << YAML::Key << "severity" << YAML::Value << to_string(rule.severity);
+  out << YAML::Key << "cooldown" << YAML::Value << format_duration(rule.cooldown);
+  out << YAML::Key << "escalate_after" << YAML::Value << format_duration(rule.escalate_after);
+  out << YAML::Key << "escalate_to" << YAML::Value << to_string(rule.escalate_to);
+  out << YAML::EndMap;
 }
 
 } // namespace
@@ -499,7 +721,27 @@ std::string to_yaml(const config& cfg) {
   out << YAML::EndMap;
   out << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
   for (const auto& layer : cfg.layers) emit_layer(out, layer);
-  out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::EndSeq;
+  emit_instances(out, "exporters", cfg.exporters);
+  out << YAML::Key << "alerts" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "history" << YAML::Value << cfg.alerts.history;
+  out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
+  for (const auto& rule : cfg.alerts.rules) emit_rule(out, rule);
+  out << YAML::EndSeq;
+  emit_instances(out, "handlers", cfg.alerts.handlers);
+  out << YAML::EndMap;
+  out << YAML::Key << "health" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "max_rss" << YAML::Value << cfg.health.max_rss;
+  if (!cfg.health.data_dir.empty())
+    out << YAML::Key << "data_dir" << YAML::Value << escape_dollars(cfg.health.data_dir);
+  out << YAML::Key << "min_free_disk" << YAML::Value << cfg.health.min_free_disk;
+  out << YAML::EndMap;
+  out << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "level" << YAML::Value << escape_dollars(cfg.logging.level);
+  out << YAML::Key << "format" << YAML::Value << (cfg.logging.format == log_format::json ? "json" : "text");
+  out << YAML::Key << "output" << YAML::Value << escape_dollars(cfg.logging.output);
+  out << YAML::EndMap;
+  out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
 

@@ -18,6 +18,7 @@ namespace {
 struct slot {
   layer_config cfg;
   const loaded_plugin* plugin = nullptr;
+  const strata_host_api* host = nullptr; ///< handed to every instance of this slot
   bool detached = false;
   caf::actor actor;            ///< null while a restart could not create an instance
   std::uint64_t generation = 0;
@@ -70,6 +71,7 @@ struct coordinator_state {
   std::vector<slot> slots;
   std::vector<std::shared_ptr<layer_metrics>> metrics; ///< per slot; empty when metrics are off
   std::shared_ptr<shared_state> shared;
+  std::shared_ptr<runtime_log> log;
   loader_fn loader;
   std::chrono::milliseconds loader_timeout{0};
   std::vector<caf::actor> loaders;
@@ -109,15 +111,18 @@ public:
       s.actor = nullptr;
     }
     s.last_restart_attempt = std::chrono::steady_clock::now();
-    auto instance = create_layer_instance(*s.plugin, s.cfg);
+    auto instance = create_instance<layer>(
+      *s.plugin, instance_request{"layer '" + s.cfg.name + "'", s.cfg.name, &s.cfg.settings, s.host});
     if (!instance) {
       if (i == 0)
         st_.shared->first_view.publish(nullptr);
       st_.shared->health.update(i, [&](layer_health_state& h) { h.last_error = instance.err().message; });
+      st_.log->write(log_level::error, {"restart failed", s.cfg.name, {}, {}, {}, {}, instance.err().message});
       return;
     }
     start_slot(i, std::shared_ptr<layer_instance>(std::move(*instance)));
     st_.shared->health.update(i, [](layer_health_state& h) { ++h.restarts; });
+    st_.log->write(log_level::info, {"restarted", s.cfg.name, {}, {}, {}, {}, {}});
     if (auto* m = metrics(i))
       m->restarted();
   }
@@ -132,13 +137,14 @@ public:
 
   /// Counts a failure of generation `generation` of slot i; the first failure of a generation
   /// replaces it (later ones are the same fault seen by other requests).
-  void failed(std::size_t i, std::uint64_t generation, const std::string& why) {
+  void failed(std::size_t i, std::uint64_t generation, fault_type type, const std::string& why) {
     auto& s = st_.slots[i];
     if (generation != s.generation)
       return;
     s.healthy = false;
     if (auto* m = metrics(i))
-      m->failed();
+      m->failed(type);
+    st_.log->write(log_level::warn, {"layer failed; replacing it", s.cfg.name, {}, to_string(type), {}, {}, why});
     st_.shared->health.update(i, [&](layer_health_state& h) {
       h.faulted = true;
       h.fault = why;
@@ -153,15 +159,14 @@ public:
     if (s.healthy || generation != s.generation)
       return;
     s.healthy = true;
-    if (auto* m = metrics(i))
-      m->recovered();
     st_.shared->health.update(i, [](layer_health_state& h) { h.faulted = false; });
   }
 
   void on_down(const caf::down_msg& msg) {
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       if (st_.slots[i].actor && st_.slots[i].actor.address() == msg.source)
-        return failed(i, st_.slots[i].generation, "layer actor died: " + self_->system().render(msg.reason));
+        return failed(i, st_.slots[i].generation, fault_type::died,
+                      "layer actor died: " + self_->system().render(msg.reason));
   }
 
   /// Sends `args` to slot i with its deadline; `on_reply` gets the reply, or a failure reply when
@@ -186,7 +191,7 @@ public:
       .then(
         [this, i, generation, measured](layer_reply& reply) {
           if (reply.failed)
-            failed(i, generation, reply.error);
+            failed(i, generation, fault_type::exception, reply.error);
           else
             succeeded(i, generation);
           measured(reply);
@@ -194,7 +199,9 @@ public:
         [this, i, generation, measured](caf::error& err) {
           layer_reply reply;
           reply.failed = true;
+          auto type = fault_type::died;
           if (err == caf::sec::request_timeout) {
+            type = fault_type::timeout;
             reply.code = status::timeout;
             reply.error = "no answer within the deadline of " +
                           std::to_string(st_.slots[i].cfg.deadline.count()) + "ms";
@@ -202,7 +209,7 @@ public:
             reply.code = status::unavailable;
             reply.error = self_->system().render(err);
           }
-          failed(i, generation, reply.error);
+          failed(i, generation, type, reply.error);
           measured(reply);
         });
   }
@@ -396,7 +403,7 @@ public:
 
   void layer_failed(std::size_t i, std::uint64_t generation, const std::string& why) {
     if (i < st_.slots.size())
-      failed(i, generation, why);
+      failed(i, generation, fault_type::exception, why);
   }
 
 private:
@@ -410,6 +417,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   st.loader = setup->loader;
   st.loader_timeout = setup->cfg.runtime.loader_timeout;
   st.metrics = setup->metrics;
+  st.log = setup->log;
   if (st.loader)
     for (int i = 0; i < setup->cfg.runtime.loader_threads; ++i)
       st.loaders.push_back(spawn_loader_worker(self->system(), st.loader));
@@ -418,6 +426,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     slot s;
     s.cfg = setup->cfg.layers[i];
     s.plugin = setup->plugins[i];
+    s.host = setup->hosts[i];
     s.detached = s.cfg.detached.value_or((s.plugin->descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0);
     st.slots.push_back(std::move(s));
   }

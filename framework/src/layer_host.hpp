@@ -2,7 +2,7 @@
 // The actor that hosts one layer object: calls it from one thread at a time, turns exceptions
 // into failed replies, and runs its periodic maintenance.
 
-#include "layer_instance.hpp"
+#include "plugin_instance.hpp"
 
 #include <caf/fwd.hpp>
 

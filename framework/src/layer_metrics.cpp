@@ -53,16 +53,23 @@ request_totals request_metrics::totals() const {
   return out;
 }
 
+const char* to_string(fault_type type) noexcept {
+  switch (type) {
+  case fault_type::timeout: return "timeout";
+  case fault_type::died: return "died";
+  default: return "exception";
+  }
+}
+
 layer_metrics::layer_metrics(telemetry::registry& registry, const std::string& layer)
   : request_metrics(registry, "strata_cache_requests_total", "strata_cache_operation_duration_seconds",
                     {"cache_layer"}, {layer}) {
-  failures_ = &registry.counter("strata_cache_layer_failures_total",
-                                "Exceptions, missed deadlines and deaths of a layer.", {"cache_layer"}, {layer});
+  for (std::size_t t = 0; t < fault_type_count; ++t)
+    errors_[t] = &registry.counter("strata_cache_layer_errors_total",
+                                   "Faults of a layer by type: exception, timeout (a missed deadline), died.",
+                                   {"cache_layer", "type"}, {layer, to_string(static_cast<fault_type>(t))});
   restarts_ = &registry.counter("strata_cache_layer_restarts_total",
                                 "Times supervision replaced a layer's instance.", {"cache_layer"}, {layer});
-  healthy_ = &registry.gauge("strata_cache_layer_healthy", "1 when the layer's last answer succeeded.",
-                             {"cache_layer"}, {layer});
-  healthy_->set(1);
 }
 
 std::unique_ptr<request_metrics> make_runtime_metrics(telemetry::registry& registry) {

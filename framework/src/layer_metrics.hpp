@@ -48,19 +48,22 @@ private:
   std::array<instruments::histogram*, operation_count> durations_{};
 };
 
+/// What supervision saw go wrong with a layer.
+enum class fault_type : std::uint8_t { exception, timeout, died };
+inline constexpr std::size_t fault_type_count = 3;
+const char* to_string(fault_type type) noexcept;
+
 /// One layer's metrics: its requests, labelled `cache_layer`, and its supervision.
 class layer_metrics : public request_metrics {
 public:
   layer_metrics(telemetry::registry& registry, const std::string& layer);
 
-  void failed() noexcept { failures_->inc(); healthy_->set(0); }
+  void failed(fault_type type) noexcept { errors_[static_cast<std::size_t>(type)]->inc(); }
   void restarted() noexcept { restarts_->inc(); }
-  void recovered() noexcept { healthy_->set(1); }
 
 private:
-  instruments::counter* failures_;
+  std::array<instruments::counter*, fault_type_count> errors_{};
   instruments::counter* restarts_;
-  instruments::gauge* healthy_;
 };
 
 /// The runtime's own counts: what the host asked and got, whichever layer answered.

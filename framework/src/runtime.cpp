@@ -1,19 +1,25 @@
 #include <strata/runtime.hpp>
 
+#include "alert_engine.hpp"
 #include "coordinator.hpp"
-#include "layer_instance.hpp"
+#include "instance_host.hpp"
 #include "layer_metrics.hpp"
+#include "log.hpp"
 #include "messages.hpp"
+#include "plugin_instance.hpp"
 #include "plugin_loader.hpp"
 #include "shared_state.hpp"
 #include "sync_waiter.hpp"
-#include "telemetry_actor.hpp"
 #include "prometheus_format.hpp"
+#include "telemetry_actor.hpp"
+#include "telemetry_hub.hpp"
+#include "telemetry_outputs.hpp"
 #include "validate.hpp"
 
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <thread>
 #include <condition_variable>
@@ -25,9 +31,17 @@ class runtime_impl {
 public:
   config cfg;
   detail::plugin_loader loader;
+  std::shared_ptr<detail::runtime_log> log;
   std::shared_ptr<detail::shared_state> shared;
   std::string first_layer_name;
   std::unique_ptr<telemetry::registry> metrics; ///< null when `runtime.metrics` is off
+  /// Counts kept when metrics are off (an alert handler's failures); never exported.
+  telemetry::registry unexported;
+  /// What each plugin instance may ask of the runtime; stable addresses, alive to the end.
+  std::vector<std::unique_ptr<detail::instance_host>> hosts;
+  std::unique_ptr<detail::alert_engine> alerts;
+  std::map<std::pair<std::string, alert_transition>, instruments::counter*> alert_events;
+  std::unique_ptr<detail::telemetry_hub> hub;
   std::shared_ptr<detail::layer_metrics> first_layer_metrics;
   /// What hosts asked through the coordinator. Kept out of `metrics` (the exported registry): the
   /// first layer's read-view hits are counted on that layer only, to keep the hot path cheap.
@@ -38,6 +52,8 @@ public:
   std::unique_ptr<caf::actor_system> system;
   caf::actor coordinator;
   caf::actor telemetry;
+  caf::actor exports;       ///< null without exporters
+  caf::actor alert_sender;  ///< null without alert rules
 
   std::atomic<bool> accepting{true};
   std::atomic<std::int64_t> in_flight{0};
@@ -160,12 +176,15 @@ public:
       }
       caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
       coordinator = nullptr;
-      if (telemetry) {
-        caf::anon_send_exit(telemetry, caf::exit_reason::user_shutdown);
-        telemetry = nullptr;
-      }
+      // Exports last, so that the exporters' final publish sees the whole run.
+      for (auto* actor : {&telemetry, &alert_sender, &exports})
+        if (*actor) {
+          caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
+          *actor = nullptr;
+        }
       system->await_all_actors_done();
       system.reset();
+      log->write(log_level::info, {"runtime stopped", {}, {}, {}, {}, {}, {}});
     });
   }
 };
@@ -201,37 +220,130 @@ expected<std::unique_ptr<runtime>> runtime::from_file(const std::string& path, r
   return from_config(std::move(*parsed.effective), std::move(options));
 }
 
+namespace {
+
+/// Creates one instance of each configured exporter or handler, each with its own host.
+template <class T>
+expected<std::vector<detail::named_instance<T>>> create_instances(
+  runtime_impl& impl, const std::vector<plugin_instance_config>& configs,
+  const std::vector<const detail::loaded_plugin*>& plugins, const char* kind, const char* label,
+  const std::string& errors_family, const std::string& errors_help, void* source) {
+  std::vector<detail::named_instance<T>> out;
+  auto& registry = impl.metrics ? *impl.metrics : impl.unexported;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    const auto& c = configs[i];
+    impl.hosts.push_back(std::make_unique<detail::instance_host>(label, c.name, impl.metrics.get(),
+                                                                 detail::instance_host::health_fn{}, impl.log));
+    auto instance = detail::create_instance<T>(
+      *plugins[i], detail::instance_request{std::string(kind) + " '" + c.name + "'", c.name, &c.settings,
+                                            impl.hosts.back()->api(), source});
+    if (!instance)
+      return instance.err();
+    auto& errors = registry.counter(errors_family, errors_help, {label}, {c.name});
+    out.push_back(detail::named_instance<T>{c.name, std::move(*instance), &errors});
+  }
+  return out;
+}
+
+/// Evaluates the alert rules after each sample and sends what changed to the dispatcher.
+void evaluate_alerts(runtime_impl& impl) {
+  const auto events = impl.alerts->evaluate(std::chrono::steady_clock::now(), std::chrono::system_clock::now(),
+                                            [&impl](const alert_rule& rule) { return impl.hub->alert_value(rule); });
+  for (const auto& event : events) {
+    if (auto it = impl.alert_events.find({event.rule, event.transition}); it != impl.alert_events.end())
+      it->second->inc();
+    detail::log_fields fields;
+    fields.message = std::string("alert ") + event.rule + " " + to_string(event.transition) + " (" +
+                     to_string(event.severity) + "): " + event.summary;
+    impl.log->write(event.transition == alert_transition::resolved ? log_level::info : log_level::warn, fields);
+    caf::anon_send(impl.alert_sender, detail::alert_atom::value, event);
+  }
+}
+
+detail::log_fields message(std::string text) {
+  detail::log_fields fields;
+  fields.message = std::move(text);
+  return fields;
+}
+
+} // namespace
+
 expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_options options) {
   auto impl = std::make_unique<runtime_impl>();
-  std::vector<const detail::loaded_plugin*> plugins;
+  detail::resolved_plugins plugins;
   auto report = detail::validate_with(std::move(cfg), impl->loader, options.static_plugins, plugins);
   if (!report.ok())
     return error{status::invalid, report.errors_text()};
   impl->cfg = std::move(*report.effective);
   const auto& layers = impl->cfg.layers;
+  try {
+    impl->log = std::make_shared<detail::runtime_log>(impl->cfg.logging);
+  } catch (const std::exception& e) {
+    return error{status::invalid, impl->cfg.origin + ": " + e.what()};
+  }
+
+  std::vector<detail::layer_health_state> health;
+  for (const auto& layer : layers) {
+    health.emplace_back();
+    health.back().name = layer.name;
+  }
+  impl->shared = std::make_shared<detail::shared_state>(std::move(health));
+  if (impl->cfg.runtime.metrics) {
+    impl->metrics = std::make_unique<telemetry::registry>();
+    impl->stats = std::make_shared<detail::stats_board>();
+  }
 
   // Create every instance before anything starts, so that a failing factory stops the start.
   std::vector<std::shared_ptr<detail::layer_instance>> instances;
-  std::vector<detail::layer_health_state> health;
+  std::vector<const strata_host_api*> layer_hosts;
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    auto instance = detail::create_layer_instance(*plugins[i], layers[i]);
+    auto shared = impl->shared;
+    impl->hosts.push_back(std::make_unique<detail::instance_host>(
+      "cache_layer", layers[i].name, impl->metrics.get(),
+      [shared, i](health_level level, std::string why) {
+        shared->health.update(i, [&](detail::layer_health_state& h) {
+          h.reported = level;
+          h.reported_detail = std::move(why);
+        });
+      },
+      impl->log));
+    layer_hosts.push_back(impl->hosts.back()->api());
+    auto instance = detail::create_instance<layer>(
+      *plugins.layers[i],
+      detail::instance_request{"layer '" + layers[i].name + "'", layers[i].name, &layers[i].settings, layer_hosts.back()});
     if (!instance)
       return instance.err();
     instances.emplace_back(std::move(*instance));
-    health.push_back(detail::layer_health_state{layers[i].name});
   }
-  impl->shared = std::make_shared<detail::shared_state>(std::move(health));
   impl->first_layer_name = layers.front().name;
   std::vector<std::shared_ptr<detail::layer_metrics>> metrics;
-  if (impl->cfg.runtime.metrics) {
-    impl->metrics = std::make_unique<telemetry::registry>();
+  if (impl->metrics) {
     for (const auto& layer : layers)
       metrics.push_back(std::make_shared<detail::layer_metrics>(*impl->metrics, layer.name));
     impl->first_layer_metrics = metrics.front();
     impl->overall_registry = std::make_unique<telemetry::registry>();
     impl->overall_metrics = detail::make_runtime_metrics(*impl->overall_registry);
-    impl->stats = std::make_shared<detail::stats_board>();
   }
+  if (!impl->cfg.alerts.rules.empty()) {
+    impl->alerts = std::make_unique<detail::alert_engine>(impl->cfg.alerts.rules, impl->cfg.alerts.history);
+    for (const auto& rule : impl->cfg.alerts.rules)
+      for (auto t : {alert_transition::firing, alert_transition::escalated, alert_transition::resolved})
+        impl->alert_events[{rule.name, t}] =
+          &impl->metrics->counter("strata_alert_events_total", "Alert events by rule and transition.",
+                                  {"rule", "transition"}, {rule.name, to_string(t)});
+  }
+  impl->hub = std::make_unique<detail::telemetry_hub>(impl->cfg.health, impl->metrics.get(), impl->stats,
+                                                      impl->shared, impl->alerts.get());
+  auto exporters = create_instances<exporter>(
+    *impl, impl->cfg.exporters, plugins.exporters, "exporter", "exporter", "strata_exporter_errors_total",
+    "Exports that failed.", static_cast<telemetry_source*>(impl->hub.get()));
+  if (!exporters)
+    return exporters.err();
+  auto handlers = create_instances<alert_handler>(
+    *impl, impl->cfg.alerts.handlers, plugins.handlers, "alert handler", "handler",
+    "strata_alert_handler_errors_total", "Alert events a handler failed to deliver.", nullptr);
+  if (!handlers)
+    return handlers.err();
 
   impl->system_config.set("scheduler.max-threads", scheduler_threads(impl->cfg.runtime.threads));
   // CAF 0.17's idle workers first spin, then sleep 50 us at a time without being woken by new
@@ -242,18 +354,32 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->system_config.set("work-stealing.moderate-poll-attempts", 0);
   impl->system_config.set("logger.console", caf::atom("none"));
   impl->system = std::make_unique<caf::actor_system>(impl->system_config);
+  if (impl->alerts)
+    impl->alert_sender = detail::spawn_alert_dispatcher(*impl->system, std::move(*handlers), std::move(options.on_alert),
+                                                        impl->log);
+  if (!exporters->empty())
+    impl->exports = detail::spawn_export_scheduler(*impl->system, std::move(*exporters), *impl->hub, impl->log);
   if (impl->stats) {
     std::vector<detail::stats_source> sources{{"all", impl->overall_metrics}};
     for (std::size_t i = 0; i < layers.size(); ++i)
       sources.push_back({layers[i].name, metrics[i]});
     auto shared = impl->shared;
-    impl->telemetry = detail::spawn_telemetry(*impl->system, std::move(sources), impl->stats,
-                                              impl->cfg.runtime.stats_interval,
-                                              [shared] { return shared->first_view.current() != nullptr; });
+    auto* raw = impl.get();
+    impl->telemetry = detail::spawn_telemetry(
+      *impl->system, std::move(sources), impl->stats, impl->cfg.runtime.stats_interval,
+      [shared] { return shared->first_view.current() != nullptr; },
+      [raw] {
+        if (raw->alerts)
+          evaluate_alerts(*raw);
+      });
   }
   impl->coordinator = detail::spawn_coordinator(
-    *impl->system, detail::coordinator_setup{impl->cfg, plugins, std::move(instances), impl->shared,
-                                             std::move(options.loader), std::move(metrics)});
+    *impl->system, detail::coordinator_setup{impl->cfg, plugins.layers, std::move(instances), impl->shared,
+                                             std::move(options.loader), std::move(metrics), std::move(layer_hosts),
+                                             impl->log});
+  impl->log->write(log_level::info, message("runtime started: " + std::to_string(layers.size()) + " layers, " +
+                                            std::to_string(impl->cfg.exporters.size()) + " exporters, " +
+                                            std::to_string(impl->cfg.alerts.rules.size()) + " alert rules"));
   return std::unique_ptr<runtime>(new runtime(std::move(impl)));
 }
 
@@ -333,27 +459,40 @@ std::future<invalidate_result> runtime::invalidate_tag_async(std::string_view ta
   return std::move(future);
 }
 
-health_report runtime::health() const {
-  health_report report;
-  report.layers = impl_->shared->health.snapshot();
-  for (const auto& layer : report.layers)
-    report.overall = std::max(report.overall, layer.level);
-  return report;
-}
+health_report runtime::health() const { return impl_->hub->health(); }
 
 const config& runtime::effective_config() const { return impl_->cfg; }
 
-runtime_stats runtime::stats(stats_window window) const {
-  if (!impl_->stats) {
-    runtime_stats empty;
-    empty.window = window;
-    return empty;
-  }
-  return impl_->stats->get(window);
-}
+runtime_stats runtime::stats(stats_window window) const { return impl_->hub->stats(window); }
 
 std::string runtime::prometheus_text() const {
-  return impl_->metrics ? telemetry::prometheus_text(impl_->metrics->snapshot()) : "";
+  return impl_->metrics ? telemetry::prometheus_text(impl_->hub->metrics()) : "";
+}
+
+telemetry_snapshot runtime::snapshot() const { return impl_->hub->snapshot(); }
+
+void runtime::export_now() {
+  if (!impl_->exports || !impl_->system)
+    return;
+  caf::scoped_actor self{*impl_->system};
+  self->request(impl_->exports, caf::infinite, detail::export_now_atom::value).receive([](bool) {}, [](caf::error&) {});
+}
+
+std::vector<active_alert> runtime::alerts() const {
+  return impl_->alerts ? impl_->alerts->active() : std::vector<active_alert>{};
+}
+
+std::vector<alert_event> runtime::alert_history() const {
+  return impl_->alerts ? impl_->alerts->history() : std::vector<alert_event>{};
+}
+
+bool runtime::acknowledge_alert(const std::string& rule) { return impl_->alerts && impl_->alerts->acknowledge(rule); }
+
+bool runtime::set_log_level(const std::string& level) {
+  if (!detail::valid_log_level(level))
+    return false;
+  impl_->log->set_level(level);
+  return true;
 }
 
 } // namespace strata

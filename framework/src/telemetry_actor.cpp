@@ -28,11 +28,11 @@ struct telemetry_state {
 
 caf::behavior telemetry_actor(caf::stateful_actor<telemetry_state>* self, std::vector<stats_source> sources,
                               std::shared_ptr<stats_board> board, std::chrono::milliseconds interval,
-                              std::function<bool()> first_has_view) {
+                              std::function<bool()> first_has_view, std::function<void()> after_sample) {
   std::vector<std::string> names;
   for (const auto& s : sources)
     names.push_back(s.name);
-  auto sample = [self, sources, board, names, first_has_view] {
+  auto sample = [self, sources, board, names, first_has_view, after_sample] {
     std::vector<telemetry::totals> totals;
     for (const auto& s : sources)
       totals.push_back(s.metrics->totals());
@@ -53,6 +53,7 @@ caf::behavior telemetry_actor(caf::stateful_actor<telemetry_state>* self, std::v
         f.layers.push_back(derived[i]);
     }
     board->publish(std::move(figures));
+    after_sample();
   };
   sample();
   self->delayed_send(self, interval, sample_atom::value);
@@ -68,8 +69,9 @@ caf::behavior telemetry_actor(caf::stateful_actor<telemetry_state>* self, std::v
 
 caf::actor spawn_telemetry(caf::actor_system& system, std::vector<stats_source> sources,
                            std::shared_ptr<stats_board> board, std::chrono::milliseconds interval,
-                           std::function<bool()> first_has_view) {
-  return system.spawn(telemetry_actor, std::move(sources), std::move(board), interval, std::move(first_has_view));
+                           std::function<bool()> first_has_view, std::function<void()> after_sample) {
+  return system.spawn(telemetry_actor, std::move(sources), std::move(board), interval, std::move(first_has_view),
+                      std::move(after_sample));
 }
 
 } // namespace strata::detail

@@ -42,9 +42,10 @@ struct stats_source {
 };
 
 /// `first_has_view` says whether layer 0's gets are served by its read view (and so are missing
-/// from the coordinator path's totals, to which the actor adds them).
+/// from the coordinator path's totals, to which the actor adds them). `after_sample` runs after
+/// each publication (the alert rules are evaluated there).
 caf::actor spawn_telemetry(caf::actor_system& system, std::vector<stats_source> sources,
                            std::shared_ptr<stats_board> board, std::chrono::milliseconds interval,
-                           std::function<bool()> first_has_view);
+                           std::function<bool()> first_has_view, std::function<void()> after_sample);
 
 } // namespace strata::detail

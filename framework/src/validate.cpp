@@ -1,6 +1,8 @@
 #include "validate.hpp"
 
 #include "config_schema.hpp"
+#include "abi_value.hpp"
+#include "log.hpp"
 
 #include <strata/runtime.hpp>
 
@@ -9,6 +11,52 @@
 namespace strata::detail {
 
 namespace {
+
+void check_instances(const config& cfg, const std::string& section,
+                     const std::vector<plugin_instance_config>& instances, std::vector<config_error>& errors) {
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const auto path = section + "[" + std::to_string(i) + "]";
+    if (instances[i].name.empty())
+      errors.push_back(make_error(cfg, path + ".name", "needs a name"));
+    else if (!names.insert(instances[i].name).second)
+      errors.push_back(make_error(cfg, path + ".name", "duplicate name '" + instances[i].name + "'"));
+    if (instances[i].plugin.empty())
+      errors.push_back(make_error(cfg, path + ".plugin", "needs a plugin"));
+  }
+}
+
+void check_rules(const config& cfg, std::vector<config_error>& errors) {
+  std::set<std::string> names, layers;
+  for (const auto& layer : cfg.layers)
+    layers.insert(layer.name);
+  static const std::set<std::string> comparisons{"<", "<=", ">", ">="};
+  for (std::size_t i = 0; i < cfg.alerts.rules.size(); ++i) {
+    const auto& rule = cfg.alerts.rules[i];
+    const auto path = "alerts.rules[" + std::to_string(i) + "]";
+    auto fail = [&](const std::string& key, std::string message) {
+      errors.push_back(make_error(cfg, path + key, std::move(message)));
+    };
+    if (rule.name.empty())
+      fail(".name", "a rule needs a name");
+    else if (!names.insert(rule.name).second)
+      fail(".name", "duplicate rule name '" + rule.name + "'");
+    if (rule.value.empty())
+      fail(".value", "a rule needs a value: hit_rate, miss_rate, error_rate, throughput, p50_latency, "
+                     "p95_latency, p99_latency, rss_bytes, or a metric's name");
+    const bool derived = is_derived_alert_value(rule.value);
+    if (!rule.layer.empty() && layers.count(rule.layer) == 0)
+      fail(".layer", "no layer named '" + rule.layer + "' in this deployment");
+    if (!rule.layer.empty() && (!derived || rule.value == "rss_bytes"))
+      fail(".layer", "'layer' applies to the derived values (hit_rate ... p99_latency); for a metric use labels");
+    if (!rule.labels.empty() && derived)
+      fail(".labels", "'labels' applies to metric values only, not to '" + rule.value + "'");
+    if (comparisons.count(rule.comparison) == 0)
+      fail(".comparison", "expected one of <, <=, >, >=, got '" + rule.comparison + "'");
+    if (rule.escalate_after.count() > 0 && rule.escalate_to <= rule.severity)
+      fail(".escalate_to", std::string("must be above the rule's severity (") + to_string(rule.severity) + ")");
+  }
+}
 
 /// Checks what the YAML parser checks for a file, for a config built in code.
 void check_framework_settings(const config& cfg, std::vector<config_error>& errors) {
@@ -27,6 +75,18 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     fail("runtime.shutdown_timeout", "must not be negative");
   if (cfg.layers.empty())
     fail("layers", "a deployment needs at least one layer");
+  if (!valid_log_level(cfg.logging.level))
+    fail("logging.level", "expected one of debug, info, warn, error, off, got '" + cfg.logging.level + "'");
+  if (cfg.logging.output.empty())
+    fail("logging.output", "expected stderr, stdout or a file path, got ''");
+  if (cfg.alerts.history == 0)
+    fail("alerts.history", "must be at least 1");
+  if (!cfg.runtime.metrics && !cfg.exporters.empty())
+    fail("exporters", "exporters need runtime.metrics: true");
+  if (!cfg.runtime.metrics && !cfg.alerts.rules.empty())
+    fail("alerts.rules", "alert rules need runtime.metrics: true");
+  if (cfg.health.min_free_disk > 0 && cfg.health.data_dir.empty())
+    fail("health.min_free_disk", "the disk check needs health.data_dir");
   std::set<std::string> names;
   for (std::size_t i = 0; i < cfg.layers.size(); ++i) {
     const auto& layer = cfg.layers[i];
@@ -40,13 +100,53 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     if (layer.deadline.count() <= 0)
       fail(path + ".deadline", "must be greater than 0");
   }
+  check_instances(cfg, "exporters", cfg.exporters, errors);
+  check_instances(cfg, "alerts.handlers", cfg.alerts.handlers, errors);
+  check_rules(cfg, errors);
+}
+
+} // namespace
+
+bool is_derived_alert_value(const std::string& value) {
+  static const std::set<std::string> derived{"hit_rate",    "miss_rate",   "error_rate",  "throughput",
+                                             "p50_latency", "p95_latency", "p99_latency", "rss_bytes"};
+  return derived.count(value) != 0;
+}
+
+namespace {
+
+/// Resolves the plugin of each instance of one section, checks its kind and settings.
+template <class Instance>
+void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::string>& search_path,
+                     const std::string& section, std::vector<Instance>& instances, strata_plugin_kind kind,
+                     const char* kind_name, std::vector<const loaded_plugin*>& out, std::vector<config_error>& errors) {
+  out.assign(instances.size(), nullptr);
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    auto& instance = instances[i];
+    if (instance.plugin.empty())
+      continue;
+    const auto path = section + "[" + std::to_string(i) + "]";
+    auto plugin = loader.resolve(instance.plugin, search_path);
+    if (!plugin) {
+      errors.push_back(make_error(cfg, path + ".plugin", plugin.err().message));
+      continue;
+    }
+    const auto* d = (*plugin)->descriptor;
+    if (abi_value(d->kind) != kind) {
+      errors.push_back(make_error(cfg, path + ".plugin", "plugin '" + instance.plugin + "' (" + (*plugin)->origin +
+                                                           ") is not " + kind_name + " plugin"));
+      continue;
+    }
+    out[i] = *plugin;
+    validate_settings(cfg, path, instance.plugin, instance.settings, d->config_schema, d->config_schema_size, errors);
+  }
 }
 
 } // namespace
 
 config_report validate_with(config cfg, plugin_loader& loader,
                             const std::vector<const strata_plugin_descriptor*>& static_plugins,
-                            std::vector<const loaded_plugin*>& plugins_out) {
+                            resolved_plugins& plugins_out) {
   config_report report;
   auto& errors = report.errors;
   check_framework_settings(cfg, errors);
@@ -59,26 +159,12 @@ config_report validate_with(config cfg, plugin_loader& loader,
   auto search_path = cfg.plugin_path;
   for (auto& dir : default_plugin_path())
     search_path.push_back(dir);
-  plugins_out.assign(cfg.layers.size(), nullptr);
-  for (std::size_t i = 0; i < cfg.layers.size(); ++i) {
-    const auto& layer = cfg.layers[i];
-    if (layer.plugin.empty())
-      continue;
-    const auto path = "layers[" + std::to_string(i) + "].plugin";
-    auto plugin = loader.resolve(layer.plugin, search_path);
-    if (!plugin) {
-      errors.push_back(make_error(cfg, path, plugin.err().message));
-      continue;
-    }
-    const auto* d = (*plugin)->descriptor;
-    if (d->kind != STRATA_PLUGIN_LAYER) {
-      errors.push_back(make_error(cfg, path, "plugin '" + layer.plugin + "' (" + (*plugin)->origin +
-                                                 ") is not a layer plugin"));
-      continue;
-    }
-    plugins_out[i] = *plugin;
-    validate_settings(cfg, i, d->config_schema, d->config_schema_size, errors);
-  }
+  resolve_section(cfg, loader, search_path, "layers", cfg.layers, STRATA_PLUGIN_LAYER, "a layer", plugins_out.layers,
+                  errors);
+  resolve_section(cfg, loader, search_path, "exporters", cfg.exporters, STRATA_PLUGIN_EXPORTER, "an exporter",
+                  plugins_out.exporters, errors);
+  resolve_section(cfg, loader, search_path, "alerts.handlers", cfg.alerts.handlers, STRATA_PLUGIN_ALERT_HANDLER,
+                  "an alert handler", plugins_out.handlers, errors);
   if (errors.empty())
     report.effective = std::move(cfg);
   return report;
@@ -90,7 +176,7 @@ namespace strata {
 
 config_report validate(config cfg, const std::vector<const strata_plugin_descriptor*>& static_plugins) {
   detail::plugin_loader loader;
-  std::vector<const detail::loaded_plugin*> plugins;
+  detail::resolved_plugins plugins;
   return detail::validate_with(std::move(cfg), loader, static_plugins, plugins);
 }
 

@@ -9,10 +9,20 @@
 
 namespace strata::detail {
 
-/// Loads the plugins `cfg` names through `loader`, checks every layer's settings against its
-/// plugin's schema and fills defaults. On success `plugins_out[i]` is layer i's plugin.
+/// The plugin of each configured instance, by position.
+struct resolved_plugins {
+  std::vector<const loaded_plugin*> layers;
+  std::vector<const loaded_plugin*> exporters;
+  std::vector<const loaded_plugin*> handlers;
+};
+
+/// Loads the plugins `cfg` names through `loader`, checks each instance's settings against its
+/// plugin's schema and fills defaults. On success `plugins_out` holds every instance's plugin.
 config_report validate_with(config cfg, plugin_loader& loader,
                             const std::vector<const strata_plugin_descriptor*>& static_plugins,
-                            std::vector<const loaded_plugin*>& plugins_out);
+                            resolved_plugins& plugins_out);
+
+/// The names an alert rule's `value` may take besides a metric family's name.
+bool is_derived_alert_value(const std::string& value);
 
 } // namespace strata::detail

@@ -36,7 +36,12 @@ TEST_CASE("requests are counted per layer, operation and outcome", "[metrics]") 
   // Durations are measured for every request the coordinator sends.
   CHECK(has_line(text, R"(strata_cache_operation_duration_seconds_count{cache_layer="deep",operation="get"} 1)"));
   CHECK(has_line(text, R"(strata_cache_operation_duration_seconds_count{cache_layer="deep",operation="put"} 1)"));
-  CHECK(has_line(text, R"(strata_cache_layer_healthy{cache_layer="deep"} 1)"));
+  CHECK(has_line(text, R"(strata_cache_layer_health{cache_layer="deep"} 0)"));
+  // Derived when read, from the request counts.
+  CHECK(has_line(text, R"(strata_cache_hits_total{cache_layer="hot"} 1)"));
+  CHECK(has_line(text, R"(strata_cache_misses_total{cache_layer="hot"} 1)"));
+  CHECK(has_line(text, R"(strata_cache_misses_total{cache_layer="deep"} 1)"));
+  CHECK(has_line(text, R"(strata_health_status 0)"));
 }
 
 TEST_CASE("failures, restarts and health are exported", "[metrics]") {
@@ -45,10 +50,12 @@ TEST_CASE("failures, restarts and health are exported", "[metrics]") {
   const auto text = rt->prometheus_text();
   INFO(text);
   CHECK(has_line(text, R"(strata_cache_requests_total{cache_layer="broken",operation="get",status="internal"} 1)"));
-  CHECK(has_line(text, R"(strata_cache_layer_failures_total{cache_layer="broken"} 1)"));
+  CHECK(has_line(text, R"(strata_cache_layer_errors_total{cache_layer="broken",type="exception"} 1)"));
+  CHECK(has_line(text, R"(strata_cache_layer_errors_total{cache_layer="broken",type="timeout"} 0)"));
   CHECK(has_line(text, R"(strata_cache_layer_restarts_total{cache_layer="broken"} 1)"));
-  CHECK(has_line(text, R"(strata_cache_layer_healthy{cache_layer="broken"} 0)"));
-  CHECK(has_line(text, R"(strata_cache_layer_healthy{cache_layer="hot"} 1)"));
+  CHECK(has_line(text, R"(strata_cache_layer_health{cache_layer="broken"} 2)"));
+  CHECK(has_line(text, R"(strata_cache_layer_health{cache_layer="hot"} 0)"));
+  CHECK(has_line(text, R"(strata_health_status 2)"));
 }
 
 TEST_CASE("metrics can be switched off", "[metrics]") {

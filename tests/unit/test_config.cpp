@@ -233,7 +233,7 @@ TEST_CASE("structural errors: layers missing, empty or malformed", "[config]") {
   CHECK(error_lines(parse_config("layers:\n  - name: a\n", "t.yaml")) ==
         std::vector<std::string>{"t.yaml:2:5: layers[0]: missing required key 'plugin'"});
   CHECK(error_lines(parse_config("layers:\n  - {name: a, plugin: p}\nrunway: 1\nlayers: []\n", "t.yaml")) ==
-        std::vector<std::string>{"t.yaml:3:1: runway: unknown key 'runway'; allowed here: runtime, plugins, layers",
+        std::vector<std::string>{"t.yaml:3:1: runway: unknown key 'runway'; allowed here: runtime, plugins, layers, exporters, alerts, health, logging",
                                  "t.yaml:4:1: layers: duplicate key 'layers' (first at line 1)"});
   CHECK(error_lines(parse_config("layers:\n  - name: a\n    plugin:\n", "t.yaml")) ==
         std::vector<std::string>{"t.yaml:3:5: layers[0].plugin: expected a plugin name, got nothing"});
@@ -338,7 +338,8 @@ constexpr std::size_t demo_schema_size = sizeof demo_schema / sizeof demo_schema
 std::vector<std::string> validate_all(config& cfg) {
   std::vector<strata::config_error> errors;
   for (std::size_t i = 0; i < cfg.layers.size(); ++i)
-    strata::detail::validate_settings(cfg, i, demo_schema, demo_schema_size, errors);
+    strata::detail::validate_settings(cfg, "layers[" + std::to_string(i) + "]", cfg.layers[i].plugin,
+                                      cfg.layers[i].settings, demo_schema, demo_schema_size, errors);
   std::vector<std::string> lines;
   for (const auto& error : errors) lines.push_back(error.to_string());
   return lines;

@@ -6,10 +6,12 @@
 
 #include <strata/config.hpp>
 #include <strata/entry.hpp>
+#include <strata/alerts.hpp>
 #include <strata/expected.hpp>
 #include <strata/health.hpp>
 #include <strata/plugin_abi.h>
 #include <strata/stats.hpp>
+#include <strata/telemetry_snapshot.hpp>
 #include <strata/status.hpp>
 
 #include <cstdint>
@@ -52,6 +54,8 @@ struct runtime_options {
   /// Plugins registered without a file (tests inject replacements this way); they take
   /// precedence over files of the same name.
   std::vector<const strata_plugin_descriptor*> static_plugins;
+  /// Receives every alert event after the handler plugins, on the alert dispatcher's thread.
+  std::function<void(const alert_event&)> on_alert;
 };
 
 class runtime_impl;
@@ -96,9 +100,27 @@ public:
   /// `runtime.metrics` is off.
   runtime_stats stats(stats_window window = stats_window::minute) const;
 
-  /// The standard metrics of every layer in the Prometheus text format; empty when
-  /// `runtime.metrics` is off.
+  /// Every metric (the standard ones, those plugins registered, and the derived ones: hits,
+  /// misses, health, memory, alerts) in the Prometheus text format; empty when `runtime.metrics`
+  /// is off.
   std::string prometheus_text() const;
+
+  /// What the exporters see: every metric family, the last minute's figures, and health.
+  telemetry_snapshot snapshot() const;
+
+  /// Has every exporter publish now; returns once they have.
+  void export_now();
+
+  /// The alerts firing now.
+  std::vector<active_alert> alerts() const;
+  /// The last `alerts.history` events, oldest first.
+  std::vector<alert_event> alert_history() const;
+  /// Marks the firing alert of `rule` acknowledged (it stays firing until its condition clears);
+  /// false when that rule is not firing.
+  bool acknowledge_alert(const std::string& rule);
+
+  /// Changes the log level (debug, info, warn, error, off) without a restart; false for another word.
+  bool set_log_level(const std::string& level);
 
   /// The validated configuration the runtime runs.
   const config& effective_config() const;

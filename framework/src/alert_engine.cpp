@@ -1,0 +1,134 @@
+#include "alert_engine.hpp"
+
+#include <cstdio>
+
+namespace strata::detail {
+
+namespace {
+
+std::string format_value(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", v);
+  return text;
+}
+
+std::string format_duration(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  if (ms % 3600000 == 0 && ms > 0) return std::to_string(ms / 3600000) + "h";
+  if (ms % 60000 == 0 && ms > 0) return std::to_string(ms / 60000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+std::string subject_of(const alert_rule& rule) {
+  if (rule.value == "rss_bytes") return "system";
+  if (!rule.layer.empty()) return rule.layer;
+  return "all";
+}
+
+} // namespace
+
+bool compare(double value, const std::string& comparison, double threshold) {
+  if (comparison == "<") return value < threshold;
+  if (comparison == "<=") return value <= threshold;
+  if (comparison == ">=") return value >= threshold;
+  return value > threshold;
+}
+
+alert_engine::alert_engine(std::vector<alert_rule> rules, std::size_t history)
+  : rules_(std::move(rules)), history_limit_(history), states_(rules_.size()) {}
+
+alert_event alert_engine::make_event(const alert_rule& rule, alert_transition transition, alert_severity severity,
+                                     double value, std::chrono::system_clock::time_point wall) const {
+  alert_event e;
+  e.rule = rule.name;
+  e.transition = transition;
+  e.severity = severity;
+  e.subject = subject_of(rule);
+  e.value_name = rule.value;
+  e.value = value;
+  e.comparison = rule.comparison;
+  e.threshold = rule.threshold;
+  e.at = wall;
+  e.summary = rule.value + " of " + e.subject + " is " + format_value(value);
+  if (transition == alert_transition::resolved)
+    e.summary += ", no longer " + rule.comparison + " " + format_value(rule.threshold);
+  else
+    e.summary += " " + rule.comparison + " " + format_value(rule.threshold) + " for " + format_duration(rule.for_duration);
+  return e;
+}
+
+void alert_engine::remember(const alert_event& event) {
+  history_.push_back(event);
+  while (history_.size() > history_limit_)
+    history_.pop_front();
+}
+
+std::vector<alert_event> alert_engine::evaluate(clock::time_point now, std::chrono::system_clock::time_point wall,
+                                                const value_fn& value_of) {
+  std::vector<alert_event> events;
+  std::lock_guard<std::mutex> guard(mutex_);
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const auto& rule = rules_[i];
+    auto& st = states_[i];
+    const auto value = value_of(rule);
+    const bool holds = value && compare(*value, rule.comparison, rule.threshold);
+    if (!holds) {
+      st.holding_since.reset();
+      if (st.firing) {
+        st.firing = false;
+        st.escalated = false;
+        st.resolved_at = now;
+        events.push_back(make_event(rule, alert_transition::resolved, st.last.severity, value.value_or(0), wall));
+      }
+      continue;
+    }
+    if (!st.holding_since)
+      st.holding_since = now;
+    if (!st.firing) {
+      const bool held_long_enough = now - *st.holding_since >= rule.for_duration;
+      const bool cooled_down = !st.resolved_at || now - *st.resolved_at >= rule.cooldown;
+      if (held_long_enough && cooled_down) {
+        st.firing = true;
+        st.acknowledged = false;
+        st.fired_at = now;
+        st.fired_wall = wall;
+        st.last = make_event(rule, alert_transition::firing, rule.severity, *value, wall);
+        events.push_back(st.last);
+      }
+    } else if (rule.escalate_after.count() > 0 && !st.escalated && now - st.fired_at >= rule.escalate_after) {
+      st.escalated = true;
+      st.last = make_event(rule, alert_transition::escalated, rule.escalate_to, *value, wall);
+      events.push_back(st.last);
+    }
+  }
+  for (const auto& e : events)
+    remember(e);
+  return events;
+}
+
+std::vector<active_alert> alert_engine::active() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  std::vector<active_alert> out;
+  for (const auto& st : states_)
+    if (st.firing)
+      out.push_back(active_alert{st.last, st.fired_wall, st.acknowledged});
+  return out;
+}
+
+std::vector<alert_event> alert_engine::history() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return {history_.begin(), history_.end()};
+}
+
+bool alert_engine::acknowledge(const std::string& rule) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  for (std::size_t i = 0; i < rules_.size(); ++i)
+    if (rules_[i].name == rule && states_[i].firing) {
+      states_[i].acknowledged = true;
+      return true;
+    }
+  return false;
+}
+
+} // namespace strata::detail

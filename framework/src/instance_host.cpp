@@ -1,0 +1,81 @@
+#include "instance_host.hpp"
+
+#include "abi_value.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <vector>
+
+namespace strata::detail {
+
+instance_host::instance_host(std::string label, std::string instance, telemetry::registry* registry,
+                             health_fn on_health, std::shared_ptr<runtime_log> log)
+  : label_(std::move(label)), instance_(std::move(instance)), registry_(registry), on_health_(std::move(on_health)),
+    log_(std::move(log)), api_{this, &instance_host::metric, &instance_host::set_health, &instance_host::log} {
+  if (registry_ == nullptr) {
+    unexported_ = std::make_unique<telemetry::registry>();
+    registry_ = unexported_.get();
+  }
+}
+
+void* instance_host::metric(void* self, strata_metric_kind kind, const char* name, const char* help,
+                            const char* const* label_names, const char* const* label_values, size_t label_count,
+                            const double* bounds, size_t bound_count, char* error, size_t error_size) {
+  auto* host = static_cast<instance_host*>(self);
+  try {
+    if (name == nullptr)
+      throw std::invalid_argument("no name given");
+    std::vector<std::string> names{host->label_};
+    telemetry::label_values values{host->instance_};
+    for (size_t i = 0; i < label_count; ++i) {
+      if (label_names[i] == nullptr || label_values[i] == nullptr)
+        throw std::invalid_argument("label " + std::to_string(i) + " has no name or value");
+      if (host->label_ == label_names[i])
+        throw std::invalid_argument("label '" + host->label_ + "' is added by the host");
+      names.emplace_back(label_names[i]);
+      values.emplace_back(label_values[i]);
+    }
+    const std::string description = help != nullptr ? help : "";
+    auto& r = *host->registry_;
+    switch (abi_value(kind)) {
+    case STRATA_METRIC_COUNTER: return &r.counter(name, description, names, values);
+    case STRATA_METRIC_GAUGE: return &r.gauge(name, description, names, values);
+    case STRATA_METRIC_HISTOGRAM: {
+      std::vector<double> b = bounds != nullptr && bound_count > 0 ? std::vector<double>(bounds, bounds + bound_count)
+                                                                   : instruments::default_latency_buckets();
+      return &r.histogram(name, description, names, values, b);
+    }
+    default: throw std::invalid_argument("unknown metric kind " + std::to_string(abi_value(kind)));
+    }
+  } catch (const std::exception& e) {
+    if (error != nullptr && error_size > 0)
+      std::snprintf(error, error_size, "%s", e.what());
+  }
+  return nullptr;
+}
+
+void instance_host::set_health(void* self, strata_health_level level, const char* detail) {
+  auto* host = static_cast<instance_host*>(self);
+  const auto raw = abi_value(level);
+  const auto checked = raw >= STRATA_HEALTH_HEALTHY && raw <= STRATA_HEALTH_CRITICAL
+                         ? static_cast<health_level>(raw) : health_level::critical;
+  if (host->on_health_)
+    host->on_health_(checked, detail != nullptr ? detail : "");
+}
+
+void instance_host::log(void* self, strata_log_level level, const char* message) {
+  auto* host = static_cast<instance_host*>(self);
+  if (host->log_ == nullptr)
+    return;
+  const auto raw = abi_value(level);
+  const auto checked = raw >= STRATA_LOG_DEBUG && raw <= STRATA_LOG_ERROR ? static_cast<log_level>(raw) : log_level::error;
+  log_fields fields;
+  fields.message = message != nullptr ? message : "";
+  if (host->label_ == "cache_layer")
+    fields.layer = host->instance_;
+  else
+    fields.message = host->label_ + " " + host->instance_ + ": " + fields.message;
+  host->log_->write(checked, fields);
+}
+
+} // namespace strata::detail

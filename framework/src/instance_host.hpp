@@ -1,0 +1,46 @@
+#pragma once
+// The host side of strata_host_api: what one plugin instance (a layer, an exporter, an alert
+// handler) may ask of the runtime. One object per configured instance, alive as long as the
+// runtime, so that an instance replaced by supervision finds its instruments again.
+
+#include "log.hpp"
+
+#include <strata/health.hpp>
+#include <strata/metrics_registry.hpp>
+#include <strata/plugin_abi.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace strata::detail {
+
+class instance_host {
+public:
+  using health_fn = std::function<void(health_level, std::string)>;
+
+  /// `label` (`cache_layer`, `exporter`, `handler`) = `instance` is added to every metric the
+  /// instance registers in `registry`; null `registry` (metrics off): instruments are kept here and
+  /// never exported. `on_health` may be empty; `log` may be null.
+  instance_host(std::string label, std::string instance, telemetry::registry* registry, health_fn on_health,
+                std::shared_ptr<runtime_log> log);
+
+  const strata_host_api* api() const noexcept { return &api_; }
+
+private:
+  static void* metric(void* self, strata_metric_kind kind, const char* name, const char* help,
+                      const char* const* label_names, const char* const* label_values, size_t label_count,
+                      const double* bounds, size_t bound_count, char* error, size_t error_size);
+  static void set_health(void* self, strata_health_level level, const char* detail);
+  static void log(void* self, strata_log_level level, const char* message);
+
+  std::string label_;
+  std::string instance_;
+  telemetry::registry* registry_;
+  std::unique_ptr<telemetry::registry> unexported_; ///< when metrics are off
+  health_fn on_health_;
+  std::shared_ptr<runtime_log> log_;
+  strata_host_api api_;
+};
+
+} // namespace strata::detail

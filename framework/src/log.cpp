@@ -1,0 +1,122 @@
+#include "log.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/async.h>
+#include <spdlog/async_logger.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include <chrono>
+#include <ctime>
+#include <stdexcept>
+
+namespace strata::detail {
+
+namespace {
+
+spdlog::level::level_enum spdlog_level(log_level level) {
+  switch (level) {
+  case log_level::debug: return spdlog::level::debug;
+  case log_level::warn: return spdlog::level::warn;
+  case log_level::error: return spdlog::level::err;
+  default: return spdlog::level::info;
+  }
+}
+
+spdlog::level::level_enum parse_level(const std::string& level) {
+  if (level == "debug") return spdlog::level::debug;
+  if (level == "warn") return spdlog::level::warn;
+  if (level == "error") return spdlog::level::err;
+  if (level == "off") return spdlog::level::off;
+  return spdlog::level::info;
+}
+
+const char* level_name(log_level level) {
+  switch (level) {
+  case log_level::debug: return "debug";
+  case log_level::warn: return "warn";
+  case log_level::error: return "error";
+  default: return "info";
+  }
+}
+
+/// 2026-11-23T10:15:30.123Z
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto seconds = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[40];
+  const auto n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(ms));
+  return text;
+}
+
+spdlog::sink_ptr make_sink(const std::string& output) {
+  if (output == "stderr") return std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  if (output == "stdout") return std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  try {
+    return std::make_shared<spdlog::sinks::basic_file_sink_mt>(output, false);
+  } catch (const spdlog::spdlog_ex& e) {
+    throw std::runtime_error("logging.output: cannot open '" + output + "': " + e.what());
+  }
+}
+
+} // namespace
+
+bool valid_log_level(const std::string& level) {
+  return level == "debug" || level == "info" || level == "warn" || level == "error" || level == "off";
+}
+
+runtime_log::runtime_log(const logging_settings& settings) : format_(settings.format) {
+  // A queue and a thread of its own: several runtimes in one process do not share spdlog's
+  // global registry, and a full queue blocks the writer rather than dropping lines.
+  pool_ = std::make_shared<spdlog::details::thread_pool>(8192, 1);
+  logger_ = std::make_shared<spdlog::async_logger>("strata", make_sink(settings.output), pool_,
+                                                   spdlog::async_overflow_policy::block);
+  // Both formats render the whole line themselves (the JSON one must escape every field).
+  logger_->set_pattern("%v");
+  logger_->set_level(parse_level(settings.level));
+  logger_->flush_on(spdlog::level::warn);
+}
+
+runtime_log::~runtime_log() {
+  logger_->flush();
+}
+
+bool runtime_log::enabled(log_level level) const noexcept { return logger_->should_log(spdlog_level(level)); }
+
+void runtime_log::set_level(const std::string& level) { logger_->set_level(parse_level(level)); }
+
+void runtime_log::write(log_level level, const log_fields& fields) {
+  if (!enabled(level))
+    return;
+  logger_->log(spdlog_level(level), "{}", render(level, fields));
+}
+
+std::string runtime_log::render(log_level level, const log_fields& f) const {
+  if (format_ == log_format::json) {
+    nlohmann::json line{{"time", utc_now()}, {"level", level_name(level)}, {"message", f.message}};
+    if (!f.layer.empty()) line["layer"] = f.layer;
+    if (!f.operation.empty()) line["operation"] = f.operation;
+    if (!f.status.empty()) line["status"] = f.status;
+    if (f.duration_ms) line["duration_ms"] = *f.duration_ms;
+    if (!f.request_id.empty()) line["request_id"] = f.request_id;
+    if (!f.error.empty()) line["error"] = f.error;
+    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  std::string text = utc_now() + " " + level_name(level) + " " + f.message;
+  auto field = [&](const char* name, const std::string& value) {
+    if (!value.empty()) text += std::string(" ") + name + "=" + value;
+  };
+  field("layer", f.layer);
+  field("operation", f.operation);
+  field("status", f.status);
+  if (f.duration_ms) field("duration_ms", std::to_string(*f.duration_ms));
+  field("request_id", f.request_id);
+  field("error", f.error);
+  return text;
+}
+
+} // namespace strata::detail

@@ -1,0 +1,52 @@
+#pragma once
+// The runtime's log: spdlog with an asynchronous queue of its own, as text or as JSON lines.
+// Nothing is logged per operation at info level: requests are logged at debug only.
+
+#include <strata/config.hpp>
+#include <strata/plugin_host.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace spdlog {
+class logger;
+namespace details { class thread_pool; }
+} // namespace spdlog
+
+namespace strata::detail {
+
+/// The structured fields of one line; empty ones are left out.
+struct log_fields {
+  std::string message;
+  std::string layer;
+  std::string operation;
+  std::string status;
+  std::optional<double> duration_ms;
+  std::string request_id;
+  std::string error;
+};
+
+class runtime_log {
+public:
+  /// Throws std::runtime_error when the output file cannot be opened.
+  explicit runtime_log(const logging_settings& settings);
+  ~runtime_log(); ///< flushes what is queued
+
+  bool enabled(log_level level) const noexcept;
+  void write(log_level level, const log_fields& fields);
+  /// Changes the level without a restart.
+  void set_level(const std::string& level);
+
+private:
+  std::string render(log_level level, const log_fields& fields) const;
+
+  log_format format_;
+  std::shared_ptr<spdlog::details::thread_pool> pool_;
+  std::shared_ptr<spdlog::logger> logger_;
+};
+
+/// True for debug, info, warn, error, off.
+bool valid_log_level(const std::string& level);
+
+} // namespace strata::detail

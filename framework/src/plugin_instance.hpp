@@ -1,0 +1,65 @@
+#pragma once
+// One live object of a plugin (a layer, an exporter, an alert handler), destroyed through the
+// plugin's own destroy function.
+
+#include "plugin_loader.hpp"
+
+#include <strata/alerts.hpp>
+#include <strata/exporter.hpp>
+#include <strata/expected.hpp>
+#include <strata/layer.hpp>
+#include <strata/plugin_config.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace strata::detail {
+
+template <class T>
+class plugin_instance {
+public:
+  plugin_instance(std::shared_ptr<const plugin_config> config, T* object, void (*destroy)(void*))
+    : config_(std::move(config)), object_(object), destroy_(destroy) {}
+  ~plugin_instance() { destroy_(object_); }
+  plugin_instance(const plugin_instance&) = delete;
+  plugin_instance& operator=(const plugin_instance&) = delete;
+
+  T& get() noexcept { return *object_; }
+
+private:
+  std::shared_ptr<const plugin_config> config_; ///< the plugin may keep a reference to it
+  T* object_;
+  void (*destroy_)(void*);
+};
+
+using layer_instance = plugin_instance<layer>;
+using exporter_instance = plugin_instance<exporter>;
+using alert_handler_instance = plugin_instance<alert_handler>;
+
+/// What the factory of one configured instance is given.
+struct instance_request {
+  std::string what; ///< for messages: "layer 'hot'", "exporter 'prom'"
+  std::string name;
+  const std::map<std::string, std::string>* settings;
+  const strata_host_api* host;
+  void* source = nullptr; ///< exporters: a telemetry_source*
+};
+
+/// Calls the plugin's factory; a failure names the instance, the file, the symbol and the reason.
+/// The caller has checked that the plugin's kind matches `T`.
+template <class T>
+expected<std::unique_ptr<plugin_instance<T>>> create_instance(const loaded_plugin& plugin, const instance_request& request) {
+  auto config = std::make_shared<const plugin_config>(*request.settings);
+  strata_plugin_context context{STRATA_ABI_MAJOR, STRATA_ABI_MINOR, request.name.c_str(), config.get(), request.host,
+                                request.source};
+  char why[512] = {0};
+  void* object = plugin.descriptor->create(&context, why, sizeof why);
+  if (object == nullptr)
+    return error{status::internal, request.what + ": plugin " + plugin.origin + ": symbol " +
+                                     STRATA_PLUGIN_ENTRY_SYMBOL "()->create: factory failed: " +
+                                     (why[0] ? why : "no reason given")};
+  return std::make_unique<plugin_instance<T>>(std::move(config), static_cast<T*>(object), plugin.descriptor->destroy);
+}
+
+} // namespace strata::detail

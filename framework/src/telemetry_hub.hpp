@@ -1,0 +1,44 @@
+#pragma once
+// What the runtime shows of itself: the exported metrics plus the families derived when they are
+// read (hits and misses from the request counts, health levels, memory, free disk, firing alerts),
+// the health report, and the values alert rules are evaluated on. Deriving at read time keeps the
+// request path to one counter increment.
+
+#include "alert_engine.hpp"
+#include "shared_state.hpp"
+#include "telemetry_actor.hpp"
+
+#include <strata/config.hpp>
+#include <strata/metrics_registry.hpp>
+#include <strata/telemetry_snapshot.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace strata::detail {
+
+class telemetry_hub : public telemetry_source {
+public:
+  /// `metrics` and `stats` are null when runtime.metrics is off; `alerts` may be null.
+  telemetry_hub(health_settings health, telemetry::registry* metrics, std::shared_ptr<stats_board> stats,
+                std::shared_ptr<shared_state> shared, const alert_engine* alerts);
+
+  telemetry_snapshot snapshot() const override;
+  health_report health() const;
+  /// Every family, sorted by name; empty when metrics are off.
+  std::vector<metric_family> metrics() const;
+  runtime_stats stats(stats_window window) const;
+  /// The value `rule` is evaluated on; nullopt while there is none.
+  std::optional<double> alert_value(const alert_rule& rule) const;
+
+private:
+  void add_derived(std::vector<metric_family>& families, const health_report& health) const;
+
+  health_settings health_settings_;
+  telemetry::registry* metrics_;
+  std::shared_ptr<stats_board> stats_;
+  std::shared_ptr<shared_state> shared_;
+  const alert_engine* alerts_;
+};
+
+} // namespace strata::detail

@@ -1,0 +1,134 @@
+#include "telemetry_outputs.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+
+namespace strata::detail {
+
+namespace {
+
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using clock = std::chrono::steady_clock;
+
+/// Runs `f`; an exception is logged with `what` and counted, never let out.
+template <class F>
+void guarded(const std::string& what, instruments::counter& errors, runtime_log& log, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    errors.inc();
+    log.write(log_level::error, {what + " failed", {}, {}, {}, {}, {}, e.what()});
+  } catch (...) {
+    errors.inc();
+    log.write(log_level::error, {what + " failed", {}, {}, {}, {}, {}, "unknown exception"});
+  }
+}
+
+struct scheduler_state {
+  std::vector<named_instance<exporter>> exporters;
+  std::vector<clock::time_point> due; ///< per exporter; max() for pull-only ones
+  static inline const char* name = "strata.exports";
+};
+
+caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self, std::shared_ptr<std::vector<named_instance<exporter>>> given,
+                               const telemetry_source* source, std::shared_ptr<runtime_log> log) {
+  auto& st = self->state;
+  st.exporters = std::move(*given);
+  const auto now = clock::now();
+  for (auto& e : st.exporters) {
+    const auto period = e.instance->get().push_interval();
+    st.due.push_back(period.count() > 0 ? now + period : clock::time_point::max());
+  }
+  auto publish = [self, source, log](std::size_t i, const telemetry_snapshot& snapshot) {
+    auto& e = self->state.exporters[i];
+    guarded("exporter " + e.name, *e.errors, *log, [&] { e.instance->get().publish(snapshot); });
+  };
+  // Sleeps until the earliest due exporter; pull-only exporters never wake it.
+  auto schedule = [self] {
+    const auto next = *std::min_element(self->state.due.begin(), self->state.due.end());
+    if (next != clock::time_point::max())
+      self->delayed_send(self, std::max(clock::duration::zero(), next - clock::now()), tick_atom::value);
+  };
+  self->set_exit_handler([self, source, publish](caf::exit_msg& msg) {
+    const auto snapshot = source->snapshot();
+    for (std::size_t i = 0; i < self->state.exporters.size(); ++i)
+      if (self->state.due[i] != clock::time_point::max())
+        publish(i, snapshot);
+    self->state.exporters.clear(); // destroyed in this thread, before the runtime's state goes
+    self->quit(msg.reason);
+  });
+  if (!st.exporters.empty())
+    schedule();
+  return {
+    [self, source, publish, schedule](tick_atom) {
+      const auto now = clock::now();
+      std::optional<telemetry_snapshot> snapshot;
+      for (std::size_t i = 0; i < self->state.exporters.size(); ++i) {
+        if (self->state.due[i] > now)
+          continue;
+        if (!snapshot)
+          snapshot = source->snapshot();
+        publish(i, *snapshot);
+        const auto period = self->state.exporters[i].instance->get().push_interval();
+        // Catch up without bursts: the next period starts now if this one ran late.
+        self->state.due[i] = std::max(self->state.due[i] + period, now);
+      }
+      schedule();
+    },
+    [self, source, publish](export_now_atom) {
+      const auto snapshot = source->snapshot();
+      for (std::size_t i = 0; i < self->state.exporters.size(); ++i)
+        publish(i, snapshot);
+      return true;
+    },
+  };
+}
+
+struct dispatcher_state {
+  std::vector<named_instance<alert_handler>> handlers;
+  static inline const char* name = "strata.alerts";
+};
+
+caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
+                               std::shared_ptr<std::vector<named_instance<alert_handler>>> given,
+                               std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log) {
+  self->state.handlers = std::move(*given);
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    self->state.handlers.clear();
+    self->quit(msg.reason);
+  });
+  return {
+    [self, callback, log](alert_atom, const alert_event& event) {
+      for (auto& h : self->state.handlers)
+        guarded("alert handler " + h.name, *h.errors, *log, [&] { h.instance->get().handle(event); });
+      if (callback) {
+        try {
+          callback(event);
+        } catch (const std::exception& e) {
+          log->write(log_level::error, {"alert callback failed", {}, {}, {}, {}, {}, e.what()});
+        } catch (...) {
+          log->write(log_level::error, {"alert callback failed", {}, {}, {}, {}, {}, "unknown exception"});
+        }
+      }
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_export_scheduler(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
+                                  const telemetry_source& source, std::shared_ptr<runtime_log> log) {
+  return system.spawn<caf::detached>(export_scheduler,
+                                     std::make_shared<std::vector<named_instance<exporter>>>(std::move(exporters)),
+                                     &source, std::move(log));
+}
+
+caf::actor spawn_alert_dispatcher(caf::actor_system& system, std::vector<named_instance<alert_handler>> handlers,
+                                  std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log) {
+  return system.spawn<caf::detached>(
+    alert_dispatcher, std::make_shared<std::vector<named_instance<alert_handler>>>(std::move(handlers)),
+    std::move(callback), std::move(log));
+}
+
+} // namespace strata::detail

@@ -1,0 +1,45 @@
+#pragma once
+// The two actors that carry telemetry out of the process, each on a thread of its own so that a
+// slow exporter or handler never delays requests or sampling:
+// - the export scheduler calls each pushing exporter's `publish` on its period, on demand, and once
+//   more at shutdown;
+// - the alert dispatcher hands each alert event to every handler plugin and the host's callback.
+
+#include "log.hpp"
+#include "plugin_instance.hpp"
+
+#include <strata/alerts.hpp>
+#include <strata/instruments.hpp>
+#include <strata/telemetry_snapshot.hpp>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace strata::detail {
+
+using export_now_atom = caf::atom_constant<caf::atom("exportnow")>;
+using alert_atom = caf::atom_constant<caf::atom("alert")>;
+
+/// A configured instance of an exporter or handler, with the counter of its failures.
+template <class T>
+struct named_instance {
+  std::string name;
+  std::unique_ptr<plugin_instance<T>> instance;
+  instruments::counter* errors = nullptr; ///< never null
+};
+
+caf::actor spawn_export_scheduler(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
+                                  const telemetry_source& source, std::shared_ptr<runtime_log> log);
+
+caf::actor spawn_alert_dispatcher(caf::actor_system& system, std::vector<named_instance<alert_handler>> handlers,
+                                  std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log);
+
+} // namespace strata::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::alert_event)
