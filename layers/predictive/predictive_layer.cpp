@@ -1,6 +1,7 @@
 /// @file predictive_layer.cpp
 /// The `predictive` layer plugin: for now the exact-match store behind the strata::layer
-/// interface (the prediction model that prefetches comes later).
+/// interface (the prediction model that prefetches comes later). Its size and evictions are
+/// published as metrics through the host on every maintenance pass.
 
 #include "exact_store.hpp"
 
@@ -39,11 +40,62 @@ private:
   std::shared_ptr<exact_store> store_;
 };
 
+/// The store's own figures as metrics. The store counts in plain atomics on its hot path; these
+/// copy them out when the layer is maintained, so the metrics lag by at most `expiry_interval`.
+class store_metrics {
+public:
+  explicit store_metrics(plugin_host& host)
+    : host_(host),
+      entries_(host.gauge("strata_cache_entries", "Entries held by a layer.")),
+      bytes_(host.gauge("strata_cache_size_bytes", "Bytes a layer charges for its entries.")),
+      capacity_(eviction_counter(host, "capacity")),
+      expired_(eviction_counter(host, "expired")),
+      invalidated_(eviction_counter(host, "invalidated")) {}
+
+  void publish(const exact_store& store) {
+    entries_.set(static_cast<double>(store.size()));
+    bytes_.set(static_cast<double>(store.bytes()));
+    advance(capacity_, store.evictions_capacity());
+    advance(expired_, store.evictions_expired());
+    advance(invalidated_, store.evictions_invalidated());
+    host_.set_health(health_level::healthy, std::to_string(store.size()) + " entries, " +
+                                              std::to_string(store.bytes()) + " bytes");
+  }
+
+private:
+  struct tracked {
+    instruments::counter& counter;
+    std::uint64_t published = 0;
+  };
+
+  static tracked eviction_counter(plugin_host& host, const char* reason) {
+    return tracked{host.counter("strata_cache_evictions_total",
+                                "Entries a layer removed: capacity (to make room), expired (TTL), "
+                                "invalidated (a tag invalidation).",
+                                {{"reason", reason}})};
+  }
+
+  /// Counters only go up: add what the store counted since the last pass.
+  static void advance(tracked& t, std::uint64_t total) {
+    if (total > t.published)
+      t.counter.inc(total - t.published);
+    t.published = total;
+  }
+
+  plugin_host& host_;
+  instruments::gauge& entries_;
+  instruments::gauge& bytes_;
+  tracked capacity_;
+  tracked expired_;
+  tracked invalidated_;
+};
+
 class predictive_layer : public layer {
 public:
   explicit predictive_layer(const layer_context& context)
       : store_(std::make_shared<exact_store>(read_config(context.config))),
-        expiry_interval_(to_ms(context.config.get_duration("expiry_interval"))) {}
+        expiry_interval_(to_ms(context.config.get_duration("expiry_interval"))), host_(context.host),
+        metrics_(host_) {}
 
   status get(std::string_view ns, std::string_view key, layer_hit& out) override {
     return store_->get(ns, key, out);
@@ -62,13 +114,18 @@ public:
 
   std::chrono::milliseconds maintenance_interval() const override { return expiry_interval_; }
 
-  void maintain() override { store_->purge_expired(); }
+  void maintain() override {
+    store_->purge_expired();
+    metrics_.publish(*store_);
+  }
 
   std::shared_ptr<read_view> concurrent_view() override { return std::make_shared<store_view>(store_); }
 
 private:
   std::shared_ptr<exact_store> store_;
   std::chrono::milliseconds expiry_interval_;
+  plugin_host host_;
+  store_metrics metrics_;
 };
 
 const strata_config_key schema[] = {

@@ -20,6 +20,15 @@ test_map_layer::test_map_layer(const layer_context& context)
     throw std::runtime_error("configured to fail in its factory");
   if (fail_ != "none" && fail_ != "throw_on_get" && fail_ != "hang_on_get" && fail_ != "die_once")
     throw std::invalid_argument("unknown fail mode '" + fail_ + "'");
+  plugin_host host = context.host;
+  if (const auto& metric = context.config.get_string("metric"); !metric.empty())
+    gets_ = &host.counter(metric, "Gets the test layer answered.", {{"kind", "get"}});
+  const auto& health = context.config.get_string("health");
+  if (health == "warning")
+    host.set_health(health_level::warning, "configured to warn");
+  else if (health == "critical")
+    host.set_health(health_level::critical, "configured to be critical");
+  host.log(log_level::info, "test_map started");
 }
 
 std::string test_map_layer::id(std::string_view ns, std::string_view key) {
@@ -30,6 +39,8 @@ std::string test_map_layer::id(std::string_view ns, std::string_view key) {
 }
 
 status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit& out) {
+  if (gets_ != nullptr)
+    gets_->inc();
   if (fail_ == "throw_on_get")
     throw std::runtime_error("configured to throw on get");
   if (fail_ == "hang_on_get")
@@ -93,6 +104,9 @@ static const strata_config_key test_map_schema[] = {
   {"fail", STRATA_VALUE_STRING, "none",
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get sleeps", 1, 0, 0, 0},
+  {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
+   0, 0, 0, 0},
+  {"health", STRATA_VALUE_STRING, "healthy", "health to report at start: healthy, warning, critical", 0, 0, 0, 0},
 };
 
 STRATA_LAYER_PLUGIN("test_map", "1.0.0", strata::test_plugins::test_map_layer, test_map_schema, 0)

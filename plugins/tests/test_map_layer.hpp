@@ -1,6 +1,7 @@
 #pragma once
 // A plain map layer (no read view) whose faults are chosen by configuration: the tests use it as a
-// healthy deeper layer, and as a layer that throws, hangs or dies.
+// healthy deeper layer, and as a layer that throws, hangs or dies. It can also register a metric
+// of its own and report a health level, through the host.
 
 #include <strata/sdk.hpp>
 
@@ -33,6 +34,7 @@ private:
 
   std::string fail_;
   std::chrono::nanoseconds hang_;
+  instruments::counter* gets_ = nullptr; ///< the `metric` setting's counter, if any
   std::map<std::string, stored> entries_;
 };
 

@@ -78,7 +78,7 @@ private:
     std::string key = std::to_string(kind) + ':' + name; // one kind per family, as in the host
     for (const auto& [n, v] : labels)
       key += '\0' + n + '=' + v;
-    auto& slot = owned_[key];
+    auto& slot = (*owned_)[key];
     if (!slot) {
       switch (kind) {
       case STRATA_METRIC_COUNTER: slot = std::make_shared<instruments::counter>(); break;
@@ -91,7 +91,9 @@ private:
   }
 
   const strata_host_api* api_ = nullptr;
-  std::map<std::string, std::shared_ptr<void>> owned_;
+  /// Shared by copies, so that a copy finds the instruments the original registered.
+  std::shared_ptr<std::map<std::string, std::shared_ptr<void>>> owned_ =
+    std::make_shared<std::map<std::string, std::shared_ptr<void>>>();
 };
 
 } // namespace strata

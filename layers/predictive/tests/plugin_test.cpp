@@ -58,7 +58,7 @@ TEST_CASE("the plugin describes itself", "[predictive][plugin]") {
 TEST_CASE("the layer serves through its interface and its view outlives it", "[predictive][plugin]") {
   const auto& d = load();
   auto config = config_of(d, {{"expiry_interval", "250ms"}, {"default_ttl", "1h"}, {"shards", "2"}});
-  strata_plugin_context ctx{STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "l1", &config};
+  strata_plugin_context ctx{STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "l1", &config, nullptr, nullptr};
   char error[256] = {};
   auto* l = static_cast<strata::layer*>(d.create(&ctx, error, sizeof error));
   REQUIRE(l != nullptr);
@@ -86,7 +86,7 @@ TEST_CASE("the layer serves through its interface and its view outlives it", "[p
 TEST_CASE("create reports a bad configuration instead of throwing", "[predictive][plugin]") {
   const auto& d = load();
   strata::plugin_config empty;
-  strata_plugin_context ctx{STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "l1", &empty};
+  strata_plugin_context ctx{STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "l1", &empty, nullptr, nullptr};
   char error[256] = {};
   CHECK(d.create(&ctx, error, sizeof error) == nullptr);
   CHECK(std::string(error).find("max_entries") != std::string::npos);

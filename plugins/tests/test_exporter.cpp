@@ -1,0 +1,45 @@
+// An exporter that appends one line per publish to a file: "publish <families> <overall health>".
+// With `fail: true` every publish throws, to test that the runtime counts it and carries on.
+
+#include <strata/sdk.hpp>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace {
+
+class test_exporter : public strata::exporter {
+public:
+  explicit test_exporter(const strata::exporter_context& context)
+    : path_(context.config.get_string("path")),
+      interval_(std::chrono::duration_cast<std::chrono::milliseconds>(context.config.get_duration("interval"))),
+      fail_(context.config.get_bool("fail")), source_(context.source) {
+    // A pull exporter reads the source whenever it likes: check it works from the constructor.
+    source_.snapshot();
+  }
+
+  std::chrono::milliseconds push_interval() const override { return interval_; }
+
+  void publish(const strata::telemetry_snapshot& snapshot) override {
+    if (fail_)
+      throw std::runtime_error("configured to fail");
+    std::ofstream out(path_, std::ios::app);
+    out << "publish " << snapshot.metrics.size() << ' ' << strata::to_string(snapshot.health.overall) << '\n';
+  }
+
+private:
+  std::string path_;
+  std::chrono::milliseconds interval_;
+  bool fail_;
+  const strata::telemetry_source& source_;
+};
+
+const strata_config_key schema[] = {
+  {"path", STRATA_VALUE_STRING, nullptr, "file appended to on each publish", 0, 0, 0, 0},
+  {"interval", STRATA_VALUE_DURATION, "0", "push period; 0: on demand and at shutdown only", 1, 0, 0, 0},
+  {"fail", STRATA_VALUE_BOOL, "false", "throw from every publish", 0, 0, 0, 0},
+};
+
+} // namespace
+
+STRATA_EXPORTER_PLUGIN("test_exporter", "1.0.0", test_exporter, schema)
