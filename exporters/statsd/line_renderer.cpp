@@ -3,6 +3,7 @@
 #include "statsd_text.hpp"
 
 #include <cmath>
+#include <utility>
 
 namespace strata::exporters::statsd {
 
