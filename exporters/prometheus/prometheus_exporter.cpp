@@ -1,0 +1,68 @@
+// The plugin libstrata_prometheus.so: a Prometheus pull endpoint over the runtime's telemetry.
+
+#include "exposer_start.hpp"
+#include "snapshot_collectable.hpp"
+
+#include <strata/sdk.hpp>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace strata::exporters {
+
+namespace {
+
+/// `address` as bound: a requested port 0 replaced by the port the kernel chose, so that the log
+/// says where to scrape.
+std::string bound_address(const std::string& address, const std::vector<int>& ports) {
+  if (ports.size() != 1)
+    return address;
+  const auto colon = address.rfind(':');
+  const std::string host = colon == std::string::npos ? "" : address.substr(0, colon + 1);
+  return host + std::to_string(ports.front());
+}
+
+const std::string& checked_path(const std::string& path) {
+  if (path.empty() || path.front() != '/')
+    throw std::invalid_argument("path must start with '/': '" + path + "'");
+  return path;
+}
+
+} // namespace
+
+/// Serves the source's metrics at http://<address><path>. Pull only: `push_interval` stays zero
+/// and `publish` does nothing.
+class prometheus_exporter final : public exporter {
+public:
+  explicit prometheus_exporter(const exporter_context& ctx)
+    : host_(ctx.host),
+      errors_(host_.counter("strata_exporter_errors_total", "Failed exports: snapshots, sends, writes.",
+                            {{"exporter", ctx.name}})),
+      collectable_(std::make_shared<snapshot_collectable>(ctx.source, host_, errors_)) {
+    const std::string& address = ctx.config.get_string("address");
+    const std::string& path = checked_path(ctx.config.get_string("path"));
+    exposer_ = start_exposer(address);
+    exposer_->RegisterCollectable(collectable_, path);
+    host_.log(log_level::info, "serving " + path + " on " + bound_address(address, exposer_->GetListeningPorts()));
+  }
+
+private:
+  plugin_host host_;
+  instruments::counter& errors_;
+  std::shared_ptr<snapshot_collectable> collectable_;
+  /// Last, so that it is destroyed first: its destructor joins the threads that scrape.
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+} // namespace strata::exporters
+
+static const strata_config_key prometheus_schema[] = {
+  {"address", STRATA_VALUE_STRING, "127.0.0.1:9464",
+   "host:port to listen on (loopback by default; 0.0.0.0:9464 for every interface, port 0 for any free port)",
+   0, 0, 0, 0},
+  {"path", STRATA_VALUE_STRING, "/metrics", "URL path that serves the metrics", 0, 0, 0, 0},
+};
+
+STRATA_EXPORTER_PLUGIN("prometheus", "0.1.0", strata::exporters::prometheus_exporter, prometheus_schema)

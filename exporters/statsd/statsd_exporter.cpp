@@ -1,0 +1,105 @@
+// The plugin libstrata_statsd.so: pushes the runtime's telemetry to a StatsD server over UDP.
+
+#include "datagrams.hpp"
+#include "line_renderer.hpp"
+#include "statsd_text.hpp"
+#include "udp_sender.hpp"
+
+#include <strata/sdk.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace strata::exporters::statsd {
+
+namespace {
+
+tag_style tag_style_of(const std::string& text) {
+  if (text == "none")
+    return tag_style::folded;
+  if (text == "dogstatsd")
+    return tag_style::dogstatsd;
+  throw std::invalid_argument("tags must be 'none' or 'dogstatsd', not '" + text + "'");
+}
+
+line_options options_of(const plugin_config& config) {
+  line_options options;
+  options.prefix = sanitise(config.get_string("prefix"));
+  options.tags = tag_style_of(config.get_string("tags"));
+  options.sample_rate = config.get_double("sample_rate");
+  // The schema's bounds are inclusive; a rate of 0 would send nothing and divide by zero.
+  if (!(options.sample_rate > 0))
+    throw std::invalid_argument("sample_rate must be greater than 0 and at most 1");
+  return options;
+}
+
+} // namespace
+
+/// Sends each snapshot it is given as StatsD lines, packed into datagrams of at most
+/// `max_packet_size` bytes. Send failures are counted and logged, never thrown.
+class statsd_exporter final : public exporter {
+public:
+  explicit statsd_exporter(const exporter_context& ctx)
+    : host_(ctx.host),
+      errors_(host_.counter("strata_exporter_errors_total", "Failed exports: snapshots, sends, writes.",
+                            {{"exporter", ctx.name}})),
+      interval_(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.config.get_duration("interval"))),
+      max_packet_size_(ctx.config.get_size("max_packet_size")),
+      target_(ctx.config.get_string("host") + ':' + std::to_string(ctx.config.get_int("port"))),
+      lines_(options_of(ctx.config)),
+      sender_(ctx.config.get_string("host"), static_cast<std::uint16_t>(ctx.config.get_int("port"))) {
+    host_.log(log_level::info, "sending to StatsD at " + target_ + " every " + std::to_string(interval_.count()) + " ms");
+  }
+
+  std::chrono::milliseconds push_interval() const override { return interval_; }
+
+  void publish(const telemetry_snapshot& snapshot) override {
+    // The runtime may publish on its schedule and on demand at the same time.
+    std::lock_guard<std::mutex> guard(mutex_);
+    const auto datagrams = pack(lines_.render(snapshot), max_packet_size_);
+    std::size_t failed = 0;
+    int last_error = 0;
+    for (const auto& datagram : datagrams) {
+      if (const int error = sender_.send(datagram); error != 0) {
+        ++failed;
+        last_error = error;
+      }
+    }
+    if (failed == 0)
+      return;
+    errors_.inc(failed);
+    host_.log(log_level::error, std::to_string(failed) + " of " + std::to_string(datagrams.size()) +
+                                  " datagrams to " + target_ + " not sent: " +
+                                  std::system_category().message(last_error));
+  }
+
+private:
+  plugin_host host_;
+  instruments::counter& errors_;
+  const std::chrono::milliseconds interval_;
+  const std::size_t max_packet_size_;
+  const std::string target_; ///< host:port, for the log
+  std::mutex mutex_;
+  line_renderer lines_;
+  udp_sender sender_;
+};
+
+} // namespace strata::exporters::statsd
+
+static const strata_config_key statsd_schema[] = {
+  {"host", STRATA_VALUE_STRING, "127.0.0.1", "StatsD server: a name or an address", 0, 0, 0, 0},
+  {"port", STRATA_VALUE_INT, "8125", "StatsD server's UDP port", 1, 1, 1, 65535},
+  {"prefix", STRATA_VALUE_STRING, "strata", "first segment of every metric name; empty for none", 0, 0, 0, 0},
+  {"interval", STRATA_VALUE_DURATION, "10s", "how often the telemetry is sent", 1, 10, 0, 0},
+  {"sample_rate", STRATA_VALUE_DOUBLE, "1.0",
+   "share of the lines sent, each marked |@rate so that the server scales it back (0 excluded)", 1, 0, 1, 1},
+  {"tags", STRATA_VALUE_STRING, "none",
+   "labels: 'none' folds their values into the name, 'dogstatsd' sends them as |#key:value tags", 0, 0, 0, 0},
+  {"max_packet_size", STRATA_VALUE_SIZE, "1432",
+   "largest datagram in bytes; lines are never split (1432 fits an Ethernet MTU)", 1, 64, 1, 65507},
+};
+
+STRATA_EXPORTER_PLUGIN("statsd", "0.1.0", strata::exporters::statsd::statsd_exporter, statsd_schema)
