@@ -38,8 +38,8 @@ class prometheus_exporter final : public exporter {
 public:
   explicit prometheus_exporter(const exporter_context& ctx)
     : host_(ctx.host),
-      errors_(host_.counter("strata_exporter_errors_total", "Failed exports: snapshots, sends, writes.",
-                            {{"exporter", ctx.name}})),
+      // The host adds the `exporter` label naming this instance.
+      errors_(host_.counter("strata_exporter_errors_total", "Exports that failed.")),
       collectable_(std::make_shared<snapshot_collectable>(ctx.source, host_, errors_)) {
     const std::string& address = ctx.config.get_string("address");
     const std::string& path = checked_path(ctx.config.get_string("path"));

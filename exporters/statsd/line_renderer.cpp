@@ -48,6 +48,10 @@ std::vector<std::string> line_renderer::render(const telemetry_snapshot& snapsho
 line_renderer::series line_renderer::series_of(std::string_view family_name, const metric_sample& sample) const {
   series s;
   s.name = options_.prefix.empty() ? "" : options_.prefix + '.';
+  // The prefix (by default "strata") namespaces every name: strata_cache_hits → strata.cache_hits.
+  constexpr std::string_view own = "strata_";
+  if (family_name.substr(0, own.size()) == own)
+    family_name.remove_prefix(own.size());
   s.name += sanitise(family_name);
   for (const auto& [name, value] : sample.labels) {
     if (options_.tags == tag_style::folded) {

@@ -44,8 +44,8 @@ class statsd_exporter final : public exporter {
 public:
   explicit statsd_exporter(const exporter_context& ctx)
     : host_(ctx.host),
-      errors_(host_.counter("strata_exporter_errors_total", "Failed exports: snapshots, sends, writes.",
-                            {{"exporter", ctx.name}})),
+      // The host adds the `exporter` label naming this instance.
+      errors_(host_.counter("strata_exporter_errors_total", "Exports that failed.")),
       interval_(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.config.get_duration("interval"))),
       max_packet_size_(ctx.config.get_size("max_packet_size")),
       target_(ctx.config.get_string("host") + ':' + std::to_string(ctx.config.get_int("port"))),

@@ -53,12 +53,12 @@ public:
       invalidated_(eviction_counter(host, "invalidated")) {}
 
   void publish(const exact_store& store) {
-    entries_.set(static_cast<double>(store.size()));
+    entries_.set(static_cast<double>(store.entries()));
     bytes_.set(static_cast<double>(store.bytes()));
     advance(capacity_, store.evictions_capacity());
     advance(expired_, store.evictions_expired());
     advance(invalidated_, store.evictions_invalidated());
-    host_.set_health(health_level::healthy, std::to_string(store.size()) + " entries, " +
+    host_.set_health(health_level::healthy, std::to_string(store.entries()) + " entries, " +
                                               std::to_string(store.bytes()) + " bytes");
   }
 

@@ -168,11 +168,11 @@ exporter_ptr statsd_to(udp_receiver& receiver, const fixed_telemetry_source& sou
   return std::move(made.instance);
 }
 
-const std::string hot_ok = "strata.strata_cache_requests.hot.get.ok";
-const std::string hot_not_found = "strata.strata_cache_requests.hot.get.not_found";
-const std::string deep_ok = "strata.strata_cache_requests.deep.get.ok";
-const std::string hot_entries = "strata.strata_cache_entries.hot";
-const std::string hot_durations = "strata.strata_cache_operation_duration.hot.get";
+const std::string hot_ok = "strata.cache_requests.hot.get.ok";
+const std::string hot_not_found = "strata.cache_requests.hot.get.not_found";
+const std::string deep_ok = "strata.cache_requests.deep.get.ok";
+const std::string hot_entries = "strata.cache_entries.hot";
+const std::string hot_durations = "strata.cache_operation_duration.hot.get";
 
 } // namespace
 
@@ -290,15 +290,15 @@ TEST_CASE("labels are folded into the name, or sent as dogstatsd tags", "[statsd
   SECTION("dogstatsd, without a prefix") {
     statsd_to(receiver, source, {{"tags", "dogstatsd"}, {"prefix", ""}})->publish(source.snapshot());
     const auto lines = receiver.lines();
-    const auto requests = named(lines, "strata_cache_requests");
+    const auto requests = named(lines, "cache_requests");
     REQUIRE(requests.size() == 3);
     CHECK(std::any_of(requests.begin(), requests.end(), [](const statsd_line& l) {
-      return l.text == "strata_cache_requests:30|c|#cache_layer:hot,operation:get,status:ok";
+      return l.text == "cache_requests:30|c|#cache_layer:hot,operation:get,status:ok";
     }));
-    const auto entries = named(lines, "strata_cache_entries");
+    const auto entries = named(lines, "cache_entries");
     REQUIRE(entries.size() == 1);
     CHECK(entries[0].tags == std::map<std::string, std::string>{{"cache_layer", "hot"}});
-    const auto durations = named(lines, "strata_cache_operation_duration");
+    const auto durations = named(lines, "cache_operation_duration");
     REQUIRE(durations.size() == 3);
     CHECK(durations[0].tags.at("operation") == "get");
   }
@@ -338,7 +338,7 @@ TEST_CASE("datagrams respect max_packet_size and never split a line", "[statsd][
     CHECK(datagrams[i].size() <= max);
     std::stringstream in(datagrams[i]);
     for (std::string line; std::getline(in, line); ++lines)
-      CHECK(parse(line).name.rfind("strata.strata_cache_entries.layer", 0) == 0);
+      CHECK(parse(line).name.rfind("strata.cache_entries.layer", 0) == 0);
     // Packed as full as the limit allows: the next datagram's first line did not fit in this one.
     if (i + 1 < datagrams.size())
       CHECK(datagrams[i].size() + 1 + datagrams[i + 1].substr(0, datagrams[i + 1].find('\n')).size() > max);
@@ -386,7 +386,7 @@ TEST_CASE("send errors are counted and logged, never thrown", "[statsd][exporter
     CHECK_NOTHROW(made.instance->publish(source.snapshot()));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  const auto* errors = host.counter("strata_exporter_errors_total", {{"exporter", "push"}});
+  const auto* errors = host.counter("strata_exporter_errors_total", {});
   REQUIRE(errors != nullptr);
   CHECK(errors->value() > 0);
   const auto logs = host.logs();
