@@ -66,12 +66,16 @@ void alert_engine::remember(const alert_event& event) {
 
 std::vector<alert_event> alert_engine::evaluate(clock::time_point now, std::chrono::system_clock::time_point wall,
                                                 const value_fn& value_of) {
+  // Values first, without the lock: reading them may read this engine (the firing-alerts gauge).
+  std::vector<std::optional<double>> values;
+  for (const auto& rule : rules_)
+    values.push_back(value_of(rule));
   std::vector<alert_event> events;
   std::lock_guard<std::mutex> guard(mutex_);
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const auto& rule = rules_[i];
     auto& st = states_[i];
-    const auto value = value_of(rule);
+    const auto& value = values[i];
     const bool holds = value && compare(*value, rule.comparison, rule.threshold);
     if (!holds) {
       st.holding_since.reset();

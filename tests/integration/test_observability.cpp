@@ -1,0 +1,326 @@
+// Telemetry through the real runtime: metrics plugins register through the host, health levels
+// and system checks, alert rules delivered to handler plugins and the host's callback, exporter
+// plugins on their schedule, and the log. Every plugin here is a real .so opened with dlopen.
+
+#include "runtime_fixture.hpp"
+
+#include <strata/runtime.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <unistd.h>
+
+using namespace strata;
+using strata::testing::eventually;
+
+namespace {
+
+std::unique_ptr<runtime> start_yaml(const std::string& yaml, runtime_options options = {}) {
+  auto parsed = parse_config(yaml, "inline.yaml");
+  if (!parsed.ok())
+    FAIL("bad test YAML: " << parsed.errors_text());
+  auto rt = runtime::from_config(*parsed.effective, std::move(options));
+  if (!rt)
+    FAIL("runtime did not start: " << rt.err().message);
+  return std::move(*rt);
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (l == line)
+      return true;
+  return false;
+}
+
+/// A fresh file name under the system's temporary directory, removed at the end of the test.
+struct temp_file {
+  std::string path;
+  temp_file() {
+    static int n = 0;
+    path = (std::filesystem::temp_directory_path() /
+            ("strata_obs_" + std::to_string(::getpid()) + "_" + std::to_string(n++))).string();
+    std::filesystem::remove(path);
+  }
+  ~temp_file() { std::filesystem::remove(path); }
+  std::vector<std::string> lines() const {
+    std::ifstream in(path);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);)
+      out.push_back(l);
+    return out;
+  }
+};
+
+} // namespace
+
+TEST_CASE("a layer's own metrics, registered through the host, are exported with its label", "[observability]") {
+  auto rt = start_yaml(R"(
+layers:
+  - name: hot
+    plugin: predictive
+    config: {max_entries: 4, shards: 1, expiry_interval: 10ms}
+  - name: deep
+    plugin: test_map
+    config: {metric: strata_test_gets_total}
+)");
+  for (int i = 0; i < 6; ++i)
+    REQUIRE(rt->put("k" + std::to_string(i), "v") == status::ok);
+  REQUIRE(rt->get("k0").layer == "deep"); // evicted from hot, so deep answers
+  // The predictive layer copies its figures out on each maintenance pass.
+  CHECK(eventually([&] {
+    return has_line(rt->prometheus_text(), R"(strata_cache_entries{cache_layer="hot"} 4)");
+  }));
+  const auto text = rt->prometheus_text();
+  INFO(text);
+  CHECK(has_line(text, R"(strata_cache_evictions_total{cache_layer="hot",reason="capacity"} 3)"));
+  CHECK(has_line(text, R"(strata_cache_evictions_total{cache_layer="hot",reason="expired"} 0)"));
+  CHECK(has_line(text, R"(strata_test_gets_total{cache_layer="deep",kind="get"} 1)"));
+  const auto health = rt->health();
+  const auto bytes = text.substr(text.find("\nstrata_cache_size_bytes{cache_layer=\"hot\"} ") + 44);
+  CHECK(health.layers[0].detail == "4 entries, " + bytes.substr(0, bytes.find('\n')) + " bytes");
+}
+
+TEST_CASE("a metric the host refuses stops the start, naming the layer and the reason", "[observability]") {
+  auto parsed = parse_config("layers:\n  - {name: deep, plugin: test_map, config: {metric: 'bad name'}}\n", "x.yaml");
+  REQUIRE(parsed.ok());
+  auto rt = runtime::from_config(*parsed.effective);
+  REQUIRE_FALSE(rt);
+  CHECK_THAT(rt.err().message, Catch::Contains("layer 'deep'") &&
+                                 Catch::Contains("metric bad name: metric name 'bad name' is not a valid Prometheus name"));
+}
+
+TEST_CASE("a layer's reported health and the system checks make up the overall status", "[observability][health]") {
+  SECTION("a layer reports warning") {
+    auto rt = start_yaml("layers:\n  - {name: deep, plugin: test_map, config: {health: warning}}\n");
+    const auto h = rt->health();
+    CHECK(h.overall == health_level::warning);
+    CHECK(h.layers[0].level == health_level::warning);
+    CHECK(h.layers[0].detail == "configured to warn");
+    CHECK(h.system.empty()); // no check configured
+    CHECK(has_line(rt->prometheus_text(), R"(strata_cache_layer_health{cache_layer="deep"} 1)"));
+    CHECK(has_line(rt->prometheus_text(), "strata_health_status 1"));
+  }
+  SECTION("resident memory above its limit is critical") {
+    auto rt = start_yaml("health: {max_rss: 1MiB}\nlayers:\n  - {name: hot, plugin: predictive}\n");
+    const auto h = rt->health();
+    REQUIRE(h.system.size() == 1);
+    CHECK(h.system[0].name == "rss");
+    CHECK(h.system[0].level == health_level::critical);
+    CHECK(h.system[0].value > h.system[0].limit);
+    CHECK_THAT(h.system[0].detail, Catch::Contains("of a 1.0 MiB limit"));
+    CHECK(h.overall == health_level::critical);
+  }
+  SECTION("free disk below the minimum is critical, below twice it a warning") {
+    auto rt = start_yaml("health: {data_dir: /tmp, min_free_disk: 1000000GiB}\nlayers:\n  - {name: hot, plugin: predictive}\n");
+    auto h = rt->health();
+    REQUIRE(h.system.size() == 1);
+    CHECK(h.system[0].name == "disk");
+    CHECK(h.system[0].level == health_level::critical);
+    CHECK(h.overall == health_level::critical);
+    const auto text = rt->prometheus_text();
+    CHECK(text.find("\nstrata_data_dir_free_bytes ") != std::string::npos);
+    CHECK(text.find("\nstrata_process_resident_memory_bytes ") != std::string::npos);
+  }
+  SECTION("a missing data directory is critical") {
+    auto rt = start_yaml("health: {data_dir: /no/such/dir, min_free_disk: 1MiB}\nlayers:\n  - {name: hot, plugin: predictive}\n");
+    const auto h = rt->health();
+    REQUIRE(h.system.size() == 1);
+    CHECK(h.system[0].level == health_level::critical);
+    CHECK_THAT(h.system[0].detail, Catch::Contains("/no/such/dir"));
+  }
+}
+
+TEST_CASE("an alert fires after its `for`, escalates, is acknowledged and resolves", "[observability][alerts]") {
+  temp_file recorded;
+  std::mutex mutex;
+  std::vector<alert_event> seen;
+  runtime_options options;
+  options.on_alert = [&](const alert_event& e) {
+    std::lock_guard<std::mutex> guard(mutex);
+    seen.push_back(e);
+  };
+  auto rt = start_yaml(R"(
+runtime: {stats_interval: 20ms}
+layers:
+  - {name: hot, plugin: predictive}
+alerts:
+  rules:
+    - {name: low_hit_rate, value: hit_rate, layer: hot, comparison: "<", threshold: 0.5, for: 60ms,
+       severity: warning, escalate_after: 100ms, escalate_to: critical}
+  handlers:
+    - {name: recorder, plugin: test_alert_recorder, config: {path: ")" + recorded.path + R"("}}
+)", std::move(options));
+  auto events = [&] {
+    std::lock_guard<std::mutex> guard(mutex);
+    return seen;
+  };
+  CHECK(rt->alerts().empty()); // no gets yet: no hit rate, no alert
+  for (int i = 0; i < 20; ++i)
+    rt->get("absent" + std::to_string(i));
+  REQUIRE(eventually([&] { return events().size() >= 2; }));
+  auto e = events();
+  CHECK(e[0].rule == "low_hit_rate");
+  CHECK(e[0].transition == alert_transition::firing);
+  CHECK(e[0].severity == alert_severity::warning);
+  CHECK(e[0].subject == "hot");
+  CHECK(e[0].value == 0.0);
+  CHECK(e[0].summary == "hit_rate of hot is 0 < 0.5 for 60ms");
+  CHECK(e[1].transition == alert_transition::escalated);
+  CHECK(e[1].severity == alert_severity::critical);
+  const auto active = rt->alerts();
+  REQUIRE(active.size() == 1);
+  CHECK(active[0].last.severity == alert_severity::critical);
+  CHECK_FALSE(active[0].acknowledged);
+  CHECK(rt->acknowledge_alert("low_hit_rate"));
+  CHECK(rt->alerts()[0].acknowledged);
+  CHECK_FALSE(rt->acknowledge_alert("no_such_rule"));
+  CHECK(has_line(rt->prometheus_text(), R"(strata_alerts_firing{rule="low_hit_rate",severity="critical"} 1)"));
+
+  rt->put("k", "v");
+  for (int i = 0; i < 200; ++i)
+    rt->get("k");
+  REQUIRE(eventually([&] { return events().size() >= 3; }));
+  CHECK(events()[2].transition == alert_transition::resolved);
+  CHECK(rt->alerts().empty());
+  CHECK(rt->alert_history().size() == 3);
+  const auto text = rt->prometheus_text();
+  CHECK(has_line(text, R"(strata_alert_events_total{rule="low_hit_rate",transition="firing"} 1)"));
+  CHECK(has_line(text, R"(strata_alert_events_total{rule="low_hit_rate",transition="resolved"} 1)"));
+  // The handler plugin got the same events, in order.
+  REQUIRE(eventually([&] { return recorded.lines().size() == 3; }));
+  CHECK(recorded.lines() == std::vector<std::string>{"low_hit_rate firing warning", "low_hit_rate escalated critical",
+                                                     "low_hit_rate resolved critical"});
+}
+
+TEST_CASE("an alert on a metric sums the samples its labels select, and a failing handler is counted",
+          "[observability][alerts]") {
+  auto rt = start_yaml(R"(
+runtime: {stats_interval: 20ms}
+layers:
+  - {name: hot, plugin: predictive}
+  - {name: broken, plugin: test_map, config: {fail: throw_on_get}}
+alerts:
+  rules:
+    - {name: layer_faults, value: strata_cache_layer_errors_total, labels: {type: exception},
+       comparison: ">", threshold: 0, severity: critical}
+  handlers:
+    - {name: flaky, plugin: test_alert_recorder, config: {path: /dev/null, fail: true}}
+)");
+  CHECK(rt->get("k").code == status::internal);
+  REQUIRE(eventually([&] { return rt->alerts().size() == 1; }));
+  CHECK(rt->alerts()[0].last.value == 1.0);
+  CHECK(rt->alerts()[0].last.subject == "all");
+  CHECK(eventually([&] {
+    return has_line(rt->prometheus_text(), R"(strata_alert_handler_errors_total{handler="flaky"} 1)");
+  }));
+}
+
+TEST_CASE("an alert does not fire again within its cooldown", "[observability][alerts]") {
+  auto rt = start_yaml(R"(
+runtime: {stats_interval: 20ms}
+layers:
+  - {name: hot, plugin: predictive}
+alerts:
+  rules:
+    - {name: errors, value: strata_cache_requests_total, labels: {status: miss}, comparison: ">", threshold: 0,
+       cooldown: 1h}
+)");
+  rt->get("absent");
+  REQUIRE(eventually([&] { return rt->alerts().size() == 1; }));
+  // The condition holds forever (a counter never goes down); it fired once and stays firing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(rt->alert_history().size() == 1);
+}
+
+TEST_CASE("exporters publish on their period, on demand and at shutdown, and a failing one is counted",
+          "[observability][exporters]") {
+  temp_file periodic, on_demand;
+  auto rt = start_yaml(R"(
+layers:
+  - {name: hot, plugin: predictive}
+exporters:
+  - {name: every20ms, plugin: test_exporter, config: {path: ")" + periodic.path + R"(", interval: 20ms}}
+  - {name: manual, plugin: test_exporter, config: {path: ")" + on_demand.path + R"("}}
+  - {name: broken, plugin: test_exporter, config: {path: /dev/null, interval: 20ms, fail: true}}
+)");
+  CHECK(eventually([&] { return periodic.lines().size() >= 3; }));
+  CHECK(on_demand.lines().empty()); // interval 0: never on a schedule
+  rt->export_now();
+  REQUIRE(on_demand.lines().size() == 1);
+  CHECK_THAT(on_demand.lines()[0], Catch::StartsWith("publish ") && Catch::EndsWith(" healthy"));
+  CHECK(eventually([&] {
+    const auto text = rt->prometheus_text();
+    return text.find("strata_exporter_errors_total{exporter=\"broken\"} 0") == std::string::npos &&
+           text.find("strata_exporter_errors_total{exporter=\"broken\"}") != std::string::npos;
+  }));
+  CHECK(has_line(rt->prometheus_text(), R"(strata_exporter_errors_total{exporter="every20ms"} 0)"));
+  rt->shutdown();
+  CHECK(on_demand.lines().size() == 1); // pull-style exporters get no final push
+  const auto before = periodic.lines().size();
+  CHECK(before >= 4); // the periodic ones got a last publish at shutdown
+}
+
+TEST_CASE("a plugin of the wrong kind is refused where it is named", "[observability][config]") {
+  auto parsed = parse_config("layers:\n  - {name: hot, plugin: predictive}\nexporters:\n  - {name: e, plugin: test_map}\n",
+                             "kinds.yaml");
+  REQUIRE(parsed.ok());
+  const auto report = validate(*parsed.effective);
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0].path == "exporters[0].plugin");
+  CHECK_THAT(report.errors[0].message, Catch::Contains("is not an exporter plugin"));
+  CHECK(report.errors[0].position.line == 4);
+}
+
+TEST_CASE("the log writes JSON lines with the structured fields, and nothing per request at info",
+          "[observability][logging]") {
+  temp_file log;
+  {
+    auto rt = start_yaml(R"(
+logging: {format: json, output: ")" + log.path + R"(", level: info}
+layers:
+  - {name: hot, plugin: predictive}
+  - {name: broken, plugin: test_map, config: {fail: throw_on_get}}
+)");
+    for (int i = 0; i < 100; ++i)
+      rt->put("k" + std::to_string(i), "v");
+    for (int i = 0; i < 100; ++i)
+      rt->get("k" + std::to_string(i));
+    CHECK(rt->get("absent").code == status::internal);
+  } // the destructor flushes the log
+  const auto lines = log.lines();
+  INFO(lines.size() << " lines");
+  std::vector<nlohmann::json> parsed;
+  for (const auto& l : lines)
+    parsed.push_back(nlohmann::json::parse(l)); // every line is JSON
+  CHECK(parsed.size() < 10); // 201 requests, a handful of lines: start, the fault, restart, stop
+  const auto fault = std::find_if(parsed.begin(), parsed.end(), [](const auto& j) { return j.value("level", "") == "warn"; });
+  REQUIRE(fault != parsed.end());
+  CHECK((*fault)["layer"] == "broken");
+  CHECK((*fault)["status"] == "exception");
+  CHECK((*fault)["error"] == "layer threw: configured to throw on get");
+  CHECK(fault->contains("time"));
+  // The plugin's own line, through the host, names its layer.
+  CHECK(std::any_of(parsed.begin(), parsed.end(), [](const auto& j) {
+    return j.value("message", "") == "test_map started" && j.value("layer", "") == "broken";
+  }));
+}
+
+TEST_CASE("the log level changes without a restart", "[observability][logging]") {
+  temp_file log;
+  {
+    auto rt = start_yaml("logging: {output: " + log.path + ", level: error}\nlayers:\n  - {name: hot, plugin: predictive}\n");
+    CHECK_FALSE(rt->set_log_level("loud"));
+    CHECK(rt->set_log_level("info"));
+  }
+  const auto lines = log.lines();
+  REQUIRE(lines.size() == 1); // "runtime started" was below error; "runtime stopped" is not
+  CHECK_THAT(lines[0], Catch::Contains(" info runtime stopped"));
+}
