@@ -95,7 +95,9 @@ json health_json(const health_report& health) {
                       {"detail", c.detail},
                       {"value", number(c.value)},
                       {"limit", number(c.limit)}});
-  return {{"overall", name_of(health.overall, level_names)}, {"layers", std::move(layers)}, {"system", std::move(system)}};
+  return {{"overall", name_of(health.overall, level_names)},
+          {"layers", std::move(layers)},
+          {"system", std::move(system)}};
 }
 
 json sample_json(const metric_family& family, const metric_sample& sample) {
@@ -259,7 +261,8 @@ runtime_stats read_stats(const json& o, const std::string& path) {
   stats.window = enum_at(o, path, "window", window_names);
   stats.covered_seconds = number_at(o, path, "covered_seconds");
   stats.overall = read_window(object_at(o, path, "overall"), at(path, "overall"));
-  for_each_object(o, path, "layers", [&](const json& l, const std::string& p) { stats.layers.push_back(read_window(l, p)); });
+  for_each_object(o, path, "layers",
+                  [&](const json& l, const std::string& p) { stats.layers.push_back(read_window(l, p)); });
   return stats;
 }
 
@@ -343,7 +346,8 @@ telemetry_snapshot read_snapshot(const json& o) {
   snapshot.taken = read_taken(o);
   snapshot.stats = read_stats(object_at(o, "", "stats"), "stats");
   snapshot.health = read_health(object_at(o, "", "health"), "health");
-  for_each_object(o, "", "metrics", [&](const json& f, const std::string& p) { snapshot.metrics.push_back(read_family(f, p)); });
+  for_each_object(o, "", "metrics",
+                  [&](const json& f, const std::string& p) { snapshot.metrics.push_back(read_family(f, p)); });
   return snapshot;
 }
 

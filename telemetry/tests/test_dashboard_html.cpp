@@ -76,7 +76,8 @@ TEST_CASE("latencies in human units, and a dash where there is nothing to show",
   CHECK(contains(html, "<span style=\"width:0%\"></span></span>—</td>"));
 }
 
-TEST_CASE("a layer without figures yet still shows its health; no system checks is said", "[telemetry][dashboard]") {
+TEST_CASE("a layer without figures yet still shows its health, and missing system checks are said",
+          "[telemetry][dashboard]") {
   auto s = strata::testing::sample_snapshot();
   s.stats.layers.clear();
   s.health.system.clear();

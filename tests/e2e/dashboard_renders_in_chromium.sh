@@ -7,7 +7,8 @@ strata=$1; write_sample=$2; chromium=$3; artifacts=$4
 rm -rf "$artifacts" && mkdir -p "$artifacts" || exit 1
 profile=$(mktemp -d); trap 'rm -rf "$profile"' EXIT
 "$write_sample" >"$artifacts/f.json" || { echo "writing the sample snapshot failed"; exit 1; }
-"$strata" dashboard --snapshot "$artifacts/f.json" >"$artifacts/stats.html" || { echo "strata dashboard failed"; exit 1; }
+"$strata" dashboard --snapshot "$artifacts/f.json" >"$artifacts/stats.html" ||
+  { echo "strata dashboard failed"; exit 1; }
 
 # A profile of its own: no state in $HOME, no lock shared with another run.
 chrome=(timeout 45 "$chromium" --headless --no-sandbox --disable-gpu --user-data-dir="$profile")
@@ -21,6 +22,7 @@ page="file://$artifacts/stats.html"
 # Each layer's row, as the browser parsed it, carries the layer's hit rate.
 for row in 'hot</td><td class="hit">.*</span>75\.0%</td>' 'deep</td><td class="hit">.*</span>50\.0%</td>' \
            'all</td><td class="hit">.*</span>75\.0%</td>'; do
-  grep -qE "<td class=\"name\">$row" "$artifacts/dom.html" || { echo "not rendered: $row"; cat "$artifacts/dom.html"; exit 1; }
+  grep -qE "<td class=\"name\">$row" "$artifacts/dom.html" ||
+    { echo "not rendered: $row"; cat "$artifacts/dom.html"; exit 1; }
 done
 echo "rendered: $artifacts/stats.png"

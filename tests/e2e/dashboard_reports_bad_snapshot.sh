@@ -6,7 +6,8 @@ strata=$1; write_sample=$2
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 "$write_sample" >"$dir/f.json" || exit 1
 
-"$strata" dashboard --snapshot "$dir/f.json" >"$dir/stdout.html" && "$strata" dashboard --snapshot "$dir/f.json" -o "$dir/out.html" ||
+{ "$strata" dashboard --snapshot "$dir/f.json" >"$dir/stdout.html" &&
+  "$strata" dashboard --snapshot "$dir/f.json" -o "$dir/out.html"; } ||
   { echo "strata dashboard failed on a good snapshot"; exit 1; }
 cmp -s "$dir/stdout.html" "$dir/out.html" || { echo "-o wrote something else than stdout"; exit 1; }
 
