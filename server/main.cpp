@@ -15,8 +15,15 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Run a deployment until SIGINT or SIGTERM");
   serve->add_option("-c,--config", serve_path, "deployment YAML")->capture_default_str();
 
+  std::string snapshot_path, output_path;
+  auto* dashboard = app.add_subcommand("dashboard", "Render a JSON snapshot (from the json exporter) as an HTML page");
+  dashboard->add_option("--snapshot", snapshot_path, "snapshot JSON file")->required();
+  dashboard->add_option("-o,--output", output_path, "HTML file to write (default: stdout)");
+
   CLI11_PARSE(app, argc, argv);
   if (check->parsed())
     return strata::server::check_config(check_path);
+  if (dashboard->parsed())
+    return strata::server::dashboard(snapshot_path, output_path);
   return strata::server::serve(serve_path);
 }

@@ -1,0 +1,103 @@
+#include "file_output.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <system_error>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace strata::exporters {
+
+namespace {
+
+[[noreturn]] void throw_errno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+/// Closes on destruction; `close` also reports the error that a deferred write (NFS, quota) may
+/// only reveal there, so a file counts as written only after it.
+class descriptor {
+public:
+  explicit descriptor(int fd) : fd_(fd) {}
+  descriptor(const descriptor&) = delete;
+  descriptor& operator=(const descriptor&) = delete;
+  ~descriptor() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  int get() const noexcept { return fd_; }
+  void close(const std::string& path) {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0)
+      throw_errno("cannot close " + path);
+  }
+
+private:
+  int fd_;
+};
+
+void write_all(int fd, std::string_view content, const std::string& path) {
+  while (!content.empty()) {
+    const ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      throw_errno("cannot write " + path);
+    }
+    content.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+/// "dir/.name.XXXXXX" next to `path`: hidden, so that a reader globbing the directory skips it.
+std::string temporary_template(const std::string& path) {
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return dir + "." + name + ".XXXXXX";
+}
+
+} // namespace
+
+void replace_file(const std::string& path, std::string_view content) {
+  const std::string pattern = temporary_template(path);
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  descriptor file(::mkostemp(name.data(), O_CLOEXEC));
+  if (file.get() < 0)
+    throw_errno("cannot create a temporary file for " + path);
+  const std::string temporary(name.data());
+  try {
+    // mkostemp creates the file rw-------; the snapshot is meant for other readers.
+    if (::fchmod(file.get(), 0644) != 0)
+      throw_errno("cannot set the mode of " + temporary);
+    write_all(file.get(), content, temporary);
+    // Without fsync a crash just after the rename could leave an empty file under the final name.
+    if (::fsync(file.get()) != 0)
+      throw_errno("cannot flush " + temporary);
+    file.close(temporary);
+    if (std::rename(temporary.c_str(), path.c_str()) != 0)
+      throw_errno("cannot rename " + temporary + " to " + path);
+  } catch (...) {
+    ::unlink(temporary.c_str());
+    throw;
+  }
+}
+
+void append_to_file(const std::string& path, std::string_view content) {
+  descriptor file(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+  if (file.get() < 0)
+    throw_errno("cannot open " + path);
+  write_all(file.get(), content, path);
+  file.close(path);
+}
+
+void write_to_stdout(std::string_view content) {
+  if (std::fwrite(content.data(), 1, content.size(), stdout) != content.size() || std::fflush(stdout) != 0)
+    throw_errno("cannot write to standard output");
+}
+
+} // namespace strata::exporters

@@ -1,0 +1,99 @@
+/// @file json_exporter.cpp
+/// The `json` exporter plugin: writes each telemetry snapshot as JSON (format: snapshot_json.hpp)
+/// to a file that is replaced atomically, to a file of JSON lines, or to standard output.
+
+#include "file_output.hpp"
+#include "snapshot_json.hpp"
+
+#include <strata/sdk.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace strata::exporters {
+namespace {
+
+enum class output_mode { snapshot, lines };
+
+output_mode mode_of(const std::string& text) {
+  if (text == "snapshot")
+    return output_mode::snapshot;
+  if (text == "lines")
+    return output_mode::lines;
+  throw std::invalid_argument("mode: '" + text + "' is not one of snapshot, lines");
+}
+
+/// Refuses at start-up what would make every publish fail, so that a typo is seen at once.
+void check_target(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path directory = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(directory, ec))
+    throw std::invalid_argument("path: the directory of '" + path + "' (" + directory.string() +
+                                ") does not exist");
+  if (fs::is_directory(target, ec))
+    throw std::invalid_argument("path: '" + path + "' is a directory; name a file in it");
+}
+
+class json_exporter : public exporter {
+public:
+  explicit json_exporter(const exporter_context& context)
+      : path_(context.config.get_string("path")),
+        mode_(mode_of(context.config.get_string("mode"))),
+        pretty_(context.config.get_bool("pretty")),
+        interval_(std::chrono::ceil<std::chrono::milliseconds>(context.config.get_duration("interval"))),
+        host_(context.host),
+        // The host adds the `exporter` label naming this instance.
+        errors_(host_.counter("strata_exporter_errors_total", "Exports that failed.")) {
+    if (pretty_ && mode_ == output_mode::lines)
+      throw std::invalid_argument("pretty: true needs mode: snapshot (a JSON line must stay on one line)");
+    if (path_ != "-")
+      check_target(path_);
+  }
+
+  std::chrono::milliseconds push_interval() const override { return interval_; }
+
+  /// Safe to call concurrently with itself (schedule and export_now): see file_output.hpp.
+  void publish(const telemetry_snapshot& snapshot) override {
+    try {
+      write(telemetry::to_json_text(snapshot, pretty_) + '\n');
+    } catch (const std::exception& e) {
+      // A full disk or a removed directory must not stop the runtime: tell, count, try next time.
+      errors_.inc();
+      host_.log(log_level::error, std::string("publish failed: ") + e.what());
+    }
+  }
+
+private:
+  void write(const std::string& text) const {
+    if (path_ == "-")
+      write_to_stdout(text);
+    else if (mode_ == output_mode::snapshot)
+      replace_file(path_, text);
+    else
+      append_to_file(path_, text);
+  }
+
+  std::string path_;
+  output_mode mode_;
+  bool pretty_;
+  std::chrono::milliseconds interval_;
+  plugin_host host_;
+  instruments::counter& errors_;
+};
+
+const strata_config_key schema[] = {
+    {"path", STRATA_VALUE_STRING, "-", "file to write; - is standard output", 0, 0, 0, 0},
+    {"interval", STRATA_VALUE_DURATION, "10s", "how often a snapshot is published", 1, 10, 0, 0},
+    {"mode", STRATA_VALUE_STRING, "snapshot",
+     "snapshot: each publish replaces the file atomically; lines: each publish appends one JSON line", 0, 0, 0, 0},
+    {"pretty", STRATA_VALUE_BOOL, "false", "indent the JSON (mode snapshot only)", 0, 0, 0, 0},
+};
+
+} // namespace
+} // namespace strata::exporters
+
+STRATA_EXPORTER_PLUGIN("json", "0.1.0", strata::exporters::json_exporter, strata::exporters::schema)

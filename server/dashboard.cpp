@@ -1,0 +1,42 @@
+#include "commands.hpp"
+
+#include "dashboard_html.hpp"
+#include "snapshot_json.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace strata::server {
+
+int dashboard(const std::string& snapshot_path, const std::string& output_path) {
+  std::ifstream in(snapshot_path, std::ios::binary);
+  if (!in) {
+    std::cerr << "strata dashboard: cannot read " << snapshot_path << ": " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto snapshot = telemetry::snapshot_from_json(text.str());
+  if (!snapshot) {
+    std::cerr << "strata dashboard: " << snapshot_path << ": " << snapshot.err().message << "\n";
+    return 1;
+  }
+  const std::string html = telemetry::render_dashboard(*snapshot);
+  if (output_path.empty()) {
+    std::cout << html << std::flush;
+    return std::cout ? 0 : 1;
+  }
+  std::ofstream out(output_path, std::ios::binary);
+  out << html;
+  out.close();
+  if (!out) {
+    std::cerr << "strata dashboard: cannot write " << output_path << ": " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace strata::server
