@@ -35,6 +35,7 @@ strata::log_level level_of(const alert_event& event) {
   }
 }
 
+/// Writes each event, unless below `min_severity`, as one line of the runtime's log.
 class log_handler : public strata::alert_handler {
 public:
   explicit log_handler(const strata::alert_handler_context& ctx)

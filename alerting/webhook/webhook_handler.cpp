@@ -56,6 +56,7 @@ std::chrono::milliseconds backoff(std::int64_t attempt) {
   return std::min<std::chrono::milliseconds>(100ms * (1LL << std::min<std::int64_t>(attempt, 4)), 1s);
 }
 
+/// POSTs each event to `url`, retrying transient failures; counts and logs what it could not deliver.
 class webhook_handler : public strata::alert_handler {
 public:
   explicit webhook_handler(const strata::alert_handler_context& ctx)
@@ -90,6 +91,7 @@ public:
   }
 
 private:
+  /// Tries once, then `retries_` more times while the failure may be transient.
   void deliver(const alert_event& event) {
     const std::string body = strata::webhook::alert_body(event);
     for (std::int64_t attempt = 0;; ++attempt) {
@@ -104,6 +106,7 @@ private:
     }
   }
 
+  /// One attempt.
   attempt_result post(const std::string& body) {
     const auto response = client_.Post(endpoint_.target.c_str(), headers_, body, "application/json");
     if (!response) {
