@@ -8,8 +8,8 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -32,8 +32,16 @@ const json* variable(const std::string& name) {
 
 /// What Grafana would send: the dashboard's variables replaced by a value that matches anything.
 std::string as_sent(std::string expr) {
-  expr = std::regex_replace(expr, std::regex(R"(\$__rate_interval)"), "5m");
-  return std::regex_replace(expr, std::regex(R"(\$[A-Za-z_]+)"), ".*");
+  const std::string rate_interval = "$__rate_interval";
+  for (auto at = expr.find(rate_interval); at != std::string::npos; at = expr.find(rate_interval, at))
+    expr.replace(at, rate_interval.size(), "5m");
+  for (auto at = expr.find('$'); at != std::string::npos; at = expr.find('$', at)) {
+    auto end = at + 1;
+    while (end < expr.size() && (std::isalnum(static_cast<unsigned char>(expr[end])) || expr[end] == '_'))
+      ++end;
+    expr.replace(at, end - at, ".*");
+  }
+  return expr;
 }
 
 } // namespace

@@ -5,9 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -16,27 +16,54 @@ using strata::testing::source_file;
 
 namespace {
 
+/// What a Strata metric name is made of after its prefix.
+bool metric_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/// The text between the first two `|` after `from`, trimmed.
+std::string cell(const std::string& line, std::size_t from) {
+  const auto start = line.find('|', from);
+  const auto end = line.find('|', start + 1);
+  if (start == std::string::npos || end == std::string::npos)
+    return "";
+  auto text = line.substr(start + 1, end - start - 1);
+  text.erase(0, text.find_first_not_of(' '));
+  text.erase(text.find_last_not_of(' ') + 1);
+  return text;
+}
+
 /// docs/metrics.md: family name → type, from the rows whose first cell is `strata_...`.
 const std::map<std::string, std::string>& documented() {
   static const auto families = [] {
     std::map<std::string, std::string> out;
-    const std::regex row(R"(^\|\s*`(strata_[a-z0-9_]+)`\s*\|\s*([a-z]+)\s*\|)");
+    const std::string row_start = "| `strata_";
     std::istringstream doc(source_file("docs/metrics.md"));
-    std::smatch m;
-    for (std::string line; std::getline(doc, line);)
-      if (std::regex_search(line, m, row))
-        out.emplace(m[1], m[2]);
+    for (std::string line; std::getline(doc, line);) {
+      if (line.rfind(row_start, 0) != 0)
+        continue;
+      const auto name_end = line.find('`', row_start.size());
+      out.emplace(line.substr(3, name_end - 3), cell(line, name_end));
+    }
     return out;
   }();
   return families;
 }
 
-/// Every distinct strata_ name in `text`.
+/// Every distinct strata_ name in `text`: `strata_` not inside another word, then lower-case
+/// letters, digits and underscores, without a trailing underscore.
 std::set<std::string> referenced(const std::string& text) {
   std::set<std::string> names;
-  const std::regex name(R"(\bstrata_[a-z0-9_]*[a-z0-9])");
-  for (std::sregex_iterator it(text.begin(), text.end(), name), end; it != end; ++it)
-    names.insert(it->str());
+  for (auto at = text.find("strata_"); at != std::string::npos; at = text.find("strata_", at + 1)) {
+    if (at > 0 && (std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '_'))
+      continue;
+    auto end = at;
+    while (end < text.size() && metric_char(text[end]))
+      ++end;
+    auto name = text.substr(at, end - at);
+    name.erase(name.find_last_not_of('_') + 1);
+    names.insert(name);
+  }
   return names;
 }
 
