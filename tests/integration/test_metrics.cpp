@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 using namespace strata;
 using strata::testing::eventually;
@@ -141,4 +143,52 @@ TEST_CASE("the Prometheus text passes promtool check metrics", "[metrics][promto
   INFO(output);
   CHECK(exit_status == 0);
   CHECK(output.empty());
+}
+
+TEST_CASE("docs/metrics.md lists exactly the families the runtime exports, with their types", "[metrics][docs]") {
+  // Every source of metrics at once: layers (standard and their own), an exporter, an alert rule
+  // and handler, and the disk check.
+  auto parsed = parse_config(R"(
+runtime: {stats_interval: 20ms}
+health: {data_dir: /tmp}
+layers:
+  - {name: hot, plugin: predictive, config: {expiry_interval: 10ms}}
+  - {name: deep, plugin: test_map}
+exporters:
+  - {name: file, plugin: test_exporter, config: {path: /dev/null}}
+alerts:
+  rules:
+    - {name: any, value: hit_rate, comparison: ">", threshold: 2}
+  handlers:
+    - {name: recorder, plugin: test_alert_recorder, config: {path: /dev/null}}
+)", "docs.yaml");
+  REQUIRE(parsed.ok());
+  auto rt = runtime::from_config(*parsed.effective);
+  REQUIRE(rt);
+  (*rt)->put("k", "v");
+  (*rt)->get("k");
+  REQUIRE(strata::testing::eventually(
+    [&] { return (*rt)->prometheus_text().find("strata_cache_entries{") != std::string::npos; }));
+
+  std::map<std::string, std::string> exported; // name → type
+  std::istringstream text((*rt)->prometheus_text());
+  for (std::string line; std::getline(text, line);)
+    if (line.rfind("# TYPE ", 0) == 0) {
+      std::istringstream fields(line.substr(7));
+      std::string name, type;
+      fields >> name >> type;
+      exported[name] = type;
+    }
+
+  std::map<std::string, std::string> documented;
+  std::ifstream doc(std::string(STRATA_SOURCE_DIR) + "/docs/metrics.md");
+  REQUIRE(doc);
+  for (std::string line; std::getline(doc, line);) {
+    if (line.rfind("| `", 0) != 0)
+      continue;
+    const auto name_end = line.find('`', 3);
+    const auto type_start = line.find("| ", name_end) + 2;
+    documented[line.substr(3, name_end - 3)] = line.substr(type_start, line.find(' ', type_start) - type_start);
+  }
+  CHECK(exported == documented);
 }
