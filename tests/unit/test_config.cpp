@@ -3,6 +3,7 @@
 // are 1-based; raw strings start on line 1).
 
 #include <strata/config.hpp>
+#include <strata/runtime.hpp>
 
 #include "config_schema.hpp"
 
@@ -17,6 +18,9 @@ using strata::config;
 using strata::config_report;
 using strata::parse_config;
 using strata::source_position;
+using strata::alert_severity;
+using strata::log_format;
+using strata::stats_window;
 
 namespace {
 
@@ -428,4 +432,90 @@ TEST_CASE("check_schema accepts a good schema and says what is wrong with a bad 
   CHECK(check_schema(unnamed, 1) == "schema key #0 has no name");
   const strata_config_key unknown_type[] = {{"a", static_cast<strata_value_type>(99), "1", "", 0, 0, 0, 0}};
   CHECK(check_schema(unknown_type, 1) == "schema key 'a' has an unknown type 99");
+}
+
+TEST_CASE("telemetry sections parse, with every error at its value", "[config][telemetry]") {
+  const auto good = parse_config(R"(
+layers:
+  - {name: hot, plugin: predictive}
+exporters:
+  - {name: prom, plugin: prometheus, config: {address: "127.0.0.1:9464"}}
+alerts:
+  history: 50
+  rules:
+    - {name: cold, value: hit_rate, layer: hot, window: hour, comparison: "<", threshold: 0.5, for: 1m,
+       severity: info, cooldown: 5m, escalate_after: 10m, escalate_to: warning}
+    - {name: faults, value: strata_cache_layer_errors_total, labels: {type: timeout}, comparison: ">", threshold: 0}
+  handlers:
+    - {name: ops, plugin: webhook, config: {url: "http://127.0.0.1:9/x"}}
+health: {max_rss: 2GiB, data_dir: /var/lib/strata, min_free_disk: 1GiB}
+logging: {level: debug, format: json, output: stdout}
+)", "t.yaml");
+  REQUIRE(good.ok());
+  const auto& cfg = *good.effective;
+  REQUIRE(cfg.exporters.size() == 1);
+  CHECK(cfg.exporters[0].settings.at("address") == "127.0.0.1:9464");
+  CHECK(cfg.alerts.history == 50);
+  REQUIRE(cfg.alerts.rules.size() == 2);
+  const auto& cold = cfg.alerts.rules[0];
+  CHECK(cold.window == stats_window::hour);
+  CHECK(cold.threshold == 0.5);
+  CHECK(cold.for_duration == std::chrono::minutes(1));
+  CHECK(cold.severity == alert_severity::info);
+  CHECK(cold.escalate_to == alert_severity::warning);
+  CHECK(cfg.alerts.rules[1].labels == std::map<std::string, std::string>{{"type", "timeout"}});
+  CHECK(cfg.alerts.handlers.at(0).plugin == "webhook");
+  CHECK(cfg.health.max_rss == 2ull << 30);
+  CHECK(cfg.health.min_free_disk == 1ull << 30);
+  CHECK(cfg.logging.format == log_format::json);
+  CHECK(cfg.logging.output == "stdout");
+  // And back: the effective configuration reads as the same thing.
+  const auto again = parse_config(to_yaml(cfg), "again.yaml");
+  REQUIRE(again.ok());
+  CHECK(to_yaml(*again.effective) == to_yaml(cfg));
+
+  CHECK(error_lines(parse_config(R"(layers: [{name: a, plugin: p}]
+exporters: {name: x}
+alerts:
+  rules:
+    - {name: r, value: hit_rate, comparison: "<", threshold: low, severity: loud}
+    - {value: hit_rate}
+health: {max_rss: lots}
+logging: {format: xml}
+)", "t.yaml")) == std::vector<std::string>{
+          "t.yaml:2:12: exporters: expected a sequence of exporters, got a mapping",
+          "t.yaml:5:62: alerts.rules[0].threshold: expected a number, got 'low'",
+          "t.yaml:5:77: alerts.rules[0].severity: expected one of info, warning, critical, got 'loud'",
+          "t.yaml:6:7: alerts.rules[1]: missing required key 'name'",
+          "t.yaml:6:7: alerts.rules[1]: missing required key 'comparison'",
+          "t.yaml:6:7: alerts.rules[1]: missing required key 'threshold'",
+          "t.yaml:7:19: health.max_rss: expected a size such as 512MiB or 2GiB, got 'lots'",
+          "t.yaml:8:19: logging.format: expected one of text, json, got 'xml'"});
+}
+
+TEST_CASE("alert rules and instances are checked against the deployment", "[config][telemetry]") {
+  auto parsed = parse_config(R"(
+layers: [{name: hot, plugin: predictive}]
+exporters:
+  - {name: twice, plugin: test_exporter, config: {path: /dev/null}}
+  - {name: twice, plugin: test_exporter, config: {path: /dev/null}}
+alerts:
+  history: 10
+  rules:
+    - {name: r, value: hit_rate, layer: cold, comparison: "=", threshold: 1}
+    - {name: r, value: strata_x_total, layer: hot, comparison: ">", threshold: 1, severity: critical,
+       escalate_after: 1m, escalate_to: warning}
+logging: {level: chatty}
+)", "t.yaml");
+  REQUIRE(parsed.ok());
+  const auto report = strata::validate(*parsed.effective);
+  CHECK(error_lines(report) == std::vector<std::string>{
+          "t.yaml:12:18: logging.level: expected one of debug, info, warn, error, off, got 'chatty'",
+          "t.yaml:5:12: exporters[1].name: duplicate name 'twice'",
+          "t.yaml:9:41: alerts.rules[0].layer: no layer named 'cold' in this deployment",
+          "t.yaml:9:59: alerts.rules[0].comparison: expected one of <, <=, >, >=, got '='",
+          "t.yaml:10:14: alerts.rules[1].name: duplicate rule name 'r'",
+          "t.yaml:10:47: alerts.rules[1].layer: 'layer' applies to the derived values (hit_rate ... p99_latency); "
+          "for a metric use labels",
+          "t.yaml:11:41: alerts.rules[1].escalate_to: must be above the rule's severity (critical)"});
 }

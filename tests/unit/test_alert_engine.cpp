@@ -1,0 +1,131 @@
+// The alert state machine on a clock the test moves: `for`, cooldown, escalation, resolution,
+// acknowledgement and the bounded history.
+#include "alert_engine.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace strata;
+using strata::detail::alert_engine;
+using namespace std::chrono_literals;
+
+namespace {
+
+alert_rule rule(std::chrono::milliseconds for_duration = 0ms) {
+  alert_rule r;
+  r.name = "slow";
+  r.value = "p95_latency";
+  r.comparison = ">";
+  r.threshold = 0.01;
+  r.for_duration = for_duration;
+  return r;
+}
+
+struct driver {
+  alert_engine engine;
+  alert_engine::clock::time_point now{};
+  double value = 0;
+  bool has_value = true;
+
+  explicit driver(std::vector<alert_rule> rules, std::size_t history = 100) : engine(std::move(rules), history) {}
+
+  std::vector<alert_event> at(std::chrono::milliseconds t, double v) {
+    now = alert_engine::clock::time_point{} + t;
+    value = v;
+    return engine.evaluate(now, std::chrono::system_clock::now(), [this](const alert_rule&) {
+      return has_value ? std::optional<double>(value) : std::nullopt;
+    });
+  }
+};
+
+} // namespace
+
+TEST_CASE("an alert fires only once its condition has held for `for`", "[alerts]") {
+  driver d({rule(100ms)});
+  CHECK(d.at(0ms, 0.5).empty());   // holds, pending
+  CHECK(d.at(50ms, 0.5).empty());
+  CHECK(d.at(60ms, 0.001).empty()); // broke: the wait starts again
+  CHECK(d.at(70ms, 0.5).empty());
+  CHECK(d.at(160ms, 0.5).empty());  // 90 ms held
+  const auto fired = d.at(170ms, 0.5);
+  REQUIRE(fired.size() == 1);
+  CHECK(fired[0].transition == alert_transition::firing);
+  CHECK(fired[0].value == 0.5);
+  CHECK(fired[0].summary == "p95_latency of all is 0.5 > 0.01 for 100ms");
+  CHECK(d.at(200ms, 0.5).empty()); // firing: no repeat
+  const auto resolved = d.at(300ms, 0.001);
+  REQUIRE(resolved.size() == 1);
+  CHECK(resolved[0].transition == alert_transition::resolved);
+  CHECK(resolved[0].summary == "p95_latency of all is 0.001, no longer > 0.01");
+}
+
+TEST_CASE("no value is not a breach", "[alerts]") {
+  driver d({rule()});
+  d.has_value = false;
+  CHECK(d.at(0ms, 0).empty());
+  CHECK(d.engine.active().empty());
+}
+
+TEST_CASE("after resolving, a rule waits out its cooldown before firing again", "[alerts]") {
+  auto r = rule();
+  r.cooldown = 1000ms;
+  driver d({r});
+  REQUIRE(d.at(0ms, 1).size() == 1);
+  REQUIRE(d.at(10ms, 0).size() == 1); // resolved at 10 ms
+  CHECK(d.at(500ms, 1).empty());
+  CHECK(d.at(1009ms, 1).empty());
+  const auto again = d.at(1010ms, 1);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].transition == alert_transition::firing);
+}
+
+TEST_CASE("a firing alert escalates once, and resolves at its raised severity", "[alerts]") {
+  auto r = rule();
+  r.severity = alert_severity::warning;
+  r.escalate_after = 200ms;
+  r.escalate_to = alert_severity::critical;
+  driver d({r});
+  REQUIRE(d.at(0ms, 1).size() == 1);
+  CHECK(d.at(199ms, 1).empty());
+  const auto escalated = d.at(200ms, 1);
+  REQUIRE(escalated.size() == 1);
+  CHECK(escalated[0].transition == alert_transition::escalated);
+  CHECK(escalated[0].severity == alert_severity::critical);
+  CHECK(d.at(1000ms, 1).empty()); // once
+  REQUIRE(d.engine.active().size() == 1);
+  CHECK(d.engine.active()[0].last.severity == alert_severity::critical);
+  const auto resolved = d.at(1010ms, 0);
+  REQUIRE(resolved.size() == 1);
+  CHECK(resolved[0].severity == alert_severity::critical);
+}
+
+TEST_CASE("acknowledging marks the firing alert until it fires anew", "[alerts]") {
+  driver d({rule()});
+  CHECK_FALSE(d.engine.acknowledge("slow")); // not firing
+  d.at(0ms, 1);
+  CHECK(d.engine.acknowledge("slow"));
+  CHECK(d.engine.active().at(0).acknowledged);
+  d.at(10ms, 0);
+  d.at(20ms, 1);
+  CHECK_FALSE(d.engine.active().at(0).acknowledged);
+}
+
+TEST_CASE("the history keeps the newest events", "[alerts]") {
+  driver d({rule()}, 3);
+  for (int i = 0; i < 4; ++i) {
+    d.at(std::chrono::milliseconds(20 * i), 1);
+    d.at(std::chrono::milliseconds(20 * i + 10), 0);
+  }
+  const auto history = d.engine.history();
+  REQUIRE(history.size() == 3);
+  CHECK(history[0].transition == alert_transition::resolved);
+  CHECK(history[2].transition == alert_transition::resolved);
+}
+
+TEST_CASE("comparisons", "[alerts]") {
+  using strata::detail::compare;
+  CHECK(compare(1, "<", 2));
+  CHECK_FALSE(compare(2, "<", 2));
+  CHECK(compare(2, "<=", 2));
+  CHECK(compare(3, ">", 2));
+  CHECK(compare(2, ">=", 2));
+}
