@@ -1,17 +1,31 @@
 #pragma once
-// Shared test double: the C host table a plugin receives (`strata_host_api`), recording every log
-// line and health report, and handing out instruments from a real registry with the instance's
-// label added, as the runtime does. Link strata_telemetry.
+// Shared test double: the host table a plugin instance receives (`strata_host_api`), keeping the
+// contract of the runtime's own host (framework/src/instance_host.cpp) and recording what the
+// instance does with it:
+// - metric: counters, gauges and histograms from a real registry. The host adds the label naming
+//   the instance (`cache_layer` for a layer, `exporter` for an exporter, `handler` for an alert
+//   handler) first, and refuses a plugin-supplied label of that name; it also refuses, with a
+//   reason in `error`, a missing name, label name or value, an unknown kind, and whatever the
+//   registry refuses (an invalid name, a family registered with another kind, labels or buckets).
+//   Null bounds (or none): the default latency buckets.
+// - set_health and log: every report and every line, in order; levels out of range are read as
+//   critical and error, as the runtime does. Messages are kept as the plugin wrote them (the
+//   runtime's log prefixes them with the instance, which is its format, not the plugin's words).
+// Every function is thread-safe. Link strata_test_support.
 
 #include <strata/metrics_registry.hpp>
 #include <strata/plugin_abi.h>
 #include <strata/plugin_host.hpp>
+#include <strata/telemetry_snapshot.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -29,89 +43,140 @@ struct recorded_health {
 
 class recording_host {
 public:
-  /// `label` is the label the host adds to every instrument of the instance (`cache_layer` for a
-  /// layer, `handler` for an alert handler), `instance` its value.
-  recording_host(std::string label, std::string instance)
-    : label_(std::move(label)), instance_(std::move(instance)) {}
+  /// The label the runtime's host adds to every instrument of an instance of a plugin of `kind`.
+  static std::string instance_label(strata_plugin_kind kind) {
+    switch (raw(kind)) {
+    case STRATA_PLUGIN_LAYER: return "cache_layer";
+    case STRATA_PLUGIN_EXPORTER: return "exporter";
+    case STRATA_PLUGIN_ALERT_HANDLER: return "handler";
+    default: throw std::invalid_argument("no host for plugin kind " + std::to_string(raw(kind)));
+    }
+  }
+
+  /// The host of the instance named `instance` of a plugin of `kind`.
+  recording_host(strata_plugin_kind kind, std::string instance)
+    : label_(instance_label(kind)), instance_(std::move(instance)) {}
 
   // The table points back at this object.
   recording_host(const recording_host&) = delete;
   recording_host& operator=(const recording_host&) = delete;
 
-  /// What goes into strata_plugin_context::host.
+  /// What goes into strata_plugin_context::host. It must outlive the instance.
   const strata_host_api* api() const noexcept { return &api_; }
 
+  /// The label the host adds (`cache_layer`, `exporter`, `handler`) and its value.
+  const std::string& label() const noexcept { return label_; }
+  const std::string& instance() const noexcept { return instance_; }
+
+  /// Every line logged, in order.
   std::vector<recorded_log> logs() const {
     std::lock_guard<std::mutex> guard(mutex_);
     return logs_;
   }
 
+  /// Every health report, in order (the last one holds).
   std::vector<recorded_health> health() const {
     std::lock_guard<std::mutex> guard(mutex_);
     return health_;
   }
 
-  /// Every family the plugin registered, with the instance label first in each sample.
+  /// Every family registered, sorted by name, with the instance label first in each sample.
   std::vector<metric_family> metrics() const { return registry_.snapshot(); }
 
-  /// The value of the counter or gauge sample of `family` whose labels are the instance label
-  /// followed by `labels`; nothing if the plugin never registered it.
+  /// The sample of `family` whose labels are the instance label followed by `labels` (those the
+  /// plugin gave); nothing if the plugin never registered it.
+  std::optional<metric_sample> sample(const std::string& family, const metric_labels& labels = {}) const {
+    auto found = find(family, labels);
+    return found ? std::optional<metric_sample>(std::move(found->second)) : std::nullopt;
+  }
+
+  /// The value of a counter or gauge, as sample() finds it; nothing for a histogram.
   std::optional<double> value(const std::string& family, const metric_labels& labels = {}) const {
+    const auto found = find(family, labels);
+    return found && found->first != metric_type::histogram ? std::optional<double>(found->second.value)
+                                                           : std::nullopt;
+  }
+
+private:
+  /// A plugin may write any integer into an enum field; loading it as the enum would be undefined.
+  template <class Enum>
+  static long long raw(const Enum& field) {
+    std::underlying_type_t<Enum> value;
+    std::memcpy(&value, &field, sizeof value);
+    return static_cast<long long>(value);
+  }
+
+  std::optional<std::pair<metric_type, metric_sample>> find(const std::string& family,
+                                                             const metric_labels& labels) const {
     metric_labels wanted{{label_, instance_}};
     wanted.insert(wanted.end(), labels.begin(), labels.end());
     for (const auto& f : registry_.snapshot())
       if (f.name == family)
-        for (const auto& sample : f.samples)
-          if (sample.labels == wanted)
-            return sample.value;
+        for (const auto& s : f.samples)
+          if (s.labels == wanted)
+            return std::make_pair(f.type, s);
     return std::nullopt;
   }
 
-private:
   static recording_host& self(void* host) { return *static_cast<recording_host*>(host); }
 
   static void* metric(void* host, strata_metric_kind kind, const char* name, const char* help,
                       const char* const* label_names, const char* const* label_values, std::size_t label_count,
                       const double* bounds, std::size_t bound_count, char* error, std::size_t error_size) {
     auto& h = self(host);
-    std::vector<std::string> names{h.label_};
-    telemetry::label_values values{h.instance_};
-    for (std::size_t i = 0; i < label_count; ++i) {
-      names.emplace_back(label_names[i]);
-      values.emplace_back(label_values[i]);
-    }
     try {
-      switch (kind) {
-      case STRATA_METRIC_COUNTER: return &h.registry_.counter(name, help, names, values);
-      case STRATA_METRIC_GAUGE: return &h.registry_.gauge(name, help, names, values);
-      case STRATA_METRIC_HISTOGRAM:
-        return bounds == nullptr
-                 ? &h.registry_.histogram(name, help, names, values)
-                 : &h.registry_.histogram(name, help, names, values, std::vector<double>(bounds, bounds + bound_count));
+      if (name == nullptr)
+        throw std::invalid_argument("no name given");
+      std::vector<std::string> names{h.label_};
+      telemetry::label_values values{h.instance_};
+      for (std::size_t i = 0; i < label_count; ++i) {
+        if (label_names[i] == nullptr || label_values[i] == nullptr)
+          throw std::invalid_argument("label " + std::to_string(i) + " has no name or value");
+        if (h.label_ == label_names[i])
+          throw std::invalid_argument("label '" + h.label_ + "' is added by the host");
+        names.emplace_back(label_names[i]);
+        values.emplace_back(label_values[i]);
       }
-      std::snprintf(error, error_size, "unknown metric kind %d", static_cast<int>(kind));
+      const std::string description = help != nullptr ? help : "";
+      switch (raw(kind)) {
+      case STRATA_METRIC_COUNTER: return &h.registry_.counter(name, description, names, values);
+      case STRATA_METRIC_GAUGE: return &h.registry_.gauge(name, description, names, values);
+      case STRATA_METRIC_HISTOGRAM:
+        return &h.registry_.histogram(name, description, names, values,
+                                      bounds != nullptr && bound_count > 0
+                                        ? std::vector<double>(bounds, bounds + bound_count)
+                                        : instruments::default_latency_buckets());
+      default: throw std::invalid_argument("unknown metric kind " + std::to_string(raw(kind)));
+      }
     } catch (const std::exception& e) {
-      std::snprintf(error, error_size, "%s", e.what());
+      if (error != nullptr && error_size > 0)
+        std::snprintf(error, error_size, "%s", e.what());
     }
     return nullptr;
   }
 
   static void set_health(void* host, strata_health_level level, const char* detail) {
+    const auto value = raw(level);
+    const auto checked = value >= STRATA_HEALTH_HEALTHY && value <= STRATA_HEALTH_CRITICAL
+                           ? static_cast<strata_health_level>(value) : STRATA_HEALTH_CRITICAL;
     auto& h = self(host);
     std::lock_guard<std::mutex> guard(h.mutex_);
-    h.health_.push_back({level, detail != nullptr ? detail : ""});
+    h.health_.push_back({checked, detail != nullptr ? detail : ""});
   }
 
   static void log(void* host, strata_log_level level, const char* message) {
+    const auto value = raw(level);
+    const auto checked = value >= STRATA_LOG_DEBUG && value <= STRATA_LOG_ERROR ? static_cast<strata_log_level>(value)
+                                                                                 : STRATA_LOG_ERROR;
     auto& h = self(host);
     std::lock_guard<std::mutex> guard(h.mutex_);
-    h.logs_.push_back({level, message});
+    h.logs_.push_back({checked, message != nullptr ? message : ""});
   }
 
-  std::string label_;
-  std::string instance_;
-  telemetry::registry registry_;
-  mutable std::mutex mutex_;
+  const std::string label_;
+  const std::string instance_;
+  telemetry::registry registry_; // locks on its own
+  mutable std::mutex mutex_;     // logs_ and health_
   std::vector<recorded_log> logs_;
   std::vector<recorded_health> health_;
   const strata_host_api api_{this, &recording_host::metric, &recording_host::set_health, &recording_host::log};

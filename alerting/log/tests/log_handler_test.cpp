@@ -16,7 +16,7 @@ using strata::testing::recorded_log;
 namespace {
 
 const strata_plugin_descriptor& log_plugin() {
-  static const auto& d = testing::load_plugin(STRATA_PLUGIN_OUTPUT_DIR "/libstrata_log.so");
+  static const auto& d = testing::load_plugin("log");
   return d;
 }
 
@@ -38,11 +38,10 @@ alert_event event(alert_transition transition, alert_severity severity, std::str
 /// A log handler named "ops" writing into `host`.
 struct fixture {
   explicit fixture(const std::string& min_severity = "info")
-    : config(testing::config_of(log_plugin(), {{"min_severity", min_severity}})),
-      handler(testing::create_instance<alert_handler>(log_plugin(), "ops", config, host.api())) {}
+    : handler(testing::create_instance<alert_handler>(log_plugin(), "ops", {{"min_severity", min_severity}},
+                                                      host.api())) {}
 
-  testing::recording_host host{"handler", "ops"};
-  plugin_config config;
+  testing::recording_host host{STRATA_PLUGIN_ALERT_HANDLER, "ops"};
   testing::plugin_ptr<alert_handler> handler;
 };
 
@@ -130,14 +129,13 @@ TEST_CASE("min_severity keeps a resolution whose firing this handler never saw, 
 }
 
 TEST_CASE("an unknown min_severity is refused when the handler is created", "[alerting][log]") {
-  testing::recording_host host{"handler", "ops"};
-  const auto config = testing::config_of(log_plugin(), {{"min_severity", "severe"}});
-  CHECK_THROWS_WITH(testing::create_instance<alert_handler>(log_plugin(), "ops", config, host.api()),
+  testing::recording_host host{STRATA_PLUGIN_ALERT_HANDLER, "ops"};
+  CHECK_THROWS_WITH(testing::create_instance<alert_handler>(log_plugin(), "ops", {{"min_severity", "severe"}},
+                                                            host.api()),
                     "min_severity must be info, warning or critical, not 'severe'");
 }
 
 TEST_CASE("without a host table the handler still runs, and logs nowhere", "[alerting][log]") {
-  const auto config = testing::config_of(log_plugin(), {});
-  auto handler = testing::create_instance<alert_handler>(log_plugin(), "ops", config, nullptr);
+  auto handler = testing::create_instance<alert_handler>(log_plugin(), "ops", {}, nullptr);
   handler->handle(event(alert_transition::firing, alert_severity::critical));
 }

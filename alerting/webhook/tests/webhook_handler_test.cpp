@@ -23,7 +23,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 const strata_plugin_descriptor& webhook_plugin() {
-  static const auto& d = testing::load_plugin(STRATA_PLUGIN_OUTPUT_DIR "/libstrata_webhook.so");
+  static const auto& d = testing::load_plugin("webhook");
   return d;
 }
 
@@ -45,20 +45,17 @@ alert_event sample_event() {
 /// A webhook handler named "hook" with `values`, reporting into `host`.
 struct fixture {
   explicit fixture(const std::map<std::string, std::string>& values)
-    : config(testing::config_of(webhook_plugin(), values)),
-      handler(testing::create_instance<alert_handler>(webhook_plugin(), "hook", config, host.api())) {}
+    : handler(testing::create_instance<alert_handler>(webhook_plugin(), "hook", values, host.api())) {}
 
   double errors() const { return host.value("strata_alert_handler_errors_total").value_or(-1); }
 
-  testing::recording_host host{"handler", "hook"};
-  plugin_config config;
+  testing::recording_host host{STRATA_PLUGIN_ALERT_HANDLER, "hook"};
   testing::plugin_ptr<alert_handler> handler;
 };
 
 std::string create_error(const std::string& url) {
-  const auto config = testing::config_of(webhook_plugin(), {{"url", url}});
   try {
-    testing::create_instance<alert_handler>(webhook_plugin(), "hook", config, nullptr);
+    testing::create_instance<alert_handler>(webhook_plugin(), "hook", {{"url", url}}, nullptr);
   } catch (const std::exception& e) {
     return e.what();
   }
@@ -248,8 +245,8 @@ TEST_CASE("https: a certificate the system's CAs do not vouch for is refused, wi
 }
 
 TEST_CASE("a ca_file that cannot be read is refused when the handler is created", "[alerting][webhook][https]") {
-  const auto config =
-    testing::config_of(webhook_plugin(), {{"url", "https://127.0.0.1/"}, {"ca_file", "/nonexistent/ca.pem"}});
-  CHECK_THROWS_WITH(testing::create_instance<alert_handler>(webhook_plugin(), "hook", config, nullptr),
+  CHECK_THROWS_WITH(testing::create_instance<alert_handler>(
+                      webhook_plugin(), "hook", {{"url", "https://127.0.0.1/"}, {"ca_file", "/nonexistent/ca.pem"}},
+                      nullptr),
                     "ca_file '/nonexistent/ca.pem' cannot be read");
 }

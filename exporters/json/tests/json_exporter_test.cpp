@@ -1,13 +1,14 @@
 // Loads libstrata_json.so as the runtime does, publishes, and reads the output back.
-#include "sample_telemetry.hpp"
-#include "snapshot_equal.hpp"
 #include "snapshot_json.hpp"
+#include "support/plugin_library.hpp"
+#include "support/recording_host.hpp"
+#include "support/sample_telemetry.hpp"
+#include "support/snapshot_equal.hpp"
 
 #include <strata/sdk.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <dlfcn.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -24,77 +25,34 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const strata_plugin_descriptor& load() {
-  static void* handle = dlopen(STRATA_PLUGIN_OUTPUT_DIR "/libstrata_json.so", RTLD_NOW | RTLD_LOCAL);
-  INFO((handle ? "" : dlerror()));
-  REQUIRE(handle != nullptr);
-  auto entry = reinterpret_cast<strata_plugin_entry_fn>(dlsym(handle, STRATA_PLUGIN_ENTRY_SYMBOL));
-  REQUIRE(entry != nullptr);
-  return *entry();
+const strata_plugin_descriptor& json_plugin() {
+  static const auto& d = strata::testing::load_plugin("json");
+  return d;
 }
 
-/// The configuration the loader would build: every schema default, then the overrides.
-strata::plugin_config config_of(std::map<std::string, std::string> overrides) {
-  const auto& d = load();
-  std::map<std::string, std::string> values;
-  for (std::size_t i = 0; i < d.config_schema_size; ++i)
-    values[d.config_schema[i].key] = d.config_schema[i].default_value;
-  for (auto& [k, v] : overrides)
-    values[k] = v;
-  return strata::plugin_config{std::move(values)};
-}
-
-/// A host table that hands out one counter and keeps what the plugin logs.
-struct fake_host {
-  strata::instruments::counter errors;
-  std::vector<std::string> metrics; ///< "name{label=value}" of each registration
-  std::vector<std::string> errors_logged;
-  strata_host_api api{this, &metric, &set_health, &log};
-
-  static void* metric(void* host, strata_metric_kind kind, const char* name, const char*, const char* const* names,
-                      const char* const* values, size_t count, const double*, size_t, char* error, size_t size) {
-    auto* self = static_cast<fake_host*>(host);
-    std::string key = std::string(name) + "{";
-    for (size_t i = 0; i < count; ++i)
-      key += std::string(i ? "," : "") + names[i] + "=" + values[i];
-    self->metrics.push_back(key + "}");
-    if (kind == STRATA_METRIC_COUNTER)
-      return &self->errors;
-    std::snprintf(error, size, "only counters here");
-    return nullptr;
-  }
-  static void set_health(void*, strata_health_level, const char*) {}
-  static void log(void* host, strata_log_level level, const char* message) {
-    if (level == STRATA_LOG_ERROR)
-      static_cast<fake_host*>(host)->errors_logged.push_back(message);
-  }
-};
-
-/// An exporter made through the descriptor, destroyed through it.
+/// An exporter named "json-test" made through the descriptor, publishing what its source holds.
 class instance {
 public:
-  instance(const std::map<std::string, std::string>& overrides, const strata_host_api* host = nullptr)
-      : config_(config_of(overrides)) {
-    strata_plugin_context ctx{STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "json-test", &config_, host, &source_};
-    char error[512] = {};
-    exporter_ = static_cast<strata::exporter*>(load().create(&ctx, error, sizeof error));
-    error_ = error;
-  }
-  ~instance() {
-    if (exporter_)
-      load().destroy(exporter_);
-  }
-  strata::exporter* get() const { return exporter_; }
-  const std::string& error() const { return error_; }
+  explicit instance(const std::map<std::string, std::string>& values, const strata_host_api* host = nullptr)
+      : exporter_(strata::testing::create_exporter(json_plugin(), "json-test", values, source_, host)) {}
+  strata::exporter* get() const { return exporter_.get(); }
   strata::testing::fixed_telemetry_source& source() { return source_; }
   void publish() { exporter_->publish(source_.snapshot()); }
 
 private:
-  strata::plugin_config config_;
-  strata::testing::fixed_telemetry_source source_;
-  strata::exporter* exporter_ = nullptr;
-  std::string error_;
+  strata::testing::fixed_telemetry_source source_; // outlives the exporter
+  strata::testing::plugin_ptr<strata::exporter> exporter_;
 };
+
+/// Why creating an exporter with `values` is refused; empty if it is not.
+std::string create_error(const std::map<std::string, std::string>& values) {
+  try {
+    instance json(values);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
 
 struct temp_dir {
   fs::path path;
@@ -113,6 +71,15 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
+/// What the exporter logged at level error.
+std::vector<std::string> logged_errors(const strata::testing::recording_host& host) {
+  std::vector<std::string> out;
+  for (const auto& line : host.logs())
+    if (line.level == STRATA_LOG_ERROR)
+      out.push_back(line.message);
+  return out;
+}
+
 strata::telemetry_snapshot read_snapshot(const std::string& text) {
   auto read = strata::telemetry::snapshot_from_json(text);
   INFO((read ? "" : read.err().message));
@@ -123,7 +90,7 @@ strata::telemetry_snapshot read_snapshot(const std::string& text) {
 } // namespace
 
 TEST_CASE("the plugin describes itself", "[exporter][json]") {
-  const auto& d = load();
+  const auto& d = json_plugin();
   CHECK(d.abi_major == STRATA_ABI_MAJOR);
   CHECK(d.abi_minor == 1);
   CHECK(std::string(d.name) == "json");
@@ -218,26 +185,21 @@ TEST_CASE("path - writes to standard output", "[exporter][json]") {
 TEST_CASE("settings that cannot work are refused at creation, naming the problem", "[exporter][json]") {
   temp_dir dir;
   SECTION("an unknown mode, with the allowed ones") {
-    instance json({{"path", (dir.path / "s.json").string()}, {"mode", "xml"}});
-    CHECK(json.get() == nullptr);
-    CHECK(json.error() == "mode: 'xml' is not one of snapshot, lines");
+    CHECK(create_error({{"path", (dir.path / "s.json").string()}, {"mode", "xml"}}) ==
+          "mode: 'xml' is not one of snapshot, lines");
   }
   SECTION("a missing directory, by path") {
     const auto file = dir.path / "missing" / "s.json";
-    instance json({{"path", file.string()}});
-    CHECK(json.get() == nullptr);
-    CHECK(json.error() == "path: the directory of '" + file.string() + "' (" + (dir.path / "missing").string() +
-                              ") does not exist");
+    CHECK(create_error({{"path", file.string()}}) == "path: the directory of '" + file.string() + "' (" +
+                                                        (dir.path / "missing").string() + ") does not exist");
   }
   SECTION("a directory as the file") {
-    instance json({{"path", dir.path.string()}});
-    CHECK(json.get() == nullptr);
-    CHECK(json.error() == "path: '" + dir.path.string() + "' is a directory; name a file in it");
+    CHECK(create_error({{"path", dir.path.string()}}) ==
+          "path: '" + dir.path.string() + "' is a directory; name a file in it");
   }
   SECTION("pretty JSON lines") {
-    instance json({{"path", (dir.path / "s.jsonl").string()}, {"mode", "lines"}, {"pretty", "true"}});
-    CHECK(json.get() == nullptr);
-    CHECK(json.error() == "pretty: true needs mode: snapshot (a JSON line must stay on one line)");
+    CHECK(create_error({{"path", (dir.path / "s.jsonl").string()}, {"mode", "lines"}, {"pretty", "true"}}) ==
+          "pretty: true needs mode: snapshot (a JSON line must stay on one line)");
   }
 }
 
@@ -247,21 +209,27 @@ TEST_CASE("a publish that cannot write is logged and counted, never thrown", "[e
   fs::create_directory(sub);
   const auto mode = GENERATE(as<std::string>{}, "snapshot", "lines");
   INFO("mode " << mode);
-  fake_host host;
-  instance json({{"path", (sub / "s.json").string()}, {"mode", mode}}, &host.api);
-  REQUIRE(json.get() != nullptr);
-  CHECK(host.metrics == std::vector<std::string>{"strata_exporter_errors_total{}"}); // the host adds `exporter`
+  strata::testing::recording_host host{STRATA_PLUGIN_EXPORTER, "json-test"};
+  instance json({{"path", (sub / "s.json").string()}, {"mode", mode}}, host.api());
+  // One counter, with no label of the plugin's own: only the `exporter` label the host adds.
+  const auto registered = host.metrics();
+  REQUIRE(registered.size() == 1);
+  CHECK(registered[0].name == "strata_exporter_errors_total");
+  CHECK(registered[0].type == strata::metric_type::counter);
+  REQUIRE(registered[0].samples.size() == 1);
+  CHECK(registered[0].samples[0].labels == strata::metric_labels{{"exporter", "json-test"}});
 
   fs::remove_all(sub); // after construction: the check at start-up passed
   CHECK_NOTHROW(json.publish());
-  CHECK(host.errors.value() == 1);
-  REQUIRE(host.errors_logged.size() == 1);
-  CHECK(host.errors_logged[0].rfind("publish failed: cannot ", 0) == 0);
-  CHECK(host.errors_logged[0].find((sub / "s.json").string()) != std::string::npos);
-  CHECK(host.errors_logged[0].find("No such file or directory") != std::string::npos);
+  CHECK(host.value("strata_exporter_errors_total") == 1);
+  const auto errors_logged = logged_errors(host);
+  REQUIRE(errors_logged.size() == 1);
+  CHECK(errors_logged[0].rfind("publish failed: cannot ", 0) == 0);
+  CHECK(errors_logged[0].find((sub / "s.json").string()) != std::string::npos);
+  CHECK(errors_logged[0].find("No such file or directory") != std::string::npos);
 
   fs::create_directory(sub); // and it recovers by itself
   json.publish();
-  CHECK(host.errors.value() == 1);
+  CHECK(host.value("strata_exporter_errors_total") == 1);
   CHECK(fs::exists(sub / "s.json"));
 }

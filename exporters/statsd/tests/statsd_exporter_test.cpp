@@ -1,9 +1,9 @@
 // Loads libstrata_statsd.so as the runtime does, publishes snapshots and reads what arrives on a
 // real UDP socket, line by line.
 
-#include "exporter_plugin.hpp"
-#include "recording_host.hpp"
-#include "sample_telemetry.hpp"
+#include "support/plugin_library.hpp"
+#include "support/recording_host.hpp"
+#include "support/sample_telemetry.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -158,14 +158,10 @@ strata::telemetry_snapshot many_gauges(std::size_t count) {
 }
 
 /// An exporter instance sending to `receiver`, with `overrides` on top of the defaults.
-exporter_ptr statsd_to(udp_receiver& receiver, const fixed_telemetry_source& source,
-                       std::map<std::string, std::string> overrides = {}) {
-  const auto& d = load_plugin("statsd");
+plugin_ptr<strata::exporter> statsd_to(udp_receiver& receiver, const fixed_telemetry_source& source,
+                                       std::map<std::string, std::string> overrides = {}) {
   overrides.emplace("port", receiver.port());
-  auto made = create_exporter(d, "statsd", config_of(d, overrides), source);
-  INFO(made.error);
-  REQUIRE(made.instance != nullptr);
-  return std::move(made.instance);
+  return create_exporter(load_plugin("statsd"), "statsd", overrides, source);
 }
 
 const std::string hot_ok = "strata.cache_requests.hot.get.ok";
@@ -377,39 +373,34 @@ TEST_CASE("send errors are counted and logged, never thrown", "[statsd][exporter
   }
   const auto& d = load_plugin("statsd");
   fixed_telemetry_source source;
-  recording_host host;
-  auto made = create_exporter(d, "push", config_of(d, {{"port", closed_port}}), source, host.api());
-  INFO(made.error);
-  REQUIRE(made.instance != nullptr);
+  recording_host host{STRATA_PLUGIN_EXPORTER, "push"};
+  auto push = create_exporter(d, "push", {{"port", closed_port}}, source, host.api());
   // The first datagram leaves; the "port unreachable" it provokes fails a later send.
   for (int i = 0; i < 5; ++i) {
-    CHECK_NOTHROW(made.instance->publish(source.snapshot()));
+    CHECK_NOTHROW(push->publish(source.snapshot()));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  const auto* errors = host.counter("strata_exporter_errors_total", {});
-  REQUIRE(errors != nullptr);
-  CHECK(errors->value() > 0);
+  const auto errors = host.value("strata_exporter_errors_total");
+  REQUIRE(errors.has_value());
+  CHECK(*errors > 0);
   const auto logs = host.logs();
-  CHECK(std::any_of(logs.begin(), logs.end(),
-                    [](const std::string& l) { return l.find("not sent: Connection refused") != std::string::npos; }));
+  CHECK(std::any_of(logs.begin(), logs.end(), [](const recorded_log& l) {
+    return l.message.find("not sent: Connection refused") != std::string::npos;
+  }));
 }
 
 TEST_CASE("a configuration the exporter cannot use is refused with the reason", "[statsd][exporter]") {
   const auto& d = load_plugin("statsd");
   fixed_telemetry_source source;
   SECTION("a host that does not resolve") {
-    auto made = create_exporter(d, "statsd", config_of(d, {{"host", "no-such-host.invalid"}}), source);
-    CHECK(made.instance == nullptr);
-    CHECK_THAT(made.error, Catch::Contains("no-such-host.invalid"));
+    CHECK_THROWS_WITH(create_exporter(d, "statsd", {{"host", "no-such-host.invalid"}}, source),
+                      Catch::Contains("no-such-host.invalid"));
   }
   SECTION("an unknown tag style") {
-    auto made = create_exporter(d, "statsd", config_of(d, {{"tags", "influx"}}), source);
-    CHECK(made.instance == nullptr);
-    CHECK_THAT(made.error, Catch::Contains("tags") && Catch::Contains("influx"));
+    CHECK_THROWS_WITH(create_exporter(d, "statsd", {{"tags", "influx"}}, source),
+                      Catch::Contains("tags") && Catch::Contains("influx"));
   }
   SECTION("a sample rate of 0") {
-    auto made = create_exporter(d, "statsd", config_of(d, {{"sample_rate", "0"}}), source);
-    CHECK(made.instance == nullptr);
-    CHECK_THAT(made.error, Catch::Contains("sample_rate"));
+    CHECK_THROWS_WITH(create_exporter(d, "statsd", {{"sample_rate", "0"}}, source), Catch::Contains("sample_rate"));
   }
 }
