@@ -29,6 +29,7 @@ struct slot {
 /// One get in flight through the chain.
 struct lookup {
   get_request request;
+  std::uint64_t number = 0;   ///< the request's number, for the debug log
   std::string id;             ///< ns + '\0' + key
   std::uint64_t start_epoch = 0;
   status failure = status::not_found; ///< what a full miss answers: not_found, or the last failure
@@ -77,6 +78,7 @@ struct coordinator_state {
   std::vector<caf::actor> loaders;
   std::size_t next_loader = 0;
   std::uint64_t write_epoch = 0;
+  std::uint64_t requests = 0; ///< host requests received; numbers them for the debug log
   std::uint64_t last_tag_epoch = 0;
   std::unordered_map<std::string, key_activity> activity;
   std::unordered_map<std::string, pending_load> loads;
@@ -172,7 +174,8 @@ public:
   /// Sends `args` to slot i with its deadline; `on_reply` gets the reply, or a failure reply when
   /// the layer threw, missed its deadline or is gone (the failure is counted first).
   template <class... Ts>
-  void ask(std::size_t i, operation op, std::function<void(layer_reply&)> on_reply, Ts&&... args) {
+  void ask(std::size_t i, std::uint64_t request, operation op, std::function<void(layer_reply&)> on_reply,
+           Ts&&... args) {
     if (!available(i)) {
       layer_reply r{status::unavailable, true, "layer '" + st_.slots[i].cfg.name + "' has no instance", {}, 0};
       if (auto* m = metrics(i))
@@ -182,9 +185,12 @@ public:
     auto& s = st_.slots[i];
     const auto generation = s.generation;
     const auto sent = std::chrono::steady_clock::now();
-    auto measured = [this, i, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
+    auto measured = [this, i, request, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
+      const auto took = std::chrono::steady_clock::now() - sent;
       if (auto* m = metrics(i))
-        m->record(op, reply.code, std::chrono::steady_clock::now() - sent);
+        m->record(op, reply.code, took);
+      if (st_.log->enabled(log_level::debug))
+        log_reply(i, request, op, reply, took);
       on_reply(reply);
     };
     self_->request(s.actor, s.cfg.deadline, std::forward<Ts>(args)...)
@@ -214,6 +220,20 @@ public:
         });
   }
 
+  /// One line per layer answer, at debug level only.
+  void log_reply(std::size_t i, std::uint64_t request, operation op, const layer_reply& reply,
+                 std::chrono::steady_clock::duration took) {
+    log_fields f;
+    f.message = "layer answered";
+    f.layer = st_.slots[i].cfg.name;
+    f.operation = to_string(op);
+    f.status = strata::to_string(reply.code);
+    f.duration_ms = std::chrono::duration<double, std::milli>(took).count();
+    f.request_id = std::to_string(request);
+    f.error = reply.error;
+    st_.log->write(log_level::debug, f);
+  }
+
   layer_metrics* metrics(std::size_t i) const noexcept {
     return st_.metrics.empty() ? nullptr : st_.metrics[i].get();
   }
@@ -225,6 +245,7 @@ public:
     l->id = make_id(request.ns, request.key);
     l->request = std::move(request);
     l->start_epoch = st_.write_epoch;
+    l->number = ++st_.requests;
     ++st_.activity[l->id].readers;
     walk(l, l->request.first_layer);
   }
@@ -233,7 +254,7 @@ public:
     if (i >= st_.slots.size())
       return full_miss(l);
     ask(
-      i, operation::get,
+      i, l->number, operation::get,
       [this, l, i](layer_reply& reply) {
         if (reply.failed) {
           l->failure = reply.code;
@@ -264,7 +285,7 @@ public:
         continue;
       if (!data)
         data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, hit.value, hit.meta});
-      ask(j, operation::put, [](layer_reply&) {}, layer_put_atom::value, data);
+      ask(j, l->number, operation::put, [](layer_reply&) {}, layer_put_atom::value, data);
     }
   }
 
@@ -295,7 +316,7 @@ public:
     st_.loads.erase(it);
     const auto& first = *load.waiters.front();
     if (reply.code == status::ok && !load.superseded)
-      fill(first.request.ns, first.request.key, *reply.value);
+      fill(first.number, first.request.ns, first.request.key, *reply.value);
     for (auto& waiter : load.waiters) {
       if (reply.code == status::ok)
         finish(waiter, get_result{status::ok, reply.value->value, "loader"});
@@ -305,11 +326,11 @@ public:
   }
 
   /// Writes a loaded value into every layer that takes promotions.
-  void fill(const std::string& ns, const std::string& key, const loaded_value& value) {
+  void fill(std::uint64_t request, const std::string& ns, const std::string& key, const loaded_value& value) {
     auto data = std::make_shared<put_data>(put_data{ns, key, value.value, value.options});
     for (std::size_t j = 0; j < st_.slots.size(); ++j)
       if (st_.slots[j].cfg.promote)
-        ask(j, operation::put, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
+        ask(j, request, operation::put, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
   }
 
   void finish(const lookup_ptr& l, get_result result) {
@@ -331,6 +352,7 @@ public:
   }
 
   void put(put_request& request) {
+    const auto number = ++st_.requests;
     note_write(make_id(request.data->ns, request.data->key));
     auto join = std::make_shared<fan_in<status>>();
     join->result = status::ok;
@@ -341,12 +363,12 @@ public:
       if (policy == write_policy::around)
         continue;
       if (policy == write_policy::behind) {
-        ask(i, operation::put, [](layer_reply&) {}, layer_put_atom::value, request.data);
+        ask(i, number, operation::put, [](layer_reply&) {}, layer_put_atom::value, request.data);
         continue;
       }
       ++join->remaining;
       ask(
-        i, operation::put,
+        i, number, operation::put,
         [join](layer_reply& reply) {
           if (reply.code != status::ok && join->result == status::ok)
             join->result = reply.code;
@@ -358,6 +380,7 @@ public:
   }
 
   void erase(erase_request& request) {
+    const auto number = ++st_.requests;
     note_write(make_id(request.ns, request.key));
     struct erase_outcome {
       bool found = false;
@@ -370,7 +393,7 @@ public:
     join->remaining = st_.slots.size();
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       ask(
-        i, operation::erase,
+        i, number, operation::erase,
         [join](layer_reply& reply) {
           if (reply.failed)
             join->result.failure = reply.code;
@@ -382,6 +405,7 @@ public:
   }
 
   void invalidate_tag(tag_request& request) {
+    const auto number = ++st_.requests;
     st_.last_tag_epoch = ++st_.write_epoch;
     for (auto& entry : st_.loads)
       entry.second.superseded = true; // their tags are unknown until they arrive
@@ -390,7 +414,7 @@ public:
     join->remaining = st_.slots.size();
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       ask(
-        i, operation::invalidate_tag,
+        i, number, operation::invalidate_tag,
         [join](layer_reply& reply) {
           if (reply.failed)
             join->result.code = reply.code;

@@ -2,12 +2,14 @@
 
 namespace strata::detail {
 
+const char* to_string(operation op) noexcept {
+  static const char* names[] = {"get", "put", "erase", "invalidate_tag"};
+  return names[static_cast<std::size_t>(op)];
+}
+
 namespace {
 
-const char* operation_name(std::size_t op) {
-  static const char* names[] = {"get", "put", "erase", "invalidate_tag"};
-  return names[op];
-}
+const char* operation_name(std::size_t op) { return to_string(static_cast<operation>(op)); }
 
 /// A get that finds its key is a hit, one that does not a miss; other outcomes keep their names.
 std::string status_label(std::size_t op, status outcome) {

@@ -16,6 +16,7 @@
 namespace strata::detail {
 
 enum class operation : std::uint8_t { get, put, erase, invalidate_tag };
+const char* to_string(operation op) noexcept;
 using telemetry::operation_count;
 using request_totals = telemetry::totals;
 inline constexpr std::size_t status_count = telemetry::outcome_count;

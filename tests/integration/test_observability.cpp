@@ -324,3 +324,33 @@ TEST_CASE("the log level changes without a restart", "[observability][logging]")
   REQUIRE(lines.size() == 1); // "runtime started" was below error; "runtime stopped" is not
   CHECK_THAT(lines[0], Catch::Contains(" info runtime stopped"));
 }
+
+TEST_CASE("at debug level each layer answer is logged with its request number and duration",
+          "[observability][logging]") {
+  temp_file log;
+  {
+    auto rt = start_yaml(R"(
+logging: {format: json, output: ")" + log.path + R"(", level: debug}
+layers:
+  - {name: hot, plugin: predictive}
+  - {name: deep, plugin: test_map}
+)");
+    REQUIRE(rt->get("absent").code == status::not_found); // hot's read view, then deep
+  }
+  std::vector<nlohmann::json> answers;
+  for (const auto& line : log.lines()) {
+    auto j = nlohmann::json::parse(line);
+    if (j.value("message", "") == "layer answered")
+      answers.push_back(j);
+  }
+  INFO(nlohmann::json(answers).dump());
+  // The first get may come before layer 0's read view is published: then the coordinator asks
+  // hot as well. Either way every line carries the same request number.
+  REQUIRE(!answers.empty());
+  CHECK(answers.back()["layer"] == "deep");
+  CHECK(answers.back()["operation"] == "get");
+  CHECK(answers.back()["status"] == "not_found");
+  for (const auto& a : answers)
+    CHECK(a["request_id"] == "1");
+  CHECK(answers.back()["duration_ms"].get<double>() >= 0.0);
+}
