@@ -5,11 +5,17 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace strata::testing {
 
@@ -22,6 +28,34 @@ inline std::unique_ptr<runtime> start(const std::string& name, runtime_options o
   if (!rt)
     FAIL("runtime did not start: " << rt.err().message);
   return std::move(*rt);
+}
+
+/// Starts a deployment written inline in a test.
+inline std::unique_ptr<runtime> start_yaml(const std::string& yaml, runtime_options options = {}) {
+  auto parsed = parse_config(yaml, "inline.yaml");
+  if (!parsed.ok())
+    FAIL("bad test YAML: " << parsed.errors_text());
+  auto rt = runtime::from_config(*parsed.effective, std::move(options));
+  if (!rt)
+    FAIL("runtime did not start: " << rt.err().message);
+  return std::move(*rt);
+}
+
+/// What `promtool check metrics` says of an exposition: its exit status and output.
+inline std::pair<int, std::string> promtool_check_metrics(const std::string& exposition, const std::string& promtool) {
+  const auto path = std::filesystem::temp_directory_path() / ("strata_exposition_" + std::to_string(::getpid()));
+  std::ofstream(path) << exposition;
+  const std::string command = promtool + " check metrics < " + path.string() + " 2>&1";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  std::string output;
+  if (pipe == nullptr)
+    return {-1, "cannot run " + command};
+  char chunk[512];
+  while (std::fgets(chunk, sizeof chunk, pipe) != nullptr)
+    output += chunk;
+  const int status = ::pclose(pipe);
+  std::filesystem::remove(path);
+  return {status, output};
 }
 
 /// Polls `condition` for up to `limit`; for effects that happen on another thread.

@@ -126,20 +126,7 @@ TEST_CASE("the Prometheus text passes promtool check metrics", "[metrics][promto
   REQUIRE(rt->put("k", "v") == status::ok);
   REQUIRE(rt->get("k").code == status::ok);
   REQUIRE(rt->get("elsewhere").code == status::internal);
-  const std::string path = "/tmp/strata_metrics_" + std::to_string(::getpid()) + ".prom";
-  {
-    std::ofstream out(path);
-    out << rt->prometheus_text();
-  }
-  const std::string command = "promtool check metrics < " + path + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr)
-    output += buffer;
-  const int exit_status = ::pclose(pipe);
-  std::remove(path.c_str());
+  const auto [exit_status, output] = strata::testing::promtool_check_metrics(rt->prometheus_text(), STRATA_PROMTOOL);
   INFO(output);
   CHECK(exit_status == 0);
   CHECK(output.empty());
@@ -148,7 +135,7 @@ TEST_CASE("the Prometheus text passes promtool check metrics", "[metrics][promto
 TEST_CASE("docs/metrics.md lists exactly the families the runtime exports, with their types", "[metrics][docs]") {
   // Every source of metrics at once: layers (standard and their own), an exporter, an alert rule
   // and handler, and the disk check.
-  auto parsed = parse_config(R"(
+  auto rt = strata::testing::start_yaml(R"(
 runtime: {stats_interval: 20ms}
 health: {data_dir: /tmp}
 layers:
@@ -161,17 +148,14 @@ alerts:
     - {name: any, value: hit_rate, comparison: ">", threshold: 2}
   handlers:
     - {name: recorder, plugin: test_alert_recorder, config: {path: /dev/null}}
-)", "docs.yaml");
-  REQUIRE(parsed.ok());
-  auto rt = runtime::from_config(*parsed.effective);
-  REQUIRE(rt);
-  (*rt)->put("k", "v");
-  (*rt)->get("k");
+)");
+  rt->put("k", "v");
+  rt->get("k");
   REQUIRE(strata::testing::eventually(
-    [&] { return (*rt)->prometheus_text().find("strata_cache_entries{") != std::string::npos; }));
+    [&] { return rt->prometheus_text().find("strata_cache_entries{") != std::string::npos; }));
 
   std::map<std::string, std::string> exported; // name → type
-  std::istringstream text((*rt)->prometheus_text());
+  std::istringstream text(rt->prometheus_text());
   for (std::string line; std::getline(text, line);)
     if (line.rfind("# TYPE ", 0) == 0) {
       std::istringstream fields(line.substr(7));

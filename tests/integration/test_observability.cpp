@@ -19,18 +19,9 @@
 
 using namespace strata;
 using strata::testing::eventually;
+using strata::testing::start_yaml;
 
 namespace {
-
-std::unique_ptr<runtime> start_yaml(const std::string& yaml, runtime_options options = {}) {
-  auto parsed = parse_config(yaml, "inline.yaml");
-  if (!parsed.ok())
-    FAIL("bad test YAML: " << parsed.errors_text());
-  auto rt = runtime::from_config(*parsed.effective, std::move(options));
-  if (!rt)
-    FAIL("runtime did not start: " << rt.err().message);
-  return std::move(*rt);
-}
 
 bool has_line(const std::string& text, const std::string& line) {
   std::istringstream in(text);

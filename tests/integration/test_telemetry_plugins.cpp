@@ -27,18 +27,9 @@
 
 using namespace strata;
 using strata::testing::eventually;
+using strata::testing::start_yaml;
 
 namespace {
-
-std::unique_ptr<runtime> start_yaml(const std::string& yaml) {
-  auto parsed = parse_config(yaml, "inline.yaml");
-  if (!parsed.ok())
-    FAIL("bad test YAML: " << parsed.errors_text());
-  auto rt = runtime::from_config(*parsed.effective);
-  if (!rt)
-    FAIL("runtime did not start: " << rt.err().message);
-  return std::move(*rt);
-}
 
 /// A UDP socket on 127.0.0.1 with a port of the kernel's choosing.
 struct udp_receiver {
@@ -111,17 +102,7 @@ exporters:
         std::string::npos);
   CHECK(body.find(R"(strata_cache_hits_total{cache_layer="hot"} 1)") != std::string::npos);
   CHECK(body.find("strata_health_status 0") != std::string::npos);
-  const auto path = std::filesystem::temp_directory_path() / ("strata_scrape_" + std::to_string(::getpid()));
-  std::ofstream(path) << body;
-  const std::string command = std::string(STRATA_PROMTOOL) + " check metrics < " + path.string() + " 2>&1";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char chunk[512];
-  while (std::fgets(chunk, sizeof chunk, pipe) != nullptr)
-    output += chunk;
-  const int rc = ::pclose(pipe);
-  std::filesystem::remove(path);
+  const auto [rc, output] = strata::testing::promtool_check_metrics(body, STRATA_PROMTOOL);
   INFO(output);
   CHECK(rc == 0);
 }
