@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands of the `strata` executable; each returns the process exit code.
 
+#include <optional>
 #include <string>
 
 namespace strata::server {
@@ -14,5 +15,9 @@ int serve(const std::string& path);
 /// Renders the JSON snapshot in `snapshot_path` (as the json exporter writes it) as an HTML page,
 /// to `output_path`, or to stdout when it is empty; 1, naming the file, if it cannot be read.
 int dashboard(const std::string& snapshot_path, const std::string& output_path);
+
+/// The snapshot file that the json exporter of the deployment in `path` writes (the first one in
+/// snapshot mode with a file path); nullopt after printing why there is none.
+std::optional<std::string> snapshot_file_of(const std::string& path);
 
 } // namespace strata::server

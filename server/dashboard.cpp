@@ -3,6 +3,8 @@
 #include "dashboard_html.hpp"
 #include "snapshot_json.hpp"
 
+#include <strata/runtime.hpp>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -37,6 +39,24 @@ int dashboard(const std::string& snapshot_path, const std::string& output_path) 
     return 1;
   }
   return 0;
+}
+
+std::optional<std::string> snapshot_file_of(const std::string& path) {
+  const auto report = check_config_file(path);
+  if (!report.ok()) {
+    std::cerr << report.errors_text();
+    return std::nullopt;
+  }
+  for (const auto& exporter : report.effective->exporters) {
+    if (exporter.plugin != "json")
+      continue;
+    const auto& settings = exporter.settings;
+    if (settings.at("mode") == "snapshot" && settings.at("path") != "-")
+      return settings.at("path");
+  }
+  std::cerr << "strata dashboard: " << path
+            << ": no exporter with plugin json, mode snapshot and a file path; add one, or give --snapshot FILE\n";
+  return std::nullopt;
 }
 
 } // namespace strata::server

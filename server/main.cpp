@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 int main(int argc, char** argv) {
   CLI::App app{"strata: a multi-layer cache runtime"};
   app.require_subcommand(1);
@@ -15,15 +17,29 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Run a deployment until SIGINT or SIGTERM");
   serve->add_option("-c,--config", serve_path, "deployment YAML")->capture_default_str();
 
-  std::string snapshot_path, output_path;
+  std::string snapshot_path, deployment_path, output_path;
   auto* dashboard = app.add_subcommand("dashboard", "Render a JSON snapshot (from the json exporter) as an HTML page");
-  dashboard->add_option("--snapshot", snapshot_path, "snapshot JSON file")->required();
+  auto* snapshot_option = dashboard->add_option("--snapshot", snapshot_path, "snapshot JSON file");
+  dashboard->add_option("-c,--config", deployment_path,
+                        "a deployment: its json exporter's snapshot file is read")->excludes(snapshot_option);
   dashboard->add_option("-o,--output", output_path, "HTML file to write (default: stdout)");
+  dashboard->require_option(1, 2);
 
   CLI11_PARSE(app, argc, argv);
   if (check->parsed())
     return strata::server::check_config(check_path);
-  if (dashboard->parsed())
+  if (dashboard->parsed()) {
+    if (!deployment_path.empty()) {
+      const auto found = strata::server::snapshot_file_of(deployment_path);
+      if (!found)
+        return 1;
+      snapshot_path = *found;
+    }
+    if (snapshot_path.empty()) {
+      std::cerr << "strata dashboard: give --snapshot FILE or -c DEPLOYMENT\n";
+      return 2;
+    }
     return strata::server::dashboard(snapshot_path, output_path);
+  }
   return strata::server::serve(serve_path);
 }
