@@ -6,6 +6,8 @@
 #include <strata/config.hpp>
 #include <strata/units.hpp>
 
+#include "runtime_bounds.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -216,8 +218,8 @@ private:
     if (!is_mapping(e, "runtime settings")) return;
     runtime_settings& rt = cfg_.runtime;
     read_keys(e, {
-      {"threads", [&](const entry& v) { read_int(v, 0, 64, rt.threads); }},
-      {"loader_threads", [&](const entry& v) { read_int(v, 1, 64, rt.loader_threads); }},
+      {"threads", [&](const entry& v) { read_int(v, detail::threads_range, rt.threads); }},
+      {"loader_threads", [&](const entry& v) { read_int(v, detail::loader_threads_range, rt.loader_threads); }},
       {"loader_timeout", [&](const entry& v) { read_duration(v, true, rt.loader_timeout); }},
       {"shutdown_timeout", [&](const entry& v) { read_duration(v, false, rt.shutdown_timeout); }},
       {"metrics", [&](const entry& v) { read_bool(v, rt.metrics); }},
@@ -299,7 +301,7 @@ private:
     read_keys(e, {
       {"history", [&](const entry& v) {
         int history = 0;
-        if (read_int(v, 1, 1000000, history)) cfg_.alerts.history = static_cast<std::size_t>(history);
+        if (read_int(v, detail::alert_history_range, history)) cfg_.alerts.history = static_cast<std::size_t>(history);
       }},
       {"rules", [&](const entry& v) { read_rules(v); }},
       {"handlers", [&](const entry& v) { read_instances(v, "alert handler", cfg_.alerts.handlers); }},
@@ -447,12 +449,12 @@ private:
     return text;
   }
 
-  bool read_int(const entry& e, int min, int max, int& out) {
-    const std::string expected = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  bool read_int(const entry& e, detail::int_range range, int& out) {
+    const std::string expected = "an integer from " + std::to_string(range.min) + " to " + std::to_string(range.max);
     const auto text = read_scalar(e, expected);
     if (!text) return false;
     const auto value = units::parse_int(*text);
-    if (!value || *value < min || *value > max) {
+    if (!value || *value < range.min || *value > range.max) {
       fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
       return false;
     }

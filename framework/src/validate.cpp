@@ -3,6 +3,7 @@
 #include "config_schema.hpp"
 #include "abi_value.hpp"
 #include "log.hpp"
+#include "runtime_bounds.hpp"
 
 #include <strata/runtime.hpp>
 
@@ -63,10 +64,14 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
   auto fail = [&](const std::string& path, std::string message) {
     errors.push_back(make_error(cfg, path, std::move(message)));
   };
-  if (cfg.runtime.threads < 0 || cfg.runtime.threads > 64)
-    fail("runtime.threads", "must be between 0 (auto) and 64, got " + std::to_string(cfg.runtime.threads));
-  if (cfg.runtime.loader_threads < 1 || cfg.runtime.loader_threads > 64)
-    fail("runtime.loader_threads", "must be between 1 and 64, got " + std::to_string(cfg.runtime.loader_threads));
+  auto check_range = [&](const char* path, int_range range, long long value) {
+    if (value < range.min || value > range.max)
+      fail(path, "must be between " + std::to_string(range.min) + " and " + std::to_string(range.max) + ", got " +
+                   std::to_string(value));
+  };
+  check_range("runtime.threads", threads_range, cfg.runtime.threads);
+  check_range("runtime.loader_threads", loader_threads_range, cfg.runtime.loader_threads);
+  check_range("alerts.history", alert_history_range, static_cast<long long>(cfg.alerts.history));
   if (cfg.runtime.loader_timeout.count() <= 0)
     fail("runtime.loader_timeout", "must be greater than 0");
   if (cfg.runtime.stats_interval.count() <= 0)
@@ -79,8 +84,6 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     fail("logging.level", "expected one of debug, info, warn, error, off, got '" + cfg.logging.level + "'");
   if (cfg.logging.output.empty())
     fail("logging.output", "expected stderr, stdout or a file path, got ''");
-  if (cfg.alerts.history == 0)
-    fail("alerts.history", "must be at least 1");
   if (!cfg.runtime.metrics && !cfg.exporters.empty())
     fail("exporters", "exporters need runtime.metrics: true");
   if (!cfg.runtime.metrics && !cfg.alerts.rules.empty())
