@@ -53,6 +53,9 @@ alert_event alert_engine::make_event(const alert_rule& rule, alert_transition tr
   e.summary = rule.value + " of " + e.subject + " is " + format_value(value);
   if (transition == alert_transition::resolved)
     e.summary += ", no longer " + rule.comparison + " " + format_value(rule.threshold);
+  else if (transition == alert_transition::escalated)
+    e.summary += " " + rule.comparison + " " + format_value(rule.threshold) + ", still after " +
+                 format_duration(rule.escalate_after);
   else
     e.summary += " " + rule.comparison + " " + format_value(rule.threshold) + " for " + format_duration(rule.for_duration);
   return e;
@@ -83,7 +86,10 @@ std::vector<alert_event> alert_engine::evaluate(clock::time_point now, std::chro
         st.firing = false;
         st.escalated = false;
         st.resolved_at = now;
-        events.push_back(make_event(rule, alert_transition::resolved, st.last.severity, value.value_or(0), wall));
+        auto resolved = make_event(rule, alert_transition::resolved, st.last.severity, value.value_or(st.last.value), wall);
+        if (!value) // the value is gone (no traffic in the window): say so rather than invent one
+          resolved.summary = rule.value + " of " + resolved.subject + " has no value any more";
+        events.push_back(std::move(resolved));
       }
       continue;
     }

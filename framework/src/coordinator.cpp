@@ -113,6 +113,11 @@ public:
       s.actor = nullptr;
     }
     s.last_restart_attempt = std::chrono::steady_clock::now();
+    // What the old instance reported no longer holds; the new one may report from its constructor.
+    st_.shared->health.update(i, [](layer_health_state& h) {
+      h.reported = health_level::healthy;
+      h.reported_detail.clear();
+    });
     auto instance = create_instance<layer>(
       *s.plugin, instance_request{"layer '" + s.cfg.name + "'", s.cfg.name, &s.cfg.settings, s.host});
     if (!instance) {
@@ -123,7 +128,13 @@ public:
       return;
     }
     start_slot(i, std::shared_ptr<layer_instance>(std::move(*instance)));
-    st_.shared->health.update(i, [](layer_health_state& h) { ++h.restarts; });
+    st_.shared->health.update(i, [](layer_health_state& h) {
+      ++h.restarts;
+      if (h.faulted) {
+        h.faulted = false;
+        h.replaced = true;
+      }
+    });
     st_.log->write(log_level::info, {"restarted", s.cfg.name, {}, {}, {}, {}, {}});
     if (auto* m = metrics(i))
       m->restarted();
@@ -161,7 +172,10 @@ public:
     if (s.healthy || generation != s.generation)
       return;
     s.healthy = true;
-    st_.shared->health.update(i, [](layer_health_state& h) { h.faulted = false; });
+    st_.shared->health.update(i, [](layer_health_state& h) {
+      h.faulted = false;
+      h.replaced = false;
+    });
   }
 
   void on_down(const caf::down_msg& msg) {

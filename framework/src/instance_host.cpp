@@ -1,6 +1,7 @@
 #include "instance_host.hpp"
 
 #include "abi_value.hpp"
+#include "telemetry_hub.hpp"
 
 #include <cstdio>
 #include <exception>
@@ -20,11 +21,13 @@ instance_host::instance_host(std::string label, std::string instance, telemetry:
 
 void* instance_host::metric(void* self, strata_metric_kind kind, const char* name, const char* help,
                             const char* const* label_names, const char* const* label_values, size_t label_count,
-                            const double* bounds, size_t bound_count, char* error, size_t error_size) {
+                            const double* bounds, size_t bound_count, char* error, size_t error_size) noexcept {
   auto* host = static_cast<instance_host*>(self);
   try {
     if (name == nullptr)
       throw std::invalid_argument("no name given");
+    if (is_derived_family(name))
+      throw std::invalid_argument(std::string("'") + name + "' is derived by the runtime; choose another name");
     std::vector<std::string> names{host->label_};
     telemetry::label_values values{host->instance_};
     for (size_t i = 0; i < label_count; ++i) {
@@ -50,20 +53,25 @@ void* instance_host::metric(void* self, strata_metric_kind kind, const char* nam
   } catch (const std::exception& e) {
     if (error != nullptr && error_size > 0)
       std::snprintf(error, error_size, "%s", e.what());
+  } catch (...) {
+    if (error != nullptr && error_size > 0)
+      std::snprintf(error, error_size, "unknown exception");
   }
   return nullptr;
 }
 
-void instance_host::set_health(void* self, strata_health_level level, const char* detail) {
+void instance_host::set_health(void* self, strata_health_level level, const char* detail) noexcept try {
   auto* host = static_cast<instance_host*>(self);
   const auto raw = abi_value(level);
   const auto checked = raw >= STRATA_HEALTH_HEALTHY && raw <= STRATA_HEALTH_CRITICAL
                          ? static_cast<health_level>(raw) : health_level::critical;
   if (host->on_health_)
     host->on_health_(checked, detail != nullptr ? detail : "");
+} catch (...) {
+  // Out of memory at worst: the report is lost, the plugin's thread goes on.
 }
 
-void instance_host::log(void* self, strata_log_level level, const char* message) {
+void instance_host::log(void* self, strata_log_level level, const char* message) noexcept try {
   auto* host = static_cast<instance_host*>(self);
   if (host->log_ == nullptr)
     return;
@@ -76,6 +84,8 @@ void instance_host::log(void* self, strata_log_level level, const char* message)
   else
     fields.message = host->label_ + " " + host->instance_ + ": " + fields.message;
   host->log_->write(checked, fields);
+} catch (...) {
+  // As above: a line is lost, never the caller.
 }
 
 } // namespace strata::detail

@@ -30,9 +30,9 @@ public:
 private:
   static void* metric(void* self, strata_metric_kind kind, const char* name, const char* help,
                       const char* const* label_names, const char* const* label_values, size_t label_count,
-                      const double* bounds, size_t bound_count, char* error, size_t error_size);
-  static void set_health(void* self, strata_health_level level, const char* detail);
-  static void log(void* self, strata_log_level level, const char* message);
+                      const double* bounds, size_t bound_count, char* error, size_t error_size) noexcept;
+  static void set_health(void* self, strata_health_level level, const char* detail) noexcept;
+  static void log(void* self, strata_log_level level, const char* message) noexcept;
 
   std::string label_;
   std::string instance_;

@@ -59,7 +59,7 @@ spdlog::sink_ptr make_sink(const std::string& output) {
   try {
     return std::make_shared<spdlog::sinks::basic_file_sink_mt>(output, false);
   } catch (const spdlog::spdlog_ex& e) {
-    throw std::runtime_error("logging.output: cannot open '" + output + "': " + e.what());
+    throw std::runtime_error("cannot open '" + output + "': " + e.what());
   }
 }
 

@@ -1,6 +1,7 @@
 #include <strata/runtime.hpp>
 
 #include "alert_engine.hpp"
+#include "config_schema.hpp"
 #include "coordinator.hpp"
 #include "instance_host.hpp"
 #include "layer_metrics.hpp"
@@ -174,15 +175,14 @@ public:
         std::unique_lock<std::mutex> lock(drain_mutex);
         drained.wait_for(lock, cfg.runtime.shutdown_timeout, [this] { return in_flight.load() == 0; });
       }
-      caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
-      coordinator = nullptr;
-      // Exports last, so that the exporters' final publish sees the whole run.
-      for (auto* actor : {&telemetry, &alert_sender, &exports})
-        if (*actor) {
+      // The handles stay set until every actor is done: the telemetry actor may still be sending
+      // to the alert dispatcher while it takes its last sample.
+      for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
+        if (*actor)
           caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
-          *actor = nullptr;
-        }
       system->await_all_actors_done();
+      for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
+        *actor = nullptr;
       system.reset();
       log->write(log_level::info, {"runtime stopped", {}, {}, {}, {}, {}, {}});
     });
@@ -223,10 +223,15 @@ expected<std::unique_ptr<runtime>> runtime::from_file(const std::string& path, r
 namespace {
 
 /// Creates one instance of each configured exporter or handler, each with its own host.
+/// A factory's refusal, placed at the instance in the configuration.
+error placed(const config& cfg, const std::string& path, const error& e) {
+  return error{e.code, detail::make_error(cfg, path, e.message).to_string()};
+}
+
 template <class T>
 expected<std::vector<detail::named_instance<T>>> create_instances(
   runtime_impl& impl, const std::vector<plugin_instance_config>& configs,
-  const std::vector<const detail::loaded_plugin*>& plugins, const char* kind, const char* label,
+  const std::vector<const detail::loaded_plugin*>& plugins, const char* section, const char* kind, const char* label,
   const std::string& errors_family, const std::string& errors_help, void* source) {
   std::vector<detail::named_instance<T>> out;
   auto& registry = impl.metrics ? *impl.metrics : impl.unexported;
@@ -238,11 +243,40 @@ expected<std::vector<detail::named_instance<T>>> create_instances(
       *plugins[i], detail::instance_request{std::string(kind) + " '" + c.name + "'", c.name, &c.settings,
                                             impl.hosts.back()->api(), source});
     if (!instance)
-      return instance.err();
+      return placed(impl.cfg, std::string(section) + "[" + std::to_string(i) + "]", instance.err());
     auto& errors = registry.counter(errors_family, errors_help, {label}, {c.name});
     out.push_back(detail::named_instance<T>{c.name, std::move(*instance), &errors});
   }
   return out;
+}
+
+/// Alert rules on a metric must name a counter or gauge family that exists once every instance
+/// has registered its own (a misspelt name would otherwise never fire, silently).
+std::optional<error> check_metric_rules(const runtime_impl& impl) {
+  if (!impl.metrics)
+    return std::nullopt;
+  const auto families = impl.hub->metrics();
+  std::string problems;
+  for (std::size_t i = 0; i < impl.cfg.alerts.rules.size(); ++i) {
+    const auto& rule = impl.cfg.alerts.rules[i];
+    if (detail::is_derived_alert_value(rule.value))
+      continue;
+    const auto it = std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.name == rule.value; });
+    const auto path = "alerts.rules[" + std::to_string(i) + "].value";
+    if (it == families.end())
+      problems += detail::make_error(impl.cfg, path, "no metric family named '" + rule.value +
+                                                       "' (see docs/metrics.md; derived values: hit_rate, miss_rate, "
+                                                       "error_rate, throughput, p50_latency, p95_latency, "
+                                                       "p99_latency, rss_bytes)").to_string() + "\n";
+    else if (it->type == metric_type::histogram)
+      problems += detail::make_error(impl.cfg, path, "'" + rule.value + "' is a histogram; a rule compares a counter "
+                                                     "or gauge (for latency use p50_latency, p95_latency, p99_latency)")
+                    .to_string() + "\n";
+  }
+  if (problems.empty())
+    return std::nullopt;
+  problems.pop_back();
+  return error{status::invalid, problems};
 }
 
 /// Evaluates the alert rules after each sample and sends what changed to the dispatcher.
@@ -279,7 +313,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   try {
     impl->log = std::make_shared<detail::runtime_log>(impl->cfg.logging);
   } catch (const std::exception& e) {
-    return error{status::invalid, impl->cfg.origin + ": " + e.what()};
+    return error{status::invalid, detail::make_error(impl->cfg, "logging.output", e.what()).to_string()};
   }
 
   std::vector<detail::layer_health_state> health;
@@ -312,7 +346,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
       *plugins.layers[i],
       detail::instance_request{"layer '" + layers[i].name + "'", layers[i].name, &layers[i].settings, layer_hosts.back()});
     if (!instance)
-      return instance.err();
+      return placed(impl->cfg, "layers[" + std::to_string(i) + "]", instance.err());
     instances.emplace_back(std::move(*instance));
   }
   impl->first_layer_name = layers.front().name;
@@ -335,15 +369,18 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->hub = std::make_unique<detail::telemetry_hub>(impl->cfg.health, impl->metrics.get(), impl->stats,
                                                       impl->shared, impl->alerts.get());
   auto exporters = create_instances<exporter>(
-    *impl, impl->cfg.exporters, plugins.exporters, "exporter", "exporter", "strata_exporter_errors_total",
+    *impl, impl->cfg.exporters, plugins.exporters, "exporters", "exporter", "exporter", "strata_exporter_errors_total",
     "Exports that failed.", static_cast<telemetry_source*>(impl->hub.get()));
   if (!exporters)
     return exporters.err();
   auto handlers = create_instances<alert_handler>(
-    *impl, impl->cfg.alerts.handlers, plugins.handlers, "alert handler", "handler",
+    *impl, impl->cfg.alerts.handlers, plugins.handlers, "alerts.handlers", "alert handler", "handler",
     "strata_alert_handler_errors_total", "Alert events a handler failed to deliver.", nullptr);
   if (!handlers)
     return handlers.err();
+
+  if (auto problem = check_metric_rules(*impl))
+    return *problem;
 
   impl->system_config.set("scheduler.max-threads", scheduler_threads(impl->cfg.runtime.threads));
   // CAF 0.17's idle workers first spin, then sleep 50 us at a time without being woken by new
@@ -472,8 +509,12 @@ std::string runtime::prometheus_text() const {
 telemetry_snapshot runtime::snapshot() const { return impl_->hub->snapshot(); }
 
 void runtime::export_now() {
-  if (!impl_->exports || !impl_->system)
+  if (!impl_->exports || !impl_->enter())
     return;
+  struct leave_guard {
+    runtime_impl& impl;
+    ~leave_guard() { impl.leave(); }
+  } counted{*impl_};
   caf::scoped_actor self{*impl_->system};
   self->request(impl_->exports, caf::infinite, detail::export_now_atom::value).receive([](bool) {}, [](caf::error&) {});
 }

@@ -15,7 +15,10 @@ namespace strata::detail {
 /// What is known of one layer's health: what supervision saw and what the layer reported.
 struct layer_health_state {
   std::string name;
-  bool faulted = false;  ///< supervision saw a fault that no later success cleared
+  bool faulted = false;  ///< supervision saw a fault and could not replace the instance yet
+  /// Replaced after a fault; cleared by the new instance's first success. Layer 0's gets are
+  /// mostly served by its read view, so for it this can last until a write reaches it.
+  bool replaced = false;
   std::string fault;
   health_level reported = health_level::healthy; ///< through strata_host_api::set_health
   std::string reported_detail;
@@ -28,6 +31,9 @@ struct layer_health_state {
     if (faulted && h.level != health_level::critical) {
       h.level = health_level::critical;
       h.detail = fault;
+    } else if (replaced && h.level == health_level::healthy) {
+      h.level = health_level::warning;
+      h.detail = "replaced after: " + fault;
     }
     return h;
   }

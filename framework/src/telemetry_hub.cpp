@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace strata::detail {
 
@@ -52,6 +53,14 @@ void add_hits_and_misses(std::vector<metric_family>& families) {
 }
 
 } // namespace
+
+bool is_derived_family(const std::string& name) {
+  static const std::set<std::string> derived{
+    "strata_cache_hits_total",    "strata_cache_misses_total",           "strata_cache_layer_health",
+    "strata_health_status",       "strata_process_resident_memory_bytes", "strata_data_dir_free_bytes",
+    "strata_alerts_firing"};
+  return derived.count(name) != 0;
+}
 
 telemetry_hub::telemetry_hub(health_settings health, telemetry::registry* metrics, std::shared_ptr<stats_board> stats,
                              std::shared_ptr<shared_state> shared, const alert_engine* alerts)

@@ -17,6 +17,9 @@
 
 namespace strata::detail {
 
+/// Whether `name` is a family the hub derives when metrics are read; no instance may register it.
+bool is_derived_family(const std::string& name);
+
 class telemetry_hub : public telemetry_source {
 public:
   /// `metrics` and `stats` are null when runtime.metrics is off; `alerts` may be null.

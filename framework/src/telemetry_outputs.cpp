@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace strata::detail {
 
@@ -40,7 +41,16 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self, std::
     const auto period = e.instance->get().push_interval();
     st.due.push_back(period.count() > 0 ? now + period : clock::time_point::max());
   }
-  auto publish = [self, source, log](std::size_t i, const telemetry_snapshot& snapshot) {
+  // A snapshot that cannot be taken is logged and skips this round; the schedule goes on.
+  auto take = [source, log]() -> std::optional<telemetry_snapshot> {
+    try {
+      return source->snapshot();
+    } catch (const std::exception& e) {
+      log->write(log_level::error, {"telemetry snapshot failed", {}, {}, {}, {}, {}, e.what()});
+    }
+    return std::nullopt;
+  };
+  auto publish = [self, log](std::size_t i, const telemetry_snapshot& snapshot) {
     auto& e = self->state.exporters[i];
     guarded("exporter " + e.name, *e.errors, *log, [&] { e.instance->get().publish(snapshot); });
   };
@@ -50,37 +60,38 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self, std::
     if (next != clock::time_point::max())
       self->delayed_send(self, std::max(clock::duration::zero(), next - clock::now()), tick_atom::value);
   };
-  self->set_exit_handler([self, source, publish](caf::exit_msg& msg) {
-    const auto snapshot = source->snapshot();
-    for (std::size_t i = 0; i < self->state.exporters.size(); ++i)
-      if (self->state.due[i] != clock::time_point::max())
-        publish(i, snapshot);
+  self->set_exit_handler([self, take, publish](caf::exit_msg& msg) {
+    if (const auto snapshot = take())
+      for (std::size_t i = 0; i < self->state.exporters.size(); ++i)
+        if (self->state.due[i] != clock::time_point::max())
+          publish(i, *snapshot);
     self->state.exporters.clear(); // destroyed in this thread, before the runtime's state goes
     self->quit(msg.reason);
   });
   if (!st.exporters.empty())
     schedule();
   return {
-    [self, source, publish, schedule](tick_atom) {
+    [self, take, publish, schedule](tick_atom) {
       const auto now = clock::now();
       std::optional<telemetry_snapshot> snapshot;
       for (std::size_t i = 0; i < self->state.exporters.size(); ++i) {
         if (self->state.due[i] > now)
           continue;
         if (!snapshot)
-          snapshot = source->snapshot();
-        publish(i, *snapshot);
+          snapshot = take();
+        if (snapshot)
+          publish(i, *snapshot);
         const auto period = self->state.exporters[i].instance->get().push_interval();
         // Catch up without bursts: the next period starts now if this one ran late.
         self->state.due[i] = std::max(self->state.due[i] + period, now);
       }
       schedule();
     },
-    [self, source, publish](export_now_atom) {
-      const auto snapshot = source->snapshot();
-      for (std::size_t i = 0; i < self->state.exporters.size(); ++i)
-        publish(i, snapshot);
-      return true;
+    [self, take, publish](export_now_atom) {
+      const auto snapshot = take();
+      for (std::size_t i = 0; snapshot && i < self->state.exporters.size(); ++i)
+        publish(i, *snapshot);
+      return snapshot.has_value();
     },
   };
 }

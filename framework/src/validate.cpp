@@ -88,6 +88,8 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     fail("exporters", "exporters need runtime.metrics: true");
   if (!cfg.runtime.metrics && !cfg.alerts.rules.empty())
     fail("alerts.rules", "alert rules need runtime.metrics: true");
+  if (!cfg.alerts.handlers.empty() && cfg.alerts.rules.empty())
+    fail("alerts.handlers", "alert handlers need at least one rule in alerts.rules");
   if (cfg.health.min_free_disk > 0 && cfg.health.data_dir.empty())
     fail("health.min_free_disk", "the disk check needs health.data_dir");
   std::set<std::string> names;
@@ -138,6 +140,13 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
     if (abi_value(d->kind) != kind) {
       errors.push_back(make_error(cfg, path + ".plugin", "plugin '" + instance.plugin + "' (" + (*plugin)->origin +
                                                            ") is not " + kind_name + " plugin"));
+      continue;
+    }
+    // Exporters and alert handlers are defined since ABI 1.1: a 1.0 plugin cannot be one.
+    if (kind != STRATA_PLUGIN_LAYER && d->abi_minor < 1) {
+      errors.push_back(make_error(cfg, path + ".plugin", "plugin '" + instance.plugin + "' (" + (*plugin)->origin +
+                                                           ") is built for ABI 1." + std::to_string(d->abi_minor) +
+                                                           "; " + kind_name + " plugin needs 1.1 or newer"));
       continue;
     }
     out[i] = *plugin;

@@ -1,5 +1,6 @@
 #include <strata/metrics_registry.hpp>
 
+#include <cmath>
 #include <stdexcept>
 
 namespace strata::telemetry {
@@ -59,6 +60,16 @@ registry::family& registry::find_or_add(const std::string& name, const std::stri
   for (const auto& label : label_names)
     if (!valid_name(label, false) || label.rfind("__", 0) == 0)
       throw std::invalid_argument("metric " + name + ": label name '" + label + "' is not valid");
+  for (std::size_t i = 0; i < label_names.size(); ++i) {
+    if (label_names[i] == "le" && type == metric_type::histogram)
+      throw std::invalid_argument("metric " + name + ": 'le' is the bucket label of a histogram");
+    for (std::size_t j = 0; j < i; ++j)
+      if (label_names[i] == label_names[j])
+        throw std::invalid_argument("metric " + name + ": label '" + label_names[i] + "' given twice");
+  }
+  for (std::size_t i = 0; i < bounds.size(); ++i)
+    if (!std::isfinite(bounds[i]) || (i > 0 && !(bounds[i] > bounds[i - 1])))
+      throw std::invalid_argument("metric " + name + ": bucket bounds must be finite and strictly ascending");
   if (values.size() != label_names.size())
     throw std::invalid_argument("metric " + name + ": " + std::to_string(label_names.size()) + " label names but " +
                                 std::to_string(values.size()) + " values");

@@ -55,3 +55,13 @@ TEST_CASE("the Prometheus text holds every family with HELP, TYPE and samples", 
   CHECK(text.find("strata_cache_operation_duration_seconds_bucket{cache_layer=\"hot\",operation=\"get\",le=\"+Inf\"} 3\n") !=
         std::string::npos);
 }
+
+TEST_CASE("histogram buckets must be finite and ascending, and labels distinct", "[registry]") {
+  registry r;
+  CHECK_THROWS_WITH(r.histogram("h_seconds", "h", {}, {}, {1.0, 0.1}),
+                    "metric h_seconds: bucket bounds must be finite and strictly ascending");
+  CHECK_THROWS_WITH(r.histogram("h_seconds", "h", {}, {}, {0.1, 0.1}),
+                    "metric h_seconds: bucket bounds must be finite and strictly ascending");
+  CHECK_THROWS_WITH(r.histogram("h_seconds", "h", {"le"}, {"x"}), "metric h_seconds: 'le' is the bucket label of a histogram");
+  CHECK_THROWS_WITH(r.counter("c_total", "c", {"a", "a"}, {"1", "2"}), "metric c_total: label 'a' given twice");
+}

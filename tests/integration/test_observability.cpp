@@ -345,3 +345,49 @@ layers:
     CHECK(a["request_id"] == "1");
   CHECK(answers.back()["duration_ms"].get<double>() >= 0.0);
 }
+
+TEST_CASE("a plugin may not register a family the runtime derives", "[observability]") {
+  auto rt = runtime::from_config(
+    *parse_config("layers:\n  - {name: deep, plugin: test_map, config: {metric: strata_cache_hits_total}}\n", "x.yaml")
+       .effective);
+  REQUIRE_FALSE(rt);
+  CHECK_THAT(rt.err().message, Catch::Contains("'strata_cache_hits_total' is derived by the runtime"));
+}
+
+TEST_CASE("an alert rule on a metric that does not exist, or on a histogram, stops the start", "[observability][alerts]") {
+  const std::string head = "layers:\n  - {name: hot, plugin: predictive}\nalerts:\n  rules:\n";
+  auto unknown = runtime::from_config(*parse_config(
+    head + "    - {name: r, value: strata_cache_hit_total, comparison: '>', threshold: 0}\n", "r.yaml").effective);
+  REQUIRE_FALSE(unknown);
+  CHECK_THAT(unknown.err().message, Catch::StartsWith("r.yaml:5:24: alerts.rules[0].value: no metric family named "
+                                                      "'strata_cache_hit_total'"));
+  auto histogram = runtime::from_config(*parse_config(
+    head + "    - {name: r, value: strata_cache_operation_duration_seconds, comparison: '>', threshold: 0}\n",
+    "r.yaml").effective);
+  REQUIRE_FALSE(histogram);
+  CHECK_THAT(histogram.err().message, Catch::Contains("is a histogram"));
+}
+
+TEST_CASE("alert handlers without a rule are refused", "[observability][alerts][config]") {
+  auto parsed = parse_config("layers:\n  - {name: hot, plugin: predictive}\nalerts:\n  handlers:\n"
+                             "    - {name: h, plugin: test_alert_recorder, config: {path: /dev/null}}\n", "h.yaml");
+  REQUIRE(parsed.ok());
+  const auto report = validate(*parsed.effective);
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0].to_string() == "h.yaml:5:5: alerts.handlers: alert handlers need at least one rule in alerts.rules");
+}
+
+TEST_CASE("a replaced layer is a warning until its new instance answers", "[observability][health]") {
+  auto rt = start_yaml(R"(
+layers:
+  - {name: hot, plugin: predictive}
+  - {name: flaky, plugin: test_map, config: {fail: throw_on_get}}
+)");
+  CHECK(rt->get("k").code == status::internal);
+  auto flaky = rt->health().layers[1];
+  CHECK(flaky.level == health_level::warning);
+  CHECK(flaky.detail == "replaced after: layer threw: configured to throw on get");
+  CHECK(flaky.restarts == 1);
+  REQUIRE(rt->erase("k") == status::not_found); // the new instance answers (erase does not throw)
+  CHECK(eventually([&] { return rt->health().layers[1].level == health_level::healthy; }));
+}

@@ -257,7 +257,7 @@ TEST_CASE("a plugin of another ABI named in the YAML stops the start", "[runtime
 TEST_CASE("a failing factory stops the start with file, symbol and reason", "[runtime][loader]") {
   auto rt = runtime::from_file(test_config("factory_fails.yaml"));
   REQUIRE_FALSE(rt);
-  CHECK(rt.err().message == "layer 'broken': plugin " STRATA_TEST_PLUGIN_DIR
+  CHECK(rt.err().message == test_config("factory_fails.yaml") + ":4:5: layers[1]: layer 'broken': plugin " STRATA_TEST_PLUGIN_DIR
                             "/libstrata_test_map.so: symbol strata_plugin_entry()->create: factory failed: "
                             "configured to fail in its factory");
 }
