@@ -1,0 +1,65 @@
+#include "byte_source.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace strata::replay::detail {
+
+namespace {
+
+constexpr std::size_t buffer_size = 64 * 1024;
+
+bool ends_with(const std::string& text, const char* suffix) {
+  const std::size_t n = std::strlen(suffix);
+  return text.size() >= n && text.compare(text.size() - n, n, suffix) == 0;
+}
+
+} // namespace
+
+bool is_compressed(const std::string& path) noexcept { return ends_with(path, ".gz") || ends_with(path, ".xz"); }
+
+std::unique_ptr<byte_source> open_bytes(const std::string& path) {
+  if (ends_with(path, ".gz"))
+    return open_gzip(path);
+  if (ends_with(path, ".xz"))
+    return open_xz(path);
+  return open_plain(path);
+}
+
+input::input(std::string path, std::unique_ptr<byte_source> source)
+  : path_(std::move(path)), compressed_(is_compressed(path_)), source_(std::move(source)),
+    buffer_(new char[buffer_size]) {}
+
+bool input::fill() {
+  if (exhausted_)
+    return false;
+  begin_ = 0;
+  end_ = source_->read(buffer_.get(), buffer_size);
+  exhausted_ = end_ < buffer_size;
+  return end_ > 0;
+}
+
+std::size_t input::read(char* out, std::size_t size) {
+  std::size_t done = 0;
+  while (done < size && (begin_ < end_ || fill())) {
+    const std::size_t n = std::min(size - done, end_ - begin_);
+    std::memcpy(out + done, buffer_.get() + begin_, n);
+    begin_ += n;
+    done += n;
+  }
+  offset_ += done;
+  return done;
+}
+
+int input::get() {
+  if (begin_ == end_ && !fill())
+    return -1;
+  ++offset_;
+  return static_cast<unsigned char>(buffer_[begin_++]);
+}
+
+std::string input::where(std::uint64_t at) const {
+  return path_ + ": byte offset " + std::to_string(at) + (compressed_ ? " of the decompressed data" : "");
+}
+
+} // namespace strata::replay::detail

@@ -1,0 +1,134 @@
+// Every format may be compressed: .gz through zlib, .xz through liblzma. Corrupt, truncated or
+// foreign data is an error naming the file, never a silently shorter trace.
+#include "reader_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <lzma.h>
+#include <zlib.h>
+
+#include <stdexcept>
+
+using namespace strata::replay;
+using namespace strata::replay::testing;
+
+namespace {
+
+std::string gzip_of(const std::string& bytes) {
+  z_stream s{};
+  if (deflateInit2(&s, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("deflateInit2");
+  std::string out(deflateBound(&s, bytes.size()) + 64, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  s.avail_in = static_cast<uInt>(bytes.size());
+  s.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.avail_out = static_cast<uInt>(out.size());
+  if (deflate(&s, Z_FINISH) != Z_STREAM_END)
+    throw std::runtime_error("deflate");
+  out.resize(s.total_out);
+  deflateEnd(&s);
+  return out;
+}
+
+std::string xz_of(const std::string& bytes) {
+  std::string out(lzma_stream_buffer_bound(bytes.size()), '\0');
+  std::size_t written = 0;
+  if (lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, nullptr, reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                              bytes.size(), reinterpret_cast<std::uint8_t*>(out.data()), &written,
+                              out.size()) != LZMA_OK)
+    throw std::runtime_error("lzma_easy_buffer_encode");
+  out.resize(written);
+  return out;
+}
+
+std::string error_of(const std::string& path, trace_format format) {
+  try {
+    read_all(path, format);
+  } catch (const trace_error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+/// Many lines, so that the data spans several of the readers' 64 KiB buffers.
+std::string many_keys(int n) {
+  std::string text;
+  for (int i = 0; i < n; ++i)
+    text += std::to_string(i % 1000) + "\n";
+  return text;
+}
+
+} // namespace
+
+TEST_CASE(".gz: lirs text through zlib, across buffers and concatenated members", "[replay][readers]") {
+  const std::string text = many_keys(100000);
+  const auto keys = read_all(write_file("plain.trace", text), trace_format::lirs);
+  REQUIRE(keys.size() == 100000);
+  CHECK(read_all(write_file("one.trace.gz", gzip_of(text)), trace_format::lirs) == keys);
+  const auto split = text.size() / 2 + 1; // in the middle of a line: the members are one stream
+  CHECK(read_all(write_file("two.trace.gz", gzip_of(text.substr(0, split)) + gzip_of(text.substr(split))),
+                 trace_format::lirs) == keys);
+}
+
+TEST_CASE(".gz: truncated, corrupt, empty or not gzip at all is an error", "[replay][readers]") {
+  const std::string packed = gzip_of(many_keys(20000));
+  const auto truncated = write_file("truncated.trace.gz", packed.substr(0, packed.size() / 2));
+  CHECK_THAT(error_of(truncated, trace_format::lirs),
+             Catch::StartsWith(truncated + ": corrupt gzip data near compressed byte offset") &&
+               Catch::EndsWith(": truncated gzip data"));
+  std::string corrupt = packed;
+  corrupt[packed.size() / 2] ^= 0x55;
+  corrupt[packed.size() / 2 + 1] ^= 0x55;
+  const auto corrupt_path = write_file("corrupt.trace.gz", corrupt);
+  CHECK_THAT(error_of(corrupt_path, trace_format::lirs),
+             Catch::StartsWith(corrupt_path + ": corrupt gzip data near compressed byte offset"));
+  const auto text = write_file("text.trace.gz", "1\n2\n3\n");
+  // zlib reads a few bytes before it knows: the offset is where it stopped.
+  CHECK_THAT(error_of(text, trace_format::lirs),
+             Catch::StartsWith(text + ": corrupt gzip data near compressed byte offset") &&
+               Catch::EndsWith(": incorrect header check"));
+  const auto empty = write_file("empty.trace.gz", "");
+  CHECK(error_of(empty, trace_format::lirs) == empty + ": corrupt gzip data near compressed byte offset 0: the file is empty");
+  const auto garbage = write_file("garbage.trace.gz", gzip_of("1\n") + "junk");
+  CHECK_THAT(error_of(garbage, trace_format::lirs), Catch::Contains("incorrect header check"));
+}
+
+TEST_CASE(".xz: int32be keys and oracle-general records through liblzma", "[replay][readers]") {
+  std::string keys;
+  requests expected;
+  for (int i = 0; i < 50000; ++i) {
+    keys += big_endian32(i * 7 - 1000);
+    expected.emplace_back(static_cast<std::uint64_t>(static_cast<std::int64_t>(i * 7 - 1000)), 1);
+  }
+  CHECK(read_all(write_file("keys.int32.xz", xz_of(keys)), trace_format::int32be) == expected);
+  CHECK(read_all(write_file("two.int32.xz", xz_of(keys.substr(0, 4000)) + xz_of(keys.substr(4000))),
+                 trace_format::int32be) == expected);
+  const auto records = write_file("records.bin.xz", xz_of(oracle_record(1, 9, 100, -1) + oracle_record(2, 8, 200, 1)));
+  CHECK(read_all(records, trace_format::oracle_general) == requests{{9, 100}, {8, 200}});
+}
+
+TEST_CASE(".xz: an offset in a message counts decompressed bytes", "[replay][readers]") {
+  const auto path = write_file("truncated.bin.xz", xz_of(oracle_record(1, 9, 100, -1) + "12345"));
+  CHECK(error_of(path, trace_format::oracle_general) ==
+        path + ": byte offset 24 of the decompressed data: truncated record: 5 of 24 bytes");
+}
+
+TEST_CASE(".xz: truncated, corrupt or not xz at all is an error", "[replay][readers]") {
+  std::string keys;
+  for (int i = 0; i < 50000; ++i)
+    keys += big_endian32(i);
+  const std::string packed = xz_of(keys);
+  const auto truncated = write_file("truncated.int32.xz", packed.substr(0, packed.size() - 10));
+  CHECK_THAT(error_of(truncated, trace_format::int32be),
+             Catch::StartsWith(truncated + ": corrupt xz data near compressed byte offset") &&
+               Catch::EndsWith(": truncated xz data"));
+  std::string corrupt = packed;
+  corrupt[packed.size() / 2] ^= 0x55;
+  const auto corrupt_path = write_file("corrupt.int32.xz", corrupt);
+  CHECK_THAT(error_of(corrupt_path, trace_format::int32be),
+             Catch::StartsWith(corrupt_path + ": corrupt xz data near compressed byte offset"));
+  const auto foreign = write_file("foreign.int32.xz", keys.substr(0, 400));
+  CHECK_THAT(error_of(foreign, trace_format::int32be),
+             Catch::StartsWith(foreign + ": corrupt xz data near compressed byte offset") &&
+               Catch::EndsWith(": not xz data"));
+}
