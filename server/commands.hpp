@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace strata::server {
 
@@ -15,6 +16,19 @@ int serve(const std::string& path);
 /// Renders the JSON snapshot in `snapshot_path` (as the json exporter writes it) as an HTML page,
 /// to `output_path`, or to stdout when it is empty; 1, naming the file, if it cannot be read.
 int dashboard(const std::string& snapshot_path, const std::string& output_path);
+
+/// What `strata replay` was given.
+struct replay_options {
+  std::string trace;                   ///< the trace file (.gz and .xz are decompressed)
+  std::string format;                  ///< oracle-general, lirs or int32be
+  std::vector<std::string> capacities; ///< each replayed in the same pass over the trace
+  std::string policy = "lru";          ///< lru, or predictive (its model comes later: LRU for now)
+};
+
+/// Replays a trace through the predictive layer at each capacity; prints one line per capacity
+/// and ends with `RESULT miss_ratio` lines. 2 on a bad argument, 1 on unreadable or malformed
+/// input or a layer that cannot be built.
+int replay_trace(const replay_options& options);
 
 /// The snapshot file that the json exporter of the deployment in `path` writes (the first one in
 /// snapshot mode with a file path); nullopt after printing why there is none.

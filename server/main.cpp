@@ -25,9 +25,24 @@ int main(int argc, char** argv) {
   dashboard->add_option("-o,--output", output_path, "HTML file to write (default: stdout)");
   dashboard->require_option(1, 2);
 
+  strata::server::replay_options replay_options;
+  auto* replay = app.add_subcommand("replay", "Replay a cache trace through the predictive layer and print its miss ratios");
+  replay->add_option("--trace", replay_options.trace, "trace file; .gz and .xz are decompressed")->required();
+  replay->add_option("--format", replay_options.format, "oracle-general, lirs or int32be")->required();
+  replay->add_option("--capacity", replay_options.capacities,
+                     "N[B|KiB|MiB|GiB] bytes (object sizes honoured) or Nentries; a comma-separated list "
+                     "replays each in one pass")
+    ->required()
+    ->delimiter(',');
+  replay->add_option("--policy", replay_options.policy, "lru, or predictive (its model is not implemented yet: LRU)")
+    ->check(CLI::IsMember({"lru", "predictive"}))
+    ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   if (check->parsed())
     return strata::server::check_config(check_path);
+  if (replay->parsed())
+    return strata::server::replay_trace(replay_options);
   if (dashboard->parsed()) {
     if (!deployment_path.empty()) {
       const auto found = strata::server::snapshot_file_of(deployment_path);

@@ -1,0 +1,91 @@
+#include "commands.hpp"
+
+#include <strata/replay/trace_replay.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+namespace strata::server {
+
+namespace {
+
+/// A capacity as a RESULT name suffix: what the user wrote, without blanks.
+std::string suffix_of(const replay::capacity& c) {
+  std::string out;
+  for (char ch : c.text)
+    if (ch != ' ')
+      out += ch;
+  return out;
+}
+
+void print_result(const replay::capacity_result& r) {
+  const auto& c = r.counts;
+  std::printf("capacity %s", r.size.text.c_str());
+  if (r.size.kind == replay::capacity::unit::bytes)
+    std::printf(" (%llu bytes)", static_cast<unsigned long long>(r.size.amount));
+  std::printf(": %llu misses of %llu requests, miss ratio %.6f; %llu of %llu bytes missed, byte miss ratio %.6f",
+              static_cast<unsigned long long>(c.misses), static_cast<unsigned long long>(c.requests), c.miss_ratio(),
+              static_cast<unsigned long long>(c.missed_bytes), static_cast<unsigned long long>(c.bytes),
+              c.byte_miss_ratio());
+  if (c.not_admitted > 0)
+    std::printf("; %llu not admitted (larger than the capacity)", static_cast<unsigned long long>(c.not_admitted));
+  std::printf("\n");
+}
+
+} // namespace
+
+int replay_trace(const replay_options& options) {
+  const auto format = replay::parse_format(options.format);
+  if (!format) {
+    std::fprintf(stderr, "strata replay: unknown format '%s' (oracle-general, lirs or int32be)\n",
+                 options.format.c_str());
+    return 2;
+  }
+  std::vector<replay::capacity> capacities;
+  for (const auto& text : options.capacities) {
+    auto c = replay::parse_capacity(text);
+    if (!c) {
+      std::fprintf(stderr, "strata replay: capacity '%s' is not N[B|KiB|MiB|GiB|KB|MB|GB] nor Nentries (N >= 1)\n",
+                   text.c_str());
+      return 2;
+    }
+    capacities.push_back(std::move(*c));
+  }
+
+  replay::trace_replay outcome;
+  try {
+    outcome = replay::replay_trace(options.trace, *format, capacities);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "strata replay: %s\n", e.what());
+    return 1;
+  }
+
+  const auto requests = outcome.results.front().counts.requests;
+  std::printf("trace %s (%s): %llu requests\n", options.trace.c_str(), options.format.c_str(),
+              static_cast<unsigned long long>(requests));
+  if (outcome.skipped > 0)
+    std::printf("skipped %llu records of size 0, as libCacheSim does\n",
+                static_cast<unsigned long long>(outcome.skipped));
+  std::printf("layer %s, shards 1: an exact LRU\n", outcome.layer.c_str());
+  if (options.policy == "predictive")
+    std::printf("policy predictive: the predictive model is not implemented yet; this is LRU\n");
+  for (const auto& r : outcome.results)
+    print_result(r);
+  std::printf("replayed %llu requests at %zu capacities in %.3f s\n", static_cast<unsigned long long>(requests),
+              outcome.results.size(), outcome.seconds);
+  if (outcome.results.size() == 1) {
+    std::printf("RESULT byte_miss_ratio %.6f\n", outcome.results.front().counts.byte_miss_ratio());
+    std::printf("RESULT miss_ratio %.6f\n", outcome.results.front().counts.miss_ratio());
+  } else {
+    // One pair per capacity, named after it, so that no name repeats; the last line is still a
+    // miss ratio.
+    for (const auto& r : outcome.results) {
+      std::printf("RESULT byte_miss_ratio_%s %.6f\n", suffix_of(r.size).c_str(), r.counts.byte_miss_ratio());
+      std::printf("RESULT miss_ratio_%s %.6f\n", suffix_of(r.size).c_str(), r.counts.miss_ratio());
+    }
+  }
+  return 0;
+}
+
+} // namespace strata::server
