@@ -72,8 +72,8 @@ int replay_trace(const replay_options& options) {
     std::printf("policy predictive: the predictive model is not implemented yet; this is LRU\n");
   for (const auto& r : outcome.results)
     print_result(r);
-  std::printf("replayed %llu requests at %zu capacities in %.3f s\n", static_cast<unsigned long long>(requests),
-              outcome.results.size(), outcome.seconds);
+  std::printf("replayed %llu requests at %zu %s in %.3f s\n", static_cast<unsigned long long>(requests),
+              outcome.results.size(), outcome.results.size() == 1 ? "capacity" : "capacities", outcome.seconds);
   if (outcome.results.size() == 1) {
     std::printf("RESULT byte_miss_ratio %.6f\n", outcome.results.front().counts.byte_miss_ratio());
     std::printf("RESULT miss_ratio %.6f\n", outcome.results.front().counts.miss_ratio());
