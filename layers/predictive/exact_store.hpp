@@ -1,7 +1,7 @@
 #pragma once
 /// @file exact_store.hpp
 /// The predictive layer's exact-match store: a sharded, bounded, namespaced in-memory LRU map
-/// with TTL, tags and cost. Thread-safe; usable on its own (tests, trace replay) or behind the
+/// with TTL, tags and cost. Thread-safe; usable on its own (tests) or behind the
 /// `predictive` layer plugin.
 
 #include <strata/entry.hpp>
