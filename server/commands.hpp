@@ -10,7 +10,8 @@ namespace strata::server {
 /// Prints the effective configuration of `path`, or every error; non-zero on error.
 int check_config(const std::string& path);
 
-/// Runs the deployment in `path` until SIGINT or SIGTERM, then drains and exits 0.
+/// Runs the deployment in `path`, with its HTTP API unless `server.http.enabled` is false, until
+/// SIGINT or SIGTERM; then stops accepting, drains the requests in flight and returns 0.
 int serve(const std::string& path);
 
 /// Renders the JSON snapshot in `snapshot_path` (as the json exporter writes it) as an HTML page,

@@ -1,30 +1,53 @@
 #include "commands.hpp"
 
+#include "http_server.hpp"
+
 #include <strata/runtime.hpp>
 
 #include <csignal>
 #include <iostream>
+#include <optional>
 
 namespace strata::server {
 
 int serve(const std::string& path) {
-  // Block the signals before the runtime starts its threads, so that only sigwait sees them.
+  // Block the signals before the runtime and the HTTP server start their threads, so that only
+  // sigwait sees them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A shell starts a background job with SIGINT ignored, and sigwait never returns an ignored
+  // signal: restore the default so that SIGINT stops a backgrounded server too.
+  std::signal(SIGINT, SIG_DFL);
 
   auto rt = runtime::from_file(path);
   if (!rt) {
     std::cerr << rt.err().message;
     return 1;
   }
-  std::cout << "strata: serving " << path << " with " << (*rt)->effective_config().layers.size()
-            << " layer(s); the network API arrives with the server issue. Ctrl-C stops." << std::endl;
+  const config& cfg = (*rt)->effective_config();
+  std::cout << "strata: serving " << path << " with " << cfg.layers.size() << " layer(s). Ctrl-C stops." << std::endl;
+  std::optional<http_server> http;
+  if (cfg.server.http.enabled) {
+    http.emplace(**rt, cfg.server.http);
+    const auto bound = http->start();
+    if (!bound) {
+      std::cerr << "strata: " << bound.err().message << std::endl;
+      (*rt)->shutdown();
+      return 1;
+    }
+    // Tests and scripts that ask for port 0 read the port from this line.
+    std::cout << "strata: http on " << *bound << std::endl;
+  }
   int received = 0;
   sigwait(&signals, &received);
   std::cout << "strata: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining" << std::endl;
+  // The HTTP requests in flight finish first (they may be waiting on the runtime), then the
+  // runtime drains its own.
+  if (http)
+    http->stop();
   (*rt)->shutdown();
   std::cout << "strata: stopped" << std::endl;
   return 0;

@@ -203,6 +203,7 @@ private:
       {"alerts", [&](const entry& e) { read_alerts(e); }},
       {"health", [&](const entry& e) { read_health(e); }},
       {"logging", [&](const entry& e) { read_logging(e); }},
+      {"server", [&](const entry& e) { read_server(e); }},
     });
     if (!has_layers) fail(root.at, root.path, "missing required key 'layers'");
   }
@@ -381,6 +382,25 @@ private:
         read_path(v, paths);
         if (!paths.empty()) cfg_.logging.output = paths.front();
       }},
+    });
+  }
+
+  void read_server(const entry& e) {
+    if (!is_mapping(e, "server settings (http)")) return;
+    read_keys(e, {
+      {"http", [&](const entry& v) { read_http(v); }},
+    });
+  }
+
+  /// The address is read as text here; validate.cpp checks its form, for a config built in code too.
+  void read_http(const entry& e) {
+    if (!is_mapping(e, "HTTP settings (enabled, address, max_body, token)")) return;
+    http_settings& http = cfg_.server.http;
+    read_keys(e, {
+      {"enabled", [&](const entry& v) { read_bool(v, http.enabled); }},
+      {"address", [&](const entry& v) { read_string(v, "an address such as 127.0.0.1:8080", http.address); }},
+      {"max_body", [&](const entry& v) { read_size(v, http.max_body); }},
+      {"token", [&](const entry& v) { read_string(v, "a token", http.token); }},
     });
   }
 
@@ -742,6 +762,14 @@ std::string to_yaml(const config& cfg) {
   out << YAML::Key << "level" << YAML::Value << escape_dollars(cfg.logging.level);
   out << YAML::Key << "format" << YAML::Value << (cfg.logging.format == log_format::json ? "json" : "text");
   out << YAML::Key << "output" << YAML::Value << escape_dollars(cfg.logging.output);
+  out << YAML::EndMap;
+  out << YAML::Key << "server" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "http" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << cfg.server.http.enabled;
+  out << YAML::Key << "address" << YAML::Value << escape_dollars(cfg.server.http.address);
+  out << YAML::Key << "max_body" << YAML::Value << cfg.server.http.max_body;
+  out << YAML::Key << "token" << YAML::Value << escape_dollars(cfg.server.http.token);
+  out << YAML::EndMap;
   out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -6,6 +6,7 @@
 #include "runtime_bounds.hpp"
 
 #include <strata/runtime.hpp>
+#include <strata/units.hpp>
 
 #include <set>
 
@@ -92,6 +93,11 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     fail("alerts.handlers", "alert handlers need at least one rule in alerts.rules");
   if (cfg.health.min_free_disk > 0 && cfg.health.data_dir.empty())
     fail("health.min_free_disk", "the disk check needs health.data_dir");
+  if (!units::parse_host_port(cfg.server.http.address))
+    fail("server.http.address", "expected host:port such as 127.0.0.1:8080 or [::1]:8080 (port 0: any free "
+                                "port), got '" + cfg.server.http.address + "'");
+  if (cfg.server.http.max_body == 0)
+    fail("server.http.max_body", "must be greater than 0");
   std::set<std::string> names;
   for (std::size_t i = 0; i < cfg.layers.size(); ++i) {
     const auto& layer = cfg.layers[i];

@@ -365,6 +365,14 @@ std::string to_json_text(const telemetry_snapshot& snapshot, bool pretty) {
   return j.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string to_json_text(const runtime_stats& stats) {
+  return stats_json(stats).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string to_json_text(const health_report& health) {
+  return health_json(health).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 expected<telemetry_snapshot> snapshot_from_json(std::string_view text) {
   json j;
   try {

@@ -62,6 +62,12 @@ inline constexpr int snapshot_format_version = 1;
 /// The snapshot as JSON: one line without a trailing newline, or indented when `pretty`.
 std::string to_json_text(const telemetry_snapshot& snapshot, bool pretty = false);
 
+/// The snapshot's "stats" member alone, one line: what `GET /v1/stats` answers.
+std::string to_json_text(const runtime_stats& stats);
+
+/// The snapshot's "health" member alone, one line: what `GET /v1/health` answers.
+std::string to_json_text(const health_report& health);
+
 /// Reads what `to_json_text` wrote. An error (status::invalid) names what is wrong and where, e.g.
 /// "metrics[3].samples[0].buckets: expected an array of integers".
 expected<telemetry_snapshot> snapshot_from_json(std::string_view text);

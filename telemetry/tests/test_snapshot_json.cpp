@@ -52,6 +52,13 @@ TEST_CASE("the text states its format, both forms of the time, and one line unle
   CHECK(to_json_text(strata::testing::sample_snapshot(), true).find("\n  \"format\": 1,\n") != std::string::npos);
 }
 
+TEST_CASE("stats and health alone are written as the snapshot's members", "[telemetry][json]") {
+  const auto sample = strata::testing::sample_snapshot();
+  const auto text = to_json_text(sample);
+  CHECK(text.find("\"stats\":" + to_json_text(sample.stats) + ",\"health\":" + to_json_text(sample.health) +
+                  ",\"metrics\":") != std::string::npos);
+}
+
 TEST_CASE("awkward values survive: non-finite numbers, inexact doubles, quotes, sub-millisecond time",
           "[telemetry][json]") {
   auto s = strata::testing::sample_snapshot();

@@ -4,6 +4,7 @@
 
 #include <strata/config.hpp>
 #include <strata/runtime.hpp>
+#include <strata/units.hpp>
 
 #include "config_schema.hpp"
 
@@ -56,6 +57,10 @@ void check_same_values(const config& a, const config& b) {
   CHECK(a.runtime.shutdown_timeout == b.runtime.shutdown_timeout);
   CHECK(a.runtime.metrics == b.runtime.metrics);
   CHECK(a.runtime.stats_interval == b.runtime.stats_interval);
+  CHECK(a.server.http.enabled == b.server.http.enabled);
+  CHECK(a.server.http.address == b.server.http.address);
+  CHECK(a.server.http.max_body == b.server.http.max_body);
+  CHECK(a.server.http.token == b.server.http.token);
   CHECK(a.plugin_path == b.plugin_path);
   CHECK(a.plugin_files == b.plugin_files);
   REQUIRE(a.layers.size() == b.layers.size());
@@ -237,7 +242,8 @@ TEST_CASE("structural errors: layers missing, empty or malformed", "[config]") {
   CHECK(error_lines(parse_config("layers:\n  - name: a\n", "t.yaml")) ==
         std::vector<std::string>{"t.yaml:2:5: layers[0]: missing required key 'plugin'"});
   CHECK(error_lines(parse_config("layers:\n  - {name: a, plugin: p}\nrunway: 1\nlayers: []\n", "t.yaml")) ==
-        std::vector<std::string>{"t.yaml:3:1: runway: unknown key 'runway'; allowed here: runtime, plugins, layers, exporters, alerts, health, logging",
+        std::vector<std::string>{"t.yaml:3:1: runway: unknown key 'runway'; allowed here: runtime, plugins, layers, "
+                                 "exporters, alerts, health, logging, server",
                                  "t.yaml:4:1: layers: duplicate key 'layers' (first at line 1)"});
   CHECK(error_lines(parse_config("layers:\n  - name: a\n    plugin:\n", "t.yaml")) ==
         std::vector<std::string>{"t.yaml:3:5: layers[0].plugin: expected a plugin name, got nothing"});
@@ -518,4 +524,66 @@ logging: {level: chatty}
           "t.yaml:10:47: alerts.rules[1].layer: 'layer' applies to the derived values (hit_rate ... p99_latency); "
           "for a metric use labels",
           "t.yaml:11:41: alerts.rules[1].escalate_to: must be above the rule's severity (critical)"});
+}
+
+TEST_CASE("the server section parses, round-trips, and is checked at its positions", "[config][server]") {
+  scoped_env token("STRATA_TEST_TOKEN", "s3cret");
+  const auto cfg = parse_valid(R"(layers: [{name: hot, plugin: predictive}]
+server:
+  http: {enabled: false, address: "[::1]:0", max_body: 64KiB, token: "${STRATA_TEST_TOKEN:-}"}
+)");
+  CHECK_FALSE(cfg.server.http.enabled);
+  CHECK(cfg.server.http.address == "[::1]:0");
+  CHECK(cfg.server.http.max_body == 64 * 1024);
+  CHECK(cfg.server.http.token == "s3cret");
+  check_position(cfg, "server.http.max_body", 3, 56);
+  check_same_values(cfg, parse_valid(strata::to_yaml(cfg)));
+
+  const auto defaults = parse_valid("layers: [{name: hot, plugin: predictive}]\n");
+  CHECK(defaults.server.http.enabled);
+  CHECK(defaults.server.http.address == "127.0.0.1:8080");
+  CHECK(defaults.server.http.max_body == 1024 * 1024);
+  CHECK(defaults.server.http.token.empty());
+  CHECK(strata::to_yaml(defaults).find("token: \"\"") != std::string::npos);
+
+  CHECK(error_lines(parse_config(R"(layers: [{name: hot, plugin: predictive}]
+server:
+  http: {enabled: maybe, max_body: huge, token: [a], port: 80}
+  redis: {}
+)", "t.yaml")) == std::vector<std::string>{
+          "t.yaml:3:19: server.http.enabled: expected true or false, got 'maybe'",
+          "t.yaml:3:36: server.http.max_body: expected a size such as 512MiB or 2GiB, got 'huge'",
+          "t.yaml:3:49: server.http.token: expected a token, got a sequence",
+          "t.yaml:3:54: server.http.port: unknown key 'port'; allowed here: enabled, address, max_body, token",
+          "t.yaml:4:3: server.redis: unknown key 'redis'; allowed here: http"});
+
+  auto parsed = parse_config(R"(layers: [{name: hot, plugin: test_map}]
+server:
+  http:
+    address: "localhost"
+    max_body: 0
+)", "t.yaml");
+  REQUIRE(parsed.ok());
+  CHECK(error_lines(strata::validate(*parsed.effective)) == std::vector<std::string>{
+          "t.yaml:4:14: server.http.address: expected host:port such as 127.0.0.1:8080 or [::1]:8080 (port 0: any "
+          "free port), got 'localhost'",
+          "t.yaml:5:15: server.http.max_body: must be greater than 0"});
+}
+
+TEST_CASE("parse_host_port takes host:port with a bracketed IPv6 host and refuses the rest", "[config][server]") {
+  using strata::units::parse_host_port;
+  const auto v4 = parse_host_port("127.0.0.1:8080");
+  REQUIRE(v4);
+  CHECK(v4->host == "127.0.0.1");
+  CHECK(v4->port == 8080);
+  const auto v6 = parse_host_port("[::1]:0");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(v6->port == 0);
+  CHECK(parse_host_port("localhost:65535"));
+  for (const char* bad : {"", "localhost", ":8080", "::1:8080", "[::1]", "[]:80", "host:", "host:-1", "host:65536",
+                          "host:80x", "host:+80", "a b:80", "host:123456"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_host_port(bad));
+  }
 }

@@ -104,6 +104,22 @@ struct alerting_settings {
   std::vector<plugin_instance_config> handlers; ///< every event goes to each
 };
 
+/// The HTTP/JSON API of `strata serve`.
+struct http_settings {
+  bool enabled = true;
+  /// "host:port" ("[::1]:8080" for IPv6); port 0 lets the kernel choose. Loopback by default: the
+  /// API has no authentication unless `token` is set.
+  std::string address = "127.0.0.1:8080";
+  std::uint64_t max_body = 1024 * 1024; ///< bytes; a larger request body is refused with 413
+  /// When not empty, every endpoint but /v1/health requires `Authorization: Bearer <token>`.
+  std::string token;
+};
+
+/// What `strata serve` exposes; an embedding host ignores it.
+struct server_settings {
+  http_settings http;
+};
+
 /// A whole deployment.
 struct config {
   std::string origin = "<config>";     ///< the file it came from, for messages
@@ -115,6 +131,7 @@ struct config {
   alerting_settings alerts;
   health_settings health;
   logging_settings logging;
+  server_settings server;
   /// Key path (`layers[0].config.max_bytes`) → where it was written. Empty for a config built in code.
   std::map<std::string, source_position> positions;
   /// Key path → where the key itself was written (for "unknown key" errors on plugin settings).

@@ -103,4 +103,32 @@ inline std::optional<std::chrono::nanoseconds> parse_duration(std::string_view t
   return std::chrono::nanoseconds{static_cast<std::int64_t>(std::llround(total))};
 }
 
+/// A network address to listen on.
+struct host_port {
+  std::string host; ///< a name, an IPv4 address, or an IPv6 address without its brackets
+  int port = 0;     ///< 0–65535; 0 lets the kernel choose
+};
+
+/// Parses "host:port": "127.0.0.1:8080", "localhost:0", "[::1]:8080". The host is not empty and,
+/// unless bracketed, has no ':' (so that "::1:8080" is not silently read as host "::1").
+inline std::optional<host_port> parse_host_port(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  if (host.find_first_of("[] \t/") != std::string_view::npos) return std::nullopt;
+  if (port.empty() || port.size() > 5) return std::nullopt;
+  for (char c : port)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  const auto number = parse_int(port);
+  if (!number || *number > 65535) return std::nullopt;
+  return host_port{std::string(host), static_cast<int>(*number)};
+}
+
 } // namespace strata::units

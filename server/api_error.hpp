@@ -1,0 +1,30 @@
+#pragma once
+// What the HTTP API answers when it refuses a request or a request fails: a status code and a
+// JSON body that says why, and which field of the request was wrong when one was.
+
+#include <strata/status.hpp>
+
+#include <optional>
+#include <string>
+
+namespace strata::server {
+
+/// One refusal or failure, as the client sees it.
+struct api_error {
+  int http_status = 400;
+  std::string message;              ///< "error": one readable sentence
+  std::optional<std::string> field; ///< "field": the request field at fault; null when none is
+  std::string detail;               ///< "detail", when there is more to say (a parser's message)
+};
+
+/// `{"error": ..., "field": ... | null}`, with `"detail"` when the error has one.
+std::string error_json(const api_error& error);
+
+/// The HTTP status that stands for a runtime outcome: ok 200, not_found 404, rejected 422,
+/// unavailable 503, timeout 504, invalid 400, internal 500.
+int http_status_of(status code);
+
+/// The error a failed runtime call answers with; `what` names the operation ("put of 'k'").
+api_error runtime_error(status code, const std::string& what);
+
+} // namespace strata::server

@@ -1,0 +1,275 @@
+#include "http_api.hpp"
+
+#include "api_error.hpp"
+#include "bearer_auth.hpp"
+#include "http_reply.hpp"
+#include "http_requests.hpp"
+#include "http_responses.hpp"
+
+#include "dashboard_html.hpp"
+#include "snapshot_json.hpp"
+
+#include <strata/runtime.hpp>
+
+#include <httplib.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace strata::server {
+namespace {
+
+using httplib::Request;
+using httplib::Response;
+/// What a route runs: the request, its body (read as `reading_body` says), the response.
+using handler = std::function<void(const Request&, const std::string& body, Response&)>;
+
+std::optional<std::string> query(const Request& req, const char* name) {
+  if (!req.has_param(name))
+    return std::nullopt;
+  return req.get_param_value(name);
+}
+
+api_error no_route(const Request& req) {
+  return {404, "no route for " + req.method + " " + req.path, std::nullopt, ""};
+}
+
+/// Sends the error when `parsed` holds one; true when it holds the value.
+template <class T>
+bool usable(const parsed<T>& parsed, Response& res) {
+  if (const auto* error = std::get_if<api_error>(&parsed)) {
+    send_error(res, *error);
+    return false;
+  }
+  return true;
+}
+
+// ---- handlers: `req.matches[1]` is the key or rule the route's pattern captured ----
+
+void get_entry(runtime& rt, const Request& req, const std::string&, Response& res) {
+  const auto ns = parse_namespace(query(req, "ns"));
+  if (!usable(ns, res))
+    return;
+  const std::string key = req.matches[1];
+  request_options options;
+  options.ns = std::get<std::string>(ns);
+  const auto result = rt.get(key, options);
+  if (result.code == status::ok)
+    send(res, 200, hit_json(key, result.value, result.layer));
+  else if (result.code == status::not_found)
+    send_error(res, {404, "no entry for key '" + key + "' in namespace '" + options.ns + "'", std::nullopt, ""});
+  else
+    send_error(res, runtime_error(result.code, "get of '" + key + "'"));
+}
+
+void put_entry(runtime& rt, const Request& req, const std::string& body, Response& res) {
+  const auto request = parse_put_request(body, query(req, "ns"));
+  if (!usable(request, res))
+    return;
+  const std::string key = req.matches[1];
+  const auto& [value, options] = std::get<put_request>(request);
+  const status code = rt.put(key, value, options);
+  if (code == status::ok)
+    res.status = 204;
+  else
+    send_error(res, runtime_error(code, "put of '" + key + "'"));
+}
+
+void delete_entry(runtime& rt, const Request& req, const std::string&, Response& res) {
+  const auto ns = parse_namespace(query(req, "ns"));
+  if (!usable(ns, res))
+    return;
+  const std::string key = req.matches[1];
+  request_options options;
+  options.ns = std::get<std::string>(ns);
+  const status code = rt.erase(key, options);
+  if (code == status::ok)
+    send(res, 200, deleted_json(key));
+  else if (code == status::not_found)
+    send_error(res, {404, "no entry for key '" + key + "' in namespace '" + options.ns + "'", std::nullopt, ""});
+  else
+    send_error(res, runtime_error(code, "delete of '" + key + "'"));
+}
+
+void invalidate(runtime& rt, const Request& req, const std::string& body, Response& res) {
+  const auto request = parse_invalidate_request(body, query(req, "ns"));
+  if (!usable(request, res))
+    return;
+  const auto& [tag, options] = std::get<invalidate_request>(request);
+  const auto result = rt.invalidate_tag(tag, options);
+  if (result.code == status::ok)
+    send(res, 200, removed_json(result.removed));
+  else
+    send_error(res, runtime_error(result.code, "invalidation of tag '" + tag + "'"));
+}
+
+void stats(runtime& rt, const Request& req, const std::string&, Response& res) {
+  const auto window = parse_window(query(req, "window"));
+  if (usable(window, res))
+    send(res, 200, telemetry::to_json_text(rt.stats(std::get<stats_window>(window))));
+}
+
+/// 503 when critical, so that a load balancer's check takes the instance out; a warning still serves.
+void health(runtime& rt, const Request&, const std::string&, Response& res) {
+  const auto report = rt.health();
+  send(res, report.overall == health_level::critical ? 503 : 200, telemetry::to_json_text(report));
+}
+
+void metrics(runtime& rt, const Request&, const std::string&, Response& res) {
+  send(res, 200, rt.prometheus_text(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void alerts(runtime& rt, const Request&, const std::string&, Response& res) {
+  send(res, 200, alerts_json(rt.alerts()));
+}
+
+void acknowledge(runtime& rt, const Request& req, const std::string&, Response& res) {
+  const std::string rule = req.matches[1];
+  if (rt.acknowledge_alert(rule))
+    send(res, 200, acknowledged_json(rule));
+  else
+    send_error(res, {404, "no firing alert for rule '" + rule + "'", std::nullopt, ""});
+}
+
+void dashboard(runtime& rt, const Request&, const std::string&, Response& res) {
+  send(res, 200, telemetry::render_dashboard(rt.snapshot()), "text/html; charset=utf-8");
+}
+
+/// The semantic and vector layers do not exist yet; their routes say which issue brings them.
+void not_yet(const Request& req, const std::string&, Response& res) {
+  const std::string what = req.matches[1] == "semantic" ? "semantic lookup and store" : "vector add, search and delete";
+  send_error(res, {501, what + " are not implemented yet: they arrive with the semantic and vector layers (issue 4)",
+                   std::nullopt, ""});
+}
+
+// ---- routing ----
+
+/// True when the request says it carries a body. Without Content-Length or chunked encoding it
+/// has none (RFC 9112, 6.3), but the library would wait for one until its read timeout.
+bool has_body(const Request& req) {
+  return req.has_header("Content-Length") ||
+         req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+}
+
+/// For PUT, POST and PATCH: reads the body (up to the payload limit, which answers 413), then
+/// runs `serve`, guarded.
+httplib::Server::HandlerWithContentReader reading_body(handler serve) {
+  return [serve = std::move(serve)](const Request& req, Response& res, const httplib::ContentReader& read) {
+    guarded(res, [&] {
+      std::string body;
+      const auto append = [&body](const char* data, std::size_t size) {
+        body.append(data, size);
+        return true;
+      };
+      if (has_body(req) && !read(append)) {
+        // The library set 413 or 400; the error handler writes the body.
+        if (res.status < 400)
+          res.status = 400;
+        return;
+      }
+      serve(req, body, res);
+    });
+  };
+}
+
+/// For GET and DELETE, whose body (if any) the library has read: runs `serve`, guarded.
+httplib::Server::Handler with_library_body(handler serve) {
+  return [serve = std::move(serve)](const Request& req, Response& res) {
+    guarded(res, [&] { serve(req, req.body, res); });
+  };
+}
+
+/// What one route answers, by method; an empty handler: the method is not allowed.
+struct route_methods {
+  handler get;
+  handler put;
+  handler post;
+  handler del;
+};
+
+/// Registers `methods` on `pattern` and answers the others with 405 and an Allow header (the
+/// library alone would say 404, as if the path did not exist).
+void add_route(httplib::Server& server, const std::string& pattern, const route_methods& methods) {
+  std::string allow;
+  for (const auto& [given, name] : {std::pair{bool(methods.get), "GET, HEAD"}, std::pair{bool(methods.put), "PUT"},
+                                    std::pair{bool(methods.post), "POST"}, std::pair{bool(methods.del), "DELETE"}})
+    if (given)
+      allow += (allow.empty() ? "" : ", ") + std::string(name);
+  const handler refuse = [allow](const Request& req, const std::string&, Response& res) {
+    res.set_header("Allow", allow);
+    send_error(res, {405, req.method + " is not allowed on " + req.path + "; allowed: " + allow, std::nullopt, ""});
+  };
+  const auto or_refuse = [&refuse](const handler& serve) { return serve ? serve : refuse; };
+  server.Get(pattern, with_library_body(or_refuse(methods.get)));
+  server.Delete(pattern, with_library_body(or_refuse(methods.del)));
+  server.Put(pattern, reading_body(or_refuse(methods.put)));
+  server.Post(pattern, reading_body(or_refuse(methods.post)));
+  server.Patch(pattern, reading_body(refuse));
+  server.Options(pattern, [allow](const Request&, Response& res) {
+    res.set_header("Allow", allow + ", OPTIONS");
+    res.status = 204;
+  });
+}
+
+} // namespace
+
+void install_http_api(httplib::Server& server, runtime& rt, const http_settings& settings) {
+  server.set_payload_max_length(settings.max_body);
+
+  // Before routing, so that a request without the token is refused before its body is read.
+  server.set_pre_routing_handler([token = settings.token](const Request& req, Response& res) {
+    if (token.empty() || req.path == "/v1/health" || bearer_matches(req.get_header_value("Authorization"), token))
+      return httplib::Server::HandlerResponse::Unhandled;
+    guarded(res, [&] {
+      res.set_header("WWW-Authenticate", "Bearer");
+      // The body stays unread: the connection cannot carry another request after it.
+      if (has_body(req))
+        res.set_header("Connection", "close");
+      send_error(res, {401, "missing or wrong bearer token: send 'Authorization: Bearer <token>'", std::nullopt, ""});
+    });
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
+  // What the library refuses by itself arrives here with an empty body: a GET to no route (404),
+  // a body over the limit (413), a request it could not read (400).
+  const httplib::Server::HandlerWithResponse error_body = [max_body = settings.max_body](const Request& req,
+                                                                                        Response& res) {
+    if (!res.body.empty())
+      return httplib::Server::HandlerResponse::Handled;
+    guarded(res, [&] {
+      if (res.status == 404)
+        send_error(res, no_route(req));
+      else if (res.status == 413)
+        send_error(res, {413, "the request body is larger than server.http.max_body (" + std::to_string(max_body) +
+                                " bytes)", std::nullopt, ""});
+      else
+        send_error(res, {res.status, "the request could not be read (HTTP " + std::to_string(res.status) + ")",
+                         std::nullopt, ""});
+    });
+    return httplib::Server::HandlerResponse::Handled;
+  };
+  server.set_error_handler(error_body);
+
+  const auto on = [&rt](void (*serve)(runtime&, const Request&, const std::string&, Response&)) -> handler {
+    return [&rt, serve](const Request& req, const std::string& body, Response& res) { serve(rt, req, body, res); };
+  };
+  add_route(server, "/v1/cache/(.+)", {on(get_entry), on(put_entry), {}, on(delete_entry)});
+  add_route(server, "/v1/invalidate", {{}, {}, on(invalidate), {}});
+  add_route(server, "/v1/stats", {on(stats), {}, {}, {}});
+  add_route(server, "/v1/health", {on(health), {}, {}, {}});
+  add_route(server, "/metrics", {on(metrics), {}, {}, {}});
+  add_route(server, "/v1/alerts", {on(alerts), {}, {}, {}});
+  add_route(server, "/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}});
+  add_route(server, "/dashboard", {on(dashboard), {}, {}, {}});
+  add_route(server, "/v1/(semantic|vector)(?:/.*)?", {not_yet, not_yet, not_yet, not_yet});
+  // Last: a body sent to no route is still read, so that the connection stays usable, and
+  // answered 404.
+  const handler nowhere = [](const Request& req, const std::string&, Response& res) { send_error(res, no_route(req)); };
+  server.Put(".*", reading_body(nowhere));
+  server.Post(".*", reading_body(nowhere));
+  server.Patch(".*", reading_body(nowhere));
+}
+
+} // namespace strata::server

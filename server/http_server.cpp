@@ -1,0 +1,73 @@
+#include "http_server.hpp"
+
+#include "http_api.hpp"
+
+#include <strata/units.hpp>
+
+#include <httplib.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace strata::server {
+namespace {
+
+/// "host:port", with the host in brackets when it is an IPv6 address.
+std::string address_text(const std::string& host, int port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+} // namespace
+
+http_server::http_server(runtime& rt, const http_settings& settings)
+  : settings_(settings), server_(std::make_unique<httplib::Server>()) {
+  server_->new_task_queue = [] { return new httplib::ThreadPool(worker_threads); };
+  install_http_api(*server_, rt, settings_);
+}
+
+http_server::~http_server() { stop(); }
+
+expected<std::string> http_server::start() {
+  const auto address = units::parse_host_port(settings_.address);
+  if (!address)
+    return error{status::invalid, "server.http.address: expected host:port, got '" + settings_.address + "'"};
+  errno = 0;
+  int port = address->port;
+  bool bound = false;
+  if (port == 0) {
+    port = server_->bind_to_any_port(address->host);
+    bound = port > 0;
+  } else {
+    bound = server_->bind_to_port(address->host, port);
+  }
+  if (!bound) {
+    // The library does not say why; errno is what its last socket call left.
+    const int reason = errno;
+    return error{status::unavailable, "cannot listen on " + settings_.address +
+                                        (reason != 0 ? std::string(": ") + std::strerror(reason) : std::string())};
+  }
+  listener_ = std::thread([this] {
+    server_->listen_after_bind();
+    listener_done_ = true;
+  });
+  // stop() only acts on a server that is running: wait until it is, so that a signal arriving
+  // at once still stops it.
+  while (!server_->is_running() && !listener_done_)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (listener_done_) {
+    listener_.join();
+    return error{status::unavailable, "the HTTP server on " + settings_.address + " stopped as soon as it started"};
+  }
+  return address_text(address->host, port);
+}
+
+void http_server::stop() {
+  if (!listener_.joinable())
+    return;
+  server_->stop();
+  listener_.join();
+}
+
+} // namespace strata::server

@@ -1,0 +1,50 @@
+#pragma once
+// The HTTP API's lifecycle in `strata serve`: bind, serve on a small thread pool, stop.
+
+#include <strata/config.hpp>
+#include <strata/expected.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace httplib {
+class Server;
+}
+
+namespace strata {
+class runtime;
+}
+
+namespace strata::server {
+
+/// The API of one runtime on the address of `settings`.
+class http_server {
+public:
+  /// Worker threads. The HTTP library gives each connection a worker for as long as it is kept
+  /// alive, so this is also how many clients are served at once; the rest wait their turn.
+  static constexpr int worker_threads = 8;
+
+  /// Registers the routes; nothing listens before `start`. `rt` must outlive this object.
+  http_server(runtime& rt, const http_settings& settings);
+  ~http_server(); ///< stops (see `stop`)
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Binds the address and serves from a thread of its own. Returns the address as bound, such
+  /// as "127.0.0.1:43117" when port 0 was asked for, or why it could not bind.
+  expected<std::string> start();
+
+  /// Stops accepting connections and waits for the requests being served (idle kept-alive
+  /// connections are closed). Idempotent.
+  void stop();
+
+private:
+  http_settings settings_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread listener_;
+  std::atomic<bool> listener_done_{false};
+};
+
+} // namespace strata::server

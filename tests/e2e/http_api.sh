@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# `strata serve`'s HTTP API, end to end: the real binary on a port the kernel picks, spoken to
+# with curl. Usage: http_api.sh STRATA PROMTOOL
+set -uo pipefail
+strata=$1; promtool=$2
+[ -x "$promtool" ] || { echo "no promtool ('$promtool'): scripts/setup installs the package prometheus"; exit 1; }
+command -v curl >/dev/null || { echo "curl not found: scripts/setup installs it"; exit 1; }
+
+dir=$(mktemp -d); pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
+
+export STRATA_E2E_TOKEN="e2e-$RANDOM-token"
+cat >"$dir/deployment.yaml" <<'YAML'
+runtime: {stats_interval: 50ms}
+layers:
+  - {name: edge_cache, plugin: predictive}
+server:
+  http: {address: "127.0.0.1:0", max_body: 4KiB, token: "${STRATA_E2E_TOKEN}"}
+YAML
+"$strata" serve -c "$dir/deployment.yaml" >"$dir/serve.log" 2>&1 &
+pid=$!
+address=""
+for _ in $(seq 200); do
+  address=$(sed -n 's/^strata: http on //p' "$dir/serve.log")
+  [ -n "$address" ] && break
+  kill -0 "$pid" 2>/dev/null || fail "strata serve exited before listening"
+  sleep 0.05
+done
+[ -n "$address" ] || fail "no 'strata: http on ADDRESS' line within 10 s"
+[[ "$address" == 127.0.0.1:* ]] || fail "bound to '$address', not loopback"
+
+# call METHOD PATH [curl options]: sets $code, $body and $type (the Content-Type), with the token.
+call() {
+  local method=$1 path=$2; shift 2
+  local out
+  out=$(curl -sS -X "$method" -H "Authorization: Bearer $STRATA_E2E_TOKEN" -w '\n%{http_code} %{content_type}' \
+        "$@" "http://$address$path") || fail "curl $method $path failed"
+  body=${out%$'\n'*}
+  local tail=${out##*$'\n'}
+  code=${tail%% *}; type=${tail#* }
+}
+# expect CODE [TEXT...]: the last call answered CODE with a body containing each TEXT.
+expect() {
+  local want=$1; shift
+  [ "$code" = "$want" ] || fail "expected HTTP $want, got $code: $body"
+  for text in "$@"; do
+    grep -qF -- "$text" <<<"$body" || fail "HTTP $code body lacks '$text': $body"
+  done
+}
+
+# Put, get and delete, with a namespace and a TTL.
+call PUT '/v1/cache/greeting?ns=e2e' -d '{"value": "hello", "ttl": "30s", "tags": ["t1"]}'
+expect 204
+call GET '/v1/cache/greeting?ns=e2e'
+expect 200 '"key":"greeting"' '"value":"hello"' '"layer":"edge_cache"'
+[[ "$type" == application/json* ]] || fail "content type '$type' is not JSON"
+call GET '/v1/cache/greeting'
+expect 404 '"error":' "namespace 'default'"
+call DELETE '/v1/cache/greeting?ns=e2e'
+expect 200 '"deleted":"greeting"'
+call GET '/v1/cache/greeting?ns=e2e'
+expect 404
+call DELETE '/v1/cache/greeting?ns=e2e'
+expect 404
+call GET '/v1/cache/never-written'
+expect 404 '"field":null'
+call PUT '/v1/cache/brief' -d '{"value": "soon gone", "ttl": 300, "ns": "e2e"}'
+expect 204
+call GET '/v1/cache/brief?ns=e2e'
+expect 200 '"value":"soon gone"'
+sleep 0.5
+call GET '/v1/cache/brief?ns=e2e'
+expect 404
+
+# Invalidation by tag removes the entries of that tag, in that namespace only.
+for key in a b; do
+  call PUT "/v1/cache/$key" -d '{"value": "x", "tags": ["group"], "ns": "e2e"}'
+  expect 204
+done
+call PUT '/v1/cache/a' -d '{"value": "other tenant", "tags": ["group"]}'
+expect 204
+call POST '/v1/invalidate' -d '{"tag": "group", "ns": "e2e"}'
+expect 200 '{"removed":2}'
+call GET '/v1/cache/a?ns=e2e'
+expect 404
+call GET '/v1/cache/a'
+expect 200 '"value":"other tenant"'
+
+# Stats (sampled every 50 ms), health, metrics, alerts, dashboard.
+sleep 0.2
+call GET '/v1/stats'
+expect 200 '"window":"minute"' '"overall":{"name":"all"' '"name":"edge_cache"' '"hit_rate":'
+call GET '/v1/stats?window=hour'
+expect 200 '"window":"hour"'
+call GET '/v1/stats?window=week'
+expect 400 '"field":"window"'
+call GET '/v1/health'
+expect 200 '"overall":"healthy"' '"name":"edge_cache"'
+call GET '/metrics'
+expect 200 'strata_cache_requests_total{cache_layer="edge_cache"'
+[[ "$type" == "text/plain; version=0.0.4"* ]] || fail "/metrics content type is '$type'"
+printf '%s\n' "$body" >"$dir/metrics.txt"
+"$promtool" check metrics <"$dir/metrics.txt" || fail "promtool check metrics refused /metrics"
+call GET '/v1/alerts'
+expect 200 '{"alerts":[]}'
+call POST '/v1/alerts/no_such_rule/ack'
+expect 404 "no firing alert for rule 'no_such_rule'"
+call GET '/dashboard'
+expect 200 '<html' 'edge_cache'
+[[ "$type" == text/html* ]] || fail "/dashboard content type is '$type'"
+
+# Refusals: JSON errors that name the field when there is one.
+head -c 5000 /dev/zero | tr '\0' x >"$dir/big"
+call PUT '/v1/cache/big' --data-binary "@$dir/big"
+expect 413 'max_body' '"field":null'
+call PUT '/v1/cache/k' -d '{"value": "v",'
+expect 400 '"error":"malformed JSON"' '"field":null' '"detail":"parse error'
+call PUT '/v1/cache/k' -d '{"value": "v", "ttl": 1.5}'
+expect 400 '"field":"ttl"' 'expected a duration string like \"30s\" or an integer of milliseconds'
+call PUT '/v1/cache/k' -d '{"value": "v", "colour": "red"}'
+expect 400 '"field":"colour"'
+call PUT '/v1/cache/k' -d '{"ttl": "1s"}'
+expect 400 '"field":"value"' "missing required field 'value'"
+call GET '/v1/no-such-route'
+expect 404 '"error":"no route for GET /v1/no-such-route"'
+call POST '/v1/stats'
+expect 405 '"error":"POST is not allowed on /v1/stats'
+call GET '/v1/semantic/lookup'
+expect 501 'issue 4'
+call POST '/v1/vector/search' -d '{}'
+expect 501 'issue 4'
+
+# The token: required everywhere but on /v1/health.
+code=$(curl -s -o "$dir/out" -w '%{http_code}' "http://$address/v1/cache/a")
+[ "$code" = 401 ] || fail "GET /v1/cache without a token: expected 401, got $code"
+grep -qF '"error":' "$dir/out" || fail "the 401 has no JSON error: $(cat "$dir/out")"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer wrong" "http://$address/v1/cache/a")
+[ "$code" = 401 ] || fail "GET /v1/cache with a wrong token: expected 401, got $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/metrics")
+[ "$code" = 401 ] || fail "GET /metrics without a token: expected 401, got $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/v1/health")
+[ "$code" = 200 ] || fail "GET /v1/health without a token: expected 200, got $code"
+
+# SIGTERM: the server drains and exits 0 within a few seconds.
+kill -TERM "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM"
+wait "$pid"; rc=$?; pid=""
+[ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
+grep -q "strata: stopped" "$dir/serve.log" || fail "no 'strata: stopped' line"
+echo ok

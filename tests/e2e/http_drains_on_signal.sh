@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `strata serve` on SIGTERM stops accepting connections but answers the request it is serving,
+# then exits 0; /v1/health answers 503 when the deployment is critical. The layer (test_map)
+# takes 1 s per get and reports itself critical.
+set -uo pipefail
+strata=$1
+dir=$(mktemp -d); pid=""; slow=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$slow" ] && kill "$slow" 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
+
+cat >"$dir/deployment.yaml" <<'YAML'
+layers:
+  - {name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 1s, health: critical}}
+server:
+  http: {address: "127.0.0.1:0"}
+YAML
+"$strata" serve -c "$dir/deployment.yaml" >"$dir/serve.log" 2>&1 &
+pid=$!
+address=""
+for _ in $(seq 200); do
+  address=$(sed -n 's/^strata: http on //p' "$dir/serve.log")
+  [ -n "$address" ] && break
+  kill -0 "$pid" 2>/dev/null || fail "strata serve exited before listening"
+  sleep 0.05
+done
+[ -n "$address" ] || fail "no 'strata: http on ADDRESS' line within 10 s"
+
+code=$(curl -s -o "$dir/health" -w '%{http_code}' "http://$address/v1/health")
+[ "$code" = 503 ] || fail "critical health: expected 503, got $code: $(cat "$dir/health")"
+grep -qF '"overall":"critical"' "$dir/health" || fail "health body: $(cat "$dir/health")"
+
+curl -s -o "$dir/slow" -w '%{http_code}' "http://$address/v1/cache/k" >"$dir/slow_code" &
+slow=$!
+sleep 0.3
+kill -TERM "$pid"
+sleep 0.2
+# The listening socket is closed: a new connection is refused while the slow get is still served.
+curl -s -o /dev/null "http://$address/v1/health"; rc=$?
+[ "$rc" -eq 7 ] || fail "a connection after SIGTERM: expected curl's 'connection refused' (7), got exit code $rc"
+wait "$slow"; slow=""
+[ "$(cat "$dir/slow_code")" = 404 ] || fail "the get in flight: expected 404, got '$(cat "$dir/slow_code")'"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM"
+wait "$pid"; rc=$?; pid=""
+[ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
+echo ok
