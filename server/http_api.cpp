@@ -48,18 +48,30 @@ bool usable(const parsed<T>& parsed, Response& res) {
 
 // ---- handlers: `req.matches[1]` is the key or rule the route's pattern captured ----
 
-void get_entry(runtime& rt, const Request& req, const std::string&, Response& res) {
+/// The key the route captured and the namespace the query names; false once `res` says why not.
+bool addressed(const Request& req, Response& res, std::string& key, request_options& options) {
   const auto ns = parse_namespace(query(req, "ns"));
   if (!usable(ns, res))
-    return;
-  const std::string key = req.matches[1];
-  request_options options;
+    return false;
+  key = req.matches[1];
   options.ns = std::get<std::string>(ns);
+  return true;
+}
+
+api_error no_entry(const std::string& key, const request_options& options) {
+  return {404, "no entry for key '" + key + "' in namespace '" + options.ns + "'", std::nullopt, ""};
+}
+
+void get_entry(runtime& rt, const Request& req, const std::string&, Response& res) {
+  std::string key;
+  request_options options;
+  if (!addressed(req, res, key, options))
+    return;
   const auto result = rt.get(key, options);
   if (result.code == status::ok)
     send(res, 200, hit_json(key, result.value, result.layer));
   else if (result.code == status::not_found)
-    send_error(res, {404, "no entry for key '" + key + "' in namespace '" + options.ns + "'", std::nullopt, ""});
+    send_error(res, no_entry(key, options));
   else
     send_error(res, runtime_error(result.code, "get of '" + key + "'"));
 }
@@ -78,17 +90,15 @@ void put_entry(runtime& rt, const Request& req, const std::string& body, Respons
 }
 
 void delete_entry(runtime& rt, const Request& req, const std::string&, Response& res) {
-  const auto ns = parse_namespace(query(req, "ns"));
-  if (!usable(ns, res))
-    return;
-  const std::string key = req.matches[1];
+  std::string key;
   request_options options;
-  options.ns = std::get<std::string>(ns);
+  if (!addressed(req, res, key, options))
+    return;
   const status code = rt.erase(key, options);
   if (code == status::ok)
     send(res, 200, deleted_json(key));
   else if (code == status::not_found)
-    send_error(res, {404, "no entry for key '" + key + "' in namespace '" + options.ns + "'", std::nullopt, ""});
+    send_error(res, no_entry(key, options));
   else
     send_error(res, runtime_error(code, "delete of '" + key + "'"));
 }

@@ -9,6 +9,7 @@ command -v curl >/dev/null || { echo "curl not found: scripts/setup installs it"
 dir=$(mktemp -d); pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
+. "$(dirname "$0")/serve_http.sh"
 
 export STRATA_E2E_TOKEN="e2e-$RANDOM-token"
 cat >"$dir/deployment.yaml" <<'YAML'
@@ -18,16 +19,7 @@ layers:
 server:
   http: {address: "127.0.0.1:0", max_body: 4KiB, token: "${STRATA_E2E_TOKEN}"}
 YAML
-"$strata" serve -c "$dir/deployment.yaml" >"$dir/serve.log" 2>&1 &
-pid=$!
-address=""
-for _ in $(seq 200); do
-  address=$(sed -n 's/^strata: http on //p' "$dir/serve.log")
-  [ -n "$address" ] && break
-  kill -0 "$pid" 2>/dev/null || fail "strata serve exited before listening"
-  sleep 0.05
-done
-[ -n "$address" ] || fail "no 'strata: http on ADDRESS' line within 10 s"
+start_serve "$dir/deployment.yaml"
 [[ "$address" == 127.0.0.1:* ]] || fail "bound to '$address', not loopback"
 
 # call METHOD PATH [curl options]: sets $code, $body and $type (the Content-Type), with the token.

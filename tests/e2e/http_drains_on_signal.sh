@@ -7,6 +7,7 @@ strata=$1
 dir=$(mktemp -d); pid=""; slow=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$slow" ] && kill "$slow" 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
+. "$(dirname "$0")/serve_http.sh"
 
 cat >"$dir/deployment.yaml" <<'YAML'
 layers:
@@ -14,16 +15,7 @@ layers:
 server:
   http: {address: "127.0.0.1:0"}
 YAML
-"$strata" serve -c "$dir/deployment.yaml" >"$dir/serve.log" 2>&1 &
-pid=$!
-address=""
-for _ in $(seq 200); do
-  address=$(sed -n 's/^strata: http on //p' "$dir/serve.log")
-  [ -n "$address" ] && break
-  kill -0 "$pid" 2>/dev/null || fail "strata serve exited before listening"
-  sleep 0.05
-done
-[ -n "$address" ] || fail "no 'strata: http on ADDRESS' line within 10 s"
+start_serve "$dir/deployment.yaml"
 
 code=$(curl -s -o "$dir/health" -w '%{http_code}' "http://$address/v1/health")
 [ "$code" = 503 ] || fail "critical health: expected 503, got $code: $(cat "$dir/health")"

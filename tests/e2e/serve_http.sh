@@ -1,0 +1,15 @@
+# Sourced by the HTTP end-to-end scripts. start_serve DEPLOYMENT: starts `strata serve` on it in
+# the background (pid in $pid, output in $dir/serve.log) and waits for its "strata: http on
+# ADDRESS" line (address in $address). Needs $strata, $dir and a fail function.
+start_serve() {
+  "$strata" serve -c "$1" >"$dir/serve.log" 2>&1 &
+  pid=$!
+  address=""
+  for _ in $(seq 200); do
+    address=$(sed -n 's/^strata: http on //p' "$dir/serve.log")
+    [ -n "$address" ] && return 0
+    kill -0 "$pid" 2>/dev/null || fail "strata serve exited before listening"
+    sleep 0.05
+  done
+  fail "no 'strata: http on ADDRESS' line within 10 s"
+}
