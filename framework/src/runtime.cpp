@@ -281,8 +281,16 @@ std::optional<error> check_metric_rules(const runtime_impl& impl) {
 
 /// Evaluates the alert rules after each sample and sends what changed to the dispatcher.
 void evaluate_alerts(runtime_impl& impl) {
-  const auto events = impl.alerts->evaluate(std::chrono::steady_clock::now(), std::chrono::system_clock::now(),
-                                            [&impl](const alert_rule& rule) { return impl.hub->alert_value(rule); });
+  // Metric rules share one collection of the families (and of the system checks behind them).
+  std::optional<std::vector<metric_family>> families;
+  const auto metrics_now = [&]() -> const std::vector<metric_family>& {
+    if (!families)
+      families = impl.hub->metrics();
+    return *families;
+  };
+  const auto events = impl.alerts->evaluate(
+    std::chrono::steady_clock::now(), std::chrono::system_clock::now(),
+    [&](const alert_rule& rule) { return impl.hub->alert_value(rule, metrics_now); });
   for (const auto& event : events) {
     if (auto it = impl.alert_events.find({event.rule, event.transition}); it != impl.alert_events.end())
       it->second->inc();

@@ -120,29 +120,28 @@ void telemetry_hub::add_derived(std::vector<metric_family>& families, const heal
   }
 }
 
-std::vector<metric_family> telemetry_hub::metrics() const {
+std::vector<metric_family> telemetry_hub::families(const health_report& health) const {
   if (metrics_ == nullptr)
     return {};
   auto families = metrics_->snapshot();
-  add_derived(families, health());
+  add_derived(families, health);
   std::sort(families.begin(), families.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return families;
 }
+
+std::vector<metric_family> telemetry_hub::metrics() const { return families(health()); }
 
 telemetry_snapshot telemetry_hub::snapshot() const {
   telemetry_snapshot s;
   s.taken = std::chrono::system_clock::now();
   s.health = health();
-  if (metrics_ != nullptr) {
-    s.metrics = metrics_->snapshot();
-    add_derived(s.metrics, s.health);
-    std::sort(s.metrics.begin(), s.metrics.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  }
+  s.metrics = families(s.health);
   s.stats = stats(stats_window::minute);
   return s;
 }
 
-std::optional<double> telemetry_hub::alert_value(const alert_rule& rule) const {
+std::optional<double> telemetry_hub::alert_value(const alert_rule& rule,
+                                                 const std::function<const std::vector<metric_family>&()>& metrics_now) const {
   if (rule.value == "rss_bytes") {
     const auto rss = resident_bytes();
     return rss ? std::optional<double>(static_cast<double>(*rss)) : std::nullopt;
@@ -167,7 +166,7 @@ std::optional<double> telemetry_hub::alert_value(const alert_rule& rule) const {
     if (rule.value == "p95_latency") return has_gets ? std::optional<double>(w->p95_seconds) : std::nullopt;
     return has_gets ? std::optional<double>(w->p99_seconds) : std::nullopt;
   }
-  const auto families = metrics();
+  const auto& families = metrics_now();
   const auto family = std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.name == rule.value; });
   if (family == families.end() || family->type == metric_type::histogram)
     return std::nullopt;

@@ -12,6 +12,7 @@
 #include <strata/metrics_registry.hpp>
 #include <strata/telemetry_snapshot.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -31,10 +32,14 @@ public:
   /// Every family, sorted by name; empty when metrics are off.
   std::vector<metric_family> metrics() const;
   runtime_stats stats(stats_window window) const;
-  /// The value `rule` is evaluated on; nullopt while there is none.
-  std::optional<double> alert_value(const alert_rule& rule) const;
+  /// The value `rule` is evaluated on; nullopt while there is none. A metric rule reads the
+  /// families `metrics_now` returns, so that one evaluation of every rule collects them once.
+  std::optional<double> alert_value(const alert_rule& rule,
+                                    const std::function<const std::vector<metric_family>&()>& metrics_now) const;
 
 private:
+  /// The registry's families and the derived ones for `health`, sorted by name.
+  std::vector<metric_family> families(const health_report& health) const;
   void add_derived(std::vector<metric_family>& families, const health_report& health) const;
 
   health_settings health_settings_;
