@@ -10,6 +10,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -694,11 +696,14 @@ std::vector<std::string> default_plugin_path() {
     }
     return dirs;
   }
-#ifdef STRATA_BUILTIN_PLUGIN_DIR
-  return {STRATA_BUILTIN_PLUGIN_DIR};
-#else
-  return {};
-#endif
+  // The built-in plugins live in strata/plugins beside libstrata.so, in the build tree as in an
+  // install (cmake/install.cmake), so a relocated install finds them too.
+  Dl_info self{};
+  if (dladdr(reinterpret_cast<void*>(&default_plugin_path), &self) == 0 || self.dli_fname == nullptr)
+    return {};
+  std::error_code ignored;
+  const auto library = std::filesystem::weakly_canonical(self.dli_fname, ignored);
+  return {(library.parent_path() / "strata" / "plugins").string()};
 }
 
 config_report parse_config(const std::string& yaml_text, const std::string& origin) {

@@ -158,7 +158,8 @@ struct config_report {
   std::string errors_text() const;
 };
 
-/// Where built-in plugins are looked for when a deployment names no path.
+/// Where built-in plugins are looked for when a deployment names no path: `strata/plugins` beside
+/// libstrata.so (the build tree and an install share that layout).
 /// Overridden by the environment variable STRATA_PLUGIN_PATH (colon-separated).
 std::vector<std::string> default_plugin_path();
 
