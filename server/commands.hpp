@@ -31,6 +31,10 @@ struct replay_options {
 /// input or a layer that cannot be built.
 int replay_trace(const replay_options& options);
 
+/// Prints, as Markdown, the configuration schema of every plugin in `directories` (the default
+/// plugin path when empty); 1 if a plugin file there was refused (after printing why).
+int config_reference(const std::vector<std::string>& directories);
+
 /// The snapshot file that the json exporter of the deployment in `path` writes (the first one in
 /// snapshot mode with a file path); nullopt after printing why there is none.
 std::optional<std::string> snapshot_file_of(const std::string& path);

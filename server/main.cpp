@@ -38,7 +38,15 @@ int main(int argc, char** argv) {
     ->check(CLI::IsMember({"lru", "predictive"}))
     ->capture_default_str();
 
+  std::vector<std::string> reference_dirs;
+  auto* reference = app.add_subcommand("config-reference",
+                                       "Print the configuration keys every installed plugin declares (Markdown)");
+  reference->add_option("--plugin-dir", reference_dirs,
+                        "directories to list instead of the default plugin path (repeatable)");
+
   CLI11_PARSE(app, argc, argv);
+  if (reference->parsed())
+    return strata::server::config_reference(reference_dirs);
   if (check->parsed())
     return strata::server::check_config(check_path);
   if (replay->parsed())

@@ -1,0 +1,45 @@
+#pragma once
+/// @file plugin_catalog.hpp
+/// The plugins a search path offers, with their declared configuration schemas: what
+/// `strata config-reference` prints. Each file is loaded and checked exactly as a deployment would
+/// load it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+/// One key of a plugin's configuration schema.
+struct config_key_info {
+  std::string key;
+  std::string type;                         ///< string, int, double, bool, duration or size
+  std::optional<std::string> default_value; ///< nullopt: the key is required
+  std::string description;
+  std::optional<double> min; ///< milliseconds for durations, bytes for sizes
+  std::optional<double> max;
+};
+
+/// A plugin the loader accepted.
+struct plugin_info {
+  std::string name;
+  std::string version;
+  std::string kind; ///< layer, embedder, exporter or alert_handler
+  std::string file;
+  std::uint32_t abi_major = 0;
+  std::uint32_t abi_minor = 0;
+  std::vector<config_key_info> schema;
+};
+
+/// Every `libstrata_*.so` in the directories, sorted by kind then name, and one message per file
+/// the loader refused (which file and why).
+struct plugin_catalog {
+  std::vector<plugin_info> plugins;
+  std::vector<std::string> errors;
+};
+
+/// Loads the plugins in `directories`; `default_plugin_path()` when it is empty.
+plugin_catalog list_plugins(const std::vector<std::string>& directories = {});
+
+} // namespace strata

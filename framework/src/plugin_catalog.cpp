@@ -1,0 +1,89 @@
+/// @file plugin_catalog.cpp
+/// Lists the plugins of a search path through the same loader a deployment uses.
+
+#include <strata/plugin_catalog.hpp>
+
+#include "abi_value.hpp"
+#include "plugin_loader.hpp"
+
+#include <strata/config.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <tuple>
+
+namespace strata {
+namespace {
+
+std::string kind_name(const strata_plugin_kind& kind) {
+  switch (detail::abi_value(kind)) {
+  case STRATA_PLUGIN_LAYER: return "layer";
+  case STRATA_PLUGIN_EMBEDDER: return "embedder";
+  case STRATA_PLUGIN_EXPORTER: return "exporter";
+  case STRATA_PLUGIN_ALERT_HANDLER: return "alert_handler";
+  default: return "unknown";
+  }
+}
+
+std::string type_name(const strata_value_type& type) {
+  switch (detail::abi_value(type)) {
+  case STRATA_VALUE_INT: return "int";
+  case STRATA_VALUE_DOUBLE: return "double";
+  case STRATA_VALUE_BOOL: return "bool";
+  case STRATA_VALUE_DURATION: return "duration";
+  case STRATA_VALUE_SIZE: return "size";
+  default: return "string";
+  }
+}
+
+plugin_info describe(const detail::loaded_plugin& plugin) {
+  const auto* d = plugin.descriptor;
+  plugin_info info{d->name, d->version ? d->version : "", kind_name(d->kind), plugin.origin,
+                   d->abi_major, d->abi_minor, {}};
+  for (std::size_t i = 0; i < d->config_schema_size; ++i) {
+    const auto& k = d->config_schema[i];
+    config_key_info key{k.key, type_name(k.type), std::nullopt, k.description ? k.description : "",
+                        std::nullopt, std::nullopt};
+    if (k.default_value != nullptr)
+      key.default_value = k.default_value;
+    const bool bounded = key.type != "string" && key.type != "bool";
+    if (bounded && k.has_min)
+      key.min = k.min;
+    if (bounded && k.has_max)
+      key.max = k.max;
+    info.schema.push_back(std::move(key));
+  }
+  return info;
+}
+
+} // namespace
+
+plugin_catalog list_plugins(const std::vector<std::string>& directories) {
+  const auto dirs = directories.empty() ? default_plugin_path() : directories;
+  std::set<std::filesystem::path> files; // sorted, and a directory named twice counts once
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const auto name = it->path().filename().string();
+      if (name.rfind("libstrata_", 0) == 0 && it->path().extension() == ".so")
+        files.insert(std::filesystem::weakly_canonical(it->path(), ec));
+    }
+  }
+  plugin_catalog catalog;
+  detail::plugin_loader loader;
+  for (const auto& file : files) {
+    auto loaded = loader.load_file(file.string());
+    if (!loaded) {
+      catalog.errors.push_back(loaded.err().message);
+      continue;
+    }
+    catalog.plugins.push_back(describe(**loaded));
+  }
+  std::sort(catalog.plugins.begin(), catalog.plugins.end(), [](const plugin_info& a, const plugin_info& b) {
+    return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
+  });
+  return catalog;
+}
+
+} // namespace strata
