@@ -73,6 +73,15 @@ int main(int argc, char** argv) {
     std::printf("  answered by %-12s %7ld (%.1f%%)\n", who.c_str(), n, 100.0 * n / requests);
   std::printf("  model calls          %7d\n", model_calls.load());
   std::printf("  latency p50 %.2f us, p99 %.2f us\n", micros[micros.size() / 2], micros[micros.size() * 99 / 100]);
+  // The runtime's own figures, from the telemetry actor's sample after the run.
+  std::this_thread::sleep_for(cache.effective_config().runtime.stats_interval * 2);
+  const auto stats = cache.stats(strata::stats_window::minute);
+  std::printf("  runtime stats (last %.0f s): %llu gets, hit rate %.1f%%, p99 %.1f us\n", stats.covered_seconds,
+              static_cast<unsigned long long>(stats.overall.gets), 100 * stats.overall.hit_rate,
+              stats.overall.p99_seconds * 1e6);
+  for (const auto& w : stats.layers)
+    std::printf("  layer %-10s %llu gets, hit rate %.1f%%\n", w.name.c_str(), static_cast<unsigned long long>(w.gets),
+                100 * w.hit_rate);
   for (auto& h : cache.health().layers)
     std::printf("  layer %-10s %s, failures %llu, restarts %llu\n", h.name.c_str(), strata::to_string(h.level),
                 static_cast<unsigned long long>(h.failures), static_cast<unsigned long long>(h.restarts));

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The SDK as a user receives it: `cmake --install` into a temporary prefix, then, against that
+# prefix only, the out-of-tree examples (find_package(strata) and pkg-config), the config reference,
+# and a deployment that loads the custom layer into the installed `strata serve`.
+# Usage: sdk_install.sh BUILD_DIR SOURCE_DIR
+set -uo pipefail
+build=$1; src=$2
+command -v curl >/dev/null || { echo "curl not found: scripts/setup installs it"; exit 1; }
+
+dir=$(mktemp -d); pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; [ -f "$dir/serve.log" ] && { echo "--- server output:"; cat "$dir/serve.log"; }; exit 1; }
+prefix=$dir/prefix
+
+cmake --install "$build" --prefix "$prefix" >"$dir/install.log" 2>&1 || { cat "$dir/install.log"; fail "cmake --install"; }
+libdir=$(cd "$prefix" && ls -d lib*/ | head -1); libdir=$prefix/${libdir%/}
+for f in bin/strata include/strata/runtime.hpp include/strata/sdk.hpp include/strata/plugin_abi.h \
+         share/strata/configs/default.yaml; do
+  [ -e "$prefix/$f" ] || fail "the install lacks $f"
+done
+for f in libstrata.so strata/plugins/libstrata_predictive.so cmake/strata/strata-config.cmake \
+         cmake/strata/strata_plugin.cmake pkgconfig/strata.pc; do
+  [ -e "$libdir/$f" ] || fail "the install lacks ${libdir#$prefix/}/$f"
+done
+if ls "$libdir"/strata/plugins | grep -q test_; then fail "test plugins were installed: $(ls "$libdir"/strata/plugins)"; fi
+
+# The configuration reference in docs/ is what the installed plugins declare.
+"$prefix/bin/strata" config-reference >"$dir/reference.md" || fail "strata config-reference failed"
+diff -u "$src/docs/config-reference.md" "$dir/reference.md" ||
+  fail "docs/config-reference.md differs from 'strata config-reference' (regenerate it with that command)"
+
+# A layer written against the installed SDK, built out of tree.
+cmake -S "$src/examples/custom_layer" -B "$dir/fixtures" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_BUILD_TYPE=Release >"$dir/fixtures.log" 2>&1 &&
+  cmake --build "$dir/fixtures" >>"$dir/fixtures.log" 2>&1 || { cat "$dir/fixtures.log"; fail "building examples/custom_layer"; }
+[ -f "$dir/fixtures/libstrata_fixtures.so" ] || fail "examples/custom_layer built no libstrata_fixtures.so"
+
+# The embedding example against the installed runtime: once with CMake, once with pkg-config.
+cmake -S "$src/examples/embed" -B "$dir/embed" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
+  >"$dir/embed.log" 2>&1 && cmake --build "$dir/embed" >>"$dir/embed.log" 2>&1 ||
+  { cat "$dir/embed.log"; fail "building examples/embed against the install"; }
+"$dir/embed/strata-embed-example" "$prefix/share/strata/configs/default.yaml" 400 >"$dir/embed.out" 2>&1 ||
+  { cat "$dir/embed.out"; fail "the embedding example failed on the installed default deployment"; }
+grep -q "answered by predictive" "$dir/embed.out" || { cat "$dir/embed.out"; fail "no hit on the predictive layer"; }
+grep -q "runtime stats" "$dir/embed.out" || { cat "$dir/embed.out"; fail "the example printed no stats"; }
+PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --exists strata || fail "pkg-config does not find strata.pc"
+# shellcheck disable=SC2046
+g++ -O1 -o "$dir/embed-pc" "$src/examples/embed/main.cpp" $(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags --libs strata) \
+  -Wl,-rpath,"$libdir" 2>"$dir/pc.log" || { cat "$dir/pc.log"; fail "compiling with pkg-config's flags"; }
+
+# The custom layer loaded by the installed server: check-config, then real HTTP.
+export STRATA_FIXTURES_PLUGIN_DIR=$dir/fixtures STRATA_FIXTURES_FILE=$src/examples/custom_layer/fixtures.tsv
+export STRATA_HTTP_ADDRESS=127.0.0.1:0
+"$prefix/bin/strata" check-config "$src/examples/custom_layer/deployment.yaml" >"$dir/check.out" 2>&1 ||
+  { cat "$dir/check.out"; fail "check-config refused examples/custom_layer/deployment.yaml"; }
+grep -q "plugin: fixtures" "$dir/check.out" || fail "check-config output lacks the fixtures layer"
+strata=$prefix/bin/strata
+. "$(dirname "$0")/serve_http.sh"
+start_serve "$src/examples/custom_layer/deployment.yaml"
+body=$(curl -sS "http://$address/v1/cache/what-is-strata") || fail "curl"
+grep -qF '"layer":"canned"' <<<"$body" || fail "the first get was not answered by the fixtures layer: $body"
+grep -qF 'multi-layer cache runtime' <<<"$body" || fail "wrong fixture value: $body"
+body=$(curl -sS "http://$address/v1/cache/what-is-strata") || fail "curl"
+grep -qF '"layer":"predictive"' <<<"$body" || fail "the fixture hit was not promoted: $body"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$address/v1/cache/not-a-fixture") || fail "curl"
+[ "$code" = 404 ] || fail "a key that is not a fixture answered $code"
+kill -TERM "$pid"; wait "$pid" || fail "strata serve did not exit 0 on SIGTERM"; pid=""
+
+# A bad fixtures file: the layer's factory refuses it with FILE:LINE, and the server does not start.
+printf 'no tab on this line\n' >"$dir/bad.tsv"
+STRATA_FIXTURES_FILE=$dir/bad.tsv timeout 20 "$strata" serve -c "$src/examples/custom_layer/deployment.yaml" \
+  >"$dir/bad.out" 2>&1 && fail "strata serve started with a malformed fixtures file"
+grep -qF "$dir/bad.tsv:1: expected KEY<TAB>VALUE" "$dir/bad.out" || { cat "$dir/bad.out"; fail "no FILE:LINE in the error"; }
+echo "PASS"
