@@ -1,0 +1,260 @@
+#include "backend.hpp"
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIVFFlat.h>
+#include <faiss/impl/IDSelector.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace strata::vector_index {
+
+namespace {
+
+using idx_t = faiss::Index::idx_t;
+
+faiss::MetricType to_faiss(metric_kind m) {
+  return m == metric_kind::l2 ? faiss::METRIC_L2 : faiss::METRIC_INNER_PRODUCT;
+}
+
+/// FAISS asks about positions; positions map to slots (-1: removed or tombstone).
+struct position_selector : faiss::IDSelector {
+  position_selector(const std::vector<std::int64_t>& to_slot, const slot_filter& f)
+    : pos_to_slot(to_slot), filter(f) {
+  }
+  bool is_member(idx_t pos) const override {
+    auto slot = pos_to_slot[static_cast<std::size_t>(pos)];
+    return slot >= 0 && filter.accepts(static_cast<slot_t>(slot));
+  }
+  const std::vector<std::int64_t>& pos_to_slot;
+  const slot_filter& filter;
+};
+
+/// FAISS labels are slots already (IVF stores them).
+struct label_selector : faiss::IDSelector {
+  explicit label_selector(const slot_filter& f) : filter(f) {
+  }
+  bool is_member(idx_t label) const override {
+    return filter.accepts(static_cast<slot_t>(label));
+  }
+  const slot_filter& filter;
+};
+
+/// Shared by the flat and HNSW backends: FAISS numbers vectors by position.
+class positional {
+protected:
+  void remember(std::size_t n, const slot_t* slots) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (slots[i] >= slot_to_pos_.size())
+        slot_to_pos_.resize(std::max<std::size_t>(slots[i] + 1, slot_to_pos_.size() * 2), -1);
+      slot_to_pos_[slots[i]] = static_cast<std::int64_t>(pos_to_slot_.size());
+      pos_to_slot_.push_back(slots[i]);
+    }
+  }
+
+  std::int64_t position_of(slot_t slot) const {
+    return slot < slot_to_pos_.size() ? slot_to_pos_[slot] : -1;
+  }
+
+  void positions_to_slots(std::size_t count, std::int64_t* labels) const {
+    for (std::size_t i = 0; i < count; ++i)
+      if (labels[i] >= 0)
+        labels[i] = pos_to_slot_[static_cast<std::size_t>(labels[i])];
+  }
+
+  std::vector<std::int64_t> pos_to_slot_;
+  std::vector<std::int64_t> slot_to_pos_;
+};
+
+void fill_empty(std::size_t count, float* distances, std::int64_t* slots) {
+  std::fill(distances, distances + count, 0.0f);
+  std::fill(slots, slots + count, -1);
+}
+
+class flat_backend final : public backend, positional {
+public:
+  explicit flat_backend(const index_config& c) : index_(static_cast<idx_t>(c.dimension), to_faiss(c.metric)) {
+  }
+
+  void add(std::size_t n, const float* x, const slot_t* slots) override {
+    index_.add(static_cast<idx_t>(n), x);
+    remember(n, slots);
+  }
+
+  // FAISS's own remove_ids shifts every later vector; moving the last one into the hole is O(d).
+  bool remove(slot_t slot) override {
+    auto pos = position_of(slot);
+    if (pos < 0)
+      return true;
+    auto last = static_cast<std::int64_t>(pos_to_slot_.size()) - 1;
+    auto code = index_.code_size;
+    if (pos != last) {
+      std::memcpy(index_.codes.data() + pos * code, index_.codes.data() + last * code, code);
+      pos_to_slot_[pos] = pos_to_slot_[last];
+      slot_to_pos_[pos_to_slot_[pos]] = pos;
+    }
+    index_.codes.resize(last * code);
+    index_.ntotal = last;
+    pos_to_slot_.pop_back();
+    slot_to_pos_[slot] = -1;
+    return true;
+  }
+
+  void search(std::size_t nq, const float* q, std::size_t k, const slot_filter& filter, std::size_t,
+              float* distances, std::int64_t* slots) const override {
+    if (index_.ntotal == 0)
+      return fill_empty(nq * k, distances, slots);
+    position_selector sel{pos_to_slot_, filter};
+    faiss::SearchParameters params;
+    params.sel = &sel;
+    index_.search(static_cast<idx_t>(nq), q, static_cast<idx_t>(k), distances, slots, &params);
+    positions_to_slots(nq * k, slots);
+  }
+
+  std::size_t stored() const override {
+    return static_cast<std::size_t>(index_.ntotal);
+  }
+  std::size_t tombstones() const override {
+    return 0;
+  }
+  std::size_t bytes() const override {
+    return index_.codes.capacity() + (pos_to_slot_.capacity() + slot_to_pos_.capacity()) * 8;
+  }
+
+private:
+  faiss::IndexFlat index_;
+};
+
+class hnsw_backend final : public backend, positional {
+public:
+  explicit hnsw_backend(const index_config& c)
+    : config_(c), index_(static_cast<int>(c.dimension), c.hnsw_m, to_faiss(c.metric)) {
+    index_.hnsw.efConstruction = c.ef_construction;
+    index_.hnsw.efSearch = c.ef_search;
+  }
+
+  void add(std::size_t n, const float* x, const slot_t* slots) override {
+    index_.add(static_cast<idx_t>(n), x);
+    remember(n, slots);
+  }
+
+  // FAISS 1.7.3 cannot remove from HNSW: the position stays in the graph (it still routes
+  // searches) and maps to no slot.
+  bool remove(slot_t slot) override {
+    auto pos = position_of(slot);
+    if (pos < 0)
+      return false;
+    pos_to_slot_[pos] = -1;
+    slot_to_pos_[slot] = -1;
+    ++tombstones_;
+    return false;
+  }
+
+  void search(std::size_t nq, const float* q, std::size_t k, const slot_filter& filter, std::size_t widen,
+              float* distances, std::int64_t* slots) const override {
+    if (index_.ntotal == 0)
+      return fill_empty(nq * k, distances, slots);
+    position_selector sel{pos_to_slot_, filter};
+    faiss::SearchParametersHNSW params;
+    params.sel = &sel;
+    params.efSearch = std::max<int>(static_cast<int>(k), config_.ef_search * static_cast<int>(widen));
+    index_.search(static_cast<idx_t>(nq), q, static_cast<idx_t>(k), distances, slots, &params);
+    positions_to_slots(nq * k, slots);
+  }
+
+  std::size_t stored() const override {
+    return static_cast<std::size_t>(index_.ntotal);
+  }
+  std::size_t tombstones() const override {
+    return tombstones_;
+  }
+  std::size_t bytes() const override {
+    const auto& h = index_.hnsw;
+    auto storage = static_cast<std::size_t>(index_.ntotal) * config_.dimension * sizeof(float);
+    return storage + h.neighbors.capacity() * sizeof(faiss::HNSW::storage_idx_t)
+           + h.offsets.capacity() * sizeof(std::size_t) + h.levels.capacity() * sizeof(int)
+           + (pos_to_slot_.capacity() + slot_to_pos_.capacity()) * 8;
+  }
+
+private:
+  index_config config_;
+  faiss::IndexHNSWFlat index_;
+  std::size_t tombstones_ = 0;
+};
+
+class ivf_backend final : public backend {
+public:
+  ivf_backend(const index_config& c, const float* train, std::size_t n_train)
+    : config_(c),
+      nlist_(c.nlist != 0 ? c.nlist : auto_nlist(n_train)),
+      quantizer_(static_cast<idx_t>(c.dimension), to_faiss(c.metric)),
+      index_(&quantizer_, c.dimension, nlist_, to_faiss(c.metric)) {
+    index_.cp.niter = 10;
+    index_.verbose = false;
+    index_.train(static_cast<idx_t>(n_train), train);
+    // A hash table from label to list position makes remove_ids O(1) instead of a scan of every list.
+    index_.set_direct_map_type(faiss::DirectMap::Hashtable);
+  }
+
+  void add(std::size_t n, const float* x, const slot_t* slots) override {
+    std::vector<idx_t> labels(slots, slots + n);
+    index_.add_with_ids(static_cast<idx_t>(n), x, labels.data());
+  }
+
+  bool remove(slot_t slot) override {
+    idx_t label = slot;
+    faiss::IDSelectorArray one{1, &label};
+    index_.remove_ids(one);
+    return true;
+  }
+
+  void search(std::size_t nq, const float* q, std::size_t k, const slot_filter& filter, std::size_t widen,
+              float* distances, std::int64_t* slots) const override {
+    if (index_.ntotal == 0)
+      return fill_empty(nq * k, distances, slots);
+    label_selector sel{filter};
+    faiss::SearchParametersIVF params;
+    params.sel = &sel;
+    params.nprobe = std::min(nlist_, config_.nprobe * widen);
+    index_.search(static_cast<idx_t>(nq), q, static_cast<idx_t>(k), distances, slots, &params);
+  }
+
+  std::size_t stored() const override {
+    return static_cast<std::size_t>(index_.ntotal);
+  }
+  std::size_t tombstones() const override {
+    return 0;
+  }
+  std::size_t bytes() const override {
+    auto per_vector = index_.code_size + sizeof(idx_t) + 24; // code, label, direct-map entry
+    return static_cast<std::size_t>(index_.ntotal) * per_vector + nlist_ * config_.dimension * sizeof(float);
+  }
+
+private:
+  index_config config_;
+  std::size_t nlist_;
+  faiss::IndexFlat quantizer_;
+  faiss::IndexIVFFlat index_;
+};
+
+} // namespace
+
+std::size_t auto_nlist(std::size_t n) {
+  auto root = static_cast<std::size_t>(4.0 * std::sqrt(static_cast<double>(n)));
+  // FAISS wants at least 39 training points per list.
+  return std::max<std::size_t>(1, std::min(root, n / 39));
+}
+
+std::unique_ptr<backend> make_backend(const index_config& config, const float* train, std::size_t n_train) {
+  switch (config.kind) {
+    case index_kind::flat: return std::make_unique<flat_backend>(config);
+    case index_kind::hnsw: return std::make_unique<hnsw_backend>(config);
+    case index_kind::ivf: return std::make_unique<ivf_backend>(config, train, n_train);
+  }
+  return nullptr;
+}
+
+} // namespace strata::vector_index

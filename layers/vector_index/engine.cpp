@@ -1,0 +1,466 @@
+#include "engine.hpp"
+
+#include "backend.hpp"
+
+#include <faiss/utils/distances.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <unordered_set>
+
+namespace strata::vector_index {
+
+struct engine::slot_info {
+  std::uint64_t id = 0;
+  std::uint32_t ns = 0;
+  std::uint32_t ns_pos = 0; // position in namespaces_[ns].slots
+  std::vector<std::string> tags;
+  bool live = false;
+};
+
+struct engine::namespace_info {
+  std::string name;
+  std::vector<std::uint32_t> slots;
+};
+
+struct engine::journal_op {
+  bool add = false;
+  std::uint32_t slot = 0;
+  std::vector<float> vector; // for adds: the builder cannot read vectors_
+};
+
+class engine::entry_filter final : public slot_filter {
+public:
+  entry_filter(const engine& e, std::uint32_t ns, const std::vector<std::string>& tags)
+    : slots_(e.slots_), ns_(ns), tags_(tags) {
+  }
+  bool accepts(slot_t slot) const override {
+    const auto& s = slots_[slot];
+    if (!s.live || s.ns != ns_)
+      return false;
+    for (const auto& tag : tags_)
+      if (std::find(s.tags.begin(), s.tags.end(), tag) == s.tags.end())
+        return false;
+    return true;
+  }
+
+private:
+  const std::vector<slot_info>& slots_;
+  std::uint32_t ns_;
+  const std::vector<std::string>& tags_;
+};
+
+namespace {
+
+constexpr std::size_t build_chunk = 4096;
+// The builder leaves at most this many journaled writes for the caller's thread to replay.
+constexpr std::size_t journal_handover = 64;
+constexpr std::size_t max_widen = 16;
+
+} // namespace
+
+engine::engine(index_config config) : config_(config), dim_(config.dimension) {
+  if (auto problem = validate(config_); !problem.empty())
+    throw std::invalid_argument("vector index: " + problem);
+  if (config_.kind != index_kind::ivf)
+    backend_ = make_backend(config_, nullptr, 0);
+}
+
+engine::~engine() {
+  cancel_ = true;
+  if (builder_.joinable())
+    builder_.join();
+}
+
+const index_config& engine::config() const {
+  return config_;
+}
+
+bool engine::closer(float a, float b) const {
+  return config_.metric == metric_kind::l2 ? a < b : a > b;
+}
+
+const float* engine::vector_of(std::uint32_t slot) const {
+  return vectors_.data() + static_cast<std::size_t>(slot) * dim_;
+}
+
+void engine::check(const record& entry) const {
+  if (entry.vector.size() != dim_)
+    throw std::invalid_argument("vector index: id " + std::to_string(entry.id) + " has dimension "
+                                + std::to_string(entry.vector.size()) + ", the index has "
+                                + std::to_string(dim_));
+  for (std::size_t i = 0; i < dim_; ++i)
+    if (!std::isfinite(entry.vector[i]))
+      throw std::invalid_argument("vector index: id " + std::to_string(entry.id) + " component "
+                                  + std::to_string(i) + " is not finite");
+  if (entry.ns.empty())
+    throw std::invalid_argument("vector index: id " + std::to_string(entry.id) + " has an empty namespace");
+}
+
+std::uint32_t engine::intern(const std::string& ns) {
+  if (auto it = ns_codes_.find(ns); it != ns_codes_.end())
+    return it->second;
+  std::uint32_t code;
+  if (!free_namespaces_.empty()) {
+    code = free_namespaces_.back();
+    free_namespaces_.pop_back();
+  } else {
+    code = static_cast<std::uint32_t>(namespaces_.size());
+    namespaces_.emplace_back();
+  }
+  namespaces_[code].name = ns;
+  ns_codes_.emplace(ns, code);
+  return code;
+}
+
+std::uint32_t engine::place(const record& entry) {
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+    vectors_.resize(vectors_.size() + dim_);
+  }
+  std::memcpy(vectors_.data() + static_cast<std::size_t>(slot) * dim_, entry.vector.data(), dim_ * sizeof(float));
+  auto& info = slots_[slot];
+  info.id = entry.id;
+  info.ns = intern(entry.ns);
+  auto& members = namespaces_[info.ns].slots;
+  info.ns_pos = static_cast<std::uint32_t>(members.size());
+  members.push_back(slot);
+  info.tags = entry.tags;
+  info.live = true;
+  by_id_[entry.id] = slot;
+  return slot;
+}
+
+void engine::release(std::uint32_t slot) {
+  auto& info = slots_[slot];
+  auto& ns = namespaces_[info.ns];
+  auto moved = ns.slots.back();
+  ns.slots[info.ns_pos] = moved;
+  slots_[moved].ns_pos = info.ns_pos;
+  ns.slots.pop_back();
+  if (ns.slots.empty()) {
+    ns_codes_.erase(ns.name);
+    ns.name.clear();
+    ns.slots.shrink_to_fit();
+    free_namespaces_.push_back(info.ns);
+  }
+  by_id_.erase(info.id);
+  info.live = false;
+  info.tags.clear();
+  free_slots_.push_back(slot);
+}
+
+void engine::backend_add(std::size_t n, const std::uint32_t* slots) {
+  if (building_) {
+    std::lock_guard<std::mutex> lock{journal_mutex_};
+    for (std::size_t i = 0; i < n; ++i)
+      journal_.push_back({true, slots[i], std::vector<float>(vector_of(slots[i]), vector_of(slots[i]) + dim_)});
+  }
+  if (!backend_)
+    return;
+  if (n == 1)
+    return backend_->add(1, vector_of(slots[0]), slots);
+  std::vector<float> gathered(n * dim_);
+  for (std::size_t i = 0; i < n; ++i)
+    std::memcpy(gathered.data() + i * dim_, vector_of(slots[i]), dim_ * sizeof(float));
+  backend_->add(n, gathered.data(), slots);
+}
+
+void engine::backend_remove(std::uint32_t slot) {
+  if (building_) {
+    std::lock_guard<std::mutex> lock{journal_mutex_};
+    journal_.push_back({false, slot, {}});
+  }
+  if (backend_)
+    backend_->remove(slot);
+}
+
+void engine::add(const record& entry) {
+  poll();
+  check(entry);
+  if (by_id_.count(entry.id) != 0)
+    throw std::invalid_argument("vector index: id " + std::to_string(entry.id) + " exists");
+  auto slot = place(entry);
+  try {
+    backend_add(1, &slot);
+  } catch (...) {
+    release(slot);
+    throw;
+  }
+  maybe_rebuild();
+}
+
+void engine::add(const std::vector<record>& entries) {
+  poll();
+  std::unordered_set<std::uint64_t> seen;
+  for (const auto& entry : entries) {
+    check(entry);
+    if (by_id_.count(entry.id) != 0 || !seen.insert(entry.id).second)
+      throw std::invalid_argument("vector index: id " + std::to_string(entry.id) + " exists");
+  }
+  std::vector<std::uint32_t> slots;
+  slots.reserve(entries.size());
+  for (const auto& entry : entries)
+    slots.push_back(place(entry));
+  try {
+    if (!slots.empty())
+      backend_add(slots.size(), slots.data());
+  } catch (...) {
+    for (auto slot : slots)
+      release(slot);
+    throw;
+  }
+  maybe_rebuild();
+}
+
+bool engine::update(const record& entry) {
+  poll();
+  check(entry);
+  auto it = by_id_.find(entry.id);
+  if (it == by_id_.end())
+    return false;
+  auto old = it->second;
+  backend_remove(old);
+  release(old);
+  auto slot = place(entry);
+  backend_add(1, &slot);
+  maybe_rebuild();
+  return true;
+}
+
+bool engine::erase(std::uint64_t id) {
+  poll();
+  auto it = by_id_.find(id);
+  if (it == by_id_.end())
+    return false;
+  auto slot = it->second;
+  backend_remove(slot);
+  release(slot);
+  maybe_rebuild();
+  return true;
+}
+
+void engine::exact_scan(const float* query, std::size_t k, const entry_filter& filter, std::uint32_t ns_code,
+                        std::vector<hit>& out) const {
+  std::vector<std::pair<float, std::uint32_t>> scored;
+  const auto& members = namespaces_[ns_code].slots;
+  scored.reserve(members.size());
+  bool l2 = config_.metric == metric_kind::l2;
+  for (auto slot : members) {
+    if (!filter.accepts(slot))
+      continue;
+    auto v = vector_of(slot);
+    scored.emplace_back(l2 ? faiss::fvec_L2sqr(query, v, dim_) : faiss::fvec_inner_product(query, v, dim_), slot);
+  }
+  auto n = std::min(k, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
+                    [this](const auto& a, const auto& b) { return closer(a.first, b.first); });
+  out.clear();
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back({slots_[scored[i].second].id, scored[i].first});
+}
+
+std::vector<hit> engine::search(const float* query, std::size_t k, const query_filter& filter) {
+  auto all = search(query, 1, k, filter);
+  return std::move(all.front());
+}
+
+std::vector<std::vector<hit>> engine::search(const float* queries, std::size_t nq, std::size_t k,
+                                             const query_filter& filter) {
+  poll();
+  std::vector<std::vector<hit>> results(nq);
+  auto code = ns_codes_.find(filter.ns);
+  if (k == 0 || nq == 0 || code == ns_codes_.end())
+    return results;
+  auto ns = code->second;
+  entry_filter accepts{*this, ns, filter.tags};
+  auto in_ns = namespaces_[ns].slots.size();
+  if (!backend_ || in_ns <= config_.exact_scan_max) {
+    for (std::size_t q = 0; q < nq; ++q)
+      exact_scan(queries + q * dim_, k, accepts, ns, results[q]);
+    return results;
+  }
+  // A namespace holding a small share of the index leaves few accepted candidates among those
+  // FAISS visits: look further in proportion.
+  auto widen = std::clamp<std::size_t>(by_id_.size() / in_ns, 1, max_widen);
+  std::vector<float> distances(nq * k);
+  std::vector<std::int64_t> found(nq * k);
+  backend_->search(nq, queries, k, accepts, widen, distances.data(), found.data());
+  for (std::size_t q = 0; q < nq; ++q) {
+    auto& out = results[q];
+    for (std::size_t i = 0; i < k; ++i) {
+      auto slot = found[q * k + i];
+      if (slot >= 0)
+        out.push_back({slots_[static_cast<std::size_t>(slot)].id, distances[q * k + i]});
+    }
+    // Fewer than k: either fewer entries match, or the approximate search missed them; an exact
+    // scan of the namespace tells and answers.
+    if (out.size() < k && out.size() < in_ns)
+      exact_scan(queries + q * dim_, k, accepts, ns, out);
+  }
+  return results;
+}
+
+std::optional<record> engine::get(std::uint64_t id) const {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end())
+    return std::nullopt;
+  const auto& info = slots_[it->second];
+  auto v = vector_of(it->second);
+  return record{id, namespaces_[info.ns].name, info.tags, std::vector<float>(v, v + dim_)};
+}
+
+bool engine::contains(std::uint64_t id) const {
+  return by_id_.count(id) != 0;
+}
+
+std::size_t engine::size() const {
+  return by_id_.size();
+}
+
+std::size_t engine::size(const std::string& ns) const {
+  auto it = ns_codes_.find(ns);
+  return it == ns_codes_.end() ? 0 : namespaces_[it->second].slots.size();
+}
+
+engine_stats engine::stats() const {
+  engine_stats s;
+  s.entries = by_id_.size();
+  s.stored = backend_ ? backend_->stored() : 0;
+  s.tombstones = backend_ ? backend_->tombstones() : 0;
+  s.compactions = compactions_;
+  s.trainings = trainings_;
+  s.trained = backend_ != nullptr;
+  s.rebuilding = building_;
+  std::size_t meta = slots_.capacity() * sizeof(slot_info) + by_id_.size() * 32;
+  for (const auto& info : slots_)
+    for (const auto& tag : info.tags)
+      meta += sizeof(std::string) + tag.capacity();
+  s.bytes = vectors_.capacity() * sizeof(float) + meta + (backend_ ? backend_->bytes() : 0);
+  return s;
+}
+
+void engine::maybe_rebuild() {
+  if (building_)
+    return;
+  if (config_.kind == index_kind::hnsw && backend_) {
+    auto dead = backend_->tombstones();
+    if (dead >= config_.compact_min
+        && static_cast<double>(dead) >= config_.compact_ratio * static_cast<double>(backend_->stored()))
+      start_rebuild(true);
+  } else if (config_.kind == index_kind::ivf) {
+    auto live = by_id_.size();
+    if ((!backend_ && live >= config_.train_min)
+        || (backend_ && static_cast<double>(live) >= config_.retrain_growth * static_cast<double>(trained_on_)))
+      start_rebuild(false);
+  }
+}
+
+bool engine::compact() {
+  poll();
+  if (building_ || config_.kind == index_kind::flat)
+    return false;
+  if (config_.kind == index_kind::ivf && by_id_.size() < config_.train_min)
+    return false;
+  start_rebuild(config_.kind == index_kind::hnsw);
+  return true;
+}
+
+void engine::start_rebuild(bool compaction) {
+  auto n = by_id_.size();
+  auto snapshot = std::make_shared<std::vector<float>>(n * dim_);
+  auto snapshot_slots = std::make_shared<std::vector<std::uint32_t>>();
+  snapshot_slots->reserve(n);
+  for (const auto& [id, slot] : by_id_) {
+    std::memcpy(snapshot->data() + snapshot_slots->size() * dim_, vector_of(slot), dim_ * sizeof(float));
+    snapshot_slots->push_back(slot);
+  }
+  {
+    std::lock_guard<std::mutex> lock{journal_mutex_};
+    journal_.clear();
+  }
+  building_ = true;
+  building_compaction_ = compaction;
+  building_size_ = n;
+  built_ = false;
+  cancel_ = false;
+  builder_ = std::thread([this, config = config_, snapshot, snapshot_slots, n] {
+    std::unique_ptr<backend> fresh;
+    try {
+      fresh = make_backend(config, snapshot->data(), n);
+      for (std::size_t i = 0; i < n; i += build_chunk) {
+        if (cancel_)
+          return;
+        auto count = std::min(build_chunk, n - i);
+        fresh->add(count, snapshot->data() + i * dim_, snapshot_slots->data() + i);
+      }
+      // Catch up with the writes that arrived during the build, until few are left.
+      for (;;) {
+        std::vector<journal_op> ops;
+        {
+          std::lock_guard<std::mutex> lock{journal_mutex_};
+          if (journal_.size() <= journal_handover)
+            break;
+          ops.swap(journal_);
+        }
+        for (const auto& op : ops) {
+          if (cancel_)
+            return;
+          if (op.add)
+            fresh->add(1, op.vector.data(), &op.slot);
+          else
+            fresh->remove(op.slot);
+        }
+      }
+    } catch (...) {
+      fresh.reset(); // the running index stays; poll() sees no result
+    }
+    built_backend_ = std::move(fresh);
+    built_.store(true, std::memory_order_release);
+  });
+}
+
+bool engine::poll() {
+  if (!building_ || !built_.load(std::memory_order_acquire))
+    return false;
+  builder_.join();
+  building_ = false;
+  auto fresh = std::move(built_backend_);
+  std::vector<journal_op> rest;
+  {
+    std::lock_guard<std::mutex> lock{journal_mutex_};
+    rest.swap(journal_);
+  }
+  if (!fresh)
+    return false;
+  for (const auto& op : rest) {
+    if (op.add)
+      fresh->add(1, op.vector.data(), &op.slot);
+    else
+      fresh->remove(op.slot);
+  }
+  backend_ = std::move(fresh);
+  if (config_.kind == index_kind::ivf) {
+    trained_on_ = building_size_;
+    ++trainings_;
+  }
+  if (building_compaction_)
+    ++compactions_;
+  return true;
+}
+
+void engine::wait() {
+  while (building_ && !built_.load(std::memory_order_acquire))
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  poll();
+}
+
+} // namespace strata::vector_index

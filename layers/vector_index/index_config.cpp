@@ -1,0 +1,57 @@
+#include "index_config.hpp"
+
+namespace strata::vector_index {
+
+std::optional<index_kind> parse_index_kind(const std::string& name) {
+  if (name == "flat")
+    return index_kind::flat;
+  if (name == "hnsw")
+    return index_kind::hnsw;
+  if (name == "ivf")
+    return index_kind::ivf;
+  return std::nullopt;
+}
+
+std::optional<metric_kind> parse_metric(const std::string& name) {
+  if (name == "inner_product" || name == "ip" || name == "cosine")
+    return metric_kind::inner_product;
+  if (name == "l2")
+    return metric_kind::l2;
+  return std::nullopt;
+}
+
+const char* to_string(index_kind kind) {
+  switch (kind) {
+    case index_kind::flat: return "flat";
+    case index_kind::hnsw: return "hnsw";
+    case index_kind::ivf: return "ivf";
+  }
+  return "?";
+}
+
+const char* to_string(metric_kind metric) {
+  return metric == metric_kind::l2 ? "l2" : "inner_product";
+}
+
+std::string validate(const index_config& c) {
+  if (c.dimension == 0 || c.dimension > 65536)
+    return "dimension must be between 1 and 65536, got " + std::to_string(c.dimension);
+  if (c.hnsw_m < 2 || c.hnsw_m > 256)
+    return "hnsw M must be between 2 and 256, got " + std::to_string(c.hnsw_m);
+  if (c.ef_construction < 1 || c.ef_search < 1)
+    return "hnsw ef_construction and ef_search must be at least 1";
+  if (c.nprobe == 0)
+    return "ivf nprobe must be at least 1";
+  if (c.nlist != 0 && c.train_min < c.nlist)
+    return "ivf train_min (" + std::to_string(c.train_min) + ") must be at least nlist ("
+           + std::to_string(c.nlist) + ")";
+  if (c.train_min < 16)
+    return "ivf train_min must be at least 16";
+  if (!(c.retrain_growth > 1.0))
+    return "ivf retrain_growth must be greater than 1";
+  if (!(c.compact_ratio > 0.0 && c.compact_ratio <= 1.0))
+    return "compact_ratio must be in (0, 1]";
+  return {};
+}
+
+} // namespace strata::vector_index

@@ -1,0 +1,392 @@
+#include "engine.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <set>
+
+using namespace strata::vector_index;
+
+namespace {
+
+constexpr std::size_t dim = 32;
+
+/// Unit vectors around `clusters` random centres: what embeddings look like, so that IVF and HNSW
+/// have structure to find.
+std::vector<std::vector<float>> clustered(std::size_t n, std::uint32_t seed, std::size_t clusters = 20) {
+  std::mt19937 gen{seed};
+  std::normal_distribution<float> normal;
+  std::vector<std::vector<float>> centres(clusters, std::vector<float>(dim));
+  for (auto& c : centres)
+    for (auto& x : c)
+      x = normal(gen);
+  std::vector<std::vector<float>> out(n, std::vector<float>(dim));
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& c = centres[i % clusters];
+    float norm = 0;
+    for (std::size_t j = 0; j < dim; ++j) {
+      out[i][j] = c[j] + 0.5f * normal(gen);
+      norm += out[i][j] * out[i][j];
+    }
+    for (auto& x : out[i])
+      x /= std::sqrt(norm);
+  }
+  return out;
+}
+
+/// The last `n` vectors of `data`, removed from it: queries from the same distribution.
+std::vector<std::vector<float>> take_queries(std::vector<std::vector<float>>& data, std::size_t n) {
+  std::vector<std::vector<float>> queries(data.end() - static_cast<std::ptrdiff_t>(n), data.end());
+  data.resize(data.size() - n);
+  return queries;
+}
+
+record entry(std::uint64_t id, const std::vector<float>& v, std::string ns = "default",
+             std::vector<std::string> tags = {}) {
+  return record{id, std::move(ns), std::move(tags), v};
+}
+
+/// Exact top-k ids among `ids` (inner product).
+std::vector<std::uint64_t> brute_force(const std::vector<std::vector<float>>& data, const std::vector<std::uint64_t>& ids,
+                                       const std::vector<float>& q, std::size_t k) {
+  std::vector<std::pair<float, std::uint64_t>> scored;
+  for (auto id : ids) {
+    float s = 0;
+    for (std::size_t j = 0; j < dim; ++j)
+      s += data[id][j] * q[j];
+    scored.emplace_back(s, id);
+  }
+  std::sort(scored.begin(), scored.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::vector<std::uint64_t> out;
+  for (std::size_t i = 0; i < std::min(k, scored.size()); ++i)
+    out.push_back(scored[i].second);
+  return out;
+}
+
+std::vector<std::uint64_t> ids_of(const std::vector<hit>& hits) {
+  std::vector<std::uint64_t> out;
+  for (const auto& h : hits)
+    out.push_back(h.id);
+  return out;
+}
+
+double recall(engine& e, const std::vector<std::vector<float>>& data, const std::vector<std::uint64_t>& ids,
+              const std::vector<std::vector<float>>& queries, std::size_t k) {
+  std::size_t found = 0;
+  for (const auto& q : queries) {
+    auto truth = brute_force(data, ids, q, k);
+    auto got = ids_of(e.search(q.data(), k, {"default", {}}));
+    for (auto id : got)
+      found += std::count(truth.begin(), truth.end(), id);
+  }
+  return static_cast<double>(found) / static_cast<double>(queries.size() * k);
+}
+
+index_config config_of(index_kind kind) {
+  index_config c;
+  c.dimension = dim;
+  c.kind = kind;
+  c.exact_scan_max = 0; // every search goes through FAISS unless a test says otherwise
+  return c;
+}
+
+std::vector<std::uint64_t> iota_ids(std::size_t n) {
+  std::vector<std::uint64_t> ids(n);
+  for (std::size_t i = 0; i < n; ++i)
+    ids[i] = i;
+  return ids;
+}
+
+} // namespace
+
+TEST_CASE("flat search is exact, for inner product and L2", "[vector_index]") {
+  auto data = clustered(630, 1);
+  auto queries = take_queries(data, 30);
+  engine e{config_of(index_kind::flat)};
+  std::vector<record> batch;
+  for (std::size_t i = 0; i < data.size(); ++i)
+    batch.push_back(entry(i, data[i]));
+  e.add(batch);
+  CHECK(e.size() == 600);
+  for (const auto& q : queries)
+    CHECK(ids_of(e.search(q.data(), 10, {"default", {}})) == brute_force(data, iota_ids(600), q, 10));
+
+  auto l2 = config_of(index_kind::flat);
+  l2.metric = metric_kind::l2;
+  engine el{l2};
+  el.add(batch);
+  // On unit vectors the L2 order is the inner-product order; the score is the squared distance.
+  auto hits = el.search(data[7].data(), 3, {"default", {}});
+  REQUIRE(hits.size() == 3);
+  CHECK(hits[0].id == 7);
+  CHECK(hits[0].score == Approx(0.0f).margin(1e-5));
+  CHECK(hits[1].score >= hits[0].score);
+}
+
+TEST_CASE("deletes on flat really remove, and the rest stays exact", "[vector_index]") {
+  auto data = clustered(500, 3);
+  engine e{config_of(index_kind::flat)};
+  for (std::size_t i = 0; i < data.size(); ++i)
+    e.add(entry(i, data[i]));
+  std::vector<std::uint64_t> kept;
+  for (std::uint64_t i = 0; i < 500; ++i) {
+    if (i % 3 == 0)
+      CHECK(e.erase(i));
+    else
+      kept.push_back(i);
+  }
+  CHECK_FALSE(e.erase(0));
+  CHECK(e.size() == kept.size());
+  CHECK(e.stats().stored == kept.size());
+  CHECK(e.stats().tombstones == 0);
+  CHECK_FALSE(e.get(3).has_value());
+  for (std::uint64_t i = 0; i < 500; i += 7) {
+    auto got = ids_of(e.search(data[i].data(), 10, {"default", {}}));
+    CHECK(got == brute_force(data, kept, data[i], 10));
+  }
+}
+
+TEST_CASE("namespaces are never crossed and tags filter, on FAISS and by exact scan", "[vector_index]") {
+  auto data = clustered(900, 4);
+  for (std::size_t exact_max : {std::size_t{0}, std::size_t{100000}}) {
+    for (auto kind : {index_kind::flat, index_kind::hnsw, index_kind::ivf}) {
+      auto c = config_of(kind);
+      c.exact_scan_max = exact_max;
+      c.train_min = 256;
+      engine e{c};
+      std::vector<record> batch;
+      for (std::size_t i = 0; i < data.size(); ++i)
+        batch.push_back(entry(i, data[i], i % 3 == 0 ? "tenant-a" : "tenant-b",
+                              i % 2 == 0 ? std::vector<std::string>{"even", "all"} : std::vector<std::string>{"all"}));
+      e.add(batch);
+      e.wait();
+      for (std::size_t q = 0; q < 900; q += 37) {
+        auto a = e.search(data[q].data(), 20, {"tenant-a", {}});
+        CHECK(a.size() == 20);
+        for (const auto& h : a)
+          CHECK(h.id % 3 == 0);
+        auto b_even = e.search(data[q].data(), 20, {"tenant-b", {"even", "all"}});
+        CHECK(b_even.size() == 20);
+        for (const auto& h : b_even) {
+          CHECK(h.id % 3 != 0);
+          CHECK(h.id % 2 == 0);
+        }
+        CHECK(e.search(data[q].data(), 5, {"tenant-c", {}}).empty());
+        CHECK(e.search(data[q].data(), 5, {"tenant-a", {"no-such-tag"}}).empty());
+      }
+      CHECK(e.size("tenant-a") == 300);
+    }
+  }
+}
+
+TEST_CASE("a filter matching fewer than k entries returns all of them", "[vector_index]") {
+  auto data = clustered(800, 5);
+  engine e{config_of(index_kind::hnsw)};
+  for (std::size_t i = 0; i < data.size(); ++i)
+    e.add(entry(i, data[i], "default", i < 4 ? std::vector<std::string>{"rare"} : std::vector<std::string>{}));
+  auto hits = e.search(data[500].data(), 10, {"default", {"rare"}});
+  std::set<std::uint64_t> got;
+  for (const auto& h : hits)
+    got.insert(h.id);
+  CHECK(got == std::set<std::uint64_t>{0, 1, 2, 3});
+}
+
+TEST_CASE("update replaces vector and metadata and keeps the id", "[vector_index]") {
+  auto data = clustered(400, 6);
+  for (auto kind : {index_kind::flat, index_kind::hnsw}) {
+    engine e{config_of(kind)};
+    for (std::size_t i = 0; i < 300; ++i)
+      e.add(entry(i, data[i]));
+    REQUIRE(e.update(entry(5, data[350], "default", {"moved"})));
+    CHECK_FALSE(e.update(entry(9999, data[1])));
+    CHECK(e.size() == 300);
+    auto hits = e.search(data[350].data(), 1, {"default", {}});
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].id == 5);
+    CHECK(hits[0].score == Approx(1.0f).epsilon(1e-4));
+    auto stored = e.get(5);
+    REQUIRE(stored);
+    CHECK(stored->tags == std::vector<std::string>{"moved"});
+    CHECK(stored->vector == data[350]);
+    // The old vector no longer finds id 5 first.
+    auto old = e.search(data[5].data(), 1, {"default", {}});
+    REQUIRE(old.size() == 1);
+    CHECK(old[0].id != 5);
+  }
+}
+
+TEST_CASE("bad input throws and changes nothing", "[vector_index]") {
+  auto data = clustered(10, 7);
+  engine e{config_of(index_kind::flat)};
+  e.add(entry(1, data[1]));
+  CHECK_THROWS_WITH(e.add(entry(1, data[2])), Catch::Contains("id 1 exists"));
+  CHECK_THROWS_WITH(e.add(entry(2, std::vector<float>(dim + 1))), Catch::Contains("dimension 33"));
+  auto nan = data[3];
+  nan[4] = std::nanf("");
+  CHECK_THROWS_WITH(e.add(entry(3, nan)), Catch::Contains("component 4 is not finite"));
+  CHECK_THROWS_WITH(e.add(entry(4, data[4], "")), Catch::Contains("empty namespace"));
+  // A batch is all or nothing.
+  CHECK_THROWS(e.add(std::vector<record>{entry(5, data[5]), entry(6, std::vector<float>(3))}));
+  CHECK_THROWS(e.add(std::vector<record>{entry(7, data[7]), entry(7, data[8])}));
+  CHECK(e.size() == 1);
+  CHECK_FALSE(e.contains(5));
+  CHECK_THROWS(e.update(entry(1, std::vector<float>(2))));
+  CHECK(e.get(1)->vector == data[1]);
+
+  index_config bad;
+  CHECK_THROWS_WITH(engine{bad}, Catch::Contains("dimension"));
+  bad.dimension = 8;
+  bad.nprobe = 0;
+  CHECK_THROWS_WITH(engine{bad}, Catch::Contains("nprobe"));
+}
+
+TEST_CASE("batch search answers as single searches do", "[vector_index]") {
+  auto data = clustered(712, 8);
+  auto queries = take_queries(data, 12);
+  engine e{config_of(index_kind::hnsw)};
+  std::vector<record> batch;
+  for (std::size_t i = 0; i < data.size(); ++i)
+    batch.push_back(entry(i, data[i]));
+  e.add(batch);
+  std::vector<float> flat_queries;
+  for (const auto& q : queries)
+    flat_queries.insert(flat_queries.end(), q.begin(), q.end());
+  auto all = e.search(flat_queries.data(), queries.size(), 5, {"default", {}});
+  REQUIRE(all.size() == queries.size());
+  for (std::size_t i = 0; i < queries.size(); ++i)
+    CHECK(ids_of(all[i]) == ids_of(e.search(queries[i].data(), 5, {"default", {}})));
+}
+
+TEST_CASE("HNSW: recall sanity, tombstones, compaction in the background, stable ids", "[vector_index]") {
+  auto data = clustered(3050, 10);
+  auto queries = take_queries(data, 50);
+  auto c = config_of(index_kind::hnsw);
+  c.compact_min = 1000000; // compaction only when asked, in this test
+  engine e{c};
+  std::vector<record> batch;
+  for (std::size_t i = 0; i < data.size(); ++i)
+    batch.push_back(entry(i, data[i]));
+  e.add(batch);
+  CHECK(recall(e, data, iota_ids(3000), queries, 10) >= 0.9);
+
+  std::vector<std::uint64_t> kept;
+  for (std::uint64_t i = 0; i < 3000; ++i) {
+    if (i % 2 == 0)
+      e.erase(i);
+    else
+      kept.push_back(i);
+  }
+  auto before = e.stats();
+  CHECK(before.entries == 1500);
+  CHECK(before.tombstones == 1500);
+  CHECK(before.stored == 3000);
+  for (const auto& q : queries)
+    for (const auto& h : e.search(q.data(), 10, {"default", {}}))
+      CHECK(h.id % 2 == 1);
+
+  REQUIRE(e.compact());
+  // Writes while the new index is built off to the side: they must survive the swap.
+  e.add(entry(100000, data[0]));
+  e.erase(1);
+  kept.erase(kept.begin());
+  REQUIRE(e.update(entry(3, data[2])));
+  e.wait();
+  auto after = e.stats();
+  CHECK(after.compactions == 1);
+  CHECK(after.entries == 1500);
+  CHECK(after.tombstones <= 2); // the erase and the update replayed on the new index
+  CHECK(after.stored == 1500 + after.tombstones);
+  CHECK_FALSE(e.contains(1));
+  // Ids are stable: each kept vector still finds its own id first.
+  for (std::size_t i = 5; i < kept.size(); i += 50) {
+    auto top = e.search(data[kept[i]].data(), 1, {"default", {}});
+    REQUIRE(top.size() == 1);
+    CHECK(top[0].id == kept[i]);
+  }
+  auto moved = e.search(data[2].data(), 1, {"default", {}});
+  CHECK(ids_of(moved) == std::vector<std::uint64_t>{3});
+  CHECK(e.search(data[0].data(), 1, {"default", {}})[0].id == 100000);
+}
+
+TEST_CASE("HNSW compacts by itself when tombstones pass the ratio", "[vector_index]") {
+  auto data = clustered(1200, 12);
+  auto c = config_of(index_kind::hnsw);
+  c.hnsw_m = 8;
+  c.compact_min = 100;
+  c.compact_ratio = 0.25;
+  engine e{c};
+  for (std::size_t i = 0; i < data.size(); ++i)
+    e.add(entry(i, data[i]));
+  for (std::uint64_t i = 0; i < 400; ++i)
+    e.erase(i);
+  e.wait();
+  auto s = e.stats();
+  CHECK(s.compactions == 1);
+  CHECK(s.tombstones < 300); // the rebuild started at 300 (a quarter of 1200); later erases are replayed
+  CHECK(s.entries == 800);
+}
+
+TEST_CASE("IVF: exact until trained, trained in the background, real deletes, recall sanity", "[vector_index]") {
+  auto data = clustered(4050, 13);
+  auto queries = take_queries(data, 50);
+  auto c = config_of(index_kind::ivf);
+  c.train_min = 1000;
+  c.nprobe = 16;
+  engine e{c};
+  for (std::size_t i = 0; i < 999; ++i)
+    e.add(entry(i, data[i]));
+  CHECK_FALSE(e.stats().trained);
+  CHECK(recall(e, data, iota_ids(999), queries, 10) == 1.0);
+  std::vector<record> rest;
+  for (std::size_t i = 999; i < data.size(); ++i)
+    rest.push_back(entry(i, data[i]));
+  e.add(rest); // 4000 >= train_min: training starts
+  e.wait();
+  auto s = e.stats();
+  CHECK(s.trained);
+  CHECK(s.trainings == 1);
+  CHECK(s.stored == 4000);
+  CHECK(recall(e, data, iota_ids(4000), queries, 10) >= 0.9);
+  for (std::uint64_t i = 0; i < 100; ++i)
+    e.erase(i);
+  CHECK(e.stats().stored == 3900);
+  CHECK(e.stats().tombstones == 0);
+  for (std::uint64_t i = 0; i < 100; i += 9)
+    for (const auto& h : e.search(data[i].data(), 10, {"default", {}}))
+      CHECK(h.id >= 100);
+}
+
+TEST_CASE("IVF retrains when it has grown", "[vector_index]") {
+  auto data = clustered(3000, 15);
+  auto c = config_of(index_kind::ivf);
+  c.train_min = 500;
+  c.retrain_growth = 2.0;
+  engine e{c};
+  for (std::size_t i = 0; i < 600; ++i)
+    e.add(entry(i, data[i]));
+  e.wait();
+  CHECK(e.stats().trainings == 1);
+  std::vector<record> rest;
+  for (std::size_t i = 600; i < data.size(); ++i)
+    rest.push_back(entry(i, data[i]));
+  e.add(rest);
+  e.wait();
+  CHECK(e.stats().trainings == 2);
+  CHECK(e.stats().stored == 3000);
+  CHECK(e.search(data[2500].data(), 1, {"default", {}})[0].id == 2500);
+}
+
+TEST_CASE("an engine destroyed during a background build stops it", "[vector_index]") {
+  auto data = clustered(3000, 16);
+  auto c = config_of(index_kind::hnsw);
+  engine e{c};
+  std::vector<record> batch;
+  for (std::size_t i = 0; i < data.size(); ++i)
+    batch.push_back(entry(i, data[i]));
+  e.add(batch);
+  REQUIRE(e.compact());
+  CHECK(e.stats().rebuilding);
+  // The destructor abandons the build; nothing to check but that it returns (under ASan: no leak).
+}
