@@ -95,6 +95,9 @@ public:
   std::size_t size(const std::string& ns) const;
   engine_stats stats() const;
   const index_config& config() const;
+  /// Changes the search-time parameters (HNSW efSearch, IVF nprobe) from the next search on.
+  /// Throws std::invalid_argument on a value `validate` refuses.
+  void set_search_effort(int ef_search, std::size_t nprobe);
 
   /// Starts a background rebuild now (drops tombstones; retrains IVF) unless one is running or
   /// there is nothing to build. Returns whether it started.

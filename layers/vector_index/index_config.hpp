@@ -55,6 +55,9 @@ std::optional<metric_kind> parse_metric(const std::string& name);
 const char* to_string(index_kind kind);
 const char* to_string(metric_kind metric);
 
+/// The IVF list count for `n` training vectors when `nlist` is 0: 4 * sqrt(n), at most n / 39.
+std::size_t auto_nlist(std::size_t n);
+
 /// Empty when the configuration is usable, else what is wrong with which field.
 std::string validate(const index_config& config);
 
