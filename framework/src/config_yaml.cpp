@@ -200,6 +200,7 @@ private:
       {"plugins", [&](const entry& e) { read_plugins(e); }},
       {"layers", [&](const entry& e) { has_layers = true; read_layers(e); }},
       {"exporters", [&](const entry& e) { read_instances(e, "exporter", cfg_.exporters); }},
+      {"embedders", [&](const entry& e) { read_instances(e, "embedder", cfg_.embedders); }},
       {"alerts", [&](const entry& e) { read_alerts(e); }},
       {"health", [&](const entry& e) { read_health(e); }},
       {"logging", [&](const entry& e) { read_logging(e); }},
@@ -265,6 +266,7 @@ private:
       {"deadline", [&](const entry& v) { read_duration(v, true, layer.deadline); }},
       {"detached", [&](const entry& v) { read_detached(v, layer.detached); }},
       {"config", [&](const entry& v) { read_settings(v, layer.settings); }},
+      {"embedder", [&](const entry& v) { read_string(v, "an embedder's name", layer.embedder); }},
     });
     if (!has_name) fail(e.at, e.path, "missing required key 'name'");
     if (!has_plugin) fail(e.at, e.path, "missing required key 'plugin'");
@@ -626,6 +628,7 @@ void emit_layer(YAML::Emitter& out, const layer_config& layer) {
   out << YAML::Key << "write" << YAML::Value << write_policy_name(layer.write);
   out << YAML::Key << "deadline" << YAML::Value << format_duration(layer.deadline);
   if (layer.detached) out << YAML::Key << "detached" << YAML::Value << *layer.detached;
+  if (!layer.embedder.empty()) out << YAML::Key << "embedder" << YAML::Value << escape_dollars(layer.embedder);
   out << YAML::Key << "config" << YAML::Value;
   emit_settings(out, layer.settings);
   out << YAML::EndMap;
@@ -745,6 +748,7 @@ std::string to_yaml(const config& cfg) {
   for (const auto& layer : cfg.layers) emit_layer(out, layer);
   out << YAML::EndSeq;
   emit_instances(out, "exporters", cfg.exporters);
+  emit_instances(out, "embedders", cfg.embedders);
   out << YAML::Key << "alerts" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "history" << YAML::Value << cfg.alerts.history;
   out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;

@@ -439,6 +439,16 @@ public:
         layer_tag_atom::value, request.ns, request.tag);
   }
 
+  /// A semantic or vector operation for the one layer the runtime chose.
+  void call(call_request& request) {
+    const auto number = ++st_.requests;
+    if (request.slot >= st_.slots.size()) {
+      layer_reply reply{status::internal, false, "no layer at position " + std::to_string(request.slot), {}, 0};
+      return request.done(reply);
+    }
+    ask(request.slot, number, request.op, std::move(request.done), layer_call_atom::value, request.call);
+  }
+
   void layer_failed(std::size_t i, std::uint64_t generation, const std::string& why) {
     if (i < st_.slots.size())
       failed(i, generation, fault_type::exception, why);
@@ -487,6 +497,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](put_atom, put_request& request) { r->put(request); },
     [r](erase_atom, erase_request& request) { r->erase(request); },
     [r](tag_atom, tag_request& request) { r->invalidate_tag(request); },
+    [r](call_atom, call_request& request) { r->call(request); },
     [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {
       r->layer_failed(index, generation, why);
     },

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include <exception>
+#include <stdexcept>
 
 namespace strata::detail {
 
@@ -62,6 +63,18 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
       return guarded([&] {
         layer_reply reply;
         reply.count = self->state.instance->get().invalidate_tag(ns, tag);
+        return reply;
+      });
+    },
+    [self](layer_call_atom, const layer_call_ptr& call) {
+      return guarded([&] {
+        layer_reply reply;
+        try {
+          reply.code = (*call)(self->state.instance->get());
+        } catch (const std::invalid_argument& e) {
+          reply.code = status::invalid; // the request was refused, the layer is fine
+          reply.error = e.what();
+        }
         return reply;
       });
     },

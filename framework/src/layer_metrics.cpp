@@ -3,7 +3,10 @@
 namespace strata::detail {
 
 const char* to_string(operation op) noexcept {
-  static const char* names[] = {"get", "put", "erase", "invalidate_tag"};
+  static const char* names[] = {"get",           "put",           "erase",           "invalidate_tag",
+                                "semantic_lookup", "semantic_store", "semantic_update", "semantic_erase",
+                                "vector_add",      "vector_search",  "vector_update",   "vector_erase"};
+  static_assert(sizeof names / sizeof names[0] == operation_count);
   return names[static_cast<std::size_t>(op)];
 }
 
@@ -11,9 +14,10 @@ namespace {
 
 const char* operation_name(std::size_t op) { return to_string(static_cast<operation>(op)); }
 
-/// A get that finds its key is a hit, one that does not a miss; other outcomes keep their names.
+/// A get (or semantic lookup) that finds its key is a hit, one that does not a miss; other
+/// outcomes keep their names.
 std::string status_label(std::size_t op, status outcome) {
-  if (op == static_cast<std::size_t>(operation::get)) {
+  if (op == static_cast<std::size_t>(operation::get) || op == static_cast<std::size_t>(operation::semantic_lookup)) {
     if (outcome == status::ok) return "hit";
     if (outcome == status::not_found) return "miss";
   }

@@ -15,7 +15,11 @@
 
 namespace strata::detail {
 
-enum class operation : std::uint8_t { get, put, erase, invalidate_tag };
+enum class operation : std::uint8_t {
+  get, put, erase, invalidate_tag,
+  semantic_lookup, semantic_store, semantic_update, semantic_erase,
+  vector_add, vector_search, vector_update, vector_erase, ///< batches count once, as add or search
+};
 const char* to_string(operation op) noexcept;
 using telemetry::operation_count;
 using request_totals = telemetry::totals;

@@ -2,6 +2,8 @@
 // Messages between the runtime, the coordinator, the layer hosts and the loader workers.
 // Everything here stays in one process, so the payload types are allowed unserialisable.
 
+#include "layer_metrics.hpp"
+
 #include <strata/entry.hpp>
 #include <strata/layer.hpp>
 #include <strata/runtime.hpp>
@@ -33,6 +35,9 @@ using maintain_atom = caf::atom_constant<caf::atom("maintain")>;
 using layer_failed_atom = caf::atom_constant<caf::atom("lfailed")>;
 // coordinator → loader worker
 using load_atom = caf::atom_constant<caf::atom("load")>;
+// host → coordinator → one layer host: a semantic or vector operation
+using call_atom = caf::atom_constant<caf::atom("call")>;
+using layer_call_atom = caf::atom_constant<caf::atom("lcall")>;
 
 struct get_request {
   std::string ns;
@@ -67,6 +72,22 @@ struct tag_request {
   std::function<void(invalidate_result)> done;
 };
 
+/// A semantic or vector operation, run against the layer object in its actor. It keeps its results
+/// in what it captured (the reply message orders that write before the caller reads it). Throwing
+/// std::invalid_argument refuses the request (`invalid`) without faulting the layer.
+using layer_call = std::function<status(layer&)>;
+using layer_call_ptr = std::shared_ptr<const layer_call>;
+
+struct layer_reply;
+
+/// An operation for one layer (the first of the chain that offers it).
+struct call_request {
+  std::size_t slot = 0;
+  operation op = operation::semantic_lookup;
+  layer_call_ptr call;
+  std::function<void(layer_reply&)> done;
+};
+
 /// A layer host's answer to any operation.
 struct layer_reply {
   status code = status::ok;
@@ -92,3 +113,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::erase_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::tag_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::layer_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::load_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::call_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::layer_call_ptr)

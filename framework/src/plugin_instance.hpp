@@ -5,6 +5,7 @@
 #include "plugin_loader.hpp"
 
 #include <strata/alerts.hpp>
+#include <strata/embedder.hpp>
 #include <strata/exporter.hpp>
 #include <strata/expected.hpp>
 #include <strata/layer.hpp>
@@ -36,6 +37,7 @@ private:
 using layer_instance = plugin_instance<layer>;
 using exporter_instance = plugin_instance<exporter>;
 using alert_handler_instance = plugin_instance<alert_handler>;
+using embedder_instance = plugin_instance<embedder>;
 
 /// What the factory of one configured instance is given.
 struct instance_request {

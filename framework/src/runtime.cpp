@@ -1,6 +1,7 @@
 #include <strata/runtime.hpp>
 
 #include "alert_engine.hpp"
+#include "capability_router.hpp"
 #include "config_schema.hpp"
 #include "coordinator.hpp"
 #include "instance_host.hpp"
@@ -55,6 +56,9 @@ public:
   caf::actor telemetry;
   caf::actor exports;       ///< null without exporters
   caf::actor alert_sender;  ///< null without alert rules
+  /// Embedder instances, by name; alive as long as the runtime (the router holds raw pointers).
+  std::map<std::string, std::unique_ptr<detail::embedder_instance>> embedders;
+  std::unique_ptr<detail::capability_router> capabilities;
 
   std::atomic<bool> accepting{true};
   std::atomic<std::int64_t> in_flight{0};
@@ -279,6 +283,47 @@ std::optional<error> check_metric_rules(const runtime_impl& impl) {
   return error{status::invalid, problems};
 }
 
+/// The layers that serve the semantic and the vector operations: the first of the chain to offer
+/// each (asked of the first instance; only plugins built for ABI 1.2 or newer are asked).
+std::pair<std::optional<detail::capability_target>, std::optional<detail::capability_target>>
+find_capability_targets(runtime_impl& impl, const detail::resolved_plugins& plugins,
+                        const std::vector<std::shared_ptr<detail::layer_instance>>& instances) {
+  std::optional<detail::capability_target> semantic, vectors;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    if (plugins.layers[i]->descriptor->abi_minor < 2)
+      continue;
+    const auto& cfg = impl.cfg.layers[i];
+    detail::capability_target target{i, cfg.name, nullptr, cfg.embedder};
+    if (!cfg.embedder.empty())
+      target.embed = &impl.embedders.at(cfg.embedder)->get();
+    if (!semantic && instances[i]->get().semantic() != nullptr)
+      semantic = target;
+    if (!vectors && instances[i]->get().vectors() != nullptr)
+      vectors = target;
+  }
+  return {semantic, vectors};
+}
+
+void start_capability_router(
+  runtime_impl& impl,
+  const std::pair<std::optional<detail::capability_target>, std::optional<detail::capability_target>>& targets,
+  semantic_verifier verifier) {
+  auto* raw = &impl;
+  detail::router_hooks hooks;
+  hooks.enter = [raw] { return raw->enter(); };
+  hooks.leave = [raw] { raw->leave(); };
+  hooks.send = [raw](detail::call_request request) {
+    caf::anon_send(raw->coordinator, detail::call_atom::value, std::move(request));
+  };
+  if (impl.overall_metrics)
+    hooks.record = [metrics = impl.overall_metrics](detail::operation op, status code,
+                                                    std::chrono::steady_clock::duration took) {
+      metrics->record(op, code, took);
+    };
+  impl.capabilities = std::make_unique<detail::capability_router>(targets.first, targets.second, std::move(hooks),
+                                                                  std::move(verifier), impl.metrics.get());
+}
+
 /// Evaluates the alert rules after each sample and sends what changed to the dispatcher.
 void evaluate_alerts(runtime_impl& impl) {
   // Metric rules share one collection of the families (and of the system checks behind them).
@@ -358,6 +403,18 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     instances.emplace_back(std::move(*instance));
   }
   impl->first_layer_name = layers.front().name;
+  for (std::size_t i = 0; i < impl->cfg.embedders.size(); ++i) {
+    const auto& e = impl->cfg.embedders[i];
+    impl->hosts.push_back(std::make_unique<detail::instance_host>("embedder", e.name, impl->metrics.get(),
+                                                                  detail::instance_host::health_fn{}, impl->log));
+    auto instance = detail::create_instance<embedder>(
+      *plugins.embedders[i], detail::instance_request{"embedder '" + e.name + "'", e.name, &e.settings,
+                                                      impl->hosts.back()->api()});
+    if (!instance)
+      return placed(impl->cfg, "embedders[" + std::to_string(i) + "]", instance.err());
+    impl->embedders[e.name] = std::move(*instance);
+  }
+  const auto targets = find_capability_targets(*impl, plugins, instances);
   std::vector<std::shared_ptr<detail::layer_metrics>> metrics;
   if (impl->metrics) {
     for (const auto& layer : layers)
@@ -422,6 +479,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     *impl->system, detail::coordinator_setup{impl->cfg, plugins.layers, std::move(instances), impl->shared,
                                              std::move(options.loader), std::move(metrics), std::move(layer_hosts),
                                              impl->log});
+  start_capability_router(*impl, targets, std::move(options.verifier));
   impl->log->write(log_level::info, message("runtime started: " + std::to_string(layers.size()) + " layers, " +
                                             std::to_string(impl->cfg.exporters.size()) + " exporters, " +
                                             std::to_string(impl->cfg.alerts.rules.size()) + " alert rules"));
@@ -502,6 +560,58 @@ std::future<invalidate_result> runtime::invalidate_tag_async(std::string_view ta
   auto [future, done] = promise_pair<invalidate_result>();
   impl_->submit_tag(tag, options.ns, std::move(done));
   return std::move(future);
+}
+
+semantic_result runtime::semantic_lookup(semantic_lookup_request request) {
+  return impl_->capabilities->semantic_lookup(std::move(request));
+}
+
+semantic_store_result runtime::semantic_store(semantic_entry entry) {
+  return impl_->capabilities->semantic_store(std::move(entry));
+}
+
+operation_result runtime::semantic_update(strata::semantic_update update) {
+  return impl_->capabilities->semantic_update(std::move(update));
+}
+
+operation_result runtime::semantic_erase(std::uint64_t id, const request_options& options) {
+  return impl_->capabilities->semantic_erase(options.ns, id);
+}
+
+vector_add_result runtime::vector_add(vector_item item) { return impl_->capabilities->vector_add(std::move(item)); }
+
+vector_batch_add_result runtime::vector_add_batch(std::vector<vector_item> items) {
+  return impl_->capabilities->vector_add_batch(std::move(items));
+}
+
+vector_search_result runtime::vector_search(vector_query query) {
+  return impl_->capabilities->vector_search(std::move(query));
+}
+
+vector_batch_search_result runtime::vector_search_batch(std::vector<vector_query> queries) {
+  return impl_->capabilities->vector_search_batch(std::move(queries));
+}
+
+operation_result runtime::vector_update(vector_item item) { return impl_->capabilities->vector_update(std::move(item)); }
+
+operation_result runtime::vector_erase(std::uint64_t id, const request_options& options) {
+  return impl_->capabilities->vector_erase(options.ns, id);
+}
+
+std::future<semantic_result> runtime::semantic_lookup_async(semantic_lookup_request request) {
+  return impl_->capabilities->semantic_lookup_async(std::move(request));
+}
+
+std::future<semantic_store_result> runtime::semantic_store_async(semantic_entry entry) {
+  return impl_->capabilities->semantic_store_async(std::move(entry));
+}
+
+std::future<vector_add_result> runtime::vector_add_async(vector_item item) {
+  return impl_->capabilities->vector_add_async(std::move(item));
+}
+
+std::future<vector_search_result> runtime::vector_search_async(vector_query query) {
+  return impl_->capabilities->vector_search_async(std::move(query));
 }
 
 health_report runtime::health() const { return impl_->hub->health(); }

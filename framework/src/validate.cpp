@@ -60,6 +60,24 @@ void check_rules(const config& cfg, std::vector<config_error>& errors) {
   }
 }
 
+/// A layer's `embedder` must name an instance of `embedders`.
+void check_layer_embedders(const config& cfg, std::vector<config_error>& errors) {
+  std::set<std::string> names;
+  for (const auto& e : cfg.embedders)
+    names.insert(e.name);
+  for (std::size_t i = 0; i < cfg.layers.size(); ++i) {
+    const auto& wanted = cfg.layers[i].embedder;
+    if (wanted.empty() || names.count(wanted) != 0)
+      continue;
+    std::string known;
+    for (const auto& n : names)
+      known += (known.empty() ? "" : ", ") + n;
+    errors.push_back(make_error(cfg, "layers[" + std::to_string(i) + "].embedder",
+                                "no embedder named '" + wanted + "' in 'embedders' (" +
+                                  (known.empty() ? std::string("none is configured") : "configured: " + known) + ")"));
+  }
+}
+
 /// Checks what the YAML parser checks for a file, for a config built in code.
 void check_framework_settings(const config& cfg, std::vector<config_error>& errors) {
   auto fail = [&](const std::string& path, std::string message) {
@@ -112,6 +130,8 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
       fail(path + ".deadline", "must be greater than 0");
   }
   check_instances(cfg, "exporters", cfg.exporters, errors);
+  check_instances(cfg, "embedders", cfg.embedders, errors);
+  check_layer_embedders(cfg, errors);
   check_instances(cfg, "alerts.handlers", cfg.alerts.handlers, errors);
   check_rules(cfg, errors);
 }
@@ -148,11 +168,13 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
                                                            ") is not " + kind_name + " plugin"));
       continue;
     }
-    // Exporters and alert handlers are defined since ABI 1.1: a 1.0 plugin cannot be one.
-    if (kind != STRATA_PLUGIN_LAYER && d->abi_minor < 1) {
+    // Exporters and alert handlers are defined since ABI 1.1, embedders since 1.2.
+    const std::uint32_t needed = kind == STRATA_PLUGIN_EMBEDDER ? 2 : kind != STRATA_PLUGIN_LAYER ? 1 : 0;
+    if (d->abi_minor < needed) {
       errors.push_back(make_error(cfg, path + ".plugin", "plugin '" + instance.plugin + "' (" + (*plugin)->origin +
                                                            ") is built for ABI 1." + std::to_string(d->abi_minor) +
-                                                           "; " + kind_name + " plugin needs 1.1 or newer"));
+                                                           "; " + kind_name + " plugin needs 1." +
+                                                           std::to_string(needed) + " or newer"));
       continue;
     }
     out[i] = *plugin;
@@ -181,6 +203,8 @@ config_report validate_with(config cfg, plugin_loader& loader,
                   errors);
   resolve_section(cfg, loader, search_path, "exporters", cfg.exporters, STRATA_PLUGIN_EXPORTER, "an exporter",
                   plugins_out.exporters, errors);
+  resolve_section(cfg, loader, search_path, "embedders", cfg.embedders, STRATA_PLUGIN_EMBEDDER, "an embedder",
+                  plugins_out.embedders, errors);
   resolve_section(cfg, loader, search_path, "alerts.handlers", cfg.alerts.handlers, STRATA_PLUGIN_ALERT_HANDLER,
                   "an alert handler", plugins_out.handlers, errors);
   if (errors.empty())

@@ -14,6 +14,7 @@ struct resolved_plugins {
   std::vector<const loaded_plugin*> layers;
   std::vector<const loaded_plugin*> exporters;
   std::vector<const loaded_plugin*> handlers;
+  std::vector<const loaded_plugin*> embedders;
 };
 
 /// Loads the plugins `cfg` names through `loader`, checks each instance's settings against its

@@ -43,6 +43,9 @@ struct layer_config {
   std::optional<bool> detached;
   /// The plugin's own keys, as text; validated against its schema, defaults filled.
   std::map<std::string, std::string> settings;
+  /// The embedder (a name in `config::embedders`) that turns the texts of semantic and vector
+  /// requests for this layer into vectors; empty: such requests must carry their vector.
+  std::string embedder;
 };
 
 /// Settings of the runtime itself.
@@ -128,6 +131,7 @@ struct config {
   std::vector<std::string> plugin_files; ///< plugin files loaded explicitly
   std::vector<layer_config> layers;
   std::vector<plugin_instance_config> exporters; ///< none: telemetry costs nothing beyond the metrics
+  std::vector<plugin_instance_config> embedders; ///< embedder plugins, named by `layers[i].embedder`
   alerting_settings alerts;
   health_settings health;
   logging_settings logging;

@@ -15,6 +15,9 @@
 
 namespace strata {
 
+class semantic_operations;
+class vector_operations;
+
 /// A value found by a layer, with its metadata (the remaining TTL), so that the coordinator can
 /// promote it into the layers above with the same expiry and tags.
 struct layer_hit {
@@ -61,6 +64,15 @@ public:
 
   /// The layer's concurrent read path, or null when it has none.
   virtual std::shared_ptr<read_view> concurrent_view() { return nullptr; }
+
+  // --- ABI 1.2 (called only for plugins built for 1.2 or newer) --------------------------------
+
+  /// The semantic operations this layer serves (strata/semantic.hpp), or null: the runtime routes
+  /// `semantic_*` requests to the first layer of the chain that offers them.
+  virtual semantic_operations* semantic() { return nullptr; }
+
+  /// The vector operations this layer serves (strata/vectors.hpp), or null.
+  virtual vector_operations* vectors() { return nullptr; }
 };
 
 } // namespace strata

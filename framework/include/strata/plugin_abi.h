@@ -11,7 +11,13 @@
  * - minor: a field appended at the end of a struct here, a new plugin kind, a new value type.
  *   A plugin built against minor N loads into any host of the same major with minor >= N.
  *
+ * - An appended virtual function of a C++ interface is a minor change too: the host calls it only
+ *   for a plugin whose descriptor declares the minor that appended it (an older plugin's vtable
+ *   has no such slot).
+ *
  * History: 1.0 the first; 1.1 appended `host` to strata_plugin_context (metrics, health, logging).
+ * 1.2 appended strata::layer::semantic() and strata::layer::vectors() (called for plugins of minor
+ * >= 2 only) and defined STRATA_PLUGIN_EMBEDDER (create returns a strata::embedder*; needs 1.2).
  *
  * No exception crosses this boundary: `create` reports failure by returning NULL with a message.
  */
@@ -22,7 +28,7 @@
 #include <stdint.h>
 
 #define STRATA_ABI_MAJOR 1u
-#define STRATA_ABI_MINOR 1u
+#define STRATA_ABI_MINOR 2u
 
 /* The one symbol every plugin exports. */
 #define STRATA_PLUGIN_ENTRY_SYMBOL "strata_plugin_entry"
@@ -33,7 +39,7 @@ extern "C" {
 
 typedef enum strata_plugin_kind {
   STRATA_PLUGIN_LAYER = 1,        /* create returns a strata::layer* */
-  STRATA_PLUGIN_EMBEDDER = 2,
+  STRATA_PLUGIN_EMBEDDER = 2,       /* create returns a strata::embedder* (since 1.2) */
   STRATA_PLUGIN_EXPORTER = 3,     /* create returns a strata::exporter* */
   STRATA_PLUGIN_ALERT_HANDLER = 4 /* create returns a strata::alert_handler* */
 } strata_plugin_kind;

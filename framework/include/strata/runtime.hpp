@@ -10,6 +10,8 @@
 #include <strata/expected.hpp>
 #include <strata/health.hpp>
 #include <strata/plugin_abi.h>
+#include <strata/semantic.hpp>
+#include <strata/vectors.hpp>
 #include <strata/stats.hpp>
 #include <strata/telemetry_snapshot.hpp>
 #include <strata/status.hpp>
@@ -56,6 +58,10 @@ struct runtime_options {
   std::vector<const strata_plugin_descriptor*> static_plugins;
   /// Receives every alert event after the handler plugins, on the alert dispatcher's thread.
   std::function<void(const alert_event&)> on_alert;
+  /// The host's last word on a semantic hit, after the layer's own second-stage check; none by
+  /// default. Runs in the caller's thread for `semantic_lookup`, in an actor thread for
+  /// `semantic_lookup_async` (keep it quick there).
+  semantic_verifier verifier;
 };
 
 class runtime_impl;
@@ -90,6 +96,40 @@ public:
   void get_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
   void put_async(std::string_view key, std::string_view value, const put_options& options,
                  std::function<void(status)> done);
+
+  // --- Semantic and vector operations ------------------------------------------------------------
+  // Each goes to the first layer of the chain that offers it (`layer::semantic()`,
+  // `layer::vectors()`); with none, the answer is `invalid` and says so. A text without a vector is
+  // embedded in the calling thread by that layer's embedder (`layers[i].embedder`). Results carry
+  // the answering layer and, on failure, a message.
+
+  /// The best stored answer whose query means what `request` means (see semantic.hpp).
+  semantic_result semantic_lookup(semantic_lookup_request request);
+  /// Stores an answer for a query; the result holds the entry's id.
+  semantic_store_result semantic_store(semantic_entry entry);
+  /// Changes the answer, metadata, tags or TTL of an entry.
+  operation_result semantic_update(strata::semantic_update update);
+  /// Removes an entry.
+  operation_result semantic_erase(std::uint64_t id, const request_options& options = {});
+
+  /// Adds a vector (or a text, embedded); the result holds its id.
+  vector_add_result vector_add(vector_item item);
+  /// Adds every item or none.
+  vector_batch_add_result vector_add_batch(std::vector<vector_item> items);
+  /// The nearest neighbours of a vector (or a text, embedded) in one namespace.
+  vector_search_result vector_search(vector_query query);
+  /// One search per query.
+  vector_batch_search_result vector_search_batch(std::vector<vector_query> queries);
+  /// Replaces entry `item.id`.
+  operation_result vector_update(vector_item item);
+  /// Removes an entry.
+  operation_result vector_erase(std::uint64_t id, const request_options& options = {});
+
+  /// The same, answered through a future (any embedding still happens in the calling thread).
+  std::future<semantic_result> semantic_lookup_async(semantic_lookup_request request);
+  std::future<semantic_store_result> semantic_store_async(semantic_entry entry);
+  std::future<vector_add_result> vector_add_async(vector_item item);
+  std::future<vector_search_result> vector_search_async(vector_query query);
 
   /// Health of each layer, in chain order, the system checks the deployment enables, and the
   /// worst of them.

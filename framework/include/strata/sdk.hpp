@@ -1,7 +1,7 @@
 #pragma once
 /// @file sdk.hpp
 /// What a plugin author includes: the interfaces a plugin implements (layer, exporter, alert
-/// handler), the context its constructor receives, and one macro per kind that exports the
+/// handler, embedder), the context its constructor receives, and one macro per kind that exports the
 /// versioned C entry point.
 ///
 ///     class my_layer : public strata::layer { public: my_layer(const strata::layer_context&); ... };
@@ -11,6 +11,7 @@
 ///     STRATA_LAYER_PLUGIN("my_layer", "1.0.0", my_layer, my_schema, 0)
 
 #include <strata/alerts.hpp>
+#include <strata/embedder.hpp>
 #include <strata/exporter.hpp>
 #include <strata/layer.hpp>
 #include <strata/plugin_abi.h>
@@ -47,6 +48,13 @@ struct alert_handler_context {
   plugin_host host = {};
 };
 
+/// What an embedder's constructor receives (ABI 1.2).
+struct embedder_context {
+  std::string name; ///< the embedder's name in the deployment (`embedders[i].name`)
+  const plugin_config& config;
+  plugin_host host = {};
+};
+
 namespace sdk_detail {
 
 inline void write_error(char* buffer, std::size_t size, const char* message) {
@@ -68,6 +76,8 @@ Base* construct(const strata_plugin_context* ctx, const plugin_config& config) {
     if (ctx->abi_minor < 1 || ctx->source == nullptr)
       throw std::invalid_argument("the host gave no telemetry source");
     return new T(exporter_context{name, config, *static_cast<const telemetry_source*>(ctx->source), host_of(ctx)});
+  } else if constexpr (std::is_same_v<Base, embedder>) {
+    return new T(embedder_context{name, config, host_of(ctx)});
   } else {
     return new T(alert_handler_context{name, config, host_of(ctx)});
   }
@@ -118,6 +128,10 @@ void destroy(void* instance) noexcept {
 /// An exporter class constructible from `const strata::exporter_context&`.
 #define STRATA_EXPORTER_PLUGIN(NAME, VERSION, CLASS, SCHEMA)                                       \
   STRATA_PLUGIN_(STRATA_PLUGIN_EXPORTER, ::strata::exporter, NAME, VERSION, CLASS, SCHEMA, 0u)
+
+/// An embedder class constructible from `const strata::embedder_context&` (ABI 1.2).
+#define STRATA_EMBEDDER_PLUGIN(NAME, VERSION, CLASS, SCHEMA)                                       \
+  STRATA_PLUGIN_(STRATA_PLUGIN_EMBEDDER, ::strata::embedder, NAME, VERSION, CLASS, SCHEMA, 0u)
 
 /// An alert handler class constructible from `const strata::alert_handler_context&`.
 #define STRATA_ALERT_HANDLER_PLUGIN(NAME, VERSION, CLASS, SCHEMA)                                  \

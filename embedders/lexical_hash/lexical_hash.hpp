@@ -1,0 +1,54 @@
+#pragma once
+// The lexical hashing embedder: words, word pairs and character n-grams of a text, each hashed
+// into one of `dimension` buckets with a hashed sign, weighted, and the sum normalised to unit
+// length. Deterministic, no model files: two texts that share many words and word pieces get a
+// high cosine; it knows no synonyms.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::lexical {
+
+struct options {
+  std::size_t dimension = 384;
+  double word_weight = 1.0;      ///< each word (lower-cased, light suffix stripping)
+  double bigram_weight = 0.5;    ///< each pair of adjacent words
+  double char_weight = 0.35;     ///< each character n-gram of a word, padded with '#'
+  int char_ngram = 3;            ///< n of the character n-grams
+  double stopword_weight = 0.25; ///< factor on words such as "the", "is", "a" (not on negations)
+};
+
+/// The words of `text`: runs of ASCII letters and digits (bytes >= 0x80 count as letters),
+/// lower-cased.
+std::vector<std::string> words(std::string_view text);
+
+/// `word` without a common English suffix (plural s, -es, -ed, -ing, -ly) when it is long enough.
+std::string stem(std::string_view word);
+
+/// True for a short list of function words that carry little meaning.
+bool is_stopword(std::string_view word);
+
+class embedder {
+public:
+  /// Throws std::invalid_argument on a zero dimension, negative weights or an n outside 2..6.
+  explicit embedder(options o);
+
+  std::size_t dimension() const noexcept { return options_.dimension; }
+  /// "lexical-hash-v1-<dimension>-<8 hex digits of the other options>": vectors of embedders with
+  /// different options are never compared.
+  const std::string& model() const noexcept { return model_; }
+
+  /// A unit vector (all zero for a text without words).
+  std::vector<float> embed(std::string_view text) const;
+
+private:
+  void add(std::vector<float>& v, std::string_view feature, std::uint64_t salt, double weight) const;
+
+  options options_;
+  std::string model_;
+};
+
+} // namespace strata::lexical

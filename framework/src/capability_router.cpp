@@ -1,0 +1,379 @@
+#include "capability_router.hpp"
+
+#include "sync_waiter.hpp"
+
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+
+namespace strata::detail {
+
+namespace {
+
+semantic_operations& semantic_of(layer& l) {
+  if (auto* ops = l.semantic())
+    return *ops;
+  throw std::logic_error("the layer no longer offers semantic operations");
+}
+
+vector_operations& vectors_of(layer& l) {
+  if (auto* ops = l.vectors())
+    return *ops;
+  throw std::logic_error("the layer no longer offers vector operations");
+}
+
+/// Checks a vector that is about to reach a layer.
+std::string check_vector(const embedding& v, const std::string& where) {
+  if (v.model.empty())
+    return where + ": a vector needs its model id (embedding::model)";
+  for (float x : v.values)
+    if (!std::isfinite(x))
+      return where + ": the vector holds a value that is not finite";
+  return {};
+}
+
+} // namespace
+
+capability_router::capability_router(std::optional<capability_target> semantic, std::optional<capability_target> vectors,
+                                     router_hooks hooks, semantic_verifier verifier, telemetry::registry* registry)
+  : semantic_(std::move(semantic)), vectors_(std::move(vectors)), hooks_(std::move(hooks)),
+    verifier_(std::move(verifier)) {
+  if (registry != nullptr && semantic_ && verifier_)
+    verifier_rejections_ = &registry->counter("strata_semantic_rejected_hits_total",
+                                              "Semantic hits refused by the second-stage check, by reason.",
+                                              {"cache_layer", "reason"}, {semantic_->layer, "verifier"});
+}
+
+template <class Result>
+std::optional<capability_router::ticket> capability_router::begin(operation op,
+                                                                  const std::optional<capability_target>& target,
+                                                                  const char* family, Result& refused) {
+  if (!target) {
+    refused.code = status::invalid;
+    refused.error = std::string("no layer of this deployment offers ") + family +
+                    " operations (" + to_string(op) + ")";
+    return std::nullopt;
+  }
+  if (!hooks_.enter()) {
+    refused.code = status::unavailable;
+    refused.error = "the runtime is shutting down";
+    return std::nullopt;
+  }
+  return ticket{op, std::chrono::steady_clock::now()};
+}
+
+template <class Result>
+Result capability_router::finish(const ticket& t, Result result) {
+  if (hooks_.record)
+    hooks_.record(t.op, result.code, std::chrono::steady_clock::now() - t.start);
+  hooks_.leave();
+  return result;
+}
+
+template <class Result>
+void capability_router::dispatch(const capability_target& target, operation op, run_fn<Result> run,
+                                 std::function<void(Result)> deliver) {
+  auto result = std::make_shared<Result>();
+  auto call = std::make_shared<const layer_call>([result, run = std::move(run)](layer& l) { return run(l, *result); });
+  hooks_.send(call_request{target.slot, op, std::move(call),
+                           [result, deliver = std::move(deliver), name = target.layer](layer_reply& reply) {
+                             Result r = std::move(*result);
+                             r.code = reply.code;
+                             r.layer = name;
+                             r.error = reply.error;
+                             deliver(std::move(r));
+                           }});
+}
+
+template <class Result>
+Result capability_router::call(const ticket& t, const capability_target& target, run_fn<Result> run) {
+  auto waiter = std::make_shared<sync_waiter<Result>>();
+  dispatch<Result>(target, t.op, std::move(run), [waiter](Result r) { waiter->set(std::move(r)); });
+  return finish(t, waiter->wait());
+}
+
+template <class Result>
+std::future<Result> capability_router::call_async(const ticket& t, const capability_target& target,
+                                                  run_fn<Result> run, std::function<void(Result&)> post) {
+  auto promise = std::make_shared<std::promise<Result>>();
+  auto future = promise->get_future();
+  dispatch<Result>(target, t.op, std::move(run), [this, t, promise, post = std::move(post)](Result r) {
+    if (post)
+      post(r);
+    promise->set_value(finish(t, std::move(r)));
+  });
+  return future;
+}
+
+template <class Result>
+std::future<Result> ready(Result r) {
+  std::promise<Result> p;
+  p.set_value(std::move(r));
+  return p.get_future();
+}
+
+std::string capability_router::embed(const capability_target& target, const std::vector<const std::string*>& texts,
+                                     const std::vector<embedding*>& vectors) {
+  std::vector<std::string> pending_texts;
+  std::vector<embedding*> pending;
+  for (std::size_t i = 0; i < vectors.size(); ++i) {
+    const auto where = vectors.size() == 1 ? std::string("request") : "item " + std::to_string(i);
+    if (!vectors[i]->values.empty()) {
+      if (auto problem = check_vector(*vectors[i], where); !problem.empty())
+        return problem;
+      continue;
+    }
+    if (texts[i]->empty())
+      return where + ": needs a text or a vector";
+    if (target.embed == nullptr)
+      return where + ": layer '" + target.layer + "' names no embedder (layers[].embedder); pass a vector with its "
+                     "model id instead of a text";
+    pending_texts.push_back(*texts[i]);
+    pending.push_back(vectors[i]);
+  }
+  if (pending.empty())
+    return {};
+  std::vector<std::vector<float>> made;
+  try {
+    made = target.embed->embed(pending_texts);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("embedder '" + target.embedder_name + "' failed: " + e.what());
+  }
+  const auto dimension = target.embed->dimension();
+  if (made.size() != pending.size())
+    throw std::runtime_error("embedder '" + target.embedder_name + "' returned " + std::to_string(made.size()) +
+                             " vectors for " + std::to_string(pending.size()) + " texts");
+  const auto model = target.embed->model();
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    if (made[i].size() != dimension)
+      throw std::runtime_error("embedder '" + target.embedder_name + "' returned a vector of " +
+                               std::to_string(made[i].size()) + " floats, declared " + std::to_string(dimension));
+    pending[i]->values = std::move(made[i]);
+    pending[i]->model = model;
+  }
+  return {};
+}
+
+namespace {
+
+/// Runs `prepare` (embedding); its error message or exception becomes the answer.
+template <class Result, class F>
+bool prepared(Result& out, F&& prepare) {
+  try {
+    auto problem = prepare();
+    if (problem.empty())
+      return true;
+    out.code = status::invalid;
+    out.error = std::move(problem);
+  } catch (const std::exception& e) {
+    out.code = status::internal;
+    out.error = e.what();
+  }
+  return false;
+}
+
+} // namespace
+
+void capability_router::verify(const semantic_lookup_request& request, semantic_result& result) {
+  if (!verifier_ || result.code != status::ok)
+    return;
+  bool accepted = false;
+  try {
+    accepted = verifier_(request, result.match);
+  } catch (const std::exception& e) {
+    result.code = status::internal;
+    result.error = std::string("the host's semantic verifier threw: ") + e.what();
+    return;
+  }
+  if (accepted)
+    return;
+  result.code = status::not_found;
+  result.match.rejected_by = "verifier";
+  if (verifier_rejections_)
+    verifier_rejections_->inc();
+}
+
+// --- semantic ------------------------------------------------------------------------------------
+
+semantic_result capability_router::semantic_lookup(semantic_lookup_request request) {
+  semantic_result out;
+  auto t = begin(operation::semantic_lookup, semantic_, "semantic", out);
+  if (!t)
+    return out;
+  if (!prepared(out, [&] { return embed_one(*semantic_, request.text, request.vector); }))
+    return finish(*t, std::move(out));
+  auto shared = std::make_shared<const semantic_lookup_request>(std::move(request));
+  auto result = call<semantic_result>(*t, *semantic_, [shared](layer& l, semantic_result& r) {
+    return semantic_of(l).lookup(*shared, r.match);
+  });
+  verify(*shared, result);
+  return result;
+}
+
+std::future<semantic_result> capability_router::semantic_lookup_async(semantic_lookup_request request) {
+  semantic_result out;
+  auto t = begin(operation::semantic_lookup, semantic_, "semantic", out);
+  if (!t)
+    return ready(std::move(out));
+  if (!prepared(out, [&] { return embed_one(*semantic_, request.text, request.vector); }))
+    return ready(finish(*t, std::move(out)));
+  auto shared = std::make_shared<const semantic_lookup_request>(std::move(request));
+  return call_async<semantic_result>(
+    *t, *semantic_, [shared](layer& l, semantic_result& r) { return semantic_of(l).lookup(*shared, r.match); },
+    [this, shared](semantic_result& r) { verify(*shared, r); });
+}
+
+semantic_store_result capability_router::semantic_store(semantic_entry entry) {
+  semantic_store_result out;
+  auto t = begin(operation::semantic_store, semantic_, "semantic", out);
+  if (!t)
+    return out;
+  if (!prepared(out, [&] { return embed_one(*semantic_, entry.query, entry.vector); }))
+    return finish(*t, std::move(out));
+  return call<semantic_store_result>(*t, *semantic_, [entry = std::move(entry)](layer& l, semantic_store_result& r) {
+    return semantic_of(l).store(entry, r.id);
+  });
+}
+
+std::future<semantic_store_result> capability_router::semantic_store_async(semantic_entry entry) {
+  semantic_store_result out;
+  auto t = begin(operation::semantic_store, semantic_, "semantic", out);
+  if (!t)
+    return ready(std::move(out));
+  if (!prepared(out, [&] { return embed_one(*semantic_, entry.query, entry.vector); }))
+    return ready(finish(*t, std::move(out)));
+  return call_async<semantic_store_result>(
+    *t, *semantic_,
+    [entry = std::move(entry)](layer& l, semantic_store_result& r) { return semantic_of(l).store(entry, r.id); });
+}
+
+operation_result capability_router::semantic_update(strata::semantic_update update) {
+  operation_result out;
+  auto t = begin(operation::semantic_update, semantic_, "semantic", out);
+  if (!t)
+    return out;
+  return call<operation_result>(*t, *semantic_, [update = std::move(update)](layer& l, operation_result&) {
+    return semantic_of(l).update(update);
+  });
+}
+
+operation_result capability_router::semantic_erase(std::string ns, std::uint64_t id) {
+  operation_result out;
+  auto t = begin(operation::semantic_erase, semantic_, "semantic", out);
+  if (!t)
+    return out;
+  return call<operation_result>(*t, *semantic_, [ns = std::move(ns), id](layer& l, operation_result&) {
+    return semantic_of(l).erase(ns, id);
+  });
+}
+
+// --- vectors -------------------------------------------------------------------------------------
+
+vector_add_result capability_router::vector_add(vector_item item) {
+  vector_add_result out;
+  auto t = begin(operation::vector_add, vectors_, "vector", out);
+  if (!t)
+    return out;
+  if (!prepared(out, [&] { return embed_one(*vectors_, item.text, item.vector); }))
+    return finish(*t, std::move(out));
+  return call<vector_add_result>(*t, *vectors_, [item = std::move(item)](layer& l, vector_add_result& r) {
+    return vectors_of(l).add(item, r.id);
+  });
+}
+
+std::future<vector_add_result> capability_router::vector_add_async(vector_item item) {
+  vector_add_result out;
+  auto t = begin(operation::vector_add, vectors_, "vector", out);
+  if (!t)
+    return ready(std::move(out));
+  if (!prepared(out, [&] { return embed_one(*vectors_, item.text, item.vector); }))
+    return ready(finish(*t, std::move(out)));
+  return call_async<vector_add_result>(
+    *t, *vectors_, [item = std::move(item)](layer& l, vector_add_result& r) { return vectors_of(l).add(item, r.id); });
+}
+
+vector_batch_add_result capability_router::vector_add_batch(std::vector<vector_item> items) {
+  vector_batch_add_result out;
+  auto t = begin(operation::vector_add, vectors_, "vector", out);
+  if (!t)
+    return out;
+  std::vector<const std::string*> texts;
+  std::vector<embedding*> vectors;
+  for (auto& item : items) {
+    texts.push_back(&item.text);
+    vectors.push_back(&item.vector);
+  }
+  if (!prepared(out, [&] { return embed(*vectors_, texts, vectors); }))
+    return finish(*t, std::move(out));
+  auto shared = std::make_shared<const std::vector<vector_item>>(std::move(items));
+  return call<vector_batch_add_result>(*t, *vectors_, [shared](layer& l, vector_batch_add_result& r) {
+    return vectors_of(l).add_batch(*shared, r.ids);
+  });
+}
+
+vector_search_result capability_router::vector_search(vector_query query) {
+  vector_search_result out;
+  auto t = begin(operation::vector_search, vectors_, "vector", out);
+  if (!t)
+    return out;
+  if (!prepared(out, [&] { return embed_one(*vectors_, query.text, query.vector); }))
+    return finish(*t, std::move(out));
+  return call<vector_search_result>(*t, *vectors_, [query = std::move(query)](layer& l, vector_search_result& r) {
+    return vectors_of(l).search(query, r.hits);
+  });
+}
+
+std::future<vector_search_result> capability_router::vector_search_async(vector_query query) {
+  vector_search_result out;
+  auto t = begin(operation::vector_search, vectors_, "vector", out);
+  if (!t)
+    return ready(std::move(out));
+  if (!prepared(out, [&] { return embed_one(*vectors_, query.text, query.vector); }))
+    return ready(finish(*t, std::move(out)));
+  return call_async<vector_search_result>(
+    *t, *vectors_,
+    [query = std::move(query)](layer& l, vector_search_result& r) { return vectors_of(l).search(query, r.hits); });
+}
+
+vector_batch_search_result capability_router::vector_search_batch(std::vector<vector_query> queries) {
+  vector_batch_search_result out;
+  auto t = begin(operation::vector_search, vectors_, "vector", out);
+  if (!t)
+    return out;
+  std::vector<const std::string*> texts;
+  std::vector<embedding*> vectors;
+  for (auto& q : queries) {
+    texts.push_back(&q.text);
+    vectors.push_back(&q.vector);
+  }
+  if (!prepared(out, [&] { return embed(*vectors_, texts, vectors); }))
+    return finish(*t, std::move(out));
+  auto shared = std::make_shared<const std::vector<vector_query>>(std::move(queries));
+  return call<vector_batch_search_result>(*t, *vectors_, [shared](layer& l, vector_batch_search_result& r) {
+    return vectors_of(l).search_batch(*shared, r.hits);
+  });
+}
+
+operation_result capability_router::vector_update(vector_item item) {
+  operation_result out;
+  auto t = begin(operation::vector_update, vectors_, "vector", out);
+  if (!t)
+    return out;
+  if (!prepared(out, [&] { return embed_one(*vectors_, item.text, item.vector); }))
+    return finish(*t, std::move(out));
+  return call<operation_result>(*t, *vectors_, [item = std::move(item)](layer& l, operation_result&) {
+    return vectors_of(l).update(item);
+  });
+}
+
+operation_result capability_router::vector_erase(std::string ns, std::uint64_t id) {
+  operation_result out;
+  auto t = begin(operation::vector_erase, vectors_, "vector", out);
+  if (!t)
+    return out;
+  return call<operation_result>(*t, *vectors_, [ns = std::move(ns), id](layer& l, operation_result&) {
+    return vectors_of(l).erase(ns, id);
+  });
+}
+
+} // namespace strata::detail

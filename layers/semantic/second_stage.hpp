@@ -1,0 +1,36 @@
+#pragma once
+// The second-stage check: what a semantic hit must also pass before it is served. Near-duplicate
+// texts that differ in a number ("2 GB" / "4 GB") or in a negation ("can" / "cannot") are the false
+// hits a similarity threshold lets through; so is a query that sits between two stored entries with
+// different answers.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::semantic_layer {
+
+struct check_options {
+  /// The best candidate must beat the best candidate with a different answer by at least this
+  /// much; 0 turns the margin test off.
+  double min_margin = 0.0;
+  /// The numbers written in the query and in the stored query must be the same.
+  bool numbers = true;
+  /// Both queries must be negated, or neither.
+  bool negations = true;
+};
+
+/// The numbers written in `text` (runs of digits, with a decimal point or comma inside), sorted.
+std::vector<std::string> numbers_in(std::string_view text);
+
+/// How many negation words `text` holds (not, no, never, without, cannot, ...n't, ...).
+int negations_in(std::string_view text);
+
+/// Why a candidate must not be served, or empty when it passes: "margin", "numbers", "negation".
+/// `query` and `stored_query` may be empty (a host-supplied vector without text): the text tests
+/// are then skipped. `runner_up` is the score of the best candidate with another answer, if any.
+std::string second_stage(const check_options& options, std::string_view query, std::string_view stored_query,
+                         double best, std::optional<double> runner_up);
+
+} // namespace strata::semantic_layer

@@ -1,0 +1,298 @@
+#include "semantic_cache.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+namespace strata::semantic_layer {
+
+namespace {
+
+std::int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// What an entry is charged: its vector twice (ours and FAISS's), its texts, and bookkeeping.
+std::uint64_t charge_of(const semantic_record& r) {
+  std::uint64_t n = 160 + 2 * r.vector.size() * sizeof(float) + r.ns.size() + r.model.size() + r.query.size() +
+                    r.answer.size() + r.metadata.size();
+  for (const auto& t : r.tags)
+    n += 32 + t.size();
+  return n;
+}
+
+vector_index::record index_record(const semantic_record& r) {
+  return vector_index::record{r.id, r.ns, r.tags, r.vector};
+}
+
+} // namespace
+
+semantic_cache::semantic_cache(cache_options options, cache_events events, now_fn now)
+  : options_(std::move(options)), events_(std::move(events)), now_(now ? std::move(now) : now_fn(system_now_ms)) {
+  auto probe = options_.index;
+  probe.dimension = 1;
+  if (auto problem = vector_index::validate(probe); !problem.empty())
+    throw std::invalid_argument(problem);
+  if (options_.candidates == 0)
+    throw std::invalid_argument("candidates must be at least 1");
+}
+
+semantic_cache::~semantic_cache() = default;
+
+std::string semantic_cache::query_key(std::string_view ns, std::string_view query) {
+  std::string key(ns);
+  key.push_back('\0');
+  key.append(query);
+  return key;
+}
+
+double semantic_cache::similarity(float raw) const {
+  // Inner product is a similarity already; a squared L2 distance d between unit vectors is
+  // 2 - 2 cos, so 1 - d/2 is the same cosine.
+  return options_.index.metric == vector_index::metric_kind::inner_product ? raw : 1.0 - raw / 2.0;
+}
+
+std::int64_t semantic_cache::expiry_for(std::chrono::milliseconds ttl) const {
+  const auto ms = ttl.count() > 0 ? ttl.count() : options_.default_ttl_ms;
+  return ms > 0 ? now_() + ms : 0;
+}
+
+vector_index::engine* semantic_cache::find_engine(const std::string& model) {
+  auto it = engines_.find(model);
+  return it == engines_.end() ? nullptr : it->second.get();
+}
+
+vector_index::engine& semantic_cache::engine_for(const std::string& model, std::size_t dimension) {
+  if (auto* e = find_engine(model)) {
+    if (e->config().dimension != dimension)
+      throw std::invalid_argument("model '" + model + "' has vectors of dimension " +
+                                  std::to_string(e->config().dimension) + ", got " + std::to_string(dimension));
+    return *e;
+  }
+  auto config = options_.index;
+  config.dimension = dimension;
+  auto made = std::make_unique<vector_index::engine>(config);
+  auto& ref = *made;
+  engines_.emplace(model, std::move(made));
+  return ref;
+}
+
+semantic_cache::entry* semantic_cache::live(std::string_view ns, std::uint64_t id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.record.ns != ns)
+    return nullptr;
+  const auto expires = it->second.record.expires_at_ms;
+  if (expires != 0 && expires <= now_()) {
+    remove(id, removal::expired, true);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void semantic_cache::remove(std::uint64_t id, removal why, bool report) {
+  auto it = entries_.find(id);
+  if (it == entries_.end())
+    return;
+  auto& r = it->second.record;
+  if (auto* e = find_engine(r.model))
+    e->erase(id);
+  if (!r.query.empty()) {
+    auto q = by_query_.find(query_key(r.ns, r.query));
+    if (q != by_query_.end() && q->second == id)
+      by_query_.erase(q);
+  }
+  bytes_ -= it->second.charged;
+  lru_.erase(it->second.lru);
+  entries_.erase(it);
+  if (report && events_.removed)
+    events_.removed(why, 1);
+}
+
+status semantic_cache::lookup(const semantic_lookup_request& request, semantic_match& out) {
+  out = semantic_match{};
+  auto* engine = find_engine(request.vector.model);
+  if (engine == nullptr)
+    return status::not_found; // no entry of this model: nothing to compare with
+  if (engine->config().dimension != request.vector.values.size())
+    throw std::invalid_argument("model '" + request.vector.model + "' has vectors of dimension " +
+                                std::to_string(engine->config().dimension) + ", the query has " +
+                                std::to_string(request.vector.values.size()));
+  const auto hits = engine->search(request.vector.values.data(), options_.candidates, {request.ns, {}});
+  entry* best = nullptr;
+  double best_score = 0;
+  std::optional<double> runner_up;
+  for (const auto& h : hits) {
+    entry* e = live(request.ns, h.id);
+    if (e == nullptr)
+      continue; // expired (now removed)
+    const double score = similarity(h.score);
+    if (best == nullptr) {
+      best = e;
+      best_score = score;
+    } else if (!runner_up && e->record.answer != best->record.answer) {
+      runner_up = score;
+      break;
+    }
+  }
+  if (best == nullptr)
+    return status::not_found;
+  if (events_.scored)
+    events_.scored(best_score);
+  const auto& r = best->record;
+  out.id = r.id;
+  out.score = best_score;
+  out.query = r.query;
+  out.model = r.model;
+  const double threshold = request.threshold.value_or(options_.threshold);
+  if (best_score < threshold) {
+    out.rejected_by = "threshold";
+    return status::not_found;
+  }
+  if (auto why = second_stage(options_.check, request.text, r.query, best_score, runner_up); !why.empty()) {
+    out.rejected_by = why;
+    if (events_.rejected)
+      events_.rejected(why);
+    return status::not_found;
+  }
+  out.answer = r.answer;
+  out.metadata = r.metadata;
+  out.tags = r.tags;
+  lru_.splice(lru_.begin(), lru_, best->lru);
+  return status::ok;
+}
+
+std::uint64_t semantic_cache::store(const semantic_entry& entry) {
+  if (entry.vector.model.empty())
+    throw std::invalid_argument("an entry's vector needs its model id");
+  if (entry.vector.values.empty())
+    throw std::invalid_argument("an entry needs a vector");
+  if (entry.ns.empty())
+    throw std::invalid_argument("an entry needs a namespace");
+  auto& engine = engine_for(entry.vector.model, entry.vector.values.size()); // checks the dimension
+  (void)engine;
+  semantic_record r;
+  r.id = next_id_++;
+  r.ns = entry.ns;
+  r.model = entry.vector.model;
+  r.vector = entry.vector.values;
+  r.query = entry.query;
+  r.answer = entry.answer;
+  r.metadata = entry.metadata;
+  r.tags = entry.tags;
+  r.expires_at_ms = expiry_for(entry.ttl);
+  const auto id = r.id;
+  if (!r.query.empty())
+    if (auto it = by_query_.find(query_key(r.ns, r.query)); it != by_query_.end())
+      remove(it->second, removal::invalidated, false); // replaced, not evicted
+  insert(std::move(r));
+  enforce_bounds();
+  return id;
+}
+
+void semantic_cache::insert(semantic_record record) {
+  auto& engine = engine_for(record.model, record.vector.size());
+  engine.add(index_record(record)); // throws before anything changed here
+  const auto id = record.id;
+  lru_.push_front(id);
+  entry e{std::move(record), 0, lru_.begin()};
+  e.charged = charge_of(e.record);
+  bytes_ += e.charged;
+  if (!e.record.query.empty())
+    by_query_[query_key(e.record.ns, e.record.query)] = id;
+  entries_.emplace(id, std::move(e));
+}
+
+void semantic_cache::enforce_bounds() {
+  std::size_t evicted = 0;
+  while (!lru_.empty() && (entries_.size() > options_.max_entries || bytes_ > options_.max_bytes)) {
+    remove(lru_.back(), removal::capacity, false);
+    ++evicted;
+  }
+  if (evicted > 0 && events_.removed)
+    events_.removed(removal::capacity, evicted);
+}
+
+bool semantic_cache::update(const semantic_update& update) {
+  entry* e = live(update.ns, update.id);
+  if (e == nullptr)
+    return false;
+  auto& r = e->record;
+  if (update.tags) {
+    auto replaced = index_record(r);
+    replaced.tags = *update.tags;
+    find_engine(r.model)->update(replaced);
+    r.tags = *update.tags;
+  }
+  if (update.answer)
+    r.answer = *update.answer;
+  if (update.metadata)
+    r.metadata = *update.metadata;
+  if (update.ttl)
+    r.expires_at_ms = update.ttl->count() > 0 ? now_() + update.ttl->count() : 0;
+  bytes_ -= e->charged;
+  e->charged = charge_of(r);
+  bytes_ += e->charged;
+  lru_.splice(lru_.begin(), lru_, e->lru);
+  enforce_bounds();
+  return true;
+}
+
+bool semantic_cache::erase(std::string_view ns, std::uint64_t id) {
+  if (live(ns, id) == nullptr)
+    return false;
+  remove(id, removal::invalidated, false);
+  return true;
+}
+
+const semantic_record* semantic_cache::exact(std::string_view ns, std::string_view query) {
+  auto it = by_query_.find(query_key(ns, query));
+  if (it == by_query_.end())
+    return nullptr;
+  entry* e = live(ns, it->second);
+  if (e == nullptr)
+    return nullptr;
+  lru_.splice(lru_.begin(), lru_, e->lru);
+  return &e->record;
+}
+
+bool semantic_cache::erase_query(std::string_view ns, std::string_view query) {
+  auto it = by_query_.find(query_key(ns, query));
+  return it != by_query_.end() && erase(ns, it->second);
+}
+
+std::size_t semantic_cache::invalidate_tag(std::string_view ns, std::string_view tag) {
+  std::vector<std::uint64_t> doomed;
+  for (const auto& [id, e] : entries_)
+    if (e.record.ns == ns && std::find(e.record.tags.begin(), e.record.tags.end(), tag) != e.record.tags.end())
+      doomed.push_back(id);
+  for (auto id : doomed)
+    remove(id, removal::invalidated, false);
+  if (!doomed.empty() && events_.removed)
+    events_.removed(removal::invalidated, doomed.size());
+  return doomed.size();
+}
+
+std::size_t semantic_cache::purge_expired() {
+  const auto now = now_();
+  std::vector<std::uint64_t> doomed;
+  for (const auto& [id, e] : entries_)
+    if (e.record.expires_at_ms != 0 && e.record.expires_at_ms <= now)
+      doomed.push_back(id);
+  for (auto id : doomed)
+    remove(id, removal::expired, false);
+  if (!doomed.empty() && events_.removed)
+    events_.removed(removal::expired, doomed.size());
+  return doomed.size();
+}
+
+std::vector<semantic_record> semantic_cache::records() const {
+  std::vector<semantic_record> out;
+  out.reserve(entries_.size());
+  for (const auto& [id, e] : entries_)
+    out.push_back(e.record);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+} // namespace strata::semantic_layer

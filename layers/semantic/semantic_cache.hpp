@@ -1,0 +1,120 @@
+#pragma once
+// The semantic cache's logic, without the plugin around it: entries keyed by the meaning of their
+// query, one FAISS engine (strata::vector_index) per embedding model, namespaces as a search filter,
+// expiry, a bound on entries and bytes with least-recently-used eviction, and the second-stage
+// check before a hit is served. Used from one thread at a time (the layer's actor).
+
+#include "second_stage.hpp"
+
+#include <engine.hpp>
+#include <index_config.hpp>
+#include <strata/semantic.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace strata::semantic_layer {
+
+/// One entry as a store persists it: plain data, every field serialisable.
+struct semantic_record {
+  std::uint64_t id = 0;
+  std::string ns;
+  std::string model;          ///< the embedding model of `vector`
+  std::vector<float> vector;
+  std::string query;
+  std::string answer;
+  std::string metadata;
+  std::vector<std::string> tags;
+  std::int64_t expires_at_ms = 0; ///< wall-clock milliseconds since the epoch; 0: never
+};
+
+struct cache_options {
+  /// The index each model's engine builds; `dimension` is taken from the model's first vector.
+  vector_index::index_config index;
+  double threshold = 0.8;        ///< default minimum score of a hit
+  std::size_t candidates = 8;    ///< neighbours a lookup examines (for the runner-up and expiry)
+  std::size_t max_entries = 100000;
+  std::uint64_t max_bytes = 256ull << 20;
+  std::int64_t default_ttl_ms = 0; ///< for entries stored without a TTL; 0: none
+  check_options check;
+};
+
+/// Why entries left the cache.
+enum class removal { capacity, expired, invalidated };
+
+/// What the cache reports as it works (for the layer's metrics); every member may be empty.
+struct cache_events {
+  std::function<void(removal, std::size_t)> removed;
+  std::function<void(const std::string& reason)> rejected; ///< a candidate above the threshold refused
+  std::function<void(double)> scored;                      ///< the best candidate's score of a lookup
+};
+
+class semantic_cache {
+public:
+  using now_fn = std::function<std::int64_t()>; ///< wall-clock milliseconds
+
+  /// Throws std::invalid_argument when the index options are not usable.
+  explicit semantic_cache(cache_options options, cache_events events = {}, now_fn now = {});
+  ~semantic_cache();
+
+  /// See strata::semantic_operations::lookup.
+  status lookup(const semantic_lookup_request& request, semantic_match& out);
+
+  /// Stores an entry (replacing one of the same namespace and query text) and returns its id.
+  /// Throws std::invalid_argument on a vector without model or of the wrong dimension.
+  std::uint64_t store(const semantic_entry& entry);
+
+  /// False when the namespace has no live entry with that id.
+  bool update(const semantic_update& update);
+  bool erase(std::string_view ns, std::uint64_t id);
+
+  /// The live entry stored under exactly `query` in `ns`, or null.
+  const semantic_record* exact(std::string_view ns, std::string_view query);
+  /// Removes the entry stored under exactly `query`; whether there was one.
+  bool erase_query(std::string_view ns, std::string_view query);
+  /// Removes the entries of `ns` tagged `tag`; how many.
+  std::size_t invalidate_tag(std::string_view ns, std::string_view tag);
+  /// Removes expired entries; how many.
+  std::size_t purge_expired();
+
+  std::size_t size() const noexcept { return entries_.size(); }
+  std::uint64_t bytes() const noexcept { return bytes_; }
+  /// Every live entry (what a store persists).
+  std::vector<semantic_record> records() const;
+
+private:
+  struct entry {
+    semantic_record record;
+    std::uint64_t charged = 0;
+    std::list<std::uint64_t>::iterator lru; ///< position in `lru_` (front: most recent)
+  };
+
+  vector_index::engine& engine_for(const std::string& model, std::size_t dimension);
+  vector_index::engine* find_engine(const std::string& model);
+  entry* live(std::string_view ns, std::uint64_t id);
+  void remove(std::uint64_t id, removal why, bool report);
+  void insert(semantic_record record);
+  void enforce_bounds();
+  double similarity(float raw) const;
+  std::int64_t expiry_for(std::chrono::milliseconds ttl) const;
+  static std::string query_key(std::string_view ns, std::string_view query);
+
+  cache_options options_;
+  cache_events events_;
+  now_fn now_;
+  std::map<std::string, std::unique_ptr<vector_index::engine>> engines_; ///< by model id
+  std::unordered_map<std::uint64_t, entry> entries_;
+  std::unordered_map<std::string, std::uint64_t> by_query_; ///< ns '\0' query -> id
+  std::list<std::uint64_t> lru_;
+  std::uint64_t bytes_ = 0;
+  std::uint64_t next_id_ = 1;
+};
+
+} // namespace strata::semantic_layer

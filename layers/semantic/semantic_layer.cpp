@@ -1,0 +1,206 @@
+// The semantic layer plugin: answers keyed by the meaning of their query (strata/semantic.hpp). In
+// the exact-key chain it answers a get for a key that is exactly a stored query, and removes by
+// query text or tag; puts are refused (entries come through semantic_store, which carries the
+// vector), so a deployment lists it with `write: around` and `promote: false`.
+
+#include "semantic_cache.hpp"
+
+#include <strata/sdk.hpp>
+#include <strata/semantic.hpp>
+
+#include <chrono>
+#include <map>
+#include <stdexcept>
+
+namespace strata::semantic_layer {
+
+namespace {
+
+std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d);
+}
+
+cache_options read_options(const plugin_config& c) {
+  cache_options o;
+  const auto& kind = c.get_string("index");
+  auto parsed_kind = vector_index::parse_index_kind(kind);
+  if (!parsed_kind)
+    throw std::invalid_argument("index: expected flat, hnsw or ivf, got '" + kind + "'");
+  o.index.kind = *parsed_kind;
+  const auto& metric = c.get_string("metric");
+  auto parsed_metric = vector_index::parse_metric(metric);
+  if (!parsed_metric)
+    throw std::invalid_argument("metric: expected ip (inner product) or l2, got '" + metric + "'");
+  o.index.metric = *parsed_metric;
+  o.index.hnsw_m = static_cast<int>(c.get_int("hnsw_m"));
+  o.index.ef_search = static_cast<int>(c.get_int("ef_search"));
+  o.index.ef_construction = static_cast<int>(c.get_int("ef_construction"));
+  o.index.nlist = static_cast<std::size_t>(c.get_int("nlist"));
+  o.index.nprobe = static_cast<std::size_t>(c.get_int("nprobe"));
+  o.threshold = c.get_double("threshold");
+  o.candidates = static_cast<std::size_t>(c.get_int("candidates"));
+  o.max_entries = static_cast<std::size_t>(c.get_int("max_entries"));
+  o.max_bytes = c.get_size("max_bytes");
+  o.default_ttl_ms = to_ms(c.get_duration("default_ttl")).count();
+  o.check.min_margin = c.get_double("check_margin");
+  o.check.numbers = c.get_bool("check_numbers");
+  o.check.negations = c.get_bool("check_negations");
+  return o;
+}
+
+/// Similarity buckets of the score histogram: -1, then 0.05 steps from 0 to 1.
+std::vector<double> score_buckets() {
+  std::vector<double> b{-1.0};
+  for (int i = 0; i <= 20; ++i)
+    b.push_back(i * 0.05);
+  return b;
+}
+
+/// The layer's own metrics, recorded as the cache reports what it does.
+class semantic_metrics {
+public:
+  explicit semantic_metrics(plugin_host& host)
+    : entries_(host.gauge("strata_cache_entries", "Entries held by a layer.")),
+      bytes_(host.gauge("strata_cache_size_bytes", "Bytes a layer charges for its entries.")),
+      scores_(host.histogram("strata_semantic_similarity",
+                             "Similarity score of the best candidate of each semantic lookup.", {}, score_buckets())) {
+    for (auto [why, name] : {std::pair{removal::capacity, "capacity"}, std::pair{removal::expired, "expired"},
+                             std::pair{removal::invalidated, "invalidated"}})
+      removed_[static_cast<int>(why)] =
+        &host.counter("strata_cache_evictions_total",
+                      "Entries a layer removed: capacity (to make room), expired (TTL), "
+                      "invalidated (a tag invalidation).",
+                      {{"reason", name}});
+    for (const char* reason : {"margin", "numbers", "negation"})
+      rejected_[reason] = &host.counter("strata_semantic_rejected_hits_total",
+                                        "Semantic hits refused by the second-stage check, by reason.",
+                                        {{"reason", reason}});
+  }
+
+  cache_events events() {
+    cache_events e;
+    e.removed = [this](removal why, std::size_t n) { removed_[static_cast<int>(why)]->inc(n); };
+    e.rejected = [this](const std::string& reason) {
+      if (auto it = rejected_.find(reason); it != rejected_.end())
+        it->second->inc();
+    };
+    e.scored = [this](double score) { scores_.observe(score); };
+    return e;
+  }
+
+  void publish(const semantic_cache& cache) {
+    entries_.set(static_cast<double>(cache.size()));
+    bytes_.set(static_cast<double>(cache.bytes()));
+  }
+
+private:
+  instruments::gauge& entries_;
+  instruments::gauge& bytes_;
+  instruments::histogram& scores_;
+  instruments::counter* removed_[3] = {};
+  std::map<std::string, instruments::counter*> rejected_;
+};
+
+class semantic_cache_layer : public layer, public semantic_operations {
+public:
+  explicit semantic_cache_layer(const layer_context& context)
+    : host_(context.host), metrics_(host_), cache_(read_options(context.config), metrics_.events()),
+      interval_(to_ms(context.config.get_duration("expiry_interval"))) {
+    metrics_.publish(cache_);
+  }
+
+  // --- the exact-key chain ---------------------------------------------------------------------
+
+  status get(std::string_view ns, std::string_view key, layer_hit& out) override {
+    const auto* r = cache_.exact(ns, key);
+    if (r == nullptr)
+      return status::not_found;
+    out.value = r->answer;
+    out.meta.tags = r->tags;
+    return status::ok;
+  }
+
+  status put(std::string_view, std::string_view, std::string_view, const entry_options&) override {
+    return status::rejected; // an entry needs its vector: runtime::semantic_store
+  }
+
+  status erase(std::string_view ns, std::string_view key) override {
+    const bool found = cache_.erase_query(ns, key);
+    metrics_.publish(cache_);
+    return found ? status::ok : status::not_found;
+  }
+
+  std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
+    const auto n = cache_.invalidate_tag(ns, tag);
+    metrics_.publish(cache_);
+    return n;
+  }
+
+  std::chrono::milliseconds maintenance_interval() const override { return interval_; }
+
+  void maintain() override {
+    cache_.purge_expired();
+    metrics_.publish(cache_);
+  }
+
+  semantic_operations* semantic() override { return this; }
+
+  // --- semantic operations ---------------------------------------------------------------------
+
+  status lookup(const semantic_lookup_request& request, semantic_match& out) override {
+    const auto s = cache_.lookup(request, out);
+    metrics_.publish(cache_); // a lookup may drop expired entries
+    return s;
+  }
+
+  status store(const semantic_entry& entry, std::uint64_t& id_out) override {
+    id_out = cache_.store(entry);
+    metrics_.publish(cache_);
+    return status::ok;
+  }
+
+  status update(const semantic_update& update) override {
+    const bool found = cache_.update(update);
+    metrics_.publish(cache_);
+    return found ? status::ok : status::not_found;
+  }
+
+  status erase(std::string_view ns, std::uint64_t id) override {
+    const bool found = cache_.erase(ns, id);
+    metrics_.publish(cache_);
+    return found ? status::ok : status::not_found;
+  }
+
+private:
+  plugin_host host_;
+  semantic_metrics metrics_;
+  semantic_cache cache_;
+  std::chrono::milliseconds interval_;
+};
+
+const strata_config_key schema[] = {
+  {"threshold", STRATA_VALUE_DOUBLE, "0.80", "minimum similarity of a hit when the lookup gives none", 1, -1, 1, 1},
+  {"index", STRATA_VALUE_STRING, "ivf", "FAISS index per model: flat, hnsw or ivf", 0, 0, 0, 0},
+  {"metric", STRATA_VALUE_STRING, "ip", "ip (inner product) or l2; scores are similarities either way", 0, 0, 0, 0},
+  {"hnsw_m", STRATA_VALUE_INT, "32", "HNSW: links per node", 1, 4, 1, 128},
+  {"ef_search", STRATA_VALUE_INT, "64", "HNSW: candidate list size of a search", 1, 1, 1, 4096},
+  {"ef_construction", STRATA_VALUE_INT, "40", "HNSW: candidate list size while building", 1, 1, 1, 4096},
+  {"nlist", STRATA_VALUE_INT, "0", "IVF: inverted lists; 0 chooses 4*sqrt(entries) at each training", 1, 0, 1,
+   1 << 20},
+  {"nprobe", STRATA_VALUE_INT, "32", "IVF: lists probed per lookup", 1, 1, 1, 1 << 20},
+  {"candidates", STRATA_VALUE_INT, "8", "neighbours a lookup examines (best, runner-up, expired ones)", 1, 1, 1, 1024},
+  {"max_entries", STRATA_VALUE_INT, "100000", "entries kept; the least recently used go first", 1, 1, 0, 0},
+  {"max_bytes", STRATA_VALUE_SIZE, "256MiB", "bytes charged (vectors, texts) before eviction", 1, 1, 0, 0},
+  {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of an entry stored without one; 0 means no expiry", 1, 0, 0, 0},
+  {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged", 1, 1, 0, 0},
+  {"check_margin", STRATA_VALUE_DOUBLE, "0.0",
+   "second stage: the hit must beat the best entry with another answer by this much; 0: off", 1, 0, 1, 1},
+  {"check_numbers", STRATA_VALUE_BOOL, "true", "second stage: the numbers of both queries must match", 0, 0, 0, 0},
+  {"check_negations", STRATA_VALUE_BOOL, "true", "second stage: both queries negated, or neither", 0, 0, 0, 0},
+};
+
+} // namespace
+
+} // namespace strata::semantic_layer
+
+STRATA_LAYER_PLUGIN("semantic", "1.0.0", strata::semantic_layer::semantic_cache_layer, strata::semantic_layer::schema, 0)

@@ -1,0 +1,244 @@
+// The semantic API through the runtime, with the real plugins loaded by dlopen: the semantic layer,
+// the lexical hashing embedder and the predictive layer (which offers no semantic operations).
+
+#include <strata/runtime.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+using namespace strata;
+
+namespace {
+
+/// A deployment: predictive first, then the semantic layer with `semantic_config` (YAML lines
+/// indented by 6), embedding with the lexical hash.
+std::string deployment(const std::string& semantic_config = "", bool with_embedder = true) {
+  std::string yaml = "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\"]\n"
+                     "runtime:\n  stats_interval: 50ms\n";
+  if (with_embedder)
+    yaml += "embedders:\n  - name: lexical\n    plugin: lexical_hash\n";
+  yaml += "layers:\n"
+          "  - name: hot\n    plugin: predictive\n"
+          "  - name: meaning\n    plugin: semantic\n    write: around\n    promote: false\n    deadline: 2s\n";
+  if (with_embedder)
+    yaml += "    embedder: lexical\n";
+  yaml += "    config:\n      index: flat\n      threshold: 0.7\n" + semantic_config;
+  return yaml;
+}
+
+std::unique_ptr<runtime> start(const std::string& yaml, runtime_options options = {}) {
+  auto parsed = parse_config(yaml, "inline.yaml");
+  if (!parsed.ok())
+    FAIL("bad test YAML: " << parsed.errors_text());
+  auto rt = runtime::from_config(*parsed.effective, std::move(options));
+  if (!rt)
+    FAIL("runtime did not start: " << rt.err().message);
+  return std::move(*rt);
+}
+
+semantic_entry entry(std::string query, std::string answer, std::string ns = "default") {
+  semantic_entry e;
+  e.ns = std::move(ns);
+  e.query = std::move(query);
+  e.answer = std::move(answer);
+  return e;
+}
+
+semantic_lookup_request ask(std::string text, std::string ns = "default") {
+  semantic_lookup_request r;
+  r.ns = std::move(ns);
+  r.text = std::move(text);
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("a paraphrase finds the stored answer through the runtime", "[semantic][integration]") {
+  auto rt = start(deployment());
+  const auto stored = rt->semantic_store(entry("How do I reset my password?", "Use the 'forgot password' link."));
+  REQUIRE(stored.code == status::ok);
+  CHECK(stored.layer == "meaning");
+  CHECK(stored.id != 0);
+  const auto hit = rt->semantic_lookup(ask("how can I reset my password"));
+  REQUIRE(hit.code == status::ok);
+  CHECK(hit.layer == "meaning");
+  CHECK(hit.match.id == stored.id);
+  CHECK(hit.match.answer == "Use the 'forgot password' link.");
+  CHECK(hit.match.score >= 0.7);
+  CHECK(hit.match.model.rfind("lexical-hash-v1-384-", 0) == 0);
+  const auto miss = rt->semantic_lookup(ask("What is the capital of France?"));
+  CHECK(miss.code == status::not_found);
+  // The exact-key chain finds an entry by its exact query text.
+  const auto exact = rt->get("How do I reset my password?");
+  REQUIRE(exact.code == status::ok);
+  CHECK(exact.layer == "meaning");
+  // The async variants take the same path.
+  auto later = rt->semantic_lookup_async(ask("how can I reset my password"));
+  CHECK(later.get().code == status::ok);
+}
+
+TEST_CASE("a lookup never crosses namespaces", "[semantic][integration]") {
+  auto rt = start(deployment());
+  REQUIRE(rt->semantic_store(entry("What is our refund policy?", "tenant A's policy", "tenant-a")).code == status::ok);
+  CHECK(rt->semantic_lookup(ask("What is our refund policy?", "tenant-b")).code == status::not_found);
+  CHECK(rt->semantic_lookup(ask("What is our refund policy?", "default")).code == status::not_found);
+  CHECK(rt->semantic_lookup(ask("What is our refund policy?", "tenant-a")).code == status::ok);
+  request_options b;
+  b.ns = "tenant-b";
+  const auto id = rt->semantic_lookup(ask("What is our refund policy?", "tenant-a")).match.id;
+  CHECK(rt->semantic_erase(id, b).code == status::not_found);
+}
+
+TEST_CASE("host vectors: another model is a miss, a wrong dimension is invalid", "[semantic][integration]") {
+  auto rt = start(deployment());
+  REQUIRE(rt->semantic_store(entry("How tall is Mount Everest?", "8849 m")).code == status::ok);
+  semantic_lookup_request other;
+  other.vector.model = "someone-elses-model";
+  other.vector.values.assign(384, 0.05f);
+  const auto miss = rt->semantic_lookup(other);
+  CHECK(miss.code == status::not_found);
+  CHECK(miss.match.rejected_by.empty()); // nothing of that model to compare with
+  // The same model id with a vector of another dimension is a bad request, and the layer lives on.
+  const auto model = rt->semantic_lookup(ask("How tall is Mount Everest?")).match.model;
+  semantic_lookup_request wrong;
+  wrong.vector.model = model;
+  wrong.vector.values.assign(10, 0.1f);
+  const auto refused = rt->semantic_lookup(wrong);
+  CHECK(refused.code == status::invalid);
+  CHECK(refused.error.find("dimension") != std::string::npos);
+  CHECK(rt->semantic_lookup(ask("How tall is Mount Everest?")).code == status::ok);
+  // A host vector of the embedder's model is compared like an embedded text.
+  semantic_entry by_vector;
+  by_vector.vector.model = "host-model";
+  by_vector.vector.values.assign(4, 0.5f);
+  by_vector.answer = "stored by vector";
+  REQUIRE(rt->semantic_store(by_vector).code == status::ok);
+  semantic_lookup_request same;
+  same.vector = by_vector.vector;
+  const auto found = rt->semantic_lookup(same);
+  REQUIRE(found.code == status::ok);
+  CHECK(found.match.answer == "stored by vector");
+  // A vector without its model id is refused before it reaches the layer.
+  semantic_lookup_request anonymous;
+  anonymous.vector.values.assign(4, 0.5f);
+  CHECK(rt->semantic_lookup(anonymous).code == status::invalid);
+}
+
+TEST_CASE("entries expire after their TTL", "[semantic][integration]") {
+  auto rt = start(deployment("      expiry_interval: 20ms\n"));
+  auto e = entry("When does the store open?", "9 am");
+  e.ttl = std::chrono::milliseconds(100);
+  REQUIRE(rt->semantic_store(e).code == status::ok);
+  CHECK(rt->semantic_lookup(ask("When does the store open?")).code == status::ok);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  CHECK(rt->semantic_lookup(ask("When does the store open?")).code == status::not_found);
+}
+
+TEST_CASE("the entry bound evicts the least recently used, and counts it", "[semantic][integration]") {
+  auto rt = start(deployment("      max_entries: 2\n"));
+  REQUIRE(rt->semantic_store(entry("first question about apples", "1")).code == status::ok);
+  REQUIRE(rt->semantic_store(entry("second question about bananas", "2")).code == status::ok);
+  REQUIRE(rt->semantic_store(entry("third question about cherries", "3")).code == status::ok);
+  CHECK(rt->semantic_lookup(ask("first question about apples")).code == status::not_found);
+  CHECK(rt->semantic_lookup(ask("third question about cherries")).code == status::ok);
+  const auto text = rt->prometheus_text();
+  CHECK(text.find("strata_cache_evictions_total{cache_layer=\"meaning\",reason=\"capacity\"} 1") != std::string::npos);
+  CHECK(text.find("strata_cache_entries{cache_layer=\"meaning\"} 2") != std::string::npos);
+}
+
+TEST_CASE("update and erase by id", "[semantic][integration]") {
+  auto rt = start(deployment());
+  const auto id = rt->semantic_store(entry("Who wrote Hamlet?", "Marlowe")).id;
+  semantic_update u;
+  u.id = id;
+  u.answer = "Shakespeare";
+  u.metadata = "{\"fixed\":true}";
+  REQUIRE(rt->semantic_update(u).code == status::ok);
+  auto hit = rt->semantic_lookup(ask("who wrote hamlet"));
+  REQUIRE(hit.code == status::ok);
+  CHECK(hit.match.answer == "Shakespeare");
+  CHECK(hit.match.metadata == "{\"fixed\":true}");
+  CHECK(rt->semantic_erase(id).code == status::ok);
+  CHECK(rt->semantic_erase(id).code == status::not_found);
+  CHECK(rt->semantic_lookup(ask("who wrote hamlet")).code == status::not_found);
+  u.id = 999999;
+  CHECK(rt->semantic_update(u).code == status::not_found);
+}
+
+TEST_CASE("the second stage and the host verifier refuse hits, and are counted", "[semantic][integration]") {
+  runtime_options options;
+  options.verifier = [](const semantic_lookup_request& request, const semantic_match&) {
+    return request.text.find("unverified") == std::string::npos;
+  };
+  auto rt = start(deployment(), std::move(options));
+  REQUIRE(rt->semantic_store(entry("Is 4 GB of memory enough for the server?", "yes")).code == status::ok);
+  const auto numbers = rt->semantic_lookup(ask("Is 8 GB of memory enough for the server?"));
+  CHECK(numbers.code == status::not_found);
+  CHECK(numbers.match.rejected_by == "numbers");
+  const auto negation = rt->semantic_lookup(ask("Isn't 4 GB of memory enough for the server?"));
+  CHECK(negation.code == status::not_found);
+  CHECK(negation.match.rejected_by == "negation");
+  const auto vetoed = rt->semantic_lookup(ask("Is 4 GB of memory enough for the server, unverified?"));
+  CHECK(vetoed.code == status::not_found);
+  CHECK(vetoed.match.rejected_by == "verifier");
+  CHECK(rt->semantic_lookup(ask("is 4 GB of memory enough for the server")).code == status::ok);
+  const auto text = rt->prometheus_text();
+  for (const char* reason : {"numbers", "negation", "verifier"})
+    CHECK(text.find(std::string("strata_semantic_rejected_hits_total{cache_layer=\"meaning\",reason=\"") + reason +
+                    "\"} 1") != std::string::npos);
+  CHECK(text.find("strata_semantic_similarity_count{cache_layer=\"meaning\"} 4") != std::string::npos);
+  // What the layer answered: the verifier's veto is the runtime's, after the layer's hit.
+  CHECK(text.find("strata_cache_requests_total{cache_layer=\"meaning\",operation=\"semantic_lookup\",status=\"hit\"} 2") !=
+        std::string::npos);
+  CHECK(text.find("strata_cache_requests_total{cache_layer=\"meaning\",operation=\"semantic_lookup\",status=\"miss\"} 2") !=
+        std::string::npos);
+}
+
+TEST_CASE("without a layer that offers them, semantic and vector requests are invalid", "[semantic][integration]") {
+  auto rt = start("plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\"]\nlayers:\n  - name: hot\n    plugin: predictive\n");
+  const auto lookup = rt->semantic_lookup(ask("anything"));
+  CHECK(lookup.code == status::invalid);
+  CHECK(lookup.error == "no layer of this deployment offers semantic operations (semantic_lookup)");
+  CHECK(lookup.layer.empty());
+  vector_query q;
+  q.text = "anything";
+  const auto search = rt->vector_search(q);
+  CHECK(search.code == status::invalid);
+  CHECK(search.error == "no layer of this deployment offers vector operations (vector_search)");
+  CHECK(rt->vector_add(vector_item{}).code == status::invalid);
+}
+
+TEST_CASE("a text needs an embedder; a vector does not", "[semantic][integration]") {
+  auto rt = start(deployment("", false));
+  const auto refused = rt->semantic_store(entry("a question", "an answer"));
+  CHECK(refused.code == status::invalid);
+  CHECK(refused.error.find("names no embedder") != std::string::npos);
+  semantic_entry e;
+  e.vector.model = "host";
+  e.vector.values = {1.0f, 0.0f};
+  e.answer = "fine";
+  CHECK(rt->semantic_store(e).code == status::ok);
+}
+
+TEST_CASE("a layer's embedder must be configured, and be an embedder", "[semantic][integration]") {
+  auto parsed = parse_config(deployment(), "inline.yaml");
+  REQUIRE(parsed.ok());
+  auto cfg = *parsed.effective;
+  cfg.layers[1].embedder = "missing";
+  auto report = validate(cfg);
+  REQUIRE_FALSE(report.ok());
+  CHECK(report.errors_text().find("layers[1].embedder: no embedder named 'missing' in 'embedders' (configured: "
+                                  "lexical)") != std::string::npos);
+  cfg = *parsed.effective;
+  cfg.embedders[0].plugin = "semantic";
+  report = validate(cfg);
+  REQUIRE_FALSE(report.ok());
+  CHECK(report.errors_text().find("is not an embedder plugin") != std::string::npos);
+  cfg = *parsed.effective;
+  cfg.embedders[0].settings["dimension"] = "0";
+  report = validate(cfg);
+  CHECK_FALSE(report.ok());
+}

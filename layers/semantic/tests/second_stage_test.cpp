@@ -1,0 +1,42 @@
+#include "second_stage.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace strata::semantic_layer;
+
+TEST_CASE("numbers are digit runs, sorted; thousands separators join, decimals stay", "[second_stage]") {
+  CHECK(numbers_in("Is 4 GB enough for 2 users?") == std::vector<std::string>{"2", "4"});
+  CHECK(numbers_in("1,000 or 1000") == std::vector<std::string>{"1000", "1000"});
+  CHECK(numbers_in("version 1.5, not 15.") == std::vector<std::string>{"1.5", "15"});
+  CHECK(numbers_in("no digits here").empty());
+}
+
+TEST_CASE("negations are counted in any spelling", "[second_stage]") {
+  CHECK(negations_in("Why can't I sleep?") == 1);
+  CHECK(negations_in("Why can\xE2\x80\x99t I sleep?") == 1); // typographic apostrophe
+  CHECK(negations_in("Why don't people never come?") == 2);
+  CHECK(negations_in("I cannot do it without help") == 2);
+  CHECK(negations_in("Know the notion of nothingness") == 0);
+}
+
+TEST_CASE("the second stage refuses mismatched numbers and negations, and thin margins", "[second_stage]") {
+  check_options on;
+  on.min_margin = 0.05;
+  CHECK(second_stage(on, "Is 4 GB enough?", "Is 8 GB enough?", 0.95, std::nullopt) == "numbers");
+  CHECK(second_stage(on, "Is 4 GB enough?", "is 4 gb enough", 0.95, std::nullopt).empty());
+  CHECK(second_stage(on, "Can I eat eggs?", "Can't I eat eggs?", 0.93, std::nullopt) == "negation");
+  CHECK(second_stage(on, "How to cook rice", "How to cook rice?", 0.90, 0.88) == "margin");
+  CHECK(second_stage(on, "How to cook rice", "How to cook rice?", 0.90, 0.80).empty());
+}
+
+TEST_CASE("each test of the second stage can be turned off; texts are optional", "[second_stage]") {
+  check_options off;
+  off.min_margin = 0;
+  off.numbers = false;
+  off.negations = false;
+  CHECK(second_stage(off, "Is 4 GB enough?", "Isn't 8 GB enough?", 0.95, 0.949).empty());
+  check_options on;
+  on.min_margin = 0.05;
+  CHECK(second_stage(on, "", "Is 8 GB enough?", 0.95, std::nullopt).empty()); // a vector without text
+  CHECK(second_stage(on, "", "", 0.95, 0.94) == "margin");
+}

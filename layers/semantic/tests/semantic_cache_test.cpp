@@ -1,0 +1,206 @@
+#include "semantic_cache.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace strata;
+using namespace strata::semantic_layer;
+
+namespace {
+
+/// A unit vector of dimension 8 pointing mostly along axis `axis`, tilted towards axis+1 by `tilt`.
+embedding vec(int axis, double tilt = 0, std::string model = "m1", std::size_t dimension = 8) {
+  embedding e;
+  e.model = std::move(model);
+  e.values.assign(dimension, 0.0f);
+  e.values[axis % dimension] = static_cast<float>(std::cos(tilt));
+  e.values[(axis + 1) % dimension] = static_cast<float>(std::sin(tilt));
+  return e;
+}
+
+semantic_entry entry(std::string ns, std::string query, std::string answer, embedding v) {
+  semantic_entry e;
+  e.ns = std::move(ns);
+  e.query = std::move(query);
+  e.answer = std::move(answer);
+  e.vector = std::move(v);
+  return e;
+}
+
+semantic_lookup_request ask(std::string ns, embedding v, std::string text = {}) {
+  semantic_lookup_request r;
+  r.ns = std::move(ns);
+  r.vector = std::move(v);
+  r.text = std::move(text);
+  return r;
+}
+
+cache_options flat() {
+  cache_options o;
+  o.index.kind = vector_index::index_kind::flat;
+  o.threshold = 0.9;
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("a lookup finds the closest entry above the threshold, with its score", "[semantic_cache]") {
+  semantic_cache cache(flat());
+  const auto id = cache.store(entry("default", "q0", "a0", vec(0)));
+  cache.store(entry("default", "q2", "a2", vec(2)));
+  semantic_match m;
+  REQUIRE(cache.lookup(ask("default", vec(0, 0.2)), m) == status::ok);
+  CHECK(m.id == id);
+  CHECK(m.answer == "a0");
+  CHECK(m.query == "q0");
+  CHECK(m.model == "m1");
+  CHECK(m.score == Approx(std::cos(0.2)).epsilon(1e-4));
+  // Farther than the threshold: a miss that still says how close the best candidate was.
+  CHECK(cache.lookup(ask("default", vec(0, 0.6)), m) == status::not_found);
+  CHECK(m.rejected_by == "threshold");
+  CHECK(m.score == Approx(std::cos(0.6)).epsilon(1e-4));
+  auto lenient = ask("default", vec(0, 0.6));
+  lenient.threshold = 0.5;
+  CHECK(cache.lookup(lenient, m) == status::ok);
+}
+
+TEST_CASE("a lookup never crosses namespaces", "[semantic_cache]") {
+  semantic_cache cache(flat());
+  cache.store(entry("tenant-a", "q", "secret of a", vec(0)));
+  semantic_match m;
+  CHECK(cache.lookup(ask("tenant-b", vec(0)), m) == status::not_found);
+  CHECK(m.rejected_by.empty());
+  CHECK(cache.lookup(ask("tenant-a", vec(0)), m) == status::ok);
+  CHECK_FALSE(cache.erase("tenant-b", m.id));
+}
+
+TEST_CASE("vectors of different models are never compared; a wrong dimension is refused", "[semantic_cache]") {
+  semantic_cache cache(flat());
+  cache.store(entry("default", "q", "a", vec(0, 0, "model-a")));
+  semantic_match m;
+  CHECK(cache.lookup(ask("default", vec(0, 0, "model-b")), m) == status::not_found);
+  CHECK(m.rejected_by.empty());
+  CHECK_THROWS_AS(cache.lookup(ask("default", vec(0, 0, "model-a", 16)), m), std::invalid_argument);
+  CHECK_THROWS_AS(cache.store(entry("default", "q2", "a", vec(0, 0, "model-a", 4))), std::invalid_argument);
+  // Another model may have another dimension.
+  cache.store(entry("default", "q3", "b", vec(0, 0, "model-c", 16)));
+  CHECK(cache.lookup(ask("default", vec(0, 0, "model-c", 16)), m) == status::ok);
+  CHECK(m.answer == "b");
+}
+
+TEST_CASE("entries expire after their TTL", "[semantic_cache]") {
+  std::int64_t now = 1000;
+  semantic_cache cache(flat(), {}, [&] { return now; });
+  auto e = entry("default", "q", "a", vec(0));
+  e.ttl = std::chrono::milliseconds(50);
+  cache.store(e);
+  semantic_match m;
+  CHECK(cache.lookup(ask("default", vec(0)), m) == status::ok);
+  now += 50;
+  CHECK(cache.lookup(ask("default", vec(0)), m) == status::not_found);
+  CHECK(cache.size() == 0);
+}
+
+TEST_CASE("the bound on entries evicts the least recently used", "[semantic_cache]") {
+  auto o = flat();
+  o.max_entries = 2;
+  std::size_t evicted = 0;
+  cache_events events;
+  events.removed = [&](removal why, std::size_t n) {
+    if (why == removal::capacity)
+      evicted += n;
+  };
+  semantic_cache cache(o, events);
+  cache.store(entry("default", "q0", "a0", vec(0)));
+  cache.store(entry("default", "q2", "a2", vec(2)));
+  semantic_match m;
+  REQUIRE(cache.lookup(ask("default", vec(0)), m) == status::ok); // q0 is now the most recent
+  cache.store(entry("default", "q4", "a4", vec(4)));
+  CHECK(cache.size() == 2);
+  CHECK(evicted == 1);
+  CHECK(cache.lookup(ask("default", vec(2)), m) == status::not_found);
+  CHECK(cache.lookup(ask("default", vec(0)), m) == status::ok);
+  CHECK(cache.lookup(ask("default", vec(4)), m) == status::ok);
+}
+
+TEST_CASE("update changes an entry in place; erase removes it; same query replaces", "[semantic_cache]") {
+  semantic_cache cache(flat());
+  const auto id = cache.store(entry("default", "q", "old", vec(0)));
+  semantic_update u;
+  u.id = id;
+  u.answer = "new";
+  u.tags = std::vector<std::string>{"t"};
+  REQUIRE(cache.update(u));
+  semantic_match m;
+  REQUIRE(cache.lookup(ask("default", vec(0)), m) == status::ok);
+  CHECK(m.answer == "new");
+  CHECK(m.tags == std::vector<std::string>{"t"});
+  u.ns = "other";
+  CHECK_FALSE(cache.update(u));
+  const auto replaced = cache.store(entry("default", "q", "newest", vec(0, 0.1)));
+  CHECK(replaced != id);
+  CHECK(cache.size() == 1);
+  REQUIRE(cache.exact("default", "q") != nullptr);
+  CHECK(cache.exact("default", "q")->answer == "newest");
+  CHECK(cache.invalidate_tag("default", "t") == 0); // the replacement has no tag
+  CHECK(cache.erase("default", replaced));
+  CHECK_FALSE(cache.erase("default", replaced));
+  CHECK(cache.lookup(ask("default", vec(0)), m) == status::not_found);
+}
+
+TEST_CASE("the second stage refuses a hit whose numbers differ, and reports why", "[semantic_cache]") {
+  std::vector<std::string> reasons;
+  cache_events events;
+  events.rejected = [&](const std::string& r) { reasons.push_back(r); };
+  semantic_cache cache(flat(), events);
+  cache.store(entry("default", "Is 4 GB enough?", "yes", vec(0)));
+  semantic_match m;
+  CHECK(cache.lookup(ask("default", vec(0), "Is 8 GB enough?"), m) == status::not_found);
+  CHECK(m.rejected_by == "numbers");
+  CHECK(reasons == std::vector<std::string>{"numbers"});
+  CHECK(cache.lookup(ask("default", vec(0), "is 4 gb enough"), m) == status::ok);
+}
+
+TEST_CASE("the margin compares with the best entry that has another answer", "[semantic_cache]") {
+  auto o = flat();
+  o.threshold = 0.5;
+  o.check.min_margin = 0.1;
+  semantic_cache cache(o);
+  cache.store(entry("default", "a", "A", vec(0)));
+  cache.store(entry("default", "a again", "A", vec(0, 0.05)));  // same answer: not a rival
+  cache.store(entry("default", "b", "B", vec(0, 0.7)));
+  semantic_match m;
+  CHECK(cache.lookup(ask("default", vec(0)), m) == status::ok);
+  // Half-way between A and B: ambiguous.
+  CHECK(cache.lookup(ask("default", vec(0, 0.36)), m) == status::not_found);
+  CHECK(m.rejected_by == "margin");
+}
+
+TEST_CASE("L2 scores are similarities too", "[semantic_cache]") {
+  auto o = flat();
+  o.index.metric = vector_index::metric_kind::l2;
+  semantic_cache cache(o);
+  cache.store(entry("default", "q", "a", vec(0)));
+  semantic_match m;
+  REQUIRE(cache.lookup(ask("default", vec(0, 0.2)), m) == status::ok);
+  CHECK(m.score == Approx(std::cos(0.2)).epsilon(1e-4));
+}
+
+TEST_CASE("records are plain data in id order", "[semantic_cache]") {
+  semantic_cache cache(flat());
+  auto e = entry("ns", "q", "a", vec(1));
+  e.metadata = "{\"source\":\"test\"}";
+  e.tags = {"x", "y"};
+  cache.store(e);
+  cache.store(entry("ns", "q2", "a2", vec(3)));
+  const auto all = cache.records();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].id < all[1].id);
+  CHECK(all[0].ns == "ns");
+  CHECK(all[0].model == "m1");
+  CHECK(all[0].vector.size() == 8);
+  CHECK(all[0].metadata == "{\"source\":\"test\"}");
+  CHECK(all[0].tags == std::vector<std::string>{"x", "y"});
+  CHECK(all[0].expires_at_ms == 0);
+}
