@@ -83,6 +83,13 @@ private:
   int previous_;
 };
 
+std::size_t tag_bytes(const std::vector<std::string>& tags) {
+  std::size_t n = 0;
+  for (const auto& tag : tags)
+    n += sizeof(std::string) + tag.size();
+  return n;
+}
+
 } // namespace
 
 engine::engine(index_config config) : config_(config), dim_(config.dimension) {
@@ -166,6 +173,7 @@ std::uint32_t engine::place(const record& entry) {
   info.ns_pos = static_cast<std::uint32_t>(members.size());
   members.push_back(slot);
   info.tags = entry.tags;
+  tag_bytes_ += tag_bytes(info.tags);
   info.live = true;
   by_id_[entry.id] = slot;
   return slot;
@@ -186,6 +194,7 @@ void engine::release(std::uint32_t slot) {
   }
   by_id_.erase(info.id);
   info.live = false;
+  tag_bytes_ -= tag_bytes(info.tags);
   info.tags.clear();
   free_slots_.push_back(slot);
 }
@@ -377,10 +386,7 @@ engine_stats engine::stats() const {
   s.trainings = trainings_;
   s.trained = backend_ != nullptr;
   s.rebuilding = building_;
-  std::size_t meta = slots_.capacity() * sizeof(slot_info) + by_id_.size() * 32;
-  for (const auto& info : slots_)
-    for (const auto& tag : info.tags)
-      meta += sizeof(std::string) + tag.capacity();
+  std::size_t meta = slots_.capacity() * sizeof(slot_info) + by_id_.size() * 32 + tag_bytes_;
   s.bytes = vectors_.capacity() * sizeof(float) + meta + (backend_ ? backend_->bytes() : 0);
   return s;
 }

@@ -136,6 +136,7 @@ private:
   std::vector<namespace_info> namespaces_;
   std::vector<std::uint32_t> free_namespaces_;
   std::unordered_map<std::string, std::uint32_t> ns_codes_;
+  std::size_t tag_bytes_ = 0; // strings of the live entries' tags, for stats().bytes
 
   std::unique_ptr<backend> backend_;      // null while an IVF engine is untrained
   std::size_t trained_on_ = 0;            // vectors the current IVF backend was trained on
