@@ -217,7 +217,7 @@ measured run_dataset(dataset& d, const std::string& indexes) {
     config.kind = index_kind::ivf;
     auto e = build(config, d, build_s);
     char params[64];
-    for (std::size_t nprobe : {8, 16, 32, 64, 128}) {
+    for (std::size_t nprobe : {16, 32, 64, 128, 256}) {
       e->set_search_effort(config.ef_search, nprobe);
       auto m = measure(*e, d, d.nq);
       std::snprintf(params, sizeof params, "nlist %zu nprobe %zu", vector_index::auto_nlist(d.n), nprobe);
@@ -231,7 +231,7 @@ measured run_dataset(dataset& d, const std::string& indexes) {
     config.kind = index_kind::hnsw;
     auto e = build(config, d, build_s);
     char params[64];
-    for (int ef : {16, 32, 64, 128, 256}) {
+    for (int ef : {32, 64, 96, 128, 256}) {
       e->set_search_effort(ef, config.nprobe);
       auto m = measure(*e, d, d.nq);
       std::snprintf(params, sizeof params, "M %d efC %d efS %d", config.hnsw_m, config.ef_construction, ef);
@@ -246,12 +246,14 @@ measured run_dataset(dataset& d, const std::string& indexes) {
 } // namespace
 
 int run_vector() {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0); // progress shows in a log while the builds run
   auto n = env_size("STRATA_BENCH_VECTOR_N", 100000);
   auto nq = env_size("STRATA_BENCH_VECTOR_QUERIES", 1000);
   const char* chosen = std::getenv("STRATA_BENCH_VECTOR_INDEXES");
   std::string indexes = chosen != nullptr ? chosen : "ivf,hnsw";
   index_config defaults;
-  std::printf("default index: %s, nprobe %zu (nlist 4 * sqrt(n)), metric %s\n", vector_index::to_string(defaults.kind),
+  std::printf("default index: %s (M %d, efConstruction %d, efSearch %d; IVF: nlist 4 * sqrt(n), nprobe %zu), metric %s\n",
+              vector_index::to_string(defaults.kind), defaults.hnsw_m, defaults.ef_construction, defaults.ef_search,
               defaults.nprobe, vector_index::to_string(defaults.metric));
 
   measured on_text;

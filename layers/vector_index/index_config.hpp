@@ -21,7 +21,7 @@ enum class metric_kind { inner_product, l2 };
 /// The engine's configuration. Every field has a usable default but `dimension`.
 struct index_config {
   std::size_t dimension = 0;
-  index_kind kind = index_kind::ivf;
+  index_kind kind = index_kind::hnsw;
   metric_kind metric = metric_kind::inner_product;
 
   /// HNSW: links per node, build-time and search-time candidate list sizes.

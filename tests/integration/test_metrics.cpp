@@ -142,6 +142,7 @@ health: {data_dir: /tmp}
 layers:
   - {name: hot, plugin: predictive, config: {expiry_interval: 10ms}}
   - {name: deep, plugin: test_map}
+  - {name: vectors, plugin: vector, write: around, promote: false}
 exporters:
   - {name: file, plugin: test_exporter, config: {path: /dev/null}}
 alerts:
