@@ -86,10 +86,14 @@ void capability_router::dispatch(const capability_target& target, operation op, 
 }
 
 template <class Result>
-Result capability_router::call(const ticket& t, const capability_target& target, run_fn<Result> run) {
+Result capability_router::call(const ticket& t, const capability_target& target, run_fn<Result> run,
+                               const std::function<void(Result&)>& post) {
   auto waiter = std::make_shared<sync_waiter<Result>>();
   dispatch<Result>(target, t.op, std::move(run), [waiter](Result r) { waiter->set(std::move(r)); });
-  return finish(t, waiter->wait());
+  auto result = waiter->wait();
+  if (post)
+    post(result);
+  return finish(t, std::move(result));
 }
 
 template <class Result>
@@ -203,11 +207,9 @@ semantic_result capability_router::semantic_lookup(semantic_lookup_request reque
   if (!prepared(out, [&] { return embed_one(*semantic_, request.text, request.vector); }))
     return finish(*t, std::move(out));
   auto shared = std::make_shared<const semantic_lookup_request>(std::move(request));
-  auto result = call<semantic_result>(*t, *semantic_, [shared](layer& l, semantic_result& r) {
-    return semantic_of(l).lookup(*shared, r.match);
-  });
-  verify(*shared, result);
-  return result;
+  return call<semantic_result>(
+    *t, *semantic_, [shared](layer& l, semantic_result& r) { return semantic_of(l).lookup(*shared, r.match); },
+    [this, shared](semantic_result& r) { verify(*shared, r); });
 }
 
 std::future<semantic_result> capability_router::semantic_lookup_async(semantic_lookup_request request) {

@@ -80,9 +80,10 @@ private:
   template <class Result>
   void dispatch(const capability_target& target, operation op, run_fn<Result> run,
                 std::function<void(Result)> deliver);
-  /// Sends and waits, then finishes.
+  /// Sends and waits; `post` (if set) runs on the result in the calling thread; then finishes.
   template <class Result>
-  Result call(const ticket& t, const capability_target& target, run_fn<Result> run);
+  Result call(const ticket& t, const capability_target& target, run_fn<Result> run,
+              const std::function<void(Result&)>& post = {});
   /// Sends; the future gets the finished result (`post` runs on it first, if set).
   template <class Result>
   std::future<Result> call_async(const ticket& t, const capability_target& target, run_fn<Result> run,

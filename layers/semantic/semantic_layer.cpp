@@ -193,7 +193,7 @@ const strata_config_key schema[] = {
   {"max_bytes", STRATA_VALUE_SIZE, "256MiB", "bytes charged (vectors, texts) before eviction", 1, 1, 0, 0},
   {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of an entry stored without one; 0 means no expiry", 1, 0, 0, 0},
   {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged", 1, 1, 0, 0},
-  {"check_margin", STRATA_VALUE_DOUBLE, "0.0",
+  {"check_margin", STRATA_VALUE_DOUBLE, "0.03",
    "second stage: the hit must beat the best entry with another answer by this much; 0: off", 1, 0, 1, 1},
   {"check_numbers", STRATA_VALUE_BOOL, "true", "second stage: the numbers of both queries must match", 0, 0, 0, 0},
   {"check_negations", STRATA_VALUE_BOOL, "true", "second stage: both queries negated, or neither", 0, 0, 0, 0},

@@ -134,15 +134,18 @@ TEST_CASE("the Prometheus text passes promtool check metrics", "[metrics][promto
 }
 
 TEST_CASE("docs/metrics.md lists exactly the families the runtime exports, with their types", "[metrics][docs]") {
-  // Every source of metrics at once: layers (standard and their own), an exporter, an alert rule
-  // and handler, and the disk check.
+  // Every source of metrics at once: layers (standard and their own, the semantic layer's too), an
+  // exporter, an alert rule and handler, and the disk check.
   auto rt = strata::testing::start_yaml(R"(
 runtime: {stats_interval: 20ms}
 health: {data_dir: /tmp}
 layers:
   - {name: hot, plugin: predictive, config: {expiry_interval: 10ms}}
   - {name: deep, plugin: test_map}
+  - {name: meaning, plugin: semantic, write: around, promote: false, embedder: lexical}
   - {name: vectors, plugin: vector, write: around, promote: false}
+embedders:
+  - {name: lexical, plugin: lexical_hash}
 exporters:
   - {name: file, plugin: test_exporter, config: {path: /dev/null}}
 alerts:

@@ -73,6 +73,13 @@ void check_same_values(const config& a, const config& b) {
     CHECK(a.layers[i].deadline == b.layers[i].deadline);
     CHECK(a.layers[i].detached == b.layers[i].detached);
     CHECK(a.layers[i].settings == b.layers[i].settings);
+    CHECK(a.layers[i].embedder == b.layers[i].embedder);
+  }
+  REQUIRE(a.embedders.size() == b.embedders.size());
+  for (std::size_t i = 0; i < a.embedders.size(); ++i) {
+    CHECK(a.embedders[i].name == b.embedders[i].name);
+    CHECK(a.embedders[i].plugin == b.embedders[i].plugin);
+    CHECK(a.embedders[i].settings == b.embedders[i].settings);
   }
 }
 
@@ -221,7 +228,7 @@ layers:
           "t.yaml:16:18: layers[0].config.max_bytes: expected a scalar, got a sequence",
           "t.yaml:17:11: layers[1].name: duplicate layer name 'hot' (first used at line 10)",
           "t.yaml:19:5: layers[1].colour: unknown key 'colour'; allowed here: name, plugin, promote, write, "
-          "deadline, detached, config",
+          "deadline, detached, config, embedder",
           "t.yaml:20:5: layers[2]: missing required key 'name'",
           "t.yaml:21:11: layers[3].name: expected a layer name of letters, digits, '_' and '-', got 'bad name!'",
         });
@@ -243,7 +250,7 @@ TEST_CASE("structural errors: layers missing, empty or malformed", "[config]") {
         std::vector<std::string>{"t.yaml:2:5: layers[0]: missing required key 'plugin'"});
   CHECK(error_lines(parse_config("layers:\n  - {name: a, plugin: p}\nrunway: 1\nlayers: []\n", "t.yaml")) ==
         std::vector<std::string>{"t.yaml:3:1: runway: unknown key 'runway'; allowed here: runtime, plugins, layers, "
-                                 "exporters, alerts, health, logging, server",
+                                 "exporters, embedders, alerts, health, logging, server",
                                  "t.yaml:4:1: layers: duplicate key 'layers' (first at line 1)"});
   CHECK(error_lines(parse_config("layers:\n  - name: a\n    plugin:\n", "t.yaml")) ==
         std::vector<std::string>{"t.yaml:3:5: layers[0].plugin: expected a plugin name, got nothing"});
@@ -568,6 +575,36 @@ server:
           "t.yaml:4:14: server.http.address: expected host:port such as 127.0.0.1:8080 or [::1]:8080 (port 0: any "
           "free port), got 'localhost'",
           "t.yaml:5:15: server.http.max_body: must be greater than 0"});
+}
+
+TEST_CASE("embedders parse, round-trip, and a layer's embedder must name one", "[config][embedders]") {
+  const auto cfg = parse_valid(R"(layers:
+  - {name: meaning, plugin: semantic, embedder: lexical}
+embedders:
+  - {name: lexical, plugin: lexical_hash, config: {dimension: 128}}
+)");
+  REQUIRE(cfg.embedders.size() == 1);
+  CHECK(cfg.embedders[0].name == "lexical");
+  CHECK(cfg.embedders[0].plugin == "lexical_hash");
+  CHECK(cfg.embedders[0].settings.at("dimension") == "128");
+  CHECK(cfg.layers[0].embedder == "lexical");
+  check_position(cfg, "layers[0].embedder", 2, 49);
+  check_same_values(cfg, parse_valid(strata::to_yaml(cfg)));
+
+  CHECK(error_lines(parse_config(R"(layers: [{name: a, plugin: p, embedder: [x]}]
+embedders:
+  - {plugin: lexical_hash}
+  - 3
+)", "t.yaml")) == std::vector<std::string>{
+          "t.yaml:1:41: layers[0].embedder: expected an embedder's name, got a sequence",
+          "t.yaml:3:5: embedders[0]: missing required key 'name'",
+          "t.yaml:4:5: embedders[1]: expected a mapping (an embedder with name and plugin), got '3'"});
+
+  auto parsed = parse_config(R"(layers: [{name: hot, plugin: test_map, embedder: nowhere}]
+)", "t.yaml");
+  REQUIRE(parsed.ok());
+  CHECK(error_lines(strata::validate(*parsed.effective)) == std::vector<std::string>{
+          "t.yaml:1:50: layers[0].embedder: no embedder named 'nowhere' in 'embedders' (none is configured)"});
 }
 
 TEST_CASE("parse_host_port takes host:port with a bracketed IPv6 host and refuses the rest", "[config][server]") {
