@@ -6,7 +6,6 @@
 #include <faiss/impl/IDSelector.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -131,9 +130,8 @@ private:
 class hnsw_backend final : public backend, positional {
 public:
   explicit hnsw_backend(const index_config& c)
-    : config_(c), index_(static_cast<int>(c.dimension), c.hnsw_m, to_faiss(c.metric)) {
+    : dimension_(c.dimension), index_(static_cast<int>(c.dimension), c.hnsw_m, to_faiss(c.metric)) {
     index_.hnsw.efConstruction = c.ef_construction;
-    index_.hnsw.efSearch = c.ef_search;
   }
 
   void add(std::size_t n, const float* x, const slot_t* slots) override {
@@ -153,14 +151,16 @@ public:
     return false;
   }
 
-  void search(std::size_t nq, const float* q, std::size_t k, const slot_filter& filter, std::size_t widen,
+  void search(std::size_t nq, const float* q, std::size_t k, const slot_filter& filter, std::size_t effort,
               float* distances, std::int64_t* slots) const override {
     if (index_.ntotal == 0)
       return fill_empty(nq * k, distances, slots);
     position_selector sel{pos_to_slot_, filter};
     faiss::SearchParametersHNSW params;
     params.sel = &sel;
-    params.efSearch = std::max<int>(static_cast<int>(k), config_.ef_search * static_cast<int>(widen));
+    params.efSearch = static_cast<int>(std::max(k, effort));
+    // FAISS 1.7.3 ignores SearchParametersHNSW::efSearch and reads the index's own.
+    index_.hnsw.efSearch = params.efSearch;
     index_.search(static_cast<idx_t>(nq), q, static_cast<idx_t>(k), distances, slots, &params);
     positions_to_slots(nq * k, slots);
   }
@@ -173,22 +173,22 @@ public:
   }
   std::size_t bytes() const override {
     const auto& h = index_.hnsw;
-    auto storage = static_cast<std::size_t>(index_.ntotal) * config_.dimension * sizeof(float);
+    auto storage = static_cast<std::size_t>(index_.ntotal) * dimension_ * sizeof(float);
     return storage + h.neighbors.capacity() * sizeof(faiss::HNSW::storage_idx_t)
            + h.offsets.capacity() * sizeof(std::size_t) + h.levels.capacity() * sizeof(int)
            + (pos_to_slot_.capacity() + slot_to_pos_.capacity()) * 8;
   }
 
 private:
-  index_config config_;
-  faiss::IndexHNSWFlat index_;
+  std::size_t dimension_;
+  mutable faiss::IndexHNSWFlat index_; // efSearch is set per search (see search)
   std::size_t tombstones_ = 0;
 };
 
 class ivf_backend final : public backend {
 public:
   ivf_backend(const index_config& c, const float* train, std::size_t n_train)
-    : config_(c),
+    : dimension_(c.dimension),
       nlist_(c.nlist != 0 ? c.nlist : auto_nlist(n_train)),
       quantizer_(static_cast<idx_t>(c.dimension), to_faiss(c.metric)),
       index_(&quantizer_, c.dimension, nlist_, to_faiss(c.metric)) {
@@ -211,14 +211,14 @@ public:
     return true;
   }
 
-  void search(std::size_t nq, const float* q, std::size_t k, const slot_filter& filter, std::size_t widen,
+  void search(std::size_t nq, const float* q, std::size_t k, const slot_filter& filter, std::size_t effort,
               float* distances, std::int64_t* slots) const override {
     if (index_.ntotal == 0)
       return fill_empty(nq * k, distances, slots);
     label_selector sel{filter};
     faiss::SearchParametersIVF params;
     params.sel = &sel;
-    params.nprobe = std::min(nlist_, config_.nprobe * widen);
+    params.nprobe = std::max<std::size_t>(1, std::min(nlist_, effort));
     index_.search(static_cast<idx_t>(nq), q, static_cast<idx_t>(k), distances, slots, &params);
   }
 
@@ -230,23 +230,17 @@ public:
   }
   std::size_t bytes() const override {
     auto per_vector = index_.code_size + sizeof(idx_t) + 24; // code, label, direct-map entry
-    return static_cast<std::size_t>(index_.ntotal) * per_vector + nlist_ * config_.dimension * sizeof(float);
+    return static_cast<std::size_t>(index_.ntotal) * per_vector + nlist_ * dimension_ * sizeof(float);
   }
 
 private:
-  index_config config_;
+  std::size_t dimension_;
   std::size_t nlist_;
   faiss::IndexFlat quantizer_;
   faiss::IndexIVFFlat index_;
 };
 
 } // namespace
-
-std::size_t auto_nlist(std::size_t n) {
-  auto root = static_cast<std::size_t>(4.0 * std::sqrt(static_cast<double>(n)));
-  // FAISS wants at least 39 training points per list.
-  return std::max<std::size_t>(1, std::min(root, n / 39));
-}
 
 std::unique_ptr<backend> make_backend(const index_config& config, const float* train, std::size_t n_train) {
   switch (config.kind) {

@@ -32,10 +32,9 @@ public:
   virtual bool remove(slot_t slot) = 0;
 
   /// Searches `nq` queries; writes k distances and k slots per query (-1 where there are fewer
-  /// than k accepted vectors). `widen` multiplies the search effort (efSearch, nprobe), for
-  /// selective filters.
+  /// than k accepted vectors). `effort` is efSearch for HNSW, nprobe for IVF; flat ignores it.
   virtual void search(std::size_t nq, const float* queries, std::size_t k, const slot_filter& filter,
-                      std::size_t widen, float* distances, std::int64_t* slots) const = 0;
+                      std::size_t effort, float* distances, std::int64_t* slots) const = 0;
 
   /// Vectors in the index, tombstones included.
   virtual std::size_t stored() const = 0;
@@ -48,8 +47,5 @@ public:
 /// be empty); the list count is `config.nlist` or, when 0, chosen from `n_train`.
 std::unique_ptr<backend> make_backend(const index_config& config, const float* train,
                                       std::size_t n_train);
-
-/// The list count an IVF backend trained on `n` vectors uses when `config.nlist` is 0.
-std::size_t auto_nlist(std::size_t n);
 
 } // namespace strata::vector_index

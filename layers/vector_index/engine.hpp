@@ -95,6 +95,9 @@ public:
   std::size_t size(const std::string& ns) const;
   engine_stats stats() const;
   const index_config& config() const;
+  /// Changes the search-time parameters (HNSW efSearch, IVF nprobe) from the next search on.
+  /// Throws std::invalid_argument on a value `validate` refuses.
+  void set_search_effort(int ef_search, std::size_t nprobe);
 
   /// Starts a background rebuild now (drops tombstones; retrains IVF) unless one is running or
   /// there is nothing to build. Returns whether it started.
@@ -133,6 +136,7 @@ private:
   std::vector<namespace_info> namespaces_;
   std::vector<std::uint32_t> free_namespaces_;
   std::unordered_map<std::string, std::uint32_t> ns_codes_;
+  std::size_t tag_bytes_ = 0; // strings of the live entries' tags, for stats().bytes
 
   std::unique_ptr<backend> backend_;      // null while an IVF engine is untrained
   std::size_t trained_on_ = 0;            // vectors the current IVF backend was trained on

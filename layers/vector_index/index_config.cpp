@@ -1,5 +1,8 @@
 #include "index_config.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace strata::vector_index {
 
 std::optional<index_kind> parse_index_kind(const std::string& name) {
@@ -31,6 +34,12 @@ const char* to_string(index_kind kind) {
 
 const char* to_string(metric_kind metric) {
   return metric == metric_kind::l2 ? "l2" : "inner_product";
+}
+
+std::size_t auto_nlist(std::size_t n) {
+  auto root = static_cast<std::size_t>(4.0 * std::sqrt(static_cast<double>(n)));
+  // FAISS wants at least 39 training points per list.
+  return std::max<std::size_t>(1, std::min(root, n / 39));
 }
 
 std::string validate(const index_config& c) {

@@ -21,7 +21,7 @@ enum class metric_kind { inner_product, l2 };
 /// The engine's configuration. Every field has a usable default but `dimension`.
 struct index_config {
   std::size_t dimension = 0;
-  index_kind kind = index_kind::ivf;
+  index_kind kind = index_kind::hnsw;
   metric_kind metric = metric_kind::inner_product;
 
   /// HNSW: links per node, build-time and search-time candidate list sizes.
@@ -54,6 +54,9 @@ std::optional<index_kind> parse_index_kind(const std::string& name);
 std::optional<metric_kind> parse_metric(const std::string& name);
 const char* to_string(index_kind kind);
 const char* to_string(metric_kind metric);
+
+/// The IVF list count for `n` training vectors when `nlist` is 0: 4 * sqrt(n), at most n / 39.
+std::size_t auto_nlist(std::size_t n);
 
 /// Empty when the configuration is usable, else what is wrong with which field.
 std::string validate(const index_config& config);

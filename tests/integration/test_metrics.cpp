@@ -143,6 +143,7 @@ layers:
   - {name: hot, plugin: predictive, config: {expiry_interval: 10ms}}
   - {name: deep, plugin: test_map}
   - {name: meaning, plugin: semantic, write: around, promote: false, embedder: lexical}
+  - {name: vectors, plugin: vector, write: around, promote: false}
 embedders:
   - {name: lexical, plugin: lexical_hash}
 exporters:

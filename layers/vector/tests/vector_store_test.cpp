@@ -1,0 +1,277 @@
+#include "vector_store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <set>
+#include <thread>
+
+using namespace strata;
+using namespace strata::vector_layer;
+
+namespace {
+
+constexpr std::size_t dim = 16;
+const std::string model = "test-model";
+
+std::vector<float> unit(std::uint32_t seed) {
+  std::mt19937 gen{seed};
+  std::normal_distribution<float> normal;
+  std::vector<float> v(dim);
+  float norm = 0;
+  for (auto& x : v) {
+    x = normal(gen);
+    norm += x * x;
+  }
+  for (auto& x : v)
+    x /= std::sqrt(norm);
+  return v;
+}
+
+vector_item item(std::uint32_t seed, std::string ns = "default", std::vector<std::string> tags = {},
+                 std::uint64_t id = 0) {
+  vector_item i;
+  i.ns = std::move(ns);
+  i.id = id;
+  i.vector = {model, unit(seed)};
+  i.metadata = "doc-" + std::to_string(seed);
+  i.tags = std::move(tags);
+  return i;
+}
+
+vector_query query(std::uint32_t seed, std::size_t k = 5, std::string ns = "default", std::vector<std::string> tags = {}) {
+  vector_query q;
+  q.ns = std::move(ns);
+  q.vector = {model, unit(seed)};
+  q.k = k;
+  q.tags = std::move(tags);
+  return q;
+}
+
+store_options flat_options() {
+  store_options o;
+  o.index.kind = vector_index::index_kind::flat;
+  return o;
+}
+
+std::vector<vector_hit> search(vector_store& s, const vector_query& q) {
+  std::vector<vector_hit> hits;
+  REQUIRE(s.search(q, hits) == status::ok);
+  return hits;
+}
+
+} // namespace
+
+TEST_CASE("ids: chosen by the store, or given and then refused when taken", "[vector]") {
+  vector_store s{flat_options()};
+  std::uint64_t a = 0, b = 0, c = 0;
+  REQUIRE(s.add(item(1), a) == status::ok);
+  REQUIRE(s.add(item(2, "default", {}, 2), b) == status::ok);
+  REQUIRE(s.add(item(3), c) == status::ok);
+  CHECK(a == 1);
+  CHECK(b == 2);
+  CHECK(c == 3); // 2 was taken by the explicit id
+  std::uint64_t d = 0;
+  CHECK(s.add(item(4, "other-ns", {}, 2), d) == status::rejected);
+  CHECK(s.size() == 3);
+  auto hits = search(s, query(2, 1));
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].id == 2);
+  CHECK(hits[0].score == Approx(1.0).epsilon(1e-5));
+  CHECK(hits[0].metadata == "doc-2");
+}
+
+TEST_CASE("a full store refuses adds", "[vector]") {
+  auto o = flat_options();
+  o.max_entries = 3;
+  vector_store s{o};
+  std::vector<std::uint64_t> ids;
+  REQUIRE(s.add_batch({item(1), item(2)}, ids) == status::ok);
+  CHECK(s.add_batch({item(3), item(4)}, ids) == status::rejected);
+  std::uint64_t id = 0;
+  CHECK(s.add(item(3), id) == status::ok);
+  CHECK(s.add(item(4), id) == status::rejected);
+  CHECK(s.size() == 3);
+}
+
+TEST_CASE("namespaces are never crossed; tags filter; other models are never compared", "[vector]") {
+  vector_store s{flat_options()};
+  std::uint64_t id = 0;
+  for (std::uint32_t i = 0; i < 40; ++i)
+    REQUIRE(s.add(item(i, i % 2 == 0 ? "tenant-a" : "tenant-b", i % 4 == 0 ? std::vector<std::string>{"red"}
+                                                                            : std::vector<std::string>{}),
+                  id) == status::ok);
+  for (const auto& h : search(s, query(1, 10, "tenant-a")))
+    CHECK(h.id % 2 == 1); // ids start at 1: seed i has id i + 1
+  auto same = search(s, query(1, 1, "tenant-b"));
+  REQUIRE(same.size() == 1);
+  CHECK(same[0].id == 2);
+  auto red = search(s, query(1, 40, "tenant-a", {"red"}));
+  CHECK(red.size() == 10);
+  for (const auto& h : red)
+    CHECK(h.tags == std::vector<std::string>{"red"});
+  CHECK(search(s, query(1, 5, "tenant-c")).empty());
+
+  auto other = query(1, 5, "tenant-a");
+  other.vector.model = "another-model";
+  CHECK(search(s, other).empty());
+  auto wrong = query(1);
+  wrong.vector.values.resize(dim + 1);
+  std::vector<vector_hit> hits;
+  CHECK_THROWS_WITH(s.search(wrong, hits), Catch::Contains("dimension 16, the query has 17"));
+  auto big = query(1, 5000);
+  CHECK_THROWS_WITH(s.search(big, hits), Catch::Contains("max_k"));
+}
+
+TEST_CASE("bad items throw and change nothing; a batch is all or none", "[vector]") {
+  vector_store s{flat_options()};
+  std::uint64_t id = 0;
+  REQUIRE(s.add(item(1), id) == status::ok);
+  auto no_model = item(2);
+  no_model.vector.model.clear();
+  CHECK_THROWS_WITH(s.add(no_model, id), Catch::Contains("model id"));
+  auto longer = item(3);
+  longer.vector.values.push_back(0.5f);
+  CHECK_THROWS_WITH(s.add(longer, id), Catch::Contains("dimension 16, the item has 17"));
+  auto nan = item(4);
+  nan.vector.values[3] = std::nanf("");
+  std::vector<std::uint64_t> ids;
+  CHECK_THROWS_WITH(s.add_batch({item(5), nan}, ids), Catch::Contains("component 3"));
+  CHECK(s.add_batch({item(6, "default", {}, 50), item(7, "default", {}, 50)}, ids) == status::rejected);
+  CHECK(s.size() == 1);
+  // A new model's dimension is fixed by the batch that brings it.
+  auto m1 = item(8), m2 = item(9);
+  m1.vector.model = m2.vector.model = "new-model";
+  m2.vector.values.resize(4);
+  CHECK_THROWS(s.add_batch({m1, m2}, ids));
+  CHECK(s.size() == 1);
+}
+
+TEST_CASE("update keeps the id; erase removes; both stay in their namespace", "[vector]") {
+  vector_store s{flat_options()};
+  std::vector<std::uint64_t> ids;
+  REQUIRE(s.add_batch({item(1, "a"), item(2, "a"), item(3, "b")}, ids) == status::ok);
+  auto changed = item(99, "a", {"new"}, ids[0]);
+  REQUIRE(s.update(changed) == status::ok);
+  auto top = search(s, query(99, 1, "a"));
+  REQUIRE(top.size() == 1);
+  CHECK(top[0].id == ids[0]);
+  CHECK(top[0].metadata == "doc-99");
+  CHECK(top[0].tags == std::vector<std::string>{"new"});
+  auto stored = s.find(ids[0]);
+  REQUIRE(stored);
+  CHECK(stored->vector == unit(99));
+  CHECK(stored->model == model);
+  CHECK(stored->ns == "a");
+
+  CHECK(s.update(item(5, "b", {}, ids[0])) == status::not_found); // another namespace's id
+  CHECK(s.update(item(5, "a", {}, 12345)) == status::not_found);
+  CHECK(s.erase("b", ids[0]) == status::not_found);
+  CHECK(s.erase("a", ids[0]) == status::ok);
+  CHECK(s.erase("a", ids[0]) == status::not_found);
+  CHECK_FALSE(s.find(ids[0]));
+  for (const auto& h : search(s, query(99, 5, "a")))
+    CHECK(h.id != ids[0]);
+  // An update may change the model: the entry moves to that model's index.
+  auto moved = item(7, "b", {}, ids[2]);
+  moved.vector.model = "other-model";
+  REQUIRE(s.update(moved) == status::ok);
+  CHECK(search(s, query(3, 5, "b")).empty());
+  auto q = query(7, 1, "b");
+  q.vector.model = "other-model";
+  CHECK(search(s, q).at(0).id == ids[2]);
+}
+
+TEST_CASE("TTL: expired entries are never returned and are counted", "[vector]") {
+  std::int64_t now = 1000;
+  vector_store s{flat_options(), [&] { return now; }};
+  auto short_lived = item(1);
+  short_lived.ttl = std::chrono::milliseconds{500};
+  std::uint64_t a = 0, b = 0;
+  REQUIRE(s.add(short_lived, a) == status::ok);
+  REQUIRE(s.add(item(2), b) == status::ok);
+  CHECK(s.find(a)->expires_at_ms == 1500);
+  CHECK(search(s, query(1, 1)).at(0).id == a);
+  now = 1500;
+  CHECK(search(s, query(1, 1)).at(0).id == b);
+  CHECK(s.size() == 1);
+  CHECK(s.counters().expired == 1);
+}
+
+TEST_CASE("tag invalidation removes the tagged entries of one namespace", "[vector]") {
+  vector_store s{flat_options()};
+  std::vector<std::uint64_t> ids;
+  REQUIRE(s.add_batch({item(1, "a", {"x"}), item(2, "a", {"x", "y"}), item(3, "a"), item(4, "b", {"x"})}, ids) ==
+          status::ok);
+  CHECK(s.invalidate_tag("a", "x") == 2);
+  CHECK(s.size() == 2);
+  CHECK(s.counters().invalidated == 2);
+  CHECK(s.find(ids[3]));
+}
+
+TEST_CASE("batch search answers as single searches do", "[vector]") {
+  vector_store s{flat_options()};
+  std::uint64_t id = 0;
+  for (std::uint32_t i = 0; i < 30; ++i)
+    REQUIRE(s.add(item(i, i % 3 == 0 ? "a" : "b"), id) == status::ok);
+  std::vector<vector_query> alike{query(100, 4, "b"), query(101, 4, "b"), query(102, 4, "b")};
+  std::vector<vector_query> mixed{query(100, 4, "a"), query(101, 2, "b"), query(102, 4, "c")};
+  for (const auto& batch : {alike, mixed}) {
+    std::vector<std::vector<vector_hit>> all;
+    REQUIRE(s.search_batch(batch, all) == status::ok);
+    REQUIRE(all.size() == batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto one = search(s, batch[i]);
+      REQUIRE(one.size() == all[i].size());
+      for (std::size_t j = 0; j < one.size(); ++j)
+        CHECK(one[j].id == all[i][j].id);
+    }
+  }
+  CHECK(s.counters().searches == 12);
+}
+
+TEST_CASE("L2 scores are similarities: 1 - d^2/2", "[vector]") {
+  auto o = flat_options();
+  o.index.metric = vector_index::metric_kind::l2;
+  vector_store s{o};
+  std::uint64_t id = 0;
+  REQUIRE(s.add(item(1), id) == status::ok);
+  REQUIRE(s.add(item(2), id) == status::ok);
+  auto hits = search(s, query(1, 2));
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0].score == Approx(1.0).margin(1e-5));
+  float dot = 0;
+  auto a = unit(1), b = unit(2);
+  for (std::size_t i = 0; i < dim; ++i)
+    dot += a[i] * b[i];
+  CHECK(hits[1].score == Approx(dot).margin(1e-4)); // unit vectors: 1 - |a-b|^2/2 is the cosine
+}
+
+TEST_CASE("HNSW deletes leave tombstones that a background compaction drops", "[vector]") {
+  store_options o;
+  o.index.kind = vector_index::index_kind::hnsw;
+  o.index.compact_min = 50;
+  o.index.compact_ratio = 0.3;
+  vector_store s{o};
+  std::vector<vector_item> items;
+  for (std::uint32_t i = 0; i < 300; ++i)
+    items.push_back(item(i));
+  std::vector<std::uint64_t> ids;
+  REQUIRE(s.add_batch(items, ids) == status::ok);
+  for (std::size_t i = 0; i < 60; ++i)
+    REQUIRE(s.erase("default", ids[i]) == status::ok);
+  CHECK(s.counters().tombstones == 60);
+  for (std::size_t i = 60; i < 100; ++i)
+    REQUIRE(s.erase("default", ids[i]) == status::ok); // the 90th (0.3 of 300) starts a rebuild
+  for (int tries = 0; tries < 500 && s.counters().compactions == 0; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    s.poll();
+  }
+  auto c = s.counters();
+  CHECK(c.compactions == 1);
+  CHECK(c.tombstones == 10); // the erases after the rebuild began, replayed onto the new index
+  CHECK(c.entries == 200);
+  for (std::size_t i = 100; i < 300; i += 17)
+    CHECK(search(s, query(static_cast<std::uint32_t>(i), 1)).at(0).id == ids[i]);
+}

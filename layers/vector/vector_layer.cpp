@@ -1,0 +1,186 @@
+// The vector layer plugin: a vector store with stable ids and nearest-neighbour search
+// (strata/vectors.hpp) on the FAISS engine of layers/vector_index. It holds no exact-key entries:
+// in the exact-key chain a get misses, a put is refused (a deployment lists it with
+// `write: around` and `promote: false`), and a tag invalidation removes the tagged vectors.
+
+#include "vector_store.hpp"
+
+#include <strata/sdk.hpp>
+#include <strata/vectors.hpp>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace strata::vector_layer {
+
+namespace {
+
+store_options read_options(const plugin_config& c) {
+  store_options o;
+  const auto& kind = c.get_string("index");
+  auto parsed_kind = vector_index::parse_index_kind(kind);
+  if (!parsed_kind)
+    throw std::invalid_argument("index: expected flat, hnsw or ivf, got '" + kind + "'");
+  o.index.kind = *parsed_kind;
+  const auto& metric = c.get_string("metric");
+  auto parsed_metric = vector_index::parse_metric(metric);
+  if (!parsed_metric)
+    throw std::invalid_argument("metric: expected ip (inner product) or l2, got '" + metric + "'");
+  o.index.metric = *parsed_metric;
+  o.index.hnsw_m = static_cast<int>(c.get_int("hnsw_m"));
+  o.index.ef_search = static_cast<int>(c.get_int("ef_search"));
+  o.index.ef_construction = static_cast<int>(c.get_int("ef_construction"));
+  o.index.nlist = static_cast<std::size_t>(c.get_int("nlist"));
+  o.index.nprobe = static_cast<std::size_t>(c.get_int("nprobe"));
+  o.index.train_min = static_cast<std::size_t>(c.get_int("train_min"));
+  o.index.compact_ratio = c.get_double("compact_ratio");
+  o.max_entries = static_cast<std::size_t>(c.get_int("max_entries"));
+  o.max_k = static_cast<std::size_t>(c.get_int("max_k"));
+  return o;
+}
+
+/// The layer's own metrics; counters advance by what the store counted since the last publish.
+class vector_metrics {
+public:
+  explicit vector_metrics(plugin_host& host)
+    : entries_(host.gauge("strata_cache_entries", "Entries held by a layer.")),
+      bytes_(host.gauge("strata_cache_size_bytes", "Bytes a layer charges for its entries.")),
+      tombstones_(host.gauge("strata_vector_tombstones",
+                             "Deleted or replaced vectors still in a vector layer's HNSW index, until compaction.")),
+      searches_{host.counter("strata_vector_searches_total",
+                             "Nearest-neighbour queries a vector layer answered (each query of a batch counts).")},
+      compactions_{host.counter("strata_vector_compactions_total",
+                                "Background rebuilds of a vector layer's HNSW index that dropped its tombstones.")},
+      expired_{eviction(host, "expired")},
+      invalidated_{eviction(host, "invalidated")} {
+  }
+
+  void publish(const vector_store& store) {
+    const auto c = store.counters();
+    entries_.set(static_cast<double>(c.entries));
+    bytes_.set(static_cast<double>(c.bytes));
+    tombstones_.set(static_cast<double>(c.tombstones));
+    advance(searches_, c.searches);
+    advance(compactions_, c.compactions);
+    advance(expired_, c.expired);
+    advance(invalidated_, c.invalidated);
+  }
+
+private:
+  struct tracked {
+    instruments::counter& counter;
+    std::uint64_t published = 0;
+  };
+
+  static tracked eviction(plugin_host& host, const char* reason) {
+    return tracked{host.counter("strata_cache_evictions_total",
+                                "Entries a layer removed: capacity (to make room), expired (TTL), "
+                                "invalidated (a tag invalidation).",
+                                {{"reason", reason}})};
+  }
+
+  static void advance(tracked& t, std::uint64_t total) {
+    if (total > t.published)
+      t.counter.inc(total - t.published);
+    t.published = total;
+  }
+
+  instruments::gauge& entries_;
+  instruments::gauge& bytes_;
+  instruments::gauge& tombstones_;
+  tracked searches_;
+  tracked compactions_;
+  tracked expired_;
+  tracked invalidated_;
+};
+
+class vector_layer : public layer, public vector_operations {
+public:
+  explicit vector_layer(const layer_context& context)
+    : host_(context.host), metrics_(host_), store_(read_options(context.config)),
+      interval_(std::chrono::duration_cast<std::chrono::milliseconds>(context.config.get_duration("maintenance_interval"))) {
+    metrics_.publish(store_);
+  }
+
+  // --- the exact-key chain ---------------------------------------------------------------------
+
+  status get(std::string_view, std::string_view, layer_hit&) override { return status::not_found; }
+
+  status put(std::string_view, std::string_view, std::string_view, const entry_options&) override {
+    return status::rejected; // vectors come through runtime::vector_add
+  }
+
+  status erase(std::string_view, std::string_view) override { return status::not_found; }
+
+  std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
+    return published(store_.invalidate_tag(ns, tag));
+  }
+
+  std::chrono::milliseconds maintenance_interval() const override { return interval_; }
+
+  /// Expires entries, swaps in finished background builds (IVF training, HNSW compaction).
+  void maintain() override {
+    store_.purge_expired();
+    store_.poll();
+    metrics_.publish(store_);
+  }
+
+  vector_operations* vectors() override { return this; }
+
+  // --- vector operations -------------------------------------------------------------------------
+
+  status add(const vector_item& item, std::uint64_t& id_out) override { return published(store_.add(item, id_out)); }
+
+  status add_batch(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out) override {
+    return published(store_.add_batch(items, ids_out));
+  }
+
+  status search(const vector_query& query, std::vector<vector_hit>& out) override {
+    return published(store_.search(query, out));
+  }
+
+  status search_batch(const std::vector<vector_query>& queries, std::vector<std::vector<vector_hit>>& out) override {
+    return published(store_.search_batch(queries, out));
+  }
+
+  status update(const vector_item& item) override { return published(store_.update(item)); }
+
+  status erase(std::string_view ns, std::uint64_t id) override { return published(store_.erase(ns, id)); }
+
+private:
+  template <typename T>
+  T published(T result) {
+    metrics_.publish(store_);
+    return result;
+  }
+
+  plugin_host host_;
+  vector_metrics metrics_;
+  vector_store store_;
+  std::chrono::milliseconds interval_;
+};
+
+const strata_config_key schema[] = {
+  {"index", STRATA_VALUE_STRING, "hnsw", "FAISS index per model: flat, hnsw or ivf", 0, 0, 0, 0},
+  {"metric", STRATA_VALUE_STRING, "ip", "ip (inner product) or l2; scores are similarities either way", 0, 0, 0, 0},
+  {"hnsw_m", STRATA_VALUE_INT, "32", "HNSW: links per node", 1, 4, 1, 128},
+  {"ef_search", STRATA_VALUE_INT, "64", "HNSW: candidate list size of a search", 1, 1, 1, 4096},
+  {"ef_construction", STRATA_VALUE_INT, "40", "HNSW: candidate list size while building", 1, 1, 1, 4096},
+  {"compact_ratio", STRATA_VALUE_DOUBLE, "0.2",
+   "HNSW: rebuild in the background when deleted vectors reach this share of the index", 1, 0.01, 1, 1},
+  {"nlist", STRATA_VALUE_INT, "0", "IVF: inverted lists; 0 chooses 4*sqrt(entries) at each training", 1, 0, 1,
+   1 << 20},
+  {"nprobe", STRATA_VALUE_INT, "32", "IVF: lists probed per search", 1, 1, 1, 1 << 20},
+  {"train_min", STRATA_VALUE_INT, "4096", "IVF: entries before the first training (searches are exact until then)",
+   1, 16, 0, 0},
+  {"max_entries", STRATA_VALUE_INT, "1000000", "entries kept; an add beyond is rejected", 1, 1, 0, 0},
+  {"max_k", STRATA_VALUE_INT, "1000", "largest k a search may ask for", 1, 1, 1, 100000},
+  {"maintenance_interval", STRATA_VALUE_DURATION, "1s",
+   "how often expired entries are purged and finished background index builds swapped in", 1, 1, 0, 0},
+};
+
+} // namespace
+
+} // namespace strata::vector_layer
+
+STRATA_LAYER_PLUGIN("vector", "1.0.0", strata::vector_layer::vector_layer, strata::vector_layer::schema, 0)

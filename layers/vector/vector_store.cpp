@@ -1,0 +1,306 @@
+#include "vector_store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+#include <unordered_set>
+
+namespace strata::vector_layer {
+
+namespace {
+
+std::int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+std::size_t meta_bytes(const std::string& ns, const std::string& model, const std::string& metadata,
+                       const std::vector<std::string>& tags) {
+  std::size_t n = 96 + ns.size() + model.size() + metadata.size();
+  for (const auto& tag : tags)
+    n += 32 + tag.size();
+  return n;
+}
+
+vector_index::record record_of(std::uint64_t id, const vector_item& item) {
+  return {id, item.ns, item.tags, item.vector.values};
+}
+
+} // namespace
+
+vector_store::vector_store(store_options options, clock_ms now)
+  : options_(std::move(options)), now_(now ? std::move(now) : clock_ms{system_now_ms}) {
+  auto probe = options_.index;
+  probe.dimension = 1;
+  if (auto problem = vector_index::validate(probe); !problem.empty())
+    throw std::invalid_argument(problem);
+  if (options_.max_k == 0)
+    throw std::invalid_argument("max_k must be at least 1");
+}
+
+vector_index::engine* vector_store::find_engine(const std::string& model) const {
+  auto it = engines_.find(model);
+  return it == engines_.end() ? nullptr : it->second.get();
+}
+
+vector_index::engine& vector_store::engine_for(const std::string& model, std::size_t dimension) {
+  if (auto* e = find_engine(model))
+    return *e;
+  auto config = options_.index;
+  config.dimension = dimension;
+  return *engines_.emplace(model, std::make_unique<vector_index::engine>(config)).first->second;
+}
+
+void vector_store::check(const vector_item& item, const std::map<std::string, std::size_t>& new_models) const {
+  if (item.ns.empty())
+    throw std::invalid_argument("an item needs a namespace");
+  if (item.vector.model.empty())
+    throw std::invalid_argument("an item's vector needs its model id");
+  const auto& values = item.vector.values;
+  if (values.empty())
+    throw std::invalid_argument("an item needs a vector (or a text and an embedder)");
+  std::size_t expected = 0;
+  if (auto* e = find_engine(item.vector.model))
+    expected = e->config().dimension;
+  else if (auto it = new_models.find(item.vector.model); it != new_models.end())
+    expected = it->second;
+  if (expected != 0 && values.size() != expected)
+    throw std::invalid_argument("model '" + item.vector.model + "' has vectors of dimension " +
+                                std::to_string(expected) + ", the item has " + std::to_string(values.size()));
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i]))
+      throw std::invalid_argument("component " + std::to_string(i) + " of the vector is not finite");
+}
+
+std::uint64_t vector_store::next_free_id() {
+  while (entries_.count(next_id_) != 0 || next_id_ == 0)
+    ++next_id_;
+  return next_id_++;
+}
+
+std::int64_t vector_store::expiry_of(const vector_item& item) const {
+  return item.ttl.count() > 0 ? now_() + item.ttl.count() : 0;
+}
+
+void vector_store::remember(std::uint64_t id, const vector_item& item) {
+  entry_meta meta{item.ns, item.vector.model, item.metadata, item.tags, expiry_of(item)};
+  meta_bytes_ += meta_bytes(meta.ns, meta.model, meta.metadata, meta.tags);
+  if (meta.expires_at_ms != 0)
+    expiries_.emplace(meta.expires_at_ms, id);
+  entries_[id] = std::move(meta);
+}
+
+void vector_store::forget(std::uint64_t id) {
+  auto it = entries_.find(id);
+  const auto& meta = it->second;
+  meta_bytes_ -= meta_bytes(meta.ns, meta.model, meta.metadata, meta.tags);
+  if (meta.expires_at_ms != 0)
+    expiries_.erase({meta.expires_at_ms, id});
+  entries_.erase(it);
+}
+
+status vector_store::add(const vector_item& item, std::uint64_t& id_out) {
+  std::vector<std::uint64_t> ids;
+  auto s = add_batch({item}, ids);
+  if (s == status::ok)
+    id_out = ids.front();
+  return s;
+}
+
+status vector_store::add_batch(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out) {
+  purge_expired();
+  ids_out.clear();
+  std::map<std::string, std::size_t> new_models;
+  std::unordered_set<std::uint64_t> explicit_ids;
+  for (const auto& item : items) {
+    check(item, new_models);
+    if (find_engine(item.vector.model) == nullptr)
+      new_models.emplace(item.vector.model, item.vector.values.size());
+    if (item.id != 0 && (entries_.count(item.id) != 0 || !explicit_ids.insert(item.id).second))
+      return status::rejected; // the id is taken
+  }
+  if (entries_.size() + items.size() > options_.max_entries)
+    return status::rejected; // full
+  std::vector<std::uint64_t> ids;
+  std::map<std::string, std::vector<vector_index::record>> by_model;
+  for (const auto& item : items) {
+    auto id = item.id;
+    if (id == 0)
+      do
+        id = next_free_id();
+      while (explicit_ids.count(id) != 0);
+    ids.push_back(id);
+    by_model[item.vector.model].push_back(record_of(id, item));
+  }
+  std::vector<std::string> added;
+  try {
+    for (const auto& [model, records] : by_model) {
+      engine_for(model, records.front().vector.size()).add(records);
+      added.push_back(model);
+    }
+  } catch (...) {
+    for (const auto& model : added)
+      for (const auto& r : by_model[model])
+        find_engine(model)->erase(r.id);
+    throw;
+  }
+  for (std::size_t i = 0; i < items.size(); ++i)
+    remember(ids[i], items[i]);
+  ids_out = std::move(ids);
+  return status::ok;
+}
+
+double vector_store::similarity(float score) const {
+  return options_.index.metric == vector_index::metric_kind::l2 ? 1.0 - static_cast<double>(score) / 2.0
+                                                                  : static_cast<double>(score);
+}
+
+vector_hit vector_store::hit_of(const vector_index::hit& h) const {
+  const auto& meta = entries_.at(h.id);
+  return vector_hit{h.id, similarity(h.score), meta.metadata, meta.tags};
+}
+
+status vector_store::search(const vector_query& query, std::vector<vector_hit>& out) {
+  std::vector<std::vector<vector_hit>> all;
+  auto s = search_batch({query}, all);
+  if (s == status::ok)
+    out = std::move(all.front());
+  return s;
+}
+
+status vector_store::search_batch(const std::vector<vector_query>& queries, std::vector<std::vector<vector_hit>>& out) {
+  purge_expired();
+  poll();
+  for (const auto& q : queries) {
+    if (q.k > options_.max_k)
+      throw std::invalid_argument("k " + std::to_string(q.k) + " is more than max_k " + std::to_string(options_.max_k));
+    if (q.vector.model.empty())
+      throw std::invalid_argument("a query's vector needs its model id");
+    if (auto* e = find_engine(q.vector.model); e != nullptr && e->config().dimension != q.vector.values.size())
+      throw std::invalid_argument("model '" + q.vector.model + "' has vectors of dimension " +
+                                  std::to_string(e->config().dimension) + ", the query has " +
+                                  std::to_string(q.vector.values.size()));
+  }
+  out.assign(queries.size(), {});
+  const bool alike = std::all_of(queries.begin(), queries.end(), [&](const vector_query& q) {
+    return q.ns == queries.front().ns && q.tags == queries.front().tags && q.k == queries.front().k &&
+           q.vector.model == queries.front().vector.model;
+  });
+  if (alike && queries.size() > 1) {
+    const auto& first = queries.front();
+    if (auto* e = find_engine(first.vector.model)) {
+      std::vector<float> packed;
+      packed.reserve(queries.size() * e->config().dimension);
+      for (const auto& q : queries)
+        packed.insert(packed.end(), q.vector.values.begin(), q.vector.values.end());
+      auto found = e->search(packed.data(), queries.size(), first.k, {first.ns, first.tags});
+      for (std::size_t i = 0; i < queries.size(); ++i)
+        for (const auto& h : found[i])
+          out[i].push_back(hit_of(h));
+    }
+  } else {
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+      const auto& q = queries[i];
+      if (auto* e = find_engine(q.vector.model))
+        for (const auto& h : e->search(q.vector.values.data(), q.k, {q.ns, q.tags}))
+          out[i].push_back(hit_of(h));
+    }
+  }
+  searches_ += queries.size();
+  return status::ok;
+}
+
+status vector_store::update(const vector_item& item) {
+  purge_expired();
+  auto it = entries_.find(item.id);
+  if (it == entries_.end() || it->second.ns != item.ns)
+    return status::not_found;
+  check(item, {});
+  const auto old_model = it->second.model;
+  auto replaced = record_of(item.id, item);
+  if (old_model == item.vector.model) {
+    find_engine(old_model)->update(replaced);
+  } else {
+    engine_for(item.vector.model, item.vector.values.size()).add(replaced);
+    find_engine(old_model)->erase(item.id);
+  }
+  forget(item.id);
+  remember(item.id, item);
+  return status::ok;
+}
+
+status vector_store::erase(std::string_view ns, std::uint64_t id) {
+  purge_expired();
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.ns != ns)
+    return status::not_found;
+  find_engine(it->second.model)->erase(id);
+  forget(id);
+  return status::ok;
+}
+
+std::size_t vector_store::invalidate_tag(std::string_view ns, std::string_view tag) {
+  purge_expired();
+  std::vector<std::uint64_t> doomed;
+  for (const auto& [id, meta] : entries_)
+    if (meta.ns == ns && std::find(meta.tags.begin(), meta.tags.end(), tag) != meta.tags.end())
+      doomed.push_back(id);
+  for (auto id : doomed) {
+    find_engine(entries_.at(id).model)->erase(id);
+    forget(id);
+  }
+  invalidated_ += doomed.size();
+  return doomed.size();
+}
+
+std::size_t vector_store::purge_expired() {
+  if (expiries_.empty())
+    return 0;
+  const auto now = now_();
+  std::size_t n = 0;
+  while (!expiries_.empty() && expiries_.begin()->first <= now) {
+    auto id = expiries_.begin()->second;
+    find_engine(entries_.at(id).model)->erase(id);
+    forget(id);
+    ++n;
+  }
+  expired_ += n;
+  return n;
+}
+
+void vector_store::poll() {
+  for (auto& [model, e] : engines_)
+    e->poll();
+}
+
+std::optional<vector_entry> vector_store::find(std::uint64_t id) const {
+  auto it = entries_.find(id);
+  if (it == entries_.end())
+    return std::nullopt;
+  const auto& meta = it->second;
+  auto stored = find_engine(meta.model)->get(id);
+  return vector_entry{id, meta.ns, meta.model, std::move(stored->vector), meta.metadata, meta.tags, meta.expires_at_ms};
+}
+
+std::size_t vector_store::size() const {
+  return entries_.size();
+}
+
+store_counters vector_store::counters() const {
+  store_counters c;
+  c.entries = entries_.size();
+  c.bytes = meta_bytes_;
+  for (const auto& [model, e] : engines_) {
+    auto s = e->stats();
+    c.bytes += s.bytes;
+    c.tombstones += s.tombstones;
+    c.compactions += s.compactions;
+  }
+  c.searches = searches_;
+  c.expired = expired_;
+  c.invalidated = invalidated_;
+  return c;
+}
+
+} // namespace strata::vector_layer

@@ -1,0 +1,120 @@
+#pragma once
+// The vector layer's logic, without the plugin around it: entries with stable ids, one FAISS
+// engine per embedding model (vectors of different models are never compared), namespaces and
+// tags as search filters, TTL, a bound on the entry count.
+
+#include "engine.hpp"
+
+#include <strata/status.hpp>
+#include <strata/vectors.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace strata::vector_layer {
+
+struct store_options {
+  /// Index type and parameters of every model's engine; the dimension comes from the first vector
+  /// of each model.
+  vector_index::index_config index;
+  std::size_t max_entries = 1000000; ///< an add beyond this is `rejected`
+  std::size_t max_k = 1000;          ///< a search asking for more is invalid
+};
+
+/// One stored entry, as plain data: what a Store persists, and what rebuilds the index at start.
+struct vector_entry {
+  std::uint64_t id = 0;
+  std::string ns;
+  std::string model;
+  std::vector<float> vector;
+  std::string metadata;
+  std::vector<std::string> tags;
+  std::int64_t expires_at_ms = 0; ///< milliseconds since the epoch; 0: never
+};
+
+/// Totals over every model's engine.
+struct store_counters {
+  std::size_t entries = 0;
+  std::size_t bytes = 0;        ///< engines (vectors, FAISS indexes) and the entries' metadata
+  std::size_t tombstones = 0;
+  std::uint64_t compactions = 0;
+  std::uint64_t searches = 0;   ///< queries answered (a batch counts each query)
+  std::uint64_t expired = 0;    ///< entries removed because their TTL ran out
+  std::uint64_t invalidated = 0; ///< entries removed by a tag invalidation
+};
+
+/// Not thread-safe: the layer calls it from its actor (each engine may build in the background).
+/// Bad input throws std::invalid_argument and changes nothing.
+class vector_store {
+public:
+  using clock_ms = std::function<std::int64_t()>;
+
+  /// Throws std::invalid_argument when the index configuration is invalid (checked with a
+  /// placeholder dimension).
+  explicit vector_store(store_options options, clock_ms now = {});
+
+  /// `ok` with the id; `rejected` when the id is taken or the store is full.
+  status add(const vector_item& item, std::uint64_t& id_out);
+  /// Every item or none: `rejected` when an id is taken (or repeated) or they do not fit.
+  status add_batch(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out);
+  /// The `query.k` closest live entries of the query's namespace, model and tags, best first.
+  /// Scores are similarities: the inner product, or 1 - d²/2 for L2.
+  status search(const vector_query& query, std::vector<vector_hit>& out);
+  status search_batch(const std::vector<vector_query>& queries, std::vector<std::vector<vector_hit>>& out);
+  /// Replaces vector (and model), metadata, tags and TTL of `item.id` in `item.ns`: `ok` or `not_found`.
+  status update(const vector_item& item);
+  /// `ok`, or `not_found` (also for an id of another namespace).
+  status erase(std::string_view ns, std::uint64_t id);
+  /// Removes the entries of `ns` tagged `tag` (a scan of every entry); returns how many.
+  std::size_t invalidate_tag(std::string_view ns, std::string_view tag);
+
+  /// Removes the entries whose TTL ran out; every operation does this first.
+  std::size_t purge_expired();
+  /// Swaps in the engines' finished background builds (every operation does too).
+  void poll();
+
+  std::optional<vector_entry> find(std::uint64_t id) const;
+  std::size_t size() const;
+  store_counters counters() const;
+
+private:
+  struct entry_meta {
+    std::string ns;
+    std::string model;
+    std::string metadata;
+    std::vector<std::string> tags;
+    std::int64_t expires_at_ms = 0;
+  };
+
+  void check(const vector_item& item, const std::map<std::string, std::size_t>& new_models) const;
+  vector_index::engine& engine_for(const std::string& model, std::size_t dimension);
+  vector_index::engine* find_engine(const std::string& model) const;
+  std::uint64_t next_free_id();
+  std::int64_t expiry_of(const vector_item& item) const;
+  void remember(std::uint64_t id, const vector_item& item);
+  void forget(std::uint64_t id);
+  double similarity(float score) const;
+  vector_hit hit_of(const vector_index::hit& h) const;
+
+  store_options options_;
+  clock_ms now_;
+  std::map<std::string, std::unique_ptr<vector_index::engine>> engines_; // by model
+  std::unordered_map<std::uint64_t, entry_meta> entries_;
+  std::set<std::pair<std::int64_t, std::uint64_t>> expiries_; // (expires_at_ms, id)
+  std::uint64_t next_id_ = 1;
+  std::size_t meta_bytes_ = 0;
+  std::uint64_t searches_ = 0;
+  std::uint64_t expired_ = 0;
+  std::uint64_t invalidated_ = 0;
+};
+
+} // namespace strata::vector_layer
