@@ -6,7 +6,9 @@
 #include "messages.hpp"
 
 #include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_map>
 
@@ -439,6 +441,61 @@ public:
         layer_tag_atom::value, request.ns, request.tag);
   }
 
+  /// Drops a key or tag that layer `origin` heard has changed elsewhere from every other layer,
+  /// as an erase or a tag invalidation would, but without asking `origin` itself (which would
+  /// announce the change again).
+  void drop(std::size_t origin, bool tag, const std::string& ns, const std::string& what) {
+    const auto number = ++st_.requests;
+    if (tag) {
+      st_.last_tag_epoch = ++st_.write_epoch;
+      for (auto& entry : st_.loads)
+        entry.second.superseded = true;
+    } else {
+      note_write(make_id(ns, what));
+    }
+    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
+      if (i == origin)
+        continue;
+      if (tag)
+        ask(i, number, operation::invalidate_tag, [](layer_reply&) {}, layer_tag_atom::value, ns, what);
+      else
+        ask(i, number, operation::erase, [](layer_reply&) {}, layer_erase_atom::value, ns, what);
+    }
+  }
+
+  void command(command_request& request) {
+    const auto it = std::find_if(st_.slots.begin(), st_.slots.end(),
+                                 [&](const slot& s) { return s.cfg.name == request.layer; });
+    const auto refuse = [&](status code, const std::string& why) {
+      request.done(command_result{code, nlohmann::json{{"error", why}}.dump()});
+    };
+    if (it == st_.slots.end())
+      return refuse(status::invalid, "no layer named '" + request.layer + "'");
+    const auto i = static_cast<std::size_t>(it - st_.slots.begin());
+    const auto* d = it->plugin->descriptor;
+    if (d->abi_minor < 2)
+      return refuse(status::invalid, "layer '" + request.layer + "' (plugin " + d->name + ", ABI 1." +
+                                       std::to_string(d->abi_minor) + ") takes no commands");
+    if (!available(i))
+      return refuse(status::unavailable, "layer '" + request.layer + "' has no instance");
+    const auto generation = it->generation;
+    const auto deadline = std::max<std::chrono::milliseconds>(it->cfg.deadline, std::chrono::seconds(5));
+    auto done = std::move(request.done);
+    self_->request(it->actor, deadline, layer_command_atom::value, request.name, request.args)
+      .then(
+        [this, i, generation, done](layer_reply& reply) {
+          if (reply.failed) {
+            failed(i, generation, fault_type::exception, reply.error);
+            return done(command_result{reply.code, nlohmann::json{{"error", reply.error}}.dump()});
+          }
+          done(command_result{reply.code, std::move(reply.hit.value)});
+        },
+        [this, done](caf::error& err) {
+          const auto code = err == caf::sec::request_timeout ? status::timeout : status::unavailable;
+          done(command_result{code, nlohmann::json{{"error", self_->system().render(err)}}.dump()});
+        });
+  }
+
   void layer_failed(std::size_t i, std::uint64_t generation, const std::string& why) {
     if (i < st_.slots.size())
       failed(i, generation, fault_type::exception, why);
@@ -487,6 +544,10 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](put_atom, put_request& request) { r->put(request); },
     [r](erase_atom, erase_request& request) { r->erase(request); },
     [r](tag_atom, tag_request& request) { r->invalidate_tag(request); },
+    [r](drop_atom, std::size_t origin, bool tag, const std::string& ns, const std::string& what) {
+      r->drop(origin, tag, ns, what);
+    },
+    [r](command_atom, command_request& request) { r->command(request); },
     [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {
       r->layer_failed(index, generation, why);
     },

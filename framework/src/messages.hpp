@@ -33,6 +33,11 @@ using maintain_atom = caf::atom_constant<caf::atom("maintain")>;
 using layer_failed_atom = caf::atom_constant<caf::atom("lfailed")>;
 // coordinator → loader worker
 using load_atom = caf::atom_constant<caf::atom("load")>;
+// a layer's host → coordinator: drop a key or tag from the other layers (strata_host_api 1.2)
+using drop_atom = caf::atom_constant<caf::atom("drop")>;
+// host → coordinator → layer host: a layer's own command (strata::layer::command, ABI 1.2)
+using command_atom = caf::atom_constant<caf::atom("command")>;
+using layer_command_atom = caf::atom_constant<caf::atom("lcommand")>;
 
 struct get_request {
   std::string ns;
@@ -67,12 +72,19 @@ struct tag_request {
   std::function<void(invalidate_result)> done;
 };
 
+struct command_request {
+  std::string layer;
+  std::string name;
+  std::string args; ///< a JSON object
+  std::function<void(command_result)> done;
+};
+
 /// A layer host's answer to any operation.
 struct layer_reply {
   status code = status::ok;
   bool failed = false; ///< the layer threw: the coordinator restarts it
   std::string error;
-  layer_hit hit;       ///< for a get that found its key
+  layer_hit hit;       ///< for a get that found its key; for a command, its JSON answer in `value`
   std::size_t count = 0; ///< for a tag invalidation
 };
 
@@ -90,5 +102,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::put_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::put_payload)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::erase_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::tag_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::command_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::layer_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::load_reply)

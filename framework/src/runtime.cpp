@@ -180,6 +180,9 @@ public:
       for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
         if (*actor)
           caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
+      // A layer's listener thread may still ask to drop entries; nobody takes them any more.
+      for (auto& host : hosts)
+        host->set_invalidator({});
       system->await_all_actors_done();
       for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
         *actor = nullptr;
@@ -422,6 +425,10 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     *impl->system, detail::coordinator_setup{impl->cfg, plugins.layers, std::move(instances), impl->shared,
                                              std::move(options.loader), std::move(metrics), std::move(layer_hosts),
                                              impl->log});
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    impl->hosts[i]->set_invalidator([coordinator = impl->coordinator, i](bool tag, std::string ns, std::string what) {
+      caf::anon_send(coordinator, detail::drop_atom::value, i, tag, std::move(ns), std::move(what));
+    });
   impl->log->write(log_level::info, message("runtime started: " + std::to_string(layers.size()) + " layers, " +
                                             std::to_string(impl->cfg.exporters.size()) + " exporters, " +
                                             std::to_string(impl->cfg.alerts.rules.size()) + " alert rules"));
@@ -502,6 +509,19 @@ std::future<invalidate_result> runtime::invalidate_tag_async(std::string_view ta
   auto [future, done] = promise_pair<invalidate_result>();
   impl_->submit_tag(tag, options.ns, std::move(done));
   return std::move(future);
+}
+
+command_result runtime::layer_command(std::string_view layer, std::string_view command, std::string_view json_args) {
+  if (!impl_->enter())
+    return command_result{status::unavailable, R"({"error":"the runtime is shutting down"})"};
+  struct leave_guard {
+    runtime_impl& impl;
+    ~leave_guard() { impl.leave(); }
+  } counted{*impl_};
+  return await<command_result>([&](std::function<void(command_result)> done) {
+    caf::anon_send(impl_->coordinator, detail::command_atom::value,
+                   detail::command_request{std::string(layer), std::string(command), std::string(json_args), std::move(done)});
+  });
 }
 
 health_report runtime::health() const { return impl_->hub->health(); }

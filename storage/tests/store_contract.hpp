@@ -40,8 +40,7 @@ inline void check_store_contract(storage::store& db) {
       FAIL("an older build migrated a newer database");
     } catch (const store_error& e) {
       CHECK(e.code() == strata::status::invalid);
-      CHECK_THAT(e.what(), Catch::Contains("'contract'") && Catch::Contains("version 2") &&
-                             Catch::Contains("knows (1)"));
+      CHECK_THAT(e.what(), Catch::Contains("'contract'") && Catch::Contains("version 2") && Catch::Contains("knows (1)"));
     }
     auto gap = contract_schema();
     gap[1].version = 3;

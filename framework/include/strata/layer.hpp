@@ -61,6 +61,16 @@ public:
 
   /// The layer's concurrent read path, or null when it has none.
   virtual std::shared_ptr<read_view> concurrent_view() { return nullptr; }
+
+  /// Since ABI 1.2: an operation of this layer's own, named `name`, with arguments and answer as
+  /// JSON objects (the global layer's validate and reject, the diary's pattern queries). Called
+  /// from the layer's actor like the other methods; the host calls it only on plugins built for
+  /// ABI 1.2 or later. `invalid` (the default) for a name the layer does not know, with the reason
+  /// in `json_out` as {"error": "..."}.
+  virtual status command(std::string_view name, std::string_view json_args, std::string& json_out) {
+    json_out = "{\"error\":\"this layer takes no commands\"}";
+    return status::invalid;
+  }
 };
 
 } // namespace strata

@@ -11,7 +11,8 @@
  * - minor: a field appended at the end of a struct here, a new plugin kind, a new value type.
  *   A plugin built against minor N loads into any host of the same major with minor >= N.
  *
- * History: 1.0 the first; 1.1 appended `host` to strata_plugin_context (metrics, health, logging).
+ * History: 1.0 the first; 1.1 appended `host` to strata_plugin_context (metrics, health, logging);
+ * 1.2 appended `invalidate_key` and `invalidate_tag` to strata_host_api, and `command` to strata::layer.
  *
  * No exception crosses this boundary: `create` reports failure by returning NULL with a message.
  */
@@ -22,7 +23,7 @@
 #include <stdint.h>
 
 #define STRATA_ABI_MAJOR 1u
-#define STRATA_ABI_MINOR 1u
+#define STRATA_ABI_MINOR 2u
 
 /* The one symbol every plugin exports. */
 #define STRATA_PLUGIN_ENTRY_SYMBOL "strata_plugin_entry"
@@ -95,6 +96,12 @@ typedef struct strata_host_api {
   void (*set_health)(void* host, strata_health_level level, const char* detail);
   /* Writes `message` to the runtime's log, with the instance's name. */
   void (*log)(void* host, strata_log_level level, const char* message);
+  /* Since 1.2. Asks the runtime to drop `key` (or every entry tagged `tag`) of namespace `ns`
+   * from every other layer of the chain, as an erase or a tag invalidation does, without calling
+   * this instance back (a change heard from another process is not sent out again). Returns at
+   * once; the layers drop their copies a moment later. Nothing for exporters and handlers. */
+  void (*invalidate_key)(void* host, const char* ns, const char* key);
+  void (*invalidate_tag)(void* host, const char* ns, const char* tag);
 } strata_host_api;
 
 /* What the host passes to `create`. */

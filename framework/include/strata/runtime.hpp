@@ -38,6 +38,12 @@ struct invalidate_result {
   std::size_t removed = 0; ///< entries removed, summed over the layers
 };
 
+/// The answer to a layer's own command (`runtime::layer_command`).
+struct command_result {
+  status code = status::ok;
+  std::string json; ///< the layer's answer, a JSON object; {"error": "..."} when code is not ok
+};
+
 /// What a read-through loader returns for a key it knows.
 struct loaded_value {
   std::string value;
@@ -90,6 +96,12 @@ public:
   void get_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
   void put_async(std::string_view key, std::string_view value, const put_options& options,
                  std::function<void(status)> done);
+
+  /// Runs command `command` of layer `layer` with `json_args` (a JSON object), e.g. the global
+  /// layer's `validate`. `invalid` for an unknown layer, a layer whose plugin is built for ABI
+  /// 1.1 or earlier (no commands), or a command the layer does not know; `timeout` when it takes
+  /// longer than the layer's deadline or 5 s, whichever is longer.
+  command_result layer_command(std::string_view layer, std::string_view command, std::string_view json_args = "{}");
 
   /// Health of each layer, in chain order, the system checks the deployment enables, and the
   /// worst of them.
