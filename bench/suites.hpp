@@ -16,12 +16,14 @@ struct suite {
 int run_core();
 int run_telemetry();
 int run_replay();
+int run_storage();
 
 inline const std::vector<suite>& suites() {
   static const std::vector<suite> all = {
     {"core", "plain unordered_map vs first-layer hit vs second-layer hit through the coordinator", &run_core},
     {"telemetry", "first-layer hits with the standard metrics on and off", &run_telemetry},
     {"replay", "our LRU on every shared trace, beside the published LRU, ARC, LIRS and S3-FIFO", &run_replay},
+    {"storage", "diary appends and global-layer gets on PostgreSQL beside raw libpqxx loops", &run_storage},
   };
   return all;
 }

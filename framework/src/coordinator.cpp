@@ -22,6 +22,7 @@ struct slot {
   const loaded_plugin* plugin = nullptr;
   const strata_host_api* host = nullptr; ///< handed to every instance of this slot
   bool detached = false;
+  bool observer = false; ///< flagged STRATA_PLUGIN_FLAG_OBSERVER: not in the chain
   caf::actor actor;            ///< null while a restart could not create an instance
   std::uint64_t generation = 0;
   bool healthy = true;
@@ -269,6 +270,8 @@ public:
   void walk(const lookup_ptr& l, std::size_t i) {
     if (i >= st_.slots.size())
       return full_miss(l);
+    if (st_.slots[i].observer)
+      return walk(l, i + 1);
     ask(
       i, l->number, operation::get,
       [this, l, i](layer_reply& reply) {
@@ -297,7 +300,7 @@ public:
       return;
     put_payload data;
     for (std::size_t j = 0; j < found_at; ++j) {
-      if (!st_.slots[j].cfg.promote)
+      if (!st_.slots[j].cfg.promote || st_.slots[j].observer)
         continue;
       if (!data)
         data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, hit.value, hit.meta});
@@ -345,7 +348,7 @@ public:
   void fill(std::uint64_t request, const std::string& ns, const std::string& key, const loaded_value& value) {
     auto data = std::make_shared<put_data>(put_data{ns, key, value.value, value.options});
     for (std::size_t j = 0; j < st_.slots.size(); ++j)
-      if (st_.slots[j].cfg.promote)
+      if (st_.slots[j].cfg.promote && !st_.slots[j].observer)
         ask(j, request, operation::put, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
   }
 
@@ -376,7 +379,7 @@ public:
     join->remaining = 1; // released below, so that a synchronous reply cannot finish early
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {
       const auto policy = st_.slots[i].cfg.write;
-      if (policy == write_policy::around)
+      if (policy == write_policy::around || st_.slots[i].observer)
         continue;
       if (policy == write_policy::behind) {
         ask(i, number, operation::put, [](layer_reply&) {}, layer_put_atom::value, request.data);
@@ -406,8 +409,11 @@ public:
     join->done = [done = std::move(request.done)](erase_outcome o) {
       done(o.found ? status::ok : o.failure != status::ok ? o.failure : status::not_found);
     };
-    join->remaining = st_.slots.size();
-    for (std::size_t i = 0; i < st_.slots.size(); ++i)
+    join->remaining = 1; // released below, as in put
+    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
+      if (st_.slots[i].observer)
+        continue;
+      ++join->remaining;
       ask(
         i, number, operation::erase,
         [join](layer_reply& reply) {
@@ -418,6 +424,8 @@ public:
           join->one_done();
         },
         layer_erase_atom::value, request.ns, request.key);
+    }
+    join->one_done();
   }
 
   void invalidate_tag(tag_request& request) {
@@ -427,8 +435,11 @@ public:
       entry.second.superseded = true; // their tags are unknown until they arrive
     auto join = std::make_shared<fan_in<invalidate_result>>();
     join->done = std::move(request.done);
-    join->remaining = st_.slots.size();
-    for (std::size_t i = 0; i < st_.slots.size(); ++i)
+    join->remaining = 1; // released below, as in put
+    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
+      if (st_.slots[i].observer)
+        continue;
+      ++join->remaining;
       ask(
         i, number, operation::invalidate_tag,
         [join](layer_reply& reply) {
@@ -439,6 +450,8 @@ public:
           join->one_done();
         },
         layer_tag_atom::value, request.ns, request.tag);
+    }
+    join->one_done();
   }
 
   /// Drops a key or tag that layer `origin` heard has changed elsewhere from every other layer,
@@ -454,7 +467,7 @@ public:
       note_write(make_id(ns, what));
     }
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {
-      if (i == origin)
+      if (i == origin || st_.slots[i].observer)
         continue;
       if (tag)
         ask(i, number, operation::invalidate_tag, [](layer_reply&) {}, layer_tag_atom::value, ns, what);
@@ -523,6 +536,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     s.plugin = setup->plugins[i];
     s.host = setup->hosts[i];
     s.detached = s.cfg.detached.value_or((s.plugin->descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0);
+    s.observer = is_observer(*s.plugin->descriptor);
     st.slots.push_back(std::move(s));
   }
   for (std::size_t i = 0; i < st.slots.size(); ++i)

@@ -5,7 +5,7 @@
 /// stale copies in the layers above. While the database is unreachable the layer answers misses
 /// at once, reports critical health, counts errors and retries with backoff.
 
-#include "backoff.hpp"
+#include <strata/backoff.hpp>
 #include "global_schema.hpp"
 #include "sync_listener.hpp"
 #include "sync_message.hpp"

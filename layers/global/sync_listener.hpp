@@ -2,7 +2,7 @@
 // The thread that hears what other instances changed (LISTEN on the layer's channel) and has the
 // runtime drop the stale copies in the layers above; it reconnects with backoff by itself.
 
-#include "backoff.hpp"
+#include <strata/backoff.hpp>
 
 #include <strata/plugin_host.hpp>
 #include <strata/store.hpp>

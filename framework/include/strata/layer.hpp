@@ -5,6 +5,7 @@
 /// Only an optional `read_view` is called concurrently.
 
 #include <strata/entry.hpp>
+#include <strata/interaction.hpp>
 #include <strata/status.hpp>
 
 #include <chrono>
@@ -71,6 +72,11 @@ public:
     json_out = "{\"error\":\"this layer takes no commands\"}";
     return status::invalid;
   }
+
+  /// Since ABI 1.2, for plugins flagged STRATA_PLUGIN_FLAG_OBSERVER: what receives every
+  /// interaction of the runtime. Asked once, after the first instance is created; the runtime
+  /// keeps it until it is destroyed (also across restarts of the layer), so it must stand alone.
+  virtual std::shared_ptr<interaction_observer> observer() { return nullptr; }
 };
 
 } // namespace strata

@@ -12,7 +12,8 @@
  *   A plugin built against minor N loads into any host of the same major with minor >= N.
  *
  * History: 1.0 the first; 1.1 appended `host` to strata_plugin_context (metrics, health, logging);
- * 1.2 appended `invalidate_key` and `invalidate_tag` to strata_host_api, and `command` to strata::layer.
+ * 1.2 appended `invalidate_key` and `invalidate_tag` to strata_host_api, `command` and `observer` to
+ * strata::layer, and the flag STRATA_PLUGIN_FLAG_OBSERVER.
  *
  * No exception crosses this boundary: `create` reports failure by returning NULL with a message.
  */
@@ -119,6 +120,10 @@ typedef struct strata_plugin_context {
  * scheduler's threads, which saves a thread wake-up per request. Without this flag each instance
  * gets a thread of its own, so that a layer that blocks or hangs cannot stall the others. */
 #define STRATA_PLUGIN_FLAG_COOPERATIVE 1u
+/* Since 1.2, layers only. The layer is not in the chain: no get, put, erase or tag invalidation is
+ * sent to it; instead the runtime hands it every interaction through strata::layer::observer()
+ * (the diary). It still receives its own commands and maintenance. */
+#define STRATA_PLUGIN_FLAG_OBSERVER 2u
 
 typedef struct strata_plugin_descriptor {
   uint32_t abi_major;

@@ -1,6 +1,6 @@
 // The NOTIFY payload and the reconnection backoff, on their own.
 
-#include "backoff.hpp"
+#include <strata/backoff.hpp>
 #include "sync_message.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,8 +22,8 @@ TEST_CASE("a change survives its payload and foreign payloads are ignored", "[gl
 }
 
 TEST_CASE("the backoff doubles up to its ceiling and starts over after a success", "[global][unit]") {
-  strata::global::backoff b(100ms, 350ms);
-  const auto t0 = strata::global::backoff::clock::now();
+  strata::backoff b(100ms, 350ms);
+  const auto t0 = strata::backoff::clock::now();
   CHECK(b.due(t0));
   b.failed(t0);
   CHECK_FALSE(b.due(t0 + 99ms));

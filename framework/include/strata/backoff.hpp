@@ -1,10 +1,12 @@
 #pragma once
-// When to try a database again after a failure: doubling waits between a floor and a ceiling.
+/// @file backoff.hpp
+/// When to try an unreachable backend (a database) again: doubling waits between a floor and a
+/// ceiling, back to the floor after a success. Not thread-safe; one per retrying thread.
 
 #include <algorithm>
 #include <chrono>
 
-namespace strata::global {
+namespace strata {
 
 class backoff {
 public:
@@ -32,4 +34,4 @@ private:
   clock::time_point next_{};
 };
 
-} // namespace strata::global
+} // namespace strata
