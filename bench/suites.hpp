@@ -18,6 +18,7 @@ int run_telemetry();
 int run_replay();
 int run_vector();
 int run_semantic_quality();
+int run_storage();
 
 inline const std::vector<suite>& suites() {
   static const std::vector<suite> all = {
@@ -27,6 +28,7 @@ inline const std::vector<suite>& suites() {
     {"vector", "IVF and HNSW against exact flat search at 100k x 384: build, p50/p99, recall@1/@10", &run_vector},
     {"semantic-quality", "the default semantic layer on GPTCache's mock data and the Quora pairs, with and without "
                          "the second-stage check", &run_semantic_quality},
+    {"storage", "diary appends and global-layer gets on PostgreSQL beside raw libpqxx loops", &run_storage},
   };
   return all;
 }

@@ -6,7 +6,9 @@
 #include "messages.hpp"
 
 #include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_map>
 
@@ -20,6 +22,7 @@ struct slot {
   const loaded_plugin* plugin = nullptr;
   const strata_host_api* host = nullptr; ///< handed to every instance of this slot
   bool detached = false;
+  bool observer = false; ///< flagged STRATA_PLUGIN_FLAG_OBSERVER: not in the chain
   caf::actor actor;            ///< null while a restart could not create an instance
   std::uint64_t generation = 0;
   bool healthy = true;
@@ -267,6 +270,8 @@ public:
   void walk(const lookup_ptr& l, std::size_t i) {
     if (i >= st_.slots.size())
       return full_miss(l);
+    if (st_.slots[i].observer)
+      return walk(l, i + 1);
     ask(
       i, l->number, operation::get,
       [this, l, i](layer_reply& reply) {
@@ -295,7 +300,7 @@ public:
       return;
     put_payload data;
     for (std::size_t j = 0; j < found_at; ++j) {
-      if (!st_.slots[j].cfg.promote)
+      if (!st_.slots[j].cfg.promote || st_.slots[j].observer)
         continue;
       if (!data)
         data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, hit.value, hit.meta});
@@ -343,7 +348,7 @@ public:
   void fill(std::uint64_t request, const std::string& ns, const std::string& key, const loaded_value& value) {
     auto data = std::make_shared<put_data>(put_data{ns, key, value.value, value.options});
     for (std::size_t j = 0; j < st_.slots.size(); ++j)
-      if (st_.slots[j].cfg.promote)
+      if (st_.slots[j].cfg.promote && !st_.slots[j].observer)
         ask(j, request, operation::put, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
   }
 
@@ -374,7 +379,7 @@ public:
     join->remaining = 1; // released below, so that a synchronous reply cannot finish early
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {
       const auto policy = st_.slots[i].cfg.write;
-      if (policy == write_policy::around)
+      if (policy == write_policy::around || st_.slots[i].observer)
         continue;
       if (policy == write_policy::behind) {
         ask(i, number, operation::put, [](layer_reply&) {}, layer_put_atom::value, request.data);
@@ -404,8 +409,11 @@ public:
     join->done = [done = std::move(request.done)](erase_outcome o) {
       done(o.found ? status::ok : o.failure != status::ok ? o.failure : status::not_found);
     };
-    join->remaining = st_.slots.size();
-    for (std::size_t i = 0; i < st_.slots.size(); ++i)
+    join->remaining = 1; // released below, as in put
+    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
+      if (st_.slots[i].observer)
+        continue;
+      ++join->remaining;
       ask(
         i, number, operation::erase,
         [join](layer_reply& reply) {
@@ -416,6 +424,8 @@ public:
           join->one_done();
         },
         layer_erase_atom::value, request.ns, request.key);
+    }
+    join->one_done();
   }
 
   void invalidate_tag(tag_request& request) {
@@ -425,8 +435,11 @@ public:
       entry.second.superseded = true; // their tags are unknown until they arrive
     auto join = std::make_shared<fan_in<invalidate_result>>();
     join->done = std::move(request.done);
-    join->remaining = st_.slots.size();
-    for (std::size_t i = 0; i < st_.slots.size(); ++i)
+    join->remaining = 1; // released below, as in put
+    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
+      if (st_.slots[i].observer)
+        continue;
+      ++join->remaining;
       ask(
         i, number, operation::invalidate_tag,
         [join](layer_reply& reply) {
@@ -437,6 +450,63 @@ public:
           join->one_done();
         },
         layer_tag_atom::value, request.ns, request.tag);
+    }
+    join->one_done();
+  }
+
+  /// Drops a key or tag that layer `origin` heard has changed elsewhere from every other layer,
+  /// as an erase or a tag invalidation would, but without asking `origin` itself (which would
+  /// announce the change again).
+  void drop(std::size_t origin, bool tag, const std::string& ns, const std::string& what) {
+    const auto number = ++st_.requests;
+    if (tag) {
+      st_.last_tag_epoch = ++st_.write_epoch;
+      for (auto& entry : st_.loads)
+        entry.second.superseded = true;
+    } else {
+      note_write(make_id(ns, what));
+    }
+    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
+      if (i == origin || st_.slots[i].observer)
+        continue;
+      if (tag)
+        ask(i, number, operation::invalidate_tag, [](layer_reply&) {}, layer_tag_atom::value, ns, what);
+      else
+        ask(i, number, operation::erase, [](layer_reply&) {}, layer_erase_atom::value, ns, what);
+    }
+  }
+
+  void command(command_request& request) {
+    const auto it = std::find_if(st_.slots.begin(), st_.slots.end(),
+                                 [&](const slot& s) { return s.cfg.name == request.layer; });
+    const auto refuse = [&](status code, const std::string& why) {
+      request.done(command_result{code, nlohmann::json{{"error", why}}.dump()});
+    };
+    if (it == st_.slots.end())
+      return refuse(status::invalid, "no layer named '" + request.layer + "'");
+    const auto i = static_cast<std::size_t>(it - st_.slots.begin());
+    const auto* d = it->plugin->descriptor;
+    if (d->abi_minor < 2)
+      return refuse(status::invalid, "layer '" + request.layer + "' (plugin " + d->name + ", ABI 1." +
+                                       std::to_string(d->abi_minor) + ") takes no commands");
+    if (!available(i))
+      return refuse(status::unavailable, "layer '" + request.layer + "' has no instance");
+    const auto generation = it->generation;
+    const auto deadline = std::max<std::chrono::milliseconds>(it->cfg.deadline, std::chrono::seconds(5));
+    auto done = std::move(request.done);
+    self_->request(it->actor, deadline, layer_command_atom::value, request.name, request.args)
+      .then(
+        [this, i, generation, done](layer_reply& reply) {
+          if (reply.failed) {
+            failed(i, generation, fault_type::exception, reply.error);
+            return done(command_result{reply.code, nlohmann::json{{"error", reply.error}}.dump()});
+          }
+          done(command_result{reply.code, std::move(reply.hit.value)});
+        },
+        [this, done](caf::error& err) {
+          const auto code = err == caf::sec::request_timeout ? status::timeout : status::unavailable;
+          done(command_result{code, nlohmann::json{{"error", self_->system().render(err)}}.dump()});
+        });
   }
 
   /// A semantic or vector operation for the one layer the runtime chose.
@@ -476,6 +546,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     s.plugin = setup->plugins[i];
     s.host = setup->hosts[i];
     s.detached = s.cfg.detached.value_or((s.plugin->descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0);
+    s.observer = is_observer(*s.plugin->descriptor);
     st.slots.push_back(std::move(s));
   }
   for (std::size_t i = 0; i < st.slots.size(); ++i)
@@ -498,6 +569,10 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](erase_atom, erase_request& request) { r->erase(request); },
     [r](tag_atom, tag_request& request) { r->invalidate_tag(request); },
     [r](call_atom, call_request& request) { r->call(request); },
+    [r](drop_atom, std::size_t origin, bool tag, const std::string& ns, const std::string& what) {
+      r->drop(origin, tag, ns, what);
+    },
+    [r](command_atom, command_request& request) { r->command(request); },
     [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {
       r->layer_failed(index, generation, why);
     },

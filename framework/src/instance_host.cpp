@@ -12,7 +12,12 @@ namespace strata::detail {
 instance_host::instance_host(std::string label, std::string instance, telemetry::registry* registry,
                              health_fn on_health, std::shared_ptr<runtime_log> log)
   : label_(std::move(label)), instance_(std::move(instance)), registry_(registry), on_health_(std::move(on_health)),
-    log_(std::move(log)), api_{this, &instance_host::metric, &instance_host::set_health, &instance_host::log} {
+    log_(std::move(log)), api_{this,
+         &instance_host::metric,
+         &instance_host::set_health,
+         &instance_host::log,
+         &instance_host::invalidate_key,
+         &instance_host::invalidate_tag} {
   if (registry_ == nullptr) {
     unexported_ = std::make_unique<telemetry::registry>();
     registry_ = unexported_.get();
@@ -86,6 +91,29 @@ void instance_host::log(void* self, strata_log_level level, const char* message)
   host->log_->write(checked, fields);
 } catch (...) {
   // As above: a line is lost, never the caller.
+}
+
+void instance_host::set_invalidator(invalidate_fn fn) {
+  std::lock_guard<std::mutex> guard(invalidator_mutex_);
+  invalidator_ = std::move(fn);
+}
+
+void instance_host::invalidate_key(void* self, const char* ns, const char* key) noexcept {
+  static_cast<instance_host*>(self)->invalidate(false, ns, key);
+}
+
+void instance_host::invalidate_tag(void* self, const char* ns, const char* tag) noexcept {
+  static_cast<instance_host*>(self)->invalidate(true, ns, tag);
+}
+
+void instance_host::invalidate(bool tag, const char* ns, const char* what) noexcept try {
+  if (ns == nullptr || what == nullptr)
+    return;
+  std::lock_guard<std::mutex> guard(invalidator_mutex_);
+  if (invalidator_)
+    invalidator_(tag, ns, what);
+} catch (...) {
+  // Out of memory at worst: this invalidation is lost, the plugin's thread goes on.
 }
 
 } // namespace strata::detail

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace strata::detail {
@@ -27,12 +28,20 @@ public:
 
   const strata_host_api* api() const noexcept { return &api_; }
 
+  /// Where `invalidate_key` / `invalidate_tag` go: (is_tag, ns, key or tag). Set once the
+  /// coordinator runs, cleared before it stops; calls without one are dropped.
+  using invalidate_fn = std::function<void(bool, std::string, std::string)>;
+  void set_invalidator(invalidate_fn fn);
+
 private:
   static void* metric(void* self, strata_metric_kind kind, const char* name, const char* help,
                       const char* const* label_names, const char* const* label_values, size_t label_count,
                       const double* bounds, size_t bound_count, char* error, size_t error_size) noexcept;
   static void set_health(void* self, strata_health_level level, const char* detail) noexcept;
   static void log(void* self, strata_log_level level, const char* message) noexcept;
+  static void invalidate_key(void* self, const char* ns, const char* key) noexcept;
+  static void invalidate_tag(void* self, const char* ns, const char* tag) noexcept;
+  void invalidate(bool tag, const char* ns, const char* what) noexcept;
 
   std::string label_;
   std::string instance_;
@@ -40,6 +49,8 @@ private:
   std::unique_ptr<telemetry::registry> unexported_; ///< when metrics are off
   health_fn on_health_;
   std::shared_ptr<runtime_log> log_;
+  std::mutex invalidator_mutex_;
+  invalidate_fn invalidator_;
   strata_host_api api_;
 };
 

@@ -78,6 +78,13 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
         return reply;
       });
     },
+    [self](layer_command_atom, const std::string& name, const std::string& args) {
+      return guarded([&] {
+        layer_reply reply;
+        reply.code = self->state.instance->get().command(name, args, reply.hit.value);
+        return reply;
+      });
+    },
     [self, coordinator, index, generation, interval](maintain_atom) {
       auto reply = guarded([&] {
         self->state.instance->get().maintain();

@@ -38,6 +38,11 @@ using load_atom = caf::atom_constant<caf::atom("load")>;
 // host → coordinator → one layer host: a semantic or vector operation
 using call_atom = caf::atom_constant<caf::atom("call")>;
 using layer_call_atom = caf::atom_constant<caf::atom("lcall")>;
+// a layer's host → coordinator: drop a key or tag from the other layers (strata_host_api 1.2)
+using drop_atom = caf::atom_constant<caf::atom("drop")>;
+// host → coordinator → layer host: a layer's own command (strata::layer::command, ABI 1.2)
+using command_atom = caf::atom_constant<caf::atom("command")>;
+using layer_command_atom = caf::atom_constant<caf::atom("lcommand")>;
 
 struct get_request {
   std::string ns;
@@ -86,6 +91,11 @@ struct call_request {
   operation op = operation::semantic_lookup;
   layer_call_ptr call;
   std::function<void(layer_reply&)> done;
+struct command_request {
+  std::string layer;
+  std::string name;
+  std::string args; ///< a JSON object
+  std::function<void(command_result)> done;
 };
 
 /// A layer host's answer to any operation.
@@ -93,7 +103,7 @@ struct layer_reply {
   status code = status::ok;
   bool failed = false; ///< the layer threw: the coordinator restarts it
   std::string error;
-  layer_hit hit;       ///< for a get that found its key
+  layer_hit hit;       ///< for a get that found its key; for a command, its JSON answer in `value`
   std::size_t count = 0; ///< for a tag invalidation
 };
 
@@ -111,6 +121,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::put_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::put_payload)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::erase_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::tag_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::command_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::layer_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::load_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::call_request)

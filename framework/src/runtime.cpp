@@ -50,6 +50,8 @@ public:
   std::unique_ptr<telemetry::registry> overall_registry;
   std::shared_ptr<detail::request_metrics> overall_metrics;
   std::shared_ptr<detail::stats_board> stats;
+  /// What observing layers (the diary) gave at start; each receives every interaction.
+  std::vector<std::shared_ptr<interaction_observer>> observers;
   caf::actor_system_config system_config;
   std::unique_ptr<caf::actor_system> system;
   caf::actor coordinator;
@@ -89,14 +91,51 @@ public:
     return r.code == status::ok && r.layer == "loader" ? status::not_found : r.code;
   }
 
-  /// Wraps `done` so that the request counts as in flight until it has been answered, and is
-  /// recorded in the runtime's own metrics.
+  static status code_of(status s) { return s; }
+  static status code_of(const invalidate_result& r) { return r.code; }
+  static status code_of(const get_result& r) { return r.code; }
+  static std::string_view layer_of(const get_result& r) { return r.layer; }
   template <class T>
-  std::function<void(T)> tracked(detail::operation op, std::function<void(T)> done) {
-    const auto start = overall_metrics ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    return [this, op, start, done = std::move(done)](T result) {
+  static std::string_view layer_of(const T&) { return {}; }
+
+  static_assert(static_cast<int>(interaction_kind::invalidate_tag) == static_cast<int>(detail::operation::invalidate_tag),
+                "interaction_kind follows detail::operation");
+
+  /// Hands one interaction to every observer.
+  void observe(interaction_kind kind, std::string_view ns, std::string_view key, std::string_view layer,
+               status outcome, std::chrono::nanoseconds latency) const noexcept {
+    interaction what;
+    what.kind = kind;
+    what.ns = ns;
+    what.key = key;
+    what.layer = layer;
+    what.outcome = outcome;
+    what.latency = latency;
+    for (const auto& o : observers)
+      o->record(what);
+  }
+
+  /// Wraps `done` so that the request counts as in flight until it has been answered, and is
+  /// recorded in the runtime's own metrics and by the observers (for which it keeps `ns` and
+  /// `key`; nothing is copied without observers).
+  template <class T>
+  std::function<void(T)> tracked(detail::operation op, std::function<void(T)> done, std::string_view ns = {},
+                                 std::string_view key = {}) {
+    const bool observed = !observers.empty();
+    const bool timed = overall_metrics || observed;
+    const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    std::string seen_ns, seen_key;
+    if (observed) {
+      seen_ns = ns;
+      seen_key = key;
+    }
+    return [this, op, start, timed, seen_ns = std::move(seen_ns), seen_key = std::move(seen_key),
+            done = std::move(done)](T result) {
+      const auto took = timed ? std::chrono::steady_clock::now() - start : std::chrono::steady_clock::duration{};
       if (overall_metrics)
-        overall_metrics->record(op, outcome_of(result), std::chrono::steady_clock::now() - start);
+        overall_metrics->record(op, outcome_of(result), took);
+      if (!observers.empty())
+        observe(static_cast<interaction_kind>(op), seen_ns, seen_key, layer_of(result), code_of(result), took);
       done(std::move(result));
       leave();
     };
@@ -107,7 +146,7 @@ public:
     if (!enter())
       return done(get_result{status::unavailable, {}, {}});
     caf::anon_send(coordinator, detail::get_atom::value,
-                   detail::get_request{ns, std::string(key), first_layer, tracked(detail::operation::get, std::move(done))});
+                   detail::get_request{ns, std::string(key), first_layer, tracked(detail::operation::get, std::move(done), ns, key)});
   }
 
   void submit_put(std::string_view key, std::string_view value, const put_options& options,
@@ -117,21 +156,21 @@ public:
     auto data = std::make_shared<detail::put_data>(
       detail::put_data{options.ns, std::string(key), std::string(value), options});
     caf::anon_send(coordinator, detail::put_atom::value,
-                   detail::put_request{std::move(data), tracked(detail::operation::put, std::move(done))});
+                   detail::put_request{std::move(data), tracked(detail::operation::put, std::move(done), options.ns, key)});
   }
 
   void submit_erase(std::string_view key, const std::string& ns, std::function<void(status)> done) {
     if (!enter())
       return done(status::unavailable);
     caf::anon_send(coordinator, detail::erase_atom::value,
-                   detail::erase_request{ns, std::string(key), tracked(detail::operation::erase, std::move(done))});
+                   detail::erase_request{ns, std::string(key), tracked(detail::operation::erase, std::move(done), ns, key)});
   }
 
   void submit_tag(std::string_view tag, const std::string& ns, std::function<void(invalidate_result)> done) {
     if (!enter())
       return done(invalidate_result{status::unavailable, 0});
     caf::anon_send(coordinator, detail::tag_atom::value,
-                   detail::tag_request{ns, std::string(tag), tracked(detail::operation::invalidate_tag, std::move(done))});
+                   detail::tag_request{ns, std::string(tag), tracked(detail::operation::invalidate_tag, std::move(done), ns, tag)});
   }
 
   /// What layer 0's read view said of a get.
@@ -184,6 +223,9 @@ public:
       for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
         if (*actor)
           caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
+      // A layer's listener thread may still ask to drop entries; nobody takes them any more.
+      for (auto& host : hosts)
+        host->set_invalidator({});
       system->await_all_actors_done();
       for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
         *actor = nullptr;
@@ -401,6 +443,9 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     if (!instance)
       return placed(impl->cfg, "layers[" + std::to_string(i) + "]", instance.err());
     instances.emplace_back(std::move(*instance));
+    if (detail::is_observer(*plugins.layers[i]->descriptor))
+      if (auto observer = instances.back()->get().observer())
+        impl->observers.push_back(std::move(observer));
   }
   impl->first_layer_name = layers.front().name;
   for (std::size_t i = 0; i < impl->cfg.embedders.size(); ++i) {
@@ -480,6 +525,10 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
                                              std::move(options.loader), std::move(metrics), std::move(layer_hosts),
                                              impl->log});
   start_capability_router(*impl, targets, std::move(options.verifier));
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    impl->hosts[i]->set_invalidator([coordinator = impl->coordinator, i](bool tag, std::string ns, std::string what) {
+      caf::anon_send(coordinator, detail::drop_atom::value, i, tag, std::move(ns), std::move(what));
+    });
   impl->log->write(log_level::info, message("runtime started: " + std::to_string(layers.size()) + " layers, " +
                                             std::to_string(impl->cfg.exporters.size()) + " exporters, " +
                                             std::to_string(impl->cfg.alerts.rules.size()) + " alert rules"));
@@ -497,8 +546,11 @@ get_result runtime::get(std::string_view key, const request_options& options) {
     return get_result{status::unavailable, {}, {}};
   get_result hit;
   const auto answer = impl_->try_first_view(key, options.ns, hit);
-  if (answer == runtime_impl::view_answer::hit)
+  if (answer == runtime_impl::view_answer::hit) {
+    if (!impl_->observers.empty())
+      impl_->observe(interaction_kind::get, options.ns, key, hit.layer, status::ok, std::chrono::nanoseconds{-1});
     return hit;
+  }
   return await<get_result>([&](std::function<void(get_result)> done) {
     impl_->submit_get(key, options.ns, runtime_impl::first_layer_to_ask(answer), std::move(done));
   });
@@ -534,8 +586,11 @@ void runtime::get_async(std::string_view key, const request_options& options,
     return done(get_result{status::unavailable, {}, {}});
   get_result hit;
   const auto answer = impl_->try_first_view(key, options.ns, hit);
-  if (answer == runtime_impl::view_answer::hit)
+  if (answer == runtime_impl::view_answer::hit) {
+    if (!impl_->observers.empty())
+      impl_->observe(interaction_kind::get, options.ns, key, hit.layer, status::ok, std::chrono::nanoseconds{-1});
     return done(std::move(hit));
+  }
   impl_->submit_get(key, options.ns, runtime_impl::first_layer_to_ask(answer), std::move(done));
 }
 
@@ -612,6 +667,17 @@ std::future<vector_add_result> runtime::vector_add_async(vector_item item) {
 
 std::future<vector_search_result> runtime::vector_search_async(vector_query query) {
   return impl_->capabilities->vector_search_async(std::move(query));
+command_result runtime::layer_command(std::string_view layer, std::string_view command, std::string_view json_args) {
+  if (!impl_->enter())
+    return command_result{status::unavailable, R"({"error":"the runtime is shutting down"})"};
+  struct leave_guard {
+    runtime_impl& impl;
+    ~leave_guard() { impl.leave(); }
+  } counted{*impl_};
+  return await<command_result>([&](std::function<void(command_result)> done) {
+    caf::anon_send(impl_->coordinator, detail::command_atom::value,
+                   detail::command_request{std::string(layer), std::string(command), std::string(json_args), std::move(done)});
+  });
 }
 
 health_report runtime::health() const { return impl_->hub->health(); }

@@ -41,6 +41,13 @@ struct recorded_health {
   std::string detail;
 };
 
+/// A request to drop a key (or a tag) from the other layers (strata_host_api 1.2).
+struct recorded_invalidation {
+  bool tag;
+  std::string ns;
+  std::string what;
+};
+
 class recording_host {
 public:
   /// The label the runtime's host adds to every instrument of an instance of a plugin of `kind`.
@@ -78,6 +85,12 @@ public:
   std::vector<recorded_health> health() const {
     std::lock_guard<std::mutex> guard(mutex_);
     return health_;
+  }
+
+  /// Every invalidation asked for, in order.
+  std::vector<recorded_invalidation> invalidations() const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return invalidations_;
   }
 
   /// Every family registered, sorted by name, with the instance label first in each sample.
@@ -173,13 +186,27 @@ private:
     h.logs_.push_back({checked, message != nullptr ? message : ""});
   }
 
+  static void invalidate(void* host, bool tag, const char* ns, const char* what) {
+    auto& h = self(host);
+    std::lock_guard<std::mutex> guard(h.mutex_);
+    h.invalidations_.push_back({tag, ns != nullptr ? ns : "", what != nullptr ? what : ""});
+  }
+  static void invalidate_key(void* host, const char* ns, const char* key) { invalidate(host, false, ns, key); }
+  static void invalidate_tag(void* host, const char* ns, const char* tag) { invalidate(host, true, ns, tag); }
+
   const std::string label_;
   const std::string instance_;
   telemetry::registry registry_; // locks on its own
-  mutable std::mutex mutex_;     // logs_ and health_
+  mutable std::mutex mutex_;     // logs_, health_ and invalidations_
   std::vector<recorded_log> logs_;
   std::vector<recorded_health> health_;
-  const strata_host_api api_{this, &recording_host::metric, &recording_host::set_health, &recording_host::log};
+  std::vector<recorded_invalidation> invalidations_;
+  const strata_host_api api_{this,
+                             &recording_host::metric,
+                             &recording_host::set_health,
+                             &recording_host::log,
+                             &recording_host::invalidate_key,
+                             &recording_host::invalidate_tag};
 };
 
 } // namespace strata::testing

@@ -5,6 +5,7 @@
 /// Only an optional `read_view` is called concurrently.
 
 #include <strata/entry.hpp>
+#include <strata/interaction.hpp>
 #include <strata/status.hpp>
 
 #include <chrono>
@@ -73,6 +74,20 @@ public:
 
   /// The vector operations this layer serves (strata/vectors.hpp), or null.
   virtual vector_operations* vectors() { return nullptr; }
+  /// Since ABI 1.2: an operation of this layer's own, named `name`, with arguments and answer as
+  /// JSON objects (the global layer's validate and reject, the diary's pattern queries). Called
+  /// from the layer's actor like the other methods; the host calls it only on plugins built for
+  /// ABI 1.2 or later. `invalid` (the default) for a name the layer does not know, with the reason
+  /// in `json_out` as {"error": "..."}.
+  virtual status command(std::string_view name, std::string_view json_args, std::string& json_out) {
+    json_out = "{\"error\":\"this layer takes no commands\"}";
+    return status::invalid;
+  }
+
+  /// Since ABI 1.2, for plugins flagged STRATA_PLUGIN_FLAG_OBSERVER: what receives every
+  /// interaction of the runtime. Asked once, after the first instance is created; the runtime
+  /// keeps it until it is destroyed (also across restarts of the layer), so it must stand alone.
+  virtual std::shared_ptr<interaction_observer> observer() { return nullptr; }
 };
 
 } // namespace strata

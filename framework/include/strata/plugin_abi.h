@@ -16,8 +16,10 @@
  *   has no such slot).
  *
  * History: 1.0 the first; 1.1 appended `host` to strata_plugin_context (metrics, health, logging).
- * 1.2 appended strata::layer::semantic() and strata::layer::vectors() (called for plugins of minor
- * >= 2 only) and defined STRATA_PLUGIN_EMBEDDER (create returns a strata::embedder*; needs 1.2).
+ * 1.2 appended strata::layer::semantic(), vectors(), command() and observer() (called for plugins
+ * of minor >= 2 only), `invalidate_key` and `invalidate_tag` to strata_host_api, the flag
+ * STRATA_PLUGIN_FLAG_OBSERVER, and defined STRATA_PLUGIN_EMBEDDER (create returns a
+ * strata::embedder*; needs 1.2).
  *
  * No exception crosses this boundary: `create` reports failure by returning NULL with a message.
  */
@@ -101,6 +103,12 @@ typedef struct strata_host_api {
   void (*set_health)(void* host, strata_health_level level, const char* detail);
   /* Writes `message` to the runtime's log, with the instance's name. */
   void (*log)(void* host, strata_log_level level, const char* message);
+  /* Since 1.2. Asks the runtime to drop `key` (or every entry tagged `tag`) of namespace `ns`
+   * from every other layer of the chain, as an erase or a tag invalidation does, without calling
+   * this instance back (a change heard from another process is not sent out again). Returns at
+   * once; the layers drop their copies a moment later. Nothing for exporters and handlers. */
+  void (*invalidate_key)(void* host, const char* ns, const char* key);
+  void (*invalidate_tag)(void* host, const char* ns, const char* tag);
 } strata_host_api;
 
 /* What the host passes to `create`. */
@@ -118,6 +126,10 @@ typedef struct strata_plugin_context {
  * scheduler's threads, which saves a thread wake-up per request. Without this flag each instance
  * gets a thread of its own, so that a layer that blocks or hangs cannot stall the others. */
 #define STRATA_PLUGIN_FLAG_COOPERATIVE 1u
+/* Since 1.2, layers only. The layer is not in the chain: no get, put, erase or tag invalidation is
+ * sent to it; instead the runtime hands it every interaction through strata::layer::observer()
+ * (the diary). It still receives its own commands and maintenance. */
+#define STRATA_PLUGIN_FLAG_OBSERVER 2u
 
 typedef struct strata_plugin_descriptor {
   uint32_t abi_major;

@@ -1,7 +1,8 @@
 #pragma once
 /// @file plugin_host.hpp
 /// What a plugin instance may ask of the runtime that hosts it, in C++: register metrics (recorded
-/// lock-free afterwards), report its health, write to the runtime's log. Wraps the C table
+/// lock-free afterwards), report its health, write to the runtime's log, drop stale copies of an
+/// entry from the other layers. Wraps the C table
 /// `strata_host_api` of the plugin ABI. A default-constructed host stands alone (for tests that
 /// build a plugin object directly): its instruments are kept here, health and log go nowhere.
 
@@ -51,6 +52,19 @@ public:
   void log(log_level level, const std::string& message) {
     if (api_ != nullptr)
       api_->log(api_->host, static_cast<strata_log_level>(level), message.c_str());
+  }
+
+  /// Drops `key` of namespace `ns` from every other layer of the chain, without calling this
+  /// instance back; returns at once. Standalone: nothing.
+  void invalidate_key(const std::string& ns, const std::string& key) {
+    if (api_ != nullptr)
+      api_->invalidate_key(api_->host, ns.c_str(), key.c_str());
+  }
+
+  /// Drops every entry tagged `tag` of namespace `ns` from every other layer, as above.
+  void invalidate_tag(const std::string& ns, const std::string& tag) {
+    if (api_ != nullptr)
+      api_->invalidate_tag(api_->host, ns.c_str(), tag.c_str());
   }
 
 private:

@@ -40,6 +40,12 @@ struct invalidate_result {
   std::size_t removed = 0; ///< entries removed, summed over the layers
 };
 
+/// The answer to a layer's own command (`runtime::layer_command`).
+struct command_result {
+  status code = status::ok;
+  std::string json; ///< the layer's answer, a JSON object; {"error": "..."} when code is not ok
+};
+
 /// What a read-through loader returns for a key it knows.
 struct loaded_value {
   std::string value;
@@ -130,6 +136,11 @@ public:
   std::future<semantic_store_result> semantic_store_async(semantic_entry entry);
   std::future<vector_add_result> vector_add_async(vector_item item);
   std::future<vector_search_result> vector_search_async(vector_query query);
+  /// Runs command `command` of layer `layer` with `json_args` (a JSON object), e.g. the global
+  /// layer's `validate`. `invalid` for an unknown layer, a layer whose plugin is built for ABI
+  /// 1.1 or earlier (no commands), or a command the layer does not know; `timeout` when it takes
+  /// longer than the layer's deadline or 5 s, whichever is longer.
+  command_result layer_command(std::string_view layer, std::string_view command, std::string_view json_args = "{}");
 
   /// Health of each layer, in chain order, the system checks the deployment enables, and the
   /// worst of them.

@@ -1,0 +1,251 @@
+/// @file diary_layer.cpp
+/// The `diary` layer plugin: an append-only record of every interaction of the runtime, kept in
+/// the Store (SQLite by default, or PostgreSQL). It is not in the lookup path (flag OBSERVER): the
+/// runtime hands it each interaction through its recorder, which writes in batches off the hot
+/// path. Commands analyse what was recorded; maintenance archives on a schedule.
+
+#include "diary_schema.hpp"
+#include "recorder.hpp"
+
+#include <strata/sdk.hpp>
+#include <strata/store.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <random>
+
+#include <unistd.h>
+
+namespace strata::diary {
+namespace {
+
+using json = nlohmann::json;
+
+std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) { return std::chrono::ceil<std::chrono::milliseconds>(d); }
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// This process's name as a writer: the configured instance id (or the host and pid), the start
+/// time and a random number, so that sequence numbers of two starts never collide.
+std::string writer_name(const std::string& instance_id) {
+  std::string base = instance_id;
+  if (base.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    base = std::string(host) + "-" + std::to_string(getpid());
+  }
+  return base + "@" + std::to_string(now_us()) + "-" + std::to_string(std::random_device{}() & 0xffff);
+}
+
+storage::store_options store_options_of(const plugin_config& c) {
+  storage::store_options o;
+  const auto& backend = c.get_string("backend");
+  if (backend == "postgres")
+    o.backend = storage::dialect::postgres;
+  else if (backend == "sqlite")
+    o.backend = storage::dialect::sqlite;
+  else
+    throw std::invalid_argument("backend: '" + backend + "' is neither postgres nor sqlite");
+  o.dsn = c.get_string("dsn");
+  o.sqlite_path = c.get_string("sqlite_path");
+  o.pool_size = static_cast<std::size_t>(c.get_int("pool_size"));
+  o.connect_timeout = to_ms(c.get_duration("connect_timeout"));
+  o.statement_timeout = to_ms(c.get_duration("statement_timeout"));
+  return o;
+}
+
+/// Migrates the schema once, when the database first answers; shared by the layer and the
+/// recorder's thread.
+class schema_gate {
+public:
+  explicit schema_gate(std::shared_ptr<storage::store> db) : db_(std::move(db)) {}
+
+  /// True once the schema is ready; a database that is away leaves it for the next call.
+  bool ready() {
+    if (ready_.load(std::memory_order_acquire))
+      return true;
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (ready_)
+      return true;
+    try {
+      db_->migrate(schema_component, schema());
+      prepare_statements(*db_);
+      ready_ = true;
+    } catch (const storage::store_error& e) {
+      if (e.code() != status::unavailable && e.code() != status::timeout)
+        throw;
+    }
+    return ready_;
+  }
+
+private:
+  std::shared_ptr<storage::store> db_;
+  std::mutex mutex_;
+  std::atomic<bool> ready_{false};
+};
+
+class diary_layer : public layer {
+public:
+  explicit diary_layer(const layer_context& context)
+    : host_(context.host), db_(storage::open_store(store_options_of(context.config))),
+      gate_(std::make_shared<schema_gate>(db_)),
+      archive_interval_(to_ms(context.config.get_duration("archive_interval"))),
+      archive_after_(to_ms(context.config.get_duration("archive_after"))),
+      min_importance_(context.config.get_double("min_importance")),
+      low_importance_after_(to_ms(context.config.get_duration("low_importance_after"))),
+      archive_retention_(to_ms(context.config.get_duration("archive_retention"))),
+      archived_(host_.counter("strata_diary_archived_total", "Records moved to the archive table.")) {
+    gate_->ready(); // a schema newer than this build refuses the start here
+    recorder_settings s;
+    s.writer = writer_name(context.config.get_string("instance_id"));
+    s.max_buffered = static_cast<std::size_t>(context.config.get_int("max_buffered"));
+    s.batch_size = static_cast<std::size_t>(context.config.get_int("batch_size"));
+    s.flush_interval = to_ms(context.config.get_duration("flush_interval"));
+    s.retry_min = to_ms(context.config.get_duration("retry_min"));
+    s.retry_max = to_ms(context.config.get_duration("retry_max"));
+    recorder_ = std::make_shared<recorder>(db_, std::move(s), host_, [gate = gate_] { return gate->ready(); });
+  }
+
+  // Not in the chain: the coordinator sends none of these to an observer.
+  status get(std::string_view, std::string_view, layer_hit&) override { return status::not_found; }
+  status put(std::string_view, std::string_view, std::string_view, const entry_options&) override {
+    return status::rejected;
+  }
+  status erase(std::string_view, std::string_view) override { return status::not_found; }
+  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
+
+  std::shared_ptr<interaction_observer> observer() override { return recorder_; }
+
+  std::chrono::milliseconds maintenance_interval() const override { return archive_interval_; }
+
+  void maintain() override {
+    try {
+      archive();
+    } catch (const storage::store_error& e) {
+      if (e.code() == status::invalid || e.code() == status::internal)
+        throw;
+      host_.log(log_level::warn, std::string("diary archiving postponed: ") + e.what());
+    }
+  }
+
+  status command(std::string_view name, std::string_view json_args, std::string& json_out) override {
+    const auto args = json::parse(json_args.empty() ? std::string_view("{}") : json_args, nullptr, false);
+    const auto fail = [&](status code, const std::string& why) {
+      json_out = json{{"error", why}}.dump(-1, ' ', false, json::error_handler_t::replace);
+      return code;
+    };
+    if (!args.is_object())
+      return fail(status::invalid, "the arguments are not a JSON object");
+    try {
+      const std::string ns = args.value("ns", std::string(default_namespace));
+      const std::int64_t limit = args.value("limit", std::int64_t{10});
+      const std::int64_t since = args.value("since_us", std::int64_t{0});
+      if (limit < 1 || limit > 10000)
+        return fail(status::invalid, "'limit' must be between 1 and 10000");
+      if (name == "flush") {
+        const auto written = recorder_->flush_now();
+        json_out = json{{"written", written}, {"buffered", recorder_->buffered()}}.dump();
+        return recorder_->buffered() == 0 ? status::ok : status::unavailable;
+      }
+      if (name == "archive") {
+        json_out = json{{"archived", archive()}}.dump();
+        return status::ok;
+      }
+      if (name == "clusters")
+        return fail(status::invalid, "clusters of near-duplicate queries need the vector index (not built yet)");
+      if (!gate_->ready())
+        return fail(status::unavailable, "the diary's database is unreachable");
+      if (name == "count") {
+        json_out = json{{"records", db_->query(sql::count, {ns}).at(0).integer(0)},
+                        {"archived", db_->query(sql::count_archived, {ns}).at(0).integer(0)},
+                        {"buffered", recorder_->buffered()}}
+                     .dump();
+        return status::ok;
+      }
+      if (name == "top_queries") {
+        auto out = json::array();
+        for (const auto& r : db_->query(sql::top_queries, {ns, since, limit}))
+          out.push_back({{"query", r.text(0)}, {"count", r.integer(1)}});
+        json_out = json{{"queries", out}}.dump(-1, ' ', false, json::error_handler_t::replace);
+        return status::ok;
+      }
+      if (name == "top_sequences") {
+        auto out = json::array();
+        for (const auto& r : db_->query(sql::top_sequences, {ns, since, limit}))
+          out.push_back({{"sequence", {r.text(0), r.text(1)}}, {"count", r.integer(2)}});
+        json_out = json{{"sequences", out}}.dump(-1, ' ', false, json::error_handler_t::replace);
+        return status::ok;
+      }
+    } catch (const json::exception& e) {
+      return fail(status::invalid, std::string("bad arguments: ") + e.what());
+    } catch (const storage::store_error& e) {
+      if (e.code() == status::invalid || e.code() == status::internal)
+        throw;
+      return fail(e.code(), e.what());
+    }
+    return fail(status::invalid, "unknown command '" + std::string(name) +
+                                   "' (flush, count, top_queries, top_sequences, archive)");
+  }
+
+private:
+  /// Moves records past `archive_after`, or below `min_importance` and past
+  /// `low_importance_after`, to the archive; drops archived records past `archive_retention`.
+  std::int64_t archive() {
+    if (!gate_->ready())
+      throw storage::store_error(status::unavailable, "the diary's database is unreachable");
+    const auto now = now_us();
+    const auto before = [&](std::chrono::milliseconds age) {
+      return age.count() > 0 ? now - age.count() * 1000 : std::numeric_limits<std::int64_t>::min();
+    };
+    std::uint64_t moved = 0;
+    db_->transact([&](storage::session& s) {
+      const storage::params which{before(archive_after_), min_importance_, before(low_importance_after_)};
+      s.execute(sql::archive_copy, {which[0], which[1], which[2], now});
+      moved = s.execute(sql::archive_delete, which);
+      if (archive_retention_.count() > 0)
+        s.execute(sql::expire_archive, {before(archive_retention_)});
+    });
+    archived_.inc(moved);
+    return static_cast<std::int64_t>(moved);
+  }
+
+  plugin_host host_;
+  std::shared_ptr<storage::store> db_;
+  std::shared_ptr<schema_gate> gate_;
+  std::chrono::milliseconds archive_interval_, archive_after_;
+  double min_importance_;
+  std::chrono::milliseconds low_importance_after_, archive_retention_;
+  instruments::counter& archived_;
+  std::shared_ptr<recorder> recorder_;
+};
+
+const strata_config_key schema_keys[] = {
+  {"backend", STRATA_VALUE_STRING, "sqlite", "sqlite (one file) or postgres", 0, 0, 0, 0},
+  {"dsn", STRATA_VALUE_STRING, "", "PostgreSQL connection string; empty: the environment variable STRATA_PG_DSN", 0, 0, 0, 0},
+  {"sqlite_path", STRATA_VALUE_STRING, "strata-data/diary.sqlite3", "SQLite database file (its folder is created)", 0, 0, 0, 0},
+  {"instance_id", STRATA_VALUE_STRING, "", "names this process as the writer of its records; empty: host-pid", 0, 0, 0, 0},
+  {"pool_size", STRATA_VALUE_INT, "2", "PostgreSQL connections kept for statements", 1, 1, 1, 64},
+  {"connect_timeout", STRATA_VALUE_DURATION, "2s", "how long a connection attempt may take", 1, 1000, 0, 0},
+  {"statement_timeout", STRATA_VALUE_DURATION, "5s", "a statement (a batch, an analysis) slower than this fails", 1, 1, 0, 0},
+  {"max_buffered", STRATA_VALUE_INT, "100000", "records kept while the database is away; beyond, new records are dropped", 1, 1, 0, 0},
+  {"batch_size", STRATA_VALUE_INT, "512", "records written per transaction", 1, 1, 1, 100000},
+  {"flush_interval", STRATA_VALUE_DURATION, "200ms", "longest a record waits before its batch is written", 1, 1, 0, 0},
+  {"retry_min", STRATA_VALUE_DURATION, "100ms", "first wait before writing to an unreachable database again", 1, 1, 0, 0},
+  {"retry_max", STRATA_VALUE_DURATION, "5s", "longest wait between tries (the wait doubles up to it)", 1, 1, 0, 0},
+  {"archive_interval", STRATA_VALUE_DURATION, "1h", "how often records are archived; 0: never", 1, 0, 0, 0},
+  {"archive_after", STRATA_VALUE_DURATION, "30d", "records older than this are archived; 0: none for age alone", 1, 0, 0, 0},
+  {"min_importance", STRATA_VALUE_DOUBLE, "0.0", "records below this importance are archived once older than low_importance_after", 1, 0, 1, 1},
+  {"low_importance_after", STRATA_VALUE_DURATION, "1h", "age after which records below min_importance are archived", 1, 0, 0, 0},
+  {"archive_retention", STRATA_VALUE_DURATION, "0", "archived records older than this are deleted; 0: kept forever", 1, 0, 0, 0},
+};
+
+} // namespace
+} // namespace strata::diary
+
+// Blocks on the database (archiving, analysis): a thread of its own; not in the lookup path.
+STRATA_LAYER_PLUGIN("diary", "0.1.0", strata::diary::diary_layer, strata::diary::schema_keys, STRATA_PLUGIN_FLAG_OBSERVER)

@@ -1,0 +1,57 @@
+#include "diary_schema.hpp"
+
+namespace strata::diary {
+
+namespace {
+
+/// The columns of a record, shared by the live table and the archive.
+std::string columns(const char* blob, const char* real, const char* integer) {
+  return std::string("writer TEXT NOT NULL, seq ") + integer + " NOT NULL, at_us " + integer +
+         " NOT NULL, ns TEXT NOT NULL, operation TEXT NOT NULL, query TEXT NOT NULL, embedding " + blob +
+         ", layer TEXT NOT NULL, hit SMALLINT NOT NULL, latency_us " + integer + ", importance " + real +
+         " NOT NULL";
+}
+
+std::vector<std::string> version_1(const char* blob, const char* real, const char* integer) {
+  return {
+    "CREATE TABLE strata_diary (" + columns(blob, real, integer) + ", PRIMARY KEY (writer, seq))",
+    "CREATE INDEX strata_diary_at ON strata_diary (at_us)",
+    "CREATE INDEX strata_diary_ns_query ON strata_diary (ns, query)",
+    "CREATE TABLE strata_diary_archive (" + columns(blob, real, integer) + ", archived_at_us " + integer +
+      " NOT NULL, PRIMARY KEY (writer, seq))",
+    "CREATE INDEX strata_diary_archive_at ON strata_diary_archive (archived_at_us)",
+  };
+}
+
+} // namespace
+
+std::vector<storage::migration> schema() {
+  // Version 1. A record is (writer, seq): the writing process and its sequence number, which
+  // also makes a batch retried after a lost commit harmless (ON CONFLICT DO NOTHING).
+  return {{1, "interactions and their archive", version_1("BLOB", "REAL", "INTEGER"),
+           version_1("BYTEA", "DOUBLE PRECISION", "BIGINT")}};
+}
+
+void prepare_statements(storage::store& db) {
+  db.prepare(sql::insert, "INSERT INTO strata_diary (writer, seq, at_us, ns, operation, query, embedding, layer, hit, "
+                          "latency_us, importance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+                          "ON CONFLICT (writer, seq) DO NOTHING");
+  db.prepare(sql::count, "SELECT COUNT(*) FROM strata_diary WHERE ns = $1");
+  db.prepare(sql::count_archived, "SELECT COUNT(*) FROM strata_diary_archive WHERE ns = $1");
+  db.prepare(sql::top_queries, "SELECT query, COUNT(*) AS n FROM strata_diary WHERE ns = $1 AND at_us >= $2 "
+                               "AND operation = 'get' GROUP BY query ORDER BY n DESC, query LIMIT $3");
+  // Pairs of consecutive gets of one writer in one namespace.
+  db.prepare(sql::top_sequences,
+             "SELECT query, next, COUNT(*) AS n FROM (SELECT query, LEAD(query) OVER (PARTITION BY writer ORDER BY seq) "
+             "AS next FROM strata_diary WHERE ns = $1 AND at_us >= $2 AND operation = 'get') pairs "
+             "WHERE next IS NOT NULL GROUP BY query, next ORDER BY n DESC, query, next LIMIT $3");
+  const std::string which = "at_us < $1 OR (importance < $2 AND at_us < $3)";
+  db.prepare(sql::archive_copy,
+             "INSERT INTO strata_diary_archive (writer, seq, at_us, ns, operation, query, embedding, layer, hit, "
+             "latency_us, importance, archived_at_us) SELECT writer, seq, at_us, ns, operation, query, embedding, layer, "
+             "hit, latency_us, importance, CAST($4 AS BIGINT) FROM strata_diary WHERE " + which + " ON CONFLICT (writer, seq) DO NOTHING");
+  db.prepare(sql::archive_delete, "DELETE FROM strata_diary WHERE " + which);
+  db.prepare(sql::expire_archive, "DELETE FROM strata_diary_archive WHERE archived_at_us < $1");
+}
+
+} // namespace strata::diary

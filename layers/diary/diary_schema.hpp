@@ -1,0 +1,28 @@
+#pragma once
+// The diary's tables, their versions, and the statements it runs on them.
+
+#include <strata/store.hpp>
+
+#include <vector>
+
+namespace strata::diary {
+
+inline constexpr const char* schema_component = "diary";
+
+/// Every version of the schema, oldest first (see storage/README.md for the rules).
+std::vector<storage::migration> schema();
+
+void prepare_statements(storage::store& db);
+
+namespace sql {
+inline constexpr const char* insert = "diary.insert";
+inline constexpr const char* count = "diary.count";                 // ns → records
+inline constexpr const char* count_archived = "diary.count_archived"; // ns → records
+inline constexpr const char* top_queries = "diary.top_queries";     // ns, since_us, limit → query, n
+inline constexpr const char* top_sequences = "diary.top_sequences"; // ns, since_us, limit → query, next, n
+inline constexpr const char* archive_copy = "diary.archive_copy";   // older_than_us, min_importance, low_before_us, now
+inline constexpr const char* archive_delete = "diary.archive_delete"; // older_than_us, min_importance, low_before_us
+inline constexpr const char* expire_archive = "diary.expire_archive"; // before_us
+} // namespace sql
+
+} // namespace strata::diary

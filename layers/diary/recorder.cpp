@@ -1,0 +1,211 @@
+#include "recorder.hpp"
+
+#include "diary_schema.hpp"
+
+#include <algorithm>
+
+namespace strata::diary {
+
+namespace {
+
+std::int64_t wall_clock_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+} // namespace
+
+double importance_of(const interaction& what) {
+  double base = 0.3; // writes and invalidations
+  if (what.kind == interaction_kind::get)
+    base = what.outcome != status::ok ? 0.6 : what.latency.count() < 0 ? 0.2 : 0.4;
+  const double ms = what.latency.count() > 0 ? static_cast<double>(what.latency.count()) / 1e6 : 0.0;
+  return std::min(1.0, base + std::min(0.4, ms / 250.0));
+}
+
+recorder::recorder(std::shared_ptr<storage::store> db, recorder_settings settings, plugin_host host,
+                   std::function<bool()> ensure_ready)
+  : db_(std::move(db)), settings_(std::move(settings)), host_(host), ensure_ready_(std::move(ensure_ready)),
+    accepted_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
+                            {{"status", "accepted"}})),
+    dropped_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
+                           {{"status", "dropped"}})),
+    written_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
+                           {{"status", "written"}})),
+    errors_(host_.counter("strata_diary_write_errors_total", "Batches the diary failed to write (retried later).")),
+    buffered_gauge_(host_.gauge("strata_diary_buffered_records", "Records waiting to be written.")),
+    retry_(settings_.retry_min, settings_.retry_max) {
+  thread_ = std::thread([this] { run(); });
+}
+
+recorder::~recorder() {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  publish_counts();
+  const auto left = buffered();
+  if (left > 0)
+    host_.log(log_level::error, "diary stopped with " + std::to_string(left) +
+                                  " records not written: the database was unreachable");
+}
+
+void recorder::record(const interaction& what) noexcept try {
+  diary_record r;
+  r.at_us = wall_clock_us();
+  r.kind = what.kind;
+  r.hit = what.kind == interaction_kind::get && what.outcome == status::ok;
+  r.latency_us = what.latency.count() < 0 ? -1 : what.latency.count() / 1000;
+  r.importance = importance_of(what);
+  r.ns = what.ns;
+  r.query = what.key;
+  r.layer = what.layer;
+  if (what.embedding != nullptr && what.dimension > 0)
+    r.embedding.assign(reinterpret_cast<const char*>(what.embedding), what.dimension * sizeof(float));
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (buffer_.size() + in_flight_ >= settings_.max_buffered) {
+      ++dropped_count_; // the writer publishes and logs it, outside the caller's thread
+      return;
+    }
+    r.seq = next_seq_++;
+    buffer_.push_back(std::move(r));
+    ++accepted_count_;
+    wake = buffer_.size() == settings_.batch_size;
+  }
+  if (wake)
+    wake_.notify_one();
+} catch (...) {
+  // Out of memory: this record is lost; the caller's request is not.
+}
+
+std::size_t recorder::buffered() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return buffer_.size() + in_flight_;
+}
+
+void recorder::publish_counts() {
+  std::uint64_t accepted, dropped;
+  std::size_t waiting;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    accepted = accepted_count_;
+    dropped = dropped_count_;
+    waiting = buffer_.size() + in_flight_;
+  }
+  if (accepted > accepted_published_)
+    accepted_.inc(accepted - accepted_published_);
+  if (dropped > dropped_published_) {
+    dropped_.inc(dropped - dropped_published_);
+    if (!dropping_)
+      host_.log(log_level::error, "diary buffer full (max_buffered: " + std::to_string(settings_.max_buffered) +
+                                    " records): dropping new records until the database takes the buffered ones");
+    dropping_ = true;
+  } else if (dropping_ && waiting < settings_.max_buffered) {
+    host_.log(log_level::warn, "diary buffer has room again; " + std::to_string(dropped - episode_start_) +
+                                 " records were dropped (strata_diary_records_total{status=\"dropped\"})");
+    dropping_ = false;
+  }
+  if (!dropping_)
+    episode_start_ = dropped;
+  accepted_published_ = accepted;
+  dropped_published_ = dropped;
+  buffered_gauge_.set(static_cast<double>(waiting));
+}
+
+long recorder::write_batch() {
+  std::lock_guard<std::mutex> writing(write_mutex_);
+  if (batch_.empty()) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    const auto n = std::min(buffer_.size(), settings_.batch_size);
+    batch_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      batch_.push_back(std::move(buffer_.front()));
+      buffer_.pop_front();
+    }
+    in_flight_ = batch_.size();
+  }
+  if (batch_.empty())
+    return 0;
+  try {
+    if (!ensure_ready_())
+      throw storage::store_error(status::unavailable, "the diary's schema is not ready");
+    db_->transact([&](storage::session& s) {
+      for (const auto& r : batch_)
+        s.execute(sql::insert,
+                  {settings_.writer, r.seq, r.at_us, r.ns, std::string(to_string(r.kind)), r.query,
+                   r.embedding.empty() ? storage::value{} : storage::value{storage::blob{r.embedding}}, r.layer,
+                   std::int64_t{r.hit ? 1 : 0}, r.latency_us < 0 ? storage::value{} : storage::value{r.latency_us},
+                   r.importance});
+    });
+  } catch (const std::exception& e) {
+    errors_.inc();
+    retry_.failed();
+    if (!down_)
+      host_.log(log_level::error, std::string("diary cannot write, buffering: ") + e.what());
+    down_ = true;
+    host_.set_health(health_level::critical, std::string("diary cannot write: ") + e.what());
+    return -1;
+  }
+  const auto written = static_cast<long>(batch_.size());
+  written_.inc(batch_.size());
+  batch_.clear();
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    in_flight_ = 0;
+  }
+  retry_.succeeded();
+  if (down_) {
+    down_ = false;
+    host_.log(log_level::info, "diary writes again");
+  }
+  host_.set_health(health_level::healthy, std::to_string(buffered()) + " records buffered");
+  return written;
+}
+
+std::size_t recorder::flush_now() {
+  std::size_t written = 0;
+  for (;;) {
+    const auto n = write_batch();
+    if (n <= 0)
+      return written;
+    written += static_cast<std::size_t>(n);
+  }
+}
+
+void recorder::run() {
+  for (;;) {
+    bool stopping;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait_for(lock, settings_.flush_interval,
+                     [this] { return stopping_ || buffer_.size() >= settings_.batch_size; });
+      stopping = stopping_;
+    }
+    publish_counts();
+    if (stopping) {
+      // One last attempt per batch; a database that is away now loses what is left (logged).
+      while (write_batch() > 0) {
+      }
+      return;
+    }
+    bool due;
+    {
+      std::lock_guard<std::mutex> writing(write_mutex_);
+      due = retry_.due();
+    }
+    if (!due)
+      continue;
+    while (write_batch() > 0) {
+      std::lock_guard<std::mutex> guard(mutex_);
+      if (stopping_ || buffer_.size() < settings_.batch_size)
+        break; // a partial batch waits for the next interval
+    }
+    publish_counts();
+  }
+}
+
+} // namespace strata::diary

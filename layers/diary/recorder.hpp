@@ -1,0 +1,96 @@
+#pragma once
+// The diary's observer: takes every interaction into a bounded buffer in the caller's thread
+// (a copy and a short lock), and a writer thread of its own inserts the buffer in batches. While
+// the database is away the records wait (up to the bound; beyond it new records are dropped,
+// counted and logged) and are written when it is back. Outlives the layer object: the runtime
+// keeps it until it is destroyed.
+
+#include <strata/backoff.hpp>
+#include <strata/interaction.hpp>
+#include <strata/plugin_host.hpp>
+#include <strata/store.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace strata::diary {
+
+struct recorder_settings {
+  std::string writer;             ///< this process, unique per start
+  std::size_t max_buffered = 100000;
+  std::size_t batch_size = 512;
+  std::chrono::milliseconds flush_interval{200};
+  std::chrono::milliseconds retry_min{100}, retry_max{5000};
+};
+
+/// One interaction as the diary keeps it.
+struct diary_record {
+  std::int64_t seq = 0;
+  std::int64_t at_us = 0;
+  interaction_kind kind = interaction_kind::get;
+  bool hit = false;
+  std::int64_t latency_us = -1; ///< -1: not measured
+  double importance = 0;
+  std::string ns, query, layer, embedding;
+};
+
+/// How much a record is worth keeping, 0 to 1 (see README.md): a miss more than a hit, a hit
+/// found deep more than one on the first layer, a slow answer more than a fast one.
+double importance_of(const interaction& what);
+
+class recorder : public interaction_observer {
+public:
+  /// `db` is shared with the layer; the schema must be ready or become so (`ensure_ready`).
+  recorder(std::shared_ptr<storage::store> db, recorder_settings settings, plugin_host host,
+           std::function<bool()> ensure_ready);
+  ~recorder() override; ///< writes what it can (one attempt), then stops
+
+  void record(const interaction& what) noexcept override;
+
+  /// Writes everything buffered now, from the calling thread; returns records written.
+  std::size_t flush_now();
+
+  std::size_t buffered() const;
+
+private:
+  void run();
+  /// One batch: the records written (0: nothing to write), or -1 when the write failed (the
+  /// batch is kept for the next attempt).
+  long write_batch();
+  void publish_counts();
+
+  std::shared_ptr<storage::store> db_;
+  recorder_settings settings_;
+  plugin_host host_;
+  std::function<bool()> ensure_ready_;
+  instruments::counter& accepted_;
+  instruments::counter& dropped_;
+  instruments::counter& written_;
+  instruments::counter& errors_;
+  instruments::gauge& buffered_gauge_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<diary_record> buffer_;
+  std::size_t in_flight_ = 0; ///< taken by the writer, not yet written (still count against the bound)
+  std::int64_t next_seq_ = 0;
+  std::uint64_t accepted_count_ = 0, dropped_count_ = 0; ///< published by the writer
+  // The writer's own (publish_counts): what the counters show, and the episode of drops logged.
+  std::uint64_t accepted_published_ = 0, dropped_published_ = 0, episode_start_ = 0;
+  bool dropping_ = false;
+  bool stopping_ = false;
+
+  std::mutex write_mutex_; ///< one batch at a time (the writer thread, or flush_now)
+  std::vector<diary_record> batch_;  ///< taken from the buffer; kept across failed attempts
+  backoff retry_;
+  bool down_ = false;
+  std::thread thread_;
+};
+
+} // namespace strata::diary

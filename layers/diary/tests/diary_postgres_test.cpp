@@ -1,0 +1,110 @@
+// The diary on a real PostgreSQL (scripts/pg-start), killed and restarted during a write loop:
+// every interaction the runtime acknowledged must be in the database afterwards.
+
+#include "diary_deployment.hpp"
+#include "pg_env.hpp"
+
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+using namespace std::chrono_literals;
+using strata::status;
+using strata::test::diary_command;
+using strata::testing::eventually;
+using strata::testing::start_yaml;
+
+namespace {
+
+struct scratch {
+  std::string name = "d" + std::to_string(std::random_device{}());
+  scratch() {
+    pqxx::connection c(strata::test::pg_dsn());
+    pqxx::nontransaction(c).exec("CREATE SCHEMA " + name);
+  }
+  ~scratch() {
+    try {
+      pqxx::connection c(strata::test::pg_dsn());
+      pqxx::nontransaction(c).exec("DROP SCHEMA " + name + " CASCADE");
+    } catch (...) {
+    }
+  }
+  std::string settings(const std::string& extra = "") const {
+    return "      backend: postgres\n      dsn: \"" + strata::test::pg_dsn() + " options='-c search_path=" + name +
+           "'\"\n      flush_interval: 20ms\n      batch_size: 64\n      retry_min: 50ms\n      retry_max: 500ms\n" +
+           extra;
+  }
+  long long rows(const std::string& where = "") const {
+    pqxx::connection c(strata::test::pg_dsn());
+    pqxx::nontransaction t(c);
+    return t.exec("SELECT COUNT(*) FROM " + name + ".strata_diary " + where)[0][0].as<long long>();
+  }
+};
+
+} // namespace
+
+TEST_CASE("every interaction acknowledged while PostgreSQL was killed and restarted is in the diary",
+          "[diary][postgres][faults]") {
+  scratch db;
+  auto rt = start_yaml(strata::test::diary_yaml(db.settings()));
+  std::atomic<bool> stop{false};
+  std::atomic<long long> acknowledged{0};
+  std::thread loop([&] {
+    for (long long i = 0; !stop; ++i) {
+      rt->get("key" + std::to_string(i % 100)); // answered: a record the diary accepted
+      ++acknowledged;
+    }
+  });
+  REQUIRE(eventually([&] { return acknowledged > 2000; }, 10s));
+  strata::test::kill_server();
+  const long long at_kill = acknowledged;
+  REQUIRE(eventually([&] { return acknowledged > at_kill + 5000; }, 10s)); // the runtime goes on
+  CHECK(eventually([&] { return rt->health().overall == strata::health_level::critical; }));
+  strata::test::restart_server();
+  std::this_thread::sleep_for(200ms);
+  stop = true;
+  loop.join();
+  CHECK(eventually([&] { return db.rows() == acknowledged; }, 15s));
+  CHECK(db.rows() == acknowledged);
+  CHECK(rt->prometheus_text().find("strata_diary_records_total{cache_layer=\"diary\",status=\"dropped\"} 0") !=
+        std::string::npos);
+  CHECK(eventually([&] { return rt->health().overall == strata::health_level::healthy; }));
+}
+
+TEST_CASE("beyond max_buffered, records are dropped, counted and logged while the server is down",
+          "[diary][postgres][faults]") {
+  scratch db;
+  auto rt = start_yaml(strata::test::diary_yaml(db.settings("      max_buffered: 100\n")));
+  rt->get("before");
+  diary_command(*rt, "flush");
+  strata::test::kill_server();
+  for (int i = 0; i < 300; ++i)
+    rt->get("during" + std::to_string(i));
+  CHECK(eventually([&] {
+    return rt->prometheus_text().find("strata_diary_records_total{cache_layer=\"diary\",status=\"dropped\"} 200") !=
+           std::string::npos;
+  }));
+  strata::test::restart_server();
+  CHECK(eventually([&] { return db.rows() == 101; }, 15s));
+}
+
+TEST_CASE("the diary's analyses run on PostgreSQL", "[diary][postgres]") {
+  scratch db;
+  auto rt = start_yaml(strata::test::diary_yaml(db.settings()));
+  for (int i = 0; i < 3; ++i) {
+    rt->get("x");
+    rt->get("y");
+  }
+  diary_command(*rt, "flush");
+  auto top = diary_command(*rt, "top_queries")["queries"];
+  REQUIRE(top.size() == 2);
+  CHECK(top[0]["count"] == 3);
+  auto seq = diary_command(*rt, "top_sequences")["sequences"];
+  REQUIRE(seq.size() == 2);
+  CHECK(seq[0]["sequence"] == nlohmann::json::array({"x", "y"}));
+  CHECK(seq[0]["count"] == 3);
+  std::this_thread::sleep_for(5ms);
+  CHECK(rt->layer_command("diary", "archive").code == status::ok);
+}

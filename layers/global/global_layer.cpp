@@ -1,0 +1,416 @@
+/// @file global_layer.cpp
+/// The `global` layer plugin: entries shared by every instance through one database (PostgreSQL;
+/// SQLite for a single node), with confidence, the writer, a validation state and a TTL. Every
+/// change is announced on a NOTIFY channel; each instance's listener has its runtime drop the
+/// stale copies in the layers above. While the database is unreachable the layer answers misses
+/// at once, reports critical health, counts errors and retries with backoff.
+
+#include <strata/backoff.hpp>
+#include "global_schema.hpp"
+#include "sync_listener.hpp"
+#include "sync_message.hpp"
+
+#include <strata/sdk.hpp>
+#include <strata/store.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <mutex>
+#include <random>
+
+#include <unistd.h>
+
+namespace strata::global {
+namespace {
+
+using json = nlohmann::json;
+
+std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) { return std::chrono::ceil<std::chrono::milliseconds>(d); }
+
+std::string default_instance_id() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  std::mt19937_64 random{std::random_device{}()};
+  char suffix[17];
+  std::snprintf(suffix, sizeof suffix, "%08llx", static_cast<unsigned long long>(random() & 0xffffffffu));
+  return std::string(host) + "-" + std::to_string(getpid()) + "-" + suffix;
+}
+
+storage::store_options store_options_of(const plugin_config& c) {
+  storage::store_options o;
+  const auto& backend = c.get_string("backend");
+  if (backend == "postgres")
+    o.backend = storage::dialect::postgres;
+  else if (backend == "sqlite")
+    o.backend = storage::dialect::sqlite;
+  else
+    throw std::invalid_argument("backend: '" + backend + "' is neither postgres nor sqlite");
+  o.dsn = c.get_string("dsn");
+  o.sqlite_path = c.get_string("sqlite_path");
+  o.pool_size = static_cast<std::size_t>(c.get_int("pool_size"));
+  o.connect_timeout = to_ms(c.get_duration("connect_timeout"));
+  o.statement_timeout = to_ms(c.get_duration("statement_timeout"));
+  return o;
+}
+
+/// The layer's health: the worst of the statement path and the listener.
+class health_board {
+public:
+  explicit health_board(plugin_host host) : host_(host) {}
+  void statements(bool ok, const std::string& detail) { update(statements_, ok, detail); }
+  void listener(bool ok, const std::string& detail) { update(listener_, ok, detail); }
+
+private:
+  struct part {
+    bool ok = true;
+    std::string detail;
+  };
+  void update(part& p, bool ok, const std::string& detail) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (p.ok == ok && p.detail == detail)
+      return;
+    p.ok = ok;
+    p.detail = detail;
+    // Statements failing means no answers at all: critical. A lost listener only delays sync.
+    if (!statements_.ok)
+      host_.set_health(health_level::critical, "database unreachable: " + statements_.detail);
+    else if (!listener_.ok)
+      host_.set_health(health_level::warning, listener_.detail);
+    else
+      host_.set_health(health_level::healthy, statements_.detail);
+  }
+  plugin_host host_;
+  std::mutex mutex_;
+  part statements_, listener_;
+};
+
+std::string tags_json(const std::vector<std::string>& tags) {
+  return json(tags).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::vector<std::string> tags_of(const std::string& text) {
+  auto j = json::parse(text, nullptr, false);
+  if (!j.is_array())
+    return {};
+  std::vector<std::string> out;
+  for (const auto& t : j)
+    if (t.is_string())
+      out.push_back(t.get<std::string>());
+  return out;
+}
+
+class global_layer : public layer {
+public:
+  explicit global_layer(const layer_context& context)
+    : host_(context.host), health_(host_), db_(storage::open_store(store_options_of(context.config))),
+      instance_id_(context.config.get_string("instance_id").empty() ? default_instance_id()
+                                                                    : context.config.get_string("instance_id")),
+      channel_(context.config.get_string("channel")), default_ttl_(to_ms(context.config.get_duration("default_ttl"))),
+      default_confidence_(context.config.get_double("default_confidence")),
+      min_confidence_(context.config.get_double("min_confidence")),
+      serve_unverified_(context.config.get_bool("serve_unverified")),
+      maintenance_(to_ms(context.config.get_duration("maintenance_interval"))),
+      retry_(to_ms(context.config.get_duration("retry_min")), to_ms(context.config.get_duration("retry_max"))),
+      errors_(host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
+                            {{"source", "statement"}})),
+      sent_(host_.counter("strata_global_sync_messages_total",
+                          "Change notifications sent to, or received from, the other instances.",
+                          {{"direction", "sent"}})),
+      entries_(host_.gauge("strata_cache_entries", "Entries held by a layer.")) {
+    if (channel_.empty() || channel_.size() > 63)
+      throw std::invalid_argument("channel: a PostgreSQL channel name has 1 to 63 characters");
+    ready();
+    if (db_->dialect() == storage::dialect::postgres && context.config.get_bool("sync"))
+      listener_ = std::make_unique<sync_listener>(
+        *db_, listener_settings{channel_, instance_id_, retry_.wait(), to_ms(context.config.get_duration("retry_max"))},
+        host_, [this](bool ok, const std::string& detail) { health_.listener(ok, detail); });
+  }
+
+  ~global_layer() override { listener_.reset(); }
+
+  status get(std::string_view ns, std::string_view key, layer_hit& out) override {
+    std::vector<storage::row> rows;
+    if (!attempt([&] { rows = db_->query(sql::get, {std::string(ns), std::string(key)}); }))
+      return status::not_found; // a miss while the database is away: the chain goes on
+    if (rows.empty())
+      return status::not_found;
+    const auto& r = rows[0];
+    const auto state = static_cast<validation>(r.integer(2));
+    const auto expires = r.integer(3);
+    const auto now = wall_clock_us();
+    if (state == validation::rejected || (state == validation::unverified && !serve_unverified_) ||
+        r.real(1) < min_confidence_ || (expires > 0 && expires <= now))
+      return status::not_found;
+    out.value = r.text(0);
+    out.meta.ttl = expires > 0 ? std::chrono::ceil<std::chrono::milliseconds>(std::chrono::microseconds(expires - now))
+                               : std::chrono::milliseconds{0};
+    out.meta.tags = tags_of(r.text(4));
+    return status::ok;
+  }
+
+  status put(std::string_view ns, std::string_view key, std::string_view value, const entry_options& options) override {
+    return write(std::string(ns), std::string(key), std::string(value), default_confidence_,
+                 options.ttl.count() > 0 ? options.ttl : default_ttl_, options.tags);
+  }
+
+  status erase(std::string_view ns, std::string_view key) override {
+    std::uint64_t removed = 0;
+    const auto payload = announce(false, std::string(ns), std::string(key));
+    if (!payload)
+      return status::rejected;
+    if (!attempt([&] {
+          db_->transact([&](storage::session& s) {
+            removed = s.execute(sql::erase, {std::string(ns), std::string(key)});
+            if (removed > 0)
+              publish(s, *payload);
+          });
+        }))
+      return status::unavailable;
+    return removed > 0 ? status::ok : status::not_found;
+  }
+
+  std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
+    std::uint64_t removed = 0;
+    const auto payload = announce(true, std::string(ns), std::string(tag));
+    if (!payload)
+      return 0;
+    attempt([&] {
+      db_->transact([&](storage::session& s) {
+        removed = s.execute(sql::erase_tag, {std::string(ns), std::string(tag)});
+        if (removed > 0)
+          publish(s, *payload);
+      });
+    });
+    return static_cast<std::size_t>(removed);
+  }
+
+  std::chrono::milliseconds maintenance_interval() const override { return maintenance_; }
+
+  /// Removes expired rows and refreshes the entry count; also how the layer finds the database
+  /// again when no request comes.
+  void maintain() override {
+    attempt([&] {
+      db_->execute(sql::purge, {wall_clock_us()});
+      entries_.set(static_cast<double>(db_->query(sql::count).at(0).integer(0)));
+    });
+  }
+
+  status command(std::string_view name, std::string_view json_args, std::string& json_out) override {
+    const auto args = json::parse(json_args, nullptr, false);
+    const auto fail = [&](status code, const std::string& why) {
+      json_out = json{{"error", why}}.dump(-1, ' ', false, json::error_handler_t::replace);
+      return code;
+    };
+    if (!args.is_object())
+      return fail(status::invalid, "the arguments are not a JSON object");
+    if (!args.contains("key") || !args["key"].is_string())
+      return fail(status::invalid, "'key' (a string) is required");
+    const std::string ns = args.value("ns", std::string(default_namespace));
+    const std::string key = args["key"].get<std::string>();
+    try {
+      if (name == "entry")
+        return describe(ns, key, json_out);
+      if (name == "validate" || name == "reject")
+        return judge(ns, key, name == "validate" ? validation::validated : validation::rejected, json_out);
+      if (name == "put") {
+        if (!args.contains("value") || !args["value"].is_string())
+          return fail(status::invalid, "'value' (a string) is required");
+        const double confidence = args.value("confidence", default_confidence_);
+        if (!(confidence >= 0.0 && confidence <= 1.0))
+          return fail(status::invalid, "'confidence' must be between 0 and 1");
+        const auto ttl = std::chrono::milliseconds(args.value("ttl_ms", std::int64_t{0}));
+        const auto tags = args.value("tags", std::vector<std::string>{});
+        const auto code = write(ns, key, args["value"].get<std::string>(), confidence,
+                                ttl.count() > 0 ? ttl : default_ttl_, tags);
+        if (code == status::ok)
+          host_.invalidate_key(ns, key); // this instance's own copies above are stale too
+        json_out = json{{"written", code == status::ok}}.dump();
+        return code;
+      }
+    } catch (const json::exception& e) {
+      return fail(status::invalid, std::string("bad arguments: ") + e.what());
+    }
+    return fail(status::invalid, "unknown command '" + std::string(name) + "' (entry, put, validate, reject)");
+  }
+
+private:
+  /// Makes sure the schema is migrated and the statements registered; once, when the database
+  /// first answers.
+  void ready() {
+    if (ready_)
+      return;
+    try {
+      db_->migrate(schema_component, schema());
+      prepare_statements(*db_);
+      ready_ = true;
+      health_.statements(true, "schema version " + std::to_string(schema().size()));
+    } catch (const storage::store_error& e) {
+      if (e.code() != status::unavailable && e.code() != status::timeout)
+        throw; // a schema newer than this build, or a broken database: refuse to start
+      failed(e);
+    }
+  }
+
+  /// Runs `work` unless the database is in its backoff period; a failure is counted and starts
+  /// (or extends) the backoff. False when the work did not run to the end.
+  template <class F>
+  bool attempt(F&& work) {
+    if (!ready_) {
+      if (!retry_.due())
+        return false;
+      ready();
+      if (!ready_)
+        return false;
+    } else if (down_ && !retry_.due()) {
+      return false;
+    }
+    try {
+      work();
+    } catch (const storage::store_error& e) {
+      if (e.code() == status::invalid || e.code() == status::internal)
+        throw; // a bug, not an outage: the host counts it and restarts the layer
+      failed(e);
+      return false;
+    }
+    if (down_) {
+      down_ = false;
+      host_.log(log_level::info, "the database answers again");
+    }
+    retry_.succeeded();
+    health_.statements(true, "schema version " + std::to_string(schema().size()));
+    return true;
+  }
+
+  void failed(const storage::store_error& e) {
+    errors_.inc();
+    retry_.failed();
+    if (!down_)
+      host_.log(log_level::error, std::string("database unreachable, answering misses: ") + e.what());
+    down_ = true;
+    health_.statements(false, e.what());
+  }
+
+  /// The notification of a change, or nothing when it is too long to send (the write is then
+  /// refused: the other instances could not be told).
+  std::optional<std::string> announce(bool tag, std::string ns, std::string what) const {
+    auto payload = encode(change{instance_id_, tag, std::move(ns), std::move(what), wall_clock_us()});
+    if (payload.size() > max_payload)
+      return std::nullopt;
+    return payload;
+  }
+
+  /// Sends the notification in the change's transaction: it leaves only if the change commits.
+  void publish(storage::session& s, const std::string& payload) {
+    if (db_->dialect() != storage::dialect::postgres)
+      return;
+    s.query(sql::notify, {channel_, payload});
+    sent_.inc();
+  }
+
+  status write(const std::string& ns, const std::string& key, const std::string& value, double confidence,
+               std::chrono::milliseconds ttl, const std::vector<std::string>& tags) {
+    const auto payload = announce(false, ns, key);
+    if (!payload)
+      return status::rejected;
+    const auto now = wall_clock_us();
+    const std::int64_t expires = ttl.count() > 0 ? now + ttl.count() * 1000 : 0;
+    if (!attempt([&] {
+          db_->transact([&](storage::session& s) {
+            s.execute(sql::upsert, {ns, key, storage::blob{value}, confidence, instance_id_,
+                                    static_cast<std::int64_t>(validation::unverified), expires, now, tags_json(tags)});
+            s.execute(sql::clear_tags, {ns, key});
+            for (const auto& tag : tags)
+              s.execute(sql::add_tag, {ns, tag, key});
+            publish(s, *payload);
+          });
+        }))
+      return status::unavailable;
+    return status::ok;
+  }
+
+  status describe(const std::string& ns, const std::string& key, std::string& json_out) {
+    std::vector<storage::row> rows;
+    if (!attempt([&] { rows = db_->query(sql::entry, {ns, key}); })) {
+      json_out = json{{"error", "the database is unreachable"}}.dump();
+      return status::unavailable;
+    }
+    if (rows.empty()) {
+      json_out = json{{"found", false}}.dump();
+      return status::not_found;
+    }
+    const auto& r = rows[0];
+    json_out = json{{"found", true},
+                    {"value", r.text(0)},
+                    {"confidence", r.real(1)},
+                    {"writer", r.text(2)},
+                    {"state", to_string(static_cast<validation>(r.integer(3)))},
+                    {"expires_at_us", r.integer(4)},
+                    {"updated_at_us", r.integer(5)},
+                    {"tags", tags_of(r.text(6))}}
+                 .dump(-1, ' ', false, json::error_handler_t::replace);
+    return status::ok;
+  }
+
+  status judge(const std::string& ns, const std::string& key, validation verdict, std::string& json_out) {
+    std::uint64_t changed = 0;
+    const auto payload = announce(false, ns, key);
+    if (!payload || !attempt([&] {
+          db_->transact([&](storage::session& s) {
+            changed = s.execute(sql::set_state, {ns, key, static_cast<std::int64_t>(verdict), wall_clock_us()});
+            // A rejected entry is no longer served: every copy of it must go.
+            if (changed > 0 && verdict == validation::rejected)
+              publish(s, *payload);
+          });
+        })) {
+      json_out = json{{"error", "the database is unreachable"}}.dump();
+      return status::unavailable;
+    }
+    if (changed > 0 && verdict == validation::rejected)
+      host_.invalidate_key(ns, key);
+    json_out = json{{"updated", changed > 0}, {"state", to_string(verdict)}}.dump();
+    return changed > 0 ? status::ok : status::not_found;
+  }
+
+  plugin_host host_;
+  health_board health_;
+  std::unique_ptr<storage::store> db_;
+  std::string instance_id_;
+  std::string channel_;
+  std::chrono::milliseconds default_ttl_;
+  double default_confidence_;
+  double min_confidence_;
+  bool serve_unverified_;
+  std::chrono::milliseconds maintenance_;
+  backoff retry_;
+  bool ready_ = false;
+  bool down_ = false;
+  instruments::counter& errors_;
+  instruments::counter& sent_;
+  instruments::gauge& entries_;
+  std::unique_ptr<sync_listener> listener_;
+};
+
+const strata_config_key schema_keys[] = {
+  {"backend", STRATA_VALUE_STRING, "sqlite", "postgres (shared by every instance) or sqlite (one node)", 0, 0, 0, 0},
+  {"dsn", STRATA_VALUE_STRING, "", "PostgreSQL connection string; empty: the environment variable STRATA_PG_DSN", 0, 0, 0, 0},
+  {"sqlite_path", STRATA_VALUE_STRING, "strata-data/global.sqlite3", "SQLite database file (its folder is created)", 0, 0, 0, 0},
+  {"instance_id", STRATA_VALUE_STRING, "", "this instance's name as the writer of entries; empty: host-pid-random", 0, 0, 0, 0},
+  {"channel", STRATA_VALUE_STRING, "strata_global", "PostgreSQL NOTIFY channel of the instances that share the table", 0, 0, 0, 0},
+  {"sync", STRATA_VALUE_BOOL, "true", "listen for other instances' changes and drop stale copies above (PostgreSQL)", 0, 0, 0, 0},
+  {"pool_size", STRATA_VALUE_INT, "2", "PostgreSQL connections kept for statements", 1, 1, 1, 64},
+  {"connect_timeout", STRATA_VALUE_DURATION, "2s", "how long a connection attempt may take", 1, 1000, 0, 0},
+  {"statement_timeout", STRATA_VALUE_DURATION, "500ms", "a statement slower than this fails (keep it below the layer's deadline)", 1, 1, 0, 0},
+  {"retry_min", STRATA_VALUE_DURATION, "100ms", "first wait before trying an unreachable database again", 1, 1, 0, 0},
+  {"retry_max", STRATA_VALUE_DURATION, "5s", "longest wait between tries (the wait doubles up to it)", 1, 1, 0, 0},
+  {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of a put that names none; 0: no expiry", 1, 0, 0, 0},
+  {"default_confidence", STRATA_VALUE_DOUBLE, "1.0", "confidence recorded with a put", 1, 0, 1, 1},
+  {"min_confidence", STRATA_VALUE_DOUBLE, "0.0", "entries below this confidence are not served", 1, 0, 1, 1},
+  {"serve_unverified", STRATA_VALUE_BOOL, "true", "serve entries nobody validated yet (rejected ones never are)", 0, 0, 0, 0},
+  {"maintenance_interval", STRATA_VALUE_DURATION, "10s", "how often expired rows are removed and the entry count read", 1, 100, 0, 0},
+};
+
+} // namespace
+} // namespace strata::global
+
+// Blocks on the database: not cooperative, each instance gets a thread of its own.
+STRATA_LAYER_PLUGIN("global", "0.1.0", strata::global::global_layer, strata::global::schema_keys, 0)

@@ -1,0 +1,65 @@
+#include "global_schema.hpp"
+
+namespace strata::global {
+
+std::vector<storage::migration> schema() {
+  // Version 1. Times are microseconds since the Unix epoch; expires_at_us 0 never expires. The
+  // tags are kept twice: as a JSON array with the entry (returned with a hit, so that the layers
+  // above can invalidate the copy by tag) and one row per tag (to find the entries of a tag).
+  return {
+    {1,
+     "entries with confidence, writer, validation state, expiry and tags",
+     {
+       "CREATE TABLE strata_global_entries (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, "
+       "confidence REAL NOT NULL, writer TEXT NOT NULL, state INTEGER NOT NULL, expires_at_us INTEGER NOT NULL, "
+       "updated_at_us INTEGER NOT NULL, tags TEXT NOT NULL, PRIMARY KEY (ns, key))",
+       "CREATE TABLE strata_global_tags (ns TEXT NOT NULL, tag TEXT NOT NULL, key TEXT NOT NULL, "
+       "PRIMARY KEY (ns, tag, key), FOREIGN KEY (ns, key) REFERENCES strata_global_entries (ns, key) ON DELETE CASCADE)",
+       "CREATE INDEX strata_global_tags_key ON strata_global_tags (ns, key)",
+       "CREATE INDEX strata_global_expiry ON strata_global_entries (expires_at_us) WHERE expires_at_us > 0",
+     },
+     {
+       "CREATE TABLE strata_global_entries (ns TEXT NOT NULL, key TEXT NOT NULL, value BYTEA NOT NULL, "
+       "confidence DOUBLE PRECISION NOT NULL, writer TEXT NOT NULL, state SMALLINT NOT NULL, "
+       "expires_at_us BIGINT NOT NULL, updated_at_us BIGINT NOT NULL, tags TEXT NOT NULL, PRIMARY KEY (ns, key))",
+       "CREATE TABLE strata_global_tags (ns TEXT NOT NULL, tag TEXT NOT NULL, key TEXT NOT NULL, "
+       "PRIMARY KEY (ns, tag, key), FOREIGN KEY (ns, key) REFERENCES strata_global_entries (ns, key) ON DELETE CASCADE)",
+       "CREATE INDEX strata_global_tags_key ON strata_global_tags (ns, key)",
+       "CREATE INDEX strata_global_expiry ON strata_global_entries (expires_at_us) WHERE expires_at_us > 0",
+     }},
+  };
+}
+
+void prepare_statements(storage::store& db) {
+  db.prepare(sql::get, "SELECT value, confidence, state, expires_at_us, tags FROM strata_global_entries "
+                       "WHERE ns = $1 AND key = $2");
+  db.prepare(sql::entry, "SELECT value, confidence, writer, state, expires_at_us, updated_at_us, tags "
+                         "FROM strata_global_entries WHERE ns = $1 AND key = $2");
+  db.prepare(sql::upsert,
+             "INSERT INTO strata_global_entries (ns, key, value, confidence, writer, state, expires_at_us, "
+             "updated_at_us, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (ns, key) DO UPDATE SET "
+             "value = excluded.value, confidence = excluded.confidence, writer = excluded.writer, "
+             "state = excluded.state, expires_at_us = excluded.expires_at_us, updated_at_us = excluded.updated_at_us, "
+             "tags = excluded.tags");
+  db.prepare(sql::clear_tags, "DELETE FROM strata_global_tags WHERE ns = $1 AND key = $2");
+  db.prepare(sql::add_tag, "INSERT INTO strata_global_tags (ns, tag, key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+  db.prepare(sql::erase, "DELETE FROM strata_global_entries WHERE ns = $1 AND key = $2");
+  db.prepare(sql::erase_tag, "DELETE FROM strata_global_entries WHERE ns = $1 AND key IN "
+                             "(SELECT key FROM strata_global_tags WHERE ns = $1 AND tag = $2)");
+  db.prepare(sql::set_state, "UPDATE strata_global_entries SET state = $3, updated_at_us = $4 WHERE ns = $1 AND key = $2");
+  db.prepare(sql::purge, "DELETE FROM strata_global_entries WHERE expires_at_us > 0 AND expires_at_us <= $1");
+  db.prepare(sql::count, "SELECT COUNT(*) FROM strata_global_entries");
+  if (db.dialect() == storage::dialect::postgres)
+    db.prepare(sql::notify, "SELECT pg_notify($1, $2)");
+}
+
+const char* to_string(validation v) noexcept {
+  switch (v) {
+  case validation::unverified: return "unverified";
+  case validation::validated: return "validated";
+  case validation::rejected: return "rejected";
+  }
+  return "unknown";
+}
+
+} // namespace strata::global

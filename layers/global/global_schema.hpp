@@ -1,0 +1,38 @@
+#pragma once
+// The global layer's tables, their versions, and the statements it runs on them.
+
+#include <strata/store.hpp>
+
+#include <vector>
+
+namespace strata::global {
+
+/// The component name under which the schema version is recorded.
+inline constexpr const char* schema_component = "global";
+
+/// Every version of the schema, oldest first (see storage/README.md for the rules).
+std::vector<storage::migration> schema();
+
+/// Registers the statements below on `db`.
+void prepare_statements(storage::store& db);
+
+namespace sql {
+inline constexpr const char* get = "global.get";       // ns, key → value, confidence, state, expires_at_us, tags
+inline constexpr const char* entry = "global.entry";   // ns, key → value, confidence, writer, state, expires, updated, tags
+inline constexpr const char* upsert = "global.upsert"; // ns, key, value, confidence, writer, state, expires, updated, tags
+inline constexpr const char* clear_tags = "global.clear_tags"; // ns, key
+inline constexpr const char* add_tag = "global.add_tag";       // ns, tag, key
+inline constexpr const char* erase = "global.erase";           // ns, key
+inline constexpr const char* erase_tag = "global.erase_tag";   // ns, tag
+inline constexpr const char* set_state = "global.set_state";   // ns, key, state, updated
+inline constexpr const char* purge = "global.purge";           // now
+inline constexpr const char* count = "global.count";
+inline constexpr const char* notify = "global.notify"; // channel, payload (PostgreSQL only)
+} // namespace sql
+
+/// The validation state of an entry, as stored.
+enum class validation : std::int64_t { unverified = 0, validated = 1, rejected = 2 };
+
+const char* to_string(validation v) noexcept;
+
+} // namespace strata::global

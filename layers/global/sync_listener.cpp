@@ -1,0 +1,88 @@
+#include "sync_listener.hpp"
+
+#include "sync_message.hpp"
+
+namespace strata::global {
+
+namespace {
+/// How long one wait for notifications lasts: the bound on how late the thread sees a stop.
+constexpr std::chrono::milliseconds poll{200};
+} // namespace
+
+sync_listener::sync_listener(storage::store& db, listener_settings settings, plugin_host host,
+                             std::function<void(bool, const std::string&)> on_state)
+  : db_(db), settings_(std::move(settings)), host_(host), on_state_(std::move(on_state)),
+    latency_(host_.histogram("strata_global_sync_latency_seconds",
+                             "Time from a change in one instance to its notification arriving in another.")),
+    received_(host_.counter("strata_global_sync_messages_total",
+                            "Change notifications sent to, or received from, the other instances.",
+                            {{"direction", "received"}})),
+    errors_(host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
+                          {{"source", "listener"}})) {
+  thread_ = std::thread([this] { run(); });
+}
+
+sync_listener::~sync_listener() {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+bool sync_listener::pause(std::chrono::milliseconds d) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return !wake_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+void sync_listener::run() {
+  backoff retry(settings_.retry_min, settings_.retry_max);
+  std::unique_ptr<storage::listener> listening;
+  bool was_down = false;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      if (stopping_)
+        return;
+    }
+    try {
+      if (!listening) {
+        listening = db_.listen(settings_.channel);
+        retry.succeeded();
+        on_state_(true, "listening on " + settings_.channel);
+        if (was_down)
+          host_.log(log_level::warn, "listening again on '" + settings_.channel +
+                                       "'; changes other instances made while the connection was down were not heard");
+        was_down = false;
+      }
+      for (const auto& n : listening->wait(poll))
+        deliver(n);
+    } catch (const std::exception& e) {
+      listening.reset();
+      errors_.inc();
+      if (!was_down)
+        host_.log(log_level::error, std::string("lost the listening connection: ") + e.what());
+      was_down = true;
+      on_state_(false, std::string("not listening: ") + e.what());
+      retry.failed();
+      if (!pause(retry.wait()))
+        return;
+    }
+  }
+}
+
+void sync_listener::deliver(const storage::notification& n) {
+  const auto c = decode(n.payload);
+  if (!c || c->origin == settings_.origin)
+    return;
+  received_.inc();
+  const auto took_us = wall_clock_us() - c->sent_us;
+  latency_.observe(static_cast<double>(std::max<std::int64_t>(0, took_us)) / 1e6);
+  if (c->tag)
+    host_.invalidate_tag(c->ns, c->what);
+  else
+    host_.invalidate_key(c->ns, c->what);
+}
+
+} // namespace strata::global

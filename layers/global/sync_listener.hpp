@@ -1,0 +1,52 @@
+#pragma once
+// The thread that hears what other instances changed (LISTEN on the layer's channel) and has the
+// runtime drop the stale copies in the layers above; it reconnects with backoff by itself.
+
+#include <strata/backoff.hpp>
+
+#include <strata/plugin_host.hpp>
+#include <strata/store.hpp>
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace strata::global {
+
+struct listener_settings {
+  std::string channel;
+  std::string origin; ///< this instance: its own changes are ignored
+  std::chrono::milliseconds retry_min{100}, retry_max{5000};
+};
+
+class sync_listener {
+public:
+  /// `on_state(ok, detail)` is called from the thread when the connection comes or goes.
+  sync_listener(storage::store& db, listener_settings settings, plugin_host host,
+                std::function<void(bool, const std::string&)> on_state);
+  ~sync_listener(); ///< stops and joins the thread (within one wait, 200 ms)
+  sync_listener(const sync_listener&) = delete;
+  sync_listener& operator=(const sync_listener&) = delete;
+
+private:
+  void run();
+  void deliver(const storage::notification& n);
+  /// Sleeps up to `d`; false when stopping.
+  bool pause(std::chrono::milliseconds d);
+
+  storage::store& db_;
+  listener_settings settings_;
+  plugin_host host_;
+  std::function<void(bool, const std::string&)> on_state_;
+  instruments::histogram& latency_;
+  instruments::counter& received_;
+  instruments::counter& errors_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+} // namespace strata::global

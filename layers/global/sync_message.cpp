@@ -1,0 +1,39 @@
+#include "sync_message.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+namespace strata::global {
+
+std::string encode(const change& c) {
+  return nlohmann::json{{"o", c.origin}, {"k", c.tag ? "tag" : "key"}, {"n", c.ns}, {"w", c.what}, {"t", c.sent_us}}
+    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<change> decode(std::string_view payload) {
+  const auto j = nlohmann::json::parse(payload, nullptr, false);
+  if (!j.is_object())
+    return std::nullopt;
+  try {
+    change c;
+    c.origin = j.at("o").get<std::string>();
+    const auto kind = j.at("k").get<std::string>();
+    if (kind != "tag" && kind != "key")
+      return std::nullopt;
+    c.tag = kind == "tag";
+    c.ns = j.at("n").get<std::string>();
+    c.what = j.at("w").get<std::string>();
+    c.sent_us = j.at("t").get<std::int64_t>();
+    return c;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::int64_t wall_clock_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+} // namespace strata::global

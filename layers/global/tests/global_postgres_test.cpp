@@ -1,0 +1,140 @@
+// Two runtimes sharing one real PostgreSQL (scripts/pg-start) through their global layers, and a
+// runtime whose server is killed and restarted under load.
+
+#include "global_deployment.hpp"
+#include "pg_env.hpp"
+
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+using namespace std::chrono_literals;
+using strata::status;
+using strata::testing::eventually;
+using strata::testing::start_yaml;
+
+namespace {
+
+/// A schema and a channel of their own for one test, so that tests do not see each other.
+struct scratch {
+  std::string name = "g" + std::to_string(std::random_device{}());
+  scratch() {
+    pqxx::connection c(strata::test::pg_dsn());
+    pqxx::nontransaction(c).exec("CREATE SCHEMA " + name);
+  }
+  ~scratch() {
+    try {
+      pqxx::connection c(strata::test::pg_dsn());
+      pqxx::nontransaction(c).exec("DROP SCHEMA " + name + " CASCADE");
+    } catch (...) {
+    }
+  }
+  std::string settings(const std::string& instance) const {
+    return "      backend: postgres\n      dsn: \"" + strata::test::pg_dsn() + " options='-c search_path=" + name +
+           "'\"\n      channel: " + name + "\n      instance_id: " + instance +
+           "\n      retry_min: 50ms\n      retry_max: 500ms\n      maintenance_interval: 200ms\n";
+  }
+};
+
+double layer_sample(strata::runtime& rt, const std::string& family, const std::string& labels) {
+  return strata::test::sample(rt.prometheus_text(), family + "{cache_layer=\"shared\"" + labels + "}");
+}
+
+} // namespace
+
+TEST_CASE("two runtimes on one PostgreSQL see each other's writes and invalidations", "[global][postgres]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
+  auto b = start_yaml(strata::test::two_layer_yaml(db.settings("node-b")));
+
+  strata::put_options tagged;
+  tagged.tags = {"group"};
+  REQUIRE(a->put("k", "v1", tagged) == status::ok);
+  auto got = b->get("k");
+  CHECK(got.code == status::ok);
+  CHECK(got.value == "v1");
+  CHECK(got.layer == "shared");
+  REQUIRE(eventually([&] { return b->get("k").layer == "hot"; })); // b now holds a copy above
+
+  SECTION("a write in one drops the other's copy above, which then reads the new value") {
+    REQUIRE(a->put("k", "v2") == status::ok);
+    CHECK(eventually([&] { return b->get("k").value == "v2"; }));
+    CHECK(layer_sample(*b, "strata_global_sync_messages_total", ",direction=\"received\"") >= 1);
+    CHECK(layer_sample(*a, "strata_global_sync_messages_total", ",direction=\"sent\"") >= 2);
+    CHECK(layer_sample(*b, "strata_global_sync_latency_seconds_count", "") >= 1);
+    // Its own change is not heard back as a change from elsewhere.
+    CHECK(layer_sample(*a, "strata_global_sync_messages_total", ",direction=\"received\"") == 0);
+  }
+
+  SECTION("an erase in one drops the other's copy") {
+    REQUIRE(a->erase("k") == status::ok);
+    CHECK(eventually([&] { return b->get("k").code == status::not_found; }));
+  }
+
+  SECTION("a tag invalidation in one drops the other's tagged copies") {
+    CHECK(a->invalidate_tag("group").removed >= 1);
+    CHECK(eventually([&] { return b->get("k").code == status::not_found; }));
+  }
+
+  SECTION("a rejection in one stops the other serving its copy") {
+    CHECK(a->layer_command("shared", "reject", R"({"key":"k"})").code == status::ok);
+    CHECK(eventually([&] { return b->get("k").code == status::not_found; }));
+    CHECK_THAT(b->layer_command("shared", "entry", R"({"key":"k"})").json,
+               Catch::Contains("\"state\":\"rejected\"") && Catch::Contains("\"writer\":\"node-a\""));
+  }
+
+  SECTION("the invalidation heard by b does not echo: b sends nothing") {
+    REQUIRE(a->put("k", "v3") == status::ok);
+    REQUIRE(eventually([&] { return b->get("k").value == "v3"; }));
+    std::this_thread::sleep_for(300ms);
+    CHECK(layer_sample(*b, "strata_global_sync_messages_total", ",direction=\"sent\"") == 0);
+    CHECK(layer_sample(*a, "strata_global_sync_messages_total", ",direction=\"received\"") == 0);
+  }
+}
+
+TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which recovers by itself",
+          "[global][postgres][faults]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
+  auto b = start_yaml(strata::test::two_layer_yaml(db.settings("node-b")));
+  REQUIRE(a->put("stable", "before") == status::ok);
+
+  std::atomic<bool> stop{false};
+  std::atomic<long> operations{0}, slowest_us{0};
+  std::thread load([&] {
+    for (long i = 0; !stop; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      a->put("loop" + std::to_string(i % 50), "x");
+      a->get("other" + std::to_string(i % 50));
+      const long us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+      slowest_us = std::max(slowest_us.load(), us);
+      ++operations;
+    }
+  });
+  std::this_thread::sleep_for(200ms);
+  strata::test::kill_server();
+  const long at_kill = operations;
+
+  // Down: gets answer misses at once, health turns critical, errors are counted.
+  CHECK(eventually([&] { return a->health().overall == strata::health_level::critical; }));
+  CHECK(b->get("never-written").code == status::not_found);
+  CHECK(eventually([&] { return operations > at_kill + 20; }));
+  CHECK(layer_sample(*a, "strata_global_errors_total", ",source=\"statement\"") >= 1);
+  CHECK(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
+
+  strata::test::restart_server();
+  // Back: writes land again, health recovers, and sync works again between the two.
+  CHECK(eventually([&] { return a->put("after", "restart") == status::ok; }, 10s));
+  CHECK(eventually([&] { return a->health().overall == strata::health_level::healthy; }, 10s));
+  stop = true;
+  load.join();
+  CHECK(b->get("after").value == "restart");
+  REQUIRE(eventually([&] { return b->get("after").layer == "hot"; }));
+  CHECK(eventually([&] { return b->health().overall == strata::health_level::healthy; }, 10s));
+  REQUIRE(a->put("after", "synced") == status::ok);
+  CHECK(eventually([&] { return b->get("after").value == "synced"; }, 10s));
+  // Nothing waited on the dead server longer than a connection attempt (connect_timeout 2s).
+  CHECK(slowest_us < 2'500'000);
+}

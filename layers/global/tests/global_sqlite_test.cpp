@@ -1,0 +1,136 @@
+// The global layer on its single-node backend (SQLite), through a real runtime and real plugins.
+
+#include "global_deployment.hpp"
+
+#include <strata/store.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <random>
+
+using namespace std::chrono_literals;
+using strata::testing::eventually;
+using strata::testing::start_yaml;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_dir {
+  fs::path path = fs::temp_directory_path() / ("strata-global-" + std::to_string(std::random_device{}()));
+  ~temp_dir() { fs::remove_all(path); }
+};
+
+std::string sqlite_settings(const fs::path& file, const std::string& extra = "") {
+  return "      backend: sqlite\n      sqlite_path: " + file.string() + "\n      instance_id: node-a\n" + extra;
+}
+
+nlohmann::json answer(const strata::command_result& r) { return nlohmann::json::parse(r.json); }
+
+} // namespace
+
+TEST_CASE("the global layer keeps entries in its SQLite file across runtimes, schema version recorded",
+          "[global][sqlite]") {
+  temp_dir dir;
+  const auto file = dir.path / "sub" / "global.sqlite3";
+  {
+    auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(file)));
+    strata::put_options o;
+    o.tags = {"fruit"};
+    REQUIRE(rt->put("apple", "red", o) == strata::status::ok);
+  }
+  REQUIRE(fs::exists(file));
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(file)));
+  auto got = rt->get("apple");
+  CHECK(got.code == strata::status::ok);
+  CHECK(got.value == "red");
+  CHECK(got.layer == "shared");
+  // Promoted with its tag: a tag invalidation reaches the copy above.
+  CHECK(eventually([&] { return rt->get("apple").layer == "hot"; }));
+  CHECK(rt->invalidate_tag("fruit").removed == 2);
+  CHECK(rt->get("apple").code == strata::status::not_found);
+  auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", file.string()});
+  CHECK(db->schema_version("global") == 1);
+}
+
+TEST_CASE("the global layer's commands: entry, put with confidence, validate, reject", "[global][sqlite]") {
+  temp_dir dir;
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3", "      min_confidence: 0.5\n")));
+  REQUIRE(rt->put("k", "v") == strata::status::ok);
+
+  auto entry = rt->layer_command("shared", "entry", R"({"key":"k"})");
+  REQUIRE(entry.code == strata::status::ok);
+  auto e = answer(entry);
+  CHECK(e["value"] == "v");
+  CHECK(e["writer"] == "node-a");
+  CHECK(e["state"] == "unverified");
+  CHECK(e["confidence"] == 1.0);
+
+  SECTION("validate marks it validated; reject stops serving it everywhere in this runtime") {
+    auto v = rt->layer_command("shared", "validate", R"({"key":"k"})");
+    CHECK(v.code == strata::status::ok);
+    CHECK(answer(rt->layer_command("shared", "entry", R"({"key":"k"})"))["state"] == "validated");
+    CHECK(rt->get("k").code == strata::status::ok); // now also in `hot`
+    CHECK(rt->layer_command("shared", "reject", R"({"key":"k"})").code == strata::status::ok);
+    CHECK(eventually([&] { return rt->get("k").code == strata::status::not_found; }));
+    CHECK(answer(rt->layer_command("shared", "entry", R"({"key":"k"})"))["state"] == "rejected");
+  }
+
+  SECTION("an entry below min_confidence is kept but not served; a put command drops the stale copy above") {
+    CHECK(rt->get("k").value == "v");
+    auto p = rt->layer_command("shared", "put", R"({"key":"k","value":"doubtful","confidence":0.2,"tags":["t"]})");
+    CHECK(p.code == strata::status::ok);
+    CHECK(eventually([&] { return rt->get("k").code == strata::status::not_found; }));
+    auto d = answer(rt->layer_command("shared", "entry", R"({"key":"k"})"));
+    CHECK(d["value"] == "doubtful");
+    CHECK(d["confidence"] == 0.2);
+    CHECK(d["tags"] == nlohmann::json::array({"t"}));
+  }
+
+  SECTION("bad commands are refused with a reason, and change nothing") {
+    auto unknown = rt->layer_command("shared", "explode", R"({"key":"k"})");
+    CHECK(unknown.code == strata::status::invalid);
+    CHECK_THAT(unknown.json, Catch::Contains("unknown command 'explode'"));
+    CHECK(rt->layer_command("shared", "validate", "not json").code == strata::status::invalid);
+    CHECK_THAT(rt->layer_command("shared", "put", R"({"key":"k","value":"x","confidence":3})").json,
+               Catch::Contains("between 0 and 1"));
+    CHECK(rt->layer_command("nowhere", "entry", R"({"key":"k"})").code == strata::status::invalid);
+    CHECK(rt->layer_command("shared", "validate", R"({"key":"missing"})").code == strata::status::not_found);
+    CHECK(answer(rt->layer_command("shared", "entry", R"({"key":"k"})"))["value"] == "v");
+  }
+}
+
+TEST_CASE("a layer without commands refuses them, saying so", "[global][sqlite]") {
+  temp_dir dir;
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
+  auto r = rt->layer_command("hot", "anything", "{}");
+  CHECK(r.code == strata::status::invalid);
+  CHECK_THAT(r.json, Catch::Contains("takes no commands"));
+}
+
+TEST_CASE("the global layer honours TTLs and erases", "[global][sqlite]") {
+  temp_dir dir;
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
+  strata::put_options o;
+  o.ttl = 300ms;
+  REQUIRE(rt->put("short", "lived", o) == strata::status::ok);
+  REQUIRE(rt->put("long", "lived") == strata::status::ok);
+  CHECK(rt->get("short").code == strata::status::ok);
+  CHECK(eventually([&] { return rt->get("short").code == strata::status::not_found; }, 3s));
+  CHECK(rt->erase("long") == strata::status::ok);
+  CHECK(rt->get("long").code == strata::status::not_found);
+  CHECK(rt->erase("long") == strata::status::not_found);
+}
+
+TEST_CASE("a bad global configuration stops the start with a clear error", "[global][sqlite]") {
+  auto parsed = strata::parse_config(strata::test::two_layer_yaml("      backend: mysql\n"), "inline.yaml");
+  REQUIRE(parsed.ok());
+  auto rt = strata::runtime::from_config(*parsed.effective);
+  REQUIRE_FALSE(rt);
+  CHECK_THAT(rt.err().message, Catch::Contains("'mysql' is neither postgres nor sqlite"));
+  parsed = strata::parse_config(strata::test::two_layer_yaml("      colour: blue\n"), "inline.yaml");
+  REQUIRE(parsed.ok()); // the plugin's schema is checked when the runtime starts
+  rt = strata::runtime::from_config(*parsed.effective);
+  REQUIRE_FALSE(rt);
+  CHECK_THAT(rt.err().message, Catch::Contains("colour"));
+}

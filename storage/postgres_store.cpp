@@ -1,0 +1,381 @@
+#include "postgres_store.hpp"
+
+#include "schema_steps.hpp"
+
+#include <pqxx/pqxx>
+
+#include <chrono>
+
+namespace strata::storage::detail {
+
+namespace {
+
+/// One key for every migration in the database, so that instances starting together migrate
+/// one after the other.
+constexpr long long migration_lock = 0x5354524154410001LL;
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+const char* hex = "0123456789abcdef";
+
+/// BYTEA travels as text in the hex format, which every server since 9.0 reads and writes.
+std::string to_bytea_text(const std::string& bytes) {
+  std::string out = "\\x";
+  out.reserve(2 + bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  throw store_error(status::internal, "postgres: a bytea column is not in the hex format");
+}
+
+std::string from_bytea_text(const char* text, std::size_t size) {
+  if (size < 2 || text[0] != '\\' || text[1] != 'x')
+    throw store_error(status::internal, "postgres: a bytea column is not in the hex format (set bytea_output=hex)");
+  std::string out;
+  out.reserve((size - 2) / 2);
+  for (std::size_t i = 2; i + 1 < size; i += 2)
+    out += static_cast<char>(nibble(text[i]) << 4 | nibble(text[i + 1]));
+  return out;
+}
+
+// Type OIDs of the server's catalog (stable since PostgreSQL 7).
+constexpr pqxx::oid bool_oid = 16, bytea_oid = 17, int8_oid = 20, int2_oid = 21, int4_oid = 23, float4_oid = 700,
+                    float8_oid = 701;
+
+std::vector<row> rows_of(const pqxx::result& result) {
+  std::vector<row> rows;
+  rows.reserve(result.size());
+  const auto columns = result.columns();
+  std::vector<pqxx::oid> types(columns);
+  for (pqxx::row::size_type c = 0; c < columns; ++c)
+    types[c] = result.column_type(c);
+  for (const auto& r : result) {
+    std::vector<value> values;
+    values.reserve(columns);
+    for (pqxx::row::size_type c = 0; c < columns; ++c) {
+      const auto& f = r[c];
+      if (f.is_null()) {
+        values.emplace_back(std::monostate{});
+        continue;
+      }
+      switch (types[c]) {
+      case int2_oid:
+      case int4_oid:
+      case int8_oid: values.emplace_back(static_cast<std::int64_t>(f.as<long long>())); break;
+      case float4_oid:
+      case float8_oid: values.emplace_back(f.as<double>()); break;
+      case bool_oid: values.emplace_back(static_cast<std::int64_t>(f.as<bool>() ? 1 : 0)); break;
+      case bytea_oid: values.emplace_back(blob{from_bytea_text(f.c_str(), f.size())}); break;
+      default: values.emplace_back(std::string(f.c_str(), f.size()));
+      }
+    }
+    rows.emplace_back(std::move(values));
+  }
+  return rows;
+}
+
+/// The parameters as libpq text values; null pointers are NULLs.
+struct text_params {
+  std::vector<std::string> texts;
+  std::vector<const char*> pointers;
+  explicit text_params(const params& args) {
+    texts.reserve(args.size());
+    for (const auto& v : args) {
+      if (std::holds_alternative<std::monostate>(v))
+        texts.emplace_back();
+      else if (auto p = std::get_if<std::int64_t>(&v))
+        texts.push_back(std::to_string(*p));
+      else if (auto p = std::get_if<double>(&v))
+        texts.push_back(pqxx::to_string(*p));
+      else if (auto p = std::get_if<std::string>(&v))
+        texts.push_back(*p);
+      else
+        texts.push_back(to_bytea_text(std::get<blob>(v).bytes));
+    }
+    for (std::size_t i = 0; i < args.size(); ++i)
+      pointers.push_back(std::holds_alternative<std::monostate>(args[i]) ? nullptr : texts[i].c_str());
+  }
+};
+
+/// What a libpqxx exception means for the caller, and whether the connection is to be dropped.
+struct failure {
+  status code;
+  bool broken;
+};
+
+failure classify(const std::exception& e, const pqxx::connection* conn) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) || dynamic_cast<const pqxx::in_doubt_error*>(&e))
+    return {status::unavailable, true};
+  const bool open = conn != nullptr && conn->is_open();
+  if (auto sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    const std::string state = sql->sqlstate();
+    if (state == "57014") // query_canceled: the statement timeout
+      return {status::timeout, !open};
+    if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.rfind("53", 0) == 0 || !open)
+      return {status::unavailable, !open || state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0};
+    return {status::invalid, false};
+  }
+  return {open ? status::internal : status::unavailable, !open};
+}
+
+class postgres_session : public session {
+public:
+  postgres_session(postgres_store& store, postgres_store::slot& slot, pqxx::work& txn)
+    : store_(store), slot_(slot), txn_(txn) {}
+
+  std::vector<row> query(std::string_view statement, const params& args) override {
+    return rows_of(run(statement, args));
+  }
+  std::uint64_t execute(std::string_view statement, const params& args) override {
+    return run(statement, args).affected_rows();
+  }
+
+private:
+  pqxx::result run(std::string_view statement, const params& args) {
+    store_.ensure_prepared(slot_, statement);
+    text_params p(args);
+    return txn_.exec_prepared(std::string(statement), pqxx::prepare::make_dynamic_params(p.pointers));
+  }
+
+  postgres_store& store_;
+  postgres_store::slot& slot_;
+  pqxx::work& txn_;
+};
+
+class receiver : public pqxx::notification_receiver {
+public:
+  receiver(pqxx::connection_base& conn, const std::string& channel, std::vector<notification>& inbox)
+    : pqxx::notification_receiver(conn, channel), inbox_(inbox) {}
+  void operator()(const std::string& payload, int) override { inbox_.push_back({channel(), payload}); }
+
+private:
+  std::vector<notification>& inbox_;
+};
+
+class postgres_listener : public listener {
+public:
+  postgres_listener(std::unique_ptr<pqxx::connection> conn, const std::string& channel)
+    : conn_(std::move(conn)), receiver_(*conn_, channel, inbox_) {
+    // LISTEN is sent when the first notification is awaited; send it now, so that nothing
+    // sent after this constructor returns is missed.
+    conn_->get_notifs();
+  }
+
+  std::vector<notification> wait(std::chrono::milliseconds timeout) override {
+    try {
+      inbox_.clear();
+      if (conn_->get_notifs() == 0) {
+        const auto us = timeout.count() * 1000;
+        conn_->await_notification(static_cast<long>(us / 1000000), static_cast<long>(us % 1000000));
+      }
+      if (!conn_->is_open())
+        throw store_error(status::unavailable, "postgres: the listening connection was closed");
+      return std::move(inbox_);
+    } catch (const store_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw store_error(status::unavailable, std::string("postgres: listening failed: ") + e.what());
+    }
+  }
+
+private:
+  std::unique_ptr<pqxx::connection> conn_;
+  std::vector<notification> inbox_;
+  receiver receiver_;
+};
+
+} // namespace
+
+std::string with_connect_timeout(const std::string& dsn, std::chrono::milliseconds timeout) {
+  if (dsn.find("connect_timeout") != std::string::npos)
+    return dsn;
+  const auto seconds = std::to_string(std::max<long long>(1, (timeout.count() + 999) / 1000));
+  if (dsn.rfind("postgres://", 0) == 0 || dsn.rfind("postgresql://", 0) == 0)
+    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" + seconds;
+  return dsn + " connect_timeout=" + seconds;
+}
+
+postgres_store::postgres_store(const store_options& options)
+  : dsn_(with_connect_timeout(options.dsn, options.connect_timeout)),
+    statement_timeout_ms_(std::to_string(options.statement_timeout.count())), slots_(options.pool_size) {
+  for (auto& s : slots_)
+    idle_.push_back(&s);
+}
+
+postgres_store::~postgres_store() = default;
+
+std::unique_ptr<pqxx::connection> postgres_store::connect() const {
+  try {
+    auto conn = std::make_unique<pqxx::connection>(dsn_);
+    // A value of ours (milliseconds from the options), not input.
+    conn->set_variable("statement_timeout", statement_timeout_ms_);
+    return conn;
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+      why.pop_back();
+    throw store_error(status::unavailable, "postgres: cannot connect: " + why);
+  }
+}
+
+postgres_store::slot* postgres_store::acquire() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  available_.wait(lock, [this] { return !idle_.empty(); });
+  auto* s = idle_.back();
+  idle_.pop_back();
+  lock.unlock();
+  if (!s->conn || !s->conn->is_open()) {
+    s->conn.reset();
+    s->prepared.clear();
+    try {
+      s->conn = connect();
+    } catch (...) {
+      release(s, true);
+      throw;
+    }
+  }
+  return s;
+}
+
+void postgres_store::release(slot* s, bool broken) {
+  if (broken) {
+    s->conn.reset();
+    s->prepared.clear();
+  }
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    idle_.push_back(s);
+  }
+  available_.notify_one();
+}
+
+void postgres_store::prepare(const std::string& name, const std::string& sql) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto it = sql_.find(name);
+  if (it != sql_.end()) {
+    if (it->second != sql)
+      throw store_error(status::invalid, "statement '" + name + "' is already registered with other text");
+    return;
+  }
+  sql_.emplace(name, sql);
+}
+
+void postgres_store::ensure_prepared(slot& s, std::string_view name) {
+  if (s.prepared.count(name))
+    return;
+  std::string sql;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    auto it = sql_.find(name);
+    if (it == sql_.end())
+      throw store_error(status::invalid, "no statement named '" + std::string(name) + "' was prepared");
+    sql = it->second;
+  }
+  s.conn->prepare(std::string(name), sql);
+  s.prepared.emplace(name);
+}
+
+void postgres_store::transact(const std::function<void(session&)>& work) {
+  auto* s = acquire();
+  try {
+    pqxx::work txn(*s->conn);
+    postgres_session session(*this, *s, txn);
+    work(session);
+    txn.commit();
+  } catch (const store_error& e) {
+    release(s, !s->conn->is_open());
+    throw;
+  } catch (const std::exception& e) {
+    const auto f = classify(e, s->conn.get());
+    std::string why = e.what();
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+      why.pop_back();
+    release(s, f.broken);
+    throw store_error(f.code, "postgres: " + why);
+  } catch (...) {
+    release(s, true);
+    throw;
+  }
+  release(s, false);
+}
+
+void postgres_store::notify(const std::string& channel, const std::string& payload) {
+  prepare("strata.notify", "SELECT pg_notify($1, $2)");
+  execute("strata.notify", {channel, payload});
+}
+
+std::unique_ptr<listener> postgres_store::listen(const std::string& channel) {
+  auto conn = connect();
+  try {
+    return std::make_unique<postgres_listener>(std::move(conn), channel);
+  } catch (const std::exception& e) {
+    throw store_error(status::unavailable, std::string("postgres: cannot listen: ") + e.what());
+  }
+}
+
+int postgres_store::migrate(const std::string& component, const std::vector<migration>& steps) {
+  prepare("strata.schema.lock", "SELECT pg_advisory_xact_lock($1)");
+  prepare("strata.schema.get", "SELECT version FROM strata_schema_version WHERE component = $1");
+  prepare("strata.schema.set",
+          "INSERT INTO strata_schema_version (component, version, description, applied_at_us) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT (component) DO UPDATE SET version = excluded.version, description = excluded.description, "
+          "applied_at_us = excluded.applied_at_us");
+  int version = 0;
+  // DDL cannot be prepared; it is constant text from the component, run through the raw
+  // transaction that the session wraps.
+  auto* s = acquire();
+  try {
+    pqxx::work txn(*s->conn);
+    postgres_session session(*this, *s, txn);
+    session.query("strata.schema.lock", {static_cast<std::int64_t>(migration_lock)});
+    txn.exec(version_table_ddl);
+    version = apply_steps(component, steps, dialect::postgres,
+                          schema_access{
+                            [&](const std::string& ddl) { txn.exec(ddl); },
+                            [&] {
+                              auto rows = session.query("strata.schema.get", {component});
+                              return rows.empty() ? 0 : static_cast<int>(rows[0].integer(0));
+                            },
+                            [&](const migration& m) {
+                              session.execute("strata.schema.set",
+                                              {component, std::int64_t{m.version}, m.description, now_us()});
+                            },
+                          });
+    txn.commit();
+  } catch (const store_error&) {
+    release(s, !s->conn->is_open());
+    throw;
+  } catch (const std::exception& e) {
+    const auto f = classify(e, s->conn.get());
+    release(s, f.broken);
+    throw store_error(f.code, "postgres: migrating '" + component + "': " + e.what());
+  }
+  release(s, false);
+  return version;
+}
+
+int postgres_store::schema_version(const std::string& component) {
+  prepare("strata.schema.exists", "SELECT to_regclass('strata_schema_version') IS NOT NULL");
+  prepare("strata.schema.get", "SELECT version FROM strata_schema_version WHERE component = $1");
+  int version = 0;
+  transact([&](session& s) {
+    if (s.query("strata.schema.exists").at(0).integer(0) == 0)
+      return;
+    auto rows = s.query("strata.schema.get", {component});
+    version = rows.empty() ? 0 : static_cast<int>(rows[0].integer(0));
+  });
+  return version;
+}
+
+} // namespace strata::storage::detail

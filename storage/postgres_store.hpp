@@ -1,0 +1,59 @@
+#pragma once
+// The shared backend: PostgreSQL through libpqxx 6.4. A small pool of connections, each preparing
+// the registered statements before their first use; a connection that broke is dropped and
+// replaced on the next call, so the store recovers by itself when the server comes back.
+
+#include <strata/store.hpp>
+
+#include <pqxx/connection>
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace strata::storage::detail {
+
+class postgres_store : public store {
+public:
+  explicit postgres_store(const store_options& options);
+  ~postgres_store() override;
+
+  storage::dialect dialect() const noexcept override { return dialect::postgres; }
+  int migrate(const std::string& component, const std::vector<migration>& steps) override;
+  int schema_version(const std::string& component) override;
+  void prepare(const std::string& name, const std::string& sql) override;
+  void transact(const std::function<void(session&)>& work) override;
+  void notify(const std::string& channel, const std::string& payload) override;
+  std::unique_ptr<listener> listen(const std::string& channel) override;
+
+  /// A connection of the pool, with the statements it has prepared.
+  struct slot {
+    std::unique_ptr<pqxx::connection> conn;
+    std::set<std::string, std::less<>> prepared;
+  };
+
+  /// Prepares `name` on `s` when it has not yet.
+  void ensure_prepared(slot& s, std::string_view name);
+
+private:
+  slot* acquire();
+  void release(slot* s, bool broken);
+  std::unique_ptr<pqxx::connection> connect() const;
+
+  std::string dsn_;
+  std::string statement_timeout_ms_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<slot> slots_;
+  std::vector<slot*> idle_;
+  std::map<std::string, std::string, std::less<>> sql_;
+};
+
+/// The connection string with `connect_timeout` added when it names none.
+std::string with_connect_timeout(const std::string& dsn, std::chrono::milliseconds timeout);
+
+} // namespace strata::storage::detail

@@ -1,0 +1,123 @@
+// The PostgreSQL backend against the Store's contract and through a server crash, on the server
+// of scripts/pg-start (STRATA_PG_DSN). Each test works in a schema of its own.
+
+#include "pg_env.hpp"
+#include "store_contract.hpp"
+
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <thread>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A schema of its own for one test, dropped at the end; the DSN given to the store selects it.
+struct scratch_schema {
+  std::string name = "t" + std::to_string(std::random_device{}());
+  std::string dsn;
+  scratch_schema() {
+    pqxx::connection c(strata::test::pg_dsn());
+    pqxx::nontransaction(c).exec("CREATE SCHEMA " + name);
+    dsn = strata::test::pg_dsn() + " options='-c search_path=" + name + "'";
+  }
+  ~scratch_schema() {
+    try {
+      pqxx::connection c(strata::test::pg_dsn());
+      pqxx::nontransaction(c).exec("DROP SCHEMA " + name + " CASCADE");
+    } catch (...) {
+    }
+  }
+};
+
+strata::storage::store_options pg(const std::string& dsn) {
+  strata::storage::store_options o;
+  o.backend = strata::storage::dialect::postgres;
+  o.dsn = dsn;
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("the PostgreSQL store keeps the Store's contract", "[store][postgres]") {
+  scratch_schema schema;
+  auto db = strata::storage::open_store(pg(schema.dsn));
+  strata::test::check_store_contract(*db);
+}
+
+TEST_CASE("instances migrating one database at once apply each step once", "[store][postgres]") {
+  scratch_schema schema;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] {
+      try {
+        auto db = strata::storage::open_store(pg(schema.dsn));
+        if (db->migrate("contract", strata::test::contract_schema()) != 2)
+          ++failures;
+      } catch (const std::exception& e) {
+        UNSCOPED_INFO(e.what());
+        ++failures;
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  CHECK(failures == 0);
+}
+
+TEST_CASE("a notification reaches a listener of its channel", "[store][postgres]") {
+  auto db = strata::storage::open_store(pg(strata::test::pg_dsn()));
+  auto listener = db->listen("strata_test_channel");
+  REQUIRE(listener != nullptr);
+  db->notify("strata_test_channel", "hello 'world'");
+  db->notify("another_channel", "not for us");
+  std::vector<strata::storage::notification> got;
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (got.empty() && std::chrono::steady_clock::now() < until)
+    for (auto& n : listener->wait(200ms))
+      got.push_back(n);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].channel == "strata_test_channel");
+  CHECK(got[0].payload == "hello 'world'");
+}
+
+TEST_CASE("no connection string is a clear error and an unreachable server is unavailable, quickly", "[store][postgres]") {
+  const char* saved = std::getenv("STRATA_PG_DSN");
+  std::string keep = saved ? saved : "";
+  unsetenv("STRATA_PG_DSN");
+  CHECK_THROWS_WITH(strata::storage::open_store(pg("")), Catch::Contains("STRATA_PG_DSN"));
+  setenv("STRATA_PG_DSN", keep.c_str(), 1);
+  auto db = strata::storage::open_store(pg("host=127.0.0.1 port=1 dbname=strata user=postgres"));
+  db->prepare("one", "SELECT 1");
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    db->query("one");
+    FAIL("a query reached a server that does not exist");
+  } catch (const strata::storage::store_error& e) {
+    CHECK(e.code() == strata::status::unavailable);
+    CHECK_THAT(e.what(), Catch::Contains("cannot connect"));
+  }
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+}
+
+TEST_CASE("the store recovers by itself after the server was killed and restarted", "[store][postgres][faults]") {
+  scratch_schema schema;
+  auto db = strata::storage::open_store(pg(schema.dsn));
+  db->migrate("contract", strata::test::contract_schema());
+  db->prepare("ins", "INSERT INTO t_items (id, name) VALUES ($1, $2)");
+  db->prepare("count", "SELECT COUNT(*) FROM t_items");
+  db->execute("ins", {std::int64_t{1}, std::string("before")});
+  strata::test::kill_server();
+  try {
+    db->execute("ins", {std::int64_t{2}, std::string("during")});
+    FAIL("a write succeeded while the server was down");
+  } catch (const strata::storage::store_error& e) {
+    CHECK(e.code() == strata::status::unavailable);
+  }
+  strata::test::restart_server();
+  db->execute("ins", {std::int64_t{3}, std::string("after")});
+  CHECK(db->query("count").at(0).integer(0) == 2);
+}
