@@ -21,7 +21,7 @@ inline const std::vector<suite>& suites() {
   static const std::vector<suite> all = {
     {"core", "plain unordered_map vs first-layer hit vs second-layer hit through the coordinator", &run_core},
     {"telemetry", "first-layer hits with the standard metrics on and off", &run_telemetry},
-    {"replay", "our LRU on every shared trace, beside the published LRU, ARC, LIRS and S3-FIFO", &run_replay},
+    {"replay", "the predictive layer's lru and predictive policies on every shared trace, beside the published LRU, ARC, LIRS and S3-FIFO", &run_replay},
   };
   return all;
 }

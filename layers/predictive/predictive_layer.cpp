@@ -8,6 +8,7 @@
 #include <strata/sdk.hpp>
 
 #include <chrono>
+#include <stdexcept>
 #include <memory>
 
 namespace strata::predictive {
@@ -24,6 +25,16 @@ store_config read_config(const plugin_config& config) {
   c.max_bytes = config.get_size("max_bytes");
   c.shards = static_cast<std::size_t>(config.get_int("shards"));
   c.default_ttl = to_ms(config.get_duration("default_ttl"));
+  const auto& policy = config.get_string("policy");
+  if (policy == "lru")
+    c.policy = eviction_policy::lru;
+  else if (policy == "predictive")
+    c.policy = eviction_policy::tinylfu;
+  else
+    throw std::invalid_argument("policy: '" + policy + "' is neither lru nor predictive");
+  c.window_fraction = config.get_double("window");
+  c.adaptive_window = config.get_bool("adaptive_window");
+  c.doorkeeper = config.get_bool("doorkeeper");
   return c;
 }
 
@@ -136,6 +147,16 @@ const strata_config_key schema[] = {
     {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged", 1, 1, 0, 0},
     {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of a put that gives none; 0 means no expiry",
      1, 0, 0, 0},
+    {"policy", STRATA_VALUE_STRING, "lru",
+     "what a full shard drops: lru (exact least recently used) or predictive (W-TinyLFU on the access model)",
+     0, 0, 0, 0},
+    {"window", STRATA_VALUE_DOUBLE, "0.01", "predictive: the admission window's initial share of the bounds",
+     1, 0, 1, 1},
+    {"adaptive_window", STRATA_VALUE_BOOL, "false",
+     "predictive: steer the window's share by an LRU shadow of the same bounds (up to 1: an LRU) when it "
+     "does better than the policy; costs about 80 bytes per entry", 0, 0, 0, 0},
+    {"doorkeeper", STRATA_VALUE_BOOL, "false",
+     "predictive: a Bloom filter in front of the frequency sketch (keys seen once cost no counter)", 0, 0, 0, 0},
 };
 
 } // namespace

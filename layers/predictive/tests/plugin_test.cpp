@@ -41,7 +41,8 @@ TEST_CASE("the plugin describes itself", "[predictive][plugin]") {
   CHECK(d.kind == STRATA_PLUGIN_LAYER);
   std::map<std::string, const strata_config_key*> keys;
   for (std::size_t i = 0; i < d.config_schema_size; ++i) keys[d.config_schema[i].key] = &d.config_schema[i];
-  REQUIRE(keys.size() == 5);
+  REQUIRE(keys.size() == 9);
+  CHECK(std::string(keys.at("policy")->default_value) == "lru");
   CHECK(keys.at("max_entries")->type == STRATA_VALUE_INT);
   CHECK(keys.at("max_bytes")->type == STRATA_VALUE_SIZE);
   CHECK(std::string(keys.at("max_bytes")->default_value) == "64MiB");
