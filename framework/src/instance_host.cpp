@@ -12,7 +12,7 @@ namespace strata::detail {
 instance_host::instance_host(std::string label, std::string instance, telemetry::registry* registry,
                              health_fn on_health, std::shared_ptr<runtime_log> log)
   : label_(std::move(label)), instance_(std::move(instance)), registry_(registry), on_health_(std::move(on_health)),
-    log_(std::move(log)), api_{this, &instance_host::metric, &instance_host::set_health, &instance_host::log} {
+    log_(std::move(log)), api_{this, &instance_host::metric, &instance_host::set_health, &instance_host::log, &instance_host::prefetch} {
   if (registry_ == nullptr) {
     unexported_ = std::make_unique<telemetry::registry>();
     registry_ = unexported_.get();
@@ -86,6 +86,22 @@ void instance_host::log(void* self, strata_log_level level, const char* message)
   host->log_->write(checked, fields);
 } catch (...) {
   // As above: a line is lost, never the caller.
+}
+
+void instance_host::connect_prefetch(prefetch_fn target) {
+  std::lock_guard<std::mutex> guard(prefetch_mutex_);
+  prefetch_ = std::move(target);
+}
+
+int instance_host::prefetch(void* self, const char* ns, size_t ns_size, const char* key, size_t key_size) noexcept try {
+  auto* host = static_cast<instance_host*>(self);
+  if (ns == nullptr || key == nullptr)
+    return 0;
+  // Rare (a plugin rate-limits its prefetches) and short (a message is sent): a lock is cheap here.
+  std::lock_guard<std::mutex> guard(host->prefetch_mutex_);
+  return host->prefetch_ && host->prefetch_(std::string_view(ns, ns_size), std::string_view(key, key_size)) ? 1 : 0;
+} catch (...) {
+  return 0; // the request is lost, never the caller
 }
 
 } // namespace strata::detail

@@ -11,13 +11,17 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 
 namespace strata::detail {
 
 class instance_host {
 public:
   using health_fn = std::function<void(health_level, std::string)>;
+  /// Passes a prefetch request on (to the coordinator); false when it could not.
+  using prefetch_fn = std::function<bool(std::string_view ns, std::string_view key)>;
 
   /// `label` (`cache_layer`, `exporter`, `handler`) = `instance` is added to every metric the
   /// instance registers in `registry`; null `registry` (metrics off): instruments are kept here and
@@ -27,12 +31,20 @@ public:
 
   const strata_host_api* api() const noexcept { return &api_; }
 
+  /// The host behind a table that `api()` returned.
+  static instance_host& of(const strata_host_api& api) noexcept { return *static_cast<instance_host*>(api.host); }
+
+  /// Where the instance's prefetch requests go from now on; an empty function (the default)
+  /// refuses them. Thread-safe against concurrent requests.
+  void connect_prefetch(prefetch_fn target);
+
 private:
   static void* metric(void* self, strata_metric_kind kind, const char* name, const char* help,
                       const char* const* label_names, const char* const* label_values, size_t label_count,
                       const double* bounds, size_t bound_count, char* error, size_t error_size) noexcept;
   static void set_health(void* self, strata_health_level level, const char* detail) noexcept;
   static void log(void* self, strata_log_level level, const char* message) noexcept;
+  static int prefetch(void* self, const char* ns, size_t ns_size, const char* key, size_t key_size) noexcept;
 
   std::string label_;
   std::string instance_;
@@ -40,6 +52,8 @@ private:
   std::unique_ptr<telemetry::registry> unexported_; ///< when metrics are off
   health_fn on_health_;
   std::shared_ptr<runtime_log> log_;
+  std::mutex prefetch_mutex_;
+  prefetch_fn prefetch_; ///< guarded by prefetch_mutex_
   strata_host_api api_;
 };
 

@@ -33,6 +33,8 @@ using maintain_atom = caf::atom_constant<caf::atom("maintain")>;
 using layer_failed_atom = caf::atom_constant<caf::atom("lfailed")>;
 // coordinator → loader worker
 using load_atom = caf::atom_constant<caf::atom("load")>;
+// a layer (through its host) → coordinator: load a key into that layer ahead of a request
+using prefetch_atom = caf::atom_constant<caf::atom("prefetch")>;
 
 struct get_request {
   std::string ns;

@@ -485,7 +485,9 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
   shard& s = shard_for(ns, key);
   std::lock_guard<std::mutex> lock(s.mutex);
   if (node* old = s.find(ns, key)) {
-    if (prefetched && !old->expired_at(clock::now())) return status::ok;
+    // Written meanwhile: replace it as a put would, without the prefetch's mark (what the layer
+    // takes for a prefetch's fill may be a write that raced it; a write is never dropped).
+    if (prefetched && !old->expired_at(clock::now())) prefetched = owned->prefetched = false;
     s.remove(old, shard::reason::none);
   }
   if (owned->charge > s.max_bytes) return status::rejected;

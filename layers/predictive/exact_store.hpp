@@ -86,10 +86,9 @@ public:
   status put(std::string_view ns, std::string_view key, std::string_view value,
              const entry_options& options);
 
-  /// Writes what a prefetch loaded: as `put`, but only when the key is absent (`ok` otherwise,
-  /// writing nothing: what is there is at least as fresh), not counted as an access of the key,
-  /// and marked, so that its first hit counts as a used prefetch and its removal before any hit
-  /// as a wasted one.
+  /// Writes what a prefetch loaded: as `put`, but not counted as an access of the key, and, when
+  /// the key was absent, marked, so that its first hit counts as a used prefetch and its removal
+  /// before any hit as a wasted one.
   status put_prefetched(std::string_view ns, std::string_view key, std::string_view value,
                         const entry_options& options);
 

@@ -57,7 +57,7 @@ std::vector<std::string> messages(const std::vector<recorded_log>& logs) {
 TEST_CASE("the log plugin describes itself", "[alerting][log]") {
   const auto& d = log_plugin();
   CHECK(d.abi_major == STRATA_ABI_MAJOR);
-  CHECK(d.abi_minor == 1);
+  CHECK(d.abi_minor == STRATA_ABI_MINOR);
   CHECK(std::string(d.name) == "log");
   CHECK(d.kind == STRATA_PLUGIN_ALERT_HANDLER);
   REQUIRE(d.config_schema_size == 1);

@@ -87,7 +87,7 @@ struct https_receiver {
 TEST_CASE("the webhook plugin describes itself", "[alerting][webhook]") {
   const auto& d = webhook_plugin();
   CHECK(d.abi_major == STRATA_ABI_MAJOR);
-  CHECK(d.abi_minor == 1);
+  CHECK(d.abi_minor == STRATA_ABI_MINOR);
   CHECK(std::string(d.name) == "webhook");
   CHECK(d.kind == STRATA_PLUGIN_ALERT_HANDLER);
   std::map<std::string, const strata_config_key*> keys;

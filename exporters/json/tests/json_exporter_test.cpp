@@ -92,7 +92,7 @@ strata::telemetry_snapshot read_snapshot(const std::string& text) {
 TEST_CASE("the plugin describes itself", "[exporter][json]") {
   const auto& d = json_plugin();
   CHECK(d.abi_major == STRATA_ABI_MAJOR);
-  CHECK(d.abi_minor == 1);
+  CHECK(d.abi_minor == STRATA_ABI_MINOR);
   CHECK(std::string(d.name) == "json");
   CHECK(d.kind == STRATA_PLUGIN_EXPORTER);
   std::map<std::string, const strata_config_key*> keys;

@@ -11,7 +11,8 @@
  * - minor: a field appended at the end of a struct here, a new plugin kind, a new value type.
  *   A plugin built against minor N loads into any host of the same major with minor >= N.
  *
- * History: 1.0 the first; 1.1 appended `host` to strata_plugin_context (metrics, health, logging).
+ * History: 1.0 the first; 1.1 appended `host` to strata_plugin_context (metrics, health, logging);
+ * 1.2 appended `prefetch` to strata_host_api.
  *
  * No exception crosses this boundary: `create` reports failure by returning NULL with a message.
  */
@@ -22,7 +23,7 @@
 #include <stdint.h>
 
 #define STRATA_ABI_MAJOR 1u
-#define STRATA_ABI_MINOR 1u
+#define STRATA_ABI_MINOR 2u
 
 /* The one symbol every plugin exports. */
 #define STRATA_PLUGIN_ENTRY_SYMBOL "strata_plugin_entry"
@@ -78,7 +79,7 @@ typedef enum strata_log_level {
   STRATA_LOG_ERROR = 4
 } strata_log_level;
 
-/* What the host offers a plugin instance (ABI 1.1). Every function is thread-safe and takes
+/* What the host offers a plugin instance (ABI 1.1; `prefetch` since 1.2). Every function is thread-safe and takes
  * `host` first. The table and `host` outlive the instance. */
 typedef struct strata_host_api {
   void* host;
@@ -95,6 +96,14 @@ typedef struct strata_host_api {
   void (*set_health)(void* host, strata_health_level level, const char* detail);
   /* Writes `message` to the runtime's log, with the instance's name. */
   void (*log)(void* host, strata_log_level level, const char* message);
+  /* Since 1.2, layers only. Asks the runtime to load `key` of namespace `ns` into this layer
+   * before anyone asks for it (a prefetch). One-way: it returns at once and never blocks. The
+   * coordinator looks the key up in the layers below this one, then asks the host's loader, and
+   * writes what it finds into this layer as a put; it writes nothing when a put, erase or tag
+   * invalidation reached the key meanwhile (no stale value comes back) or nothing was found.
+   * Returns 1 when the request was passed on, 0 when this host does not prefetch (a layer
+   * outside a running deployment). The strings need not be NUL-terminated. */
+  int (*prefetch)(void* host, const char* ns, size_t ns_size, const char* key, size_t key_size);
 } strata_host_api;
 
 /* What the host passes to `create`. */
