@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
                      "replays each in one pass")
     ->required()
     ->delimiter(',');
-  replay->add_option("--policy", replay_options.policy, "lru, or predictive (its model is not implemented yet: LRU)")
+  replay->add_option("--policy", replay_options.policy, "lru (exact), or predictive (W-TinyLFU on the access model; prefetch off)")
     ->check(CLI::IsMember({"lru", "predictive"}))
     ->capture_default_str();
 

@@ -55,7 +55,7 @@ int replay_trace(const replay_options& options) {
 
   replay::trace_replay outcome;
   try {
-    outcome = replay::replay_trace(options.trace, *format, capacities);
+    outcome = replay::replay_trace(options.trace, *format, capacities, options.policy);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "strata replay: %s\n", e.what());
     return 1;
@@ -67,9 +67,11 @@ int replay_trace(const replay_options& options) {
   if (outcome.skipped > 0)
     std::printf("skipped %llu records of size 0, as libCacheSim does\n",
                 static_cast<unsigned long long>(outcome.skipped));
-  std::printf("layer %s, shards 1: an exact LRU\n", outcome.layer.c_str());
   if (options.policy == "predictive")
-    std::printf("policy predictive: the predictive model is not implemented yet; this is LRU\n");
+    std::printf("layer %s, shards 1, policy predictive: W-TinyLFU on the access model; prefetch off (a replay "
+                "measures demand caching)\n", outcome.layer.c_str());
+  else
+    std::printf("layer %s, shards 1: an exact LRU\n", outcome.layer.c_str());
   for (const auto& r : outcome.results)
     print_result(r);
   std::printf("replayed %llu requests at %zu %s in %.3f s\n", static_cast<unsigned long long>(requests),

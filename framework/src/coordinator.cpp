@@ -1,5 +1,6 @@
 #include "coordinator.hpp"
 
+#include "instance_host.hpp"
 #include "layer_host.hpp"
 #include "layer_metrics.hpp"
 #include "loader_worker.hpp"
@@ -46,6 +47,10 @@ struct key_activity {
   std::uint64_t last_write = 0;
 };
 
+/// At most this many prefetches walk the chain or wait for the loader at once; more are dropped
+/// (a prefetch is a hint, and the loader's capacity is for requests first).
+constexpr std::size_t max_prefetches_in_flight = 64;
+
 struct pending_load {
   std::vector<lookup_ptr> waiters;
   bool superseded = false; ///< a write to the key arrived meanwhile: do not write the load back
@@ -85,6 +90,7 @@ struct coordinator_state {
   std::uint64_t last_tag_epoch = 0;
   std::unordered_map<std::string, key_activity> activity;
   std::unordered_map<std::string, pending_load> loads;
+  std::size_t prefetches_in_flight = 0;
   static inline const char* name = "strata.coordinator";
 };
 
@@ -519,6 +525,70 @@ public:
     ask(request.slot, number, request.op, std::move(request.done), layer_call_atom::value, request.call);
   }
 
+  // --- prefetch ----------------------------------------------------------------------------
+
+  /// Layer `asking` wants `key` loaded ahead of a request: the layers below it, then the loader;
+  /// what is found is written into `asking` alone, under the guard of a lookup (a write or tag
+  /// invalidation that arrives meanwhile cancels the write). A key already being read through is
+  /// left to that load, which fills the layers anyway.
+  void prefetch(std::size_t asking, std::string& ns, std::string& key) {
+    if (asking >= st_.slots.size() || st_.prefetches_in_flight >= max_prefetches_in_flight)
+      return;
+    auto l = std::make_shared<lookup>();
+    l->id = make_id(ns, key);
+    if (st_.loads.count(l->id) > 0)
+      return;
+    l->request.ns = std::move(ns);
+    l->request.key = std::move(key);
+    l->start_epoch = st_.write_epoch;
+    l->number = ++st_.requests;
+    ++st_.activity[l->id].readers;
+    ++st_.prefetches_in_flight;
+    prefetch_walk(l, asking, asking + 1);
+  }
+
+  void prefetch_walk(const lookup_ptr& l, std::size_t asking, std::size_t i) {
+    if (i >= st_.slots.size())
+      return prefetch_load(l, asking);
+    ask(
+      i, l->number, operation::get,
+      [this, l, asking, i](layer_reply& reply) {
+        if (!reply.failed && reply.code == status::ok)
+          return prefetched(l, asking, reply.hit.value, reply.hit.meta);
+        prefetch_walk(l, asking, i + 1);
+      },
+      layer_get_atom::value, l->request.ns, l->request.key);
+  }
+
+  void prefetch_load(const lookup_ptr& l, std::size_t asking) {
+    if (!st_.loader)
+      return prefetch_end(l);
+    auto& worker = st_.loaders[st_.next_loader++ % st_.loaders.size()];
+    self_->request(worker, st_.loader_timeout, load_atom::value, l->request.ns, l->request.key)
+      .then(
+        [this, l, asking](load_reply& reply) {
+          if (reply.code == status::ok && reply.value)
+            return prefetched(l, asking, reply.value->value, reply.value->options);
+          prefetch_end(l);
+        },
+        [this, l](caf::error&) { prefetch_end(l); });
+  }
+
+  void prefetched(const lookup_ptr& l, std::size_t asking, const std::string& value, const entry_options& options) {
+    if (still_current(*l)) {
+      auto data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, value, options});
+      ask(asking, l->number, operation::put, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
+    }
+    prefetch_end(l);
+  }
+
+  void prefetch_end(const lookup_ptr& l) {
+    --st_.prefetches_in_flight;
+    auto it = st_.activity.find(l->id);
+    if (it != st_.activity.end() && --it->second.readers == 0)
+      st_.activity.erase(it);
+  }
+
   void layer_failed(std::size_t i, std::uint64_t generation, const std::string& why) {
     if (i < st_.slots.size())
       failed(i, generation, fault_type::exception, why);
@@ -551,14 +621,27 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   }
   for (std::size_t i = 0; i < st.slots.size(); ++i)
     r->start_slot(i, std::move(setup->instances[i]));
+  // A layer's prefetch requests come to this actor as messages; the host keeps only a weak
+  // address, and is disconnected when the coordinator exits.
+  for (std::size_t i = 0; i < st.slots.size(); ++i)
+    instance_host::of(*st.slots[i].host).connect_prefetch([address = self->address(), i](std::string_view ns,
+                                                                                          std::string_view key) {
+      auto coordinator = caf::actor_cast<caf::actor>(address);
+      if (!coordinator)
+        return false;
+      caf::anon_send(coordinator, prefetch_atom::value, i, std::string(ns), std::string(key));
+      return true;
+    });
   setup.reset();
   self->set_down_handler([r](caf::down_msg& msg) { r->on_down(msg); });
   // The runtime stops the coordinator with an exit message; the layer hosts and loader workers
   // it owns end with it.
   self->set_exit_handler([self](caf::exit_msg& msg) {
-    for (auto& s : self->state.slots)
+    for (auto& s : self->state.slots) {
+      instance_host::of(*s.host).connect_prefetch({});
       if (s.actor)
         self->send_exit(s.actor, caf::exit_reason::user_shutdown);
+    }
     for (auto& worker : self->state.loaders)
       self->send_exit(worker, caf::exit_reason::user_shutdown);
     self->quit(msg.reason);
@@ -573,6 +656,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
       r->drop(origin, tag, ns, what);
     },
     [r](command_atom, command_request& request) { r->command(request); },
+    [r](prefetch_atom, std::size_t asking, std::string& ns, std::string& key) { r->prefetch(asking, ns, key); },
     [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {
       r->layer_failed(index, generation, why);
     },

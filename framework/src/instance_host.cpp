@@ -17,7 +17,8 @@ instance_host::instance_host(std::string label, std::string instance, telemetry:
          &instance_host::set_health,
          &instance_host::log,
          &instance_host::invalidate_key,
-         &instance_host::invalidate_tag} {
+         &instance_host::invalidate_tag,
+         &instance_host::prefetch} {
   if (registry_ == nullptr) {
     unexported_ = std::make_unique<telemetry::registry>();
     registry_ = unexported_.get();
@@ -114,6 +115,22 @@ void instance_host::invalidate(bool tag, const char* ns, const char* what) noexc
     invalidator_(tag, ns, what);
 } catch (...) {
   // Out of memory at worst: this invalidation is lost, the plugin's thread goes on.
+}
+
+void instance_host::connect_prefetch(prefetch_fn target) {
+  std::lock_guard<std::mutex> guard(prefetch_mutex_);
+  prefetch_ = std::move(target);
+}
+
+int instance_host::prefetch(void* self, const char* ns, size_t ns_size, const char* key, size_t key_size) noexcept try {
+  auto* host = static_cast<instance_host*>(self);
+  if (ns == nullptr || key == nullptr)
+    return 0;
+  // Rare (a plugin rate-limits its prefetches) and short (a message is sent): a lock is cheap here.
+  std::lock_guard<std::mutex> guard(host->prefetch_mutex_);
+  return host->prefetch_ && host->prefetch_(std::string_view(ns, ns_size), std::string_view(key, key_size)) ? 1 : 0;
+} catch (...) {
+  return 0; // the request is lost, never the caller
 }
 
 } // namespace strata::detail

@@ -13,12 +13,15 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace strata::detail {
 
 class instance_host {
 public:
   using health_fn = std::function<void(health_level, std::string)>;
+  /// Passes a prefetch request on (to the coordinator); false when it could not.
+  using prefetch_fn = std::function<bool(std::string_view ns, std::string_view key)>;
 
   /// `label` (`cache_layer`, `exporter`, `handler`) = `instance` is added to every metric the
   /// instance registers in `registry`; null `registry` (metrics off): instruments are kept here and
@@ -33,6 +36,13 @@ public:
   using invalidate_fn = std::function<void(bool, std::string, std::string)>;
   void set_invalidator(invalidate_fn fn);
 
+  /// The host behind a table that `api()` returned.
+  static instance_host& of(const strata_host_api& api) noexcept { return *static_cast<instance_host*>(api.host); }
+
+  /// Where the instance's prefetch requests go from now on; an empty function (the default)
+  /// refuses them. Thread-safe against concurrent requests.
+  void connect_prefetch(prefetch_fn target);
+
 private:
   static void* metric(void* self, strata_metric_kind kind, const char* name, const char* help,
                       const char* const* label_names, const char* const* label_values, size_t label_count,
@@ -42,6 +52,7 @@ private:
   static void invalidate_key(void* self, const char* ns, const char* key) noexcept;
   static void invalidate_tag(void* self, const char* ns, const char* tag) noexcept;
   void invalidate(bool tag, const char* ns, const char* what) noexcept;
+  static int prefetch(void* self, const char* ns, size_t ns_size, const char* key, size_t key_size) noexcept;
 
   std::string label_;
   std::string instance_;
@@ -51,6 +62,8 @@ private:
   std::shared_ptr<runtime_log> log_;
   std::mutex invalidator_mutex_;
   invalidate_fn invalidator_;
+  std::mutex prefetch_mutex_;
+  prefetch_fn prefetch_; ///< guarded by prefetch_mutex_
   strata_host_api api_;
 };
 

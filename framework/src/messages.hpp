@@ -43,6 +43,8 @@ using drop_atom = caf::atom_constant<caf::atom("drop")>;
 // host → coordinator → layer host: a layer's own command (strata::layer::command, ABI 1.2)
 using command_atom = caf::atom_constant<caf::atom("command")>;
 using layer_command_atom = caf::atom_constant<caf::atom("lcommand")>;
+// a layer (through its host) → coordinator: load a key into that layer ahead of a request
+using prefetch_atom = caf::atom_constant<caf::atom("prefetch")>;
 
 struct get_request {
   std::string ns;

@@ -1,5 +1,10 @@
 #include "exact_store.hpp"
 
+#include "frequency_sketch.hpp"
+#include "lru_shadow.hpp"
+
+#include <cmath>
+
 #include <algorithm>
 #include <functional>
 #include <mutex>
@@ -37,6 +42,9 @@ struct view_hash {
 
 using time_point = exact_store::clock::time_point;
 
+/// The lists a node can be on. `lru` uses `main` only; `tinylfu` all three.
+enum segment : std::uint8_t { window = 0, probation = 1, protected_ = 2, main_lru = probation };
+
 struct node {
   std::string ns;
   std::string key;
@@ -44,12 +52,23 @@ struct node {
   std::vector<std::string> tags;
   std::uint64_t cost = 0;
   std::uint64_t charge = 0;
+  std::uint64_t hash = 0; ///< of (ns, key): the frequency sketch's key
   bool has_ttl = false;
+  bool prefetched = false; ///< written by a prefetch and not read since
+  std::uint8_t segment = main_lru;
   time_point expires{};
   node* prev = nullptr; ///< towards the most recently used end
   node* next = nullptr; ///< towards the least recently used end
 
   bool expired_at(time_point now) const noexcept { return has_ttl && now >= expires; }
+};
+
+/// One doubly linked list in recency order, with what its entries hold.
+struct recency_list {
+  node* head = nullptr; ///< most recently used
+  node* tail = nullptr; ///< least recently used
+  std::uint64_t entries = 0;
+  std::uint64_t bytes = 0;
 };
 
 /// The entries of one namespace carrying one tag.
@@ -65,6 +84,42 @@ std::uint64_t share(std::uint64_t total, std::size_t shards, std::size_t index) 
   return std::max<std::uint64_t>(1, base + extra);
 }
 
+/// `fraction` of `total`, in whole units.
+std::uint64_t part(double fraction, std::uint64_t total) noexcept {
+  const double p = fraction * static_cast<double>(total);
+  return p >= static_cast<double>(total) ? total : static_cast<std::uint64_t>(p);
+}
+
+/// Steers the admission window by comparing the policy with an LRU of the same bounds over
+/// epochs of requests: behind LRU, the window grows by a large step (a window of the whole
+/// capacity is an exact LRU); ahead, it shrinks back by a small one, towards the configured
+/// share, where the frequency sketch decides the most.
+struct window_steering {
+  static constexpr double grow_step = 0.5;
+  static constexpr double shrink_step = 0.01;
+  static constexpr std::uint64_t min_epoch = 128;
+  std::uint64_t requests = 0;
+  std::uint64_t hits = 0;        ///< the policy's
+  std::uint64_t shadow_hits = 0; ///< the LRU's
+
+  /// The new window share after one more request, given the shares' floor.
+  double next(double share, double floor, std::uint64_t epoch) noexcept {
+    if (++requests < std::max(epoch, min_epoch))
+      return share;
+    if (shadow_hits > hits)
+      share = std::min(1.0, share + grow_step);
+    else if (hits > shadow_hits)
+      share = std::max(floor, share - shrink_step);
+    requests = hits = shadow_hits = 0;
+    return share;
+  }
+};
+
+constexpr std::size_t initial_sketch_capacity = 1024;
+
+/// The protected segment's share of the main area (Caffeine's 80 %).
+constexpr double protected_fraction = 0.8;
+
 } // namespace
 
 /// One independently locked partition. Aligned to a cache line so that the hot mutexes of
@@ -75,10 +130,21 @@ struct alignas(64) exact_store::shard {
   std::mutex mutex;
   std::unordered_map<view_key, std::unique_ptr<node>, view_hash> map;
   std::unordered_map<view_key, std::unique_ptr<tag_bucket>, view_hash> tags;
-  node* head = nullptr; ///< most recently used
-  node* tail = nullptr; ///< least recently used
+  recency_list lists[3];
   std::uint64_t max_entries = 0;
   std::uint64_t max_bytes = 0;
+  eviction_policy policy = eviction_policy::lru;
+
+  // tinylfu only.
+  std::unique_ptr<frequency_sketch> sketch;
+  double window_share = 0.01;
+  double window_floor = 0.01; ///< the configured share, where steering returns to
+  std::unique_ptr<lru_shadow> shadow; ///< null unless the window adapts
+  window_steering steering;
+  std::uint64_t last_miss_hash = 0; ///< a put of this key right after its miss is the same access
+  bool last_was_miss = false;
+  std::uint64_t written_entries = 0; ///< entries admitted to the window, ever
+  std::uint64_t written_bytes = 0;   ///< and their charges
 
   // Written under `mutex`, read without it by the accessors.
   std::atomic<std::uint64_t> entry_count{0};
@@ -86,30 +152,65 @@ struct alignas(64) exact_store::shard {
   std::atomic<std::uint64_t> evicted_capacity{0};
   std::atomic<std::uint64_t> evicted_expired{0};
   std::atomic<std::uint64_t> evicted_invalidated{0};
+  std::atomic<std::uint64_t> rejected_admissions{0};
+  std::atomic<std::uint64_t> prefetch_filled{0};
+  std::atomic<std::uint64_t> prefetch_used{0};
+  std::atomic<std::uint64_t> prefetch_wasted{0};
+  std::atomic<double> window_share_now{0.01};
+
+  static void bump(std::atomic<std::uint64_t>& counter, std::int64_t by = 1) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(by), std::memory_order_relaxed);
+  }
 
   node* find(std::string_view ns, std::string_view key) const {
     auto it = map.find(view_key{ns, key});
     return it == map.end() ? nullptr : it->second.get();
   }
 
-  void link_front(node* n) noexcept {
+  void link_front(node* n, std::uint8_t seg) noexcept {
+    recency_list& l = lists[seg];
+    n->segment = seg;
     n->prev = nullptr;
-    n->next = head;
-    if (head != nullptr) head->prev = n;
-    head = n;
-    if (tail == nullptr) tail = n;
+    n->next = l.head;
+    if (l.head != nullptr) l.head->prev = n;
+    l.head = n;
+    if (l.tail == nullptr) l.tail = n;
+    ++l.entries;
+    l.bytes += n->charge;
   }
 
   void unlink(node* n) noexcept {
-    (n->prev != nullptr ? n->prev->next : head) = n->next;
-    (n->next != nullptr ? n->next->prev : tail) = n->prev;
+    recency_list& l = lists[n->segment];
+    (n->prev != nullptr ? n->prev->next : l.head) = n->next;
+    (n->next != nullptr ? n->next->prev : l.tail) = n->prev;
     n->prev = n->next = nullptr;
+    --l.entries;
+    l.bytes -= n->charge;
   }
 
+  bool over(std::uint64_t entries, std::uint64_t bytes, double fraction) const noexcept {
+    return entries > part(fraction, max_entries) || bytes > part(fraction, max_bytes);
+  }
+
+  /// A read of `n`: LRU moves it to the front; W-TinyLFU also promotes a probation entry to
+  /// protected, demoting protected's least recent entries to probation when it overflows.
   void touch(node* n) noexcept {
-    if (head == n) return;
+    if (policy == eviction_policy::lru || n->segment != probation) {
+      if (lists[n->segment].head == n) return;
+      const auto seg = n->segment;
+      unlink(n);
+      link_front(n, seg);
+      return;
+    }
     unlink(n);
-    link_front(n);
+    link_front(n, protected_);
+    const double protected_share = protected_fraction * (1.0 - window_share);
+    while (lists[protected_].tail != nullptr && lists[protected_].tail != n &&
+           over(lists[protected_].entries, lists[protected_].bytes, protected_share)) {
+      node* demoted = lists[protected_].tail;
+      unlink(demoted);
+      link_front(demoted, probation);
+    }
   }
 
   void index_tags(node* n) {
@@ -139,8 +240,11 @@ struct alignas(64) exact_store::shard {
   void remove(node* n, reason why) {
     unlink(n);
     unindex_tags(n);
-    entry_count.store(entry_count.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-    byte_count.store(byte_count.load(std::memory_order_relaxed) - n->charge, std::memory_order_relaxed);
+    bump(entry_count, -1);
+    bump(byte_count, -static_cast<std::int64_t>(n->charge));
+    if (n->prefetched)
+      bump(prefetch_wasted);
+    if (shadow && why != reason::capacity) shadow->erase(n->hash); // the LRU would not hold it either
     switch (why) {
       case reason::capacity: evicted_capacity.fetch_add(1, std::memory_order_relaxed); break;
       case reason::expired: evicted_expired.fetch_add(1, std::memory_order_relaxed); break;
@@ -150,37 +254,134 @@ struct alignas(64) exact_store::shard {
     map.erase(view_key{n->ns, n->key}); // destroys n last: the key views point into it
   }
 
-  /// Evicts from the LRU end until one more entry of `charge` bytes fits. The caller has checked
-  /// that `charge <= max_bytes`, so this terminates with room.
-  void make_room(std::uint64_t charge) {
-    std::uint64_t entries = entry_count.load(std::memory_order_relaxed);
-    time_point now{};
-    bool have_now = false;
-    while (tail != nullptr &&
-           (entries + 1 > max_entries ||
-            byte_count.load(std::memory_order_relaxed) + charge > max_bytes)) {
-      node* victim = tail;
-      reason why = reason::capacity;
-      if (victim->has_ttl) { // count a victim that had already expired as such
-        if (!have_now) {
-          now = clock::now();
-          have_now = true;
-        }
-        if (victim->expired_at(now)) why = reason::expired;
+  /// Evicts `victim`, as expired when its TTL has run out, as capacity otherwise.
+  void evict(node* victim, time_point& now, bool& have_now) {
+    reason why = reason::capacity;
+    if (victim->has_ttl) { // count a victim that had already expired as such
+      if (!have_now) {
+        now = clock::now();
+        have_now = true;
       }
-      remove(victim, why);
-      --entries;
+      if (victim->expired_at(now)) why = reason::expired;
     }
+    remove(victim, why);
   }
 
-  void insert(std::unique_ptr<node> owned) {
+  bool over_total(std::uint64_t extra_entries, std::uint64_t extra_bytes) const noexcept {
+    return entry_count.load(std::memory_order_relaxed) + extra_entries > max_entries ||
+           byte_count.load(std::memory_order_relaxed) + extra_bytes > max_bytes;
+  }
+
+  /// LRU: evicts from the least recently used end until one more entry of `charge` bytes fits.
+  /// The caller has checked that `charge <= max_bytes`, so this terminates with room.
+  void make_room(std::uint64_t charge) {
+    time_point now{};
+    bool have_now = false;
+    while (lists[main_lru].tail != nullptr && over_total(1, charge))
+      evict(lists[main_lru].tail, now, have_now);
+  }
+
+  void insert(std::unique_ptr<node> owned, std::uint8_t seg) {
     node* n = owned.get();
     view_key k{n->ns, n->key};
     map.emplace(k, std::move(owned));
-    link_front(n);
+    link_front(n, seg);
     index_tags(n);
-    entry_count.store(entry_count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    byte_count.store(byte_count.load(std::memory_order_relaxed) + n->charge, std::memory_order_relaxed);
+    bump(entry_count);
+    bump(byte_count, static_cast<std::int64_t>(n->charge));
+  }
+
+  static std::uint64_t excess(std::uint64_t held, std::uint64_t bound) noexcept {
+    return held > bound ? held - bound : 0;
+  }
+
+  /// The main area's victims in eviction order, skipping `candidate`: probation from its least
+  /// recent entry, then protected likewise. `after` null: the first.
+  node* next_victim(node* after, node* candidate) const noexcept {
+    node* v = after == nullptr ? lists[probation].tail : after->prev;
+    if (v == nullptr && (after == nullptr || after->segment == probation)) v = lists[protected_].tail;
+    if (v == candidate) return next_victim(v, candidate);
+    return v;
+  }
+
+  /// The least recent entry of the main area that may be evicted for a candidate: probation's,
+  /// then protected's.
+  node* main_victim() const noexcept {
+    return lists[probation].tail != nullptr ? lists[probation].tail : lists[protected_].tail;
+  }
+
+  /// W-TinyLFU: `n` enters the window; what overflows the window becomes a candidate for the
+  /// main area, admitted only by evicting main-area victims that the sketch finds less frequent,
+  /// one at a time (several small victims may make room for one large candidate). A candidate
+  /// that loses to a victim is dropped instead (counted in `rejected_admissions`).
+  void admit(std::unique_ptr<node> owned) {
+    ++written_entries;
+    written_bytes += owned->charge;
+    insert(std::move(owned), window);
+    // The sketch follows the entries the shard holds: it is sized, and ages, for them.
+    // Sized for the entries the shard holds (which a byte bound does not say in advance), as
+    // Caffeine sizes it for its maximum; growing forgets the counts, as Caffeine's does.
+    if (sketch->capacity() < entry_count.load(std::memory_order_relaxed))
+      sketch->ensure_capacity(std::min<std::uint64_t>(max_entries, entry_count.load(std::memory_order_relaxed)));
+    time_point now{};
+    bool have_now = false;
+    while (lists[window].tail != nullptr && over(lists[window].entries, lists[window].bytes, window_share)) {
+      node* candidate = lists[window].tail;
+      unlink(candidate);
+      link_front(candidate, probation); // counted in the main area while it competes
+      if (!over_total(0, 0)) continue;
+      // The victims that would make room, least recent first: admitted only if the candidate is
+      // used more often than all of them together (one large entry must not displace several
+      // smaller ones that, between them, are asked for more).
+      const std::uint64_t need_entries = excess(entry_count.load(std::memory_order_relaxed), max_entries);
+      const std::uint64_t need_bytes = excess(byte_count.load(std::memory_order_relaxed), max_bytes);
+      const unsigned candidate_frequency = sketch->frequency(candidate->hash);
+      std::uint64_t freed_entries = 0, freed_bytes = 0, victims_frequency = 0;
+      node* last = nullptr; // the most recent victim needed
+      for (node* v = next_victim(nullptr, candidate); v != nullptr; v = next_victim(v, candidate)) {
+        victims_frequency += sketch->frequency(v->hash);
+        ++freed_entries;
+        freed_bytes += v->charge;
+        last = v;
+        if (victims_frequency >= candidate_frequency || (freed_entries >= need_entries && freed_bytes >= need_bytes))
+          break;
+      }
+      if (last != nullptr && candidate_frequency > victims_frequency) {
+        for (node* v = next_victim(nullptr, candidate);;) {
+          node* following = v == last ? nullptr : next_victim(v, candidate);
+          evict(v, now, have_now);
+          if (following == nullptr) break;
+          v = following;
+        }
+      } else {
+        bump(rejected_admissions);
+        evict(candidate, now, have_now);
+      }
+    }
+    // The window alone may exceed the bounds (the window's share grew, or one entry is most of
+    // the capacity): evict from the main area, then the window's least recent.
+    while (over_total(0, 0)) {
+      node* victim = main_victim();
+      if (victim == nullptr) victim = lists[window].tail;
+      if (victim == nullptr) break;
+      evict(victim, now, have_now);
+    }
+  }
+
+  /// Counts a read of the key with `hash` in the sketch (tinylfu), and for the window steering.
+  void record(std::uint64_t hash, bool hit) {
+    if (policy != eviction_policy::tinylfu) return;
+    sketch->increment(hash);
+    last_was_miss = !hit;
+    last_miss_hash = hash;
+    if (!shadow) return;
+    steering.hits += hit ? 1 : 0;
+    steering.shadow_hits += shadow->read(hash) ? 1 : 0;
+    const double share = steering.next(window_share, window_floor, entry_count.load(std::memory_order_relaxed));
+    if (share != window_share) {
+      window_share = share;
+      window_share_now.store(window_share, std::memory_order_relaxed);
+    }
   }
 
   /// The live entry for (ns, key), touched; an expired one is removed and null returned.
@@ -197,18 +398,41 @@ struct alignas(64) exact_store::shard {
     touch(n);
     return n;
   }
+
+  /// A read: `lookup`, counted as an access (sketch, climber, prefetch use).
+  node* read(std::string_view ns, std::string_view key, std::uint64_t hash, time_point& now) {
+    node* n = lookup(ns, key, now);
+    record(hash, n != nullptr);
+    if (n != nullptr && n->prefetched) {
+      n->prefetched = false;
+      bump(prefetch_used);
+    }
+    return n;
+  }
 };
 
 exact_store::exact_store(const store_config& config)
-    : shard_count_(config.shards), default_ttl_(config.default_ttl) {
+    : shard_count_(config.shards), default_ttl_(config.default_ttl), policy_(config.policy) {
   if (config.shards == 0) throw std::invalid_argument("exact_store: shards must be at least 1");
   if (config.max_entries == 0) throw std::invalid_argument("exact_store: max_entries must be at least 1");
   if (config.max_bytes == 0) throw std::invalid_argument("exact_store: max_bytes must be at least 1");
   if (config.default_ttl.count() < 0) throw std::invalid_argument("exact_store: default_ttl is negative");
+  if (!(config.window_fraction >= 0.0 && config.window_fraction <= 1.0))
+    throw std::invalid_argument("exact_store: window_fraction must be between 0 and 1");
   shards_ = std::make_unique<shard[]>(shard_count_);
   for (std::size_t i = 0; i < shard_count_; ++i) {
-    shards_[i].max_entries = share(config.max_entries, shard_count_, i);
-    shards_[i].max_bytes = share(config.max_bytes, shard_count_, i);
+    shard& s = shards_[i];
+    s.max_entries = share(config.max_entries, shard_count_, i);
+    s.max_bytes = share(config.max_bytes, shard_count_, i);
+    s.policy = config.policy;
+    if (config.policy == eviction_policy::tinylfu) {
+      s.sketch = std::make_unique<frequency_sketch>(
+        std::min<std::uint64_t>(s.max_entries, initial_sketch_capacity), config.doorkeeper);
+      s.window_share = config.window_fraction;
+      s.window_share_now.store(config.window_fraction, std::memory_order_relaxed);
+      s.window_floor = config.window_fraction;
+      if (config.adaptive_window) s.shadow = std::make_unique<lru_shadow>(s.max_entries, s.max_bytes);
+    }
   }
 }
 
@@ -230,6 +454,16 @@ std::uint64_t exact_store::charge_of(std::string_view ns, std::string_view key, 
 
 status exact_store::put(std::string_view ns, std::string_view key, std::string_view value,
                         const entry_options& options) {
+  return insert_new(ns, key, value, options, false);
+}
+
+status exact_store::put_prefetched(std::string_view ns, std::string_view key, std::string_view value,
+                                   const entry_options& options) {
+  return insert_new(ns, key, value, options, true);
+}
+
+status exact_store::insert_new(std::string_view ns, std::string_view key, std::string_view value,
+                               const entry_options& options, bool prefetched) {
   if (options.ttl.count() < 0) return status::invalid;
   const auto ttl = options.ttl.count() > 0 ? options.ttl : default_ttl_;
 
@@ -241,6 +475,8 @@ status exact_store::put(std::string_view ns, std::string_view key, std::string_v
   owned->tags = options.tags;
   owned->cost = options.cost;
   owned->charge = charge_of(ns, key, value, options);
+  owned->hash = hash_of(ns, key);
+  owned->prefetched = prefetched;
   if (ttl.count() > 0) {
     owned->has_ttl = true;
     owned->expires = clock::now() + ttl;
@@ -248,18 +484,42 @@ status exact_store::put(std::string_view ns, std::string_view key, std::string_v
 
   shard& s = shard_for(ns, key);
   std::lock_guard<std::mutex> lock(s.mutex);
-  if (node* old = s.find(ns, key)) s.remove(old, shard::reason::none);
+  if (node* old = s.find(ns, key)) {
+    // Written meanwhile: replace it as a put would, without the prefetch's mark (what the layer
+    // takes for a prefetch's fill may be a write that raced it; a write is never dropped).
+    if (prefetched && !old->expired_at(clock::now())) prefetched = owned->prefetched = false;
+    s.remove(old, shard::reason::none);
+  }
   if (owned->charge > s.max_bytes) return status::rejected;
-  s.make_room(owned->charge);
-  s.insert(std::move(owned));
+  if (prefetched) shard::bump(s.prefetch_filled);
+  if (s.policy == eviction_policy::lru) {
+    s.make_room(owned->charge);
+    s.insert(std::move(owned), main_lru);
+    return status::ok;
+  }
+  // A write is an access too, unless it fills the miss just counted (a read-through) or is a
+  // prefetch, which nobody asked for yet.
+  const bool fills_last_miss = s.last_was_miss && s.last_miss_hash == owned->hash;
+  s.last_was_miss = false;
+  if (!prefetched && !fills_last_miss) s.sketch->increment(owned->hash);
+  if (!prefetched && s.shadow) s.shadow->write(owned->hash, owned->charge);
+  // Declined admission is not a failed write: the entry came and went, as an immediate eviction.
+  s.admit(std::move(owned));
   return status::ok;
+}
+
+bool exact_store::contains(std::string_view ns, std::string_view key) {
+  shard& s = shard_for(ns, key);
+  std::lock_guard<std::mutex> lock(s.mutex);
+  node* n = s.find(ns, key);
+  return n != nullptr && !(n->has_ttl && n->expired_at(clock::now()));
 }
 
 status exact_store::get(std::string_view ns, std::string_view key, std::string& value_out) {
   shard& s = shard_for(ns, key);
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
-  node* n = s.lookup(ns, key, now);
+  node* n = s.read(ns, key, hash_of(ns, key), now);
   if (n == nullptr) return status::not_found;
   value_out.assign(n->value);
   return status::ok;
@@ -269,7 +529,7 @@ status exact_store::get(std::string_view ns, std::string_view key, layer_hit& ou
   shard& s = shard_for(ns, key);
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
-  node* n = s.lookup(ns, key, now);
+  node* n = s.read(ns, key, hash_of(ns, key), now);
   if (n == nullptr) return status::not_found;
   out.value.assign(n->value);
   out.meta.tags = n->tags;
@@ -314,14 +574,15 @@ std::size_t exact_store::expire_some(clock::time_point now) {
   for (std::size_t i = 0; i < shard_count_; ++i) {
     shard& s = shards_[i];
     std::lock_guard<std::mutex> lock(s.mutex);
-    for (node* n = s.head; n != nullptr;) {
-      node* next = n->next;
-      if (n->expired_at(now)) {
-        s.remove(n, shard::reason::expired);
-        ++removed;
+    for (auto& list : s.lists)
+      for (node* n = list.head; n != nullptr;) {
+        node* next = n->next;
+        if (n->expired_at(now)) {
+          s.remove(n, shard::reason::expired);
+          ++removed;
+        }
+        n = next;
       }
-      n = next;
-    }
   }
   return removed;
 }
@@ -344,5 +605,20 @@ std::uint64_t exact_store::evictions_capacity() const noexcept { return sum(&sha
 std::uint64_t exact_store::evictions_expired() const noexcept { return sum(&shard::evicted_expired); }
 
 std::uint64_t exact_store::evictions_invalidated() const noexcept { return sum(&shard::evicted_invalidated); }
+
+std::uint64_t exact_store::admissions_rejected() const noexcept { return sum(&shard::rejected_admissions); }
+
+std::uint64_t exact_store::prefetches_used() const noexcept { return sum(&shard::prefetch_used); }
+
+std::uint64_t exact_store::prefetches_wasted() const noexcept { return sum(&shard::prefetch_wasted); }
+
+std::uint64_t exact_store::prefetches_filled() const noexcept { return sum(&shard::prefetch_filled); }
+
+double exact_store::window_fraction() const noexcept {
+  double total = 0;
+  for (std::size_t i = 0; i < shard_count_; ++i)
+    total += shards_[i].window_share_now.load(std::memory_order_relaxed);
+  return total / static_cast<double>(shard_count_);
+}
 
 } // namespace strata::predictive

@@ -18,6 +18,17 @@
 
 namespace strata::predictive {
 
+/// How a full shard chooses what to drop.
+enum class eviction_policy {
+  /// Least recently used first: exact, by last get or put.
+  lru,
+  /// W-TinyLFU, driven by a frequency sketch: a small admission window (LRU) in front of a
+  /// segmented LRU main area (probation and protected); an entry leaving the window enters the
+  /// main area only if the sketch says it is used more often than the main area's victim.
+  /// Optionally the window's share follows an LRU shadow (`adaptive_window`).
+  tinylfu,
+};
+
 /// Bounds and shape of an `exact_store`.
 struct store_config {
   /// Total number of entries kept (split across shards).
@@ -28,6 +39,16 @@ struct store_config {
   std::size_t shards = 8;
   /// TTL applied to a put whose own TTL is zero; zero means such entries never expire.
   std::chrono::milliseconds default_ttl{0};
+  /// What a full shard drops.
+  eviction_policy policy = eviction_policy::lru;
+  /// tinylfu: the admission window's initial share of the bounds, 0..1.
+  double window_fraction = 0.01;
+  /// tinylfu: keep an LRU shadow of the same bounds (keys and charges only, ~80 bytes a key) and
+  /// grow the window towards the whole capacity (an exact LRU) while the shadow hits more;
+  /// shrink it back towards `window_fraction` while the policy hits more.
+  bool adaptive_window = false;
+  /// tinylfu: a Bloom filter in front of the sketch, so that keys seen once cost no counter.
+  bool doorkeeper = false;
 };
 
 /// A key → value store partitioned by namespace.
@@ -57,11 +78,22 @@ public:
   exact_store& operator=(const exact_store&) = delete;
 
   /// Writes `key` → `value` in `ns`, replacing any existing entry and making it the most recently
-  /// used. Evicts least recently used entries of the shard until it fits. Returns `rejected`
+  /// used (lru) or enters the admission window (tinylfu). Evicts until it fits: least recently
+  /// used entries (lru), or what the tinylfu admission drops, which may be the new entry itself
+  /// (still `ok`: the write happened and its entry was the least valuable). Returns `rejected`
   /// (evicting nothing, but dropping a previous value of the key, which is now stale) when the
   /// entry's charge alone exceeds the shard's byte share, and `invalid` for a negative TTL.
   status put(std::string_view ns, std::string_view key, std::string_view value,
              const entry_options& options);
+
+  /// Writes what a prefetch loaded: as `put`, but not counted as an access of the key, and, when
+  /// the key was absent, marked, so that its first hit counts as a used prefetch and its removal
+  /// before any hit as a wasted one.
+  status put_prefetched(std::string_view ns, std::string_view key, std::string_view value,
+                        const entry_options& options);
+
+  /// Whether a live entry for `key` is held, without counting an access or touching its order.
+  bool contains(std::string_view ns, std::string_view key);
 
   /// Looks `key` up; on `ok` copies the value into `value_out` and marks the entry used.
   /// An expired entry is removed and reported as `not_found`. Allocates only for the copy.
@@ -95,7 +127,20 @@ public:
   /// Entries removed by `invalidate_tag`. An explicit `erase` or a replacement is not counted.
   std::uint64_t evictions_invalidated() const noexcept;
 
+  /// tinylfu: entries that left the admission window and lost to the main area's victim (or a
+  /// new entry that could not enter at all), so were dropped instead of a more frequent entry.
+  std::uint64_t admissions_rejected() const noexcept;
+  /// Prefetched entries read at least once.
+  std::uint64_t prefetches_used() const noexcept;
+  /// Prefetched entries removed (evicted, expired, erased, replaced) before any read.
+  std::uint64_t prefetches_wasted() const noexcept;
+  /// Prefetched entries written (by `put_prefetched`).
+  std::uint64_t prefetches_filled() const noexcept;
+  /// tinylfu: the admission window's current share of the bounds, averaged over the shards.
+  double window_fraction() const noexcept;
+
   std::size_t shard_count() const noexcept { return shard_count_; }
+  eviction_policy policy() const noexcept { return policy_; }
 
   /// What an entry with these fields charges against the byte bound.
   static std::uint64_t charge_of(std::string_view ns, std::string_view key, std::string_view value,
@@ -108,9 +153,13 @@ private:
   /// Adds up one counter over all shards.
   std::uint64_t sum(std::atomic<std::uint64_t> shard::*field) const noexcept;
 
+  status insert_new(std::string_view ns, std::string_view key, std::string_view value,
+                    const entry_options& options, bool prefetched);
+
   std::size_t shard_count_;
   std::unique_ptr<shard[]> shards_;
   std::chrono::milliseconds default_ttl_;
+  eviction_policy policy_;
 };
 
 } // namespace strata::predictive

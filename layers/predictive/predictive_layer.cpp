@@ -1,14 +1,18 @@
 /// @file predictive_layer.cpp
-/// The `predictive` layer plugin: for now the exact-match store behind the strata::layer
-/// interface (the prediction model that prefetches comes later). Its size and evictions are
-/// published as metrics through the host on every maintenance pass.
+/// The `predictive` layer plugin: the exact-match store behind the strata::layer interface, its
+/// eviction policy chosen in YAML (lru, or predictive: W-TinyLFU on a frequency sketch), and,
+/// when prefetch is on, an access model that learns which key follows which and asks the runtime
+/// to load the likely next key before it is asked for. Its figures are published as metrics
+/// through the host on every maintenance pass.
 
+#include "access_model.hpp"
 #include "exact_store.hpp"
 
 #include <strata/sdk.hpp>
 
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 
 namespace strata::predictive {
 namespace {
@@ -18,46 +22,89 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) {
   return std::chrono::ceil<std::chrono::milliseconds>(d);
 }
 
-store_config read_config(const plugin_config& config) {
+store_config read_store_config(const plugin_config& config) {
   store_config c;
   c.max_entries = static_cast<std::uint64_t>(config.get_int("max_entries"));
   c.max_bytes = config.get_size("max_bytes");
   c.shards = static_cast<std::size_t>(config.get_int("shards"));
   c.default_ttl = to_ms(config.get_duration("default_ttl"));
+  const auto& policy = config.get_string("policy");
+  if (policy == "lru")
+    c.policy = eviction_policy::lru;
+  else if (policy == "predictive")
+    c.policy = eviction_policy::tinylfu;
+  else
+    throw std::invalid_argument("policy: '" + policy + "' is neither lru nor predictive");
+  c.window_fraction = config.get_double("window");
+  c.adaptive_window = config.get_bool("adaptive_window");
+  c.doorkeeper = config.get_bool("doorkeeper");
   return c;
 }
 
-/// The concurrent read path. Holds the store itself, so it outlives the layer.
-class store_view : public read_view {
+model_config read_model_config(const plugin_config& config) {
+  model_config c;
+  c.prefetch = config.get_bool("prefetch");
+  c.confidence = config.get_double("prefetch_confidence");
+  c.rate = config.get_double("prefetch_rate");
+  c.tracked_keys = static_cast<std::size_t>(config.get_int("model_keys"));
+  return c;
+}
+
+/// The layer's metrics: the store's own figures, copied out on every maintenance pass (the store
+/// counts in plain atomics on its hot path), and the model's.
+class layer_metrics {
 public:
-  explicit store_view(std::shared_ptr<exact_store> store) : store_(std::move(store)) {}
-
-  status get(std::string_view ns, std::string_view key, std::string& value_out) override {
-    return store_->get(ns, key, value_out);
-  }
-
-private:
-  std::shared_ptr<exact_store> store_;
-};
-
-/// The store's own figures as metrics. The store counts in plain atomics on its hot path; these
-/// copy them out when the layer is maintained, so the metrics lag by at most `expiry_interval`.
-class store_metrics {
-public:
-  explicit store_metrics(plugin_host& host)
+  explicit layer_metrics(plugin_host& host)
     : host_(host),
       entries_(host.gauge("strata_cache_entries", "Entries held by a layer.")),
       bytes_(host.gauge("strata_cache_size_bytes", "Bytes a layer charges for its entries.")),
       capacity_(eviction_counter(host, "capacity")),
       expired_(eviction_counter(host, "expired")),
-      invalidated_(eviction_counter(host, "invalidated")) {}
+      invalidated_(eviction_counter(host, "invalidated")),
+      rejected_{host.counter("strata_predictive_admissions_rejected_total",
+                             "Entries the predictive policy dropped instead of a more frequent one.")},
+      issued_(prefetch_counter(host, "issued")),
+      filled_(prefetch_counter(host, "filled")),
+      used_(prefetch_counter(host, "used")),
+      wasted_(prefetch_counter(host, "wasted")),
+      accuracy_(host.gauge("strata_predictive_prefetch_accuracy",
+                           "Prefetched entries read at least once, over prefetched entries written.")),
+      confidence_(host.histogram("strata_predictive_prediction_confidence",
+                                 "Confidence of the model's predictions of the next key.", {},
+                                 {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0})),
+      version_(host.gauge("strata_predictive_model_version", "Version of the access model's format.")),
+      updates_{host.counter("strata_predictive_model_updates_total",
+                            "Transitions (a key followed by another) the access model learned.")},
+      last_update_(host.gauge("strata_predictive_model_last_update_seconds",
+                              "When the access model last learned, in seconds since the Unix epoch; 0 before.")),
+      dropped_{host.counter("strata_predictive_model_reads_dropped_total",
+                            "Reads the access model's log dropped because it was full (it learned from a sample).")},
+      window_(host.gauge("strata_predictive_window_fraction",
+                         "The predictive policy's admission window, as a share of the bounds.")) {
+    version_.set(access_model::version);
+  }
 
-  void publish(const exact_store& store) {
+  instruments::histogram& confidence() noexcept { return confidence_; }
+
+  void publish(const exact_store& store, const access_model* model) {
     entries_.set(static_cast<double>(store.entries()));
     bytes_.set(static_cast<double>(store.bytes()));
     advance(capacity_, store.evictions_capacity());
     advance(expired_, store.evictions_expired());
     advance(invalidated_, store.evictions_invalidated());
+    advance(rejected_, store.admissions_rejected());
+    advance(filled_, store.prefetches_filled());
+    advance(used_, store.prefetches_used());
+    advance(wasted_, store.prefetches_wasted());
+    const auto filled = store.prefetches_filled();
+    accuracy_.set(filled == 0 ? 0.0 : static_cast<double>(store.prefetches_used()) / static_cast<double>(filled));
+    window_.set(store.policy() == eviction_policy::tinylfu ? store.window_fraction() : 1.0);
+    if (model != nullptr) {
+      advance(issued_, model->prefetches_issued());
+      advance(updates_, model->updates());
+      advance(dropped_, model->reads_dropped());
+      last_update_.set(model->last_update());
+    }
     host_.set_health(health_level::healthy, std::to_string(store.entries()) + " entries, " +
                                               std::to_string(store.bytes()) + " bytes");
   }
@@ -75,7 +122,14 @@ private:
                                 {{"reason", reason}})};
   }
 
-  /// Counters only go up: add what the store counted since the last pass.
+  static tracked prefetch_counter(plugin_host& host, const char* outcome) {
+    return tracked{host.counter("strata_predictive_prefetches_total",
+                                "Prefetches: issued (asked of the runtime), filled (written into the layer), "
+                                "used (read at least once), wasted (removed before any read).",
+                                {{"outcome", outcome}})};
+  }
+
+  /// Counters only go up: add what was counted since the last pass.
   static void advance(tracked& t, std::uint64_t total) {
     if (total > t.published)
       t.counter.inc(total - t.published);
@@ -88,21 +142,70 @@ private:
   tracked capacity_;
   tracked expired_;
   tracked invalidated_;
+  tracked rejected_;
+  tracked issued_;
+  tracked filled_;
+  tracked used_;
+  tracked wasted_;
+  instruments::gauge& accuracy_;
+  instruments::histogram& confidence_;
+  instruments::gauge& version_;
+  tracked updates_;
+  instruments::gauge& last_update_;
+  tracked dropped_;
+  instruments::gauge& window_;
+};
+
+/// The access model when prefetch is on, wired to the store (is a key cached?), the host (pass a
+/// prefetch on) and the confidence histogram. Null when prefetch is off: reads then cost nothing
+/// beyond the store's own work.
+std::shared_ptr<access_model> make_model(const plugin_config& config, const std::shared_ptr<exact_store>& store,
+                                         plugin_host host, instruments::histogram& confidence) {
+  const auto c = read_model_config(config);
+  if (!c.prefetch)
+    return nullptr;
+  return std::make_shared<access_model>(
+    c, [store](std::string_view ns, std::string_view key) { return store->contains(ns, key); },
+    [host](std::string_view ns, std::string_view key) mutable { return host.prefetch(ns, key); },
+    [&confidence](double value) { confidence.observe(value); });
+}
+
+/// The concurrent read path. Holds the store and the model themselves, so it outlives the layer.
+class store_view : public read_view {
+public:
+  store_view(std::shared_ptr<exact_store> store, std::shared_ptr<access_model> model)
+    : store_(std::move(store)), model_(std::move(model)) {}
+
+  status get(std::string_view ns, std::string_view key, std::string& value_out) override {
+    const status found = store_->get(ns, key, value_out);
+    if (model_)
+      model_->record(ns, key);
+    return found;
+  }
+
+private:
+  std::shared_ptr<exact_store> store_;
+  std::shared_ptr<access_model> model_;
 };
 
 class predictive_layer : public layer {
 public:
   explicit predictive_layer(const layer_context& context)
-      : store_(std::make_shared<exact_store>(read_config(context.config))),
+      : store_(std::make_shared<exact_store>(read_store_config(context.config))),
         expiry_interval_(to_ms(context.config.get_duration("expiry_interval"))), host_(context.host),
-        metrics_(host_) {}
+        metrics_(host_), model_(make_model(context.config, store_, host_, metrics_.confidence())) {}
 
   status get(std::string_view ns, std::string_view key, layer_hit& out) override {
-    return store_->get(ns, key, out);
+    const status found = store_->get(ns, key, out);
+    if (model_)
+      model_->record(ns, key);
+    return found;
   }
 
   status put(std::string_view ns, std::string_view key, std::string_view value,
              const entry_options& options) override {
+    if (model_ && model_->take_fill(ns, key))
+      return store_->put_prefetched(ns, key, value, options);
     return store_->put(ns, key, value, options);
   }
 
@@ -116,16 +219,19 @@ public:
 
   void maintain() override {
     store_->purge_expired();
-    metrics_.publish(*store_);
+    if (model_)
+      model_->drain();
+    metrics_.publish(*store_, model_.get());
   }
 
-  std::shared_ptr<read_view> concurrent_view() override { return std::make_shared<store_view>(store_); }
+  std::shared_ptr<read_view> concurrent_view() override { return std::make_shared<store_view>(store_, model_); }
 
 private:
   std::shared_ptr<exact_store> store_;
   std::chrono::milliseconds expiry_interval_;
   plugin_host host_;
-  store_metrics metrics_;
+  layer_metrics metrics_;
+  std::shared_ptr<access_model> model_;
 };
 
 const strata_config_key schema[] = {
@@ -136,10 +242,29 @@ const strata_config_key schema[] = {
     {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged", 1, 1, 0, 0},
     {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of a put that gives none; 0 means no expiry",
      1, 0, 0, 0},
+    {"policy", STRATA_VALUE_STRING, "lru",
+     "what a full shard drops: lru (exact least recently used) or predictive (W-TinyLFU on the access model)",
+     0, 0, 0, 0},
+    {"window", STRATA_VALUE_DOUBLE, "0.01", "predictive: the admission window's initial share of the bounds",
+     1, 0, 1, 1},
+    {"adaptive_window", STRATA_VALUE_BOOL, "false",
+     "predictive: steer the window's share by an LRU shadow of the same bounds (up to 1: an LRU) when it "
+     "does better than the policy; costs about 80 bytes per entry", 0, 0, 0, 0},
+    {"doorkeeper", STRATA_VALUE_BOOL, "false",
+     "predictive: a Bloom filter in front of the frequency sketch (keys seen once cost no counter)", 0, 0, 0, 0},
+    {"prefetch", STRATA_VALUE_BOOL, "false",
+     "learn which key follows which and ask the runtime to load the likely next key ahead of a request",
+     0, 0, 0, 0},
+    {"prefetch_confidence", STRATA_VALUE_DOUBLE, "0.5",
+     "prefetch: the least share of a key's recent successors that the predicted key must have", 1, 0, 1, 1},
+    {"prefetch_rate", STRATA_VALUE_DOUBLE, "100", "prefetch: requests per second at most (a token bucket)",
+     1, 0.001, 0, 0},
+    {"model_keys", STRATA_VALUE_INT, "10000",
+     "prefetch: keys whose successors the model tracks (least recently seen forgotten first)", 1, 1, 1, 10000000},
 };
 
 } // namespace
 } // namespace strata::predictive
 
-STRATA_LAYER_PLUGIN("predictive", "0.1.0", strata::predictive::predictive_layer,
+STRATA_LAYER_PLUGIN("predictive", "0.2.0", strata::predictive::predictive_layer,
                     strata::predictive::schema, STRATA_PLUGIN_FLAG_COOPERATIVE)

@@ -32,14 +32,21 @@ config lru_deployment(const capacity& c) {
   return cfg;
 }
 
-trace_replay replay_trace(const std::string& path, trace_format format, const std::vector<capacity>& capacities) {
+config policy_deployment(const capacity& c, const std::string& policy) {
+  config cfg = lru_deployment(c);
+  cfg.layers.front().settings["policy"] = policy;
+  return cfg;
+}
+
+trace_replay replay_trace(const std::string& path, trace_format format, const std::vector<capacity>& capacities,
+                          const std::string& policy) {
   std::vector<std::unique_ptr<standalone_layer>> layers;
   std::vector<layer_replay> replays;
   layers.reserve(capacities.size());
   replays.reserve(capacities.size());
   trace_replay out;
   for (const auto& c : capacities) {
-    auto made = standalone_layer::create(lru_deployment(c));
+    auto made = standalone_layer::create(policy_deployment(c, policy));
     if (!made)
       throw std::runtime_error(made.err().message);
     layers.push_back(std::move(*made));

@@ -122,12 +122,13 @@ TEST_CASE("strata replay at one capacity ends with RESULT byte_miss_ratio, then 
   CHECK(result.output.find("not implemented") == std::string::npos);
 }
 
-TEST_CASE("strata replay --policy predictive says that it runs LRU until the model exists", "[replay][published]") {
+TEST_CASE("strata replay --policy predictive names its policy and that prefetch is off", "[replay][published]") {
   const auto result = run_replay("--trace '" + gli + "' --format lirs --capacity 1000entries --policy predictive");
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
-  CHECK_THAT(result.output, Catch::Contains("the predictive model is not implemented yet; this is LRU"));
-  CHECK(lines_of(result.output).back() == "RESULT miss_ratio 0.887947");
+  CHECK_THAT(result.output, Catch::Contains("policy predictive: W-TinyLFU on the access model; prefetch off"));
+  CHECK(lines_of(result.output).back().rfind("RESULT miss_ratio ", 0) == 0);
+  CHECK(lines_of(result.output).back() != "RESULT miss_ratio 0.887947"); // not the LRU's
 }
 
 TEST_CASE("strata replay reads web07 (xz, big-endian int32 keys)", "[replay][published]") {

@@ -17,7 +17,7 @@
  *
  * History: 1.0 the first; 1.1 appended `host` to strata_plugin_context (metrics, health, logging).
  * 1.2 appended strata::layer::semantic(), vectors(), command() and observer() (called for plugins
- * of minor >= 2 only), `invalidate_key` and `invalidate_tag` to strata_host_api, the flag
+ * of minor >= 2 only), `invalidate_key`, `invalidate_tag` and `prefetch` to strata_host_api, the flag
  * STRATA_PLUGIN_FLAG_OBSERVER, and defined STRATA_PLUGIN_EMBEDDER (create returns a
  * strata::embedder*; needs 1.2).
  *
@@ -86,7 +86,7 @@ typedef enum strata_log_level {
   STRATA_LOG_ERROR = 4
 } strata_log_level;
 
-/* What the host offers a plugin instance (ABI 1.1). Every function is thread-safe and takes
+/* What the host offers a plugin instance (ABI 1.1; `prefetch` since 1.2). Every function is thread-safe and takes
  * `host` first. The table and `host` outlive the instance. */
 typedef struct strata_host_api {
   void* host;
@@ -109,6 +109,14 @@ typedef struct strata_host_api {
    * once; the layers drop their copies a moment later. Nothing for exporters and handlers. */
   void (*invalidate_key)(void* host, const char* ns, const char* key);
   void (*invalidate_tag)(void* host, const char* ns, const char* tag);
+  /* Since 1.2, layers only. Asks the runtime to load `key` of namespace `ns` into this layer
+   * before anyone asks for it (a prefetch). One-way: it returns at once and never blocks. The
+   * coordinator looks the key up in the layers below this one, then asks the host's loader, and
+   * writes what it finds into this layer as a put; it writes nothing when a put, erase or tag
+   * invalidation reached the key meanwhile (no stale value comes back) or nothing was found.
+   * Returns 1 when the request was passed on, 0 when this host does not prefetch (a layer
+   * outside a running deployment). The strings need not be NUL-terminated. */
+  int (*prefetch)(void* host, const char* ns, size_t ns_size, const char* key, size_t key_size);
 } strata_host_api;
 
 /* What the host passes to `create`. */

@@ -2,7 +2,7 @@
 /// @file plugin_host.hpp
 /// What a plugin instance may ask of the runtime that hosts it, in C++: register metrics (recorded
 /// lock-free afterwards), report its health, write to the runtime's log, drop stale copies of an
-/// entry from the other layers. Wraps the C table
+/// entry from the other layers, prefetch a key. Wraps the C table
 /// `strata_host_api` of the plugin ABI. A default-constructed host stands alone (for tests that
 /// build a plugin object directly): its instruments are kept here, health and log go nowhere.
 
@@ -14,6 +14,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -65,6 +66,14 @@ public:
   void invalidate_tag(const std::string& ns, const std::string& tag) {
     if (api_ != nullptr)
       api_->invalidate_tag(api_->host, ns.c_str(), tag.c_str());
+  }
+
+  /// Asks the runtime to load `key` of `ns` into this layer ahead of a request (see
+  /// strata_host_api::prefetch): one-way, never blocks. False when the host does not prefetch
+  /// (a standalone host, or a layer outside a running deployment).
+  bool prefetch(std::string_view ns, std::string_view key) {
+    return api_ != nullptr && api_->prefetch != nullptr &&
+           api_->prefetch(api_->host, ns.data(), ns.size(), key.data(), key.size()) != 0;
   }
 
 private:

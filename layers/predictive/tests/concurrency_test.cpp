@@ -1,7 +1,9 @@
 // Many threads hammer one small store with mixed operations, so that shards are contended and
-// eviction, expiry and invalidation run all the time. Every value names the key it was written
+// eviction, expiry and invalidation run all the time; with the predictive policy, reads also go
+// into the access model (its lock-free log and try-lock drain) from every thread. Every value names the key it was written
 // for; a read that returns a torn or foreign value fails the test. Meant to pass under TSan.
 
+#include "access_model.hpp"
 #include "exact_store.hpp"
 
 #include <catch2/catch.hpp>
@@ -16,6 +18,7 @@ using namespace std::chrono_literals;
 using strata::entry_options;
 using strata::layer_hit;
 using strata::status;
+using strata::predictive::access_model;
 using strata::predictive::exact_store;
 using strata::predictive::store_config;
 
@@ -50,15 +53,10 @@ bool value_matches(const std::string& value, std::string_view ns, int key) {
   return value == make_value(ns, key, thread, seq);
 }
 
-} // namespace
-
-TEST_CASE("concurrent mixed operations never return a torn or foreign value", "[predictive][concurrency]") {
-  store_config config;
-  config.max_entries = 48; // fewer than the 128 (ns, key) pairs: eviction never stops
-  config.max_bytes = 8 * 1024;
-  config.shards = 4;
-  exact_store store{config};
-
+/// `thread_count` threads, `ops_per_thread` operations each, on one store; reads are also recorded into
+/// `model` when there is one (as the read view does), and a put of a key the model asked for is
+/// written as its prefetch (as the layer does).
+void run_mixed(exact_store& store, const store_config& config, access_model* model, int ops_per_thread) {
   std::atomic<std::uint64_t> bad_reads{0};
   std::atomic<std::uint64_t> good_reads{0};
   std::atomic<std::uint64_t> bad_statuses{0};
@@ -76,6 +74,7 @@ TEST_CASE("concurrent mixed operations never return a torn or foreign value", "[
       const int op = pick_op(rng);
       if (op < 35) {
         status st = store.get(ns, key_text, value_out);
+        if (model != nullptr) model->record(ns, key_text);
         if (st == status::ok) {
           (value_matches(value_out, ns, key) ? good_reads : bad_reads).fetch_add(1);
         } else if (st != status::not_found) {
@@ -83,6 +82,7 @@ TEST_CASE("concurrent mixed operations never return a torn or foreign value", "[
         }
       } else if (op < 60) {
         status st = store.get(ns, key_text, hit);
+        if (model != nullptr) model->record(ns, key_text);
         if (st == status::ok) {
           bool ok = value_matches(hit.value, ns, key) && hit.meta.tags.size() == 1 &&
                     hit.meta.tags[0] == "tag" + std::to_string(key % 4);
@@ -94,7 +94,9 @@ TEST_CASE("concurrent mixed operations never return a torn or foreign value", "[
         entry_options options;
         options.tags = {"tag" + std::to_string(key % 4)};
         if (op % 4 == 0) options.ttl = 1ms; // some entries expire while others read them
-        status st = store.put(ns, key_text, make_value(ns, key, thread, i), options);
+        const auto value = make_value(ns, key, thread, i);
+        status st = model != nullptr && model->take_fill(ns, key_text) ? store.put_prefetched(ns, key_text, value, options)
+                                                                        : store.put(ns, key_text, value, options);
         if (st != status::ok) bad_statuses.fetch_add(1);
       } else if (op < 98) {
         status st = store.erase(ns, key_text);
@@ -103,6 +105,7 @@ TEST_CASE("concurrent mixed operations never return a torn or foreign value", "[
         store.invalidate_tag(ns, "tag" + std::to_string(key % 4));
       } else {
         store.purge_expired();
+        if (model != nullptr) model->drain();
       }
     }
   };
@@ -124,4 +127,43 @@ TEST_CASE("concurrent mixed operations never return a torn or foreign value", "[
     for (int key = 0; key < key_count; ++key) store.erase(ns, "k" + std::to_string(key));
   CHECK(store.entries() == 0);
   CHECK(store.bytes() == 0);
+}
+
+} // namespace
+
+TEST_CASE("concurrent mixed operations never return a torn or foreign value", "[predictive][concurrency]") {
+  store_config config;
+  config.max_entries = 48; // fewer than the 128 (ns, key) pairs: eviction never stops
+  config.max_bytes = 8 * 1024;
+  config.shards = 4;
+  exact_store store{config};
+  run_mixed(store, config, nullptr, ops_per_thread);
+}
+
+TEST_CASE("the predictive policy and the access model under concurrent mixed operations",
+          "[predictive][concurrency]") {
+  store_config config;
+  config.max_entries = 48;
+  config.max_bytes = 8 * 1024;
+  config.shards = 4;
+  config.policy = strata::predictive::eviction_policy::tinylfu;
+  config.adaptive_window = true;
+  exact_store store{config};
+  strata::predictive::model_config model_config;
+  model_config.confidence = 0.1;
+  model_config.rate = 1e6;
+  std::atomic<std::uint64_t> asked{0};
+  std::atomic<std::uint64_t> confidences{0};
+  access_model model(
+    model_config, [&](std::string_view ns, std::string_view key) { return store.contains(ns, key); },
+    [&](std::string_view, std::string_view) {
+      asked.fetch_add(1);
+      return true;
+    },
+    [&](double) { confidences.fetch_add(1); });
+  run_mixed(store, config, &model, ops_per_thread / 4);
+  model.drain();
+  CHECK(model.updates() > 0);
+  CHECK(asked.load() == model.prefetches_issued());
+  CHECK(confidences.load() > 0);
 }

@@ -20,6 +20,10 @@ namespace strata::replay {
 /// or `max_entries` = the entries and no byte bound. Plugins are found on the default path.
 config lru_deployment(const capacity& c);
 
+/// As `lru_deployment`, with the layer's `policy` set to `policy` (`lru` or `predictive`) and
+/// the prefetch off: a replay measures demand caching, where a prefetch would load for free.
+config policy_deployment(const capacity& c, const std::string& policy);
+
 /// What one capacity counted.
 struct capacity_result {
   capacity size;
@@ -37,6 +41,7 @@ struct trace_replay {
 /// Reads the trace at `path` once and replays every request through one layer per capacity, each
 /// built by `strata::standalone_layer` from `lru_deployment`. Throws trace_error on unreadable or
 /// malformed input, std::runtime_error when a layer cannot be built or answers with an error.
-trace_replay replay_trace(const std::string& path, trace_format format, const std::vector<capacity>& capacities);
+trace_replay replay_trace(const std::string& path, trace_format format, const std::vector<capacity>& capacities,
+                          const std::string& policy = "lru");
 
 } // namespace strata::replay

@@ -1,0 +1,42 @@
+#pragma once
+/// @file lru_shadow.hpp
+/// What an LRU of the same bounds would have hit, kept beside the predictive policy as a
+/// reference: the policy's adaptive window moves towards LRU whenever this shadow does better.
+
+#include <cstdint>
+#include <list>
+#include <unordered_map>
+#include <utility>
+
+namespace strata::predictive {
+
+/// An LRU over key hashes and charges only (no values), bounded like the shard it shadows.
+/// About 80 bytes per key it holds. Not thread-safe: its owner (one shard) guards it.
+class lru_shadow {
+public:
+  lru_shadow(std::uint64_t max_entries, std::uint64_t max_bytes) : max_entries_(max_entries), max_bytes_(max_bytes) {}
+
+  /// A read of the key `hash`: whether the LRU holds it (and it becomes most recent).
+  bool read(std::uint64_t hash);
+
+  /// A write of `charge` bytes for `hash` (after a miss, or a put): the key becomes most recent
+  /// with this charge, evicting least recent keys until it fits; one larger than the bound is
+  /// not kept, as the store refuses it.
+  void write(std::uint64_t hash, std::uint64_t charge);
+
+  /// Forgets `hash` (the store erased or invalidated it).
+  void erase(std::uint64_t hash);
+
+  std::uint64_t entries() const noexcept { return index_.size(); }
+
+private:
+  using order = std::list<std::pair<std::uint64_t, std::uint64_t>>; ///< (hash, charge), most recent first
+
+  std::uint64_t max_entries_;
+  std::uint64_t max_bytes_;
+  std::uint64_t bytes_ = 0;
+  order order_;
+  std::unordered_map<std::uint64_t, order::iterator> index_;
+};
+
+} // namespace strata::predictive

@@ -1,0 +1,277 @@
+// The access model's parts on their own: the frequency sketch, the successor model, the read log,
+// the model that ties them to prefetch, and the store's predictive (W-TinyLFU) policy.
+
+#include "access_log.hpp"
+#include "access_model.hpp"
+#include "exact_store.hpp"
+#include "frequency_sketch.hpp"
+#include "successor_model.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace strata::predictive;
+using strata::entry_options;
+using strata::status;
+
+TEST_CASE("the sketch counts sightings up to 15 and halves every count after 10 x capacity", "[predictive][model]") {
+  frequency_sketch sketch(64, false);
+  REQUIRE(sketch.capacity() == 64);
+  CHECK(sketch.frequency(42) == 0);
+  for (int i = 0; i < 5; ++i)
+    sketch.increment(42);
+  CHECK(sketch.frequency(42) == 5);
+  for (int i = 0; i < 20; ++i)
+    sketch.increment(7);
+  CHECK(sketch.frequency(7) == 15);
+  CHECK(sketch.frequency(43) <= 1); // another key: at most a collision's worth
+  CHECK(sketch.agings() == 0);
+  for (std::uint64_t k = 1000; sketch.agings() == 0; ++k)
+    sketch.increment(k * 0x9e3779b97f4a7c15ull);
+  CHECK(sketch.frequency(7) == 7);
+  CHECK(sketch.frequency(42) == 2);
+}
+
+TEST_CASE("with a doorkeeper a first sighting reaches no counter", "[predictive][model]") {
+  frequency_sketch sketch(64, true);
+  sketch.increment(99);
+  CHECK(sketch.frequency(99) == 1); // the doorkeeper's bit
+  sketch.increment(99);
+  sketch.increment(99);
+  CHECK(sketch.frequency(99) == 3);
+}
+
+TEST_CASE("growing the sketch forgets its counts", "[predictive][model]") {
+  frequency_sketch sketch(16, false);
+  for (int i = 0; i < 4; ++i)
+    sketch.increment(5);
+  sketch.ensure_capacity(8); // smaller: nothing changes
+  CHECK(sketch.frequency(5) == 4);
+  sketch.ensure_capacity(100);
+  CHECK(sketch.capacity() == 128);
+  CHECK(sketch.frequency(5) == 0);
+}
+
+TEST_CASE("the successor model predicts the most frequent follower with its share", "[predictive][model]") {
+  successor_model model(100, 4);
+  CHECK_FALSE(model.predict("A"));
+  for (int i = 0; i < 3; ++i)
+    model.observe("A", "B");
+  model.observe("A", "C");
+  model.observe("A", "A"); // ignored
+  auto next = model.predict("A");
+  REQUIRE(next);
+  CHECK(next->key == "B");
+  CHECK(next->count == 3);
+  CHECK(next->confidence == Approx(0.75));
+  CHECK_FALSE(model.predict("A", 4)); // not seen that often
+}
+
+TEST_CASE("the successor model is bounded and forgets old habits", "[predictive][model]") {
+  successor_model model(2, 2, 8);
+  model.observe("A", "B");
+  model.observe("C", "D");
+  model.observe("E", "F"); // a third source: A, the least recently seen, goes
+  CHECK(model.keys() == 2);
+  CHECK_FALSE(model.predict("A", 1));
+  CHECK(model.predict("E", 1)->key == "F");
+
+  // C → D seven times, then C → X: decay halves the counts, so X takes over after a while.
+  for (int i = 0; i < 6; ++i)
+    model.observe("C", "D");
+  for (int i = 0; i < 12; ++i)
+    model.observe("C", "X");
+  auto next = model.predict("C");
+  REQUIRE(next);
+  CHECK(next->key == "X");
+  CHECK(next->confidence > 0.5);
+  // A third follower takes the slot of the least counted one.
+  model.observe("C", "Y");
+  CHECK(model.predict("C")->key == "X");
+}
+
+TEST_CASE("the read log keeps order, marks keys too long, and drops when full", "[predictive][model]") {
+  access_log log(4);
+  CHECK(log.push("ns", "a"));
+  CHECK(log.push("ns", std::string(access_log::max_key, 'x')));
+  CHECK(log.push("other", "b"));
+  CHECK(log.push("ns", "c"));
+  CHECK_FALSE(log.push("ns", "d"));
+  CHECK(log.dropped() == 1);
+  std::string ns, key;
+  bool too_long = false;
+  REQUIRE(log.pop(ns, key, too_long));
+  CHECK((ns == "ns" && key == "a" && !too_long));
+  REQUIRE(log.pop(ns, key, too_long));
+  CHECK(too_long);
+  REQUIRE(log.pop(ns, key, too_long));
+  CHECK((ns == "other" && key == "b" && !too_long));
+  REQUIRE(log.pop(ns, key, too_long));
+  CHECK(key == "c");
+  CHECK_FALSE(log.pop(ns, key, too_long));
+  CHECK(log.push("ns", "e")); // room again
+}
+
+namespace {
+
+struct model_fixture {
+  std::vector<std::string> asked;
+  std::vector<double> confidences;
+  bool cached = false;
+  access_model make(double confidence, double rate) {
+    model_config c;
+    c.confidence = confidence;
+    c.rate = rate;
+    return access_model(
+      c, [this](std::string_view, std::string_view) { return cached; },
+      [this](std::string_view ns, std::string_view key) {
+        asked.push_back(std::string(ns) + "/" + std::string(key));
+        return true;
+      },
+      [this](double value) { confidences.push_back(value); });
+  }
+};
+
+} // namespace
+
+TEST_CASE("the model asks for the likely next key once, and recognises its fill", "[predictive][model]") {
+  model_fixture f;
+  auto model = f.make(0.6, 1000);
+  for (int i = 0; i < 3; ++i) {
+    model.record("ns", "A");
+    model.record("ns", "B");
+  }
+  // A predicts B once A → B was seen twice (after the third A), B predicts A likewise after the
+  // third B; each with confidence 1.
+  CHECK(model.updates() == 5);
+  CHECK(model.last_update() > 1.7e9);
+  CHECK(f.asked == std::vector<std::string>{"ns/B", "ns/A"});
+  CHECK(model.prefetches_issued() == 2);
+  CHECK(f.confidences.back() == Approx(1.0));
+  CHECK(model.take_fill("ns", "B"));
+  CHECK(model.take_fill("ns", "A"));
+  CHECK_FALSE(model.take_fill("ns", "B"));
+  CHECK_FALSE(model.take_fill("other", "B"));
+}
+
+TEST_CASE("the model asks for nothing cached, below its confidence, or beyond its rate", "[predictive][model]") {
+  SECTION("cached") {
+    model_fixture f;
+    f.cached = true;
+    auto model = f.make(0.5, 1000);
+    for (int i = 0; i < 4; ++i) {
+      model.record("ns", "A");
+      model.record("ns", "B");
+    }
+    CHECK(f.asked.empty());
+    CHECK_FALSE(f.confidences.empty()); // it predicted, but B is held
+  }
+  SECTION("not confident enough") {
+    model_fixture f;
+    auto model = f.make(0.9, 1000);
+    for (int i = 0; i < 4; ++i) { // A → B, then A → C, alternately: each half the time
+      model.record("ns", "A");
+      model.record("ns", i % 2 == 0 ? "B" : "C");
+    }
+    model.record("ns", "A");
+    CHECK(f.asked.empty());
+  }
+  SECTION("rate") {
+    model_fixture f;
+    auto model = f.make(0.5, 1); // one a second, a burst of one
+    for (int i = 0; i < 10; ++i) {
+      model.record("ns", "k" + std::to_string(i % 3)); // k0 k1 k2 k0 ...: each predicts the next
+    }
+    CHECK(f.asked.size() == 1);
+  }
+}
+
+TEST_CASE("the model refuses a confidence outside 0..1 or a rate of zero", "[predictive][model]") {
+  model_fixture f;
+  CHECK_THROWS_AS(f.make(1.5, 10), std::invalid_argument);
+  CHECK_THROWS_AS(f.make(0.5, 0), std::invalid_argument);
+}
+
+namespace {
+
+store_config tinylfu(std::uint64_t entries, std::uint64_t bytes, double window = 0.1) {
+  store_config c;
+  c.max_entries = entries;
+  c.max_bytes = bytes;
+  c.shards = 1;
+  c.policy = eviction_policy::tinylfu;
+  c.window_fraction = window;
+  return c;
+}
+
+} // namespace
+
+TEST_CASE("predictive policy: a key seen once does not evict frequent ones", "[predictive][model]") {
+  exact_store store(tinylfu(10, 1u << 20));
+  std::string value;
+  for (int round = 0; round < 5; ++round)
+    for (int k = 0; k < 10; ++k) {
+      const auto key = "hot" + std::to_string(k);
+      if (store.get("ns", key, value) != status::ok)
+        REQUIRE(store.put("ns", key, "v", {}) == status::ok);
+    }
+  REQUIRE(store.entries() == 10);
+  for (int k = 0; k < 10; ++k) // each once: one-hit wonders
+    CHECK(store.put("ns", "cold" + std::to_string(k), "v", {}) == status::ok);
+  CHECK(store.admissions_rejected() >= 9);
+  int hot_left = 0;
+  for (int k = 0; k < 10; ++k)
+    hot_left += store.contains("ns", "hot" + std::to_string(k)) ? 1 : 0;
+  CHECK(hot_left >= 9); // the window holds one newcomer at most
+  CHECK(store.entries() == 10);
+}
+
+TEST_CASE("predictive policy: one large newcomer does not evict several smaller, together more frequent ones",
+          "[predictive][model]") {
+  exact_store store(tinylfu(1000, 1000, 0.0)); // no window: every newcomer is a candidate at once
+  entry_options small;
+  small.cost = 100;
+  std::string value;
+  for (int round = 0; round < 3; ++round)
+    for (int k = 0; k < 9; ++k) {
+      const auto key = "s" + std::to_string(k);
+      if (store.get("ns", key, value) != status::ok)
+        REQUIRE(store.put("ns", key, "v", small) == status::ok);
+    }
+  entry_options large;
+  large.cost = 500;
+  for (int i = 0; i < 4; ++i) // seen 4 times, each small one 3 times: one victim loses, five together win
+    store.get("ns", "large", value);
+  REQUIRE(store.put("ns", "large", "v", large) == status::ok);
+  CHECK_FALSE(store.contains("ns", "large"));
+  CHECK(store.admissions_rejected() == 1);
+  int left = 0;
+  for (int k = 0; k < 9; ++k)
+    left += store.contains("ns", "s" + std::to_string(k)) ? 1 : 0;
+  CHECK(left == 9);
+}
+
+TEST_CASE("prefetched entries count as used on their first read, as wasted when dropped unread",
+          "[predictive][model]") {
+  store_config c;
+  c.shards = 1;
+  c.max_entries = 2;
+  exact_store store(c);
+  std::string value;
+  REQUIRE(store.put_prefetched("ns", "a", "1", {}) == status::ok);
+  REQUIRE(store.put_prefetched("ns", "b", "2", {}) == status::ok);
+  CHECK(store.prefetches_filled() == 2);
+  REQUIRE(store.get("ns", "a", value) == status::ok);
+  REQUIRE(store.get("ns", "a", value) == status::ok);
+  CHECK(store.prefetches_used() == 1);
+  REQUIRE(store.put("ns", "c", "3", {}) == status::ok); // evicts b, never read
+  CHECK(store.prefetches_wasted() == 1);
+  // A prefetch of a key written meanwhile replaces it but is no prefetch.
+  REQUIRE(store.put_prefetched("ns", "c", "4", {}) == status::ok);
+  CHECK(store.prefetches_filled() == 2);
+  REQUIRE(store.get("ns", "c", value) == status::ok);
+  CHECK(value == "4");
+  CHECK(store.prefetches_used() == 1);
+}

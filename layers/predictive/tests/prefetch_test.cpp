@@ -1,0 +1,193 @@
+// Prefetch end to end: the real predictive plugin (dlopen) in a running runtime, its access model
+// learning from the reads, the coordinator loading the predicted key from the host's loader and
+// writing it into the layer before it is asked for.
+
+#include <strata/runtime.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A read-through loader over a map of "source of truth" values, counting its calls per key.
+/// `hold` makes a load of that key wait until `release`.
+class counting_loader {
+public:
+  std::optional<strata::loaded_value> load(std::string_view key) {
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      ++calls_[std::string(key)];
+    }
+    while (held_.load() && key == hold_key_)
+      std::this_thread::sleep_for(1ms);
+    std::lock_guard<std::mutex> guard(mutex_);
+    auto it = truth_.find(std::string(key));
+    if (it == truth_.end())
+      return std::nullopt;
+    return strata::loaded_value{it->second, {}};
+  }
+
+  void set(const std::string& key, const std::string& value) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    truth_[key] = value;
+  }
+  int calls(const std::string& key) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return calls_[key];
+  }
+  void hold(const std::string& key) {
+    hold_key_ = key;
+    held_.store(true);
+  }
+  void release() { held_.store(false); }
+
+  strata::loader_fn fn() {
+    return [this](std::string_view, std::string_view key) { return load(key); };
+  }
+
+private:
+  std::mutex mutex_;
+  std::map<std::string, std::string> truth_;
+  std::map<std::string, int> calls_;
+  std::atomic<bool> held_{false};
+  std::string hold_key_;
+};
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 5000ms) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (condition())
+      return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return condition();
+}
+
+/// The value of one series of the exposition (`name{labels}` as printed), or -1 when absent.
+double series(const std::string& exposition, const std::string& prefix) {
+  std::istringstream in(exposition);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(prefix, 0) == 0 && line.size() > prefix.size() && line[prefix.size()] == ' ')
+      return std::stod(line.substr(prefix.size() + 1));
+  return -1;
+}
+
+std::unique_ptr<strata::runtime> start(counting_loader& loader) {
+  auto parsed = strata::parse_config(R"(
+runtime: {stats_interval: 20ms}
+layers:
+  - name: hot
+    plugin: predictive
+    config: {policy: predictive, prefetch: true, prefetch_confidence: 0.6, prefetch_rate: 1000, expiry_interval: 10ms}
+)",
+                                     "prefetch.yaml");
+  REQUIRE(parsed.ok());
+  strata::runtime_options options;
+  options.loader = loader.fn();
+  auto rt = strata::runtime::from_config(*parsed.effective, std::move(options));
+  if (!rt)
+    FAIL(rt.err().message);
+  return std::move(*rt);
+}
+
+/// Teaches the model that B follows A: A, B, A, B, ... The first reads load A and B through;
+/// their fills reach the layer asynchronously, so wait for them before reading on.
+void teach(strata::runtime& rt) {
+  for (int i = 0; i < 6; ++i) {
+    if (i == 1)
+      std::this_thread::sleep_for(50ms);
+    REQUIRE(rt.get("A").code == strata::status::ok);
+    REQUIRE(rt.get("B").code == strata::status::ok);
+  }
+}
+
+const std::string hot = "{cache_layer=\"hot\"";
+
+} // namespace
+
+TEST_CASE("after A, B is loaded before it is asked for, and its first read counts as a used prefetch",
+          "[predictive][prefetch][integration]") {
+  counting_loader loader;
+  loader.set("A", "value of A");
+  loader.set("B", "value of B");
+  auto rt = start(loader);
+  teach(*rt);
+  const int loads = loader.calls("B");
+  REQUIRE(rt->erase("B") == strata::status::ok);
+
+  REQUIRE(rt->get("A").code == strata::status::ok); // a first-layer hit: the model predicts B
+  REQUIRE(eventually([&] { return loader.calls("B") == loads + 1; }));
+  const auto prefix = "strata_predictive_prefetches_total" + hot + ",outcome=\"filled\"}";
+  REQUIRE(eventually([&] { return series(rt->prometheus_text(), prefix) == 1; }));
+
+  const auto b = rt->get("B");
+  CHECK(b.code == strata::status::ok);
+  CHECK(b.value == "value of B");
+  CHECK(b.layer == "hot"); // served by the layer, not by the loader
+  CHECK(loader.calls("B") == loads + 1);
+  REQUIRE(eventually([&] {
+    return series(rt->prometheus_text(), "strata_predictive_prefetches_total" + hot + ",outcome=\"used\"}") == 1;
+  }));
+  const auto text = rt->prometheus_text();
+  CHECK(series(text, "strata_predictive_prefetches_total" + hot + ",outcome=\"issued\"}") >= 1);
+  CHECK(series(text, "strata_predictive_prefetch_accuracy" + hot + "}") == 1);
+  CHECK(series(text, "strata_predictive_model_version" + hot + "}") == 1);
+  CHECK(series(text, "strata_predictive_model_updates_total" + hot + "}") >= 11);
+  CHECK(series(text, "strata_predictive_model_last_update_seconds" + hot + "}") > 1.7e9);
+  CHECK(series(text, "strata_predictive_prediction_confidence_count" + hot + "}") >= 1);
+}
+
+TEST_CASE("a prefetch whose key is written while it loads does not bring the old value back",
+          "[predictive][prefetch][integration]") {
+  counting_loader loader;
+  loader.set("A", "value of A");
+  loader.set("B", "old B");
+  auto rt = start(loader);
+  teach(*rt);
+  const int loads = loader.calls("B");
+  REQUIRE(rt->erase("B") == strata::status::ok);
+
+  loader.hold("B");
+  REQUIRE(rt->get("A").code == strata::status::ok);
+  REQUIRE(eventually([&] { return loader.calls("B") == loads + 1; })); // the prefetch is loading B
+  REQUIRE(rt->put("B", "new B") == strata::status::ok);
+  loader.release();
+  // Let the load's answer reach the coordinator; then the put must still be what B holds.
+  std::this_thread::sleep_for(100ms);
+  const auto b = rt->get("B");
+  CHECK(b.code == strata::status::ok);
+  CHECK(b.value == "new B");
+  CHECK(b.layer == "hot");
+}
+
+TEST_CASE("without prefetch the model asks for nothing", "[predictive][prefetch][integration]") {
+  counting_loader loader;
+  loader.set("A", "value of A");
+  loader.set("B", "value of B");
+  auto parsed = strata::parse_config(R"(
+layers:
+  - {name: hot, plugin: predictive, config: {expiry_interval: 10ms}}
+)",
+                                     "no_prefetch.yaml");
+  REQUIRE(parsed.ok());
+  strata::runtime_options options;
+  options.loader = loader.fn();
+  auto rt = strata::runtime::from_config(*parsed.effective, std::move(options));
+  REQUIRE(rt);
+  teach(**rt);
+  const int loads = loader.calls("B");
+  REQUIRE((*rt)->erase("B") == strata::status::ok);
+  REQUIRE((*rt)->get("A").code == strata::status::ok);
+  std::this_thread::sleep_for(100ms);
+  CHECK(loader.calls("B") == loads);
+}
