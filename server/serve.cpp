@@ -1,6 +1,7 @@
 #include "commands.hpp"
 
 #include "http_server.hpp"
+#include "resp_server.hpp"
 
 #include <strata/runtime.hpp>
 
@@ -41,6 +42,19 @@ int serve(const std::string& path) {
     // Tests and scripts that ask for port 0 read the port from this line.
     std::cout << "strata: http on " << *bound << std::endl;
   }
+  std::optional<resp::resp_server> redis;
+  if (cfg.server.resp.enabled) {
+    redis.emplace(**rt, cfg.server.resp);
+    const auto bound = redis->start();
+    if (!bound) {
+      std::cerr << "strata: " << bound.err().message << std::endl;
+      if (http)
+        http->stop();
+      (*rt)->shutdown();
+      return 1;
+    }
+    std::cout << "strata: resp on " << *bound << std::endl;
+  }
   int received = 0;
   sigwait(&signals, &received);
   std::cout << "strata: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining" << std::endl;
@@ -48,6 +62,8 @@ int serve(const std::string& path) {
   // runtime drains its own.
   if (http)
     http->stop();
+  if (redis)
+    redis->stop(cfg.runtime.shutdown_timeout);
   (*rt)->shutdown();
   std::cout << "strata: stopped" << std::endl;
   return 0;

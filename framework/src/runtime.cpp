@@ -101,19 +101,20 @@ public:
   void submit_get(std::string_view key, const std::string& ns, std::size_t first_layer,
                   std::function<void(get_result)> done) {
     if (!enter())
-      return done(get_result{status::unavailable, {}, {}});
+      return done(get_result{status::unavailable, {}, {}, {}});
     caf::anon_send(coordinator, detail::get_atom::value,
                    detail::get_request{ns, std::string(key), first_layer, tracked(detail::operation::get, std::move(done))});
   }
 
   void submit_put(std::string_view key, std::string_view value, const put_options& options,
-                  std::function<void(status)> done) {
+                  std::function<void(status)> done, bool keep_value = false) {
     if (!enter())
       return done(status::unavailable);
     auto data = std::make_shared<detail::put_data>(
       detail::put_data{options.ns, std::string(key), std::string(value), options});
     caf::anon_send(coordinator, detail::put_atom::value,
-                   detail::put_request{std::move(data), tracked(detail::operation::put, std::move(done))});
+                   detail::put_request{std::move(data), tracked(detail::operation::put, std::move(done)), options.condition,
+                                       keep_value});
   }
 
   void submit_erase(std::string_view key, const std::string& ns, std::function<void(status)> done) {
@@ -436,7 +437,7 @@ void runtime::shutdown() { impl_->stop(); }
 
 get_result runtime::get(std::string_view key, const request_options& options) {
   if (!impl_->accepting.load(std::memory_order_relaxed))
-    return get_result{status::unavailable, {}, {}};
+    return get_result{status::unavailable, {}, {}, {}};
   get_result hit;
   const auto answer = impl_->try_first_view(key, options.ns, hit);
   if (answer == runtime_impl::view_answer::hit)
@@ -473,7 +474,7 @@ std::future<get_result> runtime::get_async(std::string_view key, const request_o
 void runtime::get_async(std::string_view key, const request_options& options,
                         std::function<void(get_result)> done) {
   if (!impl_->accepting.load(std::memory_order_relaxed))
-    return done(get_result{status::unavailable, {}, {}});
+    return done(get_result{status::unavailable, {}, {}, {}});
   get_result hit;
   const auto answer = impl_->try_first_view(key, options.ns, hit);
   if (answer == runtime_impl::view_answer::hit)
@@ -496,6 +497,34 @@ std::future<status> runtime::erase_async(std::string_view key, const request_opt
   auto [future, done] = promise_pair<status>();
   impl_->submit_erase(key, options.ns, std::move(done));
   return std::move(future);
+}
+
+void runtime::erase_async(std::string_view key, const request_options& options, std::function<void(status)> done) {
+  impl_->submit_erase(key, options.ns, std::move(done));
+}
+
+get_result runtime::get_with_ttl(std::string_view key, const request_options& options) {
+  return await<get_result>([&](std::function<void(get_result)> done) {
+    impl_->submit_get(key, options.ns, 0, std::move(done));
+  });
+}
+
+void runtime::get_with_ttl_async(std::string_view key, const request_options& options,
+                                 std::function<void(get_result)> done) {
+  impl_->submit_get(key, options.ns, 0, std::move(done));
+}
+
+status runtime::expire(std::string_view key, std::chrono::milliseconds ttl, const request_options& options) {
+  return await<status>([&](std::function<void(status)> done) { expire_async(key, ttl, options, std::move(done)); });
+}
+
+void runtime::expire_async(std::string_view key, std::chrono::milliseconds ttl, const request_options& options,
+                           std::function<void(status)> done) {
+  put_options put;
+  put.ns = options.ns;
+  put.ttl = ttl;
+  put.condition = put_condition::if_present;
+  impl_->submit_put(key, {}, put, std::move(done), true);
 }
 
 std::future<invalidate_result> runtime::invalidate_tag_async(std::string_view tag, const request_options& options) {

@@ -14,6 +14,7 @@
 #include <strata/telemetry_snapshot.hpp>
 #include <strata/status.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -30,6 +31,10 @@ struct get_result {
   status code = status::not_found; ///< ok, not_found, or the error that stopped the lookup
   std::string value;               ///< set when code is ok
   std::string layer;               ///< the layer that answered ("loader" for a read-through load)
+  /// The entry's remaining time to live when the answer came through the coordinator (zero: it
+  /// does not expire); unset for a hit of the first layer's read view, which reports values only.
+  /// `get_with_ttl` always fills it on a hit.
+  std::optional<std::chrono::milliseconds> ttl;
 };
 
 /// The answer to a tag invalidation.
@@ -86,10 +91,27 @@ public:
   std::future<status> erase_async(std::string_view key, const request_options& options = {});
   std::future<invalidate_result> invalidate_tag_async(std::string_view tag, const request_options& options = {});
 
-  /// Callback variants: `done` runs in an actor thread and must not block.
+  /// Callback variants: `done` runs in an actor thread and must not block. A get answered by the
+  /// first layer's read view, and a request refused during shutdown, run `done` in the caller's
+  /// thread before returning.
   void get_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
   void put_async(std::string_view key, std::string_view value, const put_options& options,
                  std::function<void(status)> done);
+  void erase_async(std::string_view key, const request_options& options, std::function<void(status)> done);
+
+  /// A get that always goes through the coordinator (skipping the first layer's read view), so
+  /// that a hit carries the entry's remaining TTL in `get_result::ttl`. Costs a coordinator round
+  /// trip even when the first layer holds the key.
+  get_result get_with_ttl(std::string_view key, const request_options& options = {});
+  void get_with_ttl_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
+
+  /// Gives an existing entry a new time to live, `ttl` from now (zero: it no longer expires),
+  /// keeping its value and tags: the value found first in the chain is written again to every
+  /// layer a put writes to, in one step no other write to the key comes between. `not_found`
+  /// when no layer holds the key.
+  status expire(std::string_view key, std::chrono::milliseconds ttl, const request_options& options = {});
+  void expire_async(std::string_view key, std::chrono::milliseconds ttl, const request_options& options,
+                    std::function<void(status)> done);
 
   /// Health of each layer, in chain order, the system checks the deployment enables, and the
   /// worst of them.
