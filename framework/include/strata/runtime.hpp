@@ -63,6 +63,14 @@ struct runtime_options {
   std::function<void(const alert_event&)> on_alert;
 };
 
+/// What `runtime::reload` did with a deployment file.
+struct reload_report {
+  bool valid = false;                     ///< the file parsed and validated; otherwise nothing changed
+  std::vector<std::string> applied;       ///< what changed while running, e.g. "logging.level: info -> debug"
+  std::vector<std::string> needs_restart; ///< key paths that differ from the running deployment but apply only on a restart
+  std::vector<std::string> errors;        ///< why nothing changed: every error, with its position, or why the rules were refused
+};
+
 class runtime_impl;
 
 /// The runtime: actor system, coordinator, one actor per layer.
@@ -143,6 +151,19 @@ public:
 
   /// Changes the log level (debug, info, warn, error, off) without a restart; false for another word.
   bool set_log_level(const std::string& level);
+
+  /// Replaces the alert rules without a restart. A rule whose name and definition are unchanged
+  /// keeps its state (pending, firing, acknowledged); the others start afresh, and the alert of a
+  /// rule removed or changed while firing ends without a resolved event. Refused, changing
+  /// nothing, when a rule names an unknown metric family or a layer outside the chain, or when the
+  /// runtime started without alert rules (its alert dispatcher is created at start only).
+  std::optional<error> reload_alert_rules(std::vector<alert_rule> rules);
+
+  /// Re-reads the deployment file at `path` and applies what can change while running: the alert
+  /// rules and the log level. Every other key that differs from the running deployment is listed
+  /// as needing a restart. An invalid file changes nothing. Writes each item to the log (errors at
+  /// error level, the rest at info and warn). `effective_config()` stays what the runtime started with.
+  reload_report reload(const std::string& path);
 
   /// The validated configuration the runtime runs.
   const config& effective_config() const;
