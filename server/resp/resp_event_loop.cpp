@@ -209,6 +209,13 @@ void event_loop::add_connection(int fd) {
 void event_loop::on_readable(connection& conn) {
   conn.in.reserve(read_chunk);
   const auto n = ::read(conn.fd, conn.in.write_position(), conn.in.room());
+  if (n == 0 && (!conn.waiting.empty() || conn.out.size() > conn.out_sent)) {
+    // The client has sent all it will (nc, redis-cli --pipe): answer what it asked, then close.
+    conn.close_when_flushed = true;
+    conn.reading = false;
+    update_interest(conn);
+    return;
+  }
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
     return close_connection(conn);
   if (n < 0)
