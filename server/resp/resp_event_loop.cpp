@@ -154,6 +154,7 @@ void event_loop::run() {
       if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
         on_readable(conn);
     }
+    flush_touched();
   }
   // Stopping: what was answered and not yet written gets one attempt.
   for (auto& [id, conn] : connections_) {
@@ -256,9 +257,10 @@ void event_loop::process_input(connection& conn) {
     conn.in.consume(parsed.consumed);
   }
   counters_.commands.fetch_add(commands, std::memory_order_relaxed);
-  flush_ready(conn);
-  if (!write_out(conn))
-    return;
+  // Written once every ready connection has been read, as Redis does before it sleeps: a send
+  // wakes the client, which on a busy machine may take this thread's core before the other
+  // connections are served.
+  touched_.push_back(conn.id);
   if (conn.reading && conn.pending_bytes() > settings_.max_pipeline) {
     conn.reading = false; // the client sends faster than it reads: wait until it has read
     update_interest(conn);
@@ -306,7 +308,6 @@ void event_loop::drain_mailbox() {
     }
   }
   mail_batch_.clear();
-  flush_touched();
 }
 
 void event_loop::flush_touched() {
@@ -315,11 +316,8 @@ void event_loop::flush_touched() {
     auto it = connections_.find(touched_[i]);
     if (it == connections_.end())
       continue;
-    auto& conn = *it->second;
-    const bool had_output = conn.out.size() > conn.out_sent;
-    flush_ready(conn);
-    if (conn.out.size() > conn.out_sent || !had_output)
-      write_out(conn);
+    flush_ready(*it->second);
+    write_out(*it->second);
   }
   touched_.clear();
 }

@@ -67,7 +67,7 @@ private:
   void flush_ready(connection& conn);
   void apply(std::uint32_t connection, std::uint32_t sequence, std::string reply, bool from_mailbox);
   void drain_mailbox();
-  /// Writes the replies that the mailbox completed.
+  /// Writes the replies of the connections this round of events touched.
   void flush_touched();
   /// Writes what `conn` has to send; false when the connection was closed.
   bool write_out(connection& conn);
@@ -89,7 +89,7 @@ private:
   std::atomic<std::int64_t> awaited_{0};
   std::uint32_t next_id_ = 1;
   std::unordered_map<std::uint32_t, std::unique_ptr<connection>> connections_;
-  std::vector<std::uint32_t> touched_; ///< connections with replies to write after a mailbox drain
+  std::vector<std::uint32_t> touched_; ///< connections with replies to write once this round of events is handled
   std::vector<std::string_view> args_;
 
   std::mutex mail_mutex_;
