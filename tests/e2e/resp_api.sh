@@ -7,7 +7,8 @@ strata=$1
 command -v redis-cli >/dev/null || { echo "FAIL: redis-cli not found (scripts/setup installs redis-tools)"; exit 1; }
 command -v nc >/dev/null || { echo "FAIL: nc not found (scripts/setup installs netcat-openbsd)"; exit 1; }
 dir=$(mktemp -d); pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+holders=()
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ ${#holders[@]} -gt 0 ] && kill "${holders[@]}" 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
 . "$(dirname "$0")/serve_resp.sh"
 
@@ -152,5 +153,28 @@ expect "QUIT" "+OK" "$out"
 errors=$(cli INFO stats | sed -n 's/^total_error_replies_protocol:\([0-9]*\).*/\1/p' | tr -d '\r')
 expect "protocol errors counted" "6" "$errors"
 
+stop_resp
+
+# Two event loops and at most three clients: connections are dealt to both loops, the fourth
+# client is refused, and a pipelined load over both loops answers every request.
+cat >"$dir/limits.yaml" <<'YAML'
+layers: [{name: hot, plugin: predictive}]
+server:
+  http: {enabled: false}
+  resp: {address: "127.0.0.1:0", threads: 2, max_clients: 3}
+YAML
+start_resp "$dir/limits.yaml"
+for i in 1 2 3; do nc -d 127.0.0.1 "$port" >/dev/null & holders+=($!); done
+sleep 0.3
+expect "the fourth client" "ERR max number of clients reached" "$(cli PING)"
+kill "${holders[@]}" 2>/dev/null; wait "${holders[@]}" 2>/dev/null; holders=()
+for _ in $(seq 40); do [ "$(cli PING)" = PONG ] && break; sleep 0.05; done
+expect "a client once the others left" "PONG" "$(cli PING)"
+rejected=$(cli INFO stats | sed -n 's/^rejected_connections:\([0-9]*\).*/\1/p' | tr -d '\r')
+[ "$rejected" -ge 1 ] || fail "rejected_connections: '$rejected'"
+out=$(redis-benchmark -p "$port" -c 3 -n 30000 -P 16 -t set,get --csv 2>&1)
+grep -q '^"SET","' <<<"$out" && grep -q '^"GET","' <<<"$out" || fail "redis-benchmark over two loops: $out"
+value=$(cli GET key:__rand_int__)
+expect "the benchmark's 3-byte value" "3" "${#value}"
 stop_resp
 echo ok
