@@ -19,8 +19,8 @@ constexpr std::uint64_t listener_token = std::uint64_t{1} << 32;
 constexpr std::size_t read_chunk = 64 * 1024;
 /// An output buffer that grew beyond this for one large reply is given back once written.
 constexpr std::size_t kept_output_capacity = 1024 * 1024;
-/// In the mailbox: close the listener instead of adopting a connection.
-constexpr int close_listener = -2;
+/// In the mailbox: drain (close the listener, read no more requests) instead of adopting a connection.
+constexpr int drain_now = -2;
 
 thread_local event_loop* current_loop = nullptr;
 
@@ -70,9 +70,9 @@ void event_loop::start(int listen_fd, std::vector<event_loop*> peers) {
   thread_ = std::thread([this] { run(); });
 }
 
-void event_loop::stop_accepting() {
+void event_loop::drain() {
   std::lock_guard<std::mutex> guard(mail_mutex_);
-  mailbox_.push_back(mail{close_listener, 0, 0, {}});
+  mailbox_.push_back(mail{drain_now, 0, 0, {}});
   const std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
 }
@@ -191,6 +191,11 @@ void event_loop::accept_all() {
 }
 
 void event_loop::add_connection(int fd) {
+  if (draining_) {
+    ::close(fd);
+    --counters_.connected;
+    return;
+  }
   auto conn = std::make_unique<connection>();
   conn->fd = fd;
   conn->id = next_id_++;
@@ -297,12 +302,19 @@ void event_loop::drain_mailbox() {
   for (auto& m : mail_batch_) {
     if (m.new_fd >= 0) {
       add_connection(m.new_fd);
-    } else if (m.new_fd == close_listener) {
+    } else if (m.new_fd == drain_now) {
       if (listen_fd_ >= 0) {
         epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
         ::close(listen_fd_);
         listen_fd_ = -1;
       }
+      // The requests already read are answered; no new ones are read.
+      draining_ = true;
+      for (auto& [id, conn] : connections_)
+        if (conn->reading) {
+          conn->reading = false;
+          update_interest(*conn);
+        }
     } else {
       apply(m.connection, m.sequence, std::move(m.reply), true);
     }
@@ -349,7 +361,8 @@ bool event_loop::write_out(connection& conn) {
     close_connection(conn);
     return false;
   }
-  const bool resume = !conn.reading && !conn.close_when_flushed && conn.pending_bytes() <= settings_.max_pipeline / 2;
+  const bool resume =
+    !conn.reading && !conn.close_when_flushed && !draining_ && conn.pending_bytes() <= settings_.max_pipeline / 2;
   if (conn.writing || resume) {
     conn.writing = false;
     conn.reading = conn.reading || resume;

@@ -34,8 +34,9 @@ public:
 
   void start(int listen_fd, std::vector<event_loop*> peers);
 
-  /// Stops accepting (the accepting loop closes its listener); connections stay served.
-  void stop_accepting();
+  /// Stops accepting (the accepting loop closes its listener) and reading requests; the replies
+  /// still owed are written as they come. Thread-safe.
+  void drain();
   /// Ends the thread after writing what can be written at once; closes every connection.
   void stop();
 
@@ -86,6 +87,7 @@ private:
   std::size_t next_peer_ = 0;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  bool draining_ = false; ///< this loop's thread only
   std::atomic<std::int64_t> awaited_{0};
   std::uint32_t next_id_ = 1;
   std::unordered_map<std::uint32_t, std::unique_ptr<connection>> connections_;

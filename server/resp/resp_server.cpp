@@ -98,7 +98,8 @@ expected<std::string> resp_server::start() {
 void resp_server::stop(std::chrono::milliseconds drain) {
   if (loops_.empty())
     return;
-  loops_.front()->stop_accepting();
+  for (auto& loop : loops_)
+    loop->drain();
   const auto deadline = std::chrono::steady_clock::now() + drain;
   const auto awaited = [this] {
     std::int64_t n = 0;

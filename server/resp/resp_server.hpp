@@ -31,8 +31,9 @@ public:
   /// when port 0 was asked for), or why it could not listen.
   expected<std::string> start();
 
-  /// Closes the listening socket, waits up to `drain` for the replies the runtime still owes,
-  /// writes what is answered, and closes every connection. Idempotent.
+  /// Closes the listening socket and reads no more requests, waits up to `drain` for the replies
+  /// the runtime still owes to the requests already read, writes them, and closes every
+  /// connection. Idempotent.
   void stop(std::chrono::milliseconds drain = std::chrono::seconds(5));
 
 private:
