@@ -19,6 +19,7 @@ int run_replay();
 int run_vector();
 int run_semantic_quality();
 int run_storage();
+int run_server();
 
 inline const std::vector<suite>& suites() {
   static const std::vector<suite> all = {
@@ -29,6 +30,7 @@ inline const std::vector<suite>& suites() {
     {"semantic-quality", "the default semantic layer on GPTCache's mock data and the Quora pairs, with and without "
                          "the second-stage check", &run_semantic_quality},
     {"storage", "diary appends and global-layer gets on PostgreSQL beside raw libpqxx loops", &run_storage},
+    {"server", "redis-benchmark GET and SET at -P 1 and -P 16: strata serve's Redis protocol vs redis-server", &run_server},
   };
   return all;
 }

@@ -10,8 +10,9 @@ namespace strata::server {
 /// Prints the effective configuration of `path`, or every error; non-zero on error.
 int check_config(const std::string& path);
 
-/// Runs the deployment in `path`, with its HTTP API unless `server.http.enabled` is false, until
-/// SIGINT or SIGTERM; then stops accepting, drains the requests in flight and returns 0.
+/// Runs the deployment in `path`, with its HTTP API and its Redis protocol unless their
+/// `server.*.enabled` is false, until SIGINT or SIGTERM; then stops accepting, drains the
+/// requests in flight and returns 0. SIGHUP reloads the alert rules and the log level from `path`.
 int serve(const std::string& path);
 
 /// Renders the JSON snapshot in `snapshot_path` (as the json exporter writes it) as an HTML page,

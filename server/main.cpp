@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   check->add_option("file", check_path, "deployment YAML")->required();
 
   std::string serve_path = "configs/default.yaml";
-  auto* serve = app.add_subcommand("serve", "Run a deployment and its HTTP API until SIGINT or SIGTERM");
+  auto* serve = app.add_subcommand("serve", "Run a deployment, its HTTP API and its Redis protocol until SIGINT or SIGTERM (SIGHUP reloads alert rules and log level)");
   serve->add_option("-c,--config", serve_path, "deployment YAML")->capture_default_str();
 
   std::string snapshot_path, deployment_path, output_path;

@@ -1,6 +1,7 @@
 #include "commands.hpp"
 
 #include "http_server.hpp"
+#include "resp_server.hpp"
 
 #include <strata/runtime.hpp>
 
@@ -17,6 +18,7 @@ int serve(const std::string& path) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A shell starts a background job with SIGINT ignored, and sigwait never returns an ignored
   // signal: restore the default so that SIGINT stops a backgrounded server too.
@@ -41,13 +43,35 @@ int serve(const std::string& path) {
     // Tests and scripts that ask for port 0 read the port from this line.
     std::cout << "strata: http on " << *bound << std::endl;
   }
+  std::optional<resp::resp_server> redis;
+  if (cfg.server.resp.enabled) {
+    redis.emplace(**rt, cfg.server.resp);
+    const auto bound = redis->start();
+    if (!bound) {
+      std::cerr << "strata: " << bound.err().message << std::endl;
+      if (http)
+        http->stop();
+      (*rt)->shutdown();
+      return 1;
+    }
+    std::cout << "strata: resp on " << *bound << std::endl;
+  }
   int received = 0;
-  sigwait(&signals, &received);
+  // SIGHUP re-reads the file: alert rules and log level apply at once; the runtime logs the rest
+  // as needing a restart, or every error of an invalid file (which changes nothing).
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    const auto report = (*rt)->reload(path);
+    std::cout << "strata: SIGHUP, " << (report.valid ? "reloaded " : "reload refused: ") << path << " ("
+              << report.applied.size() << " applied, " << report.needs_restart.size() << " need a restart, "
+              << report.errors.size() << " errors)" << std::endl;
+  }
   std::cout << "strata: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining" << std::endl;
   // The HTTP requests in flight finish first (they may be waiting on the runtime), then the
   // runtime drains its own.
   if (http)
     http->stop();
+  if (redis)
+    redis->stop(cfg.runtime.shutdown_timeout);
   (*rt)->shutdown();
   std::cout << "strata: stopped" << std::endl;
   return 0;

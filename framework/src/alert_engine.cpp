@@ -70,11 +70,20 @@ void alert_engine::remember(const alert_event& event) {
 std::vector<alert_event> alert_engine::evaluate(clock::time_point now, std::chrono::system_clock::time_point wall,
                                                 const value_fn& value_of) {
   // Values first, without the lock: reading them may read this engine (the firing-alerts gauge).
+  std::vector<alert_rule> rules;
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    rules = rules_;
+    generation = generation_;
+  }
   std::vector<std::optional<double>> values;
-  for (const auto& rule : rules_)
+  for (const auto& rule : rules)
     values.push_back(value_of(rule));
   std::vector<alert_event> events;
   std::lock_guard<std::mutex> guard(mutex_);
+  if (generation != generation_)
+    return events; // the rules changed meanwhile: the next sample evaluates the new ones
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const auto& rule = rules_[i];
     auto& st = states_[i];
@@ -115,6 +124,34 @@ std::vector<alert_event> alert_engine::evaluate(clock::time_point now, std::chro
   for (const auto& e : events)
     remember(e);
   return events;
+}
+
+std::vector<alert_rule> alert_engine::rules() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return rules_;
+}
+
+namespace {
+
+bool same_rule(const alert_rule& a, const alert_rule& b) {
+  return a.name == b.name && a.value == b.value && a.layer == b.layer && a.labels == b.labels && a.window == b.window &&
+         a.comparison == b.comparison && a.threshold == b.threshold && a.for_duration == b.for_duration &&
+         a.severity == b.severity && a.cooldown == b.cooldown && a.escalate_after == b.escalate_after &&
+         a.escalate_to == b.escalate_to;
+}
+
+} // namespace
+
+void alert_engine::replace_rules(std::vector<alert_rule> rules) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  std::vector<rule_state> states(rules.size());
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    for (std::size_t j = 0; j < rules_.size(); ++j)
+      if (same_rule(rules[i], rules_[j]))
+        states[i] = states_[j];
+  rules_ = std::move(rules);
+  states_ = std::move(states);
+  ++generation_;
 }
 
 std::vector<active_alert> alert_engine::active() const {

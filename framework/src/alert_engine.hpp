@@ -7,6 +7,7 @@
 #include <strata/config.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -24,7 +25,13 @@ public:
 
   alert_engine(std::vector<alert_rule> rules, std::size_t history);
 
-  const std::vector<alert_rule>& rules() const noexcept { return rules_; }
+  /// The rules now (a copy: `replace_rules` may change them meanwhile).
+  std::vector<alert_rule> rules() const;
+
+  /// Replaces the rules. A rule of the same name and the same definition keeps its state (pending,
+  /// firing, acknowledged); any other starts afresh, and the alert of a rule removed or changed
+  /// while firing ends without a resolved event. Thread-safe.
+  void replace_rules(std::vector<alert_rule> rules);
 
   /// Evaluates every rule at `now`; returns the events to deliver, in rule order. Thread-safe.
   std::vector<alert_event> evaluate(clock::time_point now, std::chrono::system_clock::time_point wall,
@@ -53,6 +60,7 @@ private:
   void remember(const alert_event& event);
 
   std::vector<alert_rule> rules_;
+  std::uint64_t generation_ = 0; ///< counts replacements, so that an evaluation across one is dropped
   std::size_t history_limit_;
   mutable std::mutex mutex_;
   std::vector<rule_state> states_;

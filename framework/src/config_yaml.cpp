@@ -390,9 +390,26 @@ private:
   }
 
   void read_server(const entry& e) {
-    if (!is_mapping(e, "server settings (http)")) return;
+    if (!is_mapping(e, "server settings (http, resp)")) return;
     read_keys(e, {
       {"http", [&](const entry& v) { read_http(v); }},
+      {"resp", [&](const entry& v) { read_resp(v); }},
+    });
+  }
+
+  /// As for HTTP, validate.cpp checks the address and how the limits relate.
+  void read_resp(const entry& e) {
+    if (!is_mapping(e, "Redis protocol settings (enabled, address, max_bulk, max_inline, max_clients, "
+                       "max_pipeline, threads)")) return;
+    resp_settings& resp = cfg_.server.resp;
+    read_keys(e, {
+      {"enabled", [&](const entry& v) { read_bool(v, resp.enabled); }},
+      {"address", [&](const entry& v) { read_string(v, "an address such as 127.0.0.1:6380", resp.address); }},
+      {"max_bulk", [&](const entry& v) { read_size(v, resp.max_bulk); }},
+      {"max_inline", [&](const entry& v) { read_size(v, resp.max_inline); }},
+      {"max_clients", [&](const entry& v) { read_int(v, detail::resp_clients_range, resp.max_clients); }},
+      {"max_pipeline", [&](const entry& v) { read_size(v, resp.max_pipeline); }},
+      {"threads", [&](const entry& v) { read_int(v, detail::resp_threads_range, resp.threads); }},
     });
   }
 
@@ -778,6 +795,15 @@ std::string to_yaml(const config& cfg) {
   out << YAML::Key << "address" << YAML::Value << escape_dollars(cfg.server.http.address);
   out << YAML::Key << "max_body" << YAML::Value << cfg.server.http.max_body;
   out << YAML::Key << "token" << YAML::Value << escape_dollars(cfg.server.http.token);
+  out << YAML::EndMap;
+  out << YAML::Key << "resp" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << cfg.server.resp.enabled;
+  out << YAML::Key << "address" << YAML::Value << escape_dollars(cfg.server.resp.address);
+  out << YAML::Key << "max_bulk" << YAML::Value << cfg.server.resp.max_bulk;
+  out << YAML::Key << "max_inline" << YAML::Value << cfg.server.resp.max_inline;
+  out << YAML::Key << "max_clients" << YAML::Value << cfg.server.resp.max_clients;
+  out << YAML::Key << "max_pipeline" << YAML::Value << cfg.server.resp.max_pipeline;
+  out << YAML::Key << "threads" << YAML::Value << cfg.server.resp.threads;
   out << YAML::EndMap;
   out << YAML::EndMap;
   out << YAML::EndMap;

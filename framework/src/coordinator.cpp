@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <unordered_map>
 
 namespace strata::detail {
@@ -91,6 +92,8 @@ struct coordinator_state {
   std::unordered_map<std::string, key_activity> activity;
   std::unordered_map<std::string, pending_load> loads;
   std::size_t prefetches_in_flight = 0;
+  /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
+  std::unordered_map<std::string, std::deque<std::function<bool()>>> guarded;
   static inline const char* name = "strata.coordinator";
 };
 
@@ -288,7 +291,8 @@ public:
         if (reply.code != status::ok)
           return walk(l, i + 1);
         promote(l, i, reply.hit);
-        finish(l, get_result{status::ok, std::move(reply.hit.value), st_.slots[i].cfg.name});
+        const auto ttl = reply.hit.meta.ttl;
+        finish(l, get_result{status::ok, std::move(reply.hit.value), st_.slots[i].cfg.name, ttl});
       },
       layer_get_atom::value, l->request.ns, l->request.key);
   }
@@ -316,7 +320,7 @@ public:
 
   void full_miss(const lookup_ptr& l) {
     if (!st_.loader)
-      return finish(l, get_result{l->failure, {}, {}});
+      return finish(l, get_result{l->failure, {}, {}, {}});
     auto [it, first] = st_.loads.try_emplace(l->id);
     it->second.waiters.push_back(l);
     if (!first)
@@ -344,9 +348,9 @@ public:
       fill(first.number, first.request.ns, first.request.key, *reply.value);
     for (auto& waiter : load.waiters) {
       if (reply.code == status::ok)
-        finish(waiter, get_result{status::ok, reply.value->value, "loader"});
+        finish(waiter, get_result{status::ok, reply.value->value, "loader", reply.value->options.ttl});
       else
-        finish(waiter, get_result{reply.code == status::not_found ? waiter->failure : reply.code, {}, {}});
+        finish(waiter, get_result{reply.code == status::not_found ? waiter->failure : reply.code, {}, {}, {}});
     }
   }
 
@@ -376,7 +380,100 @@ public:
       it->second.superseded = true;
   }
 
+  // A conditional write (put_condition, expire) looks its key up through the chain, then writes or
+  // not. Meanwhile the key is guarded: later writes to it wait in order, so that none comes
+  // between the check and the write. Reads are not held: they see the old or the new value.
+
   void put(put_request& request) {
+    const auto id = make_id(request.data->ns, request.data->key);
+    if (auto it = st_.guarded.find(id); it != st_.guarded.end()) {
+      it->second.push_back([this, request = std::move(request)]() mutable { return start_put(request); });
+      return;
+    }
+    if (request.condition != put_condition::always || request.keep_value)
+      st_.guarded.try_emplace(id); // before the check, which may finish at once
+    start_put(request);
+  }
+
+  void erase(erase_request& request) {
+    if (auto it = st_.guarded.find(make_id(request.ns, request.key)); it != st_.guarded.end()) {
+      it->second.push_back([this, request = std::move(request)]() mutable {
+        write_erase(request);
+        return false;
+      });
+      return;
+    }
+    write_erase(request);
+  }
+
+  /// Writes, or starts the check of a conditional write on a guarded key; true when a check
+  /// started (the key stays guarded until `release`).
+  bool start_put(put_request& request) {
+    if (request.condition == put_condition::always && !request.keep_value) {
+      write_put(request);
+      return false;
+    }
+    auto pending = std::make_shared<put_request>(std::move(request));
+    check(pending, 0, status::not_found);
+    return true;
+  }
+
+  /// Looks the key of `pending` up from slot i on (no promotion, no loader), then decides.
+  void check(const std::shared_ptr<put_request>& pending, std::size_t i, status failure) {
+    if (i >= st_.slots.size())
+      return decide(pending, nullptr, failure);
+    const auto& data = *pending->data;
+    ask(
+      i, ++st_.requests, operation::get,
+      [this, pending, i, failure](layer_reply& reply) {
+        if (reply.failed)
+          return check(pending, i + 1, reply.code);
+        if (reply.code != status::ok)
+          return check(pending, i + 1, failure);
+        decide(pending, &reply.hit, failure);
+      },
+      layer_get_atom::value, data.ns, data.key);
+  }
+
+  /// `found` is the entry the check found, or null; `failure` what a failing layer answered.
+  void decide(const std::shared_ptr<put_request>& pending, const layer_hit* found, status failure) {
+    auto& request = *pending;
+    const auto id = make_id(request.data->ns, request.data->key);
+    if (!found && failure != status::not_found) {
+      request.done(failure); // a layer that could not answer may hold the key: write nothing
+    } else if (request.condition == put_condition::if_absent && found) {
+      request.done(status::rejected);
+    } else if (request.condition == put_condition::if_present && !found) {
+      request.done(status::not_found);
+    } else {
+      if (request.keep_value) {
+        entry_options options = found->meta;
+        options.ttl = request.data->options.ttl;
+        request.data = std::make_shared<put_data>(put_data{request.data->ns, request.data->key, found->value, options});
+      }
+      write_put(request);
+    }
+    release(id);
+  }
+
+  /// Runs the writes that waited for the check of `id`, until one starts a check of its own.
+  void release(const std::string& id) {
+    for (;;) {
+      auto it = st_.guarded.find(id);
+      if (it == st_.guarded.end())
+        return;
+      if (it->second.empty()) {
+        st_.guarded.erase(it);
+        return;
+      }
+      auto next = std::move(it->second.front());
+      it->second.pop_front();
+      if (next())
+        return;
+    }
+  }
+
+  void write_put(put_request& request) {
     const auto number = ++st_.requests;
     note_write(make_id(request.data->ns, request.data->key));
     auto join = std::make_shared<fan_in<status>>();
@@ -404,7 +501,7 @@ public:
     join->one_done();
   }
 
-  void erase(erase_request& request) {
+  void write_erase(erase_request& request) {
     const auto number = ++st_.requests;
     note_write(make_id(request.ns, request.key));
     struct erase_outcome {

@@ -65,6 +65,10 @@ using put_payload = std::shared_ptr<const put_data>;
 struct put_request {
   put_payload data;
   std::function<void(status)> done;
+  put_condition condition = put_condition::always;
+  /// Write the value found in the chain, with its tags and `data->options.ttl` as its new TTL
+  /// (expire; with condition if_present).
+  bool keep_value = false;
 };
 
 struct erase_request {

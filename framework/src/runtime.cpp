@@ -2,6 +2,7 @@
 
 #include "alert_engine.hpp"
 #include "capability_router.hpp"
+#include "config_diff.hpp"
 #include "config_schema.hpp"
 #include "coordinator.hpp"
 #include "instance_host.hpp"
@@ -43,6 +44,11 @@ public:
   std::vector<std::unique_ptr<detail::instance_host>> hosts;
   std::unique_ptr<detail::alert_engine> alerts;
   std::map<std::pair<std::string, alert_transition>, instruments::counter*> alert_events;
+  std::mutex alert_events_mutex; ///< a reload adds rules' counters while the telemetry actor counts events
+  /// What a reload changed: the rules and level now in force (the rest of `cfg` is as started).
+  std::mutex reload_mutex;
+  std::vector<alert_rule> current_rules;
+  std::string current_level;
   std::unique_ptr<detail::telemetry_hub> hub;
   std::shared_ptr<detail::layer_metrics> first_layer_metrics;
   /// What hosts asked through the coordinator. Kept out of `metrics` (the exported registry): the
@@ -144,19 +150,20 @@ public:
   void submit_get(std::string_view key, const std::string& ns, std::size_t first_layer,
                   std::function<void(get_result)> done) {
     if (!enter())
-      return done(get_result{status::unavailable, {}, {}});
+      return done(get_result{status::unavailable, {}, {}, {}});
     caf::anon_send(coordinator, detail::get_atom::value,
                    detail::get_request{ns, std::string(key), first_layer, tracked(detail::operation::get, std::move(done), ns, key)});
   }
 
   void submit_put(std::string_view key, std::string_view value, const put_options& options,
-                  std::function<void(status)> done) {
+                  std::function<void(status)> done, bool keep_value = false) {
     if (!enter())
       return done(status::unavailable);
     auto data = std::make_shared<detail::put_data>(
       detail::put_data{options.ns, std::string(key), std::string(value), options});
     caf::anon_send(coordinator, detail::put_atom::value,
-                   detail::put_request{std::move(data), tracked(detail::operation::put, std::move(done), options.ns, key)});
+                   detail::put_request{std::move(data), tracked(detail::operation::put, std::move(done), options.ns, key),
+                                       options.condition, keep_value});
   }
 
   void submit_erase(std::string_view key, const std::string& ns, std::function<void(status)> done) {
@@ -298,13 +305,13 @@ expected<std::vector<detail::named_instance<T>>> create_instances(
 
 /// Alert rules on a metric must name a counter or gauge family that exists once every instance
 /// has registered its own (a misspelt name would otherwise never fire, silently).
-std::optional<error> check_metric_rules(const runtime_impl& impl) {
+std::optional<error> check_metric_rules(const runtime_impl& impl, const std::vector<alert_rule>& rules) {
   if (!impl.metrics)
     return std::nullopt;
   const auto families = impl.hub->metrics();
   std::string problems;
-  for (std::size_t i = 0; i < impl.cfg.alerts.rules.size(); ++i) {
-    const auto& rule = impl.cfg.alerts.rules[i];
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const auto& rule = rules[i];
     if (detail::is_derived_alert_value(rule.value))
       continue;
     const auto it = std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.name == rule.value; });
@@ -379,14 +386,28 @@ void evaluate_alerts(runtime_impl& impl) {
     std::chrono::steady_clock::now(), std::chrono::system_clock::now(),
     [&](const alert_rule& rule) { return impl.hub->alert_value(rule, metrics_now); });
   for (const auto& event : events) {
-    if (auto it = impl.alert_events.find({event.rule, event.transition}); it != impl.alert_events.end())
-      it->second->inc();
+    {
+      std::lock_guard<std::mutex> guard(impl.alert_events_mutex);
+      if (auto it = impl.alert_events.find({event.rule, event.transition}); it != impl.alert_events.end())
+        it->second->inc();
+    }
     detail::log_fields fields;
     fields.message = std::string("alert ") + event.rule + " " + to_string(event.transition) + " (" +
                      to_string(event.severity) + "): " + event.summary;
     impl.log->write(event.transition == alert_transition::resolved ? log_level::info : log_level::warn, fields);
     caf::anon_send(impl.alert_sender, detail::alert_atom::value, event);
   }
+}
+
+/// The `strata_alert_events_total` counters of `rules`, once per rule name.
+void register_alert_events(runtime_impl& impl, const std::vector<alert_rule>& rules) {
+  std::lock_guard<std::mutex> guard(impl.alert_events_mutex);
+  for (const auto& rule : rules)
+    for (auto t : {alert_transition::firing, alert_transition::escalated, alert_transition::resolved})
+      if (impl.alert_events.count({rule.name, t}) == 0)
+        impl.alert_events[{rule.name, t}] =
+          &impl.metrics->counter("strata_alert_events_total", "Alert events by rule and transition.",
+                                 {"rule", "transition"}, {rule.name, to_string(t)});
 }
 
 detail::log_fields message(std::string text) {
@@ -470,11 +491,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   }
   if (!impl->cfg.alerts.rules.empty()) {
     impl->alerts = std::make_unique<detail::alert_engine>(impl->cfg.alerts.rules, impl->cfg.alerts.history);
-    for (const auto& rule : impl->cfg.alerts.rules)
-      for (auto t : {alert_transition::firing, alert_transition::escalated, alert_transition::resolved})
-        impl->alert_events[{rule.name, t}] =
-          &impl->metrics->counter("strata_alert_events_total", "Alert events by rule and transition.",
-                                  {"rule", "transition"}, {rule.name, to_string(t)});
+    register_alert_events(*impl, impl->cfg.alerts.rules);
   }
   impl->hub = std::make_unique<detail::telemetry_hub>(impl->cfg.health, impl->metrics.get(), impl->stats,
                                                       impl->shared, impl->alerts.get());
@@ -489,8 +506,10 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   if (!handlers)
     return handlers.err();
 
-  if (auto problem = check_metric_rules(*impl))
+  if (auto problem = check_metric_rules(*impl, impl->cfg.alerts.rules))
     return *problem;
+  impl->current_rules = impl->cfg.alerts.rules;
+  impl->current_level = impl->cfg.logging.level;
 
   impl->system_config.set("scheduler.max-threads", scheduler_threads(impl->cfg.runtime.threads));
   // CAF 0.17's idle workers first spin, then sleep 50 us at a time without being woken by new
@@ -543,7 +562,7 @@ void runtime::shutdown() { impl_->stop(); }
 
 get_result runtime::get(std::string_view key, const request_options& options) {
   if (!impl_->accepting.load(std::memory_order_relaxed))
-    return get_result{status::unavailable, {}, {}};
+    return get_result{status::unavailable, {}, {}, {}};
   get_result hit;
   const auto answer = impl_->try_first_view(key, options.ns, hit);
   if (answer == runtime_impl::view_answer::hit) {
@@ -583,7 +602,7 @@ std::future<get_result> runtime::get_async(std::string_view key, const request_o
 void runtime::get_async(std::string_view key, const request_options& options,
                         std::function<void(get_result)> done) {
   if (!impl_->accepting.load(std::memory_order_relaxed))
-    return done(get_result{status::unavailable, {}, {}});
+    return done(get_result{status::unavailable, {}, {}, {}});
   get_result hit;
   const auto answer = impl_->try_first_view(key, options.ns, hit);
   if (answer == runtime_impl::view_answer::hit) {
@@ -609,6 +628,34 @@ std::future<status> runtime::erase_async(std::string_view key, const request_opt
   auto [future, done] = promise_pair<status>();
   impl_->submit_erase(key, options.ns, std::move(done));
   return std::move(future);
+}
+
+void runtime::erase_async(std::string_view key, const request_options& options, std::function<void(status)> done) {
+  impl_->submit_erase(key, options.ns, std::move(done));
+}
+
+get_result runtime::get_with_ttl(std::string_view key, const request_options& options) {
+  return await<get_result>([&](std::function<void(get_result)> done) {
+    impl_->submit_get(key, options.ns, 0, std::move(done));
+  });
+}
+
+void runtime::get_with_ttl_async(std::string_view key, const request_options& options,
+                                 std::function<void(get_result)> done) {
+  impl_->submit_get(key, options.ns, 0, std::move(done));
+}
+
+status runtime::expire(std::string_view key, std::chrono::milliseconds ttl, const request_options& options) {
+  return await<status>([&](std::function<void(status)> done) { expire_async(key, ttl, options, std::move(done)); });
+}
+
+void runtime::expire_async(std::string_view key, std::chrono::milliseconds ttl, const request_options& options,
+                           std::function<void(status)> done) {
+  put_options put;
+  put.ns = options.ns;
+  put.ttl = ttl;
+  put.condition = put_condition::if_present;
+  impl_->submit_put(key, {}, put, std::move(done), true);
 }
 
 std::future<invalidate_result> runtime::invalidate_tag_async(std::string_view tag, const request_options& options) {
@@ -717,7 +764,98 @@ bool runtime::set_log_level(const std::string& level) {
   if (!detail::valid_log_level(level))
     return false;
   impl_->log->set_level(level);
+  std::lock_guard<std::mutex> guard(impl_->reload_mutex);
+  impl_->current_level = level;
   return true;
+}
+
+std::optional<error> runtime::reload_alert_rules(std::vector<alert_rule> rules) {
+  if (!impl_->alerts)
+    return error{status::invalid, "alerts.rules: the deployment started without alert rules; adding some needs a restart"};
+  std::string problems;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const auto& layer = rules[i].layer;
+    if (!layer.empty() && std::none_of(impl_->cfg.layers.begin(), impl_->cfg.layers.end(),
+                                       [&](const layer_config& l) { return l.name == layer; }))
+      problems += "alerts.rules[" + std::to_string(i) + "].layer: no layer named '" + layer +
+                  "' in the running chain\n";
+  }
+  if (!problems.empty()) {
+    problems.pop_back();
+    return error{status::invalid, problems};
+  }
+  if (auto problem = check_metric_rules(*impl_, rules))
+    return *problem;
+  register_alert_events(*impl_, rules);
+  std::lock_guard<std::mutex> guard(impl_->reload_mutex);
+  impl_->current_rules = rules;
+  impl_->alerts->replace_rules(std::move(rules));
+  return std::nullopt;
+}
+
+namespace {
+
+std::string rule_names(const std::vector<alert_rule>& rules) {
+  std::string out;
+  for (const auto& rule : rules)
+    out += (out.empty() ? "" : ", ") + rule.name;
+  return out.empty() ? "(none)" : out;
+}
+
+} // namespace
+
+reload_report runtime::reload(const std::string& path) {
+  reload_report report;
+  auto& log = *impl_->log;
+  auto checked = check_config_file(path);
+  if (!checked.ok()) {
+    for (const auto& e : checked.errors)
+      report.errors.push_back(e.to_string());
+  } else {
+    config next = std::move(*checked.effective);
+    std::vector<alert_rule> rules_now;
+    std::string level_now;
+    {
+      std::lock_guard<std::mutex> guard(impl_->reload_mutex);
+      rules_now = impl_->current_rules;
+      level_now = impl_->current_level;
+    }
+    // What else differs from the deployment as started needs a restart.
+    config compared = next;
+    compared.alerts.rules = impl_->cfg.alerts.rules;
+    compared.logging.level = impl_->cfg.logging.level;
+    report.needs_restart = detail::config_differences(impl_->cfg, compared);
+    // to_yaml writes the rules as they are; comparing them as text says whether they changed.
+    config before = impl_->cfg, after = impl_->cfg;
+    before.alerts.rules = rules_now;
+    after.alerts.rules = next.alerts.rules;
+    const bool rules_changed = !detail::config_differences(before, after).empty();
+    if (rules_changed) {
+      if (auto refused = reload_alert_rules(next.alerts.rules))
+        report.errors.push_back(refused->message);
+    }
+    if (report.errors.empty()) {
+      report.valid = true;
+      if (rules_changed)
+        report.applied.push_back("alerts.rules: " + rule_names(rules_now) + " -> " + rule_names(next.alerts.rules));
+      if (next.logging.level != level_now) {
+        set_log_level(next.logging.level);
+        report.applied.push_back("logging.level: " + level_now + " -> " + next.logging.level);
+      }
+    }
+  }
+  if (!report.errors.empty()) {
+    for (const auto& e : report.errors)
+      log.write(log_level::error, message("reload of " + path + " refused, nothing changed: " + e));
+    return report;
+  }
+  for (const auto& a : report.applied)
+    log.write(log_level::info, message("reload of " + path + " applied " + a));
+  for (const auto& key : report.needs_restart)
+    log.write(log_level::warn, message("reload of " + path + ": " + key + " changed and needs a restart"));
+  if (report.applied.empty() && report.needs_restart.empty())
+    log.write(log_level::info, message("reload of " + path + ": nothing changed"));
+  return report;
 }
 
 } // namespace strata

@@ -13,5 +13,7 @@ struct int_range {
 inline constexpr int_range threads_range{0, 64};        ///< 0: half the cores
 inline constexpr int_range loader_threads_range{1, 64};
 inline constexpr int_range alert_history_range{1, 1000000};
+inline constexpr int_range resp_clients_range{1, 1000000};
+inline constexpr int_range resp_threads_range{1, 64};
 
 } // namespace strata::detail

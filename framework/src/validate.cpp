@@ -116,6 +116,20 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
                                 "port), got '" + cfg.server.http.address + "'");
   if (cfg.server.http.max_body == 0)
     fail("server.http.max_body", "must be greater than 0");
+  const auto& resp = cfg.server.resp;
+  if (!units::parse_host_port(resp.address))
+    fail("server.resp.address", "expected host:port such as 127.0.0.1:6380 or [::1]:6380 (port 0: any free "
+                                "port), got '" + resp.address + "'");
+  if (resp.max_bulk == 0)
+    fail("server.resp.max_bulk", "must be greater than 0");
+  if (resp.max_inline < 16)
+    fail("server.resp.max_inline", "must be at least 16 bytes");
+  if (resp.max_pipeline < resp.max_bulk + resp.max_inline)
+    fail("server.resp.max_pipeline", "must be at least max_bulk + max_inline (" +
+                                       std::to_string(resp.max_bulk + resp.max_inline) +
+                                       " bytes), so that a request within the other limits fits");
+  check_range("server.resp.max_clients", resp_clients_range, resp.max_clients);
+  check_range("server.resp.threads", resp_threads_range, resp.threads);
   std::set<std::string> names;
   for (std::size_t i = 0; i < cfg.layers.size(); ++i) {
     const auto& layer = cfg.layers[i];

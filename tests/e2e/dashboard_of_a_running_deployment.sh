@@ -10,7 +10,7 @@ layers:
   - {name: edge_cache, plugin: predictive}
 exporters:
   - {name: snapshots, plugin: json, config: {path: "$dir/stats.json", interval: 50ms}}
-server: {http: {enabled: false}}
+server: {http: {enabled: false}, resp: {enabled: false}}
 YAML
 "$strata" serve -c "$dir/deployment.yaml" 2>"$dir/serve.log" &
 pid=$!

@@ -18,6 +18,7 @@ layers:
   - {name: edge_cache, plugin: predictive}
 server:
   http: {address: "127.0.0.1:0", max_body: 4KiB, token: "${STRATA_E2E_TOKEN}"}
+  resp: {enabled: false}
 YAML
 start_serve "$dir/deployment.yaml"
 [[ "$address" == 127.0.0.1:* ]] || fail "bound to '$address', not loopback"

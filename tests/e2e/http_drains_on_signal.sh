@@ -14,6 +14,7 @@ layers:
   - {name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 1s, health: critical}}
 server:
   http: {address: "127.0.0.1:0"}
+  resp: {enabled: false}
 YAML
 start_serve "$dir/deployment.yaml"
 

@@ -61,6 +61,13 @@ void check_same_values(const config& a, const config& b) {
   CHECK(a.server.http.address == b.server.http.address);
   CHECK(a.server.http.max_body == b.server.http.max_body);
   CHECK(a.server.http.token == b.server.http.token);
+  CHECK(a.server.resp.enabled == b.server.resp.enabled);
+  CHECK(a.server.resp.address == b.server.resp.address);
+  CHECK(a.server.resp.max_bulk == b.server.resp.max_bulk);
+  CHECK(a.server.resp.max_inline == b.server.resp.max_inline);
+  CHECK(a.server.resp.max_clients == b.server.resp.max_clients);
+  CHECK(a.server.resp.max_pipeline == b.server.resp.max_pipeline);
+  CHECK(a.server.resp.threads == b.server.resp.threads);
   CHECK(a.plugin_path == b.plugin_path);
   CHECK(a.plugin_files == b.plugin_files);
   REQUIRE(a.layers.size() == b.layers.size());
@@ -562,7 +569,7 @@ server:
           "t.yaml:3:36: server.http.max_body: expected a size such as 512MiB or 2GiB, got 'huge'",
           "t.yaml:3:49: server.http.token: expected a token, got a sequence",
           "t.yaml:3:54: server.http.port: unknown key 'port'; allowed here: enabled, address, max_body, token",
-          "t.yaml:4:3: server.redis: unknown key 'redis'; allowed here: http"});
+          "t.yaml:4:3: server.redis: unknown key 'redis'; allowed here: http, resp"});
 
   auto parsed = parse_config(R"(layers: [{name: hot, plugin: test_map}]
 server:
@@ -605,6 +612,50 @@ embedders:
   REQUIRE(parsed.ok());
   CHECK(error_lines(strata::validate(*parsed.effective)) == std::vector<std::string>{
           "t.yaml:1:50: layers[0].embedder: no embedder named 'nowhere' in 'embedders' (none is configured)"});
+
+TEST_CASE("the server.resp section parses, round-trips, and its limits are checked", "[config][server][resp]") {
+  const auto cfg = parse_valid(R"(layers: [{name: hot, plugin: predictive}]
+server:
+  resp: {enabled: false, address: "127.0.0.1:0", max_bulk: 1MiB, max_inline: 4KiB, max_clients: 7,
+         max_pipeline: 8MiB, threads: 2}
+)");
+  CHECK_FALSE(cfg.server.resp.enabled);
+  CHECK(cfg.server.resp.address == "127.0.0.1:0");
+  CHECK(cfg.server.resp.max_bulk == 1024 * 1024);
+  CHECK(cfg.server.resp.max_inline == 4096);
+  CHECK(cfg.server.resp.max_clients == 7);
+  CHECK(cfg.server.resp.max_pipeline == 8 * 1024 * 1024);
+  CHECK(cfg.server.resp.threads == 2);
+  check_same_values(cfg, parse_valid(strata::to_yaml(cfg)));
+
+  const auto defaults = parse_valid("layers: [{name: hot, plugin: predictive}]\n");
+  CHECK(defaults.server.resp.enabled);
+  CHECK(defaults.server.resp.address == "127.0.0.1:6380");
+  CHECK(defaults.server.resp.threads == 1);
+
+  CHECK(error_lines(parse_config(R"(layers: [{name: hot, plugin: predictive}]
+server:
+  resp: {max_clients: 0, threads: many, max_bulk: big, port: 6379}
+)", "t.yaml")) == std::vector<std::string>{
+          "t.yaml:3:23: server.resp.max_clients: expected an integer from 1 to 1000000, got '0'",
+          "t.yaml:3:35: server.resp.threads: expected an integer from 1 to 64, got 'many'",
+          "t.yaml:3:51: server.resp.max_bulk: expected a size such as 512MiB or 2GiB, got 'big'",
+          "t.yaml:3:56: server.resp.port: unknown key 'port'; allowed here: enabled, address, max_bulk, max_inline, "
+          "max_clients, max_pipeline, threads"});
+
+  auto parsed = parse_config(R"(layers: [{name: hot, plugin: test_map}]
+server:
+  resp:
+    address: "6379"
+    max_bulk: 1MiB
+    max_pipeline: 1MiB
+)", "t.yaml");
+  REQUIRE(parsed.ok());
+  CHECK(error_lines(strata::validate(*parsed.effective)) == std::vector<std::string>{
+          "t.yaml:4:14: server.resp.address: expected host:port such as 127.0.0.1:6380 or [::1]:6380 (port 0: any "
+          "free port), got '6379'",
+          "t.yaml:6:19: server.resp.max_pipeline: must be at least max_bulk + max_inline (1114112 bytes), so that a "
+          "request within the other limits fits"});
 }
 
 TEST_CASE("parse_host_port takes host:port with a bracketed IPv6 host and refuses the rest", "[config][server]") {

@@ -118,9 +118,26 @@ struct http_settings {
   std::string token;
 };
 
+/// The Redis protocol (RESP2) of `strata serve`, on a port of its own.
+struct resp_settings {
+  bool enabled = true;
+  /// "host:port"; port 0 lets the kernel choose. Loopback by default: RESP has no authentication.
+  /// 6380 rather than Redis's 6379, so that a Redis on the same machine keeps its port.
+  std::string address = "127.0.0.1:6380";
+  std::uint64_t max_bulk = 32 * 1024 * 1024; ///< bytes of one bulk string (a key or a value)
+  std::uint64_t max_inline = 64 * 1024;      ///< bytes of an inline command or of a header line
+  int max_clients = 10000; ///< connections beyond this get an error and are closed
+  /// Bytes one connection may have read but not yet answered, plus replies not yet sent: above it
+  /// the server stops reading that connection until its client reads its replies. At least
+  /// `max_bulk`, so that every request that respects the other limits fits.
+  std::uint64_t max_pipeline = 64 * 1024 * 1024;
+  int threads = 1; ///< event-loop threads; each serves its share of the connections
+};
+
 /// What `strata serve` exposes; an embedding host ignores it.
 struct server_settings {
   http_settings http;
+  resp_settings resp;
 };
 
 /// A whole deployment.

@@ -30,7 +30,17 @@ struct request_options {
   std::string ns{default_namespace};
 };
 
-/// Options of a put: the namespace and the entry's metadata.
-struct put_options : request_options, entry_options {};
+/// When a put writes. A conditional put looks the key up through the chain (never the loader) and
+/// writes in the same step: no other write to that key comes between the check and the write.
+enum class put_condition : std::uint8_t {
+  always,     ///< write whatever is there
+  if_absent,  ///< only when no layer holds a live entry for the key; otherwise the put answers `rejected`
+  if_present, ///< only when some layer holds a live entry for the key; otherwise the put answers `not_found`
+};
+
+/// Options of a put: the namespace, the entry's metadata and the condition.
+struct put_options : request_options, entry_options {
+  put_condition condition = put_condition::always;
+};
 
 } // namespace strata

@@ -16,6 +16,7 @@
 #include <strata/telemetry_snapshot.hpp>
 #include <strata/status.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -32,6 +33,10 @@ struct get_result {
   status code = status::not_found; ///< ok, not_found, or the error that stopped the lookup
   std::string value;               ///< set when code is ok
   std::string layer;               ///< the layer that answered ("loader" for a read-through load)
+  /// The entry's remaining time to live when the answer came through the coordinator (zero: it
+  /// does not expire); unset for a hit of the first layer's read view, which reports values only.
+  /// `get_with_ttl` always fills it on a hit.
+  std::optional<std::chrono::milliseconds> ttl;
 };
 
 /// The answer to a tag invalidation.
@@ -70,6 +75,14 @@ struct runtime_options {
   semantic_verifier verifier;
 };
 
+/// What `runtime::reload` did with a deployment file.
+struct reload_report {
+  bool valid = false;                     ///< the file parsed and validated; otherwise nothing changed
+  std::vector<std::string> applied;       ///< what changed while running, e.g. "logging.level: info -> debug"
+  std::vector<std::string> needs_restart; ///< key paths that differ from the running deployment but apply only on a restart
+  std::vector<std::string> errors;        ///< why nothing changed: every error, with its position, or why the rules were refused
+};
+
 class runtime_impl;
 
 /// The runtime: actor system, coordinator, one actor per layer.
@@ -98,10 +111,27 @@ public:
   std::future<status> erase_async(std::string_view key, const request_options& options = {});
   std::future<invalidate_result> invalidate_tag_async(std::string_view tag, const request_options& options = {});
 
-  /// Callback variants: `done` runs in an actor thread and must not block.
+  /// Callback variants: `done` runs in an actor thread and must not block. A get answered by the
+  /// first layer's read view, and a request refused during shutdown, run `done` in the caller's
+  /// thread before returning.
   void get_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
   void put_async(std::string_view key, std::string_view value, const put_options& options,
                  std::function<void(status)> done);
+  void erase_async(std::string_view key, const request_options& options, std::function<void(status)> done);
+
+  /// A get that always goes through the coordinator (skipping the first layer's read view), so
+  /// that a hit carries the entry's remaining TTL in `get_result::ttl`. Costs a coordinator round
+  /// trip even when the first layer holds the key.
+  get_result get_with_ttl(std::string_view key, const request_options& options = {});
+  void get_with_ttl_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
+
+  /// Gives an existing entry a new time to live, `ttl` from now (zero: it no longer expires),
+  /// keeping its value and tags: the value found first in the chain is written again to every
+  /// layer a put writes to, in one step no other write to the key comes between. `not_found`
+  /// when no layer holds the key.
+  status expire(std::string_view key, std::chrono::milliseconds ttl, const request_options& options = {});
+  void expire_async(std::string_view key, std::chrono::milliseconds ttl, const request_options& options,
+                    std::function<void(status)> done);
 
   // --- Semantic and vector operations ------------------------------------------------------------
   // Each goes to the first layer of the chain that offers it (`layer::semantic()`,
@@ -172,6 +202,19 @@ public:
 
   /// Changes the log level (debug, info, warn, error, off) without a restart; false for another word.
   bool set_log_level(const std::string& level);
+
+  /// Replaces the alert rules without a restart. A rule whose name and definition are unchanged
+  /// keeps its state (pending, firing, acknowledged); the others start afresh, and the alert of a
+  /// rule removed or changed while firing ends without a resolved event. Refused, changing
+  /// nothing, when a rule names an unknown metric family or a layer outside the chain, or when the
+  /// runtime started without alert rules (its alert dispatcher is created at start only).
+  std::optional<error> reload_alert_rules(std::vector<alert_rule> rules);
+
+  /// Re-reads the deployment file at `path` and applies what can change while running: the alert
+  /// rules and the log level. Every other key that differs from the running deployment is listed
+  /// as needing a restart. An invalid file changes nothing. Writes each item to the log (errors at
+  /// error level, the rest at info and warn). `effective_config()` stays what the runtime started with.
+  reload_report reload(const std::string& path);
 
   /// The validated configuration the runtime runs.
   const config& effective_config() const;

@@ -1,0 +1,39 @@
+#include "config_diff.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+namespace strata::detail {
+namespace {
+
+std::string text_of(const YAML::Node& node) {
+  YAML::Emitter out;
+  out << node;
+  return out.c_str();
+}
+
+void compare(const YAML::Node& a, const YAML::Node& b, const std::string& path, std::vector<std::string>& out) {
+  if (a.IsMap() && b.IsMap()) {
+    std::set<std::string> keys;
+    for (const auto& kv : a)
+      keys.insert(kv.first.as<std::string>());
+    for (const auto& kv : b)
+      keys.insert(kv.first.as<std::string>());
+    for (const auto& key : keys)
+      compare(a[key], b[key], path.empty() ? key : path + "." + key, out);
+    return;
+  }
+  if (a.IsDefined() != b.IsDefined() || text_of(a) != text_of(b))
+    out.push_back(path);
+}
+
+} // namespace
+
+std::vector<std::string> config_differences(const config& a, const config& b) {
+  std::vector<std::string> out;
+  compare(YAML::Load(to_yaml(a)), YAML::Load(to_yaml(b)), "", out);
+  return out;
+}
+
+} // namespace strata::detail

@@ -1,0 +1,395 @@
+#include "resp_commands.hpp"
+
+#include "resp_reply.hpp"
+
+#include <strata/runtime.hpp>
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <memory>
+#include <unordered_map>
+
+namespace strata::resp {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool equals_nocase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+         });
+}
+
+bool parse_integer(std::string_view text, std::int64_t& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size();
+}
+
+/// A runtime status that is not an answer of the command, as a RESP error.
+std::string status_error(status s) {
+  std::string out;
+  append_error(out, std::string("ERR strata: ") + to_string(s));
+  return out;
+}
+
+std::string ok_reply() { return "+OK\r\n"; }
+
+std::string null_reply() { return "$-1\r\n"; }
+
+std::string integer_reply(std::int64_t value) {
+  std::string out;
+  append_integer(out, value);
+  return out;
+}
+
+void append_get(std::string& out, const get_result& r) {
+  if (r.code == status::ok)
+    append_bulk(out, r.value);
+  else if (r.code == status::not_found)
+    append_null(out);
+  else
+    append_error(out, std::string("ERR strata: ") + to_string(r.code));
+}
+
+/// Collects the answers of a multi-key command, whichever thread each comes from, and completes
+/// the ticket with `format` once the last is in.
+template <class T>
+struct gather {
+  gather(reply_ticket t, std::size_t n, std::string (*f)(std::vector<T>&))
+    : ticket(t), results(n), remaining(n), format(f) {}
+  reply_ticket ticket;
+  std::vector<T> results;
+  std::atomic<std::size_t> remaining;
+  std::string (*format)(std::vector<T>&);
+
+  void set(std::size_t i, T value) {
+    results[i] = std::move(value);
+    if (remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      ticket.complete(format(results));
+  }
+};
+
+// --- connection and server ------------------------------------------------------------------
+
+std::size_t known_commands();
+
+void ping(command_context& ctx, const command_args& a) {
+  if (a.size() == 1)
+    append_simple(ctx.out, "PONG");
+  else
+    append_bulk(ctx.out, a[1]);
+}
+
+void echo(command_context& ctx, const command_args& a) { append_bulk(ctx.out, a[1]); }
+
+void quit(command_context& ctx, const command_args&) {
+  append_simple(ctx.out, "OK");
+  ctx.conn.close_when_flushed = true;
+}
+
+/// SELECT 0 is the namespace `default`; SELECT n another number is `db<n>`; SELECT name (not a
+/// number; letters, digits, '_', '-', '.', ':') is the namespace of that name.
+void select(command_context& ctx, const command_args& a) {
+  std::int64_t index = 0;
+  std::string ns;
+  if (parse_integer(a[1], index)) {
+    if (index < 0)
+      return append_error(ctx.out, "ERR DB index is out of range");
+    ns = index == 0 ? std::string(default_namespace) : "db" + std::to_string(index);
+  } else {
+    const bool valid = !a[1].empty() && a[1].size() <= 128 && std::all_of(a[1].begin(), a[1].end(), [](unsigned char c) {
+      return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == ':';
+    });
+    if (!valid)
+      return append_error(ctx.out, "ERR invalid DB index or namespace name");
+    ns = std::string(a[1]);
+  }
+  ctx.conn.namespace_options.ns = std::move(ns);
+  append_simple(ctx.out, "OK");
+}
+
+void info(command_context& ctx, const command_args& a) {
+  append_bulk(ctx.out, info_text(ctx.rt, ctx.counters, ctx.settings, a.size() > 1 ? a[1] : "default"));
+}
+
+/// Enough of COMMAND for clients that ask on connect (redis-cli's hints): no documentation.
+void command(command_context& ctx, const command_args& a) {
+  if (a.size() > 1 && equals_nocase(a[1], "COUNT"))
+    return append_integer(ctx.out, static_cast<std::int64_t>(known_commands()));
+  append_array_header(ctx.out, 0);
+}
+
+/// CONFIG GET answers the few parameters clients read on connect (redis-benchmark reads `save`
+/// and `appendonly`); the configuration itself is the YAML file.
+void config_command(command_context& ctx, const command_args& a) {
+  if (!equals_nocase(a[1], "GET"))
+    return append_error(ctx.out, "ERR CONFIG " + std::string(a[1]) +
+                                   " is not supported: strata is configured by its YAML file (SIGHUP reloads it)");
+  if (a.size() != 3)
+    return append_error(ctx.out, "ERR wrong number of arguments for 'config|get' command");
+  const std::pair<const char*, std::string> parameters[] = {
+    {"save", ""},
+    {"appendonly", "no"},
+    {"maxclients", std::to_string(ctx.settings.max_clients)},
+    {"proto-max-bulk-len", std::to_string(ctx.settings.max_bulk)},
+    {"bind", ctx.counters.address},
+  };
+  const std::string pattern = lower(a[2]);
+  std::vector<const std::pair<const char*, std::string>*> matched;
+  for (const auto& p : parameters)
+    if (fnmatch(pattern.c_str(), p.first, 0) == 0)
+      matched.push_back(&p);
+  append_array_header(ctx.out, matched.size() * 2);
+  for (const auto* p : matched) {
+    append_bulk(ctx.out, p->first);
+    append_bulk(ctx.out, p->second);
+  }
+}
+
+/// CLIENT SETNAME and SETINFO, which client libraries send on connect, are accepted and ignored.
+void client(command_context& ctx, const command_args& a) {
+  if (equals_nocase(a[1], "SETNAME") || equals_nocase(a[1], "SETINFO"))
+    return append_simple(ctx.out, "OK");
+  if (equals_nocase(a[1], "GETNAME"))
+    return append_null(ctx.out);
+  if (equals_nocase(a[1], "ID"))
+    return append_integer(ctx.out, ctx.conn.id);
+  append_error(ctx.out, "ERR unknown subcommand '" + std::string(a[1]) + "'. Supported: SETNAME, SETINFO, GETNAME, ID");
+}
+
+/// HELLO: RESP2 only. Clients that try RESP3 first fall back on the NOPROTO error.
+void hello(command_context& ctx, const command_args& a) {
+  if (a.size() > 1 && a[1] != "2")
+    return append_error(ctx.out, "NOPROTO sorry, this protocol version is not supported");
+  append_array_header(ctx.out, 14);
+  append_bulk(ctx.out, "server");
+  append_bulk(ctx.out, "strata");
+  append_bulk(ctx.out, "version");
+  append_bulk(ctx.out, "7.0.0");
+  append_bulk(ctx.out, "proto");
+  append_integer(ctx.out, 2);
+  append_bulk(ctx.out, "id");
+  append_integer(ctx.out, ctx.conn.id);
+  append_bulk(ctx.out, "mode");
+  append_bulk(ctx.out, "standalone");
+  append_bulk(ctx.out, "role");
+  append_bulk(ctx.out, "master");
+  append_bulk(ctx.out, "modules");
+  append_array_header(ctx.out, 0);
+}
+
+// --- keys -------------------------------------------------------------------------------------
+
+void get(command_context& ctx, const command_args& a) {
+  const auto ticket = ctx.defer();
+  // A first-layer hit runs the callback here, in the loop's thread; anything else later.
+  ctx.rt.get_async(a[1], ctx.conn.namespace_options, [ticket](get_result r) {
+    std::string out;
+    append_get(out, r);
+    ticket.complete(std::move(out));
+  });
+}
+
+/// SET key value [EX seconds | PX milliseconds] [NX | XX]
+void set(command_context& ctx, const command_args& a) {
+  put_options options;
+  options.ns = ctx.conn.namespace_options.ns;
+  bool has_expiry = false;
+  for (std::size_t i = 3; i < a.size(); ++i) {
+    const bool ex = equals_nocase(a[i], "EX"), px = equals_nocase(a[i], "PX");
+    if (ex || px) {
+      std::int64_t amount = 0;
+      if (has_expiry || i + 1 == a.size())
+        return append_error(ctx.out, "ERR syntax error");
+      if (!parse_integer(a[++i], amount) || amount <= 0 || amount > (std::int64_t{1} << 46))
+        return append_error(ctx.out, "ERR invalid expire time in 'set' command");
+      options.ttl = std::chrono::milliseconds(ex ? amount * 1000 : amount);
+      has_expiry = true;
+    } else if (equals_nocase(a[i], "NX") || equals_nocase(a[i], "XX")) {
+      if (options.condition != put_condition::always)
+        return append_error(ctx.out, "ERR syntax error");
+      options.condition = equals_nocase(a[i], "NX") ? put_condition::if_absent : put_condition::if_present;
+    } else {
+      return append_error(ctx.out, "ERR syntax error (strata's SET takes EX, PX, NX and XX)");
+    }
+  }
+  const auto ticket = ctx.defer();
+  const bool conditional = options.condition != put_condition::always;
+  const auto refused = options.condition == put_condition::if_absent ? status::rejected : status::not_found;
+  ctx.rt.put_async(a[1], a[2], options, [ticket, conditional, refused](status s) {
+    if (s == status::ok)
+      ticket.complete(ok_reply());
+    else if (conditional && s == refused)
+      ticket.complete(null_reply()); // the condition did not hold: nothing was written
+    else
+      ticket.complete(status_error(s));
+  });
+}
+
+std::string count_ok(std::vector<status>& results) {
+  std::int64_t n = 0;
+  for (auto s : results) {
+    if (s != status::ok && s != status::not_found)
+      return status_error(s);
+    n += s == status::ok;
+  }
+  return integer_reply(n);
+}
+
+/// DEL key [key ...]: how many existed.
+void del(command_context& ctx, const command_args& a) {
+  auto g = std::make_shared<gather<status>>(ctx.defer(), a.size() - 1, &count_ok);
+  for (std::size_t i = 1; i < a.size(); ++i)
+    ctx.rt.erase_async(a[i], ctx.conn.namespace_options, [g, i](status s) { g->set(i - 1, s); });
+}
+
+/// EXISTS key [key ...]: how many exist (a key named twice counts twice, as in Redis).
+void exists(command_context& ctx, const command_args& a) {
+  auto g = std::make_shared<gather<status>>(ctx.defer(), a.size() - 1, &count_ok);
+  for (std::size_t i = 1; i < a.size(); ++i)
+    ctx.rt.get_async(a[i], ctx.conn.namespace_options, [g, i](get_result r) { g->set(i - 1, r.code); });
+}
+
+std::string mget_reply(std::vector<get_result>& results) {
+  std::string out;
+  append_array_header(out, results.size());
+  for (const auto& r : results) {
+    if (r.code == status::ok)
+      append_bulk(out, r.value);
+    else
+      append_null(out); // as Redis: an error of one key reads as absent
+  }
+  return out;
+}
+
+void mget(command_context& ctx, const command_args& a) {
+  auto g = std::make_shared<gather<get_result>>(ctx.defer(), a.size() - 1, &mget_reply);
+  for (std::size_t i = 1; i < a.size(); ++i)
+    ctx.rt.get_async(a[i], ctx.conn.namespace_options, [g, i](get_result r) { g->set(i - 1, std::move(r)); });
+}
+
+std::string all_ok(std::vector<status>& results) {
+  for (auto s : results)
+    if (s != status::ok)
+      return status_error(s);
+  return ok_reply();
+}
+
+/// MSET key value [key value ...]: each pair is its own put (not atomic across keys).
+void mset(command_context& ctx, const command_args& a) {
+  if (a.size() % 2 == 0)
+    return append_error(ctx.out, "ERR wrong number of arguments for 'mset' command");
+  put_options options;
+  options.ns = ctx.conn.namespace_options.ns;
+  auto g = std::make_shared<gather<status>>(ctx.defer(), (a.size() - 1) / 2, &all_ok);
+  for (std::size_t i = 1; i < a.size(); i += 2)
+    ctx.rt.put_async(a[i], a[i + 1], options, [g, i](status s) { g->set(i / 2, s); });
+}
+
+/// EXPIRE key seconds, PEXPIRE key milliseconds: 1 when the key exists; a time <= 0 deletes it.
+void expire_in(command_context& ctx, const command_args& a, std::int64_t unit_ms) {
+  std::int64_t amount = 0;
+  if (!parse_integer(a[2], amount) || amount > (std::int64_t{1} << 46) / unit_ms)
+    return append_error(ctx.out, "ERR value is not an integer or out of range");
+  if (a.size() > 3)
+    return append_error(ctx.out, "ERR strata's EXPIRE takes no NX, XX, GT or LT option");
+  const auto ticket = ctx.defer();
+  const auto answer = [ticket](status s) {
+    if (s == status::ok || s == status::not_found)
+      ticket.complete(integer_reply(s == status::ok ? 1 : 0));
+    else
+      ticket.complete(status_error(s));
+  };
+  if (amount <= 0)
+    ctx.rt.erase_async(a[1], ctx.conn.namespace_options, answer);
+  else
+    ctx.rt.expire_async(a[1], std::chrono::milliseconds(amount * unit_ms), ctx.conn.namespace_options, answer);
+}
+
+void expire(command_context& ctx, const command_args& a) { expire_in(ctx, a, 1000); }
+void pexpire(command_context& ctx, const command_args& a) { expire_in(ctx, a, 1); }
+
+/// TTL and PTTL: -2 when the key does not exist, -1 when it does not expire.
+void ttl_in(command_context& ctx, const command_args& a, bool milliseconds) {
+  const auto ticket = ctx.defer();
+  ctx.rt.get_with_ttl_async(a[1], ctx.conn.namespace_options, [ticket, milliseconds](get_result r) {
+    if (r.code == status::not_found)
+      return ticket.complete(integer_reply(-2));
+    if (r.code != status::ok)
+      return ticket.complete(status_error(r.code));
+    const auto ms = r.ttl.value_or(std::chrono::milliseconds{0}).count();
+    if (ms <= 0)
+      return ticket.complete(integer_reply(-1));
+    ticket.complete(integer_reply(milliseconds ? ms : (ms + 500) / 1000));
+  });
+}
+
+void ttl(command_context& ctx, const command_args& a) { ttl_in(ctx, a, false); }
+void pttl(command_context& ctx, const command_args& a) { ttl_in(ctx, a, true); }
+
+const command_spec table[] = {
+  {"PING", -1, &ping},
+  {"ECHO", 2, &echo},
+  {"QUIT", -1, &quit},
+  {"SELECT", 2, &select},
+  {"INFO", -1, &info},
+  {"COMMAND", -1, &command},
+  {"CONFIG", -2, &config_command},
+  {"CLIENT", -2, &client},
+  {"HELLO", -1, &hello},
+  {"GET", 2, &get},
+  {"SET", -3, &set},
+  {"DEL", -2, &del},
+  {"EXISTS", -2, &exists},
+  {"MGET", -2, &mget},
+  {"MSET", -3, &mset},
+  {"EXPIRE", -3, &expire},
+  {"PEXPIRE", -3, &pexpire},
+  {"TTL", 2, &ttl},
+  {"PTTL", 2, &pttl},
+  // SEMANTIC.GET, SEMANTIC.SET, VECTOR.ADD and VECTOR.SEARCH go here, once the runtime has them.
+};
+
+std::size_t known_commands() { return sizeof table / sizeof table[0]; }
+
+} // namespace
+
+const command_spec* find_command(std::string_view name) {
+  static const auto index = [] {
+    std::unordered_map<std::string_view, const command_spec*> by_name;
+    for (const auto& spec : table)
+      by_name.emplace(spec.name, &spec);
+    return by_name;
+  }();
+  char upper[32];
+  if (name.size() > sizeof upper)
+    return nullptr;
+  for (std::size_t i = 0; i < name.size(); ++i)
+    upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
+  const auto it = index.find(std::string_view(upper, name.size()));
+  return it == index.end() ? nullptr : it->second;
+}
+
+void execute(command_context& ctx, const command_args& args) {
+  const auto* spec = find_command(args[0]);
+  if (!spec) {
+    std::string message = "ERR unknown command '" + std::string(args[0].substr(0, 128)) + "', with args beginning with: ";
+    for (std::size_t i = 1; i < args.size() && i < 4; ++i)
+      message += "'" + std::string(args[i].substr(0, 64)) + "' ";
+    return append_error(ctx.out, message);
+  }
+  const auto n = static_cast<int>(std::min<std::size_t>(args.size(), 1 << 30));
+  if ((spec->arity > 0 && n != spec->arity) || (spec->arity < 0 && n < -spec->arity))
+    return append_error(ctx.out, "ERR wrong number of arguments for '" + lower(spec->name) + "' command");
+  spec->handler(ctx, args);
+}
+
+} // namespace strata::resp

@@ -1,0 +1,80 @@
+#pragma once
+// The command table of the RESP server. A handler answers at once into `out`, or takes a ticket
+// (`defer`) and completes it later from any thread; the loop keeps every connection's replies in
+// the order of its requests either way. New commands (SEMANTIC.GET, VECTOR.SEARCH, ...) are one
+// handler and one row of the table in resp_commands.cpp.
+
+#include "resp_connection.hpp"
+
+#include <strata/config.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+class runtime;
+}
+
+namespace strata::resp {
+
+class event_loop;
+
+/// The place of a reply that is computed later. `complete` may be called from any thread, once.
+struct reply_ticket {
+  event_loop* loop = nullptr;
+  std::uint32_t connection = 0;
+  std::uint32_t sequence = 0;
+  void complete(std::string reply) const;
+};
+
+/// What INFO reports of the server itself; shared by every loop.
+struct server_counters {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::atomic<std::int64_t> connected{0};
+  std::atomic<std::uint64_t> connections_received{0};
+  std::atomic<std::uint64_t> connections_rejected{0}; ///< beyond max_clients
+  std::atomic<std::uint64_t> commands{0};
+  std::atomic<std::uint64_t> protocol_errors{0};
+  std::atomic<std::uint64_t> bytes_read{0};
+  std::atomic<std::uint64_t> bytes_written{0};
+  std::string address; ///< as bound
+};
+
+/// What a handler sees of the server and of the request's connection.
+struct command_context {
+  runtime& rt;
+  const resp_settings& settings;
+  server_counters& counters;
+  event_loop& loop;
+  connection& conn;
+  std::string& out; ///< an immediate reply goes here
+
+  /// Reserves this request's place in the connection's replies.
+  reply_ticket defer();
+};
+
+using command_args = std::vector<std::string_view>;
+using command_handler = void (*)(command_context&, const command_args&);
+
+struct command_spec {
+  std::string_view name; ///< upper case
+  int arity;             ///< Redis's convention: N exactly N arguments (the name counted), -N at least N
+  command_handler handler;
+};
+
+/// The command named `name`, in any case; null when there is none.
+const command_spec* find_command(std::string_view name);
+
+/// Runs the request in `args` (non-empty): checks the name and arity, then the handler.
+void execute(command_context& ctx, const command_args& args);
+
+/// The text of INFO [section]: Redis's layout (`# Section` headers, `key:value` lines), with the
+/// runtime's figures under `# Strata`.
+std::string info_text(runtime& rt, const server_counters& counters, const resp_settings& settings,
+                      std::string_view section);
+
+} // namespace strata::resp

@@ -1,0 +1,84 @@
+#pragma once
+// One client connection of the RESP server: its input not yet parsed, its output not yet sent,
+// and the replies that must wait for an earlier one still being computed.
+
+#include <strata/entry.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace strata::resp {
+
+/// Bytes read from a socket: a window [begin, end) of a buffer that grows, and is compacted
+/// rather than zero-filled as a std::string would be on every resize.
+class input_buffer {
+public:
+  std::string_view data() const { return {buffer_.get() + begin_, end_ - begin_}; }
+  std::size_t size() const { return end_ - begin_; }
+  void consume(std::size_t n) {
+    begin_ += n;
+    if (begin_ == end_)
+      begin_ = end_ = 0;
+  }
+  /// Room for at least `n` more bytes at `write_position()`.
+  void reserve(std::size_t n) {
+    if (capacity_ - end_ >= n)
+      return;
+    if (begin_ > 0) {
+      std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+      if (capacity_ - end_ >= n)
+        return;
+    }
+    auto capacity = std::max(capacity_ * 2, end_ + n);
+    auto grown = std::make_unique<char[]>(capacity);
+    std::memcpy(grown.get(), buffer_.get(), end_);
+    buffer_ = std::move(grown);
+    capacity_ = capacity;
+  }
+  char* write_position() { return buffer_.get() + end_; }
+  std::size_t room() const { return capacity_ - end_; }
+  void written(std::size_t n) { end_ += n; }
+
+private:
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = 0;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
+
+/// A reply whose turn has not come: either computed (`ready`) or awaited from the runtime.
+struct reply_slot {
+  std::uint32_t sequence = 0;
+  bool ready = false;
+  std::string text;
+};
+
+struct connection {
+  int fd = -1;
+  std::uint32_t id = 0;
+  input_buffer in;
+  std::string out;            ///< replies in order, not yet written
+  std::size_t out_sent = 0;   ///< bytes of `out` already written
+  std::deque<reply_slot> waiting; ///< non-empty while a reply is awaited; later replies queue behind it
+  std::uint32_t next_sequence = 0;
+  request_options namespace_options; ///< the namespace SELECT chose
+  bool close_when_flushed = false;   ///< QUIT, or a protocol error: no more input is read
+  bool reading = true;               ///< false while backpressure holds the input
+  bool writing = false;              ///< EPOLLOUT is armed
+
+  std::size_t pending_bytes() const {
+    std::size_t n = in.size() + (out.size() - out_sent);
+    for (const auto& slot : waiting)
+      n += slot.text.size();
+    return n;
+  }
+};
+
+} // namespace strata::resp

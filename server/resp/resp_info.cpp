@@ -1,0 +1,100 @@
+#include "resp_commands.hpp"
+
+#include <strata/runtime.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace strata::resp {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void line(std::string& out, std::string_view key, const std::string& value) {
+  out.append(key).push_back(':');
+  out.append(value).append("\r\n");
+}
+
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
+/// `hits=..,misses=..,...` of one window, as Redis writes its per-database lines.
+std::string window_line(const window_stats& w) {
+  return "requests=" + std::to_string(w.requests) + ",gets=" + std::to_string(w.gets) + ",hits=" +
+         std::to_string(w.hits) + ",misses=" + std::to_string(w.misses) + ",errors=" + std::to_string(w.errors) +
+         ",hit_rate=" + number(w.hit_rate) + ",throughput=" + number(w.throughput) + ",p50_us=" +
+         number(w.p50_seconds * 1e6) + ",p99_us=" + number(w.p99_seconds * 1e6);
+}
+
+} // namespace
+
+std::string info_text(runtime& rt, const server_counters& counters, const resp_settings& settings,
+                      std::string_view section) {
+  const auto wanted = lower(section);
+  const bool all = wanted == "all" || wanted == "default" || wanted == "everything";
+  const auto uptime =
+    std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - counters.started).count();
+  std::string out;
+  if (all || wanted == "server") {
+    out.append("# Server\r\n");
+    // The version of the protocol and commands it follows, for clients that check it.
+    line(out, "redis_version", "7.0.0");
+    line(out, "strata_server", "resp2");
+    line(out, "redis_mode", "standalone");
+    line(out, "process_id", std::to_string(::getpid()));
+    line(out, "tcp_address", counters.address);
+    line(out, "io_threads", std::to_string(settings.threads));
+    line(out, "uptime_in_seconds", std::to_string(uptime));
+    line(out, "uptime_in_days", std::to_string(uptime / 86400));
+    out.append("\r\n");
+  }
+  if (all || wanted == "clients") {
+    out.append("# Clients\r\n");
+    line(out, "connected_clients", std::to_string(counters.connected.load()));
+    line(out, "maxclients", std::to_string(settings.max_clients));
+    out.append("\r\n");
+  }
+  if (all || wanted == "stats") {
+    out.append("# Stats\r\n");
+    line(out, "total_connections_received", std::to_string(counters.connections_received.load()));
+    line(out, "total_commands_processed", std::to_string(counters.commands.load()));
+    line(out, "rejected_connections", std::to_string(counters.connections_rejected.load()));
+    line(out, "total_net_input_bytes", std::to_string(counters.bytes_read.load()));
+    line(out, "total_net_output_bytes", std::to_string(counters.bytes_written.load()));
+    line(out, "total_error_replies_protocol", std::to_string(counters.protocol_errors.load()));
+    out.append("\r\n");
+  }
+  if (all || wanted == "strata") {
+    // The runtime's own figures over the last minute, as of its last sample.
+    out.append("# Strata\r\n");
+    const auto health = rt.health();
+    line(out, "health", to_string(health.overall));
+    const auto& cfg = rt.effective_config();
+    line(out, "layers", std::to_string(cfg.layers.size()));
+    line(out, "stats_window", "1m");
+    const auto stats = rt.stats(stats_window::minute);
+    line(out, "overall", window_line(stats.overall));
+    for (const auto& layer : stats.layers)
+      line(out, "layer_" + layer.name, window_line(layer));
+    for (const auto& layer : health.layers)
+      line(out, "layer_" + layer.name + "_health", to_string(layer.level));
+    line(out, "alerts_firing", std::to_string(rt.alerts().size()));
+    out.append("\r\n");
+  }
+  if (!out.empty())
+    out.resize(out.size() - 2); // no blank line after the last section, as in Redis
+  return out;
+}
+
+} // namespace strata::resp

@@ -1,0 +1,46 @@
+#pragma once
+// The Redis protocol (RESP2) of `strata serve`: a listening socket and `settings.threads` epoll
+// loops, serving the runtime's exact-match API to redis-cli, redis-benchmark and Redis clients.
+
+#include <strata/config.hpp>
+#include <strata/expected.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace strata {
+class runtime;
+}
+
+namespace strata::resp {
+
+class event_loop;
+struct server_counters;
+
+class resp_server {
+public:
+  /// Nothing listens before `start`. `rt` must outlive this object.
+  resp_server(runtime& rt, const resp_settings& settings);
+  ~resp_server(); ///< stops (see `stop`)
+  resp_server(const resp_server&) = delete;
+  resp_server& operator=(const resp_server&) = delete;
+
+  /// Binds the address and starts the loops. Returns the address as bound ("127.0.0.1:40123"
+  /// when port 0 was asked for), or why it could not listen.
+  expected<std::string> start();
+
+  /// Closes the listening socket and reads no more requests, waits up to `drain` for the replies
+  /// the runtime still owes to the requests already read, writes them, and closes every
+  /// connection. Idempotent.
+  void stop(std::chrono::milliseconds drain = std::chrono::seconds(5));
+
+private:
+  runtime& rt_;
+  resp_settings settings_;
+  std::unique_ptr<server_counters> counters_;
+  std::vector<std::unique_ptr<event_loop>> loops_;
+};
+
+} // namespace strata::resp

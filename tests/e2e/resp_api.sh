@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# `strata serve`'s Redis protocol, end to end: the real binary on a port the kernel picks,
+# spoken to with redis-cli and nc: every command and option, pipelining, inline commands,
+# malformed frames, limits, and a clean exit on SIGTERM.
+set -uo pipefail
+strata=$1
+command -v redis-cli >/dev/null || { echo "FAIL: redis-cli not found (scripts/setup installs redis-tools)"; exit 1; }
+command -v nc >/dev/null || { echo "FAIL: nc not found (scripts/setup installs netcat-openbsd)"; exit 1; }
+dir=$(mktemp -d); pid=""
+holders=()
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ ${#holders[@]} -gt 0 ] && kill "${holders[@]}" 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
+. "$(dirname "$0")/serve_resp.sh"
+
+cat >"$dir/deployment.yaml" <<'YAML'
+runtime: {stats_interval: 50ms}
+layers:
+  - {name: hot, plugin: predictive}
+  - {name: deep, plugin: predictive, write: through}
+server:
+  http: {enabled: false}
+  resp: {address: "127.0.0.1:0", max_bulk: 1KiB, max_inline: 256, max_pipeline: 64KiB, max_clients: 20}
+YAML
+start_resp "$dir/deployment.yaml"
+cli() { redis-cli -p "$port" "$@"; }
+
+# Connection commands.
+expect "PING" "PONG" "$(cli PING)"
+expect "PING msg" "hello" "$(cli PING hello)"
+expect "ECHO" "a b" "$(cli ECHO 'a b')"
+
+# GET, SET and its options.
+expect "GET of a missing key" "" "$(cli GET k)"
+expect "SET" "OK" "$(cli SET k v1)"
+expect "GET" "v1" "$(cli GET k)"
+expect "SET with spaces and binary-safe value" "OK" "$(printf 'a\r\nb' | cli -x SET bin)"
+expect "GET binary" "$(printf 'a\r\nb')" "$(cli --no-raw GET bin | head -c 0; cli GET bin)"
+expect "SET NX on an existing key" "" "$(cli SET k v2 NX)"
+expect "value after SET NX" "v1" "$(cli GET k)"
+expect "SET XX on an existing key" "OK" "$(cli SET k v2 XX)"
+expect "value after SET XX" "v2" "$(cli GET k)"
+expect "SET XX on a missing key" "" "$(cli SET nokey v XX)"
+expect "EXISTS after SET XX on a missing key" "0" "$(cli EXISTS nokey)"
+expect "SET NX on a missing key" "OK" "$(cli SET fresh v NX)"
+expect "SET NX XX" "ERR syntax error" "$(cli SET k v NX XX)"
+expect "SET EX 0" "ERR invalid expire time in 'set' command" "$(cli SET k v EX 0)"
+expect "SET EX not a number" "ERR invalid expire time in 'set' command" "$(cli SET k v EX soon)"
+expect "SET KEEPTTL" "ERR syntax error (strata's SET takes EX, PX, NX and XX)" "$(cli SET k v KEEPTTL)"
+
+# TTL, PTTL, EXPIRE, PEXPIRE.
+expect "SET EX" "OK" "$(cli SET t v EX 100)"
+ttl=$(cli TTL t); [ "$ttl" -ge 99 ] && [ "$ttl" -le 100 ] || fail "TTL after SET EX 100: got '$ttl'"
+expect "SET PX" "OK" "$(cli SET p v PX 300)"
+pttl=$(cli PTTL p); [ "$pttl" -gt 0 ] && [ "$pttl" -le 300 ] || fail "PTTL after SET PX 300: got '$pttl'"
+sleep 0.5
+expect "GET after the PX expiry" "" "$(cli GET p)"
+expect "TTL of a key without expiry" "-1" "$(cli TTL k)"
+expect "TTL of a missing key" "-2" "$(cli TTL missing)"
+expect "EXPIRE of a missing key" "0" "$(cli EXPIRE missing 10)"
+expect "EXPIRE" "1" "$(cli EXPIRE k 50)"
+ttl=$(cli TTL k); [ "$ttl" -ge 49 ] && [ "$ttl" -le 50 ] || fail "TTL after EXPIRE 50: got '$ttl'"
+expect "value after EXPIRE" "v2" "$(cli GET k)"
+expect "PEXPIRE" "1" "$(cli PEXPIRE k 200)"
+sleep 0.4
+expect "GET after PEXPIRE ran out" "" "$(cli GET k)"
+expect "SET" "OK" "$(cli SET gone v)"
+expect "EXPIRE 0 deletes" "1" "$(cli EXPIRE gone 0)"
+expect "EXISTS after EXPIRE 0" "0" "$(cli EXISTS gone)"
+expect "EXPIRE not a number" "ERR value is not an integer or out of range" "$(cli EXPIRE k soon)"
+
+# MSET, MGET, EXISTS, DEL.
+expect "MSET" "OK" "$(cli MSET a 1 b 2 c 3)"
+expect "MGET" "1 2  3" "$(cli MGET a b nothing c | tr '\n' ' ' | sed 's/ $//')"
+expect "EXISTS counts each name" "3" "$(cli EXISTS a b nothing a)"
+expect "DEL" "2" "$(cli DEL a b nothing)"
+expect "EXISTS after DEL" "1" "$(cli EXISTS a b c)"
+expect "MSET with an odd count" "ERR wrong number of arguments for 'mset' command" "$(cli MSET a 1 b)"
+
+# Namespaces: SELECT n or SELECT name; never crossing.
+expect "SELECT by name, then SET" "OK
+OK" "$(printf 'SELECT tenant1\r\nSET c other\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '+\r')"
+expect "the default namespace keeps its value" "3" "$(cli GET c)"
+expect "SELECT 0 is the default namespace" "3" "$(cli -n 0 GET c)"
+expect "SELECT 5 is another" "" "$(cli -n 5 GET c)"
+expect "the named namespace has its value" "other" "$(printf 'SELECT tenant1\r\nGET c\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tail -1 | tr -d '\r')"
+
+# Errors that keep the connection usable.
+expect "unknown command" "ERR unknown command 'NOSUCH', with args beginning with: 'x' " "$(cli NOSUCH x)"
+expect "wrong arity" "ERR wrong number of arguments for 'get' command" "$(cli GET a b)"
+expect "CONFIG SET" "ERR CONFIG SET is not supported: strata is configured by its YAML file (SIGHUP reloads it)" \
+  "$(cli CONFIG SET save '')"
+
+# What clients ask on connect.
+expect "CONFIG GET save" 'save,' "$(cli --csv CONFIG GET save | tr -d '"')"
+expect "CONFIG GET appendonly" "appendonly
+no" "$(cli CONFIG GET appendonly)"
+expect "COMMAND COUNT" "19" "$(cli COMMAND COUNT)"
+expect "CLIENT SETNAME" "OK" "$(cli CLIENT SETNAME e2e)"
+expect "HELLO 3" "NOPROTO sorry, this protocol version is not supported" "$(cli HELLO 3)"
+
+# INFO: Redis's layout, with the runtime's figures.
+info=$(cli INFO)
+for section in "# Server" "# Clients" "# Stats" "# Strata"; do
+  grep -qF "$section" <<<"$info" || fail "INFO has no '$section' section: $info"
+done
+grep -q '^layer_hot:requests=' <<<"$info" || fail "INFO has no layer_hot line: $info"
+grep -q '^health:healthy' <<<"$info" || fail "INFO health: $info"
+strata_only=$(cli INFO strata)
+grep -q "# Server" <<<"$strata_only" && fail "INFO strata printed other sections"
+grep -q "^layers:2" <<<"$strata_only" || fail "INFO strata: $strata_only"
+
+# Inline commands, as telnet sends them.
+out=$(printf 'SET inline value\r\nGET inline\nPING\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r')
+expect "inline commands" "+OK
+\$5
+value
++PONG" "$out"
+
+# Pipelining: many frames in one write, answered in order.
+for i in $(seq 1 500); do printf '*3\r\n$3\r\nSET\r\n$%d\r\nkey%d\r\n$%d\r\nval%d\r\n' "$((3 + ${#i}))" "$i" "$((3 + ${#i}))" "$i"; done >"$dir/sets"
+for i in $(seq 1 500); do printf '*2\r\n$3\r\nGET\r\n$%d\r\nkey%d\r\n' "$((3 + ${#i}))" "$i"; done >"$dir/gets"
+out=$(redis-cli -p "$port" --pipe <"$dir/sets")
+grep -q "errors: 0, replies: 500" <<<"$out" || fail "redis-cli --pipe of 500 SETs: $out"
+cat "$dir/gets" | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | grep -v '^\$' >"$dir/values"
+expect "500 pipelined GETs answered in order" "$(seq 1 500 | sed 's/^/val/')" "$(cat "$dir/values")"
+# SETs and GETs of the same key interleaved in one write: each GET sees the SET before it.
+out=$(printf '*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$1\r\n1\r\n*2\r\n$3\r\nGET\r\n$1\r\nz\r\n*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$1\r\n2\r\n*2\r\n$3\r\nGET\r\n$1\r\nz\r\n' \
+  | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | tr '\n' ' ')
+expect "interleaved SET and GET" '+OK $1 1 +OK $1 2 ' "$out"
+
+# Malformed frames: an error naming the problem, the connection closed, the server unharmed.
+out=$(printf '*1\r\n$4\r\nPINGX\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r')
+expect "bad CRLF" "-ERR Protocol error: expected '\\r\\n' after a bulk string of 4 bytes" "$out"
+out=$(printf '*1\r\n*1\r\n$4\r\nPING\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r')
+expect "nested array" "-ERR Protocol error: expected '\$', got '*'" "$out"
+out=$(printf '*2\r\n$3\r\nGET\r\n$-1\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r')
+expect "negative bulk length" "-ERR Protocol error: invalid bulk length" "$out"
+out=$(printf '*2\r\n$3\r\nGET\r\n$2000\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r')
+expect "bulk over max_bulk (1KiB)" "-ERR Protocol error: invalid bulk length" "$out"
+out=$( (head -c 300 /dev/zero | tr '\0' 'a') | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r')
+expect "inline request over max_inline (256)" "-ERR Protocol error: too big inline request" "$out"
+# Replies before the error are sent; what follows it is not run.
+out=$(printf 'PING\r\n*1\r\n$x\r\nSET after error\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | tr '\n' ' ')
+expect "a reply, then the error, then nothing" "+PONG -ERR Protocol error: invalid bulk length " "$out"
+expect "nothing after the error ran" "0" "$(cli EXISTS after)"
+expect "a new connection after the errors" "PONG" "$(cli PING)"
+
+# QUIT answers and closes.
+out=$(printf 'QUIT\r\nPING\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r')
+expect "QUIT" "+OK" "$out"
+
+# The counters INFO keeps saw all this.
+errors=$(cli INFO stats | sed -n 's/^total_error_replies_protocol:\([0-9]*\).*/\1/p' | tr -d '\r')
+expect "protocol errors counted" "6" "$errors"
+
+stop_resp
+
+# Two event loops and at most three clients: connections are dealt to both loops, the fourth
+# client is refused, and a pipelined load over both loops answers every request.
+cat >"$dir/limits.yaml" <<'YAML'
+layers: [{name: hot, plugin: predictive}]
+server:
+  http: {enabled: false}
+  resp: {address: "127.0.0.1:0", threads: 2, max_clients: 3}
+YAML
+start_resp "$dir/limits.yaml"
+for i in 1 2 3; do nc -d 127.0.0.1 "$port" >/dev/null & holders+=($!); done
+sleep 0.3
+expect "the fourth client" "ERR max number of clients reached" "$(cli PING)"
+kill "${holders[@]}" 2>/dev/null; wait "${holders[@]}" 2>/dev/null; holders=()
+for _ in $(seq 40); do [ "$(cli PING)" = PONG ] && break; sleep 0.05; done
+expect "a client once the others left" "PONG" "$(cli PING)"
+rejected=$(cli INFO stats | sed -n 's/^rejected_connections:\([0-9]*\).*/\1/p' | tr -d '\r')
+[ "$rejected" -ge 1 ] || fail "rejected_connections: '$rejected'"
+out=$(redis-benchmark -p "$port" -c 3 -n 30000 -P 16 -t set,get --csv 2>&1)
+grep -q '^"SET","' <<<"$out" && grep -q '^"GET","' <<<"$out" || fail "redis-benchmark over two loops: $out"
+value=$(cli GET key:__rand_int__)
+expect "the benchmark's 3-byte value" "3" "${#value}"
+stop_resp
+echo ok

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `strata serve` on SIGTERM stops accepting RESP connections and reading requests, but answers
+# the GET it is serving, then exits 0. The layer (test_map) takes 1 s per get.
+set -uo pipefail
+strata=$1
+command -v redis-cli >/dev/null || { echo "FAIL: redis-cli not found (scripts/setup installs redis-tools)"; exit 1; }
+dir=$(mktemp -d); pid=""; slow=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$slow" ] && kill "$slow" 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
+. "$(dirname "$0")/serve_resp.sh"
+
+cat >"$dir/deployment.yaml" <<'YAML'
+layers:
+  - {name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 1s}}
+server:
+  http: {enabled: false}
+  resp: {address: "127.0.0.1:0"}
+YAML
+start_resp "$dir/deployment.yaml"
+redis-cli -p "$port" GET k >"$dir/slow" 2>&1 &
+slow=$!
+sleep 0.3
+kill -TERM "$pid"
+sleep 0.2
+out=$(redis-cli -p "$port" PING 2>&1)
+grep -q "Connection refused" <<<"$out" || fail "a connection after SIGTERM: expected 'Connection refused', got '$out'"
+wait "$slow"; slow=""
+expect "the GET in flight (a miss, after 1 s)" "" "$(cat "$dir/slow")"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM"
+wait "$pid"; rc=$?; pid=""
+[ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
+grep -q "strata: stopped" "$dir/serve.log" || fail "no 'strata: stopped' line"
+echo ok

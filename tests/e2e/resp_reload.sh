@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SIGHUP: `strata serve` re-reads its file and applies the log level and the alert rules at once,
+# logs what else changed as needing a restart, and refuses an invalid file (logging every error,
+# changing nothing); SIGTERM still drains and exits 0. Spoken to with redis-cli.
+set -uo pipefail
+strata=$1
+command -v redis-cli >/dev/null || { echo "FAIL: redis-cli not found (scripts/setup installs redis-tools)"; exit 1; }
+dir=$(mktemp -d); pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
+. "$(dirname "$0")/serve_resp.sh"
+
+# deployment LEVEL RULES [MAX_CLIENTS]
+deployment() {
+  cat >"$dir/deployment.yaml" <<YAML
+runtime: {stats_interval: 50ms}
+layers: [{name: hot, plugin: predictive}]
+logging: {level: $1}
+alerts:
+  rules:
+$2
+server:
+  http: {enabled: false}
+  resp: {address: "127.0.0.1:0", max_clients: ${3:-100}}
+YAML
+}
+never="    - {name: never, value: rss_bytes, comparison: '<', threshold: 0}"
+always="    - {name: always, value: rss_bytes, comparison: '>', threshold: 0}"
+
+# hup N: sends SIGHUP and waits for the N-th "strata: SIGHUP" line.
+hup() {
+  kill -HUP "$pid"
+  for _ in $(seq 100); do
+    [ "$(grep -c '^strata: SIGHUP' "$dir/serve.log")" -ge "$1" ] && return 0
+    sleep 0.05
+  done
+  fail "no answer to SIGHUP number $1"
+}
+firing() { redis-cli -p "$port" INFO strata | sed -n 's/^alerts_firing:\([0-9]*\).*/\1/p'; }
+
+deployment info "$never"
+start_resp "$dir/deployment.yaml"
+expect "SET at level info" "OK" "$(redis-cli -p "$port" SET x 0)"
+sleep 0.2
+expect "alerts firing at start" "0" "$(firing)"
+grep -q "layer answered" "$dir/serve.log" && fail "debug lines at level info"
+
+# Level debug and a rule that fires at once.
+deployment debug "$never
+$always"
+hup 1
+grep -q "strata: SIGHUP, reloaded .* (2 applied, 0 need a restart, 0 errors)" "$dir/serve.log" || fail "reload line"
+grep -q "applied logging.level: info -> debug" "$dir/serve.log" || fail "no log line for the level"
+grep -q "applied alerts.rules: never -> never, always" "$dir/serve.log" || fail "no log line for the rules"
+for _ in $(seq 100); do [ "$(firing)" = 1 ] && break; sleep 0.05; done
+expect "alerts firing after the reload" "1" "$(firing)"
+grep -q "alert always firing" "$dir/serve.log" || fail "the new rule's alert is not in the log"
+redis-cli -p "$port" SET x 1 >/dev/null
+for _ in $(seq 40); do grep -q "layer answered" "$dir/serve.log" && break; sleep 0.05; done
+grep -q "layer answered" "$dir/serve.log" || fail "no debug line after the level became debug"
+
+# An invalid file: every error logged, nothing changed.
+deployment loud "    - {name: broken, value: rss_bytes, comparison: '=', threshold: 0}"
+hup 2
+grep -q "strata: SIGHUP, reload refused: .* (0 applied, 0 need a restart, 2 errors)" "$dir/serve.log" || fail "refusal line"
+grep -q "refused, nothing changed: .*deployment.yaml:3:.*logging.level: expected one of debug" "$dir/serve.log" ||
+  fail "the level error is not logged with its position"
+grep -q "refused, nothing changed: .*alerts.rules\[0\].comparison" "$dir/serve.log" || fail "the rule error is not logged"
+sleep 0.2
+expect "alerts firing after a refused reload" "1" "$(firing)"
+before=$(grep -c "layer answered" "$dir/serve.log")
+redis-cli -p "$port" SET x 1 >/dev/null
+for _ in $(seq 40); do [ "$(grep -c "layer answered" "$dir/serve.log")" -gt "$before" ] && break; sleep 0.05; done
+[ "$(grep -c "layer answered" "$dir/serve.log")" -gt "$before" ] || fail "the level left debug after a refused reload"
+
+# A change that needs a restart is logged as such; the rules and level apply regardless.
+deployment info "$never" 50
+hup 3
+grep -q "server.resp.max_clients changed and needs a restart" "$dir/serve.log" || fail "no needs-a-restart line"
+grep -q "applied logging.level: debug -> info" "$dir/serve.log" || fail "the level did not go back to info"
+for _ in $(seq 100); do [ "$(firing)" = 0 ] && break; sleep 0.05; done
+expect "alerts firing once the rule is gone" "0" "$(firing)"
+expect "the server still answers" "PONG" "$(redis-cli -p "$port" PING)"
+
+stop_resp
+echo ok
