@@ -97,6 +97,8 @@ struct call_request {
   operation op = operation::semantic_lookup;
   layer_call_ptr call;
   std::function<void(layer_reply&)> done;
+};
+
 struct command_request {
   std::string layer;
   std::string name;
