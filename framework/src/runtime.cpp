@@ -714,6 +714,8 @@ std::future<vector_add_result> runtime::vector_add_async(vector_item item) {
 
 std::future<vector_search_result> runtime::vector_search_async(vector_query query) {
   return impl_->capabilities->vector_search_async(std::move(query));
+}
+
 command_result runtime::layer_command(std::string_view layer, std::string_view command, std::string_view json_args) {
   if (!impl_->enter())
     return command_result{status::unavailable, R"({"error":"the runtime is shutting down"})"};
