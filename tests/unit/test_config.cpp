@@ -612,6 +612,7 @@ embedders:
   REQUIRE(parsed.ok());
   CHECK(error_lines(strata::validate(*parsed.effective)) == std::vector<std::string>{
           "t.yaml:1:50: layers[0].embedder: no embedder named 'nowhere' in 'embedders' (none is configured)"});
+}
 
 TEST_CASE("the server.resp section parses, round-trips, and its limits are checked", "[config][server][resp]") {
   const auto cfg = parse_valid(R"(layers: [{name: hot, plugin: predictive}]
