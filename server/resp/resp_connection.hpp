@@ -39,7 +39,8 @@ public:
     }
     auto capacity = std::max(capacity_ * 2, end_ + n);
     auto grown = std::make_unique<char[]>(capacity);
-    std::memcpy(grown.get(), buffer_.get(), end_);
+    if (end_ > 0)
+      std::memcpy(grown.get(), buffer_.get(), end_);
     buffer_ = std::move(grown);
     capacity_ = capacity;
   }
