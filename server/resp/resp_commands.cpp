@@ -346,13 +346,13 @@ const command_spec table[] = {
   {"CLIENT", -2, &client},
   {"HELLO", -1, &hello},
   {"GET", 2, &get},
-  {"SET", -3, &set},
-  {"DEL", -2, &del},
+  {"SET", -3, &set, true},
+  {"DEL", -2, &del, true},
   {"EXISTS", -2, &exists},
   {"MGET", -2, &mget},
-  {"MSET", -3, &mset},
-  {"EXPIRE", -3, &expire},
-  {"PEXPIRE", -3, &pexpire},
+  {"MSET", -3, &mset, true},
+  {"EXPIRE", -3, &expire, true},
+  {"PEXPIRE", -3, &pexpire, true},
   {"TTL", 2, &ttl},
   {"PTTL", 2, &pttl},
   // SEMANTIC.GET, SEMANTIC.SET, VECTOR.ADD and VECTOR.SEARCH go here, once the runtime has them.
@@ -378,8 +378,7 @@ const command_spec* find_command(std::string_view name) {
   return it == index.end() ? nullptr : it->second;
 }
 
-void execute(command_context& ctx, const command_args& args) {
-  const auto* spec = find_command(args[0]);
+void execute(command_context& ctx, const command_spec* spec, const command_args& args) {
   if (!spec) {
     std::string message = "ERR unknown command '" + std::string(args[0].substr(0, 128)) + "', with args beginning with: ";
     for (std::size_t i = 1; i < args.size() && i < 4; ++i)

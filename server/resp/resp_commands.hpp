@@ -64,13 +64,17 @@ struct command_spec {
   std::string_view name; ///< upper case
   int arity;             ///< Redis's convention: N exactly N arguments (the name counted), -N at least N
   command_handler handler;
+  /// Changes entries: the connection's later requests wait until its reply is ready, so that a
+  /// pipelined GET after a SET of the same connection sees the SET, as in Redis.
+  bool write = false;
 };
 
 /// The command named `name`, in any case; null when there is none.
 const command_spec* find_command(std::string_view name);
 
-/// Runs the request in `args` (non-empty): checks the name and arity, then the handler.
-void execute(command_context& ctx, const command_args& args);
+/// Runs the request in `args` (non-empty), whose command `spec` is (null: unknown): checks the
+/// arity, then runs the handler.
+void execute(command_context& ctx, const command_spec* spec, const command_args& args);
 
 /// The text of INFO [section]: Redis's layout (`# Section` headers, `key:value` lines), with the
 /// runtime's figures under `# Strata`.

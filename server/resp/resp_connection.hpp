@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace strata::resp {
 
@@ -38,7 +39,8 @@ public:
     }
     auto capacity = std::max(capacity_ * 2, end_ + n);
     auto grown = std::make_unique<char[]>(capacity);
-    std::memcpy(grown.get(), buffer_.get(), end_);
+    if (end_ > 0)
+      std::memcpy(grown.get(), buffer_.get(), end_);
     buffer_ = std::move(grown);
     capacity_ = capacity;
   }
@@ -58,6 +60,14 @@ struct reply_slot {
   std::uint32_t sequence = 0;
   bool ready = false;
   std::string text;
+  bool write = false; ///< the reply of a write: later reads wait until it is ready
+};
+
+/// A request read while an earlier write of the connection is in flight, kept (its arguments
+/// copied out of the input buffer) until that write is done, so that it sees it.
+struct parked_request {
+  std::vector<std::string> args;
+  std::string protocol_error; ///< instead of a request: the error that ended the input
 };
 
 struct connection {
@@ -67,6 +77,8 @@ struct connection {
   std::string out;            ///< replies in order, not yet written
   std::size_t out_sent = 0;   ///< bytes of `out` already written
   std::deque<reply_slot> waiting; ///< non-empty while a reply is awaited; later replies queue behind it
+  std::size_t writes_in_flight = 0; ///< writes (SET, DEL, ...) whose reply is awaited
+  std::deque<parked_request> parked; ///< requests that wait for those writes, in order
   std::uint32_t next_sequence = 0;
   request_options namespace_options; ///< the namespace SELECT chose
   bool close_when_flushed = false;   ///< QUIT, or a protocol error: no more input is read
@@ -77,6 +89,9 @@ struct connection {
     std::size_t n = in.size() + (out.size() - out_sent);
     for (const auto& slot : waiting)
       n += slot.text.size();
+    for (const auto& request : parked)
+      for (const auto& a : request.args)
+        n += a.size();
     return n;
   }
 };

@@ -116,7 +116,9 @@ void event_loop::complete(std::uint32_t connection, std::uint32_t sequence, std:
 
 reply_ticket event_loop::defer(connection& conn) {
   const auto sequence = conn.next_sequence++;
-  conn.waiting.push_back(reply_slot{sequence, false, {}});
+  conn.waiting.push_back(reply_slot{sequence, false, {}, current_is_write_});
+  if (current_is_write_)
+    ++conn.writes_in_flight;
   awaited_.fetch_add(1, std::memory_order_relaxed);
   return reply_ticket{this, conn.id, sequence};
 }
@@ -215,7 +217,7 @@ void event_loop::add_connection(int fd) {
 void event_loop::on_readable(connection& conn) {
   conn.in.reserve(read_chunk);
   const auto n = ::read(conn.fd, conn.in.write_position(), conn.in.room());
-  if (n == 0 && (!conn.waiting.empty() || conn.out.size() > conn.out_sent)) {
+  if (n == 0 && (!conn.waiting.empty() || !conn.parked.empty() || conn.out.size() > conn.out_sent)) {
     // The client has sent all it will (nc, redis-cli --pipe): answer what it asked, then close.
     conn.close_when_flushed = true;
     conn.reading = false;
@@ -235,29 +237,31 @@ void event_loop::on_readable(connection& conn) {
 
 void event_loop::process_input(connection& conn) {
   std::uint64_t commands = 0;
-  std::string later;
   while (!conn.close_when_flushed) {
     const auto parsed = parse_request(conn.in.data(), limits_, args_);
-    if (parsed.status == parse_status::error) {
-      protocol_error(conn, parsed.error);
+    std::string error;
+    if (parsed.status == parse_status::error)
+      error = parsed.error;
+    else if (parsed.status == parse_status::incomplete && conn.in.size() >= settings_.max_pipeline)
+      error = "Protocol error: request larger than server.resp.max_pipeline (" + std::to_string(settings_.max_pipeline) +
+              " bytes)";
+    if (!error.empty()) {
+      if (conn.parked.empty()) {
+        protocol_error(conn, error);
+      } else { // its turn comes after the parked requests
+        conn.parked.push_back(parked_request{{}, std::move(error)});
+        awaited_.fetch_add(1, std::memory_order_relaxed);
+        conn.close_when_flushed = true;
+        conn.reading = false;
+        update_interest(conn);
+      }
       break;
     }
-    if (parsed.status == parse_status::incomplete) {
-      if (conn.in.size() >= settings_.max_pipeline)
-        protocol_error(conn, "Protocol error: request larger than server.resp.max_pipeline (" +
-                               std::to_string(settings_.max_pipeline) + " bytes)");
+    if (parsed.status == parse_status::incomplete)
       break;
-    }
     if (!args_.empty()) {
       ++commands;
-      // While a reply is awaited, later ones queue behind it, in order.
-      const bool in_order = conn.waiting.empty();
-      command_context ctx{rt_, settings_, counters_, *this, conn, in_order ? conn.out : later};
-      execute(ctx, args_);
-      if (!in_order && !later.empty()) {
-        conn.waiting.push_back(reply_slot{conn.next_sequence++, true, std::move(later)});
-        later.clear();
-      }
+      run_or_park(conn, args_);
     }
     conn.in.consume(parsed.consumed);
   }
@@ -269,6 +273,57 @@ void event_loop::process_input(connection& conn) {
   if (conn.reading && conn.pending_bytes() > settings_.max_pipeline) {
     conn.reading = false; // the client sends faster than it reads: wait until it has read
     update_interest(conn);
+  }
+}
+
+void event_loop::run_or_park(connection& conn, const std::vector<std::string_view>& args) {
+  const auto* spec = find_command(args[0]);
+  const bool write = spec != nullptr && spec->write;
+  // A request waits while an earlier one waits, or, unless it writes too, while a write is in
+  // flight: writes are sent to the coordinator in order, reads may be answered at once.
+  if (!conn.parked.empty() || (conn.writes_in_flight > 0 && !write)) {
+    conn.parked.push_back(parked_request{{args.begin(), args.end()}, {}});
+    awaited_.fetch_add(1, std::memory_order_relaxed); // the drain waits for it too
+    return;
+  }
+  current_is_write_ = write;
+  run(conn, spec, args);
+  current_is_write_ = false;
+}
+
+void event_loop::run(connection& conn, const command_spec* spec, const std::vector<std::string_view>& args) {
+  // While a reply is awaited, later ones queue behind it, in order.
+  const bool in_order = conn.waiting.empty();
+  command_context ctx{rt_, settings_, counters_, *this, conn, in_order ? conn.out : later_};
+  execute(ctx, spec, args);
+  if (!in_order && !later_.empty()) {
+    conn.waiting.push_back(reply_slot{conn.next_sequence++, true, std::move(later_), false});
+    later_.clear();
+  }
+}
+
+void event_loop::run_parked(connection& conn) {
+  std::vector<std::string_view> args;
+  while (!conn.parked.empty()) {
+    auto& next = conn.parked.front();
+    if (!next.protocol_error.empty()) {
+      const auto error = std::move(next.protocol_error);
+      conn.parked.pop_front();
+      awaited_.fetch_sub(1, std::memory_order_relaxed);
+      protocol_error(conn, error);
+      continue;
+    }
+    const auto* spec = find_command(next.args[0]);
+    const bool write = spec != nullptr && spec->write;
+    if (conn.writes_in_flight > 0 && !write)
+      return;
+    const auto request = std::move(next.args);
+    conn.parked.pop_front();
+    args.assign(request.begin(), request.end());
+    current_is_write_ = write;
+    run(conn, spec, args);
+    current_is_write_ = false;
+    awaited_.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -284,10 +339,13 @@ void event_loop::apply(std::uint32_t connection_id, std::uint32_t sequence, std:
   auto it = connections_.find(connection_id);
   if (it == connections_.end())
     return; // closed meanwhile
-  for (auto& slot : it->second->waiting)
+  auto& conn = *it->second;
+  for (auto& slot : conn.waiting)
     if (slot.sequence == sequence) {
       slot.text = std::move(reply);
       slot.ready = true;
+      if (slot.write)
+        --conn.writes_in_flight; // the parked requests run once this round's events are handled
       break;
     }
   if (from_mailbox)
@@ -328,6 +386,7 @@ void event_loop::flush_touched() {
     auto it = connections_.find(touched_[i]);
     if (it == connections_.end())
       continue;
+    run_parked(*it->second);
     flush_ready(*it->second);
     write_out(*it->second);
   }
@@ -357,7 +416,7 @@ bool event_loop::write_out(connection& conn) {
   conn.out_sent = 0;
   if (conn.out.capacity() > kept_output_capacity)
     std::string().swap(conn.out);
-  if (conn.close_when_flushed && conn.waiting.empty()) {
+  if (conn.close_when_flushed && conn.waiting.empty() && conn.parked.empty()) {
     close_connection(conn);
     return false;
   }

@@ -65,6 +65,11 @@ private:
   void add_connection(int fd);
   void on_readable(connection& conn);
   void process_input(connection& conn);
+  /// Runs one request now, or parks it behind the connection's writes in flight.
+  void run_or_park(connection& conn, const std::vector<std::string_view>& args);
+  void run(connection& conn, const command_spec* spec, const std::vector<std::string_view>& args);
+  /// Runs the parked requests whose writes are done.
+  void run_parked(connection& conn);
   void flush_ready(connection& conn);
   void apply(std::uint32_t connection, std::uint32_t sequence, std::string reply, bool from_mailbox);
   void drain_mailbox();
@@ -93,6 +98,8 @@ private:
   std::unordered_map<std::uint32_t, std::unique_ptr<connection>> connections_;
   std::vector<std::uint32_t> touched_; ///< connections with replies to write once this round of events is handled
   std::vector<std::string_view> args_;
+  std::string later_;               ///< an immediate reply that must wait for an earlier one
+  bool current_is_write_ = false;   ///< the request being run changes entries
 
   std::mutex mail_mutex_;
   std::vector<mail> mailbox_;

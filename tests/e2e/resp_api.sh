@@ -127,6 +127,10 @@ expect "500 pipelined GETs answered in order" "$(seq 1 500 | sed 's/^/val/')" "$
 out=$(printf '*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$1\r\n1\r\n*2\r\n$3\r\nGET\r\n$1\r\nz\r\n*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$1\r\n2\r\n*2\r\n$3\r\nGET\r\n$1\r\nz\r\n' \
   | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | tr '\n' ' ')
 expect "interleaved SET and GET" '+OK $1 1 +OK $1 2 ' "$out"
+# 300 such pairs in one write: every GET sees the SET before it (it waits for it), as in Redis.
+for i in $(seq 1 300); do printf '*3\r\n$3\r\nSET\r\n$1\r\nw\r\n$%d\r\n%d\r\n*2\r\n$3\r\nGET\r\n$1\r\nw\r\n' "${#i}" "$i"; done >"$dir/pairs"
+timeout 5 nc -N 127.0.0.1 "$port" <"$dir/pairs" | tr -d '\r' | grep -v '^[$+]' >"$dir/read_back"
+expect "300 pipelined SET/GET pairs read their own writes" "$(seq 1 300)" "$(cat "$dir/read_back")"
 
 # Malformed frames: an error naming the problem, the connection closed, the server unharmed.
 out=$(printf '*1\r\n$4\r\nPINGX\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r')
@@ -142,6 +146,8 @@ expect "inline request over max_inline (256)" "-ERR Protocol error: too big inli
 # Replies before the error are sent; what follows it is not run.
 out=$(printf 'PING\r\n*1\r\n$x\r\nSET after error\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | tr '\n' ' ')
 expect "a reply, then the error, then nothing" "+PONG -ERR Protocol error: invalid bulk length " "$out"
+out=$(printf 'SET q 1\r\nGET q\r\n*1\r\n$x\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | tr '\n' ' ')
+expect "the error after a GET waiting for a SET" '+OK $1 1 -ERR Protocol error: invalid bulk length ' "$out"
 expect "nothing after the error ran" "0" "$(cli EXISTS after)"
 expect "a new connection after the errors" "PONG" "$(cli PING)"
 
@@ -151,7 +157,7 @@ expect "QUIT" "+OK" "$out"
 
 # The counters INFO keeps saw all this.
 errors=$(cli INFO stats | sed -n 's/^total_error_replies_protocol:\([0-9]*\).*/\1/p' | tr -d '\r')
-expect "protocol errors counted" "6" "$errors"
+expect "protocol errors counted" "7" "$errors"
 
 stop_resp
 
