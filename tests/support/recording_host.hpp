@@ -179,7 +179,8 @@ private:
   mutable std::mutex mutex_;     // logs_ and health_
   std::vector<recorded_log> logs_;
   std::vector<recorded_health> health_;
-  const strata_host_api api_{this, &recording_host::metric, &recording_host::set_health, &recording_host::log};
+  const strata_host_api api_{this, &recording_host::metric, &recording_host::set_health, &recording_host::log,
+                             nullptr}; // no prefetch: it refuses, as a host outside a deployment does
 };
 
 } // namespace strata::testing
