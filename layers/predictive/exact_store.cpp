@@ -438,9 +438,9 @@ exact_store::exact_store(const store_config& config)
 
 exact_store::~exact_store() = default;
 
-exact_store::shard& exact_store::shard_for(std::string_view ns, std::string_view key) const noexcept {
+exact_store::shard& exact_store::shard_for(std::uint64_t hash) const noexcept {
   // Remix so that the shard index and the shard map's bucket index use different bits.
-  std::uint64_t h = hash_of(ns, key) * 0x9e3779b97f4a7c15ull;
+  std::uint64_t h = hash * 0x9e3779b97f4a7c15ull;
   return shards_[(h >> 32) % shard_count_];
 }
 
@@ -482,7 +482,7 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
     owned->expires = clock::now() + ttl;
   }
 
-  shard& s = shard_for(ns, key);
+  shard& s = shard_for(owned->hash);
   std::lock_guard<std::mutex> lock(s.mutex);
   if (node* old = s.find(ns, key)) {
     // Written meanwhile: replace it as a put would, without the prefetch's mark (what the layer
@@ -509,27 +509,29 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
 }
 
 bool exact_store::contains(std::string_view ns, std::string_view key) {
-  shard& s = shard_for(ns, key);
+  shard& s = shard_for(hash_of(ns, key));
   std::lock_guard<std::mutex> lock(s.mutex);
   node* n = s.find(ns, key);
   return n != nullptr && !(n->has_ttl && n->expired_at(clock::now()));
 }
 
 status exact_store::get(std::string_view ns, std::string_view key, std::string& value_out) {
-  shard& s = shard_for(ns, key);
+  const std::uint64_t hash = hash_of(ns, key);
+  shard& s = shard_for(hash);
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
-  node* n = s.read(ns, key, hash_of(ns, key), now);
+  node* n = s.read(ns, key, hash, now);
   if (n == nullptr) return status::not_found;
   value_out.assign(n->value);
   return status::ok;
 }
 
 status exact_store::get(std::string_view ns, std::string_view key, layer_hit& out) {
-  shard& s = shard_for(ns, key);
+  const std::uint64_t hash = hash_of(ns, key);
+  shard& s = shard_for(hash);
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
-  node* n = s.read(ns, key, hash_of(ns, key), now);
+  node* n = s.read(ns, key, hash, now);
   if (n == nullptr) return status::not_found;
   out.value.assign(n->value);
   out.meta.tags = n->tags;
@@ -544,7 +546,7 @@ status exact_store::get(std::string_view ns, std::string_view key, layer_hit& ou
 }
 
 status exact_store::erase(std::string_view ns, std::string_view key) {
-  shard& s = shard_for(ns, key);
+  shard& s = shard_for(hash_of(ns, key));
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
   node* n = s.lookup(ns, key, now);
