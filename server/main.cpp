@@ -34,8 +34,10 @@ int main(int argc, char** argv) {
                      "replays each in one pass")
     ->required()
     ->delimiter(',');
-  replay->add_option("--policy", replay_options.policy, "lru (exact), or predictive (W-TinyLFU on the access model; prefetch off)")
-    ->check(CLI::IsMember({"lru", "predictive"}))
+  replay->add_option("--policy", replay_options.policy,
+                     "lru (exact), predictive (W-TinyLFU on the access model; prefetch off), or predictive-adaptive "
+                     "(its window steered by an LRU shadow)")
+    ->check(CLI::IsMember({"lru", "predictive", "predictive-adaptive"}))
     ->capture_default_str();
 
   std::vector<std::string> reference_dirs;

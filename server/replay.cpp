@@ -67,9 +67,10 @@ int replay_trace(const replay_options& options) {
   if (outcome.skipped > 0)
     std::printf("skipped %llu records of size 0, as libCacheSim does\n",
                 static_cast<unsigned long long>(outcome.skipped));
-  if (options.policy == "predictive")
-    std::printf("layer %s, shards 1, policy predictive: W-TinyLFU on the access model; prefetch off (a replay "
-                "measures demand caching)\n", outcome.layer.c_str());
+  if (options.policy != "lru")
+    std::printf("layer %s, shards 1, policy predictive%s: W-TinyLFU on the access model; prefetch off (a replay "
+                "measures demand caching)\n",
+                outcome.layer.c_str(), options.policy == "predictive-adaptive" ? " (adaptive_window)" : "");
   else
     std::printf("layer %s, shards 1: an exact LRU\n", outcome.layer.c_str());
   for (const auto& r : outcome.results)

@@ -90,28 +90,38 @@ std::uint64_t part(double fraction, std::uint64_t total) noexcept {
   return p >= static_cast<double>(total) ? total : static_cast<std::uint64_t>(p);
 }
 
-/// Steers the admission window by comparing the policy with an LRU of the same bounds over
-/// epochs of requests: behind LRU, the window grows by a large step (a window of the whole
-/// capacity is an exact LRU); ahead, it shrinks back by a small one, towards the configured
-/// share, where the frequency sketch decides the most.
-struct window_steering {
-  static constexpr double grow_step = 0.5;
-  static constexpr double shrink_step = 0.01;
-  static constexpr std::uint64_t min_epoch = 128;
-  std::uint64_t requests = 0;
-  std::uint64_t hits = 0;        ///< the policy's
-  std::uint64_t shadow_hits = 0; ///< the LRU's
+/// Follow the leader between two shadows of the same bounds, an LRU and a W-TinyLFU with the
+/// configured window, fed the same requests as the store: the policy behaves as LRU (a window of
+/// the whole capacity) until the W-TinyLFU shadow has hit more, over all requests so far, by a
+/// margin of 2 % of its misses, and returns to LRU once the LRU shadow leads by the same margin.
+/// LRU first, because W-TinyLFU's advantage needs frequencies that have not been learnt yet, and
+/// a cache that switches pays about a capacity's worth of misses while its content changes; on
+/// a short trace that transient alone exceeds 1 %. Cumulative counts and the margin keep it from
+/// chasing short phases, which costs twice per phase. Checked every eighth of the entries held.
+struct leader_choice {
+  static constexpr double margin = 0.02;
+  static constexpr std::uint64_t min_period = 32;
+  std::uint64_t lru = 0;     ///< the LRU shadow's hits
+  std::uint64_t tinylfu = 0; ///< the W-TinyLFU shadow's
+  std::uint64_t seen = 0;    ///< requests counted
+  std::uint64_t since_check = 0;
+  bool lru_leads = true;
 
-  /// The new window share after one more request, given the shares' floor.
-  double next(double share, double floor, std::uint64_t epoch) noexcept {
-    if (++requests < std::max(epoch, min_epoch))
-      return share;
-    if (shadow_hits > hits)
-      share = std::min(1.0, share + grow_step);
-    else if (hits > shadow_hits)
-      share = std::max(floor, share - shrink_step);
-    requests = hits = shadow_hits = 0;
-    return share;
+  /// Counts one request; returns whether the policy should now behave as LRU.
+  bool count(bool lru_hit, bool tinylfu_hit, std::uint64_t entries_held) noexcept {
+    lru += lru_hit ? 1 : 0;
+    tinylfu += tinylfu_hit ? 1 : 0;
+    ++seen;
+    if (++since_check < std::max(entries_held / 8, min_period)) return lru_leads;
+    since_check = 0;
+    const auto lead = [](std::uint64_t hits, std::uint64_t other, std::uint64_t other_misses) {
+      return hits > other && static_cast<double>(hits - other) > margin * static_cast<double>(other_misses);
+    };
+    if (lru_leads && lead(tinylfu, lru, seen - lru))
+      lru_leads = false;
+    else if (!lru_leads && lead(lru, tinylfu, seen - tinylfu))
+      lru_leads = true;
+    return lru_leads;
   }
 };
 
@@ -136,11 +146,13 @@ struct alignas(64) exact_store::shard {
   eviction_policy policy = eviction_policy::lru;
 
   // tinylfu only.
-  std::unique_ptr<frequency_sketch> sketch;
+  std::shared_ptr<frequency_sketch> sketch; ///< shared with `ghost`, which never counts in it
+  bool owns_sketch = true;                  ///< sizes the sketch (the ghost does not)
   double window_share = 0.01;
   double window_floor = 0.01; ///< the configured share, where steering returns to
   std::unique_ptr<lru_shadow> shadow; ///< null unless the window adapts
-  window_steering steering;
+  std::unique_ptr<shard> ghost;       ///< W-TinyLFU at `window_floor` over hashes; null likewise
+  leader_choice leader;
   std::uint64_t last_miss_hash = 0; ///< a put of this key right after its miss is the same access
   bool last_was_miss = false;
   std::uint64_t written_entries = 0; ///< entries admitted to the window, ever
@@ -195,6 +207,12 @@ struct alignas(64) exact_store::shard {
   /// A read of `n`: LRU moves it to the front; W-TinyLFU also promotes a probation entry to
   /// protected, demoting protected's least recent entries to probation when it overflows.
   void touch(node* n) noexcept {
+    if (policy == eviction_policy::tinylfu && window_share >= 1.0 && n->segment != window) {
+      // Following LRU: what is read joins the window, the LRU, and the main area only drains.
+      unlink(n);
+      link_front(n, window);
+      return;
+    }
     if (policy == eviction_policy::lru || n->segment != probation) {
       if (lists[n->segment].head == n) return;
       const auto seg = n->segment;
@@ -244,7 +262,10 @@ struct alignas(64) exact_store::shard {
     bump(byte_count, -static_cast<std::int64_t>(n->charge));
     if (n->prefetched)
       bump(prefetch_wasted);
-    if (shadow && why != reason::capacity) shadow->erase(n->hash); // the LRU would not hold it either
+    if (shadow && why != reason::capacity) { // the shadows would not hold it either
+      shadow->erase(n->hash);
+      ghost_erase(n->hash);
+    }
     switch (why) {
       case reason::capacity: evicted_capacity.fetch_add(1, std::memory_order_relaxed); break;
       case reason::expired: evicted_expired.fetch_add(1, std::memory_order_relaxed); break;
@@ -321,7 +342,7 @@ struct alignas(64) exact_store::shard {
     // The sketch follows the entries the shard holds: it is sized, and ages, for them.
     // Sized for the entries the shard holds (which a byte bound does not say in advance), as
     // Caffeine sizes it for its maximum; growing forgets the counts, as Caffeine's does.
-    if (sketch->capacity() < entry_count.load(std::memory_order_relaxed))
+    if (owns_sketch && sketch->capacity() < entry_count.load(std::memory_order_relaxed))
       sketch->ensure_capacity(std::min<std::uint64_t>(max_entries, entry_count.load(std::memory_order_relaxed)));
     time_point now{};
     bool have_now = false;
@@ -368,20 +389,54 @@ struct alignas(64) exact_store::shard {
     }
   }
 
-  /// Counts a read of the key with `hash` in the sketch (tinylfu), and for the window steering.
-  void record(std::uint64_t hash, bool hit) {
+  /// Counts a read of the key with `hash` in the sketch (tinylfu), and in the shadows that choose
+  /// the window (`adaptive_window`).
+  void record(std::uint64_t hash, const node* hit) {
     if (policy != eviction_policy::tinylfu) return;
     sketch->increment(hash);
-    last_was_miss = !hit;
+    last_was_miss = hit == nullptr;
     last_miss_hash = hash;
     if (!shadow) return;
-    steering.hits += hit ? 1 : 0;
-    steering.shadow_hits += shadow->read(hash) ? 1 : 0;
-    const double share = steering.next(window_share, window_floor, entry_count.load(std::memory_order_relaxed));
+    const bool lru_hit = shadow->read(hash);
+    const bool tinylfu_hit = ghost_read(hash);
+    if (hit != nullptr) { // no put follows a hit: the shadows fill what they missed themselves
+      if (!lru_hit) shadow->write(hash, hit->charge);
+      if (!tinylfu_hit) ghost_write(hash, hit->charge);
+    }
+    const bool lru_leads = leader.count(lru_hit, tinylfu_hit, entry_count.load(std::memory_order_relaxed));
+    const double share = lru_leads ? 1.0 : window_floor;
     if (share != window_share) {
       window_share = share;
       window_share_now.store(window_share, std::memory_order_relaxed);
     }
+  }
+
+  /// The ghost's key for `hash`: its 8 bytes.
+  static std::string_view ghost_key(const std::uint64_t& hash) noexcept {
+    return std::string_view(reinterpret_cast<const char*>(&hash), sizeof hash);
+  }
+
+  /// Whether the W-TinyLFU ghost holds `hash` (and touches it).
+  bool ghost_read(std::uint64_t hash) {
+    node* n = ghost->find({}, ghost_key(hash));
+    if (n == nullptr) return false;
+    ghost->touch(n);
+    return true;
+  }
+
+  /// The ghost admits `hash` with `charge`, replacing what it held.
+  void ghost_write(std::uint64_t hash, std::uint64_t charge) {
+    ghost_erase(hash);
+    if (charge > max_bytes) return;
+    auto owned = std::make_unique<node>();
+    owned->key.assign(ghost_key(hash));
+    owned->charge = charge;
+    owned->hash = hash;
+    ghost->admit(std::move(owned));
+  }
+
+  void ghost_erase(std::uint64_t hash) {
+    if (node* n = ghost->find({}, ghost_key(hash))) ghost->remove(n, reason::none);
   }
 
   /// The live entry for (ns, key), touched; an expired one is removed and null returned.
@@ -402,7 +457,7 @@ struct alignas(64) exact_store::shard {
   /// A read: `lookup`, counted as an access (sketch, climber, prefetch use).
   node* read(std::string_view ns, std::string_view key, std::uint64_t hash, time_point& now) {
     node* n = lookup(ns, key, now);
-    record(hash, n != nullptr);
+    record(hash, n);
     if (n != nullptr && n->prefetched) {
       n->prefetched = false;
       bump(prefetch_used);
@@ -426,21 +481,32 @@ exact_store::exact_store(const store_config& config)
     s.max_bytes = share(config.max_bytes, shard_count_, i);
     s.policy = config.policy;
     if (config.policy == eviction_policy::tinylfu) {
-      s.sketch = std::make_unique<frequency_sketch>(
+      s.sketch = std::make_shared<frequency_sketch>(
         std::min<std::uint64_t>(s.max_entries, initial_sketch_capacity), config.doorkeeper);
       s.window_share = config.window_fraction;
       s.window_share_now.store(config.window_fraction, std::memory_order_relaxed);
       s.window_floor = config.window_fraction;
-      if (config.adaptive_window) s.shadow = std::make_unique<lru_shadow>(s.max_entries, s.max_bytes);
+      if (config.adaptive_window) {
+        s.shadow = std::make_unique<lru_shadow>(s.max_entries, s.max_bytes);
+        s.ghost = std::make_unique<shard>();
+        s.ghost->max_entries = s.max_entries;
+        s.ghost->max_bytes = s.max_bytes;
+        s.ghost->policy = eviction_policy::tinylfu;
+        s.ghost->sketch = s.sketch;
+        s.ghost->owns_sketch = false;
+        s.ghost->window_share = s.ghost->window_floor = config.window_fraction;
+        s.window_share = 1.0; // following LRU until W-TinyLFU's shadow leads
+        s.window_share_now.store(1.0, std::memory_order_relaxed);
+      }
     }
   }
 }
 
 exact_store::~exact_store() = default;
 
-exact_store::shard& exact_store::shard_for(std::string_view ns, std::string_view key) const noexcept {
+exact_store::shard& exact_store::shard_for(std::uint64_t hash) const noexcept {
   // Remix so that the shard index and the shard map's bucket index use different bits.
-  std::uint64_t h = hash_of(ns, key) * 0x9e3779b97f4a7c15ull;
+  std::uint64_t h = hash * 0x9e3779b97f4a7c15ull;
   return shards_[(h >> 32) % shard_count_];
 }
 
@@ -482,7 +548,7 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
     owned->expires = clock::now() + ttl;
   }
 
-  shard& s = shard_for(ns, key);
+  shard& s = shard_for(owned->hash);
   std::lock_guard<std::mutex> lock(s.mutex);
   if (node* old = s.find(ns, key)) {
     // Written meanwhile: replace it as a put would, without the prefetch's mark (what the layer
@@ -502,34 +568,39 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
   const bool fills_last_miss = s.last_was_miss && s.last_miss_hash == owned->hash;
   s.last_was_miss = false;
   if (!prefetched && !fills_last_miss) s.sketch->increment(owned->hash);
-  if (!prefetched && s.shadow) s.shadow->write(owned->hash, owned->charge);
+  if (!prefetched && s.shadow) {
+    s.shadow->write(owned->hash, owned->charge);
+    s.ghost_write(owned->hash, owned->charge);
+  }
   // Declined admission is not a failed write: the entry came and went, as an immediate eviction.
   s.admit(std::move(owned));
   return status::ok;
 }
 
 bool exact_store::contains(std::string_view ns, std::string_view key) {
-  shard& s = shard_for(ns, key);
+  shard& s = shard_for(hash_of(ns, key));
   std::lock_guard<std::mutex> lock(s.mutex);
   node* n = s.find(ns, key);
   return n != nullptr && !(n->has_ttl && n->expired_at(clock::now()));
 }
 
 status exact_store::get(std::string_view ns, std::string_view key, std::string& value_out) {
-  shard& s = shard_for(ns, key);
+  const std::uint64_t hash = hash_of(ns, key);
+  shard& s = shard_for(hash);
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
-  node* n = s.read(ns, key, hash_of(ns, key), now);
+  node* n = s.read(ns, key, hash, now);
   if (n == nullptr) return status::not_found;
   value_out.assign(n->value);
   return status::ok;
 }
 
 status exact_store::get(std::string_view ns, std::string_view key, layer_hit& out) {
-  shard& s = shard_for(ns, key);
+  const std::uint64_t hash = hash_of(ns, key);
+  shard& s = shard_for(hash);
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
-  node* n = s.read(ns, key, hash_of(ns, key), now);
+  node* n = s.read(ns, key, hash, now);
   if (n == nullptr) return status::not_found;
   out.value.assign(n->value);
   out.meta.tags = n->tags;
@@ -544,7 +615,7 @@ status exact_store::get(std::string_view ns, std::string_view key, layer_hit& ou
 }
 
 status exact_store::erase(std::string_view ns, std::string_view key) {
-  shard& s = shard_for(ns, key);
+  shard& s = shard_for(hash_of(ns, key));
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
   node* n = s.lookup(ns, key, now);

@@ -149,7 +149,8 @@ public:
 private:
   struct shard;
 
-  shard& shard_for(std::string_view ns, std::string_view key) const noexcept;
+  /// The shard of the key whose `hash_of(ns, key)` is `hash`.
+  shard& shard_for(std::uint64_t hash) const noexcept;
   /// Adds up one counter over all shards.
   std::uint64_t sum(std::atomic<std::uint64_t> shard::*field) const noexcept;
 

@@ -34,7 +34,13 @@ config lru_deployment(const capacity& c) {
 
 config policy_deployment(const capacity& c, const std::string& policy) {
   config cfg = lru_deployment(c);
-  cfg.layers.front().settings["policy"] = policy;
+  auto& settings = cfg.layers.front().settings;
+  if (policy == "predictive-adaptive") {
+    settings["policy"] = "predictive";
+    settings["adaptive_window"] = "true";
+  } else {
+    settings["policy"] = policy;
+  }
   return cfg;
 }
 

@@ -206,7 +206,8 @@ private:
                              &recording_host::set_health,
                              &recording_host::log,
                              &recording_host::invalidate_key,
-                             &recording_host::invalidate_tag};
+                             &recording_host::invalidate_tag,
+                             nullptr}; // no prefetch: it refuses, as a host outside a deployment does
 };
 
 } // namespace strata::testing

@@ -92,3 +92,23 @@ TEST_CASE("create reports a bad configuration instead of throwing", "[predictive
   CHECK(d.create(&ctx, error, sizeof error) == nullptr);
   CHECK(std::string(error).find("max_entries") != std::string::npos);
 }
+
+TEST_CASE("create refuses an unknown policy or a prefetch confidence above 1, naming them", "[predictive][plugin]") {
+  const auto& d = load();
+  char error[256] = {};
+  auto policy = config_of(d, {{"policy", "fifo"}});
+  strata_plugin_context ctx{STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "l1", &policy, nullptr, nullptr};
+  CHECK(d.create(&ctx, error, sizeof error) == nullptr);
+  CHECK(std::string(error) == "policy: 'fifo' is neither lru nor predictive");
+
+  auto confidence = config_of(d, {{"prefetch", "true"}, {"prefetch_confidence", "1.5"}});
+  ctx.config = &confidence;
+  CHECK(d.create(&ctx, error, sizeof error) == nullptr);
+  CHECK(std::string(error).find("prefetch_confidence") != std::string::npos);
+
+  auto fine = config_of(d, {{"policy", "predictive"}, {"prefetch", "true"}});
+  ctx.config = &fine;
+  void* instance = d.create(&ctx, error, sizeof error);
+  REQUIRE(instance != nullptr);
+  d.destroy(instance);
+}
