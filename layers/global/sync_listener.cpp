@@ -19,7 +19,20 @@ sync_listener::sync_listener(storage::store& db, listener_settings settings, plu
                             {{"direction", "received"}})),
     errors_(host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
                           {{"source", "listener"}})) {
-  thread_ = std::thread([this] { run(); });
+  // Listening before the layer serves anything: a change made by another instance after this
+  // constructor returns is heard. When the database is away, the thread keeps trying.
+  std::unique_ptr<storage::listener> first;
+  try {
+    first = db_.listen(settings_.channel);
+    on_state_(true, "listening on " + settings_.channel);
+  } catch (const std::exception& e) {
+    errors_.inc();
+    host_.log(log_level::error, std::string("cannot listen yet: ") + e.what());
+    on_state_(false, std::string("not listening: ") + e.what());
+  }
+  thread_ = std::thread([this, first = std::shared_ptr<storage::listener>(std::move(first))]() mutable {
+    run(std::move(first));
+  });
 }
 
 sync_listener::~sync_listener() {
@@ -36,10 +49,9 @@ bool sync_listener::pause(std::chrono::milliseconds d) {
   return !wake_.wait_for(lock, d, [this] { return stopping_; });
 }
 
-void sync_listener::run() {
+void sync_listener::run(std::shared_ptr<storage::listener> listening) {
   backoff retry(settings_.retry_min, settings_.retry_max);
-  std::unique_ptr<storage::listener> listening;
-  bool was_down = false;
+  bool was_down = !listening;
   for (;;) {
     {
       std::lock_guard<std::mutex> guard(mutex_);
@@ -48,7 +60,7 @@ void sync_listener::run() {
     }
     try {
       if (!listening) {
-        listening = db_.listen(settings_.channel);
+        listening = std::shared_ptr<storage::listener>(db_.listen(settings_.channel));
         retry.succeeded();
         on_state_(true, "listening on " + settings_.channel);
         if (was_down)

@@ -26,12 +26,13 @@ public:
   /// `on_state(ok, detail)` is called from the thread when the connection comes or goes.
   sync_listener(storage::store& db, listener_settings settings, plugin_host host,
                 std::function<void(bool, const std::string&)> on_state);
+  /// Listens before it returns (unless the database is away: the thread then keeps trying).
   ~sync_listener(); ///< stops and joins the thread (within one wait, 200 ms)
   sync_listener(const sync_listener&) = delete;
   sync_listener& operator=(const sync_listener&) = delete;
 
 private:
-  void run();
+  void run(std::shared_ptr<storage::listener> listening);
   void deliver(const storage::notification& n);
   /// Sleeps up to `d`; false when stopping.
   bool pause(std::chrono::milliseconds d);
