@@ -10,15 +10,8 @@ constexpr std::chrono::milliseconds poll{200};
 } // namespace
 
 sync_listener::sync_listener(storage::store& db, listener_settings settings, plugin_host host,
-                             std::function<void(bool, const std::string&)> on_state)
-  : db_(db), settings_(std::move(settings)), host_(host), on_state_(std::move(on_state)),
-    latency_(host_.histogram("strata_global_sync_latency_seconds",
-                             "Time from a change in one instance to its notification arriving in another.")),
-    received_(host_.counter("strata_global_sync_messages_total",
-                            "Change notifications sent to, or received from, the other instances.",
-                            {{"direction", "received"}})),
-    errors_(host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
-                          {{"source", "listener"}})) {
+                             listener_metrics metrics, std::function<void(bool, const std::string&)> on_state)
+  : db_(db), settings_(std::move(settings)), host_(host), on_state_(std::move(on_state)), metrics_(metrics) {
   // Listening before the layer serves anything: a change made by another instance after this
   // constructor returns is heard. When the database is away, the thread keeps trying.
   std::unique_ptr<storage::listener> first;
@@ -26,7 +19,7 @@ sync_listener::sync_listener(storage::store& db, listener_settings settings, plu
     first = db_.listen(settings_.channel);
     on_state_(true, "listening on " + settings_.channel);
   } catch (const std::exception& e) {
-    errors_.inc();
+    metrics_.errors.inc();
     host_.log(log_level::error, std::string("cannot listen yet: ") + e.what());
     on_state_(false, std::string("not listening: ") + e.what());
   }
@@ -72,7 +65,7 @@ void sync_listener::run(std::shared_ptr<storage::listener> listening) {
         deliver(n);
     } catch (const std::exception& e) {
       listening.reset();
-      errors_.inc();
+      metrics_.errors.inc();
       if (!was_down)
         host_.log(log_level::error, std::string("lost the listening connection: ") + e.what());
       was_down = true;
@@ -88,9 +81,9 @@ void sync_listener::deliver(const storage::notification& n) {
   const auto c = decode(n.payload);
   if (!c || c->origin == settings_.origin)
     return;
-  received_.inc();
+  metrics_.received.inc();
   const auto took_us = wall_clock_us() - c->sent_us;
-  latency_.observe(static_cast<double>(std::max<std::int64_t>(0, took_us)) / 1e6);
+  metrics_.latency.observe(static_cast<double>(std::max<std::int64_t>(0, took_us)) / 1e6);
   if (c->tag)
     host_.invalidate_tag(c->ns, c->what);
   else

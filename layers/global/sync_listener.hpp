@@ -21,10 +21,17 @@ struct listener_settings {
   std::chrono::milliseconds retry_min{100}, retry_max{5000};
 };
 
+/// What the listener records; registered by the layer, so that they exist on every backend.
+struct listener_metrics {
+  instruments::histogram& latency;
+  instruments::counter& received;
+  instruments::counter& errors;
+};
+
 class sync_listener {
 public:
   /// `on_state(ok, detail)` is called from the thread when the connection comes or goes.
-  sync_listener(storage::store& db, listener_settings settings, plugin_host host,
+  sync_listener(storage::store& db, listener_settings settings, plugin_host host, listener_metrics metrics,
                 std::function<void(bool, const std::string&)> on_state);
   /// Listens before it returns (unless the database is away: the thread then keeps trying).
   ~sync_listener(); ///< stops and joins the thread (within one wait, 200 ms)
@@ -41,9 +48,7 @@ private:
   listener_settings settings_;
   plugin_host host_;
   std::function<void(bool, const std::string&)> on_state_;
-  instruments::histogram& latency_;
-  instruments::counter& received_;
-  instruments::counter& errors_;
+  listener_metrics metrics_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
