@@ -27,6 +27,9 @@ using json = nlohmann::json;
 
 std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) { return std::chrono::ceil<std::chrono::milliseconds>(d); }
 
+/// How long the constructor waits for PostgreSQL to take the listening connection.
+constexpr std::chrono::milliseconds startup_wait{250};
+
 std::string default_instance_id() {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
@@ -126,11 +129,22 @@ public:
                                       {{"source", "listener"}})} {
     if (channel_.empty() || channel_.size() > 63)
       throw std::invalid_argument("channel: a PostgreSQL channel name has 1 to 63 characters");
-    ready();
-    if (db_->dialect() == storage::dialect::postgres && context.config.get_bool("sync"))
+    if (db_->dialect() == storage::dialect::sqlite) {
+      ready(); // local: a broken file or a newer schema refuses the start here
+      return;
+    }
+    if (context.config.get_bool("sync"))
       listener_ = std::make_unique<sync_listener>(
         *db_, listener_settings{channel_, instance_id_, retry_.wait(), to_ms(context.config.get_duration("retry_max"))},
         host_, listener_metrics_, [this](bool ok, const std::string& detail) { health_.listener(ok, detail); });
+    // The constructor runs in the coordinator (at start, and when supervision replaces the
+    // layer): it waits for the server only briefly. A server that answers is listened to before
+    // the layer serves anything (so no change made after this returns goes unheard) and has its
+    // schema checked now (a newer one refuses the start); one that does not is tried again from
+    // the layer's own thread.
+    const bool answers = listener_ ? listener_->await_first_attempt(startup_wait) : true;
+    if (answers)
+      ready();
   }
 
   ~global_layer() override { listener_.reset(); }

@@ -12,20 +12,22 @@ constexpr std::chrono::milliseconds poll{200};
 sync_listener::sync_listener(storage::store& db, listener_settings settings, plugin_host host,
                              listener_metrics metrics, std::function<void(bool, const std::string&)> on_state)
   : db_(db), settings_(std::move(settings)), host_(host), on_state_(std::move(on_state)), metrics_(metrics) {
-  // Listening before the layer serves anything: a change made by another instance after this
-  // constructor returns is heard. When the database is away, the thread keeps trying.
-  std::unique_ptr<storage::listener> first;
-  try {
-    first = db_.listen(settings_.channel);
-    on_state_(true, "listening on " + settings_.channel);
-  } catch (const std::exception& e) {
-    metrics_.errors.inc();
-    host_.log(log_level::error, std::string("cannot listen yet: ") + e.what());
-    on_state_(false, std::string("not listening: ") + e.what());
+  thread_ = std::thread([this] { run(); });
+}
+
+bool sync_listener::await_first_attempt(std::chrono::milliseconds limit) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  wake_.wait_for(lock, limit, [this] { return first_attempt_done_; });
+  return listening_;
+}
+
+void sync_listener::attempted(bool listening) {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    first_attempt_done_ = true;
+    listening_ = listening;
   }
-  thread_ = std::thread([this, first = std::shared_ptr<storage::listener>(std::move(first))]() mutable {
-    run(std::move(first));
-  });
+  wake_.notify_all();
 }
 
 sync_listener::~sync_listener() {
@@ -42,9 +44,10 @@ bool sync_listener::pause(std::chrono::milliseconds d) {
   return !wake_.wait_for(lock, d, [this] { return stopping_; });
 }
 
-void sync_listener::run(std::shared_ptr<storage::listener> listening) {
+void sync_listener::run() {
   backoff retry(settings_.retry_min, settings_.retry_max);
-  bool was_down = !listening;
+  std::unique_ptr<storage::listener> listening;
+  bool was_down = false;
   for (;;) {
     {
       std::lock_guard<std::mutex> guard(mutex_);
@@ -53,7 +56,8 @@ void sync_listener::run(std::shared_ptr<storage::listener> listening) {
     }
     try {
       if (!listening) {
-        listening = std::shared_ptr<storage::listener>(db_.listen(settings_.channel));
+        listening = db_.listen(settings_.channel);
+        attempted(true);
         retry.succeeded();
         on_state_(true, "listening on " + settings_.channel);
         if (was_down)
@@ -65,6 +69,7 @@ void sync_listener::run(std::shared_ptr<storage::listener> listening) {
         deliver(n);
     } catch (const std::exception& e) {
       listening.reset();
+      attempted(false);
       metrics_.errors.inc();
       if (!was_down)
         host_.log(log_level::error, std::string("lost the listening connection: ") + e.what());

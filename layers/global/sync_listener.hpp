@@ -33,13 +33,16 @@ public:
   /// `on_state(ok, detail)` is called from the thread when the connection comes or goes.
   sync_listener(storage::store& db, listener_settings settings, plugin_host host, listener_metrics metrics,
                 std::function<void(bool, const std::string&)> on_state);
-  /// Listens before it returns (unless the database is away: the thread then keeps trying).
   ~sync_listener(); ///< stops and joins the thread (within one wait, 200 ms)
+
+  /// Waits up to `limit` for the thread's first connection attempt; true when it listens.
+  bool await_first_attempt(std::chrono::milliseconds limit);
   sync_listener(const sync_listener&) = delete;
   sync_listener& operator=(const sync_listener&) = delete;
 
 private:
-  void run(std::shared_ptr<storage::listener> listening);
+  void run();
+  void attempted(bool listening);
   void deliver(const storage::notification& n);
   /// Sleeps up to `d`; false when stopping.
   bool pause(std::chrono::milliseconds d);
@@ -52,6 +55,8 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool first_attempt_done_ = false;
+  bool listening_ = false;
   std::thread thread_;
 };
 
