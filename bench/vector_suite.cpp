@@ -2,7 +2,8 @@
 // the Quora question texts of ../shared/data/semantic/qqp_pairs.json.gz through the built-in
 // lexical hashing embedder (queries: held-out questions), and random unit vectors
 // (STRATA_BENCH_VECTOR_N and STRATA_BENCH_VECTOR_QUERIES override the sizes for quick runs;
-// STRATA_BENCH_VECTOR_INDEXES=ivf,hnsw picks the approximate indexes). For each index: build time,
+// STRATA_BENCH_VECTOR_INDEXES=ivf,hnsw picks the approximate indexes, STRATA_BENCH_VECTOR_DATA=quora,random
+// the data sets). For each index: build time,
 // one query at a time (as a cache sees them) p50 and p99, recall@1 and recall@10 against an exact
 // flat search over the same vectors, and the engine's memory estimate.
 #include "suites.hpp"
@@ -246,7 +247,7 @@ measured run_dataset(dataset& d, const std::string& indexes) {
     config.kind = index_kind::hnsw;
     auto e = build(config, d, build_s);
     char params[64];
-    for (int ef : {32, 64, 128, 256}) {
+    for (int ef : {32, 64, 96, 128, 256}) {
       e->set_search_effort(ef, config.nprobe);
       auto m = measure(*e, d, d.nq);
       std::snprintf(params, sizeof params, "M %d efC %d efS %d", config.hnsw_m, config.ef_construction, ef);
@@ -271,12 +272,14 @@ int run_vector() {
               vector_index::to_string(defaults.kind), defaults.hnsw_m, defaults.ef_construction, defaults.ef_search,
               defaults.nprobe, vector_index::to_string(defaults.metric));
 
+  const char* data = std::getenv("STRATA_BENCH_VECTOR_DATA");
+  const std::string datasets = data != nullptr ? data : "quora,random";
   measured on_text;
-  {
+  if (wanted(datasets, "quora")) {
     auto text = quora(n, nq);
     on_text = run_dataset(text, indexes);
   }
-  {
+  if (wanted(datasets, "random")) {
     auto random = random_unit(n, nq);
     run_dataset(random, indexes);
   }
