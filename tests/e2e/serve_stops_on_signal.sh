@@ -6,7 +6,7 @@ out=$(mktemp)
 "$strata" serve -c "$deployment" >"$out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "serving" "$out" && break; sleep 0.05; done
-grep -q "strata: serving $deployment with 1 layer(s)" "$out" || { cat "$out"; exit 1; }
+grep -q "strata: serving $deployment with 2 layer(s)" "$out" || { cat "$out"; exit 1; }
 kill -TERM "$pid"
 wait "$pid"
 grep -q "strata: SIGTERM, draining" "$out" && grep -q "strata: stopped" "$out" || { cat "$out"; exit 1; }

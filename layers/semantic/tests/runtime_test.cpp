@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -241,4 +242,25 @@ TEST_CASE("a layer's embedder must be configured, and be an embedder", "[semanti
   cfg.embedders[0].settings["dimension"] = "0";
   report = validate(cfg);
   CHECK_FALSE(report.ok());
+}
+
+TEST_CASE("threads store and look up at once; each finds its own entries", "[semantic][integration]") {
+  auto rt = start(deployment());
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      const std::string ns = "tenant-" + std::to_string(t);
+      for (int i = 0; i < 50; ++i) {
+        const auto question = "question number " + std::to_string(i) + " about topic " + std::to_string(t);
+        if (rt->semantic_store(entry(question, "answer " + std::to_string(i), ns)).code != status::ok)
+          ++wrong;
+        auto found = i % 2 == 0 ? rt->semantic_lookup(ask(question, ns)) : rt->semantic_lookup_async(ask(question, ns)).get();
+        if (found.code != status::ok || found.match.answer != "answer " + std::to_string(i))
+          ++wrong;
+      }
+    });
+  for (auto& th : threads)
+    th.join();
+  CHECK(wrong == 0);
 }

@@ -204,3 +204,24 @@ TEST_CASE("records are plain data in id order", "[semantic_cache]") {
   CHECK(all[0].tags == std::vector<std::string>{"x", "y"});
   CHECK(all[0].expires_at_ms == 0);
 }
+
+TEST_CASE("every index kind and metric serves lookups, and erased entries stay gone", "[semantic_cache]") {
+  for (auto kind : {vector_index::index_kind::flat, vector_index::index_kind::hnsw, vector_index::index_kind::ivf})
+    for (auto metric : {vector_index::metric_kind::inner_product, vector_index::metric_kind::l2}) {
+      INFO(vector_index::to_string(kind) << " " << vector_index::to_string(metric));
+      auto o = flat();
+      o.index.kind = kind;
+      o.index.metric = metric;
+      semantic_cache cache(o);
+      std::vector<std::uint64_t> ids;
+      for (int axis = 0; axis < 8; ++axis)
+        ids.push_back(cache.store(entry("default", "q" + std::to_string(axis), "a" + std::to_string(axis), vec(axis))));
+      semantic_match m;
+      REQUIRE(cache.lookup(ask("default", vec(3, 0.1)), m) == status::ok);
+      CHECK(m.answer == "a3");
+      CHECK(m.score == Approx(std::cos(0.1)).epsilon(1e-4));
+      REQUIRE(cache.erase("default", ids[3]));
+      CHECK(cache.lookup(ask("default", vec(3, 0.1)), m) == status::not_found);
+      CHECK(cache.size() == 7);
+    }
+}

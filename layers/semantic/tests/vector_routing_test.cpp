@@ -1,0 +1,109 @@
+// The runtime's vector API: routed to the first layer that offers it (a test double here; the real
+// vector layer has its own tests), texts embedded by the layer's embedder one by one or in a batch,
+// a layer's refusal of bad input reported as `invalid`.
+
+#include <strata/runtime.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <limits>
+
+using namespace strata;
+
+namespace {
+
+std::unique_ptr<runtime> start() {
+  const std::string yaml = "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\", \"" STRATA_DOUBLE_DIR "\"]\n"
+                           "embedders:\n  - {name: lexical, plugin: lexical_hash, config: {dimension: 64}}\n"
+                           "layers:\n"
+                           "  - {name: hot, plugin: predictive}\n"
+                           "  - {name: vectors, plugin: test_vector_double, write: around, promote: false, "
+                           "embedder: lexical}\n";
+  auto parsed = parse_config(yaml, "inline.yaml");
+  REQUIRE(parsed.ok());
+  auto rt = runtime::from_config(*parsed.effective);
+  if (!rt)
+    FAIL(rt.err().message);
+  return std::move(*rt);
+}
+
+vector_item text_item(std::string text, std::vector<std::string> tags = {}) {
+  vector_item item;
+  item.text = std::move(text);
+  item.tags = std::move(tags);
+  item.metadata = item.text;
+  return item;
+}
+
+} // namespace
+
+TEST_CASE("vector operations reach the layer that offers them, texts embedded", "[vectors][integration]") {
+  auto rt = start();
+  const auto a = rt->vector_add(text_item("red apples and green pears", {"fruit"}));
+  REQUIRE(a.code == status::ok);
+  CHECK(a.layer == "vectors");
+  const auto batch = rt->vector_add_batch({text_item("fast red cars", {"car"}), text_item("slow green tractors")});
+  REQUIRE(batch.code == status::ok);
+  REQUIRE(batch.ids.size() == 2);
+
+  vector_query q;
+  q.text = "green pears and red apples";
+  q.k = 2;
+  const auto found = rt->vector_search(q);
+  REQUIRE(found.code == status::ok);
+  REQUIRE(found.hits.size() == 2);
+  CHECK(found.hits[0].id == a.id);
+  CHECK(found.hits[0].metadata == "red apples and green pears");
+  CHECK(found.hits[0].score > found.hits[1].score);
+
+  q.tags = {"car"};
+  const auto cars = rt->vector_search(q);
+  REQUIRE(cars.hits.size() == 1);
+  CHECK(cars.hits[0].id == batch.ids[0]);
+
+  vector_query other = q;
+  other.ns = "elsewhere";
+  other.tags.clear();
+  CHECK(rt->vector_search(other).hits.empty());
+
+  vector_query q2;
+  q2.text = "tractors";
+  const auto both = rt->vector_search_batch({q, q2});
+  REQUIRE(both.code == status::ok);
+  REQUIRE(both.hits.size() == 2);
+  CHECK(both.hits[1].front().id == batch.ids[1]);
+
+  auto replacement = text_item("blue boats");
+  replacement.id = batch.ids[1];
+  CHECK(rt->vector_update(replacement).code == status::ok);
+  replacement.id = 12345;
+  CHECK(rt->vector_update(replacement).code == status::not_found);
+  CHECK(rt->vector_erase(a.id).code == status::ok);
+  CHECK(rt->vector_erase(a.id).code == status::not_found);
+  auto later = rt->vector_search_async(q2);
+  CHECK(later.get().code == status::ok);
+  CHECK(rt->vector_add_async(text_item("one more")).get().code == status::ok);
+}
+
+TEST_CASE("a layer's refusal of bad input is invalid, with its message, and the layer lives on",
+          "[vectors][integration]") {
+  auto rt = start();
+  REQUIRE(rt->vector_add(text_item("first")).code == status::ok); // 64 floats from the embedder
+  vector_item odd;
+  odd.vector = {"lexical-hash-v1-64-whatever", std::vector<float>(3, 0.5f)};
+  const auto refused = rt->vector_add(odd);
+  CHECK(refused.code == status::invalid);
+  CHECK(refused.error == "expected 64 floats, got 3");
+  vector_item empty;
+  CHECK(rt->vector_add(empty).code == status::invalid); // neither text nor vector
+  vector_item nan;
+  nan.vector = {"m", {1.0f, std::numeric_limits<float>::quiet_NaN()}};
+  CHECK(rt->vector_add(nan).error == "request: the vector holds a value that is not finite");
+  CHECK(rt->vector_add(text_item("second")).code == status::ok);
+  CHECK(rt->health().layers[1].failures == 0);
+  const auto text = rt->prometheus_text();
+  CHECK(text.find("strata_cache_requests_total{cache_layer=\"vectors\",operation=\"vector_add\",status=\"invalid\"} 1") !=
+        std::string::npos);
+  CHECK(text.find("strata_cache_requests_total{cache_layer=\"vectors\",operation=\"vector_add\",status=\"ok\"} 2") !=
+        std::string::npos);
+}
