@@ -29,6 +29,7 @@ struct slot {
   std::uint64_t generation = 0;
   bool healthy = true;
   std::chrono::steady_clock::time_point last_restart_attempt{};
+  std::chrono::steady_clock::time_point last_answer{}; ///< when the current instance last replied
 };
 
 /// One get in flight through the chain.
@@ -222,26 +223,31 @@ public:
     self_->request(s.actor, s.cfg.deadline, std::forward<Ts>(args)...)
       .then(
         [this, i, generation, measured](layer_reply& reply) {
+          if (generation == st_.slots[i].generation)
+            st_.slots[i].last_answer = std::chrono::steady_clock::now();
           if (reply.failed)
             failed(i, generation, fault_type::exception, reply.error);
           else
             succeeded(i, generation);
           measured(reply);
         },
-        [this, i, generation, measured](caf::error& err) {
+        [this, i, generation, sent, measured](caf::error& err) {
           layer_reply reply;
           reply.failed = true;
-          auto type = fault_type::died;
           if (err == caf::sec::request_timeout) {
-            type = fault_type::timeout;
             reply.code = status::timeout;
             reply.error = "no answer within the deadline of " +
                           std::to_string(st_.slots[i].cfg.deadline.count()) + "ms";
+            // A layer that answered other requests since this one was sent is working through a
+            // backlog, not hung: this request times out, but replacing the instance would only
+            // throw its entries away. A hung layer answers nothing and is replaced.
+            if (st_.slots[i].last_answer <= sent)
+              failed(i, generation, fault_type::timeout, reply.error);
           } else {
             reply.code = status::unavailable;
             reply.error = self_->system().render(err);
+            failed(i, generation, fault_type::died, reply.error);
           }
-          failed(i, generation, type, reply.error);
           measured(reply);
         });
   }

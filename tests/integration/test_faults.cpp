@@ -52,6 +52,20 @@ TEST_CASE("a layer that hangs past its deadline: timeout, restart, others serve"
   CHECK(rt->put("after", "w") == status::ok);
 }
 
+TEST_CASE("a layer working through a backlog times requests out but is not replaced", "[faults]") {
+  auto rt = start("fault_backlog.yaml");
+  std::vector<std::future<get_result>> gets;
+  for (int i = 0; i < 20; ++i) // 20 gets of 20ms each: those queued behind 200ms time out
+    gets.push_back(rt->get_async("missing-" + std::to_string(i)));
+  int timeouts = 0;
+  for (auto& g : gets)
+    timeouts += g.get().code == status::timeout;
+  CHECK(timeouts > 0);
+  auto h = health_of(*rt, "slow");
+  CHECK(h.failures == 0); // it answered all along: a backlog, not a hang
+  CHECK(h.restarts == 0);
+}
+
 TEST_CASE("a layer whose actor dies is restarted and serves again", "[faults]") {
   auto rt = start("fault_die.yaml");
   REQUIRE(eventually([&] { return health_of(*rt, "mortal").restarts == 1; }));

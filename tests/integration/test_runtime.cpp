@@ -190,7 +190,12 @@ TEST_CASE("async variants: futures and callbacks", "[runtime]") {
 }
 
 TEST_CASE("shutdown drains in-flight requests, then refuses new ones", "[runtime]") {
-  auto rt = start("two_layers.yaml");
+  // 2000 puts queue in the layers at once: a generous deadline, so that a loaded machine cannot
+  // turn the queueing into timeouts (this test is about draining, not deadlines).
+  auto rt = strata::testing::start_yaml(R"(layers:
+  - {name: hot, plugin: predictive, deadline: 10s, config: {max_entries: 1000, shards: 1}}
+  - {name: deep, plugin: test_map, deadline: 10s}
+)");
   std::vector<std::future<status>> puts;
   for (int i = 0; i < 2000; ++i)
     puts.push_back(rt->put_async("k" + std::to_string(i), "v"));
