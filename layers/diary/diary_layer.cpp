@@ -5,6 +5,7 @@
 /// path. Commands analyse what was recorded; maintenance archives on a schedule.
 
 #include "diary_schema.hpp"
+#include "query_clusters.hpp"
 #include "recorder.hpp"
 
 #include <strata/sdk.hpp>
@@ -156,8 +157,6 @@ public:
         json_out = json{{"archived", archive()}}.dump();
         return status::ok;
       }
-      if (name == "clusters")
-        return fail(status::invalid, "clusters of near-duplicate queries need the vector index (not built yet)");
       if (!gate_->ready())
         return fail(status::unavailable, "the diary's database is unreachable");
       if (name == "count") {
@@ -181,6 +180,8 @@ public:
         json_out = json{{"sequences", out}}.dump(-1, ' ', false, json::error_handler_t::replace);
         return status::ok;
       }
+      if (name == "clusters")
+        return clusters(ns, since, limit, args, json_out, fail);
     } catch (const json::exception& e) {
       return fail(status::invalid, std::string("bad arguments: ") + e.what());
     } catch (const storage::store_error& e) {
@@ -189,10 +190,37 @@ public:
       return fail(e.code(), e.what());
     }
     return fail(status::invalid, "unknown command '" + std::string(name) +
-                                   "' (flush, count, top_queries, top_sequences, archive)");
+                                   "' (flush, count, top_queries, top_sequences, clusters, archive)");
   }
 
 private:
+  /// The `limit` largest clusters of near-duplicates among the `candidates` most frequent distinct
+  /// gets since `since`; see README.md for the arguments and the cost.
+  template <class Fail>
+  status clusters(const std::string& ns, std::int64_t since, std::int64_t limit, const json& args,
+                  std::string& json_out, const Fail& fail) {
+    const double threshold = args.value("threshold", 0.75);
+    const std::int64_t candidates = args.value("candidates", std::int64_t{1000});
+    if (!(threshold > 0.0 && threshold <= 1.0))
+      return fail(status::invalid, "'threshold' must be in (0, 1]");
+    if (candidates < 1 || candidates > 5000)
+      return fail(status::invalid, "'candidates' must be between 1 and 5000");
+    std::vector<query_count> queries;
+    for (const auto& r : db_->query(sql::top_queries, {ns, since, candidates}))
+      queries.push_back({r.text(0), r.integer(1)});
+    auto out = json::array();
+    for (const auto& c : cluster_queries(queries, threshold)) {
+      if (static_cast<std::int64_t>(out.size()) == limit)
+        break;
+      auto members = json::array();
+      for (const auto& m : c.members)
+        members.push_back({{"query", m.query}, {"count", m.count}});
+      out.push_back({{"representative", c.representative}, {"count", c.total}, {"members", members}});
+    }
+    json_out = json{{"clusters", out}, {"queries", queries.size()}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    return status::ok;
+  }
+
   /// Moves records past `archive_after`, or below `min_importance` and past
   /// `low_importance_after`, to the archive; drops archived records past `archive_retention`.
   std::int64_t archive() {

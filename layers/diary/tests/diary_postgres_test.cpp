@@ -97,6 +97,11 @@ TEST_CASE("the diary's analyses run on PostgreSQL", "[diary][postgres]") {
     rt->get("x");
     rt->get("y");
   }
+  strata::request_options help;
+  help.ns = "help";
+  rt->get("how do I reset my password", help);
+  rt->get("how to reset my password", help);
+  rt->get("weather in paris", help);
   diary_command(*rt, "flush");
   auto top = diary_command(*rt, "top_queries")["queries"];
   REQUIRE(top.size() == 2);
@@ -105,6 +110,11 @@ TEST_CASE("the diary's analyses run on PostgreSQL", "[diary][postgres]") {
   REQUIRE(seq.size() == 2);
   CHECK(seq[0]["sequence"] == nlohmann::json::array({"x", "y"}));
   CHECK(seq[0]["count"] == 3);
+  auto clusters = diary_command(*rt, "clusters", R"({"ns":"help"})")["clusters"];
+  REQUIRE(clusters.size() == 2);
+  CHECK(clusters[0]["count"] == 2);
+  CHECK(clusters[0]["members"].size() == 2);
+  CHECK(clusters[1]["representative"] == "weather in paris");
   std::this_thread::sleep_for(5ms);
   CHECK(rt->layer_command("diary", "archive").code == status::ok);
 }

@@ -2,6 +2,7 @@
 
 #include "diary_deployment.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -70,10 +71,55 @@ TEST_CASE("the diary's analyses: most frequent queries and sequences", "[diary][
   CHECK(sequences[1]["sequence"] == nlohmann::json::array({"b", "a"}));
   CHECK(sequences[1]["count"] == 2);
   CHECK(sequences[2]["sequence"] == nlohmann::json::array({"b", "c"}));
-  auto clusters = rt->layer_command("diary", "clusters");
-  CHECK(clusters.code == status::invalid);
-  CHECK_THAT(clusters.json, Catch::Contains("vector index"));
   CHECK(rt->layer_command("diary", "top_queries", R"({"limit":0})").code == status::invalid);
+}
+
+TEST_CASE("the diary's clusters of near-duplicate queries", "[diary][sqlite]") {
+  temp_dir dir;
+  auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(dir.path / "d.sqlite3")));
+  const std::vector<std::pair<std::string, int>> asked{
+    {"how do I reset my password", 4}, {"how to reset my password", 2}, {"how can I reset the password", 1},
+    {"weather forecast for paris tomorrow", 2}, {"paris weather forecast tomorrow", 2},
+    {"best pizza recipe with mozzarella", 1}};
+  for (const auto& [query, times] : asked)
+    for (int i = 0; i < times; ++i)
+      rt->get(query);
+  strata::request_options tenant;
+  tenant.ns = "tenant";
+  rt->get("weather forecast for paris tomorrow", tenant); // another namespace: not counted
+  diary_command(*rt, "flush");
+  auto answer = diary_command(*rt, "clusters");
+  CHECK(answer["queries"] == 6);
+  auto clusters = answer["clusters"];
+  REQUIRE(clusters.size() == 3);
+  CHECK(clusters[0]["representative"] == "how do I reset my password");
+  CHECK(clusters[0]["count"] == 7);
+  REQUIRE(clusters[0]["members"].size() == 3);
+  CHECK(clusters[0]["members"][1] == nlohmann::json({{"query", "how to reset my password"}, {"count", 2}}));
+  CHECK(clusters[1]["representative"] == "paris weather forecast tomorrow"); // ties: the smaller text
+  CHECK(clusters[1]["count"] == 4);
+  CHECK(clusters[1]["members"].size() == 2);
+  CHECK(clusters[2]["representative"] == "best pizza recipe with mozzarella");
+  CHECK(clusters[2]["members"].size() == 1);
+  // limit keeps the largest; threshold 1 keeps only identical texts together; candidates bound the texts.
+  CHECK(diary_command(*rt, "clusters", R"({"limit":1})")["clusters"].size() == 1);
+  CHECK(diary_command(*rt, "clusters", R"({"threshold":1.0})")["clusters"].size() == 6);
+  auto few = diary_command(*rt, "clusters", R"({"candidates":2})");
+  CHECK(few["queries"] == 2);
+  CHECK(few["clusters"].size() == 1);
+  CHECK(few["clusters"][0]["count"] == 6);
+  // The window: nothing was asked after now.
+  const auto later = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count() + 60'000'000;
+  CHECK(diary_command(*rt, "clusters", R"({"since_us":)" + std::to_string(later) + "}")["clusters"].empty());
+  CHECK(diary_command(*rt, "clusters", R"({"ns":"tenant"})")["clusters"].size() == 1);
+  for (const char* bad : {R"({"threshold":0})", R"({"threshold":1.5})", R"({"candidates":0})",
+                          R"({"candidates":5001})", R"({"limit":0})", R"({"threshold":"high"})"}) {
+    auto r = rt->layer_command("diary", "clusters", bad);
+    CHECK(r.code == status::invalid);
+    CHECK_THAT(r.json, Catch::Contains("error"));
+  }
+  CHECK_THAT(rt->layer_command("diary", "clusters", R"({"threshold":0})").json, Catch::Contains("threshold"));
 }
 
 TEST_CASE("archiving moves old and unimportant records to the archive table", "[diary][sqlite]") {
