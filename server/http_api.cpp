@@ -191,7 +191,7 @@ struct route_methods {
   handler put;
   handler post;
   handler del;
-  handler patch;
+  handler patch{}; // last, with a default: the routes without PATCH leave it out
 };
 
 /// Registers `methods` on `pattern` and answers the others with 405 and an Allow header (the
