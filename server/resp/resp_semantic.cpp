@@ -15,6 +15,7 @@
 #include <exception>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -232,7 +233,15 @@ private:
   std::thread thread_;
 };
 
+/// Embeds and sends (the runtime's calls); for the calls with a future, `the_waiter` then waits
+/// for the answers in order, so that the embedding of the next request overlaps the layer's work
+/// on this one and a pipelined batch is in flight at once.
 worker& the_worker() {
+  static worker w;
+  return w;
+}
+
+worker& the_waiter() {
   static worker w;
   return w;
 }
@@ -249,6 +258,31 @@ void answer_off_loop(command_context& ctx, F compute) {
       append_error(reply, std::string("ERR strata: internal: ") + e.what());
     }
     ticket.complete(std::move(reply));
+  });
+}
+
+/// As `answer_off_loop`, for a call with a future: `start` (on the worker) returns it, `format` (on
+/// the waiter) turns its result into the reply.
+template <class Start, class Format>
+void answer_through_future(command_context& ctx, Start start, Format format) {
+  const auto ticket = ctx.defer();
+  the_worker().post([ticket, start = std::move(start), format = std::move(format)]() mutable {
+    try {
+      auto answer = std::make_shared<decltype(start())>(start());
+      the_waiter().post([ticket, answer, format] {
+        std::string reply;
+        try {
+          reply = format(answer->get());
+        } catch (const std::exception& e) {
+          append_error(reply, std::string("ERR strata: internal: ") + e.what());
+        }
+        ticket.complete(std::move(reply));
+      });
+    } catch (const std::exception& e) {
+      std::string reply;
+      append_error(reply, std::string("ERR strata: internal: ") + e.what());
+      ticket.complete(std::move(reply));
+    }
   });
 }
 
@@ -361,8 +395,10 @@ void semantic_get(command_context& ctx, const command_args& a) {
   auto* request = usable(parsed, ctx);
   if (!request)
     return;
-  answer_off_loop(ctx, [&rt = ctx.rt, request = std::move(*request)]() mutable {
-    const auto result = rt.semantic_lookup(std::move(request));
+  auto start = [&rt = ctx.rt, request = std::move(*request)]() mutable {
+    return rt.semantic_lookup_async(std::move(request));
+  };
+  answer_through_future(ctx, std::move(start), [](const semantic_result& result) {
     if (result.code == status::not_found)
       return std::string("$-1\r\n");
     if (result.code != status::ok)
@@ -382,8 +418,8 @@ void semantic_set(command_context& ctx, const command_args& a) {
   auto* entry = usable(parsed, ctx);
   if (!entry)
     return;
-  answer_off_loop(ctx, [&rt = ctx.rt, entry = std::move(*entry)]() mutable {
-    const auto result = rt.semantic_store(std::move(entry));
+  auto start = [&rt = ctx.rt, entry = std::move(*entry)]() mutable { return rt.semantic_store_async(std::move(entry)); };
+  answer_through_future(ctx, std::move(start), [](const semantic_store_result& result) {
     return result.code == status::ok ? integer_reply(static_cast<std::int64_t>(result.id)) : failure(result);
   });
 }
@@ -404,8 +440,8 @@ void vector_add(command_context& ctx, const command_args& a) {
   auto* item = usable(parsed, ctx);
   if (!item)
     return;
-  answer_off_loop(ctx, [&rt = ctx.rt, item = std::move(*item)]() mutable {
-    const auto result = rt.vector_add(std::move(item));
+  auto start = [&rt = ctx.rt, item = std::move(*item)]() mutable { return rt.vector_add_async(std::move(item)); };
+  answer_through_future(ctx, std::move(start), [](const vector_add_result& result) {
     return result.code == status::ok ? integer_reply(static_cast<std::int64_t>(result.id)) : failure(result);
   });
 }
@@ -416,8 +452,8 @@ void vector_search(command_context& ctx, const command_args& a) {
   auto* query = usable(parsed, ctx);
   if (!query)
     return;
-  answer_off_loop(ctx, [&rt = ctx.rt, query = std::move(*query)]() mutable {
-    const auto result = rt.vector_search(std::move(query));
+  auto start = [&rt = ctx.rt, query = std::move(*query)]() mutable { return rt.vector_search_async(std::move(query)); };
+  answer_through_future(ctx, std::move(start), [](const vector_search_result& result) {
     if (result.code != status::ok)
       return failure(result);
     std::string out;

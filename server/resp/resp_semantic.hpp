@@ -1,9 +1,10 @@
 #pragma once
 // The semantic and vector commands of the RESP server: SEMANTIC.GET, SEMANTIC.SET, SEMANTIC.DEL,
 // VECTOR.ADD, VECTOR.SEARCH, VECTOR.DEL. Their arguments are parsed in the loop's thread (the
-// parsers below, which the unit tests call directly); the runtime call, which embeds a text and
-// waits for the layer, runs on one worker thread of its own, in the order the loops queued them,
-// and completes the request's ticket.
+// parsers below, which the unit tests call directly); the runtime call, which embeds a text in
+// the calling thread, runs on a worker thread of its own, and a second thread waits for the
+// answers (the runtime has futures, not callbacks, for these operations) and completes the
+// request's ticket: the event loops never embed nor wait.
 
 #include "resp_commands.hpp"
 
