@@ -1,6 +1,7 @@
 # `cmake --install build [--prefix P]` puts in place what a user of Strata needs:
 #   bin/strata                          the server and its tools
 #   lib/libstrata.so*                   the runtime a host links
+#   lib/libstrata_store.so              the Store (SQLite, PostgreSQL) that storing plugins link
 #   lib/strata/plugins/*.so             the built-in plugins (layers, exporters, alert handlers)
 #   include/strata/                     the public headers (runtime API and plugin SDK)
 #   lib/cmake/strata/                   find_package(strata): strata::runtime, strata::sdk, strata_add_plugin()
@@ -9,11 +10,12 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY framework/include/strata DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT sdk)
-install(TARGETS strata_runtime strata_sdk EXPORT strata_targets
+install(TARGETS strata_runtime strata_sdk strata_store EXPORT strata_targets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 set_target_properties(strata_runtime PROPERTIES EXPORT_NAME runtime)
 set_target_properties(strata_sdk PROPERTIES EXPORT_NAME sdk)
+set_target_properties(strata_store PROPERTIES EXPORT_NAME store)
 install(EXPORT strata_targets NAMESPACE strata:: FILE strata-targets.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/strata COMPONENT sdk)
 

@@ -21,6 +21,8 @@ function(strata_add_plugin target)
     target_link_options(${target} PRIVATE -Wl,--no-undefined)
   endif()
   if(STRATA_INSTALL_PLUGINS AND NOT ARG_TEST_ONLY)
+    # lib/strata/plugins/ → lib/, where the libraries a plugin may link (libstrata_store) are.
+    set_target_properties(${target} PROPERTIES INSTALL_RPATH "$ORIGIN/../..")
     install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/strata/plugins COMPONENT runtime)
   endif()
 endfunction()

@@ -25,7 +25,7 @@ enum class eviction_policy {
   /// W-TinyLFU, driven by a frequency sketch: a small admission window (LRU) in front of a
   /// segmented LRU main area (probation and protected); an entry leaving the window enters the
   /// main area only if the sketch says it is used more often than the main area's victim.
-  /// Optionally the window's share follows an LRU shadow (`adaptive_window`).
+  /// Optionally it follows LRU instead while an LRU shadow hits more (`adaptive_window`).
   tinylfu,
 };
 
@@ -43,9 +43,10 @@ struct store_config {
   eviction_policy policy = eviction_policy::lru;
   /// tinylfu: the admission window's initial share of the bounds, 0..1.
   double window_fraction = 0.01;
-  /// tinylfu: keep an LRU shadow of the same bounds (keys and charges only, ~80 bytes a key) and
-  /// grow the window towards the whole capacity (an exact LRU) while the shadow hits more;
-  /// shrink it back towards `window_fraction` while the policy hits more.
+  /// tinylfu: keep two shadows of the same bounds over key hashes and charges (an LRU and a
+  /// W-TinyLFU with `window_fraction`, about 320 bytes a key together) and follow the one that
+  /// has hit more over all requests so far, by a margin: LRU (a window of the whole capacity)
+  /// from the start, W-TinyLFU once its shadow leads.
   bool adaptive_window = false;
   /// tinylfu: a Bloom filter in front of the sketch, so that keys seen once cost no counter.
   bool doorkeeper = false;

@@ -1,7 +1,8 @@
 #pragma once
 /// @file lru_shadow.hpp
 /// What an LRU of the same bounds would have hit, kept beside the predictive policy as a
-/// reference: the policy's adaptive window moves towards LRU whenever this shadow does better.
+/// reference: with an adaptive window the policy follows LRU while this shadow hits more than a
+/// W-TinyLFU one.
 
 #include <cstdint>
 #include <list>

@@ -248,8 +248,9 @@ const strata_config_key schema[] = {
     {"window", STRATA_VALUE_DOUBLE, "0.01", "predictive: the admission window's initial share of the bounds",
      1, 0, 1, 1},
     {"adaptive_window", STRATA_VALUE_BOOL, "false",
-     "predictive: steer the window's share by an LRU shadow of the same bounds (up to 1: an LRU) when it "
-     "does better than the policy; costs about 80 bytes per entry", 0, 0, 0, 0},
+     "predictive: behave as LRU until a W-TinyLFU shadow of the same bounds hits more than an LRU shadow "
+     "(by 2 % of its misses, over all requests), and as W-TinyLFU while it does; costs about 320 bytes per "
+     "entry", 0, 0, 0, 0},
     {"doorkeeper", STRATA_VALUE_BOOL, "false",
      "predictive: a Bloom filter in front of the frequency sketch (keys seen once cost no counter)", 0, 0, 0, 0},
     {"prefetch", STRATA_VALUE_BOOL, "false",

@@ -1,7 +1,8 @@
 // The predictive policy against the published figures, on the real data, through `strata replay`
 // as a user runs it (prefetch off: demand caching). Issue 6's targets, so that a regression of the
 // policy fails CI: on cloudPhysicsIO below ARC and S3-FIFO (the published figures, read from the
-// shared file), on gli at most 1 % (relative) above our exact LRU at every published capacity.
+// shared file) at every capacity but 640 MiB (not met), and at most 1 % (relative) above our exact
+// LRU on every trace where that holds; predictive-adaptive (adaptive_window) on the others.
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -69,34 +70,88 @@ std::vector<double> published(const std::string& algorithm) {
 
 } // namespace
 
-TEST_CASE("predictive is below the published ARC and S3-FIFO on cloudPhysicsIO at 128, 512 and 1024 MiB",
-          "[replay][predictive]") {
+TEST_CASE("predictive is below the published S3-FIFO on cloudPhysicsIO at every capacity, and below ARC at "
+          "all but 640 MiB", "[replay][predictive]") {
   const auto output = run("--trace '" + data_dir + "/traces/cloudPhysicsIO.oracleGeneral.bin' --format oracle-general "
-                          "--capacity 128MiB,512MiB,1024MiB --policy predictive");
+                          "--capacity 128MiB,256MiB,384MiB,512MiB,640MiB,768MiB,896MiB,1024MiB --policy predictive");
   INFO(output);
   const auto ours = miss_ratios(output);
-  REQUIRE(ours.size() == 3);
+  REQUIRE(ours.size() == 8);
   const auto arc = published("ARC");
   const auto s3fifo = published("S3FIFO");
-  const std::size_t column[] = {0, 3, 7}; // 128, 512 and 1024 MiB
-  for (std::size_t i = 0; i < 3; ++i) {
-    INFO("capacity " << 128 * (column[i] + 1) << " MiB: predictive " << ours[i] << ", ARC " << arc[column[i]]
-                     << ", S3-FIFO " << s3fifo[column[i]]);
-    CHECK(ours[i] < arc[column[i]]);
-    CHECK(ours[i] < s3fifo[column[i]]);
+  for (std::size_t i = 0; i < 8; ++i) {
+    INFO("capacity " << 128 * (i + 1) << " MiB: predictive " << ours[i] << ", ARC " << arc[i] << ", S3-FIFO "
+                     << s3fifo[i]);
+    CHECK(ours[i] < s3fifo[i]);
+    if (i != 4) // 640 MiB: 0.6119 against ARC's 0.5917, not met (layers/predictive/README.md)
+      CHECK(ours[i] < arc[i]);
   }
 }
 
-TEST_CASE("predictive is at most 1 % above LRU on gli at 250..2000 entries", "[replay][predictive]") {
-  const std::string trace = "--trace '" + data_dir + "/traces/lirs/gli.trace.gz' --format lirs --capacity "
-                            "250entries,500entries,750entries,1000entries,1250entries,1500entries,1750entries,"
-                            "2000entries";
-  const auto lru = miss_ratios(run(trace + " --policy lru"));
-  const auto predictive = miss_ratios(run(trace + " --policy predictive"));
-  REQUIRE(lru.size() == 8);
-  REQUIRE(predictive.size() == 8);
-  for (std::size_t i = 0; i < 8; ++i) {
-    INFO((i + 1) * 250 << " entries: lru " << lru[i] << ", predictive " << predictive[i]);
-    CHECK(predictive[i] <= 1.01 * lru[i]);
+namespace {
+
+/// `policy`'s miss ratio is at most 1 % (relative) above our exact LRU's at every capacity.
+void check_within_one_percent_of_lru(const std::string& trace, const std::string& format,
+                                     const std::string& capacities, const std::string& policy) {
+  const std::string arguments = "--trace '" + data_dir + "/traces/" + trace + "' --format " + format +
+                                " --capacity " + capacities;
+  const auto lru = miss_ratios(run(arguments + " --policy lru"));
+  const auto ours = miss_ratios(run(arguments + " --policy " + policy));
+  REQUIRE(!lru.empty());
+  REQUIRE(ours.size() == lru.size());
+  for (std::size_t i = 0; i < lru.size(); ++i) {
+    INFO(trace << " capacity #" << i + 1 << " of " << capacities << ": lru " << lru[i] << ", " << policy << " "
+               << ours[i]);
+    CHECK(ours[i] <= 1.01 * lru[i]);
   }
+}
+
+} // namespace
+
+// The capacities below are 10, 25, 50 and 75 % of each trace's distinct keys, as strata-bench
+// replay computes them.
+
+TEST_CASE("predictive is at most 1 % above LRU on gli at 250..2000 entries", "[replay][predictive]") {
+  check_within_one_percent_of_lru("lirs/gli.trace.gz", "lirs",
+                                  "250entries,500entries,750entries,1000entries,1250entries,1500entries,"
+                                  "1750entries,2000entries",
+                                  "predictive");
+}
+
+TEST_CASE("predictive is at most 1 % above LRU on the traces where it holds", "[replay][predictive]") {
+  // Not on backf, sprite, zigzag and multi3 (up to 1.73x: recency-friendly), see the next test.
+  check_within_one_percent_of_lru("cloudPhysicsIO.oracleGeneral.bin", "oracle-general",
+                                  "128MiB,256MiB,384MiB,512MiB,640MiB,768MiB,896MiB,1024MiB", "predictive");
+  check_within_one_percent_of_lru("lirs/2_pools.trace.gz", "lirs", "993entries,2484entries,4969entries,7454entries",
+                                  "predictive");
+  check_within_one_percent_of_lru("lirs/cpp.trace.gz", "lirs", "122entries,305entries,611entries,917entries",
+                                  "predictive");
+  check_within_one_percent_of_lru("lirs/cs.trace.gz", "lirs", "140entries,352entries,704entries,1056entries",
+                                  "predictive");
+  check_within_one_percent_of_lru("lirs/loop.trace.gz", "lirs", "101entries,252entries,505entries,758entries",
+                                  "predictive");
+  check_within_one_percent_of_lru("lirs/multi1.trace.gz", "lirs", "260entries,651entries,1303entries,1954entries",
+                                  "predictive");
+  check_within_one_percent_of_lru("lirs/multi2.trace.gz", "lirs", "568entries,1421entries,2842entries,4263entries",
+                                  "predictive");
+  check_within_one_percent_of_lru("lirs/ps.trace.gz", "lirs", "308entries,770entries,1541entries,2312entries",
+                                  "predictive");
+  check_within_one_percent_of_lru("lirs/scan.trace.gz", "lirs", "200entries,500entries,1000entries,1500entries",
+                                  "predictive");
+  check_within_one_percent_of_lru("web07.trace.xz", "int32be", "2048entries,5121entries,10242entries,15363entries",
+                                  "predictive");
+}
+
+TEST_CASE("predictive with adaptive_window is at most 1 % above LRU on the recency-friendly traces",
+          "[replay][predictive]") {
+  // Where plain W-TinyLFU is not: it follows the LRU shadow there. (It is 1.9 % above LRU on
+  // cloudPhysicsIO at 640 MiB, so it is not the default.)
+  check_within_one_percent_of_lru("lirs/backf.trace.gz", "lirs", "75entries,187entries,375entries,563entries",
+                                  "predictive-adaptive");
+  check_within_one_percent_of_lru("lirs/sprite.trace.gz", "lirs", "707entries,1768entries,3537entries,5306entries",
+                                  "predictive-adaptive");
+  check_within_one_percent_of_lru("lirs/zigzag.trace.gz", "lirs", "200entries,500entries,1000entries,1500entries",
+                                  "predictive-adaptive");
+  check_within_one_percent_of_lru("lirs/multi3.trace.gz", "lirs", "745entries,1863entries,3727entries,5590entries",
+                                  "predictive-adaptive");
 }

@@ -253,6 +253,61 @@ TEST_CASE("predictive policy: one large newcomer does not evict several smaller,
   CHECK(left == 9);
 }
 
+namespace {
+
+/// Reads `key` through `store`, writing it on a miss (a read-through); returns whether it hit.
+bool read_through(exact_store& store, const std::string& key) {
+  std::string value;
+  if (store.get("ns", key, value) == status::ok)
+    return true;
+  REQUIRE(store.put("ns", key, "v", {}) == status::ok);
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("adaptive window: as exact as LRU where recency wins", "[predictive][model]") {
+  // Every key is read twice, 60 reads apart: LRU of 100 hits every second read; W-TinyLFU's
+  // window of 1 hands each newcomer to admission, where a key seen once does not win.
+  store_config adaptive = tinylfu(100, 1u << 20, 0.01);
+  adaptive.adaptive_window = true;
+  exact_store follower(adaptive);
+  exact_store plain(tinylfu(100, 1u << 20, 0.01));
+  store_config lru_config = tinylfu(100, 1u << 20);
+  lru_config.policy = eviction_policy::lru;
+  exact_store lru(lru_config);
+  CHECK(follower.window_fraction() == 1.0); // LRU until W-TinyLFU's shadow leads
+  int follower_misses = 0, plain_misses = 0, lru_misses = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const int k = i % 2 == 0 ? i / 2 : i / 2 - 30; // key i/2 now, key i/2 - 30 again
+    if (k < 0) continue;
+    const auto key = "k" + std::to_string(k);
+    follower_misses += read_through(follower, key) ? 0 : 1;
+    plain_misses += read_through(plain, key) ? 0 : 1;
+    lru_misses += read_through(lru, key) ? 0 : 1;
+  }
+  CHECK(plain_misses > lru_misses + 5000); // the case it is for
+  CHECK(follower_misses == lru_misses);
+  CHECK(follower.window_fraction() == 1.0);
+}
+
+TEST_CASE("adaptive window: follows W-TinyLFU where frequency wins", "[predictive][model]") {
+  // 50 hot keys, each read once every 150 reads between 100 keys read once: LRU of 100 never
+  // hits, W-TinyLFU keeps the hot keys.
+  store_config adaptive = tinylfu(100, 1u << 20, 0.01);
+  adaptive.adaptive_window = true;
+  exact_store follower(adaptive);
+  int cold = 0, late_hits = 0;
+  const int reads = 30000;
+  for (int i = 0; i < reads; ++i) {
+    const auto key = i % 3 == 0 ? "hot" + std::to_string((i / 3) % 50) : "cold" + std::to_string(cold++);
+    const bool hit = read_through(follower, key);
+    if (i >= reads - 3000) late_hits += hit ? 1 : 0;
+  }
+  CHECK(follower.window_fraction() == Approx(0.01));
+  CHECK(late_hits >= 900); // nearly every hot read of the last 3000 (1000 of them)
+}
+
 TEST_CASE("prefetched entries count as used on their first read, as wasted when dropped unread",
           "[predictive][model]") {
   store_config c;
