@@ -167,6 +167,8 @@ server:
   http: {address: "127.0.0.1:0", token: "${STRATA_E2E_TOKEN}"}
   resp: {enabled: false}
 YAML
+# The first server's log goes, or start_serve could read its address before the new one starts.
+rm -f "$dir/serve.log"
 start_serve "$dir/plain.yaml"
 call POST /v1/semantic/lookup '{"text": "q"}'
 expect 501 'no layer of this deployment offers semantic operations'
