@@ -129,9 +129,10 @@ failure classify(const std::exception& e, const pqxx::connection* conn) {
   return {open ? status::internal : status::unavailable, !open};
 }
 
+template <class Transaction>
 class postgres_session : public session {
 public:
-  postgres_session(postgres_store& store, postgres_store::slot& slot, pqxx::work& txn)
+  postgres_session(postgres_store& store, postgres_store::slot& slot, Transaction& txn)
     : store_(store), slot_(slot), txn_(txn) {}
 
   std::vector<row> query(std::string_view statement, const params& args) override {
@@ -150,7 +151,7 @@ private:
 
   postgres_store& store_;
   postgres_store::slot& slot_;
-  pqxx::work& txn_;
+  Transaction& txn_;
 };
 
 class receiver : public pqxx::notification_receiver {
@@ -287,12 +288,35 @@ void postgres_store::ensure_prepared(slot& s, std::string_view name) {
 }
 
 void postgres_store::transact(const std::function<void(session&)>& work) {
+  with_connection(false, work);
+}
+
+std::vector<row> postgres_store::query(std::string_view statement, const params& args) {
+  std::vector<row> out;
+  with_connection(true, [&](session& s) { out = s.query(statement, args); });
+  return out;
+}
+
+std::uint64_t postgres_store::execute(std::string_view statement, const params& args) {
+  std::uint64_t changed = 0;
+  with_connection(true, [&](session& s) { changed = s.execute(statement, args); });
+  return changed;
+}
+
+template <class Work>
+void postgres_store::with_connection(bool single, Work&& work) {
   auto* s = acquire();
   try {
-    pqxx::work txn(*s->conn);
-    postgres_session session(*this, *s, txn);
-    work(session);
-    txn.commit();
+    if (single) {
+      pqxx::nontransaction txn(*s->conn);
+      postgres_session<pqxx::nontransaction> session(*this, *s, txn);
+      work(session);
+    } else {
+      pqxx::work txn(*s->conn);
+      postgres_session<pqxx::work> session(*this, *s, txn);
+      work(session);
+      txn.commit();
+    }
   } catch (const store_error& e) {
     release(s, !s->conn->is_open());
     throw;
@@ -337,7 +361,7 @@ int postgres_store::migrate(const std::string& component, const std::vector<migr
   auto* s = acquire();
   try {
     pqxx::work txn(*s->conn);
-    postgres_session session(*this, *s, txn);
+    postgres_session<pqxx::work> session(*this, *s, txn);
     session.query("strata.schema.lock", {static_cast<std::int64_t>(migration_lock)});
     txn.exec(version_table_ddl);
     version = apply_steps(component, steps, dialect::postgres,

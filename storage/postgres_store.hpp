@@ -27,6 +27,8 @@ public:
   int schema_version(const std::string& component) override;
   void prepare(const std::string& name, const std::string& sql) override;
   void transact(const std::function<void(session&)>& work) override;
+  std::vector<row> query(std::string_view statement, const params& args) override;
+  std::uint64_t execute(std::string_view statement, const params& args) override;
   void notify(const std::string& channel, const std::string& payload) override;
   std::unique_ptr<listener> listen(const std::string& channel) override;
 
@@ -40,6 +42,9 @@ public:
   void ensure_prepared(slot& s, std::string_view name);
 
 private:
+  /// Runs `work` with a connection of the pool, in autocommit (`single`) or in a transaction.
+  template <class Work>
+  void with_connection(bool single, Work&& work);
   slot* acquire();
   void release(slot* s, bool broken);
   std::unique_ptr<pqxx::connection> connect() const;

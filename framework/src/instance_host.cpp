@@ -99,20 +99,23 @@ void instance_host::set_invalidator(invalidate_fn fn) {
   invalidator_ = std::move(fn);
 }
 
-void instance_host::invalidate_key(void* self, const char* ns, const char* key) noexcept {
-  static_cast<instance_host*>(self)->invalidate(false, ns, key);
+void instance_host::invalidate_key(void* self, const char* ns, size_t ns_size, const char* key,
+                                   size_t key_size) noexcept {
+  static_cast<instance_host*>(self)->invalidate(false, ns, ns_size, key, key_size);
 }
 
-void instance_host::invalidate_tag(void* self, const char* ns, const char* tag) noexcept {
-  static_cast<instance_host*>(self)->invalidate(true, ns, tag);
+void instance_host::invalidate_tag(void* self, const char* ns, size_t ns_size, const char* tag,
+                                   size_t tag_size) noexcept {
+  static_cast<instance_host*>(self)->invalidate(true, ns, ns_size, tag, tag_size);
 }
 
-void instance_host::invalidate(bool tag, const char* ns, const char* what) noexcept try {
+void instance_host::invalidate(bool tag, const char* ns, size_t ns_size, const char* what,
+                               size_t what_size) noexcept try {
   if (ns == nullptr || what == nullptr)
     return;
   std::lock_guard<std::mutex> guard(invalidator_mutex_);
   if (invalidator_)
-    invalidator_(tag, ns, what);
+    invalidator_(tag, std::string(ns, ns_size), std::string(what, what_size));
 } catch (...) {
   // Out of memory at worst: this invalidation is lost, the plugin's thread goes on.
 }

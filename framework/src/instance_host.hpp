@@ -49,9 +49,9 @@ private:
                       const double* bounds, size_t bound_count, char* error, size_t error_size) noexcept;
   static void set_health(void* self, strata_health_level level, const char* detail) noexcept;
   static void log(void* self, strata_log_level level, const char* message) noexcept;
-  static void invalidate_key(void* self, const char* ns, const char* key) noexcept;
-  static void invalidate_tag(void* self, const char* ns, const char* tag) noexcept;
-  void invalidate(bool tag, const char* ns, const char* what) noexcept;
+  static void invalidate_key(void* self, const char* ns, size_t ns_size, const char* key, size_t key_size) noexcept;
+  static void invalidate_tag(void* self, const char* ns, size_t ns_size, const char* tag, size_t tag_size) noexcept;
+  void invalidate(bool tag, const char* ns, size_t ns_size, const char* what, size_t what_size) noexcept;
   static int prefetch(void* self, const char* ns, size_t ns_size, const char* key, size_t key_size) noexcept;
 
   std::string label_;

@@ -12,7 +12,6 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,8 +59,8 @@ public:
 
 private:
   void run();
-  /// One batch: the records written (0: nothing to write), or -1 when the write failed (the
-  /// batch is kept for the next attempt).
+  /// One batch of at most batch_size records: the records written (0: nothing to write), or -1
+  /// when the write failed (the records are kept for the next attempt).
   long write_batch();
   void publish_counts();
 
@@ -77,7 +76,9 @@ private:
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<diary_record> buffer_;
+  /// Filled by record(). The writer swaps it with its emptied `pending_`, so that in a steady
+  /// state neither side allocates, and the caller's lock is held for a push_back only.
+  std::vector<diary_record> buffer_;
   std::size_t in_flight_ = 0; ///< taken by the writer, not yet written (still count against the bound)
   std::int64_t next_seq_ = 0;
   std::uint64_t accepted_count_ = 0, dropped_count_ = 0; ///< published by the writer
@@ -87,7 +88,8 @@ private:
   bool stopping_ = false;
 
   std::mutex write_mutex_; ///< one batch at a time (the writer thread, or flush_now)
-  std::vector<diary_record> batch_;  ///< taken from the buffer; kept across failed attempts
+  std::vector<diary_record> pending_; ///< taken from the buffer; written from `written_upto_` on
+  std::size_t written_upto_ = 0;
   backoff retry_;
   bool down_ = false;
   std::thread thread_;

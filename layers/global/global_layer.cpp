@@ -27,6 +27,9 @@ using json = nlohmann::json;
 
 std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) { return std::chrono::ceil<std::chrono::milliseconds>(d); }
 
+/// How long the constructor waits for PostgreSQL to take the listening connection.
+constexpr std::chrono::milliseconds startup_wait{250};
+
 std::string default_instance_id() {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
@@ -116,14 +119,32 @@ public:
       sent_(host_.counter("strata_global_sync_messages_total",
                           "Change notifications sent to, or received from, the other instances.",
                           {{"direction", "sent"}})),
-      entries_(host_.gauge("strata_cache_entries", "Entries held by a layer.")) {
+      entries_(host_.gauge("strata_cache_entries", "Entries held by a layer.")),
+      listener_metrics_{host_.histogram("strata_global_sync_latency_seconds",
+                                        "Time from a change in one instance to its notification arriving in another."),
+                        host_.counter("strata_global_sync_messages_total",
+                                      "Change notifications sent to, or received from, the other instances.",
+                                      {{"direction", "received"}}),
+                        host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
+                                      {{"source", "listener"}})} {
     if (channel_.empty() || channel_.size() > 63)
       throw std::invalid_argument("channel: a PostgreSQL channel name has 1 to 63 characters");
-    ready();
-    if (db_->dialect() == storage::dialect::postgres && context.config.get_bool("sync"))
+    if (db_->dialect() == storage::dialect::sqlite) {
+      ready(); // local: a broken file or a newer schema refuses the start here
+      return;
+    }
+    if (context.config.get_bool("sync"))
       listener_ = std::make_unique<sync_listener>(
         *db_, listener_settings{channel_, instance_id_, retry_.wait(), to_ms(context.config.get_duration("retry_max"))},
-        host_, [this](bool ok, const std::string& detail) { health_.listener(ok, detail); });
+        host_, listener_metrics_, [this](bool ok, const std::string& detail) { health_.listener(ok, detail); });
+    // The constructor runs in the coordinator (at start, and when supervision replaces the
+    // layer): it waits for the server only briefly. A server that answers is listened to before
+    // the layer serves anything (so no change made after this returns goes unheard) and has its
+    // schema checked now (a newer one refuses the start); one that does not is tried again from
+    // the layer's own thread.
+    const bool answers = listener_ ? listener_->await_first_attempt(startup_wait) : true;
+    if (answers)
+      ready();
   }
 
   ~global_layer() override { listener_.reset(); }
@@ -387,6 +408,7 @@ private:
   instruments::counter& errors_;
   instruments::counter& sent_;
   instruments::gauge& entries_;
+  listener_metrics listener_metrics_;
   std::unique_ptr<sync_listener> listener_;
 };
 

@@ -10,16 +10,24 @@ constexpr std::chrono::milliseconds poll{200};
 } // namespace
 
 sync_listener::sync_listener(storage::store& db, listener_settings settings, plugin_host host,
-                             std::function<void(bool, const std::string&)> on_state)
-  : db_(db), settings_(std::move(settings)), host_(host), on_state_(std::move(on_state)),
-    latency_(host_.histogram("strata_global_sync_latency_seconds",
-                             "Time from a change in one instance to its notification arriving in another.")),
-    received_(host_.counter("strata_global_sync_messages_total",
-                            "Change notifications sent to, or received from, the other instances.",
-                            {{"direction", "received"}})),
-    errors_(host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
-                          {{"source", "listener"}})) {
+                             listener_metrics metrics, std::function<void(bool, const std::string&)> on_state)
+  : db_(db), settings_(std::move(settings)), host_(host), on_state_(std::move(on_state)), metrics_(metrics) {
   thread_ = std::thread([this] { run(); });
+}
+
+bool sync_listener::await_first_attempt(std::chrono::milliseconds limit) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  wake_.wait_for(lock, limit, [this] { return first_attempt_done_; });
+  return listening_;
+}
+
+void sync_listener::attempted(bool listening) {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    first_attempt_done_ = true;
+    listening_ = listening;
+  }
+  wake_.notify_all();
 }
 
 sync_listener::~sync_listener() {
@@ -49,6 +57,7 @@ void sync_listener::run() {
     try {
       if (!listening) {
         listening = db_.listen(settings_.channel);
+        attempted(true);
         retry.succeeded();
         on_state_(true, "listening on " + settings_.channel);
         if (was_down)
@@ -60,7 +69,8 @@ void sync_listener::run() {
         deliver(n);
     } catch (const std::exception& e) {
       listening.reset();
-      errors_.inc();
+      attempted(false);
+      metrics_.errors.inc();
       if (!was_down)
         host_.log(log_level::error, std::string("lost the listening connection: ") + e.what());
       was_down = true;
@@ -76,9 +86,9 @@ void sync_listener::deliver(const storage::notification& n) {
   const auto c = decode(n.payload);
   if (!c || c->origin == settings_.origin)
     return;
-  received_.inc();
+  metrics_.received.inc();
   const auto took_us = wall_clock_us() - c->sent_us;
-  latency_.observe(static_cast<double>(std::max<std::int64_t>(0, took_us)) / 1e6);
+  metrics_.latency.observe(static_cast<double>(std::max<std::int64_t>(0, took_us)) / 1e6);
   if (c->tag)
     host_.invalidate_tag(c->ns, c->what);
   else

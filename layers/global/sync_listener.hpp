@@ -21,17 +21,28 @@ struct listener_settings {
   std::chrono::milliseconds retry_min{100}, retry_max{5000};
 };
 
+/// What the listener records; registered by the layer, so that they exist on every backend.
+struct listener_metrics {
+  instruments::histogram& latency;
+  instruments::counter& received;
+  instruments::counter& errors;
+};
+
 class sync_listener {
 public:
   /// `on_state(ok, detail)` is called from the thread when the connection comes or goes.
-  sync_listener(storage::store& db, listener_settings settings, plugin_host host,
+  sync_listener(storage::store& db, listener_settings settings, plugin_host host, listener_metrics metrics,
                 std::function<void(bool, const std::string&)> on_state);
   ~sync_listener(); ///< stops and joins the thread (within one wait, 200 ms)
+
+  /// Waits up to `limit` for the thread's first connection attempt; true when it listens.
+  bool await_first_attempt(std::chrono::milliseconds limit);
   sync_listener(const sync_listener&) = delete;
   sync_listener& operator=(const sync_listener&) = delete;
 
 private:
   void run();
+  void attempted(bool listening);
   void deliver(const storage::notification& n);
   /// Sleeps up to `d`; false when stopping.
   bool pause(std::chrono::milliseconds d);
@@ -40,12 +51,12 @@ private:
   listener_settings settings_;
   plugin_host host_;
   std::function<void(bool, const std::string&)> on_state_;
-  instruments::histogram& latency_;
-  instruments::counter& received_;
-  instruments::counter& errors_;
+  listener_metrics metrics_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool first_attempt_done_ = false;
+  bool listening_ = false;
   std::thread thread_;
 };
 

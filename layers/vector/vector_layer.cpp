@@ -164,7 +164,7 @@ const strata_config_key schema[] = {
   {"index", STRATA_VALUE_STRING, "hnsw", "FAISS index per model: flat, hnsw or ivf", 0, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "ip", "ip (inner product) or l2; scores are similarities either way", 0, 0, 0, 0},
   {"hnsw_m", STRATA_VALUE_INT, "32", "HNSW: links per node", 1, 4, 1, 128},
-  {"ef_search", STRATA_VALUE_INT, "64", "HNSW: candidate list size of a search", 1, 1, 1, 4096},
+  {"ef_search", STRATA_VALUE_INT, "128", "HNSW: candidate list size of a search", 1, 1, 1, 4096},
   {"ef_construction", STRATA_VALUE_INT, "40", "HNSW: candidate list size while building", 1, 1, 1, 4096},
   {"compact_ratio", STRATA_VALUE_DOUBLE, "0.2",
    "HNSW: rebuild in the background when deleted vectors reach this share of the index", 1, 0.01, 1, 1},

@@ -1,12 +1,16 @@
 #include "backend.hpp"
 
+#include "distances.hpp"
+
 #include <faiss/IndexFlat.h>
+#include <faiss/impl/DistanceComputer.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/IDSelector.h>
 
 #include <algorithm>
 #include <cstring>
+#include <queue>
 #include <vector>
 
 namespace strata::vector_index {
@@ -18,6 +22,40 @@ using idx_t = faiss::Index::idx_t;
 faiss::MetricType to_faiss(metric_kind m) {
   return m == metric_kind::l2 ? faiss::METRIC_L2 : faiss::METRIC_INNER_PRODUCT;
 }
+
+/// FAISS's distance computer for a flat storage, with the SIMD distances of distances.hpp.
+class simd_distance_computer final : public faiss::FlatCodesDistanceComputer {
+public:
+  explicit simd_distance_computer(const faiss::IndexFlat& storage)
+    : FlatCodesDistanceComputer(storage.codes.data(), storage.code_size),
+      dimension_(static_cast<std::size_t>(storage.d)),
+      inner_product_(storage.metric_type == faiss::METRIC_INNER_PRODUCT) {
+  }
+  void set_query(const float* x) override { query_ = x; }
+  float distance_to_code(const std::uint8_t* code) override {
+    return distance(query_, reinterpret_cast<const float*>(code));
+  }
+  float symmetric_dis(idx_t i, idx_t j) override {
+    return distance(reinterpret_cast<const float*>(codes + i * code_size),
+                    reinterpret_cast<const float*>(codes + j * code_size));
+  }
+
+private:
+  float distance(const float* a, const float* b) const {
+    return inner_product_ ? inner_product(a, b, dimension_) : l2_squared(a, b, dimension_);
+  }
+  std::size_t dimension_;
+  bool inner_product_;
+  const float* query_ = nullptr;
+};
+
+/// The HNSW graph's vector storage: an IndexFlat whose distance computer uses SIMD.
+struct simd_flat final : faiss::IndexFlat {
+  simd_flat(idx_t d, faiss::MetricType metric) : faiss::IndexFlat(d, metric) {}
+  faiss::FlatCodesDistanceComputer* get_FlatCodesDistanceComputer() const override {
+    return new simd_distance_computer(*this);
+  }
+};
 
 /// FAISS asks about positions; positions map to slots (-1: removed or tombstone).
 struct position_selector : faiss::IDSelector {
@@ -102,15 +140,39 @@ public:
     return true;
   }
 
+  // An exact scan with the SIMD distances (FAISS's own flat search uses its scalar ones).
   void search(std::size_t nq, const float* q, std::size_t k, const slot_filter& filter, std::size_t,
               float* distances, std::int64_t* slots) const override {
-    if (index_.ntotal == 0)
-      return fill_empty(nq * k, distances, slots);
-    position_selector sel{pos_to_slot_, filter};
-    faiss::SearchParameters params;
-    params.sel = &sel;
-    index_.search(static_cast<idx_t>(nq), q, static_cast<idx_t>(k), distances, slots, &params);
-    positions_to_slots(nq * k, slots);
+    fill_empty(nq * k, distances, slots);
+    const auto d = static_cast<std::size_t>(index_.d);
+    const bool ip = index_.metric_type == faiss::METRIC_INNER_PRODUCT;
+    const auto* base = reinterpret_cast<const float*>(index_.codes.data());
+    // Orders so that the worst of the best k is on top (the smallest similarity for IP, the greatest
+    // distance for L2); ranks_before(a, b) is true when a is closer than b.
+    auto ranks_before = [ip](const std::pair<float, std::int64_t>& a, const std::pair<float, std::int64_t>& b) {
+      return ip ? a.first > b.first : a.first < b.first;
+    };
+    for (std::size_t i = 0; i < nq; ++i) {
+      const float* query = q + i * d;
+      std::priority_queue<std::pair<float, std::int64_t>, std::vector<std::pair<float, std::int64_t>>, decltype(ranks_before)>
+        best{ranks_before};
+      for (std::size_t pos = 0; pos < pos_to_slot_.size(); ++pos) {
+        if (!filter.accepts(static_cast<slot_t>(pos_to_slot_[pos])))
+          continue;
+        const float* v = base + pos * d;
+        float score = ip ? inner_product(query, v, d) : l2_squared(query, v, d);
+        if (best.size() < k)
+          best.emplace(score, pos_to_slot_[pos]);
+        else if (ranks_before({score, 0}, best.top())) { // closer than the worst kept
+          best.pop();
+          best.emplace(score, pos_to_slot_[pos]);
+        }
+      }
+      for (auto j = best.size(); j-- > 0; best.pop()) {
+        distances[i * k + j] = best.top().first;
+        slots[i * k + j] = best.top().second;
+      }
+    }
   }
 
   std::size_t stored() const override {
@@ -130,7 +192,8 @@ private:
 class hnsw_backend final : public backend, positional {
 public:
   explicit hnsw_backend(const index_config& c)
-    : dimension_(c.dimension), index_(static_cast<int>(c.dimension), c.hnsw_m, to_faiss(c.metric)) {
+    : dimension_(c.dimension), index_(new simd_flat(static_cast<idx_t>(c.dimension), to_faiss(c.metric)), c.hnsw_m) {
+    index_.own_fields = true; // the index deletes its storage
     index_.hnsw.efConstruction = c.ef_construction;
   }
 
@@ -181,7 +244,7 @@ public:
 
 private:
   std::size_t dimension_;
-  mutable faiss::IndexHNSWFlat index_; // efSearch is set per search (see search)
+  mutable faiss::IndexHNSW index_; // efSearch is set per search (see search)
   std::size_t tombstones_ = 0;
 };
 

@@ -1,8 +1,8 @@
 #include "engine.hpp"
 
 #include "backend.hpp"
+#include "distances.hpp"
 
-#include <faiss/utils/distances.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -302,7 +302,7 @@ void engine::exact_scan(const float* query, std::size_t k, const entry_filter& f
     if (!filter.accepts(slot))
       continue;
     auto v = vector_of(slot);
-    scored.emplace_back(l2 ? faiss::fvec_L2sqr(query, v, dim_) : faiss::fvec_inner_product(query, v, dim_), slot);
+    scored.emplace_back(l2 ? l2_squared(query, v, dim_) : inner_product(query, v, dim_), slot);
   }
   auto n = std::min(k, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),

@@ -27,7 +27,7 @@ struct index_config {
   /// HNSW: links per node, build-time and search-time candidate list sizes.
   int hnsw_m = 32;
   int ef_construction = 40;
-  int ef_search = 64;
+  int ef_search = 128;
 
   /// IVF: number of lists (0 = chosen at each training as 4 * sqrt(vectors), at most vectors / 39) and lists
   /// probed per query.

@@ -37,6 +37,22 @@ inline bool run(const std::string& command) { return std::system(command.c_str()
 /// Stops the test server at once (no checkpoint, connections cut), as a crash would.
 inline void kill_server() { REQUIRE(run(std::string(STRATA_SOURCE_DIR) + "/scripts/pg-stop --immediate --keep " + pg_dir() + " >/dev/null")); }
 
+/// Freezes the test server (SIGSTOP to the postmaster and its processes) while it lives: it
+/// accepts TCP connections but answers nothing, like a server stalled by its machine.
+class frozen_server {
+public:
+  frozen_server() { REQUIRE(run(signal_all("STOP"))); }
+  ~frozen_server() { run(signal_all("CONT")); }
+  frozen_server(const frozen_server&) = delete;
+  frozen_server& operator=(const frozen_server&) = delete;
+
+private:
+  static std::string signal_all(const char* signal) {
+    const std::string pid = "$(head -1 " + pg_dir() + "/data/postmaster.pid)";
+    return std::string("kill -") + signal + " " + pid + " $(ps -o pid= --ppid " + pid + ")";
+  }
+};
+
 /// Starts the test server again in its folder, on its port.
 inline void restart_server() { REQUIRE(run(std::string(STRATA_SOURCE_DIR) + "/scripts/pg-start " + pg_dir() + " >/dev/null")); }
 

@@ -134,8 +134,13 @@ TEST_CASE("the Prometheus text passes promtool check metrics", "[metrics][promto
 }
 
 TEST_CASE("docs/metrics.md lists exactly the families the runtime exports, with their types", "[metrics][docs]") {
-  // Every source of metrics at once: layers (standard and their own, the semantic layer's too), an
-  // exporter, an alert rule and handler, and the disk check.
+  // Every source of metrics at once: layers (standard and their own: predictive, semantic, vector,
+  // global, diary), an exporter, an alert rule and handler, and the disk check.
+  const auto files = std::filesystem::temp_directory_path() / ("strata-metrics-" + std::to_string(::getpid()));
+  struct remove_files {
+    std::filesystem::path dir;
+    ~remove_files() { std::filesystem::remove_all(dir); }
+  } cleanup{files};
   auto rt = strata::testing::start_yaml(R"(
 runtime: {stats_interval: 20ms}
 health: {data_dir: /tmp}
@@ -144,6 +149,8 @@ layers:
   - {name: deep, plugin: test_map}
   - {name: meaning, plugin: semantic, write: around, promote: false, embedder: lexical}
   - {name: vectors, plugin: vector, write: around, promote: false}
+  - {name: shared, plugin: global, config: {sqlite_path: ")" + (files / "global.sqlite3").string() + R"("}}
+  - {name: diary, plugin: diary, config: {sqlite_path: ")" + (files / "diary.sqlite3").string() + R"("}}
 embedders:
   - {name: lexical, plugin: lexical_hash}
 exporters:

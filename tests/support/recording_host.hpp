@@ -186,13 +186,18 @@ private:
     h.logs_.push_back({checked, message != nullptr ? message : ""});
   }
 
-  static void invalidate(void* host, bool tag, const char* ns, const char* what) {
+  static void invalidate(void* host, bool tag, const char* ns, size_t ns_size, const char* what, size_t what_size) {
     auto& h = self(host);
     std::lock_guard<std::mutex> guard(h.mutex_);
-    h.invalidations_.push_back({tag, ns != nullptr ? ns : "", what != nullptr ? what : ""});
+    h.invalidations_.push_back({tag, ns != nullptr ? std::string(ns, ns_size) : "",
+                                what != nullptr ? std::string(what, what_size) : ""});
   }
-  static void invalidate_key(void* host, const char* ns, const char* key) { invalidate(host, false, ns, key); }
-  static void invalidate_tag(void* host, const char* ns, const char* tag) { invalidate(host, true, ns, tag); }
+  static void invalidate_key(void* host, const char* ns, size_t ns_size, const char* key, size_t key_size) {
+    invalidate(host, false, ns, ns_size, key, key_size);
+  }
+  static void invalidate_tag(void* host, const char* ns, size_t ns_size, const char* tag, size_t tag_size) {
+    invalidate(host, true, ns, ns_size, tag, tag_size);
+  }
 
   const std::string label_;
   const std::string instance_;

@@ -106,9 +106,10 @@ typedef struct strata_host_api {
   /* Since 1.2. Asks the runtime to drop `key` (or every entry tagged `tag`) of namespace `ns`
    * from every other layer of the chain, as an erase or a tag invalidation does, without calling
    * this instance back (a change heard from another process is not sent out again). Returns at
-   * once; the layers drop their copies a moment later. Nothing for exporters and handlers. */
-  void (*invalidate_key)(void* host, const char* ns, const char* key);
-  void (*invalidate_tag)(void* host, const char* ns, const char* tag);
+   * once; the layers drop their copies a moment later. Nothing for exporters and handlers. The
+   * strings need not be NUL-terminated (keys may hold any byte). */
+  void (*invalidate_key)(void* host, const char* ns, size_t ns_size, const char* key, size_t key_size);
+  void (*invalidate_tag)(void* host, const char* ns, size_t ns_size, const char* tag, size_t tag_size);
   /* Since 1.2, layers only. Asks the runtime to load `key` of namespace `ns` into this layer
    * before anyone asks for it (a prefetch). One-way: it returns at once and never blocks. The
    * coordinator looks the key up in the layers below this one, then asks the host's loader, and

@@ -57,15 +57,15 @@ public:
 
   /// Drops `key` of namespace `ns` from every other layer of the chain, without calling this
   /// instance back; returns at once. Standalone: nothing.
-  void invalidate_key(const std::string& ns, const std::string& key) {
+  void invalidate_key(std::string_view ns, std::string_view key) {
     if (api_ != nullptr)
-      api_->invalidate_key(api_->host, ns.c_str(), key.c_str());
+      api_->invalidate_key(api_->host, ns.data(), ns.size(), key.data(), key.size());
   }
 
   /// Drops every entry tagged `tag` of namespace `ns` from every other layer, as above.
-  void invalidate_tag(const std::string& ns, const std::string& tag) {
+  void invalidate_tag(std::string_view ns, std::string_view tag) {
     if (api_ != nullptr)
-      api_->invalidate_tag(api_->host, ns.c_str(), tag.c_str());
+      api_->invalidate_tag(api_->host, ns.data(), ns.size(), tag.data(), tag.size());
   }
 
   /// Asks the runtime to load `key` of `ns` into this layer ahead of a request (see

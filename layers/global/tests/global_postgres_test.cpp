@@ -130,11 +130,48 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   CHECK(eventually([&] { return a->health().overall == strata::health_level::healthy; }, 10s));
   stop = true;
   load.join();
-  CHECK(b->get("after").value == "restart");
+  // b finds the database again when its own backoff (up to retry_max) has passed.
+  CHECK(eventually([&] { return b->get("after").value == "restart"; }, 10s));
   REQUIRE(eventually([&] { return b->get("after").layer == "hot"; }));
   CHECK(eventually([&] { return b->health().overall == strata::health_level::healthy; }, 10s));
   REQUIRE(a->put("after", "synced") == status::ok);
   CHECK(eventually([&] { return b->get("after").value == "synced"; }, 10s));
   // Nothing waited on the dead server longer than a connection attempt (connect_timeout 2s).
   CHECK(slowest_us < 2'500'000);
+}
+
+TEST_CASE("a stalled PostgreSQL delays requests by at most the layer's deadline, and the runtime goes on",
+          "[global][postgres][faults]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a") + "      connect_timeout: 1s\n"));
+  REQUIRE(a->put("k", "v") == status::ok);
+  std::atomic<bool> stop{false};
+  std::atomic<long> operations{0}, slowest_us{0};
+  std::thread load([&] {
+    for (long i = 0; !stop; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      a->get("other" + std::to_string(i % 50));
+      const long us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+      slowest_us = std::max(slowest_us.load(), us);
+      ++operations;
+    }
+  });
+  std::this_thread::sleep_for(200ms);
+  long during = 0;
+  {
+    strata::test::frozen_server frozen;
+    const long before = operations;
+    std::this_thread::sleep_for(4s);
+    during = operations - before;
+    // A hit above never waits for the database.
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(a->get("k").layer == "hot");
+    CHECK(std::chrono::steady_clock::now() - start < 100ms);
+  }
+  CHECK(during >= 1); // each waits at most the deadline (2 s here); then the layer is replaced
+  CHECK(eventually([&] { return a->put("after", "stall") == status::ok; }, 15s));
+  stop = true;
+  load.join();
+  CHECK(slowest_us < 3'500'000); // deadline 2 s + a replacement's 250 ms wait, with room
+  CHECK(eventually([&] { return a->health().overall == strata::health_level::healthy; }, 15s));
 }

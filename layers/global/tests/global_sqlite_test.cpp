@@ -2,6 +2,7 @@
 
 #include "global_deployment.hpp"
 
+#include <strata/sdk.hpp>
 #include <strata/store.hpp>
 
 #include <nlohmann/json.hpp>
@@ -133,4 +134,39 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   rt = strata::runtime::from_config(*parsed.effective);
   REQUIRE_FALSE(rt);
   CHECK_THAT(rt.err().message, Catch::Contains("colour"));
+}
+
+namespace {
+
+/// A layer as a plugin built for ABI 1.1 would have it: the host must not call `command`, which
+/// such a plugin's vtable does not have.
+class old_layer : public strata::layer {
+public:
+  explicit old_layer(const strata::layer_context&) {}
+  strata::status get(std::string_view, std::string_view, strata::layer_hit&) override { return strata::status::not_found; }
+  strata::status put(std::string_view, std::string_view, std::string_view, const strata::entry_options&) override {
+    return strata::status::ok;
+  }
+  strata::status erase(std::string_view, std::string_view) override { return strata::status::not_found; }
+  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
+  strata::status command(std::string_view, std::string_view, std::string&) override {
+    FAIL("the host called command() on a plugin built for ABI 1.1");
+    return strata::status::internal;
+  }
+};
+
+const strata_config_key no_keys[] = {{"unused", STRATA_VALUE_INT, "0", "nothing", 0, 0, 0, 0}};
+const strata_plugin_descriptor old_descriptor = {
+  STRATA_ABI_MAJOR, 1, "old_plugin", "1.0", STRATA_PLUGIN_LAYER, 0, no_keys, 1,
+  &strata::sdk_detail::create<strata::layer, old_layer>, &strata::sdk_detail::destroy<strata::layer>};
+
+} // namespace
+
+TEST_CASE("a plugin built for ABI 1.1 is never asked for a command", "[global][sqlite]") {
+  strata::runtime_options options;
+  options.static_plugins = {&old_descriptor};
+  auto rt = start_yaml("layers:\n  - name: old\n    plugin: old_plugin\n", options);
+  auto r = rt->layer_command("old", "validate", "{}");
+  CHECK(r.code == strata::status::invalid);
+  CHECK_THAT(r.json, Catch::Contains("ABI 1.1") && Catch::Contains("takes no commands"));
 }

@@ -141,7 +141,7 @@ TEST_CASE("batches: all or none, and one list of hits per query", "[vector][inte
   CHECK(found.hits[1].at(0).id == added.ids[2]);
 }
 
-TEST_CASE("host vectors: their own model; a wrong dimension is invalid and the layer lives on", "[vector][integration]") {
+TEST_CASE("host vectors: their own model, a wrong dimension is invalid and the layer lives on", "[vector][integration]") {
   auto rt = start(deployment());
   vector_item host;
   host.vector = {"host-model", {1.0f, 0.0f, 0.0f}};
@@ -165,7 +165,7 @@ TEST_CASE("host vectors: their own model; a wrong dimension is invalid and the l
   CHECK(rt->vector_search(q).code == status::ok);
 }
 
-TEST_CASE("the size bound refuses adds; metrics reach the exposition", "[vector][integration]") {
+TEST_CASE("the size bound refuses adds, metrics reach the exposition", "[vector][integration]") {
   auto rt = start(deployment("      index: hnsw\n      max_entries: 3\n      maintenance_interval: 20ms\n"));
   std::vector<std::uint64_t> ids;
   for (const char* text : {"one fish", "two fish", "red fish"}) {

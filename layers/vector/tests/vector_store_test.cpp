@@ -95,7 +95,7 @@ TEST_CASE("a full store refuses adds", "[vector]") {
   CHECK(s.size() == 3);
 }
 
-TEST_CASE("namespaces are never crossed; tags filter; other models are never compared", "[vector]") {
+TEST_CASE("namespaces are never crossed, tags filter, other models are never compared", "[vector]") {
   vector_store s{flat_options()};
   std::uint64_t id = 0;
   for (std::uint32_t i = 0; i < 40; ++i)
@@ -124,7 +124,7 @@ TEST_CASE("namespaces are never crossed; tags filter; other models are never com
   CHECK_THROWS_WITH(s.search(big, hits), Catch::Contains("max_k"));
 }
 
-TEST_CASE("bad items throw and change nothing; a batch is all or none", "[vector]") {
+TEST_CASE("bad items throw and change nothing, a batch is all or none", "[vector]") {
   vector_store s{flat_options()};
   std::uint64_t id = 0;
   REQUIRE(s.add(item(1), id) == status::ok);
@@ -148,7 +148,7 @@ TEST_CASE("bad items throw and change nothing; a batch is all or none", "[vector
   CHECK(s.size() == 1);
 }
 
-TEST_CASE("update keeps the id; erase removes; both stay in their namespace", "[vector]") {
+TEST_CASE("update keeps the id, erase removes, both stay in their namespace", "[vector]") {
   vector_store s{flat_options()};
   std::vector<std::uint64_t> ids;
   REQUIRE(s.add_batch({item(1, "a"), item(2, "a"), item(3, "b")}, ids) == status::ok);
