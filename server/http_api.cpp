@@ -5,6 +5,7 @@
 #include "http_reply.hpp"
 #include "http_requests.hpp"
 #include "http_responses.hpp"
+#include "http_semantic.hpp"
 
 #include "dashboard_html.hpp"
 #include "snapshot_json.hpp"
@@ -147,13 +148,6 @@ void dashboard(runtime& rt, const Request&, const std::string&, Response& res) {
   send(res, 200, telemetry::render_dashboard(rt.snapshot()), "text/html; charset=utf-8");
 }
 
-/// The semantic and vector layers do not exist yet; their routes say which issue brings them.
-void not_yet(const Request& req, const std::string&, Response& res) {
-  const std::string what = req.matches[1] == "semantic" ? "semantic lookup and store" : "vector add, search and delete";
-  send_error(res, {501, what + " are not implemented yet: they arrive with the semantic and vector layers (issue 4)",
-                   std::nullopt, ""});
-}
-
 // ---- routing ----
 
 /// True when the request says it carries a body. Without Content-Length or chunked encoding it
@@ -197,6 +191,7 @@ struct route_methods {
   handler put;
   handler post;
   handler del;
+  handler patch{}; // last, with a default: the routes without PATCH leave it out
 };
 
 /// Registers `methods` on `pattern` and answers the others with 405 and an Allow header (the
@@ -204,7 +199,8 @@ struct route_methods {
 void add_route(httplib::Server& server, const std::string& pattern, const route_methods& methods) {
   std::string allow;
   for (const auto& [given, name] : {std::pair{bool(methods.get), "GET, HEAD"}, std::pair{bool(methods.put), "PUT"},
-                                    std::pair{bool(methods.post), "POST"}, std::pair{bool(methods.del), "DELETE"}})
+                                    std::pair{bool(methods.post), "POST"}, std::pair{bool(methods.del), "DELETE"},
+                                    std::pair{bool(methods.patch), "PATCH"}})
     if (given)
       allow += (allow.empty() ? "" : ", ") + std::string(name);
   const handler refuse = [allow](const Request& req, const std::string&, Response& res) {
@@ -216,7 +212,7 @@ void add_route(httplib::Server& server, const std::string& pattern, const route_
   server.Delete(pattern, with_library_body(or_refuse(methods.del)));
   server.Put(pattern, reading_body(or_refuse(methods.put)));
   server.Post(pattern, reading_body(or_refuse(methods.post)));
-  server.Patch(pattern, reading_body(refuse));
+  server.Patch(pattern, reading_body(or_refuse(methods.patch)));
   server.Options(pattern, [allow](const Request&, Response& res) {
     res.set_header("Allow", allow + ", OPTIONS");
     res.status = 204;
@@ -273,7 +269,15 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   add_route(server, "/v1/alerts", {on(alerts), {}, {}, {}});
   add_route(server, "/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}});
   add_route(server, "/dashboard", {on(dashboard), {}, {}, {}});
-  add_route(server, "/v1/(semantic|vector)(?:/.*)?", {not_yet, not_yet, not_yet, not_yet});
+  // The fixed paths before the ones that capture an id, which would match them too.
+  add_route(server, "/v1/semantic/lookup", {{}, {}, on(lookup_semantic), {}});
+  add_route(server, "/v1/semantic", {{}, {}, on(store_semantic), {}});
+  add_route(server, "/v1/semantic/([^/]+)", {{}, {}, {}, on(delete_semantic), on(update_semantic)});
+  add_route(server, "/v1/vectors", {{}, {}, on(add_vector), {}});
+  add_route(server, "/v1/vectors/batch", {{}, {}, on(add_vectors), {}});
+  add_route(server, "/v1/vectors/search", {{}, {}, on(search_vectors), {}});
+  add_route(server, "/v1/vectors/search/batch", {{}, {}, on(search_vectors_batch), {}});
+  add_route(server, "/v1/vectors/([^/]+)", {{}, on(update_vector), {}, on(delete_vector)});
   // Last: a body sent to no route is still read, so that the connection stays usable, and
   // answered 404.
   const handler nowhere = [](const Request& req, const std::string&, Response& res) { send_error(res, no_route(req)); };

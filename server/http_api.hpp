@@ -1,6 +1,6 @@
 #pragma once
-// The routes of the HTTP/JSON API: cache entries, tag invalidation, stats, health, metrics,
-// alerts and the dashboard; the bearer token, the body limit, and a JSON error for everything
+// The routes of the HTTP/JSON API: cache entries, tag invalidation, semantic entries and vectors
+// (http_semantic.hpp), stats, health, metrics, alerts and the dashboard; the bearer token, the body limit, and a JSON error for everything
 // refused.
 
 #include <strata/config.hpp>

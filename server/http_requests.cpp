@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -35,6 +36,8 @@ std::string got(const json& value) {
   return "got " + kind + ": " + value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::optional<api_error> unknown_fields(const json& doc, const std::vector<std::string>& allowed);
+
 /// The body as a JSON object whose fields are all in `allowed`.
 parsed<json> parse_object(std::string_view body, const std::vector<std::string>& allowed) {
   json doc;
@@ -48,6 +51,13 @@ parsed<json> parse_object(std::string_view body, const std::vector<std::string>&
   }
   if (!doc.is_object())
     return api_error{400, "expected a JSON object", std::nullopt, got(doc)};
+  if (auto error = unknown_fields(doc, allowed))
+    return std::move(*error);
+  return doc;
+}
+
+/// Refuses a field of the object `doc` that is not in `allowed`, naming it and the allowed ones.
+std::optional<api_error> unknown_fields(const json& doc, const std::vector<std::string>& allowed) {
   std::vector<std::string> unknown;
   for (const auto& item : doc.items())
     if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end())
@@ -61,7 +71,7 @@ parsed<json> parse_object(std::string_view body, const std::vector<std::string>&
     return field_error(unknown.front(), (unknown.size() == 1 ? "unknown field " : "unknown fields ") + names +
                                           "; allowed: " + allowed_names);
   }
-  return doc;
+  return std::nullopt;
 }
 
 /// A required string field; refused when missing, not a string, or (if `non_empty`) empty.
@@ -183,6 +193,304 @@ parsed<stats_window> parse_window(const std::optional<std::string>& query_window
   if (*query_window == "day")
     return stats_window::day;
   return field_error("window", "expected minute, hour or day", "got '" + *query_window + "'");
+}
+
+// ---- semantic and vector requests ----
+
+namespace {
+
+const char* const id_expected = "expected an integer from 1 to 9007199254740991 (2^53 - 1)";
+
+/// Moves the value of `result` into `out`; the error when it holds one.
+template <class T>
+std::optional<api_error> take(parsed<T> result, T& out) {
+  if (auto* error = std::get_if<api_error>(&result))
+    return std::move(*error);
+  out = std::move(std::get<T>(result));
+  return std::nullopt;
+}
+
+/// The error with its field named inside `prefix` ("items[2]." + "vector").
+api_error within(std::string prefix, api_error error) {
+  error.field = prefix + error.field.value_or("");
+  if (prefix.back() == '.' && error.field->back() == '.')
+    error.field->pop_back();
+  return error;
+}
+
+/// An optional string field into `out`; unchanged when absent.
+std::optional<api_error> optional_string(const json& doc, const std::string& field, std::string& out) {
+  if (doc.find(field) == doc.end())
+    return std::nullopt;
+  return take(required_string(doc, field, false), out);
+}
+
+std::optional<api_error> id_field(const json& doc, std::uint64_t& out) {
+  const auto found = doc.find("id");
+  if (found == doc.end())
+    return std::nullopt;
+  if (!found->is_number_unsigned() || found->get<std::uint64_t>() == 0 || found->get<std::uint64_t>() > max_json_id)
+    return field_error("id", id_expected, got(*found));
+  out = found->get<std::uint64_t>();
+  return std::nullopt;
+}
+
+/// "metadata": a string as is, any other JSON value as its compact text.
+std::optional<api_error> metadata_field(const json& doc, std::string& out) {
+  const auto found = doc.find("metadata");
+  if (found == doc.end())
+    return std::nullopt;
+  out = found->is_string() ? found->get<std::string>() : found->dump(-1, ' ', false, json::error_handler_t::replace);
+  return std::nullopt;
+}
+
+std::optional<api_error> tags_field(const json& doc, std::vector<std::string>& out) {
+  const auto found = doc.find("tags");
+  return found == doc.end() ? std::nullopt : take(tags_of(*found), out);
+}
+
+std::optional<api_error> ttl_field(const json& doc, std::chrono::milliseconds& out) {
+  const auto found = doc.find("ttl");
+  return found == doc.end() ? std::nullopt : take(ttl_of(*found), out);
+}
+
+parsed<std::vector<float>> floats_of(const json& value) {
+  const char* const expected = "expected a non-empty array of numbers";
+  if (!value.is_array() || value.empty())
+    return field_error("vector", expected, got(value));
+  std::vector<float> out;
+  out.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto& x = value[i];
+    if (!x.is_number())
+      return field_error("vector", expected, "vector[" + std::to_string(i) + "]: " + got(x));
+    const double d = x.get<double>();
+    if (!(std::abs(d) <= static_cast<double>(std::numeric_limits<float>::max())))
+      return field_error("vector", "expected numbers within the range of a 32-bit float",
+                         "vector[" + std::to_string(i) + "]: " + got(x));
+    out.push_back(static_cast<float>(d));
+  }
+  return out;
+}
+
+/// What a request is about: its text (field `text_field`), or "vector" with "model", or both.
+std::optional<api_error> subject_of(const json& doc, const std::string& text_field, std::string& text,
+                                    embedding& vector) {
+  if (auto error = optional_string(doc, text_field, text))
+    return error;
+  const auto values = doc.find("vector");
+  if (values != doc.end()) {
+    if (auto error = take(floats_of(*values), vector.values))
+      return error;
+    if (doc.find("model") == doc.end())
+      return field_error("model", "missing field 'model': a vector needs the id of the model that made it");
+    return take(required_string(doc, "model", true), vector.model);
+  }
+  if (doc.find("model") != doc.end())
+    return field_error("model", "'model' names the model of 'vector', which is missing");
+  if (text.empty())
+    return field_error(text_field, "missing required field '" + text_field + "' (or 'vector' with 'model')");
+  return std::nullopt;
+}
+
+/// The fields of one vector item: `allowed` is checked by the caller.
+std::optional<api_error> item_of(const json& doc, vector_item& item) {
+  if (auto error = id_field(doc, item.id))
+    return error;
+  if (auto error = subject_of(doc, "text", item.text, item.vector))
+    return error;
+  if (auto error = metadata_field(doc, item.metadata))
+    return error;
+  if (auto error = tags_field(doc, item.tags))
+    return error;
+  return ttl_field(doc, item.ttl);
+}
+
+std::optional<api_error> query_of(const json& doc, vector_query& query) {
+  if (auto error = subject_of(doc, "text", query.text, query.vector))
+    return error;
+  if (const auto k = doc.find("k"); k != doc.end()) {
+    if (!k->is_number_unsigned() || k->get<std::uint64_t>() == 0 || k->get<std::uint64_t>() > (1u << 20))
+      return field_error("k", "expected an integer from 1 to 1048576", got(*k));
+    query.k = static_cast<std::size_t>(k->get<std::uint64_t>());
+  }
+  return tags_field(doc, query.tags);
+}
+
+const std::vector<std::string> item_fields = {"id", "text", "vector", "model", "metadata", "tags", "ttl"};
+const std::vector<std::string> query_fields = {"text", "vector", "model", "k", "tags"};
+
+std::vector<std::string> with_ns(std::vector<std::string> fields) {
+  fields.push_back("ns");
+  return fields;
+}
+
+/// The array field `field` of `doc`, each element an object of `allowed` fields read by `read`
+/// (errors named "field[i].name"); the namespace `ns` goes into each.
+template <class T, class Read>
+parsed<std::vector<T>> array_of(const json& doc, const std::string& field, const std::vector<std::string>& allowed,
+                                const std::string& ns, Read read) {
+  const auto found = doc.find(field);
+  if (found == doc.end())
+    return field_error(field, "missing required field '" + field + "'");
+  if (!found->is_array() || found->empty())
+    return field_error(field, "expected a non-empty array of objects", got(*found));
+  std::vector<T> out(found->size());
+  for (std::size_t i = 0; i < found->size(); ++i) {
+    const auto prefix = field + "[" + std::to_string(i) + "].";
+    const json& element = (*found)[i];
+    if (!element.is_object())
+      return within(prefix, field_error("", "expected an object", got(element)));
+    if (auto error = unknown_fields(element, allowed))
+      return within(prefix, std::move(*error));
+    if (auto error = read(element, out[i]))
+      return within(prefix, std::move(*error));
+    out[i].ns = ns;
+  }
+  return out;
+}
+
+} // namespace
+
+parsed<std::uint64_t> parse_id(std::string_view text) {
+  std::uint64_t id = 0;
+  const bool digits = !text.empty() && text.size() <= 16 &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits)
+    for (const char c : text)
+      id = id * 10 + static_cast<std::uint64_t>(c - '0');
+  if (!digits || id == 0 || id > max_json_id)
+    return field_error("id", id_expected, "got '" + std::string(text.substr(0, 64)) + "'");
+  return id;
+}
+
+parsed<semantic_lookup_request> parse_semantic_lookup(std::string_view body, const std::optional<std::string>& query_ns) {
+  auto doc = parse_object(body, {"text", "vector", "model", "threshold", "ns"});
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  const json& fields = std::get<json>(doc);
+  semantic_lookup_request request;
+  if (auto error = subject_of(fields, "text", request.text, request.vector))
+    return std::move(*error);
+  if (const auto threshold = fields.find("threshold"); threshold != fields.end()) {
+    if (!threshold->is_number() || !(std::abs(threshold->get<double>()) <= 1))
+      return field_error("threshold", "expected a number from -1 to 1", got(*threshold));
+    request.threshold = threshold->get<double>();
+  }
+  if (auto error = take(namespace_of(fields, query_ns), request.ns))
+    return std::move(*error);
+  return request;
+}
+
+parsed<semantic_entry> parse_semantic_store(std::string_view body, const std::optional<std::string>& query_ns) {
+  auto doc = parse_object(body, {"query", "vector", "model", "answer", "metadata", "tags", "ttl", "ns"});
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  const json& fields = std::get<json>(doc);
+  semantic_entry entry;
+  if (auto error = subject_of(fields, "query", entry.query, entry.vector))
+    return std::move(*error);
+  if (auto error = take(required_string(fields, "answer", false), entry.answer))
+    return std::move(*error);
+  if (auto error = metadata_field(fields, entry.metadata))
+    return std::move(*error);
+  if (auto error = tags_field(fields, entry.tags))
+    return std::move(*error);
+  if (auto error = ttl_field(fields, entry.ttl))
+    return std::move(*error);
+  if (auto error = take(namespace_of(fields, query_ns), entry.ns))
+    return std::move(*error);
+  return entry;
+}
+
+parsed<semantic_update> parse_semantic_update(std::string_view body, const std::optional<std::string>& query_ns,
+                                              std::uint64_t id) {
+  auto doc = parse_object(body, {"answer", "metadata", "tags", "ttl", "ns"});
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  const json& fields = std::get<json>(doc);
+  semantic_update update;
+  update.id = id;
+  if (fields.contains("answer"))
+    if (auto error = take(required_string(fields, "answer", false), update.answer.emplace()))
+      return std::move(*error);
+  if (fields.contains("metadata"))
+    metadata_field(fields, update.metadata.emplace());
+  if (fields.contains("tags"))
+    if (auto error = tags_field(fields, update.tags.emplace()))
+      return std::move(*error);
+  if (fields.contains("ttl"))
+    if (auto error = ttl_field(fields, update.ttl.emplace()))
+      return std::move(*error);
+  if (!update.answer && !update.metadata && !update.tags && !update.ttl)
+    return api_error{400, "nothing to change: give answer, metadata, tags or ttl", std::nullopt, ""};
+  if (auto error = take(namespace_of(fields, query_ns), update.ns))
+    return std::move(*error);
+  return update;
+}
+
+parsed<vector_item> parse_vector_add(std::string_view body, const std::optional<std::string>& query_ns) {
+  auto doc = parse_object(body, with_ns(item_fields));
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  const json& fields = std::get<json>(doc);
+  vector_item item;
+  if (auto error = item_of(fields, item))
+    return std::move(*error);
+  if (auto error = take(namespace_of(fields, query_ns), item.ns))
+    return std::move(*error);
+  return item;
+}
+
+parsed<vector_item> parse_vector_update(std::string_view body, const std::optional<std::string>& query_ns,
+                                        std::uint64_t id) {
+  auto doc = parse_object(body, {"text", "vector", "model", "metadata", "tags", "ttl", "ns"});
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  const json& fields = std::get<json>(doc);
+  vector_item item;
+  if (auto error = item_of(fields, item))
+    return std::move(*error);
+  item.id = id;
+  if (auto error = take(namespace_of(fields, query_ns), item.ns))
+    return std::move(*error);
+  return item;
+}
+
+parsed<std::vector<vector_item>> parse_vector_batch(std::string_view body, const std::optional<std::string>& query_ns) {
+  auto doc = parse_object(body, {"items", "ns"});
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  const json& fields = std::get<json>(doc);
+  std::string ns;
+  if (auto error = take(namespace_of(fields, query_ns), ns))
+    return std::move(*error);
+  return array_of<vector_item>(fields, "items", item_fields, ns, &item_of);
+}
+
+parsed<vector_query> parse_vector_search(std::string_view body, const std::optional<std::string>& query_ns) {
+  auto doc = parse_object(body, with_ns(query_fields));
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  const json& fields = std::get<json>(doc);
+  vector_query query;
+  if (auto error = query_of(fields, query))
+    return std::move(*error);
+  if (auto error = take(namespace_of(fields, query_ns), query.ns))
+    return std::move(*error);
+  return query;
+}
+
+parsed<std::vector<vector_query>> parse_vector_search_batch(std::string_view body,
+                                                            const std::optional<std::string>& query_ns) {
+  auto doc = parse_object(body, {"queries", "ns"});
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  const json& fields = std::get<json>(doc);
+  std::string ns;
+  if (auto error = take(namespace_of(fields, query_ns), ns))
+    return std::move(*error);
+  return array_of<vector_query>(fields, "queries", query_fields, ns, &query_of);
 }
 
 } // namespace strata::server

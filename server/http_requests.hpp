@@ -5,12 +5,16 @@
 #include "api_error.hpp"
 
 #include <strata/entry.hpp>
+#include <strata/semantic.hpp>
+#include <strata/vectors.hpp>
 #include <strata/stats.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace strata::server {
 
@@ -42,5 +46,46 @@ parsed<std::string> parse_namespace(const std::optional<std::string>& query_ns);
 
 /// `?window=minute|hour|day`; minute when absent.
 parsed<stats_window> parse_window(const std::optional<std::string>& query_window);
+
+// ---- semantic and vector requests ----
+// A query is `"text"` (`"query"` for a semantic store), or `"vector"` (an array of numbers) with
+// its `"model"`, or both. `"metadata"` is a string kept as is, or any other JSON value kept as its
+// compact text. `"ttl"` and `"tags"` as for a put; the namespace as for a put. Ids are JSON
+// integers from 1 to 2^53 - 1 (the integers a JSON double holds exactly); others are refused.
+
+/// The largest id the HTTP API accepts and answers with: 2^53 - 1.
+constexpr std::uint64_t max_json_id = (std::uint64_t{1} << 53) - 1;
+
+/// An id in a path (`/v1/semantic/{id}`): decimal digits, 1 to `max_json_id`.
+parsed<std::uint64_t> parse_id(std::string_view text);
+
+/// `POST /v1/semantic/lookup`: `{"text", "vector", "model", "threshold": number -1..1, "ns"}`.
+parsed<semantic_lookup_request> parse_semantic_lookup(std::string_view body, const std::optional<std::string>& query_ns);
+
+/// `POST /v1/semantic`: `{"query", "vector", "model", "answer" (required), "metadata", "tags", "ttl", "ns"}`.
+parsed<semantic_entry> parse_semantic_store(std::string_view body, const std::optional<std::string>& query_ns);
+
+/// `PATCH /v1/semantic/{id}`: `{"answer", "metadata", "tags", "ttl", "ns"}`, at least one besides "ns".
+parsed<semantic_update> parse_semantic_update(std::string_view body, const std::optional<std::string>& query_ns,
+                                              std::uint64_t id);
+
+/// `POST /v1/vectors`: `{"id", "text", "vector", "model", "metadata", "tags", "ttl", "ns"}`; without
+/// "id" the layer chooses one.
+parsed<vector_item> parse_vector_add(std::string_view body, const std::optional<std::string>& query_ns);
+
+/// `PUT /v1/vectors/{id}`: as an add without "id"; replaces the entry's vector, metadata, tags and TTL.
+parsed<vector_item> parse_vector_update(std::string_view body, const std::optional<std::string>& query_ns,
+                                        std::uint64_t id);
+
+/// `POST /v1/vectors/batch`: `{"items": [item, ...], "ns"}`, each item as an add without "ns";
+/// errors name the item ("items[2].vector").
+parsed<std::vector<vector_item>> parse_vector_batch(std::string_view body, const std::optional<std::string>& query_ns);
+
+/// `POST /v1/vectors/search`: `{"text", "vector", "model", "k": integer >= 1 (default 10), "tags", "ns"}`.
+parsed<vector_query> parse_vector_search(std::string_view body, const std::optional<std::string>& query_ns);
+
+/// `POST /v1/vectors/search/batch`: `{"queries": [query, ...], "ns"}`, each query as a search without "ns".
+parsed<std::vector<vector_query>> parse_vector_search_batch(std::string_view body,
+                                                            const std::optional<std::string>& query_ns);
 
 } // namespace strata::server

@@ -47,4 +47,53 @@ std::string alerts_json(const std::vector<active_alert>& alerts) {
 
 std::string acknowledged_json(std::string_view rule) { return text({{"acknowledged", rule}}); }
 
+namespace {
+
+json hit_list(const std::vector<vector_hit>& hits) {
+  json list = json::array();
+  for (const auto& hit : hits)
+    list.push_back({{"id", hit.id}, {"score", number(hit.score)}, {"metadata", hit.metadata}, {"tags", hit.tags}});
+  return list;
+}
+
+} // namespace
+
+std::string semantic_lookup_json(const semantic_result& result) {
+  const auto& m = result.match;
+  if (result.code == status::ok)
+    return text({{"hit", true},
+                 {"id", m.id},
+                 {"score", number(m.score)},
+                 {"query", m.query},
+                 {"answer", m.answer},
+                 {"metadata", m.metadata},
+                 {"tags", m.tags},
+                 {"model", m.model},
+                 {"layer", result.layer}});
+  const bool candidate = !m.rejected_by.empty();
+  return text({{"hit", false},
+               {"best_score", candidate ? number(m.score) : json(nullptr)},
+               {"rejected_by", candidate ? json(m.rejected_by) : json(nullptr)},
+               {"layer", result.layer}});
+}
+
+std::string id_json(std::uint64_t id, std::string_view layer) { return text({{"id", id}, {"layer", layer}}); }
+
+std::string ids_json(const std::vector<std::uint64_t>& ids, std::string_view layer) {
+  return text({{"ids", ids}, {"layer", layer}});
+}
+
+std::string hits_json(const std::vector<vector_hit>& hits, std::string_view layer) {
+  return text({{"hits", hit_list(hits)}, {"layer", layer}});
+}
+
+std::string batch_hits_json(const std::vector<std::vector<vector_hit>>& results, std::string_view layer) {
+  json list = json::array();
+  for (const auto& hits : results)
+    list.push_back({{"hits", hit_list(hits)}});
+  return text({{"results", std::move(list)}, {"layer", layer}});
+}
+
+std::string id_done_json(const char* verb, std::uint64_t id) { return text({{verb, id}}); }
+
 } // namespace strata::server

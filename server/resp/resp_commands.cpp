@@ -1,6 +1,7 @@
 #include "resp_commands.hpp"
 
 #include "resp_reply.hpp"
+#include "resp_semantic.hpp"
 
 #include <strata/runtime.hpp>
 
@@ -355,7 +356,12 @@ const command_spec table[] = {
   {"PEXPIRE", -3, &pexpire, true},
   {"TTL", 2, &ttl},
   {"PTTL", 2, &pttl},
-  // SEMANTIC.GET, SEMANTIC.SET, VECTOR.ADD and VECTOR.SEARCH go here, once the runtime has them.
+  {"SEMANTIC.GET", -2, &semantic_get},
+  {"SEMANTIC.SET", -3, &semantic_set, true},
+  {"SEMANTIC.DEL", -2, &semantic_del, true},
+  {"VECTOR.ADD", -2, &vector_add, true},
+  {"VECTOR.SEARCH", -2, &vector_search},
+  {"VECTOR.DEL", -2, &vector_del, true},
 };
 
 std::size_t known_commands() { return sizeof table / sizeof table[0]; }

@@ -119,10 +119,11 @@ call GET '/v1/no-such-route'
 expect 404 '"error":"no route for GET /v1/no-such-route"'
 call POST '/v1/stats'
 expect 405 '"error":"POST is not allowed on /v1/stats'
-call GET '/v1/semantic/lookup'
-expect 501 'issue 4'
-call POST '/v1/vector/search' -d '{}'
-expect 501 'issue 4'
+# No semantic or vector layer in this deployment: 501 (semantic_http.sh tests the endpoints).
+call POST '/v1/semantic/lookup' -d '{"text": "q"}'
+expect 501 'no layer of this deployment offers semantic operations'
+call POST '/v1/vectors/search' -d '{"text": "q"}'
+expect 501 'no layer of this deployment offers vector operations'
 
 # The token: required everywhere but on /v1/health.
 code=$(curl -s -o "$dir/out" -w '%{http_code}' "http://$address/v1/cache/a")

@@ -94,7 +94,7 @@ expect "CONFIG SET" "ERR CONFIG SET is not supported: strata is configured by it
 expect "CONFIG GET save" 'save,' "$(cli --csv CONFIG GET save | tr -d '"')"
 expect "CONFIG GET appendonly" "appendonly
 no" "$(cli CONFIG GET appendonly)"
-expect "COMMAND COUNT" "19" "$(cli COMMAND COUNT)"
+expect "COMMAND COUNT" "25" "$(cli COMMAND COUNT)"
 expect "CLIENT SETNAME" "OK" "$(cli CLIENT SETNAME e2e)"
 expect "HELLO 3" "NOPROTO sorry, this protocol version is not supported" "$(cli HELLO 3)"
 

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The semantic and vector endpoints of `strata serve`, end to end: the real binary with the
+# semantic and vector layers and the lexical_hash embedder (real .so plugins), on a port the
+# kernel picks, spoken to with curl. Then a deployment without those layers: 501.
+# Usage: semantic_http.sh STRATA
+set -uo pipefail
+strata=$1
+command -v curl >/dev/null || { echo "curl not found: scripts/setup installs it"; exit 1; }
+
+dir=$(mktemp -d); pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
+. "$(dirname "$0")/serve_http.sh"
+
+export STRATA_E2E_TOKEN="e2e-$RANDOM-token"
+cat >"$dir/deployment.yaml" <<'YAML'
+layers:
+  - {name: meaning, plugin: semantic, write: around, promote: false, embedder: lexical,
+     config: {index: flat, expiry_interval: 50ms}}
+  - {name: vectors, plugin: vector, write: around, promote: false, embedder: lexical, config: {index: flat}}
+embedders:
+  - {name: lexical, plugin: lexical_hash}
+server:
+  http: {address: "127.0.0.1:0", max_body: 16KiB, token: "${STRATA_E2E_TOKEN}"}
+  resp: {enabled: false}
+YAML
+start_serve "$dir/deployment.yaml"
+
+# call METHOD PATH [BODY]: sets $code and $body.
+call() {
+  local method=$1 path=$2; shift 2
+  local out
+  out=$(curl -sS -X "$method" -H "Authorization: Bearer $STRATA_E2E_TOKEN" -H 'Content-Type: application/json' \
+        -w '\n%{http_code}' ${1:+--data-binary "$1"} "http://$address$path") || fail "curl $method $path failed"
+  body=${out%$'\n'*}
+  code=${out##*$'\n'}
+}
+# expect CODE [TEXT...]: the last call answered CODE with a body containing each TEXT.
+expect() {
+  local want=$1; shift
+  [ "$code" = "$want" ] || fail "expected HTTP $want, got $code: $body"
+  for text in "$@"; do
+    grep -qF -- "$text" <<<"$body" || fail "HTTP $code body lacks '$text': $body"
+  done
+}
+id_of() { sed -n 's/.*"id":\([0-9]*\).*/\1/p' <<<"$body"; }
+
+# ---- semantic: store, then a paraphrase hits and an unrelated question misses ----
+call POST /v1/semantic '{"query": "How do I reset my password?", "answer": "Open Settings, then Security.", "metadata": {"doc": 7}, "tags": ["faq"], "ns": "acme"}'
+expect 201 '"layer":"meaning"'
+faq=$(id_of); [ -n "$faq" ] || fail "no id in $body"
+call POST /v1/semantic/lookup '{"text": "how can I reset my password", "ns": "acme"}'
+expect 200 '"hit":true' "\"id\":$faq" '"answer":"Open Settings, then Security."' '"metadata":"{\"doc\":7}"' '"tags":["faq"]'
+call POST /v1/semantic/lookup '{"text": "What is the capital city of Australia?", "ns": "acme"}'
+expect 200 '"hit":false' '"rejected_by":"threshold"' '"best_score":'
+# A namespace is never crossed: the same question in another tenant misses, with no candidate.
+call POST '/v1/semantic/lookup?ns=other' '{"text": "How do I reset my password?"}'
+expect 200 '"hit":false' '"best_score":null' '"rejected_by":null'
+# A threshold of the request: the unrelated question is served at -1.
+call POST /v1/semantic/lookup '{"text": "What is the capital city of Australia?", "ns": "acme", "threshold": -1}'
+expect 200 '"hit":true'
+# Host vectors, with their model: a model the namespace never saw is a miss, not a comparison.
+call POST /v1/semantic '{"vector": [1, 0, 0], "model": "tiny", "answer": "x-axis", "ns": "acme"}'
+expect 201
+call POST /v1/semantic/lookup '{"vector": [0.99, 0.1, 0], "model": "tiny", "ns": "acme"}'
+expect 200 '"hit":true' '"answer":"x-axis"' '"model":"tiny"'
+call POST /v1/semantic/lookup '{"vector": [1, 0], "model": "tiny", "ns": "acme"}'
+expect 400 '"error":"semantic lookup: ' 'dimension'
+call POST /v1/semantic/lookup '{"vector": [1, 0, 0], "model": "other", "ns": "acme"}'
+expect 200 '"hit":false'
+
+# Update and delete by id.
+call PATCH "/v1/semantic/$faq?ns=acme" '{"answer": "Use the reset link.", "tags": []}'
+expect 200 "{\"updated\":$faq}"
+call POST /v1/semantic/lookup '{"text": "How do I reset my password?", "ns": "acme"}'
+expect 200 '"answer":"Use the reset link."' '"tags":[]'
+call PATCH "/v1/semantic/$faq" '{"answer": "wrong tenant"}'
+expect 404 "no semantic entry $faq in namespace 'default'"
+call DELETE "/v1/semantic/$faq?ns=acme"
+expect 200 "{\"deleted\":$faq}"
+call DELETE "/v1/semantic/$faq?ns=acme"
+expect 404
+call POST /v1/semantic/lookup '{"text": "How do I reset my password?", "ns": "acme"}'
+expect 200 '"hit":false'
+
+# TTL: gone after it passes.
+call POST /v1/semantic '{"query": "Is the office open on Sunday?", "answer": "No.", "ttl": 200}'
+expect 201
+call POST /v1/semantic/lookup '{"text": "Is the office open on Sunday?"}'
+expect 200 '"hit":true'
+sleep 0.4
+call POST /v1/semantic/lookup '{"text": "Is the office open on Sunday?"}'
+expect 200 '"hit":false'
+
+# ---- vectors: add, batch, search with k and tags, update, delete ----
+call POST /v1/vectors '{"vector": [1, 0, 0], "model": "tiny", "metadata": "east", "tags": ["compass"]}'
+expect 201 '"layer":"vectors"'
+east=$(id_of)
+call POST /v1/vectors/batch '{"items": [{"vector": [0, 1, 0], "model": "tiny", "metadata": "north", "tags": ["compass"]},
+                                        {"vector": [0.9, 0.1, 0], "model": "tiny", "metadata": "east-ish"},
+                                        {"id": 900, "vector": [0, 0, 1], "model": "tiny", "metadata": "up"}]}'
+expect 201 '"ids":[' ',900]'
+call POST /v1/vectors/search '{"vector": [1, 0, 0], "model": "tiny", "k": 2}'
+expect 200 "{\"hits\":[{\"id\":$east,\"score\":1.0,\"metadata\":\"east\",\"tags\":[\"compass\"]},{\"id\":" '"metadata":"east-ish"'
+[ "$(grep -o '"id":' <<<"$body" | wc -l)" = 2 ] || fail "k=2 gave another count of hits: $body"
+call POST /v1/vectors/search '{"vector": [0, 0.2, 1], "model": "tiny", "k": 10, "tags": ["compass"]}'
+expect 200 '"metadata":"north"'
+grep -qF '"up"' <<<"$body" && fail "the tag filter let an untagged entry through: $body"
+call POST /v1/vectors/search/batch '{"queries": [{"vector": [0, 0, 1], "model": "tiny", "k": 1}, {"vector": [0, 1, 0], "model": "tiny", "k": 1}]}'
+expect 200 '{"results":[{"hits":[{"id":900,' '"metadata":"north"'
+call POST '/v1/vectors/search?ns=elsewhere' '{"vector": [1, 0, 0], "model": "tiny"}'
+expect 200 '{"hits":[]'
+call PUT /v1/vectors/900 '{"vector": [-1, 0, 0], "model": "tiny", "metadata": "west"}'
+expect 200 '{"updated":900}'
+call POST /v1/vectors/search '{"vector": [-1, 0, 0], "model": "tiny", "k": 1}'
+expect 200 '"id":900,"score":1.0,"metadata":"west"'
+call DELETE /v1/vectors/900
+expect 200 '{"deleted":900}'
+call DELETE /v1/vectors/900
+expect 404 "no vector entry 900 in namespace 'default'"
+call PUT /v1/vectors/900 '{"vector": [1, 0, 0], "model": "tiny"}'
+expect 404
+# Texts are embedded by the layer's embedder.
+call POST /v1/vectors '{"text": "solar panels on the roof", "metadata": "energy", "ns": "docs"}'
+expect 201
+call POST /v1/vectors/search '{"text": "roof solar panels", "k": 1, "ns": "docs"}'
+expect 200 '"metadata":"energy"'
+
+# ---- errors name the field or the reason ----
+call POST /v1/vectors '{"vector": [1, 0], "model": "tiny"}'
+expect 400 '"error":"vector add: ' 'dimension'
+call POST /v1/vectors/batch '{"items": [{"vector": [1, 0, 0], "model": "tiny"}, {"vector": [1, 0], "model": "tiny"}]}'
+expect 400 'nothing was added'
+call POST /v1/vectors/search '{"vector": [1, 0, 0], "model": "tiny", "k": 0}'
+expect 400 '"field":"k"'
+call POST /v1/vectors '{"vector": [1, 0, 0]}'
+expect 400 '"field":"model"'
+call POST /v1/vectors '{"id": 9007199254740993, "text": "x"}'
+expect 400 '"field":"id"'
+call POST /v1/vectors/batch '{"items": [{"text": "a"}, {"text": 5}]}'
+expect 400 '"field":"items[1].text"'
+call POST /v1/semantic '{"query": "q"}'
+expect 400 '"field":"answer"'
+call POST /v1/semantic/lookup '{"text": "q",'
+expect 400 '"error":"malformed JSON"'
+call DELETE /v1/semantic/abc
+expect 400 '"field":"id"'
+call DELETE /v1/vectors/0
+expect 400 '"field":"id"'
+call GET /v1/semantic/lookup
+expect 405 'allowed: POST'
+call PATCH /v1/vectors/3 '{"text": "x"}'
+expect 405 'allowed: PUT, DELETE'
+call POST /v1/vectors "{\"text\": \"$(head -c 20000 /dev/zero | tr '\0' a)\"}"
+expect 413 'max_body'
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data '{"text": "q"}' "http://$address/v1/semantic/lookup")
+[ "$code" = 401 ] || fail "no token: expected 401, got $code"
+
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
+[ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
+
+# ---- a deployment without a semantic or vector layer: 501, naming the operation ----
+cat >"$dir/plain.yaml" <<'YAML'
+layers:
+  - {name: edge_cache, plugin: predictive}
+server:
+  http: {address: "127.0.0.1:0", token: "${STRATA_E2E_TOKEN}"}
+  resp: {enabled: false}
+YAML
+# The first server's log goes, or start_serve could read its address before the new one starts.
+rm -f "$dir/serve.log"
+start_serve "$dir/plain.yaml"
+call POST /v1/semantic/lookup '{"text": "q"}'
+expect 501 'no layer of this deployment offers semantic operations'
+call POST /v1/vectors/search '{"text": "q"}'
+expect 501 'no layer of this deployment offers vector operations'
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
+[ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
+echo "PASS"
