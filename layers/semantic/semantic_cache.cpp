@@ -105,6 +105,8 @@ void semantic_cache::remove(std::uint64_t id, removal why, bool report) {
   bytes_ -= it->second.charged;
   lru_.erase(it->second.lru);
   entries_.erase(it);
+  if (events_.dropped)
+    events_.dropped(id);
   if (report && events_.removed)
     events_.removed(why, 1);
 }
@@ -284,6 +286,36 @@ std::size_t semantic_cache::purge_expired() {
   if (!doomed.empty() && events_.removed)
     events_.removed(removal::expired, doomed.size());
   return doomed.size();
+}
+
+std::size_t semantic_cache::restore(std::vector<semantic_record> records, std::uint64_t used_up_to) {
+  if (!entries_.empty())
+    throw std::logic_error("semantic_cache::restore: the cache is not empty");
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  const auto now = now_();
+  for (auto& r : records) {
+    const auto where = "entry " + std::to_string(r.id) + ": ";
+    if (r.expires_at_ms != 0 && r.expires_at_ms <= now)
+      continue;
+    if (r.id == 0 || entries_.count(r.id) != 0)
+      throw std::invalid_argument(where + "the id is 0 or repeated");
+    if (r.model.empty() || r.vector.empty() || r.ns.empty())
+      throw std::invalid_argument(where + "no model, vector or namespace");
+    next_id_ = std::max(next_id_, r.id + 1);
+    try {
+      insert(std::move(r));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(where + e.what());
+    }
+  }
+  next_id_ = std::max(next_id_, used_up_to + 1);
+  enforce_bounds();
+  return entries_.size();
+}
+
+const semantic_record* semantic_cache::find(std::uint64_t id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : &it->second.record;
 }
 
 std::vector<semantic_record> semantic_cache::records() const {

@@ -54,6 +54,7 @@ struct cache_events {
   std::function<void(removal, std::size_t)> removed;
   std::function<void(const std::string& reason)> rejected; ///< a candidate above the threshold refused
   std::function<void(double)> scored;                      ///< the best candidate's score of a lookup
+  std::function<void(std::uint64_t)> dropped; ///< an entry left, for any reason (what a persistent copy deletes)
 };
 
 class semantic_cache {
@@ -83,6 +84,15 @@ public:
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag);
   /// Removes expired entries; how many.
   std::size_t purge_expired();
+
+  /// Loads persisted records into an empty cache (at start): expired ones are skipped, the bounds
+  /// are enforced, and new ids continue after the largest loaded and after `used_up_to` (the largest
+  /// id given before, erased entries included). Returns how many are kept. Throws
+  /// std::invalid_argument, naming the id, on a record that does not fit.
+  std::size_t restore(std::vector<semantic_record> records, std::uint64_t used_up_to = 0);
+
+  /// The entry `id`, live or not yet purged, or null.
+  const semantic_record* find(std::uint64_t id) const;
 
   std::size_t size() const noexcept { return entries_.size(); }
   std::uint64_t bytes() const noexcept { return bytes_; }

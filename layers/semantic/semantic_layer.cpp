@@ -3,6 +3,7 @@
 // query text or tag; puts are refused (entries come through semantic_store, which carries the
 // vector), so a deployment lists it with `write: around` and `promote: false`.
 
+#include "record_file.hpp"
 #include "semantic_cache.hpp"
 
 #include <strata/sdk.hpp>
@@ -10,6 +11,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <stdexcept>
 
 namespace strata::semantic_layer {
@@ -104,8 +106,16 @@ private:
 class semantic_cache_layer : public layer, public semantic_operations {
 public:
   explicit semantic_cache_layer(const layer_context& context)
-    : host_(context.host), metrics_(host_), cache_(read_options(context.config), metrics_.events()),
+    : host_(context.host), metrics_(host_), cache_(read_options(context.config), events()),
       interval_(to_ms(context.config.get_duration("expiry_interval"))) {
+    if (const auto& path = context.config.get_string("sqlite_path"); !path.empty()) {
+      file_ = std::make_unique<record_file>(path);
+      try {
+        cache_.restore(file_->load(now_ms()), file_->largest_id());
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error("semantic layer: persistence file '" + path + "': " + e.what());
+      }
+    }
     metrics_.publish(cache_);
   }
 
@@ -155,12 +165,15 @@ public:
 
   status store(const semantic_entry& entry, std::uint64_t& id_out) override {
     id_out = cache_.store(entry);
+    save(id_out);
     metrics_.publish(cache_);
     return status::ok;
   }
 
   status update(const semantic_update& update) override {
     const bool found = cache_.update(update);
+    if (found)
+      save(update.id);
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }
@@ -172,10 +185,46 @@ public:
   }
 
 private:
+  static std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+  }
+
+  /// The metrics' events, and every entry that leaves deleted from the file (when there is one).
+  cache_events events() {
+    auto e = metrics_.events();
+    e.dropped = [this](std::uint64_t id) {
+      if (file_)
+        written([&] { file_->remove(id); });
+    };
+    return e;
+  }
+
+  /// Writes the entry `id` through to the file, when there is one and the entry is still held
+  /// (a store may evict what it just stored when it alone exceeds the bounds).
+  void save(std::uint64_t id) {
+    if (!file_)
+      return;
+    if (const auto* r = cache_.find(id))
+      written([&] { file_->save({*r}); });
+  }
+
+  /// Runs a write to the file. A failed write leaves the entry served from memory (the caller's
+  /// operation succeeded) and is logged: the file then lacks it after a restart.
+  template <typename Write>
+  void written(Write write) {
+    try {
+      write();
+    } catch (const std::exception& e) {
+      host_.log(log_level::error, "semantic layer: writing to '" + file_->path() + "' failed: " + e.what());
+    }
+  }
+
   plugin_host host_;
   semantic_metrics metrics_;
   semantic_cache cache_;
   std::chrono::milliseconds interval_;
+  std::unique_ptr<record_file> file_; ///< null: the entries live in memory only
 };
 
 const strata_config_key schema[] = {
@@ -193,6 +242,9 @@ const strata_config_key schema[] = {
   {"max_bytes", STRATA_VALUE_SIZE, "256MiB", "bytes charged (vectors, texts) before eviction", 1, 1, 0, 0},
   {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of an entry stored without one; 0 means no expiry", 1, 0, 0, 0},
   {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged", 1, 1, 0, 0},
+  {"sqlite_path", STRATA_VALUE_STRING, "",
+   "SQLite file the entries are written through to and reloaded from at start (its folder is created); "
+   "empty: memory only", 0, 0, 0, 0},
   {"check_margin", STRATA_VALUE_DOUBLE, "0.03",
    "second stage: the hit must beat the best entry with another answer by this much; 0: off", 1, 0, 1, 1},
   {"check_numbers", STRATA_VALUE_BOOL, "true", "second stage: the numbers of both queries must match", 0, 0, 0, 0},

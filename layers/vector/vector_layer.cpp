@@ -3,12 +3,14 @@
 // in the exact-key chain a get misses, a put is refused (a deployment lists it with
 // `write: around` and `promote: false`), and a tag invalidation removes the tagged vectors.
 
+#include "entry_file.hpp"
 #include "vector_store.hpp"
 
 #include <strata/sdk.hpp>
 #include <strata/vectors.hpp>
 
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 
 namespace strata::vector_layer {
@@ -99,6 +101,15 @@ public:
   explicit vector_layer(const layer_context& context)
     : host_(context.host), metrics_(host_), store_(read_options(context.config)),
       interval_(std::chrono::duration_cast<std::chrono::milliseconds>(context.config.get_duration("maintenance_interval"))) {
+    if (const auto& path = context.config.get_string("sqlite_path"); !path.empty()) {
+      file_ = std::make_unique<entry_file>(path);
+      try {
+        store_.restore(file_->load(now_ms()), file_->largest_id());
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error("vector layer: persistence file '" + path + "': " + e.what());
+      }
+      store_.on_removed([this](std::uint64_t id) { written([&] { file_->remove(id); }); });
+    }
     metrics_.publish(store_);
   }
 
@@ -129,10 +140,18 @@ public:
 
   // --- vector operations -------------------------------------------------------------------------
 
-  status add(const vector_item& item, std::uint64_t& id_out) override { return published(store_.add(item, id_out)); }
+  status add(const vector_item& item, std::uint64_t& id_out) override {
+    const auto s = store_.add(item, id_out);
+    if (s == status::ok)
+      save({id_out});
+    return published(s);
+  }
 
   status add_batch(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out) override {
-    return published(store_.add_batch(items, ids_out));
+    const auto s = store_.add_batch(items, ids_out);
+    if (s == status::ok)
+      save(ids_out);
+    return published(s);
   }
 
   status search(const vector_query& query, std::vector<vector_hit>& out) override {
@@ -143,11 +162,43 @@ public:
     return published(store_.search_batch(queries, out));
   }
 
-  status update(const vector_item& item) override { return published(store_.update(item)); }
+  status update(const vector_item& item) override {
+    const auto s = store_.update(item);
+    if (s == status::ok)
+      save({item.id});
+    return published(s);
+  }
 
   status erase(std::string_view ns, std::uint64_t id) override { return published(store_.erase(ns, id)); }
 
 private:
+  static std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+  }
+
+  /// Writes the entries `ids` through to the file, when there is one.
+  void save(const std::vector<std::uint64_t>& ids) {
+    if (!file_)
+      return;
+    std::vector<vector_entry> entries;
+    for (auto id : ids)
+      if (auto e = store_.find(id))
+        entries.push_back(std::move(*e));
+    written([&] { file_->save(entries); });
+  }
+
+  /// Runs a write to the file. A failed write leaves the entry served from memory (the caller's
+  /// operation succeeded) and is logged: the file then lacks it after a restart.
+  template <typename Write>
+  void written(Write write) {
+    try {
+      write();
+    } catch (const std::exception& e) {
+      host_.log(log_level::error, "vector layer: writing to '" + file_->path() + "' failed: " + e.what());
+    }
+  }
+
   template <typename T>
   T published(T result) {
     metrics_.publish(store_);
@@ -158,6 +209,7 @@ private:
   vector_metrics metrics_;
   vector_store store_;
   std::chrono::milliseconds interval_;
+  std::unique_ptr<entry_file> file_; ///< null: the entries live in memory only
 };
 
 const strata_config_key schema[] = {
@@ -177,6 +229,9 @@ const strata_config_key schema[] = {
   {"max_k", STRATA_VALUE_INT, "1000", "largest k a search may ask for", 1, 1, 1, 100000},
   {"maintenance_interval", STRATA_VALUE_DURATION, "1s",
    "how often expired entries are purged and finished background index builds swapped in", 1, 1, 0, 0},
+  {"sqlite_path", STRATA_VALUE_STRING, "",
+   "SQLite file the entries are written through to and reloaded from at start (its folder is created); "
+   "empty: memory only", 0, 0, 0, 0},
 };
 
 } // namespace

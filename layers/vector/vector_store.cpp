@@ -83,8 +83,7 @@ std::int64_t vector_store::expiry_of(const vector_item& item) const {
   return item.ttl.count() > 0 ? now_() + item.ttl.count() : 0;
 }
 
-void vector_store::remember(std::uint64_t id, const vector_item& item) {
-  entry_meta meta{item.ns, item.vector.model, item.metadata, item.tags, expiry_of(item)};
+void vector_store::remember(std::uint64_t id, entry_meta meta) {
   meta_bytes_ += meta_bytes(meta.ns, meta.model, meta.metadata, meta.tags);
   if (meta.expires_at_ms != 0)
     expiries_.emplace(meta.expires_at_ms, id);
@@ -146,7 +145,7 @@ status vector_store::add_batch(const std::vector<vector_item>& items, std::vecto
     throw;
   }
   for (std::size_t i = 0; i < items.size(); ++i)
-    remember(ids[i], items[i]);
+    remember(ids[i], {items[i].ns, items[i].vector.model, items[i].metadata, items[i].tags, expiry_of(items[i])});
   ids_out = std::move(ids);
   return status::ok;
 }
@@ -226,7 +225,7 @@ status vector_store::update(const vector_item& item) {
     find_engine(old_model)->erase(item.id);
   }
   forget(item.id);
-  remember(item.id, item);
+  remember(item.id, {item.ns, item.vector.model, item.metadata, item.tags, expiry_of(item)});
   return status::ok;
 }
 
@@ -237,6 +236,7 @@ status vector_store::erase(std::string_view ns, std::uint64_t id) {
     return status::not_found;
   find_engine(it->second.model)->erase(id);
   forget(id);
+  removed(id);
   return status::ok;
 }
 
@@ -249,6 +249,7 @@ std::size_t vector_store::invalidate_tag(std::string_view ns, std::string_view t
   for (auto id : doomed) {
     find_engine(entries_.at(id).model)->erase(id);
     forget(id);
+    removed(id);
   }
   invalidated_ += doomed.size();
   return doomed.size();
@@ -263,6 +264,7 @@ std::size_t vector_store::purge_expired() {
     auto id = expiries_.begin()->second;
     find_engine(entries_.at(id).model)->erase(id);
     forget(id);
+    removed(id);
     ++n;
   }
   expired_ += n;
@@ -272,6 +274,44 @@ std::size_t vector_store::purge_expired() {
 void vector_store::poll() {
   for (auto& [model, e] : engines_)
     e->poll();
+}
+
+void vector_store::removed(std::uint64_t id) {
+  if (removed_)
+    removed_(id);
+}
+
+std::size_t vector_store::restore(const std::vector<vector_entry>& entries, std::uint64_t used_up_to) {
+  if (!entries_.empty())
+    throw std::logic_error("vector_store::restore: the store is not empty");
+  const auto now = now_();
+  std::map<std::string, std::vector<vector_index::record>> by_model;
+  std::vector<const vector_entry*> live;
+  std::unordered_set<std::uint64_t> ids;
+  std::map<std::string, std::size_t> dimensions;
+  for (const auto& e : entries) {
+    if (e.expires_at_ms != 0 && e.expires_at_ms <= now)
+      continue;
+    const auto where = "entry " + std::to_string(e.id);
+    if (e.id == 0 || !ids.insert(e.id).second)
+      throw std::invalid_argument(where + ": the id is 0 or repeated");
+    if (e.model.empty() || e.vector.empty())
+      throw std::invalid_argument(where + ": no model or an empty vector");
+    const auto dimension = dimensions.emplace(e.model, e.vector.size()).first->second;
+    if (e.vector.size() != dimension)
+      throw std::invalid_argument(where + ": a vector of " + std::to_string(e.vector.size()) + " values, model '" +
+                                  e.model + "' has " + std::to_string(dimension));
+    by_model[e.model].push_back({e.id, e.ns, e.tags, e.vector});
+    live.push_back(&e);
+  }
+  for (const auto& [model, records] : by_model)
+    engine_for(model, records.front().vector.size()).add(records);
+  for (const auto* e : live) {
+    remember(e->id, {e->ns, e->model, e->metadata, e->tags, e->expires_at_ms});
+    next_id_ = std::max(next_id_, e->id + 1);
+  }
+  next_id_ = std::max(next_id_, used_up_to + 1);
+  return live.size();
 }
 
 std::optional<vector_entry> vector_store::find(std::uint64_t id) const {

@@ -82,6 +82,15 @@ public:
   /// Swaps in the engines' finished background builds (every operation does too).
   void poll();
 
+  /// Loads persisted entries into an empty store (at start): expired ones are skipped, and new ids
+  /// continue after the largest loaded and after `used_up_to` (the largest id given before, erased
+  /// entries included). Returns how many were loaded. Throws
+  /// std::invalid_argument, naming the id, on an entry that does not fit (a repeated id, a vector of
+  /// another dimension than its model's).
+  std::size_t restore(const std::vector<vector_entry>& entries, std::uint64_t used_up_to = 0);
+  /// Called with the id of each entry erased, invalidated or expired (what a persistent copy deletes).
+  void on_removed(std::function<void(std::uint64_t)> removed) { removed_ = std::move(removed); }
+
   std::optional<vector_entry> find(std::uint64_t id) const;
   std::size_t size() const;
   store_counters counters() const;
@@ -100,8 +109,9 @@ private:
   vector_index::engine* find_engine(const std::string& model) const;
   std::uint64_t next_free_id();
   std::int64_t expiry_of(const vector_item& item) const;
-  void remember(std::uint64_t id, const vector_item& item);
+  void remember(std::uint64_t id, entry_meta meta);
   void forget(std::uint64_t id);
+  void removed(std::uint64_t id);
   double similarity(float score) const;
   vector_hit hit_of(const vector_index::hit& h) const;
 
@@ -115,6 +125,7 @@ private:
   std::uint64_t searches_ = 0;
   std::uint64_t expired_ = 0;
   std::uint64_t invalidated_ = 0;
+  std::function<void(std::uint64_t)> removed_;
 };
 
 } // namespace strata::vector_layer

@@ -225,3 +225,45 @@ TEST_CASE("every index kind and metric serves lookups, and erased entries stay g
       CHECK(cache.size() == 7);
     }
 }
+
+TEST_CASE("restore rebuilds the index from records, skips expired ones and continues the ids", "[semantic_cache]") {
+  std::int64_t now = 1000;
+  semantic_cache first(flat(), {}, [&] { return now; });
+  const auto kept = first.store(entry("ns", "kept", "a1", vec(1)));
+  auto brief = entry("ns", "brief", "a2", vec(3));
+  brief.ttl = std::chrono::milliseconds(100);
+  const auto gone = first.store(brief);
+  const auto records = first.records();
+
+  now = 2000; // `brief` has expired
+  std::vector<std::uint64_t> dropped;
+  cache_events events;
+  events.dropped = [&](std::uint64_t id) { dropped.push_back(id); };
+  semantic_cache second(flat(), events, [&] { return now; });
+  CHECK(second.restore(records, 41) == 1);
+  semantic_match m;
+  REQUIRE(second.lookup(ask("ns", vec(1)), m) == status::ok);
+  CHECK(m.id == kept);
+  CHECK(m.answer == "a1");
+  CHECK(second.lookup(ask("ns", vec(3)), m) == status::not_found);
+  REQUIRE(second.exact("ns", "kept") != nullptr);
+  CHECK(second.find(gone) == nullptr);
+  CHECK(second.store(entry("ns", "new", "a3", vec(5))) == 42); // after the largest id ever given
+  CHECK(second.erase("ns", kept));
+  CHECK(dropped == std::vector<std::uint64_t>{kept});
+}
+
+TEST_CASE("restore refuses a record that does not fit, naming its id", "[semantic_cache]") {
+  semantic_record a;
+  a.id = 7;
+  a.ns = "ns";
+  a.model = "m1";
+  a.vector = vec(1).values;
+  auto b = a;
+  b.id = 9;
+  b.vector.resize(4); // another dimension for the same model
+  semantic_cache cache(flat());
+  CHECK_THROWS_WITH(cache.restore({a, b}), Catch::Contains("entry 9"));
+  semantic_cache repeated(flat());
+  CHECK_THROWS_WITH(repeated.restore({a, a}), Catch::Contains("entry 7"));
+}

@@ -275,3 +275,42 @@ TEST_CASE("HNSW deletes leave tombstones that a background compaction drops", "[
   for (std::size_t i = 100; i < 300; i += 17)
     CHECK(search(s, query(static_cast<std::uint32_t>(i), 1)).at(0).id == ids[i]);
 }
+
+TEST_CASE("restore rebuilds the engines from entries, skips expired ones and continues the ids", "[vector_store]") {
+  std::int64_t now = 1000;
+  vector_store first{flat_options(), [&] { return now; }};
+  std::uint64_t kept = 0, gone = 0;
+  REQUIRE(first.add(item(1, "default", {"t"}), kept) == status::ok);
+  auto brief = item(2);
+  brief.ttl = std::chrono::milliseconds(100);
+  REQUIRE(first.add(brief, gone) == status::ok);
+  const std::vector<vector_entry> entries{*first.find(kept), *first.find(gone)};
+
+  now = 2000; // `brief` has expired
+  vector_store second{flat_options(), [&] { return now; }};
+  std::vector<std::uint64_t> removed;
+  second.on_removed([&](std::uint64_t id) { removed.push_back(id); });
+  CHECK(second.restore(entries, 41) == 1);
+  const auto hits = search(second, query(1, 5, "default", {"t"}));
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].id == kept);
+  CHECK(hits[0].metadata == "doc-1");
+  CHECK_FALSE(second.find(gone));
+  std::uint64_t next = 0;
+  REQUIRE(second.add(item(3), next) == status::ok);
+  CHECK(next == 42); // after the largest id ever given
+  CHECK(second.erase("default", kept) == status::ok);
+  CHECK(removed == std::vector<std::uint64_t>{kept});
+}
+
+TEST_CASE("restore refuses an entry that does not fit, naming its id", "[vector_store]") {
+  vector_entry a{7, "default", model, unit(1), "", {}, 0};
+  auto b = a;
+  b.id = 9;
+  b.vector.resize(dim / 2);
+  vector_store s{flat_options()};
+  CHECK_THROWS_WITH(s.restore({a, b}), Catch::Contains("entry 9"));
+  CHECK(s.size() == 0);
+  vector_store repeated{flat_options()};
+  CHECK_THROWS_WITH(repeated.restore({a, a}), Catch::Contains("entry 7"));
+}

@@ -1,0 +1,42 @@
+#pragma once
+// The semantic layer's entries kept in a SQLite file through the Store: one row per entry, written
+// through as entries change, read back at start to rebuild the index.
+
+#include "semantic_cache.hpp"
+
+#include <strata/store.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace strata::semantic_layer {
+
+class record_file {
+public:
+  /// Opens (creating it and its folder when missing) and migrates the file. Throws
+  /// std::runtime_error naming the file when it is not a database, holds a newer schema than this
+  /// build knows, or cannot be opened.
+  explicit record_file(std::string sqlite_path);
+
+  const std::string& path() const noexcept { return path_; }
+
+  /// The entries not expired at `now_ms` (the expired ones are deleted from the file); throws std::runtime_error naming the file on a row that
+  /// cannot be read (a vector blob of a size that is not whole floats, tags that are not a list).
+  std::vector<semantic_record> load(std::int64_t now_ms);
+
+  /// The largest id ever saved (0: none), erased entries included.
+  std::uint64_t largest_id();
+
+  /// Inserts or replaces every entry in one transaction; throws storage::store_error.
+  void save(const std::vector<semantic_record>& entries);
+  /// Deletes the entry; throws storage::store_error.
+  void remove(std::uint64_t id);
+
+private:
+  std::string path_;
+  std::unique_ptr<storage::store> db_;
+};
+
+} // namespace strata::semantic_layer

@@ -1,0 +1,156 @@
+// The semantic layer's entries written through to a SQLite file and reloaded by the next runtime,
+// with the real plugins loaded by dlopen (semantic, lexical_hash).
+
+#include <strata/runtime.hpp>
+#include <strata/store.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+
+using namespace strata;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A folder of its own, removed at the end of the test.
+struct scratch_dir {
+  fs::path path = fs::temp_directory_path() /
+                  ("strata-semantic-persist-" + std::to_string(getpid()) + "-" + std::to_string(std::random_device{}()));
+  scratch_dir() { fs::create_directories(path); }
+  ~scratch_dir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+std::string deployment(const fs::path& file) {
+  return "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\"]\n"
+         "embedders:\n  - name: lexical\n    plugin: lexical_hash\n"
+         "layers:\n"
+         "  - name: meaning\n    plugin: semantic\n    write: around\n    promote: false\n    deadline: 5s\n"
+         "    embedder: lexical\n"
+         "    config:\n      index: flat\n      threshold: 0.7\n      expiry_interval: 20ms\n"
+         "      sqlite_path: \"" +
+         file.string() + "\"\n";
+}
+
+/// The runtime, or the error it failed to start with.
+std::unique_ptr<runtime> start(const fs::path& file, std::string* error = nullptr) {
+  auto parsed = parse_config(deployment(file), "inline.yaml");
+  if (!parsed.ok())
+    FAIL("bad test YAML: " << parsed.errors_text());
+  auto rt = runtime::from_config(*parsed.effective);
+  if (!rt) {
+    if (error == nullptr)
+      FAIL("runtime did not start: " << rt.err().message);
+    *error = rt.err().message;
+    return nullptr;
+  }
+  return std::move(*rt);
+}
+
+semantic_entry entry(std::string query, std::string answer, std::vector<std::string> tags = {}) {
+  semantic_entry e;
+  e.query = std::move(query);
+  e.answer = std::move(answer);
+  e.tags = std::move(tags);
+  return e;
+}
+
+semantic_lookup_request ask(std::string text) {
+  semantic_lookup_request r;
+  r.text = std::move(text);
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("semantic entries survive a restart with their ids, and erased, invalidated or expired ones do not",
+          "[semantic][persistence][integration]") {
+  scratch_dir dir;
+  const auto file = dir.path / "sub" / "semantic.sqlite3";
+  std::uint64_t password = 0, trains = 0, largest = 0;
+  {
+    auto rt = start(file);
+    password = rt->semantic_store(entry("How do I reset my password?", "Use the forgot-password link.")).id;
+    trains = rt->semantic_store(entry("Which trains go to the airport?", "The S8 and the airport express.")).id;
+    const auto refund = rt->semantic_store(entry("What is the refund policy?", "30 days.", {"billing"})).id;
+    const auto pasta = rt->semantic_store(entry("Best pasta recipe for a weeknight?", "Aglio e olio.")).id;
+    REQUIRE(refund != 0);
+    semantic_update changed;
+    changed.id = trains;
+    changed.answer = "The S8 every 20 minutes.";
+    changed.tags = std::vector<std::string>{"transport"};
+    REQUIRE(rt->semantic_update(changed).code == status::ok);
+    REQUIRE(rt->semantic_erase(pasta).code == status::ok);
+    rt->invalidate_tag("billing");
+    auto brief = entry("What is the weather today?", "Sunny.");
+    brief.ttl = std::chrono::milliseconds(100);
+    largest = rt->semantic_store(brief).id;
+    REQUIRE(rt->semantic_lookup(ask("what is the weather today")).code == status::ok);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200)); // it expires (and is purged)
+  }
+  REQUIRE(fs::exists(file));
+
+  auto rt = start(file);
+  const auto p = rt->semantic_lookup(ask("how can I reset my password"));
+  REQUIRE(p.code == status::ok);
+  CHECK(p.match.id == password);
+  CHECK(p.match.answer == "Use the forgot-password link.");
+  const auto t = rt->semantic_lookup(ask("which trains go to the airport"));
+  REQUIRE(t.code == status::ok);
+  CHECK(t.match.id == trains);
+  CHECK(t.match.answer == "The S8 every 20 minutes.");
+  CHECK(t.match.tags == std::vector<std::string>{"transport"});
+  CHECK(rt->semantic_lookup(ask("what is the refund policy")).code == status::not_found);
+  CHECK(rt->semantic_lookup(ask("best pasta recipe for a weeknight")).code == status::not_found);
+  CHECK(rt->semantic_lookup(ask("what is the weather today")).code == status::not_found);
+  CHECK(rt->get("How do I reset my password?").code == status::ok); // the exact-query index too
+
+  // New ids continue after the largest ever given; reloaded entries stay erasable.
+  const auto next = rt->semantic_store(entry("Opening hours of the museum?", "9 to 5."));
+  REQUIRE(next.code == status::ok);
+  CHECK(next.id > largest);
+  REQUIRE(rt->semantic_erase(password).code == status::ok);
+  rt.reset();
+  rt = start(file);
+  CHECK(rt->semantic_lookup(ask("how can I reset my password")).code == status::not_found);
+  CHECK(rt->semantic_lookup(ask("opening hours of the museum")).match.id == next.id);
+  CHECK(rt->semantic_lookup(ask("which trains go to the airport")).match.id == trains);
+}
+
+TEST_CASE("a semantic file that is not a database stops the start with an error naming it",
+          "[semantic][persistence][integration]") {
+  scratch_dir dir;
+  const auto file = dir.path / "garbage.sqlite3";
+  std::ofstream(file) << std::string(4096, 'x');
+  std::string error;
+  CHECK(start(file, &error) == nullptr);
+  CHECK(error.find(file.string()) != std::string::npos);
+}
+
+TEST_CASE("a semantic file of a newer schema stops the start with an error naming it",
+          "[semantic][persistence][integration]") {
+  scratch_dir dir;
+  const auto file = dir.path / "newer.sqlite3";
+  start(file).reset(); // creates the file at schema version 1
+  { // as if a later build had migrated it further
+    storage::store_options o;
+    o.sqlite_path = file.string();
+    auto db = storage::open_store(o);
+    db->prepare("bump", "UPDATE strata_schema_version SET version = 2 WHERE component = 'semantic_layer'");
+    REQUIRE(db->execute("bump") == 1);
+  }
+  std::string error;
+  CHECK(start(file, &error) == nullptr);
+  CHECK(error.find(file.string()) != std::string::npos);
+  CHECK(error.find("newer") != std::string::npos);
+}

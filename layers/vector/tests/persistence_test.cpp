@@ -1,0 +1,168 @@
+// The vector layer's entries written through to a SQLite file and reloaded by the next runtime,
+// with the real plugins loaded by dlopen (vector, lexical_hash).
+
+#include <strata/runtime.hpp>
+#include <strata/store.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+
+using namespace strata;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A folder of its own, removed at the end of the test.
+struct scratch_dir {
+  fs::path path = fs::temp_directory_path() /
+                  ("strata-vector-persist-" + std::to_string(getpid()) + "-" + std::to_string(std::random_device{}()));
+  scratch_dir() { fs::create_directories(path); }
+  ~scratch_dir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+std::string deployment(const fs::path& file) {
+  return "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\"]\n"
+         "embedders:\n  - name: lexical\n    plugin: lexical_hash\n"
+         "layers:\n"
+         "  - name: vectors\n    plugin: vector\n    write: around\n    promote: false\n    deadline: 5s\n"
+         "    embedder: lexical\n"
+         "    config:\n      index: flat\n      maintenance_interval: 20ms\n      sqlite_path: \"" +
+         file.string() + "\"\n";
+}
+
+/// The runtime, or the error it failed to start with.
+std::unique_ptr<runtime> start(const fs::path& file, std::string* error = nullptr) {
+  auto parsed = parse_config(deployment(file), "inline.yaml");
+  if (!parsed.ok())
+    FAIL("bad test YAML: " << parsed.errors_text());
+  auto rt = runtime::from_config(*parsed.effective);
+  if (!rt) {
+    if (error == nullptr)
+      FAIL("runtime did not start: " << rt.err().message);
+    *error = rt.err().message;
+    return nullptr;
+  }
+  return std::move(*rt);
+}
+
+vector_item text_item(std::string text, std::vector<std::string> tags = {}) {
+  vector_item i;
+  i.metadata = text;
+  i.text = std::move(text);
+  i.tags = std::move(tags);
+  return i;
+}
+
+vector_query text_query(std::string text, std::size_t k = 10) {
+  vector_query q;
+  q.text = std::move(text);
+  q.k = k;
+  return q;
+}
+
+} // namespace
+
+TEST_CASE("entries survive a restart with their ids, and erased, invalidated or expired ones do not",
+          "[vector][persistence][integration]") {
+  scratch_dir dir;
+  const auto file = dir.path / "sub" / "vectors.sqlite3";
+  std::uint64_t password = 0, trains = 0, pasta = 0, largest = 0;
+  std::vector<vector_hit> before;
+  {
+    auto rt = start(file);
+    password = rt->vector_add(text_item("How do I reset my password?", {"account"})).id;
+    trains = rt->vector_add(text_item("Which trains go to the airport?")).id;
+    const auto batch = rt->vector_add_batch({text_item("Best pasta recipes"), text_item("Cheap flights to Rome"),
+                                             text_item("Refund policy for annual plans", {"billing"})});
+    REQUIRE(batch.code == status::ok);
+    pasta = batch.ids[0];
+    const auto flights = batch.ids[1];
+    auto updated = text_item("Best pasta recipes for a weeknight", {"food"});
+    updated.id = pasta;
+    REQUIRE(rt->vector_update(updated).code == status::ok);
+    REQUIRE(rt->vector_erase(flights).code == status::ok);
+    rt->invalidate_tag("billing");
+    auto brief = text_item("A fleeting note about the weather");
+    brief.ttl = std::chrono::milliseconds(100);
+    const auto fleeting = rt->vector_add(brief);
+    REQUIRE(fleeting.code == status::ok);
+    largest = fleeting.id;
+    auto found = rt->vector_search(text_query("recipes pasta password trains"));
+    REQUIRE(found.code == status::ok);
+    before = found.hits;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the note expires (and is purged)
+  }
+  REQUIRE(fs::exists(file));
+
+  auto rt = start(file);
+  auto found = rt->vector_search(text_query("recipes pasta password trains"));
+  REQUIRE(found.code == status::ok);
+  std::vector<std::uint64_t> ids;
+  for (const auto& h : found.hits)
+    ids.push_back(h.id);
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::uint64_t>{password, trains, pasta});
+  REQUIRE(found.hits.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) { // the same vectors: the same order and scores
+    CHECK(found.hits[i].id == before[i].id);
+    CHECK(found.hits[i].score == Approx(before[i].score));
+  }
+  auto pasta_query = text_query("pasta recipes weeknight", 1);
+  pasta_query.tags = {"food"};
+  auto food = rt->vector_search(pasta_query);
+  REQUIRE(food.hits.size() == 1);
+  CHECK(food.hits[0].id == pasta);
+  CHECK(food.hits[0].metadata == "Best pasta recipes for a weeknight");
+
+  // New ids continue after the largest ever loaded or given, and the reloaded entries stay erasable.
+  const auto next = rt->vector_add(text_item("Opening hours of the museum"));
+  REQUIRE(next.code == status::ok);
+  CHECK(next.id > largest);
+  CHECK(rt->vector_erase(trains).code == status::ok);
+  rt.reset();
+  rt = start(file);
+  auto again = rt->vector_search(text_query("trains airport museum", 10));
+  std::vector<std::uint64_t> left;
+  for (const auto& h : again.hits)
+    left.push_back(h.id);
+  std::sort(left.begin(), left.end());
+  CHECK(left == std::vector<std::uint64_t>{password, pasta, next.id});
+}
+
+TEST_CASE("a file that is not a database stops the start with an error naming it", "[vector][persistence][integration]") {
+  scratch_dir dir;
+  const auto file = dir.path / "garbage.sqlite3";
+  std::ofstream(file) << std::string(4096, 'x');
+  std::string error;
+  CHECK(start(file, &error) == nullptr);
+  CHECK(error.find(file.string()) != std::string::npos);
+}
+
+TEST_CASE("a file of a newer schema stops the start with an error naming it", "[vector][persistence][integration]") {
+  scratch_dir dir;
+  const auto file = dir.path / "newer.sqlite3";
+  start(file).reset(); // creates the file at schema version 1
+  { // as if a later build had migrated it further
+    storage::store_options o;
+    o.sqlite_path = file.string();
+    auto db = storage::open_store(o);
+    db->prepare("bump", "UPDATE strata_schema_version SET version = 2 WHERE component = 'vector_layer'");
+    REQUIRE(db->execute("bump") == 1);
+  }
+  std::string error;
+  CHECK(start(file, &error) == nullptr);
+  CHECK(error.find(file.string()) != std::string::npos);
+  CHECK(error.find("newer") != std::string::npos);
+}
