@@ -14,9 +14,10 @@ fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 
 
 cat >"$dir/deployment.yaml" <<'YAML'
 runtime: {stats_interval: 50ms}
+# Deadlines well above what a loaded test machine may queue (this script is not about deadlines).
 layers:
-  - {name: hot, plugin: predictive}
-  - {name: deep, plugin: predictive, write: through}
+  - {name: hot, plugin: predictive, deadline: 5s}
+  - {name: deep, plugin: predictive, write: through, deadline: 5s}
 server:
   http: {enabled: false}
   resp: {address: "127.0.0.1:0", max_bulk: 1KiB, max_inline: 256, max_pipeline: 64KiB, max_clients: 20}
@@ -164,14 +165,15 @@ stop_resp
 # Two event loops and at most three clients: connections are dealt to both loops, the fourth
 # client is refused, and a pipelined load over both loops answers every request.
 cat >"$dir/limits.yaml" <<'YAML'
-layers: [{name: hot, plugin: predictive}]
+layers: [{name: hot, plugin: predictive, deadline: 5s}]
 server:
   http: {enabled: false}
   resp: {address: "127.0.0.1:0", threads: 2, max_clients: 3}
 YAML
 start_resp "$dir/limits.yaml"
 for i in 1 2 3; do nc -d 127.0.0.1 "$port" >/dev/null & holders+=($!); done
-sleep 0.3
+# The holders connect in the background: until all three are in, a fourth client still gets PONG.
+for _ in $(seq 100); do [ "$(cli PING)" != PONG ] && break; sleep 0.05; done
 expect "the fourth client" "ERR max number of clients reached" "$(cli PING)"
 kill "${holders[@]}" 2>/dev/null; wait "${holders[@]}" 2>/dev/null; holders=()
 for _ in $(seq 40); do [ "$(cli PING)" = PONG ] && break; sleep 0.05; done
