@@ -86,9 +86,17 @@ sqlite_store::sqlite_store(const store_options& options) : path_(options.sqlite_
     throw store_error(status::invalid, "sqlite: cannot open " + path_ + ": " + why);
   }
   sqlite3_busy_timeout(db_, static_cast<int>(options.statement_timeout.count()));
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
-  exec("PRAGMA foreign_keys=ON");
+  try {
+    // The first statements are where a file that is not a database fails; the destructor does not
+    // run for a constructor that throws, so the handle is closed here.
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=ON");
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 sqlite_store::~sqlite_store() {
