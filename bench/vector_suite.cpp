@@ -203,7 +203,7 @@ std::unique_ptr<engine> build(const index_config& config, const dataset& d, doub
 }
 
 void row(const char* index, const std::string& params, double build_s, const measured& m, std::size_t bytes) {
-  std::printf("  %-5s %-22s %8.1f %9.0f %9.0f %9.0f %9.0f %9.3f %9.3f %6.0f\n", index, params.c_str(), build_s, m.p50_us,
+  std::printf("  %-5s %-28s %8.1f %9.0f %9.0f %9.0f %9.0f %9.3f %9.3f %6.0f\n", index, params.c_str(), build_s, m.p50_us,
               m.p99_us, m.cpu_p50_us, m.cpu_p99_us, m.recall1, m.recall10, static_cast<double>(bytes) / (1 << 20));
 }
 
@@ -215,7 +215,7 @@ bool wanted(const std::string& indexes, const char* name) {
 measured run_dataset(dataset& d, const std::string& indexes) {
   std::printf("\n%s: %zu vectors of dimension %zu, %zu queries, k = %zu\n", d.name.c_str(), d.n, dimension, d.nq, k);
   ground_truth(d);
-  std::printf("  %-5s %-22s %8s %9s %9s %9s %9s %9s %9s %6s\n", "index", "parameters", "build s", "p50 us", "p99 us",
+  std::printf("  %-5s %-28s %8s %9s %9s %9s %9s %9s %9s %6s\n", "index", "parameters", "build s", "p50 us", "p99 us",
               "cpu p50", "cpu p99", "recall@1", "recall@10", "MiB");
   index_config base;
   base.dimension = dimension;
@@ -243,17 +243,21 @@ measured run_dataset(dataset& d, const std::string& indexes) {
     }
   }
   if (wanted(indexes, "hnsw")) {
-    auto config = base;
-    config.kind = index_kind::hnsw;
-    auto e = build(config, d, build_s);
-    char params[64];
-    for (int ef : {32, 64, 96, 128, 256}) {
-      e->set_search_effort(ef, config.nprobe);
-      auto m = measure(*e, d, d.nq);
-      std::snprintf(params, sizeof params, "M %d efC %d efS %d", config.hnsw_m, config.ef_construction, ef);
-      row("hnsw", params, build_s, m, e->stats().bytes);
-      if (defaults.kind == index_kind::hnsw && ef == defaults.ef_search)
-        default_figures = m;
+    for (auto codes : {vector_index::vector_codes::f32, vector_index::vector_codes::sq8}) {
+      auto config = base;
+      config.kind = index_kind::hnsw;
+      config.hnsw_codes = codes;
+      auto e = build(config, d, build_s);
+      char params[64];
+      for (int ef : {32, 64, 96, 128, 256}) {
+        e->set_search_effort(ef, config.nprobe);
+        auto m = measure(*e, d, d.nq);
+        std::snprintf(params, sizeof params, "%s M %d efC %d efS %d", vector_index::to_string(codes), config.hnsw_m,
+                      config.ef_construction, ef);
+        row("hnsw", params, build_s, m, e->stats().bytes);
+        if (defaults.kind == index_kind::hnsw && codes == defaults.hnsw_codes && ef == defaults.ef_search)
+          default_figures = m;
+      }
     }
   }
   return default_figures;
@@ -268,9 +272,11 @@ int run_vector() {
   const char* chosen = std::getenv("STRATA_BENCH_VECTOR_INDEXES");
   std::string indexes = chosen != nullptr ? chosen : "ivf,hnsw";
   index_config defaults;
-  std::printf("default index: %s (M %d, efConstruction %d, efSearch %d; IVF: nlist 4 * sqrt(n), nprobe %zu), metric %s\n",
-              vector_index::to_string(defaults.kind), defaults.hnsw_m, defaults.ef_construction, defaults.ef_search,
-              defaults.nprobe, vector_index::to_string(defaults.metric));
+  std::printf("default index: %s (%s codes re-ranked from %zu * k candidates, M %d, efConstruction %d, efSearch %d; "
+              "IVF: nlist 4 * sqrt(n), nprobe %zu), metric %s\n",
+              vector_index::to_string(defaults.kind), vector_index::to_string(defaults.hnsw_codes), defaults.refine,
+              defaults.hnsw_m, defaults.ef_construction, defaults.ef_search, defaults.nprobe,
+              vector_index::to_string(defaults.metric));
 
   const char* data = std::getenv("STRATA_BENCH_VECTOR_DATA");
   const std::string datasets = data != nullptr ? data : "quora,random";

@@ -3,6 +3,7 @@
 // query text or tag; puts are refused (entries come through semantic_store, which carries the
 // vector), so a deployment lists it with `write: around` and `promote: false`.
 
+#include "index_options.hpp"
 #include "record_file.hpp"
 #include "semantic_cache.hpp"
 
@@ -24,21 +25,7 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) {
 
 cache_options read_options(const plugin_config& c) {
   cache_options o;
-  const auto& kind = c.get_string("index");
-  auto parsed_kind = vector_index::parse_index_kind(kind);
-  if (!parsed_kind)
-    throw std::invalid_argument("index: expected flat, hnsw or ivf, got '" + kind + "'");
-  o.index.kind = *parsed_kind;
-  const auto& metric = c.get_string("metric");
-  auto parsed_metric = vector_index::parse_metric(metric);
-  if (!parsed_metric)
-    throw std::invalid_argument("metric: expected ip (inner product) or l2, got '" + metric + "'");
-  o.index.metric = *parsed_metric;
-  o.index.hnsw_m = static_cast<int>(c.get_int("hnsw_m"));
-  o.index.ef_search = static_cast<int>(c.get_int("ef_search"));
-  o.index.ef_construction = static_cast<int>(c.get_int("ef_construction"));
-  o.index.nlist = static_cast<std::size_t>(c.get_int("nlist"));
-  o.index.nprobe = static_cast<std::size_t>(c.get_int("nprobe"));
+  o.index = vector_index::index_config_from(c);
   o.threshold = c.get_double("threshold");
   o.candidates = static_cast<std::size_t>(c.get_int("candidates"));
   o.max_entries = static_cast<std::size_t>(c.get_int("max_entries"));
@@ -234,6 +221,10 @@ const strata_config_key schema[] = {
   {"hnsw_m", STRATA_VALUE_INT, "32", "HNSW: links per node", 1, 4, 1, 128},
   {"ef_search", STRATA_VALUE_INT, "64", "HNSW: candidate list size of a search", 1, 1, 1, 4096},
   {"ef_construction", STRATA_VALUE_INT, "40", "HNSW: candidate list size while building", 1, 1, 1, 4096},
+  {"hnsw_codes", STRATA_VALUE_STRING, "sq8",
+   "HNSW: sq8 (8-bit codes, trained at train_min entries, exact until then) or float", 0, 0, 0, 0},
+  {"refine", STRATA_VALUE_INT, "2", "HNSW sq8: candidates re-ranked with the exact vectors, as a multiple of k", 1, 1, 1,
+   16},
   {"nlist", STRATA_VALUE_INT, "0", "IVF: inverted lists; 0 chooses 4*sqrt(entries) at each training", 1, 0, 1,
    1 << 20},
   {"nprobe", STRATA_VALUE_INT, "32", "IVF: lists probed per lookup", 1, 1, 1, 1 << 20},

@@ -4,6 +4,7 @@
 // `write: around` and `promote: false`), and a tag invalidation removes the tagged vectors.
 
 #include "entry_file.hpp"
+#include "index_options.hpp"
 #include "vector_store.hpp"
 
 #include <strata/sdk.hpp>
@@ -19,23 +20,7 @@ namespace {
 
 store_options read_options(const plugin_config& c) {
   store_options o;
-  const auto& kind = c.get_string("index");
-  auto parsed_kind = vector_index::parse_index_kind(kind);
-  if (!parsed_kind)
-    throw std::invalid_argument("index: expected flat, hnsw or ivf, got '" + kind + "'");
-  o.index.kind = *parsed_kind;
-  const auto& metric = c.get_string("metric");
-  auto parsed_metric = vector_index::parse_metric(metric);
-  if (!parsed_metric)
-    throw std::invalid_argument("metric: expected ip (inner product) or l2, got '" + metric + "'");
-  o.index.metric = *parsed_metric;
-  o.index.hnsw_m = static_cast<int>(c.get_int("hnsw_m"));
-  o.index.ef_search = static_cast<int>(c.get_int("ef_search"));
-  o.index.ef_construction = static_cast<int>(c.get_int("ef_construction"));
-  o.index.nlist = static_cast<std::size_t>(c.get_int("nlist"));
-  o.index.nprobe = static_cast<std::size_t>(c.get_int("nprobe"));
-  o.index.train_min = static_cast<std::size_t>(c.get_int("train_min"));
-  o.index.compact_ratio = c.get_double("compact_ratio");
+  o.index = vector_index::index_config_from(c);
   o.max_entries = static_cast<std::size_t>(c.get_int("max_entries"));
   o.max_k = static_cast<std::size_t>(c.get_int("max_k"));
   return o;
@@ -218,12 +203,16 @@ const strata_config_key schema[] = {
   {"hnsw_m", STRATA_VALUE_INT, "32", "HNSW: links per node", 1, 4, 1, 128},
   {"ef_search", STRATA_VALUE_INT, "128", "HNSW: candidate list size of a search", 1, 1, 1, 4096},
   {"ef_construction", STRATA_VALUE_INT, "40", "HNSW: candidate list size while building", 1, 1, 1, 4096},
+  {"hnsw_codes", STRATA_VALUE_STRING, "sq8",
+   "HNSW: sq8 (8-bit codes, trained at train_min entries, exact until then) or float", 0, 0, 0, 0},
+  {"refine", STRATA_VALUE_INT, "2", "HNSW sq8: candidates re-ranked with the exact vectors, as a multiple of k", 1, 1, 1,
+   16},
   {"compact_ratio", STRATA_VALUE_DOUBLE, "0.2",
    "HNSW: rebuild in the background when deleted vectors reach this share of the index", 1, 0.01, 1, 1},
   {"nlist", STRATA_VALUE_INT, "0", "IVF: inverted lists; 0 chooses 4*sqrt(entries) at each training", 1, 0, 1,
    1 << 20},
   {"nprobe", STRATA_VALUE_INT, "32", "IVF: lists probed per search", 1, 1, 1, 1 << 20},
-  {"train_min", STRATA_VALUE_INT, "4096", "IVF: entries before the first training (searches are exact until then)",
+  {"train_min", STRATA_VALUE_INT, "4096", "IVF and HNSW sq8: entries before the first training (searches are exact until then)",
    1, 16, 0, 0},
   {"max_entries", STRATA_VALUE_INT, "1000000", "entries kept; an add beyond is rejected", 1, 1, 0, 0},
   {"max_k", STRATA_VALUE_INT, "1000", "largest k a search may ask for", 1, 1, 1, 100000},

@@ -1,6 +1,8 @@
 #include "backend.hpp"
 
 #include "distances.hpp"
+#include "huge_pages.hpp"
+#include "sq8_storage.hpp"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/impl/DistanceComputer.h>
@@ -191,8 +193,9 @@ private:
 
 class hnsw_backend final : public backend, positional {
 public:
-  explicit hnsw_backend(const index_config& c)
-    : dimension_(c.dimension), index_(new simd_flat(static_cast<idx_t>(c.dimension), to_faiss(c.metric)), c.hnsw_m) {
+  /// On 8-bit codes, the quantizer's ranges are trained on the `n_train` vectors of `train`.
+  hnsw_backend(const index_config& c, const float* train, std::size_t n_train)
+    : index_(storage_for(c, train, n_train), c.hnsw_m) {
     index_.own_fields = true; // the index deletes its storage
     index_.hnsw.efConstruction = c.ef_construction;
   }
@@ -200,6 +203,18 @@ public:
   void add(std::size_t n, const float* x, const slot_t* slots) override {
     index_.add(static_cast<idx_t>(n), x);
     remember(n, slots);
+    // The arrays a search reads moved to a bigger allocation: ask for huge pages again.
+    if (codes().data() != advised_codes_ || index_.hnsw.neighbors.data() != advised_neighbors_) {
+      advised_codes_ = codes().data();
+      advised_neighbors_ = index_.hnsw.neighbors.data();
+      advise_huge_pages(codes().data(), codes().capacity());
+      advise_huge_pages(index_.hnsw.neighbors.data(), index_.hnsw.neighbors.capacity() * sizeof(faiss::HNSW::storage_idx_t));
+    }
+  }
+
+  void settle() override {
+    collapse_huge_pages(codes().data(), codes().size());
+    collapse_huge_pages(index_.hnsw.neighbors.data(), index_.hnsw.neighbors.size() * sizeof(faiss::HNSW::storage_idx_t));
   }
 
   // FAISS 1.7.3 cannot remove from HNSW: the position stays in the graph (it still routes
@@ -236,15 +251,29 @@ public:
   }
   std::size_t bytes() const override {
     const auto& h = index_.hnsw;
-    auto storage = static_cast<std::size_t>(index_.ntotal) * dimension_ * sizeof(float);
-    return storage + h.neighbors.capacity() * sizeof(faiss::HNSW::storage_idx_t)
+    return codes().capacity() + h.neighbors.capacity() * sizeof(faiss::HNSW::storage_idx_t)
            + h.offsets.capacity() * sizeof(std::size_t) + h.levels.capacity() * sizeof(int)
            + (pos_to_slot_.capacity() + slot_to_pos_.capacity()) * 8;
   }
 
 private:
-  std::size_t dimension_;
+  static faiss::IndexFlatCodes* storage_for(const index_config& c, const float* train, std::size_t n_train) {
+    auto metric = to_faiss(c.metric);
+    if (c.hnsw_codes == vector_codes::f32)
+      return new simd_flat(static_cast<idx_t>(c.dimension), metric);
+    auto storage = std::make_unique<sq8_storage>(static_cast<idx_t>(c.dimension), metric, best_sq8_kernel(metric));
+    storage->train(static_cast<idx_t>(n_train), train);
+    return storage.release();
+  }
+
+  /// The storage's codes: floats or 8-bit codes, both IndexFlatCodes.
+  const std::vector<std::uint8_t>& codes() const {
+    return static_cast<const faiss::IndexFlatCodes*>(index_.storage)->codes;
+  }
+
   mutable faiss::IndexHNSW index_; // efSearch is set per search (see search)
+  const void* advised_codes_ = nullptr;
+  const void* advised_neighbors_ = nullptr;
   std::size_t tombstones_ = 0;
 };
 
@@ -308,7 +337,7 @@ private:
 std::unique_ptr<backend> make_backend(const index_config& config, const float* train, std::size_t n_train) {
   switch (config.kind) {
     case index_kind::flat: return std::make_unique<flat_backend>(config);
-    case index_kind::hnsw: return std::make_unique<hnsw_backend>(config);
+    case index_kind::hnsw: return std::make_unique<hnsw_backend>(config, train, n_train);
     case index_kind::ivf: return std::make_unique<ivf_backend>(config, train, n_train);
   }
   return nullptr;

@@ -36,6 +36,10 @@ public:
   virtual void search(std::size_t nq, const float* queries, std::size_t k, const slot_filter& filter,
                       std::size_t effort, float* distances, std::int64_t* slots) const = 0;
 
+  /// Called by the engine's builder thread when a background build is complete, before the
+  /// backend is handed over: may rearrange memory for searching (huge pages). Nothing by default.
+  virtual void settle() {}
+
   /// Vectors in the index, tombstones included.
   virtual std::size_t stored() const = 0;
   virtual std::size_t tombstones() const = 0;
@@ -43,8 +47,9 @@ public:
   virtual std::size_t bytes() const = 0;
 };
 
-/// A backend of `config.kind`. For IVF, `train` holds `n_train` vectors to train on (it must not
-/// be empty); the list count is `config.nlist` or, when 0, chosen from `n_train`.
+/// A backend of `config.kind`. When `needs_training(config)`, `train` holds `n_train` vectors to
+/// train on (it must not be empty); IVF's list count is `config.nlist` or, when 0, chosen from
+/// `n_train`.
 std::unique_ptr<backend> make_backend(const index_config& config, const float* train,
                                       std::size_t n_train);
 

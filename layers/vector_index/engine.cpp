@@ -95,7 +95,7 @@ std::size_t tag_bytes(const std::vector<std::string>& tags) {
 engine::engine(index_config config) : config_(config), dim_(config.dimension) {
   if (auto problem = validate(config_); !problem.empty())
     throw std::invalid_argument("vector index: " + problem);
-  if (config_.kind != index_kind::ivf)
+  if (!needs_training(config_))
     backend_ = make_backend(config_, nullptr, 0);
 }
 
@@ -297,12 +297,10 @@ void engine::exact_scan(const float* query, std::size_t k, const entry_filter& f
   std::vector<std::pair<float, std::uint32_t>> scored;
   const auto& members = namespaces_[ns_code].slots;
   scored.reserve(members.size());
-  bool l2 = config_.metric == metric_kind::l2;
   for (auto slot : members) {
     if (!filter.accepts(slot))
       continue;
-    auto v = vector_of(slot);
-    scored.emplace_back(l2 ? l2_squared(query, v, dim_) : inner_product(query, v, dim_), slot);
+    scored.emplace_back(exact_score(query, slot), slot);
   }
   auto n = std::min(k, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
@@ -336,23 +334,42 @@ std::vector<std::vector<hit>> engine::search(const float* queries, std::size_t n
   // FAISS visits: look further in proportion.
   auto widen = std::clamp<std::size_t>(by_id_.size() / in_ns, 1, max_widen);
   auto effort = widen * (config_.kind == index_kind::hnsw ? static_cast<std::size_t>(config_.ef_search) : config_.nprobe);
-  std::vector<float> distances(nq * k);
-  std::vector<std::int64_t> found(nq * k);
+  // On 8-bit codes the search ranks by approximate distances: ask for more, re-rank exactly.
+  const bool rerank = config_.kind == index_kind::hnsw && config_.hnsw_codes == vector_codes::sq8;
+  const auto asked = rerank ? k * config_.refine : k;
+  std::vector<float> distances(nq * asked);
+  std::vector<std::int64_t> found(nq * asked);
   small_call threads{nq};
-  backend_->search(nq, queries, k, accepts, effort, distances.data(), found.data());
+  backend_->search(nq, queries, asked, accepts, effort, distances.data(), found.data());
   for (std::size_t q = 0; q < nq; ++q) {
     auto& out = results[q];
-    for (std::size_t i = 0; i < k; ++i) {
-      auto slot = found[q * k + i];
-      if (slot >= 0)
-        out.push_back({slots_[static_cast<std::size_t>(slot)].id, distances[q * k + i]});
+    for (std::size_t i = 0; i < asked; ++i) {
+      auto slot = found[q * asked + i];
+      if (slot >= 0) {
+        auto s = static_cast<std::uint32_t>(slot);
+        out.push_back({slots_[s].id, rerank ? exact_score(queries + q * dim_, s) : distances[q * asked + i]});
+      }
     }
+    if (rerank)
+      keep_best(k, out);
     // Fewer than k: either fewer entries match, or the approximate search missed them; an exact
     // scan of the namespace tells and answers.
     if (out.size() < k && out.size() < in_ns)
       exact_scan(queries + q * dim_, k, accepts, ns, out);
   }
   return results;
+}
+
+float engine::exact_score(const float* query, std::uint32_t slot) const {
+  auto v = vector_of(slot);
+  return config_.metric == metric_kind::l2 ? l2_squared(query, v, dim_) : inner_product(query, v, dim_);
+}
+
+void engine::keep_best(std::size_t k, std::vector<hit>& hits) const {
+  auto n = std::min(k, hits.size());
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
+                    [this](const hit& a, const hit& b) { return closer(a.score, b.score); });
+  hits.resize(n);
 }
 
 std::optional<record> engine::get(std::uint64_t id) const {
@@ -394,24 +411,32 @@ engine_stats engine::stats() const {
 void engine::maybe_rebuild() {
   if (building_)
     return;
+  auto live = by_id_.size();
   if (config_.kind == index_kind::hnsw && backend_) {
     auto dead = backend_->tombstones();
     if (dead >= config_.compact_min
-        && static_cast<double>(dead) >= config_.compact_ratio * static_cast<double>(backend_->stored()))
-      start_rebuild(true);
-  } else if (config_.kind == index_kind::ivf) {
-    auto live = by_id_.size();
-    if ((!backend_ && live >= config_.train_min)
-        || (backend_ && static_cast<double>(live) >= config_.retrain_growth * static_cast<double>(trained_on_)))
-      start_rebuild(false);
+        && static_cast<double>(dead) >= config_.compact_ratio * static_cast<double>(backend_->stored())) {
+      // A trained index that shrank below train_min has too little to train on: exact scans
+      // answer until it grows again.
+      if (needs_training(config_) && live < config_.train_min) {
+        backend_.reset();
+        trained_on_ = 0;
+        return;
+      }
+      return start_rebuild(true);
+    }
   }
+  if (needs_training(config_)
+      && ((!backend_ && live >= config_.train_min)
+          || (backend_ && static_cast<double>(live) >= config_.retrain_growth * static_cast<double>(trained_on_))))
+    start_rebuild(false);
 }
 
 bool engine::compact() {
   poll();
   if (building_ || config_.kind == index_kind::flat)
     return false;
-  if (config_.kind == index_kind::ivf && by_id_.size() < config_.train_min)
+  if (needs_training(config_) && by_id_.size() < config_.train_min)
     return false;
   start_rebuild(config_.kind == index_kind::hnsw);
   return true;
@@ -463,6 +488,7 @@ void engine::start_rebuild(bool compaction) {
             fresh->remove(op.slot);
         }
       }
+      fresh->settle();
     } catch (...) {
       fresh.reset(); // the running index stays; poll() sees no result
     }
@@ -492,19 +518,22 @@ bool engine::poll() {
       fresh->remove(op.slot);
   }
   backend_ = std::move(fresh);
-  if (config_.kind == index_kind::ivf) {
-    trained_on_ = building_size_;
-    ++trainings_;
-  }
+  if (needs_training(config_))
+    trained_on_ = building_size_; // a compaction retrains too
   if (building_compaction_)
     ++compactions_;
+  else
+    ++trainings_;
+  maybe_rebuild(); // the writes replayed may call for the next one already
   return true;
 }
 
 void engine::wait() {
-  while (building_ && !built_.load(std::memory_order_acquire))
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  poll();
+  while (building_) {
+    while (!built_.load(std::memory_order_acquire))
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    poll();
+  }
 }
 
 } // namespace strata::vector_index

@@ -53,8 +53,8 @@ struct engine_stats {
   std::size_t tombstones = 0;  ///< deleted or replaced vectors still in the index (HNSW)
   std::size_t bytes = 0;       ///< estimated memory: vectors, FAISS index, metadata
   std::uint64_t compactions = 0; ///< rebuilds that dropped tombstones
-  std::uint64_t trainings = 0;   ///< IVF trainings (first and re-trainings)
-  bool trained = true;          ///< false while an IVF engine answers by exact scan
+  std::uint64_t trainings = 0;   ///< trainings of IVF or HNSW on 8-bit codes (first and re-trainings)
+  bool trained = true;          ///< false while such an engine answers by exact scan
   bool rebuilding = false;      ///< a background build is running
 };
 
@@ -126,6 +126,10 @@ private:
   void exact_scan(const float* query, std::size_t k, const entry_filter& filter,
                   std::uint32_t ns_code, std::vector<hit>& out) const;
   bool closer(float a, float b) const;
+  /// The metric's score of a slot's float vector.
+  float exact_score(const float* query, std::uint32_t slot) const;
+  /// Sorts `hits` best first and keeps k.
+  void keep_best(std::size_t k, std::vector<hit>& hits) const;
 
   index_config config_;
   std::size_t dim_;
@@ -138,8 +142,8 @@ private:
   std::unordered_map<std::string, std::uint32_t> ns_codes_;
   std::size_t tag_bytes_ = 0; // strings of the live entries' tags, for stats().bytes
 
-  std::unique_ptr<backend> backend_;      // null while an IVF engine is untrained
-  std::size_t trained_on_ = 0;            // vectors the current IVF backend was trained on
+  std::unique_ptr<backend> backend_;      // null while an engine that needs training is untrained
+  std::size_t trained_on_ = 0;            // vectors the current trained backend was trained on
   std::uint64_t compactions_ = 0;
   std::uint64_t trainings_ = 0;
 

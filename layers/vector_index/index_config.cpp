@@ -23,6 +23,14 @@ std::optional<metric_kind> parse_metric(const std::string& name) {
   return std::nullopt;
 }
 
+std::optional<vector_codes> parse_codes(const std::string& name) {
+  if (name == "float")
+    return vector_codes::f32;
+  if (name == "sq8")
+    return vector_codes::sq8;
+  return std::nullopt;
+}
+
 const char* to_string(index_kind kind) {
   switch (kind) {
     case index_kind::flat: return "flat";
@@ -34,6 +42,14 @@ const char* to_string(index_kind kind) {
 
 const char* to_string(metric_kind metric) {
   return metric == metric_kind::l2 ? "l2" : "inner_product";
+}
+
+const char* to_string(vector_codes codes) {
+  return codes == vector_codes::sq8 ? "sq8" : "float";
+}
+
+bool needs_training(const index_config& c) {
+  return c.kind == index_kind::ivf || (c.kind == index_kind::hnsw && c.hnsw_codes == vector_codes::sq8);
 }
 
 std::size_t auto_nlist(std::size_t n) {
@@ -49,15 +65,17 @@ std::string validate(const index_config& c) {
     return "hnsw M must be between 2 and 256, got " + std::to_string(c.hnsw_m);
   if (c.ef_construction < 1 || c.ef_search < 1)
     return "hnsw ef_construction and ef_search must be at least 1";
+  if (c.refine < 1 || c.refine > 16)
+    return "refine must be between 1 and 16, got " + std::to_string(c.refine);
   if (c.nprobe == 0)
     return "ivf nprobe must be at least 1";
   if (c.nlist != 0 && c.train_min < c.nlist)
     return "ivf train_min (" + std::to_string(c.train_min) + ") must be at least nlist ("
            + std::to_string(c.nlist) + ")";
   if (c.train_min < 16)
-    return "ivf train_min must be at least 16";
+    return "train_min must be at least 16";
   if (!(c.retrain_growth > 1.0))
-    return "ivf retrain_growth must be greater than 1";
+    return "retrain_growth must be greater than 1";
   if (!(c.compact_ratio > 0.0 && c.compact_ratio <= 1.0))
     return "compact_ratio must be in (0, 1]";
   return {};

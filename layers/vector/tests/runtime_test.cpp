@@ -166,7 +166,9 @@ TEST_CASE("host vectors: their own model, a wrong dimension is invalid and the l
 }
 
 TEST_CASE("the size bound refuses adds, metrics reach the exposition", "[vector][integration]") {
-  auto rt = start(deployment("      index: hnsw\n      max_entries: 3\n      maintenance_interval: 20ms\n"));
+  // HNSW on floats: a graph from the first add, so a delete leaves a tombstone (on sq8 codes three
+  // entries would be answered by exact scans, before any training).
+  auto rt = start(deployment("      index: hnsw\n      hnsw_codes: float\n      max_entries: 3\n      maintenance_interval: 20ms\n"));
   std::vector<std::uint64_t> ids;
   for (const char* text : {"one fish", "two fish", "red fish"}) {
     const auto r = rt->vector_add(text_item(text));
@@ -207,9 +209,18 @@ TEST_CASE("the vector layer's configuration is checked", "[vector][integration]"
     INFO(refused.err().message);
     CHECK(refused.err().message.find(why) != std::string::npos);
   }
-  auto parsed = parse_config(deployment("      index: annoy\n"), "inline.yaml");
-  REQUIRE(parsed.ok());
-  auto rt = runtime::from_config(*parsed.effective);
-  REQUIRE_FALSE(rt);
-  CHECK(rt.err().message.find("index: expected flat, hnsw or ivf, got 'annoy'") != std::string::npos);
+  for (const auto& [config, why] :
+       {std::pair{std::string("      index: annoy\n"), std::string("index: expected flat, hnsw or ivf, got 'annoy'")},
+        std::pair{std::string("      hnsw_codes: pq\n"), std::string("hnsw_codes: expected sq8 or float, got 'pq'")},
+        std::pair{std::string("      refine: 17\n"), std::string("refine")}}) {
+    auto parsed = parse_config(deployment(config), "inline.yaml");
+    if (!parsed.ok()) {
+      CHECK(parsed.errors_text().find(why) != std::string::npos);
+      continue;
+    }
+    auto rt = runtime::from_config(*parsed.effective);
+    REQUIRE_FALSE(rt);
+    INFO(rt.err().message);
+    CHECK(rt.err().message.find(why) != std::string::npos);
+  }
 }

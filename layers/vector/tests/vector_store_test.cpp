@@ -251,6 +251,7 @@ TEST_CASE("L2 scores are similarities: 1 - d^2/2", "[vector]") {
 TEST_CASE("HNSW deletes leave tombstones that a background compaction drops", "[vector]") {
   store_options o;
   o.index.kind = vector_index::index_kind::hnsw;
+  o.index.hnsw_codes = vector_index::vector_codes::f32; // a graph from the first add, no training
   o.index.compact_min = 50;
   o.index.compact_ratio = 0.3;
   vector_store s{o};

@@ -84,12 +84,24 @@ double recall(engine& e, const std::vector<std::vector<float>>& data, const std:
   return static_cast<double>(found) / static_cast<double>(queries.size() * k);
 }
 
-index_config config_of(index_kind kind) {
+index_config config_of(index_kind kind, vector_codes codes = vector_codes::f32) {
   index_config c;
   c.dimension = dim;
   c.kind = kind;
+  c.hnsw_codes = codes;
   c.exact_scan_max = 0; // every search goes through FAISS unless a test says otherwise
   return c;
+}
+
+/// Both ways HNSW holds its vectors; on 8-bit codes trained from `train_min` vectors.
+std::vector<index_config> hnsw_configs(std::size_t train_min) {
+  auto on_codes = config_of(index_kind::hnsw, vector_codes::sq8);
+  on_codes.train_min = train_min;
+  return {config_of(index_kind::hnsw), on_codes};
+}
+
+std::string name_of(const index_config& c) {
+  return std::string(to_string(c.kind)) + (c.kind == index_kind::hnsw ? std::string("/") + to_string(c.hnsw_codes) : "");
 }
 
 std::vector<std::uint64_t> iota_ids(std::size_t n) {
@@ -151,8 +163,11 @@ TEST_CASE("deletes on flat really remove, and the rest stays exact", "[vector_in
 TEST_CASE("namespaces are never crossed and tags filter, on FAISS and by exact scan", "[vector_index]") {
   auto data = clustered(900, 4);
   for (std::size_t exact_max : {std::size_t{0}, std::size_t{100000}}) {
-    for (auto kind : {index_kind::flat, index_kind::hnsw, index_kind::ivf}) {
-      auto c = config_of(kind);
+    auto configs = hnsw_configs(256);
+    configs.push_back(config_of(index_kind::flat));
+    configs.push_back(config_of(index_kind::ivf));
+    for (auto c : configs) {
+      INFO(name_of(c) << ", exact_scan_max " << exact_max);
       c.exact_scan_max = exact_max;
       c.train_min = 256;
       engine e{c};
@@ -183,22 +198,31 @@ TEST_CASE("namespaces are never crossed and tags filter, on FAISS and by exact s
 
 TEST_CASE("a filter matching fewer than k entries returns all of them", "[vector_index]") {
   auto data = clustered(800, 5);
-  engine e{config_of(index_kind::hnsw)};
-  for (std::size_t i = 0; i < data.size(); ++i)
-    e.add(entry(i, data[i], "default", i < 4 ? std::vector<std::string>{"rare"} : std::vector<std::string>{}));
-  auto hits = e.search(data[500].data(), 10, {"default", {"rare"}});
-  std::set<std::uint64_t> got;
-  for (const auto& h : hits)
-    got.insert(h.id);
-  CHECK(got == std::set<std::uint64_t>{0, 1, 2, 3});
+  for (const auto& c : hnsw_configs(256)) {
+    INFO(name_of(c));
+    engine e{c};
+    for (std::size_t i = 0; i < data.size(); ++i)
+      e.add(entry(i, data[i], "default", i < 4 ? std::vector<std::string>{"rare"} : std::vector<std::string>{}));
+    e.wait();
+    REQUIRE(e.stats().trained);
+    auto hits = e.search(data[500].data(), 10, {"default", {"rare"}});
+    std::set<std::uint64_t> got;
+    for (const auto& h : hits)
+      got.insert(h.id);
+    CHECK(got == std::set<std::uint64_t>{0, 1, 2, 3});
+  }
 }
 
 TEST_CASE("update replaces vector and metadata and keeps the id", "[vector_index]") {
   auto data = clustered(400, 6);
-  for (auto kind : {index_kind::flat, index_kind::hnsw}) {
-    engine e{config_of(kind)};
+  auto configs = hnsw_configs(256);
+  configs.push_back(config_of(index_kind::flat));
+  for (const auto& c : configs) {
+    INFO(name_of(c));
+    engine e{c};
     for (std::size_t i = 0; i < 300; ++i)
       e.add(entry(i, data[i]));
+    e.wait();
     REQUIRE(e.update(entry(5, data[350], "default", {"moved"})));
     CHECK_FALSE(e.update(entry(9999, data[1])));
     CHECK(e.size() == 300);
@@ -245,30 +269,36 @@ TEST_CASE("bad input throws and changes nothing", "[vector_index]") {
 TEST_CASE("batch search answers as single searches do", "[vector_index]") {
   auto data = clustered(712, 8);
   auto queries = take_queries(data, 12);
-  engine e{config_of(index_kind::hnsw)};
-  std::vector<record> batch;
-  for (std::size_t i = 0; i < data.size(); ++i)
-    batch.push_back(entry(i, data[i]));
-  e.add(batch);
   std::vector<float> flat_queries;
   for (const auto& q : queries)
     flat_queries.insert(flat_queries.end(), q.begin(), q.end());
-  auto all = e.search(flat_queries.data(), queries.size(), 5, {"default", {}});
-  REQUIRE(all.size() == queries.size());
-  for (std::size_t i = 0; i < queries.size(); ++i)
-    CHECK(ids_of(all[i]) == ids_of(e.search(queries[i].data(), 5, {"default", {}})));
+  for (const auto& c : hnsw_configs(256)) {
+    INFO(name_of(c));
+    engine e{c};
+    std::vector<record> batch;
+    for (std::size_t i = 0; i < data.size(); ++i)
+      batch.push_back(entry(i, data[i]));
+    e.add(batch);
+    e.wait();
+    auto all = e.search(flat_queries.data(), queries.size(), 5, {"default", {}});
+    REQUIRE(all.size() == queries.size());
+    for (std::size_t i = 0; i < queries.size(); ++i)
+      CHECK(ids_of(all[i]) == ids_of(e.search(queries[i].data(), 5, {"default", {}})));
+  }
 }
 
 TEST_CASE("HNSW: recall sanity, tombstones, compaction in the background, stable ids", "[vector_index]") {
   auto data = clustered(3050, 10);
   auto queries = take_queries(data, 50);
-  auto c = config_of(index_kind::hnsw);
+  for (auto c : hnsw_configs(1000)) {
+  INFO(name_of(c));
   c.compact_min = 1000000; // compaction only when asked, in this test
   engine e{c};
   std::vector<record> batch;
   for (std::size_t i = 0; i < data.size(); ++i)
     batch.push_back(entry(i, data[i]));
   e.add(batch);
+  e.wait();
   CHECK(recall(e, data, iota_ids(3000), queries, 10) >= 0.9);
 
   std::vector<std::uint64_t> kept;
@@ -308,24 +338,79 @@ TEST_CASE("HNSW: recall sanity, tombstones, compaction in the background, stable
   auto moved = e.search(data[2].data(), 1, {"default", {}});
   CHECK(ids_of(moved) == std::vector<std::uint64_t>{3});
   CHECK(e.search(data[0].data(), 1, {"default", {}})[0].id == 100000);
+  }
 }
 
 TEST_CASE("HNSW compacts by itself when tombstones pass the ratio", "[vector_index]") {
   auto data = clustered(1200, 12);
-  auto c = config_of(index_kind::hnsw);
-  c.hnsw_m = 8;
+  for (auto c : hnsw_configs(500)) {
+    INFO(name_of(c));
+    c.hnsw_m = 8;
+    c.compact_min = 100;
+    c.compact_ratio = 0.25;
+    engine e{c};
+    for (std::size_t i = 0; i < data.size(); ++i)
+      e.add(entry(i, data[i]));
+    e.wait();
+    for (std::uint64_t i = 0; i < 400; ++i)
+      e.erase(i);
+    e.wait();
+    auto s = e.stats();
+    CHECK(s.compactions == 1);
+    CHECK(s.tombstones < 300); // the rebuild started at 300 (a quarter of 1200); later erases are replayed
+    CHECK(s.entries == 800);
+  }
+}
+
+TEST_CASE("HNSW on 8-bit codes: exact until trained, exact scores, back to exact when it shrinks", "[vector_index]") {
+  auto data = clustered(2050, 17);
+  auto queries = take_queries(data, 50);
+  auto c = config_of(index_kind::hnsw, vector_codes::sq8);
+  c.train_min = 1000;
   c.compact_min = 100;
-  c.compact_ratio = 0.25;
   engine e{c};
-  for (std::size_t i = 0; i < data.size(); ++i)
+  for (std::size_t i = 0; i < 999; ++i)
     e.add(entry(i, data[i]));
-  for (std::uint64_t i = 0; i < 400; ++i)
-    e.erase(i);
+  CHECK_FALSE(e.stats().trained);
+  CHECK(recall(e, data, iota_ids(999), queries, 10) == 1.0);
+  std::vector<record> rest;
+  for (std::size_t i = 999; i < data.size(); ++i)
+    rest.push_back(entry(i, data[i]));
+  e.add(rest); // 2000 >= train_min: the codes' ranges are trained and the graph built in the background
   e.wait();
   auto s = e.stats();
-  CHECK(s.compactions == 1);
-  CHECK(s.tombstones < 300); // the rebuild started at 300 (a quarter of 1200); later erases are replayed
-  CHECK(s.entries == 800);
+  CHECK(s.trained);
+  CHECK(s.trainings == 1);
+  CHECK(s.stored == 2000);
+  CHECK(recall(e, data, iota_ids(2000), queries, 10) >= 0.9);
+  // FAISS holds 8-bit codes instead of a second float copy.
+  engine floats{config_of(index_kind::hnsw)};
+  for (std::size_t i = 0; i < 2000; ++i)
+    floats.add(entry(i, data[i]));
+  CHECK(s.bytes < floats.stats().bytes);
+  // The candidates are re-ranked with the float vectors: a score is the exact inner product, in order.
+  for (const auto& q : queries) {
+    auto hits = e.search(q.data(), 10, {"default", {}});
+    REQUIRE(hits.size() == 10);
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+      float exact = 0;
+      for (std::size_t j = 0; j < dim; ++j)
+        exact += q[j] * data[hits[i].id][j];
+      CHECK(hits[i].score == Approx(exact).margin(1e-5));
+      if (i > 0)
+        CHECK(hits[i - 1].score >= hits[i].score);
+    }
+  }
+  // Deleted down below train_min: too little to train on, so exact scans answer again.
+  for (std::uint64_t i = 0; i < 1500; ++i)
+    e.erase(i);
+  e.wait();
+  CHECK_FALSE(e.stats().trained);
+  CHECK(e.stats().entries == 500);
+  std::vector<std::uint64_t> left;
+  for (std::uint64_t i = 1500; i < 2000; ++i)
+    left.push_back(i);
+  CHECK(recall(e, data, left, queries, 10) == 1.0);
 }
 
 TEST_CASE("IVF: exact until trained, trained in the background, real deletes, recall sanity", "[vector_index]") {

@@ -1,0 +1,37 @@
+#include "index_options.hpp"
+
+#include <stdexcept>
+
+namespace strata::vector_index {
+
+index_config index_config_from(const plugin_config& c) {
+  index_config o;
+  const auto& kind = c.get_string("index");
+  auto parsed_kind = parse_index_kind(kind);
+  if (!parsed_kind)
+    throw std::invalid_argument("index: expected flat, hnsw or ivf, got '" + kind + "'");
+  o.kind = *parsed_kind;
+  const auto& metric = c.get_string("metric");
+  auto parsed_metric = parse_metric(metric);
+  if (!parsed_metric)
+    throw std::invalid_argument("metric: expected ip (inner product) or l2, got '" + metric + "'");
+  o.metric = *parsed_metric;
+  const auto& codes = c.get_string("hnsw_codes");
+  auto parsed_codes = parse_codes(codes);
+  if (!parsed_codes)
+    throw std::invalid_argument("hnsw_codes: expected sq8 or float, got '" + codes + "'");
+  o.hnsw_codes = *parsed_codes;
+  o.hnsw_m = static_cast<int>(c.get_int("hnsw_m"));
+  o.ef_search = static_cast<int>(c.get_int("ef_search"));
+  o.ef_construction = static_cast<int>(c.get_int("ef_construction"));
+  o.refine = static_cast<std::size_t>(c.get_int("refine"));
+  o.nlist = static_cast<std::size_t>(c.get_int("nlist"));
+  o.nprobe = static_cast<std::size_t>(c.get_int("nprobe"));
+  if (c.contains("train_min"))
+    o.train_min = static_cast<std::size_t>(c.get_int("train_min"));
+  if (c.contains("compact_ratio"))
+    o.compact_ratio = c.get_double("compact_ratio");
+  return o;
+}
+
+} // namespace strata::vector_index

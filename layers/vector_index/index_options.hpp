@@ -1,0 +1,19 @@
+#pragma once
+// The index keys that the semantic and the vector layer both declare in their YAML schemas, read
+// in one place. A library of its own (strata_vector_index_options): the engine itself knows
+// nothing of Strata.
+
+#include "index_config.hpp"
+
+#include <strata/plugin_config.hpp>
+
+namespace strata::vector_index {
+
+/// The index configuration from a layer's keys `index`, `metric`, `hnsw_m`, `ef_search`,
+/// `ef_construction`, `hnsw_codes`, `refine`, `nlist`, `nprobe`, and `train_min` and
+/// `compact_ratio` where the layer declares them (the others keep index_config's defaults).
+/// `dimension` stays 0: it comes from the model. Throws std::invalid_argument naming the key and
+/// the value for a word it does not know.
+index_config index_config_from(const plugin_config& c);
+
+} // namespace strata::vector_index
