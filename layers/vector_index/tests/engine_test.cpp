@@ -100,6 +100,15 @@ std::vector<index_config> hnsw_configs(std::size_t train_min) {
   return {config_of(index_kind::hnsw), on_codes};
 }
 
+/// Adds `data` under ids 0.. in one batch and waits for any background build.
+void fill(engine& e, const std::vector<std::vector<float>>& data) {
+  std::vector<record> batch;
+  for (std::size_t i = 0; i < data.size(); ++i)
+    batch.push_back(entry(i, data[i]));
+  e.add(batch);
+  e.wait();
+}
+
 std::string name_of(const index_config& c) {
   return std::string(to_string(c.kind)) + (c.kind == index_kind::hnsw ? std::string("/") + to_string(c.hnsw_codes) : "");
 }
@@ -275,11 +284,7 @@ TEST_CASE("batch search answers as single searches do", "[vector_index]") {
   for (const auto& c : hnsw_configs(256)) {
     INFO(name_of(c));
     engine e{c};
-    std::vector<record> batch;
-    for (std::size_t i = 0; i < data.size(); ++i)
-      batch.push_back(entry(i, data[i]));
-    e.add(batch);
-    e.wait();
+    fill(e, data);
     auto all = e.search(flat_queries.data(), queries.size(), 5, {"default", {}});
     REQUIRE(all.size() == queries.size());
     for (std::size_t i = 0; i < queries.size(); ++i)
@@ -291,53 +296,49 @@ TEST_CASE("HNSW: recall sanity, tombstones, compaction in the background, stable
   auto data = clustered(3050, 10);
   auto queries = take_queries(data, 50);
   for (auto c : hnsw_configs(1000)) {
-  INFO(name_of(c));
-  c.compact_min = 1000000; // compaction only when asked, in this test
-  engine e{c};
-  std::vector<record> batch;
-  for (std::size_t i = 0; i < data.size(); ++i)
-    batch.push_back(entry(i, data[i]));
-  e.add(batch);
-  e.wait();
-  CHECK(recall(e, data, iota_ids(3000), queries, 10) >= 0.9);
+    INFO(name_of(c));
+    c.compact_min = 1000000; // compaction only when asked, in this test
+    engine e{c};
+    fill(e, data);
+    CHECK(recall(e, data, iota_ids(3000), queries, 10) >= 0.9);
 
-  std::vector<std::uint64_t> kept;
-  for (std::uint64_t i = 0; i < 3000; ++i) {
-    if (i % 2 == 0)
-      e.erase(i);
-    else
-      kept.push_back(i);
-  }
-  auto before = e.stats();
-  CHECK(before.entries == 1500);
-  CHECK(before.tombstones == 1500);
-  CHECK(before.stored == 3000);
-  for (const auto& q : queries)
-    for (const auto& h : e.search(q.data(), 10, {"default", {}}))
-      CHECK(h.id % 2 == 1);
+    std::vector<std::uint64_t> kept;
+    for (std::uint64_t i = 0; i < 3000; ++i) {
+      if (i % 2 == 0)
+        e.erase(i);
+      else
+        kept.push_back(i);
+    }
+    auto before = e.stats();
+    CHECK(before.entries == 1500);
+    CHECK(before.tombstones == 1500);
+    CHECK(before.stored == 3000);
+    for (const auto& q : queries)
+      for (const auto& h : e.search(q.data(), 10, {"default", {}}))
+        CHECK(h.id % 2 == 1);
 
-  REQUIRE(e.compact());
-  // Writes while the new index is built off to the side: they must survive the swap.
-  e.add(entry(100000, data[0]));
-  e.erase(1);
-  kept.erase(kept.begin());
-  REQUIRE(e.update(entry(3, data[2])));
-  e.wait();
-  auto after = e.stats();
-  CHECK(after.compactions == 1);
-  CHECK(after.entries == 1500);
-  CHECK(after.tombstones <= 2); // the erase and the update replayed on the new index
-  CHECK(after.stored == 1500 + after.tombstones);
-  CHECK_FALSE(e.contains(1));
-  // Ids are stable: each kept vector still finds its own id first.
-  for (std::size_t i = 5; i < kept.size(); i += 50) {
-    auto top = e.search(data[kept[i]].data(), 1, {"default", {}});
-    REQUIRE(top.size() == 1);
-    CHECK(top[0].id == kept[i]);
-  }
-  auto moved = e.search(data[2].data(), 1, {"default", {}});
-  CHECK(ids_of(moved) == std::vector<std::uint64_t>{3});
-  CHECK(e.search(data[0].data(), 1, {"default", {}})[0].id == 100000);
+    REQUIRE(e.compact());
+    // Writes while the new index is built off to the side: they must survive the swap.
+    e.add(entry(100000, data[0]));
+    e.erase(1);
+    kept.erase(kept.begin());
+    REQUIRE(e.update(entry(3, data[2])));
+    e.wait();
+    auto after = e.stats();
+    CHECK(after.compactions == 1);
+    CHECK(after.entries == 1500);
+    CHECK(after.tombstones <= 2); // the erase and the update replayed on the new index
+    CHECK(after.stored == 1500 + after.tombstones);
+    CHECK_FALSE(e.contains(1));
+    // Ids are stable: each kept vector still finds its own id first.
+    for (std::size_t i = 5; i < kept.size(); i += 50) {
+      auto top = e.search(data[kept[i]].data(), 1, {"default", {}});
+      REQUIRE(top.size() == 1);
+      CHECK(top[0].id == kept[i]);
+    }
+    auto moved = e.search(data[2].data(), 1, {"default", {}});
+    CHECK(ids_of(moved) == std::vector<std::uint64_t>{3});
+    CHECK(e.search(data[0].data(), 1, {"default", {}})[0].id == 100000);
   }
 }
 
