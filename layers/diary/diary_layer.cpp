@@ -9,6 +9,7 @@
 #include "recorder.hpp"
 
 #include <strata/sdk.hpp>
+#include <strata/store_config.hpp>
 #include <strata/store.hpp>
 
 #include <nlohmann/json.hpp>
@@ -41,23 +42,6 @@ std::string writer_name(const std::string& instance_id) {
     base = std::string(host) + "-" + std::to_string(getpid());
   }
   return base + "@" + std::to_string(now_us()) + "-" + std::to_string(std::random_device{}() & 0xffff);
-}
-
-storage::store_options store_options_of(const plugin_config& c) {
-  storage::store_options o;
-  const auto& backend = c.get_string("backend");
-  if (backend == "postgres")
-    o.backend = storage::dialect::postgres;
-  else if (backend == "sqlite")
-    o.backend = storage::dialect::sqlite;
-  else
-    throw std::invalid_argument("backend: '" + backend + "' is neither postgres nor sqlite");
-  o.dsn = c.get_string("dsn");
-  o.sqlite_path = c.get_string("sqlite_path");
-  o.pool_size = static_cast<std::size_t>(c.get_int("pool_size"));
-  o.connect_timeout = to_ms(c.get_duration("connect_timeout"));
-  o.statement_timeout = to_ms(c.get_duration("statement_timeout"));
-  return o;
 }
 
 /// Migrates the schema once, when the database first answers; shared by the layer and the
@@ -93,7 +77,7 @@ private:
 class diary_layer : public layer {
 public:
   explicit diary_layer(const layer_context& context)
-    : host_(context.host), db_(storage::open_store(store_options_of(context.config))),
+    : host_(context.host), db_(storage::open_store(storage::store_options_from(context.config))),
       gate_(std::make_shared<schema_gate>(db_)),
       archive_interval_(to_ms(context.config.get_duration("archive_interval"))),
       archive_after_(to_ms(context.config.get_duration("archive_after"))),

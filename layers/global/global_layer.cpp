@@ -11,6 +11,7 @@
 #include "sync_message.hpp"
 
 #include <strata/sdk.hpp>
+#include <strata/store_config.hpp>
 #include <strata/store.hpp>
 
 #include <nlohmann/json.hpp>
@@ -37,23 +38,6 @@ std::string default_instance_id() {
   char suffix[17];
   std::snprintf(suffix, sizeof suffix, "%08llx", static_cast<unsigned long long>(random() & 0xffffffffu));
   return std::string(host) + "-" + std::to_string(getpid()) + "-" + suffix;
-}
-
-storage::store_options store_options_of(const plugin_config& c) {
-  storage::store_options o;
-  const auto& backend = c.get_string("backend");
-  if (backend == "postgres")
-    o.backend = storage::dialect::postgres;
-  else if (backend == "sqlite")
-    o.backend = storage::dialect::sqlite;
-  else
-    throw std::invalid_argument("backend: '" + backend + "' is neither postgres nor sqlite");
-  o.dsn = c.get_string("dsn");
-  o.sqlite_path = c.get_string("sqlite_path");
-  o.pool_size = static_cast<std::size_t>(c.get_int("pool_size"));
-  o.connect_timeout = to_ms(c.get_duration("connect_timeout"));
-  o.statement_timeout = to_ms(c.get_duration("statement_timeout"));
-  return o;
 }
 
 /// The layer's health: the worst of the statement path and the listener.
@@ -105,7 +89,7 @@ std::vector<std::string> tags_of(const std::string& text) {
 class global_layer : public layer {
 public:
   explicit global_layer(const layer_context& context)
-    : host_(context.host), health_(host_), db_(storage::open_store(store_options_of(context.config))),
+    : host_(context.host), health_(host_), db_(storage::open_store(storage::store_options_from(context.config))),
       instance_id_(context.config.get_string("instance_id").empty() ? default_instance_id()
                                                                     : context.config.get_string("instance_id")),
       channel_(context.config.get_string("channel")), default_ttl_(to_ms(context.config.get_duration("default_ttl"))),

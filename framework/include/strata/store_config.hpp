@@ -1,0 +1,16 @@
+#pragma once
+/// The Store's options from a plugin's configuration: one reading of the keys every layer that
+/// keeps its data in the Store declares (the global and the diary layer). In libstrata_store.
+
+#include <strata/plugin_config.hpp>
+#include <strata/store.hpp>
+
+namespace strata::storage {
+
+/// The options from the keys `backend` (`postgres` or `sqlite`), `dsn`, `sqlite_path`,
+/// `pool_size`, `connect_timeout` and `statement_timeout` (durations, rounded up to whole
+/// milliseconds). The plugin's schema gives their defaults and bounds. Throws
+/// std::invalid_argument naming the key for an unknown backend.
+store_options store_options_from(const plugin_config& config);
+
+} // namespace strata::storage
