@@ -332,9 +332,10 @@ struct alignas(64) exact_store::shard {
   }
 
   /// W-TinyLFU: `n` enters the window; what overflows the window becomes a candidate for the
-  /// main area, admitted only by evicting main-area victims that the sketch finds less frequent,
-  /// one at a time (several small victims may make room for one large candidate). A candidate
-  /// that loses to a victim is dropped instead (counted in `rejected_admissions`).
+  /// main area, admitted only if it is asked for more often per byte than the main-area victims
+  /// that would make room for it, taken together (several small victims may make room for one
+  /// large candidate; one large victim may make room for a small one). A candidate that loses is
+  /// dropped instead (counted in `rejected_admissions`).
   void admit(std::unique_ptr<node> owned) {
     ++written_entries;
     written_bytes += owned->charge;
@@ -351,9 +352,13 @@ struct alignas(64) exact_store::shard {
       unlink(candidate);
       link_front(candidate, probation); // counted in the main area while it competes
       if (!over_total(0, 0)) continue;
-      // The victims that would make room, least recent first: admitted only if the candidate is
-      // used more often than all of them together (one large entry must not displace several
-      // smaller ones that, between them, are asked for more).
+      // The victims that would make room, least recent first. What counts is hits per byte held
+      // (the object miss ratio): the candidate is admitted only if its frequency per byte beats
+      // that of the victims together, so one large entry does not displace several smaller ones
+      // that between them are asked for more, and a small frequent entry may displace a larger
+      // one asked for a little more often. With equal charges this is frequency against the sum
+      // of the victims' frequencies. The victims needed are at most the candidate's charge over
+      // the smallest charge held.
       const std::uint64_t need_entries = excess(entry_count.load(std::memory_order_relaxed), max_entries);
       const std::uint64_t need_bytes = excess(byte_count.load(std::memory_order_relaxed), max_bytes);
       const unsigned candidate_frequency = sketch->frequency(candidate->hash);
@@ -364,10 +369,14 @@ struct alignas(64) exact_store::shard {
         ++freed_entries;
         freed_bytes += v->charge;
         last = v;
-        if (victims_frequency >= candidate_frequency || (freed_entries >= need_entries && freed_bytes >= need_bytes))
+        if (freed_entries >= need_entries && freed_bytes >= need_bytes)
           break;
       }
-      if (last != nullptr && candidate_frequency > victims_frequency) {
+      // candidate_frequency / candidate charge > victims_frequency / freed_bytes, in integers
+      // (a charge is at least 1 byte; the products fit: frequencies are at most 16 per entry).
+      const auto candidate_value = static_cast<unsigned __int128>(candidate_frequency) * std::max<std::uint64_t>(1, freed_bytes);
+      const auto victims_value = static_cast<unsigned __int128>(victims_frequency) * std::max<std::uint64_t>(1, candidate->charge);
+      if (last != nullptr && candidate_value > victims_value) {
         for (node* v = next_victim(nullptr, candidate);;) {
           node* following = v == last ? nullptr : next_victim(v, candidate);
           evict(v, now, have_now);
