@@ -155,6 +155,8 @@ struct alignas(64) exact_store::shard {
   leader_choice leader;
   std::uint64_t last_miss_hash = 0; ///< a put of this key right after its miss is the same access
   bool last_was_miss = false;
+  bool last_miss_in_lru_shadow = false;     ///< adaptive_window: that miss hit the LRU shadow
+  bool last_miss_in_tinylfu_shadow = false; ///< and the W-TinyLFU one
   std::uint64_t written_entries = 0; ///< entries admitted to the window, ever
   std::uint64_t written_bytes = 0;   ///< and their charges
 
@@ -408,6 +410,8 @@ struct alignas(64) exact_store::shard {
     if (!shadow) return;
     const bool lru_hit = shadow->read(hash);
     const bool tinylfu_hit = ghost_read(hash);
+    last_miss_in_lru_shadow = lru_hit;
+    last_miss_in_tinylfu_shadow = tinylfu_hit;
     if (hit != nullptr) { // no put follows a hit: the shadows fill what they missed themselves
       if (!lru_hit) shadow->write(hash, hit->charge);
       if (!tinylfu_hit) ghost_write(hash, hit->charge);
@@ -578,8 +582,11 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
   s.last_was_miss = false;
   if (!prefetched && !fills_last_miss) s.sketch->increment(owned->hash);
   if (!prefetched && s.shadow) {
-    s.shadow->write(owned->hash, owned->charge);
-    s.ghost_write(owned->hash, owned->charge);
+    // The fill of a miss the shadows have already counted: a shadow that hit holds the key, just
+    // touched, and would have had no miss to fill; writing it again would move it back into the
+    // W-TinyLFU shadow's window, out of its main area.
+    if (!(fills_last_miss && s.last_miss_in_lru_shadow)) s.shadow->write(owned->hash, owned->charge);
+    if (!(fills_last_miss && s.last_miss_in_tinylfu_shadow)) s.ghost_write(owned->hash, owned->charge);
   }
   // Declined admission is not a failed write: the entry came and went, as an immediate eviction.
   s.admit(std::move(owned));
