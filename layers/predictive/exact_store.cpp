@@ -155,6 +155,8 @@ struct alignas(64) exact_store::shard {
   leader_choice leader;
   std::uint64_t last_miss_hash = 0; ///< a put of this key right after its miss is the same access
   bool last_was_miss = false;
+  bool last_miss_in_lru_shadow = false;     ///< adaptive_window: that miss hit the LRU shadow
+  bool last_miss_in_tinylfu_shadow = false; ///< and the W-TinyLFU one
   std::uint64_t written_entries = 0; ///< entries admitted to the window, ever
   std::uint64_t written_bytes = 0;   ///< and their charges
 
@@ -332,9 +334,10 @@ struct alignas(64) exact_store::shard {
   }
 
   /// W-TinyLFU: `n` enters the window; what overflows the window becomes a candidate for the
-  /// main area, admitted only by evicting main-area victims that the sketch finds less frequent,
-  /// one at a time (several small victims may make room for one large candidate). A candidate
-  /// that loses to a victim is dropped instead (counted in `rejected_admissions`).
+  /// main area, admitted only if it is asked for more often per byte than the main-area victims
+  /// that would make room for it, taken together (several small victims may make room for one
+  /// large candidate; one large victim may make room for a small one). A candidate that loses is
+  /// dropped instead (counted in `rejected_admissions`).
   void admit(std::unique_ptr<node> owned) {
     ++written_entries;
     written_bytes += owned->charge;
@@ -351,9 +354,13 @@ struct alignas(64) exact_store::shard {
       unlink(candidate);
       link_front(candidate, probation); // counted in the main area while it competes
       if (!over_total(0, 0)) continue;
-      // The victims that would make room, least recent first: admitted only if the candidate is
-      // used more often than all of them together (one large entry must not displace several
-      // smaller ones that, between them, are asked for more).
+      // The victims that would make room, least recent first. What counts is hits per byte held
+      // (the object miss ratio): the candidate is admitted only if its frequency per byte beats
+      // that of the victims together, so one large entry does not displace several smaller ones
+      // that between them are asked for more, and a small frequent entry may displace a larger
+      // one asked for a little more often. With equal charges this is frequency against the sum
+      // of the victims' frequencies. The victims needed are at most the candidate's charge over
+      // the smallest charge held.
       const std::uint64_t need_entries = excess(entry_count.load(std::memory_order_relaxed), max_entries);
       const std::uint64_t need_bytes = excess(byte_count.load(std::memory_order_relaxed), max_bytes);
       const unsigned candidate_frequency = sketch->frequency(candidate->hash);
@@ -364,10 +371,14 @@ struct alignas(64) exact_store::shard {
         ++freed_entries;
         freed_bytes += v->charge;
         last = v;
-        if (victims_frequency >= candidate_frequency || (freed_entries >= need_entries && freed_bytes >= need_bytes))
+        if (freed_entries >= need_entries && freed_bytes >= need_bytes)
           break;
       }
-      if (last != nullptr && candidate_frequency > victims_frequency) {
+      // candidate_frequency / candidate charge > victims_frequency / freed_bytes, in integers
+      // (a charge is at least 1 byte; the products fit: frequencies are at most 16 per entry).
+      const auto candidate_value = static_cast<unsigned __int128>(candidate_frequency) * std::max<std::uint64_t>(1, freed_bytes);
+      const auto victims_value = static_cast<unsigned __int128>(victims_frequency) * std::max<std::uint64_t>(1, candidate->charge);
+      if (last != nullptr && candidate_value > victims_value) {
         for (node* v = next_victim(nullptr, candidate);;) {
           node* following = v == last ? nullptr : next_victim(v, candidate);
           evict(v, now, have_now);
@@ -399,6 +410,8 @@ struct alignas(64) exact_store::shard {
     if (!shadow) return;
     const bool lru_hit = shadow->read(hash);
     const bool tinylfu_hit = ghost_read(hash);
+    last_miss_in_lru_shadow = lru_hit;
+    last_miss_in_tinylfu_shadow = tinylfu_hit;
     if (hit != nullptr) { // no put follows a hit: the shadows fill what they missed themselves
       if (!lru_hit) shadow->write(hash, hit->charge);
       if (!tinylfu_hit) ghost_write(hash, hit->charge);
@@ -569,8 +582,11 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
   s.last_was_miss = false;
   if (!prefetched && !fills_last_miss) s.sketch->increment(owned->hash);
   if (!prefetched && s.shadow) {
-    s.shadow->write(owned->hash, owned->charge);
-    s.ghost_write(owned->hash, owned->charge);
+    // The fill of a miss the shadows have already counted: a shadow that hit holds the key, just
+    // touched, and would have had no miss to fill; writing it again would move it back into the
+    // W-TinyLFU shadow's window, out of its main area.
+    if (!(fills_last_miss && s.last_miss_in_lru_shadow)) s.shadow->write(owned->hash, owned->charge);
+    if (!(fills_last_miss && s.last_miss_in_tinylfu_shadow)) s.ghost_write(owned->hash, owned->charge);
   }
   // Declined admission is not a failed write: the entry came and went, as an immediate eviction.
   s.admit(std::move(owned));

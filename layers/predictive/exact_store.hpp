@@ -24,7 +24,8 @@ enum class eviction_policy {
   lru,
   /// W-TinyLFU, driven by a frequency sketch: a small admission window (LRU) in front of a
   /// segmented LRU main area (probation and protected); an entry leaving the window enters the
-  /// main area only if the sketch says it is used more often than the main area's victim.
+  /// main area only if the sketch says it is used more often per byte than the main-area victims
+  /// that would make room for it, together.
   /// Optionally it follows LRU instead while an LRU shadow hits more (`adaptive_window`).
   tinylfu,
 };

@@ -253,6 +253,41 @@ TEST_CASE("predictive policy: one large newcomer does not evict several smaller,
   CHECK(left == 9);
 }
 
+TEST_CASE("predictive policy: admission weighs frequency per byte, so a small newcomer may displace a large entry",
+          "[predictive][model]") {
+  const auto read = [](exact_store& store, const std::string& key, int times) {
+    std::string value;
+    for (int i = 0; i < times; ++i)
+      store.get("ns", key, value);
+  };
+  entry_options large;
+  large.cost = 800;
+  entry_options small;
+  small.cost = 300;
+  SECTION("asked for a little less often, in much less room: admitted") {
+    exact_store store(tinylfu(1000, 1000, 0.0));
+    read(store, "large", 1);
+    REQUIRE(store.put("ns", "large", "v", large) == status::ok);
+    read(store, "large", 2); // seen 3 times, 3 per 800 bytes
+    read(store, "small", 2); // seen twice, 2 per 300 bytes: more per byte
+    REQUIRE(store.put("ns", "small", "v", small) == status::ok);
+    CHECK(store.contains("ns", "small"));
+    CHECK_FALSE(store.contains("ns", "large"));
+    CHECK(store.admissions_rejected() == 0);
+  }
+  SECTION("asked for much less often: refused") {
+    exact_store store(tinylfu(1000, 1000, 0.0));
+    read(store, "large", 1);
+    REQUIRE(store.put("ns", "large", "v", large) == status::ok);
+    read(store, "large", 5); // 6 per 800 bytes
+    read(store, "small", 1); // 1 per 300 bytes: less per byte
+    REQUIRE(store.put("ns", "small", "v", small) == status::ok);
+    CHECK_FALSE(store.contains("ns", "small"));
+    CHECK(store.contains("ns", "large"));
+    CHECK(store.admissions_rejected() == 1);
+  }
+}
+
 namespace {
 
 /// Reads `key` through `store`, writing it on a miss (a read-through); returns whether it hit.
