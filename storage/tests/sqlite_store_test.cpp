@@ -1,32 +1,21 @@
 // The SQLite backend against the Store's contract, on a file in a temporary folder.
 
 #include "store_contract.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 namespace fs = std::filesystem;
 
-namespace {
-
-/// A fresh folder under the system's temporary folder, removed at the end of the test.
-struct temp_dir {
-  fs::path path = fs::temp_directory_path() / ("strata-store-" + std::to_string(std::random_device{}()));
-  temp_dir() { fs::create_directories(path); }
-  ~temp_dir() { fs::remove_all(path); }
-};
-
-} // namespace
-
 TEST_CASE("the SQLite store keeps the Store's contract", "[store][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-store"};
   auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", (dir.path / "db.sqlite").string()});
   strata::test::check_store_contract(*db);
 }
 
 TEST_CASE("the SQLite store creates its folder, uses WAL and keeps data across reopening", "[store][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-store"};
   const auto file = (dir.path / "deeper" / "data.sqlite").string();
   {
     auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", file});
@@ -44,7 +33,7 @@ TEST_CASE("the SQLite store creates its folder, uses WAL and keeps data across r
 }
 
 TEST_CASE("opening a SQLite file that cannot be created says which file", "[store][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-store"};
   const auto blocker = dir.path / "a-file";
   { std::ofstream(blocker) << "x"; }
   CHECK_THROWS_WITH(strata::storage::open_store({strata::storage::dialect::sqlite, "", (blocker / "db.sqlite").string()}),

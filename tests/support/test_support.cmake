@@ -1,6 +1,7 @@
 # The shared test doubles of tests/support, for the tests of plugins: a recording host table
 # (recording_host.hpp), a plugin loader (plugin_library.hpp), a fixed telemetry source
-# (sample_telemetry.hpp) and snapshot comparisons (snapshot_equal.hpp). Include them as
+# (sample_telemetry.hpp), snapshot comparisons (snapshot_equal.hpp) and a temporary folder
+# (scratch_dir.hpp). Include them as
 # "support/<header>". Included by every folder whose tests use them; defined once.
 include_guard(GLOBAL)
 

@@ -4,6 +4,7 @@
 #include "self_signed.hpp"
 #include "support/plugin_library.hpp"
 #include "support/recording_host.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <strata/sdk.hpp>
 
@@ -62,21 +63,9 @@ std::string create_error(const std::string& url) {
   return "";
 }
 
-/// A fresh directory under the system's temporary one, removed with the object.
-struct temporary_directory {
-  temporary_directory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "strata_webhook_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-      throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-  }
-  ~temporary_directory() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
-
 /// An https receiver with a self-signed certificate for 127.0.0.1.
 struct https_receiver {
-  temporary_directory directory;
+  strata::test::scratch_dir directory{"strata-webhook"};
   testing::self_signed_identity identity = testing::make_self_signed(directory.path);
   testing::receiver server{{200}, std::make_unique<httplib::SSLServer>(identity.certificate_file.c_str(),
                                                                          identity.key_file.c_str())};

@@ -3,6 +3,7 @@
 #include "support/plugin_library.hpp"
 #include "support/recording_host.hpp"
 #include "support/sample_telemetry.hpp"
+#include "support/scratch_dir.hpp"
 #include "support/snapshot_equal.hpp"
 
 #include <strata/sdk.hpp>
@@ -54,16 +55,6 @@ std::string create_error(const std::map<std::string, std::string>& values) {
   return "";
 }
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "strata-json-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
-
 std::string read_file(const fs::path& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -111,7 +102,7 @@ TEST_CASE("the plugin describes itself", "[exporter][json]") {
 }
 
 TEST_CASE("snapshot mode replaces the file with each publish and leaves no temporary file", "[exporter][json]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-json"};
   const auto file = dir.path / "stats.json";
   instance json({{"path", file.string()}, {"interval", "250ms"}});
   REQUIRE(json.get() != nullptr);
@@ -133,7 +124,7 @@ TEST_CASE("snapshot mode replaces the file with each publish and leaves no tempo
 }
 
 TEST_CASE("pretty indents the snapshot, which still reads back equal", "[exporter][json]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-json"};
   const auto file = dir.path / "stats.json";
   instance json({{"path", file.string()}, {"pretty", "true"}});
   REQUIRE(json.get() != nullptr);
@@ -145,7 +136,7 @@ TEST_CASE("pretty indents the snapshot, which still reads back equal", "[exporte
 }
 
 TEST_CASE("lines mode appends one JSON line per publish", "[exporter][json]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-json"};
   const auto file = dir.path / "stats.jsonl";
   instance json({{"path", file.string()}, {"mode", "lines"}});
   REQUIRE(json.get() != nullptr);
@@ -168,7 +159,7 @@ TEST_CASE("lines mode appends one JSON line per publish", "[exporter][json]") {
 }
 
 TEST_CASE("path - writes to standard output", "[exporter][json]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-json"};
   const auto captured = dir.path / "stdout";
   instance json({});
   REQUIRE(json.get() != nullptr);
@@ -183,7 +174,7 @@ TEST_CASE("path - writes to standard output", "[exporter][json]") {
 }
 
 TEST_CASE("settings that cannot work are refused at creation, naming the problem", "[exporter][json]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-json"};
   SECTION("an unknown mode, with the allowed ones") {
     CHECK(create_error({{"path", (dir.path / "s.json").string()}, {"mode", "xml"}}) ==
           "mode: 'xml' is not one of snapshot, lines");
@@ -204,7 +195,7 @@ TEST_CASE("settings that cannot work are refused at creation, naming the problem
 }
 
 TEST_CASE("a publish that cannot write is logged and counted, never thrown", "[exporter][json]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-json"};
   const auto sub = dir.path / "out";
   fs::create_directory(sub);
   const auto mode = GENERATE(as<std::string>{}, "snapshot", "lines");

@@ -1,10 +1,10 @@
 // The diary on SQLite, through a real runtime: what it records, its analyses, its archive.
 
 #include "diary_deployment.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <chrono>
 #include <filesystem>
-#include <random>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -15,11 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct temp_dir {
-  fs::path path = fs::temp_directory_path() / ("strata-diary-" + std::to_string(std::random_device{}()));
-  ~temp_dir() { fs::remove_all(path); }
-};
-
 std::string sqlite_settings(const fs::path& file, const std::string& extra = "") {
   return "      sqlite_path: " + file.string() + "\n      flush_interval: 20ms\n" + extra;
 }
@@ -27,7 +22,7 @@ std::string sqlite_settings(const fs::path& file, const std::string& extra = "")
 } // namespace
 
 TEST_CASE("the diary records every interaction, off the lookup path", "[diary][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-diary"};
   auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(dir.path / "d.sqlite3")));
   REQUIRE(rt->put("a", "1") == status::ok);
   CHECK(rt->get("a").layer == "hot"); // a first-layer hit, in the caller's thread
@@ -49,7 +44,7 @@ TEST_CASE("the diary records every interaction, off the lookup path", "[diary][s
 }
 
 TEST_CASE("the diary's analyses: most frequent queries and sequences", "[diary][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-diary"};
   auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(dir.path / "d.sqlite3")));
   // a → b three times, then c once; b is asked 3 times, a 3, c 1.
   for (int i = 0; i < 3; ++i) {
@@ -75,7 +70,7 @@ TEST_CASE("the diary's analyses: most frequent queries and sequences", "[diary][
 }
 
 TEST_CASE("the diary's clusters of near-duplicate queries", "[diary][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-diary"};
   auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(dir.path / "d.sqlite3")));
   const std::vector<std::pair<std::string, int>> asked{
     {"how do I reset my password", 4}, {"how to reset my password", 2}, {"how can I reset the password", 1},
@@ -123,7 +118,7 @@ TEST_CASE("the diary's clusters of near-duplicate queries", "[diary][sqlite]") {
 }
 
 TEST_CASE("archiving moves old and unimportant records to the archive table", "[diary][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-diary"};
   SECTION("by age") {
     auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(dir.path / "d.sqlite3", "      archive_after: 50ms\n")));
     rt->get("old");

@@ -1,6 +1,7 @@
 // The global layer on its single-node backend (SQLite), through a real runtime and real plugins.
 
 #include "global_deployment.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <strata/sdk.hpp>
 #include <strata/store.hpp>
@@ -8,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <random>
 
 using namespace std::chrono_literals;
 using strata::testing::eventually;
@@ -16,11 +16,6 @@ using strata::testing::start_yaml;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-  fs::path path = fs::temp_directory_path() / ("strata-global-" + std::to_string(std::random_device{}()));
-  ~temp_dir() { fs::remove_all(path); }
-};
 
 std::string sqlite_settings(const fs::path& file, const std::string& extra = "") {
   return "      backend: sqlite\n      sqlite_path: " + file.string() + "\n      instance_id: node-a\n" + extra;
@@ -32,7 +27,7 @@ nlohmann::json answer(const strata::command_result& r) { return nlohmann::json::
 
 TEST_CASE("the global layer keeps entries in its SQLite file across runtimes, schema version recorded",
           "[global][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-global"};
   const auto file = dir.path / "sub" / "global.sqlite3";
   {
     auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(file)));
@@ -55,7 +50,7 @@ TEST_CASE("the global layer keeps entries in its SQLite file across runtimes, sc
 }
 
 TEST_CASE("the global layer's commands: entry, put with confidence, validate, reject", "[global][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-global"};
   auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3", "      min_confidence: 0.5\n")));
   REQUIRE(rt->put("k", "v") == strata::status::ok);
 
@@ -102,7 +97,7 @@ TEST_CASE("the global layer's commands: entry, put with confidence, validate, re
 }
 
 TEST_CASE("a layer without commands refuses them, saying so", "[global][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-global"};
   auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
   auto r = rt->layer_command("hot", "anything", "{}");
   CHECK(r.code == strata::status::invalid);
@@ -110,7 +105,7 @@ TEST_CASE("a layer without commands refuses them, saying so", "[global][sqlite]"
 }
 
 TEST_CASE("the global layer honours TTLs and erases", "[global][sqlite]") {
-  temp_dir dir;
+  strata::test::scratch_dir dir{"strata-global"};
   auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
   strata::put_options o;
   o.ttl = 300ms;

@@ -1,17 +1,16 @@
 // The semantic layer's entries written through to a SQLite file and reloaded by the next runtime,
 // with the real plugins loaded by dlopen (semantic, lexical_hash).
 
+#include "support/scratch_dir.hpp"
+
 #include <strata/runtime.hpp>
 #include <strata/store.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <thread>
 
@@ -19,17 +18,6 @@ using namespace strata;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// A folder of its own, removed at the end of the test.
-struct scratch_dir {
-  fs::path path = fs::temp_directory_path() /
-                  ("strata-semantic-persist-" + std::to_string(getpid()) + "-" + std::to_string(std::random_device{}()));
-  scratch_dir() { fs::create_directories(path); }
-  ~scratch_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 std::string deployment(const fs::path& file) {
   return "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\"]\n"
@@ -75,7 +63,7 @@ semantic_lookup_request ask(std::string text) {
 
 TEST_CASE("semantic entries survive a restart with their ids, and erased, invalidated or expired ones do not",
           "[semantic][persistence][integration]") {
-  scratch_dir dir;
+  strata::test::scratch_dir dir{"strata-semantic-persist"};
   const auto file = dir.path / "sub" / "semantic.sqlite3";
   std::uint64_t password = 0, trains = 0, largest = 0;
   {
@@ -129,7 +117,7 @@ TEST_CASE("semantic entries survive a restart with their ids, and erased, invali
 
 TEST_CASE("a semantic file that is not a database stops the start with an error naming it",
           "[semantic][persistence][integration]") {
-  scratch_dir dir;
+  strata::test::scratch_dir dir{"strata-semantic-persist"};
   const auto file = dir.path / "garbage.sqlite3";
   std::ofstream(file) << std::string(4096, 'x');
   std::string error;
@@ -139,7 +127,7 @@ TEST_CASE("a semantic file that is not a database stops the start with an error 
 
 TEST_CASE("a semantic file of a newer schema stops the start with an error naming it",
           "[semantic][persistence][integration]") {
-  scratch_dir dir;
+  strata::test::scratch_dir dir{"strata-semantic-persist"};
   const auto file = dir.path / "newer.sqlite3";
   start(file).reset(); // creates the file at schema version 1
   { // as if a later build had migrated it further

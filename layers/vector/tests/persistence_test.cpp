@@ -1,18 +1,17 @@
 // The vector layer's entries written through to a SQLite file and reloaded by the next runtime,
 // with the real plugins loaded by dlopen (vector, lexical_hash).
 
+#include "support/scratch_dir.hpp"
+
 #include <strata/runtime.hpp>
 #include <strata/store.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <thread>
 
@@ -20,17 +19,6 @@ using namespace strata;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// A folder of its own, removed at the end of the test.
-struct scratch_dir {
-  fs::path path = fs::temp_directory_path() /
-                  ("strata-vector-persist-" + std::to_string(getpid()) + "-" + std::to_string(std::random_device{}()));
-  scratch_dir() { fs::create_directories(path); }
-  ~scratch_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 std::string deployment(const fs::path& file) {
   return "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\"]\n"
@@ -76,7 +64,7 @@ vector_query text_query(std::string text, std::size_t k = 10) {
 
 TEST_CASE("entries survive a restart with their ids, and erased, invalidated or expired ones do not",
           "[vector][persistence][integration]") {
-  scratch_dir dir;
+  strata::test::scratch_dir dir{"strata-vector-persist"};
   const auto file = dir.path / "sub" / "vectors.sqlite3";
   std::uint64_t password = 0, trains = 0, pasta = 0, largest = 0;
   std::vector<vector_hit> before;
@@ -142,7 +130,7 @@ TEST_CASE("entries survive a restart with their ids, and erased, invalidated or 
 }
 
 TEST_CASE("a file that is not a database stops the start with an error naming it", "[vector][persistence][integration]") {
-  scratch_dir dir;
+  strata::test::scratch_dir dir{"strata-vector-persist"};
   const auto file = dir.path / "garbage.sqlite3";
   std::ofstream(file) << std::string(4096, 'x');
   std::string error;
@@ -151,7 +139,7 @@ TEST_CASE("a file that is not a database stops the start with an error naming it
 }
 
 TEST_CASE("a file of a newer schema stops the start with an error naming it", "[vector][persistence][integration]") {
-  scratch_dir dir;
+  strata::test::scratch_dir dir{"strata-vector-persist"};
   const auto file = dir.path / "newer.sqlite3";
   start(file).reset(); // creates the file at schema version 1
   { // as if a later build had migrated it further

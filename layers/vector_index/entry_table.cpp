@@ -1,0 +1,93 @@
+#include "entry_table.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace strata::vector_index {
+
+entry_table::entry_table(std::string sqlite_path, entry_table_sql sql)
+  : path_(std::move(sqlite_path)), sql_(std::move(sql)) {
+  try {
+    storage::store_options o;
+    o.backend = storage::dialect::sqlite;
+    o.sqlite_path = path_;
+    db_ = storage::open_store(o);
+    db_->migrate(sql_.component, sql_.schema);
+    db_->prepare(name("upsert"), sql_.upsert);
+    db_->prepare(name("remove"), sql_.remove_one);
+    db_->prepare(name("select_live"), sql_.select_live);
+    db_->prepare(name("remove_expired"), sql_.remove_expired);
+    db_->prepare(name("raise_largest"), sql_.raise_largest);
+    db_->prepare(name("select_largest"), sql_.select_largest);
+  } catch (const std::exception& e) {
+    fail(e);
+  }
+}
+
+std::string entry_table::name(const char* statement) const {
+  return sql_.component + "." + statement;
+}
+
+void entry_table::fail(const std::exception& e) const {
+  throw std::runtime_error(sql_.owner + ": persistence file '" + path_ + "': " + e.what());
+}
+
+std::uint64_t entry_table::largest_id() {
+  try {
+    const auto rows = db_->query(name("select_largest"));
+    return rows.empty() ? 0 : static_cast<std::uint64_t>(rows.front().integer(0));
+  } catch (const std::exception& e) {
+    fail(e);
+  }
+}
+
+void entry_table::load(std::int64_t now_ms, const std::function<void(const storage::row&)>& read) {
+  try {
+    db_->execute(name("remove_expired"), {now_ms});
+    for (const auto& r : db_->query(name("select_live"), {now_ms}))
+      read(r);
+  } catch (const std::exception& e) {
+    fail(e);
+  }
+}
+
+void entry_table::save(const std::vector<storage::params>& rows, std::uint64_t largest) {
+  db_->transact([&](storage::session& s) {
+    for (const auto& r : rows)
+      s.execute(name("upsert"), r);
+    s.execute(name("raise_largest"), {static_cast<std::int64_t>(largest)});
+  });
+}
+
+void entry_table::remove(std::uint64_t id) {
+  db_->execute(name("remove"), {static_cast<std::int64_t>(id)});
+}
+
+storage::blob vector_blob(const std::vector<float>& v) {
+  std::string bytes(v.size() * sizeof(float), '\0');
+  if (!v.empty())
+    std::memcpy(bytes.data(), v.data(), bytes.size());
+  return storage::blob{std::move(bytes)};
+}
+
+std::vector<float> vector_from_blob(std::uint64_t id, const std::string& bytes) {
+  if (bytes.size() % sizeof(float) != 0)
+    throw std::runtime_error("entry " + std::to_string(id) + ": a vector of " + std::to_string(bytes.size()) +
+                             " bytes is not whole floats");
+  std::vector<float> v(bytes.size() / sizeof(float));
+  if (!bytes.empty())
+    std::memcpy(v.data(), bytes.data(), bytes.size());
+  return v;
+}
+
+std::string tags_text(const std::vector<std::string>& tags) {
+  return nlohmann::json(tags).dump();
+}
+
+std::vector<std::string> tags_from_text(const std::string& text) {
+  return nlohmann::json::parse(text).get<std::vector<std::string>>();
+}
+
+} // namespace strata::vector_index
