@@ -41,6 +41,17 @@ inline std::unique_ptr<runtime> start_yaml(const std::string& yaml, runtime_opti
   return std::move(*rt);
 }
 
+/// The error a deployment written inline fails to start with; fails the test if it starts.
+inline std::string start_error(const std::string& yaml) {
+  auto parsed = parse_config(yaml, "inline.yaml");
+  if (!parsed.ok())
+    FAIL("bad test YAML: " << parsed.errors_text());
+  auto rt = runtime::from_config(*parsed.effective);
+  if (rt)
+    FAIL("the runtime started, but should have been refused");
+  return rt.err().message;
+}
+
 /// What `promtool check metrics` says of an exposition: its exit status and output.
 inline std::pair<int, std::string> promtool_check_metrics(const std::string& exposition, const std::string& promtool) {
   const auto path = std::filesystem::temp_directory_path() / ("strata_exposition_" + std::to_string(::getpid()));

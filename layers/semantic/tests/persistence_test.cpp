@@ -1,6 +1,7 @@
 // The semantic layer's entries written through to a SQLite file and reloaded by the next runtime,
 // with the real plugins loaded by dlopen (semantic, lexical_hash).
 
+#include "runtime_fixture.hpp"
 #include "support/scratch_dir.hpp"
 
 #include <strata/runtime.hpp>
@@ -30,21 +31,6 @@ std::string deployment(const fs::path& file) {
          file.string() + "\"\n";
 }
 
-/// The runtime, or the error it failed to start with.
-std::unique_ptr<runtime> start(const fs::path& file, std::string* error = nullptr) {
-  auto parsed = parse_config(deployment(file), "inline.yaml");
-  if (!parsed.ok())
-    FAIL("bad test YAML: " << parsed.errors_text());
-  auto rt = runtime::from_config(*parsed.effective);
-  if (!rt) {
-    if (error == nullptr)
-      FAIL("runtime did not start: " << rt.err().message);
-    *error = rt.err().message;
-    return nullptr;
-  }
-  return std::move(*rt);
-}
-
 semantic_entry entry(std::string query, std::string answer, std::vector<std::string> tags = {}) {
   semantic_entry e;
   e.query = std::move(query);
@@ -67,7 +53,7 @@ TEST_CASE("semantic entries survive a restart with their ids, and erased, invali
   const auto file = dir.path / "sub" / "semantic.sqlite3";
   std::uint64_t password = 0, trains = 0, largest = 0;
   {
-    auto rt = start(file);
+    auto rt = testing::start_yaml(deployment(file));
     password = rt->semantic_store(entry("How do I reset my password?", "Use the forgot-password link.")).id;
     trains = rt->semantic_store(entry("Which trains go to the airport?", "The S8 and the airport express.")).id;
     const auto refund = rt->semantic_store(entry("What is the refund policy?", "30 days.", {"billing"})).id;
@@ -88,7 +74,7 @@ TEST_CASE("semantic entries survive a restart with their ids, and erased, invali
   }
   REQUIRE(fs::exists(file));
 
-  auto rt = start(file);
+  auto rt = testing::start_yaml(deployment(file));
   const auto p = rt->semantic_lookup(ask("how can I reset my password"));
   REQUIRE(p.code == status::ok);
   CHECK(p.match.id == password);
@@ -109,7 +95,7 @@ TEST_CASE("semantic entries survive a restart with their ids, and erased, invali
   CHECK(next.id > largest);
   REQUIRE(rt->semantic_erase(password).code == status::ok);
   rt.reset();
-  rt = start(file);
+  rt = testing::start_yaml(deployment(file));
   CHECK(rt->semantic_lookup(ask("how can I reset my password")).code == status::not_found);
   CHECK(rt->semantic_lookup(ask("opening hours of the museum")).match.id == next.id);
   CHECK(rt->semantic_lookup(ask("which trains go to the airport")).match.id == trains);
@@ -120,8 +106,7 @@ TEST_CASE("a semantic file that is not a database stops the start with an error 
   strata::test::scratch_dir dir{"strata-semantic-persist"};
   const auto file = dir.path / "garbage.sqlite3";
   std::ofstream(file) << std::string(4096, 'x');
-  std::string error;
-  CHECK(start(file, &error) == nullptr);
+  const auto error = testing::start_error(deployment(file));
   CHECK(error.find(file.string()) != std::string::npos);
 }
 
@@ -129,7 +114,7 @@ TEST_CASE("a semantic file of a newer schema stops the start with an error namin
           "[semantic][persistence][integration]") {
   strata::test::scratch_dir dir{"strata-semantic-persist"};
   const auto file = dir.path / "newer.sqlite3";
-  start(file).reset(); // creates the file at schema version 1
+  testing::start_yaml(deployment(file)).reset(); // creates the file at schema version 1
   { // as if a later build had migrated it further
     storage::store_options o;
     o.sqlite_path = file.string();
@@ -137,8 +122,7 @@ TEST_CASE("a semantic file of a newer schema stops the start with an error namin
     db->prepare("bump", "UPDATE strata_schema_version SET version = 2 WHERE component = 'semantic_layer'");
     REQUIRE(db->execute("bump") == 1);
   }
-  std::string error;
-  CHECK(start(file, &error) == nullptr);
+  const auto error = testing::start_error(deployment(file));
   CHECK(error.find(file.string()) != std::string::npos);
   CHECK(error.find("newer") != std::string::npos);
 }

@@ -1,6 +1,7 @@
 // The vector layer's entries written through to a SQLite file and reloaded by the next runtime,
 // with the real plugins loaded by dlopen (vector, lexical_hash).
 
+#include "runtime_fixture.hpp"
 #include "support/scratch_dir.hpp"
 
 #include <strata/runtime.hpp>
@@ -30,21 +31,6 @@ std::string deployment(const fs::path& file) {
          file.string() + "\"\n";
 }
 
-/// The runtime, or the error it failed to start with.
-std::unique_ptr<runtime> start(const fs::path& file, std::string* error = nullptr) {
-  auto parsed = parse_config(deployment(file), "inline.yaml");
-  if (!parsed.ok())
-    FAIL("bad test YAML: " << parsed.errors_text());
-  auto rt = runtime::from_config(*parsed.effective);
-  if (!rt) {
-    if (error == nullptr)
-      FAIL("runtime did not start: " << rt.err().message);
-    *error = rt.err().message;
-    return nullptr;
-  }
-  return std::move(*rt);
-}
-
 vector_item text_item(std::string text, std::vector<std::string> tags = {}) {
   vector_item i;
   i.metadata = text;
@@ -69,7 +55,7 @@ TEST_CASE("entries survive a restart with their ids, and erased, invalidated or 
   std::uint64_t password = 0, trains = 0, pasta = 0, largest = 0;
   std::vector<vector_hit> before;
   {
-    auto rt = start(file);
+    auto rt = testing::start_yaml(deployment(file));
     password = rt->vector_add(text_item("How do I reset my password?", {"account"})).id;
     trains = rt->vector_add(text_item("Which trains go to the airport?")).id;
     const auto batch = rt->vector_add_batch({text_item("Best pasta recipes"), text_item("Cheap flights to Rome"),
@@ -94,7 +80,7 @@ TEST_CASE("entries survive a restart with their ids, and erased, invalidated or 
   }
   REQUIRE(fs::exists(file));
 
-  auto rt = start(file);
+  auto rt = testing::start_yaml(deployment(file));
   auto found = rt->vector_search(text_query("recipes pasta password trains"));
   REQUIRE(found.code == status::ok);
   std::vector<std::uint64_t> ids;
@@ -120,7 +106,7 @@ TEST_CASE("entries survive a restart with their ids, and erased, invalidated or 
   CHECK(next.id > largest);
   CHECK(rt->vector_erase(trains).code == status::ok);
   rt.reset();
-  rt = start(file);
+  rt = testing::start_yaml(deployment(file));
   auto again = rt->vector_search(text_query("trains airport museum", 10));
   std::vector<std::uint64_t> left;
   for (const auto& h : again.hits)
@@ -133,15 +119,14 @@ TEST_CASE("a file that is not a database stops the start with an error naming it
   strata::test::scratch_dir dir{"strata-vector-persist"};
   const auto file = dir.path / "garbage.sqlite3";
   std::ofstream(file) << std::string(4096, 'x');
-  std::string error;
-  CHECK(start(file, &error) == nullptr);
+  const auto error = testing::start_error(deployment(file));
   CHECK(error.find(file.string()) != std::string::npos);
 }
 
 TEST_CASE("a file of a newer schema stops the start with an error naming it", "[vector][persistence][integration]") {
   strata::test::scratch_dir dir{"strata-vector-persist"};
   const auto file = dir.path / "newer.sqlite3";
-  start(file).reset(); // creates the file at schema version 1
+  testing::start_yaml(deployment(file)).reset(); // creates the file at schema version 1
   { // as if a later build had migrated it further
     storage::store_options o;
     o.sqlite_path = file.string();
@@ -149,8 +134,7 @@ TEST_CASE("a file of a newer schema stops the start with an error naming it", "[
     db->prepare("bump", "UPDATE strata_schema_version SET version = 2 WHERE component = 'vector_layer'");
     REQUIRE(db->execute("bump") == 1);
   }
-  std::string error;
-  CHECK(start(file, &error) == nullptr);
+  const auto error = testing::start_error(deployment(file));
   CHECK(error.find(file.string()) != std::string::npos);
   CHECK(error.find("newer") != std::string::npos);
 }
