@@ -1,37 +1,18 @@
 // The PostgreSQL backend against the Store's contract and through a server crash, on the server
 // of scripts/pg-start (STRATA_PG_DSN). Each test works in a schema of its own.
 
-#include "pg_env.hpp"
+#include "pg_scratch.hpp"
 #include "store_contract.hpp"
 
 #include <pqxx/pqxx>
 
 #include <atomic>
 #include <chrono>
-#include <random>
 #include <thread>
 
 using namespace std::chrono_literals;
 
 namespace {
-
-/// A schema of its own for one test, dropped at the end; the DSN given to the store selects it.
-struct scratch_schema {
-  std::string name = "t" + std::to_string(std::random_device{}());
-  std::string dsn;
-  scratch_schema() {
-    pqxx::connection c(strata::test::pg_dsn());
-    pqxx::nontransaction(c).exec("CREATE SCHEMA " + name);
-    dsn = strata::test::pg_dsn() + " options='-c search_path=" + name + "'";
-  }
-  ~scratch_schema() {
-    try {
-      pqxx::connection c(strata::test::pg_dsn());
-      pqxx::nontransaction(c).exec("DROP SCHEMA " + name + " CASCADE");
-    } catch (...) {
-    }
-  }
-};
 
 strata::storage::store_options pg(const std::string& dsn) {
   strata::storage::store_options o;
@@ -43,13 +24,13 @@ strata::storage::store_options pg(const std::string& dsn) {
 } // namespace
 
 TEST_CASE("the PostgreSQL store keeps the Store's contract", "[store][postgres]") {
-  scratch_schema schema;
+  strata::test::scratch_schema schema{"t"};
   auto db = strata::storage::open_store(pg(schema.dsn));
   strata::test::check_store_contract(*db);
 }
 
 TEST_CASE("instances migrating one database at once apply each step once", "[store][postgres]") {
-  scratch_schema schema;
+  strata::test::scratch_schema schema{"t"};
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i)
@@ -104,7 +85,7 @@ TEST_CASE("no connection string is a clear error and an unreachable server is un
 }
 
 TEST_CASE("the store recovers by itself after the server was killed and restarted", "[store][postgres][faults]") {
-  scratch_schema schema;
+  strata::test::scratch_schema schema{"t"};
   auto db = strata::storage::open_store(pg(schema.dsn));
   db->migrate("contract", strata::test::contract_schema());
   db->prepare("ins", "INSERT INTO t_items (id, name) VALUES ($1, $2)");

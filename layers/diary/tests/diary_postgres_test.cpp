@@ -2,12 +2,11 @@
 // every interaction the runtime acknowledged must be in the database afterwards.
 
 #include "diary_deployment.hpp"
-#include "pg_env.hpp"
+#include "pg_scratch.hpp"
 
 #include <pqxx/pqxx>
 
 #include <atomic>
-#include <random>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -18,23 +17,11 @@ using strata::testing::start_yaml;
 
 namespace {
 
-struct scratch {
-  std::string name = "d" + std::to_string(std::random_device{}());
-  scratch() {
-    pqxx::connection c(strata::test::pg_dsn());
-    pqxx::nontransaction(c).exec("CREATE SCHEMA " + name);
-  }
-  ~scratch() {
-    try {
-      pqxx::connection c(strata::test::pg_dsn());
-      pqxx::nontransaction(c).exec("DROP SCHEMA " + name + " CASCADE");
-    } catch (...) {
-    }
-  }
+struct scratch : strata::test::scratch_schema {
+  scratch() : scratch_schema("d") {}
   std::string settings(const std::string& extra = "") const {
-    return "      backend: postgres\n      dsn: \"" + strata::test::pg_dsn() + " options='-c search_path=" + name +
-           "'\"\n      flush_interval: 20ms\n      batch_size: 64\n      retry_min: 50ms\n      retry_max: 500ms\n" +
-           extra;
+    return "      backend: postgres\n      dsn: \"" + dsn +
+           "\"\n      flush_interval: 20ms\n      batch_size: 64\n      retry_min: 50ms\n      retry_max: 500ms\n" + extra;
   }
   long long rows(const std::string& where = "") const {
     pqxx::connection c(strata::test::pg_dsn());

@@ -2,12 +2,11 @@
 // runtime whose server is killed and restarted under load.
 
 #include "global_deployment.hpp"
-#include "pg_env.hpp"
+#include "pg_scratch.hpp"
 
 #include <pqxx/pqxx>
 
 #include <atomic>
-#include <random>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -18,23 +17,11 @@ using strata::testing::start_yaml;
 namespace {
 
 /// A schema and a channel of their own for one test, so that tests do not see each other.
-struct scratch {
-  std::string name = "g" + std::to_string(std::random_device{}());
-  scratch() {
-    pqxx::connection c(strata::test::pg_dsn());
-    pqxx::nontransaction(c).exec("CREATE SCHEMA " + name);
-  }
-  ~scratch() {
-    try {
-      pqxx::connection c(strata::test::pg_dsn());
-      pqxx::nontransaction(c).exec("DROP SCHEMA " + name + " CASCADE");
-    } catch (...) {
-    }
-  }
+struct scratch : strata::test::scratch_schema {
+  scratch() : scratch_schema("g") {}
   std::string settings(const std::string& instance) const {
-    return "      backend: postgres\n      dsn: \"" + strata::test::pg_dsn() + " options='-c search_path=" + name +
-           "'\"\n      channel: " + name + "\n      instance_id: " + instance +
-           "\n      retry_min: 50ms\n      retry_max: 500ms\n      maintenance_interval: 200ms\n";
+    return "      backend: postgres\n      dsn: \"" + dsn + "\"\n      channel: " + name +
+           "\n      instance_id: " + instance + "\n      retry_min: 50ms\n      retry_max: 500ms\n      maintenance_interval: 200ms\n";
   }
 };
 
