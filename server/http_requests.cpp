@@ -290,17 +290,23 @@ std::optional<api_error> subject_of(const json& doc, const std::string& text_fie
   return std::nullopt;
 }
 
+/// What a semantic entry and a vector keep besides their content: "metadata", "tags" and "ttl".
+std::optional<api_error> kept_fields(const json& doc, std::string& metadata, std::vector<std::string>& tags,
+                                     std::chrono::milliseconds& ttl) {
+  if (auto error = metadata_field(doc, metadata))
+    return error;
+  if (auto error = tags_field(doc, tags))
+    return error;
+  return ttl_field(doc, ttl);
+}
+
 /// The fields of one vector item: `allowed` is checked by the caller.
 std::optional<api_error> item_of(const json& doc, vector_item& item) {
   if (auto error = id_field(doc, item.id))
     return error;
   if (auto error = subject_of(doc, "text", item.text, item.vector))
     return error;
-  if (auto error = metadata_field(doc, item.metadata))
-    return error;
-  if (auto error = tags_field(doc, item.tags))
-    return error;
-  return ttl_field(doc, item.ttl);
+  return kept_fields(doc, item.metadata, item.tags, item.ttl);
 }
 
 std::optional<api_error> query_of(const json& doc, vector_query& query) {
@@ -410,11 +416,7 @@ parsed<semantic_entry> parse_semantic_store(std::string_view body, const std::op
       return error;
     if (auto error = take(required_string(fields, "answer", false), entry.answer))
       return error;
-    if (auto error = metadata_field(fields, entry.metadata))
-      return error;
-    if (auto error = tags_field(fields, entry.tags))
-      return error;
-    return ttl_field(fields, entry.ttl);
+    return kept_fields(fields, entry.metadata, entry.tags, entry.ttl);
   };
   return parse_body<semantic_entry>(body, {"query", "vector", "model", "answer", "metadata", "tags", "ttl", "ns"},
                                     query_ns, read);
