@@ -129,52 +129,68 @@ parsed<std::vector<std::string>> tags_of(const json& value) {
   return tags;
 }
 
-} // namespace
+/// Moves the value of `result` into `out`; the error when it holds one.
+template <class T>
+std::optional<api_error> take(parsed<T> result, T& out) {
+  if (auto* error = std::get_if<api_error>(&result))
+    return std::move(*error);
+  out = std::move(std::get<T>(result));
+  return std::nullopt;
+}
 
-parsed<put_request> parse_put_request(std::string_view body, const std::optional<std::string>& query_ns) {
-  auto doc = parse_object(body, {"value", "ttl", "tags", "ns"});
+std::optional<api_error> tags_field(const json& doc, std::vector<std::string>& out) {
+  const auto found = doc.find("tags");
+  return found == doc.end() ? std::nullopt : take(tags_of(*found), out);
+}
+
+std::optional<api_error> ttl_field(const json& doc, std::chrono::milliseconds& out) {
+  const auto found = doc.find("ttl");
+  return found == doc.end() ? std::nullopt : take(ttl_of(*found), out);
+}
+
+/// Where a request keeps its namespace.
+template <class T>
+std::string& namespace_in(T& request) {
+  return request.ns;
+}
+std::string& namespace_in(put_request& request) { return request.options.ns; }
+std::string& namespace_in(invalidate_request& request) { return request.options.ns; }
+
+/// The body as an object of `allowed` fields, read into a T by `read` (which answers the first
+/// refusal), then its namespace: the body's "ns" or `?ns=` (`query_ns`).
+template <class T, class Read>
+parsed<T> parse_body(std::string_view body, const std::vector<std::string>& allowed,
+                     const std::optional<std::string>& query_ns, Read read) {
+  auto doc = parse_object(body, allowed);
   if (auto* error = std::get_if<api_error>(&doc))
     return std::move(*error);
   const json& fields = std::get<json>(doc);
-  put_request request;
-  auto value = required_string(fields, "value", false);
-  if (auto* error = std::get_if<api_error>(&value))
+  T request;
+  if (auto error = read(fields, request))
     return std::move(*error);
-  request.value = std::move(std::get<std::string>(value));
-  if (const auto ttl = fields.find("ttl"); ttl != fields.end()) {
-    auto parsed_ttl = ttl_of(*ttl);
-    if (auto* error = std::get_if<api_error>(&parsed_ttl))
-      return std::move(*error);
-    request.options.ttl = std::get<std::chrono::milliseconds>(parsed_ttl);
-  }
-  if (const auto tags = fields.find("tags"); tags != fields.end()) {
-    auto parsed_tags = tags_of(*tags);
-    if (auto* error = std::get_if<api_error>(&parsed_tags))
-      return std::move(*error);
-    request.options.tags = std::move(std::get<std::vector<std::string>>(parsed_tags));
-  }
-  auto ns = namespace_of(fields, query_ns);
-  if (auto* error = std::get_if<api_error>(&ns))
+  if (auto error = take(namespace_of(fields, query_ns), namespace_in(request)))
     return std::move(*error);
-  request.options.ns = std::move(std::get<std::string>(ns));
   return request;
 }
 
+} // namespace
+
+parsed<put_request> parse_put_request(std::string_view body, const std::optional<std::string>& query_ns) {
+  const auto read = [](const json& fields, put_request& request) -> std::optional<api_error> {
+    if (auto error = take(required_string(fields, "value", false), request.value))
+      return error;
+    if (auto error = ttl_field(fields, request.options.ttl))
+      return error;
+    return tags_field(fields, request.options.tags);
+  };
+  return parse_body<put_request>(body, {"value", "ttl", "tags", "ns"}, query_ns, read);
+}
+
 parsed<invalidate_request> parse_invalidate_request(std::string_view body, const std::optional<std::string>& query_ns) {
-  auto doc = parse_object(body, {"tag", "ns"});
-  if (auto* error = std::get_if<api_error>(&doc))
-    return std::move(*error);
-  const json& fields = std::get<json>(doc);
-  invalidate_request request;
-  auto tag = required_string(fields, "tag", true);
-  if (auto* error = std::get_if<api_error>(&tag))
-    return std::move(*error);
-  request.tag = std::move(std::get<std::string>(tag));
-  auto ns = namespace_of(fields, query_ns);
-  if (auto* error = std::get_if<api_error>(&ns))
-    return std::move(*error);
-  request.options.ns = std::move(std::get<std::string>(ns));
-  return request;
+  const auto read = [](const json& fields, invalidate_request& request) {
+    return take(required_string(fields, "tag", true), request.tag);
+  };
+  return parse_body<invalidate_request>(body, {"tag", "ns"}, query_ns, read);
 }
 
 parsed<std::string> parse_namespace(const std::optional<std::string>& query_ns) {
@@ -200,15 +216,6 @@ parsed<stats_window> parse_window(const std::optional<std::string>& query_window
 namespace {
 
 const char* const id_expected = "expected an integer from 1 to 9007199254740991 (2^53 - 1)";
-
-/// Moves the value of `result` into `out`; the error when it holds one.
-template <class T>
-std::optional<api_error> take(parsed<T> result, T& out) {
-  if (auto* error = std::get_if<api_error>(&result))
-    return std::move(*error);
-  out = std::move(std::get<T>(result));
-  return std::nullopt;
-}
 
 /// The error with its field named inside `prefix` ("items[2]." + "vector").
 api_error within(std::string prefix, api_error error) {
@@ -242,16 +249,6 @@ std::optional<api_error> metadata_field(const json& doc, std::string& out) {
     return std::nullopt;
   out = found->is_string() ? found->get<std::string>() : found->dump(-1, ' ', false, json::error_handler_t::replace);
   return std::nullopt;
-}
-
-std::optional<api_error> tags_field(const json& doc, std::vector<std::string>& out) {
-  const auto found = doc.find("tags");
-  return found == doc.end() ? std::nullopt : take(tags_of(*found), out);
-}
-
-std::optional<api_error> ttl_field(const json& doc, std::chrono::milliseconds& out) {
-  const auto found = doc.find("ttl");
-  return found == doc.end() ? std::nullopt : take(ttl_of(*found), out);
 }
 
 parsed<std::vector<float>> floats_of(const json& value) {
@@ -293,17 +290,23 @@ std::optional<api_error> subject_of(const json& doc, const std::string& text_fie
   return std::nullopt;
 }
 
+/// What a semantic entry and a vector keep besides their content: "metadata", "tags" and "ttl".
+std::optional<api_error> kept_fields(const json& doc, std::string& metadata, std::vector<std::string>& tags,
+                                     std::chrono::milliseconds& ttl) {
+  if (auto error = metadata_field(doc, metadata))
+    return error;
+  if (auto error = tags_field(doc, tags))
+    return error;
+  return ttl_field(doc, ttl);
+}
+
 /// The fields of one vector item: `allowed` is checked by the caller.
 std::optional<api_error> item_of(const json& doc, vector_item& item) {
   if (auto error = id_field(doc, item.id))
     return error;
   if (auto error = subject_of(doc, "text", item.text, item.vector))
     return error;
-  if (auto error = metadata_field(doc, item.metadata))
-    return error;
-  if (auto error = tags_field(doc, item.tags))
-    return error;
-  return ttl_field(doc, item.ttl);
+  return kept_fields(doc, item.metadata, item.tags, item.ttl);
 }
 
 std::optional<api_error> query_of(const json& doc, vector_query& query) {
@@ -350,6 +353,35 @@ parsed<std::vector<T>> array_of(const json& doc, const std::string& field, const
   return out;
 }
 
+/// A batch body: `{field: [element, ...], "ns"}`, each element read as `array_of` does; the
+/// namespace first, as it goes into every element.
+template <class T, class Read>
+parsed<std::vector<T>> parse_batch(std::string_view body, const std::string& field,
+                                   const std::vector<std::string>& allowed, const std::optional<std::string>& query_ns,
+                                   Read read) {
+  auto doc = parse_object(body, {field, "ns"});
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  const json& fields = std::get<json>(doc);
+  std::string ns;
+  if (auto error = take(namespace_of(fields, query_ns), ns))
+    return std::move(*error);
+  return array_of<T>(fields, field, allowed, ns, read);
+}
+
+/// Reads `field` with `read` into `out` when the body has it; `out` stays empty otherwise, so that
+/// an update changes only what it names.
+template <class T>
+std::optional<api_error> if_given(const json& doc, const char* field, std::optional<T>& out,
+                                  std::optional<api_error> (*read)(const json&, T&)) {
+  return doc.contains(field) ? read(doc, out.emplace()) : std::nullopt;
+}
+
+/// The answer of a semantic update.
+std::optional<api_error> answer_field(const json& doc, std::string& out) {
+  return optional_string(doc, "answer", out);
+}
+
 } // namespace
 
 parsed<std::uint64_t> parse_id(std::string_view text) {
@@ -365,132 +397,75 @@ parsed<std::uint64_t> parse_id(std::string_view text) {
 }
 
 parsed<semantic_lookup_request> parse_semantic_lookup(std::string_view body, const std::optional<std::string>& query_ns) {
-  auto doc = parse_object(body, {"text", "vector", "model", "threshold", "ns"});
-  if (auto* error = std::get_if<api_error>(&doc))
-    return std::move(*error);
-  const json& fields = std::get<json>(doc);
-  semantic_lookup_request request;
-  if (auto error = subject_of(fields, "text", request.text, request.vector))
-    return std::move(*error);
-  if (const auto threshold = fields.find("threshold"); threshold != fields.end()) {
-    if (!threshold->is_number() || !(std::abs(threshold->get<double>()) <= 1))
-      return field_error("threshold", "expected a number from -1 to 1", got(*threshold));
-    request.threshold = threshold->get<double>();
-  }
-  if (auto error = take(namespace_of(fields, query_ns), request.ns))
-    return std::move(*error);
-  return request;
+  const auto read = [](const json& fields, semantic_lookup_request& request) -> std::optional<api_error> {
+    if (auto error = subject_of(fields, "text", request.text, request.vector))
+      return error;
+    if (const auto threshold = fields.find("threshold"); threshold != fields.end()) {
+      if (!threshold->is_number() || !(std::abs(threshold->get<double>()) <= 1))
+        return field_error("threshold", "expected a number from -1 to 1", got(*threshold));
+      request.threshold = threshold->get<double>();
+    }
+    return std::nullopt;
+  };
+  return parse_body<semantic_lookup_request>(body, {"text", "vector", "model", "threshold", "ns"}, query_ns, read);
 }
 
 parsed<semantic_entry> parse_semantic_store(std::string_view body, const std::optional<std::string>& query_ns) {
-  auto doc = parse_object(body, {"query", "vector", "model", "answer", "metadata", "tags", "ttl", "ns"});
-  if (auto* error = std::get_if<api_error>(&doc))
-    return std::move(*error);
-  const json& fields = std::get<json>(doc);
-  semantic_entry entry;
-  if (auto error = subject_of(fields, "query", entry.query, entry.vector))
-    return std::move(*error);
-  if (auto error = take(required_string(fields, "answer", false), entry.answer))
-    return std::move(*error);
-  if (auto error = metadata_field(fields, entry.metadata))
-    return std::move(*error);
-  if (auto error = tags_field(fields, entry.tags))
-    return std::move(*error);
-  if (auto error = ttl_field(fields, entry.ttl))
-    return std::move(*error);
-  if (auto error = take(namespace_of(fields, query_ns), entry.ns))
-    return std::move(*error);
-  return entry;
+  const auto read = [](const json& fields, semantic_entry& entry) -> std::optional<api_error> {
+    if (auto error = subject_of(fields, "query", entry.query, entry.vector))
+      return error;
+    if (auto error = take(required_string(fields, "answer", false), entry.answer))
+      return error;
+    return kept_fields(fields, entry.metadata, entry.tags, entry.ttl);
+  };
+  return parse_body<semantic_entry>(body, {"query", "vector", "model", "answer", "metadata", "tags", "ttl", "ns"},
+                                    query_ns, read);
 }
 
 parsed<semantic_update> parse_semantic_update(std::string_view body, const std::optional<std::string>& query_ns,
                                               std::uint64_t id) {
-  auto doc = parse_object(body, {"answer", "metadata", "tags", "ttl", "ns"});
-  if (auto* error = std::get_if<api_error>(&doc))
-    return std::move(*error);
-  const json& fields = std::get<json>(doc);
-  semantic_update update;
-  update.id = id;
-  if (fields.contains("answer"))
-    if (auto error = take(required_string(fields, "answer", false), update.answer.emplace()))
-      return std::move(*error);
-  if (fields.contains("metadata"))
-    metadata_field(fields, update.metadata.emplace());
-  if (fields.contains("tags"))
-    if (auto error = tags_field(fields, update.tags.emplace()))
-      return std::move(*error);
-  if (fields.contains("ttl"))
-    if (auto error = ttl_field(fields, update.ttl.emplace()))
-      return std::move(*error);
-  if (!update.answer && !update.metadata && !update.tags && !update.ttl)
-    return api_error{400, "nothing to change: give answer, metadata, tags or ttl", std::nullopt, ""};
-  if (auto error = take(namespace_of(fields, query_ns), update.ns))
-    return std::move(*error);
-  return update;
+  const auto read = [id](const json& fields, semantic_update& update) -> std::optional<api_error> {
+    update.id = id;
+    if (auto error = if_given(fields, "answer", update.answer, &answer_field))
+      return error;
+    if (auto error = if_given(fields, "metadata", update.metadata, &metadata_field))
+      return error;
+    if (auto error = if_given(fields, "tags", update.tags, &tags_field))
+      return error;
+    if (auto error = if_given(fields, "ttl", update.ttl, &ttl_field))
+      return error;
+    if (!update.answer && !update.metadata && !update.tags && !update.ttl)
+      return api_error{400, "nothing to change: give answer, metadata, tags or ttl", std::nullopt, ""};
+    return std::nullopt;
+  };
+  return parse_body<semantic_update>(body, {"answer", "metadata", "tags", "ttl", "ns"}, query_ns, read);
 }
 
 parsed<vector_item> parse_vector_add(std::string_view body, const std::optional<std::string>& query_ns) {
-  auto doc = parse_object(body, with_ns(item_fields));
-  if (auto* error = std::get_if<api_error>(&doc))
-    return std::move(*error);
-  const json& fields = std::get<json>(doc);
-  vector_item item;
-  if (auto error = item_of(fields, item))
-    return std::move(*error);
-  if (auto error = take(namespace_of(fields, query_ns), item.ns))
-    return std::move(*error);
-  return item;
+  return parse_body<vector_item>(body, with_ns(item_fields), query_ns, &item_of);
 }
 
 parsed<vector_item> parse_vector_update(std::string_view body, const std::optional<std::string>& query_ns,
                                         std::uint64_t id) {
-  auto doc = parse_object(body, {"text", "vector", "model", "metadata", "tags", "ttl", "ns"});
-  if (auto* error = std::get_if<api_error>(&doc))
-    return std::move(*error);
-  const json& fields = std::get<json>(doc);
-  vector_item item;
-  if (auto error = item_of(fields, item))
-    return std::move(*error);
-  item.id = id;
-  if (auto error = take(namespace_of(fields, query_ns), item.ns))
-    return std::move(*error);
-  return item;
+  // The path names the entry; the body has no "id" (it is refused as an unknown field).
+  const auto read = [id](const json& fields, vector_item& item) {
+    item.id = id;
+    return item_of(fields, item);
+  };
+  return parse_body<vector_item>(body, {"text", "vector", "model", "metadata", "tags", "ttl", "ns"}, query_ns, read);
 }
 
 parsed<std::vector<vector_item>> parse_vector_batch(std::string_view body, const std::optional<std::string>& query_ns) {
-  auto doc = parse_object(body, {"items", "ns"});
-  if (auto* error = std::get_if<api_error>(&doc))
-    return std::move(*error);
-  const json& fields = std::get<json>(doc);
-  std::string ns;
-  if (auto error = take(namespace_of(fields, query_ns), ns))
-    return std::move(*error);
-  return array_of<vector_item>(fields, "items", item_fields, ns, &item_of);
+  return parse_batch<vector_item>(body, "items", item_fields, query_ns, &item_of);
 }
 
 parsed<vector_query> parse_vector_search(std::string_view body, const std::optional<std::string>& query_ns) {
-  auto doc = parse_object(body, with_ns(query_fields));
-  if (auto* error = std::get_if<api_error>(&doc))
-    return std::move(*error);
-  const json& fields = std::get<json>(doc);
-  vector_query query;
-  if (auto error = query_of(fields, query))
-    return std::move(*error);
-  if (auto error = take(namespace_of(fields, query_ns), query.ns))
-    return std::move(*error);
-  return query;
+  return parse_body<vector_query>(body, with_ns(query_fields), query_ns, &query_of);
 }
 
 parsed<std::vector<vector_query>> parse_vector_search_batch(std::string_view body,
                                                             const std::optional<std::string>& query_ns) {
-  auto doc = parse_object(body, {"queries", "ns"});
-  if (auto* error = std::get_if<api_error>(&doc))
-    return std::move(*error);
-  const json& fields = std::get<json>(doc);
-  std::string ns;
-  if (auto error = take(namespace_of(fields, query_ns), ns))
-    return std::move(*error);
-  return array_of<vector_query>(fields, "queries", query_fields, ns, &query_of);
+  return parse_batch<vector_query>(body, "queries", query_fields, query_ns, &query_of);
 }
 
 } // namespace strata::server

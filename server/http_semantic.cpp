@@ -58,139 +58,118 @@ std::optional<std::uint64_t> captured_id(const Request& req, Response& res) {
   return std::nullopt;
 }
 
-/// Answers an update or a delete (`operation`) of entry `id`; `verb` names the success.
-void answer_change(Response& res, const operation_result& result, const char* kind, const char* operation,
-                   const char* verb, std::uint64_t id, const std::string& ns) {
-  if (result.code == status::ok)
-    send(res, 200, id_done_json(verb, id));
-  else if (result.code == status::not_found)
-    send_error(res, no_entry(kind, id, ns));
+/// Answers `request` (or its refusal): `call` passes it to the runtime; an ok result is answered
+/// with `success` and `to_json` of the result, any other with the runtime's error for `operation`.
+/// A semantic lookup's miss (`miss_is_answer`) is an answer too: 200 with "hit": false.
+template <class Request, class Result, class ToJson>
+void answer(runtime& rt, Response& res, parsed<Request> request, Result (runtime::*call)(Request), int success,
+            ToJson to_json, const char* operation, bool miss_is_answer = false) {
+  auto* usable_request = usable(request, res);
+  if (!usable_request)
+    return;
+  const auto result = (rt.*call)(std::move(*usable_request));
+  if (result.code == status::ok || (miss_is_answer && result.code == status::not_found))
+    send(res, success, to_json(result));
   else
-    send_error(res, failure(result, std::string(operation) + " of " + kind + " entry " + std::to_string(id)));
+    send_error(res, failure(result, operation));
 }
+
+/// The namespace of a delete, from `?ns=`.
+parsed<request_options> delete_options(const Request& req) {
+  auto ns = parse_namespace(query_ns(req));
+  if (auto* error = std::get_if<api_error>(&ns))
+    return std::move(*error);
+  request_options options;
+  options.ns = std::move(std::get<std::string>(ns));
+  return options;
+}
+
+/// Answers an update or a delete (`operation`) of the `kind` entry whose id the route captured:
+/// `parse(id)` reads the change (it has the namespace, `ns`), `call(id, change)` makes it; `verb`
+/// names the success.
+template <class Parse, class Call>
+void change_entry(const Request& req, Response& res, const char* kind, const char* operation, const char* verb,
+                  Parse parse, Call call) {
+  const auto id = captured_id(req, res);
+  if (!id)
+    return;
+  auto parsed_change = parse(*id);
+  auto* change = usable(parsed_change, res);
+  if (!change)
+    return;
+  const auto ns = change->ns;
+  const auto result = call(*id, std::move(*change));
+  if (result.code == status::ok)
+    send(res, 200, id_done_json(verb, *id));
+  else if (result.code == status::not_found)
+    send_error(res, no_entry(kind, *id, ns));
+  else
+    send_error(res, failure(result, std::string(operation) + " of " + kind + " entry " + std::to_string(*id)));
+}
+
+/// `{"id", "layer"}` of a stored semantic entry or an added vector.
+const auto added_json = [](const auto& added) { return id_json(added.id, added.layer); };
 
 } // namespace
 
 void lookup_semantic(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  auto parsed_request = parse_semantic_lookup(body, query_ns(req));
-  auto* request = usable(parsed_request, res);
-  if (!request)
-    return;
-  const auto result = rt.semantic_lookup(std::move(*request));
-  if (result.code == status::ok || result.code == status::not_found)
-    send(res, 200, semantic_lookup_json(result));
-  else
-    send_error(res, failure(result, "semantic lookup"));
+  answer(rt, res, parse_semantic_lookup(body, query_ns(req)), &runtime::semantic_lookup, 200, &semantic_lookup_json,
+         "semantic lookup", /*miss_is_answer=*/true);
 }
 
 void store_semantic(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  auto parsed_entry = parse_semantic_store(body, query_ns(req));
-  auto* entry = usable(parsed_entry, res);
-  if (!entry)
-    return;
-  const auto result = rt.semantic_store(std::move(*entry));
-  if (result.code == status::ok)
-    send(res, 201, id_json(result.id, result.layer));
-  else
-    send_error(res, failure(result, "semantic store"));
+  answer(rt, res, parse_semantic_store(body, query_ns(req)), &runtime::semantic_store, 201, added_json,
+         "semantic store");
 }
 
 void update_semantic(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  const auto id = captured_id(req, res);
-  if (!id)
-    return;
-  auto parsed_update = parse_semantic_update(body, query_ns(req), *id);
-  auto* update = usable(parsed_update, res);
-  if (!update)
-    return;
-  const auto ns = update->ns;
-  answer_change(res, rt.semantic_update(std::move(*update)), "semantic", "update", "updated", *id, ns);
+  change_entry(
+      req, res, "semantic", "update", "updated",
+      [&](std::uint64_t id) { return parse_semantic_update(body, query_ns(req), id); },
+      [&](std::uint64_t, semantic_update update) { return rt.semantic_update(std::move(update)); });
 }
 
 void delete_semantic(runtime& rt, const Request& req, const std::string&, Response& res) {
-  const auto id = captured_id(req, res);
-  if (!id)
-    return;
-  auto ns = parse_namespace(query_ns(req));
-  auto* name = usable(ns, res);
-  if (!name)
-    return;
-  request_options options;
-  options.ns = *name;
-  answer_change(res, rt.semantic_erase(*id, options), "semantic", "delete", "deleted", *id, options.ns);
+  change_entry(
+      req, res, "semantic", "delete", "deleted", [&](std::uint64_t) { return delete_options(req); },
+      [&](std::uint64_t id, const request_options& options) { return rt.semantic_erase(id, options); });
 }
 
 void add_vector(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  auto parsed_item = parse_vector_add(body, query_ns(req));
-  auto* item = usable(parsed_item, res);
-  if (!item)
-    return;
-  const auto result = rt.vector_add(std::move(*item));
-  if (result.code == status::ok)
-    send(res, 201, id_json(result.id, result.layer));
-  else
-    send_error(res, failure(result, "vector add"));
+  answer(rt, res, parse_vector_add(body, query_ns(req)), &runtime::vector_add, 201, added_json, "vector add");
 }
 
 void add_vectors(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  auto parsed_items = parse_vector_batch(body, query_ns(req));
-  auto* items = usable(parsed_items, res);
-  if (!items)
-    return;
-  const auto result = rt.vector_add_batch(std::move(*items));
-  if (result.code == status::ok)
-    send(res, 201, ids_json(result.ids, result.layer));
-  else
-    send_error(res, failure(result, "vector batch add (nothing was added)"));
+  answer(
+      rt, res, parse_vector_batch(body, query_ns(req)), &runtime::vector_add_batch, 201,
+      [](const vector_batch_add_result& added) { return ids_json(added.ids, added.layer); },
+      "vector batch add (nothing was added)");
 }
 
 void search_vectors(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  auto parsed_query = parse_vector_search(body, query_ns(req));
-  auto* query = usable(parsed_query, res);
-  if (!query)
-    return;
-  const auto result = rt.vector_search(std::move(*query));
-  if (result.code == status::ok)
-    send(res, 200, hits_json(result.hits, result.layer));
-  else
-    send_error(res, failure(result, "vector search"));
+  answer(
+      rt, res, parse_vector_search(body, query_ns(req)), &runtime::vector_search, 200,
+      [](const vector_search_result& found) { return hits_json(found.hits, found.layer); }, "vector search");
 }
 
 void search_vectors_batch(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  auto parsed_queries = parse_vector_search_batch(body, query_ns(req));
-  auto* queries = usable(parsed_queries, res);
-  if (!queries)
-    return;
-  const auto result = rt.vector_search_batch(std::move(*queries));
-  if (result.code == status::ok)
-    send(res, 200, batch_hits_json(result.hits, result.layer));
-  else
-    send_error(res, failure(result, "vector batch search"));
+  answer(
+      rt, res, parse_vector_search_batch(body, query_ns(req)), &runtime::vector_search_batch, 200,
+      [](const vector_batch_search_result& found) { return batch_hits_json(found.hits, found.layer); },
+      "vector batch search");
 }
 
 void update_vector(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  const auto id = captured_id(req, res);
-  if (!id)
-    return;
-  auto parsed_item = parse_vector_update(body, query_ns(req), *id);
-  auto* item = usable(parsed_item, res);
-  if (!item)
-    return;
-  const auto ns = item->ns;
-  answer_change(res, rt.vector_update(std::move(*item)), "vector", "update", "updated", *id, ns);
+  change_entry(
+      req, res, "vector", "update", "updated",
+      [&](std::uint64_t id) { return parse_vector_update(body, query_ns(req), id); },
+      [&](std::uint64_t, vector_item item) { return rt.vector_update(std::move(item)); });
 }
 
 void delete_vector(runtime& rt, const Request& req, const std::string&, Response& res) {
-  const auto id = captured_id(req, res);
-  if (!id)
-    return;
-  auto ns = parse_namespace(query_ns(req));
-  auto* name = usable(ns, res);
-  if (!name)
-    return;
-  request_options options;
-  options.ns = *name;
-  answer_change(res, rt.vector_erase(*id, options), "vector", "delete", "deleted", *id, options.ns);
+  change_entry(
+      req, res, "vector", "delete", "deleted", [&](std::uint64_t) { return delete_options(req); },
+      [&](std::uint64_t id, const request_options& options) { return rt.vector_erase(id, options); });
 }
 
 } // namespace strata::server
