@@ -85,13 +85,29 @@ public:
   /// Adds `item`; `id_out` receives its id.
   virtual status add(const vector_item& item, std::uint64_t& id_out) = 0;
 
-  /// Adds every item or none; `ids_out` receives their ids in order. The default adds one by one.
+  /// Adds every item or none; `ids_out` receives their ids in order. The default adds one by one
+  /// and, when an add fails or throws, erases the ones it added before answering.
   virtual status add_batch(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out) {
     ids_out.clear();
+    // All or none: an add that fails (or throws) takes back the ones before it.
+    auto take_back = [&] {
+      for (std::size_t i = 0; i < ids_out.size(); ++i)
+        erase(items[i].ns, ids_out[i]);
+      ids_out.clear();
+    };
     for (const auto& item : items) {
       std::uint64_t id = 0;
-      if (const auto s = add(item, id); s != status::ok)
+      status s;
+      try {
+        s = add(item, id);
+      } catch (...) {
+        take_back();
+        throw;
+      }
+      if (s != status::ok) {
+        take_back();
         return s;
+      }
       ids_out.push_back(id);
     }
     return status::ok;
