@@ -36,11 +36,9 @@ T* usable(parsed<T>& result, Response& res) {
 }
 
 /// A failed operation: the runtime's own message. A deployment without a layer that offers the
-/// operation answers 501 (the runtime's `invalid` with the message capability_router writes then):
-/// the request was fine, this server cannot serve it.
+/// operation answers 501: the request may be fine, this server cannot serve it.
 api_error failure(const operation_result& result, const std::string& what) {
-  const bool unsupported = result.code == status::invalid &&
-                           result.error.rfind("no layer of this deployment offers", 0) == 0;
+  const bool unsupported = !result.offered;
   const auto message = result.error.empty() ? runtime_error(result.code, what).message : what + ": " + result.error;
   return {unsupported ? 501 : http_status_of(result.code), message, std::nullopt, to_string(result.code)};
 }

@@ -50,6 +50,7 @@ std::optional<capability_router::ticket> capability_router::begin(operation op,
                                                                   const char* family, Result& refused) {
   if (!target) {
     refused.code = status::invalid;
+    refused.offered = false;
     refused.error = std::string("no layer of this deployment offers ") + family +
                     " operations (" + to_string(op) + ")";
     return std::nullopt;

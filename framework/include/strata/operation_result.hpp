@@ -16,6 +16,9 @@ struct operation_result {
   status code = status::ok;
   std::string layer; ///< the layer that answered; empty when none was asked
   std::string error; ///< why, when `code` is an error; names what and where
+  /// False when no layer of the deployment offers the operation at all (`code` is then
+  /// `invalid`): the request may be fine, this deployment cannot serve it.
+  bool offered = true;
 };
 
 } // namespace strata

@@ -203,6 +203,7 @@ TEST_CASE("without a layer that offers them, semantic and vector requests are in
   const auto lookup = rt->semantic_lookup(ask("anything"));
   CHECK(lookup.code == status::invalid);
   CHECK(lookup.error == "no layer of this deployment offers semantic operations (semantic_lookup)");
+  CHECK_FALSE(lookup.offered);
   CHECK(lookup.layer.empty());
   vector_query q;
   q.text = "anything";
