@@ -518,23 +518,15 @@ public:
     join->done = [done = std::move(request.done)](erase_outcome o) {
       done(o.found ? status::ok : o.failure != status::ok ? o.failure : status::not_found);
     };
-    join->remaining = 1; // released below, as in put
-    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
-      if (st_.slots[i].observer)
-        continue;
-      ++join->remaining;
-      ask(
-        i, number, operation::erase,
-        [join](layer_reply& reply) {
-          if (reply.failed)
-            join->result.failure = reply.code;
-          else if (reply.code == status::ok)
-            join->result.found = true;
-          join->one_done();
-        },
-        layer_erase_atom::value, request.ns, request.key);
-    }
-    join->one_done();
+    ask_chain(
+      join, number, operation::erase,
+      [](erase_outcome& o, const layer_reply& reply) {
+        if (reply.failed)
+          o.failure = reply.code;
+        else if (reply.code == status::ok)
+          o.found = true;
+      },
+      layer_erase_atom::value, request.ns, request.key);
   }
 
   void invalidate_tag(tag_request& request) {
@@ -544,21 +536,35 @@ public:
       entry.second.superseded = true; // their tags are unknown until they arrive
     auto join = std::make_shared<fan_in<invalidate_result>>();
     join->done = std::move(request.done);
-    join->remaining = 1; // released below, as in put
+    ask_chain(
+      join, number, operation::invalidate_tag,
+      [](invalidate_result& r, const layer_reply& reply) {
+        if (reply.failed)
+          r.code = reply.code;
+        else
+          r.removed += reply.count;
+      },
+      layer_tag_atom::value, request.ns, request.tag);
+  }
+
+  /// Asks every layer of the chain but the observers; `count` folds each answer into the join's
+  /// result, which is done once all have answered. The join holds a count of its own until every
+  /// request is sent, so that a synchronous answer cannot finish it early.
+  template <class Result, class Count, class... Ts>
+  void ask_chain(const std::shared_ptr<fan_in<Result>>& join, std::uint64_t number, operation op, Count count,
+                 Ts&&... args) {
+    join->remaining = 1;
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {
       if (st_.slots[i].observer)
         continue;
       ++join->remaining;
       ask(
-        i, number, operation::invalidate_tag,
-        [join](layer_reply& reply) {
-          if (reply.failed)
-            join->result.code = reply.code;
-          else
-            join->result.removed += reply.count;
+        i, number, op,
+        [join, count](layer_reply& reply) {
+          count(join->result, reply);
           join->one_done();
         },
-        layer_tag_atom::value, request.ns, request.tag);
+        args...);
     }
     join->one_done();
   }
