@@ -120,6 +120,22 @@ std::vector<std::uint64_t> iota_ids(std::size_t n) {
   return ids;
 }
 
+/// Adds `data` under ids 0.. to an engine that trains at 1000 entries: 999 one by one, which it
+/// must answer exactly and untrained, then the rest in one batch, and waits for the training.
+void add_across_training(engine& e, const std::vector<std::vector<float>>& data,
+                         const std::vector<std::vector<float>>& queries) {
+  REQUIRE(e.config().train_min == 1000);
+  for (std::size_t i = 0; i < 999; ++i)
+    e.add(entry(i, data[i]));
+  CHECK_FALSE(e.stats().trained);
+  CHECK(recall(e, data, iota_ids(999), queries, 10) == 1.0);
+  std::vector<record> rest;
+  for (std::size_t i = 999; i < data.size(); ++i)
+    rest.push_back(entry(i, data[i]));
+  e.add(rest);
+  e.wait();
+}
+
 } // namespace
 
 TEST_CASE("flat search is exact, for inner product and L2", "[vector_index]") {
@@ -370,15 +386,7 @@ TEST_CASE("HNSW on 8-bit codes: exact until trained, exact scores, back to exact
   c.train_min = 1000;
   c.compact_min = 100;
   engine e{c};
-  for (std::size_t i = 0; i < 999; ++i)
-    e.add(entry(i, data[i]));
-  CHECK_FALSE(e.stats().trained);
-  CHECK(recall(e, data, iota_ids(999), queries, 10) == 1.0);
-  std::vector<record> rest;
-  for (std::size_t i = 999; i < data.size(); ++i)
-    rest.push_back(entry(i, data[i]));
-  e.add(rest); // 2000 >= train_min: the codes' ranges are trained and the graph built in the background
-  e.wait();
+  add_across_training(e, data, queries); // the codes' ranges are trained and the graph built in the background
   auto s = e.stats();
   CHECK(s.trained);
   CHECK(s.trainings == 1);
@@ -421,15 +429,7 @@ TEST_CASE("IVF: exact until trained, trained in the background, real deletes, re
   c.train_min = 1000;
   c.nprobe = 16;
   engine e{c};
-  for (std::size_t i = 0; i < 999; ++i)
-    e.add(entry(i, data[i]));
-  CHECK_FALSE(e.stats().trained);
-  CHECK(recall(e, data, iota_ids(999), queries, 10) == 1.0);
-  std::vector<record> rest;
-  for (std::size_t i = 999; i < data.size(); ++i)
-    rest.push_back(entry(i, data[i]));
-  e.add(rest); // 4000 >= train_min: training starts
-  e.wait();
+  add_across_training(e, data, queries);
   auto s = e.stats();
   CHECK(s.trained);
   CHECK(s.trainings == 1);
