@@ -249,7 +249,7 @@ measured run_dataset(dataset& d, const std::string& indexes) {
       config.hnsw_codes = codes;
       auto e = build(config, d, build_s);
       char params[64];
-      for (int ef : {32, 64, 96, 128, 256}) {
+      for (int ef : std::set<int>{32, 64, 96, 128, 256, defaults.ef_search}) {
         e->set_search_effort(ef, config.nprobe);
         auto m = measure(*e, d, d.nq);
         std::snprintf(params, sizeof params, "%s M %d efC %d efS %d", vector_index::to_string(codes), config.hnsw_m,
