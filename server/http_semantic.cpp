@@ -59,8 +59,8 @@ std::optional<std::uint64_t> captured_id(const Request& req, Response& res) {
 /// Answers `request` (or its refusal): `call` passes it to the runtime; an ok result is answered
 /// with `success` and `to_json` of the result, any other with the runtime's error for `operation`.
 /// A semantic lookup's miss (`miss_is_answer`) is an answer too: 200 with "hit": false.
-template <class Request, class Result, class ToJson>
-void answer(runtime& rt, Response& res, parsed<Request> request, Result (runtime::*call)(Request), int success,
+template <class Asked, class Result, class ToJson>
+void answer(runtime& rt, Response& res, parsed<Asked> request, Result (runtime::*call)(Asked), int success,
             ToJson to_json, const char* operation, bool miss_is_answer = false) {
   auto* usable_request = usable(request, res);
   if (!usable_request)
