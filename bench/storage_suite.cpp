@@ -1,6 +1,6 @@
 // storage: the diary's append throughput and the global layer's get latency on a local
-// PostgreSQL, each beside a raw libpqxx loop on the same server in the same run; and what the
-// diary adds to the hottest path, a first-layer hit. Uses STRATA_PG_DSN when set, else starts a
+// PostgreSQL, each beside a raw libpqxx loop on the same server in the same run; what the diary
+// adds to the hottest path, a first-layer hit; and what writing vectors through to SQLite costs. Uses STRATA_PG_DSN when set, else starts a
 // throwaway server with scripts/pg-start and stops it at the end.
 #include "suites.hpp"
 
@@ -225,6 +225,42 @@ void hot_path() {
   std::printf("RESULT storage.diary_hit_overhead_ns %.0f\n", best_observed - best_plain);
 }
 
+/// µs per vector add through the runtime (the lexical embedder, a flat index), with the entries
+/// in memory only and written through to a SQLite file (`sqlite_path`): what persistence costs.
+void vector_persistence() {
+  const auto file = std::filesystem::temp_directory_path() / ("strata-bench-vectors-" + std::to_string(::getpid()));
+  struct remove_file {
+    std::filesystem::path f;
+    ~remove_file() {
+      for (const char* suffix : {"", "-wal", "-shm"})
+        std::filesystem::remove(f.string() + suffix);
+    }
+  } cleanup{file};
+  const std::string base = "embedders:\n  - name: lexical\n    plugin: lexical_hash\nlayers:\n"
+                           "  - name: vectors\n    plugin: vector\n    write: around\n    promote: false\n"
+                           "    embedder: lexical\n    config:\n      index: flat\n";
+  auto memory = start(base);
+  auto persisted = start(base + "      sqlite_path: " + quoted(file.string()) + "\n");
+  constexpr int adds = 2000;
+  double us[2] = {0, 0};
+  for (int round = 0; round < 2; ++round) // the second round of each is timed: the first warms up
+    for (int which = 0; which < 2; ++which) {
+      auto& rt = which == 0 ? *memory : *persisted;
+      const auto t0 = clock_type::now();
+      for (int i = 0; i < adds; ++i) {
+        vector_item item;
+        item.text = "question " + std::to_string(round * adds + i) + " about topic " + std::to_string(i % 37);
+        if (rt.vector_add(std::move(item)).code != status::ok)
+          throw std::runtime_error("a vector add failed");
+      }
+      us[which] = seconds_since(t0) * 1e6 / adds;
+    }
+  std::printf("vector adds through the runtime: %.1f us in memory, %.1f us written through to SQLite (%.2fx)\n", us[0],
+              us[1], us[1] / us[0]);
+  std::printf("RESULT storage.vector_add_memory_us %.1f\n", us[0]);
+  std::printf("RESULT storage.vector_add_persisted_us %.1f\n", us[1]);
+}
+
 } // namespace
 
 int run_storage() try {
@@ -248,6 +284,7 @@ int run_storage() try {
               global_keys, percentile(raw, 0.5), percentile(raw, 0.99), percentile(layer, 0.5), percentile(layer, 0.99));
   rt.reset();
   hot_path();
+  vector_persistence();
 
   std::printf("RESULT storage.raw_insert_rows_per_s %.0f\n", raw_rate);
   std::printf("RESULT storage.diary_records_per_s %.0f\n", diary);
