@@ -189,23 +189,30 @@ std::vector<double> global_get_us(runtime& rt) {
   return us;
 }
 
+/// A SQLite file name in the temporary folder, removed with its WAL and shared-memory files.
+struct scratch_sqlite_file {
+  explicit scratch_sqlite_file(const std::string& prefix)
+    : path(std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()))) {}
+  ~scratch_sqlite_file() {
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path.string() + suffix);
+  }
+  scratch_sqlite_file(const scratch_sqlite_file&) = delete;
+  scratch_sqlite_file& operator=(const scratch_sqlite_file&) = delete;
+
+  std::filesystem::path path;
+};
+
 /// ns per first-layer hit, fastest of `hit_rounds`, with and without a diary observing (on
 /// SQLite: what the caller's thread pays does not depend on the backend). The diary is flushed
 /// between rounds, untimed: a round measures the accepting path with the buffer's memory reused,
 /// as in a deployment whose writer keeps up.
 void hot_path() {
-  const auto file = std::filesystem::temp_directory_path() / ("strata-bench-diary-" + std::to_string(::getpid()));
-  struct remove_file {
-    std::filesystem::path f;
-    ~remove_file() {
-      for (const char* suffix : {"", "-wal", "-shm"})
-        std::filesystem::remove(f.string() + suffix);
-    }
-  } cleanup{file};
+  const scratch_sqlite_file file{"strata-bench-diary"};
   const std::string base = "runtime:\n  metrics: false\nlayers:\n  - name: hot\n    plugin: predictive\n";
   auto plain = start(base);
   auto observed = start(base + "  - name: diary\n    plugin: diary\n    config:\n      sqlite_path: " +
-                        quoted(file.string()) + "\n      flush_interval: 10s\n");
+                        quoted(file.path.string()) + "\n      flush_interval: 10s\n");
   plain->put("user:1", "v");
   observed->put("user:1", "v");
   double best_plain = 1e9, best_observed = 1e9;
@@ -228,19 +235,12 @@ void hot_path() {
 /// µs per vector add through the runtime (the lexical embedder, a flat index), with the entries
 /// in memory only and written through to a SQLite file (`sqlite_path`): what persistence costs.
 void vector_persistence() {
-  const auto file = std::filesystem::temp_directory_path() / ("strata-bench-vectors-" + std::to_string(::getpid()));
-  struct remove_file {
-    std::filesystem::path f;
-    ~remove_file() {
-      for (const char* suffix : {"", "-wal", "-shm"})
-        std::filesystem::remove(f.string() + suffix);
-    }
-  } cleanup{file};
+  const scratch_sqlite_file file{"strata-bench-vectors"};
   const std::string base = "embedders:\n  - name: lexical\n    plugin: lexical_hash\nlayers:\n"
                            "  - name: vectors\n    plugin: vector\n    write: around\n    promote: false\n"
                            "    embedder: lexical\n    config:\n      index: flat\n";
   auto memory = start(base);
-  auto persisted = start(base + "      sqlite_path: " + quoted(file.string()) + "\n");
+  auto persisted = start(base + "      sqlite_path: " + quoted(file.path.string()) + "\n");
   constexpr int adds = 2000;
   double us[2] = {0, 0};
   for (int round = 0; round < 2; ++round) // the second round of each is timed: the first warms up
