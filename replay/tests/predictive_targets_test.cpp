@@ -105,6 +105,13 @@ void check_within_one_percent_of_lru(const std::string& trace, const std::string
   }
 }
 
+/// A trace and the capacities it is replayed at.
+struct trace_capacities {
+  const char* path; ///< under ../shared/data/traces
+  const char* format;
+  const char* capacities;
+};
+
 } // namespace
 
 // The capacities below are 10, 25, 50 and 75 % of each trace's distinct keys, as strata-bench
@@ -119,38 +126,31 @@ TEST_CASE("predictive is at most 1 % above LRU on gli at 250..2000 entries", "[r
 
 TEST_CASE("predictive is at most 1 % above LRU on the traces where it holds", "[replay][predictive]") {
   // Not on backf, sprite, zigzag and multi3 (up to 1.73x: recency-friendly), see the next test.
-  check_within_one_percent_of_lru("cloudPhysicsIO.oracleGeneral.bin", "oracle-general",
-                                  "128MiB,256MiB,384MiB,512MiB,640MiB,768MiB,896MiB,1024MiB", "predictive");
-  check_within_one_percent_of_lru("lirs/2_pools.trace.gz", "lirs", "993entries,2484entries,4969entries,7454entries",
-                                  "predictive");
-  check_within_one_percent_of_lru("lirs/cpp.trace.gz", "lirs", "122entries,305entries,611entries,917entries",
-                                  "predictive");
-  check_within_one_percent_of_lru("lirs/cs.trace.gz", "lirs", "140entries,352entries,704entries,1056entries",
-                                  "predictive");
-  check_within_one_percent_of_lru("lirs/loop.trace.gz", "lirs", "101entries,252entries,505entries,758entries",
-                                  "predictive");
-  check_within_one_percent_of_lru("lirs/multi1.trace.gz", "lirs", "260entries,651entries,1303entries,1954entries",
-                                  "predictive");
-  check_within_one_percent_of_lru("lirs/multi2.trace.gz", "lirs", "568entries,1421entries,2842entries,4263entries",
-                                  "predictive");
-  check_within_one_percent_of_lru("lirs/ps.trace.gz", "lirs", "308entries,770entries,1541entries,2312entries",
-                                  "predictive");
-  check_within_one_percent_of_lru("lirs/scan.trace.gz", "lirs", "200entries,500entries,1000entries,1500entries",
-                                  "predictive");
-  check_within_one_percent_of_lru("web07.trace.xz", "int32be", "2048entries,5121entries,10242entries,15363entries",
-                                  "predictive");
+  for (const auto& t : std::vector<trace_capacities>{
+           {"cloudPhysicsIO.oracleGeneral.bin", "oracle-general",
+            "128MiB,256MiB,384MiB,512MiB,640MiB,768MiB,896MiB,1024MiB"},
+           {"lirs/2_pools.trace.gz", "lirs", "993entries,2484entries,4969entries,7454entries"},
+           {"lirs/cpp.trace.gz", "lirs", "122entries,305entries,611entries,917entries"},
+           {"lirs/cs.trace.gz", "lirs", "140entries,352entries,704entries,1056entries"},
+           {"lirs/loop.trace.gz", "lirs", "101entries,252entries,505entries,758entries"},
+           {"lirs/multi1.trace.gz", "lirs", "260entries,651entries,1303entries,1954entries"},
+           {"lirs/multi2.trace.gz", "lirs", "568entries,1421entries,2842entries,4263entries"},
+           {"lirs/ps.trace.gz", "lirs", "308entries,770entries,1541entries,2312entries"},
+           {"lirs/scan.trace.gz", "lirs", "200entries,500entries,1000entries,1500entries"},
+           {"web07.trace.xz", "int32be", "2048entries,5121entries,10242entries,15363entries"},
+       })
+    check_within_one_percent_of_lru(t.path, t.format, t.capacities, "predictive");
 }
 
 TEST_CASE("predictive with adaptive_window is at most 1 % above LRU on the recency-friendly traces",
           "[replay][predictive]") {
   // Where plain W-TinyLFU is not: it follows the LRU shadow there. (It is 4.6 % above LRU on
   // cloudPhysicsIO at 640 MiB, so it is not the default.)
-  check_within_one_percent_of_lru("lirs/backf.trace.gz", "lirs", "75entries,187entries,375entries,563entries",
-                                  "predictive-adaptive");
-  check_within_one_percent_of_lru("lirs/sprite.trace.gz", "lirs", "707entries,1768entries,3537entries,5306entries",
-                                  "predictive-adaptive");
-  check_within_one_percent_of_lru("lirs/zigzag.trace.gz", "lirs", "200entries,500entries,1000entries,1500entries",
-                                  "predictive-adaptive");
-  check_within_one_percent_of_lru("lirs/multi3.trace.gz", "lirs", "745entries,1863entries,3727entries,5590entries",
-                                  "predictive-adaptive");
+  for (const auto& t : std::vector<trace_capacities>{
+           {"lirs/backf.trace.gz", "lirs", "75entries,187entries,375entries,563entries"},
+           {"lirs/sprite.trace.gz", "lirs", "707entries,1768entries,3537entries,5306entries"},
+           {"lirs/zigzag.trace.gz", "lirs", "200entries,500entries,1000entries,1500entries"},
+           {"lirs/multi3.trace.gz", "lirs", "745entries,1863entries,3727entries,5590entries"},
+       })
+    check_within_one_percent_of_lru(t.path, t.format, t.capacities, "predictive-adaptive");
 }
