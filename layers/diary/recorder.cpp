@@ -101,10 +101,8 @@ void recorder::publish_counts() {
     dropped = dropped_count_;
     waiting = buffer_.size() + in_flight_;
   }
-  if (accepted > accepted_published_)
-    accepted_.inc(accepted - accepted_published_);
-  if (dropped > dropped_published_) {
-    dropped_.inc(dropped - dropped_published_);
+  accepted_.follow(accepted);
+  if (dropped_.follow(dropped)) {
     if (!dropping_)
       host_.log(log_level::error, "diary buffer full (max_buffered: " + std::to_string(settings_.max_buffered) +
                                     " records): dropping new records until the database takes the buffered ones");
@@ -116,8 +114,6 @@ void recorder::publish_counts() {
   }
   if (!dropping_)
     episode_start_ = dropped;
-  accepted_published_ = accepted;
-  dropped_published_ = dropped;
   buffered_gauge_.set(static_cast<double>(waiting));
 }
 

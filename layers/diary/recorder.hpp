@@ -68,8 +68,8 @@ private:
   recorder_settings settings_;
   plugin_host host_;
   std::function<bool()> ensure_ready_;
-  instruments::counter& accepted_;
-  instruments::counter& dropped_;
+  instruments::counter_total accepted_;
+  instruments::counter_total dropped_;
   instruments::counter& written_;
   instruments::counter& errors_;
   instruments::gauge& buffered_gauge_;
@@ -82,8 +82,8 @@ private:
   std::size_t in_flight_ = 0; ///< taken by the writer, not yet written (still count against the bound)
   std::int64_t next_seq_ = 0;
   std::uint64_t accepted_count_ = 0, dropped_count_ = 0; ///< published by the writer
-  // The writer's own (publish_counts): what the counters show, and the episode of drops logged.
-  std::uint64_t accepted_published_ = 0, dropped_published_ = 0, episode_start_ = 0;
+  // The writer's own (publish_counts): the episode of drops logged.
+  std::uint64_t episode_start_ = 0;
   bool dropping_ = false;
   bool stopping_ = false;
 

@@ -89,20 +89,20 @@ public:
   void publish(const exact_store& store, const access_model* model) {
     entries_.set(static_cast<double>(store.entries()));
     bytes_.set(static_cast<double>(store.bytes()));
-    advance(capacity_, store.evictions_capacity());
-    advance(expired_, store.evictions_expired());
-    advance(invalidated_, store.evictions_invalidated());
-    advance(rejected_, store.admissions_rejected());
-    advance(filled_, store.prefetches_filled());
-    advance(used_, store.prefetches_used());
-    advance(wasted_, store.prefetches_wasted());
+    capacity_.follow(store.evictions_capacity());
+    expired_.follow(store.evictions_expired());
+    invalidated_.follow(store.evictions_invalidated());
+    rejected_.follow(store.admissions_rejected());
+    filled_.follow(store.prefetches_filled());
+    used_.follow(store.prefetches_used());
+    wasted_.follow(store.prefetches_wasted());
     const auto filled = store.prefetches_filled();
     accuracy_.set(filled == 0 ? 0.0 : static_cast<double>(store.prefetches_used()) / static_cast<double>(filled));
     window_.set(store.policy() == eviction_policy::tinylfu ? store.window_fraction() : 1.0);
     if (model != nullptr) {
-      advance(issued_, model->prefetches_issued());
-      advance(updates_, model->updates());
-      advance(dropped_, model->reads_dropped());
+      issued_.follow(model->prefetches_issued());
+      updates_.follow(model->updates());
+      dropped_.follow(model->reads_dropped());
       last_update_.set(model->last_update());
     }
     host_.set_health(health_level::healthy, std::to_string(store.entries()) + " entries, " +
@@ -110,49 +110,37 @@ public:
   }
 
 private:
-  struct tracked {
-    instruments::counter& counter;
-    std::uint64_t published = 0;
-  };
-
-  static tracked eviction_counter(plugin_host& host, const char* reason) {
-    return tracked{host.counter("strata_cache_evictions_total",
-                                "Entries a layer removed: capacity (to make room), expired (TTL), "
-                                "invalidated (a tag invalidation).",
-                                {{"reason", reason}})};
+  static instruments::counter& eviction_counter(plugin_host& host, const char* reason) {
+    return host.counter("strata_cache_evictions_total",
+                        "Entries a layer removed: capacity (to make room), expired (TTL), "
+                        "invalidated (a tag invalidation).",
+                        {{"reason", reason}});
   }
 
-  static tracked prefetch_counter(plugin_host& host, const char* outcome) {
-    return tracked{host.counter("strata_predictive_prefetches_total",
-                                "Prefetches: issued (asked of the runtime), filled (written into the layer), "
-                                "used (read at least once), wasted (removed before any read).",
-                                {{"outcome", outcome}})};
-  }
-
-  /// Counters only go up: add what was counted since the last pass.
-  static void advance(tracked& t, std::uint64_t total) {
-    if (total > t.published)
-      t.counter.inc(total - t.published);
-    t.published = total;
+  static instruments::counter& prefetch_counter(plugin_host& host, const char* outcome) {
+    return host.counter("strata_predictive_prefetches_total",
+                        "Prefetches: issued (asked of the runtime), filled (written into the layer), "
+                        "used (read at least once), wasted (removed before any read).",
+                        {{"outcome", outcome}});
   }
 
   plugin_host& host_;
   instruments::gauge& entries_;
   instruments::gauge& bytes_;
-  tracked capacity_;
-  tracked expired_;
-  tracked invalidated_;
-  tracked rejected_;
-  tracked issued_;
-  tracked filled_;
-  tracked used_;
-  tracked wasted_;
+  instruments::counter_total capacity_;
+  instruments::counter_total expired_;
+  instruments::counter_total invalidated_;
+  instruments::counter_total rejected_;
+  instruments::counter_total issued_;
+  instruments::counter_total filled_;
+  instruments::counter_total used_;
+  instruments::counter_total wasted_;
   instruments::gauge& accuracy_;
   instruments::histogram& confidence_;
   instruments::gauge& version_;
-  tracked updates_;
+  instruments::counter_total updates_;
   instruments::gauge& last_update_;
-  tracked dropped_;
+  instruments::counter_total dropped_;
   instruments::gauge& window_;
 };
 

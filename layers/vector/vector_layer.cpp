@@ -47,38 +47,27 @@ public:
     entries_.set(static_cast<double>(c.entries));
     bytes_.set(static_cast<double>(c.bytes));
     tombstones_.set(static_cast<double>(c.tombstones));
-    advance(searches_, c.searches);
-    advance(compactions_, c.compactions);
-    advance(expired_, c.expired);
-    advance(invalidated_, c.invalidated);
+    searches_.follow(c.searches);
+    compactions_.follow(c.compactions);
+    expired_.follow(c.expired);
+    invalidated_.follow(c.invalidated);
   }
 
 private:
-  struct tracked {
-    instruments::counter& counter;
-    std::uint64_t published = 0;
-  };
-
-  static tracked eviction(plugin_host& host, const char* reason) {
-    return tracked{host.counter("strata_cache_evictions_total",
-                                "Entries a layer removed: capacity (to make room), expired (TTL), "
-                                "invalidated (a tag invalidation).",
-                                {{"reason", reason}})};
-  }
-
-  static void advance(tracked& t, std::uint64_t total) {
-    if (total > t.published)
-      t.counter.inc(total - t.published);
-    t.published = total;
+  static instruments::counter& eviction(plugin_host& host, const char* reason) {
+    return host.counter("strata_cache_evictions_total",
+                        "Entries a layer removed: capacity (to make room), expired (TTL), "
+                        "invalidated (a tag invalidation).",
+                        {{"reason", reason}});
   }
 
   instruments::gauge& entries_;
   instruments::gauge& bytes_;
   instruments::gauge& tombstones_;
-  tracked searches_;
-  tracked compactions_;
-  tracked expired_;
-  tracked invalidated_;
+  instruments::counter_total searches_;
+  instruments::counter_total compactions_;
+  instruments::counter_total expired_;
+  instruments::counter_total invalidated_;
 };
 
 class vector_layer : public layer, public vector_operations {

@@ -47,6 +47,27 @@ private:
   std::array<shard, shard_count> shards_;
 };
 
+/// A counter that follows a running total kept elsewhere (a store's own count, read on each
+/// publish): `follow` adds what the total grew by since the previous call. A total that fell adds
+/// nothing and is followed from there on, since a counter only goes up.
+class counter_total {
+public:
+  explicit counter_total(counter& c) noexcept : counter_(c) {}
+
+  /// Returns whether the total grew.
+  bool follow(std::uint64_t total) noexcept {
+    const bool grew = total > published_;
+    if (grew)
+      counter_.inc(total - published_);
+    published_ = total;
+    return grew;
+  }
+
+private:
+  counter& counter_;
+  std::uint64_t published_ = 0;
+};
+
 /// A value that goes up and down (entries, bytes, a confidence, a health state).
 class gauge {
 public:
