@@ -19,6 +19,7 @@
 
 namespace strata::testing {
 
+#ifdef STRATA_TEST_CONFIG_DIR // the tests that keep their deployments in files, in that folder
 inline std::string test_config(const std::string& name) {
   return std::string(STRATA_TEST_CONFIG_DIR) + "/" + name;
 }
@@ -29,6 +30,7 @@ inline std::unique_ptr<runtime> start(const std::string& name, runtime_options o
     FAIL("runtime did not start: " << rt.err().message);
   return std::move(*rt);
 }
+#endif
 
 /// Starts a deployment written inline in a test.
 inline std::unique_ptr<runtime> start_yaml(const std::string& yaml, runtime_options options = {}) {

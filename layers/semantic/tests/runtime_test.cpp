@@ -1,6 +1,8 @@
 // The semantic API through the runtime, with the real plugins loaded by dlopen: the semantic layer,
 // the lexical hashing embedder and the predictive layer (which offers no semantic operations).
 
+#include "runtime_fixture.hpp"
+
 #include <strata/runtime.hpp>
 
 #include <catch2/catch.hpp>
@@ -30,16 +32,6 @@ std::string deployment(const std::string& semantic_config = "", bool with_embedd
   return yaml;
 }
 
-std::unique_ptr<runtime> start(const std::string& yaml, runtime_options options = {}) {
-  auto parsed = parse_config(yaml, "inline.yaml");
-  if (!parsed.ok())
-    FAIL("bad test YAML: " << parsed.errors_text());
-  auto rt = runtime::from_config(*parsed.effective, std::move(options));
-  if (!rt)
-    FAIL("runtime did not start: " << rt.err().message);
-  return std::move(*rt);
-}
-
 semantic_entry entry(std::string query, std::string answer, std::string ns = "default") {
   semantic_entry e;
   e.ns = std::move(ns);
@@ -58,7 +50,7 @@ semantic_lookup_request ask(std::string text, std::string ns = "default") {
 } // namespace
 
 TEST_CASE("a paraphrase finds the stored answer through the runtime", "[semantic][integration]") {
-  auto rt = start(deployment());
+  auto rt = testing::start_yaml(deployment());
   const auto stored = rt->semantic_store(entry("How do I reset my password?", "Use the 'forgot password' link."));
   REQUIRE(stored.code == status::ok);
   CHECK(stored.layer == "meaning");
@@ -82,7 +74,7 @@ TEST_CASE("a paraphrase finds the stored answer through the runtime", "[semantic
 }
 
 TEST_CASE("a lookup never crosses namespaces", "[semantic][integration]") {
-  auto rt = start(deployment());
+  auto rt = testing::start_yaml(deployment());
   REQUIRE(rt->semantic_store(entry("What is our refund policy?", "tenant A's policy", "tenant-a")).code == status::ok);
   CHECK(rt->semantic_lookup(ask("What is our refund policy?", "tenant-b")).code == status::not_found);
   CHECK(rt->semantic_lookup(ask("What is our refund policy?", "default")).code == status::not_found);
@@ -94,7 +86,7 @@ TEST_CASE("a lookup never crosses namespaces", "[semantic][integration]") {
 }
 
 TEST_CASE("host vectors: another model is a miss, a wrong dimension is invalid", "[semantic][integration]") {
-  auto rt = start(deployment());
+  auto rt = testing::start_yaml(deployment());
   REQUIRE(rt->semantic_store(entry("How tall is Mount Everest?", "8849 m")).code == status::ok);
   semantic_lookup_request other;
   other.vector.model = "someone-elses-model";
@@ -129,7 +121,7 @@ TEST_CASE("host vectors: another model is a miss, a wrong dimension is invalid",
 }
 
 TEST_CASE("entries expire after their TTL", "[semantic][integration]") {
-  auto rt = start(deployment("      expiry_interval: 20ms\n"));
+  auto rt = testing::start_yaml(deployment("      expiry_interval: 20ms\n"));
   auto e = entry("When does the store open?", "9 am");
   e.ttl = std::chrono::milliseconds(100);
   REQUIRE(rt->semantic_store(e).code == status::ok);
@@ -139,7 +131,7 @@ TEST_CASE("entries expire after their TTL", "[semantic][integration]") {
 }
 
 TEST_CASE("the entry bound evicts the least recently used, and counts it", "[semantic][integration]") {
-  auto rt = start(deployment("      max_entries: 2\n"));
+  auto rt = testing::start_yaml(deployment("      max_entries: 2\n"));
   REQUIRE(rt->semantic_store(entry("first question about apples", "1")).code == status::ok);
   REQUIRE(rt->semantic_store(entry("second question about bananas", "2")).code == status::ok);
   REQUIRE(rt->semantic_store(entry("third question about cherries", "3")).code == status::ok);
@@ -151,7 +143,7 @@ TEST_CASE("the entry bound evicts the least recently used, and counts it", "[sem
 }
 
 TEST_CASE("update and erase by id", "[semantic][integration]") {
-  auto rt = start(deployment());
+  auto rt = testing::start_yaml(deployment());
   const auto id = rt->semantic_store(entry("Who wrote Hamlet?", "Marlowe")).id;
   semantic_update u;
   u.id = id;
@@ -174,7 +166,7 @@ TEST_CASE("the second stage and the host verifier refuse hits, and are counted",
   options.verifier = [](const semantic_lookup_request& request, const semantic_match&) {
     return request.text.find("unverified") == std::string::npos;
   };
-  auto rt = start(deployment(), std::move(options));
+  auto rt = testing::start_yaml(deployment(), std::move(options));
   REQUIRE(rt->semantic_store(entry("Is 4 GB of memory enough for the server?", "yes")).code == status::ok);
   const auto numbers = rt->semantic_lookup(ask("Is 8 GB of memory enough for the server?"));
   CHECK(numbers.code == status::not_found);
@@ -199,7 +191,7 @@ TEST_CASE("the second stage and the host verifier refuse hits, and are counted",
 }
 
 TEST_CASE("without a layer that offers them, semantic and vector requests are invalid", "[semantic][integration]") {
-  auto rt = start("plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\"]\nlayers:\n  - name: hot\n    plugin: predictive\n");
+  auto rt = testing::start_yaml("plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\"]\nlayers:\n  - name: hot\n    plugin: predictive\n");
   const auto lookup = rt->semantic_lookup(ask("anything"));
   CHECK(lookup.code == status::invalid);
   CHECK(lookup.error == "no layer of this deployment offers semantic operations (semantic_lookup)");
@@ -214,7 +206,7 @@ TEST_CASE("without a layer that offers them, semantic and vector requests are in
 }
 
 TEST_CASE("a text needs an embedder; a vector does not", "[semantic][integration]") {
-  auto rt = start(deployment("", false));
+  auto rt = testing::start_yaml(deployment("", false));
   const auto refused = rt->semantic_store(entry("a question", "an answer"));
   CHECK(refused.code == status::invalid);
   CHECK(refused.error.find("names no embedder") != std::string::npos);
@@ -246,7 +238,7 @@ TEST_CASE("a layer's embedder must be configured, and be an embedder", "[semanti
 }
 
 TEST_CASE("threads store and look up at once; each finds its own entries", "[semantic][integration]") {
-  auto rt = start(deployment());
+  auto rt = testing::start_yaml(deployment());
   std::vector<std::thread> threads;
   std::atomic<int> wrong{0};
   for (int t = 0; t < 4; ++t)

@@ -2,6 +2,8 @@
 // vector layer has its own tests), texts embedded by the layer's embedder one by one or in a batch,
 // a layer's refusal of bad input reported as `invalid`.
 
+#include "runtime_fixture.hpp"
+
 #include <strata/runtime.hpp>
 
 #include <catch2/catch.hpp>
@@ -19,12 +21,7 @@ std::unique_ptr<runtime> start() {
                            "  - {name: hot, plugin: predictive}\n"
                            "  - {name: vectors, plugin: test_vector_double, write: around, promote: false, "
                            "embedder: lexical}\n";
-  auto parsed = parse_config(yaml, "inline.yaml");
-  REQUIRE(parsed.ok());
-  auto rt = runtime::from_config(*parsed.effective);
-  if (!rt)
-    FAIL(rt.err().message);
-  return std::move(*rt);
+  return testing::start_yaml(yaml);
 }
 
 vector_item text_item(std::string text, std::vector<std::string> tags = {}) {

@@ -1,6 +1,8 @@
 // The vector API through the runtime, with the real plugins loaded by dlopen: the vector layer,
 // the lexical hashing embedder and the predictive layer (which offers no vector operations).
 
+#include "runtime_fixture.hpp"
+
 #include <strata/runtime.hpp>
 
 #include <catch2/catch.hpp>
@@ -27,16 +29,6 @@ std::string deployment(const std::string& vector_config = "      index: flat\n")
          vector_config;
 }
 
-std::unique_ptr<runtime> start(const std::string& yaml) {
-  auto parsed = parse_config(yaml, "inline.yaml");
-  if (!parsed.ok())
-    FAIL("bad test YAML: " << parsed.errors_text());
-  auto rt = runtime::from_config(*parsed.effective);
-  if (!rt)
-    FAIL("runtime did not start: " << rt.err().message);
-  return std::move(*rt);
-}
-
 vector_item text_item(std::string text, std::string ns = "default", std::vector<std::string> tags = {}) {
   vector_item i;
   i.ns = std::move(ns);
@@ -61,7 +53,7 @@ bool exported(const runtime& rt, const std::string& series) {
 } // namespace
 
 TEST_CASE("add texts, search by meaning, update and erase through the runtime", "[vector][integration]") {
-  auto rt = start(deployment());
+  auto rt = testing::start_yaml(deployment());
   const auto a = rt->vector_add(text_item("How do I reset my password?"));
   const auto b = rt->vector_add(text_item("Which trains go to the airport?"));
   const auto c = rt->vector_add(text_item("Best pasta recipes for a weeknight"));
@@ -95,7 +87,7 @@ TEST_CASE("add texts, search by meaning, update and erase through the runtime", 
 }
 
 TEST_CASE("namespaces are never crossed, tags filter, and invalidation removes by tag", "[vector][integration]") {
-  auto rt = start(deployment());
+  auto rt = testing::start_yaml(deployment());
   const auto a = rt->vector_add(text_item("refund policy for annual plans", "tenant-a", {"billing"}));
   const auto b = rt->vector_add(text_item("refund policy for annual plans", "tenant-b", {"billing"}));
   REQUIRE(rt->vector_add(text_item("refund policy for monthly plans", "tenant-a")).code == status::ok);
@@ -124,7 +116,7 @@ TEST_CASE("namespaces are never crossed, tags filter, and invalidation removes b
 }
 
 TEST_CASE("batches: all or none, and one list of hits per query", "[vector][integration]") {
-  auto rt = start(deployment());
+  auto rt = testing::start_yaml(deployment());
   std::vector<vector_item> items{text_item("red apples"), text_item("green pears"), text_item("yellow bananas")};
   const auto added = rt->vector_add_batch(items);
   REQUIRE(added.code == status::ok);
@@ -142,7 +134,7 @@ TEST_CASE("batches: all or none, and one list of hits per query", "[vector][inte
 }
 
 TEST_CASE("host vectors: their own model, a wrong dimension is invalid and the layer lives on", "[vector][integration]") {
-  auto rt = start(deployment());
+  auto rt = testing::start_yaml(deployment());
   vector_item host;
   host.vector = {"host-model", {1.0f, 0.0f, 0.0f}};
   host.metadata = "x axis";
@@ -168,7 +160,7 @@ TEST_CASE("host vectors: their own model, a wrong dimension is invalid and the l
 TEST_CASE("the size bound refuses adds, metrics reach the exposition", "[vector][integration]") {
   // HNSW on floats: a graph from the first add, so a delete leaves a tombstone (on sq8 codes three
   // entries would be answered by exact scans, before any training).
-  auto rt = start(deployment("      index: hnsw\n      hnsw_codes: float\n      max_entries: 3\n      maintenance_interval: 20ms\n"));
+  auto rt = testing::start_yaml(deployment("      index: hnsw\n      hnsw_codes: float\n      max_entries: 3\n      maintenance_interval: 20ms\n"));
   std::vector<std::uint64_t> ids;
   for (const char* text : {"one fish", "two fish", "red fish"}) {
     const auto r = rt->vector_add(text_item(text));
@@ -186,7 +178,7 @@ TEST_CASE("the size bound refuses adds, metrics reach the exposition", "[vector]
 }
 
 TEST_CASE("entries expire after their TTL", "[vector][integration]") {
-  auto rt = start(deployment("      index: flat\n      maintenance_interval: 20ms\n"));
+  auto rt = testing::start_yaml(deployment("      index: flat\n      maintenance_interval: 20ms\n"));
   auto brief = text_item("a short-lived vector");
   brief.ttl = std::chrono::milliseconds(100);
   REQUIRE(rt->vector_add(brief).code == status::ok);
