@@ -263,13 +263,7 @@ void postgres_store::release(slot* s, bool broken) {
 
 void postgres_store::prepare(const std::string& name, const std::string& sql) {
   std::lock_guard<std::mutex> guard(mutex_);
-  auto it = sql_.find(name);
-  if (it != sql_.end()) {
-    if (it->second != sql)
-      throw store_error(status::invalid, "statement '" + name + "' is already registered with other text");
-    return;
-  }
-  sql_.emplace(name, sql);
+  sql_.add(name, sql);
 }
 
 void postgres_store::ensure_prepared(slot& s, std::string_view name) {
@@ -278,10 +272,7 @@ void postgres_store::ensure_prepared(slot& s, std::string_view name) {
   std::string sql;
   {
     std::lock_guard<std::mutex> guard(mutex_);
-    auto it = sql_.find(name);
-    if (it == sql_.end())
-      throw store_error(status::invalid, "no statement named '" + std::string(name) + "' was prepared");
-    sql = it->second;
+    sql = sql_.at(name);
   }
   s.conn->prepare(std::string(name), sql);
   s.prepared.emplace(name);

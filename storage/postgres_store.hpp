@@ -3,12 +3,13 @@
 // the registered statements before their first use; a connection that broke is dropped and
 // replaced on the next call, so the store recovers by itself when the server comes back.
 
+#include "statement_texts.hpp"
+
 #include <strata/store.hpp>
 
 #include <pqxx/connection>
 
 #include <condition_variable>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -55,7 +56,7 @@ private:
   std::condition_variable available_;
   std::vector<slot> slots_;
   std::vector<slot*> idle_;
-  std::map<std::string, std::string, std::less<>> sql_;
+  statement_texts sql_;
 };
 
 /// The connection string with `connect_timeout` added when it names none.

@@ -130,22 +130,13 @@ sqlite3_stmt* sqlite_store::compile(const std::string& sql) {
 
 void sqlite_store::prepare(const std::string& name, const std::string& sql) {
   std::lock_guard<std::mutex> guard(mutex_);
-  auto it = sql_.find(name);
-  if (it != sql_.end()) {
-    if (it->second != sql)
-      throw store_error(status::invalid, "statement '" + name + "' is already registered with other text");
-    return;
-  }
-  sql_.emplace(name, sql);
+  sql_.add(name, sql);
 }
 
 sqlite3_stmt* sqlite_store::statement(std::string_view name) {
   if (auto it = compiled_.find(name); it != compiled_.end())
     return it->second;
-  auto text = sql_.find(name);
-  if (text == sql_.end())
-    throw store_error(status::invalid, "no statement named '" + std::string(name) + "' was prepared");
-  auto* stmt = compile(sqlite_placeholders(text->second));
+  auto* stmt = compile(sqlite_placeholders(sql_.at(name)));
   compiled_.emplace(std::string(name), stmt);
   return stmt;
 }

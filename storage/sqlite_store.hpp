@@ -2,6 +2,8 @@
 // The embedded backend: one SQLite file in WAL mode, one connection behind a mutex (SQLite
 // serialises writers anyway), statements prepared once and cached.
 
+#include "statement_texts.hpp"
+
 #include <strata/store.hpp>
 
 #include <map>
@@ -38,7 +40,7 @@ private:
   std::string path_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
-  std::map<std::string, std::string, std::less<>> sql_;
+  statement_texts sql_;
   std::map<std::string, sqlite3_stmt*, std::less<>> compiled_;
 };
 
