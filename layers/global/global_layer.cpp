@@ -103,7 +103,7 @@ public:
       sent_(host_.counter("strata_global_sync_messages_total",
                           "Change notifications sent to, or received from, the other instances.",
                           {{"direction", "sent"}})),
-      entries_(host_.gauge("strata_cache_entries", "Entries held by a layer.")),
+      entries_(host_.entries_gauge()),
       listener_metrics_{host_.histogram("strata_global_sync_latency_seconds",
                                         "Time from a change in one instance to its notification arriving in another."),
                         host_.counter("strata_global_sync_messages_total",

@@ -56,11 +56,11 @@ class layer_metrics {
 public:
   explicit layer_metrics(plugin_host& host)
     : host_(host),
-      entries_(host.gauge("strata_cache_entries", "Entries held by a layer.")),
-      bytes_(host.gauge("strata_cache_size_bytes", "Bytes a layer charges for its entries.")),
-      capacity_(eviction_counter(host, "capacity")),
-      expired_(eviction_counter(host, "expired")),
-      invalidated_(eviction_counter(host, "invalidated")),
+      entries_(host.entries_gauge()),
+      bytes_(host.size_bytes_gauge()),
+      capacity_(host.evictions_counter("capacity")),
+      expired_(host.evictions_counter("expired")),
+      invalidated_(host.evictions_counter("invalidated")),
       rejected_{host.counter("strata_predictive_admissions_rejected_total",
                              "Entries the predictive policy dropped instead of a more frequent one.")},
       issued_(prefetch_counter(host, "issued")),
@@ -110,13 +110,6 @@ public:
   }
 
 private:
-  static instruments::counter& eviction_counter(plugin_host& host, const char* reason) {
-    return host.counter("strata_cache_evictions_total",
-                        "Entries a layer removed: capacity (to make room), expired (TTL), "
-                        "invalidated (a tag invalidation).",
-                        {{"reason", reason}});
-  }
-
   static instruments::counter& prefetch_counter(plugin_host& host, const char* outcome) {
     return host.counter("strata_predictive_prefetches_total",
                         "Prefetches: issued (asked of the runtime), filled (written into the layer), "

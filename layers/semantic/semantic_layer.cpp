@@ -49,17 +49,14 @@ std::vector<double> score_buckets() {
 class semantic_metrics {
 public:
   explicit semantic_metrics(plugin_host& host)
-    : entries_(host.gauge("strata_cache_entries", "Entries held by a layer.")),
-      bytes_(host.gauge("strata_cache_size_bytes", "Bytes a layer charges for its entries.")),
+    : entries_(host.entries_gauge()),
+      bytes_(host.size_bytes_gauge()),
       scores_(host.histogram("strata_semantic_similarity",
                              "Similarity score of the best candidate of each semantic lookup.", {}, score_buckets())) {
     for (auto [why, name] : {std::pair{removal::capacity, "capacity"}, std::pair{removal::expired, "expired"},
                              std::pair{removal::invalidated, "invalidated"}})
       removed_[static_cast<int>(why)] =
-        &host.counter("strata_cache_evictions_total",
-                      "Entries a layer removed: capacity (to make room), expired (TTL), "
-                      "invalidated (a tag invalidation).",
-                      {{"reason", name}});
+        &host.evictions_counter(name);
     for (const char* reason : {"margin", "numbers", "negation"})
       rejected_[reason] = &host.counter("strata_semantic_rejected_hits_total",
                                         "Semantic hits refused by the second-stage check, by reason.",

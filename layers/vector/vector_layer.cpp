@@ -30,16 +30,16 @@ store_options read_options(const plugin_config& c) {
 class vector_metrics {
 public:
   explicit vector_metrics(plugin_host& host)
-    : entries_(host.gauge("strata_cache_entries", "Entries held by a layer.")),
-      bytes_(host.gauge("strata_cache_size_bytes", "Bytes a layer charges for its entries.")),
+    : entries_(host.entries_gauge()),
+      bytes_(host.size_bytes_gauge()),
       tombstones_(host.gauge("strata_vector_tombstones",
                              "Deleted or replaced vectors still in a vector layer's HNSW index, until compaction.")),
       searches_{host.counter("strata_vector_searches_total",
                              "Nearest-neighbour queries a vector layer answered (each query of a batch counts).")},
       compactions_{host.counter("strata_vector_compactions_total",
                                 "Background rebuilds of a vector layer's HNSW index that dropped its tombstones.")},
-      expired_{eviction(host, "expired")},
-      invalidated_{eviction(host, "invalidated")} {
+      expired_{host.evictions_counter("expired")},
+      invalidated_{host.evictions_counter("invalidated")} {
   }
 
   void publish(const vector_store& store) {
@@ -54,13 +54,6 @@ public:
   }
 
 private:
-  static instruments::counter& eviction(plugin_host& host, const char* reason) {
-    return host.counter("strata_cache_evictions_total",
-                        "Entries a layer removed: capacity (to make room), expired (TTL), "
-                        "invalidated (a tag invalidation).",
-                        {{"reason", reason}});
-  }
-
   instruments::gauge& entries_;
   instruments::gauge& bytes_;
   instruments::gauge& tombstones_;

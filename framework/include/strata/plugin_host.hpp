@@ -44,6 +44,20 @@ public:
     return *static_cast<instruments::histogram*>(find(STRATA_METRIC_HISTOGRAM, name, help, labels, bounds));
   }
 
+  /// The families every cache layer reports about what it holds (docs/metrics.md): entries held,
+  /// bytes charged, and entries removed by `reason` (`capacity`: to make room, `expired`,
+  /// `invalidated`: by a tag invalidation).
+  instruments::gauge& entries_gauge() { return gauge("strata_cache_entries", "Entries held by a layer."); }
+  instruments::gauge& size_bytes_gauge() {
+    return gauge("strata_cache_size_bytes", "Bytes a layer charges for its entries.");
+  }
+  instruments::counter& evictions_counter(const std::string& reason) {
+    return counter("strata_cache_evictions_total",
+                   "Entries a layer removed: capacity (to make room), expired (TTL), "
+                   "invalidated (a tag invalidation).",
+                   {{"reason", reason}});
+  }
+
   /// Reports the instance's health until the next report.
   void set_health(health_level level, const std::string& detail) {
     if (api_ != nullptr)
