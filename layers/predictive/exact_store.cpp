@@ -91,13 +91,13 @@ std::uint64_t part(double fraction, std::uint64_t total) noexcept {
 }
 
 /// Follow the leader between two shadows of the same bounds, an LRU and a W-TinyLFU with the
-/// configured window, fed the same requests as the store: the policy behaves as LRU (a window of
-/// the whole capacity) until the W-TinyLFU shadow has hit more, over all requests so far, by a
-/// margin of 2 % of its misses, and returns to LRU once the LRU shadow leads by the same margin.
-/// LRU first, because W-TinyLFU's advantage needs frequencies that have not been learnt yet, and
-/// a cache that switches pays about a capacity's worth of misses while its content changes; on
-/// a short trace that transient alone exceeds 1 %. Cumulative counts and the margin keep it from
-/// chasing short phases, which costs twice per phase. Checked every eighth of the entries held.
+/// configured window, fed the same requests as the store: the store holds what the LRU shadow
+/// holds until the W-TinyLFU shadow has hit more, over all requests so far, by a margin of 2 % of
+/// the LRU shadow's misses, then what that shadow holds, until the LRU shadow leads by the same
+/// margin. LRU first, because W-TinyLFU's advantage needs frequencies that have not been learnt
+/// yet, and a store that changes leader misses once more each key the new leader holds and it
+/// does not. Cumulative counts and the margin keep it from chasing short phases, which costs
+/// twice per phase. Checked every eighth of the entries held.
 struct leader_choice {
   static constexpr double margin = 0.02;
   static constexpr std::uint64_t min_period = 32;
@@ -159,6 +159,10 @@ struct alignas(64) exact_store::shard {
   bool last_miss_in_tinylfu_shadow = false; ///< and the W-TinyLFU one
   std::uint64_t written_entries = 0; ///< entries admitted to the window, ever
   std::uint64_t written_bytes = 0;   ///< and their charges
+  std::vector<std::uint64_t>* eviction_sink = nullptr; ///< the ghost: where its capacity evictions go
+  std::vector<std::uint64_t> lru_evicted;     ///< adaptive: what the LRU shadow evicted, not yet mirrored
+  std::vector<std::uint64_t> tinylfu_evicted; ///< and the W-TinyLFU one
+  std::unordered_map<std::uint64_t, node*> by_hash; ///< adaptive: the entries by hash
 
   // Written under `mutex`, read without it by the accessors.
   std::atomic<std::uint64_t> entry_count{0};
@@ -209,13 +213,13 @@ struct alignas(64) exact_store::shard {
   /// A read of `n`: LRU moves it to the front; W-TinyLFU also promotes a probation entry to
   /// protected, demoting protected's least recent entries to probation when it overflows.
   void touch(node* n) noexcept {
-    if (policy == eviction_policy::tinylfu && window_share >= 1.0 && n->segment != window) {
+    if (policy == eviction_policy::tinylfu && window_share >= 1.0 && n->segment != window && !shadow) {
       // Following LRU: what is read joins the window, the LRU, and the main area only drains.
       unlink(n);
       link_front(n, window);
       return;
     }
-    if (policy == eviction_policy::lru || n->segment != probation) {
+    if (policy == eviction_policy::lru || n->segment != probation || shadow) { // adaptive: lists, not segments
       if (lists[n->segment].head == n) return;
       const auto seg = n->segment;
       unlink(n);
@@ -264,6 +268,11 @@ struct alignas(64) exact_store::shard {
     bump(byte_count, -static_cast<std::int64_t>(n->charge));
     if (n->prefetched)
       bump(prefetch_wasted);
+    if (why == reason::capacity && eviction_sink != nullptr) eviction_sink->push_back(n->hash);
+    if (shadow) {
+      auto it = by_hash.find(n->hash);
+      if (it != by_hash.end() && it->second == n) by_hash.erase(it);
+    }
     if (shadow && why != reason::capacity) { // the shadows would not hold it either
       shadow->erase(n->hash);
       ghost_erase(n->hash);
@@ -310,6 +319,7 @@ struct alignas(64) exact_store::shard {
     map.emplace(k, std::move(owned));
     link_front(n, seg);
     index_tags(n);
+    if (shadow) by_hash[n->hash] = n;
     bump(entry_count);
     bump(byte_count, static_cast<std::int64_t>(n->charge));
   }
@@ -402,7 +412,7 @@ struct alignas(64) exact_store::shard {
 
   /// Counts a read of the key with `hash` in the sketch (tinylfu), and in the shadows that choose
   /// the window (`adaptive_window`).
-  void record(std::uint64_t hash, const node* hit) {
+  void record(std::uint64_t hash, node* hit) {
     if (policy != eviction_policy::tinylfu) return;
     sketch->increment(hash);
     last_was_miss = hit == nullptr;
@@ -416,12 +426,66 @@ struct alignas(64) exact_store::shard {
       if (!lru_hit) shadow->write(hash, hit->charge);
       if (!tinylfu_hit) ghost_write(hash, hit->charge);
     }
+    const bool was_lru = leader.lru_leads;
     const bool lru_leads = leader.count(lru_hit, tinylfu_hit, entry_count.load(std::memory_order_relaxed));
-    const double share = lru_leads ? 1.0 : window_floor;
-    if (share != window_share) {
-      window_share = share;
-      window_share_now.store(window_share, std::memory_order_relaxed);
+    mirror_evictions(was_lru, hit);
+    if (hit != nullptr && hit->segment == probation && leader_holds(hash)) { // held again
+      unlink(hit);
+      link_front(hit, window);
     }
+    if (lru_leads != was_lru) {
+      window_share_now.store(lru_leads ? 1.0 : window_floor, std::memory_order_relaxed);
+      drop_unheld();
+    }
+  }
+
+  /// Whether the shadow followed now holds `hash`.
+  bool leader_holds(std::uint64_t hash) const {
+    return leader.lru_leads ? shadow->holds(hash) : ghost->find({}, ghost_key(hash)) != nullptr;
+  }
+
+  /// Evicts what the shadow followed (the LRU one if `lru`) has evicted since the last call,
+  /// except `reading`, the entry a get is about to return, which becomes a leftover instead.
+  void mirror_evictions(bool lru, node* reading = nullptr) {
+    time_point now{};
+    bool have_now = false;
+    for (std::uint64_t h : lru ? lru_evicted : tinylfu_evicted) {
+      auto it = by_hash.find(h);
+      if (it == by_hash.end()) continue;
+      if (it->second == reading) {
+        unlink(reading);
+        link_front(reading, probation);
+      } else {
+        evict(it->second, now, have_now);
+      }
+    }
+    lru_evicted.clear();
+    tinylfu_evicted.clear();
+  }
+
+  /// After a change of leader: every entry the new leader does not hold becomes a leftover
+  /// (probation), evicted first when room is needed.
+  void drop_unheld() {
+    for (node* n = lists[window].tail; n != nullptr;) {
+      node* prev = n->prev;
+      if (!leader_holds(n->hash)) {
+        unlink(n);
+        link_back(n, probation);
+      }
+      n = prev;
+    }
+  }
+
+  void link_back(node* n, std::uint8_t seg) noexcept {
+    recency_list& l = lists[seg];
+    n->segment = seg;
+    n->next = nullptr;
+    n->prev = l.tail;
+    if (l.tail != nullptr) l.tail->next = n;
+    l.tail = n;
+    if (l.head == nullptr) l.head = n;
+    ++l.entries;
+    l.bytes += n->charge;
   }
 
   /// The ghost's key for `hash`: its 8 bytes.
@@ -508,7 +572,9 @@ exact_store::exact_store(const store_config& config)
         s.ghost->sketch = s.sketch;
         s.ghost->owns_sketch = false;
         s.ghost->window_share = s.ghost->window_floor = config.window_fraction;
-        s.window_share = 1.0; // following LRU until W-TinyLFU's shadow leads
+        s.ghost->eviction_sink = &s.tinylfu_evicted;
+        s.shadow->report_evictions_to(&s.lru_evicted);
+        s.window_share = 1.0; // an LRU holding what the shadow followed holds
         s.window_share_now.store(1.0, std::memory_order_relaxed);
       }
     }
@@ -581,12 +647,25 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
   const bool fills_last_miss = s.last_was_miss && s.last_miss_hash == owned->hash;
   s.last_was_miss = false;
   if (!prefetched && !fills_last_miss) s.sketch->increment(owned->hash);
+  if (s.shadow && prefetched) {
+    s.shadow->write(owned->hash, owned->charge);
+    s.ghost_write(owned->hash, owned->charge);
+  }
   if (!prefetched && s.shadow) {
     // The fill of a miss the shadows have already counted: a shadow that hit holds the key, just
     // touched, and would have had no miss to fill; writing it again would move it back into the
     // W-TinyLFU shadow's window, out of its main area.
     if (!(fills_last_miss && s.last_miss_in_lru_shadow)) s.shadow->write(owned->hash, owned->charge);
     if (!(fills_last_miss && s.last_miss_in_tinylfu_shadow)) s.ghost_write(owned->hash, owned->charge);
+  }
+  if (s.shadow) {
+    s.mirror_evictions(s.leader.lru_leads);
+    if (!s.leader_holds(owned->hash)) {
+      shard::bump(s.rejected_admissions);
+      s.evicted_capacity.fetch_add(1, std::memory_order_relaxed);
+      if (prefetched) shard::bump(s.prefetch_wasted);
+      return status::ok;
+    }
   }
   // Declined admission is not a failed write: the entry came and went, as an immediate eviction.
   s.admit(std::move(owned));

@@ -26,7 +26,7 @@ enum class eviction_policy {
   /// segmented LRU main area (probation and protected); an entry leaving the window enters the
   /// main area only if the sketch says it is used more often per byte than the main-area victims
   /// that would make room for it, together.
-  /// Optionally it follows LRU instead while an LRU shadow hits more (`adaptive_window`).
+  /// Optionally it holds what an LRU shadow holds while that shadow hits more (`adaptive_window`).
   tinylfu,
 };
 
@@ -45,9 +45,10 @@ struct store_config {
   /// tinylfu: the admission window's initial share of the bounds, 0..1.
   double window_fraction = 0.01;
   /// tinylfu: keep two shadows of the same bounds over key hashes and charges (an LRU and a
-  /// W-TinyLFU with `window_fraction`, about 320 bytes a key together) and follow the one that
-  /// has hit more over all requests so far, by a margin: LRU (a window of the whole capacity)
-  /// from the start, W-TinyLFU once its shadow leads.
+  /// W-TinyLFU with `window_fraction`, about 320 bytes a key together) and hold what the one
+  /// that has hit more over all requests so far holds, by a margin: the LRU from the start, the
+  /// W-TinyLFU once it leads. What the followed shadow evicts or rejects, the store drops; what
+  /// it held before a change of leader and the new one does not hold is dropped first.
   bool adaptive_window = false;
   /// tinylfu: a Bloom filter in front of the sketch, so that keys seen once cost no counter.
   bool doorkeeper = false;

@@ -16,6 +16,7 @@ void lru_shadow::write(std::uint64_t hash, std::uint64_t charge) {
     return;
   while (!order_.empty() && (index_.size() + 1 > max_entries_ || bytes_ + charge > max_bytes_)) {
     bytes_ -= order_.back().second;
+    if (evicted_ != nullptr) evicted_->push_back(order_.back().first);
     index_.erase(order_.back().first);
     order_.pop_back();
   }

@@ -8,6 +8,7 @@
 #include <list>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace strata::predictive {
 
@@ -28,6 +29,12 @@ public:
   /// Forgets `hash` (the store erased or invalidated it).
   void erase(std::uint64_t hash);
 
+  /// Whether the LRU holds `hash`, without touching it.
+  bool holds(std::uint64_t hash) const { return index_.count(hash) != 0; }
+
+  /// Where `write` appends the hashes it evicts; null (the default) for nowhere.
+  void report_evictions_to(std::vector<std::uint64_t>* sink) noexcept { evicted_ = sink; }
+
   std::uint64_t entries() const noexcept { return index_.size(); }
 
 private:
@@ -38,6 +45,7 @@ private:
   std::uint64_t bytes_ = 0;
   order order_;
   std::unordered_map<std::uint64_t, order::iterator> index_;
+  std::vector<std::uint64_t>* evicted_ = nullptr;
 };
 
 } // namespace strata::predictive

@@ -2,7 +2,7 @@
 // as a user runs it (prefetch off: demand caching). Issue 6's targets, so that a regression of the
 // policy fails CI: on cloudPhysicsIO below ARC and S3-FIFO (the published figures, read from the
 // shared file) at every capacity, and at most 1 % (relative) above our exact LRU on every trace
-// where that holds; predictive-adaptive (adaptive_window) on the others.
+// where that holds; predictive-adaptive (adaptive_window) on every trace.
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -124,33 +124,41 @@ TEST_CASE("predictive is at most 1 % above LRU on gli at 250..2000 entries", "[r
                                   "predictive");
 }
 
+/// Every shared trace but gli (above) at its capacities, and whether plain W-TinyLFU meets the
+/// 1 % bound there.
+struct target_trace {
+  trace_capacities trace;
+  bool plain_within_one_percent;
+};
+
+const std::vector<target_trace> every_trace = {
+  {{"cloudPhysicsIO.oracleGeneral.bin", "oracle-general", "128MiB,256MiB,384MiB,512MiB,640MiB,768MiB,896MiB,1024MiB"}, true},
+  {{"lirs/2_pools.trace.gz", "lirs", "993entries,2484entries,4969entries,7454entries"}, true},
+  {{"lirs/backf.trace.gz", "lirs", "75entries,187entries,375entries,563entries"}, false},
+  {{"lirs/cpp.trace.gz", "lirs", "122entries,305entries,611entries,917entries"}, true},
+  {{"lirs/cs.trace.gz", "lirs", "140entries,352entries,704entries,1056entries"}, true},
+  {{"lirs/gli.trace.gz", "lirs", "252entries,632entries,1264entries,1896entries"}, true},
+  {{"lirs/loop.trace.gz", "lirs", "101entries,252entries,505entries,758entries"}, true},
+  {{"lirs/multi1.trace.gz", "lirs", "260entries,651entries,1303entries,1954entries"}, true},
+  {{"lirs/multi2.trace.gz", "lirs", "568entries,1421entries,2842entries,4263entries"}, true},
+  {{"lirs/multi3.trace.gz", "lirs", "745entries,1863entries,3727entries,5590entries"}, false},
+  {{"lirs/ps.trace.gz", "lirs", "308entries,770entries,1541entries,2312entries"}, true},
+  {{"lirs/scan.trace.gz", "lirs", "200entries,500entries,1000entries,1500entries"}, true},
+  {{"lirs/sprite.trace.gz", "lirs", "707entries,1768entries,3537entries,5306entries"}, false},
+  {{"lirs/zigzag.trace.gz", "lirs", "200entries,500entries,1000entries,1500entries"}, false},
+  {{"web07.trace.xz", "int32be", "2048entries,5121entries,10242entries,15363entries"}, true},
+};
+
 TEST_CASE("predictive is at most 1 % above LRU on the traces where it holds", "[replay][predictive]") {
   // Not on backf, sprite, zigzag and multi3 (up to 1.73x: recency-friendly), see the next test.
-  for (const auto& t : std::vector<trace_capacities>{
-           {"cloudPhysicsIO.oracleGeneral.bin", "oracle-general",
-            "128MiB,256MiB,384MiB,512MiB,640MiB,768MiB,896MiB,1024MiB"},
-           {"lirs/2_pools.trace.gz", "lirs", "993entries,2484entries,4969entries,7454entries"},
-           {"lirs/cpp.trace.gz", "lirs", "122entries,305entries,611entries,917entries"},
-           {"lirs/cs.trace.gz", "lirs", "140entries,352entries,704entries,1056entries"},
-           {"lirs/loop.trace.gz", "lirs", "101entries,252entries,505entries,758entries"},
-           {"lirs/multi1.trace.gz", "lirs", "260entries,651entries,1303entries,1954entries"},
-           {"lirs/multi2.trace.gz", "lirs", "568entries,1421entries,2842entries,4263entries"},
-           {"lirs/ps.trace.gz", "lirs", "308entries,770entries,1541entries,2312entries"},
-           {"lirs/scan.trace.gz", "lirs", "200entries,500entries,1000entries,1500entries"},
-           {"web07.trace.xz", "int32be", "2048entries,5121entries,10242entries,15363entries"},
-       })
-    check_within_one_percent_of_lru(t.path, t.format, t.capacities, "predictive");
+  for (const auto& t : every_trace)
+    if (t.plain_within_one_percent)
+      check_within_one_percent_of_lru(t.trace.path, t.trace.format, t.trace.capacities, "predictive");
 }
 
-TEST_CASE("predictive with adaptive_window is at most 1 % above LRU on the recency-friendly traces",
-          "[replay][predictive]") {
-  // Where plain W-TinyLFU is not: it follows the LRU shadow there. (It is 4.6 % above LRU on
-  // cloudPhysicsIO at 640 MiB, so it is not the default.)
-  for (const auto& t : std::vector<trace_capacities>{
-           {"lirs/backf.trace.gz", "lirs", "75entries,187entries,375entries,563entries"},
-           {"lirs/sprite.trace.gz", "lirs", "707entries,1768entries,3537entries,5306entries"},
-           {"lirs/zigzag.trace.gz", "lirs", "200entries,500entries,1000entries,1500entries"},
-           {"lirs/multi3.trace.gz", "lirs", "745entries,1863entries,3727entries,5590entries"},
-       })
-    check_within_one_percent_of_lru(t.path, t.format, t.capacities, "predictive-adaptive");
+TEST_CASE("predictive with adaptive_window is at most 1 % above LRU on every trace", "[replay][predictive]") {
+  // It follows the LRU shadow until the W-TinyLFU one leads, holding what the shadow followed
+  // holds. (On cloudPhysicsIO it is up to 6.4 % above ARC, so it is not the default.)
+  for (const auto& t : every_trace)
+    check_within_one_percent_of_lru(t.trace.path, t.trace.format, t.trace.capacities, "predictive-adaptive");
 }

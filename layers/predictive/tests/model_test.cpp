@@ -343,6 +343,63 @@ TEST_CASE("adaptive window: follows W-TinyLFU where frequency wins", "[predictiv
   CHECK(late_hits >= 900); // nearly every hot read of the last 3000 (1000 of them)
 }
 
+TEST_CASE("adaptive window: after a switch the store converges to the shadow it follows at once",
+          "[predictive][model]") {
+  // As above, but the hot keys only start after 6000 cold reads, when the store is full of cold
+  // keys (LRU's content). Once W-TinyLFU's shadow leads, the store holds what that shadow holds:
+  // each hot key misses at most once more, so of the 200 hot reads after the switch (each of the
+  // 50 keys four times) at least 150 hit.
+  store_config adaptive = tinylfu(100, 1u << 20, 0.01);
+  adaptive.adaptive_window = true;
+  exact_store follower(adaptive);
+  int cold = 0, hot_reads_after = 0, hot_hits_after = 0;
+  bool switched = false;
+  for (int i = 0; i < 30000 && hot_reads_after < 200; ++i) {
+    const bool hot = i >= 6000 && i % 3 == 0;
+    const auto key = hot ? "hot" + std::to_string((i / 3) % 50) : "cold" + std::to_string(cold++);
+    const bool hit = read_through(follower, key);
+    if (switched && hot) {
+      ++hot_reads_after;
+      hot_hits_after += hit ? 1 : 0;
+    }
+    switched = switched || follower.window_fraction() < 1.0;
+  }
+  REQUIRE(switched);
+  CHECK(hot_reads_after == 200);
+  CHECK(hot_hits_after >= 150);
+  CHECK(follower.entries() <= 100);
+}
+
+TEST_CASE("adaptive window: a read returns its entry even when the shadow followed drops it",
+          "[predictive][model]") {
+  // A window of 0 entries: the W-TinyLFU shadow hands every write straight to admission, where
+  // a cold key, charged 10 times a hot one, loses (per byte). After the switch, reading a cold
+  // key the store still holds (a leftover of the LRU it followed) makes the shadow write and
+  // reject it during the read.
+  store_config adaptive = tinylfu(10, 1u << 20, 0.0);
+  adaptive.adaptive_window = true;
+  exact_store follower(adaptive);
+  int cold = 0;
+  std::string value;
+  for (int i = 0; i < 20000 && follower.window_fraction() >= 1.0; ++i) {
+    const bool hot = i % 3 == 0;
+    const auto key = hot ? "hot" + std::to_string((i / 3) % 10) : "cold" + std::to_string(cold++);
+    entry_options charged;
+    charged.cost = hot ? 100 : 1000;
+    if (follower.get("ns", key, value) != status::ok) REQUIRE(follower.put("ns", key, "v", charged) == status::ok);
+  }
+  REQUIRE(follower.window_fraction() < 1.0);
+  int leftovers_read = 0;
+  for (int c = cold - 1; c >= cold - 5; --c) {
+    const auto key = "cold" + std::to_string(c);
+    if (!follower.contains("ns", key)) continue;
+    REQUIRE(follower.get("ns", key, value) == status::ok);
+    CHECK(value == "v");
+    ++leftovers_read;
+  }
+  CHECK(leftovers_read > 0);
+}
+
 TEST_CASE("prefetched entries count as used on their first read, as wasted when dropped unread",
           "[predictive][model]") {
   store_config c;
