@@ -12,11 +12,22 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <unordered_map>
 
 namespace strata::detail {
 
 namespace {
+
+/// A request to a layer that has not been answered, and what to do with its answer. Answered
+/// once: by the layer, or, past `due`, by the deadline sweep (a late answer is then ignored).
+struct awaited_reply {
+  std::uint64_t generation = 0; ///< of the slot's instance it was sent to
+  std::chrono::steady_clock::time_point sent;
+  std::chrono::steady_clock::time_point due;
+  std::function<void(layer_reply&)> answer; ///< empty once answered
+};
+using awaited_ptr = std::shared_ptr<awaited_reply>;
 
 /// One position of the chain.
 struct slot {
@@ -30,6 +41,9 @@ struct slot {
   bool healthy = true;
   std::chrono::steady_clock::time_point last_restart_attempt{};
   std::chrono::steady_clock::time_point last_answer{}; ///< when the current instance last replied
+  /// Requests sent to this slot not yet answered, in the order sent (so by due time: one
+  /// deadline per slot; after a reload that changes it, a later one may wait for an earlier).
+  std::deque<awaited_ptr> awaiting;
 };
 
 /// One get in flight through the chain.
@@ -95,6 +109,9 @@ struct coordinator_state {
   std::size_t prefetches_in_flight = 0;
   /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
   std::unordered_map<std::string, std::deque<std::function<bool()>>> guarded;
+  /// When the earliest pending deadline sweep is due, and its number (later ones supersede it).
+  std::optional<std::chrono::steady_clock::time_point> sweep_due;
+  std::uint64_t sweep_number = 0;
   static inline const char* name = "strata.coordinator";
 };
 
@@ -212,7 +229,14 @@ public:
     auto& s = st_.slots[i];
     const auto generation = s.generation;
     const auto sent = std::chrono::steady_clock::now();
-    auto measured = [this, i, request, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
+    // A CAF request timeout per request costs a timer event, its allocation and a wake-up of
+    // CAF's clock thread: about a third of a put's CPU. So the request waits without one, and
+    // one sweep, scheduled for the earliest deadline only, answers those that pass theirs.
+    auto awaited = std::make_shared<awaited_reply>();
+    awaited->generation = generation;
+    awaited->sent = sent;
+    awaited->due = sent + s.cfg.deadline;
+    awaited->answer = [this, i, request, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
       const auto took = std::chrono::steady_clock::now() - sent;
       if (auto* m = metrics(i))
         m->record(op, reply.code, took);
@@ -220,36 +244,87 @@ public:
         log_reply(i, request, op, reply, took);
       on_reply(reply);
     };
-    self_->request(s.actor, s.cfg.deadline, std::forward<Ts>(args)...)
+    s.awaiting.push_back(awaited);
+    schedule_sweep(awaited->due);
+    self_->request(s.actor, caf::infinite, std::forward<Ts>(args)...)
       .then(
-        [this, i, generation, measured](layer_reply& reply) {
+        [this, i, generation, awaited](layer_reply& reply) {
           if (generation == st_.slots[i].generation)
             st_.slots[i].last_answer = std::chrono::steady_clock::now();
+          if (!awaited->answer)
+            return; // answered as a timeout already
           if (reply.failed)
             failed(i, generation, fault_type::exception, reply.error);
           else
             succeeded(i, generation);
-          measured(reply);
+          answer(i, *awaited, reply);
         },
-        [this, i, generation, sent, measured](caf::error& err) {
+        [this, i, generation, awaited](caf::error& err) {
+          if (!awaited->answer)
+            return;
           layer_reply reply;
           reply.failed = true;
-          if (err == caf::sec::request_timeout) {
-            reply.code = status::timeout;
-            reply.error = "no answer within the deadline of " +
-                          std::to_string(st_.slots[i].cfg.deadline.count()) + "ms";
-            // A layer that answered other requests since this one was sent is working through a
-            // backlog, not hung: this request times out, but replacing the instance would only
-            // throw its entries away. A hung layer answers nothing and is replaced.
-            if (st_.slots[i].last_answer <= sent)
-              failed(i, generation, fault_type::timeout, reply.error);
-          } else {
-            reply.code = status::unavailable;
-            reply.error = self_->system().render(err);
-            failed(i, generation, fault_type::died, reply.error);
-          }
-          measured(reply);
+          reply.code = status::unavailable;
+          reply.error = self_->system().render(err);
+          failed(i, generation, fault_type::died, reply.error);
+          answer(i, *awaited, reply);
         });
+  }
+
+  /// Hands `reply` to what awaited it, once, and forgets the answered requests at the front of
+  /// slot i's queue.
+  void answer(std::size_t i, awaited_reply& awaited, layer_reply& reply) {
+    auto on_reply = std::move(awaited.answer);
+    awaited.answer = nullptr;
+    auto& queue = st_.slots[i].awaiting;
+    while (!queue.empty() && !queue.front()->answer)
+      queue.pop_front();
+    on_reply(reply);
+  }
+
+  /// Makes sure a sweep runs at `due` or earlier.
+  void schedule_sweep(std::chrono::steady_clock::time_point due) {
+    if (st_.sweep_due && *st_.sweep_due <= due)
+      return;
+    st_.sweep_due = due;
+    const auto wait = std::max(due - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
+    self_->delayed_send(self_, wait, sweep_atom::value, ++st_.sweep_number);
+  }
+
+  /// Answers every request past its deadline with a timeout, then makes sure the next sweep
+  /// comes by the earliest deadline left. Sweep `number` is the latest scheduled, or one that an
+  /// earlier-due sweep superseded (then the latest is still pending).
+  void sweep(std::uint64_t number) {
+    if (number == st_.sweep_number)
+      st_.sweep_due.reset();
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::pair<std::size_t, awaited_ptr>> expired;
+    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
+      auto& queue = st_.slots[i].awaiting;
+      while (!queue.empty() && (!queue.front()->answer || queue.front()->due <= now)) {
+        if (queue.front()->answer)
+          expired.emplace_back(i, queue.front());
+        queue.pop_front();
+      }
+      if (!queue.empty())
+        schedule_sweep(queue.front()->due);
+    }
+    for (auto& [i, awaited] : expired) {
+      if (!awaited->answer)
+        continue; // answered meanwhile, by what an earlier expiry set off
+      layer_reply reply;
+      reply.failed = true;
+      reply.code = status::timeout;
+      reply.error = "no answer within the deadline of " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(awaited->due - awaited->sent).count()) +
+                    "ms";
+      // A layer that answered other requests since this one was sent is working through a
+      // backlog, not hung: this request times out, but replacing the instance would only throw
+      // its entries away. A hung layer answers nothing and is replaced.
+      if (st_.slots[i].last_answer <= awaited->sent)
+        failed(i, awaited->generation, fault_type::timeout, reply.error);
+      answer(i, *awaited, reply);
+    }
   }
 
   /// One line per layer answer, at debug level only.
@@ -766,6 +841,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     },
     [r](command_atom, command_request& request) { r->command(request); },
     [r](prefetch_atom, std::size_t asking, std::string& ns, std::string& key) { r->prefetch(asking, ns, key); },
+    [r](sweep_atom, std::uint64_t number) { r->sweep(number); },
     [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {
       r->layer_failed(index, generation, why);
     },

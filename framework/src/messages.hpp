@@ -45,6 +45,8 @@ using command_atom = caf::atom_constant<caf::atom("command")>;
 using layer_command_atom = caf::atom_constant<caf::atom("lcommand")>;
 // a layer (through its host) → coordinator: load a key into that layer ahead of a request
 using prefetch_atom = caf::atom_constant<caf::atom("prefetch")>;
+/// The coordinator's own reminder to fail the layer requests that have passed their deadline.
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 struct get_request {
   std::string ns;

@@ -52,6 +52,20 @@ TEST_CASE("a layer that hangs past its deadline: timeout, restart, others serve"
   CHECK(rt->put("after", "w") == status::ok);
 }
 
+TEST_CASE("a short deadline is kept while a request with a longer one waits", "[faults]") {
+  // patient (5 s deadline) answers after 200 ms; stuck (50 ms) would answer after 1 s, which, had
+  // its deadline waited for patient's, would be a plain miss instead of a timeout.
+  auto rt = start("fault_mixed_deadlines.yaml");
+  const auto start_time = std::chrono::steady_clock::now();
+  auto miss = rt->get("anything");
+  const auto waited = std::chrono::steady_clock::now() - start_time;
+  CHECK(miss.code == status::timeout);
+  CHECK(waited < std::chrono::seconds(1));
+  CHECK(health_of(*rt, "patient").failures == 0);
+  CHECK(health_of(*rt, "stuck").failures == 1);
+  CHECK(health_of(*rt, "stuck").last_error == "no answer within the deadline of 50ms");
+}
+
 TEST_CASE("a layer working through a backlog times requests out but is not replaced", "[faults]") {
   auto rt = start("fault_backlog.yaml");
   std::vector<std::future<get_result>> gets;
