@@ -805,17 +805,23 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   }
   for (std::size_t i = 0; i < st.slots.size(); ++i)
     r->start_slot(i, std::move(setup->instances[i]));
-  // A layer's prefetch requests come to this actor as messages; the host keeps only a weak
-  // address, and is disconnected when the coordinator exits.
-  for (std::size_t i = 0; i < st.slots.size(); ++i)
-    instance_host::of(*st.slots[i].host).connect_prefetch([address = self->address(), i](std::string_view ns,
-                                                                                          std::string_view key) {
+  // A layer's prefetch requests and its requests to drop a key or tag from the other layers
+  // come to this actor as messages; the host keeps only a weak address, and is disconnected when
+  // the coordinator exits (a listener thread of the layer may call at any time).
+  for (std::size_t i = 0; i < st.slots.size(); ++i) {
+    auto& host = instance_host::of(*st.slots[i].host);
+    host.connect_prefetch([address = self->address(), i](std::string_view ns, std::string_view key) {
       auto coordinator = caf::actor_cast<caf::actor>(address);
       if (!coordinator)
         return false;
       caf::anon_send(coordinator, prefetch_atom::value, i, std::string(ns), std::string(key));
       return true;
     });
+    host.connect_invalidation([address = self->address(), i](bool tag, std::string ns, std::string what) {
+      if (auto coordinator = caf::actor_cast<caf::actor>(address))
+        caf::anon_send(coordinator, drop_atom::value, i, tag, std::move(ns), std::move(what));
+    });
+  }
   setup.reset();
   self->set_down_handler([r](caf::down_msg& msg) { r->on_down(msg); });
   // The runtime stops the coordinator with an exit message; the layer hosts and loader workers
@@ -823,6 +829,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& s : self->state.slots) {
       instance_host::of(*s.host).connect_prefetch({});
+      instance_host::of(*s.host).connect_invalidation({});
       if (s.actor)
         self->send_exit(s.actor, caf::exit_reason::user_shutdown);
     }

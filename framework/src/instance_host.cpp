@@ -94,9 +94,9 @@ void instance_host::log(void* self, strata_log_level level, const char* message)
   // As above: a line is lost, never the caller.
 }
 
-void instance_host::set_invalidator(invalidate_fn fn) {
+void instance_host::connect_invalidation(invalidate_fn target) {
   std::lock_guard<std::mutex> guard(invalidator_mutex_);
-  invalidator_ = std::move(fn);
+  invalidator_ = std::move(target);
 }
 
 void instance_host::invalidate_key(void* self, const char* ns, size_t ns_size, const char* key,

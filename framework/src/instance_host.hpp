@@ -31,10 +31,10 @@ public:
 
   const strata_host_api* api() const noexcept { return &api_; }
 
-  /// Where `invalidate_key` / `invalidate_tag` go: (is_tag, ns, key or tag). Set once the
-  /// coordinator runs, cleared before it stops; calls without one are dropped.
+  /// Where `invalidate_key` / `invalidate_tag` go from now on: (is_tag, ns, key or tag); an
+  /// empty function (the default) drops them. Thread-safe against concurrent calls.
   using invalidate_fn = std::function<void(bool, std::string, std::string)>;
-  void set_invalidator(invalidate_fn fn);
+  void connect_invalidation(invalidate_fn target);
 
   /// The host behind a table that `api()` returned.
   static instance_host& of(const strata_host_api& api) noexcept { return *static_cast<instance_host*>(api.host); }

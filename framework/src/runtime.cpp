@@ -230,9 +230,6 @@ public:
       for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
         if (*actor)
           caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
-      // A layer's listener thread may still ask to drop entries; nobody takes them any more.
-      for (auto& host : hosts)
-        host->set_invalidator({});
       system->await_all_actors_done();
       for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
         *actor = nullptr;
@@ -544,10 +541,6 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
                                              std::move(options.loader), std::move(metrics), std::move(layer_hosts),
                                              impl->log});
   start_capability_router(*impl, targets, std::move(options.verifier));
-  for (std::size_t i = 0; i < layers.size(); ++i)
-    impl->hosts[i]->set_invalidator([coordinator = impl->coordinator, i](bool tag, std::string ns, std::string what) {
-      caf::anon_send(coordinator, detail::drop_atom::value, i, tag, std::move(ns), std::move(what));
-    });
   impl->log->write(log_level::info, message("runtime started: " + std::to_string(layers.size()) + " layers, " +
                                             std::to_string(impl->cfg.exporters.size()) + " exporters, " +
                                             std::to_string(impl->cfg.alerts.rules.size()) + " alert rules"));
