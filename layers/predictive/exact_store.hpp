@@ -45,10 +45,11 @@ struct store_config {
   /// tinylfu: the admission window's initial share of the bounds, 0..1.
   double window_fraction = 0.01;
   /// tinylfu: keep two shadows of the same bounds over key hashes and charges (an LRU and a
-  /// W-TinyLFU with `window_fraction`, about 320 bytes a key together) and hold what the one
-  /// that has hit more over all requests so far holds, by a margin: the LRU from the start, the
-  /// W-TinyLFU once it leads. What the followed shadow evicts or rejects, the store drops; what
-  /// it held before a change of leader and the new one does not hold is dropped first.
+  /// W-TinyLFU with `window_fraction`; with an index of the entries by hash, about 360 bytes a
+  /// key) and hold what the one that has hit more over all requests so far holds, by a margin:
+  /// the LRU from the start, the W-TinyLFU once it leads. What the followed shadow evicts or
+  /// rejects, the store drops; what it held before a change of leader and the new one does not
+  /// hold is dropped first.
   bool adaptive_window = false;
   /// tinylfu: a Bloom filter in front of the sketch, so that keys seen once cost no counter.
   bool doorkeeper = false;
