@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <optional>
 #include <unordered_map>
 
@@ -23,6 +24,7 @@ namespace {
 /// once: by the layer, or, past `due`, by the deadline sweep (a late answer is then ignored).
 struct awaited_reply {
   std::uint64_t generation = 0; ///< of the slot's instance it was sent to
+  std::chrono::milliseconds deadline{0};
   std::chrono::steady_clock::time_point sent;
   std::chrono::steady_clock::time_point due;
   std::function<void(layer_reply&)> answer; ///< empty once answered
@@ -41,9 +43,9 @@ struct slot {
   bool healthy = true;
   std::chrono::steady_clock::time_point last_restart_attempt{};
   std::chrono::steady_clock::time_point last_answer{}; ///< when the current instance last replied
-  /// Requests sent to this slot not yet answered, in the order sent (so by due time: one
-  /// deadline per slot; after a reload that changes it, a later one may wait for an earlier).
-  std::deque<awaited_ptr> awaiting;
+  /// Requests sent to this slot not yet answered, by deadline (requests, commands), each in the
+  /// order sent, which is the order they are due in.
+  std::map<std::chrono::milliseconds, std::deque<awaited_ptr>> awaiting;
 };
 
 /// One get in flight through the chain.
@@ -216,7 +218,8 @@ public:
   }
 
   /// Sends `args` to slot i with its deadline; `on_reply` gets the reply, or a failure reply when
-  /// the layer threw, missed its deadline or is gone (the failure is counted first).
+  /// the layer threw, missed its deadline or is gone (the failure is counted first). Counted in
+  /// the layer's metrics under `op`.
   template <class... Ts>
   void ask(std::size_t i, std::uint64_t request, operation op, std::function<void(layer_reply&)> on_reply,
            Ts&&... args) {
@@ -226,25 +229,38 @@ public:
         m->record(op, r.code);
       return on_reply(r);
     }
+    const auto sent = std::chrono::steady_clock::now();
+    send(
+      i, st_.slots[i].cfg.deadline, sent,
+      [this, i, request, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
+        const auto took = std::chrono::steady_clock::now() - sent;
+        if (auto* m = metrics(i))
+          m->record(op, reply.code, took);
+        if (st_.log->enabled(log_level::debug))
+          log_reply(i, request, op, reply, took);
+        on_reply(reply);
+      },
+      std::forward<Ts>(args)...);
+  }
+
+  /// Sends `args`, at `sent`, to slot i, which must be `available`; `on_reply` gets the reply, or,
+  /// past `deadline`, a timeout, or an error when the layer is gone. A layer that threw, died, or
+  /// answered nothing since a request it let time out is counted as failed and replaced.
+  template <class... Ts>
+  void send(std::size_t i, std::chrono::milliseconds deadline, std::chrono::steady_clock::time_point sent,
+            std::function<void(layer_reply&)> on_reply, Ts&&... args) {
     auto& s = st_.slots[i];
     const auto generation = s.generation;
-    const auto sent = std::chrono::steady_clock::now();
     // A CAF request timeout per request costs a timer event, its allocation and a wake-up of
     // CAF's clock thread: about a third of a put's CPU. So the request waits without one, and
     // one sweep, scheduled for the earliest deadline only, answers those that pass theirs.
     auto awaited = std::make_shared<awaited_reply>();
     awaited->generation = generation;
+    awaited->deadline = deadline;
     awaited->sent = sent;
-    awaited->due = sent + s.cfg.deadline;
-    awaited->answer = [this, i, request, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
-      const auto took = std::chrono::steady_clock::now() - sent;
-      if (auto* m = metrics(i))
-        m->record(op, reply.code, took);
-      if (st_.log->enabled(log_level::debug))
-        log_reply(i, request, op, reply, took);
-      on_reply(reply);
-    };
-    s.awaiting.push_back(awaited);
+    awaited->due = sent + deadline;
+    awaited->answer = std::move(on_reply);
+    s.awaiting[deadline].push_back(awaited);
     schedule_sweep(awaited->due);
     self_->request(s.actor, caf::infinite, std::forward<Ts>(args)...)
       .then(
@@ -272,11 +288,11 @@ public:
   }
 
   /// Hands `reply` to what awaited it, once, and forgets the answered requests at the front of
-  /// slot i's queue.
+  /// its queue.
   void answer(std::size_t i, awaited_reply& awaited, layer_reply& reply) {
     auto on_reply = std::move(awaited.answer);
     awaited.answer = nullptr;
-    auto& queue = st_.slots[i].awaiting;
+    auto& queue = st_.slots[i].awaiting[awaited.deadline];
     while (!queue.empty() && !queue.front()->answer)
       queue.pop_front();
     on_reply(reply);
@@ -299,25 +315,23 @@ public:
       st_.sweep_due.reset();
     const auto now = std::chrono::steady_clock::now();
     std::vector<std::pair<std::size_t, awaited_ptr>> expired;
-    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
-      auto& queue = st_.slots[i].awaiting;
-      while (!queue.empty() && (!queue.front()->answer || queue.front()->due <= now)) {
-        if (queue.front()->answer)
-          expired.emplace_back(i, queue.front());
-        queue.pop_front();
+    for (std::size_t i = 0; i < st_.slots.size(); ++i)
+      for (auto& [deadline, queue] : st_.slots[i].awaiting) {
+        while (!queue.empty() && (!queue.front()->answer || queue.front()->due <= now)) {
+          if (queue.front()->answer)
+            expired.emplace_back(i, queue.front());
+          queue.pop_front();
+        }
+        if (!queue.empty())
+          schedule_sweep(queue.front()->due);
       }
-      if (!queue.empty())
-        schedule_sweep(queue.front()->due);
-    }
     for (auto& [i, awaited] : expired) {
       if (!awaited->answer)
         continue; // answered meanwhile, by what an earlier expiry set off
       layer_reply reply;
       reply.failed = true;
       reply.code = status::timeout;
-      reply.error = "no answer within the deadline of " +
-                    std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(awaited->due - awaited->sent).count()) +
-                    "ms";
+      reply.error = "no answer within the deadline of " + std::to_string(awaited->deadline.count()) + "ms";
       // A layer that answered other requests since this one was sent is working through a
       // backlog, not hung: this request times out, but replacing the instance would only throw
       // its entries away. A hung layer answers nothing and is replaced.
@@ -681,22 +695,17 @@ public:
                                        std::to_string(d->abi_minor) + ") takes no commands");
     if (!available(i))
       return refuse(status::unavailable, "layer '" + request.layer + "' has no instance");
-    const auto generation = it->generation;
+    // A command may do real work (a scan, a compaction): at least 5 s, whatever the layer's
+    // deadline for requests.
     const auto deadline = std::max<std::chrono::milliseconds>(it->cfg.deadline, std::chrono::seconds(5));
-    auto done = std::move(request.done);
-    self_->request(it->actor, deadline, layer_command_atom::value, request.name, request.args)
-      .then(
-        [this, i, generation, done](layer_reply& reply) {
-          if (reply.failed) {
-            failed(i, generation, fault_type::exception, reply.error);
-            return done(command_result{reply.code, nlohmann::json{{"error", reply.error}}.dump()});
-          }
-          done(command_result{reply.code, std::move(reply.hit.value)});
-        },
-        [this, done](caf::error& err) {
-          const auto code = err == caf::sec::request_timeout ? status::timeout : status::unavailable;
-          done(command_result{code, nlohmann::json{{"error", self_->system().render(err)}}.dump()});
-        });
+    send(
+      i, deadline, std::chrono::steady_clock::now(),
+      [done = std::move(request.done)](layer_reply& reply) {
+        if (reply.failed)
+          return done(command_result{reply.code, nlohmann::json{{"error", reply.error}}.dump()});
+        done(command_result{reply.code, std::move(reply.hit.value)});
+      },
+      layer_command_atom::value, request.name, request.args);
   }
 
   /// A semantic or vector operation for the one layer the runtime chose.

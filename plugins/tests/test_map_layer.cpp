@@ -89,6 +89,16 @@ std::size_t test_map_layer::invalidate_tag(std::string_view ns, std::string_view
   return removed;
 }
 
+status test_map_layer::command(std::string_view name, std::string_view, std::string& json_out) {
+  if (name != "sleep") {
+    json_out = "{\"error\":\"unknown command\"}";
+    return status::invalid;
+  }
+  std::this_thread::sleep_for(hang_);
+  json_out = "{}";
+  return status::ok;
+}
+
 std::chrono::milliseconds test_map_layer::maintenance_interval() const {
   return fail_ == "die_once" ? std::chrono::milliseconds(20) : std::chrono::milliseconds(0);
 }
@@ -103,7 +113,7 @@ void test_map_layer::maintain() {
 static const strata_config_key test_map_schema[] = {
   {"fail", STRATA_VALUE_STRING, "none",
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory", 0, 0, 0, 0},
-  {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get sleeps", 1, 0, 0, 0},
+  {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},
   {"health", STRATA_VALUE_STRING, "healthy", "health to report at start: healthy, warning, critical", 0, 0, 0, 0},

@@ -1,6 +1,6 @@
 #pragma once
 // A plain map layer (no read view) whose faults are chosen by configuration: the tests use it as a
-// healthy deeper layer, and as a layer that throws, hangs or dies. It can also register a metric
+// healthy deeper layer, and as a layer that throws, hangs or dies, or runs a long command. It can also register a metric
 // of its own and report a health level, through the host.
 
 #include <strata/sdk.hpp>
@@ -21,6 +21,8 @@ public:
              const entry_options& options) override;
   status erase(std::string_view ns, std::string_view key) override;
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override;
+  /// `sleep`: sleeps for `hang`, then answers `{}` (a long command).
+  status command(std::string_view name, std::string_view json_args, std::string& json_out) override;
   std::chrono::milliseconds maintenance_interval() const override;
   void maintain() override;
 

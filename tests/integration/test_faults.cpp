@@ -2,6 +2,9 @@
 // layer is marked unhealthy and counted, supervision restarts it, and the other layers keep serving.
 #include "runtime_fixture.hpp"
 
+#include <future>
+#include <thread>
+
 using namespace strata;
 using strata::testing::eventually;
 using strata::testing::start;
@@ -64,6 +67,20 @@ TEST_CASE("a short deadline is kept while a request with a longer one waits", "[
   CHECK(health_of(*rt, "patient").failures == 0);
   CHECK(health_of(*rt, "stuck").failures == 1);
   CHECK(health_of(*rt, "stuck").last_error == "no answer within the deadline of 50ms");
+}
+
+TEST_CASE("a long command does not hold back the deadline of the requests behind it", "[faults]") {
+  // The command sleeps 1 s within its 5 s; the get queued behind it has 50 ms. Had the get's
+  // deadline waited for the command's, the get would be answered (a miss) after the sleep.
+  auto rt = start("fault_mixed_deadlines.yaml");
+  auto command = std::async(std::launch::async, [&] { return rt->layer_command("stuck", "sleep"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the command is running
+  const auto start_time = std::chrono::steady_clock::now();
+  auto miss = rt->get("anything");
+  const auto waited = std::chrono::steady_clock::now() - start_time;
+  CHECK(miss.code == status::timeout);
+  CHECK(waited < std::chrono::milliseconds(900));
+  command.get(); // answered, or refused once the hung instance is replaced
 }
 
 TEST_CASE("a layer working through a backlog times requests out but is not replaced", "[faults]") {
