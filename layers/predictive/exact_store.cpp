@@ -149,9 +149,8 @@ struct alignas(64) exact_store::shard {
   std::shared_ptr<frequency_sketch> sketch; ///< shared with `ghost`, which never counts in it
   bool owns_sketch = true;                  ///< sizes the sketch (the ghost does not)
   double window_share = 0.01;
-  double window_floor = 0.01; ///< the configured share, where steering returns to
   std::unique_ptr<lru_shadow> shadow; ///< null unless the window adapts
-  std::unique_ptr<shard> ghost;       ///< W-TinyLFU at `window_floor` over hashes; null likewise
+  std::unique_ptr<shard> ghost;       ///< W-TinyLFU at the configured window over hashes; null likewise
   leader_choice leader;
   std::uint64_t last_miss_hash = 0; ///< a put of this key right after its miss is the same access
   bool last_was_miss = false;
@@ -211,15 +210,11 @@ struct alignas(64) exact_store::shard {
   }
 
   /// A read of `n`: LRU moves it to the front; W-TinyLFU also promotes a probation entry to
-  /// protected, demoting protected's least recent entries to probation when it overflows.
+  /// protected, demoting protected's least recent entries to probation when it overflows. With
+  /// `adaptive_window` the lists are what the followed shadow holds and the leftovers, each in
+  /// recency order, not segments.
   void touch(node* n) noexcept {
-    if (policy == eviction_policy::tinylfu && window_share >= 1.0 && n->segment != window && !shadow) {
-      // Following LRU: what is read joins the window, the LRU, and the main area only drains.
-      unlink(n);
-      link_front(n, window);
-      return;
-    }
-    if (policy == eviction_policy::lru || n->segment != probation || shadow) { // adaptive: lists, not segments
+    if (policy == eviction_policy::lru || n->segment != probation || shadow) {
       if (lists[n->segment].head == n) return;
       const auto seg = n->segment;
       unlink(n);
@@ -434,7 +429,7 @@ struct alignas(64) exact_store::shard {
       link_front(hit, window);
     }
     if (lru_leads != was_lru) {
-      window_share_now.store(lru_leads ? 1.0 : window_floor, std::memory_order_relaxed);
+      window_share_now.store(lru_leads ? 1.0 : ghost->window_share, std::memory_order_relaxed);
       drop_unheld();
     }
   }
@@ -552,7 +547,6 @@ exact_store::exact_store(const store_config& config)
         std::min<std::uint64_t>(s.max_entries, initial_sketch_capacity), config.doorkeeper);
       s.window_share = config.window_fraction;
       s.window_share_now.store(config.window_fraction, std::memory_order_relaxed);
-      s.window_floor = config.window_fraction;
       if (config.adaptive_window) {
         s.shadow = std::make_unique<lru_shadow>(s.max_entries, s.max_bytes);
         s.ghost = std::make_unique<shard>();
@@ -561,7 +555,7 @@ exact_store::exact_store(const store_config& config)
         s.ghost->policy = eviction_policy::tinylfu;
         s.ghost->sketch = s.sketch;
         s.ghost->owns_sketch = false;
-        s.ghost->window_share = s.ghost->window_floor = config.window_fraction;
+        s.ghost->window_share = config.window_fraction;
         s.ghost->eviction_sink = &s.tinylfu_evicted;
         s.shadow->report_evictions_to(&s.lru_evicted);
         s.window_share = 1.0; // an LRU holding what the shadow followed holds
@@ -637,18 +631,13 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
   const bool fills_last_miss = s.last_was_miss && s.last_miss_hash == owned->hash;
   s.last_was_miss = false;
   if (!prefetched && !fills_last_miss) s.sketch->increment(owned->hash);
-  if (s.shadow && prefetched) {
-    s.shadow->write(owned->hash, owned->charge);
-    s.ghost_write(owned->hash, owned->charge);
-  }
-  if (!prefetched && s.shadow) {
+  if (s.shadow) {
     // The fill of a miss the shadows have already counted: a shadow that hit holds the key, just
     // touched, and would have had no miss to fill; writing it again would move it back into the
-    // W-TinyLFU shadow's window, out of its main area.
-    if (!(fills_last_miss && s.last_miss_in_lru_shadow)) s.shadow->write(owned->hash, owned->charge);
-    if (!(fills_last_miss && s.last_miss_in_tinylfu_shadow)) s.ghost_write(owned->hash, owned->charge);
-  }
-  if (s.shadow) {
+    // W-TinyLFU shadow's window, out of its main area. A prefetch is written into both.
+    const bool counted_miss = !prefetched && fills_last_miss;
+    if (!(counted_miss && s.last_miss_in_lru_shadow)) s.shadow->write(owned->hash, owned->charge);
+    if (!(counted_miss && s.last_miss_in_tinylfu_shadow)) s.ghost_write(owned->hash, owned->charge);
     s.mirror_evictions(s.leader.lru_leads);
     if (!s.leader_holds(owned->hash)) {
       shard::bump(s.rejected_admissions);
