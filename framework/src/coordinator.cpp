@@ -21,13 +21,13 @@ namespace strata::detail {
 namespace {
 
 /// A request to a layer that has not been answered, and what to do with its answer. Answered
-/// once: by the layer, or, past `due`, by the deadline sweep (a late answer is then ignored).
+/// once: by the layer, or, past `due()`, by the deadline sweep (a late answer is then ignored).
 struct awaited_reply {
   std::uint64_t generation = 0; ///< of the slot's instance it was sent to
   std::chrono::milliseconds deadline{0};
   std::chrono::steady_clock::time_point sent;
-  std::chrono::steady_clock::time_point due;
   std::function<void(layer_reply&)> answer; ///< empty once answered
+  std::chrono::steady_clock::time_point due() const { return sent + deadline; }
 };
 using awaited_ptr = std::shared_ptr<awaited_reply>;
 
@@ -250,39 +250,37 @@ public:
   void send(std::size_t i, std::chrono::milliseconds deadline, std::chrono::steady_clock::time_point sent,
             std::function<void(layer_reply&)> on_reply, Ts&&... args) {
     auto& s = st_.slots[i];
-    const auto generation = s.generation;
     // A CAF request timeout per request costs a timer event, its allocation and a wake-up of
     // CAF's clock thread: about a third of a put's CPU. So the request waits without one, and
     // one sweep, scheduled for the earliest deadline only, answers those that pass theirs.
     auto awaited = std::make_shared<awaited_reply>();
-    awaited->generation = generation;
+    awaited->generation = s.generation;
     awaited->deadline = deadline;
     awaited->sent = sent;
-    awaited->due = sent + deadline;
     awaited->answer = std::move(on_reply);
     s.awaiting[deadline].push_back(awaited);
-    schedule_sweep(awaited->due);
+    schedule_sweep(awaited->due());
     self_->request(s.actor, caf::infinite, std::forward<Ts>(args)...)
       .then(
-        [this, i, generation, awaited](layer_reply& reply) {
-          if (generation == st_.slots[i].generation)
+        [this, i, awaited](layer_reply& reply) {
+          if (awaited->generation == st_.slots[i].generation)
             st_.slots[i].last_answer = std::chrono::steady_clock::now();
           if (!awaited->answer)
             return; // answered as a timeout already
           if (reply.failed)
-            failed(i, generation, fault_type::exception, reply.error);
+            failed(i, awaited->generation, fault_type::exception, reply.error);
           else
-            succeeded(i, generation);
+            succeeded(i, awaited->generation);
           answer(i, *awaited, reply);
         },
-        [this, i, generation, awaited](caf::error& err) {
+        [this, i, awaited](caf::error& err) {
           if (!awaited->answer)
             return;
           layer_reply reply;
           reply.failed = true;
           reply.code = status::unavailable;
           reply.error = self_->system().render(err);
-          failed(i, generation, fault_type::died, reply.error);
+          failed(i, awaited->generation, fault_type::died, reply.error);
           answer(i, *awaited, reply);
         });
   }
@@ -317,13 +315,13 @@ public:
     std::vector<std::pair<std::size_t, awaited_ptr>> expired;
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       for (auto& [deadline, queue] : st_.slots[i].awaiting) {
-        while (!queue.empty() && (!queue.front()->answer || queue.front()->due <= now)) {
+        while (!queue.empty() && (!queue.front()->answer || queue.front()->due() <= now)) {
           if (queue.front()->answer)
             expired.emplace_back(i, queue.front());
           queue.pop_front();
         }
         if (!queue.empty())
-          schedule_sweep(queue.front()->due);
+          schedule_sweep(queue.front()->due());
       }
     for (auto& [i, awaited] : expired) {
       if (!awaited->answer)
