@@ -1,7 +1,7 @@
 // replay: the predictive layer (one shard) on every shared trace, with its two policies: lru (which
 // must reproduce the published LRU exactly) and predictive (W-TinyLFU on the access model, prefetch
-// off: a replay measures demand caching), and predictive with adaptive_window (following an LRU or
-// a W-TinyLFU shadow, whichever has hit more). cloudPhysicsIO at the published byte capacities, side by
+// off: a replay measures demand caching), and predictive with adaptive_window (following a
+// GreedyDual-Size or a W-TinyLFU shadow, whichever has hit more). cloudPhysicsIO at the published byte capacities, side by
 // side with libCacheSim's LRU, ARC, LIRS and S3-FIFO; gli at its published entry capacities,
 // beside the published LRU hit ratios; every other LIRS trace and web07 at 10, 25, 50 and 75 % of
 // its distinct keys. The targets (issue 6): predictive below ARC and S3-FIFO on cloudPhysicsIO at

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     ->delimiter(',');
   replay->add_option("--policy", replay_options.policy,
                      "lru (exact), predictive (W-TinyLFU on the access model; prefetch off), or predictive-adaptive "
-                     "(follows an LRU or a W-TinyLFU shadow, whichever has hit more)")
+                     "(follows a GreedyDual-Size or a W-TinyLFU shadow, whichever has hit more)")
     ->check(CLI::IsMember({"lru", "predictive", "predictive-adaptive"}))
     ->capture_default_str();
 

@@ -1,7 +1,7 @@
 #include "exact_store.hpp"
 
 #include "frequency_sketch.hpp"
-#include "lru_shadow.hpp"
+#include "gds_shadow.hpp"
 
 #include <cmath>
 
@@ -90,38 +90,40 @@ std::uint64_t part(double fraction, std::uint64_t total) noexcept {
   return p >= static_cast<double>(total) ? total : static_cast<std::uint64_t>(p);
 }
 
-/// Follow the leader between two shadows of the same bounds, an LRU and a W-TinyLFU with the
-/// configured window, fed the same requests as the store: the store holds what the LRU shadow
-/// holds until the W-TinyLFU shadow has hit more, over all requests so far, by a margin of 2 % of
-/// the LRU shadow's misses, then what that shadow holds, until the LRU shadow leads by the same
-/// margin. LRU first, because W-TinyLFU's advantage needs frequencies that have not been learnt
-/// yet, and a store that changes leader misses once more each key the new leader holds and it
-/// does not. Cumulative counts and the margin keep it from chasing short phases, which costs
-/// twice per phase. Checked every eighth of the entries held.
+/// Follow the leader between two shadows of the same bounds, a GreedyDual-Size (`gds_shadow`:
+/// recency, with small entries outliving large ones of the same age; exactly LRU when charges are
+/// equal) and a W-TinyLFU with the configured window, fed the same requests as the store: the
+/// store holds what the GreedyDual-Size shadow holds until the W-TinyLFU shadow has hit more, over
+/// all requests so far, by a margin of 2 % of the other's misses, then what that shadow holds,
+/// until the GreedyDual-Size shadow leads by the same margin. Recency first, because W-TinyLFU's
+/// advantage needs frequencies that have not been learnt yet, and a store that changes leader
+/// misses once more each key the new leader holds and it does not. Cumulative counts and the
+/// margin keep it from chasing short phases, which costs twice per phase. Checked every eighth
+/// of the entries held.
 struct leader_choice {
   static constexpr double margin = 0.02;
   static constexpr std::uint64_t min_period = 32;
-  std::uint64_t lru = 0;     ///< the LRU shadow's hits
+  std::uint64_t gds = 0;     ///< the GreedyDual-Size shadow's hits
   std::uint64_t tinylfu = 0; ///< the W-TinyLFU shadow's
   std::uint64_t seen = 0;    ///< requests counted
   std::uint64_t since_check = 0;
-  bool lru_leads = true;
+  bool gds_leads = true;
 
-  /// Counts one request; returns whether the policy should now behave as LRU.
-  bool count(bool lru_hit, bool tinylfu_hit, std::uint64_t entries_held) noexcept {
-    lru += lru_hit ? 1 : 0;
+  /// Counts one request; returns whether the store should now follow the GreedyDual-Size shadow.
+  bool count(bool gds_hit, bool tinylfu_hit, std::uint64_t entries_held) noexcept {
+    gds += gds_hit ? 1 : 0;
     tinylfu += tinylfu_hit ? 1 : 0;
     ++seen;
-    if (++since_check < std::max(entries_held / 8, min_period)) return lru_leads;
+    if (++since_check < std::max(entries_held / 8, min_period)) return gds_leads;
     since_check = 0;
     const auto lead = [](std::uint64_t hits, std::uint64_t other, std::uint64_t other_misses) {
       return hits > other && static_cast<double>(hits - other) > margin * static_cast<double>(other_misses);
     };
-    if (lru_leads && lead(tinylfu, lru, seen - lru))
-      lru_leads = false;
-    else if (!lru_leads && lead(lru, tinylfu, seen - tinylfu))
-      lru_leads = true;
-    return lru_leads;
+    if (gds_leads && lead(tinylfu, gds, seen - gds))
+      gds_leads = false;
+    else if (!gds_leads && lead(gds, tinylfu, seen - tinylfu))
+      gds_leads = true;
+    return gds_leads;
   }
 };
 
@@ -149,17 +151,17 @@ struct alignas(64) exact_store::shard {
   std::shared_ptr<frequency_sketch> sketch; ///< shared with `ghost`, which never counts in it
   bool owns_sketch = true;                  ///< sizes the sketch (the ghost does not)
   double window_share = 0.01;
-  std::unique_ptr<lru_shadow> shadow; ///< null unless the window adapts
+  std::unique_ptr<gds_shadow> shadow; ///< null unless the window adapts
   std::unique_ptr<shard> ghost;       ///< W-TinyLFU at the configured window over hashes; null likewise
   leader_choice leader;
   std::uint64_t last_miss_hash = 0; ///< a put of this key right after its miss is the same access
   bool last_was_miss = false;
-  bool last_miss_in_lru_shadow = false;     ///< adaptive_window: that miss hit the LRU shadow
+  bool last_miss_in_gds_shadow = false;     ///< adaptive_window: that miss hit the GreedyDual-Size shadow
   bool last_miss_in_tinylfu_shadow = false; ///< and the W-TinyLFU one
   std::uint64_t written_entries = 0; ///< entries admitted to the window, ever
   std::uint64_t written_bytes = 0;   ///< and their charges
   std::vector<std::uint64_t>* eviction_sink = nullptr; ///< the ghost: where its capacity evictions go
-  std::vector<std::uint64_t> lru_evicted;     ///< adaptive: what the LRU shadow evicted, not yet mirrored
+  std::vector<std::uint64_t> gds_evicted;     ///< adaptive: what the GreedyDual-Size shadow evicted, not yet mirrored
   std::vector<std::uint64_t> tinylfu_evicted; ///< and the W-TinyLFU one
   std::unordered_map<std::uint64_t, node*> by_hash; ///< adaptive: the entries by hash
 
@@ -413,38 +415,38 @@ struct alignas(64) exact_store::shard {
     last_was_miss = hit == nullptr;
     last_miss_hash = hash;
     if (!shadow) return;
-    const bool lru_hit = shadow->read(hash);
+    const bool gds_hit = shadow->read(hash);
     const bool tinylfu_hit = ghost_read(hash);
-    last_miss_in_lru_shadow = lru_hit;
+    last_miss_in_gds_shadow = gds_hit;
     last_miss_in_tinylfu_shadow = tinylfu_hit;
     if (hit != nullptr) { // no put follows a hit: the shadows fill what they missed themselves
-      if (!lru_hit) shadow->write(hash, hit->charge);
+      if (!gds_hit) shadow->write(hash, hit->charge);
       if (!tinylfu_hit) ghost_write(hash, hit->charge);
     }
-    const bool was_lru = leader.lru_leads;
-    const bool lru_leads = leader.count(lru_hit, tinylfu_hit, entry_count.load(std::memory_order_relaxed));
-    mirror_evictions(was_lru, hit);
+    const bool was_gds = leader.gds_leads;
+    const bool gds_leads = leader.count(gds_hit, tinylfu_hit, entry_count.load(std::memory_order_relaxed));
+    mirror_evictions(was_gds, hit);
     if (hit != nullptr && hit->segment == probation && leader_holds(hash)) { // held again
       unlink(hit);
       link_front(hit, window);
     }
-    if (lru_leads != was_lru) {
-      window_share_now.store(lru_leads ? 1.0 : ghost->window_share, std::memory_order_relaxed);
+    if (gds_leads != was_gds) {
+      window_share_now.store(gds_leads ? 1.0 : ghost->window_share, std::memory_order_relaxed);
       drop_unheld();
     }
   }
 
   /// Whether the shadow followed now holds `hash`.
   bool leader_holds(std::uint64_t hash) const {
-    return leader.lru_leads ? shadow->holds(hash) : ghost->find({}, ghost_key(hash)) != nullptr;
+    return leader.gds_leads ? shadow->holds(hash) : ghost->find({}, ghost_key(hash)) != nullptr;
   }
 
-  /// Evicts what the shadow followed (the LRU one if `lru`) has evicted since the last call,
+  /// Evicts what the shadow followed (the GreedyDual-Size one if `gds`) has evicted since the last call,
   /// except `reading`, the entry a get is about to return, which becomes a leftover instead.
-  void mirror_evictions(bool lru, node* reading = nullptr) {
+  void mirror_evictions(bool gds, node* reading = nullptr) {
     time_point now{};
     bool have_now = false;
-    for (std::uint64_t h : lru ? lru_evicted : tinylfu_evicted) {
+    for (std::uint64_t h : gds ? gds_evicted : tinylfu_evicted) {
       auto it = by_hash.find(h);
       if (it == by_hash.end()) continue;
       if (it->second == reading) {
@@ -454,7 +456,7 @@ struct alignas(64) exact_store::shard {
         evict(it->second, now, have_now);
       }
     }
-    lru_evicted.clear();
+    gds_evicted.clear();
     tinylfu_evicted.clear();
   }
 
@@ -548,7 +550,7 @@ exact_store::exact_store(const store_config& config)
       s.window_share = config.window_fraction;
       s.window_share_now.store(config.window_fraction, std::memory_order_relaxed);
       if (config.adaptive_window) {
-        s.shadow = std::make_unique<lru_shadow>(s.max_entries, s.max_bytes);
+        s.shadow = std::make_unique<gds_shadow>(s.max_entries, s.max_bytes);
         s.ghost = std::make_unique<shard>();
         s.ghost->max_entries = s.max_entries;
         s.ghost->max_bytes = s.max_bytes;
@@ -557,8 +559,8 @@ exact_store::exact_store(const store_config& config)
         s.ghost->owns_sketch = false;
         s.ghost->window_share = config.window_fraction;
         s.ghost->eviction_sink = &s.tinylfu_evicted;
-        s.shadow->report_evictions_to(&s.lru_evicted);
-        s.window_share = 1.0; // an LRU holding what the shadow followed holds
+        s.shadow->report_evictions_to(&s.gds_evicted);
+        s.window_share = 1.0; // one recency list holding what the shadow followed holds
         s.window_share_now.store(1.0, std::memory_order_relaxed);
       }
     }
@@ -636,9 +638,9 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
     // touched, and would have had no miss to fill; writing it again would move it back into the
     // W-TinyLFU shadow's window, out of its main area. A prefetch is written into both.
     const bool counted_miss = !prefetched && fills_last_miss;
-    if (!(counted_miss && s.last_miss_in_lru_shadow)) s.shadow->write(owned->hash, owned->charge);
+    if (!(counted_miss && s.last_miss_in_gds_shadow)) s.shadow->write(owned->hash, owned->charge);
     if (!(counted_miss && s.last_miss_in_tinylfu_shadow)) s.ghost_write(owned->hash, owned->charge);
-    s.mirror_evictions(s.leader.lru_leads);
+    s.mirror_evictions(s.leader.gds_leads);
     if (!s.leader_holds(owned->hash)) {
       shard::bump(s.rejected_admissions);
       s.evicted_capacity.fetch_add(1, std::memory_order_relaxed);

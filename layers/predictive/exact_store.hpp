@@ -26,7 +26,8 @@ enum class eviction_policy {
   /// segmented LRU main area (probation and protected); an entry leaving the window enters the
   /// main area only if the sketch says it is used more often per byte than the main-area victims
   /// that would make room for it, together.
-  /// Optionally it holds what an LRU shadow holds while that shadow hits more (`adaptive_window`).
+  /// Optionally it holds what a GreedyDual-Size shadow (LRU when charges are equal) holds while
+  /// that shadow hits more (`adaptive_window`).
   tinylfu,
 };
 
@@ -44,10 +45,11 @@ struct store_config {
   eviction_policy policy = eviction_policy::lru;
   /// tinylfu: the admission window's initial share of the bounds, 0..1.
   double window_fraction = 0.01;
-  /// tinylfu: keep two shadows of the same bounds over key hashes and charges (an LRU and a
-  /// W-TinyLFU with `window_fraction`; with an index of the entries by hash, about 360 bytes a
-  /// key) and hold what the one that has hit more over all requests so far holds, by a margin:
-  /// the LRU from the start, the W-TinyLFU once it leads. What the followed shadow evicts or
+  /// tinylfu: keep two shadows of the same bounds over key hashes and charges (a GreedyDual-Size,
+  /// which is recency with small entries outliving large ones of the same age and exactly LRU
+  /// when charges are equal, and a W-TinyLFU with `window_fraction`; with an index of the entries
+  /// by hash, about 400 bytes a key) and hold what the one that has hit more over all requests
+  /// so far holds, by a margin: the GreedyDual-Size from the start, the W-TinyLFU once it leads. What the followed shadow evicts or
   /// rejects, the store drops; what it held before a change of leader and the new one does not
   /// hold is dropped first.
   bool adaptive_window = false;

@@ -70,21 +70,39 @@ std::vector<double> published(const std::string& algorithm) {
 
 } // namespace
 
-TEST_CASE("predictive is below the published ARC and S3-FIFO on cloudPhysicsIO at every capacity",
-          "[replay][predictive]") {
+namespace {
+
+/// `policy`'s miss ratios on cloudPhysicsIO at 128..1024 MiB, beside the published ARC's and
+/// S3-FIFO's: below ARC at every capacity, below S3-FIFO at every one but `s3fifo_exempt_mib`.
+void check_below_arc_and_s3fifo(const std::string& policy, int s3fifo_exempt_mib = 0) {
   const auto output = run("--trace '" + data_dir + "/traces/cloudPhysicsIO.oracleGeneral.bin' --format oracle-general "
-                          "--capacity 128MiB,256MiB,384MiB,512MiB,640MiB,768MiB,896MiB,1024MiB --policy predictive");
+                          "--capacity 128MiB,256MiB,384MiB,512MiB,640MiB,768MiB,896MiB,1024MiB --policy " + policy);
   INFO(output);
   const auto ours = miss_ratios(output);
   REQUIRE(ours.size() == 8);
   const auto arc = published("ARC");
   const auto s3fifo = published("S3FIFO");
   for (std::size_t i = 0; i < 8; ++i) {
-    INFO("capacity " << 128 * (i + 1) << " MiB: predictive " << ours[i] << ", ARC " << arc[i] << ", S3-FIFO "
-                     << s3fifo[i]);
-    CHECK(ours[i] < s3fifo[i]);
+    const int mib = 128 * static_cast<int>(i + 1);
+    INFO("capacity " << mib << " MiB: " << policy << " " << ours[i] << ", ARC " << arc[i] << ", S3-FIFO " << s3fifo[i]);
+    if (mib != s3fifo_exempt_mib) CHECK(ours[i] < s3fifo[i]);
     CHECK(ours[i] < arc[i]);
   }
+}
+
+} // namespace
+
+TEST_CASE("predictive is below the published ARC and S3-FIFO on cloudPhysicsIO at every capacity",
+          "[replay][predictive]") {
+  check_below_arc_and_s3fifo("predictive");
+}
+
+TEST_CASE("predictive with adaptive_window is below the published ARC on cloudPhysicsIO at every capacity, "
+          "and below S3-FIFO at all but 256 MiB",
+          "[replay][predictive]") {
+  // At 256 MiB it is 0.4 % above S3-FIFO (0.7266 against 0.7235; issue 6): the W-TinyLFU shadow
+  // leads only from request 20 000, when the keys it kept through a scan come back.
+  check_below_arc_and_s3fifo("predictive-adaptive", 256);
 }
 
 namespace {
@@ -157,8 +175,8 @@ TEST_CASE("predictive is at most 1 % above LRU on the traces where it holds", "[
 }
 
 TEST_CASE("predictive with adaptive_window is at most 1 % above LRU on every trace", "[replay][predictive]") {
-  // It follows the LRU shadow until the W-TinyLFU one leads, holding what the shadow followed
-  // holds. (On cloudPhysicsIO it is up to 6.4 % above ARC, so it is not the default.)
+  // It follows the GreedyDual-Size shadow (LRU when charges are equal, as on every trace here
+  // but cloudPhysicsIO) until the W-TinyLFU one leads, holding what the shadow followed holds.
   for (const auto& t : every_trace)
     check_within_one_percent_of_lru(t.trace.path, t.trace.format, t.trace.capacities, "predictive-adaptive");
 }

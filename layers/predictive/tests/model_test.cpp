@@ -1,14 +1,20 @@
 // The access model's parts on their own: the frequency sketch, the successor model, the read log,
-// the model that ties them to prefetch, and the store's predictive (W-TinyLFU) policy.
+// the model that ties them to prefetch, the store's predictive (W-TinyLFU) policy, and the
+// GreedyDual-Size shadow its adaptive window follows.
 
 #include "access_log.hpp"
 #include "access_model.hpp"
 #include "exact_store.hpp"
 #include "frequency_sketch.hpp"
+#include "gds_shadow.hpp"
 #include "successor_model.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <list>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -286,6 +292,69 @@ TEST_CASE("predictive policy: admission weighs frequency per byte, so a small ne
     CHECK(store.contains("ns", "large"));
     CHECK(store.admissions_rejected() == 1);
   }
+}
+
+TEST_CASE("GreedyDual-Size shadow: with equal charges it is exactly LRU", "[predictive][model]") {
+  // Random reads and writes over 300 keys into 50 entries, against a plain LRU list: the same
+  // keys held after every step, and the same evictions in the same order.
+  gds_shadow shadow(50, 1u << 20);
+  std::vector<std::uint64_t> evicted, lru_evicted;
+  shadow.report_evictions_to(&evicted);
+  std::list<std::uint64_t> lru; // most recent first
+  std::mt19937_64 random(7);
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint64_t key = random() % 300;
+    auto at = std::find(lru.begin(), lru.end(), key);
+    if (random() % 3 != 0) { // a read, and a write after a miss
+      const bool held = at != lru.end();
+      REQUIRE(shadow.read(key) == held);
+      if (held) {
+        lru.splice(lru.begin(), lru, at);
+        continue;
+      }
+    } else if (at != lru.end()) { // a write of a key held
+      lru.erase(at);
+    }
+    shadow.write(key, 64);
+    lru.push_front(key);
+    if (lru.size() > 50) {
+      lru_evicted.push_back(lru.back());
+      lru.pop_back();
+    }
+  }
+  CHECK(evicted == lru_evicted);
+  CHECK(lru_evicted.size() > 10000);
+  CHECK(shadow.entries() == lru.size());
+  for (std::uint64_t key : lru) CHECK(shadow.holds(key));
+}
+
+TEST_CASE("GreedyDual-Size shadow: a large entry goes before smaller ones of its age, an old one ages out",
+          "[predictive][model]") {
+  // 100 bytes. Priorities are the inflation (the last evicted priority) + 1 / charge.
+  gds_shadow shadow(100, 100);
+  std::vector<std::uint64_t> evicted;
+  shadow.report_evictions_to(&evicted);
+  enum : std::uint64_t { a = 1, b, c, d, e, f, g, h };
+  shadow.write(a, 10); // 0.1
+  shadow.write(b, 50); // 0.02
+  shadow.write(c, 40); // 0.025
+  shadow.write(d, 10); // evicts b, not a, which LRU would; inflation 0.02, d 0.12
+  CHECK(evicted == std::vector<std::uint64_t>{b});
+  CHECK(shadow.read(c)); // 0.045
+  shadow.write(e, 50);   // evicts c, read last but the lowest; e 0.065
+  shadow.write(f, 50);   // evicts e; f 0.085
+  shadow.write(g, 50);   // evicts f; g 0.105
+  shadow.write(h, 50);   // evicts a (0.1): inflation has caught up with it; then g
+  CHECK(evicted == std::vector<std::uint64_t>{b, c, e, f, a, g});
+  CHECK(shadow.holds(d));
+  CHECK(shadow.holds(h));
+  CHECK(shadow.entries() == 2);
+  shadow.write(a, 101); // larger than the bound: not kept, nothing evicted
+  CHECK_FALSE(shadow.holds(a));
+  CHECK(evicted.size() == 6);
+  shadow.erase(d);
+  CHECK_FALSE(shadow.holds(d));
+  CHECK_FALSE(shadow.read(d));
 }
 
 namespace {

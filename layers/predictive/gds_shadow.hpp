@@ -1,0 +1,68 @@
+#pragma once
+/// @file gds_shadow.hpp
+/// What a GreedyDual-Size cache of the same bounds would have hit, kept beside the predictive
+/// policy as its recency reference: with `adaptive_window` the policy holds what this shadow
+/// holds while it hits more than a W-TinyLFU one.
+
+#include <cstdint>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+namespace strata::predictive {
+
+/// GreedyDual-Size (Cao and Irani, 1997) with a cost of 1 per key, over key hashes and charges
+/// only (no values), bounded like the shard it shadows. A key's priority is the inflation plus
+/// 1 / its charge, set when it is written or read; the lowest priority is evicted first, the
+/// least recent first among equals, and the inflation becomes the evicted priority. So recency
+/// decides, with a small key outliving a large one of the same age: the object miss ratio is what
+/// is judged. With equal charges every priority set at one inflation is the same and the
+/// inflation never decreases, so this is exactly LRU.
+///
+/// About 120 bytes per key it holds. Not thread-safe: its owner (one shard) guards it.
+class gds_shadow {
+public:
+  gds_shadow(std::uint64_t max_entries, std::uint64_t max_bytes) : max_entries_(max_entries), max_bytes_(max_bytes) {}
+
+  /// A read of the key `hash`: whether the shadow holds it (its priority is then renewed).
+  bool read(std::uint64_t hash);
+
+  /// A write of `charge` bytes for `hash` (after a miss, or a put): the key gets a new priority
+  /// with this charge, evicting the lowest priorities until it fits; one larger than the bound is
+  /// not kept, as the store refuses it.
+  void write(std::uint64_t hash, std::uint64_t charge);
+
+  /// Forgets `hash` (the store erased or invalidated it).
+  void erase(std::uint64_t hash);
+
+  /// Whether the shadow holds `hash`, without touching it.
+  bool holds(std::uint64_t hash) const { return index_.count(hash) != 0; }
+
+  /// Where `write` appends the hashes it evicts; null (the default) for nowhere.
+  void report_evictions_to(std::vector<std::uint64_t>* sink) noexcept { evicted_ = sink; }
+
+  std::uint64_t entries() const noexcept { return index_.size(); }
+
+private:
+  /// (priority, order of the write or read that set it, hash): eviction order, first first.
+  using rank = std::tuple<double, std::uint64_t, std::uint64_t>;
+  using order = std::set<rank>;
+  struct held {
+    order::iterator at;
+    std::uint64_t charge;
+  };
+
+  rank rank_for(std::uint64_t hash, std::uint64_t charge) noexcept;
+
+  std::uint64_t max_entries_;
+  std::uint64_t max_bytes_;
+  std::uint64_t bytes_ = 0;
+  double inflation_ = 0.0;
+  std::uint64_t ticks_ = 0;
+  order order_;
+  std::unordered_map<std::uint64_t, held> index_;
+  std::vector<std::uint64_t>* evicted_ = nullptr;
+};
+
+} // namespace strata::predictive
