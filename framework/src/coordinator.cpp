@@ -223,6 +223,13 @@ public:
   template <class... Ts>
   void ask(std::size_t i, std::uint64_t request, operation op, std::function<void(layer_reply&)> on_reply,
            Ts&&... args) {
+    ask_within(i, st_.slots[i].cfg.deadline, request, op, std::move(on_reply), std::forward<Ts>(args)...);
+  }
+
+  /// `ask`, with `deadline` instead of the layer's.
+  template <class... Ts>
+  void ask_within(std::size_t i, std::chrono::milliseconds deadline, std::uint64_t request, operation op,
+                  std::function<void(layer_reply&)> on_reply, Ts&&... args) {
     if (!available(i)) {
       layer_reply r{status::unavailable, true, "layer '" + st_.slots[i].cfg.name + "' has no instance", {}, 0};
       if (auto* m = metrics(i))
@@ -231,7 +238,7 @@ public:
     }
     const auto sent = std::chrono::steady_clock::now();
     send(
-      i, st_.slots[i].cfg.deadline, sent,
+      i, deadline, sent,
       [this, i, request, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
         const auto took = std::chrono::steady_clock::now() - sent;
         if (auto* m = metrics(i))
@@ -691,13 +698,11 @@ public:
     if (d->abi_minor < 2)
       return refuse(status::invalid, "layer '" + request.layer + "' (plugin " + d->name + ", ABI 1." +
                                        std::to_string(d->abi_minor) + ") takes no commands");
-    if (!available(i))
-      return refuse(status::unavailable, "layer '" + request.layer + "' has no instance");
     // A command may do real work (a scan, a compaction): at least 5 s, whatever the layer's
     // deadline for requests.
     const auto deadline = std::max<std::chrono::milliseconds>(it->cfg.deadline, std::chrono::seconds(5));
-    send(
-      i, deadline, std::chrono::steady_clock::now(),
+    ask_within(
+      i, deadline, ++st_.requests, operation::command,
       [done = std::move(request.done)](layer_reply& reply) {
         if (reply.failed)
           return done(command_result{reply.code, nlohmann::json{{"error", reply.error}}.dump()});

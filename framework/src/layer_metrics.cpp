@@ -5,7 +5,8 @@ namespace strata::detail {
 const char* to_string(operation op) noexcept {
   static const char* names[] = {"get",           "put",           "erase",           "invalidate_tag",
                                 "semantic_lookup", "semantic_store", "semantic_update", "semantic_erase",
-                                "vector_add",      "vector_search",  "vector_update",   "vector_erase"};
+                                "vector_add",      "vector_search",  "vector_update",   "vector_erase",
+                                "command"};
   static_assert(sizeof names / sizeof names[0] == operation_count);
   return names[static_cast<std::size_t>(op)];
 }

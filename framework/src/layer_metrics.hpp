@@ -19,6 +19,7 @@ enum class operation : std::uint8_t {
   get, put, erase, invalidate_tag,
   semantic_lookup, semantic_store, semantic_update, semantic_erase,
   vector_add, vector_search, vector_update, vector_erase, ///< batches count once, as add or search
+  command, ///< a layer's own operation (runtime::layer_command), whatever its name
 };
 const char* to_string(operation op) noexcept;
 using telemetry::operation_count;

@@ -17,8 +17,8 @@ namespace strata::telemetry {
 
 /// get, put, erase, invalidate_tag, then the semantic and vector operations (ABI 1.2):
 /// semantic_lookup, semantic_store, semantic_update, semantic_erase, vector_add, vector_search,
-/// vector_update, vector_erase.
-inline constexpr std::size_t operation_count = 12;
+/// vector_update, vector_erase, and a layer's own commands (ABI 1.2): command.
+inline constexpr std::size_t operation_count = 13;
 inline constexpr std::size_t outcome_count = 7;   ///< strata::status values, in order
 
 /// Cumulative counts of one source (a layer, or the runtime) at one moment.

@@ -46,6 +46,19 @@ TEST_CASE("requests are counted per layer, operation and outcome", "[metrics]") 
   CHECK(has_line(text, R"(strata_health_status 0)"));
 }
 
+TEST_CASE("a layer's commands are counted under the operation command", "[metrics]") {
+  auto rt = start("two_layers.yaml");
+  REQUIRE(rt->layer_command("deep", "sleep").code == status::ok); // test_map's: sleeps its `hang`, 500 ms
+  REQUIRE(rt->layer_command("deep", "explode").code == status::invalid);
+  REQUIRE(rt->layer_command("nowhere", "sleep").code == status::invalid); // no layer: nothing to count
+  const auto text = rt->prometheus_text();
+  INFO(text);
+  CHECK(has_line(text, R"(strata_cache_requests_total{cache_layer="deep",operation="command",status="ok"} 1)"));
+  CHECK(has_line(text, R"(strata_cache_requests_total{cache_layer="deep",operation="command",status="invalid"} 1)"));
+  CHECK(has_line(text, R"(strata_cache_operation_duration_seconds_count{cache_layer="deep",operation="command"} 2)"));
+  CHECK(has_line(text, R"(strata_cache_requests_total{cache_layer="hot",operation="command",status="ok"} 0)"));
+}
+
 TEST_CASE("failures, restarts and health are exported", "[metrics]") {
   auto rt = start("fault_throw.yaml");
   REQUIRE(rt->get("elsewhere").code == status::internal);
