@@ -2,6 +2,7 @@
 
 #include "frequency_sketch.hpp"
 #include "gds_shadow.hpp"
+#include "leader_choice.hpp"
 
 #include <cmath>
 
@@ -89,43 +90,6 @@ std::uint64_t part(double fraction, std::uint64_t total) noexcept {
   const double p = fraction * static_cast<double>(total);
   return p >= static_cast<double>(total) ? total : static_cast<std::uint64_t>(p);
 }
-
-/// Follow the leader between two shadows of the same bounds, a GreedyDual-Size (`gds_shadow`:
-/// recency, with small entries outliving large ones of the same age; exactly LRU when charges are
-/// equal) and a W-TinyLFU with the configured window, fed the same requests as the store: the
-/// store holds what the GreedyDual-Size shadow holds until the W-TinyLFU shadow has hit more, over
-/// all requests so far, by a margin of 2 % of the other's misses, then what that shadow holds,
-/// until the GreedyDual-Size shadow leads by the same margin. Recency first, because W-TinyLFU's
-/// advantage needs frequencies that have not been learnt yet, and a store that changes leader
-/// misses once more each key the new leader holds and it does not. Cumulative counts and the
-/// margin keep it from chasing short phases, which costs twice per phase. Checked every eighth
-/// of the entries held.
-struct leader_choice {
-  static constexpr double margin = 0.02;
-  static constexpr std::uint64_t min_period = 32;
-  std::uint64_t gds = 0;     ///< the GreedyDual-Size shadow's hits
-  std::uint64_t tinylfu = 0; ///< the W-TinyLFU shadow's
-  std::uint64_t seen = 0;    ///< requests counted
-  std::uint64_t since_check = 0;
-  bool gds_leads = true;
-
-  /// Counts one request; returns whether the store should now follow the GreedyDual-Size shadow.
-  bool count(bool gds_hit, bool tinylfu_hit, std::uint64_t entries_held) noexcept {
-    gds += gds_hit ? 1 : 0;
-    tinylfu += tinylfu_hit ? 1 : 0;
-    ++seen;
-    if (++since_check < std::max(entries_held / 8, min_period)) return gds_leads;
-    since_check = 0;
-    const auto lead = [](std::uint64_t hits, std::uint64_t other, std::uint64_t other_misses) {
-      return hits > other && static_cast<double>(hits - other) > margin * static_cast<double>(other_misses);
-    };
-    if (gds_leads && lead(tinylfu, gds, seen - gds))
-      gds_leads = false;
-    else if (!gds_leads && lead(gds, tinylfu, seen - tinylfu))
-      gds_leads = true;
-    return gds_leads;
-  }
-};
 
 constexpr std::size_t initial_sketch_capacity = 1024;
 
@@ -424,7 +388,7 @@ struct alignas(64) exact_store::shard {
       if (!tinylfu_hit) ghost_write(hash, hit->charge);
     }
     const bool was_gds = leader.gds_leads;
-    const bool gds_leads = leader.count(gds_hit, tinylfu_hit, entry_count.load(std::memory_order_relaxed));
+    const bool gds_leads = leader.count(gds_hit, tinylfu_hit);
     mirror_evictions(was_gds, hit);
     if (hit != nullptr && hit->segment == probation && leader_holds(hash)) { // held again
       unlink(hit);

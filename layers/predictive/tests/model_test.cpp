@@ -7,6 +7,7 @@
 #include "exact_store.hpp"
 #include "frequency_sketch.hpp"
 #include "gds_shadow.hpp"
+#include "leader_choice.hpp"
 #include "successor_model.hpp"
 
 #include <catch2/catch.hpp>
@@ -292,6 +293,45 @@ TEST_CASE("predictive policy: admission weighs frequency per byte, so a small ne
     CHECK(store.contains("ns", "large"));
     CHECK(store.admissions_rejected() == 1);
   }
+}
+
+namespace {
+
+/// Feeds `times` requests with the given outcomes of the two shadows; returns whether the
+/// GreedyDual-Size one is followed after the last.
+bool feed(leader_choice& leader, int times, bool gds_hit, bool tinylfu_hit) {
+  bool gds_leads = leader.gds_leads;
+  for (int i = 0; i < times; ++i)
+    gds_leads = leader.count(gds_hit, tinylfu_hit);
+  return gds_leads;
+}
+
+} // namespace
+
+TEST_CASE("leader choice: a lead past the margin but within chance changes nothing", "[predictive][model]") {
+  leader_choice leader;
+  CHECK(feed(leader, 960, true, true)); // both hit: nothing disputed
+  // W-TinyLFU wins 30 of 40 disputed requests: a lead of 20, far past 2 % of the 30 misses, but
+  // within 5 standard deviations of 40 coin tosses (31.6).
+  CHECK(feed(leader, 30, false, true));
+  CHECK(feed(leader, 10, true, false));
+  CHECK(feed(leader, 24, true, true)); // to a check (1024 requests)
+  // 32 more, to the next check: a lead of 52 over 72 disputed (42.4).
+  CHECK_FALSE(feed(leader, 32, false, true));
+  // Back only when the GreedyDual-Size shadow leads over all requests, and beyond chance: not
+  // after 64 wins (a lead of 12), but after 256 more (268 over 392 disputed: 99).
+  CHECK_FALSE(feed(leader, 64, true, false));
+  CHECK(feed(leader, 256, true, false));
+}
+
+TEST_CASE("leader choice: a lead beyond chance but within the margin changes nothing", "[predictive][model]") {
+  leader_choice leader;
+  CHECK(feed(leader, 32000, false, false)); // both miss: 32 000 misses each
+  // A lead of 320 over 320 disputed (chance: 89) is 1 % of the other's misses: not enough.
+  CHECK(feed(leader, 320, false, true));
+  // 2 % of the other's misses is reached at a lead of 654.
+  CHECK(feed(leader, 320, false, true));
+  CHECK_FALSE(feed(leader, 32, false, true));
 }
 
 TEST_CASE("GreedyDual-Size shadow: with equal charges it is exactly LRU", "[predictive][model]") {
