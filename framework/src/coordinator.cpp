@@ -320,6 +320,7 @@ public:
       st_.sweep_due.reset();
     const auto now = std::chrono::steady_clock::now();
     std::vector<std::pair<std::size_t, awaited_ptr>> expired;
+    std::optional<std::chrono::steady_clock::time_point> next_due;
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       for (auto& [deadline, queue] : st_.slots[i].awaiting) {
         while (!queue.empty() && (!queue.front()->answer || queue.front()->due() <= now)) {
@@ -327,9 +328,11 @@ public:
             expired.emplace_back(i, queue.front());
           queue.pop_front();
         }
-        if (!queue.empty())
-          schedule_sweep(queue.front()->due());
+        if (!queue.empty() && (!next_due || queue.front()->due() < *next_due))
+          next_due = queue.front()->due();
       }
+    if (next_due)
+      schedule_sweep(*next_due); // once, for the earliest: not once per queue
     for (auto& [i, awaited] : expired) {
       if (!awaited->answer)
         continue; // answered meanwhile, by what an earlier expiry set off
