@@ -50,9 +50,8 @@ struct store_config {
   /// when charges are equal, and a W-TinyLFU with `window_fraction`; with an index of the entries
   /// by hash, about 400 bytes a key) and hold what the one that has hit more over all requests
   /// so far holds, by a margin and beyond chance: the GreedyDual-Size from the start, the
-  /// W-TinyLFU once it leads. What the followed shadow evicts or
-  /// rejects, the store drops; what it held before a change of leader and the new one does not
-  /// hold is dropped first.
+  /// W-TinyLFU once it leads. What the followed shadow evicts or rejects, the store drops; what
+  /// it held before a change of leader and the new one does not hold is dropped first.
   bool adaptive_window = false;
   /// tinylfu: a Bloom filter in front of the sketch, so that keys seen once cost no counter.
   bool doorkeeper = false;

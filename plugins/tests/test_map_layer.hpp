@@ -1,7 +1,7 @@
 #pragma once
 // A plain map layer (no read view) whose faults are chosen by configuration: the tests use it as a
-// healthy deeper layer, and as a layer that throws, hangs or dies, or runs a long command. It can also register a metric
-// of its own and report a health level, through the host.
+// healthy deeper layer, and as a layer that throws, hangs or dies, or runs a long command. It can
+// also register a metric of its own and report a health level, through the host.
 
 #include <strata/sdk.hpp>
 
