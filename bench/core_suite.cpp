@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -63,11 +64,12 @@ std::vector<int> make_order(long n) {
   return order;
 }
 
-layer_config predictive_layer(const std::string& name) {
+layer_config predictive_layer(const std::string& name, std::map<std::string, std::string> settings = {}) {
   layer_config l;
   l.name = name;
   l.plugin = "predictive";
-  l.settings = {{"max_entries", std::to_string(key_count * 2)}};
+  l.settings = std::move(settings);
+  l.settings["max_entries"] = std::to_string(key_count * 2);
   return l;
 }
 
@@ -104,17 +106,23 @@ int run_core() {
     sink += out.size();
   });
 
-  // First-layer hits.
-  config one;
-  one.layers.push_back(predictive_layer("l1"));
-  auto rt1 = start(one);
-  for (auto& k : keys)
-    rt1->put(k, value);
-  auto l1_figures = measure(hits, 100, [&](long i) {
-    auto r = rt1->get(keys[order[i]]);
-    sink += r.value.size();
-  });
-  rt1->shutdown();
+  // First-layer hits, under each policy.
+  const auto first_layer_hits = [&](std::map<std::string, std::string> settings) {
+    config one;
+    one.layers.push_back(predictive_layer("l1", std::move(settings)));
+    auto rt1 = start(one);
+    for (auto& k : keys)
+      rt1->put(k, value);
+    auto f = measure(hits, 100, [&](long i) {
+      auto r = rt1->get(keys[order[i]]);
+      sink += r.value.size();
+    });
+    rt1->shutdown();
+    return f;
+  };
+  const auto l1_figures = first_layer_hits({});
+  const auto l1_tinylfu = first_layer_hits({{"policy", "predictive"}, {"adaptive_window", "false"}});
+  const auto l1_adaptive = first_layer_hits({{"policy", "predictive"}, {"adaptive_window", "true"}});
 
   // Second-layer hits: layer 1 takes no writes and no promotions, so every get walks to layer 2.
   config two;
@@ -138,12 +146,16 @@ int run_core() {
   std::printf("core: %d keys, %d-byte values, %ld hits per loop (%zu bytes read)\n", key_count, value_size, hits, sink);
   print("unordered_map find + copy (limit)", map_figures, limit);
   print("runtime.get, first-layer hit", l1_figures, limit);
+  print("  policy predictive (W-TinyLFU)", l1_tinylfu, limit);
+  print("  policy predictive, adaptive_window", l1_adaptive, limit);
   print("runtime.get, second-layer hit", l2_figures, limit);
   std::printf("targets: first-layer hit within 10x of the map; coordinator round trip p50 under 10 us\n");
   std::printf("RESULT core.map_ns_per_op %.1f\n", limit);
   std::printf("RESULT core.l1_hit_ns_per_op %.1f\n", 1e9 / l1_figures.ops_per_s);
   std::printf("RESULT core.l1_hit_p99_ns %.1f\n", l1_figures.p99_ns);
   std::printf("RESULT core.l1_hit_vs_map %.2f\n", (1e9 / l1_figures.ops_per_s) / limit);
+  std::printf("RESULT core.l1_hit_tinylfu_vs_map %.2f\n", (1e9 / l1_tinylfu.ops_per_s) / limit);
+  std::printf("RESULT core.l1_hit_adaptive_vs_map %.2f\n", (1e9 / l1_adaptive.ops_per_s) / limit);
   std::printf("RESULT core.coordinator_ops_per_s %.0f\n", l2_figures.ops_per_s);
   std::printf("RESULT core.coordinator_p50_us %.2f\n", l2_figures.p50_ns / 1000);
   std::printf("RESULT core.coordinator_p99_us %.2f\n", l2_figures.p99_ns / 1000);
