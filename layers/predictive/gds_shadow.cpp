@@ -2,18 +2,60 @@
 
 namespace strata::predictive {
 
-gds_shadow::rank gds_shadow::rank_for(std::uint64_t hash, std::uint64_t charge) noexcept {
-  return rank{inflation_ + 1.0 / static_cast<double>(charge == 0 ? 1 : charge), ++ticks_, hash};
+void gds_shadow::stamp(held& e) noexcept {
+  e.priority = inflation_ + 1.0 / static_cast<double>(e.charge == 0 ? 1 : e.charge);
+  e.tick = ++ticks_;
+}
+
+void gds_shadow::append(held& e) {
+  stamp(e);
+  e.list = &lists_[e.charge];
+  e.prev = e.list->tail;
+  e.next = nullptr;
+  if (e.list->tail != nullptr) {
+    e.list->tail->next = &e;
+  } else {
+    e.list->head = &e;
+    heads_.insert(rank_of(e));
+  }
+  e.list->tail = &e;
+}
+
+void gds_shadow::unlink(held& e) {
+  charge_list& list = *e.list;
+  if (list.head == &e) {
+    heads_.erase(rank_of(e));
+    if (e.next != nullptr) heads_.insert(rank_of(*e.next));
+  }
+  (e.prev != nullptr ? e.prev->next : list.head) = e.next;
+  (e.next != nullptr ? e.next->prev : list.tail) = e.prev;
+  if (list.head == nullptr) lists_.erase(e.charge);
 }
 
 bool gds_shadow::read(std::uint64_t hash) {
   auto it = index_.find(hash);
   if (it == index_.end())
     return false;
-  // Re-ranked in its own set node: a read allocates nothing.
-  auto node = order_.extract(it->second.at);
-  node.value() = rank_for(hash, it->second.charge);
-  it->second.at = order_.insert(std::move(node)).position;
+  held& e = it->second;
+  charge_list& list = *e.list;
+  // Moved to the end of its list in place, its head rank re-sorted in its own set node: a read
+  // allocates nothing.
+  const bool was_head = list.head == &e;
+  decltype(heads_)::node_type head_node;
+  if (was_head) head_node = heads_.extract(rank_of(e));
+  if (list.tail != &e) {
+    (e.prev != nullptr ? e.prev->next : list.head) = e.next;
+    e.next->prev = e.prev;
+    e.prev = list.tail;
+    e.next = nullptr;
+    list.tail->next = &e;
+    list.tail = &e;
+  }
+  stamp(e);
+  if (was_head) {
+    head_node.value() = rank_of(*list.head);
+    heads_.insert(std::move(head_node));
+  }
   return true;
 }
 
@@ -21,17 +63,17 @@ void gds_shadow::write(std::uint64_t hash, std::uint64_t charge) {
   erase(hash);
   if (charge > max_bytes_)
     return;
-  while (!order_.empty() && (index_.size() + 1 > max_entries_ || bytes_ + charge > max_bytes_)) {
-    const auto lowest = order_.begin();
-    const std::uint64_t victim = std::get<2>(*lowest);
-    inflation_ = std::get<0>(*lowest);
-    auto it = index_.find(victim);
-    bytes_ -= it->second.charge;
-    index_.erase(it);
-    order_.erase(lowest);
-    if (evicted_ != nullptr) evicted_->push_back(victim);
+  while (!heads_.empty() && (index_.size() + 1 > max_entries_ || bytes_ + charge > max_bytes_)) {
+    held& victim = *lists_.at(std::get<2>(*heads_.begin())).head;
+    const std::uint64_t victim_hash = victim.hash;
+    inflation_ = victim.priority;
+    bytes_ -= victim.charge;
+    unlink(victim);
+    index_.erase(victim_hash);
+    if (evicted_ != nullptr) evicted_->push_back(victim_hash);
   }
-  index_.emplace(hash, held{order_.insert(rank_for(hash, charge)).first, charge});
+  held& e = index_.emplace(hash, held{hash, charge, 0.0, 0, nullptr, nullptr, nullptr}).first->second;
+  append(e);
   bytes_ += charge;
 }
 
@@ -40,7 +82,7 @@ void gds_shadow::erase(std::uint64_t hash) {
   if (it == index_.end())
     return;
   bytes_ -= it->second.charge;
-  order_.erase(it->second.at);
+  unlink(it->second);
   index_.erase(it);
 }
 

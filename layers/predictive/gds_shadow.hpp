@@ -20,48 +20,69 @@ namespace strata::predictive {
 /// is judged. With equal charges every priority set at one inflation is the same and the
 /// inflation never decreases, so this is exactly LRU.
 ///
-/// About 120 bytes per key it holds. Not thread-safe: its owner (one shard) guards it.
+/// Entries are kept in one list per charge, in the order their priorities were set: within one
+/// charge that is priority order too, since the inflation never decreases. So the lowest priority
+/// is the lowest of the lists' heads, which alone are kept sorted; a read moves its entry to the
+/// end of its list and re-sorts only when that entry was its list's head. With few distinct
+/// charges a read is a hash lookup and a splice, where a tree of every entry cost a re-insertion.
+///
+/// About 90 bytes per key it holds, and 100 more per distinct charge. Not thread-safe: its owner
+/// (one shard) guards it.
 class gds_shadow {
 public:
   gds_shadow(std::uint64_t max_entries, std::uint64_t max_bytes) : max_entries_(max_entries), max_bytes_(max_bytes) {}
+  gds_shadow(const gds_shadow&) = delete;
+  gds_shadow& operator=(const gds_shadow&) = delete;
 
   /// A read of the key `hash`: whether the shadow holds it (its priority is then renewed).
   bool read(std::uint64_t hash);
-
   /// A write of `charge` bytes for `hash` (after a miss, or a put): the key gets a new priority
   /// with this charge, evicting the lowest priorities until it fits; one larger than the bound is
   /// not kept, as the store refuses it.
   void write(std::uint64_t hash, std::uint64_t charge);
-
   /// Forgets `hash` (the store erased or invalidated it).
   void erase(std::uint64_t hash);
-
   /// Whether the shadow holds `hash`, without touching it.
   bool holds(std::uint64_t hash) const { return index_.count(hash) != 0; }
-
   /// Where `write` appends the hashes it evicts; null (the default) for nowhere.
   void report_evictions_to(std::vector<std::uint64_t>* sink) noexcept { evicted_ = sink; }
-
   std::uint64_t entries() const noexcept { return index_.size(); }
 
 private:
-  /// (priority, order of the write or read that set it, hash): eviction order, first first.
-  using rank = std::tuple<double, std::uint64_t, std::uint64_t>;
-  using order = std::set<rank>;
-  struct held {
-    order::iterator at;
-    std::uint64_t charge;
+  struct held;
+  /// The entries of one charge, lowest priority first.
+  struct charge_list {
+    held* head = nullptr;
+    held* tail = nullptr;
   };
+  struct held {
+    std::uint64_t hash;
+    std::uint64_t charge;
+    double priority;
+    std::uint64_t tick; ///< order of the write or read that set the priority: the tie-break
+    held* prev;         ///< towards its list's head (lower priority)
+    held* next;
+    charge_list* list;  ///< the list of its charge
+  };
+  /// (priority, tick, charge) of each list's head: eviction order, first first.
+  using head_rank = std::tuple<double, std::uint64_t, std::uint64_t>;
 
-  rank rank_for(std::uint64_t hash, std::uint64_t charge) noexcept;
+  static head_rank rank_of(const held& e) noexcept { return head_rank{e.priority, e.tick, e.charge}; }
+  /// A fresh priority for `e`, set now.
+  void stamp(held& e) noexcept;
+  /// Appends `e` to its charge's list with a fresh priority.
+  void append(held& e);
+  /// Takes `e` out of its list, dropping the list when it empties.
+  void unlink(held& e);
 
   std::uint64_t max_entries_;
   std::uint64_t max_bytes_;
   std::uint64_t bytes_ = 0;
   double inflation_ = 0.0;
   std::uint64_t ticks_ = 0;
-  order order_;
-  std::unordered_map<std::uint64_t, held> index_;
+  std::unordered_map<std::uint64_t, held> index_; // node-based: a held never moves
+  std::unordered_map<std::uint64_t, charge_list> lists_; // node-based too: `held::list` stays valid
+  std::set<head_rank> heads_;
   std::vector<std::uint64_t>* evicted_ = nullptr;
 };
 
