@@ -18,17 +18,6 @@ namespace strata::predictive {
 
 namespace {
 
-/// A (namespace, name) pair of views. The map keys point into the object they index (a node or a
-/// tag bucket, individually allocated so the strings never move), which lets a lookup made with
-/// caller-supplied string_views run without allocating.
-struct view_key {
-  std::string_view ns;
-  std::string_view name;
-  bool operator==(const view_key& other) const noexcept {
-    return ns == other.ns && name == other.name;
-  }
-};
-
 std::size_t hash_of(std::string_view ns, std::string_view name) noexcept {
   std::hash<std::string_view> h;
   std::size_t seed = h(ns);
@@ -37,8 +26,26 @@ std::size_t hash_of(std::string_view ns, std::string_view name) noexcept {
   return seed;
 }
 
+/// A (namespace, name) pair of views, with their hash. The map keys point into the object they
+/// index (a node or a tag bucket, individually allocated so the strings never move), which lets a
+/// lookup made with caller-supplied string_views run without allocating. The hash is kept in the
+/// key so that walking a bucket compares hashes in the map's own nodes before any string, and
+/// finding where a bucket ends rehashes nothing (libstdc++ does not cache hash codes for a
+/// noexcept hasher): a lookup touched every node on its way and hashed its strings again.
+struct view_key {
+  std::string_view ns;
+  std::string_view name;
+  std::size_t hash;
+  static view_key of(std::string_view ns, std::string_view name) noexcept {
+    return view_key{ns, name, hash_of(ns, name)};
+  }
+  bool operator==(const view_key& other) const noexcept {
+    return hash == other.hash && ns == other.ns && name == other.name;
+  }
+};
+
 struct view_hash {
-  std::size_t operator()(const view_key& k) const noexcept { return hash_of(k.ns, k.name); }
+  std::size_t operator()(const view_key& k) const noexcept { return k.hash; }
 };
 
 using time_point = exact_store::clock::time_point;
@@ -146,7 +153,7 @@ struct alignas(64) exact_store::shard {
   }
 
   node* find(std::string_view ns, std::string_view key) const {
-    auto it = map.find(view_key{ns, key});
+    auto it = map.find(view_key::of(ns, key));
     return it == map.end() ? nullptr : it->second.get();
   }
 
@@ -200,12 +207,12 @@ struct alignas(64) exact_store::shard {
 
   void index_tags(node* n) {
     for (const auto& tag : n->tags) {
-      auto it = tags.find(view_key{n->ns, tag});
+      auto it = tags.find(view_key::of(n->ns, tag));
       if (it == tags.end()) {
         auto bucket = std::make_unique<tag_bucket>();
         bucket->ns = n->ns;
         bucket->tag = tag;
-        view_key k{bucket->ns, bucket->tag};
+        const auto k = view_key::of(bucket->ns, bucket->tag);
         it = tags.emplace(k, std::move(bucket)).first;
       }
       it->second->nodes.insert(n);
@@ -214,7 +221,7 @@ struct alignas(64) exact_store::shard {
 
   void unindex_tags(node* n) {
     for (const auto& tag : n->tags) {
-      auto it = tags.find(view_key{n->ns, tag});
+      auto it = tags.find(view_key::of(n->ns, tag));
       if (it == tags.end()) continue; // a tag listed twice was already removed
       it->second->nodes.erase(n);
       if (it->second->nodes.empty()) tags.erase(it);
@@ -244,7 +251,7 @@ struct alignas(64) exact_store::shard {
       case reason::invalidated: evicted_invalidated.fetch_add(1, std::memory_order_relaxed); break;
       case reason::none: break;
     }
-    map.erase(view_key{n->ns, n->key}); // destroys n last: the key views point into it
+    map.erase(view_key::of(n->ns, n->key)); // destroys n last: the key views point into it
   }
 
   /// Evicts `victim`, as expired when its TTL has run out, as capacity otherwise.
@@ -276,7 +283,7 @@ struct alignas(64) exact_store::shard {
 
   void insert(std::unique_ptr<node> owned, std::uint8_t seg) {
     node* n = owned.get();
-    view_key k{n->ns, n->key};
+    const auto k = view_key::of(n->ns, n->key);
     map.emplace(k, std::move(owned));
     link_front(n, seg);
     index_tags(n);
@@ -671,7 +678,7 @@ std::size_t exact_store::invalidate_tag(std::string_view ns, std::string_view ta
     std::lock_guard<std::mutex> lock(s.mutex);
     // Each removal may destroy the bucket (when it empties), so look it up afresh every time.
     for (;;) {
-      auto it = s.tags.find(view_key{ns, tag});
+      auto it = s.tags.find(view_key::of(ns, tag));
       if (it == s.tags.end()) break;
       s.remove(*it->second->nodes.begin(), shard::reason::invalidated);
       ++removed;
