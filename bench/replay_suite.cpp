@@ -1,8 +1,8 @@
 // replay: the predictive layer (one shard) on every shared trace, with its two policies: lru (which
-// must reproduce the published LRU exactly) and predictive (W-TinyLFU on the access model, prefetch
-// off: a replay measures demand caching), and predictive with adaptive_window (following a
-// GreedyDual-Size or a W-TinyLFU shadow, whichever has hit more). cloudPhysicsIO at the published byte capacities, side by
-// side with libCacheSim's LRU, ARC, LIRS and S3-FIFO; gli at its published entry capacities,
+// must reproduce the published LRU exactly) and predictive with the layer's defaults (following a
+// GreedyDual-Size or a W-TinyLFU shadow, whichever has hit more; prefetch off: a replay measures
+// demand caching), and predictive-tinylfu (adaptive_window false: W-TinyLFU alone). cloudPhysicsIO
+// at the published byte capacities, side by side with libCacheSim's LRU, ARC, LIRS and S3-FIFO; gli at its published entry capacities,
 // beside the published LRU hit ratios; every other LIRS trace and web07 at 10, 25, 50 and 75 % of
 // its distinct keys. The targets (issue 6): predictive below ARC and S3-FIFO on cloudPhysicsIO at
 // every capacity, and at most 1 % (relative) above our LRU anywhere.
@@ -71,7 +71,7 @@ struct versus_lru {
   }
 };
 versus_lru against_lru;
-versus_lru adaptive_against_lru; ///< likewise for predictive with adaptive_window
+versus_lru tinylfu_against_lru; ///< likewise for predictive-tinylfu
 
 void result(const std::string& name, double value) {
   char line[160];
@@ -107,8 +107,8 @@ struct cloudphysics_outcome {
   std::vector<double> predictive;   ///< predictive at 128..1024 MiB
   double versus_arc = 0;            ///< max over the capacities of predictive / ARC
   double versus_s3fifo = 0;         ///< likewise against S3-FIFO
-  double adaptive_versus_arc = 0;   ///< likewise for predictive-adaptive
-  double adaptive_versus_s3fifo = 0;
+  double tinylfu_versus_arc = 0;    ///< likewise for predictive-tinylfu
+  double tinylfu_versus_s3fifo = 0;
 };
 
 cloudphysics_outcome cloudphysics(const std::map<std::string, published_algorithm>& published) {
@@ -118,7 +118,7 @@ cloudphysics_outcome cloudphysics(const std::map<std::string, published_algorith
   const std::string path = data_dir + "/traces/cloudPhysicsIO.oracleGeneral.bin";
   const auto run = replay::replay_trace(path, replay::trace_format::oracle_general, sizes, "lru");
   const auto predicted = replay::replay_trace(path, replay::trace_format::oracle_general, sizes, "predictive");
-  const auto adaptive = replay::replay_trace(path, replay::trace_format::oracle_general, sizes, "predictive-adaptive");
+  const auto tinylfu = replay::replay_trace(path, replay::trace_format::oracle_general, sizes, "predictive-tinylfu");
   const auto& lru = published.at("LRU");
   const auto& arc = published.at("ARC");
   const auto& s3fifo = published.at("S3FIFO");
@@ -126,21 +126,21 @@ cloudphysics_outcome cloudphysics(const std::map<std::string, published_algorith
               "lru %.2f s, predictive %.2f s\n",
               static_cast<unsigned long long>(run.results.front().counts.requests), run.seconds, predicted.seconds);
   std::printf("  %5s  %9s %7s %10s %7s %9s  | published: %7s %7s %7s %7s %7s\n", "MiB", "ours lru", "misses",
-              "predictive", "misses", "adaptive", "LRU", "misses", "ARC", "LIRS", "S3FIFO");
+              "predictive", "misses", "tinylfu", "LRU", "misses", "ARC", "LIRS", "S3FIFO");
   cloudphysics_outcome out;
   for (std::size_t i = 0; i < run.results.size(); ++i) {
     const auto& c = run.results[i].counts;
     const auto& p = predicted.results[i].counts;
-    const double a = adaptive.results[i].counts.miss_ratio();
+    const double a = tinylfu.results[i].counts.miss_ratio();
     out.exact = out.exact && c.misses == lru.misses.at(i);
     out.miss_ratios.push_back(c.miss_ratio());
     out.predictive.push_back(p.miss_ratio());
     out.versus_arc = std::max(out.versus_arc, p.miss_ratio() / arc.miss_ratios.at(i));
     out.versus_s3fifo = std::max(out.versus_s3fifo, p.miss_ratio() / s3fifo.miss_ratios.at(i));
-    out.adaptive_versus_arc = std::max(out.adaptive_versus_arc, a / arc.miss_ratios.at(i));
-    out.adaptive_versus_s3fifo = std::max(out.adaptive_versus_s3fifo, a / s3fifo.miss_ratios.at(i));
+    out.tinylfu_versus_arc = std::max(out.tinylfu_versus_arc, a / arc.miss_ratios.at(i));
+    out.tinylfu_versus_s3fifo = std::max(out.tinylfu_versus_s3fifo, a / s3fifo.miss_ratios.at(i));
     against_lru.add("cloudPhysicsIO " + std::to_string(128 * (i + 1)) + "MiB", c.miss_ratio(), p.miss_ratio());
-    adaptive_against_lru.add("cloudPhysicsIO " + std::to_string(128 * (i + 1)) + "MiB", c.miss_ratio(), a);
+    tinylfu_against_lru.add("cloudPhysicsIO " + std::to_string(128 * (i + 1)) + "MiB", c.miss_ratio(), a);
     std::printf("  %5d  %9.4f %7llu %10.4f %7llu %9.4f  |            %7.4f %7llu %7.4f %7.4f %7.4f%s\n",
                 static_cast<int>(128 * (i + 1)), c.miss_ratio(), static_cast<unsigned long long>(c.misses),
                 p.miss_ratio(), static_cast<unsigned long long>(p.misses), a, lru.miss_ratios.at(i),
@@ -185,20 +185,20 @@ void entry_trace_table(const entry_trace& t) {
     counts.push_back(std::max<std::uint64_t>(1, static_cast<std::uint64_t>(f * static_cast<double>(keys))));
   const auto run = replay::replay_trace(path, t.format, entries(counts), "lru");
   const auto predicted = replay::replay_trace(path, t.format, entries(counts), "predictive");
-  const auto adaptive = replay::replay_trace(path, t.format, entries(counts), "predictive-adaptive");
+  const auto tinylfu = replay::replay_trace(path, t.format, entries(counts), "predictive-tinylfu");
   std::printf("  %-8s %8llu %6llu ", t.name, static_cast<unsigned long long>(run.results.front().counts.requests),
               static_cast<unsigned long long>(keys));
   for (std::size_t i = 0; i < run.results.size(); ++i) {
     const double lru = run.results[i].counts.miss_ratio();
     const double p = predicted.results[i].counts.miss_ratio();
-    const double a = adaptive.results[i].counts.miss_ratio();
+    const double a = tinylfu.results[i].counts.miss_ratio();
     std::printf(" %6llu:%.4f/%.4f/%.4f", static_cast<unsigned long long>(counts[i]), lru, p, a);
     against_lru.add(std::string(t.name) + " " + std::to_string(counts[i]) + " entries", lru, p);
-    adaptive_against_lru.add(std::string(t.name) + " " + std::to_string(counts[i]) + " entries", lru, a);
+    tinylfu_against_lru.add(std::string(t.name) + " " + std::to_string(counts[i]) + " entries", lru, a);
     result(std::string(t.name) + "_miss_ratio_" + std::to_string(counts[i]) + "entries", lru);
     result(std::string(t.name) + "_predictive_miss_ratio_" + std::to_string(counts[i]) + "entries", p);
   }
-  std::printf("  %5.2f s\n", run.seconds + predicted.seconds + adaptive.seconds);
+  std::printf("  %5.2f s\n", run.seconds + predicted.seconds + tinylfu.seconds);
 }
 
 } // namespace
@@ -207,22 +207,23 @@ int run_replay() {
   try {
     const auto published = read_published_figures(data_dir + "/traces/cloudPhysicsIO.expected_miss_ratios.txt");
     std::printf("replay: the predictive layer (shards 1) on the shared traces (%s), policy lru (exact) and "
-                "predictive (W-TinyLFU on the access model; prefetch off: demand caching only)\n\n",
+                "predictive (the layer's defaults: following a GreedyDual-Size or a W-TinyLFU shadow; prefetch off: demand "
+                "caching only), and predictive-tinylfu (W-TinyLFU alone)\n\n",
                 data_dir.c_str());
     const auto cloud = cloudphysics(published);
     std::printf("\n");
     const bool gli_exact = gli();
     std::printf("\nentry capacities at 10, 25, 50 and 75 %% of each trace's distinct keys "
-                "(capacity:lru/predictive/adaptive miss ratio)\n");
-    std::printf("  %-8s %8s %6s  %s\n", "trace", "requests", "keys", "capacity:lru/predictive/adaptive ...");
+                "(capacity:lru/predictive/tinylfu miss ratio)\n");
+    std::printf("  %-8s %8s %6s  %s\n", "trace", "requests", "keys", "capacity:lru/predictive/tinylfu ...");
     for (const auto& t : entry_traces)
       entry_trace_table(t);
     std::printf("\n");
     std::printf("predictive / lru miss ratio at worst: %.4f (%s); largest absolute difference %+.4f\n\n",
                 against_lru.worst_ratio, against_lru.where.c_str(), against_lru.worst_difference);
-    std::printf("adaptive (adaptive_window: true) / lru at worst: %.4f (%s); largest absolute difference %+.4f\n\n",
-                adaptive_against_lru.worst_ratio, adaptive_against_lru.where.c_str(),
-                adaptive_against_lru.worst_difference);
+    std::printf("tinylfu (adaptive_window: false) / lru at worst: %.4f (%s); largest absolute difference %+.4f\n\n",
+                tinylfu_against_lru.worst_ratio, tinylfu_against_lru.where.c_str(),
+                tinylfu_against_lru.worst_difference);
     for (const auto& line : results)
       std::printf("%s\n", line.c_str());
     std::printf("RESULT replay.gli_lru_exact %d\n", gli_exact ? 1 : 0);
@@ -238,9 +239,9 @@ int run_replay() {
     std::printf("RESULT replay.predictive_vs_s3fifo_cloudphysics_max %.6f\n", cloud.versus_s3fifo);
     std::printf("RESULT replay.predictive_minus_lru_max %.6f\n", against_lru.worst_difference);
     std::printf("RESULT replay.predictive_vs_lru_max %.6f\n", against_lru.worst_ratio);
-    std::printf("RESULT replay.predictive_adaptive_vs_arc_cloudphysics_max %.6f\n", cloud.adaptive_versus_arc);
-    std::printf("RESULT replay.predictive_adaptive_vs_s3fifo_cloudphysics_max %.6f\n", cloud.adaptive_versus_s3fifo);
-    std::printf("RESULT replay.predictive_adaptive_vs_lru_max %.6f\n", adaptive_against_lru.worst_ratio);
+    std::printf("RESULT replay.predictive_tinylfu_vs_arc_cloudphysics_max %.6f\n", cloud.tinylfu_versus_arc);
+    std::printf("RESULT replay.predictive_tinylfu_vs_s3fifo_cloudphysics_max %.6f\n", cloud.tinylfu_versus_s3fifo);
+    std::printf("RESULT replay.predictive_tinylfu_vs_lru_max %.6f\n", tinylfu_against_lru.worst_ratio);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "strata-bench replay: %s\n", e.what());
     return 1;

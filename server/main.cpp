@@ -35,9 +35,10 @@ int main(int argc, char** argv) {
     ->required()
     ->delimiter(',');
   replay->add_option("--policy", replay_options.policy,
-                     "lru (exact), predictive (W-TinyLFU on the access model; prefetch off), or predictive-adaptive "
-                     "(follows a GreedyDual-Size or a W-TinyLFU shadow, whichever has hit more)")
-    ->check(CLI::IsMember({"lru", "predictive", "predictive-adaptive"}))
+                     "lru (exact), predictive (the layer's defaults: follows a GreedyDual-Size or a W-TinyLFU "
+                     "shadow, whichever has hit more; prefetch off), or predictive-tinylfu (W-TinyLFU alone: "
+                     "adaptive_window false)")
+    ->check(CLI::IsMember({"lru", "predictive", "predictive-tinylfu"}))
     ->capture_default_str();
 
   std::vector<std::string> reference_dirs;

@@ -68,9 +68,11 @@ int replay_trace(const replay_options& options) {
     std::printf("skipped %llu records of size 0, as libCacheSim does\n",
                 static_cast<unsigned long long>(outcome.skipped));
   if (options.policy != "lru")
-    std::printf("layer %s, shards 1, policy predictive%s: W-TinyLFU on the access model; prefetch off (a replay "
-                "measures demand caching)\n",
-                outcome.layer.c_str(), options.policy == "predictive-adaptive" ? " (adaptive_window)" : "");
+    std::printf("layer %s, shards 1, policy predictive: %s; prefetch off (a replay measures demand caching)\n",
+                outcome.layer.c_str(),
+                options.policy == "predictive-tinylfu"
+                  ? "W-TinyLFU on the access model (adaptive_window false)"
+                  : "follows a GreedyDual-Size or a W-TinyLFU shadow, whichever has hit more (adaptive_window)");
   else
     std::printf("layer %s, shards 1: an exact LRU\n", outcome.layer.c_str());
   for (const auto& r : outcome.results)

@@ -224,14 +224,15 @@ const strata_config_key schema[] = {
     {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of a put that gives none; 0 means no expiry",
      1, 0, 0, 0},
     {"policy", STRATA_VALUE_STRING, "lru",
-     "what a full shard drops: lru (exact least recently used) or predictive (W-TinyLFU on the access model)",
+     "what a full shard drops: lru (exact least recently used) or predictive (W-TinyLFU on the access model, "
+     "and recency while that hits more: see adaptive_window)",
      0, 0, 0, 0},
     {"window", STRATA_VALUE_DOUBLE, "0.01", "predictive: the admission window's initial share of the bounds",
      1, 0, 1, 1},
-    {"adaptive_window", STRATA_VALUE_BOOL, "false",
+    {"adaptive_window", STRATA_VALUE_BOOL, "true",
      "predictive: hold what a GreedyDual-Size shadow of the same bounds holds (recency, small entries kept "
      "longer; LRU when charges are equal) until a W-TinyLFU shadow hits more (over all requests, by 2 % of its "
-     "misses and beyond chance), then what that one holds while it does; costs about 400 bytes per entry", 0, 0, 0, 0},
+     "misses and beyond chance), then what that one holds while it does; costs about 400 bytes per entry (false: W-TinyLFU alone)", 0, 0, 0, 0},
     {"doorkeeper", STRATA_VALUE_BOOL, "false",
      "predictive: a Bloom filter in front of the frequency sketch (keys seen once cost no counter)", 0, 0, 0, 0},
     {"prefetch", STRATA_VALUE_BOOL, "false",

@@ -35,9 +35,9 @@ config lru_deployment(const capacity& c) {
 config policy_deployment(const capacity& c, const std::string& policy) {
   config cfg = lru_deployment(c);
   auto& settings = cfg.layers.front().settings;
-  if (policy == "predictive-adaptive") {
+  if (policy == "predictive-tinylfu") {
     settings["policy"] = "predictive";
-    settings["adaptive_window"] = "true";
+    settings["adaptive_window"] = "false";
   } else {
     settings["policy"] = policy;
   }

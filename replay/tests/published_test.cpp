@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -122,13 +123,20 @@ TEST_CASE("strata replay at one capacity ends with RESULT byte_miss_ratio, then 
   CHECK(result.output.find("not implemented") == std::string::npos);
 }
 
-TEST_CASE("strata replay --policy predictive names its policy and that prefetch is off", "[replay][published]") {
-  const auto result = run_replay("--trace '" + gli + "' --format lirs --capacity 1000entries --policy predictive");
-  INFO(result.output);
-  REQUIRE(result.exit_code == 0);
-  CHECK_THAT(result.output, Catch::Contains("policy predictive: W-TinyLFU on the access model; prefetch off"));
-  CHECK(lines_of(result.output).back().rfind("RESULT miss_ratio ", 0) == 0);
-  CHECK(lines_of(result.output).back() != "RESULT miss_ratio 0.887947"); // not the LRU's
+TEST_CASE("strata replay --policy predictive and predictive-tinylfu name their policy and that prefetch is off",
+          "[replay][published]") {
+  const std::vector<std::pair<std::string, std::string>> policies = {
+    {"predictive", "policy predictive: follows a GreedyDual-Size or a W-TinyLFU shadow, whichever has hit more "
+                   "(adaptive_window); prefetch off"},
+    {"predictive-tinylfu", "policy predictive: W-TinyLFU on the access model (adaptive_window false); prefetch off"}};
+  for (const auto& [policy, says] : policies) {
+    const auto result = run_replay("--trace '" + gli + "' --format lirs --capacity 1000entries --policy " + policy);
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    CHECK_THAT(result.output, Catch::Contains(says));
+    CHECK(lines_of(result.output).back().rfind("RESULT miss_ratio ", 0) == 0);
+    CHECK(lines_of(result.output).back() != "RESULT miss_ratio 0.887947"); // not the LRU's
+  }
 }
 
 TEST_CASE("strata replay reads web07 (xz, big-endian int32 keys)", "[replay][published]") {

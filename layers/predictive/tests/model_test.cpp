@@ -213,6 +213,7 @@ store_config tinylfu(std::uint64_t entries, std::uint64_t bytes, double window =
   c.shards = 1;
   c.policy = eviction_policy::tinylfu;
   c.window_fraction = window;
+  c.adaptive_window = false;
   return c;
 }
 

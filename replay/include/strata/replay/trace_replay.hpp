@@ -20,9 +20,10 @@ namespace strata::replay {
 /// or `max_entries` = the entries and no byte bound. Plugins are found on the default path.
 config lru_deployment(const capacity& c);
 
-/// As `lru_deployment`, with the layer's `policy` set to `policy` (`lru` or `predictive`;
-/// `predictive-adaptive` is `predictive` with `adaptive_window: true`) and the prefetch off (the
-/// plugin's default): a replay measures demand caching, where a prefetch would load for free.
+/// As `lru_deployment`, with the layer's `policy` set to `policy` (`lru` or `predictive`, with
+/// the plugin's defaults; `predictive-tinylfu` is `predictive` with `adaptive_window: false`) and
+/// the prefetch off (the plugin's default): a replay measures demand caching, where a prefetch
+/// would load for free.
 config policy_deployment(const capacity& c, const std::string& policy);
 
 /// What one capacity counted.
