@@ -1,6 +1,7 @@
 // core: what an exact hit costs. The limit is a plain std::unordered_map lookup that copies the
 // value out (the same work a get does); beside it, in the same run, runtime.get hits on the first
-// layer (its read view, in the caller's thread) and on the second layer (one coordinator round trip).
+// layer (its read view, in the caller's thread) under each policy and on the second layer (one
+// coordinator round trip). And what an entry costs in memory, against the same map's.
 #include "suites.hpp"
 
 #include <strata/runtime.hpp>
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <malloc.h>
 #include <map>
 #include <random>
 #include <string>
@@ -28,7 +30,13 @@ struct figures {
   double ops_per_s = 0;
   double p50_ns = 0;
   double p99_ns = 0;
+  double bytes_per_entry = 0; ///< heap in use after filling, over the entries filled
 };
+
+/// Bytes of heap in use (glibc's allocator).
+double heap_in_use() {
+  return static_cast<double>(mallinfo2().uordblks);
+}
 
 /// Runs `op(i)` `total` times in batches of `batch`, timing each batch: per-op percentiles of
 /// operations too short to time one by one.
@@ -99,8 +107,10 @@ int run_core() {
 
   // The limit.
   std::unordered_map<std::string, std::string> map;
+  const double map_heap_before = heap_in_use();
   for (auto& k : keys)
     map.emplace(k, value);
+  const double map_bytes_per_entry = (heap_in_use() - map_heap_before) / key_count;
   auto map_figures = measure(hits, 100, [&](long i) {
     std::string out = map.find(keys[order[i]])->second;
     sink += out.size();
@@ -111,13 +121,16 @@ int run_core() {
     config one;
     one.layers.push_back(predictive_layer("l1", std::move(settings)));
     auto rt1 = start(one);
+    const double heap_before = heap_in_use();
     for (auto& k : keys)
       rt1->put(k, value);
+    const double bytes_per_entry = (heap_in_use() - heap_before) / key_count;
     auto f = measure(hits, 100, [&](long i) {
       auto r = rt1->get(keys[order[i]]);
       sink += r.value.size();
     });
     rt1->shutdown();
+    f.bytes_per_entry = bytes_per_entry;
     return f;
   };
   const auto l1_figures = first_layer_hits({});
@@ -146,8 +159,8 @@ int run_core() {
   std::printf("core: %d keys, %d-byte values, %ld hits per loop (%zu bytes read)\n", key_count, value_size, hits, sink);
   print("unordered_map find + copy (limit)", map_figures, limit);
   print("runtime.get, first-layer hit", l1_figures, limit);
-  print("  policy predictive (W-TinyLFU)", l1_tinylfu, limit);
-  print("  policy predictive, adaptive_window", l1_adaptive, limit);
+  print("  policy predictive, W-TinyLFU alone", l1_tinylfu, limit);
+  print("  policy predictive (adaptive_window)", l1_adaptive, limit);
   print("runtime.get, second-layer hit", l2_figures, limit);
   std::printf("targets: first-layer hit within 10x of the map; coordinator round trip p50 under 10 us\n");
   std::printf("RESULT core.map_ns_per_op %.1f\n", limit);
@@ -156,6 +169,14 @@ int run_core() {
   std::printf("RESULT core.l1_hit_vs_map %.2f\n", (1e9 / l1_figures.ops_per_s) / limit);
   std::printf("RESULT core.l1_hit_tinylfu_vs_map %.2f\n", (1e9 / l1_tinylfu.ops_per_s) / limit);
   std::printf("RESULT core.l1_hit_adaptive_vs_map %.2f\n", (1e9 / l1_adaptive.ops_per_s) / limit);
+  std::printf("memory per entry (%d-byte values, keys of about 20 bytes): map %.0f B; first layer lru %.0f B, "
+              "W-TinyLFU alone %.0f B, adaptive_window %.0f B\n",
+              value_size, map_bytes_per_entry, l1_figures.bytes_per_entry, l1_tinylfu.bytes_per_entry,
+              l1_adaptive.bytes_per_entry);
+  std::printf("RESULT core.map_bytes_per_entry %.0f\n", map_bytes_per_entry);
+  std::printf("RESULT core.l1_lru_bytes_per_entry_vs_map %.2f\n", l1_figures.bytes_per_entry / map_bytes_per_entry);
+  std::printf("RESULT core.l1_tinylfu_bytes_per_entry_vs_map %.2f\n", l1_tinylfu.bytes_per_entry / map_bytes_per_entry);
+  std::printf("RESULT core.l1_adaptive_bytes_per_entry_vs_map %.2f\n", l1_adaptive.bytes_per_entry / map_bytes_per_entry);
   std::printf("RESULT core.coordinator_ops_per_s %.0f\n", l2_figures.ops_per_s);
   std::printf("RESULT core.coordinator_p50_us %.2f\n", l2_figures.p50_ns / 1000);
   std::printf("RESULT core.coordinator_p99_us %.2f\n", l2_figures.p99_ns / 1000);
