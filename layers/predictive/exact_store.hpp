@@ -43,7 +43,7 @@ struct store_config {
   std::chrono::milliseconds default_ttl{0};
   /// What a full shard drops.
   eviction_policy policy = eviction_policy::lru;
-  /// tinylfu: the admission window's initial share of the bounds, 0..1.
+  /// tinylfu: the W-TinyLFU admission window's share of the bounds (its shadow's too), 0..1.
   double window_fraction = 0.01;
   /// tinylfu: keep two shadows of the same bounds over key hashes and charges (a GreedyDual-Size,
   /// which is recency with small entries outliving large ones of the same age and exactly LRU

@@ -227,7 +227,7 @@ const strata_config_key schema[] = {
      "what a full shard drops: lru (exact least recently used) or predictive (W-TinyLFU on the access model, "
      "and recency while that hits more: see adaptive_window)",
      0, 0, 0, 0},
-    {"window", STRATA_VALUE_DOUBLE, "0.01", "predictive: the admission window's initial share of the bounds",
+    {"window", STRATA_VALUE_DOUBLE, "0.01", "predictive: the W-TinyLFU admission window's share of the bounds",
      1, 0, 1, 1},
     {"adaptive_window", STRATA_VALUE_BOOL, "true",
      "predictive: hold what a GreedyDual-Size shadow of the same bounds holds (recency, small entries kept "
