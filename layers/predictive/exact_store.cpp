@@ -143,6 +143,7 @@ struct alignas(64) exact_store::shard {
   std::atomic<std::uint64_t> evicted_expired{0};
   std::atomic<std::uint64_t> evicted_invalidated{0};
   std::atomic<std::uint64_t> rejected_admissions{0};
+  std::atomic<std::uint64_t> leader_changes{0};
   std::atomic<std::uint64_t> prefetch_filled{0};
   std::atomic<std::uint64_t> prefetch_used{0};
   std::atomic<std::uint64_t> prefetch_wasted{0};
@@ -402,6 +403,7 @@ struct alignas(64) exact_store::shard {
       link_front(hit, window);
     }
     if (gds_leads != was_gds) {
+      bump(leader_changes);
       window_share_now.store(gds_leads ? 1.0 : ghost->window_share, std::memory_order_relaxed);
       drop_unheld();
     }
@@ -725,6 +727,8 @@ std::uint64_t exact_store::evictions_expired() const noexcept { return sum(&shar
 std::uint64_t exact_store::evictions_invalidated() const noexcept { return sum(&shard::evicted_invalidated); }
 
 std::uint64_t exact_store::admissions_rejected() const noexcept { return sum(&shard::rejected_admissions); }
+
+std::uint64_t exact_store::leader_changes() const noexcept { return sum(&shard::leader_changes); }
 
 std::uint64_t exact_store::prefetches_used() const noexcept { return sum(&shard::prefetch_used); }
 

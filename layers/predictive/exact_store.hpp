@@ -146,6 +146,8 @@ public:
   std::uint64_t prefetches_filled() const noexcept;
   /// tinylfu: the admission window's current share of the bounds, averaged over the shards.
   double window_fraction() const noexcept;
+  /// adaptive_window: how many times a shard changed the shadow its store follows, in all.
+  std::uint64_t leader_changes() const noexcept;
 
   std::size_t shard_count() const noexcept { return shard_count_; }
   eviction_policy policy() const noexcept { return policy_; }

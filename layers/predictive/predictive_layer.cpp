@@ -80,7 +80,9 @@ public:
       dropped_{host.counter("strata_predictive_model_reads_dropped_total",
                             "Reads the access model's log dropped because it was full (it learned from a sample).")},
       window_(host.gauge("strata_predictive_window_fraction",
-                         "The predictive policy's admission window, as a share of the bounds.")) {
+                         "The predictive policy's admission window, as a share of the bounds.")),
+      leader_changes_{host.counter("strata_predictive_leader_changes_total",
+                                   "Times a shard changed the shadow its store follows (adaptive_window).")} {
     version_.set(access_model::version);
   }
 
@@ -99,6 +101,7 @@ public:
     const auto filled = store.prefetches_filled();
     accuracy_.set(filled == 0 ? 0.0 : static_cast<double>(store.prefetches_used()) / static_cast<double>(filled));
     window_.set(store.policy() == eviction_policy::tinylfu ? store.window_fraction() : 1.0);
+    leader_changes_.follow(store.leader_changes());
     if (model != nullptr) {
       issued_.follow(model->prefetches_issued());
       updates_.follow(model->updates());
@@ -135,6 +138,7 @@ private:
   instruments::gauge& last_update_;
   instruments::counter_total dropped_;
   instruments::gauge& window_;
+  instruments::counter_total leader_changes_;
 };
 
 /// The access model when prefetch is on, wired to the store (is a key cached?), the host (pass a

@@ -511,6 +511,7 @@ TEST_CASE("adaptive window: as exact as LRU where recency wins", "[predictive][m
   CHECK(plain_misses > lru_misses + 5000); // the case it is for
   CHECK(follower_misses == lru_misses);
   CHECK(follower.window_fraction() == 1.0);
+  CHECK(follower.leader_changes() == 0);
 }
 
 TEST_CASE("adaptive window: follows W-TinyLFU where frequency wins", "[predictive][model]") {
@@ -527,6 +528,7 @@ TEST_CASE("adaptive window: follows W-TinyLFU where frequency wins", "[predictiv
     if (i >= reads - 3000) late_hits += hit ? 1 : 0;
   }
   CHECK(follower.window_fraction() == Approx(0.01));
+  CHECK(follower.leader_changes() == 1);
   CHECK(late_hits >= 900); // nearly every hot read of the last 3000 (1000 of them)
 }
 
