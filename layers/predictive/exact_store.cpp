@@ -53,11 +53,14 @@ using time_point = exact_store::clock::time_point;
 /// The lists a node can be on. `lru` uses `main` only; `tinylfu` all three.
 enum segment : std::uint8_t { window = 0, probation = 1, protected_ = 2, main_lru = probation };
 
+/// One entry: 136 bytes with its strings' inline buffers, 176 before the namespace and the key
+/// shared one string and the tags went behind a pointer (most entries have none). It is the
+/// W-TinyLFU shadow's entry too, a shard of these over 8-byte keys.
 struct node {
-  std::string ns;
-  std::string key;
+  std::string name;          ///< the namespace, then the key
+  std::size_t ns_size = 0;   ///< where the key starts in `name`
   std::string value;
-  std::vector<std::string> tags;
+  std::unique_ptr<std::vector<std::string>> tags; ///< null when there are none
   std::uint64_t cost = 0;
   std::uint64_t charge = 0;
   std::uint64_t hash = 0; ///< of (ns, key): the frequency sketch's key
@@ -69,7 +72,14 @@ struct node {
   node* next = nullptr; ///< towards the least recently used end
 
   bool expired_at(time_point now) const noexcept { return has_ttl && now >= expires; }
+  std::string_view ns() const noexcept { return std::string_view(name).substr(0, ns_size); }
+  std::string_view key() const noexcept { return std::string_view(name).substr(ns_size); }
+  const std::vector<std::string>& tag_list() const noexcept {
+    static const std::vector<std::string> none;
+    return tags ? *tags : none;
+  }
 };
+static_assert(sizeof(node) <= 136, "an entry's own size, as documented on node");
 
 /// One doubly linked list in recency order, with what its entries hold.
 struct recency_list {
@@ -207,11 +217,11 @@ struct alignas(64) exact_store::shard {
   }
 
   void index_tags(node* n) {
-    for (const auto& tag : n->tags) {
-      auto it = tags.find(view_key::of(n->ns, tag));
+    for (const auto& tag : n->tag_list()) {
+      auto it = tags.find(view_key::of(n->ns(), tag));
       if (it == tags.end()) {
         auto bucket = std::make_unique<tag_bucket>();
-        bucket->ns = n->ns;
+        bucket->ns = n->ns();
         bucket->tag = tag;
         const auto k = view_key::of(bucket->ns, bucket->tag);
         it = tags.emplace(k, std::move(bucket)).first;
@@ -221,8 +231,8 @@ struct alignas(64) exact_store::shard {
   }
 
   void unindex_tags(node* n) {
-    for (const auto& tag : n->tags) {
-      auto it = tags.find(view_key::of(n->ns, tag));
+    for (const auto& tag : n->tag_list()) {
+      auto it = tags.find(view_key::of(n->ns(), tag));
       if (it == tags.end()) continue; // a tag listed twice was already removed
       it->second->nodes.erase(n);
       if (it->second->nodes.empty()) tags.erase(it);
@@ -252,7 +262,7 @@ struct alignas(64) exact_store::shard {
       case reason::invalidated: evicted_invalidated.fetch_add(1, std::memory_order_relaxed); break;
       case reason::none: break;
     }
-    map.erase(view_key::of(n->ns, n->key)); // destroys n last: the key views point into it
+    map.erase(view_key::of(n->ns(), n->key())); // destroys n last: the key views point into it
   }
 
   /// Evicts `victim`, as expired when its TTL has run out, as capacity otherwise.
@@ -284,7 +294,7 @@ struct alignas(64) exact_store::shard {
 
   void insert(std::unique_ptr<node> owned, std::uint8_t seg) {
     node* n = owned.get();
-    const auto k = view_key::of(n->ns, n->key);
+    const auto k = view_key::of(n->ns(), n->key());
     map.emplace(k, std::move(owned));
     link_front(n, seg);
     index_tags(n);
@@ -466,7 +476,7 @@ struct alignas(64) exact_store::shard {
     ghost_erase(hash);
     if (charge > max_bytes) return;
     auto owned = std::make_unique<node>();
-    owned->key.assign(ghost_key(hash));
+    owned->name.assign(ghost_key(hash));
     owned->charge = charge;
     owned->hash = hash;
     ghost->admit(std::move(owned));
@@ -573,10 +583,11 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
 
   // Build the node before locking: the allocations and copies need no lock.
   auto owned = std::make_unique<node>();
-  owned->ns = ns;
-  owned->key = key;
+  owned->name.reserve(ns.size() + key.size());
+  owned->name.append(ns).append(key);
+  owned->ns_size = ns.size();
   owned->value = value;
-  owned->tags = options.tags;
+  if (!options.tags.empty()) owned->tags = std::make_unique<std::vector<std::string>>(options.tags);
   owned->cost = options.cost;
   owned->charge = charge_of(ns, key, value, options);
   owned->hash = hash_of(ns, key);
@@ -652,7 +663,7 @@ status exact_store::get(std::string_view ns, std::string_view key, layer_hit& ou
   node* n = s.read(ns, key, hash, now);
   if (n == nullptr) return status::not_found;
   out.value.assign(n->value);
-  out.meta.tags = n->tags;
+  out.meta.tags = n->tag_list();
   out.meta.cost = n->cost;
   out.meta.ttl = std::chrono::milliseconds{0};
   if (n->has_ttl) {
