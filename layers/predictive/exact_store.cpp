@@ -163,8 +163,9 @@ struct alignas(64) exact_store::shard {
     counter.store(counter.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(by), std::memory_order_relaxed);
   }
 
-  node* find(std::string_view ns, std::string_view key) const {
-    auto it = map.find(view_key::of(ns, key));
+  /// The entry at `where` (its hash computed once by the caller, which picked the shard with it).
+  node* find(const view_key& where) const {
+    auto it = map.find(where);
     return it == map.end() ? nullptr : it->second.get();
   }
 
@@ -421,7 +422,7 @@ struct alignas(64) exact_store::shard {
 
   /// Whether the shadow followed now holds `hash`.
   bool leader_holds(std::uint64_t hash) const {
-    return leader.gds_leads ? shadow->holds(hash) : ghost->find({}, ghost_key(hash)) != nullptr;
+    return leader.gds_leads ? shadow->holds(hash) : ghost->find(view_key::of({}, ghost_key(hash))) != nullptr;
   }
 
   /// Evicts what the shadow followed (the GreedyDual-Size one if `gds`) has evicted since the last call,
@@ -465,7 +466,7 @@ struct alignas(64) exact_store::shard {
 
   /// Whether the W-TinyLFU ghost holds `hash` (and touches it).
   bool ghost_read(std::uint64_t hash) {
-    node* n = ghost->find({}, ghost_key(hash));
+    node* n = ghost->find(view_key::of({}, ghost_key(hash)));
     if (n == nullptr) return false;
     ghost->touch(n);
     return true;
@@ -483,12 +484,12 @@ struct alignas(64) exact_store::shard {
   }
 
   void ghost_erase(std::uint64_t hash) {
-    if (node* n = ghost->find({}, ghost_key(hash))) ghost->remove(n, reason::none);
+    if (node* n = ghost->find(view_key::of({}, ghost_key(hash)))) ghost->remove(n, reason::none);
   }
 
-  /// The live entry for (ns, key), touched; an expired one is removed and null returned.
-  node* lookup(std::string_view ns, std::string_view key, time_point& now) {
-    node* n = find(ns, key);
+  /// The live entry at `where`, touched; an expired one is removed and null returned.
+  node* lookup(const view_key& where, time_point& now) {
+    node* n = find(where);
     if (n == nullptr) return nullptr;
     if (n->has_ttl) {
       now = clock::now();
@@ -502,9 +503,9 @@ struct alignas(64) exact_store::shard {
   }
 
   /// A read: `lookup`, counted as an access (sketch, climber, prefetch use).
-  node* read(std::string_view ns, std::string_view key, std::uint64_t hash, time_point& now) {
-    node* n = lookup(ns, key, now);
-    record(hash, n);
+  node* read(const view_key& where, time_point& now) {
+    node* n = lookup(where, now);
+    record(where.hash, n);
     if (n != nullptr && n->prefetched) {
       n->prefetched = false;
       bump(prefetch_used);
@@ -590,7 +591,8 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
   if (!options.tags.empty()) owned->tags = std::make_unique<std::vector<std::string>>(options.tags);
   owned->cost = options.cost;
   owned->charge = charge_of(ns, key, value, options);
-  owned->hash = hash_of(ns, key);
+  const auto where = view_key::of(ns, key);
+  owned->hash = where.hash;
   owned->prefetched = prefetched;
   if (ttl.count() > 0) {
     owned->has_ttl = true;
@@ -599,7 +601,7 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
 
   shard& s = shard_for(owned->hash);
   std::lock_guard<std::mutex> lock(s.mutex);
-  if (node* old = s.find(ns, key)) {
+  if (node* old = s.find(where)) {
     // Written meanwhile: replace it as a put would, without the prefetch's mark (what the layer
     // takes for a prefetch's fill may be a write that raced it; a write is never dropped).
     if (prefetched && !old->expired_at(clock::now())) prefetched = owned->prefetched = false;
@@ -638,29 +640,30 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
 }
 
 bool exact_store::contains(std::string_view ns, std::string_view key) {
-  shard& s = shard_for(hash_of(ns, key));
+  const auto where = view_key::of(ns, key);
+  shard& s = shard_for(where.hash);
   std::lock_guard<std::mutex> lock(s.mutex);
-  node* n = s.find(ns, key);
+  node* n = s.find(where);
   return n != nullptr && !(n->has_ttl && n->expired_at(clock::now()));
 }
 
 status exact_store::get(std::string_view ns, std::string_view key, std::string& value_out) {
-  const std::uint64_t hash = hash_of(ns, key);
-  shard& s = shard_for(hash);
+  const auto where = view_key::of(ns, key);
+  shard& s = shard_for(where.hash);
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
-  node* n = s.read(ns, key, hash, now);
+  node* n = s.read(where, now);
   if (n == nullptr) return status::not_found;
   value_out.assign(n->value);
   return status::ok;
 }
 
 status exact_store::get(std::string_view ns, std::string_view key, layer_hit& out) {
-  const std::uint64_t hash = hash_of(ns, key);
-  shard& s = shard_for(hash);
+  const auto where = view_key::of(ns, key);
+  shard& s = shard_for(where.hash);
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
-  node* n = s.read(ns, key, hash, now);
+  node* n = s.read(where, now);
   if (n == nullptr) return status::not_found;
   out.value.assign(n->value);
   out.meta.tags = n->tag_list();
@@ -675,10 +678,11 @@ status exact_store::get(std::string_view ns, std::string_view key, layer_hit& ou
 }
 
 status exact_store::erase(std::string_view ns, std::string_view key) {
-  shard& s = shard_for(hash_of(ns, key));
+  const auto where = view_key::of(ns, key);
+  shard& s = shard_for(where.hash);
   std::lock_guard<std::mutex> lock(s.mutex);
   time_point now{};
-  node* n = s.lookup(ns, key, now);
+  node* n = s.lookup(where, now);
   if (n == nullptr) return status::not_found;
   s.remove(n, shard::reason::none);
   return status::ok;
