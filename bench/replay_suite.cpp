@@ -3,9 +3,10 @@
 // GreedyDual-Size or a W-TinyLFU shadow, whichever has hit more; prefetch off: a replay measures
 // demand caching), and predictive-tinylfu (adaptive_window false: W-TinyLFU alone). cloudPhysicsIO
 // at the published byte capacities, side by side with libCacheSim's LRU, ARC, LIRS and S3-FIFO;
-// gli at its published entry capacities, beside the published LRU hit ratios; every other LIRS trace and web07 at 10, 25, 50 and 75 % of
-// its distinct keys. The targets (issue 6): predictive below ARC and S3-FIFO on cloudPhysicsIO at
-// every capacity, and at most 1 % (relative) above our LRU anywhere.
+// gli at its published entry capacities, beside the published LRU hit ratios; every other LIRS
+// trace and web07 at 10, 25, 50 and 75 % of its distinct keys. The targets (issue 6): predictive
+// below ARC and S3-FIFO on cloudPhysicsIO at every capacity, and at most 1 % (relative) above our
+// LRU anywhere.
 #include "published_figures.hpp"
 #include "suites.hpp"
 
