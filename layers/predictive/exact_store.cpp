@@ -63,7 +63,7 @@ struct node {
   std::unique_ptr<std::vector<std::string>> tags; ///< null when there are none
   std::uint64_t cost = 0;
   std::uint64_t charge = 0;
-  std::uint64_t hash = 0; ///< of (ns, key): the frequency sketch's key
+  std::uint64_t hash = 0; ///< of (ns, key): the frequency sketch's key, and the map's
   bool has_ttl = false;
   bool prefetched = false; ///< written by a prefetch and not read since
   std::uint8_t segment = main_lru;
@@ -74,6 +74,8 @@ struct node {
   bool expired_at(time_point now) const noexcept { return has_ttl && now >= expires; }
   std::string_view ns() const noexcept { return std::string_view(name).substr(0, ns_size); }
   std::string_view key() const noexcept { return std::string_view(name).substr(ns_size); }
+  /// Its key in its shard's map, with the hash it was stored under (not hashed again).
+  view_key where() const noexcept { return view_key{ns(), key(), hash}; }
   const std::vector<std::string>& tag_list() const noexcept {
     static const std::vector<std::string> none;
     return tags ? *tags : none;
@@ -263,7 +265,7 @@ struct alignas(64) exact_store::shard {
       case reason::invalidated: evicted_invalidated.fetch_add(1, std::memory_order_relaxed); break;
       case reason::none: break;
     }
-    map.erase(view_key::of(n->ns(), n->key())); // destroys n last: the key views point into it
+    map.erase(n->where()); // destroys n last: the key views point into it
   }
 
   /// Evicts `victim`, as expired when its TTL has run out, as capacity otherwise.
@@ -295,8 +297,7 @@ struct alignas(64) exact_store::shard {
 
   void insert(std::unique_ptr<node> owned, std::uint8_t seg) {
     node* n = owned.get();
-    const auto k = view_key::of(n->ns(), n->key());
-    map.emplace(k, std::move(owned));
+    map.emplace(n->where(), std::move(owned));
     link_front(n, seg);
     index_tags(n);
     if (shadow) by_hash[n->hash] = n;
@@ -422,7 +423,7 @@ struct alignas(64) exact_store::shard {
 
   /// Whether the shadow followed now holds `hash`.
   bool leader_holds(std::uint64_t hash) const {
-    return leader.gds_leads ? shadow->holds(hash) : ghost->find(view_key::of({}, ghost_key(hash))) != nullptr;
+    return leader.gds_leads ? shadow->holds(hash) : ghost->find(ghost_where(hash)) != nullptr;
   }
 
   /// Evicts what the shadow followed (the GreedyDual-Size one if `gds`) has evicted since the last call,
@@ -464,9 +465,15 @@ struct alignas(64) exact_store::shard {
     return std::string_view(reinterpret_cast<const char*>(&hash), sizeof hash);
   }
 
+  /// Where the ghost keeps `hash`: under the store's hash of the key itself, which the ghost's
+  /// node carries as its own (`node::where`), so a ghost lookup hashes nothing.
+  static view_key ghost_where(const std::uint64_t& hash) noexcept {
+    return view_key{{}, ghost_key(hash), hash};
+  }
+
   /// Whether the W-TinyLFU ghost holds `hash` (and touches it).
   bool ghost_read(std::uint64_t hash) {
-    node* n = ghost->find(view_key::of({}, ghost_key(hash)));
+    node* n = ghost->find(ghost_where(hash));
     if (n == nullptr) return false;
     ghost->touch(n);
     return true;
@@ -484,7 +491,7 @@ struct alignas(64) exact_store::shard {
   }
 
   void ghost_erase(std::uint64_t hash) {
-    if (node* n = ghost->find(view_key::of({}, ghost_key(hash)))) ghost->remove(n, reason::none);
+    if (node* n = ghost->find(ghost_where(hash))) ghost->remove(n, reason::none);
   }
 
   /// The live entry at `where`, touched; an expired one is removed and null returned.
