@@ -146,7 +146,6 @@ struct alignas(64) exact_store::shard {
   std::vector<std::uint64_t>* eviction_sink = nullptr; ///< the ghost: where its capacity evictions go
   std::vector<std::uint64_t> gds_evicted;     ///< adaptive: what the GreedyDual-Size shadow evicted, not yet mirrored
   std::vector<std::uint64_t> tinylfu_evicted; ///< and the W-TinyLFU one
-  std::unordered_map<std::uint64_t, node*> by_hash; ///< adaptive: the entries by hash
 
   // Written under `mutex`, read without it by the accessors.
   std::atomic<std::uint64_t> entry_count{0};
@@ -169,6 +168,16 @@ struct alignas(64) exact_store::shard {
   node* find(const view_key& where) const {
     auto it = map.find(where);
     return it == map.end() ? nullptr : it->second.get();
+  }
+
+  /// The entry whose key hashes to `hash`, or null: the shadows know keys by hash only. Every
+  /// node is in the map under its hash (`node::where`), so this walks one bucket and needs no
+  /// index of its own. Two keys of one 64-bit hash are one key to the shadows; the first answers.
+  node* find_by_hash(std::uint64_t hash) const {
+    const std::size_t bucket = map.bucket(view_key{{}, {}, hash});
+    for (auto it = map.begin(bucket); it != map.end(bucket); ++it)
+      if (it->first.hash == hash) return it->second.get();
+    return nullptr;
   }
 
   void link_front(node* n, std::uint8_t seg) noexcept {
@@ -251,10 +260,6 @@ struct alignas(64) exact_store::shard {
     if (n->prefetched)
       bump(prefetch_wasted);
     if (why == reason::capacity && eviction_sink != nullptr) eviction_sink->push_back(n->hash);
-    if (shadow) {
-      auto it = by_hash.find(n->hash);
-      if (it != by_hash.end() && it->second == n) by_hash.erase(it);
-    }
     if (shadow && why != reason::capacity) { // the shadows would not hold it either
       shadow->erase(n->hash);
       ghost_erase(n->hash);
@@ -300,7 +305,6 @@ struct alignas(64) exact_store::shard {
     map.emplace(n->where(), std::move(owned));
     link_front(n, seg);
     index_tags(n);
-    if (shadow) by_hash[n->hash] = n;
     bump(entry_count);
     bump(byte_count, static_cast<std::int64_t>(n->charge));
   }
@@ -432,13 +436,13 @@ struct alignas(64) exact_store::shard {
     time_point now{};
     bool have_now = false;
     for (std::uint64_t h : gds ? gds_evicted : tinylfu_evicted) {
-      auto it = by_hash.find(h);
-      if (it == by_hash.end()) continue;
-      if (it->second == reading) {
+      node* n = find_by_hash(h);
+      if (n == nullptr) continue;
+      if (n == reading) {
         unlink(reading);
         link_front(reading, probation);
       } else {
-        evict(it->second, now, have_now);
+        evict(n, now, have_now);
       }
     }
     gds_evicted.clear();
