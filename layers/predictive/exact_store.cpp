@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -53,23 +54,24 @@ using time_point = exact_store::clock::time_point;
 /// The lists a node can be on. `lru` uses `main` only; `tinylfu` all three.
 enum segment : std::uint8_t { window = 0, probation = 1, protected_ = 2, main_lru = probation };
 
-/// One entry: 136 bytes with its strings' inline buffers, 176 before the namespace and the key
-/// shared one string and the tags went behind a pointer (most entries have none). It is the
-/// W-TinyLFU shadow's entry too, a shard of these over 8-byte keys.
+/// One entry: 120 bytes with its strings' inline buffers, so 128 with malloc's header (176 before
+/// the namespace and the key shared one string and the tags went behind a pointer, most entries
+/// having none; 136, a 144-byte block, before the caller's cost became a flag on the charge). It
+/// is the W-TinyLFU shadow's entry too, a shard of these over 8-byte keys.
 struct node {
-  std::string name;          ///< the namespace, then the key
-  std::size_t ns_size = 0;   ///< where the key starts in `name`
+  std::string name; ///< the namespace, then the key
   std::string value;
   std::unique_ptr<std::vector<std::string>> tags; ///< null when there are none
-  std::uint64_t cost = 0;
   std::uint64_t charge = 0;
   std::uint64_t hash = 0; ///< of (ns, key): the frequency sketch's key, and the map's
-  bool has_ttl = false;
-  bool prefetched = false; ///< written by a prefetch and not read since
-  std::uint8_t segment = main_lru;
   time_point expires{};
-  node* prev = nullptr; ///< towards the most recently used end
-  node* next = nullptr; ///< towards the least recently used end
+  node* prev = nullptr;        ///< towards the most recently used end
+  node* next = nullptr;        ///< towards the least recently used end
+  std::uint32_t ns_size = 0;   ///< where the key starts in `name` (a put refuses a longer namespace)
+  bool has_ttl = false;
+  bool prefetched = false;     ///< written by a prefetch and not read since
+  std::uint8_t segment = main_lru;
+  bool weighed = false;        ///< the charge is the caller's `cost`
 
   bool expired_at(time_point now) const noexcept { return has_ttl && now >= expires; }
   std::string_view ns() const noexcept { return std::string_view(name).substr(0, ns_size); }
@@ -81,7 +83,7 @@ struct node {
     return tags ? *tags : none;
   }
 };
-static_assert(sizeof(node) <= 136, "an entry's own size, as documented on node");
+static_assert(sizeof(node) <= 120, "an entry's own size, as documented on node");
 
 /// One doubly linked list in recency order, with what its entries hold.
 struct recency_list {
@@ -591,16 +593,17 @@ status exact_store::put_prefetched(std::string_view ns, std::string_view key, st
 status exact_store::insert_new(std::string_view ns, std::string_view key, std::string_view value,
                                const entry_options& options, bool prefetched) {
   if (options.ttl.count() < 0) return status::invalid;
+  if (ns.size() > std::numeric_limits<std::uint32_t>::max()) return status::invalid;
   const auto ttl = options.ttl.count() > 0 ? options.ttl : default_ttl_;
 
   // Build the node before locking: the allocations and copies need no lock.
   auto owned = std::make_unique<node>();
   owned->name.reserve(ns.size() + key.size());
   owned->name.append(ns).append(key);
-  owned->ns_size = ns.size();
+  owned->ns_size = static_cast<std::uint32_t>(ns.size());
   owned->value = value;
   if (!options.tags.empty()) owned->tags = std::make_unique<std::vector<std::string>>(options.tags);
-  owned->cost = options.cost;
+  owned->weighed = options.cost > 0;
   owned->charge = charge_of(ns, key, value, options);
   const auto where = view_key::of(ns, key);
   owned->hash = where.hash;
@@ -678,7 +681,7 @@ status exact_store::get(std::string_view ns, std::string_view key, layer_hit& ou
   if (n == nullptr) return status::not_found;
   out.value.assign(n->value);
   out.meta.tags = n->tag_list();
-  out.meta.cost = n->cost;
+  out.meta.cost = n->weighed ? n->charge : 0;
   out.meta.ttl = std::chrono::milliseconds{0};
   if (n->has_ttl) {
     // At least 1 ms: a promoted copy written with ttl 0 would never expire.
