@@ -54,28 +54,30 @@ using time_point = exact_store::clock::time_point;
 /// The lists a node can be on. `lru` uses `main` only; `tinylfu` all three.
 enum segment : std::uint8_t { window = 0, probation = 1, protected_ = 2, main_lru = probation };
 
-/// One entry: 120 bytes with its strings' inline buffers, so 128 with malloc's header (176 before
-/// the namespace and the key shared one string and the tags went behind a pointer, most entries
-/// having none; 136, a 144-byte block, before the caller's cost became a flag on the charge). It
-/// is the W-TinyLFU shadow's entry too, a shard of these over 8-byte keys.
+/// One entry: 96 bytes with its string's inline buffer, a 112-byte block with malloc's header,
+/// and one allocation for the namespace, key and value together unless they fit that buffer.
+/// It was 176 bytes and three strings; then 136 when the namespace and the key shared a string
+/// and the tags went behind a pointer (most entries have none); 120 when the caller's cost became
+/// a flag on the charge. It is the W-TinyLFU shadow's entry too, a shard of these over 8-byte keys.
 struct node {
-  std::string name; ///< the namespace, then the key
-  std::string value;
+  std::string bytes; ///< the namespace, the key, then the value
   std::unique_ptr<std::vector<std::string>> tags; ///< null when there are none
   std::uint64_t charge = 0;
   std::uint64_t hash = 0; ///< of (ns, key): the frequency sketch's key, and the map's
   time_point expires{};
   node* prev = nullptr;        ///< towards the most recently used end
   node* next = nullptr;        ///< towards the least recently used end
-  std::uint32_t ns_size = 0;   ///< where the key starts in `name` (a put refuses a longer namespace)
+  std::uint32_t ns_size = 0;   ///< where the key starts in `bytes`
+  std::uint32_t key_size = 0;  ///< and its length (a put refuses a namespace or key of 4 GiB)
   bool has_ttl = false;
   bool prefetched = false;     ///< written by a prefetch and not read since
   std::uint8_t segment = main_lru;
   bool weighed = false;        ///< the charge is the caller's `cost`
 
   bool expired_at(time_point now) const noexcept { return has_ttl && now >= expires; }
-  std::string_view ns() const noexcept { return std::string_view(name).substr(0, ns_size); }
-  std::string_view key() const noexcept { return std::string_view(name).substr(ns_size); }
+  std::string_view ns() const noexcept { return std::string_view(bytes).substr(0, ns_size); }
+  std::string_view key() const noexcept { return std::string_view(bytes).substr(ns_size, key_size); }
+  std::string_view value() const noexcept { return std::string_view(bytes).substr(ns_size + key_size); }
   /// Its key in its shard's map, with the hash it was stored under (not hashed again).
   view_key where() const noexcept { return view_key{ns(), key(), hash}; }
   const std::vector<std::string>& tag_list() const noexcept {
@@ -83,7 +85,7 @@ struct node {
     return tags ? *tags : none;
   }
 };
-static_assert(sizeof(node) <= 120, "an entry's own size, as documented on node");
+static_assert(sizeof(node) <= 96, "an entry's own size, as documented on node");
 
 /// One doubly linked list in recency order, with what its entries hold.
 struct recency_list {
@@ -490,7 +492,8 @@ struct alignas(64) exact_store::shard {
     ghost_erase(hash);
     if (charge > max_bytes) return;
     auto owned = std::make_unique<node>();
-    owned->name.assign(ghost_key(hash));
+    owned->bytes.assign(ghost_key(hash));
+    owned->key_size = sizeof hash;
     owned->charge = charge;
     owned->hash = hash;
     ghost->admit(std::move(owned));
@@ -593,15 +596,16 @@ status exact_store::put_prefetched(std::string_view ns, std::string_view key, st
 status exact_store::insert_new(std::string_view ns, std::string_view key, std::string_view value,
                                const entry_options& options, bool prefetched) {
   if (options.ttl.count() < 0) return status::invalid;
-  if (ns.size() > std::numeric_limits<std::uint32_t>::max()) return status::invalid;
+  constexpr std::size_t max_part = std::numeric_limits<std::uint32_t>::max();
+  if (ns.size() > max_part || key.size() > max_part) return status::invalid;
   const auto ttl = options.ttl.count() > 0 ? options.ttl : default_ttl_;
 
   // Build the node before locking: the allocations and copies need no lock.
   auto owned = std::make_unique<node>();
-  owned->name.reserve(ns.size() + key.size());
-  owned->name.append(ns).append(key);
+  owned->bytes.reserve(ns.size() + key.size() + value.size());
+  owned->bytes.append(ns).append(key).append(value);
   owned->ns_size = static_cast<std::uint32_t>(ns.size());
-  owned->value = value;
+  owned->key_size = static_cast<std::uint32_t>(key.size());
   if (!options.tags.empty()) owned->tags = std::make_unique<std::vector<std::string>>(options.tags);
   owned->weighed = options.cost > 0;
   owned->charge = charge_of(ns, key, value, options);
@@ -668,7 +672,7 @@ status exact_store::get(std::string_view ns, std::string_view key, std::string& 
   time_point now{};
   node* n = s.read(where, now);
   if (n == nullptr) return status::not_found;
-  value_out.assign(n->value);
+  value_out.assign(n->value());
   return status::ok;
 }
 
@@ -679,7 +683,7 @@ status exact_store::get(std::string_view ns, std::string_view key, layer_hit& ou
   time_point now{};
   node* n = s.read(where, now);
   if (n == nullptr) return status::not_found;
-  out.value.assign(n->value);
+  out.value.assign(n->value());
   out.meta.tags = n->tag_list();
   out.meta.cost = n->weighed ? n->charge : 0;
   out.meta.ttl = std::chrono::milliseconds{0};

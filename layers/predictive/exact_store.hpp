@@ -91,7 +91,7 @@ public:
   /// (still `ok`: the write happened and its entry was the least valuable). Returns `rejected`
   /// (evicting nothing, but dropping a previous value of the key, which is now stale) when the
   /// entry's charge alone exceeds the shard's byte share, and `invalid` for a negative TTL or a
-  /// namespace of 4 GiB or more.
+  /// namespace or key of 4 GiB or more.
   status put(std::string_view ns, std::string_view key, std::string_view value,
              const entry_options& options);
 

@@ -104,6 +104,32 @@ TEST_CASE("namespaces never cross", "[predictive]") {
   CHECK(s.entries() == 2);
 }
 
+TEST_CASE("the namespace, key and value keep their bounds", "[predictive]") {
+  // An entry keeps the three in one buffer: a key must not run into its value, nor a value
+  // into the next field, whatever their sizes (empty, inline, allocated, with NUL bytes).
+  exact_store s{store_config{}};
+  const std::string long_value(1000, 'x');
+  const std::string binary_value("a\0b\0", 4);
+  REQUIRE(s.put("", "", "", {}) == status::ok);
+  REQUIRE(s.put("", "k", "v1", {}) == status::ok);
+  REQUIRE(s.put("ns", "a-key-longer-than-fifteen-bytes", long_value, {}) == status::ok);
+  REQUIRE(s.put("ns", "bin", binary_value, {}) == status::ok);
+  std::string v = "unchanged";
+  REQUIRE(s.get("", "", v) == status::ok);
+  CHECK(v.empty());
+  REQUIRE(s.get("", "k", v) == status::ok);
+  CHECK(v == "v1");
+  CHECK(s.get("", "kv", v) == status::not_found);
+  CHECK(s.get("", "kv1", v) == status::not_found);
+  layer_hit hit;
+  REQUIRE(s.get("ns", "a-key-longer-than-fifteen-bytes", hit) == status::ok);
+  CHECK(hit.value == long_value);
+  CHECK(hit.meta.cost == 0); // no cost given: the charge is the entry's size, not a cost
+  REQUIRE(s.get("ns", "bin", v) == status::ok);
+  CHECK(v == binary_value);
+  CHECK(s.bytes() == 4 * exact_store::entry_overhead + 1 + 2 + 2 + 31 + 1000 + 2 + 3 + 4);
+}
+
 TEST_CASE("a TTL expires lazily on get and the remaining TTL is returned", "[predictive]") {
   exact_store s{store_config{}};
   REQUIRE(s.put("ns", "short", "v", with_ttl(30ms)) == status::ok);
