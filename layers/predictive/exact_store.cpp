@@ -58,7 +58,7 @@ enum segment : std::uint8_t { window = 0, probation = 1, protected_ = 2, main_lr
 /// and one allocation for the namespace, key and value together unless they fit that buffer.
 /// It was 176 bytes and three strings; then 136 when the namespace and the key shared a string
 /// and the tags went behind a pointer (most entries have none); 120 when the caller's cost became
-/// a flag on the charge. It is the W-TinyLFU shadow's entry too, a shard of these over 8-byte keys.
+/// a flag on the charge. (The W-TinyLFU shadow has entries of its own, `ghost_node`.)
 struct node {
   std::string bytes; ///< the namespace, the key, then the value
   std::unique_ptr<std::vector<std::string>> tags; ///< null when there are none
@@ -87,19 +87,52 @@ struct node {
 };
 static_assert(sizeof(node) <= 96, "an entry's own size, as documented on node");
 
+/// Where the W-TinyLFU shadow keeps the key whose hash is `hash`: under the hash's own 8 bytes,
+/// and that hash itself, so that a ghost lookup hashes nothing. The view points into `hash`.
+view_key ghost_key(const std::uint64_t& hash) noexcept {
+  return view_key{{}, std::string_view(reinterpret_cast<const char*>(&hash), sizeof hash), hash};
+}
+
+/// The W-TinyLFU shadow's entry: a key's hash and charge, on the same lists as a `node`; 40
+/// bytes, where a `node` over the hash's 8 bytes took 96. The rest is what the shard's code asks
+/// of an entry, constant here: no namespace, tags, TTL or prefetch.
+struct ghost_node {
+  std::uint64_t hash = 0; ///< the store's hash of the key: the ghost's key, and its map's hash
+  std::uint64_t charge = 0;
+  ghost_node* prev = nullptr;
+  ghost_node* next = nullptr;
+  std::uint8_t segment = main_lru;
+
+  static constexpr bool has_ttl = false;
+  static constexpr bool prefetched = false;
+  bool expired_at(time_point) const noexcept { return false; }
+  std::string_view ns() const noexcept { return {}; }
+  view_key where() const noexcept { return ghost_key(hash); }
+  const std::vector<std::string>& tag_list() const noexcept {
+    static const std::vector<std::string> none;
+    return none;
+  }
+};
+static_assert(sizeof(ghost_node) <= 40, "a ghost entry's own size, as documented on ghost_node");
+
+/// Why an entry leaves a shard: what it is counted as.
+enum class removal_reason { capacity, expired, invalidated, none };
+
 /// One doubly linked list in recency order, with what its entries hold.
+template <class Node>
 struct recency_list {
-  node* head = nullptr; ///< most recently used
-  node* tail = nullptr; ///< least recently used
+  Node* head = nullptr; ///< most recently used
+  Node* tail = nullptr; ///< least recently used
   std::uint64_t entries = 0;
   std::uint64_t bytes = 0;
 };
 
 /// The entries of one namespace carrying one tag.
+template <class Node>
 struct tag_bucket {
   std::string ns;
   std::string tag;
-  std::unordered_set<node*> nodes;
+  std::unordered_set<Node*> nodes;
 };
 
 std::uint64_t share(std::uint64_t total, std::size_t shards, std::size_t index) noexcept {
@@ -121,15 +154,18 @@ constexpr double protected_fraction = 0.8;
 
 } // namespace
 
-/// One independently locked partition. Aligned to a cache line so that the hot mutexes of
-/// neighbouring shards do not share one.
-struct alignas(64) exact_store::shard {
-  enum class reason { capacity, expired, invalidated, none };
+/// One independently locked partition, over entries of type `Node`: the store's shards hold
+/// `node`s, the W-TinyLFU shadow (`ghost`, a shard of its own) `ghost_node`s. Aligned to a cache
+/// line so that the hot mutexes of neighbouring shards do not share one.
+template <class Node>
+struct alignas(64) basic_shard {
+  using clock = exact_store::clock;
+  using reason = removal_reason;
 
   std::mutex mutex;
-  std::unordered_map<view_key, std::unique_ptr<node>, view_hash> map;
-  std::unordered_map<view_key, std::unique_ptr<tag_bucket>, view_hash> tags;
-  recency_list lists[3];
+  std::unordered_map<view_key, std::unique_ptr<Node>, view_hash> map;
+  std::unordered_map<view_key, std::unique_ptr<tag_bucket<Node>>, view_hash> tags;
+  recency_list<Node> lists[3];
   std::uint64_t max_entries = 0;
   std::uint64_t max_bytes = 0;
   eviction_policy policy = eviction_policy::lru;
@@ -139,7 +175,8 @@ struct alignas(64) exact_store::shard {
   bool owns_sketch = true;                  ///< sizes the sketch (the ghost does not)
   double window_share = 0.01;
   std::unique_ptr<gds_shadow> shadow; ///< null unless the window adapts
-  std::unique_ptr<shard> ghost;       ///< W-TinyLFU at the configured window over hashes; null likewise
+  /// W-TinyLFU at the configured window over key hashes; null unless the window adapts.
+  std::unique_ptr<basic_shard<ghost_node>> ghost;
   leader_choice leader;
   std::uint64_t last_miss_hash = 0; ///< a put of this key right after its miss is the same access
   bool last_was_miss = false;
@@ -169,23 +206,23 @@ struct alignas(64) exact_store::shard {
   }
 
   /// The entry at `where` (its hash computed once by the caller, which picked the shard with it).
-  node* find(const view_key& where) const {
+  Node* find(const view_key& where) const {
     auto it = map.find(where);
     return it == map.end() ? nullptr : it->second.get();
   }
 
   /// The entry whose key hashes to `hash`, or null: the shadows know keys by hash only. Every
-  /// node is in the map under its hash (`node::where`), so this walks one bucket and needs no
+  /// entry is in the map under its hash (`where()`), so this walks one bucket and needs no
   /// index of its own. Two keys of one 64-bit hash are one key to the shadows; the first answers.
-  node* find_by_hash(std::uint64_t hash) const {
+  Node* find_by_hash(std::uint64_t hash) const {
     const std::size_t bucket = map.bucket(view_key{{}, {}, hash});
     for (auto it = map.begin(bucket); it != map.end(bucket); ++it)
       if (it->first.hash == hash) return it->second.get();
     return nullptr;
   }
 
-  void link_front(node* n, std::uint8_t seg) noexcept {
-    recency_list& l = lists[seg];
+  void link_front(Node* n, std::uint8_t seg) noexcept {
+    recency_list<Node>& l = lists[seg];
     n->segment = seg;
     n->prev = nullptr;
     n->next = l.head;
@@ -196,8 +233,8 @@ struct alignas(64) exact_store::shard {
     l.bytes += n->charge;
   }
 
-  void unlink(node* n) noexcept {
-    recency_list& l = lists[n->segment];
+  void unlink(Node* n) noexcept {
+    recency_list<Node>& l = lists[n->segment];
     (n->prev != nullptr ? n->prev->next : l.head) = n->next;
     (n->next != nullptr ? n->next->prev : l.tail) = n->prev;
     n->prev = n->next = nullptr;
@@ -213,7 +250,7 @@ struct alignas(64) exact_store::shard {
   /// protected, demoting protected's least recent entries to probation when it overflows. With
   /// `adaptive_window` the lists are what the followed shadow holds and the leftovers, each in
   /// recency order, not segments.
-  void touch(node* n) noexcept {
+  void touch(Node* n) noexcept {
     if (policy == eviction_policy::lru || n->segment != probation || shadow) {
       if (lists[n->segment].head == n) return;
       const auto seg = n->segment;
@@ -226,17 +263,17 @@ struct alignas(64) exact_store::shard {
     const double protected_share = protected_fraction * (1.0 - window_share);
     while (lists[protected_].tail != nullptr && lists[protected_].tail != n &&
            over(lists[protected_].entries, lists[protected_].bytes, protected_share)) {
-      node* demoted = lists[protected_].tail;
+      Node* demoted = lists[protected_].tail;
       unlink(demoted);
       link_front(demoted, probation);
     }
   }
 
-  void index_tags(node* n) {
+  void index_tags(Node* n) {
     for (const auto& tag : n->tag_list()) {
       auto it = tags.find(view_key::of(n->ns(), tag));
       if (it == tags.end()) {
-        auto bucket = std::make_unique<tag_bucket>();
+        auto bucket = std::make_unique<tag_bucket<Node>>();
         bucket->ns = n->ns();
         bucket->tag = tag;
         const auto k = view_key::of(bucket->ns, bucket->tag);
@@ -246,7 +283,7 @@ struct alignas(64) exact_store::shard {
     }
   }
 
-  void unindex_tags(node* n) {
+  void unindex_tags(Node* n) {
     for (const auto& tag : n->tag_list()) {
       auto it = tags.find(view_key::of(n->ns(), tag));
       if (it == tags.end()) continue; // a tag listed twice was already removed
@@ -256,7 +293,7 @@ struct alignas(64) exact_store::shard {
   }
 
   /// Unlinks and destroys `n`, counting it under `why`.
-  void remove(node* n, reason why) {
+  void remove(Node* n, reason why) {
     unlink(n);
     unindex_tags(n);
     bump(entry_count, -1);
@@ -278,7 +315,7 @@ struct alignas(64) exact_store::shard {
   }
 
   /// Evicts `victim`, as expired when its TTL has run out, as capacity otherwise.
-  void evict(node* victim, time_point& now, bool& have_now) {
+  void evict(Node* victim, time_point& now, bool& have_now) {
     reason why = reason::capacity;
     if (victim->has_ttl) { // count a victim that had already expired as such
       if (!have_now) {
@@ -304,8 +341,8 @@ struct alignas(64) exact_store::shard {
       evict(lists[main_lru].tail, now, have_now);
   }
 
-  void insert(std::unique_ptr<node> owned, std::uint8_t seg) {
-    node* n = owned.get();
+  void insert(std::unique_ptr<Node> owned, std::uint8_t seg) {
+    Node* n = owned.get();
     map.emplace(n->where(), std::move(owned));
     link_front(n, seg);
     index_tags(n);
@@ -319,8 +356,8 @@ struct alignas(64) exact_store::shard {
 
   /// The main area's victims in eviction order, skipping `candidate`: probation from its least
   /// recent entry, then protected likewise. `after` null: the first.
-  node* next_victim(node* after, node* candidate) const noexcept {
-    node* v = after == nullptr ? lists[probation].tail : after->prev;
+  Node* next_victim(Node* after, Node* candidate) const noexcept {
+    Node* v = after == nullptr ? lists[probation].tail : after->prev;
     if (v == nullptr && (after == nullptr || after->segment == probation)) v = lists[protected_].tail;
     if (v == candidate) return next_victim(v, candidate);
     return v;
@@ -328,7 +365,7 @@ struct alignas(64) exact_store::shard {
 
   /// The least recent entry of the main area that may be evicted for a candidate: probation's,
   /// then protected's.
-  node* main_victim() const noexcept {
+  Node* main_victim() const noexcept {
     return lists[probation].tail != nullptr ? lists[probation].tail : lists[protected_].tail;
   }
 
@@ -337,7 +374,7 @@ struct alignas(64) exact_store::shard {
   /// that would make room for it, taken together (several small victims may make room for one
   /// large candidate; one large victim may make room for a small one). A candidate that loses is
   /// dropped instead (counted in `rejected_admissions`).
-  void admit(std::unique_ptr<node> owned) {
+  void admit(std::unique_ptr<Node> owned) {
     ++written_entries;
     written_bytes += owned->charge;
     insert(std::move(owned), window);
@@ -349,7 +386,7 @@ struct alignas(64) exact_store::shard {
     time_point now{};
     bool have_now = false;
     while (lists[window].tail != nullptr && over(lists[window].entries, lists[window].bytes, window_share)) {
-      node* candidate = lists[window].tail;
+      Node* candidate = lists[window].tail;
       unlink(candidate);
       link_front(candidate, probation); // counted in the main area while it competes
       if (!over_total(0, 0)) continue;
@@ -364,8 +401,8 @@ struct alignas(64) exact_store::shard {
       const std::uint64_t need_bytes = excess(byte_count.load(std::memory_order_relaxed), max_bytes);
       const unsigned candidate_frequency = sketch->frequency(candidate->hash);
       std::uint64_t freed_entries = 0, freed_bytes = 0, victims_frequency = 0;
-      node* last = nullptr; // the most recent victim needed
-      for (node* v = next_victim(nullptr, candidate); v != nullptr; v = next_victim(v, candidate)) {
+      Node* last = nullptr; // the most recent victim needed
+      for (Node* v = next_victim(nullptr, candidate); v != nullptr; v = next_victim(v, candidate)) {
         victims_frequency += sketch->frequency(v->hash);
         ++freed_entries;
         freed_bytes += v->charge;
@@ -378,8 +415,8 @@ struct alignas(64) exact_store::shard {
       const auto candidate_value = static_cast<unsigned __int128>(candidate_frequency) * std::max<std::uint64_t>(1, freed_bytes);
       const auto victims_value = static_cast<unsigned __int128>(victims_frequency) * std::max<std::uint64_t>(1, candidate->charge);
       if (last != nullptr && candidate_value > victims_value) {
-        for (node* v = next_victim(nullptr, candidate);;) {
-          node* following = v == last ? nullptr : next_victim(v, candidate);
+        for (Node* v = next_victim(nullptr, candidate);;) {
+          Node* following = v == last ? nullptr : next_victim(v, candidate);
           evict(v, now, have_now);
           if (following == nullptr) break;
           v = following;
@@ -392,7 +429,7 @@ struct alignas(64) exact_store::shard {
     // The window alone may exceed the bounds (the window's share grew, or one entry is most of
     // the capacity): evict from the main area, then the window's least recent.
     while (over_total(0, 0)) {
-      node* victim = main_victim();
+      Node* victim = main_victim();
       if (victim == nullptr) victim = lists[window].tail;
       if (victim == nullptr) break;
       evict(victim, now, have_now);
@@ -401,7 +438,7 @@ struct alignas(64) exact_store::shard {
 
   /// Counts a read of the key with `hash` in the sketch (tinylfu), and in the shadows that choose
   /// the window (`adaptive_window`).
-  void record(std::uint64_t hash, node* hit) {
+  void record(std::uint64_t hash, Node* hit) {
     if (policy != eviction_policy::tinylfu) return;
     sketch->increment(hash);
     last_was_miss = hit == nullptr;
@@ -431,16 +468,16 @@ struct alignas(64) exact_store::shard {
 
   /// Whether the shadow followed now holds `hash`.
   bool leader_holds(std::uint64_t hash) const {
-    return leader.gds_leads ? shadow->holds(hash) : ghost->find(ghost_where(hash)) != nullptr;
+    return leader.gds_leads ? shadow->holds(hash) : ghost->find(ghost_key(hash)) != nullptr;
   }
 
   /// Evicts what the shadow followed (the GreedyDual-Size one if `gds`) has evicted since the last call,
   /// except `reading`, the entry a get is about to return, which becomes a leftover instead.
-  void mirror_evictions(bool gds, node* reading = nullptr) {
+  void mirror_evictions(bool gds, Node* reading = nullptr) {
     time_point now{};
     bool have_now = false;
     for (std::uint64_t h : gds ? gds_evicted : tinylfu_evicted) {
-      node* n = find_by_hash(h);
+      Node* n = find_by_hash(h);
       if (n == nullptr) continue;
       if (n == reading) {
         unlink(reading);
@@ -458,8 +495,8 @@ struct alignas(64) exact_store::shard {
   /// refused last is the likeliest read-once entry. (Measured against least recent first:
   /// cloudPhysicsIO at 640 MiB 0.6292 against 0.6326, ps at 1541 entries 0.3950 against 0.4217.)
   void drop_unheld() {
-    for (node* n = lists[window].head; n != nullptr;) {
-      node* older = n->next;
+    for (Node* n = lists[window].head; n != nullptr;) {
+      Node* older = n->next;
       if (!leader_holds(n->hash)) {
         unlink(n);
         link_front(n, probation);
@@ -468,20 +505,9 @@ struct alignas(64) exact_store::shard {
     }
   }
 
-  /// The ghost's key for `hash`: its 8 bytes.
-  static std::string_view ghost_key(const std::uint64_t& hash) noexcept {
-    return std::string_view(reinterpret_cast<const char*>(&hash), sizeof hash);
-  }
-
-  /// Where the ghost keeps `hash`: under the store's hash of the key itself, which the ghost's
-  /// node carries as its own (`node::where`), so a ghost lookup hashes nothing.
-  static view_key ghost_where(const std::uint64_t& hash) noexcept {
-    return view_key{{}, ghost_key(hash), hash};
-  }
-
   /// Whether the W-TinyLFU ghost holds `hash` (and touches it).
   bool ghost_read(std::uint64_t hash) {
-    node* n = ghost->find(ghost_where(hash));
+    ghost_node* n = ghost->find(ghost_key(hash));
     if (n == nullptr) return false;
     ghost->touch(n);
     return true;
@@ -491,21 +517,19 @@ struct alignas(64) exact_store::shard {
   void ghost_write(std::uint64_t hash, std::uint64_t charge) {
     ghost_erase(hash);
     if (charge > max_bytes) return;
-    auto owned = std::make_unique<node>();
-    owned->bytes.assign(ghost_key(hash));
-    owned->key_size = sizeof hash;
+    auto owned = std::make_unique<ghost_node>();
     owned->charge = charge;
     owned->hash = hash;
     ghost->admit(std::move(owned));
   }
 
   void ghost_erase(std::uint64_t hash) {
-    if (node* n = ghost->find(ghost_where(hash))) ghost->remove(n, reason::none);
+    if (ghost_node* n = ghost->find(ghost_key(hash))) ghost->remove(n, reason::none);
   }
 
   /// The live entry at `where`, touched; an expired one is removed and null returned.
-  node* lookup(const view_key& where, time_point& now) {
-    node* n = find(where);
+  Node* lookup(const view_key& where, time_point& now) {
+    Node* n = find(where);
     if (n == nullptr) return nullptr;
     if (n->has_ttl) {
       now = clock::now();
@@ -519,8 +543,8 @@ struct alignas(64) exact_store::shard {
   }
 
   /// A read: `lookup`, counted as an access (sketch, climber, prefetch use).
-  node* read(const view_key& where, time_point& now) {
-    node* n = lookup(where, now);
+  Node* read(const view_key& where, time_point& now) {
+    Node* n = lookup(where, now);
     record(where.hash, n);
     if (n != nullptr && n->prefetched) {
       n->prefetched = false;
@@ -529,6 +553,9 @@ struct alignas(64) exact_store::shard {
     return n;
   }
 };
+
+/// The store's shard.
+struct exact_store::shard : basic_shard<node> {};
 
 exact_store::exact_store(const store_config& config)
     : shard_count_(config.shards), default_ttl_(config.default_ttl), policy_(config.policy) {
@@ -551,7 +578,7 @@ exact_store::exact_store(const store_config& config)
       s.window_share_now.store(config.window_fraction, std::memory_order_relaxed);
       if (config.adaptive_window) {
         s.shadow = std::make_unique<gds_shadow>(s.max_entries, s.max_bytes);
-        s.ghost = std::make_unique<shard>();
+        s.ghost = std::make_unique<basic_shard<ghost_node>>();
         s.ghost->max_entries = s.max_entries;
         s.ghost->max_bytes = s.max_bytes;
         s.ghost->policy = eviction_policy::tinylfu;
