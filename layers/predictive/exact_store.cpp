@@ -77,7 +77,10 @@ struct node {
   bool expired_at(time_point now) const noexcept { return has_ttl && now >= expires; }
   std::string_view ns() const noexcept { return std::string_view(bytes).substr(0, ns_size); }
   std::string_view key() const noexcept { return std::string_view(bytes).substr(ns_size, key_size); }
-  std::string_view value() const noexcept { return std::string_view(bytes).substr(ns_size + key_size); }
+  std::string_view value() const noexcept {
+    // Added in 64 bits: the namespace and the key may each be nearly 4 GiB.
+    return std::string_view(bytes).substr(std::size_t{ns_size} + key_size);
+  }
   /// Its key in its shard's map, with the hash it was stored under (not hashed again).
   view_key where() const noexcept { return view_key{ns(), key(), hash}; }
   const std::vector<std::string>& tag_list() const noexcept {
