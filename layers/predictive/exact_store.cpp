@@ -54,6 +54,9 @@ using time_point = exact_store::clock::time_point;
 /// The lists a node can be on. `lru` uses `main` only; `tinylfu` all three.
 enum segment : std::uint8_t { window = 0, probation = 1, protected_ = 2, main_lru = probation };
 
+/// The tags of an entry that has none.
+const std::vector<std::string> no_tags;
+
 /// One entry: 96 bytes with its string's inline buffer, a 112-byte block with malloc's header,
 /// and one allocation for the namespace, key and value together unless they fit that buffer.
 /// It was 176 bytes and three strings; then 136 when the namespace and the key shared a string
@@ -83,10 +86,7 @@ struct node {
   }
   /// Its key in its shard's map, with the hash it was stored under (not hashed again).
   view_key where() const noexcept { return view_key{ns(), key(), hash}; }
-  const std::vector<std::string>& tag_list() const noexcept {
-    static const std::vector<std::string> none;
-    return tags ? *tags : none;
-  }
+  const std::vector<std::string>& tag_list() const noexcept { return tags ? *tags : no_tags; }
 };
 static_assert(sizeof(node) <= 96, "an entry's own size, as documented on node");
 
@@ -111,10 +111,7 @@ struct ghost_node {
   bool expired_at(time_point) const noexcept { return false; }
   std::string_view ns() const noexcept { return {}; }
   view_key where() const noexcept { return ghost_key(hash); }
-  const std::vector<std::string>& tag_list() const noexcept {
-    static const std::vector<std::string> none;
-    return none;
-  }
+  const std::vector<std::string>& tag_list() const noexcept { return no_tags; }
 };
 static_assert(sizeof(ghost_node) <= 40, "a ghost entry's own size, as documented on ghost_node");
 
@@ -738,12 +735,13 @@ status exact_store::erase(std::string_view ns, std::string_view key) {
 
 std::size_t exact_store::invalidate_tag(std::string_view ns, std::string_view tag) {
   std::size_t removed = 0;
+  const auto where = view_key::of(ns, tag); // the same in every shard: hashed once
   for (std::size_t i = 0; i < shard_count_; ++i) {
     shard& s = shards_[i];
     std::lock_guard<std::mutex> lock(s.mutex);
     // Each removal may destroy the bucket (when it empties), so look it up afresh every time.
     for (;;) {
-      auto it = s.tags.find(view_key::of(ns, tag));
+      auto it = s.tags.find(where);
       if (it == s.tags.end()) break;
       s.remove(*it->second->nodes.begin(), shard::reason::invalidated);
       ++removed;
