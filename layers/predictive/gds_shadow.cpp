@@ -2,14 +2,15 @@
 
 namespace strata::predictive {
 
-void gds_shadow::stamp(held& e) noexcept {
-  e.priority = inflation_ + 1.0 / static_cast<double>(e.charge == 0 ? 1 : e.charge);
+void gds_shadow::stamp(const held& e) noexcept {
+  const std::uint64_t charge = e.list->charge;
+  e.priority = inflation_ + 1.0 / static_cast<double>(charge == 0 ? 1 : charge);
   e.tick = ++ticks_;
 }
 
-void gds_shadow::append(held& e) {
+void gds_shadow::append(const held& e, std::uint64_t charge) {
+  e.list = &lists_.try_emplace(charge, charge_list{charge}).first->second;
   stamp(e);
-  e.list = &lists_[e.charge];
   e.prev = e.list->tail;
   e.next = nullptr;
   if (e.list->tail != nullptr) {
@@ -21,7 +22,7 @@ void gds_shadow::append(held& e) {
   e.list->tail = &e;
 }
 
-void gds_shadow::unlink(held& e) {
+void gds_shadow::unlink(const held& e) {
   charge_list& list = *e.list;
   if (list.head == &e) {
     heads_.erase(rank_of(e));
@@ -29,14 +30,14 @@ void gds_shadow::unlink(held& e) {
   }
   (e.prev != nullptr ? e.prev->next : list.head) = e.next;
   (e.next != nullptr ? e.next->prev : list.tail) = e.prev;
-  if (list.head == nullptr) lists_.erase(e.charge);
+  if (list.head == nullptr) lists_.erase(list.charge);
 }
 
 bool gds_shadow::read(std::uint64_t hash) {
-  auto it = index_.find(hash);
+  auto it = index_.find(held{hash});
   if (it == index_.end())
     return false;
-  held& e = it->second;
+  const held& e = *it;
   charge_list& list = *e.list;
   // Moved to the end of its list in place, its head rank re-sorted in its own set node: a read
   // allocates nothing.
@@ -64,25 +65,24 @@ void gds_shadow::write(std::uint64_t hash, std::uint64_t charge) {
   if (charge > max_bytes_)
     return;
   while (!heads_.empty() && (index_.size() + 1 > max_entries_ || bytes_ + charge > max_bytes_)) {
-    held& victim = *lists_.at(std::get<2>(*heads_.begin())).head;
-    const std::uint64_t victim_hash = victim.hash;
+    const held& victim = *lists_.at(std::get<2>(*heads_.begin())).head;
     inflation_ = victim.priority;
-    bytes_ -= victim.charge;
+    bytes_ -= victim.list->charge;
+    const std::uint64_t victim_hash = victim.hash;
     unlink(victim);
-    index_.erase(victim_hash);
+    index_.erase(held{victim_hash});
     if (evicted_ != nullptr) evicted_->push_back(victim_hash);
   }
-  held& e = index_.emplace(hash, held{hash, charge, 0.0, 0, nullptr, nullptr, nullptr}).first->second;
-  append(e);
+  append(*index_.insert(held{hash}).first, charge);
   bytes_ += charge;
 }
 
 void gds_shadow::erase(std::uint64_t hash) {
-  auto it = index_.find(hash);
+  auto it = index_.find(held{hash});
   if (it == index_.end())
     return;
-  bytes_ -= it->second.charge;
-  unlink(it->second);
+  bytes_ -= it->list->charge;
+  unlink(*it);
   index_.erase(it);
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace strata::predictive {
@@ -26,7 +27,7 @@ namespace strata::predictive {
 /// end of its list and re-sorts only when that entry was its list's head. With few distinct
 /// charges a read is a hash lookup and a splice, where a tree of every entry cost a re-insertion.
 ///
-/// About 90 bytes per key it holds, and 100 more per distinct charge. Not thread-safe: its owner
+/// About 70 bytes per key it holds, and 100 more per distinct charge. Not thread-safe: its owner
 /// (one shard) guards it.
 class gds_shadow {
 public:
@@ -43,7 +44,7 @@ public:
   /// Forgets `hash` (the store erased or invalidated it).
   void erase(std::uint64_t hash);
   /// Whether the shadow holds `hash`, without touching it.
-  bool holds(std::uint64_t hash) const { return index_.count(hash) != 0; }
+  bool holds(std::uint64_t hash) const { return index_.count(held{hash}) != 0; }
   /// Where `write` appends the hashes it evicts; null (the default) for nowhere.
   void report_evictions_to(std::vector<std::uint64_t>* sink) noexcept { evicted_ = sink; }
   std::uint64_t entries() const noexcept { return index_.size(); }
@@ -52,35 +53,43 @@ private:
   struct held;
   /// The entries of one charge, lowest priority first.
   struct charge_list {
-    held* head = nullptr;
-    held* tail = nullptr;
+    std::uint64_t charge;
+    const held* head = nullptr;
+    const held* tail = nullptr;
   };
+  /// A key held: its hash is the index's key, its charge its list's. The rest changes in place
+  /// (`mutable`: the index's elements are const only in their hash).
   struct held {
     std::uint64_t hash;
-    std::uint64_t charge;
-    double priority;
-    std::uint64_t tick; ///< order of the write or read that set the priority: the tie-break
-    held* prev;         ///< towards its list's head (lower priority)
-    held* next;
-    charge_list* list;  ///< the list of its charge
+    mutable double priority = 0.0;
+    mutable std::uint64_t tick = 0;     ///< order of the write or read that set the priority: the tie-break
+    mutable const held* prev = nullptr; ///< towards its list's head (lower priority)
+    mutable const held* next = nullptr;
+    mutable charge_list* list = nullptr; ///< the list of its charge
+  };
+  struct hash_of {
+    std::size_t operator()(const held& e) const noexcept { return std::hash<std::uint64_t>{}(e.hash); }
+  };
+  struct same_hash {
+    bool operator()(const held& a, const held& b) const noexcept { return a.hash == b.hash; }
   };
   /// (priority, tick, charge) of each list's head: eviction order, first first.
   using head_rank = std::tuple<double, std::uint64_t, std::uint64_t>;
 
-  static head_rank rank_of(const held& e) noexcept { return head_rank{e.priority, e.tick, e.charge}; }
+  static head_rank rank_of(const held& e) noexcept { return head_rank{e.priority, e.tick, e.list->charge}; }
   /// A fresh priority for `e`, set now.
-  void stamp(held& e) noexcept;
-  /// Appends `e` to its charge's list with a fresh priority.
-  void append(held& e);
+  void stamp(const held& e) noexcept;
+  /// Appends `e` to the list of `charge` with a fresh priority.
+  void append(const held& e, std::uint64_t charge);
   /// Takes `e` out of its list, dropping the list when it empties.
-  void unlink(held& e);
+  void unlink(const held& e);
 
   std::uint64_t max_entries_;
   std::uint64_t max_bytes_;
   std::uint64_t bytes_ = 0;
   double inflation_ = 0.0;
   std::uint64_t ticks_ = 0;
-  std::unordered_map<std::uint64_t, held> index_; // node-based: a held never moves
+  std::unordered_set<held, hash_of, same_hash> index_; // node-based: a held never moves
   std::unordered_map<std::uint64_t, charge_list> lists_; // node-based too: `held::list` stays valid
   std::set<head_rank> heads_;
   std::vector<std::uint64_t>* evicted_ = nullptr;
