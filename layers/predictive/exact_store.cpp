@@ -90,15 +90,13 @@ struct node {
 };
 static_assert(sizeof(node) <= 96, "an entry's own size, as documented on node");
 
-/// Where the W-TinyLFU shadow keeps the key whose hash is `hash`: under the hash's own 8 bytes,
-/// and that hash itself, so that a ghost lookup hashes nothing. The view points into `hash`.
-view_key ghost_key(const std::uint64_t& hash) noexcept {
-  return view_key{{}, std::string_view(reinterpret_cast<const char*>(&hash), sizeof hash), hash};
-}
+/// Where the W-TinyLFU shadow keeps the key whose hash is `hash`: it knows keys by hash only.
+view_key ghost_key(std::uint64_t hash) noexcept { return view_key{{}, {}, hash}; }
 
 /// The W-TinyLFU shadow's entry: a key's hash and charge, on the same lists as a `node`; 40
-/// bytes, where a `node` over the hash's 8 bytes took 96. The rest is what the shard's code asks
-/// of an entry, constant here: no namespace, tags, TTL or prefetch.
+/// bytes, kept in its map's node (64 bytes with malloc's header, where a `node` over the hash's
+/// 8 bytes took 112 and a map node keyed by views to it 64 more). The rest is what the shard's
+/// code asks of an entry, constant here: no namespace, tags, TTL or prefetch.
 struct ghost_node {
   std::uint64_t hash = 0; ///< the store's hash of the key: the ghost's key, and its map's hash
   std::uint64_t charge = 0;
@@ -110,10 +108,59 @@ struct ghost_node {
   static constexpr bool prefetched = false;
   bool expired_at(time_point) const noexcept { return false; }
   std::string_view ns() const noexcept { return {}; }
-  view_key where() const noexcept { return ghost_key(hash); }
   const std::vector<std::string>& tag_list() const noexcept { return no_tags; }
 };
 static_assert(sizeof(ghost_node) <= 40, "a ghost entry's own size, as documented on ghost_node");
+
+/// A shard's entries by key, each at a stable address until it is erased. `add` takes an entry
+/// whose key the map does not hold.
+template <class Node>
+class entry_map;
+
+/// The store's: each node allocated on its own and keyed by views into it, so that a lookup with
+/// the caller's string_views allocates nothing.
+template <>
+class entry_map<node> {
+public:
+  node* find(const view_key& where) const {
+    auto it = map_.find(where);
+    return it == map_.end() ? nullptr : it->second.get();
+  }
+  /// The entry whose key hashes to `hash`, or null: the shadows know keys by hash only. Every
+  /// entry is in the map under its hash (`where()`), so this walks one bucket and needs no
+  /// index of its own. Two keys of one 64-bit hash are one key to the shadows; the first answers.
+  node* find_by_hash(std::uint64_t hash) const {
+    const std::size_t bucket = map_.bucket(view_key{{}, {}, hash});
+    for (auto it = map_.begin(bucket); it != map_.end(bucket); ++it)
+      if (it->first.hash == hash) return it->second.get();
+    return nullptr;
+  }
+  node* add(std::unique_ptr<node> owned) {
+    node* n = owned.get();
+    map_.emplace(n->where(), std::move(owned));
+    return n;
+  }
+  void erase(const node* n) { map_.erase(n->where()); } // destroys n last: the key views point into it
+
+private:
+  std::unordered_map<view_key, std::unique_ptr<node>, view_hash> map_;
+};
+
+/// The W-TinyLFU shadow's: each entry inside its map node, keyed by its hash.
+template <>
+class entry_map<ghost_node> {
+public:
+  ghost_node* find(const view_key& where) const {
+    auto it = map_.find(where.hash);
+    // The map is const here, not its entries: the shard relinks what it finds.
+    return it == map_.end() ? nullptr : const_cast<ghost_node*>(&it->second);
+  }
+  ghost_node* add(std::unique_ptr<ghost_node> owned) { return &map_.emplace(owned->hash, *owned).first->second; }
+  void erase(const ghost_node* n) { map_.erase(n->hash); }
+
+private:
+  std::unordered_map<std::uint64_t, ghost_node> map_;
+};
 
 /// Why an entry leaves a shard: what it is counted as.
 enum class removal_reason { capacity, expired, invalidated, none };
@@ -163,7 +210,7 @@ struct alignas(64) basic_shard {
   using reason = removal_reason;
 
   std::mutex mutex;
-  std::unordered_map<view_key, std::unique_ptr<Node>, view_hash> map;
+  entry_map<Node> map;
   std::unordered_map<view_key, std::unique_ptr<tag_bucket<Node>>, view_hash> tags;
   recency_list<Node> lists[3];
   std::uint64_t max_entries = 0;
@@ -206,20 +253,7 @@ struct alignas(64) basic_shard {
   }
 
   /// The entry at `where` (its hash computed once by the caller, which picked the shard with it).
-  Node* find(const view_key& where) const {
-    auto it = map.find(where);
-    return it == map.end() ? nullptr : it->second.get();
-  }
-
-  /// The entry whose key hashes to `hash`, or null: the shadows know keys by hash only. Every
-  /// entry is in the map under its hash (`where()`), so this walks one bucket and needs no
-  /// index of its own. Two keys of one 64-bit hash are one key to the shadows; the first answers.
-  Node* find_by_hash(std::uint64_t hash) const {
-    const std::size_t bucket = map.bucket(view_key{{}, {}, hash});
-    for (auto it = map.begin(bucket); it != map.end(bucket); ++it)
-      if (it->first.hash == hash) return it->second.get();
-    return nullptr;
-  }
+  Node* find(const view_key& where) const { return map.find(where); }
 
   void link_front(Node* n, std::uint8_t seg) noexcept {
     recency_list<Node>& l = lists[seg];
@@ -311,7 +345,7 @@ struct alignas(64) basic_shard {
       case reason::invalidated: evicted_invalidated.fetch_add(1, std::memory_order_relaxed); break;
       case reason::none: break;
     }
-    map.erase(n->where()); // destroys n last: the key views point into it
+    map.erase(n); // destroys n last
   }
 
   /// Evicts `victim`, as expired when its TTL has run out, as capacity otherwise.
@@ -342,8 +376,7 @@ struct alignas(64) basic_shard {
   }
 
   void insert(std::unique_ptr<Node> owned, std::uint8_t seg) {
-    Node* n = owned.get();
-    map.emplace(n->where(), std::move(owned));
+    Node* n = map.add(std::move(owned));
     link_front(n, seg);
     index_tags(n);
     bump(entry_count);
@@ -477,7 +510,7 @@ struct alignas(64) basic_shard {
     time_point now{};
     bool have_now = false;
     for (std::uint64_t h : gds ? gds_evicted : tinylfu_evicted) {
-      Node* n = find_by_hash(h);
+      Node* n = map.find_by_hash(h);
       if (n == nullptr) continue;
       if (n == reading) {
         unlink(reading);

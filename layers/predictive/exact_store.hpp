@@ -47,7 +47,7 @@ struct store_config {
   double window_fraction = 0.01;
   /// tinylfu: keep two shadows of the same bounds over key hashes and charges (a GreedyDual-Size,
   /// which is recency with small entries outliving large ones of the same age and exactly LRU
-  /// when charges are equal, and a W-TinyLFU with `window_fraction`; about 210 bytes a key
+  /// when charges are equal, and a W-TinyLFU with `window_fraction`; about 160 bytes a key
   /// together, `strata-bench core`) and hold what the one that has hit more over all requests
   /// so far holds, by a margin and beyond chance: the GreedyDual-Size from the start, the
   /// W-TinyLFU once it leads. What the followed shadow evicts or rejects, the store drops; what

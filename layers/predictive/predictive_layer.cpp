@@ -236,7 +236,7 @@ const strata_config_key schema[] = {
     {"adaptive_window", STRATA_VALUE_BOOL, "true",
      "predictive: hold what a GreedyDual-Size shadow of the same bounds holds (recency, small entries kept "
      "longer; LRU when charges are equal) until a W-TinyLFU shadow hits more (over all requests, by 2 % of its "
-     "misses and beyond chance), then what that one holds while it does; costs about 210 bytes per entry (false: W-TinyLFU alone)", 0, 0, 0, 0},
+     "misses and beyond chance), then what that one holds while it does; costs about 160 bytes per entry (false: W-TinyLFU alone)", 0, 0, 0, 0},
     {"doorkeeper", STRATA_VALUE_BOOL, "false",
      "predictive: a Bloom filter in front of the frequency sketch (keys seen once cost no counter)", 0, 0, 0, 0},
     {"prefetch", STRATA_VALUE_BOOL, "false",
