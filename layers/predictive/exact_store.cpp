@@ -122,6 +122,9 @@ class entry_map;
 template <>
 class entry_map<node> {
 public:
+  /// What a put hands over: built before the shard is locked.
+  using owned = std::unique_ptr<node>;
+
   node* find(const view_key& where) const {
     auto it = map_.find(where);
     return it == map_.end() ? nullptr : it->second.get();
@@ -135,9 +138,9 @@ public:
       if (it->first.hash == hash) return it->second.get();
     return nullptr;
   }
-  node* add(std::unique_ptr<node> owned) {
-    node* n = owned.get();
-    map_.emplace(n->where(), std::move(owned));
+  node* add(owned entry) {
+    node* n = entry.get();
+    map_.emplace(n->where(), std::move(entry));
     return n;
   }
   void erase(const node* n) { map_.erase(n->where()); } // destroys n last: the key views point into it
@@ -150,12 +153,14 @@ private:
 template <>
 class entry_map<ghost_node> {
 public:
+  using owned = ghost_node; ///< copied into its map node
+
   ghost_node* find(const view_key& where) const {
     auto it = map_.find(where.hash);
     // The map is const here, not its entries: the shard relinks what it finds.
     return it == map_.end() ? nullptr : const_cast<ghost_node*>(&it->second);
   }
-  ghost_node* add(std::unique_ptr<ghost_node> owned) { return &map_.emplace(owned->hash, *owned).first->second; }
+  ghost_node* add(const owned& entry) { return &map_.emplace(entry.hash, entry).first->second; }
   void erase(const ghost_node* n) { map_.erase(n->hash); }
 
 private:
@@ -375,12 +380,16 @@ struct alignas(64) basic_shard {
       evict(lists[main_lru].tail, now, have_now);
   }
 
-  void insert(std::unique_ptr<Node> owned, std::uint8_t seg) {
-    Node* n = map.add(std::move(owned));
+  /// What `insert` and `admit` take: a store node by its owning pointer, a ghost entry by value.
+  using owned = typename entry_map<Node>::owned;
+
+  Node* insert(owned entry, std::uint8_t seg) {
+    Node* n = map.add(std::move(entry));
     link_front(n, seg);
     index_tags(n);
     bump(entry_count);
     bump(byte_count, static_cast<std::int64_t>(n->charge));
+    return n;
   }
 
   static std::uint64_t excess(std::uint64_t held, std::uint64_t bound) noexcept {
@@ -407,10 +416,10 @@ struct alignas(64) basic_shard {
   /// that would make room for it, taken together (several small victims may make room for one
   /// large candidate; one large victim may make room for a small one). A candidate that loses is
   /// dropped instead (counted in `rejected_admissions`).
-  void admit(std::unique_ptr<Node> owned) {
+  void admit(owned entry) {
+    Node* n = insert(std::move(entry), window);
     ++written_entries;
-    written_bytes += owned->charge;
-    insert(std::move(owned), window);
+    written_bytes += n->charge;
     // The sketch follows the entries the shard holds: it is sized, and ages, for them.
     // Sized for the entries the shard holds (which a byte bound does not say in advance), as
     // Caffeine sizes it for its maximum; growing forgets the counts, as Caffeine's does.
@@ -550,10 +559,10 @@ struct alignas(64) basic_shard {
   void ghost_write(std::uint64_t hash, std::uint64_t charge) {
     ghost_erase(hash);
     if (charge > max_bytes) return;
-    auto owned = std::make_unique<ghost_node>();
-    owned->charge = charge;
-    owned->hash = hash;
-    ghost->admit(std::move(owned));
+    ghost_node entry;
+    entry.charge = charge;
+    entry.hash = hash;
+    ghost->admit(entry);
   }
 
   void ghost_erase(std::uint64_t hash) {
