@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace strata::replay::detail {
 
@@ -15,6 +16,24 @@ namespace {
 constexpr std::size_t kept_length = 40;
 
 bool is_blank(char c) noexcept { return c == ' ' || c == '\t' || c == '\r'; }
+
+/// `text` as it can be quoted in a message: a byte that is not printable ASCII (a binary file
+/// given as `lirs`, say) is written \xNN, so that a NUL does not end the message.
+std::string quoted(std::string_view text) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(digits[byte >> 4]);
+      out.push_back(digits[byte & 0xf]);
+    }
+  }
+  return out;
+}
 
 class lirs_reader : public trace_reader {
 public:
@@ -32,7 +51,8 @@ public:
       const char* last = line_.data() + end;
       const auto [stop, ec] = std::from_chars(first, last, key);
       if (truncated_ || ec != std::errc() || stop != last)
-        throw trace_error(in_->path() + ":" + std::to_string(line_number_) + ": '" + std::string(first, last) +
+        throw trace_error(in_->path() + ":" + std::to_string(line_number_) + ": '" +
+                          quoted(std::string_view(first, static_cast<std::size_t>(last - first))) +
                           (truncated_ ? "...'" : "'") + " is not an integer key" +
                           (!truncated_ && ec == std::errc::result_out_of_range ? " (out of the 64-bit range)" : ""));
       out.key = static_cast<std::uint64_t>(key);

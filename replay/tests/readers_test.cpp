@@ -73,6 +73,12 @@ TEST_CASE("lirs: a line that is not an integer key is an error at its line", "[r
   CHECK(error_of(star, trace_format::lirs) == star + ":1: '**' is not an integer key");
 }
 
+TEST_CASE("lirs: a byte that is not printable is quoted as \\xNN", "[replay][readers]") {
+  // A binary trace read as lirs: its NUL must not cut the message short.
+  const auto path = write_file("binary.trace", std::string("7\nj\0\xff\\\n", 7));
+  CHECK(error_of(path, trace_format::lirs) == path + ":2: 'j\\x00\\xff\\x5c' is not an integer key");
+}
+
 TEST_CASE("lirs: a very long line is quoted shortened", "[replay][readers]") {
   const auto path = write_file("long.trace", "7\n" + std::string(100000, '1') + "\n");
   CHECK(error_of(path, trace_format::lirs) == path + ":2: '" + std::string(40, '1') + "...' is not an integer key");
