@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <mutex>
 #include <random>
 
@@ -318,7 +319,10 @@ private:
     if (!payload)
       return status::rejected;
     const auto now = wall_clock_us();
-    const std::int64_t expires = ttl.count() > 0 ? now + ttl.count() * 1000 : 0;
+    // Microseconds: a TTL of ~290 000 years or more would wrap into the past; it never expires.
+    const std::int64_t room_ms = (std::numeric_limits<std::int64_t>::max() - now) / 1000;
+    const std::int64_t expires =
+      ttl.count() <= 0 ? 0 : ttl.count() >= room_ms ? std::numeric_limits<std::int64_t>::max() : now + ttl.count() * 1000;
     if (!attempt([&] {
           db_->transact([&](storage::session& s) {
             s.execute(sql::upsert, {ns, key, storage::blob{value}, confidence, instance_id_,

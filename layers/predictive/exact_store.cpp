@@ -51,6 +51,13 @@ struct view_hash {
 
 using time_point = exact_store::clock::time_point;
 
+/// `now + ttl`, or the clock's last time when that is beyond it: a TTL of centuries (the clock
+/// counts nanoseconds in 64 bits, ~292 years) never expires rather than wrapping into the past.
+time_point expiry_after(time_point now, std::chrono::milliseconds ttl) noexcept {
+  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(time_point::max() - now);
+  return ttl >= room ? time_point::max() : now + ttl;
+}
+
 /// The lists a node can be on. `lru` uses `main` only; `tinylfu` all three.
 enum segment : std::uint8_t { window = 0, probation = 1, protected_ = 2, main_lru = probation };
 
@@ -683,7 +690,7 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
   owned->prefetched = prefetched;
   if (ttl.count() > 0) {
     owned->has_ttl = true;
-    owned->expires = clock::now() + ttl;
+    owned->expires = expiry_after(clock::now(), ttl);
   }
 
   shard& s = shard_for(owned->hash);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <stdexcept>
 
 namespace strata::semantic_layer {
@@ -54,8 +55,15 @@ double semantic_cache::similarity(float raw) const {
 }
 
 std::int64_t semantic_cache::expiry_for(std::chrono::milliseconds ttl) const {
-  const auto ms = ttl.count() > 0 ? ttl.count() : options_.default_ttl_ms;
-  return ms > 0 ? now_() + ms : 0;
+  return expiry_after(ttl.count() > 0 ? ttl.count() : options_.default_ttl_ms);
+}
+
+std::int64_t semantic_cache::expiry_after(std::int64_t ttl_ms) const {
+  if (ttl_ms <= 0)
+    return 0;
+  // A TTL of millions of years would wrap into the past: it never expires instead.
+  const std::int64_t now = now_();
+  return ttl_ms >= std::numeric_limits<std::int64_t>::max() - now ? std::numeric_limits<std::int64_t>::max() : now + ttl_ms;
 }
 
 vector_index::engine* semantic_cache::find_engine(const std::string& model) {
@@ -231,7 +239,7 @@ bool semantic_cache::update(const semantic_update& update) {
   if (update.metadata)
     r.metadata = *update.metadata;
   if (update.ttl)
-    r.expires_at_ms = update.ttl->count() > 0 ? now_() + update.ttl->count() : 0;
+    r.expires_at_ms = expiry_after(update.ttl->count());
   bytes_ -= e->charged;
   e->charged = charge_of(r);
   bytes_ += e->charged;

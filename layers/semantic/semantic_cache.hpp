@@ -114,6 +114,8 @@ private:
   void enforce_bounds();
   double similarity(float raw) const;
   std::int64_t expiry_for(std::chrono::milliseconds ttl) const;
+  /// When an entry given `ttl_ms` from now expires, in wall-clock milliseconds; 0: never.
+  std::int64_t expiry_after(std::int64_t ttl_ms) const;
   static std::string query_key(std::string_view ns, std::string_view query);
 
   cache_options options_;

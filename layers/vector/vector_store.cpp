@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -80,7 +81,12 @@ std::uint64_t vector_store::next_free_id() {
 }
 
 std::int64_t vector_store::expiry_of(const vector_item& item) const {
-  return item.ttl.count() > 0 ? now_() + item.ttl.count() : 0;
+  if (item.ttl.count() <= 0)
+    return 0;
+  // A TTL of millions of years would wrap into the past: it never expires instead.
+  const std::int64_t now = now_();
+  const std::int64_t room = std::numeric_limits<std::int64_t>::max() - now;
+  return item.ttl.count() >= room ? std::numeric_limits<std::int64_t>::max() : now + item.ttl.count();
 }
 
 void vector_store::remember(std::uint64_t id, entry_meta meta) {

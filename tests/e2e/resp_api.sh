@@ -58,6 +58,10 @@ pttl=$(cli PTTL p); [ "$pttl" -gt 59000 ] && [ "$pttl" -le 60000 ] || fail "PTTL
 expect "SET PX, short" "OK" "$(cli SET short v PX 300)"
 sleep 0.5
 expect "GET after the PX expiry" "" "$(cli GET short)"
+# An expiry of centuries (beyond the layers' clocks) keeps the value: it wrapped into the past once.
+expect "SET EX of 317 years" "OK" "$(cli SET far v EX 10000000000)"
+expect "GET after SET EX of 317 years" "v" "$(cli GET far)"
+ttl=$(cli TTL far); [ "$ttl" -gt 9000000000 ] || fail "TTL after SET EX 10000000000: got '$ttl'"
 expect "TTL of a key without expiry" "-1" "$(cli TTL k)"
 expect "TTL of a missing key" "-2" "$(cli TTL missing)"
 expect "EXPIRE of a missing key" "0" "$(cli EXPIRE missing 10)"

@@ -184,6 +184,21 @@ TEST_CASE("a default TTL applies to puts without one", "[predictive]") {
   CHECK(has(s, "ns", "own"));
 }
 
+TEST_CASE("a TTL beyond the clock's range keeps the entry rather than wrapping into the past", "[predictive]") {
+  // 292 years of nanoseconds fill the steady clock's 64 bits: now + ttl overflowed, and the
+  // entry was gone at once (with the old value the put replaced).
+  exact_store s{store_config{}};
+  for (const auto ttl : {std::chrono::milliseconds::max(), std::chrono::milliseconds(std::int64_t{1} << 53),
+                         std::chrono::milliseconds(10'000'000'000'000)}) {
+    REQUIRE(s.put("ns", "k", "v", with_ttl(ttl)) == status::ok);
+    layer_hit hit;
+    REQUIRE(s.get("ns", "k", hit) == status::ok);
+    CHECK(hit.value == "v");
+    CHECK(hit.meta.ttl > std::chrono::hours(24 * 365 * 200));
+    CHECK(s.purge_expired() == 0);
+  }
+}
+
 TEST_CASE("a negative TTL is invalid and changes nothing", "[predictive]") {
   exact_store s{store_config{}};
   REQUIRE(s.put("ns", "k", "old", {}) == status::ok);

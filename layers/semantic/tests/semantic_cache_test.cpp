@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 
 using namespace strata;
 using namespace strata::semantic_layer;
@@ -100,6 +101,18 @@ TEST_CASE("entries expire after their TTL", "[semantic_cache]") {
   now += 50;
   CHECK(cache.lookup(ask("default", vec(0)), m) == status::not_found);
   CHECK(cache.size() == 0);
+}
+
+TEST_CASE("a TTL beyond the clock's range never expires rather than wrapping into the past", "[semantic_cache]") {
+  std::int64_t now = 1'800'000'000'000; // 2027, in milliseconds
+  semantic_cache cache(flat(), {}, [&] { return now; });
+  auto e = entry("default", "q", "a", vec(0));
+  e.ttl = std::chrono::milliseconds::max();
+  cache.store(e);
+  semantic_match m;
+  REQUIRE(cache.lookup(ask("default", vec(0)), m) == status::ok);
+  CHECK(m.answer == "a");
+  CHECK(cache.records().at(0).expires_at_ms == std::numeric_limits<std::int64_t>::max());
 }
 
 TEST_CASE("the bound on entries evicts the least recently used", "[semantic_cache]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <set>
 #include <thread>
@@ -197,6 +198,17 @@ TEST_CASE("TTL: expired entries are never returned and are counted", "[vector]")
   CHECK(search(s, query(1, 1)).at(0).id == b);
   CHECK(s.size() == 1);
   CHECK(s.counters().expired == 1);
+}
+
+TEST_CASE("TTL: one beyond the clock's range never expires rather than wrapping into the past", "[vector]") {
+  std::int64_t now = 1'800'000'000'000; // 2027, in milliseconds
+  vector_store s{flat_options(), [&] { return now; }};
+  auto forever = item(1);
+  forever.ttl = std::chrono::milliseconds::max();
+  std::uint64_t id = 0;
+  REQUIRE(s.add(forever, id) == status::ok);
+  CHECK(s.find(id)->expires_at_ms == std::numeric_limits<std::int64_t>::max());
+  CHECK(search(s, query(1, 1)).at(0).id == id);
 }
 
 TEST_CASE("tag invalidation removes the tagged entries of one namespace", "[vector]") {
