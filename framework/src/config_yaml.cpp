@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <functional>
 #include <utility>
+#include <vector>
 
 namespace strata {
 namespace {
@@ -110,7 +111,15 @@ public:
   config_report read(const std::string& text) {
     YAML::Node root;
     try {
-      root = YAML::Load(text);
+      // All documents: a second one (after `---`) would otherwise be dropped without a word.
+      const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+      if (documents.size() > 1) {
+        fail(to_position(documents[1].Mark()), "",
+             "a second YAML document (after '---'); a deployment is one document");
+        return report();
+      }
+      if (!documents.empty())
+        root = documents.front();
     } catch (const YAML::Exception& e) {
       fail(to_position(e.mark), "", "invalid YAML: " + e.msg);
       return report();

@@ -194,6 +194,17 @@ TEST_CASE("a syntax error is reported at the parser's position", "[config]") {
   CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:2:17: invalid YAML: illegal map value"});
 }
 
+TEST_CASE("a second YAML document is an error, not dropped", "[config]") {
+  const std::string one = "layers:\n  - name: hot\n    plugin: predictive\n";
+  const auto report = parse_config(one + "---\nserver:\n  http: {address: 127.0.0.1:9000}\n", "t.yaml");
+  CHECK_FALSE(report.effective);
+  CHECK(error_lines(report) ==
+        std::vector<std::string>{"t.yaml:5:1: a second YAML document (after '---'); a deployment is one document"});
+  // One document with its start marker, or with a document end marker, is one document.
+  CHECK(parse_config("---\n" + one, "t.yaml").effective);
+  CHECK(parse_config(one + "...\n", "t.yaml").effective);
+}
+
 TEST_CASE("every error in a file is reported, each at its value or key", "[config]") {
   const auto report = parse_config(R"(runtime:
   threads: 65
