@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <stdexcept>
+#include <string>
 
 namespace strata::replay {
 
@@ -65,11 +66,16 @@ trace_replay replay_trace(const std::string& path, trace_format format, const st
   const auto start = std::chrono::steady_clock::now();
   auto reader = open_trace(path, format);
   request r;
-  while (reader->next(r))
+  std::uint64_t requests = 0;
+  for (; reader->next(r); ++requests)
     for (auto& replay : replays)
       replay.access(r);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.skipped = reader->skipped();
+  // A miss ratio of 0 over nothing would read as a perfect cache.
+  if (requests == 0)
+    throw trace_error(path + ": no requests in the trace" +
+                      (out.skipped > 0 ? " (" + std::to_string(out.skipped) + " records of size 0 skipped)" : ""));
   for (std::size_t i = 0; i < capacities.size(); ++i)
     out.results.push_back(capacity_result{capacities[i], replays[i].counts()});
   return out;

@@ -160,6 +160,18 @@ TEST_CASE("strata replay names the file and the offset of malformed input and fa
   CHECK(result.output == "strata replay: " + path + ": byte offset 24: truncated record: 10 of 24 bytes\n");
 }
 
+TEST_CASE("strata replay refuses a trace without requests rather than print a miss ratio of 0", "[replay][published]") {
+  const std::string path = "/tmp/strata_replay_empty_" + std::to_string(::getpid()) + ".trace";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "\n*\n\n"; // blank and marker lines only
+  }
+  const auto result = run_replay("--trace '" + path + "' --format lirs --capacity 10entries");
+  std::remove(path.c_str());
+  CHECK(result.exit_code == 1);
+  CHECK(result.output == "strata replay: " + path + ": no requests in the trace\n");
+}
+
 TEST_CASE("strata replay refuses an unknown format or capacity", "[replay][published]") {
   auto result = run_replay("--trace '" + gli + "' --format csv --capacity 10entries");
   CHECK(result.exit_code == 2);

@@ -42,7 +42,8 @@ struct trace_replay {
 
 /// Reads the trace at `path` once and replays every request through one layer per capacity, each
 /// built by `strata::standalone_layer` from `lru_deployment`. Throws trace_error on unreadable or
-/// malformed input, std::runtime_error when a layer cannot be built or answers with an error.
+/// malformed input or a trace without requests, std::runtime_error when a layer cannot be built
+/// or answers with an error.
 trace_replay replay_trace(const std::string& path, trace_format format, const std::vector<capacity>& capacities,
                           const std::string& policy = "lru");
 
