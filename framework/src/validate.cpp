@@ -8,7 +8,9 @@
 #include <strata/runtime.hpp>
 #include <strata/units.hpp>
 
+#include <filesystem>
 #include <set>
+#include <system_error>
 
 namespace strata::detail {
 
@@ -210,6 +212,16 @@ config_report validate_with(config cfg, plugin_loader& loader,
   for (std::size_t i = 0; i < cfg.plugin_files.size(); ++i)
     if (auto loaded = loader.load_file(cfg.plugin_files[i]); !loaded)
       errors.push_back(make_error(cfg, "plugins.files[" + std::to_string(i) + "]", loaded.err().message));
+  // A directory that is not there would be skipped, and the default plugins loaded without a word.
+  for (std::size_t i = 0; i < cfg.plugin_path.size(); ++i) {
+    std::error_code ec;
+    const auto kind = std::filesystem::status(cfg.plugin_path[i], ec).type();
+    if (kind != std::filesystem::file_type::directory)
+      errors.push_back(make_error(cfg, "plugins.path[" + std::to_string(i) + "]",
+                                  "'" + cfg.plugin_path[i] + "' is " +
+                                    (kind == std::filesystem::file_type::not_found ? "not there" : "not a directory") +
+                                    "; expected a directory of plugins"));
+  }
   auto search_path = cfg.plugin_path;
   for (auto& dir : default_plugin_path())
     search_path.push_back(dir);

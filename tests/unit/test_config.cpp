@@ -11,6 +11,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -593,6 +595,20 @@ server:
           "t.yaml:4:14: server.http.address: expected host:port such as 127.0.0.1:8080 or [::1]:8080 (port 0: any "
           "free port), got 'localhost'",
           "t.yaml:5:15: server.http.max_body: must be greater than 0"});
+}
+
+TEST_CASE("a plugin directory that is not there, or not a directory, is an error at its item", "[config]") {
+  // Skipped without a word, it let the default plugins load in place of the ones meant.
+  const std::string file = (std::filesystem::temp_directory_path() / "strata_not_a_plugin_dir.txt").string();
+  std::ofstream(file) << "text";
+  auto parsed = parse_config("plugins:\n  path:\n    - /no/such/strata/plugins\n    - " + file +
+                               "\nlayers: [{name: hot, plugin: test_map}]\n", "t.yaml");
+  REQUIRE(parsed.ok());
+  const auto errors = error_lines(strata::validate(*parsed.effective));
+  std::filesystem::remove(file);
+  REQUIRE(errors.size() >= 2);
+  CHECK(errors[0] == "t.yaml:3:7: plugins.path[0]: '/no/such/strata/plugins' is not there; expected a directory of plugins");
+  CHECK(errors[1] == "t.yaml:4:7: plugins.path[1]: '" + file + "' is not a directory; expected a directory of plugins");
 }
 
 TEST_CASE("embedders parse, round-trip, and a layer's embedder must name one", "[config][embedders]") {
