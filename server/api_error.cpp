@@ -28,16 +28,7 @@ int http_status_of(status code) {
 }
 
 api_error runtime_error(status code, const std::string& what) {
-  std::string why;
-  switch (code) {
-  case status::rejected: why = "the layers declined the write (too large for their bounds, or their policy)"; break;
-  case status::unavailable: why = "the runtime cannot serve now (shutting down, or a layer's backend is down)"; break;
-  case status::timeout: why = "a layer did not answer within its deadline"; break;
-  case status::invalid: why = "the runtime refused the request as malformed"; break;
-  case status::internal: why = "a layer failed; see the server's log and /v1/health"; break;
-  default: why = "failed"; break;
-  }
-  return {http_status_of(code), what + ": " + why, std::nullopt, to_string(code)};
+  return {http_status_of(code), what + ": " + explain(code), std::nullopt, to_string(code)};
 }
 
 } // namespace strata::server

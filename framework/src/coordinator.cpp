@@ -583,10 +583,12 @@ public:
     join->result = status::ok;
     join->done = std::move(request.done);
     join->remaining = 1; // released below, so that a synchronous reply cannot finish early
+    bool written = false;
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {
       const auto policy = st_.slots[i].cfg.write;
       if (policy == write_policy::around || st_.slots[i].observer)
         continue;
+      written = true;
       if (policy == write_policy::behind) {
         ask(i, number, operation::put, [](layer_reply&) {}, layer_put_atom::value, request.data);
         continue;
@@ -601,6 +603,8 @@ public:
         },
         layer_put_atom::value, request.data);
     }
+    if (!written) // every layer is write: around; an ok would say the value was kept
+      join->result = status::rejected;
     join->one_done();
   }
 

@@ -37,7 +37,7 @@ bool parse_integer(std::string_view text, std::int64_t& out) {
 /// A runtime status that is not an answer of the command, as a RESP error.
 std::string status_error(status s) {
   std::string out;
-  append_error(out, std::string("ERR strata: ") + to_string(s));
+  append_error(out, std::string("ERR strata: ") + to_string(s) + ": " + explain(s));
   return out;
 }
 
@@ -57,7 +57,7 @@ void append_get(std::string& out, const get_result& r) {
   else if (r.code == status::not_found)
     append_null(out);
   else
-    append_error(out, std::string("ERR strata: ") + to_string(r.code));
+    append_error(out, std::string("ERR strata: ") + to_string(r.code) + ": " + explain(r.code));
 }
 
 /// Collects the answers of a multi-key command, whichever thread each comes from, and completes

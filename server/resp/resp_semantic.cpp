@@ -181,8 +181,8 @@ std::string score_text(double score) {
 /// A failed runtime call, with the runtime's message.
 std::string failure(const operation_result& result) {
   std::string out;
-  append_error(out, std::string("ERR strata: ") + to_string(result.code) + (result.error.empty() ? "" : ": ") +
-                      result.error);
+  append_error(out, std::string("ERR strata: ") + to_string(result.code) + ": " +
+                      (result.error.empty() ? std::string(explain(result.code)) : result.error));
   return out;
 }
 

@@ -48,6 +48,13 @@ TEST_CASE("a deeper hit is promoted to the layer above", "[runtime]") {
   CHECK(rt->get("k").value == "v");
 }
 
+TEST_CASE("a put that no layer takes is rejected, not acknowledged", "[runtime]") {
+  // Every layer write: around: an ok would tell the caller the value was kept.
+  auto rt = start("all_around.yaml");
+  CHECK(rt->put("k", "v") == status::rejected);
+  CHECK(rt->get("k").code == status::not_found);
+}
+
 TEST_CASE("promotion can be switched off per layer", "[runtime]") {
   auto rt = start("no_promotion.yaml");
   REQUIRE(rt->put("k", "v") == status::ok);

@@ -31,4 +31,21 @@ constexpr const char* to_string(status s) noexcept {
   return "unknown";
 }
 
+/// Why a runtime call ended with `s`, in words for an error message (the HTTP API's "error" and
+/// the Redis protocol's `-ERR strata: <status>: <why>`).
+constexpr const char* explain(status s) noexcept {
+  switch (s) {
+    case status::ok: return "succeeded";
+    case status::not_found: return "no live entry";
+    case status::rejected:
+      return "the layers declined the write (too large for their bounds, their policy, or every layer is write: "
+             "around)";
+    case status::unavailable: return "the runtime cannot serve now (shutting down, or a layer's backend is down)";
+    case status::timeout: return "a layer did not answer within its deadline";
+    case status::invalid: return "the runtime refused the request as malformed";
+    case status::internal: return "a layer failed; see the server's log and /v1/health";
+  }
+  return "unknown";
+}
+
 } // namespace strata
