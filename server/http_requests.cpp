@@ -124,6 +124,9 @@ parsed<std::vector<std::string>> tags_of(const json& value) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     if (!value[i].is_string())
       return field_error("tags", expected, "tags[" + std::to_string(i) + "]: " + got(value[i]));
+    // An empty tag could never be invalidated: /v1/invalidate refuses one.
+    if (value[i].get_ref<const std::string&>().empty())
+      return field_error("tags", "expected non-empty strings", "tags[" + std::to_string(i) + "] is ''");
     tags.push_back(value[i].get<std::string>());
   }
   return tags;

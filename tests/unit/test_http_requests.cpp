@@ -98,6 +98,7 @@ TEST_CASE("wrong types, missing and unknown fields are refused naming the field"
          bad_body{R"({"ttl": "1s"})", "value", "missing required field 'value'"},
          bad_body{R"({"value": "v", "tags": "a"})", "tags", "expected an array of strings"},
          bad_body{R"({"value": "v", "tags": ["a", 1]})", "tags", "expected an array of strings"},
+         bad_body{R"({"value": "v", "tags": ["a", ""]})", "tags", "expected non-empty strings"},
          bad_body{R"({"value": "v", "ns": ""})", "ns", "expected a non-empty string"},
          bad_body{R"({"value": "v", "ns": 7})", "ns", "expected a string"},
          bad_body{R"({"value": "v", "colour": "red"})", "colour",
@@ -112,6 +113,7 @@ TEST_CASE("wrong types, missing and unknown fields are refused naming the field"
     CHECK(error.message == message);
   }
   CHECK(put_error(R"({"value": "v", "tags": ["a", 1]})").detail == "tags[1]: got a number: 1");
+  CHECK(put_error(R"({"value": "v", "tags": ["a", ""]})").detail == "tags[1] is ''");
 }
 
 TEST_CASE("the namespace comes from the body or from ?ns=, which must agree", "[http]") {
