@@ -14,10 +14,12 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace strata::server {
 namespace {
@@ -185,6 +187,23 @@ httplib::Server::Handler with_library_body(handler serve) {
   };
 }
 
+/// A query parameter the route does not take, or one given twice: refused, since a misspelt
+/// `?ns=` would otherwise act on the default namespace.
+std::optional<api_error> query_error(const Request& req, const std::vector<std::string>& allowed) {
+  for (auto it = req.params.begin(); it != req.params.end(); it = req.params.upper_bound(it->first)) {
+    const std::string& name = it->first;
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string takes = allowed.empty() ? "this path takes none" : "allowed: ";
+      for (std::size_t i = 0; i < allowed.size(); ++i)
+        takes += (i > 0 ? ", " : "") + allowed[i];
+      return api_error{400, "unknown query parameter '" + name + "'; " + takes, name, ""};
+    }
+    if (req.params.count(name) > 1)
+      return api_error{400, "the query parameter '" + name + "' is given more than once", name, ""};
+  }
+  return std::nullopt;
+}
+
 /// What one route answers, by method; an empty handler: the method is not allowed.
 struct route_methods {
   handler get;
@@ -195,8 +214,11 @@ struct route_methods {
 };
 
 /// Registers `methods` on `pattern` and answers the others with 405 and an Allow header (the
-/// library alone would say 404, as if the path did not exist).
-void add_route(httplib::Server& server, const std::string& pattern, const route_methods& methods) {
+/// library alone would say 404, as if the path did not exist). `params`: the query parameters
+/// the route takes, any other refused with 400; none given: not checked (/metrics, whose scrapers
+/// may add their own, and /dashboard).
+void add_route(httplib::Server& server, const std::string& pattern, const route_methods& methods,
+               std::optional<std::vector<std::string>> params = std::vector<std::string>{"ns"}) {
   std::string allow;
   for (const auto& [given, name] : {std::pair{bool(methods.get), "GET, HEAD"}, std::pair{bool(methods.put), "PUT"},
                                     std::pair{bool(methods.post), "POST"}, std::pair{bool(methods.del), "DELETE"},
@@ -207,7 +229,17 @@ void add_route(httplib::Server& server, const std::string& pattern, const route_
     res.set_header("Allow", allow);
     send_error(res, {405, req.method + " is not allowed on " + req.path + "; allowed: " + allow, std::nullopt, ""});
   };
-  const auto or_refuse = [&refuse](const handler& serve) { return serve ? serve : refuse; };
+  const auto or_refuse = [&refuse, &params](const handler& serve) -> handler {
+    if (!serve)
+      return refuse;
+    if (!params)
+      return serve;
+    return [serve, allowed = *params](const Request& req, const std::string& body, Response& res) {
+      if (const auto error = query_error(req, allowed))
+        return send_error(res, *error);
+      serve(req, body, res);
+    };
+  };
   server.Get(pattern, with_library_body(or_refuse(methods.get)));
   server.Delete(pattern, with_library_body(or_refuse(methods.del)));
   server.Put(pattern, reading_body(or_refuse(methods.put)));
@@ -263,12 +295,12 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   };
   add_route(server, "/v1/cache/(.+)", {on(get_entry), on(put_entry), {}, on(delete_entry)});
   add_route(server, "/v1/invalidate", {{}, {}, on(invalidate), {}});
-  add_route(server, "/v1/stats", {on(stats), {}, {}, {}});
-  add_route(server, "/v1/health", {on(health), {}, {}, {}});
-  add_route(server, "/metrics", {on(metrics), {}, {}, {}});
-  add_route(server, "/v1/alerts", {on(alerts), {}, {}, {}});
-  add_route(server, "/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}});
-  add_route(server, "/dashboard", {on(dashboard), {}, {}, {}});
+  add_route(server, "/v1/stats", {on(stats), {}, {}, {}}, std::vector<std::string>{"window"});
+  add_route(server, "/v1/health", {on(health), {}, {}, {}}, std::vector<std::string>{});
+  add_route(server, "/metrics", {on(metrics), {}, {}, {}}, std::nullopt);
+  add_route(server, "/v1/alerts", {on(alerts), {}, {}, {}}, std::vector<std::string>{});
+  add_route(server, "/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}}, std::vector<std::string>{});
+  add_route(server, "/dashboard", {on(dashboard), {}, {}, {}}, std::nullopt);
   // The fixed paths before the ones that capture an id, which would match them too.
   add_route(server, "/v1/semantic/lookup", {{}, {}, on(lookup_semantic), {}});
   add_route(server, "/v1/semantic", {{}, {}, on(store_semantic), {}});

@@ -66,6 +66,19 @@ sleep 0.5
 call GET '/v1/cache/brief?ns=e2e'
 expect 404
 
+# A query parameter a route does not take, or one given twice, is refused: a misspelt ?ns= once
+# deleted the default namespace's entry.
+call PUT '/v1/cache/shared' -d '{"value": "default tenant"}'
+expect 204
+call DELETE '/v1/cache/shared?namespace=e2e'
+expect 400 '"field":"namespace"' "unknown query parameter 'namespace'; allowed: ns"
+call GET '/v1/cache/shared?ns=e2e&ns=other'
+expect 400 "the query parameter 'ns' is given more than once"
+call GET '/v1/cache/shared'
+expect 200 '"value":"default tenant"'
+call GET '/v1/health?verbose=1'
+expect 400 "unknown query parameter 'verbose'; this path takes none"
+
 # Invalidation by tag removes the entries of that tag, in that namespace only.
 for key in a b; do
   call PUT "/v1/cache/$key" -d '{"value": "x", "tags": ["group"], "ns": "e2e"}'
