@@ -26,7 +26,8 @@ int serve(const std::string& path) {
 
   auto rt = runtime::from_file(path);
   if (!rt) {
-    std::cerr << rt.err().message;
+    const auto& message = rt.err().message; // a list of config errors ends its lines; one error does not
+    std::cerr << message << (!message.empty() && message.back() == '\n' ? "" : "\n");
     return 1;
   }
   const config& cfg = (*rt)->effective_config();

@@ -122,8 +122,11 @@ status vector_store::add_batch(const std::vector<vector_item>& items, std::vecto
     check(item, new_models);
     if (find_engine(item.vector.model) == nullptr)
       new_models.emplace(item.vector.model, item.vector.values.size());
-    if (item.id != 0 && (entries_.count(item.id) != 0 || !explicit_ids.insert(item.id).second))
-      return status::rejected; // the id is taken
+    // Bad input, said as such: the layer's bounds and policy did not refuse it.
+    if (item.id != 0 && entries_.count(item.id) != 0)
+      throw std::invalid_argument("id " + std::to_string(item.id) + " is taken; an update replaces an entry");
+    if (item.id != 0 && !explicit_ids.insert(item.id).second)
+      throw std::invalid_argument("id " + std::to_string(item.id) + " is given twice in the batch");
   }
   if (entries_.size() + items.size() > options_.max_entries)
     return status::rejected; // full

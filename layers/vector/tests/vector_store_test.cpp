@@ -74,7 +74,7 @@ TEST_CASE("ids: chosen by the store, or given and then refused when taken", "[ve
   CHECK(b == 2);
   CHECK(c == 3); // 2 was taken by the explicit id
   std::uint64_t d = 0;
-  CHECK(s.add(item(4, "other-ns", {}, 2), d) == status::rejected);
+  CHECK_THROWS_WITH(s.add(item(4, "other-ns", {}, 2), d), "id 2 is taken; an update replaces an entry");
   CHECK(s.size() == 3);
   auto hits = search(s, query(2, 1));
   REQUIRE(hits.size() == 1);
@@ -139,7 +139,8 @@ TEST_CASE("bad items throw and change nothing, a batch is all or none", "[vector
   nan.vector.values[3] = std::nanf("");
   std::vector<std::uint64_t> ids;
   CHECK_THROWS_WITH(s.add_batch({item(5), nan}, ids), Catch::Contains("component 3"));
-  CHECK(s.add_batch({item(6, "default", {}, 50), item(7, "default", {}, 50)}, ids) == status::rejected);
+  CHECK_THROWS_WITH(s.add_batch({item(6, "default", {}, 50), item(7, "default", {}, 50)}, ids),
+                    "id 50 is given twice in the batch");
   CHECK(s.size() == 1);
   // A new model's dimension is fixed by the batch that brings it.
   auto m1 = item(8), m2 = item(9);
