@@ -258,6 +258,18 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
 
   // Before routing, so that a request without the token is refused before its body is read.
   server.set_pre_routing_handler([token = settings.token](const Request& req, Response& res) {
+    // A length that is not a byte count: the library would wait for a body that never comes (-5),
+    // or read none and answer as if the JSON were cut short (abc).
+    if (req.has_header("Content-Length")) {
+      const auto length = req.get_header_value("Content-Length");
+      if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos) {
+        guarded(res, [&] {
+          res.set_header("Connection", "close");
+          send_error(res, {400, "Content-Length '" + length + "' is not a byte count", std::nullopt, ""});
+        });
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     if (token.empty() || req.path == "/v1/health" || bearer_matches(req.get_header_value("Authorization"), token))
       return httplib::Server::HandlerResponse::Unhandled;
     guarded(res, [&] {
@@ -279,6 +291,11 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
     guarded(res, [&] {
       if (res.status == 404)
         send_error(res, no_route(req));
+      else if (res.status == 414)
+        send_error(res, {414, "the request's URL is longer than the server reads (" +
+                                std::to_string(CPPHTTPLIB_REQUEST_URI_MAX_LENGTH) +
+                                " bytes); a long key can be sent over the Redis protocol",
+                         std::nullopt, ""});
       else if (res.status == 413)
         send_error(res, {413, "the request body is larger than server.http.max_body (" + std::to_string(max_body) +
                                 " bytes)", std::nullopt, ""});

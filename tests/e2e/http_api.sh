@@ -122,6 +122,13 @@ call PUT '/v1/cache/big' --data-binary "@$dir/big"
 expect 413 'max_body' '"field":null'
 call PUT '/v1/cache/k' -d '{"value": "v",'
 expect 400 '"error":"malformed JSON"' '"field":null' '"detail":"parse error'
+# A length that is not a byte count: answered at once (-5 waited for a body, then said 413).
+call PUT '/v1/cache/k' -H 'Content-Length: -5' -d '{"value": "v"}'
+expect 400 "Content-Length '-5' is not a byte count"
+call PUT '/v1/cache/k' -H 'Content-Length: abc' -d '{"value": "v"}'
+expect 400 "Content-Length 'abc' is not a byte count"
+call GET "/v1/cache/$(head -c 9000 /dev/zero | tr '\0' k)"
+expect 414 "longer than the server reads (8192 bytes)"
 call PUT '/v1/cache/k' -d '{"value": "v", "ttl": 1.5}'
 expect 400 '"field":"ttl"' 'expected a duration string like \"30s\" or an integer of milliseconds'
 call PUT '/v1/cache/k' -d '{"value": "v", "colour": "red"}'
