@@ -3,7 +3,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <iostream>
+#include <string>
 
 int main(int argc, char** argv) {
   CLI::App app{"strata: a multi-layer cache runtime"};
@@ -47,6 +49,20 @@ int main(int argc, char** argv) {
   reference->add_option("--plugin-dir", reference_dirs,
                         "directories to list instead of the default plugin path (repeatable)");
 
+  // CLI11 answers an unknown command with "A subcommand is required", which does not name it.
+  const auto known = [&app](const std::string& name) {
+    for (const auto* command : app.get_subcommands({}))
+      if (command->get_name() == name)
+        return true;
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
+    std::cerr << "strata: unknown command '" << argv[1] << "'; commands:";
+    for (const auto* command : app.get_subcommands({}))
+      std::cerr << ' ' << command->get_name();
+    std::cerr << " (strata --help)\n";
+    return 2;
+  }
   CLI11_PARSE(app, argc, argv);
   if (reference->parsed())
     return strata::server::config_reference(reference_dirs);
@@ -66,6 +82,17 @@ int main(int argc, char** argv) {
       return 2;
     }
     return strata::server::dashboard(snapshot_path, output_path);
+  }
+  if (serve->count("--config") == 0 && !std::filesystem::exists(serve_path)) {
+    // An installed strata run outside the source tree: say where the installed copy is.
+    std::error_code ec;
+    const auto installed =
+      std::filesystem::canonical("/proc/self/exe", ec).parent_path().parent_path() / "share/strata/configs/default.yaml";
+    std::cerr << "strata serve: no " << serve_path << " under the working directory; give -c FILE";
+    if (!ec && std::filesystem::exists(installed))
+      std::cerr << " (the installed default: -c " << installed.string() << ")";
+    std::cerr << "\n";
+    return 1;
   }
   return strata::server::serve(serve_path);
 }

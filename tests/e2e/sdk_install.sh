@@ -29,6 +29,13 @@ if ls "$libdir"/strata/plugins | grep -q test_; then fail "test plugins were ins
 diff -u "$src/docs/config-reference.md" "$dir/reference.md" ||
   fail "docs/config-reference.md differs from 'strata config-reference' (regenerate it with that command)"
 
+# Run outside the source tree, `strata serve` without -c says where the installed default is.
+out=$(cd "$dir" && "$prefix/bin/strata" serve 2>&1) && fail "strata serve without a config started"
+grep -qF -- "-c $prefix/share/strata/configs/default.yaml" <<<"$out" ||
+  fail "strata serve without configs/default.yaml does not name the installed one: $out"
+out=$("$prefix/bin/strata" bogus 2>&1) && fail "strata bogus succeeded"
+grep -qF "unknown command 'bogus'" <<<"$out" || fail "strata bogus does not name the command: $out"
+
 # A layer written against the installed SDK, built out of tree.
 cmake -S "$src/examples/custom_layer" -B "$dir/fixtures" -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_BUILD_TYPE=Release >"$dir/fixtures.log" 2>&1 &&
