@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,6 +15,12 @@
 namespace strata::server {
 
 int dashboard(const std::string& snapshot_path, const std::string& output_path) {
+  // A directory opens as a stream that reads nothing, which would be reported as "not JSON".
+  std::error_code ec;
+  if (std::filesystem::is_directory(snapshot_path, ec)) {
+    std::cerr << "strata dashboard: cannot read " << snapshot_path << ": it is a directory\n";
+    return 1;
+  }
   std::ifstream in(snapshot_path, std::ios::binary);
   if (!in) {
     std::cerr << "strata dashboard: cannot read " << snapshot_path << ": " << std::strerror(errno) << "\n";

@@ -19,6 +19,7 @@ expect_failure() { # file, expected message
   [ ! -s "$dir/none.html" ] || { echo "printed HTML anyway"; exit 1; }
 }
 expect_failure "$dir/missing.json" "strata dashboard: cannot read $dir/missing.json: No such file or directory"
+expect_failure "$dir" "strata dashboard: cannot read $dir: it is a directory"
 echo '{"format": 1, "taken_unix_ms": 0}' >"$dir/partial.json"
 expect_failure "$dir/partial.json" "strata dashboard: $dir/partial.json: stats: missing"
 echo '{"format": 1,' >"$dir/cut.json"
