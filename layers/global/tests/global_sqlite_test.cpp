@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <limits>
 
 using namespace std::chrono_literals;
 using strata::testing::eventually;
@@ -116,6 +117,19 @@ TEST_CASE("the global layer honours TTLs and erases", "[global][sqlite]") {
   CHECK(rt->erase("long") == strata::status::ok);
   CHECK(rt->get("long").code == strata::status::not_found);
   CHECK(rt->erase("long") == strata::status::not_found);
+}
+
+TEST_CASE("a TTL beyond the clock's range never expires rather than wrapping into the past", "[global][sqlite]") {
+  // Microseconds since the epoch: now + ttl × 1000 overflowed for a TTL near the largest.
+  strata::test::scratch_dir dir{"strata-global"};
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
+  strata::put_options o;
+  o.ttl = std::chrono::milliseconds::max();
+  REQUIRE(rt->put("far", "kept", o) == strata::status::ok);
+  auto entry = rt->layer_command("shared", "entry", R"({"key":"far"})");
+  REQUIRE(entry.code == strata::status::ok);
+  CHECK(answer(entry)["value"] == "kept");
+  CHECK(answer(entry)["expires_at_us"] == std::numeric_limits<std::int64_t>::max());
 }
 
 TEST_CASE("a bad global configuration stops the start with a clear error", "[global][sqlite]") {
