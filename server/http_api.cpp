@@ -29,12 +29,6 @@ using httplib::Response;
 /// What a route runs: the request, its body (read as `reading_body` says), the response.
 using handler = std::function<void(const Request&, const std::string& body, Response&)>;
 
-std::optional<std::string> query(const Request& req, const char* name) {
-  if (!req.has_param(name))
-    return std::nullopt;
-  return req.get_param_value(name);
-}
-
 api_error no_route(const Request& req) {
   return {404, "no route for " + req.method + " " + req.path, std::nullopt, ""};
 }
@@ -53,7 +47,7 @@ bool usable(const parsed<T>& parsed, Response& res) {
 
 /// The key the route captured and the namespace the query names; false once `res` says why not.
 bool addressed(const Request& req, Response& res, std::string& key, request_options& options) {
-  const auto ns = parse_namespace(query(req, "ns"));
+  const auto ns = parse_namespace(url_param(req, "ns"));
   if (!usable(ns, res))
     return false;
   key = req.matches[1];
@@ -80,7 +74,7 @@ void get_entry(runtime& rt, const Request& req, const std::string&, Response& re
 }
 
 void put_entry(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  const auto request = parse_put_request(body, query(req, "ns"));
+  const auto request = parse_put_request(body, url_param(req, "ns"));
   if (!usable(request, res))
     return;
   const std::string key = req.matches[1];
@@ -107,7 +101,7 @@ void delete_entry(runtime& rt, const Request& req, const std::string&, Response&
 }
 
 void invalidate(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  const auto request = parse_invalidate_request(body, query(req, "ns"));
+  const auto request = parse_invalidate_request(body, url_param(req, "ns"));
   if (!usable(request, res))
     return;
   const auto& [tag, options] = std::get<invalidate_request>(request);
@@ -119,7 +113,7 @@ void invalidate(runtime& rt, const Request& req, const std::string& body, Respon
 }
 
 void stats(runtime& rt, const Request& req, const std::string&, Response& res) {
-  const auto window = parse_window(query(req, "window"));
+  const auto window = parse_window(url_param(req, "window"));
   if (usable(window, res))
     send(res, 200, telemetry::to_json_text(rt.stats(std::get<stats_window>(window))));
 }
@@ -190,7 +184,8 @@ httplib::Server::Handler with_library_body(handler serve) {
 /// A query parameter the route does not take, or one given twice: refused, since a misspelt
 /// `?ns=` would otherwise act on the default namespace.
 std::optional<api_error> query_error(const Request& req, const std::vector<std::string>& allowed) {
-  for (auto it = req.params.begin(); it != req.params.end(); it = req.params.upper_bound(it->first)) {
+  const auto params = url_params(req);
+  for (auto it = params.begin(); it != params.end(); it = params.upper_bound(it->first)) {
     const std::string& name = it->first;
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       std::string takes = allowed.empty() ? "this path takes none" : "allowed: ";
@@ -198,7 +193,7 @@ std::optional<api_error> query_error(const Request& req, const std::vector<std::
         takes += (i > 0 ? ", " : "") + allowed[i];
       return api_error{400, "unknown query parameter '" + name + "'; " + takes, name, ""};
     }
-    if (req.params.count(name) > 1)
+    if (params.count(name) > 1)
       return api_error{400, "the query parameter '" + name + "' is given more than once", name, ""};
   }
   return std::nullopt;
@@ -257,15 +252,23 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   server.set_payload_max_length(settings.max_body);
 
   // Before routing, so that a request without the token is refused before its body is read.
-  server.set_pre_routing_handler([token = settings.token](const Request& req, Response& res) {
-    // A length that is not a byte count: the library would wait for a body that never comes (-5),
-    // or read none and answer as if the JSON were cut short (abc).
+  server.set_pre_routing_handler([token = settings.token, max_body = settings.max_body](const Request& req,
+                                                                                          Response& res) {
+    // A length that is not a byte count, or one over the limit: answered at once. The library
+    // would wait for a body that never comes (-5, or 99999999999 with a short body), or read
+    // none and answer as if the JSON were cut short (abc).
     if (req.has_header("Content-Length")) {
       const auto length = req.get_header_value("Content-Length");
-      if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos) {
+      const bool count = !length.empty() && length.find_first_not_of("0123456789") == std::string::npos;
+      const bool over = count && (length.size() > 19 || std::stoull(length) > max_body);
+      if (!count || over) {
         guarded(res, [&] {
           res.set_header("Connection", "close");
-          send_error(res, {400, "Content-Length '" + length + "' is not a byte count", std::nullopt, ""});
+          if (!count)
+            send_error(res, {400, "Content-Length '" + length + "' is not a byte count", std::nullopt, ""});
+          else
+            send_error(res, {413, "the request body is larger than server.http.max_body (" +
+                                    std::to_string(max_body) + " bytes)", std::nullopt, ""});
         });
         return httplib::Server::HandlerResponse::Handled;
       }

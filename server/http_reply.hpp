@@ -18,6 +18,13 @@ void send(httplib::Response& res, int status, const std::string& body,
 /// The error's status and its JSON body.
 void send_error(httplib::Response& res, const api_error& error);
 
+/// The query parameters of the request's URL. Not `Request::params`: the library merges a
+/// form-encoded body into those, and `-d 'ns=x'` would then choose the namespace.
+httplib::Params url_params(const httplib::Request& req);
+
+/// The first value of the URL's query parameter `name`, if the URL has it.
+std::optional<std::string> url_param(const httplib::Request& req, const std::string& name);
+
 /// Runs `serve`; whatever it throws becomes a 500 with a JSON body, so that no exception
 /// reaches the HTTP library (which would answer without one, or with the exception's text in a
 /// header).

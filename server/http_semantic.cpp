@@ -19,11 +19,7 @@ namespace {
 using httplib::Request;
 using httplib::Response;
 
-std::optional<std::string> query_ns(const Request& req) {
-  if (!req.has_param("ns"))
-    return std::nullopt;
-  return req.get_param_value("ns");
-}
+std::optional<std::string> query_ns(const Request& req) { return url_param(req, "ns"); }
 
 /// The value of `result`, or null once `res` holds its error.
 template <class T>

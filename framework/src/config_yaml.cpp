@@ -112,7 +112,11 @@ public:
     YAML::Node root;
     try {
       // All documents: a second one (after `---`) would otherwise be dropped without a word.
-      const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+      // An empty one (a trailing `---`) says nothing and is skipped.
+      std::vector<YAML::Node> documents = YAML::LoadAll(text);
+      documents.erase(std::remove_if(documents.begin() + (documents.empty() ? 0 : 1), documents.end(),
+                                     [](const YAML::Node& d) { return d.IsNull(); }),
+                      documents.end());
       if (documents.size() > 1) {
         fail(to_position(documents[1].Mark()), "",
              "a second YAML document (after '---'); a deployment is one document");

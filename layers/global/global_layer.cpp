@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <limits>
 #include <mutex>
 #include <random>
@@ -320,7 +321,7 @@ private:
       return status::rejected;
     const auto now = wall_clock_us();
     // Microseconds: a TTL of ~290 000 years or more would wrap into the past; it never expires.
-    const std::int64_t room_ms = (std::numeric_limits<std::int64_t>::max() - now) / 1000;
+    const std::int64_t room_ms = (std::numeric_limits<std::int64_t>::max() - std::max<std::int64_t>(now, 0)) / 1000;
     const std::int64_t expires =
       ttl.count() <= 0 ? 0 : ttl.count() >= room_ms ? std::numeric_limits<std::int64_t>::max() : now + ttl.count() * 1000;
     if (!attempt([&] {

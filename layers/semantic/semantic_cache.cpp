@@ -63,7 +63,8 @@ std::int64_t semantic_cache::expiry_after(std::int64_t ttl_ms) const {
     return 0;
   // A TTL of millions of years would wrap into the past: it never expires instead.
   const std::int64_t now = now_();
-  return ttl_ms >= std::numeric_limits<std::int64_t>::max() - now ? std::numeric_limits<std::int64_t>::max() : now + ttl_ms;
+  const std::int64_t room = std::numeric_limits<std::int64_t>::max() - std::max<std::int64_t>(now, 0);
+  return ttl_ms >= room ? std::numeric_limits<std::int64_t>::max() : now + ttl_ms;
 }
 
 vector_index::engine* semantic_cache::find_engine(const std::string& model) {

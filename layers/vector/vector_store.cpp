@@ -85,7 +85,7 @@ std::int64_t vector_store::expiry_of(const vector_item& item) const {
     return 0;
   // A TTL of millions of years would wrap into the past: it never expires instead.
   const std::int64_t now = now_();
-  const std::int64_t room = std::numeric_limits<std::int64_t>::max() - now;
+  const std::int64_t room = std::numeric_limits<std::int64_t>::max() - std::max<std::int64_t>(now, 0);
   return item.ttl.count() >= room ? std::numeric_limits<std::int64_t>::max() : now + item.ttl.count();
 }
 

@@ -89,6 +89,10 @@ std::string read_options(const command_args& a, std::size_t from, std::string_vi
       if (!parse_number(value, n) || n > a.size() - i - 1)
         return "ERR TAGS expects a count followed by that many tags, got " + quoted(value);
       o.tags.assign(a.begin() + static_cast<std::ptrdiff_t>(i) + 1, a.begin() + static_cast<std::ptrdiff_t>(i + 1 + n));
+      // An empty tag could never be invalidated (an invalidation names a tag).
+      for (std::size_t t = 0; t < n; ++t)
+        if (o.tags[t].empty())
+          return "ERR TAGS: tag " + std::to_string(t + 1) + " of " + std::to_string(n) + " is empty";
       i += n;
     } else if (name == "META") {
       o.metadata = std::string(value);

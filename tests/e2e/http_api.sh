@@ -127,6 +127,16 @@ call PUT '/v1/cache/k' -H 'Content-Length: -5' -d '{"value": "v"}'
 expect 400 "Content-Length '-5' is not a byte count"
 call PUT '/v1/cache/k' -H 'Content-Length: abc' -d '{"value": "v"}'
 expect 400 "Content-Length 'abc' is not a byte count"
+call PUT '/v1/cache/k' -H 'Content-Length: 99999999999' -d '{"value": "v"}'
+expect 413 'max_body'
+# A form-encoded body (curl -d's default type) is not a query: the library merges it into its
+# params, where it once chose the namespace.
+call PUT '/v1/cache/formed?ns=x' -d '{"value": "in x"}'
+expect 204
+call DELETE '/v1/cache/formed' -d 'ns=x'
+expect 404 "namespace 'default'"
+call GET '/v1/cache/formed?ns=x'
+expect 200 '"value":"in x"'
 call GET "/v1/cache/$(head -c 9000 /dev/zero | tr '\0' k)"
 expect 414 "longer than the server reads (8192 bytes)"
 call PUT '/v1/cache/k' -d '{"value": "v", "ttl": 1.5}'

@@ -88,6 +88,7 @@ grep -qx 900 <<<"$(cli VECTOR.SEARCH 0,0,1 MODEL tiny K 10)" && fail "entry 900 
 
 # Errors name the argument; the connection goes on.
 starts "wrong dimension" "ERR strata: invalid:" "$(cli VECTOR.ADD 1,0 MODEL tiny)"
+starts "an empty tag" "ERR TAGS: tag 2 of 2 is empty" "$(cli VECTOR.ADD 1,0,0 MODEL tiny TAGS 2 compass "")"
 starts "not a number" "ERR expected TEXT t, FP32 blob, or a vector of comma-separated numbers; 'x'" "$(cli VECTOR.SEARCH 1,x)"
 starts "K 0" "ERR K expects" "$(cli VECTOR.SEARCH 1,0,0 K 0)"
 starts "THRESHOLD" "ERR THRESHOLD expects" "$(cli SEMANTIC.GET q THRESHOLD high)"

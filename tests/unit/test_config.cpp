@@ -205,6 +205,7 @@ TEST_CASE("a second YAML document is an error, not dropped", "[config]") {
   // One document with its start marker, or with a document end marker, is one document.
   CHECK(parse_config("---\n" + one, "t.yaml").effective);
   CHECK(parse_config(one + "...\n", "t.yaml").effective);
+  CHECK(parse_config(one + "---\n", "t.yaml").effective); // an empty one after it says nothing
 }
 
 TEST_CASE("every error in a file is reported, each at its value or key", "[config]") {

@@ -99,7 +99,8 @@ public:
 
   /// Looks `key` up through the chain; on a full miss calls the loader if there is one.
   get_result get(std::string_view key, const request_options& options = {});
-  /// Writes `key` → `value` to every layer whose write policy is not `around`.
+  /// Writes `key` → `value` to every layer whose write policy is not `around`; `rejected` when a
+  /// layer declined it, or when every layer is `around` (nothing would keep it).
   status put(std::string_view key, std::string_view value, const put_options& options = {});
   /// Removes `key` from every layer. `ok` if any layer had it, else `not_found`.
   status erase(std::string_view key, const request_options& options = {});
@@ -128,7 +129,7 @@ public:
   /// Gives an existing entry a new time to live, `ttl` from now (zero: it no longer expires),
   /// keeping its value and tags: the value found first in the chain is written again to every
   /// layer a put writes to, in one step no other write to the key comes between. `not_found`
-  /// when no layer holds the key.
+  /// when no layer holds the key; `rejected` as for a put.
   status expire(std::string_view key, std::chrono::milliseconds ttl, const request_options& options = {});
   void expire_async(std::string_view key, std::chrono::milliseconds ttl, const request_options& options,
                     std::function<void(status)> done);

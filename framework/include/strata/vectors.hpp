@@ -26,7 +26,7 @@ namespace strata {
 /// One vector and what is kept with it.
 struct vector_item {
   std::string ns{default_namespace};
-  /// add: 0 lets the layer choose a new id; any other value is used as is (`rejected` if taken).
+  /// add: 0 lets the layer choose a new id; any other value is used as is (`invalid` if taken).
   /// update: the id of the entry to replace.
   std::uint64_t id = 0;
   std::string text; ///< embedded by the runtime when `vector.values` is empty; not stored
