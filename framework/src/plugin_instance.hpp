@@ -48,6 +48,9 @@ struct instance_request {
   void* source = nullptr; ///< exporters: a telemetry_source*
 };
 
+/// What precedes a factory's own reason in the error `create_instance` returns.
+inline constexpr const char* factory_failed = STRATA_PLUGIN_ENTRY_SYMBOL "()->create: factory failed: ";
+
 /// Calls the plugin's factory; a failure names the instance, the file, the symbol and the reason.
 /// The caller has checked that the plugin's kind matches `T`.
 template <class T>
@@ -59,7 +62,7 @@ expected<std::unique_ptr<plugin_instance<T>>> create_instance(const loaded_plugi
   void* object = plugin.descriptor->create(&context, why, sizeof why);
   if (object == nullptr)
     return error{status::internal, request.what + ": plugin " + plugin.origin + ": symbol " +
-                                     STRATA_PLUGIN_ENTRY_SYMBOL "()->create: factory failed: " +
+                                     factory_failed +
                                      (why[0] ? why : "no reason given")};
   return std::make_unique<plugin_instance<T>>(std::move(config), static_cast<T*>(object), plugin.descriptor->destroy);
 }

@@ -272,12 +272,30 @@ expected<std::unique_ptr<runtime>> runtime::from_file(const std::string& path, r
 
 namespace {
 
-/// Creates one instance of each configured exporter or handler, each with its own host.
-/// A factory's refusal, placed at the instance in the configuration.
+/// A refusal, placed at `path` in the configuration.
 error placed(const config& cfg, const std::string& path, const error& e) {
   return error{e.code, detail::make_error(cfg, path, e.message).to_string()};
 }
 
+/// A factory's refusal of the instance at `path`: placed at the setting its reason starts with
+/// ("policy: 'x' is neither ...", the plugins' convention) when the instance has that setting,
+/// else at the instance.
+error placed_instance(const config& cfg, const std::string& path, const std::map<std::string, std::string>& settings,
+                      const error& e) {
+  const std::string marker = detail::factory_failed;
+  if (const auto at = e.message.find(marker); at != std::string::npos) {
+    const auto start = at + marker.size();
+    const auto colon = e.message.find(':', start);
+    if (colon != std::string::npos) {
+      const auto key = e.message.substr(start, colon - start);
+      if (settings.count(key) != 0)
+        return placed(cfg, path + ".config." + key, e);
+    }
+  }
+  return placed(cfg, path, e);
+}
+
+/// Creates one instance of each configured exporter or handler, each with its own host.
 template <class T>
 expected<std::vector<detail::named_instance<T>>> create_instances(
   runtime_impl& impl, const std::vector<plugin_instance_config>& configs,
@@ -293,7 +311,7 @@ expected<std::vector<detail::named_instance<T>>> create_instances(
       *plugins[i], detail::instance_request{std::string(kind) + " '" + c.name + "'", c.name, &c.settings,
                                             impl.hosts.back()->api(), source});
     if (!instance)
-      return placed(impl.cfg, std::string(section) + "[" + std::to_string(i) + "]", instance.err());
+      return placed_instance(impl.cfg, std::string(section) + "[" + std::to_string(i) + "]", c.settings, instance.err());
     auto& errors = registry.counter(errors_family, errors_help, {label}, {c.name});
     out.push_back(detail::named_instance<T>{c.name, std::move(*instance), &errors});
   }
@@ -459,7 +477,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
       *plugins.layers[i],
       detail::instance_request{"layer '" + layers[i].name + "'", layers[i].name, &layers[i].settings, layer_hosts.back()});
     if (!instance)
-      return placed(impl->cfg, "layers[" + std::to_string(i) + "]", instance.err());
+      return placed_instance(impl->cfg, "layers[" + std::to_string(i) + "]", layers[i].settings, instance.err());
     instances.emplace_back(std::move(*instance));
     if (detail::is_observer(*plugins.layers[i]->descriptor))
       if (auto observer = instances.back()->get().observer())
@@ -474,7 +492,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
       *plugins.embedders[i], detail::instance_request{"embedder '" + e.name + "'", e.name, &e.settings,
                                                       impl->hosts.back()->api()});
     if (!instance)
-      return placed(impl->cfg, "embedders[" + std::to_string(i) + "]", instance.err());
+      return placed_instance(impl->cfg, "embedders[" + std::to_string(i) + "]", e.settings, instance.err());
     impl->embedders[e.name] = std::move(*instance);
   }
   const auto targets = find_capability_targets(*impl, plugins, instances);

@@ -274,6 +274,14 @@ TEST_CASE("a failing factory stops the start with file, symbol and reason", "[ru
                             "configured to fail in its factory");
 }
 
+TEST_CASE("a factory's refusal of a setting is placed at that setting", "[runtime][loader]") {
+  auto rt = runtime::from_file(test_config("bad_policy.yaml"));
+  REQUIRE_FALSE(rt);
+  CHECK_THAT(rt.err().message, Catch::StartsWith(test_config("bad_policy.yaml") +
+                                                 ":6:15: layers[0].config.policy: layer 'hot': plugin "));
+  CHECK_THAT(rt.err().message, Catch::EndsWith("factory failed: policy: 'bogus' is neither lru nor predictive"));
+}
+
 TEST_CASE("a put's cost is charged against the layer's byte bound", "[runtime]") {
   config cfg;
   layer_config hot;
