@@ -29,6 +29,11 @@ using httplib::Response;
 /// What a route runs: the request, its body (read as `reading_body` says), the response.
 using handler = std::function<void(const Request&, const std::string& body, Response&)>;
 
+api_error body_too_large(std::uint64_t max_body) {
+  return {413, "the request body is larger than server.http.max_body (" + std::to_string(max_body) + " bytes)",
+          std::nullopt, ""};
+}
+
 api_error no_route(const Request& req) {
   return {404, "no route for " + req.method + " " + req.path, std::nullopt, ""};
 }
@@ -267,8 +272,7 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
           if (!count)
             send_error(res, {400, "Content-Length '" + length + "' is not a byte count", std::nullopt, ""});
           else
-            send_error(res, {413, "the request body is larger than server.http.max_body (" +
-                                    std::to_string(max_body) + " bytes)", std::nullopt, ""});
+            send_error(res, body_too_large(max_body));
         });
         return httplib::Server::HandlerResponse::Handled;
       }
@@ -300,8 +304,7 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
                                 " bytes); a long key can be sent over the Redis protocol",
                          std::nullopt, ""});
       else if (res.status == 413)
-        send_error(res, {413, "the request body is larger than server.http.max_body (" + std::to_string(max_body) +
-                                " bytes)", std::nullopt, ""});
+        send_error(res, body_too_large(max_body));
       else
         send_error(res, {res.status, "the request could not be read (HTTP " + std::to_string(res.status) + ")",
                          std::nullopt, ""});

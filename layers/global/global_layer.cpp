@@ -6,6 +6,7 @@
 /// at once, reports critical health, counts errors and retries with backoff.
 
 #include <strata/backoff.hpp>
+#include <strata/entry.hpp>
 #include "global_schema.hpp"
 #include "sync_listener.hpp"
 #include "sync_message.hpp"
@@ -16,8 +17,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <limits>
 #include <mutex>
 #include <random>
 
@@ -320,10 +319,9 @@ private:
     if (!payload)
       return status::rejected;
     const auto now = wall_clock_us();
-    // Microseconds: a TTL of ~290 000 years or more would wrap into the past; it never expires.
-    const std::int64_t room_ms = (std::numeric_limits<std::int64_t>::max() - std::max<std::int64_t>(now, 0)) / 1000;
+    using wall_us = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
     const std::int64_t expires =
-      ttl.count() <= 0 ? 0 : ttl.count() >= room_ms ? std::numeric_limits<std::int64_t>::max() : now + ttl.count() * 1000;
+      ttl.count() <= 0 ? 0 : expiry_after(wall_us(std::chrono::microseconds(now)), ttl).time_since_epoch().count();
     if (!attempt([&] {
           db_->transact([&](storage::session& s) {
             s.execute(sql::upsert, {ns, key, storage::blob{value}, confidence, instance_id_,

@@ -4,6 +4,8 @@
 #include "gds_shadow.hpp"
 #include "leader_choice.hpp"
 
+#include <strata/entry.hpp>
+
 #include <cmath>
 
 #include <algorithm>
@@ -50,13 +52,6 @@ struct view_hash {
 };
 
 using time_point = exact_store::clock::time_point;
-
-/// `now + ttl`, or the clock's last time when that is beyond it: a TTL of centuries (the clock
-/// counts nanoseconds in 64 bits, ~292 years) never expires rather than wrapping into the past.
-time_point expiry_after(time_point now, std::chrono::milliseconds ttl) noexcept {
-  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(time_point::max() - now);
-  return ttl >= room ? time_point::max() : now + ttl;
-}
 
 /// The lists a node can be on. `lru` uses `main` only; `tinylfu` all three.
 enum segment : std::uint8_t { window = 0, probation = 1, protected_ = 2, main_lru = probation };

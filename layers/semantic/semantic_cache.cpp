@@ -1,8 +1,9 @@
 #include "semantic_cache.hpp"
 
+#include <strata/entry.hpp>
+
 #include <algorithm>
 #include <chrono>
-#include <limits>
 #include <stdexcept>
 
 namespace strata::semantic_layer {
@@ -61,10 +62,10 @@ std::int64_t semantic_cache::expiry_for(std::chrono::milliseconds ttl) const {
 std::int64_t semantic_cache::expiry_after(std::int64_t ttl_ms) const {
   if (ttl_ms <= 0)
     return 0;
-  // A TTL of millions of years would wrap into the past: it never expires instead.
-  const std::int64_t now = now_();
-  const std::int64_t room = std::numeric_limits<std::int64_t>::max() - std::max<std::int64_t>(now, 0);
-  return ttl_ms >= room ? std::numeric_limits<std::int64_t>::max() : now + ttl_ms;
+  using wall_ms = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
+  return strata::expiry_after(wall_ms(std::chrono::milliseconds(now_())), std::chrono::milliseconds(ttl_ms))
+    .time_since_epoch()
+    .count();
 }
 
 vector_index::engine* semantic_cache::find_engine(const std::string& model) {

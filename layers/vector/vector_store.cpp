@@ -1,9 +1,10 @@
 #include "vector_store.hpp"
 
+#include <strata/entry.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -83,10 +84,8 @@ std::uint64_t vector_store::next_free_id() {
 std::int64_t vector_store::expiry_of(const vector_item& item) const {
   if (item.ttl.count() <= 0)
     return 0;
-  // A TTL of millions of years would wrap into the past: it never expires instead.
-  const std::int64_t now = now_();
-  const std::int64_t room = std::numeric_limits<std::int64_t>::max() - std::max<std::int64_t>(now, 0);
-  return item.ttl.count() >= room ? std::numeric_limits<std::int64_t>::max() : now + item.ttl.count();
+  using wall_ms = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
+  return expiry_after(wall_ms(std::chrono::milliseconds(now_())), item.ttl).time_since_epoch().count();
 }
 
 void vector_store::remember(std::uint64_t id, entry_meta meta) {

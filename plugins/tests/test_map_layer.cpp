@@ -1,5 +1,7 @@
 #include "test_map_layer.hpp"
 
+#include <strata/entry.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
@@ -62,11 +64,8 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
 
 status test_map_layer::put(std::string_view ns, std::string_view key, std::string_view value,
                            const entry_options& options) {
-  // Saturated as the real layers do: a TTL of centuries never expires.
-  const auto now = std::chrono::steady_clock::now();
-  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::time_point::max() - now);
-  const auto expires = options.ttl.count() > 0 && options.ttl < room ? now + options.ttl
-                                                                     : std::chrono::steady_clock::time_point::max();
+  const auto expires = options.ttl.count() > 0 ? expiry_after(std::chrono::steady_clock::now(), options.ttl)
+                                               : std::chrono::steady_clock::time_point::max();
   entries_[id(ns, key)] = stored{std::string(value), options, expires};
   return status::ok;
 }

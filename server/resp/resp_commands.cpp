@@ -57,7 +57,7 @@ void append_get(std::string& out, const get_result& r) {
   else if (r.code == status::not_found)
     append_null(out);
   else
-    append_error(out, std::string("ERR strata: ") + to_string(r.code) + ": " + explain(r.code));
+    out += status_error(r.code);
 }
 
 /// Collects the answers of a multi-key command, whichever thread each comes from, and completes

@@ -2,6 +2,7 @@
 /// @file entry.hpp
 /// What a cache entry carries besides its key and value, and the per-request options.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -23,6 +24,18 @@ struct entry_options {
   /// size (as a weigher does: the cost of a large object, or of a slow recomputation).
   std::uint64_t cost = 0;
 };
+
+/// When an entry given `ttl` (> 0) at `now` expires, in `now`'s clock and unit: `now + ttl`, or the
+/// clock's last time when that is beyond it, so that a TTL of centuries never expires rather than
+/// wrapping into the past (a steady clock in nanoseconds holds ~292 years).
+template <class Clock, class Duration>
+std::chrono::time_point<Clock, Duration> expiry_after(std::chrono::time_point<Clock, Duration> now,
+                                                      std::chrono::milliseconds ttl) noexcept {
+  using time_point = std::chrono::time_point<Clock, Duration>;
+  const time_point from = std::max(now, time_point{}); // before the epoch, the room is no less
+  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(time_point::max() - from);
+  return ttl >= room ? time_point::max() : now + std::chrono::duration_cast<Duration>(ttl);
+}
 
 /// Options every request takes.
 struct request_options {
