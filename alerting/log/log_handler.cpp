@@ -21,7 +21,7 @@ alert_severity parse_severity(const std::string& text) {
     return alert_severity::warning;
   if (text == "critical")
     return alert_severity::critical;
-  throw std::invalid_argument("min_severity must be info, warning or critical, not '" + text + "'");
+  throw std::invalid_argument("min_severity: must be info, warning or critical, not '" + text + "'");
 }
 
 /// Firing and escalation are problems, told at the level of their severity; a resolution is news.
@@ -38,6 +38,9 @@ strata::log_level level_of(const alert_event& event) {
 /// Writes each event, unless below `min_severity`, as one line of the runtime's log.
 class log_handler : public strata::alert_handler {
 public:
+  /// What the schema cannot say: the severity's name.
+  static void check_config(const strata::plugin_config& config) { parse_severity(config.get_string("min_severity")); }
+
   explicit log_handler(const strata::alert_handler_context& ctx)
     : host_(ctx.host), min_severity_(parse_severity(ctx.config.get_string("min_severity"))) {}
 

@@ -8,7 +8,7 @@ namespace strata::webhook {
 namespace {
 
 [[noreturn]] void refuse(const std::string& url, const std::string& why) {
-  throw std::invalid_argument("url '" + url + "' " + why);
+  throw std::invalid_argument("url: '" + url + "' " + why);
 }
 
 std::string lower(std::string text) {

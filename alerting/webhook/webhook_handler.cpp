@@ -59,6 +59,9 @@ std::chrono::milliseconds backoff(std::int64_t attempt) {
 /// POSTs each event to `url`, retrying transient failures; counts and logs what it could not deliver.
 class webhook_handler : public strata::alert_handler {
 public:
+  /// What the schema cannot say: the URL's form. (Whether ca_file can be read is checked at start.)
+  static void check_config(const strata::plugin_config& config) { strata::webhook::parse_endpoint(config.get_string("url")); }
+
   explicit webhook_handler(const strata::alert_handler_context& ctx)
     : host_(ctx.host),
       endpoint_(strata::webhook::parse_endpoint(ctx.config.get_string("url"))),
@@ -75,7 +78,7 @@ public:
       headers_.emplace("Authorization", "Bearer " + token);
     if (const auto& ca_file = ctx.config.get_string("ca_file"); !ca_file.empty()) {
       if (!std::ifstream(ca_file))
-        throw std::invalid_argument("ca_file '" + ca_file + "' cannot be read");
+        throw std::invalid_argument("ca_file: '" + ca_file + "' cannot be read");
       client_.set_ca_cert_path(ca_file);
     }
   }

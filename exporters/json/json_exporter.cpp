@@ -40,6 +40,13 @@ void check_target(const std::string& path) {
 
 class json_exporter : public exporter {
 public:
+  /// What the schema cannot say: the mode's name, and pretty only with snapshots. (Whether the
+  /// path's directory exists is checked at start: it may not exist where the file is checked.)
+  static void check_config(const plugin_config& config) {
+    if (mode_of(config.get_string("mode")) == output_mode::lines && config.get_bool("pretty"))
+      throw std::invalid_argument("pretty: true needs mode: snapshot (a JSON line must stay on one line)");
+  }
+
   explicit json_exporter(const exporter_context& context)
       : path_(context.config.get_string("path")),
         mode_(mode_of(context.config.get_string("mode"))),
@@ -48,8 +55,7 @@ public:
         host_(context.host),
         // The host adds the `exporter` label naming this instance.
         errors_(host_.counter("strata_exporter_errors_total", "Exports that failed.")) {
-    if (pretty_ && mode_ == output_mode::lines)
-      throw std::invalid_argument("pretty: true needs mode: snapshot (a JSON line must stay on one line)");
+    check_config(context.config);
     if (path_ != "-")
       check_target(path_);
   }

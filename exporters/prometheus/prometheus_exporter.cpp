@@ -4,6 +4,7 @@
 #include "snapshot_collectable.hpp"
 
 #include <strata/sdk.hpp>
+#include <strata/units.hpp>
 
 #include <memory>
 #include <stdexcept>
@@ -26,7 +27,7 @@ std::string bound_address(const std::string& address, const std::vector<int>& po
 
 const std::string& checked_path(const std::string& path) {
   if (path.empty() || path.front() != '/')
-    throw std::invalid_argument("path must start with '/': '" + path + "'");
+    throw std::invalid_argument("path: must start with '/', got '" + path + "'");
   return path;
 }
 
@@ -36,13 +37,23 @@ const std::string& checked_path(const std::string& path) {
 /// and `publish` does nothing.
 class prometheus_exporter final : public exporter {
 public:
+  /// What the schema cannot say: the address's form and the path's. (Whether the port is free is
+  /// known only when it listens.)
+  static void check_config(const plugin_config& config) {
+    checked_path(config.get_string("path"));
+    const auto& address = config.get_string("address");
+    if (!units::parse_host_port(address))
+      throw std::invalid_argument("address: expected host:port such as 127.0.0.1:9464 or [::1]:9464, got '" + address + "'");
+  }
+
   explicit prometheus_exporter(const exporter_context& ctx)
     : host_(ctx.host),
       // The host adds the `exporter` label naming this instance.
       errors_(host_.counter("strata_exporter_errors_total", "Exports that failed.")),
       collectable_(std::make_shared<snapshot_collectable>(ctx.source, host_, errors_)) {
+    check_config(ctx.config);
     const std::string& address = ctx.config.get_string("address");
-    const std::string& path = checked_path(ctx.config.get_string("path"));
+    const std::string& path = ctx.config.get_string("path");
     exposer_ = start_exposer(address);
     exposer_->RegisterCollectable(collectable_, path);
     host_.log(log_level::info, "serving " + path + " on " + bound_address(address, exposer_->GetListeningPorts()));

@@ -22,7 +22,7 @@ tag_style tag_style_of(const std::string& text) {
     return tag_style::folded;
   if (text == "dogstatsd")
     return tag_style::dogstatsd;
-  throw std::invalid_argument("tags must be 'none' or 'dogstatsd', not '" + text + "'");
+  throw std::invalid_argument("tags: must be 'none' or 'dogstatsd', not '" + text + "'");
 }
 
 line_options options_of(const plugin_config& config) {
@@ -32,7 +32,7 @@ line_options options_of(const plugin_config& config) {
   options.sample_rate = config.get_double("sample_rate");
   // The schema's bounds are inclusive; a rate of 0 would send nothing and divide by zero.
   if (!(options.sample_rate > 0))
-    throw std::invalid_argument("sample_rate must be greater than 0 and at most 1");
+    throw std::invalid_argument("sample_rate: must be greater than 0 and at most 1");
   return options;
 }
 
@@ -42,6 +42,9 @@ line_options options_of(const plugin_config& config) {
 /// `max_packet_size` bytes. Send failures are counted and logged, never thrown.
 class statsd_exporter final : public exporter {
 public:
+  /// What the schema cannot say: the tag style's name, a sample rate above 0.
+  static void check_config(const plugin_config& config) { options_of(config); }
+
   explicit statsd_exporter(const exporter_context& ctx)
     : host_(ctx.host),
       // The host adds the `exporter` label naming this instance.

@@ -163,4 +163,12 @@ void validate_settings(const config& cfg, const std::string& instance_path, cons
   }
 }
 
+std::string refusal_path(const std::string& instance_path, const std::map<std::string, std::string>& settings,
+                         const std::string& reason) {
+  const auto colon = reason.find(':');
+  if (colon != std::string::npos && settings.count(reason.substr(0, colon)) != 0)
+    return instance_path + ".config." + reason.substr(0, colon);
+  return instance_path;
+}
+
 } // namespace strata::detail

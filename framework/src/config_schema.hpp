@@ -30,4 +30,10 @@ void validate_settings(const config& cfg, const std::string& instance_path, cons
                        std::map<std::string, std::string>& settings, const strata_config_key* keys, std::size_t n,
                        std::vector<config_error>& errors);
 
+/// Where a plugin's refusal of the instance at `instance_path` belongs: at the setting its reason
+/// starts with ("policy: 'x' is neither ...", the plugins' convention) when the instance has that
+/// setting (`layers[0].config.policy`), else at the instance.
+std::string refusal_path(const std::string& instance_path, const std::map<std::string, std::string>& settings,
+                         const std::string& reason);
+
 } // namespace strata::detail

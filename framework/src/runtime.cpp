@@ -283,16 +283,9 @@ error placed(const config& cfg, const std::string& path, const error& e) {
 error placed_instance(const config& cfg, const std::string& path, const std::map<std::string, std::string>& settings,
                       const error& e) {
   const std::string marker = detail::factory_failed;
-  if (const auto at = e.message.find(marker); at != std::string::npos) {
-    const auto start = at + marker.size();
-    const auto colon = e.message.find(':', start);
-    if (colon != std::string::npos) {
-      const auto key = e.message.substr(start, colon - start);
-      if (settings.count(key) != 0)
-        return placed(cfg, path + ".config." + key, e);
-    }
-  }
-  return placed(cfg, path, e);
+  const auto at = e.message.find(marker);
+  if (at == std::string::npos) return placed(cfg, path, e);
+  return placed(cfg, detail::refusal_path(path, settings, e.message.substr(at + marker.size())), e);
 }
 
 /// Creates one instance of each configured exporter or handler, each with its own host.

@@ -5,6 +5,7 @@
 #include "log.hpp"
 #include "runtime_bounds.hpp"
 
+#include <strata/plugin_config.hpp>
 #include <strata/runtime.hpp>
 #include <strata/units.hpp>
 
@@ -162,7 +163,27 @@ bool is_derived_alert_value(const std::string& value) {
 
 namespace {
 
-/// Resolves the plugin of each instance of one section, checks its kind and settings.
+/// The plugin's own check of settings that passed its schema (ABI 1.3: an older descriptor has no
+/// `check` field to read), so that what only the plugin knows to refuse is refused here, before
+/// anything starts, and at the key it names.
+void run_plugin_check(const config& cfg, const std::string& path, const std::string& plugin,
+                      const std::map<std::string, std::string>& settings, const strata_plugin_descriptor& d,
+                      std::vector<config_error>& errors) {
+  if (d.abi_minor < 3 || d.check == nullptr)
+    return;
+  const plugin_config checked(settings);
+  char why[512] = {0};
+  if (d.check(&checked, why, sizeof why) != 0)
+    return;
+  std::string reason = why[0] != 0 ? why : "no reason given";
+  const auto at = refusal_path(path, settings, reason);
+  if (at != path) // the path names the key: "layers[0].config.policy: plugin 'predictive': 'x' is ..."
+    reason.erase(0, reason.find_first_not_of(' ', reason.find(':') + 1));
+  errors.push_back(make_error(cfg, at, "plugin '" + plugin + "': " + reason));
+}
+
+/// Resolves the plugin of each instance of one section, checks its kind and settings, then lets
+/// the plugin check them.
 template <class Instance>
 void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::string>& search_path,
                      const std::string& section, std::vector<Instance>& instances, strata_plugin_kind kind,
@@ -194,7 +215,10 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
       continue;
     }
     out[i] = *plugin;
+    const auto errors_before = errors.size();
     validate_settings(cfg, path, instance.plugin, instance.settings, d->config_schema, d->config_schema_size, errors);
+    if (errors.size() == errors_before)
+      run_plugin_check(cfg, path, instance.plugin, instance.settings, *d, errors);
   }
 }
 

@@ -76,6 +76,9 @@ private:
 
 class diary_layer : public layer {
 public:
+  /// What the schema cannot say: the backend's name.
+  static void check_config(const plugin_config& config) { storage::store_options_from(config); }
+
   explicit diary_layer(const layer_context& context)
     : host_(context.host), db_(storage::open_store(storage::store_options_from(context.config))),
       gate_(std::make_shared<schema_gate>(db_)),

@@ -87,13 +87,25 @@ std::vector<std::string> tags_of(const std::string& text) {
   return out;
 }
 
+const std::string& checked_channel(const std::string& channel) {
+  if (channel.empty() || channel.size() > 63)
+    throw std::invalid_argument("channel: a PostgreSQL channel name has 1 to 63 characters");
+  return channel;
+}
+
 class global_layer : public layer {
 public:
+  /// What the schema cannot say: the backend's name, the channel's length.
+  static void check_config(const plugin_config& config) {
+    storage::store_options_from(config);
+    checked_channel(config.get_string("channel"));
+  }
+
   explicit global_layer(const layer_context& context)
     : host_(context.host), health_(host_), db_(storage::open_store(storage::store_options_from(context.config))),
       instance_id_(context.config.get_string("instance_id").empty() ? default_instance_id()
                                                                     : context.config.get_string("instance_id")),
-      channel_(context.config.get_string("channel")), default_ttl_(to_ms(context.config.get_duration("default_ttl"))),
+      channel_(checked_channel(context.config.get_string("channel"))), default_ttl_(to_ms(context.config.get_duration("default_ttl"))),
       default_confidence_(context.config.get_double("default_confidence")),
       min_confidence_(context.config.get_double("min_confidence")),
       serve_unverified_(context.config.get_bool("serve_unverified")),
@@ -112,8 +124,6 @@ public:
                                       {{"direction", "received"}}),
                         host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
                                       {{"source", "listener"}})} {
-    if (channel_.empty() || channel_.size() > 63)
-      throw std::invalid_argument("channel: a PostgreSQL channel name has 1 to 63 characters");
     if (db_->dialect() == storage::dialect::sqlite) {
       ready(); // local: a broken file or a newer schema refuses the start here
       return;

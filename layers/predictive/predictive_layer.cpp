@@ -175,6 +175,9 @@ private:
 
 class predictive_layer : public layer {
 public:
+  /// What the schema cannot say: that `policy` names a policy.
+  static void check_config(const plugin_config& config) { read_store_config(config); }
+
   explicit predictive_layer(const layer_context& context)
       : store_(std::make_shared<exact_store>(read_store_config(context.config))),
         expiry_interval_(to_ms(context.config.get_duration("expiry_interval"))), host_(context.host),

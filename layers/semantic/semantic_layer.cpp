@@ -89,6 +89,9 @@ private:
 
 class semantic_cache_layer : public layer, public semantic_operations {
 public:
+  /// What the schema cannot say: the index's words and their combination.
+  static void check_config(const plugin_config& config) { vector_index::checked_index_config(config); }
+
   explicit semantic_cache_layer(const layer_context& context)
     : host_(context.host), metrics_(host_), cache_(read_options(context.config), events()),
       interval_(to_ms(context.config.get_duration("expiry_interval"))) {

@@ -65,6 +65,9 @@ private:
 
 class vector_layer : public layer, public vector_operations {
 public:
+  /// What the schema cannot say: the index's words and their combination.
+  static void check_config(const plugin_config& config) { vector_index::checked_index_config(config); }
+
   explicit vector_layer(const layer_context& context)
     : host_(context.host), metrics_(host_), store_(read_options(context.config)),
       interval_(std::chrono::duration_cast<std::chrono::milliseconds>(context.config.get_duration("maintenance_interval"))) {

@@ -34,4 +34,13 @@ index_config index_config_from(const plugin_config& c) {
   return o;
 }
 
+index_config checked_index_config(const plugin_config& c) {
+  auto o = index_config_from(c);
+  auto probe = o;
+  probe.dimension = 1;
+  if (auto problem = validate(probe); !problem.empty())
+    throw std::invalid_argument(problem);
+  return o;
+}
+
 } // namespace strata::vector_index

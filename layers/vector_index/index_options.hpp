@@ -16,4 +16,8 @@ namespace strata::vector_index {
 /// the value for a word it does not know.
 index_config index_config_from(const plugin_config& c);
 
+/// `index_config_from`, then `validate` with a stand-in dimension (each model brings its own):
+/// what a layer's `check_config` asks of its index keys. Throws std::invalid_argument.
+index_config checked_index_config(const plugin_config& c);
+
 } // namespace strata::vector_index

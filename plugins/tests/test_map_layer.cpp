@@ -21,7 +21,7 @@ test_map_layer::test_map_layer(const layer_context& context)
   if (fail_ == "throw_in_factory")
     throw std::runtime_error("configured to fail in its factory");
   if (fail_ != "none" && fail_ != "throw_on_get" && fail_ != "hang_on_get" && fail_ != "die_once")
-    throw std::invalid_argument("unknown fail mode '" + fail_ + "'");
+    throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
   if (const auto& metric = context.config.get_string("metric"); !metric.empty())
     gets_ = &host.counter(metric, "Gets the test layer answered.", {{"kind", "get"}});

@@ -275,11 +275,20 @@ TEST_CASE("a failing factory stops the start with file, symbol and reason", "[ru
 }
 
 TEST_CASE("a factory's refusal of a setting is placed at that setting", "[runtime][loader]") {
+  // test_map checks its `fail` mode in its factory only, as a plugin without `check` (ABI 1.3) does.
+  auto rt = runtime::from_file(test_config("bad_fail_mode.yaml"));
+  REQUIRE_FALSE(rt);
+  CHECK_THAT(rt.err().message, Catch::StartsWith(test_config("bad_fail_mode.yaml") +
+                                                 ":5:13: layers[0].config.fail: layer 'hot': plugin "));
+  CHECK_THAT(rt.err().message, Catch::EndsWith("factory failed: fail: unknown mode 'bogus'"));
+}
+
+TEST_CASE("a plugin's check refuses a setting before anything is created, at that setting", "[runtime][loader]") {
   auto rt = runtime::from_file(test_config("bad_policy.yaml"));
   REQUIRE_FALSE(rt);
-  CHECK_THAT(rt.err().message, Catch::StartsWith(test_config("bad_policy.yaml") +
-                                                 ":6:15: layers[0].config.policy: layer 'hot': plugin "));
-  CHECK_THAT(rt.err().message, Catch::EndsWith("factory failed: policy: 'bogus' is neither lru nor predictive"));
+  CHECK_THAT(rt.err().message, Catch::Contains(test_config("bad_policy.yaml") +
+                                               ":6:15: layers[0].config.policy: plugin 'predictive': 'bogus' is "
+                                               "neither lru nor predictive"));
 }
 
 TEST_CASE("a put's cost is charged against the layer's byte bound", "[runtime]") {

@@ -3,6 +3,8 @@
 // are 1-based; raw strings start on line 1).
 
 #include <strata/config.hpp>
+#include <strata/plugin_abi.h>
+#include <strata/plugin_config.hpp>
 #include <strata/runtime.hpp>
 #include <strata/units.hpp>
 
@@ -10,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -610,6 +613,41 @@ TEST_CASE("a plugin directory that is not there, or not a directory, is an error
   REQUIRE(errors.size() >= 2);
   CHECK(errors[0] == "t.yaml:3:7: plugins.path[0]: '/no/such/strata/plugins' is not there; expected a directory of plugins");
   CHECK(errors[1] == "t.yaml:4:7: plugins.path[1]: '" + file + "' is not a directory; expected a directory of plugins");
+}
+
+namespace shape_plugin {
+
+const strata_config_key keys[] = {{"shape", STRATA_VALUE_STRING, "round", "a shape", 0, 0, 0, 0}};
+void* create(const strata_plugin_context*, char*, size_t) { return nullptr; }
+void destroy(void*) {}
+/// Refuses what the schema cannot: a square with a reason naming its key, a triangle without.
+int only_round(const void* config, char* error, size_t size) {
+  const auto& shape = static_cast<const strata::plugin_config*>(config)->get_string("shape");
+  if (shape == "square")
+    std::snprintf(error, size, "shape: '%s' has corners", shape.c_str());
+  else if (shape == "triangle")
+    std::snprintf(error, size, "three corners are too many");
+  return shape == "square" || shape == "triangle" ? 0 : 1;
+}
+const strata_plugin_descriptor checked = {STRATA_ABI_MAJOR, 3, "checked_shape", "1.0", STRATA_PLUGIN_LAYER, 0,
+                                          keys, 1, &create, &destroy, &only_round};
+/// The same function behind a 1.2 descriptor, which has no `check` field: the host must not read it.
+const strata_plugin_descriptor older = {STRATA_ABI_MAJOR, 2, "older_shape", "1.0", STRATA_PLUGIN_LAYER, 0,
+                                        keys, 1, &create, &destroy, &only_round};
+
+} // namespace shape_plugin
+
+TEST_CASE("a plugin's own check refuses what its schema lets through, at the key it names (ABI 1.3)", "[config][abi]") {
+  auto parsed = parse_config(R"(layers:
+  - {name: a, plugin: checked_shape, config: {shape: square}}
+  - {name: b, plugin: checked_shape, config: {shape: triangle}}
+  - {name: c, plugin: checked_shape}
+  - {name: d, plugin: older_shape, config: {shape: square}}
+)", "t.yaml");
+  REQUIRE(parsed.ok());
+  CHECK(error_lines(strata::validate(*parsed.effective, {&shape_plugin::checked, &shape_plugin::older})) ==
+        std::vector<std::string>{"t.yaml:2:54: layers[0].config.shape: plugin 'checked_shape': 'square' has corners",
+                                 "t.yaml:3:5: layers[1]: plugin 'checked_shape': three corners are too many"});
 }
 
 TEST_CASE("embedders parse, round-trip, and a layer's embedder must name one", "[config][embedders]") {

@@ -99,7 +99,7 @@ TEST_CASE("a factory that throws is reported with file, symbol and reason", "[lo
 TEST_CASE("a static descriptor is checked like a file's", "[loader]") {
   static const strata_plugin_descriptor newer_minor = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR + 1, "future", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
   plugin_loader loader;
   auto refused = loader.add_static(&newer_minor);
   REQUIRE_FALSE(refused);
@@ -110,7 +110,7 @@ TEST_CASE("a static descriptor is checked like a file's", "[loader]") {
 TEST_CASE("a descriptor with an unknown kind is refused, not trusted", "[loader]") {
   static strata_plugin_descriptor odd = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "odd", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
   const int foreign_kind = 99; // what a plugin built against a later ABI might write
   std::memcpy(&odd.kind, &foreign_kind, sizeof foreign_kind);
   plugin_loader loader;

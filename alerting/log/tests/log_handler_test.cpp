@@ -132,7 +132,7 @@ TEST_CASE("an unknown min_severity is refused when the handler is created", "[al
   testing::recording_host host{STRATA_PLUGIN_ALERT_HANDLER, "ops"};
   CHECK_THROWS_WITH(testing::create_instance<alert_handler>(log_plugin(), "ops", {{"min_severity", "severe"}},
                                                             host.api()),
-                    "min_severity must be info, warning or critical, not 'severe'");
+                    "min_severity: must be info, warning or critical, not 'severe'");
 }
 
 TEST_CASE("without a host table the handler still runs, and logs nowhere", "[alerting][log]") {

@@ -197,16 +197,16 @@ TEST_CASE("a receiver that is not there is an error, not an exception", "[alerti
 
 TEST_CASE("a bad URL is refused when the handler is created, naming it", "[alerting][webhook]") {
   CHECK(create_error("localhost:9000/alerts") ==
-        "url 'localhost:9000/alerts' is not an absolute URL: expected http://host[:port]/path or https://...");
+        "url: 'localhost:9000/alerts' is not an absolute URL: expected http://host[:port]/path or https://...");
   CHECK(create_error("ftp://example.com/x") ==
-        "url 'ftp://example.com/x' has scheme 'ftp': only http and https are supported");
-  CHECK(create_error("http:///alerts") == "url 'http:///alerts' has no host");
-  CHECK(create_error("http://exa mple.com/") == "url 'http://exa mple.com/' contains a space or a control character");
-  CHECK(create_error("http://example.com:99999/") == "url 'http://example.com:99999/' has a port out of 1..65535: 99999");
-  CHECK(create_error("http://example.com:80a/") == "url 'http://example.com:80a/' has no valid port: '80a'");
+        "url: 'ftp://example.com/x' has scheme 'ftp': only http and https are supported");
+  CHECK(create_error("http:///alerts") == "url: 'http:///alerts' has no host");
+  CHECK(create_error("http://exa mple.com/") == "url: 'http://exa mple.com/' contains a space or a control character");
+  CHECK(create_error("http://example.com:99999/") == "url: 'http://example.com:99999/' has a port out of 1..65535: 99999");
+  CHECK(create_error("http://example.com:80a/") == "url: 'http://example.com:80a/' has no valid port: '80a'");
   CHECK(create_error("http://user:pw@example.com/") ==
-        "url 'http://user:pw@example.com/' carries credentials: put a token in bearer_token instead");
-  CHECK(create_error("http://ex$mple.com/") == "url 'http://ex$mple.com/' has an invalid host 'ex$mple.com'");
+        "url: 'http://user:pw@example.com/' carries credentials: put a token in bearer_token instead");
+  CHECK(create_error("http://ex$mple.com/") == "url: 'http://ex$mple.com/' has an invalid host 'ex$mple.com'");
   CHECK(create_error("HTTP://Example.COM") == "");
   CHECK(create_error("http://[::1]:8080/a") == "");
 }
@@ -237,5 +237,5 @@ TEST_CASE("a ca_file that cannot be read is refused when the handler is created"
   CHECK_THROWS_WITH(testing::create_instance<alert_handler>(
                       webhook_plugin(), "hook", {{"url", "https://127.0.0.1/"}, {"ca_file", "/nonexistent/ca.pem"}},
                       nullptr),
-                    "ca_file '/nonexistent/ca.pem' cannot be read");
+                    "ca_file: '/nonexistent/ca.pem' cannot be read");
 }

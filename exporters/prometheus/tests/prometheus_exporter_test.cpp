@@ -165,5 +165,5 @@ TEST_CASE("a path without a leading slash is refused", "[prometheus][exporter]")
   const auto& d = load_plugin("prometheus");
   fixed_telemetry_source source;
   CHECK_THROWS_WITH(create_exporter(d, "prom", {{"address", "127.0.0.1:0"}, {"path", "metrics"}}, source),
-                    Catch::Contains("path must start with '/'"));
+                    Catch::Contains("path: must start with '/'"));
 }

@@ -19,7 +19,8 @@
  * 1.2 appended strata::layer::semantic(), vectors(), command() and observer() (called for plugins
  * of minor >= 2 only), `invalidate_key`, `invalidate_tag` and `prefetch` to strata_host_api, the flag
  * STRATA_PLUGIN_FLAG_OBSERVER, and defined STRATA_PLUGIN_EMBEDDER (create returns a
- * strata::embedder*; needs 1.2).
+ * strata::embedder*; needs 1.2). 1.3 appended `check` to strata_plugin_descriptor (called for
+ * plugins of minor >= 3 only).
  *
  * No exception crosses this boundary: `create` reports failure by returning NULL with a message.
  */
@@ -30,7 +31,7 @@
 #include <stdint.h>
 
 #define STRATA_ABI_MAJOR 1u
-#define STRATA_ABI_MINOR 2u
+#define STRATA_ABI_MINOR 3u
 
 /* The one symbol every plugin exports. */
 #define STRATA_PLUGIN_ENTRY_SYMBOL "strata_plugin_entry"
@@ -152,6 +153,14 @@ typedef struct strata_plugin_descriptor {
   /* Returns a new instance, or NULL after writing a NUL-terminated reason into `error`. */
   void* (*create)(const strata_plugin_context* context, char* error, size_t error_size);
   void (*destroy)(void* instance);
+  /* Since 1.3; may be NULL. Checks a configuration (a `const strata::plugin_config*`, validated
+   * against the schema, defaults filled) for what the schema cannot say: a value from a list, a
+   * URL's form, keys that exclude each other. Creates nothing and touches no file, socket or
+   * server, since `strata check-config` and a reload run it where the deployment may not run yet.
+   * Returns 1 when the configuration is acceptable, else 0 after writing a NUL-terminated reason
+   * into `error`; a reason that starts with one of the instance's keys and ':' ("policy: 'x' is
+   * not ...") is reported at that key. `create` must still refuse what `check` refuses. */
+  int (*check)(const void* config, char* error, size_t error_size);
 } strata_plugin_descriptor;
 
 typedef const strata_plugin_descriptor* (*strata_plugin_entry_fn)(void);

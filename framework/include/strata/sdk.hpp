@@ -9,6 +9,13 @@
 ///       {"max_entries", STRATA_VALUE_INT, "1000", "entries kept", 1, 1, 0, 0},
 ///     };
 ///     STRATA_LAYER_PLUGIN("my_layer", "1.0.0", my_layer, my_schema, 0)
+///
+/// What the schema cannot say (a value from a list, keys that exclude each other) a class checks
+/// in `static void check_config(const strata::plugin_config&)`, throwing std::invalid_argument
+/// with a reason that starts with the key ("mode: 'x' is not one of a, b"); its constructor calls
+/// it too. The macro exports it as the descriptor's `check` (ABI 1.3), which `strata
+/// check-config` and a reload run without creating the instance. It must create nothing and touch
+/// no file, socket or server.
 
 #include <strata/alerts.hpp>
 #include <strata/embedder.hpp>
@@ -23,6 +30,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace strata {
 
@@ -106,6 +114,40 @@ void destroy(void* instance) noexcept {
   delete static_cast<Base*>(instance);
 }
 
+/// Whether `T` declares `static void check_config(const strata::plugin_config&)`.
+template <class T, class = void>
+struct has_check_config : std::false_type {};
+template <class T>
+struct has_check_config<T, std::void_t<decltype(T::check_config(std::declval<const plugin_config&>()))>>
+    : std::true_type {};
+
+/// Runs `T::check_config` on a configuration; never lets an exception out.
+template <class T>
+int check(const void* config, char* error, std::size_t error_size) noexcept {
+  try {
+    if (config == nullptr) {
+      write_error(error, error_size, "no configuration given");
+      return 0;
+    }
+    T::check_config(*static_cast<const plugin_config*>(config));
+    return 1;
+  } catch (const std::exception& e) {
+    write_error(error, error_size, e.what());
+  } catch (...) {
+    write_error(error, error_size, "unknown exception");
+  }
+  return 0;
+}
+
+/// The descriptor's `check`: `check<T>` when `T` declares `check_config`, else none.
+template <class T>
+constexpr int (*check_of())(const void*, char*, std::size_t) {
+  if constexpr (has_check_config<T>::value)
+    return &check<T>;
+  else
+    return nullptr;
+}
+
 } // namespace sdk_detail
 } // namespace strata
 
@@ -116,7 +158,7 @@ void destroy(void* instance) noexcept {
     static const strata_plugin_descriptor descriptor = {                                           \
       STRATA_ABI_MAJOR, STRATA_ABI_MINOR, NAME, VERSION, KIND, FLAGS, SCHEMA,                      \
       sizeof(SCHEMA) / sizeof((SCHEMA)[0]), &::strata::sdk_detail::create<BASE, CLASS>,           \
-      &::strata::sdk_detail::destroy<BASE>};                                                       \
+      &::strata::sdk_detail::destroy<BASE>, ::strata::sdk_detail::check_of<CLASS>()};               \
     return &descriptor;                                                                            \
   }
 

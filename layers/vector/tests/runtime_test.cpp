@@ -192,8 +192,8 @@ TEST_CASE("the vector layer's configuration is checked", "[vector][integration]"
   for (const auto& [config, why] :
        {std::pair{std::string("      index: flat\n      nprobes: 4\n"), std::string("nprobes")},
         std::pair{std::string("      index: flat\n      nprobe: 0\n"), std::string("nprobe")},
-        std::pair{std::string("      index: annoy\n"), std::string("index: expected flat, hnsw or ivf, got 'annoy'")},
-        std::pair{std::string("      hnsw_codes: pq\n"), std::string("hnsw_codes: expected sq8 or float, got 'pq'")},
+        std::pair{std::string("      index: annoy\n"), std::string("config.index: plugin 'vector': expected flat, hnsw or ivf, got 'annoy'")},
+        std::pair{std::string("      hnsw_codes: pq\n"), std::string("config.hnsw_codes: plugin 'vector': expected sq8 or float, got 'pq'")},
         std::pair{std::string("      refine: 17\n"), std::string("refine")}}) {
     auto yaml = parse_config(deployment(config), "inline.yaml");
     if (!yaml.ok()) {
