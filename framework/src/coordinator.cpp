@@ -241,8 +241,11 @@ public:
       i, deadline, sent,
       [this, i, request, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
         const auto took = std::chrono::steady_clock::now() - sent;
-        if (auto* m = metrics(i))
+        if (auto* m = metrics(i)) {
           m->record(op, reply.code, took);
+          if (op == operation::get && i == 0)
+            m->routed_get(reply.code, took);
+        }
         if (st_.log->enabled(log_level::debug))
           log_reply(i, request, op, reply, took);
         on_reply(reply);

@@ -60,6 +60,13 @@ request_totals request_metrics::totals() const {
   return out;
 }
 
+request_totals layer_metrics::routed_gets() const {
+  request_totals out;
+  out.requests[static_cast<std::size_t>(operation::get)][static_cast<std::size_t>(status::ok)] = routed_hits_.value();
+  out.get_durations = routed_durations_.read();
+  return out;
+}
+
 const char* to_string(fault_type type) noexcept {
   switch (type) {
   case fault_type::timeout: return "timeout";

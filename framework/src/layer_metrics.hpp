@@ -67,9 +67,23 @@ public:
   void failed(fault_type type) noexcept { errors_[static_cast<std::size_t>(type)]->inc(); }
   void restarted() noexcept { restarts_->inc(); }
 
+  /// A get the coordinator asked of this layer (recorded besides `record`): for layer 0, the gets
+  /// its read view did not serve (a read with the TTL, the check of a conditional write, a view
+  /// that threw). The telemetry actor takes them out of layer 0's figures to find the view's own
+  /// hits, which alone are missing from the runtime's. Not exported.
+  void routed_get(status outcome, std::chrono::nanoseconds took) noexcept {
+    if (outcome == status::ok)
+      routed_hits_.inc();
+    routed_durations_.observe(std::chrono::duration<double>(took).count());
+  }
+  /// Those gets: their hits under `requests[get][ok]`, and all their durations.
+  request_totals routed_gets() const;
+
 private:
   std::array<instruments::counter*, fault_type_count> errors_{};
   instruments::counter* restarts_;
+  instruments::counter routed_hits_;
+  instruments::histogram routed_durations_; ///< the default latency buckets, as the exported one
 };
 
 /// The runtime's own counts: what the host asked and got, whichever layer answered.

@@ -540,7 +540,8 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     auto shared = impl->shared;
     auto* raw = impl.get();
     impl->telemetry = detail::spawn_telemetry(
-      *impl->system, std::move(sources), impl->stats, impl->cfg.runtime.stats_interval,
+      *impl->system, std::move(sources), metrics.empty() ? nullptr : metrics.front(), impl->stats,
+      impl->cfg.runtime.stats_interval,
       [shared] { return shared->first_view.current() != nullptr; },
       [raw] {
         if (raw->alerts)

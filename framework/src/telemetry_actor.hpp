@@ -42,10 +42,12 @@ struct stats_source {
 };
 
 /// `first_has_view` says whether layer 0's gets are served by its read view (and so are missing
-/// from the coordinator path's totals, to which the actor adds them). `after_sample` runs after
+/// from the coordinator path's totals, to which the actor adds them: layer 0's hits less those of
+/// the gets the coordinator asked of it, `first_layer->routed_gets()`). `after_sample` runs after
 /// each publication (the alert rules are evaluated there).
 caf::actor spawn_telemetry(caf::actor_system& system, std::vector<stats_source> sources,
-                           std::shared_ptr<stats_board> board, std::chrono::milliseconds interval,
-                           std::function<bool()> first_has_view, std::function<void()> after_sample);
+                           std::shared_ptr<const layer_metrics> first_layer, std::shared_ptr<stats_board> board,
+                           std::chrono::milliseconds interval, std::function<bool()> first_has_view,
+                           std::function<void()> after_sample);
 
 } // namespace strata::detail

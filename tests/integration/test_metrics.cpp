@@ -117,6 +117,25 @@ TEST_CASE("stats derive rates, throughput and latency per layer and overall", "[
   CHECK(rt->stats(stats_window::day).overall.gets == 2);
 }
 
+TEST_CASE("gets the coordinator asks of the first layer count once overall, beside its view's hits", "[metrics][stats]") {
+  // A read with the TTL and the checks of conditional writes reach layer 0 through the coordinator,
+  // not its read view; they were counted as view hits too (overall hits above layer 0's).
+  auto rt = start("stats.yaml");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  REQUIRE(rt->get_with_ttl("k").code == status::ok);    // a host get, through the coordinator
+  put_options nx;
+  nx.condition = put_condition::if_absent;
+  REQUIRE(rt->put("k", "w", nx) == status::rejected);    // a put: its check is no host get
+  REQUIRE(rt->expire("k", std::chrono::minutes(5)) == status::ok); // a put, checked likewise
+  REQUIRE(rt->get("k").layer == "hot");                  // a host get, through the read view
+  REQUIRE(eventually([&] { return rt->stats().layers[0].gets == 4; }));
+  const auto s = rt->stats();
+  CHECK(s.layers[0].hits == 4); // the TTL read, the two checks and the view's hit
+  CHECK(s.overall.gets == 2);
+  CHECK(s.overall.hits == 2);
+  CHECK(s.overall.requests == 5);
+}
+
 TEST_CASE("a loaded value is a miss of the cache, and errors are rated", "[metrics][stats]") {
   runtime_options options;
   options.loader = [](std::string_view, std::string_view key) -> std::optional<loaded_value> {
