@@ -15,14 +15,12 @@ namespace strata::exporters {
 
 namespace {
 
-/// `address` as bound: a requested port 0 replaced by the port the kernel chose, so that the log
-/// says where to scrape.
+/// `address` (host:port, as checked) as bound: a requested port 0 replaced by the port the kernel
+/// chose, so that the log says where to scrape.
 std::string bound_address(const std::string& address, const std::vector<int>& ports) {
   if (ports.size() != 1)
     return address;
-  const auto colon = address.rfind(':');
-  const std::string host = colon == std::string::npos ? "" : address.substr(0, colon + 1);
-  return host + std::to_string(ports.front());
+  return address.substr(0, address.rfind(':') + 1) + std::to_string(ports.front());
 }
 
 const std::string& checked_path(const std::string& path) {

@@ -26,6 +26,8 @@ tag_style tag_style_of(const std::string& text) {
 }
 
 line_options options_of(const plugin_config& config) {
+  if (config.get_string("host").empty())
+    throw std::invalid_argument("host: names no host; give a name or an address such as 127.0.0.1");
   line_options options;
   options.prefix = sanitise(config.get_string("prefix"));
   options.tags = tag_style_of(config.get_string("tags"));

@@ -177,8 +177,9 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
     return;
   std::string reason = why[0] != 0 ? why : "no reason given";
   const auto at = refusal_path(path, settings, reason);
-  if (at != path) // the path names the key: "layers[0].config.policy: plugin 'predictive': 'x' is ..."
-    reason.erase(0, reason.find_first_not_of(' ', reason.find(':') + 1));
+  // When the path names the key, the reason need not: "layers[0].config.policy: plugin 'predictive': 'x' is ...".
+  if (const auto rest = reason.find_first_not_of(' ', reason.find(':') + 1); at != path && rest != std::string::npos)
+    reason.erase(0, rest);
   errors.push_back(make_error(cfg, at, "plugin '" + plugin + "': " + reason));
 }
 

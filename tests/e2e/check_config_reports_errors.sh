@@ -9,4 +9,4 @@ echo "$out"
 for expected in "$@"; do
   grep -qF -- "$deployment:$expected" <<<"$out" || { echo "missing: $deployment:$expected"; exit 1; }
 done
-grep -qF -- "$count errors in $deployment" <<<"$out" || { echo "missing: $count errors in $deployment"; exit 1; }
+grep -qxF -- "$count errors in $deployment" <<<"$out" || { echo "missing: $count errors in $deployment"; exit 1; }

@@ -14,7 +14,7 @@
 /// in `static void check_config(const strata::plugin_config&)`, throwing std::invalid_argument
 /// with a reason that starts with the key ("mode: 'x' is not one of a, b"); its constructor calls
 /// it too. The macro exports it as the descriptor's `check` (ABI 1.3), which `strata
-/// check-config` and a reload run without creating the instance. It must create nothing and touch
+/// check-config`, `strata serve` and a reload run before any instance is created. It must create nothing and touch
 /// no file, socket or server.
 
 #include <strata/alerts.hpp>

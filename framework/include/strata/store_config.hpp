@@ -10,7 +10,7 @@ namespace strata::storage {
 /// The options from the keys `backend` (`postgres` or `sqlite`), `dsn`, `sqlite_path`,
 /// `pool_size`, `connect_timeout` and `statement_timeout` (durations, rounded up to whole
 /// milliseconds). The plugin's schema gives their defaults and bounds. Throws
-/// std::invalid_argument naming the key for an unknown backend.
+/// std::invalid_argument naming the key for an unknown backend, or the sqlite backend without a file.
 store_options store_options_from(const plugin_config& config);
 
 } // namespace strata::storage
