@@ -28,6 +28,7 @@ std::string format_bound(double value, const std::string& type) {
   if (type == "size")
     return with_unit(value, {{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"", 1}});
   std::ostringstream out;
+  out.precision(15); // 1048576, not 1.04858e+06: the exact limit the value is checked against
   out << value;
   return out.str();
 }

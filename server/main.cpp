@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   replay->add_option("--trace", replay_options.trace, "trace file; .gz and .xz are decompressed")->required();
   replay->add_option("--format", replay_options.format, "oracle-general, lirs or int32be")->required();
   replay->add_option("--capacity", replay_options.capacities,
-                     "N[B|KiB|MiB|GiB] bytes (object sizes honoured) or Nentries; a comma-separated list "
+                     "N[B|KiB|MiB|GiB|KB|MB|GB] bytes (object sizes honoured) or Nentries; a comma-separated list "
                      "replays each in one pass")
     ->required()
     ->delimiter(',');
