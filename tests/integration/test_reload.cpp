@@ -69,6 +69,17 @@ TEST_CASE("an invalid file, or rules the running deployment cannot evaluate, cha
   CHECK(report.errors[0].find("no metric family named 'strata_no_such_family'") != std::string::npos);
   CHECK(report.applied.empty()); // the level did not change either
 
+  // A value only the plugin knows to refuse: refused now, not listed as needing a restart that
+  // would then fail.
+  file.write(deployment("debug", rule_a, ", config: {policy: mru}"));
+  report = rt->reload(file.path.string());
+  CHECK_FALSE(report.valid);
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0].find("layers[0].config.policy: plugin 'predictive': 'mru' is neither lru nor predictive") !=
+        std::string::npos);
+  CHECK(report.applied.empty());
+  CHECK(report.needs_restart.empty());
+
   file.write(deployment("info", rule_a));
   CHECK(rt->reload(file.path.string()).applied.empty()); // still rule a at info
 
