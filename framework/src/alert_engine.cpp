@@ -20,10 +20,15 @@ std::string format_duration(std::chrono::milliseconds d) {
   return std::to_string(ms) + "ms";
 }
 
+/// What the value was measured on: a layer, the system, the samples a metric rule's labels select
+/// (`cache_layer=hot`, comma-separated), or all of them.
 std::string subject_of(const alert_rule& rule) {
   if (rule.value == "rss_bytes") return "system";
   if (!rule.layer.empty()) return rule.layer;
-  return "all";
+  std::string selected;
+  for (const auto& [name, value] : rule.labels)
+    selected += (selected.empty() ? "" : ",") + name + "=" + value;
+  return selected.empty() ? "all" : selected;
 }
 
 } // namespace

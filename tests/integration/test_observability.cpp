@@ -174,6 +174,8 @@ alerts:
   CHECK(rt->alerts()[0].acknowledged);
   CHECK_FALSE(rt->acknowledge_alert("no_such_rule"));
   CHECK(has_line(rt->prometheus_text(), R"(strata_alerts_firing{rule="low_hit_rate",severity="critical"} 1)"));
+  // The severity it left reads 0 (not absent): a StatsD gauge keeps the last value it was sent.
+  CHECK(has_line(rt->prometheus_text(), R"(strata_alerts_firing{rule="low_hit_rate",severity="warning"} 0)"));
 
   rt->put("k", "v");
   for (int i = 0; i < 200; ++i)
@@ -185,6 +187,8 @@ alerts:
   const auto text = rt->prometheus_text();
   CHECK(has_line(text, R"(strata_alert_events_total{rule="low_hit_rate",transition="firing"} 1)"));
   CHECK(has_line(text, R"(strata_alert_events_total{rule="low_hit_rate",transition="resolved"} 1)"));
+  CHECK(has_line(text, R"(strata_alerts_firing{rule="low_hit_rate",severity="critical"} 0)"));
+  CHECK(has_line(text, R"(strata_alerts_firing{rule="low_hit_rate",severity="warning"} 0)"));
   // The handler plugin got the same events, in order.
   REQUIRE(eventually([&] { return recorded.lines().size() == 3; }));
   CHECK(recorded.lines() == std::vector<std::string>{"low_hit_rate firing warning", "low_hit_rate escalated critical",
@@ -208,7 +212,8 @@ alerts:
   CHECK(rt->get("k").code == status::internal);
   REQUIRE(eventually([&] { return rt->alerts().size() == 1; }));
   CHECK(rt->alerts()[0].last.value == 1.0);
-  CHECK(rt->alerts()[0].last.subject == "all");
+  CHECK(rt->alerts()[0].last.subject == "type=exception"); // the samples its labels select
+  CHECK(rt->alerts()[0].last.summary.rfind("strata_cache_layer_errors_total of type=exception is 1 > 0", 0) == 0);
   CHECK(eventually([&] {
     return has_line(rt->prometheus_text(), R"(strata_alert_handler_errors_total{handler="flaky"} 1)");
   }));
