@@ -304,7 +304,7 @@ private:
       bool has_name = false;
       bool has_plugin = false;
       read_keys(item, {
-        {"name", [&](const entry& v) { has_name = read_name(v, instance.name); }},
+        {"name", [&](const entry& v) { has_name = true; read_name(v, instance.name); }},
         {"plugin", [&](const entry& v) { has_plugin = true; read_plugin_name(v, instance.plugin); }},
         {"config", [&](const entry& v) { read_settings(v, instance.settings); }},
       });
@@ -341,7 +341,7 @@ private:
       alert_rule rule;
       bool has[4] = {false, false, false, false};
       read_keys(item, {
-        {"name", [&](const entry& v) { has[0] = read_name(v, rule.name); }},
+        {"name", [&](const entry& v) { has[0] = true; read_name(v, rule.name); }},
         {"value", [&](const entry& v) { has[1] = true; read_string(v, "a value name", rule.value); }},
         {"layer", [&](const entry& v) { read_string(v, "a layer name", rule.layer); }},
         {"labels", [&](const entry& v) { read_settings(v, rule.labels); }},
@@ -439,18 +439,17 @@ private:
   }
 
   /// An instance name: letters, digits, '_' and '-'.
-  bool read_name(const entry& e, std::string& out) {
+  void read_name(const entry& e, std::string& out) {
     const std::string expected = "a name of letters, digits, '_' and '-'";
     const auto text = read_scalar(e, expected);
-    if (!text) return false;
+    if (!text) return;
     if (text->empty() || !std::all_of(text->begin(), text->end(), [](unsigned char c) {
           return std::isalnum(c) || c == '_' || c == '-';
         })) {
       fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
-      return false;
+      return;
     }
     out = *text;
-    return true;
   }
 
   bool read_string(const entry& e, const std::string& expected, std::string& out) {

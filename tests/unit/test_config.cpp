@@ -528,6 +528,15 @@ logging: {format: xml}
           "t.yaml:6:7: alerts.rules[1]: missing required key 'threshold'",
           "t.yaml:7:19: health.max_rss: expected a size such as 512MiB or 2GiB, got 'lots'",
           "t.yaml:8:19: logging.format: expected one of text, json, got 'xml'"});
+
+  // A name that is there but not a name is one error, not also a missing one.
+  CHECK(error_lines(parse_config(R"(layers: [{name: a, plugin: p}]
+alerts:
+  rules: [{name: low.rate x, value: hit_rate, comparison: "<", threshold: 1}]
+  handlers: [{name: "my log", plugin: log}]
+)", "t.yaml")) == std::vector<std::string>{
+          "t.yaml:3:18: alerts.rules[0].name: expected a name of letters, digits, '_' and '-', got 'low.rate x'",
+          "t.yaml:4:21: alerts.handlers[0].name: expected a name of letters, digits, '_' and '-', got 'my log'"});
 }
 
 TEST_CASE("alert rules and instances are checked against the deployment", "[config][telemetry]") {
