@@ -181,7 +181,9 @@ public:
   explicit predictive_layer(const layer_context& context)
       : store_(std::make_shared<exact_store>(read_store_config(context.config))),
         expiry_interval_(to_ms(context.config.get_duration("expiry_interval"))), host_(context.host),
-        metrics_(host_), model_(make_model(context.config, store_, host_, metrics_.confidence())) {}
+        metrics_(host_), model_(make_model(context.config, store_, host_, metrics_.confidence())) {
+    metrics_.publish(*store_, model_.get()); // the gauges say what holds from the start, not 0
+  }
 
   status get(std::string_view ns, std::string_view key, layer_hit& out) override {
     const status found = store_->get(ns, key, out);

@@ -191,3 +191,17 @@ layers:
   std::this_thread::sleep_for(100ms);
   CHECK(loader.calls("B") == loads);
 }
+
+TEST_CASE("the layer's gauges say what holds from the start, before its first maintenance",
+          "[predictive][integration]") {
+  auto parsed = strata::parse_config(R"(
+layers:
+  - {name: hot, plugin: predictive, config: {policy: lru, expiry_interval: 1h}}
+)",
+                                     "gauges.yaml");
+  REQUIRE(parsed.ok());
+  auto rt = strata::runtime::from_config(*parsed.effective);
+  REQUIRE(rt);
+  // Published at creation: it read 0 until the first maintenance pass, an hour away here.
+  CHECK(series((*rt)->prometheus_text(), "strata_predictive_window_fraction" + hot + "}") == 1);
+}
