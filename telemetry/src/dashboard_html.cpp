@@ -88,11 +88,12 @@ void cell(std::string& out, std::string_view text, const char* css_class = nullp
   out += "</td>";
 }
 
-/// The hit rate as a number and as a bar drawn by CSS alone.
-void hit_rate_cell(std::string& out, double hit_rate) {
-  const double width = std::isfinite(hit_rate) ? std::clamp(hit_rate, 0.0, 1.0) * 100 : 0;
+/// The hit rate as a number and as a bar drawn by CSS alone; none without gets, where a rate of
+/// 0 % would read as every get missed.
+void hit_rate_cell(std::string& out, const window_stats& w) {
+  const double width = w.gets > 0 && std::isfinite(w.hit_rate) ? std::clamp(w.hit_rate, 0.0, 1.0) * 100 : 0;
   out += "<td class=\"hit\"><span class=\"bar\"><span style=\"width:" + formatted("%.0f", width) + "%\"></span></span>";
-  out += percent(hit_rate) + "</td>";
+  out += (w.gets > 0 ? percent(w.hit_rate) : std::string(none)) + "</td>";
 }
 
 /// Health and detail; supervision's counts when something went wrong, even after recovery.
@@ -120,9 +121,9 @@ void health_cells(std::string& out, const layer_health* health) {
 
 void figures_row(std::string& out, const window_stats& w) {
   cell(out, w.name, "name");
-  hit_rate_cell(out, w.hit_rate);
-  cell(out, percent(w.miss_rate));
-  cell(out, percent(w.error_rate));
+  hit_rate_cell(out, w);
+  cell(out, w.gets > 0 ? percent(w.miss_rate) : std::string(none));
+  cell(out, w.requests > 0 ? percent(w.error_rate) : std::string(none));
   cell(out, throughput(w.throughput));
   cell(out, latency(w.p50_seconds));
   cell(out, latency(w.p95_seconds));

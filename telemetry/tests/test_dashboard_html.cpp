@@ -76,6 +76,16 @@ TEST_CASE("latencies in human units, and a dash where there is nothing to show",
   CHECK(contains(html, "<span style=\"width:0%\"></span></span>—</td>"));
 }
 
+TEST_CASE("a window without gets shows no rates, not 0 %", "[telemetry][dashboard]") {
+  auto s = strata::testing::sample_snapshot();
+  auto& idle = s.stats.layers[0];
+  idle.requests = idle.gets = idle.hits = idle.misses = idle.errors = 0;
+  idle.hit_rate = idle.miss_rate = idle.error_rate = 0;
+  const auto html = render_dashboard(s);
+  CHECK(contains(html, "<td class=\"name\">hot</td><td class=\"hit\"><span class=\"bar\"><span style=\"width:0%\">"
+                       "</span></span>—</td><td>—</td><td>—</td>"));
+}
+
 TEST_CASE("a layer without figures yet still shows its health, and missing system checks are said",
           "[telemetry][dashboard]") {
   auto s = strata::testing::sample_snapshot();
