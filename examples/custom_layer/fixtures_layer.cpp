@@ -14,8 +14,16 @@ namespace {
 
 class fixtures_layer : public strata::layer {
 public:
+  /// What the schema cannot say; `strata check-config` runs it too. (Whether the file can be read
+  /// is known only where the deployment runs.)
+  static void check_config(const strata::plugin_config& config) {
+    if (config.get_string("file").empty())
+      throw std::invalid_argument("file: names no file; give the path of a KEY<TAB>VALUE file");
+  }
+
   explicit fixtures_layer(const strata::layer_context& context)
     : namespace_(context.config.get_string("namespace")) {
+    check_config(context.config);
     const auto& path = context.config.get_string("file");
     std::ifstream in(path);
     if (!in)

@@ -73,6 +73,14 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$address/v1/cache/not-a-f
 [ "$code" = 404 ] || fail "a key that is not a fixture answered $code"
 kill -TERM "$pid"; wait "$pid" || fail "strata serve did not exit 0 on SIGTERM"; pid=""
 
+# An empty file name: the plugin's own check (ABI 1.3, through the installed SDK's macro) refuses it
+# in check-config, at its key.
+printf 'plugins: {path: ["%s"]}\nlayers:\n  - name: canned\n    plugin: fixtures\n    config: {file: ""}\n' \
+  "$dir/fixtures" >"$dir/no_file.yaml"
+"$strata" check-config "$dir/no_file.yaml" >"$dir/no_file.out" 2>&1 && fail "check-config accepted an empty fixtures file name"
+grep -qF "$dir/no_file.yaml:5:20: layers[0].config.file: plugin 'fixtures': names no file" "$dir/no_file.out" ||
+  { cat "$dir/no_file.out"; fail "no refusal at the key"; }
+
 # A bad fixtures file: the layer's factory refuses it with FILE:LINE, and the server does not start.
 printf 'no tab on this line\n' >"$dir/bad.tsv"
 STRATA_FIXTURES_FILE=$dir/bad.tsv timeout 20 "$strata" serve -c "$src/examples/custom_layer/deployment.yaml" \
