@@ -242,9 +242,9 @@ public:
       [this, i, request, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
         const auto took = std::chrono::steady_clock::now() - sent;
         if (auto* m = metrics(i)) {
-          m->record(op, reply.code, took);
-          if (op == operation::get && i == 0)
+          if (op == operation::get && i == 0) // first: the telemetry reads it after `record`'s
             m->routed_get(reply.code, took);
+          m->record(op, reply.code, took);
         }
         if (st_.log->enabled(log_level::debug))
           log_reply(i, request, op, reply, took);

@@ -67,7 +67,7 @@ public:
   void failed(fault_type type) noexcept { errors_[static_cast<std::size_t>(type)]->inc(); }
   void restarted() noexcept { restarts_->inc(); }
 
-  /// A get the coordinator asked of this layer (recorded besides `record`): for layer 0, the gets
+  /// A get the coordinator asked of this layer (recorded before `record`): for layer 0, the gets
   /// its read view did not serve (a read with the TTL, the check of a conditional write, a view
   /// that threw). The telemetry actor takes them out of layer 0's figures to find the view's own
   /// hits, which alone are missing from the runtime's. Not exported.

@@ -537,12 +537,10 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     std::vector<detail::stats_source> sources{{"all", impl->overall_metrics}};
     for (std::size_t i = 0; i < layers.size(); ++i)
       sources.push_back({layers[i].name, metrics[i]});
-    auto shared = impl->shared;
     auto* raw = impl.get();
     impl->telemetry = detail::spawn_telemetry(
       *impl->system, std::move(sources), metrics.empty() ? nullptr : metrics.front(), impl->stats,
       impl->cfg.runtime.stats_interval,
-      [shared] { return shared->first_view.current() != nullptr; },
       [raw] {
         if (raw->alerts)
           evaluate_alerts(*raw);

@@ -41,13 +41,19 @@ struct stats_source {
   std::shared_ptr<const request_metrics> metrics;
 };
 
-/// `first_has_view` says whether layer 0's gets are served by its read view (and so are missing
-/// from the coordinator path's totals, to which the actor adds them: layer 0's hits less those of
-/// the gets the coordinator asked of it, `first_layer->routed_gets()`). `after_sample` runs after
-/// each publication (the alert rules are evaluated there).
+/// Layer 0's read-view hits and their timings, as far as a sample can tell, into `view`: layer 0's
+/// get hits and get durations (`first`) less those of the gets the coordinator asked of it
+/// (`routed`, read after `first` and recorded before it, so never behind it: this never counts
+/// more than the view served), and never less than `view` held at the previous sample, since the
+/// windows subtract samples (a routed get recorded between the two reads would take some back).
+void estimate_view(telemetry::totals& view, const telemetry::totals& first, const telemetry::totals& routed);
+
+/// The hits layer 0's read view served are missing from the coordinator path's totals; the actor
+/// adds them: layer 0's hits less those of the gets the coordinator asked of it
+/// (`first_layer->routed_gets()`; null without metrics). `after_sample` runs after each
+/// publication (the alert rules are evaluated there).
 caf::actor spawn_telemetry(caf::actor_system& system, std::vector<stats_source> sources,
                            std::shared_ptr<const layer_metrics> first_layer, std::shared_ptr<stats_board> board,
-                           std::chrono::milliseconds interval, std::function<bool()> first_has_view,
-                           std::function<void()> after_sample);
+                           std::chrono::milliseconds interval, std::function<void()> after_sample);
 
 } // namespace strata::detail
