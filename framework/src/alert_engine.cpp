@@ -1,5 +1,6 @@
 #include "alert_engine.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace strata::detail {
@@ -145,18 +146,59 @@ bool same_rule(const alert_rule& a, const alert_rule& b) {
          a.escalate_to == b.escalate_to;
 }
 
+/// The severities `rule` can fire at: its own, and the one it escalates to.
+std::vector<alert_severity> severities_of(const alert_rule& rule) {
+  std::vector<alert_severity> severities{rule.severity};
+  if (rule.escalate_after.count() > 0 && rule.escalate_to != rule.severity)
+    severities.push_back(rule.escalate_to);
+  return severities;
+}
+
 } // namespace
 
-void alert_engine::replace_rules(std::vector<alert_rule> rules) {
+std::vector<alert_event> alert_engine::replace_rules(std::vector<alert_rule> rules,
+                                                     std::chrono::system_clock::time_point wall) {
   std::lock_guard<std::mutex> guard(mutex_);
   std::vector<rule_state> states(rules.size());
-  for (std::size_t i = 0; i < rules.size(); ++i)
-    for (std::size_t j = 0; j < rules_.size(); ++j)
-      if (same_rule(rules[i], rules_[j]))
-        states[i] = states_[j];
+  std::vector<alert_event> ended;
+  for (std::size_t j = 0; j < rules_.size(); ++j) {
+    const auto kept = std::find_if(rules.begin(), rules.end(), [&](const alert_rule& r) { return same_rule(r, rules_[j]); });
+    if (kept != rules.end()) {
+      states[static_cast<std::size_t>(kept - rules.begin())] = states_[j];
+      continue;
+    }
+    for (const auto severity : severities_of(rules_[j]))
+      retired_series_.emplace(rules_[j].name, severity);
+    if (!states_[j].firing)
+      continue;
+    const bool renamed_away =
+      std::none_of(rules.begin(), rules.end(), [&](const alert_rule& r) { return r.name == rules_[j].name; });
+    auto resolved =
+      make_event(rules_[j], alert_transition::resolved, states_[j].last.severity, states_[j].last.value, wall);
+    resolved.summary = rules_[j].value + " of " + resolved.subject + ": the rule was " +
+                       (renamed_away ? "removed" : "changed") + " by a reload";
+    remember(resolved);
+    ended.push_back(std::move(resolved));
+  }
   rules_ = std::move(rules);
   states_ = std::move(states);
   ++generation_;
+  return ended;
+}
+
+std::vector<alert_engine::firing_series> alert_engine::firing() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  std::vector<firing_series> out;
+  std::set<std::pair<std::string, alert_severity>> current;
+  for (std::size_t i = 0; i < rules_.size(); ++i)
+    for (const auto severity : severities_of(rules_[i])) {
+      current.emplace(rules_[i].name, severity);
+      out.push_back({rules_[i].name, severity, states_[i].firing && states_[i].last.severity == severity});
+    }
+  for (const auto& [rule, severity] : retired_series_)
+    if (current.count({rule, severity}) == 0)
+      out.push_back({rule, severity, false});
+  return out;
 }
 
 std::vector<active_alert> alert_engine::active() const {

@@ -12,7 +12,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace strata::detail {
@@ -29,9 +31,21 @@ public:
   std::vector<alert_rule> rules() const;
 
   /// Replaces the rules. A rule of the same name and the same definition keeps its state (pending,
-  /// firing, acknowledged); any other starts afresh, and the alert of a rule removed or changed
-  /// while firing ends without a resolved event. Thread-safe.
-  void replace_rules(std::vector<alert_rule> rules);
+  /// firing, acknowledged); any other starts afresh. The alert of a rule removed or changed while
+  /// firing ends: its resolved event is returned, for the caller to deliver, and kept in the
+  /// history. Thread-safe.
+  std::vector<alert_event> replace_rules(std::vector<alert_rule> rules, std::chrono::system_clock::time_point wall);
+
+  /// One `strata_alerts_firing` series: a rule at a severity it can fire at.
+  struct firing_series {
+    std::string rule;
+    alert_severity severity;
+    bool firing; ///< the rule fires at this severity now
+  };
+  /// Every severity each rule can fire at, and those of the rules replaced since the start at 0:
+  /// a series that stopped at 1 would read 1 for ever where the last value is kept (a StatsD
+  /// gauge). Thread-safe.
+  std::vector<firing_series> firing() const;
 
   /// Evaluates every rule at `now`; returns the events to deliver, in rule order. Thread-safe.
   std::vector<alert_event> evaluate(clock::time_point now, std::chrono::system_clock::time_point wall,
@@ -65,6 +79,7 @@ private:
   mutable std::mutex mutex_;
   std::vector<rule_state> states_;
   std::deque<alert_event> history_;
+  std::set<std::pair<std::string, alert_severity>> retired_series_; ///< of the rules replaced so far
 };
 
 /// Whether `value comparison threshold` holds (<, <=, >, >=).

@@ -45,6 +45,8 @@ public:
   std::unique_ptr<detail::alert_engine> alerts;
   std::map<std::pair<std::string, alert_transition>, instruments::counter*> alert_events;
   std::mutex alert_events_mutex; ///< a reload adds rules' counters while the telemetry actor counts events
+  /// Held while alert events are made and sent, so that a reload's and a sample's reach handlers in order.
+  std::mutex alert_delivery_mutex;
   /// What a reload changed: the rules and level now in force (the rest of `cfg` is as started).
   std::mutex reload_mutex;
   std::vector<alert_rule> current_rules;
@@ -63,7 +65,7 @@ public:
   caf::actor coordinator;
   caf::actor telemetry;
   caf::actor exports;       ///< null without exporters
-  caf::actor alert_sender;  ///< null without alert rules
+  caf::actor alert_sender;  ///< null without runtime.metrics
   /// Embedder instances, by name; alive as long as the runtime (the router holds raw pointers).
   std::map<std::string, std::unique_ptr<detail::embedder_instance>> embedders;
   std::unique_ptr<detail::capability_router> capabilities;
@@ -381,18 +383,8 @@ void start_capability_router(
                                                                   std::move(verifier), impl.metrics.get());
 }
 
-/// Evaluates the alert rules after each sample and sends what changed to the dispatcher.
-void evaluate_alerts(runtime_impl& impl) {
-  // Metric rules share one collection of the families (and of the system checks behind them).
-  std::optional<std::vector<metric_family>> families;
-  const auto metrics_now = [&]() -> const std::vector<metric_family>& {
-    if (!families)
-      families = impl.hub->metrics();
-    return *families;
-  };
-  const auto events = impl.alerts->evaluate(
-    std::chrono::steady_clock::now(), std::chrono::system_clock::now(),
-    [&](const alert_rule& rule) { return impl.hub->alert_value(rule, metrics_now); });
+/// Counts, logs and sends `events` to the alert dispatcher.
+void deliver_alert_events(runtime_impl& impl, const std::vector<alert_event>& events) {
   for (const auto& event : events) {
     {
       std::lock_guard<std::mutex> guard(impl.alert_events_mutex);
@@ -405,6 +397,22 @@ void evaluate_alerts(runtime_impl& impl) {
     impl.log->write(event.transition == alert_transition::resolved ? log_level::info : log_level::warn, fields);
     caf::anon_send(impl.alert_sender, detail::alert_atom::value, event);
   }
+}
+
+/// Evaluates the alert rules after each sample and delivers what changed.
+void evaluate_alerts(runtime_impl& impl) {
+  // Metric rules share one collection of the families (and of the system checks behind them).
+  std::optional<std::vector<metric_family>> families;
+  const auto metrics_now = [&]() -> const std::vector<metric_family>& {
+    if (!families)
+      families = impl.hub->metrics();
+    return *families;
+  };
+  std::lock_guard<std::mutex> guard(impl.alert_delivery_mutex);
+  deliver_alert_events(impl, impl.alerts->evaluate(std::chrono::steady_clock::now(), std::chrono::system_clock::now(),
+                                                   [&](const alert_rule& rule) {
+                                                     return impl.hub->alert_value(rule, metrics_now);
+                                                   }));
 }
 
 /// The `strata_alert_events_total` counters of `rules`, once per rule name.
@@ -497,7 +505,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     impl->overall_registry = std::make_unique<telemetry::registry>();
     impl->overall_metrics = detail::make_runtime_metrics(*impl->overall_registry);
   }
-  if (!impl->cfg.alerts.rules.empty()) {
+  if (impl->metrics) { // even without rules, so that a reload can add some
     impl->alerts = std::make_unique<detail::alert_engine>(impl->cfg.alerts.rules, impl->cfg.alerts.history);
     register_alert_events(*impl, impl->cfg.alerts.rules);
   }
@@ -776,7 +784,7 @@ bool runtime::set_log_level(const std::string& level) {
 
 std::optional<error> runtime::reload_alert_rules(std::vector<alert_rule> rules) {
   if (!impl_->alerts)
-    return error{status::invalid, "alerts.rules: the deployment started without alert rules; adding some needs a restart"};
+    return error{status::invalid, "alerts.rules: alert rules need runtime.metrics: true, which needs a restart"};
   std::string problems;
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const auto& layer = rules[i].layer;
@@ -794,7 +802,8 @@ std::optional<error> runtime::reload_alert_rules(std::vector<alert_rule> rules) 
   register_alert_events(*impl_, rules);
   std::lock_guard<std::mutex> guard(impl_->reload_mutex);
   impl_->current_rules = rules;
-  impl_->alerts->replace_rules(std::move(rules));
+  std::lock_guard<std::mutex> delivery(impl_->alert_delivery_mutex);
+  deliver_alert_events(*impl_, impl_->alerts->replace_rules(std::move(rules), std::chrono::system_clock::now()));
   return std::nullopt;
 }
 

@@ -109,20 +109,11 @@ void telemetry_hub::add_derived(std::vector<metric_family>& families, const heal
     }
   if (alerts_ != nullptr) {
     auto firing = gauge_family("strata_alerts_firing", "1 while an alert rule fires, by its current severity.");
-    const auto active = alerts_->active();
-    for (const auto& rule : alerts_->rules()) {
-      const auto it = std::find_if(active.begin(), active.end(), [&](const active_alert& a) { return a.last.rule == rule.name; });
-      // Every severity the rule can fire at, each 0 unless it fires at it now: a series that
-      // stopped at 1 would read 1 for ever where the last value is kept (a StatsD gauge).
-      std::vector<alert_severity> severities{rule.severity};
-      if (rule.escalate_after.count() > 0 && rule.escalate_to != rule.severity)
-        severities.push_back(rule.escalate_to);
-      for (const auto severity : severities)
-        firing.samples.push_back(metric_sample{{{"rule", rule.name}, {"severity", to_string(severity)}},
-                                               it != active.end() && it->last.severity == severity ? 1.0 : 0.0, {}, 0,
-                                               0});
-    }
-    families.push_back(std::move(firing));
+    for (const auto& series : alerts_->firing())
+      firing.samples.push_back(metric_sample{{{"rule", series.rule}, {"severity", to_string(series.severity)}},
+                                             series.firing ? 1.0 : 0.0, {}, 0, 0});
+    if (!firing.samples.empty())
+      families.push_back(std::move(firing));
   }
 }
 

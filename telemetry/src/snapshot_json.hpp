@@ -30,7 +30,9 @@
 //
 // WINDOW_STATS is {"name", "requests", "gets", "hits", "misses", "errors", "hit_rate",
 // "miss_rate", "error_rate", "throughput", "p50_seconds", "p95_seconds", "p99_seconds"}: every
-// field of strata::window_stats, under its own name. Rates are fractions (0.75, not 75).
+// field of strata::window_stats, under its own name. Rates are fractions (0.75, not 75). A window
+// without gets has hit_rate, miss_rate and p50..p99_seconds 0, one without requests error_rate 0:
+// `gets` and `requests` tell "none" from "zero" (the dashboard shows a dash).
 //
 // Numbers. Counts are non-negative integers (above 2^53 a JavaScript reader loses precision).
 // `buckets` holds one count per bucket, not cumulative: one per bound, then the +Inf bucket, so

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SIGHUP: `strata serve` re-reads its file and applies the log level and the alert rules at once,
-# logs what else changed as needing a restart, and refuses an invalid file (logging every error,
-# changing nothing); SIGTERM still drains and exits 0. Spoken to with redis-cli.
+# logs what else changed as needing a restart, resolves the alert of a firing rule it removes, and
+# refuses an invalid file (logging every error, changing nothing); SIGTERM still drains and exits
+# 0. Spoken to with redis-cli.
 set -uo pipefail
 strata=$1
 command -v redis-cli >/dev/null || { echo "FAIL: redis-cli not found (scripts/setup installs redis-tools)"; exit 1; }
@@ -80,6 +81,8 @@ grep -q "server.resp.max_clients changed and needs a restart" "$dir/serve.log" |
 grep -q "applied logging.level: debug -> info" "$dir/serve.log" || fail "the level did not go back to info"
 for _ in $(seq 100); do [ "$(firing)" = 0 ] && break; sleep 0.05; done
 expect "alerts firing once the rule is gone" "0" "$(firing)"
+grep -q "alert always resolved (warning): rss_bytes of system: the rule was removed by a reload" "$dir/serve.log" ||
+  fail "removing the firing rule did not resolve its alert"
 expect "the server still answers" "PONG" "$(redis-cli -p "$port" PING)"
 
 stop_resp

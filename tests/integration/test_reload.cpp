@@ -5,8 +5,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 
 using namespace strata;
+using strata::testing::eventually;
 using strata::testing::start_yaml;
 
 namespace {
@@ -86,14 +88,94 @@ TEST_CASE("an invalid file, or rules the running deployment cannot evaluate, cha
   CHECK_FALSE(rt->reload("/nonexistent/strata.yaml").valid);
 }
 
-TEST_CASE("alert rules cannot be added to a deployment that started without any", "[runtime][reload]") {
-  auto rt = start_yaml(plugins + "layers: [{name: hot, plugin: predictive}]\n");
+namespace {
+
+/// The alert events the runtime delivers, as its host callback sees them.
+struct alert_log {
+  std::mutex mutex;
+  std::vector<alert_event> events;
+  runtime_options options() {
+    runtime_options o;
+    o.on_alert = [this](const alert_event& e) {
+      std::lock_guard<std::mutex> guard(mutex);
+      events.push_back(e);
+    };
+    return o;
+  }
+  std::vector<alert_event> seen() {
+    std::lock_guard<std::mutex> guard(mutex);
+    return events;
+  }
+};
+
+alert_rule resident_memory_above_zero(const std::string& name) {
   alert_rule rule;
-  rule.name = "a";
-  rule.value = "hit_rate";
-  const auto refused = rt->reload_alert_rules({rule});
+  rule.name = name;
+  rule.value = "rss_bytes";
+  rule.comparison = ">";
+  rule.threshold = 0;
+  return rule;
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("alert rules can be added to a deployment that started without any", "[runtime][reload]") {
+  alert_log log;
+  auto rt = start_yaml(plugins + "runtime: {stats_interval: 20ms}\nlayers: [{name: hot, plugin: predictive}]\n",
+                       log.options());
+  CHECK(rt->prometheus_text().find("strata_alerts_firing") == std::string::npos); // no rule, no series
+  REQUIRE(rt->reload_alert_rules({resident_memory_above_zero("resident")}) == std::nullopt);
+  REQUIRE(eventually([&] { return !log.seen().empty(); }));
+  CHECK(log.seen()[0].rule == "resident");
+  CHECK(log.seen()[0].transition == alert_transition::firing);
+  REQUIRE(rt->alerts().size() == 1);
+  CHECK(has_line(rt->prometheus_text(), R"(strata_alerts_firing{rule="resident",severity="warning"} 1)"));
+}
+
+TEST_CASE("a rule removed or changed by a reload while firing resolves, and its series reads 0", "[runtime][reload]") {
+  alert_log log;
+  auto rt = start_yaml(plugins + "runtime: {stats_interval: 20ms}\nlayers: [{name: hot, plugin: predictive}]\n" +
+                         "alerts:\n  rules:\n    - {name: resident, value: rss_bytes, comparison: '>', threshold: 0}\n",
+                       log.options());
+  REQUIRE(eventually([&] { return log.seen().size() == 1; }));
+
+  // Changed: its alert ends, and the new definition fires afresh at its own severity.
+  auto changed = resident_memory_above_zero("resident");
+  changed.severity = alert_severity::critical;
+  REQUIRE(rt->reload_alert_rules({changed}) == std::nullopt);
+  REQUIRE(eventually([&] { return log.seen().size() >= 2; }));
+  auto events = log.seen();
+  CHECK(events[1].rule == "resident");
+  CHECK(events[1].transition == alert_transition::resolved);
+  CHECK(events[1].severity == alert_severity::warning);
+  CHECK(events[1].summary == "rss_bytes of system: the rule was changed by a reload");
+  REQUIRE(eventually([&] { return log.seen().size() == 3; }));
+  CHECK(log.seen()[2].transition == alert_transition::firing);
+  CHECK(log.seen()[2].severity == alert_severity::critical);
+
+  // Removed: its alert ends, and every series it had reads 0 rather than vanishing at 1.
+  REQUIRE(rt->reload_alert_rules({}) == std::nullopt);
+  REQUIRE(eventually([&] { return log.seen().size() == 4; }));
+  events = log.seen();
+  CHECK(events[3].transition == alert_transition::resolved);
+  CHECK(events[3].summary == "rss_bytes of system: the rule was removed by a reload");
+  CHECK(rt->alerts().empty());
+  CHECK(rt->alert_history().back().summary == events[3].summary);
+  const auto text = rt->prometheus_text();
+  CHECK(has_line(text, R"(strata_alerts_firing{rule="resident",severity="critical"} 0)"));
+  CHECK(has_line(text, R"(strata_alerts_firing{rule="resident",severity="warning"} 0)"));
+  CHECK(has_line(text, R"(strata_alert_events_total{rule="resident",transition="resolved"} 2)"));
+}
+
+TEST_CASE("a reload cannot add alert rules to a runtime without runtime.metrics", "[runtime][reload]") {
+  auto rt = start_yaml(plugins + "runtime: {metrics: false}\nlayers: [{name: hot, plugin: predictive}]\n");
+  const auto refused = rt->reload_alert_rules({resident_memory_above_zero("resident")});
   REQUIRE(refused);
-  CHECK(refused->message.find("needs a restart") != std::string::npos);
+  CHECK(refused->message == "alerts.rules: alert rules need runtime.metrics: true, which needs a restart");
 }
 
 TEST_CASE("reload_alert_rules refuses a rule on a layer outside the running chain", "[runtime][reload]") {

@@ -121,6 +121,47 @@ TEST_CASE("the history keeps the newest events", "[alerts]") {
   CHECK(history[2].transition == alert_transition::resolved);
 }
 
+TEST_CASE("replacing the rules keeps an unchanged rule's state and resolves a firing one that changed or went",
+          "[alerts]") {
+  auto other = rule();
+  other.name = "other";
+  other.escalate_after = 100ms;
+  other.escalate_to = alert_severity::critical;
+  driver d({rule(), other});
+  REQUIRE(d.at(0ms, 1).size() == 2); // both fire
+  CHECK(d.engine.acknowledge("slow"));
+
+  // "slow" unchanged keeps firing, acknowledged; "other" changed (a new threshold) ends.
+  auto changed = other;
+  changed.threshold = 0.5;
+  auto ended = d.engine.replace_rules({rule(), changed}, std::chrono::system_clock::now());
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].rule == "other");
+  CHECK(ended[0].transition == alert_transition::resolved);
+  CHECK(ended[0].summary == "p95_latency of all: the rule was changed by a reload");
+  REQUIRE(d.engine.active().size() == 1);
+  CHECK(d.engine.active()[0].last.rule == "slow");
+  CHECK(d.engine.active()[0].acknowledged);
+  CHECK(d.engine.history().back().summary == ended[0].summary);
+
+  // Removing a rule that is not firing ends nothing; its series stay, at 0.
+  ended = d.engine.replace_rules({rule()}, std::chrono::system_clock::now());
+  CHECK(ended.empty());
+  const auto series = d.engine.firing();
+  REQUIRE(series.size() == 3);
+  CHECK((series[0].rule == "slow" && series[0].severity == alert_severity::warning && series[0].firing));
+  CHECK((series[1].rule == "other" && series[1].severity == alert_severity::warning && !series[1].firing));
+  CHECK((series[2].rule == "other" && series[2].severity == alert_severity::critical && !series[2].firing));
+
+  // Removed while firing: it resolves at the severity it fired at.
+  ended = d.engine.replace_rules({}, std::chrono::system_clock::now());
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].summary == "p95_latency of all: the rule was removed by a reload");
+  CHECK(ended[0].severity == alert_severity::warning);
+  CHECK(d.engine.active().empty());
+  CHECK(d.engine.firing().size() == 3);
+}
+
 TEST_CASE("comparisons", "[alerts]") {
   using strata::detail::compare;
   CHECK(compare(1, "<", 2));

@@ -208,9 +208,10 @@ public:
 
   /// Replaces the alert rules without a restart. A rule whose name and definition are unchanged
   /// keeps its state (pending, firing, acknowledged); the others start afresh, and the alert of a
-  /// rule removed or changed while firing ends without a resolved event. Refused, changing
-  /// nothing, when a rule names an unknown metric family or a layer outside the chain, or when the
-  /// runtime started without alert rules (its alert dispatcher is created at start only).
+  /// rule removed or changed while firing resolves (its event names the reload as the cause, and
+  /// its `strata_alerts_firing` series stay, at 0). Refused, changing nothing, when a rule names an
+  /// unknown metric family or a layer outside the chain, or when the runtime runs without
+  /// `runtime.metrics`.
   std::optional<error> reload_alert_rules(std::vector<alert_rule> rules);
 
   /// Re-reads the deployment file at `path` and applies what can change while running: the alert

@@ -19,11 +19,11 @@ struct window_stats {
   std::uint64_t hits = 0;
   std::uint64_t misses = 0;   ///< for "all": gets the layers could not answer (loaded or not)
   std::uint64_t errors = 0;   ///< unavailable, timeout and internal outcomes
-  double hit_rate = 0;        ///< hits / gets
-  double miss_rate = 0;       ///< misses / gets
-  double error_rate = 0;      ///< errors / requests
+  double hit_rate = 0;        ///< hits / gets; 0 without gets (`gets` tells none from zero)
+  double miss_rate = 0;       ///< misses / gets; 0 without gets
+  double error_rate = 0;      ///< errors / requests; 0 without requests
   double throughput = 0;      ///< requests per second
-  double p50_seconds = 0;     ///< get latency, interpolated within histogram buckets
+  double p50_seconds = 0;     ///< get latency, interpolated within histogram buckets; 0 without gets
   double p95_seconds = 0;
   double p99_seconds = 0;
 };
