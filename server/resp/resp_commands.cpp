@@ -80,7 +80,15 @@ struct gather {
 
 // --- connection and server ------------------------------------------------------------------
 
-std::size_t known_commands();
+/// Every command of the table below, in its order.
+struct command_list {
+  const command_spec* first;
+  std::size_t count;
+  const command_spec* begin() const { return first; }
+  const command_spec* end() const { return first + count; }
+  std::size_t size() const { return count; }
+};
+command_list all_commands();
 
 void ping(command_context& ctx, const command_args& a) {
   if (a.size() == 1)
@@ -121,11 +129,50 @@ void info(command_context& ctx, const command_args& a) {
   append_bulk(ctx.out, info_text(ctx.rt, ctx.counters, ctx.settings, a.size() > 1 ? a[1] : "default"));
 }
 
-/// Enough of COMMAND for clients that ask on connect (redis-cli's hints): no documentation.
+/// One command's entry in COMMAND's reply, in the layout of Redis before 7 (name, arity, flags,
+/// first key, last key, step), which clients after 7 read too.
+void append_command_entry(std::string& out, const command_spec& spec) {
+  append_array_header(out, 6);
+  append_bulk(out, lower(spec.name));
+  append_integer(out, spec.arity);
+  append_array_header(out, 1);
+  append_simple(out, spec.write ? "write" : "readonly");
+  append_integer(out, spec.first_key);
+  append_integer(out, spec.last_key);
+  append_integer(out, spec.key_step);
+}
+
+/// COMMAND, COUNT, LIST, INFO name... and DOCS (empty: no documentation is served).
 void command(command_context& ctx, const command_args& a) {
-  if (a.size() > 1 && equals_nocase(a[1], "COUNT"))
-    return append_integer(ctx.out, static_cast<std::int64_t>(known_commands()));
-  append_array_header(ctx.out, 0);
+  const auto commands = all_commands();
+  if (a.size() == 1) {
+    append_array_header(ctx.out, commands.size());
+    for (const auto& spec : commands)
+      append_command_entry(ctx.out, spec);
+    return;
+  }
+  const auto sub = a[1];
+  if (equals_nocase(sub, "COUNT") && a.size() == 2)
+    return append_integer(ctx.out, static_cast<std::int64_t>(commands.size()));
+  if (equals_nocase(sub, "DOCS"))
+    return append_array_header(ctx.out, 0);
+  if (equals_nocase(sub, "LIST") && a.size() == 2) {
+    append_array_header(ctx.out, commands.size());
+    for (const auto& spec : commands)
+      append_bulk(ctx.out, lower(spec.name));
+    return;
+  }
+  if (equals_nocase(sub, "INFO")) {
+    append_array_header(ctx.out, a.size() - 2);
+    for (std::size_t i = 2; i < a.size(); ++i)
+      if (const auto* spec = find_command(a[i]))
+        append_command_entry(ctx.out, *spec);
+      else
+        append_null_array(ctx.out);
+    return;
+  }
+  append_error(ctx.out, "ERR unknown subcommand or wrong number of arguments for 'command|" + std::string(sub) +
+                          "' (strata answers COMMAND, COMMAND COUNT, LIST, INFO and DOCS)");
 }
 
 /// CONFIG GET answers the few parameters clients read on connect (redis-benchmark reads `save`
@@ -337,6 +384,7 @@ void ttl(command_context& ctx, const command_args& a) { ttl_in(ctx, a, false); }
 void pttl(command_context& ctx, const command_args& a) { ttl_in(ctx, a, true); }
 
 const command_spec table[] = {
+  // name, arity, handler, write, first key, last key, key step
   {"PING", -1, &ping},
   {"ECHO", 2, &echo},
   {"QUIT", -1, &quit},
@@ -346,16 +394,16 @@ const command_spec table[] = {
   {"CONFIG", -2, &config_command},
   {"CLIENT", -2, &client},
   {"HELLO", -1, &hello},
-  {"GET", 2, &get},
-  {"SET", -3, &set, true},
-  {"DEL", -2, &del, true},
-  {"EXISTS", -2, &exists},
-  {"MGET", -2, &mget},
-  {"MSET", -3, &mset, true},
-  {"EXPIRE", -3, &expire, true},
-  {"PEXPIRE", -3, &pexpire, true},
-  {"TTL", 2, &ttl},
-  {"PTTL", 2, &pttl},
+  {"GET", 2, &get, false, 1, 1, 1},
+  {"SET", -3, &set, true, 1, 1, 1},
+  {"DEL", -2, &del, true, 1, -1, 1},
+  {"EXISTS", -2, &exists, false, 1, -1, 1},
+  {"MGET", -2, &mget, false, 1, -1, 1},
+  {"MSET", -3, &mset, true, 1, -1, 2},
+  {"EXPIRE", -3, &expire, true, 1, 1, 1},
+  {"PEXPIRE", -3, &pexpire, true, 1, 1, 1},
+  {"TTL", 2, &ttl, false, 1, 1, 1},
+  {"PTTL", 2, &pttl, false, 1, 1, 1},
   {"SEMANTIC.GET", -2, &semantic_get},
   {"SEMANTIC.SET", -3, &semantic_set, true},
   {"SEMANTIC.DEL", -2, &semantic_del, true},
@@ -364,7 +412,7 @@ const command_spec table[] = {
   {"VECTOR.DEL", -2, &vector_del, true},
 };
 
-std::size_t known_commands() { return sizeof table / sizeof table[0]; }
+command_list all_commands() { return {table, sizeof table / sizeof table[0]}; }
 
 } // namespace
 

@@ -67,6 +67,11 @@ struct command_spec {
   /// Changes entries: the connection's later requests wait until its reply is ready, so that a
   /// pipelined GET after a SET of the same connection sees the SET, as in Redis.
   bool write = false;
+  /// Where the keys are, as COMMAND reports them: the first and last argument that is a key (-1:
+  /// the last argument) and the step between keys; 0, 0, 0 for a command without keys.
+  int first_key = 0;
+  int last_key = 0;
+  int key_step = 0;
 };
 
 /// The command named `name`, in any case; null when there is none.

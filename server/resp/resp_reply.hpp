@@ -46,6 +46,9 @@ inline void append_bulk(std::string& out, std::string_view data) {
 /// `$-1\r\n`: a key that does not exist.
 inline void append_null(std::string& out) { out.append("$-1\r\n"); }
 
+/// `*-1\r\n`: no such entry (COMMAND INFO of an unknown command).
+inline void append_null_array(std::string& out) { out.append("*-1\r\n"); }
+
 /// `*count\r\n`, followed by `count` replies.
 inline void append_array_header(std::string& out, std::size_t count) {
   append_number(out, '*', static_cast<std::int64_t>(count));

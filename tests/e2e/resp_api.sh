@@ -104,6 +104,13 @@ expect "CONFIG GET appendonly" "appendonly
 no" "$(cli CONFIG GET appendonly)"
 expect "COMMAND COUNT" "25" "$(cli COMMAND COUNT)"
 expect "CLIENT SETNAME" "OK" "$(cli CLIENT SETNAME e2e)"
+# COMMAND lists the table COUNT counts, with Redis's key positions (MSET: every second argument).
+count=$(cli COMMAND COUNT)
+expect "COMMAND lists what COMMAND COUNT counts" "$count" "$(cli COMMAND LIST | wc -l)"
+expect "COMMAND has one entry per command" "$count" "$(cli --csv COMMAND | tr ',' '\n' | grep -c '^"\(readonly\|write\)"$')"
+expect "COMMAND INFO" '"mset",-3,"write",1,-1,2' "$(cli --csv COMMAND INFO mset)"
+expect "COMMAND INFO of an unknown command" 'NULL,"get",2,"readonly",1,1,1' "$(cli --csv COMMAND INFO nosuch get)"
+expect "COMMAND GETKEYS" "ERR unknown subcommand or wrong number of arguments for 'command|GETKEYS' (strata answers COMMAND, COMMAND COUNT, LIST, INFO and DOCS)" "$(cli COMMAND GETKEYS SET a b)"
 expect "HELLO 3" "NOPROTO sorry, this protocol version is not supported" "$(cli HELLO 3)"
 
 # INFO: Redis's layout, with the runtime's figures.
