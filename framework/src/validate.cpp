@@ -110,8 +110,8 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     fail("exporters", "exporters need runtime.metrics: true");
   if (!cfg.runtime.metrics && !cfg.alerts.rules.empty())
     fail("alerts.rules", "alert rules need runtime.metrics: true");
-  if (!cfg.alerts.handlers.empty() && cfg.alerts.rules.empty())
-    fail("alerts.handlers", "alert handlers need at least one rule in alerts.rules");
+  if (!cfg.runtime.metrics && !cfg.alerts.handlers.empty())
+    fail("alerts.handlers", "alert handlers need runtime.metrics: true");
   if (cfg.health.min_free_disk > 0 && cfg.health.data_dir.empty())
     fail("health.min_free_disk", "the disk check needs health.data_dir");
   if (!units::parse_host_port(cfg.server.http.address))

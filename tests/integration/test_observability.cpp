@@ -373,13 +373,13 @@ TEST_CASE("an alert rule on a metric that does not exist, or on a histogram, sto
   CHECK_THAT(histogram.err().message, Catch::Contains("is a histogram"));
 }
 
-TEST_CASE("alert handlers without a rule are refused", "[observability][alerts][config]") {
-  auto parsed = parse_config("layers:\n  - {name: hot, plugin: predictive}\nalerts:\n  handlers:\n"
+TEST_CASE("alert handlers need runtime.metrics", "[observability][alerts][config]") {
+  auto parsed = parse_config("runtime: {metrics: false}\nlayers:\n  - {name: hot, plugin: predictive}\nalerts:\n  handlers:\n"
                              "    - {name: h, plugin: test_alert_recorder, config: {path: /dev/null}}\n", "h.yaml");
   REQUIRE(parsed.ok());
   const auto report = validate(*parsed.effective);
   REQUIRE(report.errors.size() == 1);
-  CHECK(report.errors[0].to_string() == "h.yaml:5:5: alerts.handlers: alert handlers need at least one rule in alerts.rules");
+  CHECK(report.errors[0].to_string() == "h.yaml:6:5: alerts.handlers: alert handlers need runtime.metrics: true");
 }
 
 TEST_CASE("a replaced layer is a warning until its new instance answers", "[observability][health]") {

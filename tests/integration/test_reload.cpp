@@ -124,8 +124,12 @@ bool has_line(const std::string& text, const std::string& line) {
 } // namespace
 
 TEST_CASE("alert rules can be added to a deployment that started without any", "[runtime][reload]") {
+  // Its handlers (a plugin that writes each event as a line) wait for rules a reload brings.
+  temp_file recorded;
   alert_log log;
-  auto rt = start_yaml(plugins + "runtime: {stats_interval: 20ms}\nlayers: [{name: hot, plugin: predictive}]\n",
+  auto rt = start_yaml(plugins + "runtime: {stats_interval: 20ms}\nlayers: [{name: hot, plugin: predictive}]\n" +
+                         "alerts:\n  handlers:\n    - {name: recorder, plugin: test_alert_recorder, config: {path: \"" +
+                         recorded.path.string() + "\"}}\n",
                        log.options());
   CHECK(rt->prometheus_text().find("strata_alerts_firing") == std::string::npos); // no rule, no series
   REQUIRE(rt->reload_alert_rules({resident_memory_above_zero("resident")}) == std::nullopt);
@@ -134,6 +138,11 @@ TEST_CASE("alert rules can be added to a deployment that started without any", "
   CHECK(log.seen()[0].transition == alert_transition::firing);
   REQUIRE(rt->alerts().size() == 1);
   CHECK(has_line(rt->prometheus_text(), R"(strata_alerts_firing{rule="resident",severity="warning"} 1)"));
+  REQUIRE(eventually([&] {
+    std::ifstream in(recorded.path);
+    std::string line;
+    return std::getline(in, line) && line == "resident firing warning";
+  }));
 }
 
 TEST_CASE("a rule removed or changed by a reload while firing resolves, and its series reads 0", "[runtime][reload]") {
