@@ -15,6 +15,11 @@ int check_config(const std::string& path);
 /// requests in flight and returns 0. SIGHUP reloads the alert rules and the log level from `path`.
 int serve(const std::string& path);
 
+/// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and the threads it starts, so that
+/// only `serve`'s sigwait takes them: `main` calls it first thing for `strata serve`, so that a
+/// SIGHUP sent right after the start waits for the server rather than killing it.
+void block_serve_signals();
+
 /// Renders the JSON snapshot in `snapshot_path` (as the json exporter writes it) as an HTML page,
 /// to `output_path`, or to stdout when it is empty; 1, naming the file, if it cannot be read.
 int dashboard(const std::string& snapshot_path, const std::string& output_path);

@@ -24,6 +24,13 @@ std::string address_text(const std::string& host, int port) {
 http_server::http_server(runtime& rt, const http_settings& settings)
   : settings_(settings), server_(std::make_unique<httplib::Server>()) {
   server_->new_task_queue = [] { return new httplib::ThreadPool(worker_threads); };
+  // cpp-httplib's default sets SO_REUSEPORT, with which a second server binds a port another
+  // already listens on and the two split its connections: SO_REUSEADDR alone refuses that (and
+  // still lets a restart bind while old connections linger in TIME_WAIT).
+  server_->set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   install_http_api(*server_, rt, settings_);
 }
 
@@ -45,7 +52,7 @@ expected<std::string> http_server::start() {
   if (!bound) {
     // The library does not say why; errno is what its last socket call left.
     const int reason = errno;
-    return error{status::unavailable, "cannot listen on " + settings_.address +
+    return error{status::unavailable, "server.http.address: cannot listen on " + settings_.address +
                                         (reason != 0 ? std::string(": ") + std::strerror(reason) : std::string())};
   }
   listener_ = std::thread([this] {

@@ -8,6 +8,8 @@
 #include <string>
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "serve")
+    strata::server::block_serve_signals();
   CLI::App app{"strata: a multi-layer cache runtime"};
   app.require_subcommand(1);
 

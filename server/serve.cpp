@@ -11,15 +11,29 @@
 
 namespace strata::server {
 
-int serve(const std::string& path) {
-  // Block the signals before the runtime and the HTTP server start their threads, so that only
-  // sigwait sees them.
+namespace {
+
+sigset_t serve_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
+  return signals;
+}
+
+} // namespace
+
+void block_serve_signals() {
+  const auto signals = serve_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+int serve(const std::string& path) {
+  // Blocked before the runtime and the HTTP server start their threads, so that only sigwait
+  // sees them (main has blocked them already; this keeps serve correct on its own).
+  block_serve_signals();
+  const auto signals = serve_signals();
   // A shell starts a background job with SIGINT ignored, and sigwait never returns an ignored
   // signal: restore the default so that SIGINT stops a backgrounded server too.
   std::signal(SIGINT, SIG_DFL);
@@ -37,7 +51,7 @@ int serve(const std::string& path) {
     http.emplace(**rt, cfg.server.http);
     const auto bound = http->start();
     if (!bound) {
-      std::cerr << "strata: " << bound.err().message << std::endl;
+      std::cerr << "strata: " << path << ": " << bound.err().message << std::endl;
       (*rt)->shutdown();
       return 1;
     }
@@ -49,7 +63,7 @@ int serve(const std::string& path) {
     redis.emplace(**rt, cfg.server.resp);
     const auto bound = redis->start();
     if (!bound) {
-      std::cerr << "strata: " << bound.err().message << std::endl;
+      std::cerr << "strata: " << path << ": " << bound.err().message << std::endl;
       if (http)
         http->stop();
       (*rt)->shutdown();

@@ -61,7 +61,7 @@ expected<int> listen_on(const std::string& text) {
     ::close(fd);
   }
   freeaddrinfo(found);
-  return error{status::unavailable, "cannot listen on " + text + ": " + why};
+  return error{status::unavailable, "server.resp.address: cannot listen on " + text + ": " + why};
 }
 
 } // namespace

@@ -23,6 +23,17 @@ YAML
 start_serve "$dir/deployment.yaml"
 [[ "$address" == 127.0.0.1:* ]] || fail "bound to '$address', not loopback"
 
+# A second server on the same port is refused (it must not share the first one's connections).
+sed "s/127.0.0.1:0/$address/" "$dir/deployment.yaml" >"$dir/second.yaml"
+"$strata" serve --config "$dir/second.yaml" >"$dir/second.log" 2>&1 &
+second=$!
+for _ in $(seq 100); do kill -0 "$second" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$second" 2>/dev/null; then kill "$second"; fail "a second server listens on $address"; fi
+wait "$second"; rc=$?
+[ "$rc" = 1 ] || fail "the second server exited $rc, not 1"
+grep -q "second.yaml: server.http.address: cannot listen on $address: Address already in use" "$dir/second.log" ||
+  fail "no clear refusal of the taken port: $(cat "$dir/second.log")"
+
 # call METHOD PATH [curl options]: sets $code, $body and $type (the Content-Type), with the token.
 call() {
   local method=$1 path=$2; shift 2
