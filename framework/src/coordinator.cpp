@@ -119,6 +119,9 @@ struct coordinator_state {
 
 using coordinator_actor = caf::stateful_actor<coordinator_state>;
 
+/// The least time between two restarts of a layer that keeps failing.
+constexpr std::chrono::seconds restart_backoff{1};
+
 /// The coordinator's logic; one object per actor, living in its state's lifetime.
 class router {
 public:
@@ -129,21 +132,44 @@ public:
   void start_slot(std::size_t i, std::shared_ptr<layer_instance> instance) {
     auto& s = st_.slots[i];
     if (i == 0)
-      st_.shared->first_view.publish(instance->get().concurrent_view());
+      st_.shared->first_view.publish(view_of(s, *instance));
     ++s.generation;
     s.actor = spawn_layer_host(self_, std::move(instance), caf::actor_cast<caf::actor>(self_), i,
                                s.generation, s.detached);
     self_->monitor(s.actor);
   }
 
+  /// The instance's read view, or none when asking for it throws (its reads then go through its
+  /// actor, which reports what fails there).
+  std::shared_ptr<read_view> view_of(const slot& s, layer_instance& instance) {
+    try {
+      return instance.get().concurrent_view();
+    } catch (const std::exception& e) {
+      st_.log->write(log_level::error, {"concurrent_view() threw; reads go through the layer's actor", s.cfg.name,
+                                        {}, {}, {}, {}, e.what()});
+    } catch (...) {
+      st_.log->write(log_level::error, {"concurrent_view() threw; reads go through the layer's actor", s.cfg.name,
+                                        {}, {}, {}, {}, "a non-standard exception"});
+    }
+    return nullptr;
+  }
+
+  /// Stops slot i's instance, if it has one.
+  void stop_slot(std::size_t i) {
+    auto& s = st_.slots[i];
+    if (!s.actor)
+      return;
+    if (i == 0)
+      st_.shared->first_view.publish(nullptr);
+    self_->demonitor(s.actor);
+    self_->send_exit(s.actor, caf::exit_reason::kill);
+    s.actor = nullptr;
+  }
+
   /// Replaces slot i's instance with a fresh one from the plugin's factory.
   void restart(std::size_t i) {
     auto& s = st_.slots[i];
-    if (s.actor) {
-      self_->demonitor(s.actor);
-      self_->send_exit(s.actor, caf::exit_reason::kill);
-      s.actor = nullptr;
-    }
+    stop_slot(i);
     s.last_restart_attempt = std::chrono::steady_clock::now();
     // What the old instance reported no longer holds; the new one may report from its constructor.
     st_.shared->health.update(i, [](layer_health_state& h) {
@@ -175,7 +201,7 @@ public:
   /// Whether slot i has a host to ask; retries a failed restart at most once a second.
   bool available(std::size_t i) {
     auto& s = st_.slots[i];
-    if (!s.actor && std::chrono::steady_clock::now() - s.last_restart_attempt > std::chrono::seconds(1))
+    if (!s.actor && std::chrono::steady_clock::now() - s.last_restart_attempt > restart_backoff)
       restart(i);
     return static_cast<bool>(s.actor);
   }
@@ -196,6 +222,13 @@ public:
       ++h.failures;
       h.last_error = why;
     });
+    if (std::chrono::steady_clock::now() - s.last_restart_attempt < restart_backoff) {
+      // The instance failed within a second of its restart: a plugin that fails at once (in its
+      // maintenance, say) would otherwise be replaced as fast as it fails. Its requests answer
+      // `unavailable` until the next request a second on restarts it.
+      stop_slot(i);
+      return;
+    }
     restart(i);
   }
 

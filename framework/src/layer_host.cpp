@@ -6,6 +6,7 @@
 
 #include <exception>
 #include <stdexcept>
+#include <string>
 
 namespace strata::detail {
 
@@ -22,7 +23,11 @@ using host_actor = caf::stateful_actor<layer_host_state>;
 template <class F>
 layer_reply guarded(F&& call) {
   try {
-    return call();
+    auto reply = call();
+    if (static_cast<unsigned>(reply.code) > static_cast<unsigned>(status::internal)) // not one of ours
+      return layer_reply{status::internal, true,
+                         "layer answered an unknown status " + std::to_string(static_cast<unsigned>(reply.code)), {}, 0};
+    return reply;
   } catch (const std::exception& e) {
     return layer_reply{status::internal, true, std::string("layer threw: ") + e.what(), {}, 0};
   } catch (...) {
@@ -33,9 +38,16 @@ layer_reply guarded(F&& call) {
 caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> instance, caf::actor coordinator,
                          std::size_t index, std::uint64_t generation) {
   self->state.instance = std::move(instance);
-  auto& object = self->state.instance->get();
-  const auto interval = object.maintenance_interval();
-  if (interval.count() > 0)
+  const auto asked = guarded([&] {
+    layer_reply reply;
+    const auto ms = self->state.instance->get().maintenance_interval().count();
+    reply.count = ms > 0 ? static_cast<std::size_t>(ms) : 0;
+    return reply;
+  });
+  const auto interval = std::chrono::milliseconds(asked.failed ? 0 : asked.count);
+  if (asked.failed) // reported as any fault is: the coordinator replaces this instance
+    self->send(coordinator, layer_failed_atom::value, index, generation, "maintenance_interval(): " + asked.error);
+  else if (interval.count() > 0)
     self->delayed_send(self, interval, maintain_atom::value);
   return {
     [self](layer_get_atom, const std::string& ns, const std::string& key) {

@@ -206,6 +206,8 @@ public:
     } catch (...) {
       return view_answer::absent; // the layer's own actor answers, and reports the fault
     }
+    if (outcome != status::ok && outcome != status::not_found)
+      return view_answer::absent; // likewise for a failure, or a status that is not one of ours
     // Recorded once, on layer 0: the telemetry actor adds these hits to the runtime's own figures.
     if (first_layer_metrics) {
       if (timed && outcome == status::ok)

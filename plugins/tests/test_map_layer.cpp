@@ -6,6 +6,7 @@
 #include <atomic>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace strata::test_plugins {
 
@@ -20,7 +21,10 @@ test_map_layer::test_map_layer(const layer_context& context)
   : fail_(context.config.get_string("fail")), hang_(context.config.get_duration("hang")) {
   if (fail_ == "throw_in_factory")
     throw std::runtime_error("configured to fail in its factory");
-  if (fail_ != "none" && fail_ != "throw_on_get" && fail_ != "hang_on_get" && fail_ != "die_once")
+  const std::vector<std::string> modes{"none",          "throw_on_get",           "hang_on_get",
+                                       "die_once",      "unknown_status_on_get",  "throw_in_view",
+                                       "throw_in_maintenance_interval"};
+  if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
   if (const auto& metric = context.config.get_string("metric"); !metric.empty())
@@ -47,6 +51,8 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
     throw std::runtime_error("configured to throw on get");
   if (fail_ == "hang_on_get")
     std::this_thread::sleep_for(hang_);
+  if (fail_ == "unknown_status_on_get")
+    return static_cast<status>(200);
   auto it = entries_.find(id(ns, key));
   if (it == entries_.end())
     return status::not_found;
@@ -101,7 +107,15 @@ status test_map_layer::command(std::string_view name, std::string_view, std::str
   return status::ok;
 }
 
+std::shared_ptr<read_view> test_map_layer::concurrent_view() {
+  if (fail_ == "throw_in_view")
+    throw std::runtime_error("configured to throw in concurrent_view()");
+  return nullptr;
+}
+
 std::chrono::milliseconds test_map_layer::maintenance_interval() const {
+  if (fail_ == "throw_in_maintenance_interval")
+    throw std::runtime_error("configured to throw in maintenance_interval()");
   return fail_ == "die_once" ? std::chrono::milliseconds(20) : std::chrono::milliseconds(0);
 }
 
@@ -114,7 +128,8 @@ void test_map_layer::maintain() {
 
 static const strata_config_key test_map_schema[] = {
   {"fail", STRATA_VALUE_STRING, "none",
-   "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory", 0, 0, 0, 0},
+   "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
+   "throw_in_view, throw_in_maintenance_interval", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},

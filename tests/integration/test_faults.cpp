@@ -109,3 +109,37 @@ TEST_CASE("a layer whose actor dies is restarted and serves again", "[faults]") 
   CHECK(hit.layer == "mortal");
   CHECK(health_of(*rt, "mortal").healthy()); // a success on the new instance clears the mark
 }
+
+TEST_CASE("a layer answering a status that is not one of ours: internal, restart", "[faults]") {
+  auto rt = strata::testing::start_yaml("layers: [{name: odd, plugin: test_map, config: {fail: unknown_status_on_get}}]\n");
+  CHECK(rt->get("k").code == status::internal);
+  const auto h = health_of(*rt, "odd");
+  CHECK(h.failures == 1);
+  CHECK(h.last_error == "layer answered an unknown status 200");
+  // Counted where an internal error is (an unknown status used to index past the counters).
+  CHECK(rt->prometheus_text().find(
+          R"(strata_cache_requests_total{cache_layer="odd",operation="get",status="internal"} 1)") !=
+        std::string::npos);
+}
+
+TEST_CASE("a first layer whose read view throws is read through its actor", "[faults]") {
+  auto rt = strata::testing::start_yaml("layers: [{name: viewless, plugin: test_map, config: {fail: throw_in_view}}]\n");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  const auto hit = rt->get("k");
+  CHECK(hit.code == status::ok);
+  CHECK(hit.value == "v");
+  CHECK(health_of(*rt, "viewless").failures == 0);
+}
+
+TEST_CASE("a layer that fails at once is not replaced faster than once a second", "[faults]") {
+  auto rt = strata::testing::start_yaml(
+    "layers: [{name: spinning, plugin: test_map, config: {fail: throw_in_maintenance_interval}}]\n");
+  // The first instance fails and is replaced; its replacement fails within the second, and waits.
+  REQUIRE(eventually([&] { return health_of(*rt, "spinning").failures == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto h = health_of(*rt, "spinning");
+  CHECK(h.failures == 2); // not replaced again meanwhile: nothing asked it, and the second is not up
+  CHECK(h.restarts == 1);
+  CHECK(h.last_error == "maintenance_interval(): layer threw: configured to throw in maintenance_interval()");
+  CHECK(rt->get("k").code == status::unavailable);
+}
