@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <limits>
+#include <string>
 
 namespace strata::telemetry {
 
@@ -35,6 +36,22 @@ void fill(const metric_family& family, const metric_sample& sample, prometheus::
   }
 }
 
+/// The text format's escapes for a HELP line (a backslash, a line feed), which prometheus-cpp's
+/// serializer (1.1) writes as given: a plugin's help with a line break broke the whole scrape.
+std::string escaped_help(const std::string& help) {
+  std::string out;
+  out.reserve(help.size());
+  for (const char c : help) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
 } // namespace
 
 std::vector<prometheus::MetricFamily> to_prometheus(const std::vector<metric_family>& families) {
@@ -43,7 +60,7 @@ std::vector<prometheus::MetricFamily> to_prometheus(const std::vector<metric_fam
   for (const auto& family : families) {
     prometheus::MetricFamily f;
     f.name = family.name;
-    f.help = family.help;
+    f.help = escaped_help(family.help);
     f.type = type_of(family.type);
     for (const auto& sample : family.samples) {
       prometheus::ClientMetric m;

@@ -56,6 +56,13 @@ TEST_CASE("the Prometheus text holds every family with HELP, TYPE and samples", 
         std::string::npos);
 }
 
+TEST_CASE("a help text's line breaks and backslashes are escaped, as the text format requires", "[registry]") {
+  registry r;
+  r.counter("plugin_total", "line one\nline two \\ end", {}, {}).inc();
+  const auto text = prometheus_text(r.snapshot());
+  CHECK(text.find("# HELP plugin_total line one\\nline two \\\\ end\n# TYPE plugin_total counter\n") != std::string::npos);
+}
+
 TEST_CASE("histogram buckets must be finite and ascending, and labels distinct", "[registry]") {
   registry r;
   CHECK_THROWS_WITH(r.histogram("h_seconds", "h", {}, {}, {1.0, 0.1}),
