@@ -11,6 +11,8 @@
 #include <strata/layer.hpp>
 #include <strata/plugin_config.hpp>
 
+#include <cstdio>
+#include <exception>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,7 +61,14 @@ expected<std::unique_ptr<plugin_instance<T>>> create_instance(const loaded_plugi
   strata_plugin_context context{STRATA_ABI_MAJOR, STRATA_ABI_MINOR, request.name.c_str(), config.get(), request.host,
                                 request.source};
   char why[512] = {0};
-  void* object = plugin.descriptor->create(&context, why, sizeof why);
+  void* object = nullptr;
+  try { // no exception may cross the C factory, but one that does must not end the host
+    object = plugin.descriptor->create(&context, why, sizeof why);
+  } catch (const std::exception& e) {
+    std::snprintf(why, sizeof why, "threw: %s", e.what());
+  } catch (...) {
+    std::snprintf(why, sizeof why, "threw a non-standard exception");
+  }
   if (object == nullptr)
     return error{status::internal, request.what + ": plugin " + plugin.origin + ": symbol " +
                                      factory_failed +

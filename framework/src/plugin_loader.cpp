@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 
+#include <exception>
 #include <filesystem>
 #include <system_error>
 
@@ -51,7 +52,15 @@ expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path)
   if (symbol == nullptr)
     return invalid(refusal(path, "not found (not a Strata plugin, or built without the SDK macro)"));
   auto entry = reinterpret_cast<strata_plugin_entry_fn>(symbol);
-  auto result = admit(entry(), path);
+  const strata_plugin_descriptor* descriptor = nullptr;
+  try { // no exception may cross the C entry point, but one that does must not end the host
+    descriptor = entry();
+  } catch (const std::exception& e) {
+    return invalid(refusal(path, std::string("threw: ") + e.what()));
+  } catch (...) {
+    return invalid(refusal(path, "threw a non-standard exception"));
+  }
+  auto result = admit(descriptor, path);
   if (result)
     by_file_.emplace(canonical.string(), *result);
   return result;

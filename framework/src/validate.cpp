@@ -173,9 +173,16 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
     return;
   const plugin_config checked(settings);
   char why[512] = {0};
-  if (d.check(&checked, why, sizeof why) != 0)
-    return;
-  std::string reason = why[0] != 0 ? why : "no reason given";
+  std::string reason;
+  try { // no exception may cross the C function, but one that does must not end the host
+    if (d.check(&checked, why, sizeof why) != 0)
+      return;
+    reason = why[0] != 0 ? why : "no reason given";
+  } catch (const std::exception& e) {
+    reason = std::string("check threw: ") + e.what();
+  } catch (...) {
+    reason = "check threw a non-standard exception";
+  }
   const auto at = refusal_path(path, settings, reason);
   // When the path names the key, the reason need not: "layers[0].config.policy: plugin 'predictive': 'x' is ...".
   if (const auto rest = reason.find_first_not_of(' ', reason.find(':') + 1); at != path && rest != std::string::npos)

@@ -198,3 +198,26 @@ TEST_CASE("reload_alert_rules refuses a rule on a layer outside the running chai
   CHECK(refused->message == "alerts.rules[0].layer: no layer named 'cold' in the running chain");
   CHECK(rt->reload_alert_rules({}) == std::nullopt); // no rules at all is allowed
 }
+
+TEST_CASE("a plugin whose check or factory throws is refused, at start and at a reload", "[runtime][reload]") {
+  const auto layer = [](const std::string& where) {
+    return plugins + "layers: [{name: odd, plugin: test_throwing_factory, config: {throw_in: " + where + "}}]\n";
+  };
+  auto created = runtime::from_config(*parse_config(layer("create"), "c.yaml").effective);
+  REQUIRE_FALSE(created);
+  CHECK_THAT(created.err().message, Catch::EndsWith("factory failed: threw: create exploded"));
+  auto checked = runtime::from_config(*parse_config(layer("check"), "c.yaml").effective);
+  REQUIRE_FALSE(checked);
+  CHECK_THAT(checked.err().message, Catch::Contains("plugin 'test_throwing_factory': check threw: check exploded"));
+
+  // A running deployment is left alone by a file whose check throws.
+  temp_file file;
+  auto rt = start_yaml(deployment("info", rule_a));
+  file.write(plugins + "layers: [{name: hot, plugin: predictive}, {name: odd, plugin: test_throwing_factory, "
+                       "config: {throw_in: check}}]\nlogging: {level: info}\nalerts:\n  rules:\n" + rule_a);
+  const auto report = rt->reload(file.path.string());
+  CHECK_FALSE(report.valid);
+  REQUIRE(report.errors.size() == 1);
+  CHECK_THAT(report.errors[0], Catch::Contains("check threw: check exploded"));
+  CHECK(rt->put("k", "v") == status::ok); // still serving
+}

@@ -118,3 +118,11 @@ TEST_CASE("a descriptor with an unknown kind is refused, not trusted", "[loader]
   REQUIRE_FALSE(refused);
   CHECK(contains(refused.err().message, "unknown plugin kind 99"));
 }
+
+TEST_CASE("loader refuses a plugin whose entry point throws, naming file, symbol and what it threw", "[loader]") {
+  plugin_loader loader;
+  auto loaded = loader.load_file(plugin_file("test_throwing_entry"));
+  REQUIRE_FALSE(loaded);
+  CHECK(loaded.err().message ==
+        "plugin " + plugin_file("test_throwing_entry") + ": symbol strata_plugin_entry: threw: entry exploded");
+}
