@@ -317,31 +317,42 @@ expected<std::vector<detail::named_instance<T>>> create_instances(
 
 /// Alert rules on a metric must name a counter or gauge family that exists once every instance
 /// has registered its own (a misspelt name would otherwise never fire, silently).
-std::optional<error> check_metric_rules(const runtime_impl& impl, const std::vector<alert_rule>& rules) {
-  if (!impl.metrics)
-    return std::nullopt;
-  const auto families = impl.hub->metrics();
-  std::string problems;
+/// What is wrong with `rules` for this running deployment, one line each: a layer outside the
+/// chain, a metric family that does not exist or is a histogram. Placed in `where`, the file the
+/// rules were read from (the one being reloaded, not the one the runtime started from), when
+/// there is one.
+std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std::vector<alert_rule>& rules,
+                                             const config* where) {
+  std::vector<std::string> problems;
+  const auto problem = [&](const std::string& path, const std::string& message) {
+    problems.push_back(where ? detail::make_error(*where, path, message).to_string() : path + ": " + message);
+  };
+  const auto families = impl.metrics ? impl.hub->metrics() : std::vector<metric_family>{};
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const auto& rule = rules[i];
-    if (detail::is_derived_alert_value(rule.value))
+    const auto at = "alerts.rules[" + std::to_string(i) + "]";
+    if (!rule.layer.empty() && std::none_of(impl.cfg.layers.begin(), impl.cfg.layers.end(),
+                                            [&](const layer_config& l) { return l.name == rule.layer; }))
+      problem(at + ".layer", "no layer named '" + rule.layer + "' in the running chain");
+    if (!impl.metrics || detail::is_derived_alert_value(rule.value))
       continue;
     const auto it = std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.name == rule.value; });
-    const auto path = "alerts.rules[" + std::to_string(i) + "].value";
     if (it == families.end())
-      problems += detail::make_error(impl.cfg, path, "no metric family named '" + rule.value +
-                                                       "' (see docs/metrics.md; derived values: hit_rate, miss_rate, "
-                                                       "error_rate, throughput, p50_latency, p95_latency, "
-                                                       "p99_latency, rss_bytes)").to_string() + "\n";
+      problem(at + ".value", "no metric family named '" + rule.value +
+                               "' (see docs/metrics.md; derived values: hit_rate, miss_rate, error_rate, throughput, "
+                               "p50_latency, p95_latency, p99_latency, rss_bytes)");
     else if (it->type == metric_type::histogram)
-      problems += detail::make_error(impl.cfg, path, "'" + rule.value + "' is a histogram; a rule compares a counter "
-                                                     "or gauge (for latency use p50_latency, p95_latency, p99_latency)")
-                    .to_string() + "\n";
+      problem(at + ".value", "'" + rule.value + "' is a histogram; a rule compares a counter or gauge (for latency use "
+                                                "p50_latency, p95_latency, p99_latency)");
   }
-  if (problems.empty())
-    return std::nullopt;
-  problems.pop_back();
-  return error{status::invalid, problems};
+  return problems;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines)
+    out += (out.empty() ? "" : "\n") + line;
+  return out;
 }
 
 /// The layers that serve the semantic and the vector operations: the first of the chain to offer
@@ -524,8 +535,8 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   if (!handlers)
     return handlers.err();
 
-  if (auto problem = check_metric_rules(*impl, impl->cfg.alerts.rules))
-    return *problem;
+  if (const auto problems = alert_rule_problems(*impl, impl->cfg.alerts.rules, &impl->cfg); !problems.empty())
+    return error{status::invalid, joined(problems)};
   impl->current_rules = impl->cfg.alerts.rules;
   impl->current_level = impl->cfg.logging.level;
 
@@ -784,28 +795,28 @@ bool runtime::set_log_level(const std::string& level) {
   return true;
 }
 
+namespace {
+
+/// Replaces the running rules with `rules` (read from `where`, when not built in code), or
+/// changes nothing and says why, one line each.
+std::vector<std::string> apply_alert_rules(runtime_impl& impl, std::vector<alert_rule> rules, const config* where) {
+  if (!impl.alerts)
+    return {"alerts.rules: alert rules need runtime.metrics: true, which needs a restart"};
+  if (auto problems = alert_rule_problems(impl, rules, where); !problems.empty())
+    return problems;
+  register_alert_events(impl, rules);
+  std::lock_guard<std::mutex> guard(impl.reload_mutex);
+  impl.current_rules = rules;
+  std::lock_guard<std::mutex> delivery(impl.alert_delivery_mutex);
+  deliver_alert_events(impl, impl.alerts->replace_rules(std::move(rules), std::chrono::system_clock::now()));
+  return {};
+}
+
+} // namespace
+
 std::optional<error> runtime::reload_alert_rules(std::vector<alert_rule> rules) {
-  if (!impl_->alerts)
-    return error{status::invalid, "alerts.rules: alert rules need runtime.metrics: true, which needs a restart"};
-  std::string problems;
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    const auto& layer = rules[i].layer;
-    if (!layer.empty() && std::none_of(impl_->cfg.layers.begin(), impl_->cfg.layers.end(),
-                                       [&](const layer_config& l) { return l.name == layer; }))
-      problems += "alerts.rules[" + std::to_string(i) + "].layer: no layer named '" + layer +
-                  "' in the running chain\n";
-  }
-  if (!problems.empty()) {
-    problems.pop_back();
-    return error{status::invalid, problems};
-  }
-  if (auto problem = check_metric_rules(*impl_, rules))
-    return *problem;
-  register_alert_events(*impl_, rules);
-  std::lock_guard<std::mutex> guard(impl_->reload_mutex);
-  impl_->current_rules = rules;
-  std::lock_guard<std::mutex> delivery(impl_->alert_delivery_mutex);
-  deliver_alert_events(*impl_, impl_->alerts->replace_rules(std::move(rules), std::chrono::system_clock::now()));
+  if (const auto problems = apply_alert_rules(*impl_, std::move(rules), nullptr); !problems.empty())
+    return error{status::invalid, joined(problems)};
   return std::nullopt;
 }
 
@@ -824,6 +835,7 @@ reload_report runtime::reload(const std::string& path) {
   reload_report report;
   auto& log = *impl_->log;
   auto checked = check_config_file(path);
+  std::optional<std::string> new_level;
   if (!checked.ok()) {
     for (const auto& e : checked.errors)
       report.errors.push_back(e.to_string());
@@ -846,31 +858,28 @@ reload_report runtime::reload(const std::string& path) {
     before.alerts.rules = rules_now;
     after.alerts.rules = next.alerts.rules;
     const bool rules_changed = !detail::config_differences(before, after).empty();
-    if (rules_changed) {
-      if (auto refused = reload_alert_rules(next.alerts.rules))
-        report.errors.push_back(refused->message);
-    }
+    if (rules_changed)
+      report.errors = apply_alert_rules(*impl_, next.alerts.rules, &next);
     if (report.errors.empty()) {
       report.valid = true;
       if (rules_changed)
         report.applied.push_back("alerts.rules: " + rule_names(rules_now) + " -> " + rule_names(next.alerts.rules));
       if (next.logging.level != level_now) {
-        set_log_level(next.logging.level);
+        new_level = next.logging.level;
         report.applied.push_back("logging.level: " + level_now + " -> " + next.logging.level);
       }
     }
   }
-  if (!report.errors.empty()) {
-    for (const auto& e : report.errors)
-      log.write(log_level::error, message("reload of " + path + " refused, nothing changed: " + e));
-    return report;
-  }
+  for (const auto& e : report.errors)
+    log.write(log_level::error, message("reload of " + path + " refused, nothing changed: " + e));
   for (const auto& a : report.applied)
     log.write(log_level::info, message("reload of " + path + " applied " + a));
   for (const auto& key : report.needs_restart)
     log.write(log_level::warn, message("reload of " + path + ": " + key + " changed and needs a restart"));
-  if (report.applied.empty() && report.needs_restart.empty())
+  if (report.valid && report.applied.empty() && report.needs_restart.empty())
     log.write(log_level::info, message("reload of " + path + ": nothing changed"));
+  if (new_level) // after the lines above, which a quieter level would otherwise hide
+    set_log_level(*new_level);
   return report;
 }
 

@@ -64,11 +64,17 @@ TEST_CASE("an invalid file, or rules the running deployment cannot evaluate, cha
   CHECK(report.errors[0].find("logging.level") != std::string::npos);
   CHECK(report.errors[1].find("alerts.rules[0].comparison") != std::string::npos);
 
-  file.write(deployment("debug", "    - {name: c, value: strata_no_such_family, comparison: '>', threshold: 1}\n"));
+  // Each error on its own, at its place in the file being reloaded (lines 7 and 8).
+  file.write(deployment("debug", rule_a + "    - {name: c, value: strata_no_such_family, comparison: '>', threshold: 1}\n" +
+                                   "    - {name: d, value: strata_cache_operation_duration_seconds, comparison: '>', "
+                                   "threshold: 1}\n"));
   report = rt->reload(file.path.string());
   CHECK_FALSE(report.valid);
-  REQUIRE(report.errors.size() == 1);
-  CHECK(report.errors[0].find("no metric family named 'strata_no_such_family'") != std::string::npos);
+  REQUIRE(report.errors.size() == 2);
+  CHECK_THAT(report.errors[0], Catch::StartsWith(file.path.string() + ":7:24: alerts.rules[1].value: no metric family "
+                                                                      "named 'strata_no_such_family'"));
+  CHECK_THAT(report.errors[1], Catch::StartsWith(file.path.string() + ":8:24: alerts.rules[2].value: "
+                                                                      "'strata_cache_operation_duration_seconds' is a histogram"));
   CHECK(report.applied.empty()); // the level did not change either
 
   // A value only the plugin knows to refuse: refused now, not listed as needing a restart that
