@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `strata serve` with a layer stuck in a call (the test_map plugin sleeping an hour in a get):
+# SIGTERM drains what it can, then, past twice runtime.shutdown_timeout plus 5 s, says so and exits
+# 1 rather than wait for a thread no one can stop.
+set -uo pipefail
+strata=$1
+command -v curl >/dev/null || { echo "curl not found: scripts/setup installs it"; exit 1; }
+dir=$(mktemp -d); pid=""
+trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
+. "$(dirname "$0")/serve_http.sh"
+
+cat >"$dir/deployment.yaml" <<'YAML'
+runtime: {shutdown_timeout: 100ms}
+layers:
+  - {name: stuck, plugin: test_map, deadline: 50ms, config: {fail: hang_on_get, hang: 1h}}
+server:
+  http: {address: "127.0.0.1:0"}
+  resp: {enabled: false}
+YAML
+start_serve "$dir/deployment.yaml"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/v1/cache/k")
+[ "$code" = 504 ] || fail "a get of the stuck layer answered $code, not 504"
+kill -TERM "$pid"
+for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$pid" 2>/dev/null && fail "still running 10 s after SIGTERM"
+wait "$pid"; rc=$?; pid=""
+[ "$rc" = 1 ] || fail "exited $rc, not 1"
+grep -q "strata: the drain did not end within 5200 ms (a plugin is stuck in a call; see the log); exiting without it" \
+  "$dir/serve.log" || fail "no line saying why it exited"
+echo ok
