@@ -34,6 +34,8 @@ void* instance_host::metric(void* self, strata_metric_kind kind, const char* nam
       throw std::invalid_argument("no name given");
     if (is_derived_family(name))
       throw std::invalid_argument(std::string("'") + name + "' is derived by the runtime; choose another name");
+    if (is_runtime_family(name))
+      throw std::invalid_argument(std::string("'") + name + "' is recorded by the runtime itself; choose another name");
     std::vector<std::string> names{host->label_};
     telemetry::label_values values{host->instance_};
     for (size_t i = 0; i < label_count; ++i) {

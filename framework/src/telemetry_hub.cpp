@@ -62,6 +62,14 @@ bool is_derived_family(const std::string& name) {
   return derived.count(name) != 0;
 }
 
+bool is_runtime_family(const std::string& name) {
+  static const std::set<std::string> own{
+    "strata_cache_requests_total",       "strata_cache_operation_duration_seconds", "strata_cache_layer_errors_total",
+    "strata_cache_layer_restarts_total", "strata_alert_events_total",               "strata_requests_total",
+    "strata_request_duration_seconds"};
+  return own.count(name) != 0;
+}
+
 telemetry_hub::telemetry_hub(health_settings health, telemetry::registry* metrics, std::shared_ptr<stats_board> stats,
                              std::shared_ptr<shared_state> shared, const alert_engine* alerts)
   : health_settings_(std::move(health)), metrics_(metrics), stats_(std::move(stats)), shared_(std::move(shared)),

@@ -21,6 +21,11 @@ namespace strata::detail {
 /// Whether `name` is a family the hub derives when metrics are read; no instance may register it.
 bool is_derived_family(const std::string& name);
 
+/// Whether `name` is a family the runtime itself records into (requests, durations, faults,
+/// restarts, alert events): no instance may register it, which would let a plugin count into the
+/// runtime's own series or, registered first with another type, stop the runtime's start.
+bool is_runtime_family(const std::string& name);
+
 class telemetry_hub : public telemetry_source {
 public:
   /// `metrics` and `stats` are null when runtime.metrics is off; `alerts` may be null.
