@@ -18,7 +18,7 @@ public:
   virtual std::chrono::milliseconds push_interval() const { return std::chrono::milliseconds{0}; }
   /// Sends or writes `snapshot`. Called on the period above, on demand (`runtime::export_now`),
   /// and once more at shutdown. Exceptions are logged and counted, and the exporter stays.
-  virtual void publish(const telemetry_snapshot& snapshot) {}
+  virtual void publish(const telemetry_snapshot& /*snapshot*/) {}
 };
 
 } // namespace strata

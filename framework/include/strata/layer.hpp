@@ -79,7 +79,7 @@ public:
   /// from the layer's actor like the other methods; the host calls it only on plugins built for
   /// ABI 1.2 or later. `invalid` (the default) for a name the layer does not know, with the reason
   /// in `json_out` as {"error": "..."}.
-  virtual status command(std::string_view name, std::string_view json_args, std::string& json_out) {
+  virtual status command(std::string_view /*name*/, std::string_view /*json_args*/, std::string& json_out) {
     json_out = "{\"error\":\"this layer takes no commands\"}";
     return status::invalid;
   }

@@ -139,13 +139,26 @@ int check(const void* config, char* error, std::size_t error_size) noexcept {
   return 0;
 }
 
-/// The descriptor's `check`: `check<T>` when `T` declares `check_config`, else none.
+/// Whether `T` has a member named `check_config`, of whatever form.
+template <class T, class = void>
+struct names_check_config : std::false_type {};
+template <class T>
+struct names_check_config<T, std::void_t<decltype(&T::check_config)>> : std::true_type {};
+
+/// The descriptor's `check`: `check<T>` when `T` declares `check_config`, else none. A
+/// `check_config` of another form would never be called: it does not compile.
 template <class T>
 constexpr int (*check_of())(const void*, char*, std::size_t) {
-  if constexpr (has_check_config<T>::value)
+  if constexpr (has_check_config<T>::value) {
+    static_assert(std::is_void_v<decltype(T::check_config(std::declval<const plugin_config&>()))>,
+                  "check_config must return void: it refuses by throwing std::invalid_argument");
     return &check<T>;
-  else
+  } else {
+    static_assert(!names_check_config<T>::value,
+                  "check_config must be `static void check_config(const strata::plugin_config&)`; this one would "
+                  "never be called");
     return nullptr;
+  }
 }
 
 } // namespace sdk_detail
