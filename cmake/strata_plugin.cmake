@@ -1,7 +1,7 @@
 # strata_add_plugin(<target> SOURCES ... [LIBRARIES ...] [TEST_ONLY])
 # Builds a plugin shared library named lib<target>.so. A plugin sees only the public headers
-# (strata::sdk) and links nothing of the framework; its own symbols are hidden but its entry point (weak instantiations of
-# std:: templates stay visible: libstdc++ declares them so).
+# (strata::sdk) and links nothing of the framework; its own symbols are hidden but its entry
+# point (weak instantiations of std:: templates stay visible: libstdc++ declares them so).
 #
 # This file serves both the Strata tree and out-of-tree plugin projects (find_package(strata)
 # includes it). In the tree, STRATA_PLUGIN_OUTPUT_DIR is the directory the runtime searches, and
