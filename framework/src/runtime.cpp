@@ -22,11 +22,13 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <map>
 #include <atomic>
-#include <thread>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <set>
+#include <string>
+#include <thread>
 
 namespace strata {
 
@@ -317,6 +319,29 @@ expected<std::vector<detail::named_instance<T>>> create_instances(
 
 /// Alert rules on a metric must name a counter or gauge family that exists once every instance
 /// has registered its own (a misspelt name would otherwise never fire, silently).
+/// Why a metric rule's label `name: value` can select no sample of `family`, if it cannot: a
+/// label the family does not have, or a layer outside the chain (a typo there would leave the
+/// rule silent for ever). Other values may appear later, and are not judged.
+std::optional<std::string> label_problem(const runtime_impl& impl, const metric_family& family,
+                                         const std::string& name, const std::string& value) {
+  std::set<std::string> names;
+  for (const auto& sample : family.samples)
+    for (const auto& label : sample.labels)
+      names.insert(label.first);
+  if (names.empty()) // no sample yet: nothing says which labels it will have
+    return std::nullopt;
+  if (names.count(name) == 0) {
+    std::string known;
+    for (const auto& n : names)
+      known += (known.empty() ? "" : ", ") + n;
+    return "'" + family.name + "' has no label '" + name + "' (its labels: " + known + ")";
+  }
+  if (name == "cache_layer" && std::none_of(impl.cfg.layers.begin(), impl.cfg.layers.end(),
+                                            [&](const layer_config& l) { return l.name == value; }))
+    return "no layer named '" + value + "' in the running chain";
+  return std::nullopt;
+}
+
 /// What is wrong with `rules` for this running deployment, one line each: a layer outside the
 /// chain, a metric family that does not exist or is a histogram. Placed in `where`, the file the
 /// rules were read from (the one being reloaded, not the one the runtime started from), when
@@ -344,6 +369,10 @@ std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std
     else if (it->type == metric_type::histogram)
       problem(at + ".value", "'" + rule.value + "' is a histogram; a rule compares a counter or gauge (for latency use "
                                                 "p50_latency, p95_latency, p99_latency)");
+    else
+      for (const auto& [name, value] : rule.labels)
+        if (auto why = label_problem(impl, *it, name, value))
+          problem(at + ".labels." + name, *why);
   }
   return problems;
 }

@@ -367,7 +367,7 @@ TEST_CASE("a plugin may not register a family the runtime derives or records its
              Catch::Contains("'strata_cache_layer_restarts_total' is recorded by the runtime itself; choose another name"));
 }
 
-TEST_CASE("an alert rule on a metric that does not exist, or on a histogram, stops the start", "[observability][alerts]") {
+TEST_CASE("an alert rule on a metric that does not exist, a histogram, or labels that select nothing stops the start", "[observability][alerts]") {
   const std::string head = "layers:\n  - {name: hot, plugin: predictive}\nalerts:\n  rules:\n";
   auto unknown = runtime::from_config(*parse_config(
     head + "    - {name: r, value: strata_cache_hit_total, comparison: '>', threshold: 0}\n", "r.yaml").effective);
@@ -379,6 +379,21 @@ TEST_CASE("an alert rule on a metric that does not exist, or on a histogram, sto
     "r.yaml").effective);
   REQUIRE_FALSE(histogram);
   CHECK_THAT(histogram.err().message, Catch::Contains("is a histogram"));
+  // Labels that can select nothing: a typo there would leave the rule silent for ever.
+  auto label_name = runtime::from_config(*parse_config(
+    head + "    - {name: r, value: strata_cache_requests_total, labels: {layer: hot}, comparison: '>', threshold: 0}\n",
+    "r.yaml").effective);
+  REQUIRE_FALSE(label_name);
+  CHECK_THAT(label_name.err().message,
+             Catch::StartsWith("r.yaml:5:69: alerts.rules[0].labels.layer: 'strata_cache_requests_total' has no label "
+                               "'layer' (its labels: cache_layer, operation, status)"));
+  auto layer_value = runtime::from_config(*parse_config(
+    head + "    - {name: r, value: strata_cache_requests_total, labels: {cache_layer: hto}, comparison: '>', "
+           "threshold: 0}\n",
+    "r.yaml").effective);
+  REQUIRE_FALSE(layer_value);
+  CHECK_THAT(layer_value.err().message,
+             Catch::Contains("alerts.rules[0].labels.cache_layer: no layer named 'hto' in the running chain"));
 }
 
 TEST_CASE("alert handlers need runtime.metrics", "[observability][alerts][config]") {
