@@ -8,6 +8,7 @@
 #include <strata/units.hpp>
 
 #include <optional>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -111,6 +112,8 @@ std::string check_schema(const strata_config_key* keys, std::size_t n) {
     const std::string what = "schema key '" + std::string(key.key) + "'";
     if (!names.insert(key.key).second) return what + " is declared twice";
     if (!known_type(key.type)) return what + " has an unknown type " + std::to_string(abi_value(key.type));
+    if (has_bounds(key.type) && ((key.has_min && std::isnan(key.min)) || (key.has_max && std::isnan(key.max))))
+      return what + ": a bound is NaN (no value would compare with it)";
     if (has_bounds(key.type) && key.has_min && key.has_max && key.min > key.max)
       return what + ": min " + format_bound(key.type, key.min) + " is greater than max " +
              format_bound(key.type, key.max);

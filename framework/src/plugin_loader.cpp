@@ -102,6 +102,8 @@ expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descript
                                        ", newer than this host's " + abi_text(STRATA_ABI_MAJOR, STRATA_ABI_MINOR)));
   if (d->name == nullptr || *d->name == '\0')
     return invalid(refusal(origin, "the descriptor has no name"));
+  if (d->version == nullptr || *d->version == '\0')
+    return invalid(refusal(origin, "the descriptor has no version"));
   if (!known_kind(d->kind))
     return invalid(refusal(origin, "unknown plugin kind " + std::to_string(abi_value(d->kind))));
   if (d->create == nullptr || d->destroy == nullptr)

@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -469,6 +471,8 @@ TEST_CASE("check_schema accepts a good schema and says what is wrong with a bad 
   CHECK(check_schema(unnamed, 1) == "schema key #0 has no name");
   const strata_config_key unknown_type[] = {{"a", static_cast<strata_value_type>(99), "1", "", 0, 0, 0, 0}};
   CHECK(check_schema(unknown_type, 1) == "schema key 'a' has an unknown type 99");
+  const strata_config_key nan_bound[] = {{"ratio", STRATA_VALUE_DOUBLE, "0.5", "", 1, std::nan(""), 0, 0}};
+  CHECK(check_schema(nan_bound, 1) == "schema key 'ratio': a bound is NaN (no value would compare with it)");
 }
 
 TEST_CASE("telemetry sections parse, with every error at its value", "[config][telemetry]") {

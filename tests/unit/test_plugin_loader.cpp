@@ -126,3 +126,13 @@ TEST_CASE("loader refuses a plugin whose entry point throws, naming file, symbol
   CHECK(loaded.err().message ==
         "plugin " + plugin_file("test_throwing_entry") + ": symbol strata_plugin_entry: threw: entry exploded");
 }
+
+TEST_CASE("loader refuses a descriptor without a version", "[loader]") {
+  static const strata_plugin_descriptor unversioned = {
+    STRATA_ABI_MAJOR, 0, "test_unversioned", nullptr, STRATA_PLUGIN_LAYER, 0, nullptr, 0,
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
+  plugin_loader loader;
+  auto admitted = loader.add_static(&unversioned);
+  REQUIRE_FALSE(admitted);
+  CHECK(contains(admitted.err().message, "the descriptor has no version"));
+}
