@@ -2,6 +2,7 @@
 
 #include "sync_waiter.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <stdexcept>
@@ -149,10 +150,14 @@ std::string capability_router::embed(const capability_target& target, const std:
     throw std::runtime_error("embedder '" + target.embedder_name + "' returned " + std::to_string(made.size()) +
                              " vectors for " + std::to_string(pending.size()) + " texts");
   const auto model = target.embed->model();
+  if (model.empty()) // the embedder's fault, not the request's
+    throw std::runtime_error("embedder '" + target.embedder_name + "' names no model");
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (made[i].size() != dimension)
       throw std::runtime_error("embedder '" + target.embedder_name + "' returned a vector of " +
                                std::to_string(made[i].size()) + " floats, declared " + std::to_string(dimension));
+    if (std::any_of(made[i].begin(), made[i].end(), [](float x) { return !std::isfinite(x); }))
+      throw std::runtime_error("embedder '" + target.embedder_name + "' returned a value that is not finite");
     pending[i]->values = std::move(made[i]);
     pending[i]->model = model;
   }

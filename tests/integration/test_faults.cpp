@@ -143,3 +143,24 @@ TEST_CASE("a layer that fails at once is not replaced faster than once a second"
   CHECK(h.last_error == "maintenance_interval(): layer threw: configured to throw in maintenance_interval()");
   CHECK(rt->get("k").code == status::unavailable);
 }
+
+TEST_CASE("an embedder's bad output is its fault: internal, naming it, not invalid", "[faults]") {
+  const auto with_fault = [](const std::string& fault) {
+    return strata::testing::start_yaml("embedders: [{name: faulty, plugin: test_embedder, config: {fault: " + fault +
+                                       "}}]\nlayers:\n  - {name: meaning, plugin: semantic, embedder: faulty, "
+                                       "config: {index: flat}}\n");
+  };
+  semantic_entry entry;
+  entry.query = "a question";
+  entry.answer = "an answer";
+  auto fine = with_fault("none");
+  CHECK(fine->semantic_store(entry).code == status::ok);
+  auto nan = with_fault("nan");
+  const auto not_finite = nan->semantic_store(entry);
+  CHECK(not_finite.code == status::internal);
+  CHECK(not_finite.error == "embedder 'faulty' returned a value that is not finite");
+  auto unnamed = with_fault("no_model");
+  const auto no_model = unnamed->semantic_store(entry);
+  CHECK(no_model.code == status::internal);
+  CHECK(no_model.error == "embedder 'faulty' names no model");
+}
