@@ -178,10 +178,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/v1/health")
 [ "$code" = 200 ] || fail "GET /v1/health without a token: expected 200, got $code"
 
 # SIGTERM: the server drains and exits 0 within a few seconds.
-kill -TERM "$pid"
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM"
-wait "$pid"; rc=$?; pid=""
+sigterm_serve 5
 [ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
 grep -q "strata: stopped" "$dir/serve.log" || fail "no 'strata: stopped' line"
 echo ok

@@ -21,10 +21,7 @@ YAML
 start_serve "$dir/deployment.yaml"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/v1/cache/k")
 [ "$code" = 504 ] || fail "a get of the stuck layer answered $code, not 504"
-kill -TERM "$pid"
-for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-kill -0 "$pid" 2>/dev/null && fail "still running 10 s after SIGTERM"
-wait "$pid"; rc=$?; pid=""
+sigterm_serve 10
 [ "$rc" = 1 ] || fail "exited $rc, not 1"
 grep -q "strata: the drain did not end within 5200 ms (a plugin is stuck in a call; see the log); exiting without it" \
   "$dir/serve.log" || fail "no line saying why it exited"

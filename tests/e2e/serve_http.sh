@@ -13,3 +13,12 @@ start_serve() {
   done
   fail "no 'strata: http on ADDRESS' line within 10 s"
 }
+
+# sigterm_serve SECONDS: sends SIGTERM to $pid and waits at most SECONDS for it to exit; its exit
+# code in $rc.
+sigterm_serve() {
+  kill -TERM "$pid"
+  for _ in $(seq $(($1 * 20))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  kill -0 "$pid" 2>/dev/null && fail "still running $1 s after SIGTERM"
+  wait "$pid"; rc=$?; pid=""
+}
