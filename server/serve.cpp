@@ -84,22 +84,26 @@ int serve(const std::string& path) {
               << report.errors.size() << " errors)" << std::endl;
   }
   std::cout << "strata: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining" << std::endl;
-  // A plugin stuck in a call (a layer sleeping past its deadline, a webhook that never answers)
-  // holds a thread no one can stop, and the runtime waits for every thread: past this limit the
-  // process ends without it rather than hang until a supervisor's SIGKILL.
-  const auto limit = 2 * cfg.runtime.shutdown_timeout + std::chrono::seconds(5);
-  std::thread([limit] {
-    std::this_thread::sleep_for(limit);
-    std::cout << "strata: the drain did not end within " << limit.count()
-              << " ms (a plugin is stuck in a call; see the log); exiting without it" << std::endl;
-    std::_Exit(1);
-  }).detach();
   // The HTTP requests in flight finish first (they may be waiting on the runtime), then the
   // runtime drains its own.
   if (http)
     http->stop();
   if (redis)
     redis->stop(cfg.runtime.shutdown_timeout);
+  // The runtime waits for its requests (at most shutdown_timeout), then for every thread: a
+  // plugin stuck in a call (a layer sleeping past its deadline, a webhook that never answers)
+  // holds one that no one can stop. Past this limit the process ends without it rather than hang
+  // until a supervisor's SIGKILL.
+  const auto limit = 2 * cfg.runtime.shutdown_timeout + std::chrono::seconds(10);
+  runtime* draining = rt->get();
+  std::thread([limit, draining] {
+    std::this_thread::sleep_for(limit);
+    std::cout << "strata: the drain did not end within " << limit.count()
+              << " ms (a plugin is stuck in a call; see the log); exiting without it" << std::endl;
+    draining->flush_log();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the log's own thread writes it out
+    std::_Exit(1);
+  }).detach();
   (*rt)->shutdown();
   std::cout << "strata: stopped" << std::endl;
   return 0;

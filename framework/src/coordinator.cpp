@@ -154,7 +154,8 @@ public:
     return nullptr;
   }
 
-  /// Stops slot i's instance, if it has one.
+  /// Stops slot i's instance, if it has one; the replies it still sends are then of a past
+  /// generation, and ignored.
   void stop_slot(std::size_t i) {
     auto& s = st_.slots[i];
     if (!s.actor)
@@ -164,6 +165,7 @@ public:
     self_->demonitor(s.actor);
     self_->send_exit(s.actor, caf::exit_reason::kill);
     s.actor = nullptr;
+    ++s.generation;
   }
 
   /// Replaces slot i's instance with a fresh one from the plugin's factory.
@@ -225,11 +227,18 @@ public:
     if (std::chrono::steady_clock::now() - s.last_restart_attempt < restart_backoff) {
       // The instance failed within a second of its restart: a plugin that fails at once (in its
       // maintenance, say) would otherwise be replaced as fast as it fails. Its requests answer
-      // `unavailable` until the next request a second on restarts it.
+      // `unavailable` until it is restarted a second on (or by a request then, if one comes first).
       stop_slot(i);
+      self_->delayed_send(self_, restart_backoff, restart_atom::value, i, s.generation);
       return;
     }
     restart(i);
+  }
+
+  /// A restart put off by `failed`, unless one happened meanwhile.
+  void restart_if_still_down(std::size_t i, std::uint64_t generation) {
+    if (i < st_.slots.size() && !st_.slots[i].actor && st_.slots[i].generation == generation)
+      restart(i);
   }
 
   void succeeded(std::size_t i, std::uint64_t generation) {
@@ -907,6 +916,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {
       r->layer_failed(index, generation, why);
     },
+    [r](restart_atom, std::size_t index, std::uint64_t generation) { r->restart_if_still_down(index, generation); },
   };
 }
 

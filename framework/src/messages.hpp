@@ -33,6 +33,8 @@ using layer_tag_atom = caf::atom_constant<caf::atom("ltag")>;
 // layer host → itself, and → coordinator when its maintenance failed
 using maintain_atom = caf::atom_constant<caf::atom("maintain")>;
 using layer_failed_atom = caf::atom_constant<caf::atom("lfailed")>;
+/// A restart the supervisor put off (an instance that failed right after its restart).
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
 // coordinator → loader worker
 using load_atom = caf::atom_constant<caf::atom("load")>;
 // host → coordinator → one layer host: a semantic or vector operation

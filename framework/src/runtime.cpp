@@ -311,14 +311,25 @@ expected<std::vector<detail::named_instance<T>>> create_instances(
                                             impl.hosts.back()->api(), source});
     if (!instance)
       return placed_instance(impl.cfg, std::string(section) + "[" + std::to_string(i) + "]", c.settings, instance.err());
-    auto& errors = registry.counter(errors_family, errors_help, {label}, {c.name});
-    out.push_back(detail::named_instance<T>{c.name, std::move(*instance), &errors});
+    instruments::counter* errors = nullptr;
+    try { // the family is shared with the plugins, and one may have registered it otherwise
+      errors = &registry.counter(errors_family, errors_help, {label}, {c.name});
+    } catch (const std::invalid_argument& e) {
+      return placed(impl.cfg, std::string(section) + "[" + std::to_string(i) + "]",
+                    error{status::invalid, std::string(kind) + " '" + c.name + "': " + e.what()});
+    }
+    out.push_back(detail::named_instance<T>{c.name, std::move(*instance), errors});
   }
   return out;
 }
 
-/// Alert rules on a metric must name a counter or gauge family that exists once every instance
-/// has registered its own (a misspelt name would otherwise never fire, silently).
+/// Counters and gauges of the runtime's own that may have no series yet when rules are checked
+/// (before the first rule or alert event, before the semantic router starts) but will have.
+bool published_later(const std::string& family) {
+  return family == "strata_alerts_firing" || family == "strata_alert_events_total" ||
+         family == "strata_semantic_rejected_hits_total";
+}
+
 /// Why a metric rule's label `name: value` can select no sample of `family`, if it cannot: a
 /// label the family does not have, or a layer outside the chain (a typo there would leave the
 /// rule silent for ever). Other values may appear later, and are not judged.
@@ -343,7 +354,8 @@ std::optional<std::string> label_problem(const runtime_impl& impl, const metric_
 }
 
 /// What is wrong with `rules` for this running deployment, one line each: a layer outside the
-/// chain, a metric family that does not exist or is a histogram. Placed in `where`, the file the
+/// chain, a metric family that does not exist once every instance has registered its own, or is
+/// a histogram (a misspelt name would otherwise never fire, silently). Placed in `where`, the file the
 /// rules were read from (the one being reloaded, not the one the runtime started from), when
 /// there is one.
 std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std::vector<alert_rule>& rules,
@@ -362,6 +374,8 @@ std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std
     if (!impl.metrics || detail::is_derived_alert_value(rule.value))
       continue;
     const auto it = std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.name == rule.value; });
+    if (it == families.end() && published_later(rule.value))
+      continue;
     if (it == families.end())
       problem(at + ".value", "no metric family named '" + rule.value +
                                "' (see docs/metrics.md; derived values: hit_rate, miss_rate, error_rate, throughput, "
@@ -814,6 +828,8 @@ std::vector<alert_event> runtime::alert_history() const {
 }
 
 bool runtime::acknowledge_alert(const std::string& rule) { return impl_->alerts && impl_->alerts->acknowledge(rule); }
+
+void runtime::flush_log() { impl_->log->flush(); }
 
 bool runtime::set_log_level(const std::string& level) {
   if (!detail::valid_log_level(level))

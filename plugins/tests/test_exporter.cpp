@@ -1,5 +1,6 @@
 // An exporter that appends one line per publish to a file: "publish <families> <overall health>".
-// With `fail: true` every publish throws, to test that the runtime counts it and carries on.
+// With `fail: true` every publish throws, to test that the runtime counts it and carries on; with
+// `gauge: NAME` it registers a gauge of that name through the host.
 
 #include <strata/sdk.hpp>
 
@@ -16,6 +17,10 @@ public:
       fail_(context.config.get_bool("fail")), source_(context.source) {
     // A pull exporter reads the source whenever it likes: check it works from the constructor.
     source_.snapshot();
+    if (const auto& gauge = context.config.get_string("gauge"); !gauge.empty()) {
+      strata::plugin_host host = context.host;
+      host.gauge(gauge, "A gauge of the test exporter's own.");
+    }
   }
 
   std::chrono::milliseconds push_interval() const override { return interval_; }
@@ -38,6 +43,7 @@ const strata_config_key schema[] = {
   {"path", STRATA_VALUE_STRING, nullptr, "file appended to on each publish", 0, 0, 0, 0},
   {"interval", STRATA_VALUE_DURATION, "0", "push period; 0: on demand and at shutdown only", 1, 0, 0, 0},
   {"fail", STRATA_VALUE_BOOL, "false", "throw from every publish", 0, 0, 0, 0},
+  {"gauge", STRATA_VALUE_STRING, "", "name of a gauge to register through the host; empty: none", 0, 0, 0, 0},
 };
 
 } // namespace

@@ -135,14 +135,20 @@ void append_command_entry(std::string& out, const command_spec& spec) {
   append_array_header(out, 6);
   append_bulk(out, lower(spec.name));
   append_integer(out, spec.arity);
-  append_array_header(out, 1);
-  append_simple(out, spec.write ? "write" : "readonly");
+  // Redis's flags for what touches keys: `write`, or `readonly` for a read of keys; none for the
+  // connection's own commands (PING, HELLO, ...) and for the semantic and vector reads, which
+  // take no key.
+  const char* flag = spec.write ? "write" : spec.first_key > 0 ? "readonly" : nullptr;
+  append_array_header(out, flag ? 1 : 0);
+  if (flag)
+    append_simple(out, flag);
   append_integer(out, spec.first_key);
   append_integer(out, spec.last_key);
   append_integer(out, spec.key_step);
 }
 
-/// COMMAND, COUNT, LIST, INFO name... and DOCS (empty: no documentation is served).
+/// COMMAND, COUNT, LIST, INFO [name...] (every command without a name, as Redis 7) and DOCS
+/// (empty: no documentation is served).
 void command(command_context& ctx, const command_args& a) {
   const auto commands = all_commands();
   if (a.size() == 1) {
@@ -160,6 +166,12 @@ void command(command_context& ctx, const command_args& a) {
     append_array_header(ctx.out, commands.size());
     for (const auto& spec : commands)
       append_bulk(ctx.out, lower(spec.name));
+    return;
+  }
+  if (equals_nocase(sub, "INFO") && a.size() == 2) {
+    append_array_header(ctx.out, commands.size());
+    for (const auto& spec : commands)
+      append_command_entry(ctx.out, spec);
     return;
   }
   if (equals_nocase(sub, "INFO")) {

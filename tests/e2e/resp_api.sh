@@ -107,7 +107,11 @@ expect "CLIENT SETNAME" "OK" "$(cli CLIENT SETNAME e2e)"
 # COMMAND lists the table COUNT counts, with Redis's key positions (MSET: every second argument).
 count=$(cli COMMAND COUNT)
 expect "COMMAND lists what COMMAND COUNT counts" "$count" "$(cli COMMAND LIST | wc -l)"
-expect "COMMAND has one entry per command" "$count" "$(cli --csv COMMAND | tr ',' '\n' | grep -c '^"\(readonly\|write\)"$')"
+# shellcheck disable=SC2046 # one argument per listed name
+expect "COMMAND has an entry for each listed command, in order" "$(cli --csv COMMAND)" \
+  "$(cli --csv COMMAND INFO $(cli COMMAND LIST))"
+expect "COMMAND INFO without names lists every command" "$(cli COMMAND)" "$(cli COMMAND INFO)"
+expect "COMMAND INFO of a connection command: no flags" '"ping",-1,,0,0,0' "$(cli --csv COMMAND INFO ping)"
 expect "COMMAND INFO" '"mset",-3,"write",1,-1,2' "$(cli --csv COMMAND INFO mset)"
 expect "COMMAND INFO of an unknown command" 'NULL,"get",2,"readonly",1,1,1' "$(cli --csv COMMAND INFO nosuch get)"
 expect "COMMAND GETKEYS" "ERR unknown subcommand or wrong number of arguments for 'command|GETKEYS' (strata answers COMMAND, COMMAND COUNT, LIST, INFO and DOCS)" "$(cli COMMAND GETKEYS SET a b)"

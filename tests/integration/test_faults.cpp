@@ -131,17 +131,17 @@ TEST_CASE("a first layer whose read view throws is read through its actor", "[fa
   CHECK(health_of(*rt, "viewless").failures == 0);
 }
 
-TEST_CASE("a layer that fails at once is not replaced faster than once a second", "[faults]") {
+TEST_CASE("a layer that fails right after its restart is stopped, then restarted a second on", "[faults]") {
   auto rt = strata::testing::start_yaml(
     "layers: [{name: spinning, plugin: test_map, config: {fail: throw_in_maintenance_interval}}]\n");
-  // The first instance fails and is replaced; its replacement fails within the second, and waits.
-  REQUIRE(eventually([&] { return health_of(*rt, "spinning").failures == 2; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The first instance fails and is replaced at once; its replacement fails within the second,
+  // and is stopped: health critical until the restart put off by a second.
+  REQUIRE(eventually([&] { return health_of(*rt, "spinning").failures >= 2; }));
+  // Brought back with no request asking for it (a slot nothing asks would otherwise stay down).
+  REQUIRE(eventually([&] { return health_of(*rt, "spinning").restarts >= 2; }));
   const auto h = health_of(*rt, "spinning");
-  CHECK(h.failures == 2); // not replaced again meanwhile: nothing asked it, and the second is not up
-  CHECK(h.restarts == 1);
+  CHECK(h.failures <= h.restarts + 1); // one failure per instance, none counted twice
   CHECK(h.last_error == "maintenance_interval(): layer threw: configured to throw in maintenance_interval()");
-  CHECK(rt->get("k").code == status::unavailable);
 }
 
 TEST_CASE("an embedder's bad output is its fault: internal, naming it, not invalid", "[faults]") {

@@ -351,6 +351,17 @@ layers:
   CHECK(answers.back()["duration_ms"].get<double>() >= 0.0);
 }
 
+TEST_CASE("an exporter that took the family of exporter errors under another type stops the start, named",
+          "[observability]") {
+  auto rt = runtime::from_config(*parse_config(
+    "layers:\n  - {name: hot, plugin: predictive}\nexporters:\n"
+    "  - {name: odd, plugin: test_exporter, config: {path: /dev/null, gauge: strata_exporter_errors_total}}\n",
+    "e.yaml").effective);
+  REQUIRE_FALSE(rt);
+  CHECK_THAT(rt.err().message, Catch::StartsWith("e.yaml:4:5: exporters[0]: exporter 'odd': metric "
+                                                 "strata_exporter_errors_total is already registered as a gauge"));
+}
+
 TEST_CASE("a plugin may not register a family the runtime derives or records itself", "[observability]") {
   const auto start_with = [](const std::string& metric) {
     return runtime::from_config(

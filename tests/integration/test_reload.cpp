@@ -186,6 +186,18 @@ TEST_CASE("a rule removed or changed by a reload while firing resolves, and its 
   CHECK(has_line(text, R"(strata_alert_events_total{rule="resident",transition="resolved"} 2)"));
 }
 
+TEST_CASE("a rule on a family of the runtime's that has no series yet is accepted", "[runtime][reload]") {
+  // No rule has fired and no event has been counted: strata_alerts_firing and
+  // strata_alert_events_total have no series yet, but will.
+  auto rt = start_yaml(plugins + "layers: [{name: hot, plugin: predictive}]\n");
+  alert_rule firing;
+  firing.name = "many";
+  firing.value = "strata_alerts_firing";
+  firing.comparison = ">";
+  firing.threshold = 3;
+  CHECK(rt->reload_alert_rules({firing}) == std::nullopt);
+}
+
 TEST_CASE("a reload cannot add alert rules to a runtime without runtime.metrics", "[runtime][reload]") {
   auto rt = start_yaml(plugins + "runtime: {metrics: false}\nlayers: [{name: hot, plugin: predictive}]\n");
   const auto refused = rt->reload_alert_rules({resident_memory_above_zero("resident")});
