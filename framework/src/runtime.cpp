@@ -330,6 +330,12 @@ bool published_later(const std::string& family) {
          family == "strata_semantic_rejected_hits_total";
 }
 
+/// Whether the running chain has a layer named `layer`.
+bool in_chain(const runtime_impl& impl, const std::string& layer) {
+  return std::any_of(impl.cfg.layers.begin(), impl.cfg.layers.end(),
+                     [&](const layer_config& l) { return l.name == layer; });
+}
+
 /// Why a metric rule's label `name: value` can select no sample of `family`, if it cannot: a
 /// label the family does not have, or a layer outside the chain (a typo there would leave the
 /// rule silent for ever). Other values may appear later, and are not judged.
@@ -347,8 +353,7 @@ std::optional<std::string> label_problem(const runtime_impl& impl, const metric_
       known += (known.empty() ? "" : ", ") + n;
     return "'" + family.name + "' has no label '" + name + "' (its labels: " + known + ")";
   }
-  if (name == "cache_layer" && std::none_of(impl.cfg.layers.begin(), impl.cfg.layers.end(),
-                                            [&](const layer_config& l) { return l.name == value; }))
+  if (name == "cache_layer" && !in_chain(impl, value))
     return "no layer named '" + value + "' in the running chain";
   return std::nullopt;
 }
@@ -368,8 +373,7 @@ std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const auto& rule = rules[i];
     const auto at = "alerts.rules[" + std::to_string(i) + "]";
-    if (!rule.layer.empty() && std::none_of(impl.cfg.layers.begin(), impl.cfg.layers.end(),
-                                            [&](const layer_config& l) { return l.name == rule.layer; }))
+    if (!rule.layer.empty() && !in_chain(impl, rule.layer))
       problem(at + ".layer", "no layer named '" + rule.layer + "' in the running chain");
     if (!impl.metrics || detail::is_derived_alert_value(rule.value))
       continue;
