@@ -69,6 +69,11 @@ struct key_activity {
 /// (a prefetch is a hint, and the loader's capacity is for requests first).
 constexpr std::size_t max_prefetches_in_flight = 64;
 
+struct writes_in_flight {
+  std::uint32_t puts = 0;
+  std::uint64_t last_write = 0;
+};
+
 struct pending_load {
   std::vector<lookup_ptr> waiters;
   bool superseded = false; ///< a write to the key arrived meanwhile: do not write the load back
@@ -85,6 +90,17 @@ struct fan_in {
       done(std::move(result));
   }
 };
+
+/// What a put's write-through layers answered: the first status that is not ok, and whether
+/// one of them failed (threw, timed out, or could not reach its backend) rather than declined.
+struct put_outcome {
+  status code = status::ok;
+  bool failed = false;
+};
+
+constexpr bool is_outage(status code) noexcept {
+  return code == status::unavailable || code == status::timeout || code == status::internal;
+}
 
 std::string make_id(const std::string& ns, const std::string& key) {
   std::string id;
@@ -111,6 +127,9 @@ struct coordinator_state {
   std::size_t prefetches_in_flight = 0;
   /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
   std::unordered_map<std::string, std::deque<std::function<bool()>>> guarded;
+  /// Keys with a put waiting for its write-through layers: how many, and the epoch of the latest
+  /// write to the key, so that a failed put is undone only if nothing was written after it.
+  std::unordered_map<std::string, writes_in_flight> puts_in_flight;
   /// When the earliest pending deadline sweep is due, and its number (later ones supersede it).
   std::optional<std::chrono::steady_clock::time_point> sweep_due;
   std::uint64_t sweep_number = 0;
@@ -526,6 +545,8 @@ public:
       it->second.last_write = st_.write_epoch;
     if (auto it = st_.loads.find(id); it != st_.loads.end())
       it->second.superseded = true;
+    if (auto it = st_.puts_in_flight.find(id); it != st_.puts_in_flight.end())
+      it->second.last_write = st_.write_epoch;
   }
 
   // A conditional write (put_condition, expire) looks its key up through the chain, then writes or
@@ -623,10 +644,23 @@ public:
 
   void write_put(put_request& request) {
     const auto number = ++st_.requests;
-    note_write(make_id(request.data->ns, request.data->key));
-    auto join = std::make_shared<fan_in<status>>();
-    join->result = status::ok;
-    join->done = std::move(request.done);
+    auto id = make_id(request.data->ns, request.data->key);
+    note_write(id);
+    auto& in_flight = st_.puts_in_flight[id];
+    ++in_flight.puts;
+    in_flight.last_write = st_.write_epoch;
+    auto join = std::make_shared<fan_in<put_outcome>>();
+    join->done = [this, id = std::move(id), epoch = st_.write_epoch, data = request.data,
+                  done = std::move(request.done)](put_outcome o) {
+      auto it = st_.puts_in_flight.find(id);
+      // A later write, or a conditional one still checking the chain, decides what the key holds.
+      const bool superseded = it->second.last_write != epoch || st_.guarded.count(id) != 0;
+      if (--it->second.puts == 0)
+        st_.puts_in_flight.erase(it);
+      if (o.failed && !superseded)
+        return undo_put(*data, [done, code = o.code](status) { done(code); });
+      done(o.code);
+    };
     join->remaining = 1; // released below, so that a synchronous reply cannot finish early
     bool written = false;
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {
@@ -642,15 +676,29 @@ public:
       ask(
         i, number, operation::put,
         [join](layer_reply& reply) {
-          if (reply.code != status::ok && join->result == status::ok)
-            join->result = reply.code;
+          if (reply.code != status::ok && join->result.code == status::ok)
+            join->result.code = reply.code;
+          if (reply.failed || is_outage(reply.code))
+            join->result.failed = true;
           join->one_done();
         },
         layer_put_atom::value, request.data);
     }
     if (!written) // every layer is write: around; an ok would say the value was kept
-      join->result = status::rejected;
+      join->result.code = status::rejected;
     join->one_done();
+  }
+
+  /// A write-through layer that could not take a put may still hold the key's old value, which it
+  /// would serve once the layers that took the new one let it go: so the key is erased from every
+  /// layer, and the failed put leaves at most the old value where it was, never both. `then` runs
+  /// once every layer has answered the erase, so that the caller's next read cannot see the value.
+  void undo_put(const put_data& data, std::function<void(status)> then) {
+    erase_request undo;
+    undo.ns = data.ns;
+    undo.key = data.key;
+    undo.done = std::move(then);
+    write_erase(undo);
   }
 
   void write_erase(erase_request& request) {
@@ -662,12 +710,13 @@ public:
     };
     auto join = std::make_shared<fan_in<erase_outcome>>();
     join->done = [done = std::move(request.done)](erase_outcome o) {
-      done(o.found ? status::ok : o.failure != status::ok ? o.failure : status::not_found);
+      // A layer that could not erase may still hold the key: that outweighs another's ok.
+      done(o.failure != status::ok ? o.failure : o.found ? status::ok : status::not_found);
     };
     ask_chain(
       join, number, operation::erase,
       [](erase_outcome& o, const layer_reply& reply) {
-        if (reply.failed)
+        if (reply.failed || is_outage(reply.code))
           o.failure = reply.code;
         else if (reply.code == status::ok)
           o.found = true;

@@ -23,7 +23,7 @@ test_map_layer::test_map_layer(const layer_context& context)
     throw std::runtime_error("configured to fail in its factory");
   const std::vector<std::string> modes{"none",          "throw_on_get",           "hang_on_get",
                                        "die_once",      "unknown_status_on_get",  "throw_in_view",
-                                       "throw_in_maintenance_interval"};
+                                       "throw_in_maintenance_interval", "down_after_first_put"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
@@ -70,6 +70,8 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
 
 status test_map_layer::put(std::string_view ns, std::string_view key, std::string_view value,
                            const entry_options& options) {
+  if (fail_ == "down_after_first_put" && puts_++ > 0)
+    return status::unavailable;
   const auto expires = options.ttl.count() > 0 ? expiry_after(std::chrono::steady_clock::now(), options.ttl)
                                                : std::chrono::steady_clock::time_point::max();
   entries_[id(ns, key)] = stored{std::string(value), options, expires};
@@ -77,6 +79,8 @@ status test_map_layer::put(std::string_view ns, std::string_view key, std::strin
 }
 
 status test_map_layer::erase(std::string_view ns, std::string_view key) {
+  if (fail_ == "down_after_first_put" && puts_ > 1)
+    return status::unavailable;
   return entries_.erase(id(ns, key)) ? status::ok : status::not_found;
 }
 
@@ -129,7 +133,8 @@ void test_map_layer::maintain() {
 static const strata_config_key test_map_schema[] = {
   {"fail", STRATA_VALUE_STRING, "none",
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
-   "throw_in_view, throw_in_maintenance_interval", 0, 0, 0, 0},
+   "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
+   "answer unavailable: a backend gone down)", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},

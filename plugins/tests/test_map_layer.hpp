@@ -39,6 +39,7 @@ private:
 
   std::string fail_;
   std::chrono::nanoseconds hang_;
+  std::size_t puts_ = 0; ///< puts asked, for `fail: down_after_first_put`
   instruments::counter* gets_ = nullptr; ///< the `metric` setting's counter, if any
   std::map<std::string, stored> entries_;
 };

@@ -97,6 +97,22 @@ TEST_CASE("a layer working through a backlog times requests out but is not repla
   CHECK(h.restarts == 0);
 }
 
+TEST_CASE("a put a write-through layer could not take is undone in the others", "[faults]") {
+  auto rt = start("fault_down_on_put.yaml");
+  REQUIRE(rt->put("k", "old") == status::ok);
+  // backend is down now: hot took "new", backend kept "old". Left so, hot would serve "new" until
+  // it let the key go, and backend "old" after that.
+  CHECK(rt->put("k", "new") == status::unavailable);
+  const auto after = rt->get("k");
+  CHECK(after.code == status::ok);
+  CHECK(after.value == "old"); // the put did not happen: hot dropped "new" before it was answered
+  CHECK(after.layer == "backend");
+  // An erase that a layer could not do says so, though another layer erased the key: the key may
+  // still be served.
+  CHECK(rt->erase("k") == status::unavailable);
+  CHECK(rt->get("k").value == "old");
+}
+
 TEST_CASE("a layer whose actor dies is restarted and serves again", "[faults]") {
   auto rt = start("fault_die.yaml");
   REQUIRE(eventually([&] { return health_of(*rt, "mortal").restarts == 1; }));
