@@ -241,6 +241,7 @@ public:
       h.faulted = true;
       h.fault = why;
       ++h.failures;
+      ++h.failures_since_success;
       h.last_error = why;
     });
     if (std::chrono::steady_clock::now() - s.last_restart_attempt < restart_backoff) {
@@ -268,6 +269,7 @@ public:
     st_.shared->health.update(i, [](layer_health_state& h) {
       h.faulted = false;
       h.replaced = false;
+      h.failures_since_success = 0;
     });
   }
 

@@ -12,6 +12,10 @@
 
 namespace strata::detail {
 
+/// A layer that failed this many times without answering a request in between is critical, though
+/// replaced: a warning would hide a plugin that fails every request.
+constexpr std::uint32_t failures_in_a_row_critical = 3;
+
 /// What is known of one layer's health: what supervision saw and what the layer reported.
 struct layer_health_state {
   std::string name;
@@ -20,6 +24,8 @@ struct layer_health_state {
   /// mostly served by its read view, so for it this can last until a write reaches it.
   bool replaced = false;
   std::string fault;
+  /// Failures since the layer last answered a request: each replacement failing again.
+  std::uint32_t failures_since_success = 0;
   health_level reported = health_level::healthy; ///< through strata_host_api::set_health
   std::string reported_detail;
   std::uint64_t failures = 0;
@@ -31,6 +37,10 @@ struct layer_health_state {
     if (faulted && h.level != health_level::critical) {
       h.level = health_level::critical;
       h.detail = fault;
+    } else if (replaced && failures_since_success >= failures_in_a_row_critical) {
+      // Replacing it does not help: what it serves is gone, whatever the spacing of its failures.
+      h.level = health_level::critical;
+      h.detail = "failed " + std::to_string(failures_since_success) + " times in a row, replaced each time: " + fault;
     } else if (replaced && h.level == health_level::healthy) {
       h.level = health_level::warning;
       h.detail = "replaced after: " + fault;

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 using namespace strata;
@@ -428,5 +429,27 @@ layers:
   CHECK(flaky.detail == "replaced after: layer threw: configured to throw on get");
   CHECK(flaky.restarts == 1);
   REQUIRE(rt->erase("k") == status::not_found); // the new instance answers (erase does not throw)
+  CHECK(eventually([&] { return rt->health().layers[1].level == health_level::healthy; }));
+}
+
+TEST_CASE("a layer whose replacements keep failing is critical, however far apart the failures", "[observability][health]") {
+  auto rt = start_yaml(R"(
+layers:
+  - {name: hot, plugin: predictive}
+  - {name: flaky, plugin: test_map, config: {fail: throw_on_get}}
+)");
+  // More than the restart backoff apart, so that each failure replaces the instance at once
+  // instead of stopping it (which is critical for another reason).
+  for (int failure = 1; failure <= 3; ++failure) {
+    if (failure > 1)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    REQUIRE(rt->get("k").code == status::internal);
+    const auto flaky = rt->health().layers[1];
+    CHECK(flaky.restarts == static_cast<std::uint64_t>(failure));
+    CHECK(flaky.level == (failure < 3 ? health_level::warning : health_level::critical));
+  }
+  CHECK(rt->health().layers[1].detail ==
+        "failed 3 times in a row, replaced each time: layer threw: configured to throw on get");
+  REQUIRE(rt->erase("k") == status::not_found); // an answer: the count starts again
   CHECK(eventually([&] { return rt->health().layers[1].level == health_level::healthy; }));
 }
