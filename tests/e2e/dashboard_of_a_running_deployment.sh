@@ -3,7 +3,7 @@
 # running `strata serve`.
 set -uo pipefail
 strata=$1
-dir=$(mktemp -d); trap 'kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+. "$(dirname "$0")/e2e_session.sh"
 cat >"$dir/deployment.yaml" <<YAML
 runtime: {stats_interval: 50ms}
 layers:
@@ -15,12 +15,12 @@ YAML
 "$strata" serve -c "$dir/deployment.yaml" 2>"$dir/serve.log" &
 pid=$!
 for _ in $(seq 100); do [ -s "$dir/stats.json" ] && break; sleep 0.05; done
-[ -s "$dir/stats.json" ] || { echo "the json exporter wrote nothing"; cat "$dir/serve.log"; exit 1; }
-"$strata" dashboard -c "$dir/deployment.yaml" >"$dir/stats.html" || { echo "dashboard -c failed"; exit 1; }
-grep -q "edge_cache" "$dir/stats.html" || { echo "the layer is not on the page"; exit 1; }
+[ -s "$dir/stats.json" ] || fail "the json exporter wrote nothing"
+"$strata" dashboard -c "$dir/deployment.yaml" >"$dir/stats.html" || fail "dashboard -c failed"
+grep -q "edge_cache" "$dir/stats.html" || fail "the layer is not on the page"
 
 printf 'layers:\n  - {name: hot, plugin: predictive}\n' >"$dir/plain.yaml"
 out=$("$strata" dashboard -c "$dir/plain.yaml" 2>&1); rc=$?
-[ "$rc" -eq 1 ] || { echo "expected exit code 1 without a json exporter, got $rc"; exit 1; }
-grep -qF "no exporter with plugin json" <<<"$out" || { echo "unexpected: $out"; exit 1; }
+[ "$rc" -eq 1 ] || fail "expected exit code 1 without a json exporter, got $rc"
+grep -qF "no exporter with plugin json" <<<"$out" || fail "unexpected: $out"
 echo ok

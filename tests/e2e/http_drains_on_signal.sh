@@ -4,9 +4,6 @@
 # takes 1 s per get and reports itself critical.
 set -uo pipefail
 strata=$1
-dir=$(mktemp -d); pid=""; slow=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$slow" ] && kill "$slow" 2>/dev/null; rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
 . "$(dirname "$0")/serve_http.sh"
 
 cat >"$dir/deployment.yaml" <<'YAML'
@@ -23,14 +20,14 @@ code=$(curl -s -o "$dir/health" -w '%{http_code}' "http://$address/v1/health")
 grep -qF '"overall":"critical"' "$dir/health" || fail "health body: $(cat "$dir/health")"
 
 curl -s -o "$dir/slow" -w '%{http_code}' "http://$address/v1/cache/k" >"$dir/slow_code" &
-slow=$!
+slow=$!; background+=("$slow")
 sleep 0.3
 kill -TERM "$pid"
 sleep 0.2
 # The listening socket is closed: a new connection is refused while the slow get is still served.
 curl -s -o /dev/null "http://$address/v1/health"; rc=$?
 [ "$rc" -eq 7 ] || fail "a connection after SIGTERM: expected curl's 'connection refused' (7), got exit code $rc"
-wait "$slow"; slow=""
+wait "$slow"; background=()
 [ "$(cat "$dir/slow_code")" = 404 ] || fail "the get in flight: expected 404, got '$(cat "$dir/slow_code")'"
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM"

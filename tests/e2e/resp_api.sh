@@ -4,13 +4,9 @@
 # malformed frames, limits, and a clean exit on SIGTERM.
 set -uo pipefail
 strata=$1
-command -v redis-cli >/dev/null || { echo "FAIL: redis-cli not found (scripts/setup installs redis-tools)"; exit 1; }
-command -v nc >/dev/null || { echo "FAIL: nc not found (scripts/setup installs netcat-openbsd)"; exit 1; }
-dir=$(mktemp -d); pid=""
-holders=()
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ ${#holders[@]} -gt 0 ] && kill "${holders[@]}" 2>/dev/null; rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
 . "$(dirname "$0")/serve_resp.sh"
+need redis-cli redis-tools
+need nc netcat-openbsd
 
 cat >"$dir/deployment.yaml" <<'YAML'
 runtime: {stats_interval: 50ms}
@@ -189,11 +185,11 @@ server:
   resp: {address: "127.0.0.1:0", threads: 2, max_clients: 5}
 YAML
 start_resp "$dir/limits.yaml"
-for i in 1 2 3 4 5; do nc -d 127.0.0.1 "$port" >/dev/null & holders+=($!); done
+for i in 1 2 3 4 5; do nc -d 127.0.0.1 "$port" >/dev/null & background+=($!); done
 # The holders connect in the background: until all five are in, a sixth client still gets PONG.
 for _ in $(seq 100); do [ "$(cli PING)" != PONG ] && break; sleep 0.05; done
 expect "the sixth client" "ERR max number of clients reached" "$(cli PING)"
-kill "${holders[@]}" 2>/dev/null; wait "${holders[@]}" 2>/dev/null; holders=()
+kill "${background[@]}" 2>/dev/null; wait "${background[@]}" 2>/dev/null; background=()
 for _ in $(seq 40); do [ "$(cli PING)" = PONG ] && break; sleep 0.05; done
 expect "a client once the others left" "PONG" "$(cli PING)"
 rejected=$(cli INFO stats | sed -n 's/^rejected_connections:\([0-9]*\).*/\1/p' | tr -d '\r')

@@ -3,11 +3,8 @@
 # the GET it is serving, then exits 0. The layer (test_map) takes 1 s per get.
 set -uo pipefail
 strata=$1
-command -v redis-cli >/dev/null || { echo "FAIL: redis-cli not found (scripts/setup installs redis-tools)"; exit 1; }
-dir=$(mktemp -d); pid=""; slow=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$slow" ] && kill "$slow" 2>/dev/null; rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
 . "$(dirname "$0")/serve_resp.sh"
+need redis-cli redis-tools
 
 cat >"$dir/deployment.yaml" <<'YAML'
 layers:
@@ -18,13 +15,13 @@ server:
 YAML
 start_resp "$dir/deployment.yaml"
 redis-cli -p "$port" GET k >"$dir/slow" 2>&1 &
-slow=$!
+slow=$!; background+=("$slow")
 sleep 0.3
 kill -TERM "$pid"
 sleep 0.2
 out=$(redis-cli -p "$port" PING 2>&1)
 grep -q "Connection refused" <<<"$out" || fail "a connection after SIGTERM: expected 'Connection refused', got '$out'"
-wait "$slow"; slow=""
+wait "$slow"; background=()
 expect "the GET in flight (a miss, after 1 s)" "" "$(cat "$dir/slow")"
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM"

@@ -5,11 +5,8 @@
 # 0. Spoken to with redis-cli.
 set -uo pipefail
 strata=$1
-command -v redis-cli >/dev/null || { echo "FAIL: redis-cli not found (scripts/setup installs redis-tools)"; exit 1; }
-dir=$(mktemp -d); pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
 . "$(dirname "$0")/serve_resp.sh"
+need redis-cli redis-tools
 
 # deployment LEVEL RULES [MAX_CLIENTS]
 deployment() {

@@ -5,11 +5,8 @@
 # Usage: sdk_install.sh BUILD_DIR SOURCE_DIR
 set -uo pipefail
 build=$1; src=$2
-command -v curl >/dev/null || { echo "curl not found: scripts/setup installs it"; exit 1; }
-
-dir=$(mktemp -d); pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; [ -f "$dir/serve.log" ] && { echo "--- server output:"; cat "$dir/serve.log"; }; exit 1; }
+. "$(dirname "$0")/e2e_session.sh"
+need curl curl
 prefix=$dir/prefix
 
 cmake --install "$build" --prefix "$prefix" >"$dir/install.log" 2>&1 || { cat "$dir/install.log"; fail "cmake --install"; }

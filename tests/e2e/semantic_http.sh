@@ -5,12 +5,8 @@
 # Usage: semantic_http.sh STRATA
 set -uo pipefail
 strata=$1
-command -v curl >/dev/null || { echo "curl not found: scripts/setup installs it"; exit 1; }
-
-dir=$(mktemp -d); pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
 . "$(dirname "$0")/serve_http.sh"
+need curl curl
 
 export STRATA_E2E_TOKEN="e2e-$RANDOM-token"
 cat >"$dir/deployment.yaml" <<'YAML'

@@ -5,11 +5,8 @@
 # FP32 blobs, pipelining, and the errors that name the argument.
 set -uo pipefail
 strata=$1
-command -v redis-cli >/dev/null || { echo "FAIL: redis-cli not found (scripts/setup installs redis-tools)"; exit 1; }
-dir=$(mktemp -d); pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
 . "$(dirname "$0")/serve_resp.sh"
+need redis-cli redis-tools
 
 cat >"$dir/deployment.yaml" <<'YAML'
 layers:

@@ -4,11 +4,9 @@
 # 1 rather than wait for a thread no one can stop.
 set -uo pipefail
 strata=$1
-command -v curl >/dev/null || { echo "curl not found: scripts/setup installs it"; exit 1; }
-dir=$(mktemp -d); pid=""
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; echo "--- server output:"; cat "$dir/serve.log"; exit 1; }
+kill_signal=KILL # at exit: the server's stuck thread would hold a TERM up for an hour
 . "$(dirname "$0")/serve_http.sh"
+need curl curl
 
 cat >"$dir/deployment.yaml" <<'YAML'
 runtime: {shutdown_timeout: 100ms}

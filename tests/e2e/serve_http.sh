@@ -1,6 +1,7 @@
 # Sourced by the HTTP end-to-end scripts. start_serve DEPLOYMENT: starts `strata serve` on it in
 # the background (pid in $pid, output in $dir/serve.log) and waits for its "strata: http on
-# ADDRESS" line (address in $address). Needs $strata, $dir and a fail function.
+# ADDRESS" line (address in $address). Needs $strata; sources e2e_session.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/e2e_session.sh"
 start_serve() {
   "$strata" serve -c "$1" >"$dir/serve.log" 2>&1 &
   pid=$!

@@ -1,6 +1,7 @@
 # Sourced by the RESP end-to-end scripts. start_resp DEPLOYMENT: starts `strata serve` on it in
 # the background (pid in $pid, output in $dir/serve.log) and waits for its "strata: resp on
-# ADDRESS" line (port in $port). Needs $strata, $dir and a fail function.
+# ADDRESS" line (port in $port). Needs $strata; sources e2e_session.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/e2e_session.sh"
 start_resp() {
   "$strata" serve -c "$1" >"$dir/serve.log" 2>&1 &
   pid=$!
