@@ -46,6 +46,10 @@ struct slot {
   /// Requests sent to this slot not yet answered, by deadline (requests, commands), each in the
   /// order sent, which is the order they are due in.
   std::map<std::chrono::milliseconds, std::deque<awaited_ptr>> awaiting;
+  /// Erases and tag invalidations this layer asked of the others (host invalidation) that are not
+  /// answered yet, and the replies to its semantic or vector operations that wait for them.
+  std::size_t drops_in_flight = 0;
+  std::vector<std::function<void()>> after_drops;
 };
 
 /// One get in flight through the chain.
@@ -778,13 +782,25 @@ public:
     } else {
       note_write(make_id(ns, what));
     }
+    if (origin >= st_.slots.size())
+      return;
+    const auto dropped = [this, origin](layer_reply&) {
+      auto& s = st_.slots[origin];
+      if (--s.drops_in_flight > 0)
+        return;
+      auto waiting = std::move(s.after_drops);
+      s.after_drops.clear();
+      for (auto& answer : waiting)
+        answer();
+    };
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {
       if (i == origin || st_.slots[i].observer)
         continue;
+      ++st_.slots[origin].drops_in_flight;
       if (tag)
-        ask(i, number, operation::invalidate_tag, [](layer_reply&) {}, layer_tag_atom::value, ns, what);
+        ask(i, number, operation::invalidate_tag, dropped, layer_tag_atom::value, ns, what);
       else
-        ask(i, number, operation::erase, [](layer_reply&) {}, layer_erase_atom::value, ns, what);
+        ask(i, number, operation::erase, dropped, layer_erase_atom::value, ns, what);
     }
   }
 
@@ -821,7 +837,18 @@ public:
       layer_reply reply{status::internal, false, "no layer at position " + std::to_string(request.slot), {}, 0};
       return request.done(reply);
     }
-    ask(request.slot, number, request.op, std::move(request.done), layer_call_atom::value, request.call);
+    // An operation that changed what a get of some key answers (a semantic update or erase) had the
+    // layer drop that key from the others first; its caller is answered once they have, so that
+    // its next read cannot find the old copy.
+    ask(
+      request.slot, number, request.op,
+      [this, i = request.slot, done = std::move(request.done)](layer_reply& reply) {
+        auto& s = st_.slots[i];
+        if (s.drops_in_flight == 0)
+          return done(reply);
+        s.after_drops.push_back([done, reply]() mutable { done(reply); });
+      },
+      layer_call_atom::value, request.call);
   }
 
   // --- prefetch ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include "record_file.hpp"
 #include "semantic_cache.hpp"
 
+#include <algorithm>
 #include <strata/sdk.hpp>
 #include <strata/semantic.hpp>
 
@@ -114,6 +115,8 @@ public:
       return status::not_found;
     out.value = r->answer;
     out.meta.tags = r->tags;
+    if (r->expires_at_ms != 0) // a promoted copy expires with the entry (exact() returns live ones)
+      out.meta.ttl = std::chrono::milliseconds(std::max<std::int64_t>(1, r->expires_at_ms - now_ms()));
     return status::ok;
   }
 
@@ -150,8 +153,12 @@ public:
     return s;
   }
 
+  // A get by the exact query text copies the answer into the layers above; so whatever changes
+  // or removes the answer stored under a query text drops those copies too.
+
   status store(const semantic_entry& entry, std::uint64_t& id_out) override {
     id_out = cache_.store(entry);
+    host_.invalidate_key(entry.ns, entry.query); // it may replace an answer under the same text
     save(id_out);
     metrics_.publish(cache_);
     return status::ok;
@@ -159,14 +166,22 @@ public:
 
   status update(const semantic_update& update) override {
     const bool found = cache_.update(update);
-    if (found)
+    if (found) {
+      if (const auto* r = cache_.find(update.id))
+        host_.invalidate_key(r->ns, r->query);
       save(update.id);
+    }
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }
 
   status erase(std::string_view ns, std::uint64_t id) override {
+    std::string query;
+    if (const auto* r = cache_.find(id); r != nullptr && r->ns == ns)
+      query = r->query;
     const bool found = cache_.erase(ns, id);
+    if (found)
+      host_.invalidate_key(ns, query);
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }

@@ -161,6 +161,47 @@ TEST_CASE("update and erase by id", "[semantic][integration]") {
   CHECK(rt->semantic_update(u).code == status::not_found);
 }
 
+TEST_CASE("a copy of an answer promoted by an exact get goes when the answer changes, and expires with it",
+          "[semantic][integration]") {
+  auto rt = testing::start_yaml(deployment());
+  const std::string query = "Who painted the Mona Lisa?";
+  const auto id = rt->semantic_store(entry(query, "Michelangelo")).id;
+  REQUIRE(rt->get(query).layer == "meaning");
+  const auto promoted = [&](const std::string& key) {
+    return testing::eventually([&] { return rt->get(key).layer == "hot"; });
+  };
+  REQUIRE(promoted(query));
+  semantic_update u;
+  u.id = id;
+  u.answer = "Leonardo";
+  REQUIRE(rt->semantic_update(u).code == status::ok);
+  auto after = rt->get(query);
+  CHECK(after.value == "Leonardo");
+  CHECK(after.layer == "meaning");
+  REQUIRE(promoted(query));
+  // The same text stored again replaces the answer: the copy goes too.
+  REQUIRE(rt->semantic_store(entry(query, "Leonardo da Vinci")).code == status::ok);
+  CHECK(rt->get(query).value == "Leonardo da Vinci");
+  REQUIRE(promoted(query));
+  const auto replaced = rt->semantic_lookup(ask(query));
+  REQUIRE(replaced.code == status::ok);
+  REQUIRE(rt->semantic_erase(replaced.match.id).code == status::ok);
+  CHECK(rt->get(query).code == status::not_found);
+
+  auto short_lived = entry("When does the pool open?", "at 7");
+  short_lived.ttl = std::chrono::milliseconds(300);
+  REQUIRE(rt->semantic_store(short_lived).code == status::ok);
+  REQUIRE(rt->get(short_lived.query).layer == "meaning");
+  REQUIRE(promoted(short_lived.query));
+  const auto copy = rt->get_with_ttl(short_lived.query);
+  REQUIRE(copy.layer == "hot");
+  REQUIRE(copy.ttl);
+  CHECK(copy.ttl->count() > 0);
+  CHECK(*copy.ttl <= std::chrono::milliseconds(300));
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  CHECK(rt->get(short_lived.query).code == status::not_found);
+}
+
 TEST_CASE("the second stage and the host verifier refuse hits, and are counted", "[semantic][integration]") {
   runtime_options options;
   options.verifier = [](const semantic_lookup_request& request, const semantic_match&) {
