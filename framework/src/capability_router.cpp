@@ -1,4 +1,5 @@
 #include "capability_router.hpp"
+#include "request_checks.hpp"
 
 #include "sync_waiter.hpp"
 
@@ -166,7 +167,13 @@ std::string capability_router::embed(const capability_target& target, const std:
 
 namespace {
 
-/// Runs `prepare` (embedding); its error message or exception becomes the answer.
+/// `problem` if there is one, else what `embedding` returns (it runs only for a sound request).
+template <class Embed>
+std::string checked(std::string problem, Embed&& embedding) {
+  return problem.empty() ? embedding() : problem;
+}
+
+/// Runs `prepare` (checks, embedding); its error message or exception becomes the answer.
 template <class Result, class F>
 bool prepared(Result& out, F&& prepare) {
   try {
@@ -210,7 +217,7 @@ semantic_result capability_router::semantic_lookup(semantic_lookup_request reque
   auto t = begin(operation::semantic_lookup, semantic_, "semantic", out);
   if (!t)
     return out;
-  if (!prepared(out, [&] { return embed_one(*semantic_, request.text, request.vector); }))
+  if (!prepared(out, [&] { return checked(request_problem(request), [&] { return embed_one(*semantic_, request.text, request.vector); }); }))
     return finish(*t, std::move(out));
   auto shared = std::make_shared<const semantic_lookup_request>(std::move(request));
   return call<semantic_result>(
@@ -223,7 +230,7 @@ std::future<semantic_result> capability_router::semantic_lookup_async(semantic_l
   auto t = begin(operation::semantic_lookup, semantic_, "semantic", out);
   if (!t)
     return ready(std::move(out));
-  if (!prepared(out, [&] { return embed_one(*semantic_, request.text, request.vector); }))
+  if (!prepared(out, [&] { return checked(request_problem(request), [&] { return embed_one(*semantic_, request.text, request.vector); }); }))
     return ready(finish(*t, std::move(out)));
   auto shared = std::make_shared<const semantic_lookup_request>(std::move(request));
   return call_async<semantic_result>(
@@ -236,7 +243,7 @@ semantic_store_result capability_router::semantic_store(semantic_entry entry) {
   auto t = begin(operation::semantic_store, semantic_, "semantic", out);
   if (!t)
     return out;
-  if (!prepared(out, [&] { return embed_one(*semantic_, entry.query, entry.vector); }))
+  if (!prepared(out, [&] { return checked(request_problem(entry), [&] { return embed_one(*semantic_, entry.query, entry.vector); }); }))
     return finish(*t, std::move(out));
   return call<semantic_store_result>(*t, *semantic_, [entry = std::move(entry)](layer& l, semantic_store_result& r) {
     return semantic_of(l).store(entry, r.id);
@@ -248,7 +255,7 @@ std::future<semantic_store_result> capability_router::semantic_store_async(seman
   auto t = begin(operation::semantic_store, semantic_, "semantic", out);
   if (!t)
     return ready(std::move(out));
-  if (!prepared(out, [&] { return embed_one(*semantic_, entry.query, entry.vector); }))
+  if (!prepared(out, [&] { return checked(request_problem(entry), [&] { return embed_one(*semantic_, entry.query, entry.vector); }); }))
     return ready(finish(*t, std::move(out)));
   return call_async<semantic_store_result>(
     *t, *semantic_,
@@ -260,6 +267,8 @@ operation_result capability_router::semantic_update(strata::semantic_update upda
   auto t = begin(operation::semantic_update, semantic_, "semantic", out);
   if (!t)
     return out;
+  if (!prepared(out, [&] { return request_problem(update); }))
+    return finish(*t, std::move(out));
   return call<operation_result>(*t, *semantic_, [update = std::move(update)](layer& l, operation_result&) {
     return semantic_of(l).update(update);
   });
@@ -282,7 +291,7 @@ vector_add_result capability_router::vector_add(vector_item item) {
   auto t = begin(operation::vector_add, vectors_, "vector", out);
   if (!t)
     return out;
-  if (!prepared(out, [&] { return embed_one(*vectors_, item.text, item.vector); }))
+  if (!prepared(out, [&] { return checked(request_problem(item, "request"), [&] { return embed_one(*vectors_, item.text, item.vector); }); }))
     return finish(*t, std::move(out));
   return call<vector_add_result>(*t, *vectors_, [item = std::move(item)](layer& l, vector_add_result& r) {
     return vectors_of(l).add(item, r.id);
@@ -294,7 +303,7 @@ std::future<vector_add_result> capability_router::vector_add_async(vector_item i
   auto t = begin(operation::vector_add, vectors_, "vector", out);
   if (!t)
     return ready(std::move(out));
-  if (!prepared(out, [&] { return embed_one(*vectors_, item.text, item.vector); }))
+  if (!prepared(out, [&] { return checked(request_problem(item, "request"), [&] { return embed_one(*vectors_, item.text, item.vector); }); }))
     return ready(finish(*t, std::move(out)));
   return call_async<vector_add_result>(
     *t, *vectors_, [item = std::move(item)](layer& l, vector_add_result& r) { return vectors_of(l).add(item, r.id); });
@@ -307,11 +316,14 @@ vector_batch_add_result capability_router::vector_add_batch(std::vector<vector_i
     return out;
   std::vector<const std::string*> texts;
   std::vector<embedding*> vectors;
-  for (auto& item : items) {
-    texts.push_back(&item.text);
-    vectors.push_back(&item.vector);
+  std::string problem;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (problem.empty())
+      problem = request_problem(items[i], "item " + std::to_string(i));
+    texts.push_back(&items[i].text);
+    vectors.push_back(&items[i].vector);
   }
-  if (!prepared(out, [&] { return embed(*vectors_, texts, vectors); }))
+  if (!prepared(out, [&] { return checked(problem, [&] { return embed(*vectors_, texts, vectors); }); }))
     return finish(*t, std::move(out));
   auto shared = std::make_shared<const std::vector<vector_item>>(std::move(items));
   return call<vector_batch_add_result>(*t, *vectors_, [shared](layer& l, vector_batch_add_result& r) {
@@ -324,7 +336,7 @@ vector_search_result capability_router::vector_search(vector_query query) {
   auto t = begin(operation::vector_search, vectors_, "vector", out);
   if (!t)
     return out;
-  if (!prepared(out, [&] { return embed_one(*vectors_, query.text, query.vector); }))
+  if (!prepared(out, [&] { return checked(request_problem(query, "request"), [&] { return embed_one(*vectors_, query.text, query.vector); }); }))
     return finish(*t, std::move(out));
   return call<vector_search_result>(*t, *vectors_, [query = std::move(query)](layer& l, vector_search_result& r) {
     return vectors_of(l).search(query, r.hits);
@@ -336,7 +348,7 @@ std::future<vector_search_result> capability_router::vector_search_async(vector_
   auto t = begin(operation::vector_search, vectors_, "vector", out);
   if (!t)
     return ready(std::move(out));
-  if (!prepared(out, [&] { return embed_one(*vectors_, query.text, query.vector); }))
+  if (!prepared(out, [&] { return checked(request_problem(query, "request"), [&] { return embed_one(*vectors_, query.text, query.vector); }); }))
     return ready(finish(*t, std::move(out)));
   return call_async<vector_search_result>(
     *t, *vectors_,
@@ -350,11 +362,14 @@ vector_batch_search_result capability_router::vector_search_batch(std::vector<ve
     return out;
   std::vector<const std::string*> texts;
   std::vector<embedding*> vectors;
-  for (auto& q : queries) {
-    texts.push_back(&q.text);
-    vectors.push_back(&q.vector);
+  std::string problem;
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    if (problem.empty())
+      problem = request_problem(queries[i], "item " + std::to_string(i));
+    texts.push_back(&queries[i].text);
+    vectors.push_back(&queries[i].vector);
   }
-  if (!prepared(out, [&] { return embed(*vectors_, texts, vectors); }))
+  if (!prepared(out, [&] { return checked(problem, [&] { return embed(*vectors_, texts, vectors); }); }))
     return finish(*t, std::move(out));
   auto shared = std::make_shared<const std::vector<vector_query>>(std::move(queries));
   return call<vector_batch_search_result>(*t, *vectors_, [shared](layer& l, vector_batch_search_result& r) {
@@ -367,7 +382,7 @@ operation_result capability_router::vector_update(vector_item item) {
   auto t = begin(operation::vector_update, vectors_, "vector", out);
   if (!t)
     return out;
-  if (!prepared(out, [&] { return embed_one(*vectors_, item.text, item.vector); }))
+  if (!prepared(out, [&] { return checked(request_problem(item, "request"), [&] { return embed_one(*vectors_, item.text, item.vector); }); }))
     return finish(*t, std::move(out));
   return call<operation_result>(*t, *vectors_, [item = std::move(item)](layer& l, operation_result&) {
     return vectors_of(l).update(item);

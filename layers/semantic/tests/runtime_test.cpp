@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <string>
 #include <thread>
 
@@ -200,6 +201,30 @@ TEST_CASE("a copy of an answer promoted by an exact get goes when the answer cha
   CHECK(*copy.ttl <= std::chrono::milliseconds(300));
   std::this_thread::sleep_for(std::chrono::milliseconds(350));
   CHECK(rt->get(short_lived.query).code == status::not_found);
+}
+
+TEST_CASE("a threshold that is not a number from -1 to 1, a negative TTL, an empty tag: invalid", "[semantic][integration]") {
+  auto rt = testing::start_yaml(deployment());
+  REQUIRE(rt->semantic_store(entry("What is the capital of Peru?", "Lima")).code == status::ok);
+  for (double threshold : {std::nan(""), 5.0, -1.5}) {
+    auto request = ask("Which city is the capital of France?");
+    request.threshold = threshold;
+    const auto r = rt->semantic_lookup(request);
+    CHECK(r.code == status::invalid); // a NaN threshold let every candidate through
+    CHECK(r.error == "request: the threshold must be a number from -1 to 1");
+  }
+  auto stale = entry("When does the museum open?", "at 10");
+  stale.ttl = std::chrono::milliseconds(-1);
+  CHECK(rt->semantic_store(stale).error == "request: the TTL is negative (-1 ms); 0 means no expiry");
+  stale.ttl = std::chrono::milliseconds(0);
+  stale.tags = {"museum", ""};
+  CHECK(rt->semantic_store(stale).error == "request: a tag is empty");
+  semantic_update u;
+  u.id = 1;
+  u.ttl = std::chrono::milliseconds(-5);
+  const auto update = rt->semantic_update(u);
+  CHECK(update.code == status::invalid);
+  CHECK(update.error == "request: the TTL is negative (-5 ms); 0 means no expiry");
 }
 
 TEST_CASE("the second stage and the host verifier refuse hits, and are counted", "[semantic][integration]") {

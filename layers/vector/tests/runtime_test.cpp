@@ -134,6 +134,22 @@ TEST_CASE("batches: all or none, and one list of hits per query", "[vector][inte
   CHECK(found.hits[1].at(0).id == added.ids[2]);
 }
 
+TEST_CASE("requests no layer could serve soundly are refused by the runtime, naming the item", "[vector][integration]") {
+  auto rt = testing::start_yaml(deployment());
+  auto no_expiry = text_item("red apples");
+  no_expiry.ttl = std::chrono::milliseconds(-1000);
+  auto refused = rt->vector_add(no_expiry);
+  CHECK(refused.code == status::invalid);
+  CHECK(refused.error == "request: the TTL is negative (-1000 ms); 0 means no expiry");
+  const auto empty_tag = rt->vector_add_batch({text_item("green pears"), text_item("yellow bananas", "default", {""})});
+  CHECK(empty_tag.code == status::invalid);
+  CHECK(empty_tag.error == "item 1: a tag is empty");
+  const auto none = rt->vector_search(text_query("apples", 0));
+  CHECK(none.code == status::invalid);
+  CHECK(none.error == "request: k must be at least 1");
+  CHECK(rt->vector_search(text_query("apples", 5)).hits.empty()); // nothing was added
+}
+
 TEST_CASE("host vectors: their own model, a wrong dimension is invalid and the layer lives on", "[vector][integration]") {
   auto rt = testing::start_yaml(deployment());
   vector_item host;

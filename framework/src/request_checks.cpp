@@ -1,0 +1,59 @@
+#include "request_checks.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+namespace strata::detail {
+
+namespace {
+
+std::string ttl_problem(std::chrono::milliseconds ttl, const std::string& where) {
+  if (ttl.count() < 0)
+    return where + ": the TTL is negative (" + std::to_string(ttl.count()) + " ms); 0 means no expiry";
+  return {};
+}
+
+std::string tags_problem(const std::vector<std::string>& tags, const std::string& where) {
+  for (const auto& tag : tags)
+    if (tag.empty())
+      return where + ": a tag is empty";
+  return {};
+}
+
+} // namespace
+
+std::string request_problem(const semantic_lookup_request& request) {
+  // A NaN threshold compares false with every score, so nothing would fall below it: every
+  // candidate a hit.
+  if (request.threshold && !(std::isfinite(*request.threshold) && std::abs(*request.threshold) <= 1))
+    return "request: the threshold must be a number from -1 to 1";
+  return {};
+}
+
+std::string request_problem(const semantic_entry& entry) {
+  if (auto problem = ttl_problem(entry.ttl, "request"); !problem.empty())
+    return problem;
+  return tags_problem(entry.tags, "request");
+}
+
+std::string request_problem(const semantic_update& update) {
+  if (update.ttl)
+    if (auto problem = ttl_problem(*update.ttl, "request"); !problem.empty())
+      return problem;
+  return update.tags ? tags_problem(*update.tags, "request") : std::string();
+}
+
+std::string request_problem(const vector_item& item, const std::string& where) {
+  if (auto problem = ttl_problem(item.ttl, where); !problem.empty())
+    return problem;
+  return tags_problem(item.tags, where);
+}
+
+std::string request_problem(const vector_query& query, const std::string& where) {
+  if (query.k == 0)
+    return where + ": k must be at least 1";
+  return tags_problem(query.tags, where);
+}
+
+} // namespace strata::detail
