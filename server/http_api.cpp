@@ -158,17 +158,25 @@ bool has_body(const Request& req) {
          req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
 }
 
-/// For PUT, POST and PATCH: reads the body (up to the payload limit, which answers 413), then
-/// runs `serve`, guarded.
-httplib::Server::HandlerWithContentReader reading_body(handler serve) {
-  return [serve = std::move(serve)](const Request& req, Response& res, const httplib::ContentReader& read) {
+/// For PUT, POST and PATCH: reads the body (up to `max_body`, past which it answers 413), then
+/// runs `serve`, guarded. The library bounds a body with a Content-Length, not a chunked one.
+httplib::Server::HandlerWithContentReader reading_body(handler serve, std::size_t max_body) {
+  return [serve = std::move(serve), max_body](const Request& req, Response& res, const httplib::ContentReader& read) {
     guarded(res, [&] {
       std::string body;
-      const auto append = [&body](const char* data, std::size_t size) {
-        body.append(data, size);
-        return true;
+      bool over = false;
+      const auto append = [&](const char* data, std::size_t size) {
+        over = size > max_body - body.size();
+        if (!over)
+          body.append(data, size);
+        return !over;
       };
-      if (has_body(req) && !read(append)) {
+      const bool complete = !has_body(req) || read(append);
+      if (over) {
+        res.set_header("Connection", "close"); // the rest of the body is unread
+        return send_error(res, body_too_large(max_body));
+      }
+      if (!complete) {
         // The library set 413 or 400; the error handler writes the body.
         if (res.status < 400)
           res.status = 400;
@@ -217,7 +225,7 @@ struct route_methods {
 /// library alone would say 404, as if the path did not exist). `params`: the query parameters
 /// the route takes, any other refused with 400; none given: not checked (/metrics, whose scrapers
 /// may add their own, and /dashboard).
-void add_route(httplib::Server& server, const std::string& pattern, const route_methods& methods,
+void add_route(httplib::Server& server, std::size_t max_body, const std::string& pattern, const route_methods& methods,
                std::optional<std::vector<std::string>> params = std::vector<std::string>{"ns"}) {
   std::string allow;
   for (const auto& [given, name] : {std::pair{bool(methods.get), "GET, HEAD"}, std::pair{bool(methods.put), "PUT"},
@@ -242,9 +250,9 @@ void add_route(httplib::Server& server, const std::string& pattern, const route_
   };
   server.Get(pattern, with_library_body(or_refuse(methods.get)));
   server.Delete(pattern, with_library_body(or_refuse(methods.del)));
-  server.Put(pattern, reading_body(or_refuse(methods.put)));
-  server.Post(pattern, reading_body(or_refuse(methods.post)));
-  server.Patch(pattern, reading_body(or_refuse(methods.patch)));
+  server.Put(pattern, reading_body(or_refuse(methods.put), max_body));
+  server.Post(pattern, reading_body(or_refuse(methods.post), max_body));
+  server.Patch(pattern, reading_body(or_refuse(methods.patch), max_body));
   server.Options(pattern, [allow](const Request&, Response& res) {
     res.set_header("Allow", allow + ", OPTIONS");
     res.status = 204;
@@ -276,6 +284,16 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
         });
         return httplib::Server::HandlerResponse::Handled;
       }
+    }
+    // The library reads the body of the other methods whole, whatever its size, before routing:
+    // a chunked one (no length to check above) is refused unread.
+    const bool read_by_us = req.method == "PUT" || req.method == "POST" || req.method == "PATCH";
+    if (!read_by_us && req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+      guarded(res, [&] {
+        res.set_header("Connection", "close");
+        send_error(res, {400, req.method + " takes no body; this one is chunked", std::nullopt, ""});
+      });
+      return httplib::Server::HandlerResponse::Handled;
     }
     if (token.empty() || req.path == "/v1/health" || bearer_matches(req.get_header_value("Authorization"), token))
       return httplib::Server::HandlerResponse::Unhandled;
@@ -316,29 +334,29 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   const auto on = [&rt](void (*serve)(runtime&, const Request&, const std::string&, Response&)) -> handler {
     return [&rt, serve](const Request& req, const std::string& body, Response& res) { serve(rt, req, body, res); };
   };
-  add_route(server, "/v1/cache/(.+)", {on(get_entry), on(put_entry), {}, on(delete_entry)});
-  add_route(server, "/v1/invalidate", {{}, {}, on(invalidate), {}});
-  add_route(server, "/v1/stats", {on(stats), {}, {}, {}}, std::vector<std::string>{"window"});
-  add_route(server, "/v1/health", {on(health), {}, {}, {}}, std::vector<std::string>{});
-  add_route(server, "/metrics", {on(metrics), {}, {}, {}}, std::nullopt);
-  add_route(server, "/v1/alerts", {on(alerts), {}, {}, {}}, std::vector<std::string>{});
-  add_route(server, "/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}}, std::vector<std::string>{});
-  add_route(server, "/dashboard", {on(dashboard), {}, {}, {}}, std::nullopt);
+  add_route(server, settings.max_body, "/v1/cache/(.+)", {on(get_entry), on(put_entry), {}, on(delete_entry)});
+  add_route(server, settings.max_body, "/v1/invalidate", {{}, {}, on(invalidate), {}});
+  add_route(server, settings.max_body, "/v1/stats", {on(stats), {}, {}, {}}, std::vector<std::string>{"window"});
+  add_route(server, settings.max_body, "/v1/health", {on(health), {}, {}, {}}, std::vector<std::string>{});
+  add_route(server, settings.max_body, "/metrics", {on(metrics), {}, {}, {}}, std::nullopt);
+  add_route(server, settings.max_body, "/v1/alerts", {on(alerts), {}, {}, {}}, std::vector<std::string>{});
+  add_route(server, settings.max_body, "/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}}, std::vector<std::string>{});
+  add_route(server, settings.max_body, "/dashboard", {on(dashboard), {}, {}, {}}, std::nullopt);
   // The fixed paths before the ones that capture an id, which would match them too.
-  add_route(server, "/v1/semantic/lookup", {{}, {}, on(lookup_semantic), {}});
-  add_route(server, "/v1/semantic", {{}, {}, on(store_semantic), {}});
-  add_route(server, "/v1/semantic/([^/]+)", {{}, {}, {}, on(delete_semantic), on(update_semantic)});
-  add_route(server, "/v1/vectors", {{}, {}, on(add_vector), {}});
-  add_route(server, "/v1/vectors/batch", {{}, {}, on(add_vectors), {}});
-  add_route(server, "/v1/vectors/search", {{}, {}, on(search_vectors), {}});
-  add_route(server, "/v1/vectors/search/batch", {{}, {}, on(search_vectors_batch), {}});
-  add_route(server, "/v1/vectors/([^/]+)", {{}, on(update_vector), {}, on(delete_vector)});
+  add_route(server, settings.max_body, "/v1/semantic/lookup", {{}, {}, on(lookup_semantic), {}});
+  add_route(server, settings.max_body, "/v1/semantic", {{}, {}, on(store_semantic), {}});
+  add_route(server, settings.max_body, "/v1/semantic/([^/]+)", {{}, {}, {}, on(delete_semantic), on(update_semantic)});
+  add_route(server, settings.max_body, "/v1/vectors", {{}, {}, on(add_vector), {}});
+  add_route(server, settings.max_body, "/v1/vectors/batch", {{}, {}, on(add_vectors), {}});
+  add_route(server, settings.max_body, "/v1/vectors/search", {{}, {}, on(search_vectors), {}});
+  add_route(server, settings.max_body, "/v1/vectors/search/batch", {{}, {}, on(search_vectors_batch), {}});
+  add_route(server, settings.max_body, "/v1/vectors/([^/]+)", {{}, on(update_vector), {}, on(delete_vector)});
   // Last: a body sent to no route is still read, so that the connection stays usable, and
   // answered 404.
   const handler nowhere = [](const Request& req, const std::string&, Response& res) { send_error(res, no_route(req)); };
-  server.Put(".*", reading_body(nowhere));
-  server.Post(".*", reading_body(nowhere));
-  server.Patch(".*", reading_body(nowhere));
+  server.Put(".*", reading_body(nowhere, settings.max_body));
+  server.Post(".*", reading_body(nowhere, settings.max_body));
+  server.Patch(".*", reading_body(nowhere, settings.max_body));
 }
 
 } // namespace strata::server

@@ -43,8 +43,9 @@ parsed<json> parse_object(std::string_view body, const std::vector<std::string>&
   json doc;
   try {
     doc = json::parse(body);
-  } catch (const json::parse_error& e) {
-    // what() starts with "[json.exception.parse_error.101] "; the rest says where and why.
+  } catch (const json::exception& e) {
+    // A parse_error, or an out_of_range for a number beyond a double (1e999). what() starts with
+    // "[json.exception.parse_error.101] "; the rest says where and why.
     const std::string why = e.what();
     const auto bracket = why.find("] ");
     return api_error{400, "malformed JSON", std::nullopt, bracket == std::string::npos ? why : why.substr(bracket + 2)};

@@ -127,8 +127,20 @@ expect 200 '<html' 'edge_cache'
 head -c 5000 /dev/zero | tr '\0' x >"$dir/big"
 call PUT '/v1/cache/big' --data-binary "@$dir/big"
 expect 413 'max_body' '"field":null'
+# A chunked body has no length to check first: it is bounded while read (it was read whole).
+call PUT '/v1/cache/big' -H 'Transfer-Encoding: chunked' --data-binary "@$dir/big"
+expect 413 'max_body'
+call PUT '/v1/cache/chunked' -H 'Transfer-Encoding: chunked' -d '{"value": "in chunks"}'
+expect 204
+call GET '/v1/cache/chunked'
+expect 200 '"value":"in chunks"'
+call DELETE '/v1/cache/chunked' -H 'Transfer-Encoding: chunked' --data-binary "@$dir/big"
+expect 400 'DELETE takes no body; this one is chunked'
 call PUT '/v1/cache/k' -d '{"value": "v",'
 expect 400 '"error":"malformed JSON"' '"field":null' '"detail":"parse error'
+# A number beyond a double: malformed too (it was a 500).
+call PUT '/v1/cache/k' -d '{"value": "v", "ttl": -1e999}'
+expect 400 '"error":"malformed JSON"' "number overflow parsing '-1e999'"
 # A length that is not a byte count: answered at once (-5 waited for a body, then said 413).
 call PUT '/v1/cache/k' -H 'Content-Length: -5' -d '{"value": "v"}'
 expect 400 "Content-Length '-5' is not a byte count"
