@@ -13,8 +13,20 @@ void send_error(httplib::Response& res, const api_error& error) {
 
 httplib::Params url_params(const httplib::Request& req) {
   httplib::Params params;
-  if (const auto mark = req.target.find('?'); mark != std::string::npos)
-    httplib::detail::parse_query_text(req.target.substr(mark + 1), params);
+  const auto mark = req.target.find('?');
+  if (mark == std::string::npos)
+    return params;
+  // One pair at a time: the library drops a pair it has seen, so `ns=a&ns=a` would look like one.
+  const std::string_view query(req.target.c_str() + mark + 1, req.target.size() - mark - 1);
+  for (std::size_t start = 0; start <= query.size();) {
+    auto end = query.find('&', start);
+    if (end == std::string_view::npos)
+      end = query.size();
+    httplib::Params pair;
+    httplib::detail::parse_query_text(std::string(query.substr(start, end - start)), pair);
+    params.insert(pair.begin(), pair.end());
+    start = end + 1;
+  }
   return params;
 }
 

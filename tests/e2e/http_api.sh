@@ -81,6 +81,8 @@ call DELETE '/v1/cache/shared?namespace=e2e'
 expect 400 '"field":"namespace"' "unknown query parameter 'namespace'; allowed: ns"
 call GET '/v1/cache/shared?ns=e2e&ns=other'
 expect 400 "the query parameter 'ns' is given more than once"
+call GET '/v1/cache/shared?ns=e2e&ns=e2e'
+expect 400 "the query parameter 'ns' is given more than once"
 call GET '/v1/cache/shared'
 expect 200 '"value":"default tenant"'
 call GET '/v1/health?verbose=1'
