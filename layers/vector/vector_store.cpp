@@ -12,6 +12,19 @@ namespace strata::vector_layer {
 
 namespace {
 
+/// Runs `check` on item `i` of a batch of `count`; what it throws names the item when there are
+/// several ("item 2: ..."), as the runtime's own checks do.
+template <class Check>
+void naming_item(std::size_t count, std::size_t i, Check&& check) {
+  if (count == 1)
+    return check();
+  try {
+    check();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("item " + std::to_string(i) + ": " + e.what());
+  }
+}
+
 std::int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
     .count();
@@ -76,8 +89,11 @@ void vector_store::check(const vector_item& item, const std::map<std::string, st
 }
 
 std::uint64_t vector_store::next_free_id() {
-  while (entries_.count(next_id_) != 0 || next_id_ == 0)
-    ++next_id_;
+  // Past the largest id it chooses (after a host gave that one, say) the count starts again at 1:
+  // a JSON client could not tell 2^53 from 2^53 + 1.
+  const auto out_of_range = [this] { return next_id_ == 0 || next_id_ > largest_chosen_id; };
+  while (out_of_range() || entries_.count(next_id_) != 0)
+    next_id_ = out_of_range() ? 1 : next_id_ + 1;
   return next_id_++;
 }
 
@@ -117,15 +133,18 @@ status vector_store::add_batch(const std::vector<vector_item>& items, std::vecto
   ids_out.clear();
   std::map<std::string, std::size_t> new_models;
   std::unordered_set<std::uint64_t> explicit_ids;
-  for (const auto& item : items) {
-    check(item, new_models);
-    if (find_engine(item.vector.model) == nullptr)
-      new_models.emplace(item.vector.model, item.vector.values.size());
-    // Bad input, said as such: the layer's bounds and policy did not refuse it.
-    if (item.id != 0 && entries_.count(item.id) != 0)
-      throw std::invalid_argument("id " + std::to_string(item.id) + " is taken; an update replaces an entry");
-    if (item.id != 0 && !explicit_ids.insert(item.id).second)
-      throw std::invalid_argument("id " + std::to_string(item.id) + " is given twice in the batch");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& item = items[i];
+    naming_item(items.size(), i, [&] {
+      check(item, new_models);
+      if (find_engine(item.vector.model) == nullptr)
+        new_models.emplace(item.vector.model, item.vector.values.size());
+      // Bad input, said as such: the layer's bounds and policy did not refuse it.
+      if (item.id != 0 && entries_.count(item.id) != 0)
+        throw std::invalid_argument("id " + std::to_string(item.id) + " is taken; an update replaces an entry");
+      if (item.id != 0 && !explicit_ids.insert(item.id).second)
+        throw std::invalid_argument("id " + std::to_string(item.id) + " is given twice in the batch");
+    });
   }
   if (entries_.size() + items.size() > options_.max_entries)
     return status::rejected; // full
@@ -179,15 +198,18 @@ status vector_store::search(const vector_query& query, std::vector<vector_hit>& 
 status vector_store::search_batch(const std::vector<vector_query>& queries, std::vector<std::vector<vector_hit>>& out) {
   purge_expired();
   poll();
-  for (const auto& q : queries) {
-    if (q.k > options_.max_k)
-      throw std::invalid_argument("k " + std::to_string(q.k) + " is more than max_k " + std::to_string(options_.max_k));
-    if (q.vector.model.empty())
-      throw std::invalid_argument("a query's vector needs its model id");
-    if (auto* e = find_engine(q.vector.model); e != nullptr && e->config().dimension != q.vector.values.size())
-      throw std::invalid_argument("model '" + q.vector.model + "' has vectors of dimension " +
-                                  std::to_string(e->config().dimension) + ", the query has " +
-                                  std::to_string(q.vector.values.size()));
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    const auto& q = queries[i];
+    naming_item(queries.size(), i, [&] {
+      if (q.k > options_.max_k)
+        throw std::invalid_argument("k " + std::to_string(q.k) + " is more than max_k " + std::to_string(options_.max_k));
+      if (q.vector.model.empty())
+        throw std::invalid_argument("a query's vector needs its model id");
+      if (auto* e = find_engine(q.vector.model); e != nullptr && e->config().dimension != q.vector.values.size())
+        throw std::invalid_argument("model '" + q.vector.model + "' has vectors of dimension " +
+                                    std::to_string(e->config().dimension) + ", the query has " +
+                                    std::to_string(q.vector.values.size()));
+    });
   }
   out.assign(queries.size(), {});
   const bool alike = std::all_of(queries.begin(), queries.end(), [&](const vector_query& q) {

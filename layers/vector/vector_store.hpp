@@ -52,6 +52,9 @@ struct store_counters {
   std::uint64_t invalidated = 0; ///< entries removed by a tag invalidation
 };
 
+/// The largest id the store chooses: 2^53 - 1, the largest integer a JSON number holds exactly.
+constexpr std::uint64_t largest_chosen_id = (std::uint64_t{1} << 53) - 1;
+
 /// Not thread-safe: the layer calls it from its actor (each engine may build in the background).
 /// Bad input throws std::invalid_argument and changes nothing.
 class vector_store {

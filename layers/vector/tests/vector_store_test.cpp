@@ -140,7 +140,7 @@ TEST_CASE("bad items throw and change nothing, a batch is all or none", "[vector
   std::vector<std::uint64_t> ids;
   CHECK_THROWS_WITH(s.add_batch({item(5), nan}, ids), Catch::Contains("component 3"));
   CHECK_THROWS_WITH(s.add_batch({item(6, "default", {}, 50), item(7, "default", {}, 50)}, ids),
-                    "id 50 is given twice in the batch");
+                    "item 1: id 50 is given twice in the batch");
   CHECK(s.size() == 1);
   // A new model's dimension is fixed by the batch that brings it.
   auto m1 = item(8), m2 = item(9);
@@ -315,6 +315,39 @@ TEST_CASE("restore rebuilds the engines from entries, skips expired ones and con
   CHECK(next == 42); // after the largest id ever given
   CHECK(second.erase("default", kept) == status::ok);
   CHECK(removed == std::vector<std::uint64_t>{kept});
+}
+
+TEST_CASE("the ids the store chooses stay at most 2^53 - 1, after a host gave that one too", "[vector_store]") {
+  vector_store first{flat_options()};
+  std::uint64_t auto_id = 0, top = 0;
+  REQUIRE(first.add(item(1), auto_id) == status::ok);
+  REQUIRE(first.add(item(2, "default", {}, largest_chosen_id), top) == status::ok);
+  const std::vector<vector_entry> entries{*first.find(auto_id), *first.find(top)};
+  vector_store second{flat_options()};
+  REQUIRE(second.restore(entries, largest_chosen_id) == 2);
+  std::uint64_t next = 0;
+  REQUIRE(second.add(item(3), next) == status::ok);
+  CHECK(next == auto_id + 1); // from 1 again, past the taken ones (it was 2^53)
+  REQUIRE(second.add(item(4), next) == status::ok);
+  CHECK(next == auto_id + 2);
+}
+
+TEST_CASE("a batch's bad item is named by its position", "[vector_store]") {
+  vector_store s{flat_options()};
+  std::uint64_t id = 0;
+  REQUIRE(s.add(item(1), id) == status::ok);
+  auto longer = item(3);
+  longer.vector.values.push_back(0.5f);
+  std::vector<std::uint64_t> ids;
+  CHECK_THROWS_WITH(s.add_batch({item(2), longer}, ids), "item 1: model 'test-model' has vectors of dimension 16, the item has 17");
+  CHECK_THROWS_WITH(s.add_batch({item(2), item(4, "default", {}, id)}, ids),
+                    "item 1: id " + std::to_string(id) + " is taken; an update replaces an entry");
+  std::vector<std::vector<vector_hit>> hits;
+  auto wide = query(5);
+  wide.vector.values.resize(3);
+  CHECK_THROWS_WITH(s.search_batch({query(4), wide}, hits),
+                    "item 1: model 'test-model' has vectors of dimension 16, the query has 3");
+  CHECK(s.size() == 1);
 }
 
 TEST_CASE("restore refuses an entry that does not fit, naming its id", "[vector_store]") {
