@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <utility>
 
 namespace strata::semantic_layer {
 
@@ -31,8 +33,9 @@ std::vector<std::string> letter_words(std::string_view text) {
 }
 
 bool is_negation(const std::string& w) {
-  static const std::array<const char*, 13> words = {"not", "no", "never", "nor", "none", "nobody", "nothing",
-                                                    "neither", "nowhere", "without", "cannot", "cant", "wont"};
+  static const std::array<const char*, 15> words = {"not",     "no",      "never",   "nor",  "none",
+                                                    "nobody",  "nothing", "neither", "nowhere", "without",
+                                                    "cannot",  "cant",    "wont",    "impossible", "unable"};
   for (const char* n : words)
     if (w == n)
       return true;
@@ -43,26 +46,64 @@ bool is_negation(const std::string& w) {
           w == "hadnt" || w == "aint" || w == "mustnt" || w == "neednt");
 }
 
+/// The numeral a number word stands for, or null. Not "one", which is as often a pronoun
+/// ("which one"): "one" against "1" is a miss, never a wrong answer.
+const char* number_word(const std::string& w) {
+  static const std::array<std::pair<const char*, const char*>, 32> words = {{
+    {"zero", "0"},       {"two", "2"},        {"three", "3"},     {"four", "4"},      {"five", "5"},
+    {"six", "6"},        {"seven", "7"},      {"eight", "8"},     {"nine", "9"},      {"ten", "10"},
+    {"eleven", "11"},    {"twelve", "12"},    {"thirteen", "13"}, {"fourteen", "14"}, {"fifteen", "15"},
+    {"sixteen", "16"},   {"seventeen", "17"}, {"eighteen", "18"}, {"nineteen", "19"}, {"twenty", "20"},
+    {"thirty", "30"},    {"forty", "40"},     {"fifty", "50"},    {"sixty", "60"},    {"seventy", "70"},
+    {"eighty", "80"},    {"ninety", "90"},    {"hundred", "100"}, {"thousand", "1000"}, {"million", "1000000"},
+    {"billion", "1000000000"}, {"dozen", "12"},
+  }};
+  for (const auto& [name, value] : words)
+    if (w == name)
+      return value;
+  return nullptr;
+}
+
 } // namespace
 
 std::vector<std::string> numbers_in(std::string_view text) {
   std::vector<std::string> out;
-  std::string current;
+  std::string number, word;
+  const auto end_word = [&] {
+    if (!word.empty())
+      if (const char* value = number_word(word))
+        out.emplace_back(value);
+    word.clear();
+  };
+  const auto end_number = [&] {
+    if (!number.empty() && number != "-")
+      out.push_back(number);
+    number.clear();
+  };
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (letter) {
+      end_number();
+      word.push_back(static_cast<char>(c | 0x20));
+      continue;
+    }
+    end_word();
     if (is_digit(c)) {
-      current.push_back(c);
-    } else if ((c == '.' || c == ',') && !current.empty() && i + 1 < text.size() && is_digit(text[i + 1])) {
+      // A minus sign right before the digits, not a hyphen after a word or a number ("-20", not
+      // "COVID-19" or "5-10").
+      if (number.empty() && i > 0 && text[i - 1] == '-' && (i == 1 || !std::isalnum(static_cast<unsigned char>(text[i - 2]))))
+        number.push_back('-');
+      number.push_back(c);
+    } else if ((c == '.' || c == ',') && !number.empty() && i + 1 < text.size() && is_digit(text[i + 1])) {
       if (c == '.')
-        current.push_back('.'); // 1,000 and 1000 are the same number; 1.5 is not 15
-    } else if (!current.empty()) {
-      out.push_back(std::move(current));
-      current.clear();
+        number.push_back('.'); // 1,000 and 1000 are the same number; 1.5 is not 15
+    } else {
+      end_number();
     }
   }
-  if (!current.empty())
-    out.push_back(std::move(current));
-  std::sort(out.begin(), out.end());
+  end_word();
+  end_number();
   return out;
 }
 

@@ -21,7 +21,9 @@ struct check_options {
   bool negations = true;
 };
 
-/// The numbers written in `text` (runs of digits, with a decimal point or comma inside), sorted.
+/// The numbers written in `text`, in order: runs of digits (with a decimal point or comma inside,
+/// and a minus sign right before them) and number words ("ten", "dozen"; not "one") as numerals.
+/// In order, since "3/4" is not "4/3" and "from 10 to 11" not "from 11 to 10".
 std::vector<std::string> numbers_in(std::string_view text);
 
 /// How many negation words `text` holds (not, no, never, without, cannot, ...n't, ...).

@@ -4,11 +4,16 @@
 
 using namespace strata::semantic_layer;
 
-TEST_CASE("numbers are digit runs, sorted; thousands separators join, decimals stay", "[second_stage]") {
-  CHECK(numbers_in("Is 4 GB enough for 2 users?") == std::vector<std::string>{"2", "4"});
+TEST_CASE("numbers are digit runs and number words, in order; separators join, decimals and signs stay", "[second_stage]") {
+  CHECK(numbers_in("Is 4 GB enough for 2 users?") == std::vector<std::string>{"4", "2"});
   CHECK(numbers_in("1,000 or 1000") == std::vector<std::string>{"1000", "1000"});
   CHECK(numbers_in("version 1.5, not 15.") == std::vector<std::string>{"1.5", "15"});
   CHECK(numbers_in("no digits here").empty());
+  CHECK(numbers_in("Set it to -20 degrees") == std::vector<std::string>{"-20"});
+  CHECK(numbers_in("COVID-19 in 5-10 days") == std::vector<std::string>{"19", "5", "10"}); // hyphens, not signs
+  CHECK(numbers_in("What is 3/4 of 100?") == std::vector<std::string>{"3", "4", "100"});
+  CHECK(numbers_in("The top Ten cities, a dozen eggs") == std::vector<std::string>{"10", "12"});
+  CHECK(numbers_in("Which one is better, and is it often done?").empty()); // "one" and "often" are words
 }
 
 TEST_CASE("negations are counted in any spelling", "[second_stage]") {
@@ -24,6 +29,14 @@ TEST_CASE("the second stage refuses mismatched numbers and negations, and thin m
   on.min_margin = 0.05;
   CHECK(second_stage(on, "Is 4 GB enough?", "Is 8 GB enough?", 0.95, std::nullopt) == "numbers");
   CHECK(second_stage(on, "Is 4 GB enough?", "is 4 gb enough", 0.95, std::nullopt).empty());
+  CHECK(second_stage(on, "Set the thermostat to -20 degrees", "Set the thermostat to 20 degrees", 0.99, std::nullopt) ==
+        "numbers");
+  CHECK(second_stage(on, "What is 4/3 of 100?", "What is 3/4 of 100?", 0.9, std::nullopt) == "numbers");
+  CHECK(second_stage(on, "Upgrade from Windows 11 to 10", "Upgrade from Windows 10 to 11", 0.98, std::nullopt) ==
+        "numbers");
+  CHECK(second_stage(on, "top five cities", "top ten cities", 0.84, std::nullopt) == "numbers");
+  CHECK(second_stage(on, "top 10 cities", "top ten cities", 0.84, std::nullopt).empty());
+  CHECK(second_stage(on, "Is it impossible to pay by card?", "Can I pay by card?", 0.81, std::nullopt) == "negation");
   CHECK(second_stage(on, "Can I eat eggs?", "Can't I eat eggs?", 0.93, std::nullopt) == "negation");
   CHECK(second_stage(on, "How to cook rice", "How to cook rice?", 0.90, 0.88) == "margin");
   CHECK(second_stage(on, "How to cook rice", "How to cook rice?", 0.90, 0.80).empty());
