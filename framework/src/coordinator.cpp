@@ -740,7 +740,7 @@ public:
     ask_chain(
       join, number, operation::invalidate_tag,
       [](invalidate_result& r, const layer_reply& reply) {
-        if (reply.failed)
+        if (reply.failed || is_outage(reply.code))
           r.code = reply.code;
         else
           r.removed += reply.count;

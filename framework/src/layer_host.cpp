@@ -28,6 +28,8 @@ layer_reply guarded(F&& call) {
       return layer_reply{status::internal, true,
                          "layer answered an unknown status " + std::to_string(static_cast<unsigned>(reply.code)), {}, 0};
     return reply;
+  } catch (const layer_unavailable& e) {
+    return layer_reply{status::unavailable, false, e.what(), {}, 0};
   } catch (const std::exception& e) {
     return layer_reply{status::internal, true, std::string("layer threw: ") + e.what(), {}, 0};
   } catch (...) {

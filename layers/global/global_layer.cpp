@@ -190,13 +190,14 @@ public:
     const auto payload = announce(true, std::string(ns), std::string(tag));
     if (!payload)
       return 0;
-    attempt([&] {
-      db_->transact([&](storage::session& s) {
-        removed = s.execute(sql::erase_tag, {std::string(ns), std::string(tag)});
-        if (removed > 0)
-          publish(s, *payload);
-      });
-    });
+    if (!attempt([&] {
+          db_->transact([&](storage::session& s) {
+            removed = s.execute(sql::erase_tag, {std::string(ns), std::string(tag)});
+            if (removed > 0)
+              publish(s, *payload);
+          });
+        }))
+      throw layer_unavailable("the database is unreachable: the tag's entries there are still held");
     return static_cast<std::size_t>(removed);
   }
 

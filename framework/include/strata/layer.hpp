@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,15 @@ class vector_operations;
 struct layer_hit {
   std::string value;
   entry_options meta;
+};
+
+/// Thrown by a layer method that has no status to answer with (`invalidate_tag`) when the layer's
+/// backend cannot serve now: that request answers `unavailable`, and the layer is neither counted
+/// as failed nor replaced (any other exception is a fault). A host before this was added treats it
+/// as any exception.
+class layer_unavailable : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
 };
 
 /// A thread-safe read path into a layer, called directly in the host's threads (no message), so

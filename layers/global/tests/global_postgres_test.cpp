@@ -87,6 +87,9 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
   auto b = start_yaml(strata::test::two_layer_yaml(db.settings("node-b")));
   REQUIRE(a->put("stable", "before") == status::ok);
+  strata::put_options tagged;
+  tagged.tags = {"t"};
+  REQUIRE(a->put("tagged", "kept", tagged) == status::ok);
 
   std::atomic<bool> stop{false};
   std::atomic<long> operations{0}, slowest_us{0};
@@ -110,6 +113,12 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   CHECK(eventually([&] { return operations > at_kill + 20; }));
   CHECK(layer_sample(*a, "strata_global_errors_total", ",source=\"statement\"") >= 1);
   CHECK(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
+  // What could not reach the database says so, and changes nothing the layer above would serve
+  // instead of the database's copy.
+  CHECK(a->erase("stable") == status::unavailable);
+  CHECK(a->invalidate_tag("t").code == status::unavailable);
+  CHECK(a->put("unwritten", "x") == status::unavailable);
+  CHECK(a->get("unwritten").code == status::not_found); // the put was undone in hot
 
   strata::test::restart_server();
   // Back: writes land again, health recovers, and sync works again between the two.
@@ -123,6 +132,8 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   CHECK(eventually([&] { return b->health().overall == strata::health_level::healthy; }, 10s));
   REQUIRE(a->put("after", "synced") == status::ok);
   CHECK(eventually([&] { return b->get("after").value == "synced"; }, 10s));
+  CHECK(b->get("stable").value == "before"); // the erase that answered unavailable did not happen
+  CHECK(b->get("tagged").value == "kept");
   // Nothing waited on the dead server longer than a connection attempt (connect_timeout 2s).
   CHECK(slowest_us < 2'500'000);
 }
