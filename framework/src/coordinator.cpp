@@ -95,11 +95,18 @@ struct fan_in {
   }
 };
 
-/// What a put's write-through layers answered: the first status that is not ok, and whether
-/// one of them failed (threw, timed out, or could not reach its backend) rather than declined.
+/// What a put's layers answered. A put answers the failure of a layer that could not take it
+/// (threw, timed out, or could not reach its backend; the put is then undone), else `invalid` if a
+/// layer found it malformed, else `ok` if some layer kept it, else `rejected`: a layer that declines
+/// a put (too large for it, say) drops what it held for the key, so the others may keep it.
 struct put_outcome {
-  status code = status::ok;
-  bool failed = false;
+  status failure = status::ok;
+  bool invalid = false;
+  bool kept = false;
+  bool failed() const noexcept { return failure != status::ok; }
+  status code() const noexcept {
+    return failed() ? failure : invalid ? status::invalid : kept ? status::ok : status::rejected;
+  }
 };
 
 constexpr bool is_outage(status code) noexcept {
@@ -663,18 +670,17 @@ public:
       const bool superseded = it->second.last_write != epoch || st_.guarded.count(id) != 0;
       if (--it->second.puts == 0)
         st_.puts_in_flight.erase(it);
-      if (o.failed && !superseded)
-        return undo_put(*data, [done, code = o.code](status) { done(code); });
-      done(o.code);
+      if (o.failed() && !superseded)
+        return undo_put(*data, [done, code = o.code()](status) { done(code); });
+      done(o.code());
     };
     join->remaining = 1; // released below, so that a synchronous reply cannot finish early
-    bool written = false;
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {
       const auto policy = st_.slots[i].cfg.write;
       if (policy == write_policy::around || st_.slots[i].observer)
         continue;
-      written = true;
       if (policy == write_policy::behind) {
+        join->result.kept = true; // not waited for: taken to keep it
         ask(i, number, operation::put, [](layer_reply&) {}, layer_put_atom::value, request.data);
         continue;
       }
@@ -682,17 +688,16 @@ public:
       ask(
         i, number, operation::put,
         [join](layer_reply& reply) {
-          if (reply.code != status::ok && join->result.code == status::ok)
-            join->result.code = reply.code;
-          if (reply.failed || is_outage(reply.code))
-            join->result.failed = true;
+          auto& o = join->result;
+          if ((reply.failed || is_outage(reply.code)) && !o.failed())
+            o.failure = reply.code;
+          o.invalid = o.invalid || reply.code == status::invalid;
+          o.kept = o.kept || reply.code == status::ok;
           join->one_done();
         },
         layer_put_atom::value, request.data);
     }
-    if (!written) // every layer is write: around; an ok would say the value was kept
-      join->result.code = status::rejected;
-    join->one_done();
+    join->one_done(); // no layer takes writes (every one is write: around): rejected, nothing kept it
   }
 
   /// A write-through layer that could not take a put may still hold the key's old value, which it

@@ -55,6 +55,20 @@ TEST_CASE("a put that no layer takes is rejected, not acknowledged", "[runtime]"
   CHECK(rt->get("k").code == status::not_found);
 }
 
+TEST_CASE("a put one layer declines and another keeps is ok; the declining layer drops its old value", "[runtime]") {
+  auto rt = strata::testing::start_yaml(
+    "layers:\n  - {name: hot, plugin: predictive, config: {max_bytes: 4KiB, shards: 1}}\n"
+    "  - {name: deep, plugin: test_map}\n");
+  REQUIRE(rt->put("k", "small") == status::ok);
+  REQUIRE(rt->get("k").layer == "hot");
+  put_options too_heavy;
+  too_heavy.cost = 5000; // more than hot's whole bound
+  CHECK(rt->put("k", "large", too_heavy) == status::ok); // it was rejected, though deep kept it
+  const auto after = rt->get("k");
+  CHECK(after.value == "large");
+  CHECK(after.layer == "deep");
+}
+
 TEST_CASE("promotion can be switched off per layer", "[runtime]") {
   auto rt = start("no_promotion.yaml");
   REQUIRE(rt->put("k", "v") == status::ok);

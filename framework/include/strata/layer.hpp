@@ -57,7 +57,9 @@ public:
   /// Looks `key` up in namespace `ns`: `ok` with `out` filled, or `not_found`.
   virtual status get(std::string_view ns, std::string_view key, layer_hit& out) = 0;
 
-  /// Writes `key` → `value` in namespace `ns`.
+  /// Writes `key` → `value` in namespace `ns`. A layer that declines the write (`rejected`: too
+  /// large for it, say) must no longer serve an older value of the key: the put answers `ok` when
+  /// another layer kept the new one.
   virtual status put(std::string_view ns, std::string_view key, std::string_view value,
                      const entry_options& options) = 0;
 
