@@ -1,5 +1,8 @@
 #include <strata/store_config.hpp>
 
+#include <libpq-fe.h>
+
+#include <memory>
 #include <stdexcept>
 
 namespace strata::storage {
@@ -8,6 +11,21 @@ namespace {
 
 std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) {
   return std::chrono::ceil<std::chrono::milliseconds>(d);
+}
+
+/// Refuses a connection string libpq cannot parse (an unknown option, a missing '='), without
+/// connecting: a typo there would otherwise show only as an unreachable database at run time.
+void check_dsn(const std::string& dsn) {
+  char* error = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(dsn.c_str(), &error),
+                                                                         &PQconninfoFree);
+  if (options)
+    return;
+  std::string why = error != nullptr ? error : "out of memory";
+  PQfreemem(error);
+  while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+    why.pop_back();
+  throw std::invalid_argument("dsn: " + why);
 }
 
 } // namespace
@@ -22,6 +40,8 @@ store_options store_options_from(const plugin_config& c) {
   else
     throw std::invalid_argument("backend: '" + backend + "' is neither postgres nor sqlite");
   o.dsn = c.get_string("dsn");
+  if (o.backend == dialect::postgres)
+    check_dsn(o.dsn);
   o.sqlite_path = c.get_string("sqlite_path");
   if (o.backend == dialect::sqlite && o.sqlite_path.empty())
     throw std::invalid_argument("sqlite_path: the sqlite backend needs a database file");
@@ -29,6 +49,14 @@ store_options store_options_from(const plugin_config& c) {
   o.connect_timeout = to_ms(c.get_duration("connect_timeout"));
   o.statement_timeout = to_ms(c.get_duration("statement_timeout"));
   return o;
+}
+
+std::pair<std::chrono::milliseconds, std::chrono::milliseconds> retry_bounds_from(const plugin_config& c) {
+  const auto least = to_ms(c.get_duration("retry_min")), most = to_ms(c.get_duration("retry_max"));
+  if (most < least)
+    throw std::invalid_argument("retry_max: " + std::to_string(most.count()) + " ms is less than retry_min (" +
+                                std::to_string(least.count()) + " ms)");
+  return {least, most};
 }
 
 } // namespace strata::storage

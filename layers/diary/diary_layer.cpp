@@ -17,6 +17,7 @@
 #include <atomic>
 #include <mutex>
 #include <random>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -76,8 +77,11 @@ private:
 
 class diary_layer : public layer {
 public:
-  /// What the schema cannot say: the backend's name.
-  static void check_config(const plugin_config& config) { storage::store_options_from(config); }
+  /// What the schema cannot say: the backend's name, the DSN's form, the order of the retry bounds.
+  static void check_config(const plugin_config& config) {
+    storage::store_options_from(config);
+    storage::retry_bounds_from(config);
+  }
 
   explicit diary_layer(const layer_context& context)
     : host_(context.host), db_(storage::open_store(storage::store_options_from(context.config))),
@@ -94,8 +98,7 @@ public:
     s.max_buffered = static_cast<std::size_t>(context.config.get_int("max_buffered"));
     s.batch_size = static_cast<std::size_t>(context.config.get_int("batch_size"));
     s.flush_interval = to_ms(context.config.get_duration("flush_interval"));
-    s.retry_min = to_ms(context.config.get_duration("retry_min"));
-    s.retry_max = to_ms(context.config.get_duration("retry_max"));
+    std::tie(s.retry_min, s.retry_max) = storage::retry_bounds_from(context.config);
     recorder_ = std::make_shared<recorder>(db_, std::move(s), host_, [gate = gate_] { return gate->ready(); });
   }
 

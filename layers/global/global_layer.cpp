@@ -19,6 +19,7 @@
 
 #include <mutex>
 #include <random>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -95,9 +96,11 @@ const std::string& checked_channel(const std::string& channel) {
 
 class global_layer : public layer {
 public:
-  /// What the schema cannot say: the backend's name, the channel's length.
+  /// What the schema cannot say: the backend's name, the DSN's form, the channel's length, the
+  /// order of the retry bounds.
   static void check_config(const plugin_config& config) {
     storage::store_options_from(config);
+    storage::retry_bounds_from(config);
     checked_channel(config.get_string("channel"));
   }
 
@@ -110,7 +113,7 @@ public:
       min_confidence_(context.config.get_double("min_confidence")),
       serve_unverified_(context.config.get_bool("serve_unverified")),
       maintenance_(to_ms(context.config.get_duration("maintenance_interval"))),
-      retry_(to_ms(context.config.get_duration("retry_min")), to_ms(context.config.get_duration("retry_max"))),
+      retry_(std::make_from_tuple<backoff>(storage::retry_bounds_from(context.config))),
       errors_(host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
                             {{"source", "statement"}})),
       sent_(host_.counter("strata_global_sync_messages_total",
@@ -140,6 +143,9 @@ public:
     const bool answers = listener_ ? listener_->await_first_attempt(startup_wait) : true;
     if (answers)
       ready();
+    else // critical from the start, not once a request or the maintenance finds out
+      health_.statements(false, "not reached within " + std::to_string(startup_wait.count()) +
+                                  " ms of the start; trying again from the layer's thread");
   }
 
   ~global_layer() override { listener_.reset(); }

@@ -143,6 +143,19 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   rt = strata::runtime::from_config(*parsed.effective);
   REQUIRE_FALSE(rt);
   CHECK_THAT(rt.err().message, Catch::Contains("colour"));
+  // A DSN libpq cannot parse is refused before any connection is tried (it looked like an
+  // unreachable server), and so are retry bounds the wrong way round.
+  const auto refusal = [](const std::string& settings) {
+    auto config = strata::parse_config(strata::test::two_layer_yaml(settings), "inline.yaml");
+    REQUIRE(config.ok());
+    auto refused = strata::runtime::from_config(*config.effective);
+    REQUIRE_FALSE(refused);
+    return refused.err().message;
+  };
+  CHECK_THAT(refusal("      backend: postgres\n      dsn: \"hostt=db\"\n"),
+             Catch::Contains("layers[1].config.dsn: plugin 'global': invalid connection option \"hostt\""));
+  CHECK_THAT(refusal("      backend: sqlite\n      sqlite_path: /tmp/unused.db\n      retry_min: 10s\n      retry_max: 1s\n"),
+             Catch::Contains("layers[1].config.retry_max: plugin 'global': 1000 ms is less than retry_min (10000 ms)"));
 }
 
 namespace {
