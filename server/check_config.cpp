@@ -3,8 +3,29 @@
 #include <strata/runtime.hpp>
 
 #include <iostream>
+#include <map>
+#include <regex>
+#include <string>
 
 namespace strata::server {
+
+namespace {
+
+/// `text` with the password of a libpq connection string (`password=...`, or the `user:password@`
+/// of a postgresql:// URI) and of a URL's `user:password@` replaced by "(hidden)".
+std::string without_password(std::string text) {
+  static const std::regex keyword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+))", std::regex::icase);
+  static const std::regex credentials(R"((://[^/:@\s]*:)[^@\s]*@)");
+  text = std::regex_replace(text, keyword, "$1(hidden)");
+  return std::regex_replace(text, credentials, "$1(hidden)@");
+}
+
+void hide_passwords(std::map<std::string, std::string>& settings) {
+  for (auto& [key, value] : settings)
+    value = without_password(value);
+}
+
+} // namespace
 
 int check_config(const std::string& path) {
   auto report = check_config_file(path);
@@ -18,6 +39,11 @@ int check_config(const std::string& path) {
   // enough to check that its ${VAR} expanded.
   if (!shown.server.http.token.empty())
     shown.server.http.token = "(set, hidden)";
+  for (auto& layer : shown.layers)
+    hide_passwords(layer.settings); // a dsn's password, a webhook URL's credentials
+  for (auto* instances : {&shown.exporters, &shown.embedders, &shown.alerts.handlers})
+    for (auto& instance : *instances)
+      hide_passwords(instance.settings);
   std::cout << to_yaml(shown) << "\n";
   return 0;
 }
