@@ -70,9 +70,10 @@ void sync_listener::run() {
     } catch (const std::exception& e) {
       listening.reset();
       attempted(false);
-      metrics_.errors.inc();
-      if (!was_down)
+      if (!was_down) { // once per outage, not per try to listen again
+        metrics_.errors.inc();
         host_.log(log_level::error, std::string("lost the listening connection: ") + e.what());
+      }
       was_down = true;
       on_state_(false, std::string("not listening: ") + e.what());
       retry.failed();
