@@ -13,6 +13,7 @@
 #include <strata/runtime.hpp>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <functional>
@@ -143,6 +144,26 @@ void acknowledge(runtime& rt, const Request& req, const std::string&, Response& 
     send(res, 200, acknowledged_json(rule));
   else
     send_error(res, {404, "no firing alert for rule '" + rule + "'", std::nullopt, ""});
+}
+
+/// A layer's own command (`runtime::layer_command`): the global layer's validate or reject, the
+/// diary's top queries. The layer's JSON answer as is; its {"error": ...} as the error.
+void layer_command(runtime& rt, const Request& req, const std::string& body, Response& res) {
+  const std::string layer = req.matches[1], name = req.matches[2];
+  const auto layers = rt.health().layers;
+  if (std::none_of(layers.begin(), layers.end(), [&](const layer_health& h) { return h.name == layer; }))
+    return send_error(res, {404, "no layer named '" + layer + "'", std::nullopt, ""});
+  const auto args = parse_command_args(body);
+  if (!usable(args, res))
+    return;
+  const auto result = rt.layer_command(layer, name, std::get<std::string>(args));
+  if (result.code == status::ok)
+    return send(res, 200, result.json);
+  auto error = runtime_error(result.code, "command '" + name + "' of layer '" + layer + "'");
+  const auto answer = nlohmann::json::parse(result.json, nullptr, false);
+  if (answer.is_object() && answer.contains("error") && answer["error"].is_string())
+    error.detail = answer["error"].get<std::string>();
+  send_error(res, error);
 }
 
 void dashboard(runtime& rt, const Request&, const std::string&, Response& res) {
@@ -342,6 +363,8 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   add_route(server, settings.max_body, "/v1/alerts", {on(alerts), {}, {}, {}}, std::vector<std::string>{});
   add_route(server, settings.max_body, "/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}}, std::vector<std::string>{});
   add_route(server, settings.max_body, "/dashboard", {on(dashboard), {}, {}, {}}, std::nullopt);
+  add_route(server, settings.max_body, "/v1/layers/([^/]+)/commands/([^/]+)", {{}, {}, on(layer_command), {}},
+            std::vector<std::string>{});
   // The fixed paths before the ones that capture an id, which would match them too.
   add_route(server, settings.max_body, "/v1/semantic/lookup", {{}, {}, on(lookup_semantic), {}});
   add_route(server, settings.max_body, "/v1/semantic", {{}, {}, on(store_semantic), {}});

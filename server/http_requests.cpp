@@ -38,8 +38,8 @@ std::string got(const json& value) {
 
 std::optional<api_error> unknown_fields(const json& doc, const std::vector<std::string>& allowed);
 
-/// The body as a JSON object whose fields are all in `allowed`.
-parsed<json> parse_object(std::string_view body, const std::vector<std::string>& allowed) {
+/// The body as a JSON object, whatever its fields.
+parsed<json> parse_any_object(std::string_view body) {
   json doc;
   try {
     doc = json::parse(body);
@@ -52,8 +52,15 @@ parsed<json> parse_object(std::string_view body, const std::vector<std::string>&
   }
   if (!doc.is_object())
     return api_error{400, "expected a JSON object", std::nullopt, got(doc)};
-  if (auto error = unknown_fields(doc, allowed))
-    return std::move(*error);
+  return doc;
+}
+
+/// The body as a JSON object whose fields are all in `allowed`.
+parsed<json> parse_object(std::string_view body, const std::vector<std::string>& allowed) {
+  auto doc = parse_any_object(body);
+  if (auto* object = std::get_if<json>(&doc))
+    if (auto error = unknown_fields(*object, allowed))
+      return std::move(*error);
   return doc;
 }
 
@@ -470,6 +477,15 @@ parsed<vector_query> parse_vector_search(std::string_view body, const std::optio
 parsed<std::vector<vector_query>> parse_vector_search_batch(std::string_view body,
                                                             const std::optional<std::string>& query_ns) {
   return parse_batch<vector_query>(body, "queries", query_fields, query_ns, &query_of);
+}
+
+parsed<std::string> parse_command_args(std::string_view body) {
+  if (body.empty())
+    return std::string("{}");
+  auto doc = parse_any_object(body);
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  return std::string(body);
 }
 
 } // namespace strata::server

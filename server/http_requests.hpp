@@ -47,6 +47,10 @@ parsed<std::string> parse_namespace(const std::optional<std::string>& query_ns);
 /// `?window=minute|hour|day`; minute when absent.
 parsed<stats_window> parse_window(const std::optional<std::string>& query_window);
 
+/// `POST /v1/layers/{layer}/commands/{name}`: the arguments, a JSON object passed to the layer as
+/// is; an empty body is `{}`.
+parsed<std::string> parse_command_args(std::string_view body);
+
 // ---- semantic and vector requests ----
 // A query is `"text"` (`"query"` for a semantic store), or `"vector"` (an array of numbers) with
 // its `"model"`, or both. `"metadata"` is a string kept as is, or any other JSON value kept as its

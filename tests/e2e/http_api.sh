@@ -7,11 +7,12 @@ strata=$1; promtool=$2
 . "$(dirname "$0")/serve_http.sh"
 need curl curl
 
-export STRATA_E2E_TOKEN="e2e-$RANDOM-token"
+export STRATA_E2E_TOKEN="e2e-$RANDOM-token" STRATA_E2E_DIARY="$dir/diary.sqlite3"
 cat >"$dir/deployment.yaml" <<'YAML'
 runtime: {stats_interval: 50ms}
 layers:
   - {name: edge_cache, plugin: predictive}
+  - {name: diary, plugin: diary, config: {backend: sqlite, sqlite_path: "${STRATA_E2E_DIARY}"}}
 server:
   http: {address: "127.0.0.1:0", max_body: 4KiB, token: "${STRATA_E2E_TOKEN}"}
   resp: {enabled: false}
@@ -170,6 +171,23 @@ call GET '/v1/no-such-route'
 expect 404 '"error":"no route for GET /v1/no-such-route"'
 call POST '/v1/stats'
 expect 405 '"error":"POST is not allowed on /v1/stats'
+# A layer's own commands: the diary's, with the gets above recorded.
+call POST '/v1/layers/diary/commands/flush'
+expect 200
+call POST '/v1/layers/diary/commands/top_queries' -d '{"ns": "e2e", "limit": 1}'
+expect 200 '"queries":[{"count":2,"query":"'
+call POST '/v1/layers/diary/commands/top_queries' -d '{"limit": 0}'
+expect 400 "command 'top_queries' of layer 'diary'" 'limit'
+call POST '/v1/layers/diary/commands/top_queries' -d '[1]'
+expect 400 'expected a JSON object'
+call POST '/v1/layers/diary/commands/colour'
+expect 400 'unknown command'
+call POST '/v1/layers/attic/commands/count'
+expect 404 "no layer named 'attic'"
+call POST '/v1/layers/diary/commands/count?ns=e2e'
+expect 400 "unknown query parameter 'ns'"
+call GET '/v1/layers/diary/commands/count'
+expect 405 'allowed: POST'
 # No semantic or vector layer in this deployment: 501 (semantic_http.sh tests the endpoints).
 call POST '/v1/semantic/lookup' -d '{"text": "q"}'
 expect 501 'no layer of this deployment offers semantic operations'

@@ -45,6 +45,15 @@ curl -sS -f -X PUT "http://$a/v1/cache/$key" -d '{"value": "first"}' || fail "pu
 eventually "$b" first          # read from the shared global layer, promoted into b's predictive layer
 curl -sS -f -X PUT "http://$a/v1/cache/$key" -d '{"value": "second"}' || fail "second put on node a"
 eventually "$b" second         # b's predictive copy was dropped by a's NOTIFY
+# The global layer's own commands over HTTP: a rejection made on a drops b's copy too.
+entry=$(curl -sS -X POST "http://$b/v1/layers/global/commands/entry" -d "{\"key\": \"$key\"}") || fail "entry on node b"
+grep -qF '"state":"unverified"' <<<"$entry" || fail "entry command: $entry"
+rejected=$(curl -sS -X POST "http://$a/v1/layers/global/commands/reject" -d "{\"key\": \"$key\"}") || fail "reject on a"
+grep -qF '"state":"rejected"' <<<"$rejected" || fail "reject command: $rejected"
+eventually "$b" -              # a rejected entry is never served, and b dropped its copy
+code=$(curl -sS -o "$dir/unknown" -w '%{http_code}' -X POST "http://$a/v1/layers/global/commands/colour" -d '{}')
+[ "$code" = 400 ] || fail "an unknown command answered $code: $(cat "$dir/unknown")"
+curl -sS -f -X PUT "http://$a/v1/cache/$key" -d '{"value": "third"}' || fail "third put on node a"
 curl -sS -f -X DELETE "http://$b/v1/cache/$key" >/dev/null || fail "delete on node b"
 eventually "$a" -              # gone from a's predictive layer and from the shared table
 for p in "${pids[@]}"; do kill -TERM "$p"; wait "$p" || fail "a node did not exit 0 on SIGTERM"; done
