@@ -70,20 +70,20 @@ private:
 
 sqlite_store::sqlite_store(const store_options& options) : path_(options.sqlite_path) {
   if (path_.empty())
-    throw store_error(status::invalid, "sqlite: no database file given");
+    throw store_error(status::invalid, "sqlite_path: no database file given");
   std::error_code ec;
   const auto folder = std::filesystem::path(path_).parent_path();
   if (!folder.empty())
     std::filesystem::create_directories(folder, ec);
   if (ec)
-    throw store_error(status::invalid, "sqlite: cannot create the folder " + folder.string() + ": " + ec.message());
+    throw store_error(status::invalid, "sqlite_path: cannot create the folder " + folder.string() + ": " + ec.message());
   const int rc = sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
   if (rc != SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw store_error(status::invalid, "sqlite: cannot open " + path_ + ": " + why);
+    throw store_error(status::invalid, "sqlite_path: cannot open " + path_ + ": " + why);
   }
   sqlite3_busy_timeout(db_, static_cast<int>(options.statement_timeout.count()));
   try {
