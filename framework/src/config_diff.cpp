@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <set>
+#include <string>
 
 namespace strata::detail {
 namespace {
@@ -22,6 +23,13 @@ void compare(const YAML::Node& a, const YAML::Node& b, const std::string& path, 
       keys.insert(kv.first.as<std::string>());
     for (const auto& key : keys)
       compare(a[key], b[key], path.empty() ? key : path + "." + key, out);
+    return;
+  }
+  // A list of as many items on both sides (the layers): item by item, so that the change is named
+  // down to its key ("layers[1].config.min_confidence"); one that grew or shrank, as a whole.
+  if (a.IsSequence() && b.IsSequence() && a.size() == b.size()) {
+    for (std::size_t i = 0; i < a.size(); ++i)
+      compare(a[i], b[i], path + "[" + std::to_string(i) + "]", out);
     return;
   }
   if (a.IsDefined() != b.IsDefined() || text_of(a) != text_of(b))

@@ -43,7 +43,7 @@ TEST_CASE("reload applies a new log level and new alert rules and lists the rest
   CHECK(report.valid);
   CHECK(report.errors.empty());
   CHECK(report.applied == std::vector<std::string>{"alerts.rules: a -> a, b", "logging.level: info -> debug"});
-  CHECK(report.needs_restart == std::vector<std::string>{"layers"});
+  CHECK(report.needs_restart == std::vector<std::string>{"layers[0].deadline"}); // named down to the key
   // The new rule is evaluated: its counters exist in the exposition.
   CHECK(rt->prometheus_text().find("strata_alert_events_total{rule=\"b\"") != std::string::npos);
 
@@ -51,7 +51,7 @@ TEST_CASE("reload applies a new log level and new alert rules and lists the rest
   const auto again = rt->reload(file.path.string());
   CHECK(again.valid);
   CHECK(again.applied.empty());
-  CHECK(again.needs_restart == std::vector<std::string>{"layers"});
+  CHECK(again.needs_restart == std::vector<std::string>{"layers[0].deadline"});
 }
 
 TEST_CASE("an invalid file, or rules the running deployment cannot evaluate, change nothing", "[runtime][reload]") {
