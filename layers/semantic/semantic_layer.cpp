@@ -105,6 +105,7 @@ public:
       }
     }
     metrics_.publish(cache_);
+    report_health();
   }
 
   // --- the exact-key chain ---------------------------------------------------------------------
@@ -141,6 +142,7 @@ public:
   void maintain() override {
     cache_.purge_expired();
     metrics_.publish(cache_);
+    report_health();
   }
 
   semantic_operations* semantic() override { return this; }
@@ -187,6 +189,12 @@ public:
   }
 
 private:
+  /// What /v1/health shows for the layer; at start and at each maintenance, not per request.
+  void report_health() {
+    host_.set_health(health_level::healthy, std::to_string(cache_.size()) + " entries, " +
+                                              std::to_string(cache_.bytes()) + " bytes");
+  }
+
   static std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();

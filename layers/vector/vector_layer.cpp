@@ -81,6 +81,7 @@ public:
       store_.on_removed([this](std::uint64_t id) { written([&] { file_->remove(id); }); });
     }
     metrics_.publish(store_);
+    report_health();
   }
 
   // --- the exact-key chain ---------------------------------------------------------------------
@@ -104,6 +105,7 @@ public:
     store_.purge_expired();
     store_.poll();
     metrics_.publish(store_);
+    report_health();
   }
 
   vector_operations* vectors() override { return this; }
@@ -142,6 +144,12 @@ public:
   status erase(std::string_view ns, std::uint64_t id) override { return published(store_.erase(ns, id)); }
 
 private:
+  /// What /v1/health shows for the layer; at start and at each maintenance, not per request.
+  void report_health() {
+    const auto c = store_.counters();
+    host_.set_health(health_level::healthy, std::to_string(c.entries) + " entries, " + std::to_string(c.bytes) + " bytes");
+  }
+
   static std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();

@@ -145,6 +145,7 @@ TEST_CASE("the entry bound evicts the least recently used, and counts it", "[sem
 
 TEST_CASE("update and erase by id", "[semantic][integration]") {
   auto rt = testing::start_yaml(deployment());
+  CHECK(rt->health().layers.at(1).detail == "0 entries, 0 bytes"); // from the start, as for predictive
   const auto id = rt->semantic_store(entry("Who wrote Hamlet?", "Marlowe")).id;
   semantic_update u;
   u.id = id;

@@ -136,6 +136,7 @@ TEST_CASE("batches: all or none, and one list of hits per query", "[vector][inte
 
 TEST_CASE("requests no layer could serve soundly are refused by the runtime, naming the item", "[vector][integration]") {
   auto rt = testing::start_yaml(deployment());
+  CHECK(rt->health().layers.at(1).detail == "0 entries, 0 bytes");
   auto no_expiry = text_item("red apples");
   no_expiry.ttl = std::chrono::milliseconds(-1000);
   auto refused = rt->vector_add(no_expiry);
