@@ -361,7 +361,8 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   add_route(server, settings.max_body, "/v1/health", {on(health), {}, {}, {}}, std::vector<std::string>{});
   add_route(server, settings.max_body, "/metrics", {on(metrics), {}, {}, {}}, std::nullopt);
   add_route(server, settings.max_body, "/v1/alerts", {on(alerts), {}, {}, {}}, std::vector<std::string>{});
-  add_route(server, settings.max_body, "/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}}, std::vector<std::string>{});
+  add_route(server, settings.max_body, "/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}},
+            std::vector<std::string>{});
   add_route(server, settings.max_body, "/dashboard", {on(dashboard), {}, {}, {}}, std::nullopt);
   add_route(server, settings.max_body, "/v1/layers/([^/]+)/commands/([^/]+)", {{}, {}, on(layer_command), {}},
             std::vector<std::string>{});

@@ -76,7 +76,8 @@ sqlite_store::sqlite_store(const store_options& options) : path_(options.sqlite_
   if (!folder.empty())
     std::filesystem::create_directories(folder, ec);
   if (ec)
-    throw store_error(status::invalid, "sqlite_path: cannot create the folder " + folder.string() + ": " + ec.message());
+    throw store_error(status::invalid,
+                      "sqlite_path: cannot create the folder " + folder.string() + ": " + ec.message());
   const int rc = sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
   if (rc != SQLITE_OK) {

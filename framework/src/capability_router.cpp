@@ -165,13 +165,20 @@ std::string capability_router::embed(const capability_target& target, const std:
   return {};
 }
 
-namespace {
-
-/// `problem` if there is one, else what `embedding` returns (it runs only for a sound request).
-template <class Embed>
-std::string checked(std::string problem, Embed&& embedding) {
-  return problem.empty() ? embedding() : problem;
+template <class Item>
+std::string capability_router::checked_batch(const capability_target& target, std::vector<Item>& items) {
+  std::vector<const std::string*> texts;
+  std::vector<embedding*> vectors;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (auto problem = request_problem(items[i], "item " + std::to_string(i)); !problem.empty())
+      return problem;
+    texts.push_back(&items[i].text);
+    vectors.push_back(&items[i].vector);
+  }
+  return embed(target, texts, vectors);
 }
+
+namespace {
 
 /// Runs `prepare` (checks, embedding); its error message or exception becomes the answer.
 template <class Result, class F>
@@ -217,7 +224,7 @@ semantic_result capability_router::semantic_lookup(semantic_lookup_request reque
   auto t = begin(operation::semantic_lookup, semantic_, "semantic", out);
   if (!t)
     return out;
-  if (!prepared(out, [&] { return checked(request_problem(request), [&] { return embed_one(*semantic_, request.text, request.vector); }); }))
+  if (!prepared(out, [&] { return checked_one(request_problem(request), *semantic_, request.text, request.vector); }))
     return finish(*t, std::move(out));
   auto shared = std::make_shared<const semantic_lookup_request>(std::move(request));
   return call<semantic_result>(
@@ -230,7 +237,7 @@ std::future<semantic_result> capability_router::semantic_lookup_async(semantic_l
   auto t = begin(operation::semantic_lookup, semantic_, "semantic", out);
   if (!t)
     return ready(std::move(out));
-  if (!prepared(out, [&] { return checked(request_problem(request), [&] { return embed_one(*semantic_, request.text, request.vector); }); }))
+  if (!prepared(out, [&] { return checked_one(request_problem(request), *semantic_, request.text, request.vector); }))
     return ready(finish(*t, std::move(out)));
   auto shared = std::make_shared<const semantic_lookup_request>(std::move(request));
   return call_async<semantic_result>(
@@ -243,7 +250,7 @@ semantic_store_result capability_router::semantic_store(semantic_entry entry) {
   auto t = begin(operation::semantic_store, semantic_, "semantic", out);
   if (!t)
     return out;
-  if (!prepared(out, [&] { return checked(request_problem(entry), [&] { return embed_one(*semantic_, entry.query, entry.vector); }); }))
+  if (!prepared(out, [&] { return checked_one(request_problem(entry), *semantic_, entry.query, entry.vector); }))
     return finish(*t, std::move(out));
   return call<semantic_store_result>(*t, *semantic_, [entry = std::move(entry)](layer& l, semantic_store_result& r) {
     return semantic_of(l).store(entry, r.id);
@@ -255,7 +262,7 @@ std::future<semantic_store_result> capability_router::semantic_store_async(seman
   auto t = begin(operation::semantic_store, semantic_, "semantic", out);
   if (!t)
     return ready(std::move(out));
-  if (!prepared(out, [&] { return checked(request_problem(entry), [&] { return embed_one(*semantic_, entry.query, entry.vector); }); }))
+  if (!prepared(out, [&] { return checked_one(request_problem(entry), *semantic_, entry.query, entry.vector); }))
     return ready(finish(*t, std::move(out)));
   return call_async<semantic_store_result>(
     *t, *semantic_,
@@ -291,7 +298,7 @@ vector_add_result capability_router::vector_add(vector_item item) {
   auto t = begin(operation::vector_add, vectors_, "vector", out);
   if (!t)
     return out;
-  if (!prepared(out, [&] { return checked(request_problem(item, "request"), [&] { return embed_one(*vectors_, item.text, item.vector); }); }))
+  if (!prepared(out, [&] { return checked_one(request_problem(item, "request"), *vectors_, item.text, item.vector); }))
     return finish(*t, std::move(out));
   return call<vector_add_result>(*t, *vectors_, [item = std::move(item)](layer& l, vector_add_result& r) {
     return vectors_of(l).add(item, r.id);
@@ -303,7 +310,7 @@ std::future<vector_add_result> capability_router::vector_add_async(vector_item i
   auto t = begin(operation::vector_add, vectors_, "vector", out);
   if (!t)
     return ready(std::move(out));
-  if (!prepared(out, [&] { return checked(request_problem(item, "request"), [&] { return embed_one(*vectors_, item.text, item.vector); }); }))
+  if (!prepared(out, [&] { return checked_one(request_problem(item, "request"), *vectors_, item.text, item.vector); }))
     return ready(finish(*t, std::move(out)));
   return call_async<vector_add_result>(
     *t, *vectors_, [item = std::move(item)](layer& l, vector_add_result& r) { return vectors_of(l).add(item, r.id); });
@@ -314,16 +321,7 @@ vector_batch_add_result capability_router::vector_add_batch(std::vector<vector_i
   auto t = begin(operation::vector_add, vectors_, "vector", out);
   if (!t)
     return out;
-  std::vector<const std::string*> texts;
-  std::vector<embedding*> vectors;
-  std::string problem;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (problem.empty())
-      problem = request_problem(items[i], "item " + std::to_string(i));
-    texts.push_back(&items[i].text);
-    vectors.push_back(&items[i].vector);
-  }
-  if (!prepared(out, [&] { return checked(problem, [&] { return embed(*vectors_, texts, vectors); }); }))
+  if (!prepared(out, [&] { return checked_batch(*vectors_, items); }))
     return finish(*t, std::move(out));
   auto shared = std::make_shared<const std::vector<vector_item>>(std::move(items));
   return call<vector_batch_add_result>(*t, *vectors_, [shared](layer& l, vector_batch_add_result& r) {
@@ -336,7 +334,8 @@ vector_search_result capability_router::vector_search(vector_query query) {
   auto t = begin(operation::vector_search, vectors_, "vector", out);
   if (!t)
     return out;
-  if (!prepared(out, [&] { return checked(request_problem(query, "request"), [&] { return embed_one(*vectors_, query.text, query.vector); }); }))
+  if (!prepared(out,
+                [&] { return checked_one(request_problem(query, "request"), *vectors_, query.text, query.vector); }))
     return finish(*t, std::move(out));
   return call<vector_search_result>(*t, *vectors_, [query = std::move(query)](layer& l, vector_search_result& r) {
     return vectors_of(l).search(query, r.hits);
@@ -348,7 +347,8 @@ std::future<vector_search_result> capability_router::vector_search_async(vector_
   auto t = begin(operation::vector_search, vectors_, "vector", out);
   if (!t)
     return ready(std::move(out));
-  if (!prepared(out, [&] { return checked(request_problem(query, "request"), [&] { return embed_one(*vectors_, query.text, query.vector); }); }))
+  if (!prepared(out,
+                [&] { return checked_one(request_problem(query, "request"), *vectors_, query.text, query.vector); }))
     return ready(finish(*t, std::move(out)));
   return call_async<vector_search_result>(
     *t, *vectors_,
@@ -360,16 +360,7 @@ vector_batch_search_result capability_router::vector_search_batch(std::vector<ve
   auto t = begin(operation::vector_search, vectors_, "vector", out);
   if (!t)
     return out;
-  std::vector<const std::string*> texts;
-  std::vector<embedding*> vectors;
-  std::string problem;
-  for (std::size_t i = 0; i < queries.size(); ++i) {
-    if (problem.empty())
-      problem = request_problem(queries[i], "item " + std::to_string(i));
-    texts.push_back(&queries[i].text);
-    vectors.push_back(&queries[i].vector);
-  }
-  if (!prepared(out, [&] { return checked(problem, [&] { return embed(*vectors_, texts, vectors); }); }))
+  if (!prepared(out, [&] { return checked_batch(*vectors_, queries); }))
     return finish(*t, std::move(out));
   auto shared = std::make_shared<const std::vector<vector_query>>(std::move(queries));
   return call<vector_batch_search_result>(*t, *vectors_, [shared](layer& l, vector_batch_search_result& r) {
@@ -382,7 +373,7 @@ operation_result capability_router::vector_update(vector_item item) {
   auto t = begin(operation::vector_update, vectors_, "vector", out);
   if (!t)
     return out;
-  if (!prepared(out, [&] { return checked(request_problem(item, "request"), [&] { return embed_one(*vectors_, item.text, item.vector); }); }))
+  if (!prepared(out, [&] { return checked_one(request_problem(item, "request"), *vectors_, item.text, item.vector); }))
     return finish(*t, std::move(out));
   return call<operation_result>(*t, *vectors_, [item = std::move(item)](layer& l, operation_result&) {
     return vectors_of(l).update(item);

@@ -96,6 +96,15 @@ private:
   std::string embed_one(const capability_target& target, const std::string& text, embedding& vector) {
     return embed(target, {&text}, {&vector});
   }
+  /// `problem` (what the request's own check found), or when there is none, `embed_one`.
+  std::string checked_one(const std::string& problem, const capability_target& target, const std::string& text,
+                          embedding& vector) {
+    return problem.empty() ? embed_one(target, text, vector) : problem;
+  }
+  /// Checks each item of a batch, naming the first bad one by its position, then embeds the texts
+  /// of those without a vector.
+  template <class Item>
+  std::string checked_batch(const capability_target& target, std::vector<Item>& items);
   void verify(const semantic_lookup_request& request, semantic_result& result);
 
   std::optional<capability_target> semantic_;

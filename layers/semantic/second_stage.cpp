@@ -92,7 +92,8 @@ std::vector<std::string> numbers_in(std::string_view text) {
     if (is_digit(c)) {
       // A minus sign right before the digits, not a hyphen after a word or a number ("-20", not
       // "COVID-19" or "5-10").
-      if (number.empty() && i > 0 && text[i - 1] == '-' && (i == 1 || !std::isalnum(static_cast<unsigned char>(text[i - 2]))))
+      const bool after_word = i > 1 && std::isalnum(static_cast<unsigned char>(text[i - 2]));
+      if (number.empty() && i > 0 && text[i - 1] == '-' && !after_word)
         number.push_back('-');
       number.push_back(c);
     } else if ((c == '.' || c == ',') && !number.empty() && i + 1 < text.size() && is_digit(text[i + 1])) {

@@ -147,7 +147,8 @@ private:
   /// What /v1/health shows for the layer; at start and at each maintenance, not per request.
   void report_health() {
     const auto c = store_.counters();
-    host_.set_health(health_level::healthy, std::to_string(c.entries) + " entries, " + std::to_string(c.bytes) + " bytes");
+    host_.set_health(health_level::healthy,
+                     std::to_string(c.entries) + " entries, " + std::to_string(c.bytes) + " bytes");
   }
 
   static std::int64_t now_ms() {

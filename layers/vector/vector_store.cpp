@@ -202,7 +202,8 @@ status vector_store::search_batch(const std::vector<vector_query>& queries, std:
     const auto& q = queries[i];
     naming_item(queries.size(), i, [&] {
       if (q.k > options_.max_k)
-        throw std::invalid_argument("k " + std::to_string(q.k) + " is more than max_k " + std::to_string(options_.max_k));
+        throw std::invalid_argument("k " + std::to_string(q.k) + " is more than max_k " +
+                                    std::to_string(options_.max_k));
       if (q.vector.model.empty())
         throw std::invalid_argument("a query's vector needs its model id");
       if (auto* e = find_engine(q.vector.model); e != nullptr && e->config().dimension != q.vector.values.size())

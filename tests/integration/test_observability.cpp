@@ -417,12 +417,15 @@ TEST_CASE("alert handlers need runtime.metrics", "[observability][alerts][config
   CHECK(report.errors[0].to_string() == "h.yaml:6:5: alerts.handlers: alert handlers need runtime.metrics: true");
 }
 
-TEST_CASE("a replaced layer is a warning until its new instance answers", "[observability][health]") {
-  auto rt = start_yaml(R"(
+/// A layer that throws on every get, below a healthy one.
+const char* const flaky_deployment = R"(
 layers:
   - {name: hot, plugin: predictive}
   - {name: flaky, plugin: test_map, config: {fail: throw_on_get}}
-)");
+)";
+
+TEST_CASE("a replaced layer is a warning until its new instance answers", "[observability][health]") {
+  auto rt = start_yaml(flaky_deployment);
   CHECK(rt->get("k").code == status::internal);
   auto flaky = rt->health().layers[1];
   CHECK(flaky.level == health_level::warning);
@@ -432,12 +435,9 @@ layers:
   CHECK(eventually([&] { return rt->health().layers[1].level == health_level::healthy; }));
 }
 
-TEST_CASE("a layer whose replacements keep failing is critical, however far apart the failures", "[observability][health]") {
-  auto rt = start_yaml(R"(
-layers:
-  - {name: hot, plugin: predictive}
-  - {name: flaky, plugin: test_map, config: {fail: throw_on_get}}
-)");
+TEST_CASE("a layer whose replacements keep failing is critical, however far apart the failures",
+          "[observability][health]") {
+  auto rt = start_yaml(flaky_deployment);
   // More than the restart backoff apart, so that each failure replaces the instance at once
   // instead of stopping it (which is critical for another reason).
   for (int failure = 1; failure <= 3; ++failure) {

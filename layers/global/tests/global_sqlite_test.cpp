@@ -154,7 +154,8 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   };
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"hostt=db\"\n"),
              Catch::Contains("layers[1].config.dsn: plugin 'global': invalid connection option \"hostt\""));
-  CHECK_THAT(refusal("      backend: sqlite\n      sqlite_path: /tmp/unused.db\n      retry_min: 10s\n      retry_max: 1s\n"),
+  CHECK_THAT(refusal("      backend: sqlite\n      sqlite_path: /tmp/unused.db\n"
+                     "      retry_min: 10s\n      retry_max: 1s\n"),
              Catch::Contains("layers[1].config.retry_max: plugin 'global': 1000 ms is less than retry_min (10000 ms)"));
   // What only opening the file can tell is placed at its key too.
   CHECK_THAT(refusal("      backend: sqlite\n      sqlite_path: /proc/strata/global.db\n"),

@@ -204,7 +204,8 @@ TEST_CASE("a copy of an answer promoted by an exact get goes when the answer cha
   CHECK(rt->get(short_lived.query).code == status::not_found);
 }
 
-TEST_CASE("a threshold that is not a number from -1 to 1, a negative TTL, an empty tag: invalid", "[semantic][integration]") {
+TEST_CASE("a threshold that is not a number from -1 to 1, a negative TTL, an empty tag: invalid",
+          "[semantic][integration]") {
   auto rt = testing::start_yaml(deployment());
   REQUIRE(rt->semantic_store(entry("What is the capital of Peru?", "Lima")).code == status::ok);
   for (double threshold : {std::nan(""), 5.0, -1.5}) {

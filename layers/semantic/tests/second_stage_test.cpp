@@ -4,7 +4,8 @@
 
 using namespace strata::semantic_layer;
 
-TEST_CASE("numbers are digit runs and number words, in order; separators join, decimals and signs stay", "[second_stage]") {
+TEST_CASE("numbers are digit runs and number words, in order; separators join, decimals and signs stay",
+          "[second_stage]") {
   CHECK(numbers_in("Is 4 GB enough for 2 users?") == std::vector<std::string>{"4", "2"});
   CHECK(numbers_in("1,000 or 1000") == std::vector<std::string>{"1000", "1000"});
   CHECK(numbers_in("version 1.5, not 15.") == std::vector<std::string>{"1.5", "15"});

@@ -134,7 +134,8 @@ TEST_CASE("batches: all or none, and one list of hits per query", "[vector][inte
   CHECK(found.hits[1].at(0).id == added.ids[2]);
 }
 
-TEST_CASE("requests no layer could serve soundly are refused by the runtime, naming the item", "[vector][integration]") {
+TEST_CASE("requests no layer could serve soundly are refused by the runtime, naming the item",
+          "[vector][integration]") {
   auto rt = testing::start_yaml(deployment());
   CHECK(rt->health().layers.at(1).detail == "0 entries, 0 bytes");
   auto no_expiry = text_item("red apples");

@@ -339,7 +339,8 @@ TEST_CASE("a batch's bad item is named by its position", "[vector_store]") {
   auto longer = item(3);
   longer.vector.values.push_back(0.5f);
   std::vector<std::uint64_t> ids;
-  CHECK_THROWS_WITH(s.add_batch({item(2), longer}, ids), "item 1: model 'test-model' has vectors of dimension 16, the item has 17");
+  CHECK_THROWS_WITH(s.add_batch({item(2), longer}, ids),
+                    "item 1: model 'test-model' has vectors of dimension 16, the item has 17");
   CHECK_THROWS_WITH(s.add_batch({item(2), item(4, "default", {}, id)}, ids),
                     "item 1: id " + std::to_string(id) + " is taken; an update replaces an entry");
   std::vector<std::vector<vector_hit>> hits;
