@@ -15,6 +15,13 @@ std::string text_of(const YAML::Node& node) {
 }
 
 void compare(const YAML::Node& a, const YAML::Node& b, const std::string& path, std::vector<std::string>& out) {
+  // A key one side lacks (an alert rule's `labels`, a layer's setting) is an invalid node there,
+  // which throws at any question but this one.
+  if (!a.IsDefined() || !b.IsDefined()) {
+    if (a.IsDefined() != b.IsDefined())
+      out.push_back(path);
+    return;
+  }
   if (a.IsMap() && b.IsMap()) {
     std::set<std::string> keys;
     for (const auto& kv : a)
@@ -32,7 +39,7 @@ void compare(const YAML::Node& a, const YAML::Node& b, const std::string& path, 
       compare(a[i], b[i], path + "[" + std::to_string(i) + "]", out);
     return;
   }
-  if (a.IsDefined() != b.IsDefined() || text_of(a) != text_of(b))
+  if (text_of(a) != text_of(b))
     out.push_back(path);
 }
 

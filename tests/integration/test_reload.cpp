@@ -54,6 +54,25 @@ TEST_CASE("reload applies a new log level and new alert rules and lists the rest
   CHECK(again.needs_restart == std::vector<std::string>{"layers[0].deadline"});
 }
 
+TEST_CASE("a rule that gains or loses a key, or a layer a setting, is compared key by key", "[runtime][reload]") {
+  // A key on one side only was an invalid node on the other, which threw out of the reload (and
+  // out of `strata serve`'s SIGHUP).
+  temp_file file;
+  auto rt = start_yaml(deployment("info", rule_a));
+  const std::string labelled =
+    "    - {name: a, value: strata_cache_hits_total, labels: {cache_layer: hot}, comparison: '>', threshold: 0.99}\n";
+  file.write(deployment("info", labelled, ", config: {max_entries: 10}"));
+  const auto gained = rt->reload(file.path.string());
+  CHECK(gained.valid);
+  CHECK(gained.applied == std::vector<std::string>{"alerts.rules: a -> a"});
+  CHECK(gained.needs_restart == std::vector<std::string>{"layers[0].config.max_entries"});
+  file.write(deployment("info", rule_a));
+  const auto lost = rt->reload(file.path.string());
+  CHECK(lost.valid);
+  CHECK(lost.applied == std::vector<std::string>{"alerts.rules: a -> a"});
+  CHECK(lost.needs_restart.empty());
+}
+
 TEST_CASE("an invalid file, or rules the running deployment cannot evaluate, change nothing", "[runtime][reload]") {
   temp_file file;
   auto rt = start_yaml(deployment("info", rule_a));
