@@ -73,11 +73,6 @@ struct key_activity {
 /// (a prefetch is a hint, and the loader's capacity is for requests first).
 constexpr std::size_t max_prefetches_in_flight = 64;
 
-struct writes_in_flight {
-  std::uint32_t puts = 0;
-  std::uint64_t last_write = 0;
-};
-
 struct pending_load {
   std::vector<lookup_ptr> waiters;
   bool superseded = false; ///< a write to the key arrived meanwhile: do not write the load back
@@ -96,11 +91,12 @@ struct fan_in {
 };
 
 /// What a put's layers answered. A put answers the failure of a layer that could not take it
-/// (threw, timed out, or could not reach its backend; the put is then undone), else `invalid` if a
+/// (threw or could not reach its backend: the put is then undone; or timed out), else `invalid` if a
 /// layer found it malformed, else `ok` if some layer kept it, else `rejected`: a layer that declines
 /// a put (too large for it, say) drops what it held for the key, so the others may keep it.
 struct put_outcome {
   status failure = status::ok;
+  bool undo = false; ///< a layer failed other than by answering late
   bool invalid = false;
   bool kept = false;
   bool failed() const noexcept { return failure != status::ok; }
@@ -138,9 +134,6 @@ struct coordinator_state {
   std::size_t prefetches_in_flight = 0;
   /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
   std::unordered_map<std::string, std::deque<std::function<bool()>>> guarded;
-  /// Keys with a put waiting for its write-through layers: how many, and the epoch of the latest
-  /// write to the key, so that a failed put is undone only if nothing was written after it.
-  std::unordered_map<std::string, writes_in_flight> puts_in_flight;
   /// When the earliest pending deadline sweep is due, and its number (later ones supersede it).
   std::optional<std::chrono::steady_clock::time_point> sweep_due;
   std::uint64_t sweep_number = 0;
@@ -558,8 +551,6 @@ public:
       it->second.last_write = st_.write_epoch;
     if (auto it = st_.loads.find(id); it != st_.loads.end())
       it->second.superseded = true;
-    if (auto it = st_.puts_in_flight.find(id); it != st_.puts_in_flight.end())
-      it->second.last_write = st_.write_epoch;
   }
 
   // A conditional write (put_condition, expire) looks its key up through the chain, then writes or
@@ -657,20 +648,13 @@ public:
 
   void write_put(put_request& request) {
     const auto number = ++st_.requests;
-    auto id = make_id(request.data->ns, request.data->key);
-    note_write(id);
-    auto& in_flight = st_.puts_in_flight[id];
-    ++in_flight.puts;
-    in_flight.last_write = st_.write_epoch;
+    note_write(make_id(request.data->ns, request.data->key));
     auto join = std::make_shared<fan_in<put_outcome>>();
-    join->done = [this, id = std::move(id), epoch = st_.write_epoch, data = request.data,
-                  done = std::move(request.done)](put_outcome o) {
-      auto it = st_.puts_in_flight.find(id);
-      // A later write, or a conditional one still checking the chain, decides what the key holds.
-      const bool superseded = it->second.last_write != epoch || st_.guarded.count(id) != 0;
-      if (--it->second.puts == 0)
-        st_.puts_in_flight.erase(it);
-      if (o.failed() && !superseded)
+    join->done = [this, data = request.data, done = std::move(request.done)](put_outcome o) {
+      // The undo may also erase what a later put of the key wrote meanwhile: the cache loses that
+      // entry (a miss), but never serves a stale one. A conditional write still checking the chain
+      // decides for itself.
+      if (o.undo && st_.guarded.count(make_id(data->ns, data->key)) == 0)
         return undo_put(*data, [done, code = o.code()](status) { done(code); });
       done(o.code());
     };
@@ -691,6 +675,10 @@ public:
           auto& o = join->result;
           if ((reply.failed || is_outage(reply.code)) && !o.failed())
             o.failure = reply.code;
+          // A layer that answered late is working through a backlog, in order: it will take the
+          // put, so nothing is left to undo; and an undo per timed-out put would only lengthen the
+          // backlog that made them time out.
+          o.undo = o.undo || ((reply.failed || is_outage(reply.code)) && reply.code != status::timeout);
           o.invalid = o.invalid || reply.code == status::invalid;
           o.kept = o.kept || reply.code == status::ok;
           join->one_done();

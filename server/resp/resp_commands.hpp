@@ -6,6 +6,7 @@
 
 #include "resp_connection.hpp"
 
+#include <memory>
 #include <strata/config.hpp>
 
 #include <atomic>
@@ -23,9 +24,10 @@ namespace strata::resp {
 
 class event_loop;
 
-/// The place of a reply that is computed later. `complete` may be called from any thread, once.
+/// The place of a reply that is computed later. `complete` may be called from any thread, once;
+/// when the loop is gone (the server stopped before the runtime answered), the reply is dropped.
 struct reply_ticket {
-  event_loop* loop = nullptr;
+  std::weak_ptr<event_loop> loop;
   std::uint32_t connection = 0;
   std::uint32_t sequence = 0;
   void complete(std::string reply) const;

@@ -77,6 +77,8 @@ struct connection {
   std::string out;            ///< replies in order, not yet written
   std::size_t out_sent = 0;   ///< bytes of `out` already written
   std::deque<reply_slot> waiting; ///< non-empty while a reply is awaited; later replies queue behind it
+  std::size_t waiting_bytes = 0;  ///< the replies held in `waiting`
+  std::size_t parked_bytes = 0;   ///< the arguments held in `parked`
   std::size_t writes_in_flight = 0; ///< writes (SET, DEL, ...) whose reply is awaited
   std::deque<parked_request> parked; ///< requests that wait for those writes, in order
   std::uint32_t next_sequence = 0;
@@ -85,14 +87,16 @@ struct connection {
   bool reading = true;               ///< false while backpressure holds the input
   bool writing = false;              ///< EPOLLOUT is armed
 
-  std::size_t pending_bytes() const {
-    std::size_t n = in.size() + (out.size() - out_sent);
-    for (const auto& slot : waiting)
-      n += slot.text.size();
-    for (const auto& request : parked)
-      for (const auto& a : request.args)
-        n += a.size();
-    return n;
+  /// Counted as they come and go: summing them per read made a long pipeline quadratic.
+  std::size_t pending_bytes() const { return in.size() + (out.size() - out_sent) + waiting_bytes + parked_bytes; }
+
+  /// The slot awaiting the reply numbered `sequence`, found by its distance from the first (they
+  /// are numbered in order, with unsigned wrap-around), or null.
+  reply_slot* slot_of(std::uint32_t sequence) {
+    if (waiting.empty())
+      return nullptr;
+    const std::size_t index = sequence - waiting.front().sequence;
+    return index < waiting.size() && waiting[index].sequence == sequence ? &waiting[index] : nullptr;
   }
 };
 

@@ -28,7 +28,10 @@ std::system_error system_failure(const char* what) { return std::system_error(er
 
 } // namespace
 
-void reply_ticket::complete(std::string reply) const { loop->complete(connection, sequence, std::move(reply)); }
+void reply_ticket::complete(std::string reply) const {
+  if (const auto alive = loop.lock())
+    alive->complete(connection, sequence, std::move(reply));
+}
 
 reply_ticket command_context::defer() { return loop.defer(conn); }
 
@@ -120,7 +123,7 @@ reply_ticket event_loop::defer(connection& conn) {
   if (current_is_write_)
     ++conn.writes_in_flight;
   awaited_.fetch_add(1, std::memory_order_relaxed);
-  return reply_ticket{this, conn.id, sequence};
+  return reply_ticket{weak_from_this(), conn.id, sequence};
 }
 
 void event_loop::run() {
@@ -283,6 +286,8 @@ void event_loop::run_or_park(connection& conn, const std::vector<std::string_vie
   // flight: writes are sent to the coordinator in order, reads may be answered at once.
   if (!conn.parked.empty() || (conn.writes_in_flight > 0 && !write)) {
     conn.parked.push_back(parked_request{{args.begin(), args.end()}, {}});
+    for (const auto& a : args)
+      conn.parked_bytes += a.size();
     awaited_.fetch_add(1, std::memory_order_relaxed); // the drain waits for it too
     return;
   }
@@ -297,6 +302,7 @@ void event_loop::run(connection& conn, const command_spec* spec, const std::vect
   command_context ctx{rt_, settings_, counters_, *this, conn, in_order ? conn.out : later_};
   execute(ctx, spec, args);
   if (!in_order && !later_.empty()) {
+    conn.waiting_bytes += later_.size();
     conn.waiting.push_back(reply_slot{conn.next_sequence++, true, std::move(later_), false});
     later_.clear();
   }
@@ -319,6 +325,8 @@ void event_loop::run_parked(connection& conn) {
       return;
     const auto request = std::move(next.args);
     conn.parked.pop_front();
+    for (const auto& a : request)
+      conn.parked_bytes -= a.size();
     args.assign(request.begin(), request.end());
     current_is_write_ = write;
     run(conn, spec, args);
@@ -330,6 +338,7 @@ void event_loop::run_parked(connection& conn) {
 void event_loop::flush_ready(connection& conn) {
   while (!conn.waiting.empty() && conn.waiting.front().ready) {
     conn.out.append(conn.waiting.front().text);
+    conn.waiting_bytes -= conn.waiting.front().text.size();
     conn.waiting.pop_front();
   }
 }
@@ -340,14 +349,13 @@ void event_loop::apply(std::uint32_t connection_id, std::uint32_t sequence, std:
   if (it == connections_.end())
     return; // closed meanwhile
   auto& conn = *it->second;
-  for (auto& slot : conn.waiting)
-    if (slot.sequence == sequence) {
-      slot.text = std::move(reply);
-      slot.ready = true;
-      if (slot.write)
-        --conn.writes_in_flight; // the parked requests run once this round's events are handled
-      break;
-    }
+  if (auto* slot = conn.slot_of(sequence)) {
+    conn.waiting_bytes += reply.size();
+    slot->text = std::move(reply);
+    slot->ready = true;
+    if (slot->write)
+      --conn.writes_in_flight; // the parked requests run once this round's events are handled
+  }
   if (from_mailbox)
     touched_.push_back(connection_id);
 }
@@ -457,6 +465,8 @@ void event_loop::protocol_error(connection& conn, const std::string& message) {
   target.append(message.rfind("ERR", 0) == 0 ? "" : "ERR ");
   target.append(message);
   target.append("\r\n");
+  if (&target != &conn.out)
+    conn.waiting_bytes += target.size();
   conn.close_when_flushed = true;
   conn.reading = false;
   update_interest(conn);

@@ -23,7 +23,7 @@ class runtime;
 
 namespace strata::resp {
 
-class event_loop {
+class event_loop : public std::enable_shared_from_this<event_loop> {
 public:
   /// `listen_fd` >= 0 makes this the loop that accepts, handing every `loops`'th connection to
   /// each of `peers` in turn (itself included).

@@ -82,7 +82,7 @@ expected<std::string> resp_server::start() {
   std::vector<event_loop*> peers;
   try {
     for (int i = 0; i < settings_.threads; ++i) {
-      loops_.push_back(std::make_unique<event_loop>(rt_, settings_, *counters_));
+      loops_.push_back(std::make_shared<event_loop>(rt_, settings_, *counters_));
       peers.push_back(loops_.back().get());
     }
   } catch (const std::exception& e) {

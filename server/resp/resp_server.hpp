@@ -40,7 +40,9 @@ private:
   runtime& rt_;
   resp_settings settings_;
   std::unique_ptr<server_counters> counters_;
-  std::vector<std::unique_ptr<event_loop>> loops_;
+  /// Shared with the tickets of the requests the runtime still owes a reply: a reply that comes
+  /// after `stop` (past the drain) finds its loop gone, not freed.
+  std::vector<std::shared_ptr<event_loop>> loops_;
 };
 
 } // namespace strata::resp

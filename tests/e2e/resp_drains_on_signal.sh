@@ -28,4 +28,18 @@ kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM"
 wait "$pid"; rc=$?; pid=""
 [ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
 grep -q "strata: stopped" "$dir/serve.log" || fail "no 'strata: stopped' line"
+
+# A reply that comes after the RESP drain gave up but while the runtime still waits (each waits
+# shutdown_timeout, 600 ms; the get takes 1 s from 0.1 s before SIGTERM) finds its connection's
+# loop gone: dropped, not written into freed memory (which crashed the server).
+sed -i '1i runtime: {shutdown_timeout: 600ms}' "$dir/deployment.yaml"
+start_resp "$dir/deployment.yaml"
+redis-cli -p "$port" GET k >/dev/null 2>&1 &
+background+=($!)
+sleep 0.1
+kill -TERM "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM (late reply)"
+wait "$pid"; rc=$?; pid=""
+[ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM with a reply owed past the drain"
 echo ok
