@@ -659,10 +659,32 @@ public:
       done(o.code());
     };
     join->remaining = 1; // released below, so that a synchronous reply cannot finish early
+    const auto failed = [](const layer_reply& reply) {
+      // A layer that answered late is working through a backlog, in order: it will take the put,
+      // so nothing is left to undo; and an undo per timed-out put would only lengthen the backlog
+      // that made them time out.
+      return (reply.failed || is_outage(reply.code)) && reply.code != status::timeout;
+    };
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {
       const auto policy = st_.slots[i].cfg.write;
-      if (policy == write_policy::around || st_.slots[i].observer)
+      if (st_.slots[i].observer)
         continue;
+      if (policy == write_policy::around) {
+        // It takes no writes, but may hold a copy promoted into it: that copy goes, or the layer
+        // would serve the old value after the put answered.
+        ++join->remaining;
+        ask(
+          i, number, operation::erase,
+          [join, failed](layer_reply& reply) {
+            auto& o = join->result;
+            if ((reply.failed || is_outage(reply.code)) && !o.failed())
+              o.failure = reply.code;
+            o.undo = o.undo || failed(reply);
+            join->one_done();
+          },
+          layer_erase_atom::value, request.data->ns, request.data->key);
+        continue;
+      }
       if (policy == write_policy::behind) {
         join->result.kept = true; // not waited for: taken to keep it
         ask(i, number, operation::put, [](layer_reply&) {}, layer_put_atom::value, request.data);
@@ -671,14 +693,11 @@ public:
       ++join->remaining;
       ask(
         i, number, operation::put,
-        [join](layer_reply& reply) {
+        [join, failed](layer_reply& reply) {
           auto& o = join->result;
           if ((reply.failed || is_outage(reply.code)) && !o.failed())
             o.failure = reply.code;
-          // A layer that answered late is working through a backlog, in order: it will take the
-          // put, so nothing is left to undo; and an undo per timed-out put would only lengthen the
-          // backlog that made them time out.
-          o.undo = o.undo || ((reply.failed || is_outage(reply.code)) && reply.code != status::timeout);
+          o.undo = o.undo || failed(reply);
           o.invalid = o.invalid || reply.code == status::invalid;
           o.kept = o.kept || reply.code == status::ok;
           join->one_done();

@@ -46,6 +46,14 @@ TEST_CASE("a deeper hit is promoted to the layer above", "[runtime]") {
   CHECK(first.layer == "deep");
   CHECK(eventually([&] { return rt->get("k").layer == "hot"; }));
   CHECK(rt->get("k").value == "v");
+  // A put skips hot but drops its promoted copy: the next get does not find the old value.
+  REQUIRE(rt->put("k", "w") == status::ok);
+  const auto after = rt->get("k");
+  CHECK(after.value == "w");
+  CHECK(after.layer == "deep");
+  REQUIRE(eventually([&] { return rt->get("k").layer == "hot"; }));
+  REQUIRE(rt->expire("k", std::chrono::milliseconds(100)) == status::ok); // the TTL reaches the copy's place
+  CHECK(eventually([&] { return rt->get("k").code == status::not_found; }));
 }
 
 TEST_CASE("a put that no layer takes is rejected, not acknowledged", "[runtime]") {
