@@ -146,7 +146,15 @@ public:
         overall_metrics->record(op, outcome_of(result), took);
       if (!observers.empty())
         observe(static_cast<interaction_kind>(op), seen_ns, seen_key, layer_of(result), code_of(result), took);
-      done(std::move(result));
+      // The host's callback runs in the coordinator's thread: what it throws must not end that
+      // actor (every later request would wait for ever).
+      try {
+        done(std::move(result));
+      } catch (const std::exception& e) {
+        log->write(log_level::error, {"a completion callback threw; ignored", {}, {}, {}, {}, {}, e.what()});
+      } catch (...) {
+        log->write(log_level::error, {"a completion callback threw a non-standard exception; ignored", {}, {}, {}, {}, {}, {}});
+      }
       leave();
     };
   }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <future>
 #include <vector>
 
 using namespace strata;
@@ -54,6 +55,19 @@ TEST_CASE("a deeper hit is promoted to the layer above", "[runtime]") {
   REQUIRE(eventually([&] { return rt->get("k").layer == "hot"; }));
   REQUIRE(rt->expire("k", std::chrono::milliseconds(100)) == status::ok); // the TTL reaches the copy's place
   CHECK(eventually([&] { return rt->get("k").code == status::not_found; }));
+}
+
+TEST_CASE("a completion callback that throws is logged and ignored; the runtime goes on", "[runtime]") {
+  auto rt = start("write_around.yaml");
+  std::promise<void> ran;
+  rt->get_async("missing", {}, [&](get_result) {
+    ran.set_value();
+    throw std::runtime_error("the host's callback fails");
+  });
+  ran.get_future().wait();
+  // Through the coordinator, which ran that callback: it still answers.
+  REQUIRE(rt->put("k", "v") == status::ok);
+  CHECK(rt->get_with_ttl("k").value == "v");
 }
 
 TEST_CASE("a put that no layer takes is rejected, not acknowledged", "[runtime]") {

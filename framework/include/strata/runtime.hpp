@@ -112,9 +112,10 @@ public:
   std::future<status> erase_async(std::string_view key, const request_options& options = {});
   std::future<invalidate_result> invalidate_tag_async(std::string_view tag, const request_options& options = {});
 
-  /// Callback variants: `done` runs in an actor thread and must not block. A get answered by the
-  /// first layer's read view, and a request refused during shutdown, run `done` in the caller's
-  /// thread before returning.
+  /// Callback variants: `done` runs in an actor thread and must not block, nor call the runtime's
+  /// synchronous functions or `shutdown()` (which wait for that thread); what it throws there is
+  /// logged and ignored. A get answered by the first layer's read view, and a request refused
+  /// during shutdown, run `done` in the caller's thread before returning.
   void get_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
   void put_async(std::string_view key, std::string_view value, const put_options& options,
                  std::function<void(status)> done);
