@@ -457,7 +457,7 @@ public:
     ask(
       i, l->number, operation::get,
       [this, l, i](layer_reply& reply) {
-        if (reply.failed) {
+        if (reply.failed || is_outage(reply.code)) { // a full miss says so, rather than not_found
           l->failure = reply.code;
           return walk(l, i + 1);
         }

@@ -23,7 +23,8 @@ test_map_layer::test_map_layer(const layer_context& context)
     throw std::runtime_error("configured to fail in its factory");
   const std::vector<std::string> modes{"none",          "throw_on_get",           "hang_on_get",
                                        "die_once",      "unknown_status_on_get",  "throw_in_view",
-                                       "throw_in_maintenance_interval", "down_after_first_put"};
+                                       "throw_in_maintenance_interval", "down_after_first_put",
+                                       "unavailable_on_get"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
@@ -53,6 +54,8 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
     std::this_thread::sleep_for(hang_);
   if (fail_ == "unknown_status_on_get")
     return static_cast<status>(200);
+  if (fail_ == "unavailable_on_get")
+    return status::unavailable;
   auto it = entries_.find(id(ns, key));
   if (it == entries_.end())
     return status::not_found;
@@ -134,7 +137,7 @@ static const strata_config_key test_map_schema[] = {
   {"fail", STRATA_VALUE_STRING, "none",
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
    "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
-   "answer unavailable: a backend gone down)", 0, 0, 0, 0},
+   "answer unavailable: a backend gone down), unavailable_on_get", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},

@@ -113,6 +113,16 @@ TEST_CASE("a put a write-through layer could not take is undone in the others", 
   CHECK(rt->get("k").value == "old");
 }
 
+TEST_CASE("a get no layer answered, one of them unavailable, says unavailable rather than not_found", "[faults]") {
+  auto rt = strata::testing::start_yaml(
+    "layers:\n  - {name: hot, plugin: predictive}\n  - {name: away, plugin: test_map, config: {fail: unavailable_on_get}}\n");
+  CHECK(rt->get("k").code == status::unavailable);
+  CHECK(rt->get_with_ttl("k").code == status::unavailable);
+  REQUIRE(rt->put("k", "v") == status::ok);
+  CHECK(rt->get("k").value == "v"); // a hit above it is served as ever
+  CHECK(health_of(*rt, "away").failures == 0); // its own answer, not a fault
+}
+
 TEST_CASE("a layer whose actor dies is restarted and serves again", "[faults]") {
   auto rt = start("fault_die.yaml");
   REQUIRE(eventually([&] { return health_of(*rt, "mortal").restarts == 1; }));
