@@ -78,7 +78,9 @@ runtime_log::runtime_log(const logging_settings& settings) : format_(settings.fo
   // Both formats render the whole line themselves (the JSON one must escape every field).
   logger_->set_pattern("%v");
   logger_->set_level(parse_level(settings.level));
-  logger_->flush_on(spdlog::level::warn);
+  // Every line is written out as it is logged (by the log's own thread, not the caller's): a file
+  // read with tail -f, or left behind by a crash, holds what happened up to then.
+  logger_->flush_on(spdlog::level::trace);
 }
 
 runtime_log::~runtime_log() {
