@@ -71,8 +71,9 @@ endpoint parse_endpoint(const std::string& url) {
   const auto rest = url.substr(scheme_end + 3);
   const auto authority_end = rest.find_first_of("/?#");
   const auto authority = rest.substr(0, authority_end);
-  if (authority.find('@') != std::string::npos)
-    refuse(url, "carries credentials: put a token in bearer_token instead");
+  if (const auto at = authority.find('@'); at != std::string::npos) // not repeated: the error is printed
+    refuse(url.substr(0, scheme_end + 3) + "(hidden)" + url.substr(scheme_end + 3 + at),
+           "carries credentials: put a token in bearer_token instead");
 
   // An IPv6 address is bracketed, so its colons are not the port's.
   const auto host_end = authority.rfind(']');

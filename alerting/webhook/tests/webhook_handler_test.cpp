@@ -205,7 +205,7 @@ TEST_CASE("a bad URL is refused when the handler is created, naming it", "[alert
   CHECK(create_error("http://example.com:99999/") == "url: 'http://example.com:99999/' has a port out of 1..65535: 99999");
   CHECK(create_error("http://example.com:80a/") == "url: 'http://example.com:80a/' has no valid port: '80a'");
   CHECK(create_error("http://user:pw@example.com/") ==
-        "url: 'http://user:pw@example.com/' carries credentials: put a token in bearer_token instead");
+        "url: 'http://(hidden)@example.com/' carries credentials: put a token in bearer_token instead");
   CHECK(create_error("http://ex$mple.com/") == "url: 'http://ex$mple.com/' has an invalid host 'ex$mple.com'");
   CHECK(create_error("HTTP://Example.COM") == "");
   CHECK(create_error("http://[::1]:8080/a") == "");
