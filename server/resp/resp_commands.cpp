@@ -113,6 +113,9 @@ void select(command_context& ctx, const command_args& a) {
     if (index < 0)
       return append_error(ctx.out, "ERR DB index is out of range");
     ns = index == 0 ? std::string(default_namespace) : "db" + std::to_string(index);
+  } else if (std::all_of(a[1].begin(), a[1].end(), [](unsigned char c) { return std::isdigit(c) || c == '-'; })) {
+    // A number a 64-bit index cannot hold is an index out of range, as in Redis, not a name.
+    return append_error(ctx.out, "ERR value is not an integer or out of range");
   } else {
     const bool valid = !a[1].empty() && a[1].size() <= 128 && std::all_of(a[1].begin(), a[1].end(), [](unsigned char c) {
       return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == ':';

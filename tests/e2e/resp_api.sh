@@ -86,6 +86,8 @@ OK" "$(printf 'SELECT tenant1\r\nSET c other\r\n' | timeout 5 nc -N 127.0.0.1 "$
 expect "the default namespace keeps its value" "3" "$(cli GET c)"
 expect "SELECT 0 is the default namespace" "3" "$(cli -n 0 GET c)"
 expect "SELECT 5 is another" "" "$(cli -n 5 GET c)"
+expect "SELECT of an index past 64 bits" "ERR value is not an integer or out of range" \
+  "$(cli SELECT 99999999999999999999)"
 expect "the named namespace has its value" "other" "$(printf 'SELECT tenant1\r\nGET c\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tail -1 | tr -d '\r')"
 
 # Errors that keep the connection usable.
