@@ -5,6 +5,9 @@
 
 #include <cstdio>
 #include <exception>
+#include <map>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace strata::detail {
@@ -25,6 +28,33 @@ instance_host::instance_host(std::string label, std::string instance, telemetry:
   }
 }
 
+namespace {
+
+/// The families plugins share, with the type every one of them registers (the layers' standard
+/// families, and the exporters' and alert handlers' error counters), or null.
+const char* shared_family_kind(const std::string& name) {
+  static const std::map<std::string, const char*> kinds{
+    {"strata_cache_entries", "gauge"},
+    {"strata_cache_size_bytes", "gauge"},
+    {"strata_cache_evictions_total", "counter"},
+    {"strata_exporter_errors_total", "counter"},
+    {"strata_alert_handler_errors_total", "counter"},
+  };
+  const auto it = kinds.find(name);
+  return it == kinds.end() ? nullptr : it->second;
+}
+
+std::string kind_name(strata_metric_kind kind) {
+  switch (abi_value(kind)) {
+  case STRATA_METRIC_COUNTER: return "counter";
+  case STRATA_METRIC_GAUGE: return "gauge";
+  case STRATA_METRIC_HISTOGRAM: return "histogram";
+  default: return "unknown kind";
+  }
+}
+
+} // namespace
+
 void* instance_host::metric(void* self, strata_metric_kind kind, const char* name, const char* help,
                             const char* const* label_names, const char* const* label_values, size_t label_count,
                             const double* bounds, size_t bound_count, char* error, size_t error_size) noexcept {
@@ -36,6 +66,11 @@ void* instance_host::metric(void* self, strata_metric_kind kind, const char* nam
       throw std::invalid_argument(std::string("'") + name + "' is derived by the runtime; choose another name");
     if (is_runtime_family(name))
       throw std::invalid_argument(std::string("'") + name + "' is recorded by the runtime itself; choose another name");
+    if (const char* kind_needed = shared_family_kind(name); kind_needed != nullptr && kind_name(kind) != kind_needed)
+      // Refused here, in the plugin that got it wrong: else the plugins that register it right
+      // would fail after it, and be blamed.
+      throw std::invalid_argument(std::string("'") + name + "' is a " + kind_needed +
+                                  " shared by plugins of its kind (docs/metrics.md); register it as one");
     std::vector<std::string> names{host->label_};
     telemetry::label_values values{host->instance_};
     for (size_t i = 0; i < label_count; ++i) {

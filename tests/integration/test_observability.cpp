@@ -366,8 +366,9 @@ TEST_CASE("an exporter that took the family of exporter errors under another typ
     "  - {name: odd, plugin: test_exporter, config: {path: /dev/null, gauge: strata_exporter_errors_total}}\n",
     "e.yaml").effective);
   REQUIRE_FALSE(rt);
-  CHECK_THAT(rt.err().message, Catch::StartsWith("e.yaml:4:5: exporters[0]: exporter 'odd': metric "
-                                                 "strata_exporter_errors_total is already registered as a gauge"));
+  CHECK_THAT(rt.err().message, Catch::StartsWith("e.yaml:4:5: exporters[0]: exporter 'odd': ") &&
+                                 Catch::Contains("'strata_exporter_errors_total' is a counter shared by plugins of its "
+                                                 "kind (docs/metrics.md); register it as one"));
 }
 
 TEST_CASE("a plugin may not register a family the runtime derives or records itself", "[observability]") {
@@ -384,6 +385,14 @@ TEST_CASE("a plugin may not register a family the runtime derives or records its
   REQUIRE_FALSE(own);
   CHECK_THAT(own.err().message,
              Catch::Contains("'strata_cache_layer_restarts_total' is recorded by the runtime itself; choose another name"));
+  // A family every layer shares, under another type: refused in the plugin that got it wrong,
+  // not in the predictive layer that registers it after it.
+  auto shared = runtime::from_config(*parse_config(
+    "layers:\n  - {name: deep, plugin: test_map, config: {metric: strata_cache_entries}}\n"
+    "  - {name: hot, plugin: predictive}\n", "x.yaml").effective);
+  REQUIRE_FALSE(shared);
+  CHECK_THAT(shared.err().message, Catch::Contains("layer 'deep'") &&
+                                     Catch::Contains("'strata_cache_entries' is a gauge shared by plugins of its kind"));
 }
 
 TEST_CASE("an alert rule on a metric that does not exist, a histogram, or labels that select nothing stops the start", "[observability][alerts]") {
