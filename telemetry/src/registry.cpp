@@ -52,6 +52,24 @@ void add_samples(metric_family& family, const std::vector<std::string>& label_na
 
 } // namespace
 
+void registry::refuse_series_clash(const std::string& name, metric_type type) const {
+  // A histogram X writes the series X_bucket, X_sum and X_count: a family of one of those names
+  // beside it makes the exposition invalid for every scraper.
+  static const char* const suffixes[] = {"_bucket", "_sum", "_count"};
+  for (const char* suffix : suffixes) {
+    const std::string s = suffix;
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+      const auto base = families_.find(name.substr(0, name.size() - s.size()));
+      if (base != families_.end() && base->second.type == metric_type::histogram)
+        throw std::invalid_argument("metric " + name + " is a series of the histogram " + base->first +
+                                    "; choose another name");
+    }
+    if (type == metric_type::histogram && families_.count(name + s) != 0)
+      throw std::invalid_argument("metric " + name + ": its series " + name + s +
+                                  " is already a family of its own; choose another name");
+  }
+}
+
 registry::family& registry::find_or_add(const std::string& name, const std::string& help, metric_type type,
                                         const std::vector<std::string>& label_names, const label_values& values,
                                         const std::vector<double>& bounds) {
@@ -73,6 +91,8 @@ registry::family& registry::find_or_add(const std::string& name, const std::stri
   if (values.size() != label_names.size())
     throw std::invalid_argument("metric " + name + ": " + std::to_string(label_names.size()) + " label names but " +
                                 std::to_string(values.size()) + " values");
+  if (families_.count(name) == 0)
+    refuse_series_clash(name, type);
   auto [it, added] = families_.try_emplace(name);
   auto& f = it->second;
   if (added) {

@@ -26,6 +26,14 @@ TEST_CASE("the registry refuses bad names and conflicting families", "[registry]
   CHECK_THROWS_WITH(r.gauge("ok_total", "h", {"a"}, {"1"}),
                     "metric ok_total is already registered as a counter with other labels or buckets");
   CHECK_THROWS(r.counter("ok_total", "h", {"b"}, {"1"}));
+  // A histogram's series are names of their own in the exposition: no family may take one.
+  r.histogram("took_seconds", "h", {}, {}, {0.1, 1});
+  CHECK_THROWS_WITH(r.gauge("took_seconds_count", "h", {}, {}),
+                    "metric took_seconds_count is a series of the histogram took_seconds; choose another name");
+  r.counter("waits_sum", "h", {}, {});
+  CHECK_THROWS_WITH(r.histogram("waits", "h", {}, {}, {0.1, 1}),
+                    "metric waits: its series waits_sum is already a family of its own; choose another name");
+  r.counter("took_total", "h", {}, {}); // other suffixes are names like any
 }
 
 TEST_CASE("the Prometheus text holds every family with HELP, TYPE and samples", "[registry]") {

@@ -49,6 +49,8 @@ private:
   family& find_or_add(const std::string& name, const std::string& help, metric_type type,
                       const std::vector<std::string>& label_names, const label_values& values,
                       const std::vector<double>& bounds);
+  /// Throws when a new family `name` and a histogram's series would share a name.
+  void refuse_series_clash(const std::string& name, metric_type type) const;
 
   mutable std::mutex mutex_;
   std::map<std::string, family> families_;
