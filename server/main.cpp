@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   auto* reference = app.add_subcommand("config-reference",
                                        "Print the configuration keys every installed plugin declares (Markdown)");
   reference->add_option("--plugin-dir", reference_dirs,
-                        "directories to list instead of the default plugin path (repeatable)");
+                        "directories to list instead of the default plugin path (repeatable)")
+    ->check(CLI::ExistingDirectory);
 
   // CLI11 answers an unknown command with "A subcommand is required", which does not name it.
   const auto known = [&app](const std::string& name) {
