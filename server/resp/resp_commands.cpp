@@ -217,12 +217,22 @@ void config_command(command_context& ctx, const command_args& a) {
   }
 }
 
-/// CLIENT SETNAME and SETINFO, which client libraries send on connect, are accepted and ignored.
+/// CLIENT SETNAME names the connection for GETNAME (as in Redis: one argument, no spaces or
+/// newlines; an empty name clears it); SETINFO, which client libraries send on connect, is
+/// accepted and ignored.
 void client(command_context& ctx, const command_args& a) {
-  if (equals_nocase(a[1], "SETNAME") || equals_nocase(a[1], "SETINFO"))
+  if (equals_nocase(a[1], "SETNAME")) {
+    if (a.size() != 3)
+      return append_error(ctx.out, "ERR wrong number of arguments for 'client|setname' command");
+    if (std::any_of(a[2].begin(), a[2].end(), [](unsigned char c) { return c <= ' ' || c > '~'; }))
+      return append_error(ctx.out, "ERR Client names cannot contain spaces, newlines or special characters.");
+    ctx.conn.name = std::string(a[2]);
+    return append_simple(ctx.out, "OK");
+  }
+  if (equals_nocase(a[1], "SETINFO"))
     return append_simple(ctx.out, "OK");
   if (equals_nocase(a[1], "GETNAME"))
-    return append_null(ctx.out);
+    return ctx.conn.name.empty() ? append_null(ctx.out) : append_bulk(ctx.out, ctx.conn.name);
   if (equals_nocase(a[1], "ID"))
     return append_integer(ctx.out, ctx.conn.id);
   append_error(ctx.out, "ERR unknown subcommand '" + std::string(a[1]) + "'. Supported: SETNAME, SETINFO, GETNAME, ID");

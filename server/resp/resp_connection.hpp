@@ -83,6 +83,7 @@ struct connection {
   std::deque<parked_request> parked; ///< requests that wait for those writes, in order
   std::uint32_t next_sequence = 0;
   request_options namespace_options; ///< the namespace SELECT chose
+  std::string name;                  ///< CLIENT SETNAME's; empty: none
   bool close_when_flushed = false;   ///< QUIT, or a protocol error: no more input is read
   bool reading = true;               ///< false while backpressure holds the input
   bool writing = false;              ///< EPOLLOUT is armed

@@ -102,6 +102,12 @@ expect "CONFIG GET appendonly" "appendonly
 no" "$(cli CONFIG GET appendonly)"
 expect "COMMAND COUNT" "25" "$(cli COMMAND COUNT)"
 expect "CLIENT SETNAME" "OK" "$(cli CLIENT SETNAME e2e)"
+expect "CLIENT GETNAME on the named connection" "e2e" \
+  "$(printf 'CLIENT SETNAME e2e\r\nCLIENT GETNAME\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tail -1 | tr -d '\r')"
+expect "CLIENT SETNAME with a space" "ERR Client names cannot contain spaces, newlines or special characters." \
+  "$(cli CLIENT SETNAME 'a b')"
+expect "CLIENT SETNAME without a name" "ERR wrong number of arguments for 'client|setname' command" \
+  "$(cli CLIENT SETNAME)"
 # COMMAND lists the table COUNT counts, with Redis's key positions (MSET: every second argument).
 count=$(cli COMMAND COUNT)
 expect "COMMAND lists what COMMAND COUNT counts" "$count" "$(cli COMMAND LIST | wc -l)"
