@@ -90,6 +90,10 @@ struct fan_in {
   }
 };
 
+constexpr bool is_outage(status code) noexcept {
+  return code == status::unavailable || code == status::timeout || code == status::internal;
+}
+
 /// What a put's layers answered. A put answers the failure of a layer that could not take it
 /// (threw or could not reach its backend: the put is then undone; or timed out), else `invalid` if a
 /// layer found it malformed, else `ok` if some layer kept it, else `rejected`: a layer that declines
@@ -103,11 +107,17 @@ struct put_outcome {
   status code() const noexcept {
     return failed() ? failure : invalid ? status::invalid : kept ? status::ok : status::rejected;
   }
+  /// Notes a layer's answer to the put (or to the erase of an around layer's copy) if it failed.
+  void note_failure(const layer_reply& reply) noexcept {
+    if (!(reply.failed || is_outage(reply.code)))
+      return;
+    if (!failed())
+      failure = reply.code;
+    // A layer that answered late is working through a backlog, in order: it will take the put, so
+    // nothing is left to undo; and an undo per timed-out put would only lengthen that backlog.
+    undo = undo || reply.code != status::timeout;
+  }
 };
-
-constexpr bool is_outage(status code) noexcept {
-  return code == status::unavailable || code == status::timeout || code == status::internal;
-}
 
 std::string make_id(const std::string& ns, const std::string& key) {
   std::string id;
@@ -659,12 +669,6 @@ public:
       done(o.code());
     };
     join->remaining = 1; // released below, so that a synchronous reply cannot finish early
-    const auto failed = [](const layer_reply& reply) {
-      // A layer that answered late is working through a backlog, in order: it will take the put,
-      // so nothing is left to undo; and an undo per timed-out put would only lengthen the backlog
-      // that made them time out.
-      return (reply.failed || is_outage(reply.code)) && reply.code != status::timeout;
-    };
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {
       const auto policy = st_.slots[i].cfg.write;
       if (st_.slots[i].observer)
@@ -675,11 +679,8 @@ public:
         ++join->remaining;
         ask(
           i, number, operation::erase,
-          [join, failed](layer_reply& reply) {
-            auto& o = join->result;
-            if ((reply.failed || is_outage(reply.code)) && !o.failed())
-              o.failure = reply.code;
-            o.undo = o.undo || failed(reply);
+          [join](layer_reply& reply) {
+            join->result.note_failure(reply);
             join->one_done();
           },
           layer_erase_atom::value, request.data->ns, request.data->key);
@@ -693,11 +694,9 @@ public:
       ++join->remaining;
       ask(
         i, number, operation::put,
-        [join, failed](layer_reply& reply) {
+        [join](layer_reply& reply) {
           auto& o = join->result;
-          if ((reply.failed || is_outage(reply.code)) && !o.failed())
-            o.failure = reply.code;
-          o.undo = o.undo || failed(reply);
+          o.note_failure(reply);
           o.invalid = o.invalid || reply.code == status::invalid;
           o.kept = o.kept || reply.code == status::ok;
           join->one_done();
