@@ -169,6 +169,11 @@ public:
 
   void submit_put(std::string_view key, std::string_view value, const put_options& options,
                   std::function<void(status)> done, bool keep_value = false) {
+    // What the HTTP and Redis front ends cannot send either: an entry no one could address or
+    // invalidate through them.
+    const auto empty = [](const std::string& text) { return text.empty(); };
+    if (options.ns.empty() || std::any_of(options.tags.begin(), options.tags.end(), empty))
+      return done(status::invalid);
     if (!enter())
       return done(status::unavailable);
     auto data = std::make_shared<detail::put_data>(

@@ -70,6 +70,17 @@ TEST_CASE("a completion callback that throws is logged and ignored; the runtime 
   CHECK(rt->get_with_ttl("k").value == "v");
 }
 
+TEST_CASE("a put with an empty namespace or an empty tag is invalid", "[runtime]") {
+  auto rt = start("write_around.yaml");
+  put_options no_ns;
+  no_ns.ns = "";
+  CHECK(rt->put("k", "v", no_ns) == status::invalid);
+  put_options empty_tag;
+  empty_tag.tags = {"t", ""};
+  CHECK(rt->put("k", "v", empty_tag) == status::invalid);
+  CHECK(rt->get("k").code == status::not_found); // nothing was written
+}
+
 TEST_CASE("a put that no layer takes is rejected, not acknowledged", "[runtime]") {
   // Every layer write: around: an ok would tell the caller the value was kept.
   auto rt = start("all_around.yaml");
