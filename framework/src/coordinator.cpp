@@ -90,8 +90,11 @@ struct fan_in {
   }
 };
 
-constexpr bool is_outage(status code) noexcept {
-  return code == status::unavailable || code == status::timeout || code == status::internal;
+/// Whether the layer could not do what it was asked (it threw, missed its deadline, or its backend
+/// is away), as opposed to a miss or a refusal: what it holds for the key is then unknown.
+bool could_not(const layer_reply& reply) noexcept {
+  return reply.failed || reply.code == status::unavailable || reply.code == status::timeout ||
+         reply.code == status::internal;
 }
 
 /// What a put's layers answered. A put answers the failure of a layer that could not take it
@@ -109,7 +112,7 @@ struct put_outcome {
   }
   /// Notes a layer's answer to the put (or to the erase of an around layer's copy) if it failed.
   void note_failure(const layer_reply& reply) noexcept {
-    if (!(reply.failed || is_outage(reply.code)))
+    if (!could_not(reply))
       return;
     if (!failed())
       failure = reply.code;
@@ -467,7 +470,7 @@ public:
     ask(
       i, l->number, operation::get,
       [this, l, i](layer_reply& reply) {
-        if (reply.failed || is_outage(reply.code)) { // a full miss says so, rather than not_found
+        if (could_not(reply)) { // a full miss says so, rather than not_found
           l->failure = reply.code;
           return walk(l, i + 1);
         }
@@ -733,7 +736,7 @@ public:
     ask_chain(
       join, number, operation::erase,
       [](erase_outcome& o, const layer_reply& reply) {
-        if (reply.failed || is_outage(reply.code))
+        if (could_not(reply))
           o.failure = reply.code;
         else if (reply.code == status::ok)
           o.found = true;
@@ -751,7 +754,7 @@ public:
     ask_chain(
       join, number, operation::invalidate_tag,
       [](invalidate_result& r, const layer_reply& reply) {
-        if (reply.failed || is_outage(reply.code))
+        if (could_not(reply))
           r.code = reply.code;
         else
           r.removed += reply.count;
