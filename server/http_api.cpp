@@ -150,8 +150,8 @@ void acknowledge(runtime& rt, const Request& req, const std::string&, Response& 
 /// diary's top queries. The layer's JSON answer as is; its {"error": ...} as the error.
 void layer_command(runtime& rt, const Request& req, const std::string& body, Response& res) {
   const std::string layer = req.matches[1], name = req.matches[2];
-  const auto layers = rt.health().layers;
-  if (std::none_of(layers.begin(), layers.end(), [&](const layer_health& h) { return h.name == layer; }))
+  const auto& layers = rt.effective_config().layers;
+  if (std::none_of(layers.begin(), layers.end(), [&](const layer_config& l) { return l.name == layer; }))
     return send_error(res, {404, "no layer named '" + layer + "'", std::nullopt, ""});
   const auto args = parse_command_args(body);
   if (!usable(args, res))
