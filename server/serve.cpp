@@ -95,13 +95,12 @@ int serve(const std::string& path) {
   // holds one that no one can stop. Past this limit the process ends without it rather than hang
   // until a supervisor's SIGKILL.
   const auto limit = 2 * cfg.runtime.shutdown_timeout + std::chrono::seconds(10);
-  runtime* draining = rt->get();
-  std::thread([limit, draining] {
+  std::thread([limit] {
     std::this_thread::sleep_for(limit);
     std::cout << "strata: the drain did not end within " << limit.count()
               << " ms (a plugin is stuck in a call; see the log); exiting without it" << std::endl;
-    draining->flush_log();
-    std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the log's own thread writes it out
+    // Each line is written out as the log's own thread takes it: time for what is still queued.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
     std::_Exit(1);
   }).detach();
   (*rt)->shutdown();

@@ -91,8 +91,6 @@ bool runtime_log::enabled(log_level level) const noexcept { return logger_->shou
 
 void runtime_log::set_level(const std::string& level) { logger_->set_level(parse_level(level)); }
 
-void runtime_log::flush() { logger_->flush(); }
-
 void runtime_log::write(log_level level, const log_fields& fields) {
   if (!enabled(level))
     return;

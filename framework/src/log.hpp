@@ -37,8 +37,6 @@ public:
   void write(log_level level, const log_fields& fields);
   /// Changes the level without a restart.
   void set_level(const std::string& level);
-  /// Writes out what is queued (asynchronously: the log's thread does it).
-  void flush();
 
 private:
   std::string render(log_level level, const log_fields& fields) const;

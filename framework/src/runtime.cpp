@@ -846,8 +846,6 @@ std::vector<alert_event> runtime::alert_history() const {
 
 bool runtime::acknowledge_alert(const std::string& rule) { return impl_->alerts && impl_->alerts->acknowledge(rule); }
 
-void runtime::flush_log() { impl_->log->flush(); }
-
 bool runtime::set_log_level(const std::string& level) {
   if (!detail::valid_log_level(level))
     return false;

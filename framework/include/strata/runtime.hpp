@@ -207,10 +207,6 @@ public:
   /// Changes the log level (debug, info, warn, error, off) without a restart; false for another word.
   bool set_log_level(const std::string& level);
 
-  /// Has the log's own thread write out the lines queued so far (lines below `warn` wait in a
-  /// buffer otherwise): for a host about to end the process without destroying the runtime.
-  void flush_log();
-
   /// Replaces the alert rules without a restart. A rule whose name and definition are unchanged
   /// keeps its state (pending, firing, acknowledged); the others start afresh, and the alert of a
   /// rule removed or changed while firing resolves (its event names the reload as the cause, and
