@@ -160,7 +160,7 @@ public:
 
   status store(const semantic_entry& entry, std::uint64_t& id_out) override {
     id_out = cache_.store(entry);
-    host_.invalidate_key(entry.ns, entry.query); // it may replace an answer under the same text
+    drop_copies(entry.ns, entry.query); // it may replace an answer under the same text
     save(id_out);
     metrics_.publish(cache_);
     return status::ok;
@@ -170,7 +170,7 @@ public:
     const bool found = cache_.update(update);
     if (found) {
       if (const auto* r = cache_.find(update.id))
-        host_.invalidate_key(r->ns, r->query);
+        drop_copies(r->ns, r->query);
       save(update.id);
     }
     metrics_.publish(cache_);
@@ -183,12 +183,20 @@ public:
       query = r->query;
     const bool found = cache_.erase(ns, id);
     if (found)
-      host_.invalidate_key(ns, query);
+      drop_copies(ns, query);
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }
 
 private:
+  /// Drops the copies an exact get of `query` promoted into the layers above. An entry stored by
+  /// its vector alone has no text to get it by, and nothing to drop: no round trip to every layer,
+  /// which the call's answer would wait for.
+  void drop_copies(std::string_view ns, const std::string& query) {
+    if (!query.empty())
+      host_.invalidate_key(ns, query);
+  }
+
   /// What /v1/health shows for the layer; at start and at each maintenance, not per request.
   void report_health() {
     host_.set_health(health_level::healthy, std::to_string(cache_.size()) + " entries, " +
