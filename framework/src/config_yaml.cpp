@@ -413,7 +413,7 @@ private:
   /// As for HTTP, validate.cpp checks the address and how the limits relate.
   void read_resp(const entry& e) {
     if (!is_mapping(e, "Redis protocol settings (enabled, address, max_bulk, max_inline, max_clients, "
-                       "max_pipeline, threads)")) return;
+                       "max_pipeline, max_in_flight, threads)")) return;
     resp_settings& resp = cfg_.server.resp;
     read_keys(e, {
       {"enabled", [&](const entry& v) { read_bool(v, resp.enabled); }},
@@ -422,6 +422,7 @@ private:
       {"max_inline", [&](const entry& v) { read_size(v, resp.max_inline); }},
       {"max_clients", [&](const entry& v) { read_int(v, detail::resp_clients_range, resp.max_clients); }},
       {"max_pipeline", [&](const entry& v) { read_size(v, resp.max_pipeline); }},
+      {"max_in_flight", [&](const entry& v) { read_int(v, detail::resp_in_flight_range, resp.max_in_flight); }},
       {"threads", [&](const entry& v) { read_int(v, detail::resp_threads_range, resp.threads); }},
     });
   }
@@ -815,6 +816,7 @@ std::string to_yaml(const config& cfg) {
   out << YAML::Key << "max_inline" << YAML::Value << cfg.server.resp.max_inline;
   out << YAML::Key << "max_clients" << YAML::Value << cfg.server.resp.max_clients;
   out << YAML::Key << "max_pipeline" << YAML::Value << cfg.server.resp.max_pipeline;
+  out << YAML::Key << "max_in_flight" << YAML::Value << cfg.server.resp.max_in_flight;
   out << YAML::Key << "threads" << YAML::Value << cfg.server.resp.threads;
   out << YAML::EndMap;
   out << YAML::EndMap;

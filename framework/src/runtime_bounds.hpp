@@ -15,5 +15,6 @@ inline constexpr int_range loader_threads_range{1, 64};
 inline constexpr int_range alert_history_range{1, 1000000};
 inline constexpr int_range resp_clients_range{1, 1000000};
 inline constexpr int_range resp_threads_range{1, 64};
+inline constexpr int_range resp_in_flight_range{1, 1000000};
 
 } // namespace strata::detail

@@ -132,6 +132,7 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
                                        std::to_string(resp.max_bulk + resp.max_inline) +
                                        " bytes), so that a request within the other limits fits");
   check_range("server.resp.max_clients", resp_clients_range, resp.max_clients);
+  check_range("server.resp.max_in_flight", resp_in_flight_range, resp.max_in_flight);
   check_range("server.resp.threads", resp_threads_range, resp.threads);
   std::set<std::string> names;
   for (std::size_t i = 0; i < cfg.layers.size(); ++i) {

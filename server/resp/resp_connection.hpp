@@ -80,11 +80,16 @@ struct connection {
   std::size_t waiting_bytes = 0;  ///< the replies held in `waiting`
   std::size_t parked_bytes = 0;   ///< the arguments held in `parked`
   std::size_t writes_in_flight = 0; ///< writes (SET, DEL, ...) whose reply is awaited
+  std::size_t in_flight = 0;        ///< requests whose reply is awaited from the runtime
   std::deque<parked_request> parked; ///< requests that wait for those writes, in order
   std::uint32_t next_sequence = 0;
   request_options namespace_options; ///< the namespace SELECT chose
   std::string name;                  ///< CLIENT SETNAME's; empty: none
   bool close_when_flushed = false;   ///< QUIT, or a protocol error: no more input is read
+  bool input_ended = false;          ///< the client sent all it will: close once answered
+  /// Input read but not parsed, since `max_in_flight` requests were in flight: parsed as replies
+  /// come back.
+  bool input_held = false;
   bool reading = true;               ///< false while backpressure holds the input
   bool writing = false;              ///< EPOLLOUT is armed
 

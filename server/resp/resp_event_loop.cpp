@@ -120,6 +120,7 @@ void event_loop::complete(std::uint32_t connection, std::uint32_t sequence, std:
 reply_ticket event_loop::defer(connection& conn) {
   const auto sequence = conn.next_sequence++;
   conn.waiting.push_back(reply_slot{sequence, false, {}, current_is_write_});
+  ++conn.in_flight;
   if (current_is_write_)
     ++conn.writes_in_flight;
   awaited_.fetch_add(1, std::memory_order_relaxed);
@@ -220,9 +221,9 @@ void event_loop::add_connection(int fd) {
 void event_loop::on_readable(connection& conn) {
   conn.in.reserve(read_chunk);
   const auto n = ::read(conn.fd, conn.in.write_position(), conn.in.room());
-  if (n == 0 && (!conn.waiting.empty() || !conn.parked.empty() || conn.out.size() > conn.out_sent)) {
+  if (n == 0 && (!conn.waiting.empty() || !conn.parked.empty() || conn.out.size() > conn.out_sent || conn.input_held)) {
     // The client has sent all it will (nc, redis-cli --pipe): answer what it asked, then close.
-    conn.close_when_flushed = true;
+    conn.input_ended = true;
     conn.reading = false;
     update_interest(conn);
     return;
@@ -240,7 +241,14 @@ void event_loop::on_readable(connection& conn) {
 
 void event_loop::process_input(connection& conn) {
   std::uint64_t commands = 0;
+  conn.input_held = false;
   while (!conn.close_when_flushed) {
+    if (conn.in_flight >= static_cast<std::size_t>(settings_.max_in_flight)) {
+      // The layers are that far behind this client: what it sent waits in the buffer (and the
+      // socket) rather than in their mailboxes, where it would outlive its deadline.
+      conn.input_held = conn.in.size() > 0;
+      break;
+    }
     const auto parsed = parse_request(conn.in.data(), limits_, args_);
     std::string error;
     if (parsed.status == parse_status::error)
@@ -273,8 +281,8 @@ void event_loop::process_input(connection& conn) {
   // wakes the client, which on a busy machine may take this thread's core before the other
   // connections are served.
   touched_.push_back(conn.id);
-  if (conn.reading && conn.pending_bytes() > settings_.max_pipeline) {
-    conn.reading = false; // the client sends faster than it reads: wait until it has read
+  if (conn.reading && (conn.pending_bytes() > settings_.max_pipeline || conn.input_held)) {
+    conn.reading = false; // the client sends faster than it reads, or than the layers answer
     update_interest(conn);
   }
 }
@@ -321,7 +329,7 @@ void event_loop::run_parked(connection& conn) {
     }
     const auto* spec = find_command(next.args[0]);
     const bool write = spec != nullptr && spec->write;
-    if (conn.writes_in_flight > 0 && !write)
+    if ((conn.writes_in_flight > 0 && !write) || conn.in_flight >= static_cast<std::size_t>(settings_.max_in_flight))
       return;
     const auto request = std::move(next.args);
     conn.parked.pop_front();
@@ -350,6 +358,7 @@ void event_loop::apply(std::uint32_t connection_id, std::uint32_t sequence, std:
     return; // closed meanwhile
   auto& conn = *it->second;
   if (auto* slot = conn.slot_of(sequence)) {
+    --conn.in_flight;
     conn.waiting_bytes += reply.size();
     slot->text = std::move(reply);
     slot->ready = true;
@@ -394,9 +403,14 @@ void event_loop::flush_touched() {
     auto it = connections_.find(touched_[i]);
     if (it == connections_.end())
       continue;
-    run_parked(*it->second);
-    flush_ready(*it->second);
-    write_out(*it->second);
+    auto& conn = *it->second;
+    run_parked(conn);
+    // Half the bound free before the held input is parsed: a batch per wake-up, not a request.
+    if (conn.input_held && conn.parked.empty() && !draining_ &&
+        conn.in_flight <= static_cast<std::size_t>(settings_.max_in_flight) / 2)
+      process_input(conn);
+    flush_ready(conn);
+    write_out(conn);
   }
   touched_.clear();
 }
@@ -424,12 +438,13 @@ bool event_loop::write_out(connection& conn) {
   conn.out_sent = 0;
   if (conn.out.capacity() > kept_output_capacity)
     std::string().swap(conn.out);
-  if (conn.close_when_flushed && conn.waiting.empty() && conn.parked.empty()) {
+  if ((conn.close_when_flushed || (conn.input_ended && !conn.input_held)) && conn.waiting.empty() &&
+      conn.parked.empty()) {
     close_connection(conn);
     return false;
   }
-  const bool resume =
-    !conn.reading && !conn.close_when_flushed && !draining_ && conn.pending_bytes() <= settings_.max_pipeline / 2;
+  const bool resume = !conn.reading && !conn.close_when_flushed && !conn.input_ended && !conn.input_held &&
+                      !draining_ && conn.pending_bytes() <= settings_.max_pipeline / 2;
   if (conn.writing || resume) {
     conn.writing = false;
     conn.reading = conn.reading || resume;

@@ -74,6 +74,7 @@ void check_same_values(const config& a, const config& b) {
   CHECK(a.server.resp.max_inline == b.server.resp.max_inline);
   CHECK(a.server.resp.max_clients == b.server.resp.max_clients);
   CHECK(a.server.resp.max_pipeline == b.server.resp.max_pipeline);
+  CHECK(a.server.resp.max_in_flight == b.server.resp.max_in_flight);
   CHECK(a.server.resp.threads == b.server.resp.threads);
   CHECK(a.plugin_path == b.plugin_path);
   CHECK(a.plugin_files == b.plugin_files);
@@ -697,7 +698,7 @@ TEST_CASE("the server.resp section parses, round-trips, and its limits are check
   const auto cfg = parse_valid(R"(layers: [{name: hot, plugin: predictive}]
 server:
   resp: {enabled: false, address: "127.0.0.1:0", max_bulk: 1MiB, max_inline: 4KiB, max_clients: 7,
-         max_pipeline: 8MiB, threads: 2}
+         max_pipeline: 8MiB, max_in_flight: 16, threads: 2}
 )");
   CHECK_FALSE(cfg.server.resp.enabled);
   CHECK(cfg.server.resp.address == "127.0.0.1:0");
@@ -705,6 +706,7 @@ server:
   CHECK(cfg.server.resp.max_inline == 4096);
   CHECK(cfg.server.resp.max_clients == 7);
   CHECK(cfg.server.resp.max_pipeline == 8 * 1024 * 1024);
+  CHECK(cfg.server.resp.max_in_flight == 16);
   CHECK(cfg.server.resp.threads == 2);
   check_same_values(cfg, parse_valid(strata::to_yaml(cfg)));
 
@@ -712,16 +714,18 @@ server:
   CHECK(defaults.server.resp.enabled);
   CHECK(defaults.server.resp.address == "127.0.0.1:6380");
   CHECK(defaults.server.resp.threads == 1);
+  CHECK(defaults.server.resp.max_in_flight == 1024);
 
   CHECK(error_lines(parse_config(R"(layers: [{name: hot, plugin: predictive}]
 server:
-  resp: {max_clients: 0, threads: many, max_bulk: big, port: 6379}
+  resp: {max_clients: 0, threads: many, max_bulk: big, port: 6379, max_in_flight: 0}
 )", "t.yaml")) == std::vector<std::string>{
           "t.yaml:3:23: server.resp.max_clients: expected an integer from 1 to 1000000, got '0'",
           "t.yaml:3:35: server.resp.threads: expected an integer from 1 to 64, got 'many'",
           "t.yaml:3:51: server.resp.max_bulk: expected a size such as 512MiB or 2GiB, got 'big'",
           "t.yaml:3:56: server.resp.port: unknown key 'port'; allowed here: enabled, address, max_bulk, max_inline, "
-          "max_clients, max_pipeline, threads"});
+          "max_clients, max_pipeline, max_in_flight, threads",
+          "t.yaml:3:83: server.resp.max_in_flight: expected an integer from 1 to 1000000, got '0'"});
 
   auto parsed = parse_config(R"(layers: [{name: hot, plugin: test_map}]
 server:

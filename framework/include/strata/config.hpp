@@ -131,6 +131,10 @@ struct resp_settings {
   /// the server stops reading that connection until its client reads its replies. At least
   /// `max_bulk`, so that every request that respects the other limits fits.
   std::uint64_t max_pipeline = 64 * 1024 * 1024;
+  /// Requests of one connection the layers may be working on at once: above it the server parses
+  /// no more of that connection's input until replies come back, so that a deep pipeline is fed
+  /// to the layers as fast as they answer rather than queued past their deadline.
+  int max_in_flight = 1024;
   int threads = 1; ///< event-loop threads; each serves its share of the connections
 };
 
