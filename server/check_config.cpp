@@ -6,6 +6,7 @@
 #include <map>
 #include <regex>
 #include <string>
+#include <string_view>
 
 namespace strata::server {
 
@@ -20,9 +21,19 @@ std::string without_password(std::string text) {
   return std::regex_replace(text, credentials, "$1(hidden)@");
 }
 
-void hide_passwords(std::map<std::string, std::string>& settings) {
-  for (auto& [key, value] : settings)
-    value = without_password(value);
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// A plugin key named like a secret (`bearer_token`, `password`, `api_secret`) is shown only as
+/// set; in the others, a dsn's password and a URL's credentials are hidden.
+void hide_secrets(std::map<std::string, std::string>& settings) {
+  for (auto& [key, value] : settings) {
+    if (ends_with(key, "token") || ends_with(key, "password") || ends_with(key, "secret"))
+      value = value.empty() ? value : "(set, hidden)";
+    else
+      value = without_password(value);
+  }
 }
 
 } // namespace
@@ -40,10 +51,10 @@ int check_config(const std::string& path) {
   if (!shown.server.http.token.empty())
     shown.server.http.token = "(set, hidden)";
   for (auto& layer : shown.layers)
-    hide_passwords(layer.settings); // a dsn's password, a webhook URL's credentials
+    hide_secrets(layer.settings);
   for (auto* instances : {&shown.exporters, &shown.embedders, &shown.alerts.handlers})
     for (auto& instance : *instances)
-      hide_passwords(instance.settings);
+      hide_secrets(instance.settings);
   std::cout << to_yaml(shown) << "\n";
   return 0;
 }
