@@ -42,7 +42,7 @@ cache_options read_options(const plugin_config& c) {
 std::vector<double> score_buckets() {
   std::vector<double> b{-1.0};
   for (int i = 0; i <= 20; ++i)
-    b.push_back(i * 0.05);
+    b.push_back(i / 20.0); // i * 0.05 exported le="0.6000000000000001", which le="0.6" does not select
   return b;
 }
 

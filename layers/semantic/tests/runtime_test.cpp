@@ -251,6 +251,10 @@ TEST_CASE("the second stage and the host verifier refuse hits, and are counted",
     CHECK(text.find(std::string("strata_semantic_rejected_hits_total{cache_layer=\"meaning\",reason=\"") + reason +
                     "\"} 1") != std::string::npos);
   CHECK(text.find("strata_semantic_similarity_count{cache_layer=\"meaning\"} 4") != std::string::npos);
+  // Bucket bounds as written in docs/metrics.md, without rounding noise, so that le="0.6" selects one.
+  for (const char* le : {"-1", "0.05", "0.6", "0.7", "0.85", "0.95", "1"})
+    CHECK(text.find(std::string("strata_semantic_similarity_bucket{cache_layer=\"meaning\",le=\"") + le + "\"}") !=
+          std::string::npos);
   // What the layer answered: the verifier's veto is the runtime's, after the layer's hit.
   CHECK(text.find("strata_cache_requests_total{cache_layer=\"meaning\",operation=\"semantic_lookup\",status=\"hit\"} 2") !=
         std::string::npos);
