@@ -608,6 +608,8 @@ public:
   void check(const std::shared_ptr<put_request>& pending, std::size_t i, status failure) {
     if (i >= st_.slots.size())
       return decide(pending, nullptr, failure);
+    if (st_.slots[i].observer) // not in the chain: it holds records, not entries
+      return check(pending, i + 1, failure);
     const auto& data = *pending->data;
     ask(
       i, ++st_.requests, operation::get,
