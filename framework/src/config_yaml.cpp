@@ -349,7 +349,7 @@ private:
           read_choice(v, {{"minute", stats_window::minute}, {"hour", stats_window::hour}, {"day", stats_window::day}},
                       rule.window);
         }},
-        {"comparison", [&](const entry& v) { has[2] = true; read_string(v, "one of <, <=, >, >=", rule.comparison); }},
+        {"comparison", [&](const entry& v) { has[2] = true; read_choice(v, named({"<", "<=", ">", ">="}), rule.comparison); }},
         {"threshold", [&](const entry& v) { has[3] = true; read_double(v, rule.threshold); }},
         {"for", [&](const entry& v) { read_duration(v, false, rule.for_duration); }},
         {"severity", [&](const entry& v) { read_choice(v, severities(), rule.severity); }},
@@ -362,6 +362,13 @@ private:
         if (!has[k]) fail(item.at, item.path, std::string("missing required key '") + required[k] + "'");
       cfg_.alerts.rules.push_back(std::move(rule));
     });
+  }
+
+  /// Choices whose value is their name.
+  static std::vector<std::pair<std::string, std::string>> named(std::initializer_list<const char*> names) {
+    std::vector<std::pair<std::string, std::string>> choices;
+    for (const char* n : names) choices.emplace_back(n, n);
+    return choices;
   }
 
   static std::vector<std::pair<std::string, alert_severity>> severities() {
@@ -384,7 +391,8 @@ private:
   void read_logging(const entry& e) {
     if (!is_mapping(e, "logging settings (level, format, output)")) return;
     read_keys(e, {
-      {"level", [&](const entry& v) { read_string(v, "a log level", cfg_.logging.level); }},
+      // Checked here too, not only by validate(): its error comes with the file's other ones.
+      {"level", [&](const entry& v) { read_choice(v, named({"debug", "info", "warn", "error", "off"}), cfg_.logging.level); }},
       {"format", [&](const entry& v) {
         read_choice(v, {{"text", log_format::text}, {"json", log_format::json}}, cfg_.logging.format);
       }},

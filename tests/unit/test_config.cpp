@@ -553,12 +553,15 @@ exporters:
 alerts:
   history: 10
   rules:
-    - {name: r, value: hit_rate, layer: cold, comparison: "=", threshold: 1}
+    - {name: r, value: hit_rate, layer: cold, comparison: "<", threshold: 1}
     - {name: r, value: strata_x_total, layer: hot, comparison: ">", threshold: 1, severity: critical,
        escalate_after: 1m, escalate_to: warning}
-logging: {level: chatty}
+logging: {level: info}
 )", "t.yaml");
   REQUIRE(parsed.ok());
+  // The parser refuses these two too (below); validate() refuses them in a config built in code.
+  parsed.effective->logging.level = "chatty";
+  parsed.effective->alerts.rules[0].comparison = "=";
   const auto report = strata::validate(*parsed.effective);
   CHECK(error_lines(report) == std::vector<std::string>{
           "t.yaml:12:18: logging.level: expected one of debug, info, warn, error, off, got 'chatty'",
@@ -569,6 +572,18 @@ logging: {level: chatty}
           "t.yaml:10:47: alerts.rules[1].layer: 'layer' applies to the derived values (hit_rate ... p99_latency); "
           "for a metric use labels",
           "t.yaml:11:41: alerts.rules[1].escalate_to: must be above the rule's severity (critical)"});
+}
+
+TEST_CASE("a log level and a rule's comparison are refused with the file's other errors", "[config][telemetry]") {
+  CHECK(error_lines(parse_config(R"(layers: [{name: hot, plugin: predictive}]
+alerts:
+  rules: [{name: r, value: hit_rate, comparison: "==", threshold: 1, window: week}]
+logging: {level: trace, format: xml}
+)", "t.yaml")) == std::vector<std::string>{
+          "t.yaml:3:50: alerts.rules[0].comparison: expected one of <, <=, >, >=, got '=='",
+          "t.yaml:3:78: alerts.rules[0].window: expected one of minute, hour, day, got 'week'",
+          "t.yaml:4:18: logging.level: expected one of debug, info, warn, error, off, got 'trace'",
+          "t.yaml:4:33: logging.format: expected one of text, json, got 'xml'"});
 }
 
 TEST_CASE("the server section parses, round-trips, and is checked at its positions", "[config][server]") {
