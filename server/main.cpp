@@ -36,8 +36,7 @@ int main(int argc, char** argv) {
   replay->add_option("--capacity", replay_options.capacities,
                      "N[B|KiB|MiB|GiB|KB|MB|GB] bytes (object sizes honoured) or Nentries; a comma-separated list "
                      "replays each in one pass")
-    ->required()
-    ->delimiter(',');
+    ->required(); // split by replay_trace, which refuses an empty item (CLI11's delimiter drops it)
   replay->add_option("--policy", replay_options.policy,
                      "lru (exact), predictive (the layer's defaults: follows a GreedyDual-Size or a W-TinyLFU "
                      "shadow, whichever has hit more; prefetch off), or predictive-tinylfu (W-TinyLFU alone: "

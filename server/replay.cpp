@@ -42,8 +42,19 @@ int replay_trace(const replay_options& options) {
                  options.format.c_str());
     return 2;
   }
+  std::vector<std::string> items;
+  for (const auto& list : options.capacities) {
+    std::size_t from = 0;
+    for (;;) {
+      const auto comma = list.find(',', from);
+      items.push_back(list.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+      if (comma == std::string::npos)
+        break;
+      from = comma + 1;
+    }
+  }
   std::vector<replay::capacity> capacities;
-  for (const auto& text : options.capacities) {
+  for (const auto& text : items) {
     auto c = replay::parse_capacity(text);
     if (!c) {
       std::fprintf(stderr, "strata replay: capacity '%s' is not N[B|KiB|MiB|GiB|KB|MB|GB] nor Nentries (N >= 1)\n",

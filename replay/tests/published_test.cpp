@@ -179,6 +179,11 @@ TEST_CASE("strata replay refuses an unknown format or capacity", "[replay][publi
   result = run_replay("--trace '" + gli + "' --format lirs --capacity 10apples");
   CHECK(result.exit_code == 2);
   CHECK_THAT(result.output, Catch::Contains("capacity '10apples'"));
+  for (const char* list : {"10entries,", "10entries,,20entries", ",10entries"}) {
+    result = run_replay("--trace '" + gli + "' --format lirs --capacity " + list);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.output, Catch::Contains("capacity '' is not"));
+  }
   result = run_replay("--trace '" + gli + "' --format lirs --capacity 10entries --policy arc");
   CHECK(result.exit_code != 0);
 }
