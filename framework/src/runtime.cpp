@@ -4,6 +4,7 @@
 #include "capability_router.hpp"
 #include "config_diff.hpp"
 #include "config_schema.hpp"
+#include "answered_on_drop.hpp"
 #include "coordinator.hpp"
 #include "instance_host.hpp"
 #include "layer_metrics.hpp"
@@ -29,6 +30,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace strata {
 
@@ -125,9 +127,15 @@ public:
       o->record(what);
   }
 
+  /// What a request dropped unanswered gets (`answered_on_drop`).
+  static get_result dropped(const get_result*) { return get_result{status::unavailable, {}, {}, {}}; }
+  static status dropped(const status*) { return status::unavailable; }
+  static invalidate_result dropped(const invalidate_result*) { return invalidate_result{status::unavailable, 0}; }
+
   /// Wraps `done` so that the request counts as in flight until it has been answered, and is
   /// recorded in the runtime's own metrics and by the observers (for which it keeps `ns` and
-  /// `key`; nothing is copied without observers).
+  /// `key`; nothing is copied without observers). A request the coordinator drops unanswered
+  /// (stopped by shutdown while a layer or the loader had it) is answered `unavailable`.
   template <class T>
   std::function<void(T)> tracked(detail::operation op, std::function<void(T)> done, std::string_view ns = {},
                                  std::string_view key = {}) {
@@ -139,8 +147,8 @@ public:
       seen_ns = ns;
       seen_key = key;
     }
-    return [this, op, start, timed, seen_ns = std::move(seen_ns), seen_key = std::move(seen_key),
-            done = std::move(done)](T result) {
+    std::function<void(T)> answer = [this, op, start, timed, seen_ns = std::move(seen_ns),
+                                      seen_key = std::move(seen_key), done = std::move(done)](T result) {
       const auto took = timed ? std::chrono::steady_clock::now() - start : std::chrono::steady_clock::duration{};
       if (overall_metrics)
         overall_metrics->record(op, outcome_of(result), took);
@@ -157,6 +165,7 @@ public:
       }
       leave();
     };
+    return detail::answered_on_drop(std::move(answer), dropped(static_cast<const T*>(nullptr)));
   }
 
   void submit_get(std::string_view key, const std::string& ns, std::size_t first_layer,
@@ -809,7 +818,9 @@ command_result runtime::layer_command(std::string_view layer, std::string_view c
   } counted{*impl_};
   return await<command_result>([&](std::function<void(command_result)> done) {
     caf::anon_send(impl_->coordinator, detail::command_atom::value,
-                   detail::command_request{std::string(layer), std::string(command), std::string(json_args), std::move(done)});
+                   detail::command_request{std::string(layer), std::string(command), std::string(json_args),
+                                           detail::answered_on_drop(std::move(done), command_result{
+                                             status::unavailable, R"({"error":"the runtime is shutting down"})"})});
   });
 }
 
@@ -896,17 +907,17 @@ reload_report runtime::reload(const std::string& path) {
   auto& log = *impl_->log;
   auto checked = check_config_file(path);
   std::optional<std::string> new_level;
+  std::string level_before;
   if (!checked.ok()) {
     for (const auto& e : checked.errors)
       report.errors.push_back(e.to_string());
   } else {
     config next = std::move(*checked.effective);
     std::vector<alert_rule> rules_now;
-    std::string level_now;
     {
       std::lock_guard<std::mutex> guard(impl_->reload_mutex);
       rules_now = impl_->current_rules;
-      level_now = impl_->current_level;
+      level_before = impl_->current_level;
     }
     // What else differs from the deployment as started needs a restart.
     config compared = next;
@@ -924,12 +935,16 @@ reload_report runtime::reload(const std::string& path) {
       report.valid = true;
       if (rules_changed)
         report.applied.push_back("alerts.rules: " + rule_names(rules_now) + " -> " + rule_names(next.alerts.rules));
-      if (next.logging.level != level_now) {
+      if (next.logging.level != level_before) {
         new_level = next.logging.level;
-        report.applied.push_back("logging.level: " + level_now + " -> " + next.logging.level);
+        report.applied.push_back("logging.level: " + level_before + " -> " + next.logging.level);
       }
     }
   }
+  // A level that shows more applies before the lines below, one that shows less after them: so
+  // that they are written either way.
+  if (new_level && detail::shows_more(*new_level, level_before))
+    set_log_level(*std::exchange(new_level, std::nullopt));
   for (const auto& e : report.errors)
     log.write(log_level::error, message("reload of " + path + " refused, nothing changed: " + e));
   for (const auto& a : report.applied)
@@ -938,7 +953,7 @@ reload_report runtime::reload(const std::string& path) {
     log.write(log_level::warn, message("reload of " + path + ": " + key + " changed and needs a restart"));
   if (report.valid && report.applied.empty() && report.needs_restart.empty())
     log.write(log_level::info, message("reload of " + path + ": nothing changed"));
-  if (new_level) // after the lines above, which a quieter level would otherwise hide
+  if (new_level)
     set_log_level(*new_level);
   return report;
 }

@@ -225,7 +225,10 @@ public:
   const config& effective_config() const;
 
   /// Refuses new requests (`unavailable`), waits up to `shutdown_timeout` for in-flight ones, then
-  /// stops every actor. Idempotent; called by the destructor.
+  /// stops every actor; a request still in a layer or the loader then is answered `unavailable`.
+  /// Known limit (CAF 0.17): when one was, this call does not return, even once the layer's or
+  /// the loader's call has returned; `strata serve` exits 1 after a deadline. Idempotent; called
+  /// by the destructor.
   void shutdown();
 
 private:
