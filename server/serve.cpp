@@ -84,25 +84,29 @@ int serve(const std::string& path) {
               << report.errors.size() << " errors)" << std::endl;
   }
   std::cout << "strata: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining" << std::endl;
-  // The HTTP requests in flight finish first (they may be waiting on the runtime), then the
-  // runtime drains its own.
-  if (http)
-    http->stop();
-  if (redis)
-    redis->stop(cfg.runtime.shutdown_timeout);
-  // The runtime waits for its requests (at most shutdown_timeout), then for every thread: a
-  // plugin stuck in a call (a layer sleeping past its deadline, a webhook that never answers)
-  // holds one that no one can stop. Past this limit the process ends without it rather than hang
-  // until a supervisor's SIGKILL.
+  // The front ends drain, then the runtime waits for its requests (at most shutdown_timeout), then
+  // for every thread. What no one can stop holds them: a plugin stuck in a call (a layer sleeping
+  // past its deadline, a webhook that never answers), an HTTP client still sending its request (the
+  // HTTP server waits for it). Past this limit, counted from the signal, the process ends without
+  // them rather than hang until a supervisor's SIGKILL.
   const auto limit = 2 * cfg.runtime.shutdown_timeout + std::chrono::seconds(10);
   std::thread([limit] {
     std::this_thread::sleep_for(limit);
     std::cout << "strata: the drain did not end within " << limit.count()
-              << " ms (a plugin is stuck in a call; see the log); exiting without it" << std::endl;
+              << " ms (a plugin stuck in a call, or an HTTP client still sending; see the log); exiting without it"
+              << std::endl;
     // Each line is written out as the log's own thread takes it: time for what is still queued.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     std::_Exit(1);
   }).detach();
+  // Both front ends at once: a slow HTTP client must not keep RESP taking requests.
+  std::thread http_drain([&http] {
+    if (http)
+      http->stop();
+  });
+  if (redis)
+    redis->stop(cfg.runtime.shutdown_timeout);
+  http_drain.join();
   (*rt)->shutdown();
   std::cout << "strata: stopped" << std::endl;
   return 0;

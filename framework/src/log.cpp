@@ -69,6 +69,8 @@ bool valid_log_level(const std::string& level) {
   return level == "debug" || level == "info" || level == "warn" || level == "error" || level == "off";
 }
 
+bool shows_more(const std::string& a, const std::string& b) { return parse_level(a) < parse_level(b); }
+
 runtime_log::runtime_log(const logging_settings& settings) : format_(settings.format) {
   // A queue and a thread of its own: several runtimes in one process do not share spdlog's
   // global registry, and a full queue blocks the writer rather than dropping lines.

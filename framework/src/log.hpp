@@ -49,4 +49,7 @@ private:
 /// True for debug, info, warn, error, off.
 bool valid_log_level(const std::string& level);
 
+/// Whether level `a` shows more than level `b` (debug shows most, off nothing).
+bool shows_more(const std::string& a, const std::string& b);
+
 } // namespace strata::detail

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SIGHUP: `strata serve` re-reads its file and applies the log level and the alert rules at once,
 # logs what else changed as needing a restart, resolves the alert of a firing rule it removes, and
-# refuses an invalid file (logging every error, changing nothing); SIGTERM still drains and exits
-# 0. Spoken to with redis-cli.
+# refuses an invalid file (logging every error, changing nothing), logs a change of level whichever
+# way it goes; SIGTERM still drains and exits 0. Spoken to with redis-cli.
 set -uo pipefail
 strata=$1
 . "$(dirname "$0")/serve_resp.sh"
@@ -81,6 +81,16 @@ expect "alerts firing once the rule is gone" "0" "$(firing)"
 grep -q "alert always resolved (warning): rss_bytes of system: the rule was removed by a reload" "$dir/serve.log" ||
   fail "removing the firing rule did not resolve its alert"
 expect "the server still answers" "PONG" "$(redis-cli -p "$port" PING)"
+
+# A level that shows less applies after the line saying so, one that shows more before it: both
+# are written.
+deployment warn "$never" 50
+hup 4
+grep -q "applied logging.level: info -> warn" "$dir/serve.log" || fail "no line for info -> warn"
+deployment info "$never" 50
+hup 5
+for _ in $(seq 100); do grep -q "applied logging.level: warn -> info" "$dir/serve.log" && break; sleep 0.05; done
+grep -q "applied logging.level: warn -> info" "$dir/serve.log" || fail "no line for warn -> info"
 
 stop_resp
 echo ok
