@@ -644,6 +644,11 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->log->write(log_level::info, message("runtime started: " + std::to_string(layers.size()) + " layers, " +
                                             std::to_string(impl->cfg.exporters.size()) + " exporters, " +
                                             std::to_string(impl->cfg.alerts.rules.size()) + " alert rules"));
+  // CAF 0.17 keeps the actor system's logger alive from a thread-local of each thread that created
+  // it or spawned an actor, and ~actor_system waits for the logger to go: destroyed from another
+  // thread (shutdown() called from a signal thread, a runtime handed to another thread) while this
+  // one lives, it waited for ever. This thread lets go of it.
+  caf::logger::set_current_actor_system(nullptr);
   return std::unique_ptr<runtime>(new runtime(std::move(impl)));
 }
 

@@ -8,6 +8,7 @@
 using namespace strata;
 using strata::testing::eventually;
 using strata::testing::start;
+using strata::testing::test_config;
 
 namespace {
 
@@ -189,4 +190,26 @@ TEST_CASE("an embedder's bad output is its fault: internal, naming it, not inval
   const auto no_model = unnamed->semantic_store(entry);
   CHECK(no_model.code == status::internal);
   CHECK(no_model.error == "embedder 'faulty' names no model");
+}
+
+// shutdown() from another thread than the one that started the runtime (a signal thread): with
+// CAF 0.17 the actor system waited for ever for a logger that the starting thread kept.
+TEST_CASE("shutdown from another thread answers the gets a hanging layer still holds and returns",
+          "[faults][shutdown]") {
+  auto parsed = parse_config_file(test_config("fault_hang.yaml"));
+  REQUIRE(parsed.ok());
+  parsed.effective->layers[1].deadline = std::chrono::seconds(10); // the layer, not the deadline, holds them
+  parsed.effective->runtime.shutdown_timeout = std::chrono::milliseconds(100);
+  auto started = runtime::from_config(*parsed.effective);
+  REQUIRE(started);
+  auto& rt = **started;
+  auto sync_get = std::async(std::launch::async, [&] { return rt.get("k"); });
+  auto async_get = rt.get_async("k2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // both wait for the hanging layer
+  auto stopping = std::async(std::launch::async, [&] { rt.shutdown(); });
+  REQUIRE(sync_get.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(sync_get.get().code == status::unavailable);
+  REQUIRE(async_get.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(async_get.get().code == status::unavailable);
+  CHECK(stopping.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
 }

@@ -358,3 +358,35 @@ TEST_CASE("a put's cost is charged against the layer's byte bound", "[runtime]")
   CHECK((*rt)->put("c", "v", too_heavy) == status::rejected);
   CHECK((*rt)->get("b").code == status::ok);
 }
+
+// The loader is the host's code, which the runtime cannot stop: shutdown answers the gets that
+// wait for it once shutdown_timeout has passed, and returns once the loader has.
+TEST_CASE("shutdown with a load in flight answers the gets that wait for it", "[runtime][shutdown]") {
+  std::atomic<bool> release{false};
+  runtime_options options;
+  options.loader = [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    while (!release)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return loaded_value{"late", {}};
+  };
+  auto parsed = parse_config_file(test_config("two_layers.yaml"));
+  REQUIRE(parsed.ok());
+  parsed.effective->runtime.shutdown_timeout = std::chrono::milliseconds(100);
+  auto started = runtime::from_config(*parsed.effective, std::move(options));
+  REQUIRE(started);
+  auto& rt = **started;
+  auto sync_get = std::async(std::launch::async, [&] { return rt.get("k"); });
+  auto async_get = rt.get_async("k2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // both loads are in flight
+  auto stopping = std::async(std::launch::async, [&] { rt.shutdown(); });
+  const bool sync_answered = sync_get.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  const bool async_answered = async_get.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  const bool stopped_early = stopping.wait_for(std::chrono::milliseconds(200)) == std::future_status::ready;
+  release = true; // so that a failure above does not leave the test blocked
+  REQUIRE(sync_answered);
+  CHECK(sync_get.get().code == status::unavailable);
+  REQUIRE(async_answered);
+  CHECK(async_get.get().code == status::unavailable);
+  CHECK_FALSE(stopped_early); // it waits for the loader's thread
+  CHECK(stopping.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+}

@@ -225,10 +225,9 @@ public:
   const config& effective_config() const;
 
   /// Refuses new requests (`unavailable`), waits up to `shutdown_timeout` for in-flight ones, then
-  /// stops every actor; a request still in a layer or the loader then is answered `unavailable`.
-  /// Known limit (CAF 0.17): when one was, this call does not return, even once the layer's or
-  /// the loader's call has returned; `strata serve` exits 1 after a deadline. Idempotent; called
-  /// by the destructor.
+  /// stops every actor; a request still in a layer or the loader then is answered `unavailable`,
+  /// and this call returns once that layer's or loader's call has (no one can stop a thread in
+  /// the host's or a plugin's code). Any thread may call it. Idempotent; called by the destructor.
   void shutdown();
 
 private:
