@@ -70,6 +70,7 @@ public:
   caf::actor telemetry;
   caf::actor exports;       ///< null without exporters
   caf::actor alert_sender;  ///< null without runtime.metrics
+  std::shared_ptr<detail::alert_delivery> alert_delivery = std::make_shared<detail::alert_delivery>();
   /// Embedder instances, by name; alive as long as the runtime (the router holds raw pointers).
   std::map<std::string, std::unique_ptr<detail::embedder_instance>> embedders;
   std::unique_ptr<detail::capability_router> capabilities;
@@ -249,6 +250,8 @@ public:
   void stop() {
     std::call_once(stopped, [this] {
       accepting.store(false, std::memory_order_seq_cst);
+      const auto deliver_until = std::chrono::steady_clock::now() + cfg.runtime.shutdown_timeout;
+      alert_delivery->deliver_until = deliver_until.time_since_epoch().count();
       {
         std::unique_lock<std::mutex> lock(drain_mutex);
         drained.wait_for(lock, cfg.runtime.shutdown_timeout, [this] { return in_flight.load() == 0; });
@@ -477,6 +480,7 @@ void deliver_alert_events(runtime_impl& impl, const std::vector<alert_event>& ev
     fields.message = std::string("alert ") + event.rule + " " + to_string(event.transition) + " (" +
                      to_string(event.severity) + "): " + event.summary;
     impl.log->write(event.transition == alert_transition::resolved ? log_level::info : log_level::warn, fields);
+    impl.alert_delivery->queued.fetch_add(1);
     caf::anon_send(impl.alert_sender, detail::alert_atom::value, event);
   }
 }
@@ -620,7 +624,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->system = std::make_unique<caf::actor_system>(impl->system_config);
   if (impl->alerts)
     impl->alert_sender = detail::spawn_alert_dispatcher(*impl->system, std::move(*handlers), std::move(options.on_alert),
-                                                        impl->log);
+                                                        impl->log, impl->alert_delivery);
   if (!exporters->empty())
     impl->exports = detail::spawn_export_scheduler(*impl->system, std::move(*exporters), *impl->hub, impl->log);
   if (impl->stats) {

@@ -98,19 +98,30 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self, std::
 
 struct dispatcher_state {
   std::vector<named_instance<alert_handler>> handlers;
+  std::size_t not_delivered = 0; ///< taken after the shutdown's deadline
   static inline const char* name = "strata.alerts";
 };
 
 caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
                                std::shared_ptr<std::vector<named_instance<alert_handler>>> given,
-                               std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log) {
+                               std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log,
+                               std::shared_ptr<alert_delivery> delivery) {
   self->state.handlers = std::move(*given);
-  self->set_exit_handler([self](caf::exit_msg& msg) {
+  self->set_exit_handler([self, log, delivery](caf::exit_msg& msg) {
+    // What came after the deadline, and what is still in the mailbox (dropped with it).
+    if (const auto lost = self->state.not_delivered + delivery->queued.load(); lost > 0)
+      log->write(log_level::warn, {std::to_string(lost) + " alert events not delivered: the runtime stopped before "
+                                   "their turn (runtime.shutdown_timeout)", {}, {}, {}, {}, {}, {}});
     self->state.handlers.clear();
     self->quit(msg.reason);
   });
   return {
-    [self, callback, log](alert_atom, const alert_event& event) {
+    [self, callback, log, delivery](alert_atom, const alert_event& event) {
+      delivery->queued.fetch_sub(1);
+      if (delivery->past_deadline()) {
+        ++self->state.not_delivered;
+        return;
+      }
       for (auto& h : self->state.handlers)
         guarded("alert handler " + h.name, *h.errors, *log, [&] { h.instance->get().handle(event); });
       if (callback) {
@@ -136,10 +147,11 @@ caf::actor spawn_export_scheduler(caf::actor_system& system, std::vector<named_i
 }
 
 caf::actor spawn_alert_dispatcher(caf::actor_system& system, std::vector<named_instance<alert_handler>> handlers,
-                                  std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log) {
+                                  std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log,
+                                  std::shared_ptr<alert_delivery> delivery) {
   return system.spawn<caf::detached>(
     alert_dispatcher, std::make_shared<std::vector<named_instance<alert_handler>>>(std::move(handlers)),
-    std::move(callback), std::move(log));
+    std::move(callback), std::move(log), std::move(delivery));
 }
 
 } // namespace strata::detail

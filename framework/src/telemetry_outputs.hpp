@@ -16,7 +16,11 @@
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,8 +41,21 @@ struct named_instance {
 caf::actor spawn_export_scheduler(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
                                   const telemetry_source& source, std::shared_ptr<runtime_log> log);
 
+/// Shared by the runtime and its alert dispatcher: events sent and not yet taken, and when the
+/// runtime's shutdown stops deliveries (a handler that takes seconds an event must not hold the
+/// shutdown for a backlog). What is not delivered is counted and logged, not lost in silence.
+struct alert_delivery {
+  std::atomic<std::size_t> queued{0};
+  std::atomic<std::chrono::steady_clock::rep> deliver_until{std::numeric_limits<std::chrono::steady_clock::rep>::max()};
+
+  bool past_deadline() const {
+    return std::chrono::steady_clock::now().time_since_epoch().count() > deliver_until.load();
+  }
+};
+
 caf::actor spawn_alert_dispatcher(caf::actor_system& system, std::vector<named_instance<alert_handler>> handlers,
-                                  std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log);
+                                  std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log,
+                                  std::shared_ptr<alert_delivery> delivery);
 
 } // namespace strata::detail
 

@@ -469,3 +469,27 @@ TEST_CASE("a layer whose replacements keep failing is critical, however far apar
   REQUIRE(rt->erase("k") == status::not_found); // an answer: the count starts again
   CHECK(eventually([&] { return rt->health().layers[1].level == health_level::healthy; }));
 }
+
+TEST_CASE("at shutdown a slow handler's backlog is given up after shutdown_timeout, and what it missed is logged",
+          "[observability][alerts][shutdown]") {
+  temp_file recorded, log;
+  std::string rules;
+  for (int i = 0; i < 5; ++i) // five rules true at once: five events, one second each for the handler
+    rules += "    - {name: r" + std::to_string(i) + ", value: rss_bytes, comparison: '>', threshold: 0}\n";
+  auto rt = start_yaml("runtime: {stats_interval: 20ms, shutdown_timeout: 100ms}\n"
+                       "layers:\n  - {name: hot, plugin: predictive}\n"
+                       "logging: {output: \"" + log.path + "\"}\n"
+                       "alerts:\n  rules:\n" + rules +
+                       "  handlers:\n    - {name: slow, plugin: test_alert_recorder, config: {path: \"" +
+                       recorded.path + "\", delay: 1s}}\n");
+  REQUIRE(eventually([&] { return rt->alerts().size() == 5; })); // all five sent to the handler
+  rt.reset();
+  const auto delivered = recorded.lines().size();
+  CHECK(delivered < 5);
+  std::string logged;
+  for (const auto& line : log.lines())
+    if (line.find("alert events not delivered") != std::string::npos)
+      logged = line;
+  CHECK_THAT(logged, Catch::Contains(std::to_string(5 - delivered) + " alert events not delivered: the runtime "
+                                                                     "stopped before their turn"));
+}
