@@ -242,12 +242,25 @@ struct route_methods {
   handler patch{}; // last, with a default: the routes without PATCH leave it out
 };
 
-/// Registers `methods` on `pattern` and answers the others with 405 and an Allow header (the
-/// library alone would say 404, as if the path did not exist). `params`: the query parameters
-/// the route takes, any other refused with 400; none given: not checked (/metrics, whose scrapers
-/// may add their own, and /dashboard).
-void add_route(httplib::Server& server, std::size_t max_body, const std::string& pattern, const route_methods& methods,
-               std::optional<std::vector<std::string>> params = std::vector<std::string>{"ns"}) {
+/// The routes of one server, whose bodies share one limit.
+class route_table {
+public:
+  route_table(httplib::Server& server, std::size_t max_body) : server_(server), max_body_(max_body) {}
+
+  /// Registers `methods` on `pattern` and answers the others with 405 and an Allow header (the
+  /// library alone would say 404, as if the path did not exist). `params`: the query parameters
+  /// the route takes, any other refused with 400; none given: not checked (/metrics, whose
+  /// scrapers may add their own, and /dashboard).
+  void add(const std::string& pattern, const route_methods& methods,
+           std::optional<std::vector<std::string>> params = std::vector<std::string>{"ns"});
+
+private:
+  httplib::Server& server_;
+  std::size_t max_body_;
+};
+
+void route_table::add(const std::string& pattern, const route_methods& methods,
+                      std::optional<std::vector<std::string>> params) {
   std::string allow;
   for (const auto& [given, name] : {std::pair{bool(methods.get), "GET, HEAD"}, std::pair{bool(methods.put), "PUT"},
                                     std::pair{bool(methods.post), "POST"}, std::pair{bool(methods.del), "DELETE"},
@@ -269,12 +282,12 @@ void add_route(httplib::Server& server, std::size_t max_body, const std::string&
       serve(req, body, res);
     };
   };
-  server.Get(pattern, with_library_body(or_refuse(methods.get)));
-  server.Delete(pattern, with_library_body(or_refuse(methods.del)));
-  server.Put(pattern, reading_body(or_refuse(methods.put), max_body));
-  server.Post(pattern, reading_body(or_refuse(methods.post), max_body));
-  server.Patch(pattern, reading_body(or_refuse(methods.patch), max_body));
-  server.Options(pattern, [allow](const Request&, Response& res) {
+  server_.Get(pattern, with_library_body(or_refuse(methods.get)));
+  server_.Delete(pattern, with_library_body(or_refuse(methods.del)));
+  server_.Put(pattern, reading_body(or_refuse(methods.put), max_body_));
+  server_.Post(pattern, reading_body(or_refuse(methods.post), max_body_));
+  server_.Patch(pattern, reading_body(or_refuse(methods.patch), max_body_));
+  server_.Options(pattern, [allow](const Request&, Response& res) {
     res.set_header("Allow", allow + ", OPTIONS");
     res.status = 204;
   });
@@ -355,26 +368,25 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   const auto on = [&rt](void (*serve)(runtime&, const Request&, const std::string&, Response&)) -> handler {
     return [&rt, serve](const Request& req, const std::string& body, Response& res) { serve(rt, req, body, res); };
   };
-  add_route(server, settings.max_body, "/v1/cache/(.+)", {on(get_entry), on(put_entry), {}, on(delete_entry)});
-  add_route(server, settings.max_body, "/v1/invalidate", {{}, {}, on(invalidate), {}});
-  add_route(server, settings.max_body, "/v1/stats", {on(stats), {}, {}, {}}, std::vector<std::string>{"window"});
-  add_route(server, settings.max_body, "/v1/health", {on(health), {}, {}, {}}, std::vector<std::string>{});
-  add_route(server, settings.max_body, "/metrics", {on(metrics), {}, {}, {}}, std::nullopt);
-  add_route(server, settings.max_body, "/v1/alerts", {on(alerts), {}, {}, {}}, std::vector<std::string>{});
-  add_route(server, settings.max_body, "/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}},
-            std::vector<std::string>{});
-  add_route(server, settings.max_body, "/dashboard", {on(dashboard), {}, {}, {}}, std::nullopt);
-  add_route(server, settings.max_body, "/v1/layers/([^/]+)/commands/([^/]+)", {{}, {}, on(layer_command), {}},
-            std::vector<std::string>{});
+  route_table routes(server, settings.max_body);
+  routes.add("/v1/cache/(.+)", {on(get_entry), on(put_entry), {}, on(delete_entry)});
+  routes.add("/v1/invalidate", {{}, {}, on(invalidate), {}});
+  routes.add("/v1/stats", {on(stats), {}, {}, {}}, std::vector<std::string>{"window"});
+  routes.add("/v1/health", {on(health), {}, {}, {}}, std::vector<std::string>{});
+  routes.add("/metrics", {on(metrics), {}, {}, {}}, std::nullopt);
+  routes.add("/v1/alerts", {on(alerts), {}, {}, {}}, std::vector<std::string>{});
+  routes.add("/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}}, std::vector<std::string>{});
+  routes.add("/dashboard", {on(dashboard), {}, {}, {}}, std::nullopt);
+  routes.add("/v1/layers/([^/]+)/commands/([^/]+)", {{}, {}, on(layer_command), {}}, std::vector<std::string>{});
   // The fixed paths before the ones that capture an id, which would match them too.
-  add_route(server, settings.max_body, "/v1/semantic/lookup", {{}, {}, on(lookup_semantic), {}});
-  add_route(server, settings.max_body, "/v1/semantic", {{}, {}, on(store_semantic), {}});
-  add_route(server, settings.max_body, "/v1/semantic/([^/]+)", {{}, {}, {}, on(delete_semantic), on(update_semantic)});
-  add_route(server, settings.max_body, "/v1/vectors", {{}, {}, on(add_vector), {}});
-  add_route(server, settings.max_body, "/v1/vectors/batch", {{}, {}, on(add_vectors), {}});
-  add_route(server, settings.max_body, "/v1/vectors/search", {{}, {}, on(search_vectors), {}});
-  add_route(server, settings.max_body, "/v1/vectors/search/batch", {{}, {}, on(search_vectors_batch), {}});
-  add_route(server, settings.max_body, "/v1/vectors/([^/]+)", {{}, on(update_vector), {}, on(delete_vector)});
+  routes.add("/v1/semantic/lookup", {{}, {}, on(lookup_semantic), {}});
+  routes.add("/v1/semantic", {{}, {}, on(store_semantic), {}});
+  routes.add("/v1/semantic/([^/]+)", {{}, {}, {}, on(delete_semantic), on(update_semantic)});
+  routes.add("/v1/vectors", {{}, {}, on(add_vector), {}});
+  routes.add("/v1/vectors/batch", {{}, {}, on(add_vectors), {}});
+  routes.add("/v1/vectors/search", {{}, {}, on(search_vectors), {}});
+  routes.add("/v1/vectors/search/batch", {{}, {}, on(search_vectors_batch), {}});
+  routes.add("/v1/vectors/([^/]+)", {{}, on(update_vector), {}, on(delete_vector)});
   // Last: a body sent to no route is still read, so that the connection stays usable, and
   // answered 404.
   const handler nowhere = [](const Request& req, const std::string&, Response& res) { send_error(res, no_route(req)); };
