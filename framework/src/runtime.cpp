@@ -262,6 +262,9 @@ public:
         if (*actor)
           caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
       system->await_all_actors_done();
+      if (const auto late = alert_delivery->queued.exchange(0); late > 0)
+        log->write(log_level::warn, {std::to_string(late) + " alert events not delivered: raised as the alert "
+                                     "handlers stopped", {}, {}, {}, {}, {}, {}});
       for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
         *actor = nullptr;
       system.reset();
@@ -277,6 +280,12 @@ int scheduler_threads(int configured) {
     return configured;
   return std::max(1u, std::thread::hardware_concurrency() / 2);
 }
+
+/// CAF 0.17 keeps the actor system's logger alive from a thread-local of each thread that created
+/// the system, spawned an actor or made a scoped_actor, and ~actor_system waits for the logger to
+/// go: destroyed from another thread (shutdown() called from a signal thread, a runtime handed to
+/// another thread) while such a thread lives, it waited for ever. A host thread lets go of it.
+void release_caf_logger() { caf::logger::set_current_actor_system(nullptr); }
 
 template <class T>
 T await(const std::function<void(std::function<void(T)>)>& submit) {
@@ -648,11 +657,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->log->write(log_level::info, message("runtime started: " + std::to_string(layers.size()) + " layers, " +
                                             std::to_string(impl->cfg.exporters.size()) + " exporters, " +
                                             std::to_string(impl->cfg.alerts.rules.size()) + " alert rules"));
-  // CAF 0.17 keeps the actor system's logger alive from a thread-local of each thread that created
-  // it or spawned an actor, and ~actor_system waits for the logger to go: destroyed from another
-  // thread (shutdown() called from a signal thread, a runtime handed to another thread) while this
-  // one lives, it waited for ever. This thread lets go of it.
-  caf::logger::set_current_actor_system(nullptr);
+  release_caf_logger();
   return std::unique_ptr<runtime>(new runtime(std::move(impl)));
 }
 
@@ -852,8 +857,11 @@ void runtime::export_now() {
     runtime_impl& impl;
     ~leave_guard() { impl.leave(); }
   } counted{*impl_};
-  caf::scoped_actor self{*impl_->system};
-  self->request(impl_->exports, caf::infinite, detail::export_now_atom::value).receive([](bool) {}, [](caf::error&) {});
+  {
+    caf::scoped_actor self{*impl_->system};
+    self->request(impl_->exports, caf::infinite, detail::export_now_atom::value).receive([](bool) {}, [](caf::error&) {});
+  }
+  release_caf_logger();
 }
 
 std::vector<active_alert> runtime::alerts() const {

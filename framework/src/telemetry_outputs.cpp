@@ -109,7 +109,7 @@ caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
   self->state.handlers = std::move(*given);
   self->set_exit_handler([self, log, delivery](caf::exit_msg& msg) {
     // What came after the deadline, and what is still in the mailbox (dropped with it).
-    if (const auto lost = self->state.not_delivered + delivery->queued.load(); lost > 0)
+    if (const auto lost = self->state.not_delivered + delivery->queued.exchange(0); lost > 0)
       log->write(log_level::warn, {std::to_string(lost) + " alert events not delivered: the runtime stopped before "
                                    "their turn (runtime.shutdown_timeout)", {}, {}, {}, {}, {}, {}});
     self->state.handlers.clear();

@@ -10,9 +10,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -492,4 +494,32 @@ TEST_CASE("at shutdown a slow handler's backlog is given up after shutdown_timeo
       logged = line;
   CHECK_THAT(logged, Catch::Contains(std::to_string(5 - delivered) + " alert events not delivered: the runtime "
                                                                      "stopped before their turn"));
+}
+
+// export_now() waits through a CAF scoped_actor, which (CAF 0.17) made its thread keep the actor
+// system's logger: a shutdown from another thread then waited for that thread to end.
+TEST_CASE("shutdown from one thread returns while another that called export_now still runs",
+          "[observability][exporters][shutdown]") {
+  temp_file on_demand;
+  auto started = strata::testing::start_yaml(R"(
+layers:
+  - {name: hot, plugin: predictive}
+exporters:
+  - {name: manual, plugin: test_exporter, config: {path: ")" + on_demand.path + R"("}}
+)");
+  auto& rt = *started;
+  std::atomic<bool> exported{false}, release{false};
+  std::thread host([&] {
+    rt.export_now();
+    exported = true;
+    while (!release)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  REQUIRE(eventually([&] { return exported.load(); }));
+  auto stopping = std::async(std::launch::async, [&] { rt.shutdown(); });
+  const bool stopped = stopping.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  release = true;
+  host.join();
+  CHECK(stopped);
+  CHECK(on_demand.lines().size() == 1); // on demand (interval 0: not at shutdown either)
 }
