@@ -2,6 +2,7 @@
 
 #include <strata/runtime.hpp>
 
+#include <cctype>
 #include <iostream>
 #include <map>
 #include <regex>
@@ -21,15 +22,22 @@ std::string without_password(std::string text) {
   return std::regex_replace(text, credentials, "$1(hidden)@");
 }
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+/// Whether `key` is named like a secret: it ends, in any case, with token, password, secret, key
+/// or credentials (`bearer_token`, `API_SECRET`, `api_key`).
+bool named_like_a_secret(std::string key) {
+  for (auto& c : key)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view suffix : {"token", "password", "secret", "key", "credentials"})
+    if (key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return true;
+  return false;
 }
 
-/// A plugin key named like a secret (`bearer_token`, `password`, `api_secret`) is shown only as
-/// set; in the others, a dsn's password and a URL's credentials are hidden.
+/// A plugin key named like a secret is shown only as set; in the others, a dsn's password and a
+/// URL's credentials are hidden.
 void hide_secrets(std::map<std::string, std::string>& settings) {
   for (auto& [key, value] : settings) {
-    if (ends_with(key, "token") || ends_with(key, "password") || ends_with(key, "secret"))
+    if (named_like_a_secret(key))
       value = value.empty() ? value : "(set, hidden)";
     else
       value = without_password(value);

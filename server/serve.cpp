@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <future>
 #include <thread>
 
 namespace strata::server {
@@ -99,15 +100,20 @@ int serve(const std::string& path) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     std::_Exit(1);
   }).detach();
-  // Both front ends at once: a slow HTTP client must not keep RESP taking requests.
-  std::thread http_drain([&http] {
+  // Both front ends at once: a slow HTTP client must not keep RESP taking requests, nor keep the
+  // runtime from draining (its layers flushed, its observers' records written) past shutdown_timeout.
+  std::promise<void> http_stopped;
+  auto http_done = http_stopped.get_future();
+  std::thread http_drain([&http, &http_stopped] {
     if (http)
       http->stop();
+    http_stopped.set_value();
   });
   if (redis)
     redis->stop(cfg.runtime.shutdown_timeout);
-  http_drain.join();
+  http_done.wait_for(cfg.runtime.shutdown_timeout);
   (*rt)->shutdown();
+  http_drain.join();
   std::cout << "strata: stopped" << std::endl;
   return 0;
 }
