@@ -12,6 +12,19 @@ using strata::testing::eventually;
 using strata::testing::start;
 using strata::testing::test_config;
 
+namespace {
+
+/// A loader that holds every load until `release`, then answers `value`.
+loader_fn held_until(const std::atomic<bool>& release, std::string value) {
+  return [&release, value = std::move(value)](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    while (!release)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return loaded_value{value, {}};
+  };
+}
+
+} // namespace
+
 TEST_CASE("put, get, erase through two layers", "[runtime]") {
   auto rt = start("two_layers.yaml");
   CHECK(rt->get("k").code == status::not_found);
@@ -200,11 +213,7 @@ TEST_CASE("read-through: concurrent misses for one key share one load", "[runtim
 TEST_CASE("read-through: a load superseded by a put is not written back", "[runtime]") {
   std::atomic<bool> release{false};
   runtime_options options;
-  options.loader = [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
-    while (!release)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return loaded_value{"stale", {}};
-  };
+  options.loader = held_until(release, "stale");
   auto rt = start("two_layers.yaml", options);
   auto loading = rt->get_async("k");
   std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the load is in flight
@@ -364,11 +373,7 @@ TEST_CASE("a put's cost is charged against the layer's byte bound", "[runtime]")
 TEST_CASE("shutdown with a load in flight answers the gets that wait for it", "[runtime][shutdown]") {
   std::atomic<bool> release{false};
   runtime_options options;
-  options.loader = [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
-    while (!release)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return loaded_value{"late", {}};
-  };
+  options.loader = held_until(release, "late");
   auto parsed = parse_config_file(test_config("two_layers.yaml"));
   REQUIRE(parsed.ok());
   parsed.effective->runtime.shutdown_timeout = std::chrono::milliseconds(100);
