@@ -138,6 +138,9 @@ struct coordinator_state {
   loader_fn loader;
   std::chrono::milliseconds loader_timeout{0};
   std::vector<caf::actor> loaders;
+  /// Loads each worker has not answered. One that timed out stays counted: its worker may still
+  /// be stuck in the host's loader, and the next loads go to the others.
+  std::vector<std::size_t> loader_busy;
   std::size_t next_loader = 0;
   std::uint64_t write_epoch = 0;
   std::uint64_t requests = 0; ///< host requests received; numbers them for the debug log
@@ -511,16 +514,35 @@ public:
     it->second.waiters.push_back(l);
     if (!first)
       return; // coalesced with the load already in flight
-    auto& worker = st_.loaders[st_.next_loader++ % st_.loaders.size()];
+    const auto worker = pick_loader();
     auto id = l->id;
-    self_->request(worker, st_.loader_timeout, load_atom::value, l->request.ns, l->request.key)
-      .then([this, id](load_reply& reply) { loaded(id, reply); },
-            [this, id](caf::error& err) {
+    self_->request(st_.loaders[worker], st_.loader_timeout, load_atom::value, l->request.ns, l->request.key)
+      .then([this, id, worker](load_reply& reply) {
+              --st_.loader_busy[worker];
+              loaded(id, reply);
+            },
+            [this, id, worker](caf::error& err) {
+              if (err != caf::sec::request_timeout)
+                --st_.loader_busy[worker];
               load_reply reply;
               reply.code = err == caf::sec::request_timeout ? status::timeout : status::unavailable;
               reply.error = self_->system().render(err);
               loaded(id, reply);
             });
+  }
+
+  /// The worker with the fewest loads in hand (the next in turn among equals), counted as busy
+  /// with one more: a load that hangs in the host's loader does not hold up those behind it.
+  std::size_t pick_loader() {
+    const auto n = st_.loaders.size();
+    auto best = st_.next_loader++ % n;
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto i = (best + k) % n;
+      if (st_.loader_busy[i] < st_.loader_busy[best])
+        best = i;
+    }
+    ++st_.loader_busy[best];
+    return best;
   }
 
   void loaded(const std::string& id, load_reply& reply) {
@@ -905,15 +927,20 @@ public:
   void prefetch_load(const lookup_ptr& l, std::size_t asking) {
     if (!st_.loader)
       return prefetch_end(l);
-    auto& worker = st_.loaders[st_.next_loader++ % st_.loaders.size()];
-    self_->request(worker, st_.loader_timeout, load_atom::value, l->request.ns, l->request.key)
+    const auto worker = pick_loader();
+    self_->request(st_.loaders[worker], st_.loader_timeout, load_atom::value, l->request.ns, l->request.key)
       .then(
-        [this, l, asking](load_reply& reply) {
+        [this, l, asking, worker](load_reply& reply) {
+          --st_.loader_busy[worker];
           if (reply.code == status::ok && reply.value)
             return prefetched(l, asking, reply.value->value, reply.value->options);
           prefetch_end(l);
         },
-        [this, l](caf::error&) { prefetch_end(l); });
+        [this, l, worker](caf::error& err) {
+          if (err != caf::sec::request_timeout)
+            --st_.loader_busy[worker];
+          prefetch_end(l);
+        });
   }
 
   void prefetched(const lookup_ptr& l, std::size_t asking, const std::string& value, const entry_options& options) {
@@ -951,6 +978,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   if (st.loader)
     for (int i = 0; i < setup->cfg.runtime.loader_threads; ++i)
       st.loaders.push_back(spawn_loader_worker(self->system(), st.loader));
+  st.loader_busy.assign(st.loaders.size(), 0);
   auto r = std::make_shared<router>(self);
   for (std::size_t i = 0; i < setup->cfg.layers.size(); ++i) {
     slot s;

@@ -395,3 +395,32 @@ TEST_CASE("shutdown with a load in flight answers the gets that wait for it", "[
   CHECK_FALSE(stopped_early); // it waits for the loader's thread
   CHECK(stopping.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
 }
+
+TEST_CASE("read-through: a load that hangs holds up no other when a second loader thread is free", "[runtime]") {
+  std::atomic<bool> release{false};
+  runtime_options options;
+  options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
+    while (key == "stuck" && !release)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return loaded_value{"value of " + std::string(key), {}};
+  };
+  auto parsed = parse_config_file(test_config("two_layers.yaml"));
+  REQUIRE(parsed.ok());
+  parsed.effective->runtime.loader_threads = 2;
+  parsed.effective->runtime.loader_timeout = std::chrono::seconds(5);
+  auto started = runtime::from_config(*parsed.effective, std::move(options));
+  REQUIRE(started);
+  auto& rt = **started;
+  auto stuck = rt.get_async("stuck");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // one worker is in the loader
+  // Taken in turn, every other load would wait behind the stuck one until loader_timeout.
+  for (int i = 0; i < 6; ++i) {
+    const auto key = "k" + std::to_string(i);
+    const auto r = rt.get(key);
+    CHECK(r.code == status::ok);
+    CHECK(r.layer == "loader");
+  }
+  CHECK(stuck.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout); // still in the loader
+  release = true;
+  CHECK(stuck.get().value == "value of stuck");
+}
