@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -349,7 +350,7 @@ private:
           read_choice(v, {{"minute", stats_window::minute}, {"hour", stats_window::hour}, {"day", stats_window::day}},
                       rule.window);
         }},
-        {"comparison", [&](const entry& v) { has[2] = true; read_choice(v, named({"<", "<=", ">", ">="}), rule.comparison); }},
+        {"comparison", [&](const entry& v) { has[2] = true; read_choice(v, named(detail::alert_comparisons), rule.comparison); }},
         {"threshold", [&](const entry& v) { has[3] = true; read_double(v, rule.threshold); }},
         {"for", [&](const entry& v) { read_duration(v, false, rule.for_duration); }},
         {"severity", [&](const entry& v) { read_choice(v, severities(), rule.severity); }},
@@ -365,7 +366,8 @@ private:
   }
 
   /// Choices whose value is their name.
-  static std::vector<std::pair<std::string, std::string>> named(std::initializer_list<const char*> names) {
+  template <std::size_t N>
+  static std::vector<std::pair<std::string, std::string>> named(const std::array<const char*, N>& names) {
     std::vector<std::pair<std::string, std::string>> choices;
     for (const char* n : names) choices.emplace_back(n, n);
     return choices;
@@ -392,7 +394,7 @@ private:
     if (!is_mapping(e, "logging settings (level, format, output)")) return;
     read_keys(e, {
       // Checked here too, not only by validate(): its error comes with the file's other ones.
-      {"level", [&](const entry& v) { read_choice(v, named({"debug", "info", "warn", "error", "off"}), cfg_.logging.level); }},
+      {"level", [&](const entry& v) { read_choice(v, named(detail::log_levels), cfg_.logging.level); }},
       {"format", [&](const entry& v) {
         read_choice(v, {{"text", log_format::text}, {"json", log_format::json}}, cfg_.logging.format);
       }},

@@ -514,35 +514,38 @@ public:
     it->second.waiters.push_back(l);
     if (!first)
       return; // coalesced with the load already in flight
-    const auto worker = pick_loader();
     auto id = l->id;
-    self_->request(st_.loaders[worker], st_.loader_timeout, load_atom::value, l->request.ns, l->request.key)
-      .then([this, id, worker](load_reply& reply) {
-              --st_.loader_busy[worker];
-              loaded(id, reply);
-            },
-            [this, id, worker](caf::error& err) {
-              if (err != caf::sec::request_timeout)
-                --st_.loader_busy[worker];
-              load_reply reply;
-              reply.code = err == caf::sec::request_timeout ? status::timeout : status::unavailable;
-              reply.error = self_->system().render(err);
-              loaded(id, reply);
-            });
+    load(l->request.ns, l->request.key, [this, id](load_reply& reply) { loaded(id, reply); });
   }
 
-  /// The worker with the fewest loads in hand (the next in turn among equals), counted as busy
-  /// with one more: a load that hangs in the host's loader does not hold up those behind it.
-  std::size_t pick_loader() {
+  /// Asks the worker with the fewest loads in hand (the next in turn among equals) to load `key`,
+  /// so that a load that hangs in the host's loader does not hold up those behind it; `then` gets
+  /// the worker's reply, or a timeout or unavailable one. A load that timed out stays counted:
+  /// its worker may still be stuck in the loader.
+  void load(const std::string& ns, const std::string& key, std::function<void(load_reply&)> then) {
     const auto n = st_.loaders.size();
-    auto best = st_.next_loader++ % n;
+    auto worker = st_.next_loader++ % n;
     for (std::size_t k = 1; k < n; ++k) {
-      const auto i = (best + k) % n;
-      if (st_.loader_busy[i] < st_.loader_busy[best])
-        best = i;
+      const auto i = (worker + k) % n;
+      if (st_.loader_busy[i] < st_.loader_busy[worker])
+        worker = i;
     }
-    ++st_.loader_busy[best];
-    return best;
+    ++st_.loader_busy[worker];
+    self_->request(st_.loaders[worker], st_.loader_timeout, load_atom::value, ns, key)
+      .then(
+        [this, worker, then](load_reply& reply) {
+          --st_.loader_busy[worker];
+          then(reply);
+        },
+        [this, worker, then](caf::error& err) {
+          const bool timed_out = err == caf::sec::request_timeout;
+          if (!timed_out)
+            --st_.loader_busy[worker];
+          load_reply reply;
+          reply.code = timed_out ? status::timeout : status::unavailable;
+          reply.error = self_->system().render(err);
+          then(reply);
+        });
   }
 
   void loaded(const std::string& id, load_reply& reply) {
@@ -927,20 +930,11 @@ public:
   void prefetch_load(const lookup_ptr& l, std::size_t asking) {
     if (!st_.loader)
       return prefetch_end(l);
-    const auto worker = pick_loader();
-    self_->request(st_.loaders[worker], st_.loader_timeout, load_atom::value, l->request.ns, l->request.key)
-      .then(
-        [this, l, asking, worker](load_reply& reply) {
-          --st_.loader_busy[worker];
-          if (reply.code == status::ok && reply.value)
-            return prefetched(l, asking, reply.value->value, reply.value->options);
-          prefetch_end(l);
-        },
-        [this, l, worker](caf::error& err) {
-          if (err != caf::sec::request_timeout)
-            --st_.loader_busy[worker];
-          prefetch_end(l);
-        });
+    load(l->request.ns, l->request.key, [this, l, asking](load_reply& reply) {
+      if (reply.code == status::ok && reply.value)
+        return prefetched(l, asking, reply.value->value, reply.value->options);
+      prefetch_end(l);
+    });
   }
 
   void prefetched(const lookup_ptr& l, std::size_t asking, const std::string& value, const entry_options& options) {

@@ -1,5 +1,7 @@
 #include "log.hpp"
 
+#include "runtime_bounds.hpp"
+
 #include <nlohmann/json.hpp>
 #include <spdlog/async.h>
 #include <spdlog/async_logger.h>
@@ -65,9 +67,7 @@ spdlog::sink_ptr make_sink(const std::string& output) {
 
 } // namespace
 
-bool valid_log_level(const std::string& level) {
-  return level == "debug" || level == "info" || level == "warn" || level == "error" || level == "off";
-}
+bool valid_log_level(const std::string& level) { return is_one_of(log_levels, level); }
 
 bool shows_more(const std::string& a, const std::string& b) { return parse_level(a) < parse_level(b); }
 

@@ -1,8 +1,24 @@
 #pragma once
-// The ranges of the runtime's own integer settings: one table for the YAML parser, which reports
-// a value out of range at its position, and for the validation of a configuration built in code.
+// The ranges and choices of the runtime's own settings: one table for the YAML parser, which
+// reports a value out of range at its position, and for the validation of a configuration built
+// in code.
+
+#include <array>
+#include <cstddef>
+#include <string>
 
 namespace strata::detail {
+
+inline constexpr std::array<const char*, 5> log_levels{"debug", "info", "warn", "error", "off"};
+inline constexpr std::array<const char*, 4> alert_comparisons{"<", "<=", ">", ">="};
+
+template <std::size_t N>
+bool is_one_of(const std::array<const char*, N>& choices, const std::string& value) {
+  for (const char* c : choices)
+    if (value == c)
+      return true;
+  return false;
+}
 
 struct int_range {
   int min;

@@ -35,7 +35,6 @@ void check_rules(const config& cfg, std::vector<config_error>& errors) {
   std::set<std::string> names, layers;
   for (const auto& layer : cfg.layers)
     layers.insert(layer.name);
-  static const std::set<std::string> comparisons{"<", "<=", ">", ">="};
   for (std::size_t i = 0; i < cfg.alerts.rules.size(); ++i) {
     const auto& rule = cfg.alerts.rules[i];
     const auto path = "alerts.rules[" + std::to_string(i) + "]";
@@ -56,7 +55,7 @@ void check_rules(const config& cfg, std::vector<config_error>& errors) {
       fail(".layer", "'layer' applies to the derived values (hit_rate ... p99_latency); for a metric use labels");
     if (!rule.labels.empty() && derived)
       fail(".labels", "'labels' applies to metric values only, not to '" + rule.value + "'");
-    if (comparisons.count(rule.comparison) == 0)
+    if (!is_one_of(alert_comparisons, rule.comparison))
       fail(".comparison", "expected one of <, <=, >, >=, got '" + rule.comparison + "'");
     if (rule.escalate_after.count() > 0 && rule.escalate_to <= rule.severity)
       fail(".escalate_to", std::string("must be above the rule's severity (") + to_string(rule.severity) + ")");
