@@ -14,7 +14,7 @@ server: {http: {enabled: false}, resp: {enabled: false}}
 YAML
 "$strata" serve -c "$dir/deployment.yaml" 2>"$dir/serve.log" &
 pid=$!
-for _ in $(seq 100); do [ -s "$dir/stats.json" ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -s "$dir/stats.json" ] && break; sleep 0.05; done
 [ -s "$dir/stats.json" ] || fail "the json exporter wrote nothing"
 "$strata" dashboard -c "$dir/deployment.yaml" >"$dir/stats.html" || fail "dashboard -c failed"
 grep -q "edge_cache" "$dir/stats.html" || fail "the layer is not on the page"

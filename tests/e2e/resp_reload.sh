@@ -28,7 +28,7 @@ always="    - {name: always, value: rss_bytes, comparison: '>', threshold: 0}"
 # hup N: sends SIGHUP and waits for the N-th "strata: SIGHUP" line.
 hup() {
   kill -HUP "$pid"
-  for _ in $(seq 100); do
+  for _ in $(seq 400); do
     [ "$(grep -c '^strata: SIGHUP' "$dir/serve.log")" -ge "$1" ] && return 0
     sleep 0.05
   done
@@ -50,11 +50,11 @@ hup 1
 grep -q "strata: SIGHUP, reloaded .* (2 applied, 0 need a restart, 0 errors)" "$dir/serve.log" || fail "reload line"
 grep -q "applied logging.level: info -> debug" "$dir/serve.log" || fail "no log line for the level"
 grep -q "applied alerts.rules: never -> never, always" "$dir/serve.log" || fail "no log line for the rules"
-for _ in $(seq 100); do [ "$(firing)" = 1 ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ "$(firing)" = 1 ] && break; sleep 0.05; done
 expect "alerts firing after the reload" "1" "$(firing)"
 grep -q "alert always firing" "$dir/serve.log" || fail "the new rule's alert is not in the log"
 redis-cli -p "$port" SET x 1 >/dev/null
-for _ in $(seq 40); do grep -q "layer answered" "$dir/serve.log" && break; sleep 0.05; done
+for _ in $(seq 400); do grep -q "layer answered" "$dir/serve.log" && break; sleep 0.05; done
 grep -q "layer answered" "$dir/serve.log" || fail "no debug line after the level became debug"
 
 # An invalid file: every error logged, nothing changed.
@@ -68,7 +68,7 @@ sleep 0.2
 expect "alerts firing after a refused reload" "1" "$(firing)"
 before=$(grep -c "layer answered" "$dir/serve.log")
 redis-cli -p "$port" SET x 1 >/dev/null
-for _ in $(seq 40); do [ "$(grep -c "layer answered" "$dir/serve.log")" -gt "$before" ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ "$(grep -c "layer answered" "$dir/serve.log")" -gt "$before" ] && break; sleep 0.05; done
 [ "$(grep -c "layer answered" "$dir/serve.log")" -gt "$before" ] || fail "the level left debug after a refused reload"
 
 # A change that needs a restart is logged as such; the rules and level apply regardless.
@@ -76,7 +76,7 @@ deployment info "$never" 50
 hup 3
 grep -q "server.resp.max_clients changed and needs a restart" "$dir/serve.log" || fail "no needs-a-restart line"
 grep -q "applied logging.level: debug -> info" "$dir/serve.log" || fail "the level did not go back to info"
-for _ in $(seq 100); do [ "$(firing)" = 0 ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ "$(firing)" = 0 ] && break; sleep 0.05; done
 expect "alerts firing once the rule is gone" "0" "$(firing)"
 grep -q "alert always resolved (warning): rss_bytes of system: the rule was removed by a reload" "$dir/serve.log" ||
   fail "removing the firing rule did not resolve its alert"
@@ -89,7 +89,7 @@ hup 4
 grep -q "applied logging.level: info -> warn" "$dir/serve.log" || fail "no line for info -> warn"
 deployment info "$never" 50
 hup 5
-for _ in $(seq 100); do grep -q "applied logging.level: warn -> info" "$dir/serve.log" && break; sleep 0.05; done
+for _ in $(seq 400); do grep -q "applied logging.level: warn -> info" "$dir/serve.log" && break; sleep 0.05; done
 grep -q "applied logging.level: warn -> info" "$dir/serve.log" || fail "no line for warn -> info"
 
 stop_resp

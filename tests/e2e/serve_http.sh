@@ -6,13 +6,13 @@ start_serve() {
   "$strata" serve -c "$1" >"$dir/serve.log" 2>&1 &
   pid=$!
   address=""
-  for _ in $(seq 200); do
+  for _ in $(seq 600); do
     address=$(sed -n 's/^strata: http on //p' "$dir/serve.log")
     [ -n "$address" ] && return 0
     kill -0 "$pid" 2>/dev/null || fail "strata serve exited before listening"
     sleep 0.05
   done
-  fail "no 'strata: http on ADDRESS' line within 10 s"
+  fail "no 'strata: http on ADDRESS' line within 30 s"
 }
 
 # sigterm_serve SECONDS: sends SIGTERM to $pid and waits at most SECONDS for it to exit; its exit

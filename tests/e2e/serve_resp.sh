@@ -6,13 +6,13 @@ start_resp() {
   "$strata" serve -c "$1" >"$dir/serve.log" 2>&1 &
   pid=$!
   port=""
-  for _ in $(seq 200); do
+  for _ in $(seq 600); do
     port=$(sed -n 's/^strata: resp on 127\.0\.0\.1://p' "$dir/serve.log")
     [ -n "$port" ] && return 0
     kill -0 "$pid" 2>/dev/null || fail "strata serve exited before listening"
     sleep 0.05
   done
-  fail "no 'strata: resp on ADDRESS' line within 10 s"
+  fail "no 'strata: resp on ADDRESS' line within 30 s"
 }
 
 # expect WHAT EXPECTED ACTUAL
