@@ -1,4 +1,5 @@
 #include "capability_router.hpp"
+#include "host_callback.hpp"
 #include "request_checks.hpp"
 
 #include "sync_waiter.hpp"
@@ -203,6 +204,7 @@ void capability_router::verify(const semantic_lookup_request& request, semantic_
     return;
   bool accepted = false;
   try {
+    const in_host_callback host_code;
     accepted = verifier_(request, result.match);
   } catch (const std::exception& e) {
     result.code = status::internal;

@@ -1,5 +1,6 @@
 #include "loader_worker.hpp"
 
+#include "host_callback.hpp"
 #include "messages.hpp"
 
 #include <caf/all.hpp>
@@ -13,6 +14,7 @@ caf::behavior loader_worker(caf::event_based_actor*, loader_fn loader) {
     [loader](load_atom, const std::string& ns, const std::string& key) {
       load_reply reply;
       try {
+        const in_host_callback host_code;
         reply.value = loader(ns, key);
         reply.code = reply.value ? status::ok : status::not_found;
       } catch (const std::exception& e) {

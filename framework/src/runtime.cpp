@@ -6,6 +6,7 @@
 #include "config_schema.hpp"
 #include "answered_on_drop.hpp"
 #include "coordinator.hpp"
+#include "host_callback.hpp"
 #include "instance_host.hpp"
 #include "layer_metrics.hpp"
 #include "log.hpp"
@@ -80,6 +81,17 @@ public:
   std::mutex drain_mutex;
   std::condition_variable drained;
   std::once_flag stopped;
+  /// Stops the runtime when `shutdown()` was called from one of its own threads (`stop`).
+  std::thread stopper;
+  std::once_flag stopper_started;
+
+  runtime_impl() = default;
+  runtime_impl(const runtime_impl&) = delete;
+  runtime_impl& operator=(const runtime_impl&) = delete;
+  ~runtime_impl() {
+    if (stopper.joinable())
+      stopper.join();
+  }
 
   /// Counts a request in, or refuses it once shutdown began.
   bool enter() {
@@ -158,6 +170,7 @@ public:
       // The host's callback runs in the coordinator's thread: what it throws must not end that
       // actor (every later request would wait for ever).
       try {
+        const detail::in_host_callback host_code;
         done(std::move(result));
       } catch (const std::exception& e) {
         log->write(log_level::error, {"a completion callback threw; ignored", {}, {}, {}, {}, {}, e.what()});
@@ -248,6 +261,13 @@ public:
   }
 
   void stop() {
+    // Host code the runtime called (a loader, a callback) holds up one of the threads a shutdown
+    // waits for: there, new requests are refused at once and a thread of its own does the rest.
+    if (detail::in_host_callback::active()) {
+      accepting.store(false, std::memory_order_seq_cst);
+      std::call_once(stopper_started, [this] { stopper = std::thread([this] { stop(); }); });
+      return;
+    }
     std::call_once(stopped, [this] {
       accepting.store(false, std::memory_order_seq_cst);
       const auto deliver_until = std::chrono::steady_clock::now() + cfg.runtime.shutdown_timeout;
@@ -663,7 +683,20 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
 
 runtime::runtime(std::unique_ptr<runtime_impl> impl) : impl_(std::move(impl)) {}
 
-runtime::~runtime() { shutdown(); }
+runtime::~runtime() {
+  if (detail::in_host_callback::active()) {
+    // This thread cannot wait for the runtime's others, and must not free what they use: a
+    // thread of its own stops the runtime and frees it.
+    impl_->log->write(log_level::warn, {"runtime destroyed from its own loader or callback: it stops in the background",
+                                        {}, {}, {}, {}, {}, {}});
+    std::thread([impl = std::move(impl_)]() mutable {
+      impl->stop();
+      impl.reset();
+    }).detach();
+    return;
+  }
+  shutdown();
+}
 
 void runtime::shutdown() { impl_->stop(); }
 

@@ -1,5 +1,7 @@
 #include "telemetry_outputs.hpp"
 
+#include "host_callback.hpp"
+
 #include <caf/all.hpp>
 
 #include <algorithm>
@@ -126,6 +128,7 @@ caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
         guarded("alert handler " + h.name, *h.errors, *log, [&] { h.instance->get().handle(event); });
       if (callback) {
         try {
+          const in_host_callback host_code;
           callback(event);
         } catch (const std::exception& e) {
           log->write(log_level::error, {"alert callback failed", {}, {}, {}, {}, {}, e.what()});

@@ -1,9 +1,11 @@
 // The runtime end to end: real plugin .so files, the coordinator, promotion, read-through,
 // write policies, namespaces, tags, configuration errors and shutdown.
 #include "runtime_fixture.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
 #include <future>
 #include <vector>
 
@@ -423,4 +425,67 @@ TEST_CASE("read-through: a load that hangs holds up no other when a second loade
   CHECK(stuck.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout); // still in the loader
   release = true;
   CHECK(stuck.get().value == "value of stuck");
+}
+
+TEST_CASE("shutdown called by the loader itself returns at once and the runtime stops", "[runtime][shutdown]") {
+  runtime* self = nullptr;
+  std::promise<void> shutdown_returned;
+  runtime_options options;
+  options.loader = [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    self->shutdown();
+    shutdown_returned.set_value();
+    return loaded_value{"loaded", {}};
+  };
+  auto parsed = parse_config_file(test_config("two_layers.yaml"));
+  REQUIRE(parsed.ok());
+  auto started = runtime::from_config(*parsed.effective, std::move(options));
+  REQUIRE(started);
+  self = started->get();
+  auto get = std::async(std::launch::async, [&] { return self->get("k"); });
+  REQUIRE(shutdown_returned.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  REQUIRE(get.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(self->get("other").code == status::unavailable); // refused from the call on
+  auto destroyed = std::async(std::launch::async, [&] { started->reset(); });
+  CHECK(destroyed.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+}
+
+TEST_CASE("shutdown called from a callback returns at once and the runtime stops", "[runtime][shutdown]") {
+  auto started = start("two_layers.yaml");
+  runtime& rt = *started;
+  REQUIRE(rt.put("k", "v") == status::ok);
+  std::promise<void> shutdown_returned;
+  rt.get_with_ttl_async("k", {}, [&](get_result) {
+    rt.shutdown();
+    shutdown_returned.set_value();
+  });
+  REQUIRE(shutdown_returned.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(rt.get("k").code == status::unavailable);
+  auto destroyed = std::async(std::launch::async, [&] { started.reset(); });
+  CHECK(destroyed.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+}
+
+TEST_CASE("a runtime destroyed in its own callback stops in the background", "[runtime][shutdown]") {
+  strata::test::scratch_dir dir;
+  const auto log_file = (dir.path / "runtime.log").string();
+  auto parsed = parse_config_file(test_config("two_layers.yaml"));
+  REQUIRE(parsed.ok());
+  parsed.effective->logging.output = log_file;
+  auto started = runtime::from_config(*parsed.effective);
+  REQUIRE(started);
+  std::unique_ptr<runtime> rt = std::move(*started);
+  REQUIRE(rt->put("k", "v") == status::ok);
+  std::promise<void> destroyed;
+  runtime* raw = rt.get();
+  raw->get_with_ttl_async("k", {}, [&](get_result) {
+    rt.reset();
+    destroyed.set_value();
+  });
+  REQUIRE(destroyed.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  const auto logged = [&](const std::string& what) {
+    std::ifstream in(log_file);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    return text.find(what) != std::string::npos;
+  };
+  CHECK(logged("runtime destroyed from its own loader or callback"));
+  CHECK(eventually([&] { return logged("runtime stopped"); }, std::chrono::seconds(10)));
 }

@@ -93,7 +93,9 @@ public:
   /// Validates and starts a deployment built in code.
   static expected<std::unique_ptr<runtime>> from_config(config cfg, runtime_options options = {});
 
-  ~runtime(); ///< shuts down (see `shutdown`)
+  /// Shuts down (see `shutdown`). Destroyed from the runtime's own thread (in a loader or a
+  /// callback), it hands the stopping and freeing to a thread of its own and returns at once.
+  ~runtime();
   runtime(const runtime&) = delete;
   runtime& operator=(const runtime&) = delete;
 
@@ -113,7 +115,8 @@ public:
   std::future<invalidate_result> invalidate_tag_async(std::string_view tag, const request_options& options = {});
 
   /// Callback variants: `done` runs in an actor thread and must not block, nor call the runtime's
-  /// synchronous functions or `shutdown()` (which wait for that thread); what it throws there is
+  /// synchronous functions (which wait for that thread; `shutdown()` there only starts the
+  /// shutdown, see below); what it throws there is
   /// logged and ignored. A get answered by the first layer's read view, and a request refused
   /// during shutdown, run `done` in the caller's thread before returning.
   void get_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
@@ -228,6 +231,10 @@ public:
   /// stops every actor; a request still in a layer or the loader then is answered `unavailable`,
   /// and this call returns once that layer's or loader's call has (no one can stop a thread in
   /// the host's or a plugin's code). Any thread may call it. Idempotent; called by the destructor.
+  /// Called from host code the runtime runs in its own threads (the loader, a completion callback,
+  /// `on_alert`, the semantic verifier), which those waits would wait for, it refuses new requests
+  /// and returns at once; a thread of its own finishes the shutdown, and a later call or the
+  /// destructor waits for it.
   void shutdown();
 
 private:
