@@ -295,13 +295,27 @@ void set(command_context& ctx, const command_args& a) {
     }
   }
   const auto ticket = ctx.defer();
-  const bool conditional = options.condition != put_condition::always;
-  const auto refused = options.condition == put_condition::if_absent ? status::rejected : status::not_found;
-  ctx.rt.put_async(a[1], a[2], options, [ticket, conditional, refused](status s) {
+  if (options.condition == put_condition::if_absent) {
+    // `rejected` is both "the key exists" and "no layer kept the value" (too large, every layer
+    // write: around): only the first is nil, which a client taking a lock reads as "held by
+    // another". A get tells them apart (a key written meanwhile makes NX fail all the same).
+    runtime& rt = ctx.rt;
+    ctx.rt.put_async(a[1], a[2], options,
+                     [ticket, &rt, key = std::string(a[1]), where = ctx.conn.namespace_options](status s) {
+                       if (s != status::rejected)
+                         return ticket.complete(s == status::ok ? ok_reply() : status_error(s));
+                       rt.get_async(key, where, [ticket](get_result r) {
+                         ticket.complete(r.code == status::ok ? null_reply() : status_error(status::rejected));
+                       });
+                     });
+    return;
+  }
+  const bool conditional = options.condition == put_condition::if_present;
+  ctx.rt.put_async(a[1], a[2], options, [ticket, conditional](status s) {
     if (s == status::ok)
       ticket.complete(ok_reply());
-    else if (conditional && s == refused)
-      ticket.complete(null_reply()); // the condition did not hold: nothing was written
+    else if (conditional && s == status::not_found)
+      ticket.complete(null_reply()); // XX on a missing key: nothing was written
     else
       ticket.complete(status_error(s));
   });

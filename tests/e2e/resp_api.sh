@@ -187,7 +187,7 @@ stop_resp
 # Two event loops and at most five clients: connections are dealt to both loops, the sixth
 # client is refused, and a pipelined load over both loops answers every request.
 cat >"$dir/limits.yaml" <<'YAML'
-layers: [{name: hot, plugin: predictive, deadline: 5s}]
+layers: [{name: hot, plugin: predictive, deadline: 5s, config: {shards: 1, max_bytes: 4KiB}}]
 server:
   http: {enabled: false}
   resp: {address: "127.0.0.1:0", threads: 2, max_clients: 5}
@@ -209,5 +209,13 @@ out=$(redis-benchmark -p "$port" -c 2 -n 30000 -P 16 -t set,get --csv 2>&1)
 grep -q '^"SET","' <<<"$out" && grep -q '^"GET","' <<<"$out" || fail "redis-benchmark over two loops: $out"
 value=$(cli GET key:__rand_int__)
 expect "the benchmark's 3-byte value" "3" "${#value}"
+# SET NX answers nil only when the key exists: a value no layer keeps (beyond its 4 KiB) is an
+# error, not "held by another".
+big=$(head -c 5000 /dev/zero | tr '\0' x)
+expect "SET NX of a value too large to keep" "ERR strata: rejected: the layers declined the write (too large for \
+their bounds, their policy, or every layer is write: around)" "$(cli SET nx-big "$big" NX)"
+expect "SET NX of a small value" "OK" "$(cli SET nx-small v NX)"
+expect "SET NX again" "" "$(cli SET nx-small w NX)"
+expect "SET NX of a too large value on a key that exists" "" "$(cli SET nx-small "$big" NX)"
 stop_resp
 echo ok
