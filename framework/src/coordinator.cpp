@@ -98,12 +98,13 @@ bool could_not(const layer_reply& reply) noexcept {
 }
 
 /// What a put's layers answered. A put answers the failure of a layer that could not take it
-/// (threw or could not reach its backend: the put is then undone; or timed out), else `invalid` if a
-/// layer found it malformed, else `ok` if some layer kept it, else `rejected`: a layer that declines
-/// a put (too large for it, say) drops what it held for the key, so the others may keep it.
+/// (threw, could not reach its backend or answered `timeout`: the put is then undone; or missed
+/// its deadline), else `invalid` if a layer found it malformed (undone too: the put answers that it
+/// did not happen), else `ok` if some layer kept it, else `rejected`: a layer that declines a put
+/// (too large for it, say) drops what it held for the key, so the others may keep it.
 struct put_outcome {
   status failure = status::ok;
-  bool undo = false; ///< a layer failed other than by answering late
+  bool undo = false; ///< a layer failed other than by missing its deadline, or found the put invalid
   bool invalid = false;
   bool kept = false;
   bool failed() const noexcept { return failure != status::ok; }
@@ -116,9 +117,15 @@ struct put_outcome {
       return;
     if (!failed())
       failure = reply.code;
-    // A layer that answered late is working through a backlog, in order: it will take the put, so
-    // nothing is left to undo; and an undo per timed-out put would only lengthen that backlog.
-    undo = undo || reply.code != status::timeout;
+    // A layer that missed its deadline (the coordinator's own `timeout`, marked failed) is
+    // working through a backlog, in order: it will take the put, so nothing is left to undo; and
+    // an undo per timed-out put would only lengthen that backlog. A layer that answered `timeout`
+    // itself (its backend's deadline) will not take it.
+    undo = undo || !(reply.failed && reply.code == status::timeout);
+  }
+  void note_invalid() noexcept {
+    invalid = true;
+    undo = true;
   }
 };
 
@@ -727,7 +734,8 @@ public:
         [join](layer_reply& reply) {
           auto& o = join->result;
           o.note_failure(reply);
-          o.invalid = o.invalid || reply.code == status::invalid;
+          if (reply.code == status::invalid)
+            o.note_invalid();
           o.kept = o.kept || reply.code == status::ok;
           join->one_done();
         },

@@ -24,7 +24,7 @@ test_map_layer::test_map_layer(const layer_context& context)
   const std::vector<std::string> modes{"none",          "throw_on_get",           "hang_on_get",
                                        "die_once",      "unknown_status_on_get",  "throw_in_view",
                                        "throw_in_maintenance_interval", "down_after_first_put",
-                                       "unavailable_on_get"};
+                                       "unavailable_on_get", "timeout_on_put", "invalid_on_put"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
@@ -75,6 +75,10 @@ status test_map_layer::put(std::string_view ns, std::string_view key, std::strin
                            const entry_options& options) {
   if (fail_ == "down_after_first_put" && puts_++ > 0)
     return status::unavailable;
+  if (fail_ == "timeout_on_put")
+    return status::timeout; // its backend's own deadline passed
+  if (fail_ == "invalid_on_put")
+    return status::invalid;
   const auto expires = options.ttl.count() > 0 ? expiry_after(std::chrono::steady_clock::now(), options.ttl)
                                                : std::chrono::steady_clock::time_point::max();
   entries_[id(ns, key)] = stored{std::string(value), options, expires};
@@ -137,7 +141,8 @@ static const strata_config_key test_map_schema[] = {
   {"fail", STRATA_VALUE_STRING, "none",
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
    "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
-   "answer unavailable: a backend gone down), unavailable_on_get", 0, 0, 0, 0},
+   "answer unavailable: a backend gone down), unavailable_on_get, timeout_on_put, invalid_on_put (answered at "
+   "once, nothing stored)", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},

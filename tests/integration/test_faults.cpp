@@ -114,6 +114,16 @@ TEST_CASE("a put a write-through layer could not take is undone in the others", 
   CHECK(rt->get("k").value == "old");
 }
 
+TEST_CASE("a put a layer answered timeout or invalid to is undone in the layers that took it", "[faults]") {
+  for (const std::string mode : {"timeout_on_put", "invalid_on_put"}) {
+    INFO(mode);
+    auto rt = strata::testing::start_yaml("layers:\n  - {name: front, plugin: test_map, config: {fail: " + mode +
+                                          "}}\n  - {name: back, plugin: test_map}\n");
+    CHECK(rt->put("k", "v") == (mode == "timeout_on_put" ? status::timeout : status::invalid));
+    CHECK(rt->get("k").code == status::not_found); // back took it; left there, it would be served
+  }
+}
+
 TEST_CASE("a get no layer answered, one of them unavailable, says unavailable rather than not_found", "[faults]") {
   auto rt = strata::testing::start_yaml(
     "layers:\n  - {name: hot, plugin: predictive}\n  - {name: away, plugin: test_map, config: {fail: unavailable_on_get}}\n");
