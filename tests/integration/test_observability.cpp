@@ -387,6 +387,13 @@ TEST_CASE("a plugin may not register a family the runtime derives or records its
   REQUIRE_FALSE(own);
   CHECK_THAT(own.err().message,
              Catch::Contains("'strata_cache_layer_restarts_total' is recorded by the runtime itself; choose another name"));
+  // A series of the runtime's own histogram: registered first, it stopped the runtime's family
+  // (an uncaught exception: strata serve aborted).
+  auto series = start_with("strata_cache_operation_duration_seconds_sum");
+  REQUIRE_FALSE(series);
+  CHECK_THAT(series.err().message, Catch::Contains("layer 'deep'") &&
+                                     Catch::Contains("'strata_cache_operation_duration_seconds_sum' is a series of "
+                                                     "'strata_cache_operation_duration_seconds', which the runtime records"));
   // A family every layer shares, under another type: refused in the plugin that got it wrong,
   // not in the predictive layer that registers it after it.
   auto shared = runtime::from_config(*parse_config(
