@@ -56,7 +56,7 @@ struct slot {
 struct lookup {
   get_request request;
   std::uint64_t number = 0;   ///< the request's number, for the debug log
-  std::string id;             ///< ns + '\0' + key
+  std::string id;             ///< make_id(ns, key)
   std::uint64_t start_epoch = 0;
   status failure = status::not_found; ///< what a full miss answers: not_found, or the last failure
 };
@@ -129,11 +129,13 @@ struct put_outcome {
   }
 };
 
+/// One string per (ns, key): the namespace's length, then both. A separator alone would let a
+/// namespace and a key that contain it meet another pair's: ("a", "b\0c") and ("a\0b", "c") shared
+/// one load, and one tenant got the other's value.
 std::string make_id(const std::string& ns, const std::string& key) {
-  std::string id;
-  id.reserve(ns.size() + 1 + key.size());
-  id.append(ns).push_back('\0');
-  id.append(key);
+  std::string id = std::to_string(ns.size());
+  id.reserve(id.size() + 1 + ns.size() + key.size());
+  id.append(1, ':').append(ns).append(key);
   return id;
 }
 

@@ -212,6 +212,26 @@ TEST_CASE("read-through: concurrent misses for one key share one load", "[runtim
   CHECK(calls == 1);
 }
 
+TEST_CASE("read-through: misses of two namespaces never share a load whatever bytes they hold", "[runtime]") {
+  using namespace std::string_literals;
+  std::atomic<int> calls{0};
+  runtime_options options;
+  options.loader = [&](std::string_view ns, std::string_view key) -> std::optional<loaded_value> {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return loaded_value{std::string(ns) + "|" + std::string(key), {}};
+  };
+  auto rt = start("two_layers.yaml", options);
+  request_options a, b;
+  a.ns = "a";
+  b.ns = "a\0b"s;
+  auto first = rt->get_async("b\0c"s, a); // with a bare separator, ("a", "b\0c") was ("a\0b", "c")
+  auto second = rt->get_async("c", b);
+  CHECK(first.get().value == "a|b\0c"s);
+  CHECK(second.get().value == "a\0b|c"s);
+  CHECK(calls == 2);
+}
+
 TEST_CASE("read-through: a load superseded by a put is not written back", "[runtime]") {
   std::atomic<bool> release{false};
   runtime_options options;
