@@ -150,6 +150,8 @@ struct coordinator_state {
   /// Loads each worker has not answered. One that timed out stays counted: its worker may still
   /// be stuck in the host's loader, and the next loads go to the others.
   std::vector<std::size_t> loader_busy;
+  /// Set when the coordinator stops: the loader workers then call the loader no more.
+  std::shared_ptr<std::atomic<bool>> loaders_stopping = std::make_shared<std::atomic<bool>>(false);
   std::size_t next_loader = 0;
   std::uint64_t write_epoch = 0;
   std::uint64_t requests = 0; ///< host requests received; numbers them for the debug log
@@ -981,7 +983,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   st.log = setup->log;
   if (st.loader)
     for (int i = 0; i < setup->cfg.runtime.loader_threads; ++i)
-      st.loaders.push_back(spawn_loader_worker(self->system(), st.loader));
+      st.loaders.push_back(spawn_loader_worker(self->system(), st.loader, st.loaders_stopping));
   st.loader_busy.assign(st.loaders.size(), 0);
   auto r = std::make_shared<router>(self);
   for (std::size_t i = 0; i < setup->cfg.layers.size(); ++i) {
@@ -1023,6 +1025,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
       if (s.actor)
         self->send_exit(s.actor, caf::exit_reason::user_shutdown);
     }
+    self->state.loaders_stopping->store(true, std::memory_order_release);
     for (auto& worker : self->state.loaders)
       self->send_exit(worker, caf::exit_reason::user_shutdown);
     self->quit(msg.reason);

@@ -9,10 +9,18 @@ namespace strata::detail {
 
 namespace {
 
-caf::behavior loader_worker(caf::event_based_actor*, loader_fn loader) {
+caf::behavior loader_worker(caf::event_based_actor*, loader_fn loader,
+                            std::shared_ptr<const std::atomic<bool>> stopping) {
   return {
-    [loader](load_atom, const std::string& ns, const std::string& key) {
+    [loader, stopping](load_atom, const std::string& ns, const std::string& key) {
       load_reply reply;
+      // The runtime stopped waiting for its requests: the loads queued behind the one in the
+      // host's loader now would each still cost a call (shutdown waited for them all).
+      if (stopping->load(std::memory_order_acquire)) {
+        reply.code = status::unavailable;
+        reply.error = "the runtime stopped before this load began";
+        return reply;
+      }
       try {
         const in_host_callback host_code;
         reply.value = loader(ns, key);
@@ -31,8 +39,9 @@ caf::behavior loader_worker(caf::event_based_actor*, loader_fn loader) {
 
 } // namespace
 
-caf::actor spawn_loader_worker(caf::actor_system& system, loader_fn loader) {
-  return system.spawn<caf::detached>(loader_worker, std::move(loader));
+caf::actor spawn_loader_worker(caf::actor_system& system, loader_fn loader,
+                               std::shared_ptr<const std::atomic<bool>> stopping) {
+  return system.spawn<caf::detached>(loader_worker, std::move(loader), std::move(stopping));
 }
 
 } // namespace strata::detail

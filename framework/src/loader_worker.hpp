@@ -5,8 +5,14 @@
 
 #include <caf/fwd.hpp>
 
+#include <atomic>
+#include <memory>
+
 namespace strata::detail {
 
-caf::actor spawn_loader_worker(caf::actor_system& system, loader_fn loader);
+/// A worker calling `loader` for each load it is sent, in order; once `stopping` is set, it
+/// answers the loads still queued `unavailable` without calling the loader.
+caf::actor spawn_loader_worker(caf::actor_system& system, loader_fn loader,
+                               std::shared_ptr<const std::atomic<bool>> stopping);
 
 } // namespace strata::detail

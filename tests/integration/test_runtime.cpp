@@ -509,3 +509,28 @@ TEST_CASE("a runtime destroyed in its own callback stops in the background", "[r
   CHECK(logged("runtime destroyed from its own loader or callback"));
   CHECK(eventually([&] { return logged("runtime stopped"); }, std::chrono::seconds(10)));
 }
+
+TEST_CASE("shutdown calls the loader for no load still queued once it stops waiting", "[runtime][shutdown]") {
+  std::atomic<int> calls{0};
+  runtime_options options;
+  options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return loaded_value{"value of " + std::string(key), {}};
+  };
+  auto parsed = parse_config_file(test_config("two_layers.yaml"));
+  REQUIRE(parsed.ok());
+  parsed.effective->runtime.loader_threads = 1;
+  parsed.effective->runtime.loader_timeout = std::chrono::seconds(30);
+  parsed.effective->runtime.shutdown_timeout = std::chrono::milliseconds(100);
+  auto started = runtime::from_config(*parsed.effective, std::move(options));
+  REQUIRE(started);
+  std::vector<std::future<get_result>> gets;
+  for (int i = 0; i < 20; ++i)
+    gets.push_back((*started)->get_async("k" + std::to_string(i)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the first load is in the loader
+  started->reset();
+  for (auto& g : gets)
+    CHECK(g.get().code != status::ok); // not answered within shutdown_timeout: unavailable
+  CHECK(calls <= 3); // the load in progress, and what the drain let start; not all twenty (4 s)
+}

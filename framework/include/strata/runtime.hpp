@@ -228,8 +228,9 @@ public:
   const config& effective_config() const;
 
   /// Refuses new requests (`unavailable`), waits up to `shutdown_timeout` for in-flight ones, then
-  /// stops every actor; a request still in a layer or the loader then is answered `unavailable`,
-  /// and this call returns once that layer's or loader's call has (no one can stop a thread in
+  /// stops every actor; a request still in a layer or the loader then is answered `unavailable`
+  /// (the loads still queued are not started), and this call returns once that layer's or
+  /// loader's call has (no one can stop a thread in
   /// the host's or a plugin's code). Any thread may call it. Idempotent; called by the destructor.
   /// Called from host code the runtime runs in its own threads (the loader, a completion callback,
   /// `on_alert`, the semantic verifier), which those waits would wait for, it refuses new requests
