@@ -936,6 +936,20 @@ std::vector<std::string> apply_alert_rules(runtime_impl& impl, std::vector<alert
 } // namespace
 
 std::optional<error> runtime::reload_alert_rules(std::vector<alert_rule> rules) {
+  // What a deployment's validation refuses in a rule (a file's reload has had it already).
+  std::vector<config_error> errors;
+  {
+    config probe;
+    probe.layers = impl_->cfg.layers;
+    probe.alerts.rules = rules;
+    detail::check_alert_rules(probe, errors);
+  }
+  if (!errors.empty()) {
+    std::vector<std::string> lines;
+    for (const auto& e : errors) // rules given in code: no file to name
+      lines.push_back(e.path + ": " + e.message);
+    return error{status::invalid, joined(lines)};
+  }
   if (const auto problems = apply_alert_rules(*impl_, std::move(rules), nullptr); !problems.empty())
     return error{status::invalid, joined(problems)};
   return std::nullopt;

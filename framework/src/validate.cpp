@@ -9,6 +9,7 @@
 #include <strata/runtime.hpp>
 #include <strata/units.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -31,7 +32,9 @@ void check_instances(const config& cfg, const std::string& section,
   }
 }
 
-void check_rules(const config& cfg, std::vector<config_error>& errors) {
+} // namespace
+
+void check_alert_rules(const config& cfg, std::vector<config_error>& errors) {
   std::set<std::string> names, layers;
   for (const auto& layer : cfg.layers)
     layers.insert(layer.name);
@@ -57,10 +60,18 @@ void check_rules(const config& cfg, std::vector<config_error>& errors) {
       fail(".labels", "'labels' applies to metric values only, not to '" + rule.value + "'");
     if (!is_one_of(alert_comparisons, rule.comparison))
       fail(".comparison", "expected one of <, <=, >, >=, got '" + rule.comparison + "'");
+    if (!std::isfinite(rule.threshold)) // NaN compares false with everything: the rule never fires
+      fail(".threshold", "expected a finite number");
+    for (const auto& [key, duration] : {std::pair{".for", rule.for_duration}, std::pair{".cooldown", rule.cooldown},
+                                        std::pair{".escalate_after", rule.escalate_after}})
+      if (duration.count() < 0)
+        fail(key, "must not be negative");
     if (rule.escalate_after.count() > 0 && rule.escalate_to <= rule.severity)
       fail(".escalate_to", std::string("must be above the rule's severity (") + to_string(rule.severity) + ")");
   }
 }
+
+namespace {
 
 /// A layer's `embedder` must name an instance of `embedders`.
 void check_layer_embedders(const config& cfg, std::vector<config_error>& errors) {
@@ -150,7 +161,7 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
   check_instances(cfg, "embedders", cfg.embedders, errors);
   check_layer_embedders(cfg, errors);
   check_instances(cfg, "alerts.handlers", cfg.alerts.handlers, errors);
-  check_rules(cfg, errors);
+  check_alert_rules(cfg, errors);
 }
 
 } // namespace

@@ -23,6 +23,10 @@ config_report validate_with(config cfg, plugin_loader& loader,
                             const std::vector<const strata_plugin_descriptor*>& static_plugins,
                             resolved_plugins& plugins_out);
 
+/// Appends what is wrong with `cfg.alerts.rules` (names, comparisons, thresholds, durations, the
+/// layers they name), placed at each rule's key; `config` validation and `reload_alert_rules` share it.
+void check_alert_rules(const config& cfg, std::vector<config_error>& errors);
+
 /// The names an alert rule's `value` may take besides a metric family's name.
 bool is_derived_alert_value(const std::string& value);
 

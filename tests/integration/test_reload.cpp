@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -232,8 +233,25 @@ TEST_CASE("reload_alert_rules refuses a rule on a layer outside the running chai
   rule.layer = "cold";
   const auto refused = rt->reload_alert_rules({rule});
   REQUIRE(refused);
-  CHECK(refused->message == "alerts.rules[0].layer: no layer named 'cold' in the running chain");
+  CHECK(refused->message == "alerts.rules[0].layer: no layer named 'cold' in this deployment");
   CHECK(rt->reload_alert_rules({}) == std::nullopt); // no rules at all is allowed
+}
+
+TEST_CASE("reload_alert_rules refuses what a deployment's validation refuses in a rule", "[runtime][reload]") {
+  auto rt = start_yaml(deployment("info", rule_a));
+  auto equal = resident_memory_above_zero("eq");
+  equal.comparison = "=="; // taken as '>' by the engine: it never fired as meant
+  auto not_a_number = resident_memory_above_zero("eq");
+  not_a_number.threshold = std::nan("");
+  auto negative = resident_memory_above_zero("late");
+  negative.for_duration = std::chrono::milliseconds(-1);
+  const auto refused = rt->reload_alert_rules({equal, not_a_number, negative});
+  REQUIRE(refused);
+  CHECK(refused->message == "alerts.rules[0].comparison: expected one of <, <=, >, >=, got '=='\n"
+                            "alerts.rules[1].name: duplicate rule name 'eq'\n"
+                            "alerts.rules[1].threshold: expected a finite number\n"
+                            "alerts.rules[2].for: must not be negative");
+  CHECK(rt->alerts().empty());
 }
 
 TEST_CASE("a plugin whose check or factory throws is refused, at start and at a reload", "[runtime][reload]") {
