@@ -566,6 +566,10 @@ public:
     auto load = std::move(it->second);
     st_.loads.erase(it);
     const auto& first = *load.waiters.front();
+    if (reply.code != status::ok && reply.code != status::not_found) // the get answers only its status
+      st_.log->write(log_level::warn, {"read-through load of '" + first.request.key.substr(0, 256) + "' (namespace '" +
+                                         first.request.ns.substr(0, 256) + "') failed",
+                                       {}, "load", to_string(reply.code), {}, std::to_string(first.number), reply.error});
     if (reply.code == status::ok && !load.superseded)
       fill(first.number, first.request.ns, first.request.key, *reply.value);
     for (auto& waiter : load.waiters) {

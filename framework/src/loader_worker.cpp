@@ -2,6 +2,7 @@
 
 #include "host_callback.hpp"
 #include "messages.hpp"
+#include "request_checks.hpp"
 
 #include <caf/all.hpp>
 
@@ -25,6 +26,13 @@ caf::behavior loader_worker(caf::event_based_actor*, loader_fn loader,
         const in_host_callback host_code;
         reply.value = loader(ns, key);
         reply.code = reply.value ? status::ok : status::not_found;
+        // What a put of it would be refused for: a negative TTL, an empty tag no one can invalidate.
+        if (reply.value)
+          if (auto problem = request_problem(reply.value->options, "loader"); !problem.empty()) {
+            reply.code = status::internal;
+            reply.error = std::move(problem);
+            reply.value.reset();
+          }
       } catch (const std::exception& e) {
         reply.code = status::internal;
         reply.error = std::string("loader threw: ") + e.what();

@@ -23,6 +23,12 @@ std::string tags_problem(const std::vector<std::string>& tags, const std::string
 
 } // namespace
 
+std::string request_problem(const entry_options& options, const std::string& where) {
+  if (auto problem = ttl_problem(options.ttl, where); !problem.empty())
+    return problem;
+  return tags_problem(options.tags, where);
+}
+
 std::string request_problem(const semantic_lookup_request& request) {
   // A NaN threshold compares false with every score, so nothing would fall below it: every
   // candidate a hit.

@@ -3,6 +3,7 @@
 // (the HTTP and Redis front ends refuse the same in their own words): an empty string when it
 // holds, else why not, starting with `where` ("request", "item 2").
 
+#include <strata/entry.hpp>
 #include <strata/semantic.hpp>
 #include <strata/vectors.hpp>
 
@@ -10,6 +11,7 @@
 
 namespace strata::detail {
 
+std::string request_problem(const entry_options& options, const std::string& where);
 std::string request_problem(const semantic_lookup_request& request);
 std::string request_problem(const semantic_entry& entry);
 std::string request_problem(const semantic_update& update);

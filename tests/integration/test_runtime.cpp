@@ -246,15 +246,48 @@ TEST_CASE("read-through: a load superseded by a put is not written back", "[runt
   CHECK(rt->get("k").value == "fresh");
 }
 
-TEST_CASE("a loader that throws gives that get an error", "[runtime]") {
+TEST_CASE("a loader that throws gives that get an error and the log its message", "[runtime]") {
+  strata::test::scratch_dir dir;
+  const auto log_file = (dir.path / "runtime.log").string();
   runtime_options options;
   options.loader = [](std::string_view, std::string_view) -> std::optional<loaded_value> {
-    throw std::runtime_error("backend down");
+    throw std::runtime_error("backend down at db.example:5432");
   };
-  auto rt = start("two_layers.yaml", options);
+  auto parsed = parse_config_file(test_config("two_layers.yaml"));
+  REQUIRE(parsed.ok());
+  parsed.effective->logging.output = log_file;
+  auto started = runtime::from_config(*parsed.effective, std::move(options));
+  REQUIRE(started);
+  auto& rt = *started;
   CHECK(rt->get("k").code == status::internal);
   REQUIRE(rt->put("k", "v") == status::ok);
   CHECK(rt->get("k").value == "v");
+  rt.reset(); // flushes the log
+  std::ifstream in(log_file);
+  const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  CHECK_THAT(logged, Catch::Contains("read-through load of 'k' (namespace 'default') failed") &&
+                       Catch::Contains("loader threw: backend down at db.example:5432"));
+}
+
+TEST_CASE("a loaded entry a put would be refused for is an error and is not kept", "[runtime]") {
+  for (const bool negative_ttl : {true, false}) {
+    INFO((negative_ttl ? "a negative TTL" : "an empty tag"));
+    std::atomic<int> calls{0};
+    runtime_options options;
+    options.loader = [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
+      ++calls;
+      loaded_value loaded{"v", {}};
+      if (negative_ttl)
+        loaded.options.ttl = std::chrono::milliseconds(-1000);
+      else
+        loaded.options.tags = {""}; // cached, it could never be invalidated by tag
+      return loaded;
+    };
+    auto rt = start("two_layers.yaml", options);
+    CHECK(rt->get("k").code == status::internal);
+    CHECK(rt->get("k").code == status::internal);
+    CHECK(calls == 2); // nothing kept
+  }
 }
 
 TEST_CASE("async variants: futures and callbacks", "[runtime]") {
