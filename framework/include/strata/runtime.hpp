@@ -101,8 +101,9 @@ public:
 
   /// Looks `key` up through the chain; on a full miss calls the loader if there is one.
   get_result get(std::string_view key, const request_options& options = {});
-  /// Writes `key` → `value` to every layer whose write policy is not `around`; `rejected` when a
-  /// layer declined it, or when every layer is `around` (nothing would keep it).
+  /// Writes `key` → `value` to every layer whose write policy is not `around`: `ok` when some layer
+  /// kept it (one that declined it, too large for its bounds, drops its old value); `rejected` when
+  /// none did, or when every layer is `around` (nothing would keep it).
   status put(std::string_view key, std::string_view value, const put_options& options = {});
   /// Removes `key` from every layer. `ok` if any layer had it, else `not_found`.
   status erase(std::string_view key, const request_options& options = {});
