@@ -5,6 +5,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include <exception>
 #include <filesystem>
 #include <system_error>
@@ -35,7 +38,7 @@ expected<const loaded_plugin*> plugin_loader::add_static(const strata_plugin_des
   return admit(descriptor, "<static>");
 }
 
-expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path) {
+expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path, const std::string* expected_name) {
   std::error_code ec;
   auto canonical = std::filesystem::canonical(path, ec);
   if (ec)
@@ -60,7 +63,7 @@ expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path)
   } catch (...) {
     return invalid(refusal(path, "threw a non-standard exception"));
   }
-  auto result = admit(descriptor, path);
+  auto result = admit(descriptor, path, expected_name);
   if (result)
     by_file_.emplace(canonical.string(), *result);
   return result;
@@ -78,10 +81,10 @@ expected<const loaded_plugin*> plugin_loader::resolve(const std::string& name,
       looked += (looked.empty() ? "" : ", ") + candidate.string();
       continue;
     }
-    auto loaded = load_file(candidate.string());
+    auto loaded = load_file(candidate.string(), &name);
     if (!loaded)
       return loaded;
-    if (name != (*loaded)->descriptor->name)
+    if (name != (*loaded)->descriptor->name) // loaded before, from plugins.files
       return invalid("plugin " + candidate.string() + " declares the name '" +
                      (*loaded)->descriptor->name + "', not '" + name + "'");
     return loaded;
@@ -90,7 +93,8 @@ expected<const loaded_plugin*> plugin_loader::resolve(const std::string& name,
                                       (looked.empty() ? std::string("nothing: the plugin path is empty") : looked) + ")"};
 }
 
-expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descriptor* d, std::string origin) {
+expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descriptor* d, std::string origin,
+                                                    const std::string* expected_name) {
   if (d == nullptr)
     return invalid(refusal(origin, "returned no descriptor"));
   if (d->abi_major != STRATA_ABI_MAJOR)
@@ -102,6 +106,15 @@ expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descript
                                        ", newer than this host's " + abi_text(STRATA_ABI_MAJOR, STRATA_ABI_MINOR)));
   if (d->name == nullptr || *d->name == '\0')
     return invalid(refusal(origin, "the descriptor has no name"));
+  // A deployment names it, and the loader looks for libstrata_<name>.so: a name like a layer's.
+  if (const std::string name = d->name; !std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '_' || c == '-';
+      }))
+    return invalid(refusal(origin, "the name '" + name + "' is not made of letters, digits, '_' and '-'"));
+  // Checked before it is registered: a file found as libstrata_<x>.so that declares another name
+  // would otherwise stand for that name after being refused.
+  if (expected_name != nullptr && *expected_name != d->name)
+    return invalid("plugin " + origin + " declares the name '" + d->name + "', not '" + *expected_name + "'");
   if (d->version == nullptr || *d->version == '\0')
     return invalid(refusal(origin, "the descriptor has no version"));
   if (!known_kind(d->kind))

@@ -24,15 +24,17 @@ public:
   /// Registers a descriptor given in code (tests inject replacements this way).
   expected<const loaded_plugin*> add_static(const strata_plugin_descriptor* descriptor);
 
-  /// Opens `path`, looks up `strata_plugin_entry` and checks the descriptor.
-  expected<const loaded_plugin*> load_file(const std::string& path);
+  /// Opens `path`, looks up `strata_plugin_entry` and checks the descriptor; with `expected_name`,
+  /// a plugin declaring another name is refused and not registered.
+  expected<const loaded_plugin*> load_file(const std::string& path, const std::string* expected_name = nullptr);
 
   /// The plugin named `name`: one already loaded, else `libstrata_<name>.so` from `search_path`.
   expected<const loaded_plugin*> resolve(const std::string& name,
                                          const std::vector<std::string>& search_path);
 
 private:
-  expected<const loaded_plugin*> admit(const strata_plugin_descriptor* descriptor, std::string origin);
+  expected<const loaded_plugin*> admit(const strata_plugin_descriptor* descriptor, std::string origin,
+                                       const std::string* expected_name = nullptr);
 
   std::map<std::string, std::unique_ptr<loaded_plugin>> by_name_;
   std::map<std::string, const loaded_plugin*> by_file_; ///< canonical path → plugin

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 using strata::detail::plugin_loader;
 
@@ -60,6 +61,34 @@ TEST_CASE("loader refuses a second plugin with the same name", "[loader]") {
   REQUIRE_FALSE(duplicate);
   CHECK(contains(duplicate.err().message, plugin_file("test_duplicate")));
   CHECK(contains(duplicate.err().message, "a plugin named 'test_map' is already loaded from " + plugin_file("test_map")));
+}
+
+TEST_CASE("loader refuses a file found for one name that declares another and keeps looking right", "[loader]") {
+  plugin_loader loader;
+  const std::vector<std::string> path{STRATA_TEST_PLUGIN_DIR};
+  auto misnamed = loader.resolve("test_duplicate", path); // libstrata_test_duplicate.so declares test_map
+  REQUIRE_FALSE(misnamed);
+  CHECK(misnamed.err().message ==
+        "plugin " + plugin_file("test_duplicate") + " declares the name 'test_map', not 'test_duplicate'");
+  // Refused, it does not stand for test_map: that is still libstrata_test_map.so.
+  auto real = loader.resolve("test_map", path);
+  REQUIRE(real);
+  CHECK((*real)->origin == plugin_file("test_map"));
+}
+
+TEST_CASE("loader refuses a plugin name a deployment could not name", "[loader]") {
+  static strata_plugin_descriptor odd{};
+  odd.abi_major = STRATA_ABI_MAJOR;
+  odd.abi_minor = STRATA_ABI_MINOR;
+  odd.name = "bad name/../x";
+  odd.version = "1.0.0";
+  odd.kind = STRATA_PLUGIN_LAYER;
+  odd.create = [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; };
+  odd.destroy = [](void*) {};
+  plugin_loader loader;
+  auto added = loader.add_static(&odd);
+  REQUIRE_FALSE(added);
+  CHECK(contains(added.err().message, "the name 'bad name/../x' is not made of letters, digits, '_' and '-'"));
 }
 
 TEST_CASE("loader refuses a file that is not a shared library", "[loader]") {
