@@ -1,6 +1,7 @@
 #include <strata/metrics_registry.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 namespace strata::telemetry {
@@ -17,6 +18,30 @@ bool valid_name(const std::string& name, bool allow_colon) {
                     (i > 0 && c >= '0' && c <= '9');
     if (!ok)
       return false;
+  }
+  return true;
+}
+
+/// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), as the
+/// Prometheus text format requires of a label value: one that is not fails the whole scrape.
+bool valid_utf8(const std::string& text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    const int more = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    if (more < 0 || end - p <= more)
+      return false;
+    std::uint32_t code = more == 0 ? c : c & (0x3f >> more);
+    for (int i = 1; i <= more; ++i) {
+      if ((p[i] & 0xc0) != 0x80)
+        return false;
+      code = (code << 6) | (p[i] & 0x3f);
+    }
+    static const std::uint32_t least[] = {0, 0x80, 0x800, 0x10000};
+    if (code < least[more] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+      return false;
+    p += more + 1;
   }
   return true;
 }
@@ -91,6 +116,10 @@ registry::family& registry::find_or_add(const std::string& name, const std::stri
   if (values.size() != label_names.size())
     throw std::invalid_argument("metric " + name + ": " + std::to_string(label_names.size()) + " label names but " +
                                 std::to_string(values.size()) + " values");
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (!valid_utf8(values[i]))
+      throw std::invalid_argument("metric " + name + ": the value of label '" + label_names[i] +
+                                  "' is not valid UTF-8");
   if (families_.count(name) == 0)
     refuse_series_clash(name, type);
   auto [it, added] = families_.try_emplace(name);

@@ -22,6 +22,10 @@ TEST_CASE("the registry refuses bad names and conflicting families", "[registry]
   CHECK_THROWS_WITH(r.counter("bad-name", "h", {}, {}), "metric name 'bad-name' is not a valid Prometheus name");
   CHECK_THROWS_WITH(r.counter("ok_total", "h", {"0x"}, {"v"}), "metric ok_total: label name '0x' is not valid");
   CHECK_THROWS_WITH(r.counter("ok_total", "h", {"a"}, {}), "metric ok_total: 1 label names but 0 values");
+  // A label value that is not UTF-8 made promtool, and Prometheus, refuse the whole scrape.
+  for (const std::string bad : {"\xc3\xa9\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"})
+    CHECK_THROWS_WITH(r.counter("utf_total", "h", {"a"}, {bad}), "metric utf_total: the value of label 'a' is not valid UTF-8");
+  CHECK_NOTHROW(r.counter("utf_total", "h", {"a"}, {"\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"}));
   r.counter("ok_total", "h", {"a"}, {"1"});
   CHECK_THROWS_WITH(r.gauge("ok_total", "h", {"a"}, {"1"}),
                     "metric ok_total is already registered as a counter with other labels or buckets");
