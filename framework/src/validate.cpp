@@ -205,8 +205,9 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
 /// the plugin check them.
 template <class Instance>
 void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::string>& search_path,
-                     const std::string& section, std::vector<Instance>& instances, strata_plugin_kind kind,
-                     const char* kind_name, std::vector<const loaded_plugin*>& out, std::vector<config_error>& errors) {
+                     const std::set<std::string>& refused_files, const std::string& section,
+                     std::vector<Instance>& instances, strata_plugin_kind kind, const char* kind_name,
+                     std::vector<const loaded_plugin*>& out, std::vector<config_error>& errors) {
   out.assign(instances.size(), nullptr);
   for (std::size_t i = 0; i < instances.size(); ++i) {
     auto& instance = instances[i];
@@ -215,7 +216,10 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
     const auto path = section + "[" + std::to_string(i) + "]";
     auto plugin = loader.resolve(instance.plugin, search_path);
     if (!plugin) {
-      errors.push_back(make_error(cfg, path + ".plugin", plugin.err().message));
+      // plugins.files named its file, refused there: that error says why (found again on the
+      // path, it is refused again; not found, "none was found" would be wrong).
+      if (refused_files.count(instance.plugin) == 0)
+        errors.push_back(make_error(cfg, path + ".plugin", plugin.err().message));
       continue;
     }
     const auto* d = (*plugin)->descriptor;
@@ -252,9 +256,16 @@ config_report validate_with(config cfg, plugin_loader& loader,
   for (const auto* descriptor : static_plugins)
     if (auto added = loader.add_static(descriptor); !added)
       errors.push_back(config_error{cfg.origin, {}, "", added.err().message});
+  std::set<std::string> refused_files; // the <name> of each libstrata_<name>.so refused
   for (std::size_t i = 0; i < cfg.plugin_files.size(); ++i)
-    if (auto loaded = loader.load_file(cfg.plugin_files[i]); !loaded)
+    if (auto loaded = loader.load_file(cfg.plugin_files[i]); !loaded) {
       errors.push_back(make_error(cfg, "plugins.files[" + std::to_string(i) + "]", loaded.err().message));
+      const std::string file = std::filesystem::path(cfg.plugin_files[i]).filename().string();
+      const std::string prefix = "libstrata_", suffix = ".so";
+      if (file.size() > prefix.size() + suffix.size() && file.compare(0, prefix.size(), prefix) == 0 &&
+          file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0)
+        refused_files.insert(file.substr(prefix.size(), file.size() - prefix.size() - suffix.size()));
+    }
   // A directory that is not there would be skipped, and the default plugins loaded without a word.
   for (std::size_t i = 0; i < cfg.plugin_path.size(); ++i) {
     std::error_code ec;
@@ -268,13 +279,13 @@ config_report validate_with(config cfg, plugin_loader& loader,
   auto search_path = cfg.plugin_path;
   for (auto& dir : default_plugin_path())
     search_path.push_back(dir);
-  resolve_section(cfg, loader, search_path, "layers", cfg.layers, STRATA_PLUGIN_LAYER, "a layer", plugins_out.layers,
+  resolve_section(cfg, loader, search_path, refused_files, "layers", cfg.layers, STRATA_PLUGIN_LAYER, "a layer", plugins_out.layers,
                   errors);
-  resolve_section(cfg, loader, search_path, "exporters", cfg.exporters, STRATA_PLUGIN_EXPORTER, "an exporter",
+  resolve_section(cfg, loader, search_path, refused_files, "exporters", cfg.exporters, STRATA_PLUGIN_EXPORTER, "an exporter",
                   plugins_out.exporters, errors);
-  resolve_section(cfg, loader, search_path, "embedders", cfg.embedders, STRATA_PLUGIN_EMBEDDER, "an embedder",
+  resolve_section(cfg, loader, search_path, refused_files, "embedders", cfg.embedders, STRATA_PLUGIN_EMBEDDER, "an embedder",
                   plugins_out.embedders, errors);
-  resolve_section(cfg, loader, search_path, "alerts.handlers", cfg.alerts.handlers, STRATA_PLUGIN_ALERT_HANDLER,
+  resolve_section(cfg, loader, search_path, refused_files, "alerts.handlers", cfg.alerts.handlers, STRATA_PLUGIN_ALERT_HANDLER,
                   "an alert handler", plugins_out.handlers, errors);
   if (errors.empty())
     report.effective = std::move(cfg);

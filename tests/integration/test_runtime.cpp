@@ -377,6 +377,15 @@ TEST_CASE("a plugin of another ABI named in the YAML stops the start", "[runtime
         std::string::npos);
 }
 
+TEST_CASE("a layer whose plugin file plugins.files refused has that one error and no other", "[runtime][loader]") {
+  auto parsed = parse_config("plugins: {files: [\"" STRATA_TEST_PLUGIN_DIR "/libstrata_test_bad_abi.so\"]}\n"
+                             "layers: [{name: odd, plugin: test_bad_abi}]\n", "x.yaml");
+  REQUIRE(parsed.ok());
+  const auto report = validate(*parsed.effective);
+  REQUIRE(report.errors.size() == 1); // not also "no plugin named 'test_bad_abi' ... none was found"
+  CHECK(report.errors[0].path == "plugins.files[0]");
+}
+
 TEST_CASE("a failing factory stops the start with file, symbol and reason", "[runtime][loader]") {
   auto rt = runtime::from_file(test_config("factory_fails.yaml"));
   REQUIRE_FALSE(rt);
