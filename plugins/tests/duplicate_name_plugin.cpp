@@ -1,4 +1,5 @@
-// A valid plugin that declares the name of another one ("test_map"): loading both must fail.
+// A valid plugin that declares the name of another one ("test_map"): loading both must fail. It
+// takes no configuration keys (strata::no_config_keys).
 #include <strata/sdk.hpp>
 
 namespace {
@@ -12,7 +13,6 @@ public:
   strata::status erase(std::string_view, std::string_view) override { return strata::status::not_found; }
   std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
 };
-const strata_config_key no_keys[] = {{"unused", STRATA_VALUE_BOOL, "false", "no effect", 0, 0, 0, 0}};
 } // namespace
 
-STRATA_LAYER_PLUGIN("test_map", "2.0.0", nothing_layer, no_keys, 0)
+STRATA_LAYER_PLUGIN("test_map", "2.0.0", nothing_layer, strata::no_config_keys, 0)

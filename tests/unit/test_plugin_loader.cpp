@@ -76,6 +76,14 @@ TEST_CASE("loader refuses a file found for one name that declares another and ke
   CHECK((*real)->origin == plugin_file("test_map"));
 }
 
+TEST_CASE("a plugin built with strata::no_config_keys declares no keys", "[loader]") {
+  plugin_loader loader;
+  auto loaded = loader.load_file(plugin_file("test_duplicate"));
+  REQUIRE(loaded);
+  CHECK((*loaded)->descriptor->config_schema == nullptr);
+  CHECK((*loaded)->descriptor->config_schema_size == 0);
+}
+
 TEST_CASE("loader refuses a plugin name a deployment could not name", "[loader]") {
   static strata_plugin_descriptor odd{};
   odd.abi_major = STRATA_ABI_MAJOR;

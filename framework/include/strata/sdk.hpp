@@ -63,7 +63,19 @@ struct embedder_context {
   plugin_host host = {};
 };
 
+/// The `SCHEMA` of a plugin that takes no configuration keys (C++ has no empty array): every key a
+/// deployment gives it is then refused as unknown.
+struct no_config_keys_t {};
+inline constexpr no_config_keys_t no_config_keys{};
+
 namespace sdk_detail {
+
+template <std::size_t N>
+constexpr const strata_config_key* schema_keys(const strata_config_key (&schema)[N]) noexcept { return schema; }
+template <std::size_t N>
+constexpr std::size_t schema_size(const strata_config_key (&)[N]) noexcept { return N; }
+constexpr const strata_config_key* schema_keys(no_config_keys_t) noexcept { return nullptr; }
+constexpr std::size_t schema_size(no_config_keys_t) noexcept { return 0; }
 
 inline void write_error(char* buffer, std::size_t size, const char* message) {
   if (buffer != nullptr && size > 0) std::snprintf(buffer, size, "%s", message);
@@ -169,14 +181,16 @@ constexpr int (*check_of())(const void*, char*, std::size_t) {
   extern "C" __attribute__((visibility("default"))) const strata_plugin_descriptor*              \
   strata_plugin_entry(void) {                                                                      \
     static const strata_plugin_descriptor descriptor = {                                           \
-      STRATA_ABI_MAJOR, STRATA_ABI_MINOR, NAME, VERSION, KIND, FLAGS, SCHEMA,                      \
-      sizeof(SCHEMA) / sizeof((SCHEMA)[0]), &::strata::sdk_detail::create<BASE, CLASS>,           \
+      STRATA_ABI_MAJOR, STRATA_ABI_MINOR, NAME, VERSION, KIND, FLAGS,                              \
+      ::strata::sdk_detail::schema_keys(SCHEMA), ::strata::sdk_detail::schema_size(SCHEMA),        \
+      &::strata::sdk_detail::create<BASE, CLASS>,                                                  \
       &::strata::sdk_detail::destroy<BASE>, ::strata::sdk_detail::check_of<CLASS>()};               \
     return &descriptor;                                                                            \
   }
 
 /// A layer class `CLASS` constructible from `const strata::layer_context&`. `SCHEMA` is a static
-/// array of strata_config_key; `FLAGS` e.g. STRATA_PLUGIN_FLAG_COOPERATIVE.
+/// array of strata_config_key, or `strata::no_config_keys`; `FLAGS` e.g.
+/// STRATA_PLUGIN_FLAG_COOPERATIVE.
 #define STRATA_LAYER_PLUGIN(NAME, VERSION, CLASS, SCHEMA, FLAGS)                                   \
   STRATA_PLUGIN_(STRATA_PLUGIN_LAYER, ::strata::layer, NAME, VERSION, CLASS, SCHEMA, FLAGS)
 
