@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "hidden_secrets.hpp"
 
 #include "http_server.hpp"
 #include "resp_server.hpp"
@@ -44,7 +45,8 @@ int serve(const std::string& path) {
 
   auto rt = runtime::from_file(path);
   if (!rt) {
-    const auto& message = rt.err().message; // a list of config errors ends its lines; one error does not
+    // A list of config errors ends its lines; one error does not. A plugin's reason may quote a URL.
+    const auto message = without_password(rt.err().message);
     std::cerr << message << (!message.empty() && message.back() == '\n' ? "" : "\n");
     return 1;
   }
