@@ -92,6 +92,13 @@ void capability_router::dispatch(const capability_target& target, operation op, 
 template <class Result>
 Result capability_router::call(const ticket& t, const capability_target& target, run_fn<Result> run,
                                const std::function<void(Result&)>& post) {
+  if (in_host_callback::on_actor_thread()) { // its answer would need the thread it waits in
+    Result refused;
+    refused.code = status::invalid;
+    refused.error = "a synchronous call from a completion callback, which runs in an actor's thread that its "
+                    "answer would need; use the _async form there";
+    return finish(t, std::move(refused));
+  }
   auto waiter = std::make_shared<sync_waiter<Result>>();
   dispatch<Result>(target, t.op, std::move(run), [waiter](Result r) { waiter->set(std::move(r)); });
   auto result = waiter->wait();

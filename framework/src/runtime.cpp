@@ -170,7 +170,7 @@ public:
       // The host's callback runs in the coordinator's thread: what it throws must not end that
       // actor (every later request would wait for ever).
       try {
-        const detail::in_host_callback host_code;
+        const detail::in_host_callback host_code{true};
         done(std::move(result));
       } catch (const std::exception& e) {
         log->write(log_level::error, {"a completion callback threw; ignored", {}, {}, {}, {}, {}, e.what()});
@@ -307,8 +307,24 @@ int scheduler_threads(int configured) {
 /// another thread) while such a thread lives, it waited for ever. A host thread lets go of it.
 void release_caf_logger() { caf::logger::set_current_actor_system(nullptr); }
 
+/// What a synchronous call answers from a completion callback (`await`).
+get_result refused_in_callback(const get_result*) { return get_result{status::invalid, {}, {}, {}}; }
+status refused_in_callback(const status*) { return status::invalid; }
+invalidate_result refused_in_callback(const invalidate_result*) { return invalidate_result{status::invalid, 0}; }
+command_result refused_in_callback(const command_result*) {
+  return command_result{status::invalid, R"({"error": "a synchronous call from a completion callback"})"};
+}
+
 template <class T>
-T await(const std::function<void(std::function<void(T)>)>& submit) {
+T await(detail::runtime_log& log, const std::function<void(std::function<void(T)>)>& submit) {
+  // A completion callback runs in an actor's thread, which the answer would need: waiting there
+  // never ended.
+  if (detail::in_host_callback::on_actor_thread()) {
+    log.write(log_level::error, {"a synchronous runtime call from a completion callback was refused (it would wait "
+                                 "for the thread the callback runs in); use its _async form there",
+                                 {}, {}, to_string(status::invalid), {}, {}, {}});
+    return refused_in_callback(static_cast<const T*>(nullptr));
+  }
   auto waiter = std::make_shared<detail::sync_waiter<T>>();
   submit([waiter](T result) { waiter->set(std::move(result)); });
   return waiter->wait();
@@ -710,25 +726,25 @@ get_result runtime::get(std::string_view key, const request_options& options) {
       impl_->observe(interaction_kind::get, options.ns, key, hit.layer, status::ok, std::chrono::nanoseconds{-1});
     return hit;
   }
-  return await<get_result>([&](std::function<void(get_result)> done) {
+  return await<get_result>(*impl_->log, [&](std::function<void(get_result)> done) {
     impl_->submit_get(key, options.ns, runtime_impl::first_layer_to_ask(answer), std::move(done));
   });
 }
 
 status runtime::put(std::string_view key, std::string_view value, const put_options& options) {
-  return await<status>([&](std::function<void(status)> done) {
+  return await<status>(*impl_->log, [&](std::function<void(status)> done) {
     impl_->submit_put(key, value, options, std::move(done));
   });
 }
 
 status runtime::erase(std::string_view key, const request_options& options) {
-  return await<status>([&](std::function<void(status)> done) {
+  return await<status>(*impl_->log, [&](std::function<void(status)> done) {
     impl_->submit_erase(key, options.ns, std::move(done));
   });
 }
 
 invalidate_result runtime::invalidate_tag(std::string_view tag, const request_options& options) {
-  return await<invalidate_result>([&](std::function<void(invalidate_result)> done) {
+  return await<invalidate_result>(*impl_->log, [&](std::function<void(invalidate_result)> done) {
     impl_->submit_tag(tag, options.ns, std::move(done));
   });
 }
@@ -775,7 +791,7 @@ void runtime::erase_async(std::string_view key, const request_options& options, 
 }
 
 get_result runtime::get_with_ttl(std::string_view key, const request_options& options) {
-  return await<get_result>([&](std::function<void(get_result)> done) {
+  return await<get_result>(*impl_->log, [&](std::function<void(get_result)> done) {
     impl_->submit_get(key, options.ns, 0, std::move(done));
   });
 }
@@ -786,7 +802,7 @@ void runtime::get_with_ttl_async(std::string_view key, const request_options& op
 }
 
 status runtime::expire(std::string_view key, std::chrono::milliseconds ttl, const request_options& options) {
-  return await<status>([&](std::function<void(status)> done) { expire_async(key, ttl, options, std::move(done)); });
+  return await<status>(*impl_->log, [&](std::function<void(status)> done) { expire_async(key, ttl, options, std::move(done)); });
 }
 
 void runtime::expire_async(std::string_view key, std::chrono::milliseconds ttl, const request_options& options,
@@ -863,7 +879,7 @@ command_result runtime::layer_command(std::string_view layer, std::string_view c
     runtime_impl& impl;
     ~leave_guard() { impl.leave(); }
   } counted{*impl_};
-  return await<command_result>([&](std::function<void(command_result)> done) {
+  return await<command_result>(*impl_->log, [&](std::function<void(command_result)> done) {
     caf::anon_send(impl_->coordinator, detail::command_atom::value,
                    detail::command_request{std::string(layer), std::string(command), std::string(json_args),
                                            detail::answered_on_drop(std::move(done), command_result{

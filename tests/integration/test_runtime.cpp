@@ -576,3 +576,19 @@ TEST_CASE("shutdown calls the loader for no load still queued once it stops wait
     CHECK(g.get().code != status::ok); // not answered within shutdown_timeout: unavailable
   CHECK(calls <= 3); // the load in progress, and what the drain let start; not all twenty (4 s)
 }
+
+TEST_CASE("a synchronous call from a completion callback is refused rather than waiting for ever", "[runtime]") {
+  auto rt = start("two_layers.yaml");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  std::promise<std::pair<status, status>> inside;
+  rt->get_with_ttl_async("k", {}, [&](get_result) {
+    inside.set_value({rt->put("other", "v"), rt->get("absent").code});
+  });
+  auto answered = inside.get_future();
+  REQUIRE(answered.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  const auto [put, get] = answered.get();
+  CHECK(put == status::invalid);
+  CHECK(get == status::invalid);
+  CHECK(rt->get("other").code == status::not_found); // nothing was written
+  CHECK(rt->put("other", "v") == status::ok);        // outside a callback, as ever
+}
