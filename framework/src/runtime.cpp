@@ -887,7 +887,16 @@ command_result runtime::layer_command(std::string_view layer, std::string_view c
   });
 }
 
-health_report runtime::health() const { return impl_->hub->health(); }
+health_report runtime::health() const {
+  auto report = impl_->hub->health();
+  // What the layers last said is kept, but the runtime no longer serves.
+  if (!impl_->accepting.load(std::memory_order_relaxed)) {
+    report.system.push_back(system_check{"runtime", health_level::critical,
+                                         "shut down: every request is refused (unavailable)", 0, 0});
+    report.overall = health_level::critical;
+  }
+  return report;
+}
 
 const config& runtime::effective_config() const { return impl_->cfg; }
 

@@ -522,6 +522,10 @@ TEST_CASE("shutdown called from a callback returns at once and the runtime stops
   });
   REQUIRE(shutdown_returned.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   CHECK(rt.get("k").code == status::unavailable);
+  const auto health = rt.health(); // it still answered healthy
+  CHECK(health.overall == health_level::critical);
+  REQUIRE_FALSE(health.system.empty());
+  CHECK(health.system.back().name == "runtime");
   auto destroyed = std::async(std::launch::async, [&] { started.reset(); });
   CHECK(destroyed.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
 }
@@ -548,7 +552,8 @@ TEST_CASE("a runtime destroyed in its own callback stops in the background", "[r
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     return text.find(what) != std::string::npos;
   };
-  CHECK(logged("runtime destroyed from its own loader or callback"));
+  // The log is written by a thread of its own.
+  CHECK(eventually([&] { return logged("runtime destroyed from its own loader or callback"); }));
   CHECK(eventually([&] { return logged("runtime stopped"); }, std::chrono::seconds(10)));
 }
 

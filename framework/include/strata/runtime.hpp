@@ -181,7 +181,7 @@ public:
   command_result layer_command(std::string_view layer, std::string_view command, std::string_view json_args = "{}");
 
   /// Health of each layer, in chain order, the system checks the deployment enables, and the
-  /// worst of them.
+  /// worst of them. Once `shutdown()` began, a `runtime` check says so, critical.
   health_report health() const;
 
   /// Hit, miss and error rates, throughput and get latency percentiles over `window`, per layer and
