@@ -25,6 +25,26 @@ loader_fn held_until(const std::atomic<bool>& release, std::string value) {
   };
 }
 
+/// two_layers.yaml, with `adjust` applied to its configuration, started with `options`.
+std::unique_ptr<runtime> start_adjusted(runtime_options options, const std::function<void(config&)>& adjust) {
+  auto parsed = parse_config_file(test_config("two_layers.yaml"));
+  REQUIRE(parsed.ok());
+  adjust(*parsed.effective);
+  auto started = runtime::from_config(*parsed.effective, std::move(options));
+  if (!started)
+    FAIL("runtime did not start: " << started.err().message);
+  return std::move(*started);
+}
+
+/// A loader that counts its calls and takes 200 ms over each, answering "value of <key>".
+loader_fn slow_counted(std::atomic<int>& calls) {
+  return [&calls](std::string_view, std::string_view key) -> std::optional<loaded_value> {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return loaded_value{"value of " + std::string(key), {}};
+  };
+}
+
 } // namespace
 
 TEST_CASE("put, get, erase through two layers", "[runtime]") {
@@ -195,11 +215,7 @@ TEST_CASE("read-through: a full miss calls the loader and writes the value back"
 TEST_CASE("read-through: concurrent misses for one key share one load", "[runtime]") {
   std::atomic<int> calls{0};
   runtime_options options;
-  options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
-    ++calls;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    return loaded_value{"value of " + std::string(key), {}};
-  };
+  options.loader = slow_counted(calls);
   auto rt = start("two_layers.yaml", options);
   std::vector<std::future<get_result>> pending;
   for (int i = 0; i < 16; ++i)
@@ -253,12 +269,7 @@ TEST_CASE("a loader that throws gives that get an error and the log its message"
   options.loader = [](std::string_view, std::string_view) -> std::optional<loaded_value> {
     throw std::runtime_error("backend down at db.example:5432");
   };
-  auto parsed = parse_config_file(test_config("two_layers.yaml"));
-  REQUIRE(parsed.ok());
-  parsed.effective->logging.output = log_file;
-  auto started = runtime::from_config(*parsed.effective, std::move(options));
-  REQUIRE(started);
-  auto& rt = *started;
+  auto rt = start_adjusted(std::move(options), [&](config& c) { c.logging.output = log_file; });
   CHECK(rt->get("k").code == status::internal);
   REQUIRE(rt->put("k", "v") == status::ok);
   CHECK(rt->get("k").value == "v");
@@ -438,12 +449,9 @@ TEST_CASE("shutdown with a load in flight answers the gets that wait for it", "[
   std::atomic<bool> release{false};
   runtime_options options;
   options.loader = held_until(release, "late");
-  auto parsed = parse_config_file(test_config("two_layers.yaml"));
-  REQUIRE(parsed.ok());
-  parsed.effective->runtime.shutdown_timeout = std::chrono::milliseconds(100);
-  auto started = runtime::from_config(*parsed.effective, std::move(options));
-  REQUIRE(started);
-  auto& rt = **started;
+  auto started = start_adjusted(std::move(options),
+                                [](config& c) { c.runtime.shutdown_timeout = std::chrono::milliseconds(100); });
+  auto& rt = *started;
   auto sync_get = std::async(std::launch::async, [&] { return rt.get("k"); });
   auto async_get = rt.get_async("k2");
   std::this_thread::sleep_for(std::chrono::milliseconds(50)); // both loads are in flight
@@ -468,13 +476,11 @@ TEST_CASE("read-through: a load that hangs holds up no other when a second loade
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return loaded_value{"value of " + std::string(key), {}};
   };
-  auto parsed = parse_config_file(test_config("two_layers.yaml"));
-  REQUIRE(parsed.ok());
-  parsed.effective->runtime.loader_threads = 2;
-  parsed.effective->runtime.loader_timeout = std::chrono::seconds(5);
-  auto started = runtime::from_config(*parsed.effective, std::move(options));
-  REQUIRE(started);
-  auto& rt = **started;
+  auto started = start_adjusted(std::move(options), [](config& c) {
+    c.runtime.loader_threads = 2;
+    c.runtime.loader_timeout = std::chrono::seconds(5);
+  });
+  auto& rt = *started;
   auto stuck = rt.get_async("stuck");
   std::this_thread::sleep_for(std::chrono::milliseconds(50)); // one worker is in the loader
   // Taken in turn, every other load would wait behind the stuck one until loader_timeout.
@@ -498,16 +504,13 @@ TEST_CASE("shutdown called by the loader itself returns at once and the runtime 
     shutdown_returned.set_value();
     return loaded_value{"loaded", {}};
   };
-  auto parsed = parse_config_file(test_config("two_layers.yaml"));
-  REQUIRE(parsed.ok());
-  auto started = runtime::from_config(*parsed.effective, std::move(options));
-  REQUIRE(started);
-  self = started->get();
+  auto started = start_adjusted(std::move(options), [](config&) {});
+  self = started.get();
   auto get = std::async(std::launch::async, [&] { return self->get("k"); });
   REQUIRE(shutdown_returned.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   REQUIRE(get.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   CHECK(self->get("other").code == status::unavailable); // refused from the call on
-  auto destroyed = std::async(std::launch::async, [&] { started->reset(); });
+  auto destroyed = std::async(std::launch::async, [&] { started.reset(); });
   CHECK(destroyed.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
 }
 
@@ -533,12 +536,8 @@ TEST_CASE("shutdown called from a callback returns at once and the runtime stops
 TEST_CASE("a runtime destroyed in its own callback stops in the background", "[runtime][shutdown]") {
   strata::test::scratch_dir dir;
   const auto log_file = (dir.path / "runtime.log").string();
-  auto parsed = parse_config_file(test_config("two_layers.yaml"));
-  REQUIRE(parsed.ok());
-  parsed.effective->logging.output = log_file;
-  auto started = runtime::from_config(*parsed.effective);
-  REQUIRE(started);
-  std::unique_ptr<runtime> rt = std::move(*started);
+  auto started = start_adjusted({}, [&](config& c) { c.logging.output = log_file; });
+  std::unique_ptr<runtime> rt = std::move(started);
   REQUIRE(rt->put("k", "v") == status::ok);
   std::promise<void> destroyed;
   runtime* raw = rt.get();
@@ -560,23 +559,17 @@ TEST_CASE("a runtime destroyed in its own callback stops in the background", "[r
 TEST_CASE("shutdown calls the loader for no load still queued once it stops waiting", "[runtime][shutdown]") {
   std::atomic<int> calls{0};
   runtime_options options;
-  options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
-    ++calls;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    return loaded_value{"value of " + std::string(key), {}};
-  };
-  auto parsed = parse_config_file(test_config("two_layers.yaml"));
-  REQUIRE(parsed.ok());
-  parsed.effective->runtime.loader_threads = 1;
-  parsed.effective->runtime.loader_timeout = std::chrono::seconds(30);
-  parsed.effective->runtime.shutdown_timeout = std::chrono::milliseconds(100);
-  auto started = runtime::from_config(*parsed.effective, std::move(options));
-  REQUIRE(started);
+  options.loader = slow_counted(calls);
+  auto started = start_adjusted(std::move(options), [](config& c) {
+    c.runtime.loader_threads = 1;
+    c.runtime.loader_timeout = std::chrono::seconds(30);
+    c.runtime.shutdown_timeout = std::chrono::milliseconds(100);
+  });
   std::vector<std::future<get_result>> gets;
   for (int i = 0; i < 20; ++i)
-    gets.push_back((*started)->get_async("k" + std::to_string(i)));
+    gets.push_back(started->get_async("k" + std::to_string(i)));
   std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the first load is in the loader
-  started->reset();
+  started.reset();
   for (auto& g : gets)
     CHECK(g.get().code != status::ok); // not answered within shutdown_timeout: unavailable
   CHECK(calls <= 3); // the load in progress, and what the drain let start; not all twenty (4 s)
@@ -610,12 +603,9 @@ TEST_CASE("read-through: a load that timed out is written back when it comes unl
       returned = true;
       return loaded_value{"loaded " + std::string(key), {}};
     };
-    auto parsed = parse_config_file(test_config("two_layers.yaml"));
-    REQUIRE(parsed.ok());
-    parsed.effective->runtime.loader_timeout = std::chrono::milliseconds(100);
-    auto started = runtime::from_config(*parsed.effective, std::move(options));
-    REQUIRE(started);
-    auto& rt = **started;
+    auto started = start_adjusted(std::move(options),
+                                  [](config& c) { c.runtime.loader_timeout = std::chrono::milliseconds(100); });
+    auto& rt = *started;
     CHECK(rt.get("k").code == status::timeout);
     if (written_meanwhile)
       REQUIRE(rt.put("k", "written") == status::ok);
