@@ -78,14 +78,6 @@ struct pending_load {
   bool superseded = false; ///< a write to the key arrived meanwhile: do not write the load back
 };
 
-/// A read-through load that timed out, still in the host's loader: what it brings back later is
-/// written back unless a write to the key came meanwhile (a slow backend's values are cached, not
-/// thrown away at each timeout). A later load of the key writes its own back too.
-struct late_load {
-  bool superseded = false;
-};
-constexpr std::size_t max_late_loads = 4096;
-
 /// Collects the replies of a fan-out and answers once all are in.
 template <class Result>
 struct fan_in {
@@ -166,7 +158,6 @@ struct coordinator_state {
   std::uint64_t last_tag_epoch = 0;
   std::unordered_map<std::string, key_activity> activity;
   std::unordered_map<std::string, pending_load> loads;
-  std::unordered_map<std::string, late_load> late_loads;
   std::size_t prefetches_in_flight = 0;
   /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
   std::unordered_map<std::string, std::deque<std::function<bool()>>> guarded;
@@ -551,8 +542,7 @@ public:
         worker = i;
     }
     ++st_.loader_busy[worker];
-    const auto deadline = (std::chrono::steady_clock::now() + st_.loader_timeout).time_since_epoch().count();
-    self_->request(st_.loaders[worker], st_.loader_timeout, load_atom::value, ns, key, deadline)
+    self_->request(st_.loaders[worker], st_.loader_timeout, load_atom::value, ns, key)
       .then(
         [this, worker, then](load_reply& reply) {
           --st_.loader_busy[worker];
@@ -575,10 +565,6 @@ public:
       return;
     auto load = std::move(it->second);
     st_.loads.erase(it);
-    // Still in the loader: what it brings back may still be kept. Bounded, for loads queued
-    // behind one that hangs for good, which never come back.
-    if (reply.code == status::timeout && st_.late_loads.size() < max_late_loads)
-      st_.late_loads[id].superseded = load.superseded;
     const auto& first = *load.waiters.front();
     if (reply.code != status::ok && reply.code != status::not_found) // the get answers only its status
       st_.log->write(log_level::warn, {"read-through load of '" + first.request.key.substr(0, 256) + "' (namespace '" +
@@ -592,17 +578,6 @@ public:
       else
         finish(waiter, get_result{reply.code == status::not_found ? waiter->failure : reply.code, {}, {}, {}});
     }
-  }
-
-  /// A load that timed out came back with a value: written back as a load in time would be.
-  void late_loaded(const std::string& ns, const std::string& key, load_reply& reply) {
-    auto it = st_.late_loads.find(make_id(ns, key));
-    if (it == st_.late_loads.end())
-      return; // answered in time after all, or unknown
-    const bool superseded = it->second.superseded;
-    st_.late_loads.erase(it);
-    if (!superseded && reply.code == status::ok && reply.value)
-      fill(++st_.requests, ns, key, *reply.value);
   }
 
   /// Writes a loaded value into every layer that takes promotions.
@@ -629,17 +604,6 @@ public:
       it->second.last_write = st_.write_epoch;
     if (auto it = st_.loads.find(id); it != st_.loads.end())
       it->second.superseded = true;
-    if (auto it = st_.late_loads.find(id); it != st_.late_loads.end())
-      it->second.superseded = true;
-  }
-
-  /// A tag invalidation: the loads in flight, or late, are written back no more (their tags are
-  /// unknown until they arrive).
-  void supersede_all_loads() {
-    for (auto& entry : st_.loads)
-      entry.second.superseded = true;
-    for (auto& entry : st_.late_loads)
-      entry.second.superseded = true;
   }
 
   // A conditional write (put_condition, expire) looks its key up through the chain, then writes or
@@ -826,7 +790,8 @@ public:
   void invalidate_tag(tag_request& request) {
     const auto number = ++st_.requests;
     st_.last_tag_epoch = ++st_.write_epoch;
-    supersede_all_loads();
+    for (auto& entry : st_.loads)
+      entry.second.superseded = true; // their tags are unknown until they arrive
     auto join = std::make_shared<fan_in<invalidate_result>>();
     join->done = std::move(request.done);
     ask_chain(
@@ -869,7 +834,8 @@ public:
     const auto number = ++st_.requests;
     if (tag) {
       st_.last_tag_epoch = ++st_.write_epoch;
-      supersede_all_loads();
+      for (auto& entry : st_.loads)
+        entry.second.superseded = true;
     } else {
       note_write(make_id(ns, what));
     }
@@ -1080,9 +1046,6 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](command_atom, command_request& request) { r->command(request); },
     [r](prefetch_atom, std::size_t asking, std::string& ns, std::string& key) { r->prefetch(asking, ns, key); },
     [r](sweep_atom, std::uint64_t number) { r->sweep(number); },
-    [r](late_load_atom, const std::string& ns, const std::string& key, load_reply& reply) {
-      r->late_loaded(ns, key, reply);
-    },
     [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {
       r->layer_failed(index, generation, why);
     },

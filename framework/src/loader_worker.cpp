@@ -10,11 +10,10 @@ namespace strata::detail {
 
 namespace {
 
-caf::behavior loader_worker(caf::event_based_actor* self, loader_fn loader,
+caf::behavior loader_worker(caf::event_based_actor*, loader_fn loader,
                             std::shared_ptr<const std::atomic<bool>> stopping) {
   return {
-    [self, loader, stopping](load_atom, const std::string& ns, const std::string& key,
-                             std::chrono::steady_clock::rep deadline) {
+    [loader, stopping](load_atom, const std::string& ns, const std::string& key) {
       load_reply reply;
       // The runtime stopped waiting for its requests: the loads queued behind the one in the
       // host's loader now would each still cost a call (shutdown waited for them all).
@@ -41,11 +40,6 @@ caf::behavior loader_worker(caf::event_based_actor* self, loader_fn loader,
         reply.code = status::internal;
         reply.error = "loader threw a non-standard exception";
       }
-      // Past the deadline the coordinator no longer awaits the reply: it goes to it as a message
-      // of its own (a value is worth keeping; a failure ends the coordinator's wait for it).
-      if (std::chrono::steady_clock::now().time_since_epoch().count() > deadline)
-        if (auto coordinator = caf::actor_cast<caf::actor>(self->current_sender()))
-          caf::anon_send(coordinator, late_load_atom::value, ns, key, reply);
       return reply;
     },
   };

@@ -37,8 +37,6 @@ using layer_failed_atom = caf::atom_constant<caf::atom("lfailed")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 // coordinator → loader worker
 using load_atom = caf::atom_constant<caf::atom("load")>;
-/// A loader worker's answer to a load past its deadline (the coordinator's request timed out).
-using late_load_atom = caf::atom_constant<caf::atom("lateload")>;
 // host → coordinator → one layer host: a semantic or vector operation
 using call_atom = caf::atom_constant<caf::atom("call")>;
 using layer_call_atom = caf::atom_constant<caf::atom("lcall")>;

@@ -590,33 +590,3 @@ TEST_CASE("a synchronous call from a completion callback is refused rather than 
   CHECK(rt->get("other").code == status::not_found); // nothing was written
   CHECK(rt->put("other", "v") == status::ok);        // outside a callback, as ever
 }
-
-TEST_CASE("read-through: a load that timed out is written back when it comes unless a write came meanwhile", "[runtime]") {
-  for (const bool written_meanwhile : {false, true}) {
-    INFO((written_meanwhile ? "a put came meanwhile" : "no write meanwhile"));
-    std::atomic<int> calls{0};
-    std::atomic<bool> returned{false};
-    runtime_options options;
-    options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
-      ++calls;
-      std::this_thread::sleep_for(std::chrono::milliseconds(300)); // a slow backend, slower than the timeout
-      returned = true;
-      return loaded_value{"loaded " + std::string(key), {}};
-    };
-    auto started = start_adjusted(std::move(options),
-                                  [](config& c) { c.runtime.loader_timeout = std::chrono::milliseconds(100); });
-    auto& rt = *started;
-    CHECK(rt.get("k").code == status::timeout);
-    if (written_meanwhile)
-      REQUIRE(rt.put("k", "written") == status::ok);
-    // It was thrown away: every later miss called the slow loader again, and timed out again.
-    const std::string expected = written_meanwhile ? "written" : "loaded k";
-    CHECK(eventually([&] { return rt.get("k").value == expected; }));
-    if (written_meanwhile) {
-      REQUIRE(eventually([&] { return returned.load(); }));
-      // The late value must not replace the put's (it would within milliseconds).
-      CHECK_FALSE(eventually([&] { return rt.get("k").value != "written"; }, std::chrono::milliseconds(1000)));
-      CHECK(calls == 1);
-    }
-  }
-}
