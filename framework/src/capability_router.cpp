@@ -206,12 +206,13 @@ bool prepared(Result& out, F&& prepare) {
 
 } // namespace
 
-void capability_router::verify(const semantic_lookup_request& request, semantic_result& result) {
+void capability_router::verify(const semantic_lookup_request& request, semantic_result& result,
+                               bool in_actor_thread) {
   if (!verifier_ || result.code != status::ok)
     return;
   bool accepted = false;
   try {
-    const in_host_callback host_code;
+    const in_host_callback host_code{in_actor_thread};
     accepted = verifier_(request, result.match);
   } catch (const std::exception& e) {
     result.code = status::internal;
@@ -238,7 +239,7 @@ semantic_result capability_router::semantic_lookup(semantic_lookup_request reque
   auto shared = std::make_shared<const semantic_lookup_request>(std::move(request));
   return call<semantic_result>(
     *t, *semantic_, [shared](layer& l, semantic_result& r) { return semantic_of(l).lookup(*shared, r.match); },
-    [this, shared](semantic_result& r) { verify(*shared, r); });
+    [this, shared](semantic_result& r) { verify(*shared, r, false); });
 }
 
 std::future<semantic_result> capability_router::semantic_lookup_async(semantic_lookup_request request) {
@@ -251,7 +252,7 @@ std::future<semantic_result> capability_router::semantic_lookup_async(semantic_l
   auto shared = std::make_shared<const semantic_lookup_request>(std::move(request));
   return call_async<semantic_result>(
     *t, *semantic_, [shared](layer& l, semantic_result& r) { return semantic_of(l).lookup(*shared, r.match); },
-    [this, shared](semantic_result& r) { verify(*shared, r); });
+    [this, shared](semantic_result& r) { verify(*shared, r, true); });
 }
 
 semantic_store_result capability_router::semantic_store(semantic_entry entry) {

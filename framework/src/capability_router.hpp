@@ -105,7 +105,9 @@ private:
   /// of those without a vector.
   template <class Item>
   std::string checked_batch(const capability_target& target, std::vector<Item>& items);
-  void verify(const semantic_lookup_request& request, semantic_result& result);
+  /// The host's verifier on a hit; `in_actor_thread` for an async lookup, whose answer the
+  /// coordinator's thread runs (a synchronous call from the verifier is refused there).
+  void verify(const semantic_lookup_request& request, semantic_result& result, bool in_actor_thread);
 
   std::optional<capability_target> semantic_;
   std::optional<capability_target> vectors_;

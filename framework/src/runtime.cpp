@@ -697,18 +697,46 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   return std::unique_ptr<runtime>(new runtime(std::move(impl)));
 }
 
+namespace {
+
+/// The threads that stop and free runtimes destroyed in their own callbacks. Joined when the
+/// process exits, before the statics they use (CAF's, the log's) go: made at the first such
+/// destruction, it is destroyed before what was made earlier.
+class background_stops {
+public:
+  static void start(std::unique_ptr<runtime_impl> impl) {
+    auto& self = instance();
+    std::lock_guard<std::mutex> guard(self.mutex_);
+    self.threads_.emplace_back([impl = std::move(impl)]() mutable {
+      impl->stop();
+      impl.reset();
+    });
+  }
+  ~background_stops() {
+    for (auto& t : threads_)
+      t.join();
+  }
+
+private:
+  static background_stops& instance() {
+    static background_stops stops;
+    return stops;
+  }
+  std::mutex mutex_;
+  std::vector<std::thread> threads_;
+};
+
+} // namespace
+
 runtime::runtime(std::unique_ptr<runtime_impl> impl) : impl_(std::move(impl)) {}
 
 runtime::~runtime() {
   if (detail::in_host_callback::active()) {
     // This thread cannot wait for the runtime's others, and must not free what they use: a
-    // thread of its own stops the runtime and frees it.
+    // thread of its own stops the runtime and frees it (joined at exit at the latest).
     impl_->log->write(log_level::warn, {"runtime destroyed from its own loader or callback: it stops in the background",
                                         {}, {}, {}, {}, {}, {}});
-    std::thread([impl = std::move(impl_)]() mutable {
-      impl->stop();
-      impl.reset();
-    }).detach();
+    background_stops::start(std::move(impl_));
     return;
   }
   shutdown();

@@ -5,10 +5,13 @@
 #include "log.hpp"
 #include "runtime_bounds.hpp"
 
+#include <strata/metrics_registry.hpp>
 #include <strata/plugin_config.hpp>
 #include <strata/runtime.hpp>
 #include <strata/units.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -18,6 +21,12 @@ namespace strata::detail {
 
 namespace {
 
+/// What the YAML parser takes for a layer's or an instance's name; a configuration built in code
+/// is held to it too (the names are label values, file names' parts, URL segments).
+bool plain_name(const std::string& name) {
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
+}
+
 void check_instances(const config& cfg, const std::string& section,
                      const std::vector<plugin_instance_config>& instances, std::vector<config_error>& errors) {
   std::set<std::string> names;
@@ -25,6 +34,9 @@ void check_instances(const config& cfg, const std::string& section,
     const auto path = section + "[" + std::to_string(i) + "]";
     if (instances[i].name.empty())
       errors.push_back(make_error(cfg, path + ".name", "needs a name"));
+    else if (!plain_name(instances[i].name))
+      errors.push_back(make_error(cfg, path + ".name", "expected a name of letters, digits, '_' and '-', got '" +
+                                                         instances[i].name + "'"));
     else if (!names.insert(instances[i].name).second)
       errors.push_back(make_error(cfg, path + ".name", "duplicate name '" + instances[i].name + "'"));
     if (instances[i].plugin.empty())
@@ -46,6 +58,8 @@ void check_alert_rules(const config& cfg, std::vector<config_error>& errors) {
     };
     if (rule.name.empty())
       fail(".name", "a rule needs a name");
+    else if (!telemetry::valid_label_value(rule.name)) // it labels the rule's series
+      fail(".name", "is not valid UTF-8");
     else if (!names.insert(rule.name).second)
       fail(".name", "duplicate rule name '" + rule.name + "'");
     if (rule.value.empty())
@@ -150,6 +164,8 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     const auto path = "layers[" + std::to_string(i) + "]";
     if (layer.name.empty())
       fail(path + ".name", "a layer needs a name");
+    else if (!plain_name(layer.name))
+      fail(path + ".name", "expected a layer name of letters, digits, '_' and '-', got '" + layer.name + "'");
     else if (!names.insert(layer.name).second)
       fail(path + ".name", "duplicate layer name '" + layer.name + "'");
     if (layer.plugin.empty())

@@ -22,29 +22,6 @@ bool valid_name(const std::string& name, bool allow_colon) {
   return true;
 }
 
-/// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), as the
-/// Prometheus text format requires of a label value: one that is not fails the whole scrape.
-bool valid_utf8(const std::string& text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    const int more = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
-    if (more < 0 || end - p <= more)
-      return false;
-    std::uint32_t code = more == 0 ? c : c & (0x3f >> more);
-    for (int i = 1; i <= more; ++i) {
-      if ((p[i] & 0xc0) != 0x80)
-        return false;
-      code = (code << 6) | (p[i] & 0x3f);
-    }
-    static const std::uint32_t least[] = {0, 0x80, 0x800, 0x10000};
-    if (code < least[more] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-      return false;
-    p += more + 1;
-  }
-  return true;
-}
 
 const char* type_name(metric_type type) {
   switch (type) {
@@ -76,6 +53,30 @@ void add_samples(metric_family& family, const std::vector<std::string>& label_na
 }
 
 } // namespace
+
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF): a label
+// value that is not fails the whole scrape.
+bool valid_label_value(const std::string& text) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    const int more = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    if (more < 0 || end - p <= more)
+      return false;
+    std::uint32_t code = more == 0 ? c : c & (0x3f >> more);
+    for (int i = 1; i <= more; ++i) {
+      if ((p[i] & 0xc0) != 0x80)
+        return false;
+      code = (code << 6) | (p[i] & 0x3f);
+    }
+    static const std::uint32_t least[] = {0, 0x80, 0x800, 0x10000};
+    if (code < least[more] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+      return false;
+    p += more + 1;
+  }
+  return true;
+}
 
 void registry::refuse_series_clash(const std::string& name, metric_type type) const {
   // A histogram X writes the series X_bucket, X_sum and X_count: a family of one of those names
@@ -117,7 +118,7 @@ registry::family& registry::find_or_add(const std::string& name, const std::stri
     throw std::invalid_argument("metric " + name + ": " + std::to_string(label_names.size()) + " label names but " +
                                 std::to_string(values.size()) + " values");
   for (std::size_t i = 0; i < values.size(); ++i)
-    if (!valid_utf8(values[i]))
+    if (!valid_label_value(values[i]))
       throw std::invalid_argument("metric " + name + ": the value of label '" + label_names[i] +
                                   "' is not valid UTF-8");
   if (families_.count(name) == 0)

@@ -252,6 +252,20 @@ TEST_CASE("reload_alert_rules refuses what a deployment's validation refuses in 
                             "alerts.rules[1].threshold: expected a finite number\n"
                             "alerts.rules[2].for: must not be negative");
   CHECK(rt->alerts().empty());
+  // Its name labels the rule's series: not UTF-8 (Latin-1 here), the registry threw out of the reload.
+  const auto latin1 = rt->reload_alert_rules({resident_memory_above_zero("\xdc" "berlast")});
+  REQUIRE(latin1);
+  CHECK(latin1->message == "alerts.rules[0].name: is not valid UTF-8");
+}
+
+TEST_CASE("a deployment built in code is held to the names a file may give", "[runtime][reload]") {
+  auto parsed = parse_config("layers: [{name: hot, plugin: predictive}]\n", "x.yaml");
+  REQUIRE(parsed.ok());
+  auto cfg = *parsed.effective;
+  cfg.layers[0].name = "h\xffot"; // a label value of every layer metric: the registry threw out of the start
+  auto refused = runtime::from_config(cfg);
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(refused.err().message, Catch::Contains("layers[0].name: expected a layer name of letters, digits"));
 }
 
 TEST_CASE("a plugin whose check or factory throws is refused, at start and at a reload", "[runtime][reload]") {

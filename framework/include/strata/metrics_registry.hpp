@@ -16,6 +16,10 @@
 
 namespace strata::telemetry {
 
+/// Whether `text` may be a label value: well-formed UTF-8 (RFC 3629), as the Prometheus text
+/// format requires; `registry` refuses any other.
+bool valid_label_value(const std::string& text) noexcept;
+
 /// Label values in the order of the family's label names.
 using label_values = std::vector<std::string>;
 

@@ -94,7 +94,8 @@ public:
   static expected<std::unique_ptr<runtime>> from_config(config cfg, runtime_options options = {});
 
   /// Shuts down (see `shutdown`). Destroyed from the runtime's own thread (in a loader or a
-  /// callback), it hands the stopping and freeing to a thread of its own and returns at once.
+  /// callback), it hands the stopping and freeing to a thread of its own and returns at once (the
+  /// process joins that thread when it exits, at the latest).
   ~runtime();
   runtime(const runtime&) = delete;
   runtime& operator=(const runtime&) = delete;

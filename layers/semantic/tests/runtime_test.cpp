@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -227,6 +228,25 @@ TEST_CASE("a threshold that is not a number from -1 to 1, a negative TTL, an emp
   const auto update = rt->semantic_update(u);
   CHECK(update.code == status::invalid);
   CHECK(update.error == "request: the TTL is negative (-5 ms); 0 means no expiry");
+}
+
+TEST_CASE("a synchronous call from the verifier of an async lookup is refused rather than waiting for ever",
+          "[semantic][integration]") {
+  runtime* self = nullptr;
+  std::promise<status> inside;
+  runtime_options options;
+  options.verifier = [&](const semantic_lookup_request&, const semantic_match&) {
+    inside.set_value(self->put("other", "v")); // runs in the coordinator's thread, which the put needs
+    return true;
+  };
+  auto rt = testing::start_yaml(deployment(), std::move(options));
+  self = rt.get();
+  REQUIRE(rt->semantic_store(entry("Is 4 GB of memory enough for the server?", "yes")).code == status::ok);
+  auto lookup = rt->semantic_lookup_async(ask("is 4 GB of memory enough for the server"));
+  auto answered = inside.get_future();
+  REQUIRE(answered.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(answered.get() == status::invalid);
+  CHECK(lookup.get().code == status::ok);
 }
 
 TEST_CASE("the second stage and the host verifier refuse hits, and are counted", "[semantic][integration]") {
