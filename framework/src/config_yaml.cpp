@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -454,9 +453,7 @@ private:
     const std::string expected = "a name of letters, digits, '_' and '-'";
     const auto text = read_scalar(e, expected);
     if (!text) return;
-    if (text->empty() || !std::all_of(text->begin(), text->end(), [](unsigned char c) {
-          return std::isalnum(c) || c == '_' || c == '-';
-        })) {
+    if (!detail::plain_name(*text)) {
       fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
       return;
     }
@@ -569,10 +566,7 @@ private:
     const std::string expected = "a layer name of letters, digits, '_' and '-'";
     const auto text = read_scalar(e, expected);
     if (!text) return;
-    const bool valid = !text->empty() && std::all_of(text->begin(), text->end(), [](unsigned char c) {
-      return std::isalnum(c) || c == '_' || c == '-';
-    });
-    if (!valid) {
+    if (!detail::plain_name(*text)) {
       fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
       return;
     }

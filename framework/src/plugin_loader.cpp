@@ -2,11 +2,9 @@
 
 #include "abi_value.hpp"
 #include "config_schema.hpp"
+#include "runtime_bounds.hpp"
 
 #include <dlfcn.h>
-
-#include <algorithm>
-#include <cctype>
 
 #include <exception>
 #include <filesystem>
@@ -107,10 +105,9 @@ expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descript
   if (d->name == nullptr || *d->name == '\0')
     return invalid(refusal(origin, "the descriptor has no name"));
   // A deployment names it, and the loader looks for libstrata_<name>.so: a name like a layer's.
-  if (const std::string name = d->name; !std::all_of(name.begin(), name.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '_' || c == '-';
-      }))
-    return invalid(refusal(origin, "the name '" + name + "' is not made of letters, digits, '_' and '-'"));
+  if (!plain_name(d->name))
+    return invalid(refusal(origin, std::string("the name '") + d->name +
+                                       "' is not made of letters, digits, '_' and '-'"));
   // Checked before it is registered: a file found as libstrata_<x>.so that declares another name
   // would otherwise stand for that name after being refused.
   if (expected_name != nullptr && *expected_name != d->name)

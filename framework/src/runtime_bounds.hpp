@@ -3,7 +3,9 @@
 // reports a value out of range at its position, and for the validation of a configuration built
 // in code.
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstddef>
 #include <string>
 
@@ -18,6 +20,14 @@ bool is_one_of(const std::array<const char*, N>& choices, const std::string& val
     if (value == c)
       return true;
   return false;
+}
+
+/// A name a deployment gives a layer or an instance, or a plugin declares: letters, digits, '_'
+/// and '-' (label values, parts of file names and URL segments). Empty is not one.
+inline bool plain_name(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '-';
+  });
 }
 
 struct int_range {

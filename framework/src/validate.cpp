@@ -10,8 +10,6 @@
 #include <strata/runtime.hpp>
 #include <strata/units.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -20,12 +18,6 @@
 namespace strata::detail {
 
 namespace {
-
-/// What the YAML parser takes for a layer's or an instance's name; a configuration built in code
-/// is held to it too (the names are label values, file names' parts, URL segments).
-bool plain_name(const std::string& name) {
-  return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
-}
 
 void check_instances(const config& cfg, const std::string& section,
                      const std::vector<plugin_instance_config>& instances, std::vector<config_error>& errors) {
