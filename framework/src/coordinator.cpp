@@ -76,6 +76,18 @@ constexpr std::size_t max_prefetches_in_flight = 64;
 struct pending_load {
   std::vector<lookup_ptr> waiters;
   bool superseded = false; ///< a write to the key arrived meanwhile: do not write the load back
+  std::uint64_t number = 0; ///< its number in `loads_in_hand`
+};
+
+/// A load sent to a loader worker and not answered yet. The coordinator times it out itself, so
+/// that the worker's answer still arrives after the timeout: the worker is then known to be free,
+/// and a read-through value is still worth keeping.
+struct load_in_hand {
+  std::size_t worker = 0;
+  std::function<void(load_reply&)> then; ///< empty once it timed out
+  bool read_through = false; ///< else a prefetch, whose late value is dropped
+  std::string ns;
+  std::string key;
 };
 
 /// Collects the replies of a fan-out and answers once all are in.
@@ -147,9 +159,15 @@ struct coordinator_state {
   loader_fn loader;
   std::chrono::milliseconds loader_timeout{0};
   std::vector<caf::actor> loaders;
-  /// Loads each worker has not answered. One that timed out stays counted: its worker may still
-  /// be stuck in the host's loader, and the next loads go to the others.
+  /// Loads each worker has not answered, timed out or not: a worker still in the host's loader
+  /// gets the next loads only when every other one is as busy.
   std::vector<std::size_t> loader_busy;
+  std::unordered_map<std::uint64_t, load_in_hand> loads_in_hand; ///< by load number
+  std::uint64_t last_load_number = 0;
+  /// Read-through loads of a key that timed out and may still be written back when their value
+  /// comes, oldest first. A write to the key, a tag invalidation or a later load's answer drops
+  /// them (their value is older than what the layers hold then).
+  std::unordered_map<std::string, std::vector<std::uint64_t>> late_loads;
   /// Set when the coordinator stops: the loader workers then call the loader no more.
   std::shared_ptr<std::atomic<bool>> loaders_stopping = std::make_shared<std::atomic<bool>>(false);
   std::size_t next_loader = 0;
@@ -526,14 +544,15 @@ public:
     if (!first)
       return; // coalesced with the load already in flight
     auto id = l->id;
-    load(l->request.ns, l->request.key, [this, id](load_reply& reply) { loaded(id, reply); });
+    it->second.number = load(l->request.ns, l->request.key, true, [this, id](load_reply& reply) { loaded(id, reply); });
   }
 
   /// Asks the worker with the fewest loads in hand (the next in turn among equals) to load `key`,
   /// so that a load that hangs in the host's loader does not hold up those behind it; `then` gets
-  /// the worker's reply, or a timeout or unavailable one. A load that timed out stays counted:
-  /// its worker may still be stuck in the loader.
-  void load(const std::string& ns, const std::string& key, std::function<void(load_reply&)> then) {
+  /// the worker's reply, or a timeout one after `loader_timeout`. A read-through load that timed
+  /// out may still be written back when its value comes (`late_loaded`). Returns the load's number.
+  std::uint64_t load(const std::string& ns, const std::string& key, bool read_through,
+                     std::function<void(load_reply&)> then) {
     const auto n = st_.loaders.size();
     auto worker = st_.next_loader++ % n;
     for (std::size_t k = 1; k < n; ++k) {
@@ -542,21 +561,38 @@ public:
         worker = i;
     }
     ++st_.loader_busy[worker];
-    self_->request(st_.loaders[worker], st_.loader_timeout, load_atom::value, ns, key)
-      .then(
-        [this, worker, then](load_reply& reply) {
-          --st_.loader_busy[worker];
-          then(reply);
-        },
-        [this, worker, then](caf::error& err) {
-          const bool timed_out = err == caf::sec::request_timeout;
-          if (!timed_out)
-            --st_.loader_busy[worker];
-          load_reply reply;
-          reply.code = timed_out ? status::timeout : status::unavailable;
-          reply.error = self_->system().render(err);
-          then(reply);
-        });
+    const auto number = ++st_.last_load_number;
+    st_.loads_in_hand.emplace(number, load_in_hand{worker, std::move(then), read_through, ns, key});
+    self_->send(st_.loaders[worker], load_atom::value, number, ns, key);
+    self_->delayed_send(self_, st_.loader_timeout, load_timeout_atom::value, number);
+    return number;
+  }
+
+  /// A worker's answer to load `number`, in time or late.
+  void load_answered(std::uint64_t number, load_reply& reply) {
+    auto it = st_.loads_in_hand.find(number);
+    if (it == st_.loads_in_hand.end())
+      return;
+    auto in_hand = std::move(it->second);
+    st_.loads_in_hand.erase(it);
+    --st_.loader_busy[in_hand.worker];
+    if (in_hand.then)
+      in_hand.then(reply);
+    else if (in_hand.read_through)
+      late_loaded(in_hand.ns, in_hand.key, number, reply);
+  }
+
+  /// Load `number` passed `loader_timeout`: its waiters get `timeout`; it stays in hand.
+  void load_timed_out(std::uint64_t number) {
+    auto it = st_.loads_in_hand.find(number);
+    if (it == st_.loads_in_hand.end() || !it->second.then)
+      return;
+    auto then = std::move(it->second.then);
+    it->second.then = nullptr;
+    load_reply reply;
+    reply.code = status::timeout;
+    reply.error = "no answer from the loader within loader_timeout (" + std::to_string(st_.loader_timeout.count()) + " ms)";
+    then(reply);
   }
 
   void loaded(const std::string& id, load_reply& reply) {
@@ -565,6 +601,12 @@ public:
       return;
     auto load = std::move(it->second);
     st_.loads.erase(it);
+    if (reply.code == status::timeout) {
+      if (!load.superseded)
+        st_.late_loads[id].push_back(load.number);
+    } else {
+      st_.late_loads.erase(id); // older than this answer
+    }
     const auto& first = *load.waiters.front();
     if (reply.code != status::ok && reply.code != status::not_found) // the get answers only its status
       st_.log->write(log_level::warn, {"read-through load of '" + first.request.key.substr(0, 256) + "' (namespace '" +
@@ -578,6 +620,23 @@ public:
       else
         finish(waiter, get_result{reply.code == status::not_found ? waiter->failure : reply.code, {}, {}, {}});
     }
+  }
+
+  /// Load `number` of `id` answered after its timeout: its value is written back as one in time
+  /// would be, unless something newer than it reached the layers meanwhile.
+  void late_loaded(const std::string& ns, const std::string& key, std::uint64_t number, load_reply& reply) {
+    auto it = st_.late_loads.find(make_id(ns, key));
+    if (it == st_.late_loads.end())
+      return;
+    auto& numbers = it->second;
+    const auto found = std::find(numbers.begin(), numbers.end(), number);
+    if (found == numbers.end())
+      return;
+    numbers.erase(numbers.begin(), found + 1); // the older ones would overwrite a newer value
+    if (numbers.empty())
+      st_.late_loads.erase(it);
+    if (reply.code == status::ok && reply.value)
+      fill(++st_.requests, ns, key, *reply.value);
   }
 
   /// Writes a loaded value into every layer that takes promotions.
@@ -604,6 +663,15 @@ public:
       it->second.last_write = st_.write_epoch;
     if (auto it = st_.loads.find(id); it != st_.loads.end())
       it->second.superseded = true;
+    st_.late_loads.erase(id);
+  }
+
+  /// A tag invalidation: the loads in flight, and late, are written back no more (their tags are
+  /// unknown until they arrive).
+  void supersede_all_loads() {
+    for (auto& entry : st_.loads)
+      entry.second.superseded = true;
+    st_.late_loads.clear();
   }
 
   // A conditional write (put_condition, expire) looks its key up through the chain, then writes or
@@ -790,8 +858,7 @@ public:
   void invalidate_tag(tag_request& request) {
     const auto number = ++st_.requests;
     st_.last_tag_epoch = ++st_.write_epoch;
-    for (auto& entry : st_.loads)
-      entry.second.superseded = true; // their tags are unknown until they arrive
+    supersede_all_loads();
     auto join = std::make_shared<fan_in<invalidate_result>>();
     join->done = std::move(request.done);
     ask_chain(
@@ -834,8 +901,7 @@ public:
     const auto number = ++st_.requests;
     if (tag) {
       st_.last_tag_epoch = ++st_.write_epoch;
-      for (auto& entry : st_.loads)
-        entry.second.superseded = true;
+      supersede_all_loads();
     } else {
       note_write(make_id(ns, what));
     }
@@ -946,7 +1012,7 @@ public:
   void prefetch_load(const lookup_ptr& l, std::size_t asking) {
     if (!st_.loader)
       return prefetch_end(l);
-    load(l->request.ns, l->request.key, [this, l, asking](load_reply& reply) {
+    load(l->request.ns, l->request.key, false, [this, l, asking](load_reply& reply) {
       if (reply.code == status::ok && reply.value)
         return prefetched(l, asking, reply.value->value, reply.value->options);
       prefetch_end(l);
@@ -1046,6 +1112,8 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](command_atom, command_request& request) { r->command(request); },
     [r](prefetch_atom, std::size_t asking, std::string& ns, std::string& key) { r->prefetch(asking, ns, key); },
     [r](sweep_atom, std::uint64_t number) { r->sweep(number); },
+    [r](loaded_atom, std::uint64_t number, load_reply& reply) { r->load_answered(number, reply); },
+    [r](load_timeout_atom, std::uint64_t number) { r->load_timed_out(number); },
     [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {
       r->layer_failed(index, generation, why);
     },

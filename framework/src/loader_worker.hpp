@@ -10,8 +10,9 @@
 
 namespace strata::detail {
 
-/// A worker calling `loader` for each load it is sent, in order; once `stopping` is set, it
-/// answers the loads still queued `unavailable` without calling the loader.
+/// A worker calling `loader` for each load it is sent (load_atom, number, ns, key), in order, and
+/// sending the sender (loaded_atom, number, load_reply); once `stopping` is set, it answers the
+/// loads still queued `unavailable` without calling the loader.
 caf::actor spawn_loader_worker(caf::actor_system& system, loader_fn loader,
                                std::shared_ptr<const std::atomic<bool>> stopping);
 

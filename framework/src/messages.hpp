@@ -35,8 +35,11 @@ using maintain_atom = caf::atom_constant<caf::atom("maintain")>;
 using layer_failed_atom = caf::atom_constant<caf::atom("lfailed")>;
 /// A restart the supervisor put off (an instance that failed right after its restart).
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
-// coordinator → loader worker
+// coordinator → loader worker (a load's number, ns, key), and back (its number, a load_reply)
 using load_atom = caf::atom_constant<caf::atom("load")>;
+using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
+/// The coordinator's own reminder that a load's `loader_timeout` has passed.
+using load_timeout_atom = caf::atom_constant<caf::atom("loadtime")>;
 // host → coordinator → one layer host: a semantic or vector operation
 using call_atom = caf::atom_constant<caf::atom("call")>;
 using layer_call_atom = caf::atom_constant<caf::atom("lcall")>;

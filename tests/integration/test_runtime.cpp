@@ -45,6 +45,28 @@ loader_fn slow_counted(std::atomic<int>& calls) {
   };
 }
 
+/// A loader whose n-th call takes delays[n - 1] ms and answers "v<n>"; calls past the script
+/// answer at once that the key does not exist. `returned` counts the calls that ended.
+loader_fn scripted(std::vector<int> delays, std::atomic<int>& calls, std::atomic<int>& returned) {
+  return [delays = std::move(delays), &calls, &returned](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    const auto n = static_cast<std::size_t>(++calls);
+    std::optional<loaded_value> value;
+    if (n <= delays.size()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delays[n - 1]));
+      value = loaded_value{"v" + std::to_string(n), {}};
+    }
+    ++returned;
+    return value;
+  };
+}
+
+/// Waits until `returned` reaches n, then long enough for the coordinator to write back what that
+/// call brought (a message to it, then a put to each layer).
+void wait_for_returns(const std::atomic<int>& returned, int n) {
+  REQUIRE(eventually([&] { return returned >= n; }, std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+}
+
 } // namespace
 
 TEST_CASE("put, get, erase through two layers", "[runtime]") {
@@ -589,4 +611,105 @@ TEST_CASE("a synchronous call from a completion callback is refused rather than 
   CHECK(get == status::invalid);
   CHECK(rt->get("other").code == status::not_found); // nothing was written
   CHECK(rt->put("other", "v") == status::ok);        // outside a callback, as ever
+}
+
+TEST_CASE("read-through: what a load brings back after loader_timeout is kept", "[runtime][late_load]") {
+  std::atomic<int> calls{0}, returned{0};
+  runtime_options options;
+  options.loader = scripted({300}, calls, returned);
+  auto rt = start_adjusted(std::move(options), [](config& c) { c.runtime.loader_timeout = std::chrono::milliseconds(100); });
+  CHECK(rt->get("k").code == status::timeout);
+  wait_for_returns(returned, 1);
+  // Dropped, every later miss would call a backend slower than the timeout again, and time out.
+  const auto later = rt->get("k");
+  CHECK(later.code == status::ok);
+  CHECK(later.value == "v1");
+  CHECK(later.layer != "loader");
+  CHECK(calls == 1);
+}
+
+TEST_CASE("read-through: a late load is not kept when the key was written meanwhile", "[runtime][late_load]") {
+  for (const std::string meanwhile : {"put", "erase", "tag invalidation"}) {
+    INFO("meanwhile: " << meanwhile);
+    std::atomic<int> calls{0}, returned{0};
+    runtime_options options;
+    options.loader = scripted({300}, calls, returned);
+    auto rt = start_adjusted(std::move(options), [](config& c) { c.runtime.loader_timeout = std::chrono::milliseconds(100); });
+    CHECK(rt->get("k").code == status::timeout);
+    if (meanwhile == "put")
+      REQUIRE(rt->put("k", "written") == status::ok);
+    else if (meanwhile == "erase")
+      REQUIRE(rt->erase("k") == status::not_found);
+    else
+      REQUIRE(rt->invalidate_tag("t").code == status::ok); // the late value's tags are unknown until it comes
+    wait_for_returns(returned, 1);
+    const auto later = rt->get("k");
+    if (meanwhile == "put") {
+      CHECK(later.value == "written");
+    } else {
+      CHECK(later.code == status::not_found); // the second call, past the script
+      CHECK(calls == 2);
+    }
+  }
+}
+
+TEST_CASE("read-through: of two late loads of a key the older does not replace the newer", "[runtime][late_load]") {
+  std::atomic<int> calls{0}, returned{0};
+  runtime_options options;
+  options.loader = scripted({800, 250}, calls, returned); // the second call comes back first
+  auto rt = start_adjusted(std::move(options), [](config& c) {
+    c.runtime.loader_threads = 2;
+    c.runtime.loader_timeout = std::chrono::milliseconds(100);
+  });
+  CHECK(rt->get("k").code == status::timeout);
+  CHECK(rt->get("k").code == status::timeout); // on the other thread
+  wait_for_returns(returned, 2);
+  CHECK(rt->get("k").value == "v2");
+  CHECK(calls == 2);
+}
+
+TEST_CASE("read-through: a late load from before an erase stays dropped when a later load is late too", "[runtime][late_load]") {
+  std::atomic<int> calls{0}, returned{0};
+  runtime_options options;
+  options.loader = scripted({300, 3000}, calls, returned);
+  auto rt = start_adjusted(std::move(options), [](config& c) {
+    c.runtime.loader_threads = 2;
+    c.runtime.loader_timeout = std::chrono::milliseconds(100);
+  });
+  CHECK(rt->get("k").code == status::timeout);
+  REQUIRE(rt->erase("k") == status::not_found);
+  CHECK(rt->get("k").code == status::timeout); // a second load, after the erase, still running
+  wait_for_returns(returned, 1);
+  CHECK(rt->get("k").code == status::not_found); // not "v1", read before the erase
+}
+
+TEST_CASE("read-through: a load that timed out holds its loader thread only until it returns", "[runtime][late_load]") {
+  std::atomic<bool> release{false};
+  std::atomic<int> slow_returned{0};
+  runtime_options options;
+  options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
+    if (key == "slow") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      ++slow_returned;
+    }
+    while (key == "stuck" && !release)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return loaded_value{"value of " + std::string(key), {}};
+  };
+  auto rt = start_adjusted(std::move(options), [](config& c) {
+    c.runtime.loader_threads = 2;
+    c.runtime.loader_timeout = std::chrono::milliseconds(100);
+  });
+  CHECK(rt->get("slow").code == status::timeout);
+  wait_for_returns(slow_returned, 1);
+  auto stuck = rt->get_async("stuck");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // one thread is in the loader
+  // Were "slow" still counted on its thread, the loads would alternate between the two threads,
+  // and every other one would wait behind "stuck" until it timed out.
+  for (int i = 0; i < 4; ++i) {
+    const auto key = "k" + std::to_string(i);
+    CHECK(rt->get(key).code == status::ok);
+  }
+  release = true;
+  stuck.get();
 }
