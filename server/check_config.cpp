@@ -2,6 +2,7 @@
 #include "hidden_secrets.hpp"
 
 #include <strata/runtime.hpp>
+#include <strata/secrets.hpp>
 
 #include <iostream>
 #include <string>

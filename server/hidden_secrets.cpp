@@ -1,7 +1,8 @@
 #include "hidden_secrets.hpp"
 
+#include <strata/secrets.hpp>
+
 #include <cctype>
-#include <regex>
 #include <string_view>
 
 namespace strata::server {
@@ -20,13 +21,6 @@ bool named_like_a_secret(std::string key) {
 }
 
 } // namespace
-
-std::string without_password(std::string text) {
-  static const std::regex keyword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+))", std::regex::icase);
-  static const std::regex credentials(R"((://[^/:@\s]*:)[^@\s]*@)");
-  text = std::regex_replace(text, keyword, "$1(hidden)");
-  return std::regex_replace(text, credentials, "$1(hidden)@");
-}
 
 void hide_secrets(std::map<std::string, std::string>& settings) {
   for (auto& [key, value] : settings) {

@@ -5,6 +5,7 @@
 #include "resp_server.hpp"
 
 #include <strata/runtime.hpp>
+#include <strata/secrets.hpp>
 
 #include <chrono>
 #include <csignal>

@@ -1,4 +1,5 @@
 #include <strata/runtime.hpp>
+#include <strata/secrets.hpp>
 
 #include "alert_engine.hpp"
 #include "capability_router.hpp"
@@ -1027,7 +1028,7 @@ reload_report runtime::reload(const std::string& path) {
   std::string level_before;
   if (!checked.ok()) {
     for (const auto& e : checked.errors)
-      report.errors.push_back(e.to_string());
+      report.errors.push_back(without_password(e.to_string())); // a plugin's refusal may quote a URL
   } else {
     config next = std::move(*checked.effective);
     std::vector<alert_rule> rules_now;

@@ -114,6 +114,25 @@ TEST_CASE("an invalid file, or rules the running deployment cannot evaluate, cha
   CHECK_FALSE(rt->reload("/nonexistent/strata.yaml").valid);
 }
 
+TEST_CASE("a reload refused for a plugin's reason that quotes credentials neither reports nor logs them",
+          "[runtime][reload]") {
+  temp_file file, log_file;
+  const auto logged_to = plugins + "logging: {level: info, output: \"" + log_file.path.string() + "\"}\n";
+  auto rt = start_yaml(logged_to + "layers: [{name: hot, plugin: predictive}]\n");
+  file.write(logged_to + "layers: [{name: hot, plugin: predictive, config: {policy: 'https://alice:hunter2@example.com/'}}]\n");
+  const auto report = rt->reload(file.path.string());
+  CHECK_FALSE(report.valid);
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0].find("'https://alice:(hidden)@example.com/'") != std::string::npos);
+  const auto log_text = [&] {
+    std::ifstream in(log_file.path);
+    return std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  };
+  // The log is written by a thread of its own.
+  CHECK(eventually([&] { return log_text().find("alice:(hidden)@example.com") != std::string::npos; }));
+  CHECK(log_text().find("hunter2") == std::string::npos);
+}
+
 namespace {
 
 /// The alert events the runtime delivers, as its host callback sees them.

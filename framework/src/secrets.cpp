@@ -1,0 +1,14 @@
+#include <strata/secrets.hpp>
+
+#include <regex>
+
+namespace strata {
+
+std::string without_password(std::string text) {
+  static const std::regex keyword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+))", std::regex::icase);
+  static const std::regex credentials(R"((://[^/:@\s]*:)[^@\s]*@)");
+  text = std::regex_replace(text, keyword, "$1(hidden)");
+  return std::regex_replace(text, credentials, "$1(hidden)@");
+}
+
+} // namespace strata
