@@ -576,8 +576,10 @@ public:
     auto in_hand = std::move(it->second);
     st_.loads_in_hand.erase(it);
     --st_.loader_busy[in_hand.worker];
-    if (in_hand.then)
+    if (in_hand.then) {
+      st_.late_loads.erase(make_id(in_hand.ns, in_hand.key)); // older than this answer, prefetch or not
       in_hand.then(reply);
+    }
     else if (in_hand.read_through)
       late_loaded(in_hand.ns, in_hand.key, number, reply);
   }
@@ -601,12 +603,9 @@ public:
       return;
     auto load = std::move(it->second);
     st_.loads.erase(it);
-    if (reply.code == status::timeout) {
-      if (!load.superseded)
-        st_.late_loads[id].push_back(load.number);
-    } else {
-      st_.late_loads.erase(id); // older than this answer
-    }
+    // Only `load_timed_out` answers `timeout` (a worker answers ok, not_found, internal or unavailable).
+    if (reply.code == status::timeout && !load.superseded)
+      st_.late_loads[id].push_back(load.number);
     const auto& first = *load.waiters.front();
     if (reply.code != status::ok && reply.code != status::not_found) // the get answers only its status
       st_.log->write(log_level::warn, {"read-through load of '" + first.request.key.substr(0, 256) + "' (namespace '" +
@@ -622,21 +621,29 @@ public:
     }
   }
 
-  /// Load `number` of `id` answered after its timeout: its value is written back as one in time
-  /// would be, unless something newer than it reached the layers meanwhile.
+  /// Load `number` of (ns, key) answered after its timeout: its value is written back as one in
+  /// time would be, if it is still the key's newest load. A newer one's answer, late or in time,
+  /// is what the layers should hold (even a "not found": an older value would outlive it).
   void late_loaded(const std::string& ns, const std::string& key, std::uint64_t number, load_reply& reply) {
-    auto it = st_.late_loads.find(make_id(ns, key));
+    const auto id = make_id(ns, key);
+    auto it = st_.late_loads.find(id);
     if (it == st_.late_loads.end())
       return;
     auto& numbers = it->second;
     const auto found = std::find(numbers.begin(), numbers.end(), number);
     if (found == numbers.end())
       return;
-    numbers.erase(numbers.begin(), found + 1); // the older ones would overwrite a newer value
+    const bool newest = found + 1 == numbers.end() && st_.loads.count(id) == 0;
+    numbers.erase(numbers.begin(), found + 1);
     if (numbers.empty())
       st_.late_loads.erase(it);
-    if (reply.code == status::ok && reply.value)
-      fill(++st_.requests, ns, key, *reply.value);
+    if (!newest || reply.code != status::ok || !reply.value)
+      return;
+    // A lookup in flight that read an older copy below must not promote it over this value.
+    ++st_.write_epoch;
+    if (auto activity = st_.activity.find(id); activity != st_.activity.end())
+      activity->second.last_write = st_.write_epoch;
+    fill(++st_.requests, ns, key, *reply.value);
   }
 
   /// Writes a loaded value into every layer that takes promotions.

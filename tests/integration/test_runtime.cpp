@@ -60,12 +60,32 @@ loader_fn scripted(std::vector<int> delays, std::atomic<int>& calls, std::atomic
   };
 }
 
-/// Waits until `returned` reaches n, then long enough for the coordinator to write back what that
-/// call brought (a message to it, then a put to each layer).
+/// Waits until `returned` reaches n, then long enough for the coordinator to have written back
+/// what that call brought (a message to it, then a put to each layer): for checks that nothing was.
 void wait_for_returns(const std::atomic<int>& returned, int n) {
   REQUIRE(eventually([&] { return returned >= n; }, std::chrono::seconds(10)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
 }
+
+/// Puts layer `layer` answered `ok`: a host's puts, promotions and read-through fills.
+double puts_taken(const runtime& rt, const std::string& layer) {
+  double total = 0;
+  for (const auto& family : rt.snapshot().metrics)
+    if (family.name == "strata_cache_requests_total")
+      for (const auto& sample : family.samples) {
+        const auto has = [&](const char* name, const std::string& value) {
+          return std::find(sample.labels.begin(), sample.labels.end(), std::make_pair(std::string(name), value)) !=
+                 sample.labels.end();
+        };
+        if (has("cache_layer", layer) && has("operation", "put") && has("status", "ok"))
+          total += sample.value;
+      }
+  return total;
+}
+
+/// A loader_timeout that a load answered at once meets even on a slow, shared machine under a
+/// sanitizer, and the delay of a load that misses it.
+constexpr std::chrono::milliseconds short_timeout{500};
 
 } // namespace
 
@@ -616,15 +636,15 @@ TEST_CASE("a synchronous call from a completion callback is refused rather than 
 TEST_CASE("read-through: what a load brings back after loader_timeout is kept", "[runtime][late_load]") {
   std::atomic<int> calls{0}, returned{0};
   runtime_options options;
-  options.loader = scripted({300}, calls, returned);
-  auto rt = start_adjusted(std::move(options), [](config& c) { c.runtime.loader_timeout = std::chrono::milliseconds(100); });
+  options.loader = scripted({1000}, calls, returned);
+  auto rt = start_adjusted(std::move(options), [](config& c) { c.runtime.loader_timeout = short_timeout; });
   CHECK(rt->get("k").code == status::timeout);
-  wait_for_returns(returned, 1);
   // Dropped, every later miss would call a backend slower than the timeout again, and time out.
+  REQUIRE(eventually([&] { return puts_taken(*rt, "hot") == 1; }, std::chrono::seconds(10)));
   const auto later = rt->get("k");
   CHECK(later.code == status::ok);
   CHECK(later.value == "v1");
-  CHECK(later.layer != "loader");
+  CHECK(later.layer == "hot");
   CHECK(calls == 1);
 }
 
@@ -633,8 +653,8 @@ TEST_CASE("read-through: a late load is not kept when the key was written meanwh
     INFO("meanwhile: " << meanwhile);
     std::atomic<int> calls{0}, returned{0};
     runtime_options options;
-    options.loader = scripted({300}, calls, returned);
-    auto rt = start_adjusted(std::move(options), [](config& c) { c.runtime.loader_timeout = std::chrono::milliseconds(100); });
+    options.loader = scripted({1000}, calls, returned);
+    auto rt = start_adjusted(std::move(options), [](config& c) { c.runtime.loader_timeout = short_timeout; });
     CHECK(rt->get("k").code == status::timeout);
     if (meanwhile == "put")
       REQUIRE(rt->put("k", "written") == status::ok);
@@ -656,31 +676,57 @@ TEST_CASE("read-through: a late load is not kept when the key was written meanwh
 TEST_CASE("read-through: of two late loads of a key the older does not replace the newer", "[runtime][late_load]") {
   std::atomic<int> calls{0}, returned{0};
   runtime_options options;
-  options.loader = scripted({800, 250}, calls, returned); // the second call comes back first
+  options.loader = scripted({2000, 800}, calls, returned); // the second call comes back first
   auto rt = start_adjusted(std::move(options), [](config& c) {
     c.runtime.loader_threads = 2;
-    c.runtime.loader_timeout = std::chrono::milliseconds(100);
+    c.runtime.loader_timeout = short_timeout;
   });
   CHECK(rt->get("k").code == status::timeout);
+  REQUIRE(eventually([&] { return calls == 1; })); // so that the next load is the second call
   CHECK(rt->get("k").code == status::timeout); // on the other thread
   wait_for_returns(returned, 2);
   CHECK(rt->get("k").value == "v2");
+  CHECK(puts_taken(*rt, "hot") == 1);
   CHECK(calls == 2);
 }
 
 TEST_CASE("read-through: a late load from before an erase stays dropped when a later load is late too", "[runtime][late_load]") {
   std::atomic<int> calls{0}, returned{0};
   runtime_options options;
-  options.loader = scripted({300, 3000}, calls, returned);
+  options.loader = scripted({1000, 2500}, calls, returned);
   auto rt = start_adjusted(std::move(options), [](config& c) {
     c.runtime.loader_threads = 2;
-    c.runtime.loader_timeout = std::chrono::milliseconds(100);
+    c.runtime.loader_timeout = short_timeout;
   });
   CHECK(rt->get("k").code == status::timeout);
+  REQUIRE(eventually([&] { return calls == 1; }));
   REQUIRE(rt->erase("k") == status::not_found);
   CHECK(rt->get("k").code == status::timeout); // a second load, after the erase, still running
   wait_for_returns(returned, 1);
   CHECK(rt->get("k").code == status::not_found); // not "v1", read before the erase
+}
+
+TEST_CASE("read-through: a late value is not kept while a newer load of the key is in flight", "[runtime][late_load]") {
+  std::atomic<int> calls{0}, returned{0};
+  runtime_options options;
+  // The first call comes back late with a value while the second is in the loader; the second,
+  // late too, finds that the key no longer exists: the layers must not keep the first's value.
+  options.loader = [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    const int n = ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(n == 1 ? 800 : n == 2 ? 1500 : 0));
+    ++returned;
+    return n == 1 ? std::optional<loaded_value>(loaded_value{"old", {}}) : std::nullopt;
+  };
+  auto rt = start_adjusted(std::move(options), [](config& c) {
+    c.runtime.loader_threads = 2;
+    c.runtime.loader_timeout = short_timeout;
+  });
+  CHECK(rt->get("k").code == status::timeout);
+  REQUIRE(eventually([&] { return calls == 1; }));
+  CHECK(rt->get("k").code == status::timeout); // the second call, in the loader when the first returns
+  wait_for_returns(returned, 2);
+  CHECK(puts_taken(*rt, "hot") == 0);
+  CHECK(rt->get("k").code == status::not_found);
 }
 
 TEST_CASE("read-through: a load that timed out holds its loader thread only until it returns", "[runtime][late_load]") {
@@ -689,7 +735,7 @@ TEST_CASE("read-through: a load that timed out holds its loader thread only unti
   runtime_options options;
   options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
     if (key == "slow") {
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1000));
       ++slow_returned;
     }
     while (key == "stuck" && !release)
@@ -698,7 +744,7 @@ TEST_CASE("read-through: a load that timed out holds its loader thread only unti
   };
   auto rt = start_adjusted(std::move(options), [](config& c) {
     c.runtime.loader_threads = 2;
-    c.runtime.loader_timeout = std::chrono::milliseconds(100);
+    c.runtime.loader_timeout = short_timeout;
   });
   CHECK(rt->get("slow").code == status::timeout);
   wait_for_returns(slow_returned, 1);
