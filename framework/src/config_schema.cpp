@@ -86,9 +86,14 @@ const strata_config_key* find_key(const strata_config_key* keys, std::size_t n, 
   return nullptr;
 }
 
+/// "plugin 'name'", and the file it came from if any.
+std::string plugin_named(const std::string& plugin, const std::string& file) {
+  return "plugin '" + plugin + "'" + (file.empty() ? "" : " (" + file + ")");
+}
+
 std::string unknown_key_message(const std::string& name, const std::string& plugin,
                                 const strata_config_key* keys, std::size_t n) {
-  std::string message = "unknown key '" + name + "' for plugin '" + plugin + "'; ";
+  std::string message = "unknown key '" + name + "' for " + plugin + "; ";
   if (n == 0) return message + "it takes no settings";
   message += "allowed: ";
   for (std::size_t i = 0; i < n; ++i) message += (i == 0 ? "" : ", ") + std::string(keys[i].key);
@@ -96,7 +101,7 @@ std::string unknown_key_message(const std::string& name, const std::string& plug
 }
 
 std::string missing_key_message(const strata_config_key& key, const std::string& plugin) {
-  std::string message = "missing required key '" + std::string(key.key) + "' of plugin '" + plugin + "'";
+  std::string message = "missing required key '" + std::string(key.key) + "' of " + plugin;
   if (key.description != nullptr && *key.description != '\0') message += " (" + std::string(key.description) + ")";
   return message;
 }
@@ -138,9 +143,10 @@ config_error make_error(const config& cfg, const std::string& path, std::string 
   return error;
 }
 
-void validate_settings(const config& cfg, const std::string& instance_path, const std::string& plugin,
-                       std::map<std::string, std::string>& settings, const strata_config_key* keys, std::size_t n,
-                       std::vector<config_error>& errors) {
+void validate_settings(const config& cfg, const std::string& instance_path, const std::string& plugin_name,
+                       const std::string& file, std::map<std::string, std::string>& settings,
+                       const strata_config_key* keys, std::size_t n, std::vector<config_error>& errors) {
+  const std::string plugin = plugin_named(plugin_name, file);
   const std::string config_path = instance_path + ".config";
   for (const auto& [name, text] : settings) {
     const std::string path = config_path + "." + name;

@@ -25,10 +25,11 @@ config_error make_error(const config& cfg, const std::string& path, std::string 
 /// Checks the `settings` of the instance at `instance_path` (`layers[1]`, `exporters[0]`) against
 /// a schema checked by `check_schema`: unknown keys, values of the wrong type, values out of
 /// bounds, missing required keys. Appends one error per problem to `errors`, then fills the
-/// defaults of absent keys.
+/// defaults of absent keys. An unknown or missing key's error names the plugin's `file` (empty for
+/// a plugin given in code): the schema is that file's, which may not be the plugin on the path.
 void validate_settings(const config& cfg, const std::string& instance_path, const std::string& plugin,
-                       std::map<std::string, std::string>& settings, const strata_config_key* keys, std::size_t n,
-                       std::vector<config_error>& errors);
+                       const std::string& file, std::map<std::string, std::string>& settings,
+                       const strata_config_key* keys, std::size_t n, std::vector<config_error>& errors);
 
 /// Where a plugin's refusal of the instance at `instance_path` belongs: at the setting its reason
 /// starts with ("policy: 'x' is neither ...", the plugins' convention) when the instance has that

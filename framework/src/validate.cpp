@@ -247,7 +247,9 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
     }
     out[i] = *plugin;
     const auto errors_before = errors.size();
-    validate_settings(cfg, path, instance.plugin, instance.settings, d->config_schema, d->config_schema_size, errors);
+    const auto& origin = (*plugin)->origin;
+    validate_settings(cfg, path, instance.plugin, origin == "<static>" ? std::string() : origin, instance.settings,
+                      d->config_schema, d->config_schema_size, errors);
     if (errors.size() == errors_before)
       run_plugin_check(cfg, path, instance.plugin, instance.settings, *d, errors);
   }

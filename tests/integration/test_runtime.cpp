@@ -439,6 +439,19 @@ TEST_CASE("a layer whose plugin file plugins.files refused has that one error an
   CHECK(report.errors[0].path == "plugins.files[0]");
 }
 
+TEST_CASE("an unknown key of a plugin names the file whose schema refused it", "[runtime][loader]") {
+  // plugins.files takes precedence over a plugin of the same name on the path: an older build
+  // named there refuses keys the one on the path knows, and the error says which file it was.
+  auto parsed = parse_config("plugins: {files: [\"" STRATA_TEST_PLUGIN_DIR "/libstrata_predictive.so\"]}\n"
+                             "layers: [{name: hot, plugin: predictive, config: {colour: red}}]\n", "x.yaml");
+  REQUIRE(parsed.ok());
+  const auto report = validate(*parsed.effective);
+  REQUIRE(report.errors.size() == 1);
+  CHECK_THAT(report.errors[0].to_string(),
+             Catch::StartsWith("x.yaml:2:51: layers[0].config.colour: unknown key 'colour' for plugin 'predictive' "
+                               "(" STRATA_TEST_PLUGIN_DIR "/libstrata_predictive.so); allowed: max_entries"));
+}
+
 TEST_CASE("a failing factory stops the start with file, symbol and reason", "[runtime][loader]") {
   auto rt = runtime::from_file(test_config("factory_fails.yaml"));
   REQUIRE_FALSE(rt);

@@ -382,7 +382,7 @@ constexpr std::size_t demo_schema_size = sizeof demo_schema / sizeof demo_schema
 std::vector<std::string> validate_all(config& cfg) {
   std::vector<strata::config_error> errors;
   for (std::size_t i = 0; i < cfg.layers.size(); ++i)
-    strata::detail::validate_settings(cfg, "layers[" + std::to_string(i) + "]", cfg.layers[i].plugin,
+    strata::detail::validate_settings(cfg, "layers[" + std::to_string(i) + "]", cfg.layers[i].plugin, {},
                                       cfg.layers[i].settings, demo_schema, demo_schema_size, errors);
   std::vector<std::string> lines;
   for (const auto& error : errors) lines.push_back(error.to_string());
