@@ -7,6 +7,7 @@
 #include <strata/units.hpp>
 
 #include "runtime_bounds.hpp"
+#include "validate.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -104,9 +105,10 @@ struct entry {
 /// Reads one document into a `config`, collecting every error rather than stopping at the first.
 class yaml_reader {
 public:
-  /// `base_dir` resolves relative plugin paths; empty leaves them as written.
-  yaml_reader(std::string origin, std::filesystem::path base_dir)
-    : origin_(std::move(origin)), base_dir_(std::move(base_dir)) {}
+  /// `base_dir` resolves relative plugin paths; empty leaves them as written. With
+  /// `keep_partial`, the report holds what parsed even when some of it did not.
+  yaml_reader(std::string origin, std::filesystem::path base_dir, bool keep_partial = false)
+    : origin_(std::move(origin)), base_dir_(std::move(base_dir)), keep_partial_(keep_partial) {}
 
   config_report read(const std::string& text) {
     YAML::Node root;
@@ -148,7 +150,7 @@ private:
   config_report report() {
     config_report result;
     result.errors = errors_;
-    if (errors_.empty()) {
+    if (errors_.empty() || keep_partial_) {
       cfg_.origin = origin_;
       result.effective = cfg_;
     }
@@ -620,6 +622,7 @@ private:
 
   std::string origin_;
   std::filesystem::path base_dir_;
+  bool keep_partial_ = false;
   config cfg_;
   std::vector<config_error> errors_;
 };
@@ -747,7 +750,9 @@ config_report parse_config(const std::string& yaml_text, const std::string& orig
   return yaml_reader(origin, {}).read(yaml_text);
 }
 
-config_report parse_config_file(const std::string& path) {
+namespace {
+
+config_report read_config_file(const std::string& path, bool keep_partial) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   std::string text;
   int read_error = file == nullptr ? errno : 0;
@@ -765,8 +770,14 @@ config_report parse_config_file(const std::string& path) {
   }
   std::error_code ec;
   const auto absolute = std::filesystem::absolute(path, ec);
-  return yaml_reader(path, ec ? std::filesystem::path{} : absolute.parent_path()).read(text);
+  return yaml_reader(path, ec ? std::filesystem::path{} : absolute.parent_path(), keep_partial).read(text);
 }
+
+} // namespace
+
+config_report parse_config_file(const std::string& path) { return read_config_file(path, false); }
+
+config_report detail::parse_config_file_partial(const std::string& path) { return read_config_file(path, true); }
 
 std::string to_yaml(const config& cfg) {
   YAML::Emitter out;

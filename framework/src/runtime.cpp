@@ -341,9 +341,11 @@ std::pair<std::future<T>, std::function<void(T)>> promise_pair() {
 } // namespace
 
 expected<std::unique_ptr<runtime>> runtime::from_file(const std::string& path, runtime_options options) {
-  auto parsed = parse_config_file(path);
-  if (!parsed.ok())
+  auto parsed = detail::parse_config_file_partial(path);
+  if (!parsed.ok()) {
+    detail::add_plugin_errors(parsed); // every error in one run, as check-config reports them
     return error{status::invalid, parsed.errors_text()};
+  }
   return from_config(std::move(*parsed.effective), std::move(options));
 }
 

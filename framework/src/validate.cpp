@@ -10,10 +10,12 @@
 #include <strata/runtime.hpp>
 #include <strata/units.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
 #include <system_error>
+#include <tuple>
 
 namespace strata::detail {
 
@@ -210,10 +212,11 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
 }
 
 /// Resolves the plugin of each instance of one section, checks its kind and settings, then lets
-/// the plugin check them.
+/// the plugin check them (but not the `unchecked` instances).
 template <class Instance>
 void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::string>& search_path,
-                     const std::set<std::string>& refused_files, const std::string& section,
+                     const std::set<std::string>& refused_files, const std::set<std::string>& unchecked,
+                     const std::string& section,
                      std::vector<Instance>& instances, strata_plugin_kind kind, const char* kind_name,
                      std::vector<const loaded_plugin*>& out, std::vector<config_error>& errors) {
   out.assign(instances.size(), nullptr);
@@ -250,19 +253,20 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
     const auto& origin = (*plugin)->origin;
     validate_settings(cfg, path, instance.plugin, origin == "<static>" ? std::string() : origin, instance.settings,
                       d->config_schema, d->config_schema_size, errors);
-    if (errors.size() == errors_before)
+    if (errors.size() == errors_before && unchecked.count(path) == 0)
       run_plugin_check(cfg, path, instance.plugin, instance.settings, *d, errors);
   }
 }
 
 } // namespace
 
-config_report validate_with(config cfg, plugin_loader& loader,
-                            const std::vector<const strata_plugin_descriptor*>& static_plugins,
-                            resolved_plugins& plugins_out) {
-  config_report report;
-  auto& errors = report.errors;
-  check_framework_settings(cfg, errors);
+namespace {
+
+/// Loads the plugins `cfg` names and checks each instance's settings against its plugin's schema,
+/// then, but for the `unchecked` instances (`layers[1]`), the plugin's own check; fills defaults.
+void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const strata_plugin_descriptor*>& static_plugins,
+                   const std::set<std::string>& unchecked, resolved_plugins& plugins_out,
+                   std::vector<config_error>& errors) {
   for (const auto* descriptor : static_plugins)
     if (auto added = loader.add_static(descriptor); !added)
       errors.push_back(config_error{cfg.origin, {}, "", added.err().message});
@@ -289,17 +293,79 @@ config_report validate_with(config cfg, plugin_loader& loader,
   auto search_path = cfg.plugin_path;
   for (auto& dir : default_plugin_path())
     search_path.push_back(dir);
-  resolve_section(cfg, loader, search_path, refused_files, "layers", cfg.layers, STRATA_PLUGIN_LAYER, "a layer", plugins_out.layers,
+  resolve_section(cfg, loader, search_path, refused_files, unchecked, "layers", cfg.layers, STRATA_PLUGIN_LAYER, "a layer", plugins_out.layers,
                   errors);
-  resolve_section(cfg, loader, search_path, refused_files, "exporters", cfg.exporters, STRATA_PLUGIN_EXPORTER, "an exporter",
+  resolve_section(cfg, loader, search_path, refused_files, unchecked, "exporters", cfg.exporters, STRATA_PLUGIN_EXPORTER, "an exporter",
                   plugins_out.exporters, errors);
-  resolve_section(cfg, loader, search_path, refused_files, "embedders", cfg.embedders, STRATA_PLUGIN_EMBEDDER, "an embedder",
+  resolve_section(cfg, loader, search_path, refused_files, unchecked, "embedders", cfg.embedders, STRATA_PLUGIN_EMBEDDER, "an embedder",
                   plugins_out.embedders, errors);
-  resolve_section(cfg, loader, search_path, refused_files, "alerts.handlers", cfg.alerts.handlers, STRATA_PLUGIN_ALERT_HANDLER,
+  resolve_section(cfg, loader, search_path, refused_files, unchecked, "alerts.handlers", cfg.alerts.handlers, STRATA_PLUGIN_ALERT_HANDLER,
                   "an alert handler", plugins_out.handlers, errors);
+}
+
+/// The instance a path belongs to (`layers[1]` of `layers[1].config.x`), or "" outside one.
+std::string instance_of(const std::string& path) {
+  const auto end = path.find(']');
+  return end == std::string::npos ? std::string() : path.substr(0, end + 1);
+}
+
+/// Whether a plugin check's error `found` on a partly parsed file follows from `parse_error`
+/// rather than adding to it: at or under its path; at an instance whose own keys (name, plugin,
+/// the config mapping itself) did not parse; or a required key that is there but did not parse.
+bool follows_from(const config_error& found, const config_error& parse_error) {
+  const auto& p = parse_error.path;
+  if (found.path == p || found.path.rfind(p + ".", 0) == 0 || found.path.rfind(p + "[", 0) == 0)
+    return true;
+  const auto instance = instance_of(p);
+  if (instance.empty() || instance != instance_of(found.path))
+    return false;
+  const std::string config_prefix = instance + ".config.";
+  if (p.rfind(config_prefix, 0) != 0)
+    return true;
+  const auto key = p.substr(config_prefix.size(), p.find_first_of(".[", config_prefix.size()) - config_prefix.size());
+  return found.message.rfind("missing required key '" + key + "'", 0) == 0;
+}
+
+} // namespace
+
+config_report validate_with(config cfg, plugin_loader& loader,
+                            const std::vector<const strata_plugin_descriptor*>& static_plugins,
+                            resolved_plugins& plugins_out) {
+  config_report report;
+  auto& errors = report.errors;
+  check_framework_settings(cfg, errors);
+  check_plugins(cfg, loader, static_plugins, {}, plugins_out, errors);
   if (errors.empty())
     report.effective = std::move(cfg);
   return report;
+}
+
+void add_plugin_errors(config_report& parsed) {
+  if (!parsed.effective)
+    return;
+  config partial = std::move(*parsed.effective);
+  parsed.effective.reset();
+  // Without the plugins' own section, or a document, there is nothing sound to check against.
+  for (const auto& e : parsed.errors)
+    if (e.path.empty() || e.path == "plugins" || e.path.rfind("plugins.", 0) == 0)
+      return;
+  // A plugin's own check of a config with a key left at its default (it did not parse) could
+  // refuse a combination the file does not have.
+  std::set<std::string> unchecked;
+  for (const auto& e : parsed.errors)
+    unchecked.insert(instance_of(e.path));
+  plugin_loader loader;
+  resolved_plugins plugins;
+  std::vector<config_error> found;
+  check_plugins(partial, loader, {}, unchecked, plugins, found);
+  const auto parse_errors = parsed.errors.size();
+  for (auto& e : found)
+    if (std::none_of(parsed.errors.begin(), parsed.errors.begin() + static_cast<std::ptrdiff_t>(parse_errors),
+                     [&](const config_error& p) { return follows_from(e, p); }))
+      parsed.errors.push_back(std::move(e));
+  std::stable_sort(parsed.errors.begin(), parsed.errors.end(), [](const config_error& a, const config_error& b) {
+    return std::tie(a.position.line, a.position.column) < std::tie(b.position.line, b.position.column);
+  });
 }
 
 } // namespace strata::detail
@@ -313,9 +379,11 @@ config_report validate(config cfg, const std::vector<const strata_plugin_descrip
 }
 
 config_report check_config_file(const std::string& path) {
-  auto parsed = parse_config_file(path);
-  if (!parsed.ok())
+  auto parsed = detail::parse_config_file_partial(path);
+  if (!parsed.ok()) {
+    detail::add_plugin_errors(parsed);
     return parsed;
+  }
   return validate(std::move(*parsed.effective));
 }
 

@@ -23,6 +23,15 @@ config_report validate_with(config cfg, plugin_loader& loader,
                             const std::vector<const strata_plugin_descriptor*>& static_plugins,
                             resolved_plugins& plugins_out);
 
+/// Parses a file as `parse_config_file` does, but when some of it does not parse, `effective`
+/// still holds the rest (what did not parse left out or at its default), for `add_plugin_errors`.
+config_report parse_config_file_partial(const std::string& path);
+
+/// For a file that did not parse whole (`parse_config_file_partial`): adds what the plugins find
+/// wrong in the rest to its errors, in file order, so that one run reports every error; leaves
+/// out what follows from an error already there. Clears `effective`.
+void add_plugin_errors(config_report& parsed);
+
 /// Appends what is wrong with `cfg.alerts.rules` (names, comparisons, thresholds, durations, the
 /// layers they name), placed at each rule's key; `config` validation and `reload_alert_rules` share it.
 void check_alert_rules(const config& cfg, std::vector<config_error>& errors);

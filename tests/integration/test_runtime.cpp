@@ -3,6 +3,7 @@
 #include "runtime_fixture.hpp"
 #include "support/scratch_dir.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -450,6 +451,17 @@ TEST_CASE("an unknown key of a plugin names the file whose schema refused it", "
   CHECK_THAT(report.errors[0].to_string(),
              Catch::StartsWith("x.yaml:2:51: layers[0].config.colour: unknown key 'colour' for plugin 'predictive' "
                                "(" STRATA_TEST_PLUGIN_DIR "/libstrata_predictive.so); allowed: max_entries"));
+}
+
+TEST_CASE("a start from a file that does not parse whole reports the plugins' errors too", "[runtime][loader]") {
+  auto rt = runtime::from_file(test_config("partly_parsed.yaml"));
+  REQUIRE_FALSE(rt);
+  const auto& message = rt.err().message;
+  INFO(message);
+  CHECK(message.find(":4:12: runtime.threads: expected an integer") != std::string::npos);
+  CHECK(message.find(":16:15: layers[2].config.window: '7' is above the maximum of 1") != std::string::npos);
+  CHECK(message.find("missing required key") == std::string::npos); // the url is there; it did not parse
+  CHECK(std::count(message.begin(), message.end(), '\n') == 6);
 }
 
 TEST_CASE("a failing factory stops the start with file, symbol and reason", "[runtime][loader]") {
