@@ -53,14 +53,6 @@ std::string kind_name(strata_metric_kind kind) {
   }
 }
 
-/// The family whose histogram series `name` would be (`X` for `X_bucket`, `X_sum`, `X_count`), or "".
-std::string histogram_base(const std::string& name) {
-  for (const std::string suffix : {"_bucket", "_sum", "_count"})
-    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return name.substr(0, name.size() - suffix.size());
-  return {};
-}
-
 } // namespace
 
 void* instance_host::metric(void* self, strata_metric_kind kind, const char* name, const char* help,
@@ -74,7 +66,7 @@ void* instance_host::metric(void* self, strata_metric_kind kind, const char* nam
       throw std::invalid_argument(std::string("'") + name + "' is derived by the runtime; choose another name");
     if (is_runtime_family(name))
       throw std::invalid_argument(std::string("'") + name + "' is recorded by the runtime itself; choose another name");
-    if (const auto base = histogram_base(name); !base.empty() && (is_runtime_family(base) || is_derived_family(base)))
+    if (const auto base = telemetry::histogram_of_series(name); !base.empty() && (is_runtime_family(base) || is_derived_family(base)))
       // Registered first, it would stop the runtime's own family, created after the plugins.
       throw std::invalid_argument(std::string("'") + name + "' is a series of '" + base +
                                   "', which the runtime records; choose another name");

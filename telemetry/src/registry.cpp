@@ -78,22 +78,27 @@ bool valid_label_value(const std::string& text) noexcept {
   return true;
 }
 
+std::string histogram_of_series(const std::string& name) {
+  for (const std::string suffix : histogram_series_suffixes)
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return name.substr(0, name.size() - suffix.size());
+  return {};
+}
+
 void registry::refuse_series_clash(const std::string& name, metric_type type) const {
   // A histogram X writes the series X_bucket, X_sum and X_count: a family of one of those names
   // beside it makes the exposition invalid for every scraper.
-  static const char* const suffixes[] = {"_bucket", "_sum", "_count"};
-  for (const char* suffix : suffixes) {
-    const std::string s = suffix;
-    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
-      const auto base = families_.find(name.substr(0, name.size() - s.size()));
-      if (base != families_.end() && base->second.type == metric_type::histogram)
-        throw std::invalid_argument("metric " + name + " is a series of the histogram " + base->first +
-                                    "; choose another name");
-    }
-    if (type == metric_type::histogram && families_.count(name + s) != 0)
-      throw std::invalid_argument("metric " + name + ": its series " + name + s +
-                                  " is already a family of its own; choose another name");
+  if (const auto base_name = histogram_of_series(name); !base_name.empty()) {
+    const auto base = families_.find(base_name);
+    if (base != families_.end() && base->second.type == metric_type::histogram)
+      throw std::invalid_argument("metric " + name + " is a series of the histogram " + base->first +
+                                  "; choose another name");
   }
+  if (type == metric_type::histogram)
+    for (const std::string suffix : histogram_series_suffixes)
+      if (families_.count(name + suffix) != 0)
+        throw std::invalid_argument("metric " + name + ": its series " + name + suffix +
+                                    " is already a family of its own; choose another name");
 }
 
 registry::family& registry::find_or_add(const std::string& name, const std::string& help, metric_type type,

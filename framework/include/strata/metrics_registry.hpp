@@ -20,6 +20,12 @@ namespace strata::telemetry {
 /// format requires; `registry` refuses any other.
 bool valid_label_value(const std::string& text) noexcept;
 
+/// The series a histogram X writes besides its family name: X_bucket, X_sum, X_count.
+inline constexpr const char* histogram_series_suffixes[] = {"_bucket", "_sum", "_count"};
+
+/// The histogram whose series `name` would be (`X` for `X_bucket`, `X_sum`, `X_count`), or "".
+std::string histogram_of_series(const std::string& name);
+
 /// Label values in the order of the family's label names.
 using label_values = std::vector<std::string>;
 
