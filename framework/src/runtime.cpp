@@ -32,9 +32,28 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 namespace strata {
+
+namespace {
+
+/// The answer of type T that says only `code`: what the runtime answers itself, for a request a
+/// layer never answered (dropped at shutdown) or one it refused to send (from a callback).
+get_result answer_of(const get_result*, status code) { return get_result{code, {}, {}, {}}; }
+status answer_of(const status*, status code) { return code; }
+invalidate_result answer_of(const invalidate_result*, status code) { return invalidate_result{code, 0}; }
+command_result answer_of(const command_result*, status code) {
+  return command_result{code, std::string(R"({"error": ")") + to_string(code) + R"("})"};
+}
+
+template <class T>
+T answer_of(status code) {
+  return answer_of(static_cast<const T*>(nullptr), code);
+}
+
+} // namespace
 
 class runtime_impl {
 public:
@@ -141,11 +160,6 @@ public:
       o->record(what);
   }
 
-  /// What a request dropped unanswered gets (`answered_on_drop`).
-  static get_result dropped(const get_result*) { return get_result{status::unavailable, {}, {}, {}}; }
-  static status dropped(const status*) { return status::unavailable; }
-  static invalidate_result dropped(const invalidate_result*) { return invalidate_result{status::unavailable, 0}; }
-
   /// Wraps `done` so that the request counts as in flight until it has been answered, and is
   /// recorded in the runtime's own metrics and by the observers (for which it keeps `ns` and
   /// `key`; nothing is copied without observers). A request the coordinator drops unanswered
@@ -180,7 +194,7 @@ public:
       }
       leave();
     };
-    return detail::answered_on_drop(std::move(answer), dropped(static_cast<const T*>(nullptr)));
+    return detail::answered_on_drop(std::move(answer), answer_of<T>(status::unavailable));
   }
 
   void submit_get(std::string_view key, const std::string& ns, std::size_t first_layer,
@@ -308,14 +322,6 @@ int scheduler_threads(int configured) {
 /// another thread) while such a thread lives, it waited for ever. A host thread lets go of it.
 void release_caf_logger() { caf::logger::set_current_actor_system(nullptr); }
 
-/// What a synchronous call answers from a completion callback (`await`).
-get_result refused_in_callback(const get_result*) { return get_result{status::invalid, {}, {}, {}}; }
-status refused_in_callback(const status*) { return status::invalid; }
-invalidate_result refused_in_callback(const invalidate_result*) { return invalidate_result{status::invalid, 0}; }
-command_result refused_in_callback(const command_result*) {
-  return command_result{status::invalid, R"({"error": "a synchronous call from a completion callback"})"};
-}
-
 template <class T>
 T await(detail::runtime_log& log, const std::function<void(std::function<void(T)>)>& submit) {
   // A completion callback runs in an actor's thread, which the answer would need: waiting there
@@ -324,7 +330,10 @@ T await(detail::runtime_log& log, const std::function<void(std::function<void(T)
     log.write(log_level::error, {"a synchronous runtime call from a completion callback was refused (it would wait "
                                  "for the thread the callback runs in); use its _async form there",
                                  {}, {}, to_string(status::invalid), {}, {}, {}});
-    return refused_in_callback(static_cast<const T*>(nullptr));
+    auto refused = answer_of<T>(status::invalid);
+    if constexpr (std::is_same_v<T, command_result>)
+      refused.json = R"({"error": "a synchronous call from a completion callback"})";
+    return refused;
   }
   auto waiter = std::make_shared<detail::sync_waiter<T>>();
   submit([waiter](T result) { waiter->set(std::move(result)); });
