@@ -2,6 +2,7 @@
 
 #include "abi_value.hpp"
 #include "config_schema.hpp"
+#include "elf_check.hpp"
 #include "runtime_bounds.hpp"
 
 #include <dlfcn.h>
@@ -43,6 +44,8 @@ expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path,
     return invalid("plugin " + path + ": cannot open: " + ec.message());
   if (auto it = by_file_.find(canonical.string()); it != by_file_.end())
     return it->second;
+  if (const auto cut = truncated_elf(canonical.string()); !cut.empty())
+    return invalid("plugin " + path + ": truncated or corrupt shared library: " + cut);
   void* handle = ::dlopen(canonical.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = ::dlerror();

@@ -3,8 +3,11 @@
 #include "runtime_fixture.hpp"
 #include "support/scratch_dir.hpp"
 
+#include <elf.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <future>
@@ -462,6 +465,44 @@ TEST_CASE("a start from a file that does not parse whole reports the plugins' er
   CHECK(message.find(":16:15: layers[2].config.window: '7' is above the maximum of 1") != std::string::npos);
   CHECK(message.find("missing required key") == std::string::npos); // the url is there; it did not parse
   CHECK(std::count(message.begin(), message.end(), '\n') == 6);
+}
+
+TEST_CASE("a plugin file cut short is refused rather than loaded", "[runtime][loader]") {
+  // dlopen maps a truncated library's segments past the end of the file, and the process died of
+  // SIGBUS when it touched them.
+  std::ifstream in(STRATA_TEST_PLUGIN_DIR "/libstrata_predictive.so", std::ios::binary);
+  const std::string whole{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  REQUIRE(whole.size() > 100000);
+  strata::test::scratch_dir dir;
+  for (const bool without_section_headers : {false, true}) {
+    INFO((without_section_headers ? "no section headers (stripped)" : "as built"));
+    Elf64_Ehdr header;
+    std::memcpy(&header, whole.data(), sizeof header);
+    // Cut inside the last loaded segment: what follows it (symbols, debug information) is not loaded.
+    std::uint64_t loaded_end = 0;
+    for (int i = 0; i < header.e_phnum; ++i) {
+      Elf64_Phdr segment;
+      std::memcpy(&segment, whole.data() + header.e_phoff + i * header.e_phentsize, sizeof segment);
+      if (segment.p_type == PT_LOAD)
+        loaded_end = std::max<std::uint64_t>(loaded_end, segment.p_offset + segment.p_filesz);
+    }
+    REQUIRE(loaded_end > 4096);
+    auto cut = whole.substr(0, loaded_end - 4096);
+    if (without_section_headers) {
+      header.e_shoff = 0;
+      header.e_shnum = 0;
+      std::memcpy(cut.data(), &header, sizeof header);
+    }
+    const auto file = (dir.path / "libstrata_cut.so").string();
+    std::ofstream(file, std::ios::binary) << cut;
+    auto parsed = parse_config("plugins: {files: [\"" + file + "\"]}\nlayers: [{name: hot, plugin: predictive}]\n", "x.yaml");
+    REQUIRE(parsed.ok());
+    const auto report = validate(*parsed.effective);
+    REQUIRE(report.errors.size() == 1);
+    CHECK_THAT(report.errors[0].message,
+               Catch::StartsWith("plugin " + file + ": truncated or corrupt shared library: its " +
+                                 (without_section_headers ? "segment #" : "section headers end at byte")));
+  }
 }
 
 TEST_CASE("a failing factory stops the start with file, symbol and reason", "[runtime][loader]") {
