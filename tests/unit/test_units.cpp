@@ -38,6 +38,16 @@ TEST_CASE("parse_size rejects bad input", "[units]") {
   CHECK_FALSE(units::parse_size("10mib"));
   CHECK_FALSE(units::parse_size("1.2.3MB"));
   CHECK_FALSE(units::parse_size("100000000TiB")); // beyond int64
+  CHECK_FALSE(units::parse_size("8388608TiB"));   // 2^63 exactly: one past int64
+  CHECK_FALSE(units::parse_size("9223372036854775808"));
+  CHECK_FALSE(units::parse_size("1.5"));  // a byte is whole
+  CHECK_FALSE(units::parse_size("0.5B"));
+}
+
+TEST_CASE("parse_size counts plain bytes exactly beyond a double's precision", "[units]") {
+  CHECK(units::parse_size("9007199254740993") == 9'007'199'254'740'993u);
+  CHECK(units::parse_size("9223372036854775807B") == 9'223'372'036'854'775'807u);
+  CHECK(units::parse_size("9223372036854775807 B") == 9'223'372'036'854'775'807u);
 }
 
 TEST_CASE("parse_duration accepts every unit and fractions", "[units]") {

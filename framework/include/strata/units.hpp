@@ -67,7 +67,13 @@ inline std::optional<std::uint64_t> parse_size(std::string_view text) {
   std::string_view unit;
   if (!detail::split_number(text, n, unit)) return std::nullopt;
   double mult = 0;
-  if (unit.empty() || unit == "B") mult = 1;
+  if (unit.empty() || unit == "B") {
+    // Bytes are whole, and exact beyond a double's 2^53.
+    const auto digits = text.substr(0, text.size() - unit.size());
+    const auto whole = parse_int(digits.substr(0, digits.find_last_not_of(' ') + 1));
+    if (!whole || *whole < 0) return std::nullopt;
+    return static_cast<std::uint64_t>(*whole);
+  }
   else if (unit == "KB" || unit == "kB") mult = 1e3;
   else if (unit == "MB") mult = 1e6;
   else if (unit == "GB") mult = 1e9;
@@ -78,7 +84,8 @@ inline std::optional<std::uint64_t> parse_size(std::string_view text) {
   else if (unit == "TiB") mult = 1024.0 * 1024 * 1024 * 1024;
   else return std::nullopt;
   double bytes = n * mult;
-  if (bytes > static_cast<double>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+  // 2^63 as a double: the first value past the int64 range (the range's maximum rounds up to it).
+  if (bytes >= static_cast<double>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
   return static_cast<std::uint64_t>(std::llround(bytes));
 }
 
