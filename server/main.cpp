@@ -27,7 +27,6 @@ int main(int argc, char** argv) {
   dashboard->add_option("-c,--config", deployment_path,
                         "a deployment: its json exporter's snapshot file is read")->excludes(snapshot_option);
   dashboard->add_option("-o,--output", output_path, "HTML file to write (default: stdout)");
-  dashboard->require_option(1, 2);
 
   strata::server::replay_options replay_options;
   auto* replay = app.add_subcommand("replay", "Replay a cache trace through the predictive layer and print its miss ratios");
@@ -58,14 +57,25 @@ int main(int argc, char** argv) {
         return true;
     return false;
   };
-  if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
-    std::cerr << "strata: unknown command '" << argv[1] << "'; commands:";
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (argc > 1 && first != "-h" && first != "--help" && !known(first)) {
+    std::cerr << "strata: unknown " << (first[0] == '-' ? "option" : "command") << " '" << first << "'; commands:";
     for (const auto* command : app.get_subcommands({}))
       std::cerr << ' ' << command->get_name();
     std::cerr << " (strata --help)\n";
     return 2;
   }
-  CLI11_PARSE(app, argc, argv);
+  // CLI11 exits with codes of its own (105-120) that a script cannot tell from a failed run: a bad
+  // command line exits 2, as the other refusals of the command line do.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "strata: " + std::string(e.what()) + " (strata --help)\n";
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e); // prints the help for --help, the error otherwise
+    return code == 0 ? 0 : 2;
+  }
   if (reference->parsed())
     return strata::server::config_reference(reference_dirs);
   if (check->parsed())

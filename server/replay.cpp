@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <set>
 #include <string>
 
 namespace strata::server {
@@ -54,11 +55,16 @@ int replay_trace(const replay_options& options) {
     }
   }
   std::vector<replay::capacity> capacities;
+  std::set<std::string> names; // a RESULT name per capacity: none may repeat
   for (const auto& text : items) {
     auto c = replay::parse_capacity(text);
     if (!c) {
       std::fprintf(stderr, "strata replay: capacity '%s' is not N[B|KiB|MiB|GiB|KB|MB|GB] nor Nentries (N >= 1)\n",
                    text.c_str());
+      return 2;
+    }
+    if (!names.insert(suffix_of(*c)).second) {
+      std::fprintf(stderr, "strata replay: capacity '%s' is given twice\n", text.c_str());
       return 2;
     }
     capacities.push_back(std::move(*c));

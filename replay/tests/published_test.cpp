@@ -184,6 +184,15 @@ TEST_CASE("strata replay refuses an unknown format or capacity", "[replay][publi
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.output, Catch::Contains("capacity '' is not"));
   }
+  result = run_replay("--trace '" + gli + "' --format lirs --capacity 10entries,20entries,10entries");
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.output, Catch::Contains("capacity '10entries' is given twice")); // its RESULT name would repeat
+  // What the command-line parser refuses exits 2 as well, not with one of its own codes (105-120).
   result = run_replay("--trace '" + gli + "' --format lirs --capacity 10entries --policy arc");
-  CHECK(result.exit_code != 0);
+  CHECK(result.exit_code == 2);
+  result = run_replay("--trace '" + gli + "' --format lirs");
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.output, Catch::Contains("--capacity is required"));
+  result = run_replay("--trace '" + gli + "' --format lirs --capacity 10entries --bogus");
+  CHECK(result.exit_code == 2);
 }
