@@ -53,7 +53,10 @@ int serve(const std::string& path) {
   }
   const config& cfg = (*rt)->effective_config();
   std::cout << "strata: serving " << path << " with " << cfg.layers.size() << " layer(s). Ctrl-C stops." << std::endl;
+  // Both front ends bind before either is announced: a script that waits for "http on" must not
+  // take a server that then fails to bind its Redis port for a running one.
   std::optional<http_server> http;
+  std::string http_bound;
   if (cfg.server.http.enabled) {
     http.emplace(**rt, cfg.server.http);
     const auto bound = http->start();
@@ -62,10 +65,10 @@ int serve(const std::string& path) {
       (*rt)->shutdown();
       return 1;
     }
-    // Tests and scripts that ask for port 0 read the port from this line.
-    std::cout << "strata: http on " << *bound << std::endl;
+    http_bound = *bound;
   }
   std::optional<resp::resp_server> redis;
+  std::string resp_bound;
   if (cfg.server.resp.enabled) {
     redis.emplace(**rt, cfg.server.resp);
     const auto bound = redis->start();
@@ -76,8 +79,13 @@ int serve(const std::string& path) {
       (*rt)->shutdown();
       return 1;
     }
-    std::cout << "strata: resp on " << *bound << std::endl;
+    resp_bound = *bound;
   }
+  // Tests and scripts that ask for port 0 read the ports from these lines.
+  if (http)
+    std::cout << "strata: http on " << http_bound << std::endl;
+  if (redis)
+    std::cout << "strata: resp on " << resp_bound << std::endl;
   int received = 0;
   // SIGHUP re-reads the file: alert rules and log level apply at once; the runtime logs the rest
   // as needing a restart, or every error of an invalid file (which changes nothing).
