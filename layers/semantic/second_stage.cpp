@@ -69,10 +69,15 @@ const char* number_word(const std::string& w) {
 std::vector<std::string> numbers_in(std::string_view text) {
   std::vector<std::string> out;
   std::string number, word;
+  // "minus 20" and "negative twenty" are -20 as "-20" is: the word, then blanks, then the number.
+  bool sign_word = false;
   const auto end_word = [&] {
-    if (!word.empty())
-      if (const char* value = number_word(word))
-        out.emplace_back(value);
+    if (word.empty())
+      return;
+    const char* value = number_word(word);
+    if (value != nullptr)
+      out.push_back((sign_word ? "-" : "") + std::string(value));
+    sign_word = value == nullptr && (word == "minus" || word == "negative");
     word.clear();
   };
   const auto end_number = [&] {
@@ -91,16 +96,23 @@ std::vector<std::string> numbers_in(std::string_view text) {
     end_word();
     if (is_digit(c)) {
       // A minus sign right before the digits, not a hyphen after a word or a number ("-20", not
-      // "COVID-19" or "5-10").
-      const bool after_word = i > 1 && std::isalnum(static_cast<unsigned char>(text[i - 2]));
-      if (number.empty() && i > 0 && text[i - 1] == '-' && !after_word)
+      // "COVID-19" or "5-10"): '-', or U+2212 MINUS SIGN (bytes E2 88 92).
+      const bool minus_sign = i > 2 && text.substr(i - 3, 3) == "\xE2\x88\x92";
+      const std::size_t sign_at = minus_sign ? i - 3 : i - 1;
+      const bool after_word = sign_at > 0 && std::isalnum(static_cast<unsigned char>(text[sign_at - 1]));
+      if (number.empty() && i > 0 && (text[i - 1] == '-' || minus_sign) && !after_word)
         number.push_back('-');
+      else if (number.empty() && sign_word)
+        number.push_back('-');
+      sign_word = false;
       number.push_back(c);
     } else if ((c == '.' || c == ',') && !number.empty() && i + 1 < text.size() && is_digit(text[i + 1])) {
       if (c == '.')
         number.push_back('.'); // 1,000 and 1000 are the same number; 1.5 is not 15
     } else {
       end_number();
+      if (c != ' ' && c != '\t')
+        sign_word = false;
     }
   }
   end_word();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 
 namespace strata::semantic_layer {
@@ -26,6 +27,22 @@ std::uint64_t charge_of(const semantic_record& r) {
 
 vector_index::record index_record(const semantic_record& r) {
   return vector_index::record{r.id, r.ns, r.tags, r.vector};
+}
+
+/// Scales `v` to length 1: scores are cosines (for `ip` as for `l2`) and thresholds lie in -1..1,
+/// which holds for unit vectors only; a host's vector of length 10 outscored every other entry.
+/// An embedder's vectors, of length 1 already, are left as they are (bit for bit).
+void to_unit_length(std::vector<float>& v) {
+  double squares = 0;
+  for (float x : v)
+    squares += static_cast<double>(x) * x;
+  if (!(squares > 0) || !std::isfinite(squares))
+    throw std::invalid_argument("a vector of length 0 has no direction to compare");
+  if (std::abs(squares - 1.0) <= 1e-6)
+    return;
+  const double scale = 1.0 / std::sqrt(squares);
+  for (auto& x : v)
+    x = static_cast<float>(x * scale);
 }
 
 } // namespace
@@ -130,22 +147,36 @@ status semantic_cache::lookup(const semantic_lookup_request& request, semantic_m
     throw std::invalid_argument("model '" + request.vector.model + "' has vectors of dimension " +
                                 std::to_string(engine->config().dimension) + ", the query has " +
                                 std::to_string(request.vector.values.size()));
-  const auto hits = engine->search(request.vector.values.data(), options_.candidates, {request.ns, {}});
+  auto query = request.vector.values;
+  to_unit_length(query);
   entry* best = nullptr;
   double best_score = 0;
   std::optional<double> runner_up;
-  for (const auto& h : hits) {
-    entry* e = live(request.ns, h.id);
-    if (e == nullptr)
-      continue; // expired (now removed)
-    const double score = similarity(h.score);
-    if (best == nullptr) {
-      best = e;
-      best_score = score;
-    } else if (!runner_up && e->record.answer != best->record.answer) {
-      runner_up = score;
-      break;
+  // The margin check needs the best entry with another answer. When every candidate examined has
+  // the best one's answer and is still within the margin, one farther may be within it too: look
+  // at four times as many, until one is found, one falls out of the margin, or none is left.
+  for (std::size_t k = options_.candidates;; k *= 4) {
+    const auto hits = engine->search(query.data(), k, {request.ns, {}});
+    best = nullptr;
+    runner_up.reset();
+    double last_score = 0;
+    for (const auto& h : hits) {
+      entry* e = live(request.ns, h.id);
+      if (e == nullptr)
+        continue; // expired (now removed)
+      const double score = last_score = similarity(h.score);
+      if (best == nullptr) {
+        best = e;
+        best_score = score;
+      } else if (e->record.answer != best->record.answer) {
+        runner_up = score;
+        break;
+      }
     }
+    const bool all_seen = hits.size() < k || k >= engine->size();
+    if (best == nullptr || runner_up || all_seen || options_.check.min_margin <= 0 ||
+        best_score - last_score >= options_.check.min_margin)
+      break;
   }
   if (best == nullptr)
     return status::not_found;
@@ -183,11 +214,13 @@ std::uint64_t semantic_cache::store(const semantic_entry& entry) {
     throw std::invalid_argument("an entry needs a namespace");
   auto& engine = engine_for(entry.vector.model, entry.vector.values.size()); // checks the dimension
   (void)engine;
+  auto vector = entry.vector.values;
+  to_unit_length(vector); // before an id is taken
   semantic_record r;
   r.id = next_id_++;
   r.ns = entry.ns;
   r.model = entry.vector.model;
-  r.vector = entry.vector.values;
+  r.vector = std::move(vector);
   r.query = entry.query;
   r.answer = entry.answer;
   r.metadata = entry.metadata;
@@ -313,6 +346,7 @@ std::size_t semantic_cache::restore(std::vector<semantic_record> records, std::u
       throw std::invalid_argument(where + "no model, vector or namespace");
     next_id_ = std::max(next_id_, r.id + 1);
     try {
+      to_unit_length(r.vector); // a row written before vectors were scaled
       insert(std::move(r));
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(where + e.what());

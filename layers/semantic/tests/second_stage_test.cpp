@@ -15,6 +15,12 @@ TEST_CASE("numbers are digit runs and number words, in order; separators join, d
   CHECK(numbers_in("What is 3/4 of 100?") == std::vector<std::string>{"3", "4", "100"});
   CHECK(numbers_in("The top Ten cities, a dozen eggs") == std::vector<std::string>{"10", "12"});
   CHECK(numbers_in("Which one is better, and is it often done?").empty()); // "one" and "often" are words
+  // A sign in words, or the Unicode minus sign, is the sign that "-20" has.
+  CHECK(numbers_in("Set it to minus 20 degrees") == std::vector<std::string>{"-20"});
+  CHECK(numbers_in("negative twenty degrees") == std::vector<std::string>{"-20"});
+  CHECK(numbers_in("Set it to \xE2\x88\x92" "20 degrees") == std::vector<std::string>{"-20"});
+  CHECK(numbers_in("The minus sign, then 20") == std::vector<std::string>{"20"}); // not right before it
+  CHECK(numbers_in("pH\xE2\x88\x92" "7") == std::vector<std::string>{"7"}); // after a word: a dash
 }
 
 TEST_CASE("negations are counted in any spelling", "[second_stage]") {

@@ -190,6 +190,58 @@ TEST_CASE("the margin compares with the best entry that has another answer", "[s
   CHECK(m.rejected_by == "margin");
 }
 
+TEST_CASE("the margin looks past the candidates when all of them share the best one's answer", "[semantic_cache]") {
+  auto o = flat();
+  o.threshold = 0.5;
+  o.check.min_margin = 0.03;
+  o.candidates = 8;
+  semantic_cache cache(o);
+  // Eight entries answering X around 0.81-0.82 of the query, and one answering Y at 0.80: within
+  // the margin of the best, but ninth.
+  for (int i = 0; i < 8; ++i)
+    cache.store(entry("default", "x" + std::to_string(i), "X", vec(0, std::acos(0.82) - 0.001 * i)));
+  cache.store(entry("default", "y", "Y", vec(0, std::acos(0.80))));
+  semantic_match m;
+  CHECK(cache.lookup(ask("default", vec(0)), m) == status::not_found);
+  CHECK(m.rejected_by == "margin");
+  // Y farther than the margin: a hit, after looking as far as the margin reaches.
+  cache.erase_query("default", "y");
+  cache.store(entry("default", "y", "Y", vec(0, std::acos(0.70))));
+  CHECK(cache.lookup(ask("default", vec(0)), m) == status::ok);
+  CHECK(m.answer == "X");
+}
+
+TEST_CASE("vectors are compared by direction whatever their length", "[semantic_cache]") {
+  for (const auto metric : {vector_index::metric_kind::inner_product, vector_index::metric_kind::l2}) {
+    INFO((metric == vector_index::metric_kind::l2 ? "l2" : "ip"));
+    auto o = flat();
+    o.index.metric = metric;
+    o.threshold = 0.8;
+    semantic_cache cache(o);
+    // A host's vector of length 10 farther off scored 10 × its cosine (0.70), and won.
+    auto long_one = vec(0, 1.0);
+    for (auto& x : long_one.values)
+      x *= 10;
+    cache.store(entry("default", "far", "unrelated", long_one));
+    auto short_one = vec(0);
+    for (auto& x : short_one.values)
+      x *= 0.5f;
+    cache.store(entry("default", "near", "right", short_one));
+    semantic_match m;
+    auto query = vec(0, 0.2);
+    for (auto& x : query.values)
+      x *= 3;
+    REQUIRE(cache.lookup(ask("default", query), m) == status::ok);
+    CHECK(m.answer == "right");
+    CHECK(m.score == Approx(std::cos(0.2)).epsilon(1e-4));
+    embedding zero;
+    zero.model = "m1";
+    zero.values.assign(8, 0.0f);
+    CHECK_THROWS_WITH(cache.store(entry("default", "z", "zero", zero)), Catch::Contains("length 0"));
+    CHECK_THROWS_WITH(cache.lookup(ask("default", zero), m), Catch::Contains("length 0"));
+  }
+}
+
 TEST_CASE("L2 scores are similarities too", "[semantic_cache]") {
   auto o = flat();
   o.index.metric = vector_index::metric_kind::l2;
