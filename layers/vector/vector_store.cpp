@@ -59,6 +59,24 @@ vector_index::engine* vector_store::find_engine(const std::string& model) const 
   return it == engines_.end() ? nullptr : it->second.get();
 }
 
+namespace {
+
+/// Refuses a vector a score could not be computed from: a component not finite, or a length whose
+/// square is past `max_squared_length` (a float score would overflow to infinity, null in JSON).
+void check_values(const std::vector<float>& values) {
+  double squares = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i]))
+      throw std::invalid_argument("component " + std::to_string(i) + " of the vector is not finite");
+    squares += static_cast<double>(values[i]) * values[i];
+  }
+  if (squares > max_squared_length)
+    throw std::invalid_argument("the vector's length " + std::to_string(std::sqrt(squares)) +
+                                " is too large to compare; at most " + std::to_string(std::sqrt(max_squared_length)));
+}
+
+} // namespace
+
 vector_index::engine& vector_store::engine_for(const std::string& model, std::size_t dimension) {
   if (auto* e = find_engine(model))
     return *e;
@@ -83,9 +101,7 @@ void vector_store::check(const vector_item& item, const std::map<std::string, st
   if (expected != 0 && values.size() != expected)
     throw std::invalid_argument("model '" + item.vector.model + "' has vectors of dimension " +
                                 std::to_string(expected) + ", the item has " + std::to_string(values.size()));
-  for (std::size_t i = 0; i < values.size(); ++i)
-    if (!std::isfinite(values[i]))
-      throw std::invalid_argument("component " + std::to_string(i) + " of the vector is not finite");
+  check_values(values);
 }
 
 std::uint64_t vector_store::next_free_id() {
@@ -140,6 +156,9 @@ status vector_store::add_batch(const std::vector<vector_item>& items, std::vecto
       if (find_engine(item.vector.model) == nullptr)
         new_models.emplace(item.vector.model, item.vector.values.size());
       // Bad input, said as such: the layer's bounds and policy did not refuse it.
+      if (item.id > largest_chosen_id) // past it, the layer's own count would wrap and reuse erased ids
+        throw std::invalid_argument("id " + std::to_string(item.id) + " is above 2^53 - 1 (" +
+                                    std::to_string(largest_chosen_id) + "), the largest a JSON number holds exactly");
       if (item.id != 0 && entries_.count(item.id) != 0)
         throw std::invalid_argument("id " + std::to_string(item.id) + " is taken; an update replaces an entry");
       if (item.id != 0 && !explicit_ids.insert(item.id).second)
@@ -206,6 +225,7 @@ status vector_store::search_batch(const std::vector<vector_query>& queries, std:
                                     std::to_string(options_.max_k));
       if (q.vector.model.empty())
         throw std::invalid_argument("a query's vector needs its model id");
+      check_values(q.vector.values);
       if (auto* e = find_engine(q.vector.model); e != nullptr && e->config().dimension != q.vector.values.size())
         throw std::invalid_argument("model '" + q.vector.model + "' has vectors of dimension " +
                                     std::to_string(e->config().dimension) + ", the query has " +

@@ -55,6 +55,10 @@ struct store_counters {
 /// The largest id the store chooses: 2^53 - 1, the largest integer a JSON number holds exactly.
 constexpr std::uint64_t largest_chosen_id = (std::uint64_t{1} << 53) - 1;
 
+/// The largest squared length of a vector: a quarter of the largest float, so that a squared
+/// distance or an inner product of two vectors stays finite.
+constexpr double max_squared_length = 3.4028234663852886e38 / 4;
+
 /// Not thread-safe: the layer calls it from its actor (each engine may build in the background).
 /// Bad input throws std::invalid_argument and changes nothing.
 class vector_store {
