@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -55,9 +56,13 @@ struct command_options {
   bool has_model = false;
 };
 
+/// Semantic and vector ids: 1 to 2^53 - 1, the integers a JSON number holds exactly.
+constexpr std::int64_t largest_id = (std::int64_t{1} << 53) - 1;
+
 /// Reads the options `a[from..]` that `allowed` lists (upper case) into `o`; an error text or empty.
 std::string read_options(const command_args& a, std::size_t from, std::string_view command,
                          std::initializer_list<std::string_view> allowed, command_options& o) {
+  std::set<std::string_view> given;
   for (std::size_t i = from; i < a.size(); ++i) {
     const auto known = std::find_if(allowed.begin(), allowed.end(), [&](std::string_view w) { return keyword(a[i], w); });
     if (known == allowed.end()) {
@@ -67,6 +72,9 @@ std::string read_options(const command_args& a, std::size_t from, std::string_vi
       return "ERR syntax error: unknown option " + quoted(a[i]) + "; " + std::string(command) + " takes " + names;
     }
     const std::string_view name = *known;
+    // Given twice, the last one won: a namespace or tags the client did not mean.
+    if (!given.insert(name).second && name != "TTL" && name != "PX")
+      return "ERR syntax error: " + std::string(name) + " is given twice";
     if (i + 1 == a.size())
       return "ERR syntax error: " + std::string(name) + " needs a value";
     const std::string_view value = a[++i];
@@ -101,10 +109,10 @@ std::string read_options(const command_args& a, std::size_t from, std::string_vi
         return "ERR NS expects a non-empty namespace";
       o.ns = std::string(value);
     } else if (name == "ID") {
-      // Redis integers are signed 64-bit: ids above 2^63 - 1 could not be answered.
+      // The ids HTTP takes, so that an entry added here can be reached there too.
       std::int64_t id = 0;
-      if (!parse_number(value, id) || id <= 0)
-        return "ERR ID expects an integer from 1 to 9223372036854775807, got " + quoted(value);
+      if (!parse_number(value, id) || id <= 0 || id > largest_id)
+        return "ERR ID expects an integer from 1 to 9007199254740991 (2^53 - 1), got " + quoted(value);
       o.id = static_cast<std::uint64_t>(id);
     } else if (name == "K") {
       if (!parse_number(value, o.k) || o.k == 0 || o.k > (1u << 20))
@@ -381,8 +389,8 @@ parsed_command<vector_query> parse_vector_search(const command_args& a, std::str
 
 parsed_command<erase_command> parse_erase(const command_args& a, std::string_view selected_ns) {
   std::int64_t id = 0;
-  if (!parse_number(a[1], id) || id <= 0)
-    return "ERR the id must be an integer from 1 to 9223372036854775807, got " + quoted(a[1]);
+  if (!parse_number(a[1], id) || id <= 0 || id > largest_id)
+    return "ERR the id must be an integer from 1 to 9007199254740991 (2^53 - 1), got " + quoted(a[1]);
   command_options o;
   if (auto error = read_options(a, 2, keyword(a[0], "VECTOR.DEL") ? "VECTOR.DEL" : "SEMANTIC.DEL", {"NS"}, o);
       !error.empty())

@@ -251,3 +251,18 @@ TEST_CASE("VECTOR.ADD and VECTOR.SEARCH take TEXT, FP32 blobs or comma-separated
   CHECK(del.options.ns == "z");
   CHECK(mentions(error_of(parse_erase(command_args{"SEMANTIC.DEL", "x"}, "d")), "the id must be"));
 }
+
+TEST_CASE("RESP semantic and vector commands refuse an option given twice and ids HTTP could not reach", "[resp][vector]") {
+  using namespace strata::resp;
+  // The last one won: an entry stored in a namespace or with tags the client did not mean.
+  CHECK(error_of(parse_semantic_set(command_args{"SEMANTIC.SET", "q", "a", "NS", "x", "NS", "y"}, "d")) ==
+        "ERR syntax error: NS is given twice");
+  CHECK(mentions(error_of(parse_semantic_set(command_args{"SEMANTIC.SET", "q", "a", "TAGS", "1", "t", "TAGS", "1", "u"}, "d")),
+                 "TAGS is given twice"));
+  CHECK(mentions(error_of(parse_vector_search(command_args{"VECTOR.SEARCH", "1,2", "K", "3", "K", "4"}, "d")),
+                 "K is given twice"));
+  CHECK(ok(parse_vector_add(command_args{"VECTOR.ADD", "1", "ID", "9007199254740991"}, "d")).id == 9007199254740991u);
+  CHECK(mentions(error_of(parse_vector_add(command_args{"VECTOR.ADD", "1", "ID", "9007199254740992"}, "d")),
+                 "from 1 to 9007199254740991"));
+  CHECK(mentions(error_of(parse_erase(command_args{"VECTOR.DEL", "9007199254740992"}, "d")), "from 1 to 9007199254740991"));
+}
