@@ -5,6 +5,7 @@
 
 #include <strata/config.hpp>
 #include <strata/units.hpp>
+#include <strata/utf8.hpp>
 
 #include "runtime_bounds.hpp"
 #include "validate.hpp"
@@ -111,6 +112,20 @@ public:
     : origin_(std::move(origin)), base_dir_(std::move(base_dir)), keep_partial_(keep_partial) {}
 
   config_report read(const std::string& text) {
+    // yaml-cpp takes a byte that is not UTF-8 as it is, and it reached values, paths and the
+    // effective configuration raw. UTF-16 and UTF-32 (a BOM, or a zero byte among the first four,
+    // as YAML tells them) are left to it.
+    const bool wide = text.compare(0, 2, "\xFE\xFF") == 0 || text.compare(0, 2, "\xFF\xFE") == 0 ||
+                      text.substr(0, 4).find('\0') != std::string::npos;
+    if (const auto at = wide ? std::string::npos : invalid_utf8_at(text); at != std::string::npos) {
+      const auto line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+      const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+      const int column = static_cast<int>(at - (line_start == std::string::npos || at == 0 ? 0 : line_start + 1)) + 1;
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[at]));
+      fail({line, column}, "", std::string("not UTF-8: byte ") + byte + " (a deployment file is UTF-8)");
+      return report();
+    }
     YAML::Node root;
     try {
       // All documents: a second one (after `---`) would otherwise be dropped without a word.

@@ -1,4 +1,5 @@
 #include <strata/metrics_registry.hpp>
+#include <strata/utf8.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -54,29 +55,8 @@ void add_samples(metric_family& family, const std::vector<std::string>& label_na
 
 } // namespace
 
-// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF): a label
-// value that is not fails the whole scrape.
-bool valid_label_value(const std::string& text) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    const int more = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
-    if (more < 0 || end - p <= more)
-      return false;
-    std::uint32_t code = more == 0 ? c : c & (0x3f >> more);
-    for (int i = 1; i <= more; ++i) {
-      if ((p[i] & 0xc0) != 0x80)
-        return false;
-      code = (code << 6) | (p[i] & 0x3f);
-    }
-    static const std::uint32_t least[] = {0, 0x80, 0x800, 0x10000};
-    if (code < least[more] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-      return false;
-    p += more + 1;
-  }
-  return true;
-}
+// A label value that is not well-formed UTF-8 fails the whole scrape.
+bool valid_label_value(const std::string& text) noexcept { return invalid_utf8_at(text) == std::string::npos; }
 
 std::string histogram_of_series(const std::string& name) {
   for (const std::string suffix : histogram_series_suffixes)

@@ -202,6 +202,25 @@ TEST_CASE("a syntax error is reported at the parser's position", "[config]") {
   CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:2:17: invalid YAML: illegal map value"});
 }
 
+TEST_CASE("a byte that is not UTF-8 is an error at its place, UTF-16 with its BOM is read", "[config]") {
+  // Latin-1 "é": taken as it was, it reached the log path and the effective configuration raw.
+  auto report = parse_config("layers: [{name: hot, plugin: predictive}]\nlogging:\n  output: \"/tmp/l\xE9.log\"\n",
+                             "t.yaml");
+  CHECK_FALSE(report.effective);
+  CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:3:18: not UTF-8: byte 0xE9 (a deployment file is UTF-8)"});
+  report = parse_config("\xC0\xAFlayers: []\n", "t.yaml"); // an overlong '/'
+  CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:1:1: not UTF-8: byte 0xC0 (a deployment file is UTF-8)"});
+  std::string utf16 = "\xFF\xFE";
+  for (char c : std::string("layers: [{name: hot, plugin: predictive}]\n")) {
+    utf16.push_back(c);
+    utf16.push_back('\0');
+  }
+  report = parse_config(utf16, "t.yaml"); // UTF-16LE: its bytes are not UTF-8, and yaml-cpp reads it
+  CHECK(error_lines(report).empty());
+  REQUIRE(report.effective);
+  CHECK(report.effective->layers.at(0).name == "hot");
+}
+
 TEST_CASE("a second YAML document is an error, not dropped", "[config]") {
   const std::string one = "layers:\n  - name: hot\n    plugin: predictive\n";
   const auto report = parse_config(one + "---\nserver:\n  http: {address: 127.0.0.1:9000}\n", "t.yaml");
