@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <set>
 #include <utility>
 
 namespace strata::semantic_layer {
@@ -120,6 +121,24 @@ std::vector<std::string> numbers_in(std::string_view text) {
   return out;
 }
 
+bool opposite_by_prefix(std::string_view a, std::string_view b) {
+  const auto words_a = letter_words(a), words_b = letter_words(b);
+  const std::set<std::string> set_a(words_a.begin(), words_a.end()), set_b(words_b.begin(), words_b.end());
+  // "safe" on one side and "unsafe" on the other, where the other side does not say "safe" too.
+  const auto negated_in = [](const std::set<std::string>& base, const std::set<std::string>& other) {
+    static const std::array<const char*, 7> prefixes = {"un", "in", "im", "il", "ir", "dis", "non"};
+    for (const auto& w : base) {
+      if (w.size() < 3 || other.count(w) != 0)
+        continue;
+      for (const char* p : prefixes)
+        if (const auto negated = p + w; other.count(negated) != 0 && base.count(negated) == 0)
+          return true;
+    }
+    return false;
+  };
+  return negated_in(set_a, set_b) || negated_in(set_b, set_a);
+}
+
 int negations_in(std::string_view text) {
   int n = 0;
   for (const auto& w : letter_words(text))
@@ -136,7 +155,8 @@ std::string second_stage(const check_options& options, std::string_view query, s
     return {};
   if (options.numbers && numbers_in(query) != numbers_in(stored_query))
     return "numbers";
-  if (options.negations && (negations_in(query) > 0) != (negations_in(stored_query) > 0))
+  if (options.negations && ((negations_in(query) > 0) != (negations_in(stored_query) > 0) ||
+                            opposite_by_prefix(query, stored_query)))
     return "negation";
   return {};
 }

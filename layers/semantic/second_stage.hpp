@@ -29,6 +29,10 @@ std::vector<std::string> numbers_in(std::string_view text);
 /// How many negation words `text` holds (not, no, never, without, cannot, ...n't, ...).
 int negations_in(std::string_view text);
 
+/// Whether one text says a word ("safe") and the other only its negation by a prefix ("unsafe";
+/// un-, in-, im-, il-, ir-, dis-, non-), words of three letters or more.
+bool opposite_by_prefix(std::string_view a, std::string_view b);
+
 /// Why a candidate must not be served, or empty when it passes: "margin", "numbers", "negation".
 /// `query` and `stored_query` may be empty (a host-supplied vector without text): the text tests
 /// are then skipped. `runner_up` is the score of the best candidate with another answer, if any.

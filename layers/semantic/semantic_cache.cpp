@@ -31,18 +31,27 @@ vector_index::record index_record(const semantic_record& r) {
 
 /// Scales `v` to length 1: scores are cosines (for `ip` as for `l2`) and thresholds lie in -1..1,
 /// which holds for unit vectors only; a host's vector of length 10 outscored every other entry.
-/// An embedder's vectors, of length 1 already, are left as they are (bit for bit).
-void to_unit_length(std::vector<float>& v) {
+/// An embedder's vectors, of length 1 already, are left as they are (bit for bit). False for a
+/// vector of length 0 (an embedder's for a text without words, say): it has no direction, and
+/// matches nothing, not even at threshold -1.
+bool to_unit_length(std::vector<float>& v) {
   double squares = 0;
   for (float x : v)
     squares += static_cast<double>(x) * x;
-  if (!(squares > 0) || !std::isfinite(squares))
-    throw std::invalid_argument("a vector of length 0 has no direction to compare");
+  if (!std::isfinite(squares))
+    throw std::invalid_argument("a vector's components must be finite numbers");
+  if (squares == 0)
+    return false;
   if (std::abs(squares - 1.0) <= 1e-6)
-    return;
+    return true;
   const double scale = 1.0 / std::sqrt(squares);
   for (auto& x : v)
     x = static_cast<float>(x * scale);
+  return true;
+}
+
+bool has_length(const std::vector<float>& v) {
+  return std::any_of(v.begin(), v.end(), [](float x) { return x != 0; });
 }
 
 } // namespace
@@ -148,7 +157,8 @@ status semantic_cache::lookup(const semantic_lookup_request& request, semantic_m
                                 std::to_string(engine->config().dimension) + ", the query has " +
                                 std::to_string(request.vector.values.size()));
   auto query = request.vector.values;
-  to_unit_length(query);
+  if (!to_unit_length(query))
+    return status::not_found;
   entry* best = nullptr;
   double best_score = 0;
   std::optional<double> runner_up;
@@ -162,8 +172,8 @@ status semantic_cache::lookup(const semantic_lookup_request& request, semantic_m
     double last_score = 0;
     for (const auto& h : hits) {
       entry* e = live(request.ns, h.id);
-      if (e == nullptr)
-        continue; // expired (now removed)
+      if (e == nullptr || !has_length(e->record.vector))
+        continue; // expired (now removed), or of no direction
       const double score = last_score = similarity(h.score);
       if (best == nullptr) {
         best = e;

@@ -23,6 +23,18 @@ TEST_CASE("numbers are digit runs and number words, in order; separators join, d
   CHECK(numbers_in("pH\xE2\x88\x92" "7") == std::vector<std::string>{"7"}); // after a word: a dash
 }
 
+TEST_CASE("a word against its negation by a prefix is a negation", "[second_stage]") {
+  CHECK(opposite_by_prefix("Is it safe to drink tap water in Mexico?", "Is it unsafe to drink tap water in Mexico?"));
+  CHECK(opposite_by_prefix("Is it unhealthy to eat eggs every day?", "Is it healthy to eat eggs every day?"));
+  CHECK(opposite_by_prefix("Is this legal?", "Is this illegal?"));
+  CHECK(opposite_by_prefix("an effective cure", "an ineffective cure"));
+  CHECK_FALSE(opposite_by_prefix("Is it safe or unsafe?", "Is it unsafe?")); // both say "unsafe"
+  CHECK_FALSE(opposite_by_prefix("How do I install it?", "How do I set it up?"));
+  CHECK_FALSE(opposite_by_prefix("is it on", "is it non")); // words under three letters
+  check_options on;
+  CHECK(second_stage(on, "Is it safe to swim here?", "Is it unsafe to swim here?", 0.9, std::nullopt) == "negation");
+}
+
 TEST_CASE("negations are counted in any spelling", "[second_stage]") {
   CHECK(negations_in("Why can't I sleep?") == 1);
   CHECK(negations_in("Why can\xE2\x80\x99t I sleep?") == 1); // typographic apostrophe
