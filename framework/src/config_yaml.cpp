@@ -285,6 +285,7 @@ private:
   void read_layer(const entry& e, std::map<std::string, int>& name_lines) {
     if (!e.node.IsMap()) {
       fail(e.at, e.path, "expected a mapping (a layer with name and plugin), got " + describe(e.node));
+      cfg_.layers.emplace_back(); // so that the layers after it keep their index in a partial parse
       return;
     }
     layer_config layer;
@@ -315,6 +316,7 @@ private:
     for_each_item(e, [&](const entry& item) {
       if (!item.node.IsMap()) {
         fail(item.at, item.path, "expected a mapping (an " + what + " with name and plugin), got " + describe(item.node));
+        out.emplace_back(); // so that the instances after it keep their index in a partial parse
         return;
       }
       plugin_instance_config instance;

@@ -340,7 +340,7 @@ config_report validate_with(config cfg, plugin_loader& loader,
   return report;
 }
 
-void add_plugin_errors(config_report& parsed) {
+void add_plugin_errors(config_report& parsed, const std::vector<const strata_plugin_descriptor*>& static_plugins) {
   if (!parsed.effective)
     return;
   config partial = std::move(*parsed.effective);
@@ -357,7 +357,7 @@ void add_plugin_errors(config_report& parsed) {
   plugin_loader loader;
   resolved_plugins plugins;
   std::vector<config_error> found;
-  check_plugins(partial, loader, {}, unchecked, plugins, found);
+  check_plugins(partial, loader, static_plugins, unchecked, plugins, found);
   const auto parse_errors = parsed.errors.size();
   for (auto& e : found)
     if (std::none_of(parsed.errors.begin(), parsed.errors.begin() + static_cast<std::ptrdiff_t>(parse_errors),

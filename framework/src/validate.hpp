@@ -29,8 +29,9 @@ config_report parse_config_file_partial(const std::string& path);
 
 /// For a file that did not parse whole (`parse_config_file_partial`): adds what the plugins find
 /// wrong in the rest to its errors, in file order, so that one run reports every error; leaves
-/// out what follows from an error already there. Clears `effective`.
-void add_plugin_errors(config_report& parsed);
+/// out what follows from an error already there. Clears `effective`. `static_plugins` are the
+/// host's plugins given in code, as `validate` takes them.
+void add_plugin_errors(config_report& parsed, const std::vector<const strata_plugin_descriptor*>& static_plugins = {});
 
 /// Appends what is wrong with `cfg.alerts.rules` (names, comparisons, thresholds, durations, the
 /// layers they name), placed at each rule's key; `config` validation and `reload_alert_rules` share it.

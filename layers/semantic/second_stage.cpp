@@ -99,9 +99,10 @@ std::vector<std::string> numbers_in(std::string_view text) {
       // A minus sign right before the digits, not a hyphen after a word or a number ("-20", not
       // "COVID-19" or "5-10"): '-', or U+2212 MINUS SIGN (bytes E2 88 92).
       const bool minus_sign = i > 2 && text.substr(i - 3, 3) == "\xE2\x88\x92";
-      const std::size_t sign_at = minus_sign ? i - 3 : i - 1;
-      const bool after_word = sign_at > 0 && std::isalnum(static_cast<unsigned char>(text[sign_at - 1]));
-      if (number.empty() && i > 0 && (text[i - 1] == '-' || minus_sign) && !after_word)
+      const bool sign_before = i > 0 && (text[i - 1] == '-' || minus_sign);
+      const std::size_t sign_at = minus_sign ? i - 3 : i - 1; // read only when sign_before
+      const bool after_word = sign_before && sign_at > 0 && std::isalnum(static_cast<unsigned char>(text[sign_at - 1]));
+      if (number.empty() && sign_before && !after_word)
         number.push_back('-');
       else if (number.empty() && sign_word)
         number.push_back('-');
@@ -125,13 +126,16 @@ bool opposite_by_prefix(std::string_view a, std::string_view b) {
   const auto words_a = letter_words(a), words_b = letter_words(b);
   const std::set<std::string> set_a(words_a.begin(), words_a.end()), set_b(words_b.begin(), words_b.end());
   // "safe" on one side and "unsafe" on the other, where the other side does not say "safe" too.
+  // un- and non- negate words of three letters or more; in-, im-, il-, ir- and dis- make other words
+  // of short ones too often (put/input, side/inside, port/import, ease/disease): five or more.
   const auto negated_in = [](const std::set<std::string>& base, const std::set<std::string>& other) {
-    static const std::array<const char*, 7> prefixes = {"un", "in", "im", "il", "ir", "dis", "non"};
+    static const std::array<std::pair<const char*, std::size_t>, 7> prefixes = {
+      {{"un", 3}, {"non", 3}, {"in", 5}, {"im", 5}, {"il", 5}, {"ir", 5}, {"dis", 5}}};
     for (const auto& w : base) {
-      if (w.size() < 3 || other.count(w) != 0)
+      if (other.count(w) != 0)
         continue;
-      for (const char* p : prefixes)
-        if (const auto negated = p + w; other.count(negated) != 0 && base.count(negated) == 0)
+      for (const auto& [p, least] : prefixes)
+        if (const auto negated = p + w; w.size() >= least && other.count(negated) != 0 && base.count(negated) == 0)
           return true;
     }
     return false;

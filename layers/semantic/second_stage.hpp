@@ -29,8 +29,9 @@ std::vector<std::string> numbers_in(std::string_view text);
 /// How many negation words `text` holds (not, no, never, without, cannot, ...n't, ...).
 int negations_in(std::string_view text);
 
-/// Whether one text says a word ("safe") and the other only its negation by a prefix ("unsafe";
-/// un-, in-, im-, il-, ir-, dis-, non-), words of three letters or more.
+/// Whether one text says a word ("safe") and the other only its negation by a prefix: un- or non-
+/// before a word of three letters or more ("unsafe"), in-, im-, il-, ir- or dis- before one of
+/// five or more ("illegal"; not "input" against "put").
 bool opposite_by_prefix(std::string_view a, std::string_view b);
 
 /// Why a candidate must not be served, or empty when it passes: "margin", "numbers", "negation".

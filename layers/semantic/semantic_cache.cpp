@@ -164,7 +164,9 @@ status semantic_cache::lookup(const semantic_lookup_request& request, semantic_m
   std::optional<double> runner_up;
   // The margin check needs the best entry with another answer. When every candidate examined has
   // the best one's answer and is still within the margin, one farther may be within it too: look
-  // at four times as many, until one is found, one falls out of the margin, or none is left.
+  // at four times as many, until one is found, one falls out of the margin, or none is left (at
+  // most 64 times the candidates: a namespace of thousands of paraphrases of one answer).
+  const auto held = engine->size(request.ns);
   for (std::size_t k = options_.candidates;; k *= 4) {
     const auto hits = engine->search(query.data(), k, {request.ns, {}});
     best = nullptr;
@@ -183,7 +185,7 @@ status semantic_cache::lookup(const semantic_lookup_request& request, semantic_m
         break;
       }
     }
-    const bool all_seen = hits.size() < k || k >= engine->size();
+    const bool all_seen = hits.size() < k || k >= held || k >= 64 * options_.candidates;
     if (best == nullptr || runner_up || all_seen || options_.check.min_margin <= 0 ||
         best_score - last_score >= options_.check.min_margin)
       break;

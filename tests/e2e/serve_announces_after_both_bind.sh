@@ -10,7 +10,7 @@ import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
 print(s.getsockname()[1], flush=True); time.sleep(60)' >"$taken" &
 holder=$!
-trap 'kill $holder 2>/dev/null' EXIT
+trap 'kill $holder 2>/dev/null; rm -f "$taken"' EXIT
 for _ in $(seq 100); do [ -s "$taken" ] && break; sleep 0.05; done
 port=$(cat "$taken")
 out=$(STRATA_HTTP_ADDRESS=127.0.0.1:0 STRATA_RESP_ADDRESS=127.0.0.1:$port timeout 60 "$strata" serve -c "$deployment" 2>&1)

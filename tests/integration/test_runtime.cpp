@@ -505,6 +505,38 @@ TEST_CASE("a plugin file cut short is refused rather than loaded", "[runtime][lo
   }
 }
 
+TEST_CASE("a start from a file that does not parse whole keeps each instance at its index", "[runtime][loader]") {
+  // A layer that is not a mapping was left out of the partial configuration: the layers after it
+  // moved up one, and their errors were reported at the wrong place, or hidden.
+  strata::test::scratch_dir dir;
+  const auto file = (dir.path / "d.yaml").string();
+  static strata_plugin_descriptor only_in_code{};
+  only_in_code.abi_major = STRATA_ABI_MAJOR;
+  only_in_code.abi_minor = STRATA_ABI_MINOR;
+  only_in_code.name = "only_in_code";
+  only_in_code.version = "1.0.0";
+  only_in_code.kind = STRATA_PLUGIN_LAYER;
+  only_in_code.create = [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; };
+  only_in_code.destroy = [](void*) {};
+  std::ofstream(file) << "plugins: {path: [\"" STRATA_TEST_PLUGIN_DIR "\"]}\n"
+                         "layers:\n"
+                         "  - hot\n"
+                         "  - {name: warm, plugin: predictive, config: {colour: x}}\n"
+                         "  - {name: cold, plugin: predictive, config: {window: 7}}\n"
+                         "  - {name: mine, plugin: only_in_code}\n";
+  runtime_options options;
+  options.static_plugins = {&only_in_code};
+  auto rt = runtime::from_file(file, std::move(options));
+  REQUIRE_FALSE(rt);
+  const auto& message = rt.err().message;
+  INFO(message);
+  CHECK(message.find(":3:5: layers[0]: expected a mapping") != std::string::npos);
+  CHECK(message.find(":4:47: layers[1].config.colour: unknown key 'colour'") != std::string::npos);
+  CHECK(message.find(":5:55: layers[2].config.window: '7' is above the maximum of 1") != std::string::npos);
+  CHECK(message.find("only_in_code") == std::string::npos); // the host's plugin given in code is known
+  CHECK(std::count(message.begin(), message.end(), '\n') == 3);
+}
+
 TEST_CASE("a failing factory stops the start with file, symbol and reason", "[runtime][loader]") {
   auto rt = runtime::from_file(test_config("factory_fails.yaml"));
   REQUIRE_FALSE(rt);

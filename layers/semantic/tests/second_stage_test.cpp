@@ -21,6 +21,9 @@ TEST_CASE("numbers are digit runs and number words, in order; separators join, d
   CHECK(numbers_in("Set it to \xE2\x88\x92" "20 degrees") == std::vector<std::string>{"-20"});
   CHECK(numbers_in("The minus sign, then 20") == std::vector<std::string>{"20"}); // not right before it
   CHECK(numbers_in("pH\xE2\x88\x92" "7") == std::vector<std::string>{"7"}); // after a word: a dash
+  // A digit first: nothing before it is read (a heap string, for the sanitizers).
+  const std::string leading(64, '7');
+  CHECK(numbers_in(leading) == std::vector<std::string>{leading});
 }
 
 TEST_CASE("a word against its negation by a prefix is a negation", "[second_stage]") {
@@ -31,6 +34,8 @@ TEST_CASE("a word against its negation by a prefix is a negation", "[second_stag
   CHECK_FALSE(opposite_by_prefix("Is it safe or unsafe?", "Is it unsafe?")); // both say "unsafe"
   CHECK_FALSE(opposite_by_prefix("How do I install it?", "How do I set it up?"));
   CHECK_FALSE(opposite_by_prefix("is it on", "is it non")); // words under three letters
+  CHECK_FALSE(opposite_by_prefix("How do I put a table in Word?", "How do I input a table in Word?"));
+  CHECK_FALSE(opposite_by_prefix("How to import a port", "How to port it")); // in-/im- need five letters
   check_options on;
   CHECK(second_stage(on, "Is it safe to swim here?", "Is it unsafe to swim here?", 0.9, std::nullopt) == "negation");
 }
