@@ -510,14 +510,9 @@ TEST_CASE("a start from a file that does not parse whole keeps each instance at 
   // moved up one, and their errors were reported at the wrong place, or hidden.
   strata::test::scratch_dir dir;
   const auto file = (dir.path / "d.yaml").string();
-  static strata_plugin_descriptor only_in_code{};
-  only_in_code.abi_major = STRATA_ABI_MAJOR;
-  only_in_code.abi_minor = STRATA_ABI_MINOR;
-  only_in_code.name = "only_in_code";
-  only_in_code.version = "1.0.0";
-  only_in_code.kind = STRATA_PLUGIN_LAYER;
-  only_in_code.create = [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; };
-  only_in_code.destroy = [](void*) {};
+  static const strata_plugin_descriptor only_in_code = {
+    STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "only_in_code", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
   std::ofstream(file) << "plugins: {path: [\"" STRATA_TEST_PLUGIN_DIR "\"]}\n"
                          "layers:\n"
                          "  - hot\n"
