@@ -82,6 +82,13 @@ std::optional<std::string> expand_env(const std::string& text, std::string& prob
       return std::nullopt;
     }
     const char* value = std::getenv(name.c_str());
+    // What the file's own bytes are held to (read()): a Latin-1 value reached paths and the log raw.
+    if (const auto bad = value != nullptr ? invalid_utf8_at(value) : std::string::npos; bad != std::string::npos) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(value[bad]));
+      problem = "environment variable " + name + " is not UTF-8: byte " + byte + " at offset " + std::to_string(bad);
+      return std::nullopt;
+    }
     if (separator != std::string::npos)
       out += value != nullptr && *value != '\0' ? std::string(value) : reference.substr(separator + 2);
     else if (value != nullptr)

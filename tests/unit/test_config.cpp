@@ -221,6 +221,15 @@ TEST_CASE("a byte that is not UTF-8 is an error at its place, UTF-16 with its BO
   CHECK(report.effective->layers.at(0).name == "hot");
 }
 
+TEST_CASE("an environment variable that is not UTF-8 is an error where it is used", "[config]") {
+  const scoped_env latin1("STRATA_TEST_LATIN1", "/tmp/l\xE9.log");
+  const auto report = parse_config("layers: [{name: hot, plugin: predictive}]\nlogging: {output: \"${STRATA_TEST_LATIN1}\"}\n",
+                                   "t.yaml");
+  CHECK_FALSE(report.effective);
+  CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:2:19: logging.output: environment variable "
+                                                        "STRATA_TEST_LATIN1 is not UTF-8: byte 0xE9 at offset 6"});
+}
+
 TEST_CASE("a second YAML document is an error, not dropped", "[config]") {
   const std::string one = "layers:\n  - name: hot\n    plugin: predictive\n";
   const auto report = parse_config(one + "---\nserver:\n  http: {address: 127.0.0.1:9000}\n", "t.yaml");
