@@ -127,7 +127,9 @@ public:
     if (const auto at = wide ? std::string::npos : invalid_utf8_at(text); at != std::string::npos) {
       const auto line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
       const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
-      const int column = static_cast<int>(at - (line_start == std::string::npos || at == 0 ? 0 : line_start + 1)) + 1;
+      int column = static_cast<int>(at - (line_start == std::string::npos || at == 0 ? 0 : line_start + 1)) + 1;
+      if (line == 1 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)
+        column -= 3; // columns as yaml-cpp counts them, after the byte order mark
       char byte[8];
       std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[at]));
       fail({line, column}, "", std::string("not UTF-8: byte ") + byte + " (a deployment file is UTF-8)");

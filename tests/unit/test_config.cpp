@@ -210,6 +210,8 @@ TEST_CASE("a byte that is not UTF-8 is an error at its place, UTF-16 with its BO
   CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:3:18: not UTF-8: byte 0xE9 (a deployment file is UTF-8)"});
   report = parse_config("\xC0\xAFlayers: []\n", "t.yaml"); // an overlong '/'
   CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:1:1: not UTF-8: byte 0xC0 (a deployment file is UTF-8)"});
+  report = parse_config("\xEF\xBB\xBFlayers: [\xE9]\n", "t.yaml"); // after a UTF-8 byte order mark
+  CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:1:10: not UTF-8: byte 0xE9 (a deployment file is UTF-8)"});
   std::string utf16 = "\xFF\xFE";
   for (char c : std::string("layers: [{name: hot, plugin: predictive}]\n")) {
     utf16.push_back(c);
