@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 namespace strata::detail {
 
@@ -159,9 +160,11 @@ struct coordinator_state {
   loader_fn loader;
   std::chrono::milliseconds loader_timeout{0};
   std::vector<caf::actor> loaders;
-  /// Loads each worker has not answered, timed out or not: a worker still in the host's loader
-  /// gets the next loads only when every other one is as busy.
+  /// Loads each worker has not answered, timed out or not, and of those the ones that timed out:
+  /// a worker behind by more than loader_timeout (likely stuck in the host's loader) gets the next
+  /// loads only when every other one is too, and among equals the one with fewer loads in hand.
   std::vector<std::size_t> loader_busy;
+  std::vector<std::size_t> loader_overdue;
   std::unordered_map<std::uint64_t, load_in_hand> loads_in_hand; ///< by load number
   std::uint64_t last_load_number = 0;
   /// Read-through loads of a key that timed out and may still be written back when their value
@@ -547,17 +550,19 @@ public:
     it->second.number = load(l->request.ns, l->request.key, true, [this, id](load_reply& reply) { loaded(id, reply); });
   }
 
-  /// Asks the worker with the fewest loads in hand (the next in turn among equals) to load `key`,
-  /// so that a load that hangs in the host's loader does not hold up those behind it; `then` gets
+  /// Asks the worker with the fewest loads in hand (the next in turn among equals), preferring one
+  /// with no load past its timeout, to load `key`, so that a load that hangs in the host's loader
+  /// does not hold up those behind it; `then` gets
   /// the worker's reply, or a timeout one after `loader_timeout`. A read-through load that timed
   /// out may still be written back when its value comes (`late_loaded`). Returns the load's number.
   std::uint64_t load(const std::string& ns, const std::string& key, bool read_through,
                      std::function<void(load_reply&)> then) {
     const auto n = st_.loaders.size();
     auto worker = st_.next_loader++ % n;
+    const auto rank = [this](std::size_t i) { return std::make_pair(st_.loader_overdue[i] > 0, st_.loader_busy[i]); };
     for (std::size_t k = 1; k < n; ++k) {
       const auto i = (worker + k) % n;
-      if (st_.loader_busy[i] < st_.loader_busy[worker])
+      if (rank(i) < rank(worker))
         worker = i;
     }
     ++st_.loader_busy[worker];
@@ -576,6 +581,8 @@ public:
     auto in_hand = std::move(it->second);
     st_.loads_in_hand.erase(it);
     --st_.loader_busy[in_hand.worker];
+    if (!in_hand.then)
+      --st_.loader_overdue[in_hand.worker];
     if (in_hand.then) {
       st_.late_loads.erase(make_id(in_hand.ns, in_hand.key)); // older than this answer, prefetch or not
       in_hand.then(reply);
@@ -591,6 +598,7 @@ public:
       return;
     auto then = std::move(it->second.then);
     it->second.then = nullptr;
+    ++st_.loader_overdue[it->second.worker];
     load_reply reply;
     reply.code = status::timeout;
     reply.error = "no answer from the loader within loader_timeout (" + std::to_string(st_.loader_timeout.count()) + " ms)";
@@ -1062,6 +1070,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     for (int i = 0; i < setup->cfg.runtime.loader_threads; ++i)
       st.loaders.push_back(spawn_loader_worker(self->system(), st.loader, st.loaders_stopping));
   st.loader_busy.assign(st.loaders.size(), 0);
+  st.loader_overdue.assign(st.loaders.size(), 0);
   auto r = std::make_shared<router>(self);
   for (std::size_t i = 0; i < setup->cfg.layers.size(); ++i) {
     slot s;
