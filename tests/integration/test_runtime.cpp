@@ -91,6 +91,23 @@ double puts_taken(const runtime& rt, const std::string& layer) {
 /// sanitizer, and the delay of a load that misses it.
 constexpr std::chrono::milliseconds short_timeout{500};
 
+/// Two loader threads, and short_timeout.
+void two_loader_threads(config& c) {
+  c.runtime.loader_threads = 2;
+  c.runtime.loader_timeout = short_timeout;
+}
+
+/// A loader that holds the key "stuck" until `release`, and answers every key "value of <key>"
+/// after `delay`.
+loader_fn stuck_until(const std::atomic<bool>& release, std::chrono::milliseconds delay = {}) {
+  return [&release, delay](std::string_view, std::string_view key) -> std::optional<loaded_value> {
+    while (key == "stuck" && !release)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(delay);
+    return loaded_value{"value of " + std::string(key), {}};
+  };
+}
+
 } // namespace
 
 TEST_CASE("put, get, erase through two layers", "[runtime]") {
@@ -606,11 +623,7 @@ TEST_CASE("shutdown with a load in flight answers the gets that wait for it", "[
 TEST_CASE("read-through: a load that hangs holds up no other when a second loader thread is free", "[runtime]") {
   std::atomic<bool> release{false};
   runtime_options options;
-  options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
-    while (key == "stuck" && !release)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return loaded_value{"value of " + std::string(key), {}};
-  };
+  options.loader = stuck_until(release);
   auto started = start_adjusted(std::move(options), [](config& c) {
     c.runtime.loader_threads = 2;
     c.runtime.loader_timeout = std::chrono::seconds(5);
@@ -770,10 +783,7 @@ TEST_CASE("read-through: of two late loads of a key the older does not replace t
   std::atomic<int> calls{0}, returned{0};
   runtime_options options;
   options.loader = scripted({2000, 800}, calls, returned); // the second call comes back first
-  auto rt = start_adjusted(std::move(options), [](config& c) {
-    c.runtime.loader_threads = 2;
-    c.runtime.loader_timeout = short_timeout;
-  });
+  auto rt = start_adjusted(std::move(options), two_loader_threads);
   CHECK(rt->get("k").code == status::timeout);
   REQUIRE(eventually([&] { return calls == 1; })); // so that the next load is the second call
   CHECK(rt->get("k").code == status::timeout); // on the other thread
@@ -787,10 +797,7 @@ TEST_CASE("read-through: a late load from before an erase stays dropped when a l
   std::atomic<int> calls{0}, returned{0};
   runtime_options options;
   options.loader = scripted({1000, 2500}, calls, returned);
-  auto rt = start_adjusted(std::move(options), [](config& c) {
-    c.runtime.loader_threads = 2;
-    c.runtime.loader_timeout = short_timeout;
-  });
+  auto rt = start_adjusted(std::move(options), two_loader_threads);
   CHECK(rt->get("k").code == status::timeout);
   REQUIRE(eventually([&] { return calls == 1; }));
   REQUIRE(rt->erase("k") == status::not_found);
@@ -810,10 +817,7 @@ TEST_CASE("read-through: a late value is not kept while a newer load of the key 
     ++returned;
     return n == 1 ? std::optional<loaded_value>(loaded_value{"old", {}}) : std::nullopt;
   };
-  auto rt = start_adjusted(std::move(options), [](config& c) {
-    c.runtime.loader_threads = 2;
-    c.runtime.loader_timeout = short_timeout;
-  });
+  auto rt = start_adjusted(std::move(options), two_loader_threads);
   CHECK(rt->get("k").code == status::timeout);
   REQUIRE(eventually([&] { return calls == 1; }));
   CHECK(rt->get("k").code == status::timeout); // the second call, in the loader when the first returns
@@ -835,10 +839,7 @@ TEST_CASE("read-through: a load that timed out holds its loader thread only unti
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return loaded_value{"value of " + std::string(key), {}};
   };
-  auto rt = start_adjusted(std::move(options), [](config& c) {
-    c.runtime.loader_threads = 2;
-    c.runtime.loader_timeout = short_timeout;
-  });
+  auto rt = start_adjusted(std::move(options), two_loader_threads);
   CHECK(rt->get("slow").code == status::timeout);
   wait_for_returns(slow_returned, 1);
   auto stuck = rt->get_async("stuck");
@@ -856,16 +857,8 @@ TEST_CASE("read-through: a load that timed out holds its loader thread only unti
 TEST_CASE("read-through: loads arriving together go past a loader thread stuck beyond its timeout", "[runtime][late_load]") {
   std::atomic<bool> release{false};
   runtime_options options;
-  options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
-    while (key == "stuck" && !release)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    return loaded_value{"value of " + std::string(key), {}};
-  };
-  auto rt = start_adjusted(std::move(options), [](config& c) {
-    c.runtime.loader_threads = 2;
-    c.runtime.loader_timeout = short_timeout;
-  });
+  options.loader = stuck_until(release, std::chrono::milliseconds(5));
+  auto rt = start_adjusted(std::move(options), two_loader_threads);
   CHECK(rt->get("stuck").code == status::timeout);
   // Six at once: with one load in hand each, the two threads tied, and about half of these were
   // queued behind the stuck one until they timed out too (an audit saw three of six).
