@@ -174,8 +174,8 @@ status semantic_cache::lookup(const semantic_lookup_request& request, semantic_m
     double last_score = 0;
     for (const auto& h : hits) {
       entry* e = live(request.ns, h.id);
-      if (e == nullptr || !has_length(e->record.vector))
-        continue; // expired (now removed), or of no direction
+      if (e == nullptr)
+        continue; // expired (now removed)
       const double score = last_score = similarity(h.score);
       if (best == nullptr) {
         best = e;
@@ -249,7 +249,8 @@ std::uint64_t semantic_cache::store(const semantic_entry& entry) {
 
 void semantic_cache::insert(semantic_record record) {
   auto& engine = engine_for(record.model, record.vector.size());
-  engine.add(index_record(record)); // throws before anything changed here
+  if (has_length(record.vector)) // one of no direction matches nothing: it stays out of the index
+    engine.add(index_record(record)); // throws before anything changed here
   const auto id = record.id;
   lru_.push_front(id);
   entry e{std::move(record), 0, lru_.begin()};
