@@ -552,9 +552,9 @@ public:
 
   /// Asks the worker with the fewest loads in hand (the next in turn among equals), preferring one
   /// with no load past its timeout, to load `key`, so that a load that hangs in the host's loader
-  /// does not hold up those behind it; `then` gets
-  /// the worker's reply, or a timeout one after `loader_timeout`. A read-through load that timed
-  /// out may still be written back when its value comes (`late_loaded`). Returns the load's number.
+  /// does not hold up those behind it; `then` gets the worker's reply, or a timeout one after
+  /// `loader_timeout`. A read-through load that timed out may still be written back when its value
+  /// comes (`late_loaded`). Returns the load's number.
   std::uint64_t load(const std::string& ns, const std::string& key, bool read_through,
                      std::function<void(load_reply&)> then) {
     const auto n = st_.loaders.size();
@@ -581,13 +581,13 @@ public:
     auto in_hand = std::move(it->second);
     st_.loads_in_hand.erase(it);
     --st_.loader_busy[in_hand.worker];
-    if (!in_hand.then)
-      --st_.loader_overdue[in_hand.worker];
     if (in_hand.then) {
       st_.late_loads.erase(make_id(in_hand.ns, in_hand.key)); // older than this answer, prefetch or not
       in_hand.then(reply);
+      return;
     }
-    else if (in_hand.read_through)
+    --st_.loader_overdue[in_hand.worker];
+    if (in_hand.read_through)
       late_loaded(in_hand.ns, in_hand.key, number, reply);
   }
 
@@ -647,10 +647,7 @@ public:
       st_.late_loads.erase(it);
     if (!newest || reply.code != status::ok || !reply.value)
       return;
-    // A lookup in flight that read an older copy below must not promote it over this value.
-    ++st_.write_epoch;
-    if (auto activity = st_.activity.find(id); activity != st_.activity.end())
-      activity->second.last_write = st_.write_epoch;
+    advance_write_epoch(id); // a lookup in flight that read an older copy must not promote it over this
     fill(++st_.requests, ns, key, *reply.value);
   }
 
@@ -673,12 +670,17 @@ public:
 
   /// Records a write to `id`, so that lookups and loads in flight do not copy an older value.
   void note_write(const std::string& id) {
-    ++st_.write_epoch;
-    if (auto it = st_.activity.find(id); it != st_.activity.end())
-      it->second.last_write = st_.write_epoch;
+    advance_write_epoch(id);
     if (auto it = st_.loads.find(id); it != st_.loads.end())
       it->second.superseded = true;
     st_.late_loads.erase(id);
+  }
+
+  /// Marks `id` written now, so that a lookup of it in flight does not promote what it read.
+  void advance_write_epoch(const std::string& id) {
+    ++st_.write_epoch;
+    if (auto it = st_.activity.find(id); it != st_.activity.end())
+      it->second.last_write = st_.write_epoch;
   }
 
   /// A tag invalidation: the loads in flight, and late, are written back no more (their tags are
