@@ -350,11 +350,10 @@ std::pair<std::future<T>, std::function<void(T)>> promise_pair() {
 } // namespace
 
 expected<std::unique_ptr<runtime>> runtime::from_file(const std::string& path, runtime_options options) {
-  auto parsed = detail::parse_config_file_partial(path);
-  if (!parsed.ok()) {
-    detail::add_plugin_errors(parsed, options.static_plugins); // every error in one run, as check-config reports them
+  // Every error in one run, as check-config reports them.
+  auto parsed = detail::parse_config_file_with_plugin_errors(path, options.static_plugins);
+  if (!parsed.ok())
     return error{status::invalid, parsed.errors_text()};
-  }
   return from_config(std::move(*parsed.effective), std::move(options));
 }
 

@@ -258,10 +258,6 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
   }
 }
 
-} // namespace
-
-namespace {
-
 /// Loads the plugins `cfg` names and checks each instance's settings against its plugin's schema,
 /// then, but for the `unchecked` instances (`layers[1]`), the plugin's own check; fills defaults.
 void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const strata_plugin_descriptor*>& static_plugins,
@@ -340,15 +336,17 @@ config_report validate_with(config cfg, plugin_loader& loader,
   return report;
 }
 
-void add_plugin_errors(config_report& parsed, const std::vector<const strata_plugin_descriptor*>& static_plugins) {
-  if (!parsed.effective)
-    return;
+config_report parse_config_file_with_plugin_errors(const std::string& path,
+                                                   const std::vector<const strata_plugin_descriptor*>& static_plugins) {
+  auto parsed = parse_config_file_partial(path);
+  if (parsed.ok() || !parsed.effective)
+    return parsed;
   config partial = std::move(*parsed.effective);
   parsed.effective.reset();
   // Without the plugins' own section, or a document, there is nothing sound to check against.
   for (const auto& e : parsed.errors)
     if (e.path.empty() || e.path == "plugins" || e.path.rfind("plugins.", 0) == 0)
-      return;
+      return parsed;
   // A plugin's own check of a config with a key left at its default (it did not parse) could
   // refuse a combination the file does not have.
   std::set<std::string> unchecked;
@@ -366,6 +364,7 @@ void add_plugin_errors(config_report& parsed, const std::vector<const strata_plu
   std::stable_sort(parsed.errors.begin(), parsed.errors.end(), [](const config_error& a, const config_error& b) {
     return std::tie(a.position.line, a.position.column) < std::tie(b.position.line, b.position.column);
   });
+  return parsed;
 }
 
 } // namespace strata::detail
@@ -379,11 +378,9 @@ config_report validate(config cfg, const std::vector<const strata_plugin_descrip
 }
 
 config_report check_config_file(const std::string& path) {
-  auto parsed = detail::parse_config_file_partial(path);
-  if (!parsed.ok()) {
-    detail::add_plugin_errors(parsed);
+  auto parsed = detail::parse_config_file_with_plugin_errors(path, {});
+  if (!parsed.ok())
     return parsed;
-  }
   return validate(std::move(*parsed.effective));
 }
 

@@ -24,14 +24,15 @@ config_report validate_with(config cfg, plugin_loader& loader,
                             resolved_plugins& plugins_out);
 
 /// Parses a file as `parse_config_file` does, but when some of it does not parse, `effective`
-/// still holds the rest (what did not parse left out or at its default), for `add_plugin_errors`.
+/// still holds the rest (what did not parse left out or at its default).
 config_report parse_config_file_partial(const std::string& path);
 
-/// For a file that did not parse whole (`parse_config_file_partial`): adds what the plugins find
-/// wrong in the rest to its errors, in file order, so that one run reports every error; leaves
-/// out what follows from an error already there. Clears `effective`. `static_plugins` are the
-/// host's plugins given in code, as `validate` takes them.
-void add_plugin_errors(config_report& parsed, const std::vector<const strata_plugin_descriptor*>& static_plugins = {});
+/// Parses a file as `parse_config_file` does; when some of it does not parse, the errors also hold
+/// what the plugins find wrong in the rest, in file order, so that one run reports every error
+/// (leaving out what follows from an error already there). `static_plugins` are the host's
+/// plugins given in code, as `validate` takes them.
+config_report parse_config_file_with_plugin_errors(const std::string& path,
+                                                   const std::vector<const strata_plugin_descriptor*>& static_plugins);
 
 /// Appends what is wrong with `cfg.alerts.rules` (names, comparisons, thresholds, durations, the
 /// layers they name), placed at each rule's key; `config` validation and `reload_alert_rules` share it.
