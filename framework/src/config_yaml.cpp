@@ -54,6 +54,13 @@ std::string describe(const YAML::Node& node) {
   }
 }
 
+/// A byte as an error names it: "0xE9".
+std::string byte_text(unsigned char byte) {
+  char text[8];
+  std::snprintf(text, sizeof text, "0x%02X", byte);
+  return text;
+}
+
 /// Expands `${VAR}`, `${VAR:-default}` and `$$`. Returns nullopt, with the reason in `problem`,
 /// for an unset variable without default or a malformed reference.
 std::optional<std::string> expand_env(const std::string& text, std::string& problem) {
@@ -84,9 +91,8 @@ std::optional<std::string> expand_env(const std::string& text, std::string& prob
     const char* value = std::getenv(name.c_str());
     // What the file's own bytes are held to (read()): a Latin-1 value reached paths and the log raw.
     if (const auto bad = value != nullptr ? invalid_utf8_at(value) : std::string::npos; bad != std::string::npos) {
-      char byte[8];
-      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(value[bad]));
-      problem = "environment variable " + name + " is not UTF-8: byte " + byte + " at offset " + std::to_string(bad);
+      problem = "environment variable " + name + " is not UTF-8: byte " +
+                byte_text(static_cast<unsigned char>(value[bad])) + " at offset " + std::to_string(bad);
       return std::nullopt;
     }
     if (separator != std::string::npos)
@@ -130,9 +136,8 @@ public:
       int column = static_cast<int>(at - (line_start == std::string::npos || at == 0 ? 0 : line_start + 1)) + 1;
       if (line == 1 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)
         column -= 3; // columns as yaml-cpp counts them, after the byte order mark
-      char byte[8];
-      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[at]));
-      fail({line, column}, "", std::string("not UTF-8: byte ") + byte + " (a deployment file is UTF-8)");
+      fail({line, column}, "", "not UTF-8: byte " + byte_text(static_cast<unsigned char>(text[at])) +
+                                 " (a deployment file is UTF-8)");
       return report();
     }
     YAML::Node root;
