@@ -247,7 +247,7 @@ std::optional<api_error> id_field(const json& doc, std::uint64_t& out) {
   const auto found = doc.find("id");
   if (found == doc.end())
     return std::nullopt;
-  if (!found->is_number_unsigned() || found->get<std::uint64_t>() == 0 || found->get<std::uint64_t>() > max_json_id)
+  if (!found->is_number_unsigned() || found->get<std::uint64_t>() == 0 || found->get<std::uint64_t>() > max_entry_id)
     return field_error("id", id_expected, got(*found));
   out = found->get<std::uint64_t>();
   return std::nullopt;
@@ -402,7 +402,7 @@ parsed<std::uint64_t> parse_id(std::string_view text) {
   if (digits)
     for (const char c : text)
       id = id * 10 + static_cast<std::uint64_t>(c - '0');
-  if (!digits || id == 0 || id > max_json_id)
+  if (!digits || id == 0 || id > max_entry_id)
     return field_error("id", id_expected, "got '" + std::string(text.substr(0, 64)) + "'");
   return id;
 }

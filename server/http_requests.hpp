@@ -57,10 +57,7 @@ parsed<std::string> parse_command_args(std::string_view body);
 // compact text. `"ttl"` and `"tags"` as for a put; the namespace as for a put. Ids are JSON
 // integers from 1 to 2^53 - 1 (the integers a JSON double holds exactly); others are refused.
 
-/// The largest id the HTTP API accepts and answers with: 2^53 - 1.
-constexpr std::uint64_t max_json_id = (std::uint64_t{1} << 53) - 1;
-
-/// An id in a path (`/v1/semantic/{id}`): decimal digits, 1 to `max_json_id`.
+/// An id in a path (`/v1/semantic/{id}`): decimal digits, 1 to `max_entry_id`.
 parsed<std::uint64_t> parse_id(std::string_view text);
 
 /// `POST /v1/semantic/lookup`: `{"text", "vector", "model", "threshold": number -1..1, "ns"}`.

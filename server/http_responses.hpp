@@ -30,7 +30,7 @@ std::string alerts_json(const std::vector<active_alert>& alerts);
 /// `{"acknowledged": rule}`.
 std::string acknowledged_json(std::string_view rule);
 
-// ---- semantic and vector answers; ids are JSON integers (see max_json_id) ----
+// ---- semantic and vector answers; ids are JSON integers (see max_entry_id) ----
 
 /// A lookup's answer, 200 either way. A hit: `{"hit": true, "id", "score", "query", "answer",
 /// "metadata", "tags", "model", "layer"}`. A miss: `{"hit": false, "best_score", "rejected_by",

@@ -107,7 +107,7 @@ void vector_store::check(const vector_item& item, const std::map<std::string, st
 std::uint64_t vector_store::next_free_id() {
   // Past the largest id it chooses (after a host gave that one, say) the count starts again at 1:
   // a JSON client could not tell 2^53 from 2^53 + 1.
-  const auto out_of_range = [this] { return next_id_ == 0 || next_id_ > largest_chosen_id; };
+  const auto out_of_range = [this] { return next_id_ == 0 || next_id_ > max_entry_id; };
   while (out_of_range() || entries_.count(next_id_) != 0)
     next_id_ = out_of_range() ? 1 : next_id_ + 1;
   return next_id_++;
@@ -156,9 +156,9 @@ status vector_store::add_batch(const std::vector<vector_item>& items, std::vecto
       if (find_engine(item.vector.model) == nullptr)
         new_models.emplace(item.vector.model, item.vector.values.size());
       // Bad input, said as such: the layer's bounds and policy did not refuse it.
-      if (item.id > largest_chosen_id) // past it, the layer's own count would wrap and reuse erased ids
+      if (item.id > max_entry_id) // past it, the layer's own count would wrap and reuse erased ids
         throw std::invalid_argument("id " + std::to_string(item.id) + " is above 2^53 - 1 (" +
-                                    std::to_string(largest_chosen_id) + "), the largest a JSON number holds exactly");
+                                    std::to_string(max_entry_id) + "), the largest a JSON number holds exactly");
       if (item.id != 0 && entries_.count(item.id) != 0)
         throw std::invalid_argument("id " + std::to_string(item.id) + " is taken; an update replaces an entry");
       if (item.id != 0 && !explicit_ids.insert(item.id).second)

@@ -52,8 +52,6 @@ struct store_counters {
   std::uint64_t invalidated = 0; ///< entries removed by a tag invalidation
 };
 
-/// The largest id the store chooses: 2^53 - 1, the largest integer a JSON number holds exactly.
-constexpr std::uint64_t largest_chosen_id = (std::uint64_t{1} << 53) - 1;
 
 /// The largest squared length of a vector: a quarter of the largest float, so that a squared
 /// distance or an inner product of two vectors stays finite.

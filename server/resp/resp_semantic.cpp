@@ -3,6 +3,7 @@
 #include "resp_reply.hpp"
 
 #include <strata/runtime.hpp>
+#include <strata/vectors.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -56,8 +57,8 @@ struct command_options {
   bool has_model = false;
 };
 
-/// Semantic and vector ids: 1 to 2^53 - 1, the integers a JSON number holds exactly.
-constexpr std::int64_t largest_id = (std::int64_t{1} << 53) - 1;
+/// Semantic and vector ids as a Redis integer: 1 to max_entry_id, as over HTTP.
+constexpr auto largest_id = static_cast<std::int64_t>(max_entry_id);
 
 /// Reads the options `a[from..]` that `allowed` lists (upper case) into `o`; an error text or empty.
 std::string read_options(const command_args& a, std::size_t from, std::string_view command,

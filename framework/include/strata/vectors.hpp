@@ -23,6 +23,10 @@
 
 namespace strata {
 
+/// The largest semantic or vector id: 2^53 - 1, the largest integer a JSON number holds exactly,
+/// so that every front end (HTTP's JSON, the Redis protocol) can name every id.
+constexpr std::uint64_t max_entry_id = (std::uint64_t{1} << 53) - 1;
+
 /// One vector and what is kept with it.
 struct vector_item {
   std::string ns{default_namespace};

@@ -321,10 +321,10 @@ TEST_CASE("the ids the store chooses stay at most 2^53 - 1, after a host gave th
   vector_store first{flat_options()};
   std::uint64_t auto_id = 0, top = 0;
   REQUIRE(first.add(item(1), auto_id) == status::ok);
-  REQUIRE(first.add(item(2, "default", {}, largest_chosen_id), top) == status::ok);
+  REQUIRE(first.add(item(2, "default", {}, max_entry_id), top) == status::ok);
   const std::vector<vector_entry> entries{*first.find(auto_id), *first.find(top)};
   vector_store second{flat_options()};
-  REQUIRE(second.restore(entries, largest_chosen_id) == 2);
+  REQUIRE(second.restore(entries, max_entry_id) == 2);
   std::uint64_t next = 0;
   REQUIRE(second.add(item(3), next) == status::ok);
   CHECK(next == auto_id + 1); // from 1 again, past the taken ones (it was 2^53)
@@ -337,9 +337,9 @@ TEST_CASE("a host's id above 2^53 - 1 is refused", "[vector_store]") {
   // again (the Redis front end passed it; HTTP refused it).
   vector_store s{flat_options()};
   std::uint64_t id = 0;
-  CHECK_THROWS_WITH(s.add(item(1, "default", {}, largest_chosen_id + 1), id),
+  CHECK_THROWS_WITH(s.add(item(1, "default", {}, max_entry_id + 1), id),
                     "id 9007199254740992 is above 2^53 - 1 (9007199254740991), the largest a JSON number holds exactly");
-  CHECK(s.add(item(1, "default", {}, largest_chosen_id), id) == status::ok);
+  CHECK(s.add(item(1, "default", {}, max_entry_id), id) == status::ok);
 }
 
 TEST_CASE("a vector too long to score is refused, added or asked", "[vector_store]") {
