@@ -74,21 +74,35 @@ struct key_activity {
 /// (a prefetch is a hint, and the loader's capacity is for requests first).
 constexpr std::size_t max_prefetches_in_flight = 64;
 
-struct pending_load {
-  std::vector<lookup_ptr> waiters;
-  bool superseded = false; ///< a write to the key arrived meanwhile: do not write the load back
-  std::uint64_t number = 0; ///< its number in `loads_in_hand`
+/// A get waiting for a read-through load, until its own `due` (its arrival + loader_timeout).
+struct load_waiter {
+  lookup_ptr lookup;
+  std::chrono::steady_clock::time_point due;
 };
 
-/// A load sent to a loader worker and not answered yet. The coordinator times it out itself, so
-/// that the worker's answer still arrives after the timeout: the worker is then known to be free,
-/// and a read-through value is still worth keeping.
+/// A read-through load of one key, from the first miss until the loader returns, however late:
+/// every miss of the key meanwhile waits for it rather than calling the loader again (a backend
+/// slower than loader_timeout would otherwise be called once more per miss, and be slower still).
+struct pending_load {
+  std::vector<load_waiter> waiters; ///< in order of arrival, so of `due`
+  /// A write, erase or tag invalidation came after the load started: its value is not written
+  /// to the layers, and a later miss starts a new load rather than waiting for this one.
+  bool superseded = false;
+  bool timer_set = false; ///< a load_timeout message is on its way for the first waiter
+  std::uint64_t number = 0; ///< its number in `loads_in_hand`
+};
+using pending_load_ptr = std::shared_ptr<pending_load>;
+
+/// A load sent to a loader worker and not answered yet. The coordinator times its waiters out
+/// itself, so that the worker's answer still arrives after the timeout: the worker is then known
+/// to be free, and a read-through value is still worth keeping.
 struct load_in_hand {
   std::size_t worker = 0;
-  std::function<void(load_reply&)> then; ///< empty once it timed out
-  bool read_through = false; ///< else a prefetch, whose late value is dropped
+  bool overdue = false; ///< in hand for longer than loader_timeout
   std::string ns;
   std::string key;
+  pending_load_ptr read_through; ///< null for a prefetch
+  std::function<void(load_reply&)> prefetched; ///< a prefetch's; emptied at its timeout (a late value is dropped)
 };
 
 /// Collects the replies of a fan-out and answers once all are in.
@@ -167,10 +181,6 @@ struct coordinator_state {
   std::vector<std::size_t> loader_overdue;
   std::unordered_map<std::uint64_t, load_in_hand> loads_in_hand; ///< by load number
   std::uint64_t last_load_number = 0;
-  /// Read-through loads of a key that timed out and may still be written back when their value
-  /// comes, oldest first. A write to the key, a tag invalidation or a later load's answer drops
-  /// them (their value is older than what the layers hold then).
-  std::unordered_map<std::string, std::vector<std::uint64_t>> late_loads;
   /// Set when the coordinator stops: the loader workers then call the loader no more.
   std::shared_ptr<std::atomic<bool>> loaders_stopping = std::make_shared<std::atomic<bool>>(false);
   std::size_t next_loader = 0;
@@ -178,7 +188,9 @@ struct coordinator_state {
   std::uint64_t requests = 0; ///< host requests received; numbers them for the debug log
   std::uint64_t last_tag_epoch = 0;
   std::unordered_map<std::string, key_activity> activity;
-  std::unordered_map<std::string, pending_load> loads;
+  /// The read-through load a miss of each key waits for; not the superseded ones, which are left
+  /// to their load in hand.
+  std::unordered_map<std::string, pending_load_ptr> loads;
   std::size_t prefetches_in_flight = 0;
   /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
   std::unordered_map<std::string, std::deque<std::function<bool()>>> guarded;
@@ -542,21 +554,24 @@ public:
   void full_miss(const lookup_ptr& l) {
     if (!st_.loader)
       return finish(l, get_result{l->failure, {}, {}, {}});
-    auto [it, first] = st_.loads.try_emplace(l->id);
-    it->second.waiters.push_back(l);
-    if (!first)
-      return; // coalesced with the load already in flight
-    auto id = l->id;
-    it->second.number = load(l->request.ns, l->request.key, true, [this, id](load_reply& reply) { loaded(id, reply); });
+    auto& load = st_.loads[l->id];
+    if (!load) {
+      load = std::make_shared<pending_load>();
+      load->number = start_load(l->request.ns, l->request.key, load, {});
+    }
+    load->waiters.push_back({l, std::chrono::steady_clock::now() + st_.loader_timeout});
+    if (!load->timer_set) {
+      load->timer_set = true;
+      self_->delayed_send(self_, st_.loader_timeout, load_timeout_atom::value, load->number);
+    }
   }
 
   /// Asks the worker with the fewest loads in hand (the next in turn among equals), preferring one
   /// with no load past its timeout, to load `key`, so that a load that hangs in the host's loader
-  /// does not hold up those behind it; `then` gets the worker's reply, or a timeout one after
-  /// `loader_timeout`. A read-through load that timed out may still be written back when its value
-  /// comes (`late_loaded`). Returns the load's number.
-  std::uint64_t load(const std::string& ns, const std::string& key, bool read_through,
-                     std::function<void(load_reply&)> then) {
+  /// does not hold up those behind it. Its answer goes to `read_through`'s waiters, or to
+  /// `prefetched` if it comes within loader_timeout. Returns the load's number.
+  std::uint64_t start_load(const std::string& ns, const std::string& key, pending_load_ptr read_through,
+                           std::function<void(load_reply&)> prefetched) {
     const auto n = st_.loaders.size();
     auto worker = st_.next_loader++ % n;
     const auto rank = [this](std::size_t i) { return std::make_pair(st_.loader_overdue[i] > 0, st_.loader_busy[i]); };
@@ -567,9 +582,8 @@ public:
     }
     ++st_.loader_busy[worker];
     const auto number = ++st_.last_load_number;
-    st_.loads_in_hand.emplace(number, load_in_hand{worker, std::move(then), read_through, ns, key});
+    st_.loads_in_hand.emplace(number, load_in_hand{worker, false, ns, key, std::move(read_through), std::move(prefetched)});
     self_->send(st_.loaders[worker], load_atom::value, number, ns, key);
-    self_->delayed_send(self_, st_.loader_timeout, load_timeout_atom::value, number);
     return number;
   }
 
@@ -581,74 +595,75 @@ public:
     auto in_hand = std::move(it->second);
     st_.loads_in_hand.erase(it);
     --st_.loader_busy[in_hand.worker];
-    if (in_hand.then) {
-      st_.late_loads.erase(make_id(in_hand.ns, in_hand.key)); // older than this answer, prefetch or not
-      in_hand.then(reply);
+    if (in_hand.overdue)
+      --st_.loader_overdue[in_hand.worker];
+    if (!in_hand.read_through) {
+      if (in_hand.prefetched)
+        in_hand.prefetched(reply);
       return;
     }
-    --st_.loader_overdue[in_hand.worker];
-    if (in_hand.read_through)
-      late_loaded(in_hand.ns, in_hand.key, number, reply);
+    const auto& load = in_hand.read_through;
+    const auto id = make_id(in_hand.ns, in_hand.key);
+    if (auto found = st_.loads.find(id); found != st_.loads.end() && found->second == load)
+      st_.loads.erase(found);
+    if (reply.code != status::ok && reply.code != status::not_found && !load->waiters.empty())
+      log_failed_load(*load->waiters.front().lookup, reply);
+    if (reply.code == status::ok && reply.value && !load->superseded) {
+      if (in_hand.overdue)
+        advance_write_epoch(id); // a lookup in flight that read an older copy must not promote it over this
+      fill(++st_.requests, in_hand.ns, in_hand.key, *reply.value);
+    }
+    for (auto& waiter : load->waiters) {
+      if (reply.code == status::ok && reply.value)
+        finish(waiter.lookup, get_result{status::ok, reply.value->value, "loader", reply.value->options.ttl});
+      else
+        finish(waiter.lookup,
+               get_result{reply.code == status::not_found ? waiter.lookup->failure : reply.code, {}, {}, {}});
+    }
   }
 
-  /// Load `number` passed `loader_timeout`: its waiters get `timeout`; it stays in hand.
+  /// Load `number` has a waiter due, or is a prefetch past loader_timeout: the waiters due get
+  /// `timeout`; the load stays in hand, and its value is still written back when it comes.
   void load_timed_out(std::uint64_t number) {
     auto it = st_.loads_in_hand.find(number);
-    if (it == st_.loads_in_hand.end() || !it->second.then)
+    if (it == st_.loads_in_hand.end())
       return;
-    auto then = std::move(it->second.then);
-    it->second.then = nullptr;
-    ++st_.loader_overdue[it->second.worker];
+    auto& in_hand = it->second;
+    if (!in_hand.overdue) { // the first timer of a load is due loader_timeout after it started
+      in_hand.overdue = true;
+      ++st_.loader_overdue[in_hand.worker];
+    }
     load_reply reply;
     reply.code = status::timeout;
     reply.error = "no answer from the loader within loader_timeout (" + std::to_string(st_.loader_timeout.count()) + " ms)";
-    then(reply);
-  }
-
-  void loaded(const std::string& id, load_reply& reply) {
-    auto it = st_.loads.find(id);
-    if (it == st_.loads.end())
+    if (!in_hand.read_through) {
+      if (auto prefetched = std::move(in_hand.prefetched)) {
+        in_hand.prefetched = nullptr;
+        prefetched(reply);
+      }
       return;
-    auto load = std::move(it->second);
-    st_.loads.erase(it);
-    // Only `load_timed_out` answers `timeout` (a worker answers ok, not_found, internal or unavailable).
-    if (reply.code == status::timeout && !load.superseded)
-      st_.late_loads[id].push_back(load.number);
-    const auto& first = *load.waiters.front();
-    if (reply.code != status::ok && reply.code != status::not_found) // the get answers only its status
-      st_.log->write(log_level::warn, {"read-through load of '" + first.request.key.substr(0, 256) + "' (namespace '" +
-                                         first.request.ns.substr(0, 256) + "') failed",
-                                       {}, "load", to_string(reply.code), {}, std::to_string(first.number), reply.error});
-    if (reply.code == status::ok && !load.superseded)
-      fill(first.number, first.request.ns, first.request.key, *reply.value);
-    for (auto& waiter : load.waiters) {
-      if (reply.code == status::ok)
-        finish(waiter, get_result{status::ok, reply.value->value, "loader", reply.value->options.ttl});
-      else
-        finish(waiter, get_result{reply.code == status::not_found ? waiter->failure : reply.code, {}, {}, {}});
     }
+    auto load = in_hand.read_through; // finishing a waiter may run a host callback: hold the load
+    const auto now = std::chrono::steady_clock::now();
+    auto& waiters = load->waiters;
+    const auto due_end = std::find_if(waiters.begin(), waiters.end(), [&](const load_waiter& w) { return w.due > now; });
+    std::vector<load_waiter> due(std::make_move_iterator(waiters.begin()), std::make_move_iterator(due_end));
+    waiters.erase(waiters.begin(), due_end);
+    load->timer_set = !waiters.empty();
+    if (load->timer_set)
+      self_->delayed_send(self_, std::chrono::duration_cast<std::chrono::milliseconds>(waiters.front().due - now) +
+                                   std::chrono::milliseconds(1),
+                          load_timeout_atom::value, number);
+    if (!due.empty())
+      log_failed_load(*due.front().lookup, reply);
+    for (auto& waiter : due)
+      finish(waiter.lookup, get_result{status::timeout, {}, {}, {}});
   }
 
-  /// Load `number` of (ns, key) answered after its timeout: its value is written back as one in
-  /// time would be, if it is still the key's newest load. A newer one's answer, late or in time,
-  /// is what the layers should hold (even a "not found": an older value would outlive it).
-  void late_loaded(const std::string& ns, const std::string& key, std::uint64_t number, load_reply& reply) {
-    const auto id = make_id(ns, key);
-    auto it = st_.late_loads.find(id);
-    if (it == st_.late_loads.end())
-      return;
-    auto& numbers = it->second;
-    const auto found = std::find(numbers.begin(), numbers.end(), number);
-    if (found == numbers.end())
-      return;
-    const bool newest = found + 1 == numbers.end() && st_.loads.count(id) == 0;
-    numbers.erase(numbers.begin(), found + 1);
-    if (numbers.empty())
-      st_.late_loads.erase(it);
-    if (!newest || reply.code != status::ok || !reply.value)
-      return;
-    advance_write_epoch(id); // a lookup in flight that read an older copy must not promote it over this
-    fill(++st_.requests, ns, key, *reply.value);
+  void log_failed_load(const lookup& first, const load_reply& reply) {
+    st_.log->write(log_level::warn, {"read-through load of '" + first.request.key.substr(0, 256) + "' (namespace '" +
+                                       first.request.ns.substr(0, 256) + "') failed",
+                                     {}, "load", to_string(reply.code), {}, std::to_string(first.number), reply.error});
   }
 
   /// Writes a loaded value into every layer that takes promotions.
@@ -671,9 +686,10 @@ public:
   /// Records a write to `id`, so that lookups and loads in flight do not copy an older value.
   void note_write(const std::string& id) {
     advance_write_epoch(id);
-    if (auto it = st_.loads.find(id); it != st_.loads.end())
-      it->second.superseded = true;
-    st_.late_loads.erase(id);
+    if (auto it = st_.loads.find(id); it != st_.loads.end()) {
+      it->second->superseded = true;
+      st_.loads.erase(it); // a miss from now on must not get a value read before this write
+    }
   }
 
   /// Marks `id` written now, so that a lookup of it in flight does not promote what it read.
@@ -687,8 +703,8 @@ public:
   /// unknown until they arrive).
   void supersede_all_loads() {
     for (auto& entry : st_.loads)
-      entry.second.superseded = true;
-    st_.late_loads.clear();
+      entry.second->superseded = true;
+    st_.loads.clear();
   }
 
   // A conditional write (put_condition, expire) looks its key up through the chain, then writes or
@@ -1029,11 +1045,12 @@ public:
   void prefetch_load(const lookup_ptr& l, std::size_t asking) {
     if (!st_.loader)
       return prefetch_end(l);
-    load(l->request.ns, l->request.key, false, [this, l, asking](load_reply& reply) {
+    const auto number = start_load(l->request.ns, l->request.key, nullptr, [this, l, asking](load_reply& reply) {
       if (reply.code == status::ok && reply.value)
         return prefetched(l, asking, reply.value->value, reply.value->options);
       prefetch_end(l);
     });
+    self_->delayed_send(self_, st_.loader_timeout, load_timeout_atom::value, number);
   }
 
   void prefetched(const lookup_ptr& l, std::size_t asking, const std::string& value, const entry_options& options) {

@@ -58,10 +58,11 @@ struct loaded_value {
 };
 
 /// Called on a full miss (in a loader thread, never in an actor); nullopt means the key does not
-/// exist. Concurrent misses for one key share one call. It may throw: the get then gets an error.
-/// A call slower than `runtime.loader_timeout` answers its gets `timeout`; its value is still
-/// written to the layers when it returns if it is the key's newest call and, meanwhile, the key
-/// was not written or erased nor any tag invalidated.
+/// exist. Misses of one key share one call until it returns, however long it takes: a get that
+/// waits longer than `runtime.loader_timeout` answers `timeout`, and the value is still written to
+/// the layers when the call returns, unless the key was written or erased, or a tag invalidated,
+/// after it started (a miss after that starts a call of its own). It may throw: the get then gets
+/// an error.
 using loader_fn = std::function<std::optional<loaded_value>(std::string_view ns, std::string_view key)>;
 
 /// What a host adds to a deployment in code.
