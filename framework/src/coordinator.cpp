@@ -611,7 +611,9 @@ public:
     if (reply.code == status::ok && reply.value && !load->superseded) {
       if (in_hand.overdue)
         advance_write_epoch(id); // a lookup in flight that read an older copy must not promote it over this
-      fill(++st_.requests, in_hand.ns, in_hand.key, *reply.value);
+      // Numbered as the get it answers, for the debug log; a late one's as a request of its own.
+      const auto request = load->waiters.empty() ? ++st_.requests : load->waiters.front().lookup->number;
+      fill(request, in_hand.ns, in_hand.key, *reply.value);
     }
     for (auto& waiter : load->waiters) {
       if (reply.code == status::ok && reply.value)
