@@ -214,9 +214,9 @@ public:
 
   void start_slot(std::size_t i, std::shared_ptr<layer_instance> instance) {
     auto& s = st_.slots[i];
-    if (i == 0)
-      st_.shared->first_view.publish(view_of(s, *instance));
     ++s.generation;
+    if (i == 0)
+      st_.shared->first_view.publish(view_of(s, *instance), s.generation);
     s.actor = spawn_layer_host(self_, std::move(instance), caf::actor_cast<caf::actor>(self_), i,
                                s.generation, s.detached);
     self_->monitor(s.actor);
@@ -244,7 +244,7 @@ public:
     if (!s.actor)
       return;
     if (i == 0)
-      st_.shared->first_view.publish(nullptr);
+      st_.shared->first_view.publish(nullptr, 0);
     self_->demonitor(s.actor);
     self_->send_exit(s.actor, caf::exit_reason::kill);
     s.actor = nullptr;
@@ -265,7 +265,7 @@ public:
       *s.plugin, instance_request{"layer '" + s.cfg.name + "'", s.cfg.name, &s.cfg.settings, s.host});
     if (!instance) {
       if (i == 0)
-        st_.shared->first_view.publish(nullptr);
+        st_.shared->first_view.publish(nullptr, 0);
       st_.shared->health.update(i, [&](layer_health_state& h) { h.last_error = instance.err().message; });
       st_.log->write(log_level::error, {"restart failed", s.cfg.name, {}, {}, {}, {}, instance.err().message});
       return;

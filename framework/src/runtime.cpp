@@ -239,14 +239,14 @@ public:
   enum class view_answer {
     hit,    ///< `out` holds the value
     miss,   ///< the coordinator starts at layer 1
-    absent, ///< no view, or it threw: the coordinator asks layer 0 itself
+    absent, ///< no view, or it failed: the coordinator asks layer 0 itself
   };
 
   /// Where the coordinator starts a get the view did not answer.
   static std::size_t first_layer_to_ask(view_answer answer) { return answer == view_answer::miss ? 1 : 0; }
 
   view_answer try_first_view(std::string_view key, const std::string& ns, get_result& out) {
-    auto* view = shared->first_view.current();
+    const auto* view = shared->first_view.current();
     if (view == nullptr)
       return view_answer::absent;
     // Reading the clock twice would cost more than the hit itself: time one get in 64.
@@ -254,13 +254,21 @@ public:
     const bool timed = first_layer_metrics && (++calls % detail::view_timing_period) == 0;
     const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     status outcome;
+    // A fault is the layer's, as one in its actor is (even if the actor, which answers instead,
+    // does not fail): counted, unhealthy, replaced. A failure of ours is left to the actor.
     try {
-      outcome = view->get(ns, key, out.value);
+      outcome = view->view->get(ns, key, out.value);
+    } catch (const layer_unavailable&) {
+      return view_answer::absent;
+    } catch (const std::exception& e) {
+      return view_failed(*view, std::string("read view threw: ") + e.what());
     } catch (...) {
-      return view_answer::absent; // the layer's own actor answers, and reports the fault
+      return view_failed(*view, "read view threw a non-standard exception");
     }
+    if (static_cast<unsigned>(outcome) > static_cast<unsigned>(status::internal))
+      return view_failed(*view, "read view answered an unknown status " + std::to_string(static_cast<unsigned>(outcome)));
     if (outcome != status::ok && outcome != status::not_found)
-      return view_answer::absent; // likewise for a failure, or a status that is not one of ours
+      return view_answer::absent;
     // Recorded once, on layer 0: the telemetry actor adds these hits to the runtime's own figures.
     if (first_layer_metrics) {
       if (timed && outcome == status::ok)
@@ -273,6 +281,11 @@ public:
     out.code = status::ok;
     out.layer = first_layer_name;
     return view_answer::hit;
+  }
+
+  view_answer view_failed(const detail::published_view& view, std::string why) {
+    caf::anon_send(coordinator, detail::layer_failed_atom::value, std::size_t{0}, view.generation, std::move(why));
+    return view_answer::absent;
   }
 
   void stop() {

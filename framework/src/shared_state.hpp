@@ -74,23 +74,34 @@ private:
   std::vector<layer_health_state> layers_;
 };
 
+/// A read view of layer 0, and the generation of the instance it reads, to which its faults are
+/// reported.
+struct published_view {
+  std::shared_ptr<read_view> view;
+  std::uint64_t generation = 0;
+};
+
 /// Layer 0's read view. The hot path loads one raw pointer; every view ever published is kept
 /// until the runtime ends, so a reader never races a restart that replaces it.
 class view_slot {
 public:
-  read_view* current() const noexcept { return current_.load(std::memory_order_acquire); }
+  const published_view* current() const noexcept { return current_.load(std::memory_order_acquire); }
 
-  void publish(std::shared_ptr<read_view> view) {
+  /// Publishes `view` (none when null) of layer 0's instance of `generation`.
+  void publish(std::shared_ptr<read_view> view, std::uint64_t generation) {
     std::lock_guard<std::mutex> guard(mutex_);
-    current_.store(view.get(), std::memory_order_release);
-    if (view)
-      kept_.push_back(std::move(view));
+    if (!view) {
+      current_.store(nullptr, std::memory_order_release);
+      return;
+    }
+    kept_.push_back(std::make_unique<published_view>(published_view{std::move(view), generation}));
+    current_.store(kept_.back().get(), std::memory_order_release);
   }
 
 private:
-  std::atomic<read_view*> current_{nullptr};
+  std::atomic<const published_view*> current_{nullptr};
   std::mutex mutex_;
-  std::vector<std::shared_ptr<read_view>> kept_;
+  std::vector<std::unique_ptr<published_view>> kept_;
 };
 
 struct shared_state {

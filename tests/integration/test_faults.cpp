@@ -168,6 +168,26 @@ TEST_CASE("a first layer whose read view throws is read through its actor", "[fa
   CHECK(health_of(*rt, "viewless").failures == 0);
 }
 
+TEST_CASE("a first layer whose read view fails is counted and replaced", "[faults]") {
+  for (const auto& [mode, why] : {std::pair<std::string, std::string>{"view_throws", "read view threw: configured to "
+                                                                                        "throw in its read view"},
+                                  {"view_unknown_status", "read view answered an unknown status 201"}}) {
+    INFO(mode);
+    auto rt = strata::testing::start_yaml("layers: [{name: flawed, plugin: test_map, config: {fail: " + mode + "}}]\n");
+    REQUIRE(rt->put("k", "v") == status::ok);
+    // The actor answers instead, unless the replacement (which holds nothing) came first.
+    const auto hit = rt->get("k");
+    CHECK((hit.code == status::not_found || hit.value == "v"));
+    // Unnoticed, a view failing every get would go on costing a message per get, forever.
+    REQUIRE(eventually([&] { return health_of(*rt, "flawed").failures == 1; }));
+    const auto h = health_of(*rt, "flawed");
+    CHECK(h.last_error == why);
+    CHECK(h.restarts == 1);
+    CHECK(rt->prometheus_text().find(R"(strata_cache_layer_errors_total{cache_layer="flawed",type="exception"} 1)") !=
+          std::string::npos);
+  }
+}
+
 TEST_CASE("a layer that fails right after its restart is stopped, then restarted a second on", "[faults]") {
   auto rt = strata::testing::start_yaml(
     "layers: [{name: spinning, plugin: test_map, config: {fail: throw_in_maintenance_interval}}]\n");

@@ -44,7 +44,10 @@ class read_view {
 public:
   virtual ~read_view() = default;
 
-  /// Looks `key` up in namespace `ns`; on `status::ok` the value is in `value_out`.
+  /// Looks `key` up in namespace `ns`; on `status::ok` the value is in `value_out`. Any other
+  /// status, or a throw, sends the get to the layer's actor instead; a throw (but
+  /// `layer_unavailable`) or a status that is not one of Strata's is also the layer's fault, as in
+  /// its methods: counted, and the layer replaced.
   virtual status get(std::string_view ns, std::string_view key, std::string& value_out) = 0;
 };
 
