@@ -224,6 +224,8 @@ public:
       json_out = json{{"error", why}}.dump(-1, ' ', false, json::error_handler_t::replace);
       return code;
     };
+    if (name != "entry" && name != "validate" && name != "reject" && name != "put")
+      return fail(status::invalid, "unknown command '" + std::string(name) + "' (entry, put, validate, reject)");
     if (!args.is_object())
       return fail(status::invalid, "the arguments are not a JSON object");
     if (!args.contains("key") || !args["key"].is_string())
@@ -235,25 +237,23 @@ public:
         return describe(ns, key, json_out);
       if (name == "validate" || name == "reject")
         return judge(ns, key, name == "validate" ? validation::validated : validation::rejected, json_out);
-      if (name == "put") {
-        if (!args.contains("value") || !args["value"].is_string())
-          return fail(status::invalid, "'value' (a string) is required");
-        const double confidence = args.value("confidence", default_confidence_);
-        if (!(confidence >= 0.0 && confidence <= 1.0))
-          return fail(status::invalid, "'confidence' must be between 0 and 1");
-        const auto ttl = std::chrono::milliseconds(args.value("ttl_ms", std::int64_t{0}));
-        const auto tags = args.value("tags", std::vector<std::string>{});
-        const auto code = write(ns, key, args["value"].get<std::string>(), confidence,
-                                ttl.count() > 0 ? ttl : default_ttl_, tags);
-        if (code == status::ok)
-          host_.invalidate_key(ns, key); // this instance's own copies above are stale too
-        json_out = json{{"written", code == status::ok}}.dump();
-        return code;
-      }
+      // put
+      if (!args.contains("value") || !args["value"].is_string())
+        return fail(status::invalid, "'value' (a string) is required");
+      const double confidence = args.value("confidence", default_confidence_);
+      if (!(confidence >= 0.0 && confidence <= 1.0))
+        return fail(status::invalid, "'confidence' must be between 0 and 1");
+      const auto ttl = std::chrono::milliseconds(args.value("ttl_ms", std::int64_t{0}));
+      const auto tags = args.value("tags", std::vector<std::string>{});
+      const auto code = write(ns, key, args["value"].get<std::string>(), confidence,
+                              ttl.count() > 0 ? ttl : default_ttl_, tags);
+      if (code == status::ok)
+        host_.invalidate_key(ns, key); // this instance's own copies above are stale too
+      json_out = json{{"written", code == status::ok}}.dump();
+      return code;
     } catch (const json::exception& e) {
       return fail(status::invalid, std::string("bad arguments: ") + e.what());
     }
-    return fail(status::invalid, "unknown command '" + std::string(name) + "' (entry, put, validate, reject)");
   }
 
 private:

@@ -88,6 +88,8 @@ TEST_CASE("the global layer's commands: entry, put with confidence, validate, re
     auto unknown = rt->layer_command("shared", "explode", R"({"key":"k"})");
     CHECK(unknown.code == strata::status::invalid);
     CHECK_THAT(unknown.json, Catch::Contains("unknown command 'explode'"));
+    // Named as unknown whatever its arguments, not asked for the key a known command needs.
+    CHECK_THAT(rt->layer_command("shared", "explode", "{}").json, Catch::Contains("unknown command 'explode'"));
     CHECK(rt->layer_command("shared", "validate", "not json").code == strata::status::invalid);
     CHECK_THAT(rt->layer_command("shared", "put", R"({"key":"k","value":"x","confidence":3})").json,
                Catch::Contains("between 0 and 1"));
