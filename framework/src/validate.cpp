@@ -66,6 +66,10 @@ void check_alert_rules(const config& cfg, std::vector<config_error>& errors) {
       fail(".layer", "'layer' applies to the derived values (hit_rate ... p99_latency); for a metric use labels");
     if (!rule.labels.empty() && derived)
       fail(".labels", "'labels' applies to metric values only, not to '" + rule.value + "'");
+    // The host sets this label to the layer's name on every series a layer has: another value
+    // selects nothing, and the rule would never fire.
+    if (const auto it = rule.labels.find("cache_layer"); it != rule.labels.end() && layers.count(it->second) == 0)
+      fail(".labels.cache_layer", "no layer named '" + it->second + "' in this deployment");
     if (!is_one_of(alert_comparisons, rule.comparison))
       fail(".comparison", "expected one of <, <=, >, >=, got '" + rule.comparison + "'");
     if (!std::isfinite(rule.threshold)) // NaN compares false with everything: the rule never fires

@@ -586,6 +586,7 @@ alerts:
     - {name: r, value: hit_rate, layer: cold, comparison: "<", threshold: 1}
     - {name: r, value: strata_x_total, layer: hot, comparison: ">", threshold: 1, severity: critical,
        escalate_after: 1m, escalate_to: warning}
+    - {name: s, value: strata_cache_entries, labels: {cache_layer: nope}, comparison: ">", threshold: 1}
 logging: {level: info}
 )", "t.yaml");
   REQUIRE(parsed.ok());
@@ -594,14 +595,15 @@ logging: {level: info}
   parsed.effective->alerts.rules[0].comparison = "=";
   const auto report = strata::validate(*parsed.effective);
   CHECK(error_lines(report) == std::vector<std::string>{
-          "t.yaml:12:18: logging.level: expected one of debug, info, warn, error, off, got 'chatty'",
+          "t.yaml:13:18: logging.level: expected one of debug, info, warn, error, off, got 'chatty'",
           "t.yaml:5:12: exporters[1].name: duplicate name 'twice'",
           "t.yaml:9:41: alerts.rules[0].layer: no layer named 'cold' in this deployment",
           "t.yaml:9:59: alerts.rules[0].comparison: expected one of <, <=, >, >=, got '='",
           "t.yaml:10:14: alerts.rules[1].name: duplicate rule name 'r'",
           "t.yaml:10:47: alerts.rules[1].layer: 'layer' applies to the derived values (hit_rate ... p99_latency); "
           "for a metric use labels",
-          "t.yaml:11:41: alerts.rules[1].escalate_to: must be above the rule's severity (critical)"});
+          "t.yaml:11:41: alerts.rules[1].escalate_to: must be above the rule's severity (critical)",
+          "t.yaml:12:68: alerts.rules[2].labels.cache_layer: no layer named 'nope' in this deployment"});
 }
 
 TEST_CASE("a log level and a rule's comparison are refused with the file's other errors", "[config][telemetry]") {
