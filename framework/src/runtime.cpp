@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -679,6 +680,12 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
 
   if (const auto problems = alert_rule_problems(*impl, impl->cfg.alerts.rules, &impl->cfg); !problems.empty())
     return error{status::invalid, joined(problems)};
+  // Checked once the layers have made the directories of their files, as a data_dir may be one.
+  if (std::error_code ec; !impl->cfg.health.data_dir.empty() && !std::filesystem::is_directory(impl->cfg.health.data_dir, ec))
+    return error{status::invalid, detail::make_error(impl->cfg, "health.data_dir",
+                                                     "'" + impl->cfg.health.data_dir + "' is not a directory; expected "
+                                                     "the one whose disk the health check watches")
+                                    .to_string()};
   impl->current_rules = impl->cfg.alerts.rules;
   impl->current_level = impl->cfg.logging.level;
 

@@ -3,6 +3,7 @@
 // plugins on their schedule, and the log. Every plugin here is a real .so opened with dlopen.
 
 #include "runtime_fixture.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <strata/runtime.hpp>
 
@@ -123,12 +124,22 @@ TEST_CASE("a layer's reported health and the system checks make up the overall s
     CHECK(text.find("\nstrata_data_dir_free_bytes ") != std::string::npos);
     CHECK(text.find("\nstrata_process_resident_memory_bytes ") != std::string::npos);
   }
-  SECTION("a missing data directory is critical") {
-    auto rt = start_yaml("health: {data_dir: /no/such/dir, min_free_disk: 1MiB}\nlayers:\n  - {name: hot, plugin: predictive}\n");
+  SECTION("a data directory that is not there is refused at start, and critical once gone") {
+    // A typo would otherwise start a deployment that is critical from its first second.
+    CHECK(strata::testing::start_error("health: {data_dir: /no/such/dir, min_free_disk: 1MiB}\n"
+                                       "layers:\n  - {name: hot, plugin: predictive}\n") ==
+          "inline.yaml:1:20: health.data_dir: '/no/such/dir' is not a directory; expected the one whose disk the "
+          "health check watches");
+    strata::test::scratch_dir dir;
+    const auto data = dir.path / "data";
+    std::filesystem::create_directory(data);
+    auto rt = start_yaml("health: {data_dir: " + data.string() + ", min_free_disk: 1MiB}\nlayers:\n  - {name: hot, plugin: predictive}\n");
+    CHECK(rt->health().overall == health_level::healthy);
+    std::filesystem::remove(data);
     const auto h = rt->health();
     REQUIRE(h.system.size() == 1);
     CHECK(h.system[0].level == health_level::critical);
-    CHECK_THAT(h.system[0].detail, Catch::Contains("/no/such/dir"));
+    CHECK_THAT(h.system[0].detail, Catch::Contains(data.string()));
   }
 }
 
@@ -430,7 +441,7 @@ TEST_CASE("an alert rule on a metric that does not exist, a histogram, or labels
     "r.yaml").effective);
   REQUIRE_FALSE(layer_value);
   CHECK_THAT(layer_value.err().message,
-             Catch::Contains("alerts.rules[0].labels.cache_layer: no layer named 'hto' in the running chain"));
+             Catch::Contains("alerts.rules[0].labels.cache_layer: no layer named 'hto' in this deployment"));
 }
 
 TEST_CASE("alert handlers need runtime.metrics", "[observability][alerts][config]") {
