@@ -31,9 +31,4 @@ struct coordinator_setup {
 
 caf::actor spawn_coordinator(caf::actor_system& system, coordinator_setup setup);
 
-/// A layer plugin that observes interactions instead of answering requests (the diary).
-inline bool is_observer(const strata_plugin_descriptor& d) {
-  return d.abi_minor >= 2 && (d.flags & STRATA_PLUGIN_FLAG_OBSERVER) != 0;
-}
-
 } // namespace strata::detail

@@ -17,6 +17,11 @@ struct loaded_plugin {
   std::string origin; ///< the file it was loaded from, or "<static>"
 };
 
+/// A layer plugin that observes interactions instead of answering requests (the diary).
+inline bool is_observer(const strata_plugin_descriptor& d) {
+  return d.abi_minor >= 2 && (d.flags & STRATA_PLUGIN_FLAG_OBSERVER) != 0;
+}
+
 /// Loads plugins with dlopen(RTLD_NOW | RTLD_LOCAL). Libraries are never closed: CAF crashes when
 /// code of an unloaded library still backs a live actor, and plugins are few.
 class plugin_loader {

@@ -636,9 +636,25 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     if (!instance)
       return placed_instance(impl->cfg, "layers[" + std::to_string(i) + "]", layers[i].settings, instance.err());
     instances.emplace_back(std::move(*instance));
-    if (detail::is_observer(*plugins.layers[i]->descriptor))
-      if (auto observer = instances.back()->get().observer())
-        impl->observers.push_back(std::move(observer));
+    if (detail::is_observer(*plugins.layers[i]->descriptor)) {
+      // Flagged an observer, it is kept out of the chain: without an observer it would do nothing.
+      std::string why;
+      try {
+        if (auto observer = instances.back()->get().observer())
+          impl->observers.push_back(std::move(observer));
+        else
+          why = "returned none";
+      } catch (const std::exception& e) {
+        why = std::string("threw: ") + e.what();
+      } catch (...) {
+        why = "threw a non-standard exception";
+      }
+      if (!why.empty())
+        return error{status::invalid, detail::make_error(impl->cfg, "layers[" + std::to_string(i) + "]",
+                                                         "layer '" + layers[i].name + "': plugin '" + layers[i].plugin +
+                                                           "' is flagged an observer, but its observer() " + why)
+                                        .to_string()};
+    }
   }
   impl->first_layer_name = layers.front().name;
   for (std::size_t i = 0; i < impl->cfg.embedders.size(); ++i) {

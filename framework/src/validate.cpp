@@ -295,6 +295,14 @@ void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const s
     search_path.push_back(dir);
   resolve_section(cfg, loader, search_path, refused_files, unchecked, "layers", cfg.layers, STRATA_PLUGIN_LAYER, "a layer", plugins_out.layers,
                   errors);
+  // An observer answers nothing: with no other layer, every put would be declined and every get
+  // miss, for a reason no error names.
+  const auto& layers = plugins_out.layers;
+  if (!layers.empty() && std::all_of(layers.begin(), layers.end(), [](const loaded_plugin* p) {
+        return p != nullptr && is_observer(*p->descriptor);
+      }))
+    errors.push_back(make_error(cfg, "layers", "every layer is an observer (its plugin records interactions and "
+                                               "answers no request): a deployment needs one that caches"));
   resolve_section(cfg, loader, search_path, refused_files, unchecked, "exporters", cfg.exporters, STRATA_PLUGIN_EXPORTER, "an exporter",
                   plugins_out.exporters, errors);
   resolve_section(cfg, loader, search_path, refused_files, unchecked, "embedders", cfg.embedders, STRATA_PLUGIN_EMBEDDER, "an embedder",

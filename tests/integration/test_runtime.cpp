@@ -566,6 +566,21 @@ TEST_CASE("a factory's refusal of a setting is placed at that setting", "[runtim
   CHECK_THAT(rt.err().message, Catch::EndsWith("factory failed: fail: unknown mode 'bogus'"));
 }
 
+TEST_CASE("a deployment of observers alone is refused: nothing would cache", "[runtime][loader]") {
+  strata::test::scratch_dir dir;
+  CHECK(strata::testing::start_error("layers:\n  - {name: d, plugin: diary, config: {sqlite_path: " +
+                                     (dir.path / "d.db").string() + "}}\n") ==
+        "inline.yaml:2:3: layers: every layer is an observer (its plugin records interactions and answers no "
+        "request): a deployment needs one that caches\n");
+}
+
+TEST_CASE("a layer flagged an observer whose observer() gives none is refused at start", "[runtime][loader]") {
+  CHECK(strata::testing::start_error("layers:\n  - {name: hot, plugin: predictive}\n"
+                                     "  - {name: quiet, plugin: test_silent_observer}\n") ==
+        "inline.yaml:3:5: layers[1]: layer 'quiet': plugin 'test_silent_observer' is flagged an observer, but its "
+        "observer() returned none");
+}
+
 TEST_CASE("a plugin's check refuses a setting before anything is created, at that setting", "[runtime][loader]") {
   auto rt = runtime::from_file(test_config("bad_policy.yaml"));
   REQUIRE_FALSE(rt);
