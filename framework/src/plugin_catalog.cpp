@@ -10,7 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <set>
+#include <map>
 #include <tuple>
 
 namespace strata {
@@ -61,19 +61,23 @@ plugin_info describe(const detail::loaded_plugin& plugin) {
 
 plugin_catalog list_plugins(const std::vector<std::string>& directories) {
   const auto dirs = directories.empty() ? default_plugin_path() : directories;
-  std::set<std::filesystem::path> files; // sorted, and a directory named twice counts once
+  // Sorted, a directory named twice counts once; each with the name a deployment would look for
+  // it by (libstrata_<name>.so), which the plugin must declare, as there.
+  std::map<std::filesystem::path, std::string> files;
+  const std::string prefix = "libstrata_", suffix = ".so";
   for (const auto& dir : dirs) {
     std::error_code ec;
     for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       const auto name = it->path().filename().string();
-      if (name.rfind("libstrata_", 0) == 0 && it->path().extension() == ".so")
-        files.insert(std::filesystem::weakly_canonical(it->path(), ec));
+      if (name.size() > prefix.size() + suffix.size() && name.rfind(prefix, 0) == 0 && it->path().extension() == suffix)
+        files.emplace(std::filesystem::weakly_canonical(it->path(), ec),
+                      name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()));
     }
   }
   plugin_catalog catalog;
   detail::plugin_loader loader;
-  for (const auto& file : files) {
-    auto loaded = loader.load_file(file.string());
+  for (const auto& [file, name] : files) {
+    auto loaded = loader.load_file(file.string(), &name);
     if (!loaded) {
       catalog.errors.push_back(loaded.err().message);
       continue;

@@ -1,9 +1,11 @@
 // The loader against real shared libraries: what it accepts and what it refuses, and why.
 #include "plugin_instance.hpp"
 #include "plugin_loader.hpp"
+#include <strata/plugin_catalog.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -172,4 +174,14 @@ TEST_CASE("loader refuses a descriptor without a version", "[loader]") {
   auto admitted = loader.add_static(&unversioned);
   REQUIRE_FALSE(admitted);
   CHECK(contains(admitted.err().message, "the descriptor has no version"));
+}
+
+TEST_CASE("the plugin catalog refuses a file that declares another name than its file's, as a deployment does", "[loader]") {
+  // libstrata_test_duplicate.so declares test_map: listed, it would be a plugin no deployment can use.
+  const auto catalog = strata::list_plugins({STRATA_TEST_PLUGIN_DIR});
+  CHECK(std::find(catalog.errors.begin(), catalog.errors.end(),
+                  "plugin " + plugin_file("test_duplicate") + " declares the name 'test_map', not 'test_duplicate'") !=
+        catalog.errors.end());
+  CHECK(std::count_if(catalog.plugins.begin(), catalog.plugins.end(),
+                      [](const strata::plugin_info& p) { return p.name == "test_map"; }) == 1);
 }
