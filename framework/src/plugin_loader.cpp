@@ -125,9 +125,12 @@ expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descript
     return invalid(refusal(origin, "the descriptor declares schema keys but no schema"));
   if (auto why = check_schema(d->config_schema, d->config_schema_size); !why.empty())
     return invalid(refusal(origin, "bad config schema: " + why));
-  if (auto it = by_name_.find(d->name); it != by_name_.end())
+  if (auto it = by_name_.find(d->name); it != by_name_.end()) {
+    if (it->second->origin == "<static>" && origin != "<static>")
+      return it->second.get(); // the host's own registration takes precedence over a file's, wherever named
     return invalid(refusal(origin, std::string("a plugin named '") + d->name + "' is already loaded from " +
                                        it->second->origin));
+  }
   auto plugin = std::make_unique<loaded_plugin>(loaded_plugin{d, std::move(origin)});
   auto* raw = plugin.get();
   by_name_.emplace(d->name, std::move(plugin));

@@ -30,7 +30,8 @@ public:
   expected<const loaded_plugin*> add_static(const strata_plugin_descriptor* descriptor);
 
   /// Opens `path`, looks up `strata_plugin_entry` and checks the descriptor; with `expected_name`,
-  /// a plugin declaring another name is refused and not registered.
+  /// a plugin declaring another name is refused and not registered. A file that declares the name
+  /// of a descriptor given in code (`add_static`) gives that descriptor: the host's takes precedence.
   expected<const loaded_plugin*> load_file(const std::string& path, const std::string* expected_name = nullptr);
 
   /// The plugin named `name`: one already loaded, else `libstrata_<name>.so` from `search_path`.

@@ -549,6 +549,23 @@ TEST_CASE("a start from a file that does not parse whole keeps each instance at 
   CHECK(std::count(message.begin(), message.end(), '\n') == 3);
 }
 
+TEST_CASE("a host's plugin given in code is used in place of a file in plugins.files that declares its name", "[runtime][loader]") {
+  // It refused to start: "a plugin named 'test_map' is already loaded from <static>".
+  static const strata_plugin_descriptor in_code = {
+    STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "test_map", "9.9", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
+  auto parsed = parse_config("plugins: {files: [\"" STRATA_TEST_PLUGIN_DIR "/libstrata_test_map.so\"]}\n"
+                             "layers: [{name: mine, plugin: test_map}]\n", "inline.yaml");
+  REQUIRE(parsed.ok());
+  runtime_options options;
+  options.static_plugins = {&in_code};
+  auto rt = runtime::from_config(*parsed.effective, std::move(options));
+  REQUIRE_FALSE(rt);
+  // The file's test_map would have started; the one in code creates nothing.
+  CHECK(rt.err().message == "inline.yaml:2:10: layers[0]: layer 'mine': plugin <static>: symbol "
+                            "strata_plugin_entry()->create: factory failed: no reason given");
+}
+
 TEST_CASE("a failing factory stops the start with file, symbol and reason", "[runtime][loader]") {
   auto rt = runtime::from_file(test_config("factory_fails.yaml"));
   REQUIRE_FALSE(rt);

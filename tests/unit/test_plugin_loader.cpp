@@ -185,3 +185,19 @@ TEST_CASE("the plugin catalog refuses a file that declares another name than its
   CHECK(std::count_if(catalog.plugins.begin(), catalog.plugins.end(),
                       [](const strata::plugin_info& p) { return p.name == "test_map"; }) == 1);
 }
+
+TEST_CASE("a descriptor given in code takes precedence over a file that declares its name", "[loader]") {
+  static const strata_plugin_descriptor in_code = {
+    STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "test_map", "9.9", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
+  plugin_loader loader;
+  REQUIRE(loader.add_static(&in_code));
+  // Named in plugins.files (no expected name) or found on plugins.path (by its file's name).
+  auto listed = loader.load_file(plugin_file("test_map"));
+  REQUIRE(listed);
+  CHECK((*listed)->descriptor == &in_code);
+  CHECK((*listed)->origin == "<static>");
+  auto found = loader.resolve("test_map", {STRATA_TEST_PLUGIN_DIR});
+  REQUIRE(found);
+  CHECK((*found)->descriptor == &in_code);
+}

@@ -69,7 +69,7 @@ using loader_fn = std::function<std::optional<loaded_value>(std::string_view ns,
 struct runtime_options {
   loader_fn loader; ///< read-through loader; none by default
   /// Plugins registered without a file (tests inject replacements this way); they take
-  /// precedence over files of the same name.
+  /// precedence over files that declare the same name, on `plugins.path` or in `plugins.files`.
   std::vector<const strata_plugin_descriptor*> static_plugins;
   /// Receives every alert event after the handler plugins, on the alert dispatcher's thread.
   std::function<void(const alert_event&)> on_alert;
