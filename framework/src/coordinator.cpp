@@ -5,6 +5,7 @@
 #include "layer_metrics.hpp"
 #include "loader_worker.hpp"
 #include "messages.hpp"
+#include "request_checks.hpp"
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -523,6 +524,10 @@ public:
         }
         if (reply.code != status::ok)
           return walk(l, i + 1);
+        if (!sound_hit(i, *l, reply.hit)) {
+          l->failure = status::internal;
+          return walk(l, i + 1);
+        }
         promote(l, i, reply.hit);
         const auto ttl = reply.hit.meta.ttl;
         finish(l, get_result{status::ok, std::move(reply.hit.value), st_.slots[i].cfg.name, ttl});
@@ -536,6 +541,18 @@ public:
     auto it = st_.activity.find(l.id);
     const auto last_write = it == st_.activity.end() ? 0 : it->second.last_write;
     return last_write <= l.start_epoch && st_.last_tag_epoch <= l.start_epoch;
+  }
+
+  /// Whether layer i's hit has metadata a put would take. One with a negative TTL or an empty tag
+  /// (which no invalidation could name) is a bug of the layer's: not served, nor copied into other
+  /// layers, and logged; the layers after it are asked, as when it cannot answer.
+  bool sound_hit(std::size_t i, const lookup& l, const layer_hit& hit) {
+    auto problem = request_problem(hit.meta, "its hit");
+    if (problem.empty())
+      return true;
+    st_.log->write(log_level::warn, {"a layer's hit was refused", st_.slots[i].cfg.name, "get", to_string(status::internal),
+                                     {}, std::to_string(l.number), problem});
+    return false;
   }
 
   void promote(const lookup_ptr& l, std::size_t found_at, const layer_hit& hit) {
@@ -1037,7 +1054,7 @@ public:
     ask(
       i, l->number, operation::get,
       [this, l, asking, i](layer_reply& reply) {
-        if (!reply.failed && reply.code == status::ok)
+        if (!reply.failed && reply.code == status::ok && sound_hit(i, *l, reply.hit))
           return prefetched(l, asking, reply.hit.value, reply.hit.meta);
         prefetch_walk(l, asking, i + 1);
       },

@@ -25,7 +25,7 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "die_once",      "unknown_status_on_get",  "throw_in_view",
                                        "throw_in_maintenance_interval", "down_after_first_put",
                                        "unavailable_on_get", "timeout_on_put", "invalid_on_put",
-                                       "view_throws",   "view_unknown_status"};
+                                       "view_throws",   "view_unknown_status", "negative_ttl_hit", "empty_tag_hit"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
@@ -69,6 +69,10 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
   out.meta = it->second.meta;
   if (it->second.expires != std::chrono::steady_clock::time_point::max())
     out.meta.ttl = std::chrono::ceil<std::chrono::milliseconds>(it->second.expires - now);
+  if (fail_ == "negative_ttl_hit")
+    out.meta.ttl = std::chrono::milliseconds(-5000);
+  if (fail_ == "empty_tag_hit")
+    out.meta.tags.emplace_back();
   return status::ok;
 }
 
@@ -163,7 +167,8 @@ static const strata_config_key test_map_schema[] = {
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
    "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
    "answer unavailable: a backend gone down), unavailable_on_get, timeout_on_put, invalid_on_put (answered at "
-   "once, nothing stored), view_throws, view_unknown_status (a read view whose every get fails)", 0, 0, 0, 0},
+   "once, nothing stored), view_throws, view_unknown_status (a read view whose every get fails), "
+   "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for)", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},

@@ -188,6 +188,20 @@ TEST_CASE("a first layer whose read view fails is counted and replaced", "[fault
   }
 }
 
+TEST_CASE("a hit with metadata a put would be refused for is neither served nor promoted", "[faults]") {
+  for (const std::string mode : {"negative_ttl_hit", "empty_tag_hit"}) {
+    INFO(mode);
+    auto rt = strata::testing::start_yaml("layers:\n  - {name: hot, plugin: predictive, write: around}\n"
+                                          "  - {name: deep, plugin: test_map, config: {fail: " + mode + "}}\n");
+    REQUIRE(rt->put("k", "v") == status::ok); // into deep alone
+    // Promoted, an empty tag would sit in hot where no invalidation can name it; a negative TTL
+    // says the entry is not current.
+    CHECK(rt->get("k").code == status::internal);
+    CHECK(rt->get("k").code == status::internal); // not from hot either
+    CHECK(health_of(*rt, "deep").healthy());      // a bad answer, not a fault: nothing replaced
+  }
+}
+
 TEST_CASE("a layer that fails right after its restart is stopped, then restarted a second on", "[faults]") {
   auto rt = strata::testing::start_yaml(
     "layers: [{name: spinning, plugin: test_map, config: {fail: throw_in_maintenance_interval}}]\n");

@@ -57,7 +57,9 @@ class layer {
 public:
   virtual ~layer() = default;
 
-  /// Looks `key` up in namespace `ns`: `ok` with `out` filled, or `not_found`.
+  /// Looks `key` up in namespace `ns`: `ok` with `out` filled, or `not_found`. A hit whose
+  /// metadata a put would be refused for (a negative TTL, an empty tag) is logged and neither
+  /// served nor promoted: the layers after it are asked, and a full miss answers `internal`.
   virtual status get(std::string_view ns, std::string_view key, layer_hit& out) = 0;
 
   /// Writes `key` → `value` in namespace `ns`. A layer that declines the write (`rejected`: too
