@@ -4,6 +4,7 @@
 #include "config_schema.hpp"
 
 #include "abi_value.hpp"
+#include "plugin_instance.hpp"
 
 #include <strata/units.hpp>
 
@@ -178,6 +179,15 @@ std::string refusal_path(const std::string& instance_path, const std::map<std::s
   if (colon != std::string::npos && settings.count(reason.substr(0, colon)) != 0)
     return instance_path + ".config." + reason.substr(0, colon);
   return instance_path;
+}
+
+config_error instance_refusal(const config& cfg, const std::string& instance_path,
+                              const std::map<std::string, std::string>& settings, const std::string& message) {
+  const std::string marker = factory_failed;
+  const auto at = message.find(marker);
+  const auto path = at == std::string::npos ? instance_path
+                                            : refusal_path(instance_path, settings, message.substr(at + marker.size()));
+  return make_error(cfg, path, message);
 }
 
 } // namespace strata::detail

@@ -37,4 +37,9 @@ void validate_settings(const config& cfg, const std::string& instance_path, cons
 std::string refusal_path(const std::string& instance_path, const std::map<std::string, std::string>& settings,
                          const std::string& reason);
 
+/// A factory's refusal of the instance at `instance_path` (an error of `create_instance`), placed
+/// by `refusal_path` on the reason the factory gave.
+config_error instance_refusal(const config& cfg, const std::string& instance_path,
+                              const std::map<std::string, std::string>& settings, const std::string& message);
+
 } // namespace strata::detail

@@ -383,10 +383,7 @@ error placed(const config& cfg, const std::string& path, const error& e) {
 /// else at the instance.
 error placed_instance(const config& cfg, const std::string& path, const std::map<std::string, std::string>& settings,
                       const error& e) {
-  const std::string marker = detail::factory_failed;
-  const auto at = e.message.find(marker);
-  if (at == std::string::npos) return placed(cfg, path, e);
-  return placed(cfg, detail::refusal_path(path, settings, e.message.substr(at + marker.size())), e);
+  return error{e.code, detail::instance_refusal(cfg, path, settings, e.message).to_string()};
 }
 
 /// Creates one instance of each configured exporter or handler, each with its own host.

@@ -36,7 +36,8 @@ expected<std::unique_ptr<standalone_layer>> standalone_layer::create(config cfg)
   auto instance = detail::create_instance<strata::layer>(
     plugin, detail::instance_request{"layer '" + layer.name + "'", layer.name, &layer.settings, state->host->api()});
   if (!instance)
-    return error{instance.err().code, detail::make_error(effective, "layers[0]", instance.err().message).to_string()};
+    return error{instance.err().code,
+                 detail::instance_refusal(effective, "layers[0]", layer.settings, instance.err().message).to_string()};
   state->instance = std::move(*instance);
   state->name = plugin.descriptor->name;
   state->version = plugin.descriptor->version != nullptr ? plugin.descriptor->version : "";

@@ -3,6 +3,8 @@
 #include "runtime_fixture.hpp"
 #include "support/scratch_dir.hpp"
 
+#include <strata/standalone_layer.hpp>
+
 #include <elf.h>
 
 #include <algorithm>
@@ -596,6 +598,15 @@ TEST_CASE("a layer flagged an observer whose observer() gives none is refused at
                                      "  - {name: quiet, plugin: test_silent_observer}\n") ==
         "inline.yaml:3:5: layers[1]: layer 'quiet': plugin 'test_silent_observer' is flagged an observer, but its "
         "observer() returned none");
+}
+
+TEST_CASE("a standalone layer places a factory's refusal of a setting where the runtime does", "[runtime][loader]") {
+  auto parsed = parse_config_file(test_config("bad_fail_mode.yaml"));
+  REQUIRE(parsed.ok());
+  auto made = standalone_layer::create(*parsed.effective);
+  REQUIRE_FALSE(made);
+  CHECK_THAT(made.err().message, Catch::StartsWith(test_config("bad_fail_mode.yaml") +
+                                                   ":5:13: layers[0].config.fail: layer 'hot': plugin "));
 }
 
 TEST_CASE("a plugin's check refuses a setting before anything is created, at that setting", "[runtime][loader]") {
