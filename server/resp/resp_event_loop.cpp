@@ -26,6 +26,18 @@ thread_local event_loop* current_loop = nullptr;
 
 std::system_error system_failure(const char* what) { return std::system_error(errno, std::generic_category(), what); }
 
+/// Closes a client's socket so that it sees the end of the stream after the replies sent: the
+/// input it sent and was not read is dropped first, and the socket shut for writing, since
+/// closing it with input unread sends a reset (ECONNRESET, after a shutdown or a protocol error,
+/// and replies not yet on their way are lost).
+void close_client(int fd) {
+  char dropped[16384];
+  for (int reads = 0; reads < 256 && ::recv(fd, dropped, sizeof dropped, MSG_DONTWAIT) > 0; ++reads) {
+  }
+  ::shutdown(fd, SHUT_WR);
+  ::close(fd);
+}
+
 } // namespace
 
 void reply_ticket::complete(std::string reply) const {
@@ -54,7 +66,7 @@ event_loop::event_loop(runtime& rt, const resp_settings& settings, server_counte
 event_loop::~event_loop() {
   stop();
   for (auto& [id, conn] : connections_)
-    ::close(conn->fd);
+    close_client(conn->fd);
   if (listen_fd_ >= 0)
     ::close(listen_fd_);
   ::close(wake_fd_);
@@ -462,7 +474,7 @@ void event_loop::update_interest(connection& conn) {
 
 void event_loop::close_connection(connection& conn) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn.fd, nullptr);
-  ::close(conn.fd);
+  close_client(conn.fd);
   --counters_.connected;
   connections_.erase(conn.id); // destroys conn
 }

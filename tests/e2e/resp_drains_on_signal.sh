@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `strata serve` on SIGTERM stops accepting RESP connections and reading requests, but answers
-# the GET it is serving, then exits 0. The layer (test_map) takes 1 s per get.
+# the GET it is serving, then exits 0. The layer (test_map) takes 1 s per get. A client in a deep
+# pipeline gets its replies, then the end of the stream.
 set -uo pipefail
 strata=$1
 . "$(dirname "$0")/serve_resp.sh"
@@ -42,4 +43,45 @@ for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM (late reply)"
 wait "$pid"; rc=$?; pid=""
 [ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM with a reply owed past the drain"
+
+# A client deep in a pipeline when SIGTERM comes gets the replies to what was read, then the end
+# of the stream: closed with its requests unread, the socket sent a reset, which the client saw
+# as ECONNRESET (and which may drop replies still on their way).
+cat >"$dir/fast.yaml" <<'YAML'
+layers: [{name: hot, plugin: predictive}]
+server:
+  http: {enabled: false}
+  resp: {address: "127.0.0.1:0"}
+YAML
+start_resp "$dir/fast.yaml"
+python3 - "$port" "$pid" >"$dir/pipeline" 2>&1 <<'PY' || fail "deep pipeline at SIGTERM: $(cat "$dir/pipeline")"
+import os, signal, socket, sys, threading, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port))
+requests = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nv\r\n" % (len(k), k)
+                    for k in (b"k%d" % i for i in range(300000)))
+def send():
+    try:
+        s.sendall(requests)
+    except OSError:
+        pass  # the server stopped reading, then closed
+threading.Thread(target=send, daemon=True).start()
+time.sleep(0.05)
+os.kill(pid, signal.SIGTERM)
+received = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        received += chunk
+except ConnectionResetError:
+    sys.exit("reset after %d replies instead of the end of the stream" % received.count(b"+OK"))
+replies = received.count(b"+OK")
+if received != b"+OK\r\n" * replies:
+    sys.exit("expected only whole +OK replies, got %d bytes, %d replies" % (len(received), replies))
+PY
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+wait "$pid"; rc=$?; pid=""
+[ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM in a deep pipeline"
 echo ok
