@@ -524,7 +524,7 @@ public:
         }
         if (reply.code != status::ok)
           return walk(l, i + 1);
-        if (!sound_hit(i, *l, reply.hit)) {
+        if (!sound_hit(i, l->number, reply.hit)) {
           l->failure = status::internal;
           return walk(l, i + 1);
         }
@@ -545,13 +545,14 @@ public:
 
   /// Whether layer i's hit has metadata a put would take. One with a negative TTL or an empty tag
   /// (which no invalidation could name) is a bug of the layer's: not served, nor copied into other
-  /// layers, and logged; the layers after it are asked, as when it cannot answer.
-  bool sound_hit(std::size_t i, const lookup& l, const layer_hit& hit) {
+  /// layers (promoted, prefetched, or kept by an EXPIRE), nor counted as present by a conditional
+  /// write; logged, and the layers after it are asked, as when it cannot answer.
+  bool sound_hit(std::size_t i, std::uint64_t request, const layer_hit& hit) {
     auto problem = request_problem(hit.meta, "its hit");
     if (problem.empty())
       return true;
     st_.log->write(log_level::warn, {"a layer's hit was refused", st_.slots[i].cfg.name, "get", to_string(status::internal),
-                                     {}, std::to_string(l.number), problem});
+                                     {}, std::to_string(request), problem});
     return false;
   }
 
@@ -771,13 +772,16 @@ public:
     if (st_.slots[i].observer) // not in the chain: it holds records, not entries
       return check(pending, i + 1, failure);
     const auto& data = *pending->data;
+    const auto request = ++st_.requests;
     ask(
-      i, ++st_.requests, operation::get,
-      [this, pending, i, failure](layer_reply& reply) {
+      i, request, operation::get,
+      [this, pending, i, failure, request](layer_reply& reply) {
         if (reply.failed)
           return check(pending, i + 1, reply.code);
         if (reply.code != status::ok)
           return check(pending, i + 1, failure);
+        if (!sound_hit(i, request, reply.hit)) // as if the layer could not answer: nothing is written
+          return check(pending, i + 1, status::internal);
         decide(pending, &reply.hit, failure);
       },
       layer_get_atom::value, data.ns, data.key);
@@ -1054,7 +1058,7 @@ public:
     ask(
       i, l->number, operation::get,
       [this, l, asking, i](layer_reply& reply) {
-        if (!reply.failed && reply.code == status::ok && sound_hit(i, *l, reply.hit))
+        if (!reply.failed && reply.code == status::ok && sound_hit(i, l->number, reply.hit))
           return prefetched(l, asking, reply.hit.value, reply.hit.meta);
         prefetch_walk(l, asking, i + 1);
       },

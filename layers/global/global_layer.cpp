@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <random>
 #include <tuple>
@@ -245,6 +246,8 @@ public:
         return fail(status::invalid, "'confidence' must be between 0 and 1");
       const auto ttl = std::chrono::milliseconds(args.value("ttl_ms", std::int64_t{0}));
       const auto tags = args.value("tags", std::vector<std::string>{});
+      if (std::find(tags.begin(), tags.end(), std::string()) != tags.end()) // no invalidation could name it
+        return fail(status::invalid, "'tags' must not hold an empty tag");
       const auto code = write(ns, key, args["value"].get<std::string>(), confidence,
                               ttl.count() > 0 ? ttl : default_ttl_, tags);
       if (code == status::ok)

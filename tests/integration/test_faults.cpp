@@ -199,6 +199,13 @@ TEST_CASE("a hit with metadata a put would be refused for is neither served nor 
     CHECK(rt->get("k").code == status::internal);
     CHECK(rt->get("k").code == status::internal); // not from hot either
     CHECK(health_of(*rt, "deep").healthy());      // a bad answer, not a fault: nothing replaced
+    // Nor is it present to a conditional write, nor copied by an EXPIRE (which keeps the value
+    // and the tags): as when the layer cannot answer, nothing is written.
+    put_options absent;
+    absent.condition = put_condition::if_absent;
+    CHECK(rt->put("k", "w", absent) == status::internal);
+    CHECK(rt->expire("k", std::chrono::seconds(10)) == status::internal);
+    CHECK(rt->get("k").code == status::internal);
   }
 }
 

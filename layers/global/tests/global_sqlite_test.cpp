@@ -93,6 +93,9 @@ TEST_CASE("the global layer's commands: entry, put with confidence, validate, re
     CHECK(rt->layer_command("shared", "validate", "not json").code == strata::status::invalid);
     CHECK_THAT(rt->layer_command("shared", "put", R"({"key":"k","value":"x","confidence":3})").json,
                Catch::Contains("between 0 and 1"));
+    // Stored, every get of it would be refused: its hit has a tag no invalidation can name.
+    CHECK_THAT(rt->layer_command("shared", "put", R"({"key":"k","value":"x","tags":["t",""]})").json,
+               Catch::Contains("'tags' must not hold an empty tag"));
     CHECK(rt->layer_command("nowhere", "entry", R"({"key":"k"})").code == strata::status::invalid);
     CHECK(rt->layer_command("shared", "validate", R"({"key":"missing"})").code == strata::status::not_found);
     CHECK(answer(rt->layer_command("shared", "entry", R"({"key":"k"})"))["value"] == "v");
