@@ -26,15 +26,16 @@ thread_local event_loop* current_loop = nullptr;
 
 std::system_error system_failure(const char* what) { return std::system_error(errno, std::generic_category(), what); }
 
-/// Closes a client's socket so that it sees the end of the stream after the replies sent: the
-/// input it sent and was not read is dropped first, and the socket shut for writing, since
-/// closing it with input unread sends a reset (ECONNRESET, after a shutdown or a protocol error,
-/// and replies not yet on their way are lost).
+/// Closes a client's socket so that it sees the end of the stream after the replies sent. Closing
+/// a socket with input unread sends a reset, which the client reads as ECONNRESET (after a
+/// shutdown or a protocol error) and which drops replies not yet on their way: the end of the
+/// stream goes first, queued behind the replies, then the input not read (up to 64 MiB, more than
+/// a socket buffers) is dropped. A client still sending after that gets the reset, past the end.
 void close_client(int fd) {
-  char dropped[16384];
-  for (int reads = 0; reads < 256 && ::recv(fd, dropped, sizeof dropped, MSG_DONTWAIT) > 0; ++reads) {
-  }
   ::shutdown(fd, SHUT_WR);
+  char dropped[65536];
+  for (int reads = 0; reads < 1024 && ::recv(fd, dropped, sizeof dropped, MSG_DONTWAIT) > 0; ++reads) {
+  }
   ::close(fd);
 }
 
