@@ -83,7 +83,8 @@ struct load_waiter {
 
 /// A read-through load of one key, from the first miss until the loader returns, however late:
 /// every miss of the key meanwhile waits for it rather than calling the loader again (a backend
-/// slower than loader_timeout would otherwise be called once more per miss, and be slower still).
+/// slower than loader_timeout would otherwise be called once more per miss, and be slower still),
+/// for up to twice loader_timeout.
 struct pending_load {
   std::vector<load_waiter> waiters; ///< in order of arrival, so of `due`
   /// A write, erase or tag invalidation came after the load started: its value is not written
@@ -91,6 +92,7 @@ struct pending_load {
   bool superseded = false;
   bool timer_set = false; ///< a load_timeout message is on its way for the first waiter
   std::uint64_t number = 0; ///< its number in `loads_in_hand`
+  std::chrono::steady_clock::time_point started;
 };
 using pending_load_ptr = std::shared_ptr<pending_load>;
 
@@ -572,12 +574,26 @@ public:
   void full_miss(const lookup_ptr& l) {
     if (!st_.loader)
       return finish(l, get_result{l->failure, {}, {}, {}});
-    auto& load = st_.loads[l->id];
+    const auto now = std::chrono::steady_clock::now();
+    // A call out for twice loader_timeout is likely stuck (a lost connection): the next miss calls
+    // again, so a key is tried at most once per that long rather than failing until its call ends.
+    if (auto it = st_.loads.find(l->id); it != st_.loads.end() && now - it->second->started >= 2 * st_.loader_timeout) {
+      it->second->superseded = true; // the newer call's answer is what the layers should hold
+      st_.loads.erase(it);
+    }
+    // A load in `loads` started after the key's last write, and may be waited for. Without one,
+    // a get that a write (or tag invalidation) overtook while it walked the chain gets a load of
+    // its own, which answers it but must not fill the layers: the write is newer.
+    const bool overtaken = !still_current(*l) && st_.loads.count(l->id) == 0;
+    pending_load_ptr own;
+    auto& load = overtaken ? own : st_.loads[l->id];
     if (!load) {
       load = std::make_shared<pending_load>();
+      load->superseded = overtaken;
+      load->started = now;
       load->number = start_load(l->request.ns, l->request.key, load, {});
     }
-    load->waiters.push_back({l, std::chrono::steady_clock::now() + st_.loader_timeout});
+    load->waiters.push_back({l, now + st_.loader_timeout});
     if (!load->timer_set) {
       load->timer_set = true;
       self_->delayed_send(self_, st_.loader_timeout, load_timeout_atom::value, load->number);

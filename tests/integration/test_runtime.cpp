@@ -825,7 +825,7 @@ TEST_CASE("read-through: a late load is not kept when the key was written meanwh
 TEST_CASE("read-through: a miss of a key whose load is late waits for that load", "[runtime][late_load]") {
   std::atomic<int> calls{0}, returned{0};
   runtime_options options;
-  options.loader = scripted({800}, calls, returned);
+  options.loader = scripted({750}, calls, returned); // between the two gets' timeouts, 250 ms from each
   auto rt = start_adjusted(std::move(options), two_loader_threads);
   CHECK(rt->get("k").code == status::timeout);
   // Calling the loader again for each miss would load a backend slower than the timeout once per
@@ -835,26 +835,54 @@ TEST_CASE("read-through: a miss of a key whose load is late waits for that load"
   CHECK(second.value == "v1");
   CHECK(second.layer == "loader");
   CHECK(calls == 1);
+  REQUIRE(eventually([&] { return puts_taken(*rt, "hot") == 1; })); // the fill is sent, not yet taken, when it answers
   CHECK(rt->get("k").layer == "hot");
 }
 
-TEST_CASE("read-through: a load that never returns is called once however many misses time out", "[runtime][late_load]") {
+TEST_CASE("read-through: a call out for twice loader_timeout is made again by the next miss", "[runtime][late_load]") {
   std::atomic<bool> release{false};
-  std::atomic<int> calls{0};
+  std::atomic<int> calls{0}, returned{0};
   runtime_options options;
-  options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
-    ++calls;
-    while (!release)
+  options.loader = [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    const int n = ++calls;
+    while (n == 1 && !release)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return loaded_value{"value of " + std::string(key), {}};
+    ++returned;
+    return loaded_value{"v" + std::to_string(n), {}};
   };
   auto rt = start_adjusted(std::move(options), two_loader_threads);
-  for (int i = 0; i < 3; ++i)
-    CHECK(rt->get("stuck").code == status::timeout);
-  CHECK(calls == 1); // the other loader thread is still free for other keys
+  CHECK(rt->get("k").code == status::timeout);
+  CHECK(rt->get("k").code == status::timeout); // waited for the first call
+  CHECK(calls == 1);
+  // Each get waited a whole loader_timeout: the call is now out for twice that, likely stuck.
+  const auto retried = rt->get("k");
+  CHECK(retried.value == "v2");
+  CHECK(retried.layer == "loader");
+  CHECK(calls == 2);
   release = true;
-  REQUIRE(eventually([&] { return puts_taken(*rt, "hot") == 1; }, std::chrono::seconds(10)));
-  CHECK(rt->get("stuck").value == "value of stuck");
+  wait_for_returns(returned, 2);
+  CHECK(rt->get("k").value == "v2"); // the stuck call's older value did not replace it
+}
+
+TEST_CASE("read-through: a get overtaken by a write while it walked the chain does not fill the layers", "[runtime][late_load]") {
+  // The deep layer holds each get 300 ms: the put arrives while the get walks the chain, and the
+  // get's load starts after it. Filled, the load's value replaced what the completed put wrote.
+  runtime_options options;
+  options.loader = [](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    return loaded_value{"loaded", {}};
+  };
+  auto rt = strata::testing::start_yaml("layers:\n  - {name: hot, plugin: predictive}\n"
+                                        "  - {name: deep, plugin: test_map, deadline: 5s, "
+                                        "config: {fail: hang_on_get, hang: 300ms}}\n",
+                                        std::move(options));
+  auto overtaken = rt->get_async("k");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the get is in deep
+  REQUIRE(rt->put("k", "written") == status::ok);
+  CHECK(overtaken.get().value == "loaded"); // answered by its own load, which was concurrent
+  std::this_thread::sleep_for(std::chrono::milliseconds(300)); // time for a fill to land
+  const auto later = rt->get("k");
+  CHECK(later.value == "written");
+  CHECK(later.layer == "hot");
 }
 
 TEST_CASE("read-through: a miss after an erase does not wait for a load that started before it", "[runtime][late_load]") {
