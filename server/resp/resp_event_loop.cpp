@@ -353,6 +353,13 @@ void event_loop::run_parked(connection& conn) {
     run(conn, spec, args);
     current_is_write_ = false;
     awaited_.fetch_sub(1, std::memory_order_relaxed);
+    if (spec != nullptr && spec->name == "QUIT") { // as in Redis, nothing sent after it runs
+      for (const auto& dropped : conn.parked)
+        for (const auto& a : dropped.args)
+          conn.parked_bytes -= a.size();
+      awaited_.fetch_sub(static_cast<std::int64_t>(conn.parked.size()), std::memory_order_relaxed);
+      conn.parked.clear();
+    }
   }
 }
 

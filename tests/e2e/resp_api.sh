@@ -177,6 +177,11 @@ expect "a new connection after the errors" "PONG" "$(cli PING)"
 # QUIT answers and closes.
 out=$(printf 'QUIT\r\nPING\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r')
 expect "QUIT" "+OK" "$out"
+# Also when it waits behind a write: what was sent after it is not run (the DEL was, and answered).
+cli SET kept v >/dev/null
+out=$(printf 'SET q0 1\r\nQUIT\r\nDEL kept\r\nPING\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | tr '\n' ' ')
+expect "QUIT behind a write" "+OK +OK " "$out"
+expect "nothing after QUIT ran" "1" "$(cli EXISTS kept)"
 
 # The counters INFO keeps saw all this.
 errors=$(cli INFO stats | sed -n 's/^total_error_replies_protocol:\([0-9]*\).*/\1/p' | tr -d '\r')
