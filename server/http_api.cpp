@@ -208,9 +208,13 @@ httplib::Server::HandlerWithContentReader reading_body(handler serve, std::size_
   };
 }
 
-/// For GET and DELETE, whose body (if any) the library has read: runs `serve`, guarded.
+/// For GET and DELETE, whose body (if any) the library has read: runs `serve`, guarded. They take
+/// none: a body's `"ns"` would be ignored, and the request act on the default namespace.
 httplib::Server::Handler with_library_body(handler serve) {
   return [serve = std::move(serve)](const Request& req, Response& res) {
+    if (!req.body.empty())
+      return send_error(res, {400, req.method + " takes no body (it would be ignored: give the namespace as ?ns=)",
+                              std::nullopt, ""});
     guarded(res, [&] { serve(req, req.body, res); });
   };
 }
@@ -369,7 +373,8 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
     return [&rt, serve](const Request& req, const std::string& body, Response& res) { serve(rt, req, body, res); };
   };
   route_table routes(server, settings.max_body);
-  routes.add("/v1/cache/(.+)", {on(get_entry), on(put_entry), {}, on(delete_entry)});
+  // [\s\S]: a key may hold a line break, which `.` does not match.
+  routes.add("/v1/cache/([\\s\\S]+)", {on(get_entry), on(put_entry), {}, on(delete_entry)});
   routes.add("/v1/invalidate", {{}, {}, on(invalidate), {}});
   routes.add("/v1/stats", {on(stats), {}, {}, {}}, std::vector<std::string>{"window"});
   routes.add("/v1/health", {on(health), {}, {}, {}}, std::vector<std::string>{});

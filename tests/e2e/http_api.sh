@@ -139,6 +139,18 @@ call GET '/v1/cache/chunked'
 expect 200 '"value":"in chunks"'
 call DELETE '/v1/cache/chunked' -H 'Transfer-Encoding: chunked' --data-binary "@$dir/big"
 expect 400 'DELETE takes no body; this one is chunked'
+# A body's namespace would be ignored, and the default namespace's entry deleted.
+call PUT '/v1/cache/twice' -d '{"value": "in default"}'
+expect 204
+call DELETE '/v1/cache/twice' -d '{"ns": "other"}'
+expect 400 'DELETE takes no body (it would be ignored: give the namespace as ?ns=)'
+call GET '/v1/cache/twice'
+expect 200 '"value":"in default"'
+# A key with a line break is addressed like any other (the route's `.` did not match it).
+call PUT '/v1/cache/line%0Abreak' -d '{"value": "two lines"}'
+expect 204
+call GET '/v1/cache/line%0Abreak'
+expect 200 '"value":"two lines"'
 call PUT '/v1/cache/k' -d '{"value": "v",'
 expect 400 '"error":"malformed JSON"' '"field":null' '"detail":"parse error'
 # A number beyond a double: malformed too (it was a 500).
@@ -156,7 +168,7 @@ expect 413 'max_body'
 call PUT '/v1/cache/formed?ns=x' -d '{"value": "in x"}'
 expect 204
 call DELETE '/v1/cache/formed' -d 'ns=x'
-expect 404 "namespace 'default'"
+expect 400 'DELETE takes no body' 
 call GET '/v1/cache/formed?ns=x'
 expect 200 '"value":"in x"'
 call GET "/v1/cache/$(head -c 9000 /dev/zero | tr '\0' k)"
