@@ -11,6 +11,7 @@
 #include "snapshot_json.hpp"
 
 #include <strata/runtime.hpp>
+#include <strata/utf8.hpp>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -71,7 +72,13 @@ void get_entry(runtime& rt, const Request& req, const std::string&, Response& re
   if (!addressed(req, res, key, options))
     return;
   const auto result = rt.get(key, options);
-  if (result.code == status::ok)
+  // JSON carries text: bytes that are not UTF-8 would come back changed, and the client could not
+  // tell (a Redis client or the embedding API wrote them).
+  if (const auto at = invalid_utf8_at(result.value); result.code == status::ok && at != std::string_view::npos)
+    send_error(res, {422, "the value of '" + key + "' is not UTF-8 text (at byte " + std::to_string(at) +
+                            "), which JSON cannot carry; read it over the Redis protocol",
+                     std::string("value"), ""});
+  else if (result.code == status::ok)
     send(res, 200, hit_json(key, result.value, result.layer));
   else if (result.code == status::not_found)
     send_error(res, no_entry(key, options));

@@ -6,6 +6,7 @@ strata=$1; promtool=$2
 [ -x "$promtool" ] || { echo "no promtool ('$promtool'): scripts/setup installs the package prometheus"; exit 1; }
 . "$(dirname "$0")/serve_http.sh"
 need curl curl
+need nc netcat-openbsd
 
 export STRATA_E2E_TOKEN="e2e-$RANDOM-token" STRATA_E2E_DIARY="$dir/diary.sqlite3"
 cat >"$dir/deployment.yaml" <<'YAML'
@@ -15,13 +16,14 @@ layers:
   - {name: diary, plugin: diary, config: {backend: sqlite, sqlite_path: "${STRATA_E2E_DIARY}"}}
 server:
   http: {address: "127.0.0.1:0", max_body: 4KiB, token: "${STRATA_E2E_TOKEN}"}
-  resp: {enabled: false}
+  resp: {address: "127.0.0.1:0"}
 YAML
 start_serve "$dir/deployment.yaml"
+resp_port=$(sed -n 's/^strata: resp on 127\.0\.0\.1://p' "$dir/serve.log")
 [[ "$address" == 127.0.0.1:* ]] || fail "bound to '$address', not loopback"
 
 # A second server on the same port is refused (it must not share the first one's connections).
-sed "s/127.0.0.1:0/$address/" "$dir/deployment.yaml" >"$dir/second.yaml"
+sed "/http:/s/127.0.0.1:0/$address/" "$dir/deployment.yaml" >"$dir/second.yaml"
 "$strata" serve --config "$dir/second.yaml" >"$dir/second.log" 2>&1 &
 second=$!
 for _ in $(seq 100); do kill -0 "$second" 2>/dev/null || break; sleep 0.05; done
@@ -146,6 +148,11 @@ call DELETE '/v1/cache/twice' -d '{"ns": "other"}'
 expect 400 'DELETE takes no body (it would be ignored: give the namespace as ?ns=)'
 call GET '/v1/cache/twice'
 expect 200 '"value":"in default"'
+# A value that is not UTF-8 (written over the Redis protocol) is refused, not changed: JSON
+# carries text, and "\uFFFD" in its place was a different value the client could not tell.
+printf '*3\r\n$3\r\nSET\r\n$5\r\nbytes\r\n$3\r\n\xff\x00\xc3\r\n' | timeout 5 nc -N 127.0.0.1 "$resp_port" >/dev/null
+call GET '/v1/cache/bytes'
+expect 422 '"field":"value"' "is not UTF-8 text (at byte 0)"
 # A key with a line break is addressed like any other (the route's `.` did not match it).
 call PUT '/v1/cache/line%0Abreak' -d '{"value": "two lines"}'
 expect 204
