@@ -200,7 +200,9 @@ status semantic_cache::lookup(const semantic_lookup_request& request, semantic_m
   out.query = r.query;
   out.model = r.model;
   const double threshold = request.threshold.value_or(options_.threshold);
-  if (best_score < threshold) {
+  // Float rounding: the same text scores 0.9999998, and `threshold: 1` would miss it.
+  constexpr double score_rounding = 1e-5;
+  if (best_score < threshold - score_rounding) {
     out.rejected_by = "threshold";
     return status::not_found;
   }

@@ -205,6 +205,19 @@ TEST_CASE("a copy of an answer promoted by an exact get goes when the answer cha
   CHECK(rt->get(short_lived.query).code == status::not_found);
 }
 
+TEST_CASE("the same text meets threshold 1, whatever the float rounding of its score", "[semantic][integration]") {
+  auto rt = testing::start_yaml(deployment());
+  for (const std::string text : {"persist me please", "How do I reset my password?", "What is the capital of Peru?"}) {
+    INFO(text);
+    REQUIRE(rt->semantic_store(entry(text, "answer to " + text)).code == status::ok);
+    auto request = ask(text);
+    request.threshold = 1.0;
+    const auto r = rt->semantic_lookup(request); // "persist me please" scored 0.9999998 and missed
+    CHECK(r.code == status::ok);
+    CHECK(r.match.answer == "answer to " + text);
+  }
+}
+
 TEST_CASE("a threshold that is not a number from -1 to 1, a negative TTL, an empty tag: invalid",
           "[semantic][integration]") {
   auto rt = testing::start_yaml(deployment());
