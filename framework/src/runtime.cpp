@@ -185,23 +185,33 @@ public:
         observe(static_cast<interaction_kind>(op), seen_ns, seen_key, layer_of(result), code_of(result), took);
       // The host's callback runs in the coordinator's thread: what it throws must not end that
       // actor (every later request would wait for ever).
-      try {
-        const detail::in_host_callback host_code{true};
-        done(std::move(result));
-      } catch (const std::exception& e) {
-        log->write(log_level::error, {"a completion callback threw; ignored", {}, {}, {}, {}, {}, e.what()});
-      } catch (...) {
-        log->write(log_level::error, {"a completion callback threw a non-standard exception; ignored", {}, {}, {}, {}, {}, {}});
-      }
+      const detail::in_host_callback host_code{true};
+      answer_now(done, std::move(result));
       leave();
     };
     return detail::answered_on_drop(std::move(answer), answer_of<T>(status::unavailable));
   }
 
+  /// Runs the host's `done` with `result`: what it throws is logged and ignored, whether it runs in
+  /// an actor's thread or, for a read-view hit or a refusal, in the caller's (where it escaped from
+  /// the call, depending on whether the key was in the first layer).
+  template <class T>
+  void answer_now(const std::function<void(T)>& done, T result) {
+    try {
+      done(std::move(result));
+    } catch (const std::exception& e) {
+      log->write(log_level::error, {"a completion callback threw; ignored", {}, {}, {}, {}, {}, e.what()});
+    } catch (...) {
+      log->write(log_level::error, {"a completion callback threw a non-standard exception; ignored", {}, {}, {}, {}, {}, {}});
+    }
+  }
+
   void submit_get(std::string_view key, const std::string& ns, std::size_t first_layer,
                   std::function<void(get_result)> done) {
+    if (ns.empty()) // no entry has it: the loader would be called for one no one could address
+      return answer_now(done, get_result{status::invalid, {}, {}, {}});
     if (!enter())
-      return done(get_result{status::unavailable, {}, {}, {}});
+      return answer_now(done, get_result{status::unavailable, {}, {}, {}});
     caf::anon_send(coordinator, detail::get_atom::value,
                    detail::get_request{ns, std::string(key), first_layer, tracked(detail::operation::get, std::move(done), ns, key)});
   }
@@ -212,9 +222,9 @@ public:
     // invalidate through them.
     const auto empty = [](const std::string& text) { return text.empty(); };
     if (options.ns.empty() || std::any_of(options.tags.begin(), options.tags.end(), empty))
-      return done(status::invalid);
+      return answer_now(done, status::invalid);
     if (!enter())
-      return done(status::unavailable);
+      return answer_now(done, status::unavailable);
     auto data = std::make_shared<detail::put_data>(
       detail::put_data{options.ns, std::string(key), std::string(value), options});
     caf::anon_send(coordinator, detail::put_atom::value,
@@ -223,15 +233,19 @@ public:
   }
 
   void submit_erase(std::string_view key, const std::string& ns, std::function<void(status)> done) {
+    if (ns.empty())
+      return answer_now(done, status::invalid);
     if (!enter())
-      return done(status::unavailable);
+      return answer_now(done, status::unavailable);
     caf::anon_send(coordinator, detail::erase_atom::value,
                    detail::erase_request{ns, std::string(key), tracked(detail::operation::erase, std::move(done), ns, key)});
   }
 
   void submit_tag(std::string_view tag, const std::string& ns, std::function<void(invalidate_result)> done) {
+    if (ns.empty() || tag.empty()) // no entry has either
+      return answer_now(done, invalidate_result{status::invalid, 0});
     if (!enter())
-      return done(invalidate_result{status::unavailable, 0});
+      return answer_now(done, invalidate_result{status::unavailable, 0});
     caf::anon_send(coordinator, detail::tag_atom::value,
                    detail::tag_request{ns, std::string(tag), tracked(detail::operation::invalidate_tag, std::move(done), ns, tag)});
   }
@@ -248,7 +262,7 @@ public:
 
   view_answer try_first_view(std::string_view key, const std::string& ns, get_result& out) {
     const auto* view = shared->first_view.current();
-    if (view == nullptr)
+    if (view == nullptr || ns.empty()) // the latter refused by submit_get
       return view_answer::absent;
     // Reading the clock twice would cost more than the hit itself: time one get in 64.
     thread_local std::uint32_t calls = 0;
@@ -830,13 +844,13 @@ std::future<get_result> runtime::get_async(std::string_view key, const request_o
 void runtime::get_async(std::string_view key, const request_options& options,
                         std::function<void(get_result)> done) {
   if (!impl_->accepting.load(std::memory_order_relaxed))
-    return done(get_result{status::unavailable, {}, {}, {}});
+    return impl_->answer_now(done, get_result{status::unavailable, {}, {}, {}});
   get_result hit;
   const auto answer = impl_->try_first_view(key, options.ns, hit);
   if (answer == runtime_impl::view_answer::hit) {
     if (!impl_->observers.empty())
       impl_->observe(interaction_kind::get, options.ns, key, hit.layer, status::ok, std::chrono::nanoseconds{-1});
-    return done(std::move(hit));
+    return impl_->answer_now(done, std::move(hit));
   }
   impl_->submit_get(key, options.ns, runtime_impl::first_layer_to_ask(answer), std::move(done));
 }

@@ -181,6 +181,35 @@ TEST_CASE("a put with an empty namespace or an empty tag is invalid", "[runtime]
   CHECK(rt->get("k").code == status::not_found); // nothing was written
 }
 
+TEST_CASE("a get erase or tag invalidation with an empty namespace or tag is invalid and calls no loader", "[runtime]") {
+  std::atomic<int> calls{0};
+  runtime_options options;
+  options.loader = slow_counted(calls);
+  auto rt = start_adjusted(std::move(options), [](config&) {});
+  request_options no_ns;
+  no_ns.ns = "";
+  // A loaded value was written under "", where no front end could address or invalidate it.
+  CHECK(rt->get("k", no_ns).code == status::invalid);
+  CHECK(rt->get_async("k", no_ns).get().code == status::invalid);
+  CHECK(rt->get_with_ttl("k", no_ns).code == status::invalid);
+  CHECK(calls == 0);
+  CHECK(rt->erase("k", no_ns) == status::invalid);
+  CHECK(rt->invalidate_tag("t", no_ns).code == status::invalid);
+  CHECK(rt->invalidate_tag("").code == status::invalid);
+}
+
+TEST_CASE("what a callback answered in the caller's thread throws is logged and ignored, as in an actor's", "[runtime]") {
+  auto rt = start("two_layers.yaml");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  const auto throwing = [](auto) { throw std::runtime_error("the host's bug"); };
+  // A first-layer hit and a refusal run the callback before the call returns; it escaped from it.
+  CHECK_NOTHROW(rt->get_async("k", {}, throwing));
+  put_options no_ns;
+  no_ns.ns = "";
+  CHECK_NOTHROW(rt->put_async("k", "v", no_ns, throwing));
+  CHECK(rt->get("k").value == "v");
+}
+
 TEST_CASE("a put that no layer takes is rejected, not acknowledged", "[runtime]") {
   // Every layer write: around: an ok would tell the caller the value was kept.
   auto rt = start("all_around.yaml");

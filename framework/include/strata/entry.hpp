@@ -39,7 +39,7 @@ std::chrono::time_point<Clock, Duration> expiry_after(std::chrono::time_point<Cl
 
 /// Options every request takes.
 struct request_options {
-  /// The namespace (tenant) of the request.
+  /// The namespace (tenant) of the request; an empty one is `invalid` (no entry can have it).
   std::string ns{default_namespace};
 };
 

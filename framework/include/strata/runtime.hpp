@@ -125,8 +125,9 @@ public:
   /// Callback variants: `done` runs in an actor thread and must not block. The runtime's
   /// synchronous functions would wait there for that very thread: called from `done`, they answer
   /// `invalid` at once (and log why), and `shutdown()` only starts the shutdown (see below). What
-  /// `done` throws there is logged and ignored. A get answered by the first layer's read view, and
-  /// a request refused during shutdown, run `done` in the caller's thread before returning.
+  /// `done` throws is logged and ignored. A get answered by the first layer's read view, and a
+  /// request refused at once (during shutdown, or invalid), run `done` in the caller's thread
+  /// before returning.
   void get_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
   void put_async(std::string_view key, std::string_view value, const put_options& options,
                  std::function<void(status)> done);
