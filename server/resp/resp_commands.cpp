@@ -217,6 +217,16 @@ void config_command(command_context& ctx, const command_args& a) {
   }
 }
 
+/// Names the connection (as in Redis: no spaces or newlines; empty clears it), or appends why not.
+bool set_client_name(command_context& ctx, std::string_view name) {
+  if (std::any_of(name.begin(), name.end(), [](unsigned char c) { return c <= ' ' || c > '~'; })) {
+    append_error(ctx.out, "ERR Client names cannot contain spaces, newlines or special characters.");
+    return false;
+  }
+  ctx.conn.name = std::string(name);
+  return true;
+}
+
 /// CLIENT SETNAME names the connection for GETNAME (as in Redis: one argument, no spaces or
 /// newlines; an empty name clears it); SETINFO, which client libraries send on connect, is
 /// accepted and ignored.
@@ -224,10 +234,9 @@ void client(command_context& ctx, const command_args& a) {
   if (equals_nocase(a[1], "SETNAME")) {
     if (a.size() != 3)
       return append_error(ctx.out, "ERR wrong number of arguments for 'client|setname' command");
-    if (std::any_of(a[2].begin(), a[2].end(), [](unsigned char c) { return c <= ' ' || c > '~'; }))
-      return append_error(ctx.out, "ERR Client names cannot contain spaces, newlines or special characters.");
-    ctx.conn.name = std::string(a[2]);
-    return append_simple(ctx.out, "OK");
+    if (set_client_name(ctx, a[2]))
+      append_simple(ctx.out, "OK");
+    return;
   }
   if (equals_nocase(a[1], "SETINFO"))
     return append_simple(ctx.out, "OK");
@@ -238,10 +247,22 @@ void client(command_context& ctx, const command_args& a) {
   append_error(ctx.out, "ERR unknown subcommand '" + std::string(a[1]) + "'. Supported: SETNAME, SETINFO, GETNAME, ID");
 }
 
-/// HELLO: RESP2 only. Clients that try RESP3 first fall back on the NOPROTO error.
+/// HELLO: RESP2 only. Clients that try RESP3 first fall back on the NOPROTO error. AUTH is refused:
+/// there are no users, and a client that sent credentials must not take itself for authenticated.
 void hello(command_context& ctx, const command_args& a) {
   if (a.size() > 1 && a[1] != "2")
     return append_error(ctx.out, "NOPROTO sorry, this protocol version is not supported");
+  for (std::size_t i = 2; i < a.size(); ++i) {
+    if (equals_nocase(a[i], "AUTH") && i + 2 < a.size())
+      return append_error(ctx.out, "ERR AUTH is not supported: strata's Redis protocol has no users or passwords "
+                                   "(keep it on a trusted interface)");
+    if (equals_nocase(a[i], "SETNAME") && i + 1 < a.size()) {
+      if (!set_client_name(ctx, a[++i]))
+        return;
+      continue;
+    }
+    return append_error(ctx.out, "ERR Syntax error in HELLO option '" + std::string(a[i]) + "'");
+  }
   append_array_header(ctx.out, 14);
   append_bulk(ctx.out, "server");
   append_bulk(ctx.out, "strata");

@@ -120,6 +120,10 @@ expect "COMMAND INFO" '"mset",-3,"write",1,-1,2' "$(cli --csv COMMAND INFO mset)
 expect "COMMAND INFO of an unknown command" 'NULL,"get",2,"readonly",1,1,1' "$(cli --csv COMMAND INFO nosuch get)"
 expect "COMMAND GETKEYS" "ERR unknown subcommand or wrong number of arguments for 'command|GETKEYS' (strata answers COMMAND, COMMAND COUNT, LIST, INFO and DOCS)" "$(cli COMMAND GETKEYS SET a b)"
 expect "HELLO 3" "NOPROTO sorry, this protocol version is not supported" "$(cli HELLO 3)"
+# Credentials are refused, not ignored: the client must not take itself for authenticated.
+expect "HELLO 2 AUTH" "ERR AUTH is not supported: strata's Redis protocol has no users or passwords (keep it on a trusted interface)" \
+  "$(cli HELLO 2 AUTH user secret)"
+expect "HELLO 2 SETNAME" "named" "$(printf 'HELLO 2 SETNAME named\r\nCLIENT GETNAME\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | tail -1)"
 
 # INFO: Redis's layout, with the runtime's figures.
 info=$(cli INFO)
