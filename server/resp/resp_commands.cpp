@@ -29,7 +29,12 @@ bool equals_nocase(std::string_view a, std::string_view b) {
          });
 }
 
+/// A whole number as Redis reads one: an optional '-', then digits without a leading zero ("010"
+/// and "-0" are not numbers there, and a client's typo must not be one here).
 bool parse_integer(std::string_view text, std::int64_t& out) {
+  const auto digits = text.substr(!text.empty() && text[0] == '-' ? 1 : 0);
+  if (digits.empty() || (digits[0] == '0' && text.size() > 1))
+    return false;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc{} && end == text.data() + text.size();
 }
@@ -405,7 +410,8 @@ void mset(command_context& ctx, const command_args& a) {
 /// EXPIRE key seconds, PEXPIRE key milliseconds: 1 when the key exists; a time <= 0 deletes it.
 void expire_in(command_context& ctx, const command_args& a, std::int64_t unit_ms) {
   std::int64_t amount = 0;
-  if (!parse_integer(a[2], amount) || amount > (std::int64_t{1} << 46) / unit_ms)
+  const auto bound = (std::int64_t{1} << 46) / unit_ms; // as for SET's EX and PX, both ways
+  if (!parse_integer(a[2], amount) || amount > bound || amount < -bound)
     return append_error(ctx.out, "ERR value is not an integer or out of range");
   if (a.size() > 3)
     return append_error(ctx.out, "ERR strata's EXPIRE takes no NX, XX, GT or LT option");
