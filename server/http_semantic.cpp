@@ -9,6 +9,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,12 +32,23 @@ T* usable(parsed<T>& result, Response& res) {
   return &std::get<T>(result);
 }
 
+/// The field a batch's refusal of one item names ("item 2: ..." from the runtime's or a layer's
+/// check: `items[2]`), as the parser's own refusals do; none for any other error.
+std::optional<std::string> item_field(const std::string& error) {
+  const std::string prefix = "item ";
+  const auto colon = error.find(':');
+  if (error.rfind(prefix, 0) != 0 || colon == std::string::npos || colon == prefix.size() ||
+      !std::all_of(error.begin() + prefix.size(), error.begin() + colon, [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return "items[" + error.substr(prefix.size(), colon - prefix.size()) + "]";
+}
+
 /// A failed operation: the runtime's own message. A deployment without a layer that offers the
 /// operation answers 501: the request may be fine, this server cannot serve it.
 api_error failure(const operation_result& result, const std::string& what) {
   const bool unsupported = !result.offered;
   const auto message = result.error.empty() ? runtime_error(result.code, what).message : what + ": " + result.error;
-  return {unsupported ? 501 : http_status_of(result.code), message, std::nullopt, to_string(result.code)};
+  return {unsupported ? 501 : http_status_of(result.code), message, item_field(result.error), to_string(result.code)};
 }
 
 api_error no_entry(const char* kind, std::uint64_t id, const std::string& ns) {
