@@ -539,10 +539,12 @@ public:
 
   /// Whether a value read by `l` may still be copied upward: no write to its key and no tag
   /// invalidation arrived since the lookup started.
-  bool still_current(const lookup& l) const {
+  bool still_current(const lookup& l) const { return !written_since(l) && st_.last_tag_epoch <= l.start_epoch; }
+
+  /// Whether a write to `l`'s key arrived since the lookup started.
+  bool written_since(const lookup& l) const {
     auto it = st_.activity.find(l.id);
-    const auto last_write = it == st_.activity.end() ? 0 : it->second.last_write;
-    return last_write <= l.start_epoch && st_.last_tag_epoch <= l.start_epoch;
+    return it != st_.activity.end() && it->second.last_write > l.start_epoch;
   }
 
   /// Whether layer i's hit has metadata a put would take. One with a negative TTL or an empty tag
@@ -576,15 +578,18 @@ public:
       return finish(l, get_result{l->failure, {}, {}, {}});
     const auto now = std::chrono::steady_clock::now();
     // A call out for twice loader_timeout is likely stuck (a lost connection): the next miss calls
-    // again, so a key is tried at most once per that long rather than failing until its call ends.
-    if (auto it = st_.loads.find(l->id); it != st_.loads.end() && now - it->second->started >= 2 * st_.loader_timeout) {
+    // again, at most once per that long, if a loader thread then still has no call past its
+    // timeout (a key whose calls all hang must not take every thread, and every other key's loads).
+    if (auto it = st_.loads.find(l->id); it != st_.loads.end() && now - it->second->started >= 2 * st_.loader_timeout &&
+                                          std::count(st_.loader_overdue.begin(), st_.loader_overdue.end(), 0) >= 2) {
       it->second->superseded = true; // the newer call's answer is what the layers should hold
       st_.loads.erase(it);
     }
     // A load in `loads` started after the key's last write, and may be waited for. Without one,
-    // a get that a write (or tag invalidation) overtook while it walked the chain gets a load of
-    // its own, which answers it but must not fill the layers: the write is newer.
-    const bool overtaken = !still_current(*l) && st_.loads.count(l->id) == 0;
+    // a get that a write to its key overtook while it walked the chain gets a load of its own,
+    // which answers it but must not fill the layers: the write is newer. (A tag invalidation
+    // needs no such care: a load that starts after it reads what the host changed before it.)
+    const bool overtaken = written_since(*l) && st_.loads.count(l->id) == 0;
     pending_load_ptr own;
     auto& load = overtaken ? own : st_.loads[l->id];
     if (!load) {
@@ -792,7 +797,7 @@ public:
     ask(
       i, request, operation::get,
       [this, pending, i, failure, request](layer_reply& reply) {
-        if (reply.failed)
+        if (could_not(reply)) // it may hold the key: decide writes nothing
           return check(pending, i + 1, reply.code);
         if (reply.code != status::ok)
           return check(pending, i + 1, failure);

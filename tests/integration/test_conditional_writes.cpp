@@ -50,6 +50,17 @@ TEST_CASE("the condition looks through the whole chain, not only the first layer
   CHECK(rt->get("k").value == "replaced");
 }
 
+TEST_CASE("a layer that cannot answer the check may hold the key: nothing is written", "[runtime][conditional]") {
+  // Its backend down, the deep layer answers unavailable (not a fault): it may hold the key, and
+  // an if_absent that took it for absent wrote over it.
+  auto rt = strata::testing::start_yaml("layers:\n  - {name: hot, plugin: predictive}\n"
+                                        "  - {name: deep, plugin: test_map, config: {fail: unavailable_on_get}}\n");
+  CHECK(rt->put("k", "v", when(put_condition::if_absent)) == status::unavailable);
+  CHECK(rt->put("k", "v", when(put_condition::if_present)) == status::unavailable);
+  CHECK(rt->expire("k", 10s) == status::unavailable);
+  CHECK(rt->get("k").code == status::unavailable); // nothing in hot either
+}
+
 TEST_CASE("of concurrent if_absent puts of one key exactly one wins", "[runtime][conditional]") {
   auto rt = start("two_layers.yaml");
   for (int round = 0; round < 50; ++round) {

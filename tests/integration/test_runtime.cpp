@@ -868,18 +868,30 @@ TEST_CASE("read-through: a miss of a key whose load is late waits for that load"
   CHECK(rt->get("k").layer == "hot");
 }
 
-TEST_CASE("read-through: a call out for twice loader_timeout is made again by the next miss", "[runtime][late_load]") {
-  std::atomic<bool> release{false};
-  std::atomic<int> calls{0}, returned{0};
-  runtime_options options;
-  options.loader = [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
+namespace {
+
+/// A loader whose first call hangs until `release`; each later call answers "v<n>" at once.
+loader_fn first_call_hangs(const std::atomic<bool>& release, std::atomic<int>& calls, std::atomic<int>& returned) {
+  return [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
     const int n = ++calls;
     while (n == 1 && !release)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     ++returned;
     return loaded_value{"v" + std::to_string(n), {}};
   };
-  auto rt = start_adjusted(std::move(options), two_loader_threads);
+}
+
+} // namespace
+
+TEST_CASE("read-through: a call out for twice loader_timeout is made again by the next miss", "[runtime][late_load]") {
+  std::atomic<bool> release{false};
+  std::atomic<int> calls{0}, returned{0};
+  runtime_options options;
+  options.loader = first_call_hangs(release, calls, returned);
+  auto rt = start_adjusted(std::move(options), [](config& c) {
+    two_loader_threads(c);
+    c.runtime.loader_threads = 3; // so that one stays free of the stuck call and of the new one
+  });
   CHECK(rt->get("k").code == status::timeout);
   CHECK(rt->get("k").code == status::timeout); // waited for the first call
   CHECK(calls == 1);
@@ -893,8 +905,22 @@ TEST_CASE("read-through: a call out for twice loader_timeout is made again by th
   CHECK(rt->get("k").value == "v2"); // the stuck call's older value did not replace it
 }
 
+TEST_CASE("read-through: a stuck call is not made again when that would leave no loader thread free", "[runtime][late_load]") {
+  std::atomic<bool> release{false};
+  std::atomic<int> calls{0}, returned{0};
+  runtime_options options;
+  options.loader = first_call_hangs(release, calls, returned);
+  auto rt = start_adjusted(std::move(options), two_loader_threads);
+  for (int i = 0; i < 3; ++i) // the third comes after twice loader_timeout
+    CHECK(rt->get("k").code == status::timeout);
+  CHECK(calls == 1);
+  CHECK(rt->get("other").value == "v2"); // the other thread is still free for other keys
+  release = true;
+  wait_for_returns(returned, 2);
+}
+
 TEST_CASE("read-through: a get overtaken by a write while it walked the chain does not fill the layers", "[runtime][late_load]") {
-  // The deep layer holds each get 300 ms: the put arrives while the get walks the chain, and the
+  // The deep layer holds each get 600 ms: the put arrives while the get walks the chain, and the
   // get's load starts after it. Filled, the load's value replaced what the completed put wrote.
   runtime_options options;
   options.loader = [](std::string_view, std::string_view) -> std::optional<loaded_value> {
@@ -902,10 +928,10 @@ TEST_CASE("read-through: a get overtaken by a write while it walked the chain do
   };
   auto rt = strata::testing::start_yaml("layers:\n  - {name: hot, plugin: predictive}\n"
                                         "  - {name: deep, plugin: test_map, deadline: 5s, "
-                                        "config: {fail: hang_on_get, hang: 300ms}}\n",
+                                        "config: {fail: hang_on_get, hang: 600ms}}\n",
                                         std::move(options));
   auto overtaken = rt->get_async("k");
-  std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the get is in deep
+  std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the get is in deep
   REQUIRE(rt->put("k", "written") == status::ok);
   CHECK(overtaken.get().value == "loaded"); // answered by its own load, which was concurrent
   std::this_thread::sleep_for(std::chrono::milliseconds(300)); // time for a fill to land

@@ -59,10 +59,11 @@ struct loaded_value {
 
 /// Called on a full miss (in a loader thread, never in an actor); nullopt means the key does not
 /// exist. Misses of one key share one call until it returns, or for twice `runtime.loader_timeout`
-/// (then the next miss calls again): a get that waits longer than `loader_timeout` answers
-/// `timeout`, and the value is still written to the layers when the call returns, unless the key
-/// was written or erased, or a tag invalidated, after the get that started it began (a miss after
-/// that starts a call of its own). It may throw: the get then gets an error. A synchronous get
+/// (then the next miss calls again, if another loader thread stays free): a get that waits longer
+/// than `loader_timeout` answers `timeout`, and the value is still written to the layers when the
+/// call returns, unless the key was written or erased after the get that started it began, or a
+/// tag invalidated after the call started (a miss after that starts a call of its own). It may
+/// throw: the get then gets an error. A synchronous get
 /// from inside the loader waits for a loader thread itself (for its own key, for its own call):
 /// with every thread in such a call, each waits out `loader_timeout`; read the source instead.
 using loader_fn = std::function<std::optional<loaded_value>(std::string_view ns, std::string_view key)>;
