@@ -1,5 +1,6 @@
 #include "resp_commands.hpp"
 
+#include "resp_numbers.hpp"
 #include "resp_reply.hpp"
 #include "resp_semantic.hpp"
 
@@ -11,6 +12,7 @@
 #include <cctype>
 #include <charconv>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 namespace strata::resp {
@@ -29,15 +31,6 @@ bool equals_nocase(std::string_view a, std::string_view b) {
          });
 }
 
-/// A whole number as Redis reads one: an optional '-', then digits without a leading zero ("010"
-/// and "-0" are not numbers there, and a client's typo must not be one here).
-bool parse_integer(std::string_view text, std::int64_t& out) {
-  const auto digits = text.substr(!text.empty() && text[0] == '-' ? 1 : 0);
-  if (digits.empty() || (digits[0] == '0' && text.size() > 1))
-    return false;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && end == text.data() + text.size();
-}
 
 /// A runtime status that is not an answer of the command, as a RESP error.
 std::string status_error(status s) {
@@ -114,7 +107,7 @@ void quit(command_context& ctx, const command_args&) {
 void select(command_context& ctx, const command_args& a) {
   std::int64_t index = 0;
   std::string ns;
-  if (parse_integer(a[1], index)) {
+  if (parse_number(a[1], index)) {
     if (index < 0)
       return append_error(ctx.out, "ERR DB index is out of range");
     ns = index == 0 ? std::string(default_namespace) : "db" + std::to_string(index);
@@ -257,17 +250,19 @@ void client(command_context& ctx, const command_args& a) {
 void hello(command_context& ctx, const command_args& a) {
   if (a.size() > 1 && a[1] != "2")
     return append_error(ctx.out, "NOPROTO sorry, this protocol version is not supported");
+  std::optional<std::string_view> name; // set once every option is known good, as in Redis
   for (std::size_t i = 2; i < a.size(); ++i) {
     if (equals_nocase(a[i], "AUTH") && i + 2 < a.size())
       return append_error(ctx.out, "ERR AUTH is not supported: strata's Redis protocol has no users or passwords "
                                    "(keep it on a trusted interface)");
     if (equals_nocase(a[i], "SETNAME") && i + 1 < a.size()) {
-      if (!set_client_name(ctx, a[++i]))
-        return;
+      name = a[++i];
       continue;
     }
     return append_error(ctx.out, "ERR Syntax error in HELLO option '" + std::string(a[i]) + "'");
   }
+  if (name && !set_client_name(ctx, *name))
+    return;
   append_array_header(ctx.out, 14);
   append_bulk(ctx.out, "server");
   append_bulk(ctx.out, "strata");
@@ -308,7 +303,7 @@ void set(command_context& ctx, const command_args& a) {
       std::int64_t amount = 0;
       if (has_expiry || i + 1 == a.size())
         return append_error(ctx.out, "ERR syntax error");
-      if (!parse_integer(a[++i], amount) || amount <= 0 || amount > (std::int64_t{1} << 46))
+      if (!parse_number(a[++i], amount) || amount <= 0 || amount > (std::int64_t{1} << 46))
         return append_error(ctx.out, "ERR invalid expire time in 'set' command");
       options.ttl = std::chrono::milliseconds(ex ? amount * 1000 : amount);
       has_expiry = true;
@@ -411,7 +406,7 @@ void mset(command_context& ctx, const command_args& a) {
 void expire_in(command_context& ctx, const command_args& a, std::int64_t unit_ms) {
   std::int64_t amount = 0;
   const auto bound = (std::int64_t{1} << 46) / unit_ms; // as for SET's EX and PX, both ways
-  if (!parse_integer(a[2], amount) || amount > bound || amount < -bound)
+  if (!parse_number(a[2], amount) || amount > bound || amount < -bound)
     return append_error(ctx.out, "ERR value is not an integer or out of range");
   if (a.size() > 3)
     return append_error(ctx.out, "ERR strata's EXPIRE takes no NX, XX, GT or LT option");

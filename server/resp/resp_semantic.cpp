@@ -1,5 +1,6 @@
 #include "resp_semantic.hpp"
 
+#include "resp_numbers.hpp"
 #include "resp_reply.hpp"
 
 #include <strata/runtime.hpp>
@@ -32,12 +33,6 @@ bool keyword(std::string_view arg, std::string_view word) {
   return arg.size() == word.size() && std::equal(arg.begin(), arg.end(), word.begin(), [](char x, char y) {
            return std::toupper(static_cast<unsigned char>(x)) == y;
          });
-}
-
-template <class T>
-bool parse_number(std::string_view text, T& out) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && end == text.data() + text.size() && !text.empty();
 }
 
 /// An argument quoted in an error, cut short.

@@ -133,6 +133,8 @@ expect "HELLO 3" "NOPROTO sorry, this protocol version is not supported" "$(cli 
 expect "HELLO 2 AUTH" "ERR AUTH is not supported: strata's Redis protocol has no users or passwords (keep it on a trusted interface)" \
   "$(cli HELLO 2 AUTH user secret)"
 expect "HELLO 2 SETNAME" "named" "$(printf 'HELLO 2 SETNAME named\r\nCLIENT GETNAME\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | tail -1)"
+expect "HELLO refused: no name set" "" \
+  "$(printf 'HELLO 2 SETNAME named BOGUS\r\nCLIENT GETNAME\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | tail -1 | sed 's/^\$-1$//')"
 
 # INFO: Redis's layout, with the runtime's figures.
 info=$(cli INFO)

@@ -88,6 +88,7 @@ starts "wrong dimension" "ERR strata: invalid:" "$(cli VECTOR.ADD 1,0 MODEL tiny
 starts "an empty tag" "ERR TAGS: tag 2 of 2 is empty" "$(cli VECTOR.ADD 1,0,0 MODEL tiny TAGS 2 compass "")"
 starts "not a number" "ERR expected TEXT t, FP32 blob, or a vector of comma-separated numbers; 'x'" "$(cli VECTOR.SEARCH 1,x)"
 starts "K 0" "ERR K expects" "$(cli VECTOR.SEARCH 1,0,0 K 0)"
+starts "K 05 (a leading zero: not a number to Redis)" "ERR K expects" "$(cli VECTOR.SEARCH 1,0,0 K 05)"
 starts "THRESHOLD" "ERR THRESHOLD expects" "$(cli SEMANTIC.GET q THRESHOLD high)"
 starts "unknown option" "ERR syntax error: unknown option 'EX'; SEMANTIC.SET takes TTL, PX, TAGS, META, NS" \
   "$(cli SEMANTIC.SET q a EX 5)"
