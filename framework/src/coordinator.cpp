@@ -576,6 +576,8 @@ public:
   void full_miss(const lookup_ptr& l) {
     if (!st_.loader)
       return finish(l, get_result{l->failure, {}, {}, {}});
+    if (l->request.first_layer == 1)
+      return recheck_first(l);
     const auto now = std::chrono::steady_clock::now();
     // A call out for twice loader_timeout is likely stuck (a lost connection): the next miss calls
     // again, at most once per that long, if a loader thread then still has no call past its
@@ -603,6 +605,26 @@ public:
       load->timer_set = true;
       self_->delayed_send(self_, st_.loader_timeout, load_timeout_atom::value, load->number);
     }
+  }
+
+  /// A get that layer 0's read view missed started at layer 1, with the epoch of its arrival here:
+  /// a put that came before it, but that layer 0 had not applied when the view was read, would not
+  /// count as overtaking it, and its load would fill over the put. Before the loader is called,
+  /// layer 0's actor is asked once (the put is ahead of this in its mailbox). Not counted in the
+  /// layer's metrics, which counted the view's miss.
+  void recheck_first(const lookup_ptr& l) {
+    l->request.first_layer = 0; // once
+    if (!available(0) || st_.slots[0].observer)
+      return full_miss(l);
+    send(
+      0, st_.slots[0].cfg.deadline, std::chrono::steady_clock::now(),
+      [this, l](layer_reply& reply) {
+        if (could_not(reply) || reply.code != status::ok || !sound_hit(0, l->number, reply.hit))
+          return full_miss(l);
+        const auto ttl = reply.hit.meta.ttl;
+        finish(l, get_result{status::ok, std::move(reply.hit.value), st_.slots[0].cfg.name, ttl});
+      },
+      layer_get_atom::value, l->request.ns, l->request.key);
   }
 
   /// Asks the worker with the fewest loads in hand (the next in turn among equals), preferring one

@@ -25,7 +25,8 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "die_once",      "unknown_status_on_get",  "throw_in_view",
                                        "throw_in_maintenance_interval", "down_after_first_put",
                                        "unavailable_on_get", "timeout_on_put", "invalid_on_put",
-                                       "view_throws",   "view_unknown_status", "negative_ttl_hit", "empty_tag_hit"};
+                                       "view_throws",   "view_unknown_status", "view_misses", "negative_ttl_hit",
+                                       "empty_tag_hit"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
@@ -125,18 +126,19 @@ status test_map_layer::command(std::string_view name, std::string_view, std::str
 
 namespace {
 
-/// A read view that fails every get, while the layer's own get works.
+/// A read view that fails or misses every get (`fail`: view_throws, view_unknown_status,
+/// view_misses: a view that lags behind its layer), while the layer's own get works.
 class failing_view : public read_view {
 public:
-  explicit failing_view(bool throws) : throws_(throws) {}
+  explicit failing_view(std::string fail) : fail_(std::move(fail)) {}
   status get(std::string_view, std::string_view, std::string&) override {
-    if (throws_)
+    if (fail_ == "view_throws")
       throw std::runtime_error("configured to throw in its read view");
-    return static_cast<status>(201);
+    return fail_ == "view_misses" ? status::not_found : static_cast<status>(201);
   }
 
 private:
-  bool throws_;
+  std::string fail_;
 };
 
 } // namespace
@@ -144,8 +146,8 @@ private:
 std::shared_ptr<read_view> test_map_layer::concurrent_view() {
   if (fail_ == "throw_in_view")
     throw std::runtime_error("configured to throw in concurrent_view()");
-  if (fail_ == "view_throws" || fail_ == "view_unknown_status")
-    return std::make_shared<failing_view>(fail_ == "view_throws");
+  if (fail_ == "view_throws" || fail_ == "view_unknown_status" || fail_ == "view_misses")
+    return std::make_shared<failing_view>(fail_);
   return nullptr;
 }
 
@@ -167,7 +169,7 @@ static const strata_config_key test_map_schema[] = {
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
    "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
    "answer unavailable: a backend gone down), unavailable_on_get, timeout_on_put, invalid_on_put (answered at "
-   "once, nothing stored), view_throws, view_unknown_status (a read view whose every get fails), "
+   "once, nothing stored), view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), "
    "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for)", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",

@@ -24,8 +24,8 @@ public:
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override;
   /// `sleep`: sleeps for `hang`, then answers `{}` (a long command).
   status command(std::string_view name, std::string_view json_args, std::string& json_out) override;
-  /// None; a throw for `fail: throw_in_view`; a view failing every get for `view_throws` and
-  /// `view_unknown_status`.
+  /// None; a throw for `fail: throw_in_view`; a view failing or missing every get for
+  /// `view_throws`, `view_unknown_status` and `view_misses`.
   std::shared_ptr<read_view> concurrent_view() override;
   std::chrono::milliseconds maintenance_interval() const override;
   void maintain() override;

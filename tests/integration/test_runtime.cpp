@@ -940,6 +940,26 @@ TEST_CASE("read-through: a get overtaken by a write while it walked the chain do
   CHECK(later.layer == "hot");
 }
 
+TEST_CASE("read-through: a first layer whose read view missed is asked once more before the loader", "[runtime][late_load]") {
+  // The view lags behind its layer: a put the layer has applied is not in it yet. The get went
+  // from the view's miss to the loader, whose fill replaced the put.
+  std::atomic<int> calls{0};
+  runtime_options options;
+  options.loader = [&](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    ++calls;
+    return loaded_value{"loaded", {}};
+  };
+  auto rt = strata::testing::start_yaml("layers: [{name: only, plugin: test_map, config: {fail: view_misses}}]\n",
+                                        std::move(options));
+  REQUIRE(rt->put("k", "written") == status::ok);
+  const auto got = rt->get("k");
+  CHECK(got.value == "written");
+  CHECK(got.layer == "only");
+  CHECK(calls == 0);
+  CHECK(rt->get("absent").value == "loaded"); // a miss still goes to the loader
+  CHECK(calls == 1);
+}
+
 TEST_CASE("read-through: a miss after an erase does not wait for a load that started before it", "[runtime][late_load]") {
   std::atomic<int> calls{0}, returned{0};
   runtime_options options;
