@@ -88,8 +88,11 @@ struct command_list {
 };
 command_list all_commands();
 
+/// PING [message], as in Redis: a second argument is an arity error, not ignored.
 void ping(command_context& ctx, const command_args& a) {
-  if (a.size() == 1)
+  if (a.size() > 2)
+    append_error(ctx.out, "ERR wrong number of arguments for 'ping' command");
+  else if (a.size() == 1)
     append_simple(ctx.out, "PONG");
   else
     append_bulk(ctx.out, a[1]);

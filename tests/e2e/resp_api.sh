@@ -24,6 +24,7 @@ cli() { redis-cli -p "$port" "$@"; }
 # Connection commands.
 expect "PING" "PONG" "$(cli PING)"
 expect "PING msg" "hello" "$(cli PING hello)"
+expect "PING a b" "ERR wrong number of arguments for 'ping' command" "$(cli PING a b)"
 expect "ECHO" "a b" "$(cli ECHO 'a b')"
 
 # GET, SET and its options.
