@@ -64,15 +64,11 @@ plugin_catalog list_plugins(const std::vector<std::string>& directories) {
   // Sorted, a directory named twice counts once; each with the name a deployment would look for
   // it by (libstrata_<name>.so), which the plugin must declare, as there.
   std::map<std::filesystem::path, std::string> files;
-  const std::string prefix = "libstrata_", suffix = ".so";
   for (const auto& dir : dirs) {
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      const auto name = it->path().filename().string();
-      if (name.size() > prefix.size() + suffix.size() && name.rfind(prefix, 0) == 0 && it->path().extension() == suffix)
-        files.emplace(std::filesystem::weakly_canonical(it->path(), ec),
-                      name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()));
-    }
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+      if (auto name = detail::plugin_name_of_file(it->path().filename().string()); !name.empty())
+        files.emplace(std::filesystem::weakly_canonical(it->path(), ec), std::move(name));
   }
   plugin_catalog catalog;
   detail::plugin_loader loader;

@@ -31,7 +31,21 @@ bool known_kind(const strata_plugin_kind& kind) {
          raw == STRATA_PLUGIN_ALERT_HANDLER;
 }
 
+const std::string plugin_file_prefix = "libstrata_";
+const std::string plugin_file_suffix = ".so";
+
 } // namespace
+
+std::string plugin_file_name(const std::string& name) { return plugin_file_prefix + name + plugin_file_suffix; }
+
+std::string plugin_name_of_file(const std::string& file_name) {
+  const auto& prefix = plugin_file_prefix;
+  const auto& suffix = plugin_file_suffix;
+  if (file_name.size() <= prefix.size() + suffix.size() || file_name.compare(0, prefix.size(), prefix) != 0 ||
+      file_name.compare(file_name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return {};
+  return file_name.substr(prefix.size(), file_name.size() - prefix.size() - suffix.size());
+}
 
 expected<const loaded_plugin*> plugin_loader::add_static(const strata_plugin_descriptor* descriptor) {
   return admit(descriptor, "<static>");
@@ -76,7 +90,7 @@ expected<const loaded_plugin*> plugin_loader::resolve(const std::string& name,
     return it->second.get();
   std::string looked;
   for (const auto& dir : search_path) {
-    auto candidate = std::filesystem::path(dir) / ("libstrata_" + name + ".so");
+    auto candidate = std::filesystem::path(dir) / plugin_file_name(name);
     std::error_code ec;
     if (!std::filesystem::exists(candidate, ec)) {
       looked += (looked.empty() ? "" : ", ") + candidate.string();

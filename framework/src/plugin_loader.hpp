@@ -22,6 +22,12 @@ inline bool is_observer(const strata_plugin_descriptor& d) {
   return d.abi_minor >= 2 && (d.flags & STRATA_PLUGIN_FLAG_OBSERVER) != 0;
 }
 
+/// The file a deployment looks the plugin `name` up by: libstrata_<name>.so.
+std::string plugin_file_name(const std::string& name);
+
+/// The <name> of a file named libstrata_<name>.so, or "" for any other file name.
+std::string plugin_name_of_file(const std::string& file_name);
+
 /// Loads plugins with dlopen(RTLD_NOW | RTLD_LOCAL). Libraries are never closed: CAF crashes when
 /// code of an unloaded library still backs a live actor, and plugins are few.
 class plugin_loader {

@@ -274,11 +274,8 @@ void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const s
   for (std::size_t i = 0; i < cfg.plugin_files.size(); ++i)
     if (auto loaded = loader.load_file(cfg.plugin_files[i]); !loaded) {
       errors.push_back(make_error(cfg, "plugins.files[" + std::to_string(i) + "]", loaded.err().message));
-      const std::string file = std::filesystem::path(cfg.plugin_files[i]).filename().string();
-      const std::string prefix = "libstrata_", suffix = ".so";
-      if (file.size() > prefix.size() + suffix.size() && file.compare(0, prefix.size(), prefix) == 0 &&
-          file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0)
-        refused_files.insert(file.substr(prefix.size(), file.size() - prefix.size() - suffix.size()));
+      if (auto name = plugin_name_of_file(std::filesystem::path(cfg.plugin_files[i]).filename().string()); !name.empty())
+        refused_files.insert(std::move(name));
     }
   // A directory that is not there would be skipped, and the default plugins loaded without a word.
   for (std::size_t i = 0; i < cfg.plugin_path.size(); ++i) {
