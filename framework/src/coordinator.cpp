@@ -583,10 +583,8 @@ public:
     // again, at most once per that long, if a loader thread then still has no call past its
     // timeout (a key whose calls all hang must not take every thread, and every other key's loads).
     if (auto it = st_.loads.find(l->id); it != st_.loads.end() && now - it->second->started >= 2 * st_.loader_timeout &&
-                                          std::count(st_.loader_overdue.begin(), st_.loader_overdue.end(), 0) >= 2) {
-      it->second->superseded = true; // the newer call's answer is what the layers should hold
-      st_.loads.erase(it);
-    }
+                                          std::count(st_.loader_overdue.begin(), st_.loader_overdue.end(), 0) >= 2)
+      supersede(it); // the newer call's answer is what the layers should hold
     // A load in `loads` started after the key's last write, and may be waited for. Without one,
     // a get that a write to its key overtook while it walked the chain gets a load of its own,
     // which answers it but must not fill the layers: the write is newer. (A tag invalidation
@@ -749,10 +747,15 @@ public:
   /// Records a write to `id`, so that lookups and loads in flight do not copy an older value.
   void note_write(const std::string& id) {
     advance_write_epoch(id);
-    if (auto it = st_.loads.find(id); it != st_.loads.end()) {
-      it->second->superseded = true;
-      st_.loads.erase(it); // a miss from now on must not get a value read before this write
-    }
+    if (auto it = st_.loads.find(id); it != st_.loads.end())
+      supersede(it); // a miss from now on must not get a value read before this write
+  }
+
+  /// Load `it` fills nothing when it returns (it still answers its waiters), and no later miss
+  /// waits for it: out of `loads`, it is left to its load in hand.
+  void supersede(std::unordered_map<std::string, pending_load_ptr>::iterator it) {
+    it->second->superseded = true;
+    st_.loads.erase(it);
   }
 
   /// Marks `id` written now, so that a lookup of it in flight does not promote what it read.
