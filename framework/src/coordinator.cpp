@@ -81,10 +81,13 @@ struct load_waiter {
   std::chrono::steady_clock::time_point due;
 };
 
-/// A read-through load of one key, from the first miss until the loader returns, however late:
-/// every miss of the key meanwhile waits for it rather than calling the loader again (a backend
-/// slower than loader_timeout would otherwise be called once more per miss, and be slower still),
-/// for up to twice loader_timeout.
+/// No layer: a load that a miss started, not a layer's prefetch.
+constexpr std::size_t no_layer = static_cast<std::size_t>(-1);
+
+/// A load of one key, from the first miss (or a layer's prefetch) until the loader returns,
+/// however late: every miss of the key meanwhile waits for it rather than calling the loader
+/// again (a backend slower than loader_timeout would otherwise be called once more per miss, and
+/// be slower still), for up to twice loader_timeout.
 struct pending_load {
   std::vector<load_waiter> waiters; ///< in order of arrival, so of `due`
   /// A write, erase or tag invalidation came after the load started: its value is not written
@@ -93,6 +96,10 @@ struct pending_load {
   bool timer_set = false; ///< a load_timeout message is on its way for the first waiter
   std::uint64_t number = 0; ///< its number in `loads_in_hand`
   std::chrono::steady_clock::time_point started;
+  /// The layer whose prefetch started it: with no miss waiting, the value is written into that
+  /// layer alone; with one, into every layer that takes promotions, as a miss's.
+  std::size_t prefetch_for = no_layer;
+  bool counted_as_prefetch = false; ///< in `prefetches_in_flight`, until its answer or first timeout
 };
 using pending_load_ptr = std::shared_ptr<pending_load>;
 
@@ -104,8 +111,7 @@ struct load_in_hand {
   bool overdue = false; ///< in hand for longer than loader_timeout
   std::string ns;
   std::string key;
-  pending_load_ptr read_through; ///< null for a prefetch
-  std::function<void(load_reply&)> prefetched; ///< a prefetch's; emptied at its timeout (a late value is dropped)
+  pending_load_ptr load;
 };
 
 /// Collects the replies of a fan-out and answers once all are in.
@@ -191,8 +197,8 @@ struct coordinator_state {
   std::uint64_t requests = 0; ///< host requests received; numbers them for the debug log
   std::uint64_t last_tag_epoch = 0;
   std::unordered_map<std::string, key_activity> activity;
-  /// The read-through load a miss of each key waits for; not the superseded ones, which are left
-  /// to their load in hand.
+  /// The load a miss of each key waits for (a miss's or a prefetch's); not the superseded ones,
+  /// which are left to their load in hand.
   std::unordered_map<std::string, pending_load_ptr> loads;
   std::size_t prefetches_in_flight = 0;
   /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
@@ -596,7 +602,7 @@ public:
       load = std::make_shared<pending_load>();
       load->superseded = overtaken;
       load->started = now;
-      load->number = start_load(l->request.ns, l->request.key, load, {});
+      load->number = start_load(l->request.ns, l->request.key, load);
     }
     load->waiters.push_back({l, now + st_.loader_timeout});
     if (!load->timer_set) {
@@ -627,10 +633,9 @@ public:
 
   /// Asks the worker with the fewest loads in hand (the next in turn among equals), preferring one
   /// with no load past its timeout, to load `key`, so that a load that hangs in the host's loader
-  /// does not hold up those behind it. Its answer goes to `read_through`'s waiters, or to
-  /// `prefetched` if it comes within loader_timeout. Returns the load's number.
-  std::uint64_t start_load(const std::string& ns, const std::string& key, pending_load_ptr read_through,
-                           std::function<void(load_reply&)> prefetched) {
+  /// does not hold up those behind it. Its answer goes to `load`'s waiters. Returns the load's
+  /// number.
+  std::uint64_t start_load(const std::string& ns, const std::string& key, pending_load_ptr load) {
     const auto n = st_.loaders.size();
     auto worker = st_.next_loader++ % n;
     const auto rank = [this](std::size_t i) { return std::make_pair(st_.loader_overdue[i] > 0, st_.loader_busy[i]); };
@@ -641,7 +646,7 @@ public:
     }
     ++st_.loader_busy[worker];
     const auto number = ++st_.last_load_number;
-    st_.loads_in_hand.emplace(number, load_in_hand{worker, false, ns, key, std::move(read_through), std::move(prefetched)});
+    st_.loads_in_hand.emplace(number, load_in_hand{worker, false, ns, key, std::move(load)});
     self_->send(st_.loaders[worker], load_atom::value, number, ns, key);
     return number;
   }
@@ -656,12 +661,8 @@ public:
     --st_.loader_busy[in_hand.worker];
     if (in_hand.overdue)
       --st_.loader_overdue[in_hand.worker];
-    if (!in_hand.read_through) {
-      if (in_hand.prefetched)
-        in_hand.prefetched(reply);
-      return;
-    }
-    const auto& load = in_hand.read_through;
+    const auto& load = in_hand.load;
+    end_prefetch_wait(*load);
     const auto id = make_id(in_hand.ns, in_hand.key);
     if (auto found = st_.loads.find(id); found != st_.loads.end() && found->second == load)
       st_.loads.erase(found);
@@ -672,7 +673,10 @@ public:
         advance_write_epoch(id); // a lookup in flight that read an older copy must not promote it over this
       // Numbered as the get it answers, for the debug log; a late one's as a request of its own.
       const auto request = load->waiters.empty() ? ++st_.requests : load->waiters.front().lookup->number;
-      fill(request, in_hand.ns, in_hand.key, *reply.value);
+      if (load->waiters.empty() && load->prefetch_for != no_layer)
+        fill_prefetched(request, load->prefetch_for, in_hand.ns, in_hand.key, reply.value->value, reply.value->options);
+      else
+        fill(request, in_hand.ns, in_hand.key, *reply.value);
     }
     for (auto& waiter : load->waiters) {
       if (reply.code == status::ok && reply.value)
@@ -683,7 +687,7 @@ public:
     }
   }
 
-  /// Load `number` has a waiter due, or is a prefetch past loader_timeout: the waiters due get
+  /// Load `number` has a waiter due, or has been in hand for loader_timeout: the waiters due get
   /// `timeout`; the load stays in hand, and its value is still written back when it comes.
   void load_timed_out(std::uint64_t number) {
     auto it = st_.loads_in_hand.find(number);
@@ -697,14 +701,8 @@ public:
     load_reply reply;
     reply.code = status::timeout;
     reply.error = "no answer from the loader within loader_timeout (" + std::to_string(st_.loader_timeout.count()) + " ms)";
-    if (!in_hand.read_through) {
-      if (auto prefetched = std::move(in_hand.prefetched)) {
-        in_hand.prefetched = nullptr;
-        prefetched(reply);
-      }
-      return;
-    }
-    auto load = in_hand.read_through; // finishing a waiter may run a host callback: hold the load
+    auto load = in_hand.load; // finishing a waiter may run a host callback: hold the load
+    end_prefetch_wait(*load); // the cap is on prefetches within their timeout, as on requests
     const auto now = std::chrono::steady_clock::now();
     auto& waiters = load->waiters;
     const auto due_end = std::find_if(waiters.begin(), waiters.end(), [&](const load_waiter& w) { return w.due > now; });
@@ -727,6 +725,13 @@ public:
                                      {}, "load", to_string(reply.code), {}, std::to_string(first.number), reply.error});
   }
 
+  /// Writes what a prefetch loaded into the layer that asked for it.
+  void fill_prefetched(std::uint64_t request, std::size_t asking, const std::string& ns, const std::string& key,
+                       const std::string& value, const entry_options& options) {
+    auto data = std::make_shared<put_data>(put_data{ns, key, value, options});
+    ask(asking, request, operation::put, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
+  }
+
   /// Writes a loaded value into every layer that takes promotions.
   void fill(std::uint64_t request, const std::string& ns, const std::string& key, const loaded_value& value) {
     auto data = std::make_shared<put_data>(put_data{ns, key, value.value, value.options});
@@ -736,10 +741,15 @@ public:
   }
 
   void finish(const lookup_ptr& l, get_result result) {
-    auto it = st_.activity.find(l->id);
+    release_reader(l->id);
+    l->request.done(std::move(result));
+  }
+
+  /// A lookup of `id` is no longer in flight.
+  void release_reader(const std::string& id) {
+    auto it = st_.activity.find(id);
     if (it != st_.activity.end() && --it->second.readers == 0)
       st_.activity.erase(it);
-    l->request.done(std::move(result));
   }
 
   // --- writes ------------------------------------------------------------------------------
@@ -1079,9 +1089,10 @@ public:
   // --- prefetch ----------------------------------------------------------------------------
 
   /// Layer `asking` wants `key` loaded ahead of a request: the layers below it, then the loader;
-  /// what is found is written into `asking` alone, under the guard of a lookup (a write or tag
-  /// invalidation that arrives meanwhile cancels the write). A key already being read through is
-  /// left to that load, which fills the layers anyway.
+  /// what is found is written into `asking` alone, under the guard of a lookup, then of its load
+  /// (a write or tag invalidation that arrives meanwhile cancels the write). A key already being
+  /// loaded is left to that load, which fills the layers anyway; a miss of the key while the
+  /// prefetch loads it waits for that load.
   void prefetch(std::size_t asking, std::string& ns, std::string& key) {
     if (asking >= st_.slots.size() || st_.prefetches_in_flight >= max_prefetches_in_flight)
       return;
@@ -1111,30 +1122,37 @@ public:
       layer_get_atom::value, l->request.ns, l->request.key);
   }
 
+  /// The walk found nothing: the key is loaded as a miss's would be, into `loads`, so that a miss
+  /// meanwhile waits for it, and a write supersedes it; the lookup's guard ends there.
   void prefetch_load(const lookup_ptr& l, std::size_t asking) {
-    if (!st_.loader)
-      return prefetch_end(l);
-    const auto number = start_load(l->request.ns, l->request.key, nullptr, [this, l, asking](load_reply& reply) {
-      if (reply.code == status::ok && reply.value)
-        return prefetched(l, asking, reply.value->value, reply.value->options);
-      prefetch_end(l);
-    });
-    self_->delayed_send(self_, st_.loader_timeout, load_timeout_atom::value, number);
+    if (!st_.loader || st_.loads.count(l->id) > 0 || !still_current(*l)) {
+      --st_.prefetches_in_flight;
+      return release_reader(l->id);
+    }
+    auto& load = st_.loads[l->id];
+    load = std::make_shared<pending_load>();
+    load->started = std::chrono::steady_clock::now();
+    load->prefetch_for = asking;
+    load->counted_as_prefetch = true;
+    load->number = start_load(l->request.ns, l->request.key, load);
+    load->timer_set = true;
+    self_->delayed_send(self_, st_.loader_timeout, load_timeout_atom::value, load->number);
+    release_reader(l->id);
   }
 
   void prefetched(const lookup_ptr& l, std::size_t asking, const std::string& value, const entry_options& options) {
-    if (still_current(*l)) {
-      auto data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, value, options});
-      ask(asking, l->number, operation::put, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
-    }
-    prefetch_end(l);
+    if (still_current(*l))
+      fill_prefetched(l->number, asking, l->request.ns, l->request.key, value, options);
+    --st_.prefetches_in_flight;
+    release_reader(l->id);
   }
 
-  void prefetch_end(const lookup_ptr& l) {
+  /// A prefetch's load answered or timed out: it counts against max_prefetches_in_flight no more.
+  void end_prefetch_wait(pending_load& load) {
+    if (!load.counted_as_prefetch)
+      return;
+    load.counted_as_prefetch = false;
     --st_.prefetches_in_flight;
-    auto it = st_.activity.find(l->id);
-    if (it != st_.activity.end() && --it->second.readers == 0)
-      st_.activity.erase(it);
   }
 
   void layer_failed(std::size_t i, std::uint64_t generation, const std::string& why) {

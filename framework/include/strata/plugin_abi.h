@@ -115,8 +115,8 @@ typedef struct strata_host_api {
    * before anyone asks for it (a prefetch). One-way: it returns at once and never blocks. The
    * coordinator looks the key up in the layers below this one, then asks the host's loader, and
    * writes what it finds into this layer as a put; it writes nothing when a put, erase or tag
-   * invalidation reached the key meanwhile (no stale value comes back) or nothing was found.
-   * Returns 1 when the request was passed on, 0 when this host does not prefetch (a layer
+   * invalidation reached the key meanwhile (no stale value comes back) or nothing was found; a
+   * get that misses the key while the loader is asked waits for that call. Returns 1 when the request was passed on, 0 when this host does not prefetch (a layer
    * outside a running deployment). The strings need not be NUL-terminated. */
   int (*prefetch)(void* host, const char* ns, size_t ns_size, const char* key, size_t key_size);
 } strata_host_api;

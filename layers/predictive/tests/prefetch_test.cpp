@@ -82,9 +82,9 @@ double series(const std::string& exposition, const std::string& prefix) {
   return -1;
 }
 
-std::unique_ptr<strata::runtime> start(counting_loader& loader) {
-  auto parsed = strata::parse_config(R"(
-runtime: {stats_interval: 20ms}
+/// `runtime` is the deployment's `runtime` section's keys, beside `stats_interval`.
+std::unique_ptr<strata::runtime> start(counting_loader& loader, const std::string& runtime = "") {
+  auto parsed = strata::parse_config("runtime: {stats_interval: 20ms" + runtime + R"(}
 layers:
   - name: hot
     plugin: predictive
@@ -168,6 +168,53 @@ TEST_CASE("a prefetch whose key is written while it loads does not bring the old
   CHECK(b.code == strata::status::ok);
   CHECK(b.value == "new B");
   CHECK(b.layer == "hot");
+}
+
+TEST_CASE("a miss of a key that a prefetch is loading waits for that load rather than calling the loader",
+          "[predictive][prefetch][integration]") {
+  counting_loader loader;
+  loader.set("A", "value of A");
+  loader.set("B", "value of B");
+  auto rt = start(loader);
+  teach(*rt);
+  const int loads = loader.calls("B");
+  REQUIRE(rt->erase("B") == strata::status::ok);
+
+  loader.hold("B");
+  REQUIRE(rt->get("A").code == strata::status::ok);
+  REQUIRE(eventually([&] { return loader.calls("B") == loads + 1; })); // the prefetch is loading B
+  auto b = rt->get_async("B");
+  std::this_thread::sleep_for(50ms); // the miss reaches the coordinator while the load is out
+  loader.release();
+  const auto got = b.get();
+  CHECK(got.code == strata::status::ok);
+  CHECK(got.value == "value of B");
+  CHECK(got.layer == "loader");
+  CHECK(loader.calls("B") == loads + 1);
+}
+
+TEST_CASE("what a prefetch loads after loader_timeout is still written into the layer",
+          "[predictive][prefetch][integration]") {
+  counting_loader loader;
+  loader.set("A", "value of A");
+  loader.set("B", "value of B");
+  auto rt = start(loader, ", loader_timeout: 100ms");
+  teach(*rt);
+  const int loads = loader.calls("B");
+  REQUIRE(rt->erase("B") == strata::status::ok);
+
+  loader.hold("B");
+  REQUIRE(rt->get("A").code == strata::status::ok);
+  REQUIRE(eventually([&] { return loader.calls("B") == loads + 1; }));
+  std::this_thread::sleep_for(300ms); // past the load's timeout
+  loader.release();
+  const auto prefix = "strata_predictive_prefetches_total" + hot + ",outcome=\"filled\"}";
+  REQUIRE(eventually([&] { return series(rt->prometheus_text(), prefix) == 1; }));
+  const auto got = rt->get("B");
+  CHECK(got.code == strata::status::ok);
+  CHECK(got.value == "value of B");
+  CHECK(got.layer == "hot");
+  CHECK(loader.calls("B") == loads + 1);
 }
 
 TEST_CASE("without prefetch the model asks for nothing", "[predictive][prefetch][integration]") {
