@@ -219,7 +219,7 @@ status semantic_cache::lookup(const semantic_lookup_request& request, semantic_m
   return status::ok;
 }
 
-std::uint64_t semantic_cache::store(const semantic_entry& entry) {
+std::optional<std::uint64_t> semantic_cache::store(const semantic_entry& entry) {
   if (entry.vector.model.empty())
     throw std::invalid_argument("an entry's vector needs its model id");
   if (entry.vector.values.empty())
@@ -231,7 +231,6 @@ std::uint64_t semantic_cache::store(const semantic_entry& entry) {
   auto vector = entry.vector.values;
   to_unit_length(vector); // before an id is taken
   semantic_record r;
-  r.id = next_id_++;
   r.ns = entry.ns;
   r.model = entry.vector.model;
   r.vector = std::move(vector);
@@ -240,10 +239,13 @@ std::uint64_t semantic_cache::store(const semantic_entry& entry) {
   r.metadata = entry.metadata;
   r.tags = entry.tags;
   r.expires_at_ms = expiry_for(entry.ttl);
-  const auto id = r.id;
   if (!r.query.empty())
     if (auto it = by_query_.find(query_key(r.ns, r.query)); it != by_query_.end())
       remove(it->second, removal::invalidated, false); // replaced, not evicted
+  if (charge_of(r) > options_.max_bytes)
+    return std::nullopt;
+  r.id = next_id_++;
+  const auto id = r.id;
   insert(std::move(r));
   enforce_bounds();
   return id;
@@ -273,11 +275,15 @@ void semantic_cache::enforce_bounds() {
     events_.removed(removal::capacity, evicted);
 }
 
-bool semantic_cache::update(const semantic_update& update) {
+status semantic_cache::update(const semantic_update& update) {
   entry* e = live(update.ns, update.id);
   if (e == nullptr)
-    return false;
+    return status::not_found;
   auto& r = e->record;
+  if (updated_charge(*e, update) > options_.max_bytes) {
+    remove(update.id, removal::invalidated, false);
+    return status::rejected;
+  }
   if (update.tags) {
     auto replaced = index_record(r);
     replaced.tags = *update.tags;
@@ -295,7 +301,23 @@ bool semantic_cache::update(const semantic_update& update) {
   bytes_ += e->charged;
   lru_.splice(lru_.begin(), lru_, e->lru);
   enforce_bounds();
-  return true;
+  return status::ok;
+}
+
+std::uint64_t semantic_cache::updated_charge(const entry& e, const semantic_update& update) {
+  const auto& r = e.record;
+  std::uint64_t n = e.charged;
+  if (update.answer)
+    n = n - r.answer.size() + update.answer->size();
+  if (update.metadata)
+    n = n - r.metadata.size() + update.metadata->size();
+  if (update.tags) {
+    for (const auto& t : r.tags)
+      n -= 32 + t.size();
+    for (const auto& t : *update.tags)
+      n += 32 + t.size();
+  }
+  return n;
 }
 
 bool semantic_cache::erase(std::string_view ns, std::uint64_t id) {
@@ -368,6 +390,13 @@ std::size_t semantic_cache::restore(std::vector<semantic_record> records, std::u
     }
   }
   next_id_ = std::max(next_id_, used_up_to + 1);
+  // One stored under larger bounds than these would evict everything else, then itself.
+  std::vector<std::uint64_t> oversized;
+  for (const auto& [id, e] : entries_)
+    if (e.charged > options_.max_bytes)
+      oversized.push_back(id);
+  for (auto id : oversized)
+    remove(id, removal::capacity, true);
   enforce_bounds();
   return entries_.size();
 }

@@ -15,6 +15,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -68,12 +69,16 @@ public:
   /// See strata::semantic_operations::lookup.
   status lookup(const semantic_lookup_request& request, semantic_match& out);
 
-  /// Stores an entry (replacing one of the same namespace and query text) and returns its id.
+  /// Stores an entry (replacing one of the same namespace and query text) and returns its id;
+  /// none when it alone is charged more than max_bytes (it would evict everything else, then
+  /// itself): the entry it replaces is dropped all the same, since its answer is now stale.
   /// Throws std::invalid_argument on a vector without model or of the wrong dimension.
-  std::uint64_t store(const semantic_entry& entry);
+  std::optional<std::uint64_t> store(const semantic_entry& entry);
 
-  /// False when the namespace has no live entry with that id.
-  bool update(const semantic_update& update);
+  /// `ok`; `not_found` when the namespace has no live entry with that id; `rejected` when the
+  /// updated entry alone would be charged more than max_bytes: the entry is dropped (its old
+  /// answer is stale) and nothing else is.
+  status update(const semantic_update& update);
   bool erase(std::string_view ns, std::uint64_t id);
 
   /// The live entry stored under exactly `query` in `ns`, or null.
@@ -112,6 +117,8 @@ private:
   void remove(std::uint64_t id, removal why, bool report);
   void insert(semantic_record record);
   void enforce_bounds();
+  /// What `e` would be charged once `update` is applied.
+  static std::uint64_t updated_charge(const entry& e, const semantic_update& update);
   double similarity(float raw) const;
   std::int64_t expiry_for(std::chrono::milliseconds ttl) const;
   /// When an entry given `ttl_ms` from now expires, in wall-clock milliseconds; 0: never.

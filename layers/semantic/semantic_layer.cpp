@@ -159,22 +159,25 @@ public:
   // or removes the answer stored under a query text drops those copies too.
 
   status store(const semantic_entry& entry, std::uint64_t& id_out) override {
-    id_out = cache_.store(entry);
+    const auto id = cache_.store(entry);
     drop_copies(entry.ns, entry.query); // it may replace an answer under the same text
-    save(id_out);
+    if (id)
+      save(id_out = *id);
     metrics_.publish(cache_);
-    return status::ok;
+    return id ? status::ok : status::rejected;
   }
 
   status update(const semantic_update& update) override {
-    const bool found = cache_.update(update);
-    if (found) {
-      if (const auto* r = cache_.find(update.id))
-        drop_copies(r->ns, r->query);
+    std::string query; // the entry's, which a rejected update drops
+    if (const auto* r = cache_.find(update.id); r != nullptr && r->ns == update.ns)
+      query = r->query;
+    const auto done = cache_.update(update);
+    if (done != status::not_found)
+      drop_copies(update.ns, query);
+    if (done == status::ok)
       save(update.id);
-    }
     metrics_.publish(cache_);
-    return found ? status::ok : status::not_found;
+    return done;
   }
 
   status erase(std::string_view ns, std::uint64_t id) override {

@@ -144,6 +144,34 @@ TEST_CASE("the entry bound evicts the least recently used, and counts it", "[sem
   CHECK(text.find("strata_cache_entries{cache_layer=\"meaning\"} 2") != std::string::npos);
 }
 
+TEST_CASE("an entry larger than the byte bound alone is rejected and evicts no one else's", "[semantic][integration]") {
+  auto rt = testing::start_yaml(deployment("      max_bytes: 64KiB\n"));
+  REQUIRE(rt->semantic_store(entry("first question about apples", "1", "tenant-a")).code == status::ok);
+  const auto stale = entry("second question about bananas", "2", "tenant-b");
+  REQUIRE(rt->semantic_store(stale).code == status::ok);
+  REQUIRE(rt->get(stale.query, {"tenant-b"}).layer == "meaning");
+  REQUIRE(testing::eventually([&] { return rt->get(stale.query, {"tenant-b"}).layer == "hot"; })); // promoted
+
+  CHECK(rt->semantic_store(entry("summarize the annual report", std::string(70000, 'x'), "tenant-b")).code ==
+        status::rejected);
+  CHECK(rt->semantic_lookup(ask("first question about apples", "tenant-a")).code == status::ok);
+  // A new answer too large for the bound: the old one is stale, here and in its promoted copy.
+  CHECK(rt->semantic_store(entry(stale.query, std::string(70000, 'y'), "tenant-b")).code == status::rejected);
+  CHECK(rt->semantic_lookup(ask(stale.query, "tenant-b")).code == status::not_found);
+  CHECK(rt->get(stale.query, {"tenant-b"}).code == status::not_found);
+
+  const auto id = rt->semantic_store(entry("third question about cherries", "3", "tenant-b")).id;
+  semantic_update u;
+  u.ns = "tenant-b";
+  u.id = id;
+  u.answer = std::string(70000, 'z');
+  CHECK(rt->semantic_update(u).code == status::rejected);
+  CHECK(rt->semantic_lookup(ask("third question about cherries", "tenant-b")).code == status::not_found);
+  CHECK(rt->semantic_lookup(ask("first question about apples", "tenant-a")).code == status::ok);
+  CHECK(rt->prometheus_text().find("strata_cache_evictions_total{cache_layer=\"meaning\",reason=\"capacity\"} 0") !=
+        std::string::npos);
+}
+
 TEST_CASE("update and erase by id", "[semantic][integration]") {
   auto rt = testing::start_yaml(deployment());
   CHECK(rt->health().layers.at(1).detail == "0 entries, 0 bytes"); // from the start, as for predictive

@@ -48,7 +48,7 @@ cache_options flat() {
 
 TEST_CASE("a lookup finds the closest entry above the threshold, with its score", "[semantic_cache]") {
   semantic_cache cache(flat());
-  const auto id = cache.store(entry("default", "q0", "a0", vec(0)));
+  const auto id = *cache.store(entry("default", "q0", "a0", vec(0)));
   cache.store(entry("default", "q2", "a2", vec(2)));
   semantic_match m;
   REQUIRE(cache.lookup(ask("default", vec(0, 0.2)), m) == status::ok);
@@ -137,21 +137,69 @@ TEST_CASE("the bound on entries evicts the least recently used", "[semantic_cach
   CHECK(cache.lookup(ask("default", vec(4)), m) == status::ok);
 }
 
+TEST_CASE("an entry larger than max_bytes alone is refused and evicts nothing", "[semantic_cache]") {
+  auto o = flat();
+  o.max_bytes = 4096;
+  std::size_t evicted = 0;
+  cache_events events;
+  events.removed = [&](removal why, std::size_t n) {
+    if (why == removal::capacity)
+      evicted += n;
+  };
+  semantic_cache cache(o, events);
+  const auto kept = *cache.store(entry("a", "small", "a1", vec(0)));
+  cache.store(entry("b", "replaced", "old answer", vec(2)));
+  REQUIRE(cache.size() == 2);
+
+  CHECK_FALSE(cache.store(entry("b", "big", std::string(5000, 'x'), vec(4))).has_value());
+  CHECK(cache.size() == 2);
+  // A new answer too large for the bounds still makes the old one under that text stale.
+  CHECK_FALSE(cache.store(entry("b", "replaced", std::string(5000, 'x'), vec(2))).has_value());
+  CHECK(cache.exact("b", "replaced") == nullptr);
+  CHECK(cache.size() == 1);
+
+  semantic_update u;
+  u.ns = "a";
+  u.id = kept;
+  u.answer = std::string(5000, 'y');
+  CHECK(cache.update(u) == status::rejected);
+  CHECK(cache.find(kept) == nullptr); // its old answer is stale
+  CHECK(evicted == 0);
+  CHECK(cache.bytes() == 0);
+}
+
+TEST_CASE("restore drops a record larger than max_bytes alone rather than evicting for it", "[semantic_cache]") {
+  semantic_cache first(flat());
+  first.store(entry("ns", "one", "a1", vec(1)));
+  first.store(entry("ns", "big", std::string(5000, 'x'), vec(3)));
+  first.store(entry("ns", "two", "a2", vec(5)));
+  auto o = flat();
+  o.max_bytes = 4096;
+  std::vector<std::uint64_t> dropped;
+  cache_events events;
+  events.dropped = [&](std::uint64_t id) { dropped.push_back(id); };
+  semantic_cache second(o, events);
+  CHECK(second.restore(first.records()) == 2);
+  CHECK(second.exact("ns", "one") != nullptr);
+  CHECK(second.exact("ns", "two") != nullptr);
+  CHECK(dropped.size() == 1);
+}
+
 TEST_CASE("update changes an entry in place; erase removes it; same query replaces", "[semantic_cache]") {
   semantic_cache cache(flat());
-  const auto id = cache.store(entry("default", "q", "old", vec(0)));
+  const auto id = *cache.store(entry("default", "q", "old", vec(0)));
   semantic_update u;
   u.id = id;
   u.answer = "new";
   u.tags = std::vector<std::string>{"t"};
-  REQUIRE(cache.update(u));
+  REQUIRE(cache.update(u) == strata::status::ok);
   semantic_match m;
   REQUIRE(cache.lookup(ask("default", vec(0)), m) == status::ok);
   CHECK(m.answer == "new");
   CHECK(m.tags == std::vector<std::string>{"t"});
   u.ns = "other";
-  CHECK_FALSE(cache.update(u));
-  const auto replaced = cache.store(entry("default", "q", "newest", vec(0, 0.1)));
+  CHECK(cache.update(u) == strata::status::not_found);
+  const auto replaced = *cache.store(entry("default", "q", "newest", vec(0, 0.1)));
   CHECK(replaced != id);
   CHECK(cache.size() == 1);
   REQUIRE(cache.exact("default", "q") != nullptr);
@@ -288,7 +336,7 @@ TEST_CASE("every index kind and metric serves lookups, and erased entries stay g
       semantic_cache cache(o);
       std::vector<std::uint64_t> ids;
       for (int axis = 0; axis < 8; ++axis)
-        ids.push_back(cache.store(entry("default", "q" + std::to_string(axis), "a" + std::to_string(axis), vec(axis))));
+        ids.push_back(*cache.store(entry("default", "q" + std::to_string(axis), "a" + std::to_string(axis), vec(axis))));
       semantic_match m;
       REQUIRE(cache.lookup(ask("default", vec(3, 0.1)), m) == status::ok);
       CHECK(m.answer == "a3");
@@ -302,10 +350,10 @@ TEST_CASE("every index kind and metric serves lookups, and erased entries stay g
 TEST_CASE("restore rebuilds the index from records, skips expired ones and continues the ids", "[semantic_cache]") {
   std::int64_t now = 1000;
   semantic_cache first(flat(), {}, [&] { return now; });
-  const auto kept = first.store(entry("ns", "kept", "a1", vec(1)));
+  const auto kept = *first.store(entry("ns", "kept", "a1", vec(1)));
   auto brief = entry("ns", "brief", "a2", vec(3));
   brief.ttl = std::chrono::milliseconds(100);
-  const auto gone = first.store(brief);
+  const auto gone = *first.store(brief);
   const auto records = first.records();
 
   now = 2000; // `brief` has expired
