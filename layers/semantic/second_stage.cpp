@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <set>
 #include <utility>
 
@@ -48,16 +49,27 @@ bool is_negation(const std::string& w) {
 }
 
 /// The numeral a number word stands for, or null. Not "one", which is as often a pronoun
-/// ("which one"): "one" against "1" is a miss, never a wrong answer.
+/// ("which one"): "one" against "1" is a miss, never a wrong answer. Ordinals are written as their
+/// digits are ("fifth" is "5th"), "twice" and "thrice" as "2x" and "3x".
 const char* number_word(const std::string& w) {
-  static const std::array<std::pair<const char*, const char*>, 32> words = {{
-    {"zero", "0"},       {"two", "2"},        {"three", "3"},     {"four", "4"},      {"five", "5"},
-    {"six", "6"},        {"seven", "7"},      {"eight", "8"},     {"nine", "9"},      {"ten", "10"},
-    {"eleven", "11"},    {"twelve", "12"},    {"thirteen", "13"}, {"fourteen", "14"}, {"fifteen", "15"},
-    {"sixteen", "16"},   {"seventeen", "17"}, {"eighteen", "18"}, {"nineteen", "19"}, {"twenty", "20"},
-    {"thirty", "30"},    {"forty", "40"},     {"fifty", "50"},    {"sixty", "60"},    {"seventy", "70"},
-    {"eighty", "80"},    {"ninety", "90"},    {"hundred", "100"}, {"thousand", "1000"}, {"million", "1000000"},
-    {"billion", "1000000000"}, {"dozen", "12"},
+  static const std::array<std::pair<const char*, const char*>, 66> words = {{
+    {"zero", "0"},         {"two", "2"},          {"three", "3"},         {"four", "4"},
+    {"five", "5"},         {"six", "6"},          {"seven", "7"},         {"eight", "8"},
+    {"nine", "9"},         {"ten", "10"},         {"eleven", "11"},       {"twelve", "12"},
+    {"thirteen", "13"},    {"fourteen", "14"},    {"fifteen", "15"},      {"sixteen", "16"},
+    {"seventeen", "17"},   {"eighteen", "18"},    {"nineteen", "19"},     {"twenty", "20"},
+    {"thirty", "30"},      {"forty", "40"},       {"fifty", "50"},        {"sixty", "60"},
+    {"seventy", "70"},     {"eighty", "80"},      {"ninety", "90"},       {"hundred", "100"},
+    {"thousand", "1000"},  {"million", "1000000"}, {"billion", "1000000000"}, {"dozen", "12"},
+    {"first", "1st"},      {"second", "2nd"},     {"third", "3rd"},       {"fourth", "4th"},
+    {"fifth", "5th"},      {"sixth", "6th"},      {"seventh", "7th"},     {"eighth", "8th"},
+    {"ninth", "9th"},      {"tenth", "10th"},     {"eleventh", "11th"},   {"twelfth", "12th"},
+    {"thirteenth", "13th"}, {"fourteenth", "14th"}, {"fifteenth", "15th"}, {"sixteenth", "16th"},
+    {"seventeenth", "17th"}, {"eighteenth", "18th"}, {"nineteenth", "19th"}, {"twentieth", "20th"},
+    {"thirtieth", "30th"}, {"fortieth", "40th"},   {"fiftieth", "50th"},   {"sixtieth", "60th"},
+    {"seventieth", "70th"}, {"eightieth", "80th"}, {"ninetieth", "90th"},  {"hundredth", "100th"},
+    {"thousandth", "1000th"}, {"millionth", "1000000th"}, {"twice", "2x"}, {"thrice", "3x"},
+    {"half", "1/2"},       {"quarter", "1/4"},
   }};
   for (const auto& [name, value] : words)
     if (w == name)
@@ -65,55 +77,145 @@ const char* number_word(const std::string& w) {
   return nullptr;
 }
 
+/// The value of a Roman numeral of two letters or more from I, V and X, written in capitals and
+/// in canonical form ("II", "VIII", "XIV"), or empty. Single letters are left alone ("X", a
+/// name, as often as ten), and so are L, C, D and M ("CD", "DC", "MD").
+std::string roman_numeral(const std::string& w) {
+  if (w.size() < 2 || w.find_first_not_of("IVX") != std::string::npos)
+    return {};
+  const auto value_of = [](char c) { return c == 'I' ? 1 : c == 'V' ? 5 : 10; };
+  int value = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const int v = value_of(w[i]);
+    value += i + 1 < w.size() && v < value_of(w[i + 1]) ? -v : v;
+  }
+  if (value <= 0 || value >= 40)
+    return {};
+  static const std::array<const char*, 4> tens = {"", "X", "XX", "XXX"};
+  static const std::array<const char*, 10> units = {"", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"};
+  if (std::string(tens[value / 10]) + units[value % 10] != w)
+    return {}; // "IIII", "VX": not a numeral
+  return std::to_string(value);
+}
+
+/// The first code point of each run of ten decimal digits (Unicode category Nd, 14.0) in the Basic
+/// Multilingual Plane beyond ASCII, from Arabic-Indic (U+0660) to full-width (U+FF10).
+constexpr std::array<std::uint32_t, 36> digit_zeros = {
+  0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66,
+  0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+  0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10};
+
+/// What ASCII character the code point `code` stands for in a number, or 0: the digits of other
+/// scripts ("٥" and "５" are "5"), U+2212 MINUS SIGN and the full-width '-', '.' and ','.
+char ascii_for(std::uint32_t code) {
+  for (const auto zero : digit_zeros)
+    if (code >= zero && code < zero + 10)
+      return static_cast<char>('0' + (code - zero));
+  switch (code) {
+  case 0x2212:
+  case 0xFF0D: return '-';
+  case 0xFF0E: return '.';
+  case 0xFF0C: return ',';
+  default: return 0;
+  }
+}
+
+/// `text` with the characters `ascii_for` knows written in ASCII; every other byte as it was.
+std::string ascii_numerals(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
+    std::uint32_t code = c & (0x7f >> length);
+    bool whole = length > 1 && i + length <= text.size();
+    for (std::size_t k = 1; whole && k < length; ++k) {
+      whole = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+      code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+    }
+    const char ascii = whole ? ascii_for(code) : 0;
+    const std::size_t taken = whole ? length : 1;
+    if (ascii != 0)
+      out.push_back(ascii);
+    else
+      out.append(text.substr(i, taken));
+    i += taken;
+  }
+  return out;
+}
+
 } // namespace
 
-std::vector<std::string> numbers_in(std::string_view text) {
+std::vector<std::string> numbers_in(std::string_view original) {
+  const std::string text = ascii_numerals(original);
   std::vector<std::string> out;
-  std::string number, word;
+  std::string number, word, raw_word;
   // "minus 20" and "negative twenty" are -20 as "-20" is: the word, then blanks, then the number.
   bool sign_word = false;
+  bool suffix = false; // letters right after the digits belong to the number: "80k", "5th", "16GB"
   const auto end_word = [&] {
     if (word.empty())
       return;
     const char* value = number_word(word);
-    if (value != nullptr)
-      out.push_back((sign_word ? "-" : "") + std::string(value));
-    sign_word = value == nullptr && (word == "minus" || word == "negative");
+    const auto roman = value == nullptr ? roman_numeral(raw_word) : std::string();
+    if (value != nullptr || !roman.empty())
+      out.push_back((sign_word ? "-" : "") + (value != nullptr ? std::string(value) : roman));
+    sign_word = value == nullptr && roman.empty() && (word == "minus" || word == "negative");
     word.clear();
+    raw_word.clear();
   };
   const auto end_number = [&] {
     if (!number.empty() && number != "-")
       out.push_back(number);
     number.clear();
+    suffix = false;
   };
+  const auto digit_at = [&](std::size_t i) { return i < text.size() && is_digit(text[i]); };
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     if (letter) {
+      if (!number.empty() && (suffix || digit_at(i - 1))) {
+        number.push_back(static_cast<char>(c | 0x20));
+        suffix = true;
+        continue;
+      }
       end_number();
       word.push_back(static_cast<char>(c | 0x20));
+      raw_word.push_back(c);
       continue;
     }
     end_word();
     if (is_digit(c)) {
-      // A minus sign right before the digits, not a hyphen after a word or a number ("-20", not
-      // "COVID-19" or "5-10"): '-', or U+2212 MINUS SIGN (bytes E2 88 92).
-      const bool minus_sign = i > 2 && text.substr(i - 3, 3) == "\xE2\x88\x92";
-      const bool sign_before = i > 0 && (text[i - 1] == '-' || minus_sign);
-      const std::size_t sign_at = minus_sign ? i - 3 : i - 1; // read only when sign_before
-      const bool after_word = sign_before && sign_at > 0 && std::isalnum(static_cast<unsigned char>(text[sign_at - 1]));
-      if (number.empty() && sign_before && !after_word)
-        number.push_back('-');
-      else if (number.empty() && sign_word)
-        number.push_back('-');
+      if (suffix) // "4x4": a number again
+        end_number();
+      if (number.empty()) {
+        // ".5" is 0.5, not 5. A minus sign right before, not a hyphen after a word or a number
+        // ("-20", not "COVID-19" or "5-10"). "minus -3" is neither -3 nor 3: a number of its own.
+        const bool point = i > 0 && text[i - 1] == '.';
+        const std::size_t before = point ? 1 : 0; // characters between the sign and the digit
+        const bool sign_before = i > before && text[i - before - 1] == '-';
+        const std::size_t sign_at = i - before - 1; // read only when sign_before
+        const bool after_word = sign_before && sign_at > 0 && std::isalnum(static_cast<unsigned char>(text[sign_at - 1]));
+        const bool minus = sign_before && !after_word;
+        number = minus && sign_word ? "--" : minus || sign_word ? "-" : "";
+        if (point)
+          number += "0.";
+      }
       sign_word = false;
       number.push_back(c);
-    } else if ((c == '.' || c == ',') && !number.empty() && i + 1 < text.size() && is_digit(text[i + 1])) {
-      if (c == '.')
-        number.push_back('.'); // 1,000 and 1000 are the same number; 1.5 is not 15
+    } else if (c == '.' && !number.empty() && !suffix && digit_at(i + 1)) {
+      number.push_back('.'); // 1.5 is not 15
+    } else if (c == ',' && !number.empty() && !suffix && digit_at(i + 1) && digit_at(i + 2) && digit_at(i + 3) &&
+               !digit_at(i + 4)) {
+      // 1,000 and 1000 are the same number; "1,5" (a decimal comma, or a list) is not 15
     } else {
       end_number();
-      if (c != ' ' && c != '\t')
+      // Blanks, and the sign or point of the number that follows ("minus -3", "minus .5"), keep
+      // what "minus" said for it.
+      const bool point_then_digit = i + 1 < text.size() && text[i + 1] == '.' && digit_at(i + 2);
+      const bool starts_number = (c == '-' || c == '.') && (digit_at(i + 1) || point_then_digit);
+      if (c != ' ' && c != '\t' && !starts_number)
         sign_word = false;
     }
   }

@@ -26,6 +26,43 @@ TEST_CASE("numbers are digit runs and number words, in order; separators join, d
   CHECK(numbers_in(leading) == std::vector<std::string>{leading});
 }
 
+TEST_CASE("numbers in other forms: a leading point, a comma that is no thousands separator, other scripts",
+          "[second_stage]") {
+  using numbers = std::vector<std::string>;
+  CHECK(numbers_in("Is .5 mg safe?") == numbers{"0.5"});
+  CHECK(numbers_in("Is -.5 mg safe?") == numbers{"-0.5"});
+  CHECK(numbers_in("at 1,5 bar") == numbers{"1", "5"}); // a decimal comma or a list, not 15
+  CHECK(numbers_in("1,2,3") == numbers{"1", "2", "3"});
+  CHECK(numbers_in("1,000,000 or 1,0000") == numbers{"1000000", "1", "0000"});
+  CHECK(numbers_in("7 minus -3") == numbers{"7", "--3"}); // neither "7 minus 3" nor "7 plus 3"
+  CHECK(numbers_in("minus .5") == numbers{"-0.5"});
+  CHECK(numbers_in("\xD9\xA5\xD9\xA0 kg") == numbers{"50"});             // Arabic-Indic digits
+  CHECK(numbers_in("\xEF\xBC\x92\xEF\xBC\x90 kg") == numbers{"20"});   // full-width digits
+  CHECK(numbers_in("\xEF\xBC\x8D" "5") == numbers{"-5"});                // full-width minus
+  CHECK(numbers_in("caf\xC3\xA9 \xE2\x82\xAC" "5") == numbers{"5"});      // other characters are kept
+  CHECK(numbers_in("\xD9") == numbers{});                                  // a sequence cut short
+  // Letters right after the digits are part of the number; ordinals are written alike.
+  CHECK(numbers_in("a salary of 80k, not 80m or 80") == numbers{"80k", "80m", "80"});
+  CHECK(numbers_in("16GB or 16MB") == numbers{"16gb", "16mb"});
+  CHECK(numbers_in("the 5th president, the fifth president") == numbers{"5th", "5th"});
+  CHECK(numbers_in("the third or the thirteenth") == numbers{"3rd", "13th"});
+  CHECK(numbers_in("4x4") == numbers{"4x", "4"});
+  CHECK(numbers_in("once or twice, thrice") == numbers{"2x", "3x"});
+  CHECK(numbers_in("a quarter or half of it") == numbers{"1/4", "1/2"});
+  // Roman numerals of two letters or more from I, V and X, in capitals and canonical form.
+  CHECK(numbers_in("World War II or World War 2") == numbers{"2", "2"});
+  CHECK(numbers_in("Henry VIII, not Henry VII; chapter XIV") == numbers{"8", "7", "14"});
+  CHECK(numbers_in("I am at IIII or VX, Mac OS X, a CD, ii") == numbers{});
+  check_options on;
+  CHECK(second_stage(on, "Is 5 mg of melatonin safe?", "Is .5 mg of melatonin safe?", 1.0, std::nullopt) == "numbers");
+  CHECK(second_stage(on, "What is 7 minus 3?", "What is 7 minus -3?", 1.0, std::nullopt) == "numbers");
+  CHECK(second_stage(on, "Who was the fifth president?", "Who was the sixth president?", 0.9, std::nullopt) ==
+        "numbers");
+  CHECK(second_stage(on, "Take ibuprofen once a day?", "Take ibuprofen twice a day?", 0.9, std::nullopt) == "numbers");
+  CHECK(second_stage(on, "Who won World War II?", "Who won World War III?", 0.9, std::nullopt) == "numbers");
+  CHECK(second_stage(on, "Who was the 5th president?", "Who was the fifth president?", 0.9, std::nullopt).empty());
+}
+
 TEST_CASE("a word against its negation by a prefix is a negation", "[second_stage]") {
   CHECK(opposite_by_prefix("Is it safe to drink tap water in Mexico?", "Is it unsafe to drink tap water in Mexico?"));
   CHECK(opposite_by_prefix("Is it unhealthy to eat eggs every day?", "Is it healthy to eat eggs every day?"));
