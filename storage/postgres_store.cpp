@@ -98,9 +98,13 @@ struct text_params {
         texts.push_back(std::to_string(*p));
       else if (auto p = std::get_if<double>(&v))
         texts.push_back(pqxx::to_string(*p));
-      else if (auto p = std::get_if<std::string>(&v))
+      else if (auto p = std::get_if<std::string>(&v)) {
+        // libpq takes text as a C string: a NUL would cut it short, and bind another key.
+        if (p->find('\0') != std::string::npos)
+          throw store_error(status::invalid, "parameter $" + std::to_string(texts.size() + 1) +
+                                               " holds a NUL byte, which PostgreSQL text cannot");
         texts.push_back(*p);
-      else
+      } else
         texts.push_back(to_bytea_text(std::get<blob>(v).bytes));
     }
     for (std::size_t i = 0; i < args.size(); ++i)

@@ -5,7 +5,9 @@
 #include "sqlite_store.hpp"
 
 #include <strata/store.hpp>
+#include <strata/utf8.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace strata::storage {
@@ -83,6 +85,26 @@ void store::execute_batch(std::string_view statement, const std::vector<params>&
     for (const auto& args : batch)
       s.execute(statement, args);
   });
+}
+
+bool store::holds_text(std::string_view text) const noexcept {
+  return dialect() == dialect::sqlite ||
+         (text.find('\0') == std::string_view::npos && invalid_utf8_at(text) == std::string_view::npos);
+}
+
+std::string storable_text(std::string_view text) {
+  static constexpr std::string_view replacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const auto bad = std::min(invalid_utf8_at(text), text.find('\0'));
+    out.append(text.substr(0, std::min(bad, text.size())));
+    if (bad >= text.size())
+      break;
+    out.append(replacement);
+    text.remove_prefix(bad + 1);
+  }
+  return out;
 }
 
 std::unique_ptr<store> open_store(const store_options& options) {

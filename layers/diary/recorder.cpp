@@ -37,7 +37,7 @@ recorder::recorder(std::shared_ptr<storage::store> db, recorder_settings setting
                            {{"status", "dropped"}})),
     written_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
                            {{"status", "written"}})),
-    errors_(host_.counter("strata_diary_write_errors_total", "Batches the diary failed to write (retried later).")),
+    errors_(host_.counter("strata_diary_write_errors_total", "Batches the diary failed to write (retried later, or dropped when the database refuses them).")),
     buffered_gauge_(host_.gauge("strata_diary_buffered_records", "Records waiting to be written.")),
     retry_(settings_.retry_min, settings_.retry_max) {
   thread_ = std::thread([this] { run(); });
@@ -64,9 +64,12 @@ void recorder::record(const interaction& what) noexcept try {
   r.hit = what.kind == interaction_kind::get && what.outcome == status::ok;
   r.latency_us = what.latency.count() < 0 ? -1 : what.latency.count() / 1000;
   r.importance = importance_of(what);
-  r.ns = what.ns;
-  r.query = what.key;
-  r.layer = what.layer;
+  // A key PostgreSQL text cannot hold (not UTF-8, or a NUL) is recorded with U+FFFD in its place:
+  // refused, it would hold up every record behind it.
+  const auto text = [this](std::string_view t) { return db_->holds_text(t) ? std::string(t) : storage::storable_text(t); };
+  r.ns = text(what.ns);
+  r.query = text(what.key);
+  r.layer = text(what.layer);
   if (what.embedding != nullptr && what.dimension > 0)
     r.embedding.assign(reinterpret_cast<const char*>(what.embedding), what.dimension * sizeof(float));
   bool wake = false;
@@ -143,14 +146,24 @@ long recorder::write_batch() {
                    r.importance});
       }
     });
-  } catch (const std::exception& e) {
+  } catch (const storage::store_error& e) {
+    if (e.code() != status::invalid)
+      return write_failed(e);
+    // The database refuses the batch itself, not for now: written again it would be refused
+    // again, and hold up every record behind it. It is dropped, counted and logged.
+    const auto refused = static_cast<std::size_t>(last - first);
+    written_upto_ += refused;
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      in_flight_ = pending_.size() - written_upto_;
+      dropped_count_ += refused;
+    }
     errors_.inc();
-    retry_.failed();
-    if (!down_)
-      host_.log(log_level::error, std::string("diary cannot write, buffering: ") + e.what());
-    down_ = true;
-    host_.set_health(health_level::critical, std::string("diary cannot write: ") + e.what());
-    return -1;
+    host_.log(log_level::error, "diary dropped " + std::to_string(refused) +
+                                  " records the database refused: " + e.what());
+    return static_cast<long>(refused);
+  } catch (const std::exception& e) {
+    return write_failed(e);
   }
   const auto written = static_cast<long>(last - first);
   written_upto_ += static_cast<std::size_t>(written);
@@ -166,6 +179,16 @@ long recorder::write_batch() {
   }
   host_.set_health(health_level::healthy, std::to_string(buffered()) + " records buffered");
   return written;
+}
+
+long recorder::write_failed(const std::exception& e) {
+  errors_.inc();
+  retry_.failed();
+  if (!down_)
+    host_.log(log_level::error, std::string("diary cannot write, buffering: ") + e.what());
+  down_ = true;
+  host_.set_health(health_level::critical, std::string("diary cannot write: ") + e.what());
+  return -1;
 }
 
 std::size_t recorder::flush_now() {

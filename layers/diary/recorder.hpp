@@ -59,9 +59,12 @@ public:
 
 private:
   void run();
-  /// One batch of at most batch_size records: the records written (0: nothing to write), or -1
-  /// when the write failed (the records are kept for the next attempt).
+  /// One batch of at most batch_size records: the records written, or dropped because the
+  /// database refuses them (0: nothing to write), or -1 when the write failed (the records are
+  /// kept for the next attempt).
   long write_batch();
+  /// Counts, logs and reports a failed write, and starts the backoff; -1.
+  long write_failed(const std::exception& e);
   void publish_counts();
 
   std::shared_ptr<storage::store> db_;

@@ -14,6 +14,7 @@
 #include <strata/sdk.hpp>
 #include <strata/store_config.hpp>
 #include <strata/store.hpp>
+#include <strata/utf8.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,7 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) { return std::chrono
 /// How long the constructor waits for PostgreSQL to take the listening connection.
 constexpr std::chrono::milliseconds startup_wait{250};
 
+/// This process: host, pid and a random suffix.
 std::string default_instance_id() {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
@@ -109,6 +111,7 @@ public:
     : host_(context.host), health_(host_), db_(storage::open_store(storage::store_options_from(context.config))),
       instance_id_(context.config.get_string("instance_id").empty() ? default_instance_id()
                                                                     : context.config.get_string("instance_id")),
+      origin_(default_instance_id()),
       channel_(checked_channel(context.config.get_string("channel"))), default_ttl_(to_ms(context.config.get_duration("default_ttl"))),
       default_confidence_(context.config.get_double("default_confidence")),
       min_confidence_(context.config.get_double("min_confidence")),
@@ -134,7 +137,7 @@ public:
     }
     if (context.config.get_bool("sync"))
       listener_ = std::make_unique<sync_listener>(
-        *db_, listener_settings{channel_, instance_id_, retry_.wait(), to_ms(context.config.get_duration("retry_max"))},
+        *db_, listener_settings{channel_, origin_, retry_.wait(), to_ms(context.config.get_duration("retry_max"))},
         host_, listener_metrics_, [this](bool ok, const std::string& detail) { health_.listener(ok, detail); });
     // The constructor runs in the coordinator (at start, and when supervision replaces the
     // layer): it waits for the server only briefly. A server that answers is listened to before
@@ -152,6 +155,8 @@ public:
   ~global_layer() override { listener_.reset(); }
 
   status get(std::string_view ns, std::string_view key, layer_hit& out) override {
+    if (!db_->holds_text(ns) || !db_->holds_text(key))
+      return status::not_found; // nothing can be stored under it
     std::vector<storage::row> rows;
     if (!attempt([&] { rows = db_->query(sql::get, {std::string(ns), std::string(key)}); }))
       return status::not_found; // a miss while the database is away: the chain goes on
@@ -179,8 +184,8 @@ public:
   status erase(std::string_view ns, std::string_view key) override {
     std::uint64_t removed = 0;
     const auto payload = announce(false, std::string(ns), std::string(key));
-    if (!payload)
-      return status::rejected;
+    if (!db_->holds_text(ns) || !db_->holds_text(key) || !payload)
+      return status::not_found; // the layer keeps no such key
     if (!attempt([&] {
           db_->transact([&](storage::session& s) {
             removed = s.execute(sql::erase, {std::string(ns), std::string(key)});
@@ -195,8 +200,8 @@ public:
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
     std::uint64_t removed = 0;
     const auto payload = announce(true, std::string(ns), std::string(tag));
-    if (!payload)
-      return 0;
+    if (!db_->holds_text(ns) || !db_->holds_text(tag) || !payload)
+      return 0; // the layer keeps no entry with such a tag (`keeps` refuses it at the put)
     if (!attempt([&] {
           db_->transact([&](storage::session& s) {
             removed = s.execute(sql::erase_tag, {std::string(ns), std::string(tag)});
@@ -229,11 +234,23 @@ public:
       return fail(status::invalid, "unknown command '" + std::string(name) + "' (entry, put, validate, reject)");
     if (!args.is_object())
       return fail(status::invalid, "the arguments are not a JSON object");
+    const std::vector<std::string> takes = name == "put" ? std::vector<std::string>{"key", "ns", "value", "confidence",
+                                                                                     "ttl_ms", "tags"}
+                                                         : std::vector<std::string>{"key", "ns"};
+    for (const auto& [argument, given] : args.items())
+      if (std::find(takes.begin(), takes.end(), argument) == takes.end()) {
+        std::string list;
+        for (const auto& t : takes)
+          list += (list.empty() ? "" : ", ") + t;
+        return fail(status::invalid, "unknown argument '" + argument + "' (" + std::string(name) + " takes " + list + ")");
+      }
     if (!args.contains("key") || !args["key"].is_string())
       return fail(status::invalid, "'key' (a string) is required");
-    const std::string ns = args.value("ns", std::string(default_namespace));
-    const std::string key = args["key"].get<std::string>();
     try {
+      const std::string ns = args.value("ns", std::string(default_namespace));
+      const std::string key = args["key"].get<std::string>();
+      if (ns.empty())
+        return fail(status::invalid, "'ns' must not be empty");
       if (name == "entry")
         return describe(ns, key, json_out);
       if (name == "validate" || name == "reject")
@@ -245,9 +262,13 @@ public:
       if (!(confidence >= 0.0 && confidence <= 1.0))
         return fail(status::invalid, "'confidence' must be between 0 and 1");
       const auto ttl = std::chrono::milliseconds(args.value("ttl_ms", std::int64_t{0}));
+      if (ttl.count() < 0)
+        return fail(status::invalid, "'ttl_ms' must not be negative");
       const auto tags = args.value("tags", std::vector<std::string>{});
       if (std::find(tags.begin(), tags.end(), std::string()) != tags.end()) // no invalidation could name it
         return fail(status::invalid, "'tags' must not hold an empty tag");
+      if (const auto why = refusal(ns, key, tags); !why.empty())
+        return fail(status::invalid, why);
       const auto code = write(ns, key, args["value"].get<std::string>(), confidence,
                               ttl.count() > 0 ? ttl : default_ttl_, tags);
       if (code == status::ok)
@@ -316,13 +337,35 @@ private:
     health_.statements(false, e.what());
   }
 
-  /// The notification of a change, or nothing when it is too long to send (the write is then
-  /// refused: the other instances could not be told).
+  /// The notification of a change, or nothing when it is too long to send on PostgreSQL (the
+  /// write is then refused: the other instances could not be told).
   std::optional<std::string> announce(bool tag, std::string ns, std::string what) const {
-    auto payload = encode(change{instance_id_, tag, std::move(ns), std::move(what), wall_clock_us()});
-    if (payload.size() > max_payload)
+    auto payload = encode(change{origin_, tag, std::move(ns), std::move(what), wall_clock_us()});
+    if (payload.size() > max_payload && db_->dialect() == storage::dialect::postgres)
       return std::nullopt;
     return payload;
+  }
+
+  /// Why the layer cannot keep an entry of `ns`, `key` and `tags`, or empty when it can: the
+  /// database must hold them as text (PostgreSQL: UTF-8 without NUL), the tags go with a hit as
+  /// JSON (UTF-8: a tag replaced there would not be the tag the copy above is invalidated by), and
+  /// the key's change, and each tag's invalidation, must fit a notification.
+  std::string refusal(const std::string& ns, const std::string& key, const std::vector<std::string>& tags) const {
+    const char* text = db_->dialect() == storage::dialect::postgres ? "UTF-8 without a NUL byte (PostgreSQL text)"
+                                                                    : "text";
+    if (!db_->holds_text(ns))
+      return std::string("the namespace is not ") + text;
+    if (!db_->holds_text(key))
+      return std::string("the key is not ") + text;
+    if (!announce(false, ns, key))
+      return "the key is too long to announce (a NOTIFY payload holds 8000 bytes)";
+    for (const auto& tag : tags) {
+      if (!db_->holds_text(tag) || invalid_utf8_at(tag) != std::string::npos)
+        return "a tag is not UTF-8";
+      if (!announce(true, ns, tag))
+        return "a tag is too long to announce (a NOTIFY payload holds 8000 bytes)";
+    }
+    return {};
   }
 
   /// Sends the notification in the change's transaction: it leaves only if the change commits.
@@ -335,9 +378,9 @@ private:
 
   status write(const std::string& ns, const std::string& key, const std::string& value, double confidence,
                std::chrono::milliseconds ttl, const std::vector<std::string>& tags) {
+    if (!refusal(ns, key, tags).empty())
+      return status::rejected; // kept by the layers above, if they can
     const auto payload = announce(false, ns, key);
-    if (!payload)
-      return status::rejected;
     const auto now = wall_clock_us();
     using wall_us = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
     const std::int64_t expires =
@@ -402,7 +445,8 @@ private:
   plugin_host host_;
   health_board health_;
   std::unique_ptr<storage::store> db_;
-  std::string instance_id_;
+  std::string instance_id_; ///< the writer recorded with an entry
+  std::string origin_;      ///< this process in its notifications, unique whatever instance_id says
   std::string channel_;
   std::chrono::milliseconds default_ttl_;
   double default_confidence_;

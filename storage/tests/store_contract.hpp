@@ -70,6 +70,34 @@ inline void check_store_contract(storage::store& db) {
     CHECK(db.query("get", {std::int64_t{3}}).empty());
   }
 
+  SECTION("text the backend cannot hold is said so before it is sent, never cut short") {
+    db.migrate("contract", contract_schema());
+    db.prepare("ins", "INSERT INTO t_items (id, name, score, data) VALUES ($1, $2, $3, $4)");
+    db.prepare("by_name", "SELECT id FROM t_items WHERE name = $1");
+    const std::string nul("acct\0victim", 11), not_utf8("\xff-bin");
+    const bool postgres = db.dialect() == storage::dialect::postgres;
+    CHECK(db.holds_text("plain, and caf\xC3\xA9"));
+    CHECK(db.holds_text(nul) == !postgres);
+    CHECK(db.holds_text(not_utf8) == !postgres);
+    if (postgres) {
+      try {
+        db.execute("ins", {std::int64_t{1}, nul, storage::value{}, storage::value{}});
+        FAIL("a text with a NUL byte was sent");
+      } catch (const store_error& e) {
+        CHECK(e.code() == status::invalid);
+        CHECK_THAT(e.what(), Catch::Contains("parameter $2 holds a NUL byte"));
+      }
+      CHECK(db.query("by_name", {std::string("acct")}).empty());
+    } else {
+      CHECK(db.execute("ins", {std::int64_t{1}, nul, storage::value{}, storage::value{}}) == 1);
+      CHECK(db.query("by_name", {nul}).size() == 1);
+      CHECK(db.query("by_name", {std::string("acct")}).empty());
+    }
+    CHECK(storage::storable_text(nul) == "acct\xEF\xBF\xBDvictim");
+    CHECK(storage::storable_text(not_utf8) == "\xEF\xBF\xBD-bin");
+    CHECK(storage::storable_text("caf\xC3\xA9") == "caf\xC3\xA9");
+  }
+
   SECTION("a transaction that throws leaves nothing behind; a constraint violation is invalid") {
     db.migrate("contract", contract_schema());
     db.prepare("ins", "INSERT INTO t_items (id, name, score, data) VALUES ($1, $2, $3, $4)");

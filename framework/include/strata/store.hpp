@@ -106,6 +106,10 @@ public:
 
   virtual storage::dialect dialect() const noexcept = 0;
 
+  /// Whether `text` can be a text parameter as it is: any bytes in SQLite; in PostgreSQL, UTF-8
+  /// without a NUL byte (a NUL would cut the text short, and other bytes are refused).
+  bool holds_text(std::string_view text) const noexcept;
+
   /// Brings `component`'s schema to the last of `steps` (sorted by version), each step in the
   /// transaction that records its version; several processes may migrate at once. Returns the
   /// version. Throws `invalid` when the database holds a newer version than `steps` knows.
@@ -134,6 +138,10 @@ public:
   /// A listener on `channel`; null for SQLite (no other process to hear from).
   virtual std::unique_ptr<listener> listen(const std::string& channel) = 0;
 };
+
+/// `text` as a PostgreSQL text value can hold it: each NUL byte and each byte that does not begin
+/// well-formed UTF-8 replaced by U+FFFD (for records, where a close copy beats none).
+std::string storable_text(std::string_view text);
 
 /// How to open a store.
 struct store_options {

@@ -60,6 +60,22 @@ TEST_CASE("every interaction acknowledged while PostgreSQL was killed and restar
   CHECK(eventually([&] { return rt->health().overall == strata::health_level::healthy; }));
 }
 
+TEST_CASE("a key PostgreSQL text cannot hold is recorded with U+FFFD, and holds up no record behind it",
+          "[diary][postgres]") {
+  scratch db;
+  auto rt = start_yaml(strata::test::diary_yaml(db.settings()));
+  using namespace std::string_literals;
+  rt->get("\xff-bin");
+  rt->get("nul\0byte"s);
+  for (int i = 0; i < 100; ++i)
+    rt->get("after" + std::to_string(i));
+  diary_command(*rt, "flush");
+  CHECK(eventually([&] { return db.rows() == 102; }));
+  CHECK(db.rows("WHERE query = '\xEF\xBF\xBD-bin'") == 1);
+  CHECK(db.rows("WHERE query = 'nul\xEF\xBF\xBD" "byte'") == 1);
+  CHECK(rt->health().overall == strata::health_level::healthy);
+}
+
 TEST_CASE("beyond max_buffered, records are dropped, counted and logged while the server is down",
           "[diary][postgres][faults]") {
   scratch db;

@@ -81,6 +81,43 @@ TEST_CASE("two runtimes on one PostgreSQL see each other's writes and invalidati
   }
 }
 
+TEST_CASE("keys PostgreSQL text cannot hold are kept above, never cut short into another key", "[global][postgres]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
+  auto b = start_yaml(strata::test::two_layer_yaml(db.settings("node-b")));
+  using namespace std::string_literals;
+  REQUIRE(a->put("acct", "acct-data") == status::ok);
+  // A NUL byte cut the key at libpq's C string: "acct\0victim" overwrote "acct" in the table.
+  CHECK(a->put("acct\0victim"s, "victim-data") == status::ok); // kept by `hot`
+  CHECK(a->get("acct\0victim"s).value == "victim-data");
+  CHECK(b->get("acct").value == "acct-data");
+  CHECK(b->get("acct\0victim"s).code == status::not_found);
+  // A key that is not UTF-8 made every statement fail, and the layer was replaced.
+  CHECK(a->put("\xff-bin", "v") == status::ok);
+  CHECK(a->get("\xff-bin").value == "v");
+  CHECK(b->get("\xff-bin").code == status::not_found);
+  CHECK(a->health().layers.at(1).level == strata::health_level::healthy);
+  CHECK(layer_sample(*a, "strata_cache_layer_errors_total", ",type=\"exception\"") <= 0);
+  // A tag cut short, or that could not be announced, would survive its invalidation.
+  strata::put_options nul_tag;
+  nul_tag.tags = {"team\0a"s};
+  CHECK(a->put("tagged", "t", nul_tag) == status::ok);
+  CHECK(b->get("tagged").code == status::not_found);
+  CHECK(a->invalidate_tag("team").removed == 0);
+  CHECK(a->layer_command("shared", "put", R"({"key":"k\u0000x","value":"v"})").code == status::invalid);
+}
+
+TEST_CASE("two instances given the same instance_id still hear each other", "[global][postgres]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node")));
+  auto b = start_yaml(strata::test::two_layer_yaml(db.settings("node")));
+  REQUIRE(a->put("price", "100") == status::ok);
+  REQUIRE(b->get("price").value == "100");
+  REQUIRE(eventually([&] { return b->get("price").layer == "hot"; }));
+  REQUIRE(a->put("price", "200") == status::ok);
+  CHECK(eventually([&] { return b->get("price").value == "200"; }));
+}
+
 TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which recovers by itself",
           "[global][postgres][faults]") {
   scratch db;

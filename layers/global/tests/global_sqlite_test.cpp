@@ -50,6 +50,53 @@ TEST_CASE("the global layer keeps entries in its SQLite file across runtimes, sc
   CHECK(db->schema_version("global") == 1);
 }
 
+TEST_CASE("on SQLite, long keys and tags are kept and invalidated: nothing is announced there", "[global][sqlite]") {
+  strata::test::scratch_dir dir{"strata-global"};
+  const auto file = dir.path / "g.sqlite3";
+  const std::string long_key(10000, 'L'), long_tag(8200, 'T');
+  {
+    auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(file)));
+    REQUIRE(rt->put(long_key, "persist-me") == strata::status::ok);
+    strata::put_options tagged;
+    tagged.tags = {long_tag};
+    REQUIRE(rt->put("longtag", "secret-v1", tagged) == strata::status::ok);
+    CHECK(rt->invalidate_tag(long_tag).removed == 2); // `hot` and `shared`
+    CHECK(rt->get("longtag").code == strata::status::not_found);
+  }
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(file)));
+  CHECK(rt->get(long_key).value == "persist-me");
+}
+
+TEST_CASE("a tag that is not UTF-8 is declined: a hit's tags travel as JSON, where it would change", "[global][sqlite]") {
+  strata::test::scratch_dir dir{"strata-global"};
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
+  strata::put_options tagged;
+  tagged.tags = {"team-\xff"};
+  REQUIRE(rt->put("k", "v", tagged) == strata::status::ok); // kept by `hot`
+  CHECK(rt->get("k").layer == "hot");
+  CHECK_THAT(rt->layer_command("shared", "entry", R"({"key":"k"})").json, Catch::Contains("\"found\":false"));
+  CHECK(rt->put("\xff-key", "binary keys are text to SQLite") == strata::status::ok);
+  CHECK(rt->erase("\xff-key") == strata::status::ok);
+}
+
+TEST_CASE("the global layer's commands refuse unknown arguments, a negative TTL, an empty namespace",
+          "[global][sqlite]") {
+  strata::test::scratch_dir dir{"strata-global"};
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
+  auto typo = rt->layer_command("shared", "put", R"({"key":"k","value":"v","confidance":0.2})");
+  CHECK(typo.code == strata::status::invalid);
+  CHECK(answer(typo)["error"] ==
+        "unknown argument 'confidance' (put takes key, ns, value, confidence, ttl_ms, tags)");
+  CHECK(rt->layer_command("shared", "put", R"({"key":"k","value":"v","ttl":"30s"})").code == strata::status::invalid);
+  CHECK(rt->layer_command("shared", "entry", R"({"key":"k","value":"v"})").code == strata::status::invalid);
+  auto negative = rt->layer_command("shared", "put", R"({"key":"k","value":"v","ttl_ms":-5})");
+  CHECK(negative.code == strata::status::invalid);
+  CHECK(answer(negative)["error"] == "'ttl_ms' must not be negative");
+  CHECK(rt->layer_command("shared", "put", R"({"key":"k","value":"v","ns":""})").code == strata::status::invalid);
+  CHECK(rt->layer_command("shared", "put", R"({"key":"k","value":"v","ns":7})").code == strata::status::invalid);
+  CHECK(rt->layer_command("shared", "put", R"({"key":"k","value":"v","ttl_ms":60000})").code == strata::status::ok);
+}
+
 TEST_CASE("the global layer's commands: entry, put with confidence, validate, reject", "[global][sqlite]") {
   strata::test::scratch_dir dir{"strata-global"};
   auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3", "      min_confidence: 0.5\n")));
