@@ -15,6 +15,24 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) {
 
 /// Refuses a connection string libpq cannot parse (an unknown option, a missing '='), without
 /// connecting: a typo there would otherwise show only as an unreachable database at run time.
+/// libpq's message about a connection string with what it quotes from the string hidden: the
+/// token it could not read may be the password ("invalid percent-encoded token: \"pw%zz\""). An
+/// option's name is kept ("invalid connection option \"hots\""), and so is the "=" it misses.
+std::string without_quoted_values(const std::string& message) {
+  const bool names_option = message.rfind("invalid connection option", 0) == 0;
+  std::string out;
+  std::size_t at = 0;
+  for (;;) {
+    const auto open = message.find('"', at);
+    const auto close = open == std::string::npos ? std::string::npos : message.find('"', open + 1);
+    if (close == std::string::npos)
+      return out + message.substr(at);
+    const auto quoted = message.substr(open + 1, close - open - 1);
+    out += message.substr(at, open + 1 - at) + (names_option || quoted == "=" ? quoted : "(hidden)") + '"';
+    at = close + 1;
+  }
+}
+
 void check_dsn(const std::string& dsn) {
   char* error = nullptr;
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(dsn.c_str(), &error),
@@ -25,7 +43,7 @@ void check_dsn(const std::string& dsn) {
   PQfreemem(error);
   while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
     why.pop_back();
-  throw std::invalid_argument("dsn: " + why);
+  throw std::invalid_argument("dsn: " + without_quoted_values(why));
 }
 
 } // namespace

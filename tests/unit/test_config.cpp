@@ -6,6 +6,7 @@
 #include <strata/plugin_abi.h>
 #include <strata/plugin_config.hpp>
 #include <strata/runtime.hpp>
+#include <strata/secrets.hpp>
 #include <strata/units.hpp>
 
 #include "config_schema.hpp"
@@ -805,4 +806,14 @@ TEST_CASE("parse_host_port takes host:port with a bracketed IPv6 host and refuse
     INFO(bad);
     CHECK_FALSE(parse_host_port(bad));
   }
+}
+
+TEST_CASE("a password is hidden in a connection string and a URL, '@' and all", "[config][secrets]") {
+  CHECK(strata::without_password("host=db password='a b' user=x") == "host=db password=(hidden) user=x");
+  CHECK(strata::without_password("postgresql://bob:pw@db/strata") == "postgresql://bob:(hidden)@db/strata");
+  // An '@' written unencoded in the password: hidden to the authority's last '@'.
+  CHECK(strata::without_password("postgresql://bob:hun@ter2pw@127.0.0.1/db?x=a@b") ==
+        "postgresql://bob:(hidden)@127.0.0.1/db?x=a@b");
+  CHECK(strata::without_password("see https://alice:s3cret@example.com/ and more") ==
+        "see https://alice:(hidden)@example.com/ and more");
 }

@@ -206,6 +206,14 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   };
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"hostt=db\"\n"),
              Catch::Contains("layers[1].config.dsn: plugin 'global': invalid connection option \"hostt\""));
+  // What libpq quotes from a DSN it cannot read may be the password: it is not repeated.
+  for (const std::string dsn : {"postgresql://bob:Sup3rS%zzecret@127.0.0.1/strata",
+                                "postgresql://bob@127.0.0.1/strata?password=hunter%zz2pw",
+                                "postgresql://bob:hunter%002pw@127.0.0.1/strata"}) {
+    const auto message = refusal("      backend: postgres\n      dsn: \"" + dsn + "\"\n");
+    CHECK_THAT(message, Catch::Contains("layers[1].config.dsn: plugin 'global': ") && Catch::Contains("(hidden)"));
+    CHECK_THAT(message, !Catch::Contains("ecret") && !Catch::Contains("2pw"));
+  }
   CHECK_THAT(refusal("      backend: sqlite\n      sqlite_path: /tmp/unused.db\n"
                      "      retry_min: 10s\n      retry_max: 1s\n"),
              Catch::Contains("layers[1].config.retry_max: plugin 'global': 1000 ms is less than retry_min (10000 ms)"));
