@@ -60,7 +60,10 @@ std::chrono::milliseconds backoff(std::int64_t attempt) {
 class webhook_handler : public strata::alert_handler {
 public:
   /// What the schema cannot say: the URL's form. (Whether ca_file can be read is checked at start.)
-  static void check_config(const strata::plugin_config& config) { strata::webhook::parse_endpoint(config.get_string("url")); }
+  static void check_config(const strata::plugin_config& config) {
+    strata::webhook::parse_endpoint(config.get_string("url"));
+    checked_token(config.get_string("bearer_token"));
+  }
 
   explicit webhook_handler(const strata::alert_handler_context& ctx)
     : host_(ctx.host),
@@ -74,7 +77,7 @@ public:
     client_.set_read_timeout(timeout);
     client_.set_write_timeout(timeout);
     headers_.emplace("User-Agent", "strata-webhook/1.0.0");
-    if (const auto& token = ctx.config.get_string("bearer_token"); !token.empty())
+    if (const auto& token = checked_token(ctx.config.get_string("bearer_token")); !token.empty())
       headers_.emplace("Authorization", "Bearer " + token);
     if (const auto& ca_file = ctx.config.get_string("ca_file"); !ca_file.empty()) {
       if (!std::ifstream(ca_file))
@@ -94,6 +97,13 @@ public:
   }
 
 private:
+  /// A token goes into a header line: a line break in it would add a header of its own.
+  static const std::string& checked_token(const std::string& token) {
+    if (!std::all_of(token.begin(), token.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; }))
+      throw std::invalid_argument("bearer_token: expected visible ASCII characters, without spaces or control characters");
+    return token;
+  }
+
   /// Tries once, then `retries_` more times while the failure may be transient.
   void deliver(const alert_event& event) {
     const std::string body = strata::webhook::alert_body(event);

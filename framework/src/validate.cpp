@@ -141,6 +141,10 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
                                 "port), got '" + cfg.server.http.address + "'");
   if (cfg.server.http.max_body == 0)
     fail("server.http.max_body", "must be greater than 0");
+  const auto& token = cfg.server.http.token;
+  if (!std::all_of(token.begin(), token.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; }))
+    fail("server.http.token", "expected a token of visible ASCII characters, without spaces or control characters "
+                              "(a client sends it in a header line)");
   const auto& resp = cfg.server.resp;
   if (!units::parse_host_port(resp.address))
     fail("server.resp.address", "expected host:port such as 127.0.0.1:6380 or [::1]:6380 (port 0: any free "

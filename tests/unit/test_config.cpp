@@ -655,12 +655,15 @@ server:
   http:
     address: "localhost"
     max_body: 0
+    token: "abc\r\nX-Injected: yes"
 )", "t.yaml");
   REQUIRE(parsed.ok());
   CHECK(error_lines(strata::validate(*parsed.effective)) == std::vector<std::string>{
           "t.yaml:4:14: server.http.address: expected host:port such as 127.0.0.1:8080 or [::1]:8080 (port 0: any "
           "free port), got 'localhost'",
-          "t.yaml:5:15: server.http.max_body: must be greater than 0"});
+          "t.yaml:5:15: server.http.max_body: must be greater than 0",
+          "t.yaml:6:12: server.http.token: expected a token of visible ASCII characters, without spaces or control "
+          "characters (a client sends it in a header line)"});
 }
 
 TEST_CASE("a plugin directory that is not there, or not a directory, is an error at its item", "[config]") {

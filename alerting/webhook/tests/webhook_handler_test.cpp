@@ -211,6 +211,19 @@ TEST_CASE("a bad URL is refused when the handler is created, naming it", "[alert
   CHECK(create_error("http://[::1]:8080/a") == "");
 }
 
+TEST_CASE("a bearer_token that would break its header line is refused, not repeated", "[alerting][webhook]") {
+  for (const std::string token : {"abc\r\nX-Injected: yes", "with space", "tab\there"}) {
+    try {
+      testing::create_instance<alert_handler>(webhook_plugin(), "hook",
+                                              {{"url", "http://127.0.0.1:9/x"}, {"bearer_token", token}}, nullptr);
+      FAIL("accepted bearer_token '" << token << "'");
+    } catch (const std::exception& e) {
+      CHECK(std::string(e.what()) ==
+            "bearer_token: expected visible ASCII characters, without spaces or control characters");
+    }
+  }
+}
+
 TEST_CASE("https: a receiver whose certificate ca_file vouches for gets the event", "[alerting][webhook][https]") {
   https_receiver tls;
   fixture f({{"url", tls.server.url("https")}, {"ca_file", tls.identity.certificate_file}});
