@@ -429,11 +429,17 @@ expected<std::vector<detail::named_instance<T>>> create_instances(
   return out;
 }
 
-/// Counters and gauges of the runtime's own that may have no series yet when rules are checked
-/// (before the first rule or alert event, before the semantic router starts) but will have.
-bool published_later(const std::string& family) {
-  return family == "strata_alerts_firing" || family == "strata_alert_events_total" ||
-         family == "strata_semantic_rejected_hits_total";
+/// The labels of the runtime's own counters and gauges that may have no series yet when rules are
+/// checked (before the first rule or alert event, before the semantic router starts) but will
+/// have; null for another family.
+const std::set<std::string>* published_later(const std::string& family) {
+  static const std::map<std::string, std::set<std::string>> later = {
+    {"strata_alerts_firing", {"rule"}},
+    {"strata_alert_events_total", {"rule", "transition"}},
+    {"strata_semantic_rejected_hits_total", {"cache_layer", "reason"}},
+  };
+  const auto it = later.find(family);
+  return it == later.end() ? nullptr : &it->second;
 }
 
 /// Whether the running chain has a layer named `layer`.
@@ -442,22 +448,20 @@ bool in_chain(const runtime_impl& impl, const std::string& layer) {
                      [&](const layer_config& l) { return l.name == layer; });
 }
 
-/// Why a metric rule's label `name: value` can select no sample of `family`, if it cannot: a
-/// label the family does not have, or a layer outside the chain (a typo there would leave the
-/// rule silent for ever). Other values may appear later, and are not judged.
-std::optional<std::string> label_problem(const runtime_impl& impl, const metric_family& family,
-                                         const std::string& name, const std::string& value) {
-  std::set<std::string> names;
-  for (const auto& sample : family.samples)
-    for (const auto& label : sample.labels)
-      names.insert(label.first);
-  if (names.empty()) // no sample yet: nothing says which labels it will have
-    return std::nullopt;
+/// Why a metric rule's label `name: value` can select no sample of family `family`, whose samples
+/// carry the labels `names`, if it cannot: a label the family does not have, or a layer outside
+/// the chain (a typo there would leave the rule silent for ever). Other values may appear later,
+/// and are not judged.
+std::optional<std::string> label_problem(const runtime_impl& impl, const std::string& family,
+                                         const std::set<std::string>& names, const std::string& name,
+                                         const std::string& value) {
+  if (names.empty())
+    return "'" + family + "' has no labels";
   if (names.count(name) == 0) {
     std::string known;
     for (const auto& n : names)
       known += (known.empty() ? "" : ", ") + n;
-    return "'" + family.name + "' has no label '" + name + "' (its labels: " + known + ")";
+    return "'" + family + "' has no label '" + name + "' (its labels: " + known + ")";
   }
   if (name == "cache_layer" && !in_chain(impl, value))
     return "no layer named '" + value + "' in the running chain";
@@ -484,8 +488,12 @@ std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std
     if (!impl.metrics || detail::is_derived_alert_value(rule.value))
       continue;
     const auto it = std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.name == rule.value; });
-    if (it == families.end() && published_later(rule.value))
+    if (const auto* later = published_later(rule.value); it == families.end() && later != nullptr) {
+      for (const auto& [name, value] : rule.labels)
+        if (auto why = label_problem(impl, rule.value, *later, name, value))
+          problem(at + ".labels." + name, *why);
       continue;
+    }
     if (it == families.end())
       problem(at + ".value", "no metric family named '" + rule.value +
                                "' (see docs/metrics.md; derived values: hit_rate, miss_rate, error_rate, throughput, "
@@ -493,10 +501,15 @@ std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std
     else if (it->type == metric_type::histogram)
       problem(at + ".value", "'" + rule.value + "' is a histogram; a rule compares a counter or gauge (for latency use "
                                                 "p50_latency, p95_latency, p99_latency)");
-    else
+    else if (!it->samples.empty()) { // with no sample yet, nothing says which labels it will have
+      std::set<std::string> names;
+      for (const auto& sample : it->samples)
+        for (const auto& label : sample.labels)
+          names.insert(label.first);
       for (const auto& [name, value] : rule.labels)
-        if (auto why = label_problem(impl, *it, name, value))
+        if (auto why = label_problem(impl, rule.value, names, name, value))
           problem(at + ".labels." + name, *why);
+    }
   }
   return problems;
 }

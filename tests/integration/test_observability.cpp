@@ -444,6 +444,24 @@ TEST_CASE("an alert rule on a metric that does not exist, a histogram, or labels
   REQUIRE_FALSE(layer_value);
   CHECK_THAT(layer_value.err().message,
              Catch::Contains("alerts.rules[0].labels.cache_layer: no layer named 'hto' in this deployment"));
+  // A family without labels, and one of the runtime's own published only later, are judged too.
+  auto no_labels = runtime::from_config(*parse_config(
+    head + "    - {name: r, value: strata_health_status, labels: {instance: web-1}, comparison: '>=', threshold: 0}\n",
+    "r.yaml").effective);
+  REQUIRE_FALSE(no_labels);
+  CHECK_THAT(no_labels.err().message,
+             Catch::Contains("alerts.rules[0].labels.instance: 'strata_health_status' has no labels"));
+  auto later = runtime::from_config(*parse_config(
+    head + "    - {name: r, value: strata_semantic_rejected_hits_total, labels: {colour: red}, comparison: '>', "
+           "threshold: 0}\n",
+    "r.yaml").effective);
+  REQUIRE_FALSE(later);
+  CHECK_THAT(later.err().message,
+             Catch::Contains("alerts.rules[0].labels.colour: 'strata_semantic_rejected_hits_total' has no label "
+                             "'colour' (its labels: cache_layer, reason)"));
+  CHECK(runtime::from_config(*parse_config(head + "    - {name: r, value: strata_alerts_firing, labels: {rule: r}, "
+                                                  "comparison: '>', threshold: 0}\n",
+                                           "r.yaml").effective));
 }
 
 TEST_CASE("alert handlers need runtime.metrics", "[observability][alerts][config]") {
