@@ -33,22 +33,25 @@ T* usable(parsed<T>& result, Response& res) {
 }
 
 /// The field a batch's refusal of one item names ("item 2: ..." from the runtime's or a layer's
-/// check: `items[2]`), as the parser's own refusals do; none for any other error.
-std::optional<std::string> item_field(const std::string& error) {
+/// check: `items[2]`, or `queries[2]`: `array` is the request's), as the parser's own refusals do;
+/// none for any other error.
+std::optional<std::string> item_field(const std::string& error, const std::string& array) {
   const std::string prefix = "item ";
   const auto colon = error.find(':');
   if (error.rfind(prefix, 0) != 0 || colon == std::string::npos || colon == prefix.size() ||
       !std::all_of(error.begin() + prefix.size(), error.begin() + colon, [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
-  return "items[" + error.substr(prefix.size(), colon - prefix.size()) + "]";
+  return array + "[" + error.substr(prefix.size(), colon - prefix.size()) + "]";
 }
 
 /// A failed operation: the runtime's own message. A deployment without a layer that offers the
-/// operation answers 501: the request may be fine, this server cannot serve it.
-api_error failure(const operation_result& result, const std::string& what) {
+/// operation answers 501: the request may be fine, this server cannot serve it. `array` is a
+/// batch's array of items.
+api_error failure(const operation_result& result, const std::string& what, const std::string& array = "items") {
   const bool unsupported = !result.offered;
   const auto message = result.error.empty() ? runtime_error(result.code, what).message : what + ": " + result.error;
-  return {unsupported ? 501 : http_status_of(result.code), message, item_field(result.error), to_string(result.code)};
+  return {unsupported ? 501 : http_status_of(result.code), message, item_field(result.error, array),
+          to_string(result.code)};
 }
 
 api_error no_entry(const char* kind, std::uint64_t id, const std::string& ns) {
@@ -69,7 +72,7 @@ std::optional<std::uint64_t> captured_id(const Request& req, Response& res) {
 /// A semantic lookup's miss (`miss_is_answer`) is an answer too: 200 with "hit": false.
 template <class Asked, class Result, class ToJson>
 void answer(runtime& rt, Response& res, parsed<Asked> request, Result (runtime::*call)(Asked), int success,
-            ToJson to_json, const char* operation, bool miss_is_answer = false) {
+            ToJson to_json, const char* operation, bool miss_is_answer = false, const char* array = "items") {
   auto* usable_request = usable(request, res);
   if (!usable_request)
     return;
@@ -77,7 +80,7 @@ void answer(runtime& rt, Response& res, parsed<Asked> request, Result (runtime::
   if (result.code == status::ok || (miss_is_answer && result.code == status::not_found))
     send(res, success, to_json(result));
   else
-    send_error(res, failure(result, operation));
+    send_error(res, failure(result, operation, array));
 }
 
 /// The namespace of a delete, from `?ns=`.
@@ -162,7 +165,7 @@ void search_vectors_batch(runtime& rt, const Request& req, const std::string& bo
   answer(
       rt, res, parse_vector_search_batch(body, query_ns(req)), &runtime::vector_search_batch, 200,
       [](const vector_batch_search_result& found) { return batch_hits_json(found.hits, found.layer); },
-      "vector batch search");
+      "vector batch search", /*miss_is_answer=*/false, "queries");
 }
 
 void update_vector(runtime& rt, const Request& req, const std::string& body, Response& res) {
