@@ -136,8 +136,8 @@ failure classify(const std::exception& e, const pqxx::connection* conn) {
 template <class Transaction>
 class postgres_session : public session {
 public:
-  postgres_session(postgres_store& store, postgres_store::slot& slot, Transaction& txn)
-    : store_(store), slot_(slot), txn_(txn) {}
+  postgres_session(postgres_store& store, postgres_store::slot& slot, Transaction& txn, std::size_t& answered)
+    : store_(store), slot_(slot), txn_(txn), answered_(answered) {}
 
   std::vector<row> query(std::string_view statement, const params& args) override {
     return rows_of(run(statement, args));
@@ -150,12 +150,15 @@ private:
   pqxx::result run(std::string_view statement, const params& args) {
     store_.ensure_prepared(slot_, statement);
     text_params p(args);
-    return txn_.exec_prepared(std::string(statement), pqxx::prepare::make_dynamic_params(p.pointers));
+    auto result = txn_.exec_prepared(std::string(statement), pqxx::prepare::make_dynamic_params(p.pointers));
+    ++answered_;
+    return result;
   }
 
   postgres_store& store_;
   postgres_store::slot& slot_;
   Transaction& txn_;
+  std::size_t& answered_; ///< statements the server answered
 };
 
 class receiver : public pqxx::notification_receiver {
@@ -234,13 +237,14 @@ std::unique_ptr<pqxx::connection> postgres_store::connect() const {
   }
 }
 
-postgres_store::slot* postgres_store::acquire() {
+postgres_store::slot* postgres_store::acquire(bool& reused) {
   std::unique_lock<std::mutex> lock(mutex_);
   available_.wait(lock, [this] { return !idle_.empty(); });
   auto* s = idle_.back();
   idle_.pop_back();
   lock.unlock();
-  if (!s->conn || !s->conn->is_open()) {
+  reused = s->conn && s->conn->is_open();
+  if (!reused) {
     s->conn.reset();
     s->prepared.clear();
     try {
@@ -300,33 +304,43 @@ std::uint64_t postgres_store::execute(std::string_view statement, const params& 
 
 template <class Work>
 void postgres_store::with_connection(bool single, Work&& work) {
-  auto* s = acquire();
-  try {
-    if (single) {
-      pqxx::nontransaction txn(*s->conn);
-      postgres_session<pqxx::nontransaction> session(*this, *s, txn);
-      work(session);
-    } else {
-      pqxx::work txn(*s->conn);
-      postgres_session<pqxx::work> session(*this, *s, txn);
-      work(session);
-      txn.commit();
+  for (bool first_try = true;; first_try = false) {
+    bool reused = false;
+    auto* s = acquire(reused);
+    std::size_t answered = 0;
+    try {
+      if (single) {
+        pqxx::nontransaction txn(*s->conn);
+        postgres_session<pqxx::nontransaction> session(*this, *s, txn, answered);
+        work(session);
+      } else {
+        pqxx::work txn(*s->conn);
+        postgres_session<pqxx::work> session(*this, *s, txn, answered);
+        work(session);
+        txn.commit();
+      }
+    } catch (const store_error& e) {
+      release(s, !s->conn->is_open());
+      throw;
+    } catch (const std::exception& e) {
+      const auto f = classify(e, s->conn.get());
+      release(s, f.broken);
+      // A pooled connection the server closed while it sat idle (a restart, an idle timeout, a
+      // terminated backend) fails at its first statement: tried once more, on a new connection.
+      // Not once a statement was answered, nor when a commit's outcome is unknown.
+      if (first_try && reused && f.broken && answered == 0 && !dynamic_cast<const pqxx::in_doubt_error*>(&e))
+        continue;
+      std::string why = e.what();
+      while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+        why.pop_back();
+      throw store_error(f.code, "postgres: " + why);
+    } catch (...) {
+      release(s, true);
+      throw;
     }
-  } catch (const store_error& e) {
-    release(s, !s->conn->is_open());
-    throw;
-  } catch (const std::exception& e) {
-    const auto f = classify(e, s->conn.get());
-    std::string why = e.what();
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
-      why.pop_back();
-    release(s, f.broken);
-    throw store_error(f.code, "postgres: " + why);
-  } catch (...) {
-    release(s, true);
-    throw;
+    release(s, false);
+    return;
   }
-  release(s, false);
 }
 
 void postgres_store::notify(const std::string& channel, const std::string& payload) {
@@ -353,10 +367,12 @@ int postgres_store::migrate(const std::string& component, const std::vector<migr
   int version = 0;
   // DDL cannot be prepared; it is constant text from the component, run through the raw
   // transaction that the session wraps.
-  auto* s = acquire();
+  bool reused = false;
+  std::size_t answered = 0;
+  auto* s = acquire(reused);
   try {
     pqxx::work txn(*s->conn);
-    postgres_session<pqxx::work> session(*this, *s, txn);
+    postgres_session<pqxx::work> session(*this, *s, txn, answered);
     session.query("strata.schema.lock", {static_cast<std::int64_t>(migration_lock)});
     txn.exec(version_table_ddl);
     version = apply_steps(component, steps, dialect::postgres,

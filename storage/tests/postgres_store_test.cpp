@@ -102,3 +102,34 @@ TEST_CASE("the store recovers by itself after the server was killed and restarte
   db->execute("ins", {std::int64_t{3}, std::string("after")});
   CHECK(db->query("count").at(0).integer(0) == 2);
 }
+
+TEST_CASE("a pooled connection the server closed while it was idle is replaced, not reported", "[store][postgres]") {
+  strata::test::scratch_schema schema{"t"};
+  auto options = pg(schema.dsn);
+  options.pool_size = 1;
+  auto db = strata::storage::open_store(options);
+  db->migrate("contract", strata::test::contract_schema());
+  db->prepare("ins", "INSERT INTO t_items (id, name) VALUES ($1, $2)");
+  db->prepare("pid", "SELECT pg_backend_pid()");
+  db->prepare("count", "SELECT COUNT(*) FROM t_items");
+  db->execute("ins", {std::int64_t{1}, std::string("before")});
+  const auto pid = db->query("pid").at(0).integer(0);
+  {
+    pqxx::connection admin(strata::test::pg_dsn());
+    pqxx::nontransaction t(admin);
+    REQUIRE(t.exec("SELECT pg_terminate_backend(" + std::to_string(pid) + ")")[0][0].as<bool>());
+  }
+  std::this_thread::sleep_for(100ms); // the backend is gone
+  // A write and a transaction, each on a connection the server has closed.
+  CHECK(db->execute("ins", {std::int64_t{2}, std::string("after")}) == 1);
+  CHECK(db->query("pid").at(0).integer(0) != pid);
+  const auto second = db->query("pid").at(0).integer(0);
+  {
+    pqxx::connection admin(strata::test::pg_dsn());
+    pqxx::nontransaction t(admin);
+    REQUIRE(t.exec("SELECT pg_terminate_backend(" + std::to_string(second) + ")")[0][0].as<bool>());
+  }
+  std::this_thread::sleep_for(100ms);
+  db->transact([](strata::storage::session& s) { s.execute("ins", {std::int64_t{3}, std::string("in a transaction")}); });
+  CHECK(db->query("count").at(0).integer(0) == 3);
+}
