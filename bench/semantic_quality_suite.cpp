@@ -83,11 +83,13 @@ int run_semantic_quality() {
     const bool checks_on = q::second_stage_on(deployed);
     const auto& layer = deployed.layers.front();
     std::printf("semantic-quality: layer '%s' as configs/default.yaml configures it (embedder '%s', threshold %s, "
-                "index %s, check_margin %s, check_numbers %s, check_negations %s); %zu mock pairs, %zu Quora pairs "
+                "index %s, check_margin %s, check_numbers %s, check_negations %s, check_order %s); %zu mock pairs, "
+                "%zu Quora pairs "
                 "(%zu duplicates)\n",
                 layer.name.c_str(), layer.embedder.c_str(), layer.settings.at("threshold").c_str(),
                 layer.settings.at("index").c_str(), layer.settings.at("check_margin").c_str(),
-                layer.settings.at("check_numbers").c_str(), layer.settings.at("check_negations").c_str(), mock.size(),
+                layer.settings.at("check_numbers").c_str(), layer.settings.at("check_negations").c_str(),
+                layer.settings.at("check_order").c_str(), mock.size(),
                 qqp.size(), static_cast<std::size_t>(std::count_if(qqp.begin(), qqp.end(), [](const auto& p) {
                   return p.duplicate;
                 })));

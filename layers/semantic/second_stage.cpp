@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <iterator>
 #include <set>
 #include <utility>
 
@@ -224,6 +225,53 @@ std::vector<std::string> numbers_in(std::string_view original) {
   return out;
 }
 
+namespace {
+
+/// Lower-cased words of ASCII letters and digits, with the '+' and '#' right after one ("c++",
+/// "c#"); an apostrophe inside a word is dropped, as in `letter_words`.
+std::vector<std::string> words_with_symbols(std::string_view text) {
+  std::vector<std::string> out;
+  std::string current;
+  const auto end = [&] {
+    if (!current.empty())
+      out.push_back(std::move(current));
+    current.clear();
+  };
+  for (char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c)) {
+      if (!current.empty() && (current.back() == '+' || current.back() == '#'))
+        end(); // "c++x": a word after the symbols
+      current.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+    } else if ((c == '+' || c == '#') && !current.empty()) {
+      current.push_back(c);
+    } else if ((c == '\'' || static_cast<unsigned char>(c) >= 0x80) && !current.empty()) {
+      continue;
+    } else {
+      end();
+    }
+  }
+  end();
+  return out;
+}
+
+} // namespace
+
+bool reworded_by_order_or_symbol(std::string_view a, std::string_view b) {
+  const auto words_a = words_with_symbols(a), words_b = words_with_symbols(b);
+  auto sorted_a = words_a, sorted_b = words_b;
+  std::sort(sorted_a.begin(), sorted_a.end());
+  std::sort(sorted_b.begin(), sorted_b.end());
+  if (sorted_a == sorted_b)
+    return words_a != words_b;
+  const auto with_symbol = [](const std::vector<std::string>& sorted) {
+    std::vector<std::string> out;
+    std::copy_if(sorted.begin(), sorted.end(), std::back_inserter(out),
+                 [](const std::string& w) { return w.back() == '+' || w.back() == '#'; });
+    return out;
+  };
+  return with_symbol(sorted_a) != with_symbol(sorted_b);
+}
+
 bool opposite_by_prefix(std::string_view a, std::string_view b) {
   const auto words_a = letter_words(a), words_b = letter_words(b);
   const std::set<std::string> set_a(words_a.begin(), words_a.end()), set_b(words_b.begin(), words_b.end());
@@ -264,6 +312,8 @@ std::string second_stage(const check_options& options, std::string_view query, s
   if (options.negations && ((negations_in(query) > 0) != (negations_in(stored_query) > 0) ||
                             opposite_by_prefix(query, stored_query)))
     return "negation";
+  if (options.order && reworded_by_order_or_symbol(query, stored_query))
+    return "order";
   return {};
 }
 

@@ -19,6 +19,9 @@ struct check_options {
   bool numbers = true;
   /// Both queries must be negated, or neither.
   bool negations = true;
+  /// The queries must not say the same words in another order, nor differ in a word with a '+' or
+  /// '#' ("C" / "C++" / "C#").
+  bool order = true;
 };
 
 /// The numbers written in `text`, in order: runs of digits of any script (with a decimal point,
@@ -36,7 +39,14 @@ int negations_in(std::string_view text);
 /// five or more ("illegal"; not "input" against "put").
 bool opposite_by_prefix(std::string_view a, std::string_view b);
 
-/// Why a candidate must not be served, or empty when it passes: "margin", "numbers", "negation".
+/// Whether `a` and `b` say the same words in another order ("from savings to checking" / "from
+/// checking to savings", "Is Python faster than Java?" / "Is Java faster than Python?"), or differ
+/// in a word ending in '+' or '#' ("in C" / "in C++" / "in C#"). A bag of words scores either
+/// pair as one text; they are different questions as often as not.
+bool reworded_by_order_or_symbol(std::string_view a, std::string_view b);
+
+/// Why a candidate must not be served, or empty when it passes: "margin", "numbers", "negation",
+/// "order".
 /// `query` and `stored_query` may be empty (a host-supplied vector without text): the text tests
 /// are then skipped. `runner_up` is the score of the best candidate with another answer, if any.
 std::string second_stage(const check_options& options, std::string_view query, std::string_view stored_query,

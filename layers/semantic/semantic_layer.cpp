@@ -35,6 +35,7 @@ cache_options read_options(const plugin_config& c) {
   o.check.min_margin = c.get_double("check_margin");
   o.check.numbers = c.get_bool("check_numbers");
   o.check.negations = c.get_bool("check_negations");
+  o.check.order = c.get_bool("check_order");
   return o;
 }
 
@@ -58,7 +59,7 @@ public:
                              std::pair{removal::invalidated, "invalidated"}})
       removed_[static_cast<int>(why)] =
         &host.evictions_counter(name);
-    for (const char* reason : {"margin", "numbers", "negation"})
+    for (const char* reason : {"margin", "numbers", "negation", "order"})
       rejected_[reason] = &host.counter("strata_semantic_rejected_hits_total",
                                         "Semantic hits refused by the second-stage check, by reason.",
                                         {{"reason", reason}});
@@ -274,6 +275,9 @@ const strata_config_key schema[] = {
    "second stage: the hit must beat the best entry with another answer by this much; 0: off", 1, 0, 1, 1},
   {"check_numbers", STRATA_VALUE_BOOL, "true", "second stage: the numbers of both queries must match", 0, 0, 0, 0},
   {"check_negations", STRATA_VALUE_BOOL, "true", "second stage: both queries negated, or neither", 0, 0, 0, 0},
+  {"check_order", STRATA_VALUE_BOOL, "true",
+   "second stage: not the same words in another order, nor a word with + or # on one side only (C / C++)", 0, 0, 0,
+   0},
 };
 
 } // namespace

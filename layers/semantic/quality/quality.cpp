@@ -104,12 +104,14 @@ config without_second_stage(config cfg) {
   s["check_margin"] = "0";
   s["check_numbers"] = "false";
   s["check_negations"] = "false";
+  s["check_order"] = "false";
   return cfg;
 }
 
 bool second_stage_on(const config& cfg) {
   const auto& s = cfg.layers.front().settings;
-  return std::stod(s.at("check_margin")) > 0 || s.at("check_numbers") == "true" || s.at("check_negations") == "true";
+  return std::stod(s.at("check_margin")) > 0 || s.at("check_numbers") == "true" || s.at("check_negations") == "true" ||
+         s.at("check_order") == "true";
 }
 
 std::vector<paraphrase> load_mock(const std::string& path, std::size_t limit) {

@@ -303,15 +303,18 @@ TEST_CASE("the second stage and the host verifier refuse hits, and are counted",
   const auto negation = rt->semantic_lookup(ask("Isn't 4 GB of memory enough for the server?"));
   CHECK(negation.code == status::not_found);
   CHECK(negation.match.rejected_by == "negation");
+  const auto order = rt->semantic_lookup(ask("Is 4 GB of memory for the server enough?"));
+  CHECK(order.code == status::not_found);
+  CHECK(order.match.rejected_by == "order");
   const auto vetoed = rt->semantic_lookup(ask("Is 4 GB of memory enough for the server, unverified?"));
   CHECK(vetoed.code == status::not_found);
   CHECK(vetoed.match.rejected_by == "verifier");
   CHECK(rt->semantic_lookup(ask("is 4 GB of memory enough for the server")).code == status::ok);
   const auto text = rt->prometheus_text();
-  for (const char* reason : {"numbers", "negation", "verifier"})
+  for (const char* reason : {"numbers", "negation", "order", "verifier"})
     CHECK(text.find(std::string("strata_semantic_rejected_hits_total{cache_layer=\"meaning\",reason=\"") + reason +
                     "\"} 1") != std::string::npos);
-  CHECK(text.find("strata_semantic_similarity_count{cache_layer=\"meaning\"} 4") != std::string::npos);
+  CHECK(text.find("strata_semantic_similarity_count{cache_layer=\"meaning\"} 5") != std::string::npos);
   // Bucket bounds as written in docs/metrics.md, without rounding noise, so that le="0.6" selects one.
   for (const char* le : {"-1", "0.05", "0.6", "0.7", "0.85", "0.95", "1"})
     CHECK(text.find(std::string("strata_semantic_similarity_bucket{cache_layer=\"meaning\",le=\"") + le + "\"}") !=
@@ -319,7 +322,7 @@ TEST_CASE("the second stage and the host verifier refuse hits, and are counted",
   // What the layer answered: the verifier's veto is the runtime's, after the layer's hit.
   CHECK(text.find("strata_cache_requests_total{cache_layer=\"meaning\",operation=\"semantic_lookup\",status=\"hit\"} 2") !=
         std::string::npos);
-  CHECK(text.find("strata_cache_requests_total{cache_layer=\"meaning\",operation=\"semantic_lookup\",status=\"miss\"} 2") !=
+  CHECK(text.find("strata_cache_requests_total{cache_layer=\"meaning\",operation=\"semantic_lookup\",status=\"miss\"} 3") !=
         std::string::npos);
 }
 

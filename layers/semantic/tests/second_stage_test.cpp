@@ -103,12 +103,32 @@ TEST_CASE("the second stage refuses mismatched numbers and negations, and thin m
   CHECK(second_stage(on, "How to cook rice", "How to cook rice?", 0.90, 0.80).empty());
 }
 
+TEST_CASE("the same words in another order, or a word with + or # on one side only, are another question",
+          "[second_stage]") {
+  CHECK(reworded_by_order_or_symbol("How do I move money from savings to checking?",
+                                    "How do I move money from checking to savings?"));
+  CHECK(reworded_by_order_or_symbol("Is Python faster than Java?", "is java faster than python"));
+  CHECK(reworded_by_order_or_symbol("How do I read a file in C++?", "How do I read a file in C?"));
+  CHECK(reworded_by_order_or_symbol("How do I read a file in C#?", "How do I read a file in C++?"));
+  CHECK(reworded_by_order_or_symbol("a file in C#", "how to read a file in C"));
+  CHECK_FALSE(reworded_by_order_or_symbol("Is Python faster than Java?", "Is Python faster than Java"));
+  CHECK_FALSE(reworded_by_order_or_symbol("Is Python faster than Java?", "Is Python quicker than Java?"));
+  CHECK_FALSE(reworded_by_order_or_symbol("How do I read a file in C++?", "how can I read a file in c++"));
+  CHECK_FALSE(reworded_by_order_or_symbol("", ""));
+  CHECK(reworded_by_order_or_symbol("c++x", "x c++")); // a word after the symbols is a word of its own
+  check_options on;
+  CHECK(second_stage(on, "Is Python faster than Java?", "Is Java faster than Python?", 1.0, std::nullopt) == "order");
+  CHECK(second_stage(on, "Read a file in C?", "Read a file in C++?", 1.0, std::nullopt) == "order");
+}
+
 TEST_CASE("each test of the second stage can be turned off; texts are optional", "[second_stage]") {
   check_options off;
   off.min_margin = 0;
   off.numbers = false;
   off.negations = false;
+  off.order = false;
   CHECK(second_stage(off, "Is 4 GB enough?", "Isn't 8 GB enough?", 0.95, 0.949).empty());
+  CHECK(second_stage(off, "Is Python faster than Java?", "Is Java faster than Python?", 1.0, std::nullopt).empty());
   check_options on;
   on.min_margin = 0.05;
   CHECK(second_stage(on, "", "Is 8 GB enough?", 0.95, std::nullopt).empty()); // a vector without text
