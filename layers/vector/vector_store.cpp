@@ -160,7 +160,9 @@ status vector_store::add_batch(const std::vector<vector_item>& items, std::vecto
         throw std::invalid_argument("id " + std::to_string(item.id) + " is above 2^53 - 1 (" +
                                     std::to_string(max_entry_id) + "), the largest a JSON number holds exactly");
       if (item.id != 0 && entries_.count(item.id) != 0)
-        throw std::invalid_argument("id " + std::to_string(item.id) + " is taken; an update replaces an entry");
+        throw std::invalid_argument("id " + std::to_string(item.id) +
+                                    " is taken (ids are one space across namespaces); an update replaces an entry of "
+                                    "the namespace, an add with id 0 gets a free id");
       if (item.id != 0 && !explicit_ids.insert(item.id).second)
         throw std::invalid_argument("id " + std::to_string(item.id) + " is given twice in the batch");
     });

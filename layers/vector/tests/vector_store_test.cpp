@@ -74,7 +74,7 @@ TEST_CASE("ids: chosen by the store, or given and then refused when taken", "[ve
   CHECK(b == 2);
   CHECK(c == 3); // 2 was taken by the explicit id
   std::uint64_t d = 0;
-  CHECK_THROWS_WITH(s.add(item(4, "other-ns", {}, 2), d), "id 2 is taken; an update replaces an entry");
+  CHECK_THROWS_WITH(s.add(item(4, "other-ns", {}, 2), d), "id 2 is taken (ids are one space across namespaces); an update replaces an entry of the namespace, an add with id 0 gets a free id");
   CHECK(s.size() == 3);
   auto hits = search(s, query(2, 1));
   REQUIRE(hits.size() == 1);
@@ -368,7 +368,7 @@ TEST_CASE("a batch's bad item is named by its position", "[vector_store]") {
   CHECK_THROWS_WITH(s.add_batch({item(2), longer}, ids),
                     "item 1: model 'test-model' has vectors of dimension 16, the item has 17");
   CHECK_THROWS_WITH(s.add_batch({item(2), item(4, "default", {}, id)}, ids),
-                    "item 1: id " + std::to_string(id) + " is taken; an update replaces an entry");
+                    "item 1: id " + std::to_string(id) + " is taken (ids are one space across namespaces); an update replaces an entry of the namespace, an add with id 0 gets a free id");
   std::vector<std::vector<vector_hit>> hits;
   auto wide = query(5);
   wide.vector.values.resize(3);
