@@ -190,6 +190,7 @@ private:
   /// non-scalar keys are errors, reported at the key, and skipped.
   void for_each_entry(const entry& map, const std::function<void(const std::string&, const entry&)>& f) {
     std::map<std::string, int> first_line;
+    std::vector<YAML::Node> merged; // the mappings of a merge key, '<<', in order
     for (const auto& pair : map.node) {
       // Copies: yaml-cpp's iterator hands out a temporary pair, a reference into it dangles.
       const YAML::Node key = pair.first;
@@ -201,6 +202,20 @@ private:
       }
       const std::string name = key.Scalar();
       const std::string path = join_path(map.path, name);
+      if (name == "<<" && key.Tag() != "!") { // a merge key (YAML 1.1), not the quoted text '<<'
+        const bool mappings = value.IsMap() || (value.IsSequence() && std::all_of(value.begin(), value.end(),
+                                                                                [](const YAML::Node& n) { return n.IsMap(); }));
+        if (!mappings) {
+          fail(key_at, path, "a merge key ('<<') takes a mapping or a sequence of mappings, got " + describe(value));
+          continue;
+        }
+        if (value.IsMap())
+          merged.push_back(value);
+        else
+          for (const auto& item : value)
+            merged.push_back(item);
+        continue;
+      }
       const auto [first, inserted] = first_line.emplace(name, key_at.line);
       if (!inserted) {
         fail(key_at, path, "duplicate key '" + name + "' (first at line " + std::to_string(first->second) + ")");
@@ -210,6 +225,18 @@ private:
       const source_position value_at = value.IsNull() ? key_at : to_position(value.Mark());
       f(name, entry{value, path, value_at, key_at});
     }
+    // What a merge brings in, where the mapping does not say it itself; the first mapping of the
+    // merge wins. Placed where the merged text is.
+    for (const auto& source : merged)
+      for (const auto& pair : source) {
+        const YAML::Node key = pair.first;
+        const YAML::Node value = pair.second;
+        if (!key.IsScalar() || !first_line.emplace(key.Scalar(), to_position(key.Mark()).line).second)
+          continue;
+        const source_position key_at = to_position(key.Mark());
+        const source_position value_at = value.IsNull() ? key_at : to_position(value.Mark());
+        f(key.Scalar(), entry{value, join_path(map.path, key.Scalar()), value_at, key_at});
+      }
   }
 
   /// Calls `f` on each item of the sequence `e`, recording where the item is.
@@ -233,6 +260,8 @@ private:
         read(value);
         return;
       }
+      if (map.path.empty() && name.rfind("x-", 0) == 0)
+        return; // a top-level "x-..." key holds anchors for the rest of the file, as in Compose files
       std::string allowed;
       for (const auto& key : keys) allowed += (allowed.empty() ? "" : ", ") + key.first;
       fail(value.key_at, value.path, "unknown key '" + name + "'; allowed here: " + allowed);

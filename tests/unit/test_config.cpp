@@ -820,3 +820,34 @@ TEST_CASE("a password is hidden in a connection string and a URL, '@' and all", 
   CHECK(strata::without_password("see https://alice:s3cret@example.com/ and more") ==
         "see https://alice:(hidden)@example.com/ and more");
 }
+
+TEST_CASE("YAML merge keys bring a mapping's keys in, the mapping's own winning; x- keys hold anchors", "[config]") {
+  const auto cfg = parse_valid(R"(x-hot: &hot {plugin: predictive, config: &small {max_entries: 100, shards: 2}}
+layers:
+  - <<: *hot
+    name: a
+  - <<: [*hot]
+    name: b
+    config:
+      <<: *small
+      shards: 4
+)");
+  REQUIRE(cfg.layers.size() == 2);
+  CHECK(cfg.layers[0].plugin == "predictive");
+  CHECK(cfg.layers[0].settings.at("shards") == "2");
+  CHECK(cfg.layers[1].plugin == "predictive");
+  CHECK(cfg.layers[1].settings.at("max_entries") == "100");
+  CHECK(cfg.layers[1].settings.at("shards") == "4");
+  CHECK(error_lines(parse_config(R"(layers:
+  - {name: a, plugin: predictive, '<<': {promote: false}}
+  - <<: 5
+    name: b
+    plugin: predictive
+xhot: 1
+)", "m.yaml")) == std::vector<std::string>{
+          "m.yaml:2:35: layers[0].<<: unknown key '<<'; allowed here: name, plugin, promote, write, deadline, detached, "
+          "config, embedder",
+          "m.yaml:3:5: layers[1].<<: a merge key ('<<') takes a mapping or a sequence of mappings, got '5'",
+          "m.yaml:6:1: xhot: unknown key 'xhot'; allowed here: runtime, plugins, layers, exporters, embedders, alerts, "
+          "health, logging, server"});
+}
