@@ -64,13 +64,16 @@ plugin_catalog list_plugins(const std::vector<std::string>& directories) {
   // Sorted, a directory named twice counts once; each with the name a deployment would look for
   // it by (libstrata_<name>.so), which the plugin must declare, as there.
   std::map<std::filesystem::path, std::string> files;
+  plugin_catalog catalog;
   for (const auto& dir : dirs) {
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    std::filesystem::directory_iterator it(dir, ec), end;
+    if (ec) // a plugin path that names nothing would list no plugins, and look like an empty one
+      catalog.errors.push_back("plugin directory '" + dir + "' cannot be read: " + ec.message());
+    for (; !ec && it != end; it.increment(ec))
       if (auto name = detail::plugin_name_of_file(it->path().filename().string()); !name.empty())
         files.emplace(std::filesystem::weakly_canonical(it->path(), ec), std::move(name));
   }
-  plugin_catalog catalog;
   detail::plugin_loader loader;
   for (const auto& [file, name] : files) {
     auto loaded = loader.load_file(file.string(), &name);
