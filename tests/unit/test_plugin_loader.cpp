@@ -186,6 +186,13 @@ TEST_CASE("the plugin catalog refuses a file that declares another name than its
                       [](const strata::plugin_info& p) { return p.name == "test_map"; }) == 1);
 }
 
+TEST_CASE("the plugin catalog says so when a plugin directory cannot be read", "[loader]") {
+  const auto catalog = strata::list_plugins({"/nonexistent/strata-plugins"});
+  CHECK(catalog.plugins.empty());
+  CHECK(catalog.errors ==
+        std::vector<std::string>{"plugin directory '/nonexistent/strata-plugins' cannot be read: No such file or directory"});
+}
+
 TEST_CASE("a descriptor given in code takes precedence over a file that declares its name", "[loader]") {
   static const strata_plugin_descriptor in_code = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "test_map", "9.9", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
