@@ -434,7 +434,7 @@ expected<std::vector<detail::named_instance<T>>> create_instances(
 /// have; null for another family.
 const std::set<std::string>* published_later(const std::string& family) {
   static const std::map<std::string, std::set<std::string>> later = {
-    {"strata_alerts_firing", {"rule"}},
+    {"strata_alerts_firing", {"rule", "severity"}},
     {"strata_alert_events_total", {"rule", "transition"}},
     {"strata_semantic_rejected_hits_total", {"cache_layer", "reason"}},
   };

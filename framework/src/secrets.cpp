@@ -6,8 +6,9 @@ namespace strata {
 
 std::string without_password(std::string text) {
   static const std::regex keyword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+))", std::regex::icase);
-  // The password ends at the authority's last '@' (one written unencoded may hold an '@' itself).
-  static const std::regex credentials(R"((://[^/:@\s]*:)[^\s/?#]*@)");
+  // The password ends at the last '@' before the path (one written unencoded may hold an '@', a
+  // '?' or a '#' itself; libpq reads it to the '@').
+  static const std::regex credentials(R"((://[^/:@\s]*:)[^\s/]*@)");
   text = std::regex_replace(text, keyword, "$1(hidden)");
   return std::regex_replace(text, credentials, "$1(hidden)@");
 }

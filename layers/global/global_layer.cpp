@@ -35,6 +35,10 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) { return std::chrono
 /// How long the constructor waits for PostgreSQL to take the listening connection.
 constexpr std::chrono::milliseconds startup_wait{250};
 
+/// The longest origin of a notification: a host name (at most 64 bytes on Linux), a pid and a
+/// suffix, with room to spare.
+constexpr std::size_t origin_budget = 128;
+
 /// This process: host, pid and a random suffix.
 std::string default_instance_id() {
   char host[256] = {0};
@@ -42,7 +46,7 @@ std::string default_instance_id() {
   std::mt19937_64 random{std::random_device{}()};
   char suffix[17];
   std::snprintf(suffix, sizeof suffix, "%08llx", static_cast<unsigned long long>(random() & 0xffffffffu));
-  return std::string(host) + "-" + std::to_string(getpid()) + "-" + suffix;
+  return std::string(host).substr(0, 64) + "-" + std::to_string(getpid()) + "-" + suffix;
 }
 
 /// The layer's health: the worst of the statement path and the listener.
@@ -251,6 +255,8 @@ public:
       const std::string key = args["key"].get<std::string>();
       if (ns.empty())
         return fail(status::invalid, "'ns' must not be empty");
+      if (const auto why = refusal(ns, key, {}); !why.empty()) // no such entry can be stored
+        return fail(status::invalid, why);
       if (name == "entry")
         return describe(ns, key, json_out);
       if (name == "validate" || name == "reject")
@@ -341,7 +347,9 @@ private:
   /// write is then refused: the other instances could not be told).
   std::optional<std::string> announce(bool tag, std::string ns, std::string what) const {
     auto payload = encode(change{origin_, tag, std::move(ns), std::move(what), wall_clock_us()});
-    if (payload.size() > max_payload && db_->dialect() == storage::dialect::postgres)
+    // Counted with the longest origin any process has, not this one's: whether a key fits must
+    // not depend on the host's name (another node could not erase what this one wrote).
+    if (payload.size() - origin_.size() + origin_budget > max_payload && db_->dialect() == storage::dialect::postgres)
       return std::nullopt;
     return payload;
   }
@@ -446,7 +454,7 @@ private:
   health_board health_;
   std::unique_ptr<storage::store> db_;
   std::string instance_id_; ///< the writer recorded with an entry
-  std::string origin_;      ///< this process in its notifications, unique whatever instance_id says
+  std::string origin_;      ///< this process in its notifications, unique whatever instance_id says; at most origin_budget bytes
   std::string channel_;
   std::chrono::milliseconds default_ttl_;
   double default_confidence_;

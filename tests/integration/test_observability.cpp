@@ -459,8 +459,8 @@ TEST_CASE("an alert rule on a metric that does not exist, a histogram, or labels
   CHECK_THAT(later.err().message,
              Catch::Contains("alerts.rules[0].labels.colour: 'strata_semantic_rejected_hits_total' has no label "
                              "'colour' (its labels: cache_layer, reason)"));
-  CHECK(runtime::from_config(*parse_config(head + "    - {name: r, value: strata_alerts_firing, labels: {rule: r}, "
-                                                  "comparison: '>', threshold: 0}\n",
+  CHECK(runtime::from_config(*parse_config(head + "    - {name: r, value: strata_alerts_firing, labels: {rule: r, "
+                                                  "severity: critical}, comparison: '>', threshold: 0}\n",
                                            "r.yaml").effective));
 }
 

@@ -817,6 +817,8 @@ TEST_CASE("a password is hidden in a connection string and a URL, '@' and all", 
   // An '@' written unencoded in the password: hidden to the authority's last '@'.
   CHECK(strata::without_password("postgresql://bob:hun@ter2pw@127.0.0.1/db?x=a@b") ==
         "postgresql://bob:(hidden)@127.0.0.1/db?x=a@b");
+  CHECK(strata::without_password("postgresql://bob:pa?ss@db/x") == "postgresql://bob:(hidden)@db/x");
+  CHECK(strata::without_password("postgresql://bob:pa#ss@db/x") == "postgresql://bob:(hidden)@db/x");
   CHECK(strata::without_password("see https://alice:s3cret@example.com/ and more") ==
         "see https://alice:(hidden)@example.com/ and more");
 }

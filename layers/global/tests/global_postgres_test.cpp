@@ -105,6 +105,9 @@ TEST_CASE("keys PostgreSQL text cannot hold are kept above, never cut short into
   CHECK(b->get("tagged").code == status::not_found);
   CHECK(a->invalidate_tag("team").removed == 0);
   CHECK(a->layer_command("shared", "put", R"({"key":"k\u0000x","value":"v"})").code == status::invalid);
+  for (const char* command : {"entry", "validate", "reject"}) // answered, not a fault of the layer
+    CHECK(a->layer_command("shared", command, R"({"key":"k\u0000x"})").code == status::invalid);
+  CHECK(a->health().layers.at(1).level == strata::health_level::healthy);
 }
 
 TEST_CASE("two instances given the same instance_id still hear each other", "[global][postgres]") {
