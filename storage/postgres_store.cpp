@@ -6,6 +6,8 @@
 
 #include <chrono>
 
+#include <poll.h>
+
 namespace strata::storage::detail {
 
 namespace {
@@ -136,8 +138,8 @@ failure classify(const std::exception& e, const pqxx::connection* conn) {
 template <class Transaction>
 class postgres_session : public session {
 public:
-  postgres_session(postgres_store& store, postgres_store::slot& slot, Transaction& txn, std::size_t& answered)
-    : store_(store), slot_(slot), txn_(txn), answered_(answered) {}
+  postgres_session(postgres_store& store, postgres_store::slot& slot, Transaction& txn)
+    : store_(store), slot_(slot), txn_(txn) {}
 
   std::vector<row> query(std::string_view statement, const params& args) override {
     return rows_of(run(statement, args));
@@ -150,16 +152,22 @@ private:
   pqxx::result run(std::string_view statement, const params& args) {
     store_.ensure_prepared(slot_, statement);
     text_params p(args);
-    auto result = txn_.exec_prepared(std::string(statement), pqxx::prepare::make_dynamic_params(p.pointers));
-    ++answered_;
-    return result;
+    return txn_.exec_prepared(std::string(statement), pqxx::prepare::make_dynamic_params(p.pointers));
   }
 
   postgres_store& store_;
   postgres_store::slot& slot_;
   Transaction& txn_;
-  std::size_t& answered_; ///< statements the server answered
 };
+
+/// Whether the server has closed, or is closing, an idle connection: its socket has something to
+/// read (the end of the stream, or the notice a terminated backend sends first), which an idle
+/// connection of the pool (it never listens) is not sent otherwise. Seen before anything is sent
+/// on it, so nothing can run twice.
+bool closed_by_server(const pqxx::connection& conn) {
+  pollfd socket{conn.sock(), POLLIN | POLLRDHUP, 0};
+  return socket.fd < 0 || (::poll(&socket, 1, 0) > 0 && socket.revents != 0);
+}
 
 class receiver : public pqxx::notification_receiver {
 public:
@@ -237,14 +245,15 @@ std::unique_ptr<pqxx::connection> postgres_store::connect() const {
   }
 }
 
-postgres_store::slot* postgres_store::acquire(bool& reused) {
+postgres_store::slot* postgres_store::acquire() {
   std::unique_lock<std::mutex> lock(mutex_);
   available_.wait(lock, [this] { return !idle_.empty(); });
   auto* s = idle_.back();
   idle_.pop_back();
   lock.unlock();
-  reused = s->conn && s->conn->is_open();
-  if (!reused) {
+  // A connection the server closed while it sat in the pool (a restart, an idle timeout, a
+  // terminated backend) would fail the first statement sent on it: replaced first.
+  if (!s->conn || !s->conn->is_open() || closed_by_server(*s->conn)) {
     s->conn.reset();
     s->prepared.clear();
     try {
@@ -304,43 +313,33 @@ std::uint64_t postgres_store::execute(std::string_view statement, const params& 
 
 template <class Work>
 void postgres_store::with_connection(bool single, Work&& work) {
-  for (bool first_try = true;; first_try = false) {
-    bool reused = false;
-    auto* s = acquire(reused);
-    std::size_t answered = 0;
-    try {
-      if (single) {
-        pqxx::nontransaction txn(*s->conn);
-        postgres_session<pqxx::nontransaction> session(*this, *s, txn, answered);
-        work(session);
-      } else {
-        pqxx::work txn(*s->conn);
-        postgres_session<pqxx::work> session(*this, *s, txn, answered);
-        work(session);
-        txn.commit();
-      }
-    } catch (const store_error& e) {
-      release(s, !s->conn->is_open());
-      throw;
-    } catch (const std::exception& e) {
-      const auto f = classify(e, s->conn.get());
-      release(s, f.broken);
-      // A pooled connection the server closed while it sat idle (a restart, an idle timeout, a
-      // terminated backend) fails at its first statement: tried once more, on a new connection.
-      // Not once a statement was answered, nor when a commit's outcome is unknown.
-      if (first_try && reused && f.broken && answered == 0 && !dynamic_cast<const pqxx::in_doubt_error*>(&e))
-        continue;
-      std::string why = e.what();
-      while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
-        why.pop_back();
-      throw store_error(f.code, "postgres: " + why);
-    } catch (...) {
-      release(s, true);
-      throw;
+  auto* s = acquire();
+  try {
+    if (single) {
+      pqxx::nontransaction txn(*s->conn);
+      postgres_session<pqxx::nontransaction> session(*this, *s, txn);
+      work(session);
+    } else {
+      pqxx::work txn(*s->conn);
+      postgres_session<pqxx::work> session(*this, *s, txn);
+      work(session);
+      txn.commit();
     }
-    release(s, false);
-    return;
+  } catch (const store_error& e) {
+    release(s, !s->conn->is_open());
+    throw;
+  } catch (const std::exception& e) {
+    const auto f = classify(e, s->conn.get());
+    std::string why = e.what();
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+      why.pop_back();
+    release(s, f.broken);
+    throw store_error(f.code, "postgres: " + why);
+  } catch (...) {
+    release(s, true);
+    throw;
   }
+  release(s, false);
 }
 
 void postgres_store::notify(const std::string& channel, const std::string& payload) {
@@ -367,12 +366,10 @@ int postgres_store::migrate(const std::string& component, const std::vector<migr
   int version = 0;
   // DDL cannot be prepared; it is constant text from the component, run through the raw
   // transaction that the session wraps.
-  bool reused = false;
-  std::size_t answered = 0;
-  auto* s = acquire(reused);
+  auto* s = acquire();
   try {
     pqxx::work txn(*s->conn);
-    postgres_session<pqxx::work> session(*this, *s, txn, answered);
+    postgres_session<pqxx::work> session(*this, *s, txn);
     session.query("strata.schema.lock", {static_cast<std::int64_t>(migration_lock)});
     txn.exec(version_table_ddl);
     version = apply_steps(component, steps, dialect::postgres,

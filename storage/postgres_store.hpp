@@ -46,9 +46,8 @@ private:
   /// Runs `work` with a connection of the pool, in autocommit (`single`) or in a transaction.
   template <class Work>
   void with_connection(bool single, Work&& work);
-  /// An idle slot with an open connection; `reused` says whether the connection was the pool's
-  /// (it may have been dropped by the server meanwhile) rather than opened now.
-  slot* acquire(bool& reused);
+  /// An idle slot with an open connection (a new one when the server closed the pool's).
+  slot* acquire();
   void release(slot* s, bool broken);
   std::unique_ptr<pqxx::connection> connect() const;
 
