@@ -96,13 +96,17 @@ std::string storable_text(std::string_view text) {
   static constexpr std::string_view replacement = "\xEF\xBF\xBD";
   std::string out;
   out.reserve(text.size());
-  while (!text.empty()) {
-    const auto bad = std::min(invalid_utf8_at(text), text.find('\0'));
-    out.append(text.substr(0, std::min(bad, text.size())));
-    if (bad >= text.size())
-      break;
-    out.append(replacement);
-    text.remove_prefix(bad + 1);
+  for (std::size_t i = 0; i < text.size();) { // one pass: a key may be megabytes of bad bytes
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    const auto sequence = text.substr(i, length);
+    if (c == 0 || length == 0 || sequence.size() < length || invalid_utf8_at(sequence) != std::string_view::npos) {
+      out.append(replacement);
+      ++i;
+    } else {
+      out.append(sequence);
+      i += length;
+    }
   }
   return out;
 }

@@ -96,6 +96,8 @@ inline void check_store_contract(storage::store& db) {
     CHECK(storage::storable_text(nul) == "acct\xEF\xBF\xBDvictim");
     CHECK(storage::storable_text(not_utf8) == "\xEF\xBF\xBD-bin");
     CHECK(storage::storable_text("caf\xC3\xA9") == "caf\xC3\xA9");
+    CHECK(storage::storable_text("ab\xE2\x82") == "ab\xEF\xBF\xBD\xEF\xBF\xBD"); // cut short: each byte
+    CHECK(storage::storable_text("\xE0\x80\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // overlong
   }
 
   SECTION("a transaction that throws leaves nothing behind; a constraint violation is invalid") {
