@@ -130,6 +130,11 @@ failure classify(const std::exception& e, const pqxx::connection* conn) {
       return {status::timeout, !open};
     if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.rfind("53", 0) == 0 || !open)
       return {status::unavailable, !open || state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0};
+    // Refused for the server's state, not for what was sent: a standby after a failover (class
+    // 25, read-only), a deadlock or a serialization failure (class 40), a privilege revoked
+    // (42501). Worth trying again later, as an outage is.
+    if (state.rfind("25", 0) == 0 || state.rfind("40", 0) == 0 || state == "42501")
+      return {status::unavailable, false};
     return {status::invalid, false};
   }
   return {open ? status::internal : status::unavailable, !open};

@@ -37,7 +37,9 @@ recorder::recorder(std::shared_ptr<storage::store> db, recorder_settings setting
                            {{"status", "dropped"}})),
     written_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
                            {{"status", "written"}})),
-    errors_(host_.counter("strata_diary_write_errors_total", "Batches the diary failed to write (retried later, or dropped when the database refuses them).")),
+    refused_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
+                           {{"status", "refused"}})),
+    errors_(host_.counter("strata_diary_write_errors_total", "Batches the diary failed to write (retried later), or with a record the database refused.")),
     buffered_gauge_(host_.gauge("strata_diary_buffered_records", "Records waiting to be written.")),
     retry_(settings_.retry_min, settings_.retry_max) {
   thread_ = std::thread([this] { run(); });
@@ -133,52 +135,65 @@ long recorder::write_batch() {
     return 0;
   const auto first = pending_.begin() + static_cast<std::ptrdiff_t>(written_upto_);
   const auto last = first + static_cast<std::ptrdiff_t>(std::min(settings_.batch_size, pending_.size() - written_upto_));
+  const auto insert = [this](storage::session& s, const diary_record& r) {
+    s.execute(sql::insert, {settings_.writer, r.seq, r.at_us, r.ns, std::string(to_string(r.kind)), r.query,
+                            r.embedding.empty() ? storage::value{} : storage::value{storage::blob{r.embedding}}, r.layer,
+                            std::int64_t{r.hit ? 1 : 0},
+                            r.latency_us < 0 ? storage::value{} : storage::value{r.latency_us}, r.importance});
+  };
+  std::size_t written = 0, refused = 0;
   try {
     if (!ensure_ready_())
       throw storage::store_error(status::unavailable, "the diary's schema is not ready");
-    db_->transact([&](storage::session& s) {
-      for (auto it = first; it != last; ++it) {
-        const auto& r = *it;
-        s.execute(sql::insert,
-                  {settings_.writer, r.seq, r.at_us, r.ns, std::string(to_string(r.kind)), r.query,
-                   r.embedding.empty() ? storage::value{} : storage::value{storage::blob{r.embedding}}, r.layer,
-                   std::int64_t{r.hit ? 1 : 0}, r.latency_us < 0 ? storage::value{} : storage::value{r.latency_us},
-                   r.importance});
-      }
-    });
-  } catch (const storage::store_error& e) {
-    if (e.code() != status::invalid)
-      return write_failed(e);
-    // The database refuses the batch itself, not for now: written again it would be refused
-    // again, and hold up every record behind it. It is dropped, counted and logged.
-    const auto refused = static_cast<std::size_t>(last - first);
-    written_upto_ += refused;
-    {
-      std::lock_guard<std::mutex> guard(mutex_);
-      in_flight_ = pending_.size() - written_upto_;
-      dropped_count_ += refused;
+    try {
+      db_->transact([&](storage::session& s) {
+        for (auto it = first; it != last; ++it)
+          insert(s, *it);
+      });
+      written = static_cast<std::size_t>(last - first);
+    } catch (const storage::store_error& e) {
+      if (e.code() != status::invalid)
+        throw;
+      // The database refuses something in the batch for what it holds (not for now): one by one,
+      // so that only what it refuses is dropped; written again it would be refused again, and
+      // hold up every record behind it.
+      std::string reason;
+      for (auto it = first; it != last; ++it)
+        try {
+          db_->transact([&](storage::session& s) { insert(s, *it); });
+          ++written;
+        } catch (const storage::store_error& one) {
+          if (one.code() != status::invalid)
+            throw;
+          ++refused;
+          reason = one.what();
+        }
+      if (refused > 0)
+        host_.log(log_level::error, "diary dropped " + std::to_string(refused) + " record" +
+                                      (refused == 1 ? "" : "s") + " the database refused: " + reason);
     }
-    errors_.inc();
-    host_.log(log_level::error, "diary dropped " + std::to_string(refused) +
-                                  " records the database refused: " + e.what());
-    return static_cast<long>(refused);
   } catch (const std::exception& e) {
+    advance(written, refused); // the records before the failure are done
     return write_failed(e);
   }
-  const auto written = static_cast<long>(last - first);
-  written_upto_ += static_cast<std::size_t>(written);
-  written_.inc(static_cast<std::uint64_t>(written));
-  {
-    std::lock_guard<std::mutex> guard(mutex_);
-    in_flight_ = pending_.size() - written_upto_;
-  }
+  advance(written, refused);
   retry_.succeeded();
   if (down_) {
     down_ = false;
     host_.log(log_level::info, "diary writes again");
   }
   host_.set_health(health_level::healthy, std::to_string(buffered()) + " records buffered");
-  return written;
+  return static_cast<long>(written + refused);
+}
+
+void recorder::advance(std::size_t written, std::size_t refused) {
+  written_upto_ += written + refused;
+  written_.inc(written);
+  refused_.inc(refused);
+  errors_.inc(refused > 0 ? 1 : 0);
+  written_total_ += written;
+  std::lock_guard<std::mutex> guard(mutex_);
+  in_flight_ = pending_.size() - written_upto_;
 }
 
 long recorder::write_failed(const std::exception& e) {
@@ -192,13 +207,14 @@ long recorder::write_failed(const std::exception& e) {
 }
 
 std::size_t recorder::flush_now() {
-  std::size_t written = 0;
-  for (;;) {
-    const auto n = write_batch();
-    if (n <= 0)
-      return written;
-    written += static_cast<std::size_t>(n);
+  const auto written = [this] {
+    std::lock_guard<std::mutex> writing(write_mutex_);
+    return written_total_;
+  };
+  const auto before = written();
+  while (write_batch() > 0) {
   }
+  return static_cast<std::size_t>(written() - before);
 }
 
 void recorder::run() {

@@ -59,10 +59,12 @@ public:
 
 private:
   void run();
-  /// One batch of at most batch_size records: the records written, or dropped because the
-  /// database refuses them (0: nothing to write), or -1 when the write failed (the records are
-  /// kept for the next attempt).
+  /// One batch of at most batch_size records: the records written or refused by the database
+  /// (which are dropped; 0: nothing to write), or -1 when the write failed (the records not
+  /// written are kept for the next attempt).
   long write_batch();
+  /// `written` and `refused` records of the batch are done with.
+  void advance(std::size_t written, std::size_t refused);
   /// Counts, logs and reports a failed write, and starts the backoff; -1.
   long write_failed(const std::exception& e);
   void publish_counts();
@@ -74,6 +76,7 @@ private:
   instruments::counter_total accepted_;
   instruments::counter_total dropped_;
   instruments::counter& written_;
+  instruments::counter& refused_;
   instruments::counter& errors_;
   instruments::gauge& buffered_gauge_;
 
@@ -93,6 +96,7 @@ private:
   std::mutex write_mutex_; ///< one batch at a time (the writer thread, or flush_now)
   std::vector<diary_record> pending_; ///< taken from the buffer; written from `written_upto_` on
   std::size_t written_upto_ = 0;
+  std::uint64_t written_total_ = 0; ///< records written since the start; under write_mutex_
   backoff retry_;
   bool down_ = false;
   std::thread thread_;

@@ -76,6 +76,31 @@ TEST_CASE("a key PostgreSQL text cannot hold is recorded with U+FFFD, and holds 
   CHECK(rt->health().overall == strata::health_level::healthy);
 }
 
+TEST_CASE("a record the database refuses is dropped alone, not with its batch, and counted as refused",
+          "[diary][postgres]") {
+  scratch db;
+  auto rt = start_yaml(strata::test::diary_yaml(db.settings()));
+  // A key too large for the (ns, query) index's rows (PostgreSQL's btree limit is ~2.7 KB), and
+  // too random to compress below it.
+  std::string huge;
+  std::uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    huge.push_back(static_cast<char>('a' + x % 26));
+  }
+  for (int i = 0; i < 50; ++i)
+    rt->get("before" + std::to_string(i));
+  rt->get(huge);
+  for (int i = 0; i < 50; ++i)
+    rt->get("after" + std::to_string(i));
+  diary_command(*rt, "flush");
+  CHECK(db.rows() == 100);
+  const auto text = rt->prometheus_text();
+  CHECK(text.find("strata_diary_records_total{cache_layer=\"diary\",status=\"refused\"} 1") != std::string::npos);
+  CHECK(text.find("strata_diary_records_total{cache_layer=\"diary\",status=\"dropped\"} 0") != std::string::npos);
+  CHECK(rt->health().overall == strata::health_level::healthy);
+}
+
 TEST_CASE("beyond max_buffered, records are dropped, counted and logged while the server is down",
           "[diary][postgres][faults]") {
   scratch db;
