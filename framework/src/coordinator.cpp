@@ -96,9 +96,11 @@ struct pending_load {
   bool timer_set = false; ///< a load_timeout message is on its way for the first waiter
   std::uint64_t number = 0; ///< its number in `loads_in_hand`
   std::chrono::steady_clock::time_point started;
-  /// The layer whose prefetch started it: with no miss waiting, the value is written into that
-  /// layer alone; with one, into every layer that takes promotions, as a miss's.
+  /// The layer whose prefetch started it: unless a miss waited for it, the value is written into
+  /// that layer alone; once one did (even one since timed out), into every layer that takes
+  /// promotions, as a miss's.
   std::size_t prefetch_for = no_layer;
+  bool missed = false; ///< a miss waited for it
   bool counted_as_prefetch = false; ///< in `prefetches_in_flight`, until its answer or first timeout
 };
 using pending_load_ptr = std::shared_ptr<pending_load>;
@@ -605,6 +607,7 @@ public:
       load->number = start_load(l->request.ns, l->request.key, load);
     }
     load->waiters.push_back({l, now + st_.loader_timeout});
+    load->missed = true;
     if (!load->timer_set) {
       load->timer_set = true;
       self_->delayed_send(self_, st_.loader_timeout, load_timeout_atom::value, load->number);
@@ -673,7 +676,7 @@ public:
         advance_write_epoch(id); // a lookup in flight that read an older copy must not promote it over this
       // Numbered as the get it answers, for the debug log; a late one's as a request of its own.
       const auto request = load->waiters.empty() ? ++st_.requests : load->waiters.front().lookup->number;
-      if (load->waiters.empty() && load->prefetch_for != no_layer)
+      if (!load->missed && load->prefetch_for != no_layer)
         fill_prefetched(request, load->prefetch_for, in_hand.ns, in_hand.key, reply.value->value, reply.value->options);
       else
         fill(request, in_hand.ns, in_hand.key, *reply.value);

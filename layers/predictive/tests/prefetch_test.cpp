@@ -217,6 +217,41 @@ TEST_CASE("what a prefetch loads after loader_timeout is still written into the 
   CHECK(loader.calls("B") == loads + 1);
 }
 
+TEST_CASE("a prefetch's load that a miss waited for, however late, fills every layer as the miss's would",
+          "[predictive][prefetch][integration]") {
+  counting_loader loader;
+  loader.set("A", "value of A");
+  loader.set("B", "value of B");
+  auto parsed = strata::parse_config(R"(
+runtime: {stats_interval: 20ms, loader_timeout: 100ms}
+layers:
+  - name: hot
+    plugin: predictive
+    config: {policy: predictive, prefetch: true, prefetch_confidence: 0.6, prefetch_rate: 1000, expiry_interval: 10ms}
+  - {name: warm, plugin: predictive, config: {expiry_interval: 10ms}}
+)",
+                                     "prefetch_two_layers.yaml");
+  REQUIRE(parsed.ok());
+  strata::runtime_options options;
+  options.loader = loader.fn();
+  auto rt = strata::runtime::from_config(*parsed.effective, std::move(options));
+  REQUIRE(rt);
+  teach(**rt);
+  const auto warm_entries = [&] { return series((*rt)->prometheus_text(), "strata_cache_entries{cache_layer=\"warm\"}"); };
+  REQUIRE(eventually([&] { return warm_entries() == 2; })); // A and B, filled by their misses
+  const int loads = loader.calls("B");
+  REQUIRE((*rt)->erase("B") == strata::status::ok);
+  REQUIRE(eventually([&] { return warm_entries() == 1; }));
+
+  loader.hold("B");
+  REQUIRE((*rt)->get("A").code == strata::status::ok);
+  REQUIRE(eventually([&] { return loader.calls("B") == loads + 1; })); // the prefetch is loading B
+  CHECK((*rt)->get("B").code == strata::status::timeout);            // a miss waits for it, and times out
+  loader.release();
+  CHECK(eventually([&] { return warm_entries() == 2; }));
+  CHECK(loader.calls("B") == loads + 1);
+}
+
 TEST_CASE("without prefetch the model asks for nothing", "[predictive][prefetch][integration]") {
   counting_loader loader;
   loader.set("A", "value of A");
