@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <stdexcept>
 
@@ -13,26 +15,23 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) {
   return std::chrono::ceil<std::chrono::milliseconds>(d);
 }
 
-/// Refuses a connection string libpq cannot parse (an unknown option, a missing '='), without
-/// connecting: a typo there would otherwise show only as an unreachable database at run time.
-/// libpq's message about a connection string with what it quotes from the string hidden: the
-/// token it could not read may be the password ("invalid percent-encoded token: \"pw%zz\""). An
-/// option's name is kept ("invalid connection option \"hots\""), and so is the "=" it misses.
-std::string without_quoted_values(const std::string& message) {
-  const bool names_option = message.rfind("invalid connection option", 0) == 0;
-  std::string out;
-  std::size_t at = 0;
-  for (;;) {
-    const auto open = message.find('"', at);
-    const auto close = open == std::string::npos ? std::string::npos : message.find('"', open + 1);
-    if (close == std::string::npos)
-      return out + message.substr(at);
-    const auto quoted = message.substr(open + 1, close - open - 1);
-    out += message.substr(at, open + 1 - at) + (names_option || quoted == "=" ? quoted : "(hidden)") + '"';
-    at = close + 1;
-  }
+/// libpq's message about connection string `dsn` with what it quotes from the string hidden,
+/// from the first '"' to the last: the token it could not read may be (part of) the password
+/// ("invalid percent-encoded token: \"pw%zz\""). An option's name is kept ("invalid connection
+/// option \"hostt\"") when the string names no password, which a space could have split.
+std::string without_quoted_values(const std::string& message, const std::string& dsn) {
+  std::string lower(dsn);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (message.rfind("invalid connection option", 0) == 0 && lower.find("password") == std::string::npos)
+    return message;
+  const auto open = message.find('"'), close = message.rfind('"');
+  if (open == std::string::npos || close == open)
+    return message;
+  return message.substr(0, open + 1) + "(hidden)" + message.substr(close);
 }
 
+/// Refuses a connection string libpq cannot parse (an unknown option, a missing '='), without
+/// connecting: a typo there would otherwise show only as an unreachable database at run time.
 void check_dsn(const std::string& dsn) {
   char* error = nullptr;
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(dsn.c_str(), &error),
@@ -43,7 +42,7 @@ void check_dsn(const std::string& dsn) {
   PQfreemem(error);
   while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
     why.pop_back();
-  throw std::invalid_argument("dsn: " + without_quoted_values(why));
+  throw std::invalid_argument("dsn: " + without_quoted_values(why, dsn));
 }
 
 } // namespace

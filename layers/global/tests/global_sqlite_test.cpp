@@ -209,7 +209,8 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   // What libpq quotes from a DSN it cannot read may be the password: it is not repeated.
   for (const std::string dsn : {"postgresql://bob:Sup3rS%zzecret@127.0.0.1/strata",
                                 "postgresql://bob@127.0.0.1/strata?password=hunter%zz2pw",
-                                "postgresql://bob:hunter%002pw@127.0.0.1/strata"}) {
+                                "postgresql://bob:hunter%002pw@127.0.0.1/strata",
+                                "host=db password=a b\\\"c2pw", "host=db password=a b=ecret"}) {
     const auto message = refusal("      backend: postgres\n      dsn: \"" + dsn + "\"\n");
     CHECK_THAT(message, Catch::Contains("layers[1].config.dsn: plugin 'global': ") && Catch::Contains("(hidden)"));
     CHECK_THAT(message, !Catch::Contains("ecret") && !Catch::Contains("2pw"));
