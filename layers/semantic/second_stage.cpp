@@ -1,5 +1,7 @@
 #include "second_stage.hpp"
 
+#include <strata/utf8.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -128,12 +130,10 @@ std::string ascii_numerals(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     const std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
+    const bool whole = length > 1 && invalid_utf8_at(text.substr(i, length)) == std::string_view::npos;
     std::uint32_t code = c & (0x7f >> length);
-    bool whole = length > 1 && i + length <= text.size();
-    for (std::size_t k = 1; whole && k < length; ++k) {
-      whole = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    for (std::size_t k = 1; whole && k < length; ++k)
       code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
-    }
     const char ascii = whole ? ascii_for(code) : 0;
     const std::size_t taken = whole ? length : 1;
     if (ascii != 0)
@@ -145,10 +145,38 @@ std::string ascii_numerals(std::string_view text) {
   return out;
 }
 
+/// Whether `w` (lower case) is a unit or a suffix that is written either after a blank or right
+/// after the digits ("5 mg" / "5mg", "16 GB" / "16GB", "10 am" / "10am").
+bool unit_word(std::string_view w) {
+  static const std::array<std::string_view, 46> units = {
+    "k",  "m",  "b",   "bn",  "kb",  "mb",   "gb", "tb",  "pb",  "mg",  "g",   "kg",  "lb",   "lbs",  "oz",  "ml",
+    "l",  "km", "cm",  "mm",  "ft",  "mph",  "am", "pm",  "x",   "ms",  "s",   "h",   "hr",   "hrs",  "min", "mins",
+    "st", "nd", "rd",  "th",  "kw",  "kwh",  "w",  "v",   "hz",  "khz", "mhz", "ghz", "mbps", "gbps"};
+  return std::find(units.begin(), units.end(), w) != units.end();
+}
+
+/// `text` with the blank between digits and a unit word taken out: "5 mg" reads as "5mg".
+std::string units_joined(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == ' ' && i > 0 && is_digit(text[i - 1])) {
+      std::size_t end = i + 1;
+      std::string word;
+      while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end])))
+        word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(text[end++]))));
+      if (!word.empty() && unit_word(word))
+        continue; // the blank goes
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
 } // namespace
 
 std::vector<std::string> numbers_in(std::string_view original) {
-  const std::string text = ascii_numerals(original);
+  const std::string text = units_joined(ascii_numerals(original));
   std::vector<std::string> out;
   std::string number, word, raw_word;
   // "minus 20" and "negative twenty" are -20 as "-20" is: the word, then blanks, then the number.
@@ -191,9 +219,11 @@ std::vector<std::string> numbers_in(std::string_view original) {
       if (suffix) // "4x4": a number again
         end_number();
       if (number.empty()) {
-        // ".5" is 0.5, not 5. A minus sign right before, not a hyphen after a word or a number
-        // ("-20", not "COVID-19" or "5-10"). "minus -3" is neither -3 nor 3: a number of its own.
-        const bool point = i > 0 && text[i - 1] == '.';
+        // ".5" is 0.5, not 5 (but "No.5" and "...5" are 5). A minus sign right before, not a
+        // hyphen after a word or a number ("-20", not "COVID-19" or "5-10"). "minus -3" is
+        // neither -3 nor 3: a number of its own.
+        const bool point = i > 0 && text[i - 1] == '.' &&
+                           (i == 1 || !(std::isalnum(static_cast<unsigned char>(text[i - 2])) || text[i - 2] == '.'));
         const std::size_t before = point ? 1 : 0; // characters between the sign and the digit
         const bool sign_before = i > before && text[i - before - 1] == '-';
         const std::size_t sign_at = i - before - 1; // read only when sign_before

@@ -26,7 +26,7 @@ struct check_options {
 
 /// The numbers written in `text`, in order: runs of digits of any script (with a decimal point,
 /// or a comma before three digits, inside; a point or a minus sign right before them; letters
-/// right after them: "80k", "5th"), number words ("ten", "dozen", "fifth" as "5th", "twice" as
+/// right after them, or a unit word after a blank: "80k", "5th", "5 mg"), number words ("ten", "dozen", "fifth" as "5th", "twice" as
 /// "2x"; not "one") and Roman numerals ("II", "XIV") as numerals. In order, since "3/4" is not
 /// "4/3" and "from 10 to 11" not "from 11 to 10".
 std::vector<std::string> numbers_in(std::string_view text);

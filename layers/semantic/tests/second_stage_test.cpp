@@ -6,7 +6,7 @@ using namespace strata::semantic_layer;
 
 TEST_CASE("numbers are digit runs and number words, in order; separators join, decimals and signs stay",
           "[second_stage]") {
-  CHECK(numbers_in("Is 4 GB enough for 2 users?") == std::vector<std::string>{"4", "2"});
+  CHECK(numbers_in("Is 4 GB enough for 2 users?") == std::vector<std::string>{"4gb", "2"});
   CHECK(numbers_in("1,000 or 1000") == std::vector<std::string>{"1000", "1000"});
   CHECK(numbers_in("version 1.5, not 15.") == std::vector<std::string>{"1.5", "15"});
   CHECK(numbers_in("no digits here").empty());
@@ -29,21 +29,24 @@ TEST_CASE("numbers are digit runs and number words, in order; separators join, d
 TEST_CASE("numbers in other forms: a leading point, a comma that is no thousands separator, other scripts",
           "[second_stage]") {
   using numbers = std::vector<std::string>;
-  CHECK(numbers_in("Is .5 mg safe?") == numbers{"0.5"});
-  CHECK(numbers_in("Is -.5 mg safe?") == numbers{"-0.5"});
+  CHECK(numbers_in("Is .5 mg safe?") == numbers{"0.5mg"});
+  CHECK(numbers_in("Is -.5 mg safe?") == numbers{"-0.5mg"});
+  CHECK(numbers_in("Chanel No.5, wait...5 days, 1..5") == numbers{"5", "5", "1", "5"}); // no leading point
   CHECK(numbers_in("at 1,5 bar") == numbers{"1", "5"}); // a decimal comma or a list, not 15
   CHECK(numbers_in("1,2,3") == numbers{"1", "2", "3"});
   CHECK(numbers_in("1,000,000 or 1,0000") == numbers{"1000000", "1", "0000"});
   CHECK(numbers_in("7 minus -3") == numbers{"7", "--3"}); // neither "7 minus 3" nor "7 plus 3"
   CHECK(numbers_in("minus .5") == numbers{"-0.5"});
-  CHECK(numbers_in("\xD9\xA5\xD9\xA0 kg") == numbers{"50"});             // Arabic-Indic digits
-  CHECK(numbers_in("\xEF\xBC\x92\xEF\xBC\x90 kg") == numbers{"20"});   // full-width digits
+  CHECK(numbers_in("\xD9\xA5\xD9\xA0 kg") == numbers{"50kg"});             // Arabic-Indic digits
+  CHECK(numbers_in("\xEF\xBC\x92\xEF\xBC\x90 kg") == numbers{"20kg"});   // full-width digits
+  CHECK(numbers_in("\xE0\x99\xA0") == numbers{});                          // an overlong form is no digit
   CHECK(numbers_in("\xEF\xBC\x8D" "5") == numbers{"-5"});                // full-width minus
   CHECK(numbers_in("caf\xC3\xA9 \xE2\x82\xAC" "5") == numbers{"5"});      // other characters are kept
   CHECK(numbers_in("\xD9") == numbers{});                                  // a sequence cut short
   // Letters right after the digits are part of the number; ordinals are written alike.
   CHECK(numbers_in("a salary of 80k, not 80m or 80") == numbers{"80k", "80m", "80"});
   CHECK(numbers_in("16GB or 16MB") == numbers{"16gb", "16mb"});
+  CHECK(numbers_in("5 mg at 10 am, 5mg at 10am, 2 apples") == numbers{"5mg", "10am", "5mg", "10am", "2"});
   CHECK(numbers_in("the 5th president, the fifth president") == numbers{"5th", "5th"});
   CHECK(numbers_in("the third or the thirteenth") == numbers{"3rd", "13th"});
   CHECK(numbers_in("4x4") == numbers{"4x", "4"});
