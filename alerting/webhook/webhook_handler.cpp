@@ -3,6 +3,7 @@
 #include "alert_body.hpp"
 #include "endpoint.hpp"
 
+#include <strata/header_token.hpp>
 #include <strata/sdk.hpp>
 
 #include <httplib.h>
@@ -99,7 +100,7 @@ public:
 private:
   /// A token goes into a header line: a line break in it would add a header of its own.
   static const std::string& checked_token(const std::string& token) {
-    if (!std::all_of(token.begin(), token.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; }))
+    if (!strata::is_header_token(token))
       throw std::invalid_argument("bearer_token: expected visible ASCII characters, without spaces or control characters");
     return token;
   }

@@ -5,6 +5,7 @@
 #include "log.hpp"
 #include "runtime_bounds.hpp"
 
+#include <strata/header_token.hpp>
 #include <strata/metrics_registry.hpp>
 #include <strata/plugin_config.hpp>
 #include <strata/runtime.hpp>
@@ -141,8 +142,7 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
                                 "port), got '" + cfg.server.http.address + "'");
   if (cfg.server.http.max_body == 0)
     fail("server.http.max_body", "must be greater than 0");
-  const auto& token = cfg.server.http.token;
-  if (!std::all_of(token.begin(), token.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; }))
+  if (!is_header_token(cfg.server.http.token))
     fail("server.http.token", "expected a token of visible ASCII characters, without spaces or control characters "
                               "(a client sends it in a header line)");
   const auto& resp = cfg.server.resp;

@@ -84,7 +84,7 @@ const char* number_word(const std::string& w) {
 /// in canonical form ("II", "VIII", "XIV"), or empty. Single letters are left alone ("X", a
 /// name, as often as ten), and so are L, C, D and M ("CD", "DC", "MD").
 std::string roman_numeral(const std::string& w) {
-  if (w.size() < 2 || w.find_first_not_of("IVX") != std::string::npos)
+  if (w.size() < 2 || w.size() > 7 || w.find_first_not_of("IVX") != std::string::npos) // 38: XXXVIII
     return {};
   const auto value_of = [](char c) { return c == 'I' ? 1 : c == 'V' ? 5 : 10; };
   int value = 0;
