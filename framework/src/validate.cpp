@@ -63,10 +63,17 @@ void check_alert_rules(const config& cfg, std::vector<config_error>& errors) {
     const bool derived = is_derived_alert_value(rule.value);
     if (!rule.layer.empty() && layers.count(rule.layer) == 0)
       fail(".layer", "no layer named '" + rule.layer + "' in this deployment");
-    if (!rule.layer.empty() && (!derived || rule.value == "rss_bytes"))
-      fail(".layer", "'layer' applies to the derived values (hit_rate ... p99_latency); for a metric use labels");
+    if (!rule.layer.empty() && rule.value == "rss_bytes")
+      fail(".layer", "'rss_bytes' is the process's, not a layer's: it takes no 'layer'");
+    else if (!rule.layer.empty() && !derived && !rule.value.empty())
+      fail(".layer", "'layer' applies to the derived values (hit_rate, miss_rate, error_rate, throughput, p50_latency, "
+                     "p95_latency, p99_latency), and '" + rule.value + "' is none of them; for a metric family, "
+                     "select the layer with labels: {cache_layer: ...}");
     if (!rule.labels.empty() && derived)
       fail(".labels", "'labels' applies to metric values only, not to '" + rule.value + "'");
+    if (rule.window != stats_window::minute && !derived && !rule.value.empty())
+      fail(".window", "'window' applies to the derived values only; a metric rule compares the family's current "
+                      "value");
     // The host sets this label to the layer's name on every series a layer has: another value
     // selects nothing, and the rule would never fire.
     if (const auto it = rule.labels.find("cache_layer"); it != rule.labels.end() && layers.count(it->second) == 0)

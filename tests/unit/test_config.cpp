@@ -588,6 +588,8 @@ alerts:
     - {name: r, value: strata_x_total, layer: hot, comparison: ">", threshold: 1, severity: critical,
        escalate_after: 1m, escalate_to: warning}
     - {name: s, value: strata_cache_entries, labels: {cache_layer: nope}, comparison: ">", threshold: 1}
+    - {name: t, value: rss_bytes, layer: hot, comparison: ">", threshold: 1}
+    - {name: u, value: strata_cache_entries, window: hour, comparison: ">", threshold: 1}
 logging: {level: info}
 )", "t.yaml");
   REQUIRE(parsed.ok());
@@ -596,15 +598,19 @@ logging: {level: info}
   parsed.effective->alerts.rules[0].comparison = "=";
   const auto report = strata::validate(*parsed.effective);
   CHECK(error_lines(report) == std::vector<std::string>{
-          "t.yaml:13:18: logging.level: expected one of debug, info, warn, error, off, got 'chatty'",
+          "t.yaml:15:18: logging.level: expected one of debug, info, warn, error, off, got 'chatty'",
           "t.yaml:5:12: exporters[1].name: duplicate name 'twice'",
           "t.yaml:9:41: alerts.rules[0].layer: no layer named 'cold' in this deployment",
           "t.yaml:9:59: alerts.rules[0].comparison: expected one of <, <=, >, >=, got '='",
           "t.yaml:10:14: alerts.rules[1].name: duplicate rule name 'r'",
-          "t.yaml:10:47: alerts.rules[1].layer: 'layer' applies to the derived values (hit_rate ... p99_latency); "
-          "for a metric use labels",
+          "t.yaml:10:47: alerts.rules[1].layer: 'layer' applies to the derived values (hit_rate, miss_rate, "
+          "error_rate, throughput, p50_latency, p95_latency, p99_latency), and 'strata_x_total' is none of them; for a "
+          "metric family, select the layer with labels: {cache_layer: ...}",
           "t.yaml:11:41: alerts.rules[1].escalate_to: must be above the rule's severity (critical)",
-          "t.yaml:12:68: alerts.rules[2].labels.cache_layer: no layer named 'nope' in this deployment"});
+          "t.yaml:12:68: alerts.rules[2].labels.cache_layer: no layer named 'nope' in this deployment",
+          "t.yaml:13:42: alerts.rules[3].layer: 'rss_bytes' is the process's, not a layer's: it takes no 'layer'",
+          "t.yaml:14:54: alerts.rules[4].window: 'window' applies to the derived values only; a metric rule compares "
+          "the family's current value"});
 }
 
 TEST_CASE("a log level and a rule's comparison are refused with the file's other errors", "[config][telemetry]") {
