@@ -138,6 +138,9 @@ void health(runtime& rt, const Request&, const std::string&, Response& res) {
 }
 
 void metrics(runtime& rt, const Request&, const std::string&, Response& res) {
+  if (!rt.effective_config().runtime.metrics) // an empty 200 would look like a deployment with nothing in it
+    return send_error(res, {404, "metrics are off in this deployment (runtime.metrics: false)", std::nullopt,
+                            "not_found"});
   send(res, 200, rt.prometheus_text(), "text/plain; version=0.0.4; charset=utf-8");
 }
 

@@ -157,8 +157,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data '{"text": "q"}' "ht
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
 [ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
 
-# ---- a deployment without a semantic or vector layer: 501, naming the operation ----
+# ---- a deployment without a semantic or vector layer: 501, naming the operation; and without
+# metrics: /metrics says so rather than answering an empty 200 ----
 cat >"$dir/plain.yaml" <<'YAML'
+runtime: {metrics: false}
 layers:
   - {name: edge_cache, plugin: predictive}
 server:
@@ -172,6 +174,8 @@ call POST /v1/semantic/lookup '{"text": "q"}'
 expect 501 'no layer of this deployment offers semantic operations'
 call POST /v1/vectors/search '{"text": "q"}'
 expect 501 'no layer of this deployment offers vector operations'
+call GET /metrics
+expect 404 'metrics are off in this deployment (runtime.metrics: false)'
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
 [ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
 echo "PASS"
