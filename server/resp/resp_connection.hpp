@@ -87,14 +87,16 @@ struct connection {
   std::string name;                  ///< CLIENT SETNAME's; empty: none
   bool close_when_flushed = false;   ///< QUIT, or a protocol error: no more input is read
   bool input_ended = false;          ///< the client sent all it will: close once answered
-  /// Input read but not parsed, since `max_in_flight` requests were in flight: parsed as replies
-  /// come back.
+  /// Input read but not parsed, since `max_in_flight` requests were in flight, or replies of more
+  /// than `max_pipeline` bytes waited to be sent: parsed as replies come back, and go out.
   bool input_held = false;
   bool reading = true;               ///< false while backpressure holds the input
   bool writing = false;              ///< EPOLLOUT is armed
 
   /// Counted as they come and go: summing them per read made a long pipeline quadratic.
   std::size_t pending_bytes() const { return in.size() + (out.size() - out_sent) + waiting_bytes + parked_bytes; }
+  /// Replies not sent yet, written or awaited.
+  std::size_t reply_bytes() const { return (out.size() - out_sent) + waiting_bytes; }
 
   /// The slot awaiting the reply numbered `sequence`, found by its distance from the first (they
   /// are numbered in order, with unsigned wrap-around), or null.

@@ -256,9 +256,12 @@ void event_loop::process_input(connection& conn) {
   std::uint64_t commands = 0;
   conn.input_held = false;
   while (!conn.close_when_flushed) {
-    if (conn.in_flight >= static_cast<std::size_t>(settings_.max_in_flight)) {
-      // The layers are that far behind this client: what it sent waits in the buffer (and the
-      // socket) rather than in their mailboxes, where it would outlive its deadline.
+    if (conn.in_flight >= static_cast<std::size_t>(settings_.max_in_flight) ||
+        conn.reply_bytes() > settings_.max_pipeline) {
+      // The layers are that far behind this client, or it reads its replies that slowly: what it
+      // sent waits in the buffer (and the socket) rather than in the layers' mailboxes, where it
+      // would outlive its deadline, or as replies in memory (a few bytes of GET each asking for a
+      // large value: 55 KB of input held 250 MB of replies).
       conn.input_held = conn.in.size() > 0;
       break;
     }
@@ -425,14 +428,19 @@ void event_loop::flush_touched() {
       continue;
     auto& conn = *it->second;
     run_parked(conn);
-    // Half the bound free before the held input is parsed: a batch per wake-up, not a request.
-    if (conn.input_held && conn.parked.empty() && !draining_ &&
-        conn.in_flight <= static_cast<std::size_t>(settings_.max_in_flight) / 2)
+    if (may_parse_held(conn))
       process_input(conn);
     flush_ready(conn);
     write_out(conn);
   }
   touched_.clear();
+}
+
+bool event_loop::may_parse_held(const connection& conn) const {
+  // Half the bounds free before the held input is parsed: a batch per wake-up, not a request.
+  return conn.input_held && conn.parked.empty() && !draining_ &&
+         conn.in_flight <= static_cast<std::size_t>(settings_.max_in_flight) / 2 &&
+         conn.reply_bytes() <= settings_.max_pipeline / 2;
 }
 
 bool event_loop::write_out(connection& conn) {
@@ -458,6 +466,8 @@ bool event_loop::write_out(connection& conn) {
   conn.out_sent = 0;
   if (conn.out.capacity() > kept_output_capacity)
     std::string().swap(conn.out);
+  if (may_parse_held(conn))
+    touched_.push_back(conn.id); // the replies went out: the input held for them is parsed
   if ((conn.close_when_flushed || (conn.input_ended && !conn.input_held)) && conn.waiting.empty() &&
       conn.parked.empty()) {
     close_connection(conn);

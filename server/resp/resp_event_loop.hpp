@@ -76,6 +76,8 @@ private:
   /// Writes the replies of the connections this round of events touched.
   void flush_touched();
   /// Writes what `conn` has to send; false when the connection was closed.
+  /// Whether input held back by the bounds may be parsed now (replies came back, or went out).
+  bool may_parse_held(const connection& conn) const;
   bool write_out(connection& conn);
   void update_interest(connection& conn);
   void close_connection(connection& conn);

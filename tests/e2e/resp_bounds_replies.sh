@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A client that asks for large values and does not read its replies holds at most about
+# server.resp.max_pipeline of them in the server: its further requests wait unparsed. 2500 GETs
+# of a 100 KiB value (55 KB sent) would otherwise be 250 MB of replies in memory. Once it reads,
+# every reply comes, in order.
+set -uo pipefail
+strata=$1
+. "$(dirname "$0")/serve_resp.sh"
+need python3 python3
+
+cat >"$dir/deployment.yaml" <<'YAML'
+layers:
+  - {name: hot, plugin: predictive}
+server:
+  http: {enabled: false}
+  resp: {address: "127.0.0.1:0", max_bulk: 512KiB, max_pipeline: 1MiB}
+YAML
+start_resp "$dir/deployment.yaml"
+python3 - "$port" "$pid" <<'PY' || fail "see above"
+import socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+def rss_mib():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) // 1024
+value = b"v" * 102400
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$102400\r\n" + value + b"\r\n")
+assert s.recv(100) == b"+OK\r\n"
+base = rss_mib()
+c = socket.create_connection(("127.0.0.1", port))
+c.sendall(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n" * 2500)
+time.sleep(1.5)  # the server answers what it may while the client reads nothing
+grown = rss_mib() - base
+if grown > 60:
+    sys.exit(f"the server grew by {grown} MiB for a client that does not read (bound: max_pipeline 1 MiB)")
+s.sendall(b"PING\r\n")
+assert s.recv(100) == b"+PONG\r\n"
+reply = b"$102400\r\n" + value + b"\r\n"
+want, got = reply * 2500, bytearray()
+c.settimeout(20)
+while len(got) < len(want):
+    chunk = c.recv(1 << 20)
+    if not chunk:
+        break
+    got += chunk
+if bytes(got) != want:
+    sys.exit(f"the replies differ: {len(got)} bytes of {len(want)}")
+print(f"grew by {grown} MiB while not read; 2500 replies in order")
+PY
+stop_resp
+echo ok
