@@ -730,6 +730,10 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->current_level = impl->cfg.logging.level;
 
   impl->system_config.set("scheduler.max-threads", scheduler_threads(impl->cfg.runtime.threads));
+  // An actor gives its thread up after 64 messages: the coordinator sending an MSET of 30000 keys
+  // to a layer otherwise kept that layer (scheduled on the same thread) from answering any of
+  // them until it was done, and past their deadlines (`strata-bench core` measured no cost).
+  impl->system_config.set("scheduler.max-throughput", 64);
   // CAF 0.17's idle workers first spin, then sleep 50 us at a time without being woken by new
   // work, then wait on a condition variable that an enqueue does notify. Skipping the middle
   // phase and spinning longer before the last one brings a coordinator round trip from ~35 us to
