@@ -7,7 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <system_error>
 
@@ -144,7 +148,15 @@ void event_loop::run() {
   current_loop = this;
   epoll_event events[256];
   while (!stopping_.load(std::memory_order_relaxed)) {
-    const int n = epoll_wait(epoll_fd_, events, 256, -1);
+    int timeout_ms = -1;
+    if (accept_paused_until_) {
+      const auto left = *accept_paused_until_ - std::chrono::steady_clock::now();
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(
+        0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+      if (timeout_ms == 0)
+        resume_accepting();
+    }
+    const int n = epoll_wait(epoll_fd_, events, 256, accept_paused_until_ ? timeout_ms : -1);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -188,6 +200,8 @@ void event_loop::run() {
 void event_loop::accept_all() {
   for (;;) {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM))
+      return pause_accepting(errno);
     if (fd < 0)
       return; // EAGAIN, or an error of that one connection
     if (counters_.connected.load() >= settings_.max_clients) {
@@ -207,6 +221,27 @@ void event_loop::accept_all() {
     else
       peer->adopt(fd);
   }
+}
+
+void event_loop::pause_accepting(int error) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_accept_warning_ >= std::chrono::seconds(10)) { // once per episode, not per wake-up
+    last_accept_warning_ = now;
+    std::fprintf(stderr, "strata: resp: cannot accept a connection: %s (see ulimit -n); trying again every 100 ms\n",
+                 std::strerror(error));
+  }
+  accept_paused_until_ = now + std::chrono::milliseconds(100);
+  epoll_event ev{};
+  ev.data.u64 = listener_token;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+}
+
+void event_loop::resume_accepting() {
+  accept_paused_until_.reset();
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = listener_token;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
 }
 
 void event_loop::add_connection(int fd) {

@@ -10,8 +10,10 @@
 #include <strata/config.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -76,6 +78,9 @@ private:
   /// Writes the replies of the connections this round of events touched.
   void flush_touched();
   /// Writes what `conn` has to send; false when the connection was closed.
+  /// Stops accepting for 100 ms after accept failed with `error` (no descriptor left), saying so.
+  void pause_accepting(int error);
+  void resume_accepting();
   /// Whether input held back by the bounds may be parsed now (replies came back, or went out).
   bool may_parse_held(const connection& conn) const;
   bool write_out(connection& conn);
@@ -90,6 +95,10 @@ private:
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   int listen_fd_ = -1;
+  /// Accepting is paused until then: the process had no file descriptor left (EMFILE), and the
+  /// listener, level-triggered, would wake the loop at once for ever.
+  std::optional<std::chrono::steady_clock::time_point> accept_paused_until_;
+  std::chrono::steady_clock::time_point last_accept_warning_{};
   std::vector<event_loop*> peers_;
   std::size_t next_peer_ = 0;
   std::thread thread_;
