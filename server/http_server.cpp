@@ -24,6 +24,7 @@ std::string address_text(const std::string& host, int port) {
 http_server::http_server(runtime& rt, const http_settings& settings)
   : settings_(settings), server_(std::make_unique<httplib::Server>()) {
   server_->new_task_queue = [] { return new httplib::ThreadPool(worker_threads); };
+  server_->set_keep_alive_timeout(keep_alive_idle.count());
   // cpp-httplib's default sets SO_REUSEPORT, with which a second server binds a port another
   // already listens on and the two split its connections: SO_REUSEADDR alone refuses that (and
   // still lets a restart bind while old connections linger in TIME_WAIT).

@@ -5,6 +5,7 @@
 #include <strata/expected.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -23,8 +24,12 @@ namespace strata::server {
 class http_server {
 public:
   /// Worker threads. The HTTP library gives each connection a worker for as long as it is kept
-  /// alive, so this is also how many clients are served at once; the rest wait their turn.
-  static constexpr int worker_threads = 8;
+  /// alive, so this is also how many clients are served at once; the rest wait their turn (with
+  /// 8, eight idle connections kept /v1/health from answering for seconds). A waiting thread
+  /// costs its stack's address space, not memory.
+  static constexpr int worker_threads = 32;
+  /// How long a kept-alive connection may sit idle before its worker serves another.
+  static constexpr std::chrono::seconds keep_alive_idle{2};
 
   /// Registers the routes; nothing listens before `start`. `rt` must outlive this object.
   http_server(runtime& rt, const http_settings& settings);

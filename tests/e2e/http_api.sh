@@ -7,6 +7,7 @@ strata=$1; promtool=$2
 . "$(dirname "$0")/serve_http.sh"
 need curl curl
 need nc netcat-openbsd
+need python3 python3
 
 export STRATA_E2E_TOKEN="e2e-$RANDOM-token" STRATA_E2E_DIARY="$dir/diary.sqlite3"
 cat >"$dir/deployment.yaml" <<'YAML'
@@ -223,6 +224,18 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/metrics")
 [ "$code" = 401 ] || fail "GET /metrics without a token: expected 401, got $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/v1/health")
 [ "$code" = 200 ] || fail "GET /v1/health without a token: expected 200, got $code"
+
+# Twenty connections that send nothing hold twenty workers, not all of them: /v1/health answers
+# at once (with eight workers it waited out their 5 s read timeout).
+python3 - "${address%:*}" "${address##*:}" <<'PY' || fail "/v1/health was held up by idle connections"
+import socket, sys, time, urllib.request
+host, port = sys.argv[1], int(sys.argv[2])
+idle = [socket.create_connection((host, port)) for _ in range(20)]
+time.sleep(0.3)
+start = time.time()
+urllib.request.urlopen(f"http://{host}:{port}/v1/health", timeout=3).read()
+print(f"/v1/health in {time.time() - start:.3f} s beside 20 idle connections")
+PY
 
 # SIGTERM: the server drains and exits 0 within a few seconds.
 sigterm_serve 5
