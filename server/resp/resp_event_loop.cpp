@@ -380,7 +380,8 @@ void event_loop::run_parked(connection& conn) {
     }
     const auto* spec = find_command(next.args[0]);
     const bool write = spec != nullptr && spec->write;
-    if ((conn.writes_in_flight > 0 && !write) || conn.in_flight >= static_cast<std::size_t>(settings_.max_in_flight))
+    if ((conn.writes_in_flight > 0 && !write) || conn.in_flight >= static_cast<std::size_t>(settings_.max_in_flight) ||
+        conn.reply_bytes() > settings_.max_pipeline) // the reply bound holds for parked requests too
       return;
     const auto request = std::move(next.args);
     conn.parked.pop_front();
@@ -471,6 +472,17 @@ void event_loop::flush_touched() {
   touched_.clear();
 }
 
+bool event_loop::may_run_parked(const connection& conn) const {
+  if (conn.parked.empty()) // during a drain too: what was read is answered
+    return false;
+  const auto& next = conn.parked.front();
+  const auto* spec = next.protocol_error.empty() ? find_command(next.args[0]) : nullptr;
+  const bool write = spec != nullptr && spec->write;
+  return !next.protocol_error.empty() ||
+         (!(conn.writes_in_flight > 0 && !write) && conn.in_flight < static_cast<std::size_t>(settings_.max_in_flight) &&
+          conn.reply_bytes() <= settings_.max_pipeline / 2);
+}
+
 bool event_loop::may_parse_held(const connection& conn) const {
   // Half the bounds free before the held input is parsed: a batch per wake-up, not a request.
   return conn.input_held && conn.parked.empty() && !draining_ &&
@@ -501,8 +513,8 @@ bool event_loop::write_out(connection& conn) {
   conn.out_sent = 0;
   if (conn.out.capacity() > kept_output_capacity)
     std::string().swap(conn.out);
-  if (may_parse_held(conn))
-    touched_.push_back(conn.id); // the replies went out: the input held for them is parsed
+  if (may_parse_held(conn) || may_run_parked(conn))
+    touched_.push_back(conn.id); // the replies went out: what was held for them runs
   if ((conn.close_when_flushed || (conn.input_ended && !conn.input_held)) && conn.waiting.empty() &&
       conn.parked.empty()) {
     close_connection(conn);

@@ -81,6 +81,8 @@ private:
   /// Stops accepting for 100 ms after accept failed with `error` (no descriptor left), saying so.
   void pause_accepting(int error);
   void resume_accepting();
+  /// Whether the first parked request may run now (its turn came, and half the reply bound is free).
+  bool may_run_parked(const connection& conn) const;
   /// Whether input held back by the bounds may be parsed now (replies came back, or went out).
   bool may_parse_held(const connection& conn) const;
   bool write_out(connection& conn);
