@@ -483,11 +483,8 @@ public:
       reply.error = "no answer within the deadline of " + std::to_string(awaited->deadline.count()) + "ms";
       // A layer that answered other requests since this one was sent is working through a
       // backlog, not hung: this request times out, but replacing the instance would only throw
-      // its entries away. Nor is one whose deadline passed more than a deadline before this
-      // sweep ran: the coordinator itself was behind (a burst of thousands of requests, an MSET),
-      // and the layer's answers may be waiting in its mailbox, or the layer for a thread. A hung
-      // layer answers nothing, and the next sweep that runs in time replaces it.
-      if (st_.slots[i].last_answer <= awaited->sent && now - awaited->due() <= awaited->deadline)
+      // its entries away. A hung layer answers nothing and is replaced.
+      if (st_.slots[i].last_answer <= awaited->sent)
         failed(i, awaited->generation, fault_type::timeout, reply.error);
       answer(i, *awaited, reply);
     }
