@@ -134,7 +134,7 @@ failure classify(const std::exception& e, const pqxx::connection* conn) {
     // 25, read-only), a deadlock or a serialization failure (class 40), a privilege revoked
     // (42501). Worth trying again later, as an outage is.
     if (state.rfind("25", 0) == 0 || state.rfind("40", 0) == 0 || state == "42501")
-      return {status::unavailable, false};
+      return {status::unavailable, state == "25006"}; // read-only: a new connection may reach the primary
     return {status::invalid, false};
   }
   return {open ? status::internal : status::unavailable, !open};

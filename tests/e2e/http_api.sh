@@ -225,16 +225,16 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/metrics")
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/v1/health")
 [ "$code" = 200 ] || fail "GET /v1/health without a token: expected 200, got $code"
 
-# Twenty connections that send nothing hold twenty workers, not all of them: /v1/health answers
-# at once (with eight workers it waited out their 5 s read timeout).
+# Twenty-four connections that send nothing hold twenty-four workers, not all of them: /v1/health
+# answers at once (with eight workers, or sixteen, it waited for them to be let go).
 python3 - "${address%:*}" "${address##*:}" <<'PY' || fail "/v1/health was held up by idle connections"
 import socket, sys, time, urllib.request
 host, port = sys.argv[1], int(sys.argv[2])
-idle = [socket.create_connection((host, port)) for _ in range(20)]
+idle = [socket.create_connection((host, port)) for _ in range(24)]
 time.sleep(0.3)
 start = time.time()
-urllib.request.urlopen(f"http://{host}:{port}/v1/health", timeout=3).read()
-print(f"/v1/health in {time.time() - start:.3f} s beside 20 idle connections")
+urllib.request.urlopen(f"http://{host}:{port}/v1/health", timeout=1.5).read()
+print(f"/v1/health in {time.time() - start:.3f} s beside 24 idle connections")
 PY
 
 # SIGTERM: the server drains and exits 0 within a few seconds.
