@@ -203,6 +203,10 @@ private:
       const std::string name = key.Scalar();
       const std::string path = join_path(map.path, name);
       if (name == "<<" && key.Tag() != "!") { // a merge key (YAML 1.1), not the quoted text '<<'
+        if (const auto [first, inserted] = first_line.emplace(name, key_at.line); !inserted) {
+          fail(key_at, path, "duplicate key '<<' (first at line " + std::to_string(first->second) + ")");
+          continue;
+        }
         const bool mappings = value.IsMap() || (value.IsSequence() && std::all_of(value.begin(), value.end(),
                                                                                 [](const YAML::Node& n) { return n.IsMap(); }));
         if (!mappings) {
@@ -226,17 +230,31 @@ private:
       f(name, entry{value, path, value_at, key_at});
     }
     // What a merge brings in, where the mapping does not say it itself; the first mapping of the
-    // merge wins. Placed where the merged text is.
-    for (const auto& source : merged)
+    // merge wins, and a merged mapping's own keys win over what it merges in turn. Placed where
+    // the merged text is.
+    for (std::size_t next = 0; next < merged.size() && next < 64; ++next) { // 64: a bound on cycles
+      const YAML::Node source = merged[next];
       for (const auto& pair : source) {
         const YAML::Node key = pair.first;
         const YAML::Node value = pair.second;
-        if (!key.IsScalar() || !first_line.emplace(key.Scalar(), to_position(key.Mark()).line).second)
+        if (!key.IsScalar())
+          continue;
+        if (key.Scalar() == "<<" && key.Tag() != "!") { // merged in turn, after this mapping's keys
+          if (value.IsMap())
+            merged.push_back(value);
+          else if (value.IsSequence())
+            for (const auto& item : value)
+              if (item.IsMap())
+                merged.push_back(item);
+          continue;
+        }
+        if (!first_line.emplace(key.Scalar(), to_position(key.Mark()).line).second)
           continue;
         const source_position key_at = to_position(key.Mark());
         const source_position value_at = value.IsNull() ? key_at : to_position(value.Mark());
         f(key.Scalar(), entry{value, join_path(map.path, key.Scalar()), value_at, key_at});
       }
+    }
   }
 
   /// Calls `f` on each item of the sequence `e`, recording where the item is.

@@ -846,6 +846,20 @@ layers:
   CHECK(cfg.layers[1].plugin == "predictive");
   CHECK(cfg.layers[1].settings.at("max_entries") == "100");
   CHECK(cfg.layers[1].settings.at("shards") == "4");
+  // A merged mapping that merges in turn, in a layer and in plugin settings.
+  const auto nested = parse_valid(R"(x-base: &base {plugin: predictive, config: &base_cfg {shards: 2}}
+x-hot: &hot {<<: *base, promote: false, config: {<<: *base_cfg, max_entries: 7}}
+layers:
+  - {<<: *hot, name: a}
+)");
+  REQUIRE(nested.layers.size() == 1);
+  CHECK(nested.layers[0].plugin == "predictive");
+  CHECK_FALSE(nested.layers[0].promote);
+  CHECK(nested.layers[0].settings.at("shards") == "2");
+  CHECK(nested.layers[0].settings.at("max_entries") == "7");
+  CHECK(error_lines(parse_config("layers:\n  - {<<: {plugin: predictive}, <<: {name: a}}\n", "d.yaml")) ==
+        std::vector<std::string>{"d.yaml:2:32: layers[0].<<: duplicate key '<<' (first at line 2)",
+                                 "d.yaml:2:5: layers[0]: missing required key 'name'"});
   CHECK(error_lines(parse_config(R"(layers:
   - {name: a, plugin: predictive, '<<': {promote: false}}
   - <<: 5
