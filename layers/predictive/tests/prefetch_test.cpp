@@ -23,6 +23,10 @@ namespace {
 /// `hold` makes a load of that key wait until `release`.
 class counting_loader {
 public:
+  /// A loader that holds "value of A" and "value of B" for A and B.
+  static std::map<std::string, std::string> a_and_b() { return {{"A", "value of A"}, {"B", "value of B"}}; }
+  explicit counting_loader(std::map<std::string, std::string> truth = {}) : truth_(std::move(truth)) {}
+
   std::optional<strata::loaded_value> load(std::string_view key) {
     {
       std::lock_guard<std::mutex> guard(mutex_);
@@ -129,9 +133,7 @@ int prefetch_of_b_held(strata::runtime& rt, counting_loader& loader) {
 
 TEST_CASE("after A, B is loaded before it is asked for, and its first read counts as a used prefetch",
           "[predictive][prefetch][integration]") {
-  counting_loader loader;
-  loader.set("A", "value of A");
-  loader.set("B", "value of B");
+  counting_loader loader(counting_loader::a_and_b());
   auto rt = start(loader);
   teach(*rt);
   const int loads = loader.calls("B");
@@ -179,9 +181,7 @@ TEST_CASE("a prefetch whose key is written while it loads does not bring the old
 
 TEST_CASE("a miss of a key that a prefetch is loading waits for that load rather than calling the loader",
           "[predictive][prefetch][integration]") {
-  counting_loader loader;
-  loader.set("A", "value of A");
-  loader.set("B", "value of B");
+  counting_loader loader(counting_loader::a_and_b());
   auto rt = start(loader);
   teach(*rt);
   const int loads = prefetch_of_b_held(*rt, loader);
@@ -197,9 +197,7 @@ TEST_CASE("a miss of a key that a prefetch is loading waits for that load rather
 
 TEST_CASE("what a prefetch loads after loader_timeout is still written into the layer",
           "[predictive][prefetch][integration]") {
-  counting_loader loader;
-  loader.set("A", "value of A");
-  loader.set("B", "value of B");
+  counting_loader loader(counting_loader::a_and_b());
   auto rt = start(loader, ", loader_timeout: 100ms");
   teach(*rt);
   const int loads = prefetch_of_b_held(*rt, loader);
@@ -216,9 +214,7 @@ TEST_CASE("what a prefetch loads after loader_timeout is still written into the 
 
 TEST_CASE("a prefetch's load that a miss waited for, however late, fills every layer as the miss's would",
           "[predictive][prefetch][integration]") {
-  counting_loader loader;
-  loader.set("A", "value of A");
-  loader.set("B", "value of B");
+  counting_loader loader(counting_loader::a_and_b());
   auto parsed = strata::parse_config(R"(
 runtime: {stats_interval: 20ms, loader_timeout: 100ms}
 layers:
@@ -245,9 +241,7 @@ layers:
 }
 
 TEST_CASE("without prefetch the model asks for nothing", "[predictive][prefetch][integration]") {
-  counting_loader loader;
-  loader.set("A", "value of A");
-  loader.set("B", "value of B");
+  counting_loader loader(counting_loader::a_and_b());
   auto parsed = strata::parse_config(R"(
 layers:
   - {name: hot, plugin: predictive, config: {expiry_interval: 10ms}}

@@ -37,6 +37,16 @@ semantic_lookup_request ask(std::string ns, embedding v, std::string text = {}) 
   return r;
 }
 
+/// Events that add each eviction for capacity to `evicted`.
+cache_events counting_capacity_evictions(std::size_t& evicted) {
+  cache_events events;
+  events.removed = [&evicted](removal why, std::size_t n) {
+    if (why == removal::capacity)
+      evicted += n;
+  };
+  return events;
+}
+
 cache_options flat() {
   cache_options o;
   o.index.kind = vector_index::index_kind::flat;
@@ -119,12 +129,7 @@ TEST_CASE("the bound on entries evicts the least recently used", "[semantic_cach
   auto o = flat();
   o.max_entries = 2;
   std::size_t evicted = 0;
-  cache_events events;
-  events.removed = [&](removal why, std::size_t n) {
-    if (why == removal::capacity)
-      evicted += n;
-  };
-  semantic_cache cache(o, events);
+  semantic_cache cache(o, counting_capacity_evictions(evicted));
   cache.store(entry("default", "q0", "a0", vec(0)));
   cache.store(entry("default", "q2", "a2", vec(2)));
   semantic_match m;
@@ -141,12 +146,7 @@ TEST_CASE("an entry larger than max_bytes alone is refused and evicts nothing", 
   auto o = flat();
   o.max_bytes = 4096;
   std::size_t evicted = 0;
-  cache_events events;
-  events.removed = [&](removal why, std::size_t n) {
-    if (why == removal::capacity)
-      evicted += n;
-  };
-  semantic_cache cache(o, events);
+  semantic_cache cache(o, counting_capacity_evictions(evicted));
   const auto kept = *cache.store(entry("a", "small", "a1", vec(0)));
   cache.store(entry("b", "replaced", "old answer", vec(2)));
   REQUIRE(cache.size() == 2);
