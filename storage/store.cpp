@@ -97,14 +97,12 @@ std::string storable_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) { // one pass: a key may be megabytes of bad bytes
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    const auto sequence = text.substr(i, length);
-    if (c == 0 || length == 0 || sequence.size() < length || invalid_utf8_at(sequence) != std::string_view::npos) {
+    const auto length = text[i] == '\0' ? 0 : utf8_sequence_length(text.substr(i));
+    if (length == 0) {
       out.append(replacement);
       ++i;
     } else {
-      out.append(sequence);
+      out.append(text.substr(i, length));
       i += length;
     }
   }

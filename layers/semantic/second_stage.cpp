@@ -128,19 +128,19 @@ std::string ascii_numerals(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
-    const bool whole = length > 1 && invalid_utf8_at(text.substr(i, length)) == std::string_view::npos;
-    std::uint32_t code = c & (0x7f >> length);
-    for (std::size_t k = 1; whole && k < length; ++k)
+    const auto length = utf8_sequence_length(text.substr(i));
+    if (length < 2) { // ASCII, or a byte that begins no sequence: kept
+      out.push_back(text[i++]);
+      continue;
+    }
+    std::uint32_t code = static_cast<unsigned char>(text[i]) & (0x7f >> length);
+    for (std::size_t k = 1; k < length; ++k)
       code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
-    const char ascii = whole ? ascii_for(code) : 0;
-    const std::size_t taken = whole ? length : 1;
-    if (ascii != 0)
+    if (const char ascii = ascii_for(code); ascii != 0)
       out.push_back(ascii);
     else
-      out.append(text.substr(i, taken));
-    i += taken;
+      out.append(text.substr(i, length));
+    i += length;
   }
   return out;
 }

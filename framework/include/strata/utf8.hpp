@@ -9,26 +9,36 @@
 
 namespace strata {
 
-/// The offset of the first byte of `text` that does not begin a well-formed UTF-8 sequence (RFC
-/// 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or npos when there is none.
+/// The length (1 to 4 bytes) of the well-formed UTF-8 sequence that `text` begins with (RFC 3629:
+/// no overlong forms, no surrogates, nothing past U+10FFFF), or 0 when it begins with none.
+inline std::size_t utf8_sequence_length(std::string_view text) noexcept {
+  if (text.empty())
+    return 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char c = *p;
+  const int more = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+  if (more < 0 || text.size() <= static_cast<std::size_t>(more))
+    return 0;
+  std::uint32_t code = more == 0 ? c : c & (0x3f >> more);
+  for (int i = 1; i <= more; ++i) {
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+    code = (code << 6) | (p[i] & 0x3f);
+  }
+  static constexpr std::uint32_t least[] = {0, 0x80, 0x800, 0x10000};
+  if (code < least[more] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+    return 0;
+  return static_cast<std::size_t>(more) + 1;
+}
+
+/// The offset of the first byte of `text` that does not begin a well-formed UTF-8 sequence, or
+/// npos when there is none.
 inline std::size_t invalid_utf8_at(std::string_view text) noexcept {
-  const auto* begin = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = begin + text.size();
-  for (const auto* p = begin; p < end;) {
-    const unsigned char c = *p;
-    const int more = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
-    if (more < 0 || end - p <= more)
-      return static_cast<std::size_t>(p - begin);
-    std::uint32_t code = more == 0 ? c : c & (0x3f >> more);
-    for (int i = 1; i <= more; ++i) {
-      if ((p[i] & 0xc0) != 0x80)
-        return static_cast<std::size_t>(p - begin);
-      code = (code << 6) | (p[i] & 0x3f);
-    }
-    static constexpr std::uint32_t least[] = {0, 0x80, 0x800, 0x10000};
-    if (code < least[more] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-      return static_cast<std::size_t>(p - begin);
-    p += more + 1;
+  for (std::size_t at = 0; at < text.size();) {
+    const auto length = utf8_sequence_length(text.substr(at));
+    if (length == 0)
+      return at;
+    at += length;
   }
   return std::string_view::npos;
 }
