@@ -191,6 +191,14 @@ private:
   void for_each_entry(const entry& map, const std::function<void(const std::string&, const entry&)>& f) {
     std::map<std::string, int> first_line;
     std::vector<YAML::Node> merged; // the mappings of a merge key, '<<', in order
+    const auto merge = [&merged](const YAML::Node& value) { // a mapping, or a sequence of them
+      if (value.IsMap())
+        merged.push_back(value);
+      else if (value.IsSequence())
+        for (const auto& item : value)
+          if (item.IsMap())
+            merged.push_back(item);
+    };
     for (const auto& pair : map.node) {
       // Copies: yaml-cpp's iterator hands out a temporary pair, a reference into it dangles.
       const YAML::Node key = pair.first;
@@ -213,11 +221,7 @@ private:
           fail(key_at, path, "a merge key ('<<') takes a mapping or a sequence of mappings, got " + describe(value));
           continue;
         }
-        if (value.IsMap())
-          merged.push_back(value);
-        else
-          for (const auto& item : value)
-            merged.push_back(item);
+        merge(value);
         continue;
       }
       const auto [first, inserted] = first_line.emplace(name, key_at.line);
@@ -240,12 +244,7 @@ private:
         if (!key.IsScalar())
           continue;
         if (key.Scalar() == "<<" && key.Tag() != "!") { // merged in turn, after this mapping's keys
-          if (value.IsMap())
-            merged.push_back(value);
-          else if (value.IsSequence())
-            for (const auto& item : value)
-              if (item.IsMap())
-                merged.push_back(item);
+          merge(value);
           continue;
         }
         if (!first_line.emplace(key.Scalar(), to_position(key.Mark()).line).second)

@@ -153,10 +153,12 @@ void event_loop::run() {
       const auto left = *accept_paused_until_ - std::chrono::steady_clock::now();
       timeout_ms = static_cast<int>(std::max<std::int64_t>(
         0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
-      if (timeout_ms == 0)
+      if (timeout_ms == 0) {
         resume_accepting();
+        timeout_ms = -1;
+      }
     }
-    const int n = epoll_wait(epoll_fd_, events, 256, accept_paused_until_ ? timeout_ms : -1);
+    const int n = epoll_wait(epoll_fd_, events, 256, timeout_ms);
     if (n < 0) {
       if (errno == EINTR)
         continue;
