@@ -27,12 +27,6 @@ struct engine::namespace_info {
   std::vector<std::uint32_t> slots;
 };
 
-struct engine::journal_op {
-  bool add = false;
-  std::uint32_t slot = 0;
-  std::vector<float> vector; // for adds: the builder cannot read vectors_
-};
-
 class engine::entry_filter final : public slot_filter {
 public:
   entry_filter(const engine& e, std::uint32_t ns, const std::vector<std::string>& tags)
@@ -57,7 +51,8 @@ private:
 namespace {
 
 constexpr std::size_t build_chunk = 4096;
-// The builder leaves at most this many journaled writes for the caller's thread to replay.
+// The builder leaves at most this many journaled slots for the caller's thread to replay, unless
+// the writes come faster than it replays them.
 constexpr std::size_t journal_handover = 64;
 constexpr std::size_t max_widen = 16;
 // Below this many vectors, FAISS calls run on the calling thread alone: an OpenMP team for one
@@ -82,6 +77,26 @@ public:
 private:
   int previous_;
 };
+
+/// Brings `into` up to date with `writes` in one batched add: each slot written is removed (a
+/// no-op where `into` does not hold it) and added again with the vector it holds now, if any.
+/// One FAISS call for all the adds rather than one per write: a call for a single vector costs
+/// an OpenMP team and, for IVF, a quantizer search of its own.
+void apply(backend& into, const build_journal& writes, std::size_t dim) {
+  std::vector<float> vectors;
+  std::vector<slot_t> slots;
+  for (const auto& [slot, vector] : writes) {
+    into.remove(slot);
+    if (vector.empty())
+      continue;
+    vectors.insert(vectors.end(), vector.begin(), vector.end());
+    slots.push_back(slot);
+  }
+  for (std::size_t i = 0; i < slots.size(); i += build_chunk) {
+    auto count = std::min(build_chunk, slots.size() - i);
+    into.add(count, vectors.data() + i * dim, slots.data() + i);
+  }
+}
 
 std::size_t tag_bytes(const std::vector<std::string>& tags) {
   std::size_t n = 0;
@@ -203,7 +218,7 @@ void engine::backend_add(std::size_t n, const std::uint32_t* slots) {
   if (building_) {
     std::lock_guard<std::mutex> lock{journal_mutex_};
     for (std::size_t i = 0; i < n; ++i)
-      journal_.push_back({true, slots[i], std::vector<float>(vector_of(slots[i]), vector_of(slots[i]) + dim_)});
+      journal_[slots[i]].assign(vector_of(slots[i]), vector_of(slots[i]) + dim_);
   }
   if (!backend_)
     return;
@@ -219,7 +234,7 @@ void engine::backend_add(std::size_t n, const std::uint32_t* slots) {
 void engine::backend_remove(std::uint32_t slot) {
   if (building_) {
     std::lock_guard<std::mutex> lock{journal_mutex_};
-    journal_.push_back({false, slot, {}});
+    journal_[slot].clear();
   }
   if (backend_) {
     small_call threads{1};
@@ -470,23 +485,21 @@ void engine::start_rebuild(bool compaction) {
         auto count = std::min(build_chunk, n - i);
         fresh->add(count, snapshot->data() + i * dim_, snapshot_slots->data() + i);
       }
-      // Catch up with the writes that arrived during the build, until few are left.
-      for (;;) {
-        std::vector<journal_op> ops;
+      // Catch up with the writes that arrived during the build, until few are left, or until
+      // they stop getting fewer (the writes come faster than the catching up), when the caller's
+      // thread replays the rest in poll(): otherwise the build would never end.
+      for (std::size_t previous = SIZE_MAX;;) {
+        build_journal writes;
         {
           std::lock_guard<std::mutex> lock{journal_mutex_};
-          if (journal_.size() <= journal_handover)
+          if (journal_.size() <= journal_handover || journal_.size() >= previous)
             break;
-          ops.swap(journal_);
+          previous = journal_.size();
+          writes.swap(journal_);
         }
-        for (const auto& op : ops) {
-          if (cancel_)
-            return;
-          if (op.add)
-            fresh->add(1, op.vector.data(), &op.slot);
-          else
-            fresh->remove(op.slot);
-        }
+        if (cancel_)
+          return;
+        apply(*fresh, writes, dim_);
       }
       fresh->settle();
     } catch (...) {
@@ -503,7 +516,7 @@ bool engine::poll() {
   builder_.join();
   building_ = false;
   auto fresh = std::move(built_backend_);
-  std::vector<journal_op> rest;
+  build_journal rest;
   {
     std::lock_guard<std::mutex> lock{journal_mutex_};
     rest.swap(journal_);
@@ -511,12 +524,7 @@ bool engine::poll() {
   if (!fresh)
     return false;
   small_call threads{rest.size()};
-  for (const auto& op : rest) {
-    if (op.add)
-      fresh->add(1, op.vector.data(), &op.slot);
-    else
-      fresh->remove(op.slot);
-  }
+  apply(*fresh, rest, dim_);
   backend_ = std::move(fresh);
   if (needs_training(config_))
     trained_on_ = building_size_; // a compaction retrains too

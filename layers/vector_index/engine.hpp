@@ -58,6 +58,10 @@ struct engine_stats {
   bool rebuilding = false;      ///< a background build is running
 };
 
+/// The writes made while a background build runs, by slot: the vector the slot holds now, or
+/// none (empty) when it was removed. What the new index needs is each slot's last write.
+using build_journal = std::unordered_map<std::uint32_t, std::vector<float>>;
+
 class engine {
 public:
   /// Throws std::invalid_argument when `validate(config)` finds a problem.
@@ -111,7 +115,6 @@ public:
 private:
   struct slot_info;
   struct namespace_info;
-  struct journal_op;
   class entry_filter;
 
   void check(const record& entry) const;
@@ -148,7 +151,8 @@ private:
   std::uint64_t trainings_ = 0;
 
   // Background build. The builder owns its snapshot; writes during the build are journaled under
-  // journal_mutex_ and replayed by the builder, the rest by poll().
+  // journal_mutex_ (by slot: only a slot's last write matters, so the journal holds at most one
+  // vector per slot however long the build takes) and replayed by the builder, the rest by poll().
   std::thread builder_;
   std::atomic<bool> built_{false};
   std::atomic<bool> cancel_{false};
@@ -157,7 +161,7 @@ private:
   std::size_t building_size_ = 0;
   std::unique_ptr<backend> built_backend_;
   std::mutex journal_mutex_;
-  std::vector<journal_op> journal_;
+  build_journal journal_;
 };
 
 } // namespace strata::vector_index

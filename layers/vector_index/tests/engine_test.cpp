@@ -3,9 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <random>
 #include <set>
+#include <thread>
 
 using namespace strata::vector_index;
 
@@ -462,6 +464,41 @@ TEST_CASE("IVF retrains when it has grown", "[vector_index]") {
   CHECK(e.stats().trainings == 2);
   CHECK(e.stats().stored == 3000);
   CHECK(e.search(data[2500].data(), 1, {"default", {}})[0].id == 2500);
+}
+
+TEST_CASE("a background build ends while writes come faster than it replays them", "[vector_index]") {
+  // A store-and-evict churn, as a full semantic cache sees it: before training the caller's
+  // writes cost a copy each, far less than the builder's replay of them. The builder used to
+  // replay its journal until few writes were left, one FAISS call per write: it never caught up,
+  // so the index was never trained and the journal grew by a vector per write without end.
+  auto data = clustered(2000, 17);
+  auto c = config_of(index_kind::ivf);
+  c.train_min = 1000;
+  engine e{c};
+  std::uint64_t next = 0;
+  for (; next < 1000; ++next)
+    e.add(entry(next, data[next % data.size()]));
+  std::uint64_t oldest = 0;
+  // Paced so that the build gets the time it needs on a loaded machine (2 s at least), and still
+  // far faster than one FAISS call per write.
+  constexpr std::uint64_t max_writes = 1000000;
+  while (e.stats().trainings == 0 && next < max_writes) {
+    e.add(entry(next, data[next % data.size()]));
+    ++next;
+    e.erase(oldest++);
+    if (next % 500 == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(e.stats().trainings == 1);
+  auto s = e.stats();
+  CHECK(s.entries == 1000);
+  CHECK(s.stored == 1000); // each slot's last write, once
+  for (auto id = oldest; id < next; id += 37) {
+    auto found = e.search(data[id % data.size()].data(), 1, {"default", {}});
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].score == Approx(1.0f));
+    CHECK(found[0].id >= oldest); // nothing erased comes back
+  }
 }
 
 TEST_CASE("an engine destroyed during a background build stops it", "[vector_index]") {
