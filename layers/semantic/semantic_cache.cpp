@@ -16,7 +16,8 @@ std::int64_t system_now_ms() {
     .count();
 }
 
-/// What an entry is charged: its vector twice (ours and FAISS's), its texts, and bookkeeping.
+/// What an entry is charged: its vector twice (the engine's and FAISS's; the entry keeps none of
+/// its own), its texts, and bookkeeping.
 std::uint64_t charge_of(const semantic_record& r) {
   std::uint64_t n = 160 + 2 * r.vector.size() * sizeof(float) + r.ns.size() + r.model.size() + r.query.size() +
                     r.answer.size() + r.metadata.size();
@@ -259,6 +260,7 @@ void semantic_cache::insert(semantic_record record) {
   lru_.push_front(id);
   entry e{std::move(record), 0, lru_.begin()};
   e.charged = charge_of(e.record);
+  std::vector<float>().swap(e.record.vector); // the engine holds it (see vector_of)
   bytes_ += e.charged;
   if (!e.record.query.empty())
     by_query_[query_key(e.record.ns, e.record.query)] = id;
@@ -280,14 +282,17 @@ status semantic_cache::update(const semantic_update& update) {
   if (e == nullptr)
     return status::not_found;
   auto& r = e->record;
-  if (updated_charge(*e, update) > options_.max_bytes) {
+  const auto charged = updated_charge(*e, update);
+  if (charged > options_.max_bytes) {
     remove(update.id, removal::invalidated, false);
     return status::rejected;
   }
   if (update.tags) {
-    auto replaced = index_record(r);
-    replaced.tags = *update.tags;
-    find_engine(r.model)->update(replaced);
+    auto* engine = find_engine(r.model);
+    if (auto indexed = engine->get(r.id)) { // not when its vector has no length
+      indexed->tags = *update.tags;
+      engine->update(*indexed);
+    }
     r.tags = *update.tags;
   }
   if (update.answer)
@@ -297,7 +302,7 @@ status semantic_cache::update(const semantic_update& update) {
   if (update.ttl)
     r.expires_at_ms = expiry_after(update.ttl->count());
   bytes_ -= e->charged;
-  e->charged = charge_of(r);
+  e->charged = charged;
   bytes_ += e->charged;
   lru_.splice(lru_.begin(), lru_, e->lru);
   enforce_bounds();
@@ -401,16 +406,29 @@ std::size_t semantic_cache::restore(std::vector<semantic_record> records, std::u
   return entries_.size();
 }
 
-const semantic_record* semantic_cache::find(std::uint64_t id) const {
+std::optional<semantic_record> semantic_cache::find(std::uint64_t id) const {
   auto it = entries_.find(id);
-  return it == entries_.end() ? nullptr : &it->second.record;
+  if (it == entries_.end())
+    return std::nullopt;
+  auto r = it->second.record;
+  r.vector = vector_of(r);
+  return r;
+}
+
+std::vector<float> semantic_cache::vector_of(const semantic_record& r) const {
+  const auto& engine = *engines_.at(r.model);
+  if (auto indexed = engine.get(r.id))
+    return std::move(indexed->vector);
+  return std::vector<float>(engine.config().dimension, 0.0f); // of no length: kept out of the index
 }
 
 std::vector<semantic_record> semantic_cache::records() const {
   std::vector<semantic_record> out;
   out.reserve(entries_.size());
-  for (const auto& [id, e] : entries_)
+  for (const auto& [id, e] : entries_) {
     out.push_back(e.record);
+    out.back().vector = vector_of(e.record);
+  }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;
 }

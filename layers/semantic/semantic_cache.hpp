@@ -81,7 +81,7 @@ public:
   status update(const semantic_update& update);
   bool erase(std::string_view ns, std::uint64_t id);
 
-  /// The live entry stored under exactly `query` in `ns`, or null.
+  /// The live entry stored under exactly `query` in `ns`, or null; without its vector.
   const semantic_record* exact(std::string_view ns, std::string_view query);
   /// Removes the entry stored under exactly `query`; whether there was one.
   bool erase_query(std::string_view ns, std::string_view query);
@@ -96,8 +96,8 @@ public:
   /// std::invalid_argument, naming the id, on a record that does not fit.
   std::size_t restore(std::vector<semantic_record> records, std::uint64_t used_up_to = 0);
 
-  /// The entry `id`, live or not yet purged, or null.
-  const semantic_record* find(std::uint64_t id) const;
+  /// A copy of the entry `id`, live or not yet purged, with its vector; none when there is none.
+  std::optional<semantic_record> find(std::uint64_t id) const;
 
   std::size_t size() const noexcept { return entries_.size(); }
   std::uint64_t bytes() const noexcept { return bytes_; }
@@ -106,7 +106,7 @@ public:
 
 private:
   struct entry {
-    semantic_record record;
+    semantic_record record; ///< without its vector, which the model's engine holds (vector_of)
     std::uint64_t charged = 0;
     std::list<std::uint64_t>::iterator lru; ///< position in `lru_` (front: most recent)
   };
@@ -114,6 +114,9 @@ private:
   vector_index::engine& engine_for(const std::string& model, std::size_t dimension);
   vector_index::engine* find_engine(const std::string& model);
   entry* live(std::string_view ns, std::uint64_t id);
+  /// The vector of an entry held: its engine's copy (an entry keeps none of its own: a third copy
+  /// of every vector was a third of the layer's memory).
+  std::vector<float> vector_of(const semantic_record& r) const;
   void remove(std::uint64_t id, removal why, bool report);
   void insert(semantic_record record);
   void enforce_bounds();

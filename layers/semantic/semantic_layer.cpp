@@ -170,7 +170,7 @@ public:
 
   status update(const semantic_update& update) override {
     std::string query; // the entry's, which a rejected update drops
-    if (const auto* r = cache_.find(update.id); r != nullptr && r->ns == update.ns)
+    if (const auto r = cache_.find(update.id); r && r->ns == update.ns)
       query = r->query;
     const auto done = cache_.update(update);
     if (done != status::not_found)
@@ -183,7 +183,7 @@ public:
 
   status erase(std::string_view ns, std::uint64_t id) override {
     std::string query;
-    if (const auto* r = cache_.find(id); r != nullptr && r->ns == ns)
+    if (const auto r = cache_.find(id); r && r->ns == ns)
       query = r->query;
     const bool found = cache_.erase(ns, id);
     if (found)
@@ -227,7 +227,7 @@ private:
   void save(std::uint64_t id) {
     if (!file_)
       return;
-    if (const auto* r = cache_.find(id))
+    if (const auto r = cache_.find(id))
       written([&] { file_->save({*r}); });
   }
 

@@ -163,7 +163,7 @@ TEST_CASE("an entry larger than max_bytes alone is refused and evicts nothing", 
   u.id = kept;
   u.answer = std::string(5000, 'y');
   CHECK(cache.update(u) == status::rejected);
-  CHECK(cache.find(kept) == nullptr); // its old answer is stale
+  CHECK_FALSE(cache.find(kept)); // its old answer is stale
   CHECK(evicted == 0);
   CHECK(cache.bytes() == 0);
 }
@@ -326,6 +326,36 @@ TEST_CASE("records are plain data in id order", "[semantic_cache]") {
   CHECK(all[0].expires_at_ms == 0);
 }
 
+TEST_CASE("find and records give each entry's vector back: the engine's copy or zeros for one of no length", "[semantic_cache]") {
+  semantic_cache cache(flat());
+  auto tilted = vec(2, 0.3);
+  const auto tilted_id = *cache.store(entry("ns", "q", "a", tilted));
+  auto none = vec(0);
+  none.values.assign(8, 0.0f);
+  const auto none_id = *cache.store(entry("ns", "blank", "b", none));
+  semantic_update retag;
+  retag.ns = "ns";
+  retag.id = tilted_id;
+  retag.tags = std::vector<std::string>{"t"};
+  REQUIRE(cache.update(retag) == status::ok);
+  retag.id = none_id;
+  REQUIRE(cache.update(retag) == status::ok);
+  const auto found = cache.find(tilted_id);
+  REQUIRE(found);
+  CHECK(found->vector == tilted.values); // a unit vector already: kept bit for bit
+  CHECK(found->tags == std::vector<std::string>{"t"});
+  const auto blank = cache.find(none_id);
+  REQUIRE(blank);
+  CHECK(blank->vector == none.values);
+  const auto all = cache.records();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].vector == tilted.values);
+  CHECK(all[1].vector == none.values);
+  CHECK(cache.exact("ns", "q")->vector.empty()); // the entry itself holds none
+  semantic_match m;
+  CHECK(cache.lookup(ask("ns", tilted), m) == status::ok); // still indexed after the new tags
+}
+
 TEST_CASE("every index kind and metric serves lookups, and erased entries stay gone", "[semantic_cache]") {
   for (auto kind : {vector_index::index_kind::flat, vector_index::index_kind::hnsw, vector_index::index_kind::ivf})
     for (auto metric : {vector_index::metric_kind::inner_product, vector_index::metric_kind::l2}) {
@@ -368,7 +398,7 @@ TEST_CASE("restore rebuilds the index from records, skips expired ones and conti
   CHECK(m.answer == "a1");
   CHECK(second.lookup(ask("ns", vec(3)), m) == status::not_found);
   REQUIRE(second.exact("ns", "kept") != nullptr);
-  CHECK(second.find(gone) == nullptr);
+  CHECK_FALSE(second.find(gone));
   CHECK(second.store(entry("ns", "new", "a3", vec(5))) == 42); // after the largest id ever given
   CHECK(second.erase("ns", kept));
   CHECK(dropped == std::vector<std::uint64_t>{kept});
