@@ -33,6 +33,12 @@ struct awaited_reply {
 };
 using awaited_ptr = std::shared_ptr<awaited_reply>;
 
+/// A request sent to a layer and not answered by it yet (it may have been answered as a timeout).
+struct sent_request {
+  std::size_t slot = 0;
+  awaited_ptr awaited;
+};
+
 /// One position of the chain.
 struct slot {
   layer_config cfg;
@@ -205,6 +211,17 @@ struct coordinator_state {
   std::size_t prefetches_in_flight = 0;
   /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
   std::unordered_map<std::string, std::deque<std::function<bool()>>> guarded;
+  /// The requests sent to layers that their layers have not answered, by number: what an answer
+  /// (layer_answer_atom) is matched with.
+  std::unordered_map<std::uint64_t, sent_request> sent;
+  std::uint64_t last_sent_number = 0;
+  /// Instances stopped whose down message has not come yet.
+  struct stopped_instance {
+    caf::actor_addr actor;
+    std::size_t slot = 0;
+    std::uint64_t generation = 0;
+  };
+  std::vector<stopped_instance> stopped;
   /// When the earliest pending deadline sweep is due, and its number (later ones supersede it).
   std::optional<std::chrono::steady_clock::time_point> sweep_due;
   std::uint64_t sweep_number = 0;
@@ -256,10 +273,36 @@ public:
       return;
     if (i == 0)
       st_.shared->first_view.publish(nullptr, 0);
-    self_->demonitor(s.actor);
+    // Still monitored: its down message comes after every answer it sent (CAF keeps each sender's
+    // order), and then the requests it did not answer fail (instance_gone).
+    st_.stopped.push_back({s.actor.address(), i, s.generation});
     self_->send_exit(s.actor, caf::exit_reason::kill);
     s.actor = nullptr;
     ++s.generation;
+  }
+
+  /// Answers `unavailable` to the requests that slot i's instance of `generation`, now gone, left
+  /// unanswered, in the order they were sent.
+  void instance_gone(std::size_t i, std::uint64_t generation) {
+    std::vector<std::pair<std::uint64_t, awaited_ptr>> orphans;
+    for (auto it = st_.sent.begin(); it != st_.sent.end();) {
+      if (it->second.slot == i && it->second.awaited->generation == generation) {
+        orphans.emplace_back(it->first, std::move(it->second.awaited));
+        it = st_.sent.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    std::sort(orphans.begin(), orphans.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [number, awaited] : orphans) {
+      if (!awaited->answer)
+        continue; // answered as a timeout already
+      layer_reply reply;
+      reply.failed = true;
+      reply.code = status::unavailable;
+      reply.error = "the layer's instance was replaced before it answered";
+      answer(i, *awaited, reply);
+    }
   }
 
   /// Replaces slot i's instance with a fresh one from the plugin's factory.
@@ -349,10 +392,22 @@ public:
   }
 
   void on_down(const caf::down_msg& msg) {
+    for (auto it = st_.stopped.begin(); it != st_.stopped.end(); ++it)
+      if (it->actor == msg.source) {
+        const auto [i, generation] = std::pair{it->slot, it->generation};
+        st_.stopped.erase(it);
+        return instance_gone(i, generation);
+      }
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
-      if (st_.slots[i].actor && st_.slots[i].actor.address() == msg.source)
-        return failed(i, st_.slots[i].generation, fault_type::died,
-                      "layer actor died: " + self_->system().render(msg.reason));
+      if (st_.slots[i].actor && st_.slots[i].actor.address() == msg.source) {
+        const auto generation = st_.slots[i].generation;
+        failed(i, generation, fault_type::died, "layer actor died: " + self_->system().render(msg.reason));
+        // failed() stopped it, expecting a down message: this was it.
+        st_.stopped.erase(std::remove_if(st_.stopped.begin(), st_.stopped.end(),
+                                         [&](const auto& s) { return s.actor == msg.source; }),
+                          st_.stopped.end());
+        return instance_gone(i, generation);
+      }
   }
 
   /// Sends `args` to slot i with its deadline; `on_reply` gets the reply, or a failure reply when
@@ -394,9 +449,9 @@ public:
   /// Sends `args`, at `sent`, to slot i, which must be `available`; `on_reply` gets the reply, or,
   /// past `deadline`, a timeout, or an error when the layer is gone. A layer that threw, died, or
   /// answered nothing since a request it let time out is counted as failed and replaced.
-  template <class... Ts>
+  template <class Atom, class... Ts>
   void send(std::size_t i, std::chrono::milliseconds deadline, std::chrono::steady_clock::time_point sent,
-            std::function<void(layer_reply&)> on_reply, Ts&&... args) {
+            std::function<void(layer_reply&)> on_reply, Atom atom, Ts&&... args) {
     auto& s = st_.slots[i];
     // A CAF request timeout per request costs a timer event, its allocation and a wake-up of
     // CAF's clock thread: about a third of a put's CPU. So the request waits without one, and
@@ -408,29 +463,28 @@ public:
     awaited->answer = std::move(on_reply);
     s.awaiting[deadline].push_back(awaited);
     schedule_sweep(awaited->due());
-    self_->request(s.actor, caf::infinite, std::forward<Ts>(args)...)
-      .then(
-        [this, i, awaited](layer_reply& reply) {
-          if (awaited->generation == st_.slots[i].generation)
-            st_.slots[i].last_answer = std::chrono::steady_clock::now();
-          if (!awaited->answer)
-            return; // answered as a timeout already
-          if (reply.failed)
-            failed(i, awaited->generation, fault_type::exception, reply.error);
-          else
-            succeeded(i, awaited->generation);
-          answer(i, *awaited, reply);
-        },
-        [this, i, awaited](caf::error& err) {
-          if (!awaited->answer)
-            return;
-          layer_reply reply;
-          reply.failed = true;
-          reply.code = status::unavailable;
-          reply.error = self_->system().render(err);
-          failed(i, awaited->generation, fault_type::died, reply.error);
-          answer(i, *awaited, reply);
-        });
+    const auto number = ++st_.last_sent_number;
+    st_.sent.emplace(number, sent_request{i, awaited});
+    self_->send(s.actor, atom, number, std::forward<Ts>(args)...);
+  }
+
+  /// A layer's answer to request `number` (see layer_host: not CAF's request-response).
+  void layer_answered(std::uint64_t number, layer_reply& reply) {
+    auto it = st_.sent.find(number);
+    if (it == st_.sent.end())
+      return; // its instance was stopped, and the request answered as such
+    const auto i = it->second.slot;
+    const auto awaited = std::move(it->second.awaited);
+    st_.sent.erase(it);
+    if (awaited->generation == st_.slots[i].generation)
+      st_.slots[i].last_answer = std::chrono::steady_clock::now();
+    if (!awaited->answer)
+      return; // answered as a timeout already
+    if (reply.failed)
+      failed(i, awaited->generation, fault_type::exception, reply.error);
+    else
+      succeeded(i, awaited->generation);
+    answer(i, *awaited, reply);
   }
 
   /// Hands `reply` to what awaited it, once, and forgets the answered requests at the front of
@@ -1237,6 +1291,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](command_atom, command_request& request) { r->command(request); },
     [r](prefetch_atom, std::size_t asking, std::string& ns, std::string& key) { r->prefetch(asking, ns, key); },
     [r](sweep_atom, std::uint64_t number) { r->sweep(number); },
+    [r](layer_answer_atom, std::uint64_t number, layer_reply& reply) { r->layer_answered(number, reply); },
     [r](loaded_atom, std::uint64_t number, load_reply& reply) { r->load_answered(number, reply); },
     [r](load_timeout_atom, std::uint64_t number) { r->load_timed_out(number); },
     [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {

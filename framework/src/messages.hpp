@@ -30,6 +30,9 @@ using layer_get_atom = caf::atom_constant<caf::atom("lget")>;
 using layer_put_atom = caf::atom_constant<caf::atom("lput")>;
 using layer_erase_atom = caf::atom_constant<caf::atom("lerase")>;
 using layer_tag_atom = caf::atom_constant<caf::atom("ltag")>;
+// layer host → coordinator: the reply to the request of that number (coordinator → layer host
+// messages carry it after their atom)
+using layer_answer_atom = caf::atom_constant<caf::atom("lanswer")>;
 // layer host → itself, and → coordinator when its maintenance failed
 using maintain_atom = caf::atom_constant<caf::atom("maintain")>;
 using layer_failed_atom = caf::atom_constant<caf::atom("lfailed")>;

@@ -38,6 +38,42 @@ TEST_CASE("a layer that throws on get: error for that request, restart, others s
   CHECK(health_of(*rt, "broken").failures == 2);
 }
 
+TEST_CASE("the requests sent to a replaced instance are answered without waiting for their deadline", "[faults]") {
+  // The first get throws and gets the instance replaced; the gets queued behind it were sent to
+  // that instance: it answers them before it stops, and any it does not are answered unavailable
+  // when it is gone, not at their deadline.
+  auto rt = strata::testing::start_yaml("layers:\n"
+                                        "  - {name: hot, plugin: predictive}\n"
+                                        "  - {name: broken, plugin: test_map, deadline: 30s, config: {fail: throw_on_get}}\n");
+  std::vector<std::future<get_result>> gets;
+  for (int i = 0; i < 2000; ++i)
+    gets.push_back(rt->get_async("k" + std::to_string(i)));
+  for (auto& g : gets) {
+    REQUIRE(g.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+    const auto r = g.get();
+    CHECK((r.code == status::internal || r.code == status::unavailable)); // thrown, or never asked
+  }
+  CHECK(health_of(*rt, "broken").restarts >= 1);
+}
+
+TEST_CASE("a command queued behind a hung get is answered by the replaced instance or when it is gone", "[faults]") {
+  // The get hangs 1 s past its 50 ms deadline, so the instance is replaced; the command (5 s)
+  // waits behind it in that instance's mailbox: the instance runs it before it stops (ok), or,
+  // had it dropped it, the command fails when the instance is gone (unavailable): not at 5 s.
+  auto rt = strata::testing::start_yaml(
+    "layers: [{name: stuck, plugin: test_map, deadline: 50ms, config: {fail: hang_on_get, hang: 1s}}]\n");
+  auto get = rt->get_async("anything");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20)); // the get is running
+  const auto start_time = std::chrono::steady_clock::now();
+  auto command = std::async(std::launch::async, [&] { return rt->layer_command("stuck", "sleep"); });
+  const auto result = command.get();
+  const auto waited = std::chrono::steady_clock::now() - start_time;
+  CHECK(get.get().code == status::timeout);
+  INFO(to_string(result.code) << " " << result.json);
+  CHECK((result.code == status::ok || result.code == status::unavailable));
+  CHECK(waited < std::chrono::seconds(4)); // not at its deadline
+}
+
 TEST_CASE("a layer that hangs past its deadline: timeout, restart, others serve", "[faults]") {
   auto rt = start("fault_hang.yaml");
   REQUIRE(rt->put("cached", "v") == status::ok);
