@@ -13,7 +13,8 @@ entry_table::entry_table(std::string sqlite_path, entry_table_sql sql)
     storage::store_options o;
     o.backend = storage::dialect::sqlite;
     o.sqlite_path = path_;
-    db_ = storage::open_store(o);
+    db_ = storage::open_store(o); // creates the folder
+    claim_ = file_claim::take(path_); // before anything is written
     db_->migrate(sql_.component, sql_.schema);
     db_->prepare(name("upsert"), sql_.upsert);
     db_->prepare(name("remove"), sql_.remove_one);

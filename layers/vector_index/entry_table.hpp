@@ -5,6 +5,8 @@
 // gives its constant SQL and turns its entries into rows and back; this class does the rest (the
 // library strata_vector_entry_table).
 
+#include "file_claim.hpp"
+
 #include <strata/store.hpp>
 
 #include <cstdint>
@@ -32,7 +34,7 @@ class entry_table {
 public:
   /// Opens (creating it and its folder when missing) and migrates the file. Throws
   /// std::runtime_error naming the owner and the file when it is not a database, holds a newer
-  /// schema than this build knows, or cannot be opened.
+  /// schema than this build knows, cannot be opened, or another process has it open (file_claim).
   entry_table(std::string sqlite_path, entry_table_sql sql);
 
   const std::string& path() const noexcept { return path_; }
@@ -57,6 +59,7 @@ private:
 
   std::string path_;
   entry_table_sql sql_;
+  std::shared_ptr<const file_claim> claim_; ///< declared before db_: released after it is closed
   std::unique_ptr<storage::store> db_;
 };
 

@@ -1,0 +1,56 @@
+#include "file_claim.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace strata::vector_index {
+
+namespace {
+
+std::mutex claims_mutex;
+std::map<std::string, std::weak_ptr<const file_claim>> claims; ///< by lock file
+
+} // namespace
+
+std::shared_ptr<const file_claim> file_claim::take(const std::string& path) {
+  std::error_code ec;
+  auto key = std::filesystem::absolute(std::filesystem::path(path + ".lock"), ec).lexically_normal().string();
+  if (ec)
+    key = path + ".lock";
+  std::lock_guard<std::mutex> guard{claims_mutex};
+  if (auto held = claims[key].lock())
+    return held;
+  const int fd = ::open(key.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw std::runtime_error("cannot create the lock file " + key + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK)
+      throw std::runtime_error("in use by another process (it holds " + key +
+                               "): two servers on one file would each serve their own entries and overwrite "
+                               "each other's; give each its own sqlite_path");
+    throw std::runtime_error("cannot lock " + key + ": " + std::strerror(error));
+  }
+  std::shared_ptr<const file_claim> claim{new file_claim(fd, key)};
+  claims[key] = claim;
+  return claim;
+}
+
+file_claim::~file_claim() {
+  {
+    std::lock_guard<std::mutex> guard{claims_mutex};
+    if (auto it = claims.find(key_); it != claims.end() && it->second.expired())
+      claims.erase(it);
+  }
+  ::close(fd_); // releases the flock
+}
+
+} // namespace strata::vector_index

@@ -1,0 +1,32 @@
+#pragma once
+// One process at a time on a layer's persistence file. The semantic and vector layers keep their
+// entries in memory and write them through to the file: two servers on one file would each serve
+// their own entries and overwrite or delete each other's rows, and a restart would load a mix.
+
+#include <memory>
+#include <string>
+
+namespace strata::vector_index {
+
+/// An exclusive flock on `<path>.lock` (a file of its own: closing any descriptor of the database
+/// file would drop SQLite's POSIX locks on it), held while any claim of this process on `path`
+/// lives. Claims within one process share it, since supervision opens a replaced layer instance's
+/// file again before the old instance is gone.
+class file_claim {
+public:
+  /// Throws std::runtime_error when another process holds the file, or the lock file cannot be
+  /// created.
+  static std::shared_ptr<const file_claim> take(const std::string& path);
+
+  ~file_claim();
+  file_claim(const file_claim&) = delete;
+  file_claim& operator=(const file_claim&) = delete;
+
+private:
+  file_claim(int fd, std::string key) : fd_(fd), key_(std::move(key)) {}
+
+  int fd_;
+  std::string key_; ///< the lock file's absolute path
+};
+
+} // namespace strata::vector_index
