@@ -299,21 +299,23 @@ void get(command_context& ctx, const command_args& a) {
 void set(command_context& ctx, const command_args& a) {
   put_options options;
   options.ns = ctx.conn.namespace_options.ns;
-  bool has_expiry = false;
+  // As Redis: an option given again takes its last value; EX with PX, or NX with XX, is an error.
+  bool has_ex = false, has_px = false;
   for (std::size_t i = 3; i < a.size(); ++i) {
     const bool ex = equals_nocase(a[i], "EX"), px = equals_nocase(a[i], "PX");
     if (ex || px) {
       std::int64_t amount = 0;
-      if (has_expiry || i + 1 == a.size())
+      if ((ex ? has_px : has_ex) || i + 1 == a.size())
         return append_error(ctx.out, "ERR syntax error");
       if (!parse_number(a[++i], amount) || amount <= 0 || amount > (std::int64_t{1} << 46))
         return append_error(ctx.out, "ERR invalid expire time in 'set' command");
       options.ttl = std::chrono::milliseconds(ex ? amount * 1000 : amount);
-      has_expiry = true;
+      (ex ? has_ex : has_px) = true;
     } else if (equals_nocase(a[i], "NX") || equals_nocase(a[i], "XX")) {
-      if (options.condition != put_condition::always)
+      const auto wanted = equals_nocase(a[i], "NX") ? put_condition::if_absent : put_condition::if_present;
+      if (options.condition != put_condition::always && options.condition != wanted)
         return append_error(ctx.out, "ERR syntax error");
-      options.condition = equals_nocase(a[i], "NX") ? put_condition::if_absent : put_condition::if_present;
+      options.condition = wanted;
     } else {
       return append_error(ctx.out, "ERR syntax error (strata's SET takes EX, PX, NX and XX)");
     }
