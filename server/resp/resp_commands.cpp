@@ -411,8 +411,11 @@ void mset(command_context& ctx, const command_args& a) {
 void expire_in(command_context& ctx, const command_args& a, std::int64_t unit_ms) {
   std::int64_t amount = 0;
   const auto bound = (std::int64_t{1} << 46) / unit_ms; // as for SET's EX and PX, both ways
-  if (!parse_number(a[2], amount) || amount > bound || amount < -bound)
+  if (!parse_number(a[2], amount))
     return append_error(ctx.out, "ERR value is not an integer or out of range");
+  if (amount > bound || amount < -bound)
+    return append_error(ctx.out, std::string("ERR invalid expire time in '") + (unit_ms == 1 ? "pexpire" : "expire") +
+                                   "' command (strata takes up to 2^46 ms)");
   if (a.size() > 3)
     return append_error(ctx.out, "ERR strata's EXPIRE takes no NX, XX, GT or LT option");
   const auto ticket = ctx.defer();
