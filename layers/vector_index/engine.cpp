@@ -54,6 +54,9 @@ constexpr std::size_t build_chunk = 4096;
 // The builder leaves at most this many journaled slots for the caller's thread to replay, unless
 // the writes come faster than it replays them.
 constexpr std::size_t journal_handover = 64;
+// What one call of the caller's thread replays of what the builder left, at most (about 20 ms for
+// IVF at 1024 lists of 384 floats).
+constexpr std::size_t poll_chunk = 1024;
 constexpr std::size_t max_widen = 16;
 // Below this many vectors, FAISS calls run on the calling thread alone: an OpenMP team for one
 // query waits at its barrier for a second thread that a busy machine may not schedule for
@@ -78,11 +81,11 @@ private:
   int previous_;
 };
 
-/// Brings `into` up to date with `writes` in one batched add: each slot written is removed (a
-/// no-op where `into` does not hold it) and added again with the vector it holds now, if any.
-/// One FAISS call for all the adds rather than one per write: a call for a single vector costs
-/// an OpenMP team and, for IVF, a quantizer search of its own.
-void apply(backend& into, const build_journal& writes, std::size_t dim) {
+/// Brings `into` up to date with `writes` in batched adds: each slot written is removed (a no-op
+/// where `into` does not hold it) and added again with the vector it holds now, if any. Batched
+/// rather than one FAISS call per write: a call for a single vector costs an OpenMP team and, for
+/// IVF, a quantizer search of its own. Stops between batches once `cancel` is set.
+void apply(backend& into, const build_journal& writes, std::size_t dim, const std::atomic<bool>* cancel = nullptr) {
   std::vector<float> vectors;
   std::vector<slot_t> slots;
   for (const auto& [slot, vector] : writes) {
@@ -93,6 +96,8 @@ void apply(backend& into, const build_journal& writes, std::size_t dim) {
     slots.push_back(slot);
   }
   for (std::size_t i = 0; i < slots.size(); i += build_chunk) {
+    if (cancel != nullptr && *cancel)
+      return;
     auto count = std::min(build_chunk, slots.size() - i);
     into.add(count, vectors.data() + i * dim, slots.data() + i);
   }
@@ -487,7 +492,7 @@ void engine::start_rebuild(bool compaction) {
       }
       // Catch up with the writes that arrived during the build, until few are left, or until
       // they stop getting fewer (the writes come faster than the catching up), when the caller's
-      // thread replays the rest in poll(): otherwise the build would never end.
+      // thread replays the rest in poll(), a part per call: otherwise the build would never end.
       for (std::size_t previous = SIZE_MAX;;) {
         build_journal writes;
         {
@@ -497,9 +502,9 @@ void engine::start_rebuild(bool compaction) {
           previous = journal_.size();
           writes.swap(journal_);
         }
+        apply(*fresh, writes, dim_, &cancel_);
         if (cancel_)
           return;
-        apply(*fresh, writes, dim_);
       }
       fresh->settle();
     } catch (...) {
@@ -513,19 +518,38 @@ void engine::start_rebuild(bool compaction) {
 bool engine::poll() {
   if (!building_ || !built_.load(std::memory_order_acquire))
     return false;
-  builder_.join();
-  building_ = false;
-  auto fresh = std::move(built_backend_);
-  build_journal rest;
+  if (builder_.joinable())
+    builder_.join();
+  if (!built_backend_) { // the build failed: the running index stays
+    building_ = false;
+    std::lock_guard<std::mutex> lock{journal_mutex_};
+    journal_.clear();
+    return false;
+  }
+  // What the builder left, a bounded part per call: a call waits for at most poll_chunk writes
+  // and adds only its own, so the rest shrinks call by call (a builder the writes outran leaves up
+  // to one per slot: all of them at once took seconds, past the layer's deadline). Until then the
+  // writes go on into the running index and the journal.
+  build_journal part;
   {
     std::lock_guard<std::mutex> lock{journal_mutex_};
-    rest.swap(journal_);
+    if (journal_.size() <= poll_chunk) {
+      part.swap(journal_);
+    } else {
+      auto it = journal_.begin();
+      for (std::size_t n = 0; n < poll_chunk; ++n)
+        part.insert(journal_.extract(it++));
+    }
   }
-  if (!fresh)
-    return false;
-  small_call threads{rest.size()};
-  apply(*fresh, rest, dim_);
-  backend_ = std::move(fresh);
+  small_call threads{part.size()};
+  apply(*built_backend_, part, dim_);
+  {
+    std::lock_guard<std::mutex> lock{journal_mutex_};
+    if (!journal_.empty())
+      return false;
+  }
+  building_ = false;
+  backend_ = std::move(built_backend_);
   if (needs_training(config_))
     trained_on_ = building_size_; // a compaction retrains too
   if (building_compaction_)

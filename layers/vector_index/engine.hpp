@@ -7,7 +7,8 @@
 // Threads: an engine is used by one thread at a time (a layer calls it from its actor). It may run
 // one background thread of its own, which builds a new FAISS index from a copy of the live vectors
 // (IVF training, HNSW compaction) and replays the writes that arrived meanwhile; the calling thread
-// swaps it in at its next call. Searches never wait for that build.
+// replays the last of them, a bounded part per call, and swaps it in. Searches never wait for the
+// build itself.
 
 #include "index_config.hpp"
 
@@ -106,8 +107,8 @@ public:
   /// Starts a background rebuild now (drops tombstones; retrains IVF) unless one is running or
   /// there is nothing to build. Returns whether it started.
   bool compact();
-  /// Swaps in a finished background build. Every public call does this first; returns whether
-  /// it swapped.
+  /// Replays up to 1024 of the writes a finished background build has not caught up with, and
+  /// swaps it in once none is left. Every public call does this first; returns whether it swapped.
   bool poll();
   /// Blocks until no background build runs (and swaps it in). For tests and shutdown.
   void wait();
