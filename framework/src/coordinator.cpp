@@ -265,8 +265,9 @@ public:
     return nullptr;
   }
 
-  /// Stops slot i's instance, if it has one; the replies it still sends are then of a past
-  /// generation, and ignored.
+  /// Stops slot i's instance, if it has one. The answers it still sends reach the requests not
+  /// answered yet (as a timeout, say), but count no more for the slot's health: they are of a past
+  /// generation.
   void stop_slot(std::size_t i) {
     auto& s = st_.slots[i];
     if (!s.actor)
