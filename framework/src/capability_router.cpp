@@ -1,10 +1,12 @@
 #include "capability_router.hpp"
+
 #include "host_callback.hpp"
 #include "request_checks.hpp"
 
 #include "sync_waiter.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
 #include <stdexcept>
@@ -74,14 +76,35 @@ Result capability_router::finish(const ticket& t, Result result) {
   return result;
 }
 
+namespace {
+
+/// What a call writes in the layer's thread, and whether it has returned.
+template <class Result>
+struct call_state {
+  Result result;
+  std::atomic<bool> returned{false};
+};
+
+} // namespace
+
 template <class Result>
 void capability_router::dispatch(const capability_target& target, operation op, run_fn<Result> run,
                                  std::function<void(Result)> deliver) {
-  auto result = std::make_shared<Result>();
-  auto call = std::make_shared<const layer_call>([result, run = std::move(run)](layer& l) { return run(l, *result); });
+  auto state = std::make_shared<call_state<Result>>();
+  auto call = std::make_shared<const layer_call>([state, run = std::move(run)](layer& l) {
+    const auto code = run(l, state->result);
+    state->returned.store(true, std::memory_order_release);
+    return code;
+  });
   hooks_.send(call_request{target.slot, op, std::move(call),
-                           [result, deliver = std::move(deliver), name = target.layer](layer_reply& reply) {
-                             Result r = std::move(*result);
+                           [state, deliver = std::move(deliver), name = target.layer](layer_reply& reply) {
+                             // A reply that is not the layer's own (its deadline passed, its
+                             // instance was replaced) comes while the call may still run in the
+                             // layer's thread, writing the result: reading it then was a data
+                             // race, and a crash under a large answer. Only a returned call's
+                             // result is read.
+                             Result r = state->returned.load(std::memory_order_acquire) ? std::move(state->result)
+                                                                                        : Result{};
                              r.code = reply.code;
                              r.layer = name;
                              r.error = reply.error;

@@ -1,19 +1,24 @@
 // A test double for the runtime's vector routing (the real vector layer is layers/vector): an
 // in-memory store answering the vector operations by brute force, and recording nothing else.
-// Refuses a vector whose dimension differs from the first one it saw, as a layer must.
+// Refuses a vector whose dimension differs from the first one it saw, as a layer must. With
+// `search_pause` set, a search writes its hits, then pauses that long (a search that outlives its
+// deadline after it has written part of its answer).
 
 #include <strata/sdk.hpp>
 #include <strata/vectors.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <stdexcept>
+#include <thread>
 
 namespace {
 
 class vector_double : public strata::layer, public strata::vector_operations {
 public:
-  explicit vector_double(const strata::layer_context&) {}
+  explicit vector_double(const strata::layer_context& context)
+    : search_pause_(context.config.get_duration("search_pause")) {}
 
   strata::status get(std::string_view, std::string_view, strata::layer_hit&) override {
     return strata::status::not_found;
@@ -52,6 +57,7 @@ public:
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
     if (out.size() > query.k)
       out.resize(query.k);
+    std::this_thread::sleep_for(search_pause_);
     return strata::status::ok;
   }
 
@@ -84,9 +90,11 @@ private:
   std::map<std::uint64_t, strata::vector_item> items_;
   std::uint64_t next_ = 1;
   std::size_t dimension_ = 0;
+  std::chrono::nanoseconds search_pause_;
 };
 
-const strata_config_key schema[] = {{"unused", STRATA_VALUE_INT, "0", "no settings", 0, 0, 0, 0}};
+const strata_config_key schema[] = {
+  {"search_pause", STRATA_VALUE_DURATION, "0", "how long a search pauses after writing its hits", 0, 0, 0, 0}};
 
 } // namespace
 

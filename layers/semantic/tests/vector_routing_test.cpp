@@ -34,6 +34,24 @@ vector_item text_item(std::string text, std::vector<std::string> tags = {}) {
 
 } // namespace
 
+TEST_CASE("a search past its deadline answers timeout and nothing of what the layer writes meanwhile", "[vectors][integration]") {
+  // The layer writes its hits, then pauses past its deadline. The timeout's reply used to take
+  // the result the layer was still writing (a data race; with a large answer, a crash).
+  const std::string yaml = "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\", \"" STRATA_DOUBLE_DIR "\"]\n"
+                           "layers:\n"
+                           "  - {name: vectors, plugin: test_vector_double, write: around, promote: false, "
+                           "deadline: 20ms, config: {search_pause: 300ms}}\n";
+  auto rt = testing::start_yaml(yaml);
+  vector_item item;
+  item.vector = {"m", {1.0f, 0.0f}};
+  REQUIRE(rt->vector_add(item).code == status::ok);
+  vector_query q;
+  q.vector = {"m", {1.0f, 0.0f}};
+  const auto found = rt->vector_search(q);
+  CHECK(found.code == status::timeout);
+  CHECK(found.hits.empty());
+}
+
 TEST_CASE("vector operations reach the layer that offers them, texts embedded", "[vectors][integration]") {
   auto rt = start();
   const auto a = rt->vector_add(text_item("red apples and green pears", {"fruit"}));
