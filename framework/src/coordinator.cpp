@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -47,6 +48,10 @@ struct slot {
   bool detached = false;
   bool observer = false; ///< flagged STRATA_PLUGIN_FLAG_OBSERVER: not in the chain
   caf::actor actor;            ///< null while a restart could not create an instance
+  /// Set when the instance is replaced: its host then calls it no more.
+  std::shared_ptr<std::atomic<bool>> retired;
+  /// A restart waits for the replaced instance's call in progress to return (start_when_stopped).
+  bool start_when_stopped = false;
   std::uint64_t generation = 0;
   bool healthy = true;
   std::chrono::steady_clock::time_point last_restart_attempt{};
@@ -232,6 +237,8 @@ using coordinator_actor = caf::stateful_actor<coordinator_state>;
 
 /// The least time between two restarts of a layer that keeps failing.
 constexpr std::chrono::seconds restart_backoff{1};
+/// How long a restart waits for the replaced instance's call in progress to return.
+constexpr std::chrono::seconds replaced_instance_wait{5};
 
 /// The coordinator's logic; one object per actor, living in its state's lifetime.
 class router {
@@ -245,8 +252,9 @@ public:
     ++s.generation;
     if (i == 0)
       st_.shared->first_view.publish(view_of(s, *instance), s.generation);
+    s.retired = std::make_shared<std::atomic<bool>>(false);
     s.actor = spawn_layer_host(self_, std::move(instance), caf::actor_cast<caf::actor>(self_), i,
-                               s.generation, s.detached);
+                               s.generation, s.detached, s.retired);
     self_->monitor(s.actor);
   }
 
@@ -277,6 +285,7 @@ public:
     // Still monitored: its down message comes after every answer it sent (CAF keeps each sender's
     // order), and then the requests it did not answer fail (instance_gone).
     st_.stopped.push_back({s.actor.address(), i, s.generation});
+    s.retired->store(true, std::memory_order_release);
     self_->send_exit(s.actor, caf::exit_reason::kill);
     s.actor = nullptr;
     ++s.generation;
@@ -306,11 +315,45 @@ public:
     }
   }
 
-  /// Replaces slot i's instance with a fresh one from the plugin's factory.
+  /// Replaces slot i's instance with a fresh one from the plugin's factory, once the replaced one
+  /// has stopped: a call still running in it (the one that missed its deadline, say) would write
+  /// into what the new one loads (a persisted layer's file: rows overwritten, ids given twice). A
+  /// call that has not returned within replaced_instance_wait is taken to hang, and the new
+  /// instance starts beside it. Meanwhile the slot answers `unavailable`.
   void restart(std::size_t i) {
     auto& s = st_.slots[i];
     stop_slot(i);
     s.last_restart_attempt = std::chrono::steady_clock::now();
+    if (stopping(i)) {
+      if (!s.start_when_stopped)
+        self_->delayed_send(self_, replaced_instance_wait, replaced_wait_atom::value, i, s.generation);
+      s.start_when_stopped = true;
+      return;
+    }
+    start_instance(i);
+  }
+
+  /// Whether an instance of slot i that was stopped has not ended yet.
+  bool stopping(std::size_t i) const {
+    return std::any_of(st_.stopped.begin(), st_.stopped.end(), [i](const auto& s) { return s.slot == i; });
+  }
+
+  /// The restart put off until the replaced instance stopped, once it has, or once it has not
+  /// within replaced_instance_wait (`generation` is the slot's then; a later restart supersedes).
+  void start_when_stopped(std::size_t i, std::uint64_t generation, bool waited_long) {
+    auto& s = st_.slots[i];
+    if (!s.start_when_stopped || s.actor || generation != s.generation || (!waited_long && stopping(i)))
+      return;
+    if (waited_long)
+      st_.log->write(log_level::warn, {"the replaced instance's call has not returned; starting a new instance beside it",
+                                       s.cfg.name, {}, {}, {}, {}, {}});
+    s.start_when_stopped = false;
+    start_instance(i);
+  }
+
+  /// Creates slot i's instance from the plugin's factory and starts its host.
+  void start_instance(std::size_t i) {
+    auto& s = st_.slots[i];
     // What the old instance reported no longer holds; the new one may report from its constructor.
     st_.shared->health.update(i, [](layer_health_state& h) {
       h.reported = health_level::healthy;
@@ -341,7 +384,7 @@ public:
   /// Whether slot i has a host to ask; retries a failed restart at most once a second.
   bool available(std::size_t i) {
     auto& s = st_.slots[i];
-    if (!s.actor && std::chrono::steady_clock::now() - s.last_restart_attempt > restart_backoff)
+    if (!s.actor && !s.start_when_stopped && std::chrono::steady_clock::now() - s.last_restart_attempt > restart_backoff)
       restart(i);
     return static_cast<bool>(s.actor);
   }
@@ -397,7 +440,8 @@ public:
       if (it->actor == msg.source) {
         const auto [i, generation] = std::pair{it->slot, it->generation};
         st_.stopped.erase(it);
-        return instance_gone(i, generation);
+        instance_gone(i, generation);
+        return start_when_stopped(i, st_.slots[i].generation, false);
       }
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       if (st_.slots[i].actor && st_.slots[i].actor.address() == msg.source) {
@@ -407,7 +451,8 @@ public:
         st_.stopped.erase(std::remove_if(st_.stopped.begin(), st_.stopped.end(),
                                          [&](const auto& s) { return s.actor == msg.source; }),
                           st_.stopped.end());
-        return instance_gone(i, generation);
+        instance_gone(i, generation);
+        return start_when_stopped(i, st_.slots[i].generation, false);
       }
   }
 
@@ -1299,6 +1344,9 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
       r->layer_failed(index, generation, why);
     },
     [r](restart_atom, std::size_t index, std::uint64_t generation) { r->restart_if_still_down(index, generation); },
+    [r](replaced_wait_atom, std::size_t index, std::uint64_t generation) {
+      r->start_when_stopped(index, generation, true);
+    },
   };
 }
 

@@ -14,6 +14,7 @@ namespace {
 
 struct layer_host_state {
   std::shared_ptr<layer_instance> instance;
+  std::shared_ptr<const std::atomic<bool>> retired;
   static inline const char* name = "strata.layer_host";
 };
 
@@ -38,8 +39,9 @@ layer_reply guarded(F&& call) {
 }
 
 caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> instance, caf::actor coordinator,
-                         std::size_t index, std::uint64_t generation) {
+                         std::size_t index, std::uint64_t generation, std::shared_ptr<const std::atomic<bool>> retired) {
   self->state.instance = std::move(instance);
+  self->state.retired = std::move(retired);
   const auto asked = guarded([&] {
     layer_reply reply;
     const auto ms = self->state.instance->get().maintenance_interval().count();
@@ -54,40 +56,47 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
   // Each request carries its number, and its reply goes back as a message with that number:
   // CAF's own request-response keeps its pending responses in a flat map that it searches and
   // shifts per response, so a burst of 50 000 requests in flight took seconds to answer.
-  const auto answer = [self, coordinator](std::uint64_t number, layer_reply reply) {
+  //
+  // A replaced instance (retired) calls the plugin no more: CAF hands it the requests still in its
+  // mailbox before the exit, and a persisted layer's old instance then wrote into the file the new
+  // one had loaded (rows overwritten, ids given twice).
+  const auto answer = [self, coordinator](std::uint64_t number, auto&& call) {
+    auto reply = self->state.retired->load(std::memory_order_acquire)
+                   ? layer_reply{status::unavailable, false, "the layer's instance was replaced before it answered", {}, 0}
+                   : guarded(call);
     self->send(coordinator, layer_answer_atom::value, number, std::move(reply));
   };
   return {
     [self, answer](layer_get_atom, std::uint64_t number, const std::string& ns, const std::string& key) {
-      answer(number, guarded([&] {
+      answer(number, [&] {
         layer_reply reply;
         reply.code = self->state.instance->get().get(ns, key, reply.hit);
         return reply;
-      }));
+      });
     },
     [self, answer](layer_put_atom, std::uint64_t number, const put_payload& p) {
-      answer(number, guarded([&] {
+      answer(number, [&] {
         layer_reply reply;
         reply.code = self->state.instance->get().put(p->ns, p->key, p->value, p->options);
         return reply;
-      }));
+      });
     },
     [self, answer](layer_erase_atom, std::uint64_t number, const std::string& ns, const std::string& key) {
-      answer(number, guarded([&] {
+      answer(number, [&] {
         layer_reply reply;
         reply.code = self->state.instance->get().erase(ns, key);
         return reply;
-      }));
+      });
     },
     [self, answer](layer_tag_atom, std::uint64_t number, const std::string& ns, const std::string& tag) {
-      answer(number, guarded([&] {
+      answer(number, [&] {
         layer_reply reply;
         reply.count = self->state.instance->get().invalidate_tag(ns, tag);
         return reply;
-      }));
+      });
     },
     [self, answer](layer_call_atom, std::uint64_t number, const layer_call_ptr& call) {
-      answer(number, guarded([&] {
+      answer(number, [&] {
         layer_reply reply;
         try {
           reply.code = (*call)(self->state.instance->get());
@@ -96,16 +105,18 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
           reply.error = e.what();
         }
         return reply;
-      }));
+      });
     },
     [self, answer](layer_command_atom, std::uint64_t number, const std::string& name, const std::string& args) {
-      answer(number, guarded([&] {
+      answer(number, [&] {
         layer_reply reply;
         reply.code = self->state.instance->get().command(name, args, reply.hit.value);
         return reply;
-      }));
+      });
     },
     [self, coordinator, index, generation, interval](maintain_atom) {
+      if (self->state.retired->load(std::memory_order_acquire))
+        return; // a replaced instance's maintenance would write to what the new one holds
       auto reply = guarded([&] {
         self->state.instance->get().maintain();
         return layer_reply{};
@@ -125,11 +136,12 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
 
 caf::actor spawn_layer_host(caf::local_actor* parent, std::shared_ptr<layer_instance> instance,
                             caf::actor coordinator, std::size_t index, std::uint64_t generation,
-                            bool detached) {
+                            bool detached, std::shared_ptr<const std::atomic<bool>> retired) {
   auto& system = parent->system();
   if (detached)
-    return system.spawn<caf::detached>(layer_host, std::move(instance), std::move(coordinator), index, generation);
-  return system.spawn(layer_host, std::move(instance), std::move(coordinator), index, generation);
+    return system.spawn<caf::detached>(layer_host, std::move(instance), std::move(coordinator), index, generation,
+                                       std::move(retired));
+  return system.spawn(layer_host, std::move(instance), std::move(coordinator), index, generation, std::move(retired));
 }
 
 } // namespace strata::detail

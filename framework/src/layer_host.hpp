@@ -6,15 +6,17 @@
 
 #include <caf/fwd.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
 namespace strata::detail {
 
 /// Spawns the host of `instance` for slot `index`, generation `generation` of `coordinator`.
-/// `detached` gives it a thread of its own (for layers that may block).
+/// `detached` gives it a thread of its own (for layers that may block). Once `retired` is set the
+/// host answers what is left in its mailbox `unavailable` without calling the instance.
 caf::actor spawn_layer_host(caf::local_actor* parent, std::shared_ptr<layer_instance> instance,
                             caf::actor coordinator, std::size_t index, std::uint64_t generation,
-                            bool detached);
+                            bool detached, std::shared_ptr<const std::atomic<bool>> retired);
 
 } // namespace strata::detail

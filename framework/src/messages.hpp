@@ -38,6 +38,8 @@ using maintain_atom = caf::atom_constant<caf::atom("maintain")>;
 using layer_failed_atom = caf::atom_constant<caf::atom("lfailed")>;
 /// A restart the supervisor put off (an instance that failed right after its restart).
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
+/// The end of the wait of a restart for the replaced instance's call in progress to return.
+using replaced_wait_atom = caf::atom_constant<caf::atom("rwait")>;
 // coordinator → loader worker (a load's number, ns, key), and back (its number, a load_reply)
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using loaded_atom = caf::atom_constant<caf::atom("loaded")>;

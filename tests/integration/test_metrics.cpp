@@ -62,6 +62,8 @@ TEST_CASE("a layer's commands are counted under the operation command", "[metric
 TEST_CASE("failures, restarts and health are exported", "[metrics]") {
   auto rt = start("fault_throw.yaml");
   REQUIRE(rt->get("elsewhere").code == status::internal);
+  // The new instance starts once the replaced one has stopped.
+  REQUIRE(strata::testing::eventually([&] { return rt->health().layers[1].restarts == 1; }));
   const auto text = rt->prometheus_text();
   INFO(text);
   CHECK(has_line(text, R"(strata_cache_requests_total{cache_layer="broken",operation="get",status="internal"} 1)"));
