@@ -192,8 +192,10 @@ status vector_store::add_batch(const std::vector<vector_item>& items, std::vecto
         find_engine(model)->erase(r.id);
     throw;
   }
-  for (std::size_t i = 0; i < items.size(); ++i)
+  for (std::size_t i = 0; i < items.size(); ++i) {
     remember(ids[i], {items[i].ns, items[i].vector.model, items[i].metadata, items[i].tags, expiry_of(items[i])});
+    next_id_ = std::max(next_id_, ids[i] + 1); // a host's id too: after an erase it is not given again
+  }
   ids_out = std::move(ids);
   return status::ok;
 }

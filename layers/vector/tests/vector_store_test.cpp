@@ -83,6 +83,17 @@ TEST_CASE("ids: chosen by the store, or given and then refused when taken", "[ve
   CHECK(hits[0].metadata == "doc-2");
 }
 
+TEST_CASE("an erased id is not given again: the count goes on after the largest given, a host's too", "[vector]") {
+  vector_store s{flat_options()};
+  std::uint64_t a = 0, given = 0, next = 0;
+  REQUIRE(s.add(item(1), a) == status::ok);
+  REQUIRE(s.add(item(2, "default", {}, 100), given) == status::ok);
+  REQUIRE(s.erase("default", given) == status::ok);
+  REQUIRE(s.add(item(3), next) == status::ok);
+  CHECK(a == 1);
+  CHECK(next == 101); // not 2, nor the erased 100
+}
+
 TEST_CASE("a full store refuses adds", "[vector]") {
   auto o = flat_options();
   o.max_entries = 3;
