@@ -34,9 +34,10 @@ std::shared_ptr<const file_claim> file_claim::take(const std::string& path) {
     const int error = errno;
     ::close(fd);
     if (error == EWOULDBLOCK)
-      throw std::runtime_error("in use by another process (it holds " + key +
-                               "): two servers on one file would each serve their own entries and overwrite "
-                               "each other's; give each its own sqlite_path");
+      throw std::runtime_error("in use by another process, or by another plugin's layer of this one (it holds " +
+                               key +
+                               "): two on one file would each serve their own entries and overwrite each "
+                               "other's; give each its own sqlite_path");
     throw std::runtime_error("cannot lock " + key + ": " + std::strerror(error));
   }
   std::shared_ptr<const file_claim> claim{new file_claim(fd, key)};
