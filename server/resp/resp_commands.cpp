@@ -58,68 +58,22 @@ void append_get(std::string& out, const get_result& r) {
     out += status_error(r.code);
 }
 
-/// Runs the requests of a multi-key command (one per key), at most `max_in_flight` at once, and
-/// completes the ticket with `format` once the last has answered, whichever thread each answer
-/// comes from. Paced for the reason a pipeline is: sent all at once, the requests of 20 000 keys
-/// waited in the first layer's mailbox past its deadline. `send(args, k, done)` sends request k.
+/// Collects the answers of a multi-key command, whichever thread each comes from, and completes
+/// the ticket with `format` once the last is in.
 template <class T>
-class fan_out : public std::enable_shared_from_this<fan_out<T>> {
-public:
-  using format_fn = std::string (*)(std::vector<T>&);
-  using send_fn = void (*)(runtime&, const request_options&, const command_args&, std::size_t,
-                           std::function<void(T)>);
+struct gather {
+  gather(reply_ticket t, std::size_t n, std::string (*f)(std::vector<T>&))
+    : ticket(t), results(n), remaining(n), format(f) {}
+  reply_ticket ticket;
+  std::vector<T> results;
+  std::atomic<std::size_t> remaining;
+  std::string (*format)(std::vector<T>&);
 
-  /// Sends the first requests; the others as answers come in.
-  static void start(command_context& ctx, const command_args& args, std::size_t count, format_fn format,
-                    send_fn send) {
-    const auto window = static_cast<std::size_t>(std::max(1, ctx.settings.max_in_flight));
-    std::shared_ptr<fan_out> f{new fan_out(ctx, count, format, send)};
-    if (count > window) { // the command's arguments are gone by the time the last are sent
-      f->owned_.assign(args.begin(), args.end());
-      f->args_.assign(f->owned_.begin(), f->owned_.end());
-    } else {
-      f->args_ = args;
-    }
-    f->send_more(std::min(window, count));
+  void set(std::size_t i, T value) {
+    results[i] = std::move(value);
+    if (remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      ticket.complete(format(results));
   }
-
-private:
-  fan_out(command_context& ctx, std::size_t count, format_fn format, send_fn send)
-    : rt_(ctx.rt), where_(ctx.conn.namespace_options), ticket_(ctx.defer()), results_(count), remaining_(count),
-      format_(format), send_(send) {}
-
-  /// Asks for `n` more requests. The thread that finds none asked for sends them, and those that
-  /// answers ask for meanwhile, on this thread or others, until none is left: an answer of the
-  /// first layer's read view comes back inside its send, and sending the next from there would
-  /// recurse once per key.
-  void send_more(std::size_t n) {
-    if (owed_.fetch_add(n, std::memory_order_acq_rel) != 0)
-      return; // the thread sending now sends these too
-    do {
-      const auto k = next_.fetch_add(1, std::memory_order_relaxed);
-      if (k < results_.size())
-        send_(rt_, where_, args_, k, [self = this->shared_from_this(), k](T value) { self->answered(k, std::move(value)); });
-    } while (owed_.fetch_sub(1, std::memory_order_acq_rel) != 1);
-  }
-
-  void answered(std::size_t k, T value) {
-    results_[k] = std::move(value);
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1)
-      return ticket_.complete(format_(results_));
-    send_more(1);
-  }
-
-  runtime& rt_;
-  request_options where_;
-  reply_ticket ticket_;
-  std::vector<T> results_;
-  std::atomic<std::size_t> remaining_;
-  format_fn format_;
-  send_fn send_;
-  std::vector<std::string> owned_;
-  command_args args_;
-  std::atomic<std::size_t> next_{0};  ///< the next request to send
-  std::atomic<std::size_t> owed_{0};  ///< requests asked for and not sent yet
 };
 
 // --- connection and server ------------------------------------------------------------------
@@ -405,18 +359,16 @@ std::string count_ok(std::vector<status>& results) {
 
 /// DEL key [key ...]: how many existed.
 void del(command_context& ctx, const command_args& a) {
-  fan_out<status>::start(ctx, a, a.size() - 1, &count_ok,
-                         [](runtime& rt, const request_options& where, const command_args& args, std::size_t k,
-                            std::function<void(status)> done) { rt.erase_async(args[k + 1], where, std::move(done)); });
+  auto g = std::make_shared<gather<status>>(ctx.defer(), a.size() - 1, &count_ok);
+  for (std::size_t i = 1; i < a.size(); ++i)
+    ctx.rt.erase_async(a[i], ctx.conn.namespace_options, [g, i](status s) { g->set(i - 1, s); });
 }
 
 /// EXISTS key [key ...]: how many exist (a key named twice counts twice, as in Redis).
 void exists(command_context& ctx, const command_args& a) {
-  fan_out<status>::start(ctx, a, a.size() - 1, &count_ok,
-                         [](runtime& rt, const request_options& where, const command_args& args, std::size_t k,
-                            std::function<void(status)> done) {
-                           rt.get_async(args[k + 1], where, [done = std::move(done)](get_result r) { done(r.code); });
-                         });
+  auto g = std::make_shared<gather<status>>(ctx.defer(), a.size() - 1, &count_ok);
+  for (std::size_t i = 1; i < a.size(); ++i)
+    ctx.rt.get_async(a[i], ctx.conn.namespace_options, [g, i](get_result r) { g->set(i - 1, r.code); });
 }
 
 std::string mget_reply(std::vector<get_result>& results) {
@@ -432,9 +384,9 @@ std::string mget_reply(std::vector<get_result>& results) {
 }
 
 void mget(command_context& ctx, const command_args& a) {
-  fan_out<get_result>::start(ctx, a, a.size() - 1, &mget_reply,
-                             [](runtime& rt, const request_options& where, const command_args& args, std::size_t k,
-                                std::function<void(get_result)> done) { rt.get_async(args[k + 1], where, std::move(done)); });
+  auto g = std::make_shared<gather<get_result>>(ctx.defer(), a.size() - 1, &mget_reply);
+  for (std::size_t i = 1; i < a.size(); ++i)
+    ctx.rt.get_async(a[i], ctx.conn.namespace_options, [g, i](get_result r) { g->set(i - 1, std::move(r)); });
 }
 
 std::string all_ok(std::vector<status>& results) {
@@ -448,13 +400,11 @@ std::string all_ok(std::vector<status>& results) {
 void mset(command_context& ctx, const command_args& a) {
   if (a.size() % 2 == 0)
     return append_error(ctx.out, "ERR wrong number of arguments for 'mset' command");
-  fan_out<status>::start(ctx, a, (a.size() - 1) / 2, &all_ok,
-                         [](runtime& rt, const request_options& where, const command_args& args, std::size_t k,
-                            std::function<void(status)> done) {
-                           put_options options;
-                           options.ns = where.ns;
-                           rt.put_async(args[2 * k + 1], args[2 * k + 2], options, std::move(done));
-                         });
+  put_options options;
+  options.ns = ctx.conn.namespace_options.ns;
+  auto g = std::make_shared<gather<status>>(ctx.defer(), (a.size() - 1) / 2, &all_ok);
+  for (std::size_t i = 1; i < a.size(); i += 2)
+    ctx.rt.put_async(a[i], a[i + 1], options, [g, i](status s) { g->set(i / 2, s); });
 }
 
 /// EXPIRE key seconds, PEXPIRE key milliseconds: 1 when the key exists; a time <= 0 deletes it.
