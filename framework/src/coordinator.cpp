@@ -225,6 +225,7 @@ struct coordinator_state {
     caf::actor_addr actor;
     std::size_t slot = 0;
     std::uint64_t generation = 0;
+    bool waited_out = false; ///< a new instance started beside it (its call taken to hang)
   };
   std::vector<stopped_instance> stopped;
   /// When the earliest pending deadline sweep is due, and its number (later ones supersede it).
@@ -333,9 +334,11 @@ public:
     start_instance(i);
   }
 
-  /// Whether an instance of slot i that was stopped has not ended yet.
+  /// Whether an instance of slot i that was stopped has not ended yet (one already waited out
+  /// holds back no later restart).
   bool stopping(std::size_t i) const {
-    return std::any_of(st_.stopped.begin(), st_.stopped.end(), [i](const auto& s) { return s.slot == i; });
+    return std::any_of(st_.stopped.begin(), st_.stopped.end(),
+                       [i](const auto& s) { return s.slot == i && !s.waited_out; });
   }
 
   /// The restart put off until the replaced instance stopped, once it has, or once it has not
@@ -344,9 +347,13 @@ public:
     auto& s = st_.slots[i];
     if (!s.start_when_stopped || s.actor || generation != s.generation || (!waited_long && stopping(i)))
       return;
-    if (waited_long)
+    if (waited_long) {
       st_.log->write(log_level::warn, {"the replaced instance's call has not returned; starting a new instance beside it",
                                        s.cfg.name, {}, {}, {}, {}, {}});
+      for (auto& stopped : st_.stopped)
+        if (stopped.slot == i)
+          stopped.waited_out = true;
+    }
     s.start_when_stopped = false;
     start_instance(i);
   }
