@@ -50,13 +50,28 @@ std::string request_problem(const semantic_update& update) {
   return update.tags ? tags_problem(*update.tags, "request") : std::string();
 }
 
+namespace {
+
+/// A vector operation's text is only what to embed: given with a vector, it would be dropped unsaid.
+std::string text_and_vector_problem(const std::string& text, const embedding& vector, const std::string& where) {
+  if (!text.empty() && !vector.values.empty())
+    return where + ": give a text to embed or a vector, not both";
+  return {};
+}
+
+} // namespace
+
 std::string request_problem(const vector_item& item, const std::string& where) {
+  if (auto problem = text_and_vector_problem(item.text, item.vector, where); !problem.empty())
+    return problem;
   if (auto problem = ttl_problem(item.ttl, where); !problem.empty())
     return problem;
   return tags_problem(item.tags, where);
 }
 
 std::string request_problem(const vector_query& query, const std::string& where) {
+  if (auto problem = text_and_vector_problem(query.text, query.vector, where); !problem.empty())
+    return problem;
   if (query.k == 0)
     return where + ": k must be at least 1";
   return tags_problem(query.tags, where);

@@ -52,6 +52,22 @@ TEST_CASE("a search past its deadline answers timeout and nothing of what the la
   CHECK(found.hits.empty());
 }
 
+TEST_CASE("a vector add or search with both a text and a vector is invalid: the text would be dropped", "[vectors][integration]") {
+  auto rt = start();
+  auto item = text_item("red apples");
+  item.vector = {"m", {1.0f, 0.0f}};
+  const auto added = rt->vector_add(item);
+  CHECK(added.code == status::invalid);
+  CHECK(added.error == "request: give a text to embed or a vector, not both");
+  vector_query q;
+  q.text = "red apples";
+  q.vector = {"m", {1.0f, 0.0f}};
+  CHECK(rt->vector_search(q).code == status::invalid);
+  const auto batch = rt->vector_add_batch({text_item("pears"), item});
+  CHECK(batch.code == status::invalid);
+  CHECK(batch.error == "item 1: give a text to embed or a vector, not both");
+}
+
 TEST_CASE("vector operations reach the layer that offers them, texts embedded", "[vectors][integration]") {
   auto rt = start();
   const auto a = rt->vector_add(text_item("red apples and green pears", {"fruit"}));
