@@ -70,6 +70,7 @@ public:
 
   explicit vector_layer(const layer_context& context)
     : host_(context.host), metrics_(host_), store_(read_options(context.config)),
+      max_entries_(static_cast<std::size_t>(context.config.get_int("max_entries"))),
       interval_(std::chrono::duration_cast<std::chrono::milliseconds>(context.config.get_duration("maintenance_interval"))) {
     if (const auto& path = context.config.get_string("sqlite_path"); !path.empty()) {
       file_ = std::make_unique<entry_file>(path);
@@ -79,6 +80,10 @@ public:
         throw std::runtime_error("vector layer: persistence file '" + path + "': " + e.what());
       }
       store_.on_removed([this](std::uint64_t id) { written([&] { file_->remove(id); }); });
+      if (store_.size() > max_entries_) // a store evicts nothing: all are kept, and said so
+        host_.log(log_level::warn, "vector layer: persistence file '" + path + "' holds " +
+                                     std::to_string(store_.size()) + " entries, above max_entries " +
+                                     std::to_string(max_entries_) + ": all are served, adds are rejected until fewer");
     }
     metrics_.publish(store_);
     report_health();
@@ -147,8 +152,11 @@ private:
   /// What /v1/health shows for the layer; at start and at each maintenance, not per request.
   void report_health() {
     const auto c = store_.counters();
-    host_.set_health(health_level::healthy,
-                     std::to_string(c.entries) + " entries, " + std::to_string(c.bytes) + " bytes");
+    const auto detail = std::to_string(c.entries) + " entries, " + std::to_string(c.bytes) + " bytes";
+    if (c.entries > max_entries_) // loaded from a file written under a larger bound
+      return host_.set_health(health_level::warning, detail + ", above max_entries " + std::to_string(max_entries_) +
+                                                       ": adds are rejected");
+    host_.set_health(health_level::healthy, detail);
   }
 
   static std::int64_t now_ms() {
@@ -187,6 +195,7 @@ private:
   plugin_host host_;
   vector_metrics metrics_;
   vector_store store_;
+  std::size_t max_entries_;
   std::chrono::milliseconds interval_;
   std::unique_ptr<entry_file> file_; ///< null: the entries live in memory only
 };

@@ -115,6 +115,23 @@ TEST_CASE("entries survive a restart with their ids, and erased, invalidated or 
   CHECK(left == std::vector<std::uint64_t>{password, pasta, next.id});
 }
 
+TEST_CASE("a file holding more than max_entries is served whole and the layer says so", "[vector][persistence][integration]") {
+  strata::test::scratch_dir dir{"strata-vector-persist"};
+  const auto file = dir.path / "vectors.sqlite3";
+  {
+    auto rt = testing::start_yaml(deployment(file));
+    for (const auto* text : {"red apples", "green pears", "fast cars", "slow tractors"})
+      REQUIRE(rt->vector_add(text_item(text)).code == status::ok);
+  }
+  auto rt = testing::start_yaml(deployment(file) + "      max_entries: 2\n");
+  CHECK(rt->vector_search(text_query("fast cars", 10)).hits.size() == 4); // nothing dropped
+  CHECK(rt->vector_add(text_item("blue boats")).code == status::rejected);
+  const auto health = rt->health().layers[0];
+  CHECK(health.level == health_level::warning);
+  CHECK(health.detail.find("4 entries") == 0);
+  CHECK(health.detail.find("above max_entries 2: adds are rejected") != std::string::npos);
+}
+
 TEST_CASE("a file that is not a database stops the start with an error naming it", "[vector][persistence][integration]") {
   strata::test::scratch_dir dir{"strata-vector-persist"};
   const auto file = dir.path / "garbage.sqlite3";
