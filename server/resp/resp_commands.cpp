@@ -1,5 +1,6 @@
 #include "resp_commands.hpp"
 
+#include "resp_event_loop.hpp"
 #include "resp_numbers.hpp"
 #include "resp_reply.hpp"
 #include "resp_semantic.hpp"
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -58,22 +60,77 @@ void append_get(std::string& out, const get_result& r) {
     out += status_error(r.code);
 }
 
-/// Collects the answers of a multi-key command, whichever thread each comes from, and completes
-/// the ticket with `format` once the last is in.
+/// Runs the requests of a multi-key command (one per key) and completes the ticket with `format`
+/// once the last has answered, whichever thread each answer comes from. Up to `max_in_flight`
+/// keys are sent at once; beyond, `max_in_flight` at a time, the next window once the last of the
+/// one before has answered, sent from the event loop's thread: sent all at once, the requests of
+/// 25 000 keys waited in the first layer's mailbox past its deadline. Such a command holds the
+/// connection's later requests until it is answered, so that none overtakes its last keys.
 template <class T>
-struct gather {
-  gather(reply_ticket t, std::size_t n, std::string (*f)(std::vector<T>&))
-    : ticket(t), results(n), remaining(n), format(f) {}
-  reply_ticket ticket;
-  std::vector<T> results;
-  std::atomic<std::size_t> remaining;
-  std::string (*format)(std::vector<T>&);
+class fan_out : public std::enable_shared_from_this<fan_out<T>> {
+public:
+  using format_fn = std::string (*)(std::vector<T>&);
+  using send_fn = void (*)(runtime&, const request_options&, const command_args&, std::size_t,
+                           std::function<void(T)>);
 
-  void set(std::size_t i, T value) {
-    results[i] = std::move(value);
-    if (remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
-      ticket.complete(format(results));
+  /// `send(args, k, done)` sends request k of `count`.
+  static void start(command_context& ctx, const command_args& args, std::size_t count, format_fn format,
+                    send_fn send) {
+    const auto window = static_cast<std::size_t>(std::max(1, ctx.settings.max_in_flight));
+    const bool paced = count > window;
+    std::shared_ptr<fan_out> f{new fan_out(ctx, count, window, paced, format, send)};
+    if (paced) { // the command's arguments are views into its input, gone once it returns
+      f->owned_.assign(args.begin(), args.end());
+      f->args_.assign(f->owned_.begin(), f->owned_.end());
+    } else {
+      f->args_ = args;
+    }
+    f->send_window();
+    if (!paced)
+      f->args_.clear(); // all sent
   }
+
+private:
+  fan_out(command_context& ctx, std::size_t count, std::size_t window, bool paced, format_fn format, send_fn send)
+    : rt_(ctx.rt), where_(ctx.conn.namespace_options), loop_(ctx.loop.weak_from_this()), connection_(ctx.conn.id),
+      ticket_(paced ? ctx.defer_holding_later() : ctx.defer()), results_(count), remaining_(count), window_(window),
+      format_(format), send_(send) {}
+
+  /// Sends the next window (on the event loop's thread only).
+  void send_window() {
+    const auto first = next_;
+    const auto n = std::min(window_, results_.size() - first);
+    next_ += n;
+    window_left_.store(n, std::memory_order_release);
+    for (auto k = first; k < first + n; ++k)
+      send_(rt_, where_, args_, k, [self = this->shared_from_this(), k](T value) { self->answered(k, std::move(value)); });
+  }
+
+  void answered(std::size_t k, T value) {
+    results_[k] = std::move(value);
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      return ticket_.complete(format_(results_));
+    // The window's last answer: the next window, posted to the loop (an answer of the first
+    // layer's read view comes back inside its send, which would otherwise recurse).
+    if (window_left_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      if (const auto loop = loop_.lock())
+        loop->post(connection_, [self = this->shared_from_this()] { self->send_window(); });
+  }
+
+  runtime& rt_;
+  request_options where_;
+  std::weak_ptr<event_loop> loop_;
+  std::uint32_t connection_;
+  reply_ticket ticket_;
+  std::vector<T> results_;
+  std::atomic<std::size_t> remaining_;
+  std::size_t window_;
+  format_fn format_;
+  send_fn send_;
+  std::vector<std::string> owned_;
+  command_args args_;
+  std::size_t next_ = 0;                   ///< the next request to send (the loop's thread only)
+  std::atomic<std::size_t> window_left_{0}; ///< the current window's requests not answered yet
 };
 
 // --- connection and server ------------------------------------------------------------------
@@ -359,16 +416,18 @@ std::string count_ok(std::vector<status>& results) {
 
 /// DEL key [key ...]: how many existed.
 void del(command_context& ctx, const command_args& a) {
-  auto g = std::make_shared<gather<status>>(ctx.defer(), a.size() - 1, &count_ok);
-  for (std::size_t i = 1; i < a.size(); ++i)
-    ctx.rt.erase_async(a[i], ctx.conn.namespace_options, [g, i](status s) { g->set(i - 1, s); });
+  fan_out<status>::start(ctx, a, a.size() - 1, &count_ok,
+                         [](runtime& rt, const request_options& where, const command_args& args, std::size_t k,
+                            std::function<void(status)> done) { rt.erase_async(args[k + 1], where, std::move(done)); });
 }
 
 /// EXISTS key [key ...]: how many exist (a key named twice counts twice, as in Redis).
 void exists(command_context& ctx, const command_args& a) {
-  auto g = std::make_shared<gather<status>>(ctx.defer(), a.size() - 1, &count_ok);
-  for (std::size_t i = 1; i < a.size(); ++i)
-    ctx.rt.get_async(a[i], ctx.conn.namespace_options, [g, i](get_result r) { g->set(i - 1, r.code); });
+  fan_out<status>::start(ctx, a, a.size() - 1, &count_ok,
+                         [](runtime& rt, const request_options& where, const command_args& args, std::size_t k,
+                            std::function<void(status)> done) {
+                           rt.get_async(args[k + 1], where, [done = std::move(done)](get_result r) { done(r.code); });
+                         });
 }
 
 std::string mget_reply(std::vector<get_result>& results) {
@@ -384,9 +443,9 @@ std::string mget_reply(std::vector<get_result>& results) {
 }
 
 void mget(command_context& ctx, const command_args& a) {
-  auto g = std::make_shared<gather<get_result>>(ctx.defer(), a.size() - 1, &mget_reply);
-  for (std::size_t i = 1; i < a.size(); ++i)
-    ctx.rt.get_async(a[i], ctx.conn.namespace_options, [g, i](get_result r) { g->set(i - 1, std::move(r)); });
+  fan_out<get_result>::start(ctx, a, a.size() - 1, &mget_reply,
+                             [](runtime& rt, const request_options& where, const command_args& args, std::size_t k,
+                                std::function<void(get_result)> done) { rt.get_async(args[k + 1], where, std::move(done)); });
 }
 
 std::string all_ok(std::vector<status>& results) {
@@ -400,11 +459,13 @@ std::string all_ok(std::vector<status>& results) {
 void mset(command_context& ctx, const command_args& a) {
   if (a.size() % 2 == 0)
     return append_error(ctx.out, "ERR wrong number of arguments for 'mset' command");
-  put_options options;
-  options.ns = ctx.conn.namespace_options.ns;
-  auto g = std::make_shared<gather<status>>(ctx.defer(), (a.size() - 1) / 2, &all_ok);
-  for (std::size_t i = 1; i < a.size(); i += 2)
-    ctx.rt.put_async(a[i], a[i + 1], options, [g, i](status s) { g->set(i / 2, s); });
+  fan_out<status>::start(ctx, a, (a.size() - 1) / 2, &all_ok,
+                         [](runtime& rt, const request_options& where, const command_args& args, std::size_t k,
+                            std::function<void(status)> done) {
+                           put_options options;
+                           options.ns = where.ns;
+                           rt.put_async(args[2 * k + 1], args[2 * k + 2], options, std::move(done));
+                         });
 }
 
 /// EXPIRE key seconds, PEXPIRE key milliseconds: 1 when the key exists; a time <= 0 deletes it.

@@ -57,6 +57,8 @@ struct command_context {
 
   /// Reserves this request's place in the connection's replies.
   reply_ticket defer();
+  /// The same, holding the connection's later requests until the reply is ready.
+  reply_ticket defer_holding_later();
 };
 
 using command_args = std::vector<std::string_view>;

@@ -61,6 +61,7 @@ struct reply_slot {
   bool ready = false;
   std::string text;
   bool write = false; ///< the reply of a write: later reads wait until it is ready
+  bool hold_later = false; ///< later requests, reads or writes, wait until it is ready
 };
 
 /// A request read while an earlier write of the connection is in flight, kept (its arguments
@@ -80,6 +81,7 @@ struct connection {
   std::size_t waiting_bytes = 0;  ///< the replies held in `waiting`
   std::size_t parked_bytes = 0;   ///< the arguments held in `parked`
   std::size_t writes_in_flight = 0; ///< writes (SET, DEL, ...) whose reply is awaited
+  std::size_t holds_in_flight = 0;  ///< replies awaited that hold the later requests back
   std::size_t in_flight = 0;        ///< requests whose reply is awaited from the runtime
   std::deque<parked_request> parked; ///< requests that wait for those writes, in order
   std::uint32_t next_sequence = 0;

@@ -25,6 +25,8 @@ constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t kept_output_capacity = 1024 * 1024;
 /// In the mailbox: drain (close the listener, read no more requests) instead of adopting a connection.
 constexpr int drain_now = -2;
+// A mail that carries a task to run (post).
+constexpr int run_task = -3;
 
 thread_local event_loop* current_loop = nullptr;
 
@@ -51,6 +53,7 @@ void reply_ticket::complete(std::string reply) const {
 }
 
 reply_ticket command_context::defer() { return loop.defer(conn); }
+reply_ticket command_context::defer_holding_later() { return loop.defer(conn, true); }
 
 event_loop::event_loop(runtime& rt, const resp_settings& settings, server_counters& counters)
   : rt_(rt), settings_(settings), counters_(counters) {
@@ -92,7 +95,7 @@ void event_loop::start(int listen_fd, std::vector<event_loop*> peers) {
 
 void event_loop::drain() {
   std::lock_guard<std::mutex> guard(mail_mutex_);
-  mailbox_.push_back(mail{drain_now, 0, 0, {}});
+  mailbox_.push_back(mail{drain_now, 0, 0, {}, {}});
   const std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
 }
@@ -109,7 +112,7 @@ void event_loop::stop() {
 void event_loop::adopt(int fd) {
   std::lock_guard<std::mutex> guard(mail_mutex_);
   const bool wake = mailbox_.empty();
-  mailbox_.push_back(mail{fd, 0, 0, {}});
+  mailbox_.push_back(mail{fd, 0, 0, {}, {}});
   if (wake) {
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
@@ -125,7 +128,7 @@ void event_loop::complete(std::uint32_t connection, std::uint32_t sequence, std:
   {
     std::lock_guard<std::mutex> guard(mail_mutex_);
     wake = mailbox_.empty();
-    mailbox_.push_back(mail{-1, connection, sequence, std::move(reply)});
+    mailbox_.push_back(mail{-1, connection, sequence, std::move(reply), {}});
   }
   // One wake-up per batch: the loop takes the whole mailbox when it wakes.
   if (wake) {
@@ -134,12 +137,27 @@ void event_loop::complete(std::uint32_t connection, std::uint32_t sequence, std:
   }
 }
 
-reply_ticket event_loop::defer(connection& conn) {
+void event_loop::post(std::uint32_t connection, std::function<void()> task) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> guard(mail_mutex_);
+    wake = mailbox_.empty();
+    mailbox_.push_back(mail{run_task, connection, 0, {}, std::move(task)});
+  }
+  if (wake) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+reply_ticket event_loop::defer(connection& conn, bool hold_later) {
   const auto sequence = conn.next_sequence++;
-  conn.waiting.push_back(reply_slot{sequence, false, {}, current_is_write_});
+  conn.waiting.push_back(reply_slot{sequence, false, {}, current_is_write_, hold_later});
   ++conn.in_flight;
   if (current_is_write_)
     ++conn.writes_in_flight;
+  if (hold_later)
+    ++conn.holds_in_flight;
   awaited_.fetch_add(1, std::memory_order_relaxed);
   return reply_ticket{weak_from_this(), conn.id, sequence};
 }
@@ -344,8 +362,9 @@ void event_loop::run_or_park(connection& conn, const std::vector<std::string_vie
   const auto* spec = find_command(args[0]);
   const bool write = spec != nullptr && spec->write;
   // A request waits while an earlier one waits, or, unless it writes too, while a write is in
-  // flight: writes are sent to the coordinator in order, reads may be answered at once.
-  if (!conn.parked.empty() || (conn.writes_in_flight > 0 && !write)) {
+  // flight: writes are sent to the coordinator in order, reads may be answered at once. Every
+  // request waits while one that sends its requests a part at a time is in flight.
+  if (!conn.parked.empty() || (conn.writes_in_flight > 0 && !write) || conn.holds_in_flight > 0) {
     conn.parked.push_back(parked_request{{args.begin(), args.end()}, {}});
     for (const auto& a : args)
       conn.parked_bytes += a.size();
@@ -382,7 +401,8 @@ void event_loop::run_parked(connection& conn) {
     }
     const auto* spec = find_command(next.args[0]);
     const bool write = spec != nullptr && spec->write;
-    if ((conn.writes_in_flight > 0 && !write) || conn.in_flight >= static_cast<std::size_t>(settings_.max_in_flight) ||
+    if ((conn.writes_in_flight > 0 && !write) || conn.holds_in_flight > 0 ||
+        conn.in_flight >= static_cast<std::size_t>(settings_.max_in_flight) ||
         conn.reply_bytes() > settings_.max_pipeline) // the reply bound holds for parked requests too
       return;
     const auto request = std::move(next.args);
@@ -425,6 +445,8 @@ void event_loop::apply(std::uint32_t connection_id, std::uint32_t sequence, std:
     slot->ready = true;
     if (slot->write)
       --conn.writes_in_flight; // the parked requests run once this round's events are handled
+    if (slot->hold_later)
+      --conn.holds_in_flight;
   }
   if (from_mailbox)
     touched_.push_back(connection_id);
@@ -451,6 +473,9 @@ void event_loop::drain_mailbox() {
           conn->reading = false;
           update_interest(*conn);
         }
+    } else if (m.new_fd == run_task) {
+      m.task();
+      touched_.push_back(m.connection);
     } else {
       apply(m.connection, m.sequence, std::move(m.reply), true);
     }
@@ -481,7 +506,8 @@ bool event_loop::may_run_parked(const connection& conn) const {
   const auto* spec = next.protocol_error.empty() ? find_command(next.args[0]) : nullptr;
   const bool write = spec != nullptr && spec->write;
   return !next.protocol_error.empty() ||
-         (!(conn.writes_in_flight > 0 && !write) && conn.in_flight < static_cast<std::size_t>(settings_.max_in_flight) &&
+         (!(conn.writes_in_flight > 0 && !write) && conn.holds_in_flight == 0 &&
+          conn.in_flight < static_cast<std::size_t>(settings_.max_in_flight) &&
           conn.reply_bytes() <= settings_.max_pipeline / 2);
 }
 

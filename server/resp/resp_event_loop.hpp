@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,18 +49,26 @@ public:
   /// A deferred reply; thread-safe. Called on this loop's own thread it is applied at once.
   void complete(std::uint32_t connection, std::uint32_t sequence, std::string reply);
 
-  /// Reserves the next reply of `conn` (this loop's thread only).
-  reply_ticket defer(connection& conn);
+  /// Reserves the next reply of `conn` (this loop's thread only). With `hold_later`, the
+  /// connection's later requests wait until this reply is ready: a command that sends its
+  /// requests a part at a time, so that a later write cannot overtake the last of them.
+  reply_ticket defer(connection& conn, bool hold_later = false);
+
+  /// Runs `task` on this loop's thread at its next wake-up (never at once, even from there: a task
+  /// that sends requests whose answers post the next task would recurse), then writes what
+  /// connection `connection` has ready (the task may answer it); thread-safe.
+  void post(std::uint32_t connection, std::function<void()> task);
 
   /// Replies awaited from the runtime, over every connection of this loop.
   std::int64_t awaited() const { return awaited_.load(); }
 
 private:
   struct mail {
-    int new_fd = -1; ///< a connection to adopt, or -1 for a reply
+    int new_fd = -1; ///< a connection to adopt, or -1 for a reply (see resp_event_loop.cpp)
     std::uint32_t connection = 0;
     std::uint32_t sequence = 0;
     std::string reply;
+    std::function<void()> task; ///< what post() asked for
   };
 
   void run();

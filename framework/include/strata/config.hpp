@@ -133,7 +133,8 @@ struct resp_settings {
   std::uint64_t max_pipeline = 64 * 1024 * 1024;
   /// Requests of one connection the layers may be working on at once: above it the server parses
   /// no more of that connection's input until replies come back, so that a deep pipeline is fed
-  /// to the layers as fast as they answer rather than queued past their deadline.
+  /// to the layers as fast as they answer rather than queued past their deadline. A command of
+  /// many keys sends at most this many of its keys at once, for the same reason.
   int max_in_flight = 1024;
   int threads = 1; ///< event-loop threads; each serves its share of the connections
 };

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# A command of many keys is fed to the layers max_in_flight keys at a time, as a deep pipeline is:
+# an MSET, MGET, EXISTS and DEL of 100 000 keys each answer in full at the first layer's 100 ms
+# deadline (sent all at once, the keys the layer reached after 100 ms timed out). And a command
+# pipelined behind one still sending does not overtake its last keys.
+set -uo pipefail
+strata=$1
+. "$(dirname "$0")/serve_resp.sh"
+
+cat >"$dir/deployment.yaml" <<'YAML'
+layers:
+  - {name: hot, plugin: predictive, deadline: 100ms, config: {max_entries: 200000}}
+server:
+  http: {enabled: false}
+  resp: {address: "127.0.0.1:0", max_in_flight: 256}
+YAML
+start_resp "$dir/deployment.yaml"
+
+out=$(python3 - "$port" <<'PY'
+import socket, sys
+n = 100000
+def command(*args):
+    parts = [b"*%d\r\n" % len(args)]
+    for a in args:
+        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(parts)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
+f = s.makefile("rb")
+def reply():
+    line = f.readline().rstrip(b"\r\n")
+    if line[:1] == b"*":
+        return [reply() for _ in range(int(line[1:]))]
+    if line[:1] == b"$":
+        size = int(line[1:])
+        return None if size < 0 else f.read(size + 2)[:-2]
+    return line
+keys = [b"k%d" % i for i in range(n)]
+pairs = []
+for i, k in enumerate(keys):
+    pairs += [k, b"v%d" % i]
+s.sendall(command(b"MSET", *pairs)); print("MSET", reply().decode())
+s.sendall(command(b"MGET", *keys)); values = reply()
+print("MGET", sum(v == b"v%d" % i for i, v in enumerate(values)))
+s.sendall(command(b"EXISTS", *keys)); print("EXISTS", reply().decode())
+s.sendall(command(b"DEL", *keys)); print("DEL", reply().decode())
+# Pipelined: the SET and the GET must come after the MSET's last key (sent in its last window).
+few = [b"p%d" % i for i in range(2000)]
+pairs = []
+for k in few:
+    pairs += [k, b"old"]
+s.sendall(command(b"MSET", *pairs) + command(b"SET", few[-1], b"new") + command(b"GET", few[-1]) +
+          command(b"DEL", *few) + command(b"SET", few[-1], b"after") + command(b"GET", few[-1]))
+print("PIPELINED", " ".join(str(reply().decode()) for _ in range(6)))
+PY
+)
+echo "$out"
+expect "MSET of 100000 keys" "MSET +OK" "$(sed -n 1p <<<"$out")"
+expect "MGET of 100000 keys" "MGET 100000" "$(sed -n 2p <<<"$out")"
+expect "EXISTS of 100000 keys" "EXISTS :100000" "$(sed -n 3p <<<"$out")"
+expect "DEL of 100000 keys" "DEL :100000" "$(sed -n 4p <<<"$out")"
+expect "writes pipelined behind a paced MSET and DEL" "PIPELINED +OK +OK new :2000 +OK after" "$(sed -n 5p <<<"$out")"
+stop_resp
+echo "ok"
