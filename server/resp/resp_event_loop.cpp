@@ -566,6 +566,8 @@ void event_loop::update_interest(connection& conn) {
 }
 
 void event_loop::close_connection(connection& conn) {
+  // Its parked requests will never run: the drain must not wait for them.
+  awaited_.fetch_sub(static_cast<std::int64_t>(conn.parked.size()), std::memory_order_relaxed);
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn.fd, nullptr);
   close_client(conn.fd);
   --counters_.connected;

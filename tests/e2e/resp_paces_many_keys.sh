@@ -8,6 +8,9 @@ strata=$1
 . "$(dirname "$0")/serve_resp.sh"
 
 cat >"$dir/deployment.yaml" <<'YAML'
+# A drain longer than stop_resp waits: the server must not wait for the requests of a closed
+# connection that were parked behind its MSET.
+runtime: {shutdown_timeout: 30s}
 layers:
   - {name: hot, plugin: predictive, deadline: 100ms, config: {max_entries: 200000}}
 server:
@@ -51,6 +54,16 @@ for k in few:
 s.sendall(command(b"MSET", *pairs) + command(b"SET", few[-1], b"new") + command(b"GET", few[-1]) +
           command(b"DEL", *few) + command(b"SET", few[-1], b"after") + command(b"GET", few[-1]))
 print("PIPELINED", " ".join(str(reply().decode()) for _ in range(6)))
+# A client that resets its connection with requests parked behind its MSET.
+import struct, time
+gone = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+many = []
+for k in keys:
+    many += [k, b"v"]
+gone.sendall(command(b"MSET", *many) + command(b"SET", b"x", b"y") + command(b"GET", b"x"))
+time.sleep(0.05)
+gone.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+gone.close()
 PY
 )
 echo "$out"
