@@ -447,8 +447,7 @@ public:
       if (it->actor == msg.source) {
         const auto [i, generation] = std::pair{it->slot, it->generation};
         st_.stopped.erase(it);
-        instance_gone(i, generation);
-        return start_when_stopped(i, st_.slots[i].generation, false);
+        return instance_ended(i, generation);
       }
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       if (st_.slots[i].actor && st_.slots[i].actor.address() == msg.source) {
@@ -458,9 +457,15 @@ public:
         st_.stopped.erase(std::remove_if(st_.stopped.begin(), st_.stopped.end(),
                                          [&](const auto& s) { return s.actor == msg.source; }),
                           st_.stopped.end());
-        instance_gone(i, generation);
-        return start_when_stopped(i, st_.slots[i].generation, false);
+        return instance_ended(i, generation);
       }
+  }
+
+  /// Slot i's instance of `generation` has ended: what it left unanswered fails, and a restart
+  /// that waited for it goes on.
+  void instance_ended(std::size_t i, std::uint64_t generation) {
+    instance_gone(i, generation);
+    start_when_stopped(i, st_.slots[i].generation, false);
   }
 
   /// Sends `args` to slot i with its deadline; `on_reply` gets the reply, or a failure reply when
