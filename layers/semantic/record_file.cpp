@@ -34,7 +34,8 @@ vector_index::entry_table_sql semantic_sql() {
 
 } // namespace
 
-record_file::record_file(std::string sqlite_path) : table_(std::move(sqlite_path), semantic_sql()) {
+record_file::record_file(std::string sqlite_path, const std::string& layer)
+  : table_(std::move(sqlite_path), semantic_sql(), layer) {
 }
 
 std::vector<semantic_record> record_file::load(std::int64_t now_ms) {

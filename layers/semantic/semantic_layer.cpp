@@ -98,7 +98,7 @@ public:
     : host_(context.host), metrics_(host_), cache_(read_options(context.config), events()),
       interval_(to_ms(context.config.get_duration("expiry_interval"))) {
     if (const auto& path = context.config.get_string("sqlite_path"); !path.empty()) {
-      file_ = std::make_unique<record_file>(path);
+      file_ = std::make_unique<record_file>(path, context.name);
       try {
         cache_.restore(file_->load(now_ms()), file_->largest_id());
       } catch (const std::invalid_argument& e) {

@@ -34,7 +34,8 @@ vector_index::entry_table_sql vector_sql() {
 
 } // namespace
 
-entry_file::entry_file(std::string sqlite_path) : table_(std::move(sqlite_path), vector_sql()) {
+entry_file::entry_file(std::string sqlite_path, const std::string& layer)
+  : table_(std::move(sqlite_path), vector_sql(), layer) {
 }
 
 std::vector<vector_entry> entry_file::load(std::int64_t now_ms) {

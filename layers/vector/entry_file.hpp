@@ -15,8 +15,9 @@ class entry_file {
 public:
   /// Opens (creating it and its folder when missing) and migrates the file. Throws
   /// std::runtime_error naming the file when it is not a database, holds a newer schema than this
-  /// build knows, or cannot be opened.
-  explicit entry_file(std::string sqlite_path);
+  /// build knows, cannot be opened, or is in use by another process or another layer of this one
+  /// (`layer`: the name of the layer that keeps it).
+  entry_file(std::string sqlite_path, const std::string& layer);
 
   const std::string& path() const noexcept { return table_.path(); }
 

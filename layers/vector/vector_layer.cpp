@@ -73,7 +73,7 @@ public:
       max_entries_(static_cast<std::size_t>(context.config.get_int("max_entries"))),
       interval_(std::chrono::duration_cast<std::chrono::milliseconds>(context.config.get_duration("maintenance_interval"))) {
     if (const auto& path = context.config.get_string("sqlite_path"); !path.empty()) {
-      file_ = std::make_unique<entry_file>(path);
+      file_ = std::make_unique<entry_file>(path, context.name);
       try {
         store_.restore(file_->load(now_ms()), file_->largest_id());
       } catch (const std::invalid_argument& e) {

@@ -7,14 +7,14 @@
 
 namespace strata::vector_index {
 
-entry_table::entry_table(std::string sqlite_path, entry_table_sql sql)
+entry_table::entry_table(std::string sqlite_path, entry_table_sql sql, const std::string& layer)
   : path_(std::move(sqlite_path)), sql_(std::move(sql)) {
   try {
     storage::store_options o;
     o.backend = storage::dialect::sqlite;
     o.sqlite_path = path_;
     db_ = storage::open_store(o); // creates the folder
-    claim_ = file_claim::take(path_); // before anything is written
+    claim_ = file_claim::take(path_, layer); // before anything is written
     db_->migrate(sql_.component, sql_.schema);
     db_->prepare(name("upsert"), sql_.upsert);
     db_->prepare(name("remove"), sql_.remove_one);

@@ -34,8 +34,9 @@ class entry_table {
 public:
   /// Opens (creating it and its folder when missing) and migrates the file. Throws
   /// std::runtime_error naming the owner and the file when it is not a database, holds a newer
-  /// schema than this build knows, cannot be opened, or another process has it open (file_claim).
-  entry_table(std::string sqlite_path, entry_table_sql sql);
+  /// schema than this build knows, cannot be opened, or another process or another layer of this
+  /// one has it open (file_claim; `layer` is the name of the layer that keeps it).
+  entry_table(std::string sqlite_path, entry_table_sql sql, const std::string& layer);
 
   const std::string& path() const noexcept { return path_; }
 

@@ -19,14 +19,19 @@ std::map<std::string, std::weak_ptr<const file_claim>> claims; ///< by lock file
 
 } // namespace
 
-std::shared_ptr<const file_claim> file_claim::take(const std::string& path) {
+std::shared_ptr<const file_claim> file_claim::take(const std::string& path, const std::string& holder) {
   std::error_code ec;
   auto key = std::filesystem::absolute(std::filesystem::path(path + ".lock"), ec).lexically_normal().string();
   if (ec)
     key = path + ".lock";
   std::lock_guard<std::mutex> guard{claims_mutex};
-  if (auto held = claims[key].lock())
-    return held;
+  if (auto held = claims[key].lock()) {
+    if (held->holder_ == holder)
+      return held;
+    throw std::runtime_error("in use by the layer '" + held->holder_ +
+                             "' of this process: two layers on one file would each serve their own entries "
+                             "and overwrite each other's; give each its own sqlite_path");
+  }
   const int fd = ::open(key.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
     throw std::runtime_error("cannot create the lock file " + key + ": " + std::strerror(errno));
@@ -40,7 +45,7 @@ std::shared_ptr<const file_claim> file_claim::take(const std::string& path) {
                                "other's; give each its own sqlite_path");
     throw std::runtime_error("cannot lock " + key + ": " + std::strerror(error));
   }
-  std::shared_ptr<const file_claim> claim{new file_claim(fd, key)};
+  std::shared_ptr<const file_claim> claim{new file_claim(fd, key, holder)};
   claims[key] = claim;
   return claim;
 }

@@ -10,23 +10,26 @@ namespace strata::vector_index {
 
 /// An exclusive flock on `<path>.lock` (a file of its own: closing any descriptor of the database
 /// file would drop SQLite's POSIX locks on it), held while any claim of this process on `path`
-/// lives. Claims within one process share it, since supervision opens a replaced layer instance's
-/// file again before the old instance is gone.
+/// lives. Claims of one holder (a layer's name) share it, since supervision opens a replaced layer
+/// instance's file again before the old instance is gone; another holder in this process is
+/// refused, as another process is.
 class file_claim {
 public:
-  /// Throws std::runtime_error when another process holds the file, or the lock file cannot be
-  /// created.
-  static std::shared_ptr<const file_claim> take(const std::string& path);
+  /// Throws std::runtime_error when another process, or another holder in this one, holds the
+  /// file, or the lock file cannot be created.
+  static std::shared_ptr<const file_claim> take(const std::string& path, const std::string& holder);
 
   ~file_claim();
   file_claim(const file_claim&) = delete;
   file_claim& operator=(const file_claim&) = delete;
 
 private:
-  file_claim(int fd, std::string key) : fd_(fd), key_(std::move(key)) {}
+  file_claim(int fd, std::string key, std::string holder)
+    : fd_(fd), key_(std::move(key)), holder_(std::move(holder)) {}
 
   int fd_;
-  std::string key_; ///< the lock file's absolute path
+  std::string key_;    ///< the lock file's absolute path
+  std::string holder_; ///< who took it: the layer's name
 };
 
 } // namespace strata::vector_index

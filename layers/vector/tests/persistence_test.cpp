@@ -155,3 +155,16 @@ TEST_CASE("a file of a newer schema stops the start with an error naming it", "[
   CHECK(error.find(file.string()) != std::string::npos);
   CHECK(error.find("newer") != std::string::npos);
 }
+
+TEST_CASE("two layers on one file stop the start with an error naming the file and the other layer",
+          "[vector][persistence][integration]") {
+  strata::test::scratch_dir dir{"strata-vector-persist"};
+  const auto file = dir.path / "shared.sqlite3";
+  const auto error = testing::start_error(
+    deployment(file) + "  - name: more_vectors\n    plugin: vector\n    write: around\n    promote: false\n"
+                       "    embedder: lexical\n    config:\n      index: flat\n      sqlite_path: \"" +
+    file.string() + "\"\n");
+  CHECK(error.find(file.string()) != std::string::npos);
+  CHECK(error.find("in use by the layer 'vectors'") != std::string::npos);
+  testing::start_yaml(deployment(file)).reset(); // released: one layer alone starts on it
+}
