@@ -220,31 +220,41 @@ void engine::release(std::uint32_t slot) {
 }
 
 void engine::backend_add(std::size_t n, const std::uint32_t* slots) {
-  if (building_) {
+  small_call threads{n};
+  std::vector<float> gathered;
+  if (n > 1) {
+    gathered.resize(n * dim_);
+    for (std::size_t i = 0; i < n; ++i)
+      std::memcpy(gathered.data() + i * dim_, vector_of(slots[i]), dim_ * sizeof(float));
+  }
+  const float* vectors = n > 1 ? gathered.data() : vector_of(slots[0]);
+  if (handed_over()) {
+    std::lock_guard<std::mutex> lock{journal_mutex_};
+    for (std::size_t i = 0; i < n; ++i)
+      if (journal_.erase(slots[i]) != 0) // the built index may still hold what the slot had before
+        built_backend_->remove(slots[i]);
+    built_backend_->add(n, vectors, slots);
+  } else if (building_) {
     std::lock_guard<std::mutex> lock{journal_mutex_};
     for (std::size_t i = 0; i < n; ++i)
       journal_[slots[i]].assign(vector_of(slots[i]), vector_of(slots[i]) + dim_);
   }
-  if (!backend_)
-    return;
-  small_call threads{n};
-  if (n == 1)
-    return backend_->add(1, vector_of(slots[0]), slots);
-  std::vector<float> gathered(n * dim_);
-  for (std::size_t i = 0; i < n; ++i)
-    std::memcpy(gathered.data() + i * dim_, vector_of(slots[i]), dim_ * sizeof(float));
-  backend_->add(n, gathered.data(), slots);
+  if (backend_)
+    backend_->add(n, vectors, slots);
 }
 
 void engine::backend_remove(std::uint32_t slot) {
-  if (building_) {
+  small_call threads{1};
+  if (handed_over()) {
+    std::lock_guard<std::mutex> lock{journal_mutex_};
+    journal_.erase(slot);
+    built_backend_->remove(slot);
+  } else if (building_) {
     std::lock_guard<std::mutex> lock{journal_mutex_};
     journal_[slot].clear();
   }
-  if (backend_) {
-    small_call threads{1};
+  if (backend_)
     backend_->remove(slot);
-  }
 }
 
 void engine::add(const record& entry) {
@@ -526,10 +536,10 @@ bool engine::poll() {
     journal_.clear();
     return false;
   }
-  // What the builder left, a bounded part per call: a call waits for at most poll_chunk writes
-  // and adds only its own, so the rest shrinks call by call (a builder the writes outran leaves up
-  // to one per slot: all of them at once took seconds, past the layer's deadline). Until then the
-  // writes go on into the running index and the journal.
+  // What the builder left, a bounded part per call: a call waits for at most poll_chunk writes,
+  // and its own writes go to both indexes at once (handed_over()), so the rest shrinks call by
+  // call however large the calls' batches (a builder the writes outran leaves up to one per slot:
+  // all of them at once took seconds, past the layer's deadline).
   build_journal part;
   {
     std::lock_guard<std::mutex> lock{journal_mutex_};

@@ -125,6 +125,9 @@ private:
   const float* vector_of(std::uint32_t slot) const;
   void backend_add(std::size_t n, const std::uint32_t* slots);
   void backend_remove(std::uint32_t slot);
+  /// The build is done and poll() replays what its builder left: writes go to the built index at
+  /// once rather than into the journal, so the journal only shrinks, whatever the batches' size.
+  bool handed_over() const { return building_ && !builder_.joinable() && built_backend_ != nullptr; }
   void maybe_rebuild();
   void start_rebuild(bool compaction);
   void exact_scan(const float* query, std::size_t k, const entry_filter& filter,
@@ -153,7 +156,8 @@ private:
 
   // Background build. The builder owns its snapshot; writes during the build are journaled under
   // journal_mutex_ (by slot: only a slot's last write matters, so the journal holds at most one
-  // vector per slot however long the build takes) and replayed by the builder, the rest by poll().
+  // vector per slot however long the build takes) and replayed by the builder, the rest by poll();
+  // once the builder is joined, writes reach the built index directly (handed_over()).
   std::thread builder_;
   std::atomic<bool> built_{false};
   std::atomic<bool> cancel_{false};

@@ -537,6 +537,41 @@ TEST_CASE("a background build ends while writes come faster than it replays them
   }
 }
 
+TEST_CASE("a background build ends while every call adds a batch larger than a replay step", "[vector_index]") {
+  // After the builder hands over, each call replays at most 1024 of the writes it left. Those
+  // calls' own writes used to go into the same journal: batches of more than 1024 adds kept it
+  // from ever emptying, so the trained index was never swapped in while they went on.
+  auto data = clustered(2000, 18);
+  auto c = config_of(index_kind::ivf);
+  c.train_min = 1000;
+  engine e{c};
+  std::uint64_t next = 0;
+  for (; next < 1000; ++next)
+    e.add(entry(next, data[next % data.size()]));
+  constexpr std::size_t batch_size = 1500;
+  const auto add_batch = [&] {
+    std::vector<record> batch;
+    for (std::size_t i = 0; i < batch_size; ++i, ++next)
+      batch.push_back(entry(next, data[next % data.size()]));
+    e.add(batch);
+  };
+  // Unpaced first, so that the builder hands over more than a replay step (the writes outrun it);
+  // then paced, so that a builder still running on a loaded machine gets the time it needs.
+  for (int i = 0; i < 100 && e.stats().trainings == 0; ++i)
+    add_batch();
+  for (int i = 0; i < 300 && e.stats().trainings == 0; ++i) {
+    add_batch();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(e.stats().trainings == 1);
+  CHECK(e.stats().entries == next);
+  for (std::uint64_t id = 0; id < next; id += 997) {
+    auto found = e.search(data[id % data.size()].data(), 1, {"default", {}});
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].score == Approx(1.0f));
+  }
+}
+
 TEST_CASE("an engine destroyed during a background build stops it", "[vector_index]") {
   auto data = clustered(3000, 16);
   auto c = config_of(index_kind::hnsw);
