@@ -468,31 +468,40 @@ public:
     start_when_stopped(i, st_.slots[i].generation, false);
   }
 
+  /// What a request to a layer is, for its metrics and the debug log.
+  struct asked {
+    asked(operation o) : op(o) {} // NOLINT: an operation is counted as itself
+    asked(operation o, bool c) : op(o), counted(c) {}
+    operation op;
+    bool counted = true; ///< false: not in the layer's request metrics (a conditional write's check)
+  };
+
   /// Sends `args` to slot i with its deadline; `on_reply` gets the reply, or a failure reply when
   /// the layer threw, missed its deadline or is gone (the failure is counted first). Counted in
-  /// the layer's metrics under `op`.
+  /// the layer's metrics under `what.op` unless `what.counted` is false.
   template <class... Ts>
-  void ask(std::size_t i, std::uint64_t request, operation op, std::function<void(layer_reply&)> on_reply,
+  void ask(std::size_t i, std::uint64_t request, asked what, std::function<void(layer_reply&)> on_reply,
            Ts&&... args) {
-    ask_within(i, st_.slots[i].cfg.deadline, request, op, std::move(on_reply), std::forward<Ts>(args)...);
+    ask_within(i, st_.slots[i].cfg.deadline, request, what, std::move(on_reply), std::forward<Ts>(args)...);
   }
 
   /// `ask`, with `deadline` instead of the layer's.
   template <class... Ts>
-  void ask_within(std::size_t i, std::chrono::milliseconds deadline, std::uint64_t request, operation op,
+  void ask_within(std::size_t i, std::chrono::milliseconds deadline, std::uint64_t request, asked what,
                   std::function<void(layer_reply&)> on_reply, Ts&&... args) {
     if (!available(i)) {
       layer_reply r{status::unavailable, true, "layer '" + st_.slots[i].cfg.name + "' has no instance", {}, 0};
-      if (auto* m = metrics(i))
-        m->record(op, r.code);
+      if (auto* m = what.counted ? metrics(i) : nullptr)
+        m->record(what.op, r.code);
       return on_reply(r);
     }
     const auto sent = std::chrono::steady_clock::now();
     send(
       i, deadline, sent,
-      [this, i, request, op, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
+      [this, i, request, what, sent, on_reply = std::move(on_reply)](layer_reply& reply) {
         const auto took = std::chrono::steady_clock::now() - sent;
-        if (auto* m = metrics(i)) {
+        const auto op = what.op;
+        if (auto* m = what.counted ? metrics(i) : nullptr) {
           if (op == operation::get && i == 0) // first: the telemetry reads it after `record`'s
             m->routed_get(reply.code, took);
           m->record(op, reply.code, took);
@@ -944,8 +953,10 @@ public:
       return check(pending, i + 1, failure);
     const auto& data = *pending->data;
     const auto request = ++st_.requests;
+    // Not counted as a get of the layer: the host asked for a write, and the layer's hit rate is
+    // that of the reads.
     ask(
-      i, request, operation::get,
+      i, request, asked{operation::get, false},
       [this, pending, i, failure, request](layer_reply& reply) {
         if (could_not(reply)) // it may hold the key: decide writes nothing
           return check(pending, i + 1, reply.code);
