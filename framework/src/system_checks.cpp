@@ -53,7 +53,7 @@ std::vector<system_check> run_system_checks(const health_settings& settings) {
     }
     checks.push_back(std::move(c));
   }
-  if (settings.min_free_disk > 0) {
+  if (!settings.data_dir.empty()) { // without a minimum, only a data_dir gone away is critical
     system_check c{"disk", health_level::healthy, "", 0, static_cast<double>(settings.min_free_disk)};
     if (const auto free = free_disk_bytes(settings.data_dir)) {
       c.value = static_cast<double>(*free);
@@ -61,7 +61,8 @@ std::vector<system_check> run_system_checks(const health_settings& settings) {
         c.level = health_level::critical;
       else if (c.value < 2 * c.limit)
         c.level = health_level::warning;
-      c.detail = mebibytes(c.value) + " free in " + settings.data_dir + ", minimum " + mebibytes(c.limit);
+      c.detail = mebibytes(c.value) + " free in " + settings.data_dir +
+                 (c.limit > 0 ? ", minimum " + mebibytes(c.limit) : std::string(", no minimum set"));
     } else {
       c.level = health_level::critical;
       c.detail = "cannot read the file system of " + settings.data_dir;

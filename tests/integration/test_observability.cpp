@@ -143,6 +143,23 @@ TEST_CASE("a layer's reported health and the system checks make up the overall s
     CHECK(h.system[0].level == health_level::critical);
     CHECK_THAT(h.system[0].detail, Catch::Contains(data.string()));
   }
+  SECTION("a data directory without a minimum is watched too, and critical once gone") {
+    strata::test::scratch_dir dir;
+    const auto data = dir.path / "data";
+    std::filesystem::create_directory(data);
+    auto rt = start_yaml("health: {data_dir: " + data.string() + "}\nlayers:\n  - {name: hot, plugin: predictive}\n");
+    auto h = rt->health();
+    REQUIRE(h.system.size() == 1);
+    CHECK(h.system[0].name == "disk");
+    CHECK(h.system[0].level == health_level::healthy);
+    CHECK_THAT(h.system[0].detail, Catch::EndsWith("free in " + data.string() + ", no minimum set"));
+    std::filesystem::remove(data);
+    h = rt->health();
+    REQUIRE(h.system.size() == 1);
+    CHECK(h.system[0].level == health_level::critical);
+    CHECK(h.overall == health_level::critical);
+    CHECK(h.system[0].detail == "cannot read the file system of " + data.string());
+  }
 }
 
 TEST_CASE("an alert fires after its `for`, escalates, is acknowledged and resolves", "[observability][alerts]") {
