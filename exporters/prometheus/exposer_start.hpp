@@ -9,8 +9,8 @@
 
 namespace strata::exporters {
 
-/// An Exposer listening on `address` ("127.0.0.1:9464", "[::1]:9464", port 0 for any free port;
-/// the exporter's check refuses civetweb's other forms). Throws std::runtime_error naming the address and civetweb's reason, such
+/// An Exposer listening on `address` ("127.0.0.1:9464", port 0 for any free port; the exporter's
+/// check refuses civetweb's other forms, and IPv6, which Debian's civetweb is built without). Throws std::runtime_error naming the address and civetweb's reason, such
 /// as "Address already in use".
 std::unique_ptr<prometheus::Exposer> start_exposer(const std::string& address);
 
