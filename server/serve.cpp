@@ -52,7 +52,7 @@ int serve(const std::string& path) {
     return 1;
   }
   const config& cfg = (*rt)->effective_config();
-  std::cout << "strata: serving " << path << " with " << cfg.layers.size() << " layer(s). Ctrl-C stops." << std::endl;
+  std::cerr << "strata: serving " << path << " with " << cfg.layers.size() << " layer(s). Ctrl-C stops." << std::endl;
   // Both front ends bind before either is announced: a script that waits for "http on" must not
   // take a server that then fails to bind its Redis port for a running one.
   std::optional<http_server> http;
@@ -83,19 +83,19 @@ int serve(const std::string& path) {
   }
   // Tests and scripts that ask for port 0 read the ports from these lines.
   if (http)
-    std::cout << "strata: http on " << http_bound << std::endl;
+    std::cerr << "strata: http on " << http_bound << std::endl;
   if (redis)
-    std::cout << "strata: resp on " << resp_bound << std::endl;
+    std::cerr << "strata: resp on " << resp_bound << std::endl;
   int received = 0;
   // SIGHUP re-reads the file: alert rules and log level apply at once; the runtime logs the rest
   // as needing a restart, or every error of an invalid file (which changes nothing).
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
     const auto report = (*rt)->reload(path);
-    std::cout << "strata: SIGHUP, " << (report.valid ? "reloaded " : "reload refused: ") << path << " ("
+    std::cerr << "strata: SIGHUP, " << (report.valid ? "reloaded " : "reload refused: ") << path << " ("
               << report.applied.size() << " applied, " << report.needs_restart.size() << " need a restart, "
               << report.errors.size() << " errors)" << std::endl;
   }
-  std::cout << "strata: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining" << std::endl;
+  std::cerr << "strata: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining" << std::endl;
   // The front ends drain, then the runtime waits for its requests (at most shutdown_timeout), then
   // for every thread. What no one can stop holds them: a plugin stuck in a call (a layer sleeping
   // past its deadline, a webhook that never answers), an HTTP client still sending its request (the
@@ -104,7 +104,7 @@ int serve(const std::string& path) {
   const auto limit = 2 * cfg.runtime.shutdown_timeout + std::chrono::seconds(10);
   std::thread([limit] {
     std::this_thread::sleep_for(limit);
-    std::cout << "strata: the drain did not end within " << limit.count()
+    std::cerr << "strata: the drain did not end within " << limit.count()
               << " ms (a plugin stuck in a call, or an HTTP client still sending; see the log); exiting without it"
               << std::endl;
     // Each line is written out as the log's own thread takes it: time for what is still queued.
@@ -125,7 +125,7 @@ int serve(const std::string& path) {
   http_done.wait_for(cfg.runtime.shutdown_timeout);
   (*rt)->shutdown();
   http_drain.join();
-  std::cout << "strata: stopped" << std::endl;
+  std::cerr << "strata: stopped" << std::endl;
   return 0;
 }
 
