@@ -38,11 +38,24 @@ std::string got(const json& value) {
 
 std::optional<api_error> unknown_fields(const json& doc, const std::vector<std::string>& allowed);
 
+/// Deeper than this a body is refused: turning a value back into text (a metadata that is not a
+/// string) recurses once per level, and 60 000 levels, 120 KB of brackets, overflowed the stack.
+constexpr int max_json_depth = 64;
+
+struct too_deep {};
+
 /// The body as a JSON object, whatever its fields.
 parsed<json> parse_any_object(std::string_view body) {
   json doc;
   try {
-    doc = json::parse(body);
+    doc = json::parse(body, [](int depth, json::parse_event_t, json&) {
+      if (depth > max_json_depth)
+        throw too_deep{};
+      return true;
+    });
+  } catch (const too_deep&) {
+    return api_error{400, "malformed JSON", std::nullopt,
+                     "nested deeper than " + std::to_string(max_json_depth) + " levels"};
   } catch (const json::exception& e) {
     // A parse_error, or an out_of_range for a number beyond a double (1e999). what() starts with
     // "[json.exception.parse_error.101] "; the rest says where and why.

@@ -141,6 +141,11 @@ call POST /v1/semantic '{"query": "q"}'
 expect 400 '"field":"answer"'
 call POST /v1/semantic/lookup '{"text": "q",'
 expect 400 '"error":"malformed JSON"'
+# Deeper than 64 levels: its text, had it been kept, was made by a recursion per level (60 000
+# levels overflowed the server's stack).
+deep=$(printf '%0.s[' $(seq 100))$(printf '%0.s]' $(seq 100))
+call POST /v1/vectors "{\"text\": \"a\", \"metadata\": $deep}"
+expect 400 '"error":"malformed JSON"' 'nested deeper than 64 levels'
 call DELETE /v1/semantic/abc
 expect 400 '"field":"id"'
 call DELETE /v1/vectors/0
