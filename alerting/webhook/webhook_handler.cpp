@@ -62,8 +62,10 @@ class webhook_handler : public strata::alert_handler {
 public:
   /// What the schema cannot say: the URL's form. (Whether ca_file can be read is checked at start.)
   static void check_config(const strata::plugin_config& config) {
-    strata::webhook::parse_endpoint(config.get_string("url"));
-    checked_token(config.get_string("bearer_token"));
+    strata::config_refusals refused;
+    refused.check([&] { strata::webhook::parse_endpoint(config.get_string("url")); });
+    refused.check([&] { checked_token(config.get_string("bearer_token")); });
+    refused.done();
   }
 
   explicit webhook_handler(const strata::alert_handler_context& ctx)

@@ -38,16 +38,20 @@ public:
   /// What the schema cannot say: the address's form and the path's. (Whether the port is free is
   /// known only when it listens.)
   static void check_config(const plugin_config& config) {
-    checked_path(config.get_string("path"));
-    const auto& address = config.get_string("address");
-    if (!units::parse_host_port(address))
-      throw std::invalid_argument("address: expected host:port such as 127.0.0.1:9464, got '" + address + "'");
-    // Debian's civetweb, which prometheus-cpp serves through, is built without IPv6: it would
-    // refuse the address only when the server starts, as "invalid port spec".
-    if (address.front() == '[')
-      throw std::invalid_argument("address: IPv6 is not supported (the civetweb behind prometheus-cpp is built "
-                                  "without it); use an IPv4 address such as 127.0.0.1:9464 or 0.0.0.0:9464, got '" +
-                                  address + "'");
+    config_refusals refused;
+    refused.check([&] {
+      const auto& address = config.get_string("address");
+      if (!units::parse_host_port(address))
+        throw std::invalid_argument("address: expected host:port such as 127.0.0.1:9464, got '" + address + "'");
+      // Debian's civetweb, which prometheus-cpp serves through, is built without IPv6: it would
+      // refuse the address only when the server starts, as "invalid port spec".
+      if (address.front() == '[')
+        throw std::invalid_argument("address: IPv6 is not supported (the civetweb behind prometheus-cpp is built "
+                                    "without it); use an IPv4 address such as 127.0.0.1:9464 or 0.0.0.0:9464, "
+                                    "got '" + address + "'");
+    });
+    refused.check([&] { checked_path(config.get_string("path")); });
+    refused.done();
   }
 
   explicit prometheus_exporter(const exporter_context& ctx)

@@ -26,15 +26,21 @@ tag_style tag_style_of(const std::string& text) {
 }
 
 line_options options_of(const plugin_config& config) {
-  if (config.get_string("host").empty())
-    throw std::invalid_argument("host: names no host; give a name or an address such as 127.0.0.1");
+  config_refusals refused;
+  refused.check([&] {
+    if (config.get_string("host").empty())
+      throw std::invalid_argument("host: names no host; give a name or an address such as 127.0.0.1");
+  });
   line_options options;
   options.prefix = sanitise(config.get_string("prefix"));
-  options.tags = tag_style_of(config.get_string("tags"));
+  refused.check([&] { options.tags = tag_style_of(config.get_string("tags")); });
   options.sample_rate = config.get_double("sample_rate");
-  // The schema's bounds are inclusive; a rate of 0 would send nothing and divide by zero.
-  if (!(options.sample_rate > 0))
-    throw std::invalid_argument("sample_rate: must be greater than 0 and at most 1");
+  refused.check([&] {
+    // The schema's bounds are inclusive; a rate of 0 would send nothing and divide by zero.
+    if (!(options.sample_rate > 0))
+      throw std::invalid_argument("sample_rate: must be greater than 0 and at most 1");
+  });
+  refused.done();
   return options;
 }
 

@@ -208,7 +208,7 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
   if (d.abi_minor < 3 || d.check == nullptr)
     return;
   const plugin_config checked(settings);
-  char why[512] = {0};
+  char why[4096] = {0};
   std::string reason;
   try { // no exception may cross the C function, but one that does must not end the host
     if (d.check(&checked, why, sizeof why) != 0)
@@ -219,11 +219,21 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
   } catch (...) {
     reason = "check threw a non-standard exception";
   }
-  const auto at = refusal_path(path, settings, reason);
-  // When the path names the key, the reason need not: "layers[0].config.policy: plugin 'predictive': 'x' is ...".
-  if (const auto rest = reason.find_first_not_of(' ', reason.find(':') + 1); at != path && rest != std::string::npos)
-    reason.erase(0, rest);
-  errors.push_back(make_error(cfg, at, "plugin '" + plugin + "': " + reason));
+  // One reason per line (strata::config_refusals), each at the key it names.
+  for (std::size_t start = 0; start <= reason.size();) {
+    auto end = reason.find('\n', start);
+    if (end == std::string::npos)
+      end = reason.size();
+    auto line = reason.substr(start, end - start);
+    start = end + 1;
+    if (line.empty())
+      continue;
+    const auto at = refusal_path(path, settings, line);
+    // When the path names the key, the reason need not: "layers[0].config.policy: plugin 'predictive': 'x' is ...".
+    if (const auto rest = line.find_first_not_of(' ', line.find(':') + 1); at != path && rest != std::string::npos)
+      line.erase(0, rest);
+    errors.push_back(make_error(cfg, at, "plugin '" + plugin + "': " + line));
+  }
 }
 
 /// Resolves the plugin of each instance of one section, checks its kind and settings, then lets

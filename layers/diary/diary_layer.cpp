@@ -79,8 +79,10 @@ class diary_layer : public layer {
 public:
   /// What the schema cannot say: the backend's name, the DSN's form, the order of the retry bounds.
   static void check_config(const plugin_config& config) {
-    storage::store_options_from(config);
-    storage::retry_bounds_from(config);
+    config_refusals refused;
+    refused.check([&] { storage::store_options_from(config); });
+    refused.check([&] { storage::retry_bounds_from(config); });
+    refused.done();
   }
 
   explicit diary_layer(const layer_context& context)

@@ -106,9 +106,11 @@ public:
   /// What the schema cannot say: the backend's name, the DSN's form, the channel's length, the
   /// order of the retry bounds.
   static void check_config(const plugin_config& config) {
-    storage::store_options_from(config);
-    storage::retry_bounds_from(config);
-    checked_channel(config.get_string("channel"));
+    config_refusals refused;
+    refused.check([&] { storage::store_options_from(config); });
+    refused.check([&] { storage::retry_bounds_from(config); });
+    refused.check([&] { checked_channel(config.get_string("channel")); });
+    refused.done();
   }
 
   explicit global_layer(const layer_context& context)

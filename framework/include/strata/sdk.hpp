@@ -12,12 +12,14 @@
 ///
 /// What the schema cannot say (a value from a list, keys that exclude each other) a class checks
 /// in `static void check_config(const strata::plugin_config&)`, throwing std::invalid_argument
-/// with a reason that starts with the key ("mode: 'x' is not one of a, b"); its constructor calls
-/// it too. The macro exports it as the descriptor's `check` (ABI 1.3), which `strata
+/// with a reason that starts with the key ("mode: 'x' is not one of a, b"), or, to report every
+/// refused key at once, through strata::config_refusals (one reason per line); its constructor
+/// calls it too. The macro exports it as the descriptor's `check` (ABI 1.3), which `strata
 /// check-config`, `strata serve` and a reload run before any instance is created. It must create nothing and touch
 /// no file, socket or server.
 
 #include <strata/alerts.hpp>
+#include <strata/config_refusals.hpp>
 #include <strata/embedder.hpp>
 #include <strata/exporter.hpp>
 #include <strata/layer.hpp>
