@@ -93,6 +93,7 @@ public:
   std::vector<std::vector<hit>> search(const float* queries, std::size_t nq, std::size_t k,
                                        const query_filter& filter);
 
+  /// The entry of `id`; its tags sorted, without repeats.
   std::optional<record> get(std::uint64_t id) const;
   bool contains(std::uint64_t id) const;
   std::size_t size() const;

@@ -187,6 +187,28 @@ TEST_CASE("deletes on flat really remove, and the rest stays exact", "[vector_in
   }
 }
 
+TEST_CASE("a tag filter holds whatever the order and repeats of either side's tags", "[vector_index]") {
+  // Both sides are merged as sorted sets: an entry's tags are kept sorted, a query's sorted once.
+  auto data = clustered(3, 5);
+  engine e{config_of(index_kind::flat)};
+  e.add(entry(1, data[0], "default", {"zeta", "alpha", "zeta", "mid"}));
+  e.add(entry(2, data[1], "default", {"alpha"}));
+  e.add(entry(3, data[2], "default", {}));
+  const auto ids = [&](std::vector<std::string> tags) {
+    std::vector<std::uint64_t> out;
+    for (const auto& h : e.search(data[0].data(), 10, {"default", std::move(tags)}))
+      out.push_back(h.id);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(ids({}) == std::vector<std::uint64_t>{1, 2, 3});
+  CHECK(ids({"alpha"}) == std::vector<std::uint64_t>{1, 2});
+  CHECK(ids({"zeta", "alpha", "alpha"}) == std::vector<std::uint64_t>{1});
+  CHECK(ids({"mid", "zeta"}) == std::vector<std::uint64_t>{1});
+  CHECK(ids({"alpha", "beta"}).empty());
+  CHECK(e.get(1)->tags == std::vector<std::string>{"alpha", "mid", "zeta"});
+}
+
 TEST_CASE("namespaces are never crossed and tags filter, on FAISS and by exact scan", "[vector_index]") {
   auto data = clustered(900, 4);
   for (std::size_t exact_max : {std::size_t{0}, std::size_t{100000}}) {
