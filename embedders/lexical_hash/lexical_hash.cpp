@@ -1,9 +1,13 @@
 #include "lexical_hash.hpp"
 
 #include <array>
+#include <clocale>
 #include <cmath>
 #include <cstdio>
+#include <cwctype>
 #include <stdexcept>
+
+#include <locale.h>
 
 namespace strata::lexical {
 
@@ -28,26 +32,88 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 constexpr std::uint64_t word_salt = 1, bigram_salt = 2, char_salt = 3;
 
+/// The code point `text` begins with and its length in bytes; length 0 when the bytes are not
+/// well-formed UTF-8 there.
+std::pair<char32_t, std::size_t> decode(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const int more = p[0] < 0x80 ? 0 : (p[0] >> 5) == 0x6 ? 1 : (p[0] >> 4) == 0xe ? 2 : (p[0] >> 3) == 0x1e ? 3 : -1;
+  if (more < 0 || text.size() <= static_cast<std::size_t>(more))
+    return {0, 0};
+  char32_t code = more == 0 ? p[0] : p[0] & (0x3f >> more);
+  for (int i = 1; i <= more; ++i) {
+    if ((p[i] & 0xc0) != 0x80)
+      return {0, 0};
+    code = (code << 6) | (p[i] & 0x3f);
+  }
+  static constexpr char32_t least[] = {0, 0x80, 0x800, 0x10000};
+  if (code < least[more] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+    return {0, 0};
+  return {code, static_cast<std::size_t>(more) + 1};
+}
+
+void encode(char32_t code, std::string& out) {
+  if (code < 0x80) {
+    out.push_back(static_cast<char>(code));
+  } else if (code < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (code >> 6)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
+  } else if (code < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (code >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (code >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
+  }
+}
+
+/// glibc's built-in C.UTF-8 character classes, whatever the process's own locale (a plugin must
+/// not call setlocale); null where it is missing, and then only ASCII is lower-cased.
+locale_t utf8_classes() {
+  static const locale_t classes = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return classes;
+}
+
 } // namespace
 
 std::vector<std::string> words(std::string_view text) {
   std::vector<std::string> out;
   std::string current;
-  for (unsigned char c : text) {
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
-    if (c >= 'A' && c <= 'Z') {
-      current.push_back(static_cast<char>(c - 'A' + 'a'));
-    } else if (letter) {
-      current.push_back(static_cast<char>(c));
-    } else if (c == '\'' && !current.empty()) {
-      continue; // "don't" -> "dont", "what's" -> "whats"
-    } else if (!current.empty()) {
+  const auto classes = utf8_classes();
+  const auto end_word = [&] {
+    if (!current.empty()) {
       out.push_back(std::move(current));
       current.clear();
     }
+  };
+  for (std::size_t at = 0; at < text.size();) {
+    auto [code, length] = decode(text.substr(at));
+    if (length == 0) { // not UTF-8: the byte is kept as part of a word, as it is
+      current.push_back(text[at++]);
+      continue;
+    }
+    at += length;
+    if (code == '\'' || code == 0x2019) { // "don't" -> "dont", "what’s" -> "whats"
+      if (current.empty())
+        continue;
+    } else if (code < 0x80) {
+      if (code >= 'A' && code <= 'Z')
+        current.push_back(static_cast<char>(code - 'A' + 'a'));
+      else if ((code >= 'a' && code <= 'z') || (code >= '0' && code <= '9'))
+        current.push_back(static_cast<char>(code));
+      else
+        end_word();
+    } else if (classes == nullptr) {
+      encode(code, current);
+    } else if (iswalnum_l(static_cast<wint_t>(code), classes)) {
+      encode(static_cast<char32_t>(towlower_l(static_cast<wint_t>(code), classes)), current);
+    } else {
+      end_word(); // punctuation, spaces and symbols beyond ASCII: «», —, NBSP
+    }
   }
-  if (!current.empty())
-    out.push_back(std::move(current));
+  end_word();
   return out;
 }
 
@@ -91,7 +157,7 @@ embedder::embedder(options o) : options_(o) {
   std::snprintf(params, sizeof params, "%.6g/%.6g/%.6g/%d/%.6g", o.word_weight, o.bigram_weight, o.char_weight,
                 o.char_ngram, o.stopword_weight);
   char id[96];
-  std::snprintf(id, sizeof id, "lexical-hash-v1-%zu-%08x", o.dimension,
+  std::snprintf(id, sizeof id, "lexical-hash-v2-%zu-%08x", o.dimension,
                 static_cast<unsigned>(fnv1a(params, 0) & 0xffffffffu));
   model_ = id;
 }

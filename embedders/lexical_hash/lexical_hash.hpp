@@ -21,8 +21,9 @@ struct options {
   double stopword_weight = 0.25; ///< factor on words such as "the", "is", "a" (not on negations)
 };
 
-/// The words of `text`: runs of ASCII letters and digits (bytes >= 0x80 count as letters),
-/// lower-cased.
+/// The words of `text`: runs of letters and digits, lower-cased (beyond ASCII through glibc's
+/// C.UTF-8 classes); apostrophes (' and ’) are dropped, anything else separates words. Bytes that
+/// are not UTF-8 are kept in a word as they are.
 std::vector<std::string> words(std::string_view text);
 
 /// `word` without a common English suffix (plural s, -es, -ed, -ing, -ly) when it is long enough.
@@ -37,7 +38,7 @@ public:
   explicit embedder(options o);
 
   std::size_t dimension() const noexcept { return options_.dimension; }
-  /// "lexical-hash-v1-<dimension>-<8 hex digits of the other options>": vectors of embedders with
+  /// "lexical-hash-v2-<dimension>-<8 hex digits of the other options>": vectors of embedders with
   /// different options are never compared.
   const std::string& model() const noexcept { return model_; }
 

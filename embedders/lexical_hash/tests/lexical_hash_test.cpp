@@ -31,6 +31,16 @@ TEST_CASE("words are lower-cased runs of letters and digits; apostrophes join", 
   CHECK(strata::lexical::words("  ").empty());
 }
 
+TEST_CASE("letters beyond ASCII are lower-cased too, and punctuation beyond it separates words", "[lexical]") {
+  // Only A-Z was lower-cased: "ПРИВЕТ МИР" and "привет мир" shared no word and missed each other.
+  CHECK(strata::lexical::words("ПРИВЕТ Мир") == std::vector<std::string>{"привет", "мир"});
+  CHECK(strata::lexical::words("ÜBER Größe FÄHRE") == std::vector<std::string>{"über", "größe", "fähre"});
+  CHECK(strata::lexical::words("«Ça va»\u00a0—\u00a0don’t") == std::vector<std::string>{"ça", "va", "dont"});
+  CHECK(strata::lexical::words("x\xff\xfey") == std::vector<std::string>{"x\xff\xfey"}); // not UTF-8: kept as is
+  strata::lexical::embedder e{strata::lexical::options{}};
+  CHECK(e.embed("ПРИВЕТ МИР КАК ДЕЛА") == e.embed("привет мир как дела"));
+}
+
 TEST_CASE("stemming strips plural and verb suffixes of long enough words only", "[lexical]") {
   CHECK(strata::lexical::stem("models") == "model");
   CHECK(strata::lexical::stem("studies") == "study");
@@ -62,10 +72,10 @@ TEST_CASE("a paraphrase is closer than an unrelated question", "[lexical]") {
 
 TEST_CASE("the model id names the dimension and changes with every option", "[lexical]") {
   const auto base = embedder(options{}).model();
-  CHECK(base.rfind("lexical-hash-v1-384-", 0) == 0);
+  CHECK(base.rfind("lexical-hash-v2-384-", 0) == 0);
   options o;
   o.dimension = 128;
-  CHECK(embedder(o).model().rfind("lexical-hash-v1-128-", 0) == 0);
+  CHECK(embedder(o).model().rfind("lexical-hash-v2-128-", 0) == 0);
   o = options{};
   o.char_weight = 0.9;
   CHECK(embedder(o).model() != base);
@@ -107,7 +117,7 @@ TEST_CASE("the plugin loads by dlopen as an ABI 1.2 embedder and embeds a batch"
   REQUIRE(object != nullptr);
   auto* e = static_cast<strata::embedder*>(object);
   CHECK(e->dimension() == 64);
-  CHECK(e->model().rfind("lexical-hash-v1-64-", 0) == 0);
+  CHECK(e->model().rfind("lexical-hash-v2-64-", 0) == 0);
   const auto vectors = e->embed({"first text", "second text", ""});
   REQUIRE(vectors.size() == 3);
   CHECK(vectors[0].size() == 64);

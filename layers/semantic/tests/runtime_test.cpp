@@ -63,7 +63,7 @@ TEST_CASE("a paraphrase finds the stored answer through the runtime", "[semantic
   CHECK(hit.match.id == stored.id);
   CHECK(hit.match.answer == "Use the 'forgot password' link.");
   CHECK(hit.match.score >= 0.7);
-  CHECK(hit.match.model.rfind("lexical-hash-v1-384-", 0) == 0);
+  CHECK(hit.match.model.rfind("lexical-hash-v2-384-", 0) == 0);
   const auto miss = rt->semantic_lookup(ask("What is the capital of France?"));
   CHECK(miss.code == status::not_found);
   // The exact-key chain finds an entry by its exact query text.
