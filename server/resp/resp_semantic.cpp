@@ -17,6 +17,7 @@
 #include <exception>
 #include <functional>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -155,11 +156,15 @@ std::string read_subject(const command_args& a, std::string& text, embedding& ve
   while (true) {
     const auto comma = rest.find(',');
     const auto item = rest.substr(0, comma);
-    float x = 0;
+    // Read as a double, as the HTTP API reads JSON: a float's from_chars refused 1e-50, which
+    // rounds to 0 there, as "not a number".
+    double x = 0;
     if (!parse_number(item, x) || !std::isfinite(x))
       return "ERR expected TEXT t, FP32 blob, or a vector of comma-separated numbers; " + quoted(item) +
              " is not a number";
-    vector.values.push_back(x);
+    if (!(std::abs(x) <= static_cast<double>(std::numeric_limits<float>::max())))
+      return "ERR expected numbers within the range of a 32-bit float; " + quoted(item) + " is not";
+    vector.values.push_back(static_cast<float>(x));
     if (comma == std::string_view::npos)
       return {};
     rest.remove_prefix(comma + 1);

@@ -15,7 +15,7 @@ namespace strata {
 
 /// A vector and the model that produced it. Vectors of different models are never compared.
 struct embedding {
-  std::string model;         ///< e.g. "lexical-hash-v1-384"; never empty in a stored entry
+  std::string model;         ///< e.g. "lexical-hash-v2-384-…"; never empty in a stored entry
   std::vector<float> values; ///< `dimension` floats
 };
 
