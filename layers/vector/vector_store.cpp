@@ -102,6 +102,14 @@ void vector_store::check(const vector_item& item, const std::map<std::string, st
     throw std::invalid_argument("model '" + item.vector.model + "' has vectors of dimension " +
                                 std::to_string(expected) + ", the item has " + std::to_string(values.size()));
   check_values(values);
+  if (directionless(values))
+    throw std::invalid_argument("the vector is all zeros (an embedder's for a text without words): under metric ip "
+                                "it has no direction, and would score 0 against every entry");
+}
+
+bool vector_store::directionless(const std::vector<float>& values) const {
+  return options_.index.metric == vector_index::metric_kind::inner_product &&
+         std::all_of(values.begin(), values.end(), [](float x) { return x == 0.0f; });
 }
 
 std::uint64_t vector_store::next_free_id() {
@@ -162,7 +170,7 @@ status vector_store::add_batch(const std::vector<vector_item>& items, std::vecto
       if (item.id != 0 && entries_.count(item.id) != 0)
         throw std::invalid_argument("id " + std::to_string(item.id) +
                                     " is taken (ids are one space across namespaces); an update replaces an entry of "
-                                    "the namespace, an add with id 0 gets a free id");
+                                    "the namespace, an add without an id gets a free one");
       if (item.id != 0 && !explicit_ids.insert(item.id).second)
         throw std::invalid_argument("id " + std::to_string(item.id) + " is given twice in the batch");
     });
@@ -250,12 +258,15 @@ status vector_store::search_batch(const std::vector<vector_query>& queries, std:
         packed.insert(packed.end(), q.vector.values.begin(), q.vector.values.end());
       auto found = e->search(packed.data(), queries.size(), first.k, {first.ns, first.tags});
       for (std::size_t i = 0; i < queries.size(); ++i)
-        for (const auto& h : found[i])
-          out[i].push_back(hit_of(h));
+        if (!directionless(queries[i].vector.values))
+          for (const auto& h : found[i])
+            out[i].push_back(hit_of(h));
     }
   } else {
     for (std::size_t i = 0; i < queries.size(); ++i) {
       const auto& q = queries[i];
+      if (directionless(q.vector.values)) // it would list k entries in no order, each at score 0
+        continue;
       if (auto* e = find_engine(q.vector.model))
         for (const auto& h : e->search(q.vector.values.data(), q.k, {q.ns, q.tags}))
           out[i].push_back(hit_of(h));
@@ -343,7 +354,7 @@ std::size_t vector_store::restore(const std::vector<vector_entry>& entries, std:
   std::map<std::string, std::vector<vector_index::record>> by_model;
   std::vector<const vector_entry*> live;
   std::unordered_set<std::uint64_t> ids;
-  std::map<std::string, std::size_t> dimensions;
+  std::map<std::string, std::pair<std::size_t, std::uint64_t>> dimensions; ///< by model, with the entry that set it
   for (const auto& e : entries) {
     if (e.expires_at_ms != 0 && e.expires_at_ms <= now)
       continue;
@@ -352,10 +363,11 @@ std::size_t vector_store::restore(const std::vector<vector_entry>& entries, std:
       throw std::invalid_argument(where + ": the id is 0 or repeated");
     if (e.model.empty() || e.vector.empty())
       throw std::invalid_argument(where + ": no model or an empty vector");
-    const auto dimension = dimensions.emplace(e.model, e.vector.size()).first->second;
-    if (e.vector.size() != dimension)
-      throw std::invalid_argument(where + ": a vector of " + std::to_string(e.vector.size()) + " values, model '" +
-                                  e.model + "' has " + std::to_string(dimension));
+    const auto [dimension, first] = dimensions.emplace(e.model, std::pair{e.vector.size(), e.id}).first->second;
+    if (e.vector.size() != dimension) // which of the two is damaged, the file does not say
+      throw std::invalid_argument(where + ": a vector of " + std::to_string(e.vector.size()) + " values, where entry " +
+                                  std::to_string(first) + " of the same model '" + e.model + "' has " +
+                                  std::to_string(dimension) + " (one of the two rows is damaged)");
     by_model[e.model].push_back({e.id, e.ns, e.tags, e.vector});
     live.push_back(&e);
   }

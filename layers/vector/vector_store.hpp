@@ -110,6 +110,8 @@ private:
   };
 
   void check(const vector_item& item, const std::map<std::string, std::size_t>& new_models) const;
+  /// All zeros under metric ip (an embedder's vector of a text without words): no direction.
+  bool directionless(const std::vector<float>& values) const;
   vector_index::engine& engine_for(const std::string& model, std::size_t dimension);
   vector_index::engine* find_engine(const std::string& model) const;
   std::uint64_t next_free_id();

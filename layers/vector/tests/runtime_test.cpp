@@ -125,7 +125,7 @@ TEST_CASE("batches: all or none, and one list of hits per query", "[vector][inte
   taken.id = added.ids[0];
   const auto refused = rt->vector_add_batch({text_item("blue berries"), taken});
   CHECK(refused.code == status::invalid);
-  CHECK(refused.error == "item 1: id " + std::to_string(added.ids[0]) + " is taken (ids are one space across namespaces); an update replaces an entry of the namespace, an add with id 0 gets a free id");
+  CHECK(refused.error == "item 1: id " + std::to_string(added.ids[0]) + " is taken (ids are one space across namespaces); an update replaces an entry of the namespace, an add without an id gets a free one");
   CHECK(rt->vector_search(text_query("blue berries", 5)).hits.size() == 3); // nothing of the batch was added
   const auto found = rt->vector_search_batch({text_query("apples", 1), text_query("bananas", 1)});
   REQUIRE(found.code == status::ok);

@@ -74,7 +74,7 @@ TEST_CASE("ids: chosen by the store, or given and then refused when taken", "[ve
   CHECK(b == 2);
   CHECK(c == 3); // 2 was taken by the explicit id
   std::uint64_t d = 0;
-  CHECK_THROWS_WITH(s.add(item(4, "other-ns", {}, 2), d), "id 2 is taken (ids are one space across namespaces); an update replaces an entry of the namespace, an add with id 0 gets a free id");
+  CHECK_THROWS_WITH(s.add(item(4, "other-ns", {}, 2), d), "id 2 is taken (ids are one space across namespaces); an update replaces an entry of the namespace, an add without an id gets a free one");
   CHECK(s.size() == 3);
   auto hits = search(s, query(2, 1));
   REQUIRE(hits.size() == 1);
@@ -369,6 +369,29 @@ TEST_CASE("a vector too long to score is refused, added or asked", "[vector_stor
   CHECK_THROWS_WITH(s.search(q, hits), Catch::Contains("component 0 of the vector is not finite"));
 }
 
+TEST_CASE("an all-zero vector has no direction under ip: refused when added, found nothing when asked", "[vector_store]") {
+  // An embedder's vector of a text without words ("   ", "!!!"): it was kept at score 0 against
+  // every entry, and a search with one listed k entries in no order.
+  vector_store s{flat_options()};
+  std::uint64_t id = 0;
+  REQUIRE(s.add(item(1), id) == status::ok);
+  auto zero = item(2);
+  std::fill(zero.vector.values.begin(), zero.vector.values.end(), 0.0f);
+  CHECK_THROWS_WITH(s.add(zero, id), Catch::Contains("the vector is all zeros"));
+  auto q = query(1);
+  std::fill(q.vector.values.begin(), q.vector.values.end(), 0.0f);
+  CHECK(search(s, q).empty());
+  std::vector<std::vector<vector_hit>> hits;
+  REQUIRE(s.search_batch({q, query(1)}, hits) == status::ok); // alike: one FAISS call for both
+  CHECK(hits[0].empty());
+  CHECK(hits[1].size() == 1);
+  auto l2 = flat_options();
+  l2.index.metric = vector_index::metric_kind::l2;
+  vector_store points{l2}; // under l2 the origin is a point like any other
+  REQUIRE(points.add(zero, id) == status::ok);
+  CHECK(search(points, q).size() == 1);
+}
+
 TEST_CASE("a batch's bad item is named by its position", "[vector_store]") {
   vector_store s{flat_options()};
   std::uint64_t id = 0;
@@ -379,7 +402,7 @@ TEST_CASE("a batch's bad item is named by its position", "[vector_store]") {
   CHECK_THROWS_WITH(s.add_batch({item(2), longer}, ids),
                     "item 1: model 'test-model' has vectors of dimension 16, the item has 17");
   CHECK_THROWS_WITH(s.add_batch({item(2), item(4, "default", {}, id)}, ids),
-                    "item 1: id " + std::to_string(id) + " is taken (ids are one space across namespaces); an update replaces an entry of the namespace, an add with id 0 gets a free id");
+                    "item 1: id " + std::to_string(id) + " is taken (ids are one space across namespaces); an update replaces an entry of the namespace, an add without an id gets a free one");
   std::vector<std::vector<vector_hit>> hits;
   auto wide = query(5);
   wide.vector.values.resize(3);
@@ -394,7 +417,7 @@ TEST_CASE("restore refuses an entry that does not fit, naming its id", "[vector_
   b.id = 9;
   b.vector.resize(dim / 2);
   vector_store s{flat_options()};
-  CHECK_THROWS_WITH(s.restore({a, b}), Catch::Contains("entry 9"));
+  CHECK_THROWS_WITH(s.restore({a, b}), Catch::Contains("entry 9") && Catch::Contains("where entry 7 of the same model"));
   CHECK(s.size() == 0);
   vector_store repeated{flat_options()};
   CHECK_THROWS_WITH(repeated.restore({a, a}), Catch::Contains("entry 7"));
