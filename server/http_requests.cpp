@@ -301,6 +301,8 @@ std::optional<api_error> subject_of(const json& doc, const std::string& text_fie
     return error;
   const auto values = doc.find("vector");
   if (values != doc.end()) {
+    if (!text.empty())
+      return field_error(text_field, "give '" + text_field + "' or 'vector' with 'model', not both");
     if (auto error = take(floats_of(*values), vector.values))
       return error;
     if (doc.find("model") == doc.end())
@@ -309,6 +311,8 @@ std::optional<api_error> subject_of(const json& doc, const std::string& text_fie
   }
   if (doc.find("model") != doc.end())
     return field_error("model", "'model' names the model of 'vector', which is missing");
+  if (text.empty() && doc.find(text_field) != doc.end())
+    return field_error(text_field, "expected a non-empty string (or 'vector' with 'model' in its place)");
   if (text.empty())
     return field_error(text_field, "missing required field '" + text_field + "' (or 'vector' with 'model')");
   return std::nullopt;
