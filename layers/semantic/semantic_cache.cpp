@@ -78,8 +78,10 @@ std::string semantic_cache::query_key(std::string_view ns, std::string_view quer
 
 double semantic_cache::similarity(float raw) const {
   // Inner product is a similarity already; a squared L2 distance d between unit vectors is
-  // 2 - 2 cos, so 1 - d/2 is the same cosine.
-  return options_.index.metric == vector_index::metric_kind::inner_product ? raw : 1.0 - raw / 2.0;
+  // 2 - 2 cos, so 1 - d/2 is the same cosine. Kept within -1..1, where float rounding put the same
+  // text at 1.0000001.
+  const double cosine = options_.index.metric == vector_index::metric_kind::inner_product ? raw : 1.0 - raw / 2.0;
+  return std::clamp(cosine, -1.0, 1.0);
 }
 
 std::int64_t semantic_cache::expiry_for(std::chrono::milliseconds ttl) const {

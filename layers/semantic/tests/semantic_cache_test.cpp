@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 
 using namespace strata;
 using namespace strata::semantic_layer;
@@ -295,6 +296,29 @@ TEST_CASE("vectors are compared by direction whatever their length", "[semantic_
     auto nothing = ask("default", zero);
     nothing.threshold = -1;
     CHECK(cache.lookup(nothing, m) == status::not_found);
+  }
+}
+
+TEST_CASE("a score is a cosine: never above 1, whatever the float rounding", "[semantic_cache]") {
+  // An entry looked up with its own vector scored 1.0000001 (an HTTP client saw it).
+  for (auto metric : {vector_index::metric_kind::inner_product, vector_index::metric_kind::l2}) {
+    auto o = flat();
+    o.index.metric = metric;
+    semantic_cache cache(o);
+    std::mt19937 gen{7};
+    std::normal_distribution<float> normal;
+    double highest = -2;
+    for (int i = 0; i < 300; ++i) {
+      embedding v{"m1", std::vector<float>(8)};
+      for (auto& x : v.values)
+        x = normal(gen);
+      cache.store(entry("default", "q" + std::to_string(i), "a", v));
+      semantic_match m;
+      REQUIRE(cache.lookup(ask("default", v), m) == status::ok);
+      highest = std::max(highest, m.score);
+      CHECK(m.score >= 1.0 - 1e-5);
+    }
+    CHECK(highest <= 1.0);
   }
 }
 
