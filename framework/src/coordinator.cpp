@@ -1184,8 +1184,11 @@ public:
     ask_within(
       i, deadline, ++st_.requests, operation::command,
       [done = std::move(request.done)](layer_reply& reply) {
-        if (reply.failed)
-          return done(command_result{reply.code, nlohmann::json{{"error", reply.error}}.dump()});
+        // Not ok, the answer is {"error": ...}: also when the layer wrote none, or a replaced
+        // instance answered without calling it (not a failure of the layer, but no answer either).
+        if (reply.failed || (reply.code != status::ok && reply.hit.value.empty()))
+          return done(command_result{
+            reply.code, nlohmann::json{{"error", reply.error.empty() ? to_string(reply.code) : reply.error}}.dump()});
         done(command_result{reply.code, std::move(reply.hit.value)});
       },
       layer_command_atom::value, request.name, request.args);
