@@ -1,6 +1,7 @@
 #include "file_claim.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <sys/file.h>
+#include <thread>
 #include <unistd.h>
 
 namespace strata::vector_index {
@@ -25,6 +27,10 @@ std::shared_ptr<const file_claim> file_claim::take(const std::string& path, cons
   if (ec)
     key = path + ".lock";
   std::lock_guard<std::mutex> guard{claims_mutex};
+  const auto known = claims.find(key);
+  // Expired but still listed: this process's last claim is being released, and its descriptor
+  // may not be closed yet (a replaced instance ending while its successor opens the file).
+  const bool releasing = known != claims.end() && known->second.expired();
   if (auto held = claims[key].lock()) {
     if (held->holder_ == holder)
       return held;
@@ -35,8 +41,16 @@ std::shared_ptr<const file_claim> file_claim::take(const std::string& path, cons
   const int fd = ::open(key.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
     throw std::runtime_error("cannot create the lock file " + key + ": " + std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int error = errno;
+  // ~2 s for this process's own release to close its descriptor, rather than a false "in use".
+  int error = 0;
+  for (int tries = releasing ? 200 : 1; tries > 0; --tries) {
+    error = ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+    if (error != EWOULDBLOCK)
+      break;
+    if (tries > 1)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (error != 0) {
     ::close(fd);
     if (error == EWOULDBLOCK)
       throw std::runtime_error("in use by another process, or by another plugin's layer of this one (it holds " +
@@ -51,12 +65,10 @@ std::shared_ptr<const file_claim> file_claim::take(const std::string& path, cons
 }
 
 file_claim::~file_claim() {
-  {
-    std::lock_guard<std::mutex> guard{claims_mutex};
-    if (auto it = claims.find(key_); it != claims.end() && it->second.expired())
-      claims.erase(it);
-  }
-  ::close(fd_); // releases the flock
+  ::close(fd_); // releases the flock; first, so that a take() waiting for it is not kept long
+  std::lock_guard<std::mutex> guard{claims_mutex};
+  if (auto it = claims.find(key_); it != claims.end() && it->second.expired())
+    claims.erase(it);
 }
 
 } // namespace strata::vector_index
