@@ -114,7 +114,11 @@ private:
     // layer's read view comes back inside its send, which would otherwise recurse).
     if (window_left_.fetch_sub(1, std::memory_order_acq_rel) == 1)
       if (const auto loop = loop_.lock())
-        loop->post(connection_, [self = this->shared_from_this()] { self->send_window(); });
+        loop->post(connection_, [self = this->shared_from_this()](bool open) {
+          if (open)
+            return self->send_window();
+          self->ticket_.complete({}); // the client is gone: no more keys; the drain waits for none
+        });
   }
 
   runtime& rt_;

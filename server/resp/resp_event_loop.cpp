@@ -137,7 +137,7 @@ void event_loop::complete(std::uint32_t connection, std::uint32_t sequence, std:
   }
 }
 
-void event_loop::post(std::uint32_t connection, std::function<void()> task) {
+void event_loop::post(std::uint32_t connection, std::function<void(bool open)> task) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> guard(mail_mutex_);
@@ -474,7 +474,7 @@ void event_loop::drain_mailbox() {
           update_interest(*conn);
         }
     } else if (m.new_fd == run_task) {
-      m.task();
+      m.task(connections_.count(m.connection) != 0);
       touched_.push_back(m.connection);
     } else {
       apply(m.connection, m.sequence, std::move(m.reply), true);

@@ -56,8 +56,9 @@ public:
 
   /// Runs `task` on this loop's thread at its next wake-up (never at once, even from there: a task
   /// that sends requests whose answers post the next task would recurse), then writes what
-  /// connection `connection` has ready (the task may answer it); thread-safe.
-  void post(std::uint32_t connection, std::function<void()> task);
+  /// connection `connection` has ready (the task may answer it); thread-safe. The task is told
+  /// whether the connection is still open: a closed one's work need not go on.
+  void post(std::uint32_t connection, std::function<void(bool open)> task);
 
   /// Replies awaited from the runtime, over every connection of this loop.
   std::int64_t awaited() const { return awaited_.load(); }
@@ -68,7 +69,7 @@ private:
     std::uint32_t connection = 0;
     std::uint32_t sequence = 0;
     std::string reply;
-    std::function<void()> task; ///< what post() asked for
+    std::function<void(bool)> task; ///< what post() asked for
   };
 
   void run();

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A command of many keys is fed to the layers max_in_flight keys at a time, as a deep pipeline is:
 # an MSET, MGET, EXISTS and DEL of 100 000 keys each answer in full at the first layer's 100 ms
-# deadline (sent all at once, the keys the layer reached after 100 ms timed out). And a command
-# pipelined behind one still sending does not overtake its last keys.
+# deadline (sent all at once, the keys the layer reached after 100 ms timed out). A command
+# pipelined behind one still sending does not overtake its last keys, and one whose client is gone
+# sends no more.
 set -uo pipefail
 strata=$1
 . "$(dirname "$0")/serve_resp.sh"
@@ -61,9 +62,17 @@ many = []
 for k in keys:
     many += [k, b"v"]
 gone.sendall(command(b"MSET", *many) + command(b"SET", b"x", b"y") + command(b"GET", b"x"))
-time.sleep(0.05)
+for _ in range(500):  # until its first window is written: the MSET has started
+    s.sendall(command(b"EXISTS", keys[0]))
+    if reply() == b":1":
+        break
+    time.sleep(0.01)
 gone.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 gone.close()
+# Its MSET sends no window after the close: its last key is never written (it kept sending them
+# all, to no one).
+time.sleep(3)
+s.sendall(command(b"EXISTS", keys[-1], keys[len(keys) // 2], b"x")); print("AFTER RESET", reply().decode())
 PY
 )
 echo "$out"
@@ -72,5 +81,6 @@ expect "MGET of 100000 keys" "MGET 100000" "$(sed -n 2p <<<"$out")"
 expect "EXISTS of 100000 keys" "EXISTS :100000" "$(sed -n 3p <<<"$out")"
 expect "DEL of 100000 keys" "DEL :100000" "$(sed -n 4p <<<"$out")"
 expect "writes pipelined behind a paced MSET and DEL" "PIPELINED +OK +OK new :2000 +OK after" "$(sed -n 5p <<<"$out")"
+expect "a reset client's MSET stops, its parked SET never runs" "AFTER RESET :0" "$(sed -n 6p <<<"$out")"
 stop_resp
 echo "ok"
