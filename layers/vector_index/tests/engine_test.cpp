@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <random>
 #include <set>
 #include <thread>
@@ -93,6 +94,17 @@ index_config config_of(index_kind kind, vector_codes codes = vector_codes::f32) 
   c.hnsw_codes = codes;
   c.exact_scan_max = 0; // every search goes through FAISS unless a test says otherwise
   return c;
+}
+
+/// An IVF engine (train_min 1000) whose first training has just started: the first 1000 of
+/// `data` added one by one, ids 0 to 999.
+std::unique_ptr<engine> ivf_training_from_1000(const std::vector<std::vector<float>>& data) {
+  auto c = config_of(index_kind::ivf);
+  c.train_min = 1000;
+  auto e = std::make_unique<engine>(c);
+  for (std::uint64_t id = 0; id < 1000; ++id)
+    e->add(entry(id, data[id % data.size()]));
+  return e;
 }
 
 /// Both ways HNSW holds its vectors; on 8-bit codes trained from `train_min` vectors.
@@ -530,12 +542,9 @@ TEST_CASE("a background build ends while writes come faster than it replays them
   // replay its journal until few writes were left, one FAISS call per write: it never caught up,
   // so the index was never trained and the journal grew by a vector per write without end.
   auto data = clustered(2000, 17);
-  auto c = config_of(index_kind::ivf);
-  c.train_min = 1000;
-  engine e{c};
-  std::uint64_t next = 0;
-  for (; next < 1000; ++next)
-    e.add(entry(next, data[next % data.size()]));
+  auto training = ivf_training_from_1000(data);
+  auto& e = *training;
+  std::uint64_t next = 1000;
   std::uint64_t oldest = 0;
   // Paced so that the build gets the time it needs on a loaded machine (2 s at least), and still
   // far faster than one FAISS call per write.
@@ -564,12 +573,9 @@ TEST_CASE("a background build ends while every call adds a batch larger than a r
   // calls' own writes used to go into the same journal: batches of more than 1024 adds kept it
   // from ever emptying, so the trained index was never swapped in while they went on.
   auto data = clustered(2000, 18);
-  auto c = config_of(index_kind::ivf);
-  c.train_min = 1000;
-  engine e{c};
-  std::uint64_t next = 0;
-  for (; next < 1000; ++next)
-    e.add(entry(next, data[next % data.size()]));
+  auto training = ivf_training_from_1000(data);
+  auto& e = *training;
+  std::uint64_t next = 1000;
   constexpr std::size_t batch_size = 1500;
   const auto add_batch = [&] {
     std::vector<record> batch;
