@@ -301,8 +301,6 @@ std::optional<api_error> subject_of(const json& doc, const std::string& text_fie
     return error;
   const auto values = doc.find("vector");
   if (values != doc.end()) {
-    if (!text.empty())
-      return field_error(text_field, "give '" + text_field + "' or 'vector' with 'model', not both");
     if (auto error = take(floats_of(*values), vector.values))
       return error;
     if (doc.find("model") == doc.end())
@@ -328,17 +326,27 @@ std::optional<api_error> kept_fields(const json& doc, std::string& metadata, std
   return ttl_field(doc, ttl);
 }
 
+/// What a vector request is about: its "text", or "vector" with "model", not both (a semantic
+/// request may give both: its text is its key and what the second-stage check reads).
+std::optional<api_error> vector_subject_of(const json& doc, std::string& text, embedding& vector) {
+  if (auto error = subject_of(doc, "text", text, vector))
+    return error;
+  if (!text.empty() && !vector.values.empty())
+    return field_error("text", "give 'text' or 'vector' with 'model', not both");
+  return std::nullopt;
+}
+
 /// The fields of one vector item: `allowed` is checked by the caller.
 std::optional<api_error> item_of(const json& doc, vector_item& item) {
   if (auto error = id_field(doc, item.id))
     return error;
-  if (auto error = subject_of(doc, "text", item.text, item.vector))
+  if (auto error = vector_subject_of(doc, item.text, item.vector))
     return error;
   return kept_fields(doc, item.metadata, item.tags, item.ttl);
 }
 
 std::optional<api_error> query_of(const json& doc, vector_query& query) {
-  if (auto error = subject_of(doc, "text", query.text, query.vector))
+  if (auto error = vector_subject_of(doc, query.text, query.vector))
     return error;
   if (const auto k = doc.find("k"); k != doc.end()) {
     if (!k->is_number_unsigned() || k->get<std::uint64_t>() == 0 || k->get<std::uint64_t>() > (1u << 20))

@@ -143,6 +143,13 @@ call POST /v1/vectors/search '{"text": "", "k": 1}'
 expect 400 '"field":"text"' 'expected a non-empty string'
 call POST /v1/vectors '{"text": "x", "vector": [1, 0, 0], "model": "tiny"}'
 expect 400 '"field":"text"' 'not both'
+call POST /v1/vectors/search '{"text": "x", "vector": [1, 0, 0], "model": "tiny"}'
+expect 400 '"field":"text"' 'not both'
+# A semantic request may give both: the text is its key, the host's vector is compared.
+call POST /v1/semantic '{"query": "both given", "vector": [0, 1, 0], "model": "mine", "answer": "b", "ns": "both"}'
+expect 201
+call POST /v1/semantic/lookup '{"text": "both given", "vector": [0, 1, 0], "model": "mine", "ns": "both"}'
+expect 200 '"hit":true' '"query":"both given"'
 call POST /v1/semantic/lookup '{"text": "q",'
 expect 400 '"error":"malformed JSON"'
 # Deeper than 64 levels: its text, had it been kept, was made by a recursion per level (60 000
