@@ -27,16 +27,19 @@ std::shared_ptr<const file_claim> file_claim::take(const std::string& path, cons
   if (ec)
     key = path + ".lock";
   std::lock_guard<std::mutex> guard{claims_mutex};
-  const auto known = claims.find(key);
-  // Expired but still listed: this process's last claim is being released, and its descriptor
-  // may not be closed yet (a replaced instance ending while its successor opens the file).
-  const bool releasing = known != claims.end() && known->second.expired();
-  if (auto held = claims[key].lock()) {
-    if (held->holder_ == holder)
-      return held;
-    throw std::runtime_error("in use by the layer '" + held->holder_ +
-                             "' of this process: two layers on one file would each serve their own entries "
-                             "and overwrite each other's; give each its own sqlite_path");
+  // Listed but expired: this process's last claim is being released, and its descriptor may not
+  // be closed yet (a replaced instance ending while its successor opens the file). Only a claim
+  // lists itself, and its destructor unlists it.
+  bool releasing = false;
+  if (const auto known = claims.find(key); known != claims.end()) {
+    if (auto held = known->second.lock()) {
+      if (held->holder_ == holder)
+        return held;
+      throw std::runtime_error("in use by the layer '" + held->holder_ +
+                               "' of this process: two layers on one file would each serve their own entries "
+                               "and overwrite each other's; give each its own sqlite_path");
+    }
+    releasing = true;
   }
   const int fd = ::open(key.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
