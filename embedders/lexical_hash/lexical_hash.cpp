@@ -70,24 +70,44 @@ void encode(char32_t code, std::string& out) {
 }
 
 /// glibc's built-in C.UTF-8 character classes, whatever the process's own locale (a plugin must
-/// not call setlocale); null where it is missing, and then only ASCII is lower-cased.
+/// not call setlocale); null where it is missing (the embedder then refuses word_rules::unicode).
 locale_t utf8_classes() {
   static const locale_t classes = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
   return classes;
 }
 
+/// Ends the word being read, if any.
+void end_word(std::string& current, std::vector<std::string>& out) {
+  if (!current.empty()) {
+    out.push_back(std::move(current));
+    current.clear();
+  }
+}
+
+/// word_rules::ascii, as before 2026-12-05 (lexical-hash-v1).
+std::vector<std::string> ascii_words(std::string_view text) {
+  std::vector<std::string> out;
+  std::string current;
+  for (unsigned char c : text) {
+    if (c >= 'A' && c <= 'Z')
+      current.push_back(static_cast<char>(c - 'A' + 'a'));
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)
+      current.push_back(static_cast<char>(c));
+    else if (c != '\'') // "don't" -> "dont"
+      end_word(current, out);
+  }
+  end_word(current, out);
+  return out;
+}
+
 } // namespace
 
-std::vector<std::string> words(std::string_view text) {
+std::vector<std::string> words(std::string_view text, word_rules rules) {
+  if (rules == word_rules::ascii)
+    return ascii_words(text);
   std::vector<std::string> out;
   std::string current;
   const auto classes = utf8_classes();
-  const auto end_word = [&] {
-    if (!current.empty()) {
-      out.push_back(std::move(current));
-      current.clear();
-    }
-  };
   for (std::size_t at = 0; at < text.size();) {
     auto [code, length] = decode(text.substr(at));
     if (length == 0) { // not UTF-8: the byte is kept as part of a word, as it is
@@ -96,24 +116,21 @@ std::vector<std::string> words(std::string_view text) {
     }
     at += length;
     if (code == '\'' || code == 0x2019) { // "don't" -> "dont", "what’s" -> "whats"
-      if (current.empty())
-        continue;
+      continue;
     } else if (code < 0x80) {
       if (code >= 'A' && code <= 'Z')
         current.push_back(static_cast<char>(code - 'A' + 'a'));
       else if ((code >= 'a' && code <= 'z') || (code >= '0' && code <= '9'))
         current.push_back(static_cast<char>(code));
       else
-        end_word();
-    } else if (classes == nullptr) {
-      encode(code, current);
+        end_word(current, out);
     } else if (iswalnum_l(static_cast<wint_t>(code), classes)) {
       encode(static_cast<char32_t>(towlower_l(static_cast<wint_t>(code), classes)), current);
     } else {
-      end_word(); // punctuation, spaces and symbols beyond ASCII: «», —, NBSP
+      end_word(current, out); // punctuation, spaces and symbols beyond ASCII: «», —, NBSP
     }
   }
-  end_word();
+  end_word(current, out);
   return out;
 }
 
@@ -153,11 +170,15 @@ embedder::embedder(options o) : options_(o) {
     throw std::invalid_argument("weights must not be negative");
   if (o.char_ngram < 2 || o.char_ngram > 6)
     throw std::invalid_argument("char_ngram must be between 2 and 6");
+  // Rather than vectors that differ from another host's under the same model id.
+  if (o.words == word_rules::unicode && utf8_classes() == nullptr)
+    throw std::invalid_argument("words: unicode needs glibc's C.UTF-8 locale, which this system lacks");
   char params[160];
   std::snprintf(params, sizeof params, "%.6g/%.6g/%.6g/%d/%.6g", o.word_weight, o.bigram_weight, o.char_weight,
                 o.char_ngram, o.stopword_weight);
   char id[96];
-  std::snprintf(id, sizeof id, "lexical-hash-v2-%zu-%08x", o.dimension,
+  std::snprintf(id, sizeof id, o.words == word_rules::unicode ? "lexical-hash-v2-%zu-%08x" : "lexical-hash-v1-%zu-%08x",
+                o.dimension,
                 static_cast<unsigned>(fnv1a(params, 0) & 0xffffffffu));
   model_ = id;
 }
@@ -172,7 +193,7 @@ void embedder::add(std::vector<float>& v, std::string_view feature, std::uint64_
 
 std::vector<float> embedder::embed(std::string_view text) const {
   std::vector<float> v(options_.dimension, 0.0f);
-  const auto raw = words(text);
+  const auto raw = words(text, options_.words);
   std::vector<std::string> stems;
   stems.reserve(raw.size());
   for (const auto& w : raw)

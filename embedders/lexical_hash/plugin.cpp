@@ -4,10 +4,24 @@
 
 #include <strata/sdk.hpp>
 
+#include <stdexcept>
+#include <string>
+
 namespace {
+
+strata::lexical::word_rules word_rules_of(const std::string& name) {
+  if (name == "unicode")
+    return strata::lexical::word_rules::unicode;
+  if (name == "ascii")
+    return strata::lexical::word_rules::ascii;
+  throw std::invalid_argument("words: '" + name + "' is neither unicode nor ascii");
+}
 
 class lexical_hash_plugin : public strata::embedder {
 public:
+  /// What the schema cannot say: the word rules' name.
+  static void check_config(const strata::plugin_config& config) { word_rules_of(config.get_string("words")); }
+
   explicit lexical_hash_plugin(const strata::embedder_context& ctx) : impl_(read(ctx.config)) {}
 
   std::size_t dimension() const override { return impl_.dimension(); }
@@ -30,6 +44,7 @@ private:
     o.char_weight = c.get_double("char_weight");
     o.char_ngram = static_cast<int>(c.get_int("char_ngram"));
     o.stopword_weight = c.get_double("stopword_weight");
+    o.words = word_rules_of(c.get_string("words"));
     return o;
   }
 
@@ -44,6 +59,10 @@ const strata_config_key schema[] = {
   {"char_ngram", STRATA_VALUE_INT, "3", "n of the character n-grams", 1, 2, 1, 6},
   {"stopword_weight", STRATA_VALUE_DOUBLE, "0.25", "factor on function words (the, is, a; not on negations)", 1, 0,
    1, 1},
+  {"words", STRATA_VALUE_STRING, "unicode",
+   "unicode (model v2): letters of any script lower-cased; ascii (model v1, before 2026-12-05): A-Z only, for "
+   "vectors stored by v1",
+   0, 0, 0, 0},
 };
 
 } // namespace

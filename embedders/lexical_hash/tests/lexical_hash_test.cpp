@@ -41,6 +41,21 @@ TEST_CASE("letters beyond ASCII are lower-cased too, and punctuation beyond it s
   CHECK(e.embed("ПРИВЕТ МИР КАК ДЕЛА") == e.embed("привет мир как дела"));
 }
 
+TEST_CASE("words: ascii is model v1, as before 2026-12-05, for vectors stored by it", "[lexical]") {
+  using strata::lexical::word_rules;
+  CHECK(strata::lexical::words("ПРИВЕТ Мир, don't", word_rules::ascii) ==
+        std::vector<std::string>{"ПРИВЕТ", "Мир", "dont"});
+  CHECK(strata::lexical::words("«Ça va»", word_rules::ascii) == std::vector<std::string>{"«Ça", "va»"});
+  strata::lexical::options v1;
+  v1.words = word_rules::ascii;
+  const strata::lexical::embedder old_rules{v1}, new_rules{strata::lexical::options{}};
+  CHECK(old_rules.model().rfind("lexical-hash-v1-384-", 0) == 0);
+  // The same options hash: v1's id is the one it had, v2's differs in its version only.
+  CHECK(old_rules.model().substr(16) == new_rules.model().substr(16));
+  CHECK(old_rules.embed("How do I reset my password?") == new_rules.embed("How do I reset my password?"));
+  CHECK(old_rules.embed("ПРИВЕТ") != old_rules.embed("привет"));
+}
+
 TEST_CASE("stemming strips plural and verb suffixes of long enough words only", "[lexical]") {
   CHECK(strata::lexical::stem("models") == "model");
   CHECK(strata::lexical::stem("studies") == "study");
@@ -124,4 +139,18 @@ TEST_CASE("the plugin loads by dlopen as an ABI 1.2 embedder and embeds a batch"
   CHECK(norm(vectors[1]) == Approx(1.0).epsilon(1e-5));
   CHECK(norm(vectors[2]) == 0.0);
   d.destroy(object);
+  // `words`: checked by the plugin (ABI 1.3 check), and v1 on request.
+  REQUIRE(d.check != nullptr);
+  CHECK(d.check(&config, error, sizeof error) == 1);
+  settings["words"] = "ascii";
+  strata::plugin_config ascii_config(settings);
+  ctx.config = &ascii_config;
+  object = d.create(&ctx, error, sizeof error);
+  REQUIRE(object != nullptr);
+  CHECK(static_cast<strata::embedder*>(object)->model().rfind("lexical-hash-v1-64-", 0) == 0);
+  d.destroy(object);
+  settings["words"] = "klingon";
+  strata::plugin_config bad_config(settings);
+  CHECK(d.check(&bad_config, error, sizeof error) == 0);
+  CHECK(std::string(error) == "words: 'klingon' is neither unicode nor ascii");
 }
