@@ -219,7 +219,9 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
   } catch (...) {
     reason = "check threw a non-standard exception";
   }
-  // One reason per line (strata::config_refusals), each at the key it names.
+  // One reason per line (strata::config_refusals), each at the key it names. A line that names
+  // no key goes on the reason before it (a value with a line break, quoted in a reason).
+  std::vector<std::pair<std::string, std::string>> refusals; // path, reason
   for (std::size_t start = 0; start <= reason.size();) {
     auto end = reason.find('\n', start);
     if (end == std::string::npos)
@@ -229,11 +231,17 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
     if (line.empty())
       continue;
     const auto at = refusal_path(path, settings, line);
+    if (at == path && !refusals.empty()) {
+      refusals.back().second += "\n" + line;
+      continue;
+    }
     // When the path names the key, the reason need not: "layers[0].config.policy: plugin 'predictive': 'x' is ...".
     if (const auto rest = line.find_first_not_of(' ', line.find(':') + 1); at != path && rest != std::string::npos)
       line.erase(0, rest);
-    errors.push_back(make_error(cfg, at, "plugin '" + plugin + "': " + line));
+    refusals.emplace_back(at, std::move(line));
   }
+  for (const auto& [at, why] : refusals)
+    errors.push_back(make_error(cfg, at, "plugin '" + plugin + "': " + why));
 }
 
 /// Resolves the plugin of each instance of one section, checks its kind and settings, then lets

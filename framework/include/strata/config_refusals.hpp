@@ -28,7 +28,7 @@ public:
     } catch (const std::invalid_argument& e) {
       if (!reasons_.empty())
         reasons_ += '\n';
-      reasons_ += e.what();
+      reasons_ += e.what()[0] != '\0' ? e.what() : "refused, no reason given";
     }
   }
 
