@@ -576,20 +576,21 @@ TEST_CASE("a background build ends while every call adds a batch larger than a r
   auto training = ivf_training_from_1000(data);
   auto& e = *training;
   std::uint64_t next = 1000;
-  constexpr std::size_t batch_size = 1500;
-  const auto add_batch = [&] {
+  const auto add_batch = [&](std::size_t size) { // more than 1024
     std::vector<record> batch;
-    for (std::size_t i = 0; i < batch_size; ++i, ++next)
+    for (std::size_t i = 0; i < size; ++i, ++next)
       batch.push_back(entry(next, data[next % data.size()]));
     e.add(batch);
   };
   // Unpaced first, so that the builder hands over more than a replay step (the writes outrun it);
-  // then paced, so that a builder still running on a loaded machine gets the time it needs.
+  // then paced, so that a builder still running on a loaded machine gets the time it needs (its
+  // training's OpenMP team waits for a core): for up to 30 s, a bound on liveness, not on speed.
   for (int i = 0; i < 100 && e.stats().trainings == 0; ++i)
-    add_batch();
-  for (int i = 0; i < 300 && e.stats().trainings == 0; ++i) {
-    add_batch();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    add_batch(1500);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (e.stats().trainings == 0 && std::chrono::steady_clock::now() < give_up) {
+    add_batch(1100);
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   REQUIRE(e.stats().trainings == 1);
   CHECK(e.stats().entries == next);
