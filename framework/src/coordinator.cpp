@@ -24,13 +24,18 @@ namespace strata::detail {
 namespace {
 
 /// A request to a layer that has not been answered, and what to do with its answer. Answered
-/// once: by the layer, or, past `due()`, by the deadline sweep (a late answer is then ignored).
+/// once: by the layer, or, past `due(held)`, by the deadline sweep (a late answer is then ignored).
 struct awaited_reply {
   std::uint64_t generation = 0; ///< of the slot's instance it was sent to
   std::chrono::milliseconds deadline{0};
   std::chrono::steady_clock::time_point sent;
+  std::chrono::steady_clock::duration held_before{}; ///< the coordinator's held time when it was sent
   std::function<void(layer_reply&)> answer; ///< empty once answered
-  std::chrono::steady_clock::time_point due() const { return sent + deadline; }
+  /// Its deadline, moved on by the time the coordinator was held since it was sent (`held`: the
+  /// total now).
+  std::chrono::steady_clock::time_point due(std::chrono::steady_clock::duration held) const {
+    return sent + deadline + (held - held_before);
+  }
 };
 using awaited_ptr = std::shared_ptr<awaited_reply>;
 
@@ -231,6 +236,13 @@ struct coordinator_state {
   /// When the earliest pending deadline sweep is due, and its number (later ones supersede it).
   std::optional<std::chrono::steady_clock::time_point> sweep_due;
   std::uint64_t sweep_number = 0;
+  /// How long a layer factory has held this actor in all (a restart waiting for a database): on
+  /// one scheduler thread, a cooperative layer cannot answer meanwhile, and that time does not
+  /// count against its deadline.
+  std::chrono::steady_clock::duration held{};
+  /// Requests a sweep found past their deadline, failed once an overdue_atom sent to self comes
+  /// back: the answers already in the mailbox are taken first (see sweep()).
+  std::vector<std::pair<std::size_t, awaited_ptr>> overdue;
   static inline const char* name = "strata.coordinator";
 };
 
@@ -366,12 +378,19 @@ public:
       h.reported = health_level::healthy;
       h.reported_detail.clear();
     });
+    const auto creating = std::chrono::steady_clock::now();
     auto instance = create_instance<layer>(
       *s.plugin, instance_request{"layer '" + s.cfg.name + "'", s.cfg.name, &s.cfg.settings, s.host});
+    st_.held += std::chrono::steady_clock::now() - creating;
     if (!instance) {
       if (i == 0)
         st_.shared->first_view.publish(nullptr, 0);
-      st_.shared->health.update(i, [&](layer_health_state& h) { h.last_error = instance.err().message; });
+      st_.shared->health.update(i, [&](layer_health_state& h) {
+        // The cause now is what keeps it down, not the fault that had it replaced.
+        h.faulted = true;
+        h.fault = "cannot be restarted: " + instance.err().message;
+        h.last_error = instance.err().message;
+      });
       st_.log->write(log_level::error, {"restart failed", s.cfg.name, {}, {}, {}, {}, instance.err().message});
       return;
     }
@@ -527,9 +546,10 @@ public:
     awaited->generation = s.generation;
     awaited->deadline = deadline;
     awaited->sent = sent;
+    awaited->held_before = st_.held;
     awaited->answer = std::move(on_reply);
     s.awaiting[deadline].push_back(awaited);
-    schedule_sweep(awaited->due());
+    schedule_sweep(awaited->due(st_.held));
     const auto number = ++st_.last_sent_number;
     st_.sent.emplace(number, sent_request{i, awaited});
     self_->send(s.actor, atom, number, std::forward<Ts>(args)...);
@@ -574,30 +594,42 @@ public:
     self_->delayed_send(self_, wait, sweep_atom::value, ++st_.sweep_number);
   }
 
-  /// Answers every request past its deadline with a timeout, then makes sure the next sweep
-  /// comes by the earliest deadline left. Sweep `number` is the latest scheduled, or one that an
-  /// earlier-due sweep superseded (then the latest is still pending).
+  /// Takes every request past its deadline as overdue, then makes sure the next sweep comes by the
+  /// earliest deadline left. Sweep `number` is the latest scheduled, or one that an earlier-due
+  /// sweep superseded (then the latest is still pending). The overdue fail once a message sent to
+  /// self now comes back: an answer that reached the mailbox while this actor was held up (a
+  /// restart whose factory waited for a database) is behind this sweep, and was taken for a hung
+  /// layer's, which was replaced with its entries.
   void sweep(std::uint64_t number) {
     if (number == st_.sweep_number)
       st_.sweep_due.reset();
     const auto now = std::chrono::steady_clock::now();
-    std::vector<std::pair<std::size_t, awaited_ptr>> expired;
+    auto& expired = st_.overdue;
+    const bool confirm_sent = !expired.empty();
     std::optional<std::chrono::steady_clock::time_point> next_due;
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       for (auto& [deadline, queue] : st_.slots[i].awaiting) {
-        while (!queue.empty() && (!queue.front()->answer || queue.front()->due() <= now)) {
+        while (!queue.empty() && (!queue.front()->answer || queue.front()->due(st_.held) <= now)) {
           if (queue.front()->answer)
             expired.emplace_back(i, queue.front());
           queue.pop_front();
         }
-        if (!queue.empty() && (!next_due || queue.front()->due() < *next_due))
-          next_due = queue.front()->due();
+        if (!queue.empty() && (!next_due || queue.front()->due(st_.held) < *next_due))
+          next_due = queue.front()->due(st_.held);
       }
     if (next_due)
       schedule_sweep(*next_due); // once, for the earliest: not once per queue
+    if (!expired.empty() && !confirm_sent)
+      self_->send(self_, overdue_atom::value);
+  }
+
+  /// Answers with a timeout the overdue requests that are still unanswered.
+  void fail_overdue() {
+    auto expired = std::move(st_.overdue);
+    st_.overdue.clear();
     for (auto& [i, awaited] : expired) {
       if (!awaited->answer)
-        continue; // answered meanwhile, by what an earlier expiry set off
+        continue; // answered meanwhile: by the layer, or by what an earlier expiry set off
       layer_reply reply;
       reply.failed = true;
       reply.code = status::timeout;
@@ -1363,6 +1395,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](command_atom, command_request& request) { r->command(request); },
     [r](prefetch_atom, std::size_t asking, std::string& ns, std::string& key) { r->prefetch(asking, ns, key); },
     [r](sweep_atom, std::uint64_t number) { r->sweep(number); },
+    [r](overdue_atom) { r->fail_overdue(); },
     [r](layer_answer_atom, std::uint64_t number, layer_reply& reply) { r->layer_answered(number, reply); },
     [r](loaded_atom, std::uint64_t number, load_reply& reply) { r->load_answered(number, reply); },
     [r](load_timeout_atom, std::uint64_t number) { r->load_timed_out(number); },

@@ -57,6 +57,8 @@ using layer_command_atom = caf::atom_constant<caf::atom("lcommand")>;
 using prefetch_atom = caf::atom_constant<caf::atom("prefetch")>;
 /// The coordinator's own reminder to fail the layer requests that have passed their deadline.
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+/// ... and the one it sends itself once a sweep found some: the answers queued before it go first.
+using overdue_atom = caf::atom_constant<caf::atom("overdue")>;
 
 struct get_request {
   std::string ns;

@@ -19,6 +19,8 @@ std::atomic<int> deaths{0};
 
 test_map_layer::test_map_layer(const layer_context& context)
   : fail_(context.config.get_string("fail")), hang_(context.config.get_duration("hang")) {
+  // A factory that waits (for a database, say): the coordinator creates instances itself.
+  std::this_thread::sleep_for(context.config.get_duration("factory_delay"));
   if (fail_ == "throw_in_factory")
     throw std::runtime_error("configured to fail in its factory");
   const std::vector<std::string> modes{"none",          "throw_on_get",           "hang_on_get",
@@ -175,6 +177,7 @@ static const strata_config_key test_map_schema[] = {
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},
   {"health", STRATA_VALUE_STRING, "healthy", "health to report at start: healthy, warning, critical", 0, 0, 0, 0},
+  {"factory_delay", STRATA_VALUE_DURATION, "0", "how long each instance's creation takes", 1, 0, 0, 0},
 };
 
 STRATA_LAYER_PLUGIN("test_map", "1.0.0", strata::test_plugins::test_map_layer, test_map_schema, 0)

@@ -4,8 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <future>
 #include <thread>
+#include <vector>
 
 using namespace strata;
 using strata::testing::eventually;
@@ -283,6 +285,37 @@ TEST_CASE("a layer that fails right after its restart is stopped, then restarted
   const auto h = health_of(*rt, "spinning");
   CHECK(h.failures <= h.restarts + 1); // one failure per instance, none counted twice
   CHECK(h.last_error == "maintenance_interval(): layer threw: configured to throw in maintenance_interval()");
+}
+
+TEST_CASE("a restart whose factory holds the coordinator does not count against another layer's deadline", "[faults]") {
+  // On one scheduler thread the first layer cannot answer while the coordinator waits in a
+  // factory (a global layer's, for a database): its requests sent just before timed out, and it
+  // was replaced as hung, its entries with it, at each restart of the other layer.
+  auto rt = strata::testing::start_yaml(
+    "runtime: {threads: 1}\n"
+    "layers:\n"
+    "  - {name: hot, plugin: predictive, deadline: 50ms}\n"
+    "  - {name: slow_start, plugin: test_map, config: {fail: throw_on_get, factory_delay: 300ms}}\n");
+  std::atomic<bool> done{false};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 3; ++w)
+    writers.emplace_back([&, w] {
+      for (int i = 0; !done; ++i)
+        rt->put("w" + std::to_string(w) + "-" + std::to_string(i % 50), "v");
+    });
+  // Each get misses in hot and reaches slow_start, which throws: replaced, 300 ms in its factory.
+  for (int i = 0; i < 3; ++i) {
+    rt->get("absent-" + std::to_string(i));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100)); // a failed layer's restart backoff
+  }
+  done = true;
+  for (auto& t : writers)
+    t.join();
+  CHECK(health_of(*rt, "slow_start").restarts >= 2);
+  const auto hot = health_of(*rt, "hot");
+  INFO(hot.last_error);
+  CHECK(hot.failures == 0);
+  CHECK(hot.restarts == 0);
 }
 
 TEST_CASE("an embedder's bad output is its fault: internal, naming it, not invalid", "[faults]") {
