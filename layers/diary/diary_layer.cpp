@@ -51,22 +51,28 @@ class schema_gate {
 public:
   explicit schema_gate(std::shared_ptr<storage::store> db) : db_(std::move(db)) {}
 
-  /// True once the schema is ready; a database that is away leaves it for the next call.
-  bool ready() {
+  /// True once the schema is ready; a database that is away leaves it for the next call, and
+  /// says why in `why_not`.
+  bool ready() { return why_not().empty(); }
+
+  /// Empty once the schema is ready, else what the database answered (unreachable, refused the
+  /// login, has no such database).
+  std::string why_not() {
     if (ready_.load(std::memory_order_acquire))
-      return true;
+      return {};
     std::lock_guard<std::mutex> guard(mutex_);
     if (ready_)
-      return true;
+      return {};
     try {
       db_->migrate(schema_component, schema());
       prepare_statements(*db_);
       ready_ = true;
+      return {};
     } catch (const storage::store_error& e) {
       if (e.code() != status::unavailable && e.code() != status::timeout)
         throw;
+      return e.what();
     }
-    return ready_;
   }
 
 private:
@@ -94,14 +100,19 @@ public:
       low_importance_after_(to_ms(context.config.get_duration("low_importance_after"))),
       archive_retention_(to_ms(context.config.get_duration("archive_retention"))),
       archived_(host_.counter("strata_diary_archived_total", "Records moved to the archive table.")) {
-    gate_->ready(); // a schema newer than this build refuses the start here
+    // A schema newer than this build refuses the start here; a database that is away does not
+    // (records are buffered), but is said at once rather than at the first write.
+    if (const auto why = gate_->why_not(); !why.empty()) {
+      host_.log(log_level::warn, "diary: its database is away (" + why + "); records are buffered until it is back");
+      host_.set_health(health_level::critical, "diary cannot write: " + why);
+    }
     recorder_settings s;
     s.writer = writer_name(context.config.get_string("instance_id"));
     s.max_buffered = static_cast<std::size_t>(context.config.get_int("max_buffered"));
     s.batch_size = static_cast<std::size_t>(context.config.get_int("batch_size"));
     s.flush_interval = to_ms(context.config.get_duration("flush_interval"));
     std::tie(s.retry_min, s.retry_max) = storage::retry_bounds_from(context.config);
-    recorder_ = std::make_shared<recorder>(db_, std::move(s), host_, [gate = gate_] { return gate->ready(); });
+    recorder_ = std::make_shared<recorder>(db_, std::move(s), host_, [gate = gate_] { return gate->why_not(); });
   }
 
   // Not in the chain: the coordinator sends none of these to an observer.
@@ -149,8 +160,8 @@ public:
         json_out = json{{"archived", archive()}}.dump();
         return status::ok;
       }
-      if (!gate_->ready())
-        return fail(status::unavailable, "the diary's database is unreachable");
+      if (const auto why = gate_->why_not(); !why.empty())
+        return fail(status::unavailable, "the diary's database is unreachable: " + why);
       if (name == "count") {
         json_out = json{{"records", db_->query(sql::count, {ns}).at(0).integer(0)},
                         {"archived", db_->query(sql::count_archived, {ns}).at(0).integer(0)},
@@ -216,8 +227,8 @@ private:
   /// Moves records past `archive_after`, or below `min_importance` and past
   /// `low_importance_after`, to the archive; drops archived records past `archive_retention`.
   std::int64_t archive() {
-    if (!gate_->ready())
-      throw storage::store_error(status::unavailable, "the diary's database is unreachable");
+    if (const auto why = gate_->why_not(); !why.empty())
+      throw storage::store_error(status::unavailable, "the diary's database is unreachable: " + why);
     const auto now = now_us();
     const auto before = [&](std::chrono::milliseconds age) {
       return age.count() > 0 ? now - age.count() * 1000 : std::numeric_limits<std::int64_t>::min();

@@ -29,7 +29,7 @@ double importance_of(const interaction& what) {
 }
 
 recorder::recorder(std::shared_ptr<storage::store> db, recorder_settings settings, plugin_host host,
-                   std::function<bool()> ensure_ready)
+                   std::function<std::string()> ensure_ready)
   : db_(std::move(db)), settings_(std::move(settings)), host_(host), ensure_ready_(std::move(ensure_ready)),
     accepted_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
                             {{"status", "accepted"}})),
@@ -143,8 +143,8 @@ long recorder::write_batch() {
   };
   std::size_t written = 0, refused = 0;
   try {
-    if (!ensure_ready_())
-      throw storage::store_error(status::unavailable, "the diary's schema is not ready");
+    if (const auto why = ensure_ready_(); !why.empty())
+      throw storage::store_error(status::unavailable, "the diary's schema is not ready: " + why);
     try {
       db_->transact([&](storage::session& s) {
         for (auto it = first; it != last; ++it)

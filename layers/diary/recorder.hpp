@@ -45,9 +45,10 @@ double importance_of(const interaction& what);
 
 class recorder : public interaction_observer {
 public:
-  /// `db` is shared with the layer; the schema must be ready or become so (`ensure_ready`).
+  /// `db` is shared with the layer; the schema must be ready or become so (`ensure_ready`: empty
+  /// when it is, else why not, such as the database's refusal of the connection).
   recorder(std::shared_ptr<storage::store> db, recorder_settings settings, plugin_host host,
-           std::function<bool()> ensure_ready);
+           std::function<std::string()> ensure_ready);
   ~recorder() override; ///< writes what it can (one attempt), then stops
 
   void record(const interaction& what) noexcept override;
@@ -72,7 +73,7 @@ private:
   std::shared_ptr<storage::store> db_;
   recorder_settings settings_;
   plugin_host host_;
-  std::function<bool()> ensure_ready_;
+  std::function<std::string()> ensure_ready_;
   instruments::counter_total accepted_;
   instruments::counter_total dropped_;
   instruments::counter& written_;

@@ -118,6 +118,28 @@ TEST_CASE("beyond max_buffered, records are dropped, counted and logged while th
   CHECK(eventually([&] { return db.rows() == 101; }, 15s));
 }
 
+TEST_CASE("a diary whose database does not exist says so, in its health and its commands", "[diary][postgres]") {
+  // It said only "the diary's schema is not ready", and was healthy until the first interaction.
+  auto dsn = strata::test::pg_dsn();
+  const auto at = dsn.find("dbname=");
+  REQUIRE(at != std::string::npos);
+  dsn.replace(at, dsn.find(' ', at) - at, "dbname=strata_no_such_database");
+  auto rt = start_yaml(strata::test::diary_yaml("      backend: postgres\n      dsn: \"" + dsn +
+                                                "\"\n      retry_min: 50ms\n      retry_max: 500ms\n"));
+  const auto diary = [&] {
+    for (const auto& l : rt->health().layers)
+      if (l.name == "diary")
+        return l;
+    FAIL("no diary in the health report");
+    return strata::layer_health{};
+  };
+  CHECK(diary().level == strata::health_level::critical);
+  CHECK_THAT(diary().detail, Catch::Contains("strata_no_such_database") && Catch::Contains("does not exist"));
+  const auto count = rt->layer_command("diary", "count", "{}");
+  CHECK(count.code == status::unavailable);
+  CHECK_THAT(count.json, Catch::Contains("does not exist"));
+}
+
 TEST_CASE("the diary's analyses run on PostgreSQL", "[diary][postgres]") {
   scratch db;
   auto rt = start_yaml(strata::test::diary_yaml(db.settings()));

@@ -50,7 +50,7 @@ TEST_CASE("the recorder keeps at most max_buffered records and counts the rest a
         db->migrate(strata::diary::schema_component, strata::diary::schema());
         strata::diary::prepare_statements(*db);
       }
-      return ready.load();
+      return ready ? std::string() : std::string("not yet");
     });
     strata::interaction what;
     what.key = "k";
