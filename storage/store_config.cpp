@@ -15,14 +15,25 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) {
   return std::chrono::ceil<std::chrono::milliseconds>(d);
 }
 
-/// libpq's message about connection string `dsn` with what it quotes from the string hidden,
-/// from the first '"' to the last: the token it could not read may be (part of) the password
-/// ("invalid percent-encoded token: \"pw%zz\""). An option's name is kept ("invalid connection
-/// option \"hostt\"") when the string names no password, which a space could have split.
-std::string without_quoted_values(const std::string& message, const std::string& dsn) {
+/// Whether `dsn` may hold a password: `password=`, or a URI's `user:password@`.
+bool may_hold_password(const std::string& dsn) {
   std::string lower(dsn);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (message.rfind("invalid connection option", 0) == 0 && lower.find("password") == std::string::npos)
+  if (lower.find("password") != std::string::npos)
+    return true;
+  if (lower.rfind("postgres://", 0) != 0 && lower.rfind("postgresql://", 0) != 0)
+    return false;
+  const auto authority = lower.find("://") + 3;
+  const auto at = lower.find('@', authority);
+  return at != std::string::npos && lower.find(':', authority) < at;
+}
+
+/// libpq's message about connection string `dsn` with what it quotes from the string hidden,
+/// from the first '"' to the last, when the string may hold a password: the token it could not
+/// read may be (part of) it ("invalid percent-encoded token: \"pw%zz\""). Otherwise libpq's own
+/// words, which say what is wrong (`missing "=" after "nonsense"`).
+std::string without_quoted_values(const std::string& message, const std::string& dsn) {
+  if (!may_hold_password(dsn))
     return message;
   const auto open = message.find('"'), close = message.rfind('"');
   if (open == std::string::npos || close == open)

@@ -215,6 +215,10 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
     CHECK_THAT(message, Catch::Contains("layers[1].config.dsn: plugin 'global': ") && Catch::Contains("(hidden)"));
     CHECK_THAT(message, !Catch::Contains("ecret") && !Catch::Contains("2pw"));
   }
+  // A string that holds no password keeps libpq's words, which say what is wrong (they read
+  // `missing "(hidden)" in connection info string`).
+  CHECK_THAT(refusal("      backend: postgres\n      dsn: \"nonsense\"\n"),
+             Catch::Contains("dsn: plugin 'global': missing \"=\" after \"nonsense\" in connection info string"));
   CHECK_THAT(refusal("      backend: sqlite\n      sqlite_path: /tmp/unused.db\n"
                      "      retry_min: 10s\n      retry_max: 1s\n"),
              Catch::Contains("layers[1].config.retry_max: plugin 'global': 1000 ms is less than retry_min (10000 ms)"));
