@@ -14,10 +14,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <random>
 #include <tuple>
+#include <vector>
 
 #include <unistd.h>
 
@@ -80,6 +83,39 @@ private:
   std::mutex mutex_;
   std::atomic<bool> ready_{false};
 };
+
+/// What is wrong with the arguments of command `name` (empty: nothing): each must be one it takes,
+/// of its type; the bounds are checked where they are read.
+std::string argument_problem(std::string_view name, const json& args) {
+  static const std::map<std::string, std::vector<std::string>, std::less<>> takes{
+    {"flush", {}},
+    {"archive", {}},
+    {"count", {"ns"}},
+    {"top_queries", {"ns", "limit", "since_us"}},
+    {"top_sequences", {"ns", "limit", "since_us"}},
+    {"clusters", {"ns", "limit", "since_us", "threshold", "candidates"}}};
+  const auto command = takes.find(name);
+  if (command == takes.end())
+    return {}; // an unknown command is said as such
+  for (const auto& [key, value] : args.items()) {
+    const auto& known = command->second;
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (const auto& k : known)
+        list += (list.empty() ? "" : ", ") + k;
+      return "unknown argument '" + key + "'; " + std::string(name) + " takes " + (list.empty() ? "none" : list);
+    }
+    if (key == "ns" && (!value.is_string() || value.get<std::string>().empty()))
+      return "'ns' must be a non-empty string";
+    if ((key == "limit" || key == "since_us" || key == "candidates") && !value.is_number_integer())
+      return "'" + key + "' must be an integer";
+    if (key == "since_us" && value.get<std::int64_t>() < 0)
+      return "'since_us' must not be negative (microseconds since the epoch)";
+    if (key == "threshold" && !value.is_number())
+      return "'threshold' must be a number";
+  }
+  return {};
+}
 
 class diary_layer : public layer {
 public:
@@ -145,6 +181,8 @@ public:
     };
     if (!args.is_object())
       return fail(status::invalid, "the arguments are not a JSON object");
+    if (const auto problem = argument_problem(name, args); !problem.empty())
+      return fail(status::invalid, problem);
     try {
       const std::string ns = args.value("ns", std::string(default_namespace));
       const std::int64_t limit = args.value("limit", std::int64_t{10});

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 using namespace std::chrono_literals;
 using strata::status;
@@ -72,6 +74,20 @@ TEST_CASE("the diary's analyses: most frequent queries and sequences", "[diary][
   CHECK(sequences[1]["count"] == 2);
   CHECK(sequences[2]["sequence"] == nlohmann::json::array({"b", "c"}));
   CHECK(rt->layer_command("diary", "top_queries", R"({"limit":0})").code == status::invalid);
+  // Each argument must be one the command takes, of its type, and the error names it (a string
+  // limit said "[json.exception.type_error.302] ..."; an unknown argument, 2.5 or -5 were taken).
+  for (const auto& [command, args, says] : std::vector<std::tuple<std::string, std::string, std::string>>{
+         {"top_queries", R"({"limit":"5"})", "'limit' must be an integer"},
+         {"top_queries", R"({"limit":2.5})", "'limit' must be an integer"},
+         {"top_sequences", R"({"since_us":-5})", "'since_us' must not be negative (microseconds since the epoch)"},
+         {"count", R"({"bogus":1})", "unknown argument 'bogus'; count takes ns"},
+         {"count", R"({"ns":""})", "'ns' must be a non-empty string"},
+         {"flush", R"({"limit":1})", "unknown argument 'limit'; flush takes none"}}) {
+    const auto r = rt->layer_command("diary", command, args);
+    INFO(command << " " << args << ": " << r.json);
+    CHECK(r.code == status::invalid);
+    CHECK(nlohmann::json::parse(r.json).at("error") == says);
+  }
 }
 
 TEST_CASE("the diary's clusters of near-duplicate queries", "[diary][sqlite]") {
