@@ -252,6 +252,16 @@ public:
       }
     if (!args.contains("key") || !args["key"].is_string())
       return fail(status::invalid, "'key' (a string) is required");
+    // Types first, each named (a wrong one said "[json.exception.type_error.302] ...").
+    if (args.contains("ns") && !args["ns"].is_string())
+      return fail(status::invalid, "'ns' must be a string");
+    if (args.contains("confidence") && !args["confidence"].is_number())
+      return fail(status::invalid, "'confidence' must be a number between 0 and 1");
+    if (args.contains("ttl_ms") && !args["ttl_ms"].is_number_integer())
+      return fail(status::invalid, "'ttl_ms' must be an integer of milliseconds");
+    if (args.contains("tags") && !(args["tags"].is_array() && std::all_of(args["tags"].begin(), args["tags"].end(),
+                                                                        [](const json& t) { return t.is_string(); })))
+      return fail(status::invalid, "'tags' must be a list of strings");
     try {
       const std::string ns = args.value("ns", std::string(default_namespace));
       const std::string key = args["key"].get<std::string>();
@@ -415,7 +425,8 @@ private:
       json_out = json{{"error", "the database is unreachable"}}.dump();
       return status::unavailable;
     }
-    if (rows.empty()) {
+    // An expired row not yet purged is no entry, as for a get and for validate.
+    if (rows.empty() || (rows[0].integer(4) != 0 && rows[0].integer(4) <= wall_clock_us())) {
       json_out = json{{"found", false}}.dump();
       return status::not_found;
     }

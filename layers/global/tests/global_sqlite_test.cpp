@@ -10,6 +10,8 @@
 
 #include <filesystem>
 #include <limits>
+#include <utility>
+#include <vector>
 
 using namespace std::chrono_literals;
 using strata::testing::eventually;
@@ -94,6 +96,18 @@ TEST_CASE("the global layer's commands refuse unknown arguments, a negative TTL,
   CHECK(answer(negative)["error"] == "'ttl_ms' must not be negative");
   CHECK(rt->layer_command("shared", "put", R"({"key":"k","value":"v","ns":""})").code == strata::status::invalid);
   CHECK(rt->layer_command("shared", "put", R"({"key":"k","value":"v","ns":7})").code == strata::status::invalid);
+  // A wrong type is named (it said "[json.exception.type_error.302] ..."), and 1e20 is no integer
+  // of milliseconds (it was called negative).
+  for (const auto& [args, says] : std::vector<std::pair<std::string, std::string>>{
+         {R"({"key":"k","value":"v","confidence":"high"})", "'confidence' must be a number between 0 and 1"},
+         {R"({"key":"k","value":"v","ttl_ms":1e20})", "'ttl_ms' must be an integer of milliseconds"},
+         {R"({"key":"k","value":"v","tags":["a",1]})", "'tags' must be a list of strings"},
+         {R"({"key":"k","ns":7})", "'ns' must be a string"}}) {
+    const auto r = rt->layer_command("shared", "put", args);
+    INFO(args);
+    CHECK(r.code == strata::status::invalid);
+    CHECK(answer(r)["error"] == says);
+  }
   CHECK(rt->layer_command("shared", "put", R"({"key":"k","value":"v","ttl_ms":60000})").code == strata::status::ok);
 }
 
@@ -166,6 +180,8 @@ TEST_CASE("the global layer honours TTLs and erases", "[global][sqlite]") {
   REQUIRE(rt->put("long", "lived") == strata::status::ok);
   CHECK(rt->get("short").code == strata::status::ok);
   CHECK(eventually([&] { return rt->get("short").code == strata::status::not_found; }, 3s));
+  // Expired, maybe not purged yet: no entry for the command either (it said found: true).
+  CHECK(rt->layer_command("shared", "entry", R"({"key":"short"})").code == strata::status::not_found);
   CHECK(rt->erase("long") == strata::status::ok);
   CHECK(rt->get("long").code == strata::status::not_found);
   CHECK(rt->erase("long") == strata::status::not_found);
