@@ -97,7 +97,8 @@ std::vector<std::string> tags_of(const std::string& text) {
 
 const std::string& checked_channel(const std::string& channel) {
   if (channel.empty() || channel.size() > 63)
-    throw std::invalid_argument("channel: a PostgreSQL channel name has 1 to 63 characters");
+    throw std::invalid_argument("channel: a PostgreSQL channel name has 1 to 63 bytes (UTF-8), this one " +
+                                std::to_string(channel.size()));
   return channel;
 }
 
