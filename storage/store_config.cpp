@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 
@@ -47,13 +49,34 @@ void check_dsn(const std::string& dsn) {
   char* error = nullptr;
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(dsn.c_str(), &error),
                                                                          &PQconninfoFree);
-  if (options)
-    return;
-  std::string why = error != nullptr ? error : "out of memory";
-  PQfreemem(error);
-  while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
-    why.pop_back();
-  throw std::invalid_argument("dsn: " + without_quoted_values(why, dsn));
+  if (!options) {
+    std::string why = error != nullptr ? error : "out of memory";
+    PQfreemem(error);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+      why.pop_back();
+    throw std::invalid_argument("dsn: " + without_quoted_values(why, dsn));
+  }
+  // What libpq parses but can never connect with: told now, not as an unreachable database.
+  for (const auto* o = options.get(); o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || *o->val == '\0')
+      continue;
+    const std::string keyword = o->keyword, value = o->val;
+    if (keyword == "port") {
+      std::size_t start = 0; // one port, or one per host: "5432,5433"
+      for (std::size_t end; start <= value.size(); start = end + 1) {
+        end = std::min(value.find(',', start), value.size());
+        const auto port = value.substr(start, end - start);
+        if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
+            std::stoi(port) < 1 || std::stoi(port) > 65535)
+          throw std::invalid_argument("dsn: port '" + value + "' is not a port number (1 to 65535)");
+      }
+    } else if (keyword == "sslmode") {
+      static const char* const modes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
+      if (std::find(std::begin(modes), std::end(modes), value) == std::end(modes))
+        throw std::invalid_argument("dsn: sslmode '" + value +
+                                    "' is not one of disable, allow, prefer, require, verify-ca, verify-full");
+    }
+  }
 }
 
 } // namespace
@@ -68,8 +91,15 @@ store_options store_options_from(const plugin_config& c) {
   else
     throw std::invalid_argument("backend: '" + backend + "' is neither postgres nor sqlite");
   o.dsn = c.get_string("dsn");
-  if (o.backend == dialect::postgres)
-    check_dsn(o.dsn);
+  if (o.backend == dialect::postgres) {
+    // As open_store resolves it: an empty dsn is STRATA_PG_DSN's.
+    const char* env = std::getenv("STRATA_PG_DSN");
+    const std::string dsn = !o.dsn.empty() ? o.dsn : env != nullptr ? env : "";
+    if (dsn.empty())
+      throw std::invalid_argument("dsn: empty, and STRATA_PG_DSN is not set: the postgres backend has no connection "
+                                  "string");
+    check_dsn(dsn);
+  }
   o.sqlite_path = c.get_string("sqlite_path");
   if (o.backend == dialect::sqlite && o.sqlite_path.empty())
     throw std::invalid_argument("sqlite_path: the sqlite backend needs a database file");

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <utility>
@@ -230,6 +231,22 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
     const auto message = refusal("      backend: postgres\n      dsn: \"" + dsn + "\"\n");
     CHECK_THAT(message, Catch::Contains("layers[1].config.dsn: plugin 'global': ") && Catch::Contains("(hidden)"));
     CHECK_THAT(message, !Catch::Contains("ecret") && !Catch::Contains("2pw"));
+  }
+  // What libpq parses but could never connect with is refused too (it started, always critical).
+  CHECK_THAT(refusal("      backend: postgres\n      dsn: \"host=db port=notaport\"\n"),
+             Catch::Contains("dsn: plugin 'global': port 'notaport' is not a port number (1 to 65535)"));
+  CHECK_THAT(refusal("      backend: postgres\n      dsn: \"postgresql://db:70000/x\"\n"),
+             Catch::Contains("port '70000' is not a port number"));
+  CHECK_THAT(refusal("      backend: postgres\n      dsn: \"host=db sslmode=bogus\"\n"),
+             Catch::Contains("dsn: plugin 'global': sslmode 'bogus' is not one of disable"));
+  { // An empty dsn is STRATA_PG_DSN's; with neither, it was refused only by the start.
+    const char* env = std::getenv("STRATA_PG_DSN");
+    const std::string saved = env != nullptr ? env : "";
+    ::unsetenv("STRATA_PG_DSN");
+    const auto message = refusal("      backend: postgres\n      dsn: \"\"\n");
+    if (env != nullptr)
+      ::setenv("STRATA_PG_DSN", saved.c_str(), 1);
+    CHECK_THAT(message, Catch::Contains("dsn: plugin 'global': empty, and STRATA_PG_DSN is not set"));
   }
   // A string that holds no password keeps libpq's words, which say what is wrong (they read
   // `missing "(hidden)" in connection info string`).
