@@ -138,10 +138,7 @@ public:
       archived_(host_.counter("strata_diary_archived_total", "Records moved to the archive table.")) {
     // A schema newer than this build refuses the start here; a database that is away does not
     // (records are buffered), but is said at once rather than at the first write.
-    if (const auto why = gate_->why_not(); !why.empty()) {
-      host_.log(log_level::warn, "diary: its database is away (" + why + "); records are buffered until it is back");
-      host_.set_health(health_level::critical, "diary cannot write: " + why);
-    }
+    const auto away = gate_->why_not();
     recorder_settings s;
     s.writer = writer_name(context.config.get_string("instance_id"));
     s.max_buffered = static_cast<std::size_t>(context.config.get_int("max_buffered"));
@@ -149,6 +146,8 @@ public:
     s.flush_interval = to_ms(context.config.get_duration("flush_interval"));
     std::tie(s.retry_min, s.retry_max) = storage::retry_bounds_from(context.config);
     recorder_ = std::make_shared<recorder>(db_, std::move(s), host_, [gate = gate_] { return gate->why_not(); });
+    if (!away.empty())
+      recorder_->starts_down(away);
   }
 
   // Not in the chain: the coordinator sends none of these to an observer.

@@ -133,8 +133,21 @@ long recorder::write_batch() {
     pending_.swap(buffer_);
     in_flight_ = pending_.size();
   }
-  if (pending_.empty())
+  if (pending_.empty()) {
+    // Nothing to write says nothing of the database: one that was away (from the start, say)
+    // is asked again, so that its return clears the health even with no traffic.
+    if (down_) {
+      if (const auto why = ensure_ready_(); !why.empty()) {
+        retry_.failed();
+        return 0;
+      }
+      retry_.succeeded();
+      down_ = false;
+      host_.log(log_level::info, "diary writes again");
+      host_.set_health(health_level::healthy, std::to_string(buffered()) + " records buffered");
+    }
     return 0;
+  }
   const auto first = pending_.begin() + static_cast<std::ptrdiff_t>(written_upto_);
   const auto last = first + static_cast<std::ptrdiff_t>(std::min(settings_.batch_size, pending_.size() - written_upto_));
   const auto insert = [this](storage::session& s, const diary_record& r) {
@@ -196,6 +209,13 @@ void recorder::advance(std::size_t written, std::size_t refused) {
   written_total_ += written;
   std::lock_guard<std::mutex> guard(mutex_);
   in_flight_ = pending_.size() - written_upto_;
+}
+
+void recorder::starts_down(const std::string& why) {
+  std::lock_guard<std::mutex> writing(write_mutex_);
+  host_.log(log_level::warn, "diary: its database is away (" + why + "); records are buffered until it is back");
+  down_ = true;
+  host_.set_health(health_level::critical, "diary cannot write: " + why);
 }
 
 long recorder::write_failed(const std::exception& e) {

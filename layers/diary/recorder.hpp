@@ -50,6 +50,9 @@ public:
   recorder(std::shared_ptr<storage::store> db, recorder_settings settings, plugin_host host,
            std::function<std::string()> ensure_ready);
   ~recorder() override; ///< writes what it can (one attempt), then stops
+  /// The database was away when the diary started: said now (log, health critical), and cleared
+  /// once it answers, whether or not there is anything to write.
+  void starts_down(const std::string& why);
 
   void record(const interaction& what) noexcept override;
 

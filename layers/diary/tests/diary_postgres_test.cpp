@@ -118,6 +118,25 @@ TEST_CASE("beyond max_buffered, records are dropped, counted and logged while th
   CHECK(eventually([&] { return db.rows() == 101; }, 15s));
 }
 
+TEST_CASE("a diary started while PostgreSQL is down is critical, and healthy once it is back, with no traffic",
+          "[diary][postgres][faults]") {
+  // Only a write cleared its health: with nothing recorded it stayed critical, and a balancer
+  // that routes on /v1/health would send it nothing to record.
+  scratch db;
+  strata::test::kill_server();
+  auto rt = start_yaml(strata::test::diary_yaml(db.settings()));
+  const auto diary = [&] {
+    for (const auto& l : rt->health().layers)
+      if (l.name == "diary")
+        return l;
+    return strata::layer_health{};
+  };
+  CHECK(diary().level == strata::health_level::critical);
+  strata::test::restart_server();
+  CHECK(eventually([&] { return diary().level == strata::health_level::healthy; }, 10s));
+  CHECK(diary_command(*rt, "count")["records"] == 0);
+}
+
 TEST_CASE("a diary whose database does not exist says so, in its health and its commands", "[diary][postgres]") {
   // It said only "the diary's schema is not ready", and was healthy until the first interaction.
   auto dsn = strata::test::pg_dsn();
