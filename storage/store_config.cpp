@@ -62,12 +62,18 @@ void check_dsn(const std::string& dsn) {
       continue;
     const std::string keyword = o->keyword, value = o->val;
     if (keyword == "port") {
-      std::size_t start = 0; // one port, or one per host: "5432,5433"
-      for (std::size_t end; start <= value.size(); start = end + 1) {
+      // One port, or one per host ("5432,5433"); an empty one is the default port (a URI's host
+      // without a port leaves one: postgresql://pg1,pg2/db is "," here), and spaces are allowed.
+      for (std::size_t start = 0, end; start <= value.size(); start = end + 1) {
         end = std::min(value.find(',', start), value.size());
-        const auto port = value.substr(start, end - start);
-        if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
-            std::stoi(port) < 1 || std::stoi(port) > 65535)
+        auto port = value.substr(start, end - start);
+        port.erase(0, port.find_first_not_of(' '));
+        port.erase(port.find_last_not_of(' ') + 1);
+        if (port.empty())
+          continue;
+        const auto digits = port.substr(std::min(port.find_first_not_of('0'), port.size() - 1));
+        if (!std::all_of(port.begin(), port.end(), ::isdigit) || digits.size() > 5 || std::stoi(digits) < 1 ||
+            std::stoi(digits) > 65535)
           throw std::invalid_argument("dsn: port '" + value + "' is not a port number (1 to 65535)");
       }
     } else if (keyword == "sslmode") {
