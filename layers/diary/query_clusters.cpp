@@ -39,6 +39,18 @@ bool more_frequent(const query_count& a, const query_count& b) {
   return a.count != b.count ? a.count > b.count : a.query < b.query;
 }
 
+/// The embedder the clusters compare with: letters of any script where glibc's C.UTF-8 classes
+/// are, else ASCII ones (the clusters are made anew each time: no model id to keep).
+lexical::embedder cluster_embedder() {
+  try {
+    return lexical::embedder{lexical::options{}};
+  } catch (const std::invalid_argument&) {
+    lexical::options ascii;
+    ascii.words = lexical::word_rules::ascii;
+    return lexical::embedder{ascii};
+  }
+}
+
 } // namespace
 
 std::vector<query_cluster> cluster_queries(const std::vector<query_count>& queries, double threshold) {
@@ -46,7 +58,7 @@ std::vector<query_cluster> cluster_queries(const std::vector<query_count>& queri
     throw std::invalid_argument("'threshold' must be in (0, 1]");
   if (queries.empty())
     return {};
-  const lexical::embedder embedder{lexical::options{}};
+  const auto embedder = cluster_embedder();
   const auto dim = embedder.dimension();
   const std::string ns = "queries";
   vector_index::index_config config;
