@@ -32,9 +32,10 @@ struct awaited_reply {
   std::chrono::steady_clock::duration held_before{}; ///< the coordinator's held time when it was sent
   std::function<void(layer_reply&)> answer; ///< empty once answered
   /// Its deadline, moved on by the time the coordinator was held since it was sent (`held`: the
-  /// total now).
+  /// total now), 10 s at most: factories that held it back to back would otherwise keep a hung
+  /// layer from ever being found.
   std::chrono::steady_clock::time_point due(std::chrono::steady_clock::duration held) const {
-    return sent + deadline + (held - held_before);
+    return sent + deadline + std::min<std::chrono::steady_clock::duration>(held - held_before, std::chrono::seconds(10));
   }
 };
 using awaited_ptr = std::shared_ptr<awaited_reply>;
@@ -243,6 +244,7 @@ struct coordinator_state {
   /// Requests a sweep found past their deadline, failed once an overdue_atom sent to self comes
   /// back: the answers already in the mailbox are taken first (see sweep()).
   std::vector<std::pair<std::size_t, awaited_ptr>> overdue;
+  std::chrono::steady_clock::duration held_at_sweep{}; ///< `held` when they were found
   static inline const char* name = "strata.coordinator";
 };
 
@@ -606,6 +608,8 @@ public:
     const auto now = std::chrono::steady_clock::now();
     auto& expired = st_.overdue;
     const bool confirm_sent = !expired.empty();
+    if (!confirm_sent) // the first sweep of those the message will fail
+      st_.held_at_sweep = st_.held;
     std::optional<std::chrono::steady_clock::time_point> next_due;
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       for (auto& [deadline, queue] : st_.slots[i].awaiting) {
@@ -627,6 +631,9 @@ public:
   void fail_overdue() {
     auto expired = std::move(st_.overdue);
     st_.overdue.clear();
+    // A factory held this actor since the sweep: the answers that came meanwhile are behind this
+    // message, so an unanswered request says nothing of its layer. It times out all the same.
+    const bool held_since = st_.held != st_.held_at_sweep;
     for (auto& [i, awaited] : expired) {
       if (!awaited->answer)
         continue; // answered meanwhile: by the layer, or by what an earlier expiry set off
@@ -637,7 +644,7 @@ public:
       // A layer that answered other requests since this one was sent is working through a
       // backlog, not hung: this request times out, but replacing the instance would only throw
       // its entries away. A hung layer answers nothing and is replaced.
-      if (st_.slots[i].last_answer <= awaited->sent)
+      if (!held_since && st_.slots[i].last_answer <= awaited->sent)
         failed(i, awaited->generation, fault_type::timeout, reply.error);
       answer(i, *awaited, reply);
     }
