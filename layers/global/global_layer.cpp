@@ -350,6 +350,9 @@ private:
   void failed(const storage::store_error& e) {
     errors_.inc();
     retry_.failed();
+    // The database that answers next may not be the one that failed (restored, or migrated by a
+    // newer build meanwhile): its schema is checked again before anything is written to it.
+    ready_ = false;
     if (!down_)
       host_.log(log_level::error, std::string("database unreachable, answering misses: ") + e.what());
     down_ = true;

@@ -178,6 +178,37 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   CHECK(slowest_us < 2'500'000);
 }
 
+TEST_CASE("a database migrated by a newer build while it was away is refused when it is back", "[global][postgres][faults]") {
+  // The schema was checked at start only: a node that reconnected wrote on into tables a newer
+  // build had changed, and its health still said "schema version 1".
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
+  REQUIRE(a->put("before", "v") == status::ok);
+  { // as a newer build would (before the outage: the node reconnects at once after it)
+    pqxx::connection c(db.dsn);
+    pqxx::work w(c);
+    w.exec("UPDATE strata_schema_version SET version = 2 WHERE component = 'global'");
+    w.commit();
+  }
+  strata::test::kill_server();
+  CHECK(eventually([&] { return a->get("other").code == status::not_found && a->health().overall == strata::health_level::critical; }));
+  strata::test::restart_server();
+  const auto shared = [&] {
+    for (const auto& l : a->health().layers)
+      if (l.name == "shared")
+        return l;
+    return strata::layer_health{};
+  };
+  CHECK(eventually([&] {
+    a->put("after", "v"); // each finds the database again once its backoff has passed
+    return shared().detail.find("newer than this build") != std::string::npos;
+  }, 10s));
+  CHECK(shared().level == strata::health_level::critical);
+  pqxx::connection c(db.dsn);
+  pqxx::nontransaction t(c);
+  CHECK(t.exec("SELECT COUNT(*) FROM strata_global_entries WHERE key = 'after'")[0][0].as<long long>() == 0);
+}
+
 TEST_CASE("a stalled PostgreSQL delays requests by at most the layer's deadline, and the runtime goes on",
           "[global][postgres][faults]") {
   scratch db;
