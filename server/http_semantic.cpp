@@ -32,16 +32,26 @@ T* usable(parsed<T>& result, Response& res) {
   return &std::get<T>(result);
 }
 
-/// The field a batch's refusal of one item names ("item 2: ..." from the runtime's or a layer's
-/// check: `items[2]`, or `queries[2]`: `array` is the request's), as the parser's own refusals do;
-/// none for any other error.
+/// Whether a refusal is of the request's vector: its dimension, a value, its length (the runtime's
+/// and the layers' own words).
+bool of_the_vector(const std::string& error) {
+  for (const char* says : {"dimension", "of the vector", "the vector's", "the vector is", "the vector holds"})
+    if (error.find(says) != std::string::npos)
+      return true;
+  return false;
+}
+
+/// The field a refusal names, as the parser's own refusals do: a batch's item ("item 2: ..." from
+/// the runtime's or a layer's check: `items[2]`, or `queries[2]`: `array` is the request's), and
+/// `vector` (or `items[2].vector`) when it is the vector that was refused; none for any other.
 std::optional<std::string> item_field(const std::string& error, const std::string& array) {
   const std::string prefix = "item ";
   const auto colon = error.find(':');
+  const auto vector = of_the_vector(error);
   if (error.rfind(prefix, 0) != 0 || colon == std::string::npos || colon == prefix.size() ||
       !std::all_of(error.begin() + prefix.size(), error.begin() + colon, [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  return array + "[" + error.substr(prefix.size(), colon - prefix.size()) + "]";
+    return vector ? std::optional<std::string>("vector") : std::nullopt;
+  return array + "[" + error.substr(prefix.size(), colon - prefix.size()) + "]" + (vector ? ".vector" : "");
 }
 
 /// A failed operation: the runtime's own message. A deployment without a layer that offers the

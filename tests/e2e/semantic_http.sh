@@ -61,7 +61,7 @@ expect 201
 call POST /v1/semantic/lookup '{"vector": [0.99, 0.1, 0], "model": "tiny", "ns": "acme"}'
 expect 200 '"hit":true' '"answer":"x-axis"' '"model":"tiny"'
 call POST /v1/semantic/lookup '{"vector": [1, 0], "model": "tiny", "ns": "acme"}'
-expect 400 '"error":"semantic lookup: ' 'dimension'
+expect 400 '"error":"semantic lookup: ' 'dimension' '"field":"vector"'
 call POST /v1/semantic/lookup '{"vector": [1, 0, 0], "model": "other", "ns": "acme"}'
 expect 200 '"hit":false'
 
@@ -124,11 +124,11 @@ expect 200 '"metadata":"energy"'
 
 # ---- errors name the field or the reason ----
 call POST /v1/vectors '{"vector": [1, 0], "model": "tiny"}'
-expect 400 '"error":"vector add: ' 'dimension'
+expect 400 '"error":"vector add: ' 'dimension' '"field":"vector"'
 call POST /v1/vectors/batch '{"items": [{"vector": [1, 0, 0], "model": "tiny"}, {"vector": [1, 0], "model": "tiny"}]}'
-expect 400 'nothing was added' '"field":"items[1]"'
+expect 400 'nothing was added' '"field":"items[1].vector"'
 call POST /v1/vectors/search/batch '{"queries": [{"vector": [1, 0, 0], "model": "tiny"}, {"vector": [1, 0], "model": "tiny"}]}'
-expect 400 'vector batch search' '"field":"queries[1]"'
+expect 400 'vector batch search' '"field":"queries[1].vector"'
 call POST /v1/vectors/search '{"vector": [1, 0, 0], "model": "tiny", "k": 0}'
 expect 400 '"field":"k"'
 call POST /v1/vectors '{"vector": [1, 0, 0]}'
