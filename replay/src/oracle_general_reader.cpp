@@ -32,6 +32,14 @@ public:
       if (n < record_size)
         throw trace_error(in_->where(at) + ": truncated record: " + std::to_string(n) + " of " +
                           std::to_string(record_size) + " bytes");
+      // The next access is -1 (none) or a later request, within 2^48 of them: a file of another
+      // format read as this one breaks that within a record or two (eight ASCII bytes are some
+      // 10^18), where it would otherwise replay as meaningless keys.
+      const auto next_access = static_cast<std::int64_t>(little_endian(record + 16, 8));
+      if (next_access != -1 && (next_access <= static_cast<std::int64_t>(index_) || next_access >= std::int64_t{1} << 48))
+        throw trace_error(in_->where(at) + ": record " + std::to_string(index_) + " says its object is next asked for at " +
+                          std::to_string(next_access) + ", not a later request: not an oracle-general trace?");
+      ++index_;
       const std::uint64_t size = little_endian(record + 12, 4);
       if (size == 0) { // libCacheSim's reader skips these by default: nothing to cache
         ++skipped_;
@@ -48,6 +56,7 @@ public:
 private:
   std::unique_ptr<input> in_;
   std::uint64_t skipped_ = 0;
+  std::uint64_t index_ = 0; ///< of the record read next, size 0 ones included
 };
 
 } // namespace

@@ -103,7 +103,7 @@ TEST_CASE(".xz: int32be keys and oracle-general records through liblzma", "[repl
   CHECK(read_all(write_file("keys.int32.xz", xz_of(keys)), trace_format::int32be) == expected);
   CHECK(read_all(write_file("two.int32.xz", xz_of(keys.substr(0, 4000)) + xz_of(keys.substr(4000))),
                  trace_format::int32be) == expected);
-  const auto records = write_file("records.bin.xz", xz_of(oracle_record(1, 9, 100, -1) + oracle_record(2, 8, 200, 1)));
+  const auto records = write_file("records.bin.xz", xz_of(oracle_record(1, 9, 100, -1) + oracle_record(2, 8, 200, -1)));
   CHECK(read_all(records, trace_format::oracle_general) == requests{{9, 100}, {8, 200}});
 }
 

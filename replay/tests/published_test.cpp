@@ -152,7 +152,8 @@ TEST_CASE("strata replay names the file and the offset of malformed input and fa
   const std::string path = "/tmp/strata_replay_malformed_" + std::to_string(::getpid()) + ".bin";
   {
     std::ofstream out(path, std::ios::binary);
-    out << std::string(24 + 10, '\1'); // one record and 10 bytes of the next
+    // One record (next access -1: none) and 10 bytes of the next.
+    out << std::string(16, '\1') << std::string(8, '\xff') << std::string(10, '\1');
   }
   const auto result = run_replay("--trace '" + path + "' --format oracle-general --capacity 1MiB");
   std::remove(path.c_str());

@@ -56,6 +56,20 @@ TEST_CASE("oracle-general: a truncated last record is an error at its byte offse
         path + ": byte offset 48: truncated record: 7 of 24 bytes");
 }
 
+TEST_CASE("oracle-general: a record whose next access is not later is refused: another format read as it",
+          "[replay][readers]") {
+  // Text read as 24-byte records replayed as meaningless keys, with exit 0.
+  const auto path = write_file("not_later.bin", oracle_record(1, 1, 512, 5) + oracle_record(2, 2, 512, 1));
+  CHECK(error_of(path, trace_format::oracle_general) ==
+        path + ": byte offset 24: record 1 says its object is next asked for at 1, not a later request: not an "
+               "oracle-general trace?");
+  std::string text;
+  for (int i = 1000; i < 1012; ++i)
+    text += std::to_string(i) + "\n"; // `seq 1000 1011`: 60 bytes, two records and a part
+  CHECK_THAT(error_of(write_file("text.bin", text.substr(0, 48)), trace_format::oracle_general),
+             Catch::Contains("not an oracle-general trace?"));
+}
+
 TEST_CASE("lirs: one key per line; '*' lines, blank lines, CRLF and surrounding blanks are accepted",
           "[replay][readers]") {
   const auto path = write_file("keys.trace", "1\n*\n-2\r\n\n  3 \t\n*\r\n9223372036854775807\n4");
