@@ -670,6 +670,16 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
   constexpr std::size_t max_part = std::numeric_limits<std::uint32_t>::max();
   if (ns.size() > max_part || key.size() > max_part) return status::invalid;
   const auto ttl = options.ttl.count() > 0 ? options.ttl : default_ttl_;
+  const auto where = view_key::of(ns, key);
+  const auto charge = charge_of(ns, key, value, options);
+  shard& s = shard_for(where.hash);
+  if (charge > s.max_bytes) {
+    // Refused before the value is copied: a 32 MiB promotion took 20-100 ms here, on the
+    // scheduler thread the coordinator shares, and past its deadline the layer was replaced.
+    std::lock_guard<std::mutex> lock(s.mutex);
+    if (node* old = s.find(where)) s.remove(old, shard::reason::none); // its value is stale now
+    return status::rejected;
+  }
 
   // Build the node before locking: the allocations and copies need no lock.
   auto owned = std::make_unique<node>();
@@ -679,8 +689,7 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
   owned->key_size = static_cast<std::uint32_t>(key.size());
   if (!options.tags.empty()) owned->tags = std::make_unique<std::vector<std::string>>(options.tags);
   owned->weighed = options.cost > 0;
-  owned->charge = charge_of(ns, key, value, options);
-  const auto where = view_key::of(ns, key);
+  owned->charge = charge;
   owned->hash = where.hash;
   owned->prefetched = prefetched;
   if (ttl.count() > 0) {
@@ -688,7 +697,6 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
     owned->expires = expiry_after(clock::now(), ttl);
   }
 
-  shard& s = shard_for(owned->hash);
   std::lock_guard<std::mutex> lock(s.mutex);
   if (node* old = s.find(where)) {
     // Written meanwhile: replace it as a put would, without the prefetch's mark (what the layer
@@ -696,7 +704,6 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
     if (prefetched && !old->expired_at(clock::now())) prefetched = owned->prefetched = false;
     s.remove(old, shard::reason::none);
   }
-  if (owned->charge > s.max_bytes) return status::rejected;
   if (prefetched) shard::bump(s.prefetch_filled);
   if (s.policy == eviction_policy::lru) {
     s.make_room(owned->charge);
