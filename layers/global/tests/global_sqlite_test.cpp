@@ -8,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <utility>
@@ -250,15 +249,6 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   }
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"host=db sslmode=bogus\"\n"),
              Catch::Contains("dsn: plugin 'global': sslmode 'bogus' is not one of disable"));
-  { // An empty dsn is STRATA_PG_DSN's; with neither, it was refused only by the start.
-    const char* env = std::getenv("STRATA_PG_DSN");
-    const std::string saved = env != nullptr ? env : "";
-    ::unsetenv("STRATA_PG_DSN");
-    const auto message = refusal("      backend: postgres\n      dsn: \"\"\n");
-    if (env != nullptr)
-      ::setenv("STRATA_PG_DSN", saved.c_str(), 1);
-    CHECK_THAT(message, Catch::Contains("dsn: plugin 'global': empty, and STRATA_PG_DSN is not set"));
-  }
   // A string that holds no password keeps libpq's words, which say what is wrong (they read
   // `missing "(hidden)" in connection info string`).
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"nonsense\"\n"),
