@@ -9,8 +9,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
-#include <iostream>
+#include <string>
 #include <optional>
 #include <future>
 #include <thread>
@@ -26,6 +27,13 @@ sigset_t serve_signals() {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
   return signals;
+}
+
+/// Writes `line` and a newline to stderr in one write: the log's own thread writes there too, and
+/// a line written a piece at a time (stderr is unbuffered) came out with a log line inside it.
+void say(const std::string& line) {
+  const auto text = line + "\n";
+  std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
 } // namespace
@@ -48,11 +56,11 @@ int serve(const std::string& path) {
   if (!rt) {
     // A list of config errors ends its lines; one error does not. A plugin's reason may quote a URL.
     const auto message = without_password(rt.err().message);
-    std::cerr << message << (!message.empty() && message.back() == '\n' ? "" : "\n");
+    say(!message.empty() && message.back() == '\n' ? message.substr(0, message.size() - 1) : message);
     return 1;
   }
   const config& cfg = (*rt)->effective_config();
-  std::cerr << "strata: serving " << path << " with " << cfg.layers.size() << " layer(s). Ctrl-C stops." << std::endl;
+  say("strata: serving " + path + " with " + std::to_string(cfg.layers.size()) + " layer(s). Ctrl-C stops.");
   // Both front ends bind before either is announced: a script that waits for "http on" must not
   // take a server that then fails to bind its Redis port for a running one.
   std::optional<http_server> http;
@@ -61,7 +69,7 @@ int serve(const std::string& path) {
     http.emplace(**rt, cfg.server.http);
     const auto bound = http->start();
     if (!bound) {
-      std::cerr << "strata: " << path << ": " << bound.err().message << std::endl;
+      say("strata: " + path + ": " + bound.err().message);
       (*rt)->shutdown();
       return 1;
     }
@@ -73,7 +81,7 @@ int serve(const std::string& path) {
     redis.emplace(**rt, cfg.server.resp);
     const auto bound = redis->start();
     if (!bound) {
-      std::cerr << "strata: " << path << ": " << bound.err().message << std::endl;
+      say("strata: " + path + ": " + bound.err().message);
       if (http)
         http->stop();
       (*rt)->shutdown();
@@ -83,19 +91,19 @@ int serve(const std::string& path) {
   }
   // Tests and scripts that ask for port 0 read the ports from these lines.
   if (http)
-    std::cerr << "strata: http on " << http_bound << std::endl;
+    say("strata: http on " + http_bound);
   if (redis)
-    std::cerr << "strata: resp on " << resp_bound << std::endl;
+    say("strata: resp on " + resp_bound);
   int received = 0;
   // SIGHUP re-reads the file: alert rules and log level apply at once; the runtime logs the rest
   // as needing a restart, or every error of an invalid file (which changes nothing).
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
     const auto report = (*rt)->reload(path);
-    std::cerr << "strata: SIGHUP, " << (report.valid ? "reloaded " : "reload refused: ") << path << " ("
-              << report.applied.size() << " applied, " << report.needs_restart.size() << " need a restart, "
-              << report.errors.size() << " errors)" << std::endl;
+    say("strata: SIGHUP, " + std::string(report.valid ? "reloaded " : "reload refused: ") + path + " (" +
+        std::to_string(report.applied.size()) + " applied, " + std::to_string(report.needs_restart.size()) +
+        " need a restart, " + std::to_string(report.errors.size()) + " errors)");
   }
-  std::cerr << "strata: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", draining" << std::endl;
+  say(std::string("strata: ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", draining");
   // The front ends drain, then the runtime waits for its requests (at most shutdown_timeout), then
   // for every thread. What no one can stop holds them: a plugin stuck in a call (a layer sleeping
   // past its deadline, a webhook that never answers), an HTTP client still sending its request (the
@@ -104,9 +112,8 @@ int serve(const std::string& path) {
   const auto limit = 2 * cfg.runtime.shutdown_timeout + std::chrono::seconds(10);
   std::thread([limit] {
     std::this_thread::sleep_for(limit);
-    std::cerr << "strata: the drain did not end within " << limit.count()
-              << " ms (a plugin stuck in a call, or an HTTP client still sending; see the log); exiting without it"
-              << std::endl;
+    say("strata: the drain did not end within " + std::to_string(limit.count()) +
+        " ms (a plugin stuck in a call, or an HTTP client still sending; see the log); exiting without it");
     // Each line is written out as the log's own thread takes it: time for what is still queued.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     std::_Exit(1);
@@ -125,7 +132,7 @@ int serve(const std::string& path) {
   http_done.wait_for(cfg.runtime.shutdown_timeout);
   (*rt)->shutdown();
   http_drain.join();
-  std::cerr << "strata: stopped" << std::endl;
+  say("strata: stopped");
   return 0;
 }
 
