@@ -1,5 +1,7 @@
 #include "lexical_hash.hpp"
 
+#include <strata/utf8.hpp>
+
 #include <array>
 #include <clocale>
 #include <cmath>
@@ -33,22 +35,16 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 constexpr std::uint64_t word_salt = 1, bigram_salt = 2, char_salt = 3;
 
 /// The code point `text` begins with and its length in bytes; length 0 when the bytes are not
-/// well-formed UTF-8 there.
+/// well-formed UTF-8 there (strata::utf8_sequence_length says which).
 std::pair<char32_t, std::size_t> decode(std::string_view text) {
+  const auto length = utf8_sequence_length(text);
+  if (length == 0)
+    return {0, 0};
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const int more = p[0] < 0x80 ? 0 : (p[0] >> 5) == 0x6 ? 1 : (p[0] >> 4) == 0xe ? 2 : (p[0] >> 3) == 0x1e ? 3 : -1;
-  if (more < 0 || text.size() <= static_cast<std::size_t>(more))
-    return {0, 0};
-  char32_t code = more == 0 ? p[0] : p[0] & (0x3f >> more);
-  for (int i = 1; i <= more; ++i) {
-    if ((p[i] & 0xc0) != 0x80)
-      return {0, 0};
+  char32_t code = length == 1 ? p[0] : p[0] & (0x7f >> length);
+  for (std::size_t i = 1; i < length; ++i)
     code = (code << 6) | (p[i] & 0x3f);
-  }
-  static constexpr char32_t least[] = {0, 0x80, 0x800, 0x10000};
-  if (code < least[more] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-    return {0, 0};
-  return {code, static_cast<std::size_t>(more) + 1};
+  return {code, length};
 }
 
 void encode(char32_t code, std::string& out) {
