@@ -54,12 +54,8 @@ class schema_gate {
 public:
   explicit schema_gate(std::shared_ptr<storage::store> db) : db_(std::move(db)) {}
 
-  /// True once the schema is ready; a database that is away leaves it for the next call, and
-  /// says why in `why_not`.
-  bool ready() { return why_not().empty(); }
-
   /// Empty once the schema is ready, else what the database answered (unreachable, refused the
-  /// login, has no such database).
+  /// login, has no such database); a database that is away leaves it for the next call.
   std::string why_not() {
     if (ready_.load(std::memory_order_acquire))
       return {};
