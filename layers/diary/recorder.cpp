@@ -137,14 +137,10 @@ long recorder::write_batch() {
     // Nothing to write says nothing of the database: one that was away (from the start, say)
     // is asked again, so that its return clears the health even with no traffic.
     if (down_) {
-      if (const auto why = ensure_ready_(); !why.empty()) {
+      if (const auto why = ensure_ready_(); !why.empty())
         retry_.failed();
-        return 0;
-      }
-      retry_.succeeded();
-      down_ = false;
-      host_.log(log_level::info, "diary writes again");
-      host_.set_health(health_level::healthy, std::to_string(buffered()) + " records buffered");
+      else
+        database_answers();
     }
     return 0;
   }
@@ -192,13 +188,17 @@ long recorder::write_batch() {
     return write_failed(e);
   }
   advance(written, refused);
+  database_answers();
+  return static_cast<long>(written + refused);
+}
+
+void recorder::database_answers() {
   retry_.succeeded();
   if (down_) {
     down_ = false;
     host_.log(log_level::info, "diary writes again");
   }
   host_.set_health(health_level::healthy, std::to_string(buffered()) + " records buffered");
-  return static_cast<long>(written + refused);
 }
 
 void recorder::advance(std::size_t written, std::size_t refused) {

@@ -70,6 +70,8 @@ private:
   /// `written` and `refused` records of the batch are done with.
   void advance(std::size_t written, std::size_t refused);
   /// Counts, logs and reports a failed write, and starts the backoff; -1.
+  /// The database took a write, or answered after being away: out of backoff, healthy.
+  void database_answers();
   long write_failed(const std::exception& e);
   void publish_counts();
 
