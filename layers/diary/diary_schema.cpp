@@ -23,18 +23,29 @@ std::vector<std::string> version_1(const char* blob, const char* real, const cha
   };
 }
 
+/// What a request answered (`to_string(status)`: "ok", "not_found", "timeout", ...); rows of
+/// version 1 have '', which did not keep it: a failed get was recorded as a miss, a failed write
+/// as one that happened.
+std::vector<std::string> version_2() {
+  return {
+    "ALTER TABLE strata_diary ADD COLUMN outcome TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE strata_diary_archive ADD COLUMN outcome TEXT NOT NULL DEFAULT ''",
+  };
+}
+
 } // namespace
 
 std::vector<storage::migration> schema() {
   // Version 1. A record is (writer, seq): the writing process and its sequence number, which
   // also makes a batch retried after a lost commit harmless (ON CONFLICT DO NOTHING).
   return {{1, "interactions and their archive", version_1("BLOB", "REAL", "INTEGER"),
-           version_1("BYTEA", "DOUBLE PRECISION", "BIGINT")}};
+           version_1("BYTEA", "DOUBLE PRECISION", "BIGINT")},
+          {2, "what each interaction answered", version_2(), version_2()}};
 }
 
 void prepare_statements(storage::store& db) {
   db.prepare(sql::insert, "INSERT INTO strata_diary (writer, seq, at_us, ns, operation, query, embedding, layer, hit, "
-                          "latency_us, importance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+                          "latency_us, importance, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
                           "ON CONFLICT (writer, seq) DO NOTHING");
   db.prepare(sql::count, "SELECT COUNT(*) FROM strata_diary WHERE ns = $1");
   db.prepare(sql::count_archived, "SELECT COUNT(*) FROM strata_diary_archive WHERE ns = $1");
@@ -48,8 +59,8 @@ void prepare_statements(storage::store& db) {
   const std::string which = "at_us < $1 OR (importance < $2 AND at_us < $3)";
   db.prepare(sql::archive_copy,
              "INSERT INTO strata_diary_archive (writer, seq, at_us, ns, operation, query, embedding, layer, hit, "
-             "latency_us, importance, archived_at_us) SELECT writer, seq, at_us, ns, operation, query, embedding, layer, "
-             "hit, latency_us, importance, CAST($4 AS BIGINT) FROM strata_diary WHERE " + which + " ON CONFLICT (writer, seq) DO NOTHING");
+             "latency_us, importance, outcome, archived_at_us) SELECT writer, seq, at_us, ns, operation, query, embedding, "
+             "layer, hit, latency_us, importance, outcome, CAST($4 AS BIGINT) FROM strata_diary WHERE " + which + " ON CONFLICT (writer, seq) DO NOTHING");
   db.prepare(sql::archive_delete, "DELETE FROM strata_diary WHERE " + which);
   db.prepare(sql::expire_archive, "DELETE FROM strata_diary_archive WHERE archived_at_us < $1");
 }

@@ -64,6 +64,7 @@ void recorder::record(const interaction& what) noexcept try {
   r.at_us = coarse_wall_clock_us();
   r.kind = what.kind;
   r.hit = what.kind == interaction_kind::get && what.outcome == status::ok;
+  r.outcome = what.outcome;
   r.latency_us = what.latency.count() < 0 ? -1 : what.latency.count() / 1000;
   r.importance = importance_of(what);
   // A key PostgreSQL text cannot hold (not UTF-8, or a NUL) is recorded with U+FFFD in its place:
@@ -150,7 +151,8 @@ long recorder::write_batch() {
     s.execute(sql::insert, {settings_.writer, r.seq, r.at_us, r.ns, std::string(to_string(r.kind)), r.query,
                             r.embedding.empty() ? storage::value{} : storage::value{storage::blob{r.embedding}}, r.layer,
                             std::int64_t{r.hit ? 1 : 0},
-                            r.latency_us < 0 ? storage::value{} : storage::value{r.latency_us}, r.importance});
+                            r.latency_us < 0 ? storage::value{} : storage::value{r.latency_us}, r.importance,
+                            std::string(to_string(r.outcome))});
   };
   std::size_t written = 0, refused = 0;
   try {

@@ -34,6 +34,7 @@ struct diary_record {
   std::int64_t at_us = 0;
   interaction_kind kind = interaction_kind::get;
   bool hit = false;
+  status outcome = status::ok; ///< what the request answered
   std::int64_t latency_us = -1; ///< -1: not measured
   double importance = 0;
   std::string ns, query, layer, embedding;

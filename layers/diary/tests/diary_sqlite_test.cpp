@@ -1,10 +1,14 @@
 // The diary on SQLite, through a real runtime: what it records, its analyses, its archive.
 
 #include "diary_deployment.hpp"
+#include "diary_schema.hpp"
 #include "support/scratch_dir.hpp"
+
+#include <strata/store.hpp>
 
 #include <chrono>
 #include <filesystem>
+#include <stdexcept>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -48,6 +52,50 @@ TEST_CASE("the diary records every interaction, off the lookup path", "[diary][s
                              "operation=\"erase\",status=\"not_found\"} 0"})
     CHECK(text.find(std::string("strata_cache_requests_total{cache_layer=\"diary\",") + series) != std::string::npos);
   CHECK(text.find("strata_diary_records_total{cache_layer=\"diary\",status=\"written\"} 8") != std::string::npos);
+}
+
+TEST_CASE("the diary keeps what each request answered and upgrades a version 1 database with its records",
+          "[diary][sqlite]") {
+  strata::test::scratch_dir dir{"strata-diary"};
+  const auto file = dir.path / "d.sqlite3";
+  const auto open = [&] { return strata::storage::open_store({strata::storage::dialect::sqlite, "", file.string()}); };
+  {
+    // What a build of schema version 1 left, which did not keep the outcome.
+    auto db = open();
+    REQUIRE(db->migrate(strata::diary::schema_component, {strata::diary::schema().front()}) == 1);
+    db->prepare("old", "INSERT INTO strata_diary (writer, seq, at_us, ns, operation, query, layer, hit, importance) "
+                       "VALUES ('old', 1, 1, 'default', 'get', 'before', '', 0, 0.6)");
+    db->execute("old");
+  }
+  strata::runtime_options options;
+  options.loader = [](std::string_view, std::string_view key) -> std::optional<strata::loaded_value> {
+    if (key == "fails")
+      throw std::runtime_error("the model is down");
+    return std::nullopt;
+  };
+  auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(file)), std::move(options));
+  REQUIRE(rt->put("a", "1") == status::ok);
+  REQUIRE(rt->get("a").code == status::ok);
+  REQUIRE(rt->get("missing").code == status::not_found);
+  REQUIRE(rt->get("fails").code == status::internal); // recorded as a miss before version 2
+  diary_command(*rt, "flush");
+  auto db = open();
+  db->prepare("rows", "SELECT query, operation, outcome, hit FROM strata_diary ORDER BY at_us, seq");
+  db->prepare("age", "UPDATE strata_diary SET at_us = 2 WHERE query = 'fails'");
+  db->prepare("archived", "SELECT outcome FROM strata_diary_archive WHERE query = 'fails'");
+  CHECK(db->schema_version(strata::diary::schema_component) == 2);
+  std::vector<std::tuple<std::string, std::string, std::string, std::int64_t>> rows;
+  for (const auto& r : db->query("rows"))
+    rows.emplace_back(r.text(0), r.text(1), r.text(2), r.integer(3));
+  CHECK(rows == decltype(rows){{"before", "get", "", 0},
+                               {"a", "put", "ok", 0},
+                               {"a", "get", "ok", 1},
+                               {"missing", "get", "not_found", 0},
+                               {"fails", "get", "internal", 0}});
+  // The archive keeps it too.
+  db->execute("age");
+  diary_command(*rt, "archive");
+  CHECK(db->query("archived").at(0).text(0) == "internal");
 }
 
 TEST_CASE("the diary's analyses: most frequent queries and sequences", "[diary][sqlite]") {
