@@ -151,11 +151,11 @@ std::future<Result> ready(Result r) {
 }
 
 std::string capability_router::embed(const capability_target& target, const std::vector<const std::string*>& texts,
-                                     const std::vector<embedding*>& vectors) {
+                                     const std::vector<embedding*>& vectors, bool batch) {
   std::vector<std::string> pending_texts;
   std::vector<embedding*> pending;
   for (std::size_t i = 0; i < vectors.size(); ++i) {
-    const auto where = vectors.size() == 1 ? std::string("request") : "item " + std::to_string(i);
+    const auto where = batch ? "item " + std::to_string(i) : std::string("request");
     if (!vectors[i]->values.empty()) {
       if (auto problem = check_vector(*vectors[i], where); !problem.empty())
         return problem;
@@ -206,7 +206,7 @@ std::string capability_router::checked_batch(const capability_target& target, st
     texts.push_back(&items[i].text);
     vectors.push_back(&items[i].vector);
   }
-  return embed(target, texts, vectors);
+  return embed(target, texts, vectors, true);
 }
 
 namespace {

@@ -90,11 +90,11 @@ private:
                                  std::function<void(Result&)> post = {});
 
   /// Fills `vectors[i]` from `texts[i]` where it has no values; checks every vector. An error
-  /// message, or empty.
+  /// message, or empty: of "item i" of a `batch` (of one too), else of the "request".
   std::string embed(const capability_target& target, const std::vector<const std::string*>& texts,
-                    const std::vector<embedding*>& vectors);
+                    const std::vector<embedding*>& vectors, bool batch);
   std::string embed_one(const capability_target& target, const std::string& text, embedding& vector) {
-    return embed(target, {&text}, {&vector});
+    return embed(target, {&text}, {&vector}, false);
   }
   /// `problem` (what the request's own check found), or when there is none, `embed_one`.
   std::string checked_one(const std::string& problem, const capability_target& target, const std::string& text,

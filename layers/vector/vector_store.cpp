@@ -12,11 +12,11 @@ namespace strata::vector_layer {
 
 namespace {
 
-/// Runs `check` on item `i` of a batch of `count`; what it throws names the item when there are
-/// several ("item 2: ..."), as the runtime's own checks do.
+/// Runs `check` on item `i`; what it throws names the item of a `batch` ("item 2: ..."), as the
+/// runtime's own checks do.
 template <class Check>
-void naming_item(std::size_t count, std::size_t i, Check&& check) {
-  if (count == 1)
+void naming_item(bool batch, std::size_t i, Check&& check) {
+  if (!batch)
     return check();
   try {
     check();
@@ -146,20 +146,24 @@ void vector_store::forget(std::uint64_t id) {
 
 status vector_store::add(const vector_item& item, std::uint64_t& id_out) {
   std::vector<std::uint64_t> ids;
-  auto s = add_batch({item}, ids);
+  auto s = add_items({item}, ids, false);
   if (s == status::ok)
     id_out = ids.front();
   return s;
 }
 
 status vector_store::add_batch(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out) {
+  return add_items(items, ids_out, true);
+}
+
+status vector_store::add_items(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out, bool batch) {
   purge_expired();
   ids_out.clear();
   std::map<std::string, std::size_t> new_models;
   std::unordered_set<std::uint64_t> explicit_ids;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto& item = items[i];
-    naming_item(items.size(), i, [&] {
+    naming_item(batch, i, [&] {
       check(item, new_models);
       if (find_engine(item.vector.model) == nullptr)
         new_models.emplace(item.vector.model, item.vector.values.size());
@@ -220,18 +224,23 @@ vector_hit vector_store::hit_of(const vector_index::hit& h) const {
 
 status vector_store::search(const vector_query& query, std::vector<vector_hit>& out) {
   std::vector<std::vector<vector_hit>> all;
-  auto s = search_batch({query}, all);
+  auto s = search_queries({query}, all, false);
   if (s == status::ok)
     out = std::move(all.front());
   return s;
 }
 
 status vector_store::search_batch(const std::vector<vector_query>& queries, std::vector<std::vector<vector_hit>>& out) {
+  return search_queries(queries, out, true);
+}
+
+status vector_store::search_queries(const std::vector<vector_query>& queries,
+                                    std::vector<std::vector<vector_hit>>& out, bool batch) {
   purge_expired();
   poll();
   for (std::size_t i = 0; i < queries.size(); ++i) {
     const auto& q = queries[i];
-    naming_item(queries.size(), i, [&] {
+    naming_item(batch, i, [&] {
       if (q.k > options_.max_k)
         throw std::invalid_argument("k " + std::to_string(q.k) + " is more than max_k " +
                                     std::to_string(options_.max_k));

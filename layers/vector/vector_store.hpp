@@ -101,6 +101,10 @@ public:
   store_counters counters() const;
 
 private:
+  /// `add_batch` and `search_batch`; what a `batch` (of one too) refuses names its item ("item 2: ...").
+  status add_items(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out, bool batch);
+  status search_queries(const std::vector<vector_query>& queries, std::vector<std::vector<vector_hit>>& out,
+                        bool batch);
   struct entry_meta {
     std::string ns;
     std::string model;

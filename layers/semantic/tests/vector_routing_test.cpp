@@ -130,6 +130,8 @@ TEST_CASE("a layer's refusal of bad input is invalid, with its message, and the 
   vector_item nan;
   nan.vector = {"m", {1.0f, std::numeric_limits<float>::quiet_NaN()}};
   CHECK(rt->vector_add(nan).error == "request: the vector holds a value that is not finite");
+  // In a batch, of one too, the refusal names its item (the HTTP API's field `items[0].vector`).
+  CHECK(rt->vector_add_batch({nan}).error == "item 0: the vector holds a value that is not finite");
   CHECK(rt->vector_add(text_item("second")).code == status::ok);
   CHECK(rt->health().layers[1].failures == 0);
   const auto text = rt->prometheus_text();
