@@ -6,6 +6,7 @@
 #include "runtime_bounds.hpp"
 
 #include <dlfcn.h>
+#include <link.h>
 
 #include <exception>
 #include <filesystem>
@@ -14,6 +15,19 @@
 namespace strata::detail {
 
 namespace {
+
+/// Whether the dynamic symbol at `address` is known to be data (an object, TLS, ...), not code:
+/// called, it would jump into bytes that are not instructions. A function, an indirect function,
+/// a symbol without a type (assembly) or one dladdr1 cannot describe is not refused here.
+bool is_data(void* address) {
+  Dl_info info{};
+  void* entry = nullptr; // dladdr1 writes a const ElfW(Sym)* here
+  if (::dladdr1(address, &info, &entry, RTLD_DL_SYMENT) == 0 || entry == nullptr)
+    return false;
+  const auto* symbol = static_cast<const ElfW(Sym)*>(entry);
+  const auto type = ELF64_ST_TYPE(symbol->st_info);
+  return type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE;
+}
 
 std::string refusal(const std::string& origin, const std::string& reason) {
   return "plugin " + origin + ": symbol " STRATA_PLUGIN_ENTRY_SYMBOL ": " + reason;
@@ -69,6 +83,8 @@ expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path,
   void* symbol = ::dlsym(handle, STRATA_PLUGIN_ENTRY_SYMBOL);
   if (symbol == nullptr)
     return invalid(refusal(path, "not found (not a Strata plugin, or built without the SDK macro)"));
+  if (is_data(symbol))
+    return invalid(refusal(path, "is data, not a function (not a Strata plugin's entry point)"));
   auto entry = reinterpret_cast<strata_plugin_entry_fn>(symbol);
   const strata_plugin_descriptor* descriptor = nullptr;
   try { // no exception may cross the C entry point, but one that does must not end the host

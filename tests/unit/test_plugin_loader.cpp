@@ -166,6 +166,14 @@ TEST_CASE("loader refuses a plugin whose entry point throws, naming file, symbol
         "plugin " + plugin_file("test_throwing_entry") + ": symbol strata_plugin_entry: threw: entry exploded");
 }
 
+TEST_CASE("loader refuses a plugin whose entry symbol is data rather than a function", "[loader]") {
+  plugin_loader loader;
+  auto loaded = loader.load_file(plugin_file("test_data_entry"));
+  REQUIRE_FALSE(loaded);
+  CHECK(loaded.err().message == "plugin " + plugin_file("test_data_entry") +
+                                  ": symbol strata_plugin_entry: is data, not a function (not a Strata plugin's entry point)");
+}
+
 TEST_CASE("loader refuses a descriptor without a version", "[loader]") {
   static const strata_plugin_descriptor unversioned = {
     STRATA_ABI_MAJOR, 0, "test_unversioned", nullptr, STRATA_PLUGIN_LAYER, 0, nullptr, 0,
