@@ -77,6 +77,8 @@ void* instance_host::metric(void* self, strata_metric_kind kind, const char* nam
                                   " shared by plugins of its kind (docs/metrics.md); register it as one");
     std::vector<std::string> names{host->label_};
     telemetry::label_values values{host->instance_};
+    if (label_count > 0 && (label_names == nullptr || label_values == nullptr))
+      throw std::invalid_argument(std::to_string(label_count) + " labels declared, but no array of their names or values");
     for (size_t i = 0; i < label_count; ++i) {
       if (label_names[i] == nullptr || label_values[i] == nullptr)
         throw std::invalid_argument("label " + std::to_string(i) + " has no name or value");

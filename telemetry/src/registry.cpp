@@ -115,7 +115,10 @@ registry::family& registry::find_or_add(const std::string& name, const std::stri
     f.help = help;
     f.label_names = label_names;
     f.bounds = bounds;
-  } else if (f.type != type || f.label_names != label_names || (type == metric_type::histogram && f.bounds != bounds)) {
+  } else if (f.type != type) {
+    throw std::invalid_argument("metric " + name + " is already registered as a " + type_name(f.type) + ", not a " +
+                                type_name(type));
+  } else if (f.label_names != label_names || (type == metric_type::histogram && f.bounds != bounds)) {
     throw std::invalid_argument("metric " + name + " is already registered as a " + type_name(f.type) +
                                 " with other labels or buckets");
   }

@@ -142,6 +142,8 @@ private:
         throw std::invalid_argument("no name given");
       std::vector<std::string> names{h.label_};
       telemetry::label_values values{h.instance_};
+      if (label_count > 0 && (label_names == nullptr || label_values == nullptr))
+        throw std::invalid_argument(std::to_string(label_count) + " labels declared, but no array of their names or values");
       for (std::size_t i = 0; i < label_count; ++i) {
         if (label_names[i] == nullptr || label_values[i] == nullptr)
           throw std::invalid_argument("label " + std::to_string(i) + " has no name or value");

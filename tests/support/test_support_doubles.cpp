@@ -85,10 +85,14 @@ TEST_CASE("the recording host refuses what the runtime's host refuses, saying wh
                     "metric errors_total: label 'handler' is added by the host");
   CHECK_THROWS_WITH(plugin.counter("bad name", ""), Catch::Contains("not a valid Prometheus name"));
   plugin.counter("sent_total", "");
-  CHECK_THROWS_WITH(plugin.gauge("sent_total", ""), Catch::Contains("already registered as a counter"));
+  CHECK_THROWS_WITH(plugin.gauge("sent_total", ""), "metric sent_total is already registered as a counter, not a gauge");
   CHECK(refusal(host, STRATA_METRIC_COUNTER, nullptr, nullptr, nullptr) == "no name given");
   CHECK(refusal(host, STRATA_METRIC_COUNTER, "x", "stage", nullptr) == "label 0 has no name or value");
   CHECK(refusal(host, 9, "x", nullptr, nullptr) == "unknown metric kind 9");
+  char error[128] = {0};
+  CHECK(host.api()->metric(host.api()->host, STRATA_METRIC_COUNTER, "x", nullptr, nullptr, nullptr, 2, nullptr, 0, error,
+                           sizeof error) == nullptr);
+  CHECK(std::string(error) == "2 labels declared, but no array of their names or values");
   // A layer's host adds cache_layer, and refuses it from the plugin.
   recording_host layer_host{STRATA_PLUGIN_LAYER, "hot"};
   CHECK(refusal(layer_host, STRATA_METRIC_GAUGE, "x", "cache_layer", "cold") ==

@@ -94,7 +94,8 @@ typedef struct strata_host_api {
   /* Registers, or finds, the instrument of family `name` for the given labels. The host adds
    * the label naming the instance (`cache_layer` for a layer). Returns the instrument, which
    * lives as long as the runtime, or NULL after writing a reason into `error` (an invalid name, a
-   * family already registered with another kind, labels or buckets). `bounds` (histograms only,
+   * family already registered with another kind, labels or buckets). `label_names` and
+   * `label_values` hold `label_count` strings each (NULL only when it is 0). `bounds` (histograms only,
    * ascending; NULL: the default latency buckets, 1 us to 5 s). Call it once and keep the result:
    * recording is then lock-free. */
   void* (*metric)(void* host, strata_metric_kind kind, const char* name, const char* help,
@@ -117,7 +118,7 @@ typedef struct strata_host_api {
    * writes what it finds into this layer as a put; it writes nothing when a put, erase or tag
    * invalidation reached the key meanwhile (no stale value comes back) or nothing was found; a
    * get that misses the key while the loader is asked waits for that call. Returns 1 when the request was passed on, 0 when this host does not prefetch (a layer
-   * outside a running deployment). The strings need not be NUL-terminated. */
+   * outside a running deployment, or still in its factory: not yet in the chain). The strings need not be NUL-terminated. */
   int (*prefetch)(void* host, const char* ns, size_t ns_size, const char* key, size_t key_size);
 } strata_host_api;
 

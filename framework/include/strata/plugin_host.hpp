@@ -104,8 +104,12 @@ private:
     void* instrument = api_->metric(api_->host, kind, name.c_str(), help.c_str(), names.data(), values.data(),
                                     labels.size(), bounds.empty() ? nullptr : bounds.data(), bounds.size(), why,
                                     sizeof why);
-    if (instrument == nullptr)
-      throw std::invalid_argument("metric " + name + ": " + why);
+    if (instrument == nullptr) {
+      // The registry's reasons start with the metric's name; the host's own checks do not.
+      const std::string named = "metric " + name;
+      const std::string reason = why;
+      throw std::invalid_argument(reason.compare(0, named.size(), named) == 0 ? reason : named + ": " + reason);
+    }
     return instrument;
   }
 
