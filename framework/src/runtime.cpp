@@ -14,6 +14,7 @@
 #include "messages.hpp"
 #include "plugin_instance.hpp"
 #include "plugin_loader.hpp"
+#include "request_checks.hpp"
 #include "shared_state.hpp"
 #include "sync_waiter.hpp"
 #include "prometheus_format.hpp"
@@ -219,9 +220,9 @@ public:
   void submit_put(std::string_view key, std::string_view value, const put_options& options,
                   std::function<void(status)> done, bool keep_value = false) {
     // What the HTTP and Redis front ends cannot send either: an entry no one could address or
-    // invalidate through them.
-    const auto empty = [](const std::string& text) { return text.empty(); };
-    if (options.ns.empty() || std::any_of(options.tags.begin(), options.tags.end(), empty))
+    // invalidate through them, or a negative TTL. Refused here, before any layer: a layer that
+    // refused it would fail the put, and the undo would erase the value the key had.
+    if (options.ns.empty() || !detail::request_problem(options, "request").empty())
       return answer_now(done, status::invalid);
     if (!enter())
       return answer_now(done, status::unavailable);

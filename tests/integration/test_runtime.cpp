@@ -181,6 +181,22 @@ TEST_CASE("a put with an empty namespace or an empty tag is invalid", "[runtime]
   CHECK(rt->get("k").code == status::not_found); // nothing was written
 }
 
+TEST_CASE("a put or expire with a negative TTL is invalid and leaves the entry as it was", "[runtime]") {
+  auto rt = start("write_around.yaml");
+  REQUIRE(rt->put("k", "precious") == status::ok);
+  put_options negative;
+  negative.ttl = std::chrono::milliseconds(-1);
+  CHECK(rt->put("k", "new", negative) == status::invalid);
+  negative.condition = put_condition::if_present;
+  CHECK(rt->put("k", "new", negative) == status::invalid);
+  CHECK(rt->expire("k", std::chrono::milliseconds(-5)) == status::invalid);
+  // A layer refused it before: the failed put's undo erased the key from every layer.
+  const auto kept = rt->get_with_ttl("k");
+  CHECK(kept.code == status::ok);
+  CHECK(kept.value == "precious");
+  CHECK(kept.ttl == std::chrono::milliseconds(0));
+}
+
 TEST_CASE("a get erase or tag invalidation with an empty namespace or tag is invalid and calls no loader", "[runtime]") {
   std::atomic<int> calls{0};
   runtime_options options;
