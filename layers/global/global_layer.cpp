@@ -184,24 +184,28 @@ public:
   }
 
   status put(std::string_view ns, std::string_view key, std::string_view value, const entry_options& options) override {
+    if (options.ttl.count() < 0)
+      return status::invalid; // not "no expiry": the runtime refuses it before any layer
     return write(std::string(ns), std::string(key), std::string(value), default_confidence_,
                  options.ttl.count() > 0 ? options.ttl : default_ttl_, options.tags);
   }
 
   status erase(std::string_view ns, std::string_view key) override {
-    std::uint64_t removed = 0;
+    std::vector<storage::row> removed;
     const auto payload = announce(false, std::string(ns), std::string(key));
     if (!db_->holds_text(ns) || !db_->holds_text(key) || !payload)
       return status::not_found; // the layer keeps no such key
     if (!attempt([&] {
           db_->transact([&](storage::session& s) {
-            removed = s.execute(sql::erase, {std::string(ns), std::string(key)});
-            if (removed > 0)
+            removed = s.query(sql::erase, {std::string(ns), std::string(key)});
+            if (!removed.empty())
               publish(s, *payload);
           });
         }))
       return status::unavailable;
-    return removed > 0 ? status::ok : status::not_found;
+    // An expired row not yet purged was no entry, as for a get: erasing it finds nothing.
+    const auto expires = removed.empty() ? std::int64_t{-1} : removed.front().integer(0);
+    return expires == 0 || expires > wall_clock_us() ? status::ok : status::not_found;
   }
 
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
@@ -402,8 +406,14 @@ private:
 
   status write(const std::string& ns, const std::string& key, const std::string& value, double confidence,
                std::chrono::milliseconds ttl, const std::vector<std::string>& tags) {
-    if (!refusal(ns, key, tags).empty())
-      return status::rejected; // kept by the layers above, if they can
+    if (!refusal(ns, key, tags).empty()) {
+      // Kept by the layers above, if they can; what this layer held for the key goes, or it
+      // would serve the old value once they let the new one go.
+      if (!refusal(ns, key, {}).empty())
+        return status::rejected; // no entry of that key can be here
+      const auto dropped = erase(ns, key);
+      return dropped == status::ok || dropped == status::not_found ? status::rejected : dropped;
+    }
     const auto payload = announce(false, ns, key);
     const auto now = wall_clock_us();
     using wall_us = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;

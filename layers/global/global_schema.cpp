@@ -43,7 +43,7 @@ void prepare_statements(storage::store& db) {
              "tags = excluded.tags");
   db.prepare(sql::clear_tags, "DELETE FROM strata_global_tags WHERE ns = $1 AND key = $2");
   db.prepare(sql::add_tag, "INSERT INTO strata_global_tags (ns, tag, key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
-  db.prepare(sql::erase, "DELETE FROM strata_global_entries WHERE ns = $1 AND key = $2");
+  db.prepare(sql::erase, "DELETE FROM strata_global_entries WHERE ns = $1 AND key = $2 RETURNING expires_at_us");
   db.prepare(sql::erase_tag, "DELETE FROM strata_global_entries WHERE ns = $1 AND key IN "
                              "(SELECT key FROM strata_global_tags WHERE ns = $1 AND tag = $2)");
   db.prepare(sql::set_state, "UPDATE strata_global_entries SET state = $3, updated_at_us = $4 WHERE ns = $1 AND key = $2");

@@ -79,6 +79,13 @@ TEST_CASE("a tag that is not UTF-8 is declined: a hit's tags travel as JSON, whe
   CHECK_THAT(rt->layer_command("shared", "entry", R"({"key":"k"})").json, Catch::Contains("\"found\":false"));
   CHECK(rt->put("\xff-key", "binary keys are text to SQLite") == strata::status::ok);
   CHECK(rt->erase("\xff-key") == strata::status::ok);
+  // Declining a put, the layer drops what it held for the key: the old value would come back
+  // once `hot` let the new one go (or after a restart, or on another instance).
+  REQUIRE(rt->put("old", "OLD") == strata::status::ok);
+  CHECK_THAT(rt->layer_command("shared", "entry", R"({"key":"old"})").json, Catch::Contains("\"value\":\"OLD\""));
+  REQUIRE(rt->put("old", "NEW", tagged) == strata::status::ok);
+  CHECK_THAT(rt->layer_command("shared", "entry", R"({"key":"old"})").json, Catch::Contains("\"found\":false"));
+  CHECK(rt->get("old").value == "NEW");
 }
 
 TEST_CASE("the global layer's commands refuse unknown arguments, a negative TTL, an empty namespace",
@@ -182,6 +189,7 @@ TEST_CASE("the global layer honours TTLs and erases", "[global][sqlite]") {
   CHECK(eventually([&] { return rt->get("short").code == strata::status::not_found; }, 3s));
   // Expired, maybe not purged yet: no entry for the command either (it said found: true).
   CHECK(rt->layer_command("shared", "entry", R"({"key":"short"})").code == strata::status::not_found);
+  CHECK(rt->erase("short") == strata::status::not_found); // and for an erase (it said ok)
   CHECK(rt->erase("long") == strata::status::ok);
   CHECK(rt->get("long").code == strata::status::not_found);
   CHECK(rt->erase("long") == strata::status::not_found);
