@@ -1,5 +1,6 @@
 #include "capability_router.hpp"
 
+#include "answered_on_drop.hpp"
 #include "host_callback.hpp"
 #include "request_checks.hpp"
 
@@ -96,20 +97,23 @@ void capability_router::dispatch(const capability_target& target, operation op, 
     state->returned.store(true, std::memory_order_release);
     return code;
   });
-  hooks_.send(call_request{target.slot, op, std::move(call),
-                           [state, deliver = std::move(deliver), name = target.layer](layer_reply& reply) {
-                             // A reply that is not the layer's own (its deadline passed, its
-                             // instance was replaced) comes while the call may still run in the
-                             // layer's thread, writing the result: reading it then was a data
-                             // race, and a crash under a large answer. Only a returned call's
-                             // result is read.
-                             Result r = state->returned.load(std::memory_order_acquire) ? std::move(state->result)
-                                                                                        : Result{};
-                             r.code = reply.code;
-                             r.layer = name;
-                             r.error = reply.error;
-                             deliver(std::move(r));
-                           }});
+  // Answered `unavailable` if the request is dropped unanswered (the coordinator stopped at
+  // shutdown with it in its mailbox, or waiting for the layer): a synchronous caller would wait
+  // for ever, and a future would break.
+  auto answer = answered_on_drop<layer_reply>(
+    [state, deliver = std::move(deliver), name = target.layer](layer_reply reply) {
+      // A reply that is not the layer's own (its deadline passed, its instance was replaced)
+      // comes while the call may still run in the layer's thread, writing the result: reading it
+      // then was a data race, and a crash under a large answer. Only a returned call's result is
+      // read.
+      Result r = state->returned.load(std::memory_order_acquire) ? std::move(state->result) : Result{};
+      r.code = reply.code;
+      r.layer = name;
+      r.error = reply.error;
+      deliver(std::move(r));
+    },
+    layer_reply{status::unavailable, false, "the runtime stopped before the layer answered", {}, 0});
+  hooks_.send(call_request{target.slot, op, std::move(call), [answer](layer_reply& reply) { answer(reply); }});
 }
 
 template <class Result>

@@ -8,7 +8,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <future>
 #include <limits>
+#include <thread>
 
 using namespace strata;
 
@@ -50,6 +53,30 @@ TEST_CASE("a search past its deadline answers timeout and nothing of what the la
   const auto found = rt->vector_search(q);
   CHECK(found.code == status::timeout);
   CHECK(found.hits.empty());
+}
+
+TEST_CASE("a search the layer has not answered when the runtime stops answers unavailable", "[vectors][integration]") {
+  // The drain gives up at once (shutdown_timeout 0) while the layer is in its search: the
+  // coordinator stops with the request unanswered. Its future broke (a synchronous caller waited
+  // for ever).
+  const std::string yaml = "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\", \"" STRATA_DOUBLE_DIR "\"]\n"
+                           "runtime:\n  shutdown_timeout: 0s\n"
+                           "layers:\n"
+                           "  - {name: vectors, plugin: test_vector_double, write: around, promote: false, "
+                           "deadline: 5s, config: {search_pause: 500ms}}\n";
+  auto rt = testing::start_yaml(yaml);
+  vector_item item;
+  item.vector = {"m", {1.0f, 0.0f}};
+  REQUIRE(rt->vector_add(item).code == status::ok);
+  vector_query q;
+  q.vector = {"m", {1.0f, 0.0f}};
+  auto pending = rt->vector_search_async(q);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the layer is pausing in the search
+  rt->shutdown();
+  REQUIRE(pending.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  const auto found = pending.get();
+  CHECK(found.code == status::unavailable);
+  CHECK(found.error == "the runtime stopped before the layer answered");
 }
 
 TEST_CASE("a vector add or search with both a text and a vector is invalid: the text would be dropped", "[vectors][integration]") {
