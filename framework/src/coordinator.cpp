@@ -1280,6 +1280,8 @@ public:
   void prefetch_walk(const lookup_ptr& l, std::size_t asking, std::size_t i) {
     if (i >= st_.slots.size())
       return prefetch_load(l, asking);
+    if (st_.slots[i].observer) // it answers nothing (the diary): asked, it could only time out
+      return prefetch_walk(l, asking, i + 1);
     ask(
       i, l->number, operation::get,
       [this, l, asking, i](layer_reply& reply) {
