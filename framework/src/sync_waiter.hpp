@@ -60,7 +60,9 @@ public:
     if (!ready_.load(std::memory_order_acquire)) {
       sleeping_.store(true, std::memory_order_seq_cst);
       std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait(lock, [this] { return ready_.load(std::memory_order_acquire); });
+      // seq_cst, as the store of sleeping_ before it and set()'s pair: with acquire, each side
+      // could miss the other's store (set() sees no sleeper, this sees no answer) and sleep for ever.
+      cv_.wait(lock, [this] { return ready_.load(std::memory_order_seq_cst); });
     }
     return std::move(*value_);
   }
