@@ -214,7 +214,9 @@ struct coordinator_state {
   std::size_t next_loader = 0;
   std::uint64_t write_epoch = 0;
   std::uint64_t requests = 0; ///< host requests received; numbers them for the debug log
-  std::uint64_t last_tag_epoch = 0;
+  /// The epoch of each namespace's last tag invalidation, for the lookups and loads in flight:
+  /// one of another namespace cannot have removed what they read. Cleared when none is in flight.
+  std::unordered_map<std::string, std::uint64_t> last_tag_epoch;
   std::unordered_map<std::string, key_activity> activity;
   /// The load a miss of each key waits for (a miss's or a prefetch's); not the superseded ones,
   /// which are left to their load in hand.
@@ -707,7 +709,12 @@ public:
 
   /// Whether a value read by `l` may still be copied upward: no write to its key and no tag
   /// invalidation arrived since the lookup started.
-  bool still_current(const lookup& l) const { return !written_since(l) && st_.last_tag_epoch <= l.start_epoch; }
+  bool still_current(const lookup& l) const {
+    if (written_since(l))
+      return false;
+    const auto tagged = st_.last_tag_epoch.find(l.request.ns);
+    return tagged == st_.last_tag_epoch.end() || tagged->second <= l.start_epoch;
+  }
 
   /// Whether a write to `l`'s key arrived since the lookup started.
   bool written_since(const lookup& l) const {
@@ -940,10 +947,20 @@ public:
 
   /// A tag invalidation: the loads in flight, and late, are written back no more (their tags are
   /// unknown until they arrive).
-  void supersede_all_loads() {
-    for (auto& entry : st_.loads)
-      entry.second->superseded = true;
-    st_.loads.clear();
+  /// A tag invalidation of `ns` came: what the lookups of that namespace in flight read may
+  /// have been removed since, and its loads may carry what the host changed before it.
+  void note_tag_invalidation(const std::string& ns) {
+    if (st_.activity.empty() && st_.loads.empty())
+      st_.last_tag_epoch.clear(); // no lookup or load started before any of them
+    st_.last_tag_epoch[ns] = ++st_.write_epoch;
+    const auto prefix = make_id(ns, {});
+    for (auto it = st_.loads.begin(); it != st_.loads.end();)
+      if (it->first.compare(0, prefix.size(), prefix) == 0) {
+        it->second->superseded = true;
+        it = st_.loads.erase(it);
+      } else {
+        ++it;
+      }
   }
 
   // A conditional write (put_condition, expire) looks its key up through the chain, then writes or
@@ -1134,8 +1151,7 @@ public:
 
   void invalidate_tag(tag_request& request) {
     const auto number = ++st_.requests;
-    st_.last_tag_epoch = ++st_.write_epoch;
-    supersede_all_loads();
+    note_tag_invalidation(request.ns);
     auto join = std::make_shared<fan_in<invalidate_result>>();
     join->done = std::move(request.done);
     ask_chain(
@@ -1177,8 +1193,7 @@ public:
   void drop(std::size_t origin, bool tag, const std::string& ns, const std::string& what) {
     const auto number = ++st_.requests;
     if (tag) {
-      st_.last_tag_epoch = ++st_.write_epoch;
-      supersede_all_loads();
+      note_tag_invalidation(ns);
     } else {
       note_write(make_id(ns, what));
     }

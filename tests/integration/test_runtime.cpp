@@ -372,6 +372,34 @@ TEST_CASE("read-through: a load superseded by a put is not written back", "[runt
   CHECK(rt->get("k").value == "fresh");
 }
 
+TEST_CASE("read-through: a tag invalidation supersedes the loads of its namespace only", "[runtime]") {
+  std::atomic<bool> release{false};
+  std::atomic<int> calls{0};
+  runtime_options options;
+  options.loader = [&](std::string_view ns, std::string_view) -> std::optional<loaded_value> {
+    ++calls;
+    while (!release)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return loaded_value{"loaded in " + std::string(ns), {}};
+  };
+  auto rt = start("two_layers.yaml", options);
+  request_options tenant_a, tenant_b;
+  tenant_a.ns = "a";
+  tenant_b.ns = "b";
+  auto in_a = rt->get_async("k", tenant_a);
+  auto in_b = rt->get_async("k", tenant_b);
+  REQUIRE(eventually([&] { return calls == 2; })); // both loads in flight
+  CHECK(rt->invalidate_tag("t", tenant_b).code == status::ok);
+  release = true;
+  CHECK(in_a.get().value == "loaded in a");
+  CHECK(in_b.get().value == "loaded in b");
+  // a's load was kept (another tenant's invalidation cannot touch it: every load was thrown away,
+  // and one tenant's invalidations kept another's loads from being cached); b's was not.
+  CHECK(eventually([&] { return rt->get("k", tenant_a).layer == "hot"; }));
+  CHECK(rt->get("k", tenant_b).layer == "loader");
+  CHECK(calls == 3);
+}
+
 TEST_CASE("a loader that throws gives that get an error and the log its message", "[runtime]") {
   strata::test::scratch_dir dir;
   const auto log_file = (dir.path / "runtime.log").string();
