@@ -174,9 +174,10 @@ struct put_outcome {
       failure = reply.code;
     // A layer that missed its deadline (the coordinator's own `timeout`, marked failed) is
     // working through a backlog, in order: it will take the put, so nothing is left to undo; and
-    // an undo per timed-out put would only lengthen that backlog. A layer that answered `timeout`
-    // itself (its backend's deadline) will not take it.
-    undo = undo || !(reply.failed && reply.code == status::timeout);
+    // an undo per timed-out put would only lengthen that backlog. One taken for hung and replaced
+    // will not take it (its retired instance answers what is left `unavailable`, unapplied), nor
+    // will a layer that answered `timeout` itself (its backend's deadline).
+    undo = undo || !(reply.failed && reply.code == status::timeout && !reply.replaced);
   }
   void note_invalid() noexcept {
     invalid = true;
@@ -629,8 +630,21 @@ public:
       self_->send(self_, overdue_atom::value);
   }
 
+  /// Whether layer i's instance has a request sent before `awaited`, unanswered and still within
+  /// its deadline: the instance is working on it (a long command), not hung.
+  bool busy_before(std::size_t i, const awaited_reply& awaited, std::chrono::steady_clock::time_point now) const {
+    for (const auto& [number, request] : st_.sent) {
+      const auto& earlier = *request.awaited;
+      if (request.slot == i && earlier.generation == awaited.generation && earlier.sent < awaited.sent &&
+          earlier.answer && earlier.due(st_.held) > now)
+        return true;
+    }
+    return false;
+  }
+
   /// Answers with a timeout the overdue requests that are still unanswered.
   void fail_overdue() {
+    const auto now = std::chrono::steady_clock::now();
     auto expired = std::move(st_.overdue);
     st_.overdue.clear();
     // A factory held this actor since the sweep: the answers that came meanwhile are behind this
@@ -645,9 +659,12 @@ public:
       reply.error = "no answer within the deadline of " + std::to_string(awaited->deadline.count()) + "ms";
       // A layer that answered other requests since this one was sent is working through a
       // backlog, not hung: this request times out, but replacing the instance would only throw
-      // its entries away. A hung layer answers nothing and is replaced.
-      if (!held_since && st_.slots[i].last_answer <= awaited->sent)
+      // its entries away; so is one still within the deadline of an earlier request (a command
+      // may take 5 s) that it is taken to be working on. A hung layer answers nothing and is replaced.
+      if (!held_since && st_.slots[i].last_answer <= awaited->sent && !busy_before(i, *awaited, now)) {
+        reply.replaced = true;
         failed(i, awaited->generation, fault_type::timeout, reply.error);
+      }
       answer(i, *awaited, reply);
     }
   }

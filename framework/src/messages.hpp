@@ -127,6 +127,8 @@ struct layer_reply {
   std::string error;
   layer_hit hit;       ///< for a get that found its key; for a command, its JSON answer in `value`
   std::size_t count = 0; ///< for a tag invalidation
+  /// A timeout for which the coordinator replaced the instance: it will not take the request.
+  bool replaced = false;
 };
 
 /// A loader worker's answer.

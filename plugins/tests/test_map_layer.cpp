@@ -27,7 +27,7 @@ test_map_layer::test_map_layer(const layer_context& context)
   const std::vector<std::string> modes{"none",          "throw_on_get",           "hang_on_get",
                                        "die_once",      "unknown_status_on_get",  "throw_in_view",
                                        "throw_in_maintenance_interval", "down_after_first_put",
-                                       "unavailable_on_get", "timeout_on_put", "invalid_on_put",
+                                       "unavailable_on_get", "timeout_on_put", "invalid_on_put", "hang_on_put",
                                        "view_throws",   "view_unknown_status", "view_misses", "negative_ttl_hit",
                                        "empty_tag_hit"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
@@ -88,6 +88,8 @@ status test_map_layer::put(std::string_view ns, std::string_view key, std::strin
     return status::timeout; // its backend's own deadline passed
   if (fail_ == "invalid_on_put")
     return status::invalid;
+  if (fail_ == "hang_on_put")
+    std::this_thread::sleep_for(hang_);
   const auto expires = options.ttl.count() > 0 ? expiry_after(std::chrono::steady_clock::now(), options.ttl)
                                                : std::chrono::steady_clock::time_point::max();
   entries_[id(ns, key)] = stored{std::string(value), options, expires};
@@ -172,9 +174,9 @@ static const strata_config_key test_map_schema[] = {
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
    "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
    "answer unavailable: a backend gone down), unavailable_on_get, timeout_on_put, invalid_on_put (answered at "
-   "once, nothing stored), view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), "
+   "once, nothing stored), hang_on_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), "
    "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for)", 0, 0, 0, 0},
-  {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, and the command sleep, sleep", 1, 0, 0, 0},
+  {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, hang_on_put, and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},
   {"health", STRATA_VALUE_STRING, "healthy", "health to report at start: healthy, warning, critical", 0, 0, 0, 0},

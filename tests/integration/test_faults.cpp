@@ -103,6 +103,18 @@ TEST_CASE("a layer that hangs past its deadline: timeout, restart, others serve"
   CHECK(rt->put("after", "w") == status::ok);
 }
 
+TEST_CASE("a put whose layer is replaced for hanging is undone: that instance will never take it", "[faults]") {
+  // deep hangs in the put past its 50 ms deadline and is replaced; its retired instance answers
+  // what is left unapplied. Had the put not been undone, hot would serve what deep never took
+  // (and a persisted deep, restarted, its old value: both).
+  auto rt = strata::testing::start_yaml("layers:\n"
+                                        "  - {name: hot, plugin: predictive}\n"
+                                        "  - {name: deep, plugin: test_map, deadline: 50ms, config: {fail: hang_on_put, hang: 300ms}}\n");
+  CHECK(rt->put("k", "v1") == status::timeout);
+  CHECK(health_of(*rt, "deep").failures == 1);
+  CHECK(rt->get("k").code != status::ok);
+}
+
 TEST_CASE("a short deadline is kept while a request with a longer one waits", "[faults]") {
   // patient (5 s deadline) answers after 200 ms; stuck (50 ms) would answer after 1 s, which, had
   // its deadline waited for patient's, would be a plain miss instead of a timeout.
@@ -128,7 +140,11 @@ TEST_CASE("a long command does not hold back the deadline of the requests behind
   const auto waited = std::chrono::steady_clock::now() - start_time;
   CHECK(miss.code == status::timeout);
   CHECK(waited < std::chrono::milliseconds(900));
-  command.get(); // answered, or refused once the hung instance is replaced
+  // The layer was working on the command, within its deadline: not hung, not replaced (it was,
+  // and the command answered by the retired instance; an in-memory layer lost its entries).
+  CHECK(command.get().code == status::ok);
+  CHECK(health_of(*rt, "stuck").restarts == 0);
+  CHECK(health_of(*rt, "stuck").failures == 0);
 }
 
 TEST_CASE("a layer working through a backlog times requests out but is not replaced", "[faults]") {
