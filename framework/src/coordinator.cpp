@@ -532,6 +532,11 @@ public:
         }
         if (st_.log->enabled(log_level::debug))
           log_reply(i, request, op, reply, took);
+        else if (reply.code == status::internal && !reply.failed)
+          // A layer's own word that it failed (a throw is logged as a fault): what the caller's
+          // `internal` sends the operator to the log for.
+          st_.log->write(log_level::warn, {"layer answered internal", st_.slots[i].cfg.name, to_string(op),
+                                           strata::to_string(reply.code), {}, std::to_string(request), reply.error});
         on_reply(reply);
       },
       std::forward<Ts>(args)...);

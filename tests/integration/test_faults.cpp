@@ -1,11 +1,14 @@
 // A layer that throws, hangs past its deadline or dies: that request gets a miss or an error, the
 // layer is marked unhealthy and counted, supervision restarts it, and the other layers keep serving.
 #include "runtime_fixture.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -113,6 +116,18 @@ TEST_CASE("a put whose layer is replaced for hanging is undone: that instance wi
   CHECK(rt->put("k", "v1") == status::timeout);
   CHECK(health_of(*rt, "deep").failures == 1);
   CHECK(rt->get("k").code != status::ok);
+}
+
+TEST_CASE("a layer that answers internal without throwing is named in the log the caller is sent to", "[faults]") {
+  strata::test::scratch_dir dir;
+  const auto log_file = (dir.path / "runtime.log").string();
+  auto rt = strata::testing::start_yaml("logging: {output: " + log_file + "}\n"
+                                        "layers: [{name: odd, plugin: test_map, config: {fail: internal_on_get}}]\n");
+  CHECK(rt->get("k").code == status::internal);
+  rt.reset(); // flushes the log
+  std::ifstream in(log_file);
+  const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  CHECK_THAT(logged, Catch::Contains("warn layer answered internal layer=odd operation=get"));
 }
 
 TEST_CASE("a short deadline is kept while a request with a longer one waits", "[faults]") {

@@ -168,7 +168,7 @@ TEST_CASE("runtime outcomes map to HTTP statuses", "[http]") {
   CHECK(http_status_of(status::internal) == 500);
   const auto timeout = runtime_error(status::timeout, "get of 'k'");
   CHECK(timeout.http_status == 504);
-  CHECK(timeout.message == "get of 'k': a layer did not answer within its deadline");
+  CHECK(timeout.message == "get of 'k': a layer, or its backend, did not answer in time");
   CHECK(timeout.detail == "timeout");
 }
 
