@@ -11,6 +11,7 @@
 #include <chrono>
 #include <ctime>
 #include <stdexcept>
+#include <string_view>
 
 namespace strata::detail {
 
@@ -99,6 +100,35 @@ void runtime_log::write(log_level level, const log_fields& fields) {
   logger_->log(spdlog_level(level), "{}", render(level, fields));
 }
 
+namespace {
+
+/// `text` with its control characters escaped (\n, \r, \t, \xHH): a line of the text log is one
+/// line, whatever a key, an error or a plugin's message holds; else one could forge lines, or
+/// send a terminal escape sequences.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (byte < 0x20 || byte == 0x7f) {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[byte >> 4];
+      out += hex[byte & 0xf];
+    } else
+      out += c;
+  }
+  return out;
+}
+
+} // namespace
+
 std::string runtime_log::render(log_level level, const log_fields& f) const {
   if (format_ == log_format::json) {
     nlohmann::json line{{"time", utc_now()}, {"level", level_name(level)}, {"message", f.message}};
@@ -110,9 +140,9 @@ std::string runtime_log::render(log_level level, const log_fields& f) const {
     if (!f.error.empty()) line["error"] = f.error;
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  std::string text = utc_now() + " " + level_name(level) + " " + f.message;
+  std::string text = utc_now() + " " + level_name(level) + " " + printable(f.message);
   auto field = [&](const char* name, const std::string& value) {
-    if (!value.empty()) text += std::string(" ") + name + "=" + value;
+    if (!value.empty()) text += std::string(" ") + name + "=" + printable(value);
   };
   field("layer", f.layer);
   field("operation", f.operation);

@@ -349,6 +349,26 @@ layers:
   }));
 }
 
+TEST_CASE("the text log escapes control characters: what it is given cannot forge a line", "[observability][logging]") {
+  temp_file log;
+  {
+    runtime_options options;
+    options.loader = [](std::string_view, std::string_view) -> std::optional<loaded_value> {
+      throw std::runtime_error("down\n2026-12-05T00:00:00.000Z error forged\x1b[31m\ttab");
+    };
+    auto rt = start_yaml("logging: {output: " + log.path + "}\nlayers:\n  - {name: hot, plugin: predictive}\n",
+                         std::move(options));
+    CHECK(rt->get("key\r\nwith lines").code == status::internal);
+  }
+  const auto lines = log.lines();
+  CHECK(std::none_of(lines.begin(), lines.end(),
+                     [](const std::string& l) { return l.rfind("2026-12-05T00:00:00.000Z error forged", 0) == 0; }));
+  CHECK(std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("'key\\r\\nwith lines'") != std::string::npos &&
+           l.find("down\\n2026-12-05T00:00:00.000Z error forged\\x1b[31m\\ttab") != std::string::npos;
+  }));
+}
+
 TEST_CASE("the log level changes without a restart", "[observability][logging]") {
   temp_file log;
   {
