@@ -7,9 +7,15 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <sys/stat.h>
 
 #include <exception>
 #include <filesystem>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <tuple>
 #include <system_error>
 
 namespace strata::detail {
@@ -45,6 +51,49 @@ bool known_kind(const strata_plugin_kind& kind) {
          raw == STRATA_PLUGIN_ALERT_HANDLER;
 }
 
+/// What tells one build of a file from another: device, inode, size, modification time.
+using file_identity = std::tuple<dev_t, ino_t, off_t, std::int64_t>;
+
+std::optional<file_identity> identity_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return std::nullopt;
+  return file_identity{st.st_dev, st.st_ino, st.st_size,
+                       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+/// The files this process has dlopen'ed, as they were then: dlopen of the same path returns the
+/// copy loaded first, whatever the file holds now (a plugin rebuilt in place), and is never
+/// undone (plugins are not unloaded).
+class opened_files {
+public:
+  /// Why `path` cannot be loaded as it is now, or empty.
+  std::string changed(const std::string& path) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    const auto it = opened_.find(path);
+    if (it == opened_.end() || identity_of(path) == it->second)
+      return {};
+    return "the file changed since this process loaded it, and dlopen would give the copy loaded then: restart "
+           "the process to use the new build";
+  }
+  /// `path` was dlopen'ed as it was when `identity` was read (before: a file replaced meanwhile is
+  /// then taken for changed, rather than the copy loaded for the new one).
+  void opened(const std::string& path, const std::optional<file_identity>& identity) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (identity)
+      opened_.emplace(path, *identity);
+  }
+
+private:
+  std::mutex mutex_;
+  std::map<std::string, file_identity> opened_;
+};
+
+opened_files& process_opened_files() {
+  static opened_files files;
+  return files;
+}
+
 const std::string plugin_file_prefix = "libstrata_";
 const std::string plugin_file_suffix = ".so";
 
@@ -72,6 +121,9 @@ expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path,
     return invalid("plugin " + path + ": cannot open: " + ec.message());
   if (auto it = by_file_.find(canonical.string()); it != by_file_.end())
     return it->second;
+  if (const auto why = process_opened_files().changed(canonical.string()); !why.empty())
+    return invalid("plugin " + path + ": " + why);
+  const auto identity = identity_of(canonical.string());
   if (const auto cut = truncated_elf(canonical.string()); !cut.empty())
     return invalid("plugin " + path + ": truncated or corrupt shared library: " + cut);
   void* handle = ::dlopen(canonical.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -79,6 +131,7 @@ expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path,
     const char* why = ::dlerror();
     return invalid("plugin " + path + ": dlopen failed: " + (why ? why : "unknown reason"));
   }
+  process_opened_files().opened(canonical.string(), identity);
   ::dlerror();
   void* symbol = ::dlsym(handle, STRATA_PLUGIN_ENTRY_SYMBOL);
   if (symbol == nullptr)

@@ -7,8 +7,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 using strata::detail::plugin_loader;
 
@@ -172,6 +176,32 @@ TEST_CASE("loader refuses a plugin whose entry symbol is data rather than a func
   REQUIRE_FALSE(loaded);
   CHECK(loaded.err().message == "plugin " + plugin_file("test_data_entry") +
                                   ": symbol strata_plugin_entry: is data, not a function (not a Strata plugin's entry point)");
+}
+
+TEST_CASE("a plugin file replaced since the process loaded it is refused: dlopen would give the old copy",
+          "[loader]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("strata-rebuilt-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto installed = dir / "libstrata_test_map.so";
+  std::filesystem::copy_file(plugin_file("test_map"), installed, std::filesystem::copy_options::overwrite_existing);
+  {
+    plugin_loader first;
+    REQUIRE(first.load_file(installed.string()));
+  }
+  plugin_loader same; // the file as it was: fine (a reload checking a deployment)
+  CHECK(same.load_file(installed.string()));
+  // Rebuilt: a new file put in its place, as an install does.
+  const auto rebuilt = dir / "new.so";
+  std::filesystem::copy_file(plugin_file("test_map"), rebuilt);
+  { std::ofstream(rebuilt, std::ios::app) << "a different build"; }
+  std::filesystem::rename(rebuilt, installed);
+  plugin_loader after;
+  auto refused = after.load_file(installed.string());
+  REQUIRE_FALSE(refused);
+  CHECK(refused.err().message == "plugin " + installed.string() +
+                                   ": the file changed since this process loaded it, and dlopen would give the copy "
+                                   "loaded then: restart the process to use the new build");
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("loader refuses a descriptor without a version", "[loader]") {
