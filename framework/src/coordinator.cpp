@@ -1090,12 +1090,19 @@ public:
     note_write(make_id(request.data->ns, request.data->key));
     auto join = std::make_shared<fan_in<put_outcome>>();
     join->done = [this, data = request.data, done = std::move(request.done)](put_outcome o) {
+      if (!o.undo)
+        return done(o.code());
       // The undo may also erase what a later put of the key wrote meanwhile: the cache loses that
-      // entry (a miss), but never serves a stale one. A conditional write still checking the chain
-      // decides for itself.
-      if (o.undo && st_.guarded.count(make_id(data->ns, data->key)) == 0)
-        return undo_put(*data, [done, code = o.code()](status) { done(code); });
-      done(o.code());
+      // entry (a miss), but never serves a stale one. While a conditional write checks the chain,
+      // it waits behind it: that write may write nothing (a refused SET NX), and the failed put's
+      // value would stay where it was taken.
+      auto undo = [this, data, done, code = o.code()]() {
+        undo_put(*data, [done, code](status) { done(code); });
+        return false;
+      };
+      if (auto guard = st_.guarded.find(make_id(data->ns, data->key)); guard != st_.guarded.end())
+        return guard->second.push_back(std::move(undo));
+      undo();
     };
     join->remaining = 1; // released below, so that a synchronous reply cannot finish early
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {

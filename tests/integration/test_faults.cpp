@@ -130,6 +130,25 @@ TEST_CASE("a layer that answers internal without throwing is named in the log th
   CHECK_THAT(logged, Catch::Contains("warn layer answered internal layer=odd operation=get"));
 }
 
+TEST_CASE("a failed put's undo waits for a conditional write checking the key, rather than being skipped",
+          "[faults]") {
+  // slow takes the put after 300 ms, deep answers timeout at once: the put fails and must be
+  // undone. A SET NX of the key arrives meanwhile; its check, queued behind the put in slow, finds
+  // the failed put's value there and writes nothing. The undo, skipped because the key was guarded
+  // when the put's answers were in, left that value in slow.
+  auto rt = strata::testing::start_yaml(
+    "layers:\n"
+    "  - {name: slow, plugin: test_map, deadline: 2s, config: {fail: hang_on_put, hang: 300ms}}\n"
+    "  - {name: deep, plugin: test_map, config: {fail: timeout_on_put}}\n");
+  auto failing = std::async(std::launch::async, [&] { return rt->put("k", "v1"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // slow is taking v1
+  put_options if_absent;
+  if_absent.condition = put_condition::if_absent;
+  CHECK(rt->put("k", "v2", if_absent) == status::rejected); // it found v1
+  CHECK(failing.get() == status::timeout);
+  CHECK(rt->get("k").code == status::not_found);
+}
+
 TEST_CASE("a short deadline is kept while a request with a longer one waits", "[faults]") {
   // patient (5 s deadline) answers after 200 ms; stuck (50 ms) would answer after 1 s, which, had
   // its deadline waited for patient's, would be a plain miss instead of a timeout.
