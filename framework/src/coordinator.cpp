@@ -967,8 +967,6 @@ public:
       it->second.last_write = st_.write_epoch;
   }
 
-  /// A tag invalidation: the loads in flight, and late, are written back no more (their tags are
-  /// unknown until they arrive).
   /// A tag invalidation of `ns` came: what the lookups of that namespace in flight read may
   /// have been removed since, and its loads may carry what the host changed before it.
   void note_tag_invalidation(const std::string& ns) {
@@ -1019,6 +1017,10 @@ public:
       return false;
     }
     auto pending = std::make_shared<put_request>(std::move(request));
+    // A reader of its key until it decides: a removal that comes meanwhile (a host's drop, a tag
+    // invalidation), which does not wait behind the guard, is then seen.
+    pending->check_epoch = st_.write_epoch;
+    ++st_.activity[make_id(pending->data->ns, pending->data->key)].readers;
     check(pending, 0, status::not_found);
     return true;
   }
@@ -1051,6 +1053,18 @@ public:
   void decide(const std::shared_ptr<put_request>& pending, const layer_hit* found, status failure) {
     auto& request = *pending;
     const auto id = make_id(request.data->ns, request.data->key);
+    // What the check found may have been removed since (by a drop, or a tag invalidation of its
+    // namespace, which do not wait behind the guard): an EXPIRE writing it again would bring it
+    // back. The chain is checked again, a few times at most.
+    if (found && removed_since_check(request, id, *found)) {
+      if (++request.rechecks < max_rechecks) {
+        request.check_epoch = st_.write_epoch;
+        return check(pending, 0, status::not_found);
+      }
+      found = nullptr;
+      failure = status::unavailable; // no steady answer: nothing is written
+    }
+    release_reader(id);
     if (!found && failure != status::not_found) {
       request.done(failure); // a layer that could not answer may hold the key: write nothing
     } else if (request.condition == put_condition::if_absent && found) {
@@ -1066,6 +1080,19 @@ public:
       write_put(request);
     }
     release(id);
+  }
+
+  static constexpr unsigned max_rechecks = 8;
+
+  /// Whether `found`, the entry the check of `request` found, may have been removed since the
+  /// check started: its key dropped (the check is a reader of it), or a tag invalidation of its
+  /// namespace came and it has tags.
+  bool removed_since_check(const put_request& request, const std::string& id, const layer_hit& found) const {
+    const auto activity = st_.activity.find(id);
+    if (activity != st_.activity.end() && activity->second.last_write > request.check_epoch)
+      return true;
+    const auto tagged = st_.last_tag_epoch.find(request.data->ns);
+    return !found.meta.tags.empty() && tagged != st_.last_tag_epoch.end() && tagged->second > request.check_epoch;
   }
 
   /// Runs the writes that waited for the check of `id`, until one starts a check of its own.

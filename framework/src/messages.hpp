@@ -83,6 +83,10 @@ struct put_request {
   /// Write the value found in the chain, with its tags and `data->options.ttl` as its new TTL
   /// (expire; with condition if_present).
   bool keep_value = false;
+  /// The coordinator's write epoch when its check of the chain started (conditional writes), and
+  /// how many times it started again (what it found was removed meanwhile).
+  std::uint64_t check_epoch = 0;
+  unsigned rechecks = 0;
 };
 
 struct erase_request {

@@ -149,6 +149,23 @@ TEST_CASE("a failed put's undo waits for a conditional write checking the key, r
   CHECK(rt->get("k").code == status::not_found);
 }
 
+TEST_CASE("an EXPIRE whose check found an entry that a tag invalidation then removed does not bring it back",
+          "[faults]") {
+  // The check's get takes 300 ms; the tag invalidation, which does not wait behind the key's
+  // guard, removes the entry meanwhile. Writing what the check found, with its new TTL, put the
+  // invalidated entry back, tag and all.
+  auto rt = strata::testing::start_yaml(
+    "layers: [{name: slow, plugin: test_map, deadline: 2s, config: {fail: hang_on_get, hang: 300ms}}]\n");
+  put_options tagged;
+  tagged.tags = {"t"};
+  REQUIRE(rt->put("k", "v", tagged) == status::ok);
+  auto expiring = std::async(std::launch::async, [&] { return rt->expire("k", std::chrono::seconds(60)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the check is reading k
+  CHECK(rt->invalidate_tag("t").removed == 1);
+  CHECK(expiring.get() == status::not_found); // checked again: gone
+  CHECK(rt->get("k").code == status::not_found);
+}
+
 TEST_CASE("a short deadline is kept while a request with a longer one waits", "[faults]") {
   // patient (5 s deadline) answers after 200 ms; stuck (50 ms) would answer after 1 s, which, had
   // its deadline waited for patient's, would be a plain miss instead of a timeout.
