@@ -35,22 +35,33 @@ vector_item text_item(std::string text, std::vector<std::string> tags = {}) {
   return item;
 }
 
+/// The double alone, pausing 300 ms in each search after writing its hits, with one vector added;
+/// `runtime` is the deployment's `runtime` section, `deadline` the layer's.
+std::unique_ptr<runtime> start_pausing(const std::string& runtime, const std::string& deadline) {
+  const std::string yaml = "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\", \"" STRATA_DOUBLE_DIR "\"]\n" + runtime +
+                           "layers:\n"
+                           "  - {name: vectors, plugin: test_vector_double, write: around, promote: false, "
+                           "deadline: " + deadline + ", config: {search_pause: 300ms}}\n";
+  auto rt = testing::start_yaml(yaml);
+  vector_item item;
+  item.vector = {"m", {1.0f, 0.0f}};
+  REQUIRE(rt->vector_add(item).code == status::ok);
+  return rt;
+}
+
+vector_query query_near_the_entry() {
+  vector_query q;
+  q.vector = {"m", {1.0f, 0.0f}};
+  return q;
+}
+
 } // namespace
 
 TEST_CASE("a search past its deadline answers timeout and nothing of what the layer writes meanwhile", "[vectors][integration]") {
   // The layer writes its hits, then pauses past its deadline. The timeout's reply used to take
   // the result the layer was still writing (a data race; with a large answer, a crash).
-  const std::string yaml = "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\", \"" STRATA_DOUBLE_DIR "\"]\n"
-                           "layers:\n"
-                           "  - {name: vectors, plugin: test_vector_double, write: around, promote: false, "
-                           "deadline: 20ms, config: {search_pause: 300ms}}\n";
-  auto rt = testing::start_yaml(yaml);
-  vector_item item;
-  item.vector = {"m", {1.0f, 0.0f}};
-  REQUIRE(rt->vector_add(item).code == status::ok);
-  vector_query q;
-  q.vector = {"m", {1.0f, 0.0f}};
-  const auto found = rt->vector_search(q);
+  auto rt = start_pausing("", "20ms");
+  const auto found = rt->vector_search(query_near_the_entry());
   CHECK(found.code == status::timeout);
   CHECK(found.hits.empty());
 }
@@ -59,18 +70,8 @@ TEST_CASE("a search the layer has not answered when the runtime stops answers un
   // The drain gives up at once (shutdown_timeout 0) while the layer is in its search: the
   // coordinator stops with the request unanswered. Its future broke (a synchronous caller waited
   // for ever).
-  const std::string yaml = "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\", \"" STRATA_DOUBLE_DIR "\"]\n"
-                           "runtime:\n  shutdown_timeout: 0s\n"
-                           "layers:\n"
-                           "  - {name: vectors, plugin: test_vector_double, write: around, promote: false, "
-                           "deadline: 5s, config: {search_pause: 500ms}}\n";
-  auto rt = testing::start_yaml(yaml);
-  vector_item item;
-  item.vector = {"m", {1.0f, 0.0f}};
-  REQUIRE(rt->vector_add(item).code == status::ok);
-  vector_query q;
-  q.vector = {"m", {1.0f, 0.0f}};
-  auto pending = rt->vector_search_async(q);
+  auto rt = start_pausing("runtime:\n  shutdown_timeout: 0s\n", "5s");
+  auto pending = rt->vector_search_async(query_near_the_entry());
   std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the layer is pausing in the search
   rt->shutdown();
   REQUIRE(pending.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
