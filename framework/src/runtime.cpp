@@ -300,7 +300,12 @@ public:
   }
 
   view_answer view_failed(const detail::published_view& view, std::string why) {
+    // Counted in flight while it reads the coordinator's handle, as requests are: a shutdown
+    // clears the handle once none is (a read-view get is not counted).
+    if (!enter())
+      return view_answer::absent;
     caf::anon_send(coordinator, detail::layer_failed_atom::value, std::size_t{0}, view.generation, std::move(why));
+    leave();
     return view_answer::absent;
   }
 
