@@ -83,6 +83,13 @@ using lookup_ptr = std::shared_ptr<lookup>;
 
 /// Writes and lookups of one key that are in flight, to keep promotion from resurrecting a value
 /// that a later write replaced.
+/// A key whose conditional write is checking the chain: the writes that wait for it, in order, and
+/// how many writes of the key were sent meanwhile (the check's own, and those released after it).
+struct key_guard {
+  std::deque<std::function<bool()>> waiting;
+  std::uint64_t writes = 0;
+};
+
 struct key_activity {
   std::uint32_t readers = 0;
   std::uint64_t last_write = 0;
@@ -224,7 +231,7 @@ struct coordinator_state {
   std::unordered_map<std::string, pending_load_ptr> loads;
   std::size_t prefetches_in_flight = 0;
   /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
-  std::unordered_map<std::string, std::deque<std::function<bool()>>> guarded;
+  std::unordered_map<std::string, key_guard> guarded;
   /// The requests sent to layers that their layers have not answered, by number: what an answer
   /// (layer_answer_atom) is matched with.
   std::unordered_map<std::uint64_t, sent_request> sent;
@@ -990,7 +997,7 @@ public:
   void put(put_request& request) {
     const auto id = make_id(request.data->ns, request.data->key);
     if (auto it = st_.guarded.find(id); it != st_.guarded.end()) {
-      it->second.push_back([this, request = std::move(request)]() mutable { return start_put(request); });
+      it->second.waiting.push_back([this, request = std::move(request)]() mutable { return start_put(request); });
       return;
     }
     if (request.condition != put_condition::always || request.keep_value)
@@ -1000,7 +1007,7 @@ public:
 
   void erase(erase_request& request) {
     if (auto it = st_.guarded.find(make_id(request.ns, request.key)); it != st_.guarded.end()) {
-      it->second.push_back([this, request = std::move(request)]() mutable {
+      it->second.waiting.push_back([this, request = std::move(request)]() mutable {
         write_erase(request);
         return false;
       });
@@ -1101,12 +1108,12 @@ public:
       auto it = st_.guarded.find(id);
       if (it == st_.guarded.end())
         return;
-      if (it->second.empty()) {
+      if (it->second.waiting.empty()) {
         st_.guarded.erase(it);
         return;
       }
-      auto next = std::move(it->second.front());
-      it->second.pop_front();
+      auto next = std::move(it->second.waiting.front());
+      it->second.waiting.pop_front();
       if (next())
         return;
     }
@@ -1114,7 +1121,10 @@ public:
 
   void write_put(put_request& request) {
     const auto number = ++st_.requests;
-    note_write(make_id(request.data->ns, request.data->key));
+    const auto id = make_id(request.data->ns, request.data->key);
+    note_write(id);
+    if (auto guard = st_.guarded.find(id); guard != st_.guarded.end())
+      ++guard->second.writes;
     auto join = std::make_shared<fan_in<put_outcome>>();
     join->done = [this, data = request.data, done = std::move(request.done)](put_outcome o) {
       if (!o.undo)
@@ -1122,14 +1132,20 @@ public:
       // The undo may also erase what a later put of the key wrote meanwhile: the cache loses that
       // entry (a miss), but never serves a stale one. While a conditional write checks the chain,
       // it waits behind it: that write may write nothing (a refused SET NX), and the failed put's
-      // value would stay where it was taken.
-      auto undo = [this, data, done, code = o.code()]() {
-        undo_put(*data, [done, code](status) { done(code); });
+      // value would stay where it was taken; if it, or a write released after it, writes the key,
+      // that write decides, and the undo is not done.
+      const auto id = make_id(data->ns, data->key);
+      auto guard = st_.guarded.find(id);
+      if (guard == st_.guarded.end())
+        return undo_put(*data, [done, code = o.code()](status) { done(code); });
+      guard->second.waiting.push_back([this, data, done, id, code = o.code(), writes = guard->second.writes]() {
+        const auto now_guarded = st_.guarded.find(id);
+        if (now_guarded != st_.guarded.end() && now_guarded->second.writes > writes)
+          done(code);
+        else
+          undo_put(*data, [done, code](status) { done(code); });
         return false;
-      };
-      if (auto guard = st_.guarded.find(make_id(data->ns, data->key)); guard != st_.guarded.end())
-        return guard->second.push_back(std::move(undo));
-      undo();
+      });
     };
     join->remaining = 1; // released below, so that a synchronous reply cannot finish early
     for (std::size_t i = 0; i < st_.slots.size(); ++i) {

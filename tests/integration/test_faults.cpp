@@ -149,6 +149,23 @@ TEST_CASE("a failed put's undo waits for a conditional write checking the key, r
   CHECK(rt->get("k").code == status::not_found);
 }
 
+TEST_CASE("a failed put's undo waiting for a conditional write is not done when that write wrote the key",
+          "[faults]") {
+  // As above, but the SET XX finds v1 and writes v2 (deep takes every put after the first): its
+  // write decides. The undo, done after it, erased v2 as well.
+  auto rt = strata::testing::start_yaml(
+    "layers:\n"
+    "  - {name: slow, plugin: test_map, deadline: 2s, config: {fail: hang_on_put, hang: 300ms}}\n"
+    "  - {name: deep, plugin: test_map, config: {fail: unavailable_on_first_put}}\n");
+  auto failing = std::async(std::launch::async, [&] { return rt->put("k", "v1"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // slow is taking v1
+  put_options if_present;
+  if_present.condition = put_condition::if_present;
+  CHECK(rt->put("k", "v2", if_present) == status::ok);
+  CHECK(failing.get() == status::unavailable);
+  CHECK(rt->get("k").value == "v2");
+}
+
 TEST_CASE("an EXPIRE whose check found an entry that a tag invalidation then removed does not bring it back",
           "[faults]") {
   // The check's get takes 300 ms; the tag invalidation, which does not wait behind the key's
