@@ -98,6 +98,37 @@ TEST_CASE("the diary keeps what each request answered and upgrades a version 1 d
   CHECK(db->query("archived").at(0).text(0) == "internal");
 }
 
+TEST_CASE("a prefetch does not ask the diary, which answers nothing", "[diary][sqlite]") {
+  strata::test::scratch_dir dir{"strata-diary"};
+  strata::runtime_options options;
+  options.loader = [](std::string_view, std::string_view key) -> std::optional<strata::loaded_value> {
+    return strata::loaded_value{"value of " + std::string(key), {}};
+  };
+  auto rt = start_yaml(std::string("plugins:\n  path: [\"") + STRATA_TEST_PLUGIN_DIR + "\"]\n"
+                       "runtime: {stats_interval: 20ms}\n"
+                       "layers:\n"
+                       "  - name: hot\n    plugin: predictive\n"
+                       "    config: {policy: predictive, prefetch: true, prefetch_confidence: 0.6, expiry_interval: 10ms}\n"
+                       "  - name: diary\n    plugin: diary\n    config:\n" + sqlite_settings(dir.path / "d.sqlite3"),
+                       std::move(options));
+  for (int i = 0; i < 6; ++i) { // B follows A; the first loads fill `hot` a moment later
+    if (i == 1)
+      std::this_thread::sleep_for(50ms);
+    REQUIRE(rt->get("A").code == status::ok);
+    REQUIRE(rt->get("B").code == status::ok);
+  }
+  REQUIRE(rt->erase("B") == status::ok);
+  REQUIRE(rt->get("A").code == status::ok); // the model predicts B, which is loaded
+  REQUIRE(strata::testing::eventually([&] {
+    return rt->prometheus_text().find(
+             "strata_predictive_prefetches_total{cache_layer=\"hot\",outcome=\"filled\"} 1") != std::string::npos;
+  }));
+  // Asked on the prefetch's walk down the chain, it answered a miss; one busy with a long command
+  // would have timed out, and been replaced.
+  CHECK(rt->prometheus_text().find("strata_cache_requests_total{cache_layer=\"diary\",operation=\"get\",status=\"miss\"} 0") !=
+        std::string::npos);
+}
+
 TEST_CASE("the diary's analyses: most frequent queries and sequences", "[diary][sqlite]") {
   strata::test::scratch_dir dir{"strata-diary"};
   auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(dir.path / "d.sqlite3")));

@@ -2,8 +2,6 @@
 // learning from the reads, the coordinator loading the predicted key from the host's loader and
 // writing it into the layer before it is asked for.
 
-#include "support/scratch_dir.hpp"
-
 #include <strata/runtime.hpp>
 
 #include <catch2/catch.hpp>
@@ -88,16 +86,14 @@ double series(const std::string& exposition, const std::string& prefix) {
   return -1;
 }
 
-/// `runtime` is the deployment's `runtime` section's keys, beside `stats_interval`; `more_layers`
-/// are listed after `hot`.
-std::unique_ptr<strata::runtime> start(counting_loader& loader, const std::string& runtime = "",
-                                       const std::string& more_layers = "") {
+/// `runtime` is the deployment's `runtime` section's keys, beside `stats_interval`.
+std::unique_ptr<strata::runtime> start(counting_loader& loader, const std::string& runtime = "") {
   auto parsed = strata::parse_config("runtime: {stats_interval: 20ms" + runtime + R"(}
 layers:
   - name: hot
     plugin: predictive
     config: {policy: predictive, prefetch: true, prefetch_confidence: 0.6, prefetch_rate: 1000, expiry_interval: 10ms}
-)" + more_layers,
+)",
                                      "prefetch.yaml");
   REQUIRE(parsed.ok());
   strata::runtime_options options;
@@ -163,22 +159,6 @@ TEST_CASE("after A, B is loaded before it is asked for, and its first read count
   CHECK(series(text, "strata_predictive_model_updates_total" + hot + "}") >= 11);
   CHECK(series(text, "strata_predictive_model_last_update_seconds" + hot + "}") > 1.7e9);
   CHECK(series(text, "strata_predictive_prediction_confidence_count" + hot + "}") >= 1);
-}
-
-TEST_CASE("a prefetch does not ask an observing layer (the diary), which answers nothing", "[predictive][prefetch][integration]") {
-  counting_loader loader(counting_loader::a_and_b());
-  strata::test::scratch_dir dir{"strata-prefetch"};
-  auto rt = start(loader, "", "  - {name: diary, plugin: diary, config: {sqlite_path: " + (dir.path / "d.sqlite3").string() + "}}\n");
-  teach(*rt);
-  const int loads = loader.calls("B");
-  REQUIRE(rt->erase("B") == strata::status::ok);
-  REQUIRE(rt->get("A").code == strata::status::ok); // the model predicts B
-  REQUIRE(eventually([&] {
-    return series(rt->prometheus_text(), "strata_predictive_prefetches_total" + hot + ",outcome=\"filled\"}") == 1;
-  }));
-  CHECK(loader.calls("B") == loads + 1);
-  // Asked, it answered a miss: a diary busy with a long command would have timed out, and been replaced.
-  CHECK(series(rt->prometheus_text(), "strata_cache_requests_total{cache_layer=\"diary\",operation=\"get\",status=\"miss\"}") == 0);
 }
 
 TEST_CASE("a prefetch whose key is written while it loads does not bring the old value back",
