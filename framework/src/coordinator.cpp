@@ -643,12 +643,13 @@ public:
   }
 
   /// Whether layer i's instance has a request sent before `awaited`, unanswered and still within
-  /// its deadline: the instance is working on it (a long command), not hung.
+  /// its deadline: the instance is working on it (a long command), not hung. Only the oldest of
+  /// each deadline's queue can be: those behind it were sent later, and one before it is past due.
   bool busy_before(std::size_t i, const awaited_reply& awaited, std::chrono::steady_clock::time_point now) const {
-    for (const auto& [number, request] : st_.sent) {
-      const auto& earlier = *request.awaited;
-      if (request.slot == i && earlier.generation == awaited.generation && earlier.sent < awaited.sent &&
-          earlier.answer && earlier.due(st_.held) > now)
+    for (const auto& [deadline, queue] : st_.slots[i].awaiting) {
+      const auto oldest = std::find_if(queue.begin(), queue.end(), [](const awaited_ptr& a) { return bool(a->answer); });
+      if (oldest != queue.end() && (*oldest)->generation == awaited.generation && (*oldest)->sent < awaited.sent &&
+          (*oldest)->due(st_.held) > now)
         return true;
     }
     return false;
