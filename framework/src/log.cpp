@@ -102,27 +102,41 @@ void runtime_log::write(log_level level, const log_fields& fields) {
 
 namespace {
 
-/// `text` with its control characters escaped (\n, \r, \t, \xHH): a line of the text log is one
-/// line, whatever a key, an error or a plugin's message holds; else one could forge lines, or
-/// send a terminal escape sequences.
+/// `text` with its control characters escaped (\n, \r, \t, \xHH for the other C0 ones and DEL,
+/// \uHHHH for the C1 ones and the line and paragraph separators, which some viewers take for
+/// line ends) and `\` doubled: a line of the text log is one line, whatever a key, an error or a
+/// plugin's message holds; else one could forge lines, or send a terminal escape sequences.
 std::string printable(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\n')
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    const auto third = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
+    if (byte == '\n') {
       out += "\\n";
-    else if (c == '\r')
+    } else if (byte == '\r') {
       out += "\\r";
-    else if (c == '\t')
+    } else if (byte == '\t') {
       out += "\\t";
-    else if (byte < 0x20 || byte == 0x7f) {
-      static constexpr char hex[] = "0123456789abcdef";
+    } else if (byte == '\\') {
+      out += "\\\\";
+    } else if (byte < 0x20 || byte == 0x7f) {
       out += "\\x";
       out += hex[byte >> 4];
       out += hex[byte & 0xf];
-    } else
-      out += c;
+    } else if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) { // U+0080..U+009F
+      out += "\\u00";
+      out += hex[next >> 4];
+      out += hex[next & 0xf];
+      ++i;
+    } else if (byte == 0xe2 && next == 0x80 && (third == 0xa8 || third == 0xa9)) { // U+2028, U+2029
+      out += third == 0xa8 ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += static_cast<char>(byte);
+    }
   }
   return out;
 }
