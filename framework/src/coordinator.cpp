@@ -62,6 +62,9 @@ struct slot {
   bool healthy = true;
   std::chrono::steady_clock::time_point last_restart_attempt{};
   std::chrono::steady_clock::time_point last_answer{}; ///< when the current instance last replied
+  /// When an `internal` it answered was last logged, and how many came since (one line a second).
+  std::chrono::steady_clock::time_point internal_logged{};
+  std::uint64_t internal_unlogged = 0;
   /// Requests sent to this slot not yet answered, by deadline (requests, commands), each in the
   /// order sent, which is the order they are due in.
   std::map<std::chrono::milliseconds, std::deque<awaited_ptr>> awaiting;
@@ -539,11 +542,8 @@ public:
         }
         if (st_.log->enabled(log_level::debug))
           log_reply(i, request, op, reply, took);
-        else if (reply.code == status::internal && !reply.failed)
-          // A layer's own word that it failed (a throw is logged as a fault): what the caller's
-          // `internal` sends the operator to the log for.
-          st_.log->write(log_level::warn, {"layer answered internal", st_.slots[i].cfg.name, to_string(op),
-                                           strata::to_string(reply.code), {}, std::to_string(request), reply.error});
+        if (reply.code == status::internal && !reply.failed)
+          log_internal(i, op, request, reply);
         on_reply(reply);
       },
       std::forward<Ts>(args)...);
@@ -680,6 +680,25 @@ public:
       }
       answer(i, *awaited, reply);
     }
+  }
+
+  /// A layer's own word that it failed (a throw is logged as a fault): what the caller's
+  /// `internal` sends the operator to the log for. One line a second at most per layer, with the
+  /// count of those not logged since.
+  void log_internal(std::size_t i, operation op, std::uint64_t request, const layer_reply& reply) {
+    auto& s = st_.slots[i];
+    const auto now = std::chrono::steady_clock::now();
+    if (now - s.internal_logged < std::chrono::seconds(1)) {
+      ++s.internal_unlogged;
+      return;
+    }
+    auto error = reply.error;
+    if (s.internal_unlogged > 0)
+      error += (error.empty() ? "" : "; ") + std::to_string(s.internal_unlogged) + " more since the last line";
+    s.internal_logged = now;
+    s.internal_unlogged = 0;
+    st_.log->write(log_level::warn, {"layer answered internal", s.cfg.name, to_string(op), strata::to_string(reply.code),
+                                     {}, std::to_string(request), error});
   }
 
   /// One line per layer answer, at debug level only.

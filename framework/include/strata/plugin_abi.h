@@ -118,7 +118,7 @@ typedef struct strata_host_api {
    * writes what it finds into this layer as a put; it writes nothing when a put, erase or tag
    * invalidation reached the key meanwhile (no stale value comes back) or nothing was found; a
    * get that misses the key while the loader is asked waits for that call. Returns 1 when the request was passed on, 0 when this host does not prefetch (a layer
-   * outside a running deployment, or still in its factory: not yet in the chain). The strings need not be NUL-terminated. */
+   * outside a running deployment, or still in its factory as the deployment starts). The strings need not be NUL-terminated. */
   int (*prefetch)(void* host, const char* ns, size_t ns_size, const char* key, size_t key_size);
 } strata_host_api;
 
