@@ -228,6 +228,9 @@ struct coordinator_state {
   /// The epoch of each namespace's last tag invalidation, for the lookups and loads in flight:
   /// one of another namespace cannot have removed what they read. Cleared when none is in flight.
   std::unordered_map<std::string, std::uint64_t> last_tag_epoch;
+  /// Past `max_tagged_namespaces` of them, every namespace is taken as invalidated at this epoch
+  /// (as before the map was kept per namespace), and the map starts again.
+  std::uint64_t tag_epoch_floor = 0;
   std::unordered_map<std::string, key_activity> activity;
   /// The load a miss of each key waits for (a miss's or a prefetch's); not the superseded ones,
   /// which are left to their load in hand.
@@ -761,8 +764,7 @@ public:
   bool still_current(const lookup& l) const {
     if (written_since(l))
       return false;
-    const auto tagged = st_.last_tag_epoch.find(l.request.ns);
-    return tagged == st_.last_tag_epoch.end() || tagged->second <= l.start_epoch;
+    return tag_epoch(l.request.ns) <= l.start_epoch;
   }
 
   /// Whether a write to `l`'s key arrived since the lookup started.
@@ -994,11 +996,23 @@ public:
       it->second.last_write = st_.write_epoch;
   }
 
+  static constexpr std::size_t max_tagged_namespaces = 4096;
+
+  /// The epoch of the last tag invalidation that may have touched namespace `ns`.
+  std::uint64_t tag_epoch(const std::string& ns) const {
+    const auto tagged = st_.last_tag_epoch.find(ns);
+    return std::max(st_.tag_epoch_floor, tagged == st_.last_tag_epoch.end() ? 0 : tagged->second);
+  }
+
   /// A tag invalidation of `ns` came: what the lookups of that namespace in flight read may
   /// have been removed since, and its loads may carry what the host changed before it.
   void note_tag_invalidation(const std::string& ns) {
     if (st_.activity.empty() && st_.loads.empty())
       st_.last_tag_epoch.clear(); // no lookup or load started before any of them
+    if (st_.last_tag_epoch.size() >= max_tagged_namespaces) { // under traffic that never pauses
+      st_.tag_epoch_floor = st_.write_epoch;
+      st_.last_tag_epoch.clear();
+    }
     st_.last_tag_epoch[ns] = ++st_.write_epoch;
     const auto prefix = make_id(ns, {});
     for (auto it = st_.loads.begin(); it != st_.loads.end();)
@@ -1118,8 +1132,7 @@ public:
     const auto activity = st_.activity.find(id);
     if (activity != st_.activity.end() && activity->second.last_write > request.check_epoch)
       return true;
-    const auto tagged = st_.last_tag_epoch.find(request.data->ns);
-    return !found.meta.tags.empty() && tagged != st_.last_tag_epoch.end() && tagged->second > request.check_epoch;
+    return !found.meta.tags.empty() && tag_epoch(request.data->ns) > request.check_epoch;
   }
 
   /// Runs the writes that waited for the check of `id`, until one starts a check of its own.
