@@ -70,8 +70,11 @@ semantic_cache::semantic_cache(cache_options options, cache_events events, now_f
 semantic_cache::~semantic_cache() = default;
 
 std::string semantic_cache::query_key(std::string_view ns, std::string_view query) {
-  std::string key(ns);
-  key.push_back('\0');
+  // The namespace's length first: with a separator alone, ("a\0b", "c") and ("a", "b\0c") were
+  // one key, and a store in one namespace replaced (deleted) the other's entry.
+  std::string key = std::to_string(ns.size());
+  key.push_back(':');
+  key.append(ns);
   key.append(query);
   return key;
 }

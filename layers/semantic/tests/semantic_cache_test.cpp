@@ -87,6 +87,18 @@ TEST_CASE("a lookup never crosses namespaces", "[semantic_cache]") {
   CHECK_FALSE(cache.erase("tenant-b", m.id));
 }
 
+TEST_CASE("a store never replaces another namespace's entry, whatever bytes they hold", "[semantic_cache]") {
+  using namespace std::string_literals;
+  semantic_cache cache(flat());
+  cache.store(entry("a\0b"s, "c", "answer of a\\0b", vec(0)));
+  cache.store(entry("a", "b\0c"s, "answer of a", vec(2))); // one key "a\0b\0c" with a bare separator
+  semantic_match m;
+  REQUIRE(cache.lookup(ask("a\0b"s, vec(0)), m) == status::ok);
+  CHECK(m.answer == "answer of a\\0b");
+  REQUIRE(cache.lookup(ask("a", vec(2)), m) == status::ok);
+  CHECK(m.answer == "answer of a");
+}
+
 TEST_CASE("vectors of different models are never compared; a wrong dimension is refused", "[semantic_cache]") {
   semantic_cache cache(flat());
   cache.store(entry("default", "q", "a", vec(0, 0, "model-a")));
