@@ -1,5 +1,7 @@
 #include "request_checks.hpp"
 
+#include <strata/utf8.hpp>
+
 #include <chrono>
 #include <cmath>
 #include <vector>
@@ -18,6 +20,18 @@ std::string tags_problem(const std::vector<std::string>& tags, const std::string
   for (const auto& tag : tags)
     if (tag.empty())
       return where + ": a tag is empty";
+  return {};
+}
+
+/// A semantic or vector entry's tags are also written to its layer's file as JSON, which holds
+/// UTF-8 only: one that is not failed the write after the entry was taken (the row, and the
+/// largest id given, not kept).
+std::string stored_tags_problem(const std::vector<std::string>& tags, const std::string& where) {
+  if (auto problem = tags_problem(tags, where); !problem.empty())
+    return problem;
+  for (const auto& tag : tags)
+    if (invalid_utf8_at(tag) != std::string::npos)
+      return where + ": a tag is not UTF-8";
   return {};
 }
 
@@ -40,14 +54,14 @@ std::string request_problem(const semantic_lookup_request& request) {
 std::string request_problem(const semantic_entry& entry) {
   if (auto problem = ttl_problem(entry.ttl, "request"); !problem.empty())
     return problem;
-  return tags_problem(entry.tags, "request");
+  return stored_tags_problem(entry.tags, "request");
 }
 
 std::string request_problem(const semantic_update& update) {
   if (update.ttl)
     if (auto problem = ttl_problem(*update.ttl, "request"); !problem.empty())
       return problem;
-  return update.tags ? tags_problem(*update.tags, "request") : std::string();
+  return update.tags ? stored_tags_problem(*update.tags, "request") : std::string();
 }
 
 namespace {
@@ -66,7 +80,7 @@ std::string request_problem(const vector_item& item, const std::string& where) {
     return problem;
   if (auto problem = ttl_problem(item.ttl, where); !problem.empty())
     return problem;
-  return tags_problem(item.tags, where);
+  return stored_tags_problem(item.tags, where);
 }
 
 std::string request_problem(const vector_query& query, const std::string& where) {

@@ -263,6 +263,8 @@ TEST_CASE("a threshold that is not a number from -1 to 1, a negative TTL, an emp
   stale.ttl = std::chrono::milliseconds(0);
   stale.tags = {"museum", ""};
   CHECK(rt->semantic_store(stale).error == "request: a tag is empty");
+  stale.tags = {"team-\xff"}; // its layer's file holds tags as JSON: the write failed after the store
+  CHECK(rt->semantic_store(stale).error == "request: a tag is not UTF-8");
   semantic_update u;
   u.id = 1;
   u.ttl = std::chrono::milliseconds(-5);
