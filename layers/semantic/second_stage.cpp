@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <set>
 #include <utility>
@@ -286,7 +287,51 @@ std::vector<std::string> words_with_symbols(std::string_view text) {
 
 } // namespace
 
+std::vector<std::string> operators_in(std::string_view text) {
+  // Each operator as one ASCII spelling, so that "×" and "*" are one operator.
+  static const std::array<std::pair<const char*, const char*>, 6> wide = {
+    {{"\u00d7", "*"}, {"\u00f7", "/"}, {"\u2212", "-"}, {"\u2264", "<="}, {"\u2265", ">="}, {"\u2260", "!="}}};
+  const auto is_letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+  std::vector<std::string> out;
+  std::string run;
+  const auto end_run = [&] {
+    if (!run.empty())
+      out.push_back(std::move(run));
+    run.clear();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const char before = i > 0 ? text[i - 1] : ' ';
+    const char after = i + 1 < text.size() ? text[i + 1] : ' ';
+    bool matched_wide = false;
+    for (const auto& [spelling, ascii] : wide)
+      if (text.compare(i, std::strlen(spelling), spelling) == 0) {
+        run += ascii;
+        i += std::strlen(spelling) - 1;
+        matched_wide = true;
+        break;
+      }
+    if (matched_wide)
+      continue;
+    const bool between_letters = is_letter(before) && is_letter(after);
+    const bool sign = (c == '-' || c == '+') && is_digit(after) && !is_digit(before) && run.empty();
+    if (std::strchr("+*=<>^%", c) != nullptr && c != '\0' && !sign) {
+      run.push_back(c);
+    } else if ((c == '-' || c == '/') && !between_letters && !sign && !(c == '/' && (before == '/' || after == '/'))) {
+      run.push_back(c);
+    } else if (c == '!' && after == '=') {
+      run.push_back(c);
+    } else {
+      end_run();
+    }
+  }
+  end_run();
+  return out;
+}
+
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b) {
+  if (operators_in(a) != operators_in(b))
+    return true;
   const auto words_a = words_with_symbols(a), words_b = words_with_symbols(b);
   auto sorted_a = words_a, sorted_b = words_b;
   std::sort(sorted_a.begin(), sorted_a.end());

@@ -39,10 +39,17 @@ int negations_in(std::string_view text);
 /// five or more ("illegal"; not "input" against "put").
 bool opposite_by_prefix(std::string_view a, std::string_view b);
 
+/// The operators written in `text`, in order: runs of + - * / = < > ^ % and "!=" (also × ÷ − ≤ ≥ ≠),
+/// except a hyphen or slash between letters ("well-known", "and/or") and a sign right before a
+/// digit ("-5", which is the number's). "3 + 5" / "3 - 5", "10 > 5" / "10 < 5" and "a == b" /
+/// "a != b" differ only there: the embedder keeps no symbol, and the numbers are the same.
+std::vector<std::string> operators_in(std::string_view text);
+
 /// Whether `a` and `b` say the same words in another order ("from savings to checking" / "from
-/// checking to savings", "Is Python faster than Java?" / "Is Java faster than Python?"), or differ
-/// in a word ending in '+' or '#' ("in C" / "in C++" / "in C#"). A bag of words scores either
-/// pair as one text; they are different questions as often as not.
+/// checking to savings", "Is Python faster than Java?" / "Is Java faster than Python?"), differ
+/// in a word ending in '+' or '#' ("in C" / "in C++" / "in C#"), or in their operators
+/// (`operators_in`). A bag of words scores either pair as one text; they are different questions
+/// as often as not.
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b);
 
 /// Why a candidate must not be served, or empty when it passes: "margin", "numbers", "negation",

@@ -276,7 +276,8 @@ const strata_config_key schema[] = {
   {"check_numbers", STRATA_VALUE_BOOL, "true", "second stage: the numbers of both queries must match", 0, 0, 0, 0},
   {"check_negations", STRATA_VALUE_BOOL, "true", "second stage: both queries negated, or neither", 0, 0, 0, 0},
   {"check_order", STRATA_VALUE_BOOL, "true",
-   "second stage: not the same words in another order, nor a word with + or # on one side only (C / C++)", 0, 0, 0,
+   "second stage: not the same words in another order, nor a word with + or # on one side only (C / C++), nor other "
+   "operators (3 + 5 / 3 - 5, a == b / a != b)", 0, 0, 0,
    0},
 };
 

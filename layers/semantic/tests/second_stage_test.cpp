@@ -118,6 +118,17 @@ TEST_CASE("the same words in another order, or a word with + or # on one side on
   CHECK_FALSE(reworded_by_order_or_symbol("Is Python faster than Java?", "Is Python quicker than Java?"));
   CHECK_FALSE(reworded_by_order_or_symbol("How do I read a file in C++?", "how can I read a file in c++"));
   CHECK_FALSE(reworded_by_order_or_symbol("", ""));
+  // Operators: the embedder keeps none, and the numbers are the same.
+  CHECK(reworded_by_order_or_symbol("what is 3 + 5", "what is 3 - 5"));
+  CHECK(reworded_by_order_or_symbol("what is 12 * 3", "what is 12 / 3"));
+  CHECK(reworded_by_order_or_symbol("is 10 > 5", "is 10 < 5"));
+  CHECK(reworded_by_order_or_symbol("does a == b", "does a != b"));
+  CHECK(reworded_by_order_or_symbol("is x \u2264 3", "is x \u2265 3"));
+  CHECK_FALSE(reworded_by_order_or_symbol("what is 12 \u00d7 3", "what is 12 * 3"));
+  CHECK_FALSE(reworded_by_order_or_symbol("a well-known and/or trusted site", "a well-known and/or trusted site?"));
+  CHECK_FALSE(reworded_by_order_or_symbol("is -5 below zero", "is -5 below zero"));
+  CHECK(operators_in("3-5 + 2 == x") == std::vector<std::string>{"-", "+", "=="});
+  CHECK(operators_in("-5 and COVID-19 at http://x/y").empty()); // signs, hyphens and paths
   CHECK(reworded_by_order_or_symbol("c++x", "x c++")); // a word after the symbols is a word of its own
   check_options on;
   CHECK(second_stage(on, "Is Python faster than Java?", "Is Java faster than Python?", 1.0, std::nullopt) == "order");
