@@ -31,6 +31,9 @@ struct awaited_reply {
   std::chrono::steady_clock::time_point sent;
   std::chrono::steady_clock::duration held_before{}; ///< the coordinator's held time when it was sent
   std::function<void(layer_reply&)> answer; ///< empty once answered
+  /// For a through put: what to do when, answered as a timeout (the layer was taken to be working
+  /// through a backlog, and to take it later), it turns out never to be applied.
+  std::function<void()> lost;
   /// Its deadline, moved on by the time the coordinator was held since it was sent (`held`: the
   /// total now), 10 s at most: factories that held it back to back would otherwise keep a hung
   /// layer from ever being found.
@@ -336,8 +339,11 @@ public:
     }
     std::sort(orphans.begin(), orphans.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [number, awaited] : orphans) {
-      if (!awaited->answer)
-        continue; // answered as a timeout already
+      if (!awaited->answer) { // answered as a timeout already
+        if (awaited->lost)
+          awaited->lost();
+        continue;
+      }
       layer_reply reply;
       reply.failed = true;
       reply.code = status::unavailable;
@@ -585,8 +591,11 @@ public:
     st_.sent.erase(it);
     if (awaited->generation == st_.slots[i].generation)
       st_.slots[i].last_answer = std::chrono::steady_clock::now();
-    if (!awaited->answer)
-      return; // answered as a timeout already
+    if (!awaited->answer) { // answered as a timeout already
+      if (awaited->lost && could_not(reply))
+        awaited->lost();
+      return;
+    }
     if (reply.failed)
       failed(i, awaited->generation, fault_type::exception, reply.error);
     else
@@ -679,6 +688,7 @@ public:
       // may take 5 s) that it is taken to be working on. A hung layer answers nothing and is replaced.
       if (!held_since && st_.slots[i].last_answer <= awaited->sent && !busy_before(i, *awaited, now)) {
         reply.replaced = true;
+        awaited->lost = nullptr; // the put's own answer undoes it
         failed(i, awaited->generation, fault_type::timeout, reply.error);
       }
       answer(i, *awaited, reply);
@@ -1204,6 +1214,7 @@ public:
         continue;
       }
       ++join->remaining;
+      const auto sent_before = st_.last_sent_number;
       ask(
         i, number, operation::put,
         [join](layer_reply& reply) {
@@ -1215,6 +1226,11 @@ public:
           join->one_done();
         },
         layer_put_atom::value, request.data);
+      // Answered as a timeout, the put is not undone: the layer is taken to apply it later. If it
+      // fails then, or its instance is replaced first (whose retired mailbox applies nothing), the
+      // others may hold the new value and it the old: the key goes from every layer.
+      if (auto sent = st_.sent.find(st_.last_sent_number); st_.last_sent_number != sent_before && sent != st_.sent.end())
+        sent->second.awaited->lost = [this, data = request.data] { undo_put(*data, [](status) {}); };
     }
     join->one_done(); // no layer takes writes (every one is write: around): rejected, nothing kept it
   }
