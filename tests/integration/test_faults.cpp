@@ -27,6 +27,24 @@ layer_health health_of(const runtime& rt, const std::string& name) {
   return {};
 }
 
+/// A put of k = v1 in flight, 50 ms in: `slow` takes puts after 300 ms, `deep` fails as
+/// `deep_fail` says (a test_map mode).
+struct put_in_flight {
+  std::unique_ptr<runtime> rt;
+  std::future<status> put; // after rt: destroyed first, it waits for the put
+};
+
+put_in_flight slow_put_failing_in_deep(const std::string& deep_fail) {
+  put_in_flight p;
+  p.rt = strata::testing::start_yaml(
+    "layers:\n"
+    "  - {name: slow, plugin: test_map, deadline: 2s, config: {fail: hang_on_put, hang: 300ms}}\n"
+    "  - {name: deep, plugin: test_map, config: {fail: " + deep_fail + "}}\n");
+  p.put = std::async(std::launch::async, [rt = p.rt.get()] { return rt->put("k", "v1"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // slow is taking v1
+  return p;
+}
+
 } // namespace
 
 TEST_CASE("a layer that throws on get: error for that request, restart, others serve", "[faults]") {
@@ -159,12 +177,7 @@ TEST_CASE("a failed put's undo waits for a conditional write checking the key, r
   // undone. A SET NX of the key arrives meanwhile; its check, queued behind the put in slow, finds
   // the failed put's value there and writes nothing. The undo, skipped because the key was guarded
   // when the put's answers were in, left that value in slow.
-  auto rt = strata::testing::start_yaml(
-    "layers:\n"
-    "  - {name: slow, plugin: test_map, deadline: 2s, config: {fail: hang_on_put, hang: 300ms}}\n"
-    "  - {name: deep, plugin: test_map, config: {fail: timeout_on_put}}\n");
-  auto failing = std::async(std::launch::async, [&] { return rt->put("k", "v1"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // slow is taking v1
+  auto [rt, failing] = slow_put_failing_in_deep("timeout_on_put");
   put_options if_absent;
   if_absent.condition = put_condition::if_absent;
   CHECK(rt->put("k", "v2", if_absent) == status::rejected); // it found v1
@@ -176,12 +189,7 @@ TEST_CASE("a failed put's undo waiting for a conditional write is not done when 
           "[faults]") {
   // As above, but the SET XX finds v1 and writes v2 (deep takes every put after the first): its
   // write decides. The undo, done after it, erased v2 as well.
-  auto rt = strata::testing::start_yaml(
-    "layers:\n"
-    "  - {name: slow, plugin: test_map, deadline: 2s, config: {fail: hang_on_put, hang: 300ms}}\n"
-    "  - {name: deep, plugin: test_map, config: {fail: unavailable_on_first_put}}\n");
-  auto failing = std::async(std::launch::async, [&] { return rt->put("k", "v1"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // slow is taking v1
+  auto [rt, failing] = slow_put_failing_in_deep("unavailable_on_first_put");
   put_options if_present;
   if_present.condition = put_condition::if_present;
   CHECK(rt->put("k", "v2", if_present) == status::ok);
