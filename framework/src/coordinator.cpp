@@ -592,7 +592,7 @@ public:
     if (awaited->generation == st_.slots[i].generation)
       st_.slots[i].last_answer = std::chrono::steady_clock::now();
     if (!awaited->answer) { // answered as a timeout already
-      if (awaited->lost && could_not(reply))
+      if (awaited->lost && (could_not(reply) || reply.code == status::invalid))
         awaited->lost();
       return;
     }
@@ -659,9 +659,10 @@ public:
   /// each deadline's queue can be: those behind it were sent later, and one before it is past due.
   bool busy_before(std::size_t i, const awaited_reply& awaited, std::chrono::steady_clock::time_point now) const {
     for (const auto& [deadline, queue] : st_.slots[i].awaiting) {
-      const auto oldest = std::find_if(queue.begin(), queue.end(), [](const awaited_ptr& a) { return bool(a->answer); });
-      if (oldest != queue.end() && (*oldest)->generation == awaited.generation && (*oldest)->sent < awaited.sent &&
-          (*oldest)->due(st_.held) > now)
+      const auto oldest = std::find_if(queue.begin(), queue.end(), [&](const awaited_ptr& a) {
+        return a->answer && a->generation == awaited.generation;
+      });
+      if (oldest != queue.end() && (*oldest)->sent < awaited.sent && (*oldest)->due(st_.held) > now)
         return true;
     }
     return false;
@@ -1107,13 +1108,11 @@ public:
     // What the check found may have been removed since (by a drop, or a tag invalidation of its
     // namespace, which do not wait behind the guard): an EXPIRE writing it again would bring it
     // back. The chain is checked again, a few times at most.
-    if (found && removed_since_check(request, id, *found)) {
-      if (++request.rechecks < max_rechecks) {
-        request.check_epoch = st_.write_epoch;
-        return check(pending, 0, status::not_found);
-      }
-      found = nullptr;
-      failure = status::unavailable; // no steady answer: nothing is written
+    // After max_rechecks (tag invalidations of other keys of the namespace keep coming), what the
+    // last check found decides: a conditional write must not fail for traffic on other keys.
+    if (found && removed_since_check(request, id, *found) && ++request.rechecks < max_rechecks) {
+      request.check_epoch = st_.write_epoch;
+      return check(pending, 0, status::not_found);
     }
     release_reader(id);
     if (!found && failure != status::not_found) {
@@ -1166,7 +1165,8 @@ public:
     const auto number = ++st_.requests;
     const auto id = make_id(request.data->ns, request.data->key);
     note_write(id);
-    if (auto guard = st_.guarded.find(id); guard != st_.guarded.end())
+    // An EXPIRE writes back what it found (maybe a failed put's value, whose undo must still come).
+    if (auto guard = st_.guarded.find(id); guard != st_.guarded.end() && !request.keep_value)
       ++guard->second.writes;
     auto join = std::make_shared<fan_in<put_outcome>>();
     join->done = [this, data = request.data, done = std::move(request.done)](put_outcome o) {
@@ -1199,6 +1199,7 @@ public:
         // It takes no writes, but may hold a copy promoted into it: that copy goes, or the layer
         // would serve the old value after the put answered.
         ++join->remaining;
+        const auto sent_before = st_.last_sent_number;
         ask(
           i, number, operation::erase,
           [join](layer_reply& reply) {
@@ -1206,6 +1207,7 @@ public:
             join->one_done();
           },
           layer_erase_atom::value, request.data->ns, request.data->key);
+        undo_if_lost(sent_before, request.data);
         continue;
       }
       if (policy == write_policy::behind) {
@@ -1226,13 +1228,21 @@ public:
           join->one_done();
         },
         layer_put_atom::value, request.data);
-      // Answered as a timeout, the put is not undone: the layer is taken to apply it later. If it
-      // fails then, or its instance is replaced first (whose retired mailbox applies nothing), the
-      // others may hold the new value and it the old: the key goes from every layer.
-      if (auto sent = st_.sent.find(st_.last_sent_number); st_.last_sent_number != sent_before && sent != st_.sent.end())
-        sent->second.awaited->lost = [this, data = request.data] { undo_put(*data, [](status) {}); };
+      undo_if_lost(sent_before, request.data);
     }
     join->one_done(); // no layer takes writes (every one is write: around): rejected, nothing kept it
+  }
+
+  /// The request sent last, if one was sent since `sent_before`, is a put's write to a layer (its
+  /// put, or the erase of an around layer's copy). Answered as a timeout, it is not undone: the
+  /// layer is taken to apply it later. If it fails then, or its instance is replaced first (whose
+  /// retired mailbox applies nothing), the others may hold the new value and it the old: the key
+  /// goes from every layer.
+  void undo_if_lost(std::uint64_t sent_before, const put_payload& data) {
+    if (st_.last_sent_number == sent_before)
+      return; // not sent: answered at once
+    if (auto sent = st_.sent.find(st_.last_sent_number); sent != st_.sent.end())
+      sent->second.awaited->lost = [this, data] { undo_put(*data, [](status) {}); };
   }
 
   /// A write-through layer that could not take a put may still hold the key's old value, which it

@@ -197,6 +197,15 @@ TEST_CASE("a failed put's undo waiting for a conditional write is not done when 
   CHECK(rt->get("k").value == "v2");
 }
 
+TEST_CASE("an EXPIRE that writes back a failed put's value does not stop that put's undo", "[faults]") {
+  // The EXPIRE's check finds v1, which the put left in slow, and writes it with its new TTL (deep
+  // takes every put after the first): not a later value, so the undo still comes.
+  auto [rt, failing] = slow_put_failing_in_deep("unavailable_on_first_put");
+  CHECK(rt->expire("k", std::chrono::seconds(60)) == status::ok);
+  CHECK(failing.get() == status::unavailable);
+  CHECK(rt->get("k").code == status::not_found);
+}
+
 TEST_CASE("an EXPIRE whose check found an entry that a tag invalidation then removed does not bring it back",
           "[faults]") {
   // The check's get takes 300 ms; the tag invalidation, which does not wait behind the key's
