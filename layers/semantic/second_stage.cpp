@@ -287,11 +287,35 @@ std::vector<std::string> words_with_symbols(std::string_view text) {
 
 } // namespace
 
-std::vector<std::string> operators_in(std::string_view text) {
-  // Each operator as one ASCII spelling, so that "×" and "*" are one operator.
-  static const std::array<std::pair<const char*, const char*>, 6> wide = {
-    {{"\u00d7", "*"}, {"\u00f7", "/"}, {"\u2212", "-"}, {"\u2264", "<="}, {"\u2265", ">="}, {"\u2260", "!="}}};
-  const auto is_letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+std::vector<std::string> operators_in(std::string_view original) {
+  // Each operator in one ASCII spelling, so that "×" and "*" are one operator.
+  static const std::array<std::pair<const char*, const char*>, 7> wide = {
+    {{"\u00d7", "*"}, {"\u00f7", "/"}, {"\u2212", "-"}, {"\u2013", "-"}, {"\u2264", "<="}, {"\u2265", ">="},
+     {"\u2260", "!="}}};
+  std::string text;
+  text.reserve(original.size());
+  for (std::size_t i = 0; i < original.size(); ++i) {
+    const auto it = std::find_if(wide.begin(), wide.end(), [&](const auto& w) {
+      return original.compare(i, std::strlen(w.first), w.first) == 0;
+    });
+    if (it == wide.end()) {
+      text.push_back(original[i]);
+      continue;
+    }
+    text += it->second;
+    i += std::strlen(it->first) - 1;
+  }
+  // The nearest character before i, and after the run that starts at i, that is not a blank.
+  const auto before = [&](std::size_t i) {
+    while (i > 0 && text[i - 1] == ' ')
+      --i;
+    return i > 0 ? text[i - 1] : ' ';
+  };
+  const auto after = [&](std::size_t i) {
+    while (i < text.size() && text[i] == ' ')
+      ++i;
+    return i < text.size() ? text[i] : ' ';
+  };
   std::vector<std::string> out;
   std::string run;
   const auto end_run = [&] {
@@ -301,27 +325,22 @@ std::vector<std::string> operators_in(std::string_view text) {
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    const char before = i > 0 ? text[i - 1] : ' ';
-    const char after = i + 1 < text.size() ? text[i + 1] : ' ';
-    bool matched_wide = false;
-    for (const auto& [spelling, ascii] : wide)
-      if (text.compare(i, std::strlen(spelling), spelling) == 0) {
-        run += ascii;
-        i += std::strlen(spelling) - 1;
-        matched_wide = true;
-        break;
-      }
-    if (matched_wide)
-      continue;
-    const bool between_letters = is_letter(before) && is_letter(after);
-    const bool sign = (c == '-' || c == '+') && is_digit(after) && !is_digit(before) && run.empty();
-    if (std::strchr("+*=<>^%", c) != nullptr && c != '\0' && !sign) {
+    const char next = i + 1 < text.size() ? text[i + 1] : ' ';
+    if (c == '-' || c == '/') {
+      // Between numbers only: "3 - 5", "12/3"; not in words ("30-year", "and/or", "$5/month"),
+      // paths, or as a dash ("Python - sort a list").
+      const char l = before(i), r = after(i + 1);
+      if ((is_digit(l) || l == ')') && (is_digit(r) || r == '('))
+        run.push_back(c);
+      else
+        end_run();
+    } else if (c == '+' && is_digit(next) && !is_digit(before(i)) && run.empty()) {
+      end_run(); // a sign, the number's
+    } else if (std::strchr("+*=<>^", c) != nullptr && c != '\0') {
       run.push_back(c);
-    } else if ((c == '-' || c == '/') && !between_letters && !sign && !(c == '/' && (before == '/' || after == '/'))) {
+    } else if (c == '!' && next == '=') {
       run.push_back(c);
-    } else if (c == '!' && after == '=') {
-      run.push_back(c);
-    } else {
+    } else if (c != ' ' || run.empty()) {
       end_run();
     }
   }

@@ -39,9 +39,9 @@ int negations_in(std::string_view text);
 /// five or more ("illegal"; not "input" against "put").
 bool opposite_by_prefix(std::string_view a, std::string_view b);
 
-/// The operators written in `text`, in order: runs of + - * / = < > ^ % and "!=" (also × ÷ − ≤ ≥ ≠),
-/// except a hyphen or slash between letters ("well-known", "and/or") and a sign right before a
-/// digit ("-5", which is the number's). "3 + 5" / "3 - 5", "10 > 5" / "10 < 5" and "a == b" /
+/// The operators written in `text`, in order: runs of + * = < > ^ and "!=", and - or / between
+/// numbers (not in "30-year", "and/or", "$5/month", a path or a dash), × ÷ − – ≤ ≥ ≠ as their ASCII
+/// forms; not a '+' sign right before a digit (the number's). "3 + 5" / "3 - 5", "10 > 5" / "10 < 5" and "a == b" /
 /// "a != b" differ only there: the embedder keeps no symbol, and the numbers are the same.
 std::vector<std::string> operators_in(std::string_view text);
 

@@ -126,9 +126,12 @@ TEST_CASE("the same words in another order, or a word with + or # on one side on
   CHECK(reworded_by_order_or_symbol("is x \u2264 3", "is x \u2265 3"));
   CHECK_FALSE(reworded_by_order_or_symbol("what is 12 \u00d7 3", "what is 12 * 3"));
   CHECK_FALSE(reworded_by_order_or_symbol("a well-known and/or trusted site", "a well-known and/or trusted site?"));
-  CHECK_FALSE(reworded_by_order_or_symbol("is -5 below zero", "is -5 below zero"));
+  CHECK_FALSE(reworded_by_order_or_symbol("is -5 below zero", "is \u22125 below zero"));
   CHECK(operators_in("3-5 + 2 == x") == std::vector<std::string>{"-", "+", "=="});
-  CHECK(operators_in("-5 and COVID-19 at http://x/y").empty()); // signs, hyphens and paths
+  CHECK(operators_in("3 \u2013 5") == std::vector<std::string>{"-"});
+  // Not operators: signs, hyphens in words, paths, a dash, a percent.
+  CHECK(operators_in("-5 and COVID-19 at http://x/y, a 30-year loan at $5/month - 20% off").empty());
+  CHECK_FALSE(reworded_by_order_or_symbol("what is 20% of 80", "what is 20 percent of 80"));
   CHECK(reworded_by_order_or_symbol("c++x", "x c++")); // a word after the symbols is a word of its own
   check_options on;
   CHECK(second_stage(on, "Is Python faster than Java?", "Is Java faster than Python?", 1.0, std::nullopt) == "order");

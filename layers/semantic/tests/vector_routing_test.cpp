@@ -35,13 +35,14 @@ vector_item text_item(std::string text, std::vector<std::string> tags = {}) {
   return item;
 }
 
-/// The double alone, pausing 300 ms in each search after writing its hits, with one vector added;
+/// The double alone, pausing `pause` in each search after writing its hits, with one vector added;
 /// `runtime` is the deployment's `runtime` section, `deadline` the layer's.
-std::unique_ptr<runtime> start_pausing(const std::string& runtime, const std::string& deadline) {
+std::unique_ptr<runtime> start_pausing(const std::string& runtime, const std::string& deadline,
+                                       const std::string& pause) {
   const std::string yaml = "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\", \"" STRATA_DOUBLE_DIR "\"]\n" + runtime +
                            "layers:\n"
                            "  - {name: vectors, plugin: test_vector_double, write: around, promote: false, "
-                           "deadline: " + deadline + ", config: {search_pause: 300ms}}\n";
+                           "deadline: " + deadline + ", config: {search_pause: " + pause + "}}\n";
   auto rt = testing::start_yaml(yaml);
   vector_item item;
   item.vector = {"m", {1.0f, 0.0f}};
@@ -60,7 +61,7 @@ vector_query query_near_the_entry() {
 TEST_CASE("a search past its deadline answers timeout and nothing of what the layer writes meanwhile", "[vectors][integration]") {
   // The layer writes its hits, then pauses past its deadline. The timeout's reply used to take
   // the result the layer was still writing (a data race; with a large answer, a crash).
-  auto rt = start_pausing("", "20ms");
+  auto rt = start_pausing("", "20ms", "300ms");
   const auto found = rt->vector_search(query_near_the_entry());
   CHECK(found.code == status::timeout);
   CHECK(found.hits.empty());
@@ -70,7 +71,7 @@ TEST_CASE("a search the layer has not answered when the runtime stops answers un
   // The drain gives up at once (shutdown_timeout 0) while the layer is in its search: the
   // coordinator stops with the request unanswered. Its future broke (a synchronous caller waited
   // for ever).
-  auto rt = start_pausing("runtime:\n  shutdown_timeout: 0s\n", "5s");
+  auto rt = start_pausing("runtime:\n  shutdown_timeout: 0s\n", "5s", "500ms");
   auto pending = rt->vector_search_async(query_near_the_entry());
   std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the layer is pausing in the search
   rt->shutdown();
