@@ -2,6 +2,8 @@
 
 #include "runtime_bounds.hpp"
 
+#include <strata/utf8.hpp>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/async.h>
 #include <spdlog/async_logger.h>
@@ -102,18 +104,21 @@ void runtime_log::write(log_level level, const log_fields& fields) {
 
 namespace {
 
-/// `text` with its control characters escaped (\n, \r, \t, \xHH for the other C0 ones and DEL,
-/// \uHHHH for the C1 ones and the line and paragraph separators, which some viewers take for
-/// line ends) and `\` doubled: a line of the text log is one line, whatever a key, an error or a
+/// `text` with its control characters escaped (\n, \r, \t, \xHH for the other C0 ones, DEL and
+/// bytes that are not UTF-8, \uHHHH for the C1 ones and the line and paragraph separators, which
+/// some viewers take for line ends) and `\` doubled: a line of the text log is one line, whatever a key, an error or a
 /// plugin's message holds; else one could forge lines, or send a terminal escape sequences.
 std::string printable(std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
+  const auto escaped = [](std::string& out, const char* prefix, unsigned char byte) {
+    out += prefix;
+    out += hex[byte >> 4];
+    out += hex[byte & 0xf];
+  };
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto byte = static_cast<unsigned char>(text[i]);
-    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
-    const auto third = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
     if (byte == '\n') {
       out += "\\n";
     } else if (byte == '\r') {
@@ -123,19 +128,20 @@ std::string printable(std::string_view text) {
     } else if (byte == '\\') {
       out += "\\\\";
     } else if (byte < 0x20 || byte == 0x7f) {
-      out += "\\x";
-      out += hex[byte >> 4];
-      out += hex[byte & 0xf];
-    } else if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) { // U+0080..U+009F
-      out += "\\u00";
-      out += hex[next >> 4];
-      out += hex[next & 0xf];
-      ++i;
-    } else if (byte == 0xe2 && next == 0x80 && (third == 0xa8 || third == 0xa9)) { // U+2028, U+2029
-      out += third == 0xa8 ? "\\u2028" : "\\u2029";
-      i += 2;
-    } else {
+      escaped(out, "\\x", byte);
+    } else if (byte < 0x80) {
       out += static_cast<char>(byte);
+    } else if (const auto length = utf8_sequence_length(text.substr(i)); length == 0) {
+      escaped(out, "\\x", byte); // not UTF-8: a lone 0x9b is an 8-bit terminal's CSI
+    } else {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (byte == 0xc2 && next <= 0x9f) // U+0080..U+009F
+        escaped(out, "\\u00", next);
+      else if (byte == 0xe2 && next == 0x80 && (text[i + 2] == '\xa8' || text[i + 2] == '\xa9')) // U+2028, U+2029
+        out += text[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
+      else
+        out.append(text.substr(i, length));
+      i += length - 1;
     }
   }
   return out;
