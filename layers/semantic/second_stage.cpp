@@ -6,7 +6,6 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
-#include <cstring>
 #include <iterator>
 #include <set>
 #include <utility>
@@ -16,6 +15,13 @@ namespace strata::semantic_layer {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// Ends the token being read: `token`, unless empty, goes to `out`, and is empty again.
+void end_token(std::vector<std::string>& out, std::string& token) {
+  if (!token.empty())
+    out.push_back(std::move(token));
+  token.clear();
+}
 
 /// Lower-cased words of ASCII letters; an apostrophe inside a word is dropped ("don't" -> "dont").
 std::vector<std::string> letter_words(std::string_view text) {
@@ -28,13 +34,10 @@ std::vector<std::string> letter_words(std::string_view text) {
       current.push_back(c);
     else if ((c == '\'' || static_cast<unsigned char>(c) >= 0x80) && !current.empty())
       continue; // also the bytes of a typographic apostrophe
-    else if (!current.empty()) {
-      out.push_back(std::move(current));
-      current.clear();
-    }
+    else
+      end_token(out, current);
   }
-  if (!current.empty())
-    out.push_back(std::move(current));
+  end_token(out, current);
   return out;
 }
 
@@ -263,25 +266,20 @@ namespace {
 std::vector<std::string> words_with_symbols(std::string_view text) {
   std::vector<std::string> out;
   std::string current;
-  const auto end = [&] {
-    if (!current.empty())
-      out.push_back(std::move(current));
-    current.clear();
-  };
   for (char c : text) {
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c)) {
       if (!current.empty() && (current.back() == '+' || current.back() == '#'))
-        end(); // "c++x": a word after the symbols
+        end_token(out, current); // "c++x": a word after the symbols
       current.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
     } else if ((c == '+' || c == '#') && !current.empty()) {
       current.push_back(c);
     } else if ((c == '\'' || static_cast<unsigned char>(c) >= 0x80) && !current.empty()) {
       continue;
     } else {
-      end();
+      end_token(out, current);
     }
   }
-  end();
+  end_token(out, current);
   return out;
 }
 
@@ -289,23 +287,23 @@ std::vector<std::string> words_with_symbols(std::string_view text) {
 
 std::vector<std::string> operators_in(std::string_view original) {
   // Each operator in one ASCII spelling, so that "×" and "*" are one operator.
-  static const std::array<std::pair<const char*, const char*>, 7> wide = {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> wide = {
     {{"\u00d7", "*"}, {"\u00f7", "/"}, {"\u2212", "-"}, {"\u2013", "-"}, {"\u2264", "<="}, {"\u2265", ">="},
      {"\u2260", "!="}}};
   std::string text;
   text.reserve(original.size());
   for (std::size_t i = 0; i < original.size(); ++i) {
     const auto it = std::find_if(wide.begin(), wide.end(), [&](const auto& w) {
-      return original.compare(i, std::strlen(w.first), w.first) == 0;
+      return original.compare(i, w.first.size(), w.first) == 0;
     });
     if (it == wide.end()) {
       text.push_back(original[i]);
       continue;
     }
     text += it->second;
-    i += std::strlen(it->first) - 1;
+    i += it->first.size() - 1;
   }
-  // The nearest character before i, and after the run that starts at i, that is not a blank.
+  // The nearest character that is not a blank: before position i, or from position i on.
   const auto before = [&](std::size_t i) {
     while (i > 0 && text[i - 1] == ' ')
       --i;
@@ -318,11 +316,6 @@ std::vector<std::string> operators_in(std::string_view original) {
   };
   std::vector<std::string> out;
   std::string run;
-  const auto end_run = [&] {
-    if (!run.empty())
-      out.push_back(std::move(run));
-    run.clear();
-  };
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const char next = i + 1 < text.size() ? text[i + 1] : ' ';
@@ -333,18 +326,18 @@ std::vector<std::string> operators_in(std::string_view original) {
       if ((is_digit(l) || l == ')') && (is_digit(r) || r == '('))
         run.push_back(c);
       else
-        end_run();
+        end_token(out, run);
     } else if (c == '+' && is_digit(next) && !is_digit(before(i)) && run.empty()) {
-      end_run(); // a sign, the number's
-    } else if (std::strchr("+*=<>^", c) != nullptr && c != '\0') {
+      continue; // a sign, the number's: nothing to end (no run yet)
+    } else if (std::string_view("+*=<>^").find(c) != std::string_view::npos) {
       run.push_back(c);
     } else if (c == '!' && next == '=') {
       run.push_back(c);
     } else if (c != ' ' || run.empty()) {
-      end_run();
+      end_token(out, run);
     }
   }
-  end_run();
+  end_token(out, run);
   return out;
 }
 
