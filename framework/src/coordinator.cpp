@@ -89,16 +89,16 @@ using lookup_ptr = std::shared_ptr<lookup>;
 
 /// Writes and lookups of one key that are in flight, to keep promotion from resurrecting a value
 /// that a later write replaced.
+struct key_activity {
+  std::uint32_t readers = 0;
+  std::uint64_t last_write = 0;
+};
+
 /// A key whose conditional write is checking the chain: the writes that wait for it, in order, and
 /// how many writes of the key were sent meanwhile (the check's own, and those released after it).
 struct key_guard {
   std::deque<std::function<bool()>> waiting;
   std::uint64_t writes = 0;
-};
-
-struct key_activity {
-  std::uint32_t readers = 0;
-  std::uint64_t last_write = 0;
 };
 
 /// At most this many prefetches walk the chain or wait for the loader at once; more are dropped
@@ -1107,9 +1107,8 @@ public:
     const auto id = make_id(request.data->ns, request.data->key);
     // What the check found may have been removed since (by a drop, or a tag invalidation of its
     // namespace, which do not wait behind the guard): an EXPIRE writing it again would bring it
-    // back. The chain is checked again, a few times at most.
-    // After max_rechecks (tag invalidations of other keys of the namespace keep coming), what the
-    // last check found decides: a conditional write must not fail for traffic on other keys.
+    // back. The chain is checked again, up to max_rechecks times; then what the last check found
+    // decides, so that invalidations of other keys of the namespace cannot make it fail.
     if (found && removed_since_check(request, id, *found) && ++request.rechecks < max_rechecks) {
       request.check_epoch = st_.write_epoch;
       return check(pending, 0, status::not_found);
@@ -1169,7 +1168,7 @@ public:
     if (auto guard = st_.guarded.find(id); guard != st_.guarded.end() && !request.keep_value)
       ++guard->second.writes;
     auto join = std::make_shared<fan_in<put_outcome>>();
-    join->done = [this, data = request.data, done = std::move(request.done)](put_outcome o) {
+    join->done = [this, id, data = request.data, done = std::move(request.done)](put_outcome o) {
       if (!o.undo)
         return done(o.code());
       // The undo may also erase what a later put of the key wrote meanwhile: the cache loses that
@@ -1177,7 +1176,6 @@ public:
       // it waits behind it: that write may write nothing (a refused SET NX), and the failed put's
       // value would stay where it was taken; if it, or a write released after it, writes the key,
       // that write decides, and the undo is not done.
-      const auto id = make_id(data->ns, data->key);
       auto guard = st_.guarded.find(id);
       if (guard == st_.guarded.end())
         return undo_put(*data, [done, code = o.code()](status) { done(code); });
