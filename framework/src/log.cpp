@@ -106,8 +106,9 @@ namespace {
 
 /// `text` with its control characters escaped (\n, \r, \t, \xHH for the other C0 ones, DEL and
 /// bytes that are not UTF-8, \uHHHH for the C1 ones and the line and paragraph separators, which
-/// some viewers take for line ends) and `\` doubled: a line of the text log is one line, whatever a key, an error or a
-/// plugin's message holds; else one could forge lines, or send a terminal escape sequences.
+/// some viewers take for line ends) and `\` doubled: a line of the text log is one line, whatever
+/// a key, an error or a plugin's message holds; else one could forge lines, or send a terminal
+/// escape sequences.
 std::string printable(std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   const auto escaped = [](std::string& out, const char* prefix, unsigned char byte) {

@@ -9,14 +9,14 @@
 #include <link.h>
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <exception>
 #include <filesystem>
-#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <tuple>
 #include <system_error>
+#include <tuple>
 
 namespace strata::detail {
 
