@@ -1,6 +1,8 @@
 // strata: run and check Strata deployments.
 #include "commands.hpp"
 
+#include <strata/fatal_signal.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <string>
 
 int main(int argc, char** argv) {
+  strata::install_fatal_signal_report(); // a plugin runs in this process: say which one faulted
   if (argc > 1 && std::string(argv[1]) == "serve")
     strata::server::block_serve_signals();
   CLI::App app{"strata: a multi-layer cache runtime"};

@@ -3,6 +3,7 @@
 #include "abi_value.hpp"
 #include "config_schema.hpp"
 #include "elf_check.hpp"
+#include "plugin_modules.hpp"
 #include "runtime_bounds.hpp"
 
 #include <dlfcn.h>
@@ -148,8 +149,10 @@ expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path,
     return invalid(refusal(path, "threw a non-standard exception"));
   }
   auto result = admit(descriptor, path, expected_name);
-  if (result)
+  if (result) {
     by_file_.emplace(canonical.string(), *result);
+    note_plugin_module((*result)->descriptor->name, symbol);
+  }
   return result;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -30,7 +31,7 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "unavailable_on_get", "internal_on_get", "timeout_on_put", "invalid_on_put", "hang_on_put",
                                        "unavailable_on_first_put",
                                        "view_throws",   "view_unknown_status", "view_misses", "negative_ttl_hit",
-                                       "empty_tag_hit"};
+                                       "empty_tag_hit", "crash_on_get", "abort_on_get"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
@@ -64,6 +65,12 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
     return status::internal; // its own word that it failed, without a throw
   if (fail_ == "unavailable_on_get")
     return status::unavailable;
+  if (fail_ == "crash_on_get") {
+    int* volatile nowhere = nullptr; // volatile: a write through a known null would be compiled to a trap
+    *nowhere = 1;
+  }
+  if (fail_ == "abort_on_get")
+    std::abort(); // as a failed assert does: the signal is raised in the C library, not here
   auto it = entries_.find(id(ns, key));
   if (it == entries_.end())
     return status::not_found;
@@ -180,7 +187,8 @@ static const strata_config_key test_map_schema[] = {
    "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
    "answer unavailable: a backend gone down), unavailable_on_get, internal_on_get, timeout_on_put, invalid_on_put (answered at "
    "once, nothing stored), hang_on_put, unavailable_on_first_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), "
-   "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for)", 0, 0, 0, 0},
+   "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for), crash_on_get (a get writes "
+   "through a null pointer: SIGSEGV), abort_on_get (a get calls abort: SIGABRT)", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, hang_on_put, and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},

@@ -1,6 +1,7 @@
 // The loader against real shared libraries: what it accepts and what it refuses, and why.
 #include "plugin_instance.hpp"
 #include "plugin_loader.hpp"
+#include "plugin_modules.hpp"
 #include <strata/plugin_catalog.hpp>
 
 #include <catch2/catch.hpp>
@@ -39,6 +40,21 @@ TEST_CASE("loader accepts a real plugin and reads its descriptor", "[loader]") {
   auto again = loader.load_file(plugin_file("test_map"));
   REQUIRE(again);
   CHECK(*again == *loaded);
+}
+
+TEST_CASE("a loaded plugin's code is found by address for the fatal-signal report", "[loader]") {
+  plugin_loader loader;
+  auto loaded = loader.load_file(plugin_file("test_map"));
+  REQUIRE(loaded);
+  const auto in_plugin = reinterpret_cast<std::uintptr_t>((*loaded)->descriptor->create);
+  strata::detail::plugin_place place{};
+  REQUIRE(strata::detail::find_plugin_module(in_plugin, place));
+  CHECK(std::string(place.name) == "test_map");
+  CHECK(std::filesystem::equivalent(place.path, plugin_file("test_map")));
+  CHECK(place.offset > 0);
+  CHECK(place.offset < std::filesystem::file_size(plugin_file("test_map")));
+  // Code outside every plugin (this test program's) is not taken for a plugin's.
+  CHECK_FALSE(strata::detail::find_plugin_module(reinterpret_cast<std::uintptr_t>(&plugin_file), place));
 }
 
 TEST_CASE("loader refuses another ABI major, naming file, symbol and reason", "[loader]") {
