@@ -94,11 +94,49 @@ struct key_activity {
   std::uint64_t last_write = 0;
 };
 
-/// A key whose conditional write is checking the chain: the writes that wait for it, in order, and
-/// how many writes of the key were sent meanwhile (the check's own, and those released after it).
+/// A key whose conditional write is checking the chain: the writes that wait for it, in order.
 struct key_guard {
   std::deque<std::function<bool()>> waiting;
-  std::uint64_t writes = 0;
+};
+
+/// A key with puts that may still be undone (their layers have not all answered, or one answered
+/// late after missing its deadline), and the write epoch of its last put or erase: an undo of a put
+/// sent before that write is not done. That write reached every layer after the put (each layer
+/// takes its requests in order), so it replaced the put's value wherever the put went, or undoes
+/// itself if a layer fails it; the undo would only erase it.
+struct undo_watch {
+  std::uint64_t last_write = 0;
+  std::size_t puts = 0;
+};
+using undo_watches = std::unordered_map<std::string, undo_watch>;
+
+/// Keeps its key in the watches while a put of it may be undone; shared by the callbacks that may
+/// undo it. It holds the watches weakly: a callback may outlive the coordinator's state.
+class undo_claim {
+public:
+  undo_claim(const std::shared_ptr<undo_watches>& watches, std::string id) : watches_(watches), id_(std::move(id)) {
+    ++(*watches)[id_].puts;
+  }
+  undo_claim(const undo_claim&) = delete;
+  undo_claim& operator=(const undo_claim&) = delete;
+  ~undo_claim() {
+    const auto watches = watches_.lock();
+    if (!watches)
+      return;
+    if (auto it = watches->find(id_); it != watches->end() && --it->second.puts == 0)
+      watches->erase(it);
+  }
+
+private:
+  std::weak_ptr<undo_watches> watches_;
+  std::string id_;
+};
+
+/// What an undo of a put needs to know whether it is still due: the put's write epoch, and its
+/// claim on the key's watch.
+struct undo_ticket {
+  std::uint64_t epoch = 0;
+  std::shared_ptr<undo_claim> claim;
 };
 
 /// At most this many prefetches walk the chain or wait for the loader at once; more are dropped
@@ -241,6 +279,7 @@ struct coordinator_state {
   std::size_t prefetches_in_flight = 0;
   /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
   std::unordered_map<std::string, key_guard> guarded;
+  std::shared_ptr<undo_watches> undo_watched = std::make_shared<undo_watches>();
   /// The requests sent to layers that their layers have not answered, by number: what an answer
   /// (layer_answer_atom) is matched with.
   std::unordered_map<std::uint64_t, sent_request> sent;
@@ -1165,26 +1204,21 @@ public:
     const auto id = make_id(request.data->ns, request.data->key);
     note_write(id);
     // An EXPIRE writes back what it found (maybe a failed put's value, whose undo must still come).
-    if (auto guard = st_.guarded.find(id); guard != st_.guarded.end() && !request.keep_value)
-      ++guard->second.writes;
+    if (!request.keep_value)
+      note_replacing_write(id);
+    const undo_ticket ticket{st_.write_epoch, std::make_shared<undo_claim>(st_.undo_watched, id)};
     auto join = std::make_shared<fan_in<put_outcome>>();
-    join->done = [this, id, data = request.data, done = std::move(request.done)](put_outcome o) {
+    join->done = [this, id, ticket, data = request.data, done = std::move(request.done)](put_outcome o) {
       if (!o.undo)
         return done(o.code());
-      // The undo may also erase what a later put of the key wrote meanwhile: the cache loses that
-      // entry (a miss), but never serves a stale one. While a conditional write checks the chain,
-      // it waits behind it: that write may write nothing (a refused SET NX), and the failed put's
-      // value would stay where it was taken; if it, or a write released after it, writes the key,
-      // that write decides, and the undo is not done.
+      // While a conditional write checks the chain, the undo waits behind it: that write may write
+      // nothing (a refused SET NX), and the failed put's value would stay where it was taken.
+      const auto then = [done, code = o.code()](status) { done(code); };
       auto guard = st_.guarded.find(id);
       if (guard == st_.guarded.end())
-        return undo_put(*data, [done, code = o.code()](status) { done(code); });
-      guard->second.waiting.push_back([this, data, done, id, code = o.code(), writes = guard->second.writes]() {
-        const auto now_guarded = st_.guarded.find(id);
-        if (now_guarded != st_.guarded.end() && now_guarded->second.writes > writes)
-          done(code);
-        else
-          undo_put(*data, [done, code](status) { done(code); });
+        return undo_put(ticket, *data, then);
+      guard->second.waiting.push_back([this, ticket, data, then]() {
+        undo_put(ticket, *data, then);
         return false;
       });
     };
@@ -1205,7 +1239,7 @@ public:
             join->one_done();
           },
           layer_erase_atom::value, request.data->ns, request.data->key);
-        undo_if_lost(sent_before, request.data);
+        undo_if_lost(sent_before, ticket, request.data);
         continue;
       }
       if (policy == write_policy::behind) {
@@ -1226,7 +1260,7 @@ public:
           join->one_done();
         },
         layer_put_atom::value, request.data);
-      undo_if_lost(sent_before, request.data);
+      undo_if_lost(sent_before, ticket, request.data);
     }
     join->one_done(); // no layer takes writes (every one is write: around): rejected, nothing kept it
   }
@@ -1236,18 +1270,28 @@ public:
   /// layer is taken to apply it later. If it fails then, or its instance is replaced first (whose
   /// retired mailbox applies nothing), the others may hold the new value and it the old: the key
   /// goes from every layer.
-  void undo_if_lost(std::uint64_t sent_before, const put_payload& data) {
+  void undo_if_lost(std::uint64_t sent_before, const undo_ticket& ticket, const put_payload& data) {
     if (st_.last_sent_number == sent_before)
       return; // not sent: answered at once
     if (auto sent = st_.sent.find(st_.last_sent_number); sent != st_.sent.end())
-      sent->second.awaited->lost = [this, data] { undo_put(*data, [](status) {}); };
+      sent->second.awaited->lost = [this, ticket, data] { undo_put(ticket, *data, [](status) {}); };
+  }
+
+  /// A put or an erase of `id` was sent: an undo of a put sent before it is not needed.
+  void note_replacing_write(const std::string& id) {
+    if (auto it = st_.undo_watched->find(id); it != st_.undo_watched->end())
+      it->second.last_write = st_.write_epoch;
   }
 
   /// A write-through layer that could not take a put may still hold the key's old value, which it
   /// would serve once the layers that took the new one let it go: so the key is erased from every
-  /// layer, and the failed put leaves at most the old value where it was, never both. `then` runs
-  /// once every layer has answered the erase, so that the caller's next read cannot see the value.
-  void undo_put(const put_data& data, std::function<void(status)> then) {
+  /// layer, and the failed put leaves at most the old value where it was, never both; unless a put
+  /// or an erase of the key was sent after it (`undo_watch`). `then` runs once every layer has
+  /// answered the erase, so that the caller's next read cannot see the value.
+  void undo_put(const undo_ticket& ticket, const put_data& data, std::function<void(status)> then) {
+    const auto watch = st_.undo_watched->find(make_id(data.ns, data.key));
+    if (watch != st_.undo_watched->end() && watch->second.last_write > ticket.epoch)
+      return then(status::ok);
     erase_request undo;
     undo.ns = data.ns;
     undo.key = data.key;
@@ -1257,7 +1301,9 @@ public:
 
   void write_erase(erase_request& request) {
     const auto number = ++st_.requests;
-    note_write(make_id(request.ns, request.key));
+    const auto id = make_id(request.ns, request.key);
+    note_write(id);
+    note_replacing_write(id);
     struct erase_outcome {
       bool found = false;
       status failure = status::ok;

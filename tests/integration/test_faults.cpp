@@ -197,6 +197,16 @@ TEST_CASE("a failed put's undo waiting for a conditional write is not done when 
   CHECK(rt->get("k").value == "v2");
 }
 
+TEST_CASE("a failed put's undo does not erase a plain SET of the key sent after it", "[faults]") {
+  // v2 is sent while v1 is in slow (deep failed v1 at once, and takes every put after the first):
+  // slow takes v2 after v1, deep takes it. v1's undo, sent once slow answered v1, reached both
+  // after v2 and erased it: v2 answered ok, and the next read missed.
+  auto [rt, failing] = slow_put_failing_in_deep("unavailable_on_first_put");
+  CHECK(rt->put("k", "v2") == status::ok);
+  CHECK(failing.get() == status::unavailable);
+  CHECK(rt->get("k").value == "v2");
+}
+
 TEST_CASE("an EXPIRE that writes back a failed put's value does not stop that put's undo", "[faults]") {
   // The EXPIRE's check finds v1, which the put left in slow, and writes it with its new TTL (deep
   // takes every put after the first): not a later value, so the undo still comes.
