@@ -218,13 +218,9 @@ httplib::Server::HandlerWithContentReader reading_body(handler serve, std::size_
   };
 }
 
-/// For GET and DELETE, whose body (if any) the library has read: runs `serve`, guarded. They take
-/// none: a body's `"ns"` would be ignored, and the request act on the default namespace.
-httplib::Server::Handler with_library_body(handler serve) {
+/// For GET and DELETE, which take no body (refused before routing): runs `serve`, guarded.
+httplib::Server::Handler without_body(handler serve) {
   return [serve = std::move(serve)](const Request& req, Response& res) {
-    if (!req.body.empty())
-      return send_error(res, {400, req.method + " takes no body (it would be ignored: give the namespace as ?ns=)",
-                              std::nullopt, ""});
     guarded(res, [&] { serve(req, req.body, res); });
   };
 }
@@ -296,8 +292,8 @@ void route_table::add(const std::string& pattern, const route_methods& methods,
       serve(req, body, res);
     };
   };
-  server_.Get(pattern, with_library_body(or_refuse(methods.get)));
-  server_.Delete(pattern, with_library_body(or_refuse(methods.del)));
+  server_.Get(pattern, without_body(or_refuse(methods.get)));
+  server_.Delete(pattern, without_body(or_refuse(methods.del)));
   server_.Put(pattern, reading_body(or_refuse(methods.put), max_body_));
   server_.Post(pattern, reading_body(or_refuse(methods.post), max_body_));
   server_.Patch(pattern, reading_body(or_refuse(methods.patch), max_body_));
@@ -340,6 +336,17 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
       guarded(res, [&] {
         res.set_header("Connection", "close");
         send_error(res, {400, req.method + " takes no body; this one is chunked", std::nullopt, ""});
+      });
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // The others take none: a body's "ns" would be ignored, and the request act on the default
+    // namespace. Refused here, for the library hands a GET's body to no handler (it is left
+    // unread: the connection closes).
+    if (!read_by_us && req.get_header_value("Content-Length").find_first_not_of('0') != std::string::npos) {
+      guarded(res, [&] {
+        res.set_header("Connection", "close");
+        send_error(res, {400, req.method + " takes no body (it would be ignored: give the namespace as ?ns=)",
+                         std::nullopt, ""});
       });
       return httplib::Server::HandlerResponse::Handled;
     }

@@ -147,6 +147,8 @@ call PUT '/v1/cache/twice' -d '{"value": "in default"}'
 expect 204
 call DELETE '/v1/cache/twice' -d '{"ns": "other"}'
 expect 400 'DELETE takes no body (it would be ignored: give the namespace as ?ns=)'
+call GET '/v1/cache/twice' -d '{"ns": "other"}'
+expect 400 'GET takes no body (it would be ignored: give the namespace as ?ns=)'
 call GET '/v1/cache/twice'
 expect 200 '"value":"in default"'
 # A value that is not UTF-8 (written over the Redis protocol) is refused, not changed: JSON
