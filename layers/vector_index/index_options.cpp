@@ -1,26 +1,36 @@
 #include "index_options.hpp"
 
+#include <strata/config_refusals.hpp>
+
 #include <stdexcept>
 
 namespace strata::vector_index {
 
 index_config index_config_from(const plugin_config& c) {
   index_config o;
-  const auto& kind = c.get_string("index");
-  auto parsed_kind = parse_index_kind(kind);
-  if (!parsed_kind)
-    throw std::invalid_argument("index: expected flat, hnsw or ivf, got '" + kind + "'");
-  o.kind = *parsed_kind;
-  const auto& metric = c.get_string("metric");
-  auto parsed_metric = parse_metric(metric);
-  if (!parsed_metric)
-    throw std::invalid_argument("metric: expected ip (inner product) or l2, got '" + metric + "'");
-  o.metric = *parsed_metric;
-  const auto& codes = c.get_string("hnsw_codes");
-  auto parsed_codes = parse_codes(codes);
-  if (!parsed_codes)
-    throw std::invalid_argument("hnsw_codes: expected sq8 or float, got '" + codes + "'");
-  o.hnsw_codes = *parsed_codes;
+  config_refusals refused; // each refused key, in one run of check-config
+  refused.check([&] {
+    const auto& kind = c.get_string("index");
+    const auto parsed = parse_index_kind(kind);
+    if (!parsed)
+      throw std::invalid_argument("index: expected flat, hnsw or ivf, got '" + kind + "'");
+    o.kind = *parsed;
+  });
+  refused.check([&] {
+    const auto& metric = c.get_string("metric");
+    const auto parsed = parse_metric(metric);
+    if (!parsed)
+      throw std::invalid_argument("metric: expected ip (inner product) or l2, got '" + metric + "'");
+    o.metric = *parsed;
+  });
+  refused.check([&] {
+    const auto& codes = c.get_string("hnsw_codes");
+    const auto parsed = parse_codes(codes);
+    if (!parsed)
+      throw std::invalid_argument("hnsw_codes: expected sq8 or float, got '" + codes + "'");
+    o.hnsw_codes = *parsed;
+  });
+  refused.done();
   o.hnsw_m = static_cast<int>(c.get_int("hnsw_m"));
   o.ef_search = static_cast<int>(c.get_int("ef_search"));
   o.ef_construction = static_cast<int>(c.get_int("ef_construction"));

@@ -212,6 +212,9 @@ TEST_CASE("the vector layer's configuration is checked", "[vector][integration]"
         std::pair{std::string("      index: flat\n      nprobe: 0\n"), std::string("nprobe")},
         std::pair{std::string("      index: annoy\n"), std::string("config.index: plugin 'vector': expected flat, hnsw or ivf, got 'annoy'")},
         std::pair{std::string("      hnsw_codes: pq\n"), std::string("config.hnsw_codes: plugin 'vector': expected sq8 or float, got 'pq'")},
+        // Every refused key in one run, not the first only.
+        std::pair{std::string("      index: annoy\n      metric: cos\n"),
+                  std::string("config.metric: plugin 'vector': expected ip (inner product) or l2, got 'cos'")},
         std::pair{std::string("      refine: 17\n"), std::string("refine")}}) {
     auto yaml = parse_config(deployment(config), "inline.yaml");
     if (!yaml.ok()) {
