@@ -32,7 +32,7 @@ const char* expectation(strata_value_type type) {
   case STRATA_VALUE_INT: return "an integer";
   case STRATA_VALUE_DOUBLE: return "a number";
   case STRATA_VALUE_BOOL: return "true or false";
-  case STRATA_VALUE_DURATION: return "a duration such as 250ms or 5s";
+  case STRATA_VALUE_DURATION: return "a duration such as 250ms or 5s, at most 106481d";
   case STRATA_VALUE_SIZE: return "a size such as 64MiB";
   default: return "a string";
   }

@@ -186,7 +186,7 @@ TEST_CASE("errors in a file name the file, line, column and path", "[config]") {
   CHECK_FALSE(report.effective);
   CHECK(error_lines(report) ==
         std::vector<std::string>{path + ":4:15: layers[0].deadline: expected a duration greater than 0, "
-                                        "such as 250ms or 5s, got '0ms'"});
+                                        "such as 250ms or 5s, at most 106481d, got '0ms'"});
   CHECK(report.errors_text() == error_lines(report)[0] + "\n");
 }
 
@@ -275,14 +275,14 @@ layers:
         std::vector<std::string>{
           "t.yaml:2:12: runtime.threads: expected an integer from 0 to 64, got '65'",
           "t.yaml:3:19: runtime.loader_threads: expected an integer from 1 to 64, got 'abc'",
-          "t.yaml:4:19: runtime.loader_timeout: expected a duration greater than 0, such as 250ms or 5s, got '0s'",
-          "t.yaml:5:21: runtime.shutdown_timeout: expected a duration such as 250ms or 5s, got a mapping",
+          "t.yaml:4:19: runtime.loader_timeout: expected a duration greater than 0, such as 250ms or 5s, at most 106481d, got '0s'",
+          "t.yaml:5:21: runtime.shutdown_timeout: expected a duration such as 250ms or 5s, at most 106481d, got a mapping",
           "t.yaml:6:3: runtime.thread: unknown key 'thread'; allowed here: threads, loader_threads, "
           "loader_timeout, shutdown_timeout, metrics, stats_interval",
           "t.yaml:8:9: plugins.path: expected a path or a sequence of paths, got a mapping",
           "t.yaml:12:12: layers[0].write: expected one of through, behind, around, got 'sideways'",
           "t.yaml:13:14: layers[0].promote: expected true or false, got 'maybe'",
-          "t.yaml:14:15: layers[0].deadline: expected a duration greater than 0, such as 250ms or 5s, got 'fast'",
+          "t.yaml:14:15: layers[0].deadline: expected a duration greater than 0, such as 250ms or 5s, at most 106481d, got 'fast'",
           "t.yaml:16:18: layers[0].config.max_bytes: expected a scalar, got a sequence",
           "t.yaml:17:11: layers[1].name: duplicate layer name 'hot' (first used at line 10)",
           "t.yaml:19:5: layers[1].colour: unknown key 'colour'; allowed here: name, plugin, promote, write, "

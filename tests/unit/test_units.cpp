@@ -71,6 +71,9 @@ TEST_CASE("parse_duration rejects bad input", "[units]") {
   CHECK_FALSE(units::parse_duration("-5s"));
   CHECK_FALSE(units::parse_duration("5 years"));
   CHECK_FALSE(units::parse_duration("1000000d")); // beyond int64 nanoseconds
+  // The limit the config messages name: 106481d is taken, a day more is not.
+  CHECK(units::parse_duration("106481d"));
+  CHECK_FALSE(units::parse_duration("106482d"));
 }
 
 TEST_CASE("parse_bool accepts YAML 1.1 spellings only", "[units]") {

@@ -106,7 +106,7 @@ inline std::optional<std::chrono::nanoseconds> parse_duration(std::string_view t
   else if (unit == "d") ns_per = 86400e9;
   else return std::nullopt;
   double total = n * ns_per;
-  if (total > 9.2e18) return std::nullopt;
+  if (total > 9.2e18) return std::nullopt; // 106481d, near int64's limit: config messages name it
   return std::chrono::nanoseconds{static_cast<std::int64_t>(std::llround(total))};
 }
 
