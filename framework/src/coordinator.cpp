@@ -1,6 +1,7 @@
 #include "coordinator.hpp"
 
 #include "instance_host.hpp"
+#include "layer_factory.hpp"
 #include "layer_host.hpp"
 #include "layer_metrics.hpp"
 #include "loader_worker.hpp"
@@ -24,22 +25,16 @@ namespace strata::detail {
 namespace {
 
 /// A request to a layer that has not been answered, and what to do with its answer. Answered
-/// once: by the layer, or, past `due(held)`, by the deadline sweep (a late answer is then ignored).
+/// once: by the layer, or, past `due()`, by the deadline sweep (a late answer is then ignored).
 struct awaited_reply {
   std::uint64_t generation = 0; ///< of the slot's instance it was sent to
   std::chrono::milliseconds deadline{0};
   std::chrono::steady_clock::time_point sent;
-  std::chrono::steady_clock::duration held_before{}; ///< the coordinator's held time when it was sent
   std::function<void(layer_reply&)> answer; ///< empty once answered
   /// For a through put: what to do when, answered as a timeout (the layer was taken to be working
   /// through a backlog, and to take it later), it turns out never to be applied.
   std::function<void()> lost;
-  /// Its deadline, moved on by the time the coordinator was held since it was sent (`held`: the
-  /// total now), 10 s at most: factories that held it back to back would otherwise keep a hung
-  /// layer from ever being found.
-  std::chrono::steady_clock::time_point due(std::chrono::steady_clock::duration held) const {
-    return sent + deadline + std::min<std::chrono::steady_clock::duration>(held - held_before, std::chrono::seconds(10));
-  }
+  std::chrono::steady_clock::time_point due() const { return sent + deadline; }
 };
 using awaited_ptr = std::shared_ptr<awaited_reply>;
 
@@ -54,6 +49,8 @@ struct slot {
   layer_config cfg;
   const loaded_plugin* plugin = nullptr;
   const strata_host_api* host = nullptr; ///< handed to every instance of this slot
+  layer_recipe_ptr recipe;               ///< what the layer factory worker creates its instances from
+  bool creating = false;                 ///< the factory worker is creating its next instance
   bool detached = false;
   bool observer = false; ///< flagged STRATA_PLUGIN_FLAG_OBSERVER: not in the chain
   caf::actor actor;            ///< null while a restart could not create an instance
@@ -295,14 +292,11 @@ struct coordinator_state {
   /// When the earliest pending deadline sweep is due, and its number (later ones supersede it).
   std::optional<std::chrono::steady_clock::time_point> sweep_due;
   std::uint64_t sweep_number = 0;
-  /// How long a layer factory has held this actor in all (a restart waiting for a database): on
-  /// one scheduler thread, a cooperative layer cannot answer meanwhile, and that time does not
-  /// count against its deadline.
-  std::chrono::steady_clock::duration held{};
+  /// Creates the instances of restarts, in a thread of its own.
+  caf::actor layer_factory;
   /// Requests a sweep found past their deadline, failed once an overdue_atom sent to self comes
   /// back: the answers already in the mailbox are taken first (see sweep()).
   std::vector<std::pair<std::size_t, awaited_ptr>> overdue;
-  std::chrono::steady_clock::duration held_at_sweep{}; ///< `held` when they were found
   static inline const char* name = "strata.coordinator";
 };
 
@@ -398,6 +392,8 @@ public:
   /// instance starts beside it. Meanwhile the slot answers `unavailable`.
   void restart(std::size_t i) {
     auto& s = st_.slots[i];
+    if (s.creating)
+      return; // the instance being created will serve
     stop_slot(i);
     s.last_restart_attempt = std::chrono::steady_clock::now();
     if (stopping(i)) {
@@ -433,7 +429,9 @@ public:
     start_instance(i);
   }
 
-  /// Creates slot i's instance from the plugin's factory and starts its host.
+  /// Has the layer factory worker create slot i's instance from the plugin's factory (which may
+  /// wait for a database: the other layers are served meanwhile, and this one answers
+  /// `unavailable`); `instance_created` starts it.
   void start_instance(std::size_t i) {
     auto& s = st_.slots[i];
     // What the old instance reported no longer holds; the new one may report from its constructor.
@@ -441,23 +439,27 @@ public:
       h.reported = health_level::healthy;
       h.reported_detail.clear();
     });
-    const auto creating = std::chrono::steady_clock::now();
-    auto instance = create_instance<layer>(
-      *s.plugin, instance_request{"layer '" + s.cfg.name + "'", s.cfg.name, &s.cfg.settings, s.host});
-    st_.held += std::chrono::steady_clock::now() - creating;
-    if (!instance) {
-      if (i == 0)
-        st_.shared->first_view.publish(nullptr, 0);
+    s.creating = true;
+    self_->send(st_.layer_factory, create_layer_atom::value, i, s.recipe);
+  }
+
+  /// The factory worker's answer for slot i: its new instance starts, or the slot stays down.
+  void instance_created(std::size_t i, created_layer& created) {
+    auto& s = st_.slots[i];
+    s.creating = false;
+    // The backoff counts from the end of the attempt: a factory may have taken seconds.
+    s.last_restart_attempt = std::chrono::steady_clock::now();
+    if (!created.instance) {
       st_.shared->health.update(i, [&](layer_health_state& h) {
         // The cause now is what keeps it down, not the fault that had it replaced.
         h.faulted = true;
-        h.fault = "cannot be restarted: " + instance.err().message;
-        h.last_error = instance.err().message;
+        h.fault = "cannot be restarted: " + created.error;
+        h.last_error = created.error;
       });
-      st_.log->write(log_level::error, {"restart failed", s.cfg.name, {}, {}, {}, {}, instance.err().message});
+      st_.log->write(log_level::error, {"restart failed", s.cfg.name, {}, {}, {}, {}, created.error});
       return;
     }
-    start_slot(i, std::shared_ptr<layer_instance>(std::move(*instance)));
+    start_slot(i, std::move(created.instance));
     st_.shared->health.update(i, [](layer_health_state& h) {
       ++h.restarts;
       if (h.faulted) {
@@ -611,10 +613,9 @@ public:
     awaited->generation = s.generation;
     awaited->deadline = deadline;
     awaited->sent = sent;
-    awaited->held_before = st_.held;
     awaited->answer = std::move(on_reply);
     s.awaiting[deadline].push_back(awaited);
-    schedule_sweep(awaited->due(st_.held));
+    schedule_sweep(awaited->due());
     const auto number = ++st_.last_sent_number;
     st_.sent.emplace(number, sent_request{i, awaited});
     self_->send(s.actor, atom, number, std::forward<Ts>(args)...);
@@ -665,27 +666,25 @@ public:
   /// Takes every request past its deadline as overdue, then makes sure the next sweep comes by the
   /// earliest deadline left. Sweep `number` is the latest scheduled, or one that an earlier-due
   /// sweep superseded (then the latest is still pending). The overdue fail once a message sent to
-  /// self now comes back: an answer that reached the mailbox while this actor was held up (a
-  /// restart whose factory waited for a database) is behind this sweep, and was taken for a hung
-  /// layer's, which was replaced with its entries.
+  /// self now comes back: an answer that reached the mailbox while this actor was held up (busy
+  /// scheduler threads) is behind this sweep, and was taken for a hung layer's, which was replaced
+  /// with its entries.
   void sweep(std::uint64_t number) {
     if (number == st_.sweep_number)
       st_.sweep_due.reset();
     const auto now = std::chrono::steady_clock::now();
     auto& expired = st_.overdue;
     const bool confirm_sent = !expired.empty();
-    if (!confirm_sent) // the first sweep of those the message will fail
-      st_.held_at_sweep = st_.held;
     std::optional<std::chrono::steady_clock::time_point> next_due;
     for (std::size_t i = 0; i < st_.slots.size(); ++i)
       for (auto& [deadline, queue] : st_.slots[i].awaiting) {
-        while (!queue.empty() && (!queue.front()->answer || queue.front()->due(st_.held) <= now)) {
+        while (!queue.empty() && (!queue.front()->answer || queue.front()->due() <= now)) {
           if (queue.front()->answer)
             expired.emplace_back(i, queue.front());
           queue.pop_front();
         }
-        if (!queue.empty() && (!next_due || queue.front()->due(st_.held) < *next_due))
-          next_due = queue.front()->due(st_.held);
+        if (!queue.empty() && (!next_due || queue.front()->due() < *next_due))
+          next_due = queue.front()->due();
       }
     if (next_due)
       schedule_sweep(*next_due); // once, for the earliest: not once per queue
@@ -701,7 +700,7 @@ public:
       const auto oldest = std::find_if(queue.begin(), queue.end(), [&](const awaited_ptr& a) {
         return a->answer && a->generation == awaited.generation;
       });
-      if (oldest != queue.end() && (*oldest)->sent < awaited.sent && (*oldest)->due(st_.held) > now)
+      if (oldest != queue.end() && (*oldest)->sent < awaited.sent && (*oldest)->due() > now)
         return true;
     }
     return false;
@@ -712,9 +711,6 @@ public:
     const auto now = std::chrono::steady_clock::now();
     auto expired = std::move(st_.overdue);
     st_.overdue.clear();
-    // A factory held this actor since the sweep: the answers that came meanwhile are behind this
-    // message, so an unanswered request says nothing of its layer. It times out all the same.
-    const bool held_since = st_.held != st_.held_at_sweep;
     for (auto& [i, awaited] : expired) {
       if (!awaited->answer)
         continue; // answered meanwhile: by the layer, or by what an earlier expiry set off
@@ -726,7 +722,7 @@ public:
       // backlog, not hung: this request times out, but replacing the instance would only throw
       // its entries away; so is one still within the deadline of an earlier request (a command
       // may take 5 s) that it is taken to be working on. A hung layer answers nothing and is replaced.
-      if (!held_since && st_.slots[i].last_answer <= awaited->sent && !busy_before(i, *awaited, now)) {
+      if (st_.slots[i].last_answer <= awaited->sent && !busy_before(i, *awaited, now)) {
         reply.replaced = true;
         awaited->lost = nullptr; // the put's own answer undoes it
         failed(i, awaited->generation, fault_type::timeout, reply.error);
@@ -1537,12 +1533,14 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
       st.loaders.push_back(spawn_loader_worker(self->system(), st.loader, st.loaders_stopping));
   st.loader_busy.assign(st.loaders.size(), 0);
   st.loader_overdue.assign(st.loaders.size(), 0);
+  st.layer_factory = spawn_layer_factory(self->system());
   auto r = std::make_shared<router>(self);
   for (std::size_t i = 0; i < setup->cfg.layers.size(); ++i) {
     slot s;
     s.cfg = setup->cfg.layers[i];
     s.plugin = setup->plugins[i];
     s.host = setup->hosts[i];
+    s.recipe = std::make_shared<const layer_recipe>(layer_recipe{s.plugin, s.cfg.name, s.cfg.settings, s.host});
     s.detached = s.cfg.detached.value_or((s.plugin->descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0);
     s.observer = is_observer(*s.plugin->descriptor);
     st.slots.push_back(std::move(s));
@@ -1580,6 +1578,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     self->state.loaders_stopping->store(true, std::memory_order_release);
     for (auto& worker : self->state.loaders)
       self->send_exit(worker, caf::exit_reason::user_shutdown);
+    self->send_exit(self->state.layer_factory, caf::exit_reason::user_shutdown);
     self->quit(msg.reason);
   });
   return {
@@ -1605,6 +1604,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](replaced_wait_atom, std::size_t index, std::uint64_t generation) {
       r->start_when_stopped(index, generation, true);
     },
+    [r](layer_created_atom, std::size_t index, created_layer& created) { r->instance_created(index, created); },
   };
 }
 

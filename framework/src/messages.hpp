@@ -40,6 +40,9 @@ using layer_failed_atom = caf::atom_constant<caf::atom("lfailed")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 /// The end of the wait of a restart for the replaced instance's call in progress to return.
 using replaced_wait_atom = caf::atom_constant<caf::atom("rwait")>;
+// A restart's new instance: asked of the layer factory worker, and its answer.
+using create_layer_atom = caf::atom_constant<caf::atom("lcreate")>;
+using layer_created_atom = caf::atom_constant<caf::atom("lcreated")>;
 // coordinator → loader worker (a load's number, ns, key), and back (its number, a load_reply)
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using loaded_atom = caf::atom_constant<caf::atom("loaded")>;

@@ -452,6 +452,23 @@ TEST_CASE("a restart whose factory holds the coordinator does not count against 
   CHECK(hot.restarts == 0);
 }
 
+TEST_CASE("a restart whose factory waits does not hold up requests to the other layers", "[faults]") {
+  // slow_start throws on a get and is replaced; its factory takes 2 s (a database that does not
+  // answer). The coordinator called the factory itself: every request that reached it meanwhile
+  // waited those 2 s, and the next get of the missing key met the new instance (which threw).
+  auto rt = strata::testing::start_yaml(
+    "layers:\n"
+    "  - {name: hot, plugin: predictive, write: around, promote: false}\n"
+    "  - {name: middle, plugin: test_map}\n"
+    "  - {name: slow_start, plugin: test_map, config: {fail: throw_on_get, factory_delay: 2s}}\n");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  CHECK(rt->get("absent").code == status::internal);
+  CHECK(rt->get("k").value == "v");
+  CHECK(health_of(*rt, "slow_start").restarts == 0); // still in its factory
+  CHECK(rt->get("absent").code == status::unavailable); // slow_start, down meanwhile, may hold it
+  REQUIRE(eventually([&] { return health_of(*rt, "slow_start").restarts == 1; }, std::chrono::seconds(5)));
+}
+
 TEST_CASE("an embedder's bad output is its fault: internal, naming it, not invalid", "[faults]") {
   const auto with_fault = [](const std::string& fault) {
     return strata::testing::start_yaml("embedders: [{name: faulty, plugin: test_embedder, config: {fault: " + fault +

@@ -1,0 +1,40 @@
+#pragma once
+// A thread that creates the layer instances of restarts, so that a factory that waits (for a
+// database) holds no actor: the coordinator serves the other layers meanwhile.
+
+#include "plugin_instance.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/fwd.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace strata::detail {
+
+/// What creating an instance of one layer takes; shared with the factory worker, so that a
+/// creation under way outlives the coordinator's state.
+struct layer_recipe {
+  const loaded_plugin* plugin = nullptr;
+  std::string name;
+  std::map<std::string, std::string> settings;
+  const strata_host_api* host = nullptr; ///< the runtime's, which outlives every actor
+};
+using layer_recipe_ptr = std::shared_ptr<const layer_recipe>;
+
+/// A new instance, or why there is none (the factory's error).
+struct created_layer {
+  std::shared_ptr<layer_instance> instance;
+  std::string error;
+};
+
+/// A worker creating an instance for each (create_layer_atom, index, recipe) it is sent, in order
+/// (factories are never called two at once, as when the coordinator called them), and sending the
+/// sender (layer_created_atom, index, created_layer).
+caf::actor spawn_layer_factory(caf::actor_system& system);
+
+} // namespace strata::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::layer_recipe_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::created_layer)
