@@ -457,6 +457,9 @@ public:
         h.last_error = created.error;
       });
       st_.log->write(log_level::error, {"restart failed", s.cfg.name, {}, {}, {}, {}, created.error});
+      // Tried again a second on, or by a request that needs the layer then: a slot that nothing
+      // asks (its keys all served above it) would stay down, its health stale.
+      self_->delayed_send(self_, restart_backoff, restart_atom::value, i, s.generation);
       return;
     }
     start_slot(i, std::move(created.instance));
@@ -508,7 +511,7 @@ public:
     restart(i);
   }
 
-  /// A restart put off by `failed`, unless one happened meanwhile.
+  /// A restart put off by `failed`, or the retry of one that failed, unless one happened meanwhile.
   void restart_if_still_down(std::size_t i, std::uint64_t generation) {
     if (i < st_.slots.size() && !st_.slots[i].actor && st_.slots[i].generation == generation)
       restart(i);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -16,6 +18,13 @@ namespace {
 /// Instances that died in maintain(); `die_once` kills only the first, so the restart is healthy.
 std::atomic<int> deaths{0};
 
+/// Instances created so far under each layer name, for `restarts_fail`.
+std::map<std::string, int>& creations() {
+  static std::map<std::string, int> counts;
+  return counts;
+}
+std::mutex creations_mutex;
+
 } // namespace
 
 test_map_layer::test_map_layer(const layer_context& context)
@@ -25,6 +34,12 @@ test_map_layer::test_map_layer(const layer_context& context)
     std::this_thread::sleep_for(context.config.get_duration("factory_delay"));
   if (fail_ == "throw_in_factory")
     throw std::runtime_error("configured to fail in its factory");
+  if (context.config.contains("restarts_fail")) { // a test may create it from some keys only
+    std::lock_guard<std::mutex> guard(creations_mutex);
+    const int created_before = creations()[context.name]++;
+    if (created_before > 0 && created_before <= context.config.get_int("restarts_fail"))
+      throw std::runtime_error("configured to fail its restart");
+  }
   const std::vector<std::string> modes{"none",          "throw_on_get",           "hang_on_get",
                                        "die_once",      "unknown_status_on_get",  "throw_in_view",
                                        "throw_in_maintenance_interval", "down_after_first_put",
@@ -194,6 +209,9 @@ static const strata_config_key test_map_schema[] = {
    0, 0, 0, 0},
   {"health", STRATA_VALUE_STRING, "healthy", "health to report at start: healthy, warning, critical", 0, 0, 0, 0},
   {"factory_delay", STRATA_VALUE_DURATION, "0", "how long each instance's creation takes", 1, 0, 0, 0},
+  {"restarts_fail", STRATA_VALUE_INT, "0",
+   "how many creations after the first, under this layer name in this process, throw (a restart that fails)", 1, 0, 1,
+   1000},
 };
 
 STRATA_LAYER_PLUGIN("test_map", "1.0.0", strata::test_plugins::test_map_layer, test_map_schema, 0)

@@ -469,6 +469,18 @@ TEST_CASE("a restart whose factory waits does not hold up requests to the other 
   REQUIRE(eventually([&] { return health_of(*rt, "slow_start").restarts == 1; }, std::chrono::seconds(5)));
 }
 
+TEST_CASE("a restart that fails is the layer's health detail and is tried again without a request", "[faults]") {
+  // The first restart's factory throws; the second succeeds. Retried only by a request needing
+  // the layer, it stayed down (and its health said so) while nothing asked.
+  auto rt = strata::testing::start_yaml(
+    "layers: [{name: restart_fails_once, plugin: test_map, config: {fail: throw_on_get, restarts_fail: 1}}]\n");
+  CHECK(rt->get("k").code == status::internal);
+  REQUIRE(eventually([&] { return health_of(*rt, "restart_fails_once").detail.find("cannot be restarted") != std::string::npos; }));
+  CHECK(health_of(*rt, "restart_fails_once").last_error.find("configured to fail its restart") != std::string::npos);
+  REQUIRE(eventually([&] { return health_of(*rt, "restart_fails_once").restarts == 1; }, std::chrono::seconds(5)));
+  CHECK(health_of(*rt, "restart_fails_once").level == health_level::warning); // replaced, no answer since
+}
+
 TEST_CASE("an embedder's bad output is its fault: internal, naming it, not invalid", "[faults]") {
   const auto with_fault = [](const std::string& fault) {
     return strata::testing::start_yaml("embedders: [{name: faulty, plugin: test_embedder, config: {fault: " + fault +
