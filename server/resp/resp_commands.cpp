@@ -435,13 +435,18 @@ void exists(command_context& ctx, const command_args& a) {
 }
 
 std::string mget_reply(std::vector<get_result>& results) {
+  // A key whose lookup failed is not known to be absent: a nil would say it is. Redis has no
+  // such case; the whole command answers the failure, as a GET of that key would.
+  for (const auto& r : results)
+    if (r.code != status::ok && r.code != status::not_found)
+      return status_error(r.code);
   std::string out;
   append_array_header(out, results.size());
   for (const auto& r : results) {
     if (r.code == status::ok)
       append_bulk(out, r.value);
     else
-      append_null(out); // as Redis: an error of one key reads as absent
+      append_null(out);
   }
   return out;
 }

@@ -64,8 +64,8 @@ struct reply_slot {
   bool hold_later = false; ///< later requests, reads or writes, wait until it is ready
 };
 
-/// A request read while an earlier write of the connection is in flight, kept (its arguments
-/// copied out of the input buffer) until that write is done, so that it sees it.
+/// A request read while an earlier request of the connection that it must follow is in flight
+/// (`waits_for_in_flight`), kept (its arguments copied out of the input buffer) until its turn.
 struct parked_request {
   std::vector<std::string> args;
   std::string protocol_error; ///< instead of a request: the error that ended the input
@@ -83,7 +83,7 @@ struct connection {
   std::size_t writes_in_flight = 0; ///< writes (SET, DEL, ...) whose reply is awaited
   std::size_t holds_in_flight = 0;  ///< replies awaited that hold the later requests back
   std::size_t in_flight = 0;        ///< requests whose reply is awaited from the runtime
-  std::deque<parked_request> parked; ///< requests that wait for those writes, in order
+  std::deque<parked_request> parked; ///< requests that wait for their turn, in order
   std::uint32_t next_sequence = 0;
   request_options namespace_options; ///< the namespace SELECT chose
   std::string name;                  ///< CLIENT SETNAME's; empty: none
@@ -94,6 +94,16 @@ struct connection {
   bool input_held = false;
   bool reading = true;               ///< false while backpressure holds the input
   bool writing = false;              ///< EPOLLOUT is armed
+
+  /// Whether a request (a write or not) must wait for those in flight, so that the connection's
+  /// requests act in the order sent: a read waits for a write (it must see it); a write for a read
+  /// (which must not: a get asks the layers one after another, and a put sent meanwhile reaches
+  /// the deeper ones first, where the get found the new value); every request for one that sends
+  /// its keys a part at a time.
+  bool waits_for_in_flight(bool write) const {
+    const auto reads_in_flight = in_flight - writes_in_flight;
+    return holds_in_flight > 0 || (write ? reads_in_flight > 0 : writes_in_flight > 0);
+  }
 
   /// Counted as they come and go: summing them per read made a long pipeline quadratic.
   std::size_t pending_bytes() const { return in.size() + (out.size() - out_sent) + waiting_bytes + parked_bytes; }

@@ -361,10 +361,8 @@ void event_loop::process_input(connection& conn) {
 void event_loop::run_or_park(connection& conn, const std::vector<std::string_view>& args) {
   const auto* spec = find_command(args[0]);
   const bool write = spec != nullptr && spec->write;
-  // A request waits while an earlier one waits, or, unless it writes too, while a write is in
-  // flight: writes are sent to the coordinator in order, reads may be answered at once. Every
-  // request waits while one that sends its requests a part at a time is in flight.
-  if (!conn.parked.empty() || (conn.writes_in_flight > 0 && !write) || conn.holds_in_flight > 0) {
+  // A request waits while an earlier one waits, or while one it must follow is in flight.
+  if (!conn.parked.empty() || conn.waits_for_in_flight(write)) {
     conn.parked.push_back(parked_request{{args.begin(), args.end()}, {}});
     for (const auto& a : args)
       conn.parked_bytes += a.size();
@@ -401,8 +399,7 @@ void event_loop::run_parked(connection& conn) {
     }
     const auto* spec = find_command(next.args[0]);
     const bool write = spec != nullptr && spec->write;
-    if ((conn.writes_in_flight > 0 && !write) || conn.holds_in_flight > 0 ||
-        conn.in_flight >= static_cast<std::size_t>(settings_.max_in_flight) ||
+    if (conn.waits_for_in_flight(write) || conn.in_flight >= static_cast<std::size_t>(settings_.max_in_flight) ||
         conn.reply_bytes() > settings_.max_pipeline) // the reply bound holds for parked requests too
       return;
     const auto request = std::move(next.args);
@@ -506,8 +503,7 @@ bool event_loop::may_run_parked(const connection& conn) const {
   const auto* spec = next.protocol_error.empty() ? find_command(next.args[0]) : nullptr;
   const bool write = spec != nullptr && spec->write;
   return !next.protocol_error.empty() ||
-         (!(conn.writes_in_flight > 0 && !write) && conn.holds_in_flight == 0 &&
-          conn.in_flight < static_cast<std::size_t>(settings_.max_in_flight) &&
+         (!conn.waits_for_in_flight(write) && conn.in_flight < static_cast<std::size_t>(settings_.max_in_flight) &&
           conn.reply_bytes() <= settings_.max_pipeline / 2);
 }
 

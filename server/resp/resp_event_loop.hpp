@@ -77,10 +77,10 @@ private:
   void add_connection(int fd);
   void on_readable(connection& conn);
   void process_input(connection& conn);
-  /// Runs one request now, or parks it behind the connection's writes in flight.
+  /// Runs one request now, or parks it behind the requests in flight it must follow.
   void run_or_park(connection& conn, const std::vector<std::string_view>& args);
   void run(connection& conn, const command_spec* spec, const std::vector<std::string_view>& args);
-  /// Runs the parked requests whose writes are done.
+  /// Runs the parked requests whose turn came.
   void run_parked(connection& conn);
   void flush_ready(connection& conn);
   void apply(std::uint32_t connection, std::uint32_t sequence, std::string reply, bool from_mailbox);
