@@ -262,27 +262,35 @@ public:
   static std::size_t first_layer_to_ask(view_answer answer) { return answer == view_answer::miss ? 1 : 0; }
 
   view_answer try_first_view(std::string_view key, const std::string& ns, get_result& out) {
-    const auto* view = shared->first_view.current();
-    if (view == nullptr || ns.empty()) // the latter refused by submit_get
+    if (ns.empty()) // refused by submit_get
       return view_answer::absent;
     // Reading the clock twice would cost more than the hit itself: time one get in 64.
     thread_local std::uint32_t calls = 0;
     const bool timed = first_layer_metrics && (++calls % detail::view_timing_period) == 0;
     const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    status outcome;
+    status outcome = status::unavailable;
+    std::uint64_t generation = 0;
+    std::string fault;
     // A fault is the layer's, as one in its actor is (even if the actor, which answers instead,
     // does not fail): counted, unhealthy, replaced. A failure of ours is left to the actor.
-    try {
-      outcome = view->view->get(ns, key, out.value);
-    } catch (const layer_unavailable&) {
+    const bool read = shared->first_view.read([&](const detail::published_view& view) {
+      generation = view.generation;
+      try {
+        outcome = view.view->get(ns, key, out.value);
+      } catch (const layer_unavailable&) {
+      } catch (const std::exception& e) {
+        fault = std::string("read view threw: ") + e.what();
+      } catch (...) {
+        fault = "read view threw a non-standard exception";
+      }
+    });
+    if (!read)
       return view_answer::absent;
-    } catch (const std::exception& e) {
-      return view_failed(*view, std::string("read view threw: ") + e.what());
-    } catch (...) {
-      return view_failed(*view, "read view threw a non-standard exception");
-    }
+    if (!fault.empty())
+      return view_failed(generation, std::move(fault));
     if (static_cast<unsigned>(outcome) > static_cast<unsigned>(status::internal))
-      return view_failed(*view, "read view answered an unknown status " + std::to_string(static_cast<unsigned>(outcome)));
+      return view_failed(generation,
+                         "read view answered an unknown status " + std::to_string(static_cast<unsigned>(outcome)));
     if (outcome != status::ok && outcome != status::not_found)
       return view_answer::absent;
     // Recorded once, on layer 0: the telemetry actor adds these hits to the runtime's own figures.
@@ -299,12 +307,12 @@ public:
     return view_answer::hit;
   }
 
-  view_answer view_failed(const detail::published_view& view, std::string why) {
+  view_answer view_failed(std::uint64_t generation, std::string why) {
     // Counted in flight while it reads the coordinator's handle, as requests are: a shutdown
     // clears the handle once none is (a read-view get is not counted).
     if (!enter())
       return view_answer::absent;
-    caf::anon_send(coordinator, detail::layer_failed_atom::value, std::size_t{0}, view.generation, std::move(why));
+    caf::anon_send(coordinator, detail::layer_failed_atom::value, std::size_t{0}, generation, std::move(why));
     leave();
     return view_answer::absent;
   }

@@ -1,11 +1,10 @@
 #pragma once
 // State the host threads and the coordinator share: layer health, and layer 0's read view.
 
-#include <strata/health.hpp>
-#include <strata/layer.hpp>
+#include "view_slot.hpp"
 
-#include <atomic>
-#include <memory>
+#include <strata/health.hpp>
+
 #include <mutex>
 #include <string>
 #include <vector>
@@ -72,36 +71,6 @@ public:
 private:
   mutable std::mutex mutex_;
   std::vector<layer_health_state> layers_;
-};
-
-/// A read view of layer 0, and the generation of the instance it reads, to which its faults are
-/// reported.
-struct published_view {
-  std::shared_ptr<read_view> view;
-  std::uint64_t generation = 0;
-};
-
-/// Layer 0's read view. The hot path loads one raw pointer; every view ever published is kept
-/// until the runtime ends, so a reader never races a restart that replaces it.
-class view_slot {
-public:
-  const published_view* current() const noexcept { return current_.load(std::memory_order_acquire); }
-
-  /// Publishes `view` (none when null) of layer 0's instance of `generation`.
-  void publish(std::shared_ptr<read_view> view, std::uint64_t generation) {
-    std::lock_guard<std::mutex> guard(mutex_);
-    if (!view) {
-      current_.store(nullptr, std::memory_order_release);
-      return;
-    }
-    kept_.push_back(std::make_unique<published_view>(published_view{std::move(view), generation}));
-    current_.store(kept_.back().get(), std::memory_order_release);
-  }
-
-private:
-  std::atomic<const published_view*> current_{nullptr};
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<published_view>> kept_;
 };
 
 struct shared_state {
