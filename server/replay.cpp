@@ -59,7 +59,9 @@ int replay_trace(const replay_options& options) {
   for (const auto& text : items) {
     auto c = replay::parse_capacity(text);
     if (!c) {
-      std::fprintf(stderr, "strata replay: capacity '%s' is not N[B|KiB|MiB|GiB|KB|MB|GB] nor Nentries (N >= 1)\n",
+      std::fprintf(stderr,
+                   "strata replay: capacity '%s' is not N[B|KiB|MiB|GiB|KB|MB|GB] nor Nentries, with N >= 1 and "
+                   "below 2^63 bytes or entries\n",
                    text.c_str());
       return 2;
     }

@@ -1,7 +1,10 @@
 #include "byte_source.hpp"
 
+#include "file_handle.hpp"
+
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 namespace strata::replay::detail {
 
@@ -14,16 +17,35 @@ bool ends_with(const std::string& text, const char* suffix) {
   return text.size() >= n && text.compare(text.size() - n, n, suffix) == 0;
 }
 
+enum class compression { none, gzip, xz };
+
+/// By the name's extension, else by the first bytes: a compressed trace renamed (or named by a
+/// download) was otherwise read as raw bytes, an int32be one as meaningless keys, without a word.
+compression compression_of(const std::string& path) {
+  if (ends_with(path, ".gz"))
+    return compression::gzip;
+  if (ends_with(path, ".xz"))
+    return compression::xz;
+  char head[6] = {};
+  file_handle file(path);
+  const std::string_view start(head, file.read(head, sizeof head));
+  if (start.substr(0, 3) == std::string_view("\x1f\x8b\x08", 3)) // gzip, deflate
+    return compression::gzip;
+  if (start == std::string_view("\xfd" "7zXZ\0", 6))
+    return compression::xz;
+  return compression::none;
+}
+
 } // namespace
 
-bool is_compressed(const std::string& path) noexcept { return ends_with(path, ".gz") || ends_with(path, ".xz"); }
+bool is_compressed(const std::string& path) { return compression_of(path) != compression::none; }
 
 std::unique_ptr<byte_source> open_bytes(const std::string& path) {
-  if (ends_with(path, ".gz"))
-    return open_gzip(path);
-  if (ends_with(path, ".xz"))
-    return open_xz(path);
-  return open_plain(path);
+  switch (compression_of(path)) {
+  case compression::gzip: return open_gzip(path);
+  case compression::xz: return open_xz(path);
+  default: return open_plain(path);
+  }
 }
 
 input::input(std::string path, std::unique_ptr<byte_source> source)

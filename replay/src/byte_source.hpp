@@ -26,11 +26,12 @@ std::unique_ptr<byte_source> open_gzip(const std::string& path);
 /// The file decompressed by liblzma (xz format, concatenated streams allowed).
 std::unique_ptr<byte_source> open_xz(const std::string& path);
 
-/// By `path`'s extension: `.gz` gzip, `.xz` xz, anything else plain.
+/// By `path`'s extension, `.gz` gzip, `.xz` xz; otherwise by its first bytes (gzip's or xz's
+/// magic), else plain. Throws trace_error when the file cannot be opened.
 std::unique_ptr<byte_source> open_bytes(const std::string& path);
 
 /// Whether `open_bytes` decompresses `path`: offsets in messages then count decompressed bytes.
-bool is_compressed(const std::string& path) noexcept;
+bool is_compressed(const std::string& path);
 
 /// Reads bytes through a buffer and counts them: the readers' view of a byte source.
 class input {

@@ -70,6 +70,15 @@ TEST_CASE(".gz: lirs text through zlib, across buffers and concatenated members"
                  trace_format::lirs) == keys);
 }
 
+TEST_CASE("a compressed trace named neither .gz nor .xz is decompressed by its magic bytes", "[replay][readers]") {
+  const std::string text = many_keys(1000);
+  const auto keys = read_all(write_file("plain.trace", text), trace_format::lirs); // read as it is
+  REQUIRE(keys.size() == 1000);
+  // Read as raw bytes, they were not lirs text at all ("not an integer" at byte 0).
+  CHECK(read_all(write_file("renamed-gzip.trace", gzip_of(text)), trace_format::lirs) == keys);
+  CHECK(read_all(write_file("renamed-xz.trace", xz_of(text)), trace_format::lirs) == keys);
+}
+
 TEST_CASE(".gz: truncated, corrupt, empty or not gzip at all is an error", "[replay][readers]") {
   const std::string packed = gzip_of(many_keys(20000));
   const auto truncated = write_file("truncated.trace.gz", packed.substr(0, packed.size() / 2));
