@@ -6,30 +6,30 @@
 
 namespace strata::vector_index {
 
+namespace {
+
+/// Reads string key `key` through `parse` into `out`; a text it does not take is refused, saying
+/// what was `expected`, and kept with the other refusals.
+template <class Parse, class T>
+void read_choice(config_refusals& refused, const plugin_config& c, const char* key, Parse parse,
+                 const char* expected, T& out) {
+  refused.check([&] {
+    const auto& text = c.get_string(key);
+    const auto parsed = parse(text);
+    if (!parsed)
+      throw std::invalid_argument(std::string(key) + ": expected " + expected + ", got '" + text + "'");
+    out = *parsed;
+  });
+}
+
+} // namespace
+
 index_config index_config_from(const plugin_config& c) {
   index_config o;
   config_refusals refused; // each refused key, in one run of check-config
-  refused.check([&] {
-    const auto& kind = c.get_string("index");
-    const auto parsed = parse_index_kind(kind);
-    if (!parsed)
-      throw std::invalid_argument("index: expected flat, hnsw or ivf, got '" + kind + "'");
-    o.kind = *parsed;
-  });
-  refused.check([&] {
-    const auto& metric = c.get_string("metric");
-    const auto parsed = parse_metric(metric);
-    if (!parsed)
-      throw std::invalid_argument("metric: expected ip (inner product) or l2, got '" + metric + "'");
-    o.metric = *parsed;
-  });
-  refused.check([&] {
-    const auto& codes = c.get_string("hnsw_codes");
-    const auto parsed = parse_codes(codes);
-    if (!parsed)
-      throw std::invalid_argument("hnsw_codes: expected sq8 or float, got '" + codes + "'");
-    o.hnsw_codes = *parsed;
-  });
+  read_choice(refused, c, "index", parse_index_kind, "flat, hnsw or ivf", o.kind);
+  read_choice(refused, c, "metric", parse_metric, "ip (inner product) or l2", o.metric);
+  read_choice(refused, c, "hnsw_codes", parse_codes, "sq8 or float", o.hnsw_codes);
   refused.done();
   o.hnsw_m = static_cast<int>(c.get_int("hnsw_m"));
   o.ef_search = static_cast<int>(c.get_int("ef_search"));
