@@ -218,9 +218,24 @@ httplib::Server::HandlerWithContentReader reading_body(handler serve, std::size_
   };
 }
 
-/// For GET and DELETE, which take no body (refused before routing): runs `serve`, guarded.
+/// A body's `"ns"` would be ignored, and the request act on the default namespace.
+api_error body_refused(const Request& req) {
+  return {400, req.method + " takes no body (it would be ignored: give the namespace as ?ns=)", std::nullopt, ""};
+}
+
+/// For GET, whose body (if any) was refused before routing: runs `serve`, guarded.
 httplib::Server::Handler without_body(handler serve) {
   return [serve = std::move(serve)](const Request& req, Response& res) {
+    guarded(res, [&] { serve(req, req.body, res); });
+  };
+}
+
+/// For DELETE, whose body (if any) the library has read, so that the connection stays in step:
+/// runs `serve`, guarded, or refuses the body.
+httplib::Server::Handler with_library_body(handler serve) {
+  return [serve = std::move(serve)](const Request& req, Response& res) {
+    if (!req.body.empty())
+      return send_error(res, body_refused(req));
     guarded(res, [&] { serve(req, req.body, res); });
   };
 }
@@ -293,7 +308,7 @@ void route_table::add(const std::string& pattern, const route_methods& methods,
     };
   };
   server_.Get(pattern, without_body(or_refuse(methods.get)));
-  server_.Delete(pattern, without_body(or_refuse(methods.del)));
+  server_.Delete(pattern, with_library_body(or_refuse(methods.del)));
   server_.Put(pattern, reading_body(or_refuse(methods.put), max_body_));
   server_.Post(pattern, reading_body(or_refuse(methods.post), max_body_));
   server_.Patch(pattern, reading_body(or_refuse(methods.patch), max_body_));
@@ -339,14 +354,13 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
       });
       return httplib::Server::HandlerResponse::Handled;
     }
-    // The others take none: a body's "ns" would be ignored, and the request act on the default
-    // namespace. Refused here, for the library hands a GET's body to no handler (it is left
-    // unread: the connection closes).
-    if (!read_by_us && req.get_header_value("Content-Length").find_first_not_of('0') != std::string::npos) {
+    // A GET (HEAD, OPTIONS) takes none either, and the library reads none: no handler would see
+    // it. Refused here, unread (a DELETE's, which the library reads, is refused by its handler).
+    if (!read_by_us && req.method != "DELETE" &&
+        req.get_header_value("Content-Length").find_first_not_of('0') != std::string::npos) {
       guarded(res, [&] {
         res.set_header("Connection", "close");
-        send_error(res, {400, req.method + " takes no body (it would be ignored: give the namespace as ?ns=)",
-                         std::nullopt, ""});
+        send_error(res, body_refused(req));
       });
       return httplib::Server::HandlerResponse::Handled;
     }
