@@ -126,19 +126,20 @@ public:
       text_[used_++] = digits[--n];
     return *this;
   }
-  void write_out() const {
-    std::size_t done = 0;
-    while (done < used_) {
-      const auto written = ::write(STDERR_FILENO, text_ + done, used_ - done);
-      if (written <= 0)
+  /// Writes what was added since the last write_out.
+  void write_out() {
+    while (written_ < used_) {
+      const auto n = ::write(STDERR_FILENO, text_ + written_, used_ - written_);
+      if (n <= 0)
         return;
-      done += static_cast<std::size_t>(written);
+      written_ += static_cast<std::size_t>(n);
     }
   }
 
 private:
   char text_[1024];
   std::size_t used_ = 0;
+  std::size_t written_ = 0;
 };
 
 const char* signal_name(int signal) {
@@ -183,6 +184,9 @@ void report_fatal_signal(int signal, siginfo_t* info, void* context) {
   } else {
     // Not in a plugin itself (abort, or a fault in the C library on a plugin's behalf): the
     // nearest caller on the stack that is. A return address is one past its call: step back.
+    // Unwinding a smashed stack may fault in turn (the process then ends at once): what is known
+    // is written first.
+    line.write_out();
     void* frames[64];
     const int depth = ::backtrace(frames, 64);
     bool found = false;
@@ -215,10 +219,13 @@ void install_fatal_signal_report() {
   std::call_once(installed, [] {
     void* warm[1];
     ::backtrace(warm, 1); // loads the unwinder now: loading it in the handler would allocate
-    stack_t stack{};
-    stack.ss_sp = alternate_stack;
-    stack.ss_size = sizeof alternate_stack;
-    ::sigaltstack(&stack, nullptr); // this thread's own stack overflowing is reported too
+    stack_t current{};
+    if (::sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE) != 0) { // keep a host's own
+      stack_t stack{};
+      stack.ss_sp = alternate_stack;
+      stack.ss_size = sizeof alternate_stack;
+      ::sigaltstack(&stack, nullptr); // this thread's own stack overflowing is reported too
+    }
     struct sigaction action {};
     action.sa_sigaction = report_fatal_signal;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
