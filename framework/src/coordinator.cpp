@@ -51,6 +51,9 @@ struct slot {
   const strata_host_api* host = nullptr; ///< handed to every instance of this slot
   layer_recipe_ptr recipe;               ///< what the layer factory worker creates its instances from
   bool creating = false;                 ///< the factory worker is creating its next instance
+  /// How long after a failed restart the next is tried: doubled at each failure, to a minute (a
+  /// database down for hours is tried, and logged, once a minute), a second again after a success.
+  std::chrono::seconds restart_wait{1};
   bool detached = false;
   bool observer = false; ///< flagged STRATA_PLUGIN_FLAG_OBSERVER: not in the chain
   caf::actor actor;            ///< null while a restart could not create an instance
@@ -97,10 +100,12 @@ struct key_guard {
 };
 
 /// A key with puts that may still be undone (their layers have not all answered, or one answered
-/// late after missing its deadline), and the write epoch of its last put or erase: an undo of a put
-/// sent before that write is not done. That write reached every layer after the put (each layer
-/// takes its requests in order), so it replaced the put's value wherever the put went, or undoes
-/// itself if a layer fails it; the undo would only erase it.
+/// late after missing its deadline), and the write epoch of its last put sent to every layer: an
+/// undo of a put sent before that one is not done. That put reached every layer after it (each
+/// layer takes its requests in order), so it replaced the value wherever the first went, or is
+/// undone itself if a layer fails it; the undo would only erase it. Not an erase, which a layer
+/// may fail, leaving the failed put's value there, nor a put that found a layer without an
+/// instance (restarting), which never reached that layer.
 struct undo_watch {
   std::uint64_t last_write = 0;
   std::size_t puts = 0;
@@ -258,8 +263,9 @@ struct coordinator_state {
   std::vector<std::size_t> loader_overdue;
   std::unordered_map<std::uint64_t, load_in_hand> loads_in_hand; ///< by load number
   std::uint64_t last_load_number = 0;
-  /// Set when the coordinator stops: the loader workers then call the loader no more.
-  std::shared_ptr<std::atomic<bool>> loaders_stopping = std::make_shared<std::atomic<bool>>(false);
+  /// Set when the coordinator stops: the loader workers then call the loader no more, and the
+  /// layer factory worker creates no more instances.
+  std::shared_ptr<std::atomic<bool>> workers_stopping = std::make_shared<std::atomic<bool>>(false);
   std::size_t next_loader = 0;
   std::uint64_t write_epoch = 0;
   std::uint64_t requests = 0; ///< host requests received; numbers them for the debug log
@@ -304,6 +310,8 @@ using coordinator_actor = caf::stateful_actor<coordinator_state>;
 
 /// The least time between two restarts of a layer that keeps failing.
 constexpr std::chrono::seconds restart_backoff{1};
+/// The longest wait between two restarts that fail.
+constexpr std::chrono::seconds max_restart_wait{60};
 /// How long a restart waits for the replaced instance's call in progress to return.
 constexpr std::chrono::seconds replaced_instance_wait{5};
 
@@ -318,11 +326,20 @@ public:
     auto& s = st_.slots[i];
     ++s.generation;
     if (i == 0)
-      st_.shared->first_view.publish(view_of(s, *instance), s.generation);
+      publish_first_view(view_of(s, *instance), s.generation);
     s.retired = std::make_shared<std::atomic<bool>>(false);
     s.actor = spawn_layer_host(self_, std::move(instance), caf::actor_cast<caf::actor>(self_), i,
                                s.generation, s.detached, s.retired);
     self_->monitor(s.actor);
+  }
+
+  /// Publishes layer 0's read view; the replaced ones no reader holds are freed by the layer
+  /// factory worker, in its thread (a store of millions of entries takes a while to free).
+  void publish_first_view(std::shared_ptr<read_view> view, std::uint64_t generation) {
+    auto freed = st_.shared->first_view.publish(std::move(view), generation);
+    if (!freed.empty())
+      self_->send(st_.layer_factory, free_views_atom::value,
+                  std::make_shared<std::vector<std::unique_ptr<const published_view>>>(std::move(freed)));
   }
 
   /// The instance's read view, or none when asking for it throws (its reads then go through its
@@ -348,7 +365,7 @@ public:
     if (!s.actor)
       return;
     if (i == 0)
-      st_.shared->first_view.publish(nullptr, 0);
+      publish_first_view(nullptr, 0);
     // Still monitored: its down message comes after every answer it sent (CAF keeps each sender's
     // order), and then the requests it did not answer fail (instance_gone).
     st_.stopped.push_back({s.actor.address(), i, s.generation});
@@ -456,12 +473,15 @@ public:
         h.fault = "cannot be restarted: " + created.error;
         h.last_error = created.error;
       });
-      st_.log->write(log_level::error, {"restart failed", s.cfg.name, {}, {}, {}, {}, created.error});
-      // Tried again a second on, or by a request that needs the layer then: a slot that nothing
-      // asks (its keys all served above it) would stay down, its health stale.
-      self_->delayed_send(self_, restart_backoff, restart_atom::value, i, s.generation);
+      st_.log->write(log_level::error, {"restart failed", s.cfg.name, {}, {}, {}, {},
+                                        created.error + "; trying again in " + std::to_string(s.restart_wait.count()) + " s"});
+      // Tried again then, or by a request that needs the layer then: a slot that nothing asks (its
+      // keys all served above it) would stay down, its health stale.
+      self_->delayed_send(self_, s.restart_wait, restart_atom::value, i, s.generation);
+      s.restart_wait = std::min(s.restart_wait * 2, max_restart_wait);
       return;
     }
+    s.restart_wait = restart_backoff;
     start_slot(i, std::move(created.instance));
     st_.shared->health.update(i, [](layer_health_state& h) {
       ++h.restarts;
@@ -475,10 +495,10 @@ public:
       m->restarted();
   }
 
-  /// Whether slot i has a host to ask; retries a failed restart at most once a second.
+  /// Whether slot i has a host to ask; retries a failed restart once its `restart_wait` is over.
   bool available(std::size_t i) {
     auto& s = st_.slots[i];
-    if (!s.actor && !s.start_when_stopped && std::chrono::steady_clock::now() - s.last_restart_attempt > restart_backoff)
+    if (!s.actor && !s.start_when_stopped && std::chrono::steady_clock::now() - s.last_restart_attempt > s.restart_wait)
       restart(i);
     return static_cast<bool>(s.actor);
   }
@@ -1203,7 +1223,8 @@ public:
     const auto id = make_id(request.data->ns, request.data->key);
     note_write(id);
     // An EXPIRE writes back what it found (maybe a failed put's value, whose undo must still come).
-    if (!request.keep_value)
+    if (!request.keep_value && std::all_of(st_.slots.begin(), st_.slots.end(),
+                                           [](const slot& s) { return s.observer || s.actor; }))
       note_replacing_write(id);
     const undo_ticket ticket{st_.write_epoch, std::make_shared<undo_claim>(st_.undo_watched, id)};
     auto join = std::make_shared<fan_in<put_outcome>>();
@@ -1276,7 +1297,7 @@ public:
       sent->second.awaited->lost = [this, ticket, data] { undo_put(ticket, *data, [](status) {}); };
   }
 
-  /// A put or an erase of `id` was sent: an undo of a put sent before it is not needed.
+  /// A put of `id` was sent to every layer: an undo of a put sent before it is not needed.
   void note_replacing_write(const std::string& id) {
     if (auto it = st_.undo_watched->find(id); it != st_.undo_watched->end())
       it->second.last_write = st_.write_epoch;
@@ -1285,7 +1306,7 @@ public:
   /// A write-through layer that could not take a put may still hold the key's old value, which it
   /// would serve once the layers that took the new one let it go: so the key is erased from every
   /// layer, and the failed put leaves at most the old value where it was, never both; unless a put
-  /// or an erase of the key was sent after it (`undo_watch`). `then` runs once every layer has
+  /// of the key was sent to every layer after it (`undo_watch`). `then` runs once every layer has
   /// answered the erase, so that the caller's next read cannot see the value.
   void undo_put(const undo_ticket& ticket, const put_data& data, std::function<void(status)> then) {
     const auto watch = st_.undo_watched->find(make_id(data.ns, data.key));
@@ -1300,9 +1321,7 @@ public:
 
   void write_erase(erase_request& request) {
     const auto number = ++st_.requests;
-    const auto id = make_id(request.ns, request.key);
-    note_write(id);
-    note_replacing_write(id);
+    note_write(make_id(request.ns, request.key));
     struct erase_outcome {
       bool found = false;
       status failure = status::ok;
@@ -1533,10 +1552,10 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   st.log = setup->log;
   if (st.loader)
     for (int i = 0; i < setup->cfg.runtime.loader_threads; ++i)
-      st.loaders.push_back(spawn_loader_worker(self->system(), st.loader, st.loaders_stopping));
+      st.loaders.push_back(spawn_loader_worker(self->system(), st.loader, st.workers_stopping));
   st.loader_busy.assign(st.loaders.size(), 0);
   st.loader_overdue.assign(st.loaders.size(), 0);
-  st.layer_factory = spawn_layer_factory(self->system());
+  st.layer_factory = spawn_layer_factory(self->system(), st.workers_stopping);
   auto r = std::make_shared<router>(self);
   for (std::size_t i = 0; i < setup->cfg.layers.size(); ++i) {
     slot s;
@@ -1578,7 +1597,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
       if (s.actor)
         self->send_exit(s.actor, caf::exit_reason::user_shutdown);
     }
-    self->state.loaders_stopping->store(true, std::memory_order_release);
+    self->state.workers_stopping->store(true, std::memory_order_release);
     for (auto& worker : self->state.loaders)
       self->send_exit(worker, caf::exit_reason::user_shutdown);
     self->send_exit(self->state.layer_factory, caf::exit_reason::user_shutdown);

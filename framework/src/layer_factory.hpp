@@ -3,13 +3,16 @@
 // database) holds no actor: the coordinator serves the other layers meanwhile.
 
 #include "plugin_instance.hpp"
+#include "view_slot.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace strata::detail {
 
@@ -23,6 +26,9 @@ struct layer_recipe {
 };
 using layer_recipe_ptr = std::shared_ptr<const layer_recipe>;
 
+/// Views of layer 0's replaced instances that no reader holds, to free.
+using freed_views = std::shared_ptr<std::vector<std::unique_ptr<const published_view>>>;
+
 /// A new instance, or why there is none (the factory's error).
 struct created_layer {
   std::shared_ptr<layer_instance> instance;
@@ -31,10 +37,13 @@ struct created_layer {
 
 /// A worker creating an instance for each (create_layer_atom, index, recipe) it is sent, in order
 /// (factories are never called two at once, as when the coordinator called them), and sending the
-/// sender (layer_created_atom, index, created_layer).
-caf::actor spawn_layer_factory(caf::actor_system& system);
+/// sender (layer_created_atom, index, created_layer); once `stopping` is set, it creates none.
+/// It also frees what it is sent (free_views_atom, freed_views): the last reference to a retired
+/// instance's store, whose freeing would hold up the coordinator.
+caf::actor spawn_layer_factory(caf::actor_system& system, std::shared_ptr<const std::atomic<bool>> stopping);
 
 } // namespace strata::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::layer_recipe_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::created_layer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(strata::detail::freed_views)

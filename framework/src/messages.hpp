@@ -43,6 +43,7 @@ using replaced_wait_atom = caf::atom_constant<caf::atom("rwait")>;
 // A restart's new instance: asked of the layer factory worker, and its answer.
 using create_layer_atom = caf::atom_constant<caf::atom("lcreate")>;
 using layer_created_atom = caf::atom_constant<caf::atom("lcreated")>;
+using free_views_atom = caf::atom_constant<caf::atom("freeviews")>;
 // coordinator → loader worker (a load's number, ns, key), and back (its number, a load_reply)
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using loaded_atom = caf::atom_constant<caf::atom("loaded")>;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 
 namespace strata::detail {
 
@@ -23,10 +24,11 @@ std::array<view_hazard, max_view_hazards>& hazards() {
 /// How many hazards have ever been claimed (a scan reads no further).
 std::atomic<std::size_t> hazards_used{0};
 
-/// A thread's claim on a hazard, given back when the thread ends.
+/// A thread's claim on a hazard, written to the thread's `hazard`, and given back when the
+/// thread ends (`given_back` then set, `hazard` cleared).
 class hazard_claim {
 public:
-  hazard_claim() {
+  hazard_claim(view_hazard*& hazard, bool& given_back) : hazard_(hazard), given_back_(given_back) {
     auto& all = hazards();
     for (std::size_t i = 0; i < all.size(); ++i) {
       bool free = false;
@@ -44,11 +46,13 @@ public:
   ~hazard_claim() {
     if (hazard_ != nullptr)
       hazard_->claimed.store(false, std::memory_order_release);
+    hazard_ = nullptr;
+    given_back_ = true;
   }
-  view_hazard* hazard() const noexcept { return hazard_; }
 
 private:
-  view_hazard* hazard_ = nullptr;
+  view_hazard*& hazard_;
+  bool& given_back_;
 };
 
 /// Every running thread of the process executes a full memory barrier before this returns.
@@ -59,8 +63,14 @@ bool heavy_barrier() {
 } // namespace
 
 view_hazard* this_thread_hazard() {
-  thread_local hazard_claim claim;
-  return claim.hazard();
+  // Trivially destroyed, so that a read from a thread_local's destructor that runs after the claim
+  // is given back finds no hazard (and goes through the coordinator) instead of a destroyed one.
+  thread_local view_hazard* hazard = nullptr;
+  thread_local bool given_back = false;
+  if (hazard == nullptr && !given_back) {
+    thread_local hazard_claim claim(hazard, given_back);
+  }
+  return hazard;
 }
 
 bool views_reclaimable() {
@@ -71,12 +81,13 @@ bool views_reclaimable() {
 
 view_slot::~view_slot() { delete current_.load(std::memory_order_acquire); }
 
-void view_slot::publish(std::shared_ptr<read_view> view, std::uint64_t generation) {
+std::vector<std::unique_ptr<const published_view>> view_slot::publish(std::shared_ptr<read_view> view,
+                                                                      std::uint64_t generation) {
   std::lock_guard<std::mutex> guard(mutex_);
   const published_view* next = view ? new published_view{std::move(view), generation} : nullptr;
   if (const auto* replaced = current_.exchange(next, std::memory_order_acq_rel))
     retired_.emplace_back(replaced);
-  reclaim();
+  return reclaim();
 }
 
 std::size_t view_slot::retired() const {
@@ -84,9 +95,10 @@ std::size_t view_slot::retired() const {
   return retired_.size();
 }
 
-void view_slot::reclaim() {
+std::vector<std::unique_ptr<const published_view>> view_slot::reclaim() {
+  std::vector<std::unique_ptr<const published_view>> freed;
   if (retired_.empty() || !views_reclaimable() || !heavy_barrier())
-    return;
+    return freed;
   // A reader that took a retired view announced it before its barrier: its hazard is seen here.
   // One that had not yet reads the current view again after it, finds it changed, and retries.
   std::vector<const published_view*> held;
@@ -94,11 +106,12 @@ void view_slot::reclaim() {
   for (std::size_t i = 0; i < used; ++i)
     if (const auto* view = hazards()[i].held.load(std::memory_order_acquire))
       held.push_back(view);
-  retired_.erase(std::remove_if(retired_.begin(), retired_.end(),
-                                [&held](const auto& view) {
-                                  return std::find(held.begin(), held.end(), view.get()) == held.end();
-                                }),
-                 retired_.end());
+  const auto first_free = std::stable_partition(retired_.begin(), retired_.end(), [&held](const auto& view) {
+    return std::find(held.begin(), held.end(), view.get()) != held.end();
+  });
+  std::move(first_free, retired_.end(), std::back_inserter(freed));
+  retired_.erase(first_free, retired_.end());
+  return freed;
 }
 
 } // namespace strata::detail

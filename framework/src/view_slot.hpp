@@ -72,15 +72,17 @@ public:
     return true;
   }
 
-  /// Publishes `view` (none when null) of layer 0's instance of `generation`, and frees the views
-  /// replaced before that no reader holds.
-  void publish(std::shared_ptr<read_view> view, std::uint64_t generation);
+  /// Publishes `view` (none when null) of layer 0's instance of `generation`, and returns the views
+  /// replaced before that no reader holds any more, for the caller to free: the last reference to
+  /// a retired instance's store may be among them, and freeing it may take a while.
+  std::vector<std::unique_ptr<const published_view>> publish(std::shared_ptr<read_view> view,
+                                                             std::uint64_t generation);
 
   /// Views replaced and not freed yet (some reader held them at the last publish).
   std::size_t retired() const;
 
 private:
-  void reclaim();
+  std::vector<std::unique_ptr<const published_view>> reclaim();
 
   std::atomic<const published_view*> current_{nullptr};
   mutable std::mutex mutex_; ///< publishers
