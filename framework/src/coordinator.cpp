@@ -51,9 +51,14 @@ struct slot {
   const strata_host_api* host = nullptr; ///< handed to every instance of this slot
   layer_recipe_ptr recipe;               ///< what the layer factory worker creates its instances from
   bool creating = false;                 ///< the factory worker is creating its next instance
-  /// How long after a failed restart the next is tried: doubled at each failure, to a minute (a
-  /// database down for hours is tried, and logged, once a minute), a second again after a success.
+  /// How long after a failed restart the next is tried: doubled at each further failure, to a
+  /// minute (a database down for hours is tried, and logged, once a minute), a second again after
+  /// a success.
   std::chrono::seconds restart_wait{1};
+  std::uint32_t failed_restarts = 0; ///< in a row
+  /// Restarts begun so far: a put-off restart is done only if none began since it was put off
+  /// (a request's restart, failing too, would otherwise start a second chain of retries).
+  std::uint64_t restarts_begun = 0;
   bool detached = false;
   bool observer = false; ///< flagged STRATA_PLUGIN_FLAG_OBSERVER: not in the chain
   caf::actor actor;            ///< null while a restart could not create an instance
@@ -411,6 +416,7 @@ public:
     auto& s = st_.slots[i];
     if (s.creating)
       return; // the instance being created will serve
+    ++s.restarts_begun;
     stop_slot(i);
     s.last_restart_attempt = std::chrono::steady_clock::now();
     if (stopping(i)) {
@@ -473,15 +479,17 @@ public:
         h.fault = "cannot be restarted: " + created.error;
         h.last_error = created.error;
       });
+      if (s.failed_restarts++ > 0)
+        s.restart_wait = std::min(s.restart_wait * 2, max_restart_wait);
       st_.log->write(log_level::error, {"restart failed", s.cfg.name, {}, {}, {}, {},
                                         created.error + "; trying again in " + std::to_string(s.restart_wait.count()) + " s"});
       // Tried again then, or by a request that needs the layer then: a slot that nothing asks (its
       // keys all served above it) would stay down, its health stale.
-      self_->delayed_send(self_, s.restart_wait, restart_atom::value, i, s.generation);
-      s.restart_wait = std::min(s.restart_wait * 2, max_restart_wait);
+      put_off_restart(i, s.restart_wait);
       return;
     }
     s.restart_wait = restart_backoff;
+    s.failed_restarts = 0;
     start_slot(i, std::move(created.instance));
     st_.shared->health.update(i, [](layer_health_state& h) {
       ++h.restarts;
@@ -525,16 +533,23 @@ public:
       // maintenance, say) would otherwise be replaced as fast as it fails. Its requests answer
       // `unavailable` until it is restarted a second on (or by a request then, if one comes first).
       stop_slot(i);
-      self_->delayed_send(self_, restart_backoff, restart_atom::value, i, s.generation);
+      put_off_restart(i, restart_backoff);
       return;
     }
     restart(i);
   }
 
   /// A restart put off by `failed`, or the retry of one that failed, unless one happened meanwhile.
-  void restart_if_still_down(std::size_t i, std::uint64_t generation) {
-    if (i < st_.slots.size() && !st_.slots[i].actor && st_.slots[i].generation == generation)
+  void restart_if_still_down(std::size_t i, std::uint64_t generation, std::uint64_t restarts_begun) {
+    if (i < st_.slots.size() && !st_.slots[i].actor && st_.slots[i].generation == generation &&
+        st_.slots[i].restarts_begun == restarts_begun)
       restart(i);
+  }
+
+  /// Restarts slot i after `wait`, unless it is back, or another restart began, by then.
+  void put_off_restart(std::size_t i, std::chrono::seconds wait) {
+    const auto& s = st_.slots[i];
+    self_->delayed_send(self_, wait, restart_atom::value, i, s.generation, s.restarts_begun);
   }
 
   void succeeded(std::size_t i, std::uint64_t generation) {
@@ -1223,8 +1238,7 @@ public:
     const auto id = make_id(request.data->ns, request.data->key);
     note_write(id);
     // An EXPIRE writes back what it found (maybe a failed put's value, whose undo must still come).
-    if (!request.keep_value && std::all_of(st_.slots.begin(), st_.slots.end(),
-                                           [](const slot& s) { return s.observer || s.actor; }))
+    if (!request.keep_value && reaches_every_layer())
       note_replacing_write(id);
     const undo_ticket ticket{st_.write_epoch, std::make_shared<undo_claim>(st_.undo_watched, id)};
     auto join = std::make_shared<fan_in<put_outcome>>();
@@ -1297,7 +1311,23 @@ public:
       sent->second.awaited->lost = [this, ticket, data] { undo_put(ticket, *data, [](status) {}); };
   }
 
-  /// A put of `id` was sent to every layer: an undo of a put sent before it is not needed.
+  /// Whether a put sent now reaches every layer in order after what was sent before, each layer
+  /// answering it (so that it is undone if one fails it): not when a layer is restarting (no
+  /// instance), has an instance started beside a call that has not returned (that call may still
+  /// write after it), or is `write: behind` (its answer is not waited for).
+  bool reaches_every_layer() const {
+    for (std::size_t i = 0; i < st_.slots.size(); ++i) {
+      const auto& s = st_.slots[i];
+      if (s.observer)
+        continue;
+      if (!s.actor || s.cfg.write == write_policy::behind ||
+          std::any_of(st_.stopped.begin(), st_.stopped.end(), [i](const auto& stopped) { return stopped.slot == i; }))
+        return false;
+    }
+    return true;
+  }
+
+  /// A put of `id` reached every layer: an undo of a put sent before it is not needed.
   void note_replacing_write(const std::string& id) {
     if (auto it = st_.undo_watched->find(id); it != st_.undo_watched->end())
       it->second.last_write = st_.write_epoch;
@@ -1622,7 +1652,9 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](layer_failed_atom, std::size_t index, std::uint64_t generation, const std::string& why) {
       r->layer_failed(index, generation, why);
     },
-    [r](restart_atom, std::size_t index, std::uint64_t generation) { r->restart_if_still_down(index, generation); },
+    [r](restart_atom, std::size_t index, std::uint64_t generation, std::uint64_t restarts_begun) {
+      r->restart_if_still_down(index, generation, restarts_begun);
+    },
     [r](replaced_wait_atom, std::size_t index, std::uint64_t generation) {
       r->start_when_stopped(index, generation, true);
     },

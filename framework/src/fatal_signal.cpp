@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstring>
 #include <mutex>
 
@@ -169,10 +170,29 @@ void place_in(signal_line& line, const detail::plugin_place& place) {
   line.hex(place.offset) << ")";
 }
 
+/// Hands `signal` on as it was handled before this handler: a fault returns to its instruction
+/// and faults again; a sent signal is raised again.
+void hand_on(int signal, bool fault) {
+  for (std::size_t i = 0; i < sizeof reported_signals / sizeof reported_signals[0]; ++i)
+    if (reported_signals[i] == signal)
+      ::sigaction(signal, &previous_actions[i], nullptr);
+  if (!fault)
+    ::raise(signal);
+}
+
+/// Set once a report began: a fault while unwinding for it (another signal than the one being
+/// reported is not blocked) ends the line and goes on as before, rather than report again.
+volatile std::sig_atomic_t reporting = 0;
+
 void report_fatal_signal(int signal, siginfo_t* info, void* context) {
+  const bool fault = info->si_code > 0; // raised by the hardware, not sent by kill or abort
+  if (reporting != 0) {
+    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, "\n", 1);
+    return hand_on(signal, fault);
+  }
+  reporting = 1;
   signal_line line;
   line << "strata: fatal signal " << signal_name(signal);
-  const bool fault = info->si_code > 0; // raised by the hardware, not sent by kill or abort
   if (fault) {
     line << " at address ";
     line.hex(reinterpret_cast<std::uintptr_t>(info->si_addr));
@@ -184,8 +204,7 @@ void report_fatal_signal(int signal, siginfo_t* info, void* context) {
   } else {
     // Not in a plugin itself (abort, or a fault in the C library on a plugin's behalf): the
     // nearest caller on the stack that is. A return address is one past its call: step back.
-    // Unwinding a smashed stack may fault in turn (the process then ends at once): what is known
-    // is written first.
+    // Unwinding a smashed stack may fault in turn: what is known is written first.
     line.write_out();
     void* frames[64];
     const int depth = ::backtrace(frames, 64);
@@ -201,13 +220,7 @@ void report_fatal_signal(int signal, siginfo_t* info, void* context) {
   }
   line << "; the process ends\n";
   line.write_out();
-  // Hand the signal on as it was handled before: a fault returns to its instruction and faults
-  // again; a sent signal is raised again.
-  for (std::size_t i = 0; i < sizeof reported_signals / sizeof reported_signals[0]; ++i)
-    if (reported_signals[i] == signal)
-      ::sigaction(signal, &previous_actions[i], nullptr);
-  if (!fault)
-    ::raise(signal);
+  hand_on(signal, fault);
 }
 
 alignas(16) char alternate_stack[64 * 1024];
