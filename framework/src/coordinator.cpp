@@ -105,12 +105,11 @@ struct key_guard {
 };
 
 /// A key with puts that may still be undone (their layers have not all answered, or one answered
-/// late after missing its deadline), and the write epoch of its last put sent to every layer: an
-/// undo of a put sent before that one is not done. That put reached every layer after it (each
-/// layer takes its requests in order), so it replaced the value wherever the first went, or is
-/// undone itself if a layer fails it; the undo would only erase it. Not an erase, which a layer
-/// may fail, leaving the failed put's value there, nor a put that found a layer without an
-/// instance (restarting), which never reached that layer.
+/// late after missing its deadline), and the write epoch of its last put that reached every layer
+/// (`reaches_every_layer`): an undo of a put sent before that one is not done. That put reached
+/// each layer after it (each layer takes its requests in order), so it replaced the value wherever
+/// the first went, or is undone itself if a layer fails it; the undo would only erase it. Not an
+/// erase, which a layer may fail, leaving the failed put's value there.
 struct undo_watch {
   std::uint64_t last_write = 0;
   std::size_t puts = 0;
