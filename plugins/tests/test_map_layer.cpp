@@ -44,7 +44,7 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "die_once",      "unknown_status_on_get",  "throw_in_view",
                                        "throw_in_maintenance_interval", "down_after_first_put",
                                        "unavailable_on_get", "internal_on_get", "timeout_on_put", "invalid_on_put", "hang_on_put",
-                                       "unavailable_on_first_put",
+                                       "unavailable_on_first_put", "unavailable_on_second_put",
                                        "view_throws",   "view_unknown_status", "view_misses", "negative_ttl_hit",
                                        "empty_tag_hit", "crash_on_get", "abort_on_get"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
@@ -110,6 +110,8 @@ status test_map_layer::put(std::string_view ns, std::string_view key, std::strin
   if (fail_ == "down_after_first_put" && puts_++ > 0)
     return status::unavailable;
   if (fail_ == "unavailable_on_first_put" && puts_++ == 0)
+    return status::unavailable;
+  if (fail_ == "unavailable_on_second_put" && puts_++ == 1)
     return status::unavailable;
   if (fail_ == "timeout_on_put")
     return status::timeout; // its backend's own deadline passed
@@ -201,7 +203,7 @@ static const strata_config_key test_map_schema[] = {
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
    "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
    "answer unavailable: a backend gone down), unavailable_on_get, internal_on_get, timeout_on_put, invalid_on_put (answered at "
-   "once, nothing stored), hang_on_put, unavailable_on_first_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), "
+   "once, nothing stored), hang_on_put, unavailable_on_first_put, unavailable_on_second_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), "
    "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for), crash_on_get (a get writes "
    "through a null pointer: SIGSEGV), abort_on_get (a get calls abort: SIGABRT)", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, hang_on_put, and the command sleep, sleep", 1, 0, 0, 0},

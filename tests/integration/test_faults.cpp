@@ -207,6 +207,25 @@ TEST_CASE("a failed put's undo does not erase a plain SET of the key sent after 
   CHECK(rt->get("k").value == "v2");
 }
 
+TEST_CASE("a failed put's undo is not skipped for a later put that a write-behind layer may have failed", "[faults]") {
+  // v1: slow takes it after 300 ms, deep fails it at once, back (behind) takes it. v2 (400 ms TTL)
+  // is sent meanwhile: back fails it, unread, and v2 answers ok. Counted as reaching every layer,
+  // v2 had v1's undo skipped: once v2 expired above, back served v1, the value of a put that failed.
+  auto rt = strata::testing::start_yaml(
+    "layers:\n"
+    "  - {name: slow, plugin: test_map, deadline: 2s, config: {fail: hang_on_put, hang: 300ms}}\n"
+    "  - {name: deep, plugin: test_map, config: {fail: unavailable_on_first_put}}\n"
+    "  - {name: back, plugin: test_map, write: behind, config: {fail: unavailable_on_second_put}}\n");
+  auto failing = std::async(std::launch::async, [&] { return rt->put("k", "v1"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // slow is taking v1
+  put_options brief;
+  brief.ttl = std::chrono::milliseconds(400);
+  CHECK(rt->put("k", "v2", brief) == status::ok);
+  CHECK(failing.get() == status::unavailable);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600)); // v2 expired wherever it was kept
+  CHECK(rt->get("k").code == status::not_found);
+}
+
 TEST_CASE("an EXPIRE that writes back a failed put's value does not stop that put's undo", "[faults]") {
   // The EXPIRE's check finds v1, which the put left in slow, and writes it with its new TTL (deep
   // takes every put after the first): not a later value, so the undo still comes.
