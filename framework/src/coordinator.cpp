@@ -34,6 +34,11 @@ struct awaited_reply {
   /// For a through put: what to do when, answered as a timeout (the layer was taken to be working
   /// through a backlog, and to take it later), it turns out never to be applied.
   std::function<void()> lost;
+  /// For a put: what to do when, answered as a timeout for which its instance was replaced as
+  /// hung (the put undone meanwhile, and later writes made through the new instance), it turns out
+  /// to have been applied after all: the hung call wrote when it returned, over those writes, in
+  /// what the layer keeps beyond its instance (a database).
+  std::function<void()> applied_late;
   std::chrono::steady_clock::time_point due() const { return sent + deadline; }
 };
 using awaited_ptr = std::shared_ptr<awaited_reply>;
@@ -80,6 +85,9 @@ struct slot {
   /// answered yet, and the replies to its semantic or vector operations that wait for them.
   std::size_t drops_in_flight = 0;
   std::vector<std::function<void()>> after_drops;
+  /// Keys to erase from the next instance before anything else (a put its replaced, hung
+  /// instance applied late, when no instance was there to erase it from).
+  std::vector<std::pair<std::string, std::string>> erase_at_start;
 };
 
 /// One get in flight through the chain.
@@ -335,6 +343,9 @@ public:
     s.actor = spawn_layer_host(self_, std::move(instance), caf::actor_cast<caf::actor>(self_), i,
                                s.generation, s.detached, s.retired);
     self_->monitor(s.actor);
+    for (const auto& [ns, key] : s.erase_at_start) // first in its mailbox: before any request reads them
+      erase_late_put(i, ns, key);
+    s.erase_at_start.clear();
   }
 
   /// Publishes layer 0's read view; the replaced ones no reader holds are freed by the layer
@@ -671,6 +682,8 @@ public:
     if (!awaited->answer) { // answered as a timeout already
       if (awaited->lost && (could_not(reply) || reply.code == status::invalid))
         awaited->lost();
+      if (awaited->applied_late && reply.code == status::ok)
+        awaited->applied_late();
       return;
     }
     if (reply.failed)
@@ -763,6 +776,8 @@ public:
         reply.replaced = true;
         awaited->lost = nullptr; // the put's own answer undoes it
         failed(i, awaited->generation, fault_type::timeout, reply.error);
+      } else {
+        awaited->applied_late = nullptr; // working through a backlog: it applies the put in order
       }
       answer(i, *awaited, reply);
     }
@@ -1294,6 +1309,7 @@ public:
         },
         layer_put_atom::value, request.data);
       undo_if_lost(sent_before, ticket, request.data);
+      erase_if_applied_late(sent_before, i, request.data);
     }
     join->one_done(); // no layer takes writes (every one is write: around): rejected, nothing kept it
   }
@@ -1324,6 +1340,30 @@ public:
         return false;
     }
     return true;
+  }
+
+  /// The request sent last, if one was sent since `sent_before`, is a put to slot i: if its
+  /// instance is replaced as hung and the put applied when the hung call returns, the key is
+  /// erased from slot i (its next instance, if it has none yet), for later writes went there first.
+  void erase_if_applied_late(std::uint64_t sent_before, std::size_t i, const put_payload& data) {
+    if (st_.last_sent_number == sent_before)
+      return;
+    if (auto sent = st_.sent.find(st_.last_sent_number); sent != st_.sent.end())
+      sent->second.awaited->applied_late = [this, i, data] {
+        if (st_.slots[i].actor)
+          erase_late_put(i, data->ns, data->key);
+        else
+          st_.slots[i].erase_at_start.emplace_back(data->ns, data->key);
+      };
+  }
+
+  /// Erases (ns, key) from slot i's instance, for a put its replaced instance applied late. Not
+  /// awaited: numbered 0, which no request is, its answer is dropped.
+  void erase_late_put(std::size_t i, const std::string& ns, const std::string& key) {
+    auto& s = st_.slots[i];
+    st_.log->write(log_level::warn,
+                   {"a put its replaced instance applied late is erased", s.cfg.name, {}, {}, {}, {}, "key " + key});
+    self_->send(s.actor, layer_erase_atom::value, std::uint64_t{0}, ns, key);
   }
 
   /// A put of `id` reached every layer: an undo of a put sent before it is not needed.

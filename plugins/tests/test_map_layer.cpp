@@ -18,6 +18,18 @@ namespace {
 /// Instances that died in maintain(); `die_once` kills only the first, so the restart is healthy.
 std::atomic<int> deaths{0};
 
+/// The entry stores kept across restarts, by layer name.
+template <class Store>
+std::shared_ptr<Store> kept_store(const std::string& layer) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<Store>> stores;
+  std::lock_guard<std::mutex> guard(mutex);
+  auto& store = stores[layer];
+  if (!store)
+    store = std::make_shared<Store>();
+  return store;
+}
+
 /// Instances created so far under each layer name, for `restarts_fail`.
 std::map<std::string, int>& creations() {
   static std::map<std::string, int> counts;
@@ -28,7 +40,10 @@ std::mutex creations_mutex;
 } // namespace
 
 test_map_layer::test_map_layer(const layer_context& context)
-  : fail_(context.config.get_string("fail")), hang_(context.config.get_duration("hang")) {
+  : fail_(context.config.get_string("fail")), hang_(context.config.get_duration("hang")),
+    store_(context.config.contains("keep_across_restarts") && context.config.get_bool("keep_across_restarts")
+             ? kept_store<entry_store>(context.name)
+             : std::make_shared<entry_store>()) {
   // A factory that waits (for a database, say): the coordinator creates instances itself.
   if (context.config.contains("factory_delay")) // a test may create it from some keys only
     std::this_thread::sleep_for(context.config.get_duration("factory_delay"));
@@ -44,7 +59,7 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "die_once",      "unknown_status_on_get",  "throw_in_view",
                                        "throw_in_maintenance_interval", "down_after_first_put",
                                        "unavailable_on_get", "internal_on_get", "timeout_on_put", "invalid_on_put", "hang_on_put",
-                                       "unavailable_on_first_put", "unavailable_on_second_put",
+                                       "unavailable_on_first_put", "unavailable_on_second_put", "hang_on_first_put",
                                        "view_throws",   "view_unknown_status", "view_misses", "negative_ttl_hit",
                                        "empty_tag_hit", "crash_on_get", "abort_on_get"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
@@ -86,12 +101,14 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
   }
   if (fail_ == "abort_on_get")
     std::abort(); // as a failed assert does: the signal is raised in the C library, not here
-  auto it = entries_.find(id(ns, key));
-  if (it == entries_.end())
+  std::lock_guard<std::mutex> guard(store_->mutex);
+  auto& entries = store_->entries;
+  auto it = entries.find(id(ns, key));
+  if (it == entries.end())
     return status::not_found;
   const auto now = std::chrono::steady_clock::now();
   if (it->second.expires <= now) {
-    entries_.erase(it);
+    entries.erase(it);
     return status::not_found;
   }
   out.value = it->second.value;
@@ -119,27 +136,40 @@ status test_map_layer::put(std::string_view ns, std::string_view key, std::strin
     return status::invalid;
   if (fail_ == "hang_on_put")
     std::this_thread::sleep_for(hang_);
+  if (fail_ == "hang_on_first_put") {
+    bool first = false;
+    {
+      std::lock_guard<std::mutex> guard(store_->mutex);
+      first = store_->puts++ == 0;
+    }
+    if (first)
+      std::this_thread::sleep_for(hang_); // then writes, as a stuck statement that completes does
+  }
   const auto expires = options.ttl.count() > 0 ? expiry_after(std::chrono::steady_clock::now(), options.ttl)
                                                : std::chrono::steady_clock::time_point::max();
-  entries_[id(ns, key)] = stored{std::string(value), options, expires};
+  std::lock_guard<std::mutex> guard(store_->mutex);
+  store_->entries[id(ns, key)] = stored{std::string(value), options, expires};
   return status::ok;
 }
 
 status test_map_layer::erase(std::string_view ns, std::string_view key) {
   if (fail_ == "down_after_first_put" && puts_ > 1)
     return status::unavailable;
-  return entries_.erase(id(ns, key)) ? status::ok : status::not_found;
+  std::lock_guard<std::mutex> guard(store_->mutex);
+  return store_->entries.erase(id(ns, key)) ? status::ok : status::not_found;
 }
 
 std::size_t test_map_layer::invalidate_tag(std::string_view ns, std::string_view tag) {
   std::size_t removed = 0;
   const auto prefix = id(ns, "");
-  for (auto it = entries_.begin(); it != entries_.end();) {
+  std::lock_guard<std::mutex> guard(store_->mutex);
+  auto& entries = store_->entries;
+  for (auto it = entries.begin(); it != entries.end();) {
     const auto& tags = it->second.meta.tags;
     bool tagged = it->first.compare(0, prefix.size(), prefix) == 0 &&
                   std::find(tags.begin(), tags.end(), tag) != tags.end();
     if (tagged) {
-      it = entries_.erase(it);
+      it = entries.erase(it);
       ++removed;
     } else {
       ++it;
@@ -203,7 +233,7 @@ static const strata_config_key test_map_schema[] = {
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
    "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
    "answer unavailable: a backend gone down), unavailable_on_get, internal_on_get, timeout_on_put, invalid_on_put (answered at "
-   "once, nothing stored), hang_on_put, unavailable_on_first_put, unavailable_on_second_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), "
+   "once, nothing stored), hang_on_put, hang_on_first_put (the first put of the layer's entries hangs, then writes), unavailable_on_first_put, unavailable_on_second_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), "
    "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for), crash_on_get (a get writes "
    "through a null pointer: SIGSEGV), abort_on_get (a get calls abort: SIGABRT)", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, hang_on_put, and the command sleep, sleep", 1, 0, 0, 0},
@@ -211,6 +241,8 @@ static const strata_config_key test_map_schema[] = {
    0, 0, 0, 0},
   {"health", STRATA_VALUE_STRING, "healthy", "health to report at start: healthy, warning, critical", 0, 0, 0, 0},
   {"factory_delay", STRATA_VALUE_DURATION, "0", "how long each instance's creation takes", 1, 0, 0, 0},
+  {"keep_across_restarts", STRATA_VALUE_BOOL, "false",
+   "entries shared by every instance of this layer name in this process, as a database is", 0, 0, 0, 0},
   {"restarts_fail", STRATA_VALUE_INT, "0",
    "how many creations after the first, under this layer name in this process, throw (a restart that fails)", 1, 0, 1,
    1000},

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -36,13 +37,20 @@ private:
     entry_options meta;
     std::chrono::steady_clock::time_point expires; ///< max() when the entry does not expire
   };
+  /// The entries: the instance's own, or, with `keep_across_restarts`, those of every instance of
+  /// the layer's name in this process (a database an instance and its replacement share).
+  struct entry_store {
+    std::mutex mutex;
+    std::map<std::string, stored> entries;
+    std::size_t puts = 0; ///< for `fail: hang_on_first_put`
+  };
   static std::string id(std::string_view ns, std::string_view key);
 
   std::string fail_;
   std::chrono::nanoseconds hang_;
   std::size_t puts_ = 0; ///< puts asked, for `fail: down_after_first_put`
   instruments::counter* gets_ = nullptr; ///< the `metric` setting's counter, if any
-  std::map<std::string, stored> entries_;
+  std::shared_ptr<entry_store> store_;
 };
 
 } // namespace strata::test_plugins

@@ -226,6 +226,25 @@ TEST_CASE("a failed put's undo is not skipped for a later put that a write-behin
   CHECK(rt->get("k").code == status::not_found);
 }
 
+TEST_CASE("a put that its hung and replaced instance applies late does not overwrite a later one", "[faults]") {
+  // shared keeps its entries beyond its instances, as a database does. v2 hangs there 6 s (a
+  // stuck statement), times out, and its instance is replaced: at 5 s a new one starts beside
+  // the hung call. v3 is written through the new one. Then the hung call returns and writes v2
+  // over it: a get served v2, the value of a put that answered timeout, after v3 answered ok.
+  auto rt = strata::testing::start_yaml(
+    "layers: [{name: shared_entries, plugin: test_map, deadline: 100ms,\n"
+    "          config: {fail: hang_on_first_put, hang: 6s, keep_across_restarts: true}}]\n");
+  CHECK(rt->put("k", "v2") == status::timeout);
+  REQUIRE(eventually([&] { return health_of(*rt, "shared_entries").restarts == 1; }, std::chrono::seconds(8)));
+  CHECK(rt->put("k", "v3") == status::ok);
+  CHECK(rt->get("k").value == "v3");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // the hung call has returned
+  const auto after = rt->get("k");
+  CHECK(after.value != "v2");
+  if (after.code == status::ok) // erased with v2 in the shared entries, v3 may be gone too: a miss
+    CHECK(after.value == "v3");
+}
+
 TEST_CASE("an EXPIRE that writes back a failed put's value does not stop that put's undo", "[faults]") {
   // The EXPIRE's check finds v1, which the put left in slow, and writes it with its new TTL (deep
   // takes every put after the first): not a later value, so the undo still comes.
