@@ -227,7 +227,7 @@ TEST_CASE("a failed put's undo is not skipped for a later put that a write-behin
 }
 
 TEST_CASE("a put that its hung and replaced instance applies late does not overwrite a later one", "[faults]") {
-  // shared keeps its entries beyond its instances, as a database does. v2 hangs there 6 s (a
+  // shared_entries keeps its entries beyond its instances, as a database does. v2 hangs there 6 s (a
   // stuck statement), times out, and its instance is replaced: at 5 s a new one starts beside
   // the hung call. v3 is written through the new one. Then the hung call returns and writes v2
   // over it: a get served v2, the value of a put that answered timeout, after v3 answered ok.
