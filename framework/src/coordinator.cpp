@@ -56,9 +56,9 @@ struct slot {
   const strata_host_api* host = nullptr; ///< handed to every instance of this slot
   layer_recipe_ptr recipe;               ///< what the layer factory worker creates its instances from
   bool creating = false;                 ///< the factory worker is creating its next instance
-  /// How long after a failed restart the next is tried: doubled at each further failure, to a
-  /// minute (a database down for hours is tried, and logged, once a minute), a second again after
-  /// a success.
+  /// How long after a failed restart (its factory failed, or its instance failed before answering
+  /// anything) the next is tried: doubled at each further one, to a minute (a database down for
+  /// hours is tried, and logged, once a minute), a second again once an instance answers.
   std::chrono::seconds restart_wait{1};
   std::uint32_t failed_restarts = 0; ///< in a row
   /// Restarts begun so far: a put-off restart is done only if none began since it was put off
@@ -489,17 +489,14 @@ public:
         h.fault = "cannot be restarted: " + created.error;
         h.last_error = created.error;
       });
-      if (s.failed_restarts++ > 0)
-        s.restart_wait = std::min(s.restart_wait * 2, max_restart_wait);
+      const auto wait = longer_restart_wait(s);
       st_.log->write(log_level::error, {"restart failed", s.cfg.name, {}, {}, {}, {},
-                                        created.error + "; trying again in " + std::to_string(s.restart_wait.count()) + " s"});
+                                        created.error + "; trying again in " + std::to_string(wait.count()) + " s"});
       // Tried again then, or by a request that needs the layer then: a slot that nothing asks (its
       // keys all served above it) would stay down, its health stale.
-      put_off_restart(i, s.restart_wait);
+      put_off_restart(i, wait);
       return;
     }
-    s.restart_wait = restart_backoff;
-    s.failed_restarts = 0;
     start_slot(i, std::move(created.instance));
     st_.shared->health.update(i, [](layer_health_state& h) {
       ++h.restarts;
@@ -527,6 +524,8 @@ public:
     auto& s = st_.slots[i];
     if (generation != s.generation)
       return;
+    // Not healthy since the failure before: this instance failed before answering anything.
+    const bool failed_in_a_row = !s.healthy;
     s.healthy = false;
     if (auto* m = metrics(i))
       m->failed(type);
@@ -538,12 +537,14 @@ public:
       ++h.failures_since_success;
       h.last_error = why;
     });
-    if (std::chrono::steady_clock::now() - s.last_restart_attempt < restart_backoff) {
-      // The instance failed within a second of its restart: a plugin that fails at once (in its
-      // maintenance, say) would otherwise be replaced as fast as it fails. Its requests answer
-      // `unavailable` until it is restarted a second on (or by a request then, if one comes first).
+    if (failed_in_a_row || std::chrono::steady_clock::now() - s.last_restart_attempt < restart_backoff) {
+      // The instance failed within a second of its restart, or before answering anything, as the
+      // one before it: a plugin that fails at once (in its maintenance, say), or a database that
+      // stalls (each new instance times out in turn), would otherwise be replaced as fast as it
+      // fails. Its requests answer `unavailable` until it is restarted a second on, then 2, 4 ...
+      // 60 s on while its instances keep failing so (or by a request then, if one comes first).
       stop_slot(i);
-      put_off_restart(i, restart_backoff);
+      put_off_restart(i, failed_in_a_row ? longer_restart_wait(s) : restart_backoff);
       return;
     }
     restart(i);
@@ -554,6 +555,14 @@ public:
     if (i < st_.slots.size() && !st_.slots[i].actor && st_.slots[i].generation == generation &&
         st_.slots[i].restarts_begun == restarts_begun)
       restart(i);
+  }
+
+  /// The wait before the next restart of a slot whose restarts keep failing: 1 s the first time,
+  /// then twice the last, to a minute, until an instance answers a request (`succeeded`).
+  static std::chrono::seconds longer_restart_wait(slot& s) {
+    if (s.failed_restarts++ > 0)
+      s.restart_wait = std::min(s.restart_wait * 2, max_restart_wait);
+    return s.restart_wait;
   }
 
   /// Restarts slot i after `wait`, unless it is back, or another restart began, by then.
@@ -567,6 +576,8 @@ public:
     if (s.healthy || generation != s.generation)
       return;
     s.healthy = true;
+    s.restart_wait = restart_backoff;
+    s.failed_restarts = 0;
     st_.shared->health.update(i, [](layer_health_state& h) {
       h.faulted = false;
       h.replaced = false;

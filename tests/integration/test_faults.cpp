@@ -519,6 +519,22 @@ TEST_CASE("a restart that fails is the layer's health detail and is tried again 
   CHECK(health_of(*rt, "restart_fails_once").level == health_level::warning); // replaced, no answer since
 }
 
+TEST_CASE("instances that each fail before answering anything are restarted less and less often", "[faults]") {
+  // Each instance throws at its first get (as a global layer's times out on a stalled database),
+  // a get every 1.1 s: past "within a second of its restart", each failure restarted the layer at
+  // once (8 restarts for 8 gets); now 1, 2, 4 ... s apart while no instance answers.
+  auto rt = strata::testing::start_yaml(
+    "layers:\n  - {name: hot, plugin: predictive}\n  - {name: stalled, plugin: test_map, config: {fail: throw_on_get}}\n");
+  for (int i = 0; i < 8; ++i) {
+    rt->get("absent-" + std::to_string(i));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  }
+  const auto h = health_of(*rt, "stalled");
+  INFO("failures " << h.failures << ", restarts " << h.restarts);
+  CHECK(h.restarts >= 2);
+  CHECK(h.restarts <= 4);
+}
+
 TEST_CASE("an embedder's bad output is its fault: internal, naming it, not invalid", "[faults]") {
   const auto with_fault = [](const std::string& fault) {
     return strata::testing::start_yaml("embedders: [{name: faulty, plugin: test_embedder, config: {fault: " + fault +
