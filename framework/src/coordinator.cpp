@@ -52,15 +52,11 @@ struct sent_request {
 /// One position of the chain.
 struct slot {
   layer_config cfg;
-  const loaded_plugin* plugin = nullptr;
-  const strata_host_api* host = nullptr; ///< handed to every instance of this slot
-  layer_recipe_ptr recipe;               ///< what the layer factory worker creates its instances from
+  layer_recipe_ptr recipe; ///< what the layer factory worker creates its instances from, and their host
   bool creating = false;                 ///< the factory worker is creating its next instance
-  /// How long after a failed restart (its factory failed, or its instance failed before answering
-  /// anything) the next is tried: doubled at each further one, to a minute (a database down for
-  /// hours is tried, and logged, once a minute), a second again once an instance answers.
-  std::chrono::seconds restart_wait{1};
-  std::uint32_t failed_restarts = 0; ///< in a row
+  /// Restarts in a row that failed (the factory failed, or the instance failed before answering
+  /// anything), until an instance answers a request: they set `restart_wait`.
+  std::uint32_t failed_restarts = 0;
   /// Restarts begun so far: a put-off restart is done only if none began since it was put off
   /// (a request's restart, failing too, would otherwise start a second chain of retries).
   std::uint64_t restarts_begun = 0;
@@ -105,11 +101,6 @@ using lookup_ptr = std::shared_ptr<lookup>;
 struct key_activity {
   std::uint32_t readers = 0;
   std::uint64_t last_write = 0;
-};
-
-/// A key whose conditional write is checking the chain: the writes that wait for it, in order.
-struct key_guard {
-  std::deque<std::function<bool()>> waiting;
 };
 
 /// A key with puts that may still be undone (their layers have not all answered, or one answered
@@ -293,7 +284,7 @@ struct coordinator_state {
   std::unordered_map<std::string, pending_load_ptr> loads;
   std::size_t prefetches_in_flight = 0;
   /// Keys with a conditional write checking the chain, and the writes to them that wait for it.
-  std::unordered_map<std::string, key_guard> guarded;
+  std::unordered_map<std::string, std::deque<std::function<bool()>>> guarded;
   std::shared_ptr<undo_watches> undo_watched = std::make_shared<undo_watches>();
   /// The requests sent to layers that their layers have not answered, by number: what an answer
   /// (layer_answer_atom) is matched with.
@@ -354,7 +345,7 @@ public:
     auto freed = st_.shared->first_view.publish(std::move(view), generation);
     if (!freed.empty())
       self_->send(st_.layer_factory, free_views_atom::value,
-                  std::make_shared<std::vector<std::unique_ptr<const published_view>>>(std::move(freed)));
+                  std::make_shared<view_list>(std::move(freed)));
   }
 
   /// The instance's read view, or none when asking for it throws (its reads then go through its
@@ -513,7 +504,7 @@ public:
   /// Whether slot i has a host to ask; retries a failed restart once its `restart_wait` is over.
   bool available(std::size_t i) {
     auto& s = st_.slots[i];
-    if (!s.actor && !s.start_when_stopped && std::chrono::steady_clock::now() - s.last_restart_attempt > s.restart_wait)
+    if (!s.actor && !s.start_when_stopped && std::chrono::steady_clock::now() - s.last_restart_attempt > restart_wait(s))
       restart(i);
     return static_cast<bool>(s.actor);
   }
@@ -557,12 +548,20 @@ public:
       restart(i);
   }
 
-  /// The wait before the next restart of a slot whose restarts keep failing: 1 s the first time,
-  /// then twice the last, to a minute, until an instance answers a request (`succeeded`).
+  /// How long after a failed restart the next is tried: 1 s after the first failure in a row, then
+  /// twice as long after each further one, to a minute (a database down for hours is tried, and
+  /// logged, once a minute); 1 s again once an instance answers a request (`succeeded`).
+  static std::chrono::seconds restart_wait(const slot& s) {
+    if (s.failed_restarts <= 1)
+      return restart_backoff;
+    const auto doublings = std::min<std::uint32_t>(s.failed_restarts - 1, 6); // 64 s is past the ceiling
+    return std::min(restart_backoff * (1 << doublings), max_restart_wait);
+  }
+
+  /// Counts one more failed restart of `s`, and returns the wait before the next.
   static std::chrono::seconds longer_restart_wait(slot& s) {
-    if (s.failed_restarts++ > 0)
-      s.restart_wait = std::min(s.restart_wait * 2, max_restart_wait);
-    return s.restart_wait;
+    ++s.failed_restarts;
+    return restart_wait(s);
   }
 
   /// Restarts slot i after `wait`, unless it is back, or another restart began, by then.
@@ -576,7 +575,6 @@ public:
     if (s.healthy || generation != s.generation)
       return;
     s.healthy = true;
-    s.restart_wait = restart_backoff;
     s.failed_restarts = 0;
     st_.shared->health.update(i, [](layer_health_state& h) {
       h.faulted = false;
@@ -1140,7 +1138,7 @@ public:
   void put(put_request& request) {
     const auto id = make_id(request.data->ns, request.data->key);
     if (auto it = st_.guarded.find(id); it != st_.guarded.end()) {
-      it->second.waiting.push_back([this, request = std::move(request)]() mutable { return start_put(request); });
+      it->second.push_back([this, request = std::move(request)]() mutable { return start_put(request); });
       return;
     }
     if (request.condition != put_condition::always || request.keep_value)
@@ -1150,7 +1148,7 @@ public:
 
   void erase(erase_request& request) {
     if (auto it = st_.guarded.find(make_id(request.ns, request.key)); it != st_.guarded.end()) {
-      it->second.waiting.push_back([this, request = std::move(request)]() mutable {
+      it->second.push_back([this, request = std::move(request)]() mutable {
         write_erase(request);
         return false;
       });
@@ -1247,12 +1245,12 @@ public:
       auto it = st_.guarded.find(id);
       if (it == st_.guarded.end())
         return;
-      if (it->second.waiting.empty()) {
+      if (it->second.empty()) {
         st_.guarded.erase(it);
         return;
       }
-      auto next = std::move(it->second.waiting.front());
-      it->second.waiting.pop_front();
+      auto next = std::move(it->second.front());
+      it->second.pop_front();
       if (next())
         return;
     }
@@ -1276,7 +1274,7 @@ public:
       auto guard = st_.guarded.find(id);
       if (guard == st_.guarded.end())
         return undo_put(ticket, *data, then);
-      guard->second.waiting.push_back([this, ticket, data, then]() {
+      guard->second.push_back([this, ticket, data, then]() {
         undo_put(ticket, *data, then);
         return false;
       });
@@ -1298,7 +1296,8 @@ public:
             join->one_done();
           },
           layer_erase_atom::value, request.data->ns, request.data->key);
-        undo_if_lost(sent_before, ticket, request.data);
+        if (auto* awaited = sent_since(sent_before))
+          undo_if_lost(*awaited, ticket, request.data);
         continue;
       }
       if (policy == write_policy::behind) {
@@ -1319,22 +1318,29 @@ public:
           join->one_done();
         },
         layer_put_atom::value, request.data);
-      undo_if_lost(sent_before, ticket, request.data);
-      erase_if_applied_late(sent_before, i, request.data);
+      if (auto* awaited = sent_since(sent_before)) {
+        undo_if_lost(*awaited, ticket, request.data);
+        erase_if_applied_late(*awaited, i, request.data);
+      }
     }
     join->one_done(); // no layer takes writes (every one is write: around): rejected, nothing kept it
   }
 
-  /// The request sent last, if one was sent since `sent_before`, is a put's write to a layer (its
-  /// put, or the erase of an around layer's copy). Answered as a timeout, it is not undone: the
-  /// layer is taken to apply it later. If it fails then, or its instance is replaced first (whose
-  /// retired mailbox applies nothing), the others may hold the new value and it the old: the key
-  /// goes from every layer.
-  void undo_if_lost(std::uint64_t sent_before, const undo_ticket& ticket, const put_payload& data) {
+  /// The request sent last, if one was sent since `sent_before` and is not answered yet; null when
+  /// none was (answered at once: the layer had no instance).
+  awaited_reply* sent_since(std::uint64_t sent_before) {
     if (st_.last_sent_number == sent_before)
-      return; // not sent: answered at once
-    if (auto sent = st_.sent.find(st_.last_sent_number); sent != st_.sent.end())
-      sent->second.awaited->lost = [this, ticket, data] { undo_put(ticket, *data, [](status) {}); };
+      return nullptr;
+    const auto sent = st_.sent.find(st_.last_sent_number);
+    return sent != st_.sent.end() ? sent->second.awaited.get() : nullptr;
+  }
+
+  /// `awaited` is a put's write to a layer (its put, or the erase of an around layer's copy).
+  /// Answered as a timeout, it is not undone: the layer is taken to apply it later. If it fails
+  /// then, or its instance is replaced first (whose retired mailbox applies nothing), the others
+  /// may hold the new value and it the old: the key goes from every layer.
+  void undo_if_lost(awaited_reply& awaited, const undo_ticket& ticket, const put_payload& data) {
+    awaited.lost = [this, ticket, data] { undo_put(ticket, *data, [](status) {}); };
   }
 
   /// Whether a put sent now reaches every layer in order after what was sent before, each layer
@@ -1353,19 +1359,16 @@ public:
     return true;
   }
 
-  /// The request sent last, if one was sent since `sent_before`, is a put to slot i: if its
-  /// instance is replaced as hung and the put applied when the hung call returns, the key is
-  /// erased from slot i (its next instance, if it has none yet), for later writes went there first.
-  void erase_if_applied_late(std::uint64_t sent_before, std::size_t i, const put_payload& data) {
-    if (st_.last_sent_number == sent_before)
-      return;
-    if (auto sent = st_.sent.find(st_.last_sent_number); sent != st_.sent.end())
-      sent->second.awaited->applied_late = [this, i, data] {
-        if (st_.slots[i].actor)
-          erase_late_put(i, data->ns, data->key);
-        else
-          st_.slots[i].erase_at_start.emplace_back(data->ns, data->key);
-      };
+  /// `awaited` is a put to slot i: if its instance is replaced as hung and the put applied when the
+  /// hung call returns, the key is erased from slot i (its next instance, if it has none yet), for
+  /// later writes went there first.
+  void erase_if_applied_late(awaited_reply& awaited, std::size_t i, const put_payload& data) {
+    awaited.applied_late = [this, i, data] {
+      if (st_.slots[i].actor)
+        erase_late_put(i, data->ns, data->key);
+      else
+        st_.slots[i].erase_at_start.emplace_back(data->ns, data->key);
+    };
   }
 
   /// Erases (ns, key) from slot i's instance, for a put its replaced instance applied late. Not
@@ -1501,7 +1504,7 @@ public:
     if (it == st_.slots.end())
       return refuse(status::invalid, "no layer named '" + request.layer + "'");
     const auto i = static_cast<std::size_t>(it - st_.slots.begin());
-    const auto* d = it->plugin->descriptor;
+    const auto* d = it->recipe->plugin->descriptor;
     if (d->abi_minor < 2)
       return refuse(status::invalid, "layer '" + request.layer + "' (plugin " + d->name + ", ABI 1." +
                                        std::to_string(d->abi_minor) + ") takes no commands");
@@ -1640,11 +1643,10 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   for (std::size_t i = 0; i < setup->cfg.layers.size(); ++i) {
     slot s;
     s.cfg = setup->cfg.layers[i];
-    s.plugin = setup->plugins[i];
-    s.host = setup->hosts[i];
-    s.recipe = std::make_shared<const layer_recipe>(layer_recipe{s.plugin, s.cfg.name, s.cfg.settings, s.host});
-    s.detached = s.cfg.detached.value_or((s.plugin->descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0);
-    s.observer = is_observer(*s.plugin->descriptor);
+    const auto& plugin = *setup->plugins[i];
+    s.recipe = std::make_shared<const layer_recipe>(layer_recipe{&plugin, s.cfg.name, s.cfg.settings, setup->hosts[i]});
+    s.detached = s.cfg.detached.value_or((plugin.descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0);
+    s.observer = is_observer(*plugin.descriptor);
     st.slots.push_back(std::move(s));
   }
   for (std::size_t i = 0; i < st.slots.size(); ++i)
@@ -1653,7 +1655,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   // come to this actor as messages; the host keeps only a weak address, and is disconnected when
   // the coordinator exits (a listener thread of the layer may call at any time).
   for (std::size_t i = 0; i < st.slots.size(); ++i) {
-    auto& host = instance_host::of(*st.slots[i].host);
+    auto& host = instance_host::of(*st.slots[i].recipe->host);
     host.connect_prefetch([address = self->address(), i](std::string_view ns, std::string_view key) {
       auto coordinator = caf::actor_cast<caf::actor>(address);
       if (!coordinator)
@@ -1672,8 +1674,8 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   // it owns end with it.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& s : self->state.slots) {
-      instance_host::of(*s.host).connect_prefetch({});
-      instance_host::of(*s.host).connect_invalidation({});
+      instance_host::of(*s.recipe->host).connect_prefetch({});
+      instance_host::of(*s.recipe->host).connect_invalidation({});
       if (s.actor)
         self->send_exit(s.actor, caf::exit_reason::user_shutdown);
     }
