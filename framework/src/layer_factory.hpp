@@ -27,7 +27,7 @@ struct layer_recipe {
 using layer_recipe_ptr = std::shared_ptr<const layer_recipe>;
 
 /// Views of layer 0's replaced instances that no reader holds, to free.
-using freed_views = std::shared_ptr<std::vector<std::unique_ptr<const published_view>>>;
+using freed_views = std::shared_ptr<view_list>;
 
 /// A new instance, or why there is none (the factory's error).
 struct created_layer {

@@ -81,8 +81,7 @@ bool views_reclaimable() {
 
 view_slot::~view_slot() { delete current_.load(std::memory_order_acquire); }
 
-std::vector<std::unique_ptr<const published_view>> view_slot::publish(std::shared_ptr<read_view> view,
-                                                                      std::uint64_t generation) {
+view_list view_slot::publish(std::shared_ptr<read_view> view, std::uint64_t generation) {
   std::lock_guard<std::mutex> guard(mutex_);
   const published_view* next = view ? new published_view{std::move(view), generation} : nullptr;
   if (const auto* replaced = current_.exchange(next, std::memory_order_acq_rel))
@@ -95,8 +94,8 @@ std::size_t view_slot::retired() const {
   return retired_.size();
 }
 
-std::vector<std::unique_ptr<const published_view>> view_slot::reclaim() {
-  std::vector<std::unique_ptr<const published_view>> freed;
+view_list view_slot::reclaim() {
+  view_list freed;
   if (retired_.empty() || !views_reclaimable() || !heavy_barrier())
     return freed;
   // A reader that took a retired view announced it before its barrier: its hazard is seen here.

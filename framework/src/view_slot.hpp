@@ -19,6 +19,9 @@ struct published_view {
   std::uint64_t generation = 0;
 };
 
+/// Views taken out of use, owned.
+using view_list = std::vector<std::unique_ptr<const published_view>>;
+
 /// One reader thread's hazard: the view it is reading, if any. Claimed by a thread at its first
 /// read, released when it ends; a cache line each, so that readers do not share one.
 struct alignas(64) view_hazard {
@@ -75,18 +78,17 @@ public:
   /// Publishes `view` (none when null) of layer 0's instance of `generation`, and returns the views
   /// replaced before that no reader holds any more, for the caller to free: the last reference to
   /// a retired instance's store may be among them, and freeing it may take a while.
-  std::vector<std::unique_ptr<const published_view>> publish(std::shared_ptr<read_view> view,
-                                                             std::uint64_t generation);
+  view_list publish(std::shared_ptr<read_view> view, std::uint64_t generation);
 
   /// Views replaced and not freed yet (some reader held them at the last publish).
   std::size_t retired() const;
 
 private:
-  std::vector<std::unique_ptr<const published_view>> reclaim();
+  view_list reclaim();
 
   std::atomic<const published_view*> current_{nullptr};
   mutable std::mutex mutex_; ///< publishers
-  std::vector<std::unique_ptr<const published_view>> retired_;
+  view_list retired_;
 };
 
 } // namespace strata::detail
