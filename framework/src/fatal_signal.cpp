@@ -12,6 +12,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 
 namespace strata {
@@ -105,7 +106,7 @@ bool find_plugin_module(std::uintptr_t pc, plugin_place& place) {
 namespace {
 
 constexpr int reported_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
-struct sigaction previous_actions[sizeof reported_signals / sizeof reported_signals[0]];
+struct sigaction previous_actions[std::size(reported_signals)];
 
 /// A line built without allocating or locking (snprintf is not async-signal-safe).
 class signal_line {
@@ -173,7 +174,7 @@ void place_in(signal_line& line, const detail::plugin_place& place) {
 /// Hands `signal` on as it was handled before this handler: a fault returns to its instruction
 /// and faults again; a sent signal is raised again.
 void hand_on(int signal, bool fault) {
-  for (std::size_t i = 0; i < sizeof reported_signals / sizeof reported_signals[0]; ++i)
+  for (std::size_t i = 0; i < std::size(reported_signals); ++i)
     if (reported_signals[i] == signal)
       ::sigaction(signal, &previous_actions[i], nullptr);
   if (!fault)
@@ -243,7 +244,7 @@ void install_fatal_signal_report() {
     action.sa_sigaction = report_fatal_signal;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
-    for (std::size_t i = 0; i < sizeof reported_signals / sizeof reported_signals[0]; ++i)
+    for (std::size_t i = 0; i < std::size(reported_signals); ++i)
       ::sigaction(reported_signals[i], &action, &previous_actions[i]);
   });
 }
