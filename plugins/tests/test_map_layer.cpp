@@ -124,11 +124,16 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
 
 status test_map_layer::put(std::string_view ns, std::string_view key, std::string_view value,
                            const entry_options& options) {
-  if (fail_ == "down_after_first_put" && puts_++ > 0)
+  std::size_t earlier_puts = 0;
+  {
+    std::lock_guard<std::mutex> guard(store_->mutex);
+    earlier_puts = store_->puts++;
+  }
+  if (fail_ == "down_after_first_put" && earlier_puts > 0)
     return status::unavailable;
-  if (fail_ == "unavailable_on_first_put" && puts_++ == 0)
+  if (fail_ == "unavailable_on_first_put" && earlier_puts == 0)
     return status::unavailable;
-  if (fail_ == "unavailable_on_second_put" && puts_++ == 1)
+  if (fail_ == "unavailable_on_second_put" && earlier_puts == 1)
     return status::unavailable;
   if (fail_ == "timeout_on_put")
     return status::timeout; // its backend's own deadline passed
@@ -136,15 +141,8 @@ status test_map_layer::put(std::string_view ns, std::string_view key, std::strin
     return status::invalid;
   if (fail_ == "hang_on_put")
     std::this_thread::sleep_for(hang_);
-  if (fail_ == "hang_on_first_put") {
-    bool first = false;
-    {
-      std::lock_guard<std::mutex> guard(store_->mutex);
-      first = store_->puts++ == 0;
-    }
-    if (first)
-      std::this_thread::sleep_for(hang_); // then writes, as a stuck statement that completes does
-  }
+  if (fail_ == "hang_on_first_put" && earlier_puts == 0)
+    std::this_thread::sleep_for(hang_); // then writes, as a stuck statement that completes does
   const auto expires = options.ttl.count() > 0 ? expiry_after(std::chrono::steady_clock::now(), options.ttl)
                                                : std::chrono::steady_clock::time_point::max();
   std::lock_guard<std::mutex> guard(store_->mutex);
@@ -153,9 +151,9 @@ status test_map_layer::put(std::string_view ns, std::string_view key, std::strin
 }
 
 status test_map_layer::erase(std::string_view ns, std::string_view key) {
-  if (fail_ == "down_after_first_put" && puts_ > 1)
-    return status::unavailable;
   std::lock_guard<std::mutex> guard(store_->mutex);
+  if (fail_ == "down_after_first_put" && store_->puts > 1)
+    return status::unavailable;
   return store_->entries.erase(id(ns, key)) ? status::ok : status::not_found;
 }
 

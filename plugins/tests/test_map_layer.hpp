@@ -42,13 +42,12 @@ private:
   struct entry_store {
     std::mutex mutex;
     std::map<std::string, stored> entries;
-    std::size_t puts = 0; ///< for `fail: hang_on_first_put`
+    std::size_t puts = 0; ///< puts asked of these entries, for the `fail` modes that count them
   };
   static std::string id(std::string_view ns, std::string_view key);
 
   std::string fail_;
   std::chrono::nanoseconds hang_;
-  std::size_t puts_ = 0; ///< puts asked, for `fail: down_after_first_put`
   instruments::counter* gets_ = nullptr; ///< the `metric` setting's counter, if any
   std::shared_ptr<entry_store> store_;
 };
