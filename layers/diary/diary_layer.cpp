@@ -141,6 +141,8 @@ public:
     s.batch_size = static_cast<std::size_t>(context.config.get_int("batch_size"));
     s.flush_interval = to_ms(context.config.get_duration("flush_interval"));
     std::tie(s.retry_min, s.retry_max) = storage::retry_bounds_from(context.config);
+    const auto store = storage::store_options_from(context.config);
+    s.stalled_after = store.connect_timeout + store.statement_timeout;
     recorder_ = std::make_shared<recorder>(db_, std::move(s), host_, [gate = gate_] { return gate->why_not(); });
     if (!away.empty())
       recorder_->starts_down(away);
@@ -295,7 +297,7 @@ const strata_config_key schema_keys[] = {
   {"instance_id", STRATA_VALUE_STRING, "", "names this process as the writer of its records; empty: host-pid", 0, 0, 0, 0},
   {"pool_size", STRATA_VALUE_INT, "2", "PostgreSQL connections kept for statements", 1, 1, 1, 64},
   {"connect_timeout", STRATA_VALUE_DURATION, "2s", "how long a connection attempt may take", 1, 1000, 0, 0},
-  {"statement_timeout", STRATA_VALUE_DURATION, "5s", "a statement (a batch, an analysis) slower than this fails", 1, 1, 0, 0},
+  {"statement_timeout", STRATA_VALUE_DURATION, "5s", "a statement slower than this fails (each insert of a batch; an analysis)", 1, 1, 0, 0},
   {"max_buffered", STRATA_VALUE_INT, "100000", "records kept while the database is away; beyond, new records are dropped", 1, 1, 0, 0},
   {"batch_size", STRATA_VALUE_INT, "512", "records written per transaction", 1, 1, 1, 100000},
   {"flush_interval", STRATA_VALUE_DURATION, "200ms", "longest a record waits before its batch is written", 1, 1, 0, 0},

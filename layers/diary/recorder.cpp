@@ -18,6 +18,27 @@ std::int64_t coarse_wall_clock_us() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Marks the writer's calls to the database in flight for the watcher: `begin` before each call,
+/// `end` once the database answered, before the health is reported (a stamp left behind would
+/// have the watcher report a stall after it).
+class call_stamp {
+public:
+  explicit call_stamp(std::atomic<std::int64_t>& started) : started_(started) {}
+  ~call_stamp() { end(); }
+  call_stamp(const call_stamp&) = delete;
+  call_stamp& operator=(const call_stamp&) = delete;
+  void begin() { started_.store(steady_ns(), std::memory_order_release); }
+  void end() { started_.store(0, std::memory_order_release); }
+
+private:
+  std::atomic<std::int64_t>& started_;
+};
+
 } // namespace
 
 double importance_of(const interaction& what) {
@@ -43,6 +64,7 @@ recorder::recorder(std::shared_ptr<storage::store> db, recorder_settings setting
     buffered_gauge_(host_.gauge("strata_diary_buffered_records", "Records waiting to be written.")),
     retry_(settings_.retry_min, settings_.retry_max) {
   thread_ = std::thread([this] { run(); });
+  watcher_ = std::thread([this] { watch(); });
 }
 
 recorder::~recorder() {
@@ -51,6 +73,8 @@ recorder::~recorder() {
     stopping_ = true;
   }
   wake_.notify_all();
+  watch_wake_.notify_all();
+  watcher_.join();
   thread_.join();
   publish_counts();
   const auto left = buffered();
@@ -99,6 +123,7 @@ std::size_t recorder::buffered() const {
 }
 
 void recorder::publish_counts() {
+  std::lock_guard<std::mutex> publishing(publish_mutex_);
   std::uint64_t accepted, dropped;
   std::size_t waiting;
   {
@@ -127,6 +152,7 @@ void recorder::publish_counts() {
 
 long recorder::write_batch() {
   std::lock_guard<std::mutex> writing(write_mutex_);
+  call_stamp call(call_started_ns_);
   if (written_upto_ == pending_.size()) {
     pending_.clear(); // keeps its capacity for the buffer it is swapped with
     written_upto_ = 0;
@@ -138,7 +164,10 @@ long recorder::write_batch() {
     // Nothing to write says nothing of the database: one that was away (from the start, say)
     // is asked again, so that its return clears the health even with no traffic.
     if (down_) {
-      if (const auto why = ensure_ready_(); !why.empty())
+      call.begin();
+      const auto why = ensure_ready_();
+      call.end();
+      if (!why.empty())
         retry_.failed();
       else
         database_answers();
@@ -147,7 +176,8 @@ long recorder::write_batch() {
   }
   const auto first = pending_.begin() + static_cast<std::ptrdiff_t>(written_upto_);
   const auto last = first + static_cast<std::ptrdiff_t>(std::min(settings_.batch_size, pending_.size() - written_upto_));
-  const auto insert = [this](storage::session& s, const diary_record& r) {
+  const auto insert = [this, &call](storage::session& s, const diary_record& r) {
+    call.begin(); // the commit after the last one counts as part of its call
     s.execute(sql::insert, {settings_.writer, r.seq, r.at_us, r.ns, std::string(to_string(r.kind)), r.query,
                             r.embedding.empty() ? storage::value{} : storage::value{storage::blob{r.embedding}}, r.layer,
                             std::int64_t{r.hit ? 1 : 0},
@@ -156,6 +186,7 @@ long recorder::write_batch() {
   };
   std::size_t written = 0, refused = 0;
   try {
+    call.begin();
     if (const auto why = ensure_ready_(); !why.empty())
       throw storage::store_error(status::unavailable, "the diary's schema is not ready: " + why);
     try {
@@ -186,9 +217,11 @@ long recorder::write_batch() {
                                       (refused == 1 ? "" : "s") + " the database refused: " + reason);
     }
   } catch (const std::exception& e) {
+    call.end();
     advance(written, refused); // the records before the failure are done
     return write_failed(e);
   }
+  call.end();
   advance(written, refused);
   database_answers();
   return static_cast<long>(written + refused);
@@ -196,11 +229,53 @@ long recorder::write_batch() {
 
 void recorder::database_answers() {
   retry_.succeeded();
-  if (down_) {
+  const bool was_stalled = report(health_level::healthy, std::to_string(buffered()) + " records buffered");
+  if (down_ || was_stalled) {
     down_ = false;
     host_.log(log_level::info, "diary writes again");
   }
-  host_.set_health(health_level::healthy, std::to_string(buffered()) + " records buffered");
+}
+
+bool recorder::report(health_level level, const std::string& detail) {
+  std::lock_guard<std::mutex> guard(health_mutex_);
+  host_.set_health(level, detail);
+  return std::exchange(stalled_, false);
+}
+
+void recorder::watch() {
+  const auto tick = std::clamp(settings_.stalled_after / 4, std::chrono::milliseconds(10),
+                               std::chrono::milliseconds(1000));
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!watch_wake_.wait_for(lock, tick, [this] { return stopping_; })) {
+    lock.unlock();
+    check_stall();
+    lock.lock();
+  }
+}
+
+void recorder::check_stall() {
+  const auto started = call_started_ns_.load(std::memory_order_acquire);
+  if (started == 0)
+    return;
+  const auto waited = std::chrono::nanoseconds(steady_ns() - started);
+  if (waited < settings_.stalled_after)
+    return;
+  const auto seconds = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count());
+  {
+    std::lock_guard<std::mutex> guard(health_mutex_);
+    if (call_started_ns_.load(std::memory_order_acquire) != started)
+      return; // answered meanwhile: the writer reports
+    // The server's statement_timeout fails a slow statement, and a connection attempt fails by
+    // connect_timeout: a call past both is one the server has not taken up (frozen, or its
+    // machine stalled); libpq has no timeout of its own to end it.
+    const std::string why = "the database has not answered a write for " + seconds +
+                            " s (beyond connect_timeout and statement_timeout: the server is stalled)";
+    if (!stalled_)
+      host_.log(log_level::error, "diary cannot write: " + why + "; records are buffered until it answers");
+    stalled_ = true;
+    host_.set_health(health_level::critical, "diary cannot write: " + why);
+  }
+  publish_counts(); // the writer, waiting, does not
 }
 
 void recorder::advance(std::size_t written, std::size_t refused) {
@@ -217,7 +292,7 @@ void recorder::starts_down(const std::string& why) {
   std::lock_guard<std::mutex> writing(write_mutex_);
   host_.log(log_level::warn, "diary: its database is away (" + why + "); records are buffered until it is back");
   down_ = true;
-  host_.set_health(health_level::critical, "diary cannot write: " + why);
+  report(health_level::critical, "diary cannot write: " + why);
 }
 
 long recorder::write_failed(const std::exception& e) {
@@ -226,7 +301,7 @@ long recorder::write_failed(const std::exception& e) {
   if (!down_)
     host_.log(log_level::error, std::string("diary cannot write, buffering: ") + e.what());
   down_ = true;
-  host_.set_health(health_level::critical, std::string("diary cannot write: ") + e.what());
+  report(health_level::critical, std::string("diary cannot write: ") + e.what());
   return -1;
 }
 

@@ -2,14 +2,16 @@
 // The diary's observer: takes every interaction into a bounded buffer in the caller's thread
 // (a copy and a short lock), and a writer thread of its own inserts the buffer in batches. While
 // the database is away the records wait (up to the bound; beyond it new records are dropped,
-// counted and logged) and are written when it is back. Outlives the layer object: the runtime
-// keeps it until it is destroyed.
+// counted and logged) and are written when it is back. A watcher thread says when a call of the
+// writer waits past every timeout (a frozen server, which fails nothing). Outlives the layer
+// object: the runtime keeps it until it is destroyed.
 
 #include <strata/backoff.hpp>
 #include <strata/interaction.hpp>
 #include <strata/plugin_host.hpp>
 #include <strata/store.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -26,6 +28,9 @@ struct recorder_settings {
   std::size_t batch_size = 512;
   std::chrono::milliseconds flush_interval{200};
   std::chrono::milliseconds retry_min{100}, retry_max{5000};
+  /// A call to the database unanswered this long is stalled: longer than a connection attempt and
+  /// a statement may take when the server answers (connect_timeout + statement_timeout).
+  std::chrono::milliseconds stalled_after{7000};
 };
 
 /// One interaction as the diary keeps it.
@@ -50,7 +55,7 @@ public:
   /// when it is, else why not, such as the database's refusal of the connection).
   recorder(std::shared_ptr<storage::store> db, recorder_settings settings, plugin_host host,
            std::function<std::string()> ensure_ready);
-  ~recorder() override; ///< writes what it can (one attempt), then stops
+  ~recorder() override; ///< writes what it can (for at most 5 s), then stops
   /// The database was away when the diary started: said now (log, health critical), and cleared
   /// once it answers, whether or not there is anything to write.
   void starts_down(const std::string& why);
@@ -70,10 +75,16 @@ private:
   long write_batch();
   /// `written` and `refused` records of the batch are done with.
   void advance(std::size_t written, std::size_t refused);
-  /// Counts, logs and reports a failed write, and starts the backoff; -1.
   /// The database took a write, or answered after being away: out of backoff, healthy.
   void database_answers();
+  /// Counts, logs and reports a failed write, and starts the backoff; -1.
   long write_failed(const std::exception& e);
+  /// The writer's report of the health; ends a stall the watcher reported (true if there was one).
+  bool report(health_level level, const std::string& detail);
+  /// The watcher's loop: every quarter of `stalled_after` (at most a second), `check_stall`.
+  void watch();
+  /// A call in flight since before `stalled_after`: health critical, logged once, counts published.
+  void check_stall();
   void publish_counts();
 
   std::shared_ptr<storage::store> db_;
@@ -95,8 +106,9 @@ private:
   std::size_t in_flight_ = 0; ///< taken by the writer, not yet written (still count against the bound)
   std::int64_t next_seq_ = 0;
   std::uint64_t accepted_count_ = 0, dropped_count_ = 0; ///< published by the writer
-  // The writer's own (publish_counts): the episode of drops logged.
-  std::uint64_t episode_start_ = 0;
+  std::mutex publish_mutex_; ///< publish_counts: the writer's, and the watcher's during a stall
+  std::uint64_t episode_start_ = 0; ///< the episode of drops logged
+
   bool dropping_ = false;
   bool stopping_ = false;
 
@@ -106,7 +118,15 @@ private:
   std::uint64_t written_total_ = 0; ///< records written since the start; under write_mutex_
   backoff retry_;
   bool down_ = false;
+
+  /// When the writer's call to the database in flight began (steady clock, ns); 0: none.
+  std::atomic<std::int64_t> call_started_ns_{0};
+  std::mutex health_mutex_; ///< orders the watcher's reports with the writer's
+  bool stalled_ = false;    ///< the watcher reported the call in flight; under health_mutex_
+  std::condition_variable watch_wake_;
+
   std::thread thread_;
+  std::thread watcher_;
 };
 
 } // namespace strata::diary

@@ -18,6 +18,15 @@ inline std::string diary_yaml(const std::string& diary_settings) {
          diary_settings;
 }
 
+/// The diary's part of the runtime's health report.
+inline layer_health diary_health(runtime& rt) {
+  for (const auto& l : rt.health().layers)
+    if (l.name == "diary")
+      return l;
+  FAIL("no diary in the health report");
+  return {};
+}
+
 inline nlohmann::json diary_command(runtime& rt, const std::string& name, const std::string& args = "{}") {
   auto r = rt.layer_command("diary", name, args);
   INFO(name << " answered " << r.json);

@@ -125,16 +125,33 @@ TEST_CASE("a diary started while PostgreSQL is down is critical, and healthy onc
   scratch db;
   strata::test::kill_server();
   auto rt = start_yaml(strata::test::diary_yaml(db.settings()));
-  const auto diary = [&] {
-    for (const auto& l : rt->health().layers)
-      if (l.name == "diary")
-        return l;
-    return strata::layer_health{};
-  };
+  const auto diary = [&] { return strata::test::diary_health(*rt); };
   CHECK(diary().level == strata::health_level::critical);
   strata::test::restart_server();
   CHECK(eventually([&] { return diary().level == strata::health_level::healthy; }, 10s));
   CHECK(diary_command(*rt, "count")["records"] == 0);
+}
+
+TEST_CASE("a diary whose server stops answering is critical past connect_timeout and statement_timeout",
+          "[diary][postgres][faults]") {
+  // A frozen server fails no batch (its statement_timeout is its own, libpq has none): the diary
+  // stayed healthy through a 120 s freeze.
+  scratch db;
+  auto rt = start_yaml(strata::test::diary_yaml(db.settings("      connect_timeout: 1s\n      statement_timeout: 1s\n")));
+  const auto diary = [&] { return strata::test::diary_health(*rt); };
+  rt->get("before");
+  diary_command(*rt, "flush");
+  REQUIRE(diary().level == strata::health_level::healthy);
+  {
+    strata::test::frozen_server frozen;
+    for (int i = 0; i < 100; ++i)
+      rt->get("during" + std::to_string(i));
+    CHECK(eventually([&] { return diary().level == strata::health_level::critical; }, 10s));
+    CHECK_THAT(diary().detail, Catch::Contains("has not answered a write for") && Catch::Contains("stalled"));
+    CHECK_THAT(rt->prometheus_text(), Catch::Contains("strata_diary_buffered_records{cache_layer=\"diary\"} 100"));
+  }
+  CHECK(eventually([&] { return db.rows() == 101; }, 15s));
+  CHECK(eventually([&] { return diary().level == strata::health_level::healthy; }, 10s));
 }
 
 TEST_CASE("a diary whose database does not exist says so, in its health and its commands", "[diary][postgres]") {
@@ -145,13 +162,7 @@ TEST_CASE("a diary whose database does not exist says so, in its health and its 
   dsn.replace(at, dsn.find(' ', at) - at, "dbname=strata_no_such_database");
   auto rt = start_yaml(strata::test::diary_yaml("      backend: postgres\n      dsn: \"" + dsn +
                                                 "\"\n      retry_min: 50ms\n      retry_max: 500ms\n"));
-  const auto diary = [&] {
-    for (const auto& l : rt->health().layers)
-      if (l.name == "diary")
-        return l;
-    FAIL("no diary in the health report");
-    return strata::layer_health{};
-  };
+  const auto diary = [&] { return strata::test::diary_health(*rt); };
   CHECK(diary().level == strata::health_level::critical);
   CHECK_THAT(diary().detail, Catch::Contains("strata_no_such_database") && Catch::Contains("does not exist"));
   const auto count = rt->layer_command("diary", "count", "{}");
