@@ -13,8 +13,18 @@ namespace strata::detail {
 namespace {
 
 struct layer_host_state {
+  std::shared_ptr<calls_in_flight::record> call; ///< declared first: outlives the instance
   std::shared_ptr<layer_instance> instance;
   std::shared_ptr<const std::atomic<bool>> retired;
+  ~layer_host_state() {
+    if (!call)
+      return;
+    // The last reference to the instance is usually this one: its destructor (a file saved, a
+    // connection closed) may hold a shutdown too.
+    call->begin("its destructor");
+    instance.reset();
+    call->end();
+  }
   static inline const char* name = "strata.layer_host";
 };
 
@@ -39,9 +49,11 @@ layer_reply guarded(F&& call) {
 }
 
 caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> instance, caf::actor coordinator,
-                         std::size_t index, std::uint64_t generation, std::shared_ptr<const std::atomic<bool>> retired) {
+                         std::size_t index, std::uint64_t generation, std::shared_ptr<const std::atomic<bool>> retired,
+                         std::shared_ptr<calls_in_flight::record> call) {
   self->state.instance = std::move(instance);
   self->state.retired = std::move(retired);
+  self->state.call = std::move(call);
   const auto asked = guarded([&] {
     layer_reply reply;
     const auto ms = self->state.instance->get().maintenance_interval().count();
@@ -60,43 +72,48 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
   // A replaced instance (retired) calls the plugin no more: CAF hands it the requests still in its
   // mailbox before the exit, and a persisted layer's old instance then wrote into the file the new
   // one had loaded (rows overwritten, ids given twice).
-  const auto answer = [self, coordinator](std::uint64_t number, auto&& call) {
-    auto reply = self->state.retired->load(std::memory_order_acquire)
-                   ? layer_reply{status::unavailable, false, "the layer's instance was replaced before it answered", {}, 0}
-                   : guarded(call);
+  const auto answer = [self, coordinator](std::uint64_t number, const char* what, auto&& call) {
+    layer_reply reply;
+    if (self->state.retired->load(std::memory_order_acquire)) {
+      reply = layer_reply{status::unavailable, false, "the layer's instance was replaced before it answered", {}, 0};
+    } else {
+      self->state.call->begin(what);
+      reply = guarded(call);
+      self->state.call->end();
+    }
     self->send(coordinator, layer_answer_atom::value, number, std::move(reply));
   };
   return {
     [self, answer](layer_get_atom, std::uint64_t number, const std::string& ns, const std::string& key) {
-      answer(number, [&] {
+      answer(number, "get()", [&] {
         layer_reply reply;
         reply.code = self->state.instance->get().get(ns, key, reply.hit);
         return reply;
       });
     },
     [self, answer](layer_put_atom, std::uint64_t number, const put_payload& p) {
-      answer(number, [&] {
+      answer(number, "put()", [&] {
         layer_reply reply;
         reply.code = self->state.instance->get().put(p->ns, p->key, p->value, p->options);
         return reply;
       });
     },
     [self, answer](layer_erase_atom, std::uint64_t number, const std::string& ns, const std::string& key) {
-      answer(number, [&] {
+      answer(number, "erase()", [&] {
         layer_reply reply;
         reply.code = self->state.instance->get().erase(ns, key);
         return reply;
       });
     },
     [self, answer](layer_tag_atom, std::uint64_t number, const std::string& ns, const std::string& tag) {
-      answer(number, [&] {
+      answer(number, "invalidate_tag()", [&] {
         layer_reply reply;
         reply.count = self->state.instance->get().invalidate_tag(ns, tag);
         return reply;
       });
     },
     [self, answer](layer_call_atom, std::uint64_t number, const layer_call_ptr& call) {
-      answer(number, [&] {
+      answer(number, "a capability call", [&] {
         layer_reply reply;
         try {
           reply.code = (*call)(self->state.instance->get());
@@ -108,7 +125,7 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
       });
     },
     [self, answer](layer_command_atom, std::uint64_t number, const std::string& name, const std::string& args) {
-      answer(number, [&] {
+      answer(number, "command()", [&] {
         layer_reply reply;
         reply.code = self->state.instance->get().command(name, args, reply.hit.value);
         return reply;
@@ -117,10 +134,12 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
     [self, coordinator, index, generation, interval](maintain_atom) {
       if (self->state.retired->load(std::memory_order_acquire))
         return; // a replaced instance's maintenance would write to what the new one holds
+      self->state.call->begin("maintain()");
       auto reply = guarded([&] {
         self->state.instance->get().maintain();
         return layer_reply{};
       });
+      self->state.call->end();
       if (reply.failed) {
         // Nobody waits for maintenance: tell the coordinator, which replaces this instance.
         self->send(coordinator, layer_failed_atom::value, index, generation, "maintain(): " + reply.error);
@@ -136,12 +155,14 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
 
 caf::actor spawn_layer_host(caf::local_actor* parent, std::shared_ptr<layer_instance> instance,
                             caf::actor coordinator, std::size_t index, std::uint64_t generation,
-                            bool detached, std::shared_ptr<const std::atomic<bool>> retired) {
+                            bool detached, std::shared_ptr<const std::atomic<bool>> retired,
+                            std::shared_ptr<calls_in_flight::record> call) {
   auto& system = parent->system();
   if (detached)
     return system.spawn<caf::detached>(layer_host, std::move(instance), std::move(coordinator), index, generation,
-                                       std::move(retired));
-  return system.spawn(layer_host, std::move(instance), std::move(coordinator), index, generation, std::move(retired));
+                                       std::move(retired), std::move(call));
+  return system.spawn(layer_host, std::move(instance), std::move(coordinator), index, generation, std::move(retired),
+                      std::move(call));
 }
 
 } // namespace strata::detail

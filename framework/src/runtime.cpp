@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -54,6 +55,35 @@ template <class T>
 T answer_of(status code) {
   return answer_of(static_cast<const T*>(nullptr), code);
 }
+
+/// Calls `report` once, from a thread of its own, if it is not destroyed within `after`.
+class report_if_late {
+public:
+  report_if_late(std::chrono::milliseconds after, std::function<void()> report)
+    : thread_([this, after, report = std::move(report)] {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (!wake_.wait_for(lock, after, [this] { return done_; })) {
+          lock.unlock();
+          report();
+        }
+      }) {}
+  ~report_if_late() {
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  report_if_late(const report_if_late&) = delete;
+  report_if_late& operator=(const report_if_late&) = delete;
+
+private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread thread_; ///< last: starts once the rest is there
+};
 
 } // namespace
 
@@ -317,6 +347,18 @@ public:
     return view_answer::absent;
   }
 
+  /// The layers' calls a shutdown waits for, one line each.
+  void report_calls_in_flight() {
+    const auto waited = std::to_string(cfg.runtime.shutdown_timeout.count()) + " ms";
+    const auto calls = shared->calls.describe();
+    if (calls.empty())
+      log->write(log_level::warn, {"the shutdown has waited " + waited + " for the runtime's threads; no layer is in a "
+                                   "call (a host loader, an exporter or an alert handler may be)", {}, {}, {}, {}, {}, {}});
+    for (const auto& call : calls)
+      log->write(log_level::error, {"the shutdown has waited " + waited + " for a plugin call that has not returned: " +
+                                    call, {}, {}, {}, {}, {}, {}});
+  }
+
   void stop() {
     // Host code the runtime called (a loader, a callback) holds up one of the threads a shutdown
     // waits for: there, new requests are refused at once and a thread of its own does the rest.
@@ -338,7 +380,12 @@ public:
       for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
         if (*actor)
           caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
-      system->await_all_actors_done();
+      {
+        // A plugin stuck in a call holds the actor system, and so the shutdown, for ever; a
+        // supervisor's kill would leave no word of which plugin.
+        report_if_late late(cfg.runtime.shutdown_timeout, [this] { report_calls_in_flight(); });
+        system->await_all_actors_done();
+      }
       if (const auto late = alert_delivery->queued.exchange(0); late > 0)
         log->write(log_level::warn, {std::to_string(late) + " alert events not delivered: raised as the alert "
                                      "handlers stopped", {}, {}, {}, {}, {}, {}});

@@ -1,6 +1,8 @@
 #pragma once
-// State the host threads and the coordinator share: layer health, and layer 0's read view.
+// State the host threads and the coordinator share: layer health, layer 0's read view, the
+// layers' calls in flight.
 
+#include "calls_in_flight.hpp"
 #include "view_slot.hpp"
 
 #include <strata/health.hpp>
@@ -77,6 +79,7 @@ struct shared_state {
   explicit shared_state(std::vector<layer_health_state> initial) : health(std::move(initial)) {}
   health_board health;
   view_slot first_view;
+  calls_in_flight calls;
 };
 
 } // namespace strata::detail
