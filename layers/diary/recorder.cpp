@@ -73,9 +73,13 @@ recorder::~recorder() {
     stopping_ = true;
   }
   wake_.notify_all();
+  thread_.join(); // the watcher says if a call to a stalled database holds it
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    writer_done_ = true;
+  }
   watch_wake_.notify_all();
   watcher_.join();
-  thread_.join();
   publish_counts();
   const auto left = buffered();
   if (left > 0)
@@ -115,6 +119,11 @@ void recorder::record(const interaction& what) noexcept try {
     wake_.notify_one();
 } catch (...) {
   // Out of memory: this record is lost; the caller's request is not.
+}
+
+bool recorder::stopping() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return stopping_;
 }
 
 std::size_t recorder::buffered() const {
@@ -246,7 +255,7 @@ void recorder::watch() {
   const auto tick = std::clamp(settings_.stalled_after / 4, std::chrono::milliseconds(10),
                                std::chrono::milliseconds(1000));
   std::unique_lock<std::mutex> lock(mutex_);
-  while (!watch_wake_.wait_for(lock, tick, [this] { return stopping_; })) {
+  while (!watch_wake_.wait_for(lock, tick, [this] { return writer_done_; })) {
     lock.unlock();
     check_stall();
     lock.lock();
@@ -274,6 +283,12 @@ void recorder::check_stall() {
       host_.log(log_level::error, "diary cannot write: " + why + "; records are buffered until it answers");
     stalled_ = true;
     host_.set_health(health_level::critical, "diary cannot write: " + why);
+    if (stopping() && !stop_held_) {
+      host_.log(log_level::error, "diary stopping with " + std::to_string(buffered()) +
+                                    " records not written: the stop waits for the database, which has not answered "
+                                    "a write for " + seconds + " s");
+      stop_held_ = true;
+    }
   }
   publish_counts(); // the writer, waiting, does not
 }

@@ -81,11 +81,14 @@ private:
   long write_failed(const std::exception& e);
   /// The writer's report of the health; ends a stall the watcher reported (true if there was one).
   bool report(health_level level, const std::string& detail);
-  /// The watcher's loop: every quarter of `stalled_after` (at most a second), `check_stall`.
+  /// The watcher's loop, until the writer ends: every quarter of `stalled_after` (at most a
+  /// second), `check_stall`.
   void watch();
-  /// A call in flight since before `stalled_after`: health critical, logged once, counts published.
+  /// A call in flight since before `stalled_after`: health critical, logged once, counts published;
+  /// once more when it holds the stop.
   void check_stall();
   void publish_counts();
+  bool stopping() const;
 
   std::shared_ptr<storage::store> db_;
   recorder_settings settings_;
@@ -123,6 +126,8 @@ private:
   std::atomic<std::int64_t> call_started_ns_{0};
   std::mutex health_mutex_; ///< orders the watcher's reports with the writer's
   bool stalled_ = false;    ///< the watcher reported the call in flight; under health_mutex_
+  bool stop_held_ = false;  ///< the watcher said that call holds the stop; under health_mutex_
+  bool writer_done_ = false; ///< under mutex_
   std::condition_variable watch_wake_;
 
   std::thread thread_;

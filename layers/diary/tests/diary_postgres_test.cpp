@@ -6,7 +6,12 @@
 
 #include <pqxx/pqxx>
 
+#include "support/scratch_dir.hpp"
+
 #include <atomic>
+#include <fstream>
+#include <future>
+#include <iterator>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -152,6 +157,32 @@ TEST_CASE("a diary whose server stops answering is critical past connect_timeout
   }
   CHECK(eventually([&] { return db.rows() == 101; }, 15s));
   CHECK(eventually([&] { return diary().level == strata::health_level::healthy; }, 10s));
+}
+
+TEST_CASE("a diary whose stop waits for a stalled server says so in the log, and writes everything once it answers",
+          "[diary][postgres][faults]") {
+  // The stop of `strata serve` waited for the stuck batch until its drain limit, and the log said
+  // nothing of the diary or its records.
+  scratch db;
+  strata::test::scratch_dir dir;
+  const auto log_file = (dir.path / "runtime.log").string();
+  auto rt = start_yaml("logging: {output: " + log_file + "}\n" +
+                       strata::test::diary_yaml(db.settings("      connect_timeout: 1s\n      statement_timeout: 1s\n")));
+  std::future<void> stopped;
+  {
+    strata::test::frozen_server frozen;
+    for (int i = 0; i < 100; ++i)
+      rt->get("during" + std::to_string(i));
+    REQUIRE(eventually([&] { return strata::test::diary_health(*rt).level == strata::health_level::critical; }, 10s));
+    stopped = std::async(std::launch::async, [&] { rt.reset(); });
+    CHECK(stopped.wait_for(3s) == std::future_status::timeout); // held by the batch in flight
+  }
+  REQUIRE(stopped.wait_for(20s) == std::future_status::ready);
+  CHECK(db.rows() == 100);
+  std::ifstream in(log_file);
+  const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  CHECK_THAT(logged, Catch::Contains("diary stopping with 100 records not written: the stop waits for the database, "
+                                     "which has not answered a write for"));
 }
 
 TEST_CASE("a diary whose database does not exist says so, in its health and its commands", "[diary][postgres]") {
