@@ -102,18 +102,20 @@ private:
   instruments::gauge& buffered_gauge_;
 
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;       ///< the writer's
+  std::condition_variable watch_wake_; ///< the watcher's
   /// Filled by record(). The writer swaps it with its emptied `pending_`, so that in a steady
   /// state neither side allocates, and the caller's lock is held for a push_back only.
   std::vector<diary_record> buffer_;
   std::size_t in_flight_ = 0; ///< taken by the writer, not yet written (still count against the bound)
   std::int64_t next_seq_ = 0;
-  std::uint64_t accepted_count_ = 0, dropped_count_ = 0; ///< published by the writer
+  std::uint64_t accepted_count_ = 0, dropped_count_ = 0; ///< published by publish_counts
+  bool stopping_ = false;
+  bool writer_done_ = false;
+
   std::mutex publish_mutex_; ///< publish_counts: the writer's, and the watcher's during a stall
   std::uint64_t episode_start_ = 0; ///< the episode of drops logged
-
   bool dropping_ = false;
-  bool stopping_ = false;
 
   std::mutex write_mutex_; ///< one batch at a time (the writer thread, or flush_now)
   std::vector<diary_record> pending_; ///< taken from the buffer; written from `written_upto_` on
@@ -127,8 +129,6 @@ private:
   std::mutex health_mutex_; ///< orders the watcher's reports with the writer's
   bool stalled_ = false;    ///< the watcher reported the call in flight; under health_mutex_
   bool stop_held_ = false;  ///< the watcher said that call holds the stop; under health_mutex_
-  bool writer_done_ = false; ///< under mutex_
-  std::condition_variable watch_wake_;
 
   std::thread thread_;
   std::thread watcher_;
