@@ -81,7 +81,7 @@ public:
     }
     if (failed == 0)
       return;
-    errors_.inc(failed);
+    errors_.inc(); // one failed export, as every exporter counts (however many datagrams it had)
     host_.log(log_level::error, std::to_string(failed) + " of " + std::to_string(datagrams.size()) +
                                   " datagrams to " + target_ + " not sent: " +
                                   std::system_category().message(last_error));
