@@ -62,7 +62,11 @@ public:
     check_config(ctx.config);
     const std::string& address = ctx.config.get_string("address");
     const std::string& path = ctx.config.get_string("path");
-    exposer_ = start_exposer(address);
+    try {
+      exposer_ = start_exposer(address);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("address: ") + e.what()); // the runtime places it at that key
+    }
     exposer_->RegisterCollectable(collectable_, path);
     host_.log(log_level::info, "serving " + path + " on " + bound_address(address, exposer_->GetListeningPorts()));
   }

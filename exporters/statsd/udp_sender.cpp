@@ -17,7 +17,7 @@ udp_sender::udp_sender(const std::string& host, std::uint16_t port) {
   hints.ai_socktype = SOCK_DGRAM;
   addrinfo* found = nullptr;
   if (const int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
-    throw std::runtime_error("cannot resolve StatsD host '" + host + "': " + gai_strerror(rc));
+    throw std::runtime_error("host: cannot resolve StatsD host '" + host + "': " + gai_strerror(rc));
   const std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, &freeaddrinfo);
 
   int last_error = 0;
@@ -34,7 +34,7 @@ udp_sender::udp_sender(const std::string& host, std::uint16_t port) {
     last_error = errno;
     close(fd);
   }
-  throw std::runtime_error("cannot reach StatsD host '" + host + "' port " + std::to_string(port) + ": " +
+  throw std::runtime_error("host: cannot reach StatsD host '" + host + "' port " + std::to_string(port) + ": " +
                            std::system_category().message(last_error));
 }
 

@@ -115,8 +115,16 @@ TEST_CASE("a second deployment on the same address is refused, naming it", "[plu
   auto first = start_yaml(yaml);
   auto second = runtime::from_config(*parse_config(yaml, "again.yaml").effective);
   REQUIRE_FALSE(second);
-  CHECK_THAT(second.err().message, Catch::Contains("exporter 'scrape'") &&
+  CHECK_THAT(second.err().message, Catch::StartsWith("again.yaml:4:") &&
+                                     Catch::Contains("exporters[0].config.address: exporter 'scrape'") &&
                                      Catch::Contains("127.0.0.1:" + std::to_string(port)));
+}
+
+TEST_CASE("a StatsD host that does not resolve is refused at its key", "[plugins][statsd]") {
+  CHECK_THAT(strata::testing::start_error("layers:\n  - {name: hot, plugin: predictive}\nexporters:\n"
+                                          "  - {name: push, plugin: statsd, config: {host: no-such-host.invalid}}\n"),
+             Catch::StartsWith("inline.yaml:4:") && Catch::Contains("exporters[0].config.host: exporter 'push'") &&
+               Catch::Contains("cannot resolve StatsD host 'no-such-host.invalid'"));
 }
 
 TEST_CASE("the statsd exporter sends the runtime's counters and gauges over UDP", "[plugins][statsd]") {
