@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdint>
 #include <iterator>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -127,25 +128,75 @@ char ascii_for(std::uint32_t code) {
   }
 }
 
-/// `text` with the characters `ascii_for` knows written in ASCII; every other byte as it was.
+/// How a numeral that is no digit is read, or empty: a superscript or subscript digit as "^2" or
+/// "_2" ("2²" is not "2³", "H₂O" not "H₃O"), a vulgar fraction as its digits ("¼" is "1/4", not
+/// "½"), a circled number as its digits, and a CJK numeral as a number of its own ("一百" is "1 100",
+/// so that "一百 plus 三" is not "一百 plus 二"). Blanks around, so that none joins a neighbour: "1½"
+/// reads "1 1/2", never "11/2". Different spellings of one value ("½" / "half", "百" / "100") then
+/// differ: a miss, never a wrong answer.
+std::string numeral_text(std::uint32_t code) {
+  const auto apart = [](const std::string& numeral) { return " " + numeral + " "; };
+  if (code == 0x2044) // FRACTION SLASH: "1⁄4" is "1/4"
+    return "/";
+  static constexpr std::array<std::pair<std::uint32_t, const char*>, 19> fractions = {{
+    {0x00BC, "1/4"}, {0x00BD, "1/2"}, {0x00BE, "3/4"}, {0x2150, "1/7"}, {0x2151, "1/9"}, {0x2152, "1/10"},
+    {0x2153, "1/3"}, {0x2154, "2/3"}, {0x2155, "1/5"}, {0x2156, "2/5"}, {0x2157, "3/5"}, {0x2158, "4/5"},
+    {0x2159, "1/6"}, {0x215A, "5/6"}, {0x215B, "1/8"}, {0x215C, "3/8"}, {0x215D, "5/8"}, {0x215E, "7/8"},
+    {0x2189, "0/3"}}};
+  for (const auto& [c, fraction] : fractions)
+    if (c == code)
+      return apart(fraction);
+  // Superscript digits: 1, 2 and 3 in Latin-1, the others from U+2070; subscripts from U+2080.
+  const int superscript = code == 0x00B9 ? 1 : code == 0x00B2 ? 2 : code == 0x00B3 ? 3
+                        : code == 0x2070 || (code >= 0x2074 && code <= 0x2079) ? static_cast<int>(code - 0x2070) : -1;
+  if (superscript >= 0)
+    return apart("^" + std::to_string(superscript));
+  if (code >= 0x2080 && code <= 0x2089)
+    return apart("_" + std::to_string(code - 0x2080));
+  if (code >= 0x2460 && code <= 0x2473) // circled 1 to 20
+    return apart(std::to_string(code - 0x2460 + 1));
+  static constexpr std::array<std::pair<std::uint32_t, const char*>, 18> cjk = {{
+    {0x3007, "0"}, {0x96F6, "0"}, {0x4E00, "1"}, {0x4E8C, "2"}, {0x4E24, "2"}, {0x4E09, "3"}, {0x56DB, "4"},
+    {0x4E94, "5"}, {0x516D, "6"}, {0x4E03, "7"}, {0x516B, "8"}, {0x4E5D, "9"}, {0x5341, "10"}, {0x767E, "100"},
+    {0x5343, "1000"}, {0x4E07, "10000"}, {0x842C, "10000"}, {0x4EBF, "100000000"}}};
+  for (const auto& [c, value] : cjk)
+    if (c == code)
+      return apart(value);
+  return {};
+}
+
+/// Calls `each(code, bytes)` for each character of `text` in order: its code point and its UTF-8
+/// bytes; a byte that begins no well-formed sequence is passed alone, as its own value.
+template <class Each>
+void for_each_character(std::string_view text, Each&& each) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto length = std::max<std::size_t>(1, utf8_sequence_length(text.substr(i)));
+    std::uint32_t code = static_cast<unsigned char>(text[i]);
+    if (length > 1) {
+      code &= 0x7f >> length;
+      for (std::size_t k = 1; k < length; ++k)
+        code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+    }
+    each(code, text.substr(i, length));
+    i += length;
+  }
+}
+
+/// `text` with the characters `ascii_for` knows written in ASCII, and those `numeral_text` knows
+/// as it reads them; every other byte as it was.
 std::string ascii_numerals(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    const auto length = utf8_sequence_length(text.substr(i));
-    if (length < 2) { // ASCII, or a byte that begins no sequence: kept
-      out.push_back(text[i++]);
-      continue;
-    }
-    std::uint32_t code = static_cast<unsigned char>(text[i]) & (0x7f >> length);
-    for (std::size_t k = 1; k < length; ++k)
-      code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
-    if (const char ascii = ascii_for(code); ascii != 0)
+  for_each_character(text, [&](std::uint32_t code, std::string_view bytes) {
+    if (bytes.size() == 1) // ASCII, or a byte that begins no sequence: kept
+      out += bytes;
+    else if (const char ascii = ascii_for(code); ascii != 0)
       out.push_back(ascii);
+    else if (const auto numeral = numeral_text(code); !numeral.empty())
+      out += numeral;
     else
-      out.append(text.substr(i, length));
-    i += length;
-  }
+      out += bytes;
+  });
   return out;
 }
 
@@ -341,8 +392,49 @@ std::vector<std::string> operators_in(std::string_view original) {
   return out;
 }
 
+std::vector<std::string> signs_in(std::string_view text) {
+  // A sign written as a word is that sign: "20 percent" is "20%".
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> spelt = {{
+    {"percent", "%"}, {"dollar", "$"}, {"dollars", "$"}, {"euro", "\u20ac"}, {"euros", "\u20ac"},
+    {"degree", "\u00b0"}, {"degrees", "\u00b0"}, {"yen", "\u00a5"}}};
+  std::vector<std::string> out;
+  std::string word;
+  const auto end_word = [&] {
+    for (const auto& [name, sign] : spelt)
+      if (word == name)
+        out.emplace_back(sign);
+    word.clear();
+  };
+  for_each_character(text, [&](std::uint32_t code, std::string_view bytes) {
+    if ((code >= 'a' && code <= 'z') || (code >= 'A' && code <= 'Z')) {
+      word.push_back(static_cast<char>(code | 0x20));
+      return;
+    }
+    end_word();
+    // The full-width forms as the signs they stand for.
+    switch (code) {
+    case 0xFF04: out.emplace_back("$"); return;
+    case 0xFF05: out.emplace_back("%"); return;
+    case 0xFE69: out.emplace_back("$"); return;
+    case 0xFFE0: out.emplace_back("\u00a2"); return;
+    case 0xFFE1: out.emplace_back("\u00a3"); return;
+    case 0xFFE5: out.emplace_back("\u00a5"); return;
+    case 0xFFE6: out.emplace_back("\u20a9"); return;
+    default: break;
+    }
+    const bool sign = code == '$' || code == '%' || (code >= 0x00A2 && code <= 0x00A5) || code == 0x00B0 ||
+                      code == 0x058F || code == 0x060B || code == 0x09F2 || code == 0x09F3 || code == 0x0E3F ||
+                      code == 0x17DB || (code >= 0x20A0 && code <= 0x20C0) || code == 0x2030 || code == 0x2031 ||
+                      code == 0x2103 || code == 0x2109 || code == 0xFDFC;
+    if (sign)
+      out.emplace_back(bytes);
+  });
+  end_word();
+  return out;
+}
+
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b) {
-  if (operators_in(a) != operators_in(b))
+  if (operators_in(a) != operators_in(b) || signs_in(a) != signs_in(b))
     return true;
   const auto words_a = words_with_symbols(a), words_b = words_with_symbols(b);
   auto sorted_a = words_a, sorted_b = words_b;
@@ -380,6 +472,54 @@ bool opposite_by_prefix(std::string_view a, std::string_view b) {
   return negated_in(set_a, set_b) || negated_in(set_b, set_a);
 }
 
+bool opposite_by_antonym(std::string_view a, std::string_view b) {
+  // Each pair once; an inflection is a pair of its own ("enabled" / "disabled").
+  static const std::array<std::pair<std::string_view, std::string_view>, 122> opposites = {{
+    {"ascending", "descending"}, {"asc", "desc"}, {"ascend", "descend"},
+    {"increase", "decrease"}, {"increases", "decreases"}, {"increased", "decreased"}, {"increasing", "decreasing"},
+    {"increment", "decrement"}, {"incrementing", "decrementing"},
+    {"enable", "disable"}, {"enables", "disables"}, {"enabled", "disabled"}, {"enabling", "disabling"},
+    {"buy", "sell"}, {"buys", "sells"}, {"buying", "selling"}, {"bought", "sold"}, {"buyer", "seller"},
+    {"start", "stop"}, {"starts", "stops"}, {"started", "stopped"}, {"starting", "stopping"},
+    {"open", "close"}, {"opens", "closes"}, {"opened", "closed"}, {"opening", "closing"},
+    {"add", "remove"}, {"adds", "removes"}, {"added", "removed"}, {"adding", "removing"},
+    {"before", "after"}, {"min", "max"}, {"minimum", "maximum"}, {"minimize", "maximize"},
+    {"upload", "download"}, {"uploads", "downloads"}, {"uploaded", "downloaded"}, {"uploading", "downloading"},
+    {"import", "export"}, {"imports", "exports"}, {"imported", "exported"}, {"importing", "exporting"},
+    {"encrypt", "decrypt"}, {"encrypted", "decrypted"}, {"encrypting", "decrypting"}, {"encryption", "decryption"},
+    {"encode", "decode"}, {"encoded", "decoded"}, {"encoding", "decoding"}, {"encoder", "decoder"},
+    {"compress", "decompress"}, {"compressed", "decompressed"}, {"compression", "decompression"},
+    {"push", "pull"}, {"show", "hide"}, {"shown", "hidden"}, {"include", "exclude"}, {"including", "excluding"},
+    {"input", "output"}, {"inputs", "outputs"}, {"upper", "lower"}, {"uppercase", "lowercase"},
+    {"higher", "lower"}, {"highest", "lowest"}, {"high", "low"}, {"larger", "smaller"}, {"largest", "smallest"},
+    {"bigger", "smaller"}, {"biggest", "smallest"}, {"most", "least"}, {"more", "less"}, {"longer", "shorter"},
+    {"longest", "shortest"}, {"faster", "slower"}, {"fastest", "slowest"}, {"better", "worse"}, {"best", "worst"},
+    {"top", "bottom"}, {"left", "right"}, {"north", "south"}, {"east", "west"}, {"win", "lose"},
+    {"gain", "loss"}, {"profit", "loss"}, {"true", "false"}, {"allow", "deny"}, {"allowed", "denied"},
+    {"accept", "reject"}, {"accepted", "rejected"}, {"success", "failure"}, {"succeed", "fail"},
+    {"on", "off"}, {"up", "down"}, {"login", "logout"}, {"above", "below"}, {"over", "under"},
+    {"inside", "outside"}, {"internal", "external"}, {"expand", "collapse"}, {"horizontal", "vertical"},
+    {"horizontally", "vertically"}, {"row", "column"}, {"rows", "columns"}, {"prefix", "suffix"},
+    {"first", "last"}, {"next", "previous"}, {"forward", "backward"}, {"forwards", "backwards"},
+    {"read", "write"}, {"reads", "writes"}, {"reading", "writing"}, {"send", "receive"}, {"sent", "received"},
+    {"sending", "receiving"}, {"public", "private"}, {"local", "remote"}, {"online", "offline"},
+    {"inbound", "outbound"}, {"hot", "cold"}, {"old", "new"}, {"oldest", "newest"}, {"earliest", "latest"},
+  }};
+  std::map<std::string, int> difference; // how many more times a says each word than b
+  for (auto& w : letter_words(a))
+    ++difference[std::move(w)];
+  for (auto& w : letter_words(b))
+    --difference[std::move(w)];
+  const auto more_in_a = [&](std::string_view w) {
+    const auto it = difference.find(std::string(w));
+    return it == difference.end() ? 0 : it->second;
+  };
+  return std::any_of(opposites.begin(), opposites.end(), [&](const auto& pair) {
+    const int x = more_in_a(pair.first), y = more_in_a(pair.second);
+    return (x > 0 && y < 0) || (x < 0 && y > 0);
+  });
+}
+
 int negations_in(std::string_view text) {
   int n = 0;
   for (const auto& w : letter_words(text))
@@ -397,7 +537,7 @@ std::string second_stage(const check_options& options, std::string_view query, s
   if (options.numbers && numbers_in(query) != numbers_in(stored_query))
     return "numbers";
   if (options.negations && ((negations_in(query) > 0) != (negations_in(stored_query) > 0) ||
-                            opposite_by_prefix(query, stored_query)))
+                            opposite_by_prefix(query, stored_query) || opposite_by_antonym(query, stored_query)))
     return "negation";
   if (options.order && reworded_by_order_or_symbol(query, stored_query))
     return "order";

@@ -39,17 +39,29 @@ int negations_in(std::string_view text);
 /// five or more ("illegal"; not "input" against "put").
 bool opposite_by_prefix(std::string_view a, std::string_view b);
 
+/// Whether one text says a word more often than the other, and the other says its opposite more
+/// often ("sort ascending" / "sort descending", "turn on wifi on Linux" / "turn off wifi on
+/// Linux"), from a list of opposite words (antonyms that change what a question asks: enable /
+/// disable, increase / decrease, buy / sell, upload / download, before / after, ...).
+bool opposite_by_antonym(std::string_view a, std::string_view b);
+
 /// The operators written in `text`, in order: runs of + * = < > ^ and "!=", and - or / between
 /// numbers (not in "30-year", "and/or", "$5/month", a path or a dash), × ÷ − – ≤ ≥ ≠ as their ASCII
 /// forms; not a '+' sign right before a digit (the number's). "3 + 5" / "3 - 5", "10 > 5" / "10 < 5" and "a == b" /
 /// "a != b" differ only there: the embedder keeps no symbol, and the numbers are the same.
 std::vector<std::string> operators_in(std::string_view text);
 
+/// The currency, percent and degree signs written in `text`, in order: $ % and the Unicode
+/// currency signs (€ £ ¥ ₹ ₩ ...), ‰ ‱ ° ℃ ℉; a full-width form as the sign it stands for, and
+/// "percent", "dollar(s)", "euro(s)", "yen", "degree(s)" as theirs. The embedder keeps no symbol:
+/// "the price in $" and "the price in €" are one text to it.
+std::vector<std::string> signs_in(std::string_view text);
+
 /// Whether `a` and `b` say the same words in another order ("from savings to checking" / "from
 /// checking to savings", "Is Python faster than Java?" / "Is Java faster than Python?"), differ
-/// in a word ending in '+' or '#' ("in C" / "in C++" / "in C#"), or in their operators
-/// (`operators_in`). A bag of words scores either pair as one text; they are different questions
-/// as often as not.
+/// in a word ending in '+' or '#' ("in C" / "in C++" / "in C#"), in their operators
+/// (`operators_in`) or in their signs (`signs_in`). A bag of words scores either pair as one text;
+/// they are different questions as often as not.
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b);
 
 /// Why a candidate must not be served, or empty when it passes: "margin", "numbers", "negation",
