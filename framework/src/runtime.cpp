@@ -399,10 +399,12 @@ public:
 
 namespace {
 
+/// Half the cores, at least two: a layer on the scheduler that blocks (or computes for long) holds
+/// its thread, and with one thread it held the coordinator too, whose deadlines then never fired.
 int scheduler_threads(int configured) {
   if (configured > 0)
     return configured;
-  return std::max(1u, std::thread::hardware_concurrency() / 2);
+  return std::max(2u, std::thread::hardware_concurrency() / 2);
 }
 
 /// CAF 0.17 keeps the actor system's logger alive from a thread-local of each thread that created

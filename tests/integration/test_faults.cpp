@@ -600,3 +600,15 @@ TEST_CASE("a shutdown held by a plugin call that has not returned names the laye
                                      "layer 'stuck' (instance 1): get(), for "));
   CHECK_THAT(logged, !Catch::Contains("layer 'hot'"));
 }
+
+TEST_CASE("a layer sharing the scheduler that blocks past its deadline is timed out with the default threads",
+          "[faults]") {
+  // With one scheduler thread (half of two cores), the blocking call held the coordinator too:
+  // every get took the full 1.5 s, answered not_found, and the layer stayed healthy.
+  auto rt = strata::testing::start_yaml("runtime: {threads: 0}\n"
+                                        "layers:\n"
+                                        "  - {name: hot, plugin: test_map}\n"
+                                        "  - {name: shared, plugin: test_map, detached: false, deadline: 100ms,\n"
+                                        "     config: {fail: hang_on_get, hang: 1500ms}}\n");
+  CHECK(rt->get("k").code == status::timeout);
+}
