@@ -51,6 +51,12 @@ PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --exists strata || fail "pkg-config
 # shellcheck disable=SC2046
 g++ -O1 -o "$dir/embed-pc" "$src/examples/embed/main.cpp" $(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags --libs strata) \
   -Wl,-rpath,"$libdir" 2>"$dir/pc.log" || { cat "$dir/pc.log"; fail "compiling with pkg-config's flags"; }
+# A C++20 host stays C++20: pkg-config's flags name no standard (its -std=c++17 came last and won).
+printf '#include <strata/runtime.hpp>\n#include <span>\nint main() { int a[1] = {0}; return int(std::span<int>(a).size()) - 1; }\n' \
+  >"$dir/cxx20.cpp"
+# shellcheck disable=SC2046
+g++ -std=c++20 -fsyntax-only "$dir/cxx20.cpp" $(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags strata) \
+  2>"$dir/cxx20.log" || { cat "$dir/cxx20.log"; fail "a C++20 host with pkg-config's flags"; }
 
 # The custom layer loaded by the installed server: check-config, then real HTTP.
 export STRATA_FIXTURES_PLUGIN_DIR=$dir/fixtures STRATA_FIXTURES_FILE=$src/examples/custom_layer/fixtures.tsv
