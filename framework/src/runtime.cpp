@@ -24,6 +24,7 @@
 #include "validate.hpp"
 
 #include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -1045,12 +1046,22 @@ command_result runtime::layer_command(std::string_view layer, std::string_view c
     runtime_impl& impl;
     ~leave_guard() { impl.leave(); }
   } counted{*impl_};
-  return await<command_result>(*impl_->log, [&](std::function<void(command_result)> done) {
+  auto result = await<command_result>(*impl_->log, [&](std::function<void(command_result)> done) {
     caf::anon_send(impl_->coordinator, detail::command_atom::value,
                    detail::command_request{std::string(layer), std::string(command), std::string(json_args),
                                            detail::answered_on_drop(std::move(done), command_result{
                                              status::unavailable, R"({"error":"the runtime is shutting down"})"})});
   });
+  // What a plugin wrote is passed on as a JSON object (the HTTP API serves it as application/json):
+  // checked here, in the caller's thread, not in the coordinator's.
+  const auto starts = result.json.find_first_not_of(" \t\r\n");
+  if (starts == std::string::npos || result.json[starts] != '{' || !nlohmann::json::accept(result.json)) {
+    const auto why = "layer '" + std::string(layer) + "' answered command '" + std::string(command) +
+                     "' with text that is not a JSON object";
+    impl_->log->write(log_level::warn, {why, std::string(layer), "command", to_string(status::internal), {}, {}, {}});
+    result = command_result{status::internal, nlohmann::json{{"error", why}}.dump()};
+  }
+  return result;
 }
 
 health_report runtime::health() const {

@@ -177,6 +177,14 @@ std::size_t test_map_layer::invalidate_tag(std::string_view ns, std::string_view
 }
 
 status test_map_layer::command(std::string_view name, std::string_view, std::string& json_out) {
+  if (name == "not_json") { // an answer the runtime must not pass on as JSON
+    json_out = "not json at all";
+    return status::ok;
+  }
+  if (name == "json_array") {
+    json_out = "[1, 2]";
+    return status::ok;
+  }
   if (name != "sleep") {
     json_out = "{\"error\":\"unknown command\"}";
     return status::invalid;

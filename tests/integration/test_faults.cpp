@@ -612,3 +612,17 @@ TEST_CASE("a layer sharing the scheduler that blocks past its deadline is timed 
                                         "     config: {fail: hang_on_get, hang: 1500ms}}\n");
   CHECK(rt->get("k").code == status::timeout);
 }
+
+TEST_CASE("a layer command answered with text that is no JSON object is internal, not passed on", "[faults]") {
+  // The HTTP API served "not json at all" as 200 application/json.
+  auto rt = strata::testing::start_yaml("layers: [{name: odd, plugin: test_map}]\n");
+  for (const char* command : {"not_json", "json_array"}) {
+    const auto answer = rt->layer_command("odd", command);
+    INFO(command << " answered " << answer.json);
+    CHECK(answer.code == status::internal);
+    const auto body = nlohmann::json::parse(answer.json);
+    CHECK(body["error"] == std::string("layer 'odd' answered command '") + command +
+                               "' with text that is not a JSON object");
+  }
+  CHECK(rt->layer_command("odd", "sleep").code == status::ok); // "{}"
+}

@@ -186,8 +186,9 @@ public:
   /// layer's `validate`. `invalid` for an unknown layer, a layer whose plugin is built for ABI
   /// 1.1 or earlier (no commands), or a command the layer does not know; `timeout` when it takes
   /// longer than the layer's deadline or 5 s, whichever is longer (and, as for a request, the
-  /// layer is then replaced if it answered nothing else meanwhile: it is taken to hang). Counted
-  /// in the layer's metrics under the operation `command`.
+  /// layer is then replaced if it answered nothing else meanwhile: it is taken to hang);
+  /// `internal` when the layer answered with text that is not a JSON object. Counted in the
+  /// layer's metrics under the operation `command`.
   command_result layer_command(std::string_view layer, std::string_view command, std::string_view json_args = "{}");
 
   /// Health of each layer, in chain order, the system checks the deployment enables, and the
