@@ -66,6 +66,10 @@ caf::behavior telemetry_actor(caf::stateful_actor<telemetry_state>* self, std::v
     board->publish(std::move(figures));
     after_sample();
   };
+  // The counts start at zero with the runtime: that is the first sample. Taken when this actor first
+  // ran, it missed the requests made before (with two scheduler threads, a request right after the
+  // start was often in it, and no window ever saw that request).
+  self->state.windows.add(std::chrono::steady_clock::now(), std::vector<telemetry::totals>(sources.size()));
   sample();
   self->delayed_send(self, interval, sample_atom::value);
   return {
