@@ -12,6 +12,8 @@
 #include <cmath>
 #include <set>
 #include <sstream>
+#include <string>
+#include <string_view>
 
 namespace strata::detail {
 namespace {
@@ -116,8 +118,14 @@ std::string check_schema(const strata_config_key* keys, std::size_t n) {
     const strata_config_key& key = keys[i];
     if (key.key == nullptr || *key.key == '\0') return "schema key #" + std::to_string(i) + " has no name";
     const std::string what = "schema key '" + std::string(key.key) + "'";
+    // A YAML key, and a part of the paths errors name ("layers[0].config.<key>"): no blank or dot.
+    if (std::string_view(key.key).find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+        std::string_view::npos)
+      return what + ": a name is letters, digits, '_' and '-' only";
     if (!names.insert(key.key).second) return what + " is declared twice";
     if (!known_type(key.type)) return what + " has an unknown type " + std::to_string(abi_value(key.type));
+    if (!has_bounds(key.type) && (key.has_min || key.has_max))
+      return what + ": a string or bool key takes no min or max (they would be ignored)";
     if (has_bounds(key.type) && ((key.has_min && std::isnan(key.min)) || (key.has_max && std::isnan(key.max))))
       return what + ": a bound is NaN (no value would compare with it)";
     if (has_bounds(key.type) && key.has_min && key.has_max && key.min > key.max)

@@ -505,6 +505,14 @@ TEST_CASE("check_schema accepts a good schema and says what is wrong with a bad 
   CHECK(check_schema(unknown_type, 1) == "schema key 'a' has an unknown type 99");
   const strata_config_key nan_bound[] = {{"ratio", STRATA_VALUE_DOUBLE, "0.5", "", 1, std::nan(""), 0, 0}};
   CHECK(check_schema(nan_bound, 1) == "schema key 'ratio': a bound is NaN (no value would compare with it)");
+  // Bounds a string or bool key would ignore, and names a path could not hold, were taken.
+  const strata_config_key bounded_string[] = {{"mode", STRATA_VALUE_STRING, "fast", "", 1, 5, 1, 1}};
+  CHECK(check_schema(bounded_string, 1) ==
+        "schema key 'mode': a string or bool key takes no min or max (they would be ignored)");
+  const strata_config_key bounded_bool[] = {{"on", STRATA_VALUE_BOOL, "true", "", 0, 0, 1, 1}};
+  CHECK(check_schema(bounded_bool, 1) == "schema key 'on': a string or bool key takes no min or max (they would be ignored)");
+  const strata_config_key dotted[] = {{"my key.x", STRATA_VALUE_INT, "1", "", 0, 0, 0, 0}};
+  CHECK(check_schema(dotted, 1) == "schema key 'my key.x': a name is letters, digits, '_' and '-' only");
 }
 
 TEST_CASE("telemetry sections parse, with every error at its value", "[config][telemetry]") {
