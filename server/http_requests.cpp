@@ -129,8 +129,8 @@ parsed<std::chrono::milliseconds> ttl_of(const json& value) {
   }
   if (value.is_number_unsigned()) {
     const auto ms = value.get<std::uint64_t>();
-    if (ms > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      return field_error("ttl", ttl_expected, got(value));
+    if (ms > static_cast<std::uint64_t>(units::max_ttl.count())) // as "106482d" is refused
+      return field_error("ttl", "at most 106481d (" + std::to_string(units::max_ttl.count()) + " ms)", got(value));
     return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
   }
   // A negative integer, a fraction, or another type.

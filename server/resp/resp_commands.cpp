@@ -6,6 +6,7 @@
 #include "resp_semantic.hpp"
 
 #include <strata/runtime.hpp>
+#include <strata/units.hpp>
 
 #include <fnmatch.h>
 
@@ -368,8 +369,9 @@ void set(command_context& ctx, const command_args& a) {
       std::int64_t amount = 0;
       if ((ex ? has_px : has_ex) || i + 1 == a.size())
         return append_error(ctx.out, "ERR syntax error");
-      if (!parse_number(a[++i], amount) || amount <= 0 || amount > (std::int64_t{1} << 46))
-        return append_error(ctx.out, "ERR invalid expire time in 'set' command");
+      if (!parse_number(a[++i], amount) || amount <= 0 || amount > units::max_ttl.count() / (ex ? 1000 : 1))
+        return append_error(ctx.out, amount > 0 ? "ERR invalid expire time in 'set' command (strata takes up to 106481 days)"
+                                                : "ERR invalid expire time in 'set' command");
       options.ttl = std::chrono::milliseconds(ex ? amount * 1000 : amount);
       (ex ? has_ex : has_px) = true;
     } else if (equals_nocase(a[i], "NX") || equals_nocase(a[i], "XX")) {
@@ -480,12 +482,12 @@ void mset(command_context& ctx, const command_args& a) {
 /// EXPIRE key seconds, PEXPIRE key milliseconds: 1 when the key exists; a time <= 0 deletes it.
 void expire_in(command_context& ctx, const command_args& a, std::int64_t unit_ms) {
   std::int64_t amount = 0;
-  const auto bound = (std::int64_t{1} << 46) / unit_ms; // as for SET's EX and PX, both ways
+  const auto bound = units::max_ttl.count() / unit_ms; // as for SET's EX and PX, both ways
   if (!parse_number(a[2], amount))
     return append_error(ctx.out, "ERR value is not an integer or out of range");
   if (amount > bound || amount < -bound)
     return append_error(ctx.out, std::string("ERR invalid expire time in '") + (unit_ms == 1 ? "pexpire" : "expire") +
-                                   "' command (strata takes up to 2^46 ms)");
+                                   "' command (strata takes up to 106481 days)");
   if (a.size() > 3)
     return append_error(ctx.out, "ERR strata's EXPIRE takes no NX, XX, GT or LT option");
   const auto ticket = ctx.defer();

@@ -4,6 +4,7 @@
 #include "resp_reply.hpp"
 
 #include <strata/runtime.hpp>
+#include <strata/units.hpp>
 #include <strata/vectors.hpp>
 
 #include <algorithm>
@@ -84,9 +85,9 @@ std::string read_options(const command_args& a, std::size_t from, std::string_vi
       std::int64_t amount = 0;
       if (o.has_ttl)
         return "ERR syntax error: give TTL or PX once";
-      if (!parse_number(value, amount) || amount <= 0 || amount > (std::int64_t{1} << 46))
+      if (!parse_number(value, amount) || amount <= 0 || amount > units::max_ttl.count() / (name == "TTL" ? 1000 : 1))
         return "ERR " + std::string(name) + " expects a positive integer of " +
-               (name == "TTL" ? "seconds" : "milliseconds") + ", got " + quoted(value);
+               (name == "TTL" ? "seconds" : "milliseconds") + " up to 106481 days, got " + quoted(value);
       o.ttl = std::chrono::milliseconds(name == "TTL" ? amount * 1000 : amount);
       o.has_ttl = true;
     } else if (name == "TAGS") {

@@ -4,6 +4,7 @@
 #include "support/scratch_dir.hpp"
 
 #include <strata/standalone_layer.hpp>
+#include <strata/units.hpp>
 
 #include <elf.h>
 
@@ -181,7 +182,8 @@ TEST_CASE("a put with an empty namespace or an empty tag is invalid", "[runtime]
   CHECK(rt->get("k").code == status::not_found); // nothing was written
 }
 
-TEST_CASE("a put or expire with a negative TTL is invalid and leaves the entry as it was", "[runtime]") {
+TEST_CASE("a put or expire with a negative TTL, or one above 106481 days, is invalid and leaves the entry as it was",
+          "[runtime]") {
   auto rt = start("write_around.yaml");
   REQUIRE(rt->put("k", "precious") == status::ok);
   put_options negative;
@@ -190,6 +192,12 @@ TEST_CASE("a put or expire with a negative TTL is invalid and leaves the entry a
   negative.condition = put_condition::if_present;
   CHECK(rt->put("k", "new", negative) == status::invalid);
   CHECK(rt->expire("k", std::chrono::milliseconds(-5)) == status::invalid);
+  // Beyond the longest TTL, which HTTP and the Redis commands also refuse: it was cut to what the
+  // clock holds.
+  put_options too_long;
+  too_long.ttl = strata::units::max_ttl + std::chrono::milliseconds(1);
+  CHECK(rt->put("k", "new", too_long) == status::invalid);
+  CHECK(rt->expire("k", std::chrono::milliseconds::max()) == status::invalid);
   // A layer refused it before: the failed put's undo erased the key from every layer.
   const auto kept = rt->get_with_ttl("k");
   CHECK(kept.code == status::ok);

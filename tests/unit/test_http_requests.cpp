@@ -62,8 +62,16 @@ TEST_CASE("a TTL is a duration string or an integer of milliseconds", "[http]") 
   CHECK(ttl_of(R"("0")") == 0ms);
   CHECK(ttl_of(R"("2m")") == 120s);
   CHECK(ttl_of(R"("250us")") == 1ms); // rounded up: a TTL given stays a TTL
+  // The longest TTL, as "106481d" is: beyond it was taken and cut to what the clock holds.
+  CHECK(ttl_of("9200000000000") == 9200000000000ms);
+  for (const char* long_ttl : {"9200000000001", "9223372036854775807", "18446744073709551615"}) {
+    INFO(long_ttl);
+    const auto error = put_error(std::string(R"({"value": "v", "ttl": )") + long_ttl + "}");
+    CHECK(error.field == "ttl");
+    CHECK(error.message == "at most 106481d (9200000000000 ms)");
+  }
   for (const char* bad : {"1.5", "-5", "true", "null", "[]", R"("30")", R"("30 parsecs")", R"("-1s")",
-                          "18446744073709551615"}) {
+                          R"("106482d")"}) {
     INFO(bad);
     const auto error = put_error(std::string(R"({"value": "v", "ttl": )") + bad + "}");
     CHECK(error.field == "ttl");

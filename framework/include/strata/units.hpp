@@ -16,6 +16,12 @@
 
 namespace strata::units {
 
+/// The longest duration a setting, and a TTL, may be: 9.2e18 ns, a little over 106481 days (~292
+/// years), near the limit of a signed 64-bit count of nanoseconds, to which the clock's now is added.
+inline constexpr std::chrono::nanoseconds max_duration{9'200'000'000'000'000'000};
+/// `max_duration` in whole milliseconds, the unit of a TTL: 9200000000000.
+inline constexpr std::chrono::milliseconds max_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(max_duration);
+
 /// Parses a signed integer; the whole text must be consumed.
 inline std::optional<std::int64_t> parse_int(std::string_view text) {
   std::string s(text);
@@ -106,7 +112,7 @@ inline std::optional<std::chrono::nanoseconds> parse_duration(std::string_view t
   else if (unit == "d") ns_per = 86400e9;
   else return std::nullopt;
   double total = n * ns_per;
-  if (total > 9.2e18) return std::nullopt; // 106481d, near int64's limit: config messages name it
+  if (total > static_cast<double>(max_duration.count())) return std::nullopt; // config messages say "at most 106481d"
   return std::chrono::nanoseconds{static_cast<std::int64_t>(std::llround(total))};
 }
 
