@@ -326,6 +326,19 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   // Before routing, so that a request without the token is refused before its body is read.
   server.set_pre_routing_handler([token = settings.token, max_body = settings.max_body](const Request& req,
                                                                                           Response& res) {
+    // Two lengths (or a length and a chunked encoding) say two things of where this request ends:
+    // a proxy in front may have read it by the other (request smuggling, RFC 9112 6.3).
+    const bool chunked = req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+    if (req.get_header_value_count("Content-Length") > 1 || (chunked && req.has_header("Content-Length"))) {
+      guarded(res, [&] {
+        res.set_header("Connection", "close");
+        send_error(res, {400,
+                         chunked ? "Content-Length and a chunked Transfer-Encoding: give one"
+                                 : "Content-Length is given more than once",
+                         std::nullopt, ""});
+      });
+      return httplib::Server::HandlerResponse::Handled;
+    }
     // A length that is not a byte count, or one over the limit: answered at once. The library
     // would wait for a body that never comes (-5, or 99999999999 with a short body), or read
     // none and answer as if the JSON were cut short (abc).
@@ -347,7 +360,7 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
     // The library reads the body of the other methods whole, whatever its size, before routing:
     // a chunked one (no length to check above) is refused unread.
     const bool read_by_us = req.method == "PUT" || req.method == "POST" || req.method == "PATCH";
-    if (!read_by_us && req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+    if (!read_by_us && chunked) {
       guarded(res, [&] {
         res.set_header("Connection", "close");
         send_error(res, {400, req.method + " takes no body; this one is chunked", std::nullopt, ""});

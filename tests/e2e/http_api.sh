@@ -173,6 +173,35 @@ call PUT '/v1/cache/k' -H 'Content-Length: abc' -d '{"value": "v"}'
 expect 400 "Content-Length 'abc' is not a byte count"
 call PUT '/v1/cache/k' -H 'Content-Length: 99999999999' -d '{"value": "v"}'
 expect 413 'max_body'
+# Two lengths, or a length and a chunked encoding, say two things of where the request ends (a
+# proxy may read it by the other): refused, nothing stored. They stored "abc".
+python3 - "${address%:*}" "${address##*:}" "$STRATA_E2E_TOKEN" <<'PY' || fail "a request with two lengths was taken"
+import socket, sys
+host, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def ask(headers, body):
+    conn = socket.create_connection((host, port))
+    conn.settimeout(5)
+    conn.sendall(b"PUT /v1/cache/two-lengths HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode() +
+                 b"\r\n" + headers + b"\r\n" + body)
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += conn.recv(65536)
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    while len(rest) < length:
+        rest += conn.recv(65536)
+    conn.close()
+    return head + b"\r\n\r\n" + rest
+body = b'{"value": "abc"}'
+for headers, why in ((b"Content-Length: 16\r\nContent-Length: 3\r\n", b"Content-Length is given more than once"),
+                     (b"Content-Length: 16\r\nTransfer-Encoding: chunked\r\n", b"Content-Length and a chunked")):
+    answer = ask(headers, body)
+    if not answer.startswith(b"HTTP/1.1 400 ") or why not in answer:
+        print("answered", answer[:400])
+        sys.exit(1)
+PY
+call GET '/v1/cache/two-lengths'
+expect 404
 # A form-encoded body (curl -d's default type) is not a query: the library merges it into its
 # params, where it once chose the namespace.
 call PUT '/v1/cache/formed?ns=x' -d '{"value": "in x"}'
