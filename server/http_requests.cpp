@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -43,19 +45,36 @@ std::optional<api_error> unknown_fields(const json& doc, const std::vector<std::
 constexpr int max_json_depth = 64;
 
 struct too_deep {};
+struct given_twice {
+  std::string name;
+  bool top_level;
+};
 
 /// The body as a JSON object, whatever its fields.
 parsed<json> parse_any_object(std::string_view body) {
   json doc;
+  // The names met in each object being read, innermost last: a name given twice is refused, as
+  // a repeated query parameter is (the parser would keep the last one given, silently).
+  std::vector<std::set<std::string>> names;
   try {
-    doc = json::parse(body, [](int depth, json::parse_event_t, json&) {
+    doc = json::parse(body, [&names](int depth, json::parse_event_t event, json& parsed) {
       if (depth > max_json_depth)
         throw too_deep{};
+      if (event == json::parse_event_t::object_start)
+        names.emplace_back();
+      else if (event == json::parse_event_t::object_end)
+        names.pop_back();
+      else if (event == json::parse_event_t::key && !names.back().insert(parsed.get<std::string>()).second)
+        throw given_twice{parsed.get<std::string>(), names.size() == 1};
       return true;
     });
   } catch (const too_deep&) {
     return api_error{400, "malformed JSON", std::nullopt,
                      "nested deeper than " + std::to_string(max_json_depth) + " levels"};
+  } catch (const given_twice& twice) {
+    return api_error{400, "'" + twice.name + "' is given twice",
+                     twice.top_level ? std::optional<std::string>(twice.name) : std::nullopt,
+                     "a JSON object names each member once"};
   } catch (const json::exception& e) {
     // A parse_error, or an out_of_range for a number beyond a double (1e999). what() starts with
     // "[json.exception.parse_error.101] "; the rest says where and why.

@@ -81,6 +81,20 @@ TEST_CASE("a TTL is a duration string or an integer of milliseconds", "[http]") 
   CHECK(put_error(R"({"value": "v", "ttl": 1.5})").detail == "got a number: 1.5");
 }
 
+TEST_CASE("a member given twice is refused, at its field when it is one", "[http]") {
+  // The parser kept the last: {"value": "first", "value": "2"} stored "2".
+  const auto twice = put_error(R"({"value": "first", "value": "2"})");
+  CHECK(twice.message == "'value' is given twice");
+  CHECK(twice.field == "value");
+  const auto nested = parse_put_request(R"({"value": "v", "tags": ["a"], "ns": "x", "extra": {"a": 1, "a": 2}})",
+                                        std::nullopt);
+  REQUIRE(std::holds_alternative<api_error>(nested));
+  CHECK(std::get<api_error>(nested).message == "'a' is given twice");
+  CHECK_FALSE(std::get<api_error>(nested).field.has_value());
+  // The same name in two objects is two members.
+  CHECK(accepted(parse_put_request(R"({"value": "v", "ns": "x"})", std::nullopt)).value == "v");
+}
+
 TEST_CASE("malformed JSON and a body that is not an object name no field", "[http]") {
   const auto malformed = put_error(R"({"value": "v",)");
   CHECK(malformed.message == "malformed JSON");
