@@ -96,6 +96,11 @@ call POST /v1/vectors/batch '{"items": [{"vector": [0, 1, 0], "model": "tiny", "
                                         {"vector": [0.9, 0.1, 0], "model": "tiny", "metadata": "east-ish"},
                                         {"id": 900, "vector": [0, 0, 1], "model": "tiny", "metadata": "up"}]}'
 expect 201 '"ids":[' ',900]'
+# An id that is taken is refused at the id (the answer named no field).
+call POST /v1/vectors '{"id": 900, "vector": [1, 0, 0], "model": "tiny"}'
+expect 400 '"field":"id"' 'id 900 is taken'
+call POST /v1/vectors/batch '{"items": [{"vector": [0, 1, 0], "model": "tiny"}, {"id": 900, "vector": [1, 0, 0], "model": "tiny"}]}'
+expect 400 '"field":"items[1].id"' 'id 900 is taken'
 call POST /v1/vectors/search '{"vector": [1, 0, 0], "model": "tiny", "k": 2}'
 expect 200 "{\"hits\":[{\"id\":$east,\"score\":1.0,\"metadata\":\"east\",\"tags\":[\"compass\"]},{\"id\":" '"metadata":"east-ish"'
 [ "$(grep -o '"id":' <<<"$body" | wc -l)" = 2 ] || fail "k=2 gave another count of hits: $body"
