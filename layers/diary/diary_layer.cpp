@@ -142,7 +142,10 @@ public:
     s.flush_interval = to_ms(context.config.get_duration("flush_interval"));
     std::tie(s.retry_min, s.retry_max) = storage::retry_bounds_from(context.config);
     const auto store = storage::store_options_from(context.config);
-    s.stalled_after = store.connect_timeout + store.statement_timeout;
+    // The longest a write waits while the server answers: a connection attempt to each of two
+    // addresses (IPv6 and IPv4 for "localhost"), and its statement behind archiving's transaction
+    // of three, which may hold the pool's last connection.
+    s.stalled_after = 2 * store.connect_timeout + 4 * store.statement_timeout;
     recorder_ = std::make_shared<recorder>(db_, std::move(s), host_, [gate = gate_] { return gate->why_not(); });
     if (!away.empty())
       recorder_->starts_down(away);

@@ -275,10 +275,10 @@ void recorder::check_stall() {
     if (call_started_ns_.load(std::memory_order_acquire) != started)
       return; // answered meanwhile: the writer reports
     // The server's statement_timeout fails a slow statement, and a connection attempt fails by
-    // connect_timeout: a call past both is one the server has not taken up (frozen, or its
-    // machine stalled); libpq has no timeout of its own to end it.
+    // connect_timeout: a call past what they allow is one the server has not taken up (frozen, or
+    // its machine stalled); libpq has no timeout of its own to end it.
     const std::string why = "the database has not answered a write for " + seconds +
-                            " s (beyond connect_timeout and statement_timeout: the server is stalled)";
+                            " s (beyond its connect_timeout and statement_timeout: the server is stalled)";
     if (!stalled_)
       host_.log(log_level::error, "diary cannot write: " + why + "; records are buffered until it answers");
     stalled_ = true;

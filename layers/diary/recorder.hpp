@@ -28,9 +28,9 @@ struct recorder_settings {
   std::size_t batch_size = 512;
   std::chrono::milliseconds flush_interval{200};
   std::chrono::milliseconds retry_min{100}, retry_max{5000};
-  /// A call to the database unanswered this long is stalled: longer than a connection attempt and
-  /// a statement may take when the server answers (connect_timeout + statement_timeout).
-  std::chrono::milliseconds stalled_after{7000};
+  /// A call to the database unanswered this long is stalled: longer than it may wait when the
+  /// server answers (the layer sets 2 × connect_timeout + 4 × statement_timeout).
+  std::chrono::milliseconds stalled_after{24000};
 };
 
 /// One interaction as the diary keeps it.

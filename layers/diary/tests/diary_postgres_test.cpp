@@ -151,7 +151,7 @@ TEST_CASE("a diary whose server stops answering is critical past connect_timeout
     strata::test::frozen_server frozen;
     for (int i = 0; i < 100; ++i)
       rt->get("during" + std::to_string(i));
-    CHECK(eventually([&] { return diary().level == strata::health_level::critical; }, 10s));
+    CHECK(eventually([&] { return diary().level == strata::health_level::critical; }, 15s)); // past 2 × 1 s + 4 × 1 s
     CHECK_THAT(diary().detail, Catch::Contains("has not answered a write for") && Catch::Contains("stalled"));
     CHECK_THAT(rt->prometheus_text(), Catch::Contains("strata_diary_buffered_records{cache_layer=\"diary\"} 100"));
   }
@@ -173,7 +173,7 @@ TEST_CASE("a diary whose stop waits for a stalled server says so in the log, and
     strata::test::frozen_server frozen;
     for (int i = 0; i < 100; ++i)
       rt->get("during" + std::to_string(i));
-    REQUIRE(eventually([&] { return strata::test::diary_health(*rt).level == strata::health_level::critical; }, 10s));
+    REQUIRE(eventually([&] { return strata::test::diary_health(*rt).level == strata::health_level::critical; }, 15s));
     stopped = std::async(std::launch::async, [&] { rt.reset(); });
     CHECK(stopped.wait_for(3s) == std::future_status::timeout); // held by the batch in flight
   }
