@@ -128,6 +128,18 @@ char ascii_for(std::uint32_t code) {
   }
 }
 
+/// The value of a CJK numeral, or null.
+const char* cjk_numeral(std::uint32_t code) {
+  static constexpr std::array<std::pair<std::uint32_t, const char*>, 19> cjk = {{
+    {0x3007, "0"}, {0x96F6, "0"}, {0x4E00, "1"}, {0x4E8C, "2"}, {0x4E24, "2"}, {0x4E09, "3"}, {0x56DB, "4"},
+    {0x4E94, "5"}, {0x516D, "6"}, {0x4E03, "7"}, {0x516B, "8"}, {0x4E5D, "9"}, {0x5341, "10"}, {0x767E, "100"},
+    {0x5343, "1000"}, {0x4E07, "10000"}, {0x842C, "10000"}, {0x4EBF, "100000000"}, {0x5104, "100000000"}}};
+  for (const auto& [c, value] : cjk)
+    if (c == code)
+      return value;
+  return nullptr;
+}
+
 /// How a numeral that is no digit is read, or empty: a superscript or subscript digit as "^2" or
 /// "_2" ("2²" is not "2³", "H₂O" not "H₃O"), a vulgar fraction as its digits ("¼" is "1/4", not
 /// "½"), a circled number as its digits, and a CJK numeral as a number of its own ("一百" is "1 100",
@@ -155,23 +167,20 @@ std::string numeral_text(std::uint32_t code) {
     return apart("_" + std::to_string(code - 0x2080));
   if (code >= 0x2460 && code <= 0x2473) // circled 1 to 20
     return apart(std::to_string(code - 0x2460 + 1));
-  static constexpr std::array<std::pair<std::uint32_t, const char*>, 18> cjk = {{
-    {0x3007, "0"}, {0x96F6, "0"}, {0x4E00, "1"}, {0x4E8C, "2"}, {0x4E24, "2"}, {0x4E09, "3"}, {0x56DB, "4"},
-    {0x4E94, "5"}, {0x516D, "6"}, {0x4E03, "7"}, {0x516B, "8"}, {0x4E5D, "9"}, {0x5341, "10"}, {0x767E, "100"},
-    {0x5343, "1000"}, {0x4E07, "10000"}, {0x842C, "10000"}, {0x4EBF, "100000000"}}};
-  for (const auto& [c, value] : cjk)
-    if (c == code)
-      return apart(value);
+  if (const char* value = cjk_numeral(code))
+    return apart(value);
   return {};
 }
 
 /// Calls `each(code, bytes)` for each character of `text` in order: its code point and its UTF-8
-/// bytes; a byte that begins no well-formed sequence is passed alone, as its own value.
+/// bytes; a byte that begins no well-formed sequence is passed alone, as U+FFFD (not as the
+/// Latin-1 character of its value: a lone 0xA3 is no pound sign).
 template <class Each>
 void for_each_character(std::string_view text, Each&& each) {
   for (std::size_t i = 0; i < text.size();) {
-    const auto length = std::max<std::size_t>(1, utf8_sequence_length(text.substr(i)));
-    std::uint32_t code = static_cast<unsigned char>(text[i]);
+    const auto well_formed = utf8_sequence_length(text.substr(i));
+    const auto length = std::max<std::size_t>(1, well_formed);
+    std::uint32_t code = well_formed == 0 ? 0xFFFD : static_cast<unsigned char>(text[i]);
     if (length > 1) {
       code &= 0x7f >> length;
       for (std::size_t k = 1; k < length; ++k)
@@ -185,18 +194,24 @@ void for_each_character(std::string_view text, Each&& each) {
 /// `text` with the characters `ascii_for` knows written in ASCII, and those `numeral_text` knows
 /// as it reads them; every other byte as it was.
 std::string ascii_numerals(std::string_view text) {
+  std::vector<std::pair<std::uint32_t, std::string_view>> characters;
+  for_each_character(text, [&](std::uint32_t code, std::string_view bytes) { characters.emplace_back(code, bytes); });
+  const auto cjk_at = [&](std::size_t i) { return i < characters.size() && cjk_numeral(characters[i].first) != nullptr; };
   std::string out;
   out.reserve(text.size());
-  for_each_character(text, [&](std::uint32_t code, std::string_view bytes) {
+  for (std::size_t i = 0; i < characters.size(); ++i) {
+    const auto [code, bytes] = characters[i];
     if (bytes.size() == 1) // ASCII, or a byte that begins no sequence: kept
       out += bytes;
     else if (const char ascii = ascii_for(code); ascii != 0)
       out.push_back(ascii);
+    else if (code == 0x4E00 && !(i > 0 && cjk_at(i - 1)) && !cjk_at(i + 1))
+      out += bytes; // 一 alone is a word's as often as a number's (一下, 一样, 统一): "一百" is a number
     else if (const auto numeral = numeral_text(code); !numeral.empty())
       out += numeral;
     else
       out += bytes;
-  });
+  }
   return out;
 }
 
@@ -336,7 +351,10 @@ std::vector<std::string> words_with_symbols(std::string_view text) {
 
 } // namespace
 
-std::vector<std::string> operators_in(std::string_view original) {
+std::vector<std::string> operators_in(std::string_view written) {
+  // Numerals as `numbers_in` reads them: "½" is "1/2" there, so its slash is an operator here too
+  // ("½ tablet" is not "1 or 2 tablets"; it is "1/2 tablet").
+  const std::string original = ascii_numerals(written);
   // Each operator in one ASCII spelling, so that "×" and "*" are one operator.
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> wide = {
     {{"\u00d7", "*"}, {"\u00f7", "/"}, {"\u2212", "-"}, {"\u2013", "-"}, {"\u2264", "<="}, {"\u2265", ">="},

@@ -121,7 +121,15 @@ TEST_CASE("numerals that are no digits: superscripts, subscripts, fractions, cir
   CHECK(numbers_in("step \u2462") == std::vector<std::string>{"3"});
   CHECK(numbers_in("What is \u4e00\u767e plus \u4e09?") == std::vector<std::string>{"1", "100", "3"});
   CHECK(numbers_in("What is \u4e00\u767e plus \u4e09?") != numbers_in("What is \u4e00\u767e plus \u4e8c?"));
+  // 一 alone is read in words as often as a number (一下, 一样, 统一); beside another numeral it is one.
+  CHECK(numbers_in("\u8bf7\u4ecb\u7ecd\u4e00\u4e0b Python").empty());
+  CHECK(numbers_in("\u4e00\u4e07") == std::vector<std::string>{"1", "10000"});
+  CHECK(numbers_in("\u4e09\u5104") == std::vector<std::string>{"3", "100000000"});
   check_options on;
+  // A fraction's slash is an operator as an ASCII one is: "1 or 2" has none (a review).
+  CHECK(second_stage(on, "Can I take \u00bd tablet of ibuprofen?", "Can I take 1 or 2 tablets of ibuprofen?", 1.0,
+                     std::nullopt) == "order");
+  CHECK(second_stage(on, "Can I take \u00bd tablet?", "Can I take 1/2 tablet?", 1.0, std::nullopt).empty());
   CHECK(second_stage(on, "What is 2\u00b3 ?", "What is 2\u00b2 ?", 1.0, std::nullopt) == "numbers");
   CHECK(second_stage(on, "What is \u00bc of 10?", "What is \u00bd of 10?", 1.0, std::nullopt) == "numbers");
 }
@@ -132,6 +140,7 @@ TEST_CASE("currency, percent and degree signs must be the same", "[second_stage]
   CHECK(signs_in("\uff045 and \uffe15") == std::vector<std::string>{"$", "\u00a3"}); // full-width forms
   CHECK(signs_in("20 percent, 5 dollars, 30 degrees") == std::vector<std::string>{"%", "$", "\u00b0"});
   CHECK(signs_in("a percentage of the dollar-cost").size() == 1); // "dollar", not "percentage"
+  CHECK(signs_in("\xa3" "5 or \xb0").empty()); // bytes that are no UTF-8, not Latin-1's pound and degree
   CHECK(reworded_by_order_or_symbol("What is the GDP of the US in $ trillion?", "What is the GDP of the US in \u20ac trillion?"));
   CHECK(reworded_by_order_or_symbol("Price of the iPhone 15 in $", "Price of the iPhone 15 in \u00a3"));
   CHECK(reworded_by_order_or_symbol("Is 100% safe?", "Is 100\u2030 safe?"));
