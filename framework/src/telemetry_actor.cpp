@@ -41,15 +41,8 @@ caf::behavior telemetry_actor(caf::stateful_actor<telemetry_state>* self, std::v
   std::vector<std::string> names;
   for (const auto& s : sources)
     names.push_back(s.name);
-  auto sample = [self, sources, first_layer, board, names, after_sample] {
-    std::vector<telemetry::totals> totals;
-    for (const auto& s : sources)
-      totals.push_back(s.metrics->totals());
-    if (first_layer && totals.size() > 1) { // without a view, all of layer 0's gets are routed: adds 0
-      estimate_view(self->state.view, totals[1], first_layer->routed_gets());
-      add_view(totals[0], self->state.view);
-    }
-    self->state.windows.add(std::chrono::steady_clock::now(), std::move(totals));
+  // Derives the windows' figures from the samples kept, and publishes them.
+  auto publish = [self, board, names, after_sample] {
     const std::array<std::pair<stats_window, std::chrono::seconds>, 3> spans = {
       {{stats_window::minute, std::chrono::seconds(60)},
        {stats_window::hour, std::chrono::seconds(3600)},
@@ -66,11 +59,23 @@ caf::behavior telemetry_actor(caf::stateful_actor<telemetry_state>* self, std::v
     board->publish(std::move(figures));
     after_sample();
   };
-  // The counts start at zero with the runtime: that is the first sample. Taken when this actor first
-  // ran, it missed the requests made before (with two scheduler threads, a request right after the
-  // start was often in it, and no window ever saw that request).
+  auto sample = [self, sources, first_layer, publish] {
+    std::vector<telemetry::totals> totals;
+    for (const auto& s : sources)
+      totals.push_back(s.metrics->totals());
+    if (first_layer && totals.size() > 1) { // without a view, all of layer 0's gets are routed: adds 0
+      estimate_view(self->state.view, totals[1], first_layer->routed_gets());
+      add_view(totals[0], self->state.view);
+    }
+    self->state.windows.add(std::chrono::steady_clock::now(), std::move(totals));
+    publish();
+  };
+  // The counts start at zero with the runtime: that is the first sample, and the first taken comes
+  // an interval later. A sample taken when this actor first ran missed the requests made before it
+  // (with two scheduler threads, a request right after the start often was, and no window ever saw
+  // it); and with both, the requests in between were a rate over microseconds.
   self->state.windows.add(std::chrono::steady_clock::now(), std::vector<telemetry::totals>(sources.size()));
-  sample();
+  publish();
   self->delayed_send(self, interval, sample_atom::value);
   return {
     [self, sample, interval](sample_atom) {
