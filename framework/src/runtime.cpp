@@ -348,9 +348,9 @@ public:
     return view_answer::absent;
   }
 
-  /// The layers' calls a shutdown waits for, one line each.
-  void report_calls_in_flight() {
-    const auto waited = std::to_string(cfg.runtime.shutdown_timeout.count()) + " ms";
+  /// The layers' calls a shutdown has waited `after` for, one line each.
+  void report_calls_in_flight(std::chrono::milliseconds after) {
+    const auto waited = std::to_string(after.count()) + " ms";
     const auto calls = shared->calls.describe();
     if (calls.empty())
       log->write(log_level::warn, {"the shutdown has waited " + waited + " for the runtime's threads; no layer is in a "
@@ -384,7 +384,9 @@ public:
       {
         // A plugin stuck in a call holds the actor system, and so the shutdown, for ever; a
         // supervisor's kill would leave no word of which plugin.
-        report_if_late late(cfg.runtime.shutdown_timeout, [this] { report_calls_in_flight(); });
+        // At least a second: with a shutdown_timeout of 0, every call about to return was named.
+        const auto after = std::max(cfg.runtime.shutdown_timeout, std::chrono::milliseconds(1000));
+        report_if_late late(after, [this, after] { report_calls_in_flight(after); });
         system->await_all_actors_done();
       }
       if (const auto late = alert_delivery->queued.exchange(0); late > 0)
