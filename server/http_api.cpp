@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <optional>
 #include <string>
@@ -182,12 +183,17 @@ void dashboard(runtime& rt, const Request&, const std::string&, Response& res) {
 
 // ---- routing ----
 
+/// Whether the body is chunked, as the library reads it: its (first) Transfer-Encoding is
+/// "chunked", in any case.
+bool chunked_body(const Request& req) {
+  auto coding = req.get_header_value("Transfer-Encoding");
+  std::transform(coding.begin(), coding.end(), coding.begin(), [](unsigned char c) { return std::tolower(c); });
+  return coding == "chunked";
+}
+
 /// True when the request says it carries a body. Without Content-Length or chunked encoding it
 /// has none (RFC 9112, 6.3), but the library would wait for one until its read timeout.
-bool has_body(const Request& req) {
-  return req.has_header("Content-Length") ||
-         req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
-}
+bool has_body(const Request& req) { return req.has_header("Content-Length") || chunked_body(req); }
 
 /// For PUT, POST and PATCH: reads the body (up to `max_body`, past which it answers 413), then
 /// runs `serve`, guarded. The library bounds a body with a Content-Length, not a chunked one.
@@ -326,16 +332,28 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   // Before routing, so that a request without the token is refused before its body is read.
   server.set_pre_routing_handler([token = settings.token, max_body = settings.max_body](const Request& req,
                                                                                           Response& res) {
-    // Two lengths (or a length and a chunked encoding) say two things of where this request ends:
-    // a proxy in front may have read it by the other (request smuggling, RFC 9112 6.3).
-    const bool chunked = req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
-    if (req.get_header_value_count("Content-Length") > 1 || (chunked && req.has_header("Content-Length"))) {
+    // Two lengths, a length and a transfer coding, or two codings say two things of where this
+    // request ends: a proxy in front may have read it by the other (request smuggling, RFC 9112
+    // 6.3). A coding other than chunked the library does not read: it would take the body for
+    // none.
+    const bool coded = req.has_header("Transfer-Encoding");
+    const bool chunked = chunked_body(req);
+    std::string ambiguous;
+    if (req.get_header_value_count("Content-Length") > 1)
+      ambiguous = "Content-Length is given more than once";
+    else if (coded && req.has_header("Content-Length"))
+      ambiguous = "a Content-Length and a Transfer-Encoding: give one";
+    else if (req.get_header_value_count("Transfer-Encoding") > 1)
+      ambiguous = "Transfer-Encoding is given more than once";
+    if (!ambiguous.empty() || (coded && !chunked)) {
       guarded(res, [&] {
         res.set_header("Connection", "close");
-        send_error(res, {400,
-                         chunked ? "Content-Length and a chunked Transfer-Encoding: give one"
-                                 : "Content-Length is given more than once",
-                         std::nullopt, ""});
+        if (!ambiguous.empty())
+          send_error(res, {400, ambiguous, std::nullopt, ""});
+        else
+          send_error(res, {501, "Transfer-Encoding '" + req.get_header_value("Transfer-Encoding") +
+                                  "' is not supported: send a Content-Length, or chunked",
+                           std::nullopt, ""});
       });
       return httplib::Server::HandlerResponse::Handled;
     }

@@ -18,7 +18,8 @@ namespace {
 
 using json = nlohmann::json;
 
-const char* const ttl_expected = "expected a duration string like \"30s\" or an integer of milliseconds";
+const char* const ttl_expected =
+  "expected a duration string like \"30s\" (at most 106481d) or an integer of milliseconds";
 
 api_error field_error(const std::string& field, std::string message, std::string detail = {}) {
   return {400, std::move(message), field, std::move(detail)};
@@ -46,35 +47,71 @@ constexpr int max_json_depth = 64;
 
 struct too_deep {};
 struct given_twice {
-  std::string name;
-  bool top_level;
+  std::string path; ///< "value", "items[1].id"
+};
+
+/// Where the parser is in a body: the objects and arrays open, outermost first. A name given twice
+/// in an object is refused, as a repeated query parameter is (the parser would keep the last one
+/// given, silently), at its path.
+class json_place {
+public:
+  void on(json::parse_event_t event, const json& parsed) {
+    switch (event) {
+    case json::parse_event_t::object_start: open_.push_back({false, 0, {}, {}}); break;
+    case json::parse_event_t::array_start: open_.push_back({true, 0, {}, {}}); break;
+    case json::parse_event_t::key: {
+      auto& object = open_.back();
+      object.key = parsed.get<std::string>();
+      if (!object.names.insert(object.key).second)
+        throw given_twice{path()};
+      break;
+    }
+    case json::parse_event_t::object_end:
+    case json::parse_event_t::array_end:
+      open_.pop_back();
+      element_done();
+      break;
+    case json::parse_event_t::value: element_done(); break;
+    }
+  }
+
+private:
+  struct level {
+    bool array;
+    std::size_t index;             ///< an array's element being read
+    std::string key;               ///< an object's member being read
+    std::set<std::string> names;   ///< an object's members so far
+  };
+  /// A value ended: in an array, the next element begins.
+  void element_done() {
+    if (!open_.empty() && open_.back().array)
+      ++open_.back().index;
+  }
+  std::string path() const {
+    std::string out;
+    for (const auto& l : open_)
+      out += l.array ? "[" + std::to_string(l.index) + "]" : (out.empty() ? "" : ".") + l.key;
+    return out;
+  }
+  std::vector<level> open_;
 };
 
 /// The body as a JSON object, whatever its fields.
 parsed<json> parse_any_object(std::string_view body) {
   json doc;
-  // The names met in each object being read, innermost last: a name given twice is refused, as
-  // a repeated query parameter is (the parser would keep the last one given, silently).
-  std::vector<std::set<std::string>> names;
+  json_place place;
   try {
-    doc = json::parse(body, [&names](int depth, json::parse_event_t event, json& parsed) {
+    doc = json::parse(body, [&place](int depth, json::parse_event_t event, json& parsed) {
       if (depth > max_json_depth)
         throw too_deep{};
-      if (event == json::parse_event_t::object_start)
-        names.emplace_back();
-      else if (event == json::parse_event_t::object_end)
-        names.pop_back();
-      else if (event == json::parse_event_t::key && !names.back().insert(parsed.get<std::string>()).second)
-        throw given_twice{parsed.get<std::string>(), names.size() == 1};
+      place.on(event, parsed);
       return true;
     });
   } catch (const too_deep&) {
     return api_error{400, "malformed JSON", std::nullopt,
                      "nested deeper than " + std::to_string(max_json_depth) + " levels"};
   } catch (const given_twice& twice) {
-    return api_error{400, "'" + twice.name + "' is given twice",
-                     twice.top_level ? std::optional<std::string>(twice.name) : std::nullopt,
-                     "a JSON object names each member once"};
+    return api_error{400, "'" + twice.path + "' is given twice", twice.path, "a JSON object names each member once"};
   } catch (const json::exception& e) {
     // A parse_error, or an out_of_range for a number beyond a double (1e999). what() starts with
     // "[json.exception.parse_error.101] "; the rest says where and why.

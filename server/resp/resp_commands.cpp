@@ -369,9 +369,11 @@ void set(command_context& ctx, const command_args& a) {
       std::int64_t amount = 0;
       if ((ex ? has_px : has_ex) || i + 1 == a.size())
         return append_error(ctx.out, "ERR syntax error");
-      if (!parse_number(a[++i], amount) || amount <= 0 || amount > units::max_ttl.count() / (ex ? 1000 : 1))
-        return append_error(ctx.out, amount > 0 ? "ERR invalid expire time in 'set' command (strata takes up to 106481 days)"
-                                                : "ERR invalid expire time in 'set' command");
+      const bool number = parse_number(a[++i], amount);
+      if (!number || amount <= 0)
+        return append_error(ctx.out, "ERR invalid expire time in 'set' command");
+      if (amount > units::max_ttl.count() / (ex ? 1000 : 1))
+        return append_error(ctx.out, "ERR invalid expire time in 'set' command (strata takes up to 106481 days)");
       options.ttl = std::chrono::milliseconds(ex ? amount * 1000 : amount);
       (ex ? has_ex : has_px) = true;
     } else if (equals_nocase(a[i], "NX") || equals_nocase(a[i], "XX")) {

@@ -193,10 +193,16 @@ def ask(headers, body):
     conn.close()
     return head + b"\r\n\r\n" + rest
 body = b'{"value": "abc"}'
-for headers, why in ((b"Content-Length: 16\r\nContent-Length: 3\r\n", b"Content-Length is given more than once"),
-                     (b"Content-Length: 16\r\nTransfer-Encoding: chunked\r\n", b"Content-Length and a chunked")):
+# The library reads "Chunked" as chunked, and the first of two codings only.
+for headers, status, why in (
+        (b"Content-Length: 16\r\nContent-Length: 3\r\n", b"400", b"Content-Length is given more than once"),
+        (b"Content-Length: 16\r\nTransfer-Encoding: chunked\r\n", b"400", b"a Content-Length and a Transfer-Encoding"),
+        (b"Content-Length: 16\r\nTransfer-Encoding: Chunked\r\n", b"400", b"a Content-Length and a Transfer-Encoding"),
+        (b"Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n", b"400",
+         b"Transfer-Encoding is given more than once"),
+        (b"Transfer-Encoding: gzip, chunked\r\n", b"501", b"'gzip, chunked' is not supported")):
     answer = ask(headers, body)
-    if not answer.startswith(b"HTTP/1.1 400 ") or why not in answer:
+    if not answer.startswith(b"HTTP/1.1 " + status + b" ") or why not in answer:
         print("answered", answer[:400])
         sys.exit(1)
 PY
@@ -213,7 +219,7 @@ expect 200 '"value":"in x"'
 call GET "/v1/cache/$(head -c 9000 /dev/zero | tr '\0' k)"
 expect 414 "longer than the server reads (8192 bytes)"
 call PUT '/v1/cache/k' -d '{"value": "v", "ttl": 1.5}'
-expect 400 '"field":"ttl"' 'expected a duration string like \"30s\" or an integer of milliseconds'
+expect 400 '"field":"ttl"' 'expected a duration string like \"30s\" (at most 106481d) or an integer of milliseconds'
 call PUT '/v1/cache/k' -d '{"value": "v", "colour": "red"}'
 expect 400 '"field":"colour"'
 call PUT '/v1/cache/k' -d '{"ttl": "1s"}'

@@ -14,7 +14,8 @@ using namespace strata::server;
 
 namespace {
 
-const std::string ttl_message = "expected a duration string like \"30s\" or an integer of milliseconds";
+const std::string ttl_message =
+  "expected a duration string like \"30s\" (at most 106481d) or an integer of milliseconds";
 
 template <class T>
 T accepted(const parsed<T>& result) {
@@ -63,12 +64,13 @@ TEST_CASE("a TTL is a duration string or an integer of milliseconds", "[http]") 
   CHECK(ttl_of(R"("2m")") == 120s);
   CHECK(ttl_of(R"("250us")") == 1ms); // rounded up: a TTL given stays a TTL
   // The longest TTL, as "106481d" is: beyond it was taken and cut to what the clock holds.
-  CHECK(ttl_of("9200000000000") == 9200000000000ms);
-  for (const char* long_ttl : {"9200000000001", "9223372036854775807", "18446744073709551615"}) {
+  CHECK(ttl_of("9199958400000") == 9199958400000ms);
+  CHECK(ttl_of(R"("106481d")") == 9199958400000ms);
+  for (const char* long_ttl : {"9199958400001", "9223372036854775807", "18446744073709551615"}) {
     INFO(long_ttl);
     const auto error = put_error(std::string(R"({"value": "v", "ttl": )") + long_ttl + "}");
     CHECK(error.field == "ttl");
-    CHECK(error.message == "at most 106481d (9200000000000 ms)");
+    CHECK(error.message == "at most 106481d (9199958400000 ms)");
   }
   for (const char* bad : {"1.5", "-5", "true", "null", "[]", R"("30")", R"("30 parsecs")", R"("-1s")",
                           R"("106482d")"}) {
@@ -86,13 +88,23 @@ TEST_CASE("a member given twice is refused, at its field when it is one", "[http
   const auto twice = put_error(R"({"value": "first", "value": "2"})");
   CHECK(twice.message == "'value' is given twice");
   CHECK(twice.field == "value");
-  const auto nested = parse_put_request(R"({"value": "v", "tags": ["a"], "ns": "x", "extra": {"a": 1, "a": 2}})",
-                                        std::nullopt);
-  REQUIRE(std::holds_alternative<api_error>(nested));
-  CHECK(std::get<api_error>(nested).message == "'a' is given twice");
-  CHECK_FALSE(std::get<api_error>(nested).field.has_value());
-  // The same name in two objects is two members.
-  CHECK(accepted(parse_put_request(R"({"value": "v", "ns": "x"})", std::nullopt)).value == "v");
+  // Deeper, at its path: through objects and arrays, whatever the values before it.
+  for (const auto& [body, path] : std::vector<std::pair<std::string, std::string>>{
+         {R"({"value": "v", "extra": {"a": 1, "a": 2}})", "extra.a"},
+         {R"({"items": [{"id": 1}, {"id": 2, "id": 3}]})", "items[1].id"},
+         {R"({"items": [1, [2, 3], {"x": {}}, {"m": {"k": 1, "k": 2}}]})", "items[3].m.k"}}) {
+    INFO(body);
+    const auto nested = parse_put_request(body, std::nullopt);
+    REQUIRE(std::holds_alternative<api_error>(nested));
+    CHECK(std::get<api_error>(nested).message == "'" + path + "' is given twice");
+    CHECK(std::get<api_error>(nested).field == path);
+  }
+  // The same name in two objects, sibling or nested, is two members: refused for another reason
+  // (these fields are unknown to a put), not as given twice.
+  const auto siblings = parse_put_request(R"({"value": "v", "a": {"id": 1}, "b": {"id": 2, "a": {"id": 3}}})",
+                                          std::nullopt);
+  REQUIRE(std::holds_alternative<api_error>(siblings));
+  CHECK(std::get<api_error>(siblings).message == "unknown fields 'a', 'b'; allowed: value, ttl, tags, ns");
 }
 
 TEST_CASE("malformed JSON and a body that is not an object name no field", "[http]") {

@@ -16,10 +16,10 @@
 
 namespace strata::units {
 
-/// The longest duration a setting, and a TTL, may be: 9.2e18 ns, a little over 106481 days (~292
-/// years), near the limit of a signed 64-bit count of nanoseconds, to which the clock's now is added.
-inline constexpr std::chrono::nanoseconds max_duration{9'200'000'000'000'000'000};
-/// `max_duration` in whole milliseconds, the unit of a TTL: 9200000000000.
+/// The longest duration a setting, and a TTL, may be: 106481 days (~291.5 years), near the limit of
+/// a signed 64-bit count of nanoseconds (~292 years), to which the clock's now is added.
+inline constexpr std::chrono::nanoseconds max_duration{std::int64_t{106481} * 86400 * 1'000'000'000};
+/// `max_duration` in milliseconds, the unit of a TTL: 9199958400000.
 inline constexpr std::chrono::milliseconds max_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(max_duration);
 
 /// Parses a signed integer; the whole text must be consumed.
