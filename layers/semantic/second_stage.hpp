@@ -57,10 +57,15 @@ std::vector<std::string> operators_in(std::string_view text);
 /// "the price in $" and "the price in €" are one text to it.
 std::vector<std::string> signs_in(std::string_view text);
 
+/// The letters standing alone in `text` (not "a", "I", "u": "vitamin D", "blood type B", "-r"), and
+/// the blank-separated runs of symbols but the text's last ("&&", "|", "?" in "What does ? mean"),
+/// in order. The embedder keeps no symbol, and a letter alone weighs little in a long text.
+std::vector<std::string> marks_in(std::string_view text);
+
 /// Whether `a` and `b` say the same words in another order ("from savings to checking" / "from
 /// checking to savings", "Is Python faster than Java?" / "Is Java faster than Python?"), differ
 /// in a word ending in '+' or '#' ("in C" / "in C++" / "in C#"), in their operators
-/// (`operators_in`) or in their signs (`signs_in`). A bag of words scores either pair as one text;
+/// (`operators_in`), their signs (`signs_in`) or their marks (`marks_in`). A bag of words scores either pair as one text;
 /// they are different questions as often as not.
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b);
 
