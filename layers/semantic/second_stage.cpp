@@ -481,8 +481,54 @@ std::vector<std::string> marks_in(std::string_view text) {
   return out;
 }
 
+namespace {
+
+/// The words written with a capital in `text` but the first of a sentence and "I", lower-cased:
+/// names, as often as not ("Berlin", "Python", "AT&T").
+std::set<std::string> capitalised_in(std::string_view text) {
+  std::set<std::string> out;
+  bool sentence_start = true;
+  std::string word;
+  bool capital = false;
+  const auto end_word = [&] {
+    if (!word.empty() && capital && !sentence_start && word != "i")
+      out.insert(word);
+    if (!word.empty())
+      sentence_start = false;
+    word.clear();
+  };
+  for (char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
+      if (word.empty())
+        capital = c >= 'A' && c <= 'Z';
+      word.push_back(static_cast<char>(c | 0x20));
+    } else if ((c == '\'' || static_cast<unsigned char>(c) >= 0x80) && !word.empty()) {
+      continue;
+    } else {
+      end_word();
+      if (c == '.' || c == '?' || c == '!')
+        sentence_start = true;
+    }
+  }
+  end_word();
+  return out;
+}
+
+/// Whether each text names something, with a capital, that the other does not say at all.
+bool names_differ(std::string_view a, std::string_view b) {
+  const auto words_a = letter_words(a), words_b = letter_words(b);
+  const std::set<std::string> said_a(words_a.begin(), words_a.end()), said_b(words_b.begin(), words_b.end());
+  const auto names_one_the_other_lacks = [](const std::set<std::string>& names, const std::set<std::string>& other) {
+    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return other.count(n) == 0; });
+  };
+  return names_one_the_other_lacks(capitalised_in(a), said_b) && names_one_the_other_lacks(capitalised_in(b), said_a);
+}
+
+} // namespace
+
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b) {
-  if (operators_in(a) != operators_in(b) || signs_in(a) != signs_in(b) || marks_in(a) != marks_in(b))
+  if (operators_in(a) != operators_in(b) || signs_in(a) != signs_in(b) || marks_in(a) != marks_in(b) ||
+      names_differ(a, b))
     return true;
   const auto words_a = words_with_symbols(a), words_b = words_with_symbols(b);
   auto sorted_a = words_a, sorted_b = words_b;

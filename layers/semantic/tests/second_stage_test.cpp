@@ -165,6 +165,19 @@ TEST_CASE("letters and symbols standing alone must be the same", "[second_stage]
   CHECK_FALSE(reworded_by_order_or_symbol("Is it good ?", "Is it good?"));
 }
 
+TEST_CASE("a name on each side that the other does not say is another question", "[second_stage]") {
+  // The audit's entity swaps: served at 0.85-0.91.
+  CHECK(reworded_by_order_or_symbol("How much does an apartment cost to rent in Berlin?",
+                                    "How much does an apartment cost to rent in Munich?"));
+  CHECK(reworded_by_order_or_symbol("What documents do I need for a work visa in Canada?",
+                                    "What documents do I need for a work visa in Australia?"));
+  // Not a sentence's first word, not "I", not a name the other side says in lower case.
+  CHECK_FALSE(reworded_by_order_or_symbol("How do I learn Python fast? Where to start", "how do i learn python fast"));
+  CHECK_FALSE(reworded_by_order_or_symbol("Where can I rent in Berlin?", "Where can I rent a flat in Berlin?"));
+  // A name on one side only is a detail the other may leave out.
+  CHECK_FALSE(reworded_by_order_or_symbol("What is the capital of France?", "What's the capital city of France?"));
+}
+
 TEST_CASE("more negations: not-words, non-, and other languages'", "[second_stage]") {
   CHECK(negations_in("What happens if I fail to pay my bill?") == 1);
   CHECK(negations_in("Why is my exit code non-zero?") == 1);
