@@ -460,12 +460,27 @@ std::vector<std::string> signs_in(std::string_view text) {
 
 std::vector<std::string> marks_in(std::string_view text) {
   std::vector<std::string> out;
-  // Letters standing alone, but "a", "I" and "u" (words as often as names).
-  for (const auto& w : letter_words(text))
-    if (w.size() == 1 && w != "a" && w != "i" && w != "u")
-      out.push_back(w);
-  // Blank-separated runs of symbols, but the last of the text ("Is it good ?"), dashes and slashes
-  // (a title's "Python - sort a list", "and / or"), and what `operators_in` and `signs_in` read.
+  const auto letter = [&](std::size_t i) {
+    return i < text.size() && ((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= 'A' && text[i] <= 'Z'));
+  };
+  // Letters standing alone, but "a", "I" and "u" (words as often as names), and letters of an
+  // abbreviation or a list: beside a point that touches another letter ("e.g.", "U.S.", "Ph.D.",
+  // "J.K."), before ')' ("b) Java"), or beside an apostrophe ("'n'", "3's").
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!letter(i) || (i > 0 && letter(i - 1)) || letter(i + 1))
+      continue;
+    const char before = i > 0 ? text[i - 1] : ' ';
+    const char after = i + 1 < text.size() ? text[i + 1] : ' ';
+    const bool abbreviation = (before == '.' && i > 1 && letter(i - 2)) || (after == '.' && letter(i + 2));
+    const char lower = static_cast<char>(text[i] | 0x20);
+    if (abbreviation || after == ')' || before == '\'' || after == '\'' || lower == 'a' || lower == 'i' ||
+        lower == 'u')
+      continue;
+    out.emplace_back(1, lower);
+  }
+  // Blank-separated runs of symbols, but the last of the text, a lone "&" ("pros & cons"), "?" and
+  // "!" ("safe ? I am worried"), an ellipsis, dashes and slashes (a title's "Python - sort a list",
+  // "and / or"), and what `operators_in` and `signs_in` read.
   std::vector<std::string_view> runs;
   for (std::size_t at = 0; at < text.size();) {
     const auto start = text.find_first_not_of(" \t\n", at);
@@ -476,37 +491,48 @@ std::vector<std::string> marks_in(std::string_view text) {
     at = end;
   }
   for (std::size_t i = 0; i + 1 < runs.size(); ++i)
-    if (runs[i].find_first_not_of("&|~?.@`!#") == std::string_view::npos)
+    if (runs[i].find_first_not_of("&|~.@`#") == std::string_view::npos && runs[i] != "&" &&
+        runs[i].find("..") == std::string_view::npos)
       out.emplace_back(runs[i]);
   return out;
 }
 
 namespace {
 
-/// The words written with a capital in `text` but the first of a sentence and "I", lower-cased:
-/// names, as often as not ("Berlin", "Python", "AT&T").
+/// The words written with a capital in `text`, lower-cased: names, as often as not ("Berlin",
+/// "AWS", "eBay", "iPhone"). Not a sentence's first word (after ". ", "?", "!", ":" or a line
+/// break; not the point of "Dr." or "e.g.": a capitalised word of three letters or fewer, or a
+/// single letter, before it), not "I" and its
+/// contractions, and none at all in a text without a lower-case letter (shouted, every word would
+/// be one).
 std::set<std::string> capitalised_in(std::string_view text) {
   std::set<std::string> out;
+  if (std::none_of(text.begin(), text.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+    return out;
   bool sentence_start = true;
   std::string word;
   bool capital = false;
+  // The word before the character being read: an abbreviation, if a point follows it?
+  bool last_abbreviation = false;
   const auto end_word = [&] {
-    if (!word.empty() && capital && !sentence_start && word != "i")
+    const bool pronoun = word == "i" || word == "im" || word == "ill" || word == "id" || word == "ive";
+    if (!word.empty() && capital && !sentence_start && !pronoun)
       out.insert(word);
     if (!word.empty())
       sentence_start = false;
+    last_abbreviation = word.size() == 1 || (capital && word.size() <= 3);
     word.clear();
+    capital = false;
   };
   for (char c : text) {
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
-      if (word.empty())
-        capital = c >= 'A' && c <= 'Z';
+      capital = capital || (c >= 'A' && c <= 'Z');
       word.push_back(static_cast<char>(c | 0x20));
     } else if ((c == '\'' || static_cast<unsigned char>(c) >= 0x80) && !word.empty()) {
       continue;
     } else {
       end_word();
-      if (c == '.' || c == '?' || c == '!')
+      if (c == '?' || c == '!' || c == ':' || c == '\n' || (c == '.' && !last_abbreviation))
         sentence_start = true;
     }
   }
@@ -568,114 +594,143 @@ bool opposite_by_prefix(std::string_view a, std::string_view b) {
 
 namespace {
 
-/// A word without its inflection, so that one entry of a list stands for every form: "opened",
-/// "opening", "opens" and "open" are "open"; "closed", "closes", "close" are "clos"; "stopped" is
-/// "stop". Not a linguist's stem: a key that the forms of one word share.
-std::string word_stem(std::string w) {
-  const auto ends = [&](std::string_view suffix, std::size_t least) {
-    return w.size() >= least && w.compare(w.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  const auto undouble = [&] {
-    const auto n = w.size();
-    if (n >= 2 && w[n - 1] == w[n - 2] && std::string_view("bdgmnprt").find(w[n - 1]) != std::string_view::npos)
-      w.pop_back();
-  };
-  if (ends("ing", 6)) {
-    w.resize(w.size() - 3);
-    undouble();
-  } else if (ends("ed", 5)) {
-    w.resize(w.size() - 2);
-    undouble();
-  } else if (ends("s", 4) && !ends("ss", 4)) {
-    w.pop_back();
+/// The forms of `word` the sets below stand for: itself, its plural or third person (-s, -es, -ies),
+/// its past (-ed, -d, -ied) and its -ing form, with a final consonant doubled or an e dropped as
+/// English spells them ("stopped", "closing"). Generated from the listed word, not taken off a
+/// text's words: "here" is no form of "her", nor "evening" of "even".
+std::vector<std::string> inflections(const std::string& word) {
+  std::vector<std::string> out{word, word + "s", word + "es", word + "ed", word + "ing"};
+  const char last = word.back();
+  const auto vowel = [](char c) { return std::string_view("aeiou").find(c) != std::string_view::npos; };
+  if (last == 'e') {
+    out.push_back(word + "d");
+    out.push_back(word.substr(0, word.size() - 1) + "ing");
   }
-  if (ends("e", 4))
-    w.pop_back();
-  return w;
+  if (last == 'y' && word.size() > 2 && !vowel(word[word.size() - 2])) {
+    out.push_back(word.substr(0, word.size() - 1) + "ies");
+    out.push_back(word.substr(0, word.size() - 1) + "ied");
+  }
+  // A short word ending in consonant, vowel, consonant doubles its last letter: stop, get, log.
+  if (word.size() <= 4 && word.size() >= 3 && !vowel(last) && last != 'w' && last != 'x' && last != 'y' &&
+      vowel(word[word.size() - 2]) && !vowel(word[word.size() - 3])) {
+    out.push_back(word + last + "ed");
+    out.push_back(word + last + "ing");
+  }
+  return out;
 }
 
 /// Words of which a question says one where another says another, and asks something else:
 /// antonyms, and sets of which one member excludes the others (weekdays, languages, formats, ...).
-/// Each line is one set, its words in any inflection (`word_stem`). Not "should" / "can" nor
-/// "better" / "worse": on the Quora pairs they told apart fewer non-duplicates than twice the
-/// duplicates they split (241 duplicates to 438, 8 to 3); "was" / "is" splits 179 to 394, kept
-/// ("Who was the president" is not "Who is the president").
+/// Each line is one set; a member is a word in any of its `inflections`, or words that mean the
+/// same joined by '|' ("jpg|jpeg"). Not "should" / "can" nor "better" / "worse": on the Quora pairs
+/// they told apart fewer non-duplicates than twice the duplicates they split (241 duplicates to
+/// 438, 8 to 3); "was" / "is" splits 179 to 394, kept ("Who was the president" is not "Who is the
+/// president").
 constexpr std::string_view exclusive_sets[] = {
   "ascending descending", "asc desc", "ascend descend", "increase decrease", "increment decrement",
-  "enable disable", "buy sell", "bought sold", "buyer seller", "start stop", "open close", "add remove",
+  "enable disable", "buy|bought sell|sold", "buyer seller", "start stop", "open close", "add remove",
   "before after", "min max", "minimum maximum", "minimize maximize", "upload download", "import export",
   "encrypt decrypt", "encryption decryption", "encode decode", "encoder decoder", "compress decompress",
   "compression decompression", "serialize deserialize", "serialization deserialization", "push pull",
-  "show hide", "shown hidden", "include exclude", "input output", "upper lower", "uppercase lowercase",
+  "show|shown hide|hidden", "include exclude", "input output", "upper lower", "uppercase lowercase",
   "higher lower", "highest lowest", "high low", "larger smaller", "largest smallest", "bigger smaller",
   "biggest smallest", "most least", "more less", "longer shorter", "longest shortest", "faster slower",
   "fastest slowest", "best worst", "stronger weaker", "strongest weakest", "strong weak",
   "heavier lighter", "heavy light", "easier harder", "easy hard", "top bottom", "left right",
-  "north south", "east west", "win lose", "gain loss", "gain lose", "profit loss", "rise fall",
-  "pros cons", "true false", "allow deny", "accept reject", "success failure", "succeed fail",
-  "like dislike", "agree disagree", "synchronous asynchronous", "sync async", "get set", "getter setter",
-  "on off", "up down", "in out", "login logout", "above below", "over under", "inside outside",
-  "internal external", "expand collapse", "horizontal vertical", "horizontally vertically",
-  "row column", "prefix suffix", "first last", "next previous", "forward backward",
-  "forwards backwards", "read write", "send receive", "sent received", "public private",
-  "local remote", "online offline", "inbound outbound", "hot cold", "old new", "oldest newest",
-  "earliest latest", "arrive depart", "arrival departure", "borrow lend", "male female", "man woman",
-  "men women", "boy girl", "husband wife", "mother father", "son daughter", "brother sister", "he she",
-  "him her", "his her", "all some", "every any", "must can", "must may",
-  "required allowed", "mandatory optional", "was is", "were are", "did will",
+  "north south", "east west", "win|won lose|lost", "gain loss", "gain lose|lost", "profit loss",
+  "rise|rose fall|fell", "pros cons", "true false", "allow deny", "accept reject", "success failure",
+  "succeed fail", "like dislike", "agree disagree", "synchronous asynchronous", "sync async", "get set",
+  "getter setter", "on off", "up down", "in out", "login logout", "above below", "over under",
+  "inside outside", "internal external", "expand collapse", "horizontal vertical",
+  "horizontally vertically", "row column", "prefix suffix", "first last", "next previous",
+  "forward backward", "forwards backwards", "read write|written|wrote", "send|sent receive",
+  "public private", "local remote", "online offline", "inbound outbound", "hot cold", "old new",
+  "oldest newest", "earliest latest", "arrive depart", "arrival departure", "borrow lend|lent",
+  "male female", "man woman", "men women", "boy girl", "husband wife|wives", "mother father",
+  "son daughter", "brother sister", "he she", "him her", "his her", "all some", "every any",
+  "must can", "must may", "required allowed", "mandatory optional", "was is", "were are", "did will",
   "today tomorrow yesterday", "this next last",
   "monday tuesday wednesday thursday friday saturday sunday",
   "january february march april may june july august september october november december",
   "python java javascript typescript ruby php perl swift kotlin scala haskell rust golang lua dart julia "
   "elixir erlang clojure fortran cobol matlab bash powershell sql",
-  "windows linux macos mac ios android ubuntu debian fedora centos",
-  "csv json xml yaml toml ini pdf docx xlsx png jpg jpeg gif svg zip rar tar mp3 mp4 wav html markdown",
-  "celsius fahrenheit kelvin", "meter metre kilometer kilometre centimeter millimeter mile foot feet inch yard",
-  "gram kilogram milligram pound ounce ton", "liter litre milliliter gallon pint cup",
+  "windows linux macos|mac|osx ios android",
+  "csv json xml yaml toml pdf docx xlsx png jpg|jpeg gif svg zip rar tar wav html markdown",
+  "celsius fahrenheit kelvin", "meter|metre kilometer|kilometre centimeter millimeter mile foot|feet inch yard",
+  "gram kilogram milligram pound ounce ton", "liter|litre milliliter gallon pint cup",
   "second minute hour day week month year", "morning afternoon evening night", "summer winter",
-  "spring autumn", "noon midnight", "sunrise sunset", "past future", "child adult", "children adults",
-  "dog cat", "iphone android", "chrome firefox safari", "mysql postgresql postgres sqlite mongodb redis",
-  "aws azure gcp", "tcp udp", "http https", "ipv4 ipv6", "get post", "git svn", "npm yarn pip",
+  "spring autumn", "noon midnight", "sunrise sunset", "past future", "child|children adult",
+  "dog cat", "iphone android", "chrome firefox safari", "mysql postgres|postgresql sqlite mongodb redis",
+  "aws azure gcp", "tcp udp", "get post", "git svn", "npm yarn pip",
 };
 
-/// The sets above, each as the stems of its words; built once.
-const std::vector<std::vector<std::string>>& exclusive_stems() {
-  static const auto sets = [] {
-    std::vector<std::vector<std::string>> out;
-    for (const auto line : exclusive_sets) {
-      out.emplace_back();
-      for (std::size_t at = 0; at < line.size();) {
-        const auto space = std::min(line.find(' ', at), line.size());
-        out.back().push_back(word_stem(std::string(line.substr(at, space - at))));
-        at = space + 1;
+/// Forms no listed word stands for, though they are built like one: "news" is no plural of "new",
+/// "willing" no form of "will", "lasting" of "last".
+bool unrelated_form(std::string_view w) { return w == "news" || w == "willing" || w == "lasting" || w == "ins"; }
+
+/// Each form of each listed word, with the set and the member it stands for; built once.
+const std::multimap<std::string, std::pair<std::size_t, std::size_t>>& exclusive_forms() {
+  static const auto forms = [] {
+    std::multimap<std::string, std::pair<std::size_t, std::size_t>> out;
+    for (std::size_t set = 0; set < std::size(exclusive_sets); ++set) {
+      const auto line = exclusive_sets[set];
+      std::size_t member = 0;
+      for (std::size_t at = 0; at < line.size(); ++member) {
+        const auto end = std::min(line.find(' ', at), line.size());
+        const auto spellings = line.substr(at, end - at);
+        for (std::size_t from = 0; from < spellings.size();) {
+          const auto bar = std::min(spellings.find('|', from), spellings.size());
+          std::set<std::string> seen; // "foot" and "feet" share no form, but one word's may repeat
+          for (auto& form : inflections(std::string(spellings.substr(from, bar - from))))
+            if (seen.insert(form).second && !unrelated_form(form))
+              out.emplace(std::move(form), std::make_pair(set, member));
+          from = bar + 1;
+        }
+        at = end + 1;
       }
     }
     return out;
   }();
-  return sets;
+  return forms;
+}
+
+/// Lower-cased words of ASCII letters, an apostrophe ending one ("he's" is "he" and "s", "we're"
+/// "we" and "re": not "hes" or "were").
+std::vector<std::string> words_apart(std::string_view text) {
+  std::vector<std::string> out;
+  std::string current;
+  for (char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+      current.push_back(static_cast<char>(c | 0x20));
+    else
+      end_token(out, current);
+  }
+  end_token(out, current);
+  return out;
 }
 
 } // namespace
 
 bool opposite_by_antonym(std::string_view a, std::string_view b) {
-  std::map<std::string, int> difference; // how many more times a says each stem than b
-  for (auto& w : letter_words(a))
-    ++difference[word_stem(std::move(w))];
-  for (auto& w : letter_words(b))
-    --difference[word_stem(std::move(w))];
-  const auto more_in_a = [&](const std::string& stem) {
-    const auto it = difference.find(stem);
-    return it == difference.end() ? 0 : it->second;
-  };
-  return std::any_of(exclusive_stems().begin(), exclusive_stems().end(), [&](const auto& set) {
-    bool a_more = false, b_more = false;
-    for (const auto& stem : set) {
-      const int d = more_in_a(stem);
-      a_more = a_more || d > 0;
-      b_more = b_more || d < 0;
+  // How many more times a says each member of each set than b.
+  std::map<std::pair<std::size_t, std::size_t>, int> difference;
+  const auto count = [&](std::string_view text, int sign) {
+    for (const auto& w : words_apart(text)) {
+      const auto [first, last] = exclusive_forms().equal_range(w);
+      for (auto it = first; it != last; ++it)
+        difference[it->second] += sign;
     }
-    return a_more && b_more;
-  });
+  };
+  count(a, 1);
+  count(b, -1);
+  // A set tells them apart when a says one member more and b another.
+  std::map<std::size_t, std::pair<bool, bool>> sides; // set: (a says one more, b says one more)
+  for (const auto& [member, d] : difference) {
+    auto& side = sides[member.first];
+    side.first = side.first || d > 0;
+    side.second = side.second || d < 0;
+  }
+  return std::any_of(sides.begin(), sides.end(), [](const auto& s) { return s.second.first && s.second.second; });
 }
 
 int negations_in(std::string_view text) {
