@@ -17,10 +17,11 @@ struct check_options {
   double min_margin = 0.0;
   /// The numbers written in the query and in the stored query must be the same.
   bool numbers = true;
-  /// Both queries must be negated, or neither.
+  /// Both queries must be negated, or neither, and neither say a word where the other says its
+  /// negation by a prefix or another word of its set (`opposite_by_antonym`).
   bool negations = true;
   /// The queries must not say the same words in another order, nor differ in a word with a '+' or
-  /// '#' ("C" / "C++" / "C#").
+  /// '#' ("C" / "C++" / "C#"), in operators, signs, marks or names (`reworded_by_order_or_symbol`).
   bool order = true;
 };
 
@@ -39,10 +40,11 @@ int negations_in(std::string_view text);
 /// five or more ("illegal"; not "input" against "put").
 bool opposite_by_prefix(std::string_view a, std::string_view b);
 
-/// Whether one text says a word more often than the other, and the other says its opposite more
-/// often ("sort ascending" / "sort descending", "turn on wifi on Linux" / "turn off wifi on
-/// Linux"), from a list of opposite words (antonyms that change what a question asks: enable /
-/// disable, increase / decrease, buy / sell, upload / download, before / after, ...).
+/// Whether one text says a word of a set more often than the other, and the other another word of
+/// that set ("sort ascending" / "sort descending", "turn on wifi on Linux" / "turn off wifi on
+/// Linux", "in Python" / "in Java"), in any inflection, from a list of sets of words of which one
+/// excludes the others (antonyms, tense and modality that change the answer, weekdays, months,
+/// languages, formats, units, ...: `exclusive_sets` in second_stage.cpp).
 bool opposite_by_antonym(std::string_view a, std::string_view b);
 
 /// The operators written in `text`, in order: runs of + * = < > ^ and "!=", and - or / between
@@ -57,16 +59,18 @@ std::vector<std::string> operators_in(std::string_view text);
 /// "the price in $" and "the price in €" are one text to it.
 std::vector<std::string> signs_in(std::string_view text);
 
-/// The letters standing alone in `text` (not "a", "I", "u": "vitamin D", "blood type B", "-r"), and
-/// the blank-separated runs of symbols but the text's last ("&&", "|", "?" in "What does ? mean"),
-/// in order. The embedder keeps no symbol, and a letter alone weighs little in a long text.
+/// The letters standing alone in `text` ("vitamin D", "blood type B", "-r"; not "a", "I", "u", nor
+/// the letters of an abbreviation, a list marker or a contraction: "e.g.", "b)", "'n'"), and the
+/// blank-separated runs of & | ~ . @ ` # but the text's last, a lone "&" and an ellipsis ("&&",
+/// "~"), in order. The embedder keeps no symbol, and a letter alone weighs little in a long text.
 std::vector<std::string> marks_in(std::string_view text);
 
 /// Whether `a` and `b` say the same words in another order ("from savings to checking" / "from
 /// checking to savings", "Is Python faster than Java?" / "Is Java faster than Python?"), differ
 /// in a word ending in '+' or '#' ("in C" / "in C++" / "in C#"), in their operators
-/// (`operators_in`), their signs (`signs_in`) or their marks (`marks_in`). A bag of words scores either pair as one text;
-/// they are different questions as often as not.
+/// (`operators_in`), their signs (`signs_in`) or their marks (`marks_in`), or each names, with a
+/// capital, something the other does not say ("rent in Berlin" / "rent in Munich"). A bag of words
+/// scores either pair as one text; they are different questions as often as not.
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b);
 
 /// Why a candidate must not be served, or empty when it passes: "margin", "numbers", "negation",
