@@ -24,8 +24,13 @@ void end_token(std::vector<std::string>& out, std::string& token) {
   token.clear();
 }
 
-/// Lower-cased words of ASCII letters; an apostrophe inside a word is dropped ("don't" -> "dont").
-std::vector<std::string> letter_words(std::string_view text) {
+/// How `letter_words` reads an apostrophe inside a word.
+enum class apostrophe { joins, splits };
+
+/// Lower-cased words of ASCII letters. An apostrophe inside a word (or a byte of a typographic
+/// one) is dropped (`joins`: "don't" is "dont", as the negations are listed), or ends the word
+/// (`splits`: "he's" is "he" and "s", "we're" "we" and "re", not "hes" or "were").
+std::vector<std::string> letter_words(std::string_view text, apostrophe inside = apostrophe::joins) {
   std::vector<std::string> out;
   std::string current;
   for (char c : text) {
@@ -33,8 +38,9 @@ std::vector<std::string> letter_words(std::string_view text) {
       current.push_back(static_cast<char>(c - 'A' + 'a'));
     else if (c >= 'a' && c <= 'z')
       current.push_back(c);
-    else if ((c == '\'' || static_cast<unsigned char>(c) >= 0x80) && !current.empty())
-      continue; // also the bytes of a typographic apostrophe
+    else if (inside == apostrophe::joins && (c == '\'' || static_cast<unsigned char>(c) >= 0x80) &&
+             !current.empty())
+      continue;
     else
       end_token(out, current);
   }
@@ -694,28 +700,13 @@ const std::multimap<std::string, std::pair<std::size_t, std::size_t>>& exclusive
   return forms;
 }
 
-/// Lower-cased words of ASCII letters, an apostrophe ending one ("he's" is "he" and "s", "we're"
-/// "we" and "re": not "hes" or "were").
-std::vector<std::string> words_apart(std::string_view text) {
-  std::vector<std::string> out;
-  std::string current;
-  for (char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
-      current.push_back(static_cast<char>(c | 0x20));
-    else
-      end_token(out, current);
-  }
-  end_token(out, current);
-  return out;
-}
-
 } // namespace
 
 bool opposite_by_antonym(std::string_view a, std::string_view b) {
   // How many more times a says each member of each set than b.
   std::map<std::pair<std::size_t, std::size_t>, int> difference;
   const auto count = [&](std::string_view text, int sign) {
-    for (const auto& w : words_apart(text)) {
+    for (const auto& w : letter_words(text, apostrophe::splits)) {
       const auto [first, last] = exclusive_forms().equal_range(w);
       for (auto it = first; it != last; ++it)
         difference[it->second] += sign;
