@@ -72,15 +72,17 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
   // A replaced instance (retired) calls the plugin no more: CAF hands it the requests still in its
   // mailbox before the exit, and a persisted layer's old instance then wrote into the file the new
   // one had loaded (rows overwritten, ids given twice).
-  const auto answer = [self, coordinator](std::uint64_t number, const char* what, auto&& call) {
-    layer_reply reply;
-    if (self->state.retired->load(std::memory_order_acquire)) {
-      reply = layer_reply{status::unavailable, false, "the layer's instance was replaced before it answered", {}, 0};
-    } else {
-      self->state.call->begin(what);
-      reply = guarded(call);
-      self->state.call->end();
-    }
+  // A call into the instance, marked as in flight (`what`) while it runs.
+  const auto marked = [self](const char* what, auto&& call) {
+    self->state.call->begin(what);
+    auto reply = guarded(call);
+    self->state.call->end();
+    return reply;
+  };
+  const auto answer = [self, coordinator, marked](std::uint64_t number, const char* what, auto&& call) {
+    auto reply = self->state.retired->load(std::memory_order_acquire)
+                   ? layer_reply{status::unavailable, false, "the layer's instance was replaced before it answered", {}, 0}
+                   : marked(what, call);
     self->send(coordinator, layer_answer_atom::value, number, std::move(reply));
   };
   return {
@@ -131,15 +133,13 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
         return reply;
       });
     },
-    [self, coordinator, index, generation, interval](maintain_atom) {
+    [self, coordinator, index, generation, interval, marked](maintain_atom) {
       if (self->state.retired->load(std::memory_order_acquire))
         return; // a replaced instance's maintenance would write to what the new one holds
-      self->state.call->begin("maintain()");
-      auto reply = guarded([&] {
+      auto reply = marked("maintain()", [&] {
         self->state.instance->get().maintain();
         return layer_reply{};
       });
-      self->state.call->end();
       if (reply.failed) {
         // Nobody waits for maintenance: tell the coordinator, which replaces this instance.
         self->send(coordinator, layer_failed_atom::value, index, generation, "maintain(): " + reply.error);
