@@ -1,4 +1,4 @@
-// storage: the diary's append throughput and the global layer's get latency on a local
+// storage: the diary's append throughput and the global layer's put and get latency on a local
 // PostgreSQL, each beside a raw libpqxx loop on the same server in the same run; what the diary
 // adds to the hottest path, a first-layer hit; and what writing vectors through to SQLite costs. Uses STRATA_PG_DSN when set, else starts a
 // throwaway server with scripts/pg-start and stops it at the end.
@@ -275,10 +275,17 @@ int run_storage() try {
 
   auto rt = start("layers:\n  - name: shared\n    plugin: global\n    deadline: 2s\n    config:\n"
                   "      backend: postgres\n      dsn: " + quoted(db.dsn()) + "\n");
-  for (int i = 0; i < global_keys; ++i)
-    rt->put("k" + std::to_string(i), std::string(100, 'v'));
+  std::vector<double> puts; // each a transaction: the row, its tags, the change logged and announced
+  for (int i = 0; i < global_keys; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    if (rt->put("k" + std::to_string(i), std::string(100, 'v')) != status::ok)
+      throw std::runtime_error("the global layer refused a put");
+    puts.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  }
   const auto raw = raw_get_us(db.dsn());
   const auto layer = global_get_us(*rt);
+  std::printf("puts of %d keys through the runtime: p50 %.1f us p99 %.1f us\n", global_keys, percentile(puts, 0.5),
+              percentile(puts, 0.99));
   std::printf("gets of %d keys: raw libpqxx select p50 %.1f us p99 %.1f us; global layer through the runtime "
               "p50 %.1f us p99 %.1f us\n",
               global_keys, percentile(raw, 0.5), percentile(raw, 0.99), percentile(layer, 0.5), percentile(layer, 0.99));
@@ -291,6 +298,7 @@ int run_storage() try {
   std::printf("RESULT storage.diary_vs_raw_insert %.3f\n", diary / raw_rate);
   std::printf("RESULT storage.raw_get_p50_us %.1f\n", percentile(raw, 0.5));
   std::printf("RESULT storage.global_get_p50_us %.1f\n", percentile(layer, 0.5));
+  std::printf("RESULT storage.global_put_p50_us %.1f\n", percentile(puts, 0.5));
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "strata-bench storage: %s\n", e.what());
