@@ -124,6 +124,7 @@ public:
       min_confidence_(context.config.get_double("min_confidence")),
       serve_unverified_(context.config.get_bool("serve_unverified")),
       maintenance_(to_ms(context.config.get_duration("maintenance_interval"))),
+      change_retention_(to_ms(context.config.get_duration("change_retention"))),
       retry_(std::make_from_tuple<backoff>(storage::retry_bounds_from(context.config))),
       errors_(host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
                             {{"source", "statement"}})),
@@ -137,14 +138,22 @@ public:
                                       "Change notifications sent to, or received from, the other instances.",
                                       {{"direction", "received"}}),
                         host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
-                                      {{"source", "listener"}})} {
+                                      {{"source", "listener"}}),
+                        host_.counter("strata_global_sync_messages_total",
+                                      "Change notifications sent to, or received from, the other instances.",
+                                      {{"direction", "replayed"}})} {
     if (db_->dialect() == storage::dialect::sqlite) {
       ready(); // local: a broken file or a newer schema refuses the start here
       return;
     }
     if (context.config.get_bool("sync"))
       listener_ = std::make_unique<sync_listener>(
-        *db_, listener_settings{channel_, origin_, retry_.wait(), to_ms(context.config.get_duration("retry_max"))},
+        *db_,
+        listener_settings{channel_, origin_, retry_.wait(), to_ms(context.config.get_duration("retry_max")),
+                          // a change logged before the last one heard may commit after it: by at
+                          // most its transaction's last two statements (the notification, COMMIT)
+                          2 * storage::store_options_from(context.config).statement_timeout + std::chrono::seconds(1),
+                          change_retention_},
         host_, listener_metrics_, [this](bool ok, const std::string& detail) { health_.listener(ok, detail); });
     // The constructor runs in the coordinator (at start, and when supervision replaces the
     // layer): it waits for the server only briefly. A server that answers is listened to before
@@ -192,14 +201,14 @@ public:
 
   status erase(std::string_view ns, std::string_view key) override {
     std::vector<storage::row> removed;
-    const auto payload = announce(false, std::string(ns), std::string(key));
-    if (!db_->holds_text(ns) || !db_->holds_text(key) || !payload)
+    const auto announced = announce(false, std::string(ns), std::string(key));
+    if (!db_->holds_text(ns) || !db_->holds_text(key) || !announced)
       return status::not_found; // the layer keeps no such key
     if (!attempt([&] {
           db_->transact([&](storage::session& s) {
             removed = s.query(sql::erase, {std::string(ns), std::string(key)});
             if (!removed.empty())
-              publish(s, *payload);
+              publish(s, *announced);
           });
         }))
       return status::unavailable;
@@ -210,14 +219,14 @@ public:
 
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
     std::uint64_t removed = 0;
-    const auto payload = announce(true, std::string(ns), std::string(tag));
-    if (!db_->holds_text(ns) || !db_->holds_text(tag) || !payload)
+    const auto announced = announce(true, std::string(ns), std::string(tag));
+    if (!db_->holds_text(ns) || !db_->holds_text(tag) || !announced)
       return 0; // the layer keeps no entry with such a tag (`keeps` refuses it at the put)
     if (!attempt([&] {
           db_->transact([&](storage::session& s) {
             removed = s.execute(sql::erase_tag, {std::string(ns), std::string(tag)});
             if (removed > 0)
-              publish(s, *payload);
+              publish(s, *announced);
           });
         }))
       throw layer_unavailable("the database is unreachable: the tag's entries there are still held");
@@ -226,11 +235,13 @@ public:
 
   std::chrono::milliseconds maintenance_interval() const override { return maintenance_; }
 
-  /// Removes expired rows and refreshes the entry count; also how the layer finds the database
-  /// again when no request comes.
+  /// Removes expired rows and changes older than `change_retention`, and refreshes the entry
+  /// count; also how the layer finds the database again when no request comes.
   void maintain() override {
     attempt([&] {
       db_->execute(sql::purge, {wall_clock_us()});
+      if (db_->dialect() == storage::dialect::postgres)
+        db_->execute(sql::prune_changes, {static_cast<std::int64_t>(change_retention_.count()) * 1000});
       entries_.set(static_cast<double>(db_->query(sql::count).at(0).integer(0)));
     });
   }
@@ -365,13 +376,14 @@ private:
 
   /// The notification of a change, or nothing when it is too long to send on PostgreSQL (the
   /// write is then refused: the other instances could not be told).
-  std::optional<std::string> announce(bool tag, std::string ns, std::string what) const {
-    auto payload = encode(change{origin_, tag, std::move(ns), std::move(what), wall_clock_us()});
+  std::optional<change> announce(bool tag, std::string ns, std::string what) const {
+    change c{origin_, tag, std::move(ns), std::move(what), wall_clock_us()};
     // Counted with the longest origin any process has, not this one's: whether a key fits must
     // not depend on the host's name (another node could not erase what this one wrote).
-    if (payload.size() - origin_.size() + origin_budget > max_payload && db_->dialect() == storage::dialect::postgres)
+    const auto longest = encode_head(c).size() + logged_payload_room - origin_.size() + origin_budget;
+    if (longest > max_payload && db_->dialect() == storage::dialect::postgres)
       return std::nullopt;
-    return payload;
+    return c;
   }
 
   /// Why the layer cannot keep an entry of `ns`, `key` and `tags`, or empty when it can: the
@@ -396,11 +408,12 @@ private:
     return {};
   }
 
-  /// Sends the notification in the change's transaction: it leaves only if the change commits.
-  void publish(storage::session& s, const std::string& payload) {
+  /// Logs the change and sends its notification in the change's transaction: both happen only if
+  /// the change commits.
+  void publish(storage::session& s, const change& c) {
     if (db_->dialect() != storage::dialect::postgres)
       return;
-    s.query(sql::notify, {channel_, payload});
+    s.query(sql::notify, {channel_, encode_head(c), c.origin, std::int64_t{c.tag ? 1 : 0}, c.ns, c.what});
     sent_.inc();
   }
 
@@ -414,7 +427,7 @@ private:
       const auto dropped = erase(ns, key);
       return dropped == status::ok || dropped == status::not_found ? status::rejected : dropped;
     }
-    const auto payload = announce(false, ns, key);
+    const auto announced = announce(false, ns, key);
     const auto now = wall_clock_us();
     using wall_us = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
     const std::int64_t expires =
@@ -426,7 +439,7 @@ private:
             s.execute(sql::clear_tags, {ns, key});
             for (const auto& tag : tags)
               s.execute(sql::add_tag, {ns, tag, key});
-            publish(s, *payload);
+            publish(s, *announced);
           });
         }))
       return status::unavailable;
@@ -459,13 +472,13 @@ private:
 
   status judge(const std::string& ns, const std::string& key, validation verdict, std::string& json_out) {
     std::uint64_t changed = 0;
-    const auto payload = announce(false, ns, key);
-    if (!payload || !attempt([&] {
+    const auto announced = announce(false, ns, key);
+    if (!announced || !attempt([&] {
           db_->transact([&](storage::session& s) {
             changed = s.execute(sql::set_state, {ns, key, static_cast<std::int64_t>(verdict), wall_clock_us()});
             // A rejected entry is no longer served: every copy of it must go.
             if (changed > 0 && verdict == validation::rejected)
-              publish(s, *payload);
+              publish(s, *announced);
           });
         })) {
       json_out = json{{"error", "the database is unreachable"}}.dump();
@@ -488,6 +501,7 @@ private:
   double min_confidence_;
   bool serve_unverified_;
   std::chrono::milliseconds maintenance_;
+  std::chrono::milliseconds change_retention_;
   backoff retry_;
   bool ready_ = false;
   bool down_ = false;
@@ -515,6 +529,7 @@ const strata_config_key schema_keys[] = {
   {"min_confidence", STRATA_VALUE_DOUBLE, "0.0", "entries below this confidence are not served", 1, 0, 1, 1},
   {"serve_unverified", STRATA_VALUE_BOOL, "true", "serve entries nobody validated yet (rejected ones never are)", 0, 0, 0, 0},
   {"maintenance_interval", STRATA_VALUE_DURATION, "10s", "how often expired rows are removed and the entry count read", 1, 100, 0, 0},
+  {"change_retention", STRATA_VALUE_DURATION, "1h", "how long announced changes are logged, for an instance that lost its listening connection to replay (PostgreSQL)", 1, 1000, 0, 0},
 };
 
 } // namespace

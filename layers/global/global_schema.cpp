@@ -2,6 +2,11 @@
 
 namespace strata::global {
 
+namespace {
+/// PostgreSQL's clock now (not the transaction's start), in microseconds since the Unix epoch.
+constexpr const char* database_clock_us = "(extract(epoch from clock_timestamp()) * 1000000)::bigint";
+} // namespace
+
 std::vector<storage::migration> schema() {
   // Version 1. Times are microseconds since the Unix epoch; expires_at_us 0 never expires. The
   // tags are kept twice: as a JSON array with the entry (returned with a hit, so that the layers
@@ -27,6 +32,21 @@ std::vector<storage::migration> schema() {
        "CREATE INDEX strata_global_tags_key ON strata_global_tags (ns, key)",
        "CREATE INDEX strata_global_expiry ON strata_global_entries (expires_at_us) WHERE expires_at_us > 0",
      }},
+    // Version 2. Every announced change, by the database's clock, kept for `change_retention`: what
+    // an instance replays when it listens again after a lost connection. Written on PostgreSQL
+    // only (on SQLite there is no other instance).
+    {2,
+     "the log of announced changes, replayed by a listener that lost its connection",
+     {
+       "CREATE TABLE strata_global_changes (logged_us INTEGER NOT NULL, origin TEXT NOT NULL, tag INTEGER NOT NULL, "
+       "ns TEXT NOT NULL, what TEXT NOT NULL)",
+       "CREATE INDEX strata_global_changes_logged ON strata_global_changes (logged_us)",
+     },
+     {
+       "CREATE TABLE strata_global_changes (logged_us BIGINT NOT NULL, origin TEXT NOT NULL, tag SMALLINT NOT NULL, "
+       "ns TEXT NOT NULL, what TEXT NOT NULL)",
+       "CREATE INDEX strata_global_changes_logged ON strata_global_changes (logged_us)",
+     }},
   };
 }
 
@@ -49,8 +69,21 @@ void prepare_statements(storage::store& db) {
   db.prepare(sql::set_state, "UPDATE strata_global_entries SET state = $3, updated_at_us = $4 WHERE ns = $1 AND key = $2");
   db.prepare(sql::purge, "DELETE FROM strata_global_entries WHERE expires_at_us > 0 AND expires_at_us <= $1");
   db.prepare(sql::count, "SELECT COUNT(*) FROM strata_global_entries");
-  if (db.dialect() == storage::dialect::postgres)
-    db.prepare(sql::notify, "SELECT pg_notify($1, $2)");
+  if (db.dialect() != storage::dialect::postgres)
+    return;
+  // One statement, one round trip: the change is logged, and its notification, completed with
+  // the time it was logged, is sent when the transaction commits.
+  db.prepare(sql::notify, "WITH logged AS (INSERT INTO strata_global_changes (logged_us, origin, tag, ns, what) "
+                          "VALUES (" + std::string(database_clock_us) + ", $3, $4, $5, $6) RETURNING logged_us) "
+                          "SELECT pg_notify($1, $2 || logged_us::text || '}') FROM logged");
+  db.prepare(sql::prune_changes, "DELETE FROM strata_global_changes WHERE logged_us < " +
+                                   std::string(database_clock_us) + " - $1");
+}
+
+void prepare_listener_statements(storage::store& db) {
+  db.prepare(sql::database_now, "SELECT " + std::string(database_clock_us));
+  db.prepare(sql::changes_since, "SELECT DISTINCT tag, ns, what FROM strata_global_changes "
+                                 "WHERE logged_us >= $1 AND origin <> $2");
 }
 
 const char* to_string(validation v) noexcept {

@@ -13,8 +13,10 @@ inline constexpr const char* schema_component = "global";
 /// Every version of the schema, oldest first (see storage/README.md for the rules).
 std::vector<storage::migration> schema();
 
-/// Registers the statements below on `db`.
+/// Registers the layer's statements below on `db`.
 void prepare_statements(storage::store& db);
+/// Registers the listener's (PostgreSQL only; they need no table until a replay).
+void prepare_listener_statements(storage::store& db);
 
 namespace sql {
 inline constexpr const char* get = "global.get";       // ns, key → value, confidence, state, expires_at_us, tags
@@ -27,7 +29,11 @@ inline constexpr const char* erase_tag = "global.erase_tag";   // ns, tag
 inline constexpr const char* set_state = "global.set_state";   // ns, key, state, updated
 inline constexpr const char* purge = "global.purge";           // now
 inline constexpr const char* count = "global.count";
-inline constexpr const char* notify = "global.notify"; // channel, payload (PostgreSQL only)
+// PostgreSQL only:
+inline constexpr const char* notify = "global.notify"; // channel, payload head, origin, tag, ns, what: logs and announces
+inline constexpr const char* prune_changes = "global.prune_changes"; // retention_us: forgets older changes
+inline constexpr const char* database_now = "global.database_now";   // → the database's clock, microseconds
+inline constexpr const char* changes_since = "global.changes_since"; // logged_us, origin → tag, ns, what of the others'
 } // namespace sql
 
 /// The validation state of an entry, as stored.

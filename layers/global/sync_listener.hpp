@@ -1,6 +1,7 @@
 #pragma once
 // The thread that hears what other instances changed (LISTEN on the layer's channel) and has the
-// runtime drop the stale copies in the layers above; it reconnects with backoff by itself.
+// runtime drop the stale copies in the layers above; it reconnects with backoff by itself, and
+// then replays from the database's log of changes what it could not hear meanwhile.
 
 #include <strata/backoff.hpp>
 
@@ -19,6 +20,10 @@ struct listener_settings {
   std::string channel;
   std::string origin; ///< this instance: its own changes are ignored
   std::chrono::milliseconds retry_min{100}, retry_max{5000};
+  /// How much earlier than the last change heard a replay starts: the longest a change logged
+  /// before it can take to commit.
+  std::chrono::milliseconds replay_allowance{2000};
+  std::chrono::milliseconds change_retention{3'600'000}; ///< what the log keeps
 };
 
 /// What the listener records; registered by the layer, so that they exist on every backend.
@@ -26,6 +31,7 @@ struct listener_metrics {
   instruments::histogram& latency;
   instruments::counter& received;
   instruments::counter& errors;
+  instruments::counter& replayed; ///< changes replayed from the log after a lost connection
 };
 
 class sync_listener {
@@ -44,6 +50,9 @@ private:
   void run();
   void attempted(bool listening);
   void deliver(const storage::notification& n);
+  /// After listening again: has the runtime drop what the others changed while this instance was
+  /// not listening (from the log), and starts hearing from now.
+  void replay_missed();
   /// Sleeps up to `d`; false when stopping.
   bool pause(std::chrono::milliseconds d);
 
@@ -57,6 +66,9 @@ private:
   bool stopping_ = false;
   bool first_attempt_done_ = false;
   bool listening_ = false;
+  /// The database's clock up to which every change is heard: when listening began, or the last
+  /// change heard since (0: never listened). The listener's thread alone uses it.
+  std::int64_t heard_us_ = 0;
   std::thread thread_;
 };
 

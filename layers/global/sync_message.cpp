@@ -6,9 +6,24 @@
 
 namespace strata::global {
 
+namespace {
+nlohmann::json fields(const change& c) {
+  return {{"o", c.origin}, {"k", c.tag ? "tag" : "key"}, {"n", c.ns}, {"w", c.what}, {"t", c.sent_us}};
+}
+std::string text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+} // namespace
+
 std::string encode(const change& c) {
-  return nlohmann::json{{"o", c.origin}, {"k", c.tag ? "tag" : "key"}, {"n", c.ns}, {"w", c.what}, {"t", c.sent_us}}
-    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto j = fields(c);
+  if (c.logged_us > 0)
+    j["a"] = c.logged_us;
+  return text(j);
+}
+
+std::string encode_head(const change& c) {
+  auto head = text(fields(c));
+  head.pop_back(); // the closing brace
+  return head + ",\"a\":";
 }
 
 std::optional<change> decode(std::string_view payload) {
@@ -25,6 +40,7 @@ std::optional<change> decode(std::string_view payload) {
     c.ns = j.at("n").get<std::string>();
     c.what = j.at("w").get<std::string>();
     c.sent_us = j.at("t").get<std::int64_t>();
+    c.logged_us = j.value("a", std::int64_t{0});
     return c;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

@@ -121,6 +121,60 @@ TEST_CASE("two instances given the same instance_id still hear each other", "[gl
   CHECK(eventually([&] { return b->get("price").value == "200"; }));
 }
 
+TEST_CASE("an instance that lost its listening connection drops what the others changed meanwhile",
+          "[global][postgres][faults]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
+  // b listens again only 2 s after it lost the connection: a's changes below fall in that gap.
+  auto b_settings = db.settings("node-b");
+  b_settings.replace(b_settings.find("retry_min: 50ms"), 15, "retry_min: 1s");
+  b_settings.replace(b_settings.find("retry_max: 500ms"), 16, "retry_max: 2s");
+  auto b = start_yaml(strata::test::two_layer_yaml(b_settings));
+  strata::put_options tagged;
+  tagged.tags = {"group"};
+  REQUIRE(a->put("k", "v1") == status::ok);
+  REQUIRE(a->put("gone", "x") == status::ok);
+  REQUIRE(a->put("member", "m", tagged) == status::ok);
+  for (const char* key : {"k", "gone", "member"})
+    REQUIRE(eventually([&] { return b->get(key).layer == "hot"; })); // b holds copies above
+
+  {
+    pqxx::connection admin(strata::test::pg_dsn());
+    pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
+                                     "'LISTEN %" + db.name + "%'");
+  }
+  REQUIRE(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
+  REQUIRE(a->put("k", "v2") == status::ok);
+  REQUIRE(a->erase("gone") == status::ok);
+  REQUIRE(a->invalidate_tag("group").removed >= 1);
+  CHECK(layer_sample(*b, "strata_global_sync_messages_total", ",direction=\"replayed\"") == 0);
+
+  CHECK(eventually([&] { return b->get("k").value == "v2"; }, 10s));
+  CHECK(b->get("gone").code == status::not_found);
+  CHECK(b->get("member").code == status::not_found);
+  // The three, and what changed just before the last change heard (the tagged put: a change may
+  // commit after a later one).
+  CHECK(layer_sample(*b, "strata_global_sync_messages_total", ",direction=\"replayed\"") >= 3);
+  CHECK(layer_sample(*a, "strata_global_sync_messages_total", ",direction=\"replayed\"") == 0); // its own
+  // Listening again, b hears the next change as before.
+  REQUIRE(eventually([&] { return b->get("k").layer == "hot"; }));
+  REQUIRE(a->put("k", "v3") == status::ok);
+  CHECK(eventually([&] { return b->get("k").value == "v3"; }));
+}
+
+TEST_CASE("the log of changes keeps each for change_retention", "[global][postgres]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a") + "      change_retention: 1s\n"));
+  REQUIRE(a->put("k", "v") == status::ok);
+  REQUIRE(a->erase("k") == status::ok);
+  pqxx::connection c(db.dsn);
+  const auto logged = [&] {
+    return pqxx::nontransaction(c).exec("SELECT COUNT(*) FROM strata_global_changes")[0][0].as<long long>();
+  };
+  CHECK(logged() == 2);
+  CHECK(eventually([&] { return logged() == 0; }, 5s)); // maintenance every 200 ms
+}
+
 TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which recovers by itself",
           "[global][postgres][faults]") {
   scratch db;
@@ -187,7 +241,7 @@ TEST_CASE("a database migrated by a newer build while it was away is refused whe
   { // as a newer build would (before the outage: the node reconnects at once after it)
     pqxx::connection c(db.dsn);
     pqxx::work w(c);
-    w.exec("UPDATE strata_schema_version SET version = 2 WHERE component = 'global'");
+    w.exec("UPDATE strata_schema_version SET version = 3 WHERE component = 'global'");
     w.commit();
   }
   strata::test::kill_server();

@@ -49,7 +49,7 @@ TEST_CASE("the global layer keeps entries in its SQLite file across runtimes, sc
   CHECK(rt->invalidate_tag("fruit").removed == 2);
   CHECK(rt->get("apple").code == strata::status::not_found);
   auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", file.string()});
-  CHECK(db->schema_version("global") == 1);
+  CHECK(db->schema_version("global") == 2);
 }
 
 TEST_CASE("on SQLite, long keys and tags are kept and invalidated: nothing is announced there", "[global][sqlite]") {

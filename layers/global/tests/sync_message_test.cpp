@@ -16,9 +16,23 @@ TEST_CASE("a change survives its payload and foreign payloads are ignored", "[gl
   CHECK(back->ns == "tenant");
   CHECK(back->what == c.what);
   CHECK(back->sent_us == 1234567);
+  CHECK(back->logged_us == 0); // not said
   CHECK_FALSE(strata::global::decode("hello"));
   CHECK_FALSE(strata::global::decode(R"({"o":"x","k":"other","n":"","w":"","t":1})"));
   CHECK_FALSE(strata::global::decode(R"({"o":"x","k":"key"})"));
+}
+
+TEST_CASE("the time the database logged a change is read from what it appends to the head", "[global][unit]") {
+  strata::global::change c{"n", false, "ns", "key", 42};
+  const auto head = strata::global::encode_head(c);
+  const auto full = head + "1764930000123456}"; // as the database completes it
+  CHECK(full.size() <= head.size() + strata::global::logged_payload_room);
+  auto back = strata::global::decode(full);
+  REQUIRE(back);
+  CHECK(back->what == "key");
+  CHECK(back->logged_us == 1764930000123456);
+  c.logged_us = 1764930000123456;
+  CHECK(strata::global::decode(strata::global::encode(c))->logged_us == 1764930000123456);
 }
 
 TEST_CASE("the backoff doubles up to its ceiling and starts over after a success", "[global][unit]") {
