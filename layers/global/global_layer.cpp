@@ -152,7 +152,7 @@ public:
         listener_settings{channel_, origin_, retry_.wait(), to_ms(context.config.get_duration("retry_max")),
                           // a change logged before the last one heard may commit after it: by at
                           // most its transaction's last two statements (the notification, COMMIT)
-                          2 * storage::store_options_from(context.config).statement_timeout + std::chrono::seconds(1),
+                          2 * to_ms(context.config.get_duration("statement_timeout")) + std::chrono::seconds(1),
                           change_retention_},
         host_, listener_metrics_, [this](bool ok, const std::string& detail) { health_.listener(ok, detail); });
     // The constructor runs in the coordinator (at start, and when supervision replaces the
