@@ -18,8 +18,8 @@ namespace {
 
 using json = nlohmann::json;
 
-const char* const ttl_expected =
-  "expected a duration string like \"30s\" (at most 106481d) or an integer of milliseconds";
+const std::string ttl_expected = "expected a duration string like \"30s\" (at most " +
+                                 std::to_string(units::max_duration_days) + "d) or an integer of milliseconds";
 
 api_error field_error(const std::string& field, std::string message, std::string detail = {}) {
   return {400, std::move(message), field, std::move(detail)};
@@ -186,7 +186,8 @@ parsed<std::chrono::milliseconds> ttl_of(const json& value) {
   if (value.is_number_unsigned()) {
     const auto ms = value.get<std::uint64_t>();
     if (ms > static_cast<std::uint64_t>(units::max_ttl.count())) // as "106482d" is refused
-      return field_error("ttl", "at most 106481d (" + std::to_string(units::max_ttl.count()) + " ms)", got(value));
+      return field_error("ttl", "at most " + std::to_string(units::max_duration_days) + "d (" +
+                                  std::to_string(units::max_ttl.count()) + " ms)", got(value));
     return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
   }
   // A negative integer, a fraction, or another type.

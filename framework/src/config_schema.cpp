@@ -29,12 +29,13 @@ bool has_bounds(strata_value_type type) {
 }
 
 /// What a value of each type looks like, for "expected ..." messages.
-const char* expectation(strata_value_type type) {
+std::string expectation(strata_value_type type) {
   switch (type) {
   case STRATA_VALUE_INT: return "an integer";
   case STRATA_VALUE_DOUBLE: return "a number";
   case STRATA_VALUE_BOOL: return "true or false";
-  case STRATA_VALUE_DURATION: return "a duration such as 250ms or 5s, at most 106481d";
+  case STRATA_VALUE_DURATION:
+    return "a duration such as 250ms or 5s, at most " + std::to_string(units::max_duration_days) + "d";
   case STRATA_VALUE_SIZE: return "a size such as 64MiB";
   default: return "a string";
   }
@@ -74,7 +75,7 @@ std::string format_bound(strata_value_type type, double bound) {
 /// "" if `text` is a valid value for `key`, else what is wrong with it.
 std::string check_value(const strata_config_key& key, const std::string& text) {
   const auto value = measure(key.type, text);
-  if (!value) return std::string("expected ") + expectation(key.type) + ", got '" + text + "'";
+  if (!value) return "expected " + expectation(key.type) + ", got '" + text + "'";
   if (!has_bounds(key.type)) return "";
   if (key.has_min && *value < key.min)
     return "'" + text + "' is below the minimum of " + format_bound(key.type, key.min);

@@ -603,9 +603,8 @@ private:
   }
 
   void read_duration(const entry& e, bool positive, milliseconds& out) {
-    const std::string expected =
-      positive ? "a duration greater than 0, such as 250ms or 5s, at most 106481d"
-               : "a duration such as 250ms or 5s, at most 106481d";
+    const std::string expected = std::string(positive ? "a duration greater than 0, " : "a duration ") +
+                                 "such as 250ms or 5s, at most " + std::to_string(units::max_duration_days) + "d";
     const auto text = read_scalar(e, expected);
     if (!text) return;
     const auto value = units::parse_duration(*text);

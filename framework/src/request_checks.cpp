@@ -15,7 +15,8 @@ std::string ttl_problem(std::chrono::milliseconds ttl, const std::string& where)
   if (ttl.count() < 0)
     return where + ": the TTL is negative (" + std::to_string(ttl.count()) + " ms); 0 means no expiry";
   if (ttl > units::max_ttl)
-    return where + ": the TTL is above the longest one, 106481 days (" + std::to_string(units::max_ttl.count()) +
+    return where + ": the TTL is above the longest one, " + std::to_string(units::max_duration_days) + " days (" +
+           std::to_string(units::max_ttl.count()) +
            " ms); 0 means no expiry";
   return {};
 }

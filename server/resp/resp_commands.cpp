@@ -373,7 +373,8 @@ void set(command_context& ctx, const command_args& a) {
       if (!number || amount <= 0)
         return append_error(ctx.out, "ERR invalid expire time in 'set' command");
       if (amount > units::max_ttl.count() / (ex ? 1000 : 1))
-        return append_error(ctx.out, "ERR invalid expire time in 'set' command (strata takes up to 106481 days)");
+        return append_error(ctx.out, "ERR invalid expire time in 'set' command (strata takes up to " +
+                                       std::to_string(units::max_duration_days) + " days)");
       options.ttl = std::chrono::milliseconds(ex ? amount * 1000 : amount);
       (ex ? has_ex : has_px) = true;
     } else if (equals_nocase(a[i], "NX") || equals_nocase(a[i], "XX")) {
@@ -489,7 +490,8 @@ void expire_in(command_context& ctx, const command_args& a, std::int64_t unit_ms
     return append_error(ctx.out, "ERR value is not an integer or out of range");
   if (amount > bound || amount < -bound)
     return append_error(ctx.out, std::string("ERR invalid expire time in '") + (unit_ms == 1 ? "pexpire" : "expire") +
-                                   "' command (strata takes up to 106481 days)");
+                                   "' command (strata takes up to " + std::to_string(units::max_duration_days) +
+                                   " days)");
   if (a.size() > 3)
     return append_error(ctx.out, "ERR strata's EXPIRE takes no NX, XX, GT or LT option");
   const auto ticket = ctx.defer();

@@ -87,7 +87,8 @@ std::string read_options(const command_args& a, std::size_t from, std::string_vi
         return "ERR syntax error: give TTL or PX once";
       if (!parse_number(value, amount) || amount <= 0 || amount > units::max_ttl.count() / (name == "TTL" ? 1000 : 1))
         return "ERR " + std::string(name) + " expects a positive integer of " +
-               (name == "TTL" ? "seconds" : "milliseconds") + " up to 106481 days, got " + quoted(value);
+               (name == "TTL" ? "seconds" : "milliseconds") + " up to " + std::to_string(units::max_duration_days) +
+               " days, got " + quoted(value);
       o.ttl = std::chrono::milliseconds(name == "TTL" ? amount * 1000 : amount);
       o.has_ttl = true;
     } else if (name == "TAGS") {

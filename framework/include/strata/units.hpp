@@ -17,8 +17,10 @@
 namespace strata::units {
 
 /// The longest duration a setting, and a TTL, may be: 106481 days (~291.5 years), near the limit of
-/// a signed 64-bit count of nanoseconds (~292 years), to which the clock's now is added.
-inline constexpr std::chrono::nanoseconds max_duration{std::int64_t{106481} * 86400 * 1'000'000'000};
+/// a signed 64-bit count of nanoseconds (~292 years), to which the clock's now is added. Messages
+/// name it in days.
+inline constexpr std::int64_t max_duration_days = 106481;
+inline constexpr std::chrono::nanoseconds max_duration{max_duration_days * 86400 * 1'000'000'000};
 /// `max_duration` in milliseconds, the unit of a TTL: 9199958400000.
 inline constexpr std::chrono::milliseconds max_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(max_duration);
 
@@ -112,7 +114,7 @@ inline std::optional<std::chrono::nanoseconds> parse_duration(std::string_view t
   else if (unit == "d") ns_per = 86400e9;
   else return std::nullopt;
   double total = n * ns_per;
-  if (total > static_cast<double>(max_duration.count())) return std::nullopt; // config messages say "at most 106481d"
+  if (total > static_cast<double>(max_duration.count())) return std::nullopt; // config messages say "at most <days>d"
   return std::chrono::nanoseconds{static_cast<std::int64_t>(std::llround(total))};
 }
 
