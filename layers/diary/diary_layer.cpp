@@ -124,7 +124,11 @@ public:
   }
 
   explicit diary_layer(const layer_context& context)
-    : host_(context.host), db_(storage::open_store(storage::store_options_from(context.config))),
+    : diary_layer(context, storage::store_options_from(context.config)) {}
+
+private:
+  diary_layer(const layer_context& context, const storage::store_options& store)
+    : host_(context.host), db_(storage::open_store(store)),
       gate_(std::make_shared<schema_gate>(db_)),
       archive_interval_(to_ms(context.config.get_duration("archive_interval"))),
       archive_after_(to_ms(context.config.get_duration("archive_after"))),
@@ -141,7 +145,6 @@ public:
     s.batch_size = static_cast<std::size_t>(context.config.get_int("batch_size"));
     s.flush_interval = to_ms(context.config.get_duration("flush_interval"));
     std::tie(s.retry_min, s.retry_max) = storage::retry_bounds_from(context.config);
-    const auto store = storage::store_options_from(context.config);
     // The longest a write waits while the server answers: a connection attempt to each of two
     // addresses (IPv6 and IPv4 for "localhost"), and its statement behind archiving's transaction
     // of three, which may hold the pool's last connection.
@@ -151,6 +154,7 @@ public:
       recorder_->starts_down(away);
   }
 
+public:
   // Not in the chain: the coordinator sends none of these to an observer.
   status get(std::string_view, std::string_view, layer_hit&) override { return status::not_found; }
   status put(std::string_view, std::string_view, std::string_view, const entry_options&) override {
