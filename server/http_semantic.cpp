@@ -163,10 +163,18 @@ void add_vector(runtime& rt, const Request& req, const std::string& body, Respon
 }
 
 void add_vectors(runtime& rt, const Request& req, const std::string& body, Response& res) {
-  answer(
-      rt, res, parse_vector_batch(body, query_ns(req)), &runtime::vector_add_batch, 201,
-      [](const vector_batch_add_result& added) { return ids_json(added.ids, added.layer); },
-      "vector batch add (nothing was added)");
+  auto request = parse_vector_batch(body, query_ns(req));
+  auto* items = usable(request, res);
+  if (!items)
+    return;
+  const auto added = rt.vector_add_batch(std::move(*items));
+  if (added.code == status::ok)
+    return send(res, 201, ids_json(added.ids, added.layer));
+  // All or none; but a layer past its deadline still takes the batch (sending it again would add
+  // it twice).
+  send_error(res, failure(added, added.code == status::timeout
+                                   ? "vector batch add (answered late: the layer may still add all of it)"
+                                   : "vector batch add (nothing was added)"));
 }
 
 void search_vectors(runtime& rt, const Request& req, const std::string& body, Response& res) {

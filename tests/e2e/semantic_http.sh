@@ -203,4 +203,27 @@ call GET /metrics
 expect 404 'metrics are off in this deployment (runtime.metrics: false)'
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
 [ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
+
+# ---- a batch answered past the layer's deadline is not said to be lost: the layer still adds it
+# (the answer said "nothing was added", and a client that sent it again had it twice) ----
+cat >"$dir/late.yaml" <<'YAML'
+layers:
+  - {name: vectors, plugin: vector, write: around, promote: false, embedder: lexical, deadline: 1ms,
+     config: {index: flat}}
+embedders:
+  - {name: lexical, plugin: lexical_hash}
+server:
+  http: {address: "127.0.0.1:0", max_body: 4MiB, token: "${STRATA_E2E_TOKEN}"}
+  resp: {enabled: false}
+YAML
+rm -f "$dir/serve.log"
+start_serve "$dir/late.yaml"
+{ printf '{"items": ['
+  seq 1 20000 | sed 's/.*/{"text": "entry number & of a batch too large for a millisecond"}/' | paste -sd, -
+  printf ']}'; } >"$dir/batch.json"
+call POST /v1/vectors/batch "@$dir/batch.json" # curl reads the body from the file
+expect 504 'vector batch add (answered late: the layer may still add all of it)'
+grep -qF 'nothing was added' <<<"$body" && fail "a late batch was said to be lost: $body"
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
+[ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
 echo "PASS"
