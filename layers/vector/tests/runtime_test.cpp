@@ -215,7 +215,10 @@ TEST_CASE("the vector layer's configuration is checked", "[vector][integration]"
         // Every refused key in one run, not the first only.
         std::pair{std::string("      index: annoy\n      metric: cos\n"),
                   std::string("config.metric: plugin 'vector': expected ip (inner product) or l2, got 'cos'")},
-        std::pair{std::string("      refine: 17\n"), std::string("refine")}}) {
+        std::pair{std::string("      refine: 17\n"), std::string("refine")},
+        // The inner product is a cosine only of unit vectors, which this layer does not make.
+        std::pair{std::string("      metric: cosine\n"),
+                  std::string("config.metric: plugin 'vector': expected ip (inner product) or l2, got 'cosine'")}}) {
     auto yaml = parse_config(deployment(config), "inline.yaml");
     if (!yaml.ok()) {
       CHECK(yaml.errors_text().find(why) != std::string::npos);
