@@ -85,7 +85,7 @@ std::vector<query_cluster> cluster_queries(const std::vector<query_count>& queri
   const auto min_score = static_cast<float>(threshold) - 1e-6f;
   for (std::size_t i = 0; i < neighbours.size(); ++i)
     for (const auto& h : neighbours[i]) {
-      if (h.score < min_score)
+      if (h.score < min_score || h.score <= 0.0f) // nothing in common links nothing, however low the threshold
         break;
       if (h.id != i)
         groups.join(i, static_cast<std::size_t>(h.id));

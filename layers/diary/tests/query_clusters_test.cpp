@@ -61,6 +61,9 @@ TEST_CASE("clustering edge cases and bad thresholds", "[diary][clusters]") {
   const auto c = cluster_queries({{"???", 3}, {"!!!", 2}}, 0.5);
   CHECK(c.size() == 2);
   CHECK(c[0].representative == "???");
+  // Nor does a text share anything with one it has no word in common with, at the lowest threshold
+  // (within the rounding allowance of 1e-6 of 0, a score of 0 linked them all).
+  CHECK(cluster_queries({{"a", 1}, {"b", 1}, {"!!!", 1}, {"apples", 1}}, 1e-7).size() == 4);
   CHECK_THROWS_AS(cluster_queries({{"a", 1}}, 0.0), std::invalid_argument);
   CHECK_THROWS_AS(cluster_queries({{"a", 1}}, 1.5), std::invalid_argument);
   CHECK_THROWS_AS(cluster_queries({{"a", 1}}, -0.1), std::invalid_argument);
