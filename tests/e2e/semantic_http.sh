@@ -140,6 +140,10 @@ call POST /v1/vectors/search/batch '{"queries": [{"vector": [1, 0], "model": "ti
 expect 400 'vector batch search' '"field":"queries[0].vector"'
 call POST /v1/vectors/search '{"vector": [1, 0, 0], "model": "tiny", "k": 0}'
 expect 400 '"field":"k"'
+call POST /v1/vectors/search '{"vector": [1, 0, 0], "model": "tiny", "k": 5000}' # the layer's max_k: 1000
+expect 400 '"field":"k"' 'k 5000 is more than max_k 1000'
+call POST /v1/vectors/search/batch '{"queries": [{"vector": [1, 0, 0], "model": "tiny"}, {"vector": [1, 0, 0], "model": "tiny", "k": 5000}]}'
+expect 400 '"field":"queries[1].k"'
 call POST /v1/vectors '{"vector": [1, 0, 0]}'
 expect 400 '"field":"model"'
 call POST /v1/vectors '{"id": 9007199254740993, "text": "x"}'
