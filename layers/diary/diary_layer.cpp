@@ -105,8 +105,10 @@ std::string argument_problem(std::string_view name, const json& args) {
       return "'ns' must be a non-empty string";
     if ((key == "limit" || key == "since_us" || key == "candidates") && !value.is_number_integer())
       return "'" + key + "' must be an integer";
-    if (key == "since_us" && value.get<std::int64_t>() < 0)
-      return "'since_us' must not be negative (microseconds since the epoch)";
+    // An integer above int64's range is unsigned there, and reads as negative as an int64.
+    if (key == "since_us" && (value.is_number_unsigned() ? value.get<std::uint64_t>() > INT64_MAX
+                                                         : value.get<std::int64_t>() < 0))
+      return "'since_us' must be microseconds since the epoch, from 0 to " + std::to_string(INT64_MAX);
     if (key == "threshold" && !value.is_number())
       return "'threshold' must be a number";
   }

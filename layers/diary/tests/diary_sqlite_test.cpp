@@ -158,7 +158,9 @@ TEST_CASE("the diary's analyses: most frequent queries and sequences", "[diary][
   for (const auto& [command, args, says] : std::vector<std::tuple<std::string, std::string, std::string>>{
          {"top_queries", R"({"limit":"5"})", "'limit' must be an integer"},
          {"top_queries", R"({"limit":2.5})", "'limit' must be an integer"},
-         {"top_sequences", R"({"since_us":-5})", "'since_us' must not be negative (microseconds since the epoch)"},
+         {"top_sequences", R"({"since_us":-5})", "'since_us' must be microseconds since the epoch, from 0 to 9223372036854775807"},
+         {"top_queries", R"({"since_us":18446744073709551615})",
+          "'since_us' must be microseconds since the epoch, from 0 to 9223372036854775807"},
          {"count", R"({"bogus":1})", "unknown argument 'bogus'; count takes ns"},
          {"count", R"({"ns":""})", "'ns' must be a non-empty string"},
          {"flush", R"({"limit":1})", "unknown argument 'limit'; flush takes none"}}) {
