@@ -36,8 +36,18 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) { return std::chrono
 constexpr std::chrono::milliseconds startup_wait{250};
 
 /// The longest origin of a notification: a host name (at most 64 bytes on Linux), a pid and a
-/// suffix, with room to spare.
-constexpr std::size_t origin_budget = 128;
+/// suffix (81 bytes), with room to spare. 128 until schema 2, whose logged time takes 24 bytes more
+/// of the payload: 104 keeps the longest key and tag as they were (rows written before it can
+/// still be erased, and their change announced).
+constexpr std::size_t origin_budget = 104;
+
+/// How much earlier than the last change heard a replay starts. A change logged before it may
+/// commit after it: by its transaction's last two statements (the notification, COMMIT), each
+/// within statement_timeout, and what the server takes to commit (a flush, a synchronous
+/// standby), for which half a minute is a guess, not a bound.
+std::chrono::milliseconds replay_allowance(const plugin_config& config) {
+  return 2 * to_ms(config.get_duration("statement_timeout")) + std::chrono::seconds(30);
+}
 
 /// This process: host, pid and a random suffix.
 std::string default_instance_id() {
@@ -102,6 +112,13 @@ const std::string& checked_channel(const std::string& channel) {
   return channel;
 }
 
+/// A change, and the head of its notification, which the database completes with the time it
+/// logs the change.
+struct announcement {
+  change what;
+  std::string head;
+};
+
 class global_layer : public layer {
 public:
   /// What the schema cannot say: the backend's name, the DSN's form, the channel's length, the
@@ -129,18 +146,18 @@ public:
       errors_(host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
                             {{"source", "statement"}})),
       sent_(host_.counter("strata_global_sync_messages_total",
-                          "Change notifications sent to, or received from, the other instances.",
+                          "Change notifications sent to, or received from, the other instances, and changes replayed from the log.",
                           {{"direction", "sent"}})),
       entries_(host_.entries_gauge()),
       listener_metrics_{host_.histogram("strata_global_sync_latency_seconds",
                                         "Time from a change in one instance to its notification arriving in another."),
                         host_.counter("strata_global_sync_messages_total",
-                                      "Change notifications sent to, or received from, the other instances.",
+                                      "Change notifications sent to, or received from, the other instances, and changes replayed from the log.",
                                       {{"direction", "received"}}),
                         host_.counter("strata_global_errors_total", "Failed statements and lost listening connections.",
                                       {{"source", "listener"}}),
                         host_.counter("strata_global_sync_messages_total",
-                                      "Change notifications sent to, or received from, the other instances.",
+                                      "Change notifications sent to, or received from, the other instances, and changes replayed from the log.",
                                       {{"direction", "replayed"}})} {
     if (db_->dialect() == storage::dialect::sqlite) {
       ready(); // local: a broken file or a newer schema refuses the start here
@@ -150,10 +167,7 @@ public:
       listener_ = std::make_unique<sync_listener>(
         *db_,
         listener_settings{channel_, origin_, retry_.wait(), to_ms(context.config.get_duration("retry_max")),
-                          // a change logged before the last one heard may commit after it: by at
-                          // most its transaction's last two statements (the notification, COMMIT)
-                          2 * to_ms(context.config.get_duration("statement_timeout")) + std::chrono::seconds(1),
-                          change_retention_},
+                          replay_allowance(context.config), change_retention_},
         host_, listener_metrics_, [this](bool ok, const std::string& detail) { health_.listener(ok, detail); });
     // The constructor runs in the coordinator (at start, and when supervision replaces the
     // layer): it waits for the server only briefly. A server that answers is listened to before
@@ -376,14 +390,15 @@ private:
 
   /// The notification of a change, or nothing when it is too long to send on PostgreSQL (the
   /// write is then refused: the other instances could not be told).
-  std::optional<change> announce(bool tag, std::string ns, std::string what) const {
-    change c{origin_, tag, std::move(ns), std::move(what), wall_clock_us()};
+  std::optional<announcement> announce(bool tag, std::string ns, std::string what) const {
+    announcement a{change{origin_, tag, std::move(ns), std::move(what), wall_clock_us()}, {}};
+    a.head = encode_head(a.what);
     // Counted with the longest origin any process has, not this one's: whether a key fits must
     // not depend on the host's name (another node could not erase what this one wrote).
-    const auto longest = encode_head(c).size() + logged_payload_room - origin_.size() + origin_budget;
+    const auto longest = a.head.size() + logged_payload_room - origin_.size() + origin_budget;
     if (longest > max_payload && db_->dialect() == storage::dialect::postgres)
       return std::nullopt;
-    return c;
+    return a;
   }
 
   /// Why the layer cannot keep an entry of `ns`, `key` and `tags`, or empty when it can: the
@@ -410,10 +425,10 @@ private:
 
   /// Logs the change and sends its notification in the change's transaction: both happen only if
   /// the change commits.
-  void publish(storage::session& s, const change& c) {
+  void publish(storage::session& s, const announcement& a) {
     if (db_->dialect() != storage::dialect::postgres)
       return;
-    s.query(sql::notify, {channel_, encode_head(c), c.origin, std::int64_t{c.tag ? 1 : 0}, c.ns, c.what});
+    s.query(sql::notify, {channel_, a.head, a.what.origin, std::int64_t{a.what.tag ? 1 : 0}, a.what.ns, a.what.what});
     sent_.inc();
   }
 
@@ -529,7 +544,7 @@ const strata_config_key schema_keys[] = {
   {"min_confidence", STRATA_VALUE_DOUBLE, "0.0", "entries below this confidence are not served", 1, 0, 1, 1},
   {"serve_unverified", STRATA_VALUE_BOOL, "true", "serve entries nobody validated yet (rejected ones never are)", 0, 0, 0, 0},
   {"maintenance_interval", STRATA_VALUE_DURATION, "10s", "how often expired rows are removed and the entry count read", 1, 100, 0, 0},
-  {"change_retention", STRATA_VALUE_DURATION, "1h", "how long announced changes are logged, for an instance that lost its listening connection to replay (PostgreSQL)", 1, 1000, 0, 0},
+  {"change_retention", STRATA_VALUE_DURATION, "1h", "how long announced changes are logged, for an instance that lost its listening connection to replay (PostgreSQL; the shortest of the instances sharing the table decides)", 1, 60000, 0, 0},
 };
 
 } // namespace

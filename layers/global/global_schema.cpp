@@ -82,8 +82,8 @@ void prepare_statements(storage::store& db) {
 
 void prepare_listener_statements(storage::store& db) {
   db.prepare(sql::database_now, "SELECT " + std::string(database_clock_us));
-  db.prepare(sql::changes_since, "SELECT DISTINCT tag, ns, what FROM strata_global_changes "
-                                 "WHERE logged_us >= $1 AND origin <> $2");
+  db.prepare(sql::changes_since, "SELECT logged_us, tag, ns, what FROM strata_global_changes "
+                                 "WHERE logged_us >= $1 AND origin <> $2 ORDER BY logged_us LIMIT $3");
 }
 
 const char* to_string(validation v) noexcept {

@@ -33,7 +33,7 @@ inline constexpr const char* count = "global.count";
 inline constexpr const char* notify = "global.notify"; // channel, payload head, origin, tag, ns, what: logs and announces
 inline constexpr const char* prune_changes = "global.prune_changes"; // retention_us: forgets older changes
 inline constexpr const char* database_now = "global.database_now";   // → the database's clock, microseconds
-inline constexpr const char* changes_since = "global.changes_since"; // logged_us, origin → tag, ns, what of the others'
+inline constexpr const char* changes_since = "global.changes_since"; // logged_us, origin, limit → logged_us, tag, ns, what of the others'
 } // namespace sql
 
 /// The validation state of an entry, as stored.

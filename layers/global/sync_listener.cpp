@@ -3,11 +3,21 @@
 #include "global_schema.hpp"
 #include "sync_message.hpp"
 
+#include <set>
+#include <tuple>
+
 namespace strata::global {
 
 namespace {
 /// How long one wait for notifications lasts: the bound on how late the thread sees a stop.
 constexpr std::chrono::milliseconds poll{200};
+/// Changes read from the log per statement of a replay: each page is quick under the layer's
+/// statement_timeout, however long the outage was.
+constexpr std::int64_t replay_page = 1000;
+
+std::int64_t microseconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+}
 } // namespace
 
 sync_listener::sync_listener(storage::store& db, listener_settings settings, plugin_host host,
@@ -59,7 +69,7 @@ void sync_listener::run() {
     try {
       if (!listening) {
         listening = db_.listen(settings_.channel);
-        replay_missed(); // before the layer is told it listens: nothing missed is served after that
+        replay_missed(was_down); // the drops are asked for before the layer's health says it listens
         attempted(true);
         retry.succeeded();
         on_state_(true, "listening on " + settings_.channel);
@@ -68,6 +78,8 @@ void sync_listener::run() {
       for (const auto& n : listening->wait(poll))
         deliver(n);
     } catch (const std::exception& e) {
+      if (listening) // lost now; one that never listened has been not listening since the thread began
+        not_listening_since_ = std::chrono::steady_clock::now();
       listening.reset();
       attempted(false);
       if (!was_down) { // once per outage, not per try to listen again
@@ -83,27 +95,41 @@ void sync_listener::run() {
   }
 }
 
-void sync_listener::replay_missed() {
+void sync_listener::replay_missed(bool was_down) {
   const auto now = db_.query(sql::database_now).at(0).integer(0);
-  if (heard_us_ == 0) { // the first time: nothing above came from this layer before
+  if (!was_down) { // the first attempt, which the layer awaits before it serves: nothing is above yet
     heard_us_ = now;
     return;
   }
-  const auto from = heard_us_ - settings_.replay_allowance.count() * 1000;
-  const auto rows = db_.query(sql::changes_since, {from, settings_.origin});
-  for (const auto& r : rows) {
-    if (r.integer(0) != 0)
-      host_.invalidate_tag(r.text(1), r.text(2));
-    else
-      host_.invalidate_key(r.text(1), r.text(2));
+  const auto down_for = std::chrono::steady_clock::now() - not_listening_since_;
+  // Never listened (the first attempt failed, and the layer serves meanwhile): from when it began.
+  auto from = (heard_us_ != 0 ? heard_us_ : now - microseconds(down_for)) - settings_.replay_allowance.count() * 1000;
+  std::uint64_t dropped = 0;
+  for (;;) {
+    const auto rows = db_.query(sql::changes_since, {from, settings_.origin, replay_page});
+    std::set<std::tuple<bool, std::string, std::string>> page; // a key changed often is dropped once
+    for (const auto& r : rows)
+      page.emplace(r.integer(1) != 0, r.text(2), r.text(3));
+    for (const auto& [tag, ns, what] : page)
+      tag ? host_.invalidate_tag(ns, what) : host_.invalidate_key(ns, what);
+    dropped += page.size();
+    metrics_.replayed.inc(page.size());
+    if (rows.size() < static_cast<std::size_t>(replay_page))
+      break;
+    // The next page starts at the last change read (those logged in the same microsecond are read
+    // again); past it when a whole page was of that microsecond, which would not move otherwise.
+    const auto last = rows.back().integer(0);
+    from = last == from ? last + 1 : last;
+    heard_us_ = std::max(heard_us_, last); // a replay cut short goes on from here
   }
-  metrics_.replayed.inc(rows.size());
-  const bool beyond_retention = from < now - settings_.change_retention.count() * 1000;
+  const bool beyond_retention = down_for + settings_.replay_allowance > settings_.change_retention;
   host_.log(beyond_retention ? log_level::error : log_level::warn,
-            "listening again on '" + settings_.channel + "': dropped from the layers above " +
-              std::to_string(rows.size()) + " keys and tags that other instances changed while it was not listening" +
-              (beyond_retention ? "; it was not listening for longer than change_retention: older changes are "
-                                  "no longer logged, and copies above they made stale live until their TTL"
+            "listening again on '" + settings_.channel + "' after " +
+              std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(down_for).count()) +
+              " ms: dropped from the layers above " + std::to_string(dropped) +
+              " keys and tags that other instances changed meanwhile" +
+              (beyond_retention ? "; that is longer than change_retention: older changes are no longer logged, and "
+                                  "copies above they made stale live until their TTL"
                                 : ""));
   heard_us_ = now;
 }

@@ -50,9 +50,9 @@ private:
   void run();
   void attempted(bool listening);
   void deliver(const storage::notification& n);
-  /// After listening again: has the runtime drop what the others changed while this instance was
-  /// not listening (from the log), and starts hearing from now.
-  void replay_missed();
+  /// After listening (again, when `was_down`): has the runtime drop what the others changed while
+  /// this instance was not listening (from the log), and starts hearing from now.
+  void replay_missed(bool was_down);
   /// Sleeps up to `d`; false when stopping.
   bool pause(std::chrono::milliseconds d);
 
@@ -67,8 +67,10 @@ private:
   bool first_attempt_done_ = false;
   bool listening_ = false;
   /// The database's clock up to which every change is heard: when listening began, or the last
-  /// change heard since (0: never listened). The listener's thread alone uses it.
+  /// change heard since (0: never listened). The listener's thread alone uses it, as the next.
   std::int64_t heard_us_ = 0;
+  /// When the connection was last lost (first: when the thread began).
+  std::chrono::steady_clock::time_point not_listening_since_ = std::chrono::steady_clock::now();
   std::thread thread_;
 };
 

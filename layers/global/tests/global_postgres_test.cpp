@@ -4,6 +4,7 @@
 #include "global_deployment.hpp"
 #include "pg_scratch.hpp"
 
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include <atomic>
@@ -138,7 +139,7 @@ TEST_CASE("an instance that lost its listening connection drops what the others 
   for (const char* key : {"k", "gone", "member"})
     REQUIRE(eventually([&] { return b->get(key).layer == "hot"; })); // b holds copies above
 
-  {
+  { // both listeners: a's is back at once, and has nothing of b's to replay
     pqxx::connection admin(strata::test::pg_dsn());
     pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
                                      "'LISTEN %" + db.name + "%'");
@@ -162,17 +163,43 @@ TEST_CASE("an instance that lost its listening connection drops what the others 
   CHECK(eventually([&] { return b->get("k").value == "v3"; }));
 }
 
-TEST_CASE("the log of changes keeps each for change_retention", "[global][postgres]") {
+TEST_CASE("a change is logged with the database's clock, which its notification carries", "[global][postgres]") {
   scratch db;
-  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a") + "      change_retention: 1s\n"));
-  REQUIRE(a->put("k", "v") == status::ok);
-  REQUIRE(a->erase("k") == status::ok);
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
   pqxx::connection c(db.dsn);
+  struct receiver : pqxx::notification_receiver {
+    using pqxx::notification_receiver::notification_receiver;
+    void operator()(const std::string& payload, int) override { payloads.push_back(payload); }
+    std::vector<std::string> payloads;
+  } heard(c, db.name);
+  c.get_notifs(); // sends LISTEN
+  REQUIRE(a->put("k", "v") == status::ok);
+  for (int i = 0; i < 50 && heard.payloads.empty(); ++i)
+    c.await_notification(0, 100000);
+  REQUIRE(heard.payloads.size() == 1);
+  const auto message = nlohmann::json::parse(heard.payloads[0]);
+  const auto logged = pqxx::nontransaction(c).exec("SELECT logged_us, origin, tag, ns, what FROM strata_global_changes");
+  REQUIRE(logged.size() == 1);
+  CHECK(message.at("a").get<long long>() == logged[0][0].as<long long>());
+  CHECK(message.at("o").get<std::string>() == logged[0][1].as<std::string>());
+  CHECK(logged[0][2].as<int>() == 0);
+  CHECK(logged[0][3].as<std::string>() == "default");
+  CHECK(logged[0][4].as<std::string>() == "k");
+}
+
+TEST_CASE("maintenance forgets the changes older than change_retention, and keeps the others", "[global][postgres]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a") + "      change_retention: 1m\n"));
+  REQUIRE(a->put("recent", "v") == status::ok);
+  pqxx::connection c(db.dsn);
+  pqxx::nontransaction(c).exec("INSERT INTO strata_global_changes (logged_us, origin, tag, ns, what) VALUES "
+                               "((extract(epoch from clock_timestamp()) * 1000000)::bigint - 61000000, 'x', 0, "
+                               "'default', 'old')");
   const auto logged = [&] {
-    return pqxx::nontransaction(c).exec("SELECT COUNT(*) FROM strata_global_changes")[0][0].as<long long>();
+    return pqxx::nontransaction(c).exec("SELECT what FROM strata_global_changes ORDER BY what");
   };
-  CHECK(logged() == 2);
-  CHECK(eventually([&] { return logged() == 0; }, 5s)); // maintenance every 200 ms
+  CHECK(eventually([&] { return logged().size() == 1; }, 5s)); // maintenance every 200 ms
+  CHECK(logged()[0][0].as<std::string>() == "recent");
 }
 
 TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which recovers by itself",
