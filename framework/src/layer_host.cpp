@@ -122,6 +122,9 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
         } catch (const std::invalid_argument& e) {
           reply.code = status::invalid; // the request was refused, the layer is fine
           reply.error = e.what();
+        } catch (const layer_declined& e) {
+          reply.code = status::rejected;
+          reply.error = e.what();
         }
         return reply;
       });

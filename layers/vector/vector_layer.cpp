@@ -121,14 +121,14 @@ public:
     const auto s = store_.add(item, id_out);
     if (s == status::ok)
       save({id_out});
-    return published(s);
+    return published(said_full(s, 1));
   }
 
   status add_batch(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out) override {
     const auto s = store_.add_batch(items, ids_out);
     if (s == status::ok)
       save(ids_out);
-    return published(s);
+    return published(said_full(s, items.size()));
   }
 
   status search(const vector_query& query, std::vector<vector_hit>& out) override {
@@ -184,6 +184,16 @@ private:
     } catch (const std::exception& e) {
       host_.log(log_level::error, "vector layer: writing to '" + file_->path() + "' failed: " + e.what());
     }
+  }
+
+  /// An add the store refused for room (its only `rejected`) says so, rather than the generic
+  /// "the layers declined the write".
+  status said_full(status s, std::size_t adding) const {
+    if (s != status::rejected)
+      return s;
+    throw layer_declined("the layer holds " + std::to_string(store_.size()) + " entries, and max_entries is " +
+                         std::to_string(max_entries_) + ": " + std::to_string(adding) +
+                         (adding == 1 ? " more does" : " more do") + " not fit (erase some, or raise max_entries)");
   }
 
   template <typename T>

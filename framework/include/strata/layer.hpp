@@ -36,6 +36,15 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown by a semantic or vector operation the layer declines in its present state (full, say),
+/// so that the answer says why: the request answers `rejected` with this message, and the layer
+/// is neither counted as failed nor replaced. A host before this was added treats it as any
+/// exception.
+class layer_declined : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
 /// A thread-safe read path into a layer, called directly in the host's threads (no message), so
 /// that a hit on the first layer costs about a hash lookup. It must be safe to call concurrently
 /// with itself and with every method of the layer that created it, and must stay valid after the

@@ -186,14 +186,21 @@ TEST_CASE("the size bound refuses adds, metrics reach the exposition", "[vector]
     REQUIRE(r.code == status::ok);
     ids.push_back(r.id);
   }
-  CHECK(rt->vector_add(text_item("blue fish")).code == status::rejected);
+  const auto full = rt->vector_add(text_item("blue fish"));
+  CHECK(full.code == status::rejected);
+  // Said as such (it said "the layers declined the write", as for a put no layer kept).
+  CHECK(full.error == "the layer holds 3 entries, and max_entries is 3: 1 more does not fit (erase some, or raise "
+                      "max_entries)");
+  CHECK(rt->vector_add_batch({text_item("green fish"), text_item("gold fish")}).error ==
+        "the layer holds 3 entries, and max_entries is 3: 2 more do not fit (erase some, or raise max_entries)");
+  CHECK(rt->health().layers[0].level == health_level::healthy); // not a fault of the layer
   REQUIRE(rt->vector_erase(ids[0]).code == status::ok);
   REQUIRE(rt->vector_search(text_query("fish", 2)).code == status::ok);
   CHECK(exported(*rt, "strata_cache_entries{cache_layer=\"vectors\"} 2"));
   CHECK(exported(*rt, "strata_vector_tombstones{cache_layer=\"vectors\"} 1"));
   CHECK(exported(*rt, "strata_vector_searches_total{cache_layer=\"vectors\"} 1"));
   CHECK(exported(*rt, "strata_vector_compactions_total{cache_layer=\"vectors\"} 0"));
-  CHECK(exported(*rt, "strata_cache_requests_total{cache_layer=\"vectors\",operation=\"vector_add\",status=\"rejected\"} 1"));
+  CHECK(exported(*rt, "strata_cache_requests_total{cache_layer=\"vectors\",operation=\"vector_add\",status=\"rejected\"} 2")); // a batch counts as an add
 }
 
 TEST_CASE("entries expire after their TTL", "[vector][integration]") {
