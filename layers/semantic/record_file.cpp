@@ -49,7 +49,7 @@ std::vector<semantic_record> record_file::load(std::int64_t now_ms) {
     e.query = r.text(4);
     e.answer = r.text(5);
     e.metadata = r.text(6);
-    e.tags = vector_index::tags_from_text(r.text(7));
+    e.tags = vector_index::tags_from_text(e.id, r.text(7));
     e.expires_at_ms = r.integer(8);
     out.push_back(std::move(e));
   });

@@ -47,7 +47,7 @@ std::vector<vector_entry> entry_file::load(std::int64_t now_ms) {
     e.model = r.text(2);
     e.vector = vector_index::vector_from_blob(e.id, r.text(3));
     e.metadata = r.text(4);
-    e.tags = vector_index::tags_from_text(r.text(5));
+    e.tags = vector_index::tags_from_text(e.id, r.text(5));
     e.expires_at_ms = r.integer(6);
     out.push_back(std::move(e));
   });

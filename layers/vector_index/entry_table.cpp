@@ -87,8 +87,13 @@ std::string tags_text(const std::vector<std::string>& tags) {
   return nlohmann::json(tags).dump();
 }
 
-std::vector<std::string> tags_from_text(const std::string& text) {
-  return nlohmann::json::parse(text).get<std::vector<std::string>>();
+std::vector<std::string> tags_from_text(std::uint64_t id, const std::string& text) {
+  try {
+    return nlohmann::json::parse(text).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("entry " + std::to_string(id) + ": its tags are not a JSON list of strings (" + e.what() +
+                             ")");
+  }
 }
 
 } // namespace strata::vector_index

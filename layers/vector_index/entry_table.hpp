@@ -68,8 +68,9 @@ private:
 storage::blob vector_blob(const std::vector<float>& v);
 /// The floats back; throws std::runtime_error naming entry `id` when the bytes are not whole floats.
 std::vector<float> vector_from_blob(std::uint64_t id, const std::string& bytes);
-/// Tags as a JSON list of strings, and back (throws on anything but such a list).
+/// Tags as a JSON list of strings, and back; throws std::runtime_error naming entry `id` on
+/// anything but such a list.
 std::string tags_text(const std::vector<std::string>& tags);
-std::vector<std::string> tags_from_text(const std::string& text);
+std::vector<std::string> tags_from_text(std::uint64_t id, const std::string& text);
 
 } // namespace strata::vector_index

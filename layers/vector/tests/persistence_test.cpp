@@ -156,6 +156,28 @@ TEST_CASE("a file of a newer schema stops the start with an error naming it", "[
   CHECK(error.find("newer") != std::string::npos);
 }
 
+TEST_CASE("an entry whose tags are not a list stops the start with an error naming the file and the entry",
+          "[vector][persistence][integration]") {
+  strata::test::scratch_dir dir{"strata-vector-persist"};
+  const auto file = dir.path / "tags.sqlite3";
+  std::uint64_t id = 0;
+  {
+    auto rt = testing::start_yaml(deployment(file));
+    id = rt->vector_add(text_item("red boats")).id;
+  }
+  {
+    storage::store_options o;
+    o.sqlite_path = file.string();
+    auto db = storage::open_store(o);
+    db->prepare("spoil", "UPDATE strata_vector_entries SET tags = 'not json'");
+    REQUIRE(db->execute("spoil") == 1);
+  }
+  const auto error = testing::start_error(deployment(file));
+  CHECK(error.find(file.string()) != std::string::npos);
+  // It said "[json.exception.parse_error.101] ..." alone.
+  CHECK(error.find("entry " + std::to_string(id) + ": its tags are not a JSON list of strings") != std::string::npos);
+}
+
 TEST_CASE("two layers on one file stop the start with an error naming the file and the other layer",
           "[vector][persistence][integration]") {
   strata::test::scratch_dir dir{"strata-vector-persist"};
