@@ -316,7 +316,7 @@ const strata_config_key schema_keys[] = {
   {"archive_after", STRATA_VALUE_DURATION, "30d", "records older than this are archived; 0: none for age alone", 1, 0, 0, 0},
   {"min_importance", STRATA_VALUE_DOUBLE, "0.0", "records below this importance are archived once older than low_importance_after", 1, 0, 1, 1},
   {"low_importance_after", STRATA_VALUE_DURATION, "1h", "age after which records below min_importance are archived", 1, 0, 0, 0},
-  {"archive_retention", STRATA_VALUE_DURATION, "0", "archived records older than this are deleted; 0: kept forever", 1, 0, 0, 0},
+  {"archive_retention", STRATA_VALUE_DURATION, "0", "archived records are deleted this long after they were archived; 0: kept forever", 1, 0, 0, 0},
 };
 
 } // namespace
