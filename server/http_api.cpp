@@ -174,7 +174,11 @@ void layer_command(runtime& rt, const Request& req, const std::string& body, Res
   const auto answer = nlohmann::json::parse(result.json, nullptr, false);
   if (answer.is_object() && answer.contains("error") && answer["error"].is_string())
     error.detail = answer["error"].get<std::string>();
-  send_error(res, error);
+  auto refused = nlohmann::json::parse(error_json(error));
+  // What the layer said besides its error (a diary flush's written and buffered) is kept.
+  if (answer.is_object() && answer.size() > (answer.contains("error") ? 1u : 0u))
+    refused["answer"] = answer;
+  send(res, error.http_status, refused.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void dashboard(runtime& rt, const Request&, const std::string&, Response& res) {

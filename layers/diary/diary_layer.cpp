@@ -182,7 +182,10 @@ public:
   status command(std::string_view name, std::string_view json_args, std::string& json_out) override {
     const auto args = json::parse(json_args.empty() ? std::string_view("{}") : json_args, nullptr, false);
     const auto fail = [&](status code, const std::string& why) {
-      json_out = json{{"error", why}}.dump(-1, ' ', false, json::error_handler_t::replace);
+      json answer{{"error", why}};
+      if (name == "count" && code == status::unavailable) // known without the database, and most wanted then
+        answer["buffered"] = recorder_->buffered();
+      json_out = answer.dump(-1, ' ', false, json::error_handler_t::replace);
       return code;
     };
     if (!args.is_object())
@@ -197,8 +200,12 @@ public:
         return fail(status::invalid, "'limit' must be between 1 and 10000");
       if (name == "flush") {
         const auto written = recorder_->flush_now();
-        json_out = json{{"written", written}, {"buffered", recorder_->buffered()}}.dump();
-        return recorder_->buffered() == 0 ? status::ok : status::unavailable;
+        const auto left = recorder_->buffered();
+        json answer{{"written", written}, {"buffered", left}};
+        if (left > 0)
+          answer["error"] = std::to_string(left) + " records are still buffered: the database does not take them now";
+        json_out = answer.dump();
+        return left == 0 ? status::ok : status::unavailable;
       }
       if (name == "archive") {
         json_out = json{{"archived", archive()}}.dump();

@@ -308,4 +308,20 @@ PY
 sigterm_serve 5
 [ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
 grep -q "strata: stopped" "$dir/serve.log" || fail "no 'strata: stopped' line"
+
+# A layer command that fails keeps what the layer said besides its error (a diary's flush lost
+# its written and buffered): the global layer's entry of a key it does not hold.
+cat >"$dir/global.yaml" <<YAML
+layers:
+  - {name: shared, plugin: global, config: {backend: sqlite, sqlite_path: "$dir/global.sqlite3"}}
+server:
+  http: {address: "127.0.0.1:0", token: "\${STRATA_E2E_TOKEN}"}
+  resp: {enabled: false}
+YAML
+rm -f "$dir/serve.log"
+start_serve "$dir/global.yaml"
+call POST '/v1/layers/shared/commands/entry' -d '{"key": "absent"}'
+expect 404 "command 'entry' of layer 'shared'" '"answer":{"found":false}'
+sigterm_serve 5
+[ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
 echo ok

@@ -119,6 +119,14 @@ TEST_CASE("beyond max_buffered, records are dropped, counted and logged while th
     return rt->prometheus_text().find("strata_diary_records_total{cache_layer=\"diary\",status=\"dropped\"} 200") !=
            std::string::npos;
   }));
+  // What is buffered is said while the database is away, by a flush and a count that fail.
+  const auto flush = rt->layer_command("diary", "flush", "{}");
+  CHECK(flush.code == status::unavailable);
+  CHECK(nlohmann::json::parse(flush.json)["buffered"] == 100);
+  CHECK(nlohmann::json::parse(flush.json)["error"] == "100 records are still buffered: the database does not take them now");
+  const auto count = rt->layer_command("diary", "count", "{}");
+  CHECK(count.code == status::unavailable);
+  CHECK(nlohmann::json::parse(count.json)["buffered"] == 100);
   strata::test::restart_server();
   CHECK(eventually([&] { return db.rows() == 101; }, 15s));
 }
