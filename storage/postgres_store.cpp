@@ -239,8 +239,11 @@ postgres_store::~postgres_store() = default;
 std::unique_ptr<pqxx::connection> postgres_store::connect() const {
   try {
     auto conn = std::make_unique<pqxx::connection>(dsn_);
-    // A value of ours (milliseconds from the options), not input.
+    // Values of ours (milliseconds from the options), not input. A transaction left idle as long
+    // (its client stopped between statements) is ended, rather than holding its locks, and a
+    // change it logged, for as long as the client is away.
     conn->set_variable("statement_timeout", statement_timeout_ms_);
+    conn->set_variable("idle_in_transaction_session_timeout", statement_timeout_ms_);
     return conn;
   } catch (const std::exception& e) {
     std::string why = e.what();

@@ -42,11 +42,12 @@ constexpr std::chrono::milliseconds startup_wait{250};
 constexpr std::size_t origin_budget = 104;
 
 /// How much earlier than the last change heard a replay starts. A change logged before it may
-/// commit after it: by its transaction's last two statements (the notification, COMMIT), each
-/// within statement_timeout, and what the server takes to commit (a flush, a synchronous
-/// standby), for which half a minute is a guess, not a bound.
+/// commit after it: by the rest of the statement that logs it, the writer's pause before COMMIT
+/// (the store ends a transaction idle for longer: idle_in_transaction_session_timeout) and COMMIT
+/// itself, each within statement_timeout; and what the server takes to commit (a flush, a
+/// synchronous standby), for which 5 s is a guess, not a bound.
 std::chrono::milliseconds replay_allowance(const plugin_config& config) {
-  return 2 * to_ms(config.get_duration("statement_timeout")) + std::chrono::seconds(30);
+  return 3 * to_ms(config.get_duration("statement_timeout")) + std::chrono::seconds(5);
 }
 
 /// This process: host, pid and a random suffix.
@@ -167,7 +168,7 @@ public:
       listener_ = std::make_unique<sync_listener>(
         *db_,
         listener_settings{channel_, origin_, retry_.wait(), to_ms(context.config.get_duration("retry_max")),
-                          replay_allowance(context.config), change_retention_},
+                          replay_allowance(context.config)},
         host_, listener_metrics_, [this](bool ok, const std::string& detail) { health_.listener(ok, detail); });
     // The constructor runs in the coordinator (at start, and when supervision replaces the
     // layer): it waits for the server only briefly. A server that answers is listened to before

@@ -33,19 +33,24 @@ std::vector<storage::migration> schema() {
        "CREATE INDEX strata_global_expiry ON strata_global_entries (expires_at_us) WHERE expires_at_us > 0",
      }},
     // Version 2. Every announced change, by the database's clock, kept for `change_retention`: what
-    // an instance replays when it listens again after a lost connection. Written on PostgreSQL
-    // only (on SQLite there is no other instance).
+    // an instance replays when it listens again after a lost connection; and the latest time of a
+    // change pruned, by whichever instance, so that a replay knows when it cannot be whole.
+    // Written on PostgreSQL only (on SQLite there is no other instance).
     {2,
      "the log of announced changes, replayed by a listener that lost its connection",
      {
        "CREATE TABLE strata_global_changes (logged_us INTEGER NOT NULL, origin TEXT NOT NULL, tag INTEGER NOT NULL, "
        "ns TEXT NOT NULL, what TEXT NOT NULL)",
        "CREATE INDEX strata_global_changes_logged ON strata_global_changes (logged_us)",
+       "CREATE TABLE strata_global_pruned (upto_us INTEGER NOT NULL)",
+       "INSERT INTO strata_global_pruned (upto_us) VALUES (0)",
      },
      {
        "CREATE TABLE strata_global_changes (logged_us BIGINT NOT NULL, origin TEXT NOT NULL, tag SMALLINT NOT NULL, "
        "ns TEXT NOT NULL, what TEXT NOT NULL)",
        "CREATE INDEX strata_global_changes_logged ON strata_global_changes (logged_us)",
+       "CREATE TABLE strata_global_pruned (upto_us BIGINT NOT NULL)",
+       "INSERT INTO strata_global_pruned (upto_us) VALUES (0)",
      }},
   };
 }
@@ -76,14 +81,17 @@ void prepare_statements(storage::store& db) {
   db.prepare(sql::notify, "WITH logged AS (INSERT INTO strata_global_changes (logged_us, origin, tag, ns, what) "
                           "VALUES (" + std::string(database_clock_us) + ", $3, $4, $5, $6) RETURNING logged_us) "
                           "SELECT pg_notify($1, $2 || logged_us::text || '}') FROM logged");
-  db.prepare(sql::prune_changes, "DELETE FROM strata_global_changes WHERE logged_us < " +
-                                   std::string(database_clock_us) + " - $1");
+  db.prepare(sql::prune_changes, "WITH gone AS (DELETE FROM strata_global_changes WHERE logged_us < " +
+                                   std::string(database_clock_us) + " - $1 RETURNING logged_us) "
+                                   "UPDATE strata_global_pruned SET upto_us = GREATEST(upto_us, "
+                                   "(SELECT MAX(logged_us) FROM gone)) WHERE EXISTS (SELECT 1 FROM gone)");
 }
 
 void prepare_listener_statements(storage::store& db) {
   db.prepare(sql::database_now, "SELECT " + std::string(database_clock_us));
   db.prepare(sql::changes_since, "SELECT logged_us, tag, ns, what FROM strata_global_changes "
                                  "WHERE logged_us >= $1 AND origin <> $2 ORDER BY logged_us LIMIT $3");
+  db.prepare(sql::pruned_upto, "SELECT upto_us FROM strata_global_pruned");
 }
 
 const char* to_string(validation v) noexcept {

@@ -31,9 +31,10 @@ inline constexpr const char* purge = "global.purge";           // now
 inline constexpr const char* count = "global.count";
 // PostgreSQL only:
 inline constexpr const char* notify = "global.notify"; // channel, payload head, origin, tag, ns, what: logs and announces
-inline constexpr const char* prune_changes = "global.prune_changes"; // retention_us: forgets older changes
+inline constexpr const char* prune_changes = "global.prune_changes"; // retention_us: forgets older changes, says up to when
 inline constexpr const char* database_now = "global.database_now";   // → the database's clock, microseconds
 inline constexpr const char* changes_since = "global.changes_since"; // logged_us, origin, limit → logged_us, tag, ns, what of the others'
+inline constexpr const char* pruned_upto = "global.pruned_upto"; // → the latest logged_us of a change pruned (0: none)
 } // namespace sql
 
 /// The validation state of an entry, as stored.

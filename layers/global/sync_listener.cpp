@@ -4,6 +4,7 @@
 #include "sync_message.hpp"
 
 #include <set>
+#include <utility>
 #include <tuple>
 
 namespace strata::global {
@@ -14,6 +15,10 @@ constexpr std::chrono::milliseconds poll{200};
 /// Changes read from the log per statement of a replay: each page is quick under the layer's
 /// statement_timeout, however long the outage was.
 constexpr std::int64_t replay_page = 1000;
+/// How often a listener that hears nothing reads the database's clock, so that how far it has
+/// heard stays recent on a quiet channel (a replay then starts near the loss, not at the last
+/// change heard hours before, which may be pruned since).
+constexpr std::chrono::seconds mark_every{5};
 
 std::int64_t microseconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -77,9 +82,11 @@ void sync_listener::run() {
       }
       for (const auto& n : listening->wait(poll))
         deliver(n);
+      mark_heard();
     } catch (const std::exception& e) {
       if (listening) // lost now; one that never listened has been not listening since the thread began
         not_listening_since_ = std::chrono::steady_clock::now();
+      pending_mark_us_ = 0; // not confirmed by a wait: the connection may have been lost before it
       listening.reset();
       attempted(false);
       if (!was_down) { // once per outage, not per try to listen again
@@ -104,16 +111,22 @@ void sync_listener::replay_missed(bool was_down) {
   const auto down_for = std::chrono::steady_clock::now() - not_listening_since_;
   // Never listened (the first attempt failed, and the layer serves meanwhile): from when it began.
   auto from = (heard_us_ != 0 ? heard_us_ : now - microseconds(down_for)) - settings_.replay_allowance.count() * 1000;
-  std::uint64_t dropped = 0;
+  // Pruned past where the replay starts (by an instance of a shorter change_retention, maybe),
+  // the log no longer holds all it would need: read before the changes, so as not to miss a
+  // prune made while they are read.
+  const bool whole = db_.query(sql::pruned_upto).at(0).integer(0) < from;
+  std::set<std::tuple<bool, std::string, std::string>> dropped; // a key changed often is dropped once
   for (;;) {
     const auto rows = db_.query(sql::changes_since, {from, settings_.origin, replay_page});
-    std::set<std::tuple<bool, std::string, std::string>> page; // a key changed often is dropped once
-    for (const auto& r : rows)
-      page.emplace(r.integer(1) != 0, r.text(2), r.text(3));
-    for (const auto& [tag, ns, what] : page)
+    for (const auto& r : rows) {
+      auto change = std::make_tuple(r.integer(1) != 0, r.text(2), r.text(3));
+      if (dropped.count(change) != 0)
+        continue;
+      const auto& [tag, ns, what] = change;
       tag ? host_.invalidate_tag(ns, what) : host_.invalidate_key(ns, what);
-    dropped += page.size();
-    metrics_.replayed.inc(page.size());
+      metrics_.replayed.inc();
+      dropped.insert(std::move(change));
+    }
     if (rows.size() < static_cast<std::size_t>(replay_page))
       break;
     // The next page starts at the last change read (those logged in the same microsecond are read
@@ -122,16 +135,35 @@ void sync_listener::replay_missed(bool was_down) {
     from = last == from ? last + 1 : last;
     heard_us_ = std::max(heard_us_, last); // a replay cut short goes on from here
   }
-  const bool beyond_retention = down_for + settings_.replay_allowance > settings_.change_retention;
-  host_.log(beyond_retention ? log_level::error : log_level::warn,
+  if (!whole)
+    metrics_.errors.inc();
+  host_.log(whole ? log_level::warn : log_level::error,
             "listening again on '" + settings_.channel + "' after " +
               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(down_for).count()) +
-              " ms: dropped from the layers above " + std::to_string(dropped) +
+              " ms: dropped from the layers above " + std::to_string(dropped.size()) +
               " keys and tags that other instances changed meanwhile" +
-              (beyond_retention ? "; that is longer than change_retention: older changes are no longer logged, and "
-                                  "copies above they made stale live until their TTL"
-                                : ""));
+              (whole ? "" : "; the log of changes was pruned past where this replay began (by change_retention, the "
+                            "shortest of the instances'): copies above that older changes made stale live until "
+                            "their TTL"));
   heard_us_ = now;
+}
+
+void sync_listener::mark_heard() {
+  // A mark becomes how far it has heard once a wait after it returned: the connection was alive
+  // after the mark was read (a notification sent just before it and still on its way is within
+  // the replay's allowance).
+  if (pending_mark_us_ != 0)
+    heard_us_ = std::max(heard_us_, std::exchange(pending_mark_us_, 0));
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_mark_ < mark_every)
+    return;
+  last_mark_ = now;
+  try {
+    pending_mark_us_ = db_.query(sql::database_now).at(0).integer(0);
+  } catch (const storage::store_error&) {
+    // The statements' connections are away: the next mark will do, and the listening one says
+    // for itself whether it is lost.
+  }
 }
 
 void sync_listener::deliver(const storage::notification& n) {

@@ -23,7 +23,6 @@ struct listener_settings {
   /// How much earlier than the last change heard a replay starts: the longest a change logged
   /// before it can take to commit.
   std::chrono::milliseconds replay_allowance{2000};
-  std::chrono::milliseconds change_retention{3'600'000}; ///< what the log keeps
 };
 
 /// What the listener records; registered by the layer, so that they exist on every backend.
@@ -50,6 +49,9 @@ private:
   void run();
   void attempted(bool listening);
   void deliver(const storage::notification& n);
+  /// Every `mark_every`, reads the database's clock; the read before, confirmed by a wait that
+  /// returned since, is how far it has heard.
+  void mark_heard();
   /// After listening (again, when `was_down`): has the runtime drop what the others changed while
   /// this instance was not listening (from the log), and starts hearing from now.
   void replay_missed(bool was_down);
@@ -71,6 +73,8 @@ private:
   std::int64_t heard_us_ = 0;
   /// When the connection was last lost (first: when the thread began).
   std::chrono::steady_clock::time_point not_listening_since_ = std::chrono::steady_clock::now();
+  std::int64_t pending_mark_us_ = 0; ///< the database's clock, read and not yet confirmed by a wait
+  std::chrono::steady_clock::time_point last_mark_ = std::chrono::steady_clock::now();
   std::thread thread_;
 };
 

@@ -163,6 +163,47 @@ TEST_CASE("an instance that lost its listening connection drops what the others 
   CHECK(eventually([&] { return b->get("k").value == "v3"; }));
 }
 
+TEST_CASE("a replay the log was pruned under says it is not whole", "[global][postgres][faults]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
+  auto b_settings = db.settings("node-b");
+  b_settings.replace(b_settings.find("retry_min: 50ms"), 15, "retry_min: 1s");
+  b_settings.replace(b_settings.find("retry_max: 500ms"), 16, "retry_max: 2s");
+  auto b = start_yaml(strata::test::two_layer_yaml(b_settings));
+  REQUIRE(a->put("k", "v1") == status::ok);
+  REQUIRE(eventually([&] { return b->get("k").layer == "hot"; }));
+  pqxx::connection admin(db.dsn);
+  pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
+                                   "'LISTEN %" + db.name + "%'");
+  REQUIRE(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
+  REQUIRE(a->put("k", "v2") == status::ok);
+  // As an instance of a short change_retention would, while b is not listening.
+  pqxx::nontransaction(admin).exec("WITH gone AS (DELETE FROM strata_global_changes RETURNING logged_us) "
+                                   "UPDATE strata_global_pruned SET upto_us = (SELECT MAX(logged_us) FROM gone)");
+  // b listens again, finds nothing to replay, and says the replay is not whole: an error counted
+  // (it said "dropped 0" as a warning, and served v1).
+  CHECK(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 2; }, 10s));
+  CHECK(layer_sample(*b, "strata_global_sync_messages_total", ",direction=\"replayed\"") == 0);
+}
+
+TEST_CASE("a listener on a quiet channel keeps how far it has heard recent: a blip after a prune is whole",
+          "[global][postgres][faults]") {
+  scratch db;
+  auto b = start_yaml(strata::test::two_layer_yaml(db.settings("node-b")));
+  pqxx::connection admin(db.dsn);
+  // As if a change logged 3 s before b listened had been pruned since (b hears none at all).
+  pqxx::nontransaction(admin).exec("UPDATE strata_global_pruned SET upto_us = "
+                                   "(extract(epoch from clock_timestamp()) * 1000000)::bigint - 3000000");
+  std::this_thread::sleep_for(12s); // two reads of the database's clock, 5 s apart, each confirmed
+  pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
+                                   "'LISTEN %" + db.name + "%'");
+  REQUIRE(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
+  REQUIRE(eventually([&] { return b->health().layers.at(1).level == strata::health_level::healthy; }, 5s));
+  // Its replay began where it last knew it heard all, after the prune: whole (from the time it
+  // began listening, it was said not to be, and an error counted on every blip of a quiet channel).
+  CHECK(layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") == 1);
+}
+
 TEST_CASE("a change is logged with the database's clock, which its notification carries", "[global][postgres]") {
   scratch db;
   auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
