@@ -20,9 +20,20 @@ namespace {
 /// A schema and a channel of their own for one test, so that tests do not see each other.
 struct scratch : strata::test::scratch_schema {
   scratch() : scratch_schema("g") {}
-  std::string settings(const std::string& instance) const {
+  std::string settings(const std::string& instance, const std::string& retry = "retry_min: 50ms\n      retry_max: 500ms") const {
     return "      backend: postgres\n      dsn: \"" + dsn + "\"\n      channel: " + name +
-           "\n      instance_id: " + instance + "\n      retry_min: 50ms\n      retry_max: 500ms\n      maintenance_interval: 200ms\n";
+           "\n      instance_id: " + instance + "\n      " + retry + "\n      maintenance_interval: 200ms\n";
+  }
+  /// An instance that listens again only 2 s after it lost its connection: what the others change
+  /// in that gap it does not hear, it can only replay.
+  std::string late_listener(const std::string& instance) const {
+    return settings(instance, "retry_min: 1s\n      retry_max: 2s");
+  }
+  /// Ends the listening connection of every instance on the test's channel.
+  void terminate_listeners() const {
+    pqxx::connection admin(strata::test::pg_dsn());
+    pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
+                                     "'LISTEN %" + name + "%'");
   }
 };
 
@@ -126,11 +137,7 @@ TEST_CASE("an instance that lost its listening connection drops what the others 
           "[global][postgres][faults]") {
   scratch db;
   auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
-  // b listens again only 2 s after it lost the connection: a's changes below fall in that gap.
-  auto b_settings = db.settings("node-b");
-  b_settings.replace(b_settings.find("retry_min: 50ms"), 15, "retry_min: 1s");
-  b_settings.replace(b_settings.find("retry_max: 500ms"), 16, "retry_max: 2s");
-  auto b = start_yaml(strata::test::two_layer_yaml(b_settings));
+  auto b = start_yaml(strata::test::two_layer_yaml(db.late_listener("node-b"))); // a's changes below fall in its gap
   strata::put_options tagged;
   tagged.tags = {"group"};
   REQUIRE(a->put("k", "v1") == status::ok);
@@ -139,11 +146,7 @@ TEST_CASE("an instance that lost its listening connection drops what the others 
   for (const char* key : {"k", "gone", "member"})
     REQUIRE(eventually([&] { return b->get(key).layer == "hot"; })); // b holds copies above
 
-  { // both listeners: a's is back at once, and has nothing of b's to replay
-    pqxx::connection admin(strata::test::pg_dsn());
-    pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
-                                     "'LISTEN %" + db.name + "%'");
-  }
+  db.terminate_listeners(); // a's too: it is back at once, and has nothing of b's to replay
   REQUIRE(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
   REQUIRE(a->put("k", "v2") == status::ok);
   REQUIRE(a->erase("gone") == status::ok);
@@ -166,15 +169,11 @@ TEST_CASE("an instance that lost its listening connection drops what the others 
 TEST_CASE("a replay the log was pruned under says it is not whole", "[global][postgres][faults]") {
   scratch db;
   auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
-  auto b_settings = db.settings("node-b");
-  b_settings.replace(b_settings.find("retry_min: 50ms"), 15, "retry_min: 1s");
-  b_settings.replace(b_settings.find("retry_max: 500ms"), 16, "retry_max: 2s");
-  auto b = start_yaml(strata::test::two_layer_yaml(b_settings));
+  auto b = start_yaml(strata::test::two_layer_yaml(db.late_listener("node-b")));
   REQUIRE(a->put("k", "v1") == status::ok);
   REQUIRE(eventually([&] { return b->get("k").layer == "hot"; }));
   pqxx::connection admin(db.dsn);
-  pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
-                                   "'LISTEN %" + db.name + "%'");
+  db.terminate_listeners();
   REQUIRE(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
   REQUIRE(a->put("k", "v2") == status::ok);
   // As an instance of a short change_retention would, while b is not listening.
@@ -195,8 +194,7 @@ TEST_CASE("a listener on a quiet channel keeps how far it has heard recent: a bl
   pqxx::nontransaction(admin).exec("UPDATE strata_global_pruned SET upto_us = "
                                    "(extract(epoch from clock_timestamp()) * 1000000)::bigint - 3000000");
   std::this_thread::sleep_for(12s); // two reads of the database's clock, 5 s apart, each confirmed
-  pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
-                                   "'LISTEN %" + db.name + "%'");
+  db.terminate_listeners();
   REQUIRE(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
   REQUIRE(eventually([&] { return b->health().layers.at(1).level == strata::health_level::healthy; }, 5s));
   // Its replay began where it last knew it heard all, after the prune: whole (from the time it
