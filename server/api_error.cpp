@@ -4,12 +4,14 @@
 
 namespace strata::server {
 
-std::string error_json(const api_error& error) {
+std::string error_json(const api_error& error, const std::string& answer) {
   nlohmann::ordered_json body = {{"error", error.message}, {"field", nullptr}};
   if (error.field)
     body["field"] = *error.field;
   if (!error.detail.empty())
     body["detail"] = error.detail;
+  if (!answer.empty())
+    body["answer"] = nlohmann::ordered_json::parse(answer);
   // replace: a key or parser message quoting invalid UTF-8 must not make the error itself throw.
   return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -17,8 +17,9 @@ struct api_error {
   std::string detail;               ///< "detail", when there is more to say (a parser's message)
 };
 
-/// `{"error": ..., "field": ... | null}`, with `"detail"` when the error has one.
-std::string error_json(const api_error& error);
+/// `{"error": ..., "field": ... | null}`, with `"detail"` when the error has one, and `"answer"`
+/// when `answer` (JSON text: what a layer said besides its error) is not empty.
+std::string error_json(const api_error& error, const std::string& answer = {});
 
 /// The HTTP status that stands for a runtime outcome: ok 200, not_found 404, rejected 422,
 /// unavailable 503, timeout 504, invalid 400, internal 500.

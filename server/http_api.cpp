@@ -174,11 +174,10 @@ void layer_command(runtime& rt, const Request& req, const std::string& body, Res
   const auto answer = nlohmann::json::parse(result.json, nullptr, false);
   if (answer.is_object() && answer.contains("error") && answer["error"].is_string())
     error.detail = answer["error"].get<std::string>();
-  auto refused = nlohmann::json::parse(error_json(error));
   // What the layer said besides its error (a diary flush's written and buffered) is kept.
-  if (answer.is_object() && answer.size() > (answer.contains("error") ? 1u : 0u))
-    refused["answer"] = answer;
-  send(res, error.http_status, refused.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  const bool more = answer.is_object() && answer.size() > (answer.contains("error") ? 1u : 0u);
+  send(res, error.http_status,
+       error_json(error, more ? answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : std::string()));
 }
 
 void dashboard(runtime& rt, const Request&, const std::string&, Response& res) {

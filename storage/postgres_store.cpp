@@ -229,7 +229,11 @@ std::string with_connect_timeout(const std::string& dsn, std::chrono::millisecon
 
 postgres_store::postgres_store(const store_options& options)
   : dsn_(with_connect_timeout(options.dsn, options.connect_timeout)),
-    statement_timeout_ms_(std::to_string(options.statement_timeout.count())), slots_(options.pool_size) {
+    statement_timeout_ms_(std::to_string(options.statement_timeout.count())),
+    idle_in_transaction_timeout_ms_(options.idle_in_transaction_timeout.count() > 0
+                                      ? std::to_string(options.idle_in_transaction_timeout.count())
+                                      : std::string()),
+    slots_(options.pool_size) {
   for (auto& s : slots_)
     idle_.push_back(&s);
 }
@@ -239,11 +243,10 @@ postgres_store::~postgres_store() = default;
 std::unique_ptr<pqxx::connection> postgres_store::connect() const {
   try {
     auto conn = std::make_unique<pqxx::connection>(dsn_);
-    // Values of ours (milliseconds from the options), not input. A transaction left idle as long
-    // (its client stopped between statements) is ended, rather than holding its locks, and a
-    // change it logged, for as long as the client is away.
+    // Values of ours (milliseconds from the options), not input.
     conn->set_variable("statement_timeout", statement_timeout_ms_);
-    conn->set_variable("idle_in_transaction_session_timeout", statement_timeout_ms_);
+    if (!idle_in_transaction_timeout_ms_.empty())
+      conn->set_variable("idle_in_transaction_session_timeout", idle_in_transaction_timeout_ms_);
     return conn;
   } catch (const std::exception& e) {
     std::string why = e.what();

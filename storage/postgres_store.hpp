@@ -53,6 +53,7 @@ private:
 
   std::string dsn_;
   std::string statement_timeout_ms_;
+  std::string idle_in_transaction_timeout_ms_; ///< empty: not set
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<slot> slots_;

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -106,9 +107,10 @@ std::string argument_problem(std::string_view name, const json& args) {
     if ((key == "limit" || key == "since_us" || key == "candidates") && !value.is_number_integer())
       return "'" + key + "' must be an integer";
     // An integer above int64's range is unsigned there, and reads as negative as an int64.
-    if (key == "since_us" && (value.is_number_unsigned() ? value.get<std::uint64_t>() > INT64_MAX
+    constexpr auto latest = std::numeric_limits<std::int64_t>::max();
+    if (key == "since_us" && (value.is_number_unsigned() ? value.get<std::uint64_t>() > latest
                                                          : value.get<std::int64_t>() < 0))
-      return "'since_us' must be microseconds since the epoch, from 0 to " + std::to_string(INT64_MAX);
+      return "'since_us' must be microseconds since the epoch, from 0 to " + std::to_string(latest);
     if (key == "threshold" && !value.is_number())
       return "'threshold' must be a number";
   }
@@ -183,7 +185,7 @@ public:
     const auto args = json::parse(json_args.empty() ? std::string_view("{}") : json_args, nullptr, false);
     const auto fail = [&](status code, const std::string& why) {
       json answer{{"error", why}};
-      if (name == "count" && code == status::unavailable) // known without the database, and most wanted then
+      if (name == "count" && (code == status::unavailable || code == status::timeout)) // known without the database, and most wanted then
         answer["buffered"] = recorder_->buffered();
       json_out = answer.dump(-1, ' ', false, json::error_handler_t::replace);
       return code;

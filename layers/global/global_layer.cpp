@@ -41,13 +41,41 @@ constexpr std::chrono::milliseconds startup_wait{250};
 /// still be erased, and their change announced).
 constexpr std::size_t origin_budget = 104;
 
+/// How long a writer's transaction may sit idle between its statements before the server ends it:
+/// a writer stopped between logging a change and COMMIT must not commit it later than a replay
+/// allows for. Not shorter than a second: a busy host may well pause a thread that long, and the
+/// end of the session reads as an outage.
+std::chrono::milliseconds idle_in_transaction_timeout(const plugin_config& config) {
+  return std::max<std::chrono::milliseconds>(to_ms(config.get_duration("statement_timeout")), std::chrono::seconds(1));
+}
+
+/// The store's options, with the bound above.
+storage::store_options global_store_options(const plugin_config& config) {
+  auto options = storage::store_options_from(config);
+  options.idle_in_transaction_timeout = idle_in_transaction_timeout(config);
+  return options;
+}
+
 /// How much earlier than the last change heard a replay starts. A change logged before it may
-/// commit after it: by the rest of the statement that logs it, the writer's pause before COMMIT
-/// (the store ends a transaction idle for longer: idle_in_transaction_session_timeout) and COMMIT
-/// itself, each within statement_timeout; and what the server takes to commit (a flush, a
-/// synchronous standby), for which 5 s is a guess, not a bound.
+/// commit after it: by the rest of the statement that logs it and COMMIT itself (each within
+/// statement_timeout), the writer's pause between them (ended past idle_in_transaction_timeout),
+/// and what the server takes to commit (a flush, a synchronous standby), for which 5 s is a guess,
+/// not a bound. Instances sharing a table are taken to share statement_timeout.
 std::chrono::milliseconds replay_allowance(const plugin_config& config) {
-  return 3 * to_ms(config.get_duration("statement_timeout")) + std::chrono::seconds(5);
+  return 2 * to_ms(config.get_duration("statement_timeout")) + idle_in_transaction_timeout(config) +
+         std::chrono::seconds(5);
+}
+
+/// `change_retention`, when it leaves a replay after a short blip room to find its log: twice the
+/// allowance and 10 s (the listener reads the database's clock every 5 s).
+void check_retention(const plugin_config& config) {
+  const auto retention = to_ms(config.get_duration("change_retention"));
+  const auto least = 2 * replay_allowance(config) + std::chrono::seconds(10);
+  if (retention < least)
+    throw std::invalid_argument("change_retention: " + std::to_string(retention.count()) +
+                                " ms is shorter than a replay needs with this statement_timeout: at least " +
+                                std::to_string(least.count()) +
+                                " ms (twice 2 × statement_timeout + max(statement_timeout, 1 s) + 5 s, and 10 s)");
 }
 
 /// This process: host, pid and a random suffix.
@@ -123,17 +151,18 @@ struct announcement {
 class global_layer : public layer {
 public:
   /// What the schema cannot say: the backend's name, the DSN's form, the channel's length, the
-  /// order of the retry bounds.
+  /// order of the retry bounds, a change_retention too short for statement_timeout.
   static void check_config(const plugin_config& config) {
     config_refusals refused;
     refused.check([&] { storage::store_options_from(config); });
     refused.check([&] { storage::retry_bounds_from(config); });
     refused.check([&] { checked_channel(config.get_string("channel")); });
+    refused.check([&] { check_retention(config); });
     refused.done();
   }
 
   explicit global_layer(const layer_context& context)
-    : host_(context.host), health_(host_), db_(storage::open_store(storage::store_options_from(context.config))),
+    : host_(context.host), health_(host_), db_(storage::open_store(global_store_options(context.config))),
       instance_id_(context.config.get_string("instance_id").empty() ? default_instance_id()
                                                                     : context.config.get_string("instance_id")),
       origin_(default_instance_id()),

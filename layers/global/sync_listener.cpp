@@ -4,8 +4,8 @@
 #include "sync_message.hpp"
 
 #include <set>
-#include <utility>
 #include <tuple>
+#include <utility>
 
 namespace strata::global {
 
@@ -15,6 +15,9 @@ constexpr std::chrono::milliseconds poll{200};
 /// Changes read from the log per statement of a replay: each page is quick under the layer's
 /// statement_timeout, however long the outage was.
 constexpr std::int64_t replay_page = 1000;
+/// The most distinct keys and tags a replay remembers, so as to drop each once: beyond, it
+/// forgets them (a key may be dropped again), rather than hold all an hour of changes names.
+constexpr std::size_t replay_remembered = 100'000;
 /// How often a listener that hears nothing reads the database's clock, so that how far it has
 /// heard stays recent on a quiet channel (a replay then starts near the loss, not at the last
 /// change heard hours before, which may be pruned since).
@@ -73,8 +76,9 @@ void sync_listener::run() {
     }
     try {
       if (!listening) {
-        listening = db_.listen(settings_.channel);
+        auto fresh = db_.listen(settings_.channel);
         replay_missed(was_down); // the drops are asked for before the layer's health says it listens
+        listening = std::move(fresh); // not before: a replay that fails is not a connection lost
         attempted(true);
         retry.succeeded();
         on_state_(true, "listening on " + settings_.channel);
@@ -115,17 +119,21 @@ void sync_listener::replay_missed(bool was_down) {
   // the log no longer holds all it would need: read before the changes, so as not to miss a
   // prune made while they are read.
   const bool whole = db_.query(sql::pruned_upto).at(0).integer(0) < from;
-  std::set<std::tuple<bool, std::string, std::string>> dropped; // a key changed often is dropped once
+  std::set<std::tuple<bool, std::string, std::string>> remembered; // a key changed often is dropped once
+  std::uint64_t dropped = 0;
   for (;;) {
     const auto rows = db_.query(sql::changes_since, {from, settings_.origin, replay_page});
     for (const auto& r : rows) {
       auto change = std::make_tuple(r.integer(1) != 0, r.text(2), r.text(3));
-      if (dropped.count(change) != 0)
+      if (remembered.count(change) != 0)
         continue;
+      if (remembered.size() == replay_remembered)
+        remembered.clear();
       const auto& [tag, ns, what] = change;
       tag ? host_.invalidate_tag(ns, what) : host_.invalidate_key(ns, what);
       metrics_.replayed.inc();
-      dropped.insert(std::move(change));
+      ++dropped;
+      remembered.insert(std::move(change));
     }
     if (rows.size() < static_cast<std::size_t>(replay_page))
       break;
@@ -140,7 +148,7 @@ void sync_listener::replay_missed(bool was_down) {
   host_.log(whole ? log_level::warn : log_level::error,
             "listening again on '" + settings_.channel + "' after " +
               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(down_for).count()) +
-              " ms: dropped from the layers above " + std::to_string(dropped.size()) +
+              " ms: dropped from the layers above " + std::to_string(dropped) +
               " keys and tags that other instances changed meanwhile" +
               (whole ? "" : "; the log of changes was pruned past where this replay began (by change_retention, the "
                             "shortest of the instances'): copies above that older changes made stale live until "

@@ -22,7 +22,7 @@ struct listener_settings {
   std::chrono::milliseconds retry_min{100}, retry_max{5000};
   /// How much earlier than the last change heard a replay starts: the longest a change logged
   /// before it can take to commit.
-  std::chrono::milliseconds replay_allowance{2000};
+  std::chrono::milliseconds replay_allowance;
 };
 
 /// What the listener records; registered by the layer, so that they exist on every backend.

@@ -188,9 +188,10 @@ private:
 
   /// An add the store refused for room (its only `rejected`) says so, rather than the generic
   /// "the layers declined the write".
-  status said_full(status s, std::size_t adding) const {
+  status said_full(status s, std::size_t adding) {
     if (s != status::rejected)
       return s;
+    metrics_.publish(store_); // the add purged what had expired
     throw layer_declined("the layer holds " + std::to_string(store_.size()) + " entries, and max_entries is " +
                          std::to_string(max_entries_) + ": " + std::to_string(adding) +
                          (adding == 1 ? " more does" : " more do") + " not fit (erase some, or raise max_entries)");

@@ -67,9 +67,10 @@ public:
   /// placeholder dimension).
   explicit vector_store(store_options options, clock_ms now = {});
 
-  /// `ok` with the id; `rejected` when the id is taken or the store is full.
+  /// `ok` with the id; `rejected` when the store is full; std::invalid_argument when the id is taken.
   status add(const vector_item& item, std::uint64_t& id_out);
-  /// Every item or none: `rejected` when an id is taken (or repeated) or they do not fit.
+  /// Every item or none: `rejected` when they do not fit; std::invalid_argument when an id is taken
+  /// (or repeated).
   status add_batch(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out);
   /// The `query.k` closest live entries of the query's namespace, model and tags, best first.
   /// Scores are similarities: the inner product, or 1 - d²/2 for L2.

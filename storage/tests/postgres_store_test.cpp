@@ -134,16 +134,18 @@ TEST_CASE("a pooled connection the server closed while it was idle is replaced, 
   CHECK(db->query("count").at(0).integer(0) == 3);
 }
 
-TEST_CASE("a transaction whose client stops between statements is ended, and nothing of it is kept", "[store][postgres]") {
+TEST_CASE("with idle_in_transaction_timeout, a transaction whose client stops between statements is ended, and nothing of it is kept",
+          "[store][postgres]") {
   strata::test::scratch_schema schema{"t"};
   auto options = pg(schema.dsn);
-  options.statement_timeout = 200ms;
+  options.idle_in_transaction_timeout = 200ms;
   auto db = strata::storage::open_store(options);
   db->migrate("contract", strata::test::contract_schema());
   db->prepare("ins", "INSERT INTO t_items (id, name) VALUES ($1, $2)");
   db->prepare("count", "SELECT COUNT(*) FROM t_items");
-  // Idle in its transaction for longer than statement_timeout: the server ends the session (it
-  // held its locks, and a change it logged for others to replay, for as long as it was away).
+  // Idle in its transaction for longer than idle_in_transaction_timeout: the server ends the
+  // session (it held its locks, and a global change it logged for others to replay, for as long as
+  // it was away).
   CHECK_THROWS_AS(db->transact([](strata::storage::session& s) {
                     s.execute("ins", {std::int64_t{1}, std::string("first")});
                     std::this_thread::sleep_for(600ms);

@@ -36,10 +36,11 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-/// Thrown by a semantic or vector operation the layer declines in its present state (full, say),
-/// so that the answer says why: the request answers `rejected` with this message, and the layer
-/// is neither counted as failed nor replaced. A host before this was added treats it as any
-/// exception.
+/// Thrown by a semantic or vector operation (a capability call) the layer declines in its present
+/// state (full, say), so that the answer says why: the request answers `rejected` with this
+/// message, and the layer is neither counted as failed nor replaced. Thrown from any other method
+/// (get, put, command, maintain, ...) it is a fault like any exception, as it is for a host
+/// before this was added.
 class layer_declined : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;

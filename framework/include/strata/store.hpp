@@ -153,6 +153,9 @@ struct store_options {
   std::size_t pool_size = 2; ///< PostgreSQL connections kept open for statements
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds statement_timeout{2000}; ///< a statement slower than this fails
+  /// PostgreSQL: a transaction whose client sends nothing for this long is ended, its session
+  /// with it (the next statement finds the connection closed: `unavailable`); 0: never.
+  std::chrono::milliseconds idle_in_transaction_timeout{0};
 };
 
 /// Opens a store. PostgreSQL connects lazily: a server that is down now makes the first

@@ -196,6 +196,7 @@ TEST_CASE("a listener on a quiet channel keeps how far it has heard recent: a bl
   std::this_thread::sleep_for(12s); // two reads of the database's clock, 5 s apart, each confirmed
   db.terminate_listeners();
   REQUIRE(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
+  std::this_thread::sleep_for(500ms); // past the moment between counting the loss and saying it in health
   REQUIRE(eventually([&] { return b->health().layers.at(1).level == strata::health_level::healthy; }, 5s));
   // Its replay began where it last knew it heard all, after the prune: whole (from the time it
   // began listening, it was said not to be, and an error counted on every blip of a quiet channel).

@@ -242,6 +242,10 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
     CHECK_THAT(message, Catch::Contains("layers[1].config.dsn: plugin 'global': ") && Catch::Contains("(hidden)"));
     CHECK_THAT(message, !Catch::Contains("ecret") && !Catch::Contains("2pw"));
   }
+  // A change_retention a replay would outrun with this statement_timeout: every blip was an error.
+  CHECK_THAT(refusal("      statement_timeout: 20s\n      change_retention: 2m\n"),
+             Catch::Contains("layers[1].config.change_retention: plugin 'global': 120000 ms is shorter than a replay "
+                             "needs with this statement_timeout: at least 140000 ms"));
   // What libpq parses but could never connect with is refused too (it started, always critical).
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"host=db port=notaport\"\n"),
              Catch::Contains("dsn: plugin 'global': port 'notaport' is not a port number (1 to 65535)"));
