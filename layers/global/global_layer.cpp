@@ -413,7 +413,8 @@ private:
     // newer build meanwhile): its schema is checked again before anything is written to it.
     ready_ = false;
     if (!down_)
-      host_.log(log_level::error, std::string("database unreachable, answering misses: ") + e.what());
+      host_.log(log_level::error, std::string("database unreachable or slower than statement_timeout, answering "
+                                              "misses: ") + e.what());
     down_ = true;
     health_.statements(false, e.what());
   }

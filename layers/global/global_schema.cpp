@@ -92,6 +92,7 @@ void prepare_listener_statements(storage::store& db) {
   db.prepare(sql::changes_since, "SELECT logged_us, tag, ns, what FROM strata_global_changes "
                                  "WHERE logged_us >= $1 AND origin <> $2 ORDER BY logged_us LIMIT $3");
   db.prepare(sql::pruned_upto, "SELECT upto_us FROM strata_global_pruned");
+  db.prepare(sql::mark, "SELECT pg_notify($1, $2 || " + std::string(database_clock_us) + "::text || '}')");
 }
 
 const char* to_string(validation v) noexcept {

@@ -35,6 +35,7 @@ inline constexpr const char* prune_changes = "global.prune_changes"; // retentio
 inline constexpr const char* database_now = "global.database_now";   // → the database's clock, microseconds
 inline constexpr const char* changes_since = "global.changes_since"; // logged_us, origin, limit → logged_us, tag, ns, what of the others'
 inline constexpr const char* pruned_upto = "global.pruned_upto"; // → the latest logged_us of a change pruned (0: none)
+inline constexpr const char* mark = "global.mark"; // channel, payload head: a listener's mark, with the database's clock
 } // namespace sql
 
 /// The validation state of an entry, as stored.

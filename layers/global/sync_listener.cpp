@@ -18,10 +18,14 @@ constexpr std::int64_t replay_page = 1000;
 /// The most distinct keys and tags a replay remembers, so as to drop each once: beyond, it
 /// forgets them (a key may be dropped again), rather than hold all an hour of changes names.
 constexpr std::size_t replay_remembered = 100'000;
-/// How often a listener that hears nothing reads the database's clock, so that how far it has
-/// heard stays recent on a quiet channel (a replay then starts near the loss, not at the last
-/// change heard hours before, which may be pruned since).
+/// How often a listener sends itself a mark, so that how far it has heard stays recent on a quiet
+/// channel (a replay then starts near the loss, not at the last change heard hours before, which
+/// may be pruned since).
 constexpr std::chrono::seconds mark_every{5};
+/// How far ahead of the database's clock, as last read and counted on since, a time heard may be:
+/// one beyond (sent by something else on the channel, or read before the server's clock stepped
+/// back) would put how far it has heard past what it has.
+constexpr std::int64_t plausible_ahead_us = 60'000'000;
 
 std::int64_t microseconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -86,11 +90,10 @@ void sync_listener::run() {
       }
       for (const auto& n : listening->wait(poll))
         deliver(n);
-      mark_heard();
+      send_mark();
     } catch (const std::exception& e) {
       if (listening) // lost now; one that never listened has been not listening since the thread began
         not_listening_since_ = std::chrono::steady_clock::now();
-      pending_mark_us_ = 0; // not confirmed by a wait: the connection may have been lost before it
       listening.reset();
       attempted(false);
       if (!was_down) { // once per outage, not per try to listen again
@@ -110,15 +113,13 @@ void sync_listener::replay_missed(bool was_down) {
   const auto now = db_.query(sql::database_now).at(0).integer(0);
   if (!was_down) { // the first attempt, which the layer awaits before it serves: nothing is above yet
     heard_us_ = now;
+    clock_read(now);
     return;
   }
   const auto down_for = std::chrono::steady_clock::now() - not_listening_since_;
   // Never listened (the first attempt failed, and the layer serves meanwhile): from when it began.
   auto from = (heard_us_ != 0 ? heard_us_ : now - microseconds(down_for)) - settings_.replay_allowance.count() * 1000;
-  // Pruned past where the replay starts (by an instance of a shorter change_retention, maybe),
-  // the log no longer holds all it would need: read before the changes, so as not to miss a
-  // prune made while they are read.
-  const bool whole = db_.query(sql::pruned_upto).at(0).integer(0) < from;
+  const auto start = from;
   std::set<std::tuple<bool, std::string, std::string>> remembered; // a key changed often is dropped once
   std::uint64_t dropped = 0;
   for (;;) {
@@ -143,6 +144,10 @@ void sync_listener::replay_missed(bool was_down) {
     from = last == from ? last + 1 : last;
     heard_us_ = std::max(heard_us_, last); // a replay cut short goes on from here
   }
+  // Pruned past where the replay started (by an instance of a shorter change_retention, maybe),
+  // the log did not hold all it needed: read after the changes, so as to see a prune made while
+  // they were read.
+  const bool whole = db_.query(sql::pruned_upto).at(0).integer(0) < start;
   if (!whole)
     metrics_.errors.inc();
   host_.log(whole ? log_level::warn : log_level::error,
@@ -154,20 +159,32 @@ void sync_listener::replay_missed(bool was_down) {
                             "shortest of the instances'): copies above that older changes made stale live until "
                             "their TTL"));
   heard_us_ = now;
+  clock_read(now);
 }
 
-void sync_listener::mark_heard() {
-  // A mark becomes how far it has heard once a wait after it returned: the connection was alive
-  // after the mark was read (a notification sent just before it and still on its way is within
-  // the replay's allowance).
-  if (pending_mark_us_ != 0)
-    heard_us_ = std::max(heard_us_, std::exchange(pending_mark_us_, 0));
+void sync_listener::clock_read(std::int64_t database_us) {
+  clock_us_ = database_us;
+  clock_read_at_ = std::chrono::steady_clock::now();
+}
+
+bool sync_listener::plausible(std::int64_t logged_us) const {
+  return logged_us <= clock_us_ + microseconds(std::chrono::steady_clock::now() - clock_read_at_) + plausible_ahead_us;
+}
+
+void sync_listener::send_mark() {
+  // Sent through the statements' connections, heard on the listening one: notifications arrive in
+  // the order they committed, so hearing it proves all before it arrived (a read of the clock, or a
+  // wait that returned, proves nothing of a connection that went deaf).
   const auto now = std::chrono::steady_clock::now();
   if (now - last_mark_ < mark_every)
     return;
   last_mark_ = now;
+  change m;
+  m.origin = settings_.origin;
+  m.mark = true;
+  m.sent_us = wall_clock_us();
   try {
-    pending_mark_us_ = db_.query(sql::database_now).at(0).integer(0);
+    db_.query(sql::mark, {settings_.channel, encode_head(m)});
   } catch (const storage::store_error&) {
     // The statements' connections are away: the next mark will do, and the listening one says
     // for itself whether it is lost.
@@ -178,8 +195,9 @@ void sync_listener::deliver(const storage::notification& n) {
   const auto c = decode(n.payload);
   if (!c)
     return;
-  heard_us_ = std::max(heard_us_, c->logged_us); // its own changes, too, show how far it has heard
-  if (c->origin == settings_.origin)
+  if (plausible(c->logged_us)) // its own changes and marks, and the others', show how far it has heard
+    heard_us_ = std::max(heard_us_, c->logged_us);
+  if (c->mark || c->origin == settings_.origin)
     return;
   metrics_.received.inc();
   const auto took_us = wall_clock_us() - c->sent_us;

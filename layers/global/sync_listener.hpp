@@ -49,9 +49,14 @@ private:
   void run();
   void attempted(bool listening);
   void deliver(const storage::notification& n);
-  /// Every `mark_every`, reads the database's clock; the read before, confirmed by a wait that
-  /// returned since, is how far it has heard.
-  void mark_heard();
+  /// Every `mark_every`, notifies the channel of a mark with the database's clock, which the
+  /// listening connection delivers after all that committed before.
+  void send_mark();
+  /// Keeps `database_us`, the database's clock just read, for `plausible`.
+  void clock_read(std::int64_t database_us);
+  /// Whether a time heard is no further ahead of the database's clock than reads and elapsed time
+  /// allow.
+  bool plausible(std::int64_t logged_us) const;
   /// After listening (again, when `was_down`): has the runtime drop what the others changed while
   /// this instance was not listening (from the log), and starts hearing from now.
   void replay_missed(bool was_down);
@@ -73,8 +78,9 @@ private:
   std::int64_t heard_us_ = 0;
   /// When the connection was last lost (first: when the thread began).
   std::chrono::steady_clock::time_point not_listening_since_ = std::chrono::steady_clock::now();
-  std::int64_t pending_mark_us_ = 0; ///< the database's clock, read and not yet confirmed by a wait
   std::chrono::steady_clock::time_point last_mark_ = std::chrono::steady_clock::now();
+  std::int64_t clock_us_ = 0; ///< the database's clock when last read (listening began), and when
+  std::chrono::steady_clock::time_point clock_read_at_ = std::chrono::steady_clock::now();
   std::thread thread_;
 };
 

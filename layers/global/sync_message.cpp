@@ -8,7 +8,7 @@ namespace strata::global {
 
 namespace {
 nlohmann::json fields(const change& c) {
-  return {{"o", c.origin}, {"k", c.tag ? "tag" : "key"}, {"n", c.ns}, {"w", c.what}, {"t", c.sent_us}};
+  return {{"o", c.origin}, {"k", c.mark ? "mark" : c.tag ? "tag" : "key"}, {"n", c.ns}, {"w", c.what}, {"t", c.sent_us}};
 }
 std::string text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 } // namespace
@@ -34,9 +34,10 @@ std::optional<change> decode(std::string_view payload) {
     change c;
     c.origin = j.at("o").get<std::string>();
     const auto kind = j.at("k").get<std::string>();
-    if (kind != "tag" && kind != "key")
+    if (kind != "tag" && kind != "key" && kind != "mark") // a build before marks ignores them so
       return std::nullopt;
     c.tag = kind == "tag";
+    c.mark = kind == "mark";
     c.ns = j.at("n").get<std::string>();
     c.what = j.at("w").get<std::string>();
     c.sent_us = j.at("t").get<std::int64_t>();

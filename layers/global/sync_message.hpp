@@ -17,6 +17,9 @@ struct change {
   /// When the database logged the change (its own clock; 0: not said, a sender before schema 2):
   /// how far the listener has heard, so that it knows what to replay after a lost connection.
   std::int64_t logged_us = 0;
+  /// Not a change: a listener's mark, sent to its own channel so that hearing it proves the
+  /// listening connection delivered all that committed before (`logged_us`); no ns, no what.
+  bool mark = false;
 };
 
 /// PostgreSQL refuses payloads of 8000 bytes and more.

@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 
 #include <atomic>
+#include <csignal>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -28,6 +29,14 @@ struct scratch : strata::test::scratch_schema {
   /// in that gap it does not hear, it can only replay.
   std::string late_listener(const std::string& instance) const {
     return settings(instance, "retry_min: 1s\n      retry_max: 2s");
+  }
+  /// The server process of the one listening connection on the test's channel.
+  int listener_pid() const {
+    pqxx::connection admin(strata::test::pg_dsn());
+    const auto r = pqxx::nontransaction(admin).exec("SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN %" +
+                                                    name + "%'");
+    REQUIRE(r.size() == 1);
+    return r[0][0].as<int>();
   }
   /// Ends the listening connection of every instance on the test's channel.
   void terminate_listeners() const {
@@ -201,6 +210,41 @@ TEST_CASE("a listener on a quiet channel keeps how far it has heard recent: a bl
   // Its replay began where it last knew it heard all, after the prune: whole (from the time it
   // began listening, it was said not to be, and an error counted on every blip of a quiet channel).
   CHECK(layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") == 1);
+}
+
+TEST_CASE("a listening connection that went deaf is replayed from before it did", "[global][postgres][faults]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a") + "      sync: false\n")); // b listens alone
+  auto b = start_yaml(strata::test::two_layer_yaml(db.settings("node-b")));
+  REQUIRE(a->put("k", "v1") == status::ok);
+  REQUIRE(eventually([&] { return b->get("k").layer == "hot"; }));
+  const int pid = db.listener_pid();
+  REQUIRE(::kill(pid, SIGSTOP) == 0); // b's connection takes nothing more, and says nothing of it
+  REQUIRE(a->put("k", "v2") == status::ok);
+  // Two of b's marks go unheard. Its clock, read on the statements' connections as before, moved
+  // how far it had heard past v2, and the replay below missed it: v1 was served.
+  std::this_thread::sleep_for(12s);
+  REQUIRE(::kill(pid, SIGTERM) == 0);
+  REQUIRE(::kill(pid, SIGCONT) == 0);
+  CHECK(eventually([&] { return b->get("k").value == "v2"; }, 10s));
+  CHECK(layer_sample(*b, "strata_global_sync_messages_total", ",direction=\"replayed\"") >= 1);
+}
+
+TEST_CASE("a time heard far ahead of the database's clock is not taken for how far it has heard",
+          "[global][postgres][faults]") {
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
+  auto b = start_yaml(strata::test::two_layer_yaml(db.late_listener("node-b")));
+  REQUIRE(a->put("k", "v1") == status::ok);
+  REQUIRE(eventually([&] { return b->get("k").layer == "hot"; }));
+  pqxx::connection other(db.dsn); // something else on the channel, or a server clock stepped back
+  pqxx::nontransaction(other).exec("NOTIFY " + db.name + ", '{\"o\":\"other\",\"k\":\"mark\",\"n\":\"\",\"w\":\"\"," +
+                                   "\"t\":0,\"a\":9000000000000000}'");
+  std::this_thread::sleep_for(300ms); // heard by b
+  db.terminate_listeners();
+  REQUIRE(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
+  REQUIRE(a->put("k", "v2") == status::ok);
+  CHECK(eventually([&] { return b->get("k").value == "v2"; }, 10s)); // replayed: it served v1
 }
 
 TEST_CASE("a change is logged with the database's clock, which its notification carries", "[global][postgres]") {

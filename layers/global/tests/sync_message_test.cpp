@@ -36,6 +36,17 @@ TEST_CASE("the time the database logged a change is read from what it appends to
   CHECK(strata::global::decode(strata::global::encode(c))->logged_us == 1764930000123456);
 }
 
+TEST_CASE("a listener's mark is told from a change", "[global][unit]") {
+  strata::global::change m;
+  m.origin = "node";
+  m.mark = true;
+  const auto back = strata::global::decode(strata::global::encode_head(m) + "1764930000123456}");
+  REQUIRE(back);
+  CHECK(back->mark);
+  CHECK(back->logged_us == 1764930000123456);
+  CHECK_FALSE(strata::global::decode(strata::global::encode(strata::global::change{"n", false, "ns", "k", 1}))->mark);
+}
+
 TEST_CASE("the backoff doubles up to its ceiling and starts over after a success", "[global][unit]") {
   strata::backoff b(100ms, 350ms);
   const auto t0 = strata::backoff::clock::now();
