@@ -193,6 +193,11 @@ public:
     conn_->get_notifs();
   }
 
+  /// Closes the connection first: the receiver's destructor would otherwise send UNLISTEN and wait
+  /// for the answer, forever when the server process behind it stopped answering (a listener
+  /// that found its connection deaf hung there). The server forgets a closed session's LISTEN.
+  ~postgres_listener() override { conn_->disconnect(); }
+
   std::vector<notification> wait(std::chrono::milliseconds timeout) override {
     try {
       inbox_.clear();

@@ -67,7 +67,8 @@ std::chrono::milliseconds replay_allowance(const plugin_config& config) {
 }
 
 /// `change_retention`, when it leaves a replay after a short blip room to find its log: twice the
-/// allowance and 10 s (the listener reads the database's clock every 5 s).
+/// allowance and 10 s (a quiet listener's mark, which keeps how far it has heard recent, comes
+/// every 5 s or every maintenance_interval, the longer).
 void check_retention(const plugin_config& config) {
   const auto retention = to_ms(config.get_duration("change_retention"));
   const auto least = 2 * replay_allowance(config) + std::chrono::seconds(10);
@@ -279,13 +280,15 @@ public:
 
   std::chrono::milliseconds maintenance_interval() const override { return maintenance_; }
 
-  /// Removes expired rows and changes older than `change_retention`, and refreshes the entry
-  /// count; also how the layer finds the database again when no request comes.
+  /// Removes expired rows and changes older than `change_retention`, refreshes the entry count,
+  /// and sends the listener's mark when the channel is quiet; also how the layer finds the database
+  /// again when no request comes.
   void maintain() override {
     attempt([&] {
       db_->execute(sql::purge, {wall_clock_us()});
       if (db_->dialect() == storage::dialect::postgres)
         db_->execute(sql::prune_changes, {static_cast<std::int64_t>(change_retention_.count()) * 1000});
+      send_mark();
       entries_.set(static_cast<double>(db_->query(sql::count).at(0).integer(0)));
     });
   }
@@ -454,6 +457,24 @@ private:
     return {};
   }
 
+  /// A mark on the channel, with the database's clock, when the listener heard nothing for a while:
+  /// hearing it shows how far it has heard, and not hearing it that its connection went deaf. From
+  /// the layer's thread, not the listener's: a statement connection that stalls holds this thread
+  /// until the deadline replaces the instance, and would have held the listener unseen. Only a
+  /// quiet listener sends one: on a busy channel what it hears shows as much.
+  void send_mark() {
+    const auto now = std::chrono::steady_clock::now();
+    if (!listener_ || listener_->heard_within(sync_listener::mark_every) || now - last_mark_ < sync_listener::mark_every)
+      return;
+    last_mark_ = now;
+    change m;
+    m.origin = origin_;
+    m.mark = true;
+    m.sent_us = wall_clock_us();
+    db_->query(sql::mark, {channel_, encode_head(m)});
+    listener_->mark_sent();
+  }
+
   /// Logs the change and sends its notification in the change's transaction: both happen only if
   /// the change commits.
   void publish(storage::session& s, const announcement& a) {
@@ -556,6 +577,7 @@ private:
   instruments::gauge& entries_;
   listener_metrics listener_metrics_;
   std::unique_ptr<sync_listener> listener_;
+  std::chrono::steady_clock::time_point last_mark_{}; ///< when the last mark was sent
 };
 
 const strata_config_key schema_keys[] = {

@@ -18,10 +18,14 @@ constexpr std::int64_t replay_page = 1000;
 /// The most distinct keys and tags a replay remembers, so as to drop each once: beyond, it
 /// forgets them (a key may be dropped again), rather than hold all an hour of changes names.
 constexpr std::size_t replay_remembered = 100'000;
-/// How often a listener sends itself a mark, so that how far it has heard stays recent on a quiet
-/// channel (a replay then starts near the loss, not at the last change heard hours before, which
-/// may be pruned since).
-constexpr std::chrono::seconds mark_every{5};
+/// How long a mark this instance sent may go unheard before the listening connection is taken as
+/// lost: a notification committed arrives within milliseconds, seconds on a loaded host.
+constexpr std::chrono::seconds deaf_after{15};
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
 /// How far ahead of the database's clock, as last read and counted on since, a time heard may be:
 /// one beyond (sent by something else on the channel, or read before the server's clock stepped
 /// back) would put how far it has heard past what it has.
@@ -41,8 +45,28 @@ sync_listener::sync_listener(storage::store& db, listener_settings settings, plu
 
 bool sync_listener::await_first_attempt(std::chrono::milliseconds limit) {
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait_for(lock, limit, [this] { return first_attempt_done_; });
+  if (!wake_.wait_for(lock, limit, [this] { return first_attempt_done_; }))
+    served_before_listening_ = true;
   return listening_;
+}
+
+bool sync_listener::heard_within(std::chrono::steady_clock::duration d) const {
+  return steady_ns() - heard_at_ns_.load(std::memory_order_relaxed) < std::chrono::nanoseconds(d).count();
+}
+
+void sync_listener::mark_sent() {
+  std::int64_t none = 0; // an earlier mark still unheard keeps its time
+  unheard_mark_sent_at_ns_.compare_exchange_strong(none, steady_ns(), std::memory_order_relaxed);
+}
+
+void sync_listener::check_deaf() const {
+  const auto sent = unheard_mark_sent_at_ns_.load(std::memory_order_relaxed);
+  const auto unheard_for = std::chrono::nanoseconds(steady_ns() - sent);
+  if (sent != 0 && unheard_for >= deaf_after)
+    throw storage::store_error(status::unavailable,
+                               "the listening connection has not delivered this instance's mark, sent " +
+                                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(unheard_for).count()) +
+                                 " ms ago: taken as lost");
 }
 
 void sync_listener::attempted(bool listening) {
@@ -81,8 +105,14 @@ void sync_listener::run() {
     try {
       if (!listening) {
         auto fresh = db_.listen(settings_.channel);
-        replay_missed(was_down); // the drops are asked for before the layer's health says it listens
+        bool served;
+        {
+          std::lock_guard<std::mutex> guard(mutex_);
+          served = served_before_listening_;
+        }
+        replay_missed(was_down || served); // the drops are asked for before the layer's health says it listens
         listening = std::move(fresh); // not before: a replay that fails is not a connection lost
+        unheard_mark_sent_at_ns_.store(0, std::memory_order_relaxed); // one sent before is not to be heard
         attempted(true);
         retry.succeeded();
         on_state_(true, "listening on " + settings_.channel);
@@ -90,7 +120,7 @@ void sync_listener::run() {
       }
       for (const auto& n : listening->wait(poll))
         deliver(n);
-      send_mark();
+      check_deaf();
     } catch (const std::exception& e) {
       if (listening) // lost now; one that never listened has been not listening since the thread began
         not_listening_since_ = std::chrono::steady_clock::now();
@@ -111,13 +141,14 @@ void sync_listener::run() {
 
 void sync_listener::replay_missed(bool was_down) {
   const auto now = db_.query(sql::database_now).at(0).integer(0);
-  if (!was_down) { // the first attempt, which the layer awaits before it serves: nothing is above yet
+  if (!was_down) { // the first attempt, which the layer awaited before it served: nothing is above yet
     heard_us_ = now;
     clock_read(now);
     return;
   }
   const auto down_for = std::chrono::steady_clock::now() - not_listening_since_;
-  // Never listened (the first attempt failed, and the layer serves meanwhile): from when it began.
+  // Never listened (the first attempt failed or was late, and the layer serves meanwhile): from when
+  // it began.
   auto from = (heard_us_ != 0 ? heard_us_ : now - microseconds(down_for)) - settings_.replay_allowance.count() * 1000;
   const auto start = from;
   std::set<std::tuple<bool, std::string, std::string>> remembered; // a key changed often is dropped once
@@ -171,30 +202,13 @@ bool sync_listener::plausible(std::int64_t logged_us) const {
   return logged_us <= clock_us_ + microseconds(std::chrono::steady_clock::now() - clock_read_at_) + plausible_ahead_us;
 }
 
-void sync_listener::send_mark() {
-  // Sent through the statements' connections, heard on the listening one: notifications arrive in
-  // the order they committed, so hearing it proves all before it arrived (a read of the clock, or a
-  // wait that returned, proves nothing of a connection that went deaf).
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_mark_ < mark_every)
-    return;
-  last_mark_ = now;
-  change m;
-  m.origin = settings_.origin;
-  m.mark = true;
-  m.sent_us = wall_clock_us();
-  try {
-    db_.query(sql::mark, {settings_.channel, encode_head(m)});
-  } catch (const storage::store_error&) {
-    // The statements' connections are away: the next mark will do, and the listening one says
-    // for itself whether it is lost.
-  }
-}
-
 void sync_listener::deliver(const storage::notification& n) {
   const auto c = decode(n.payload);
   if (!c)
     return;
+  heard_at_ns_.store(steady_ns(), std::memory_order_relaxed);
+  if (c->mark && c->origin == settings_.origin)
+    unheard_mark_sent_at_ns_.store(0, std::memory_order_relaxed);
   if (plausible(c->logged_us)) // its own changes and marks, and the others', show how far it has heard
     heard_us_ = std::max(heard_us_, c->logged_us);
   if (c->mark || c->origin == settings_.origin)

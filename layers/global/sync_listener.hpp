@@ -8,6 +8,7 @@
 #include <strata/plugin_host.hpp>
 #include <strata/store.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -40,8 +41,18 @@ public:
                 std::function<void(bool, const std::string&)> on_state);
   ~sync_listener(); ///< stops and joins the thread (within one wait, 200 ms)
 
-  /// Waits up to `limit` for the thread's first connection attempt; true when it listens.
+  /// Waits up to `limit` for the thread's first connection attempt; true when it listens. When it
+  /// has not ended by then, the layer serves meanwhile, so its first listen replays from the start.
   bool await_first_attempt(std::chrono::milliseconds limit);
+
+  /// Whether the listening connection delivered anything (a change, a mark) within `d`: if not,
+  /// the layer sends a mark (`mark`), once every `mark_every`.
+  bool heard_within(std::chrono::steady_clock::duration d) const;
+  /// Told by the layer that its mark was sent: unheard for `deaf_after`, the listening connection
+  /// is taken as lost (a server process that stopped answering is never found otherwise).
+  void mark_sent();
+  /// How often the layer may send a mark on a quiet channel.
+  static constexpr std::chrono::seconds mark_every{5};
   sync_listener(const sync_listener&) = delete;
   sync_listener& operator=(const sync_listener&) = delete;
 
@@ -49,9 +60,9 @@ private:
   void run();
   void attempted(bool listening);
   void deliver(const storage::notification& n);
-  /// Every `mark_every`, notifies the channel of a mark with the database's clock, which the
-  /// listening connection delivers after all that committed before.
-  void send_mark();
+  /// Throws, as a lost connection, when a mark this instance sent `deaf_after` ago or more was not
+  /// heard, nor any of its marks since.
+  void check_deaf() const;
   /// Keeps `database_us`, the database's clock just read, for `plausible`.
   void clock_read(std::int64_t database_us);
   /// Whether a time heard is no further ahead of the database's clock than reads and elapsed time
@@ -73,12 +84,15 @@ private:
   bool stopping_ = false;
   bool first_attempt_done_ = false;
   bool listening_ = false;
+  bool served_before_listening_ = false; ///< the layer stopped waiting for the first attempt
   /// The database's clock up to which every change is heard: when listening began, or the last
   /// change heard since (0: never listened). The listener's thread alone uses it, as the next.
   std::int64_t heard_us_ = 0;
   /// When the connection was last lost (first: when the thread began).
   std::chrono::steady_clock::time_point not_listening_since_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_mark_ = std::chrono::steady_clock::now();
+  std::atomic<std::int64_t> heard_at_ns_{0};   ///< steady clock: the last notification heard
+  /// Steady clock: when the first of this instance's marks not heard yet was sent (0: none is).
+  std::atomic<std::int64_t> unheard_mark_sent_at_ns_{0};
   std::int64_t clock_us_ = 0; ///< the database's clock when last read (listening began), and when
   std::chrono::steady_clock::time_point clock_read_at_ = std::chrono::steady_clock::now();
   std::thread thread_;
