@@ -44,18 +44,20 @@ expect "SET NX XX" "ERR syntax error" "$(cli SET k v NX XX)"
 expect "SET XX XX, as Redis" "OK" "$(cli SET k v2 XX XX)"
 expect "SET EX PX" "ERR syntax error" "$(cli SET k v EX 10 PX 100)"
 expect "SET EX given twice: the last, as Redis" "OK" "$(cli SET twice v EX 10 EX 200)"
-ttl=$(cli TTL twice); [ "$ttl" -ge 199 ] && [ "$ttl" -le 200 ] || fail "TTL after SET EX 10 EX 200: got '$ttl'"
+ttl=$(cli TTL twice); [ "$ttl" -ge 180 ] && [ "$ttl" -le 200 ] || fail "TTL after SET EX 10 EX 200: got '$ttl'"
 expect "SET EX 0" "ERR invalid expire time in 'set' command" "$(cli SET k v EX 0)"
 expect "SET EX not a number" "ERR invalid expire time in 'set' command" "$(cli SET k v EX soon)"
 expect "SET KEEPTTL" "ERR syntax error (strata's SET takes EX, PX, NX and XX)" "$(cli SET k v KEEPTTL)"
 
 # TTL, PTTL, EXPIRE, PEXPIRE.
 expect "SET EX" "OK" "$(cli SET t v EX 100)"
-ttl=$(cli TTL t); [ "$ttl" -ge 99 ] && [ "$ttl" -le 100 ] || fail "TTL after SET EX 100: got '$ttl'"
+# Bounds that leave a loaded machine seconds between two commands (a CI beside other builds took
+# more than one between SET EX 100 and TTL).
+ttl=$(cli TTL t); [ "$ttl" -ge 80 ] && [ "$ttl" -le 100 ] || fail "TTL after SET EX 100: got '$ttl'"
 # PTTL on a long expiry, the expiry itself on a short one: a loaded machine may take more than
 # the short one between two commands.
 expect "SET PX" "OK" "$(cli SET p v PX 60000)"
-pttl=$(cli PTTL p); [ "$pttl" -gt 59000 ] && [ "$pttl" -le 60000 ] || fail "PTTL after SET PX 60000: got '$pttl'"
+pttl=$(cli PTTL p); [ "$pttl" -gt 40000 ] && [ "$pttl" -le 60000 ] || fail "PTTL after SET PX 60000: got '$pttl'"
 expect "SET PX, short" "OK" "$(cli SET short v PX 300)"
 sleep 0.5
 expect "GET after the PX expiry" "" "$(cli GET short)"
@@ -68,7 +70,7 @@ expect "TTL of a key without expiry" "-1" "$(cli TTL k)"
 expect "TTL of a missing key" "-2" "$(cli TTL missing)"
 expect "EXPIRE of a missing key" "0" "$(cli EXPIRE missing 10)"
 expect "EXPIRE" "1" "$(cli EXPIRE k 50)"
-ttl=$(cli TTL k); [ "$ttl" -ge 49 ] && [ "$ttl" -le 50 ] || fail "TTL after EXPIRE 50: got '$ttl'"
+ttl=$(cli TTL k); [ "$ttl" -ge 30 ] && [ "$ttl" -le 50 ] || fail "TTL after EXPIRE 50: got '$ttl'"
 expect "value after EXPIRE" "v2" "$(cli GET k)"
 expect "PEXPIRE" "1" "$(cli PEXPIRE k 200)"
 sleep 0.4
