@@ -22,14 +22,15 @@ constexpr std::size_t replay_remembered = 100'000;
 /// lost: a notification committed arrives within milliseconds, seconds on a loaded host.
 constexpr std::chrono::seconds deaf_after{15};
 
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-    .count();
-}
 /// How far ahead of the database's clock, as last read and counted on since, a time heard may be:
 /// one beyond (sent by something else on the channel, or read before the server's clock stepped
 /// back) would put how far it has heard past what it has.
 constexpr std::int64_t plausible_ahead_us = 60'000'000;
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
 
 std::int64_t microseconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -139,9 +140,9 @@ void sync_listener::run() {
   }
 }
 
-void sync_listener::replay_missed(bool was_down) {
+void sync_listener::replay_missed(bool missed) {
   const auto now = db_.query(sql::database_now).at(0).integer(0);
-  if (!was_down) { // the first attempt, which the layer awaited before it served: nothing is above yet
+  if (!missed) { // the first attempt, which the layer awaited before it served: nothing is above yet
     heard_us_ = now;
     clock_read(now);
     return;

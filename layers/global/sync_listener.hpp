@@ -68,9 +68,10 @@ private:
   /// Whether a time heard is no further ahead of the database's clock than reads and elapsed time
   /// allow.
   bool plausible(std::int64_t logged_us) const;
-  /// After listening (again, when `was_down`): has the runtime drop what the others changed while
-  /// this instance was not listening (from the log), and starts hearing from now.
-  void replay_missed(bool was_down);
+  /// After listening: when it may have `missed` changes (it listens again, or the layer served
+  /// before its first listen), has the runtime drop what the others changed while this instance
+  /// was not listening (from the log); and starts hearing from now.
+  void replay_missed(bool missed);
   /// Sleeps up to `d`; false when stopping.
   bool pause(std::chrono::milliseconds d);
 
