@@ -41,6 +41,11 @@ constexpr std::chrono::milliseconds startup_wait{250};
 /// still be erased, and their change announced).
 constexpr std::size_t origin_budget = 104;
 
+/// The help of the layer's families, each registered with several label values.
+constexpr const char* sync_messages_help =
+  "Change notifications sent to, or received from, the other instances, and changes replayed from the log.";
+constexpr const char* errors_help = "Failed statements, lost listening connections and replays that could not be whole.";
+
 /// How long a writer's transaction may sit idle between its statements before the server ends it:
 /// a writer stopped between logging a change and COMMIT must not commit it later than a replay
 /// allows for. Not shorter than a second: a busy host may well pause a thread that long, and the
@@ -174,21 +179,21 @@ public:
       maintenance_(to_ms(context.config.get_duration("maintenance_interval"))),
       change_retention_(to_ms(context.config.get_duration("change_retention"))),
       retry_(std::make_from_tuple<backoff>(storage::retry_bounds_from(context.config))),
-      errors_(host_.counter("strata_global_errors_total", "Failed statements, lost listening connections and replays that could not be whole.",
+      errors_(host_.counter("strata_global_errors_total", errors_help,
                             {{"source", "statement"}})),
       sent_(host_.counter("strata_global_sync_messages_total",
-                          "Change notifications sent to, or received from, the other instances, and changes replayed from the log.",
+                          sync_messages_help,
                           {{"direction", "sent"}})),
       entries_(host_.entries_gauge()),
       listener_metrics_{host_.histogram("strata_global_sync_latency_seconds",
                                         "Time from a change in one instance to its notification arriving in another."),
                         host_.counter("strata_global_sync_messages_total",
-                                      "Change notifications sent to, or received from, the other instances, and changes replayed from the log.",
+                                      sync_messages_help,
                                       {{"direction", "received"}}),
-                        host_.counter("strata_global_errors_total", "Failed statements, lost listening connections and replays that could not be whole.",
+                        host_.counter("strata_global_errors_total", errors_help,
                                       {{"source", "listener"}}),
                         host_.counter("strata_global_sync_messages_total",
-                                      "Change notifications sent to, or received from, the other instances, and changes replayed from the log.",
+                                      sync_messages_help,
                                       {{"direction", "replayed"}})} {
     if (db_->dialect() == storage::dialect::sqlite) {
       ready(); // local: a broken file or a newer schema refuses the start here
