@@ -143,8 +143,7 @@ void sync_listener::run() {
 void sync_listener::replay_missed(bool missed) {
   const auto now = db_.query(sql::database_now).at(0).integer(0);
   if (!missed) { // the first attempt, which the layer awaited before it served: nothing is above yet
-    heard_us_ = now;
-    clock_read(now);
+    hears_from(now);
     return;
   }
   const auto down_for = std::chrono::steady_clock::now() - not_listening_since_;
@@ -190,11 +189,11 @@ void sync_listener::replay_missed(bool missed) {
               (whole ? "" : "; the log of changes was pruned past where this replay began (by change_retention, the "
                             "shortest of the instances'): copies above that older changes made stale live until "
                             "their TTL"));
-  heard_us_ = now;
-  clock_read(now);
+  hears_from(now);
 }
 
-void sync_listener::clock_read(std::int64_t database_us) {
+void sync_listener::hears_from(std::int64_t database_us) {
+  heard_us_ = database_us;
   clock_us_ = database_us;
   clock_read_at_ = std::chrono::steady_clock::now();
 }

@@ -63,8 +63,9 @@ private:
   /// Throws, as a lost connection, when a mark this instance sent `deaf_after` ago or more was not
   /// heard, nor any of its marks since.
   void check_deaf() const;
-  /// Keeps `database_us`, the database's clock just read, for `plausible`.
-  void clock_read(std::int64_t database_us);
+  /// Listening (again) from `database_us`, the database's clock just read: everything before is
+  /// heard or replayed; also the clock `plausible` counts on from.
+  void hears_from(std::int64_t database_us);
   /// Whether a time heard is no further ahead of the database's clock than reads and elapsed time
   /// allow.
   bool plausible(std::int64_t logged_us) const;
@@ -94,7 +95,8 @@ private:
   std::atomic<std::int64_t> heard_at_ns_{0};   ///< steady clock: the last notification heard
   /// Steady clock: when the first of this instance's marks not heard yet was sent (0: none is).
   std::atomic<std::int64_t> unheard_mark_sent_at_ns_{0};
-  std::int64_t clock_us_ = 0; ///< the database's clock when last read (listening began), and when
+  /// The database's clock when listening last began, and the steady clock then.
+  std::int64_t clock_us_ = 0;
   std::chrono::steady_clock::time_point clock_read_at_ = std::chrono::steady_clock::now();
   std::thread thread_;
 };
