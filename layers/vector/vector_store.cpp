@@ -101,6 +101,12 @@ void vector_store::check(const vector_item& item, const std::map<std::string, st
   if (expected != 0 && values.size() != expected)
     throw std::invalid_argument("model '" + item.vector.model + "' has vectors of dimension " +
                                 std::to_string(expected) + ", the item has " + std::to_string(values.size()));
+  if (expected == 0) { // the item brings its model: refused here, before any id is chosen for the batch
+    auto config = options_.index;
+    config.dimension = values.size();
+    if (auto problem = vector_index::validate(config); !problem.empty())
+      throw std::invalid_argument("model '" + item.vector.model + "': " + problem);
+  }
   check_values(values);
   if (directionless(values))
     throw std::invalid_argument("the vector is all zeros (an embedder's for a text without words): under metric ip "
@@ -181,6 +187,7 @@ status vector_store::add_items(const std::vector<vector_item>& items, std::vecto
   }
   if (entries_.size() + items.size() > options_.max_entries)
     return status::rejected; // full
+  const auto first_free_id = next_id_;
   std::vector<std::uint64_t> ids;
   std::map<std::string, std::vector<vector_index::record>> by_model;
   for (const auto& item : items) {
@@ -199,9 +206,14 @@ status vector_store::add_items(const std::vector<vector_item>& items, std::vecto
       added.push_back(model);
     }
   } catch (...) {
+    // As if the batch had never come: no entry, no id used up, no model's dimension fixed.
     for (const auto& model : added)
-      for (const auto& r : by_model[model])
-        find_engine(model)->erase(r.id);
+      if (new_models.count(model) == 0)
+        for (const auto& r : by_model[model])
+          find_engine(model)->erase(r.id);
+    for (const auto& [model, dimension] : new_models)
+      engines_.erase(model);
+    next_id_ = first_free_id;
     throw;
   }
   for (std::size_t i = 0; i < items.size(); ++i) {

@@ -422,3 +422,20 @@ TEST_CASE("restore refuses an entry that does not fit, naming its id", "[vector_
   vector_store repeated{flat_options()};
   CHECK_THROWS_WITH(repeated.restore({a, a}), Catch::Contains("entry 7"));
 }
+
+TEST_CASE("an add the engine refuses uses up no id: the next add gets the id it would have had", "[vector_store]") {
+  vector_store s{flat_options()};
+  std::uint64_t first = 0;
+  REQUIRE(s.add(item(1), first) == status::ok);
+  auto too_wide = item(2);
+  too_wide.vector.model = "wide-model";
+  too_wide.vector.values.assign(65537, 0.001f);
+  std::vector<std::uint64_t> ids;
+  CHECK_THROWS_WITH(s.add_batch({item(3), too_wide}, ids),
+                    "item 1: model 'wide-model': dimension must be between 1 and 65536, got 65537");
+  CHECK_THROWS_WITH(s.add(too_wide, first), "model 'wide-model': dimension must be between 1 and 65536, got 65537");
+  std::uint64_t next = 0;
+  REQUIRE(s.add(item(4), next) == status::ok);
+  CHECK(next == first + 1);
+  CHECK(s.size() == 2);
+}
