@@ -63,23 +63,27 @@ std::size_t auto_nlist(std::size_t n) {
 std::string validate(const index_config& c) {
   if (c.dimension == 0 || c.dimension > 65536)
     return "dimension must be between 1 and 65536, got " + std::to_string(c.dimension);
+  // Each other problem starts with the name of the layers' YAML key at fault, so that a
+  // configuration check can point at it.
   if (c.hnsw_m < 2 || c.hnsw_m > 256)
-    return "hnsw M must be between 2 and 256, got " + std::to_string(c.hnsw_m);
-  if (c.ef_construction < 1 || c.ef_search < 1)
-    return "hnsw ef_construction and ef_search must be at least 1";
+    return "hnsw_m: must be between 2 and 256, got " + std::to_string(c.hnsw_m);
+  if (c.ef_construction < 1)
+    return "ef_construction: must be at least 1";
+  if (c.ef_search < 1)
+    return "ef_search: must be at least 1";
   if (c.refine < 1 || c.refine > 16)
-    return "refine must be between 1 and 16, got " + std::to_string(c.refine);
+    return "refine: must be between 1 and 16, got " + std::to_string(c.refine);
   if (c.nprobe == 0)
-    return "ivf nprobe must be at least 1";
-  if (c.nlist != 0 && c.train_min < c.nlist)
-    return "ivf train_min (" + std::to_string(c.train_min) + ") must be at least nlist ("
-           + std::to_string(c.nlist) + ")";
+    return "nprobe: must be at least 1";
+  if (c.kind == index_kind::ivf && c.nlist != 0 && c.train_min < c.nlist)
+    return "nlist: " + std::to_string(c.nlist) + " lists need at least as many entries to train on, and train_min is " +
+           std::to_string(c.train_min) + ": lower nlist or raise train_min";
   if (c.train_min < 16)
-    return "train_min must be at least 16";
+    return "train_min: must be at least 16";
   if (!(c.retrain_growth > 1.0))
-    return "retrain_growth must be greater than 1";
+    return "retrain_growth: must be greater than 1";
   if (!(c.compact_ratio > 0.0 && c.compact_ratio <= 1.0))
-    return "compact_ratio must be in (0, 1]";
+    return "compact_ratio: must be in (0, 1]";
   return {};
 }
 

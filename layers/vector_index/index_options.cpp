@@ -2,6 +2,7 @@
 
 #include <strata/config_refusals.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace strata::vector_index {
@@ -39,6 +40,8 @@ index_config index_config_from(const plugin_config& c) {
   o.nprobe = static_cast<std::size_t>(c.get_int("nprobe"));
   if (c.contains("train_min"))
     o.train_min = static_cast<std::size_t>(c.get_int("train_min"));
+  else // a layer without the key (semantic) trains once it has enough entries for its nlist lists
+    o.train_min = std::max(o.train_min, o.nlist);
   if (c.contains("compact_ratio"))
     o.compact_ratio = c.get_double("compact_ratio");
   return o;

@@ -355,6 +355,20 @@ TEST_CASE("a text needs an embedder; a vector does not", "[semantic][integration
   CHECK(rt->semantic_store(e).code == status::ok);
 }
 
+TEST_CASE("an nlist above 4096 is taken: the semantic layer trains once it has that many entries",
+          "[semantic][integration]") {
+  // It has no train_min key: nlist 5000 was refused, naming that key.
+  for (const auto* index : {"ivf", "flat"}) {
+    INFO(index);
+    auto parsed = parse_config(deployment("      nlist: 5000\n"), "inline.yaml");
+    REQUIRE(parsed.ok());
+    parsed.effective->layers[1].settings["index"] = index;
+    const auto report = validate(*parsed.effective);
+    CHECK(report.errors_text().empty());
+    CHECK(runtime::from_config(*parsed.effective));
+  }
+}
+
 TEST_CASE("a layer's embedder must be configured, and be an embedder", "[semantic][integration]") {
   auto parsed = parse_config(deployment(), "inline.yaml");
   REQUIRE(parsed.ok());

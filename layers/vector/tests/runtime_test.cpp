@@ -213,6 +213,16 @@ TEST_CASE("entries expire after their TTL", "[vector][integration]") {
   CHECK(rt->vector_search(text_query("a short-lived vector", 1)).hits.empty());
 }
 
+TEST_CASE("nlist above train_min is refused for IVF only, and fits once train_min is raised", "[vector][integration]") {
+  for (const auto* config : {"      index: flat\n      nlist: 5000\n", "      index: hnsw\n      nlist: 5000\n",
+                             "      index: ivf\n      nlist: 5000\n      train_min: 5000\n"}) {
+    INFO(config);
+    auto yaml = parse_config(deployment(config), "inline.yaml");
+    REQUIRE(yaml.ok());
+    CHECK(runtime::from_config(*yaml.effective));
+  }
+}
+
 TEST_CASE("the vector layer's configuration is checked", "[vector][integration]") {
   for (const auto& [config, why] :
        {std::pair{std::string("      index: flat\n      nprobes: 4\n"), std::string("nprobes")},
@@ -225,7 +235,11 @@ TEST_CASE("the vector layer's configuration is checked", "[vector][integration]"
         std::pair{std::string("      refine: 17\n"), std::string("refine")},
         // The inner product is a cosine only of unit vectors, which this layer does not make.
         std::pair{std::string("      metric: cosine\n"),
-                  std::string("config.metric: plugin 'vector': expected ip (inner product) or l2, got 'cosine'")}}) {
+                  std::string("config.metric: plugin 'vector': expected ip (inner product) or l2, got 'cosine'")},
+        // At the key at fault, for IVF only (a flat index has no lists to train).
+        std::pair{std::string("      index: ivf\n      nlist: 5000\n"),
+                  std::string("config.nlist: plugin 'vector': 5000 lists need at least as many entries to train "
+                              "on, and train_min is 4096: lower nlist or raise train_min")}}) {
     auto yaml = parse_config(deployment(config), "inline.yaml");
     if (!yaml.ok()) {
       CHECK(yaml.errors_text().find(why) != std::string::npos);
