@@ -24,7 +24,7 @@ std::string id_of(std::string_view ns, std::string_view key) {
 access_model::access_model(const model_config& config, cached_fn cached, prefetch_fn prefetch,
                            confidence_fn observed)
   : config_(config), cached_(std::move(cached)), prefetch_(std::move(prefetch)), observed_(std::move(observed)),
-    log_(config.log_capacity), successors_(config.tracked_keys, config.successors), tokens_(config.rate),
+    log_(config.log_capacity), successors_(config.tracked_keys, config.successors), tokens_(burst()),
     refilled_(clock::now()) {
   if (!(config.confidence >= 0 && config.confidence <= 1))
     throw std::invalid_argument("prefetch_confidence must be between 0 and 1");
@@ -103,7 +103,7 @@ bool access_model::drain_locked(wanted& out) {
 }
 
 bool access_model::take_token(clock::time_point now) {
-  tokens_ = std::min(config_.rate, tokens_ + config_.rate * std::chrono::duration<double>(now - refilled_).count());
+  tokens_ = std::min(burst(), tokens_ + config_.rate * std::chrono::duration<double>(now - refilled_).count());
   refilled_ = now;
   if (tokens_ < 1)
     return false;

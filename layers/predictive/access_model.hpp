@@ -11,6 +11,7 @@
 #include "access_log.hpp"
 #include "successor_model.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -26,7 +27,7 @@ namespace strata::predictive {
 struct model_config {
   bool prefetch = true;           ///< ask for predicted keys (false: learn only)
   double confidence = 0.5;        ///< the least confidence that triggers a prefetch, 0..1
-  double rate = 100;              ///< prefetches per second at most (a token bucket of that burst)
+  double rate = 100;              ///< prefetches per second at most (a token bucket of that burst, at least 1)
   std::size_t tracked_keys = 10000; ///< source keys the successor model keeps
   std::size_t successors = 4;     ///< successors kept per source key
   std::size_t log_capacity = 4096; ///< reads buffered between drains
@@ -75,6 +76,9 @@ private:
   /// Under `mutex_`: drains the log; returns a prefetch to issue, if any.
   bool drain_locked(wanted& out);
   bool take_token(clock::time_point now);
+  /// The bucket holds a second of prefetches, and at least one: below one a second, a bucket of
+  /// `rate` tokens never held the whole one a prefetch takes.
+  double burst() const { return std::max(1.0, config_.rate); }
   void issue(const wanted& w);
 
   model_config config_;

@@ -239,8 +239,10 @@ struct alignas(64) basic_shard {
   std::uint64_t written_entries = 0; ///< entries admitted to the window, ever
   std::uint64_t written_bytes = 0;   ///< and their charges
   std::vector<std::uint64_t>* eviction_sink = nullptr; ///< the ghost: where its capacity evictions go
+  std::vector<std::uint64_t>* refusal_sink = nullptr;  ///< the ghost: which of them admission refused
   std::vector<std::uint64_t> gds_evicted;     ///< adaptive: what the GreedyDual-Size shadow evicted, not yet mirrored
   std::vector<std::uint64_t> tinylfu_evicted; ///< and the W-TinyLFU one
+  std::vector<std::uint64_t> tinylfu_refused; ///< those of them its admission refused
 
   // Written under `mutex`, read without it by the accessors.
   std::atomic<std::uint64_t> entry_count{0};
@@ -467,6 +469,7 @@ struct alignas(64) basic_shard {
         }
       } else {
         bump(rejected_admissions);
+        if (refusal_sink != nullptr) refusal_sink->push_back(candidate->hash);
         evict(candidate, now, have_now);
       }
     }
@@ -526,12 +529,16 @@ struct alignas(64) basic_shard {
       if (n == reading) {
         unlink(reading);
         link_front(reading, probation);
-      } else {
-        evict(n, now, have_now);
+        continue;
       }
+      // Refused by the W-TinyLFU it follows: the store's admission refused it too.
+      if (!gds && std::find(tinylfu_refused.begin(), tinylfu_refused.end(), h) != tinylfu_refused.end())
+        bump(rejected_admissions);
+      evict(n, now, have_now);
     }
     gds_evicted.clear();
     tinylfu_evicted.clear();
+    tinylfu_refused.clear();
   }
 
   /// After a change of leader: every entry the new leader does not hold becomes a leftover
@@ -630,6 +637,7 @@ exact_store::exact_store(const store_config& config)
         s.ghost->owns_sketch = false;
         s.ghost->window_share = config.window_fraction;
         s.ghost->eviction_sink = &s.tinylfu_evicted;
+        s.ghost->refusal_sink = &s.tinylfu_refused;
         s.shadow->report_evictions_to(&s.gds_evicted);
         s.window_share = 1.0; // one recency list holding what the shadow followed holds
         s.window_share_now.store(1.0, std::memory_order_relaxed);

@@ -241,7 +241,8 @@ const strata_config_key schema[] = {
     {"adaptive_window", STRATA_VALUE_BOOL, "true",
      "predictive: hold what a GreedyDual-Size shadow of the same bounds holds (recency, small entries kept "
      "longer; LRU when charges are equal) until a W-TinyLFU shadow hits more (over all requests, by 2 % of its "
-     "misses and beyond chance), then what that one holds while it does; costs about 160 bytes per entry (false: W-TinyLFU alone)", 0, 0, 0, 0},
+     "misses and beyond chance), then what that one holds while it does: so a first scan of keys seen once flushes the "
+     "frequent ones as under LRU, and later scans do not; costs about 160 bytes per entry (false: W-TinyLFU alone, scan-resistant from the start)", 0, 0, 0, 0},
     {"doorkeeper", STRATA_VALUE_BOOL, "false",
      "predictive: a Bloom filter in front of the frequency sketch (keys seen once cost no counter)", 0, 0, 0, 0},
     {"prefetch", STRATA_VALUE_BOOL, "false",
@@ -249,7 +250,7 @@ const strata_config_key schema[] = {
      0, 0, 0, 0},
     {"prefetch_confidence", STRATA_VALUE_DOUBLE, "0.5",
      "prefetch: the least share of a key's recent successors that the predicted key must have", 1, 0, 1, 1},
-    {"prefetch_rate", STRATA_VALUE_DOUBLE, "100", "prefetch: requests per second at most (a token bucket)",
+    {"prefetch_rate", STRATA_VALUE_DOUBLE, "100", "prefetch: requests per second at most (a token bucket of a second's worth, at least one)",
      1, 0.001, 0, 0},
     {"model_keys", STRATA_VALUE_INT, "10000",
      "prefetch: keys whose successors the model tracks (least recently seen forgotten first)", 1, 1, 1, 10000000},

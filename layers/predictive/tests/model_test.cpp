@@ -196,6 +196,13 @@ TEST_CASE("the model asks for nothing cached, below its confidence, or beyond it
     }
     CHECK(f.asked.size() == 1);
   }
+  SECTION("a rate below one a second still prefetches, one at a time") {
+    model_fixture f;
+    auto model = f.make(0.5, 0.5); // one every two seconds: the bucket holds one whole token
+    for (int i = 0; i < 10; ++i)
+      model.record("ns", "k" + std::to_string(i % 3));
+    CHECK(f.asked.size() == 1);
+  }
 }
 
 TEST_CASE("the model refuses a confidence outside 0..1 or a rate of zero", "[predictive][model]") {
@@ -520,16 +527,23 @@ TEST_CASE("adaptive window: follows W-TinyLFU where frequency wins", "[predictiv
   store_config adaptive = tinylfu(100, 1u << 20, 0.01);
   adaptive.adaptive_window = true;
   exact_store follower(adaptive);
-  int cold = 0, late_hits = 0;
+  int cold = 0, late_hits = 0, cold_after_switch = 0;
+  std::uint64_t rejected_at_switch = 0;
   const int reads = 30000;
   for (int i = 0; i < reads; ++i) {
-    const auto key = i % 3 == 0 ? "hot" + std::to_string((i / 3) % 50) : "cold" + std::to_string(cold++);
+    const bool hot = i % 3 == 0;
+    const auto key = hot ? "hot" + std::to_string((i / 3) % 50) : "cold" + std::to_string(cold++);
+    const bool switched = follower.leader_changes() > 0;
     const bool hit = read_through(follower, key);
     if (i >= reads - 3000) late_hits += hit ? 1 : 0;
+    if (!switched && follower.leader_changes() > 0) rejected_at_switch = follower.admissions_rejected();
+    if (switched && !hot) ++cold_after_switch;
   }
   CHECK(follower.window_fraction() == Approx(0.01));
   CHECK(follower.leader_changes() == 1);
   CHECK(late_hits >= 900); // nearly every hot read of the last 3000 (1000 of them)
+  // Each cold key the W-TinyLFU shadow refuses a place, the store drops, as refused by admission.
+  CHECK(follower.admissions_rejected() - rejected_at_switch >= static_cast<std::uint64_t>(cold_after_switch) * 9 / 10);
 }
 
 TEST_CASE("adaptive window: after a switch the store converges to the shadow it follows at once",
