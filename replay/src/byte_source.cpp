@@ -2,9 +2,12 @@
 
 #include "file_handle.hpp"
 
+#include <strata/replay/trace_reader.hpp>
+
 #include <algorithm>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 namespace strata::replay::detail {
 
@@ -21,11 +24,16 @@ enum class compression { none, gzip, xz };
 
 /// By the name's extension, else by the first bytes: a compressed trace renamed (or named by a
 /// download) was otherwise read as raw bytes, an int32be one as meaningless keys, without a word.
+/// A compression read by neither zlib nor liblzma (zstd, bzip2, ...) is refused, by name or magic.
 compression compression_of(const std::string& path) {
   if (ends_with(path, ".gz"))
     return compression::gzip;
   if (ends_with(path, ".xz"))
     return compression::xz;
+  for (const char* other : {".zst", ".bz2", ".lz4", ".lzma", ".zip", ".7z"})
+    if (ends_with(path, other))
+      throw trace_error(path + ": a '" + std::string(other) + "' file: this compression is not read here; "
+                        "decompress it first, or recompress it with gzip or xz");
   char head[6] = {};
   file_handle file(path);
   const std::string_view start(head, file.read(head, sizeof head));
@@ -33,6 +41,18 @@ compression compression_of(const std::string& path) {
     return compression::gzip;
   if (start == std::string_view("\xfd" "7zXZ\0", 6))
     return compression::xz;
+  const std::pair<std::string_view, const char*> others[] = {
+    {std::string_view("\x28\xb5\x2f\xfd", 4), "zstd"},
+    {std::string_view("\x04\x22\x4d\x18", 4), "lz4"}, {std::string_view("PK\x03\x04", 4), "zip"},
+    {std::string_view("7z\xbc\xaf\x27\x1c", 6), "7z"}};
+  const bool bzip2 = start.size() >= 4 && start.substr(0, 3) == "BZh" && start[3] >= '1' && start[3] <= '9';
+  if (bzip2)
+    throw trace_error(path + ": starts as bzip2 data: this compression is not read here; decompress it first, or "
+                      "recompress it with gzip or xz");
+  for (const auto& [magic, name] : others)
+    if (start.substr(0, magic.size()) == magic)
+      throw trace_error(path + ": starts as " + name + " data: this compression is not read here; decompress it "
+                        "first, or recompress it with gzip or xz");
   return compression::none;
 }
 

@@ -34,11 +34,14 @@ public:
                           std::to_string(record_size) + " bytes");
       // The next access is -1 (none) or a later request, within 2^48 of them: a file of another
       // format read as this one breaks that within a record or two (eight ASCII bytes are some
-      // 10^18), where it would otherwise replay as meaningless keys.
+      // 10^18), where it would otherwise replay as meaningless keys. Requests count from 1 there
+      // (libCacheSim's virtual time): record i is request i + 1.
       const auto next_access = static_cast<std::int64_t>(little_endian(record + 16, 8));
-      if (next_access != -1 && (next_access <= static_cast<std::int64_t>(index_) || next_access >= std::int64_t{1} << 48))
-        throw trace_error(in_->where(at) + ": record " + std::to_string(index_) + " says its object is next asked for at " +
-                          std::to_string(next_access) + ", not a later request: not an oracle-general trace?");
+      const auto request = static_cast<std::int64_t>(index_) + 1;
+      if (next_access != -1 && (next_access <= request || next_access >= std::int64_t{1} << 48))
+        throw trace_error(in_->where(at) + ": record " + std::to_string(index_) + " (request " + std::to_string(request) +
+                          ") says its object is next asked for at request " + std::to_string(next_access) +
+                          ", not a later one: not an oracle-general trace?");
       ++index_;
       const std::uint64_t size = little_endian(record + 12, 4);
       if (size == 0) { // libCacheSim's reader skips these by default: nothing to cache

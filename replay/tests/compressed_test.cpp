@@ -79,6 +79,24 @@ TEST_CASE("a compressed trace named neither .gz nor .xz is decompressed by its m
   CHECK(read_all(write_file("renamed-xz.trace", xz_of(text)), trace_format::lirs) == keys);
 }
 
+TEST_CASE("a compression read by neither zlib nor liblzma is refused, by its name or its magic bytes",
+          "[replay][readers]") {
+  // A zstd file read as int32be replayed as keys, with exit 0.
+  const std::string zstd_frame("\x28\xb5\x2f\xfd\x24\x04\x21\x00\x00\x00\x00\x00", 12);
+  const auto zstd = write_file("keys.int32", zstd_frame);
+  CHECK_THROWS_WITH(read_all(zstd, trace_format::int32be),
+                    zstd + ": starts as zstd data: this compression is not read here; decompress it first, or "
+                           "recompress it with gzip or xz");
+  const auto bzip2 = write_file("keys.trace", "BZh91AY&SY....");
+  CHECK_THROWS_WITH(read_all(bzip2, trace_format::lirs), Catch::StartsWith(bzip2 + ": starts as bzip2 data"));
+  const auto named = write_file("keys.trace.zst", many_keys(10));
+  CHECK_THROWS_WITH(read_all(named, trace_format::lirs),
+                    named + ": a '.zst' file: this compression is not read here; decompress it first, or recompress "
+                            "it with gzip or xz");
+  // "BZh" and a key after it is lirs text of no compression: still refused as not an integer.
+  CHECK_THROWS_WITH(read_all(write_file("bz.trace", "BZhx\n"), trace_format::lirs), Catch::Contains("not an integer"));
+}
+
 TEST_CASE(".gz: truncated, corrupt, empty or not gzip at all is an error", "[replay][readers]") {
   const std::string packed = gzip_of(many_keys(20000));
   const auto truncated = write_file("truncated.trace.gz", packed.substr(0, packed.size() / 2));

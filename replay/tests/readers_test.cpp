@@ -61,8 +61,16 @@ TEST_CASE("oracle-general: a record whose next access is not later is refused: a
   // Text read as 24-byte records replayed as meaningless keys, with exit 0.
   const auto path = write_file("not_later.bin", oracle_record(1, 1, 512, 5) + oracle_record(2, 2, 512, 1));
   CHECK(error_of(path, trace_format::oracle_general) ==
-        path + ": byte offset 24: record 1 says its object is next asked for at 1, not a later request: not an "
-               "oracle-general trace?");
+        path + ": byte offset 24: record 1 (request 2) says its object is next asked for at request 1, not a later "
+               "one: not an oracle-general trace?");
+  // Requests count from 1, as in libCacheSim's files (cloudPhysicsIO's record 6 points to 19, and
+  // record 18 holds its object): a record that points to itself is no later request either.
+  const auto itself = write_file("itself.bin", oracle_record(1, 5, 100, 1) + oracle_record(2, 6, 100, -1));
+  CHECK(error_of(itself, trace_format::oracle_general) ==
+        itself + ": byte offset 0: record 0 (request 1) says its object is next asked for at request 1, not a later "
+                 "one: not an oracle-general trace?");
+  CHECK(read_all(write_file("next.bin", oracle_record(1, 5, 100, 2) + oracle_record(2, 5, 100, -1)),
+                 trace_format::oracle_general) == requests{{5, 100}, {5, 100}});
   std::string text;
   for (int i = 1000; i < 1012; ++i)
     text += std::to_string(i) + "\n"; // `seq 1000 1011`: 60 bytes, two records and a part
