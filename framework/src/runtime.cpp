@@ -123,7 +123,7 @@ public:
   caf::actor coordinator;
   caf::actor telemetry;
   caf::actor exports;       ///< null without exporters
-  caf::actor alert_sender;  ///< null without runtime.metrics
+  std::vector<detail::alert_route> alert_routes; ///< none without runtime.metrics, or without handlers and callback
   std::shared_ptr<detail::alert_delivery> alert_delivery = std::make_shared<detail::alert_delivery>();
   /// Embedder instances, by name; alive as long as the runtime (the router holds raw pointers).
   std::map<std::string, std::unique_ptr<detail::embedder_instance>> embedders;
@@ -377,10 +377,12 @@ public:
         drained.wait_for(lock, cfg.runtime.shutdown_timeout, [this] { return in_flight.load() == 0; });
       }
       // The handles stay set until every actor is done: the telemetry actor may still be sending
-      // to the alert dispatcher while it takes its last sample.
-      for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
+      // to the alert dispatchers while it takes its last sample.
+      for (auto* actor : {&coordinator, &telemetry, &exports})
         if (*actor)
           caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
+      for (const auto& route : alert_routes)
+        caf::anon_send_exit(route.dispatcher, caf::exit_reason::user_shutdown);
       {
         // A plugin stuck in a call holds the actor system, and so the shutdown, for ever; a
         // supervisor's kill would leave no word of which plugin.
@@ -389,11 +391,13 @@ public:
         report_if_late late(after, [this, after] { report_calls_in_flight(after); });
         system->await_all_actors_done();
       }
-      if (const auto late = alert_delivery->queued.exchange(0); late > 0)
-        log->write(log_level::warn, {std::to_string(late) + " alert events not delivered: raised as the alert "
-                                     "handlers stopped", {}, {}, {}, {}, {}, {}});
-      for (auto* actor : {&coordinator, &telemetry, &alert_sender, &exports})
+      for (const auto& route : alert_routes)
+        if (const auto late = route.queued->exchange(0); late > 0)
+          log->write(log_level::warn, {std::to_string(late) + " alert events not delivered to " + route.name +
+                                       ": raised as it stopped", {}, {}, {}, {}, {}, {}});
+      for (auto* actor : {&coordinator, &telemetry, &exports})
         *actor = nullptr;
+      alert_routes.clear();
       system.reset();
       log->write(log_level::info, {"runtime stopped", {}, {}, {}, {}, {}, {}});
     });
@@ -640,8 +644,10 @@ void deliver_alert_events(runtime_impl& impl, const std::vector<alert_event>& ev
     fields.message = std::string("alert ") + event.rule + " " + to_string(event.transition) + " (" +
                      to_string(event.severity) + "): " + event.summary;
     impl.log->write(event.transition == alert_transition::resolved ? log_level::info : log_level::warn, fields);
-    impl.alert_delivery->queued.fetch_add(1);
-    caf::anon_send(impl.alert_sender, detail::alert_atom::value, event);
+    for (const auto& route : impl.alert_routes) {
+      route.queued->fetch_add(1);
+      caf::anon_send(route.dispatcher, detail::alert_atom::value, event);
+    }
   }
 }
 
@@ -809,8 +815,8 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->system_config.set("logger.console", caf::atom("none"));
   impl->system = std::make_unique<caf::actor_system>(impl->system_config);
   if (impl->alerts)
-    impl->alert_sender = detail::spawn_alert_dispatcher(*impl->system, std::move(*handlers), std::move(options.on_alert),
-                                                        impl->log, impl->alert_delivery);
+    impl->alert_routes = detail::spawn_alert_dispatchers(*impl->system, std::move(*handlers),
+                                                         std::move(options.on_alert), impl->log, impl->alert_delivery);
   if (!exporters->empty())
     impl->exports = detail::spawn_export_scheduler(*impl->system, std::move(*exporters), *impl->hub, impl->log);
   if (impl->stats) {

@@ -99,42 +99,45 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self, std::
 }
 
 struct dispatcher_state {
-  std::vector<named_instance<alert_handler>> handlers;
-  std::size_t not_delivered = 0; ///< taken after the shutdown's deadline
+  std::optional<named_instance<alert_handler>> handler; ///< none: the host's callback
+  std::size_t not_delivered = 0;                        ///< taken after the shutdown's deadline
   static inline const char* name = "strata.alerts";
 };
 
+/// Hands each event to one handler, or to the host's callback.
 caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
-                               std::shared_ptr<std::vector<named_instance<alert_handler>>> given,
+                               std::shared_ptr<std::optional<named_instance<alert_handler>>> given,
                                std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log,
-                               std::shared_ptr<alert_delivery> delivery) {
-  self->state.handlers = std::move(*given);
-  self->set_exit_handler([self, log, delivery](caf::exit_msg& msg) {
+                               std::shared_ptr<alert_delivery> delivery, std::string route,
+                               std::shared_ptr<std::atomic<std::size_t>> queued) {
+  self->state.handler = std::move(*given);
+  self->set_exit_handler([self, log, route, queued](caf::exit_msg& msg) {
     // What came after the deadline, and what is still in the mailbox (dropped with it).
-    if (const auto lost = self->state.not_delivered + delivery->queued.exchange(0); lost > 0)
-      log->write(log_level::warn, {std::to_string(lost) + " alert events not delivered: the runtime stopped before "
-                                   "their turn (runtime.shutdown_timeout)", {}, {}, {}, {}, {}, {}});
-    self->state.handlers.clear();
+    if (const auto lost = self->state.not_delivered + queued->exchange(0); lost > 0)
+      log->write(log_level::warn, {std::to_string(lost) + " alert events not delivered to " + route +
+                                   ": the runtime stopped before their turn (runtime.shutdown_timeout)",
+                                   {}, {}, {}, {}, {}, {}});
+    self->state.handler.reset();
     self->quit(msg.reason);
   });
   return {
-    [self, callback, log, delivery](alert_atom, const alert_event& event) {
-      delivery->queued.fetch_sub(1);
+    [self, callback, log, delivery, queued](alert_atom, const alert_event& event) {
+      queued->fetch_sub(1);
       if (delivery->past_deadline()) {
         ++self->state.not_delivered;
         return;
       }
-      for (auto& h : self->state.handlers)
-        guarded("alert handler " + h.name, *h.errors, *log, [&] { h.instance->get().handle(event); });
-      if (callback) {
-        try {
-          const in_host_callback host_code;
-          callback(event);
-        } catch (const std::exception& e) {
-          log->write(log_level::error, {"alert callback failed", {}, {}, {}, {}, {}, e.what()});
-        } catch (...) {
-          log->write(log_level::error, {"alert callback failed", {}, {}, {}, {}, {}, "unknown exception"});
-        }
+      if (auto& h = self->state.handler) {
+        guarded("alert handler " + h->name, *h->errors, *log, [&] { h->instance->get().handle(event); });
+        return;
+      }
+      try {
+        const in_host_callback host_code;
+        callback(event);
+      } catch (const std::exception& e) {
+        log->write(log_level::error, {"alert callback failed", {}, {}, {}, {}, {}, e.what()});
+      } catch (...) {
+        log->write(log_level::error, {"alert callback failed", {}, {}, {}, {}, {}, "unknown exception"});
       }
     },
   };
@@ -149,12 +152,27 @@ caf::actor spawn_export_scheduler(caf::actor_system& system, std::vector<named_i
                                      &source, std::move(log));
 }
 
-caf::actor spawn_alert_dispatcher(caf::actor_system& system, std::vector<named_instance<alert_handler>> handlers,
-                                  std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log,
-                                  std::shared_ptr<alert_delivery> delivery) {
-  return system.spawn<caf::detached>(
-    alert_dispatcher, std::make_shared<std::vector<named_instance<alert_handler>>>(std::move(handlers)),
-    std::move(callback), std::move(log), std::move(delivery));
+std::vector<alert_route> spawn_alert_dispatchers(caf::actor_system& system,
+                                                 std::vector<named_instance<alert_handler>> handlers,
+                                                 std::function<void(const alert_event&)> callback,
+                                                 std::shared_ptr<runtime_log> log,
+                                                 std::shared_ptr<alert_delivery> delivery) {
+  std::vector<alert_route> routes;
+  const auto spawn = [&](std::optional<named_instance<alert_handler>> handler, std::string name) {
+    alert_route route;
+    route.name = std::move(name);
+    route.dispatcher = system.spawn<caf::detached>(
+      alert_dispatcher, std::make_shared<std::optional<named_instance<alert_handler>>>(std::move(handler)), callback,
+      log, delivery, route.name, route.queued);
+    routes.push_back(std::move(route));
+  };
+  for (auto& h : handlers) {
+    auto name = "handler '" + h.name + "'";
+    spawn(std::move(h), std::move(name));
+  }
+  if (callback)
+    spawn(std::nullopt, "the host's on_alert callback");
+  return routes;
 }
 
 } // namespace strata::detail

@@ -3,7 +3,9 @@
 // slow exporter or handler never delays requests or sampling:
 // - the export scheduler calls each pushing exporter's `publish` on its period, on demand, and once
 //   more at shutdown;
-// - the alert dispatcher hands each alert event to every handler plugin and the host's callback.
+// - an alert dispatcher per handler plugin, and one for the host's callback, hands each alert event
+//   to its own: a handler that takes seconds an event (a webhook to a receiver that hangs) delays
+//   no other.
 
 #include "log.hpp"
 #include "plugin_instance.hpp"
@@ -12,6 +14,7 @@
 #include <strata/instruments.hpp>
 #include <strata/telemetry_snapshot.hpp>
 
+#include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
@@ -41,11 +44,9 @@ struct named_instance {
 caf::actor spawn_export_scheduler(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
                                   const telemetry_source& source, std::shared_ptr<runtime_log> log);
 
-/// Shared by the runtime and its alert dispatcher: events sent and not yet taken, and when the
-/// runtime's shutdown stops deliveries (a handler that takes seconds an event must not hold the
-/// shutdown for a backlog). What is not delivered is counted and logged, not lost in silence.
+/// Shared by the runtime and its alert dispatchers: when the runtime's shutdown stops deliveries
+/// (a handler that takes seconds an event must not hold the shutdown for a backlog).
 struct alert_delivery {
-  std::atomic<std::size_t> queued{0};
   std::atomic<std::chrono::steady_clock::rep> deliver_until{std::numeric_limits<std::chrono::steady_clock::rep>::max()};
 
   bool past_deadline() const {
@@ -53,9 +54,20 @@ struct alert_delivery {
   }
 };
 
-caf::actor spawn_alert_dispatcher(caf::actor_system& system, std::vector<named_instance<alert_handler>> handlers,
-                                  std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log,
-                                  std::shared_ptr<alert_delivery> delivery);
+/// One alert dispatcher: the thread of one handler (or of the host's callback), and the events
+/// sent to it and not yet taken. What is not delivered is counted and logged, not lost in silence.
+struct alert_route {
+  std::string name; ///< "handler 'NAME'" or "the host's on_alert callback"
+  caf::actor dispatcher;
+  std::shared_ptr<std::atomic<std::size_t>> queued = std::make_shared<std::atomic<std::size_t>>(0);
+};
+
+/// A dispatcher for each handler, and one for `callback` when it is set.
+std::vector<alert_route> spawn_alert_dispatchers(caf::actor_system& system,
+                                                 std::vector<named_instance<alert_handler>> handlers,
+                                                 std::function<void(const alert_event&)> callback,
+                                                 std::shared_ptr<runtime_log> log,
+                                                 std::shared_ptr<alert_delivery> delivery);
 
 } // namespace strata::detail
 

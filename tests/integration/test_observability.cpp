@@ -573,8 +573,31 @@ TEST_CASE("at shutdown a slow handler's backlog is given up after shutdown_timeo
   for (const auto& line : log.lines())
     if (line.find("alert events not delivered") != std::string::npos)
       logged = line;
-  CHECK_THAT(logged, Catch::Contains(std::to_string(5 - delivered) + " alert events not delivered: the runtime "
-                                                                     "stopped before their turn"));
+  CHECK_THAT(logged, Catch::Contains(std::to_string(5 - delivered) + " alert events not delivered to handler 'slow': "
+                                                                     "the runtime stopped before their turn"));
+}
+
+TEST_CASE("a slow handler delays no other handler, nor the host's callback", "[observability][alerts]") {
+  temp_file slow_recorded, quick_recorded;
+  std::string rules;
+  for (int i = 0; i < 3; ++i) // three events at once: three seconds for the slow handler
+    rules += "    - {name: r" + std::to_string(i) + ", value: rss_bytes, comparison: '>', threshold: 0}\n";
+  std::atomic<int> called{0};
+  runtime_options options;
+  options.on_alert = [&](const alert_event&) { ++called; };
+  auto rt = start_yaml("runtime: {stats_interval: 20ms, shutdown_timeout: 100ms}\n"
+                       "layers:\n  - {name: hot, plugin: predictive}\n"
+                       "alerts:\n  rules:\n" + rules +
+                       "  handlers:\n"
+                       "    - {name: slow, plugin: test_alert_recorder, config: {path: \"" + slow_recorded.path +
+                       "\", delay: 1s}}\n"
+                       "    - {name: quick, plugin: test_alert_recorder, config: {path: \"" + quick_recorded.path +
+                       "\"}}\n",
+                       std::move(options));
+  REQUIRE(eventually([&] { return rt->alerts().size() == 3; }));
+  // With one thread for all, each event reached the quick handler after the slow one's second.
+  REQUIRE(eventually([&] { return quick_recorded.lines().size() == 3 && called.load() == 3; }));
+  CHECK(slow_recorded.lines().size() < 3);
 }
 
 // export_now() waits through a CAF scoped_actor, which (CAF 0.17) made its thread keep the actor

@@ -54,9 +54,9 @@ struct active_alert {
   bool acknowledged = false;
 };
 
-/// A plugin of kind STRATA_PLUGIN_ALERT_HANDLER. `handle` runs on a thread of the runtime's alert
-/// dispatcher, one event at a time, never on a request path; it may block (a webhook does) but
-/// should bound how long.
+/// A plugin of kind STRATA_PLUGIN_ALERT_HANDLER. `handle` runs on a thread of its own (one per
+/// configured handler), one event at a time, never on a request path; it may block (a webhook
+/// does), delaying only its own later events, but should bound how long.
 class alert_handler {
 public:
   virtual ~alert_handler() = default;

@@ -75,7 +75,8 @@ struct runtime_options {
   /// Plugins registered without a file (tests inject replacements this way); they take
   /// precedence over files that declare the same name, on `plugins.path` or in `plugins.files`.
   std::vector<const strata_plugin_descriptor*> static_plugins;
-  /// Receives every alert event after the handler plugins, on the alert dispatcher's thread.
+  /// Receives every alert event, on a thread of its own (each handler plugin has its own too: a slow
+  /// one delays no other).
   std::function<void(const alert_event&)> on_alert;
   /// The host's last word on a semantic hit, after the layer's own second-stage check; none by
   /// default. Runs in the caller's thread for `semantic_lookup`, in an actor thread for
