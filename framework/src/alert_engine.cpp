@@ -94,17 +94,20 @@ std::vector<alert_event> alert_engine::evaluate(clock::time_point now, std::chro
     const auto& rule = rules_[i];
     auto& st = states_[i];
     const auto& value = values[i];
-    const bool holds = value && compare(*value, rule.comparison, rule.threshold);
-    if (!holds) {
+    if (!value) {
+      // Nothing says the condition broke: a gauge that is not exported (the free space of a
+      // data_dir that went away, which is worse), a rate without gets in its window. A firing
+      // alert stays firing (without escalating on no evidence); a pending one starts again.
+      st.holding_since.reset();
+      continue;
+    }
+    if (!compare(*value, rule.comparison, rule.threshold)) {
       st.holding_since.reset();
       if (st.firing) {
         st.firing = false;
         st.escalated = false;
         st.resolved_at = now;
-        auto resolved = make_event(rule, alert_transition::resolved, st.last.severity, value.value_or(st.last.value), wall);
-        if (!value) // the value is gone (no traffic in the window): say so rather than invent one
-          resolved.summary = rule.value + " of " + resolved.subject + " has no value any more";
-        events.push_back(std::move(resolved));
+        events.push_back(make_event(rule, alert_transition::resolved, st.last.severity, *value, wall));
       }
       continue;
     }

@@ -65,6 +65,25 @@ TEST_CASE("no value is not a breach", "[alerts]") {
   CHECK(d.engine.active().empty());
 }
 
+TEST_CASE("no value does not resolve a firing alert either: only a value that breaks the condition does",
+          "[alerts]") {
+  // A gauge that is not exported any more (the free space of a data_dir that went away) is no
+  // evidence that things got better.
+  auto r = rule();
+  r.escalate_after = 100ms;
+  driver d({r});
+  REQUIRE(d.at(0ms, 0.5).size() == 1);
+  d.has_value = false;
+  CHECK(d.at(50ms, 0).empty());
+  CHECK(d.at(500ms, 0).empty()); // nor escalates on no evidence
+  REQUIRE(d.engine.active().size() == 1);
+  d.has_value = true;
+  const auto resolved = d.at(600ms, 0.001);
+  REQUIRE(resolved.size() == 1);
+  CHECK(resolved[0].transition == alert_transition::resolved);
+  CHECK(resolved[0].summary == "p95_latency of all is 0.001, no longer > 0.01");
+}
+
 TEST_CASE("after resolving, a rule waits out its cooldown before firing again", "[alerts]") {
   auto r = rule();
   r.cooldown = 1000ms;
