@@ -126,7 +126,14 @@ void invalidate(runtime& rt, const Request& req, const std::string& body, Respon
     send_error(res, runtime_error(result.code, "invalidation of tag '" + tag + "'"));
 }
 
+/// What /metrics and /v1/stats answer when the runtime records nothing: figures of zero would look
+/// like a deployment that served nothing.
+const api_error metrics_off{404, "metrics are off in this deployment (runtime.metrics: false)", std::nullopt,
+                            "not_found"};
+
 void stats(runtime& rt, const Request& req, const std::string&, Response& res) {
+  if (!rt.effective_config().runtime.metrics)
+    return send_error(res, metrics_off);
   const auto window = parse_window(url_param(req, "window"));
   if (usable(window, res))
     send(res, 200, telemetry::to_json_text(rt.stats(std::get<stats_window>(window))));
@@ -139,9 +146,8 @@ void health(runtime& rt, const Request&, const std::string&, Response& res) {
 }
 
 void metrics(runtime& rt, const Request&, const std::string&, Response& res) {
-  if (!rt.effective_config().runtime.metrics) // an empty 200 would look like a deployment with nothing in it
-    return send_error(res, {404, "metrics are off in this deployment (runtime.metrics: false)", std::nullopt,
-                            "not_found"});
+  if (!rt.effective_config().runtime.metrics)
+    return send_error(res, metrics_off);
   send(res, 200, rt.prometheus_text(), "text/plain; version=0.0.4; charset=utf-8");
 }
 

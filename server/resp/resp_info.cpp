@@ -82,11 +82,15 @@ std::string info_text(runtime& rt, const server_counters& counters, const resp_s
     line(out, "health", to_string(health.overall));
     const auto& cfg = rt.effective_config();
     line(out, "layers", std::to_string(cfg.layers.size()));
-    line(out, "stats_window", "1m");
-    const auto stats = rt.stats(stats_window::minute);
-    line(out, "overall", window_line(stats.overall));
-    for (const auto& layer : stats.layers)
-      line(out, "layer_" + layer.name, window_line(layer));
+    if (cfg.runtime.metrics) {
+      line(out, "stats_window", "1m");
+      const auto stats = rt.stats(stats_window::minute);
+      line(out, "overall", window_line(stats.overall));
+      for (const auto& layer : stats.layers)
+        line(out, "layer_" + layer.name, window_line(layer));
+    } else { // figures of zero would look like a deployment that served nothing
+      line(out, "stats", "off (runtime.metrics: false)");
+    }
     for (const auto& layer : health.layers)
       line(out, "layer_" + layer.name + "_health", to_string(layer.level));
     line(out, "alerts_firing", std::to_string(rt.alerts().size()));

@@ -258,4 +258,20 @@ expect "SET NX of a small value" "OK" "$(cli SET nx-small v NX)"
 expect "SET NX again" "" "$(cli SET nx-small w NX)"
 expect "SET NX of a too large value on a key that exists" "" "$(cli SET nx-small "$big" NX)"
 stop_resp
+
+# INFO strata without metrics: it says so, rather than figures of zero (a deployment that served nothing).
+cat >"$dir/no_metrics.yaml" <<'YAML'
+runtime: {metrics: false}
+layers:
+  - {name: hot, plugin: predictive}
+server:
+  http: {enabled: false}
+  resp: {address: "127.0.0.1:0"}
+YAML
+start_resp "$dir/no_metrics.yaml"
+cli SET a b >/dev/null
+strata_only=$(cli INFO strata | tr -d '\r')
+grep -qx "stats:off (runtime.metrics: false)" <<<"$strata_only" || fail "INFO strata without metrics: $strata_only"
+grep -q "^overall:" <<<"$strata_only" && fail "INFO strata without metrics has figures: $strata_only"
+stop_resp
 echo ok

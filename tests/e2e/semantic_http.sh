@@ -205,6 +205,9 @@ call POST /v1/vectors/search '{"text": "q"}'
 expect 501 'no layer of this deployment offers vector operations'
 call GET /metrics
 expect 404 'metrics are off in this deployment (runtime.metrics: false)'
+# Nor figures of zero, which would look like a deployment that served nothing.
+call GET /v1/stats
+expect 404 'metrics are off in this deployment (runtime.metrics: false)'
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
 [ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
 
