@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <stdexcept>
 #include <string_view>
 
@@ -61,6 +62,13 @@ std::string utc_now() {
 spdlog::sink_ptr make_sink(const std::string& output) {
   if (output == "stderr") return std::make_shared<spdlog::sinks::stderr_sink_mt>();
   if (output == "stdout") return std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  // spdlog would create the missing directories, silently (as root, anywhere): a misspelt path is
+  // refused instead, as the json exporter refuses one.
+  const std::filesystem::path file(output);
+  const auto directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  if (std::error_code ec; !std::filesystem::is_directory(directory, ec))
+    throw std::runtime_error("cannot open '" + output + "': its directory '" + directory.string() +
+                             "' does not exist");
   try {
     return std::make_shared<spdlog::sinks::basic_file_sink_mt>(output, false);
   } catch (const spdlog::spdlog_ex& e) {

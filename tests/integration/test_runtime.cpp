@@ -408,6 +408,20 @@ TEST_CASE("read-through: a tag invalidation supersedes the loads of its namespac
   CHECK(calls == 3);
 }
 
+TEST_CASE("a log file in a directory that does not exist is refused, not made", "[runtime]") {
+  strata::test::scratch_dir dir;
+  const auto missing = dir.path / "no-such-dir";
+  const auto log_file = (missing / "runtime.log").string();
+  auto parsed = parse_config_file(test_config("two_layers.yaml"));
+  REQUIRE(parsed.ok());
+  parsed.effective->logging.output = log_file;
+  auto refused = runtime::from_config(*parsed.effective);
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(refused.err().message, Catch::Contains("logging.output: cannot open '" + log_file + "': its directory '" +
+                                                    missing.string() + "' does not exist"));
+  CHECK_FALSE(std::filesystem::exists(missing));
+}
+
 TEST_CASE("a loader that throws gives that get an error and the log its message", "[runtime]") {
   strata::test::scratch_dir dir;
   const auto log_file = (dir.path / "runtime.log").string();

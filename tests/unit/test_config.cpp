@@ -621,6 +621,36 @@ logging: {level: info}
           "the family's current value"});
 }
 
+TEST_CASE("the log and an exporter's file on one path, or both on standard output, are refused",
+          "[config][telemetry]") {
+  // A snapshot's rename replaced the log file; log lines broke the JSON stream on stdout.
+  auto same_file = parse_config(R"(layers: [{name: hot, plugin: predictive}]
+exporters:
+  - {name: j, plugin: test_exporter, config: {path: /tmp/strata-x/../strata-x/same.json}}
+logging: {output: /tmp/strata-x/same.json}
+)", "t.yaml");
+  REQUIRE(same_file.ok());
+  CHECK(error_lines(strata::validate(*same_file.effective)) ==
+        std::vector<std::string>{"t.yaml:3:53: exporters[0].config.path: '/tmp/strata-x/../strata-x/same.json' is also "
+                                 "logging.output: each would overwrite the other"});
+  auto both_stdout = parse_config(R"(layers: [{name: hot, plugin: predictive}]
+exporters:
+  - {name: j, plugin: test_exporter, config: {path: "-"}}
+logging: {output: stdout}
+)", "t.yaml");
+  REQUIRE(both_stdout.ok());
+  CHECK(error_lines(strata::validate(*both_stdout.effective)) ==
+        std::vector<std::string>{"t.yaml:3:53: exporters[0].config.path: writes to standard output, as logging.output "
+                                 "does: the log's lines would break its stream (log to stderr or a file)"});
+  auto apart = parse_config(R"(layers: [{name: hot, plugin: predictive}]
+exporters:
+  - {name: j, plugin: test_exporter, config: {path: "-"}}
+logging: {output: /tmp/strata-x/log.txt}
+)", "t.yaml");
+  REQUIRE(apart.ok());
+  CHECK(strata::validate(*apart.effective).ok());
+}
+
 TEST_CASE("a log level and a rule's comparison are refused with the file's other errors", "[config][telemetry]") {
   CHECK(error_lines(parse_config(R"(layers: [{name: hot, plugin: predictive}]
 alerts:
