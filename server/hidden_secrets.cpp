@@ -20,6 +20,20 @@ bool named_like_a_secret(std::string key) {
   return false;
 }
 
+/// An http(s) URL with its path and query hidden: a webhook's (a chat service's) is itself the
+/// secret, as the webhook handler's logs know (they name the origin only).
+std::string origin_only(const std::string& value) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (value.compare(0, scheme.size(), scheme) != 0)
+      continue;
+    const auto path = value.find_first_of("/?#", scheme.size());
+    if (path == std::string::npos || value.compare(path, std::string::npos, "/") == 0)
+      return value;
+    return value.substr(0, path) + "/(path hidden)";
+  }
+  return value;
+}
+
 } // namespace
 
 void hide_secrets(std::map<std::string, std::string>& settings) {
@@ -27,7 +41,7 @@ void hide_secrets(std::map<std::string, std::string>& settings) {
     if (named_like_a_secret(key))
       value = value.empty() ? value : "(set, hidden)";
     else
-      value = without_password(value);
+      value = origin_only(without_password(value));
   }
 }
 
