@@ -123,13 +123,14 @@ void sync_listener::run() {
         deliver(n);
       check_deaf();
     } catch (const std::exception& e) {
-      if (listening) // lost now; one that never listened has been not listening since the thread began
+      const bool lost = listening != nullptr;
+      if (lost) // lost now; one that never listened has been not listening since the thread began
         not_listening_since_ = std::chrono::steady_clock::now();
       listening.reset();
       attempted(false);
       if (!was_down) { // once per outage, not per try to listen again
         metrics_.errors.inc();
-        host_.log(log_level::error, std::string("lost the listening connection: ") + e.what());
+        host_.log(log_level::error, std::string(lost ? "lost the listening connection: " : "cannot listen: ") + e.what());
       }
       was_down = true;
       on_state_(false, std::string("not listening: ") + e.what());

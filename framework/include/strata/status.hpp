@@ -40,7 +40,8 @@ constexpr const char* explain(status s) noexcept {
     case status::rejected:
       return "the layers declined the write (too large for their bounds, their policy, or every layer is write: "
              "around)";
-    case status::unavailable: return "the runtime cannot serve now (shutting down, or a layer's backend is down)";
+    case status::unavailable:
+      return "the runtime cannot serve now (shutting down, a layer being replaced, or a layer's backend is down)";
     case status::timeout: return "a layer, or its backend, did not answer in time";
     case status::invalid: return "the runtime refused the request as malformed";
     case status::internal: return "a layer failed; see the server's log and /v1/health";
