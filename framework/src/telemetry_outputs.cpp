@@ -104,7 +104,7 @@ struct dispatcher_state {
   static inline const char* name = "strata.alerts";
 };
 
-/// Hands each event to one handler, or to the host's callback.
+/// Hands each event to one handler, or (without one) to the host's `callback`.
 caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
                                std::shared_ptr<std::optional<named_instance<alert_handler>>> given,
                                std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log,
@@ -158,20 +158,21 @@ std::vector<alert_route> spawn_alert_dispatchers(caf::actor_system& system,
                                                  std::shared_ptr<runtime_log> log,
                                                  std::shared_ptr<alert_delivery> delivery) {
   std::vector<alert_route> routes;
-  const auto spawn = [&](std::optional<named_instance<alert_handler>> handler, std::string name) {
+  const auto spawn = [&](std::optional<named_instance<alert_handler>> handler,
+                         std::function<void(const alert_event&)> to_host, std::string name) {
     alert_route route;
     route.name = std::move(name);
     route.dispatcher = system.spawn<caf::detached>(
-      alert_dispatcher, std::make_shared<std::optional<named_instance<alert_handler>>>(std::move(handler)), callback,
-      log, delivery, route.name, route.queued);
+      alert_dispatcher, std::make_shared<std::optional<named_instance<alert_handler>>>(std::move(handler)),
+      std::move(to_host), log, delivery, route.name, route.queued);
     routes.push_back(std::move(route));
   };
   for (auto& h : handlers) {
     auto name = "handler '" + h.name + "'";
-    spawn(std::move(h), std::move(name));
+    spawn(std::move(h), nullptr, std::move(name));
   }
   if (callback)
-    spawn(std::nullopt, "the host's on_alert callback");
+    spawn(std::nullopt, std::move(callback), "the host's on_alert callback");
   return routes;
 }
 
