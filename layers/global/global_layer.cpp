@@ -224,8 +224,11 @@ public:
     if (!db_->holds_text(ns) || !db_->holds_text(key))
       return status::not_found; // nothing can be stored under it
     std::vector<storage::row> rows;
+    // Not a miss while the database is away: the key may be there. The chain goes on (to the
+    // loader, when there is one); without one, the get answers unavailable, and a conditional
+    // write (SET NX) is not taken for one on an absent key.
     if (!attempt([&] { rows = db_->query(sql::get, {std::string(ns), std::string(key)}); }))
-      return status::not_found; // a miss while the database is away: the chain goes on
+      return status::unavailable;
     if (rows.empty())
       return status::not_found;
     const auto& r = rows[0];
@@ -422,7 +425,7 @@ private:
     ready_ = false;
     if (!down_)
       host_.log(log_level::error, std::string("database unreachable or slower than statement_timeout, answering "
-                                              "misses: ") + e.what());
+                                              "unavailable: ") + e.what());
     down_ = true;
     health_.statements(false, e.what());
   }

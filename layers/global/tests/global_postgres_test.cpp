@@ -300,6 +300,7 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   strata::put_options tagged;
   tagged.tags = {"t"};
   REQUIRE(a->put("tagged", "kept", tagged) == status::ok);
+  REQUIRE(b->put("only-in-db", "b's") == status::ok); // in the database and b's hot layer, not a's
 
   std::atomic<bool> stop{false};
   std::atomic<long> operations{0}, slowest_us{0};
@@ -317,9 +318,11 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   strata::test::kill_server();
   const long at_kill = operations;
 
-  // Down: gets answer misses at once, health turns critical, errors are counted.
+  // Down: gets answer at once, unavailable (the key may be in the database: not a miss), health
+  // turns critical, errors are counted.
   CHECK(eventually([&] { return a->health().overall == strata::health_level::critical; }));
-  CHECK(b->get("never-written").code == status::not_found);
+  CHECK(eventually([&] { return b->get("never-written").code == status::unavailable; }));
+  CHECK(a->get("only-in-db").code == status::unavailable); // it is there: a miss would say it is not
   CHECK(eventually([&] { return operations > at_kill + 20; }));
   CHECK(layer_sample(*a, "strata_global_errors_total", ",source=\"statement\"") >= 1);
   CHECK(eventually([&] { return layer_sample(*b, "strata_global_errors_total", ",source=\"listener\"") >= 1; }));
@@ -328,7 +331,10 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   CHECK(a->erase("stable") == status::unavailable);
   CHECK(a->invalidate_tag("t").code == status::unavailable);
   CHECK(a->put("unwritten", "x") == status::unavailable);
-  CHECK(a->get("unwritten").code == status::not_found); // the put was undone in hot
+  CHECK(a->get("unwritten").code == status::unavailable); // the put was undone in hot
+  strata::put_options if_absent;
+  if_absent.condition = strata::put_condition::if_absent;
+  CHECK(a->put("only-in-db", "a's", if_absent) == status::unavailable); // it cannot tell the key is absent
 
   strata::test::restart_server();
   // Back: writes land again, health recovers, and sync works again between the two.
@@ -343,6 +349,7 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   REQUIRE(a->put("after", "synced") == status::ok);
   CHECK(eventually([&] { return b->get("after").value == "synced"; }, 10s));
   CHECK(b->get("stable").value == "before"); // the erase that answered unavailable did not happen
+  CHECK(a->get("only-in-db").value == "b's");
   CHECK(b->get("tagged").value == "kept");
   // Nothing waited on the dead server longer than a connection attempt (connect_timeout 2s).
   CHECK(slowest_us < 2'500'000);
@@ -361,7 +368,7 @@ TEST_CASE("a database migrated by a newer build while it was away is refused whe
     w.commit();
   }
   strata::test::kill_server();
-  CHECK(eventually([&] { return a->get("other").code == status::not_found && a->health().overall == strata::health_level::critical; }));
+  CHECK(eventually([&] { return a->get("other").code == status::unavailable && a->health().overall == strata::health_level::critical; }));
   strata::test::restart_server();
   const auto shared = [&] {
     for (const auto& l : a->health().layers)
