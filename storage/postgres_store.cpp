@@ -399,7 +399,8 @@ int postgres_store::migrate(const std::string& component, const std::vector<migr
                               session.execute("strata.schema.set",
                                               {component, std::int64_t{m.version}, m.description, now_us()});
                             },
-                          });
+                          },
+                          "in the database");
     txn.commit();
   } catch (const store_error&) {
     release(s, !s->conn->is_open());

@@ -23,8 +23,9 @@ struct schema_access {
 };
 
 /// Applies the steps newer than the recorded version, in order; returns the final version.
+/// `where` names the database in a refusal ("in the database", "in 'FILE'").
 inline int apply_steps(const std::string& component, std::vector<migration> steps, dialect d,
-                       const schema_access& db) {
+                       const schema_access& db, const std::string& where) {
   std::sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
   for (std::size_t i = 0; i < steps.size(); ++i)
     if (steps[i].version != static_cast<int>(i) + 1)
@@ -34,7 +35,7 @@ inline int apply_steps(const std::string& component, std::vector<migration> step
   const int known = static_cast<int>(steps.size());
   const int version = db.current();
   if (version > known)
-    throw store_error(status::invalid, "schema of '" + component + "' in the database is version " +
+    throw store_error(status::invalid, "schema of '" + component + "' " + where + " is version " +
                                          std::to_string(version) + ", newer than this build knows (" +
                                          std::to_string(known) + "): upgrade strata or use another database");
   for (const auto& step : steps) {

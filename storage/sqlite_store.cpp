@@ -243,7 +243,8 @@ int sqlite_store::migrate(const std::string& component, const std::vector<migrat
                             [&](const migration& m) {
                               s.execute("strata.schema.set", {component, std::int64_t{m.version}, m.description, now_us()});
                             },
-                          });
+                          },
+                          "in '" + path_ + "'");
   });
   return version;
 }

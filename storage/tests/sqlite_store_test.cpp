@@ -32,6 +32,17 @@ TEST_CASE("the SQLite store creates its folder, uses WAL and keeps data across r
   CHECK(db->query("name", {std::int64_t{7}}).at(0).text(0) == "kept");
 }
 
+TEST_CASE("a SQLite file of a newer schema is refused naming the file", "[store][sqlite]") {
+  strata::test::scratch_dir dir{"strata-store"};
+  const auto file = (dir.path / "newer.sqlite").string();
+  strata::storage::open_store({strata::storage::dialect::sqlite, "", file})->migrate("contract", strata::test::contract_schema());
+  auto first = strata::test::contract_schema();
+  first.pop_back();
+  CHECK_THROWS_WITH(strata::storage::open_store({strata::storage::dialect::sqlite, "", file})->migrate("contract", first),
+                    "schema of 'contract' in '" + file + "' is version 2, newer than this build knows (1): upgrade "
+                    "strata or use another database");
+}
+
 TEST_CASE("opening a SQLite file that cannot be created says which file", "[store][sqlite]") {
   strata::test::scratch_dir dir{"strata-store"};
   const auto blocker = dir.path / "a-file";
