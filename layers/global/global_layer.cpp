@@ -10,6 +10,7 @@
 #include "global_schema.hpp"
 #include "sync_listener.hpp"
 #include "sync_message.hpp"
+#include "file_claim.hpp"
 
 #include <strata/sdk.hpp>
 #include <strata/store_config.hpp>
@@ -52,6 +53,22 @@ constexpr const char* errors_help = "Failed statements, lost listening connectio
 /// end of the session reads as an outage.
 std::chrono::milliseconds idle_in_transaction_timeout(const plugin_config& config) {
   return std::max<std::chrono::milliseconds>(to_ms(config.get_duration("statement_timeout")), std::chrono::seconds(1));
+}
+
+/// One process, and one layer of it, on a SQLite file: SQLite sends no notification, so two would
+/// never hear each other's changes and serve stale copies above. Null on PostgreSQL.
+std::shared_ptr<const vector_index::file_claim> sqlite_claim(const plugin_config& config, const std::string& layer) {
+  const auto options = storage::store_options_from(config);
+  if (options.backend != storage::dialect::sqlite)
+    return nullptr;
+  try {
+    return vector_index::file_claim::take(options.sqlite_path, layer,
+                                          "on SQLite the global layer is for one node: two on one file never hear "
+                                          "each other's changes and serve stale copies (several nodes: backend: "
+                                          "postgres)");
+  } catch (const std::exception& e) {
+    throw std::runtime_error("sqlite_path: '" + options.sqlite_path + "': " + e.what());
+  }
 }
 
 /// The store's options, with the bound above.
@@ -169,6 +186,7 @@ public:
 
   explicit global_layer(const layer_context& context)
     : host_(context.host), health_(host_), db_(storage::open_store(global_store_options(context.config))),
+      claim_(sqlite_claim(context.config, context.name)), // the store made the file's folder
       instance_id_(context.config.get_string("instance_id").empty() ? default_instance_id()
                                                                     : context.config.get_string("instance_id")),
       origin_(default_instance_id()),
@@ -568,6 +586,7 @@ private:
   plugin_host host_;
   health_board health_;
   std::unique_ptr<storage::store> db_;
+  std::shared_ptr<const vector_index::file_claim> claim_; ///< SQLite: the file is this layer's
   std::string instance_id_; ///< the writer recorded with an entry
   std::string origin_;      ///< this process in its notifications, unique whatever instance_id says; at most origin_budget bytes
   std::string channel_;

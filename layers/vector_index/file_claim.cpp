@@ -21,7 +21,8 @@ std::map<std::string, std::weak_ptr<const file_claim>> claims; ///< by lock file
 
 } // namespace
 
-std::shared_ptr<const file_claim> file_claim::take(const std::string& path, const std::string& holder) {
+std::shared_ptr<const file_claim> file_claim::take(const std::string& path, const std::string& holder,
+                                                   const std::string& consequence) {
   std::error_code ec;
   auto key = std::filesystem::absolute(std::filesystem::path(path + ".lock"), ec).lexically_normal().string();
   if (ec)
@@ -35,9 +36,7 @@ std::shared_ptr<const file_claim> file_claim::take(const std::string& path, cons
     if (auto held = known->second.lock()) {
       if (held->holder_ == holder)
         return held;
-      throw std::runtime_error("in use by the layer '" + held->holder_ +
-                               "' of this process: two layers on one file would each serve their own entries "
-                               "and overwrite each other's; give each its own sqlite_path");
+      throw std::runtime_error("in use by the layer '" + held->holder_ + "' of this process: " + consequence);
     }
     releasing = true;
   }
@@ -57,9 +56,7 @@ std::shared_ptr<const file_claim> file_claim::take(const std::string& path, cons
     ::close(fd);
     if (error == EWOULDBLOCK)
       throw std::runtime_error("in use by another process, or by another plugin's layer of this one (it holds " +
-                               key +
-                               "): two on one file would each serve their own entries and overwrite each "
-                               "other's; give each its own sqlite_path");
+                               key + "): " + consequence);
     throw std::runtime_error("cannot lock " + key + ": " + std::strerror(error));
   }
   std::shared_ptr<const file_claim> claim{new file_claim(fd, key, holder)};

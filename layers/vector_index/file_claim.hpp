@@ -16,8 +16,13 @@ namespace strata::vector_index {
 class file_claim {
 public:
   /// Throws std::runtime_error when another process, or another holder in this one, holds the
-  /// file, or the lock file cannot be created.
-  static std::shared_ptr<const file_claim> take(const std::string& path, const std::string& holder);
+  /// file (saying `consequence`: what two on one file would do), or the lock file cannot be created.
+  static std::shared_ptr<const file_claim> take(const std::string& path, const std::string& holder,
+                                                const std::string& consequence = entries_apart);
+
+  /// The consequence for layers that keep their entries in memory and write them through.
+  static constexpr const char* entries_apart =
+    "two on one file would each serve their own entries and overwrite each other's; give each its own sqlite_path";
 
   ~file_claim();
   file_claim(const file_claim&) = delete;

@@ -52,6 +52,21 @@ TEST_CASE("the global layer keeps entries in its SQLite file across runtimes, sc
   CHECK(db->schema_version("global") == 2);
 }
 
+TEST_CASE("a second global layer on one SQLite file is refused: neither would hear the other's changes",
+          "[global][sqlite]") {
+  strata::test::scratch_dir dir{"strata-global"};
+  const auto file = dir.path / "global.sqlite3";
+  auto first = start_yaml(strata::test::two_layer_yaml(sqlite_settings(file)));
+  auto second = strata::test::two_layer_yaml(sqlite_settings(file));
+  second.replace(second.find("name: shared"), std::string("name: shared").size(), "name: other");
+  const auto error = strata::testing::start_error(second);
+  CHECK_THAT(error, Catch::Contains("layers[1].config.sqlite_path") &&
+                      Catch::Contains("sqlite_path: '" + file.string() + "': in use by the layer 'shared' of this "
+                                      "process: on SQLite the global layer is for one node"));
+  first.reset(); // released: one alone starts on it
+  start_yaml(second).reset();
+}
+
 TEST_CASE("on SQLite, long keys and tags are kept and invalidated: nothing is announced there", "[global][sqlite]") {
   strata::test::scratch_dir dir{"strata-global"};
   const auto file = dir.path / "g.sqlite3";
