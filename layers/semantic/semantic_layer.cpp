@@ -127,13 +127,19 @@ public:
   }
 
   status erase(std::string_view ns, std::string_view key) override {
+    write_failed_ = false;
     const bool found = cache_.erase_query(ns, key);
+    if (write_failed_)
+      unwritten("the entry is erased from memory only: a restart brings it back");
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }
 
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
-    const auto n = cache_.invalidate_tag(ns, tag);
+    write_failed_ = false;
+    const auto n = cache_.invalidate_tag(ns, tag); // the file's rows go through the dropped event
+    if (write_failed_)
+      unwritten("the tagged entries are removed from memory only: a restart brings them back");
     metrics_.publish(cache_);
     return n;
   }
@@ -160,10 +166,18 @@ public:
   // or removes the answer stored under a query text drops those copies too.
 
   status store(const semantic_entry& entry, std::uint64_t& id_out) override {
+    write_failed_ = false;
     const auto id = cache_.store(entry);
     drop_copies(entry.ns, entry.query); // it may replace an answer under the same text
+    if (id && !save(*id)) {
+      // Taken back: an ok would promise what a restart loses, and its id would be given again.
+      undoing_ = true;
+      cache_.erase(entry.ns, *id);
+      undoing_ = false;
+      unwritten("nothing was stored");
+    }
     if (id)
-      save(id_out = *id);
+      id_out = *id;
     metrics_.publish(cache_);
     return id ? status::ok : status::rejected;
   }
@@ -175,8 +189,8 @@ public:
     const auto done = cache_.update(update);
     if (done != status::not_found)
       drop_copies(update.ns, query);
-    if (done == status::ok)
-      save(update.id);
+    if (done == status::ok && !save(update.id))
+      unwritten("the entry is updated in memory only: a restart brings back the version before");
     metrics_.publish(cache_);
     return done;
   }
@@ -185,9 +199,12 @@ public:
     std::string query;
     if (const auto r = cache_.find(id); r && r->ns == ns)
       query = r->query;
+    write_failed_ = false;
     const bool found = cache_.erase(ns, id);
     if (found)
       drop_copies(ns, query);
+    if (write_failed_)
+      unwritten("the entry is erased from memory only: a restart brings it back");
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }
@@ -201,10 +218,14 @@ private:
       host_.invalidate_key(ns, query);
   }
 
-  /// What /v1/health shows for the layer; at start and at each maintenance, not per request.
+  /// What /v1/health shows for the layer; at start and at each maintenance, not per request (and
+  /// at once when a write to the file fails).
   void report_health() {
-    host_.set_health(health_level::healthy, std::to_string(cache_.size()) + " entries, " +
-                                              std::to_string(cache_.bytes()) + " bytes");
+    const auto detail = std::to_string(cache_.size()) + " entries, " + std::to_string(cache_.bytes()) + " bytes";
+    if (!write_problem_.empty()) // until a write succeeds again
+      return host_.set_health(health_level::warning, detail + "; writing to '" + file_->path() + "' fails (" +
+                                                       write_problem_ + "): changes since are not kept");
+    host_.set_health(health_level::healthy, detail);
   }
 
   static std::int64_t now_ms() {
@@ -216,30 +237,48 @@ private:
   cache_events events() {
     auto e = metrics_.events();
     e.dropped = [this](std::uint64_t id) {
-      if (file_)
+      if (file_ && !undoing_) // what a store takes back never reached the file
         written([&] { file_->remove(id); });
     };
     return e;
   }
 
   /// Writes the entry `id` through to the file, when there is one and the entry is still held
-  /// (a store may evict what it just stored when it alone exceeds the bounds).
-  void save(std::uint64_t id) {
+  /// (a store may evict what it just stored when it alone exceeds the bounds). False when that
+  /// failed.
+  bool save(std::uint64_t id) {
     if (!file_)
-      return;
+      return true;
     if (const auto r = cache_.find(id))
-      written([&] { file_->save({*r}); });
+      return written([&] { file_->save({*r}); });
+    return true;
   }
 
-  /// Runs a write to the file. A failed write leaves the entry served from memory (the caller's
-  /// operation succeeded) and is logged: the file then lacks it after a restart.
+  /// Runs a write to the file. A failure is logged, shown in the health, and told by `written`'s
+  /// false and `write_failed_`.
   template <typename Write>
-  void written(Write write) {
+  bool written(Write write) {
     try {
       write();
     } catch (const std::exception& e) {
+      write_failed_ = true;
+      write_problem_ = e.what();
       host_.log(log_level::error, "semantic layer: writing to '" + file_->path() + "' failed: " + e.what());
+      report_health();
+      return false;
     }
+    if (!write_problem_.empty()) {
+      write_problem_.clear();
+      report_health();
+    }
+    return true;
+  }
+
+  /// The answer to an operation whose change could not be written to the file: unavailable (the
+  /// layer is fine; its file is not), saying what became of the change.
+  [[noreturn]] void unwritten(const std::string& what_became) {
+    metrics_.publish(cache_);
+    throw layer_unavailable("writing to '" + file_->path() + "' failed (" + write_problem_ + "): " + what_became);
   }
 
   plugin_host host_;
@@ -247,6 +286,9 @@ private:
   semantic_cache cache_;
   std::chrono::milliseconds interval_;
   std::unique_ptr<record_file> file_; ///< null: the entries live in memory only
+  std::string write_problem_;         ///< why the last write to the file failed; empty once one succeeds
+  bool write_failed_ = false;         ///< a write failed since the operation began
+  bool undoing_ = false;              ///< taking back a store that never reached the file
 };
 
 const strata_config_key schema[] = {

@@ -79,7 +79,10 @@ public:
       } catch (const std::invalid_argument& e) {
         throw std::runtime_error("vector layer: persistence file '" + path + "': " + e.what());
       }
-      store_.on_removed([this](std::uint64_t id) { written([&] { file_->remove(id); }); });
+      store_.on_removed([this](std::uint64_t id) {
+        if (!undoing_) // what an add takes back never reached the file
+          written([&] { file_->remove(id); });
+      });
       if (store_.size() > max_entries_) // a store evicts nothing: all are kept, and said so
         host_.log(log_level::warn, "vector layer: persistence file '" + path + "' holds " +
                                      std::to_string(store_.size()) + " entries, above max_entries " +
@@ -100,7 +103,11 @@ public:
   status erase(std::string_view, std::string_view) override { return status::not_found; }
 
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
-    return published(store_.invalidate_tag(ns, tag));
+    write_failed_ = false;
+    const auto removed = store_.invalidate_tag(ns, tag); // the file's rows go through on_removed
+    if (write_failed_)
+      unwritten("the tagged entries are removed from memory only: a restart brings them back");
+    return published(removed);
   }
 
   std::chrono::milliseconds maintenance_interval() const override { return interval_; }
@@ -120,14 +127,14 @@ public:
   status add(const vector_item& item, std::uint64_t& id_out) override {
     const auto s = store_.add(item, id_out);
     if (s == status::ok)
-      save({id_out});
+      persist_added({item}, {id_out});
     return published(said_full(s, 1));
   }
 
   status add_batch(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out) override {
     const auto s = store_.add_batch(items, ids_out);
     if (s == status::ok)
-      save(ids_out);
+      persist_added(items, ids_out);
     return published(said_full(s, items.size()));
   }
 
@@ -141,18 +148,28 @@ public:
 
   status update(const vector_item& item) override {
     const auto s = store_.update(item);
-    if (s == status::ok)
-      save({item.id});
+    if (s == status::ok && !save({item.id}))
+      unwritten("the entry is updated in memory only: a restart brings back the version before");
     return published(s);
   }
 
-  status erase(std::string_view ns, std::uint64_t id) override { return published(store_.erase(ns, id)); }
+  status erase(std::string_view ns, std::uint64_t id) override {
+    write_failed_ = false;
+    const auto s = store_.erase(ns, id); // the file's row goes through on_removed
+    if (s == status::ok && write_failed_)
+      unwritten("the entry is erased from memory only: a restart brings it back");
+    return published(s);
+  }
 
 private:
-  /// What /v1/health shows for the layer; at start and at each maintenance, not per request.
+  /// What /v1/health shows for the layer; at start and at each maintenance, not per request (and
+  /// at once when a write to the file fails).
   void report_health() {
     const auto c = store_.counters();
     const auto detail = std::to_string(c.entries) + " entries, " + std::to_string(c.bytes) + " bytes";
+    if (!write_problem_.empty()) // until a write succeeds again
+      return host_.set_health(health_level::warning, detail + "; writing to '" + file_->path() +
+                                                       "' fails (" + write_problem_ + "): changes since are not kept");
     if (c.entries > max_entries_) // loaded from a file written under a larger bound
       return host_.set_health(health_level::warning, detail + ", above max_entries " + std::to_string(max_entries_) +
                                                        ": adds are rejected");
@@ -164,26 +181,55 @@ private:
       .count();
   }
 
-  /// Writes the entries `ids` through to the file, when there is one.
-  void save(const std::vector<std::uint64_t>& ids) {
+  /// Writes the entries `ids` through to the file, when there is one (in one transaction). False
+  /// when that failed.
+  bool save(const std::vector<std::uint64_t>& ids) {
     if (!file_)
-      return;
+      return true;
     std::vector<vector_entry> entries;
     for (auto id : ids)
       if (auto e = store_.find(id))
         entries.push_back(std::move(*e));
-    written([&] { file_->save(entries); });
+    return written([&] { file_->save(entries); });
   }
 
-  /// Runs a write to the file. A failed write leaves the entry served from memory (the caller's
-  /// operation succeeded) and is logged: the file then lacks it after a restart.
+  /// Writes what an add put in memory through to the file; when that fails, takes it out again
+  /// and says so: an `ok` would promise what a restart loses, and the ids would be given again.
+  void persist_added(const std::vector<vector_item>& items, const std::vector<std::uint64_t>& ids) {
+    if (save(ids))
+      return;
+    undoing_ = true;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      store_.erase(items[i].ns, ids[i]);
+    undoing_ = false;
+    unwritten("nothing was added");
+  }
+
+  /// Runs a write to the file. A failure is logged, shown in the health, and told by `written`'s
+  /// false and `write_failed_`.
   template <typename Write>
-  void written(Write write) {
+  bool written(Write write) {
     try {
       write();
     } catch (const std::exception& e) {
+      write_failed_ = true;
+      write_problem_ = e.what();
       host_.log(log_level::error, "vector layer: writing to '" + file_->path() + "' failed: " + e.what());
+      report_health();
+      return false;
     }
+    if (!write_problem_.empty()) {
+      write_problem_.clear();
+      report_health();
+    }
+    return true;
+  }
+
+  /// The answer to an operation whose change could not be written to the file: unavailable (the
+  /// layer is fine; its file is not), saying what became of the change.
+  [[noreturn]] void unwritten(const std::string& what_became) {
+    metrics_.publish(store_);
+    throw layer_unavailable("writing to '" + file_->path() + "' failed (" + write_problem_ + "): " + what_became);
   }
 
   /// An add the store refused for room (its only `rejected`) says so, rather than the generic
@@ -209,6 +255,9 @@ private:
   std::size_t max_entries_;
   std::chrono::milliseconds interval_;
   std::unique_ptr<entry_file> file_; ///< null: the entries live in memory only
+  std::string write_problem_;        ///< why the last write to the file failed; empty once one succeeds
+  bool write_failed_ = false;        ///< a write failed since the operation began
+  bool undoing_ = false;             ///< taking back an add that never reached the file
 };
 
 const strata_config_key schema[] = {

@@ -126,3 +126,50 @@ TEST_CASE("a semantic file of a newer schema stops the start with an error namin
   CHECK(error.find(file.string()) != std::string::npos);
   CHECK(error.find("newer") != std::string::npos);
 }
+
+namespace {
+
+/// Holds SQLite's write lock on `file` while `work` runs, as another writer that never lets go
+/// would: the layer's writes to it then fail (after its busy timeout).
+template <class Work>
+void with_file_locked(const fs::path& file, Work work) {
+  auto other = storage::open_store({storage::dialect::sqlite, "", file.string()});
+  other->migrate("lock_holder", {{1, "a table to write in", {"CREATE TABLE lock_holder (x INTEGER)"}, {}}});
+  other->prepare("hold", "INSERT INTO lock_holder (x) VALUES (1)");
+  other->transact([&](storage::session& s) {
+    s.execute("hold");
+    work();
+    throw std::runtime_error("rolled back"); // nothing of the holder's is kept
+  });
+}
+
+} // namespace
+
+TEST_CASE("a store that cannot be written to the file answers unavailable and keeps nothing",
+          "[semantic][persistence][integration]") {
+  // It answered ok from memory: a restart lost it, and gave its id to the next store.
+  strata::test::scratch_dir dir{"strata-semantic-persist"};
+  const auto file = dir.path / "semantic.sqlite3";
+  auto rt = testing::start_yaml(deployment(file));
+  const auto kept = rt->semantic_store(entry("Which trains go to the airport?", "The S8.")).id;
+  REQUIRE(kept != 0);
+  CHECK_THROWS_WITH(with_file_locked(file, [&] {
+                      const auto refused = rt->semantic_store(entry("What is the refund policy?", "30 days."));
+                      CHECK(refused.code == status::unavailable);
+                      CHECK_THAT(refused.error, Catch::Contains("writing to '" + file.string() + "' failed") &&
+                                                  Catch::Contains("nothing was stored"));
+                      CHECK(rt->semantic_lookup(ask("What is the refund policy?")).code == status::not_found);
+                      const auto health = rt->health().layers.at(0);
+                      CHECK(health.level == health_level::warning);
+                      CHECK_THAT(health.detail, Catch::Contains("changes since are not kept"));
+                    }),
+                    "rolled back");
+  const auto after = rt->semantic_store(entry("What is the refund policy?", "30 days."));
+  REQUIRE(after.code == status::ok);
+  CHECK(rt->health().layers.at(0).level == health_level::healthy);
+  rt.reset();
+  rt = testing::start_yaml(deployment(file));
+  CHECK(rt->semantic_lookup(ask("Which trains go to the airport?")).match.id == kept);
+  CHECK(rt->semantic_lookup(ask("What is the refund policy?")).match.id == after.id);
+  CHECK(rt->semantic_store(entry("Best pasta recipe for a weeknight?", "Aglio e olio.")).id > after.id);
+}

@@ -190,3 +190,52 @@ TEST_CASE("two layers on one file stop the start with an error naming the file a
   CHECK(error.find("in use by the layer 'vectors'") != std::string::npos);
   testing::start_yaml(deployment(file)).reset(); // released: one layer alone starts on it
 }
+
+namespace {
+
+/// Holds SQLite's write lock on `file` while `work` runs, as another writer that never lets go
+/// would: the layer's writes to it then fail (after its busy timeout).
+template <class Work>
+void with_file_locked(const fs::path& file, Work work) {
+  auto other = storage::open_store({storage::dialect::sqlite, "", file.string()});
+  other->migrate("lock_holder", {{1, "a table to write in", {"CREATE TABLE lock_holder (x INTEGER)"}, {}}});
+  other->prepare("hold", "INSERT INTO lock_holder (x) VALUES (1)");
+  other->transact([&](storage::session& s) {
+    s.execute("hold");
+    work();
+    throw std::runtime_error("rolled back"); // nothing of the holder's is kept
+  });
+}
+
+} // namespace
+
+TEST_CASE("an add that cannot be written to the file answers unavailable and keeps nothing", "[vector][persistence][integration]") {
+  // It answered ok from memory: a restart lost it, and gave its id to the next add.
+  strata::test::scratch_dir dir{"strata-vector-persist"};
+  const auto file = dir.path / "vectors.sqlite3";
+  auto rt = testing::start_yaml(deployment(file));
+  const auto kept = rt->vector_add(text_item("kept before the lock")).id;
+  REQUIRE(kept != 0);
+  CHECK_THROWS_WITH(with_file_locked(file, [&] {
+                      const auto refused = rt->vector_add(text_item("written while the file is locked"));
+                      CHECK(refused.code == status::unavailable);
+                      CHECK_THAT(refused.error, Catch::Contains("writing to '" + file.string() + "' failed") &&
+                                                  Catch::Contains("nothing was added"));
+                      const auto health = rt->health().layers.at(0);
+                      CHECK(health.level == health_level::warning);
+                      CHECK_THAT(health.detail, Catch::Contains("changes since are not kept"));
+                      CHECK(rt->vector_search(text_query("written while the file is locked", 1)).hits.at(0).id == kept);
+                      const auto erased = rt->vector_erase(kept);
+                      CHECK(erased.code == status::unavailable);
+                      CHECK_THAT(erased.error, Catch::Contains("erased from memory only"));
+                    }),
+                    "rolled back");
+  const auto after = rt->vector_add(text_item("written once the file is free"));
+  REQUIRE(after.code == status::ok);
+  CHECK(rt->health().layers.at(0).level == health_level::healthy);
+  rt.reset();
+  rt = testing::start_yaml(deployment(file));
+  CHECK(rt->vector_search(text_query("kept before the lock", 1)).hits.at(0).id == kept); // the erase did not reach the file
+  CHECK(rt->vector_search(text_query("written once the file is free", 1)).hits.at(0).id == after.id);
+  CHECK(rt->vector_add(text_item("one more")).id > after.id);
+}
