@@ -274,12 +274,37 @@ postgres_store::slot* postgres_store::acquire() {
     s->prepared.clear();
     try {
       s->conn = connect();
+      check_schemas(*s->conn);
     } catch (...) {
       release(s, true);
       throw;
     }
   }
   return s;
+}
+
+void postgres_store::check_schemas(pqxx::connection& conn) {
+  std::map<std::string, int> known;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    known = migrated_;
+  }
+  if (known.empty()) // nothing migrated yet: migrate() itself checks
+    return;
+  std::vector<std::pair<std::string, int>> found;
+  try {
+    pqxx::nontransaction t(conn);
+    for (const auto& r : t.exec("SELECT component, version FROM strata_schema_version"))
+      found.emplace_back(r[0].as<std::string>(), r[1].as<int>());
+  } catch (const std::exception& e) {
+    const auto f = classify(e, &conn);
+    throw store_error(f.code, std::string("postgres: reading the schema versions: ") + e.what());
+  }
+  for (const auto& [component, version] : found)
+    if (const auto it = known.find(component); it != known.end() && version > it->second)
+      throw store_error(status::invalid, "schema of '" + component + "' in the database is version " +
+                                           std::to_string(version) + ", newer than this build knows (" +
+                                           std::to_string(it->second) + "): upgrade strata or use another database");
 }
 
 void postgres_store::release(slot* s, bool broken) {
@@ -402,6 +427,8 @@ int postgres_store::migrate(const std::string& component, const std::vector<migr
                           },
                           "in the database");
     txn.commit();
+    std::lock_guard<std::mutex> guard(mutex_);
+    migrated_[component] = static_cast<int>(steps.size());
   } catch (const store_error&) {
     release(s, !s->conn->is_open());
     throw;

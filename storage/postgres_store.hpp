@@ -10,6 +10,7 @@
 #include <pqxx/connection>
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -50,6 +51,10 @@ private:
   slot* acquire();
   void release(slot* s, bool broken);
   std::unique_ptr<pqxx::connection> connect() const;
+  /// Throws `invalid` when the database `conn` reaches holds a schema of a component this store
+  /// migrated that is newer than the steps it knew: one restored or migrated by a newer build
+  /// while the pool's connections were away, which no statement would otherwise notice.
+  void check_schemas(pqxx::connection& conn);
 
   std::string dsn_;
   std::string statement_timeout_ms_;
@@ -59,6 +64,7 @@ private:
   std::vector<slot> slots_;
   std::vector<slot*> idle_;
   statement_texts sql_;
+  std::map<std::string, int> migrated_; ///< by component: the last version its steps know; under mutex_
 };
 
 /// The connection string with `connect_timeout` added when it names none.
