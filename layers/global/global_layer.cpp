@@ -56,16 +56,22 @@ std::chrono::milliseconds idle_in_transaction_timeout(const plugin_config& confi
 }
 
 /// One process, and one layer of it, on a SQLite file: SQLite sends no notification, so two would
-/// never hear each other's changes and serve stale copies above. Null on PostgreSQL.
-std::shared_ptr<const vector_index::file_claim> sqlite_claim(const plugin_config& config, const std::string& layer) {
+/// never hear each other's changes and serve stale copies above. And the file is the global
+/// layer's alone: another layer's data there is a path given to the wrong layer. Null on PostgreSQL.
+std::shared_ptr<const vector_index::file_claim> sqlite_claim(const plugin_config& config, const std::string& layer,
+                                                             storage::store& db) {
   const auto options = storage::store_options_from(config);
   if (options.backend != storage::dialect::sqlite)
     return nullptr;
   try {
-    return vector_index::file_claim::take(options.sqlite_path, layer,
-                                          "on SQLite the global layer is for one node: two on one file never hear "
-                                          "each other's changes and serve stale copies (several nodes: backend: "
-                                          "postgres)");
+    auto claim = vector_index::file_claim::take(options.sqlite_path, layer,
+                                                "on SQLite the global layer is for one node: two on one file never "
+                                                "hear each other's changes and serve stale copies (several nodes: "
+                                                "backend: postgres)");
+    if (const auto others = storage::other_components(db, schema_component); !others.empty())
+      throw std::runtime_error("holds the data of another layer (schema '" + others.front() +
+                               "'): give each layer its own sqlite_path");
+    return claim;
   } catch (const std::exception& e) {
     throw std::runtime_error("sqlite_path: '" + options.sqlite_path + "': " + e.what());
   }
@@ -186,7 +192,7 @@ public:
 
   explicit global_layer(const layer_context& context)
     : host_(context.host), health_(host_), db_(storage::open_store(global_store_options(context.config))),
-      claim_(sqlite_claim(context.config, context.name)), // the store made the file's folder
+      claim_(sqlite_claim(context.config, context.name, *db_)), // the store made the file's folder
       instance_id_(context.config.get_string("instance_id").empty() ? default_instance_id()
                                                                     : context.config.get_string("instance_id")),
       origin_(default_instance_id()),

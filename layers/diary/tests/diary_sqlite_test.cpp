@@ -27,6 +27,16 @@ std::string sqlite_settings(const fs::path& file, const std::string& extra = "")
 
 } // namespace
 
+TEST_CASE("a SQLite file that holds another layer's data is refused by the diary, naming it", "[diary][sqlite]") {
+  strata::test::scratch_dir dir{"strata-diary"};
+  const auto file = dir.path / "global.sqlite3";
+  strata::storage::open_store({strata::storage::dialect::sqlite, "", file.string()})
+    ->migrate("global", {{1, "the global layer's", {"CREATE TABLE global_rows (x INTEGER)"}, {}}});
+  CHECK_THAT(strata::testing::start_error(strata::test::diary_yaml(sqlite_settings(file))),
+             Catch::Contains("sqlite_path: '" + file.string() + "' holds the data of another layer (schema 'global'): "
+                             "give each layer its own sqlite_path"));
+}
+
 TEST_CASE("the diary records every interaction, off the lookup path", "[diary][sqlite]") {
   strata::test::scratch_dir dir{"strata-diary"};
   auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(dir.path / "d.sqlite3")));

@@ -67,6 +67,21 @@ TEST_CASE("a second global layer on one SQLite file is refused: neither would he
   start_yaml(second).reset();
 }
 
+TEST_CASE("a SQLite file that holds another layer's data is refused, naming it", "[global][sqlite]") {
+  // Given the diary's file, the layer started empty beside the diary's records, and wrote its
+  // tables into that file.
+  strata::test::scratch_dir dir{"strata-global"};
+  const auto file = dir.path / "diary.sqlite3";
+  strata::storage::open_store({strata::storage::dialect::sqlite, "", file.string()})
+    ->migrate("diary", {{1, "the diary's", {"CREATE TABLE diary_rows (x INTEGER)"}, {}}});
+  const auto error = strata::testing::start_error(strata::test::two_layer_yaml(sqlite_settings(file)));
+  CHECK_THAT(error, Catch::Contains("layers[1].config.sqlite_path") &&
+                      Catch::Contains("sqlite_path: '" + file.string() + "': holds the data of another layer (schema "
+                                      "'diary'): give each layer its own sqlite_path"));
+  auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", file.string()});
+  CHECK(db->schema_version("global") == 0); // nothing of the global layer's was written there
+}
+
 TEST_CASE("on SQLite, long keys and tags are kept and invalidated: nothing is announced there", "[global][sqlite]") {
   strata::test::scratch_dir dir{"strata-global"};
   const auto file = dir.path / "g.sqlite3";
