@@ -349,8 +349,12 @@ public:
   }
 
   /// The instance's read view, or none when asking for it throws (its reads then go through its
-  /// actor, which reports what fails there).
+  /// actor, which reports what fails there). None for a layer written `behind`: a put answers
+  /// before that layer has applied it, and a read view (not ordered behind the put in the layer's
+  /// mailbox, as a get through its actor is) served the value before it after the answer.
   std::shared_ptr<read_view> view_of(const slot& s, layer_instance& instance) {
+    if (s.cfg.write == write_policy::behind)
+      return nullptr;
     try {
       return instance.get().concurrent_view();
     } catch (const std::exception& e) {

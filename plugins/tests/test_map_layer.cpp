@@ -61,7 +61,7 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "unavailable_on_get", "internal_on_get", "timeout_on_put", "invalid_on_put", "hang_on_put",
                                        "unavailable_on_first_put", "unavailable_on_second_put", "hang_on_first_put",
                                        "view_throws",   "view_unknown_status", "view_misses", "negative_ttl_hit",
-                                       "empty_tag_hit", "crash_on_get", "abort_on_get"};
+                                       "empty_tag_hit", "crash_on_get", "abort_on_get", "viewed_slow_puts"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
@@ -139,7 +139,7 @@ status test_map_layer::put(std::string_view ns, std::string_view key, std::strin
     return status::timeout; // its backend's own deadline passed
   if (fail_ == "invalid_on_put")
     return status::invalid;
-  if (fail_ == "hang_on_put")
+  if (fail_ == "hang_on_put" || fail_ == "viewed_slow_puts")
     std::this_thread::sleep_for(hang_);
   if (fail_ == "hang_on_first_put" && earlier_puts == 0)
     std::this_thread::sleep_for(hang_); // then writes, as a stuck statement that completes does
@@ -213,11 +213,30 @@ private:
 
 } // namespace
 
+/// What the layer holds, read from other threads (`viewed_slow_puts`).
+class test_map_layer::entries_view : public read_view {
+public:
+  explicit entries_view(std::shared_ptr<entry_store> store) : store_(std::move(store)) {}
+  status get(std::string_view ns, std::string_view key, std::string& value) override {
+    std::lock_guard<std::mutex> guard(store_->mutex);
+    const auto it = store_->entries.find(id(ns, key));
+    if (it == store_->entries.end() || it->second.expires <= std::chrono::steady_clock::now())
+      return status::not_found;
+    value = it->second.value;
+    return status::ok;
+  }
+
+private:
+  std::shared_ptr<entry_store> store_;
+};
+
 std::shared_ptr<read_view> test_map_layer::concurrent_view() {
   if (fail_ == "throw_in_view")
     throw std::runtime_error("configured to throw in concurrent_view()");
   if (fail_ == "view_throws" || fail_ == "view_unknown_status" || fail_ == "view_misses")
     return std::make_shared<failing_view>(fail_);
+  if (fail_ == "viewed_slow_puts")
+    return std::make_shared<entries_view>(store_);
   return nullptr;
 }
 
@@ -239,7 +258,7 @@ static const strata_config_key test_map_schema[] = {
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
    "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
    "answer unavailable: a backend gone down), unavailable_on_get, internal_on_get, timeout_on_put, invalid_on_put (answered at "
-   "once, nothing stored), hang_on_put, hang_on_first_put (the first put of the layer's entries hangs, then writes), unavailable_on_first_put, unavailable_on_second_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), "
+   "once, nothing stored), hang_on_put, hang_on_first_put (the first put of the layer's entries hangs, then writes), unavailable_on_first_put, unavailable_on_second_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), viewed_slow_puts (a read view of the entries, and puts that take `hang`), "
    "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for), crash_on_get (a get writes "
    "through a null pointer: SIGSEGV), abort_on_get (a get calls abort: SIGABRT)", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, hang_on_put, and the command sleep, sleep", 1, 0, 0, 0},

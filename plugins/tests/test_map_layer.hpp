@@ -26,7 +26,8 @@ public:
   /// `sleep`: sleeps for `hang`, then answers `{}` (a long command).
   status command(std::string_view name, std::string_view json_args, std::string& json_out) override;
   /// None; a throw for `fail: throw_in_view`; a view failing or missing every get for
-  /// `view_throws`, `view_unknown_status` and `view_misses`.
+  /// `view_throws`, `view_unknown_status` and `view_misses`; one of the entries for
+  /// `viewed_slow_puts`.
   std::shared_ptr<read_view> concurrent_view() override;
   std::chrono::milliseconds maintenance_interval() const override;
   void maintain() override;
@@ -45,6 +46,7 @@ private:
     std::size_t puts = 0; ///< puts asked of these entries, for the `fail` modes that count them
   };
   static std::string id(std::string_view ns, std::string_view key);
+  class entries_view;
 
   std::string fail_;
   std::chrono::nanoseconds hang_;

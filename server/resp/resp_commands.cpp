@@ -386,11 +386,13 @@ void set(command_context& ctx, const command_args& a) {
       return append_error(ctx.out, "ERR syntax error (strata's SET takes EX, PX, NX and XX)");
     }
   }
-  const auto ticket = ctx.defer();
   if (options.condition == put_condition::if_absent) {
     // `rejected` is both "the key exists" and "no layer kept the value" (too large, every layer
     // write: around): only the first is nil, which a client taking a lock reads as "held by
-    // another". A get tells them apart (a key written meanwhile makes NX fail all the same).
+    // another". A get tells them apart (a key written meanwhile makes NX fail all the same). The
+    // connection's later requests wait for it: a DEL pipelined after the NX ran before that get,
+    // which then found nothing and answered an error for a key that existed.
+    const auto ticket = ctx.defer_holding_later();
     runtime& rt = ctx.rt;
     ctx.rt.put_async(a[1], a[2], options,
                      [ticket, &rt, key = std::string(a[1]), where = ctx.conn.namespace_options](status s) {
@@ -402,6 +404,7 @@ void set(command_context& ctx, const command_args& a) {
                      });
     return;
   }
+  const auto ticket = ctx.defer();
   const bool conditional = options.condition == put_condition::if_present;
   ctx.rt.put_async(a[1], a[2], options, [ticket, conditional](status s) {
     if (s == status::ok)

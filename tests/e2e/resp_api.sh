@@ -259,6 +259,23 @@ expect "SET NX again" "" "$(cli SET nx-small w NX)"
 expect "SET NX of a too large value on a key that exists" "" "$(cli SET nx-small "$big" NX)"
 stop_resp
 
+# A refused SET NX, then a DEL of the key, pipelined: nil, then 1. The NX's get (which tells "the key
+# exists" from "no layer kept the value") ran after the DEL, found nothing, and answered an error.
+cat >"$dir/nx_del.yaml" <<'YAML'
+layers:
+  - {name: hot, plugin: predictive, deadline: 5s, config: {max_entries: 4, shards: 1}}
+  - {name: deep, plugin: predictive, deadline: 5s}
+server:
+  http: {enabled: false}
+  resp: {address: "127.0.0.1:0"}
+YAML
+start_resp "$dir/nx_del.yaml"
+# The fillers push k out of hot: it is in deep alone when the NX comes.
+out=$( (printf 'SET k a\r\n'; for i in 1 2 3 4 5 6; do printf 'SET f%s x\r\n' "$i"; done; printf 'SET k b NX\r\nDEL k\r\n') |
+  timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r' | tail -2 | tr '\n' ' ')
+expect "a refused SET NX then a pipelined DEL" '$-1 :1 ' "$out"
+stop_resp
+
 # INFO strata without metrics: it says so, rather than figures of zero (a deployment that served nothing).
 cat >"$dir/no_metrics.yaml" <<'YAML'
 runtime: {metrics: false}

@@ -310,6 +310,21 @@ TEST_CASE("write behind acknowledges before the deeper layer has written", "[run
   CHECK(rt->get("k").code == status::not_found);
 }
 
+TEST_CASE("a first layer written behind serves no value older than an answered put", "[runtime]") {
+  // Its read view answered in the caller's thread while the layer was still applying the put
+  // (not waited for), so a get right after the put's answer had the value before it.
+  auto rt = strata::testing::start_yaml(R"(
+layers:
+  - {name: hot, plugin: test_map, write: behind, deadline: 5s, config: {fail: viewed_slow_puts, hang: 300ms}}
+  - {name: deep, plugin: predictive}
+)");
+  REQUIRE(rt->put("k", "v1") == status::ok);
+  REQUIRE(eventually([&] { return rt->get("k").layer == "hot"; }));
+  REQUIRE(rt->put("k", "v2") == status::ok); // answered by deep; hot takes 300 ms more
+  const auto read = rt->get("k");
+  CHECK(read.value == "v2");
+}
+
 TEST_CASE("read-through: a full miss calls the loader and writes the value back", "[runtime]") {
   std::atomic<int> calls{0};
   runtime_options options;
