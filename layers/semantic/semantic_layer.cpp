@@ -4,6 +4,7 @@
 // vector), so a deployment lists it with `write: around` and `promote: false`.
 
 #include "index_options.hpp"
+#include "file_writes.hpp"
 #include "record_file.hpp"
 #include "semantic_cache.hpp"
 
@@ -127,18 +128,18 @@ public:
   }
 
   status erase(std::string_view ns, std::string_view key) override {
-    write_failed_ = false;
+    writes_.begin();
     const bool found = cache_.erase_query(ns, key);
-    if (write_failed_)
+    if (writes_.failed())
       unwritten("the entry is erased from memory only: a restart brings it back");
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }
 
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
-    write_failed_ = false;
+    writes_.begin();
     const auto n = cache_.invalidate_tag(ns, tag); // the file's rows go through the dropped event
-    if (write_failed_)
+    if (writes_.failed())
       unwritten("the tagged entries are removed from memory only: a restart brings them back");
     metrics_.publish(cache_);
     return n;
@@ -166,7 +167,7 @@ public:
   // or removes the answer stored under a query text drops those copies too.
 
   status store(const semantic_entry& entry, std::uint64_t& id_out) override {
-    write_failed_ = false;
+    writes_.begin();
     const auto id = cache_.store(entry);
     drop_copies(entry.ns, entry.query); // it may replace an answer under the same text
     if (id && !save(*id)) {
@@ -199,11 +200,11 @@ public:
     std::string query;
     if (const auto r = cache_.find(id); r && r->ns == ns)
       query = r->query;
-    write_failed_ = false;
+    writes_.begin();
     const bool found = cache_.erase(ns, id);
     if (found)
       drop_copies(ns, query);
-    if (write_failed_)
+    if (writes_.failed())
       unwritten("the entry is erased from memory only: a restart brings it back");
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
@@ -222,9 +223,8 @@ private:
   /// at once when a write to the file fails).
   void report_health() {
     const auto detail = std::to_string(cache_.size()) + " entries, " + std::to_string(cache_.bytes()) + " bytes";
-    if (!write_problem_.empty()) // until a write succeeds again
-      return host_.set_health(health_level::warning, detail + "; writing to '" + file_->path() + "' fails (" +
-                                                       write_problem_ + "): changes since are not kept");
+    if (const auto note = file_ ? writes_.health_note(file_->path()) : std::string(); !note.empty())
+      return host_.set_health(health_level::warning, detail + "; " + note); // until a write succeeds again
     host_.set_health(health_level::healthy, detail);
   }
 
@@ -238,7 +238,7 @@ private:
     auto e = metrics_.events();
     e.dropped = [this](std::uint64_t id) {
       if (file_ && !undoing_) // what a store takes back never reached the file
-        written([&] { file_->remove(id); });
+        writes_.run(file_->path(), [&] { file_->remove(id); });
     };
     return e;
   }
@@ -250,27 +250,7 @@ private:
     if (!file_)
       return true;
     if (const auto r = cache_.find(id))
-      return written([&] { file_->save({*r}); });
-    return true;
-  }
-
-  /// Runs a write to the file. A failure is logged, shown in the health, and told by `written`'s
-  /// false and `write_failed_`.
-  template <typename Write>
-  bool written(Write write) {
-    try {
-      write();
-    } catch (const std::exception& e) {
-      write_failed_ = true;
-      write_problem_ = e.what();
-      host_.log(log_level::error, "semantic layer: writing to '" + file_->path() + "' failed: " + e.what());
-      report_health();
-      return false;
-    }
-    if (!write_problem_.empty()) {
-      write_problem_.clear();
-      report_health();
-    }
+      return writes_.run(file_->path(), [&] { file_->save({*r}); });
     return true;
   }
 
@@ -278,7 +258,7 @@ private:
   /// layer is fine; its file is not), saying what became of the change.
   [[noreturn]] void unwritten(const std::string& what_became) {
     metrics_.publish(cache_);
-    throw layer_unavailable("writing to '" + file_->path() + "' failed (" + write_problem_ + "): " + what_became);
+    writes_.refuse(file_->path(), what_became);
   }
 
   plugin_host host_;
@@ -286,8 +266,7 @@ private:
   semantic_cache cache_;
   std::chrono::milliseconds interval_;
   std::unique_ptr<record_file> file_; ///< null: the entries live in memory only
-  std::string write_problem_;         ///< why the last write to the file failed; empty once one succeeds
-  bool write_failed_ = false;         ///< a write failed since the operation began
+  vector_index::file_writes writes_{host_, "semantic layer", [this] { report_health(); }};
   bool undoing_ = false;              ///< taking back a store that never reached the file
 };
 

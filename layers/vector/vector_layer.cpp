@@ -4,6 +4,7 @@
 // `write: around` and `promote: false`), and a tag invalidation removes the tagged vectors.
 
 #include "entry_file.hpp"
+#include "file_writes.hpp"
 #include "index_options.hpp"
 #include "vector_store.hpp"
 
@@ -81,7 +82,7 @@ public:
       }
       store_.on_removed([this](std::uint64_t id) {
         if (!undoing_) // what an add takes back never reached the file
-          written([&] { file_->remove(id); });
+          writes_.run(file_->path(), [&] { file_->remove(id); });
       });
       if (store_.size() > max_entries_) // a store evicts nothing: all are kept, and said so
         host_.log(log_level::warn, "vector layer: persistence file '" + path + "' holds " +
@@ -103,9 +104,9 @@ public:
   status erase(std::string_view, std::string_view) override { return status::not_found; }
 
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
-    write_failed_ = false;
+    writes_.begin();
     const auto removed = store_.invalidate_tag(ns, tag); // the file's rows go through on_removed
-    if (write_failed_)
+    if (writes_.failed())
       unwritten("the tagged entries are removed from memory only: a restart brings them back");
     return published(removed);
   }
@@ -154,9 +155,9 @@ public:
   }
 
   status erase(std::string_view ns, std::uint64_t id) override {
-    write_failed_ = false;
+    writes_.begin();
     const auto s = store_.erase(ns, id); // the file's row goes through on_removed
-    if (s == status::ok && write_failed_)
+    if (s == status::ok && writes_.failed())
       unwritten("the entry is erased from memory only: a restart brings it back");
     return published(s);
   }
@@ -167,9 +168,8 @@ private:
   void report_health() {
     const auto c = store_.counters();
     const auto detail = std::to_string(c.entries) + " entries, " + std::to_string(c.bytes) + " bytes";
-    if (!write_problem_.empty()) // until a write succeeds again
-      return host_.set_health(health_level::warning, detail + "; writing to '" + file_->path() +
-                                                       "' fails (" + write_problem_ + "): changes since are not kept");
+    if (const auto note = file_ ? writes_.health_note(file_->path()) : std::string(); !note.empty())
+      return host_.set_health(health_level::warning, detail + "; " + note); // until a write succeeds again
     if (c.entries > max_entries_) // loaded from a file written under a larger bound
       return host_.set_health(health_level::warning, detail + ", above max_entries " + std::to_string(max_entries_) +
                                                        ": adds are rejected");
@@ -190,7 +190,7 @@ private:
     for (auto id : ids)
       if (auto e = store_.find(id))
         entries.push_back(std::move(*e));
-    return written([&] { file_->save(entries); });
+    return writes_.run(file_->path(), [&] { file_->save(entries); });
   }
 
   /// Writes what an add put in memory through to the file; when that fails, takes it out again
@@ -205,31 +205,11 @@ private:
     unwritten("nothing was added");
   }
 
-  /// Runs a write to the file. A failure is logged, shown in the health, and told by `written`'s
-  /// false and `write_failed_`.
-  template <typename Write>
-  bool written(Write write) {
-    try {
-      write();
-    } catch (const std::exception& e) {
-      write_failed_ = true;
-      write_problem_ = e.what();
-      host_.log(log_level::error, "vector layer: writing to '" + file_->path() + "' failed: " + e.what());
-      report_health();
-      return false;
-    }
-    if (!write_problem_.empty()) {
-      write_problem_.clear();
-      report_health();
-    }
-    return true;
-  }
-
   /// The answer to an operation whose change could not be written to the file: unavailable (the
   /// layer is fine; its file is not), saying what became of the change.
   [[noreturn]] void unwritten(const std::string& what_became) {
     metrics_.publish(store_);
-    throw layer_unavailable("writing to '" + file_->path() + "' failed (" + write_problem_ + "): " + what_became);
+    writes_.refuse(file_->path(), what_became);
   }
 
   /// An add the store refused for room (its only `rejected`) says so, rather than the generic
@@ -255,8 +235,7 @@ private:
   std::size_t max_entries_;
   std::chrono::milliseconds interval_;
   std::unique_ptr<entry_file> file_; ///< null: the entries live in memory only
-  std::string write_problem_;        ///< why the last write to the file failed; empty once one succeeds
-  bool write_failed_ = false;        ///< a write failed since the operation began
+  vector_index::file_writes writes_{host_, "vector layer", [this] { report_health(); }};
   bool undoing_ = false;             ///< taking back an add that never reached the file
 };
 

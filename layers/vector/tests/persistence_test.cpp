@@ -3,6 +3,7 @@
 
 #include "runtime_fixture.hpp"
 #include "support/scratch_dir.hpp"
+#include "support/sqlite_locked.hpp"
 
 #include <strata/runtime.hpp>
 #include <strata/store.hpp>
@@ -202,23 +203,6 @@ TEST_CASE("two layers on one file stop the start with an error naming the file a
   testing::start_yaml(deployment(file)).reset(); // released: one layer alone starts on it
 }
 
-namespace {
-
-/// Holds SQLite's write lock on `file` while `work` runs, as another writer that never lets go
-/// would: the layer's writes to it then fail (after its busy timeout).
-template <class Work>
-void with_file_locked(const fs::path& file, Work work) {
-  auto other = storage::open_store({storage::dialect::sqlite, "", file.string()});
-  other->prepare("hold", "UPDATE strata_schema_version SET applied_at_us = applied_at_us"); // a write, of nothing
-  other->transact([&](storage::session& s) {
-    s.execute("hold");
-    work();
-    throw std::runtime_error("rolled back");
-  });
-}
-
-} // namespace
-
 TEST_CASE("an add that cannot be written to the file answers unavailable and keeps nothing", "[vector][persistence][integration]") {
   // It answered ok from memory: a restart lost it, and gave its id to the next add.
   strata::test::scratch_dir dir{"strata-vector-persist"};
@@ -226,7 +210,7 @@ TEST_CASE("an add that cannot be written to the file answers unavailable and kee
   auto rt = testing::start_yaml(deployment(file));
   const auto kept = rt->vector_add(text_item("kept before the lock")).id;
   REQUIRE(kept != 0);
-  CHECK_THROWS_WITH(with_file_locked(file, [&] {
+  CHECK_THROWS_WITH(strata::test::with_file_locked(file, [&] {
                       const auto refused = rt->vector_add(text_item("written while the file is locked"));
                       CHECK(refused.code == status::unavailable);
                       CHECK_THAT(refused.error, Catch::Contains("writing to '" + file.string() + "' failed") &&

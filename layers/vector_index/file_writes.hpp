@@ -1,0 +1,65 @@
+#pragma once
+// What became of a layer's writes through to its persistence file (the semantic and the vector
+// layer's): a failure is logged, shown in the layer's health until a write succeeds again, and
+// turned into the operation's answer, `unavailable`, saying what became of the change.
+
+#include <strata/layer.hpp>
+#include <strata/sdk.hpp>
+
+#include <exception>
+#include <functional>
+#include <string>
+#include <utility>
+
+namespace strata::vector_index {
+
+class file_writes {
+public:
+  /// `owner` starts each logged line ("vector layer"); `health_changed` is called when a write
+  /// fails or succeeds again, to report the layer's health anew.
+  file_writes(plugin_host host, std::string owner, std::function<void()> health_changed)
+    : host_(std::move(host)), owner_(std::move(owner)), health_changed_(std::move(health_changed)) {}
+
+  /// Runs `write`, a write to the file at `path`. False when it threw.
+  template <typename Write>
+  bool run(const std::string& path, Write write) {
+    try {
+      write();
+    } catch (const std::exception& e) {
+      failed_ = true;
+      problem_ = e.what();
+      host_.log(log_level::error, owner_ + ": writing to '" + path + "' failed: " + e.what());
+      health_changed_();
+      return false;
+    }
+    if (!problem_.empty()) {
+      problem_.clear();
+      health_changed_();
+    }
+    return true;
+  }
+
+  /// Starts an operation: `failed()` tells whether one of its writes failed.
+  void begin() { failed_ = false; }
+  bool failed() const { return failed_; }
+
+  /// What the layer's health adds while the last write failed; empty once one succeeded.
+  std::string health_note(const std::string& path) const {
+    return problem_.empty() ? std::string()
+                            : "writing to '" + path + "' fails (" + problem_ + "): changes since are not kept";
+  }
+
+  /// The answer to an operation whose change could not be written to the file at `path`.
+  [[noreturn]] void refuse(const std::string& path, const std::string& what_became) const {
+    throw layer_unavailable("writing to '" + path + "' failed (" + problem_ + "): " + what_became);
+  }
+
+private:
+  plugin_host host_;
+  std::string owner_;
+  std::function<void()> health_changed_;
+  std::string problem_; ///< why the last write failed; empty once one succeeds
+  bool failed_ = false; ///< a write failed since `begin()`
+};
+
+} // namespace strata::vector_index
