@@ -261,7 +261,7 @@ std::unique_ptr<pqxx::connection> postgres_store::connect() const {
   }
 }
 
-postgres_store::slot* postgres_store::acquire() {
+postgres_store::slot* postgres_store::acquire(bool check) {
   std::unique_lock<std::mutex> lock(mutex_);
   available_.wait(lock, [this] { return !idle_.empty(); });
   auto* s = idle_.back();
@@ -274,7 +274,8 @@ postgres_store::slot* postgres_store::acquire() {
     s->prepared.clear();
     try {
       s->conn = connect();
-      check_schemas(*s->conn);
+      if (check)
+        check_schemas(*s->conn);
     } catch (...) {
       release(s, true);
       throw;
@@ -300,9 +301,12 @@ void postgres_store::check_schemas(pqxx::connection& conn) {
     const auto f = classify(e, &conn);
     throw store_error(f.code, std::string("postgres: reading the schema versions: ") + e.what());
   }
+  // unavailable, as an outage is, not invalid: a caller that takes invalid for "these rows are
+  // refused" (the diary's recorder) would drop them, where it keeps them for when it can write.
+  // A layer's next attempt runs migrate(), which refuses the newer schema for good.
   for (const auto& [component, version] : found)
     if (const auto it = known.find(component); it != known.end() && version > it->second)
-      throw store_error(status::invalid, "schema of '" + component + "' in the database is version " +
+      throw store_error(status::unavailable, "schema of '" + component + "' in the database is version " +
                                            std::to_string(version) + ", newer than this build knows (" +
                                            std::to_string(it->second) + "): upgrade strata or use another database");
 }
@@ -407,7 +411,7 @@ int postgres_store::migrate(const std::string& component, const std::vector<migr
   int version = 0;
   // DDL cannot be prepared; it is constant text from the component, run through the raw
   // transaction that the session wraps.
-  auto* s = acquire();
+  auto* s = acquire(false);
   try {
     pqxx::work txn(*s->conn);
     postgres_session<pqxx::work> session(*this, *s, txn);

@@ -47,11 +47,12 @@ private:
   /// Runs `work` with a connection of the pool, in autocommit (`single`) or in a transaction.
   template <class Work>
   void with_connection(bool single, Work&& work);
-  /// An idle slot with an open connection (a new one when the server closed the pool's).
-  slot* acquire();
+  /// An idle slot with an open connection (a new one when the server closed the pool's, its schemas
+  /// checked unless `check` is false: migrate() checks its own component, and says it for good).
+  slot* acquire(bool check = true);
   void release(slot* s, bool broken);
   std::unique_ptr<pqxx::connection> connect() const;
-  /// Throws `invalid` when the database `conn` reaches holds a schema of a component this store
+  /// Throws `unavailable` when the database `conn` reaches holds a schema of a component this store
   /// migrated that is newer than the steps it knew: one restored or migrated by a newer build
   /// while the pool's connections were away, which no statement would otherwise notice.
   void check_schemas(pqxx::connection& conn);

@@ -66,9 +66,13 @@ spdlog::sink_ptr make_sink(const std::string& output) {
   // refused instead, as the json exporter refuses one.
   const std::filesystem::path file(output);
   const auto directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-  if (std::error_code ec; !std::filesystem::is_directory(directory, ec))
-    throw std::runtime_error("cannot open '" + output + "': its directory '" + directory.string() +
-                             "' does not exist");
+  std::error_code ec;
+  if (const auto type = std::filesystem::status(directory, ec).type(); type != std::filesystem::file_type::directory) {
+    const std::string why = type == std::filesystem::file_type::not_found ? "does not exist"
+                            : ec                                          ? "cannot be read: " + ec.message()
+                                                                          : "is not a directory";
+    throw std::runtime_error("cannot open '" + output + "': its directory '" + directory.string() + "' " + why);
+  }
   try {
     return std::make_shared<spdlog::sinks::basic_file_sink_mt>(output, false);
   } catch (const spdlog::spdlog_ex& e) {

@@ -397,7 +397,11 @@ public:
                                        ": raised as it stopped", {}, {}, {}, {}, {}, {}});
       for (auto* actor : {&coordinator, &telemetry, &exports})
         *actor = nullptr;
-      alert_routes.clear();
+      {
+        // A host thread reloading the alert rules may be sending to them.
+        std::lock_guard<std::mutex> delivering(alert_delivery_mutex);
+        alert_routes.clear();
+      }
       system.reset();
       log->write(log_level::info, {"runtime stopped", {}, {}, {}, {}, {}, {}});
     });

@@ -136,21 +136,6 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     fail("logging.level", "expected one of debug, info, warn, error, off, got '" + cfg.logging.level + "'");
   if (cfg.logging.output.empty())
     fail("logging.output", "expected stderr, stdout or a file path, got ''");
-  // An exporter that writes a file (the json exporter's `path`; "-" is standard output) and the log
-  // on the same one: a snapshot's rename replaced the log file, and log lines broke the JSON stream.
-  for (std::size_t i = 0; i < cfg.exporters.size(); ++i) {
-    const auto it = cfg.exporters[i].settings.find("path");
-    if (it == cfg.exporters[i].settings.end())
-      continue;
-    const auto at = "exporters[" + std::to_string(i) + "].config.path";
-    if (it->second == "-" && cfg.logging.output == "stdout")
-      fail(at, "writes to standard output, as logging.output does: the log's lines would break its stream "
-               "(log to stderr or a file)");
-    else if (it->second != "-" && cfg.logging.output != "stdout" && cfg.logging.output != "stderr" &&
-             std::filesystem::path(it->second).lexically_normal() ==
-               std::filesystem::path(cfg.logging.output).lexically_normal())
-      fail(at, "'" + it->second + "' is also logging.output: each would overwrite the other");
-  }
   if (!cfg.runtime.metrics && !cfg.exporters.empty())
     fail("exporters", "exporters need runtime.metrics: true");
   if (!cfg.runtime.metrics && !cfg.alerts.rules.empty())
@@ -377,6 +362,29 @@ bool follows_from(const config_error& found, const config_error& parse_error) {
 
 } // namespace
 
+namespace {
+
+/// An exporter that writes a file (the json exporter's `path`; "-" is standard output) and the log
+/// on the same one: a snapshot's rename replaced the log file, and log lines broke the JSON stream.
+/// After the plugins' defaults are filled in: the json exporter writes to "-" when `path` is not given.
+void check_outputs(const config& cfg, std::vector<config_error>& errors) {
+  for (std::size_t i = 0; i < cfg.exporters.size(); ++i) {
+    const auto it = cfg.exporters[i].settings.find("path");
+    if (it == cfg.exporters[i].settings.end())
+      continue;
+    const auto at = "exporters[" + std::to_string(i) + "].config.path";
+    if (it->second == "-" && cfg.logging.output == "stdout")
+      errors.push_back(make_error(cfg, at, "writes to standard output, as logging.output does: the log's lines "
+                                           "would break its stream (log to stderr or a file)"));
+    else if (it->second != "-" && cfg.logging.output != "stdout" && cfg.logging.output != "stderr" &&
+             std::filesystem::path(it->second).lexically_normal() ==
+               std::filesystem::path(cfg.logging.output).lexically_normal())
+      errors.push_back(make_error(cfg, at, "'" + it->second + "' is also logging.output: each would overwrite the other"));
+  }
+}
+
+} // namespace
+
 config_report validate_with(config cfg, plugin_loader& loader,
                             const std::vector<const strata_plugin_descriptor*>& static_plugins,
                             resolved_plugins& plugins_out) {
@@ -384,6 +392,7 @@ config_report validate_with(config cfg, plugin_loader& loader,
   auto& errors = report.errors;
   check_framework_settings(cfg, errors);
   check_plugins(cfg, loader, static_plugins, {}, plugins_out, errors);
+  check_outputs(cfg, errors);
   if (errors.empty())
     report.effective = std::move(cfg);
   return report;

@@ -168,14 +168,19 @@ public:
 
   status store(const semantic_entry& entry, std::uint64_t& id_out) override {
     writes_.begin();
+    const bool replacing = !entry.query.empty() && cache_.exact(entry.ns, entry.query) != nullptr;
     const auto id = cache_.store(entry);
     drop_copies(entry.ns, entry.query); // it may replace an answer under the same text
     if (id && !save(*id)) {
       // Taken back: an ok would promise what a restart loses, and its id would be given again.
+      // The answer it replaced is gone from memory already (not put back: its row may be gone
+      // from the file too, or not).
       undoing_ = true;
       cache_.erase(entry.ns, *id);
       undoing_ = false;
-      unwritten("nothing was stored");
+      unwritten(replacing ? "nothing was stored, and the answer it replaced is dropped from memory (a restart "
+                            "brings back what the file holds)"
+                          : "nothing was stored");
     }
     if (id)
       id_out = *id;
@@ -187,6 +192,7 @@ public:
     std::string query; // the entry's, which a rejected update drops
     if (const auto r = cache_.find(update.id); r && r->ns == update.ns)
       query = r->query;
+    writes_.begin();
     const auto done = cache_.update(update);
     if (done != status::not_found)
       drop_copies(update.ns, query);

@@ -126,6 +126,7 @@ public:
   // --- vector operations -------------------------------------------------------------------------
 
   status add(const vector_item& item, std::uint64_t& id_out) override {
+    writes_.begin();
     const auto s = store_.add(item, id_out);
     if (s == status::ok)
       persist_added({item}, {id_out});
@@ -133,6 +134,7 @@ public:
   }
 
   status add_batch(const std::vector<vector_item>& items, std::vector<std::uint64_t>& ids_out) override {
+    writes_.begin();
     const auto s = store_.add_batch(items, ids_out);
     if (s == status::ok)
       persist_added(items, ids_out);
@@ -148,6 +150,7 @@ public:
   }
 
   status update(const vector_item& item) override {
+    writes_.begin();
     const auto s = store_.update(item);
     if (s == status::ok && !save({item.id}))
       unwritten("the entry is updated in memory only: a restart brings back the version before");

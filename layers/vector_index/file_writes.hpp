@@ -26,6 +26,8 @@ public:
     try {
       write();
     } catch (const std::exception& e) {
+      if (!failed_) // the operation's first: a later write of it may succeed and clear problem_
+        failed_why_ = e.what();
       failed_ = true;
       problem_ = e.what();
       host_.log(log_level::error, owner_ + ": writing to '" + path + "' failed: " + e.what());
@@ -39,7 +41,8 @@ public:
     return true;
   }
 
-  /// Starts an operation: `failed()` tells whether one of its writes failed.
+  /// Starts an operation: `failed()` tells whether one of its writes failed, and `refuse` says why.
+  /// Every operation that may `refuse` begins so.
   void begin() { failed_ = false; }
   bool failed() const { return failed_; }
 
@@ -51,15 +54,16 @@ public:
 
   /// The answer to an operation whose change could not be written to the file at `path`.
   [[noreturn]] void refuse(const std::string& path, const std::string& what_became) const {
-    throw layer_unavailable("writing to '" + path + "' failed (" + problem_ + "): " + what_became);
+    throw layer_unavailable("writing to '" + path + "' failed (" + failed_why_ + "): " + what_became);
   }
 
 private:
   plugin_host host_;
   std::string owner_;
   std::function<void()> health_changed_;
-  std::string problem_; ///< why the last write failed; empty once one succeeds
-  bool failed_ = false; ///< a write failed since `begin()`
+  std::string problem_;     ///< why the last write failed; empty once one succeeds
+  bool failed_ = false;     ///< a write failed since `begin()`
+  std::string failed_why_;  ///< why the first of them failed
 };
 
 } // namespace strata::vector_index

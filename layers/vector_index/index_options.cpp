@@ -40,7 +40,7 @@ index_config index_config_from(const plugin_config& c) {
   o.nprobe = static_cast<std::size_t>(c.get_int("nprobe"));
   if (c.contains("train_min"))
     o.train_min = static_cast<std::size_t>(c.get_int("train_min"));
-  else // a layer without the key (semantic) trains once it has enough entries for its nlist lists
+  else if (o.kind == index_kind::ivf) // a layer without the key (semantic) trains once it has enough for its lists
     o.train_min = std::max(o.train_min, o.nlist);
   if (c.contains("compact_ratio"))
     o.compact_ratio = c.get_double("compact_ratio");

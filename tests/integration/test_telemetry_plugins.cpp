@@ -145,6 +145,18 @@ exporters:
   CHECK(contains(lines, "strata.health_status:0|g"));
 }
 
+TEST_CASE("the json exporter on standard output, its default, is refused beside a log on stdout", "[plugins][json]") {
+  // Given no path, it was let through: the log's lines broke its JSON stream.
+  const auto error = strata::testing::start_error(R"(
+layers:
+  - {name: hot, plugin: predictive}
+logging: {output: stdout}
+exporters:
+  - {name: snapshots, plugin: json}
+)");
+  CHECK_THAT(error, Catch::Contains("exporters[0].config.path: writes to standard output, as logging.output does"));
+}
+
 TEST_CASE("the json exporter's file reads back as the runtime's snapshot", "[plugins][json]") {
   const auto path = std::filesystem::temp_directory_path() / ("strata_snapshot_" + std::to_string(::getpid()) + ".json");
   {
