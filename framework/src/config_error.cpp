@@ -3,6 +3,11 @@
 
 #include <strata/config.hpp>
 
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <tuple>
+
 namespace strata {
 
 std::string config_error::to_string() const {
@@ -15,8 +20,19 @@ std::string config_error::to_string() const {
 }
 
 std::string config_report::errors_text() const {
+  // In the file's order, as an editor lists them: the checks run in passes (syntax, keys, plugins,
+  // how keys relate), and their errors came in that order. Files keep the order they first appear
+  // in; an error without a position stays after the positioned ones of its file.
+  std::map<std::string, std::size_t> rank;
+  for (const auto& error : errors) rank.emplace(error.origin, rank.size());
+  const auto key = [&](const config_error& e) {
+    return std::tuple{rank.at(e.origin), e.position.line == 0 ? std::numeric_limits<int>::max() : e.position.line,
+                      e.position.column};
+  };
+  auto ordered = errors;
+  std::stable_sort(ordered.begin(), ordered.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
   std::string text;
-  for (const auto& error : errors) text += error.to_string() + '\n';
+  for (const auto& error : ordered) text += error.to_string() + '\n';
   return text;
 }
 

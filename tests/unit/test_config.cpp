@@ -651,6 +651,20 @@ logging: {output: /tmp/strata-x/log.txt}
   CHECK(strata::validate(*apart.effective).ok());
 }
 
+TEST_CASE("the errors' text lists them in the file's order, whatever pass found each", "[config]") {
+  strata::config_report report;
+  report.errors = {{"t.yaml", {15, 18}, "logging.level", "late"},
+                   {"t.yaml", {0, 0}, "", "nowhere"},
+                   {"t.yaml", {5, 12}, "exporters[1].name", "early"},
+                   {"other.yaml", {1, 1}, "x", "another file"},
+                   {"t.yaml", {5, 3}, "exporters[1]", "earlier on its line"}};
+  CHECK(report.errors_text() == "t.yaml:5:3: exporters[1]: earlier on its line\n"
+                                "t.yaml:5:12: exporters[1].name: early\n"
+                                "t.yaml:15:18: logging.level: late\n"
+                                "t.yaml: nowhere\n"
+                                "other.yaml:1:1: x: another file\n");
+}
+
 TEST_CASE("a log level and a rule's comparison are refused with the file's other errors", "[config][telemetry]") {
   CHECK(error_lines(parse_config(R"(layers: [{name: hot, plugin: predictive}]
 alerts:
