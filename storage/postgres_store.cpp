@@ -306,9 +306,7 @@ void postgres_store::check_schemas(pqxx::connection& conn) {
   // A layer's next attempt runs migrate(), which refuses the newer schema for good.
   for (const auto& [component, version] : found)
     if (const auto it = known.find(component); it != known.end() && version > it->second)
-      throw store_error(status::unavailable, "schema of '" + component + "' in the database is version " +
-                                           std::to_string(version) + ", newer than this build knows (" +
-                                           std::to_string(it->second) + "): upgrade strata or use another database");
+      throw store_error(status::unavailable, newer_schema(component, "in the database", version, it->second));
 }
 
 void postgres_store::release(slot* s, bool broken) {

@@ -16,6 +16,13 @@ inline constexpr const char* version_table_ddl =
   "CREATE TABLE IF NOT EXISTS strata_schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL, "
   "description TEXT NOT NULL, applied_at_us BIGINT NOT NULL)";
 
+/// Why a database whose `component` is at `version` is refused by a build that knows `known` steps
+/// of it; `where` names the database ("in the database", "in 'FILE'").
+inline std::string newer_schema(const std::string& component, const std::string& where, int version, int known) {
+  return "schema of '" + component + "' " + where + " is version " + std::to_string(version) +
+         ", newer than this build knows (" + std::to_string(known) + "): upgrade strata or use another database";
+}
+
 struct schema_access {
   std::function<void(const std::string&)> run_ddl;
   std::function<int()> current;                    ///< 0 when the component has no row
@@ -35,9 +42,7 @@ inline int apply_steps(const std::string& component, std::vector<migration> step
   const int known = static_cast<int>(steps.size());
   const int version = db.current();
   if (version > known)
-    throw store_error(status::invalid, "schema of '" + component + "' " + where + " is version " +
-                                         std::to_string(version) + ", newer than this build knows (" +
-                                         std::to_string(known) + "): upgrade strata or use another database");
+    throw store_error(status::invalid, newer_schema(component, where, version, known));
   for (const auto& step : steps) {
     if (step.version <= version)
       continue;

@@ -92,14 +92,13 @@ bool store::holds_text(std::string_view text) const noexcept {
          (text.find('\0') == std::string_view::npos && invalid_utf8_at(text) == std::string_view::npos);
 }
 
-std::vector<std::string> other_components(store& db, const std::string& mine) {
+std::string other_layer_in(store& db, const std::string& mine) {
   db.schema_version(mine); // creates the table of versions when the database has none
   db.prepare("strata.schema.components", "SELECT component FROM strata_schema_version ORDER BY component");
-  std::vector<std::string> others;
   for (const auto& r : db.query("strata.schema.components"))
     if (r.text(0) != mine)
-      others.push_back(r.text(0));
-  return others;
+      return "holds the data of another layer (schema '" + r.text(0) + "'): give each layer its own sqlite_path";
+  return {};
 }
 
 std::string storable_text(std::string_view text) {

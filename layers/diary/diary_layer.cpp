@@ -142,9 +142,8 @@ private:
       archived_(host_.counter("strata_diary_archived_total", "Records moved to the archive table.")) {
     // A SQLite file is the diary's alone: another layer's there is a path given to the wrong one.
     if (db_->dialect() == storage::dialect::sqlite)
-      if (const auto others = storage::other_components(*db_, schema_component); !others.empty())
-        throw std::runtime_error("sqlite_path: '" + store.sqlite_path + "' holds the data of another layer (schema '" +
-                                 others.front() + "'): give each layer its own sqlite_path");
+      if (const auto problem = storage::other_layer_in(*db_, schema_component); !problem.empty())
+        throw std::runtime_error("sqlite_path: '" + store.sqlite_path + "' " + problem);
     // A schema newer than this build refuses the start here; a database that is away does not
     // (records are buffered), but is said at once rather than at the first write.
     const auto away = gate_->why_not();

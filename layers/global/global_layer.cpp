@@ -68,9 +68,8 @@ std::shared_ptr<const vector_index::file_claim> sqlite_claim(const plugin_config
                                                 "on SQLite the global layer is for one node: two on one file never "
                                                 "hear each other's changes and serve stale copies (several nodes: "
                                                 "backend: postgres)");
-    if (const auto others = storage::other_components(db, schema_component); !others.empty())
-      throw std::runtime_error("holds the data of another layer (schema '" + others.front() +
-                               "'): give each layer its own sqlite_path");
+    if (const auto problem = storage::other_layer_in(db, schema_component); !problem.empty())
+      throw std::runtime_error(problem);
     return claim;
   } catch (const std::exception& e) {
     throw std::runtime_error("sqlite_path: '" + options.sqlite_path + "': " + e.what());

@@ -15,9 +15,8 @@ entry_table::entry_table(std::string sqlite_path, entry_table_sql sql, const std
     o.sqlite_path = path_;
     db_ = storage::open_store(o); // creates the folder
     claim_ = file_claim::take(path_, layer); // before anything is written
-    if (const auto others = storage::other_components(*db_, sql_.component); !others.empty())
-      throw std::runtime_error("it holds the data of another layer (schema '" + others.front() +
-                               "'): give each layer its own sqlite_path");
+    if (const auto problem = storage::other_layer_in(*db_, sql_.component); !problem.empty())
+      throw std::runtime_error("it " + problem);
     db_->migrate(sql_.component, sql_.schema);
     db_->prepare(name("upsert"), sql_.upsert);
     db_->prepare(name("remove"), sql_.remove_one);

@@ -143,10 +143,12 @@ public:
 /// well-formed UTF-8 replaced by U+FFFD (for records, where a close copy beats none).
 std::string storable_text(std::string_view text);
 
-/// The components other than `mine` whose schema `db` records, sorted. A SQLite file is one
-/// layer's: another's there means a path given to the wrong layer, which would start empty beside
-/// the other's data (PostgreSQL databases are shared by the global layer and the diary).
-std::vector<std::string> other_components(store& db, const std::string& mine);
+/// Empty when `db` records the schema of no component but `mine`; else why it is another layer's:
+/// "holds the data of another layer (schema 'diary'): give each layer its own sqlite_path". A
+/// SQLite file is one layer's: another's there means a path given to the wrong layer, which would
+/// start empty beside the other's data (PostgreSQL databases are shared by the global layer and the
+/// diary).
+std::string other_layer_in(store& db, const std::string& mine);
 
 /// How to open a store.
 struct store_options {
