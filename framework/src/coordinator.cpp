@@ -525,13 +525,7 @@ public:
     if (auto* m = metrics(i))
       m->failed(type);
     st_.log->write(log_level::warn, {"layer failed; replacing it", s.cfg.name, {}, to_string(type), {}, {}, why});
-    st_.shared->health.update(i, [&](layer_health_state& h) {
-      h.faulted = true;
-      h.fault = why;
-      ++h.failures;
-      ++h.failures_since_success;
-      h.last_error = why;
-    });
+    st_.shared->health.update(i, [&](layer_health_state& h) { h.failed(why, std::chrono::steady_clock::now()); });
     if (failed_in_a_row || std::chrono::steady_clock::now() - s.last_restart_attempt < restart_backoff) {
       // The instance failed within a second of its restart, or before answering anything, as the
       // one before it: a plugin that fails at once (in its maintenance, say), or a database that

@@ -7,6 +7,9 @@
 
 #include <strata/health.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -16,6 +19,12 @@ namespace strata::detail {
 /// A layer that failed this many times without answering a request in between is critical, though
 /// replaced: a warning would hide a plugin that fails every request.
 constexpr std::uint32_t failures_in_a_row_critical = 3;
+
+/// A layer that failed this many times within `flapping_window`, whatever it answered between, is
+/// a warning: each replacement serves again, but what faults it (a damaged row, a bad request
+/// shape) keeps coming back, and `healthy` between would hide it.
+constexpr std::size_t failures_flapping = 3;
+constexpr std::chrono::minutes flapping_window{10};
 
 /// What is known of one layer's health: what supervision saw and what the layer reported.
 struct layer_health_state {
@@ -32,9 +41,25 @@ struct layer_health_state {
   std::uint64_t failures = 0;
   std::uint64_t restarts = 0;
   std::string last_error;
+  /// When the failures of the last `flapping_window` happened, oldest first.
+  std::deque<std::chrono::steady_clock::time_point> recent_failures;
 
-  layer_health view() const {
+  /// Counts a failure that supervision saw, with its cause.
+  void failed(const std::string& why, std::chrono::steady_clock::time_point now) {
+    faulted = true;
+    fault = why;
+    ++failures;
+    ++failures_since_success;
+    last_error = why;
+    recent_failures.push_back(now);
+    while (now - recent_failures.front() > flapping_window)
+      recent_failures.pop_front();
+  }
+
+  layer_health view(std::chrono::steady_clock::time_point now) const {
     layer_health h{name, reported, reported_detail, failures, restarts, last_error};
+    const auto failed_lately = static_cast<std::size_t>(
+      recent_failures.end() - std::lower_bound(recent_failures.begin(), recent_failures.end(), now - flapping_window));
     if (faulted && h.level != health_level::critical) {
       h.level = health_level::critical;
       h.detail = fault;
@@ -45,6 +70,10 @@ struct layer_health_state {
     } else if (replaced && h.level == health_level::healthy) {
       h.level = health_level::warning;
       h.detail = "replaced after: " + fault;
+    } else if (failed_lately >= failures_flapping && h.level == health_level::healthy) {
+      h.level = health_level::warning;
+      h.detail = "failed " + std::to_string(failed_lately) + " times in the last " +
+                 std::to_string(flapping_window.count()) + " min, replaced each time; the last: " + fault;
     }
     return h;
   }
@@ -59,8 +88,9 @@ public:
   std::vector<layer_health> snapshot() const {
     std::lock_guard<std::mutex> guard(mutex_);
     std::vector<layer_health> out;
+    const auto now = std::chrono::steady_clock::now();
     for (const auto& layer : layers_)
-      out.push_back(layer.view());
+      out.push_back(layer.view(now));
     return out;
   }
 

@@ -546,8 +546,31 @@ TEST_CASE("a layer whose replacements keep failing is critical, however far apar
   }
   CHECK(rt->health().layers[1].detail ==
         "failed 3 times in a row, replaced each time: layer threw: configured to throw on get");
-  REQUIRE(rt->erase("k") == status::not_found); // an answer: the count starts again
-  CHECK(eventually([&] { return rt->health().layers[1].level == health_level::healthy; }));
+  REQUIRE(rt->erase("k") == status::not_found); // an answer: no longer in a row, still failing lately
+  CHECK(eventually([&] {
+    const auto flaky = rt->health().layers[1];
+    return flaky.level == health_level::warning &&
+           flaky.detail == "failed 3 times in the last 10 min, replaced each time; the last: layer threw: "
+                           "configured to throw on get";
+  }));
+}
+
+TEST_CASE("a layer that keeps failing between answers is a warning", "[observability][health]") {
+  auto rt = start_yaml(flaky_deployment);
+  for (int failure = 1; failure <= 3; ++failure) {
+    if (failure > 1)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1100)); // replaced at once, not put off
+    REQUIRE(rt->get("k").code == status::internal);
+    REQUIRE(eventually([&] { return rt->health().layers[1].restarts == static_cast<std::uint64_t>(failure); }));
+    REQUIRE(rt->erase("k") == status::not_found); // the new instance answers
+    const auto expected = failure < 3 ? health_level::healthy : health_level::warning;
+    CHECK(eventually([&] { return rt->health().layers[1].level == expected; }));
+  }
+  const auto flaky = rt->health().layers[1];
+  CHECK(flaky.detail ==
+        "failed 3 times in the last 10 min, replaced each time; the last: layer threw: configured to throw on get");
+  CHECK(flaky.failures == 3);
+  CHECK(rt->health().overall == health_level::warning);
 }
 
 TEST_CASE("at shutdown a slow handler's backlog is given up after shutdown_timeout, and what it missed is logged",
