@@ -36,6 +36,14 @@ void say(const std::string& line) {
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
+/// `path:line:column` where `key` is written in the deployment; `path` alone for a default.
+std::string where_written(const std::string& path, const config& cfg, const std::string& key) {
+  const auto at = cfg.positions.find(key);
+  if (at == cfg.positions.end() || at->second.line == 0)
+    return path;
+  return path + ":" + std::to_string(at->second.line) + ":" + std::to_string(at->second.column);
+}
+
 } // namespace
 
 void block_serve_signals() {
@@ -69,7 +77,7 @@ int serve(const std::string& path) {
     http.emplace(**rt, cfg.server.http);
     const auto bound = http->start();
     if (!bound) {
-      say("strata: " + path + ": " + bound.err().message);
+      say("strata: " + where_written(path, cfg, "server.http.address") + ": " + bound.err().message);
       (*rt)->shutdown();
       return 1;
     }
@@ -81,7 +89,7 @@ int serve(const std::string& path) {
     redis.emplace(**rt, cfg.server.resp);
     const auto bound = redis->start();
     if (!bound) {
-      say("strata: " + path + ": " + bound.err().message);
+      say("strata: " + where_written(path, cfg, "server.resp.address") + ": " + bound.err().message);
       if (http)
         http->stop();
       (*rt)->shutdown();

@@ -31,7 +31,7 @@ for _ in $(seq 100); do kill -0 "$second" 2>/dev/null || break; sleep 0.05; done
 if kill -0 "$second" 2>/dev/null; then kill "$second"; fail "a second server listens on $address"; fi
 wait "$second"; rc=$?
 [ "$rc" = 1 ] || fail "the second server exited $rc, not 1"
-grep -q "second.yaml: server.http.address: cannot listen on $address: Address already in use" "$dir/second.log" ||
+grep -q "second.yaml:6:19: server.http.address: cannot listen on $address: Address already in use" "$dir/second.log" ||
   fail "no clear refusal of the taken port: $(cat "$dir/second.log")"
 
 # call METHOD PATH [curl options]: sets $code, $body and $type (the Content-Type), with the token.
