@@ -58,6 +58,7 @@ public:
     check_config(context.config);
     if (path_ != "-")
       check_target(path_);
+    host_.log(log_level::info, where() + " every " + std::to_string(interval_.count()) + " ms");
   }
 
   std::chrono::milliseconds push_interval() const override { return interval_; }
@@ -74,6 +75,15 @@ public:
   }
 
 private:
+  /// Where each publish goes, for the start's log line: an operator looks there for the file.
+  std::string where() const {
+    if (path_ == "-")
+      return "writing snapshots to standard output";
+    if (mode_ == output_mode::snapshot)
+      return "replacing " + path_ + " with a snapshot";
+    return "appending a JSON line to " + path_;
+  }
+
   void write(const std::string& text) const {
     if (path_ == "-")
       write_to_stdout(text);

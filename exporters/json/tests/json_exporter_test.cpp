@@ -158,6 +158,23 @@ TEST_CASE("lines mode appends one JSON line per publish", "[exporter][json]") {
   CHECK(n == publishes);
 }
 
+TEST_CASE("the start is logged with where each publish goes and how often", "[exporter][json]") {
+  strata::test::scratch_dir dir{"strata-json"};
+  const auto start_line = [](const std::map<std::string, std::string>& values) {
+    strata::testing::recording_host host(STRATA_PLUGIN_EXPORTER, "json-test");
+    instance json(values, host.api());
+    const auto logs = host.logs();
+    REQUIRE(logs.size() == 1);
+    CHECK(logs[0].level == STRATA_LOG_INFO);
+    return logs[0].message;
+  };
+  const auto file = (dir.path / "s.json").string();
+  CHECK(start_line({{"path", file}}) == "replacing " + file + " with a snapshot every 10000 ms");
+  CHECK(start_line({{"path", file}, {"mode", "lines"}, {"interval", "250ms"}}) ==
+        "appending a JSON line to " + file + " every 250 ms");
+  CHECK(start_line({}) == "writing snapshots to standard output every 10000 ms");
+}
+
 TEST_CASE("path - writes to standard output", "[exporter][json]") {
   strata::test::scratch_dir dir{"strata-json"};
   const auto captured = dir.path / "stdout";
