@@ -1,7 +1,7 @@
 #pragma once
 /// @file config.hpp
 /// A deployment: runtime settings, where plugins are found, and the layer chain. Built from YAML
-/// (`load_config_file`) or in code; either way it is validated against the plugins' schemas before
+/// (`parse_config_file`) or in code; either way it is validated against the plugins' schemas before
 /// anything starts.
 
 #include <strata/alerts.hpp>
