@@ -54,8 +54,11 @@ class read_view {
 public:
   virtual ~read_view() = default;
 
-  /// Looks `key` up in namespace `ns`; on `status::ok` the value is in `value_out`. Any other
-  /// status, or a throw, sends the get to the layer's actor instead; a throw (but
+  /// Looks `key` up in namespace `ns`; on `status::ok` the value is in `value_out`. `not_found`
+  /// is the layer's miss, as its own `get` would answer it: the get goes on to the next layer,
+  /// without asking this layer's actor, so a view must see every write its layer has applied (a
+  /// view that is only sometimes sure answers `unavailable` when it is not). Any other status, or
+  /// a throw, sends the get to the layer's actor instead; a throw (but
   /// `layer_unavailable`) or a status that is not one of Strata's is also the layer's fault, as in
   /// its methods: counted, and the layer replaced.
   virtual status get(std::string_view ns, std::string_view key, std::string& value_out) = 0;
