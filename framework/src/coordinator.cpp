@@ -447,7 +447,13 @@ public:
     if (!s.start_when_stopped || s.actor || generation != s.generation || (!waited_long && stopping(i)))
       return;
     if (waited_long) {
-      st_.log->write(log_level::warn, {"the replaced instance's call has not returned; starting a new instance beside it",
+      // A hung call on the scheduler holds one of its threads; a new instance there that hangs
+      // too could hold the last, and with it the coordinator and every deadline: from now on this
+      // layer's instances run in a thread of their own.
+      const bool was_shared = !s.detached;
+      s.detached = true;
+      st_.log->write(log_level::warn, {std::string("the replaced instance's call has not returned; starting a new instance beside it") +
+                                           (was_shared ? ", in a thread of its own" : ""),
                                        s.cfg.name, {}, {}, {}, {}, {}});
       for (auto& stopped : st_.stopped)
         if (stopped.slot == i)

@@ -615,6 +615,31 @@ TEST_CASE("a layer sharing the scheduler that blocks past its deadline is timed 
   CHECK(rt->get("k").code == status::timeout);
 }
 
+TEST_CASE("a layer on the scheduler that hangs again after a replacement beside its hung call is still timed out",
+          "[faults]") {
+  // The instance started beside the first hung call shared the scheduler too: its own hang took
+  // the last of the two threads, and the second get's 100 ms deadline fired 14.6 s late.
+  strata::test::scratch_dir dir;
+  const auto log_file = (dir.path / "runtime.log").string();
+  auto rt = strata::testing::start_yaml("logging: {output: " + log_file + "}\n"
+                                        "runtime: {threads: 2}\n"
+                                        "layers:\n"
+                                        "  - {name: hot, plugin: test_map}\n"
+                                        "  - {name: shared, plugin: test_map, detached: false, deadline: 100ms,\n"
+                                        "     config: {fail: hang_on_get, hang: 8s}}\n");
+  CHECK(rt->get("k").code == status::timeout);
+  // After 5 s the new instance starts beside the call that has not returned.
+  REQUIRE(eventually([&] { return health_of(*rt, "shared").restarts == 1; }, std::chrono::seconds(7)));
+  const auto start_time = std::chrono::steady_clock::now();
+  CHECK(rt->get("k").code == status::timeout);
+  // At its deadline, not when the first hang ends (8 s after it began, about 3 s from here).
+  CHECK(std::chrono::steady_clock::now() - start_time < std::chrono::milliseconds(2500));
+  rt.reset(); // flushes the log
+  std::ifstream in(log_file);
+  const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  CHECK_THAT(logged, Catch::Contains("starting a new instance beside it, in a thread of its own"));
+}
+
 TEST_CASE("a layer command answered with text that is no JSON object is internal, not passed on", "[faults]") {
   // The HTTP API served "not json at all" as 200 application/json.
   auto rt = strata::testing::start_yaml("layers: [{name: odd, plugin: test_map}]\n");
