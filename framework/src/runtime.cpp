@@ -2,6 +2,7 @@
 #include <strata/secrets.hpp>
 
 #include "alert_engine.hpp"
+#include "alternate_stack.hpp"
 #include "capability_router.hpp"
 #include "config_diff.hpp"
 #include "config_schema.hpp"
@@ -817,6 +818,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->system_config.set("work-stealing.aggressive-poll-attempts", 10000);
   impl->system_config.set("work-stealing.moderate-poll-attempts", 0);
   impl->system_config.set("logger.console", caf::atom("none"));
+  impl->system_config.add_thread_hook<detail::alternate_stack_hook>();
   impl->system = std::make_unique<caf::actor_system>(impl->system_config);
   if (impl->alerts)
     impl->alert_routes = detail::spawn_alert_dispatchers(*impl->system, std::move(*handlers),

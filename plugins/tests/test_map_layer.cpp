@@ -18,6 +18,19 @@ namespace {
 /// Instances that died in maintain(); `die_once` kills only the first, so the restart is healthy.
 std::atomic<int> deaths{0};
 
+/// Never false: it keeps the compiler from turning `recurse_without_end` into a loop, or from
+/// proving that it never returns.
+volatile bool deeper = true;
+
+/// Recurses, a page of stack per call, until the thread's stack overflows.
+[[gnu::noinline]] int recurse_without_end(int depth) {
+  volatile char frame[4096];
+  frame[0] = static_cast<char>(depth);
+  if (!deeper)
+    return frame[0];
+  return recurse_without_end(depth + 1) + frame[0];
+}
+
 /// The entry stores kept across restarts, by layer name.
 template <class Store>
 std::shared_ptr<Store> kept_store(const std::string& layer) {
@@ -61,7 +74,7 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "unavailable_on_get", "internal_on_get", "timeout_on_put", "invalid_on_put", "hang_on_put",
                                        "unavailable_on_first_put", "unavailable_on_second_put", "hang_on_first_put",
                                        "view_throws",   "view_unknown_status", "view_misses", "negative_ttl_hit",
-                                       "empty_tag_hit", "crash_on_get", "abort_on_get", "viewed_slow_puts"};
+                                       "empty_tag_hit", "crash_on_get", "abort_on_get", "overflow_on_get", "viewed_slow_puts"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
@@ -101,6 +114,8 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
   }
   if (fail_ == "abort_on_get")
     std::abort(); // as a failed assert does: the signal is raised in the C library, not here
+  if (fail_ == "overflow_on_get")
+    recurse_without_end(0);
   std::lock_guard<std::mutex> guard(store_->mutex);
   auto& entries = store_->entries;
   auto it = entries.find(id(ns, key));
@@ -260,7 +275,8 @@ static const strata_config_key test_map_schema[] = {
    "answer unavailable: a backend gone down), unavailable_on_get, internal_on_get, timeout_on_put, invalid_on_put (answered at "
    "once, nothing stored), hang_on_put, hang_on_first_put (the first put of the layer's entries hangs, then writes), unavailable_on_first_put, unavailable_on_second_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), viewed_slow_puts (a read view of the entries, and puts that take `hang`), "
    "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for), crash_on_get (a get writes "
-   "through a null pointer: SIGSEGV), abort_on_get (a get calls abort: SIGABRT)", 0, 0, 0, 0},
+   "through a null pointer: SIGSEGV), abort_on_get (a get calls abort: SIGABRT), overflow_on_get (a get recurses "
+   "until its thread's stack overflows: SIGSEGV)", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, hang_on_put, and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},

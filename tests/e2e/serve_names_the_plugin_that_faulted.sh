@@ -2,7 +2,8 @@
 # A layer's plugin that faults ends `strata serve` with that signal as before, but first a line
 # names the plugin file and an offset in it: the faulting instruction's (the test_map plugin
 # writing through a null pointer in a get), or, for a signal raised in the C library, the
-# plugin's call on the stack (the plugin calling abort, as a failed assert does).
+# plugin's call on the stack (the plugin calling abort, as a failed assert does), or the plugin's
+# recursion that overflowed its thread's stack.
 set -uo pipefail
 strata=$1
 . "$(dirname "$0")/serve_http.sh"
@@ -27,4 +28,6 @@ YAML
 }
 expect_death crash_on_get SIGSEGV 11 "at address 0x0 in"
 expect_death abort_on_get SIGABRT 6 "in code called from"
+# On a thread of the actor system (each has an alternate signal stack): the report was not written.
+expect_death overflow_on_get SIGSEGV 11 "at address 0x[0-9a-f]+ in"
 echo ok
