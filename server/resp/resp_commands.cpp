@@ -167,8 +167,8 @@ void quit(command_context& ctx, const command_args&) {
   ctx.conn.close_when_flushed = true;
 }
 
-/// SELECT 0 is the namespace `default`; SELECT n another number is `db<n>`; SELECT name (not a
-/// number; letters, digits, '_', '-', '.', ':') is the namespace of that name.
+/// SELECT 0 is the namespace `default`; SELECT n another number is `db<n>`; SELECT name (any
+/// other non-empty bytes, as the HTTP API's `ns` takes them) is the namespace of that name.
 void select(command_context& ctx, const command_args& a) {
   std::int64_t index = 0;
   std::string ns;
@@ -177,14 +177,10 @@ void select(command_context& ctx, const command_args& a) {
       return append_error(ctx.out, "ERR DB index is out of range");
     ns = index == 0 ? std::string(default_namespace) : "db" + std::to_string(index);
   } else if (std::all_of(a[1].begin(), a[1].end(), [](unsigned char c) { return std::isdigit(c) || c == '-'; })) {
-    // A number a 64-bit index cannot hold is an index out of range, as in Redis, not a name.
+    // A number a 64-bit index cannot hold is an index out of range, as in Redis, not a name (nor
+    // is an empty argument).
     return append_error(ctx.out, "ERR value is not an integer or out of range");
   } else {
-    const bool valid = !a[1].empty() && a[1].size() <= 128 && std::all_of(a[1].begin(), a[1].end(), [](unsigned char c) {
-      return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == ':';
-    });
-    if (!valid)
-      return append_error(ctx.out, "ERR invalid DB index or namespace name");
     ns = std::string(a[1]);
   }
   ctx.conn.namespace_options.ns = std::move(ns);

@@ -118,6 +118,12 @@ expect "SELECT 5 is another" "" "$(cli -n 5 GET c)"
 expect "SELECT of an index past 64 bits" "ERR value is not an integer or out of range" \
   "$(cli SELECT 99999999999999999999)"
 expect "the named namespace has its value" "other" "$(printf 'SELECT tenant1\r\nGET c\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tail -1 | tr -d '\r')"
+# Any name the HTTP API's ns takes: blanks, other scripts (they were refused by SELECT alone).
+expect "SELECT of a name with a blank and a euro sign" "OK
+OK
+spaced" "$(printf '*2\r\n$6\r\nSELECT\r\n$9\r\nmy ns \xe2\x82\xac\r\n*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$6\r\nspaced\r\n*2\r\n$3\r\nGET\r\n$1\r\nc\r\n' |
+  timeout 5 nc -N 127.0.0.1 "$port" | grep -v '^\$' | tr -d '+\r')"
+expect "an empty name" "ERR value is not an integer or out of range" "$(cli SELECT '')"
 
 # Errors that keep the connection usable.
 expect "unknown command" "ERR unknown command 'NOSUCH', with args beginning with: 'x' " "$(cli NOSUCH x)"
