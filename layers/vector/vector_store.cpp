@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -61,6 +62,14 @@ vector_index::engine* vector_store::find_engine(const std::string& model) const 
 
 namespace {
 
+/// `x` in four significant digits: a length near the limit is about 1e19, which `std::to_string`
+/// writes out in full, with six decimals.
+std::string in_short(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", x);
+  return text;
+}
+
 /// Refuses a vector a score could not be computed from: a component not finite, or a length whose
 /// square is past `max_squared_length` (a float score would overflow to infinity, null in JSON).
 void check_values(const std::vector<float>& values) {
@@ -71,8 +80,8 @@ void check_values(const std::vector<float>& values) {
     squares += static_cast<double>(values[i]) * values[i];
   }
   if (squares > max_squared_length)
-    throw std::invalid_argument("the vector's length " + std::to_string(std::sqrt(squares)) +
-                                " is too large to compare; at most " + std::to_string(std::sqrt(max_squared_length)));
+    throw std::invalid_argument("the vector's length " + in_short(std::sqrt(squares)) +
+                                " is too large to compare; at most " + in_short(std::sqrt(max_squared_length)));
 }
 
 } // namespace
