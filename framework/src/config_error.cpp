@@ -19,10 +19,9 @@ std::string config_error::to_string() const {
   return text + message;
 }
 
-std::string config_report::errors_text() const {
-  // In the file's order, as an editor lists them: the checks run in passes (syntax, keys, plugins,
-  // how keys relate), and their errors came in that order. Files keep the order they first appear
-  // in; an error without a position stays after the positioned ones of its file.
+std::vector<config_error> config_report::errors_in_file_order() const {
+  // As an editor lists them: the checks run in passes (syntax, keys, plugins, how keys relate), a
+  // plugin's keys by name, and their errors came in that order.
   std::map<std::string, std::size_t> rank;
   for (const auto& error : errors) rank.emplace(error.origin, rank.size());
   const auto key = [&](const config_error& e) {
@@ -31,8 +30,12 @@ std::string config_report::errors_text() const {
   };
   auto ordered = errors;
   std::stable_sort(ordered.begin(), ordered.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
+  return ordered;
+}
+
+std::string config_report::errors_text() const {
   std::string text;
-  for (const auto& error : ordered) text += error.to_string() + '\n';
+  for (const auto& error : errors_in_file_order()) text += error.to_string() + '\n';
   return text;
 }
 

@@ -1189,7 +1189,7 @@ reload_report runtime::reload(const std::string& path) {
   std::optional<std::string> new_level;
   std::string level_before;
   if (!checked.ok()) {
-    for (const auto& e : checked.errors)
+    for (const auto& e : checked.errors_in_file_order())
       report.errors.push_back(without_password(e.to_string())); // a plugin's refusal may quote a URL
   } else {
     config next = std::move(*checked.effective);

@@ -97,6 +97,14 @@ TEST_CASE("an invalid file, or rules the running deployment cannot evaluate, cha
                                                                       "'strata_cache_operation_duration_seconds' is a histogram"));
   CHECK(report.applied.empty()); // the level did not change either
 
+  // In the file's order, as check-config lists them: a plugin's keys were checked by name.
+  file.write(plugins + "layers:\n  - name: hot\n    plugin: predictive\n    config:\n      window: 7\n"
+                       "      extra: 1\nlogging: {level: info}\n");
+  report = rt->reload(file.path.string());
+  REQUIRE(report.errors.size() == 2);
+  CHECK_THAT(report.errors[0], Catch::StartsWith(file.path.string() + ":6:15: layers[0].config.window: "));
+  CHECK_THAT(report.errors[1], Catch::StartsWith(file.path.string() + ":7:7: layers[0].config.extra: "));
+
   // A value only the plugin knows to refuse: refused now, not listed as needing a restart that
   // would then fail.
   file.write(deployment("debug", rule_a, ", config: {policy: mru}"));

@@ -180,8 +180,11 @@ struct config_report {
   std::optional<config> effective; ///< set when there is no error: validated, defaults filled
   std::vector<config_error> errors;
   bool ok() const { return errors.empty(); }
-  /// Every error, one per line.
+  /// Every error, one per line, in the file's order.
   std::string errors_text() const;
+  /// `errors` in the file's order (files in the order they first appear; an error without a
+  /// position after the positioned ones of its file), as `errors_text` lists them.
+  std::vector<config_error> errors_in_file_order() const;
 };
 
 /// Where built-in plugins are looked for when a deployment names no path: `strata/plugins` beside
