@@ -70,7 +70,10 @@ class layer {
 public:
   virtual ~layer() = default;
 
-  /// Looks `key` up in namespace `ns`: `ok` with `out` filled, or `not_found`. A hit whose
+  /// Looks `key` up in namespace `ns`: `ok` with `out` filled, or `not_found`; `invalid` or
+  /// `rejected` (a key this layer cannot hold, say) is taken as a miss too, and `unavailable`,
+  /// `timeout` or `internal` as a miss this layer could not answer (a full miss then answers that
+  /// failure, not `not_found`). A hit whose
   /// metadata a put would be refused for (a negative TTL, an empty tag) is logged and neither
   /// served nor promoted: the layers after it are asked, and a full miss answers `internal`.
   virtual status get(std::string_view ns, std::string_view key, layer_hit& out) = 0;
