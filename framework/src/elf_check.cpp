@@ -15,7 +15,46 @@ std::string past_the_end(const char* what, std::uint64_t end, std::uint64_t size
          " bytes";
 }
 
+template <class T>
+bool read_at(std::ifstream& in, std::uint64_t offset, T& out) {
+  in.seekg(static_cast<std::streamoff>(offset));
+  return static_cast<bool>(in.read(reinterpret_cast<char*>(&out), sizeof out));
+}
+
 } // namespace
+
+std::string old_string_abi_import(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  Elf64_Ehdr header{};
+  if (!read_at(in, 0, header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
+      header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_shentsize < sizeof(Elf64_Shdr))
+    return {};
+  for (std::uint16_t i = 0; i < header.e_shnum; ++i) {
+    Elf64_Shdr symbols{};
+    Elf64_Shdr names{};
+    if (!read_at(in, header.e_shoff + std::uint64_t{i} * header.e_shentsize, symbols))
+      return {};
+    if (symbols.sh_type != SHT_DYNSYM || symbols.sh_entsize < sizeof(Elf64_Sym) ||
+        !read_at(in, header.e_shoff + std::uint64_t{symbols.sh_link} * header.e_shentsize, names))
+      continue;
+    for (std::uint64_t at = 0; at + sizeof(Elf64_Sym) <= symbols.sh_size; at += symbols.sh_entsize) {
+      Elf64_Sym symbol{};
+      if (!read_at(in, symbols.sh_offset + at, symbol))
+        return {};
+      if (symbol.st_shndx != SHN_UNDEF || symbol.st_name >= names.sh_size)
+        continue;
+      char name[64] = {};
+      in.seekg(static_cast<std::streamoff>(names.sh_offset + symbol.st_name));
+      in.read(name, sizeof name - 1);
+      in.clear(); // a name near the file's end reads short
+      // Members of std::basic_string<char> in the old ABI: `Ss` abbreviates it. The C++11 one is
+      // std::__cxx11::basic_string, mangled in full.
+      if (std::strncmp(name, "_ZNSs", 5) == 0 || std::strncmp(name, "_ZNKSs", 6) == 0)
+        return name;
+    }
+  }
+  return {};
+}
 
 std::string truncated_elf(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);

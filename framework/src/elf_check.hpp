@@ -1,5 +1,6 @@
 #pragma once
-// What dlopen cannot be trusted to refuse: a shared library cut short.
+// What dlopen cannot be trusted to refuse: a shared library cut short, or one built for another
+// layout of std::string.
 
 #include <string>
 
@@ -10,5 +11,10 @@ namespace strata::detail {
 /// dlopen maps a truncated library's segments past the file's end, and the process dies of
 /// SIGBUS on first touch instead of getting an error.
 std::string truncated_elf(const std::string& path);
+
+/// A member of the pre-C++11 `std::string` (`_GLIBCXX_USE_CXX11_ABI=0`) that the 64-bit ELF file
+/// at `path` imports, or "" when it imports none. Such a plugin reads the SDK's strings (its
+/// config, keys, values) with the old layout: it loads, and answers garbage.
+std::string old_string_abi_import(const std::string& path);
 
 } // namespace strata::detail

@@ -1,4 +1,5 @@
 // The loader against real shared libraries: what it accepts and what it refuses, and why.
+#include "elf_check.hpp"
 #include "plugin_instance.hpp"
 #include "plugin_loader.hpp"
 #include "plugin_modules.hpp"
@@ -66,6 +67,21 @@ TEST_CASE("loader refuses another ABI major, naming file, symbol and reason", "[
   CHECK(contains(message, "strata_plugin_entry"));
   CHECK(contains(message, "built for plugin ABI 2.0, this host speaks 1." + std::to_string(STRATA_ABI_MINOR) +
                             " (the major version must match)"));
+}
+
+TEST_CASE("loader refuses a plugin built with the pre-C++11 std::string before running its code", "[loader]") {
+  // It loaded (check-config took it), and would have read its settings, keys and values with the
+  // old layout.
+  plugin_loader loader;
+  auto loaded = loader.load_file(plugin_file("test_old_string_abi"));
+  REQUIRE_FALSE(loaded);
+  CHECK(loaded.err().message ==
+        "plugin " + plugin_file("test_old_string_abi") +
+            ": built with the pre-C++11 std::string (_GLIBCXX_USE_CXX11_ABI=0; it imports " +
+            strata::detail::old_string_abi_import(plugin_file("test_old_string_abi")) +
+            "), which reads the SDK's strings wrong: rebuild it without that define");
+  CHECK(strata::detail::old_string_abi_import(plugin_file("test_old_string_abi")).rfind("_ZNSs", 0) == 0);
+  CHECK(strata::detail::old_string_abi_import(plugin_file("test_map")).empty());
 }
 
 TEST_CASE("loader refuses a library without the entry symbol", "[loader]") {
