@@ -20,9 +20,10 @@ namespace strata::detail {
 /// replaced: a warning would hide a plugin that fails every request.
 constexpr std::uint32_t failures_in_a_row_critical = 3;
 
-/// A layer that failed this many times within `flapping_window`, whatever it answered between, is
-/// a warning: each replacement serves again, but what faults it (a damaged row, a bad request
-/// shape) keeps coming back, and `healthy` between would hide it.
+/// A layer that failed this many times within `flapping_window`, each time after answering, is a
+/// warning: each replacement serves again, but what faults it (a damaged row, a bad request shape)
+/// keeps coming back, and `healthy` between would hide it. Failures in a row (a database away, each
+/// new instance timing out) count once: once it answers again, it is healthy.
 constexpr std::size_t failures_flapping = 3;
 constexpr std::chrono::minutes flapping_window{10};
 
@@ -41,7 +42,7 @@ struct layer_health_state {
   std::uint64_t failures = 0;
   std::uint64_t restarts = 0;
   std::string last_error;
-  /// When the failures of the last `flapping_window` happened, oldest first.
+  /// When the layer failed after answering, in the last `flapping_window`, oldest first.
   std::deque<std::chrono::steady_clock::time_point> recent_failures;
 
   /// Counts a failure that supervision saw, with its cause.
@@ -49,8 +50,9 @@ struct layer_health_state {
     faulted = true;
     fault = why;
     ++failures;
-    ++failures_since_success;
     last_error = why;
+    if (failures_since_success++ > 0)
+      return;
     recent_failures.push_back(now);
     while (now - recent_failures.front() > flapping_window)
       recent_failures.pop_front();
@@ -72,7 +74,7 @@ struct layer_health_state {
       h.detail = "replaced after: " + fault;
     } else if (failed_lately >= failures_flapping && h.level == health_level::healthy) {
       h.level = health_level::warning;
-      h.detail = "failed " + std::to_string(failed_lately) + " times in the last " +
+      h.detail = "failed after answering " + std::to_string(failed_lately) + " times in the last " +
                  std::to_string(flapping_window.count()) + " min, replaced each time; the last: " + fault;
     }
     return h;
