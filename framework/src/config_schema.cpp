@@ -144,7 +144,10 @@ config_error make_error(const config& cfg, const std::string& path, std::string 
   std::string candidate = path;
   while (!candidate.empty()) {
     if (const auto it = cfg.positions.find(candidate); it != cfg.positions.end()) {
-      error.position = it->second;
+      // A key that is not written (left at its default) is placed at the key that holds it, not
+      // at the first key of that key's block, which would look like the one at fault.
+      const auto key = cfg.key_positions.find(candidate);
+      error.position = candidate != path && key != cfg.key_positions.end() ? key->second : it->second;
       break;
     }
     const auto cut = candidate.find_last_of(".[");

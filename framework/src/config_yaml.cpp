@@ -274,6 +274,7 @@ private:
       for (const auto& [key, read] : keys) {
         if (key != name) continue;
         cfg_.positions[value.path] = value.at;
+        cfg_.key_positions[value.path] = value.key_at;
         read(value);
         return;
       }

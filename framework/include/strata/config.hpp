@@ -160,7 +160,9 @@ struct config {
   server_settings server;
   /// Key path (`layers[0].config.max_bytes`) → where it was written. Empty for a config built in code.
   std::map<std::string, source_position> positions;
-  /// Key path → where the key itself was written (for "unknown key" errors on plugin settings).
+  /// Key path → where the key itself was written. An unknown plugin setting is placed at its key,
+  /// and an error about a key left at its default at the key of the mapping that would hold it
+  /// (its `positions` entry is its value's, for a block mapping its first key's).
   std::map<std::string, source_position> key_positions;
 };
 

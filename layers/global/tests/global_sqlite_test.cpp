@@ -276,6 +276,12 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   CHECK_THAT(refusal("      statement_timeout: 20s\n      change_retention: 2m\n"),
              Catch::Contains("layers[1].config.change_retention: plugin 'global': 120000 ms is shorter than a replay "
                              "needs with this statement_timeout: at least 140000 ms"));
+  // Placed at change_retention where it is written; left at its default, at the `config:` that
+  // would hold it (it was placed at the first key under it, statement_timeout, taken for the fault).
+  CHECK_THAT(refusal("      statement_timeout: 20s\n      change_retention: 2m\n"),
+             Catch::StartsWith("inline.yaml:16:25: layers[1].config.change_retention: "));
+  CHECK_THAT(refusal("      statement_timeout: 20m\n"),
+             Catch::StartsWith("inline.yaml:14:5: layers[1].config.change_retention: plugin 'global': 3600000 ms"));
   // What libpq parses but could never connect with is refused too (it started, always critical).
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"host=db port=notaport\"\n"),
              Catch::Contains("dsn: plugin 'global': port 'notaport' is not a port number (1 to 65535)"));
