@@ -423,10 +423,7 @@ config_report parse_config_file_with_plugin_errors(const std::string& path,
     if (std::none_of(parsed.errors.begin(), parsed.errors.begin() + static_cast<std::ptrdiff_t>(parse_errors),
                      [&](const config_error& p) { return follows_from(e, p); }))
       parsed.errors.push_back(std::move(e));
-  std::stable_sort(parsed.errors.begin(), parsed.errors.end(), [](const config_error& a, const config_error& b) {
-    return std::tie(a.position.line, a.position.column) < std::tie(b.position.line, b.position.column);
-  });
-  return parsed;
+  return parsed; // listed in the file's order by errors_text and errors_in_file_order
 }
 
 } // namespace strata::detail
