@@ -168,17 +168,22 @@ void quit(command_context& ctx, const command_args&) {
 }
 
 /// SELECT 0 is the namespace `default`; SELECT n another number is `db<n>`; SELECT name (any
-/// other non-empty bytes, as the HTTP API's `ns` takes them) is the namespace of that name.
+/// other non-empty bytes, as the HTTP API's `ns` takes them: "2024-12-06", "my ns") is the
+/// namespace of that name.
 void select(command_context& ctx, const command_args& a) {
   std::int64_t index = 0;
   std::string ns;
+  const auto digits = a[1].substr(!a[1].empty() && a[1][0] == '-' ? 1 : 0);
+  const bool numeral = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](unsigned char c) {
+    return std::isdigit(c);
+  });
   if (parse_number(a[1], index)) {
     if (index < 0)
       return append_error(ctx.out, "ERR DB index is out of range");
     ns = index == 0 ? std::string(default_namespace) : "db" + std::to_string(index);
-  } else if (std::all_of(a[1].begin(), a[1].end(), [](unsigned char c) { return std::isdigit(c) || c == '-'; })) {
-    // A number a 64-bit index cannot hold is an index out of range, as in Redis, not a name (nor
-    // is an empty argument).
+  } else if (numeral || a[1].empty()) {
+    // A number a 64-bit index cannot hold (or written with a leading zero) is no index, as in
+    // Redis, and no name either; nor is an empty argument.
     return append_error(ctx.out, "ERR value is not an integer or out of range");
   } else {
     ns = std::string(a[1]);

@@ -124,6 +124,10 @@ OK
 spaced" "$(printf '*2\r\n$6\r\nSELECT\r\n$9\r\nmy ns \xe2\x82\xac\r\n*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$6\r\nspaced\r\n*2\r\n$3\r\nGET\r\n$1\r\nc\r\n' |
   timeout 5 nc -N 127.0.0.1 "$port" | grep -v '^\$' | tr -d '+\r')"
 expect "an empty name" "ERR value is not an integer or out of range" "$(cli SELECT '')"
+expect "SELECT of a date is a name" "OK
+OK" "$(printf 'SELECT 2024-12-06\r\nSET c dated\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '+\r')"
+expect "the dated namespace has its value" "dated" \
+  "$(printf 'SELECT 2024-12-06\r\nGET c\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tail -1 | tr -d '\r')"
 
 # Errors that keep the connection usable.
 expect "unknown command" "ERR unknown command 'NOSUCH', with args beginning with: 'x' " "$(cli NOSUCH x)"
