@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 namespace strata::detail {
 
@@ -24,36 +25,54 @@ bool read_at(std::ifstream& in, std::uint64_t offset, T& out) {
 } // namespace
 
 std::string old_string_abi_import(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in)
+    return {};
+  const auto size = static_cast<std::uint64_t>(in.tellg());
   Elf64_Ehdr header{};
   if (!read_at(in, 0, header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
       header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_shentsize < sizeof(Elf64_Shdr))
     return {};
-  for (std::uint16_t i = 0; i < header.e_shnum; ++i) {
-    Elf64_Shdr symbols{};
-    Elf64_Shdr names{};
-    if (!read_at(in, header.e_shoff + std::uint64_t{i} * header.e_shentsize, symbols))
-      return {};
-    if (symbols.sh_type != SHT_DYNSYM || symbols.sh_entsize < sizeof(Elf64_Sym) ||
-        !read_at(in, header.e_shoff + std::uint64_t{symbols.sh_link} * header.e_shentsize, names))
+  const auto section = [&](std::uint64_t i, Elf64_Shdr& out) {
+    return i < header.e_shnum && read_at(in, header.e_shoff + i * header.e_shentsize, out);
+  };
+  Elf64_Shdr symbols{};
+  std::uint16_t i = 0;
+  while (i < header.e_shnum && section(i, symbols) && symbols.sh_type != SHT_DYNSYM)
+    ++i;
+  Elf64_Shdr names{};
+  const auto within = [size](const Elf64_Shdr& s) { return s.sh_offset <= size && s.sh_size <= size - s.sh_offset; };
+  if (i == header.e_shnum || symbols.sh_type != SHT_DYNSYM || symbols.sh_entsize < sizeof(Elf64_Sym) ||
+      !section(symbols.sh_link, names) || !within(symbols) || !within(names))
+    return {};
+  // Both read whole, once: a seek per symbol costs a read of the file system's each (46 000 for a
+  // large library).
+  std::vector<char> symbol_table(symbols.sh_size);
+  std::vector<char> name_table(names.sh_size + 1, '\0'); // ended, whatever the file holds
+  in.seekg(static_cast<std::streamoff>(symbols.sh_offset));
+  if (!in.read(symbol_table.data(), static_cast<std::streamsize>(symbol_table.size())))
+    return {};
+  in.seekg(static_cast<std::streamoff>(names.sh_offset));
+  if (!in.read(name_table.data(), static_cast<std::streamsize>(names.sh_size)))
+    return {};
+  std::string old;
+  for (std::uint64_t at = 0; at + sizeof(Elf64_Sym) <= symbol_table.size(); at += symbols.sh_entsize) {
+    Elf64_Sym symbol{};
+    std::memcpy(&symbol, symbol_table.data() + at, sizeof symbol);
+    if (symbol.st_name >= names.sh_size)
       continue;
-    for (std::uint64_t at = 0; at + sizeof(Elf64_Sym) <= symbols.sh_size; at += symbols.sh_entsize) {
-      Elf64_Sym symbol{};
-      if (!read_at(in, symbols.sh_offset + at, symbol))
-        return {};
-      if (symbol.st_shndx != SHN_UNDEF || symbol.st_name >= names.sh_size)
-        continue;
-      char name[64] = {};
-      in.seekg(static_cast<std::streamoff>(names.sh_offset + symbol.st_name));
-      in.read(name, sizeof name - 1);
-      in.clear(); // a name near the file's end reads short
-      // Members of std::basic_string<char> in the old ABI: `Ss` abbreviates it. The C++11 one is
-      // std::__cxx11::basic_string, mangled in full.
-      if (std::strncmp(name, "_ZNSs", 5) == 0 || std::strncmp(name, "_ZNKSs", 6) == 0)
-        return name;
-    }
+    const char* name = name_table.data() + symbol.st_name;
+    // Code that uses the C++11 string too may keep the old one away from the SDK (a file built
+    // against a legacy library): not refused.
+    if (std::strstr(name, "__cxx1112basic_string") != nullptr)
+      return {};
+    // Members of std::basic_string<char> in the old ABI: `Ss` abbreviates it. The C++11 one is
+    // std::__cxx11::basic_string, mangled in full.
+    if (old.empty() && symbol.st_shndx == SHN_UNDEF &&
+        (std::strncmp(name, "_ZNSs", 5) == 0 || std::strncmp(name, "_ZNKSs", 6) == 0))
+      old = name;
   }
-  return {};
+  return old;
 }
 
 std::string truncated_elf(const std::string& path) {
