@@ -1,3 +1,4 @@
+#include "alternate_stack.hpp"
 #include "plugin_modules.hpp"
 
 #include <strata/fatal_signal.hpp>
@@ -233,6 +234,7 @@ void install_fatal_signal_report() {
   std::call_once(installed, [] {
     void* warm[1];
     ::backtrace(warm, 1); // loads the unwinder now: loading it in the handler would allocate
+    detail::give_host_threads_alternate_stacks(); // the threads that read layer 0's view
     stack_t current{};
     if (::sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE) != 0) { // keep a host's own
       stack_t stack{};

@@ -298,7 +298,9 @@ public:
       return view_answer::absent;
     // Reading the clock twice would cost more than the hit itself: time one get in 64.
     thread_local std::uint32_t calls = 0;
-    const bool timed = first_layer_metrics && (++calls % detail::view_timing_period) == 0;
+    if (calls++ == 0) // this thread's first read (or its 2^32nd): the plugin's code runs in it
+      detail::ensure_alternate_stack_in_host_thread();
+    const bool timed = first_layer_metrics && (calls % detail::view_timing_period) == 0;
     const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     status outcome = status::unavailable;
     std::uint64_t generation = 0;
@@ -366,7 +368,12 @@ public:
     // waits for: there, new requests are refused at once and a thread of its own does the rest.
     if (detail::in_host_callback::active()) {
       accepting.store(false, std::memory_order_seq_cst);
-      std::call_once(stopper_started, [this] { stopper = std::thread([this] { stop(); }); });
+      std::call_once(stopper_started, [this] {
+        stopper = std::thread([this] {
+          detail::ensure_alternate_stack(); // plugins' destructors run here
+          stop();
+        });
+      });
       return;
     }
     std::call_once(stopped, [this] {
@@ -861,6 +868,7 @@ public:
     auto& self = instance();
     std::lock_guard<std::mutex> guard(self.mutex_);
     self.threads_.emplace_back([impl = std::move(impl)]() mutable {
+      detail::ensure_alternate_stack(); // plugins' destructors run here
       impl->stop();
       impl.reset();
     });

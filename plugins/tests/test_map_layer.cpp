@@ -73,7 +73,7 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "throw_in_maintenance_interval", "down_after_first_put",
                                        "unavailable_on_get", "internal_on_get", "timeout_on_put", "invalid_on_put", "hang_on_put",
                                        "unavailable_on_first_put", "unavailable_on_second_put", "hang_on_first_put",
-                                       "view_throws",   "view_unknown_status", "view_misses", "negative_ttl_hit",
+                                       "view_throws",   "view_unknown_status", "view_misses", "view_overflows", "negative_ttl_hit",
                                        "empty_tag_hit", "crash_on_get", "abort_on_get", "overflow_on_get", "viewed_slow_puts"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
@@ -212,13 +212,16 @@ status test_map_layer::command(std::string_view name, std::string_view, std::str
 namespace {
 
 /// A read view that fails or misses every get (`fail`: view_throws, view_unknown_status,
-/// view_misses: a view that lags behind its layer), while the layer's own get works.
+/// view_misses: a view that lags behind its layer; view_overflows: one that recurses until the
+/// reading thread's stack overflows), while the layer's own get works.
 class failing_view : public read_view {
 public:
   explicit failing_view(std::string fail) : fail_(std::move(fail)) {}
   status get(std::string_view, std::string_view, std::string&) override {
     if (fail_ == "view_throws")
       throw std::runtime_error("configured to throw in its read view");
+    if (fail_ == "view_overflows")
+      recurse_without_end(0);
     return fail_ == "view_misses" ? status::not_found : static_cast<status>(201);
   }
 
@@ -248,7 +251,7 @@ private:
 std::shared_ptr<read_view> test_map_layer::concurrent_view() {
   if (fail_ == "throw_in_view")
     throw std::runtime_error("configured to throw in concurrent_view()");
-  if (fail_ == "view_throws" || fail_ == "view_unknown_status" || fail_ == "view_misses")
+  if (fail_ == "view_throws" || fail_ == "view_unknown_status" || fail_ == "view_misses" || fail_ == "view_overflows")
     return std::make_shared<failing_view>(fail_);
   if (fail_ == "viewed_slow_puts")
     return std::make_shared<entries_view>(store_);
@@ -273,7 +276,8 @@ static const strata_config_key test_map_schema[] = {
    "fault to inject: none, throw_on_get, hang_on_get, die_once, throw_in_factory, unknown_status_on_get, "
    "throw_in_view, throw_in_maintenance_interval, down_after_first_put (later puts, and erases after them, "
    "answer unavailable: a backend gone down), unavailable_on_get, internal_on_get, timeout_on_put, invalid_on_put (answered at "
-   "once, nothing stored), hang_on_put, hang_on_first_put (the first put of the layer's entries hangs, then writes), unavailable_on_first_put, unavailable_on_second_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), viewed_slow_puts (a read view of the entries, and puts that take `hang`), "
+   "once, nothing stored), hang_on_put, hang_on_first_put (the first put of the layer's entries hangs, then writes), unavailable_on_first_put, unavailable_on_second_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), view_overflows (a read view that recurses until "
+   "the reading thread's stack overflows: SIGSEGV), viewed_slow_puts (a read view of the entries, and puts that take `hang`), "
    "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for), crash_on_get (a get writes "
    "through a null pointer: SIGSEGV), abort_on_get (a get calls abort: SIGABRT), overflow_on_get (a get recurses "
    "until its thread's stack overflows: SIGSEGV)", 0, 0, 0, 0},

@@ -28,6 +28,8 @@ YAML
 }
 expect_death crash_on_get SIGSEGV 11 "at address 0x0 in"
 expect_death abort_on_get SIGABRT 6 "in code called from"
-# On a thread of the actor system (each has an alternate signal stack): the report was not written.
+# A stack overflow, on a thread of the actor system and in an HTTP worker reading the first layer's
+# view: each has an alternate signal stack (before, the handler faulted too, and wrote nothing).
 expect_death overflow_on_get SIGSEGV 11 "at address 0x[0-9a-f]+ in"
+expect_death view_overflows SIGSEGV 11 "at address 0x[0-9a-f]+ in"
 echo ok

@@ -15,8 +15,9 @@ namespace strata {
 /// install it; an embedding host calls it if it wants the line (it replaces that host's own
 /// handlers for those signals, which it then calls in turn). Async-signal-safe in the handler: it
 /// formats by hand and writes with write(2). A stack overflow is reported in the thread that
-/// installed it and in the runtime's threads (each has an alternate signal stack); one in a thread
-/// a plugin or the host started without an alternate stack dies silently.
+/// installed it, the runtime's threads and, once this is installed, every host thread that reads
+/// the first layer's view (each is given an alternate signal stack); one in a thread a plugin
+/// started without an alternate stack dies silently.
 void install_fatal_signal_report();
 
 } // namespace strata
