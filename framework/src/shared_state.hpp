@@ -20,7 +20,7 @@ namespace strata::detail {
 /// replaced: a warning would hide a plugin that fails every request.
 constexpr std::uint32_t failures_in_a_row_critical = 3;
 
-/// A layer that failed this many times within `flapping_window`, each time after answering, is a
+/// A layer that failed this many times within `flapping_window`, with answers between, is a
 /// warning: each replacement serves again, but what faults it (a damaged row, a bad request shape)
 /// keeps coming back, and `healthy` between would hide it. Failures in a row (a database away, each
 /// new instance timing out) count once: once it answers again, it is healthy.
@@ -42,7 +42,8 @@ struct layer_health_state {
   std::uint64_t failures = 0;
   std::uint64_t restarts = 0;
   std::string last_error;
-  /// When the layer failed after answering, in the last `flapping_window`, oldest first.
+  /// When each run of failures of the last `flapping_window` began (a run: failures with no answer
+  /// between), oldest first.
   std::deque<std::chrono::steady_clock::time_point> recent_failures;
 
   /// Counts a failure that supervision saw, with its cause.
@@ -74,8 +75,9 @@ struct layer_health_state {
       h.detail = "replaced after: " + fault;
     } else if (failed_lately >= failures_flapping && h.level == health_level::healthy) {
       h.level = health_level::warning;
-      h.detail = "failed after answering " + std::to_string(failed_lately) + " times in the last " +
-                 std::to_string(flapping_window.count()) + " min, replaced each time; the last: " + fault;
+      h.detail = "failed " + std::to_string(failed_lately) + " times in the last " +
+                 std::to_string(flapping_window.count()) + " min with answers between, replaced each time; the last: " +
+                 fault;
     }
     return h;
   }

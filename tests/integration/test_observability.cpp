@@ -563,8 +563,8 @@ TEST_CASE("a layer that keeps failing between answers is a warning", "[observabi
     CHECK(eventually([&] { return rt->health().layers[1].level == expected; }));
   }
   const auto flaky = rt->health().layers[1];
-  CHECK(flaky.detail == "failed after answering 3 times in the last 10 min, replaced each time; the last: layer "
-                       "threw: configured to throw on get");
+  CHECK(flaky.detail == "failed 3 times in the last 10 min with answers between, replaced each time; the last: "
+                       "layer threw: configured to throw on get");
   CHECK(flaky.failures == 3);
   CHECK(rt->health().overall == health_level::warning);
 }
