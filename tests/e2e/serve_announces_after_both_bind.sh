@@ -17,5 +17,8 @@ out=$(STRATA_HTTP_ADDRESS=127.0.0.1:0 STRATA_RESP_ADDRESS=127.0.0.1:$port timeou
 rc=$?
 echo "$out"
 [ "$rc" -eq 1 ] || { echo "expected exit code 1, got $rc"; exit 1; }
-grep -q "server.resp.address: cannot listen on 127.0.0.1:$port" <<<"$out" || { echo "missing: the resp error"; exit 1; }
+# At the address's line and column in the deployment (the default one: line 57, column 14).
+line=$(grep -n 'STRATA_RESP_ADDRESS' "$deployment" | cut -d: -f1)
+grep -q "$deployment:$line:14: server.resp.address: cannot listen on 127.0.0.1:$port" <<<"$out" ||
+  { echo "missing: the resp error at $deployment:$line:14"; exit 1; }
 ! grep -q "strata: http on" <<<"$out" || { echo "announced http before the resp port failed"; exit 1; }
