@@ -17,7 +17,7 @@ out=$(STRATA_HTTP_ADDRESS=127.0.0.1:0 STRATA_RESP_ADDRESS=127.0.0.1:$port timeou
 rc=$?
 echo "$out"
 [ "$rc" -eq 1 ] || { echo "expected exit code 1, got $rc"; exit 1; }
-# At the address's line and column in the deployment (the default one: line 57, column 14).
+# At the address's line and column in the deployment (configs/default.yaml: the value at column 14).
 line=$(grep -n 'STRATA_RESP_ADDRESS' "$deployment" | cut -d: -f1)
 grep -q "$deployment:$line:14: server.resp.address: cannot listen on 127.0.0.1:$port" <<<"$out" ||
   { echo "missing: the resp error at $deployment:$line:14"; exit 1; }
