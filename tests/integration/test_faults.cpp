@@ -19,6 +19,21 @@ using strata::testing::test_config;
 
 namespace {
 
+/// A runtime started from `yaml` that logs to a file of its own.
+struct logging_runtime {
+  explicit logging_runtime(const std::string& yaml)
+      : rt(strata::testing::start_yaml("logging: {output: " + log_file + "}\n" + yaml)) {}
+  /// Stops the runtime (which flushes the log) and returns what it logged.
+  std::string stop_and_read_log() {
+    rt.reset();
+    std::ifstream in(log_file);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  strata::test::scratch_dir dir;
+  std::string log_file = (dir.path / "runtime.log").string();
+  std::unique_ptr<runtime> rt;
+};
+
 layer_health health_of(const runtime& rt, const std::string& name) {
   for (auto& h : rt.health().layers)
     if (h.name == name)
@@ -137,15 +152,10 @@ TEST_CASE("a put whose layer is replaced for hanging is undone: that instance wi
 }
 
 TEST_CASE("a layer that answers internal without throwing is named in the log the caller is sent to", "[faults]") {
-  strata::test::scratch_dir dir;
-  const auto log_file = (dir.path / "runtime.log").string();
-  auto rt = strata::testing::start_yaml("logging: {output: " + log_file + "}\n"
-                                        "layers: [{name: odd, plugin: test_map, config: {fail: internal_on_get}}]\n");
+  logging_runtime run("layers: [{name: odd, plugin: test_map, config: {fail: internal_on_get}}]\n");
   for (int i = 0; i < 20; ++i)
-    CHECK(rt->get("k").code == status::internal);
-  rt.reset(); // flushes the log
-  std::ifstream in(log_file);
-  const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    CHECK(run.rt->get("k").code == status::internal);
+  const auto logged = run.stop_and_read_log();
   CHECK_THAT(logged, Catch::Contains("warn layer answered internal layer=odd operation=get"));
   // One line a second at most: a layer answering internal to every request does not flood the log.
   std::size_t lines = 0;
@@ -582,20 +592,15 @@ TEST_CASE("a shutdown held by a plugin call that has not returned names the laye
           "[faults][shutdown]") {
   // A plugin stuck in a call holds the actor system, and so the shutdown: `strata` ends past its
   // drain limit, and the log said nothing of which layer held it.
-  strata::test::scratch_dir dir;
-  const auto log_file = (dir.path / "runtime.log").string();
-  auto rt = strata::testing::start_yaml("logging: {output: " + log_file + "}\n"
-                                        "runtime: {shutdown_timeout: 200ms}\n"
-                                        "layers:\n"
-                                        "  - {name: hot, plugin: test_map}\n"
-                                        "  - {name: stuck, plugin: test_map, deadline: 50ms,\n"
-                                        "     config: {fail: hang_on_get, hang: 3s}}\n");
-  auto waiting = rt->get_async("k");
+  logging_runtime run("runtime: {shutdown_timeout: 200ms}\n"
+                      "layers:\n"
+                      "  - {name: hot, plugin: test_map}\n"
+                      "  - {name: stuck, plugin: test_map, deadline: 50ms,\n"
+                      "     config: {fail: hang_on_get, hang: 3s}}\n");
+  auto waiting = run.rt->get_async("k");
   std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the stuck layer is in its get
-  rt.reset();
+  const auto logged = run.stop_and_read_log();
   CHECK(waiting.get().code != status::ok);
-  std::ifstream in(log_file);
-  const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   // shutdown_timeout, at least a second.
   CHECK_THAT(logged, Catch::Contains("the shutdown has waited 1000 ms for a plugin call that has not returned: "
                                      "layer 'stuck' (instance 1): get(), for "));
@@ -619,25 +624,19 @@ TEST_CASE("a layer on the scheduler that hangs again after a replacement beside 
           "[faults]") {
   // The instance started beside the first hung call shared the scheduler too: its own hang took
   // the last of the two threads, and the second get's 100 ms deadline fired 14.6 s late.
-  strata::test::scratch_dir dir;
-  const auto log_file = (dir.path / "runtime.log").string();
-  auto rt = strata::testing::start_yaml("logging: {output: " + log_file + "}\n"
-                                        "runtime: {threads: 2}\n"
-                                        "layers:\n"
-                                        "  - {name: hot, plugin: test_map}\n"
-                                        "  - {name: shared, plugin: test_map, detached: false, deadline: 100ms,\n"
-                                        "     config: {fail: hang_on_get, hang: 12s}}\n");
-  CHECK(rt->get("k").code == status::timeout);
+  logging_runtime run("runtime: {threads: 2}\n"
+                      "layers:\n"
+                      "  - {name: hot, plugin: test_map}\n"
+                      "  - {name: shared, plugin: test_map, detached: false, deadline: 100ms,\n"
+                      "     config: {fail: hang_on_get, hang: 12s}}\n");
+  CHECK(run.rt->get("k").code == status::timeout);
   // After 5 s the new instance starts beside the call that has not returned.
-  REQUIRE(eventually([&] { return health_of(*rt, "shared").restarts == 1; }, std::chrono::seconds(7)));
+  REQUIRE(eventually([&] { return health_of(*run.rt, "shared").restarts == 1; }, std::chrono::seconds(7)));
   const auto start_time = std::chrono::steady_clock::now();
-  CHECK(rt->get("k").code == status::timeout);
+  CHECK(run.rt->get("k").code == status::timeout);
   // At its deadline, not when the first hang ends (12 s after it began, about 7 s from here).
   CHECK(std::chrono::steady_clock::now() - start_time < std::chrono::milliseconds(2500));
-  rt.reset(); // flushes the log
-  std::ifstream in(log_file);
-  const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  CHECK_THAT(logged, Catch::Contains("starting a new instance beside it, in a thread of its own"));
+  CHECK_THAT(run.stop_and_read_log(), Catch::Contains("starting a new instance beside it, in a thread of its own"));
 }
 
 TEST_CASE("a layer command answered with text that is no JSON object is internal, not passed on", "[faults]") {
