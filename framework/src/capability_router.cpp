@@ -176,18 +176,26 @@ std::string capability_router::embed(const capability_target& target, const std:
   if (pending.empty())
     return {};
   std::vector<std::vector<float>> made;
+  std::size_t dimension = 0;
+  std::string model;
   try {
     made = target.embed->embed(pending_texts);
+    dimension = target.embed->dimension();
+    model = target.embed->model();
   } catch (const std::exception& e) {
     throw std::runtime_error("embedder '" + target.embedder_name + "' failed: " + e.what());
+  } catch (...) {
+    throw std::runtime_error("embedder '" + target.embedder_name + "' failed: it threw a non-standard exception");
   }
-  const auto dimension = target.embed->dimension();
   if (made.size() != pending.size())
     throw std::runtime_error("embedder '" + target.embedder_name + "' returned " + std::to_string(made.size()) +
                              " vectors for " + std::to_string(pending.size()) + " texts");
-  const auto model = target.embed->model();
   if (model.empty()) // the embedder's fault, not the request's
     throw std::runtime_error("embedder '" + target.embedder_name + "' names no model");
+  if (const auto first = first_dimension(target.embedder_name, model, dimension); first != dimension)
+    throw std::runtime_error("embedder '" + target.embedder_name + "' declares dimension " + std::to_string(dimension) +
+                             " for model '" + model + "', which had " + std::to_string(first) +
+                             ": one model id must keep its dimension");
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (made[i].size() != dimension)
       throw std::runtime_error("embedder '" + target.embedder_name + "' returned a vector of " +
@@ -198,6 +206,12 @@ std::string capability_router::embed(const capability_target& target, const std:
     pending[i]->model = model;
   }
   return {};
+}
+
+std::size_t capability_router::first_dimension(const std::string& embedder, const std::string& model,
+                                               std::size_t dimension) {
+  std::lock_guard<std::mutex> guard(dimensions_mutex_);
+  return dimensions_.try_emplace(embedder + '\n' + model, dimension).first->second;
 }
 
 template <class Item>
@@ -227,6 +241,9 @@ bool prepared(Result& out, F&& prepare) {
   } catch (const std::exception& e) {
     out.code = status::internal;
     out.error = e.what();
+  } catch (...) { // no exception leaves the runtime's API
+    out.code = status::internal;
+    out.error = "the request's preparation threw a non-standard exception";
   }
   return false;
 }
@@ -244,6 +261,10 @@ void capability_router::verify(const semantic_lookup_request& request, semantic_
   } catch (const std::exception& e) {
     result.code = status::internal;
     result.error = std::string("the host's semantic verifier threw: ") + e.what();
+    return;
+  } catch (...) {
+    result.code = status::internal;
+    result.error = "the host's semantic verifier threw a non-standard exception";
     return;
   }
   if (accepted)

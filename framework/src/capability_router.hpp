@@ -13,6 +13,8 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -105,6 +107,9 @@ private:
   /// of those without a vector.
   template <class Item>
   std::string checked_batch(const capability_target& target, std::vector<Item>& items);
+  /// The dimension `embedder` first declared for `model` (`dimension`, the first time): the layers
+  /// keep one per model, and refused another as the client's `vector`.
+  std::size_t first_dimension(const std::string& embedder, const std::string& model, std::size_t dimension);
   /// The host's verifier on a hit; `in_actor_thread` for an async lookup, whose answer the
   /// coordinator's thread runs (a synchronous call from the verifier is refused there).
   void verify(const semantic_lookup_request& request, semantic_result& result, bool in_actor_thread);
@@ -114,6 +119,8 @@ private:
   router_hooks hooks_;
   semantic_verifier verifier_;
   instruments::counter* verifier_rejections_ = nullptr;
+  std::mutex dimensions_mutex_;
+  std::map<std::string, std::size_t> dimensions_; ///< by embedder and model, as `first_dimension` keeps them
 };
 
 } // namespace strata::detail

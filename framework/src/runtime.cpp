@@ -774,6 +774,20 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
                                                       impl->hosts.back()->api()});
     if (!instance)
       return placed_instance(impl->cfg, "embedders[" + std::to_string(i) + "]", e.settings, instance.err());
+    // A vector of no floats has no direction: every store would be refused as the client's, every
+    // lookup a quiet miss.
+    std::string refusal;
+    try {
+      if ((*instance)->get().dimension() == 0)
+        refusal = "declares dimension 0: its vectors could not be compared";
+    } catch (const std::exception& thrown) {
+      refusal = std::string("threw from dimension(): ") + thrown.what();
+    } catch (...) {
+      refusal = "threw a non-standard exception from dimension()";
+    }
+    if (!refusal.empty())
+      return placed_instance(impl->cfg, "embedders[" + std::to_string(i) + "]", e.settings,
+                             error{status::invalid, "embedder '" + e.name + "' " + refusal});
     impl->embedders[e.name] = std::move(*instance);
   }
   const auto targets = find_capability_targets(*impl, plugins, instances);

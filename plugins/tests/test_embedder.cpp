@@ -1,8 +1,10 @@
 // An embedder whose output is wrong as `fault` says (`nan`: a value that is not finite,
-// `no_model`: an empty model id; `none`: four zeros and a one): the runtime must blame the
-// embedder, not the request.
+// `no_model`: an empty model id; `throw_other`: it throws an int; `flip_dimension`: every other
+// call declares, and returns, 8 floats instead of 4 for the same model; `zero_dimension`: it
+// declares 0; `none`: four zeros and a one): the runtime must blame the embedder, not the request.
 #include <strata/sdk.hpp>
 
+#include <atomic>
 #include <limits>
 #include <stdexcept>
 
@@ -11,24 +13,39 @@ namespace {
 class test_embedder : public strata::embedder {
 public:
   explicit test_embedder(const strata::embedder_context& ctx) : fault_(ctx.config.get_string("fault")) {
-    if (fault_ != "none" && fault_ != "nan" && fault_ != "no_model")
+    if (fault_ != "none" && fault_ != "nan" && fault_ != "no_model" && fault_ != "throw_other" &&
+        fault_ != "flip_dimension" && fault_ != "zero_dimension")
       throw std::invalid_argument("fault: unknown mode '" + fault_ + "'");
   }
 
-  std::size_t dimension() const override { return 4; }
+  std::size_t dimension() const override {
+    if (fault_ == "zero_dimension")
+      return 0;
+    return fault_ == "flip_dimension" && calls_ % 2 == 0 ? 8 : 4;
+  }
   std::string model() const override { return fault_ == "no_model" ? "" : "test-4"; }
 
   std::vector<std::vector<float>> embed(const std::vector<std::string>& texts) override {
+    if (fault_ == "throw_other")
+      throw 13;
+    ++calls_;
     const float first = fault_ == "nan" ? std::numeric_limits<float>::quiet_NaN() : 0.0f;
-    return std::vector<std::vector<float>>(texts.size(), std::vector<float>{first, 0.0f, 0.0f, 1.0f});
+    std::vector<float> vector(dimension(), 0.0f);
+    if (!vector.empty()) {
+      vector.front() = first;
+      vector.back() = 1.0f;
+    }
+    return std::vector<std::vector<float>>(texts.size(), vector);
   }
 
 private:
   std::string fault_;
+  std::atomic<int> calls_{0};
 };
 
 const strata_config_key schema[] = {
-  {"fault", STRATA_VALUE_STRING, "none", "what to get wrong: none, nan, no_model", 0, 0, 0, 0},
+  {"fault", STRATA_VALUE_STRING, "none",
+   "what to get wrong: none, nan, no_model, throw_other, flip_dimension, zero_dimension", 0, 0, 0, 0},
 };
 
 } // namespace

@@ -564,6 +564,27 @@ TEST_CASE("an embedder's bad output is its fault: internal, naming it, not inval
   const auto no_model = unnamed->semantic_store(entry);
   CHECK(no_model.code == status::internal);
   CHECK(no_model.error == "embedder 'faulty' names no model");
+  // An int thrown escaped the runtime's API (and left the request counted in flight).
+  auto thrower = with_fault("throw_other");
+  const auto thrown = thrower->semantic_store(entry);
+  CHECK(thrown.code == status::internal);
+  CHECK(thrown.error == "embedder 'faulty' failed: it threw a non-standard exception");
+  semantic_lookup_request lookup;
+  lookup.text = "a question";
+  CHECK(thrower->semantic_lookup_async(lookup).get().code == status::internal);
+  // Another dimension for the same model was refused by the layer as the client's vector (400).
+  auto flipping = with_fault("flip_dimension");
+  CHECK(flipping->semantic_store(entry).code == status::ok);
+  const auto flipped = flipping->semantic_store(entry);
+  CHECK(flipped.code == status::internal);
+  CHECK(flipped.error == "embedder 'faulty' declares dimension 8 for model 'test-4', which had 4: one model id must "
+                         "keep its dimension");
+}
+
+TEST_CASE("an embedder that declares dimension 0 stops the start, naming it", "[faults]") {
+  CHECK(strata::testing::start_error("embedders: [{name: flat, plugin: test_embedder, config: {fault: zero_dimension}}]\n"
+                                     "layers:\n  - {name: meaning, plugin: semantic, embedder: flat}\n") ==
+        "inline.yaml:1:13: embedders[0]: embedder 'flat' declares dimension 0: its vectors could not be compared");
 }
 
 // shutdown() from another thread than the one that started the runtime (a signal thread): with

@@ -58,7 +58,8 @@ public:
                    {{"reason", reason}});
   }
 
-  /// Reports the instance's health until the next report.
+  /// Reports the instance's health until the next report. A layer's only: `runtime::health()` has
+  /// no entry for an exporter, alert handler or embedder, whose reports are ignored.
   void set_health(health_level level, const std::string& detail) {
     if (api_ != nullptr)
       api_->set_health(api_->host, static_cast<strata_health_level>(level), detail.c_str());
