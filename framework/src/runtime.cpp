@@ -123,7 +123,7 @@ public:
   std::unique_ptr<caf::actor_system> system;
   caf::actor coordinator;
   caf::actor telemetry;
-  caf::actor exports;       ///< null without exporters
+  std::vector<caf::actor> exports; ///< an export scheduler per exporter
   std::vector<detail::alert_route> alert_routes; ///< none without runtime.metrics, or without handlers and callback
   std::shared_ptr<detail::alert_delivery> alert_delivery = std::make_shared<detail::alert_delivery>();
   /// Embedder instances, by name; alive as long as the runtime (the router holds raw pointers).
@@ -386,9 +386,11 @@ public:
       }
       // The handles stay set until every actor is done: the telemetry actor may still be sending
       // to the alert dispatchers while it takes its last sample.
-      for (auto* actor : {&coordinator, &telemetry, &exports})
+      for (auto* actor : {&coordinator, &telemetry})
         if (*actor)
           caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
+      for (const auto& scheduler : exports)
+        caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
       for (const auto& route : alert_routes)
         caf::anon_send_exit(route.dispatcher, caf::exit_reason::user_shutdown);
       {
@@ -403,8 +405,9 @@ public:
         if (const auto late = route.queued->exchange(0); late > 0)
           log->write(log_level::warn, {std::to_string(late) + " alert events not delivered to " + route.name +
                                        ": raised as it stopped", {}, {}, {}, {}, {}, {}});
-      for (auto* actor : {&coordinator, &telemetry, &exports})
+      for (auto* actor : {&coordinator, &telemetry})
         *actor = nullptr;
+      exports.clear();
       {
         // A host thread reloading the alert rules may be sending to them.
         std::lock_guard<std::mutex> delivering(alert_delivery_mutex);
@@ -845,7 +848,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     impl->alert_routes = detail::spawn_alert_dispatchers(*impl->system, std::move(*handlers),
                                                          std::move(options.on_alert), impl->log, impl->alert_delivery);
   if (!exporters->empty())
-    impl->exports = detail::spawn_export_scheduler(*impl->system, std::move(*exporters), *impl->hub, impl->log);
+    impl->exports = detail::spawn_export_schedulers(*impl->system, std::move(*exporters), *impl->hub, impl->log);
   if (impl->stats) {
     std::vector<detail::stats_source> sources{{"all", impl->overall_metrics}};
     for (std::size_t i = 0; i < layers.size(); ++i)
@@ -1122,7 +1125,7 @@ std::string runtime::prometheus_text() const {
 telemetry_snapshot runtime::snapshot() const { return impl_->hub->snapshot(); }
 
 void runtime::export_now() {
-  if (!impl_->exports || !impl_->enter())
+  if (impl_->exports.empty() || !impl_->enter())
     return;
   struct leave_guard {
     runtime_impl& impl;
@@ -1130,7 +1133,8 @@ void runtime::export_now() {
   } counted{*impl_};
   {
     caf::scoped_actor self{*impl_->system};
-    self->request(impl_->exports, caf::infinite, detail::export_now_atom::value).receive([](bool) {}, [](caf::error&) {});
+    for (const auto& scheduler : impl_->exports)
+      self->request(scheduler, caf::infinite, detail::export_now_atom::value).receive([](bool) {}, [](caf::error&) {});
   }
   release_caf_logger();
 }

@@ -145,11 +145,16 @@ caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
 
 } // namespace
 
-caf::actor spawn_export_scheduler(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
-                                  const telemetry_source& source, std::shared_ptr<runtime_log> log) {
-  return system.spawn<caf::detached>(export_scheduler,
-                                     std::make_shared<std::vector<named_instance<exporter>>>(std::move(exporters)),
-                                     &source, std::move(log));
+std::vector<caf::actor> spawn_export_schedulers(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
+                                                const telemetry_source& source, std::shared_ptr<runtime_log> log) {
+  std::vector<caf::actor> schedulers;
+  for (auto& e : exporters) {
+    std::vector<named_instance<exporter>> one;
+    one.push_back(std::move(e));
+    schedulers.push_back(system.spawn<caf::detached>(
+      export_scheduler, std::make_shared<std::vector<named_instance<exporter>>>(std::move(one)), &source, log));
+  }
+  return schedulers;
 }
 
 std::vector<alert_route> spawn_alert_dispatchers(caf::actor_system& system,

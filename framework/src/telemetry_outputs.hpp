@@ -1,8 +1,9 @@
 #pragma once
-// The two actors that carry telemetry out of the process, each on a thread of its own so that a
-// slow exporter or handler never delays requests or sampling:
-// - the export scheduler calls each pushing exporter's `publish` on its period, on demand, and once
-//   more at shutdown;
+// The actors that carry telemetry out of the process, each on a thread of its own so that a slow
+// exporter or handler never delays requests, sampling, or another exporter or handler:
+// - an export scheduler per exporter calls its `publish` on its period (if it pushes), on demand,
+//   and once more at shutdown: one that hangs (a full disk on NFS, a blocking socket) holds only
+//   its own;
 // - an alert dispatcher per handler plugin, and one for the host's callback, hands each alert event
 //   to its own: a handler that takes seconds an event (a webhook to a receiver that hangs) delays
 //   no other.
@@ -41,8 +42,9 @@ struct named_instance {
   instruments::counter* errors = nullptr; ///< never null
 };
 
-caf::actor spawn_export_scheduler(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
-                                  const telemetry_source& source, std::shared_ptr<runtime_log> log);
+/// An export scheduler for each exporter.
+std::vector<caf::actor> spawn_export_schedulers(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
+                                                const telemetry_source& source, std::shared_ptr<runtime_log> log);
 
 /// Shared by the runtime and its alert dispatchers: when the runtime's shutdown stops deliveries
 /// (a handler that takes seconds an event must not hold the shutdown for a backlog).

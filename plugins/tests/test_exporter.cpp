@@ -1,11 +1,13 @@
 // An exporter that appends one line per publish to a file: "publish <families> <overall health>".
 // With `fail: true` every publish throws, to test that the runtime counts it and carries on; with
-// `gauge: NAME` it registers a gauge of that name through the host.
+// `hang: D` every publish first sleeps D (a stuck exporter); with `gauge: NAME` it registers a gauge
+// of that name through the host.
 
 #include <strata/sdk.hpp>
 
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 namespace {
 
@@ -14,7 +16,9 @@ public:
   explicit test_exporter(const strata::exporter_context& context)
     : path_(context.config.get_string("path")),
       interval_(std::chrono::duration_cast<std::chrono::milliseconds>(context.config.get_duration("interval"))),
-      fail_(context.config.get_bool("fail")), source_(context.source) {
+      fail_(context.config.get_bool("fail")),
+      hang_(std::chrono::duration_cast<std::chrono::milliseconds>(context.config.get_duration("hang"))),
+      source_(context.source) {
     // A pull exporter reads the source whenever it likes: check it works from the constructor.
     source_.snapshot();
     if (const auto& gauge = context.config.get_string("gauge"); !gauge.empty()) {
@@ -26,6 +30,7 @@ public:
   std::chrono::milliseconds push_interval() const override { return interval_; }
 
   void publish(const strata::telemetry_snapshot& snapshot) override {
+    std::this_thread::sleep_for(hang_);
     if (fail_)
       throw std::runtime_error("configured to fail");
     std::ofstream out(path_, std::ios::app);
@@ -36,6 +41,7 @@ private:
   std::string path_;
   std::chrono::milliseconds interval_;
   bool fail_;
+  std::chrono::milliseconds hang_;
   const strata::telemetry_source& source_;
 };
 
@@ -43,6 +49,7 @@ const strata_config_key schema[] = {
   {"path", STRATA_VALUE_STRING, nullptr, "file appended to on each publish", 0, 0, 0, 0},
   {"interval", STRATA_VALUE_DURATION, "0", "push period; 0: on demand and at shutdown only", 1, 0, 0, 0},
   {"fail", STRATA_VALUE_BOOL, "false", "throw from every publish", 0, 0, 0, 0},
+  {"hang", STRATA_VALUE_DURATION, "0", "how long each publish sleeps first", 1, 0, 0, 0},
   {"gauge", STRATA_VALUE_STRING, "", "name of a gauge to register through the host; empty: none", 0, 0, 0, 0},
 };
 

@@ -297,6 +297,20 @@ exporters:
   CHECK(before >= 4); // the periodic ones got a last publish at shutdown
 }
 
+TEST_CASE("an exporter stuck in its publish holds up no other exporter", "[observability][exporters]") {
+  // One actor called every exporter in turn: the json exporter behind a stuck one never wrote.
+  temp_file periodic;
+  auto rt = start_yaml(R"(
+layers:
+  - {name: hot, plugin: predictive}
+exporters:
+  - {name: stuck, plugin: test_exporter, config: {path: /dev/null, interval: 20ms, hang: 2s}}
+  - {name: every20ms, plugin: test_exporter, config: {path: ")" + periodic.path + R"(", interval: 20ms}}
+)");
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(periodic.lines().size() >= 10); // about 50; behind the stuck one, none
+}
+
 TEST_CASE("a plugin of the wrong kind is refused where it is named", "[observability][config]") {
   auto parsed = parse_config("layers:\n  - {name: hot, plugin: predictive}\nexporters:\n  - {name: e, plugin: test_map}\n",
                              "kinds.yaml");

@@ -56,7 +56,8 @@ struct active_alert {
 
 /// A plugin of kind STRATA_PLUGIN_ALERT_HANDLER. `handle` runs on a thread of its own (one per
 /// configured handler), one event at a time, never on a request path; it may block (a webhook
-/// does), delaying only its own later events, but should bound how long.
+/// does), delaying only its own later events, but should bound how long: one that never returns
+/// holds the shutdown, and the events still queued for it are then not reported as undelivered.
 class alert_handler {
 public:
   virtual ~alert_handler() = default;

@@ -2,8 +2,10 @@
 /// @file exporter.hpp
 /// The interface of an exporter plugin (kind STRATA_PLUGIN_EXPORTER). A pushing exporter (StatsD,
 /// JSON) returns its period from `push_interval` and the runtime calls `publish` on that period,
-/// on a thread of its own, never on a request path. A pulling exporter (Prometheus) returns zero
-/// and reads the `telemetry_source` it was given whenever it is asked.
+/// on a thread of its own (one per configured exporter: one that blocks delays no other), never on
+/// a request path. A pulling exporter (Prometheus) returns zero and reads the `telemetry_source`
+/// it was given whenever it is asked. A `publish` that never returns holds the shutdown (and
+/// `runtime::export_now`): bound what it waits for.
 
 #include <strata/telemetry_snapshot.hpp>
 
