@@ -793,6 +793,18 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
                              error{status::invalid, "embedder '" + e.name + "' " + refusal});
     impl->embedders[e.name] = std::move(*instance);
   }
+  // Only the semantic and vector operations embed: an embedder named elsewhere would be ignored.
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const auto& layer = impl->cfg.layers[i];
+    if (layer.embedder.empty() || (plugins.layers[i]->descriptor->abi_minor >= 2 &&
+                                   (instances[i]->get().semantic() != nullptr || instances[i]->get().vectors() != nullptr)))
+      continue;
+    return error{status::invalid,
+                 detail::make_error(impl->cfg, "layers[" + std::to_string(i) + "].embedder",
+                                    "layer '" + layer.name + "' (plugin " + layer.plugin +
+                                        ") offers no semantic or vector operations: nothing of it would be embedded")
+                     .to_string()};
+  }
   const auto targets = find_capability_targets(*impl, plugins, instances);
   std::vector<std::shared_ptr<detail::layer_metrics>> metrics;
   if (impl->metrics) {

@@ -581,6 +581,14 @@ TEST_CASE("an embedder's bad output is its fault: internal, naming it, not inval
                          "keep its dimension");
 }
 
+TEST_CASE("an embedder named by a layer that offers nothing to embed for stops the start", "[faults]") {
+  // It was ignored in silence: a predictive layer has no semantic or vector operations.
+  CHECK(strata::testing::start_error("embedders: [{name: words, plugin: lexical_hash}]\n"
+                                     "layers:\n  - {name: hot, plugin: predictive, embedder: words}\n") ==
+        "inline.yaml:3:47: layers[0].embedder: layer 'hot' (plugin predictive) offers no semantic or vector "
+        "operations: nothing of it would be embedded");
+}
+
 TEST_CASE("an embedder that declares dimension 0 stops the start, naming it", "[faults]") {
   CHECK(strata::testing::start_error("embedders: [{name: flat, plugin: test_embedder, config: {fault: zero_dimension}}]\n"
                                      "layers:\n  - {name: meaning, plugin: semantic, embedder: flat}\n") ==
