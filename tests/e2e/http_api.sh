@@ -244,7 +244,13 @@ expect 404 "no layer named 'attic'"
 call POST '/v1/layers/diary/commands/count?ns=e2e'
 expect 400 "unknown query parameter 'ns'"
 call GET '/v1/layers/diary/commands/count'
-expect 405 'allowed: POST'
+expect 405 'allowed: POST, OPTIONS'
+# The 405's Allow header is OPTIONS's (it lacked OPTIONS, which every route answers).
+for method in GET OPTIONS; do
+  curl -sS -o /dev/null -D - -X $method -H "Authorization: Bearer $STRATA_E2E_TOKEN" \
+    "http://$address/v1/layers/diary/commands/count" | tr -d '\r' | grep -qx 'Allow: POST, OPTIONS' ||
+    fail "$method: no 'Allow: POST, OPTIONS'"
+done
 # No semantic or vector layer in this deployment: 501 (semantic_http.sh tests the endpoints).
 call POST '/v1/semantic/lookup' -d '{"text": "q"}'
 expect 501 'no layer of this deployment offers semantic operations'
