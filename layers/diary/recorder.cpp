@@ -63,6 +63,7 @@ recorder::recorder(std::shared_ptr<storage::store> db, recorder_settings setting
     errors_(host_.counter("strata_diary_write_errors_total", "Batches the diary failed to write (retried later), or with a record the database refused.")),
     buffered_gauge_(host_.gauge("strata_diary_buffered_records", "Records waiting to be written.")),
     retry_(settings_.retry_min, settings_.retry_max) {
+  report(health_level::healthy, "0 records buffered"); // as after each write, rather than no detail until the first
   thread_ = std::thread([this] { run(); });
   watcher_ = std::thread([this] { watch(); });
 }

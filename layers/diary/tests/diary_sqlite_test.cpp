@@ -40,6 +40,9 @@ TEST_CASE("a SQLite file that holds another layer's data is refused by the diary
 TEST_CASE("the diary records every interaction, off the lookup path", "[diary][sqlite]") {
   strata::test::scratch_dir dir{"strata-diary"};
   auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(dir.path / "d.sqlite3")));
+  const auto health_at_start = rt->health().layers.back(); // its detail was empty until a first write
+  CHECK(health_at_start.name == "diary");
+  CHECK(health_at_start.detail == "0 records buffered");
   REQUIRE(rt->put("a", "1") == status::ok);
   CHECK(rt->get("a").layer == "hot"); // a first-layer hit, in the caller's thread
   CHECK(rt->get("missing").code == status::not_found);
