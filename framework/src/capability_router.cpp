@@ -192,16 +192,19 @@ std::string capability_router::embed(const capability_target& target, const std:
                              " vectors for " + std::to_string(pending.size()) + " texts");
   if (model.empty()) // the embedder's fault, not the request's
     throw std::runtime_error("embedder '" + target.embedder_name + "' names no model");
-  if (const auto first = first_dimension(target.embedder_name, model, dimension); first != dimension)
-    throw std::runtime_error("embedder '" + target.embedder_name + "' declares dimension " + std::to_string(dimension) +
-                             " for model '" + model + "', which had " + std::to_string(first) +
-                             ": one model id must keep its dimension");
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (made[i].size() != dimension)
       throw std::runtime_error("embedder '" + target.embedder_name + "' returned a vector of " +
                                std::to_string(made[i].size()) + " floats, declared " + std::to_string(dimension));
     if (std::any_of(made[i].begin(), made[i].end(), [](float x) { return !std::isfinite(x); }))
       throw std::runtime_error("embedder '" + target.embedder_name + "' returned a value that is not finite");
+  }
+  // Recorded once its vectors are sound: a first call refused for them must not fix the dimension.
+  if (const auto first = first_dimension(target.embedder_name, model, dimension); first != dimension)
+    throw std::runtime_error("embedder '" + target.embedder_name + "' declares dimension " + std::to_string(dimension) +
+                             " for model '" + model + "', which had " + std::to_string(first) +
+                             ": one model id must keep its dimension");
+  for (std::size_t i = 0; i < pending.size(); ++i) {
     pending[i]->values = std::move(made[i]);
     pending[i]->model = model;
   }
@@ -241,7 +244,7 @@ bool prepared(Result& out, F&& prepare) {
   } catch (const std::exception& e) {
     out.code = status::internal;
     out.error = e.what();
-  } catch (...) { // no exception leaves the runtime's API
+  } catch (...) { // no exception leaves the runtime's API (an embedder's `embed` turns its own)
     out.code = status::internal;
     out.error = "the request's preparation threw a non-standard exception";
   }

@@ -627,6 +627,30 @@ find_capability_targets(runtime_impl& impl, const detail::resolved_plugins& plug
   return {semantic, vectors};
 }
 
+/// A layer that names an embedder no request would use: the semantic and vector operations go to
+/// the first layer that offers each, and only they embed.
+std::optional<config_error>
+unused_embedder(const runtime_impl& impl, const detail::resolved_plugins& plugins,
+                const std::vector<std::shared_ptr<detail::layer_instance>>& instances,
+                const std::pair<std::optional<detail::capability_target>, std::optional<detail::capability_target>>& targets) {
+  const auto& [semantic, vectors] = targets;
+  for (std::size_t i = 0; i < impl.cfg.layers.size(); ++i) {
+    const auto& layer = impl.cfg.layers[i];
+    if (layer.embedder.empty() || (semantic && semantic->slot == i) || (vectors && vectors->slot == i))
+      continue;
+    const bool offers = plugins.layers[i]->descriptor->abi_minor >= 2 &&
+                        (instances[i]->get().semantic() != nullptr || instances[i]->get().vectors() != nullptr);
+    std::string why = "offers no semantic or vector operations: nothing of it would be embedded";
+    if (offers)
+      why = "is not where semantic and vector requests go (the first layer that offers each: " +
+            (semantic ? "'" + semantic->layer + "'" : std::string("none")) + " and " +
+            (vectors ? "'" + vectors->layer + "'" : std::string("none")) + "): its embedder would never be used";
+    return detail::make_error(impl.cfg, "layers[" + std::to_string(i) + "].embedder",
+                              "layer '" + layer.name + "' (plugin " + layer.plugin + ") " + why);
+  }
+  return std::nullopt;
+}
+
 void start_capability_router(
   runtime_impl& impl,
   const std::pair<std::optional<detail::capability_target>, std::optional<detail::capability_target>>& targets,
@@ -793,19 +817,9 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
                              error{status::invalid, "embedder '" + e.name + "' " + refusal});
     impl->embedders[e.name] = std::move(*instance);
   }
-  // Only the semantic and vector operations embed: an embedder named elsewhere would be ignored.
-  for (std::size_t i = 0; i < instances.size(); ++i) {
-    const auto& layer = impl->cfg.layers[i];
-    if (layer.embedder.empty() || (plugins.layers[i]->descriptor->abi_minor >= 2 &&
-                                   (instances[i]->get().semantic() != nullptr || instances[i]->get().vectors() != nullptr)))
-      continue;
-    return error{status::invalid,
-                 detail::make_error(impl->cfg, "layers[" + std::to_string(i) + "].embedder",
-                                    "layer '" + layer.name + "' (plugin " + layer.plugin +
-                                        ") offers no semantic or vector operations: nothing of it would be embedded")
-                     .to_string()};
-  }
   const auto targets = find_capability_targets(*impl, plugins, instances);
+  if (auto unused = unused_embedder(*impl, plugins, instances, targets))
+    return error{status::invalid, unused->to_string()};
   std::vector<std::shared_ptr<detail::layer_metrics>> metrics;
   if (impl->metrics) {
     for (const auto& layer : layers)

@@ -587,6 +587,12 @@ TEST_CASE("an embedder named by a layer that offers nothing to embed for stops t
                                      "layers:\n  - {name: hot, plugin: predictive, embedder: words}\n") ==
         "inline.yaml:3:47: layers[0].embedder: layer 'hot' (plugin predictive) offers no semantic or vector "
         "operations: nothing of it would be embedded");
+  // Nor one behind the first semantic layer, where no request goes.
+  CHECK(strata::testing::start_error("embedders: [{name: words, plugin: lexical_hash}]\n"
+                                     "layers:\n  - {name: first, plugin: semantic, embedder: words}\n"
+                                     "  - {name: second, plugin: semantic, embedder: words}\n") ==
+        "inline.yaml:4:48: layers[1].embedder: layer 'second' (plugin semantic) is not where semantic and vector "
+        "requests go (the first layer that offers each: 'first' and none): its embedder would never be used");
 }
 
 TEST_CASE("an embedder that declares dimension 0 stops the start, naming it", "[faults]") {
