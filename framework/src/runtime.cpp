@@ -1158,9 +1158,14 @@ void runtime::export_now() {
     ~leave_guard() { impl.leave(); }
   } counted{*impl_};
   {
+    const auto schedulers = impl_->exports; // as at the count: a shutdown past its drain clears them
     caf::scoped_actor self{*impl_->system};
-    for (const auto& scheduler : impl_->exports)
-      self->request(scheduler, caf::infinite, detail::export_now_atom::value).receive([](bool) {}, [](caf::error&) {});
+    // All asked before any answer is awaited: one exporter stuck in its publish delays no other's.
+    std::vector<decltype(self->request(schedulers.front(), caf::infinite, detail::export_now_atom::value))> asked;
+    for (const auto& scheduler : schedulers)
+      asked.push_back(self->request(scheduler, caf::infinite, detail::export_now_atom::value));
+    for (auto& answer : asked)
+      answer.receive([](bool) {}, [](caf::error&) {});
   }
   release_caf_logger();
 }

@@ -29,72 +29,48 @@ void guarded(const std::string& what, instruments::counter& errors, runtime_log&
 }
 
 struct scheduler_state {
-  std::vector<named_instance<exporter>> exporters;
-  std::vector<clock::time_point> due; ///< per exporter; max() for pull-only ones
+  std::optional<named_instance<exporter>> instance;
+  clock::duration period{}; ///< zero: pulled, published on demand only
   static inline const char* name = "strata.exports";
 };
 
-caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self, std::shared_ptr<std::vector<named_instance<exporter>>> given,
+/// Calls one exporter's `publish` on its period, on demand, and once more at shutdown (if it pushes).
+caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self,
+                               std::shared_ptr<std::optional<named_instance<exporter>>> given,
                                const telemetry_source* source, std::shared_ptr<runtime_log> log) {
   auto& st = self->state;
-  st.exporters = std::move(*given);
-  const auto now = clock::now();
-  for (auto& e : st.exporters) {
-    const auto period = e.instance->get().push_interval();
-    st.due.push_back(period.count() > 0 ? now + period : clock::time_point::max());
-  }
+  st.instance = std::move(*given);
+  st.period = st.instance->instance->get().push_interval();
   // A snapshot that cannot be taken is logged and skips this round; the schedule goes on.
-  auto take = [source, log]() -> std::optional<telemetry_snapshot> {
+  auto publish = [self, source, log] {
+    auto& e = *self->state.instance;
+    std::optional<telemetry_snapshot> snapshot;
     try {
-      return source->snapshot();
-    } catch (const std::exception& e) {
-      log->write(log_level::error, {"telemetry snapshot failed", {}, {}, {}, {}, {}, e.what()});
+      snapshot = source->snapshot();
+    } catch (const std::exception& ex) {
+      log->write(log_level::error, {"telemetry snapshot failed", {}, {}, {}, {}, {}, ex.what()});
+      return false;
     }
-    return std::nullopt;
+    guarded("exporter " + e.name, *e.errors, *log, [&] { e.instance->get().publish(*snapshot); });
+    return true;
   };
-  auto publish = [self, log](std::size_t i, const telemetry_snapshot& snapshot) {
-    auto& e = self->state.exporters[i];
-    guarded("exporter " + e.name, *e.errors, *log, [&] { e.instance->get().publish(snapshot); });
-  };
-  // Sleeps until the earliest due exporter; pull-only exporters never wake it.
-  auto schedule = [self] {
-    const auto next = *std::min_element(self->state.due.begin(), self->state.due.end());
-    if (next != clock::time_point::max())
-      self->delayed_send(self, std::max(clock::duration::zero(), next - clock::now()), tick_atom::value);
-  };
-  self->set_exit_handler([self, take, publish](caf::exit_msg& msg) {
-    if (const auto snapshot = take())
-      for (std::size_t i = 0; i < self->state.exporters.size(); ++i)
-        if (self->state.due[i] != clock::time_point::max())
-          publish(i, *snapshot);
-    self->state.exporters.clear(); // destroyed in this thread, before the runtime's state goes
+  self->set_exit_handler([self, publish](caf::exit_msg& msg) {
+    if (self->state.period > clock::duration::zero())
+      publish();
+    self->state.instance.reset(); // destroyed in this thread, before the runtime's state goes
     self->quit(msg.reason);
   });
-  if (!st.exporters.empty())
-    schedule();
+  if (st.period > clock::duration::zero())
+    self->delayed_send(self, st.period, tick_atom::value);
   return {
-    [self, take, publish, schedule](tick_atom) {
-      const auto now = clock::now();
-      std::optional<telemetry_snapshot> snapshot;
-      for (std::size_t i = 0; i < self->state.exporters.size(); ++i) {
-        if (self->state.due[i] > now)
-          continue;
-        if (!snapshot)
-          snapshot = take();
-        if (snapshot)
-          publish(i, *snapshot);
-        const auto period = self->state.exporters[i].instance->get().push_interval();
-        // Catch up without bursts: the next period starts now if this one ran late.
-        self->state.due[i] = std::max(self->state.due[i] + period, now);
-      }
-      schedule();
+    [self, publish](tick_atom) {
+      const auto started = clock::now();
+      publish();
+      // Catch up without bursts: the next period starts now if this one ran late.
+      self->delayed_send(self, std::max(clock::duration::zero(), self->state.period - (clock::now() - started)),
+                         tick_atom::value);
     },
-    [self, take, publish](export_now_atom) {
-      const auto snapshot = take();
-      for (std::size_t i = 0; snapshot && i < self->state.exporters.size(); ++i)
-        publish(i, *snapshot);
-      return snapshot.has_value();
-    },
+    [publish](export_now_atom) { return publish(); },
   };
 }
 
@@ -148,12 +124,9 @@ caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
 std::vector<caf::actor> spawn_export_schedulers(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
                                                 const telemetry_source& source, std::shared_ptr<runtime_log> log) {
   std::vector<caf::actor> schedulers;
-  for (auto& e : exporters) {
-    std::vector<named_instance<exporter>> one;
-    one.push_back(std::move(e));
+  for (auto& e : exporters)
     schedulers.push_back(system.spawn<caf::detached>(
-      export_scheduler, std::make_shared<std::vector<named_instance<exporter>>>(std::move(one)), &source, log));
-  }
+      export_scheduler, std::make_shared<std::optional<named_instance<exporter>>>(std::move(e)), &source, log));
   return schedulers;
 }
 

@@ -299,16 +299,22 @@ exporters:
 
 TEST_CASE("an exporter stuck in its publish holds up no other exporter", "[observability][exporters]") {
   // One actor called every exporter in turn: the json exporter behind a stuck one never wrote.
-  temp_file periodic;
+  temp_file periodic, on_demand;
   auto rt = start_yaml(R"(
 layers:
   - {name: hot, plugin: predictive}
 exporters:
-  - {name: stuck, plugin: test_exporter, config: {path: /dev/null, interval: 20ms, hang: 2s}}
+  - {name: stuck, plugin: test_exporter, config: {path: /dev/null, interval: 20ms, hang: 1200ms}}
   - {name: every20ms, plugin: test_exporter, config: {path: ")" + periodic.path + R"(", interval: 20ms}}
+  - {name: manual, plugin: test_exporter, config: {path: ")" + on_demand.path + R"("}}
 )");
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  CHECK(periodic.lines().size() >= 10); // about 50; behind the stuck one, none
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  CHECK(periodic.lines().size() >= 6); // about 30; behind the stuck one, none
+  // export_now returns once every exporter has published, the stuck one too; the others publish
+  // at once (they were asked one after the other's answer).
+  auto exporting = std::async(std::launch::async, [&] { rt->export_now(); });
+  CHECK(eventually([&] { return on_demand.lines().size() == 1; }, std::chrono::milliseconds(500)));
+  exporting.get();
 }
 
 TEST_CASE("a plugin of the wrong kind is refused where it is named", "[observability][config]") {
