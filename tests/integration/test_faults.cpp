@@ -599,6 +599,27 @@ TEST_CASE("an embedder that declares dimension 0 stops the start, naming it", "[
   CHECK(strata::testing::start_error("embedders: [{name: flat, plugin: test_embedder, config: {fault: zero_dimension}}]\n"
                                      "layers:\n  - {name: meaning, plugin: semantic, embedder: flat}\n") ==
         "inline.yaml:1:13: embedders[0]: embedder 'flat' declares dimension 0: its vectors could not be compared");
+  CHECK(strata::testing::start_error("embedders: [{name: moody, plugin: test_embedder, config: {fault: throw_in_dimension}}]\n"
+                                     "layers:\n  - {name: meaning, plugin: semantic, embedder: moody}\n") ==
+        "inline.yaml:1:13: embedders[0]: embedder 'moody' threw from dimension(): no dimension today");
+}
+
+TEST_CASE("two embedders may give one model id two dimensions", "[faults]") {
+  // The first dimension is kept per embedder and model: keyed by the model alone, the second
+  // embedder's vectors would be refused.
+  auto rt = strata::testing::start_yaml("embedders:\n  - {name: narrow, plugin: test_embedder}\n"
+                                        "  - {name: wide, plugin: test_embedder, config: {fault: wide}}\n"
+                                        "layers:\n  - {name: meaning, plugin: semantic, embedder: narrow, config: {index: flat}}\n"
+                                        "  - {name: vectors, plugin: vector, embedder: wide}\n");
+  semantic_entry entry;
+  entry.query = "a question";
+  entry.answer = "an answer";
+  CHECK(rt->semantic_store(entry).code == status::ok);
+  vector_item item;
+  item.text = "a text";
+  const auto added = rt->vector_add(item);
+  INFO(added.error);
+  CHECK(added.code == status::ok);
 }
 
 // shutdown() from another thread than the one that started the runtime (a signal thread): with
