@@ -627,6 +627,18 @@ find_capability_targets(runtime_impl& impl, const detail::resolved_plugins& plug
   return {semantic, vectors};
 }
 
+/// Why `check` refuses (what it returns; empty: it does not), or what it threw.
+template <class F>
+std::string refusal_of(F&& check) {
+  try {
+    return check();
+  } catch (const std::exception& e) {
+    return std::string("threw: ") + e.what();
+  } catch (...) {
+    return "threw a non-standard exception";
+  }
+}
+
 /// A layer that names an embedder no request would use: the semantic and vector operations go to
 /// the first layer that offers each, and only they embed.
 std::optional<config_error>
@@ -773,17 +785,13 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     instances.emplace_back(std::move(*instance));
     if (detail::is_observer(*plugins.layers[i]->descriptor)) {
       // Flagged an observer, it is kept out of the chain: without an observer it would do nothing.
-      std::string why;
-      try {
-        if (auto observer = instances.back()->get().observer())
-          impl->observers.push_back(std::move(observer));
-        else
-          why = "returned none";
-      } catch (const std::exception& e) {
-        why = std::string("threw: ") + e.what();
-      } catch (...) {
-        why = "threw a non-standard exception";
-      }
+      const auto why = refusal_of([&]() -> std::string {
+        auto observer = instances.back()->get().observer();
+        if (!observer)
+          return "returned none";
+        impl->observers.push_back(std::move(observer));
+        return {};
+      });
       if (!why.empty())
         return error{status::invalid, detail::make_error(impl->cfg, "layers[" + std::to_string(i) + "]",
                                                          "layer '" + layers[i].name + "': plugin '" + layers[i].plugin +
@@ -803,18 +811,12 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
       return placed_instance(impl->cfg, "embedders[" + std::to_string(i) + "]", e.settings, instance.err());
     // A vector of no floats has no direction: every store would be refused as the client's, every
     // lookup a quiet miss.
-    std::string refusal;
-    try {
-      if ((*instance)->get().dimension() == 0)
-        refusal = "declares dimension 0: its vectors could not be compared";
-    } catch (const std::exception& thrown) {
-      refusal = std::string("threw from dimension(): ") + thrown.what();
-    } catch (...) {
-      refusal = "threw a non-standard exception from dimension()";
-    }
+    const auto refusal = refusal_of([&]() -> std::string {
+      return (*instance)->get().dimension() == 0 ? "is 0: its vectors could not be compared" : "";
+    });
     if (!refusal.empty())
       return placed_instance(impl->cfg, "embedders[" + std::to_string(i) + "]", e.settings,
-                             error{status::invalid, "embedder '" + e.name + "' " + refusal});
+                             error{status::invalid, "embedder '" + e.name + "': its dimension() " + refusal});
     impl->embedders[e.name] = std::move(*instance);
   }
   const auto targets = find_capability_targets(*impl, plugins, instances);

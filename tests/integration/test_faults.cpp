@@ -598,10 +598,10 @@ TEST_CASE("an embedder named by a layer that offers nothing to embed for stops t
 TEST_CASE("an embedder that declares dimension 0 stops the start, naming it", "[faults]") {
   CHECK(strata::testing::start_error("embedders: [{name: flat, plugin: test_embedder, config: {fault: zero_dimension}}]\n"
                                      "layers:\n  - {name: meaning, plugin: semantic, embedder: flat}\n") ==
-        "inline.yaml:1:13: embedders[0]: embedder 'flat' declares dimension 0: its vectors could not be compared");
+        "inline.yaml:1:13: embedders[0]: embedder 'flat': its dimension() is 0: its vectors could not be compared");
   CHECK(strata::testing::start_error("embedders: [{name: moody, plugin: test_embedder, config: {fault: throw_in_dimension}}]\n"
                                      "layers:\n  - {name: meaning, plugin: semantic, embedder: moody}\n") ==
-        "inline.yaml:1:13: embedders[0]: embedder 'moody' threw from dimension(): no dimension today");
+        "inline.yaml:1:13: embedders[0]: embedder 'moody': its dimension() threw: no dimension today");
 }
 
 TEST_CASE("two embedders may give one model id two dimensions", "[faults]") {
