@@ -36,12 +36,11 @@ void say(const std::string& line) {
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
-/// `path:line:column` where `key` is written in the deployment; `path` alone for a default.
-std::string where_written(const std::string& path, const config& cfg, const std::string& key) {
+/// `message` placed, as a config error is, where `key` is written in the deployment (`path` alone
+/// for a default).
+std::string placed(const std::string& path, const config& cfg, const std::string& key, const std::string& message) {
   const auto at = cfg.positions.find(key);
-  if (at == cfg.positions.end() || at->second.line == 0)
-    return path;
-  return path + ":" + std::to_string(at->second.line) + ":" + std::to_string(at->second.column);
+  return config_error{path, at != cfg.positions.end() ? at->second : source_position{}, "", message}.to_string();
 }
 
 } // namespace
@@ -77,7 +76,7 @@ int serve(const std::string& path) {
     http.emplace(**rt, cfg.server.http);
     const auto bound = http->start();
     if (!bound) {
-      say("strata: " + where_written(path, cfg, "server.http.address") + ": " + bound.err().message);
+      say("strata: " + placed(path, cfg, "server.http.address", bound.err().message));
       (*rt)->shutdown();
       return 1;
     }
@@ -89,7 +88,7 @@ int serve(const std::string& path) {
     redis.emplace(**rt, cfg.server.resp);
     const auto bound = redis->start();
     if (!bound) {
-      say("strata: " + where_written(path, cfg, "server.resp.address") + ": " + bound.err().message);
+      say("strata: " + placed(path, cfg, "server.resp.address", bound.err().message));
       if (http)
         http->stop();
       (*rt)->shutdown();

@@ -606,22 +606,34 @@ std::string joined(const std::vector<std::string>& lines) {
   return out;
 }
 
+/// Which of the semantic and the vector operations layer i offers (asked of its first instance;
+/// only plugins built for ABI 1.2 or newer are asked).
+struct offered_operations {
+  bool semantic = false;
+  bool vectors = false;
+};
+offered_operations offered_by(const detail::resolved_plugins& plugins,
+                              const std::vector<std::shared_ptr<detail::layer_instance>>& instances, std::size_t i) {
+  if (plugins.layers[i]->descriptor->abi_minor < 2)
+    return {};
+  return {instances[i]->get().semantic() != nullptr, instances[i]->get().vectors() != nullptr};
+}
+
 /// The layers that serve the semantic and the vector operations: the first of the chain to offer
-/// each (asked of the first instance; only plugins built for ABI 1.2 or newer are asked).
+/// each.
 std::pair<std::optional<detail::capability_target>, std::optional<detail::capability_target>>
 find_capability_targets(runtime_impl& impl, const detail::resolved_plugins& plugins,
                         const std::vector<std::shared_ptr<detail::layer_instance>>& instances) {
   std::optional<detail::capability_target> semantic, vectors;
   for (std::size_t i = 0; i < instances.size(); ++i) {
-    if (plugins.layers[i]->descriptor->abi_minor < 2)
-      continue;
+    const auto offers = offered_by(plugins, instances, i);
     const auto& cfg = impl.cfg.layers[i];
     detail::capability_target target{i, cfg.name, nullptr, cfg.embedder};
     if (!cfg.embedder.empty())
       target.embed = &impl.embedders.at(cfg.embedder)->get();
-    if (!semantic && instances[i]->get().semantic() != nullptr)
+    if (!semantic && offers.semantic)
       semantic = target;
-    if (!vectors && instances[i]->get().vectors() != nullptr)
+    if (!vectors && offers.vectors)
       vectors = target;
   }
   return {semantic, vectors};
@@ -650,10 +662,9 @@ unused_embedder(const runtime_impl& impl, const detail::resolved_plugins& plugin
     const auto& layer = impl.cfg.layers[i];
     if (layer.embedder.empty() || (semantic && semantic->slot == i) || (vectors && vectors->slot == i))
       continue;
-    const bool offers = plugins.layers[i]->descriptor->abi_minor >= 2 &&
-                        (instances[i]->get().semantic() != nullptr || instances[i]->get().vectors() != nullptr);
+    const auto offers = offered_by(plugins, instances, i);
     std::string why = "offers no semantic or vector operations: nothing of it would be embedded";
-    if (offers)
+    if (offers.semantic || offers.vectors)
       why = "is not where semantic and vector requests go (the first layer that offers each: " +
             (semantic ? "'" + semantic->layer + "'" : std::string("none")) + " and " +
             (vectors ? "'" + vectors->layer + "'" : std::string("none")) + "): its embedder would never be used";
