@@ -21,8 +21,8 @@ void calls_in_flight::record::begin(const char* what) noexcept {
   since_ns_.store(steady_ns(), std::memory_order_release);
 }
 
-std::shared_ptr<calls_in_flight::record> calls_in_flight::enter(std::string layer, std::uint64_t generation) {
-  auto r = std::make_shared<record>(std::move(layer), generation);
+std::shared_ptr<calls_in_flight::record> calls_in_flight::enter(std::string owner) {
+  auto r = std::make_shared<record>(std::move(owner));
   std::lock_guard<std::mutex> guard(mutex_);
   records_.erase(std::remove_if(records_.begin(), records_.end(), [](const auto& w) { return w.expired(); }),
                  records_.end());
@@ -44,8 +44,7 @@ std::vector<std::string> calls_in_flight::describe() const {
         continue;
       char seconds[32];
       std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(now - since) / 1e9);
-      calls.emplace_back(since, "layer '" + r->layer_ + "' (instance " + std::to_string(r->generation_) + "): " +
-                                  r->what_.load(std::memory_order_relaxed) + ", for " + seconds + " s");
+      calls.emplace_back(since, r->owner_ + ": " + r->what_.load(std::memory_order_relaxed) + ", for " + seconds + " s");
     }
   }
   std::sort(calls.begin(), calls.end());

@@ -1,6 +1,7 @@
 #pragma once
-// Which plugin call each layer host is in, and since when: what a shutdown that does not end says
-// it waits for (a plugin stuck in a call holds the actor system, and so the shutdown).
+// Which plugin call each layer host, or each caller in an embedder, is in, and since when: what a
+// shutdown that does not end says it waits for (a plugin stuck in a call holds the actor system, or
+// the embedder it would free, and so the shutdown).
 
 #include <atomic>
 #include <cstdint>
@@ -13,25 +14,25 @@ namespace strata::detail {
 
 class calls_in_flight {
 public:
-  /// One layer host's call in flight. Written by the host's thread only (a clock read and three
-  /// stores per call), read by `describe`.
+  /// One thread's call in flight (a layer host's, or a caller's in an embedder). Written by that
+  /// thread only (a clock read and three stores per call), read by `describe`.
   class record {
   public:
-    record(std::string layer, std::uint64_t generation) : layer_(std::move(layer)), generation_(generation) {}
+    /// `owner` names what is called: "layer 'global' (instance 3)", "embedder 'words'".
+    explicit record(std::string owner) : owner_(std::move(owner)) {}
     /// `what` names the call ("get", "maintain"): a string with static storage.
     void begin(const char* what) noexcept;
     void end() noexcept { since_ns_.store(0, std::memory_order_release); }
 
   private:
     friend class calls_in_flight;
-    const std::string layer_;
-    const std::uint64_t generation_;
+    const std::string owner_;
     std::atomic<const char*> what_{nullptr};
     std::atomic<std::int64_t> since_ns_{0}; ///< steady clock; 0: in no call
   };
 
-  /// A record for the host of `layer`'s instance `generation`, kept while the host holds it.
-  std::shared_ptr<record> enter(std::string layer, std::uint64_t generation);
+  /// A record for calls into `owner`, kept while its holder holds it.
+  std::shared_ptr<record> enter(std::string owner);
 
   /// One line per call in flight now, the longest first:
   /// "layer 'global' (instance 3): put(), for 12.4 s".

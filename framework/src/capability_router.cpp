@@ -179,6 +179,11 @@ std::string capability_router::embed(const capability_target& target, const std:
   std::size_t dimension = 0;
   std::string model;
   try {
+    // Host-side code the shutdown waits for: a shutdown started from inside the embedder goes on
+    // in a thread of its own.
+    const in_host_callback host_code;
+    const auto call = embedding_calls_.enter("embedder '" + target.embedder_name + "'");
+    call->begin("embed()");
     made = target.embed->embed(pending_texts);
     dimension = target.embed->dimension();
     model = target.embed->model();

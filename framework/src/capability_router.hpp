@@ -4,6 +4,7 @@
 // layer's embedder, sends the operation to the coordinator, and applies the host's verifier to a
 // semantic hit. Knows no CAF: the runtime hands it a function that sends a call_request.
 
+#include "calls_in_flight.hpp"
 #include "messages.hpp"
 
 #include <strata/embedder.hpp>
@@ -60,6 +61,10 @@ public:
   std::future<semantic_store_result> semantic_store_async(semantic_entry entry);
   std::future<vector_add_result> vector_add_async(vector_item item);
   std::future<vector_search_result> vector_search_async(vector_query query);
+
+  /// The calls in an embedder now (each in its caller's thread, outside the actors): the runtime
+  /// frees its embedders only once there is none.
+  const calls_in_flight& embedding_calls() const { return embedding_calls_; }
 
 private:
   /// A request counted in: when it started, what it is.
@@ -121,6 +126,7 @@ private:
   instruments::counter* verifier_rejections_ = nullptr;
   std::mutex dimensions_mutex_;
   std::map<std::string, std::size_t> dimensions_; ///< by embedder and model, as `first_dimension` keeps them
+  calls_in_flight embedding_calls_;
 };
 
 } // namespace strata::detail

@@ -332,7 +332,9 @@ public:
       publish_first_view(view_of(s, *instance), s.generation);
     s.retired = std::make_shared<std::atomic<bool>>(false);
     s.actor = spawn_layer_host(self_, std::move(instance), caf::actor_cast<caf::actor>(self_), i,
-                               s.generation, s.detached, s.retired, st_.shared->calls.enter(s.cfg.name, s.generation));
+                               s.generation, s.detached, s.retired,
+                               st_.shared->calls.enter("layer '" + s.cfg.name + "' (instance " +
+                                                       std::to_string(s.generation) + ")"));
     self_->monitor(s.actor);
     for (const auto& [ns, key] : s.erase_at_start) // first in its mailbox: before any request reads them
       erase_late_put(i, ns, key);

@@ -363,6 +363,20 @@ public:
                                     call, {}, {}, {}, {}, {}, {}});
   }
 
+  /// What a shutdown has waited `after` for once the actors were gone: each call in an embedder,
+  /// or how many requests are still on their way out (a host's semantic verifier may hold one).
+  void report_requests_in_flight(std::chrono::milliseconds after) {
+    const auto waited = std::to_string(after.count()) + " ms";
+    const auto calls = capabilities ? capabilities->embedding_calls().describe() : std::vector<std::string>{};
+    if (calls.empty())
+      log->write(log_level::warn, {"the shutdown has waited " + waited + " for " + std::to_string(in_flight.load()) +
+                                   " requests to leave the runtime after its actors stopped (a host's semantic "
+                                   "verifier may hold them)", {}, {}, {}, {}, {}, {}});
+    for (const auto& call : calls)
+      log->write(log_level::error, {"the shutdown has waited " + waited + " for a plugin call that has not returned: " +
+                                    call, {}, {}, {}, {}, {}, {}});
+  }
+
   void stop() {
     // Host code the runtime called (a loader, a callback) holds up one of the threads a shutdown
     // waits for: there, new requests are refused at once and a thread of its own does the rest.
@@ -384,6 +398,8 @@ public:
         std::unique_lock<std::mutex> lock(drain_mutex);
         drained.wait_for(lock, cfg.runtime.shutdown_timeout, [this] { return in_flight.load() == 0; });
       }
+      // At least a second: with a shutdown_timeout of 0, every call about to return was named.
+      const auto after = std::max(cfg.runtime.shutdown_timeout, std::chrono::milliseconds(1000));
       // The handles stay set until every actor is done: the telemetry actor may still be sending
       // to the alert dispatchers while it takes its last sample.
       for (auto* actor : {&coordinator, &telemetry})
@@ -396,8 +412,6 @@ public:
       {
         // A plugin stuck in a call holds the actor system, and so the shutdown, for ever; a
         // supervisor's kill would leave no word of which plugin.
-        // At least a second: with a shutdown_timeout of 0, every call about to return was named.
-        const auto after = std::max(cfg.runtime.shutdown_timeout, std::chrono::milliseconds(1000));
         report_if_late late(after, [this, after] { report_calls_in_flight(after); });
         system->await_all_actors_done();
       }
@@ -414,6 +428,14 @@ public:
         alert_routes.clear();
       }
       system.reset();
+      {
+        // Every request is answered now (`unavailable` where the actors dropped it), but a caller
+        // may still be in an embedder, which runs in its thread, outside the actors, or on its way
+        // out of the runtime: what they use is freed only once none is.
+        report_if_late late(after, [this, after] { report_requests_in_flight(after); });
+        std::unique_lock<std::mutex> lock(drain_mutex);
+        drained.wait(lock, [this] { return in_flight.load() == 0; });
+      }
       log->write(log_level::info, {"runtime stopped", {}, {}, {}, {}, {}, {}});
     });
   }

@@ -663,6 +663,30 @@ TEST_CASE("a shutdown held by a plugin call that has not returned names the laye
   CHECK_THAT(logged, !Catch::Contains("layer 'hot'"));
 }
 
+TEST_CASE("a shutdown waits for a call in an embedder before freeing it, and names it in the log",
+          "[faults][shutdown]") {
+  // Embedding runs in the caller's thread: the runtime was freed after shutdown_timeout with the
+  // call still in the embedder, which then returned into the freed router (heap-use-after-free).
+  logging_runtime run("runtime: {shutdown_timeout: 100ms}\n"
+                      "embedders: [{name: slow, plugin: test_embedder, config: {fault: slow}}]\n"
+                      "layers:\n  - {name: meaning, plugin: semantic, embedder: slow, config: {index: flat}}\n");
+  runtime* rt = run.rt.get();
+  auto storing = std::async(std::launch::async, [rt] {
+    semantic_entry entry;
+    entry.query = "a question";
+    entry.answer = "an answer";
+    return rt->semantic_store(entry);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200)); // in the embedder, for 2 s
+  const auto logged = run.stop_and_read_log();
+  // Answered: stored if it reached the layer before the layer stopped.
+  REQUIRE(storing.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  const auto code = storing.get().code;
+  CHECK((code == status::ok || code == status::unavailable));
+  CHECK_THAT(logged, Catch::Contains("the shutdown has waited 1000 ms for a plugin call that has not returned: "
+                                     "embedder 'slow': embed(), for "));
+}
+
 TEST_CASE("a layer sharing the scheduler that blocks past its deadline is timed out with the default threads",
           "[faults]") {
   // With one scheduler thread (half of two cores), the blocking call held the coordinator too:

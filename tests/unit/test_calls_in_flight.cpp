@@ -1,4 +1,4 @@
-// The layers' calls in flight, as a shutdown that waits for them names them.
+// The plugin calls in flight, as a shutdown that waits for them names them.
 #include "calls_in_flight.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,10 +10,10 @@ using strata::detail::calls_in_flight;
 
 TEST_CASE("calls in flight: only the calls under way, the longest first, none of a host that is gone", "[unit]") {
   calls_in_flight calls;
-  auto global = calls.enter("global", 3);
-  auto hot = calls.enter("hot", 1);
-  auto idle = calls.enter("idle", 1);
-  auto gone = calls.enter("gone", 2);
+  auto global = calls.enter("layer 'global' (instance 3)");
+  auto hot = calls.enter("layer 'hot' (instance 1)");
+  auto idle = calls.enter("layer 'idle' (instance 1)");
+  auto gone = calls.enter("layer 'gone' (instance 2)");
   CHECK(calls.describe().empty());
 
   global->begin("put()");

@@ -244,7 +244,9 @@ public:
   /// stops every actor; a request still in a layer or the loader then is answered `unavailable`
   /// (the loads still queued are not started), and this call returns once that layer's or
   /// loader's call has (no one can stop a thread in
-  /// the host's or a plugin's code). Any thread may call it. Idempotent; called by the destructor.
+  /// the host's or a plugin's code), and once every request has left the runtime: a call in an
+  /// embedder (which runs in the caller's thread) is waited for, however long, before the
+  /// embedder is freed. Any thread may call it. Idempotent; called by the destructor.
   /// Called from host code the runtime runs in its own threads (the loader, a completion callback,
   /// `on_alert`, the semantic verifier), which those waits would wait for, it refuses new requests
   /// and returns at once; a thread of its own finishes the shutdown, and a later call or the
