@@ -9,7 +9,9 @@
 #include "windows.hpp"
 
 #include <array>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,13 @@ using request_totals = telemetry::totals;
 inline constexpr std::size_t status_count = telemetry::outcome_count;
 /// Hits served by the first layer's read view are timed one in this many.
 inline constexpr std::uint32_t view_timing_period = 64;
+
+/// Where a thread starts counting its reads towards `view_timing_period`: consecutive threads far
+/// apart (37 is prime to 64), and any 64 consecutive ones in 64 different places.
+inline std::uint32_t view_timing_phase() noexcept {
+  static std::atomic<std::uint32_t> threads{0};
+  return threads.fetch_add(1, std::memory_order_relaxed) * 37 % view_timing_period;
+}
 
 /// Requests by operation and outcome, and their durations.
 class request_metrics {

@@ -3,10 +3,13 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 using namespace strata;
 using strata::testing::eventually;
@@ -117,6 +120,27 @@ TEST_CASE("stats derive rates, throughput and latency per layer and overall", "[
   CHECK(s.layers[1].p50_seconds > 0); // the coordinator timed its one get of deep
   CHECK(s.layers[1].p99_seconds >= s.layers[1].p50_seconds);
   CHECK(rt->stats(stats_window::day).overall.gets == 2);
+}
+
+TEST_CASE("first-layer hits spread over many threads with few gets each are timed too", "[metrics]") {
+  // Each thread counted its reads from 0: 64 threads of 4 hits timed none, and the layer's
+  // latency read 0 (seen over HTTP, whose workers share the gets).
+  auto rt = start("stats.yaml");
+  REQUIRE(rt->put("k", "v") == status::ok);
+  std::atomic<int> hits{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 64; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 4; ++i)
+        hits += rt->get("k").layer == "hot" ? 1 : 0;
+    });
+  for (auto& t : threads)
+    t.join();
+  REQUIRE(hits == 256);
+  // 64 threads in a row start from 64 different phases: the four within four reads of the period
+  // time one hit each.
+  CHECK(has_line(rt->prometheus_text(),
+                 R"(strata_cache_operation_duration_seconds_count{cache_layer="hot",operation="get"} 4)"));
 }
 
 TEST_CASE("gets the coordinator asks of the first layer count once overall, beside its view's hits", "[metrics][stats]") {
