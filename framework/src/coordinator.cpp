@@ -1501,6 +1501,18 @@ public:
     }
   }
 
+  /// Runs `answer` once the drops that layer `i` asked of the others are done (at once when none
+  /// is in flight). An operation or a command that changed what a get of some key answers (a
+  /// semantic update, the global layer's `put` or `reject`) had the layer drop that key from the
+  /// others first; its caller is answered once they have, so that its next read cannot find the
+  /// old copy.
+  void answer_after_drops(std::size_t i, std::function<void()> answer) {
+    auto& s = st_.slots[i];
+    if (s.drops_in_flight == 0)
+      return answer();
+    s.after_drops.push_back(std::move(answer));
+  }
+
   void command(command_request& request) {
     const auto it = std::find_if(st_.slots.begin(), st_.slots.end(),
                                  [&](const slot& s) { return s.cfg.name == request.layer; });
@@ -1519,13 +1531,13 @@ public:
     const auto deadline = std::max<std::chrono::milliseconds>(it->cfg.deadline, std::chrono::seconds(5));
     ask_within(
       i, deadline, ++st_.requests, operation::command,
-      [done = std::move(request.done)](layer_reply& reply) {
+      [this, i, done = std::move(request.done)](layer_reply& reply) {
         // Not ok, the answer is {"error": ...}: also when the layer wrote none, or a replaced
         // instance answered without calling it (not a failure of the layer, but no answer either).
-        if (reply.failed || (reply.code != status::ok && reply.hit.value.empty()))
-          return done(command_result{
-            reply.code, nlohmann::json{{"error", reply.error.empty() ? to_string(reply.code) : reply.error}}.dump()});
-        done(command_result{reply.code, std::move(reply.hit.value)});
+        command_result result{reply.code, std::move(reply.hit.value)};
+        if (reply.failed || (reply.code != status::ok && result.json.empty()))
+          result.json = nlohmann::json{{"error", reply.error.empty() ? to_string(reply.code) : reply.error}}.dump();
+        answer_after_drops(i, [done, result = std::move(result)]() mutable { done(std::move(result)); });
       },
       layer_command_atom::value, request.name, request.args);
   }
@@ -1537,16 +1549,10 @@ public:
       layer_reply reply{status::internal, false, "no layer at position " + std::to_string(request.slot), {}, 0};
       return request.done(reply);
     }
-    // An operation that changed what a get of some key answers (a semantic update or erase) had the
-    // layer drop that key from the others first; its caller is answered once they have, so that
-    // its next read cannot find the old copy.
     ask(
       request.slot, number, request.op,
       [this, i = request.slot, done = std::move(request.done)](layer_reply& reply) {
-        auto& s = st_.slots[i];
-        if (s.drops_in_flight == 0)
-          return done(reply);
-        s.after_drops.push_back([done, reply]() mutable { done(reply); });
+        answer_after_drops(i, [done, reply]() mutable { done(reply); });
       },
       layer_call_atom::value, request.call);
   }

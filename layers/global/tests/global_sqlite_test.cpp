@@ -200,6 +200,31 @@ TEST_CASE("the global layer's commands: entry, put with confidence, validate, re
   }
 }
 
+TEST_CASE("after a put or reject command has answered, a get never finds the old copy above", "[global][sqlite]") {
+  // The command was answered as soon as the layer had, before its drops of the copies above were
+  // done: the next get, through the first layer's read view, served the overwritten value (up to
+  // 16 % of the time) or the rejected entry.
+  strata::test::scratch_dir dir{"strata-global"};
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "global.sqlite3")));
+  const auto promoted = [&](const std::string& key) {
+    rt->get(key);
+    return eventually([&] { return rt->get(key).layer == "hot"; });
+  };
+  int stale = 0, rejected_served = 0;
+  for (int i = 0; i < 100; ++i) {
+    const auto key = "k" + std::to_string(i);
+    REQUIRE(rt->layer_command("shared", "put", R"({"key":")" + key + R"(","value":"OLD"})").code == strata::status::ok);
+    REQUIRE(promoted(key));
+    REQUIRE(rt->layer_command("shared", "put", R"({"key":")" + key + R"(","value":"NEW"})").code == strata::status::ok);
+    stale += rt->get(key).value == "NEW" ? 0 : 1;
+    REQUIRE(promoted(key));
+    REQUIRE(rt->layer_command("shared", "reject", R"({"key":")" + key + R"("})").code == strata::status::ok);
+    rejected_served += rt->get(key).code == strata::status::ok ? 1 : 0;
+  }
+  CHECK(stale == 0);
+  CHECK(rejected_served == 0);
+}
+
 TEST_CASE("a layer without commands refuses them, saying so", "[global][sqlite]") {
   strata::test::scratch_dir dir{"strata-global"};
   auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
