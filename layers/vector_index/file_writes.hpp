@@ -1,11 +1,14 @@
 #pragma once
 // What became of a layer's writes through to its persistence file (the semantic and the vector
-// layer's): a failure is logged, shown in the layer's health until a write succeeds again, and
-// turned into the operation's answer, `unavailable`, saying what became of the change.
+// layer's): a failure is shown in the layer's health until a write succeeds again, and turned into
+// the operation's answer, `unavailable`, saying what became of the change. The log says when writes
+// start to fail (or fail for another reason) and when they succeed again, with how many failed
+// meanwhile: a full disk under a steady load wrote an error line per request.
 
 #include <strata/layer.hpp>
 #include <strata/sdk.hpp>
 
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <string>
@@ -29,13 +32,20 @@ public:
       if (!failed_) // the operation's first: a later write of it may succeed and clear problem_
         failed_why_ = e.what();
       failed_ = true;
-      problem_ = e.what();
-      host_.log(log_level::error, owner_ + ": writing to '" + path + "' failed: " + e.what());
-      health_changed_();
+      ++failures_;
+      if (problem_ != e.what()) {
+        problem_ = e.what();
+        host_.log(log_level::error, owner_ + ": writing to '" + path + "' failed: " + problem_ +
+                                      " (logged again when a write succeeds, or fails for another reason)");
+        health_changed_();
+      }
       return false;
     }
     if (!problem_.empty()) {
+      host_.log(log_level::info, owner_ + ": writing to '" + path + "' succeeds again, after " +
+                                   std::to_string(failures_) + (failures_ == 1 ? " failed write" : " failed writes"));
       problem_.clear();
+      failures_ = 0;
       health_changed_();
     }
     return true;
@@ -62,6 +72,7 @@ private:
   std::string owner_;
   std::function<void()> health_changed_;
   std::string problem_;     ///< why the last write failed; empty once one succeeds
+  std::uint64_t failures_ = 0; ///< writes failed since the last that succeeded
   bool failed_ = false;     ///< a write failed since `begin()`
   std::string failed_why_;  ///< why the first of them failed
 };
