@@ -189,7 +189,8 @@ public:
   /// longer than the layer's deadline or 5 s, whichever is longer (and, as for a request, the
   /// layer is then replaced if it answered nothing else meanwhile: it is taken to hang);
   /// `internal` when the layer answered with text that is not a JSON object. Counted in the
-  /// layer's metrics under the operation `command`.
+  /// layer's metrics under the operation `command`. A command that had the layer drop copies of
+  /// a key from the others (the global layer's `put`, `reject`) is answered once they are gone.
   command_result layer_command(std::string_view layer, std::string_view command, std::string_view json_args = "{}");
 
   /// Health of each layer, in chain order, the system checks the deployment enables, and the
