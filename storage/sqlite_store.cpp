@@ -3,8 +3,11 @@
 #include "schema_steps.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 
 namespace strata::storage::detail {
@@ -93,6 +96,11 @@ sqlite_store::sqlite_store(const store_options& options) : path_(options.sqlite_
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=ON");
+    struct stat opened {};
+    if (::stat(path_.c_str(), &opened) != 0)
+      throw store_error(status::invalid, "sqlite_path: cannot read what " + path_ + " is: " + std::strerror(errno));
+    device_ = opened.st_dev;
+    inode_ = opened.st_ino;
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -204,12 +212,24 @@ std::vector<row> sqlite_store::run(std::string_view name, const params& args, st
   return rows;
 }
 
+void sqlite_store::check_file_is_open_one() const {
+  struct stat now {};
+  if (::stat(path_.c_str(), &now) == 0 && now.st_dev == device_ && now.st_ino == inode_)
+    return;
+  throw store_error(status::unavailable, "sqlite " + path_ + ": the file open since the start was deleted or replaced " +
+                                           "(nothing written to it now would be there at the next start); restart to "
+                                           "open the file at that path");
+}
+
 void sqlite_store::transact(const std::function<void(session&)>& work) {
   std::lock_guard<std::mutex> guard(mutex_);
   exec("BEGIN IMMEDIATE");
   try {
     sqlite_session s(*this);
+    const auto changes_before = sqlite3_total_changes64(db_);
     work(s);
+    if (sqlite3_total_changes64(db_) != changes_before) // reads go on from the open file
+      check_file_is_open_one();
     exec("COMMIT");
   } catch (...) {
     if (!sqlite3_get_autocommit(db_)) {

@@ -36,8 +36,14 @@ private:
   sqlite3_stmt* compile(const std::string& sql);
   void exec(const std::string& sql);
   [[noreturn]] void fail(int rc, const std::string& what);
+  /// Throws when the file at `path_` is no longer the one open: deleted (with its folder) or
+  /// replaced, a commit would be acknowledged and lost at the next start.
+  void check_file_is_open_one() const;
 
   std::string path_;
+  /// The open file's identity (`stat`), taken once it was opened.
+  unsigned long long device_ = 0;
+  unsigned long long inode_ = 0;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
   statement_texts sql_;

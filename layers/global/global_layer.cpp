@@ -20,9 +20,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <random>
+#include <string>
 #include <tuple>
+#include <utility>
 
 #include <unistd.h>
 
@@ -433,7 +436,8 @@ private:
     }
     if (down_) {
       down_ = false;
-      host_.log(log_level::info, "the database answers again");
+      if (std::exchange(outage_logged_, false))
+        host_.log(log_level::info, "the database answers again");
     }
     retry_.succeeded();
     health_.statements(true, "schema version " + std::to_string(schema().size()));
@@ -446,9 +450,17 @@ private:
     // The database that answers next may not be the one that failed (restored, or migrated by a
     // newer build meanwhile): its schema is checked again before anything is written to it.
     ready_ = false;
-    if (!down_)
+    // Logged once a minute at most while it is the same failure: writes failing between reads that
+    // succeed (a full disk, a deleted file) logged two lines per write.
+    const auto now = std::chrono::steady_clock::now();
+    if (!down_ && (e.what() != last_logged_failure_ || now - last_logged_at_ >= std::chrono::minutes(1))) {
       host_.log(log_level::error, std::string("database unreachable or slower than statement_timeout, answering "
-                                              "unavailable: ") + e.what());
+                                              "unavailable: ") + e.what() + " (the same failure is logged again "
+                                              "a minute later at the earliest)");
+      last_logged_failure_ = e.what();
+      last_logged_at_ = now;
+      outage_logged_ = true;
+    }
     down_ = true;
     health_.statements(false, e.what());
   }
@@ -604,6 +616,9 @@ private:
   backoff retry_;
   bool ready_ = false;
   bool down_ = false;
+  bool outage_logged_ = false; ///< the failure that made the layer down was logged
+  std::string last_logged_failure_;
+  std::chrono::steady_clock::time_point last_logged_at_{};
   instruments::counter& errors_;
   instruments::counter& sent_;
   instruments::gauge& entries_;

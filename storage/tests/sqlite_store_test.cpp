@@ -52,3 +52,36 @@ TEST_CASE("opening a SQLite file that cannot be created says which file", "[stor
   CHECK_THROWS_WITH(strata::storage::open_store({strata::storage::dialect::sqlite, "", ""}),
                     Catch::Contains("no database file"));
 }
+
+TEST_CASE("a SQLite file deleted or replaced while open refuses writes, naming it, and still reads", "[store][sqlite]") {
+  // Deleting the data folder under a running server: writes went on into the unlinked file,
+  // acknowledged, and were gone at the next start.
+  strata::test::scratch_dir dir{"strata-store"};
+  const auto folder = dir.path / "data";
+  const auto file = (folder / "db.sqlite").string();
+  auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", file});
+  db->migrate("contract", strata::test::contract_schema());
+  db->prepare("ins", "INSERT INTO t_items (id, name) VALUES ($1, $2)");
+  db->prepare("name", "SELECT name FROM t_items WHERE id = $1");
+  db->execute("ins", {std::int64_t{1}, std::string("before")});
+  fs::remove_all(folder);
+  const auto refused = [&](std::int64_t id) {
+    try {
+      db->execute("ins", {id, std::string("after")});
+    } catch (const strata::storage::store_error& e) {
+      CHECK(e.code() == strata::status::unavailable);
+      CHECK(std::string(e.what()) == "sqlite " + file + ": the file open since the start was deleted or replaced "
+                                     "(nothing written to it now would be there at the next start); restart to open "
+                                     "the file at that path");
+      return true;
+    }
+    return false;
+  };
+  CHECK(refused(2));
+  CHECK(db->query("name", {std::int64_t{1}}).at(0).text(0) == "before"); // what it holds is still read
+  CHECK(db->query("name", {std::int64_t{2}}).empty());                     // the refused write was rolled back
+  // Another file at that path (a restore, another process's) is not this one either.
+  fs::create_directories(folder);
+  strata::storage::open_store({strata::storage::dialect::sqlite, "", file})->migrate("contract", strata::test::contract_schema());
+  CHECK(refused(3));
+}

@@ -10,6 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -223,6 +226,43 @@ TEST_CASE("after a put or reject command has answered, a get never finds the old
   }
   CHECK(stale == 0);
   CHECK(rejected_served == 0);
+}
+
+TEST_CASE("a SQLite file deleted under the running layer: puts answer unavailable, health names the file",
+          "[global][sqlite]") {
+  // Deleting the data folder: puts were acknowledged into the unlinked file, health stayed healthy,
+  // and a restart had none of them.
+  strata::test::scratch_dir dir{"strata-global"};
+  const auto file = dir.path / "data" / "global.sqlite3";
+  const auto log_file = dir.path / "runtime.log";
+  auto rt = start_yaml("logging: {output: " + log_file.string() + "}\n" +
+                       strata::test::two_layer_yaml(sqlite_settings(file)));
+  REQUIRE(rt->put("before", "kept") == strata::status::ok);
+  fs::remove_all(dir.path / "data");
+  CHECK(rt->put("after", "lost") == strata::status::unavailable);
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    CHECK(rt->get("after").value != "lost");
+    rt->get("before");
+    CHECK(rt->put("after" + std::to_string(i), "lost") == strata::status::unavailable);
+  }
+  const auto shared = rt->health().layers.at(1);
+  CHECK(shared.level != strata::health_level::healthy);
+  INFO(shared.detail);
+  CHECK_THAT(shared.detail, Catch::Contains(file.string()) && Catch::Contains("deleted or replaced"));
+  // Each put failed between gets that succeeded: one line for the failure, and one when the
+  // database answered again, not two per put.
+  rt.reset();
+  std::ifstream in(log_file);
+  const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = logged.find(what); at != std::string::npos; at = logged.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  CHECK(count("database unreachable or slower than statement_timeout") == 1);
+  CHECK(count("the database answers again") == 1);
 }
 
 TEST_CASE("a layer without commands refuses them, saying so", "[global][sqlite]") {
