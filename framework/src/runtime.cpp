@@ -771,6 +771,15 @@ detail::log_fields message(std::string text) {
   return fields;
 }
 
+/// `why` a start failed once the log was open: said there too when it is a file (the caller prints
+/// it, e.g. `strata serve` on stderr), where a supervisor that keeps only the log found the lines
+/// before it and not the reason.
+error failed_start(runtime_impl& impl, error why) {
+  if (impl.cfg.logging.output != "stderr" && impl.cfg.logging.output != "stdout")
+    impl.log->write(log_level::error, message("the runtime did not start: " + why.message));
+  return why;
+}
+
 } // namespace
 
 expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_options options) {
@@ -817,7 +826,8 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
       *plugins.layers[i],
       detail::instance_request{"layer '" + layers[i].name + "'", layers[i].name, &layers[i].settings, layer_hosts.back()});
     if (!instance)
-      return placed_instance(impl->cfg, "layers[" + std::to_string(i) + "]", layers[i].settings, instance.err());
+      return failed_start(*impl, placed_instance(impl->cfg, "layers[" + std::to_string(i) + "]", layers[i].settings,
+                                                 instance.err()));
     instances.emplace_back(std::move(*instance));
     if (detail::is_observer(*plugins.layers[i]->descriptor)) {
       // Flagged an observer, it is kept out of the chain: without an observer it would do nothing.
@@ -829,10 +839,12 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
         return {};
       });
       if (!why.empty())
-        return error{status::invalid, detail::make_error(impl->cfg, "layers[" + std::to_string(i) + "]",
-                                                         "layer '" + layers[i].name + "': plugin '" + layers[i].plugin +
-                                                           "' is flagged an observer, but its observer() " + why)
-                                        .to_string()};
+        return failed_start(*impl, error{status::invalid,
+                                         detail::make_error(impl->cfg, "layers[" + std::to_string(i) + "]",
+                                                            "layer '" + layers[i].name + "': plugin '" +
+                                                              layers[i].plugin +
+                                                              "' is flagged an observer, but its observer() " + why)
+                                           .to_string()});
     }
   }
   impl->first_layer_name = layers.front().name;
@@ -844,20 +856,22 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
       *plugins.embedders[i], detail::instance_request{"embedder '" + e.name + "'", e.name, &e.settings,
                                                       impl->hosts.back()->api()});
     if (!instance)
-      return placed_instance(impl->cfg, "embedders[" + std::to_string(i) + "]", e.settings, instance.err());
+      return failed_start(*impl,
+                          placed_instance(impl->cfg, "embedders[" + std::to_string(i) + "]", e.settings, instance.err()));
     // A vector of no floats has no direction: every store would be refused as the client's, every
     // lookup a quiet miss.
     const auto refusal = refusal_of([&]() -> std::string {
       return (*instance)->get().dimension() == 0 ? "is 0: its vectors could not be compared" : "";
     });
     if (!refusal.empty())
-      return placed_instance(impl->cfg, "embedders[" + std::to_string(i) + "]", e.settings,
-                             error{status::invalid, "embedder '" + e.name + "': its dimension() " + refusal});
+      return failed_start(*impl, placed_instance(impl->cfg, "embedders[" + std::to_string(i) + "]", e.settings,
+                                                 error{status::invalid,
+                                                       "embedder '" + e.name + "': its dimension() " + refusal}));
     impl->embedders[e.name] = std::move(*instance);
   }
   const auto targets = find_capability_targets(*impl, plugins, instances);
   if (auto unused = unused_embedder(*impl, plugins, instances, targets))
-    return error{status::invalid, unused->to_string()};
+    return failed_start(*impl, error{status::invalid, unused->to_string()});
   std::vector<std::shared_ptr<detail::layer_metrics>> metrics;
   if (impl->metrics) {
     for (const auto& layer : layers)
@@ -876,21 +890,22 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
     *impl, impl->cfg.exporters, plugins.exporters, "exporters", "exporter", "exporter", "strata_exporter_errors_total",
     "Exports that failed.", static_cast<telemetry_source*>(impl->hub.get()));
   if (!exporters)
-    return exporters.err();
+    return failed_start(*impl, exporters.err());
   auto handlers = create_instances<alert_handler>(
     *impl, impl->cfg.alerts.handlers, plugins.handlers, "alerts.handlers", "alert handler", "handler",
     "strata_alert_handler_errors_total", "Alert events a handler failed to deliver.", nullptr);
   if (!handlers)
-    return handlers.err();
+    return failed_start(*impl, handlers.err());
 
   if (const auto problems = alert_rule_problems(*impl, impl->cfg.alerts.rules, &impl->cfg); !problems.empty())
-    return error{status::invalid, joined(problems)};
+    return failed_start(*impl, error{status::invalid, joined(problems)});
   // Checked once the layers have made the directories of their files, as a data_dir may be one.
   if (std::error_code ec; !impl->cfg.health.data_dir.empty() && !std::filesystem::is_directory(impl->cfg.health.data_dir, ec))
-    return error{status::invalid, detail::make_error(impl->cfg, "health.data_dir",
-                                                     "'" + impl->cfg.health.data_dir + "' is not a directory; expected "
-                                                     "the one whose disk the health check watches")
-                                    .to_string()};
+    return failed_start(*impl, error{status::invalid,
+                                     detail::make_error(impl->cfg, "health.data_dir",
+                                                        "'" + impl->cfg.health.data_dir + "' is not a directory; "
+                                                        "expected the one whose disk the health check watches")
+                                       .to_string()});
   impl->current_rules = impl->cfg.alerts.rules;
   impl->current_level = impl->cfg.logging.level;
 

@@ -595,6 +595,20 @@ TEST_CASE("an embedder named by a layer that offers nothing to embed for stops t
         "requests go (the first layer that offers each: 'first' and none): its embedder would never be used");
 }
 
+TEST_CASE("a start that fails once its log file is open says why in that file too", "[faults]") {
+  // Only the caller heard why (strata serve: stderr); the log file ended with the lines before.
+  strata::test::scratch_dir dir;
+  const auto log_file = (dir.path / "runtime.log").string();
+  const auto why = strata::testing::start_error(
+    "logging: {output: " + log_file + "}\n"
+    "embedders: [{name: flat, plugin: test_embedder, config: {fault: zero_dimension}}]\n"
+    "layers:\n  - {name: meaning, plugin: semantic, embedder: flat}\n");
+  REQUIRE_THAT(why, Catch::Contains("its dimension() is 0"));
+  std::ifstream in(log_file);
+  const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  CHECK_THAT(logged, Catch::Contains("error the runtime did not start: " + why));
+}
+
 TEST_CASE("an embedder that declares dimension 0 stops the start, naming it", "[faults]") {
   CHECK(strata::testing::start_error("embedders: [{name: flat, plugin: test_embedder, config: {fault: zero_dimension}}]\n"
                                      "layers:\n  - {name: meaning, plugin: semantic, embedder: flat}\n") ==
