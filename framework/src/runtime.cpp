@@ -730,7 +730,12 @@ void deliver_alert_events(runtime_impl& impl, const std::vector<alert_event>& ev
     detail::log_fields fields;
     fields.message = std::string("alert ") + event.rule + " " + to_string(event.transition) + " (" +
                      to_string(event.severity) + "): " + event.summary;
-    impl.log->write(event.transition == alert_transition::resolved ? log_level::info : log_level::warn, fields);
+    // At the level its severity calls for, as the `log` handler writes it: an info rule's firing
+    // logged at warn looked like a problem.
+    auto level = log_level::info;
+    if (event.transition != alert_transition::resolved && event.severity != alert_severity::info)
+      level = event.severity == alert_severity::critical ? log_level::error : log_level::warn;
+    impl.log->write(level, fields);
     for (const auto& route : impl.alert_routes) {
       route.queued->fetch_add(1);
       caf::anon_send(route.dispatcher, detail::alert_atom::value, event);

@@ -616,6 +616,27 @@ TEST_CASE("at shutdown a slow handler's backlog is given up after shutdown_timeo
                                                                      "the runtime stopped before their turn"));
 }
 
+TEST_CASE("the runtime logs an alert event at the level of its severity", "[observability][alerts]") {
+  // Every firing was logged at warn: an info rule's looked like a problem, a critical one's like
+  // less than an error.
+  temp_file log;
+  auto rt = start_yaml("runtime: {stats_interval: 20ms}\n"
+                       "layers:\n  - {name: hot, plugin: predictive}\n"
+                       "logging: {output: \"" + log.path + "\"}\n"
+                       "alerts:\n  rules:\n"
+                       "    - {name: big, value: rss_bytes, comparison: '>', threshold: 0, severity: critical}\n"
+                       "    - {name: some, value: rss_bytes, comparison: '>', threshold: 0, severity: warning}\n"
+                       "    - {name: note, value: rss_bytes, comparison: '>', threshold: 0, severity: info}\n");
+  REQUIRE(eventually([&] { return rt->alerts().size() == 3; }));
+  rt.reset();
+  std::string levels;
+  for (const auto& line : log.lines())
+    for (const char* rule : {"big", "some", "note"})
+      if (line.find(std::string(" alert ") + rule + " firing") != std::string::npos)
+        levels += line.substr(line.find(' ') + 1, line.find(" alert ") - line.find(' ') - 1) + " " + rule + ";";
+  CHECK_THAT(levels, Catch::Contains("error big;") && Catch::Contains("warn some;") && Catch::Contains("info note;"));
+}
+
 TEST_CASE("a slow handler delays no other handler, nor the host's callback", "[observability][alerts]") {
   temp_file slow_recorded, quick_recorded;
   std::string rules;
