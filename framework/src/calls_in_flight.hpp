@@ -1,7 +1,7 @@
 #pragma once
-// Which plugin call each layer host, or each caller in an embedder, is in, and since when: what a
-// shutdown that does not end says it waits for (a plugin stuck in a call holds the actor system, or
-// the embedder it would free, and so the shutdown).
+// Which plugin call each layer host, exporter, alert handler or caller in an embedder is in, and
+// since when: what a shutdown that does not end says it waits for (a plugin stuck in a call holds
+// the actor system, or the embedder it would free, and so the shutdown).
 
 #include <atomic>
 #include <cstdint>
@@ -14,11 +14,12 @@ namespace strata::detail {
 
 class calls_in_flight {
 public:
-  /// One thread's call in flight (a layer host's, or a caller's in an embedder). Written by that
-  /// thread only (a clock read and three stores per call), read by `describe`.
+  /// One thread's call in flight (a layer host's, an exporter's, an alert handler's, or a caller's
+  /// in an embedder). Written by that thread only (a clock read and three stores per call), read by `describe`.
   class record {
   public:
-    /// `owner` names what is called: "layer 'global' (instance 3)", "embedder 'words'".
+    /// `owner` names what is called: "layer 'global' (instance 3)", "exporter 'metrics'",
+    /// "embedder 'words'".
     explicit record(std::string owner) : owner_(std::move(owner)) {}
     /// `what` names the call ("get", "maintain"): a string with static storage.
     void begin(const char* what) noexcept;

@@ -354,13 +354,13 @@ public:
     return view_answer::absent;
   }
 
-  /// The layers' calls a shutdown has waited `after` for, one line each.
+  /// The plugins' calls a shutdown has waited `after` for, one line each.
   void report_calls_in_flight(std::chrono::milliseconds after) {
     const auto waited = std::to_string(after.count()) + " ms";
     const auto calls = shared->calls.describe();
     if (calls.empty())
-      log->write(log_level::warn, {"the shutdown has waited " + waited + " for the runtime's threads; no layer is in a "
-                                   "call (a host loader, an exporter or an alert handler may be)", {}, {}, {}, {}, {}, {}});
+      log->write(log_level::warn, {"the shutdown has waited " + waited + " for the runtime's threads; no plugin is in a "
+                                   "call (a host loader or the host's alert callback may be)", {}, {}, {}, {}, {}, {}});
     for (const auto& call : calls)
       log->write(log_level::error, {"the shutdown has waited " + waited + " for a plugin call that has not returned: " +
                                     call, {}, {}, {}, {}, {}, {}});
@@ -930,9 +930,11 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->system = std::make_unique<caf::actor_system>(impl->system_config);
   if (impl->alerts)
     impl->alert_routes = detail::spawn_alert_dispatchers(*impl->system, std::move(*handlers),
-                                                         std::move(options.on_alert), impl->log, impl->alert_delivery);
+                                                         std::move(options.on_alert), impl->log, impl->alert_delivery,
+                                                         impl->shared->calls);
   if (!exporters->empty())
-    impl->exports = detail::spawn_export_schedulers(*impl->system, std::move(*exporters), *impl->hub, impl->log);
+    impl->exports =
+      detail::spawn_export_schedulers(*impl->system, std::move(*exporters), *impl->hub, impl->log, impl->shared->calls);
   if (impl->stats) {
     std::vector<detail::stats_source> sources{{"all", impl->overall_metrics}};
     for (std::size_t i = 0; i < layers.size(); ++i)

@@ -30,6 +30,7 @@ void guarded(const std::string& what, instruments::counter& errors, runtime_log&
 
 struct scheduler_state {
   std::optional<named_instance<exporter>> instance;
+  std::shared_ptr<calls_in_flight::record> call; ///< the exporter's call in flight
   clock::duration period{}; ///< zero: pulled, published on demand only
   static inline const char* name = "strata.exports";
 };
@@ -37,9 +38,11 @@ struct scheduler_state {
 /// Calls one exporter's `publish` on its period, on demand, and once more at shutdown (if it pushes).
 caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self,
                                std::shared_ptr<std::optional<named_instance<exporter>>> given,
-                               const telemetry_source* source, std::shared_ptr<runtime_log> log) {
+                               const telemetry_source* source, std::shared_ptr<runtime_log> log,
+                               std::shared_ptr<calls_in_flight::record> call) {
   auto& st = self->state;
   st.instance = std::move(*given);
+  st.call = std::move(call);
   st.period = st.instance->instance->get().push_interval();
   // A snapshot that cannot be taken is logged and skips this round; the schedule goes on.
   auto publish = [self, source, log] {
@@ -51,13 +54,17 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self,
       log->write(log_level::error, {"telemetry snapshot failed", {}, {}, {}, {}, {}, ex.what()});
       return false;
     }
+    self->state.call->begin("publish()");
     guarded("exporter " + e.name, *e.errors, *log, [&] { e.instance->get().publish(*snapshot); });
+    self->state.call->end();
     return true;
   };
   self->set_exit_handler([self, publish](caf::exit_msg& msg) {
     if (self->state.period > clock::duration::zero())
       publish();
+    self->state.call->begin("its destructor");
     self->state.instance.reset(); // destroyed in this thread, before the runtime's state goes
+    self->state.call->end();
     self->quit(msg.reason);
   });
   if (st.period > clock::duration::zero())
@@ -76,6 +83,7 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self,
 
 struct dispatcher_state {
   std::optional<named_instance<alert_handler>> handler; ///< none: the host's callback
+  std::shared_ptr<calls_in_flight::record> call;        ///< the handler's call in flight; none for the callback
   std::size_t not_delivered = 0;                        ///< taken after the shutdown's deadline
   static inline const char* name = "strata.alerts";
 };
@@ -85,15 +93,21 @@ caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
                                std::shared_ptr<std::optional<named_instance<alert_handler>>> given,
                                std::function<void(const alert_event&)> callback, std::shared_ptr<runtime_log> log,
                                std::shared_ptr<alert_delivery> delivery, std::string route,
-                               std::shared_ptr<std::atomic<std::size_t>> queued) {
+                               std::shared_ptr<std::atomic<std::size_t>> queued,
+                               std::shared_ptr<calls_in_flight::record> call) {
   self->state.handler = std::move(*given);
+  self->state.call = std::move(call);
   self->set_exit_handler([self, log, route, queued](caf::exit_msg& msg) {
     // What came after the deadline, and what is still in the mailbox (dropped with it).
     if (const auto lost = self->state.not_delivered + queued->exchange(0); lost > 0)
       log->write(log_level::warn, {std::to_string(lost) + " alert events not delivered to " + route +
                                    ": the runtime stopped before their turn (runtime.shutdown_timeout)",
                                    {}, {}, {}, {}, {}, {}});
+    if (self->state.call)
+      self->state.call->begin("its destructor");
     self->state.handler.reset();
+    if (self->state.call)
+      self->state.call->end();
     self->quit(msg.reason);
   });
   return {
@@ -104,7 +118,9 @@ caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
         return;
       }
       if (auto& h = self->state.handler) {
+        self->state.call->begin("handle()");
         guarded("alert handler " + h->name, *h->errors, *log, [&] { h->instance->get().handle(event); });
+        self->state.call->end();
         return;
       }
       try {
@@ -122,11 +138,15 @@ caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
 } // namespace
 
 std::vector<caf::actor> spawn_export_schedulers(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
-                                                const telemetry_source& source, std::shared_ptr<runtime_log> log) {
+                                                const telemetry_source& source, std::shared_ptr<runtime_log> log,
+                                                calls_in_flight& calls) {
   std::vector<caf::actor> schedulers;
-  for (auto& e : exporters)
+  for (auto& e : exporters) {
+    auto call = calls.enter("exporter '" + e.name + "'");
     schedulers.push_back(system.spawn<caf::detached>(
-      export_scheduler, std::make_shared<std::optional<named_instance<exporter>>>(std::move(e)), &source, log));
+      export_scheduler, std::make_shared<std::optional<named_instance<exporter>>>(std::move(e)), &source, log,
+      std::move(call)));
+  }
   return schedulers;
 }
 
@@ -134,15 +154,16 @@ std::vector<alert_route> spawn_alert_dispatchers(caf::actor_system& system,
                                                  std::vector<named_instance<alert_handler>> handlers,
                                                  std::function<void(const alert_event&)> callback,
                                                  std::shared_ptr<runtime_log> log,
-                                                 std::shared_ptr<alert_delivery> delivery) {
+                                                 std::shared_ptr<alert_delivery> delivery, calls_in_flight& calls) {
   std::vector<alert_route> routes;
   const auto spawn = [&](std::optional<named_instance<alert_handler>> handler,
                          std::function<void(const alert_event&)> to_host, std::string name) {
     alert_route route;
     route.name = std::move(name);
+    auto call = handler ? calls.enter("alert handler '" + handler->name + "'") : nullptr;
     route.dispatcher = system.spawn<caf::detached>(
       alert_dispatcher, std::make_shared<std::optional<named_instance<alert_handler>>>(std::move(handler)),
-      std::move(to_host), log, delivery, route.name, route.queued);
+      std::move(to_host), log, delivery, route.name, route.queued, std::move(call));
     routes.push_back(std::move(route));
   };
   for (auto& h : handlers) {

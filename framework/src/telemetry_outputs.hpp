@@ -8,6 +8,7 @@
 //   to its own: a handler that takes seconds an event (a webhook to a receiver that hangs) delays
 //   no other.
 
+#include "calls_in_flight.hpp"
 #include "log.hpp"
 #include "plugin_instance.hpp"
 
@@ -42,9 +43,10 @@ struct named_instance {
   instruments::counter* errors = nullptr; ///< never null
 };
 
-/// An export scheduler for each exporter.
+/// An export scheduler for each exporter; each call into one is in `calls` while it runs.
 std::vector<caf::actor> spawn_export_schedulers(caf::actor_system& system, std::vector<named_instance<exporter>> exporters,
-                                                const telemetry_source& source, std::shared_ptr<runtime_log> log);
+                                                const telemetry_source& source, std::shared_ptr<runtime_log> log,
+                                                calls_in_flight& calls);
 
 /// Shared by the runtime and its alert dispatchers: when the runtime's shutdown stops deliveries
 /// (a handler that takes seconds an event must not hold the shutdown for a backlog).
@@ -64,12 +66,13 @@ struct alert_route {
   std::shared_ptr<std::atomic<std::size_t>> queued = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
-/// A dispatcher for each handler, and one for `callback` when it is set.
+/// A dispatcher for each handler, and one for `callback` when it is set; each call into a handler
+/// is in `calls` while it runs.
 std::vector<alert_route> spawn_alert_dispatchers(caf::actor_system& system,
                                                  std::vector<named_instance<alert_handler>> handlers,
                                                  std::function<void(const alert_event&)> callback,
                                                  std::shared_ptr<runtime_log> log,
-                                                 std::shared_ptr<alert_delivery> delivery);
+                                                 std::shared_ptr<alert_delivery> delivery, calls_in_flight& calls);
 
 } // namespace strata::detail
 

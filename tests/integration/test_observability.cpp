@@ -616,6 +616,30 @@ TEST_CASE("at shutdown a slow handler's backlog is given up after shutdown_timeo
                                                                      "the runtime stopped before their turn"));
 }
 
+TEST_CASE("a shutdown held by an exporter or an alert handler names it and its call in the log",
+          "[observability][alerts][shutdown]") {
+  // The log said only that "an exporter or an alert handler may be" holding it.
+  temp_file recorded, log;
+  auto rt = start_yaml("runtime: {stats_interval: 20ms, shutdown_timeout: 100ms}\n"
+                       "layers:\n  - {name: hot, plugin: predictive}\n"
+                       "logging: {output: \"" + log.path + "\"}\n"
+                       "exporters:\n  - {name: stuck, plugin: test_exporter, config: {path: /dev/null, interval: 20ms, "
+                       "hang: 3s}}\n"
+                       "alerts:\n  rules:\n    - {name: r, value: rss_bytes, comparison: '>', threshold: 0}\n"
+                       "  handlers:\n    - {name: slow, plugin: test_alert_recorder, config: {path: \"" +
+                       recorded.path + "\", delay: 3s}}\n");
+  REQUIRE(eventually([&] { return rt->alerts().size() == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200)); // both in their call
+  rt.reset();
+  std::string logged;
+  for (const auto& line : log.lines())
+    logged += line + "\n";
+  CHECK_THAT(logged, Catch::Contains("the shutdown has waited 1000 ms for a plugin call that has not returned: "
+                                     "exporter 'stuck': publish(), for "));
+  CHECK_THAT(logged, Catch::Contains("the shutdown has waited 1000 ms for a plugin call that has not returned: "
+                                     "alert handler 'slow': handle(), for "));
+}
+
 TEST_CASE("the runtime logs an alert event at the level of its severity", "[observability][alerts]") {
   // Every firing was logged at warn: an info rule's looked like a problem, a critical one's like
   // less than an error.
