@@ -139,6 +139,9 @@ int serve(const std::string& path) {
   http_done.wait_for(cfg.runtime.shutdown_timeout);
   (*rt)->shutdown();
   http_drain.join();
+  // Destroyed before the last word: its log's own thread writes out what is queued (the layers'
+  // last lines too, which their destructors log), which came after "strata: stopped".
+  rt->reset();
   say("strata: stopped");
   return 0;
 }
