@@ -2,6 +2,9 @@
 
 #include <strata/utf8.hpp>
 
+#include <locale.h>
+#include <wctype.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -482,7 +485,8 @@ std::vector<std::string> marks_in(std::string_view text) {
     if (abbreviation || after == ')' || before == '\'' || after == '\'' || lower == 'a' || lower == 'i' ||
         lower == 'u')
       continue;
-    out.emplace_back(1, lower);
+    // A command's option keeps its case: "-v" (verbose) is not "-V" (version).
+    out.emplace_back(1, before == '-' ? text[i] : lower);
   }
   // Blank-separated runs of symbols, but the last of the text, a lone "&" ("pros & cons"), "?" and
   // "!" ("safe ? I am worried"), an ellipsis, dashes and slashes (a title's "Python - sort a list",
@@ -500,6 +504,42 @@ std::vector<std::string> marks_in(std::string_view text) {
     if (runs[i].find_first_not_of("&|~.@`#") == std::string_view::npos && runs[i] != "&" &&
         runs[i].find("..") == std::string_view::npos)
       out.emplace_back(runs[i]);
+  return out;
+}
+
+namespace {
+
+/// Characters beyond ASCII that separate or quote words, or change how the one before is drawn,
+/// rather than say something: spaces, dashes, quotes and other general punctuation, CJK and
+/// full-width punctuation, inverted ? and !, guillemets, combining marks, variation selectors,
+/// skin tones, tag characters, and U+FFFD (what `for_each_character` passes for a byte that is not
+/// UTF-8).
+bool punctuation_or_mark(std::uint32_t code) {
+  constexpr std::array<std::pair<std::uint32_t, std::uint32_t>, 19> ranges = {{
+    {0x0080, 0x00A1}, {0x00AB, 0x00AB}, {0x00AD, 0x00AD}, {0x00B7, 0x00B7}, {0x00BB, 0x00BB},
+    {0x00BF, 0x00BF}, {0x0300, 0x036F}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x2000, 0x206F},
+    {0x20D0, 0x20FF}, {0x3000, 0x303F}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xFF01, 0xFF0F},
+    {0xFF1A, 0xFF20}, {0xFFFD, 0xFFFD}, {0x1F3FB, 0x1F3FF}, {0xE0000, 0xE01EF}}};
+  return std::any_of(ranges.begin(), ranges.end(), [&](const auto& r) { return code >= r.first && code <= r.second; });
+}
+
+} // namespace
+
+std::vector<std::string> symbols_in(std::string_view text) {
+  static const locale_t classes = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  std::vector<std::string> out;
+  for_each_character(text, [&](std::uint32_t code, std::string_view bytes) {
+    if (code < 0x80 || punctuation_or_mark(code) || iswalnum_l(static_cast<wint_t>(code), classes) ||
+        iswspace_l(static_cast<wint_t>(code), classes))
+      return;
+    // What the numbers, operators and signs are read with, in whichever spelling: "½" and "1/2",
+    // "×" and "*", "€" and "euros" are compared there.
+    if (ascii_for(code) != 0 || !numeral_text(code).empty() || !operators_in(bytes).empty() || !signs_in(bytes).empty())
+      return;
+    out.emplace_back(bytes);
+  });
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -546,6 +586,17 @@ std::set<std::string> capitalised_in(std::string_view text) {
   return out;
 }
 
+/// Whether each text has a symbol beyond ASCII that the other has not ("👍" / "👎"); one on one side
+/// only is a detail the other may leave out ("🤗 Datasets" / "Datasets").
+bool symbols_differ(std::string_view a, std::string_view b) {
+  const auto in_a = symbols_in(a), in_b = symbols_in(b);
+  const auto lacks = [](const std::vector<std::string>& these, const std::vector<std::string>& other) {
+    return std::any_of(these.begin(), these.end(),
+                       [&](const std::string& s) { return !std::binary_search(other.begin(), other.end(), s); });
+  };
+  return lacks(in_a, in_b) && lacks(in_b, in_a);
+}
+
 /// Whether each text names something, with a capital, that the other does not say at all.
 bool names_differ(std::string_view a, std::string_view b) {
   const auto words_a = letter_words(a), words_b = letter_words(b);
@@ -560,7 +611,7 @@ bool names_differ(std::string_view a, std::string_view b) {
 
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b) {
   if (operators_in(a) != operators_in(b) || signs_in(a) != signs_in(b) || marks_in(a) != marks_in(b) ||
-      names_differ(a, b))
+      symbols_differ(a, b) || names_differ(a, b))
     return true;
   const auto words_a = words_with_symbols(a), words_b = words_with_symbols(b);
   auto sorted_a = words_a, sorted_b = words_b;

@@ -60,15 +60,24 @@ std::vector<std::string> operators_in(std::string_view text);
 std::vector<std::string> signs_in(std::string_view text);
 
 /// The letters standing alone in `text` ("vitamin D", "blood type B", "-r"; not "a", "I", "u", nor
-/// the letters of an abbreviation, a list marker or a contraction: "e.g.", "b)", "'n'"), and the
+/// the letters of an abbreviation, a list marker or a contraction: "e.g.", "b)", "'n'"), lower-cased
+/// but a command's option ("-v" is not "-V"), and the
 /// blank-separated runs of & | ~ . @ ` # but the text's last, a lone "&" and an ellipsis ("&&",
 /// "~"), in order. The embedder keeps no symbol, and a letter alone weighs little in a long text.
 std::vector<std::string> marks_in(std::string_view text);
 
+/// The symbols beyond ASCII in `text`, sorted, each once: what is neither a letter nor a digit of any script, a
+/// blank, punctuation (dashes, quotes, ellipses, CJK and full-width punctuation) nor a mark that
+/// changes the character before (accents, variation selectors, skin tones): "∈" / "∉", "♂" / "♀",
+/// "→" / "←", emoji. The embedder keeps none of them, so that "what does 👍 mean" and "what does 👎
+/// mean" scored 1.0.
+std::vector<std::string> symbols_in(std::string_view text);
+
 /// Whether `a` and `b` say the same words in another order ("from savings to checking" / "from
 /// checking to savings", "Is Python faster than Java?" / "Is Java faster than Python?"), differ
 /// in a word ending in '+' or '#' ("in C" / "in C++" / "in C#"), in their operators
-/// (`operators_in`), their signs (`signs_in`) or their marks (`marks_in`), or each names, with a
+/// (`operators_in`), their signs (`signs_in`) or their marks (`marks_in`), or each has a symbol
+/// (`symbols_in`) or names, with a
 /// capital, something the other does not say ("rent in Berlin" / "rent in Munich"). A bag of words
 /// scores either pair as one text; they are different questions as often as not.
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b);

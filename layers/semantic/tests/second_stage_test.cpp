@@ -170,6 +170,30 @@ TEST_CASE("letters and symbols standing alone must be the same", "[second_stage]
   CHECK_FALSE(reworded_by_order_or_symbol("Is it good ?", "Is it good?"));
 }
 
+TEST_CASE("symbols beyond ASCII and a command's option in another case are another question", "[second_stage]") {
+  // The audit's pairs, served at a score of 1.0: the embedder keeps no symbol, and the check read
+  // ASCII ones only, and lower-cased options.
+  CHECK(reworded_by_order_or_symbol("what does the \U0001F44D emoji mean in a work chat",
+                                    "what does the \U0001F44E emoji mean in a work chat"));
+  CHECK(reworded_by_order_or_symbol("what does \u2208 mean in set theory", "what does \u2209 mean in set theory"));
+  CHECK(reworded_by_order_or_symbol("what does \u2642 mean on a form", "what does \u2640 mean on a form"));
+  CHECK(reworded_by_order_or_symbol("what does \u2190 do in R", "what does \u2192 do in R"));
+  CHECK(reworded_by_order_or_symbol("is \U0001F344 safe to eat for dogs", "is \U0001F347 safe to eat for dogs"));
+  CHECK(reworded_by_order_or_symbol("what does python -v do", "what does python -V do"));
+  CHECK(reworded_by_order_or_symbol("what does ssh -x do", "what does ssh -X do"));
+  CHECK(symbols_in("\u00ac p and \u2605 \u2208 x \u2605") == std::vector<std::string>{"\u00ac", "\u2208", "\u2605"});
+  // A symbol on one side only is a detail the other may leave out, as a name is.
+  CHECK_FALSE(reworded_by_order_or_symbol("\U0001F917 Datasets computes the metric on the first node",
+                                          "Datasets computes the metric on the first node"));
+  // Not punctuation, spaces, accents (composed or not), emoji variants and skin tones, nor letters
+  // and digits of other scripts.
+  CHECK(symbols_in("\u201cQuoted\u201d \u2014 \u00abguillemets\u00bb\u2026 \u00bfqu\u00e9? e\u0301 "
+                   "\u3001\u3002 \uff01 \u00a0 \u2764\ufe0f\U0001F44D\U0001F3FB \u6771\u4eac \u0968").size() == 2);
+  CHECK_FALSE(reworded_by_order_or_symbol("\u00bfQu\u00e9 hora es?", "\u00bfQu\u00e9 hora es ?"));
+  CHECK_FALSE(reworded_by_order_or_symbol("thanks \U0001F44D\U0001F3FD for the \u201chelp\u201d",
+                                          "thanks \U0001F44D for the \"help\""));
+}
+
 TEST_CASE("a name on each side that the other does not say is another question", "[second_stage]") {
   // The audit's entity swaps: served at 0.85-0.91.
   CHECK(reworded_by_order_or_symbol("How much does an apartment cost to rent in Berlin?",
