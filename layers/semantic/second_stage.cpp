@@ -545,18 +545,81 @@ std::vector<std::string> symbols_in(std::string_view text) {
 
 namespace {
 
+/// glibc's classes of every script (C.UTF-8), for the letters beyond ASCII.
+locale_t utf8_classes() {
+  static const locale_t classes = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return classes;
+}
+
+/// `code` as UTF-8.
+void append_utf8(std::string& out, std::uint32_t code) {
+  if (code < 0x80) {
+    out.push_back(static_cast<char>(code));
+  } else if (code < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (code >> 6)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  } else if (code < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (code >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (code >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  }
+}
+
+/// Calls `each(lower, upper, letter)` for each character of `text`: its code point lower-cased,
+/// whether it was a capital, and whether it is a letter, of any script ("Österreich", "Москва").
+template <class Each>
+void for_each_letter_case(std::string_view text, Each&& each) {
+  const auto classes = utf8_classes();
+  for_each_character(text, [&](std::uint32_t code, std::string_view) {
+    if (code < 0x80) {
+      const char c = static_cast<char>(code);
+      const bool upper = c >= 'A' && c <= 'Z';
+      each(upper ? code | 0x20 : code, upper, upper || (c >= 'a' && c <= 'z'));
+      return;
+    }
+    const auto wide = static_cast<wint_t>(code);
+    const bool letter = code != 0xFFFD && iswalpha_l(wide, classes);
+    const bool upper = letter && iswupper_l(wide, classes);
+    each(upper ? static_cast<std::uint32_t>(towlower_l(wide, classes)) : code, upper, letter);
+  });
+}
+
+/// Lower-cased words of letters of any script, an apostrophe inside one dropped: what a text says,
+/// for `names_differ`.
+std::set<std::string> said_in(std::string_view text) {
+  std::set<std::string> out;
+  std::string word;
+  for_each_letter_case(text, [&](std::uint32_t lower, bool, bool letter) {
+    if (letter)
+      append_utf8(word, lower);
+    else if (!((lower == '\'' || lower == 0x2019) && !word.empty()) && !word.empty())
+      out.insert(std::exchange(word, {}));
+  });
+  if (!word.empty())
+    out.insert(word);
+  return out;
+}
+
 /// The words written with a capital in `text`, lower-cased: names, as often as not ("Berlin",
-/// "AWS", "eBay", "iPhone"). Not a sentence's first word (after ". ", "?", "!", ":" or a line
-/// break; not the point of "Dr." or "e.g.": a capitalised word of three letters or fewer, or a
-/// single letter, before it), not "I" and its
+/// "AWS", "eBay", "iPhone", "Österreich", "Москва"). Not a sentence's first word (after ". ", "?",
+/// "!", ":", their full-width and CJK forms, or a line break; not the point of "Dr." or "e.g.": a
+/// capitalised word of three letters or fewer, or a single letter, before it), not "I" and its
 /// contractions, and none at all in a text without a lower-case letter (shouted, every word would
 /// be one).
 std::set<std::string> capitalised_in(std::string_view text) {
   std::set<std::string> out;
-  if (std::none_of(text.begin(), text.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+  bool any_lower = false;
+  for_each_letter_case(text, [&](std::uint32_t, bool upper, bool letter) { any_lower = any_lower || (letter && !upper); });
+  if (!any_lower)
     return out;
   bool sentence_start = true;
   std::string word;
+  std::size_t letters = 0;
   bool capital = false;
   // The word before the character being read: an abbreviation, if a point follows it?
   bool last_abbreviation = false;
@@ -566,24 +629,36 @@ std::set<std::string> capitalised_in(std::string_view text) {
       out.insert(word);
     if (!word.empty())
       sentence_start = false;
-    last_abbreviation = word.size() == 1 || (capital && word.size() <= 3);
+    last_abbreviation = letters == 1 || (capital && letters <= 3);
     word.clear();
+    letters = 0;
     capital = false;
   };
-  for (char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
-      capital = capital || (c >= 'A' && c <= 'Z');
-      word.push_back(static_cast<char>(c | 0x20));
-    } else if ((c == '\'' || static_cast<unsigned char>(c) >= 0x80) && !word.empty()) {
-      continue;
+  for_each_letter_case(text, [&](std::uint32_t lower, bool upper, bool letter) {
+    if (letter) {
+      capital = capital || upper;
+      append_utf8(word, lower);
+      ++letters;
+    } else if ((lower == '\'' || lower == 0x2019) && !word.empty()) {
+      return;
     } else {
       end_word();
-      if (c == '?' || c == '!' || c == ':' || c == '\n' || (c == '.' && !last_abbreviation))
+      if (lower == '?' || lower == '!' || lower == ':' || lower == '\n' || lower == 0x3002 || lower == 0xFF1F ||
+          lower == 0xFF01 || lower == 0xFF1A || (lower == '.' && !last_abbreviation))
         sentence_start = true;
     }
-  }
+  });
   end_word();
   return out;
+}
+
+/// Whether each text names something, with a capital, that the other does not say at all.
+bool names_differ(std::string_view a, std::string_view b) {
+  const auto said_a = said_in(a), said_b = said_in(b);
+  const auto names_one_the_other_lacks = [](const std::set<std::string>& names, const std::set<std::string>& other) {
+    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return other.count(n) == 0; });
+  };
+  return names_one_the_other_lacks(capitalised_in(a), said_b) && names_one_the_other_lacks(capitalised_in(b), said_a);
 }
 
 /// Whether each text has a symbol beyond ASCII that the other has not ("👍" / "👎"); one on one side
@@ -595,16 +670,6 @@ bool symbols_differ(std::string_view a, std::string_view b) {
                        [&](const std::string& s) { return !std::binary_search(other.begin(), other.end(), s); });
   };
   return lacks(in_a, in_b) && lacks(in_b, in_a);
-}
-
-/// Whether each text names something, with a capital, that the other does not say at all.
-bool names_differ(std::string_view a, std::string_view b) {
-  const auto words_a = letter_words(a), words_b = letter_words(b);
-  const std::set<std::string> said_a(words_a.begin(), words_a.end()), said_b(words_b.begin(), words_b.end());
-  const auto names_one_the_other_lacks = [](const std::set<std::string>& names, const std::set<std::string>& other) {
-    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return other.count(n) == 0; });
-  };
-  return names_one_the_other_lacks(capitalised_in(a), said_b) && names_one_the_other_lacks(capitalised_in(b), said_a);
 }
 
 } // namespace
