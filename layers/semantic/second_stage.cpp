@@ -55,10 +55,11 @@ bool is_negation(const std::string& w) {
   // English, then words that say "not" by their meaning ("fail to pay", "missing"), then "non" of
   // "non-zero" (a word apart here), then the negations of French, German, Dutch, Italian, Spanish
   // and Portuguese that are no English words ("non" and "no" are in the first two lists).
-  static const std::array<const char*, 53> words = {
+  static const std::array<const char*, 57> words = {
     "not",     "no",       "never",   "nor",      "none",    "nobody",  "nothing",  "neither", "nowhere",
     "without", "cannot",   "cant",    "wont",     "impossible", "unable", "fail",    "fails",   "failed",
-    "failing", "refuse",   "refuses", "refused",  "refusing", "hardly", "lack",     "lacks",   "lacking",
+    "failing", "refuse",   "refuses", "refused",  "refusing", "hardly", "barely",   "scarcely", "seldom",
+    "rarely",  "lack",     "lacks",   "lacking",
     "missing", "non",      "pas",     "jamais",   "aucun",   "aucune",  "rien",     "nicht",   "kein",
     "keine",   "keinen",   "keinem",  "keiner",   "nie",     "niemals", "niet",     "geen",    "nunca",
     "nessun",  "nessuno",  "niente",  "nada",     "ningun",  "ninguno", "ninguna",  "nenhum"};
@@ -74,9 +75,10 @@ bool is_negation(const std::string& w) {
 
 /// The numeral a number word stands for, or null. Not "one", which is as often a pronoun
 /// ("which one"): "one" against "1" is a miss, never a wrong answer. Ordinals are written as their
-/// digits are ("fifth" is "5th"), "twice" and "thrice" as "2x" and "3x".
+/// digits are ("fifth" is "5th"), "twice" and "thrice" as "2x" and "3x", a plural as its digits
+/// with an s ("millions" is "1000000s", as "1000s" is read: not "billions", nor "a million").
 const char* number_word(const std::string& w) {
-  static const std::array<std::pair<const char*, const char*>, 66> words = {{
+  static const std::array<std::pair<const char*, const char*>, 72> words = {{
     {"zero", "0"},         {"two", "2"},          {"three", "3"},         {"four", "4"},
     {"five", "5"},         {"six", "6"},          {"seven", "7"},         {"eight", "8"},
     {"nine", "9"},         {"ten", "10"},         {"eleven", "11"},       {"twelve", "12"},
@@ -93,7 +95,8 @@ const char* number_word(const std::string& w) {
     {"thirtieth", "30th"}, {"fortieth", "40th"},   {"fiftieth", "50th"},   {"sixtieth", "60th"},
     {"seventieth", "70th"}, {"eightieth", "80th"}, {"ninetieth", "90th"},  {"hundredth", "100th"},
     {"thousandth", "1000th"}, {"millionth", "1000000th"}, {"twice", "2x"}, {"thrice", "3x"},
-    {"half", "1/2"},       {"quarter", "1/4"},
+    {"half", "1/2"},       {"quarter", "1/4"},        {"tens", "10s"},        {"dozens", "12s"},
+    {"hundreds", "100s"},  {"thousands", "1000s"},    {"millions", "1000000s"}, {"billions", "1000000000s"},
   }};
   for (const auto& [name, value] : words)
     if (w == name)
@@ -661,6 +664,21 @@ bool names_differ(std::string_view a, std::string_view b) {
   return names_one_the_other_lacks(capitalised_in(a), said_b) && names_one_the_other_lacks(capitalised_in(b), said_a);
 }
 
+/// `words` with a plural's s dropped ("bytes", "weeks"; not "ss", "us", "is" nor a word of three
+/// letters or fewer) and "into" and "onto" as "to" and "on".
+std::vector<std::string> plain_forms(std::vector<std::string> words) {
+  for (auto& w : words) {
+    if (w == "into")
+      w = "to";
+    else if (w == "onto")
+      w = "on";
+    else if (w.size() > 3 && w.back() == 's' && w[w.size() - 2] != 's' && w[w.size() - 2] != 'u' &&
+               w[w.size() - 2] != 'i')
+      w.pop_back();
+  }
+  return words;
+}
+
 /// Whether each text has a symbol beyond ASCII that the other has not ("👍" / "👎"); one on one side
 /// only is a detail the other may leave out ("🤗 Datasets" / "Datasets").
 bool symbols_differ(std::string_view a, std::string_view b) {
@@ -684,6 +702,11 @@ bool reworded_by_order_or_symbol(std::string_view a, std::string_view b) {
   std::sort(sorted_b.begin(), sorted_b.end());
   if (sorted_a == sorted_b)
     return words_a != words_b;
+  // The same words but for a plural that moved, or "into" for "to": "bits in a byte" / "bytes in
+  // a bit", "convert a list to a tuple" / "a tuple into a list".
+  const auto plain_a = plain_forms(words_a), plain_b = plain_forms(words_b);
+  if (plain_a != plain_b && std::is_permutation(plain_a.begin(), plain_a.end(), plain_b.begin(), plain_b.end()))
+    return true;
   const auto with_symbol = [](const std::vector<std::string>& sorted) {
     std::vector<std::string> out;
     std::copy_if(sorted.begin(), sorted.end(), std::back_inserter(out),
@@ -756,11 +779,14 @@ constexpr std::string_view exclusive_sets[] = {
   "compression decompression", "serialize deserialize", "serialization deserialization", "push pull",
   "show|shown hide|hidden", "include exclude", "input output", "upper lower", "uppercase lowercase",
   "higher lower", "highest lowest", "high low", "larger smaller", "largest smallest", "bigger smaller",
-  "biggest smallest", "most least", "more less", "longer shorter", "longest shortest", "faster slower",
+  "biggest smallest", "most least", "more less|fewer", "longer shorter", "longest shortest", "faster slower",
   "fastest slowest", "best worst", "stronger weaker", "strongest weakest", "strong weak",
   "heavier lighter", "heavy light", "easier harder", "easy hard", "top bottom", "left right",
   "north south", "east west", "win|won lose|lost", "gain loss", "gain lose|lost", "profit loss",
-  "rise|rose fall|fell", "pros cons", "true false", "allow deny", "accept reject", "success failure",
+  "rise|rose fall|fell", "pros cons", "true false", "allow|permit deny|forbid|prohibit",
+  "accept reject|decline", "success failure", "insert delete", "begin end", "start end", "since until",
+  "credit debit", "positive negative", "even odd", "weekday weekend", "inner outer", "union intersection",
+  "gross net", "undo redo", "merge split", "overestimate underestimate", "keep discard",
   "succeed fail", "like dislike", "agree disagree", "synchronous asynchronous", "sync async", "get set",
   "getter setter", "on off", "up down", "in out", "login logout", "above below", "over under",
   "inside outside", "internal external", "expand collapse", "horizontal vertical",
@@ -773,13 +799,16 @@ constexpr std::string_view exclusive_sets[] = {
   "must can", "must may", "required allowed", "mandatory optional", "was is", "were are", "did will",
   "today tomorrow yesterday", "this next last",
   "monday tuesday wednesday thursday friday saturday sunday",
-  "january february march april may june july august september october november december",
+  "january|jan february|feb march|mar april|apr may june|jun july|jul august|aug september|sep|sept "
+  "october|oct november|nov december|dec",
   "python java javascript typescript ruby php perl swift kotlin scala haskell rust golang lua dart julia "
   "elixir erlang clojure fortran cobol matlab bash powershell sql",
-  "windows linux macos|mac|osx ios android",
+  "windows linux macos|mac|osx ios android", "ubuntu debian centos fedora rhel",
   "csv json xml yaml toml pdf docx xlsx png jpg|jpeg gif svg zip rar tar wav html markdown",
-  "celsius fahrenheit kelvin", "meter|metre kilometer|kilometre centimeter millimeter mile foot|feet inch yard",
-  "gram kilogram milligram pound ounce ton", "liter|litre milliliter gallon pint cup",
+  "celsius fahrenheit kelvin", "meter|metre kilometer|kilometre|km centimeter|cm millimeter|mm mile foot|feet|ft inch yard",
+  "gram kilogram|kg milligram|mg pound|lb|lbs ounce|oz ton", "liter|litre milliliter|ml gallon pint cup",
+  "bit byte", "kilobyte|kb megabyte|mb gigabyte|gb terabyte|tb", "mph kph|kmh",
+  "usd eur gbp jpy cny inr aud cad chf",
   "second minute hour day week month year", "morning afternoon evening night", "summer winter",
   "spring autumn", "noon midnight", "sunrise sunset", "past future", "child|children adult",
   "dog cat", "iphone android", "chrome firefox safari", "mysql postgres|postgresql sqlite mongodb redis",

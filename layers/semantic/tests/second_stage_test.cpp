@@ -194,6 +194,32 @@ TEST_CASE("symbols beyond ASCII and a command's option in another case are anoth
                                           "thanks \U0001F44D for the \"help\""));
 }
 
+TEST_CASE("the audit's second families: plural numbers, more negations and opposites, abbreviations, a moved plural",
+          "[second_stage]") {
+  // Each served at 0.81-0.96 on 2026-12-06 with every check on.
+  check_options on;
+  const auto refused = [&](const char* a, const char* b) { return second_stage(on, a, b, 1.0, std::nullopt); };
+  CHECK(refused("why do millions of people use linux", "why do billions of people use linux") == "numbers");
+  CHECK(refused("dozens of earthquakes this year", "hundreds of earthquakes this year") == "numbers");
+  CHECK(numbers_in("thousands of users, 1000s of users") == std::vector<std::string>{"1000s", "1000s"});
+  CHECK(refused("why is my wifi working", "why is my wifi barely working") == "negation");
+  CHECK(refused("do cats sleep a lot", "do cats seldom sleep a lot") == "negation");
+  CHECK(refused("distance to the city in km", "distance to the city in miles") == "negation");
+  CHECK(refused("which meetings are in jan", "which meetings are in feb") == "negation");
+  CHECK(refused("how to install docker on ubuntu", "how to install docker on centos") == "negation");
+  CHECK(refused("speed limit in mph", "speed limit in kph") == "negation");
+  CHECK(refused("price of gold in usd", "price of gold in gbp") == "negation");
+  CHECK(refused("how to insert a row in a table", "how to delete a row in a table") == "negation");
+  CHECK(refused("is the number even", "is the number odd") == "negation");
+  CHECK(refused("more people came", "fewer people came") == "negation");
+  CHECK(refused("how many bits in a byte", "how many bytes in a bit") == "order");
+  CHECK(refused("how many days in a week", "how many weeks in a day") == "order");
+  CHECK(refused("how to convert a list to a tuple", "how to convert a tuple into a list") == "order");
+  // Still the same question: a plural and "into" in the same places.
+  CHECK(refused("how to convert a list to a tuple", "how to convert lists into tuples").empty());
+  CHECK(refused("what is the distance in km", "what's the distance in kilometers").empty());
+}
+
 TEST_CASE("a name on each side that the other does not say is another question", "[second_stage]") {
   // The audit's entity swaps: served at 0.85-0.91.
   CHECK(reworded_by_order_or_symbol("How much does an apartment cost to rent in Berlin?",
