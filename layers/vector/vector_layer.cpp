@@ -167,9 +167,10 @@ public:
 
 private:
   /// What /v1/health shows for the layer; at start and at each maintenance, not per request (and
-  /// at once when a write to the file fails).
+  /// at once when a write to the file fails, or the entries cross the bound).
   void report_health() {
     const auto c = store_.counters();
+    reported_over_bound_ = c.entries > max_entries_;
     const auto detail = std::to_string(c.entries) + " entries, " + std::to_string(c.bytes) + " bytes";
     if (const auto note = file_ ? writes_.health_note(file_->path()) : std::string(); !note.empty())
       return host_.set_health(health_level::warning, detail + "; " + note); // until a write succeeds again
@@ -226,9 +227,14 @@ private:
                          (adding == 1 ? " more does" : " more do") + " not fit (erase some, or raise max_entries)");
   }
 
+  /// Publishes the metrics after an operation; and the health, when the entries went above or
+  /// below the bound since it was reported (the warning "adds are rejected" stayed until the next
+  /// maintenance, an hour with `maintenance_interval: 1h`, while adds went through).
   template <typename T>
   T published(T result) {
     metrics_.publish(store_);
+    if ((store_.size() > max_entries_) != reported_over_bound_)
+      report_health();
     return result;
   }
 
@@ -236,6 +242,7 @@ private:
   vector_metrics metrics_;
   vector_store store_;
   std::size_t max_entries_;
+  bool reported_over_bound_ = false; ///< the health last reported says "above max_entries"
   std::chrono::milliseconds interval_;
   std::unique_ptr<entry_file> file_; ///< null: the entries live in memory only
   vector_index::file_writes writes_{host_, "vector layer", [this] { report_health(); }};

@@ -124,13 +124,23 @@ TEST_CASE("a file holding more than max_entries is served whole and the layer sa
     for (const auto* text : {"red apples", "green pears", "fast cars", "slow tractors"})
       REQUIRE(rt->vector_add(text_item(text)).code == status::ok);
   }
-  auto rt = testing::start_yaml(deployment(file) + "      max_entries: 2\n");
-  CHECK(rt->vector_search(text_query("fast cars", 10)).hits.size() == 4); // nothing dropped
+  // Maintenance once an hour: the health must not wait for it.
+  auto yaml = deployment(file) + "      max_entries: 2\n";
+  yaml.replace(yaml.find("maintenance_interval: 20ms"), 26, "maintenance_interval: 1h");
+  auto rt = testing::start_yaml(yaml);
+  const auto held = rt->vector_search(text_query("fast cars", 10)).hits;
+  CHECK(held.size() == 4); // nothing dropped
   CHECK(rt->vector_add(text_item("blue boats")).code == status::rejected);
   const auto health = rt->health().layers[0];
   CHECK(health.level == health_level::warning);
   CHECK(health.detail.find("4 entries") == 0);
   CHECK(health.detail.find("above max_entries 2: adds are rejected") != std::string::npos);
+  // Back within the bound, the warning goes at once (it stayed until the next maintenance, while
+  // adds went through).
+  REQUIRE(held.size() == 4);
+  CHECK(rt->vector_erase(held[0].id).code == status::ok);
+  CHECK(rt->vector_erase(held[1].id).code == status::ok);
+  CHECK(rt->health().layers[0].level == health_level::healthy);
 }
 
 TEST_CASE("a file that is not a database stops the start with an error naming it", "[vector][persistence][integration]") {
