@@ -50,10 +50,11 @@ struct instance_request {
   void* source = nullptr; ///< exporters: a telemetry_source*
 };
 
-/// What precedes a factory's own reason in the error `create_instance` returns.
-inline constexpr const char* factory_failed = STRATA_PLUGIN_ENTRY_SYMBOL "()->create: factory failed: ";
+/// What precedes a factory's own reason in the error `create_instance` returns (after the
+/// instance and the file: an operator reads it, who needs no symbol name).
+inline constexpr const char* factory_failed = "its factory failed: ";
 
-/// Calls the plugin's factory; a failure names the instance, the file, the symbol and the reason.
+/// Calls the plugin's factory; a failure names the instance, the file and the reason.
 /// The caller has checked that the plugin's kind matches `T`.
 template <class T>
 expected<std::unique_ptr<plugin_instance<T>>> create_instance(const loaded_plugin& plugin, const instance_request& request) {
@@ -70,9 +71,8 @@ expected<std::unique_ptr<plugin_instance<T>>> create_instance(const loaded_plugi
     std::snprintf(why, sizeof why, "threw a non-standard exception");
   }
   if (object == nullptr)
-    return error{status::internal, request.what + ": plugin " + plugin.origin + ": symbol " +
-                                     factory_failed +
-                                     (why[0] ? why : "no reason given")};
+    return error{status::internal,
+                 request.what + ": plugin " + plugin.origin + ": " + factory_failed + (why[0] ? why : "no reason given")};
   return std::make_unique<plugin_instance<T>>(std::move(config), static_cast<T*>(object), plugin.descriptor->destroy);
 }
 

@@ -301,7 +301,7 @@ TEST_CASE("a plugin whose check or factory throws is refused, at start and at a 
   };
   auto created = runtime::from_config(*parse_config(layer("create"), "c.yaml").effective);
   REQUIRE_FALSE(created);
-  CHECK_THAT(created.err().message, Catch::EndsWith("factory failed: threw: create exploded"));
+  CHECK_THAT(created.err().message, Catch::EndsWith("its factory failed: threw: create exploded"));
   auto checked = runtime::from_config(*parse_config(layer("check"), "c.yaml").effective);
   REQUIRE_FALSE(checked);
   CHECK_THAT(checked.err().message, Catch::Contains("plugin 'test_throwing_factory': check threw: check exploded"));

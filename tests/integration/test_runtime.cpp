@@ -674,15 +674,15 @@ TEST_CASE("a host's plugin given in code is used in place of a file in plugins.f
   auto rt = runtime::from_config(*parsed.effective, std::move(options));
   REQUIRE_FALSE(rt);
   // The file's test_map would have started; the one in code creates nothing.
-  CHECK(rt.err().message == "inline.yaml:2:10: layers[0]: layer 'mine': plugin <static>: symbol "
-                            "strata_plugin_entry()->create: factory failed: no reason given");
+  CHECK(rt.err().message == "inline.yaml:2:10: layers[0]: layer 'mine': plugin <static>: "
+                            "its factory failed: no reason given");
 }
 
-TEST_CASE("a failing factory stops the start with file, symbol and reason", "[runtime][loader]") {
+TEST_CASE("a failing factory stops the start with file and reason", "[runtime][loader]") {
   auto rt = runtime::from_file(test_config("factory_fails.yaml"));
   REQUIRE_FALSE(rt);
   CHECK(rt.err().message == test_config("factory_fails.yaml") + ":4:5: layers[1]: layer 'broken': plugin " STRATA_TEST_PLUGIN_DIR
-                            "/libstrata_test_map.so: symbol strata_plugin_entry()->create: factory failed: "
+                            "/libstrata_test_map.so: its factory failed: "
                             "configured to fail in its factory");
 }
 
@@ -692,7 +692,7 @@ TEST_CASE("a factory's refusal of a setting is placed at that setting", "[runtim
   REQUIRE_FALSE(rt);
   CHECK_THAT(rt.err().message, Catch::StartsWith(test_config("bad_fail_mode.yaml") +
                                                  ":5:13: layers[0].config.fail: layer 'hot': plugin "));
-  CHECK_THAT(rt.err().message, Catch::EndsWith("factory failed: fail: unknown mode 'bogus'"));
+  CHECK_THAT(rt.err().message, Catch::EndsWith("its factory failed: fail: unknown mode 'bogus'"));
 }
 
 TEST_CASE("a deployment of observers alone is refused: nothing would cache", "[runtime][loader]") {
