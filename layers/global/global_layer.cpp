@@ -139,7 +139,7 @@ private:
     p.detail = detail;
     // Statements failing means no answers at all: critical. A lost listener only delays sync.
     if (!statements_.ok)
-      host_.set_health(health_level::critical, "database unreachable: " + statements_.detail);
+      host_.set_health(health_level::critical, "database failing: " + statements_.detail);
     else if (!listener_.ok)
       host_.set_health(health_level::warning, listener_.detail);
     else
@@ -454,9 +454,9 @@ private:
     // succeed (a full disk, a deleted file) logged two lines per write.
     const auto now = std::chrono::steady_clock::now();
     if (!down_ && (e.what() != last_logged_failure_ || now - last_logged_at_ >= std::chrono::minutes(1))) {
-      host_.log(log_level::error, std::string("database unreachable or slower than statement_timeout, answering "
-                                              "unavailable: ") + e.what() + " (the same failure is logged again "
-                                              "a minute later at the earliest)");
+      host_.log(log_level::error, std::string("a database statement failed (unreachable, slower than "
+                                              "statement_timeout, or refusing the write), answering unavailable: ") +
+                                    e.what() + " (the same failure is logged again a minute later at the earliest)");
       last_logged_failure_ = e.what();
       last_logged_at_ = now;
       outage_logged_ = true;
