@@ -325,16 +325,44 @@ public:
 
   // --- supervision -------------------------------------------------------------------------
 
+  /// A restarted observing layer's new instance records what happens from now on, so that its
+  /// commands see it (the diary's flush and count: they read the new instance's buffer, while the
+  /// runtime went on recording into the first's); returns the observer before, or null when the
+  /// new instance gives none (the one before then records on).
+  std::shared_ptr<interaction_observer> observe_with(std::size_t i, layer_instance& instance) {
+    const auto found = st_.shared->observer_relays.find(i);
+    const auto relay = found == st_.shared->observer_relays.end() ? nullptr : found->second.lock();
+    if (!relay)
+      return nullptr;
+    std::shared_ptr<interaction_observer> next;
+    std::string why = "returned none";
+    try {
+      next = instance.get().observer();
+    } catch (const std::exception& e) {
+      why = std::string("threw: ") + e.what();
+    } catch (...) {
+      why = "threw a non-standard exception";
+    }
+    if (!next) {
+      st_.log->write(log_level::error, {"the new instance's observer() " + why + "; the one before records on",
+                                        st_.slots[i].cfg.name, {}, {}, {}, {}, {}});
+      return nullptr;
+    }
+    return relay->replace(std::move(next));
+  }
+
   void start_slot(std::size_t i, std::shared_ptr<layer_instance> instance) {
     auto& s = st_.slots[i];
     ++s.generation;
     if (i == 0)
       publish_first_view(view_of(s, *instance), s.generation);
     s.retired = std::make_shared<std::atomic<bool>>(false);
+    auto replaced_observer = s.observer && s.generation > 1 ? observe_with(i, *instance) : nullptr;
     s.actor = spawn_layer_host(self_, std::move(instance), caf::actor_cast<caf::actor>(self_), i,
                                s.generation, s.detached, s.retired,
                                st_.shared->calls.enter("layer '" + s.cfg.name + "' (instance " +
-                                                       std::to_string(s.generation) + ")"));
+                                                       std::to_string(s.generation) + ")"),
+                               std::move(replaced_observer));
     self_->monitor(s.actor);
     for (const auto& [ns, key] : s.erase_at_start) // first in its mailbox: before any request reads them
       erase_late_put(i, ns, key);

@@ -50,7 +50,11 @@ layer_reply guarded(F&& call) {
 
 caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> instance, caf::actor coordinator,
                          std::size_t index, std::uint64_t generation, std::shared_ptr<const std::atomic<bool>> retired,
-                         std::shared_ptr<calls_in_flight::record> call) {
+                         std::shared_ptr<calls_in_flight::record> call,
+                         std::shared_ptr<interaction_observer> replaced_observer) {
+  // Here rather than in the coordinator's thread: the diary's observer writes what it holds as it
+  // goes, for up to 5 s.
+  replaced_observer.reset();
   self->state.instance = std::move(instance);
   self->state.retired = std::move(retired);
   self->state.call = std::move(call);
@@ -159,13 +163,14 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
 caf::actor spawn_layer_host(caf::local_actor* parent, std::shared_ptr<layer_instance> instance,
                             caf::actor coordinator, std::size_t index, std::uint64_t generation,
                             bool detached, std::shared_ptr<const std::atomic<bool>> retired,
-                            std::shared_ptr<calls_in_flight::record> call) {
+                            std::shared_ptr<calls_in_flight::record> call,
+                            std::shared_ptr<interaction_observer> replaced_observer) {
   auto& system = parent->system();
   if (detached)
     return system.spawn<caf::detached>(layer_host, std::move(instance), std::move(coordinator), index, generation,
-                                       std::move(retired), std::move(call));
+                                       std::move(retired), std::move(call), std::move(replaced_observer));
   return system.spawn(layer_host, std::move(instance), std::move(coordinator), index, generation, std::move(retired),
-                      std::move(call));
+                      std::move(call), std::move(replaced_observer));
 }
 
 } // namespace strata::detail

@@ -840,7 +840,9 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
         auto observer = instances.back()->get().observer();
         if (!observer)
           return "returned none";
-        impl->observers.push_back(std::move(observer));
+        auto relay = std::make_shared<detail::observer_relay>(std::move(observer));
+        impl->shared->observer_relays[i] = relay;
+        impl->observers.push_back(std::move(relay));
         return {};
       });
       if (!why.empty())

@@ -3,6 +3,7 @@
 // layers' calls in flight.
 
 #include "calls_in_flight.hpp"
+#include "observer_relay.hpp"
 #include "view_slot.hpp"
 
 #include <strata/health.hpp>
@@ -10,6 +11,8 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -114,6 +117,10 @@ struct shared_state {
   health_board health;
   view_slot first_view;
   calls_in_flight calls;
+  /// Each observing layer's relay, by slot: set before the coordinator starts, read only after.
+  /// Not owned: the runtime's list of observers owns them, and is gone before the plugins' hosts,
+  /// which an observer's destructor may still use (this state outlives them).
+  std::map<std::size_t, std::weak_ptr<observer_relay>> observer_relays;
 };
 
 } // namespace strata::detail

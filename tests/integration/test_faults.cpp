@@ -733,6 +733,21 @@ TEST_CASE("a layer on the scheduler that hangs again after a replacement beside 
   CHECK_THAT(run.stop_and_read_log(), Catch::Contains("starting a new instance beside it, in a thread of its own"));
 }
 
+TEST_CASE("a replaced observing layer's new instance gets what is recorded after its start", "[faults]") {
+  // The runtime recorded into the first instance's observer for ever: a replaced diary's flush and
+  // count saw none of the records made since.
+  auto rt = strata::testing::start_yaml("layers:\n"
+                                        "  - {name: hot, plugin: test_map}\n"
+                                        "  - {name: watcher, plugin: test_counting_observer, deadline: 100ms}\n");
+  rt->get("a");
+  rt->get("b");
+  CHECK(rt->layer_command("watcher", "seen").json == R"({"seen":2})");
+  CHECK(rt->layer_command("watcher", "hang").code == status::timeout);
+  REQUIRE(eventually([&] { return health_of(*rt, "watcher").restarts == 1; }, std::chrono::seconds(10)));
+  rt->get("c");
+  CHECK(rt->layer_command("watcher", "seen").json == R"({"seen":1})");
+}
+
 TEST_CASE("a layer command answered with text that is no JSON object is internal, not passed on", "[faults]") {
   // The HTTP API served "not json at all" as 200 application/json.
   auto rt = strata::testing::start_yaml("layers: [{name: odd, plugin: test_map}]\n");

@@ -118,10 +118,12 @@ public:
   }
 
   /// Since ABI 1.2, for plugins flagged STRATA_PLUGIN_FLAG_OBSERVER: what receives every
-  /// interaction of the runtime. Asked once, after the first instance is created; the runtime
-  /// keeps it until it is destroyed (also across restarts of the layer), so it must stand alone.
-  /// A flagged plugin must give one: none, or a throw, stops the start. A deployment needs at
-  /// least one layer that is not an observer.
+  /// interaction of the runtime. Asked of each instance as it starts: the runtime records into the
+  /// latest instance's, so that its commands see what it records; the one before is released then
+  /// (it may still be held by its instance, being destroyed), in the new instance's thread. A
+  /// flagged plugin must give one: none, or a throw, stops the start (at a restart, the one before
+  /// records on, and the log says why). A deployment needs at least one layer that is not an
+  /// observer.
   virtual std::shared_ptr<interaction_observer> observer() { return nullptr; }
 };
 
