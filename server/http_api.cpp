@@ -218,16 +218,13 @@ httplib::Server::HandlerWithContentReader reading_body(handler serve, std::size_
         return !over;
       };
       const bool complete = !has_body(req) || read(append);
-      if (over) {
-        res.set_header("Connection", "close"); // the rest of the body is unread
-        return send_error(res, body_too_large(max_body));
-      }
-      if (!complete) {
-        // The library set 413 or 400; the error handler writes the body.
-        if (res.status < 400)
-          res.status = 400;
-        return;
-      }
+      if (over) // the rest of the body is unread
+        return send_error_and_close(req, res, body_too_large(max_body));
+      if (!complete) // a body the library could not read (a malformed chunk): where it ends is unknown
+        return send_error_and_close(req, res, {res.status == 413 ? 413 : 400,
+                                                res.status == 413 ? body_too_large(max_body).message
+                                                                  : "the request's body could not be read",
+                                                std::nullopt, ""});
       serve(req, body, res);
     });
   };
@@ -349,21 +346,29 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
     const bool coded = req.has_header("Transfer-Encoding");
     const bool chunked = chunked_body(req);
     std::string ambiguous;
-    if (req.get_header_value_count("Content-Length") > 1)
+    // "Transfer-Encoding : chunked" is no Transfer-Encoding to the library, which then took the
+    // Content-Length (RFC 9112 5.1: no blank between a field's name and its colon).
+    const auto blank_in_name = std::find_if(req.headers.begin(), req.headers.end(), [](const auto& header) {
+      return header.first.find_first_of(" \t") != std::string::npos;
+    });
+    if (blank_in_name != req.headers.end())
+      ambiguous = "the header name '" + blank_in_name->first + "' has a blank before its colon";
+    else if (req.get_header_value_count("Content-Length") > 1)
       ambiguous = "Content-Length is given more than once";
     else if (coded && req.has_header("Content-Length"))
       ambiguous = "a Content-Length and a Transfer-Encoding: give one";
     else if (req.get_header_value_count("Transfer-Encoding") > 1)
       ambiguous = "Transfer-Encoding is given more than once";
+    else if (req.get_header_value_count("Authorization") > 1) // a proxy may have checked the other
+      ambiguous = "Authorization is given more than once";
     if (!ambiguous.empty() || (coded && !chunked)) {
       guarded(res, [&] {
-        res.set_header("Connection", "close");
         if (!ambiguous.empty())
-          send_error(res, {400, ambiguous, std::nullopt, ""});
+          send_error_and_close(req, res, {400, ambiguous, std::nullopt, ""});
         else
-          send_error(res, {501, "Transfer-Encoding '" + req.get_header_value("Transfer-Encoding") +
-                                  "' is not supported: send a Content-Length, or chunked",
-                           std::nullopt, ""});
+          send_error_and_close(req, res, {501, "Transfer-Encoding '" + req.get_header_value("Transfer-Encoding") +
+                                                 "' is not supported: send a Content-Length, or chunked",
+                                          std::nullopt, ""});
       });
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -376,11 +381,10 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
       const bool over = count && (length.size() > 19 || std::stoull(length) > max_body);
       if (!count || over) {
         guarded(res, [&] {
-          res.set_header("Connection", "close");
           if (!count)
-            send_error(res, {400, "Content-Length '" + length + "' is not a byte count", std::nullopt, ""});
+            send_error_and_close(req, res, {400, "Content-Length '" + length + "' is not a byte count", std::nullopt, ""});
           else
-            send_error(res, body_too_large(max_body));
+            send_error_and_close(req, res, body_too_large(max_body));
         });
         return httplib::Server::HandlerResponse::Handled;
       }
@@ -390,8 +394,7 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
     const bool read_by_us = req.method == "PUT" || req.method == "POST" || req.method == "PATCH";
     if (!read_by_us && chunked) {
       guarded(res, [&] {
-        res.set_header("Connection", "close");
-        send_error(res, {400, req.method + " takes no body; this one is chunked", std::nullopt, ""});
+        send_error_and_close(req, res, {400, req.method + " takes no body; this one is chunked", std::nullopt, ""});
       });
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -399,20 +402,20 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
     // it. Refused here, unread (a DELETE's, which the library reads, is refused by its handler).
     if (!read_by_us && req.method != "DELETE" &&
         req.get_header_value("Content-Length").find_first_not_of('0') != std::string::npos) {
-      guarded(res, [&] {
-        res.set_header("Connection", "close");
-        send_error(res, body_refused(req));
-      });
+      guarded(res, [&] { send_error_and_close(req, res, body_refused(req)); });
       return httplib::Server::HandlerResponse::Handled;
     }
     if (token.empty() || req.path == "/v1/health" || bearer_matches(req.get_header_value("Authorization"), token))
       return httplib::Server::HandlerResponse::Unhandled;
     guarded(res, [&] {
       res.set_header("WWW-Authenticate", "Bearer");
+      const api_error refused{401, "missing or wrong bearer token: send 'Authorization: Bearer <token>'", std::nullopt,
+                              ""};
       // The body stays unread: the connection cannot carry another request after it.
       if (has_body(req))
-        res.set_header("Connection", "close");
-      send_error(res, {401, "missing or wrong bearer token: send 'Authorization: Bearer <token>'", std::nullopt, ""});
+        send_error_and_close(req, res, refused);
+      else
+        send_error(res, refused);
     });
     return httplib::Server::HandlerResponse::Handled;
   });
@@ -421,7 +424,7 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   // a body over the limit (413), a request it could not read (400).
   const httplib::Server::HandlerWithResponse error_body = [max_body = settings.max_body](const Request& req,
                                                                                         Response& res) {
-    if (!res.body.empty())
+    if (!res.body.empty() || res.content_provider_) // written already (`send_error_and_close`)
       return httplib::Server::HandlerResponse::Handled;
     guarded(res, [&] {
       if (res.status == 404)

@@ -1,5 +1,8 @@
 #include "http_reply.hpp"
 
+#include <cstddef>
+#include <memory>
+
 namespace strata::server {
 
 void send(httplib::Response& res, int status, const std::string& body, const char* content_type) {
@@ -9,6 +12,23 @@ void send(httplib::Response& res, int status, const std::string& body, const cha
 
 void send_error(httplib::Response& res, const api_error& error) {
   send(res, error.http_status, error_json(error));
+}
+
+void send_error_and_close(const httplib::Request& req, httplib::Response& res, const api_error& error) {
+  res.status = error.http_status;
+  res.set_header("Connection", "close");
+  // Written by a provider that writes the body whole and then fails: the library then writes
+  // nothing more on the connection, and closes it.
+  const auto body = std::make_shared<const std::string>(error_json(error));
+  res.set_content_provider(body->size(), "application/json",
+                           [body](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                             sink.write(body->data() + offset, body->size() - offset);
+                             return false;
+                           });
+  // A HEAD's answer has no body, and the provider would not run: answered as a GET's (the
+  // connection ends after it all the same). The library's request is not const; only its view is.
+  if (req.method == "HEAD")
+    const_cast<httplib::Request&>(req).method = "GET";
 }
 
 httplib::Params url_params(const httplib::Request& req) {

@@ -18,6 +18,12 @@ void send(httplib::Response& res, int status, const std::string& body,
 /// The error's status and its JSON body.
 void send_error(httplib::Response& res, const api_error& error);
 
+/// `send_error`, and the connection ends after it: what is left of the request (a body not read)
+/// must never be read as another request. `Connection: close` alone did not end it (the library
+/// ends one when the client asks, or a write fails), and the unread body of a refused request
+/// was served as a request of its own (request smuggling behind a proxy).
+void send_error_and_close(const httplib::Request& req, httplib::Response& res, const api_error& error);
+
 /// The query parameters of the request's URL. Not `Request::params`: the library merges a
 /// form-encoded body into those, and `-d 'ns=x'` would then choose the namespace.
 httplib::Params url_params(const httplib::Request& req);

@@ -298,6 +298,50 @@ if statuses != [b"400", b"200"]:
     sys.exit(1)
 PY
 
+# A refused request whose body is left unread ends its connection: the body, sent apart, was read
+# as a request of its own on a connection the answer said was closed (request smuggling).
+python3 - "${address%:*}" "${address##*:}" "$STRATA_E2E_TOKEN" <<'PY' || fail "a refused request's body was read as a request"
+import re, socket, sys, time
+host, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+auth = b"Authorization: Bearer " + token.encode() + b"\r\n"
+inner = (b"PUT /v1/cache/smuggled HTTP/1.1\r\nHost: x\r\n" + auth +
+         b"Content-Length: 20\r\n\r\n" + b'{"value": "SMUGGLED"}'[:20])
+chunked_inner = b"%x\r\n" % len(inner) + inner + b"\r\n0\r\n\r\n"
+cases = (
+    (b"PUT /v1/cache/s", auth + b"Content-Length: 99999\r\n", inner, b"413"),
+    (b"PUT /v1/cache/s", b"Content-Length: %d\r\n" % len(inner), inner, b"401"),
+    (b"POST /v1/invalidate", auth + b"Transfer-Encoding : chunked\r\nContent-Length: 5\r\n", chunked_inner, b"400"),
+    (b"PUT /v1/cache/s", auth + b"Authorization: Bearer other\r\nContent-Length: %d\r\n" % len(inner), inner, b"400"),
+    (b"GET /v1/cache/s", auth + b"Content-Length: %d\r\n" % len(inner), inner, b"400"),
+    (b"HEAD /v1/cache/s", auth + b"Content-Length: %d\r\n" % len(inner), inner, b"400"),
+)
+for start, headers, body, status in cases:
+    conn = socket.create_connection((host, port))
+    conn.sendall(start + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+    time.sleep(0.3)
+    try:
+        conn.sendall(body)
+    except OSError:
+        pass  # closed already: nothing of the body was read
+    conn.settimeout(3)
+    answers = b""
+    try:
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answers += chunk
+    except (socket.timeout, ConnectionResetError):
+        print("the connection stayed open after", start, status, answers[:300])
+        sys.exit(1)
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answers)
+    if statuses != [status]:
+        print(start, headers, "answered", statuses, answers[:600])
+        sys.exit(1)
+PY
+call GET '/v1/cache/smuggled'
+expect 404
+
 # Twenty-four connections that send nothing hold twenty-four workers, not all of them: /v1/health
 # answers at once (with eight workers, or sixteen, it waited for them to be let go).
 python3 - "${address%:*}" "${address##*:}" <<'PY' || fail "/v1/health was held up by idle connections"
