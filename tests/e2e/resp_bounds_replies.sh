@@ -2,7 +2,7 @@
 # A client that asks for large values and does not read its replies holds at most about
 # server.resp.max_pipeline of them in the server: its further requests wait unparsed. 2500 GETs
 # of a 100 KiB value (55 KB sent) would otherwise be 250 MB of replies in memory. Once it reads,
-# every reply comes, in order.
+# every reply comes, in order. One MGET whose values come to more than max_pipeline is refused.
 set -uo pipefail
 strata=$1
 . "$(dirname "$0")/serve_resp.sh"
@@ -56,6 +56,26 @@ for name, first, expected_first in (("gets", b"", b""), ("gets after a set", b"S
         sys.exit(f"{name}: {got} bytes of {len(want)}")
     c.close()
     print(f"{name}: grew by {grown} MiB while not read; every reply, in order")
+# One MGET of many large values is refused rather than held: 2500 keys of 100 KiB (a 250 MB reply)
+# held it all in the server. One under the bound is answered.
+base = rss_mib()
+c = socket.create_connection(("127.0.0.1", port))
+c.settimeout(20)
+c.sendall(b"*2501\r\n$4\r\nMGET\r\n" + b"$3\r\nbig\r\n" * 2500 + b"*6\r\n$4\r\nMGET\r\n" + b"$3\r\nbig\r\n" * 5)
+refusal = b"-ERR strata: the reply would be larger than server.resp.max_pipeline (1048576 bytes): ask for fewer keys at once\r\n"
+want = refusal + b"*5\r\n" + reply * 5
+got = b""
+while len(got) < len(want):
+    chunk = c.recv(1 << 20)
+    if not chunk:
+        break
+    got += chunk
+grown = rss_mib() - base
+if got != want:
+    sys.exit(f"mget: answered {got[:200]!r}")
+if grown > 60:
+    sys.exit(f"mget: the server grew by {grown} MiB for one MGET (max_pipeline 1 MiB)")
+print(f"mget: refused over max_pipeline, grew by {grown} MiB; answered under it")
 PY
 stop_resp
 echo ok
