@@ -47,24 +47,6 @@ std::pair<char32_t, std::size_t> decode(std::string_view text) {
   return {code, length};
 }
 
-void encode(char32_t code, std::string& out) {
-  if (code < 0x80) {
-    out.push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (code >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  } else if (code < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (code >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (code >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  }
-}
-
 /// glibc's built-in C.UTF-8 character classes, whatever the process's own locale (a plugin must
 /// not call setlocale); null where it is missing (the embedder then refuses word_rules::unicode).
 locale_t utf8_classes() {
@@ -121,7 +103,7 @@ std::vector<std::string> words(std::string_view text, word_rules rules) {
       else
         end_word(current, out);
     } else if (iswalnum_l(static_cast<wint_t>(code), classes)) {
-      encode(static_cast<char32_t>(towlower_l(static_cast<wint_t>(code), classes)), current);
+      append_utf8(current, static_cast<char32_t>(towlower_l(static_cast<wint_t>(code), classes)));
     } else {
       end_word(current, out); // punctuation, spaces and symbols beyond ASCII: «», —, NBSP
     }

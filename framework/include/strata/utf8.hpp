@@ -1,10 +1,11 @@
 #pragma once
 /// @file utf8.hpp
-/// Where a text stops being well-formed UTF-8. Header-only, so that plugins need not link against
-/// the framework.
+/// Where a text stops being well-formed UTF-8, and a code point written in it. Header-only, so that
+/// plugins need not link against the framework.
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace strata {
@@ -41,6 +42,25 @@ inline std::size_t invalid_utf8_at(std::string_view text) noexcept {
     at += length;
   }
   return std::string_view::npos;
+}
+
+/// Appends the code point `code` (at most U+10FFFF, no surrogate) to `out` in UTF-8.
+inline void append_utf8(std::string& out, char32_t code) {
+  if (code < 0x80) {
+    out.push_back(static_cast<char>(code));
+  } else if (code < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (code >> 6)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  } else if (code < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (code >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (code >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  }
 }
 
 } // namespace strata
