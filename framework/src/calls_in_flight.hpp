@@ -32,6 +32,25 @@ public:
     std::atomic<std::int64_t> since_ns_{0}; ///< steady clock; 0: in no call
   };
 
+  /// Marks `record` (none: nothing) in the call `what` while it lives: from its start to its end,
+  /// whatever the call throws.
+  class in_call {
+  public:
+    in_call(record* marked, const char* what) noexcept : marked_(marked) {
+      if (marked_ != nullptr)
+        marked_->begin(what);
+    }
+    ~in_call() {
+      if (marked_ != nullptr)
+        marked_->end();
+    }
+    in_call(const in_call&) = delete;
+    in_call& operator=(const in_call&) = delete;
+
+  private:
+    record* marked_;
+  };
+
   /// A record for calls into `owner`, kept while its holder holds it.
   std::shared_ptr<record> enter(std::string owner);
 

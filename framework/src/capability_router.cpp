@@ -183,7 +183,7 @@ std::string capability_router::embed(const capability_target& target, const std:
     // in a thread of its own.
     const in_host_callback host_code;
     const auto call = embedding_calls_.enter("embedder '" + target.embedder_name + "'");
-    call->begin("embed()");
+    const calls_in_flight::in_call marked(call.get(), "embed()");
     made = target.embed->embed(pending_texts);
     dimension = target.embed->dimension();
     model = target.embed->model();

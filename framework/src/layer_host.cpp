@@ -17,13 +17,10 @@ struct layer_host_state {
   std::shared_ptr<layer_instance> instance;
   std::shared_ptr<const std::atomic<bool>> retired;
   ~layer_host_state() {
-    if (!call)
-      return;
     // The last reference to the instance is usually this one: its destructor (a file saved, a
     // connection closed) may hold a shutdown too.
-    call->begin("its destructor");
+    const calls_in_flight::in_call marked(call.get(), "its destructor");
     instance.reset();
-    call->end();
   }
   static inline const char* name = "strata.layer_host";
 };
@@ -78,10 +75,8 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
   // one had loaded (rows overwritten, ids given twice).
   // A call into the instance, marked as in flight (`what`) while it runs.
   const auto marked = [self](const char* what, auto&& call) {
-    self->state.call->begin(what);
-    auto reply = guarded(call);
-    self->state.call->end();
-    return reply;
+    const calls_in_flight::in_call in(self->state.call.get(), what);
+    return guarded(call);
   };
   const auto answer = [self, coordinator, marked](std::uint64_t number, const char* what, auto&& call) {
     auto reply = self->state.retired->load(std::memory_order_acquire)

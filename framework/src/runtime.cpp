@@ -354,30 +354,16 @@ public:
     return view_answer::absent;
   }
 
-  /// The plugins' calls a shutdown has waited `after` for, one line each.
-  void report_calls_in_flight(std::chrono::milliseconds after) {
-    const auto waited = std::to_string(after.count()) + " ms";
-    const auto calls = shared->calls.describe();
-    if (calls.empty())
-      log->write(log_level::warn, {"the shutdown has waited " + waited + " for the runtime's threads; no plugin is in a "
-                                   "call (a host loader or the host's alert callback may be)", {}, {}, {}, {}, {}, {}});
-    for (const auto& call : calls)
-      log->write(log_level::error, {"the shutdown has waited " + waited + " for a plugin call that has not returned: " +
-                                    call, {}, {}, {}, {}, {}, {}});
-  }
-
-  /// What a shutdown has waited `after` for once the actors were gone: each call in an embedder,
-  /// or how many requests are still on their way out (a host's semantic verifier may hold one).
-  void report_requests_in_flight(std::chrono::milliseconds after) {
-    const auto waited = std::to_string(after.count()) + " ms";
-    const auto calls = capabilities ? capabilities->embedding_calls().describe() : std::vector<std::string>{};
-    if (calls.empty())
-      log->write(log_level::warn, {"the shutdown has waited " + waited + " for " + std::to_string(in_flight.load()) +
-                                   " requests to leave the runtime after its actors stopped (a host's semantic "
-                                   "verifier may hold them)", {}, {}, {}, {}, {}, {}});
-    for (const auto& call : calls)
-      log->write(log_level::error, {"the shutdown has waited " + waited + " for a plugin call that has not returned: " +
-                                    call, {}, {}, {}, {}, {}, {}});
+  /// What a shutdown has waited `after` for: one error line per plugin call in `calls`, or when
+  /// there is none, a warning that says what else it waits for (`otherwise`).
+  void report_waited_for(const detail::calls_in_flight& calls, std::chrono::milliseconds after,
+                         const std::string& otherwise) {
+    const auto waited = "the shutdown has waited " + std::to_string(after.count()) + " ms for ";
+    const auto lines = calls.describe();
+    if (lines.empty())
+      log->write(log_level::warn, {waited + otherwise, {}, {}, {}, {}, {}, {}});
+    for (const auto& call : lines)
+      log->write(log_level::error, {waited + "a plugin call that has not returned: " + call, {}, {}, {}, {}, {}, {}});
   }
 
   void stop() {
@@ -415,7 +401,10 @@ public:
       {
         // A plugin stuck in a call holds the actor system, and so the shutdown, for ever; a
         // supervisor's kill would leave no word of which plugin.
-        report_if_late late(after, [this, after] { report_calls_in_flight(after); });
+        report_if_late late(after, [this, after] {
+          report_waited_for(shared->calls, after, "the runtime's threads; no plugin is in a call (a host loader or "
+                                                  "the host's alert callback may be)");
+        });
         system->await_all_actors_done();
       }
       for (const auto& route : alert_routes)
@@ -435,7 +424,11 @@ public:
         // Every request is answered now (`unavailable` where the actors dropped it), but a caller
         // may still be in an embedder, which runs in its thread, outside the actors, or on its way
         // out of the runtime: what they use is freed only once none is.
-        report_if_late late(after, [this, after] { report_requests_in_flight(after); });
+        report_if_late late(after, [this, after] {
+          report_waited_for(capabilities->embedding_calls(), after,
+                            std::to_string(in_flight.load()) + " requests to leave the runtime after its actors "
+                                                               "stopped (a host's semantic verifier may hold them)");
+        });
         std::unique_lock<std::mutex> lock(drain_mutex);
         drained.wait(lock, [this] { return in_flight.load() == 0; });
       }

@@ -54,17 +54,17 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self,
       log->write(log_level::error, {"telemetry snapshot failed", {}, {}, {}, {}, {}, ex.what()});
       return false;
     }
-    self->state.call->begin("publish()");
+    const calls_in_flight::in_call marked(self->state.call.get(), "publish()");
     guarded("exporter " + e.name, *e.errors, *log, [&] { e.instance->get().publish(*snapshot); });
-    self->state.call->end();
     return true;
   };
   self->set_exit_handler([self, publish](caf::exit_msg& msg) {
     if (self->state.period > clock::duration::zero())
       publish();
-    self->state.call->begin("its destructor");
-    self->state.instance.reset(); // destroyed in this thread, before the runtime's state goes
-    self->state.call->end();
+    {
+      const calls_in_flight::in_call marked(self->state.call.get(), "its destructor");
+      self->state.instance.reset(); // destroyed in this thread, before the runtime's state goes
+    }
     self->quit(msg.reason);
   });
   if (st.period > clock::duration::zero())
@@ -103,11 +103,10 @@ caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
       log->write(log_level::warn, {std::to_string(lost) + " alert events not delivered to " + route +
                                    ": the runtime stopped before their turn (runtime.shutdown_timeout)",
                                    {}, {}, {}, {}, {}, {}});
-    if (self->state.call)
-      self->state.call->begin("its destructor");
-    self->state.handler.reset();
-    if (self->state.call)
-      self->state.call->end();
+    {
+      const calls_in_flight::in_call marked(self->state.call.get(), "its destructor");
+      self->state.handler.reset();
+    }
     self->quit(msg.reason);
   });
   return {
@@ -118,9 +117,8 @@ caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
         return;
       }
       if (auto& h = self->state.handler) {
-        self->state.call->begin("handle()");
+        const calls_in_flight::in_call marked(self->state.call.get(), "handle()");
         guarded("alert handler " + h->name, *h->errors, *log, [&] { h->instance->get().handle(event); });
-        self->state.call->end();
         return;
       }
       try {
