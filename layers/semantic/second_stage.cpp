@@ -512,6 +512,12 @@ std::vector<std::string> marks_in(std::string_view text) {
 
 namespace {
 
+/// glibc's classes of every script (C.UTF-8), for the letters, digits and blanks beyond ASCII.
+locale_t utf8_classes() {
+  static const locale_t classes = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return classes;
+}
+
 /// Characters beyond ASCII that separate or quote words, or change how the one before is drawn,
 /// rather than say something: spaces, dashes, quotes and other general punctuation, CJK and
 /// full-width punctuation, inverted ? and !, guillemets, combining marks, variation selectors,
@@ -529,7 +535,7 @@ bool punctuation_or_mark(std::uint32_t code) {
 } // namespace
 
 std::vector<std::string> symbols_in(std::string_view text) {
-  static const locale_t classes = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  const auto classes = utf8_classes();
   std::vector<std::string> out;
   for_each_character(text, [&](std::uint32_t code, std::string_view bytes) {
     if (code < 0x80 || punctuation_or_mark(code) || iswalnum_l(static_cast<wint_t>(code), classes) ||
@@ -547,12 +553,6 @@ std::vector<std::string> symbols_in(std::string_view text) {
 }
 
 namespace {
-
-/// glibc's classes of every script (C.UTF-8), for the letters beyond ASCII.
-locale_t utf8_classes() {
-  static const locale_t classes = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-  return classes;
-}
 
 /// Calls `each(lower, upper, letter)` for each character of `text`: its code point lower-cased,
 /// whether it was a capital, and whether it is a letter, of any script ("Österreich", "Москва").
