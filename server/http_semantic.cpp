@@ -44,8 +44,8 @@ bool of_the_vector(const std::string& error) {
 /// The field a refusal names, as the parser's own refusals do: a batch's item ("item 2: ..." from
 /// the runtime's or a layer's check: `items[2]`, or `queries[2]`: `array` is the request's), and
 /// `vector` (or `items[2].vector`) when it is the vector that was refused, `id` when it is the id
-/// ("id 7 is taken"), `k` when it is the count of hits asked ("k 5000 is more than max_k 1000");
-/// none for any other.
+/// ("id 7 is taken"), `k` when it is the count of hits asked ("k 5000 is more than max_k 1000"),
+/// the array itself when it is the whole batch ("the batch asks for ..."); none for any other.
 std::optional<std::string> item_field(const std::string& error, const std::string& array) {
   const std::string prefix = "item ";
   const auto colon = error.find(':');
@@ -57,6 +57,8 @@ std::optional<std::string> item_field(const std::string& error, const std::strin
                      : says.rfind("id ", 0) == 0 ? "id"
                      : says.rfind("k ", 0) == 0  ? "k"
                                                  : nullptr;
+  if (!in_item && says.rfind("the batch ", 0) == 0)
+    return array;
   if (!in_item)
     return part != nullptr ? std::optional<std::string>(part) : std::nullopt;
   return array + "[" + error.substr(prefix.size(), colon - prefix.size()) + "]" + (part != nullptr ? std::string(".") + part : "");

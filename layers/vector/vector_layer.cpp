@@ -24,6 +24,7 @@ store_options read_options(const plugin_config& c) {
   o.index = vector_index::index_config_from(c);
   o.max_entries = static_cast<std::size_t>(c.get_int("max_entries"));
   o.max_k = static_cast<std::size_t>(c.get_int("max_k"));
+  o.max_batch_hits = static_cast<std::size_t>(c.get_int("max_batch_hits"));
   return o;
 }
 
@@ -269,6 +270,8 @@ const strata_config_key schema[] = {
    1, 16, 0, 0},
   {"max_entries", STRATA_VALUE_INT, "1000000", "entries kept; an add beyond is rejected", 1, 1, 0, 0},
   {"max_k", STRATA_VALUE_INT, "1000", "largest k a search may ask for", 1, 1, 1, 100000},
+  {"max_batch_hits", STRATA_VALUE_INT, "10000",
+   "most hits a search batch may ask for in all (the sum of its queries' k); more is refused", 1, 1, 0, 0},
   {"maintenance_interval", STRATA_VALUE_DURATION, "1s",
    "how often expired entries are purged and finished background index builds swapped in", 1, 1, 0, 0},
   {"sqlite_path", STRATA_VALUE_STRING, "",

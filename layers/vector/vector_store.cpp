@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 #include <unordered_set>
@@ -53,6 +54,8 @@ vector_store::vector_store(store_options options, clock_ms now)
     throw std::invalid_argument(problem);
   if (options_.max_k == 0)
     throw std::invalid_argument("max_k must be at least 1");
+  if (options_.max_batch_hits == 0)
+    throw std::invalid_argument("max_batch_hits must be at least 1");
 }
 
 vector_index::engine* vector_store::find_engine(const std::string& model) const {
@@ -205,6 +208,8 @@ status vector_store::add_items(const std::vector<vector_item>& items, std::vecto
       do
         id = next_free_id();
       while (explicit_ids.count(id) != 0);
+    else
+      next_id_ = std::max(next_id_, id + 1); // the ids after a host's go on from it, as add by add
     ids.push_back(id);
     by_model[item.vector.model].push_back(record_of(id, item));
   }
@@ -259,6 +264,15 @@ status vector_store::search_queries(const std::vector<vector_query>& queries,
                                     std::vector<std::vector<vector_hit>>& out, bool batch) {
   purge_expired();
   poll();
+  if (batch) {
+    std::size_t hits = 0; // saturating: a host may ask for any k
+    for (const auto& q : queries)
+      hits = q.k > SIZE_MAX - hits ? SIZE_MAX : hits + q.k;
+    if (hits > options_.max_batch_hits)
+      throw std::invalid_argument("the batch asks for " + std::to_string(hits) +
+                                  " hits in all (the sum of its queries' k), more than max_batch_hits " +
+                                  std::to_string(options_.max_batch_hits));
+  }
   for (std::size_t i = 0; i < queries.size(); ++i) {
     const auto& q = queries[i];
     naming_item(batch, i, [&] {

@@ -28,6 +28,9 @@ struct store_options {
   vector_index::index_config index;
   std::size_t max_entries = 1000000; ///< an add beyond this is `rejected`
   std::size_t max_k = 1000;          ///< a search asking for more is invalid
+  /// A search batch asking for more hits in all (the sum of its queries' k) is invalid: its answer,
+  /// metadata and all, grows with that sum, and the request that asks for it does not.
+  std::size_t max_batch_hits = 10000;
 };
 
 /// One stored entry, as plain data: what a Store persists, and what rebuilds the index at start.

@@ -144,6 +144,9 @@ call POST /v1/vectors/search '{"vector": [1, 0, 0], "model": "tiny", "k": 5000}'
 expect 400 '"field":"k"' 'k 5000 is more than max_k 1000'
 call POST /v1/vectors/search/batch '{"queries": [{"vector": [1, 0, 0], "model": "tiny"}, {"vector": [1, 0, 0], "model": "tiny", "k": 5000}]}'
 expect 400 '"field":"queries[1].k"'
+eleven=$(printf '{"vector": [1, 0, 0], "model": "tiny", "k": 1000},%.0s' $(seq 11))
+call POST /v1/vectors/search/batch "{\"queries\": [${eleven%,}]}" # the layer's max_batch_hits: 10000
+expect 400 '"field":"queries"' 'the batch asks for 11000 hits in all'
 call POST /v1/vectors '{"vector": [1, 0, 0]}'
 expect 400 '"field":"model"'
 call POST /v1/vectors '{"id": 9007199254740993, "text": "x"}'

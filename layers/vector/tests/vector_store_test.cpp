@@ -94,6 +94,17 @@ TEST_CASE("an erased id is not given again: the count goes on after the largest 
   CHECK(next == 101); // not 2, nor the erased 100
 }
 
+TEST_CASE("in a batch the ids chosen go on after a host's, as add by add", "[vector]") {
+  vector_store s{flat_options()};
+  std::vector<std::uint64_t> ids;
+  REQUIRE(s.add_batch({item(1), item(2, "default", {}, 100), item(3), item(4, "default", {}, 3), item(5)}, ids) ==
+          status::ok);
+  CHECK(ids == std::vector<std::uint64_t>{1, 100, 101, 3, 102});
+  std::uint64_t next = 0;
+  REQUIRE(s.add(item(6), next) == status::ok);
+  CHECK(next == 103);
+}
+
 TEST_CASE("a full store refuses adds", "[vector]") {
   auto o = flat_options();
   o.max_entries = 3;
@@ -253,6 +264,20 @@ TEST_CASE("batch search answers as single searches do", "[vector]") {
     }
   }
   CHECK(s.counters().searches == 12);
+}
+
+TEST_CASE("a search batch asks for at most max_batch_hits hits in all", "[vector]") {
+  auto o = flat_options();
+  o.max_batch_hits = 10;
+  vector_store s{o};
+  std::uint64_t id = 0;
+  REQUIRE(s.add(item(1), id) == status::ok);
+  std::vector<std::vector<vector_hit>> all;
+  REQUIRE(s.search_batch({query(1, 5), query(2, 5)}, all) == status::ok);
+  CHECK_THROWS_WITH(s.search_batch({query(1, 5), query(2, 5), query(3, 1)}, all),
+                    "the batch asks for 11 hits in all (the sum of its queries' k), more than max_batch_hits 10");
+  CHECK_THROWS_WITH(s.search_batch({query(1, 5), query(2, SIZE_MAX)}, all), Catch::StartsWith("the batch asks for 18446744073709551615 hits"));
+  REQUIRE(s.search(query(1, 11), all.front()) == status::ok); // one search is bounded by max_k alone
 }
 
 TEST_CASE("L2 scores are similarities: 1 - d^2/2", "[vector]") {
