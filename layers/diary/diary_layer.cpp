@@ -19,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <tuple>
 #include <vector>
@@ -173,9 +174,18 @@ public:
 
   std::shared_ptr<interaction_observer> observer() override { return recorder_; }
 
-  std::chrono::milliseconds maintenance_interval() const override { return archive_interval_; }
+  /// A tick of a second at most, so that the first archiving comes a second after the start rather
+  /// than one `archive_interval` after it: a server restarted more often than that (a deployment a
+  /// day, a crash loop) would never archive.
+  std::chrono::milliseconds maintenance_interval() const override {
+    return archive_interval_.count() == 0 ? archive_interval_ : std::min(archive_interval_, first_archive_after);
+  }
 
   void maintain() override {
+    const auto now = std::chrono::steady_clock::now();
+    if (last_archive_ && now - *last_archive_ < archive_interval_)
+      return;
+    last_archive_ = now; // a postponed archiving too: tried again an interval later, said once
     try {
       archive();
     } catch (const storage::store_error& e) {
@@ -305,7 +315,9 @@ private:
   plugin_host host_;
   std::shared_ptr<storage::store> db_;
   std::shared_ptr<schema_gate> gate_;
+  static constexpr std::chrono::milliseconds first_archive_after{1000};
   std::chrono::milliseconds archive_interval_, archive_after_;
+  std::optional<std::chrono::steady_clock::time_point> last_archive_; ///< by maintain(); not by the command
   double min_importance_;
   std::chrono::milliseconds low_importance_after_, archive_retention_;
   instruments::counter& archived_;

@@ -265,4 +265,15 @@ TEST_CASE("archiving moves old and unimportant records to the archive table", "[
     diary_command(*rt, "flush");
     CHECK(strata::testing::eventually([&] { return diary_command(*rt, "count")["archived"] == 1; }));
   }
+  SECTION("a second after each start, not one archive_interval after it") {
+    const auto yaml = strata::test::diary_yaml(
+      sqlite_settings(dir.path / "d.sqlite3", "      archive_after: 1ms\n      archive_interval: 1h\n"));
+    {
+      auto rt = start_yaml(yaml);
+      rt->get("x");
+      diary_command(*rt, "flush");
+    }
+    auto rt = start_yaml(yaml);
+    CHECK(strata::testing::eventually([&] { return diary_command(*rt, "count")["archived"] == 1; }));
+  }
 }
