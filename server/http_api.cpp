@@ -140,8 +140,18 @@ void stats(runtime& rt, const Request& req, const std::string&, Response& res) {
 }
 
 /// 503 when critical, so that a load balancer's check takes the instance out; a warning still serves.
-void health(runtime& rt, const Request&, const std::string&, Response& res) {
-  const auto report = rt.health();
+/// Asked without the token that the server requires, the levels only: a layer's words can name its
+/// database's host and port, which a probe has no need of and an outsider no business with.
+void health(runtime& rt, const Request& req, const std::string&, Response& res, const std::string& token) {
+  auto report = rt.health();
+  if (!token.empty() && !bearer_matches(req.get_header_value("Authorization"), token)) {
+    for (auto& layer : report.layers) {
+      layer.detail.clear();
+      layer.last_error.clear();
+    }
+    for (auto& check : report.system)
+      check.detail.clear();
+  }
   send(res, report.overall == health_level::critical ? 503 : 200, telemetry::to_json_text(report));
 }
 
@@ -452,7 +462,9 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   routes.add("/v1/cache/([\\s\\S]+)", {on(get_entry), on(put_entry), {}, on(delete_entry)});
   routes.add("/v1/invalidate", {{}, {}, on(invalidate), {}});
   routes.add("/v1/stats", {on(stats), {}, {}, {}}, std::vector<std::string>{"window"});
-  routes.add("/v1/health", {on(health), {}, {}, {}}, std::vector<std::string>{});
+  const handler health_for_anyone = [&rt, token = settings.token](const Request& req, const std::string& body,
+                                                                 Response& res) { health(rt, req, body, res, token); };
+  routes.add("/v1/health", {health_for_anyone, {}, {}, {}}, std::vector<std::string>{});
   routes.add("/metrics", {on(metrics), {}, {}, {}}, std::nullopt);
   routes.add("/v1/alerts", {on(alerts), {}, {}, {}}, std::vector<std::string>{});
   routes.add("/v1/alerts/([^/]+)/ack", {{}, {}, on(acknowledge), {}}, std::vector<std::string>{});

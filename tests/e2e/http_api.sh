@@ -265,8 +265,13 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer wrong" "
 [ "$code" = 401 ] || fail "GET /v1/cache with a wrong token: expected 401, got $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/metrics")
 [ "$code" = 401 ] || fail "GET /metrics without a token: expected 401, got $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://$address/v1/health")
+code=$(curl -s -o "$dir/out" -w '%{http_code}' "http://$address/v1/health")
 [ "$code" = 200 ] || fail "GET /v1/health without a token: expected 200, got $code"
+# Without the token, the levels only: a layer's words may name its database's host.
+! grep -qE '"(detail|last_error)":"[^"]' "$dir/out" || fail "GET /v1/health without a token shows details: $(cat "$dir/out")"
+call GET /v1/health
+expect 200 '"detail":"'
+grep -qE '"detail":"[^"]' <<<"$body" || fail "GET /v1/health with the token shows no detail: $body"
 
 # A refused DELETE body is read all the same: the connection stays in step, and the next request
 # on it is answered as itself (left unread, the body, sent apart, was parsed as a request).
