@@ -62,6 +62,20 @@ std::string utc_now() {
 spdlog::sink_ptr make_sink(const std::string& output) {
   if (output == "stderr") return std::make_shared<spdlog::sinks::stderr_sink_mt>();
   if (output == "stdout") return std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  if (const auto problem = log_output_problem(output); !problem.empty())
+    throw std::runtime_error(problem);
+  try {
+    return std::make_shared<spdlog::sinks::basic_file_sink_mt>(output, false);
+  } catch (const spdlog::spdlog_ex& e) {
+    throw std::runtime_error("cannot open '" + output + "': " + e.what());
+  }
+}
+
+} // namespace
+
+std::string log_output_problem(const std::string& output) {
+  if (output == "stderr" || output == "stdout")
+    return {};
   // spdlog would create the missing directories, silently (as root, anywhere): a misspelt path is
   // refused instead, as the json exporter refuses one.
   const std::filesystem::path file(output);
@@ -71,16 +85,10 @@ spdlog::sink_ptr make_sink(const std::string& output) {
     const std::string why = type == std::filesystem::file_type::not_found ? "does not exist"
                             : ec                                          ? "cannot be read: " + ec.message()
                                                                           : "is not a directory";
-    throw std::runtime_error("cannot open '" + output + "': its directory '" + directory.string() + "' " + why);
+    return "cannot open '" + output + "': its directory '" + directory.string() + "' " + why;
   }
-  try {
-    return std::make_shared<spdlog::sinks::basic_file_sink_mt>(output, false);
-  } catch (const spdlog::spdlog_ex& e) {
-    throw std::runtime_error("cannot open '" + output + "': " + e.what());
-  }
+  return {};
 }
-
-} // namespace
 
 bool valid_log_level(const std::string& level) { return is_one_of(log_levels, level); }
 

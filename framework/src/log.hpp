@@ -46,6 +46,10 @@ private:
   std::shared_ptr<spdlog::logger> logger_;
 };
 
+/// Why `logging.output` could not be opened at a start ("cannot open 'x': its directory 'd' does not
+/// exist"); empty for stderr, stdout and a file whose directory is there.
+std::string log_output_problem(const std::string& output);
+
 /// True for debug, info, warn, error, off.
 bool valid_log_level(const std::string& level);
 

@@ -1303,9 +1303,16 @@ reload_report runtime::reload(const std::string& path) {
   auto checked = check_config_file(path);
   std::optional<std::string> new_level;
   std::string level_before;
+  // A new log file the next start could not open: refused now, as a plugin's refusal is, rather
+  // than listed as needing that restart.
+  const auto output_problem = [&](const config& next) {
+    return next.logging.output == impl_->cfg.logging.output ? std::string() : detail::log_output_problem(next.logging.output);
+  };
   if (!checked.ok()) {
     for (const auto& e : checked.errors_in_file_order())
       report.errors.push_back(without_password(e.to_string())); // a plugin's refusal may quote a URL
+  } else if (const auto problem = output_problem(*checked.effective); !problem.empty()) {
+    report.errors.push_back(detail::make_error(*checked.effective, "logging.output", problem).to_string());
   } else {
     config next = std::move(*checked.effective);
     std::vector<alert_rule> rules_now;

@@ -116,6 +116,16 @@ TEST_CASE("an invalid file, or rules the running deployment cannot evaluate, cha
   CHECK(report.applied.empty());
   CHECK(report.needs_restart.empty());
 
+  // A log file the next start could not open.
+  file.write(deployment("debug, output: /nonexistent-strata-dir/strata.log", rule_a));
+  report = rt->reload(file.path.string());
+  CHECK_FALSE(report.valid);
+  REQUIRE(report.errors.size() == 1);
+  CHECK_THAT(report.errors[0], Catch::Contains("logging.output: cannot open '/nonexistent-strata-dir/strata.log': its "
+                                               "directory '/nonexistent-strata-dir' does not exist"));
+  CHECK(report.applied.empty());
+  CHECK(report.needs_restart.empty());
+
   file.write(deployment("info", rule_a));
   CHECK(rt->reload(file.path.string()).applied.empty()); // still rule a at info
 
