@@ -70,8 +70,10 @@ int main(int argc, char** argv) {
   }
   // CLI11 exits with codes of its own (105-120) that a script cannot tell from a failed run: a bad
   // command line exits 2, as the other refusals of the command line do.
-  app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return "strata: " + std::string(e.what()) + " (strata --help)\n";
+  // The help to read is the command's: `strata replay --help` lists replay's options.
+  const std::string help = known(first) ? "strata " + first + " --help" : "strata --help";
+  app.failure_message([help](const CLI::App*, const CLI::Error& e) {
+    return "strata: " + std::string(e.what()) + " (" + help + ")\n";
   });
   try {
     app.parse(argc, argv);
