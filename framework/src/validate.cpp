@@ -219,8 +219,9 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
   } catch (...) {
     reason = "check threw a non-standard exception";
   }
-  // One reason per line (strata::config_refusals), each at the key it names. A line that names
-  // no key goes on the reason before it (a value with a line break, quoted in a reason).
+  // One reason per line (strata::config_refusals), each at the key it names, or at the instance.
+  // A line that starts with a space goes on the reason before it (a value with a line break,
+  // quoted in a reason).
   std::vector<std::pair<std::string, std::string>> refusals; // path, reason
   for (std::size_t start = 0; start <= reason.size();) {
     auto end = reason.find('\n', start);
@@ -230,11 +231,11 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
     start = end + 1;
     if (line.empty())
       continue;
-    const auto at = refusal_path(path, settings, line);
-    if (at == path && !refusals.empty()) {
-      refusals.back().second += "\n" + line;
+    if (line.front() == ' ' && !refusals.empty()) {
+      refusals.back().second += "\n" + line.substr(1);
       continue;
     }
+    const auto at = refusal_path(path, settings, line);
     // When the path names the key, the reason need not: "layers[0].config.policy: plugin 'predictive': 'x' is ...".
     if (const auto rest = line.find_first_not_of(' ', line.find(':') + 1); at != path && rest != std::string::npos)
       line.erase(0, rest);

@@ -563,6 +563,23 @@ TEST_CASE("a plugin of another ABI named in the YAML stops the start", "[runtime
         std::string::npos);
 }
 
+TEST_CASE("a plugin's several refusals are each at the key they name, or at the instance", "[runtime][loader]") {
+  // Given in this order, the reason that names no key went on the one before it, unplaced and
+  // uncounted; a quoted value's line break stays in its reason.
+  auto parsed = parse_config("plugins: {path: [\"" STRATA_TEST_PLUGIN_DIR "\"]}\n"
+                             "layers:\n  - name: odd\n    plugin: test_refusing_check\n"
+                             "    config: {a: x, b: \"two\\nlines\", c: z}\n",
+                             "x.yaml");
+  REQUIRE(parsed.ok());
+  const auto report = validate(*parsed.effective);
+  REQUIRE(report.errors.size() == 3);
+  CHECK(report.errors[0].path == "layers[0].config.a");
+  CHECK(report.errors[1].path == "layers[0].config.b");
+  CHECK(report.errors[1].message == "plugin 'test_refusing_check': 'two\nlines' is not ok");
+  CHECK(report.errors[2].path == "layers[0]");
+  CHECK(report.errors[2].message == "plugin 'test_refusing_check': the settings do not go together");
+}
+
 TEST_CASE("a layer whose plugin file plugins.files refused has that one error and no other", "[runtime][loader]") {
   auto parsed = parse_config("plugins: {files: [\"" STRATA_TEST_PLUGIN_DIR "/libstrata_test_bad_abi.so\"]}\n"
                              "layers: [{name: odd, plugin: test_bad_abi}]\n", "x.yaml");

@@ -11,7 +11,9 @@ namespace strata {
 
 /// Each `check` runs one part of a check; what that part throws as std::invalid_argument ("key:
 /// reason") is kept, and the next part runs all the same. `done` throws what was kept, one reason
-/// per line, as one std::invalid_argument: the host reports each line at the key it names.
+/// per line, as one `config_refusals::all`: the host reports each reason at the key it names (at
+/// the instance when it names none). A line break inside a reason (a quoted value's) is kept as a
+/// line that starts with a space, which the host reads as the same reason's.
 ///
 ///     static void check_config(const strata::plugin_config& config) {
 ///       strata::config_refusals refused;
@@ -21,6 +23,23 @@ namespace strata {
 ///     }
 class config_refusals {
 public:
+  /// What `done` throws: reasons one per line, each line break inside one followed by a space.
+  class all : public std::invalid_argument {
+  public:
+    using std::invalid_argument::invalid_argument;
+  };
+
+  /// `reason` as one reason of a list: each line break in it followed by a space.
+  static std::string as_one_reason(const std::string& reason) {
+    std::string out;
+    for (const char c : reason) {
+      out += c;
+      if (c == '\n')
+        out += ' ';
+    }
+    return out;
+  }
+
   template <class Part>
   void check(Part&& part) {
     try {
@@ -28,14 +47,14 @@ public:
     } catch (const std::invalid_argument& e) {
       if (!reasons_.empty())
         reasons_ += '\n';
-      reasons_ += e.what()[0] != '\0' ? e.what() : "refused, no reason given";
+      reasons_ += e.what()[0] != '\0' ? as_one_reason(e.what()) : "refused, no reason given";
     }
   }
 
-  /// Throws std::invalid_argument with every reason kept, one per line; nothing when none was.
+  /// Throws `all` with every reason kept, one per line; nothing when none was.
   void done() const {
     if (!reasons_.empty())
-      throw std::invalid_argument(reasons_);
+      throw all(reasons_);
   }
 
 private:

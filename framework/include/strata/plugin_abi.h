@@ -161,7 +161,9 @@ typedef struct strata_plugin_descriptor {
    * Returns 1 when the configuration is acceptable, else 0 after writing a NUL-terminated reason
    * into `error`; a reason that starts with one of the instance's keys and ':' ("policy: 'x' is
    * not ...") is reported at that key. Several reasons go one per line ('\n' between them), each
-   * reported at its own key; the host's buffer holds 4096 bytes. `create` must still refuse what
+   * reported at its own key, or at the instance when it names none; a line that starts with a
+   * space continues the reason before it (a line break in a quoted value: the SDK's
+   * strata::config_refusals writes them so); the host's buffer holds 4096 bytes. `create` must still refuse what
    * `check` refuses. */
   int (*check)(const void* config, char* error, size_t error_size);
 } strata_plugin_descriptor;
