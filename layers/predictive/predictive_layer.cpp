@@ -27,6 +27,16 @@ store_config read_store_config(const plugin_config& config) {
   c.max_entries = static_cast<std::uint64_t>(config.get_int("max_entries"));
   c.max_bytes = config.get_size("max_bytes");
   c.shards = static_cast<std::size_t>(config.get_int("shards"));
+  // Each shard holds at least one entry and one byte: fewer in total than shards would hold more
+  // than the bound says.
+  if (c.max_entries < c.shards)
+    throw std::invalid_argument("max_entries: " + std::to_string(c.max_entries) + " is fewer than the " +
+                                std::to_string(c.shards) +
+                                " shards, each of which holds one entry at least; give shards: " +
+                                std::to_string(c.max_entries) + " or fewer");
+  if (c.max_bytes < c.shards)
+    throw std::invalid_argument("max_bytes: " + std::to_string(c.max_bytes) + " bytes are fewer than the " +
+                                std::to_string(c.shards) + " shards, each of which holds one byte at least");
   c.default_ttl = to_ms(config.get_duration("default_ttl"));
   const auto& policy = config.get_string("policy");
   if (policy == "lru")

@@ -106,6 +106,22 @@ TEST_CASE("create refuses an unknown policy or a prefetch confidence above 1, na
   CHECK(d.create(&ctx, error, sizeof error) == nullptr);
   CHECK(std::string(error).find("prefetch_confidence") != std::string::npos);
 
+  // A share is at least one entry and one byte: fewer in total than shards would hold more.
+  auto few = config_of(d, {{"max_entries", "5"}, {"shards", "8"}});
+  ctx.config = &few;
+  CHECK(d.create(&ctx, error, sizeof error) == nullptr);
+  CHECK(std::string(error) ==
+        "max_entries: 5 is fewer than the 8 shards, each of which holds one entry at least; give shards: 5 or fewer");
+  auto small = config_of(d, {{"max_bytes", "7"}, {"shards", "8"}});
+  ctx.config = &small;
+  CHECK(d.create(&ctx, error, sizeof error) == nullptr);
+  CHECK(std::string(error) == "max_bytes: 7 bytes are fewer than the 8 shards, each of which holds one byte at least");
+  auto exact = config_of(d, {{"max_entries", "8"}, {"max_bytes", "8"}, {"shards", "8"}});
+  ctx.config = &exact;
+  void* eight = d.create(&ctx, error, sizeof error);
+  REQUIRE(eight != nullptr);
+  d.destroy(eight);
+
   auto fine = config_of(d, {{"policy", "predictive"}, {"prefetch", "true"}});
   ctx.config = &fine;
   void* instance = d.create(&ctx, error, sizeof error);
