@@ -534,6 +534,7 @@ public:
       if (h.faulted) {
         h.faulted = false;
         h.replaced = true;
+        h.fault = h.replaced_for;
       }
     });
     st_.log->write(log_level::info, {"restarted", s.cfg.name, {}, {}, {}, {}, {}});

@@ -38,6 +38,9 @@ struct layer_health_state {
   /// mostly served by its read view, so for it this can last until a write reaches it.
   bool replaced = false;
   std::string fault;
+  /// The failure that had the instance replaced, kept while restarts fail (`fault` then says why
+  /// they fail): what a replaced layer's detail names once one succeeds.
+  std::string replaced_for;
   /// Failures since the layer last answered a request: each replacement failing again.
   std::uint32_t failures_since_success = 0;
   health_level reported = health_level::healthy; ///< through strata_host_api::set_health
@@ -53,6 +56,7 @@ struct layer_health_state {
   void failed(const std::string& why, std::chrono::steady_clock::time_point now) {
     faulted = true;
     fault = why;
+    replaced_for = why;
     ++failures;
     last_error = why;
     if (failures_since_success++ > 0)

@@ -527,6 +527,8 @@ TEST_CASE("a restart that fails is the layer's health detail and is tried again 
   CHECK(health_of(*rt, "restart_fails_once").last_error.find("configured to fail its restart") != std::string::npos);
   REQUIRE(eventually([&] { return health_of(*rt, "restart_fails_once").restarts == 1; }, std::chrono::seconds(5)));
   CHECK(health_of(*rt, "restart_fails_once").level == health_level::warning); // replaced, no answer since
+  // Why it was replaced, not why a restart failed on the way: it is running again.
+  CHECK(health_of(*rt, "restart_fails_once").detail == "replaced after: layer threw: configured to throw on get");
 }
 
 TEST_CASE("instances that each fail before answering anything are restarted less and less often", "[faults]") {
