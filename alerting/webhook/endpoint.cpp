@@ -7,8 +7,18 @@ namespace strata::webhook {
 
 namespace {
 
+/// `url` as a refusal quotes it: its path and query hidden, as check-config shows them and as the
+/// handler's logs name the origin only (a chat service's webhook path is itself the secret).
+std::string quoted(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  const auto path = url.find_first_of("/?#", scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  if (path == std::string::npos || url.compare(path, std::string::npos, "/") == 0)
+    return url;
+  return url.substr(0, path) + "/(path hidden)";
+}
+
 [[noreturn]] void refuse(const std::string& url, const std::string& why) {
-  throw std::invalid_argument("url: '" + url + "' " + why);
+  throw std::invalid_argument("url: '" + quoted(url) + "' " + why);
 }
 
 std::string lower(std::string text) {

@@ -196,11 +196,18 @@ TEST_CASE("a receiver that is not there is an error, not an exception", "[alerti
 }
 
 TEST_CASE("a bad URL is refused when the handler is created, naming it", "[alerting][webhook]") {
+  // Quoted with the path and query hidden: a chat service's webhook path is itself the secret.
   CHECK(create_error("localhost:9000/alerts") ==
-        "url: 'localhost:9000/alerts' is not an absolute URL: expected http://host[:port]/path or https://...");
+        "url: 'localhost:9000/(path hidden)' is not an absolute URL: expected http://host[:port]/path or https://...");
   CHECK(create_error("ftp://example.com/x") ==
-        "url: 'ftp://example.com/x' has scheme 'ftp': only http and https are supported");
-  CHECK(create_error("http:///alerts") == "url: 'http:///alerts' has no host");
+        "url: 'ftp://example.com/(path hidden)' has scheme 'ftp': only http and https are supported");
+  CHECK(create_error("http:///alerts") == "url: 'http:///(path hidden)' has no host");
+  CHECK(create_error("http://example.com:70000/hooks/T0/B1/SECRET?k=q") ==
+        "url: 'http://example.com:70000/(path hidden)' has a port out of 1..65535: 70000");
+  CHECK(create_error("http://u:pw@example.com/hooks/SECRET") ==
+        "url: 'http://(hidden)@example.com/(path hidden)' carries credentials: put a token in bearer_token instead");
+  CHECK(create_error("http://ex$mple.com?token=SECRET") ==
+        "url: 'http://ex$mple.com/(path hidden)' has an invalid host 'ex$mple.com'");
   CHECK(create_error("http://exa mple.com/") == "url: 'http://exa mple.com/' contains a space or a control character");
   CHECK(create_error("http://example.com:99999/") == "url: 'http://example.com:99999/' has a port out of 1..65535: 99999");
   CHECK(create_error("http://example.com:80a/") == "url: 'http://example.com:80a/' has no valid port: '80a'");
