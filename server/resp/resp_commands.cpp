@@ -395,8 +395,9 @@ void set(command_context& ctx, const command_args& a) {
       std::int64_t amount = 0;
       if ((ex ? has_px : has_ex) || i + 1 == a.size())
         return append_error(ctx.out, "ERR syntax error");
-      const bool number = parse_number(a[++i], amount);
-      if (!number || amount <= 0)
+      if (!parse_number(a[++i], amount)) // as Redis: the number first, then its range
+        return append_error(ctx.out, "ERR value is not an integer or out of range");
+      if (amount <= 0)
         return append_error(ctx.out, "ERR invalid expire time in 'set' command");
       if (amount > units::max_ttl.count() / (ex ? 1000 : 1))
         return append_error(ctx.out, "ERR invalid expire time in 'set' command (strata takes up to " +

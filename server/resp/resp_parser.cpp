@@ -88,10 +88,10 @@ parse_result parse_request(std::string_view input, const parser_limits& limits, 
   if (bad)
     return fail("expected '\\n' after '\\r' in the multibulk count");
   std::int64_t count = 0;
-  if (end - 1 > limits.max_inline || !parse_length(input.substr(1, end - 1), count) || count < -1)
+  if (end - 1 > limits.max_inline || !parse_length(input.substr(1, end - 1), count))
     return fail("invalid multibulk length");
   std::size_t at = end + 2;
-  // A null or empty array asks for nothing; Redis skips it without a reply.
+  // A null, empty or negative array asks for nothing; Redis skips it without a reply.
   if (count <= 0)
     return {parse_status::complete, at, {}};
   if (static_cast<std::uint64_t>(count) > limits.max_args)

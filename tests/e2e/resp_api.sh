@@ -46,7 +46,7 @@ expect "SET EX PX" "ERR syntax error" "$(cli SET k v EX 10 PX 100)"
 expect "SET EX given twice: the last, as Redis" "OK" "$(cli SET twice v EX 10 EX 200)"
 ttl=$(cli TTL twice); [ "$ttl" -ge 180 ] && [ "$ttl" -le 200 ] || fail "TTL after SET EX 10 EX 200: got '$ttl'"
 expect "SET EX 0" "ERR invalid expire time in 'set' command" "$(cli SET k v EX 0)"
-expect "SET EX not a number" "ERR invalid expire time in 'set' command" "$(cli SET k v EX soon)"
+expect "SET EX not a number" "ERR value is not an integer or out of range" "$(cli SET k v EX soon)"
 expect "SET KEEPTTL" "ERR syntax error (strata's SET takes EX, PX, NX and XX)" "$(cli SET k v KEEPTTL)"
 
 # TTL, PTTL, EXPIRE, PEXPIRE.
@@ -99,7 +99,7 @@ expect "SET EX beyond the bound" "ERR invalid expire time in 'set' command (stra
 expect "SET PX beyond the bound" "ERR invalid expire time in 'set' command (strata takes up to 106481 days)" \
   "$(cli SET kept v PX 9300000000000)"
 ttl=$(cli PTTL kept); [ "$ttl" -gt 9199958390000 ] && [ "$ttl" -le 9199958400000 ] || fail "PTTL at the bound: got '$ttl'"
-expect "SET EX not a number" "ERR invalid expire time in 'set' command" "$(cli SET kept v EX 10s)"
+expect "SET EX not a number" "ERR value is not an integer or out of range" "$(cli SET kept v EX 10s)"
 
 # MSET, MGET, EXISTS, DEL.
 expect "MSET" "OK" "$(cli MSET a 1 b 2 c 3)"
