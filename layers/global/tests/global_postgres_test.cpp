@@ -291,6 +291,27 @@ TEST_CASE("maintenance forgets the changes older than change_retention, and keep
   CHECK(logged()[0][0].as<std::string>() == "recent");
 }
 
+TEST_CASE("maintenance prunes the change log through its index, however long the log", "[global][postgres]") {
+  // Compared with the volatile clock_timestamp() itself, the bound was read on every row: a scan
+  // of the whole log, which an hour of writes made slower than statement_timeout.
+  scratch db;
+  pqxx::connection c(db.dsn);
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a") + "      change_retention: 1m\n"));
+  pqxx::nontransaction(c).exec("INSERT INTO strata_global_changes (logged_us, origin, tag, ns, what) SELECT "
+                               "(extract(epoch from clock_timestamp()) * 1000000)::bigint + g, 'x', 0, 'default', "
+                               "'k' || g FROM generate_series(1, 100000) g");
+  pqxx::nontransaction(c).exec("ANALYZE strata_global_changes");
+  const auto index_scans = [&] {
+    return pqxx::nontransaction(c)
+      .exec("SELECT idx_scan FROM pg_stat_user_indexes WHERE schemaname = current_schema() AND indexrelname = "
+            "'strata_global_changes_logged'")[0][0]
+      .as<long long>();
+  };
+  const auto before = index_scans();
+  CHECK(eventually([&] { return index_scans() > before; }, 5s)); // maintenance every 200 ms
+  CHECK(pqxx::nontransaction(c).exec("SELECT COUNT(*) FROM strata_global_changes")[0][0].as<long long>() >= 100000);
+}
+
 TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which recovers by itself",
           "[global][postgres][faults]") {
   scratch db;
