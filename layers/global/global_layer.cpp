@@ -514,8 +514,7 @@ private:
     m.origin = origin_;
     m.mark = true;
     m.sent_us = wall_clock_us();
-    db_->query(sql::mark, {channel_, encode_head(m)});
-    listener_->mark_sent();
+    listener_->send_mark([&] { db_->query(sql::mark, {channel_, encode_head(m)}); });
   }
 
   /// Logs the change and sends its notification in the change's transaction: both happen only if

@@ -48,9 +48,13 @@ public:
   /// Whether the listening connection delivered anything (a change, a mark) within `d`: if not,
   /// the layer sends a mark (`mark`), once every `mark_every`.
   bool heard_within(std::chrono::steady_clock::duration d) const;
-  /// Told by the layer that its mark was sent: unheard for `deaf_after`, the listening connection
-  /// is taken as lost (a server process that stopped answering is never found otherwise).
-  void mark_sent();
+  /// Sends a mark by `send` (a statement on the layer's connection): unheard for `deaf_after`, the
+  /// listening connection is taken as lost (a server process that stopped answering is never
+  /// found otherwise). Awaited from before `send` runs: the listening connection may deliver the
+  /// mark before the statement returns.
+  void send_mark(const std::function<void()>& send);
+  /// Whether a mark this instance sent has not been heard yet.
+  bool awaiting_mark() const;
   /// How often the layer may send a mark on a quiet channel.
   static constexpr std::chrono::seconds mark_every{5};
   sync_listener(const sync_listener&) = delete;

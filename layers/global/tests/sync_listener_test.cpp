@@ -1,25 +1,52 @@
 // The listener on a store of its own making: when the layer stopped waiting for its first listen
 // (and served meanwhile), the first listen replays from when it began; when it did not, nothing.
+// A mark heard before the statement that sent it returned is not awaited.
 
 #include "global_schema.hpp"
 #include "support/recording_host.hpp"
 #include "sync_listener.hpp"
+#include "sync_message.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 using namespace std::chrono_literals;
 
 namespace {
 
-/// A listener that hears nothing.
-class silent_listener : public strata::storage::listener {
-public:
-  std::vector<strata::storage::notification> wait(std::chrono::milliseconds timeout) override {
-    std::this_thread::sleep_for(timeout);
-    return {};
+/// What a test has the listening connection deliver.
+struct feed {
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::deque<strata::storage::notification> queued;
+  void push(std::string payload) {
+    {
+      std::lock_guard<std::mutex> guard(mutex);
+      queued.push_back({"channel", std::move(payload)});
+    }
+    arrived.notify_all();
   }
+};
+
+/// A listener that hears what the test feeds it, and nothing else.
+class fed_listener : public strata::storage::listener {
+public:
+  explicit fed_listener(std::shared_ptr<feed> fed) : fed_(std::move(fed)) {}
+  std::vector<strata::storage::notification> wait(std::chrono::milliseconds timeout) override {
+    std::unique_lock<std::mutex> lock(fed_->mutex);
+    fed_->arrived.wait_for(lock, timeout, [this] { return !fed_->queued.empty(); });
+    std::vector<strata::storage::notification> out(fed_->queued.begin(), fed_->queued.end());
+    fed_->queued.clear();
+    return out;
+  }
+
+private:
+  std::shared_ptr<feed> fed_;
 };
 
 /// PostgreSQL as the listener sees it: a listen that takes `listen_takes`, the database's clock at
@@ -39,7 +66,7 @@ public:
   void notify(const std::string&, const std::string&) override {}
   std::unique_ptr<strata::storage::listener> listen(const std::string&) override {
     std::this_thread::sleep_for(listen_takes_);
-    return std::make_unique<silent_listener>();
+    return std::make_unique<fed_listener>(fed);
   }
   std::vector<strata::storage::row> query(std::string_view statement, const strata::storage::params& args) override {
     using strata::storage::row;
@@ -56,6 +83,7 @@ public:
     throw std::logic_error("unexpected statement " + std::string(statement));
   }
   std::atomic<int> replays_{0};
+  std::shared_ptr<feed> fed = std::make_shared<feed>();
 
 private:
   std::chrono::milliseconds listen_takes_;
@@ -111,4 +139,27 @@ TEST_CASE("a first listen the layer waited for replays nothing", "[global][unit]
   std::this_thread::sleep_for(100ms);
   CHECK(s.host.invalidations().empty());
   CHECK(db.replays_ == 0);
+}
+
+TEST_CASE("a mark heard before the statement that sent it returned is not awaited", "[global][unit]") {
+  slow_listen_store db(0ms);
+  started s(db, 2000ms);
+  REQUIRE(s.listened_in_time);
+  strata::global::change mark;
+  mark.origin = "me";
+  mark.mark = true;
+  const auto payload = strata::global::encode_head(mark) + std::to_string(slow_listen_store::now_us) + "}";
+  // The listening connection delivers it before the statement returns, as on a quick server: the
+  // mark awaited after the statement was never heard again, and the connection taken as deaf.
+  s.listener->send_mark([&] {
+    db.fed->push(payload);
+    REQUIRE(eventually([&] { return s.listener->heard_within(10s); }));
+  });
+  CHECK_FALSE(s.listener->awaiting_mark());
+  s.listener->send_mark([] {}); // sent, not heard yet
+  CHECK(s.listener->awaiting_mark());
+  db.fed->push(payload);
+  CHECK(eventually([&] { return !s.listener->awaiting_mark(); }));
+  CHECK_THROWS(s.listener->send_mark([] { throw std::runtime_error("the statement failed"); }));
+  CHECK_FALSE(s.listener->awaiting_mark()); // never sent: not to be heard
 }
