@@ -13,6 +13,10 @@ inline constexpr const char* schema_component = "global";
 /// Every version of the schema, oldest first (see storage/README.md for the rules).
 std::vector<storage::migration> schema();
 
+/// Rows the entry count reads one by one on PostgreSQL; from as many on (by PostgreSQL's estimate),
+/// the estimate is the count.
+inline constexpr long exact_count_below = 1'000'000;
+
 /// Registers the layer's statements below on `db`.
 void prepare_statements(storage::store& db);
 /// Registers the listener's (PostgreSQL only; they need no table until a replay).
@@ -28,7 +32,7 @@ inline constexpr const char* erase = "global.erase";           // ns, key → ex
 inline constexpr const char* erase_tag = "global.erase_tag";   // ns, tag
 inline constexpr const char* set_state = "global.set_state";   // ns, key, state, updated
 inline constexpr const char* purge = "global.purge";           // now
-inline constexpr const char* count = "global.count";
+inline constexpr const char* count = "global.count"; // rows: exact, or PostgreSQL's estimate from exact_count_below
 // PostgreSQL only:
 inline constexpr const char* notify = "global.notify"; // channel, payload head, origin, tag, ns, what: logs and announces
 inline constexpr const char* prune_changes = "global.prune_changes"; // retention_us: forgets older changes, says up to when
