@@ -178,7 +178,7 @@ status vector_store::add_items(const std::vector<vector_item>& items, std::vecto
   purge_expired();
   ids_out.clear();
   std::map<std::string, std::size_t> new_models;
-  std::unordered_set<std::uint64_t> explicit_ids;
+  std::unordered_set<std::uint64_t> taken_in_batch; // the host's ids, then each one chosen too
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto& item = items[i];
     naming_item(batch, i, [&] {
@@ -193,7 +193,7 @@ status vector_store::add_items(const std::vector<vector_item>& items, std::vecto
         throw std::invalid_argument("id " + std::to_string(item.id) +
                                     " is taken (ids are one space across namespaces); an update replaces an entry of "
                                     "the namespace, an add without an id gets a free one");
-      if (item.id != 0 && !explicit_ids.insert(item.id).second)
+      if (item.id != 0 && !taken_in_batch.insert(item.id).second)
         throw std::invalid_argument("id " + std::to_string(item.id) + " is given twice in the batch");
     });
   }
@@ -204,12 +204,14 @@ status vector_store::add_items(const std::vector<vector_item>& items, std::vecto
   std::map<std::string, std::vector<vector_index::record>> by_model;
   for (const auto& item : items) {
     auto id = item.id;
-    if (id == 0)
+    if (id == 0) {
+      // Past a host's 2^53 - 1 the count starts from 1 again: not onto an id chosen before it.
       do
         id = next_free_id();
-      while (explicit_ids.count(id) != 0);
-    else
+      while (!taken_in_batch.insert(id).second);
+    } else {
       next_id_ = std::max(next_id_, id + 1); // the ids after a host's go on from it, as add by add
+    }
     ids.push_back(id);
     by_model[item.vector.model].push_back(record_of(id, item));
   }
@@ -264,15 +266,6 @@ status vector_store::search_queries(const std::vector<vector_query>& queries,
                                     std::vector<std::vector<vector_hit>>& out, bool batch) {
   purge_expired();
   poll();
-  if (batch) {
-    std::size_t hits = 0; // saturating: a host may ask for any k
-    for (const auto& q : queries)
-      hits = q.k > SIZE_MAX - hits ? SIZE_MAX : hits + q.k;
-    if (hits > options_.max_batch_hits)
-      throw std::invalid_argument("the batch asks for " + std::to_string(hits) +
-                                  " hits in all (the sum of its queries' k), more than max_batch_hits " +
-                                  std::to_string(options_.max_batch_hits));
-  }
   for (std::size_t i = 0; i < queries.size(); ++i) {
     const auto& q = queries[i];
     naming_item(batch, i, [&] {
@@ -287,6 +280,15 @@ status vector_store::search_queries(const std::vector<vector_query>& queries,
                                     std::to_string(e->config().dimension) + ", the query has " +
                                     std::to_string(q.vector.values.size()));
     });
+  }
+  if (batch) { // after each query's own checks, which name the query
+    std::size_t hits = 0; // saturating: a host may ask for any k
+    for (const auto& q : queries)
+      hits = q.k > SIZE_MAX - hits ? SIZE_MAX : hits + q.k;
+    if (hits > options_.max_batch_hits)
+      throw std::invalid_argument("the batch asks for " + std::to_string(hits) +
+                                  " hits in all (the sum of its queries' k), more than max_batch_hits " +
+                                  std::to_string(options_.max_batch_hits));
   }
   out.assign(queries.size(), {});
   const bool alike = std::all_of(queries.begin(), queries.end(), [&](const vector_query& q) {

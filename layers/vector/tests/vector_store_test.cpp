@@ -105,6 +105,19 @@ TEST_CASE("in a batch the ids chosen go on after a host's, as add by add", "[vec
   CHECK(next == 103);
 }
 
+TEST_CASE("in a batch whose host id is 2^53 - 1 the count starts again without giving an id twice", "[vector]") {
+  for (const bool other_model : {false, true}) {
+    vector_store s{flat_options()};
+    auto last = item(3);
+    if (other_model) // apart, each engine would take the id it was given
+      last.vector.model = "other-model";
+    std::vector<std::uint64_t> ids;
+    REQUIRE(s.add_batch({item(1), item(2, "default", {}, max_entry_id), last}, ids) == status::ok);
+    CHECK(ids == std::vector<std::uint64_t>{1, max_entry_id, 2});
+    CHECK(s.size() == 3);
+  }
+}
+
 TEST_CASE("a full store refuses adds", "[vector]") {
   auto o = flat_options();
   o.max_entries = 3;
@@ -276,7 +289,12 @@ TEST_CASE("a search batch asks for at most max_batch_hits hits in all", "[vector
   REQUIRE(s.search_batch({query(1, 5), query(2, 5)}, all) == status::ok);
   CHECK_THROWS_WITH(s.search_batch({query(1, 5), query(2, 5), query(3, 1)}, all),
                     "the batch asks for 11 hits in all (the sum of its queries' k), more than max_batch_hits 10");
-  CHECK_THROWS_WITH(s.search_batch({query(1, 5), query(2, SIZE_MAX)}, all), Catch::StartsWith("the batch asks for 18446744073709551615 hits"));
+  o.max_k = SIZE_MAX;
+  vector_store any_k{o};
+  CHECK_THROWS_WITH(any_k.search_batch({query(1, 5), query(2, SIZE_MAX)}, all),
+                    Catch::StartsWith("the batch asks for 18446744073709551615 hits"));
+  CHECK_THROWS_WITH(s.search_batch({query(1, 5), query(2, 2000)}, all), // the query's own bound first
+                    "item 1: k 2000 is more than max_k 1000");
   REQUIRE(s.search(query(1, 11), all.front()) == status::ok); // one search is bounded by max_k alone
 }
 
