@@ -13,8 +13,8 @@ inline constexpr const char* schema_component = "global";
 /// Every version of the schema, oldest first (see storage/README.md for the rules).
 std::vector<storage::migration> schema();
 
-/// Rows the entry count reads one by one on PostgreSQL; from as many on (by PostgreSQL's estimate),
-/// the estimate is the count.
+/// Rows the entry count reads at most on PostgreSQL; from as many on, the count is PostgreSQL's
+/// estimate when that is larger.
 inline constexpr long exact_count_below = 1'000'000;
 
 /// Registers the layer's statements below on `db`.
@@ -32,7 +32,7 @@ inline constexpr const char* erase = "global.erase";           // ns, key → ex
 inline constexpr const char* erase_tag = "global.erase_tag";   // ns, tag
 inline constexpr const char* set_state = "global.set_state";   // ns, key, state, updated
 inline constexpr const char* purge = "global.purge";           // now
-inline constexpr const char* count = "global.count"; // rows: exact, or PostgreSQL's estimate from exact_count_below
+inline constexpr const char* count = "global.count"; // rows: exact below exact_count_below
 // PostgreSQL only:
 inline constexpr const char* notify = "global.notify"; // channel, payload head, origin, tag, ns, what: logs and announces
 inline constexpr const char* prune_changes = "global.prune_changes"; // retention_us: forgets older changes, says up to when
