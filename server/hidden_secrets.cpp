@@ -20,20 +20,14 @@ bool named_like_a_secret(std::string key) {
   return false;
 }
 
-/// An http(s) URL with its path and query hidden: a webhook's (a chat service's) is itself the
-/// secret, as the webhook handler's logs know (they name the origin only).
+/// An http(s) URL as `url_shown` shows it; any other value (a file's path, a dsn) as it is.
 std::string origin_only(const std::string& value) {
   std::string lower = value.substr(0, 8);
   for (auto& c : lower)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (lower.compare(0, scheme.size(), scheme) != 0)
-      continue;
-    const auto path = value.find_first_of("/?#", scheme.size());
-    if (path == std::string::npos || value.compare(path, std::string::npos, "/") == 0)
-      return value;
-    return value.substr(0, path) + "/(path hidden)";
-  }
+  for (std::string_view scheme : {"http://", "https://"})
+    if (lower.compare(0, scheme.size(), scheme) == 0)
+      return url_shown(value);
   return value;
 }
 

@@ -1,5 +1,7 @@
 #include "endpoint.hpp"
 
+#include <strata/secrets.hpp>
+
 #include <cctype>
 #include <stdexcept>
 
@@ -7,18 +9,9 @@ namespace strata::webhook {
 
 namespace {
 
-/// `url` as a refusal quotes it: its path and query hidden, as check-config shows them and as the
-/// handler's logs name the origin only (a chat service's webhook path is itself the secret).
-std::string quoted(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  const auto path = url.find_first_of("/?#", scheme_end == std::string::npos ? 0 : scheme_end + 3);
-  if (path == std::string::npos || url.compare(path, std::string::npos, "/") == 0)
-    return url;
-  return url.substr(0, path) + "/(path hidden)";
-}
-
+/// Quotes `url` as check-config shows it, and as the handler's logs name the origin only.
 [[noreturn]] void refuse(const std::string& url, const std::string& why) {
-  throw std::invalid_argument("url: '" + quoted(url) + "' " + why);
+  throw std::invalid_argument("url: '" + url_shown(url) + "' " + why);
 }
 
 std::string lower(std::string text) {
@@ -81,9 +74,8 @@ endpoint parse_endpoint(const std::string& url) {
   const auto rest = url.substr(scheme_end + 3);
   const auto authority_end = rest.find_first_of("/?#");
   const auto authority = rest.substr(0, authority_end);
-  if (const auto at = authority.find('@'); at != std::string::npos) // not repeated: the error is printed
-    refuse(url.substr(0, scheme_end + 3) + "(hidden)" + url.substr(scheme_end + 3 + at),
-           "carries credentials: put a token in bearer_token instead");
+  if (authority.find('@') != std::string::npos) // url_shown does not repeat them
+    refuse(url, "carries credentials: put a token in bearer_token instead");
 
   // An IPv6 address is bracketed, so its colons are not the port's.
   const auto host_end = authority.rfind(']');

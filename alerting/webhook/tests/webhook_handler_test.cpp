@@ -206,6 +206,8 @@ TEST_CASE("a bad URL is refused when the handler is created, naming it", "[alert
         "url: 'http://example.com:70000/(path hidden)' has a port out of 1..65535: 70000");
   CHECK(create_error("http://u:pw@example.com/hooks/SECRET") ==
         "url: 'http://(hidden)@example.com/(path hidden)' carries credentials: put a token in bearer_token instead");
+  CHECK(create_error("alice:s3cret@example.com/hook") == // no scheme: refused for that, credentials hidden all the same
+        "url: '(hidden)@example.com/(path hidden)' is not an absolute URL: expected http://host[:port]/path or https://...");
   CHECK(create_error("http://ex$mple.com?token=SECRET") ==
         "url: 'http://ex$mple.com/(path hidden)' has an invalid host 'ex$mple.com'");
   CHECK(create_error("http://exa mple.com/") == "url: 'http://exa mple.com/' contains a space or a control character");
