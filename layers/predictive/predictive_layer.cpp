@@ -36,7 +36,8 @@ store_config read_store_config(const plugin_config& config) {
                                 std::to_string(c.max_entries) + " or fewer");
   if (c.max_bytes < c.shards)
     throw std::invalid_argument("max_bytes: " + std::to_string(c.max_bytes) + " bytes are fewer than the " +
-                                std::to_string(c.shards) + " shards, each of which holds one byte at least");
+                                std::to_string(c.shards) + " shards, each of which holds one byte at least; give shards: " +
+                                std::to_string(c.max_bytes) + " or fewer");
   c.default_ttl = to_ms(config.get_duration("default_ttl"));
   const auto& policy = config.get_string("policy");
   if (policy == "lru")
@@ -235,8 +236,8 @@ private:
 };
 
 const strata_config_key schema[] = {
-    {"max_entries", STRATA_VALUE_INT, "100000", "entries kept in total (split across shards)", 1, 1, 0, 0},
-    {"max_bytes", STRATA_VALUE_SIZE, "64MiB", "bytes charged in total (split across shards)", 1, 1, 0, 0},
+    {"max_entries", STRATA_VALUE_INT, "100000", "entries kept in total (split across shards; at least shards)", 1, 1, 0, 0},
+    {"max_bytes", STRATA_VALUE_SIZE, "64MiB", "bytes charged in total (split across shards; at least shards)", 1, 1, 0, 0},
     {"shards", STRATA_VALUE_INT, "8", "independently locked partitions; 1 gives an exact global LRU",
      1, 1, 1, 256},
     {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged", 1, 1, 0, 0},

@@ -136,7 +136,7 @@ TEST_CASE("a layer that hangs past its deadline: timeout, restart, others serve"
   // starts beside it: a write to the layer is refused, the others serve.
   CHECK(h.restarts == 0);
   CHECK(rt->put("meanwhile", "w") == status::unavailable);
-  REQUIRE(eventually([&] { return health_of(*rt, "slow").restarts == 1; }));
+  REQUIRE(eventually([&] { return health_of(*rt, "slow").restarts == 1; }, std::chrono::seconds(10)));
   // The replacement instance takes writes.
   CHECK(rt->put("after", "w") == status::ok);
 }

@@ -14,7 +14,7 @@ TEST_CASE("config_refusals keeps every part's refusal, one per line, and throws 
   refused.check([&] { ++ran; throw std::invalid_argument("url: has no host"); });
   CHECK(ran == 3); // each part runs, whatever the ones before refused
   CHECK_THROWS_WITH(refused.done(), "mode: 'x' is not one of a, b\nurl: has no host");
-  CHECK_THROWS_AS(refused.done(), strata::config_refusals::all);
+  CHECK_THROWS_AS(refused.done(), strata::config_refusals::reasons);
 }
 
 TEST_CASE("a line break inside one refusal is followed by a space: the host keeps it in that reason", "[sdk]") {

@@ -11,7 +11,7 @@ namespace strata {
 
 /// Each `check` runs one part of a check; what that part throws as std::invalid_argument ("key:
 /// reason") is kept, and the next part runs all the same. `done` throws what was kept, one reason
-/// per line, as one `config_refusals::all`: the host reports each reason at the key it names (at
+/// per line, as one `config_refusals::reasons`: the host reports each reason at the key it names (at
 /// the instance when it names none). A line break inside a reason (a quoted value's) is kept as a
 /// line that starts with a space, which the host reads as the same reason's.
 ///
@@ -24,7 +24,7 @@ namespace strata {
 class config_refusals {
 public:
   /// What `done` throws: reasons one per line, each line break inside one followed by a space.
-  class all : public std::invalid_argument {
+  class reasons : public std::invalid_argument {
   public:
     using std::invalid_argument::invalid_argument;
   };
@@ -51,10 +51,10 @@ public:
     }
   }
 
-  /// Throws `all` with every reason kept, one per line; nothing when none was.
+  /// Throws `reasons` with every reason kept, one per line; nothing when none was.
   void done() const {
     if (!reasons_.empty())
-      throw all(reasons_);
+      throw reasons(reasons_);
   }
 
 private:

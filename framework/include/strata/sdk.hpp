@@ -145,7 +145,7 @@ int check(const void* config, char* error, std::size_t error_size) noexcept {
     }
     T::check_config(*static_cast<const plugin_config*>(config));
     return 1;
-  } catch (const config_refusals::all& e) { // one reason per line already
+  } catch (const config_refusals::reasons& e) { // one reason per line already
     write_error(error, error_size, e.what());
   } catch (const std::exception& e) { // one reason, whatever its line breaks
     write_error(error, error_size, config_refusals::as_one_reason(e.what()).c_str());

@@ -115,7 +115,8 @@ TEST_CASE("create refuses an unknown policy or a prefetch confidence above 1, na
   auto small = config_of(d, {{"max_bytes", "7"}, {"shards", "8"}});
   ctx.config = &small;
   CHECK(d.create(&ctx, error, sizeof error) == nullptr);
-  CHECK(std::string(error) == "max_bytes: 7 bytes are fewer than the 8 shards, each of which holds one byte at least");
+  CHECK(std::string(error) ==
+        "max_bytes: 7 bytes are fewer than the 8 shards, each of which holds one byte at least; give shards: 7 or fewer");
   auto exact = config_of(d, {{"max_entries", "8"}, {"max_bytes", "8"}, {"shards", "8"}});
   ctx.config = &exact;
   void* eight = d.create(&ctx, error, sizeof error);
