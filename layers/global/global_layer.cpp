@@ -96,6 +96,14 @@ std::chrono::milliseconds replay_allowance(const plugin_config& config) {
          std::chrono::seconds(5);
 }
 
+/// How long one maintenance deletes batch after batch, in the layer's thread, before it serves again.
+constexpr std::chrono::milliseconds maintenance_budget{250};
+
+/// The rows the change log's prune deleted: its one row says how many; none when it deleted none.
+std::uint64_t pruned(const std::vector<storage::row>& answer) {
+  return answer.empty() ? 0 : static_cast<std::uint64_t>(answer.front().integer(0));
+}
+
 /// `change_retention`, when it leaves a replay after a short blip room to find its log: twice the
 /// allowance and 10 s (a quiet listener's mark, which keeps how far it has heard recent, comes
 /// every 5 s or every maintenance_interval, the longer).
@@ -319,9 +327,19 @@ public:
   /// again when no request comes.
   void maintain() override {
     attempt([&] {
-      db_->execute(sql::purge, {wall_clock_us()});
+      // Batch after batch while each is full, for at most maintenance_budget: the layer's thread
+      // serves requests too; what is left waits for the next maintenance (an expired row is no
+      // entry meanwhile).
+      const auto until = std::chrono::steady_clock::now() + maintenance_budget;
+      const auto full = [&](std::uint64_t deleted) {
+        return deleted >= static_cast<std::uint64_t>(maintenance_batch) && std::chrono::steady_clock::now() < until;
+      };
+      const auto now_us = wall_clock_us();
+      while (full(db_->execute(sql::purge, {now_us}))) {
+      }
       if (db_->dialect() == storage::dialect::postgres)
-        db_->execute(sql::prune_changes, {static_cast<std::int64_t>(change_retention_.count()) * 1000});
+        while (full(pruned(db_->query(sql::prune_changes, {static_cast<std::int64_t>(change_retention_.count()) * 1000})))) {
+        }
       send_mark();
       entries_.set(static_cast<double>(db_->query(sql::count).at(0).integer(0)));
     });

@@ -72,11 +72,17 @@ void prepare_statements(storage::store& db) {
   db.prepare(sql::erase_tag, "DELETE FROM strata_global_entries WHERE ns = $1 AND key IN "
                              "(SELECT key FROM strata_global_tags WHERE ns = $1 AND tag = $2)");
   db.prepare(sql::set_state, "UPDATE strata_global_entries SET state = $3, updated_at_us = $4 WHERE ns = $1 AND key = $2");
-  db.prepare(sql::purge, "DELETE FROM strata_global_entries WHERE expires_at_us > 0 AND expires_at_us <= $1");
-  if (db.dialect() != storage::dialect::postgres) {
+  if (db.dialect() != storage::dialect::postgres) { // no statement_timeout cuts a long one short there
+    db.prepare(sql::purge, "DELETE FROM strata_global_entries WHERE expires_at_us > 0 AND expires_at_us <= $1");
     db.prepare(sql::count, "SELECT COUNT(*) FROM strata_global_entries");
     return;
   }
+  // In batches of maintenance_batch rows, each well within statement_timeout: a million rows
+  // expiring at once (a bulk load with one TTL) took one statement past it, which was rolled back
+  // and tried again at each maintenance, never done.
+  const auto batch = std::to_string(maintenance_batch);
+  db.prepare(sql::purge, "DELETE FROM strata_global_entries WHERE ctid IN (SELECT ctid FROM strata_global_entries "
+                         "WHERE expires_at_us > 0 AND expires_at_us <= $1 LIMIT " + batch + ")");
   // Counted up to a million rows (90 ms here), PostgreSQL's estimate beyond (as of its last
   // ANALYZE, which autovacuum runs as the table changes), when larger: a count of every row reads
   // the whole table, 0.2 s at 3 M rows here, and past statement_timeout (500 ms) each maintenance
@@ -94,10 +100,13 @@ void prepare_statements(storage::store& db) {
   // The bound in a subquery, evaluated once: compared with clock_timestamp() itself, which is
   // volatile, every row was (a scan of the whole log: 0.75 s at 2.5 M rows, past
   // statement_timeout, so the log never shrank); the index finds the rows below a constant.
-  db.prepare(sql::prune_changes, "WITH gone AS (DELETE FROM strata_global_changes WHERE logged_us < (SELECT " +
-                                   std::string(database_clock_us) + " - $1) RETURNING logged_us) "
+  // The oldest first, in batches as the purge, so that what is pruned is always all up to a time.
+  db.prepare(sql::prune_changes, "WITH gone AS (DELETE FROM strata_global_changes WHERE ctid IN (SELECT ctid FROM "
+                                   "strata_global_changes WHERE logged_us < (SELECT " + std::string(database_clock_us) +
+                                   " - $1) ORDER BY logged_us LIMIT " + batch + ") RETURNING logged_us) "
                                    "UPDATE strata_global_pruned SET upto_us = GREATEST(upto_us, "
-                                   "(SELECT MAX(logged_us) FROM gone)) WHERE EXISTS (SELECT 1 FROM gone)");
+                                   "(SELECT MAX(logged_us) FROM gone)) WHERE EXISTS (SELECT 1 FROM gone) "
+                                   "RETURNING (SELECT COUNT(*) FROM gone)");
 }
 
 void prepare_listener_statements(storage::store& db) {

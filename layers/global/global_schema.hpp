@@ -17,6 +17,9 @@ std::vector<storage::migration> schema();
 /// estimate when that is larger.
 inline constexpr long exact_count_below = 1'000'000;
 
+/// Rows one statement of maintenance deletes at most on PostgreSQL (expired entries, old changes).
+inline constexpr long maintenance_batch = 10'000;
+
 /// Registers the layer's statements below on `db`.
 void prepare_statements(storage::store& db);
 /// Registers the listener's (PostgreSQL only; they need no table until a replay).
@@ -31,11 +34,11 @@ inline constexpr const char* add_tag = "global.add_tag";       // ns, tag, key
 inline constexpr const char* erase = "global.erase";           // ns, key → expires_at_us of what it removed
 inline constexpr const char* erase_tag = "global.erase_tag";   // ns, tag
 inline constexpr const char* set_state = "global.set_state";   // ns, key, state, updated
-inline constexpr const char* purge = "global.purge";           // now
+inline constexpr const char* purge = "global.purge";           // now → rows deleted (PostgreSQL: maintenance_batch at most)
 inline constexpr const char* count = "global.count"; // rows: exact below exact_count_below
 // PostgreSQL only:
 inline constexpr const char* notify = "global.notify"; // channel, payload head, origin, tag, ns, what: logs and announces
-inline constexpr const char* prune_changes = "global.prune_changes"; // retention_us: forgets older changes, says up to when
+inline constexpr const char* prune_changes = "global.prune_changes"; // retention_us: forgets maintenance_batch of the oldest changes, says up to when → rows deleted, or none
 inline constexpr const char* database_now = "global.database_now";   // → the database's clock, microseconds
 inline constexpr const char* changes_since = "global.changes_since"; // logged_us, origin, limit → logged_us, tag, ns, what of the others'
 inline constexpr const char* pruned_upto = "global.pruned_upto"; // → the latest logged_us of a change pruned (0: none)

@@ -291,6 +291,30 @@ TEST_CASE("maintenance forgets the changes older than change_retention, and keep
   CHECK(logged()[0][0].as<std::string>() == "recent");
 }
 
+TEST_CASE("maintenance deletes expired rows and old changes in batches until none is left", "[global][postgres]") {
+  // One statement for all of them ran past statement_timeout with a million, was rolled back, and
+  // was tried again at each maintenance: never done. Here 200 000 of each against 150 ms: one
+  // statement takes several times that, a batch of 10 000 a fraction.
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a") +
+                                                   "      change_retention: 1m\n      statement_timeout: 150ms\n"));
+  REQUIRE(a->put("kept", "v") == status::ok);
+  pqxx::connection c(db.dsn);
+  const std::string rows = "200000"; // twenty batches (global_schema.hpp's maintenance_batch, 10 000)
+  pqxx::nontransaction(c).exec("INSERT INTO strata_global_entries (ns, key, value, confidence, writer, state, "
+                               "expires_at_us, updated_at_us, tags) SELECT 'bulk', g::text, '', 1, 'x', 0, 1, 0, "
+                               "'[]' FROM generate_series(1, " + rows + ") g");
+  pqxx::nontransaction(c).exec("INSERT INTO strata_global_changes (logged_us, origin, tag, ns, what) SELECT "
+                               "(extract(epoch from clock_timestamp()) * 1000000)::bigint - 61000000 - g, 'x', 0, "
+                               "'default', 'old' || g FROM generate_series(1, " + rows + ") g");
+  const auto count = [&](const std::string& table) {
+    return pqxx::nontransaction(c).exec("SELECT COUNT(*) FROM " + table)[0][0].as<long long>();
+  };
+  CHECK(eventually([&] { return count("strata_global_entries") == 1; }, 20s)); // maintenance every 200 ms
+  CHECK(eventually([&] { return count("strata_global_changes WHERE what LIKE 'old%'") == 0; }, 20s));
+  CHECK(a->get("kept").value == "v");
+}
+
 TEST_CASE("maintenance prunes the change log through its index, however long the log", "[global][postgres]") {
   // Compared with the volatile clock_timestamp() itself, the bound was read on every row: a scan
   // of the whole log, which an hour of writes made slower than statement_timeout.
