@@ -275,8 +275,10 @@ grep -qE '"detail":"[^"]' <<<"$body" || fail "GET /v1/health with the token show
 
 # A refused DELETE body is read all the same: the connection stays in step, and the next request
 # on it is answered as itself (left unread, the body, sent apart, was parsed as a request).
-python3 - "${address%:*}" "${address##*:}" "$STRATA_E2E_TOKEN" <<'PY' || fail "a DELETE body left the connection out of step"
+PYTHONPATH="$(dirname "$0")" python3 - "${address%:*}" "${address##*:}" "$STRATA_E2E_TOKEN" <<'PY' ||
+  fail "a DELETE body left the connection out of step"
 import re, socket, sys, time
+from raw_http import read_until_closed
 host, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 conn = socket.create_connection((host, port))
 body = b'{"ns": "other"}'
@@ -287,16 +289,7 @@ conn.sendall(body)
 time.sleep(0.2)
 conn.sendall(b"GET /v1/cache/twice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode() + b"\r\n\r\n")
 time.sleep(0.5)
-conn.settimeout(2)
-answers = b""
-try:
-    while True:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        answers += chunk
-except socket.timeout:
-    pass
+answers, _ = read_until_closed(conn, 2)  # kept open or closed: the answers are what is checked
 statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answers)
 if statuses != [b"400", b"200"]:
     print("answered", statuses, answers[:600])
@@ -305,8 +298,10 @@ PY
 
 # A refused request whose body is left unread ends its connection: the body, sent apart, was read
 # as a request of its own on a connection the answer said was closed (request smuggling).
-python3 - "${address%:*}" "${address##*:}" "$STRATA_E2E_TOKEN" <<'PY' || fail "a refused request's body was read as a request"
+PYTHONPATH="$(dirname "$0")" python3 - "${address%:*}" "${address##*:}" "$STRATA_E2E_TOKEN" <<'PY' ||
+  fail "a refused request's body was read as a request"
 import re, socket, sys, time
+from raw_http import read_until_closed
 host, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 auth = b"Authorization: Bearer " + token.encode() + b"\r\n"
 inner = (b"PUT /v1/cache/smuggled HTTP/1.1\r\nHost: x\r\n" + auth +
@@ -328,15 +323,11 @@ for start, headers, body, status in cases:
         conn.sendall(body)
     except OSError:
         pass  # closed already: nothing of the body was read
-    conn.settimeout(3)
-    answers = b""
     try:
-        while True:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            answers += chunk
-    except (socket.timeout, ConnectionResetError):
+        answers, closed = read_until_closed(conn, 3)
+    except ConnectionResetError:
+        answers, closed = b"(reset)", False
+    if not closed:
         print("the connection stayed open after", start, status, answers[:300])
         sys.exit(1)
     statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answers)
