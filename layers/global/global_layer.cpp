@@ -39,6 +39,10 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) { return std::chrono
 /// How long the constructor waits for PostgreSQL to take the listening connection.
 constexpr std::chrono::milliseconds startup_wait{250};
 
+/// Statements cancelled by statement_timeout in a row that are taken as the database failing
+/// (backoff, critical health); fewer fail only their own requests.
+constexpr int timeouts_before_outage = 3;
+
 /// The longest origin of a notification: a host name (at most 64 bytes on Linux), a pid and a
 /// suffix (81 bytes), with room to spare. 128 until schema 2, whose logged time takes 24 bytes more
 /// of the payload: 104 keeps the longest key and tag as they were (rows written before it can
@@ -457,6 +461,7 @@ private:
       if (std::exchange(outage_logged_, false))
         host_.log(log_level::info, "the database answers again");
     }
+    timeouts_in_a_row_ = 0;
     retry_.succeeded();
     health_.statements(true, "schema version " + std::to_string(schema().size()));
     return true;
@@ -464,23 +469,39 @@ private:
 
   void failed(const storage::store_error& e) {
     errors_.inc();
+    // A statement cancelled by statement_timeout is that statement's failure: the server answered.
+    // Taken for an outage, one slow statement (a lock held elsewhere, a large delete) failed every
+    // request for the backoff and a schema check after it. Several in a row are an overloaded
+    // server, which is then left alone for the backoff as an unreachable one is.
+    if (e.code() == status::timeout && ready_ && !down_ && ++timeouts_in_a_row_ < timeouts_before_outage) {
+      log_failure(e, "a database statement ran past statement_timeout; its request answered unavailable, and " +
+                       std::to_string(timeouts_before_outage) + " in a row are taken as the database failing: ");
+      return;
+    }
+    timeouts_in_a_row_ = 0;
     retry_.failed();
     // The database that answers next may not be the one that failed (restored, or migrated by a
     // newer build meanwhile): its schema is checked again before anything is written to it.
     ready_ = false;
-    // Logged once a minute at most while it is the same failure: writes failing between reads that
-    // succeed (a full disk, a deleted file) logged two lines per write.
-    const auto now = std::chrono::steady_clock::now();
-    if (!down_ && (e.what() != last_logged_failure_ || now - last_logged_at_ >= std::chrono::minutes(1))) {
-      host_.log(log_level::error, std::string("a database statement failed (unreachable, slower than "
-                                              "statement_timeout, or refusing the write), answering unavailable: ") +
-                                    e.what() + " (the same failure is logged again a minute later at the earliest)");
-      last_logged_failure_ = e.what();
-      last_logged_at_ = now;
+    if (!down_ && log_failure(e, "a database statement failed (unreachable, slower than statement_timeout "
+                                 "several times in a row, or refusing the write), answering unavailable: "))
       outage_logged_ = true;
-    }
     down_ = true;
     health_.statements(false, e.what());
+  }
+
+  /// Logs `e` after `why`, unless it is the failure logged last and that was less than a minute
+  /// ago: writes failing between reads that succeed (a full disk, a deleted file) logged two lines
+  /// per write. Whether it logged.
+  bool log_failure(const storage::store_error& e, const std::string& why) {
+    const auto now = std::chrono::steady_clock::now();
+    const std::string line = why + e.what();
+    if (line == last_logged_failure_ && now - last_logged_at_ < std::chrono::minutes(1))
+      return false;
+    host_.log(log_level::error, line + " (the same failure is logged again a minute later at the earliest)");
+    last_logged_failure_ = line;
+    last_logged_at_ = now;
+    return true;
   }
 
   /// The notification of a change, or nothing when it is too long to send on PostgreSQL (the
@@ -634,6 +655,7 @@ private:
   bool ready_ = false;
   bool down_ = false;
   bool outage_logged_ = false; ///< the failure that made the layer down was logged
+  int timeouts_in_a_row_ = 0;  ///< statements cancelled by statement_timeout since the last success
   std::string last_logged_failure_;
   std::chrono::steady_clock::time_point last_logged_at_{};
   instruments::counter& errors_;

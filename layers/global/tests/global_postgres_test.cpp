@@ -429,6 +429,41 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   CHECK(slowest_us < 2'500'000);
 }
 
+TEST_CASE("a statement past statement_timeout fails its own request; three in a row are an outage",
+          "[global][postgres][faults]") {
+  // One slow statement was taken for an outage: every request answered unavailable until the
+  // backoff (here 10 s) had passed and the schema had been checked again.
+  scratch db;
+  const auto settings = [&](const std::string& instance) {
+    return "      backend: postgres\n      dsn: \"" + db.dsn + "\"\n      channel: " + db.name + "\n      instance_id: " +
+           instance + "\n      retry_min: 10s\n      retry_max: 10s\n      maintenance_interval: 10m\n"
+           "      statement_timeout: 200ms\n";
+  };
+  auto a = start_yaml(strata::test::two_layer_yaml(settings("node-a")));
+  auto b = start_yaml(strata::test::two_layer_yaml(settings("node-b")));
+  for (const char* key : {"k1", "k2", "k3", "k4", "k5"}) // in the database, not in a's layer above
+    REQUIRE(b->put(key, std::string("v-") + key) == status::ok);
+  const auto shared_level = [&] { return a->health().layers.at(1).level; };
+  pqxx::connection locker(db.dsn);
+  {
+    pqxx::work lock(locker); // a's read waits for the lock, and is cancelled after 200 ms
+    lock.exec("LOCK TABLE strata_global_entries IN ACCESS EXCLUSIVE MODE");
+    CHECK(a->get("k1").code == status::unavailable);
+  }
+  CHECK(a->get("k1").value == "v-k1"); // at once: no backoff after one slow statement
+  CHECK(shared_level() == strata::health_level::healthy);
+  {
+    pqxx::work lock(locker);
+    lock.exec("LOCK TABLE strata_global_entries IN ACCESS EXCLUSIVE MODE");
+    for (const char* key : {"k2", "k3", "k4"})
+      CHECK(a->get(key).code == status::unavailable);
+  }
+  // Three in a row: the database is taken as failing, and left alone for the backoff.
+  CHECK(a->get("k5").code == status::unavailable);
+  CHECK(shared_level() == strata::health_level::critical);
+  CHECK(layer_sample(*a, "strata_global_errors_total", ",source=\"statement\"") == 4);
+}
+
 TEST_CASE("a database migrated by a newer build while it was away is refused when it is back", "[global][postgres][faults]") {
   // The schema was checked at start only: a node that reconnected wrote on into tables a newer
   // build had changed, and its health still said "schema version 1".
