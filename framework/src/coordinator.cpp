@@ -34,10 +34,10 @@ struct awaited_reply {
   /// For a through put: what to do when, answered as a timeout (the layer was taken to be working
   /// through a backlog, and to take it later), it turns out never to be applied.
   std::function<void()> lost;
-  /// For a put: what to do when, answered as a timeout for which its instance was replaced as
-  /// hung (the put undone meanwhile, and later writes made through the new instance), it turns out
-  /// to have been applied after all: the hung call wrote when it returned, over those writes, in
-  /// what the layer keeps beyond its instance (a database).
+  /// For a put: what to do when, answered as a timeout and its instance then replaced as hung
+  /// (later writes made through the new instance), it turns out to have been applied after all:
+  /// the hung call wrote when it returned, over those writes, in what the layer keeps beyond its
+  /// instance (a database).
   std::function<void()> applied_late;
   std::chrono::steady_clock::time_point due() const { return sent + deadline; }
 };
@@ -71,6 +71,8 @@ struct slot {
   bool healthy = true;
   std::chrono::steady_clock::time_point last_restart_attempt{};
   std::chrono::steady_clock::time_point last_answer{}; ///< when the current instance last replied
+  /// When the pending hang check of the current instance is due, if one is.
+  std::optional<std::chrono::steady_clock::time_point> hang_check_due;
   /// When an `internal` it answered was last logged, and how many came since (one line a second).
   std::chrono::steady_clock::time_point internal_logged{};
   std::uint64_t internal_unlogged = 0;
@@ -228,12 +230,12 @@ struct put_outcome {
       return;
     if (!failed())
       failure = reply.code;
-    // A layer that missed its deadline (the coordinator's own `timeout`, marked failed) is
-    // working through a backlog, in order: it will take the put, so nothing is left to undo; and
-    // an undo per timed-out put would only lengthen that backlog. One taken for hung and replaced
-    // will not take it (its retired instance answers what is left `unavailable`, unapplied), nor
-    // will a layer that answered `timeout` itself (its backend's deadline).
-    undo = undo || !(reply.failed && reply.code == status::timeout && !reply.replaced);
+    // A layer that missed its deadline (the coordinator's own `timeout`, marked failed) is slow
+    // or working through a backlog, in order: it will take the put, so nothing is left to undo;
+    // and an undo per timed-out put would only lengthen that backlog. If it is later taken to hang
+    // and replaced, what its retired instance leaves unapplied is undone then (`lost`). A layer
+    // that answered `timeout` itself (its backend's deadline) will not take it.
+    undo = undo || !(reply.failed && reply.code == status::timeout);
   }
   void note_invalid() noexcept {
     invalid = true;
@@ -317,6 +319,11 @@ constexpr std::chrono::seconds restart_backoff{1};
 constexpr std::chrono::seconds max_restart_wait{60};
 /// How long a restart waits for the replaced instance's call in progress to return.
 constexpr std::chrono::seconds replaced_instance_wait{5};
+/// How long past its deadline a request may stay unanswered, with nothing else answered meanwhile,
+/// before its layer is taken to hang and replaced. Until then it is slow: replacing it at the
+/// deadline threw away every entry of a memory-only layer for one slow request (a semantic lookup
+/// of a long text on a loaded machine).
+constexpr std::chrono::seconds hang_grace{5};
 
 /// The coordinator's logic; one object per actor, living in its state's lifetime.
 class router {
@@ -413,6 +420,7 @@ public:
     self_->send_exit(s.actor, caf::exit_reason::kill);
     s.actor = nullptr;
     ++s.generation;
+    s.hang_check_due.reset(); // the stopped instance's: the next one is watched afresh
   }
 
   /// Answers `unavailable` to the requests that slot i's instance of `generation`, now gone, left
@@ -726,7 +734,9 @@ public:
     if (!awaited->answer) { // answered as a timeout already
       if (awaited->lost && (could_not(reply) || reply.code == status::invalid))
         awaited->lost();
-      if (awaited->applied_late && reply.code == status::ok)
+      // Applied by an instance replaced since (its call that hung returned): later writes went to
+      // the new one first. By the same instance, in order: nothing to mend.
+      if (awaited->applied_late && reply.code == status::ok && awaited->generation != st_.slots[i].generation)
         awaited->applied_late();
       return;
     }
@@ -812,19 +822,50 @@ public:
       reply.failed = true;
       reply.code = status::timeout;
       reply.error = "no answer within the deadline of " + std::to_string(awaited->deadline.count()) + "ms";
-      // A layer that answered other requests since this one was sent is working through a
-      // backlog, not hung: this request times out, but replacing the instance would only throw
-      // its entries away; so is one still within the deadline of an earlier request (a command
-      // may take 5 s) that it is taken to be working on. A hung layer answers nothing and is replaced.
-      if (st_.slots[i].last_answer <= awaited->sent && !busy_before(i, *awaited, now)) {
-        reply.replaced = true;
-        awaited->lost = nullptr; // the put's own answer undoes it
-        failed(i, awaited->generation, fault_type::timeout, reply.error);
-      } else {
-        awaited->applied_late = nullptr; // working through a backlog: it applies the put in order
-      }
+      // The request times out; the instance stays, working on it or through a backlog, and
+      // applies a put in order. Replacing it would throw its entries away. One that answers
+      // nothing for hang_grace past the deadline is taken to hang and replaced (hang_check).
+      if (st_.slots[i].last_answer <= awaited->sent && !busy_before(i, *awaited, now))
+        watch_for_hang(i, awaited->generation, awaited->due() + hang_grace);
       answer(i, *awaited, reply);
     }
+  }
+
+  /// Makes sure slot i's instance of `generation` is looked at by `due` or earlier (hang_check).
+  void watch_for_hang(std::size_t i, std::uint64_t generation, std::chrono::steady_clock::time_point due) {
+    auto& s = st_.slots[i];
+    if (generation != s.generation || (s.hang_check_due && *s.hang_check_due <= due))
+      return;
+    s.hang_check_due = due;
+    const auto wait = std::max(due - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
+    self_->delayed_send(self_, wait, hang_check_atom::value, i, generation);
+  }
+
+  /// Whether slot i's instance of `generation`, which let a request time out with nothing answered
+  /// since, hangs: its oldest request unanswered is hang_grace past its deadline, and it has answered
+  /// nothing for hang_grace. Then it is replaced, and its new instance starts at once, beside the
+  /// call that hangs (it has been waited for already). Otherwise it is looked at again when that
+  /// could next hold.
+  void hang_check(std::size_t i, std::uint64_t generation) {
+    auto& s = st_.slots[i];
+    if (generation != s.generation || !s.actor)
+      return;
+    s.hang_check_due.reset();
+    const awaited_reply* oldest = nullptr;
+    for (const auto& [number, sent] : st_.sent)
+      if (sent.slot == i && sent.awaited->generation == generation && (!oldest || sent.awaited->sent < oldest->sent))
+        oldest = sent.awaited.get();
+    if (oldest == nullptr)
+      return; // it has answered everything
+    const auto now = std::chrono::steady_clock::now();
+    const auto hung_from = std::max(oldest->due(), std::max(s.last_answer, oldest->sent)) + hang_grace;
+    if (hung_from > now)
+      return watch_for_hang(i, generation, hung_from);
+    const auto waited_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - oldest->sent).count();
+    failed(i, generation, fault_type::timeout,
+           "no answer within the deadline of " + std::to_string(oldest->deadline.count()) + "ms, nor in the " +
+             std::to_string(waited_ms) + " ms since the request was sent: taken to hang");
+    start_when_stopped(i, s.generation, true);
   }
 
   /// A layer's own word that it failed (a throw is logged as a fault): what the caller's
@@ -1739,6 +1780,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](prefetch_atom, std::size_t asking, std::string& ns, std::string& key) { r->prefetch(asking, ns, key); },
     [r](sweep_atom, std::uint64_t number) { r->sweep(number); },
     [r](overdue_atom) { r->fail_overdue(); },
+    [r](hang_check_atom, std::size_t index, std::uint64_t generation) { r->hang_check(index, generation); },
     [r](layer_answer_atom, std::uint64_t number, layer_reply& reply) { r->layer_answered(number, reply); },
     [r](loaded_atom, std::uint64_t number, load_reply& reply) { r->load_answered(number, reply); },
     [r](load_timeout_atom, std::uint64_t number) { r->load_timed_out(number); },

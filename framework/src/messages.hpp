@@ -63,6 +63,9 @@ using prefetch_atom = caf::atom_constant<caf::atom("prefetch")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 /// ... and the one it sends itself once a sweep found some: the answers queued before it go first.
 using overdue_atom = caf::atom_constant<caf::atom("overdue")>;
+/// The coordinator's own reminder to look whether a layer that let a request time out has answered
+/// since, or is taken to hang.
+using hang_check_atom = caf::atom_constant<caf::atom("hangcheck")>;
 
 struct get_request {
   std::string ns;
@@ -135,8 +138,6 @@ struct layer_reply {
   std::string error;
   layer_hit hit;       ///< for a get that found its key; for a command, its JSON answer in `value`
   std::size_t count = 0; ///< for a tag invalidation
-  /// A timeout for which the coordinator replaced the instance: it will not take the request.
-  bool replaced = false;
 };
 
 /// A loader worker's answer.

@@ -1,6 +1,6 @@
 // A layer flagged STRATA_PLUGIN_FLAG_OBSERVER whose instance counts what its own observer records:
-// its command `seen` answers {"seen": N}; `hang` sleeps 6 s, past a command's deadline (5 s at least), so that the
-// runtime replaces the instance. For the tests of what the runtime records into after a restart.
+// its command `seen` answers {"seen": N}; `hang` sleeps 11 s, past a command's deadline (5 s at least) and
+// the 5 s more after which the runtime takes it to hang and replaces the instance. For the tests of what the runtime records into after a restart.
 #include "nothing_layer.hpp"
 
 #include <atomic>
@@ -25,7 +25,7 @@ public:
 
   strata::status command(std::string_view name, std::string_view, std::string& json_out) override {
     if (name == "hang")
-      std::this_thread::sleep_for(std::chrono::seconds(6));
+      std::this_thread::sleep_for(std::chrono::seconds(11));
     json_out = "{\"seen\":" + std::to_string(observer_->seen.load()) + "}";
     return strata::status::ok;
   }

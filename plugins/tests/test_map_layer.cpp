@@ -200,6 +200,11 @@ status test_map_layer::command(std::string_view name, std::string_view, std::str
     json_out = "[1, 2]";
     return status::ok;
   }
+  if (name == "size") { // how many entries the instance holds, expired ones too
+    std::lock_guard<std::mutex> guard(store_->mutex);
+    json_out = "{\"size\":" + std::to_string(store_->entries.size()) + "}";
+    return status::ok;
+  }
   if (name != "sleep") {
     json_out = "{\"error\":\"unknown command\"}";
     return status::invalid;

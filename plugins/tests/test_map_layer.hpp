@@ -24,6 +24,7 @@ public:
   status erase(std::string_view ns, std::string_view key) override;
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override;
   /// `sleep`: sleeps for `hang`, then answers `{}` (a long command).
+  /// `size`: `{"size": N}`, the entries it holds (expired ones too).
   status command(std::string_view name, std::string_view json_args, std::string& json_out) override;
   /// None; a throw for `fail: throw_in_view`; a view failing or missing every get for
   /// `view_throws`, `view_unknown_status` and `view_misses`; one of the entries for

@@ -117,7 +117,8 @@ TEST_CASE("a command queued behind a hung get is answered by the replaced instan
   CHECK(waited < std::chrono::seconds(4)); // not at its deadline
 }
 
-TEST_CASE("a layer that hangs past its deadline: timeout, restart, others serve", "[faults]") {
+TEST_CASE("a layer slower than its deadline times the request out and keeps its instance and entries", "[faults]") {
+  // One slow get (2 s against 50 ms) had the instance replaced, and every entry it held was lost.
   auto rt = start("fault_hang.yaml");
   REQUIRE(rt->put("cached", "v") == status::ok);
   const auto start_time = std::chrono::steady_clock::now();
@@ -127,30 +128,44 @@ TEST_CASE("a layer that hangs past its deadline: timeout, restart, others serve"
   // Answered at the deadline (50 ms), not when the layer woke (2 s: far enough that a loaded
   // machine's delays do not reach it; at 400 ms this failed under load).
   CHECK(waited < std::chrono::seconds(2));
-  auto h = health_of(*rt, "slow");
-  CHECK_FALSE(h.healthy());
-  CHECK(h.failures == 1);
-  CHECK(h.last_error == "no answer within the deadline of 50ms");
   CHECK(rt->get("cached").value == "v");
-  // Until the hung get returns (2 s), the replaced instance has not stopped, and no new one
-  // starts beside it: a write to the layer is refused, the others serve.
+  // A put behind the slow get times out too, and is taken in order once the get returns.
+  CHECK(rt->put("meanwhile", "w") == status::timeout);
+  REQUIRE(eventually([&] { return rt->layer_command("slow", "size").json == R"({"size":2})"; }, std::chrono::seconds(10)));
+  const auto h = health_of(*rt, "slow");
+  CHECK(h.failures == 0);
   CHECK(h.restarts == 0);
-  CHECK(rt->put("meanwhile", "w") == status::unavailable);
+  CHECK(h.healthy());
+}
+
+TEST_CASE("a layer that answers nothing for 5 s past a deadline is taken to hang and replaced", "[faults]") {
+  auto rt = strata::testing::start_yaml("layers:\n"
+                                        "  - {name: hot, plugin: predictive}\n"
+                                        "  - {name: slow, plugin: test_map, deadline: 50ms, config: {fail: hang_on_get, hang: 8s}}\n");
+  REQUIRE(rt->put("cached", "v") == status::ok);
+  CHECK(rt->get("elsewhere").code == status::timeout);
+  CHECK(health_of(*rt, "slow").failures == 0); // slow, for all anyone knows yet
+  CHECK(rt->get("cached").value == "v");       // the others serve
+  // At 5 s past the deadline it is taken to hang: replaced, the new instance started beside the
+  // call that has not returned (it has been waited for), and serving.
   REQUIRE(eventually([&] { return health_of(*rt, "slow").restarts == 1; }, std::chrono::seconds(10)));
-  // The replacement instance takes writes.
+  const auto h = health_of(*rt, "slow");
+  CHECK(h.failures == 1);
+  CHECK_THAT(h.last_error, Catch::StartsWith("no answer within the deadline of 50ms, nor in the ") &&
+                             Catch::EndsWith(" ms since the request was sent: taken to hang"));
   CHECK(rt->put("after", "w") == status::ok);
 }
 
-TEST_CASE("a put whose layer is replaced for hanging is undone: that instance will never take it", "[faults]") {
-  // deep hangs in the put past its 50 ms deadline and is replaced; its retired instance answers
-  // what is left unapplied. Had the put not been undone, hot would serve what deep never took
-  // (and a persisted deep, restarted, its old value: both).
+TEST_CASE("a put a slow layer times out is taken by it late, and kept in the others", "[faults]") {
+  // deep takes the put 300 ms after its 50 ms deadline: the put answers timeout, deep keeps its
+  // instance and applies it, so the value hot kept is the one deep holds.
   auto rt = strata::testing::start_yaml("layers:\n"
                                         "  - {name: hot, plugin: predictive}\n"
                                         "  - {name: deep, plugin: test_map, deadline: 50ms, config: {fail: hang_on_put, hang: 300ms}}\n");
   CHECK(rt->put("k", "v1") == status::timeout);
-  CHECK(health_of(*rt, "deep").failures == 1);
-  CHECK(rt->get("k").code != status::ok);
+  CHECK(rt->get("k").value == "v1");
+  CHECK(eventually([&] { return rt->layer_command("deep", "size").json == R"({"size":1})"; }));
+  CHECK(health_of(*rt, "deep").failures == 0);
 }
 
 TEST_CASE("a layer that answers internal without throwing is named in the log the caller is sent to", "[faults]") {
@@ -169,18 +184,19 @@ TEST_CASE("a layer that answers internal without throwing is named in the log th
 
 TEST_CASE("a put that timed out behind a long command, whose instance is then replaced unapplied, is undone",
           "[faults]") {
-  // slow runs a command (its deadline 5 s) that takes 6 s; the put queued behind it times out but is
-  // not undone: slow is busy, and will take it. At 5 s the command times out, slow is replaced, and
-  // its retired instance answers the put unapplied: hot held the value slow never took.
+  // slow runs a command (its deadline 5 s) that takes 11 s; the put queued behind it times out but
+  // is not undone: slow is busy, and will take it. At 5 s the command times out; 5 s later slow is
+  // taken to hang and replaced, and its retired instance answers the put unapplied: hot held the
+  // value slow never took.
   auto rt = strata::testing::start_yaml("layers:\n"
                                         "  - {name: hot, plugin: predictive}\n"
-                                        "  - {name: slow, plugin: test_map, deadline: 100ms, config: {hang: 6s}}\n");
+                                        "  - {name: slow, plugin: test_map, deadline: 100ms, config: {hang: 11s}}\n");
   auto command = std::async(std::launch::async, [&] { return rt->layer_command("slow", "sleep"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100)); // slow is in the command
   CHECK(rt->put("k", "v1") == status::timeout);
   CHECK(rt->get("k").value == "v1"); // taken by hot; slow will take it too, or it is undone
   CHECK(command.get().code == status::timeout);
-  CHECK(eventually([&] { return rt->get("k").code != status::ok; }, std::chrono::seconds(5)));
+  CHECK(eventually([&] { return rt->get("k").code != status::ok; }, std::chrono::seconds(10)));
 }
 
 TEST_CASE("a failed put's undo waits for a conditional write checking the key, rather than being skipped",
@@ -293,8 +309,7 @@ TEST_CASE("a short deadline is kept while a request with a longer one waits", "[
   CHECK(miss.code == status::timeout);
   CHECK(waited < std::chrono::seconds(1));
   CHECK(health_of(*rt, "patient").failures == 0);
-  CHECK(health_of(*rt, "stuck").failures == 1);
-  CHECK(health_of(*rt, "stuck").last_error == "no answer within the deadline of 50ms");
+  CHECK(health_of(*rt, "stuck").failures == 0); // slow (1 s), not hung
 }
 
 TEST_CASE("a long command does not hold back the deadline of the requests behind it", "[faults]") {
@@ -747,7 +762,7 @@ TEST_CASE("a replaced observing layer's new instance gets what is recorded after
   rt->get("b");
   CHECK(rt->layer_command("watcher", "seen").json == R"({"seen":2})");
   CHECK(rt->layer_command("watcher", "hang").code == status::timeout);
-  REQUIRE(eventually([&] { return health_of(*rt, "watcher").restarts == 1; }, std::chrono::seconds(10)));
+  REQUIRE(eventually([&] { return health_of(*rt, "watcher").restarts == 1; }, std::chrono::seconds(15)));
   // The new instance starts a moment after the restart is counted; from then on it sees each get.
   CHECK(eventually([&] {
     rt->get("c");

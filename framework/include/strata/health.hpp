@@ -27,7 +27,7 @@ struct layer_health {
   health_level level = health_level::healthy;
   /// Why, when not healthy: the layer's own words, or the fault supervision saw.
   std::string detail;
-  std::uint64_t failures = 0; ///< exceptions, deadline misses and deaths so far
+  std::uint64_t failures = 0; ///< exceptions, hangs (nothing answered 5 s past a deadline) and deaths so far
   std::uint64_t restarts = 0; ///< times supervision replaced the instance
   std::string last_error;     ///< the last fault supervision saw, kept after recovery
   bool healthy() const noexcept { return level == health_level::healthy; }

@@ -187,7 +187,7 @@ public:
   /// layer's `validate`. `invalid` for an unknown layer, a layer whose plugin is built for ABI
   /// 1.1 or earlier (no commands), or a command the layer does not know; `timeout` when it takes
   /// longer than the layer's deadline or 5 s, whichever is longer (and, as for a request, the
-  /// layer is then replaced if it answered nothing else meanwhile: it is taken to hang);
+  /// layer is replaced if it answers nothing for 5 s more: it is taken to hang);
   /// `internal` when the layer answered with text that is not a JSON object. Counted in the
   /// layer's metrics under the operation `command`. A command that had the layer drop copies of
   /// a key from the others (the global layer's `put`, `reject`) is answered once they are gone.
