@@ -30,18 +30,30 @@ instance_host::instance_host(std::string label, std::string instance, telemetry:
 
 namespace {
 
-/// The families plugins share, with the type every one of them registers (the layers' standard
-/// families, and the exporters' and alert handlers' error counters), or null.
-const char* shared_family_kind(const std::string& name) {
-  static const std::map<std::string, const char*> kinds{
-    {"strata_cache_entries", "gauge"},
-    {"strata_cache_size_bytes", "gauge"},
-    {"strata_cache_evictions_total", "counter"},
-    {"strata_exporter_errors_total", "counter"},
-    {"strata_alert_handler_errors_total", "counter"},
+/// A family plugins of one kind share: the type every one of them registers, and the label the
+/// host adds for that kind.
+struct shared_family {
+  const char* kind;
+  const char* label;
+};
+
+/// The families plugins share (the layers' standard families, and the exporters' and alert
+/// handlers' error counters), or null.
+const shared_family* shared_family_of(const std::string& name) {
+  static const std::map<std::string, shared_family> families{
+    {"strata_cache_entries", {"gauge", "cache_layer"}},
+    {"strata_cache_size_bytes", {"gauge", "cache_layer"}},
+    {"strata_cache_evictions_total", {"counter", "cache_layer"}},
+    {"strata_exporter_errors_total", {"counter", "exporter"}},
+    {"strata_alert_handler_errors_total", {"counter", "handler"}},
   };
-  const auto it = kinds.find(name);
-  return it == kinds.end() ? nullptr : it->second;
+  const auto it = families.find(name);
+  return it == families.end() ? nullptr : &it->second;
+}
+
+/// What an instance whose metrics carry `label` is, for messages: "layer", "exporter", ...
+std::string instance_kind(const std::string& label) {
+  return label == "cache_layer" ? "layer" : label == "handler" ? "alert handler" : label;
 }
 
 std::string kind_name(strata_metric_kind kind) {
@@ -70,11 +82,17 @@ void* instance_host::metric(void* self, strata_metric_kind kind, const char* nam
       // Registered first, it would stop the runtime's own family, created after the plugins.
       throw std::invalid_argument(std::string("'") + name + "' is a series of '" + base +
                                   "', which the runtime records; choose another name");
-    if (const char* kind_needed = shared_family_kind(name); kind_needed != nullptr && kind_name(kind) != kind_needed)
-      // Refused here, in the plugin that got it wrong: else the plugins that register it right
-      // would fail after it, and be blamed.
-      throw std::invalid_argument(std::string("'") + name + "' is a " + kind_needed +
-                                  " shared by plugins of its kind (docs/metrics.md); register it as one");
+    // Refused here, in the plugin that got it wrong: else the plugins that register it right would
+    // fail after it, and be blamed.
+    if (const auto* shared = shared_family_of(name)) {
+      if (host->label_ != shared->label)
+        throw std::invalid_argument(std::string("'") + name + "' is the family of every " +
+                                    instance_kind(shared->label) + " (docs/metrics.md); a " +
+                                    instance_kind(host->label_) + " cannot register it; choose another name");
+      if (kind_name(kind) != shared->kind)
+        throw std::invalid_argument(std::string("'") + name + "' is a " + shared->kind +
+                                    " shared by plugins of its kind (docs/metrics.md); register it as one");
+    }
     std::vector<std::string> names{host->label_};
     telemetry::label_values values{host->instance_};
     if (label_count > 0 && (label_names == nullptr || label_values == nullptr))
@@ -88,14 +106,17 @@ void* instance_host::metric(void* self, strata_metric_kind kind, const char* nam
       values.emplace_back(label_values[i]);
     }
     const std::string description = help != nullptr ? help : "";
+    // Named in the refusal of a later registration that disagrees: a family another plugin took
+    // first failed the plugin it belongs to with no word of who took it.
+    const std::string registrant = instance_kind(host->label_) + " '" + host->instance_ + "'";
     auto& r = *host->registry_;
     switch (abi_value(kind)) {
-    case STRATA_METRIC_COUNTER: return &r.counter(name, description, names, values);
-    case STRATA_METRIC_GAUGE: return &r.gauge(name, description, names, values);
+    case STRATA_METRIC_COUNTER: return &r.counter(name, description, names, values, registrant);
+    case STRATA_METRIC_GAUGE: return &r.gauge(name, description, names, values, registrant);
     case STRATA_METRIC_HISTOGRAM: {
       std::vector<double> b = bounds != nullptr && bound_count > 0 ? std::vector<double>(bounds, bounds + bound_count)
                                                                    : instruments::default_latency_buckets();
-      return &r.histogram(name, description, names, values, b);
+      return &r.histogram(name, description, names, values, b, registrant);
     }
     default: throw std::invalid_argument("unknown metric kind " + std::to_string(abi_value(kind)));
     }

@@ -83,7 +83,7 @@ void registry::refuse_series_clash(const std::string& name, metric_type type) co
 
 registry::family& registry::find_or_add(const std::string& name, const std::string& help, metric_type type,
                                         const std::vector<std::string>& label_names, const label_values& values,
-                                        const std::vector<double>& bounds) {
+                                        const std::vector<double>& bounds, const std::string& registrant) {
   if (!valid_name(name, true))
     throw std::invalid_argument("metric name '" + name + "' is not a valid Prometheus name");
   for (const auto& label : label_names)
@@ -110,34 +110,40 @@ registry::family& registry::find_or_add(const std::string& name, const std::stri
     refuse_series_clash(name, type);
   auto [it, added] = families_.try_emplace(name);
   auto& f = it->second;
+  const auto registered_by = [](const family& first) {
+    return first.registrant.empty() ? std::string() : " by " + first.registrant;
+  };
   if (added) {
     f.type = type;
     f.help = help;
     f.label_names = label_names;
     f.bounds = bounds;
+    f.registrant = registrant;
   } else if (f.type != type) {
-    throw std::invalid_argument("metric " + name + " is already registered as a " + type_name(f.type) + ", not a " +
-                                type_name(type));
+    throw std::invalid_argument("metric " + name + " is already registered as a " + type_name(f.type) +
+                                registered_by(f) + ", not a " + type_name(type));
   } else if (f.label_names != label_names || (type == metric_type::histogram && f.bounds != bounds)) {
     throw std::invalid_argument("metric " + name + " is already registered as a " + type_name(f.type) +
-                                " with other labels or buckets");
+                                registered_by(f) + " with other labels or buckets");
   }
   return f;
 }
 
 instruments::counter& registry::counter(const std::string& name, const std::string& help,
-                                        const std::vector<std::string>& label_names, const label_values& values) {
+                                        const std::vector<std::string>& label_names, const label_values& values,
+                                        const std::string& registrant) {
   std::lock_guard<std::mutex> guard(mutex_);
-  auto& slot = find_or_add(name, help, metric_type::counter, label_names, values, {}).counters[values];
+  auto& slot = find_or_add(name, help, metric_type::counter, label_names, values, {}, registrant).counters[values];
   if (!slot)
     slot = std::make_unique<instruments::counter>();
   return *slot;
 }
 
 instruments::gauge& registry::gauge(const std::string& name, const std::string& help,
-                                    const std::vector<std::string>& label_names, const label_values& values) {
+                                    const std::vector<std::string>& label_names, const label_values& values,
+                                    const std::string& registrant) {
   std::lock_guard<std::mutex> guard(mutex_);
-  auto& slot = find_or_add(name, help, metric_type::gauge, label_names, values, {}).gauges[values];
+  auto& slot = find_or_add(name, help, metric_type::gauge, label_names, values, {}, registrant).gauges[values];
   if (!slot)
     slot = std::make_unique<instruments::gauge>();
   return *slot;
@@ -145,9 +151,11 @@ instruments::gauge& registry::gauge(const std::string& name, const std::string& 
 
 instruments::histogram& registry::histogram(const std::string& name, const std::string& help,
                                             const std::vector<std::string>& label_names,
-                                            const label_values& values, const std::vector<double>& bounds) {
+                                            const label_values& values, const std::vector<double>& bounds,
+                                            const std::string& registrant) {
   std::lock_guard<std::mutex> guard(mutex_);
-  auto& slot = find_or_add(name, help, metric_type::histogram, label_names, values, bounds).histograms[values];
+  auto& slot =
+    find_or_add(name, help, metric_type::histogram, label_names, values, bounds, registrant).histograms[values];
   if (!slot)
     slot = std::make_unique<instruments::histogram>(bounds);
   return *slot;

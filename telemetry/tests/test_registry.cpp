@@ -30,6 +30,12 @@ TEST_CASE("the registry refuses bad names and conflicting families", "[registry]
   CHECK_THROWS_WITH(r.gauge("ok_total", "h", {"a"}, {"1"}), "metric ok_total is already registered as a counter, not a gauge");
   CHECK_THROWS_WITH(r.counter("ok_total", "h", {"b"}, {"1"}),
                     "metric ok_total is already registered as a counter with other labels or buckets");
+  // Who took a family first is named, when it said.
+  r.counter("theirs_total", "h", {}, {}, "layer 'deep'");
+  CHECK_THROWS_WITH(r.histogram("theirs_total", "h", {}, {}),
+                    "metric theirs_total is already registered as a counter by layer 'deep', not a histogram");
+  CHECK_THROWS_WITH(r.counter("theirs_total", "h", {"a"}, {"1"}),
+                    "metric theirs_total is already registered as a counter by layer 'deep' with other labels or buckets");
   // A histogram's series are names of their own in the exposition: no family may take one.
   r.histogram("took_seconds", "h", {}, {}, {0.1, 1});
   CHECK_THROWS_WITH(r.gauge("took_seconds_count", "h", {}, {}),

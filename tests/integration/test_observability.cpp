@@ -475,6 +475,28 @@ TEST_CASE("a plugin may not register a family the runtime derives or records its
                                      Catch::Contains("'strata_cache_entries' is a gauge shared by plugins of its kind"));
 }
 
+TEST_CASE("a family of another kind of plugin, or taken first by another plugin, is refused naming who", "[observability]") {
+  // A layer took the exporters' error counter: the json exporter's start then failed, blamed.
+  auto exporters_family = runtime::from_config(*parse_config(
+    "layers:\n  - {name: deep, plugin: test_map, config: {metric: strata_exporter_errors_total}}\n"
+    "exporters:\n  - {name: j, plugin: test_exporter, config: {path: /dev/null}}\n", "x.yaml").effective);
+  REQUIRE_FALSE(exporters_family);
+  CHECK_THAT(exporters_family.err().message,
+             Catch::Contains("layer 'deep'") &&
+               Catch::Contains("'strata_exporter_errors_total' is the family of every exporter (docs/metrics.md); a "
+                               "layer cannot register it"));
+  // A family of one plugin's own, taken first by another under another type: the one that loses
+  // it is told who has it.
+  auto taken = runtime::from_config(*parse_config(
+    "layers:\n  - {name: deep, plugin: test_map, config: {metric: strata_test_things}}\n"
+    "exporters:\n  - {name: odd, plugin: test_exporter, config: {path: /dev/null, gauge: strata_test_things}}\n",
+    "x.yaml").effective);
+  REQUIRE_FALSE(taken);
+  CHECK_THAT(taken.err().message,
+             Catch::Contains("exporter 'odd'") &&
+               Catch::Contains("metric strata_test_things is already registered as a counter by layer 'deep', not a gauge"));
+}
+
 TEST_CASE("an alert rule on a metric that does not exist, a histogram, or labels that select nothing stops the start", "[observability][alerts]") {
   const std::string head = "layers:\n  - {name: hot, plugin: predictive}\nalerts:\n  rules:\n";
   auto unknown = runtime::from_config(*parse_config(

@@ -32,7 +32,7 @@ TEST_CASE("the SDK's host handle names the metric once in what the registry refu
   instance_host host("cache_layer", "hot", &registry, {}, nullptr);
   strata::plugin_host plugin(host.api());
   plugin.counter("sent_total", "Sent.");
-  CHECK_THROWS_WITH(plugin.gauge("sent_total", ""), "metric sent_total is already registered as a counter, not a gauge");
+  CHECK_THROWS_WITH(plugin.gauge("sent_total", ""), "metric sent_total is already registered as a counter by layer 'hot', not a gauge");
   CHECK_THROWS_WITH(plugin.histogram("wait_seconds", "", {}, {1, 0.5}),
                     "metric wait_seconds: bucket bounds must be finite and strictly ascending");
   CHECK_THROWS_WITH(plugin.counter("y_total", "", {{"cache_layer", "x"}}), "metric y_total: label 'cache_layer' is added by the host");

@@ -35,13 +35,18 @@ class registry {
 public:
   /// The counter of family `name` for `values`. The first call for a name fixes its help, type and
   /// label names; a later call that disagrees, or an invalid name, throws std::invalid_argument.
+  /// `registrant` says who registers ("layer 'sem'"): a later call that disagrees is told who fixed
+  /// the family first, when that call said.
   instruments::counter& counter(const std::string& name, const std::string& help,
-                                const std::vector<std::string>& label_names, const label_values& values);
+                                const std::vector<std::string>& label_names, const label_values& values,
+                                const std::string& registrant = {});
   instruments::gauge& gauge(const std::string& name, const std::string& help,
-                            const std::vector<std::string>& label_names, const label_values& values);
+                            const std::vector<std::string>& label_names, const label_values& values,
+                            const std::string& registrant = {});
   instruments::histogram& histogram(const std::string& name, const std::string& help,
                                     const std::vector<std::string>& label_names, const label_values& values,
-                                    const std::vector<double>& bounds = instruments::default_latency_buckets());
+                                    const std::vector<double>& bounds = instruments::default_latency_buckets(),
+                                    const std::string& registrant = {});
 
   /// Every family and its samples, sorted by name.
   std::vector<metric_family> snapshot() const;
@@ -52,13 +57,14 @@ private:
     std::string help;
     std::vector<std::string> label_names;
     std::vector<double> bounds; ///< histograms only
+    std::string registrant;     ///< who registered it first, if that call said
     std::map<label_values, std::unique_ptr<instruments::counter>> counters;
     std::map<label_values, std::unique_ptr<instruments::gauge>> gauges;
     std::map<label_values, std::unique_ptr<instruments::histogram>> histograms;
   };
   family& find_or_add(const std::string& name, const std::string& help, metric_type type,
                       const std::vector<std::string>& label_names, const label_values& values,
-                      const std::vector<double>& bounds);
+                      const std::vector<double>& bounds, const std::string& registrant);
   /// Throws when a new family `name` and a histogram's series would share a name.
   void refuse_series_clash(const std::string& name, metric_type type) const;
 
