@@ -922,9 +922,10 @@ public:
       return full_miss(l);
     if (st_.slots[i].observer)
       return walk(l, i + 1);
+    const auto asked_at = std::chrono::steady_clock::now();
     ask(
       i, l->number, operation::get,
-      [this, l, i](layer_reply& reply) {
+      [this, l, i, asked_at](layer_reply& reply) {
         if (could_not(reply)) { // a full miss says so, rather than not_found
           l->failure = reply.code;
           return walk(l, i + 1);
@@ -935,7 +936,7 @@ public:
           l->failure = status::internal;
           return walk(l, i + 1);
         }
-        promote(l, i, reply.hit);
+        promote(l, i, reply.hit, asked_at);
         const auto ttl = reply.hit.meta.ttl;
         finish(l, get_result{status::ok, std::move(reply.hit.value), st_.slots[i].cfg.name, ttl});
       },
@@ -969,15 +970,29 @@ public:
     return false;
   }
 
-  void promote(const lookup_ptr& l, std::size_t found_at, const layer_hit& hit) {
+  /// Copies a hit of layer `found_at`, asked at `asked_at`, into the layers before it that take
+  /// promotions. A copy of an entry with a TTL must not outlive it: its TTL is what the hit
+  /// reported less 1 ms (a layer rounds the time left up to whole milliseconds) and less the time
+  /// since the layer was asked (rounded up), which the entry has lived since; none is made when
+  /// nothing is left. (The copy still waits in the upper layer's mailbox before it is applied:
+  /// microseconds, not counted.)
+  void promote(const lookup_ptr& l, std::size_t found_at, const layer_hit& hit,
+               std::chrono::steady_clock::time_point asked_at) {
     if (found_at == 0 || !still_current(*l))
       return;
+    auto meta = hit.meta;
+    if (meta.ttl.count() > 0) {
+      meta.ttl -= std::chrono::milliseconds{1} +
+                  std::chrono::ceil<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked_at);
+      if (meta.ttl.count() <= 0)
+        return; // 0 would be no expiry at all
+    }
     put_payload data;
     for (std::size_t j = 0; j < found_at; ++j) {
       if (!st_.slots[j].cfg.promote || st_.slots[j].observer)
         continue;
       if (!data)
-        data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, hit.value, hit.meta});
+        data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, hit.value, meta});
       ask(j, l->number, operation::put, [](layer_reply&) {}, layer_put_atom::value, data);
     }
   }

@@ -281,6 +281,22 @@ TEST_CASE("a promoted entry keeps its TTL and tags", "[runtime]") {
   CHECK(eventually([&] { return rt->get("e").code == status::not_found; }));
 }
 
+TEST_CASE("a promoted copy never outlives the entry it was copied from", "[runtime]") {
+  // The copy took the TTL the deeper layer reported, rounded up to whole milliseconds, from when
+  // the layer above applied it: it expired up to a few milliseconds after the original.
+  auto rt = start("write_around.yaml");
+  put_options options;
+  options.ttl = std::chrono::seconds(10);
+  REQUIRE(rt->put("k", "v", options) == status::ok);
+  const auto original = rt->get("k"); // from deep, which reports what it has left
+  REQUIRE(original.layer == "deep");
+  REQUIRE(eventually([&] { return rt->get("k").layer == "hot"; }));
+  const auto copy = rt->get_with_ttl("k");
+  REQUIRE(copy.layer == "hot");
+  REQUIRE((original.ttl && copy.ttl));
+  CHECK(*copy.ttl <= *original.ttl - std::chrono::milliseconds(1));
+}
+
 TEST_CASE("tags invalidate every layer, within one namespace", "[runtime]") {
   auto rt = start("two_layers.yaml");
   put_options tagged;
