@@ -4,6 +4,10 @@
 /// it from any number of threads. A hit on the first layer is served in the caller's thread; every
 /// other request is one message to the coordinator actor (no actor is created per call).
 
+#if __cplusplus < 201703L
+#error "Strata's headers need C++17 or later: compile with -std=c++17 (or the CMake target, which asks for it)"
+#endif
+
 #include <strata/config.hpp>
 #include <strata/entry.hpp>
 #include <strata/alerts.hpp>

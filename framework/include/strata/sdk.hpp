@@ -18,6 +18,10 @@
 /// check-config`, `strata serve` and a reload run before any instance is created. It must create nothing and touch
 /// no file, socket or server.
 
+#if __cplusplus < 201703L
+#error "Strata's headers need C++17 or later: compile with -std=c++17 (or the CMake target, which asks for it)"
+#endif
+
 #include <strata/alerts.hpp>
 #include <strata/config_refusals.hpp>
 #include <strata/embedder.hpp>
