@@ -827,6 +827,7 @@ public:
       // nothing for hang_grace past the deadline is taken to hang and replaced (hang_check).
       if (st_.slots[i].last_answer <= awaited->sent && !busy_before(i, *awaited, now))
         watch_for_hang(i, awaited->generation, awaited->due() + hang_grace);
+      st_.shared->health.update(i, [&](layer_health_state& h) { h.late(reply.error, now); });
       answer(i, *awaited, reply);
     }
   }

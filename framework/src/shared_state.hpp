@@ -29,6 +29,9 @@ constexpr std::uint32_t failures_in_a_row_critical = 3;
 /// new instance timing out) count once: once it answers again, it is healthy.
 constexpr std::size_t failures_flapping = 3;
 constexpr std::chrono::minutes flapping_window{10};
+/// A layer that let a request time out (and kept its instance: slow, or behind) within this long
+/// is a `warning`.
+constexpr std::chrono::minutes late_window{1};
 
 /// What is known of one layer's health: what supervision saw and what the layer reported.
 struct layer_health_state {
@@ -51,6 +54,12 @@ struct layer_health_state {
   /// When each run of failures of the last `flapping_window` began (a run: failures with no answer
   /// between), oldest first.
   std::deque<std::chrono::steady_clock::time_point> recent_failures;
+  /// Requests that timed out with the instance kept, since `late_since` (a run with less than
+  /// `late_window` between them), and the last one's cause: a layer slow on every request is
+  /// replaced by nothing, and read healthy.
+  std::uint64_t late_requests = 0;
+  std::chrono::steady_clock::time_point late_since{}, last_late{};
+  std::string late_cause;
 
   /// Counts a failure that supervision saw, with its cause.
   void failed(const std::string& why, std::chrono::steady_clock::time_point now) {
@@ -64,6 +73,17 @@ struct layer_health_state {
     recent_failures.push_back(now);
     while (now - recent_failures.front() > flapping_window)
       recent_failures.pop_front();
+  }
+
+  /// Counts a request that timed out while the instance was kept.
+  void late(const std::string& why, std::chrono::steady_clock::time_point now) {
+    if (late_requests == 0 || now - last_late >= late_window) {
+      late_requests = 0;
+      late_since = now;
+    }
+    ++late_requests;
+    last_late = now;
+    late_cause = why;
   }
 
   layer_health view(std::chrono::steady_clock::time_point now) const {
@@ -85,6 +105,11 @@ struct layer_health_state {
       h.detail = "failed " + std::to_string(failed_lately) + " times in the last " +
                  std::to_string(flapping_window.count()) + " min with answers between, replaced each time; the last: " +
                  fault;
+    } else if (late_requests > 0 && now - last_late < late_window && h.level == health_level::healthy) {
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(last_late - late_since).count();
+      h.level = health_level::warning;
+      h.detail = std::to_string(late_requests) + " requests timed out in " + std::to_string(seconds) +
+                 " s (slow, or working through a backlog; the instance kept), the last: " + late_cause;
     }
     return h;
   }
