@@ -488,8 +488,9 @@ std::vector<std::string> marks_in(std::string_view text) {
     if (abbreviation || after == ')' || before == '\'' || after == '\'' || lower == 'a' || lower == 'i' ||
         lower == 'u')
       continue;
-    // A command's option keeps its case: "-v" (verbose) is not "-V" (version).
-    out.emplace_back(1, before == '-' ? text[i] : lower);
+    // A command's option keeps its case: "-v" (verbose) is not "-V" (version); so does an escape:
+    // "\d" (a digit) is not "\D" (anything else).
+    out.emplace_back(1, before == '-' || before == '\\' ? text[i] : lower);
   }
   // Blank-separated runs of symbols, but the last of the text, a lone "&" ("pros & cons"), "?" and
   // "!" ("safe ? I am worried"), an ellipsis, dashes and slashes (a title's "Python - sort a list",
@@ -589,40 +590,46 @@ std::set<std::string> said_in(std::string_view text) {
   return out;
 }
 
-/// The words written with a capital in `text`, lower-cased: names, as often as not ("Berlin",
+/// How a word is written, a character a letter: 'U' a capital, 'l' not ("Mb" is "Ul").
+using case_pattern = std::string;
+
+/// Each word of a text, lower-cased, with the ways it is written there.
+using spellings = std::map<std::string, std::set<case_pattern>>;
+
+/// The words written with a capital in `text`, lower-cased, with how: names, as often as not ("Berlin",
 /// "AWS", "eBay", "iPhone", "Österreich", "Москва"). Not a sentence's first word (after ". ", "?",
 /// "!", ":", their full-width and CJK forms, or a line break; not the point of "Dr." or "e.g.": a
 /// capitalised word of three letters or fewer, or a single letter, before it), not "I" and its
 /// contractions, and none at all in a text without a lower-case letter (shouted, every word would
 /// be one).
-std::set<std::string> capitalised_in(std::string_view text) {
-  std::set<std::string> out;
+spellings capitalised_in(std::string_view text) {
+  spellings out;
   bool any_lower = false;
   for_each_letter_case(text, [&](std::uint32_t, bool upper, bool letter) { any_lower = any_lower || (letter && !upper); });
   if (!any_lower)
     return out;
   bool sentence_start = true;
   std::string word;
-  std::size_t letters = 0;
+  case_pattern pattern;
   bool capital = false;
   // The word before the character being read: an abbreviation, if a point follows it?
   bool last_abbreviation = false;
   const auto end_word = [&] {
     const bool pronoun = word == "i" || word == "im" || word == "ill" || word == "id" || word == "ive";
     if (!word.empty() && capital && !sentence_start && !pronoun)
-      out.insert(word);
+      out[word].insert(pattern);
     if (!word.empty())
       sentence_start = false;
-    last_abbreviation = letters == 1 || (capital && letters <= 3);
+    last_abbreviation = pattern.size() == 1 || (capital && pattern.size() <= 3);
     word.clear();
-    letters = 0;
+    pattern.clear();
     capital = false;
   };
   for_each_letter_case(text, [&](std::uint32_t lower, bool upper, bool letter) {
     if (letter) {
       capital = capital || upper;
       append_utf8(word, lower);
-      ++letters;
+      pattern.push_back(upper ? 'U' : 'l');
     } else if ((lower == '\'' || lower == 0x2019) && !word.empty()) {
       return;
     } else {
@@ -639,11 +646,95 @@ std::set<std::string> capitalised_in(std::string_view text) {
 /// Whether each text names something, with a capital, that the other does not say at all.
 bool names_differ(std::string_view a, std::string_view b) {
   const auto said_a = said_in(a), said_b = said_in(b);
-  const auto names_one_the_other_lacks = [](const std::set<std::string>& names, const std::set<std::string>& other) {
-    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return other.count(n) == 0; });
+  const auto names_one_the_other_lacks = [](const spellings& names, const std::set<std::string>& other) {
+    return std::any_of(names.begin(), names.end(), [&](const auto& n) { return other.count(n.first) == 0; });
   };
   return names_one_the_other_lacks(capitalised_in(a), said_b) && names_one_the_other_lacks(capitalised_in(b), said_a);
 }
+
+/// The words right after a number, or after a number and a blank, with how they are written: the
+/// units of "5MB", "10 mW", "1 MΩ", which `numbers_in` reads lower-cased.
+spellings units_in(std::string_view text) {
+  spellings out;
+  std::string word;
+  case_pattern pattern;
+  bool unit = false;                                    // the word being read follows a number
+  bool digit_before = false, digit_blank_before = false; // the last characters: a digit, a digit and a blank
+  for_each_letter_case(ascii_numerals(text), [&](std::uint32_t lower, bool upper, bool letter) {
+    if (letter) {
+      if (pattern.empty())
+        unit = digit_before || digit_blank_before;
+      append_utf8(word, lower);
+      pattern.push_back(upper ? 'U' : 'l');
+      digit_before = digit_blank_before = false;
+      return;
+    }
+    if (unit && !word.empty())
+      out[word].insert(pattern);
+    word.clear();
+    pattern.clear();
+    digit_blank_before = digit_before && lower == ' ';
+    digit_before = lower < 0x80 && is_digit(static_cast<char>(lower));
+  });
+  if (unit && !word.empty())
+    out[word].insert(pattern);
+  return out;
+}
+
+/// Whether two ways of writing one word say different things: "MB" / "Mb", "mW" / "MW", "mm" /
+/// "Mm", "CO" / "Co". Not all in capitals against all in lower case ("GB" / "gb": an abbreviation
+/// typed in lower case), nor, in a word of four letters or more, either against a capital first
+/// letter only ("Days" / "days", "Mbps" / "mbps": a title's capitals), nor, in a shorter one, a
+/// capital first letter only against lower case ("Kg" / "kg", "Rs" / "rs") but for an m, which is
+/// milli in lower case and mega as a capital ("mm" / "Mm", "mg" / "Mg").
+bool case_differs(const case_pattern& p, const case_pattern& q, std::string_view word) {
+  const auto lower = [](const case_pattern& c) { return c.find('U') == std::string::npos; };
+  const auto upper = [](const case_pattern& c) { return c.find('l') == std::string::npos; };
+  const auto title = [](const case_pattern& c) { return c.front() == 'U' && c.find('U', 1) == std::string::npos; };
+  const auto plain = [&](const case_pattern& c) { return lower(c) || upper(c) || (c.size() >= 4 && title(c)); };
+  if (p == q || (plain(p) && plain(q)))
+    return false;
+  const bool title_and_lower = (title(p) && lower(q)) || (lower(p) && title(q));
+  return !title_and_lower || word.front() == 'm';
+}
+
+/// Whether a word both texts write is written in one only in ways that `case_differs` from all of
+/// the other's.
+bool spellings_differ(const spellings& a, const spellings& b) {
+  return std::any_of(a.begin(), a.end(), [&](const auto& word) {
+    const auto other = b.find(word.first);
+    return other != b.end() && std::all_of(word.second.begin(), word.second.end(), [&](const case_pattern& p) {
+             return std::all_of(other->second.begin(), other->second.end(),
+                                [&](const case_pattern& q) { return case_differs(p, q, word.first); });
+           });
+  });
+}
+
+/// Whether `word` (lower case) is the symbol of a chemical element of two letters.
+bool element_symbol(const std::string& word) {
+  static constexpr std::string_view symbols =
+    "he li be ne na mg al si cl ar ca sc ti cr mn fe co ni cu zn ga ge as se br kr rb sr zr nb mo tc ru rh pd ag "
+    "cd in sn sb te xe cs ba la ce pr nd pm sm eu gd tb dy ho er tm yb lu hf ta re os ir pt au hg tl pb bi po at "
+    "rn fr ra ac th pa np pu am cm bk cf es fm md no lr rf db sg bh hs mt ds rg cn nh fl mc lv ts og ";
+  const auto at = symbols.find(word + ' ');
+  return word.size() == 2 && at != std::string_view::npos && at % 3 == 0;
+}
+
+/// The words whose case `case_differs_in` compares: the units after numbers, and the names that
+/// are the symbol of a chemical element ("CO" is carbon monoxide, "Co" cobalt). Not other short
+/// names: an abbreviation is written "Tv", "Phd", "Seo" as often as "TV", "PhD", "SEO" (the Quora
+/// duplicates).
+spellings cased_words(std::string_view text) {
+  auto out = units_in(text);
+  for (auto& [word, ways] : capitalised_in(text))
+    if (element_symbol(word))
+      out[word].insert(ways.begin(), ways.end());
+  return out;
+}
+
+/// Whether a unit after a number or a short name is written in another case ("5 MB" / "5 Mb",
+/// "CO" / "Co"): the embedder lower-cases, so that either pair scored 1.0.
+bool case_differs_in(std::string_view a, std::string_view b) { return spellings_differ(cased_words(a), cased_words(b)); }
 
 /// `words` with a plural's s dropped ("bytes", "weeks"; not "ss", "us", "is" nor a word of three
 /// letters or fewer) and "into" and "onto" as "to" and "on".
@@ -675,7 +766,7 @@ bool symbols_differ(std::string_view a, std::string_view b) {
 
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b) {
   if (operators_in(a) != operators_in(b) || signs_in(a) != signs_in(b) || marks_in(a) != marks_in(b) ||
-      symbols_differ(a, b) || names_differ(a, b))
+      symbols_differ(a, b) || names_differ(a, b) || case_differs_in(a, b))
     return true;
   const auto words_a = words_with_symbols(a), words_b = words_with_symbols(b);
   auto sorted_a = words_a, sorted_b = words_b;

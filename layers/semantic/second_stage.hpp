@@ -61,7 +61,7 @@ std::vector<std::string> signs_in(std::string_view text);
 
 /// The letters standing alone in `text` ("vitamin D", "blood type B", "-r"; not "a", "I", "u", nor
 /// the letters of an abbreviation, a list marker or a contraction: "e.g.", "b)", "'n'"), lower-cased
-/// but a command's option ("-v" is not "-V"), and the
+/// but a command's option and an escape ("-v" is not "-V", "\d" not "\D"), and the
 /// blank-separated runs of & | ~ . @ ` # but the text's last, a lone "&" and an ellipsis ("&&",
 /// "~"), in order. The embedder keeps no symbol, and a letter alone weighs little in a long text.
 std::vector<std::string> marks_in(std::string_view text);
@@ -78,8 +78,10 @@ std::vector<std::string> symbols_in(std::string_view text);
 /// in a word ending in '+' or '#' ("in C" / "in C++" / "in C#"), in their operators
 /// (`operators_in`), their signs (`signs_in`) or their marks (`marks_in`), or each has a symbol
 /// (`symbols_in`) or names, with a
-/// capital, something the other does not say ("rent in Berlin" / "rent in Munich"). A bag of words
-/// scores either pair as one text; they are different questions as often as not.
+/// capital, something the other does not say ("rent in Berlin" / "rent in Munich"), or write a unit
+/// after a number or a chemical symbol in another case ("5 MB" / "5 Mb", "10 mW" / "10 MW", "CO" /
+/// "Co"; not "GB" / "gb" nor "Kg" / "kg"). A bag of words scores either pair as one text; they are
+/// different questions as often as not.
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b);
 
 /// Why a candidate must not be served, or empty when it passes: "margin", "numbers", "negation",

@@ -255,6 +255,33 @@ TEST_CASE("a name on each side that the other does not say is another question",
                                           "\u041c\u041e\u0421\u041a\u0412\u0410 \u0418 \u041c\u0418\u041d\u0421\u041a"));
 }
 
+TEST_CASE("a unit after a number, a short name and an escape keep their case", "[second_stage]") {
+  // The audit's pairs (2026-12-06), served at 1.0: the embedder lower-cases.
+  check_options on;
+  const auto checked = [&](const char* a, const char* b) { return second_stage(on, a, b, 1.0, std::nullopt); };
+  CHECK(checked("Is 5MB enough for a photo", "Is 5Mb enough for a photo") == "order");
+  CHECK(checked("download speed of 100 Mbps", "download speed of 100 MBps") == "order");
+  CHECK(checked("Is 5 GB enough", "Is 5 Gb enough") == "order");
+  CHECK(checked("a 10 mW laser", "a 10 MW laser") == "order");
+  CHECK(checked("how far is 10 mm", "how far is 10 Mm") == "order");
+  CHECK(checked("is a 1 M\u03a9 resistor safe", "is a 1 m\u03a9 resistor safe") == "order");
+  CHECK(checked("symptoms of CO poisoning", "symptoms of Co poisoning") == "order");
+  CHECK(checked("what does \\d+ match in a regex", "what does \\D+ match in a regex") == "order");
+  CHECK(checked("what does \\s match in a regex", "what does \\S match in a regex") == "order");
+  // Still the same question: an abbreviation typed in lower case, a title's capitals, a sentence's
+  // first word, a name of four letters or more in another case.
+  CHECK(checked("How do I convert 5 GB to MB", "how do i convert 5 GB to MB").empty());
+  CHECK(checked("How do I convert 5 GB to MB", "how do i convert 5 gb to mb").empty());
+  CHECK(checked("download speed of 100 Mbps", "download speed of 100 mbps").empty());
+  CHECK(checked("How can I lose 20 kg in a year?", "How can I lose 20 Kg in a year?").empty());
+  CHECK(checked("Which is your favourite Tv serial?", "Which is your favourite TV serial?").empty());
+  CHECK(checked("How To Spend 3 Days In Paris", "how to spend 3 days in paris").empty());
+  CHECK(checked("How to install Python on Windows", "how to install python on windows").empty());
+  CHECK(checked("Co-op games for the PC", "co-op games for the PC").empty());
+  CHECK(checked("Is JavaScript hard", "Is Javascript hard").empty());
+  CHECK(checked("what does \\d+ match", "What does \\d+ match?").empty());
+}
+
 TEST_CASE("more negations: not-words, non-, and other languages'", "[second_stage]") {
   CHECK(negations_in("What happens if I fail to pay my bill?") == 1);
   CHECK(negations_in("Why is my exit code non-zero?") == 1);
