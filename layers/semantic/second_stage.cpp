@@ -402,16 +402,28 @@ std::vector<std::string> operators_in(std::string_view written) {
       ++i;
     return i < text.size() ? text[i] : ' ';
   };
+  const auto at = [&](std::size_t i) { return i < text.size() ? text[i] : ' '; };
+  const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  // A letter standing alone, a variable's name: "a" of "a - b", not of "http://x/y" or "A/B".
+  const auto lone_letter = [&](std::size_t i) {
+    const auto joined = [&](char c) { return alnum(c) || std::string_view("./-_'").find(c) != std::string_view::npos; };
+    return std::isalpha(static_cast<unsigned char>(at(i))) && (i == 0 || !joined(at(i - 1))) && !joined(at(i + 1));
+  };
   std::vector<std::string> out;
   std::string run;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    const char next = i + 1 < text.size() ? text[i + 1] : ' ';
-    if (c == '-' || c == '/') {
-      // Between numbers only: "3 - 5", "12/3"; not in words ("30-year", "and/or", "$5/month"),
+    const char next = at(i + 1);
+    if ((c == '-' || c == '/' || c == '|' || c == '&') && next == '=') {
+      run.push_back(c); // a compound assignment: "x -= 1" is not "x /= 1", nor "x = 1"
+    } else if (c == '-' || c == '/') {
+      // Between numbers: "3 - 5", "12/3"; between letters standing alone, with a blank either
+      // side: "a - b", "x / y". Not in words ("30-year", "and/or", "$5/month", "w/o", "I/O"),
       // paths, or as a dash ("Python - sort a list").
       const char l = before(i), r = after(i + 1);
-      if ((is_digit(l) || l == ')') && (is_digit(r) || r == '('))
+      const bool numbers = (is_digit(l) || l == ')') && (is_digit(r) || r == '(');
+      const bool letters = i >= 2 && at(i - 1) == ' ' && next == ' ' && lone_letter(i - 2) && lone_letter(i + 2);
+      if (numbers || letters)
         run.push_back(c);
       else
         end_token(out, run);
@@ -419,8 +431,15 @@ std::vector<std::string> operators_in(std::string_view written) {
       continue; // a sign, the number's: nothing to end (no run yet)
     } else if (std::string_view("+*=<>^").find(c) != std::string_view::npos) {
       run.push_back(c);
-    } else if (c == '!' && next == '=') {
+    } else if (c == '!' && (next == '=' || ((alnum(next) || next == '(' || next == '_') && !alnum(at(i - 1))))) {
+      run.push_back(c); // "!=", and a negation before a name: "if (!user.isAdmin)"
+    } else if (c == '?' && (next == '?' || next == '.' || next == ':') && (alnum(before(i)) || before(i) == ')') &&
+               (at(i - 1) == ' ') == (at(i + 2) == ' ') && (alnum(after(i + 2)) || after(i + 2) == '(')) {
+      // "a ?? b", "a?.b", "x ?: y" between two operands, with a blank either side or neither: not
+      // "Really?? I thought".
       run.push_back(c);
+      run.push_back(next);
+      ++i;
     } else if (c != ' ' || run.empty()) {
       end_token(out, run);
     }

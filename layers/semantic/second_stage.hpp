@@ -47,10 +47,13 @@ bool opposite_by_prefix(std::string_view a, std::string_view b);
 /// languages, formats, units, ...: `exclusive_sets` in second_stage.cpp).
 bool opposite_by_antonym(std::string_view a, std::string_view b);
 
-/// The operators written in `text`, in order: runs of + * = < > ^ and "!=", and - or / between
-/// numbers (not in "30-year", "and/or", "$5/month", a path or a dash), × ÷ − – ≤ ≥ ≠ as their ASCII
-/// forms; not a '+' sign right before a digit (the number's). "3 + 5" / "3 - 5", "10 > 5" / "10 < 5" and "a == b" /
-/// "a != b" differ only there: the embedder keeps no symbol, and the numbers are the same.
+/// The operators written in `text`, in order: runs of + * = < > ^ and "!=", - or / between
+/// numbers, or between letters standing alone with a blank either side ("a - b"; not in "30-year",
+/// "and/or", "$5/month", "w/o", a path or a dash), "-=", "/=", "|=", "&=", "??", "?." and "?:"
+/// between two operands ("a ?? b", "a?.b"; not "Really?? I"), a '!' before a name ("!x"), × ÷ − – ≤
+/// ≥ ≠ as their ASCII forms; not a '+' sign right before a digit (the number's). "3 + 5" / "3 - 5",
+/// "10 > 5" / "10 < 5", "a == b" / "a != b" and "x -= 1" / "x /= 1" differ only there: the embedder
+/// keeps no symbol, and the numbers are the same.
 std::vector<std::string> operators_in(std::string_view text);
 
 /// The currency, percent and degree signs written in `text`, in order: $ % and the Unicode

@@ -365,6 +365,28 @@ TEST_CASE("the same words in another order, or a word with + or # on one side on
   CHECK(second_stage(on, "Read a file in C?", "Read a file in C++?", 1.0, std::nullopt) == "order");
 }
 
+TEST_CASE("operators between names: a - b, compound assignments, ?? and ?., a ! before a name", "[second_stage]") {
+  // The audit's pairs (2026-12-06), served at 1.0: the embedder keeps no symbol.
+  check_options on;
+  const auto checked = [&](const char* a, const char* b) { return second_stage(on, a, b, 1.0, std::nullopt); };
+  CHECK(checked("what is a - b in numpy", "what is a / b in numpy") == "order");
+  CHECK(checked("what does x -= 1 do", "what does x /= 1 do") == "order");
+  CHECK(checked("what does i -= step do", "what does i = step do") == "order");
+  CHECK(checked("what does x |= y do", "what does x &= y do") == "order");
+  CHECK(checked("what does a ?? b do in C#", "what does a ?. b do in C#") == "order");
+  CHECK(checked("what does x ?: y mean in Kotlin", "what does x ?? y mean in Kotlin") == "order");
+  CHECK(checked("if (user.isAdmin) { deleteAll(); }", "if (!user.isAdmin) { deleteAll(); }") == "order");
+  CHECK(operators_in("a - b, x / y, x -= 1, a?.b, !done") == std::vector<std::string>{"-", "/", "-=", "?.", "!"});
+  // Not operators: hyphens and slashes in words, abbreviations, paths, URLs, a dash, doubled
+  // question marks, an exclamation after a word.
+  CHECK(operators_in("an A/B test w/o I/O, x-axis at http://x/y/z, Plan A - Plan B, and / or").empty());
+  CHECK(operators_in("Really?? I thought so! Wow!! What?.. ok").empty());
+  CHECK(checked("What is the difference between A/B testing and multivariate testing?",
+                "What's the difference between A/B testing and multivariate testing").empty());
+  CHECK(checked("coffee w/o sugar: is it healthy?", "Is coffee w/o sugar healthy").empty());
+  CHECK(checked("Python - how do I sort a list?", "Python: how do I sort a list?").empty());
+}
+
 TEST_CASE("each test of the second stage can be turned off; texts are optional", "[second_stage]") {
   check_options off;
   off.min_margin = 0;
