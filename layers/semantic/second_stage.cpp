@@ -960,6 +960,50 @@ bool opposite_by_antonym(std::string_view a, std::string_view b) {
   return std::any_of(sides.begin(), sides.end(), [](const auto& s) { return s.second.first && s.second.second; });
 }
 
+namespace {
+
+/// The places `text` goes to and comes from: the word after "to" or "into", and after "from" or
+/// "out of", past an article or a possessive ("to my savings account" goes to "savings"). Not a
+/// pronoun ("out of it", "from each other") nor after a word that compares rather than moves ("in
+/// addition to", "apart from", "compared to", "differ from", "close to").
+std::pair<std::set<std::string>, std::set<std::string>> directions_in(std::string_view text) {
+  static const std::set<std::string> skipped = {"a", "an", "the", "my", "your", "his", "her", "its", "our", "their",
+                                                "this", "that", "these", "those", "some", "either", "other"};
+  static const std::set<std::string> no_place = {"it", "them", "me", "you", "us", "him", "each", "one", "another",
+                                                 "others", "any", "all", "both", "here", "there", "where"};
+  static const std::set<std::string> comparing = {"addition", "apart", "compare", "compared", "comparison", "differ",
+                                                  "different", "differently", "close", "similar", "far", "aside"};
+  const auto words = letter_words(text, apostrophe::splits);
+  std::pair<std::set<std::string>, std::set<std::string>> out; // to, from
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const bool out_of = words[i] == "out" && i + 1 < words.size() && words[i + 1] == "of";
+    const bool to = words[i] == "to" || words[i] == "into", from = words[i] == "from" || out_of;
+    if ((!to && !from) || (i > 0 && comparing.count(words[i - 1]) != 0))
+      continue;
+    auto place = i + (out_of ? 2 : 1);
+    while (place < words.size() && skipped.count(words[place]) != 0)
+      ++place;
+    if (place < words.size() && no_place.count(words[place]) == 0)
+      (to ? out.first : out.second).insert(words[place]);
+  }
+  return out;
+}
+
+} // namespace
+
+bool opposite_by_direction(std::string_view a, std::string_view b) {
+  const auto [to_a, from_a] = directions_in(a);
+  const auto [to_b, from_b] = directions_in(b);
+  // A place one text goes to, and the other only comes from.
+  const auto reversed = [](const std::set<std::string>& to, const std::set<std::string>& from,
+                           const std::set<std::string>& other_to, const std::set<std::string>& other_from) {
+    return std::any_of(to.begin(), to.end(), [&](const std::string& place) {
+      return other_from.count(place) != 0 && other_to.count(place) == 0 && from.count(place) == 0;
+    });
+  };
+  return reversed(to_a, from_a, to_b, from_b) || reversed(to_b, from_b, to_a, from_a);
+}
+
 int negations_in(std::string_view text) {
   int n = 0;
   for (const auto& w : letter_words(text))
@@ -977,7 +1021,8 @@ std::string second_stage(const check_options& options, std::string_view query, s
   if (options.numbers && numbers_in(query) != numbers_in(stored_query))
     return "numbers";
   if (options.negations && ((negations_in(query) > 0) != (negations_in(stored_query) > 0) ||
-                            opposite_by_prefix(query, stored_query) || opposite_by_antonym(query, stored_query)))
+                            opposite_by_prefix(query, stored_query) || opposite_by_antonym(query, stored_query) ||
+                            opposite_by_direction(query, stored_query)))
     return "negation";
   if (options.order && reworded_by_order_or_symbol(query, stored_query))
     return "order";

@@ -18,7 +18,8 @@ struct check_options {
   /// The numbers written in the query and in the stored query must be the same.
   bool numbers = true;
   /// Both queries must be negated, or neither, and neither say a word where the other says its
-  /// negation by a prefix or another word of its set (`opposite_by_antonym`).
+  /// negation by a prefix or another word of its set (`opposite_by_antonym`), nor go to a place the
+  /// other comes from (`opposite_by_direction`).
   bool negations = true;
   /// The queries must not say the same words in another order, nor differ in a word with a '+' or
   /// '#' ("C" / "C++" / "C#"), in operators, signs, marks or names (`reworded_by_order_or_symbol`).
@@ -46,6 +47,13 @@ bool opposite_by_prefix(std::string_view a, std::string_view b);
 /// excludes the others (antonyms, tense and modality that change the answer, weekdays, months,
 /// languages, formats, units, ...: `exclusive_sets` in second_stage.cpp).
 bool opposite_by_antonym(std::string_view a, std::string_view b);
+
+/// Whether one text goes to a place the other comes from ("transfer money to my savings account" /
+/// "... from my savings account", "into the folder" / "out of the folder"): the word after "to" or
+/// "into" in one is the word after "from" or "out of" in the other, past an article or a possessive,
+/// and neither says both. Not "to" against "from" anywhere: "to" is an infinitive's as often ("how
+/// to make money" / "make money from Quora").
+bool opposite_by_direction(std::string_view a, std::string_view b);
 
 /// The operators written in `text`, in order: runs of + * = < > ^ and "!=", - or / between
 /// numbers, or between letters standing alone with a blank either side ("a - b"; not in "30-year",

@@ -333,6 +333,26 @@ TEST_CASE("a word against its opposite is a negation", "[second_stage]") {
   CHECK(second_stage(on, "sort descending", "sort ascending", 1.0, std::nullopt).empty());
 }
 
+TEST_CASE("going to a place against coming from it is a negation", "[second_stage]") {
+  // The audit's pairs (2026-12-06), served at 0.80 or more.
+  check_options on;
+  const auto checked = [&](const char* a, const char* b) { return second_stage(on, a, b, 1.0, std::nullopt); };
+  CHECK(checked("transfer money to my savings account", "transfer money from my savings account") == "negation");
+  CHECK(checked("copy files to a remote server", "copy files from a remote server") == "negation");
+  CHECK(checked("withdraw money from my account", "withdraw money to my account") == "negation");
+  CHECK(checked("port my number to verizon", "port my number from verizon") == "negation");
+  CHECK(checked("send 5 dollars to Alice", "send 5 dollars from Alice") == "negation");
+  CHECK(checked("move the files into the backup folder", "move the files out of the backup folder") == "negation");
+  // "to" elsewhere is no direction: an infinitive, a comparison, a pronoun, both ways in one text.
+  CHECK_FALSE(opposite_by_direction("How to make money from Quora?", "How do I make money from Quora?"));
+  CHECK_FALSE(opposite_by_direction("How do I make money from home?", "What is the best way to make money at home?"));
+  CHECK_FALSE(opposite_by_direction("In addition to metrics, what tools are there?", "Apart from metrics, what tools?"));
+  CHECK_FALSE(opposite_by_direction("create a dataset out of it", "turn it into a dataset"));
+  CHECK_FALSE(opposite_by_direction("migrate from MySQL to Postgres", "migrate to Postgres from MySQL"));
+  CHECK_FALSE(opposite_by_direction("How do Taekwondo and Karate compare to each other?",
+                                    "How do Taekwondo and Karate differ from each other?"));
+}
+
 TEST_CASE("the same words in another order, or a word with + or # on one side only, are another question",
           "[second_stage]") {
   CHECK(reworded_by_order_or_symbol("How do I move money from savings to checking?",
