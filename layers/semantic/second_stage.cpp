@@ -863,7 +863,8 @@ std::vector<std::string> inflections(const std::string& word) {
 /// 438, 8 to 3); "was" / "is" splits 179 to 394, kept ("Who was the president" is not "Who is the
 /// president").
 constexpr std::string_view exclusive_sets[] = {
-  "ascending descending", "asc desc", "ascend descend", "increase decrease", "increment decrement",
+  "ascending descending", "asc desc", "ascend descend", "increase decrease|reduce", "raise lower",
+  "increment decrement",
   "enable disable", "buy|bought sell|sold", "buyer seller", "start stop", "open close", "add remove",
   "before after", "min max", "minimum maximum", "minimize maximize", "upload download", "import export",
   "encrypt decrypt", "encryption decryption", "encode decode", "encoder decoder", "compress decompress",
@@ -878,8 +879,10 @@ constexpr std::string_view exclusive_sets[] = {
   "accept reject|decline", "success failure", "insert delete", "begin end", "start end", "since until",
   "credit debit", "positive negative", "even odd", "weekday weekend", "inner outer", "union intersection",
   "gross net", "undo redo", "merge split", "overestimate underestimate", "keep discard",
-  "succeed fail", "like dislike", "agree disagree", "synchronous asynchronous", "sync async", "get set",
-  "getter setter", "on off", "up down", "in out", "login logout", "above below", "over under",
+  "succeed fail", "like dislike", "agree disagree", "synchronous asynchronous", "synchronously asynchronously",
+  "sync async", "get set",
+  "getter setter", "on off", "up down", "in out", "login|signin|logon logout|signout|logoff", "login|signin|logon signup|register", "ago in|later",
+  "few many", "above below", "over under",
   "inside outside", "internal external", "expand collapse", "horizontal vertical",
   "horizontally vertically", "row column", "prefix suffix", "first last", "next previous",
   "forward backward", "forwards backwards", "read write|written|wrote", "send|sent receive",
@@ -897,7 +900,7 @@ constexpr std::string_view exclusive_sets[] = {
   "windows linux macos|mac|osx ios android", "ubuntu debian centos fedora rhel",
   "csv json xml yaml toml pdf docx xlsx png jpg|jpeg gif svg zip rar tar wav html markdown",
   "celsius fahrenheit kelvin", "meter|metre kilometer|kilometre|km centimeter|cm millimeter|mm mile foot|feet|ft inch yard",
-  "gram kilogram|kg milligram|mg pound|lb|lbs ounce|oz ton", "liter|litre milliliter|ml gallon pint cup",
+  "gram kilogram|kg milligram|mg pound|lb|lbs ounce|oz ton", "liter|litre milliliter|ml gallon pint cup teaspoon|tsp tablespoon|tbsp",
   "bit byte", "kilobyte|kb megabyte|mb gigabyte|gb terabyte|tb", "mph kph|kmh",
   "usd eur gbp jpy cny inr aud cad chf",
   "second minute hour day week month year", "morning afternoon evening night", "summer winter",
@@ -936,13 +939,31 @@ const std::multimap<std::string, std::pair<std::size_t, std::size_t>>& exclusive
   return forms;
 }
 
+/// `words` with "sign" and "log", in any form, joined to the "in", "up", "out", "on" or "off" after
+/// them: "sign in" is "signin", as "login" is, and "sign up" another word ("signup"). Apart, "sign
+/// in" and "sign up" differ in no listed word.
+std::vector<std::string> phrasal_verbs_joined(const std::vector<std::string>& words) {
+  static const std::set<std::string> verbs = {"sign", "signs", "signed", "signing", "log", "logs", "logged", "logging"};
+  static const std::set<std::string> particles = {"in", "up", "out", "on", "off"};
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (verbs.count(words[i]) != 0 && i + 1 < words.size() && particles.count(words[i + 1]) != 0) {
+      out.push_back(words[i].substr(0, words[i][0] == 's' ? 4 : 3) + words[i + 1]);
+      ++i;
+    } else {
+      out.push_back(words[i]);
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 bool opposite_by_antonym(std::string_view a, std::string_view b) {
   // How many more times a says each member of each set than b.
   std::map<std::pair<std::size_t, std::size_t>, int> difference;
   const auto count = [&](std::string_view text, int sign) {
-    for (const auto& w : letter_words(text, apostrophe::splits)) {
+    for (const auto& w : phrasal_verbs_joined(letter_words(text, apostrophe::splits))) {
       const auto [first, last] = exclusive_forms().equal_range(w);
       for (auto it = first; it != last; ++it)
         difference[it->second] += sign;

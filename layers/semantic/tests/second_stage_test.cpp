@@ -333,6 +333,26 @@ TEST_CASE("a word against its opposite is a negation", "[second_stage]") {
   CHECK(second_stage(on, "sort descending", "sort ascending", 1.0, std::nullopt).empty());
 }
 
+TEST_CASE("the audit's third opposites: reduce, lower, sign up, asynchronously, ago, few, tbsp", "[second_stage]") {
+  // Served at 0.80 or more on 2026-12-06.
+  CHECK(opposite_by_antonym("how to increase my credit score", "how to reduce my credit score"));
+  CHECK(opposite_by_antonym("how do I raise the font size", "how do I lower the font size"));
+  CHECK(opposite_by_antonym("how do I sign in to my account", "how do I sign up for an account"));
+  CHECK(opposite_by_antonym("signed up but cannot sign in", "signed in but cannot sign up") == false); // both: order's
+  CHECK(opposite_by_antonym("how to call a function synchronously in js", "how to call a function asynchronously in js"));
+  CHECK(opposite_by_antonym("what happened 2 days ago", "what happens in 2 days"));
+  CHECK(opposite_by_antonym("why do few people use linux", "why do many people use linux"));
+  CHECK(opposite_by_antonym("how many grams in a tsp of salt", "how many grams in a tbsp of salt"));
+  // Still the same question: "sign in" and "log in" are one, as "log in" and "login" are.
+  CHECK_FALSE(opposite_by_antonym("sign in to my account", "log in to my account"));
+  CHECK_FALSE(opposite_by_antonym("How do I log in to Gmail?", "gmail login"));
+  CHECK_FALSE(opposite_by_antonym("how many teaspoons in a tablespoon", "how many tsp in a tbsp"));
+  CHECK_FALSE(opposite_by_antonym("what happened in Paris 2 days ago", "what happened 2 days ago in Paris"));
+  check_options on;
+  CHECK(second_stage(on, "How do I sign in to Netflix?", "How do I sign up to Netflix?", 1.0, std::nullopt) ==
+        "negation");
+}
+
 TEST_CASE("going to a place against coming from it is a negation", "[second_stage]") {
   // The audit's pairs (2026-12-06), served at 0.80 or more.
   check_options on;
