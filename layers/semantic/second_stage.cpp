@@ -73,6 +73,30 @@ bool is_negation(const std::string& w) {
           w == "hadnt" || w == "aint" || w == "mustnt" || w == "neednt");
 }
 
+/// The numeral a number word of German, French, Spanish, Italian or Portuguese stands for, or null.
+/// Not those that are English words ("elf", "dos", "once", "due", "doze", "sept", "cent", "mil"),
+/// another language's word ("sei", German "be"), a name ("Otto", "quattro" of Audi's, "venti" of
+/// Starbucks'), nor those
+/// written with letters beyond ASCII ("fünf", "zwölf", "três"), which the reader splits.
+const char* foreign_number_word(const std::string& w) {
+  static const std::array<std::pair<const char*, const char*>, 46> words = {{
+    {"zwei", "2"},     {"drei", "3"},     {"vier", "4"},    {"sechs", "6"},   {"sieben", "7"},  {"acht", "8"},
+    {"neun", "9"},     {"zehn", "10"},    {"zwanzig", "20"}, {"hundert", "100"}, {"tausend", "1000"},
+    {"deux", "2"},     {"trois", "3"},    {"quatre", "4"},  {"cinq", "5"},    {"huit", "8"},    {"neuf", "9"},
+    {"dix", "10"},     {"onze", "11"},    {"douze", "12"},  {"vingt", "20"},
+    {"tres", "3"},     {"cuatro", "4"},   {"cinco", "5"},   {"seis", "6"},    {"siete", "7"},   {"ocho", "8"},
+    {"nueve", "9"},    {"diez", "10"},    {"doce", "12"},   {"veinte", "20"}, {"cien", "100"},
+    {"tre", "3"},      {"cinque", "5"},   {"sette", "7"},   {"nove", "9"},    {"dieci", "10"},  {"undici", "11"},
+    {"dodici", "12"},
+    {"dois", "2"},     {"quatro", "4"},   {"sete", "7"},    {"oito", "8"},    {"dez", "10"},    {"vinte", "20"},
+    {"duas", "2"},
+  }};
+  for (const auto& [name, value] : words)
+    if (w == name)
+      return value;
+  return nullptr;
+}
+
 /// The numeral a number word stands for, or null. Not "one", which is as often a pronoun
 /// ("which one"): "one" against "1" is a miss, never a wrong answer. Ordinals are written as their
 /// digits are ("fifth" is "5th"), "twice" and "thrice" as "2x" and "3x", a plural as its digits
@@ -101,7 +125,7 @@ const char* number_word(const std::string& w) {
   for (const auto& [name, value] : words)
     if (w == name)
       return value;
-  return nullptr;
+  return foreign_number_word(w);
 }
 
 /// The value of a Roman numeral of two letters or more from I, V and X, written in capitals and
@@ -812,10 +836,12 @@ bool opposite_by_prefix(std::string_view a, std::string_view b) {
   const std::set<std::string> set_a(words_a.begin(), words_a.end()), set_b(words_b.begin(), words_b.end());
   // "safe" on one side and "unsafe" on the other, where the other side does not say "safe" too.
   // un- and non- negate words of three letters or more; in-, im-, il-, ir- and dis- make other words
-  // of short ones too often (put/input, side/inside, port/import, ease/disease): five or more.
+  // of short ones too often (put/input, side/inside, port/import, ease/disease): five or more; de-
+  // and des- (activate/deactivate, aktivieren/deaktivieren, activar/desactivar) seven or more
+  // (code/decode is in the sets; tail/detail, fine/define, sign/design are no opposites).
   const auto negated_in = [](const std::set<std::string>& base, const std::set<std::string>& other) {
-    static const std::array<std::pair<const char*, std::size_t>, 7> prefixes = {
-      {{"un", 3}, {"non", 3}, {"in", 5}, {"im", 5}, {"il", 5}, {"ir", 5}, {"dis", 5}}};
+    static const std::array<std::pair<const char*, std::size_t>, 9> prefixes = {
+      {{"un", 3}, {"non", 3}, {"in", 5}, {"im", 5}, {"il", 5}, {"ir", 5}, {"dis", 5}, {"de", 7}, {"des", 7}}};
     for (const auto& w : base) {
       if (other.count(w) != 0)
         continue;
@@ -891,7 +917,10 @@ constexpr std::string_view exclusive_sets[] = {
   "male female", "man woman", "men women", "boy girl", "husband wife|wives", "mother father",
   "son daughter", "brother sister", "he she", "him her", "his her", "all some", "every any",
   "must can", "must may", "required allowed", "mandatory optional", "was is", "were are", "did will",
-  "today tomorrow yesterday", "this next last",
+  "today|heute|aujourd|hoy|oggi|hoje tomorrow|morgen|demain|manana|ma\u00f1ana|domani|amanha|amanh\u00e3 "
+  "yesterday|gestern|hier|ayer|ieri|ontem",
+  "this next last", "subir|sube|suben|subida bajar|baja|bajan|bajada", "encender|enciende apagar|apaga",
+  "einschalten ausschalten",
   "monday tuesday wednesday thursday friday saturday sunday",
   "january|jan february|feb march|mar april|apr may june|jun july|jul august|aug september|sep|sept "
   "october|oct november|nov december|dec",
@@ -939,6 +968,21 @@ const std::multimap<std::string, std::pair<std::size_t, std::size_t>>& exclusive
   return forms;
 }
 
+/// Lower-cased words of letters of any script ("mañana", "heute"), an apostrophe ending one: "he's"
+/// is "he" and "s", "aujourd'hui" "aujourd" and "hui".
+std::vector<std::string> words_of_any_script(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  for_each_letter_case(text, [&](std::uint32_t lower, bool, bool letter) {
+    if (letter)
+      append_utf8(word, lower);
+    else
+      end_token(out, word);
+  });
+  end_token(out, word);
+  return out;
+}
+
 /// `words` with "sign" and "log", in any form, joined to the "in", "up", "out", "on" or "off" after
 /// them: "sign in" is "signin", as "login" is, and "sign up" another word ("signup"). Apart, "sign
 /// in" and "sign up" differ in no listed word.
@@ -963,7 +1007,7 @@ bool opposite_by_antonym(std::string_view a, std::string_view b) {
   // How many more times a says each member of each set than b.
   std::map<std::pair<std::size_t, std::size_t>, int> difference;
   const auto count = [&](std::string_view text, int sign) {
-    for (const auto& w : phrasal_verbs_joined(letter_words(text, apostrophe::splits))) {
+    for (const auto& w : phrasal_verbs_joined(words_of_any_script(text))) {
       const auto [first, last] = exclusive_forms().equal_range(w);
       for (auto it = first; it != last; ++it)
         difference[it->second] += sign;

@@ -29,7 +29,8 @@ struct check_options {
 /// The numbers written in `text`, in order: runs of digits of any script (with a decimal point,
 /// or a comma before three digits, inside; a point or a minus sign right before them; letters
 /// right after them, or a unit word after a blank: "80k", "5th", "5 mg"), number words ("ten", "dozen", "fifth" as "5th", "twice" as
-/// "2x"; not "one") and Roman numerals ("II", "XIV") as numerals. In order, since "3/4" is not
+/// "2x"; not "one"; "zwei", "trois", "tres", "dieci", "oito": those of German, French, Spanish,
+/// Italian and Portuguese that are no English word) and Roman numerals ("II", "XIV") as numerals. In order, since "3/4" is not
 /// "4/3" and "from 10 to 11" not "from 11 to 10".
 std::vector<std::string> numbers_in(std::string_view text);
 
@@ -38,12 +39,14 @@ int negations_in(std::string_view text);
 
 /// Whether one text says a word ("safe") and the other only its negation by a prefix: un- or non-
 /// before a word of three letters or more ("unsafe"), in-, im-, il-, ir- or dis- before one of
-/// five or more ("illegal"; not "input" against "put").
+/// five or more ("illegal"; not "input" against "put"), de- or des- before one of seven or more
+/// ("deactivate", "deaktivieren", "desactivar"; not "detail" against "tail").
 bool opposite_by_prefix(std::string_view a, std::string_view b);
 
 /// Whether one text says a word of a set more often than the other, and the other another word of
 /// that set ("sort ascending" / "sort descending", "turn on wifi on Linux" / "turn off wifi on
-/// Linux", "in Python" / "in Java"), in any inflection, from a list of sets of words of which one
+/// Linux", "in Python" / "in Java", "heute" / "morgen"), in any inflection and any script ("sign in"
+/// read as "signin", as "login" is), from a list of sets of words of which one
 /// excludes the others (antonyms, tense and modality that change the answer, weekdays, months,
 /// languages, formats, units, ...: `exclusive_sets` in second_stage.cpp).
 bool opposite_by_antonym(std::string_view a, std::string_view b);

@@ -353,6 +353,34 @@ TEST_CASE("the audit's third opposites: reduce, lower, sign up, asynchronously, 
         "negation");
 }
 
+TEST_CASE("other languages: number words, today and tomorrow, de- and des-, subir and bajar", "[second_stage]") {
+  // Served at 0.80 or more on 2026-12-06.
+  check_options on;
+  const auto checked = [&](const char* a, const char* b) { return second_stage(on, a, b, 1.0, std::nullopt); };
+  CHECK(checked("Ich habe zwei Katzen", "Ich habe drei Katzen") == "numbers");
+  CHECK(checked("j'ai deux chats", "j'ai trois chats") == "numbers");
+  CHECK(checked("tengo dos gatos", "tengo tres gatos") == "numbers"); // "dos" is no number ("DOS"): [] / [3]
+  CHECK(checked("ho quattro gatti", "ho cinque gatti") == "numbers");
+  CHECK(checked("tenho dois gatos", "tenho quatro gatos") == "numbers");
+  CHECK(numbers_in("zwei, deux, tres, dieci, oito, douze") == std::vector<std::string>{"2", "2", "3", "10", "8", "12"});
+  CHECK(numbers_in("Ich habe 2 Katzen") == numbers_in("Ich habe zwei Katzen"));
+  // Not English words, names, nor a word of two languages: an elf, MS-DOS, once, due, Otto, sei.
+  CHECK(numbers_in("an elf in DOS once, due to Otto: sei vorsichtig").empty());
+  CHECK(checked("Wie wird das Wetter heute?", "Wie wird das Wetter morgen?") == "negation");
+  CHECK(checked("Quel temps fait-il aujourd'hui ?", "Quel temps fait-il demain ?") == "negation");
+  CHECK(checked("\u00bfQu\u00e9 tiempo hace hoy?", "\u00bfQu\u00e9 tiempo hace ma\u00f1ana?") == "negation");
+  CHECK(checked("\u00bfQu\u00e9 tiempo hizo ayer?", "\u00bfQu\u00e9 tiempo hace hoy?") == "negation");
+  CHECK(checked("Wie kann ich das WLAN aktivieren?", "Wie kann ich das WLAN deaktivieren?") == "negation");
+  CHECK(checked("\u00bfC\u00f3mo activar el wifi?", "\u00bfC\u00f3mo desactivar el wifi?") == "negation");
+  CHECK(checked("how to activate windows", "how to deactivate windows") == "negation");
+  CHECK(checked("\u00bfC\u00f3mo subir el volumen?", "\u00bfC\u00f3mo bajar el volumen?") == "negation");
+  // Still the same question; short words with de- before them are others ("tail" / "detail").
+  CHECK(checked("\u00bfQu\u00e9 tiempo hace hoy?", "\u00bfqu\u00e9 tiempo hace hoy?").empty());
+  CHECK(checked("Was kann ich heute Morgen machen?", "Was kann ich heute machen?").empty());
+  CHECK_FALSE(opposite_by_prefix("a tail of the file", "a detail of the file"));
+  CHECK_FALSE(opposite_by_prefix("how to sign a PDF", "how to design a PDF"));
+}
+
 TEST_CASE("going to a place against coming from it is a negation", "[second_stage]") {
   // The audit's pairs (2026-12-06), served at 0.80 or more.
   check_options on;
