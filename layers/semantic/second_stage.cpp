@@ -551,6 +551,11 @@ std::vector<std::string> marks_in(std::string_view text) {
     if (runs[i].find_first_not_of("&|~.@`#") == std::string_view::npos && runs[i] != "&" &&
         runs[i].find("..") == std::string_view::npos)
       out.emplace_back(runs[i]);
+  // An absolute path's leading slash: "/etc/hosts" is not "etc/hosts" (nor "/r/" "r/", a miss).
+  for (const auto run : runs)
+    if (run.size() > 2 && run[0] == '/' && std::isalpha(static_cast<unsigned char>(run[1])) &&
+        run.find('/', 1) != std::string_view::npos)
+      out.emplace_back("/");
   return out;
 }
 
@@ -759,8 +764,7 @@ bool element_symbol(const std::string& word) {
     "he li be ne na mg al si cl ar ca sc ti cr mn fe co ni cu zn ga ge as se br kr rb sr zr nb mo tc ru rh pd ag "
     "cd in sn sb te xe cs ba la ce pr nd pm sm eu gd tb dy ho er tm yb lu hf ta re os ir pt au hg tl pb bi po at "
     "rn fr ra ac th pa np pu am cm bk cf es fm md no lr rf db sg bh hs mt ds rg cn nh fl mc lv ts og ";
-  const auto at = symbols.find(word + ' ');
-  return word.size() == 2 && at != std::string_view::npos && at % 3 == 0;
+  return word.size() == 2 && symbols.find(word + ' ') != std::string_view::npos; // two letters: aligned
 }
 
 /// The words whose case `case_differs_in` compares: the units after numbers, and the names that

@@ -77,7 +77,7 @@ std::vector<std::string> signs_in(std::string_view text);
 /// the letters of an abbreviation, a list marker or a contraction: "e.g.", "b)", "'n'"), lower-cased
 /// but a command's option and an escape ("-v" is not "-V", "\d" not "\D"), and the
 /// blank-separated runs of & | ~ . @ ` # but the text's last, a lone "&" and an ellipsis ("&&",
-/// "~"), in order. The embedder keeps no symbol, and a letter alone weighs little in a long text.
+/// "~"), in order, then "/" for each absolute path ("/etc/hosts" is not "etc/hosts"). The embedder keeps no symbol, and a letter alone weighs little in a long text.
 std::vector<std::string> marks_in(std::string_view text);
 
 /// The symbols beyond ASCII in `text`, sorted, each once: what is neither a letter nor a digit of any script, a

@@ -453,6 +453,10 @@ TEST_CASE("operators between names: a - b, compound assignments, ?? and ?., a ! 
                 "What's the difference between A/B testing and multivariate testing").empty());
   CHECK(checked("coffee w/o sugar: is it healthy?", "Is coffee w/o sugar healthy").empty());
   CHECK(checked("Python - how do I sort a list?", "Python: how do I sort a list?").empty());
+  // An absolute path against a relative one; not a slash between words, nor a URL's.
+  CHECK(checked("what is the path /etc/hosts", "what is the path etc/hosts") == "order");
+  CHECK(checked("what is in /etc/hosts", "What is in /etc/hosts?").empty());
+  CHECK(marks_in("Python /Java, and /or https://x.org/docs/page /tmp").empty());
 }
 
 TEST_CASE("each test of the second stage can be turned off; texts are optional", "[second_stage]") {
