@@ -781,7 +781,9 @@ spellings cased_words(std::string_view text) {
 
 /// Whether a unit after a number or a short name is written in another case ("5 MB" / "5 Mb",
 /// "CO" / "Co"): the embedder lower-cases, so that either pair scored 1.0.
-bool case_differs_in(std::string_view a, std::string_view b) { return spellings_differ(cased_words(a), cased_words(b)); }
+bool case_differs_in(std::string_view a, std::string_view b) {
+  return spellings_differ(cased_words(a), cased_words(b));
+}
 
 /// `words` with a plural's s dropped ("bytes", "weeks"; not "ss", "us", "is" nor a word of three
 /// letters or fewer) and "into" and "onto" as "to" and "on".
@@ -911,7 +913,8 @@ constexpr std::string_view exclusive_sets[] = {
   "gross net", "undo redo", "merge split", "overestimate underestimate", "keep discard",
   "succeed fail", "like dislike", "agree disagree", "synchronous asynchronous", "synchronously asynchronously",
   "sync async", "get set",
-  "getter setter", "on off", "up down", "in out", "login|signin|logon logout|signout|logoff", "login|signin|logon signup|register", "ago in|later",
+  "getter setter", "on off", "up down", "in out", "login|signin|logon logout|signout|logoff",
+  "login|signin|logon signup|register", "ago in|later",
   "few many", "above below", "over under",
   "inside outside", "internal external", "expand collapse", "horizontal vertical",
   "horizontally vertically", "row column", "prefix suffix", "first last", "next previous",
@@ -933,7 +936,8 @@ constexpr std::string_view exclusive_sets[] = {
   "windows linux macos|mac|osx ios android", "ubuntu debian centos fedora rhel",
   "csv json xml yaml toml pdf docx xlsx png jpg|jpeg gif svg zip rar tar wav html markdown",
   "celsius fahrenheit kelvin", "meter|metre kilometer|kilometre|km centimeter|cm millimeter|mm mile foot|feet|ft inch yard",
-  "gram kilogram|kg milligram|mg pound|lb|lbs ounce|oz ton", "liter|litre milliliter|ml gallon pint cup teaspoon|tsp tablespoon|tbsp",
+  "gram kilogram|kg milligram|mg pound|lb|lbs ounce|oz ton",
+  "liter|litre milliliter|ml gallon pint cup teaspoon|tsp tablespoon|tbsp",
   "bit byte", "kilobyte|kb megabyte|mb gigabyte|gb terabyte|tb", "mph kph|kmh",
   "usd eur gbp jpy cny inr aud cad chf",
   "second minute hour day week month year", "morning afternoon evening night", "summer winter",

@@ -30,8 +30,8 @@ struct check_options {
 /// or a comma before three digits, inside; a point or a minus sign right before them; letters
 /// right after them, or a unit word after a blank: "80k", "5th", "5 mg"), number words ("ten", "dozen", "fifth" as "5th", "twice" as
 /// "2x"; not "one"; "zwei", "trois", "tres", "dieci", "oito": those of German, French, Spanish,
-/// Italian and Portuguese that are no English word) and Roman numerals ("II", "XIV") as numerals. In order, since "3/4" is not
-/// "4/3" and "from 10 to 11" not "from 11 to 10".
+/// Italian and Portuguese that are no English word) and Roman numerals ("II", "XIV") as numerals.
+/// In order, since "3/4" is not "4/3" and "from 10 to 11" not "from 11 to 10".
 std::vector<std::string> numbers_in(std::string_view text);
 
 /// How many negation words `text` holds (not, no, never, without, cannot, ...n't, ...).
@@ -77,7 +77,8 @@ std::vector<std::string> signs_in(std::string_view text);
 /// the letters of an abbreviation, a list marker or a contraction: "e.g.", "b)", "'n'"), lower-cased
 /// but a command's option and an escape ("-v" is not "-V", "\d" not "\D"), and the
 /// blank-separated runs of & | ~ . @ ` # but the text's last, a lone "&" and an ellipsis ("&&",
-/// "~"), in order, then "/" for each absolute path ("/etc/hosts" is not "etc/hosts"). The embedder keeps no symbol, and a letter alone weighs little in a long text.
+/// "~"), in order, then "/" for each absolute path ("/etc/hosts" is not "etc/hosts"). The embedder
+/// keeps no symbol, and a letter alone weighs little in a long text.
 std::vector<std::string> marks_in(std::string_view text);
 
 /// The symbols beyond ASCII in `text`, sorted, each once: what is neither a letter nor a digit of any script, a

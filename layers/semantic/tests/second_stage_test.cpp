@@ -339,7 +339,8 @@ TEST_CASE("the audit's third opposites: reduce, lower, sign up, asynchronously, 
   CHECK(opposite_by_antonym("how do I raise the font size", "how do I lower the font size"));
   CHECK(opposite_by_antonym("how do I sign in to my account", "how do I sign up for an account"));
   CHECK(opposite_by_antonym("signed up but cannot sign in", "signed in but cannot sign up") == false); // both: order's
-  CHECK(opposite_by_antonym("how to call a function synchronously in js", "how to call a function asynchronously in js"));
+  CHECK(opposite_by_antonym("how to call a function synchronously in js",
+                            "how to call a function asynchronously in js"));
   CHECK(opposite_by_antonym("what happened 2 days ago", "what happens in 2 days"));
   CHECK(opposite_by_antonym("why do few people use linux", "why do many people use linux"));
   CHECK(opposite_by_antonym("how many grams in a tsp of salt", "how many grams in a tbsp of salt"));
@@ -394,7 +395,8 @@ TEST_CASE("going to a place against coming from it is a negation", "[second_stag
   // "to" elsewhere is no direction: an infinitive, a comparison, a pronoun, both ways in one text.
   CHECK_FALSE(opposite_by_direction("How to make money from Quora?", "How do I make money from Quora?"));
   CHECK_FALSE(opposite_by_direction("How do I make money from home?", "What is the best way to make money at home?"));
-  CHECK_FALSE(opposite_by_direction("In addition to metrics, what tools are there?", "Apart from metrics, what tools?"));
+  CHECK_FALSE(
+    opposite_by_direction("In addition to metrics, what tools are there?", "Apart from metrics, what tools?"));
   CHECK_FALSE(opposite_by_direction("create a dataset out of it", "turn it into a dataset"));
   CHECK_FALSE(opposite_by_direction("migrate from MySQL to Postgres", "migrate to Postgres from MySQL"));
   CHECK_FALSE(opposite_by_direction("How do Taekwondo and Karate compare to each other?",
