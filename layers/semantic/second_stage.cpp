@@ -73,6 +73,30 @@ bool is_negation(const std::string& w) {
           w == "hadnt" || w == "aint" || w == "mustnt" || w == "neednt");
 }
 
+/// The numeral a number word of German, French, Spanish, Italian or Portuguese stands for, or null.
+/// Not those that are English words ("elf", "dos", "once", "due", "doze", "sept", "cent", "mil"),
+/// another language's word ("sei", German "be"), a name ("Otto", "quattro" of Audi's, "venti" of
+/// Starbucks'), nor those
+/// written with letters beyond ASCII ("fünf", "zwölf", "três"), which the reader splits.
+const char* foreign_number_word(const std::string& w) {
+  static const std::array<std::pair<const char*, const char*>, 46> words = {{
+    {"zwei", "2"},     {"drei", "3"},     {"vier", "4"},    {"sechs", "6"},   {"sieben", "7"},  {"acht", "8"},
+    {"neun", "9"},     {"zehn", "10"},    {"zwanzig", "20"}, {"hundert", "100"}, {"tausend", "1000"},
+    {"deux", "2"},     {"trois", "3"},    {"quatre", "4"},  {"cinq", "5"},    {"huit", "8"},    {"neuf", "9"},
+    {"dix", "10"},     {"onze", "11"},    {"douze", "12"},  {"vingt", "20"},
+    {"tres", "3"},     {"cuatro", "4"},   {"cinco", "5"},   {"seis", "6"},    {"siete", "7"},   {"ocho", "8"},
+    {"nueve", "9"},    {"diez", "10"},    {"doce", "12"},   {"veinte", "20"}, {"cien", "100"},
+    {"tre", "3"},      {"cinque", "5"},   {"sette", "7"},   {"nove", "9"},    {"dieci", "10"},  {"undici", "11"},
+    {"dodici", "12"},
+    {"dois", "2"},     {"quatro", "4"},   {"sete", "7"},    {"oito", "8"},    {"dez", "10"},    {"vinte", "20"},
+    {"duas", "2"},
+  }};
+  for (const auto& [name, value] : words)
+    if (w == name)
+      return value;
+  return nullptr;
+}
+
 /// The numeral a number word stands for, or null. Not "one", which is as often a pronoun
 /// ("which one"): "one" against "1" is a miss, never a wrong answer. Ordinals are written as their
 /// digits are ("fifth" is "5th"), "twice" and "thrice" as "2x" and "3x", a plural as its digits
@@ -101,7 +125,7 @@ const char* number_word(const std::string& w) {
   for (const auto& [name, value] : words)
     if (w == name)
       return value;
-  return nullptr;
+  return foreign_number_word(w);
 }
 
 /// The value of a Roman numeral of two letters or more from I, V and X, written in capitals and
@@ -402,16 +426,28 @@ std::vector<std::string> operators_in(std::string_view written) {
       ++i;
     return i < text.size() ? text[i] : ' ';
   };
+  const auto at = [&](std::size_t i) { return i < text.size() ? text[i] : ' '; };
+  const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  // A letter standing alone, a variable's name: "a" of "a - b", not of "http://x/y" or "A/B".
+  const auto lone_letter = [&](std::size_t i) {
+    const auto joined = [&](char c) { return alnum(c) || std::string_view("./-_'").find(c) != std::string_view::npos; };
+    return std::isalpha(static_cast<unsigned char>(at(i))) && (i == 0 || !joined(at(i - 1))) && !joined(at(i + 1));
+  };
   std::vector<std::string> out;
   std::string run;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    const char next = i + 1 < text.size() ? text[i + 1] : ' ';
-    if (c == '-' || c == '/') {
-      // Between numbers only: "3 - 5", "12/3"; not in words ("30-year", "and/or", "$5/month"),
+    const char next = at(i + 1);
+    if ((c == '-' || c == '/' || c == '|' || c == '&') && next == '=') {
+      run.push_back(c); // a compound assignment: "x -= 1" is not "x /= 1", nor "x = 1"
+    } else if (c == '-' || c == '/') {
+      // Between numbers: "3 - 5", "12/3"; between letters standing alone, with a blank either
+      // side: "a - b", "x / y". Not in words ("30-year", "and/or", "$5/month", "w/o", "I/O"),
       // paths, or as a dash ("Python - sort a list").
       const char l = before(i), r = after(i + 1);
-      if ((is_digit(l) || l == ')') && (is_digit(r) || r == '('))
+      const bool numbers = (is_digit(l) || l == ')') && (is_digit(r) || r == '(');
+      const bool letters = i >= 2 && at(i - 1) == ' ' && next == ' ' && lone_letter(i - 2) && lone_letter(i + 2);
+      if (numbers || letters)
         run.push_back(c);
       else
         end_token(out, run);
@@ -419,8 +455,15 @@ std::vector<std::string> operators_in(std::string_view written) {
       continue; // a sign, the number's: nothing to end (no run yet)
     } else if (std::string_view("+*=<>^").find(c) != std::string_view::npos) {
       run.push_back(c);
-    } else if (c == '!' && next == '=') {
+    } else if (c == '!' && (next == '=' || ((alnum(next) || next == '(' || next == '_') && !alnum(at(i - 1))))) {
+      run.push_back(c); // "!=", and a negation before a name: "if (!user.isAdmin)"
+    } else if (c == '?' && (next == '?' || next == '.' || next == ':') && (alnum(before(i)) || before(i) == ')') &&
+               (at(i - 1) == ' ') == (at(i + 2) == ' ') && (alnum(after(i + 2)) || after(i + 2) == '(')) {
+      // "a ?? b", "a?.b", "x ?: y" between two operands, with a blank either side or neither: not
+      // "Really?? I thought".
       run.push_back(c);
+      run.push_back(next);
+      ++i;
     } else if (c != ' ' || run.empty()) {
       end_token(out, run);
     }
@@ -488,8 +531,9 @@ std::vector<std::string> marks_in(std::string_view text) {
     if (abbreviation || after == ')' || before == '\'' || after == '\'' || lower == 'a' || lower == 'i' ||
         lower == 'u')
       continue;
-    // A command's option keeps its case: "-v" (verbose) is not "-V" (version).
-    out.emplace_back(1, before == '-' ? text[i] : lower);
+    // A command's option keeps its case: "-v" (verbose) is not "-V" (version); so does an escape:
+    // "\d" (a digit) is not "\D" (anything else).
+    out.emplace_back(1, before == '-' || before == '\\' ? text[i] : lower);
   }
   // Blank-separated runs of symbols, but the last of the text, a lone "&" ("pros & cons"), "?" and
   // "!" ("safe ? I am worried"), an ellipsis, dashes and slashes (a title's "Python - sort a list",
@@ -507,6 +551,11 @@ std::vector<std::string> marks_in(std::string_view text) {
     if (runs[i].find_first_not_of("&|~.@`#") == std::string_view::npos && runs[i] != "&" &&
         runs[i].find("..") == std::string_view::npos)
       out.emplace_back(runs[i]);
+  // An absolute path's leading slash: "/etc/hosts" is not "etc/hosts" (nor "/r/" "r/", a miss).
+  for (const auto run : runs)
+    if (run.size() > 2 && run[0] == '/' && std::isalpha(static_cast<unsigned char>(run[1])) &&
+        run.find('/', 1) != std::string_view::npos)
+      out.emplace_back("/");
   return out;
 }
 
@@ -589,40 +638,46 @@ std::set<std::string> said_in(std::string_view text) {
   return out;
 }
 
-/// The words written with a capital in `text`, lower-cased: names, as often as not ("Berlin",
+/// How a word is written, a character a letter: 'U' a capital, 'l' not ("Mb" is "Ul").
+using case_pattern = std::string;
+
+/// Each word of a text, lower-cased, with the ways it is written there.
+using spellings = std::map<std::string, std::set<case_pattern>>;
+
+/// The words written with a capital in `text`, lower-cased, with how: names, as often as not ("Berlin",
 /// "AWS", "eBay", "iPhone", "Österreich", "Москва"). Not a sentence's first word (after ". ", "?",
 /// "!", ":", their full-width and CJK forms, or a line break; not the point of "Dr." or "e.g.": a
 /// capitalised word of three letters or fewer, or a single letter, before it), not "I" and its
 /// contractions, and none at all in a text without a lower-case letter (shouted, every word would
 /// be one).
-std::set<std::string> capitalised_in(std::string_view text) {
-  std::set<std::string> out;
+spellings capitalised_in(std::string_view text) {
+  spellings out;
   bool any_lower = false;
   for_each_letter_case(text, [&](std::uint32_t, bool upper, bool letter) { any_lower = any_lower || (letter && !upper); });
   if (!any_lower)
     return out;
   bool sentence_start = true;
   std::string word;
-  std::size_t letters = 0;
+  case_pattern pattern;
   bool capital = false;
   // The word before the character being read: an abbreviation, if a point follows it?
   bool last_abbreviation = false;
   const auto end_word = [&] {
     const bool pronoun = word == "i" || word == "im" || word == "ill" || word == "id" || word == "ive";
     if (!word.empty() && capital && !sentence_start && !pronoun)
-      out.insert(word);
+      out[word].insert(pattern);
     if (!word.empty())
       sentence_start = false;
-    last_abbreviation = letters == 1 || (capital && letters <= 3);
+    last_abbreviation = pattern.size() == 1 || (capital && pattern.size() <= 3);
     word.clear();
-    letters = 0;
+    pattern.clear();
     capital = false;
   };
   for_each_letter_case(text, [&](std::uint32_t lower, bool upper, bool letter) {
     if (letter) {
       capital = capital || upper;
       append_utf8(word, lower);
-      ++letters;
+      pattern.push_back(upper ? 'U' : 'l');
     } else if ((lower == '\'' || lower == 0x2019) && !word.empty()) {
       return;
     } else {
@@ -639,10 +694,95 @@ std::set<std::string> capitalised_in(std::string_view text) {
 /// Whether each text names something, with a capital, that the other does not say at all.
 bool names_differ(std::string_view a, std::string_view b) {
   const auto said_a = said_in(a), said_b = said_in(b);
-  const auto names_one_the_other_lacks = [](const std::set<std::string>& names, const std::set<std::string>& other) {
-    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return other.count(n) == 0; });
+  const auto names_one_the_other_lacks = [](const spellings& names, const std::set<std::string>& other) {
+    return std::any_of(names.begin(), names.end(), [&](const auto& n) { return other.count(n.first) == 0; });
   };
   return names_one_the_other_lacks(capitalised_in(a), said_b) && names_one_the_other_lacks(capitalised_in(b), said_a);
+}
+
+/// The words right after a number, or after a number and a blank, with how they are written: the
+/// units of "5MB", "10 mW", "1 MΩ", which `numbers_in` reads lower-cased.
+spellings units_in(std::string_view text) {
+  spellings out;
+  std::string word;
+  case_pattern pattern;
+  bool unit = false;                                    // the word being read follows a number
+  bool digit_before = false, digit_blank_before = false; // the last characters: a digit, a digit and a blank
+  for_each_letter_case(ascii_numerals(text), [&](std::uint32_t lower, bool upper, bool letter) {
+    if (letter) {
+      if (pattern.empty())
+        unit = digit_before || digit_blank_before;
+      append_utf8(word, lower);
+      pattern.push_back(upper ? 'U' : 'l');
+      digit_before = digit_blank_before = false;
+      return;
+    }
+    if (unit && !word.empty())
+      out[word].insert(pattern);
+    word.clear();
+    pattern.clear();
+    digit_blank_before = digit_before && lower == ' ';
+    digit_before = lower < 0x80 && is_digit(static_cast<char>(lower));
+  });
+  if (unit && !word.empty())
+    out[word].insert(pattern);
+  return out;
+}
+
+/// Whether two ways of writing one word say different things: "MB" / "Mb", "mW" / "MW", "mm" /
+/// "Mm", "CO" / "Co". Not all in capitals against all in lower case ("GB" / "gb": an abbreviation
+/// typed in lower case), nor, in a word of four letters or more, either against a capital first
+/// letter only ("Days" / "days", "Mbps" / "mbps": a title's capitals), nor, in a shorter one, a
+/// capital first letter only against lower case ("Kg" / "kg", "Rs" / "rs") but for an m, which is
+/// milli in lower case and mega as a capital ("mm" / "Mm", "mg" / "Mg").
+bool case_differs(const case_pattern& p, const case_pattern& q, std::string_view word) {
+  const auto lower = [](const case_pattern& c) { return c.find('U') == std::string::npos; };
+  const auto upper = [](const case_pattern& c) { return c.find('l') == std::string::npos; };
+  const auto title = [](const case_pattern& c) { return c.front() == 'U' && c.find('U', 1) == std::string::npos; };
+  const auto plain = [&](const case_pattern& c) { return lower(c) || upper(c) || (c.size() >= 4 && title(c)); };
+  if (p == q || (plain(p) && plain(q)))
+    return false;
+  const bool title_and_lower = (title(p) && lower(q)) || (lower(p) && title(q));
+  return !title_and_lower || word.front() == 'm';
+}
+
+/// Whether a word both texts write is written in one only in ways that `case_differs` from all of
+/// the other's.
+bool spellings_differ(const spellings& a, const spellings& b) {
+  return std::any_of(a.begin(), a.end(), [&](const auto& word) {
+    const auto other = b.find(word.first);
+    return other != b.end() && std::all_of(word.second.begin(), word.second.end(), [&](const case_pattern& p) {
+             return std::all_of(other->second.begin(), other->second.end(),
+                                [&](const case_pattern& q) { return case_differs(p, q, word.first); });
+           });
+  });
+}
+
+/// Whether `word` (lower case) is the symbol of a chemical element of two letters.
+bool element_symbol(const std::string& word) {
+  static constexpr std::string_view symbols =
+    "he li be ne na mg al si cl ar ca sc ti cr mn fe co ni cu zn ga ge as se br kr rb sr zr nb mo tc ru rh pd ag "
+    "cd in sn sb te xe cs ba la ce pr nd pm sm eu gd tb dy ho er tm yb lu hf ta re os ir pt au hg tl pb bi po at "
+    "rn fr ra ac th pa np pu am cm bk cf es fm md no lr rf db sg bh hs mt ds rg cn nh fl mc lv ts og ";
+  return word.size() == 2 && symbols.find(word + ' ') != std::string_view::npos; // two letters: aligned
+}
+
+/// The words whose case `case_differs_in` compares: the units after numbers, and the names that
+/// are the symbol of a chemical element ("CO" is carbon monoxide, "Co" cobalt). Not other short
+/// names: an abbreviation is written "Tv", "Phd", "Seo" as often as "TV", "PhD", "SEO" (the Quora
+/// duplicates).
+spellings cased_words(std::string_view text) {
+  auto out = units_in(text);
+  for (auto& [word, ways] : capitalised_in(text))
+    if (element_symbol(word))
+      out[word].insert(ways.begin(), ways.end());
+  return out;
+}
+
+/// Whether a unit after a number or a short name is written in another case ("5 MB" / "5 Mb",
+/// "CO" / "Co"): the embedder lower-cases, so that either pair scored 1.0.
+bool case_differs_in(std::string_view a, std::string_view b) {
+  return spellings_differ(cased_words(a), cased_words(b));
 }
 
 /// `words` with a plural's s dropped ("bytes", "weeks"; not "ss", "us", "is" nor a word of three
@@ -675,7 +815,7 @@ bool symbols_differ(std::string_view a, std::string_view b) {
 
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b) {
   if (operators_in(a) != operators_in(b) || signs_in(a) != signs_in(b) || marks_in(a) != marks_in(b) ||
-      symbols_differ(a, b) || names_differ(a, b))
+      symbols_differ(a, b) || names_differ(a, b) || case_differs_in(a, b))
     return true;
   const auto words_a = words_with_symbols(a), words_b = words_with_symbols(b);
   auto sorted_a = words_a, sorted_b = words_b;
@@ -702,10 +842,12 @@ bool opposite_by_prefix(std::string_view a, std::string_view b) {
   const std::set<std::string> set_a(words_a.begin(), words_a.end()), set_b(words_b.begin(), words_b.end());
   // "safe" on one side and "unsafe" on the other, where the other side does not say "safe" too.
   // un- and non- negate words of three letters or more; in-, im-, il-, ir- and dis- make other words
-  // of short ones too often (put/input, side/inside, port/import, ease/disease): five or more.
+  // of short ones too often (put/input, side/inside, port/import, ease/disease): five or more; de-
+  // and des- (activate/deactivate, aktivieren/deaktivieren, activar/desactivar) seven or more
+  // (code/decode is in the sets; tail/detail, fine/define, sign/design are no opposites).
   const auto negated_in = [](const std::set<std::string>& base, const std::set<std::string>& other) {
-    static const std::array<std::pair<const char*, std::size_t>, 7> prefixes = {
-      {{"un", 3}, {"non", 3}, {"in", 5}, {"im", 5}, {"il", 5}, {"ir", 5}, {"dis", 5}}};
+    static const std::array<std::pair<const char*, std::size_t>, 9> prefixes = {
+      {{"un", 3}, {"non", 3}, {"in", 5}, {"im", 5}, {"il", 5}, {"ir", 5}, {"dis", 5}, {"de", 7}, {"des", 7}}};
     for (const auto& w : base) {
       if (other.count(w) != 0)
         continue;
@@ -753,7 +895,8 @@ std::vector<std::string> inflections(const std::string& word) {
 /// 438, 8 to 3); "was" / "is" splits 179 to 394, kept ("Who was the president" is not "Who is the
 /// president").
 constexpr std::string_view exclusive_sets[] = {
-  "ascending descending", "asc desc", "ascend descend", "increase decrease", "increment decrement",
+  "ascending descending", "asc desc", "ascend descend", "increase decrease|reduce", "raise lower",
+  "increment decrement",
   "enable disable", "buy|bought sell|sold", "buyer seller", "start stop", "open close", "add remove",
   "before after", "min max", "minimum maximum", "minimize maximize", "upload download", "import export",
   "encrypt decrypt", "encryption decryption", "encode decode", "encoder decoder", "compress decompress",
@@ -768,8 +911,11 @@ constexpr std::string_view exclusive_sets[] = {
   "accept reject|decline", "success failure", "insert delete", "begin end", "start end", "since until",
   "credit debit", "positive negative", "even odd", "weekday weekend", "inner outer", "union intersection",
   "gross net", "undo redo", "merge split", "overestimate underestimate", "keep discard",
-  "succeed fail", "like dislike", "agree disagree", "synchronous asynchronous", "sync async", "get set",
-  "getter setter", "on off", "up down", "in out", "login logout", "above below", "over under",
+  "succeed fail", "like dislike", "agree disagree", "synchronous asynchronous", "synchronously asynchronously",
+  "sync async", "get set",
+  "getter setter", "on off", "up down", "in out", "login|signin|logon logout|signout|logoff",
+  "login|signin|logon signup|register", "ago in|later",
+  "few many", "above below", "over under",
   "inside outside", "internal external", "expand collapse", "horizontal vertical",
   "horizontally vertically", "row column", "prefix suffix", "first last", "next previous",
   "forward backward", "forwards backwards", "read write|written|wrote", "send|sent receive",
@@ -778,7 +924,10 @@ constexpr std::string_view exclusive_sets[] = {
   "male female", "man woman", "men women", "boy girl", "husband wife|wives", "mother father",
   "son daughter", "brother sister", "he she", "him her", "his her", "all some", "every any",
   "must can", "must may", "required allowed", "mandatory optional", "was is", "were are", "did will",
-  "today tomorrow yesterday", "this next last",
+  "today|heute|aujourd|hoy|oggi|hoje tomorrow|morgen|demain|manana|ma\u00f1ana|domani|amanha|amanh\u00e3 "
+  "yesterday|gestern|hier|ayer|ieri|ontem",
+  "this next last", "subir|sube|suben|subida bajar|baja|bajan|bajada", "encender|enciende apagar|apaga",
+  "einschalten ausschalten",
   "monday tuesday wednesday thursday friday saturday sunday",
   "january|jan february|feb march|mar april|apr may june|jun july|jul august|aug september|sep|sept "
   "october|oct november|nov december|dec",
@@ -787,7 +936,8 @@ constexpr std::string_view exclusive_sets[] = {
   "windows linux macos|mac|osx ios android", "ubuntu debian centos fedora rhel",
   "csv json xml yaml toml pdf docx xlsx png jpg|jpeg gif svg zip rar tar wav html markdown",
   "celsius fahrenheit kelvin", "meter|metre kilometer|kilometre|km centimeter|cm millimeter|mm mile foot|feet|ft inch yard",
-  "gram kilogram|kg milligram|mg pound|lb|lbs ounce|oz ton", "liter|litre milliliter|ml gallon pint cup",
+  "gram kilogram|kg milligram|mg pound|lb|lbs ounce|oz ton",
+  "liter|litre milliliter|ml gallon pint cup teaspoon|tsp tablespoon|tbsp",
   "bit byte", "kilobyte|kb megabyte|mb gigabyte|gb terabyte|tb", "mph kph|kmh",
   "usd eur gbp jpy cny inr aud cad chf",
   "second minute hour day week month year", "morning afternoon evening night", "summer winter",
@@ -826,13 +976,46 @@ const std::multimap<std::string, std::pair<std::size_t, std::size_t>>& exclusive
   return forms;
 }
 
+/// Lower-cased words of letters of any script ("mañana", "heute"), an apostrophe ending one: "he's"
+/// is "he" and "s", "aujourd'hui" "aujourd" and "hui".
+std::vector<std::string> words_of_any_script(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  for_each_letter_case(text, [&](std::uint32_t lower, bool, bool letter) {
+    if (letter)
+      append_utf8(word, lower);
+    else
+      end_token(out, word);
+  });
+  end_token(out, word);
+  return out;
+}
+
+/// `words` with "sign" and "log", in any form, joined to the "in", "up", "out", "on" or "off" after
+/// them: "sign in" is "signin", as "login" is, and "sign up" another word ("signup"). Apart, "sign
+/// in" and "sign up" differ in no listed word.
+std::vector<std::string> phrasal_verbs_joined(const std::vector<std::string>& words) {
+  static const std::set<std::string> verbs = {"sign", "signs", "signed", "signing", "log", "logs", "logged", "logging"};
+  static const std::set<std::string> particles = {"in", "up", "out", "on", "off"};
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (verbs.count(words[i]) != 0 && i + 1 < words.size() && particles.count(words[i + 1]) != 0) {
+      out.push_back(words[i].substr(0, words[i][0] == 's' ? 4 : 3) + words[i + 1]);
+      ++i;
+    } else {
+      out.push_back(words[i]);
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 bool opposite_by_antonym(std::string_view a, std::string_view b) {
   // How many more times a says each member of each set than b.
   std::map<std::pair<std::size_t, std::size_t>, int> difference;
   const auto count = [&](std::string_view text, int sign) {
-    for (const auto& w : letter_words(text, apostrophe::splits)) {
+    for (const auto& w : phrasal_verbs_joined(words_of_any_script(text))) {
       const auto [first, last] = exclusive_forms().equal_range(w);
       for (auto it = first; it != last; ++it)
         difference[it->second] += sign;
@@ -848,6 +1031,50 @@ bool opposite_by_antonym(std::string_view a, std::string_view b) {
     side.second = side.second || d < 0;
   }
   return std::any_of(sides.begin(), sides.end(), [](const auto& s) { return s.second.first && s.second.second; });
+}
+
+namespace {
+
+/// The places `text` goes to and comes from: the word after "to" or "into", and after "from" or
+/// "out of", past an article or a possessive ("to my savings account" goes to "savings"). Not a
+/// pronoun ("out of it", "from each other") nor after a word that compares rather than moves ("in
+/// addition to", "apart from", "compared to", "differ from", "close to").
+std::pair<std::set<std::string>, std::set<std::string>> directions_in(std::string_view text) {
+  static const std::set<std::string> skipped = {"a", "an", "the", "my", "your", "his", "her", "its", "our", "their",
+                                                "this", "that", "these", "those", "some", "either", "other"};
+  static const std::set<std::string> no_place = {"it", "them", "me", "you", "us", "him", "each", "one", "another",
+                                                 "others", "any", "all", "both", "here", "there", "where"};
+  static const std::set<std::string> comparing = {"addition", "apart", "compare", "compared", "comparison", "differ",
+                                                  "different", "differently", "close", "similar", "far", "aside"};
+  const auto words = letter_words(text, apostrophe::splits);
+  std::pair<std::set<std::string>, std::set<std::string>> out; // to, from
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const bool out_of = words[i] == "out" && i + 1 < words.size() && words[i + 1] == "of";
+    const bool to = words[i] == "to" || words[i] == "into", from = words[i] == "from" || out_of;
+    if ((!to && !from) || (i > 0 && comparing.count(words[i - 1]) != 0))
+      continue;
+    auto place = i + (out_of ? 2 : 1);
+    while (place < words.size() && skipped.count(words[place]) != 0)
+      ++place;
+    if (place < words.size() && no_place.count(words[place]) == 0)
+      (to ? out.first : out.second).insert(words[place]);
+  }
+  return out;
+}
+
+} // namespace
+
+bool opposite_by_direction(std::string_view a, std::string_view b) {
+  const auto [to_a, from_a] = directions_in(a);
+  const auto [to_b, from_b] = directions_in(b);
+  // A place one text goes to, and the other only comes from.
+  const auto reversed = [](const std::set<std::string>& to, const std::set<std::string>& from,
+                           const std::set<std::string>& other_to, const std::set<std::string>& other_from) {
+    return std::any_of(to.begin(), to.end(), [&](const std::string& place) {
+      return other_from.count(place) != 0 && other_to.count(place) == 0 && from.count(place) == 0;
+    });
+  };
+  return reversed(to_a, from_a, to_b, from_b) || reversed(to_b, from_b, to_a, from_a);
 }
 
 int negations_in(std::string_view text) {
@@ -867,7 +1094,8 @@ std::string second_stage(const check_options& options, std::string_view query, s
   if (options.numbers && numbers_in(query) != numbers_in(stored_query))
     return "numbers";
   if (options.negations && ((negations_in(query) > 0) != (negations_in(stored_query) > 0) ||
-                            opposite_by_prefix(query, stored_query) || opposite_by_antonym(query, stored_query)))
+                            opposite_by_prefix(query, stored_query) || opposite_by_antonym(query, stored_query) ||
+                            opposite_by_direction(query, stored_query)))
     return "negation";
   if (options.order && reworded_by_order_or_symbol(query, stored_query))
     return "order";

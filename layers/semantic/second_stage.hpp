@@ -18,7 +18,8 @@ struct check_options {
   /// The numbers written in the query and in the stored query must be the same.
   bool numbers = true;
   /// Both queries must be negated, or neither, and neither say a word where the other says its
-  /// negation by a prefix or another word of its set (`opposite_by_antonym`).
+  /// negation by a prefix or another word of its set (`opposite_by_antonym`), nor go to a place the
+  /// other comes from (`opposite_by_direction`).
   bool negations = true;
   /// The queries must not say the same words in another order, nor differ in a word with a '+' or
   /// '#' ("C" / "C++" / "C#"), in operators, signs, marks or names (`reworded_by_order_or_symbol`).
@@ -28,8 +29,9 @@ struct check_options {
 /// The numbers written in `text`, in order: runs of digits of any script (with a decimal point,
 /// or a comma before three digits, inside; a point or a minus sign right before them; letters
 /// right after them, or a unit word after a blank: "80k", "5th", "5 mg"), number words ("ten", "dozen", "fifth" as "5th", "twice" as
-/// "2x"; not "one") and Roman numerals ("II", "XIV") as numerals. In order, since "3/4" is not
-/// "4/3" and "from 10 to 11" not "from 11 to 10".
+/// "2x"; not "one"; "zwei", "trois", "tres", "dieci", "oito": those of German, French, Spanish,
+/// Italian and Portuguese that are no English word) and Roman numerals ("II", "XIV") as numerals.
+/// In order, since "3/4" is not "4/3" and "from 10 to 11" not "from 11 to 10".
 std::vector<std::string> numbers_in(std::string_view text);
 
 /// How many negation words `text` holds (not, no, never, without, cannot, ...n't, ...).
@@ -37,20 +39,32 @@ int negations_in(std::string_view text);
 
 /// Whether one text says a word ("safe") and the other only its negation by a prefix: un- or non-
 /// before a word of three letters or more ("unsafe"), in-, im-, il-, ir- or dis- before one of
-/// five or more ("illegal"; not "input" against "put").
+/// five or more ("illegal"; not "input" against "put"), de- or des- before one of seven or more
+/// ("deactivate", "deaktivieren", "desactivar"; not "detail" against "tail").
 bool opposite_by_prefix(std::string_view a, std::string_view b);
 
 /// Whether one text says a word of a set more often than the other, and the other another word of
 /// that set ("sort ascending" / "sort descending", "turn on wifi on Linux" / "turn off wifi on
-/// Linux", "in Python" / "in Java"), in any inflection, from a list of sets of words of which one
+/// Linux", "in Python" / "in Java", "heute" / "morgen"), in any inflection and any script ("sign in"
+/// read as "signin", as "login" is), from a list of sets of words of which one
 /// excludes the others (antonyms, tense and modality that change the answer, weekdays, months,
 /// languages, formats, units, ...: `exclusive_sets` in second_stage.cpp).
 bool opposite_by_antonym(std::string_view a, std::string_view b);
 
-/// The operators written in `text`, in order: runs of + * = < > ^ and "!=", and - or / between
-/// numbers (not in "30-year", "and/or", "$5/month", a path or a dash), × ÷ − – ≤ ≥ ≠ as their ASCII
-/// forms; not a '+' sign right before a digit (the number's). "3 + 5" / "3 - 5", "10 > 5" / "10 < 5" and "a == b" /
-/// "a != b" differ only there: the embedder keeps no symbol, and the numbers are the same.
+/// Whether one text goes to a place the other comes from ("transfer money to my savings account" /
+/// "... from my savings account", "into the folder" / "out of the folder"): the word after "to" or
+/// "into" in one is the word after "from" or "out of" in the other, past an article or a possessive,
+/// and neither says both. Not "to" against "from" anywhere: "to" is an infinitive's as often ("how
+/// to make money" / "make money from Quora").
+bool opposite_by_direction(std::string_view a, std::string_view b);
+
+/// The operators written in `text`, in order: runs of + * = < > ^ and "!=", - or / between
+/// numbers, or between letters standing alone with a blank either side ("a - b"; not in "30-year",
+/// "and/or", "$5/month", "w/o", a path or a dash), "-=", "/=", "|=", "&=", "??", "?." and "?:"
+/// between two operands ("a ?? b", "a?.b"; not "Really?? I"), a '!' before a name ("!x"), × ÷ − – ≤
+/// ≥ ≠ as their ASCII forms; not a '+' sign right before a digit (the number's). "3 + 5" / "3 - 5",
+/// "10 > 5" / "10 < 5", "a == b" / "a != b" and "x -= 1" / "x /= 1" differ only there: the embedder
+/// keeps no symbol, and the numbers are the same.
 std::vector<std::string> operators_in(std::string_view text);
 
 /// The currency, percent and degree signs written in `text`, in order: $ % and the Unicode
@@ -61,9 +75,10 @@ std::vector<std::string> signs_in(std::string_view text);
 
 /// The letters standing alone in `text` ("vitamin D", "blood type B", "-r"; not "a", "I", "u", nor
 /// the letters of an abbreviation, a list marker or a contraction: "e.g.", "b)", "'n'"), lower-cased
-/// but a command's option ("-v" is not "-V"), and the
+/// but a command's option and an escape ("-v" is not "-V", "\d" not "\D"), and the
 /// blank-separated runs of & | ~ . @ ` # but the text's last, a lone "&" and an ellipsis ("&&",
-/// "~"), in order. The embedder keeps no symbol, and a letter alone weighs little in a long text.
+/// "~"), in order, then "/" for each absolute path ("/etc/hosts" is not "etc/hosts"). The embedder
+/// keeps no symbol, and a letter alone weighs little in a long text.
 std::vector<std::string> marks_in(std::string_view text);
 
 /// The symbols beyond ASCII in `text`, sorted, each once: what is neither a letter nor a digit of any script, a
@@ -78,8 +93,10 @@ std::vector<std::string> symbols_in(std::string_view text);
 /// in a word ending in '+' or '#' ("in C" / "in C++" / "in C#"), in their operators
 /// (`operators_in`), their signs (`signs_in`) or their marks (`marks_in`), or each has a symbol
 /// (`symbols_in`) or names, with a
-/// capital, something the other does not say ("rent in Berlin" / "rent in Munich"). A bag of words
-/// scores either pair as one text; they are different questions as often as not.
+/// capital, something the other does not say ("rent in Berlin" / "rent in Munich"), or write a unit
+/// after a number or a chemical symbol in another case ("5 MB" / "5 Mb", "10 mW" / "10 MW", "CO" /
+/// "Co"; not "GB" / "gb" nor "Kg" / "kg"). A bag of words scores either pair as one text; they are
+/// different questions as often as not.
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b);
 
 /// Why a candidate must not be served, or empty when it passes: "margin", "numbers", "negation",
