@@ -36,7 +36,7 @@ struct int_range {
   bool contains(int v) const noexcept { return v >= min && v <= max; }
 };
 
-inline constexpr int_range threads_range{0, 64};        ///< 0: half the cores
+inline constexpr int_range threads_range{0, 64};        ///< 0: half the cores, at least two
 inline constexpr int_range loader_threads_range{1, 64};
 inline constexpr int_range alert_history_range{1, 1000000};
 inline constexpr int_range resp_clients_range{1, 1000000};

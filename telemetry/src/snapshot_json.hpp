@@ -32,7 +32,9 @@
 // "miss_rate", "error_rate", "throughput", "p50_seconds", "p95_seconds", "p99_seconds"}: every
 // field of strata::window_stats, under its own name. Rates are fractions (0.75, not 75). A window
 // without gets has hit_rate, miss_rate and p50..p99_seconds 0, one without requests error_rate 0:
-// `gets` and `requests` tell "none" from "zero" (the dashboard shows a dash).
+// `gets` and `requests` tell "none" from "zero" (the dashboard shows a dash). p50..p99_seconds are
+// 0 with gets too when none of them was timed (the first layer's read-view gets are timed only
+// when they hit, one in 64: see strata::window_stats); the dashboard shows a dash for any 0.
 //
 // Numbers. Counts are non-negative integers (above 2^53 a JavaScript reader loses precision).
 // `buckets` holds one count per bucket, not cumulative: one per bound, then the +Inf bucket, so

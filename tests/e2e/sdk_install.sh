@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The SDK as a user receives it: `cmake --install` into a temporary prefix, then, against that
 # prefix only, the out-of-tree examples (find_package(strata) and pkg-config), the config reference,
-# and a deployment that loads the custom layer into the installed `strata serve`.
+# a deployment that loads the custom layer into the installed `strata serve`, and the layer of
+# plugins/README.md built from that file as it is.
 # Usage: sdk_install.sh BUILD_DIR SOURCE_DIR
 set -uo pipefail
 build=$1; src=$2
@@ -75,6 +76,30 @@ grep -qF '"layer":"predictive"' <<<"$body" || fail "the fixture hit was not prom
 code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$address/v1/cache/not-a-fixture") || fail "curl"
 [ "$code" = 404 ] || fail "a key that is not a fixture answered $code"
 kill -TERM "$pid"; wait "$pid" || fail "strata serve did not exit 0 on SIGTERM"; pid=""
+
+# plugins/README.md's layer, pasted as it is into my_layer.cpp and built against the install (with
+# --no-undefined, as strata_add_plugin links): it links, check-config loads it, and it serves.
+mine=$dir/my_layer
+mkdir -p "$mine"
+awk '/^## Writing a layer/{w=1} w&&/^```cpp$/{f=1;next} f&&/^```$/{exit} f' "$src/plugins/README.md" >"$mine/my_layer.cpp"
+grep -q 'STRATA_LAYER_PLUGIN("my_layer"' "$mine/my_layer.cpp" || fail "plugins/README.md: no my_layer in the first cpp block of 'Writing a layer'"
+printf 'cmake_minimum_required(VERSION 3.20)\nproject(my_layer LANGUAGES CXX)\nset(CMAKE_CXX_STANDARD 17)\nfind_package(strata REQUIRED)\nstrata_add_plugin(strata_my_layer SOURCES my_layer.cpp)\n' \
+  >"$mine/CMakeLists.txt"
+cmake -S "$mine" -B "$mine/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >"$dir/my_layer.log" 2>&1 &&
+  cmake --build "$mine/build" >>"$dir/my_layer.log" 2>&1 || { cat "$dir/my_layer.log"; fail "building plugins/README.md's layer"; }
+printf 'plugins: {path: ["%s"]}\nlayers:\n  - {name: mine, plugin: my_layer, config: {limit: 10}}\nserver:\n  http: {address: "127.0.0.1:0"}\n  resp: {enabled: false}\n' \
+  "$mine/build" >"$dir/my_layer.yaml"
+"$strata" check-config "$dir/my_layer.yaml" >"$dir/my_layer.out" 2>&1 || { cat "$dir/my_layer.out"; fail "check-config refused plugins/README.md's layer"; }
+start_serve "$dir/my_layer.yaml"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -d '{"value": "v1", "ttl": "1m", "tags": ["t"]}' "http://$address/v1/cache/k") || fail "curl"
+[ "$code" = 204 ] || fail "plugins/README.md's layer: a put answered $code"
+body=$(curl -sS "http://$address/v1/cache/k") || fail "curl"
+grep -qF '"value":"v1","layer":"mine"' <<<"$body" || fail "plugins/README.md's layer: the get answered $body"
+body=$(curl -sS -X POST -d '{"tag": "t"}' "http://$address/v1/invalidate") || fail "curl"
+grep -qF '"removed":1' <<<"$body" || fail "plugins/README.md's layer: the tag invalidation answered $body"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$address/v1/cache/k") || fail "curl"
+[ "$code" = 404 ] || fail "plugins/README.md's layer: a get after the tag invalidation answered $code"
+kill -TERM "$pid"; wait "$pid" || fail "strata serve did not exit 0 on SIGTERM (plugins/README.md's layer)"; pid=""
 
 # An empty file name: the plugin's own check (ABI 1.3, through the installed SDK's macro) refuses it
 # in check-config, at its key.

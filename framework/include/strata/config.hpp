@@ -50,8 +50,9 @@ struct layer_config {
 
 /// Settings of the runtime itself.
 struct runtime_settings {
-  /// Actor scheduler threads; 0 (the default) means half the cores, at least one, leaving the
-  /// other half to the host's own threads.
+  /// Actor scheduler threads; 0 (the default) means half the cores, at least two: max(2, cores / 2),
+  /// leaving the other half to the host's own threads where there are four cores or more (with
+  /// one thread, a layer on the scheduler that blocked held the coordinator and its deadlines too).
   int threads = 0;
   int loader_threads = 2;                          ///< threads that run the read-through loader
   std::chrono::milliseconds loader_timeout{5000};  ///< a load slower than this is a timeout

@@ -64,8 +64,10 @@ public:
   virtual status get(std::string_view ns, std::string_view key, std::string& value_out) = 0;
 };
 
-/// A cache layer. Methods may throw: the host turns an exception into `status::internal` for that
-/// request, marks the layer unhealthy and restarts it from its factory.
+/// A cache layer. Methods may throw: the host takes an exception (but `layer_unavailable`) as the
+/// layer's fault, marks the layer unhealthy and restarts it from its factory; that request is
+/// answered as when the layer cannot answer: a get by the next layer (a full miss answers
+/// `internal`), any other request `internal` (plugins/README.md says which request gets what).
 class layer {
 public:
   virtual ~layer() = default;

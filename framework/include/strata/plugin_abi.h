@@ -4,25 +4,44 @@
  * descriptor. The host refuses a descriptor whose `abi_major` differs from STRATA_ABI_MAJOR or whose
  * `abi_minor` is newer than the host's, and says which file, which symbol and why.
  *
- * Bump rules (see plugins/README.md):
- * - major: any change to an existing field or function signature of this header, or to the layout
- *   or virtual functions of the C++ interfaces a plugin object implements (strata::layer,
- *   strata::read_view) or receives (strata::plugin_config). Old plugins are refused.
- * - minor: a field appended at the end of a struct here, a new plugin kind, a new value type.
+ * Bump rules (plugins/README.md lists the same). The ABI is this header and the C++ types a
+ * plugin's binary depends on: those of strata/sdk.hpp and the headers it includes, and of
+ * strata/semantic.hpp and strata/vectors.hpp.
+ * - major: any change to an existing field, value or function signature of this header, or to what
+ *   one means; any change to the layout, the virtual functions or the meaning of a C++ type that
+ *   a plugin
+ *     implements: strata::layer, strata::read_view, strata::semantic_operations,
+ *       strata::vector_operations, strata::interaction_observer, strata::embedder,
+ *       strata::exporter, strata::alert_handler;
+ *     receives or fills: strata::plugin_config, strata::entry_options, strata::layer_hit,
+ *       strata::interaction, the semantic requests and answers (semantic_lookup_request,
+ *       semantic_match, semantic_entry, semantic_update, embedding), the vector ones
+ *       (vector_item, vector_query, vector_hit), the instruments of strata/instruments.hpp
+ *       (counter, gauge, histogram), strata::telemetry_source and strata::telemetry_snapshot with
+ *       what it holds (metric_family, metric_sample, runtime_stats, window_stats, health_report,
+ *       layer_health, system_check), strata::alert_event;
+ *     throws for the host to catch: strata::layer_unavailable, strata::layer_declined;
+ *   or to the values of the enums these carry (strata::status, health_level, interaction_kind,
+ *   alert_severity, alert_transition, metric_type, stats_window). A field added to one of those
+ *   C++ structs is a major change even at the end: both sides copy them and walk vectors of them
+ *   by their size. Plugins of another major are refused.
+ * - minor: a field appended at the end of a struct of this header that is never in an array (not
+ *   strata_config_key: the host walks a schema by its size), read only from, or given only to,
+ *   plugins of that minor or newer; a new plugin kind; a new value type; a new flag; a virtual
+ *   function appended at the end of a C++ interface, which the host calls only for a plugin whose
+ *   descriptor declares the minor that appended it (an older plugin's vtable has no such slot).
  *   A plugin built against minor N loads into any host of the same major with minor >= N.
  *
- * - An appended virtual function of a C++ interface is a minor change too: the host calls it only
- *   for a plugin whose descriptor declares the minor that appended it (an older plugin's vtable
- *   has no such slot).
- *
- * History: 1.0 the first; 1.1 appended `host` to strata_plugin_context (metrics, health, logging).
- * 1.2 appended strata::layer::semantic(), vectors(), command() and observer() (called for plugins
- * of minor >= 2 only), `invalidate_key`, `invalidate_tag` and `prefetch` to strata_host_api, the flag
+ * History: 1.0 the first; 1.1 appended `host` (metrics, health, logging) and `source` (exporters)
+ * to strata_plugin_context, and defined the exporter and alert-handler kinds. 1.2 appended
+ * strata::layer::semantic(), vectors(), command() and observer() (called for plugins of minor >= 2
+ * only), `invalidate_key`, `invalidate_tag` and `prefetch` to strata_host_api, the flag
  * STRATA_PLUGIN_FLAG_OBSERVER, and defined STRATA_PLUGIN_EMBEDDER (create returns a
- * strata::embedder*; needs 1.2). 1.3 appended `check` to strata_plugin_descriptor (called for
- * plugins of minor >= 3 only).
+ * strata::embedder*; needs 1.2). 1.3 appended `check` to strata_plugin_descriptor (read only from
+ * descriptors of minor >= 3).
  *
- * No exception crosses this boundary: `create` reports failure by returning NULL with a message.
+ * No exception crosses this header's functions: `create` reports failure by returning NULL with
+ * a message, `check` by returning 0 with one.
  */
 #ifndef STRATA_PLUGIN_ABI_H
 #define STRATA_PLUGIN_ABI_H

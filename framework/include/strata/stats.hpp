@@ -23,7 +23,11 @@ struct window_stats {
   double miss_rate = 0;       ///< misses / gets; 0 without gets
   double error_rate = 0;      ///< errors / requests; 0 without requests
   double throughput = 0;      ///< requests per second
-  double p50_seconds = 0;     ///< get latency, interpolated within histogram buckets; 0 without gets
+  /// Get latency, interpolated within histogram buckets; 0 without gets, and also with gets when
+  /// none of them was timed: the first layer's gets served in the caller's thread (its read view)
+  /// are timed only when they hit, one in 64 per thread, so its figures (and, when every get was
+  /// such a hit, the overall ones) can be 0 while `gets` is not (docs/metrics.md).
+  double p50_seconds = 0;
   double p95_seconds = 0;
   double p99_seconds = 0;
 };
