@@ -314,6 +314,14 @@ TEST_CASE("structural errors: layers missing, empty or malformed", "[config]") {
         std::vector<std::string>{"t.yaml:3:5: layers[0].plugin: expected a plugin name, got nothing"});
 }
 
+TEST_CASE("a value with a line break is shown escaped in an error, on the error's line", "[config]") {
+  CHECK(error_lines(parse_config("layers: [{name: a, plugin: p}]\nalerts:\n  rules:\n"
+                                 "    - {name: \"low\\nrate\", value: hit_rate, comparison: \"<\", threshold: 1}\n",
+                                 "t.yaml")) ==
+        std::vector<std::string>{
+          "t.yaml:4:14: alerts.rules[0].name: expected a name of letters, digits, '_' and '-', got 'low\\nrate'"});
+}
+
 TEST_CASE("${ENV} references are expanded in every scalar", "[config]") {
   scoped_env threads("STRATA_TEST_THREADS", "8");
   scoped_env unset("STRATA_TEST_UNSET", nullptr);
