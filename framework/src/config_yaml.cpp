@@ -662,10 +662,16 @@ private:
     out = *text;
   }
 
+  /// The loader looks for libstrata_<name>.so: the name is held to what a plugin may declare, so
+  /// that it cannot name a file elsewhere ("x/y", "../x").
   void read_plugin_name(const entry& e, std::string& out) {
-    const auto text = read_scalar(e, "a plugin name");
+    const std::string expected = "a plugin name of letters, digits, '_' and '-'";
+    const auto text = read_scalar(e, expected);
     if (!text) return;
-    if (text->empty()) fail(e.at, e.path, "expected a plugin name, got ''");
+    if (!detail::plain_name(*text)) {
+      fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
+      return;
+    }
     out = *text;
   }
 

@@ -311,7 +311,23 @@ TEST_CASE("structural errors: layers missing, empty or malformed", "[config]") {
                                  "exporters, embedders, alerts, health, logging, server",
                                  "t.yaml:4:1: layers: duplicate key 'layers' (first at line 1)"});
   CHECK(error_lines(parse_config("layers:\n  - name: a\n    plugin:\n", "t.yaml")) ==
-        std::vector<std::string>{"t.yaml:3:5: layers[0].plugin: expected a plugin name, got nothing"});
+        std::vector<std::string>{"t.yaml:3:5: layers[0].plugin: expected a plugin name of letters, digits, '_' and "
+                                 "'-', got nothing"});
+}
+
+TEST_CASE("a plugin name is refused at its key before a file name is made of it", "[config]") {
+  // The loader looks for libstrata_<name>.so: "x/y" named a file in another directory.
+  CHECK(error_lines(parse_config("layers:\n  - {name: a, plugin: x/y}\nexporters:\n  - {name: e, plugin: ../j}\n",
+                                 "t.yaml")) ==
+        std::vector<std::string>{
+          "t.yaml:2:23: layers[0].plugin: expected a plugin name of letters, digits, '_' and '-', got 'x/y'",
+          "t.yaml:4:23: exporters[0].plugin: expected a plugin name of letters, digits, '_' and '-', got '../j'"});
+  // A config built in code is refused by validate(), at the same place, without looking for a file.
+  auto cfg = parse_valid("layers:\n  - {name: a, plugin: predictive}\n");
+  cfg.layers[0].plugin = "x/y";
+  CHECK(error_lines(strata::validate(cfg)) ==
+        std::vector<std::string>{
+          "t.yaml:2:23: layers[0].plugin: expected a plugin name of letters, digits, '_' and '-', got 'x/y'"});
 }
 
 TEST_CASE("a value with a line break is shown escaped in an error, on the error's line", "[config]") {
