@@ -621,11 +621,12 @@ private:
   }
 
   bool read_bool(const entry& e, bool& out) {
-    const auto text = read_scalar(e, "true or false");
+    const std::string expected = units::bool_spellings;
+    const auto text = read_scalar(e, expected);
     if (!text) return false;
     const auto value = units::parse_bool(*text);
     if (!value) {
-      fail(e.at, e.path, "expected true or false, got " + quoted(*text));
+      fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
       return false;
     }
     out = *value;
