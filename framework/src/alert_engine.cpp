@@ -62,8 +62,11 @@ alert_event alert_engine::make_event(const alert_rule& rule, alert_transition tr
   else if (transition == alert_transition::escalated)
     e.summary += " " + rule.comparison + " " + format_value(rule.threshold) + ", still after " +
                  format_duration(rule.escalate_after);
-  else
-    e.summary += " " + rule.comparison + " " + format_value(rule.threshold) + " for " + format_duration(rule.for_duration);
+  else {
+    e.summary += " " + rule.comparison + " " + format_value(rule.threshold);
+    if (rule.for_duration.count() > 0) // without `for`, it fired at the first value: "for 0s" says nothing
+      e.summary += " for " + format_duration(rule.for_duration);
+  }
   return e;
 }
 

@@ -58,6 +58,13 @@ TEST_CASE("an alert fires only once its condition has held for `for`", "[alerts]
   CHECK(resolved[0].summary == "p95_latency of all is 0.001, no longer > 0.01");
 }
 
+TEST_CASE("a rule without `for` fires at the first value, and its summary names no wait", "[alerts]") {
+  driver d({rule()});
+  const auto fired = d.at(0ms, 0.5);
+  REQUIRE(fired.size() == 1);
+  CHECK(fired[0].summary == "p95_latency of all is 0.5 > 0.01");
+}
+
 TEST_CASE("no value is not a breach", "[alerts]") {
   driver d({rule()});
   d.has_value = false;
