@@ -104,6 +104,7 @@ std::vector<alert_event> alert_engine::evaluate(clock::time_point now, std::chro
       st.holding_since.reset();
       continue;
     }
+    st.latest_value = *value;
     if (!compare(*value, rule.comparison, rule.threshold)) {
       st.holding_since.reset();
       if (st.firing) {
@@ -179,8 +180,10 @@ std::vector<alert_event> alert_engine::replace_rules(std::vector<alert_rule> rul
       continue;
     const bool renamed_away =
       std::none_of(rules.begin(), rules.end(), [&](const alert_rule& r) { return r.name == rules_[j].name; });
+    // The value when the event happened, as for any event: the latest one evaluated (the firing
+    // one's may be long past).
     auto resolved =
-      make_event(rules_[j], alert_transition::resolved, states_[j].last.severity, states_[j].last.value, wall);
+      make_event(rules_[j], alert_transition::resolved, states_[j].last.severity, states_[j].latest_value, wall);
     resolved.summary = rules_[j].value + " of " + resolved.subject + ": the rule was " +
                        (renamed_away ? "removed" : "changed") + " by a reload";
     remember(resolved);

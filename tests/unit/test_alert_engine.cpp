@@ -188,6 +188,25 @@ TEST_CASE("replacing the rules keeps an unchanged rule's state and resolves a fi
   CHECK(d.engine.firing().size() == 3);
 }
 
+TEST_CASE("an alert a reload ends carries the latest value evaluated, not the firing one", "[alerts]") {
+  // The webhook's `value` is "the value when the event happened".
+  driver d({rule(), [] { auto r = rule(); r.name = "other"; return r; }()});
+  REQUIRE(d.at(0ms, 0.5).size() == 2);
+  CHECK(d.at(10ms, 0.7).empty()); // still firing
+  auto ended = d.engine.replace_rules({rule()}, std::chrono::system_clock::now());
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].rule == "other");
+  CHECK(ended[0].value == 0.7);
+  CHECK(ended[0].summary == "p95_latency of all: the rule was removed by a reload");
+  // An evaluation without a value leaves the latest one there was.
+  d.has_value = false;
+  CHECK(d.at(20ms, 0).empty());
+  ended = d.engine.replace_rules({}, std::chrono::system_clock::now());
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].value == 0.7);
+  CHECK(d.engine.history().back().value == 0.7);
+}
+
 TEST_CASE("comparisons", "[alerts]") {
   using strata::detail::compare;
   CHECK(compare(1, "<", 2));
