@@ -479,7 +479,9 @@ std::optional<api_error> answer_field(const json& doc, std::string& out) {
 
 parsed<std::uint64_t> parse_id(std::string_view text) {
   std::uint64_t id = 0;
-  const bool digits = !text.empty() && text.size() <= 16 &&
+  // The canonical decimal form only, as ids are written back: "01" or "00103" would name 1 or 103
+  // under another spelling, as "+1" does not.
+  const bool digits = !text.empty() && text.size() <= 16 && text.front() != '0' &&
                       std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits)
     for (const char c : text)

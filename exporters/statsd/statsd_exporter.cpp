@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -82,9 +83,20 @@ public:
     if (failed == 0)
       return;
     errors_.inc(); // one failed export, as every exporter counts (however many datagrams it had)
-    host_.log(log_level::error, std::to_string(failed) + " of " + std::to_string(datagrams.size()) +
-                                  " datagrams to " + target_ + " not sent: " +
-                                  std::system_category().message(last_error));
+    // One line a second at most, the next saying how many were not written, as the runtime logs an
+    // exporter that throws: against a port nobody listens on, every other publish fails.
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - *logged_ < std::chrono::seconds(1)) {
+      ++unlogged_;
+      return;
+    }
+    std::string line = std::to_string(failed) + " of " + std::to_string(datagrams.size()) + " datagrams to " +
+                       target_ + " not sent: " + std::system_category().message(last_error);
+    if (unlogged_ > 0)
+      line += "; " + std::to_string(unlogged_) + " more failed publishes since the last line";
+    logged_ = now;
+    unlogged_ = 0;
+    host_.log(log_level::error, line);
   }
 
 private:
@@ -96,6 +108,8 @@ private:
   std::mutex mutex_;
   line_renderer lines_;
   udp_sender sender_;
+  std::optional<std::chrono::steady_clock::time_point> logged_; ///< the last failure logged
+  std::size_t unlogged_ = 0;                                     ///< failures since, not logged
 };
 
 } // namespace strata::exporters::statsd

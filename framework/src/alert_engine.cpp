@@ -62,8 +62,11 @@ alert_event alert_engine::make_event(const alert_rule& rule, alert_transition tr
   else if (transition == alert_transition::escalated)
     e.summary += " " + rule.comparison + " " + format_value(rule.threshold) + ", still after " +
                  format_duration(rule.escalate_after);
-  else
-    e.summary += " " + rule.comparison + " " + format_value(rule.threshold) + " for " + format_duration(rule.for_duration);
+  else {
+    e.summary += " " + rule.comparison + " " + format_value(rule.threshold);
+    if (rule.for_duration.count() > 0) // without `for`, it fired at the first value: "for 0s" says nothing
+      e.summary += " for " + format_duration(rule.for_duration);
+  }
   return e;
 }
 
@@ -101,6 +104,7 @@ std::vector<alert_event> alert_engine::evaluate(clock::time_point now, std::chro
       st.holding_since.reset();
       continue;
     }
+    st.latest_value = *value;
     if (!compare(*value, rule.comparison, rule.threshold)) {
       st.holding_since.reset();
       if (st.firing) {
@@ -176,8 +180,10 @@ std::vector<alert_event> alert_engine::replace_rules(std::vector<alert_rule> rul
       continue;
     const bool renamed_away =
       std::none_of(rules.begin(), rules.end(), [&](const alert_rule& r) { return r.name == rules_[j].name; });
+    // The value when the event happened, as for any event: the latest one evaluated (the firing
+    // one's may be long past).
     auto resolved =
-      make_event(rules_[j], alert_transition::resolved, states_[j].last.severity, states_[j].last.value, wall);
+      make_event(rules_[j], alert_transition::resolved, states_[j].last.severity, states_[j].latest_value, wall);
     resolved.summary = rules_[j].value + " of " + resolved.subject + ": the rule was " +
                        (renamed_away ? "removed" : "changed") + " by a reload";
     remember(resolved);

@@ -32,8 +32,8 @@ public:
 
   /// Replaces the rules. A rule of the same name and the same definition keeps its state (pending,
   /// firing, acknowledged); any other starts afresh. The alert of a rule removed or changed while
-  /// firing ends: its resolved event is returned, for the caller to deliver, and kept in the
-  /// history. Thread-safe.
+  /// firing ends: its resolved event, with the latest value evaluated for the rule, is returned,
+  /// for the caller to deliver, and kept in the history. Thread-safe.
   std::vector<alert_event> replace_rules(std::vector<alert_rule> rules, std::chrono::system_clock::time_point wall);
 
   /// One `strata_alerts_firing` series: a rule at a severity it can fire at.
@@ -67,6 +67,9 @@ private:
     std::chrono::system_clock::time_point fired_wall{};
     std::optional<clock::time_point> resolved_at;
     alert_event last; ///< its firing or escalation event
+    /// The latest value evaluated (a firing alert has one), for the event that ends the alert at a
+    /// reload.
+    double latest_value = 0;
   };
 
   alert_event make_event(const alert_rule& rule, alert_transition transition, alert_severity severity, double value,

@@ -33,7 +33,7 @@ std::string expectation(strata_value_type type) {
   switch (type) {
   case STRATA_VALUE_INT: return "an integer";
   case STRATA_VALUE_DOUBLE: return "a number";
-  case STRATA_VALUE_BOOL: return "true or false";
+  case STRATA_VALUE_BOOL: return units::bool_spellings;
   case STRATA_VALUE_DURATION:
     return "a duration such as 250ms or 5s, at most " + std::to_string(units::max_duration_days) + "d";
   case STRATA_VALUE_SIZE: return "a size such as 64MiB";

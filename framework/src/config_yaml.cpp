@@ -7,6 +7,7 @@
 #include <strata/units.hpp>
 #include <strata/utf8.hpp>
 
+#include "log.hpp"
 #include "runtime_bounds.hpp"
 #include "validate.hpp"
 
@@ -44,10 +45,14 @@ std::string index_path(const std::string& parent, std::size_t index) {
   return parent + '[' + std::to_string(index) + ']';
 }
 
+/// A value as an error quotes it: escaped as the text log escapes it, so that the error stays on
+/// its line (a rule name with a line break) and sends a terminal nothing.
+std::string quoted(const std::string& text) { return "'" + detail::printable(text) + "'"; }
+
 /// How a node appears in a message: its text for a scalar, its kind otherwise.
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-  case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+  case YAML::NodeType::Scalar: return quoted(node.Scalar());
   case YAML::NodeType::Sequence: return "a sequence";
   case YAML::NodeType::Map: return "a mapping";
   default: return "nothing";
@@ -78,7 +83,7 @@ std::optional<std::string> expand_env(const std::string& text, std::string& prob
     }
     const auto close = text.find('}', i + 2);
     if (close == std::string::npos) {
-      problem = "unterminated '${' in '" + text + "' (expected '}')";
+      problem = "unterminated '${' in " + quoted(text) + " (expected '}')";
       return std::nullopt;
     }
     const std::string reference = text.substr(i + 2, close - i - 2);
@@ -226,7 +231,7 @@ private:
       }
       const auto [first, inserted] = first_line.emplace(name, key_at.line);
       if (!inserted) {
-        fail(key_at, path, "duplicate key '" + name + "' (first at line " + std::to_string(first->second) + ")");
+        fail(key_at, path, "duplicate key " + quoted(name) + " (first at line " + std::to_string(first->second) + ")");
         continue;
       }
       // An empty value's mark points past the key, often at the next line: the key is clearer.
@@ -282,7 +287,7 @@ private:
         return; // a top-level "x-..." key holds anchors for the rest of the file, as in Compose files
       std::string allowed;
       for (const auto& key : keys) allowed += (allowed.empty() ? "" : ", ") + key.first;
-      fail(value.key_at, value.path, "unknown key '" + name + "'; allowed here: " + allowed);
+      fail(value.key_at, value.path, "unknown key " + quoted(name) + "; allowed here: " + allowed);
     });
   }
 
@@ -534,7 +539,7 @@ private:
     const auto text = read_scalar(e, expected);
     if (!text) return;
     if (!detail::plain_name(*text)) {
-      fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+      fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
       return;
     }
     out = *text;
@@ -551,7 +556,7 @@ private:
     const auto text = read_scalar(e, "a number");
     if (!text) return;
     const auto value = units::parse_double(*text);
-    if (!value) fail(e.at, e.path, "expected a number, got '" + *text + "'");
+    if (!value) fail(e.at, e.path, "expected a number, got " + quoted(*text));
     else out = *value;
   }
 
@@ -560,7 +565,7 @@ private:
     const auto text = read_scalar(e, expected);
     if (!text) return;
     const auto value = units::parse_size(*text);
-    if (!value) fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+    if (!value) fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
     else out = *value;
   }
 
@@ -575,7 +580,7 @@ private:
         out = value;
         return;
       }
-    fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+    fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
   }
 
   /// The value's text after `${ENV}` expansion; nullopt (error reported) if it is not a scalar.
@@ -596,7 +601,7 @@ private:
     if (!text) return false;
     const auto value = units::parse_int(*text);
     if (!value || *value < range.min || *value > range.max) {
-      fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+      fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
       return false;
     }
     out = static_cast<int>(*value);
@@ -610,17 +615,18 @@ private:
     if (!text) return;
     const auto value = units::parse_duration(*text);
     if (!value || (positive && value->count() <= 0))
-      fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+      fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
     else
       out = std::chrono::ceil<milliseconds>(*value); // ceil: a positive duration stays positive
   }
 
   bool read_bool(const entry& e, bool& out) {
-    const auto text = read_scalar(e, "true or false");
+    const std::string expected = units::bool_spellings;
+    const auto text = read_scalar(e, expected);
     if (!text) return false;
     const auto value = units::parse_bool(*text);
     if (!value) {
-      fail(e.at, e.path, "expected true or false, got '" + *text + "'");
+      fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
       return false;
     }
     out = *value;
@@ -639,7 +645,7 @@ private:
     if (*text == "through") out = write_policy::through;
     else if (*text == "behind") out = write_policy::behind;
     else if (*text == "around") out = write_policy::around;
-    else fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+    else fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
   }
 
   void read_layer_name(const entry& e, std::map<std::string, int>& name_lines, std::string& out) {
@@ -647,20 +653,26 @@ private:
     const auto text = read_scalar(e, expected);
     if (!text) return;
     if (!detail::plain_name(*text)) {
-      fail(e.at, e.path, "expected " + expected + ", got '" + *text + "'");
+      fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
       return;
     }
     const auto [first, inserted] = name_lines.emplace(*text, e.at.line);
     if (!inserted)
-      fail(e.at, e.path, "duplicate layer name '" + *text + "' (first used at line " +
+      fail(e.at, e.path, "duplicate layer name " + quoted(*text) + " (first used at line " +
                            std::to_string(first->second) + ")");
     out = *text;
   }
 
+  /// The loader looks for libstrata_<name>.so: the name is held to what a plugin may declare, so
+  /// that it cannot name a file elsewhere ("x/y", "../x").
   void read_plugin_name(const entry& e, std::string& out) {
-    const auto text = read_scalar(e, "a plugin name");
+    const std::string expected = "a plugin name of letters, digits, '_' and '-'";
+    const auto text = read_scalar(e, expected);
     if (!text) return;
-    if (text->empty()) fail(e.at, e.path, "expected a plugin name, got ''");
+    if (!detail::plain_name(*text)) {
+      fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
+      return;
+    }
     out = *text;
   }
 

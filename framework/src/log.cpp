@@ -122,8 +122,6 @@ void runtime_log::write(log_level level, const log_fields& fields) {
   logger_->log(spdlog_level(level), "{}", render(level, fields));
 }
 
-namespace {
-
 /// `text` with its control characters escaped (\n, \r, \t, \xHH for the other C0 ones, DEL and
 /// bytes that are not UTF-8, \uHHHH for the C1 ones and the line and paragraph separators, which
 /// some viewers take for line ends) and `\` doubled: a line of the text log is one line, whatever
@@ -167,8 +165,6 @@ std::string printable(std::string_view text) {
   }
   return out;
 }
-
-} // namespace
 
 std::string runtime_log::render(log_level level, const log_fields& f) const {
   if (format_ == log_format::json) {

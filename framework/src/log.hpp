@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace spdlog {
 class logger;
@@ -49,6 +50,10 @@ private:
 /// Why `logging.output` could not be opened at a start ("cannot open 'x': its directory 'd' does not
 /// exist"); empty for stderr, stdout and a file whose directory is there.
 std::string log_output_problem(const std::string& output);
+
+/// `text` with its control characters escaped (`\n`, `\t`, `\xHH`, ...) and `\` doubled, as a text log
+/// line and a configuration error show a value: on one line, and nothing a terminal would obey.
+std::string printable(std::string_view text);
 
 /// True for debug, info, warn, error, off.
 bool valid_log_level(const std::string& level);

@@ -14,24 +14,50 @@ namespace {
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using clock = std::chrono::steady_clock;
 
-/// Runs `f`; an exception is logged with `what` and counted, never let out.
+/// Runs `f`; an exception is counted and its text returned, never let out.
 template <class F>
-void guarded(const std::string& what, instruments::counter& errors, runtime_log& log, F&& f) {
+std::optional<std::string> guarded(instruments::counter& errors, F&& f) {
   try {
     f();
+    return std::nullopt;
   } catch (const std::exception& e) {
     errors.inc();
-    log.write(log_level::error, {what + " failed", {}, {}, {}, {}, {}, e.what()});
+    return std::string(e.what());
   } catch (...) {
     errors.inc();
-    log.write(log_level::error, {what + " failed", {}, {}, {}, {}, {}, "unknown exception"});
+    return std::string("unknown exception");
   }
 }
+
+/// One line a second at most: an exporter whose publish fails every 200 ms wrote a line each
+/// time. The next line let through says how many were not, as a layer's `internal` answers are
+/// logged (coordinator.cpp).
+class paced_lines {
+public:
+  /// Whether to write a line now; if so, `error` gains the count of those not written since.
+  bool let_through(std::string& error) {
+    const auto now = clock::now();
+    if (written_ && now - *written_ < std::chrono::seconds(1)) {
+      ++held_;
+      return false;
+    }
+    if (held_ > 0)
+      error += (error.empty() ? "" : "; ") + std::to_string(held_) + " more since the last line";
+    written_ = now;
+    held_ = 0;
+    return true;
+  }
+
+private:
+  std::optional<clock::time_point> written_;
+  std::size_t held_ = 0;
+};
 
 struct scheduler_state {
   std::optional<named_instance<exporter>> instance;
   std::shared_ptr<calls_in_flight::record> call; ///< the exporter's call in flight
   clock::duration period{}; ///< zero: pulled, published on demand only
+  paced_lines failures; ///< of `publish`
   static inline const char* name = "strata.exports";
 };
 
@@ -55,7 +81,9 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self,
       return false;
     }
     const calls_in_flight::in_call marked(self->state.call.get(), "publish()");
-    guarded("exporter " + e.name, *e.errors, *log, [&] { e.instance->get().publish(*snapshot); });
+    if (auto error = guarded(*e.errors, [&] { e.instance->get().publish(*snapshot); });
+        error && self->state.failures.let_through(*error))
+      log->write(log_level::error, {"exporter " + e.name + " failed", {}, {}, {}, {}, {}, *error});
     return true;
   };
   self->set_exit_handler([self, publish](caf::exit_msg& msg) {
@@ -118,7 +146,8 @@ caf::behavior alert_dispatcher(caf::stateful_actor<dispatcher_state>* self,
       }
       if (auto& h = self->state.handler) {
         const calls_in_flight::in_call marked(self->state.call.get(), "handle()");
-        guarded("alert handler " + h->name, *h->errors, *log, [&] { h->instance->get().handle(event); });
+        if (const auto error = guarded(*h->errors, [&] { h->instance->get().handle(event); }))
+          log->write(log_level::error, {"alert handler " + h->name + " failed", {}, {}, {}, {}, {}, *error});
         return;
       }
       try {

@@ -259,6 +259,14 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
     if (instance.plugin.empty())
       continue;
     const auto path = section + "[" + std::to_string(i) + "]";
+    // The loader looks for libstrata_<name>.so: a name that is not one a plugin may declare ("x/y")
+    // would name a file elsewhere. A file's reader refused it already; a config built in code is
+    // refused here.
+    if (!plain_name(instance.plugin)) {
+      errors.push_back(make_error(cfg, path + ".plugin", "expected a plugin name of letters, digits, '_' and '-', got '" +
+                                                           printable(instance.plugin) + "'"));
+      continue;
+    }
     auto plugin = loader.resolve(instance.plugin, search_path);
     if (!plugin) {
       // plugins.files named its file, refused there: that error says why (found again on the

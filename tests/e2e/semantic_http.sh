@@ -177,6 +177,11 @@ call DELETE /v1/semantic/abc
 expect 400 '"field":"id"'
 call DELETE /v1/vectors/0
 expect 400 '"field":"id"'
+# The canonical decimal form only: a leading zero named the id without it.
+call PATCH /v1/semantic/01 '{"answer": "x"}'
+expect 400 '"field":"id"' "got '01'"
+call DELETE /v1/vectors/00103
+expect 400 '"field":"id"' "got '00103'"
 call GET /v1/semantic/lookup
 expect 405 'allowed: POST'
 call PATCH /v1/vectors/3 '{"text": "x"}'

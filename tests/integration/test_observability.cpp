@@ -17,6 +17,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <regex>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -295,6 +296,38 @@ exporters:
   CHECK(on_demand.lines().size() == 1); // pull-style exporters get no final push
   const auto before = periodic.lines().size();
   CHECK(before >= 4); // the periodic ones got a last publish at shutdown
+}
+
+TEST_CASE("an exporter that throws at every publish is logged once a second at most, the next line counting "
+          "those not logged", "[observability][exporters][logging]") {
+  // Published 200 ms apart, it logged 11 lines in 2 s.
+  temp_file log;
+  const auto started = std::chrono::steady_clock::now();
+  auto rt = start_yaml("layers:\n  - {name: hot, plugin: predictive}\n"
+                       "logging: {output: \"" + log.path + "\"}\n"
+                       "exporters:\n  - {name: broken, plugin: test_exporter, config: {path: /dev/null, interval: 20ms, "
+                       "fail: true}}\n");
+  const auto failure_lines = [&] {
+    std::vector<std::string> lines;
+    for (const auto& line : log.lines())
+      if (line.find("exporter broken failed") != std::string::npos)
+        lines.push_back(line);
+    return lines;
+  };
+  REQUIRE(eventually([&] { return failure_lines().size() >= 2; }));
+  std::this_thread::sleep_until(started + std::chrono::milliseconds(1900));
+  const auto lines = failure_lines();
+  CHECK(lines.size() == 2); // at the first failure and a second later, of some 90
+  CHECK(lines[0].find("more since the last line") == std::string::npos);
+  std::smatch held;
+  REQUIRE(std::regex_search(lines[1], held, std::regex("configured to fail; ([0-9]+) more since the last line")));
+  CHECK(std::stoi(held[1]) >= 5);
+  // Every failure is counted all the same.
+  const std::regex counted(R"(strata_exporter_errors_total\{exporter="broken"\} ([0-9]+))");
+  std::smatch count;
+  const auto text = rt->prometheus_text();
+  REQUIRE(std::regex_search(text, count, counted));
+  CHECK(std::stoi(count[1]) >= std::stoi(held[1]) + 2);
 }
 
 TEST_CASE("an exporter stuck in its publish holds up no other exporter", "[observability][exporters]") {

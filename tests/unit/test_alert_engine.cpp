@@ -58,6 +58,13 @@ TEST_CASE("an alert fires only once its condition has held for `for`", "[alerts]
   CHECK(resolved[0].summary == "p95_latency of all is 0.001, no longer > 0.01");
 }
 
+TEST_CASE("a rule without `for` fires at the first value, and its summary names no wait", "[alerts]") {
+  driver d({rule()});
+  const auto fired = d.at(0ms, 0.5);
+  REQUIRE(fired.size() == 1);
+  CHECK(fired[0].summary == "p95_latency of all is 0.5 > 0.01");
+}
+
 TEST_CASE("no value is not a breach", "[alerts]") {
   driver d({rule()});
   d.has_value = false;
@@ -179,6 +186,25 @@ TEST_CASE("replacing the rules keeps an unchanged rule's state and resolves a fi
   CHECK(ended[0].severity == alert_severity::warning);
   CHECK(d.engine.active().empty());
   CHECK(d.engine.firing().size() == 3);
+}
+
+TEST_CASE("an alert a reload ends carries the latest value evaluated, not the firing one", "[alerts]") {
+  // The webhook's `value` is "the value when the event happened".
+  driver d({rule(), [] { auto r = rule(); r.name = "other"; return r; }()});
+  REQUIRE(d.at(0ms, 0.5).size() == 2);
+  CHECK(d.at(10ms, 0.7).empty()); // still firing
+  auto ended = d.engine.replace_rules({rule()}, std::chrono::system_clock::now());
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].rule == "other");
+  CHECK(ended[0].value == 0.7);
+  CHECK(ended[0].summary == "p95_latency of all: the rule was removed by a reload");
+  // An evaluation without a value leaves the latest one there was.
+  d.has_value = false;
+  CHECK(d.at(20ms, 0).empty());
+  ended = d.engine.replace_rules({}, std::chrono::system_clock::now());
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].value == 0.7);
+  CHECK(d.engine.history().back().value == 0.7);
 }
 
 TEST_CASE("comparisons", "[alerts]") {

@@ -281,7 +281,9 @@ layers:
           "loader_timeout, shutdown_timeout, metrics, stats_interval",
           "t.yaml:8:9: plugins.path: expected a path or a sequence of paths, got a mapping",
           "t.yaml:12:12: layers[0].write: expected one of through, behind, around, got 'sideways'",
-          "t.yaml:13:14: layers[0].promote: expected true or false, got 'maybe'",
+          "t.yaml:13:14: layers[0].promote: "
+          "expected true, yes or on, or false, no or off, each in lower case, capitalised or upper case "
+          "(True, TRUE), got 'maybe'",
           "t.yaml:14:15: layers[0].deadline: expected a duration greater than 0, such as 250ms or 5s, at most 106481d, got 'fast'",
           "t.yaml:16:18: layers[0].config.max_bytes: expected a scalar, got a sequence",
           "t.yaml:17:11: layers[1].name: duplicate layer name 'hot' (first used at line 10)",
@@ -311,7 +313,42 @@ TEST_CASE("structural errors: layers missing, empty or malformed", "[config]") {
                                  "exporters, embedders, alerts, health, logging, server",
                                  "t.yaml:4:1: layers: duplicate key 'layers' (first at line 1)"});
   CHECK(error_lines(parse_config("layers:\n  - name: a\n    plugin:\n", "t.yaml")) ==
-        std::vector<std::string>{"t.yaml:3:5: layers[0].plugin: expected a plugin name, got nothing"});
+        std::vector<std::string>{"t.yaml:3:5: layers[0].plugin: expected a plugin name of letters, digits, '_' and "
+                                 "'-', got nothing"});
+}
+
+TEST_CASE("a boolean is any case form of true, yes, on or their opposites; the error lists them", "[config]") {
+  const auto cfg = parse_valid("layers:\n  - {name: a, plugin: p, promote: Yes, detached: OFF}\n"
+                               "server:\n  http: {enabled: On}\n");
+  CHECK(cfg.layers[0].promote);
+  CHECK(cfg.layers[0].detached == false);
+  CHECK(cfg.server.http.enabled);
+  CHECK(error_lines(parse_config("layers:\n  - {name: a, plugin: p, promote: 1}\n", "t.yaml")) ==
+        std::vector<std::string>{"t.yaml:2:35: layers[0].promote: expected true, yes or on, or false, no or off, "
+                                 "each in lower case, capitalised or upper case (True, TRUE), got '1'"});
+}
+
+TEST_CASE("a plugin name is refused at its key before a file name is made of it", "[config]") {
+  // The loader looks for libstrata_<name>.so: "x/y" named a file in another directory.
+  CHECK(error_lines(parse_config("layers:\n  - {name: a, plugin: x/y}\nexporters:\n  - {name: e, plugin: ../j}\n",
+                                 "t.yaml")) ==
+        std::vector<std::string>{
+          "t.yaml:2:23: layers[0].plugin: expected a plugin name of letters, digits, '_' and '-', got 'x/y'",
+          "t.yaml:4:23: exporters[0].plugin: expected a plugin name of letters, digits, '_' and '-', got '../j'"});
+  // A config built in code is refused by validate(), at the same place, without looking for a file.
+  auto cfg = parse_valid("layers:\n  - {name: a, plugin: predictive}\n");
+  cfg.layers[0].plugin = "x/y";
+  CHECK(error_lines(strata::validate(cfg)) ==
+        std::vector<std::string>{
+          "t.yaml:2:23: layers[0].plugin: expected a plugin name of letters, digits, '_' and '-', got 'x/y'"});
+}
+
+TEST_CASE("a value with a line break is shown escaped in an error, on the error's line", "[config]") {
+  CHECK(error_lines(parse_config("layers: [{name: a, plugin: p}]\nalerts:\n  rules:\n"
+                                 "    - {name: \"low\\nrate\", value: hit_rate, comparison: \"<\", threshold: 1}\n",
+                                 "t.yaml")) ==
+        std::vector<std::string>{
+          "t.yaml:4:14: alerts.rules[0].name: expected a name of letters, digits, '_' and '-', got 'low\\nrate'"});
 }
 
 TEST_CASE("${ENV} references are expanded in every scalar", "[config]") {
@@ -451,7 +488,9 @@ TEST_CASE("validate_settings reports each problem at the setting and fills defau
           "t.yaml:5:7: layers[0].config: missing required key 'dsn' of plugin 'demo' (connection string)",
           "t.yaml:9:5: layers[1]: missing required key 'dsn' of plugin 'demo' (connection string)",
           "t.yaml:17:18: layers[2].config.max_bytes: '512' is below the minimum of 1024 bytes",
-          "t.yaml:16:16: layers[2].config.verbose: expected true or false, got 'maybe'",
+          "t.yaml:16:16: layers[2].config.verbose: "
+          "expected true, yes or on, or false, no or off, each in lower case, capitalised or upper case "
+          "(True, TRUE), got 'maybe'",
         });
   // Absent keys get their defaults; written ones keep their text.
   CHECK(cfg.layers[2].settings == std::map<std::string, std::string>{{"dsn", "sqlite://x"},
@@ -702,7 +741,9 @@ server:
   http: {enabled: maybe, max_body: huge, token: [a], port: 80}
   redis: {}
 )", "t.yaml")) == std::vector<std::string>{
-          "t.yaml:3:19: server.http.enabled: expected true or false, got 'maybe'",
+          "t.yaml:3:19: server.http.enabled: "
+          "expected true, yes or on, or false, no or off, each in lower case, capitalised or upper case "
+          "(True, TRUE), got 'maybe'",
           "t.yaml:3:36: server.http.max_body: expected a size such as 512MiB or 2GiB, got 'huge'",
           "t.yaml:3:49: server.http.token: expected a token, got a sequence",
           "t.yaml:3:54: server.http.port: unknown key 'port'; allowed here: enabled, address, max_body, token",

@@ -98,8 +98,13 @@ TEST_CASE("a semantic update changes only what it names, and must name something
 TEST_CASE("ids are integers from 1 to 2^53 - 1, in a path or a body", "[http][semantic]") {
   CHECK(accepted(parse_id("1")) == 1);
   CHECK(accepted(parse_id("9007199254740991")) == strata::max_entry_id);
-  for (const char* bad : {"0", "9007199254740992", "18446744073709551616", "-1", "1.0", "abc", "", "1e3", " 1"})
-    CHECK(refused(parse_id(bad)).field == "id");
+  for (const char* bad : {"0", "9007199254740992", "18446744073709551616", "-1", "+1", "1.0", "abc", "", "1e3", " 1",
+                          "01", "00103", "00"}) {
+    INFO(bad);
+    const auto error = refused(parse_id(bad));
+    CHECK(error.field == "id");
+    CHECK(error.detail == "got '" + std::string(bad) + "'");
+  }
 
   CHECK(accepted(parse_vector_add(R"({"id": 9007199254740991, "text": "t"})", {})).id == strata::max_entry_id);
   CHECK(accepted(parse_vector_add(R"({"text": "t"})", {})).id == 0);

@@ -76,10 +76,13 @@ TEST_CASE("parse_duration rejects bad input", "[units]") {
   CHECK_FALSE(units::parse_duration("106482d"));
 }
 
-TEST_CASE("parse_bool accepts YAML 1.1 spellings only", "[units]") {
-  for (const char* text : {"true", "True", "TRUE", "yes", "on"}) CHECK(units::parse_bool(text) == true);
-  for (const char* text : {"false", "False", "FALSE", "no", "off"}) CHECK(units::parse_bool(text) == false);
-  for (const char* text : {"", "1", "0", "y", "tru", "yes please"}) CHECK_FALSE(units::parse_bool(text));
+TEST_CASE("parse_bool accepts YAML 1.1 spellings only, each word in the same three cases", "[units]") {
+  for (const char* text : {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"})
+    CHECK(units::parse_bool(text) == true);
+  for (const char* text : {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"})
+    CHECK(units::parse_bool(text) == false);
+  for (const char* text : {"", "1", "0", "y", "Y", "n", "tru", "yes please", "tRUE", "TrUE", "oN", "nO", "ofF"})
+    CHECK_FALSE(units::parse_bool(text));
 }
 
 TEST_CASE("parse_int and parse_double need the whole text", "[units]") {

@@ -393,6 +393,43 @@ TEST_CASE("send errors are counted and logged, never thrown", "[statsd][exporter
   }));
 }
 
+TEST_CASE("send errors are logged once a second at most, the next line counting those not logged",
+          "[statsd][exporter]") {
+  // Against a port nobody listens on, every other publish logged an error line.
+  std::string closed_port;
+  {
+    udp_receiver gone;
+    closed_port = gone.port();
+  }
+  const auto& d = load_plugin("statsd");
+  fixed_telemetry_source source;
+  recording_host host{STRATA_PLUGIN_EXPORTER, "push"};
+  auto push = create_exporter(d, "push", {{"port", closed_port}, {"max_packet_size", "64"}}, source, host.api());
+  const auto failure_lines = [&] {
+    std::vector<std::string> lines;
+    for (const auto& l : host.logs())
+      if (l.message.find("not sent: Connection refused") != std::string::npos)
+        lines.push_back(l.message);
+    return lines;
+  };
+  const auto failures = [&] { return static_cast<std::size_t>(host.value("strata_exporter_errors_total").value_or(0)); };
+  for (int i = 0; i < 10; ++i) { // well within a second
+    push->publish(many_gauges(300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(failures() >= 2);
+  CHECK(failure_lines().size() == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  for (int i = 0; i < 20 && failure_lines().size() < 2; ++i) {
+    push->publish(many_gauges(300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto lines = failure_lines();
+  REQUIRE(lines.size() == 2);
+  // Every failure is counted; those between the two lines are named in the second.
+  CHECK_THAT(lines[1], Catch::EndsWith("; " + std::to_string(failures() - 2) + " more failed publishes since the last line"));
+}
+
 TEST_CASE("a configuration the exporter cannot use is refused with the reason", "[statsd][exporter]") {
   const auto& d = load_plugin("statsd");
   fixed_telemetry_source source;

@@ -46,10 +46,34 @@ inline std::optional<double> parse_double(std::string_view text) {
   return v;
 }
 
-/// Parses `true`/`false` (also yes/no, on/off, as YAML 1.1 does).
+/// What `parse_bool` accepts, for "expected ..." messages.
+inline constexpr const char* bool_spellings =
+  "true, yes or on, or false, no or off, each in lower case, capitalised or upper case (True, TRUE)";
+
+namespace detail {
+/// Whether `text` is `word` (given in lower case) in one of the cases YAML 1.1 writes it in:
+/// `word`, `Word` or `WORD`.
+inline bool spelt_as(std::string_view text, std::string_view word) {
+  if (text.size() != word.size()) return false;
+  bool lower = true, capitalised = true, upper = true;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    const char up = static_cast<char>(std::toupper(static_cast<unsigned char>(word[i])));
+    lower = lower && text[i] == word[i];
+    capitalised = capitalised && text[i] == (i == 0 ? up : word[i]);
+    upper = upper && text[i] == up;
+  }
+  return lower || capitalised || upper;
+}
+} // namespace detail
+
+/// Parses `true`/`false`, also yes/no and on/off, as YAML 1.1 does: each in lower case,
+/// capitalised or upper case (a case mixed otherwise, such as `tRUE`, is no word); not its `y`/`n`,
+/// nor `1`/`0`.
 inline std::optional<bool> parse_bool(std::string_view text) {
-  if (text == "true" || text == "yes" || text == "on" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "no" || text == "off" || text == "False" || text == "FALSE") return false;
+  for (const char* word : {"true", "yes", "on"})
+    if (detail::spelt_as(text, word)) return true;
+  for (const char* word : {"false", "no", "off"})
+    if (detail::spelt_as(text, word)) return false;
   return std::nullopt;
 }
 
