@@ -1,5 +1,7 @@
 #include "quality.hpp"
 
+#include <strata/units.hpp>
+
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
@@ -110,8 +112,9 @@ config without_second_stage(config cfg) {
 
 bool second_stage_on(const config& cfg) {
   const auto& s = cfg.layers.front().settings;
-  return std::stod(s.at("check_margin")) > 0 || s.at("check_numbers") == "true" || s.at("check_negations") == "true" ||
-         s.at("check_order") == "true";
+  // Any spelling the config accepts ("True", "yes"), not only the one the defaults use.
+  const auto on = [&](const char* key) { return strata::units::parse_bool(s.at(key)).value_or(false); };
+  return std::stod(s.at("check_margin")) > 0 || on("check_numbers") || on("check_negations") || on("check_order");
 }
 
 std::vector<paraphrase> load_mock(const std::string& path, std::size_t limit) {
