@@ -441,12 +441,14 @@ std::vector<std::string> operators_in(std::string_view written) {
     if ((c == '-' || c == '/' || c == '|' || c == '&') && next == '=') {
       run.push_back(c); // a compound assignment: "x -= 1" is not "x /= 1", nor "x = 1"
     } else if (c == '-' || c == '/') {
-      // Between numbers: "3 - 5", "12/3"; between letters standing alone, with a blank either
-      // side: "a - b", "x / y". Not in words ("30-year", "and/or", "$5/month", "w/o", "I/O"),
-      // paths, or as a dash ("Python - sort a list").
+      // Between numbers: "3 - 5", "12/3"; between lower-case letters standing alone, with a
+      // blank either side: "a - b", "x / y". Not in words ("30-year", "and/or", "$5/month", "w/o",
+      // "I/O"), paths, as a dash ("Python - sort a list", "Vitamin D - a review"), nor between
+      // capitals ("A / B testing").
       const char l = before(i), r = after(i + 1);
       const bool numbers = (is_digit(l) || l == ')') && (is_digit(r) || r == '(');
-      const bool letters = i >= 2 && at(i - 1) == ' ' && next == ' ' && lone_letter(i - 2) && lone_letter(i + 2);
+      const auto small = [&](std::size_t k) { return lone_letter(k) && std::islower(static_cast<unsigned char>(at(k))); };
+      const bool letters = i >= 2 && at(i - 1) == ' ' && next == ' ' && small(i - 2) && small(i + 2);
       if (numbers || letters)
         run.push_back(c);
       else
@@ -458,9 +460,10 @@ std::vector<std::string> operators_in(std::string_view written) {
     } else if (c == '!' && (next == '=' || ((alnum(next) || next == '(' || next == '_') && !alnum(at(i - 1))))) {
       run.push_back(c); // "!=", and a negation before a name: "if (!user.isAdmin)"
     } else if (c == '?' && (next == '?' || next == '.' || next == ':') && (alnum(before(i)) || before(i) == ')') &&
-               (at(i - 1) == ' ') == (at(i + 2) == ' ') && (alnum(after(i + 2)) || after(i + 2) == '(')) {
+               (at(i - 1) == ' ') == (at(i + 2) == ' ') && (alnum(after(i + 2)) || after(i + 2) == '(') &&
+               !(at(i - 1) == ' ' && std::isupper(static_cast<unsigned char>(after(i + 2))))) {
       // "a ?? b", "a?.b", "x ?: y" between two operands, with a blank either side or neither: not
-      // "Really?? I thought".
+      // "Really?? I thought", nor "Is it true ?? I think not" (a sentence after it).
       run.push_back(c);
       run.push_back(next);
       ++i;
@@ -729,32 +732,48 @@ spellings units_in(std::string_view text) {
   return out;
 }
 
-/// Whether two ways of writing one word say different things: "MB" / "Mb", "mW" / "MW", "mm" /
-/// "Mm", "CO" / "Co". Not all in capitals against all in lower case ("GB" / "gb": an abbreviation
-/// typed in lower case), nor, in a word of four letters or more, either against a capital first
-/// letter only ("Days" / "days", "Mbps" / "mbps": a title's capitals), nor, in a shorter one, a
-/// capital first letter only against lower case ("Kg" / "kg", "Rs" / "rs") but for an m, which is
-/// milli in lower case and mega as a capital ("mm" / "Mm", "mg" / "Mg").
-bool case_differs(const case_pattern& p, const case_pattern& q, std::string_view word) {
+/// Whether two ways of writing one word say different things. Only where case is what tells the
+/// meaning: in a unit, a b is a bit in lower case and a byte as a capital ("Mb" / "MB", "Mbps" /
+/// "MBps", "Gb" / "GB"), and an m starting a two-letter unit milli in lower case and mega as a
+/// capital ("mW" / "MW", "mm" / "Mm", "mΩ" / "MΩ"); a chemical symbol (`element`) in any other
+/// case ("CO" is carbon monoxide, "Co" cobalt). A side all in lower case was typed without care
+/// ("5 gb", "mbps"), and so is an abbreviation all in capitals against one all in lower case ("MB"
+/// / "mb"): neither tells. Any other difference is not read ("GHz" / "Ghz", "dB" / "DB", "Min" /
+/// "min", "Kg" / "kg").
+bool case_differs(const case_pattern& p, const case_pattern& q, const std::string& word, bool element) {
+  if (p == q)
+    return false;
   const auto lower = [](const case_pattern& c) { return c.find('U') == std::string::npos; };
   const auto upper = [](const case_pattern& c) { return c.find('l') == std::string::npos; };
-  const auto title = [](const case_pattern& c) { return c.front() == 'U' && c.find('U', 1) == std::string::npos; };
-  const auto plain = [&](const case_pattern& c) { return lower(c) || upper(c) || (c.size() >= 4 && title(c)); };
-  if (p == q || (plain(p) && plain(q)))
+  const bool careless = lower(p) || lower(q);
+  if (p.size() == 2 && word.front() == 'm' && p.front() != q.front() &&
+      !((lower(p) && upper(q)) || (upper(p) && lower(q))))
+    return true;
+  if (careless)
     return false;
-  const bool title_and_lower = (title(p) && lower(q)) || (lower(p) && title(q));
-  return !title_and_lower || word.front() == 'm';
+  if (word.size() == p.size()) // one byte a letter: the pattern's positions are the word's
+    for (std::size_t k = 0; k < word.size(); ++k)
+      if (word[k] == 'b' && p[k] != q[k])
+        return true;
+  return element;
 }
 
+/// More ways than this of writing one word in one text, and that word's case is not read: a text
+/// written so is no question to tell by case, and comparing every way with every other took
+/// quadratic time (a lookup of a few hundred KiB, seconds).
+constexpr std::size_t max_spellings = 4;
+
 /// Whether a word both texts write is written in one only in ways that `case_differs` from all of
-/// the other's.
-bool spellings_differ(const spellings& a, const spellings& b) {
+/// the other's; `elements`: the words are chemical symbols.
+bool spellings_differ(const spellings& a, const spellings& b, bool elements) {
   return std::any_of(a.begin(), a.end(), [&](const auto& word) {
     const auto other = b.find(word.first);
-    return other != b.end() && std::all_of(word.second.begin(), word.second.end(), [&](const case_pattern& p) {
-             return std::all_of(other->second.begin(), other->second.end(),
-                                [&](const case_pattern& q) { return case_differs(p, q, word.first); });
-           });
+    if (other == b.end() || word.second.size() > max_spellings || other->second.size() > max_spellings)
+      return false;
+    return std::all_of(word.second.begin(), word.second.end(), [&](const case_pattern& p) {
+      return std::all_of(other->second.begin(), other->second.end(),
+                         [&](const case_pattern& q) { return case_differs(p, q, word.first, elements); });
+    });
   });
 }
 
@@ -767,22 +786,23 @@ bool element_symbol(const std::string& word) {
   return word.size() == 2 && symbols.find(word + ' ') != std::string_view::npos; // two letters: aligned
 }
 
-/// The words whose case `case_differs_in` compares: the units after numbers, and the names that
-/// are the symbol of a chemical element ("CO" is carbon monoxide, "Co" cobalt). Not other short
-/// names: an abbreviation is written "Tv", "Phd", "Seo" as often as "TV", "PhD", "SEO" (the Quora
-/// duplicates).
-spellings cased_words(std::string_view text) {
-  auto out = units_in(text);
-  for (auto& [word, ways] : capitalised_in(text))
-    if (element_symbol(word))
-      out[word].insert(ways.begin(), ways.end());
+/// The names written with a capital in `text` that are the symbol of a chemical element ("CO" is
+/// carbon monoxide, "Co" cobalt), but for the `units` it writes after a number ("85 dB" is no
+/// dubnium). Not other short names: an abbreviation is written "Tv", "Phd", "Seo" as often as
+/// "TV", "PhD", "SEO" (the Quora duplicates).
+spellings element_names_in(std::string_view text, const spellings& units) {
+  auto out = capitalised_in(text);
+  for (auto it = out.begin(); it != out.end();)
+    it = element_symbol(it->first) && units.count(it->first) == 0 ? std::next(it) : out.erase(it);
   return out;
 }
 
-/// Whether a unit after a number or a short name is written in another case ("5 MB" / "5 Mb",
+/// Whether a unit after a number or a chemical symbol is written in another case ("5 MB" / "5 Mb",
 /// "CO" / "Co"): the embedder lower-cases, so that either pair scored 1.0.
 bool case_differs_in(std::string_view a, std::string_view b) {
-  return spellings_differ(cased_words(a), cased_words(b));
+  const auto units_a = units_in(a), units_b = units_in(b);
+  return spellings_differ(units_a, units_b, false) ||
+         spellings_differ(element_names_in(a, units_a), element_names_in(b, units_b), true);
 }
 
 /// `words` with a plural's s dropped ("bytes", "weeks"; not "ss", "us", "is" nor a word of three
@@ -925,7 +945,7 @@ constexpr std::string_view exclusive_sets[] = {
   "son daughter", "brother sister", "he she", "him her", "his her", "all some", "every any",
   "must can", "must may", "required allowed", "mandatory optional", "was is", "were are", "did will",
   "today|heute|aujourd|hoy|oggi|hoje tomorrow|morgen|demain|manana|ma\u00f1ana|domani|amanha|amanh\u00e3 "
-  "yesterday|gestern|hier|ayer|ieri|ontem",
+  "yesterday|gestern|ayer|ieri|ontem",
   "this next last", "subir|sube|suben|subida bajar|baja|bajan|bajada", "encender|enciende apagar|apaga",
   "einschalten ausschalten",
   "monday tuesday wednesday thursday friday saturday sunday",
@@ -1065,6 +1085,15 @@ std::pair<std::set<std::string>, std::set<std::string>> directions_in(std::strin
 } // namespace
 
 bool opposite_by_direction(std::string_view a, std::string_view b) {
+  // A distance reads the same either way: "How far is New York from Boston?" / "How far is it
+  // from New York to Boston?".
+  const auto about_distance = [](std::string_view text) {
+    const auto words = letter_words(text);
+    return std::any_of(words.begin(), words.end(),
+                       [](const std::string& w) { return w == "far" || w == "distance" || w == "between"; });
+  };
+  if (about_distance(a) || about_distance(b))
+    return false;
   const auto [to_a, from_a] = directions_in(a);
   const auto [to_b, from_b] = directions_in(b);
   // A place one text goes to, and the other only comes from.
