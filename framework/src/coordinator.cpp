@@ -71,8 +71,10 @@ struct slot {
   bool healthy = true;
   std::chrono::steady_clock::time_point last_restart_attempt{};
   std::chrono::steady_clock::time_point last_answer{}; ///< when the current instance last replied
-  /// When the pending hang check of the current instance is due, if one is.
+  /// When the pending hang check of the current instance is due, if one is, and its number: a
+  /// check superseded by an earlier-due one is ignored when it comes.
   std::optional<std::chrono::steady_clock::time_point> hang_check_due;
+  std::uint64_t hang_check_number = 0;
   /// When an `internal` it answered was last logged, and how many came since (one line a second).
   std::chrono::steady_clock::time_point internal_logged{};
   std::uint64_t internal_unlogged = 0;
@@ -484,21 +486,27 @@ public:
     auto& s = st_.slots[i];
     if (!s.start_when_stopped || s.actor || generation != s.generation || (!waited_long && stopping(i)))
       return;
-    if (waited_long) {
-      // A hung call on the scheduler holds one of its threads; a new instance there that hangs
-      // too could hold the last, and with it the coordinator and every deadline: from now on this
-      // layer's instances run in a thread of their own.
-      const bool was_shared = !s.detached;
-      s.detached = true;
-      st_.log->write(log_level::warn, {std::string("the replaced instance's call has not returned; starting a new instance beside it") +
-                                           (was_shared ? ", in a thread of its own" : ""),
-                                       s.cfg.name, {}, {}, {}, {}, {}});
-      for (auto& stopped : st_.stopped)
-        if (stopped.slot == i)
-          stopped.waited_out = true;
-    }
+    if (waited_long)
+      wait_out(i);
     s.start_when_stopped = false;
     start_instance(i);
+  }
+
+  /// Slot i's replaced instances whose call has not returned are waited for no longer: a new
+  /// instance starts beside them.
+  void wait_out(std::size_t i) {
+    auto& s = st_.slots[i];
+    // A hung call on the scheduler holds one of its threads; a new instance there that hangs
+    // too could hold the last, and with it the coordinator and every deadline: from now on this
+    // layer's instances run in a thread of their own.
+    const bool was_shared = !s.detached;
+    s.detached = true;
+    st_.log->write(log_level::warn, {std::string("the replaced instance's call has not returned; starting a new instance beside it") +
+                                         (was_shared ? ", in a thread of its own" : ""),
+                                     s.cfg.name, {}, {}, {}, {}, {}});
+    for (auto& stopped : st_.stopped)
+      if (stopped.slot == i)
+        stopped.waited_out = true;
   }
 
   /// Has the layer factory worker create slot i's instance from the plugin's factory (which may
@@ -827,7 +835,8 @@ public:
       // nothing for hang_grace past the deadline is taken to hang and replaced (hang_check).
       if (st_.slots[i].last_answer <= awaited->sent && !busy_before(i, *awaited, now))
         watch_for_hang(i, awaited->generation, awaited->due() + hang_grace);
-      st_.shared->health.update(i, [&](layer_health_state& h) { h.late(reply.error, now); });
+      if (awaited->generation == st_.slots[i].generation) // not an instance replaced since
+        st_.shared->health.update(i, [&](layer_health_state& h) { h.late(reply.error, now); });
       answer(i, *awaited, reply);
     }
   }
@@ -839,7 +848,7 @@ public:
       return;
     s.hang_check_due = due;
     const auto wait = std::max(due - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
-    self_->delayed_send(self_, wait, hang_check_atom::value, i, generation);
+    self_->delayed_send(self_, wait, hang_check_atom::value, i, generation, ++s.hang_check_number);
   }
 
   /// Whether slot i's instance of `generation`, which let a request time out with nothing answered
@@ -847,9 +856,9 @@ public:
   /// nothing for hang_grace. Then it is replaced, and its new instance starts at once, beside the
   /// call that hangs (it has been waited for already). Otherwise it is looked at again when that
   /// could next hold.
-  void hang_check(std::size_t i, std::uint64_t generation) {
+  void hang_check(std::size_t i, std::uint64_t generation, std::uint64_t number) {
     auto& s = st_.slots[i];
-    if (generation != s.generation || !s.actor)
+    if (generation != s.generation || number != s.hang_check_number || !s.actor)
       return;
     s.hang_check_due.reset();
     const awaited_reply* oldest = nullptr;
@@ -866,7 +875,10 @@ public:
     failed(i, generation, fault_type::timeout,
            "no answer within the deadline of " + std::to_string(oldest->deadline.count()) + "ms, nor in the " +
              std::to_string(waited_ms) + " ms since the request was sent: taken to hang");
-    start_when_stopped(i, s.generation, true);
+    // Its call has been waited for already: the new instance starts beside it at once, or, when
+    // `failed` put the restart off (it failed right after one), when that comes.
+    wait_out(i);
+    start_when_stopped(i, s.generation, false);
   }
 
   /// A layer's own word that it failed (a throw is logged as a fault): what the caller's
@@ -1796,7 +1808,9 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](prefetch_atom, std::size_t asking, std::string& ns, std::string& key) { r->prefetch(asking, ns, key); },
     [r](sweep_atom, std::uint64_t number) { r->sweep(number); },
     [r](overdue_atom) { r->fail_overdue(); },
-    [r](hang_check_atom, std::size_t index, std::uint64_t generation) { r->hang_check(index, generation); },
+    [r](hang_check_atom, std::size_t index, std::uint64_t generation, std::uint64_t number) {
+      r->hang_check(index, generation, number);
+    },
     [r](layer_answer_atom, std::uint64_t number, layer_reply& reply) { r->layer_answered(number, reply); },
     [r](loaded_atom, std::uint64_t number, load_reply& reply) { r->load_answered(number, reply); },
     [r](load_timeout_atom, std::uint64_t number) { r->load_timed_out(number); },
