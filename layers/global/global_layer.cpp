@@ -39,9 +39,11 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) { return std::chrono
 /// How long the constructor waits for PostgreSQL to take the listening connection.
 constexpr std::chrono::milliseconds startup_wait{250};
 
-/// Statements cancelled by statement_timeout in a row that are taken as the database failing
-/// (backoff, critical health); fewer fail only their own requests.
-constexpr int timeouts_before_outage = 3;
+/// How long statements cancelled by statement_timeout, with none succeeding between, go on before
+/// the database is taken as failing (backoff, critical health); until then each fails only its own
+/// request. A time, not a count: a put on a row locked elsewhere times out, and so does its undo
+/// and a retry of it, three in a moment.
+constexpr std::chrono::seconds timeouts_before_outage{5};
 
 /// The longest origin of a notification: a host name (at most 64 bytes on Linux), a pid and a
 /// suffix (81 bytes), with room to spare. 128 until schema 2, whose logged time takes 24 bytes more
@@ -461,7 +463,7 @@ private:
       if (std::exchange(outage_logged_, false))
         host_.log(log_level::info, "the database answers again");
     }
-    timeouts_in_a_row_ = 0;
+    timing_out_since_.reset();
     retry_.succeeded();
     health_.statements(true, "schema version " + std::to_string(schema().size()));
     return true;
@@ -473,12 +475,18 @@ private:
     // Taken for an outage, one slow statement (a lock held elsewhere, a large delete) failed every
     // request for the backoff and a schema check after it. Several in a row are an overloaded
     // server, which is then left alone for the backoff as an unreachable one is.
-    if (e.code() == status::timeout && ready_ && !down_ && ++timeouts_in_a_row_ < timeouts_before_outage) {
-      log_failure(e, "a database statement ran past statement_timeout; its request answered unavailable, and " +
-                       std::to_string(timeouts_before_outage) + " in a row are taken as the database failing: ");
-      return;
+    if (e.code() == status::timeout && ready_ && !down_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!timing_out_since_)
+        timing_out_since_ = now;
+      if (now - *timing_out_since_ < timeouts_before_outage) {
+        log_failure(e, "a database statement ran past statement_timeout; its request answered unavailable, and " +
+                         std::to_string(timeouts_before_outage.count()) +
+                         " s of such with none succeeding are taken as the database failing: ");
+        return;
+      }
     }
-    timeouts_in_a_row_ = 0;
+    timing_out_since_.reset();
     retry_.failed();
     // The database that answers next may not be the one that failed (restored, or migrated by a
     // newer build meanwhile): its schema is checked again before anything is written to it.
@@ -655,7 +663,8 @@ private:
   bool ready_ = false;
   bool down_ = false;
   bool outage_logged_ = false; ///< the failure that made the layer down was logged
-  int timeouts_in_a_row_ = 0;  ///< statements cancelled by statement_timeout since the last success
+  /// When the statements cancelled by statement_timeout since the last success began, if any.
+  std::optional<std::chrono::steady_clock::time_point> timing_out_since_;
   std::string last_logged_failure_;
   std::chrono::steady_clock::time_point last_logged_at_{};
   instruments::counter& errors_;
