@@ -78,7 +78,7 @@ TEST_CASE("oracle-general: a record whose next access is not later is refused: a
              Catch::Contains("not an oracle-general trace?"));
 }
 
-TEST_CASE("lirs: one key per line; '*' lines, blank lines, CRLF and surrounding blanks are accepted",
+TEST_CASE("lirs: one key per line, '*' lines, blank lines, CRLF and surrounding blanks are accepted",
           "[replay][readers]") {
   const auto path = write_file("keys.trace", "1\n*\n-2\r\n\n  3 \t\n*\r\n9223372036854775807\n4");
   CHECK(read_all(path, trace_format::lirs) ==
@@ -95,7 +95,7 @@ TEST_CASE("lirs: a line that is not an integer key is an error at its line", "[r
   CHECK(error_of(star, trace_format::lirs) == star + ":1: '**' is not an integer key");
 }
 
-TEST_CASE("lirs: a byte that is not printable is quoted as \\xNN", "[replay][readers]") {
+TEST_CASE("lirs: a byte that is not printable is quoted in hex after a backslash", "[replay][readers]") {
   // A binary trace read as lirs: its NUL must not cut the message short.
   const auto path = write_file("binary.trace", std::string("7\nj\0\xff\\\n", 7));
   CHECK(error_of(path, trace_format::lirs) == path + ":2: 'j\\x00\\xff\\x5c' is not an integer key");

@@ -158,7 +158,7 @@ TEST_CASE("a deeper hit is promoted to the layer above", "[runtime]") {
   CHECK(eventually([&] { return rt->get("k").code == status::not_found; }));
 }
 
-TEST_CASE("a completion callback that throws is logged and ignored; the runtime goes on", "[runtime]") {
+TEST_CASE("a completion callback that throws is logged and ignored, the runtime goes on", "[runtime]") {
   auto rt = start("write_around.yaml");
   std::promise<void> ran;
   rt->get_async("missing", {}, [&](get_result) {
@@ -241,7 +241,7 @@ TEST_CASE("a put that no layer takes is rejected, not acknowledged", "[runtime]"
   CHECK(rt->get("k").code == status::not_found);
 }
 
-TEST_CASE("a put one layer declines and another keeps is ok; the declining layer drops its old value", "[runtime]") {
+TEST_CASE("a put one layer declines and another keeps is ok, the declining layer drops its old value", "[runtime]") {
   auto rt = strata::testing::start_yaml(
     "layers:\n  - {name: hot, plugin: predictive, config: {max_bytes: 4KiB, shards: 1}}\n"
     "  - {name: deep, plugin: test_map}\n");

@@ -317,7 +317,7 @@ TEST_CASE("structural errors: layers missing, empty or malformed", "[config]") {
                                  "'-', got nothing"});
 }
 
-TEST_CASE("a boolean is any case form of true, yes, on or their opposites; the error lists them", "[config]") {
+TEST_CASE("a boolean is any case form of true, yes, on or their opposites, the error lists them", "[config]") {
   const auto cfg = parse_valid("layers:\n  - {name: a, plugin: p, promote: Yes, detached: OFF}\n"
                                "server:\n  http: {enabled: On}\n");
   CHECK(cfg.layers[0].promote);
@@ -922,7 +922,7 @@ TEST_CASE("a password is hidden in a connection string and a URL, '@' and all", 
         "see https://alice:(hidden)@example.com/ and more");
 }
 
-TEST_CASE("YAML merge keys bring a mapping's keys in, the mapping's own winning; x- keys hold anchors", "[config]") {
+TEST_CASE("YAML merge keys bring a mapping's keys in, the mapping's own winning, x- keys hold anchors", "[config]") {
   const auto cfg = parse_valid(R"(x-hot: &hot {plugin: predictive, config: &small {max_entries: 100, shards: 2}}
 layers:
   - <<: *hot

@@ -206,7 +206,7 @@ TEST_CASE("runtime outcomes map to HTTP statuses", "[http]") {
   CHECK(timeout.detail == "timeout");
 }
 
-TEST_CASE("the bearer token must match exactly; the scheme in any case", "[http]") {
+TEST_CASE("the bearer token must match exactly, the scheme in any case", "[http]") {
   CHECK(bearer_matches("Bearer s3cret", "s3cret"));
   CHECK(bearer_matches("bearer s3cret", "s3cret"));
   CHECK(bearer_matches("BEARER  s3cret", "s3cret"));

@@ -62,7 +62,7 @@ TEST_CASE("a semantic lookup takes a text or a vector with its model, a threshol
   CHECK(refused(parse_semantic_lookup(R"({"text": "x",)", {})).message == "malformed JSON");
 }
 
-TEST_CASE("a semantic store needs an answer; metadata is kept as text", "[http][semantic]") {
+TEST_CASE("a semantic store needs an answer, metadata is kept as text", "[http][semantic]") {
   const auto entry = accepted(parse_semantic_store(
     R"({"query": "q?", "answer": "a.", "metadata": {"source": "doc 7"}, "tags": ["faq"], "ttl": "2s"})", {}));
   CHECK(entry.query == "q?");
@@ -189,7 +189,7 @@ bool mentions(const std::string& text, const std::string& part) { return text.fi
 
 } // namespace
 
-TEST_CASE("SEMANTIC.GET and SEMANTIC.SET read their options; NS overrides the selected namespace", "[resp][semantic]") {
+TEST_CASE("SEMANTIC.GET and SEMANTIC.SET read their options, NS overrides the selected namespace", "[resp][semantic]") {
   using namespace strata::resp;
   const auto get = ok(parse_semantic_get(command_args{"SEMANTIC.GET", "how tall", "threshold", "0.7"}, "db2"));
   CHECK(get.text == "how tall");

@@ -25,7 +25,7 @@ double norm(const std::vector<float>& v) { return std::sqrt(cosine(v, v)); }
 
 } // namespace
 
-TEST_CASE("words are lower-cased runs of letters and digits; apostrophes join", "[lexical]") {
+TEST_CASE("words are lower-cased runs of letters and digits, apostrophes join", "[lexical]") {
   CHECK(strata::lexical::words("What's the GPU-count of 4 A100s?") ==
         std::vector<std::string>{"whats", "the", "gpu", "count", "of", "4", "a100s"});
   CHECK(strata::lexical::words("  ").empty());

@@ -343,7 +343,7 @@ TEST_CASE("without a layer that offers them, semantic and vector requests are in
   CHECK(rt->vector_add(vector_item{}).code == status::invalid);
 }
 
-TEST_CASE("a text needs an embedder; a vector does not", "[semantic][integration]") {
+TEST_CASE("a text needs an embedder, a vector does not", "[semantic][integration]") {
   auto rt = testing::start_yaml(deployment("", false));
   const auto refused = rt->semantic_store(entry("a question", "an answer"));
   CHECK(refused.code == status::invalid);
@@ -389,7 +389,7 @@ TEST_CASE("a layer's embedder must be configured, and be an embedder", "[semanti
   CHECK_FALSE(report.ok());
 }
 
-TEST_CASE("threads store and look up at once; each finds its own entries", "[semantic][integration]") {
+TEST_CASE("threads store and look up at once, each finds its own entries", "[semantic][integration]") {
   auto rt = testing::start_yaml(deployment());
   std::vector<std::thread> threads;
   std::atomic<int> wrong{0};

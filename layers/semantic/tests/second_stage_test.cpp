@@ -4,7 +4,7 @@
 
 using namespace strata::semantic_layer;
 
-TEST_CASE("numbers are digit runs and number words, in order; separators join, decimals and signs stay",
+TEST_CASE("numbers are digit runs and number words, in order, separators join, decimals and signs stay",
           "[second_stage]") {
   CHECK(numbers_in("Is 4 GB enough for 2 users?") == std::vector<std::string>{"4gb", "2"});
   CHECK(numbers_in("1,000 or 1000") == std::vector<std::string>{"1000", "1000"});
@@ -488,7 +488,7 @@ TEST_CASE("operators between names: a - b, compound assignments, ?? and ?., a ! 
   CHECK(marks_in("Python /Java, and /or https://x.org/docs/page /tmp").empty());
 }
 
-TEST_CASE("each test of the second stage can be turned off; texts are optional", "[second_stage]") {
+TEST_CASE("each test of the second stage can be turned off, texts are optional", "[second_stage]") {
   check_options off;
   off.min_margin = 0;
   off.numbers = false;

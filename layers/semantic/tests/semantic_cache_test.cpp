@@ -99,7 +99,7 @@ TEST_CASE("a store never replaces another namespace's entry, whatever bytes they
   CHECK(m.answer == "answer of a");
 }
 
-TEST_CASE("vectors of different models are never compared; a wrong dimension is refused", "[semantic_cache]") {
+TEST_CASE("vectors of different models are never compared, a wrong dimension is refused", "[semantic_cache]") {
   semantic_cache cache(flat());
   cache.store(entry("default", "q", "a", vec(0, 0, "model-a")));
   semantic_match m;
@@ -198,7 +198,7 @@ TEST_CASE("restore drops a record larger than max_bytes alone rather than evicti
   CHECK(dropped.size() == 1);
 }
 
-TEST_CASE("update changes an entry in place; erase removes it; same query replaces", "[semantic_cache]") {
+TEST_CASE("update changes an entry in place, erase removes it, same query replaces", "[semantic_cache]") {
   semantic_cache cache(flat());
   const auto id = *cache.store(entry("default", "q", "old", vec(0)));
   semantic_update u;
