@@ -365,17 +365,22 @@ TEST_CASE("a sample rate below 1 sends a share of the lines, each marked with it
   }
 }
 
-TEST_CASE("send errors are counted and logged, never thrown", "[statsd][exporter]") {
-  std::string closed_port;
-  {
+/// An exporter sending to a UDP port nobody listens on, in datagrams so small that each publish
+/// sends several.
+struct pushing_to_nobody {
+  static std::string closed_port() {
     udp_receiver gone;
-    closed_port = gone.port();
+    return gone.port();
   }
-  const auto& d = load_plugin("statsd");
   fixed_telemetry_source source;
   recording_host host{STRATA_PLUGIN_EXPORTER, "push"};
-  // Datagrams so small that each publish sends several.
-  auto push = create_exporter(d, "push", {{"port", closed_port}, {"max_packet_size", "64"}}, source, host.api());
+  plugin_ptr<strata::exporter> push =
+    create_exporter(load_plugin("statsd"), "push", {{"port", closed_port()}, {"max_packet_size", "64"}}, source, host.api());
+};
+
+TEST_CASE("send errors are counted and logged, never thrown", "[statsd][exporter]") {
+  pushing_to_nobody nobody;
+  auto& [source, host, push] = nobody;
   // The first datagram leaves; the "port unreachable" it provokes fails a later send.
   for (int i = 0; i < 5; ++i) {
     CHECK_NOTHROW(push->publish(many_gauges(300)));
@@ -396,15 +401,8 @@ TEST_CASE("send errors are counted and logged, never thrown", "[statsd][exporter
 TEST_CASE("send errors are logged once a second at most, the next line counting those not logged",
           "[statsd][exporter]") {
   // Against a port nobody listens on, every other publish logged an error line.
-  std::string closed_port;
-  {
-    udp_receiver gone;
-    closed_port = gone.port();
-  }
-  const auto& d = load_plugin("statsd");
-  fixed_telemetry_source source;
-  recording_host host{STRATA_PLUGIN_EXPORTER, "push"};
-  auto push = create_exporter(d, "push", {{"port", closed_port}, {"max_packet_size", "64"}}, source, host.api());
+  pushing_to_nobody nobody;
+  auto& [source, host, push] = nobody;
   const auto failure_lines = [&] {
     std::vector<std::string> lines;
     for (const auto& l : host.logs())
