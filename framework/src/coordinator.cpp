@@ -75,9 +75,8 @@ struct slot {
   /// check superseded by an earlier-due one is ignored when it comes.
   std::optional<std::chrono::steady_clock::time_point> hang_check_due;
   std::uint64_t hang_check_number = 0;
-  /// When an `internal` it answered was last logged, and how many came since (one line a second).
-  std::chrono::steady_clock::time_point internal_logged{};
-  std::uint64_t internal_unlogged = 0;
+  /// Its `internal` answers, logged one line a second at most.
+  paced_lines internal_lines;
   /// Requests sent to this slot not yet answered, by deadline (requests, commands), each in the
   /// order sent, which is the order they are due in.
   std::map<std::chrono::milliseconds, std::deque<awaited_ptr>> awaiting;
@@ -862,9 +861,11 @@ public:
       return;
     s.hang_check_due.reset();
     const awaited_reply* oldest = nullptr;
-    for (const auto& [number, sent] : st_.sent)
+    for (const auto& entry : st_.sent) {
+      const auto& sent = entry.second;
       if (sent.slot == i && sent.awaited->generation == generation && (!oldest || sent.awaited->sent < oldest->sent))
         oldest = sent.awaited.get();
+    }
     if (oldest == nullptr)
       return; // it has answered everything
     const auto now = std::chrono::steady_clock::now();
@@ -886,16 +887,9 @@ public:
   /// count of those not logged since.
   void log_internal(std::size_t i, operation op, std::uint64_t request, const layer_reply& reply) {
     auto& s = st_.slots[i];
-    const auto now = std::chrono::steady_clock::now();
-    if (now - s.internal_logged < std::chrono::seconds(1)) {
-      ++s.internal_unlogged;
-      return;
-    }
     auto error = reply.error;
-    if (s.internal_unlogged > 0)
-      error += (error.empty() ? "" : "; ") + std::to_string(s.internal_unlogged) + " more since the last line";
-    s.internal_logged = now;
-    s.internal_unlogged = 0;
+    if (!s.internal_lines.let_through(error))
+      return;
     st_.log->write(log_level::warn, {"layer answered internal", s.cfg.name, to_string(op), strata::to_string(reply.code),
                                      {}, std::to_string(request), error});
   }

@@ -5,6 +5,8 @@
 #include <strata/config.hpp>
 #include <strata/plugin_host.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +56,30 @@ std::string log_output_problem(const std::string& output);
 /// `text` with its control characters escaped (`\n`, `\t`, `\xHH`, ...) and `\` doubled, as a text log
 /// line and a configuration error show a value: on one line, and nothing a terminal would obey.
 std::string printable(std::string_view text);
+
+/// One line a second at most, of a failure that may repeat at every request or publish (a layer
+/// answering `internal`, an exporter whose publish fails every 200 ms); the next line let through
+/// says how many were not. Not thread-safe: one per actor.
+class paced_lines {
+public:
+  /// Whether to write a line now; if so, `error` gains the count of those not written since.
+  bool let_through(std::string& error) {
+    const auto now = std::chrono::steady_clock::now();
+    if (written_ && now - *written_ < std::chrono::seconds(1)) {
+      ++held_;
+      return false;
+    }
+    if (held_ > 0)
+      error += (error.empty() ? "" : "; ") + std::to_string(held_) + " more since the last line";
+    written_ = now;
+    held_ = 0;
+    return true;
+  }
+
+private:
+  std::optional<std::chrono::steady_clock::time_point> written_;
+  std::size_t held_ = 0;
+};
 
 /// True for debug, info, warn, error, off.
 bool valid_log_level(const std::string& level);

@@ -29,35 +29,11 @@ std::optional<std::string> guarded(instruments::counter& errors, F&& f) {
   }
 }
 
-/// One line a second at most: an exporter whose publish fails every 200 ms wrote a line each
-/// time. The next line let through says how many were not, as a layer's `internal` answers are
-/// logged (coordinator.cpp).
-class paced_lines {
-public:
-  /// Whether to write a line now; if so, `error` gains the count of those not written since.
-  bool let_through(std::string& error) {
-    const auto now = clock::now();
-    if (written_ && now - *written_ < std::chrono::seconds(1)) {
-      ++held_;
-      return false;
-    }
-    if (held_ > 0)
-      error += (error.empty() ? "" : "; ") + std::to_string(held_) + " more since the last line";
-    written_ = now;
-    held_ = 0;
-    return true;
-  }
-
-private:
-  std::optional<clock::time_point> written_;
-  std::size_t held_ = 0;
-};
-
 struct scheduler_state {
   std::optional<named_instance<exporter>> instance;
   std::shared_ptr<calls_in_flight::record> call; ///< the exporter's call in flight
   clock::duration period{}; ///< zero: pulled, published on demand only
-  paced_lines failures; ///< of `publish`
+  paced_lines failures; ///< of `publish`: one failing every 200 ms wrote a line each time
   static inline const char* name = "strata.exports";
 };
 
