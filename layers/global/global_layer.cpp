@@ -473,8 +473,8 @@ private:
     errors_.inc();
     // A statement cancelled by statement_timeout is that statement's failure: the server answered.
     // Taken for an outage, one slow statement (a lock held elsewhere, a large delete) failed every
-    // request for the backoff and a schema check after it. Several in a row are an overloaded
-    // server, which is then left alone for the backoff as an unreachable one is.
+    // request for the backoff and a schema check after it. Such failures for timeouts_before_outage
+    // with none succeeding are an overloaded server, left alone for the backoff as an unreachable one is.
     if (e.code() == status::timeout && ready_ && !down_) {
       const auto now = std::chrono::steady_clock::now();
       if (!timing_out_since_)
@@ -492,7 +492,7 @@ private:
     // newer build meanwhile): its schema is checked again before anything is written to it.
     ready_ = false;
     if (!down_ && log_failure(e, "a database statement failed (unreachable, slower than statement_timeout "
-                                 "several times in a row, or refusing the write), answering unavailable: "))
+                                 "for 5 s, or refusing the write), answering unavailable: "))
       outage_logged_ = true;
     down_ = true;
     health_.statements(false, e.what());
