@@ -625,20 +625,26 @@ void for_each_letter_case(std::string_view text, Each&& each) {
   });
 }
 
-/// Lower-cased words of letters of any script, an apostrophe inside one dropped: what a text says,
-/// for `names_differ`.
-std::set<std::string> said_in(std::string_view text) {
-  std::set<std::string> out;
+/// Lower-cased words of letters of any script ("mañana", "heute"), an apostrophe (' or ’) inside
+/// one read as `letter_words` reads it: dropped (`joins`) or ending the word (`splits`: "he's" is
+/// "he" and "s", "aujourd'hui" "aujourd" and "hui").
+std::vector<std::string> words_of_any_script(std::string_view text, apostrophe inside) {
+  std::vector<std::string> out;
   std::string word;
   for_each_letter_case(text, [&](std::uint32_t lower, bool, bool letter) {
     if (letter)
       append_utf8(word, lower);
-    else if (!((lower == '\'' || lower == 0x2019) && !word.empty()) && !word.empty())
-      out.insert(std::exchange(word, {}));
+    else if (!(inside == apostrophe::joins && (lower == '\'' || lower == 0x2019) && !word.empty()))
+      end_token(out, word);
   });
-  if (!word.empty())
-    out.insert(word);
+  end_token(out, word);
   return out;
+}
+
+/// What a text says, for `names_differ`: its words of any script, an apostrophe inside one dropped.
+std::set<std::string> said_in(std::string_view text) {
+  const auto words = words_of_any_script(text, apostrophe::joins);
+  return {words.begin(), words.end()};
 }
 
 /// How a word is written, a character a letter: 'U' a capital, 'l' not ("Mb" is "Ul").
@@ -694,13 +700,14 @@ spellings capitalised_in(std::string_view text) {
   return out;
 }
 
-/// Whether each text names something, with a capital, that the other does not say at all.
-bool names_differ(std::string_view a, std::string_view b) {
+/// Whether each text names something, with a capital, that the other does not say at all;
+/// `names_a` and `names_b` are their `capitalised_in`.
+bool names_differ(std::string_view a, std::string_view b, const spellings& names_a, const spellings& names_b) {
   const auto said_a = said_in(a), said_b = said_in(b);
   const auto names_one_the_other_lacks = [](const spellings& names, const std::set<std::string>& other) {
     return std::any_of(names.begin(), names.end(), [&](const auto& n) { return other.count(n.first) == 0; });
   };
-  return names_one_the_other_lacks(capitalised_in(a), said_b) && names_one_the_other_lacks(capitalised_in(b), said_a);
+  return names_one_the_other_lacks(names_a, said_b) && names_one_the_other_lacks(names_b, said_a);
 }
 
 /// The words right after a number, or after a number and a blank, with how they are written: the
@@ -786,23 +793,24 @@ bool element_symbol(const std::string& word) {
   return word.size() == 2 && symbols.find(word + ' ') != std::string_view::npos; // two letters: aligned
 }
 
-/// The names written with a capital in `text` that are the symbol of a chemical element ("CO" is
-/// carbon monoxide, "Co" cobalt), but for the `units` it writes after a number ("85 dB" is no
-/// dubnium). Not other short names: an abbreviation is written "Tv", "Phd", "Seo" as often as
-/// "TV", "PhD", "SEO" (the Quora duplicates).
-spellings element_names_in(std::string_view text, const spellings& units) {
-  auto out = capitalised_in(text);
+/// The `names` a text writes with a capital (its `capitalised_in`) that are the symbol of a
+/// chemical element ("CO" is carbon monoxide, "Co" cobalt), but for the `units` it writes after a
+/// number ("85 dB" is no dubnium). Not other short names: an abbreviation is written "Tv", "Phd",
+/// "Seo" as often as "TV", "PhD", "SEO" (the Quora duplicates).
+spellings element_names(spellings names, const spellings& units) {
+  auto out = std::move(names);
   for (auto it = out.begin(); it != out.end();)
     it = element_symbol(it->first) && units.count(it->first) == 0 ? std::next(it) : out.erase(it);
   return out;
 }
 
 /// Whether a unit after a number or a chemical symbol is written in another case ("5 MB" / "5 Mb",
-/// "CO" / "Co"): the embedder lower-cases, so that either pair scored 1.0.
-bool case_differs_in(std::string_view a, std::string_view b) {
+/// "CO" / "Co"): the embedder lower-cases, so that either pair scored 1.0. `names_a` and `names_b`
+/// are the texts' `capitalised_in`.
+bool case_differs_in(std::string_view a, std::string_view b, const spellings& names_a, const spellings& names_b) {
   const auto units_a = units_in(a), units_b = units_in(b);
   return spellings_differ(units_a, units_b, false) ||
-         spellings_differ(element_names_in(a, units_a), element_names_in(b, units_b), true);
+         spellings_differ(element_names(names_a, units_a), element_names(names_b, units_b), true);
 }
 
 /// `words` with a plural's s dropped ("bytes", "weeks"; not "ss", "us", "is" nor a word of three
@@ -835,7 +843,11 @@ bool symbols_differ(std::string_view a, std::string_view b) {
 
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b) {
   if (operators_in(a) != operators_in(b) || signs_in(a) != signs_in(b) || marks_in(a) != marks_in(b) ||
-      symbols_differ(a, b) || names_differ(a, b) || case_differs_in(a, b))
+      symbols_differ(a, b))
+    return true;
+  // Read once for both: a pass over each text, which may be long.
+  const auto names_a = capitalised_in(a), names_b = capitalised_in(b);
+  if (names_differ(a, b, names_a, names_b) || case_differs_in(a, b, names_a, names_b))
     return true;
   const auto words_a = words_with_symbols(a), words_b = words_with_symbols(b);
   auto sorted_a = words_a, sorted_b = words_b;
@@ -996,21 +1008,6 @@ const std::multimap<std::string, std::pair<std::size_t, std::size_t>>& exclusive
   return forms;
 }
 
-/// Lower-cased words of letters of any script ("mañana", "heute"), an apostrophe ending one: "he's"
-/// is "he" and "s", "aujourd'hui" "aujourd" and "hui".
-std::vector<std::string> words_of_any_script(std::string_view text) {
-  std::vector<std::string> out;
-  std::string word;
-  for_each_letter_case(text, [&](std::uint32_t lower, bool, bool letter) {
-    if (letter)
-      append_utf8(word, lower);
-    else
-      end_token(out, word);
-  });
-  end_token(out, word);
-  return out;
-}
-
 /// `words` with "sign" and "log", in any form, joined to the "in", "up", "out", "on" or "off" after
 /// them: "sign in" is "signin", as "login" is, and "sign up" another word ("signup"). Apart, "sign
 /// in" and "sign up" differ in no listed word.
@@ -1035,7 +1032,7 @@ bool opposite_by_antonym(std::string_view a, std::string_view b) {
   // How many more times a says each member of each set than b.
   std::map<std::pair<std::size_t, std::size_t>, int> difference;
   const auto count = [&](std::string_view text, int sign) {
-    for (const auto& w : phrasal_verbs_joined(words_of_any_script(text))) {
+    for (const auto& w : phrasal_verbs_joined(words_of_any_script(text, apostrophe::splits))) {
       const auto [first, last] = exclusive_forms().equal_range(w);
       for (auto it = first; it != last; ++it)
         difference[it->second] += sign;
