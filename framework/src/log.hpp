@@ -76,6 +76,18 @@ public:
     return true;
   }
 
+  /// After a success: if lines were let through since the last success (a run of failures ended,
+  /// worth a line of its own, or those held back last would never be told), how many were not
+  /// written since the last one; the next failure is written at once.
+  std::optional<std::size_t> run_ended() {
+    if (!written_)
+      return std::nullopt;
+    const auto held = held_;
+    written_.reset();
+    held_ = 0;
+    return held;
+  }
+
 private:
   std::optional<std::chrono::steady_clock::time_point> written_;
   std::size_t held_ = 0;

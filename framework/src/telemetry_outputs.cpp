@@ -57,9 +57,13 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self,
       return false;
     }
     const calls_in_flight::in_call marked(self->state.call.get(), "publish()");
-    if (auto error = guarded(*e.errors, [&] { e.instance->get().publish(*snapshot); });
-        error && self->state.failures.let_through(*error))
+    auto error = guarded(*e.errors, [&] { e.instance->get().publish(*snapshot); });
+    if (error && self->state.failures.let_through(*error))
       log->write(log_level::error, {"exporter " + e.name + " failed", {}, {}, {}, {}, {}, *error});
+    else if (const auto held = error ? std::nullopt : self->state.failures.run_ended())
+      log->write(log_level::info, {"exporter " + e.name + " publishes again" +
+                                       (*held > 0 ? " (" + std::to_string(*held) + " more failures since the last line)" : ""),
+                                   {}, {}, {}, {}, {}, {}});
     return true;
   };
   self->set_exit_handler([self, publish](caf::exit_msg& msg) {

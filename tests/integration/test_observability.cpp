@@ -330,6 +330,57 @@ TEST_CASE("an exporter that throws at every publish is logged once a second at m
   CHECK(std::stoi(count[1]) >= std::stoi(held[1]) + 2);
 }
 
+TEST_CASE("an exporter that publishes again after failing says so, with the failures not logged since the last "
+          "line", "[observability][exporters][logging]") {
+  // The failures held back after the last line were never told when no other failure came.
+  temp_file log, failing, published;
+  { std::ofstream(failing.path) << "fail\n"; }
+  auto rt = start_yaml("layers:\n  - {name: hot, plugin: predictive}\n"
+                       "logging: {output: \"" + log.path + "\"}\n"
+                       "exporters:\n  - {name: flaky, plugin: test_exporter, config: {path: \"" + published.path +
+                       "\", interval: 20ms, fail_while: \"" + failing.path + "\"}}\n");
+  const auto lines_with = [&](const std::string& text) {
+    std::vector<std::string> lines;
+    for (const auto& line : log.lines())
+      if (line.find(text) != std::string::npos)
+        lines.push_back(line);
+    return lines;
+  };
+  REQUIRE(eventually([&] { return lines_with("exporter flaky failed").size() == 1; }));
+  // Some failures after the first line, all held back (a second line comes only after 1 s).
+  REQUIRE(eventually([&] {
+    const std::regex counted(R"(strata_exporter_errors_total\{exporter="flaky"\} ([0-9]+))");
+    std::smatch count;
+    const auto text = rt->prometheus_text();
+    return std::regex_search(text, count, counted) && std::stoi(count[1]) >= 3;
+  }));
+  std::filesystem::remove(failing.path);
+  REQUIRE(eventually([&] { return !published.lines().empty(); }));
+  REQUIRE(eventually([&] { return lines_with("exporter flaky publishes again").size() == 1; }));
+  // Every failure is told: a line of its own, or counted in a later line.
+  const auto again = lines_with("exporter flaky publishes again")[0];
+  std::smatch held;
+  REQUIRE(std::regex_search(again, held, std::regex(R"(publishes again \(([0-9]+) more failures since the last line\))")));
+  auto told = std::stoi(held[1]);
+  for (const auto& line : lines_with("exporter flaky failed")) {
+    ++told;
+    if (std::regex_search(line, held, std::regex("([0-9]+) more since the last line")))
+      told += std::stoi(held[1]);
+  }
+  const std::regex counted(R"(strata_exporter_errors_total\{exporter="flaky"\} ([0-9]+))");
+  std::smatch count;
+  const auto text = rt->prometheus_text();
+  REQUIRE(std::regex_search(text, count, counted));
+  CHECK(told == std::stoi(count[1]));
+  // One line for the recovery, not one per publish.
+  const auto published_before = published.lines().size();
+  REQUIRE(eventually([&] { return published.lines().size() >= published_before + 3; }));
+  CHECK(lines_with("exporter flaky publishes again").size() == 1);
+  // A new failure is logged at once.
+  { std::ofstream(failing.path) << "fail\n"; }
+  CHECK(eventually([&] { return lines_with("exporter flaky failed").size() >= 2; }));
+}
+
 TEST_CASE("an exporter stuck in its publish holds up no other exporter", "[observability][exporters]") {
   // One actor called every exporter in turn: the json exporter behind a stuck one never wrote.
   temp_file periodic, on_demand;
