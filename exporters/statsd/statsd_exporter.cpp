@@ -80,8 +80,18 @@ public:
         last_error = error;
       }
     }
-    if (failed == 0)
+    if (failed == 0) {
+      // The first success after failures says so, with the failures held back since the last line
+      // (without it, those were never told when no later failure came).
+      if (logged_)
+        host_.log(log_level::info, "sending to StatsD at " + target_ + " again" +
+                                       (unlogged_ > 0 ? " (" + std::to_string(unlogged_) +
+                                                            " more failed publishes since the last line)"
+                                                      : ""));
+      logged_.reset();
+      unlogged_ = 0;
       return;
+    }
     errors_.inc(); // one failed export, as every exporter counts (however many datagrams it had)
     // One line a second at most, the next saying how many were not written, as the runtime logs an
     // exporter that throws: against a port nobody listens on, every other publish fails.
@@ -108,8 +118,9 @@ private:
   std::mutex mutex_;
   line_renderer lines_;
   udp_sender sender_;
-  std::optional<std::chrono::steady_clock::time_point> logged_; ///< the last failure logged
-  std::size_t unlogged_ = 0;                                     ///< failures since, not logged
+  /// The last failure logged, since the last success.
+  std::optional<std::chrono::steady_clock::time_point> logged_;
+  std::size_t unlogged_ = 0; ///< failures since, not logged
 };
 
 } // namespace strata::exporters::statsd

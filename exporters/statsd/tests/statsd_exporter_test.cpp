@@ -18,6 +18,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <regex>
 #include <thread>
 #include <vector>
 
@@ -80,13 +81,15 @@ statsd_line parse(const std::string& text) {
 /// A UDP socket on a free loopback port: the StatsD server of the tests.
 class udp_receiver {
 public:
-  udp_receiver() : fd_(socket(AF_INET, SOCK_DGRAM, 0)) {
+  /// On `port`, or on one the system picks.
+  explicit udp_receiver(std::uint16_t port = 0) : fd_(socket(AF_INET, SOCK_DGRAM, 0)) {
     REQUIRE(fd_ >= 0);
     const int buffer = 4 << 20; // room for every datagram of the larger tests
     setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
     REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
     socklen_t size = sizeof addr;
     REQUIRE(getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &size) == 0);
@@ -372,15 +375,16 @@ struct pushing_to_nobody {
     udp_receiver gone;
     return gone.port();
   }
+  std::string port = closed_port();
   fixed_telemetry_source source;
   recording_host host{STRATA_PLUGIN_EXPORTER, "push"};
   plugin_ptr<strata::exporter> push =
-    create_exporter(load_plugin("statsd"), "push", {{"port", closed_port()}, {"max_packet_size", "64"}}, source, host.api());
+    create_exporter(load_plugin("statsd"), "push", {{"port", port}, {"max_packet_size", "64"}}, source, host.api());
 };
 
 TEST_CASE("send errors are counted and logged, never thrown", "[statsd][exporter]") {
   pushing_to_nobody nobody;
-  auto& [source, host, push] = nobody;
+  auto& [port, source, host, push] = nobody;
   // The first datagram leaves; the "port unreachable" it provokes fails a later send.
   for (int i = 0; i < 5; ++i) {
     CHECK_NOTHROW(push->publish(many_gauges(300)));
@@ -402,7 +406,7 @@ TEST_CASE("send errors are logged once a second at most, the next line counting 
           "[statsd][exporter]") {
   // Against a port nobody listens on, every other publish logged an error line.
   pushing_to_nobody nobody;
-  auto& [source, host, push] = nobody;
+  auto& [port, source, host, push] = nobody;
   const auto failure_lines = [&] {
     std::vector<std::string> lines;
     for (const auto& l : host.logs())
@@ -426,6 +430,43 @@ TEST_CASE("send errors are logged once a second at most, the next line counting 
   REQUIRE(lines.size() == 2);
   // Every failure is counted; those between the two lines are named in the second.
   CHECK_THAT(lines[1], Catch::EndsWith("; " + std::to_string(failures() - 2) + " more failed publishes since the last line"));
+}
+
+TEST_CASE("the first publish sent after failures says so, with the failures not logged since the last line",
+          "[statsd][exporter]") {
+  // The failures held back after the last line were never told when no later failure came.
+  pushing_to_nobody nobody;
+  auto& [port, source, host, push] = nobody;
+  const auto lines_with = [&](const std::string& text) {
+    std::vector<std::string> lines;
+    for (const auto& l : host.logs())
+      if (l.message.find(text) != std::string::npos)
+        lines.push_back(l.message);
+    return lines;
+  };
+  const auto failures = [&] { return static_cast<std::size_t>(host.value("strata_exporter_errors_total").value_or(0)); };
+  for (int i = 0; i < 10 && failures() < 3; ++i) {
+    push->publish(many_gauges(300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(failures() >= 3);
+  REQUIRE(lines_with("not sent").size() == 1); // the others held back
+  udp_receiver listening(static_cast<std::uint16_t>(std::stoi(port))); // somebody listens there now
+  for (int i = 0; i < 5 && lines_with(" again").empty(); ++i)
+    push->publish(many_gauges(300)); // the first send may still meet the last refusal
+  const auto again = lines_with(" again");
+  REQUIRE(again.size() == 1);
+  // Every failure is told: a line of its own, or counted in a later line.
+  std::size_t told = lines_with("not sent").size();
+  std::smatch held;
+  for (const auto& line : lines_with("more failed publishes since the last line"))
+    if (std::regex_search(line, held, std::regex("([0-9]+) more failed publishes since the last line")))
+      told += std::stoul(held[1]);
+  CHECK(told == failures());
+  CHECK_THAT(again[0], Catch::StartsWith("sending to StatsD at 127.0.0.1:" + port + " again"));
+  // One line for the recovery, not one per publish.
+  push->publish(many_gauges(300));
+  CHECK(lines_with(" again").size() == 1);
 }
 
 TEST_CASE("a configuration the exporter cannot use is refused with the reason", "[statsd][exporter]") {
