@@ -45,6 +45,13 @@ constexpr std::chrono::milliseconds startup_wait{250};
 /// and a retry of it, three in a moment.
 constexpr std::chrono::seconds timeouts_before_outage{5};
 
+/// The longest pause between two such statements that still continues their run: a statement's
+/// time and a second. Sparser ones (a maintenance delete past statement_timeout every 10 s on an
+/// idle node) each fail alone; counted from the first, they made an outage of two.
+std::chrono::milliseconds timeout_run_gap(const plugin_config& config) {
+  return to_ms(config.get_duration("statement_timeout")) + std::chrono::seconds(1);
+}
+
 /// The longest origin of a notification: a host name (at most 64 bytes on Linux), a pid and a
 /// suffix (81 bytes), with room to spare. 128 until schema 2, whose logged time takes 24 bytes more
 /// of the payload: 104 keeps the longest key and tag as they were (rows written before it can
@@ -218,6 +225,7 @@ public:
       serve_unverified_(context.config.get_bool("serve_unverified")),
       maintenance_(to_ms(context.config.get_duration("maintenance_interval"))),
       change_retention_(to_ms(context.config.get_duration("change_retention"))),
+      timeout_run_gap_(timeout_run_gap(context.config)),
       retry_(std::make_from_tuple<backoff>(storage::retry_bounds_from(context.config))),
       errors_(host_.counter("strata_global_errors_total", errors_help,
                             {{"source", "statement"}})),
@@ -473,16 +481,18 @@ private:
     errors_.inc();
     // A statement cancelled by statement_timeout is that statement's failure: the server answered.
     // Taken for an outage, one slow statement (a lock held elsewhere, a large delete) failed every
-    // request for the backoff and a schema check after it. Such failures for timeouts_before_outage
-    // with none succeeding are an overloaded server, left alone for the backoff as an unreachable one is.
+    // request for the backoff and a schema check after it. Such failures in a row (timeout_run_gap)
+    // for timeouts_before_outage with none succeeding are an overloaded server, left alone for the
+    // backoff as an unreachable one is.
     if (e.code() == status::timeout && ready_ && !down_) {
       const auto now = std::chrono::steady_clock::now();
-      if (!timing_out_since_)
+      if (!timing_out_since_ || now - last_timed_out_ > timeout_run_gap_)
         timing_out_since_ = now;
+      last_timed_out_ = now;
       if (now - *timing_out_since_ < timeouts_before_outage) {
         log_failure(e, "a database statement ran past statement_timeout; its request answered unavailable, and " +
                          std::to_string(timeouts_before_outage.count()) +
-                         " s of such with none succeeding are taken as the database failing: ");
+                         " s of such in a row with none succeeding are taken as the database failing: ");
         return;
       }
     }
@@ -659,12 +669,15 @@ private:
   bool serve_unverified_;
   std::chrono::milliseconds maintenance_;
   std::chrono::milliseconds change_retention_;
+  std::chrono::milliseconds timeout_run_gap_;
   backoff retry_;
   bool ready_ = false;
   bool down_ = false;
   bool outage_logged_ = false; ///< the failure that made the layer down was logged
-  /// When the statements cancelled by statement_timeout since the last success began, if any.
+  /// When the run of statements cancelled by statement_timeout since the last success began, if
+  /// any, and when the last of them was.
   std::optional<std::chrono::steady_clock::time_point> timing_out_since_;
+  std::chrono::steady_clock::time_point last_timed_out_{};
   std::string last_logged_failure_;
   std::chrono::steady_clock::time_point last_logged_at_{};
   instruments::counter& errors_;

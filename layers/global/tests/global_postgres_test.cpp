@@ -468,6 +468,28 @@ TEST_CASE("a statement past statement_timeout fails its own request, and 5 s of 
   CHECK(a->get("k99").code == status::unavailable); // the lock is gone; the backoff is not
 }
 
+TEST_CASE("statements past statement_timeout far apart are no outage, however long since the first",
+          "[global][postgres][faults]") {
+  // The 5 s were counted from the first timeout since the last success: two lone slow statements
+  // 5 s apart (a maintenance delete every 10 s on an idle node) made an outage.
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(
+    "      backend: postgres\n      dsn: \"" + db.dsn + "\"\n      channel: " + db.name +
+    "\n      instance_id: node-a\n      retry_min: 10s\n      retry_max: 10s\n      maintenance_interval: 10m\n"
+    "      statement_timeout: 200ms\n"));
+  pqxx::connection locker(db.dsn);
+  const auto slow_get = [&](const std::string& key) {
+    pqxx::work lock(locker); // a's read waits for the lock, and is cancelled after 200 ms
+    lock.exec("LOCK TABLE strata_global_entries IN ACCESS EXCLUSIVE MODE");
+    CHECK(a->get(key).code == status::unavailable);
+  };
+  slow_get("x1");
+  std::this_thread::sleep_for(5500ms); // no statement between
+  slow_get("x2");
+  CHECK(a->health().layers.at(1).level == strata::health_level::healthy);
+  CHECK(a->get("absent").code == status::not_found); // asked of the database at once: no backoff
+}
+
 TEST_CASE("a database migrated by a newer build while it was away is refused when it is back", "[global][postgres][faults]") {
   // The schema was checked at start only: a node that reconnected wrote on into tables a newer
   // build had changed, and its health still said "schema version 1".
