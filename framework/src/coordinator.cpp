@@ -876,10 +876,37 @@ public:
     failed(i, generation, fault_type::timeout,
            "no answer within the deadline of " + std::to_string(oldest->deadline.count()) + "ms, nor in the " +
              std::to_string(waited_ms) + " ms since the request was sent: taken to hang");
+    give_up_on(i, generation);
     // Its call has been waited for already: the new instance starts beside it at once, or, when
     // `failed` put the restart off (it failed right after one), when that comes.
     wait_out(i);
     start_when_stopped(i, s.generation, false);
+  }
+
+  /// What slot i's instance of `generation`, replaced as hung, was sent: its retired host applies
+  /// none of it but the call that hangs, if that returns (`applied_late` then). So the puts that
+  /// timed out are undone now (`lost`), not when that call returns, which may be never (until then
+  /// the other layers kept values this one never took); the requests not yet due fail now. Kept in
+  /// `sent` for the answers the host still sends.
+  void give_up_on(std::size_t i, std::uint64_t generation) {
+    std::vector<std::pair<std::uint64_t, awaited_ptr>> given_up;
+    for (const auto& [number, sent] : st_.sent)
+      if (sent.slot == i && sent.awaited->generation == generation)
+        given_up.emplace_back(number, sent.awaited);
+    std::sort(given_up.begin(), given_up.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [number, awaited] : given_up) {
+      auto lost = std::exchange(awaited->lost, nullptr);
+      if (!awaited->answer) { // answered as a timeout already
+        if (lost)
+          lost();
+        continue;
+      }
+      layer_reply reply; // a put's own undo follows this answer
+      reply.failed = true;
+      reply.code = status::unavailable;
+      reply.error = "the layer's instance was replaced (taken to hang) before it answered";
+      answer(i, *awaited, reply);
+    }
   }
 
   /// A layer's own word that it failed (a throw is logged as a fault): what the caller's

@@ -188,19 +188,22 @@ TEST_CASE("a layer that answers internal without throwing is named in the log th
 
 TEST_CASE("a put that timed out behind a long command, whose instance is then replaced unapplied, is undone",
           "[faults]") {
-  // slow runs a command (its deadline 5 s) that takes 11 s; the put queued behind it times out but
+  // slow runs a command (its deadline 5 s) that takes 16 s; the put queued behind it times out but
   // is not undone: slow is busy, and will take it. At 5 s the command times out; 5 s later slow is
-  // taken to hang and replaced, and its retired instance answers the put unapplied: hot held the
-  // value slow never took.
+  // taken to hang and replaced, its retired instance never to apply the put: hot held the value
+  // slow never took, until the command returned (which may be never) and the put was answered
+  // unapplied.
   auto rt = strata::testing::start_yaml("layers:\n"
                                         "  - {name: hot, plugin: predictive}\n"
-                                        "  - {name: slow, plugin: test_map, deadline: 100ms, config: {hang: 11s}}\n");
+                                        "  - {name: slow, plugin: test_map, deadline: 100ms, config: {hang: 16s}}\n");
   auto command = std::async(std::launch::async, [&] { return rt->layer_command("slow", "sleep"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100)); // slow is in the command
   CHECK(rt->put("k", "v1") == status::timeout);
   CHECK(rt->get("k").value == "v1"); // taken by hot; slow will take it too, or it is undone
   CHECK(command.get().code == status::timeout);
-  CHECK(eventually([&] { return rt->get("k").code != status::ok; }, std::chrono::seconds(10)));
+  REQUIRE(eventually([&] { return health_of(*rt, "slow").restarts == 1; }, std::chrono::seconds(10)));
+  // Undone when slow is replaced, 6 s before the command returns.
+  CHECK(eventually([&] { return rt->get("k").code != status::ok; }, std::chrono::seconds(3)));
 }
 
 TEST_CASE("a failed put's undo waits for a conditional write checking the key, rather than being skipped",
