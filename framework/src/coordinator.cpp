@@ -745,6 +745,13 @@ public:
       // the new one first. By the same instance, in order: nothing to mend.
       if (awaited->applied_late && reply.code == status::ok && awaited->generation != st_.slots[i].generation)
         awaited->applied_late();
+      // Late, but the instance's word all the same: a throw is a fault, an answer shows it works
+      // (an instance slow on every request, started after one that hung, is no longer a
+      // replaced one, whose next hang would count as a failure in a row).
+      if (reply.failed)
+        failed(i, awaited->generation, fault_type::exception, reply.error);
+      else
+        succeeded(i, awaited->generation);
       return;
     }
     if (reply.failed)

@@ -74,7 +74,8 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "unavailable_on_get", "internal_on_get", "timeout_on_put", "invalid_on_put", "hang_on_put",
                                        "unavailable_on_first_put", "unavailable_on_second_put", "hang_on_first_put",
                                        "view_throws",   "view_unknown_status", "view_misses", "view_overflows", "negative_ttl_hit",
-                                       "empty_tag_hit", "crash_on_get", "abort_on_get", "overflow_on_get", "viewed_slow_puts"};
+                                       "empty_tag_hit", "crash_on_get", "abort_on_get", "overflow_on_get", "viewed_slow_puts",
+                                       "throw_late_on_get", "hang_on_first_get_then_slow"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   plugin_host host = context.host;
@@ -102,6 +103,18 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
     throw std::runtime_error("configured to throw on get");
   if (fail_ == "hang_on_get")
     std::this_thread::sleep_for(hang_);
+  if (fail_ == "throw_late_on_get") {
+    std::this_thread::sleep_for(hang_);
+    throw std::runtime_error("configured to throw late on get");
+  }
+  if (fail_ == "hang_on_first_get_then_slow") {
+    std::size_t earlier_gets = 0;
+    {
+      std::lock_guard<std::mutex> guard(store_->mutex);
+      earlier_gets = store_->gets++;
+    }
+    std::this_thread::sleep_for(earlier_gets == 0 ? hang_ : std::chrono::milliseconds(200));
+  }
   if (fail_ == "unknown_status_on_get")
     return static_cast<status>(200);
   if (fail_ == "internal_on_get")
@@ -285,8 +298,9 @@ static const strata_config_key test_map_schema[] = {
    "the reading thread's stack overflows: SIGSEGV), viewed_slow_puts (a read view of the entries, and puts that take `hang`), "
    "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for), crash_on_get (a get writes "
    "through a null pointer: SIGSEGV), abort_on_get (a get calls abort: SIGABRT), overflow_on_get (a get recurses "
-   "until its thread's stack overflows: SIGSEGV)", 0, 0, 0, 0},
-  {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, hang_on_put, and the command sleep, sleep", 1, 0, 0, 0},
+   "until its thread's stack overflows: SIGSEGV), throw_late_on_get (a get sleeps `hang`, then throws), "
+   "hang_on_first_get_then_slow (the first get of the layer's entries sleeps `hang`, every later one 200 ms)", 0, 0, 0, 0},
+  {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, hang_on_put, throw_late_on_get and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},
   {"health", STRATA_VALUE_STRING, "healthy", "health to report at start: healthy, warning, critical", 0, 0, 0, 0},

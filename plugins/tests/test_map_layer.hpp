@@ -45,6 +45,7 @@ private:
     std::mutex mutex;
     std::map<std::string, stored> entries;
     std::size_t puts = 0; ///< puts asked of these entries, for the `fail` modes that count them
+    std::size_t gets = 0; ///< gets asked of these entries, likewise
   };
   static std::string id(std::string_view ns, std::string_view key);
   class entries_view;

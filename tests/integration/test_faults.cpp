@@ -160,6 +160,37 @@ TEST_CASE("a layer that answers nothing for 5 s past a deadline is taken to hang
   CHECK(rt->put("after", "w") == status::ok);
 }
 
+TEST_CASE("a layer that throws on a request it answers late is taken as failed, as when on time", "[faults]") {
+  // A late answer returned before supervision saw it: the throw counted for nothing.
+  auto rt = strata::testing::start_yaml("layers:\n"
+                                        "  - {name: hot, plugin: predictive}\n"
+                                        "  - {name: odd, plugin: test_map, deadline: 50ms, config: {fail: throw_late_on_get, hang: 200ms}}\n");
+  CHECK(rt->get("k").code == status::timeout);
+  REQUIRE(eventually([&] { return health_of(*rt, "odd").failures == 1; }, std::chrono::seconds(3)));
+  CHECK(health_of(*rt, "odd").last_error == "layer threw: configured to throw late on get");
+  CHECK(eventually([&] { return health_of(*rt, "odd").restarts == 1; }, std::chrono::seconds(3)));
+}
+
+TEST_CASE("an instance started after one that hung, which answers every request late, is no longer taken as "
+          "replaced", "[faults]") {
+  // Only an answer on time cleared the replacement: health said "replaced after" for as long as
+  // the new instance answered late, and its next hang counted as a failure in a row (restarts put
+  // off up to a minute).
+  auto rt = strata::testing::start_yaml(
+    "layers:\n"
+    "  - {name: hot, plugin: predictive}\n"
+    "  - {name: slow, plugin: test_map, deadline: 50ms,\n"
+    "     config: {fail: hang_on_first_get_then_slow, hang: 6s, keep_across_restarts: true}}\n");
+  CHECK(rt->get("a").code == status::timeout);
+  REQUIRE(eventually([&] { return health_of(*rt, "slow").restarts == 1; }, std::chrono::seconds(10)));
+  CHECK_THAT(health_of(*rt, "slow").detail, Catch::StartsWith("replaced after: "));
+  CHECK(rt->get("b").code == status::timeout); // answered 200 ms on, by the new instance
+  CHECK(eventually([&] {
+    const auto h = health_of(*rt, "slow");
+    return h.level == strata::health_level::warning && h.detail.rfind("2 requests timed out in ", 0) == 0;
+  }, std::chrono::seconds(3)));
+}
+
 TEST_CASE("a put a slow layer times out is taken by it late, and kept in the others", "[faults]") {
   // deep takes the put 300 ms after its 50 ms deadline: the put answers timeout, deep keeps its
   // instance and applies it, so the value hot kept is the one deep holds.
