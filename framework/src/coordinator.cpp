@@ -1034,7 +1034,7 @@ public:
         continue;
       if (!data)
         data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, hit.value, meta});
-      ask(j, l->number, operation::put, [](layer_reply&) {}, layer_put_atom::value, data);
+      put_unawaited(j, l->number, data);
     }
   }
 
@@ -1188,16 +1188,26 @@ public:
   /// Writes what a prefetch loaded into the layer that asked for it.
   void fill_prefetched(std::uint64_t request, std::size_t asking, const std::string& ns, const std::string& key,
                        const std::string& value, const entry_options& options) {
-    auto data = std::make_shared<put_data>(put_data{ns, key, value, options});
-    ask(asking, request, operation::put, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
+    put_unawaited(asking, request, std::make_shared<put_data>(put_data{ns, key, value, options}));
   }
 
   /// Writes a loaded value into every layer that takes promotions.
   void fill(std::uint64_t request, const std::string& ns, const std::string& key, const loaded_value& value) {
-    auto data = std::make_shared<put_data>(put_data{ns, key, value.value, value.options});
+    put_payload data = std::make_shared<put_data>(put_data{ns, key, value.value, value.options});
     for (std::size_t j = 0; j < st_.slots.size(); ++j)
       if (st_.slots[j].cfg.promote && !st_.slots[j].observer)
-        ask(j, request, operation::put, [](layer_reply&) {}, layer_put_atom::value, put_payload{data});
+        put_unawaited(j, request, data);
+  }
+
+  /// Asks slot j to put `data` without waiting for the answer: a copy (a promotion, a fill) or a
+  /// write behind. If its instance is replaced as hung and applies it late, the key is erased from
+  /// the new one (`erase_if_applied_late`): writes made since went there first, and the late copy
+  /// would be older than they are.
+  void put_unawaited(std::size_t j, std::uint64_t request, const put_payload& data) {
+    const auto sent_before = st_.last_sent_number;
+    ask(j, request, operation::put, [](layer_reply&) {}, layer_put_atom::value, data);
+    if (auto* awaited = sent_since(sent_before))
+      erase_if_applied_late(*awaited, j, data);
   }
 
   void finish(const lookup_ptr& l, get_result result) {
@@ -1434,7 +1444,7 @@ public:
       }
       if (policy == write_policy::behind) {
         join->result.kept = true; // not waited for: taken to keep it
-        ask(i, number, operation::put, [](layer_reply&) {}, layer_put_atom::value, request.data);
+        put_unawaited(i, number, request.data);
         continue;
       }
       ++join->remaining;

@@ -191,6 +191,26 @@ TEST_CASE("an instance started after one that hung, which answers every request 
   }, std::chrono::seconds(3)));
 }
 
+TEST_CASE("a promoted copy that a hung instance writes after its replacement is erased, not served over a newer "
+          "value", "[faults]") {
+  // mid's promotion of v1 hangs 6 s, then writes into what mid's instances share (a database); mid
+  // is replaced meanwhile, and v2 put through the new instance. The old copy, written last, was
+  // served: the put's copies were not watched for a late write as its own writes are.
+  auto rt = strata::testing::start_yaml(
+    "layers:\n"
+    "  - {name: mid, plugin: test_map, write: around, deadline: 50ms,\n"
+    "     config: {fail: hang_on_first_put, hang: 6s, keep_across_restarts: true}}\n"
+    "  - {name: deep, plugin: test_map}\n");
+  const auto started = std::chrono::steady_clock::now();
+  REQUIRE(rt->put("k", "v1") == status::ok); // into deep; mid takes no writes
+  CHECK(rt->get("k").value == "v1");         // from deep; its copy to mid hangs
+  CHECK(rt->get("other").code == status::timeout); // behind it
+  REQUIRE(eventually([&] { return health_of(*rt, "mid").restarts == 1; }, std::chrono::seconds(10)));
+  REQUIRE(rt->put("k", "v2") == status::ok);
+  std::this_thread::sleep_until(started + std::chrono::milliseconds(6500)); // the copy of v1 written
+  CHECK(rt->get("k").value == "v2");
+}
+
 TEST_CASE("a put a slow layer times out is taken by it late, and kept in the others", "[faults]") {
   // deep takes the put 300 ms after its 50 ms deadline: the put answers timeout, deep keeps its
   // instance and applies it, so the value hot kept is the one deep holds.
