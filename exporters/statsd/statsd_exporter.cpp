@@ -80,23 +80,27 @@ public:
         last_error = error;
       }
     }
+    // One line a second at most, the next saying how many were not written, as the runtime logs an
+    // exporter that throws: against a port nobody listens on, every other publish fails.
+    const auto now = std::chrono::steady_clock::now();
+    const bool due = !logged_ || now - *logged_ >= std::chrono::seconds(1);
     if (failed == 0) {
-      // The first success after failures says so, with the failures held back since the last line
+      // A success after failures says so, with the failures held back since the last line
       // (without it, those were never told when no later failure came).
-      if (logged_)
+      if (failing_ && due) {
         host_.log(log_level::info, "sending to StatsD at " + target_ + " again" +
                                        (unlogged_ > 0 ? " (" + std::to_string(unlogged_) +
                                                             " more failed publishes since the last line)"
                                                       : ""));
-      logged_.reset();
-      unlogged_ = 0;
+        failing_ = false;
+        logged_ = now;
+        unlogged_ = 0;
+      }
       return;
     }
     errors_.inc(); // one failed export, as every exporter counts (however many datagrams it had)
-    // One line a second at most, the next saying how many were not written, as the runtime logs an
-    // exporter that throws: against a port nobody listens on, every other publish fails.
-    const auto now = std::chrono::steady_clock::now();
-    if (logged_ && now - *logged_ < std::chrono::seconds(1)) {
+    failing_ = true;
+    if (!due) {
       ++unlogged_;
       return;
     }
@@ -118,9 +122,9 @@ private:
   std::mutex mutex_;
   line_renderer lines_;
   udp_sender sender_;
-  /// The last failure logged, since the last success.
-  std::optional<std::chrono::steady_clock::time_point> logged_;
-  std::size_t unlogged_ = 0; ///< failures since, not logged
+  std::optional<std::chrono::steady_clock::time_point> logged_; ///< the last line, of a failure or of the end of them
+  std::size_t unlogged_ = 0;                                     ///< failures since, not logged
+  bool failing_ = false;                                         ///< a failure came since the last success told
 };
 
 } // namespace strata::exporters::statsd

@@ -701,6 +701,8 @@ public:
           log_reply(i, request, op, reply, took);
         if (reply.code == status::internal && !reply.failed)
           log_internal(i, op, request, reply);
+        else if (!reply.failed)
+          log_internal_ended(i, op, request);
         on_reply(reply);
       },
       std::forward<Ts>(args)...);
@@ -926,6 +928,17 @@ public:
       return;
     st_.log->write(log_level::warn, {"layer answered internal", s.cfg.name, to_string(op), strata::to_string(reply.code),
                                      {}, std::to_string(request), error});
+  }
+
+  /// After `internal` answers, the first other answer of the layer (a second after the last line
+  /// at the earliest), with the count of those not logged since: without it, they were never told
+  /// when no `internal` came after them.
+  void log_internal_ended(std::size_t i, operation op, std::uint64_t request) {
+    auto& s = st_.slots[i];
+    if (const auto held = s.internal_lines.run_ended())
+      st_.log->write(log_level::info, {"layer answers other than internal again (" + std::to_string(*held) +
+                                         " more internal answers since the last line)",
+                                       s.cfg.name, to_string(op), {}, {}, std::to_string(request), {}});
   }
 
   /// One line per layer answer, at debug level only.

@@ -59,38 +59,46 @@ std::string printable(std::string_view text);
 
 /// One line a second at most, of a failure that may repeat at every request or publish (a layer
 /// answering `internal`, an exporter whose publish fails every 200 ms); the next line let through
-/// says how many were not. Not thread-safe: one per actor.
+/// says how many were not, and a success after failures is a line too (`run_ended`), within the
+/// same pace. Not thread-safe: one per actor.
 class paced_lines {
 public:
   /// Whether to write a line now; if so, `error` gains the count of those not written since.
   bool let_through(std::string& error) {
-    const auto now = std::chrono::steady_clock::now();
-    if (written_ && now - *written_ < std::chrono::seconds(1)) {
+    failing_ = true;
+    if (!due()) {
       ++held_;
       return false;
     }
     if (held_ > 0)
       error += (error.empty() ? "" : "; ") + std::to_string(held_) + " more since the last line";
-    written_ = now;
-    held_ = 0;
+    wrote();
     return true;
   }
 
-  /// After a success: if lines were let through since the last success (a run of failures ended,
-  /// worth a line of its own, or those held back last would never be told), how many were not
-  /// written since the last one; the next failure is written at once.
+  /// After a success: whether to say that failures ended (some came since the last such line, and
+  /// the last line was a second ago or more: one that fails every other time still writes a line a
+  /// second at most); if so, how many were not written since the last line. Without it, those held
+  /// back last were never told when no failure came after them.
   std::optional<std::size_t> run_ended() {
-    if (!written_)
+    if (!failing_ || !due())
       return std::nullopt;
+    failing_ = false;
     const auto held = held_;
-    written_.reset();
-    held_ = 0;
+    wrote();
     return held;
   }
 
 private:
+  bool due() const { return !written_ || std::chrono::steady_clock::now() - *written_ >= std::chrono::seconds(1); }
+  void wrote() {
+    written_ = std::chrono::steady_clock::now();
+    held_ = 0;
+  }
+
   std::optional<std::chrono::steady_clock::time_point> written_;
   std::size_t held_ = 0;
+  bool failing_ = false; ///< a failure came since the last success told
 };
 
 /// True for debug, info, warn, error, off.

@@ -237,6 +237,21 @@ TEST_CASE("a layer that answers internal without throwing is named in the log th
   CHECK(lines <= 2);
 }
 
+TEST_CASE("a layer's first answer other than internal after internal ones counts those not logged", "[faults]") {
+  // The count of internal answers held back after the last line was never told when no internal
+  // answer came after them.
+  logging_runtime run("layers: [{name: odd, plugin: test_map, config: {fail: internal_on_get}}]\n");
+  for (int i = 0; i < 20; ++i)
+    CHECK(run.rt->get("k").code == status::internal);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1050)); // a line a second at most
+  CHECK(run.rt->put("k", "v") == status::ok);
+  CHECK(run.rt->put("k", "w") == status::ok); // once
+  const auto logged = run.stop_and_read_log();
+  CHECK_THAT(logged, Catch::Contains("info layer answers other than internal again (19 more internal answers since "
+                                     "the last line) layer=odd operation=put"));
+  CHECK(logged.find("answers other than internal again") == logged.rfind("answers other than internal again"));
+}
+
 TEST_CASE("a put that timed out behind a long command, whose instance is then replaced unapplied, is undone",
           "[faults]") {
   // slow runs a command (its deadline 5 s) that takes 16 s; the put queued behind it times out but
