@@ -34,7 +34,7 @@ http_server::http_server(const http_settings& settings)
   server_->set_socket_options([this](socket_t sock) {
     const int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    // The library keeps its socket to itself, and closes it only in a stop of a running server.
+    // The library keeps its socket to itself: `bind` sets its backlog, `stop` closes it if never served.
     last_socket_ = sock;
   });
 }
@@ -61,6 +61,15 @@ expected<std::string> http_server::bind() {
                                         (reason != 0 ? std::string(": ") + std::strerror(reason) : std::string())};
   }
   listening_fd_ = last_socket_;
+  // The library listens with the backlog it was compiled with (Debian's shared library: 5); Linux
+  // takes a second listen on a listening socket as a new backlog.
+  if (::listen(listening_fd_, listen_backlog) != 0) {
+    const int reason = errno;
+    ::close(listening_fd_);
+    listening_fd_ = -1;
+    return error{status::unavailable,
+                 "server.http.address: cannot listen on " + settings_.address + ": " + std::strerror(reason)};
+  }
   bound_ = address_text(address->host, port);
   return bound_;
 }

@@ -53,7 +53,7 @@ expected<int> listen_on(const std::string& text) {
     }
     const int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 511) == 0) {
+    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, resp_server::listen_backlog) == 0) {
       freeaddrinfo(found);
       return fd;
     }
