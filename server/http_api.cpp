@@ -38,6 +38,13 @@ api_error body_too_large(std::uint64_t max_body) {
 }
 
 api_error no_route(const Request& req) {
+  // The entry routes take a key of at least one byte: "/v1/cache/" is the collection's path, not
+  // an entry's, though the embedding API and the Redis protocol take an empty key.
+  if (req.path == "/v1/cache/")
+    return {404,
+            "no route for " + req.method + " " + req.path +
+              ": an empty key cannot be given in the path; the empty key is reached over the Redis protocol",
+            std::nullopt, ""};
   return {404, "no route for " + req.method + " " + req.path, std::nullopt, ""};
 }
 

@@ -10,6 +10,9 @@
 #include <chrono>
 #include <cstring>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace strata::server {
 namespace {
 
@@ -21,23 +24,24 @@ std::string address_text(const std::string& host, int port) {
 
 } // namespace
 
-http_server::http_server(runtime& rt, const http_settings& settings)
+http_server::http_server(const http_settings& settings)
   : settings_(settings), server_(std::make_unique<httplib::Server>()) {
   server_->new_task_queue = [] { return new httplib::ThreadPool(worker_threads); };
   server_->set_keep_alive_timeout(keep_alive_idle.count());
   // cpp-httplib's default sets SO_REUSEPORT, with which a second server binds a port another
   // already listens on and the two split its connections: SO_REUSEADDR alone refuses that (and
   // still lets a restart bind while old connections linger in TIME_WAIT).
-  server_->set_socket_options([](socket_t sock) {
+  server_->set_socket_options([this](socket_t sock) {
     const int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    // The library keeps its socket to itself: `bind` sets its backlog, `stop` closes it if never served.
+    last_socket_ = sock;
   });
-  install_http_api(*server_, rt, settings_);
 }
 
 http_server::~http_server() { stop(); }
 
-expected<std::string> http_server::start() {
+expected<std::string> http_server::bind() {
   const auto address = units::parse_host_port(settings_.address);
   if (!address)
     return error{status::invalid, "server.http.address: expected host:port, got '" + settings_.address + "'"};
@@ -56,6 +60,24 @@ expected<std::string> http_server::start() {
     return error{status::unavailable, "server.http.address: cannot listen on " + settings_.address +
                                         (reason != 0 ? std::string(": ") + std::strerror(reason) : std::string())};
   }
+  listening_fd_ = last_socket_;
+  // The library listens with the backlog it was compiled with (Debian's shared library: 5); Linux
+  // takes a second listen on a listening socket as a new backlog.
+  if (::listen(listening_fd_, listen_backlog) != 0) {
+    const int reason = errno;
+    ::close(listening_fd_);
+    listening_fd_ = -1;
+    return error{status::unavailable,
+                 "server.http.address: cannot listen on " + settings_.address + ": " + std::strerror(reason)};
+  }
+  bound_ = address_text(address->host, port);
+  return bound_;
+}
+
+expected<std::string> http_server::serve(runtime& rt) {
+  if (listening_fd_ < 0 || listener_.joinable())
+    return error{status::internal, "the HTTP server on " + settings_.address + " serves only once, after a bind"};
+  install_http_api(*server_, rt, settings_);
   listener_ = std::thread([this] {
     server_->listen_after_bind();
     listener_done_ = true;
@@ -66,16 +88,21 @@ expected<std::string> http_server::start() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   if (listener_done_) {
     listener_.join();
+    listening_fd_ = -1; // the library's now, closed or not
     return error{status::unavailable, "the HTTP server on " + settings_.address + " stopped as soon as it started"};
   }
-  return address_text(address->host, port);
+  return bound_;
 }
 
 void http_server::stop() {
-  if (!listener_.joinable())
-    return;
-  server_->stop();
-  listener_.join();
+  if (listener_.joinable()) {
+    server_->stop(); // closes the listening socket
+    listener_.join();
+  } else if (listening_fd_ >= 0) {
+    // Bound, never served: the library closes its socket only in a stop of a running server.
+    ::close(listening_fd_);
+  }
+  listening_fd_ = -1;
 }
 
 } // namespace strata::server

@@ -43,6 +43,13 @@ std::string placed(const std::string& path, const config& cfg, const std::string
   return config_error{path, at != cfg.positions.end() ? at->second : source_position{}, "", message}.to_string();
 }
 
+/// A refusal of the configuration as one line or a list: a list of config errors ends its lines,
+/// one error does not. A plugin's reason may quote a URL: its password is hidden.
+std::string config_errors_text(const std::string& text) {
+  const auto message = without_password(text);
+  return !message.empty() && message.back() == '\n' ? message.substr(0, message.size() - 1) : message;
+}
+
 } // namespace
 
 void block_serve_signals() {
@@ -59,42 +66,62 @@ int serve(const std::string& path) {
   // signal: restore the default so that SIGINT stops a backgrounded server too.
   std::signal(SIGINT, SIG_DFL);
 
-  auto rt = runtime::from_file(path);
+  // Read and validated first, then both front ends bound, and only then the runtime started: a
+  // port another process holds must stop this one before it creates a layer's files, starts an
+  // exporter (a json exporter would write its snapshot over the running instance's) or says it
+  // serves. What runtime::from_file does, in two steps.
+  auto report = check_config_file(path);
+  if (!report.ok()) {
+    say(config_errors_text(report.errors_text()));
+    return 1;
+  }
+  config& checked = *report.effective;
+  // Both front ends bind before either is announced: a script that waits for "http on" must not
+  // take a server that then fails to bind its Redis port for a running one.
+  std::optional<http_server> http;
+  if (checked.server.http.enabled) {
+    http.emplace(checked.server.http);
+    if (const auto bound = http->bind(); !bound) {
+      say("strata: " + placed(path, checked, "server.http.address", bound.err().message));
+      return 1;
+    }
+  }
+  std::optional<resp::resp_server> redis;
+  if (checked.server.resp.enabled) {
+    redis.emplace(checked.server.resp);
+    if (const auto bound = redis->bind(); !bound) {
+      say("strata: " + placed(path, checked, "server.resp.address", bound.err().message));
+      return 1; // the HTTP socket closes with `http`
+    }
+  }
+  auto rt = runtime::from_config(std::move(checked));
   if (!rt) {
-    // A list of config errors ends its lines; one error does not. A plugin's reason may quote a URL.
-    const auto message = without_password(rt.err().message);
-    say(!message.empty() && message.back() == '\n' ? message.substr(0, message.size() - 1) : message);
+    say(config_errors_text(rt.err().message));
     return 1;
   }
   const config& cfg = (*rt)->effective_config();
   say("strata: serving " + path + " with " + std::to_string(cfg.layers.size()) + " layer(s). Ctrl-C stops.");
-  // Both front ends bind before either is announced: a script that waits for "http on" must not
-  // take a server that then fails to bind its Redis port for a running one.
-  std::optional<http_server> http;
   std::string http_bound;
-  if (cfg.server.http.enabled) {
-    http.emplace(**rt, cfg.server.http);
-    const auto bound = http->start();
-    if (!bound) {
-      say("strata: " + placed(path, cfg, "server.http.address", bound.err().message));
+  if (http) {
+    const auto served = http->serve(**rt);
+    if (!served) {
+      say("strata: " + placed(path, cfg, "server.http.address", served.err().message));
       (*rt)->shutdown();
       return 1;
     }
-    http_bound = *bound;
+    http_bound = *served;
   }
-  std::optional<resp::resp_server> redis;
   std::string resp_bound;
-  if (cfg.server.resp.enabled) {
-    redis.emplace(**rt, cfg.server.resp);
-    const auto bound = redis->start();
-    if (!bound) {
-      say("strata: " + placed(path, cfg, "server.resp.address", bound.err().message));
+  if (redis) {
+    const auto served = redis->serve(**rt);
+    if (!served) {
+      say("strata: " + placed(path, cfg, "server.resp.address", served.err().message));
       if (http)
         http->stop();
       (*rt)->shutdown();
       return 1;
     }
-    resp_bound = *bound;
+    resp_bound = *served;
   }
   // Tests and scripts that ask for port 0 read the ports from these lines.
   if (http)

@@ -206,9 +206,15 @@ void select(command_context& ctx, const command_args& a) {
     if (index < 0)
       return append_error(ctx.out, "ERR DB index is out of range");
     ns = index == 0 ? std::string(default_namespace) : "db" + std::to_string(index);
+  } else if (numeral && digits.size() > 1 && digits[0] == '0') {
+    // No index (Redis refuses it too) and no name either: 007 would read as the index 7 to one
+    // client and as the name "007" to another. Said so, since it is a valid namespace elsewhere.
+    return append_error(ctx.out, "ERR DB index '" + std::string(a[1]) +
+                                   "' has leading zeros: a namespace named by a whole number cannot be selected; "
+                                   "reach it over HTTP (?ns=), or by SEMANTIC.* and VECTOR.*'s NS");
   } else if (numeral || a[1].empty()) {
-    // A number a 64-bit index cannot hold (or written with a leading zero) is no index, as in
-    // Redis, and no name either; nor is an empty argument.
+    // A number a 64-bit index cannot hold is no index, as in Redis, and no name either; nor is
+    // an empty argument.
     return append_error(ctx.out, "ERR value is not an integer or out of range");
   } else {
     ns = std::string(a[1]);

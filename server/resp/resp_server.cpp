@@ -53,7 +53,7 @@ expected<int> listen_on(const std::string& text) {
     }
     const int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 511) == 0) {
+    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, resp_server::listen_backlog) == 0) {
       freeaddrinfo(found);
       return fd;
     }
@@ -66,36 +66,49 @@ expected<int> listen_on(const std::string& text) {
 
 } // namespace
 
-resp_server::resp_server(runtime& rt, const resp_settings& settings)
-  : rt_(rt), settings_(settings), counters_(std::make_unique<server_counters>()) {}
+resp_server::resp_server(const resp_settings& settings)
+  : settings_(settings), counters_(std::make_unique<server_counters>()) {}
 
 resp_server::~resp_server() { stop(); }
 
-expected<std::string> resp_server::start() {
+expected<std::string> resp_server::bind() {
   auto fd = listen_on(settings_.address);
   if (!fd)
     return fd.err();
+  listening_fd_ = *fd;
   sockaddr_storage bound{};
   socklen_t length = sizeof bound;
-  getsockname(*fd, reinterpret_cast<sockaddr*>(&bound), &length);
+  getsockname(listening_fd_, reinterpret_cast<sockaddr*>(&bound), &length);
   counters_->address = address_text(bound);
+  return counters_->address;
+}
+
+expected<std::string> resp_server::serve(runtime& rt) {
+  if (listening_fd_ < 0 || !loops_.empty())
+    return error{status::internal, "the RESP server on " + settings_.address + " serves only once, after a bind"};
   std::vector<event_loop*> peers;
   try {
     for (int i = 0; i < settings_.threads; ++i) {
-      loops_.push_back(std::make_shared<event_loop>(rt_, settings_, *counters_));
+      loops_.push_back(std::make_shared<event_loop>(rt, settings_, *counters_));
       peers.push_back(loops_.back().get());
     }
   } catch (const std::exception& e) {
-    ::close(*fd);
+    ::close(listening_fd_);
+    listening_fd_ = -1;
     loops_.clear();
     return error{status::unavailable, std::string("the RESP server cannot start: ") + e.what()};
   }
   for (std::size_t i = 0; i < loops_.size(); ++i)
-    loops_[i]->start(i == 0 ? *fd : -1, i == 0 ? peers : std::vector<event_loop*>{});
+    loops_[i]->start(i == 0 ? listening_fd_ : -1, i == 0 ? peers : std::vector<event_loop*>{});
+  listening_fd_ = -1; // the first loop's now
   return counters_->address;
 }
 
 void resp_server::stop(std::chrono::milliseconds drain) {
+  if (listening_fd_ >= 0) { // bound, never served
+    ::close(listening_fd_);
+    listening_fd_ = -1;
+  }
   if (loops_.empty())
     return;
   for (auto& loop : loops_)

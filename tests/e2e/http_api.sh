@@ -226,6 +226,11 @@ call PUT '/v1/cache/k' -d '{"ttl": "1s"}'
 expect 400 '"field":"value"' "missing required field 'value'"
 call GET '/v1/no-such-route'
 expect 404 '"error":"no route for GET /v1/no-such-route"'
+# The empty key, which the Redis protocol takes, has no path: the 404 says so.
+for method in GET PUT DELETE; do
+  if [ "$method" = PUT ]; then call PUT '/v1/cache/' -d '{"value": "v"}'; else call "$method" '/v1/cache/?ns=e2e'; fi
+  expect 404 "\"error\":\"no route for $method /v1/cache/: an empty key cannot be given in the path; the empty key is reached over the Redis protocol\""
+done
 call POST '/v1/stats'
 expect 405 '"error":"POST is not allowed on /v1/stats'
 # A layer's own commands: the diary's, with the gets above recorded.

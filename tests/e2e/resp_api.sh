@@ -124,6 +124,8 @@ OK
 spaced" "$(printf '*2\r\n$6\r\nSELECT\r\n$9\r\nmy ns \xe2\x82\xac\r\n*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$6\r\nspaced\r\n*2\r\n$3\r\nGET\r\n$1\r\nc\r\n' |
   timeout 5 nc -N 127.0.0.1 "$port" | grep -v '^\$' | tr -d '+\r')"
 expect "an empty name" "ERR value is not an integer or out of range" "$(cli SELECT '')"
+# A whole number written with leading zeros is neither an index nor a selectable name: said so.
+expect "SELECT of a number with leading zeros" "ERR DB index '007' has leading zeros: a namespace named by a whole number cannot be selected; reach it over HTTP (?ns=), or by SEMANTIC.* and VECTOR.*'s NS" "$(cli SELECT 007)"
 expect "SELECT of a date is a name" "OK
 OK" "$(printf 'SELECT 2024-12-06\r\nSET c dated\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '+\r')"
 expect "the dated namespace has its value" "dated" \
