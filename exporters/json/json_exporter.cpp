@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace strata::exporters {
 namespace {
@@ -25,8 +26,9 @@ output_mode mode_of(const std::string& text) {
   throw std::invalid_argument("mode: '" + text + "' is not one of snapshot, lines");
 }
 
-/// Refuses at start-up what would make every publish fail, so that a typo is seen at once.
-void check_target(const std::string& path) {
+/// Refuses at start-up what would make every publish fail, so that a typo, or a directory the
+/// process may not write, is seen at once rather than as an error at every publish.
+void check_target(const std::string& path, output_mode mode) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path directory = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -36,12 +38,29 @@ void check_target(const std::string& path) {
                                 ") does not exist");
   if (fs::is_directory(target, ec))
     throw std::invalid_argument("path: '" + path + "' is a directory; name a file in it");
+  // Lines append to the file itself, which may be writable in a directory that is not; a
+  // snapshot, or a file not there yet, needs a new file in the directory.
+  if (mode == output_mode::lines && fs::exists(target, ec)) {
+    try {
+      check_can_append(path);
+    } catch (const std::system_error& e) {
+      throw std::invalid_argument("path: '" + path + "' cannot be appended to: " + e.code().message());
+    }
+    return;
+  }
+  try {
+    check_can_create_beside(path);
+  } catch (const std::system_error& e) {
+    throw std::invalid_argument("path: the directory of '" + path + "' (" + directory.string() +
+                                ") is not writable: " + e.code().message());
+  }
 }
 
 class json_exporter : public exporter {
 public:
   /// What the schema cannot say: the mode's name, and pretty only with snapshots. (Whether the
-  /// path's directory exists is checked at start: it may not exist where the file is checked.)
+  /// path's directory exists and is writable is checked at start: it may not exist, or be
+  /// another, where the file is checked.)
   static void check_config(const plugin_config& config) {
     if (mode_of(config.get_string("mode")) == output_mode::lines && config.get_bool("pretty"))
       throw std::invalid_argument("pretty: true needs mode: snapshot (a JSON line must stay on one line)");
@@ -57,7 +76,7 @@ public:
         errors_(host_.counter("strata_exporter_errors_total", "Exports that failed.")) {
     check_config(context.config);
     if (path_ != "-")
-      check_target(path_);
+      check_target(path_, mode_);
     host_.log(log_level::info, where() + " every " + std::to_string(interval_.count()) + " ms");
   }
 
