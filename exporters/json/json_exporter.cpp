@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -89,11 +91,44 @@ public:
     } catch (const std::exception& e) {
       // A full disk or a removed directory must not stop the runtime: tell, count, try next time.
       errors_.inc();
-      host_.log(log_level::error, std::string("publish failed: ") + e.what());
+      failed(e.what());
+      return;
     }
+    succeeded();
   }
 
 private:
+  /// Logs a failed publish, one line a second at most, the next saying how many were not logged,
+  /// as the runtime logs an exporter that throws: a short interval would otherwise log a line per
+  /// publish for as long as the fault lasts.
+  void failed(const std::string& why) {
+    std::lock_guard<std::mutex> guard(log_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - *logged_ < std::chrono::seconds(1)) {
+      ++unlogged_;
+      return;
+    }
+    std::string line = "publish failed: " + why;
+    if (unlogged_ > 0)
+      line += "; " + std::to_string(unlogged_) + " more failed publishes since the last line";
+    logged_ = now;
+    unlogged_ = 0;
+    host_.log(log_level::error, line);
+  }
+
+  /// The first success after failures says so, with the failures held back since the last line
+  /// (without it, those were never told when no later failure came).
+  void succeeded() {
+    std::lock_guard<std::mutex> guard(log_mutex_);
+    if (!logged_)
+      return;
+    host_.log(log_level::info,
+              "writing " + (path_ == "-" ? std::string("standard output") : path_) + " again" +
+                (unlogged_ > 0 ? " (" + std::to_string(unlogged_) + " more failed publishes since the last line)" : ""));
+    logged_.reset();
+    unlogged_ = 0;
+  }
+
   /// Where each publish goes, for the start's log line: an operator looks there for the file.
   std::string where() const {
     if (path_ == "-")
@@ -118,6 +153,10 @@ private:
   std::chrono::milliseconds interval_;
   plugin_host host_;
   instruments::counter& errors_;
+  std::mutex log_mutex_; ///< guards the two below: publishes may overlap
+  /// The last failure logged, since the last success.
+  std::optional<std::chrono::steady_clock::time_point> logged_;
+  std::size_t unlogged_ = 0; ///< failures since, not logged
 };
 
 const strata_config_key schema[] = {

@@ -366,3 +366,50 @@ TEST_CASE("lines mode refuses at creation a file there that the process may not 
         "path: '" + file.string() + "' cannot be appended to: " + readonly.reason());
 }
 
+TEST_CASE("failed publishes are logged once a second at most, and the first success after them says so",
+          "[exporter][json]") {
+  // An interval of 10 ms logged a line per publish for as long as the directory was gone.
+  strata::test::scratch_dir dir{"strata-json"};
+  const auto sub = dir.path / "out";
+  fs::create_directory(sub);
+  strata::testing::recording_host host{STRATA_PLUGIN_EXPORTER, "json-test"};
+  instance json({{"path", (sub / "s.json").string()}}, host.api());
+  fs::remove_all(sub);
+
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i)
+    CHECK_NOTHROW(json.publish());
+  const bool within_a_second = std::chrono::steady_clock::now() - started < 1s;
+  CHECK(host.value("strata_exporter_errors_total") == 5);
+  const auto errors_logged = logged_errors(host);
+  REQUIRE(!errors_logged.empty());
+  CHECK(errors_logged[0].rfind("publish failed: cannot create a temporary file for " + (sub / "s.json").string(), 0) == 0);
+  if (within_a_second) {
+    CHECK(errors_logged.size() == 1);
+  } else {
+    WARN("5 publishes took a second or more: the lines held back are not checked");
+  }
+
+  fs::create_directory(sub);
+  json.publish();
+  CHECK(host.value("strata_exporter_errors_total") == 5);
+  std::vector<std::string> again;
+  for (const auto& line : host.logs())
+    if (line.message.find(" again") != std::string::npos) {
+      CHECK(line.level == STRATA_LOG_INFO);
+      again.push_back(line.message);
+    }
+  REQUIRE(again.size() == 1);
+  if (within_a_second)
+    CHECK(again[0] == "writing " + (sub / "s.json").string() + " again (4 more failed publishes since the last line)");
+
+  // Once told, the next success is quiet, and a new failure is logged at once.
+  json.publish();
+  fs::remove_all(sub);
+  json.publish();
+  CHECK(logged_errors(host).size() == errors_logged.size() + 1);
+  std::size_t again_lines = 0;
+  for (const auto& line : host.logs())
+    again_lines += line.message.find(" again") != std::string::npos;
+  CHECK(again_lines == 1);
+}
