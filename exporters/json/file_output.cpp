@@ -87,6 +87,29 @@ void replace_file(const std::string& path, std::string_view content) {
   }
 }
 
+void check_can_create_beside(const std::string& path) {
+  const std::string pattern = temporary_template(path);
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  descriptor file(::mkostemp(name.data(), O_CLOEXEC));
+  if (file.get() < 0)
+    throw_errno("cannot create a temporary file for " + path);
+  const int removed = ::unlink(name.data());
+  const int unlink_error = errno;
+  file.close(name.data());
+  if (removed != 0) {
+    errno = unlink_error;
+    throw_errno(std::string("cannot remove ") + name.data());
+  }
+}
+
+void check_can_append(const std::string& path) {
+  descriptor file(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+  if (file.get() < 0)
+    throw_errno("cannot open " + path);
+  file.close(path);
+}
+
 void append_to_file(const std::string& path, std::string_view content) {
   descriptor file(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
   if (file.get() < 0)

@@ -17,6 +17,15 @@ void replace_file(const std::string& path, std::string_view content);
 /// mode, so that texts from concurrent calls (or processes) do not interleave.
 void append_to_file(const std::string& path, std::string_view content);
 
+/// Creates and removes a temporary file next to `path`, as `replace_file` does: whether its
+/// directory takes new files. Asked, not reasoned from the mode bits: access() says yes to root
+/// in a directory chattr +i made immutable, or on a file system mounted read-only.
+void check_can_create_beside(const std::string& path);
+
+/// Opens the file at `path` for appending, writing nothing, and closes it: whether
+/// `append_to_file` may write to it. The file must exist.
+void check_can_append(const std::string& path);
+
 /// Writes `content` to standard output and flushes it.
 void write_to_stdout(std::string_view content);
 

@@ -9,8 +9,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace strata::exporters {
 namespace {
@@ -25,8 +28,9 @@ output_mode mode_of(const std::string& text) {
   throw std::invalid_argument("mode: '" + text + "' is not one of snapshot, lines");
 }
 
-/// Refuses at start-up what would make every publish fail, so that a typo is seen at once.
-void check_target(const std::string& path) {
+/// Refuses at start-up what would make every publish fail, so that a typo, or a directory the
+/// process may not write, is seen at once rather than as an error at every publish.
+void check_target(const std::string& path, output_mode mode) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path directory = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -36,12 +40,29 @@ void check_target(const std::string& path) {
                                 ") does not exist");
   if (fs::is_directory(target, ec))
     throw std::invalid_argument("path: '" + path + "' is a directory; name a file in it");
+  // Lines append to the file itself, which may be writable in a directory that is not; a
+  // snapshot, or a file not there yet, needs a new file in the directory.
+  if (mode == output_mode::lines && fs::exists(target, ec)) {
+    try {
+      check_can_append(path);
+    } catch (const std::system_error& e) {
+      throw std::invalid_argument("path: '" + path + "' cannot be appended to: " + e.code().message());
+    }
+    return;
+  }
+  try {
+    check_can_create_beside(path);
+  } catch (const std::system_error& e) {
+    throw std::invalid_argument("path: the directory of '" + path + "' (" + directory.string() +
+                                ") is not writable: " + e.code().message());
+  }
 }
 
 class json_exporter : public exporter {
 public:
   /// What the schema cannot say: the mode's name, and pretty only with snapshots. (Whether the
-  /// path's directory exists is checked at start: it may not exist where the file is checked.)
+  /// path's directory exists and is writable is checked at start: it may not exist, or be
+  /// another, where the file is checked.)
   static void check_config(const plugin_config& config) {
     if (mode_of(config.get_string("mode")) == output_mode::lines && config.get_bool("pretty"))
       throw std::invalid_argument("pretty: true needs mode: snapshot (a JSON line must stay on one line)");
@@ -57,7 +78,7 @@ public:
         errors_(host_.counter("strata_exporter_errors_total", "Exports that failed.")) {
     check_config(context.config);
     if (path_ != "-")
-      check_target(path_);
+      check_target(path_, mode_);
     host_.log(log_level::info, where() + " every " + std::to_string(interval_.count()) + " ms");
   }
 
@@ -70,11 +91,44 @@ public:
     } catch (const std::exception& e) {
       // A full disk or a removed directory must not stop the runtime: tell, count, try next time.
       errors_.inc();
-      host_.log(log_level::error, std::string("publish failed: ") + e.what());
+      failed(e.what());
+      return;
     }
+    succeeded();
   }
 
 private:
+  /// Logs a failed publish, one line a second at most, the next saying how many were not logged,
+  /// as the runtime logs an exporter that throws: a short interval would otherwise log a line per
+  /// publish for as long as the fault lasts.
+  void failed(const std::string& why) {
+    std::lock_guard<std::mutex> guard(log_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - *logged_ < std::chrono::seconds(1)) {
+      ++unlogged_;
+      return;
+    }
+    std::string line = "publish failed: " + why;
+    if (unlogged_ > 0)
+      line += "; " + std::to_string(unlogged_) + " more failed publishes since the last line";
+    logged_ = now;
+    unlogged_ = 0;
+    host_.log(log_level::error, line);
+  }
+
+  /// The first success after failures says so, with the failures held back since the last line
+  /// (without it, those were never told when no later failure came).
+  void succeeded() {
+    std::lock_guard<std::mutex> guard(log_mutex_);
+    if (!logged_)
+      return;
+    host_.log(log_level::info,
+              "writing " + (path_ == "-" ? std::string("standard output") : path_) + " again" +
+                (unlogged_ > 0 ? " (" + std::to_string(unlogged_) + " more failed publishes since the last line)" : ""));
+    logged_.reset();
+    unlogged_ = 0;
+  }
+
   /// Where each publish goes, for the start's log line: an operator looks there for the file.
   std::string where() const {
     if (path_ == "-")
@@ -99,6 +153,10 @@ private:
   std::chrono::milliseconds interval_;
   plugin_host host_;
   instruments::counter& errors_;
+  std::mutex log_mutex_; ///< guards the two below: publishes may overlap
+  /// The last failure logged, since the last success.
+  std::optional<std::chrono::steady_clock::time_point> logged_;
+  std::size_t unlogged_ = 0; ///< failures since, not logged
 };
 
 const strata_config_key schema[] = {

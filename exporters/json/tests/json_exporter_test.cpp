@@ -10,7 +10,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <linux/fs.h> // FS_IOC_SETFLAGS, FS_IMMUTABLE_FL
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 #include <cstdlib>
@@ -77,6 +83,84 @@ strata::telemetry_snapshot read_snapshot(const std::string& text) {
   REQUIRE(read.has_value());
   return *read;
 }
+
+/// Whether this process can create a file in `dir` (then removed), or append to the file `file`;
+/// errno says why not.
+bool can_create_in(const fs::path& dir) {
+  const auto probe = dir / "probe";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return false;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return true;
+}
+
+bool can_append_to(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  ::close(fd);
+  return true;
+}
+
+/// Makes a directory (or a file) one this process cannot write, and gives it back when destroyed
+/// (before its scratch_dir: the test then removes it). chmod first; root is not stopped by the mode
+/// bits, so then chattr +i (FS_IMMUTABLE_FL), which stops root too where the file system has it
+/// and the process may set it (CAP_LINUX_IMMUTABLE). `how` says which took; `works` is false when
+/// neither did, and the test can then not make the case.
+class unwritable {
+public:
+  explicit unwritable(fs::path path) : path_(std::move(path)), directory_(fs::is_directory(path_)) {
+    fs::permissions(path_, directory_ ? fs::perms::owner_read | fs::perms::owner_exec : fs::perms::owner_read);
+    if (!writable()) {
+      how = "chmod";
+      return;
+    }
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    int flags = 0;
+    if (fd >= 0 && ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+      flags |= FS_IMMUTABLE_FL;
+      immutable_ = ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+    }
+    if (fd >= 0)
+      ::close(fd);
+    if (immutable_ && !writable())
+      how = "chattr +i";
+  }
+  ~unwritable() {
+    if (immutable_) {
+      const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      int flags = 0;
+      if (fd >= 0 && ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+        flags &= ~FS_IMMUTABLE_FL;
+        ::ioctl(fd, FS_IOC_SETFLAGS, &flags);
+      }
+      if (fd >= 0)
+        ::close(fd);
+    }
+    std::error_code ignored;
+    fs::permissions(path_, fs::perms::owner_all, ignored);
+  }
+  unwritable(const unwritable&) = delete;
+  unwritable& operator=(const unwritable&) = delete;
+
+  bool works() const { return !how.empty(); }
+  /// Why the exporter's own probe fails, as the system words it.
+  std::string reason() const {
+    writable();
+    return std::strerror(errno);
+  }
+
+  std::string how; ///< "chmod" or "chattr +i"; empty when neither stopped this process
+
+private:
+  bool writable() const { return directory_ ? can_create_in(path_) : can_append_to(path_); }
+
+  fs::path path_;
+  bool directory_;
+  bool immutable_ = false;
+};
 
 } // namespace
 
@@ -240,4 +324,92 @@ TEST_CASE("a publish that cannot write is logged and counted, never thrown", "[e
   json.publish();
   CHECK(host.value("strata_exporter_errors_total") == 1);
   CHECK(fs::exists(sub / "s.json"));
+}
+
+TEST_CASE("a path the process may not write is refused at creation, naming the key and the reason",
+          "[exporter][json]") {
+  // As root (the tests' container), chmod 0500 stops nothing; chattr +i then does, where the file
+  // system has it. Without either the case cannot be made here, and the test says so.
+  strata::test::scratch_dir dir{"strata-json"};
+  const auto sub = dir.path / "readonly";
+  fs::create_directory(sub);
+  const auto kept = sub / "kept.jsonl"; // there before the directory turned unwritable
+  std::ofstream(kept) << "{}\n";
+  const auto mode = GENERATE(as<std::string>{}, "snapshot", "lines");
+  INFO("mode " << mode);
+  unwritable readonly(sub);
+  if (!readonly.works()) {
+    WARN("neither chmod 0500 nor chattr +i stops this process from writing in a directory: not tested");
+    return;
+  }
+  INFO("made unwritable by " << readonly.how);
+  const auto file = sub / "s.json";
+  CHECK(create_error({{"path", file.string()}, {"mode", mode}}) ==
+        "path: the directory of '" + file.string() + "' (" + sub.string() + ") is not writable: " + readonly.reason());
+  // Nothing left behind but the file that was there.
+  CHECK(std::distance(fs::directory_iterator(sub), fs::directory_iterator()) == 1);
+  if (mode == "lines") // appends to the file itself, which the directory does not stop
+    CHECK(create_error({{"path", kept.string()}, {"mode", mode}}).empty());
+}
+
+TEST_CASE("lines mode refuses at creation a file there that the process may not append to", "[exporter][json]") {
+  strata::test::scratch_dir dir{"strata-json"};
+  const auto file = dir.path / "s.jsonl";
+  std::ofstream(file) << "{}\n";
+  unwritable readonly(file);
+  if (!readonly.works()) {
+    WARN("neither chmod 0400 nor chattr +i stops this process from appending to a file: not tested");
+    return;
+  }
+  INFO("made unwritable by " << readonly.how);
+  CHECK(create_error({{"path", file.string()}, {"mode", "lines"}}) ==
+        "path: '" + file.string() + "' cannot be appended to: " + readonly.reason());
+}
+
+TEST_CASE("failed publishes are logged once a second at most, and the first success after them says so",
+          "[exporter][json]") {
+  // An interval of 10 ms logged a line per publish for as long as the directory was gone.
+  strata::test::scratch_dir dir{"strata-json"};
+  const auto sub = dir.path / "out";
+  fs::create_directory(sub);
+  strata::testing::recording_host host{STRATA_PLUGIN_EXPORTER, "json-test"};
+  instance json({{"path", (sub / "s.json").string()}}, host.api());
+  fs::remove_all(sub);
+
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i)
+    CHECK_NOTHROW(json.publish());
+  const bool within_a_second = std::chrono::steady_clock::now() - started < 1s;
+  CHECK(host.value("strata_exporter_errors_total") == 5);
+  const auto errors_logged = logged_errors(host);
+  REQUIRE(!errors_logged.empty());
+  CHECK(errors_logged[0].rfind("publish failed: cannot create a temporary file for " + (sub / "s.json").string(), 0) == 0);
+  if (within_a_second) {
+    CHECK(errors_logged.size() == 1);
+  } else {
+    WARN("5 publishes took a second or more: the lines held back are not checked");
+  }
+
+  fs::create_directory(sub);
+  json.publish();
+  CHECK(host.value("strata_exporter_errors_total") == 5);
+  std::vector<std::string> again;
+  for (const auto& line : host.logs())
+    if (line.message.find(" again") != std::string::npos) {
+      CHECK(line.level == STRATA_LOG_INFO);
+      again.push_back(line.message);
+    }
+  REQUIRE(again.size() == 1);
+  if (within_a_second)
+    CHECK(again[0] == "writing " + (sub / "s.json").string() + " again (4 more failed publishes since the last line)");
+
+  // Once told, the next success is quiet, and a new failure is logged at once.
+  json.publish();
+  fs::remove_all(sub);
+  json.publish();
+  CHECK(logged_errors(host).size() == errors_logged.size() + 1);
+  std::size_t again_lines = 0;
+  for (const auto& line : host.logs())
+    again_lines += line.message.find(" again") != std::string::npos;
+  CHECK(again_lines == 1);
 }
