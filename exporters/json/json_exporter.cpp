@@ -5,12 +5,12 @@
 #include "file_output.hpp"
 #include "snapshot_json.hpp"
 
+#include <strata/paced_lines.hpp>
 #include <strata/sdk.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <mutex>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -103,30 +103,19 @@ private:
   /// publish for as long as the fault lasts.
   void failed(const std::string& why) {
     std::lock_guard<std::mutex> guard(log_mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    if (logged_ && now - *logged_ < std::chrono::seconds(1)) {
-      ++unlogged_;
-      return;
-    }
-    std::string line = "publish failed: " + why;
-    if (unlogged_ > 0)
-      line += "; " + std::to_string(unlogged_) + " more failed publishes since the last line";
-    logged_ = now;
-    unlogged_ = 0;
-    host_.log(log_level::error, line);
+    if (const auto held = lines_logged_.failure())
+      host_.log(log_level::error, "publish failed: " + why +
+                                    (*held > 0 ? "; " + std::to_string(*held) + " more failed publishes since the last line" : ""));
   }
 
-  /// The first success after failures says so, with the failures held back since the last line
-  /// (without it, those were never told when no later failure came).
+  /// A success after failures says so, with the failures held back since the last line (without
+  /// it, those were never told when no later failure came).
   void succeeded() {
     std::lock_guard<std::mutex> guard(log_mutex_);
-    if (!logged_)
-      return;
-    host_.log(log_level::info,
-              "writing " + (path_ == "-" ? std::string("standard output") : path_) + " again" +
-                (unlogged_ > 0 ? " (" + std::to_string(unlogged_) + " more failed publishes since the last line)" : ""));
-    logged_.reset();
-    unlogged_ = 0;
+    if (const auto held = lines_logged_.success())
+      host_.log(log_level::info,
+                "writing " + (path_ == "-" ? std::string("standard output") : path_) + " again" +
+                  (*held > 0 ? " (" + std::to_string(*held) + " more failed publishes since the last line)" : ""));
   }
 
   /// Where each publish goes, for the start's log line: an operator looks there for the file.
@@ -153,10 +142,8 @@ private:
   std::chrono::milliseconds interval_;
   plugin_host host_;
   instruments::counter& errors_;
-  std::mutex log_mutex_; ///< guards the two below: publishes may overlap
-  /// The last failure logged, since the last success.
-  std::optional<std::chrono::steady_clock::time_point> logged_;
-  std::size_t unlogged_ = 0; ///< failures since, not logged
+  std::mutex log_mutex_; ///< guards the one below: publishes may overlap
+  paced_lines lines_logged_; ///< of failed publishes
 };
 
 const strata_config_key schema[] = {

@@ -5,11 +5,11 @@
 #include "statsd_text.hpp"
 #include "udp_sender.hpp"
 
+#include <strata/paced_lines.hpp>
 #include <strata/sdk.hpp>
 
 #include <chrono>
 #include <mutex>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -82,34 +82,21 @@ public:
     }
     // One line a second at most, the next saying how many were not written, as the runtime logs an
     // exporter that throws: against a port nobody listens on, every other publish fails.
-    const auto now = std::chrono::steady_clock::now();
-    const bool due = !logged_ || now - *logged_ >= std::chrono::seconds(1);
     if (failed == 0) {
-      // A success after failures says so, with the failures held back since the last line
-      // (without it, those were never told when no later failure came).
-      if (failing_ && due) {
+      if (const auto held = lines_logged_.success())
         host_.log(log_level::info, "sending to StatsD at " + target_ + " again" +
-                                       (unlogged_ > 0 ? " (" + std::to_string(unlogged_) +
-                                                            " more failed publishes since the last line)"
-                                                      : ""));
-        failing_ = false;
-        logged_ = now;
-        unlogged_ = 0;
-      }
+                                       (*held > 0 ? " (" + std::to_string(*held) + " more failed publishes since the last line)"
+                                                  : ""));
       return;
     }
     errors_.inc(); // one failed export, as every exporter counts (however many datagrams it had)
-    failing_ = true;
-    if (!due) {
-      ++unlogged_;
+    const auto held = lines_logged_.failure();
+    if (!held)
       return;
-    }
     std::string line = std::to_string(failed) + " of " + std::to_string(datagrams.size()) + " datagrams to " +
                        target_ + " not sent: " + std::system_category().message(last_error);
-    if (unlogged_ > 0)
-      line += "; " + std::to_string(unlogged_) + " more failed publishes since the last line";
-    logged_ = now;
-    unlogged_ = 0;
+    if (*held > 0)
+      line += "; " + std::to_string(*held) + " more failed publishes since the last line";
     host_.log(log_level::error, line);
   }
 
@@ -122,9 +109,7 @@ private:
   std::mutex mutex_;
   line_renderer lines_;
   udp_sender sender_;
-  std::optional<std::chrono::steady_clock::time_point> logged_; ///< the last line, of a failure or of the end of them
-  std::size_t unlogged_ = 0;                                     ///< failures since, not logged
-  bool failing_ = false;                                         ///< a failure came since the last success told
+  paced_lines lines_logged_; ///< of failed publishes, under mutex_
 };
 
 } // namespace strata::exporters::statsd

@@ -8,6 +8,8 @@
 #include "messages.hpp"
 #include "request_checks.hpp"
 
+#include <strata/paced_lines.hpp>
+
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
@@ -923,11 +925,14 @@ public:
   /// count of those not logged since.
   void log_internal(std::size_t i, operation op, std::uint64_t request, const layer_reply& reply) {
     auto& s = st_.slots[i];
-    auto error = reply.error;
-    if (!s.internal_lines.let_through(error))
+    const auto held = s.internal_lines.failure();
+    if (!held)
       return;
     st_.log->write(log_level::warn, {"layer answered internal", s.cfg.name, to_string(op), strata::to_string(reply.code),
-                                     {}, std::to_string(request), error});
+                                     {}, std::to_string(request),
+                                     reply.error + (*held > 0 ? (reply.error.empty() ? "" : "; ") + std::to_string(*held) +
+                                                                  " more since the last line"
+                                                              : "")});
   }
 
   /// After `internal` answers, the first other answer of the layer (a second after the last line
@@ -935,7 +940,7 @@ public:
   /// when no `internal` came after them.
   void log_internal_ended(std::size_t i, operation op, std::uint64_t request) {
     auto& s = st_.slots[i];
-    if (const auto held = s.internal_lines.run_ended())
+    if (const auto held = s.internal_lines.success())
       st_.log->write(log_level::info, {"layer answers other than internal again (" + std::to_string(*held) +
                                          " more internal answers since the last line)",
                                        s.cfg.name, to_string(op), {}, {}, std::to_string(request), {}});

@@ -5,7 +5,6 @@
 #include <strata/config.hpp>
 #include <strata/plugin_host.hpp>
 
-#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -56,50 +55,6 @@ std::string log_output_problem(const std::string& output);
 /// `text` with its control characters escaped (`\n`, `\t`, `\xHH`, ...) and `\` doubled, as a text log
 /// line and a configuration error show a value: on one line, and nothing a terminal would obey.
 std::string printable(std::string_view text);
-
-/// One line a second at most, of a failure that may repeat at every request or publish (a layer
-/// answering `internal`, an exporter whose publish fails every 200 ms); the next line let through
-/// says how many were not, and a success after failures is a line too (`run_ended`), within the
-/// same pace. Not thread-safe: one per actor.
-class paced_lines {
-public:
-  /// Whether to write a line now; if so, `error` gains the count of those not written since.
-  bool let_through(std::string& error) {
-    failing_ = true;
-    if (!due()) {
-      ++held_;
-      return false;
-    }
-    if (held_ > 0)
-      error += (error.empty() ? "" : "; ") + std::to_string(held_) + " more since the last line";
-    wrote();
-    return true;
-  }
-
-  /// After a success: whether to say that failures ended (some came since the last such line, and
-  /// the last line was a second ago or more: one that fails every other time still writes a line a
-  /// second at most); if so, how many were not written since the last line. Without it, those held
-  /// back last were never told when no failure came after them.
-  std::optional<std::size_t> run_ended() {
-    if (!failing_ || !due())
-      return std::nullopt;
-    failing_ = false;
-    const auto held = held_;
-    wrote();
-    return held;
-  }
-
-private:
-  bool due() const { return !written_ || std::chrono::steady_clock::now() - *written_ >= std::chrono::seconds(1); }
-  void wrote() {
-    written_ = std::chrono::steady_clock::now();
-    held_ = 0;
-  }
-
-  std::optional<std::chrono::steady_clock::time_point> written_;
-  std::size_t held_ = 0;
-  bool failing_ = false; ///< a failure came since the last success told
-};
 
 /// True for debug, info, warn, error, off.
 bool valid_log_level(const std::string& level);

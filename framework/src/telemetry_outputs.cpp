@@ -2,6 +2,8 @@
 
 #include "host_callback.hpp"
 
+#include <strata/paced_lines.hpp>
+
 #include <caf/all.hpp>
 
 #include <algorithm>
@@ -57,13 +59,16 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self,
       return false;
     }
     const calls_in_flight::in_call marked(self->state.call.get(), "publish()");
-    auto error = guarded(*e.errors, [&] { e.instance->get().publish(*snapshot); });
-    if (error && self->state.failures.let_through(*error))
-      log->write(log_level::error, {"exporter " + e.name + " failed", {}, {}, {}, {}, {}, *error});
-    else if (const auto held = error ? std::nullopt : self->state.failures.run_ended())
+    auto& failures = self->state.failures;
+    if (auto error = guarded(*e.errors, [&] { e.instance->get().publish(*snapshot); })) {
+      if (const auto held = failures.failure())
+        log->write(log_level::error, {"exporter " + e.name + " failed", {}, {}, {}, {}, {},
+                                      *error + (*held > 0 ? "; " + std::to_string(*held) + " more since the last line" : "")});
+    } else if (const auto held = failures.success()) {
       log->write(log_level::info, {"exporter " + e.name + " publishes again" +
-                                       (*held > 0 ? " (" + std::to_string(*held) + " more failures since the last line)" : ""),
+                                     (*held > 0 ? " (" + std::to_string(*held) + " more failures since the last line)" : ""),
                                    {}, {}, {}, {}, {}, {}});
+    }
     return true;
   };
   self->set_exit_handler([self, publish](caf::exit_msg& msg) {
