@@ -1,6 +1,7 @@
 #include "http_server.hpp"
 
 #include "http_api.hpp"
+#include "listen_backlog.hpp"
 
 #include <strata/units.hpp>
 
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +22,22 @@ namespace {
 std::string address_text(const std::string& host, int port) {
   const bool ipv6 = host.find(':') != std::string::npos;
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+/// Whether `fd` is a socket listening on `port`.
+bool listening_on(int fd, int port) {
+  int accepting = 0;
+  socklen_t size = sizeof accepting;
+  sockaddr_storage address{};
+  socklen_t address_size = sizeof address;
+  if (fd < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &size) != 0 || accepting != 1 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_size) != 0)
+    return false;
+  if (address.ss_family == AF_INET)
+    return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port) == port;
+  if (address.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port) == port;
+  return false;
 }
 
 } // namespace
@@ -62,7 +80,14 @@ expected<std::string> http_server::bind() {
   }
   listening_fd_ = last_socket_;
   // The library listens with the backlog it was compiled with (Debian's shared library: 5); Linux
-  // takes a second listen on a listening socket as a new backlog.
+  // takes a second listen on a listening socket as a new backlog. The socket is the last one the
+  // library gave its options to: checked to be the one listening on the port, in case a version
+  // of the library made others after it.
+  if (!listening_on(listening_fd_, port)) {
+    listening_fd_ = -1;
+    return error{status::internal, "server.http.address: the HTTP library's listening socket for " + settings_.address +
+                                     " was not found, to set its backlog"};
+  }
   if (::listen(listening_fd_, listen_backlog) != 0) {
     const int reason = errno;
     ::close(listening_fd_);

@@ -32,11 +32,6 @@ public:
   /// How long a kept-alive connection may sit idle before its worker serves another.
   static constexpr std::chrono::seconds keep_alive_idle{2};
 
-  /// The listening socket's backlog, as the RESP server's: the HTTP library's own (5) reset
-  /// connections of a burst of new clients ("Possible SYN flooding"). The kernel caps it at
-  /// net.core.somaxconn.
-  static constexpr int listen_backlog = 511;
-
   /// Nothing listens before `bind`, nothing is served before `serve`.
   explicit http_server(const http_settings& settings);
   ~http_server(); ///< stops (see `stop`)

@@ -69,7 +69,8 @@ int serve(const std::string& path) {
   // Read and validated first, then both front ends bound, and only then the runtime started: a
   // port another process holds must stop this one before it creates a layer's files, starts an
   // exporter (a json exporter would write its snapshot over the running instance's) or says it
-  // serves. What runtime::from_file does, in two steps.
+  // serves. As runtime::from_file, but for the listeners between reading and starting (from_config
+  // checks the deployment against the plugins' schemas again: cheap, and the file is read once).
   auto report = check_config_file(path);
   if (!report.ok()) {
     say(config_errors_text(report.errors_text()));

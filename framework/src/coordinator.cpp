@@ -27,7 +27,8 @@ namespace strata::detail {
 namespace {
 
 /// A request to a layer that has not been answered, and what to do with its answer. Answered
-/// once: by the layer, or, past `due()`, by the deadline sweep (a late answer is then ignored).
+/// once: by the layer, or, past `due()`, by the deadline sweep (a late answer then reaches the
+/// caller no more, but counts for supervision, `lost` and `applied_late`).
 struct awaited_reply {
   std::uint64_t generation = 0; ///< of the slot's instance it was sent to
   std::chrono::milliseconds deadline{0};
@@ -429,26 +430,35 @@ public:
   /// Answers `unavailable` to the requests that slot i's instance of `generation`, now gone, left
   /// unanswered, in the order they were sent.
   void instance_gone(std::size_t i, std::uint64_t generation) {
-    std::vector<std::pair<std::uint64_t, awaited_ptr>> orphans;
+    end_requests(i, generation, true, "the layer's instance was replaced before it answered");
+  }
+
+  /// Ends what slot i's instance of `generation` was sent and has not answered, in the order sent:
+  /// a request answered as a timeout already is `lost` (that instance will not apply it); the
+  /// others answer `unavailable` with `why`. `forget`: dropped from `sent` (the instance is gone);
+  /// else kept there for the answers its host still sends.
+  void end_requests(std::size_t i, std::uint64_t generation, bool forget, const std::string& why) {
+    std::vector<std::pair<std::uint64_t, awaited_ptr>> ended;
     for (auto it = st_.sent.begin(); it != st_.sent.end();) {
-      if (it->second.slot == i && it->second.awaited->generation == generation) {
-        orphans.emplace_back(it->first, std::move(it->second.awaited));
-        it = st_.sent.erase(it);
-      } else {
+      if (it->second.slot != i || it->second.awaited->generation != generation) {
         ++it;
-      }
-    }
-    std::sort(orphans.begin(), orphans.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& [number, awaited] : orphans) {
-      if (!awaited->answer) { // answered as a timeout already
-        if (awaited->lost)
-          awaited->lost();
         continue;
       }
-      layer_reply reply;
+      ended.emplace_back(it->first, it->second.awaited);
+      it = forget ? st_.sent.erase(it) : std::next(it);
+    }
+    std::sort(ended.begin(), ended.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [number, awaited] : ended) {
+      auto lost = std::exchange(awaited->lost, nullptr);
+      if (!awaited->answer) { // answered as a timeout already
+        if (lost)
+          lost();
+        continue;
+      }
+      layer_reply reply; // a put's own undo follows this answer
       reply.failed = true;
       reply.code = status::unavailable;
-      reply.error = "the layer's instance was replaced before it answered";
+      reply.error = why;
       answer(i, *awaited, reply);
     }
   }
@@ -900,24 +910,7 @@ public:
   /// the other layers kept values this one never took); the requests not yet due fail now. Kept in
   /// `sent` for the answers the host still sends.
   void give_up_on(std::size_t i, std::uint64_t generation) {
-    std::vector<std::pair<std::uint64_t, awaited_ptr>> given_up;
-    for (const auto& [number, sent] : st_.sent)
-      if (sent.slot == i && sent.awaited->generation == generation)
-        given_up.emplace_back(number, sent.awaited);
-    std::sort(given_up.begin(), given_up.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& [number, awaited] : given_up) {
-      auto lost = std::exchange(awaited->lost, nullptr);
-      if (!awaited->answer) { // answered as a timeout already
-        if (lost)
-          lost();
-        continue;
-      }
-      layer_reply reply; // a put's own undo follows this answer
-      reply.failed = true;
-      reply.code = status::unavailable;
-      reply.error = "the layer's instance was replaced (taken to hang) before it answered";
-      answer(i, *awaited, reply);
-    }
+    end_requests(i, generation, false, "the layer's instance was replaced (taken to hang) before it answered");
   }
 
   /// A layer's own word that it failed (a throw is logged as a fault): what the caller's
@@ -941,8 +934,9 @@ public:
   void log_internal_ended(std::size_t i, operation op, std::uint64_t request) {
     auto& s = st_.slots[i];
     if (const auto held = s.internal_lines.success())
-      st_.log->write(log_level::info, {"layer answers other than internal again (" + std::to_string(*held) +
-                                         " more internal answers since the last line)",
+      st_.log->write(log_level::info, {"layer answers other than internal again" +
+                                         (*held > 0 ? " (" + std::to_string(*held) + " more internal answers since the last line)"
+                                                    : ""),
                                        s.cfg.name, to_string(op), {}, {}, std::to_string(request), {}});
   }
 

@@ -2,6 +2,8 @@
 
 #include "resp_event_loop.hpp"
 
+#include "../listen_backlog.hpp"
+
 #include <strata/units.hpp>
 
 #include <arpa/inet.h>
@@ -53,7 +55,7 @@ expected<int> listen_on(const std::string& text) {
     }
     const int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, resp_server::listen_backlog) == 0) {
+    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, server::listen_backlog) == 0) {
       freeaddrinfo(found);
       return fd;
     }

@@ -21,10 +21,6 @@ struct server_counters;
 
 class resp_server {
 public:
-  /// The listening socket's backlog (Redis's tcp-backlog); the kernel caps it at
-  /// net.core.somaxconn.
-  static constexpr int listen_backlog = 511;
-
   /// Nothing listens before `bind`, nothing is served before `serve`.
   explicit resp_server(const resp_settings& settings);
   ~resp_server(); ///< stops (see `stop`)

@@ -360,8 +360,10 @@ TEST_CASE("an exporter that publishes again after failing says so, with the fail
   // Every failure is told: a line of its own, or counted in a later line.
   const auto again = lines_with("exporter flaky publishes again")[0];
   std::smatch held;
-  REQUIRE(std::regex_search(again, held, std::regex(R"(publishes again \(([0-9]+) more failures since the last line\))")));
-  auto told = std::stoi(held[1]);
+  // No count when none was held back since the last line (a failure line came last).
+  auto told = std::regex_search(again, held, std::regex(R"(publishes again \(([0-9]+) more failures since the last line\))"))
+                ? std::stoi(held[1])
+                : 0;
   for (const auto& line : lines_with("exporter flaky failed")) {
     ++told;
     if (std::regex_search(line, held, std::regex("([0-9]+) more since the last line")))

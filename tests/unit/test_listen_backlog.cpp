@@ -3,6 +3,7 @@
 // Bound without a runtime: `bind` needs none.
 
 #include "http_server.hpp"
+#include "listen_backlog.hpp"
 #include "resp_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -65,8 +66,7 @@ TEST_CASE("the HTTP and Redis listeners have the backlog of Redis (511), as far 
   const int cap = somaxconn();
   // At or below the HTTP library's own backlog the two would not differ.
   REQUIRE(cap > 5);
-  CHECK(strata::server::http_server::listen_backlog == 511);
-  CHECK(strata::resp::resp_server::listen_backlog == 511);
+  CHECK(strata::server::listen_backlog == 511);
 
   SECTION("HTTP") {
     strata::http_settings settings;
@@ -74,7 +74,7 @@ TEST_CASE("the HTTP and Redis listeners have the backlog of Redis (511), as far 
     strata::server::http_server server(settings);
     const auto bound = server.bind();
     REQUIRE(bound);
-    CHECK(backlog_of_listener_on(port_of(*bound)) == std::min(strata::server::http_server::listen_backlog, cap));
+    CHECK(backlog_of_listener_on(port_of(*bound)) == std::min(strata::server::listen_backlog, cap));
     server.stop();
     CHECK(backlog_of_listener_on(port_of(*bound)) == -1); // a socket bound, never served, is closed
   }
@@ -84,7 +84,7 @@ TEST_CASE("the HTTP and Redis listeners have the backlog of Redis (511), as far 
     strata::resp::resp_server server(settings);
     const auto bound = server.bind();
     REQUIRE(bound);
-    CHECK(backlog_of_listener_on(port_of(*bound)) == std::min(strata::resp::resp_server::listen_backlog, cap));
+    CHECK(backlog_of_listener_on(port_of(*bound)) == std::min(strata::server::listen_backlog, cap));
     server.stop();
     CHECK(backlog_of_listener_on(port_of(*bound)) == -1);
   }
