@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 namespace strata::vector_index {
 
@@ -34,7 +35,12 @@ std::string entry_table::name(const char* statement) const {
 }
 
 void entry_table::fail(const std::exception& e) const {
-  throw std::runtime_error(sql_.owner + ": persistence file '" + path_ + "': " + e.what());
+  // Led by the key, the start's error is placed at it (`FILE:LINE:COL: layers[0].config.sqlite_path`).
+  std::string_view why = e.what();
+  constexpr std::string_view key = "sqlite_path: ";
+  if (why.substr(0, key.size()) == key) // the store's own refusal names the key too
+    why.remove_prefix(key.size());
+  throw std::runtime_error(std::string(key) + sql_.owner + ": persistence file '" + path_ + "': " + std::string(why));
 }
 
 std::uint64_t entry_table::largest_id() {

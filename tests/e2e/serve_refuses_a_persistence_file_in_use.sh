@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A second `strata serve` on the semantic layer's persistence file of a running one exits 1 naming
-# the file (two would each serve their own entries and overwrite each other's rows); once the
+# the file, at its key (two would each serve their own entries and overwrite each other's rows); once the
 # first has stopped, the file is free again.
 set -uo pipefail
 strata=$1
@@ -37,6 +37,9 @@ echo "$out"
 [ "$rc" -eq 1 ] || { echo "expected exit code 1 from the second server, got $rc"; exit 1; }
 grep -q "persistence file '$dir/data/semantic.sqlite3': in use by another process, or by another plugin's layer of this one" <<<"$out" ||
   { echo "missing: the error naming the file"; exit 1; }
+# Placed at the key that names the file, not at the layer alone.
+grep -Eq "deployment\.yaml:9:[0-9]+: layers\[0\]\.config\.sqlite_path: " <<<"$out" ||
+  { echo "missing: the error placed at layers[0].config.sqlite_path"; exit 1; }
 
 kill -TERM $first
 wait $first
