@@ -60,16 +60,24 @@ std::string temporary_template(const std::string& path) {
   return dir + "." + name + ".XXXXXX";
 }
 
+/// Creates a temporary file next to `path` (`temporary_template`), open for writing: its
+/// descriptor, and its name in `name`.
+int create_temporary_beside(const std::string& path, std::string& name) {
+  const std::string pattern = temporary_template(path);
+  std::vector<char> chars(pattern.begin(), pattern.end());
+  chars.push_back('\0');
+  const int fd = ::mkostemp(chars.data(), O_CLOEXEC);
+  if (fd < 0)
+    throw_errno("cannot create a temporary file for " + path);
+  name = chars.data();
+  return fd;
+}
+
 } // namespace
 
 void replace_file(const std::string& path, std::string_view content) {
-  const std::string pattern = temporary_template(path);
-  std::vector<char> name(pattern.begin(), pattern.end());
-  name.push_back('\0');
-  descriptor file(::mkostemp(name.data(), O_CLOEXEC));
-  if (file.get() < 0)
-    throw_errno("cannot create a temporary file for " + path);
-  const std::string temporary(name.data());
+  std::string temporary;
+  descriptor file(create_temporary_beside(path, temporary));
   try {
     // mkostemp creates the file rw-------; the snapshot is meant for other readers.
     if (::fchmod(file.get(), 0644) != 0)
@@ -88,18 +96,14 @@ void replace_file(const std::string& path, std::string_view content) {
 }
 
 void check_can_create_beside(const std::string& path) {
-  const std::string pattern = temporary_template(path);
-  std::vector<char> name(pattern.begin(), pattern.end());
-  name.push_back('\0');
-  descriptor file(::mkostemp(name.data(), O_CLOEXEC));
-  if (file.get() < 0)
-    throw_errno("cannot create a temporary file for " + path);
-  const int removed = ::unlink(name.data());
+  std::string temporary;
+  descriptor file(create_temporary_beside(path, temporary));
+  const int removed = ::unlink(temporary.c_str());
   const int unlink_error = errno;
-  file.close(name.data());
+  file.close(temporary);
   if (removed != 0) {
     errno = unlink_error;
-    throw_errno(std::string("cannot remove ") + name.data());
+    throw_errno("cannot remove " + temporary);
   }
 }
 
