@@ -1834,6 +1834,10 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
   // it owns end with it.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& s : self->state.slots) {
+      if (const auto untold = s.internal_lines.untold(); untold > 0)
+        self->state.log->write(log_level::warn, {"layer answered internal " + std::to_string(untold) +
+                                                   " more times since the last line, not logged before the stop",
+                                                 s.cfg.name, {}, {}, {}, {}, {}});
       instance_host::of(*s.recipe->host).connect_prefetch({});
       instance_host::of(*s.recipe->host).connect_invalidation({});
       if (s.actor)

@@ -71,9 +71,13 @@ caf::behavior export_scheduler(caf::stateful_actor<scheduler_state>* self,
     }
     return true;
   };
-  self->set_exit_handler([self, publish](caf::exit_msg& msg) {
+  self->set_exit_handler([self, publish, log](caf::exit_msg& msg) {
     if (self->state.period > clock::duration::zero())
       publish();
+    if (const auto untold = self->state.failures.untold(); untold > 0)
+      log->write(log_level::warn, {"exporter " + self->state.instance->name + ": " + std::to_string(untold) +
+                                     " failures since the last line, not logged before the stop",
+                                   {}, {}, {}, {}, {}, {}});
     {
       const calls_in_flight::in_call marked(self->state.call.get(), "its destructor");
       self->state.instance.reset(); // destroyed in this thread, before the runtime's state goes

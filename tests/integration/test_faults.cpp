@@ -238,6 +238,16 @@ TEST_CASE("a layer that answers internal without throwing is named in the log th
   CHECK(lines <= 2);
 }
 
+TEST_CASE("internal answers not logged when the runtime stops are told then", "[faults]") {
+  // The count held back after the last line was lost when no line came after it.
+  logging_runtime run("layers: [{name: odd, plugin: test_map, config: {fail: internal_on_get}}]\n");
+  for (int i = 0; i < 5; ++i)
+    CHECK(run.rt->get("k").code == status::internal);
+  const auto logged = run.stop_and_read_log();
+  CHECK_THAT(logged, Catch::Contains("warn layer answered internal 4 more times since the last line, not logged "
+                                     "before the stop layer=odd"));
+}
+
 TEST_CASE("a layer's first answer other than internal after internal ones counts those not logged", "[faults]") {
   // The count of internal answers held back after the last line was never told when no internal
   // answer came after them.

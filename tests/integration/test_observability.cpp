@@ -383,6 +383,31 @@ TEST_CASE("an exporter that publishes again after failing says so, with the fail
   CHECK(eventually([&] { return lines_with("exporter flaky failed").size() >= 2; }));
 }
 
+TEST_CASE("an exporter's failures not logged when the runtime stops are told then", "[observability][exporters][logging]") {
+  // The count held back after the last line was lost when no line came after it.
+  temp_file log;
+  auto rt = start_yaml("layers:\n  - {name: hot, plugin: predictive}\n"
+                       "logging: {output: \"" + log.path + "\"}\n"
+                       "exporters:\n  - {name: broken, plugin: test_exporter, config: {path: /dev/null, interval: 20ms, "
+                       "fail: true}}\n");
+  REQUIRE(eventually([&] {
+    const std::regex counted(R"(strata_exporter_errors_total\{exporter="broken"\} ([0-9]+))");
+    std::smatch count;
+    const auto text = rt->prometheus_text();
+    return std::regex_search(text, count, counted) && std::stoi(count[1]) >= 3;
+  }));
+  rt->shutdown();
+  rt.reset();
+  std::smatch untold;
+  std::string stop_line;
+  for (const auto& line : log.lines())
+    if (line.find("not logged before the stop") != std::string::npos)
+      stop_line = line;
+  REQUIRE(std::regex_search(stop_line, untold,
+                            std::regex("exporter broken: ([0-9]+) failures since the last line, not logged before the stop")));
+  CHECK(std::stoi(untold[1]) >= 1);
+}
+
 TEST_CASE("an exporter stuck in its publish holds up no other exporter", "[observability][exporters]") {
   // One actor called every exporter in turn: the json exporter behind a stuck one never wrote.
   temp_file periodic, on_demand;

@@ -29,7 +29,9 @@ TEST_CASE("paced_lines tells the end of a run of failures once, with those held 
   REQUIRE(lines.failure(t0));
   REQUIRE_FALSE(lines.failure(t0 + 10ms));
   CHECK_FALSE(lines.success(t0 + 20ms)); // within the second of the last line
+  CHECK(lines.untold() == 1);
   CHECK(lines.success(t0 + 1020ms) == std::optional<std::size_t>(1));
+  CHECK(lines.untold() == 0);
   CHECK_FALSE(lines.success(t0 + 3000ms)); // once per run
   CHECK(lines.failure(t0 + 3010ms) == std::optional<std::size_t>(0)); // a new run: at once
 }

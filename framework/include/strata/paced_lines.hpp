@@ -37,6 +37,10 @@ public:
     return wrote(now);
   }
 
+  /// Failures not written since the last line, nor told by a later one: what to tell at a stop,
+  /// when no line will come after.
+  std::size_t untold() const noexcept { return held_; }
+
 private:
   bool due(clock::time_point now) const { return !written_ || now - *written_ >= std::chrono::seconds(1); }
   std::size_t wrote(clock::time_point now) {
