@@ -501,8 +501,9 @@ private:
     // The database that answers next may not be the one that failed (restored, or migrated by a
     // newer build meanwhile): its schema is checked again before anything is written to it.
     ready_ = false;
-    if (!down_ && log_failure(e, "a database statement failed (unreachable, slower than statement_timeout "
-                                 "for 5 s, or refusing the write), answering unavailable: "))
+    if (!down_ && log_failure(e, "a database statement failed (unreachable, slower than statement_timeout for " +
+                                   std::to_string(timeouts_before_outage.count()) +
+                                   " s, or refusing the write), answering unavailable: "))
       outage_logged_ = true;
     down_ = true;
     health_.statements(false, e.what());
