@@ -1197,10 +1197,15 @@ public:
                                      {}, "load", to_string(reply.code), {}, std::to_string(first.number), reply.error});
   }
 
-  /// Writes what a prefetch loaded into the layer that asked for it.
+  /// Writes what a prefetch loaded into the layer that asked for it: through `put_prefetched`
+  /// where the plugin has it (ABI 1.4), so that it can tell the fill from a client's write.
   void fill_prefetched(std::uint64_t request, std::size_t asking, const std::string& ns, const std::string& key,
                        const std::string& value, const entry_options& options) {
-    put_unawaited(asking, request, std::make_shared<put_data>(put_data{ns, key, value, options}));
+    auto data = std::make_shared<put_data>(put_data{ns, key, value, options});
+    if (st_.slots[asking].recipe->plugin->descriptor->abi_minor >= 4)
+      put_unawaited(asking, request, data, layer_put_prefetched_atom::value);
+    else
+      put_unawaited(asking, request, data);
   }
 
   /// Writes a loaded value into every layer that takes promotions.
@@ -1214,10 +1219,11 @@ public:
   /// Asks slot j to put `data` without waiting for the answer: a copy (a promotion, a fill) or a
   /// write behind. If its instance is replaced as hung and applies it late, the key is erased from
   /// the new one (`erase_if_applied_late`): writes made since went there first, and the late copy
-  /// would be older than they are.
-  void put_unawaited(std::size_t j, std::uint64_t request, const put_payload& data) {
+  /// would be older than they are. `atom`: layer_put_prefetched_atom for a prefetch's fill.
+  template <class PutAtom = layer_put_atom>
+  void put_unawaited(std::size_t j, std::uint64_t request, const put_payload& data, PutAtom atom = {}) {
     const auto sent_before = st_.last_sent_number;
-    ask(j, request, operation::put, [](layer_reply&) {}, layer_put_atom::value, data);
+    ask(j, request, operation::put, [](layer_reply&) {}, atom, data);
     if (auto* awaited = sent_since(sent_before))
       erase_if_applied_late(*awaited, j, data);
   }

@@ -120,7 +120,7 @@ void access_model::issue(const wanted& w) {
   pending_.erase(id_of(w.ns, w.key));
 }
 
-bool access_model::take_fill(std::string_view ns, std::string_view key) {
+bool access_model::end_pending(std::string_view ns, std::string_view key) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (pending_.empty())
     return false;

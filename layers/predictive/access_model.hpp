@@ -56,8 +56,10 @@ public:
   /// Drains the log, waiting for the lock (the layer's maintenance).
   void drain();
 
-  /// Whether a put of (ns, key) is the fill of a prefetch this model asked for; forgets it.
-  bool take_fill(std::string_view ns, std::string_view key);
+  /// A write of (ns, key) ends a prefetch of it that this model asked for: its fill, or a
+  /// client's write, after which the runtime writes no fill. Forgets it (so that it may be asked
+  /// again); whether one was pending.
+  bool end_pending(std::string_view ns, std::string_view key);
 
   std::uint64_t updates() const noexcept { return updates_.load(std::memory_order_relaxed); }
   /// When the model last learned a transition, in seconds since the Unix epoch; 0 before.

@@ -707,8 +707,9 @@ status exact_store::insert_new(std::string_view ns, std::string_view key, std::s
 
   std::lock_guard<std::mutex> lock(s.mutex);
   if (node* old = s.find(where)) {
-    // Written meanwhile: replace it as a put would, without the prefetch's mark (what the layer
-    // takes for a prefetch's fill may be a write that raced it; a write is never dropped).
+    // Held already (a copy written since the prefetch was asked, which the runtime did not see as
+    // a write of the key: a promotion from a lower layer, say): replace it as a put would, without
+    // the prefetch's mark, since the prefetch brought nothing ahead of its first read.
     if (prefetched && !old->expired_at(clock::now())) prefetched = owned->prefetched = false;
     s.remove(old, shard::reason::none);
   }

@@ -205,9 +205,16 @@ public:
 
   status put(std::string_view ns, std::string_view key, std::string_view value,
              const entry_options& options) override {
-    if (model_ && model_->take_fill(ns, key))
-      return store_->put_prefetched(ns, key, value, options);
+    if (model_)
+      model_->end_pending(ns, key); // a client's write: the runtime fills no prefetch of it now
     return store_->put(ns, key, value, options);
+  }
+
+  status put_prefetched(std::string_view ns, std::string_view key, std::string_view value,
+                        const entry_options& options) override {
+    if (model_)
+      model_->end_pending(ns, key);
+    return store_->put_prefetched(ns, key, value, options);
   }
 
   status erase(std::string_view ns, std::string_view key) override { return store_->erase(ns, key); }

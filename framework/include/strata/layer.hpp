@@ -127,6 +127,17 @@ public:
   /// records on, and the log says why). A deployment needs at least one layer that is not an
   /// observer.
   virtual std::shared_ptr<interaction_observer> observer() { return nullptr; }
+
+  // --- ABI 1.4 (called only for plugins built for 1.4 or newer) --------------------------------
+
+  /// Writes what a prefetch this layer asked for (strata_host_api::prefetch) loaded: called
+  /// instead of `put` for that write only, so that the layer can tell a prefetch's fill from a
+  /// client's write of the same key (which `put` receives). What it answers is counted as a put's.
+  /// The default writes it as a put.
+  virtual status put_prefetched(std::string_view ns, std::string_view key, std::string_view value,
+                                const entry_options& options) {
+    return put(ns, key, value, options);
+  }
 };
 
 } // namespace strata

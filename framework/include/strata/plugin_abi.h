@@ -38,7 +38,8 @@
  * only), `invalidate_key`, `invalidate_tag` and `prefetch` to strata_host_api, the flag
  * STRATA_PLUGIN_FLAG_OBSERVER, and defined STRATA_PLUGIN_EMBEDDER (create returns a
  * strata::embedder*; needs 1.2). 1.3 appended `check` to strata_plugin_descriptor (read only from
- * descriptors of minor >= 3).
+ * descriptors of minor >= 3). 1.4 appended strata::layer::put_prefetched() (called for plugins of
+ * minor >= 4 only; an older one receives a prefetch's fill as a put).
  *
  * No exception crosses this header's functions: `create` reports failure by returning NULL with
  * a message, `check` by returning 0 with one.
@@ -50,7 +51,7 @@
 #include <stdint.h>
 
 #define STRATA_ABI_MAJOR 1u
-#define STRATA_ABI_MINOR 3u
+#define STRATA_ABI_MINOR 4u
 
 /* The one symbol every plugin exports. */
 #define STRATA_PLUGIN_ENTRY_SYMBOL "strata_plugin_entry"
@@ -134,7 +135,8 @@ typedef struct strata_host_api {
   /* Since 1.2, layers only. Asks the runtime to load `key` of namespace `ns` into this layer
    * before anyone asks for it (a prefetch). One-way: it returns at once and never blocks. The
    * coordinator looks the key up in the layers below this one, then asks the host's loader, and
-   * writes what it finds into this layer as a put; it writes nothing when a put, erase or tag
+   * writes what it finds into this layer (strata::layer::put_prefetched for plugins of minor >= 4,
+   * put for older ones); it writes nothing when a put, erase or tag
    * invalidation reached the key meanwhile (no stale value comes back) or nothing was found; a
    * get that misses the key while the loader is asked waits for that call. Returns 1 when the request was passed on, 0 when this host does not prefetch (a layer
    * outside a running deployment, or still in its factory as the deployment starts). The strings need not be NUL-terminated. */

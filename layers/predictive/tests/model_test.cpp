@@ -146,7 +146,7 @@ struct model_fixture {
 
 } // namespace
 
-TEST_CASE("the model asks for the likely next key once, and recognises its fill", "[predictive][model]") {
+TEST_CASE("the model asks for the likely next key once, and forgets it when it is written", "[predictive][model]") {
   model_fixture f;
   auto model = f.make(0.6, 1000);
   for (int i = 0; i < 3; ++i) {
@@ -160,10 +160,10 @@ TEST_CASE("the model asks for the likely next key once, and recognises its fill"
   CHECK(f.asked == std::vector<std::string>{"ns/B", "ns/A"});
   CHECK(model.prefetches_issued() == 2);
   CHECK(f.confidences.back() == Approx(1.0));
-  CHECK(model.take_fill("ns", "B"));
-  CHECK(model.take_fill("ns", "A"));
-  CHECK_FALSE(model.take_fill("ns", "B"));
-  CHECK_FALSE(model.take_fill("other", "B"));
+  CHECK(model.end_pending("ns", "B"));
+  CHECK(model.end_pending("ns", "A"));
+  CHECK_FALSE(model.end_pending("ns", "B"));
+  CHECK_FALSE(model.end_pending("other", "B"));
 }
 
 TEST_CASE("the model asks for nothing cached, below its confidence, or beyond its rate", "[predictive][model]") {

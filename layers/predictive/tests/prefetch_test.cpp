@@ -45,6 +45,10 @@ public:
     std::lock_guard<std::mutex> guard(mutex_);
     truth_[key] = value;
   }
+  void forget(const std::string& key) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    truth_.erase(key);
+  }
   int calls(const std::string& key) {
     std::lock_guard<std::mutex> guard(mutex_);
     return calls_[key];
@@ -177,6 +181,36 @@ TEST_CASE("a prefetch whose key is written while it loads does not bring the old
   CHECK(b.code == strata::status::ok);
   CHECK(b.value == "new B");
   CHECK(b.layer == "hot");
+}
+
+TEST_CASE("a client's write of a key whose prefetch was asked for counts as neither filled nor used",
+          "[predictive][prefetch][integration]") {
+  counting_loader loader(counting_loader::a_and_b());
+  auto rt = start(loader);
+  teach(*rt);
+  SECTION("written while the prefetch loads") {
+    prefetch_of_b_held(*rt, loader);
+    REQUIRE(rt->put("B", "new B") == strata::status::ok);
+    loader.release();
+  }
+  SECTION("written after the prefetch found nothing") {
+    loader.forget("B");
+    const int loads = loader.calls("B");
+    REQUIRE(rt->erase("B") == strata::status::ok);
+    REQUIRE(rt->get("A").code == strata::status::ok);
+    REQUIRE(eventually([&] { return loader.calls("B") == loads + 1; }));
+    std::this_thread::sleep_for(50ms); // the load's "nothing" reaches the coordinator
+    REQUIRE(rt->put("B", "new B") == strata::status::ok);
+  }
+  const auto b = rt->get("B");
+  CHECK(b.code == strata::status::ok);
+  CHECK(b.value == "new B");
+  CHECK(b.layer == "hot");
+  std::this_thread::sleep_for(100ms); // maintenance publishes the counts every 10 ms
+  const auto text = rt->prometheus_text();
+  CHECK(series(text, "strata_predictive_prefetches_total" + hot + ",outcome=\"issued\"}") >= 1);
+  CHECK(series(text, "strata_predictive_prefetches_total" + hot + ",outcome=\"filled\"}") == 0);
+  CHECK(series(text, "strata_predictive_prefetches_total" + hot + ",outcome=\"used\"}") == 0);
 }
 
 TEST_CASE("a miss of a key that a prefetch is loading waits for that load rather than calling the loader",
