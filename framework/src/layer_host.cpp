@@ -78,10 +78,13 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
     const calls_in_flight::in_call in(self->state.call.get(), what);
     return guarded(call);
   };
+  // A fault names the call ("put(): layer threw: ..."), as maintenance's do.
   const auto answer = [self, coordinator, marked](std::uint64_t number, const char* what, auto&& call) {
     auto reply = self->state.retired->load(std::memory_order_acquire)
                    ? layer_reply{status::unavailable, false, "the layer's instance was replaced before it answered", {}, 0}
                    : marked(what, call);
+    if (reply.failed)
+      reply.error = what + (": " + reply.error);
     self->send(coordinator, layer_answer_atom::value, number, std::move(reply));
   };
   return {

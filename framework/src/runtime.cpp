@@ -769,6 +769,25 @@ detail::log_fields message(std::string text) {
   return fields;
 }
 
+/// Which plugin, of which version and file, each instance was created from: a plugin found on
+/// `plugins.path` may be another build than the one meant (`plugins.files` takes over its name).
+void log_plugins_loaded(runtime_impl& impl, const detail::resolved_plugins& plugins) {
+  const auto tell = [&](const std::string& what, const detail::loaded_plugin& plugin) {
+    const auto* d = plugin.descriptor;
+    impl.log->write(log_level::info, message(what + ": plugin " + d->name + " " + d->version + " (ABI " +
+                                             std::to_string(d->abi_major) + "." + std::to_string(d->abi_minor) +
+                                             ") from " + plugin.origin));
+  };
+  for (std::size_t i = 0; i < plugins.layers.size(); ++i)
+    tell("layer '" + impl.cfg.layers[i].name + "'", *plugins.layers[i]);
+  for (std::size_t i = 0; i < plugins.embedders.size(); ++i)
+    tell("embedder '" + impl.cfg.embedders[i].name + "'", *plugins.embedders[i]);
+  for (std::size_t i = 0; i < plugins.exporters.size(); ++i)
+    tell("exporter '" + impl.cfg.exporters[i].name + "'", *plugins.exporters[i]);
+  for (std::size_t i = 0; i < plugins.handlers.size(); ++i)
+    tell("alert handler '" + impl.cfg.alerts.handlers[i].name + "'", *plugins.handlers[i]);
+}
+
 /// `why` a start failed once the log was open: said there too when it is a file (the caller prints
 /// it, e.g. `strata serve` on stderr), where a supervisor that keeps only the log found the lines
 /// before it and not the reason.
@@ -948,6 +967,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
                                              std::move(options.loader), std::move(metrics), std::move(layer_hosts),
                                              impl->log});
   start_capability_router(*impl, targets, std::move(options.verifier));
+  log_plugins_loaded(*impl, plugins);
   impl->log->write(log_level::info, message("runtime started: " + std::to_string(layers.size()) + " layers, " +
                                             std::to_string(impl->cfg.exporters.size()) + " exporters, " +
                                             std::to_string(impl->cfg.alerts.rules.size()) + " alert rules"));

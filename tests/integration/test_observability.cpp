@@ -468,11 +468,18 @@ layers:
   for (const auto& l : lines)
     parsed.push_back(nlohmann::json::parse(l)); // every line is JSON
   CHECK(parsed.size() < 10); // 201 requests, a handful of lines: start, the fault, restart, stop
+  // At the start, which plugin build each layer runs: its name, version, ABI and file.
+  const auto said = [&](const std::string& text) {
+    return std::any_of(parsed.begin(), parsed.end(), [&](const auto& j) { return j.value("message", "") == text; });
+  };
+  const std::string abi = " (ABI 1." + std::to_string(STRATA_ABI_MINOR) + ") from " STRATA_TEST_PLUGIN_DIR;
+  CHECK(said("layer 'hot': plugin predictive 0.2.0" + abi + "/libstrata_predictive.so"));
+  CHECK(said("layer 'broken': plugin test_map 1.0.0" + abi + "/libstrata_test_map.so"));
   const auto fault = std::find_if(parsed.begin(), parsed.end(), [](const auto& j) { return j.value("level", "") == "warn"; });
   REQUIRE(fault != parsed.end());
   CHECK((*fault)["layer"] == "broken");
   CHECK((*fault)["status"] == "exception");
-  CHECK((*fault)["error"] == "layer threw: configured to throw on get");
+  CHECK((*fault)["error"] == "get(): layer threw: configured to throw on get");
   CHECK(fault->contains("time"));
   // The plugin's own line, through the host, names its layer.
   CHECK(std::any_of(parsed.begin(), parsed.end(), [](const auto& j) {
@@ -678,7 +685,7 @@ TEST_CASE("a replaced layer is a warning until its new instance answers", "[obse
   REQUIRE(eventually([&] { return rt->health().layers[1].restarts == 1; }));
   auto flaky = rt->health().layers[1];
   CHECK(flaky.level == health_level::warning);
-  CHECK(flaky.detail == "replaced after: layer threw: configured to throw on get");
+  CHECK(flaky.detail == "replaced after: get(): layer threw: configured to throw on get");
   CHECK(flaky.restarts == 1);
   REQUIRE(rt->erase("k") == status::not_found); // the new instance answers (erase does not throw)
   CHECK(eventually([&] { return rt->health().layers[1].level == health_level::healthy; }));
@@ -698,7 +705,7 @@ TEST_CASE("a layer whose replacements keep failing is critical, however far apar
     CHECK(flaky.level == (failure < 3 ? health_level::warning : health_level::critical));
   }
   CHECK(rt->health().layers[1].detail ==
-        "failed 3 times in a row, replaced each time: layer threw: configured to throw on get");
+        "failed 3 times in a row, replaced each time: get(): layer threw: configured to throw on get");
   REQUIRE(rt->erase("k") == status::not_found); // an answer: the count starts again
   // Failures in a row count once among the recent ones: a database that was away, once back, is.
   CHECK(eventually([&] { return rt->health().layers[1].level == health_level::healthy; }));
@@ -717,7 +724,7 @@ TEST_CASE("a layer that keeps failing between answers is a warning", "[observabi
   }
   const auto flaky = rt->health().layers[1];
   CHECK(flaky.detail == "failed 3 times in the last 10 min with answers between, replaced each time; the last: "
-                       "layer threw: configured to throw on get");
+                       "get(): layer threw: configured to throw on get");
   CHECK(flaky.failures == 3);
   CHECK(rt->health().overall == health_level::warning);
 }
