@@ -43,12 +43,6 @@ std::string placed(const std::string& path, const config& cfg, const std::string
   return config_error{path, at != cfg.positions.end() ? at->second : source_position{}, "", message}.to_string();
 }
 
-/// A refusal of the configuration as one line or a list: a list of config errors ends its lines,
-/// one error does not. A plugin's reason may quote a URL: its password is hidden.
-std::string config_errors_text(const std::string& text) {
-  const auto message = without_password(text);
-  return !message.empty() && message.back() == '\n' ? message.substr(0, message.size() - 1) : message;
-}
 
 } // namespace
 
@@ -73,7 +67,7 @@ int serve(const std::string& path) {
   // checks the deployment against the plugins' schemas again: cheap, and the file is read once).
   auto report = check_config_file(path);
   if (!report.ok()) {
-    say(config_errors_text(report.errors_text()));
+    say(without_password(report.message())); // a plugin's reason may quote a URL
     return 1;
   }
   config& checked = *report.effective;
@@ -97,7 +91,7 @@ int serve(const std::string& path) {
   }
   auto rt = runtime::from_config(std::move(checked));
   if (!rt) {
-    say(config_errors_text(rt.err().message));
+    say(without_password(rt.err().message));
     return 1;
   }
   const config& cfg = (*rt)->effective_config();

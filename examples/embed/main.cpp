@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   };
   auto rt = strata::runtime::from_file(deployment, options);
   if (!rt) {
-    std::fprintf(stderr, "%s", rt.err().message.c_str());
+    std::fprintf(stderr, "%s\n", rt.err().message.c_str());
     return 1;
   }
   auto& cache = **rt;

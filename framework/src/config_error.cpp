@@ -39,4 +39,10 @@ std::string config_report::errors_text() const {
   return text;
 }
 
+std::string config_report::message() const {
+  auto text = errors_text();
+  if (!text.empty()) text.pop_back();
+  return text;
+}
+
 } // namespace strata

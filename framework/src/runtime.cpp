@@ -484,7 +484,7 @@ expected<std::unique_ptr<runtime>> runtime::from_file(const std::string& path, r
   // Every error in one run, as check-config reports them.
   auto parsed = detail::parse_config_file_with_plugin_errors(path, options.static_plugins);
   if (!parsed.ok())
-    return error{status::invalid, parsed.errors_text()};
+    return error{status::invalid, parsed.message()};
   return from_config(std::move(*parsed.effective), std::move(options));
 }
 
@@ -804,7 +804,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   detail::resolved_plugins plugins;
   auto report = detail::validate_with(std::move(cfg), impl->loader, options.static_plugins, plugins);
   if (!report.ok())
-    return error{status::invalid, report.errors_text()};
+    return error{status::invalid, report.message()};
   impl->cfg = std::move(*report.effective);
   const auto& layers = impl->cfg.layers;
   try {

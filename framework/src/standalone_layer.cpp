@@ -26,7 +26,7 @@ expected<std::unique_ptr<standalone_layer>> standalone_layer::create(config cfg)
   detail::resolved_plugins plugins;
   auto report = detail::validate_with(std::move(cfg), state->loader, {}, plugins);
   if (!report.ok())
-    return error{status::invalid, report.errors_text()};
+    return error{status::invalid, report.message()};
   const config& effective = *report.effective;
   const layer_config& layer = effective.layers.front();
   const detail::loaded_plugin& plugin = *plugins.layers.front();

@@ -185,6 +185,8 @@ struct config_report {
   bool ok() const { return errors.empty(); }
   /// Every error, one per line, in the file's order.
   std::string errors_text() const;
+  /// `errors_text` without the line break after the last error: an error message of the API.
+  std::string message() const;
   /// `errors` in the file's order (files in the order they first appear; an error without a
   /// position after the positioned ones of its file), as `errors_text` lists them.
   std::vector<config_error> errors_in_file_order() const;

@@ -101,9 +101,10 @@ class runtime_impl;
 /// The runtime: actor system, coordinator, one actor per layer.
 class runtime {
 public:
-  /// Loads, validates and starts the deployment in a YAML file.
+  /// Loads, validates and starts the deployment in a YAML file. A refusal's message holds every
+  /// error, one per line, with no line break after the last (as every error message of the API).
   static expected<std::unique_ptr<runtime>> from_file(const std::string& path, runtime_options options = {});
-  /// Validates and starts a deployment built in code.
+  /// Validates and starts a deployment built in code; refusals as `from_file`'s.
   static expected<std::unique_ptr<runtime>> from_config(config cfg, runtime_options options = {});
 
   /// Shuts down (see `shutdown`). Destroyed from the runtime's own thread (in a loader or a
