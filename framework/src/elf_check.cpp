@@ -24,15 +24,16 @@ bool read_at(std::ifstream& in, std::uint64_t offset, T& out) {
 
 } // namespace
 
-std::string old_string_abi_import(const std::string& path) {
+foreign_layout_imports foreign_layout_imports_of(const std::string& path) {
+  foreign_layout_imports found;
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in)
-    return {};
+    return found;
   const auto size = static_cast<std::uint64_t>(in.tellg());
   Elf64_Ehdr header{};
   if (!read_at(in, 0, header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
       header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_shentsize < sizeof(Elf64_Shdr))
-    return {};
+    return found;
   const auto section = [&](std::uint64_t i, Elf64_Shdr& out) {
     return i < header.e_shnum && read_at(in, header.e_shoff + i * header.e_shentsize, out);
   };
@@ -44,18 +45,18 @@ std::string old_string_abi_import(const std::string& path) {
   const auto within = [size](const Elf64_Shdr& s) { return s.sh_offset <= size && s.sh_size <= size - s.sh_offset; };
   if (i == header.e_shnum || symbols.sh_type != SHT_DYNSYM || symbols.sh_entsize < sizeof(Elf64_Sym) ||
       !section(symbols.sh_link, names) || !within(symbols) || !within(names))
-    return {};
+    return found;
   // Both read whole, once: a seek per symbol costs a read of the file system's each (46 000 for a
   // large library).
   std::vector<char> symbol_table(symbols.sh_size);
   std::vector<char> name_table(names.sh_size + 1, '\0'); // ended, whatever the file holds
   in.seekg(static_cast<std::streamoff>(symbols.sh_offset));
   if (!in.read(symbol_table.data(), static_cast<std::streamsize>(symbol_table.size())))
-    return {};
+    return found;
   in.seekg(static_cast<std::streamoff>(names.sh_offset));
   if (!in.read(name_table.data(), static_cast<std::streamsize>(names.sh_size)))
-    return {};
-  std::string old;
+    return found;
+  bool names_cxx11_string = false;
   for (std::uint64_t at = 0; at + sizeof(Elf64_Sym) <= symbol_table.size(); at += symbols.sh_entsize) {
     Elf64_Sym symbol{};
     std::memcpy(&symbol, symbol_table.data() + at, sizeof symbol);
@@ -65,14 +66,20 @@ std::string old_string_abi_import(const std::string& path) {
     // Code that uses the C++11 string too may keep the old one away from the SDK (a file built
     // against a legacy library): not refused.
     if (std::strstr(name, "__cxx1112basic_string") != nullptr)
-      return {};
+      names_cxx11_string = true;
+    if (symbol.st_shndx != SHN_UNDEF)
+      continue;
     // Members of std::basic_string<char> in the old ABI: `Ss` abbreviates it. The C++11 one is
     // std::__cxx11::basic_string, mangled in full.
-    if (old.empty() && symbol.st_shndx == SHN_UNDEF &&
-        (std::strncmp(name, "_ZNSs", 5) == 0 || std::strncmp(name, "_ZNKSs", 6) == 0))
-      old = name;
+    if (found.old_string.empty() && (std::strncmp(name, "_ZNSs", 5) == 0 || std::strncmp(name, "_ZNKSs", 6) == 0))
+      found.old_string = name;
+    // The debug containers' iterators attach to their container through these (libstdc++.so).
+    if (found.debug_mode.empty() && std::strstr(name, "11__gnu_debug") != nullptr)
+      found.debug_mode = name;
   }
-  return old;
+  if (names_cxx11_string)
+    found.old_string.clear();
+  return found;
 }
 
 std::string truncated_elf(const std::string& path) {

@@ -1,6 +1,6 @@
 #pragma once
 // What dlopen cannot be trusted to refuse: a shared library cut short, or one built for another
-// layout of std::string.
+// layout of std::string or of the containers.
 
 #include <string>
 
@@ -12,12 +12,19 @@ namespace strata::detail {
 /// SIGBUS on first touch instead of getting an error.
 std::string truncated_elf(const std::string& path);
 
-/// A member of the pre-C++11 `std::string` (`_GLIBCXX_USE_CXX11_ABI=0`) that the 64-bit ELF file
-/// at `path` imports, or "" when it imports none, or also names a member of the C++11 one (a file
-/// that keeps the old string for a legacy library may use the new one with the SDK). Such a plugin
-/// reads the SDK's strings (its config, keys, values) with the old layout: it loads, and answers
-/// garbage. A heuristic on the dynamic symbols: a plugin that links libstdc++ statically, or has
-/// no section headers, is not seen.
-std::string old_string_abi_import(const std::string& path);
+/// What the 64-bit ELF file at `path` imports that shows it was built for other layouts of the
+/// standard library's types than the SDK's. Such a plugin loads, then reads the SDK's strings or
+/// containers (its config, keys, values) wrong: it answers garbage, or crashes. A heuristic on the
+/// dynamic symbols: a plugin that links libstdc++ statically, or has no section headers, is not seen.
+struct foreign_layout_imports {
+  /// A member of the pre-C++11 `std::string` (`_GLIBCXX_USE_CXX11_ABI=0`), or "" when none, or
+  /// when the file also names a member of the C++11 one (a file that keeps the old string for a
+  /// legacy library may use the new one with the SDK).
+  std::string old_string;
+  /// A member of libstdc++'s debug mode (`_GLIBCXX_DEBUG`: std::map, std::vector... are the
+  /// checked containers of `__gnu_debug`, of another size), or "" when none.
+  std::string debug_mode;
+};
+foreign_layout_imports foreign_layout_imports_of(const std::string& path);
 
 } // namespace strata::detail

@@ -127,9 +127,14 @@ expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path,
   const auto identity = identity_of(canonical.string());
   if (const auto cut = truncated_elf(canonical.string()); !cut.empty())
     return invalid("plugin " + path + ": truncated or corrupt shared library: " + cut);
-  if (const auto old = old_string_abi_import(canonical.string()); !old.empty())
+  const auto foreign = foreign_layout_imports_of(canonical.string());
+  if (!foreign.old_string.empty())
     return invalid("plugin " + path + ": built with the pre-C++11 std::string (_GLIBCXX_USE_CXX11_ABI=0; it imports " +
-                   old + "), which reads the SDK's strings wrong: rebuild it without that define");
+                   foreign.old_string + "), which reads the SDK's strings wrong: rebuild it without that define");
+  if (!foreign.debug_mode.empty())
+    return invalid("plugin " + path + ": built in libstdc++'s debug mode (_GLIBCXX_DEBUG; it imports " +
+                   foreign.debug_mode + "), whose std::map and std::vector are laid out otherwise than the SDK's: "
+                   "rebuild it without that define (_GLIBCXX_ASSERTIONS checks as much without changing them)");
   void* handle = ::dlopen(canonical.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = ::dlerror();

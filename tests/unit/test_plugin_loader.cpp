@@ -78,10 +78,26 @@ TEST_CASE("loader refuses a plugin built with the pre-C++11 std::string before r
   CHECK(loaded.err().message ==
         "plugin " + plugin_file("test_old_string_abi") +
             ": built with the pre-C++11 std::string (_GLIBCXX_USE_CXX11_ABI=0; it imports " +
-            strata::detail::old_string_abi_import(plugin_file("test_old_string_abi")) +
+            strata::detail::foreign_layout_imports_of(plugin_file("test_old_string_abi")).old_string +
             "), which reads the SDK's strings wrong: rebuild it without that define");
-  CHECK(strata::detail::old_string_abi_import(plugin_file("test_old_string_abi")).rfind("_ZNSs", 0) == 0);
-  CHECK(strata::detail::old_string_abi_import(plugin_file("test_map")).empty());
+  CHECK(strata::detail::foreign_layout_imports_of(plugin_file("test_old_string_abi")).old_string.rfind("_ZNSs", 0) == 0);
+  CHECK(strata::detail::foreign_layout_imports_of(plugin_file("test_map")).old_string.empty());
+}
+
+TEST_CASE("loader refuses a plugin built in libstdc++'s debug mode before running its code", "[loader]") {
+  // It loaded (check-config took it), and its first read of its settings' map crashed the server.
+  plugin_loader loader;
+  auto loaded = loader.load_file(plugin_file("test_debug_mode"));
+  REQUIRE_FALSE(loaded);
+  const auto imported = strata::detail::foreign_layout_imports_of(plugin_file("test_debug_mode")).debug_mode;
+  CHECK_THAT(imported, Catch::Contains("__gnu_debug"));
+  CHECK(loaded.err().message == "plugin " + plugin_file("test_debug_mode") +
+                                    ": built in libstdc++'s debug mode (_GLIBCXX_DEBUG; it imports " + imported +
+                                    "), whose std::map and std::vector are laid out otherwise than the SDK's: "
+                                    "rebuild it without that define (_GLIBCXX_ASSERTIONS checks as much without "
+                                    "changing them)");
+  CHECK(strata::detail::foreign_layout_imports_of(plugin_file("test_map")).debug_mode.empty());
+  CHECK(strata::detail::foreign_layout_imports_of(plugin_file("test_old_string_abi")).debug_mode.empty());
 }
 
 TEST_CASE("loader refuses a library without the entry symbol", "[loader]") {
