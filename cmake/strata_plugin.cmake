@@ -25,5 +25,10 @@ function(strata_add_plugin target)
     # lib/strata/plugins/ → lib/, where the libraries a plugin may link (libstrata_store) are.
     set_target_properties(${target} PROPERTIES INSTALL_RPATH "$ORIGIN/../..")
     install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/strata/plugins COMPONENT runtime)
+  elseif(NOT STRATA_INSTALL_PLUGINS)
+    # Out of tree: an installed copy keeps the directories of the libraries it links from the
+    # Strata install (libstrata_store), as the build's copy does; without them it loaded only
+    # after another layer had loaded those libraries.
+    set_target_properties(${target} PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
   endif()
 endfunction()

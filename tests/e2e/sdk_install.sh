@@ -83,12 +83,20 @@ mine=$dir/my_layer
 mkdir -p "$mine"
 awk '/^## Writing a layer/{w=1} w&&/^```cpp$/{f=1;next} f&&/^```$/{exit} f' "$src/plugins/README.md" >"$mine/my_layer.cpp"
 grep -q 'STRATA_LAYER_PLUGIN("my_layer"' "$mine/my_layer.cpp" || fail "plugins/README.md: no my_layer in the first cpp block of 'Writing a layer'"
-printf 'cmake_minimum_required(VERSION 3.20)\nproject(my_layer LANGUAGES CXX)\nset(CMAKE_CXX_STANDARD 17)\nfind_package(strata REQUIRED)\nstrata_add_plugin(strata_my_layer SOURCES my_layer.cpp)\n' \
+# With a file that calls into strata::store, as a persisting layer would, and installed into a prefix
+# of its own: the installed copy finds libstrata_store.so by itself (nothing else in the deployment
+# loads it).
+printf '#include <strata/store.hpp>\nstd::string stored_as(std::string_view text) { return strata::storage::storable_text(text); }\n' \
+  >"$mine/uses_store.cpp"
+printf 'cmake_minimum_required(VERSION 3.20)\nproject(my_layer LANGUAGES CXX)\nset(CMAKE_CXX_STANDARD 17)\nfind_package(strata REQUIRED)\nstrata_add_plugin(strata_my_layer SOURCES my_layer.cpp uses_store.cpp LIBRARIES strata::store)\ninstall(TARGETS strata_my_layer LIBRARY DESTINATION plugins)\n' \
   >"$mine/CMakeLists.txt"
 cmake -S "$mine" -B "$mine/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >"$dir/my_layer.log" 2>&1 &&
-  cmake --build "$mine/build" >>"$dir/my_layer.log" 2>&1 || { cat "$dir/my_layer.log"; fail "building plugins/README.md's layer"; }
+  cmake --build "$mine/build" >>"$dir/my_layer.log" 2>&1 && cmake --install "$mine/build" --prefix "$mine/installed" >>"$dir/my_layer.log" 2>&1 ||
+  { cat "$dir/my_layer.log"; fail "building and installing plugins/README.md's layer"; }
+readelf -d "$mine/installed/plugins/libstrata_my_layer.so" | grep -q 'NEEDED.*libstrata_store' ||
+  fail "the installed my_layer does not need libstrata_store.so (the check below would prove nothing)"
 printf 'plugins: {path: ["%s"]}\nlayers:\n  - {name: mine, plugin: my_layer, config: {limit: 10}}\nserver:\n  http: {address: "127.0.0.1:0"}\n  resp: {enabled: false}\n' \
-  "$mine/build" >"$dir/my_layer.yaml"
+  "$mine/installed/plugins" >"$dir/my_layer.yaml"
 "$strata" check-config "$dir/my_layer.yaml" >"$dir/my_layer.out" 2>&1 || { cat "$dir/my_layer.out"; fail "check-config refused plugins/README.md's layer"; }
 start_serve "$dir/my_layer.yaml"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -d '{"value": "v1", "ttl": "1m", "tags": ["t"]}' "http://$address/v1/cache/k") || fail "curl"
