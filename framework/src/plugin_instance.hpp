@@ -61,7 +61,7 @@ expected<std::unique_ptr<plugin_instance<T>>> create_instance(const loaded_plugi
   auto config = std::make_shared<const plugin_config>(*request.settings);
   strata_plugin_context context{STRATA_ABI_MAJOR, STRATA_ABI_MINOR, request.name.c_str(), config.get(), request.host,
                                 request.source};
-  char why[512] = {0};
+  char why[4096] = {0}; // plugin_abi.h promises `create` this much, as `check`
   void* object = nullptr;
   try { // no exception may cross the C factory, but one that does must not end the host
     object = plugin.descriptor->create(&context, why, sizeof why);

@@ -172,7 +172,8 @@ typedef struct strata_plugin_descriptor {
   uint32_t flags;
   const strata_config_key* config_schema;
   size_t config_schema_size;
-  /* Returns a new instance, or NULL after writing a NUL-terminated reason into `error`. */
+  /* Returns a new instance, or NULL after writing a NUL-terminated reason into `error` (the host's
+   * buffer holds 4096 bytes; the SDK's macros cut a longer reason there). */
   void* (*create)(const strata_plugin_context* context, char* error, size_t error_size);
   void (*destroy)(void* instance);
   /* Since 1.3; may be NULL. Checks a configuration (a `const strata::plugin_config*`, validated

@@ -43,14 +43,14 @@ namespace strata {
 /// What a layer's constructor receives.
 struct layer_context {
   std::string name;             ///< the layer's name in the deployment
-  const plugin_config& config;  ///< its validated configuration
+  const plugin_config& config;  ///< its validated configuration; lives as long as the instance (keeping the reference is fine)
   plugin_host host = {};        ///< metrics, health and log; keep a copy (it is a handle)
 };
 
 /// What an exporter's constructor receives.
 struct exporter_context {
   std::string name;
-  const plugin_config& config;
+  const plugin_config& config;    ///< lives as long as the exporter
   const telemetry_source& source; ///< lives as long as the exporter
   plugin_host host = {};
 };
@@ -58,14 +58,14 @@ struct exporter_context {
 /// What an alert handler's constructor receives.
 struct alert_handler_context {
   std::string name;
-  const plugin_config& config;
+  const plugin_config& config; ///< lives as long as the handler
   plugin_host host = {};
 };
 
 /// What an embedder's constructor receives (ABI 1.2).
 struct embedder_context {
   std::string name; ///< the embedder's name in the deployment (`embedders[i].name`)
-  const plugin_config& config;
+  const plugin_config& config; ///< lives as long as the embedder
   plugin_host host = {};
 };
 

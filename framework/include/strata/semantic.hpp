@@ -44,7 +44,7 @@ struct semantic_match {
   std::vector<std::string> tags;
   std::string model;
   /// On a miss with a candidate: why it was not served ("threshold", "margin", "numbers",
-  /// "negation", "verifier"); empty on a hit and when the namespace holds nothing of that model.
+  /// "negation", "order", "verifier"); empty on a hit and when the namespace holds nothing of that model.
   std::string rejected_by;
 };
 
