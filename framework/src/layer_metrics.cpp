@@ -80,7 +80,8 @@ layer_metrics::layer_metrics(telemetry::registry& registry, const std::string& l
                     {"cache_layer"}, {layer}) {
   for (std::size_t t = 0; t < fault_type_count; ++t)
     errors_[t] = &registry.counter("strata_cache_layer_errors_total",
-                                   "Faults of a layer by type: exception, timeout (a missed deadline), died.",
+                                   "Faults of a layer by type: exception, timeout (a hang: no answer 5 s past a deadline; the "
+                                   "instance is replaced), died. A missed deadline alone is a request's timeout status.",
                                    {"cache_layer", "type"}, {layer, to_string(static_cast<fault_type>(t))});
   restarts_ = &registry.counter("strata_cache_layer_restarts_total",
                                 "Times supervision replaced a layer's instance.", {"cache_layer"}, {layer});

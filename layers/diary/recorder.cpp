@@ -10,6 +10,9 @@ namespace strata::diary {
 
 namespace {
 
+constexpr const char* records_help =
+  "Interactions the diary took, dropped (buffer full), wrote, or that the database refused for what they hold.";
+
 /// The wall clock at the kernel's tick (1 to 4 ms), at a fraction of the cost of the precise one:
 /// the order of records is their sequence number, not their time.
 std::int64_t coarse_wall_clock_us() {
@@ -52,13 +55,13 @@ double importance_of(const interaction& what) {
 recorder::recorder(std::shared_ptr<storage::store> db, recorder_settings settings, plugin_host host,
                    std::function<std::string()> ensure_ready)
   : db_(std::move(db)), settings_(std::move(settings)), host_(host), ensure_ready_(std::move(ensure_ready)),
-    accepted_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
+    accepted_(host_.counter("strata_diary_records_total", records_help,
                             {{"status", "accepted"}})),
-    dropped_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
+    dropped_(host_.counter("strata_diary_records_total", records_help,
                            {{"status", "dropped"}})),
-    written_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
+    written_(host_.counter("strata_diary_records_total", records_help,
                            {{"status", "written"}})),
-    refused_(host_.counter("strata_diary_records_total", "Interactions the diary took, dropped (buffer full) or wrote.",
+    refused_(host_.counter("strata_diary_records_total", records_help,
                            {{"status", "refused"}})),
     errors_(host_.counter("strata_diary_write_errors_total", "Batches the diary failed to write (retried later), or with a record the database refused.")),
     buffered_gauge_(host_.gauge("strata_diary_buffered_records", "Records waiting to be written.")),
