@@ -82,6 +82,13 @@ public:
     host_.log(log_level::info, where() + " every " + std::to_string(interval_.count()) + " ms");
   }
 
+  /// The failed publishes held back since the last line: no line comes after the stop.
+  ~json_exporter() override {
+    if (const auto untold = lines_logged_.untold(); untold > 0)
+      host_.log(log_level::warn, std::to_string(untold) + " more failed publishes to " + target() +
+                                   " since the last line, not logged before the stop");
+  }
+
   std::chrono::milliseconds push_interval() const override { return interval_; }
 
   /// Safe to call concurrently with itself (schedule and export_now): see file_output.hpp.
@@ -114,7 +121,7 @@ private:
     std::lock_guard<std::mutex> guard(log_mutex_);
     if (const auto held = lines_logged_.success())
       host_.log(log_level::info,
-                "writing " + (path_ == "-" ? std::string("standard output") : path_) + " again" +
+                "writing " + target() + " again" +
                   (*held > 0 ? " (" + std::to_string(*held) + " more failed publishes since the last line)" : ""));
   }
 
@@ -126,6 +133,8 @@ private:
       return "replacing " + path_ + " with a snapshot";
     return "appending a JSON line to " + path_;
   }
+
+  std::string target() const { return path_ == "-" ? std::string("standard output") : path_; }
 
   void write(const std::string& text) const {
     if (path_ == "-")

@@ -66,6 +66,13 @@ public:
     host_.log(log_level::info, "sending to StatsD at " + target_ + " every " + std::to_string(interval_.count()) + " ms");
   }
 
+  /// The failed publishes held back since the last line: no line comes after the stop.
+  ~statsd_exporter() override {
+    if (const auto untold = lines_logged_.untold(); untold > 0)
+      host_.log(log_level::warn, std::to_string(untold) + " more failed publishes to " + target_ +
+                                   " since the last line, not logged before the stop");
+  }
+
   std::chrono::milliseconds push_interval() const override { return interval_; }
 
   void publish(const telemetry_snapshot& snapshot) override {

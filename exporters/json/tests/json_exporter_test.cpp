@@ -367,6 +367,30 @@ TEST_CASE("lines mode refuses at creation a file there that the process may not 
         "path: '" + file.string() + "' cannot be appended to: " + readonly.reason());
 }
 
+TEST_CASE("failed publishes held back when the exporter stops are told then", "[exporter][json]") {
+  strata::test::scratch_dir dir{"strata-json"};
+  const auto sub = dir.path / "out";
+  fs::create_directory(sub);
+  strata::testing::recording_host host{STRATA_PLUGIN_EXPORTER, "json-test"};
+  {
+    instance json({{"path", (sub / "s.json").string()}}, host.api());
+    fs::remove_all(sub);
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i)
+      json.publish();
+    if (std::chrono::steady_clock::now() - started >= 1s) {
+      WARN("3 publishes took a second or more: none was held back, not tested");
+      return;
+    }
+    REQUIRE(logged_errors(host).size() == 1);
+  }
+  const auto logs = host.logs();
+  REQUIRE(!logs.empty());
+  CHECK(logs.back().level == STRATA_LOG_WARN);
+  CHECK(logs.back().message ==
+        "2 more failed publishes to " + (sub / "s.json").string() + " since the last line, not logged before the stop");
+}
+
 TEST_CASE("failed publishes are logged once a second at most, and a success after them says so",
           "[exporter][json]") {
   // An interval of 10 ms logged a line per publish for as long as the directory was gone.

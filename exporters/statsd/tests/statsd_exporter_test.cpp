@@ -432,6 +432,29 @@ TEST_CASE("send errors are logged once a second at most, the next line counting 
   CHECK_THAT(lines[1], Catch::EndsWith("; " + std::to_string(failures() - 2) + " more failed publishes since the last line"));
 }
 
+TEST_CASE("send errors held back when the exporter stops are told then", "[statsd][exporter]") {
+  pushing_to_nobody nobody;
+  auto& [port, source, host, push] = nobody;
+  const auto failures = [&] { return static_cast<std::size_t>(host.value("strata_exporter_errors_total").value_or(0)); };
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) {
+    push->publish(many_gauges(300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (std::chrono::steady_clock::now() - started >= std::chrono::seconds(1)) {
+    WARN("10 publishes took a second or more: the held-back count is not tested");
+    return;
+  }
+  REQUIRE(failures() >= 2); // one logged, the others held back
+  const auto failed = failures();
+  push.reset();
+  const auto logs = host.logs();
+  REQUIRE(!logs.empty());
+  CHECK(logs.back().level == STRATA_LOG_WARN);
+  CHECK(logs.back().message == std::to_string(failed - 1) + " more failed publishes to 127.0.0.1:" + port +
+                                 " since the last line, not logged before the stop");
+}
+
 TEST_CASE("the first publish sent after failures says so, with the failures not logged since the last line",
           "[statsd][exporter]") {
   // The failures held back after the last line were never told when no later failure came.
