@@ -20,7 +20,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <random>
 #include <string>
@@ -242,17 +244,31 @@ public:
                                       {{"source", "listener"}}),
                         host_.counter("strata_global_sync_messages_total",
                                       sync_messages_help,
-                                      {{"direction", "replayed"}})} {
+                                      {{"direction", "replayed"}}),
+                        host_.gauge("strata_global_heard_until_seconds",
+                                    "The database's clock up to which the listener has heard every change (Unix "
+                                    "seconds); a replay starts from there.")} {
     if (db_->dialect() == storage::dialect::sqlite) {
       ready(); // local: a broken file or a newer schema refuses the start here
       return;
     }
-    if (context.config.get_bool("sync"))
+    if (context.config.get_bool("sync")) {
+      const auto retry_max = to_ms(context.config.get_duration("retry_max"));
+      // A mark goes out at each maintenance that runs (not in the backoff) on a quiet channel.
+      const auto silence_limit = std::max(maintenance_, retry_max) + sync_listener::mark_every + sync_listener::deaf_after;
+      // The runtime keeps the gauge across the layer's instances: non-zero, this one replaces another.
+      const auto predecessor_heard_us = std::llround(listener_metrics_.heard_until.value() * 1e6);
       listener_ = std::make_unique<sync_listener>(
         *db_,
-        listener_settings{channel_, origin_, retry_.wait(), to_ms(context.config.get_duration("retry_max")),
-                          replay_allowance(context.config)},
-        host_, listener_metrics_, [this](bool ok, const std::string& detail) { health_.listener(ok, detail); });
+        listener_settings{channel_, origin_, retry_.wait(), retry_max, replay_allowance(context.config), silence_limit,
+                          predecessor_heard_us},
+        host_, listener_metrics_, [this, was_lost = false](bool ok, const std::string& detail) mutable {
+          if (ok && was_lost) // the database answers again: statements need not wait out their backoff
+            listener_heard_again_.store(true, std::memory_order_relaxed);
+          was_lost = !ok;
+          health_.listener(ok, detail);
+        });
+    }
     // The constructor runs in the coordinator (at start, and when supervision replaces the
     // layer): it waits for the server only briefly. A server that answers is listened to before
     // the layer serves anything (so no change made after this returns goes unheard) and has its
@@ -348,13 +364,15 @@ public:
       const auto full = [&](std::uint64_t deleted) {
         return deleted >= static_cast<std::uint64_t>(maintenance_batch) && std::chrono::steady_clock::now() < until;
       };
+      // The mark first: awaited from before it is sent, it finds a connection that stopped
+      // answering (the listener's too, likely) 15 s later, even if this thread waits on it for good.
+      send_mark();
       const auto now_us = wall_clock_us();
       while (full(db_->execute(sql::purge, {now_us}))) {
       }
       if (db_->dialect() == storage::dialect::postgres)
         while (full(pruned(db_->query(sql::prune_changes, {static_cast<std::int64_t>(change_retention_.count()) * 1000})))) {
         }
-      send_mark();
       entries_.set(static_cast<double>(db_->query(sql::count).at(0).integer(0)));
     });
   }
@@ -445,17 +463,22 @@ private:
     }
   }
 
+  /// Whether the listener listens again since the last call: the database answers, and a request
+  /// in the statements' backoff tries it at once (the replay as it listened again dropped copies
+  /// above, which a read then found unavailable for up to `retry_max`; audit).
+  bool listener_heard_again() { return listener_heard_again_.exchange(false, std::memory_order_relaxed); }
+
   /// Runs `work` unless the database is in its backoff period; a failure is counted and starts
   /// (or extends) the backoff. False when the work did not run to the end.
   template <class F>
   bool attempt(F&& work) {
     if (!ready_) {
-      if (!retry_.due())
+      if (!retry_.due() && !listener_heard_again())
         return false;
       ready();
       if (!ready_)
         return false;
-    } else if (down_ && !retry_.due()) {
+    } else if (down_ && !retry_.due() && !listener_heard_again()) {
       return false;
     }
     try {
@@ -498,6 +521,7 @@ private:
     }
     timing_out_since_.reset();
     retry_.failed();
+    listener_heard_again_.store(false, std::memory_order_relaxed); // it listened again before this failure
     // The database that answers next may not be the one that failed (restored, or migrated by a
     // newer build meanwhile): its schema is checked again before anything is written to it.
     ready_ = false;
@@ -674,6 +698,7 @@ private:
   backoff retry_;
   bool ready_ = false;
   bool down_ = false;
+  std::atomic<bool> listener_heard_again_{false}; ///< set by the listener's thread
   bool outage_logged_ = false; ///< the failure that made the layer down was logged
   /// When the run of statements cancelled by statement_timeout since the last success began, if
   /// any, and when the last of them was.

@@ -18,10 +18,6 @@ constexpr std::int64_t replay_page = 1000;
 /// The most distinct keys and tags a replay remembers, so as to drop each once: beyond, it
 /// forgets them (a key may be dropped again), rather than hold all an hour of changes names.
 constexpr std::size_t replay_remembered = 100'000;
-/// How long a mark this instance sent may go unheard before the listening connection is taken as
-/// lost: a notification committed arrives within milliseconds, seconds on a loaded host.
-constexpr std::chrono::seconds deaf_after{15};
-
 /// How far ahead of the database's clock, as last read and counted on since, a time heard may be:
 /// one beyond (sent by something else on the channel, or read before the server's clock stepped
 /// back) would put how far it has heard past what it has.
@@ -39,7 +35,8 @@ std::int64_t microseconds(std::chrono::steady_clock::duration d) {
 
 sync_listener::sync_listener(storage::store& db, listener_settings settings, plugin_host host,
                              listener_metrics metrics, std::function<void(bool, const std::string&)> on_state)
-  : db_(db), settings_(std::move(settings)), host_(host), on_state_(std::move(on_state)), metrics_(metrics) {
+  : db_(db), settings_(std::move(settings)), host_(host), on_state_(std::move(on_state)), metrics_(metrics),
+    heard_us_(settings_.predecessor_heard_us) {
   prepare_listener_statements(db_);
   thread_ = std::thread([this] { run(); });
 }
@@ -74,13 +71,22 @@ void sync_listener::send_mark(const std::function<void()>& send) {
 bool sync_listener::awaiting_mark() const { return unheard_mark_sent_at_ns_.load(std::memory_order_relaxed) != 0; }
 
 void sync_listener::check_deaf() const {
+  const auto ms = [](std::chrono::nanoseconds d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
   const auto sent = unheard_mark_sent_at_ns_.load(std::memory_order_relaxed);
   const auto unheard_for = std::chrono::nanoseconds(steady_ns() - sent);
   if (sent != 0 && unheard_for >= deaf_after)
-    throw storage::store_error(status::unavailable,
-                               "the listening connection has not delivered this instance's mark, sent " +
-                                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(unheard_for).count()) +
-                                 " ms ago: taken as lost");
+    throw storage::store_error(status::unavailable, "the listening connection has not delivered this instance's mark, "
+                                                    "sent " + ms(unheard_for) + " ms ago: taken as lost");
+  // No mark was sent, or none for long: the layer's thread is held (a statement on a connection
+  // that stopped answering, and no request to time out), and this connection, through the same
+  // network or server, may have gone deaf unseen (an audit saw a node serve an overwritten value
+  // for as long as its link stayed frozen).
+  const auto silent_for = std::chrono::nanoseconds(steady_ns() - heard_at_ns_.load(std::memory_order_relaxed));
+  if (silent_for >= settings_.silence_limit)
+    throw storage::store_error(status::unavailable, "the listening connection delivered nothing for " + ms(silent_for) +
+                                                    " ms, not even a mark: taken as lost");
 }
 
 void sync_listener::attempted(bool listening) {
@@ -124,9 +130,11 @@ void sync_listener::run() {
           std::lock_guard<std::mutex> guard(mutex_);
           served = served_before_listening_;
         }
-        replay_missed(was_down || served); // the drops are asked for before the layer's health says it listens
+        // A predecessor's heard point: what it had not heard when it was replaced is replayed.
+        replay_missed(was_down || served || heard_us_ != 0); // the drops are asked for before the layer's health says it listens
         listening = std::move(fresh); // not before: a replay that fails is not a connection lost
         unheard_mark_sent_at_ns_.store(0, std::memory_order_relaxed); // one sent before is not to be heard
+        heard_at_ns_.store(steady_ns(), std::memory_order_relaxed); // silence counts from here
         attempted(true);
         retry.succeeded();
         on_state_(true, "listening on " + settings_.channel);
@@ -160,7 +168,11 @@ void sync_listener::replay_missed(bool missed) {
     hears_from(now);
     return;
   }
-  const auto down_for = std::chrono::steady_clock::now() - not_listening_since_;
+  // Not listening since this instance began, or since its predecessor last heard (by the database's
+  // clock), for a replacement's first listen.
+  const bool after_predecessor = heard_us_ != 0 && heard_us_ == settings_.predecessor_heard_us;
+  const auto down_for = after_predecessor ? std::chrono::microseconds(std::max<std::int64_t>(0, now - heard_us_))
+                                          : std::chrono::steady_clock::now() - not_listening_since_;
   // Never listened (the first attempt failed or was late, and the layer serves meanwhile): from when
   // it began.
   auto from = (heard_us_ != 0 ? heard_us_ : now - microseconds(down_for)) - settings_.replay_allowance.count() * 1000;
@@ -187,7 +199,7 @@ void sync_listener::replay_missed(bool missed) {
     // again); past it when a whole page was of that microsecond, which would not move otherwise.
     const auto last = rows.back().integer(0);
     from = last == from ? last + 1 : last;
-    heard_us_ = std::max(heard_us_, last); // a replay cut short goes on from here
+    heard_up_to(std::max(heard_us_, last)); // a replay cut short goes on from here
   }
   // Pruned past where the replay started (by an instance of a shorter change_retention, maybe),
   // the log did not hold all it needed: read after the changes, so as to see a prune made while
@@ -195,10 +207,12 @@ void sync_listener::replay_missed(bool missed) {
   const bool whole = db_.query(sql::pruned_upto).at(0).integer(0) < start;
   if (!whole)
     metrics_.errors.inc();
+  const auto ms = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(down_for).count());
   host_.log(whole ? log_level::warn : log_level::error,
-            "listening again on '" + settings_.channel + "' after " +
-              std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(down_for).count()) +
-              " ms: dropped from the layers above " + std::to_string(dropped) +
+            (after_predecessor ? "listening on '" + settings_.channel + "' from where the instance it replaces had heard, " +
+                                   ms + " ms ago"
+                               : "listening again on '" + settings_.channel + "' after " + ms + " ms") +
+              ": dropped from the layers above " + std::to_string(dropped) +
               " keys and tags that other instances changed meanwhile" +
               (whole ? "" : "; the log of changes was pruned past where this replay began (by change_retention, the "
                             "shortest of the instances'): copies above that older changes made stale live until "
@@ -207,9 +221,14 @@ void sync_listener::replay_missed(bool missed) {
 }
 
 void sync_listener::hears_from(std::int64_t database_us) {
-  heard_us_ = database_us;
+  heard_up_to(database_us);
   clock_us_ = database_us;
   clock_read_at_ = std::chrono::steady_clock::now();
+}
+
+void sync_listener::heard_up_to(std::int64_t database_us) {
+  heard_us_ = database_us;
+  metrics_.heard_until.set(static_cast<double>(database_us) / 1e6);
 }
 
 bool sync_listener::plausible(std::int64_t logged_us) const {
@@ -223,8 +242,8 @@ void sync_listener::deliver(const storage::notification& n) {
   heard_at_ns_.store(steady_ns(), std::memory_order_relaxed);
   if (c->mark && c->origin == settings_.origin)
     unheard_mark_sent_at_ns_.store(0, std::memory_order_relaxed);
-  if (plausible(c->logged_us)) // its own changes and marks, and the others', show how far it has heard
-    heard_us_ = std::max(heard_us_, c->logged_us);
+  if (plausible(c->logged_us) && c->logged_us > heard_us_) // its own changes and marks, and the others', show how far it has heard
+    heard_up_to(c->logged_us);
   if (c->mark || c->origin == settings_.origin)
     return;
   metrics_.received.inc();

@@ -24,6 +24,15 @@ struct listener_settings {
   /// How much earlier than the last change heard a replay starts: the longest a change logged
   /// before it can take to commit.
   std::chrono::milliseconds replay_allowance;
+  /// The longest a listening connection that works may deliver nothing: the layer sends a mark at
+  /// each maintenance when it heard nothing for `mark_every`, unless its thread is held (by a
+  /// statement on a connection that stopped answering, with no request to time out) or in its
+  /// backoff. Nothing heard for this long, not even a mark, the connection is taken as lost too.
+  std::chrono::milliseconds silence_limit;
+  /// The database's clock up to which the instance this one replaces had heard every change (0:
+  /// none, the layer's first instance): its first listen replays from there, not from its own
+  /// start (the layers above keep what they held across a replacement).
+  std::int64_t predecessor_heard_us = 0;
 };
 
 /// What the listener records; registered by the layer, so that they exist on every backend.
@@ -32,6 +41,9 @@ struct listener_metrics {
   instruments::counter& received;
   instruments::counter& errors;
   instruments::counter& replayed; ///< changes replayed from the log after a lost connection
+  /// How far it has heard (the database's clock, Unix seconds): kept by the runtime across the
+  /// instances of the layer, which is how a replacement finds its predecessor's.
+  instruments::gauge& heard_until;
 };
 
 class sync_listener {
@@ -57,6 +69,9 @@ public:
   bool awaiting_mark() const;
   /// How often the layer may send a mark on a quiet channel.
   static constexpr std::chrono::seconds mark_every{5};
+  /// How long a mark this instance sent may go unheard before the listening connection is taken as
+  /// lost: a notification committed arrives within milliseconds, seconds on a loaded host.
+  static constexpr std::chrono::seconds deaf_after{15};
   sync_listener(const sync_listener&) = delete;
   sync_listener& operator=(const sync_listener&) = delete;
 
@@ -65,11 +80,13 @@ private:
   void attempted(bool listening);
   void deliver(const storage::notification& n);
   /// Throws, as a lost connection, when a mark this instance sent `deaf_after` ago or more was not
-  /// heard, nor any of its marks since.
+  /// heard, nor any of its marks since, or nothing was heard for `silence_limit`.
   void check_deaf() const;
   /// Listening (again) from `database_us`, the database's clock just read: everything before is
   /// heard or replayed; also the clock `plausible` counts on from.
   void hears_from(std::int64_t database_us);
+  /// Everything up to `database_us` is heard (or replayed).
+  void heard_up_to(std::int64_t database_us);
   /// Whether a time heard is no further ahead of the database's clock than reads and elapsed time
   /// allow.
   bool plausible(std::int64_t logged_us) const;
@@ -92,7 +109,8 @@ private:
   bool listening_ = false;
   bool served_before_listening_ = false; ///< the layer stopped waiting for the first attempt
   /// The database's clock up to which every change is heard: when listening began, or the last
-  /// change heard since (0: never listened). The listener's thread alone uses it, as the next.
+  /// change heard since (0: never listened; the predecessor's at first). The listener's thread
+  /// alone uses it, as the next.
   std::int64_t heard_us_ = 0;
   /// When the connection was last lost (first: when the thread began).
   std::chrono::steady_clock::time_point not_listening_since_ = std::chrono::steady_clock::now();

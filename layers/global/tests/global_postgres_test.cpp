@@ -10,6 +10,7 @@
 #include <atomic>
 #include <csignal>
 #include <thread>
+#include <vector>
 
 using namespace std::chrono_literals;
 using strata::status;
@@ -37,6 +38,23 @@ struct scratch : strata::test::scratch_schema {
                                                     name + "%'");
     REQUIRE(r.size() == 1);
     return r[0][0].as<int>();
+  }
+  /// `settings(instance)` with its connections named `application`, so that a test finds them.
+  std::string named_settings(const std::string& instance, const std::string& application) const {
+    auto text = settings(instance);
+    const auto at = text.find(dsn);
+    REQUIRE(at != std::string::npos);
+    return text.insert(at + dsn.size(), " application_name=" + application);
+  }
+  /// The server processes of the connections named `application`.
+  std::vector<int> pids_of(const std::string& application) const {
+    pqxx::connection admin(strata::test::pg_dsn());
+    const auto r = pqxx::nontransaction(admin).exec("SELECT pid FROM pg_stat_activity WHERE application_name = " +
+                                                    admin.quote(application));
+    std::vector<int> pids;
+    for (const auto& row : r)
+      pids.push_back(row[0].as<int>());
+    return pids;
   }
   /// Ends the listening connection of every instance on the test's channel.
   void terminate_listeners() const {
@@ -173,6 +191,72 @@ TEST_CASE("an instance that lost its listening connection drops what the others 
   REQUIRE(eventually([&] { return b->get("k").layer == "hot"; }));
   REQUIRE(a->put("k", "v3") == status::ok);
   CHECK(eventually([&] { return b->get("k").value == "v3"; }));
+}
+
+TEST_CASE("a node whose connections all stop answering drops what changed meanwhile, with or without requests",
+          "[global][postgres][faults]") {
+  // An audit froze one node's link to the database: with no request to the node, its maintenance
+  // waited on a statement for good, sent no mark, and the node served an overwritten value for as
+  // long as the link stayed frozen, healthy; replaced as hung (requests timed out), the new
+  // instance listened afresh and the copy above lived until its TTL.
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a") + "      sync: false\n")); // b listens alone
+  const auto b_connections = db.name + "_b";
+  auto b = start_yaml(strata::test::two_layer_yaml(db.named_settings("node-b", b_connections)));
+  REQUIRE(a->put("k", "v1") == status::ok);
+  REQUIRE(eventually([&] { return b->get("k").layer == "hot"; }));
+  std::this_thread::sleep_for(500ms); // b's maintenance between two runs
+  const auto frozen = db.pids_of(b_connections);
+  REQUIRE(frozen.size() >= 2); // the listening connection and a statement one
+  struct resumed {
+    std::vector<int> pids;
+    ~resumed() {
+      for (int pid : pids)
+        ::kill(pid, SIGCONT);
+    }
+  } resume_at_end{frozen};
+  for (int pid : frozen)
+    REQUIRE(::kill(pid, SIGSTOP) == 0);
+  const auto since = std::chrono::steady_clock::now();
+  REQUIRE(a->put("k", "v2") == status::ok);
+  SECTION("no request: the listener hears nothing, not even a mark, and listens again") {
+    // Found within the mark's 15 s, or the 20.5 s of silence here, then replayed: dropped above,
+    // the key is read from the global layer (which waits on its frozen connection: timeout).
+    CHECK(eventually([&] { return b->get("k").value != "v1"; }, 40s));
+  }
+  SECTION("replaced as hung: the new instance replays from where the one it replaces had heard") {
+    CHECK(b->get("absent").code == status::timeout); // the global layer waits on its frozen connection
+    // Replaced 5 s past the deadline (2 s); before the old listener's silence (20.5 s) could find it.
+    CHECK(eventually([&] { return b->get("k").value == "v2"; }, 15s));
+    CHECK(std::chrono::steady_clock::now() - since < 20s);
+    CHECK(layer_sample(*b, "strata_cache_layer_restarts_total", "") >= 1);
+  }
+}
+
+TEST_CASE("once its listener listens again, a node's statements try the database without waiting out their backoff",
+          "[global][postgres][faults]") {
+  // An audit restarted PostgreSQL: the replay as the listener listened again dropped good copies
+  // above, and reading them again answered unavailable for 2 s more, the statements' backoff.
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a") + "      sync: false\n"));
+  const auto b_connections = db.name + "_b";
+  auto settings = db.named_settings("node-b", b_connections);
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"retry_min: 50ms", "retry_min: 8s"},
+                                 {"retry_max: 500ms", "retry_max: 8s"},
+                                 {"maintenance_interval: 200ms", "maintenance_interval: 1h"}}) // no statement but the test's
+    settings.replace(settings.find(from), from.size(), to);
+  auto b = start_yaml(strata::test::two_layer_yaml(settings));
+  REQUIRE(a->put("k", "v") == status::ok); // in the database, not above in b
+  const auto stopped = std::chrono::steady_clock::now();
+  strata::test::kill_server();
+  // b's listener tries again 8 s after it lost its connection; its statements, after this failure
+  // 2 s after the stop, 10 s after it.
+  std::this_thread::sleep_until(stopped + 2s);
+  REQUIRE(b->get("k").code == status::unavailable);
+  strata::test::restart_server();
+  REQUIRE(eventually([&] { return !db.pids_of(b_connections).empty(); }, 15s)); // the listener's new connection
+  CHECK(b->get("k").value == "v");
+  CHECK(std::chrono::steady_clock::now() - stopped < 10s);
 }
 
 TEST_CASE("a replay the log was pruned under says it is not whole", "[global][postgres][faults]") {

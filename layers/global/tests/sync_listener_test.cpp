@@ -1,6 +1,7 @@
 // The listener on a store of its own making: when the layer stopped waiting for its first listen
-// (and served meanwhile), the first listen replays from when it began; when it did not, nothing.
-// A mark heard before the statement that sent it returned is not awaited.
+// (and served meanwhile), the first listen replays from when it began; when it did not, nothing;
+// a replacement's, from where its predecessor had heard. A mark heard before the statement that
+// sent it returned is not awaited. A connection silent for too long is taken as lost.
 
 #include "global_schema.hpp"
 #include "support/recording_host.hpp"
@@ -9,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -89,6 +91,12 @@ private:
   std::chrono::milliseconds listen_takes_;
 };
 
+/// What a test may set of the listener's settings.
+struct listener_options {
+  std::chrono::milliseconds silence_limit = 1h;
+  std::int64_t predecessor_heard_us = 0;
+};
+
 /// A listener on `db`, and whether the layer's wait of `layer_waits` for its first attempt listened.
 struct started {
   strata::testing::recording_host host{STRATA_PLUGIN_LAYER, "shared"};
@@ -96,14 +104,17 @@ struct started {
   std::unique_ptr<strata::global::sync_listener> listener;
   bool listened_in_time;
 
-  started(slow_listen_store& db, std::chrono::milliseconds layer_waits) {
+  started(slow_listen_store& db, std::chrono::milliseconds layer_waits, listener_options options = {}) {
     strata::global::listener_metrics metrics{plugin.histogram("strata_global_sync_latency_seconds", "latency"),
                                              plugin.counter("strata_global_sync_messages_total", "messages", {{"direction", "received"}}),
                                              plugin.counter("strata_global_errors_total", "errors", {{"source", "listener"}}),
-                                             plugin.counter("strata_global_sync_messages_total", "messages", {{"direction", "replayed"}})};
+                                             plugin.counter("strata_global_sync_messages_total", "messages", {{"direction", "replayed"}}),
+                                             plugin.gauge("strata_global_heard_until_seconds", "heard")};
     listener = std::make_unique<strata::global::sync_listener>(
-      db, strata::global::listener_settings{"channel", "me", 50ms, 500ms, 7000ms}, plugin, metrics,
-      [](bool, const std::string&) {});
+      db,
+      strata::global::listener_settings{"channel", "me", 50ms, 500ms, 7000ms, options.silence_limit,
+                                        options.predecessor_heard_us},
+      plugin, metrics, [](bool, const std::string&) {});
     listened_in_time = listener->await_first_attempt(layer_waits);
   }
 };
@@ -162,4 +173,37 @@ TEST_CASE("a mark heard before the statement that sent it returned is not awaite
   CHECK(eventually([&] { return !s.listener->awaiting_mark(); }));
   CHECK_THROWS(s.listener->send_mark([] { throw std::runtime_error("the statement failed"); }));
   CHECK_FALSE(s.listener->awaiting_mark()); // never sent: not to be heard
+}
+
+TEST_CASE("a replacement's first listen replays from where the instance it replaces had heard", "[global][unit]") {
+  // It listened afresh, and the copies above that its predecessor had not heard changed (a link
+  // that froze, then the instance replaced as hung) were served until their TTL.
+  slow_listen_store db(0ms);
+  started s(db, 2000ms, {1h, slow_listen_store::now_us - 5'000'000});
+  CHECK(s.listened_in_time);
+  REQUIRE(eventually([&] { return !s.host.invalidations().empty(); }));
+  CHECK(s.host.invalidations().front().what == "changed");
+  CHECK(db.replays_ == 1);
+  CHECK(s.host.value("strata_global_heard_until_seconds").value_or(0) == Approx(slow_listen_store::now_us / 1e6));
+  const auto logs = s.host.logs();
+  CHECK(std::any_of(logs.begin(), logs.end(), [](const auto& l) {
+    return l.message.rfind("listening on 'channel' from where the instance it replaces had heard, 5000 ms ago: "
+                           "dropped from the layers above 1 keys",
+                           0) == 0;
+  }));
+}
+
+TEST_CASE("a listening connection that delivers nothing for its silence limit is taken as lost", "[global][unit]") {
+  // The layer's thread held on a statement that never returns sends no mark: a deaf connection
+  // went unnoticed for as long as the link stayed frozen.
+  slow_listen_store db(0ms);
+  started s(db, 2000ms, {300ms, 0});
+  REQUIRE(s.listened_in_time);
+  REQUIRE(eventually([&] { return !s.host.invalidations().empty(); })); // listens again, and replays
+  CHECK(s.host.value("strata_global_errors_total", {{"source", "listener"}}).value_or(0) >= 1);
+  const auto logs = s.host.logs();
+  CHECK(std::any_of(logs.begin(), logs.end(), [](const auto& l) {
+    return l.message.find("the listening connection delivered nothing for ") != std::string::npos &&
+           l.message.find(" ms, not even a mark: taken as lost") != std::string::npos;
+  }));
 }
