@@ -43,7 +43,6 @@ std::string placed(const std::string& path, const config& cfg, const std::string
   return config_error{path, at != cfg.positions.end() ? at->second : source_position{}, "", message}.to_string();
 }
 
-
 } // namespace
 
 void block_serve_signals() {

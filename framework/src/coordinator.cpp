@@ -1202,7 +1202,8 @@ public:
   void fill_prefetched(std::uint64_t request, std::size_t asking, const std::string& ns, const std::string& key,
                        const std::string& value, const entry_options& options) {
     auto data = std::make_shared<put_data>(put_data{ns, key, value, options});
-    if (st_.slots[asking].recipe->plugin->descriptor->abi_minor >= 4)
+    constexpr std::uint32_t put_prefetched_since_minor = 4; // plugin_abi.h: an older vtable has no such slot
+    if (st_.slots[asking].recipe->plugin->descriptor->abi_minor >= put_prefetched_since_minor)
       put_unawaited(asking, request, data, layer_put_prefetched_atom::value);
     else
       put_unawaited(asking, request, data);

@@ -124,7 +124,7 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
       });
     },
     [self, answer](layer_call_atom, std::uint64_t number, const layer_call_ptr& call) {
-      answer(number, "a capability call", [&] {
+      answer(number, "a semantic or vector call", [&] {
         layer_reply reply;
         try {
           reply.code = (*call)(self->state.instance->get());

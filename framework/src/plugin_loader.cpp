@@ -131,10 +131,12 @@ expected<const loaded_plugin*> plugin_loader::load_file(const std::string& path,
   if (!foreign.old_string.empty())
     return invalid("plugin " + path + ": built with the pre-C++11 std::string (_GLIBCXX_USE_CXX11_ABI=0; it imports " +
                    foreign.old_string + "), which reads the SDK's strings wrong: rebuild it without that define");
+#ifndef _GLIBCXX_DEBUG // a host built in debug mode has the plugins' layout: refusing them would say otherwise
   if (!foreign.debug_mode.empty())
     return invalid("plugin " + path + ": built in libstdc++'s debug mode (_GLIBCXX_DEBUG; it imports " +
                    foreign.debug_mode + "), whose std::map and std::vector are laid out otherwise than the SDK's: "
-                   "rebuild it without that define (_GLIBCXX_ASSERTIONS checks as much without changing them)");
+                   "rebuild it without that define (_GLIBCXX_ASSERTIONS checks bounds without changing the layout)");
+#endif
   void* handle = ::dlopen(canonical.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = ::dlerror();

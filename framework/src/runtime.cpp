@@ -769,7 +769,7 @@ detail::log_fields message(std::string text) {
   return fields;
 }
 
-/// Which plugin, of which version and file, each instance was created from: a plugin found on
+/// Which plugin, of which version and file, each instance is created from: a plugin found on
 /// `plugins.path` may be another build than the one meant (`plugins.files` takes over its name).
 void log_plugins_loaded(runtime_impl& impl, const detail::resolved_plugins& plugins) {
   const auto tell = [&](const std::string& what, const detail::loaded_plugin& plugin) {
@@ -812,6 +812,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   } catch (const std::exception& e) {
     return error{status::invalid, detail::make_error(impl->cfg, "logging.output", e.what()).to_string()};
   }
+  log_plugins_loaded(*impl, plugins); // before any instance: a factory that fails is the likeliest to need it
 
   std::vector<detail::layer_health_state> health;
   for (const auto& layer : layers) {
@@ -967,7 +968,6 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
                                              std::move(options.loader), std::move(metrics), std::move(layer_hosts),
                                              impl->log});
   start_capability_router(*impl, targets, std::move(options.verifier));
-  log_plugins_loaded(*impl, plugins);
   impl->log->write(log_level::info, message("runtime started: " + std::to_string(layers.size()) + " layers, " +
                                             std::to_string(impl->cfg.exporters.size()) + " exporters, " +
                                             std::to_string(impl->cfg.alerts.rules.size()) + " alert rules"));

@@ -56,9 +56,10 @@ public:
   /// Drains the log, waiting for the lock (the layer's maintenance).
   void drain();
 
-  /// A write of (ns, key) ends a prefetch of it that this model asked for: its fill, or a
-  /// client's write, after which the runtime writes no fill. Forgets it (so that it may be asked
-  /// again); whether one was pending.
+  /// A write of (ns, key) ends a prefetch of it that this model asked for: its fill, or another
+  /// write (a client's, after which the runtime writes no fill; a promotion or a read-through's
+  /// fill, after which a fill finds the key held and is not counted). Forgets it (so that it may
+  /// be asked again); whether one was pending.
   bool end_pending(std::string_view ns, std::string_view key);
 
   std::uint64_t updates() const noexcept { return updates_.load(std::memory_order_relaxed); }

@@ -206,7 +206,7 @@ public:
   status put(std::string_view ns, std::string_view key, std::string_view value,
              const entry_options& options) override {
     if (model_)
-      model_->end_pending(ns, key); // a client's write: the runtime fills no prefetch of it now
+      model_->end_pending(ns, key); // a client's write, a promotion, a read-through's fill: not a prefetch's
     return store_->put(ns, key, value, options);
   }
 
@@ -277,5 +277,5 @@ const strata_config_key schema[] = {
 } // namespace
 } // namespace strata::predictive
 
-STRATA_LAYER_PLUGIN("predictive", "0.2.0", strata::predictive::predictive_layer,
+STRATA_LAYER_PLUGIN("predictive", "0.3.0", strata::predictive::predictive_layer,
                     strata::predictive::schema, STRATA_PLUGIN_FLAG_COOPERATIVE)

@@ -22,7 +22,7 @@ TEST_CASE("the replay's layer is the predictive plugin loaded from its file", "[
   REQUIRE(made);
   auto& layer = **made;
   CHECK(layer.plugin_name() == "predictive");
-  CHECK(layer.plugin_version() == "0.2.0");
+  CHECK(layer.plugin_version() == "0.3.0");
   CHECK_THAT(layer.plugin_origin(), Catch::EndsWith("/libstrata_predictive.so"));
   strata::layer_hit hit;
   CHECK(layer.layer().put("ns", "k", "v", {}) == strata::status::ok);

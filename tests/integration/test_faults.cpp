@@ -710,6 +710,9 @@ TEST_CASE("a start that fails once its log file is open says why in that file to
   std::ifstream in(log_file);
   const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   CHECK_THAT(logged, Catch::Contains("error the runtime did not start: " + why));
+  // And which build of the plugin failed: its version, ABI and file (review).
+  CHECK_THAT(logged, Catch::Contains("info embedder 'flat': plugin test_embedder 1.0.0 (ABI 1.") &&
+                       Catch::Contains("/libstrata_test_embedder.so"));
 }
 
 TEST_CASE("an embedder that declares dimension 0 stops the start, naming it", "[faults]") {

@@ -473,7 +473,7 @@ layers:
     return std::any_of(parsed.begin(), parsed.end(), [&](const auto& j) { return j.value("message", "") == text; });
   };
   const std::string abi = " (ABI 1." + std::to_string(STRATA_ABI_MINOR) + ") from " STRATA_TEST_PLUGIN_DIR;
-  CHECK(said("layer 'hot': plugin predictive 0.2.0" + abi + "/libstrata_predictive.so"));
+  CHECK(said("layer 'hot': plugin predictive 0.3.0" + abi + "/libstrata_predictive.so"));
   CHECK(said("layer 'broken': plugin test_map 1.0.0" + abi + "/libstrata_test_map.so"));
   const auto fault = std::find_if(parsed.begin(), parsed.end(), [](const auto& j) { return j.value("level", "") == "warn"; });
   REQUIRE(fault != parsed.end());

@@ -3,6 +3,7 @@
 #include "runtime_fixture.hpp"
 #include "support/scratch_dir.hpp"
 
+#include <strata/sdk.hpp>
 #include <strata/standalone_layer.hpp>
 #include <strata/units.hpp>
 
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <vector>
 
 using namespace strata;
@@ -1154,4 +1156,68 @@ TEST_CASE("read-through: loads arriving together go past a loader thread stuck b
   for (auto& g : gets)
     CHECK(g.get().code == status::ok);
   release = true;
+}
+
+namespace {
+
+/// What the layer below saw: the keys of its puts, and whether put_prefetched was called.
+struct abi_1_3_calls {
+  std::mutex mutex;
+  std::vector<std::string> puts;
+  std::atomic<bool> put_prefetched{false};
+};
+abi_1_3_calls& calls_of_abi_1_3() {
+  static abi_1_3_calls calls;
+  return calls;
+}
+
+/// A layer as a plugin built for ABI 1.3 has it: its vtable has no put_prefetched, so a
+/// prefetch's fill must reach it as a put. A get of "A" asks for "B" to be prefetched.
+class abi_1_3_layer : public strata::layer {
+public:
+  explicit abi_1_3_layer(const strata::layer_context& context) : host_(context.host) {}
+  status get(std::string_view ns, std::string_view key, layer_hit&) override {
+    if (key == "A")
+      host_.prefetch(ns, "B");
+    return status::not_found;
+  }
+  status put(std::string_view, std::string_view key, std::string_view, const entry_options&) override {
+    std::lock_guard<std::mutex> guard(calls_of_abi_1_3().mutex);
+    calls_of_abi_1_3().puts.emplace_back(key);
+    return status::ok;
+  }
+  status put_prefetched(std::string_view, std::string_view, std::string_view, const entry_options&) override {
+    calls_of_abi_1_3().put_prefetched = true;
+    return status::internal;
+  }
+  status erase(std::string_view, std::string_view) override { return status::not_found; }
+  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
+
+private:
+  strata::plugin_host host_;
+};
+
+const strata_config_key abi_1_3_keys[] = {{"unused", STRATA_VALUE_INT, "0", "nothing", 0, 0, 0, 0}};
+const strata_plugin_descriptor abi_1_3_descriptor = {
+  STRATA_ABI_MAJOR, 3, "abi_1_3", "1.0", STRATA_PLUGIN_LAYER, 0, abi_1_3_keys, 1,
+  &strata::sdk_detail::create<strata::layer, abi_1_3_layer>, &strata::sdk_detail::destroy<strata::layer>, nullptr};
+
+} // namespace
+
+TEST_CASE("a prefetch's fill reaches a plugin built before ABI 1.4 as a put, never through put_prefetched",
+          "[runtime][abi]") {
+  runtime_options options;
+  options.static_plugins = {&abi_1_3_descriptor};
+  options.loader = [](std::string_view, std::string_view key) -> std::optional<loaded_value> {
+    return loaded_value{"value of " + std::string(key), {}};
+  };
+  auto rt = strata::testing::start_yaml("layers:\n  - {name: old, plugin: abi_1_3}\n", std::move(options));
+  CHECK(rt->get("A").value == "value of A"); // from the loader; the layer asks for B
+  const auto b_put = [] {
+    std::lock_guard<std::mutex> guard(calls_of_abi_1_3().mutex);
+    const auto& puts = calls_of_abi_1_3().puts;
+    return std::find(puts.begin(), puts.end(), "B") != puts.end();
+  };
+  CHECK(eventually(b_put));
+  CHECK_FALSE(calls_of_abi_1_3().put_prefetched);
 }

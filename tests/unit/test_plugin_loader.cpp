@@ -94,8 +94,8 @@ TEST_CASE("loader refuses a plugin built in libstdc++'s debug mode before runnin
   CHECK(loaded.err().message == "plugin " + plugin_file("test_debug_mode") +
                                     ": built in libstdc++'s debug mode (_GLIBCXX_DEBUG; it imports " + imported +
                                     "), whose std::map and std::vector are laid out otherwise than the SDK's: "
-                                    "rebuild it without that define (_GLIBCXX_ASSERTIONS checks as much without "
-                                    "changing them)");
+                                    "rebuild it without that define (_GLIBCXX_ASSERTIONS checks bounds without "
+                                    "changing the layout)");
   CHECK(strata::detail::foreign_layout_imports_of(plugin_file("test_map")).debug_mode.empty());
   CHECK(strata::detail::foreign_layout_imports_of(plugin_file("test_old_string_abi")).debug_mode.empty());
 }

@@ -132,8 +132,10 @@ public:
 
   /// Writes what a prefetch this layer asked for (strata_host_api::prefetch) loaded: called
   /// instead of `put` for that write only, so that the layer can tell a prefetch's fill from a
-  /// client's write of the same key (which `put` receives). What it answers is counted as a put's.
-  /// The default writes it as a put.
+  /// client's write of the same key (which `put` receives). Not called when the prefetch found
+  /// nothing, when a write reached the key meanwhile, or when a get missed the key while the load
+  /// ran: that get's fill is a plain `put`, into the layers that take promotions only. What it
+  /// answers is counted as a put's. The default writes it as a put.
   virtual status put_prefetched(std::string_view ns, std::string_view key, std::string_view value,
                                 const entry_options& options) {
     return put(ns, key, value, options);

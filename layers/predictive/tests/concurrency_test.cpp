@@ -95,8 +95,10 @@ void run_mixed(exact_store& store, const store_config& config, access_model* mod
         options.tags = {"tag" + std::to_string(key % 4)};
         if (op % 4 == 0) options.ttl = 1ms; // some entries expire while others read them
         const auto value = make_value(ns, key, thread, i);
-        status st = model != nullptr && model->end_pending(ns, key_text) ? store.put_prefetched(ns, key_text, value, options)
-                                                                        : store.put(ns, key_text, value, options);
+        // As the plugin: a prefetch's fill (some of them here) or another write, each ending a
+        // prefetch of the key the model asked for.
+        if (model != nullptr) model->end_pending(ns, key_text);
+        status st = op % 7 == 0 ? store.put_prefetched(ns, key_text, value, options) : store.put(ns, key_text, value, options);
         if (st != status::ok) bad_statuses.fetch_add(1);
       } else if (op < 98) {
         status st = store.erase(ns, key_text);

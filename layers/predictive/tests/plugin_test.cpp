@@ -37,7 +37,7 @@ TEST_CASE("the plugin describes itself", "[predictive][plugin]") {
   const auto& d = load();
   CHECK(d.abi_major == STRATA_ABI_MAJOR);
   CHECK(std::string(d.name) == "predictive");
-  CHECK(std::string(d.version) == "0.2.0");
+  CHECK(std::string(d.version) == "0.3.0");
   CHECK(d.kind == STRATA_PLUGIN_LAYER);
   std::map<std::string, const strata_config_key*> keys;
   for (std::size_t i = 0; i < d.config_schema_size; ++i) keys[d.config_schema[i].key] = &d.config_schema[i];
