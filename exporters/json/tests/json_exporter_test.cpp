@@ -367,11 +367,17 @@ TEST_CASE("lines mode refuses at creation a file there that the process may not 
         "path: '" + file.string() + "' cannot be appended to: " + readonly.reason());
 }
 
-TEST_CASE("failed publishes held back when the exporter stops are told then", "[exporter][json]") {
+/// A directory for the exporter's file, which a test removes once the exporter exists.
+struct vanishing_output {
   strata::test::scratch_dir dir{"strata-json"};
-  const auto sub = dir.path / "out";
-  fs::create_directory(sub);
+  fs::path sub = dir.path / "out";
   strata::testing::recording_host host{STRATA_PLUGIN_EXPORTER, "json-test"};
+  vanishing_output() { fs::create_directory(sub); }
+};
+
+TEST_CASE("failed publishes held back when the exporter stops are told then", "[exporter][json]") {
+  vanishing_output out;
+  auto& [dir, sub, host] = out;
   {
     instance json({{"path", (sub / "s.json").string()}}, host.api());
     fs::remove_all(sub);
@@ -394,10 +400,8 @@ TEST_CASE("failed publishes held back when the exporter stops are told then", "[
 TEST_CASE("failed publishes are logged once a second at most, and a success after them says so",
           "[exporter][json]") {
   // An interval of 10 ms logged a line per publish for as long as the directory was gone.
-  strata::test::scratch_dir dir{"strata-json"};
-  const auto sub = dir.path / "out";
-  fs::create_directory(sub);
-  strata::testing::recording_host host{STRATA_PLUGIN_EXPORTER, "json-test"};
+  vanishing_output out;
+  auto& [dir, sub, host] = out;
   instance json({{"path", (sub / "s.json").string()}}, host.api());
   fs::remove_all(sub);
 
