@@ -4,10 +4,12 @@
 // hits / wrong hits / misses and precision at thresholds 0.60 to 0.95, beside GPTCache's published
 // counts. Quora question pairs: each pair alone, store one question, look the other up; the share
 // of non-duplicate pairs served (false hits) and of duplicates served. Both with the second-stage
-// check as configured and with it off.
+// check as configured and with it off. Then the second stage alone on two long queries, against
+// hashing them.
 #include "suites.hpp"
 
 #include <quality.hpp>
+#include <second_stage.hpp>
 
 #include <strata/runtime.hpp>
 
@@ -15,7 +17,10 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <functional>
+#include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace strata::bench {
@@ -71,6 +76,41 @@ void print(const char* title, const measured& m, const std::vector<q::question_p
   }
 }
 
+/// The fastest of five runs of `work`, in milliseconds.
+template <class F>
+double best_of_five_ms(F&& work) {
+  double best = 1e300;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+/// The second stage (every test on) on two queries of ~1 MB that differ in one word, against
+/// hashing both: it reads the whole of each (numbers, negations, order, names), so its cost grows
+/// with their length; until 2026-12-06 a scan of a word list per word made it ~1 s.
+double second_stage_on_long_texts_vs_hashing() {
+  const char* words[] = {"the", "cache", "answer", "model", "reset", "password", "how", "do", "I", "what",
+                         "is", "7", "2024", "not", "never", "before", "after", "user", "login", "page"};
+  std::mt19937 rng(7);
+  std::string a;
+  while (a.size() < 1'000'000)
+    a.append(words[rng() % std::size(words)]).push_back(' ');
+  std::string b = a;
+  b.replace(b.find("cache", b.size() / 2), 5, "store");
+  std::size_t sink = 0;
+  const double hashing = best_of_five_ms([&] {
+    sink += std::hash<std::string_view>{}(a) ^ std::hash<std::string_view>{}(b);
+  });
+  const semantic_layer::check_options every_test;
+  const double checking = best_of_five_ms([&] { sink += semantic_layer::second_stage(every_test, a, b, 0.99, {}).size(); });
+  std::printf("\nsecond stage on two %zu-byte queries: %.1f ms; hashing both: %.3f ms (%zu)\n", a.size(), checking,
+              hashing, sink % 2);
+  return checking / hashing;
+}
+
 } // namespace
 
 int run_semantic_quality() {
@@ -109,6 +149,7 @@ int run_semantic_quality() {
       std::printf("RESULT semantic.qqp.false_hit_rate_at_%.2f %.4f\n", c.threshold,
                   q::false_hit_rate(qqp, reported.pairs, c.threshold));
     }
+    std::printf("RESULT semantic.second_stage_1mb_vs_hashing %.0f\n", second_stage_on_long_texts_vs_hashing());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "semantic-quality: %s\n", e.what());
