@@ -200,4 +200,42 @@ int instance_host::prefetch(void* self, const char* ns, size_t ns_size, const ch
   return 0; // the request is lost, never the caller
 }
 
+instance_voice::instance_voice(const strata_host_api& host) : host_(host), api_(host) {
+  api_.host = this;
+  api_.metric = [](void* self, strata_metric_kind kind, const char* name, const char* help,
+                   const char* const* label_names, const char* const* label_values, size_t label_count,
+                   const double* bounds, size_t bound_count, char* error, size_t error_size) -> void* {
+    const auto& host = of(self).host_;
+    return host.metric(host.host, kind, name, help, label_names, label_values, label_count, bounds, bound_count,
+                       error, error_size);
+  };
+  api_.set_health = [](void* self, strata_health_level level, const char* detail) {
+    const auto& voice = of(self);
+    if (!voice.silenced())
+      voice.host_.set_health(voice.host_.host, level, detail);
+  };
+  api_.log = [](void* self, strata_log_level level, const char* message) {
+    const auto& voice = of(self);
+    if (!voice.silenced())
+      return voice.host_.log(voice.host_.host, level, message);
+    try { // no exception crosses the table
+      const std::string marked = std::string("a replaced instance: ") + (message != nullptr ? message : "");
+      voice.host_.log(voice.host_.host, level, marked.c_str());
+    } catch (...) {
+    }
+  };
+  api_.invalidate_key = [](void* self, const char* ns, size_t ns_size, const char* key, size_t key_size) {
+    const auto& host = of(self).host_;
+    host.invalidate_key(host.host, ns, ns_size, key, key_size);
+  };
+  api_.invalidate_tag = [](void* self, const char* ns, size_t ns_size, const char* tag, size_t tag_size) {
+    const auto& host = of(self).host_;
+    host.invalidate_tag(host.host, ns, ns_size, tag, tag_size);
+  };
+  api_.prefetch = [](void* self, const char* ns, size_t ns_size, const char* key, size_t key_size) -> int {
+    const auto& voice = of(self);
+    return voice.silenced() ? 0 : voice.host_.prefetch(voice.host_.host, ns, ns_size, key, key_size);
+  };
+}
+
 } // namespace strata::detail

@@ -9,6 +9,7 @@
 #include <strata/metrics_registry.hpp>
 #include <strata/plugin_abi.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,27 @@ private:
   std::mutex prefetch_mutex_;
   prefetch_fn prefetch_; ///< guarded by prefetch_mutex_
   strata_host_api api_;
+};
+
+/// One layer instance's side of its slot's host (`api()` is the table it is created with): the
+/// same host, but once the instance is replaced (`silence`), what it still reports is its
+/// successor's to say no more: its health is dropped, its prefetches refused, its log lines say
+/// they come from a replaced instance. A hung instance's own threads go on (a listener): one that
+/// reported a lost connection 30 s into a frozen link overwrote its successor's critical health
+/// with a warning (audit). Its metrics and invalidations still count.
+class instance_voice {
+public:
+  explicit instance_voice(const strata_host_api& host);
+  const strata_host_api* api() const noexcept { return &api_; }
+  void silence() noexcept { silenced_.store(true, std::memory_order_release); }
+
+private:
+  static const instance_voice& of(void* self) noexcept { return *static_cast<const instance_voice*>(self); }
+  bool silenced() const noexcept { return silenced_.load(std::memory_order_acquire); }
+
+  const strata_host_api& host_;
+  strata_host_api api_;
+  std::atomic<bool> silenced_{false};
 };
 
 } // namespace strata::detail

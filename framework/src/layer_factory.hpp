@@ -2,6 +2,7 @@
 // A thread that creates the layer instances of restarts, so that a factory that waits (for a
 // database) holds no actor: the coordinator serves the other layers meanwhile.
 
+#include "instance_host.hpp"
 #include "plugin_instance.hpp"
 #include "view_slot.hpp"
 
@@ -32,6 +33,7 @@ using freed_views = std::shared_ptr<view_list>;
 /// A new instance, or why there is none (the factory's error).
 struct created_layer {
   std::shared_ptr<layer_instance> instance;
+  std::shared_ptr<instance_voice> voice; ///< the instance's side of the slot's host
   std::string error;
 };
 

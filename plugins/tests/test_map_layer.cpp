@@ -75,9 +75,10 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "unavailable_on_first_put", "unavailable_on_second_put", "hang_on_first_put",
                                        "view_throws",   "view_unknown_status", "view_misses", "view_overflows", "negative_ttl_hit",
                                        "empty_tag_hit", "crash_on_get", "abort_on_get", "overflow_on_get", "viewed_slow_puts",
-                                       "throw_late_on_get", "hang_on_first_get_then_slow"};
+                                       "throw_late_on_get", "hang_on_first_get_then_slow", "hang_on_get_then_warn"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
+  host_ = context.host;
   plugin_host host = context.host;
   if (const auto& metric = context.config.get_string("metric"); !metric.empty())
     gets_ = &host.counter(metric, "Gets the test layer answered.", {{"kind", "get"}});
@@ -103,6 +104,11 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
     throw std::runtime_error("configured to throw on get");
   if (fail_ == "hang_on_get")
     std::this_thread::sleep_for(hang_);
+  if (fail_ == "hang_on_get_then_warn") { // as a thread of a hung instance that reports on after its replacement
+    std::this_thread::sleep_for(hang_);
+    host_.set_health(health_level::warning, "warned after its hung get");
+    host_.log(log_level::warn, "its hung get returned");
+  }
   if (fail_ == "throw_late_on_get") {
     std::this_thread::sleep_for(hang_);
     throw std::runtime_error("configured to throw late on get");
@@ -296,7 +302,7 @@ static const strata_config_key test_map_schema[] = {
    "answer unavailable: a backend gone down), unavailable_on_get, internal_on_get, timeout_on_put, invalid_on_put (answered at "
    "once, nothing stored), hang_on_put, hang_on_first_put (the first put of the layer's entries hangs, then writes), unavailable_on_first_put, unavailable_on_second_put, view_throws, view_unknown_status, view_misses (a read view whose every get fails or misses), view_overflows (a read view that recurses until "
    "the reading thread's stack overflows: SIGSEGV), viewed_slow_puts (a read view of the entries, and puts that take `hang`), "
-   "negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for), crash_on_get (a get writes "
+   "hang_on_get_then_warn (a get waits `hang`, then reports a warning and logs), negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for), crash_on_get (a get writes "
    "through a null pointer: SIGSEGV), abort_on_get (a get calls abort: SIGABRT), overflow_on_get (a get recurses "
    "until its thread's stack overflows: SIGSEGV), throw_late_on_get (a get sleeps `hang`, then throws), "
    "hang_on_first_get_then_slow (the first get of the layer's entries sleeps `hang`, every later one 200 ms)", 0, 0, 0, 0},

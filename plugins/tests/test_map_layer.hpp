@@ -54,6 +54,7 @@ private:
   std::chrono::nanoseconds hang_;
   instruments::counter* gets_ = nullptr; ///< the `metric` setting's counter, if any
   std::shared_ptr<entry_store> store_;
+  plugin_host host_; ///< for `hang_on_get_then_warn`
 };
 
 } // namespace strata::test_plugins

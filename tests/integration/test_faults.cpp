@@ -783,6 +783,24 @@ TEST_CASE("a shutdown held by a plugin call that has not returned names the laye
   CHECK_THAT(logged, !Catch::Contains("layer 'hot' (instance"));
 }
 
+TEST_CASE("what a replaced instance still reports is not its slot's: its health is dropped, its log lines marked",
+          "[faults]") {
+  // A hung instance lives on beside its successor, and so do its own threads: the global layer's
+  // listener, 30 s into a frozen link, reported a lost connection and overwrote its successor's
+  // critical health with a warning for the rest of the freeze (audit).
+  logging_runtime run("layers:\n  - {name: stuck, plugin: test_map, deadline: 50ms,\n"
+                      "     config: {fail: hang_on_get_then_warn, hang: 7s}}\n");
+  const auto asked = std::chrono::steady_clock::now();
+  auto waiting = run.rt->get_async("k");
+  // Taken to hang 5 s past the deadline and replaced; its get returns 7 s in, and reports.
+  REQUIRE(eventually([&] { return health_of(*run.rt, "stuck").restarts == 1; }, std::chrono::seconds(10)));
+  std::this_thread::sleep_until(asked + std::chrono::milliseconds(7500));
+  CHECK(health_of(*run.rt, "stuck").detail.find("warned after its hung get") == std::string::npos);
+  CHECK(waiting.get().code != status::ok);
+  const auto logged = run.stop_and_read_log();
+  CHECK_THAT(logged, Catch::Contains("a replaced instance: its hung get returned"));
+}
+
 TEST_CASE("a shutdown waits for a call in an embedder before freeing it, and names it in the log",
           "[faults][shutdown]") {
   // Embedding runs in the caller's thread: the runtime was freed after shutdown_timeout with the
