@@ -68,7 +68,7 @@ struct slot {
   caf::actor actor;            ///< null while a restart could not create an instance
   /// Set when the instance is replaced: its host then calls it no more.
   std::shared_ptr<std::atomic<bool>> retired;
-  std::shared_ptr<instance_voice> voice; ///< the instance's side of the host: silenced with `retired`
+  instance_voice* voice = nullptr; ///< the instance's side of the host (the host's): silenced with `retired`
   /// A restart waits for the replaced instance's call in progress to return (start_when_stopped).
   bool start_when_stopped = false;
   std::uint64_t generation = 0;
@@ -363,10 +363,10 @@ public:
     return relay->replace(std::move(next));
   }
 
-  void start_slot(std::size_t i, std::shared_ptr<layer_instance> instance, std::shared_ptr<instance_voice> voice) {
+  void start_slot(std::size_t i, std::shared_ptr<layer_instance> instance, instance_voice* voice) {
     auto& s = st_.slots[i];
     ++s.generation;
-    s.voice = std::move(voice);
+    s.voice = voice;
     if (i == 0)
       publish_first_view(view_of(s, *instance), s.generation);
     s.retired = std::make_shared<std::atomic<bool>>(false);
@@ -559,7 +559,7 @@ public:
       put_off_restart(i, wait);
       return;
     }
-    start_slot(i, std::move(created.instance), std::move(created.voice));
+    start_slot(i, std::move(created.instance), created.voice);
     st_.shared->health.update(i, [](layer_health_state& h) {
       ++h.restarts;
       if (h.faulted) {
@@ -1821,7 +1821,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     st.slots.push_back(std::move(s));
   }
   for (std::size_t i = 0; i < st.slots.size(); ++i)
-    r->start_slot(i, std::move(setup->instances[i]), std::move(setup->voices[i]));
+    r->start_slot(i, std::move(setup->instances[i]), setup->voices[i]);
   // A layer's prefetch requests and its requests to drop a key or tag from the other layers
   // come to this actor as messages; the host keeps only a weak address, and is disconnected when
   // the coordinator exits (a listener thread of the layer may call at any time).

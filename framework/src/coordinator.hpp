@@ -23,7 +23,7 @@ struct coordinator_setup {
   config cfg;
   std::vector<const loaded_plugin*> plugins;             ///< layer i's plugin
   std::vector<std::shared_ptr<layer_instance>> instances; ///< layer i's first instance
-  std::vector<std::shared_ptr<instance_voice>> voices;    ///< its side of layer i's host
+  std::vector<instance_voice*> voices;                    ///< its side of layer i's host
   std::shared_ptr<shared_state> shared;
   loader_fn loader;
   std::vector<std::shared_ptr<layer_metrics>> metrics; ///< per layer; empty when metrics are off

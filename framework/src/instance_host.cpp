@@ -200,6 +200,12 @@ int instance_host::prefetch(void* self, const char* ns, size_t ns_size, const ch
   return 0; // the request is lost, never the caller
 }
 
+instance_voice& instance_host::new_voice() {
+  std::lock_guard<std::mutex> guard(voices_mutex_);
+  voices_.push_back(std::make_unique<instance_voice>(api_));
+  return *voices_.back();
+}
+
 instance_voice::instance_voice(const strata_host_api& host) : host_(host), api_(host) {
   api_.host = this;
   api_.metric = [](void* self, strata_metric_kind kind, const char* name, const char* help,

@@ -15,8 +15,11 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace strata::detail {
+
+class instance_voice;
 
 class instance_host {
 public:
@@ -44,6 +47,11 @@ public:
   /// refuses them. Thread-safe against concurrent requests.
   void connect_prefetch(prefetch_fn target);
 
+  /// A new layer instance's side of this host, which lives as long as this host: what the
+  /// instance hands out (an observer, a thread) may use it after the instance is destroyed. About
+  /// 100 bytes each, one per instance created (restarts are backed off).
+  instance_voice& new_voice();
+
 private:
   static void* metric(void* self, strata_metric_kind kind, const char* name, const char* help,
                       const char* const* label_names, const char* const* label_values, size_t label_count,
@@ -66,6 +74,8 @@ private:
   std::mutex prefetch_mutex_;
   prefetch_fn prefetch_; ///< guarded by prefetch_mutex_
   strata_host_api api_;
+  std::mutex voices_mutex_;
+  std::vector<std::unique_ptr<instance_voice>> voices_; ///< guarded by voices_mutex_
 };
 
 /// One layer instance's side of its slot's host (`api()` is the table it is created with): the
@@ -73,7 +83,7 @@ private:
 /// successor's to say no more: its health is dropped, its prefetches refused, its log lines say
 /// they come from a replaced instance. A hung instance's own threads go on (a listener): one that
 /// reported a lost connection 30 s into a frozen link overwrote its successor's critical health
-/// with a warning (audit). Its metrics and invalidations still count.
+/// with a warning (audit). Its metrics and invalidations still count. Made by `new_voice`.
 class instance_voice {
 public:
   explicit instance_voice(const strata_host_api& host);

@@ -19,12 +19,12 @@ created_layer create(const layer_recipe& recipe, const std::atomic<bool>& stoppi
   // create_instance answers a factory's throw; this is for what throws around it (an allocation),
   // which would end the worker without an answer and leave the slot waiting for one.
   try {
-    auto voice = std::make_shared<instance_voice>(*recipe.host);
-    auto instance = create_instance<layer>(*recipe.plugin, instance_request{"layer '" + recipe.name + "'", recipe.name,
-                                                                            &recipe.settings, voice->api(), nullptr, voice});
+    auto& voice = instance_host::of(*recipe.host).new_voice();
+    auto instance = create_instance<layer>(
+      *recipe.plugin, instance_request{"layer '" + recipe.name + "'", recipe.name, &recipe.settings, voice.api()});
     if (instance) {
       created.instance = std::move(*instance);
-      created.voice = std::move(voice);
+      created.voice = &voice;
     }
     else
       created.error = instance.err().message;

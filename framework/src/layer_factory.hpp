@@ -33,7 +33,7 @@ using freed_views = std::shared_ptr<view_list>;
 /// A new instance, or why there is none (the factory's error).
 struct created_layer {
   std::shared_ptr<layer_instance> instance;
-  std::shared_ptr<instance_voice> voice; ///< the instance's side of the slot's host
+  instance_voice* voice = nullptr; ///< the instance's side of the slot's host
   std::string error;
 };
 

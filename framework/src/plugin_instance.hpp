@@ -22,9 +22,8 @@ namespace strata::detail {
 template <class T>
 class plugin_instance {
 public:
-  plugin_instance(std::shared_ptr<const plugin_config> config, T* object, void (*destroy)(void*),
-                  std::shared_ptr<const void> host_owner = nullptr)
-    : config_(std::move(config)), host_owner_(std::move(host_owner)), object_(object), destroy_(destroy) {}
+  plugin_instance(std::shared_ptr<const plugin_config> config, T* object, void (*destroy)(void*))
+    : config_(std::move(config)), object_(object), destroy_(destroy) {}
   ~plugin_instance() { destroy_(object_); }
   plugin_instance(const plugin_instance&) = delete;
   plugin_instance& operator=(const plugin_instance&) = delete;
@@ -33,7 +32,6 @@ public:
 
 private:
   std::shared_ptr<const plugin_config> config_; ///< the plugin may keep a reference to it
-  std::shared_ptr<const void> host_owner_;      ///< what the host table it was given lives in, if its own
   T* object_;
   void (*destroy_)(void*);
 };
@@ -50,9 +48,6 @@ struct instance_request {
   const std::map<std::string, std::string>* settings;
   const strata_host_api* host;
   void* source = nullptr; ///< exporters: a telemetry_source*
-  /// What `host` lives in when it is the instance's own (a layer's instance_voice): kept as long as
-  /// the instance.
-  std::shared_ptr<const void> host_owner = nullptr;
 };
 
 /// What precedes a factory's own reason in the error `create_instance` returns (after the
@@ -78,8 +73,7 @@ expected<std::unique_ptr<plugin_instance<T>>> create_instance(const loaded_plugi
   if (object == nullptr)
     return error{status::internal,
                  request.what + ": plugin " + plugin.origin + ": " + factory_failed + (why[0] ? why : "no reason given")};
-  return std::make_unique<plugin_instance<T>>(std::move(config), static_cast<T*>(object), plugin.descriptor->destroy,
-                                              request.host_owner);
+  return std::make_unique<plugin_instance<T>>(std::move(config), static_cast<T*>(object), plugin.descriptor->destroy);
 }
 
 } // namespace strata::detail

@@ -828,7 +828,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   // Create every instance before anything starts, so that a failing factory stops the start.
   std::vector<std::shared_ptr<detail::layer_instance>> instances;
   std::vector<const strata_host_api*> layer_hosts;
-  std::vector<std::shared_ptr<detail::instance_voice>> voices;
+  std::vector<detail::instance_voice*> voices;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     auto shared = impl->shared;
     impl->hosts.push_back(std::make_unique<detail::instance_host>(
@@ -841,10 +841,10 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
       },
       impl->log));
     layer_hosts.push_back(impl->hosts.back()->api());
-    voices.push_back(std::make_shared<detail::instance_voice>(*layer_hosts.back()));
+    voices.push_back(&impl->hosts.back()->new_voice());
     auto instance = detail::create_instance<layer>(
-      *plugins.layers[i], detail::instance_request{"layer '" + layers[i].name + "'", layers[i].name, &layers[i].settings,
-                                                   voices.back()->api(), nullptr, voices.back()});
+      *plugins.layers[i],
+      detail::instance_request{"layer '" + layers[i].name + "'", layers[i].name, &layers[i].settings, voices.back()->api()});
     if (!instance)
       return failed_start(*impl, placed_instance(impl->cfg, "layers[" + std::to_string(i) + "]", layers[i].settings,
                                                  instance.err()));
