@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
+#include <utility>
 
 #include <poll.h>
 
@@ -232,8 +233,8 @@ std::string with_connect_timeout(const std::string& dsn, std::chrono::millisecon
   return dsn + " connect_timeout=" + seconds;
 }
 
-postgres_store::postgres_store(const store_options& options)
-  : dsn_(with_connect_timeout(options.dsn, options.connect_timeout)),
+postgres_store::postgres_store(const store_options& options, std::string dsn_origin)
+  : dsn_(with_connect_timeout(options.dsn, options.connect_timeout)), dsn_origin_(std::move(dsn_origin)),
     statement_timeout_ms_(std::to_string(options.statement_timeout.count())),
     idle_in_transaction_timeout_ms_(options.idle_in_transaction_timeout.count() > 0
                                       ? std::to_string(options.idle_in_transaction_timeout.count())
@@ -257,7 +258,7 @@ std::unique_ptr<pqxx::connection> postgres_store::connect() const {
     std::string why = e.what();
     while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
       why.pop_back();
-    throw store_error(status::unavailable, "postgres: cannot connect: " + why);
+    throw store_error(status::unavailable, "postgres: cannot connect with the connection string of " + dsn_origin_ + ": " + why);
   }
 }
 

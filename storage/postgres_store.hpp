@@ -21,7 +21,10 @@ namespace strata::storage::detail {
 
 class postgres_store : public store {
 public:
-  explicit postgres_store(const store_options& options);
+  /// `dsn_origin` says where `options.dsn` came from ("dsn", "STRATA_PG_DSN"), for the error a
+  /// connection the server refuses makes: the same string serves every request, so the operator
+  /// needs to know which setting to mend.
+  postgres_store(const store_options& options, std::string dsn_origin);
   ~postgres_store() override;
 
   storage::dialect dialect() const noexcept override { return dialect::postgres; }
@@ -58,6 +61,7 @@ private:
   void check_schemas(pqxx::connection& conn);
 
   std::string dsn_;
+  std::string dsn_origin_;
   std::string statement_timeout_ms_;
   std::string idle_in_transaction_timeout_ms_; ///< empty: not set
   std::mutex mutex_;

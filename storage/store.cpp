@@ -122,14 +122,17 @@ std::unique_ptr<store> open_store(const store_options& options) {
   if (options.backend == dialect::sqlite)
     return std::make_unique<detail::sqlite_store>(options);
   auto resolved = options;
+  std::string origin = "dsn";
   if (resolved.dsn.empty())
-    if (const char* env = std::getenv("STRATA_PG_DSN"))
+    if (const char* env = std::getenv("STRATA_PG_DSN")) {
       resolved.dsn = env;
+      origin = "STRATA_PG_DSN (dsn is empty)";
+    }
   if (resolved.dsn.empty())
     throw store_error(status::invalid, "postgres: no connection string (set dsn, or STRATA_PG_DSN)");
   if (resolved.pool_size == 0)
     throw store_error(status::invalid, "postgres: pool_size must be at least 1");
-  return std::make_unique<detail::postgres_store>(resolved);
+  return std::make_unique<detail::postgres_store>(resolved, origin);
 }
 
 } // namespace strata::storage

@@ -79,9 +79,32 @@ TEST_CASE("no connection string is a clear error and an unreachable server is un
     FAIL("a query reached a server that does not exist");
   } catch (const strata::storage::store_error& e) {
     CHECK(e.code() == strata::status::unavailable);
-    CHECK_THAT(e.what(), Catch::Contains("cannot connect"));
+    CHECK_THAT(e.what(), Catch::Contains("cannot connect with the connection string of dsn: "));
   }
   CHECK(std::chrono::steady_clock::now() - start < 3s);
+}
+
+TEST_CASE("a server that refuses the connection string names it and where it came from", "[store][postgres]") {
+  const std::string keep = strata::test::pg_dsn();
+  const std::string no_such_database = keep + " dbname=strata_no_such_database";
+  const auto refusal = [](strata::storage::store& db) {
+    db.prepare("one", "SELECT 1");
+    try {
+      db.query("one");
+    } catch (const strata::storage::store_error& e) {
+      CHECK(e.code() == strata::status::unavailable);
+      return std::string(e.what());
+    }
+    FAIL("a query reached a database that does not exist");
+    return std::string();
+  };
+  setenv("STRATA_PG_DSN", no_such_database.c_str(), 1);
+  const auto from_environment = refusal(*strata::storage::open_store(pg("")));
+  setenv("STRATA_PG_DSN", keep.c_str(), 1);
+  CHECK_THAT(from_environment, Catch::Contains("with the connection string of STRATA_PG_DSN (dsn is empty): "));
+  CHECK_THAT(from_environment, Catch::Contains("\"strata_no_such_database\" does not exist"));
+  CHECK_THAT(refusal(*strata::storage::open_store(pg(no_such_database))),
+             Catch::Contains("with the connection string of dsn: "));
 }
 
 TEST_CASE("the store recovers by itself after the server was killed and restarted", "[store][postgres][faults]") {
