@@ -125,6 +125,9 @@ public:
   caf::actor telemetry;
   std::vector<caf::actor> exports; ///< an export scheduler per exporter
   std::vector<detail::alert_route> alert_routes; ///< none without runtime.metrics, or without handlers and callback
+  /// Whether the runtime writes each alert event to its log itself: only without alert handlers,
+  /// which then decide where events go (with the `log` handler, every event was logged twice).
+  bool logs_alert_events = true;
   std::shared_ptr<detail::alert_delivery> alert_delivery = std::make_shared<detail::alert_delivery>();
   /// Embedder instances, by name; alive as long as the runtime (the router holds raw pointers).
   std::map<std::string, std::unique_ptr<detail::embedder_instance>> embedders;
@@ -720,15 +723,17 @@ void deliver_alert_events(runtime_impl& impl, const std::vector<alert_event>& ev
       if (auto it = impl.alert_events.find({event.rule, event.transition}); it != impl.alert_events.end())
         it->second->inc();
     }
-    detail::log_fields fields;
-    fields.message = std::string("alert ") + event.rule + " " + to_string(event.transition) + " (" +
-                     to_string(event.severity) + "): " + event.summary;
-    // At the level its severity calls for, as the `log` handler writes it: an info rule's firing
-    // logged at warn looked like a problem.
-    auto level = log_level::info;
-    if (event.transition != alert_transition::resolved && event.severity != alert_severity::info)
-      level = event.severity == alert_severity::critical ? log_level::error : log_level::warn;
-    impl.log->write(level, fields);
+    if (impl.logs_alert_events) {
+      detail::log_fields fields;
+      fields.message = std::string("alert ") + event.rule + " " + to_string(event.transition) + " (" +
+                       to_string(event.severity) + "): " + event.summary;
+      // At the level its severity calls for, as the `log` handler writes it: an info rule's firing
+      // logged at warn looked like a problem.
+      auto level = log_level::info;
+      if (event.transition != alert_transition::resolved && event.severity != alert_severity::info)
+        level = event.severity == alert_severity::critical ? log_level::error : log_level::warn;
+      impl.log->write(level, fields);
+    }
     for (const auto& route : impl.alert_routes) {
       route.queued->fetch_add(1);
       caf::anon_send(route.dispatcher, detail::alert_atom::value, event);
@@ -945,6 +950,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->system_config.set("logger.console", caf::atom("none"));
   impl->system_config.add_thread_hook<detail::alternate_stack_hook>();
   impl->system = std::make_unique<caf::actor_system>(impl->system_config);
+  impl->logs_alert_events = handlers->empty();
   if (impl->alerts)
     impl->alert_routes = detail::spawn_alert_dispatchers(*impl->system, std::move(*handlers),
                                                          std::move(options.on_alert), impl->log, impl->alert_delivery,

@@ -801,6 +801,28 @@ TEST_CASE("the runtime logs an alert event at the level of its severity", "[obse
   CHECK_THAT(levels, Catch::Contains("error big;") && Catch::Contains("warn some;") && Catch::Contains("info note;"));
 }
 
+TEST_CASE("with alert handlers configured the runtime logs no alert event itself: the log handler's line is the one", "[observability][alerts]") {
+  // The runtime logged every event and the log handler again: two lines each, and the handler's
+  // min_severity hid nothing.
+  temp_file log;
+  auto rt = start_yaml("runtime: {stats_interval: 20ms}\n"
+                       "layers:\n  - {name: hot, plugin: predictive}\n"
+                       "logging: {output: \"" + log.path + "\"}\n"
+                       "alerts:\n  rules:\n"
+                       "    - {name: big, value: rss_bytes, comparison: '>', threshold: 0, severity: critical}\n"
+                       "    - {name: note, value: rss_bytes, comparison: '>', threshold: 0, severity: info}\n"
+                       "  handlers:\n    - {name: journal, plugin: log, config: {min_severity: warning}}\n");
+  REQUIRE(eventually([&] { return rt->alerts().size() == 2; }));
+  rt.reset(); // the handler's queue is delivered before the stop returns
+  int big = 0, note = 0;
+  for (const auto& line : log.lines()) {
+    big += line.find("alert big firing") != std::string::npos;
+    note += line.find("alert note firing") != std::string::npos;
+  }
+  CHECK(big == 1);
+  CHECK(note == 0);
+}
+
 TEST_CASE("a slow handler delays no other handler, nor the host's callback", "[observability][alerts]") {
   temp_file slow_recorded, quick_recorded;
   std::string rules;
