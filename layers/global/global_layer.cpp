@@ -142,6 +142,10 @@ std::string default_instance_id() {
   return std::string(host).substr(0, 64) + "-" + std::to_string(getpid()) + "-" + suffix;
 }
 
+/// What a statement does to the database: a write can fail (a full disk, a read-only server) where
+/// a read succeeds.
+enum class access { read, write };
+
 /// The layer's health: the worst of the statement path and the listener.
 class health_board {
 public:
@@ -291,7 +295,7 @@ public:
     // Not a miss while the database is away: the key may be there. The chain goes on (to the
     // loader, when there is one); without one, the get answers unavailable, and a conditional
     // write (SET NX) is not taken for one on an absent key.
-    if (!attempt([&] { rows = db_->query(sql::get, {std::string(ns), std::string(key)}); }))
+    if (!attempt(access::read, [&] { rows = db_->query(sql::get, {std::string(ns), std::string(key)}); }))
       return status::unavailable;
     if (rows.empty())
       return status::not_found;
@@ -321,7 +325,7 @@ public:
     const auto announced = announce(false, std::string(ns), std::string(key));
     if (!db_->holds_text(ns) || !db_->holds_text(key) || !announced)
       return status::not_found; // the layer keeps no such key
-    if (!attempt([&] {
+    if (!attempt(access::write, [&] {
           db_->transact([&](storage::session& s) {
             removed = s.query(sql::erase, {std::string(ns), std::string(key)});
             if (!removed.empty())
@@ -339,7 +343,7 @@ public:
     const auto announced = announce(true, std::string(ns), std::string(tag));
     if (!db_->holds_text(ns) || !db_->holds_text(tag) || !announced)
       return 0; // the layer keeps no entry with such a tag (`keeps` refuses it at the put)
-    if (!attempt([&] {
+    if (!attempt(access::write, [&] {
           db_->transact([&](storage::session& s) {
             removed = s.execute(sql::erase_tag, {std::string(ns), std::string(tag)});
             if (removed > 0)
@@ -356,7 +360,9 @@ public:
   /// and sends the listener's mark when the channel is quiet; also how the layer finds the database
   /// again when no request comes.
   void maintain() override {
-    attempt([&] {
+    // A read: its deletes may find nothing to delete, which proves no write works. Its success
+    // runs the write probe while writes are failing, so that an idle node finds them working again.
+    attempt(access::read, [&] {
       // Batch after batch while each is full, for at most maintenance_budget: the layer's thread
       // serves requests too; what is left waits for the next maintenance (an expired row is no
       // entry meanwhile).
@@ -455,7 +461,7 @@ private:
       db_->migrate(schema_component, schema());
       prepare_statements(*db_);
       ready_ = true;
-      health_.statements(true, "schema version " + std::to_string(schema().size()));
+      report_statements();
     } catch (const storage::store_error& e) {
       if (e.code() != status::unavailable && e.code() != status::timeout)
         throw; // a schema newer than this build, or a broken database: refuse to start
@@ -469,9 +475,11 @@ private:
   bool listener_heard_again() { return listener_heard_again_.exchange(false, std::memory_order_relaxed); }
 
   /// Runs `work` unless the database is in its backoff period; a failure is counted and starts
-  /// (or extends) the backoff. False when the work did not run to the end.
+  /// (or extends) the backoff. False when the work did not run to the end. A write that fails
+  /// keeps the layer critical until a write succeeds: reads that succeed meanwhile (a full disk, a
+  /// read-only server) said it was healthy while every put failed (audit).
   template <class F>
-  bool attempt(F&& work) {
+  bool attempt(access kind, F&& work) {
     if (!ready_) {
       if (!retry_.due() && !listener_heard_again())
         return false;
@@ -487,17 +495,49 @@ private:
       if (e.code() == status::invalid || e.code() == status::internal)
         throw; // a bug, not an outage: the host counts it and restarts the layer
       failed(e);
+      if (kind == access::write && down_) // not a lone statement past statement_timeout
+        write_failure_ = e.what();
       return false;
     }
-    if (down_) {
-      down_ = false;
-      if (std::exchange(outage_logged_, false))
-        host_.log(log_level::info, "the database answers again");
-    }
+    down_ = false;
     timing_out_since_.reset();
     retry_.succeeded();
-    health_.statements(true, "schema version " + std::to_string(schema().size()));
+    if (kind == access::write)
+      write_failure_.clear();
+    else if (!write_failure_.empty())
+      probe_writes();
+    if (write_failure_.empty() && std::exchange(outage_logged_, false))
+      host_.log(log_level::info, "the database answers again");
+    report_statements();
     return true;
+  }
+
+  /// While writes are failing, whether one works now: at most once a second (reads may come at
+  /// any rate), with a write that changes nothing. Its failure is counted, and leaves reads served.
+  void probe_writes() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_write_probe_ < std::chrono::seconds(1))
+      return;
+    last_write_probe_ = now;
+    try {
+      // In a transaction, as the layer's writes are: SQLite checks there that its file is still the
+      // one on disk.
+      db_->transact([](storage::session& s) { s.execute(sql::write_probe, {}); });
+      write_failure_.clear();
+    } catch (const storage::store_error& e) {
+      if (e.code() == status::invalid || e.code() == status::internal)
+        throw;
+      errors_.inc();
+      write_failure_ = e.what();
+    }
+  }
+
+  /// The statements' health once the database answered: critical while writes fail.
+  void report_statements() {
+    if (write_failure_.empty())
+      health_.statements(true, "schema version " + std::to_string(schema().size()));
+    else
+      health_.statements(false, "writes fail, reads are answered: " + write_failure_);
   }
 
   void failed(const storage::store_error& e) {
@@ -623,7 +663,7 @@ private:
     using wall_us = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
     const std::int64_t expires =
       ttl.count() <= 0 ? 0 : expiry_after(wall_us(std::chrono::microseconds(now)), ttl).time_since_epoch().count();
-    if (!attempt([&] {
+    if (!attempt(access::write, [&] {
           db_->transact([&](storage::session& s) {
             s.execute(sql::upsert, {ns, key, storage::blob{value}, confidence, instance_id_,
                                     static_cast<std::int64_t>(validation::unverified), expires, now, tags_json(tags)});
@@ -639,7 +679,7 @@ private:
 
   status describe(const std::string& ns, const std::string& key, std::string& json_out) {
     std::vector<storage::row> rows;
-    if (!attempt([&] { rows = db_->query(sql::entry, {ns, key}); })) {
+    if (!attempt(access::read, [&] { rows = db_->query(sql::entry, {ns, key}); })) {
       json_out = json{{"error", "the database is unreachable"}}.dump();
       return status::unavailable;
     }
@@ -664,7 +704,7 @@ private:
   status judge(const std::string& ns, const std::string& key, validation verdict, std::string& json_out) {
     std::uint64_t changed = 0;
     const auto announced = announce(false, ns, key);
-    if (!announced || !attempt([&] {
+    if (!announced || !attempt(access::write, [&] {
           db_->transact([&](storage::session& s) {
             changed = s.execute(sql::set_state, {ns, key, static_cast<std::int64_t>(verdict), wall_clock_us()});
             // A rejected entry is no longer served: every copy of it must go.
@@ -700,6 +740,8 @@ private:
   bool down_ = false;
   std::atomic<bool> listener_heard_again_{false}; ///< set by the listener's thread
   bool outage_logged_ = false; ///< the failure that made the layer down was logged
+  std::string write_failure_; ///< why the last write failed, until one succeeds; empty: none failed
+  std::chrono::steady_clock::time_point last_write_probe_{};
   /// When the run of statements cancelled by statement_timeout since the last success began, if
   /// any, and when the last of them was.
   std::optional<std::chrono::steady_clock::time_point> timing_out_since_;

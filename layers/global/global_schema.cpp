@@ -72,6 +72,9 @@ void prepare_statements(storage::store& db) {
   db.prepare(sql::erase_tag, "DELETE FROM strata_global_entries WHERE ns = $1 AND key IN "
                              "(SELECT key FROM strata_global_tags WHERE ns = $1 AND tag = $2)");
   db.prepare(sql::set_state, "UPDATE strata_global_entries SET state = $3, updated_at_us = $4 WHERE ns = $1 AND key = $2");
+  // A write that changes nothing but still writes (a new row version, a page to the WAL): refused
+  // as the layer's writes are, by a full disk or a read-only server.
+  db.prepare(sql::write_probe, "UPDATE strata_global_pruned SET upto_us = upto_us");
   if (db.dialect() != storage::dialect::postgres) { // no statement_timeout cuts a long one short there
     db.prepare(sql::purge, "DELETE FROM strata_global_entries WHERE expires_at_us > 0 AND expires_at_us <= $1");
     db.prepare(sql::count, "SELECT COUNT(*) FROM strata_global_entries");

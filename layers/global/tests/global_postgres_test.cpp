@@ -514,6 +514,34 @@ TEST_CASE("a killed PostgreSQL neither crashes nor blocks the runtime, which rec
   CHECK(slowest_us < 2'500'000);
 }
 
+TEST_CASE("a node whose writes the database refuses stays critical while reads are answered, and recovers without a write",
+          "[global][postgres][faults]") {
+  // A full disk: every put failed, yet the next read that succeeded (a get, the maintenance) made
+  // the layer healthy again within a maintenance interval, and the health alert could never fire.
+  scratch db;
+  auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
+  REQUIRE(a->put("before", "kept") == status::ok);
+  pqxx::connection admin(db.dsn);
+  // Row triggers: the maintenance's deletes and prune, which find no row, still succeed.
+  pqxx::nontransaction(admin).exec(
+    "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+    "'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$; "
+    "CREATE TRIGGER full_entries BEFORE INSERT OR UPDATE ON strata_global_entries FOR EACH ROW EXECUTE FUNCTION refuse(); "
+    "CREATE TRIGGER full_pruned BEFORE UPDATE ON strata_global_pruned FOR EACH ROW EXECUTE FUNCTION refuse()");
+  const auto shared = [&] { return a->health().layers.at(1); };
+  CHECK(a->put("refused", "x") == status::unavailable);
+  CHECK(eventually([&] { return a->get("never-written").code == status::not_found; }, 5s)); // past the backoff
+  std::this_thread::sleep_for(1500ms); // maintenances ran, and a write probe
+  CHECK(a->get("never-written").code == status::not_found);
+  CHECK(shared().level == strata::health_level::critical);
+  CHECK_THAT(shared().detail, Catch::Contains("writes fail, reads are answered: ") && Catch::Contains("No space left"));
+  // The disk has room again: the write probe finds it, with no write asked for.
+  pqxx::nontransaction(admin).exec("DROP TRIGGER full_entries ON strata_global_entries; "
+                                   "DROP TRIGGER full_pruned ON strata_global_pruned");
+  CHECK(eventually([&] { return shared().level == strata::health_level::healthy; }, 5s));
+  CHECK(a->put("after", "written") == status::ok);
+}
+
 TEST_CASE("a statement past statement_timeout fails its own request, and 5 s of them are an outage",
           "[global][postgres][faults]") {
   // One slow statement was taken for an outage: every request answered unavailable until the
