@@ -467,7 +467,7 @@ private:
       {"max_rss", [&](const entry& v) { read_size(v, cfg_.health.max_rss); }},
       {"data_dir", [&](const entry& v) {
         std::vector<std::string> dirs;
-        read_path(v, dirs);
+        read_path(v, dirs, relative_to::process);
         if (!dirs.empty()) cfg_.health.data_dir = dirs.front();
       }},
       {"min_free_disk", [&](const entry& v) { read_size(v, cfg_.health.min_free_disk); }},
@@ -490,7 +490,7 @@ private:
           return;
         }
         std::vector<std::string> paths;
-        read_path(v, paths);
+        read_path(v, paths, relative_to::process);
         if (!paths.empty()) cfg_.logging.output = paths.front();
       }},
     });
@@ -690,7 +690,12 @@ private:
     for_each_item(e, [&](const entry& path) { read_path(path, out); });
   }
 
-  void read_path(const entry& e, std::vector<std::string>& out) {
+  /// What a relative path is relative to: the YAML file's folder (plugins, which ship beside the
+  /// file), or the working directory, as a command line's would be (the log, the data folder: as
+  /// the layers' `sqlite_path` are, which the framework does not read).
+  enum class relative_to { file, process };
+
+  void read_path(const entry& e, std::vector<std::string>& out, relative_to base = relative_to::file) {
     const auto text = read_scalar(e, "a path");
     if (!text) return;
     if (text->empty()) {
@@ -698,7 +703,8 @@ private:
       return;
     }
     const std::filesystem::path path(*text);
-    out.push_back(base_dir_.empty() || path.is_absolute() ? *text : (base_dir_ / path).lexically_normal().string());
+    const bool as_written = base == relative_to::process || base_dir_.empty() || path.is_absolute();
+    out.push_back(as_written ? *text : (base_dir_ / path).lexically_normal().string());
   }
 
   void read_settings(const entry& e, std::map<std::string, std::string>& out) {

@@ -180,6 +180,23 @@ layers:
   CHECK(cfg.plugin_files == std::vector<std::string>{"a/libstrata_x.so", "/abs/libstrata_y.so"});
 }
 
+TEST_CASE("in a file plugin paths are relative to its folder and the log and the data folder to the working directory",
+          "[config]") {
+  // The log and the data folder were taken relative to the file too, unlike the layers' files
+  // (sqlite_path), which the health check of data_dir is about, and unlike README.md.
+  const auto dir = std::filesystem::temp_directory_path() / "strata_relative_paths";
+  std::filesystem::create_directories(dir);
+  const auto file = (dir / "deployment.yaml").string();
+  std::ofstream(file) << "plugins: {path: plugins}\nlogging: {output: logs/strata.log}\nhealth: {data_dir: state}\n"
+                         "layers: [{name: hot, plugin: predictive}]\n";
+  const auto report = strata::parse_config_file(file);
+  std::filesystem::remove_all(dir);
+  REQUIRE(report.effective);
+  CHECK(report.effective->plugin_path == std::vector<std::string>{(dir / "plugins").string()});
+  CHECK(report.effective->logging.output == "logs/strata.log");
+  CHECK(report.effective->health.data_dir == "state");
+}
+
 TEST_CASE("errors in a file name the file, line, column and path", "[config]") {
   const std::string path = config_dir + "/bad_deadline.yaml";
   const auto report = strata::parse_config_file(path);
