@@ -43,6 +43,21 @@ TEST_CASE("a SQLite file of a newer schema is refused naming the file", "[store]
                     "strata or use another database");
 }
 
+TEST_CASE("a migration step without a statement for the backend is refused, not recorded", "[store][sqlite]") {
+  // {1, "CREATE TABLE ..."} fills the description: the step was recorded as version 1, the table
+  // never made, and mending the step later changed nothing.
+  strata::test::scratch_dir dir{"strata-store"};
+  auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", (dir.path / "db.sqlite").string()});
+  strata::storage::migration described_only;
+  described_only.version = 1;
+  described_only.description = "CREATE TABLE kv (k TEXT)";
+  CHECK_THROWS_WITH(db->migrate("mine", {described_only}),
+                    "schema of 'mine': step 1 ('CREATE TABLE kv (k TEXT)') has no statement for sqlite "
+                    "(migration::sqlite is empty): it would be recorded as applied");
+  CHECK(db->schema_version("mine") == 0);
+  CHECK(db->migrate("mine", {{1, "kv", {"CREATE TABLE kv (k TEXT)"}, {}}}) == 1);
+}
+
 TEST_CASE("opening a SQLite file that cannot be created says which file", "[store][sqlite]") {
   strata::test::scratch_dir dir{"strata-store"};
   const auto blocker = dir.path / "a-file";
