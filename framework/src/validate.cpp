@@ -222,7 +222,7 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
   // One reason per line (strata::config_refusals), each at the key it names, or at the instance.
   // A line that starts with a space goes on the reason before it (a value with a line break,
   // quoted in a reason).
-  std::vector<std::pair<std::string, std::string>> refusals; // path, reason
+  std::vector<std::string> reasons;
   for (std::size_t start = 0; start <= reason.size();) {
     auto end = reason.find('\n', start);
     if (end == std::string::npos)
@@ -231,18 +231,19 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
     start = end + 1;
     if (line.empty())
       continue;
-    if (line.front() == ' ' && !refusals.empty()) {
-      refusals.back().second += "\n" + line.substr(1);
-      continue;
-    }
-    const auto at = refusal_path(path, settings, line);
-    // When the path names the key, the reason need not: "layers[0].config.policy: plugin 'predictive': 'x' is ...".
-    if (const auto rest = line.find_first_not_of(' ', line.find(':') + 1); at != path && rest != std::string::npos)
-      line.erase(0, rest);
-    refusals.emplace_back(at, std::move(line));
+    if (line.front() == ' ' && !reasons.empty())
+      reasons.back() += "\n" + line.substr(1);
+    else
+      reasons.push_back(std::move(line));
   }
-  for (const auto& [at, why] : refusals)
-    errors.push_back(make_error(cfg, at, "plugin '" + plugin + "': " + why));
+  for (auto& why : reasons) {
+    const auto at = refusal_path(path, settings, why);
+    // When the path names the key, the reason need not: "layers[0].config.policy: plugin 'predictive': 'x' is ...".
+    if (const auto rest = why.find_first_not_of(" \n", why.find(':') + 1); at != path && rest != std::string::npos)
+      why.erase(0, rest);
+    // Escaped, as the framework's own errors quote a value: each error stays on its line.
+    errors.push_back(make_error(cfg, at, "plugin '" + plugin + "': " + detail::printable(why)));
+  }
 }
 
 /// Resolves the plugin of each instance of one section, checks its kind and settings, then lets

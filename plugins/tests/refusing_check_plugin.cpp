@@ -1,5 +1,5 @@
 // A plugin whose check_config refuses several keys at once through strata::config_refusals: one
-// reason quotes a value with a line break, one names no key.
+// reason quotes a value with a line break, one names no key, one names its key on a line of its own.
 #include "nothing_layer.hpp"
 
 #include <stdexcept>
@@ -21,6 +21,10 @@ public:
       if (config.get_string("c") != "ok")
         throw std::invalid_argument("the settings do not go together");
     });
+    refused.check([&] {
+      if (config.get_string("d") != "ok")
+        throw std::invalid_argument("d:\nthe reason begins on the next line");
+    });
     refused.done();
   }
 };
@@ -29,6 +33,7 @@ const strata_config_key schema[] = {
   {"a", STRATA_VALUE_STRING, "ok", "must be ok", 0, 0, 0, 0},
   {"b", STRATA_VALUE_STRING, "ok", "must be ok", 0, 0, 0, 0},
   {"c", STRATA_VALUE_STRING, "ok", "must be ok", 0, 0, 0, 0},
+  {"d", STRATA_VALUE_STRING, "ok", "must be ok", 0, 0, 0, 0},
 };
 
 } // namespace

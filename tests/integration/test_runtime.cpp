@@ -583,7 +583,8 @@ TEST_CASE("a plugin of another ABI named in the YAML stops the start", "[runtime
 
 TEST_CASE("a plugin's several refusals are each at the key they name, or at the instance", "[runtime][loader]") {
   // Given in this order, the reason that names no key went on the one before it, unplaced and
-  // uncounted; a quoted value's line break stays in its reason.
+  // uncounted; a quoted value's line break stays in its reason, escaped so that the error stays on
+  // its line.
   auto parsed = parse_config("plugins: {path: [\"" STRATA_TEST_PLUGIN_DIR "\"]}\n"
                              "layers:\n  - name: odd\n    plugin: test_refusing_check\n"
                              "    config: {a: x, b: \"two\\nlines\", c: z}\n",
@@ -593,9 +594,17 @@ TEST_CASE("a plugin's several refusals are each at the key they name, or at the 
   REQUIRE(report.errors.size() == 3);
   CHECK(report.errors[0].path == "layers[0].config.a");
   CHECK(report.errors[1].path == "layers[0].config.b");
-  CHECK(report.errors[1].message == "plugin 'test_refusing_check': 'two\nlines' is not ok");
+  CHECK(report.errors[1].message == "plugin 'test_refusing_check': 'two\\nlines' is not ok");
   CHECK(report.errors[2].path == "layers[0]");
   CHECK(report.errors[2].message == "plugin 'test_refusing_check': the settings do not go together");
+  // A reason whose key stands alone on its first line: the key went on as "d:" before a raw line break.
+  auto alone = parse_config("plugins: {path: [\"" STRATA_TEST_PLUGIN_DIR "\"]}\n"
+                            "layers:\n  - {name: odd, plugin: test_refusing_check, config: {d: x}}\n", "x.yaml");
+  REQUIRE(alone.ok());
+  const auto alone_report = validate(*alone.effective);
+  REQUIRE(alone_report.errors.size() == 1);
+  CHECK(alone_report.errors[0].path == "layers[0].config.d");
+  CHECK(alone_report.errors[0].message == "plugin 'test_refusing_check': the reason begins on the next line");
 }
 
 TEST_CASE("a layer whose plugin file plugins.files refused has that one error and no other", "[runtime][loader]") {
