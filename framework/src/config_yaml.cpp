@@ -66,8 +66,24 @@ std::string byte_text(unsigned char byte) {
   return text;
 }
 
-/// Expands `${VAR}`, `${VAR:-default}` and `$$`. Returns nullopt, with the reason in `problem`,
-/// for an unset variable without default or a malformed reference.
+/// Where the `}` that closes the reference opened at `open` (its `$`) is, past the references
+/// nested in its default (`${ADDR:-127.0.0.1:${PORT:-8080}}`); npos when none does.
+std::size_t reference_end(const std::string& text, std::size_t open) {
+  int depth = 0;
+  for (std::size_t i = open; i < text.size(); ++i) {
+    if (text[i] == '$' && i + 1 < text.size() && (text[i + 1] == '{' || text[i + 1] == '$')) {
+      depth += text[i + 1] == '{';
+      ++i;
+    } else if (text[i] == '}' && --depth == 0) {
+      return i;
+    }
+  }
+  return std::string::npos;
+}
+
+/// Expands `${VAR}`, `${VAR:-default}` (the default expanded in turn, when it is used) and `$$`.
+/// Returns nullopt, with the reason in `problem`, for an unset variable without default or a
+/// malformed reference.
 std::optional<std::string> expand_env(const std::string& text, std::string& problem) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -81,7 +97,7 @@ std::optional<std::string> expand_env(const std::string& text, std::string& prob
       ++i;
       continue;
     }
-    const auto close = text.find('}', i + 2);
+    const auto close = reference_end(text, i);
     if (close == std::string::npos) {
       problem = "unterminated '${' in " + quoted(text) + " (expected '}')";
       return std::nullopt;
@@ -100,9 +116,12 @@ std::optional<std::string> expand_env(const std::string& text, std::string& prob
                 byte_text(static_cast<unsigned char>(value[bad])) + " at offset " + std::to_string(bad);
       return std::nullopt;
     }
-    if (separator != std::string::npos)
-      out += value != nullptr && *value != '\0' ? std::string(value) : reference.substr(separator + 2);
-    else if (value != nullptr)
+    if (separator != std::string::npos && (value == nullptr || *value == '\0')) {
+      const auto fallback = expand_env(reference.substr(separator + 2), problem);
+      if (!fallback)
+        return std::nullopt;
+      out += *fallback;
+    } else if (value != nullptr)
       out += value;
     else {
       problem = "environment variable " + name + " is not set";

@@ -383,13 +383,17 @@ layers:
       literal: a$b
       joined: ${STRATA_TEST_THREADS}-${STRATA_TEST_THREADS}
       empty: x${STRATA_TEST_EMPTY}y
+      nested: ${STRATA_TEST_UNSET:-127.0.0.1:${STRATA_TEST_THREADS:-1}}
+      nested_unused: ${STRATA_TEST_THREADS:-127.0.0.1:${STRATA_TEST_UNSET}}
 )");
   CHECK(cfg.runtime.threads == 8);
   CHECK(cfg.runtime.loader_threads == 3);
   REQUIRE(cfg.layers.size() == 1);
   CHECK(cfg.layers[0].name == "nx");
   CHECK(cfg.layers[0].settings == std::map<std::string, std::string>{
-                                    {"price", "$5"}, {"literal", "a$b"}, {"joined", "8-8"}, {"empty", "xy"}});
+                                    {"price", "$5"}, {"literal", "a$b"}, {"joined", "8-8"}, {"empty", "xy"},
+                                    // The set variable's value, not it and the nested reference's '}'.
+                                    {"nested", "127.0.0.1:8"}, {"nested_unused", "8"}});
 }
 
 TEST_CASE("an unset variable without default is an error at its scalar", "[config]") {
