@@ -523,14 +523,14 @@ private:
     });
   }
 
-  /// As for HTTP, validate.cpp checks the address and how the limits relate.
+  /// As for HTTP, validate.cpp checks how the limits relate.
   void read_resp(const entry& e) {
     if (!is_mapping(e, "Redis protocol settings (enabled, address, max_bulk, max_inline, max_clients, "
                        "max_pipeline, max_in_flight, threads)")) return;
     resp_settings& resp = cfg_.server.resp;
     read_keys(e, {
       {"enabled", [&](const entry& v) { read_bool(v, resp.enabled); }},
-      {"address", [&](const entry& v) { read_string(v, "an address such as 127.0.0.1:6380", resp.address); }},
+      {"address", [&](const entry& v) { read_address(v, "6380", resp.address); }},
       {"max_bulk", [&](const entry& v) { read_size(v, resp.max_bulk); }},
       {"max_inline", [&](const entry& v) { read_size(v, resp.max_inline); }},
       {"max_clients", [&](const entry& v) { read_int(v, detail::resp_clients_range, resp.max_clients); }},
@@ -540,13 +540,12 @@ private:
     });
   }
 
-  /// The address is read as text here; validate.cpp checks its form, for a config built in code too.
   void read_http(const entry& e) {
     if (!is_mapping(e, "HTTP settings (enabled, address, max_body, token)")) return;
     http_settings& http = cfg_.server.http;
     read_keys(e, {
       {"enabled", [&](const entry& v) { read_bool(v, http.enabled); }},
-      {"address", [&](const entry& v) { read_string(v, "an address such as 127.0.0.1:8080", http.address); }},
+      {"address", [&](const entry& v) { read_address(v, "8080", http.address); }},
       {"max_body", [&](const entry& v) { read_size(v, http.max_body); }},
       {"token", [&](const entry& v) { read_string(v, "a token", http.token); }},
     });
@@ -562,6 +561,16 @@ private:
       return;
     }
     out = *text;
+  }
+
+  /// A listening address: its form is the value's own, reported with the file's other errors
+  /// (validate.cpp checks it again for a config built in code); `port` is the example's.
+  void read_address(const entry& e, const std::string& port, std::string& out) {
+    const std::string expected = detail::expected_address(port);
+    const auto text = read_scalar(e, expected);
+    if (!text) return;
+    if (!units::parse_host_port(*text)) fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
+    else out = *text;
   }
 
   bool read_string(const entry& e, const std::string& expected, std::string& out) {

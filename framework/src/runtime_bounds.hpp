@@ -30,6 +30,11 @@ inline bool plain_name(const std::string& name) {
   });
 }
 
+/// What a listening address must be, as an error says it; `port` is the example's.
+inline std::string expected_address(const std::string& port) {
+  return "host:port such as 127.0.0.1:" + port + " or [::1]:" + port + " (port 0: any free port)";
+}
+
 struct int_range {
   int min;
   int max;

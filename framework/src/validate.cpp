@@ -111,6 +111,16 @@ void check_layer_embedders(const config& cfg, std::vector<config_error>& errors)
   }
 }
 
+/// Whether both front ends are to listen on one port of one address (or of every address, which
+/// takes that port on each): the second bind fails, as if another process held the port.
+bool one_port(const http_settings& http, const resp_settings& resp) {
+  const auto a = units::parse_host_port(http.address);
+  const auto b = units::parse_host_port(resp.address);
+  const auto any = [](const std::string& host) { return host == "0.0.0.0" || host == "::"; };
+  return http.enabled && resp.enabled && a && b && a->port != 0 && a->port == b->port &&
+         (a->host == b->host || any(a->host) || any(b->host));
+}
+
 /// Checks what the YAML parser checks for a file, for a config built in code.
 void check_framework_settings(const config& cfg, std::vector<config_error>& errors) {
   auto fail = [&](const std::string& path, std::string message) {
@@ -145,8 +155,7 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
   if (cfg.health.min_free_disk > 0 && cfg.health.data_dir.empty())
     fail("health.min_free_disk", "the disk check needs health.data_dir");
   if (!units::parse_host_port(cfg.server.http.address))
-    fail("server.http.address", "expected host:port such as 127.0.0.1:8080 or [::1]:8080 (port 0: any free "
-                                "port), got '" + cfg.server.http.address + "'");
+    fail("server.http.address", "expected " + expected_address("8080") + ", got '" + cfg.server.http.address + "'");
   if (cfg.server.http.max_body == 0)
     fail("server.http.max_body", "must be greater than 0");
   if (!is_header_token(cfg.server.http.token))
@@ -154,8 +163,10 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
                               "(a client sends it in a header line)");
   const auto& resp = cfg.server.resp;
   if (!units::parse_host_port(resp.address))
-    fail("server.resp.address", "expected host:port such as 127.0.0.1:6380 or [::1]:6380 (port 0: any free "
-                                "port), got '" + resp.address + "'");
+    fail("server.resp.address", "expected " + expected_address("6380") + ", got '" + resp.address + "'");
+  else if (one_port(cfg.server.http, resp))
+    fail("server.resp.address", "'" + resp.address + "' is where server.http.address listens too ('" +
+                                  cfg.server.http.address + "'): give each its own port");
   if (resp.max_bulk == 0)
     fail("server.resp.max_bulk", "must be greater than 0");
   if (resp.max_inline < 16)

@@ -770,14 +770,24 @@ server:
           "t.yaml:3:54: server.http.port: unknown key 'port'; allowed here: enabled, address, max_body, token",
           "t.yaml:4:3: server.redis: unknown key 'redis'; allowed here: http, resp"});
 
+  // An address's form is the value's own: reported with the file's other errors (it came only once
+  // they were mended), and checked again for a config built in code.
+  CHECK(error_lines(parse_config(R"(layers: [{name: hot, plugin: test_map}]
+server:
+  http: {address: "localhost", max_body: huge}
+)", "t.yaml")) == std::vector<std::string>{
+          "t.yaml:3:19: server.http.address: expected host:port such as 127.0.0.1:8080 or [::1]:8080 (port 0: any "
+          "free port), got 'localhost'",
+          "t.yaml:3:42: server.http.max_body: expected a size such as 512MiB or 2GiB, got 'huge'"});
   auto parsed = parse_config(R"(layers: [{name: hot, plugin: test_map}]
 server:
   http:
-    address: "localhost"
+    address: "127.0.0.1:8080"
     max_body: 0
     token: "abc\r\nX-Injected: yes"
 )", "t.yaml");
   REQUIRE(parsed.ok());
+  parsed.effective->server.http.address = "localhost";
   CHECK(error_lines(strata::validate(*parsed.effective)) == std::vector<std::string>{
           "t.yaml:4:14: server.http.address: expected host:port such as 127.0.0.1:8080 or [::1]:8080 (port 0: any "
           "free port), got 'localhost'",
@@ -898,19 +908,40 @@ server:
           "max_clients, max_pipeline, max_in_flight, threads",
           "t.yaml:3:83: server.resp.max_in_flight: expected an integer from 1 to 1000000, got '0'"});
 
+  CHECK(error_lines(parse_config("layers: [{name: hot, plugin: test_map}]\nserver: {resp: {address: \"6379\"}}\n",
+                                 "t.yaml")) ==
+        std::vector<std::string>{"t.yaml:2:26: server.resp.address: expected host:port such as 127.0.0.1:6380 or "
+                                 "[::1]:6380 (port 0: any free port), got '6379'"});
   auto parsed = parse_config(R"(layers: [{name: hot, plugin: test_map}]
 server:
   resp:
-    address: "6379"
+    address: "127.0.0.1:6380"
     max_bulk: 1MiB
     max_pipeline: 1MiB
 )", "t.yaml");
   REQUIRE(parsed.ok());
+  parsed.effective->server.resp.address = "6379"; // as a config built in code may hold it
   CHECK(error_lines(strata::validate(*parsed.effective)) == std::vector<std::string>{
           "t.yaml:4:14: server.resp.address: expected host:port such as 127.0.0.1:6380 or [::1]:6380 (port 0: any "
           "free port), got '6379'",
           "t.yaml:6:19: server.resp.max_pipeline: must be at least max_bulk + max_inline (1114112 bytes), so that a "
           "request within the other limits fits"});
+}
+
+TEST_CASE("the HTTP and Redis front ends on one port are refused before either binds", "[config][server]") {
+  // check-config passed them; serve then failed on its own second bind as if another process held the port.
+  const auto errors = [](const std::string& http, const std::string& resp) {
+    return error_lines(strata::validate(*parse_config("layers: [{name: hot, plugin: test_map}]\nserver: {http: "
+                                                      "{address: \"" + http + "\"}, resp: {address: \"" + resp +
+                                                      "\"}}\n", "t.yaml").effective));
+  };
+  const std::vector<std::string> clash{"t.yaml:2:61: server.resp.address: '127.0.0.1:7000' is where "
+                                       "server.http.address listens too ('127.0.0.1:7000'): give each its own port"};
+  CHECK(errors("127.0.0.1:7000", "127.0.0.1:7000") == clash);
+  CHECK(errors("0.0.0.0:7000", "127.0.0.1:7000").size() == 1); // every address takes that port on each
+  CHECK(errors("127.0.0.1:7000", "127.0.0.1:7001").empty());
+  CHECK(errors("127.0.0.1:0", "127.0.0.1:0").empty()); // each gets a free port of its own
+  CHECK(errors("127.0.0.1:7000", "127.0.0.2:7000").empty());
 }
 
 TEST_CASE("parse_host_port takes host:port with a bracketed IPv6 host and refuses the rest", "[config][server]") {
