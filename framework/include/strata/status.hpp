@@ -41,7 +41,8 @@ constexpr const char* explain(status s) noexcept {
       return "the layers declined the write (too large for their bounds, their policy, or every layer is write: "
              "around)";
     case status::unavailable:
-      return "the runtime cannot serve now (shutting down, a layer being replaced, or a layer's backend is down)";
+      return "the runtime cannot serve now (shutting down, a layer being replaced, or a layer's backend is down: "
+             "the health of the layers, /v1/health or INFO strata, and the server's log say which)";
     case status::timeout: return "a layer, or its backend, did not answer in time";
     case status::invalid: return "the runtime refused the request as malformed";
     case status::internal: return "a layer failed; see the server's log and /v1/health";
