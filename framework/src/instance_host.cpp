@@ -30,22 +30,23 @@ instance_host::instance_host(std::string label, std::string instance, telemetry:
 
 namespace {
 
-/// A family plugins of one kind share: the type every one of them registers, and the label the
-/// host adds for that kind.
+/// A family plugins of one kind share: the type every one of them registers, the label the host
+/// adds for that kind, and the labels each registration gives.
 struct shared_family {
   const char* kind;
   const char* label;
+  std::vector<std::string> labels;
 };
 
 /// The families plugins share (the layers' standard families, and the exporters' and alert
 /// handlers' error counters), or null.
 const shared_family* shared_family_of(const std::string& name) {
   static const std::map<std::string, shared_family> families{
-    {"strata_cache_entries", {"gauge", "cache_layer"}},
-    {"strata_cache_size_bytes", {"gauge", "cache_layer"}},
-    {"strata_cache_evictions_total", {"counter", "cache_layer"}},
-    {"strata_exporter_errors_total", {"counter", "exporter"}},
-    {"strata_alert_handler_errors_total", {"counter", "handler"}},
+    {"strata_cache_entries", {"gauge", "cache_layer", {}}},
+    {"strata_cache_size_bytes", {"gauge", "cache_layer", {}}},
+    {"strata_cache_evictions_total", {"counter", "cache_layer", {"reason"}}},
+    {"strata_exporter_errors_total", {"counter", "exporter", {}}},
+    {"strata_alert_handler_errors_total", {"counter", "handler", {}}},
   };
   const auto it = families.find(name);
   return it == families.end() ? nullptr : &it->second;
@@ -92,6 +93,17 @@ void* instance_host::metric(void* self, strata_metric_kind kind, const char* nam
       if (kind_name(kind) != shared->kind)
         throw std::invalid_argument(std::string("'") + name + "' is a " + shared->kind +
                                     " shared by plugins of its kind (docs/metrics.md); register it as one");
+      std::vector<std::string> given;
+      for (size_t i = 0; i < label_count && label_names != nullptr; ++i)
+        given.emplace_back(label_names[i] != nullptr ? label_names[i] : "");
+      if (given != shared->labels) {
+        std::string labels;
+        for (const auto& label : shared->labels)
+          labels += (labels.empty() ? "" : ", ") + label;
+        throw std::invalid_argument(std::string("'") + name + "' is shared by plugins of its kind (docs/metrics.md) " +
+                                    (labels.empty() ? std::string("without labels") : "with the labels " + labels) +
+                                    "; register it so");
+      }
     }
     std::vector<std::string> names{host->label_};
     telemetry::label_values values{host->instance_};

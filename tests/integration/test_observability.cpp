@@ -591,6 +591,16 @@ TEST_CASE("a plugin may not register a family the runtime derives or records its
   REQUIRE_FALSE(shared);
   CHECK_THAT(shared.err().message, Catch::Contains("layer 'deep'") &&
                                      Catch::Contains("'strata_cache_entries' is a gauge shared by plugins of its kind"));
+  // The same, with the right type but without the label every layer gives it: the predictive layer
+  // failed, blamed.
+  auto unlabelled = runtime::from_config(*parse_config(
+    "layers:\n  - {name: deep, plugin: test_map, config: {metric: strata_cache_evictions_total}}\n"
+    "  - {name: hot, plugin: predictive}\n", "x.yaml").effective);
+  REQUIRE_FALSE(unlabelled);
+  CHECK_THAT(unlabelled.err().message,
+             Catch::Contains("layer 'deep'") &&
+               Catch::Contains("'strata_cache_evictions_total' is shared by plugins of its kind (docs/metrics.md) "
+                               "with the labels reason; register it so"));
 }
 
 TEST_CASE("a family of another kind of plugin, or taken first by another plugin, is refused naming who", "[observability]") {
