@@ -585,17 +585,17 @@ TEST_CASE("a plugin may not register a family the runtime derives or records its
                                                      "'strata_cache_operation_duration_seconds', which the runtime records"));
   // A family every layer shares, under another type: refused in the plugin that got it wrong,
   // not in the predictive layer that registers it after it.
-  auto shared = runtime::from_config(*parse_config(
-    "layers:\n  - {name: deep, plugin: test_map, config: {metric: strata_cache_entries}}\n"
-    "  - {name: hot, plugin: predictive}\n", "x.yaml").effective);
+  const auto ahead_of_predictive = [](const std::string& metric) {
+    return runtime::from_config(*parse_config("layers:\n  - {name: deep, plugin: test_map, config: {metric: " + metric +
+                                                "}}\n  - {name: hot, plugin: predictive}\n", "x.yaml").effective);
+  };
+  auto shared = ahead_of_predictive("strata_cache_entries");
   REQUIRE_FALSE(shared);
   CHECK_THAT(shared.err().message, Catch::Contains("layer 'deep'") &&
                                      Catch::Contains("'strata_cache_entries' is a gauge shared by plugins of its kind"));
   // The same, with the right type but without the label every layer gives it: the predictive layer
   // failed, blamed.
-  auto unlabelled = runtime::from_config(*parse_config(
-    "layers:\n  - {name: deep, plugin: test_map, config: {metric: strata_cache_evictions_total}}\n"
-    "  - {name: hot, plugin: predictive}\n", "x.yaml").effective);
+  auto unlabelled = ahead_of_predictive("strata_cache_evictions_total");
   REQUIRE_FALSE(unlabelled);
   CHECK_THAT(unlabelled.err().message,
              Catch::Contains("layer 'deep'") &&
@@ -790,17 +790,22 @@ TEST_CASE("a shutdown held by an exporter or an alert handler names it and its c
                                      "alert handler 'slow': handle(), for "));
 }
 
+/// A deployment that logs to `log_path`, with a rule that fires at once for each of `rules` (name
+/// and severity), and `handlers` (YAML lines of alerts.handlers, or empty).
+std::string firing_rules_yaml(const std::string& log_path, const std::vector<std::pair<std::string, std::string>>& rules,
+                              const std::string& handlers = "") {
+  std::string yaml = "runtime: {stats_interval: 20ms}\nlayers:\n  - {name: hot, plugin: predictive}\n"
+                     "logging: {output: \"" + log_path + "\"}\nalerts:\n  rules:\n";
+  for (const auto& [name, severity] : rules)
+    yaml += "    - {name: " + name + ", value: rss_bytes, comparison: '>', threshold: 0, severity: " + severity + "}\n";
+  return yaml + (handlers.empty() ? "" : "  handlers:\n" + handlers);
+}
+
 TEST_CASE("the runtime logs an alert event at the level of its severity", "[observability][alerts]") {
   // Every firing was logged at warn: an info rule's looked like a problem, a critical one's like
   // less than an error.
   temp_file log;
-  auto rt = start_yaml("runtime: {stats_interval: 20ms}\n"
-                       "layers:\n  - {name: hot, plugin: predictive}\n"
-                       "logging: {output: \"" + log.path + "\"}\n"
-                       "alerts:\n  rules:\n"
-                       "    - {name: big, value: rss_bytes, comparison: '>', threshold: 0, severity: critical}\n"
-                       "    - {name: some, value: rss_bytes, comparison: '>', threshold: 0, severity: warning}\n"
-                       "    - {name: note, value: rss_bytes, comparison: '>', threshold: 0, severity: info}\n");
+  auto rt = start_yaml(firing_rules_yaml(log.path, {{"big", "critical"}, {"some", "warning"}, {"note", "info"}}));
   REQUIRE(eventually([&] { return rt->alerts().size() == 3; }));
   rt.reset();
   std::string levels;
@@ -815,13 +820,8 @@ TEST_CASE("with alert handlers configured the runtime logs no alert event itself
   // The runtime logged every event and the log handler again: two lines each, and the handler's
   // min_severity hid nothing.
   temp_file log;
-  auto rt = start_yaml("runtime: {stats_interval: 20ms}\n"
-                       "layers:\n  - {name: hot, plugin: predictive}\n"
-                       "logging: {output: \"" + log.path + "\"}\n"
-                       "alerts:\n  rules:\n"
-                       "    - {name: big, value: rss_bytes, comparison: '>', threshold: 0, severity: critical}\n"
-                       "    - {name: note, value: rss_bytes, comparison: '>', threshold: 0, severity: info}\n"
-                       "  handlers:\n    - {name: journal, plugin: log, config: {min_severity: warning}}\n");
+  auto rt = start_yaml(firing_rules_yaml(log.path, {{"big", "critical"}, {"note", "info"}},
+                                         "    - {name: journal, plugin: log, config: {min_severity: warning}}\n"));
   REQUIRE(eventually([&] { return rt->alerts().size() == 2; }));
   rt.reset(); // the handler's queue is delivered before the stop returns
   int big = 0, note = 0;
