@@ -29,8 +29,19 @@ int http_status_of(status code) {
   return 500;
 }
 
-api_error runtime_error(status code, const std::string& what) {
-  return {http_status_of(code), what + ": " + explain(code), std::nullopt, to_string(code)};
+api_error runtime_error(status code, const std::string& what, const runtime* rt) {
+  api_error error{http_status_of(code), what + ": " + explain(code), std::nullopt, to_string(code)};
+  if (rt == nullptr || (code != status::unavailable && code != status::timeout && code != status::internal))
+    return error;
+  // An operator saw only "a layer's backend is down", not which one, nor why.
+  std::string unwell;
+  for (const auto& layer : rt->health().layers)
+    if (layer.level != health_level::healthy)
+      unwell += std::string(unwell.empty() ? "" : "; ") + "layer '" + layer.name + "' is " + to_string(layer.level) +
+                ": " + layer.detail;
+  if (!unwell.empty())
+    error.message += ". Now " + unwell;
+  return error;
 }
 
 } // namespace strata::server

@@ -91,7 +91,7 @@ void get_entry(runtime& rt, const Request& req, const std::string&, Response& re
   else if (result.code == status::not_found)
     send_error(res, no_entry(key, options));
   else
-    send_error(res, runtime_error(result.code, "get of '" + key + "'"));
+    send_error(res, runtime_error(result.code, "get of '" + key + "'", &rt));
 }
 
 void put_entry(runtime& rt, const Request& req, const std::string& body, Response& res) {
@@ -104,7 +104,7 @@ void put_entry(runtime& rt, const Request& req, const std::string& body, Respons
   if (code == status::ok)
     res.status = 204;
   else
-    send_error(res, runtime_error(code, "put of '" + key + "'"));
+    send_error(res, runtime_error(code, "put of '" + key + "'", &rt));
 }
 
 void delete_entry(runtime& rt, const Request& req, const std::string&, Response& res) {
@@ -118,7 +118,7 @@ void delete_entry(runtime& rt, const Request& req, const std::string&, Response&
   else if (code == status::not_found)
     send_error(res, no_entry(key, options));
   else
-    send_error(res, runtime_error(code, "delete of '" + key + "'"));
+    send_error(res, runtime_error(code, "delete of '" + key + "'", &rt));
 }
 
 void invalidate(runtime& rt, const Request& req, const std::string& body, Response& res) {
@@ -130,7 +130,7 @@ void invalidate(runtime& rt, const Request& req, const std::string& body, Respon
   if (result.code == status::ok)
     send(res, 200, removed_json(result.removed));
   else
-    send_error(res, runtime_error(result.code, "invalidation of tag '" + tag + "'"));
+    send_error(res, runtime_error(result.code, "invalidation of tag '" + tag + "'", &rt));
 }
 
 /// What /metrics and /v1/stats answer when the runtime records nothing: figures of zero would look
@@ -193,7 +193,7 @@ void layer_command(runtime& rt, const Request& req, const std::string& body, Res
   const auto result = rt.layer_command(layer, name, std::get<std::string>(args));
   if (result.code == status::ok)
     return send(res, 200, result.json);
-  auto error = runtime_error(result.code, "command '" + name + "' of layer '" + layer + "'");
+  auto error = runtime_error(result.code, "command '" + name + "' of layer '" + layer + "'", &rt);
   const auto answer = nlohmann::json::parse(result.json, nullptr, false);
   if (answer.is_object() && answer.contains("error") && answer["error"].is_string())
     error.detail = answer["error"].get<std::string>();

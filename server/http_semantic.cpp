@@ -67,9 +67,10 @@ std::optional<std::string> item_field(const std::string& error, const std::strin
 /// A failed operation: the runtime's own message. A deployment without a layer that offers the
 /// operation answers 501: the request may be fine, this server cannot serve it. `array` is a
 /// batch's array of items.
-api_error failure(const operation_result& result, const std::string& what, const std::string& array = "items") {
+api_error failure(const runtime& rt, const operation_result& result, const std::string& what,
+                  const std::string& array = "items") {
   const bool unsupported = !result.offered;
-  const auto message = result.error.empty() ? runtime_error(result.code, what).message : what + ": " + result.error;
+  const auto message = result.error.empty() ? runtime_error(result.code, what, &rt).message : what + ": " + result.error;
   return {unsupported ? 501 : http_status_of(result.code), message, item_field(result.error, array),
           to_string(result.code)};
 }
@@ -100,7 +101,7 @@ void answer(runtime& rt, Response& res, parsed<Asked> request, Result (runtime::
   if (result.code == status::ok || (miss_is_answer && result.code == status::not_found))
     send(res, success, to_json(result));
   else
-    send_error(res, failure(result, operation, array));
+    send_error(res, failure(rt, result, operation, array));
 }
 
 /// The namespace of a delete, from `?ns=`.
@@ -117,8 +118,8 @@ parsed<request_options> delete_options(const Request& req) {
 /// `parse(id)` reads the change (it has the namespace, `ns`), `call(id, change)` makes it; `verb`
 /// names the success.
 template <class Parse, class Call>
-void change_entry(const Request& req, Response& res, const char* kind, const char* operation, const char* verb,
-                  Parse parse, Call call) {
+void change_entry(const runtime& rt, const Request& req, Response& res, const char* kind, const char* operation,
+                  const char* verb, Parse parse, Call call) {
   const auto id = captured_id(req, res);
   if (!id)
     return;
@@ -133,7 +134,7 @@ void change_entry(const Request& req, Response& res, const char* kind, const cha
   else if (result.code == status::not_found)
     send_error(res, no_entry(kind, *id, ns));
   else
-    send_error(res, failure(result, std::string(operation) + " of " + kind + " entry " + std::to_string(*id)));
+    send_error(res, failure(rt, result, std::string(operation) + " of " + kind + " entry " + std::to_string(*id)));
 }
 
 /// `{"id", "layer"}` of a stored semantic entry or an added vector.
@@ -153,14 +154,14 @@ void store_semantic(runtime& rt, const Request& req, const std::string& body, Re
 
 void update_semantic(runtime& rt, const Request& req, const std::string& body, Response& res) {
   change_entry(
-      req, res, "semantic", "update", "updated",
+      rt, req, res, "semantic", "update", "updated",
       [&](std::uint64_t id) { return parse_semantic_update(body, query_ns(req), id); },
       [&](std::uint64_t, semantic_update update) { return rt.semantic_update(std::move(update)); });
 }
 
 void delete_semantic(runtime& rt, const Request& req, const std::string&, Response& res) {
   change_entry(
-      req, res, "semantic", "delete", "deleted", [&](std::uint64_t) { return delete_options(req); },
+      rt, req, res, "semantic", "delete", "deleted", [&](std::uint64_t) { return delete_options(req); },
       [&](std::uint64_t id, const request_options& options) { return rt.semantic_erase(id, options); });
 }
 
@@ -178,7 +179,7 @@ void add_vectors(runtime& rt, const Request& req, const std::string& body, Respo
     return send(res, 201, ids_json(added.ids, added.layer));
   // All or none; but a layer past its deadline still takes the batch (sending it again would add
   // it twice).
-  send_error(res, failure(added, added.code == status::timeout
+  send_error(res, failure(rt, added, added.code == status::timeout
                                    ? "vector batch add (answered late: the layer may still add all of it)"
                                    : "vector batch add (nothing was added)"));
 }
@@ -198,14 +199,14 @@ void search_vectors_batch(runtime& rt, const Request& req, const std::string& bo
 
 void update_vector(runtime& rt, const Request& req, const std::string& body, Response& res) {
   change_entry(
-      req, res, "vector", "update", "updated",
+      rt, req, res, "vector", "update", "updated",
       [&](std::uint64_t id) { return parse_vector_update(body, query_ns(req), id); },
       [&](std::uint64_t, vector_item item) { return rt.vector_update(std::move(item)); });
 }
 
 void delete_vector(runtime& rt, const Request& req, const std::string&, Response& res) {
   change_entry(
-      req, res, "vector", "delete", "deleted", [&](std::uint64_t) { return delete_options(req); },
+      rt, req, res, "vector", "delete", "deleted", [&](std::uint64_t) { return delete_options(req); },
       [&](std::uint64_t id, const request_options& options) { return rt.vector_erase(id, options); });
 }
 

@@ -200,7 +200,7 @@ TEST_CASE("runtime outcomes map to HTTP statuses", "[http]") {
   CHECK(http_status_of(status::timeout) == 504);
   CHECK(http_status_of(status::invalid) == 400);
   CHECK(http_status_of(status::internal) == 500);
-  const auto timeout = runtime_error(status::timeout, "get of 'k'");
+  const auto timeout = runtime_error(status::timeout, "get of 'k'", nullptr);
   CHECK(timeout.http_status == 504);
   CHECK(timeout.message == "get of 'k': a layer, or its backend, did not answer in time");
   CHECK(timeout.detail == "timeout");
