@@ -27,6 +27,7 @@
 #include <random>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include <unistd.h>
@@ -331,6 +332,7 @@ public:
             if (!removed.empty())
               publish(s, *announced);
           });
+          return !removed.empty();
         }))
       return status::unavailable;
     // An expired row not yet purged was no entry, as for a get: erasing it finds nothing.
@@ -349,6 +351,7 @@ public:
             if (removed > 0)
               publish(s, *announced);
           });
+          return removed > 0;
         }))
       throw layer_unavailable("the database is unreachable: the tag's entries there are still held");
     return static_cast<std::size_t>(removed);
@@ -373,12 +376,16 @@ public:
       // The mark first: awaited from before it is sent, it finds a connection that stopped
       // answering (the listener's too, likely) 15 s later, even if this thread waits on it for good.
       send_mark();
-      const auto now_us = wall_clock_us();
-      while (full(db_->execute(sql::purge, {now_us}))) {
-      }
-      if (db_->dialect() == storage::dialect::postgres)
-        while (full(pruned(db_->query(sql::prune_changes, {static_cast<std::int64_t>(change_retention_.count()) * 1000})))) {
+      // Not while writes fail: a read-only server refuses a delete even of nothing, and each
+      // maintenance then left reads unanswered for the backoff. An expired row is no entry meanwhile.
+      if (write_failure_.empty()) {
+        const auto now_us = wall_clock_us();
+        while (full(db_->execute(sql::purge, {now_us}))) {
         }
+        if (db_->dialect() == storage::dialect::postgres)
+          while (full(pruned(db_->query(sql::prune_changes, {static_cast<std::int64_t>(change_retention_.count()) * 1000})))) {
+          }
+      }
       entries_.set(static_cast<double>(db_->query(sql::count).at(0).integer(0)));
     });
   }
@@ -475,9 +482,11 @@ private:
   bool listener_heard_again() { return listener_heard_again_.exchange(false, std::memory_order_relaxed); }
 
   /// Runs `work` unless the database is in its backoff period; a failure is counted and starts
-  /// (or extends) the backoff. False when the work did not run to the end. A write that fails
-  /// keeps the layer critical until a write succeeds: reads that succeed meanwhile (a full disk, a
-  /// read-only server) said it was healthy while every put failed (audit).
+  /// (or extends) the backoff. False when the work did not run to the end. A write's `work` says
+  /// whether it changed a row: a write that fails keeps the layer critical until one that changes
+  /// a row succeeds (reads that succeed meanwhile, as on a full disk or a read-only server, said it
+  /// was healthy while every put failed: audit; so did an erase of an absent key, which writes
+  /// nothing).
   template <class F>
   bool attempt(access kind, F&& work) {
     if (!ready_) {
@@ -489,8 +498,12 @@ private:
     } else if (down_ && !retry_.due() && !listener_heard_again()) {
       return false;
     }
+    bool wrote = false;
     try {
-      work();
+      if constexpr (std::is_same_v<std::invoke_result_t<F>, bool>)
+        wrote = work();
+      else
+        work();
     } catch (const storage::store_error& e) {
       if (e.code() == status::invalid || e.code() == status::internal)
         throw; // a bug, not an outage: the host counts it and restarts the layer
@@ -502,7 +515,7 @@ private:
     down_ = false;
     timing_out_since_.reset();
     retry_.succeeded();
-    if (kind == access::write)
+    if (wrote)
       write_failure_.clear();
     else if (!write_failure_.empty())
       probe_writes();
@@ -672,6 +685,7 @@ private:
               s.execute(sql::add_tag, {ns, tag, key});
             publish(s, *announced);
           });
+          return true;
         }))
       return status::unavailable;
     return status::ok;
@@ -711,6 +725,7 @@ private:
             if (changed > 0 && verdict == validation::rejected)
               publish(s, *announced);
           });
+          return changed > 0;
         })) {
       json_out = json{{"error", "the database is unreachable"}}.dump();
       return status::unavailable;
@@ -741,7 +756,7 @@ private:
   std::atomic<bool> listener_heard_again_{false}; ///< set by the listener's thread
   bool outage_logged_ = false; ///< the failure that made the layer down was logged
   std::string write_failure_; ///< why the last write failed, until one succeeds; empty: none failed
-  std::chrono::steady_clock::time_point last_write_probe_{};
+  std::chrono::steady_clock::time_point last_write_probe_{}; ///< when probe_writes last wrote, or tried to
   /// When the run of statements cancelled by statement_timeout since the last success began, if
   /// any, and when the last of them was.
   std::optional<std::chrono::steady_clock::time_point> timing_out_since_;

@@ -35,7 +35,8 @@ std::vector<storage::migration> schema() {
     // Version 2. Every announced change, by the database's clock, kept for `change_retention`: what
     // an instance replays when it listens again after a lost connection; and the latest time of a
     // change pruned, by whichever instance, so that a replay knows when it cannot be whole.
-    // Written on PostgreSQL only (on SQLite there is no other instance).
+    // Written on PostgreSQL only (on SQLite there is no other instance), but for the write probe,
+    // which rewrites the one row of strata_global_pruned as it is, on both.
     {2,
      "the log of announced changes, replayed by a listener that lost its connection",
      {

@@ -535,8 +535,26 @@ TEST_CASE("a node whose writes the database refuses stays critical while reads a
   CHECK(a->get("never-written").code == status::not_found);
   CHECK(shared().level == strata::health_level::critical);
   CHECK_THAT(shared().detail, Catch::Contains("writes fail, reads are answered: ") && Catch::Contains("No space left"));
-  // The disk has room again: the write probe finds it, with no write asked for.
-  pqxx::nontransaction(admin).exec("DROP TRIGGER full_entries ON strata_global_entries; "
+  // An erase of an absent key writes nothing, and proves nothing: it made the layer healthy.
+  CHECK(a->erase("never-written") == status::not_found);
+  CHECK(shared().level == strata::health_level::critical);
+  // A read-only server (statement triggers: a delete of no row is refused too): reads are answered
+  // throughout, the maintenance no longer failing on its deletes and leaving them unanswered.
+  pqxx::nontransaction(admin).exec(
+    "DROP TRIGGER full_entries ON strata_global_entries; "
+    "CREATE FUNCTION read_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+    "'cannot execute a write in a read-only transaction' USING ERRCODE = 'read_only_sql_transaction'; END $$; "
+    "CREATE TRIGGER read_only_entries BEFORE INSERT OR UPDATE OR DELETE ON strata_global_entries "
+    "FOR EACH STATEMENT EXECUTE FUNCTION read_only()");
+  CHECK(a->put("refused", "y") == status::unavailable);
+  CHECK(eventually([&] { return a->get("never-written").code == status::not_found; }, 5s)); // past the backoff
+  for (int i = 0; i < 10; ++i) { // 2 s: ten maintenances
+    CHECK(a->get("never-written").code == status::not_found);
+    std::this_thread::sleep_for(200ms);
+  }
+  CHECK(shared().level == strata::health_level::critical);
+  // The database takes writes again: the write probe finds it, with no write asked for.
+  pqxx::nontransaction(admin).exec("DROP TRIGGER read_only_entries ON strata_global_entries; "
                                    "DROP TRIGGER full_pruned ON strata_global_pruned");
   CHECK(eventually([&] { return shared().level == strata::health_level::healthy; }, 5s));
   CHECK(a->put("after", "written") == status::ok);
