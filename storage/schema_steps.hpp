@@ -39,17 +39,19 @@ inline int apply_steps(const std::string& component, std::vector<migration> step
       throw store_error(status::invalid, "schema of '" + component + "': migrations must be numbered 1, 2, 3, ... "
                                          "without gaps; step " + std::to_string(i + 1) + " is numbered " +
                                          std::to_string(steps[i].version));
-  // A step with nothing for this backend would be recorded as done, and never run once written.
-  const char* backend = d == dialect::sqlite ? "sqlite" : "postgres";
-  for (const auto& step : steps)
-    if ((d == dialect::sqlite ? step.sqlite : step.postgres).empty())
-      throw store_error(status::invalid, "schema of '" + component + "': step " + std::to_string(step.version) +
-                                           " ('" + step.description + "') has no statement for " + backend +
-                                           " (migration::" + backend + " is empty): it would be recorded as applied");
   const int known = static_cast<int>(steps.size());
   const int version = db.current();
   if (version > known)
     throw store_error(status::invalid, newer_schema(component, where, version, known));
+  // A step still to apply with nothing for this backend would be recorded as done, and never run
+  // once written: refused before any is applied (one that is done already is left alone).
+  const char* backend = d == dialect::sqlite ? "sqlite" : "postgres";
+  for (const auto& step : steps)
+    if (step.version > version && (d == dialect::sqlite ? step.sqlite : step.postgres).empty())
+      throw store_error(status::invalid, "schema of '" + component + "': step " + std::to_string(step.version) +
+                                           " ('" + step.description + "') has no statement for " + backend +
+                                           " (migration::" + backend + " is empty; a step for the other backend "
+                                           "only takes 'SELECT 1' here): it would be recorded as applied");
   for (const auto& step : steps) {
     if (step.version <= version)
       continue;

@@ -68,8 +68,9 @@ private:
 enum class dialect { sqlite, postgres };
 
 /// One step of a component's schema. `version` counts from 1; the SQL is constant DDL, one
-/// statement per string, in the dialect of each backend; a step with none for the backend it runs
-/// on is refused (`invalid`), since it would be recorded as applied.
+/// statement per string, in the dialect of each backend; a step still to apply with none for the
+/// backend it runs on is refused (`invalid`), since it would be recorded as applied (a step for one
+/// backend only gives the other `SELECT 1`).
 struct migration {
   int version = 0;
   std::string description;
