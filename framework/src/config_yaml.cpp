@@ -81,10 +81,18 @@ std::size_t reference_end(const std::string& text, std::size_t open) {
   return std::string::npos;
 }
 
+/// How deep references may nest in defaults: each level reads the rest of the text again, and a
+/// scalar of ten thousand levels took a second (twenty thousand, eight).
+constexpr int max_reference_nesting = 8;
+
 /// Expands `${VAR}`, `${VAR:-default}` (the default expanded in turn, when it is used) and `$$`.
 /// Returns nullopt, with the reason in `problem`, for an unset variable without default or a
-/// malformed reference.
-std::optional<std::string> expand_env(const std::string& text, std::string& problem) {
+/// malformed reference. `depth`: how deep in defaults `text` is.
+std::optional<std::string> expand_env(const std::string& text, std::string& problem, int depth = 0) {
+  if (depth > max_reference_nesting) {
+    problem = "references nested more than " + std::to_string(max_reference_nesting) + " deep in defaults";
+    return std::nullopt;
+  }
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char next = i + 1 < text.size() ? text[i + 1] : '\0';
@@ -106,7 +114,7 @@ std::optional<std::string> expand_env(const std::string& text, std::string& prob
     const auto separator = reference.find(":-");
     const std::string name = reference.substr(0, separator);
     if (name.empty()) {
-      problem = "empty environment variable name in '${" + reference + "}'";
+      problem = "empty environment variable name in " + quoted("${" + reference + "}");
       return std::nullopt;
     }
     const char* value = std::getenv(name.c_str());
@@ -117,7 +125,7 @@ std::optional<std::string> expand_env(const std::string& text, std::string& prob
       return std::nullopt;
     }
     if (separator != std::string::npos && (value == nullptr || *value == '\0')) {
-      const auto fallback = expand_env(reference.substr(separator + 2), problem);
+      const auto fallback = expand_env(reference.substr(separator + 2), problem, depth + 1);
       if (!fallback)
         return std::nullopt;
       out += *fallback;

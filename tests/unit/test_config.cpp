@@ -411,6 +411,20 @@ TEST_CASE("an unset variable without default is an error at its scalar", "[confi
           "t.yaml:5:12: layers[0].config.dir: unterminated '${' in '${STRATA_TEST_UNSET' (expected '}')"});
 }
 
+TEST_CASE("references nest in defaults eight deep at most", "[config]") {
+  // Each level read the rest of the text again: a scalar nesting ten thousand took a second.
+  scoped_env unset("STRATA_TEST_UNSET", nullptr);
+  const auto nested = [](int levels) {
+    std::string text = "x";
+    for (int i = 0; i < levels; ++i)
+      text = "${STRATA_TEST_UNSET:-" + text + "}";
+    return "layers: [{name: hot, plugin: p, config: {dir: \"" + text + "\"}}]\n";
+  };
+  CHECK(parse_valid(nested(8)).layers.at(0).settings.at("dir") == "x");
+  CHECK(error_lines(parse_config(nested(9), "t.yaml")) ==
+        std::vector<std::string>{"t.yaml:1:47: layers[0].config.dir: references nested more than 8 deep in defaults"});
+}
+
 TEST_CASE("to_yaml renders every key and round-trips", "[config]") {
   const auto report = strata::parse_config_file(config_dir + "/valid.yaml");
   REQUIRE(report.ok());
