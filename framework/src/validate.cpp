@@ -111,14 +111,19 @@ void check_layer_embedders(const config& cfg, std::vector<config_error>& errors)
   }
 }
 
-/// Whether both front ends are to listen on one port of one address (or of every address, which
-/// takes that port on each): the second bind fails, as if another process held the port.
+/// Whether both front ends are to listen on one port of one address as written, or one of them on
+/// every address that takes the other's ("::" takes IPv4's too, "0.0.0.0" IPv4's only): the
+/// second bind fails, as if another process held the port. Names are not resolved ("localhost"
+/// and "127.0.0.1" are left to the bind).
 bool one_port(const http_settings& http, const resp_settings& resp) {
   const auto a = units::parse_host_port(http.address);
   const auto b = units::parse_host_port(resp.address);
-  const auto any = [](const std::string& host) { return host == "0.0.0.0" || host == "::"; };
-  return http.enabled && resp.enabled && a && b && a->port != 0 && a->port == b->port &&
-         (a->host == b->host || any(a->host) || any(b->host));
+  if (!http.enabled || !resp.enabled || !a || !b || a->port == 0 || a->port != b->port)
+    return false;
+  const auto covers = [](const std::string& every, const std::string& host) {
+    return every == "::" || (every == "0.0.0.0" && host.find(':') == std::string::npos);
+  };
+  return a->host == b->host || covers(a->host, b->host) || covers(b->host, a->host);
 }
 
 /// Checks what the YAML parser checks for a file, for a config built in code.

@@ -953,6 +953,9 @@ TEST_CASE("the HTTP and Redis front ends on one port are refused before either b
                                        "server.http.address listens too ('127.0.0.1:7000'): give each its own port"};
   CHECK(errors("127.0.0.1:7000", "127.0.0.1:7000") == clash);
   CHECK(errors("0.0.0.0:7000", "127.0.0.1:7000").size() == 1); // every address takes that port on each
+  CHECK(errors("[::1]:7000", "[::]:7000").size() == 1);
+  CHECK(errors("127.0.0.1:7000", "[::]:7000").size() == 1); // "::" takes IPv4's port too
+  CHECK(errors("0.0.0.0:7000", "[::1]:7000").empty());      // another family
   CHECK(errors("127.0.0.1:7000", "127.0.0.1:7001").empty());
   CHECK(errors("127.0.0.1:0", "127.0.0.1:0").empty()); // each gets a free port of its own
   CHECK(errors("127.0.0.1:7000", "127.0.0.2:7000").empty());
