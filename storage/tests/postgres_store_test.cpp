@@ -7,6 +7,9 @@
 #include <pqxx/pqxx>
 
 #include <atomic>
+#include <cstdlib>
+#include <optional>
+#include <string>
 #include <chrono>
 #include <thread>
 
@@ -20,6 +23,31 @@ strata::storage::store_options pg(const std::string& dsn) {
   o.dsn = dsn;
   return o;
 }
+
+/// STRATA_PG_DSN set to `value` (unset when null) while it lives, then as it was: a test that
+/// fails midway must not leave the tests after it a wrong server.
+class pg_dsn_while {
+public:
+  explicit pg_dsn_while(const char* value) {
+    if (const char* saved = std::getenv("STRATA_PG_DSN"))
+      saved_ = saved;
+    if (value != nullptr)
+      setenv("STRATA_PG_DSN", value, 1);
+    else
+      unsetenv("STRATA_PG_DSN");
+  }
+  ~pg_dsn_while() {
+    if (saved_)
+      setenv("STRATA_PG_DSN", saved_->c_str(), 1);
+    else
+      unsetenv("STRATA_PG_DSN");
+  }
+  pg_dsn_while(const pg_dsn_while&) = delete;
+  pg_dsn_while& operator=(const pg_dsn_while&) = delete;
+
+private:
+  std::optional<std::string> saved_;
+};
 
 } // namespace
 
@@ -66,11 +94,10 @@ TEST_CASE("a notification reaches a listener of its channel", "[store][postgres]
 }
 
 TEST_CASE("no connection string is a clear error and an unreachable server is unavailable, quickly", "[store][postgres]") {
-  const char* saved = std::getenv("STRATA_PG_DSN");
-  std::string keep = saved ? saved : "";
-  unsetenv("STRATA_PG_DSN");
-  CHECK_THROWS_WITH(strata::storage::open_store(pg("")), Catch::Contains("STRATA_PG_DSN"));
-  setenv("STRATA_PG_DSN", keep.c_str(), 1);
+  {
+    pg_dsn_while unset(nullptr);
+    CHECK_THROWS_WITH(strata::storage::open_store(pg("")), Catch::Contains("STRATA_PG_DSN"));
+  }
   auto db = strata::storage::open_store(pg("host=127.0.0.1 port=1 dbname=strata user=postgres"));
   db->prepare("one", "SELECT 1");
   const auto start = std::chrono::steady_clock::now();
@@ -85,8 +112,7 @@ TEST_CASE("no connection string is a clear error and an unreachable server is un
 }
 
 TEST_CASE("a server that refuses the connection string names it and where it came from", "[store][postgres]") {
-  const std::string keep = strata::test::pg_dsn();
-  const std::string no_such_database = keep + " dbname=strata_no_such_database";
+  const std::string no_such_database = strata::test::pg_dsn() + " dbname=strata_no_such_database";
   const auto refusal = [](strata::storage::store& db) {
     db.prepare("one", "SELECT 1");
     try {
@@ -98,9 +124,10 @@ TEST_CASE("a server that refuses the connection string names it and where it cam
     FAIL("a query reached a database that does not exist");
     return std::string();
   };
-  setenv("STRATA_PG_DSN", no_such_database.c_str(), 1);
-  const auto from_environment = refusal(*strata::storage::open_store(pg("")));
-  setenv("STRATA_PG_DSN", keep.c_str(), 1);
+  const auto from_environment = [&] {
+    pg_dsn_while refused(no_such_database.c_str());
+    return refusal(*strata::storage::open_store(pg("")));
+  }();
   CHECK_THAT(from_environment, Catch::Contains("with the connection string of STRATA_PG_DSN (dsn is empty): "));
   CHECK_THAT(from_environment, Catch::Contains("\"strata_no_such_database\" does not exist"));
   CHECK_THAT(refusal(*strata::storage::open_store(pg(no_such_database))),
