@@ -125,8 +125,8 @@ public:
   caf::actor telemetry;
   std::vector<caf::actor> exports; ///< an export scheduler per exporter
   std::vector<detail::alert_route> alert_routes; ///< none without runtime.metrics, or without handlers and callback
-  /// Whether the runtime writes each alert event to its log itself: only without alert handlers,
-  /// which then decide where events go (with the `log` handler, every event was logged twice).
+  /// Whether the runtime writes each alert event to its log itself: unless a `log` alert handler
+  /// does (each event was logged twice, and the handler's min_severity hid nothing).
   bool logs_alert_events = true;
   std::shared_ptr<detail::alert_delivery> alert_delivery = std::make_shared<detail::alert_delivery>();
   /// Embedder instances, by name; alive as long as the runtime (the router holds raw pointers).
@@ -950,7 +950,8 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->system_config.set("logger.console", caf::atom("none"));
   impl->system_config.add_thread_hook<detail::alternate_stack_hook>();
   impl->system = std::make_unique<caf::actor_system>(impl->system_config);
-  impl->logs_alert_events = handlers->empty();
+  impl->logs_alert_events = std::none_of(impl->cfg.alerts.handlers.begin(), impl->cfg.alerts.handlers.end(),
+                                         [](const auto& handler) { return handler.plugin == "log"; });
   if (impl->alerts)
     impl->alert_routes = detail::spawn_alert_dispatchers(*impl->system, std::move(*handlers),
                                                          std::move(options.on_alert), impl->log, impl->alert_delivery,

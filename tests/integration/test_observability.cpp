@@ -816,7 +816,7 @@ TEST_CASE("the runtime logs an alert event at the level of its severity", "[obse
   CHECK_THAT(levels, Catch::Contains("error big;") && Catch::Contains("warn some;") && Catch::Contains("info note;"));
 }
 
-TEST_CASE("with alert handlers configured the runtime logs no alert event itself: the log handler's line is the one", "[observability][alerts]") {
+TEST_CASE("with a log alert handler the runtime logs no alert event itself: the handler's line is the one", "[observability][alerts]") {
   // The runtime logged every event and the log handler again: two lines each, and the handler's
   // min_severity hid nothing.
   temp_file log;
@@ -831,6 +831,16 @@ TEST_CASE("with alert handlers configured the runtime logs no alert event itself
   }
   CHECK(big == 1);
   CHECK(note == 0);
+  // Another handler (a webhook, say) leaves the runtime's own line, so that the log still has it.
+  temp_file other_log, recorded;
+  auto other = start_yaml(firing_rules_yaml(other_log.path, {{"big", "critical"}},
+                                            "    - {name: hook, plugin: test_alert_recorder, config: {path: \"" +
+                                              recorded.path + "\"}}\n"));
+  REQUIRE(eventually([&] { return other->alerts().size() == 1; }));
+  other.reset();
+  const auto lines = other_log.lines();
+  CHECK(std::count_if(lines.begin(), lines.end(),
+                      [](const std::string& line) { return line.find("alert big firing") != std::string::npos; }) == 1);
 }
 
 TEST_CASE("a slow handler delays no other handler, nor the host's callback", "[observability][alerts]") {
