@@ -6,18 +6,8 @@ set -uo pipefail
 strata=$1
 . "$(dirname "$0")/serve_http.sh"
 
-cat >"$dir/deployment.yaml" <<'YAML'
-layers:
-  - {name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 1s, health: critical}}
-server:
-  http: {address: "127.0.0.1:0"}
-  resp: {enabled: false}
-YAML
-start_serve "$dir/deployment.yaml"
-
-code=$(curl -s -o "$dir/health" -w '%{http_code}' "http://$address/v1/health")
-[ "$code" = 503 ] || fail "critical health: expected 503, got $code: $(cat "$dir/health")"
-grep -qF '"overall":"critical"' "$dir/health" || fail "health body: $(cat "$dir/health")"
+serve_one_layer '{name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 1s, health: critical}}'
+expect_get /v1/health 503 '"overall":"critical"'
 
 curl -s -o "$dir/slow" -w '%{http_code}' "http://$address/v1/cache/k" >"$dir/slow_code" &
 slow=$!; background+=("$slow")

@@ -15,6 +15,25 @@ start_serve() {
   fail "no 'strata: http on ADDRESS' line within 30 s"
 }
 
+# serve_one_layer LAYER: start_serve on a deployment of that one layer (a YAML flow mapping), HTTP
+# on a port the kernel picks, RESP off.
+serve_one_layer() {
+  printf 'layers:\n  - %s\nserver:\n  http: {address: "127.0.0.1:0"}\n  resp: {enabled: false}\n' "$1" \
+    >"$dir/deployment.yaml"
+  start_serve "$dir/deployment.yaml"
+}
+
+# expect_get PATH CODE TEXT...: a GET of PATH answers CODE with a body holding each TEXT (the body
+# in $dir/body).
+expect_get() {
+  local path=$1 want=$2 code; shift 2
+  code=$(curl -s -o "$dir/body" -w '%{http_code}' "http://$address$path")
+  [ "$code" = "$want" ] || fail "GET $path: expected $want, got $code: $(cat "$dir/body")"
+  for text in "$@"; do
+    grep -qF -- "$text" "$dir/body" || fail "GET $path: the body lacks '$text': $(cat "$dir/body")"
+  done
+}
+
 # sigterm_serve SECONDS: sends SIGTERM to $pid and waits at most SECONDS for it to exit; its exit
 # code in $rc.
 sigterm_serve() {
