@@ -407,6 +407,18 @@ int postgres_store::migrate(const std::string& component, const std::vector<migr
           "INSERT INTO strata_schema_version (component, version, description, applied_at_us) VALUES ($1, $2, $3, $4) "
           "ON CONFLICT (component) DO UPDATE SET version = excluded.version, description = excluded.description, "
           "applied_at_us = excluded.applied_at_us");
+  // Nothing to apply: read, not written (no lock, no CREATE TABLE IF NOT EXISTS), so that a
+  // read-only server (a standby after a failover, default_transaction_read_only) lets the component
+  // start and serve reads; the global layer migrates again after each failure, and every read
+  // failed on the refused DDL. The steps are still checked.
+  if (const int current = schema_version(component); current == static_cast<int>(steps.size())) {
+    const auto nothing = [](const auto&...) {};
+    apply_steps(component, steps, dialect::postgres, schema_access{nothing, [current] { return current; }, nothing},
+                "in the database");
+    std::lock_guard<std::mutex> guard(mutex_);
+    migrated_[component] = current;
+    return current;
+  }
   int version = 0;
   // DDL cannot be prepared; it is constant text from the component, run through the raw
   // transaction that the session wraps.

@@ -560,6 +560,27 @@ TEST_CASE("a node whose writes the database refuses stays critical while reads a
   CHECK(a->put("after", "written") == status::ok);
 }
 
+TEST_CASE("a node on a read-only server starts and serves reads, critical for its writes", "[global][postgres][faults]") {
+  // Each failure made the layer migrate again, and the migration's CREATE TABLE IF NOT EXISTS,
+  // refused there, failed every read (audit: ALTER DATABASE ... SET default_transaction_read_only).
+  scratch db;
+  auto writer = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));
+  REQUIRE(writer->put("before", "v1") == status::ok);
+  auto settings = db.settings("standby");
+  const std::string search_path = "-c search_path=" + db.name;
+  const auto at = settings.find(search_path);
+  REQUIRE(at != std::string::npos);
+  settings.insert(at + search_path.size(), " -c default_transaction_read_only=on");
+  auto standby = start_yaml(strata::test::two_layer_yaml(settings));
+  CHECK(standby->get("before").value == "v1");
+  CHECK(standby->put("refused", "x") == status::unavailable);
+  REQUIRE(writer->put("after", "v2") == status::ok);
+  CHECK(eventually([&] { return standby->get("after").value == "v2"; }, 5s)); // past the backoff
+  const auto shared = standby->health().layers.at(1);
+  CHECK(shared.level == strata::health_level::critical);
+  CHECK_THAT(shared.detail, Catch::Contains("writes fail, reads are answered: ") && Catch::Contains("read-only"));
+}
+
 TEST_CASE("a statement past statement_timeout fails its own request, and 5 s of them are an outage",
           "[global][postgres][faults]") {
   // One slow statement was taken for an outage: every request answered unavailable until the
