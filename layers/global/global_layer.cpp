@@ -15,6 +15,7 @@
 #include <strata/sdk.hpp>
 #include <strata/store_config.hpp>
 #include <strata/store.hpp>
+#include <strata/units.hpp>
 #include <strata/utf8.hpp>
 
 #include <nlohmann/json.hpp>
@@ -419,6 +420,12 @@ public:
       return fail(status::invalid, "'confidence' must be a number between 0 and 1");
     if (args.contains("ttl_ms") && !args["ttl_ms"].is_number_integer())
       return fail(status::invalid, "'ttl_ms' must be an integer of milliseconds");
+    // As the runtime bounds a put's TTL: a row past it was written, and every read of it, on
+    // every node, then failed as a hit the runtime refused (audit).
+    if (args.contains("ttl_ms") && args["ttl_ms"].is_number_unsigned() &&
+        args["ttl_ms"].get<std::uint64_t>() > static_cast<std::uint64_t>(units::max_ttl.count()))
+      return fail(status::invalid, "'ttl_ms' must be at most " + std::to_string(units::max_ttl.count()) + " (" +
+                                     std::to_string(units::max_ttl.count() / 86'400'000) + " days)");
     if (args.contains("tags") && !(args["tags"].is_array() && std::all_of(args["tags"].begin(), args["tags"].end(),
                                                                         [](const json& t) { return t.is_string(); })))
       return fail(status::invalid, "'tags' must be a list of strings");

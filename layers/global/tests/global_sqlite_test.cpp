@@ -141,6 +141,9 @@ TEST_CASE("the global layer's commands refuse unknown arguments, a negative TTL,
   for (const auto& [args, says] : std::vector<std::pair<std::string, std::string>>{
          {R"({"key":"k","value":"v","confidence":"high"})", "'confidence' must be a number between 0 and 1"},
          {R"({"key":"k","value":"v","ttl_ms":1e20})", "'ttl_ms' must be an integer of milliseconds"},
+         // Past the longest TTL: the row was written and every read of it failed, on every node.
+         {R"({"key":"k","value":"v","ttl_ms":9223372036854775807})", "'ttl_ms' must be at most 9199958400000 (106481 days)"},
+         {R"({"key":"k","value":"v","ttl_ms":18446744073709551615})", "'ttl_ms' must be at most 9199958400000 (106481 days)"},
          {R"({"key":"k","value":"v","tags":["a",1]})", "'tags' must be a list of strings"},
          {R"({"key":"k","ns":7})", "'ns' must be a string"}}) {
     const auto r = rt->layer_command("shared", "put", args);
@@ -149,6 +152,9 @@ TEST_CASE("the global layer's commands refuse unknown arguments, a negative TTL,
     CHECK(answer(r)["error"] == says);
   }
   CHECK(rt->layer_command("shared", "put", R"({"key":"k","value":"v","ttl_ms":60000})").code == strata::status::ok);
+  CHECK(rt->layer_command("shared", "put", R"({"key":"longest","value":"v","ttl_ms":9199958400000})").code ==
+        strata::status::ok);
+  CHECK(rt->get("longest").value == "v");
 }
 
 TEST_CASE("the global layer's commands: entry, put with confidence, validate, reject", "[global][sqlite]") {
