@@ -45,7 +45,8 @@ std::string without_quoted_values(const std::string& message, const std::string&
 
 /// Refuses a connection string libpq cannot parse (an unknown option, a missing '='), without
 /// connecting: a typo there would otherwise show only as an unreachable database at run time.
-void check_dsn(const std::string& dsn) {
+/// `origin` names where it came from, at the head of the reason ("dsn", a key placed in the file).
+void check_dsn(const std::string& dsn, const std::string& origin) {
   char* error = nullptr;
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(dsn.c_str(), &error),
                                                                          &PQconninfoFree);
@@ -54,7 +55,7 @@ void check_dsn(const std::string& dsn) {
     PQfreemem(error);
     while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
       why.pop_back();
-    throw std::invalid_argument("dsn: " + without_quoted_values(why, dsn));
+    throw std::invalid_argument(origin + ": " + without_quoted_values(why, dsn));
   }
   // What libpq parses but can never connect with: told now, not as an unreachable database.
   for (const auto* o = options.get(); o->keyword != nullptr; ++o) {
@@ -74,12 +75,12 @@ void check_dsn(const std::string& dsn) {
         const auto digits = port.substr(std::min(port.find_first_not_of('0'), port.size() - 1));
         if (!std::all_of(port.begin(), port.end(), ::isdigit) || digits.size() > 5 || std::stoi(digits) < 1 ||
             std::stoi(digits) > 65535)
-          throw std::invalid_argument("dsn: port '" + value + "' is not a port number (1 to 65535)");
+          throw std::invalid_argument(origin + ": port '" + value + "' is not a port number (1 to 65535)");
       }
     } else if (keyword == "sslmode") {
       static const char* const modes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
       if (std::find(std::begin(modes), std::end(modes), value) == std::end(modes))
-        throw std::invalid_argument("dsn: sslmode '" + value +
+        throw std::invalid_argument(origin + ": sslmode '" + value +
                                     "' is not one of disable, allow, prefer, require, verify-ca, verify-full");
     }
   }
@@ -100,10 +101,13 @@ store_options store_options_from(const plugin_config& c) {
   if (o.backend == dialect::postgres) {
     // As open_store resolves it: an empty dsn is STRATA_PG_DSN's. Neither set is left to the start
     // ("no connection string"): check-config may run where the server's environment is not.
+    // The environment's is not the file's: a reason about it placed at `dsn`, a key the file does
+    // not have, sent the operator to the wrong place (audit).
     const char* env = std::getenv("STRATA_PG_DSN");
-    const std::string dsn = !o.dsn.empty() ? o.dsn : env != nullptr ? env : "";
-    if (!dsn.empty())
-      check_dsn(dsn);
+    if (!o.dsn.empty())
+      check_dsn(o.dsn, "dsn");
+    else if (env != nullptr && *env != '\0')
+      check_dsn(env, "STRATA_PG_DSN (dsn is empty)");
   }
   o.sqlite_path = c.get_string("sqlite_path");
   if (o.backend == dialect::sqlite && o.sqlite_path.empty())

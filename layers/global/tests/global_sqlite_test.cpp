@@ -379,6 +379,19 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   // `missing "(hidden)" in connection info string`).
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"nonsense\"\n"),
              Catch::Contains("dsn: plugin 'global': missing \"=\" after \"nonsense\" in connection info string"));
+  {
+    // The environment's string: named, and placed at the instance, not at a `dsn` the file lacks.
+    const char* saved = std::getenv("STRATA_PG_DSN");
+    const std::string kept = saved != nullptr ? saved : "";
+    setenv("STRATA_PG_DSN", "nonsense", 1);
+    const auto message = refusal("      backend: postgres\n");
+    if (saved != nullptr)
+      setenv("STRATA_PG_DSN", kept.c_str(), 1);
+    else
+      unsetenv("STRATA_PG_DSN");
+    CHECK_THAT(message, Catch::Contains("layers[1]: plugin 'global': STRATA_PG_DSN (dsn is empty): missing \"=\" after "
+                                        "\"nonsense\" in connection info string"));
+  }
   CHECK_THAT(refusal("      backend: sqlite\n      sqlite_path: /tmp/unused.db\n"
                      "      retry_min: 10s\n      retry_max: 1s\n"),
              Catch::Contains("layers[1].config.retry_max: plugin 'global': 1000 ms is less than retry_min (10000 ms)"));
