@@ -154,6 +154,11 @@ public:
   explicit health_board(plugin_host host) : host_(host) {}
   void statements(bool ok, const std::string& detail) { update(statements_, ok, detail); }
   void listener(bool ok, const std::string& detail) { update(listener_, ok, detail); }
+  /// Why the listener does not listen, or empty when it does.
+  std::string listener_problem() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return listener_.ok ? std::string() : listener_.detail;
+  }
 
 private:
   struct part {
@@ -273,6 +278,10 @@ public:
             listener_heard_again_.store(true, std::memory_order_relaxed);
           was_lost = !ok;
           health_.listener(ok, detail);
+          // Before any statement has reached the database, the listener's failure is the reason
+          // the statements' health can give (it said "not reached" until the first maintenance).
+          if (!ok && !reached_.load(std::memory_order_relaxed))
+            health_.statements(false, detail + "; trying again from the layer's thread");
         });
     }
     // The constructor runs in the coordinator (at start, and when supervision replaces the
@@ -283,7 +292,7 @@ public:
     const bool answers = listener_ ? listener_->await_first_attempt(startup_wait) : true;
     if (answers)
       ready();
-    else // critical from the start, not once a request or the maintenance finds out
+    else if (health_.listener_problem().empty()) // critical from the start; the listener says why once it knows
       health_.statements(false, "not reached within " + std::to_string(startup_wait.count()) +
                                   " ms of the start; trying again from the layer's thread");
   }
@@ -475,6 +484,7 @@ private:
       db_->migrate(schema_component, schema());
       prepare_statements(*db_);
       ready_ = true;
+      reached_.store(true, std::memory_order_relaxed);
       report_statements();
     } catch (const storage::store_error& e) {
       if (e.code() != status::unavailable && e.code() != status::timeout)
@@ -761,6 +771,7 @@ private:
   bool ready_ = false;
   bool down_ = false;
   std::atomic<bool> listener_heard_again_{false}; ///< set by the listener's thread
+  std::atomic<bool> reached_{false}; ///< a statement has reached the database since the start; read by the listener's thread
   bool outage_logged_ = false; ///< the failure that made the layer down was logged
   std::string write_failure_; ///< why the last write failed, until one succeeds; empty: none failed
   std::chrono::steady_clock::time_point last_write_probe_{}; ///< when probe_writes last wrote, or tried to

@@ -148,13 +148,13 @@ void sync_listener::run() {
       if (lost) // lost now; one that never listened has been not listening since the thread began
         not_listening_since_ = std::chrono::steady_clock::now();
       listening.reset();
-      attempted(false);
       if (!was_down) { // once per outage, not per try to listen again
         metrics_.errors.inc();
         host_.log(log_level::error, std::string(lost ? "lost the listening connection: " : "cannot listen: ") + e.what());
       }
       was_down = true;
       on_state_(false, std::string("not listening: ") + e.what());
+      attempted(false); // after its state: the layer awaiting the first attempt reads why it failed
       retry.failed();
       if (!pause(retry.wait()))
         return;

@@ -560,6 +560,23 @@ TEST_CASE("a node whose writes the database refuses stays critical while reads a
   CHECK(a->put("after", "written") == status::ok);
 }
 
+TEST_CASE("a node whose database refuses it says why in its health from the start", "[global][postgres]") {
+  // It said "not reached within 250 ms of the start" until the first maintenance found the reason.
+  scratch db;
+  auto settings = db.settings("lost");
+  const auto at = settings.find(db.dsn);
+  REQUIRE(at != std::string::npos);
+  settings.insert(at + db.dsn.size(), " dbname=strata_no_such_database");
+  const std::string every_200ms = "maintenance_interval: 200ms";
+  settings.replace(settings.find(every_200ms), every_200ms.size(), "maintenance_interval: 10m");
+  auto rt = start_yaml(strata::test::two_layer_yaml(settings));
+  const auto shared = [&] { return rt->health().layers.at(1); };
+  CHECK(shared().level == strata::health_level::critical);
+  // At once, or once the listener's first attempt has failed, if that took longer than the start waits.
+  CHECK(eventually([&] { return shared().detail.find("\"strata_no_such_database\" does not exist") != std::string::npos; }, 2s));
+  CHECK_THAT(shared().detail, Catch::Contains("trying again from the layer's thread"));
+}
+
 TEST_CASE("a node on a read-only server starts and serves reads, critical for its writes", "[global][postgres][faults]") {
   // Each failure made the layer migrate again, and the migration's CREATE TABLE IF NOT EXISTS,
   // refused there, failed every read (audit: ALTER DATABASE ... SET default_transaction_read_only).
