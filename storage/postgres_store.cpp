@@ -407,18 +407,7 @@ int postgres_store::migrate(const std::string& component, const std::vector<migr
           "INSERT INTO strata_schema_version (component, version, description, applied_at_us) VALUES ($1, $2, $3, $4) "
           "ON CONFLICT (component) DO UPDATE SET version = excluded.version, description = excluded.description, "
           "applied_at_us = excluded.applied_at_us");
-  // Nothing to apply: read, not written (no lock, no CREATE TABLE IF NOT EXISTS), so that a
-  // read-only server (a standby after a failover, default_transaction_read_only) lets the component
-  // start and serve reads; the global layer migrates again after each failure, and every read
-  // failed on the refused DDL. The steps are still checked.
-  if (const int current = schema_version(component); current == static_cast<int>(steps.size())) {
-    const auto nothing = [](const auto&...) {};
-    apply_steps(component, steps, dialect::postgres, schema_access{nothing, [current] { return current; }, nothing},
-                "in the database");
-    std::lock_guard<std::mutex> guard(mutex_);
-    migrated_[component] = current;
-    return current;
-  }
+  prepare("strata.schema.exists", "SELECT to_regclass('strata_schema_version') IS NOT NULL");
   int version = 0;
   // DDL cannot be prepared; it is constant text from the component, run through the raw
   // transaction that the session wraps.
@@ -427,7 +416,11 @@ int postgres_store::migrate(const std::string& component, const std::vector<migr
     pqxx::work txn(*s->conn);
     postgres_session<pqxx::work> session(*this, *s, txn);
     session.query("strata.schema.lock", {static_cast<std::int64_t>(migration_lock)});
-    txn.exec(version_table_ddl);
+    // Nothing written when nothing is to apply (an advisory lock is no write): a read-only server
+    // (a standby after a failover, default_transaction_read_only) refused even CREATE TABLE IF NOT
+    // EXISTS, and the global layer, which migrates again after each failure, failed every read.
+    if (session.query("strata.schema.exists", {}).at(0).integer(0) == 0)
+      txn.exec(version_table_ddl);
     version = apply_steps(component, steps, dialect::postgres,
                           schema_access{
                             [&](const std::string& ddl) { txn.exec(ddl); },
