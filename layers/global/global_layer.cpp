@@ -148,16 +148,29 @@ std::string default_instance_id() {
 /// a read succeeds.
 enum class access { read, write };
 
-/// The layer's health: the worst of the statement path and the listener.
+/// The layer's health: the worst of the statement path and the listener. Until a statement has
+/// reached the database, the listener's failure is the statements' reason too: it said "not
+/// reached within 250 ms" until the first maintenance, 10 s later (audit: a missing database).
 class health_board {
 public:
   explicit health_board(plugin_host host) : host_(host) {}
-  void statements(bool ok, const std::string& detail) { update(statements_, ok, detail); }
-  void listener(bool ok, const std::string& detail) { update(listener_, ok, detail); }
-  /// Why the listener does not listen, or empty when it does.
-  std::string listener_problem() {
+  /// A statement's outcome; `ok` also says the database has been reached.
+  void statements(bool ok, const std::string& detail) {
     std::lock_guard<std::mutex> guard(mutex_);
-    return listener_.ok ? std::string() : listener_.detail;
+    reached_ = reached_ || ok;
+    update(statements_, ok, detail);
+  }
+  /// The database not reached at the start; the listener's reason, if it has one by now, stays.
+  void not_reached(const std::string& detail) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (listener_.ok)
+      update(statements_, false, detail);
+  }
+  void listener(bool ok, const std::string& detail) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    update(listener_, ok, detail);
+    if (!ok && !reached_)
+      update(statements_, false, detail + "; trying again from the layer's thread");
   }
 
 private:
@@ -165,8 +178,8 @@ private:
     bool ok = true;
     std::string detail;
   };
+  /// Under mutex_.
   void update(part& p, bool ok, const std::string& detail) {
-    std::lock_guard<std::mutex> guard(mutex_);
     if (p.ok == ok && p.detail == detail)
       return;
     p.ok = ok;
@@ -182,6 +195,7 @@ private:
   plugin_host host_;
   std::mutex mutex_;
   part statements_, listener_;
+  bool reached_ = false; ///< a statement has reached the database since the start
 };
 
 std::string tags_json(const std::vector<std::string>& tags) {
@@ -278,10 +292,6 @@ public:
             listener_heard_again_.store(true, std::memory_order_relaxed);
           was_lost = !ok;
           health_.listener(ok, detail);
-          // Before any statement has reached the database, the listener's failure is the reason
-          // the statements' health can give (it said "not reached" until the first maintenance).
-          if (!ok && !reached_.load(std::memory_order_relaxed))
-            health_.statements(false, detail + "; trying again from the layer's thread");
         });
     }
     // The constructor runs in the coordinator (at start, and when supervision replaces the
@@ -292,9 +302,9 @@ public:
     const bool answers = listener_ ? listener_->await_first_attempt(startup_wait) : true;
     if (answers)
       ready();
-    else if (health_.listener_problem().empty()) // critical from the start; the listener says why once it knows
-      health_.statements(false, "not reached within " + std::to_string(startup_wait.count()) +
-                                  " ms of the start; trying again from the layer's thread");
+    else // critical from the start, not once a request or the maintenance finds out
+      health_.not_reached("not reached within " + std::to_string(startup_wait.count()) +
+                          " ms of the start; trying again from the layer's thread");
   }
 
   ~global_layer() override { listener_.reset(); }
@@ -306,7 +316,7 @@ public:
     // Not a miss while the database is away: the key may be there. The chain goes on (to the
     // loader, when there is one); without one, the get answers unavailable, and a conditional
     // write (SET NX) is not taken for one on an absent key.
-    if (!attempt(access::read, [&] { rows = db_->query(sql::get, {std::string(ns), std::string(key)}); }))
+    if (!attempt<access::read>([&] { rows = db_->query(sql::get, {std::string(ns), std::string(key)}); }))
       return status::unavailable;
     if (rows.empty())
       return status::not_found;
@@ -336,7 +346,7 @@ public:
     const auto announced = announce(false, std::string(ns), std::string(key));
     if (!db_->holds_text(ns) || !db_->holds_text(key) || !announced)
       return status::not_found; // the layer keeps no such key
-    if (!attempt(access::write, [&] {
+    if (!attempt<access::write>([&] {
           db_->transact([&](storage::session& s) {
             removed = s.query(sql::erase, {std::string(ns), std::string(key)});
             if (!removed.empty())
@@ -355,7 +365,7 @@ public:
     const auto announced = announce(true, std::string(ns), std::string(tag));
     if (!db_->holds_text(ns) || !db_->holds_text(tag) || !announced)
       return 0; // the layer keeps no entry with such a tag (`keeps` refuses it at the put)
-    if (!attempt(access::write, [&] {
+    if (!attempt<access::write>([&] {
           db_->transact([&](storage::session& s) {
             removed = s.execute(sql::erase_tag, {std::string(ns), std::string(tag)});
             if (removed > 0)
@@ -373,31 +383,38 @@ public:
   /// and sends the listener's mark when the channel is quiet; also how the layer finds the database
   /// again when no request comes.
   void maintain() override {
-    // A read: its deletes may find nothing to delete, which proves no write works. Its success
-    // runs the write probe while writes are failing, so that an idle node finds them working again.
-    attempt(access::read, [&] {
+    // Reads first. Their success runs the write probe while writes are failing, so that an idle
+    // node finds them working again.
+    const bool answered = attempt<access::read>([&] {
+      // The mark first: awaited from before it is sent, it finds a connection that stopped
+      // answering (the listener's too, likely) 15 s later, even if this thread waits on it for good.
+      send_mark();
+      entries_.set(static_cast<double>(db_->query(sql::count).at(0).integer(0)));
+    });
+    // The deletes are writes: one refused (a read-only server refuses a delete even of nothing)
+    // marks writes as failing once; as a read's failure, at each maintenance, it left reads
+    // unanswered for the backoff. While writes fail they wait (an expired row is no entry).
+    if (!answered || !write_failure_.empty())
+      return;
+    std::uint64_t purged = 0;
+    attempt<access::write>([&] {
       // Batch after batch while each is full, for at most maintenance_budget: the layer's thread
-      // serves requests too; what is left waits for the next maintenance (an expired row is no
-      // entry meanwhile).
+      // serves requests too; what is left waits for the next maintenance.
       const auto until = std::chrono::steady_clock::now() + maintenance_budget;
       const auto full = [&](std::uint64_t deleted) {
         return deleted >= static_cast<std::uint64_t>(maintenance_batch) && std::chrono::steady_clock::now() < until;
       };
-      // The mark first: awaited from before it is sent, it finds a connection that stopped
-      // answering (the listener's too, likely) 15 s later, even if this thread waits on it for good.
-      send_mark();
-      // Not while writes fail: a read-only server refuses a delete even of nothing, and each
-      // maintenance then left reads unanswered for the backoff. An expired row is no entry meanwhile.
-      if (write_failure_.empty()) {
-        const auto now_us = wall_clock_us();
-        while (full(db_->execute(sql::purge, {now_us}))) {
-        }
-        if (db_->dialect() == storage::dialect::postgres)
-          while (full(pruned(db_->query(sql::prune_changes, {static_cast<std::int64_t>(change_retention_.count()) * 1000})))) {
-          }
-      }
-      entries_.set(static_cast<double>(db_->query(sql::count).at(0).integer(0)));
+      const auto now_us = wall_clock_us();
+      for (std::uint64_t deleted = maintenance_batch; full(deleted);)
+        purged += deleted = db_->execute(sql::purge, {now_us});
+      std::uint64_t pruned_here = 0;
+      if (db_->dialect() == storage::dialect::postgres)
+        for (std::uint64_t deleted = maintenance_batch; full(deleted);)
+          pruned_here += deleted = pruned(db_->query(sql::prune_changes, {static_cast<std::int64_t>(change_retention_.count()) * 1000}));
+      return purged + pruned_here > 0;
     });
+    if (purged > 0)
+      entries_.set(std::max(0.0, entries_.value() - static_cast<double>(purged)));
   }
 
   status command(std::string_view name, std::string_view json_args, std::string& json_out) override {
@@ -484,7 +501,6 @@ private:
       db_->migrate(schema_component, schema());
       prepare_statements(*db_);
       ready_ = true;
-      reached_.store(true, std::memory_order_relaxed);
       report_statements();
     } catch (const storage::store_error& e) {
       if (e.code() != status::unavailable && e.code() != status::timeout)
@@ -504,8 +520,10 @@ private:
   /// a row succeeds (reads that succeed meanwhile, as on a full disk or a read-only server, said it
   /// was healthy while every put failed: audit; so did an erase of an absent key, which writes
   /// nothing).
-  template <class F>
-  bool attempt(access kind, F&& work) {
+  template <access kind, class F>
+  bool attempt(F&& work) {
+    constexpr bool says_if_it_wrote = std::is_same_v<std::invoke_result_t<F>, bool>;
+    static_assert(says_if_it_wrote == (kind == access::write), "a write's work says whether it changed a row, a read's nothing");
     if (!ready_) {
       if (!retry_.due() && !listener_heard_again())
         return false;
@@ -517,7 +535,7 @@ private:
     }
     bool wrote = false;
     try {
-      if constexpr (std::is_same_v<std::invoke_result_t<F>, bool>)
+      if constexpr (says_if_it_wrote)
         wrote = work();
       else
         work();
@@ -552,8 +570,10 @@ private:
     try {
       // In a transaction, as the layer's writes are: SQLite checks there that its file is still the
       // one on disk.
-      db_->transact([](storage::session& s) { s.execute(sql::write_probe, {}); });
-      write_failure_.clear();
+      std::uint64_t changed = 0;
+      db_->transact([&](storage::session& s) { changed = s.execute(sql::write_probe, {}); });
+      if (changed > 0) // a missing row proves nothing
+        write_failure_.clear();
     } catch (const storage::store_error& e) {
       if (e.code() == status::invalid || e.code() == status::internal)
         throw;
@@ -693,7 +713,7 @@ private:
     using wall_us = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
     const std::int64_t expires =
       ttl.count() <= 0 ? 0 : expiry_after(wall_us(std::chrono::microseconds(now)), ttl).time_since_epoch().count();
-    if (!attempt(access::write, [&] {
+    if (!attempt<access::write>([&] {
           db_->transact([&](storage::session& s) {
             s.execute(sql::upsert, {ns, key, storage::blob{value}, confidence, instance_id_,
                                     static_cast<std::int64_t>(validation::unverified), expires, now, tags_json(tags)});
@@ -710,7 +730,7 @@ private:
 
   status describe(const std::string& ns, const std::string& key, std::string& json_out) {
     std::vector<storage::row> rows;
-    if (!attempt(access::read, [&] { rows = db_->query(sql::entry, {ns, key}); })) {
+    if (!attempt<access::read>([&] { rows = db_->query(sql::entry, {ns, key}); })) {
       json_out = json{{"error", "the database is unreachable"}}.dump();
       return status::unavailable;
     }
@@ -735,7 +755,7 @@ private:
   status judge(const std::string& ns, const std::string& key, validation verdict, std::string& json_out) {
     std::uint64_t changed = 0;
     const auto announced = announce(false, ns, key);
-    if (!announced || !attempt(access::write, [&] {
+    if (!announced || !attempt<access::write>([&] {
           db_->transact([&](storage::session& s) {
             changed = s.execute(sql::set_state, {ns, key, static_cast<std::int64_t>(verdict), wall_clock_us()});
             // A rejected entry is no longer served: every copy of it must go.
@@ -771,7 +791,6 @@ private:
   bool ready_ = false;
   bool down_ = false;
   std::atomic<bool> listener_heard_again_{false}; ///< set by the listener's thread
-  std::atomic<bool> reached_{false}; ///< a statement has reached the database since the start; read by the listener's thread
   bool outage_logged_ = false; ///< the failure that made the layer down was logged
   std::string write_failure_; ///< why the last write failed, until one succeeds; empty: none failed
   std::chrono::steady_clock::time_point last_write_probe_{}; ///< when probe_writes last wrote, or tried to

@@ -589,13 +589,19 @@ TEST_CASE("a node on a read-only server starts and serves reads, critical for it
   REQUIRE(at != std::string::npos);
   settings.insert(at + search_path.size(), " -c default_transaction_read_only=on");
   auto standby = start_yaml(strata::test::two_layer_yaml(settings));
-  CHECK(standby->get("before").value == "v1");
-  CHECK(standby->put("refused", "x") == status::unavailable);
-  REQUIRE(writer->put("after", "v2") == status::ok);
-  CHECK(eventually([&] { return standby->get("after").value == "v2"; }, 5s)); // past the backoff
+  // No put: its maintenance's first delete, refused, marks writes as failing, once; as a read's
+  // failure it left reads unanswered at every maintenance (every 200 ms here).
+  std::this_thread::sleep_for(600ms);
+  CHECK(eventually([&] { return standby->get("before").value == "v1"; }, 5s)); // past that one backoff
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(writer->put("k" + std::to_string(i), "w") == status::ok);
+    CHECK(standby->get("k" + std::to_string(i)).value == "w");
+    std::this_thread::sleep_for(200ms);
+  }
   const auto shared = standby->health().layers.at(1);
   CHECK(shared.level == strata::health_level::critical);
   CHECK_THAT(shared.detail, Catch::Contains("writes fail, reads are answered: ") && Catch::Contains("read-only"));
+  CHECK(standby->put("refused", "x") == status::unavailable);
 }
 
 TEST_CASE("a statement past statement_timeout fails its own request, and 5 s of them are an outage",
