@@ -1,5 +1,7 @@
 #include "api_error.hpp"
 
+#include <strata/runtime.hpp>
+
 #include <nlohmann/json.hpp>
 
 namespace strata::server {
@@ -29,19 +31,21 @@ int http_status_of(status code) {
   return 500;
 }
 
-api_error runtime_error(status code, const std::string& what, const runtime* rt) {
-  api_error error{http_status_of(code), what + ": " + explain(code), std::nullopt, to_string(code)};
+std::string unhealthy_layers(status code, const runtime* rt) {
   if (rt == nullptr || (code != status::unavailable && code != status::timeout && code != status::internal))
-    return error;
+    return {};
   // An operator saw only "a layer's backend is down", not which one, nor why.
   std::string unwell;
   for (const auto& layer : rt->health().layers)
     if (layer.level != health_level::healthy)
       unwell += std::string(unwell.empty() ? "" : "; ") + "layer '" + layer.name + "' is " + to_string(layer.level) +
                 ": " + layer.detail;
-  if (!unwell.empty())
-    error.message += ". Now " + unwell;
-  return error;
+  return unwell.empty() ? std::string() : ". Now " + unwell;
+}
+
+api_error runtime_error(status code, const std::string& what, const runtime* rt) {
+  return {http_status_of(code), what + ": " + explain(code) + unhealthy_layers(code, rt), std::nullopt,
+          to_string(code)};
 }
 
 } // namespace strata::server

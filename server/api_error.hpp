@@ -2,11 +2,14 @@
 // What the HTTP API answers when it refuses a request or a request fails: a status code and a
 // JSON body that says why, and which field of the request was wrong when one was.
 
-#include <strata/runtime.hpp>
 #include <strata/status.hpp>
 
 #include <optional>
 #include <string>
+
+namespace strata {
+class runtime;
+} // namespace strata
 
 namespace strata::server {
 
@@ -26,9 +29,13 @@ std::string error_json(const api_error& error, const std::string& answer = {});
 /// unavailable 503, timeout 504, invalid 400, internal 500.
 int http_status_of(status code);
 
-/// The error a failed runtime call answers with; `what` names the operation ("put of 'k'"). For a
-/// failure a layer's state may explain (unavailable, timeout, internal), the message goes on with
-/// the layers of `rt` (unless null) that are not healthy now, and what their health says.
+/// For a failure a layer's state may explain (unavailable, timeout, internal): ". Now layer 'x' is
+/// critical: <its health's detail>; ...", the layers of `rt` (unless null) not healthy now; else,
+/// or when all are healthy, empty.
+std::string unhealthy_layers(status code, const runtime* rt);
+
+/// The error a failed runtime call answers with; `what` names the operation ("put of 'k'"), and
+/// the message goes on with `unhealthy_layers`.
 api_error runtime_error(status code, const std::string& what, const runtime* rt);
 
 } // namespace strata::server

@@ -112,9 +112,9 @@ void check_layer_embedders(const config& cfg, std::vector<config_error>& errors)
 }
 
 /// Whether both front ends are to listen on one port of one address as written, or one of them on
-/// every address that takes the other's ("::" takes IPv4's too, "0.0.0.0" IPv4's only): the
-/// second bind fails, as if another process held the port. Names are not resolved ("localhost"
-/// and "127.0.0.1" are left to the bind).
+/// every address that takes the other's ("::" takes IPv4's too, as Linux binds it unless
+/// net.ipv6.bindv6only is set; "0.0.0.0" IPv4's only): the second bind fails, as if another
+/// process held the port. Names are not resolved ("localhost" and "127.0.0.1" are left to the bind).
 bool one_port(const http_settings& http, const resp_settings& resp) {
   const auto a = units::parse_host_port(http.address);
   const auto b = units::parse_host_port(resp.address);

@@ -3,12 +3,11 @@
 
 #include "pg_scratch.hpp"
 #include "store_contract.hpp"
+#include "support/scoped_env.hpp"
 
 #include <pqxx/pqxx>
 
 #include <atomic>
-#include <cstdlib>
-#include <optional>
 #include <string>
 #include <chrono>
 #include <thread>
@@ -23,31 +22,6 @@ strata::storage::store_options pg(const std::string& dsn) {
   o.dsn = dsn;
   return o;
 }
-
-/// STRATA_PG_DSN set to `value` (unset when null) while it lives, then as it was: a test that
-/// fails midway must not leave the tests after it a wrong server.
-class pg_dsn_while {
-public:
-  explicit pg_dsn_while(const char* value) {
-    if (const char* saved = std::getenv("STRATA_PG_DSN"))
-      saved_ = saved;
-    if (value != nullptr)
-      setenv("STRATA_PG_DSN", value, 1);
-    else
-      unsetenv("STRATA_PG_DSN");
-  }
-  ~pg_dsn_while() {
-    if (saved_)
-      setenv("STRATA_PG_DSN", saved_->c_str(), 1);
-    else
-      unsetenv("STRATA_PG_DSN");
-  }
-  pg_dsn_while(const pg_dsn_while&) = delete;
-  pg_dsn_while& operator=(const pg_dsn_while&) = delete;
-
-private:
-  std::optional<std::string> saved_;
-};
 
 } // namespace
 
@@ -95,7 +69,7 @@ TEST_CASE("a notification reaches a listener of its channel", "[store][postgres]
 
 TEST_CASE("no connection string is a clear error and an unreachable server is unavailable, quickly", "[store][postgres]") {
   {
-    pg_dsn_while unset(nullptr);
+    strata::test::scoped_env unset("STRATA_PG_DSN", nullptr);
     CHECK_THROWS_WITH(strata::storage::open_store(pg("")), Catch::Contains("STRATA_PG_DSN"));
   }
   auto db = strata::storage::open_store(pg("host=127.0.0.1 port=1 dbname=strata user=postgres"));
@@ -125,7 +99,7 @@ TEST_CASE("a server that refuses the connection string names it and where it cam
     return std::string();
   };
   const auto from_environment = [&] {
-    pg_dsn_while refused(no_such_database.c_str());
+    strata::test::scoped_env refused("STRATA_PG_DSN", no_such_database.c_str());
     return refusal(*strata::storage::open_store(pg("")));
   }();
   CHECK_THAT(from_environment, Catch::Contains("with the connection string of STRATA_PG_DSN (dsn is empty): "));

@@ -5,6 +5,7 @@
 set -uo pipefail
 strata=$1
 . "$(dirname "$0")/serve_http.sh"
+need curl curl
 
 serve_one_layer '{name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 1s, health: critical}}'
 expect_get /v1/health 503 '"overall":"critical"'

@@ -5,6 +5,7 @@
 set -uo pipefail
 strata=$1
 . "$(dirname "$0")/serve_http.sh"
+need curl curl
 
 serve_one_layer '{name: down, plugin: test_map, config: {fail: unavailable_on_get, health: critical}}'
 expect_get /v1/cache/k 503 "get of 'k': the runtime cannot serve now" \

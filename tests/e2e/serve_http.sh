@@ -26,8 +26,8 @@ serve_one_layer() {
 # expect_get PATH CODE TEXT...: a GET of PATH answers CODE with a body holding each TEXT (the body
 # in $dir/body).
 expect_get() {
-  local path=$1 want=$2 code; shift 2
-  code=$(curl -s -o "$dir/body" -w '%{http_code}' "http://$address$path")
+  local path=$1 want=$2 code text; shift 2
+  code=$(curl -s --max-time 30 -o "$dir/body" -w '%{http_code}' "http://$address$path")
   [ "$code" = "$want" ] || fail "GET $path: expected $want, got $code: $(cat "$dir/body")"
   for text in "$@"; do
     grep -qF -- "$text" "$dir/body" || fail "GET $path: the body lacks '$text': $(cat "$dir/body")"

@@ -10,6 +10,7 @@
 #include <strata/units.hpp>
 
 #include "config_schema.hpp"
+#include "support/scoped_env.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -99,25 +100,7 @@ void check_same_values(const config& a, const config& b) {
   }
 }
 
-/// Sets an environment variable for one test and restores the previous state afterwards.
-class scoped_env {
-public:
-  scoped_env(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value != nullptr) ::setenv(name, value, 1);
-    else ::unsetenv(name);
-  }
-  ~scoped_env() {
-    if (old_) ::setenv(name_.c_str(), old_->c_str(), 1);
-    else ::unsetenv(name_.c_str());
-  }
-  scoped_env(const scoped_env&) = delete;
-  scoped_env& operator=(const scoped_env&) = delete;
-
-private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+using strata::test::scoped_env;
 
 } // namespace
 

@@ -1,6 +1,7 @@
 // The global layer on its single-node backend (SQLite), through a real runtime and real plugins.
 
 #include "global_deployment.hpp"
+#include "support/scoped_env.hpp"
 #include "support/scratch_dir.hpp"
 
 #include <strata/sdk.hpp>
@@ -381,14 +382,8 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
              Catch::Contains("dsn: plugin 'global': missing \"=\" after \"nonsense\" in connection info string"));
   {
     // The environment's string: named, and placed at the instance, not at a `dsn` the file lacks.
-    const char* saved = std::getenv("STRATA_PG_DSN");
-    const std::string kept = saved != nullptr ? saved : "";
-    setenv("STRATA_PG_DSN", "nonsense", 1);
+    strata::test::scoped_env nonsense("STRATA_PG_DSN", "nonsense");
     const auto message = refusal("      backend: postgres\n");
-    if (saved != nullptr)
-      setenv("STRATA_PG_DSN", kept.c_str(), 1);
-    else
-      unsetenv("STRATA_PG_DSN");
     CHECK_THAT(message, Catch::Contains("layers[1]: plugin 'global': STRATA_PG_DSN (dsn is empty): missing \"=\" after "
                                         "\"nonsense\" in connection info string"));
   }
