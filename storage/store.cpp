@@ -1,6 +1,7 @@
 // The backend-independent parts of the Store: row accessors, the one-statement shortcuts, and
 // the choice of backend.
 
+#include "connection_string.hpp"
 #include "postgres_store.hpp"
 #include "sqlite_store.hpp"
 
@@ -8,7 +9,7 @@
 #include <strata/utf8.hpp>
 
 #include <algorithm>
-#include <cstdlib>
+#include <utility>
 
 namespace strata::storage {
 
@@ -122,17 +123,13 @@ std::unique_ptr<store> open_store(const store_options& options) {
   if (options.backend == dialect::sqlite)
     return std::make_unique<detail::sqlite_store>(options);
   auto resolved = options;
-  std::string origin = "dsn";
-  if (resolved.dsn.empty())
-    if (const char* env = std::getenv("STRATA_PG_DSN")) {
-      resolved.dsn = env;
-      origin = "STRATA_PG_DSN (dsn is empty)";
-    }
-  if (resolved.dsn.empty())
+  auto dsn = detail::connection_string_of(options.dsn);
+  if (dsn.text.empty())
     throw store_error(status::invalid, "postgres: no connection string (set dsn, or STRATA_PG_DSN)");
   if (resolved.pool_size == 0)
     throw store_error(status::invalid, "postgres: pool_size must be at least 1");
-  return std::make_unique<detail::postgres_store>(resolved, origin);
+  resolved.dsn = std::move(dsn.text);
+  return std::make_unique<detail::postgres_store>(resolved, std::move(dsn.origin));
 }
 
 } // namespace strata::storage

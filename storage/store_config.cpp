@@ -1,10 +1,11 @@
 #include <strata/store_config.hpp>
 
+#include "connection_string.hpp"
+
 #include <libpq-fe.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 #include <iterator>
 #include <memory>
 #include <stdexcept>
@@ -99,15 +100,12 @@ store_options store_options_from(const plugin_config& c) {
     throw std::invalid_argument("backend: '" + backend + "' is neither postgres nor sqlite");
   o.dsn = c.get_string("dsn");
   if (o.backend == dialect::postgres) {
-    // As open_store resolves it: an empty dsn is STRATA_PG_DSN's. Neither set is left to the start
-    // ("no connection string"): check-config may run where the server's environment is not.
-    // The environment's is not the file's: a reason about it placed at `dsn`, a key the file does
-    // not have, sent the operator to the wrong place (audit).
-    const char* env = std::getenv("STRATA_PG_DSN");
-    if (!o.dsn.empty())
-      check_dsn(o.dsn, "dsn");
-    else if (env != nullptr && *env != '\0')
-      check_dsn(env, "STRATA_PG_DSN (dsn is empty)");
+    // As open_store resolves it. Neither set is left to the start ("no connection string"):
+    // check-config may run where the server's environment is not. The environment's is named as
+    // such: a reason about it placed at `dsn`, a key the file does not have, sent the operator to
+    // the wrong place (audit).
+    if (const auto dsn = detail::connection_string_of(o.dsn); !dsn.text.empty())
+      check_dsn(dsn.text, dsn.origin);
   }
   o.sqlite_path = c.get_string("sqlite_path");
   if (o.backend == dialect::sqlite && o.sqlite_path.empty())
