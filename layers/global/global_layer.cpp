@@ -401,16 +401,20 @@ public:
       // Batch after batch while each is full, for at most maintenance_budget: the layer's thread
       // serves requests too; what is left waits for the next maintenance.
       const auto until = std::chrono::steady_clock::now() + maintenance_budget;
-      const auto full = [&](std::uint64_t deleted) {
-        return deleted >= static_cast<std::uint64_t>(maintenance_batch) && std::chrono::steady_clock::now() < until;
+      const auto in_batches = [&](auto&& delete_batch) {
+        std::uint64_t total = 0, deleted = 0;
+        do {
+          deleted = delete_batch();
+          total += deleted;
+        } while (deleted >= static_cast<std::uint64_t>(maintenance_batch) && std::chrono::steady_clock::now() < until);
+        return total;
       };
       const auto now_us = wall_clock_us();
-      for (std::uint64_t deleted = maintenance_batch; full(deleted);)
-        purged += deleted = db_->execute(sql::purge, {now_us});
-      std::uint64_t pruned_here = 0;
-      if (db_->dialect() == storage::dialect::postgres)
-        for (std::uint64_t deleted = maintenance_batch; full(deleted);)
-          pruned_here += deleted = pruned(db_->query(sql::prune_changes, {static_cast<std::int64_t>(change_retention_.count()) * 1000}));
+      purged = in_batches([&] { return db_->execute(sql::purge, {now_us}); });
+      const auto retention_us = static_cast<std::int64_t>(change_retention_.count()) * 1000;
+      const auto pruned_here = db_->dialect() == storage::dialect::postgres
+                                 ? in_batches([&] { return pruned(db_->query(sql::prune_changes, {retention_us})); })
+                                 : 0;
       return purged + pruned_here > 0;
     });
     if (purged > 0)

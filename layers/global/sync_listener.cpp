@@ -31,6 +31,11 @@ std::int64_t steady_ns() {
 std::int64_t microseconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
 }
+
+/// `d` in whole milliseconds, for a message.
+std::string ms_text(std::chrono::nanoseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
 } // namespace
 
 sync_listener::sync_listener(storage::store& db, listener_settings settings, plugin_host host,
@@ -71,21 +76,18 @@ void sync_listener::send_mark(const std::function<void()>& send) {
 bool sync_listener::awaiting_mark() const { return unheard_mark_sent_at_ns_.load(std::memory_order_relaxed) != 0; }
 
 void sync_listener::check_deaf() const {
-  const auto ms = [](std::chrono::nanoseconds d) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-  };
   const auto sent = unheard_mark_sent_at_ns_.load(std::memory_order_relaxed);
   const auto unheard_for = std::chrono::nanoseconds(steady_ns() - sent);
   if (sent != 0 && unheard_for >= deaf_after)
     throw storage::store_error(status::unavailable, "the listening connection has not delivered this instance's mark, "
-                                                    "sent " + ms(unheard_for) + " ms ago: taken as lost");
+                                                    "sent " + ms_text(unheard_for) + " ms ago: taken as lost");
   // No mark was sent, or none for long: the layer's thread is held (a statement on a connection
   // that stopped answering, and no request to time out), and this connection, through the same
   // network or server, may have gone deaf unseen (an audit saw a node serve an overwritten value
   // for as long as its link stayed frozen).
   const auto silent_for = std::chrono::nanoseconds(steady_ns() - heard_at_ns_.load(std::memory_order_relaxed));
   if (silent_for >= settings_.silence_limit)
-    throw storage::store_error(status::unavailable, "the listening connection delivered nothing for " + ms(silent_for) +
+    throw storage::store_error(status::unavailable, "the listening connection delivered nothing for " + ms_text(silent_for) +
                                                     " ms, not even a mark: taken as lost");
 }
 
@@ -207,7 +209,7 @@ void sync_listener::replay_missed(bool missed) {
   const bool whole = db_.query(sql::pruned_upto).at(0).integer(0) < start;
   if (!whole)
     metrics_.errors.inc();
-  const auto ms = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(down_for).count());
+  const auto ms = ms_text(down_for);
   host_.log(whole ? log_level::warn : log_level::error,
             (after_predecessor ? "listening on '" + settings_.channel + "' from where the instance it replaces had heard, " +
                                    ms + " ms ago"
