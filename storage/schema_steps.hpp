@@ -46,8 +46,11 @@ inline int apply_steps(const std::string& component, std::vector<migration> step
   // A step still to apply with nothing for this backend would be recorded as done, and never run
   // once written: refused before any is applied (one that is done already is left alone).
   const char* backend = d == dialect::sqlite ? "sqlite" : "postgres";
+  const auto statements_of = [d](const migration& step) -> const std::vector<std::string>& {
+    return d == dialect::sqlite ? step.sqlite : step.postgres;
+  };
   for (const auto& step : steps)
-    if (step.version > version && (d == dialect::sqlite ? step.sqlite : step.postgres).empty())
+    if (step.version > version && statements_of(step).empty())
       throw store_error(status::invalid, "schema of '" + component + "': step " + std::to_string(step.version) +
                                            " ('" + step.description + "') has no statement for " + backend +
                                            " (migration::" + backend + " is empty; a step for the other backend "
@@ -55,7 +58,7 @@ inline int apply_steps(const std::string& component, std::vector<migration> step
   for (const auto& step : steps) {
     if (step.version <= version)
       continue;
-    for (const auto& ddl : d == dialect::sqlite ? step.sqlite : step.postgres)
+    for (const auto& ddl : statements_of(step))
       db.run_ddl(ddl);
     db.record(step);
   }
