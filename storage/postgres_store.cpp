@@ -17,6 +17,38 @@ namespace {
 /// one after the other.
 constexpr long long migration_lock = 0x5354524154410001LL;
 
+/// libpq's message on one line: it ends its messages with a newline and puts a hint on a line of
+/// its own ("...failed: Connection refused\n\tIs the server running..."), which would break a
+/// log line or a health reason in two.
+std::string one_line(const std::exception& e) {
+  std::string text = e.what();
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\n') {
+      out += text[i];
+      continue;
+    }
+    while (i + 1 < text.size() && (text[i + 1] == '\t' || text[i + 1] == ' ' || text[i + 1] == '\n'))
+      ++i;
+    if (i + 1 < text.size())
+      out += "; ";
+  }
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  return out;
+}
+
+/// `dsn` with `name=value` added (in its form: key=value words or a URI's query) when it names no
+/// `name`.
+std::string with_parameter(const std::string& dsn, const std::string& name, const std::string& value) {
+  if (dsn.find(name) != std::string::npos)
+    return dsn;
+  if (dsn.rfind("postgres://", 0) == 0 || dsn.rfind("postgresql://", 0) == 0)
+    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + name + "=" + value;
+  return dsn + " " + name + "=" + value;
+}
+
 std::int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
     .count();
@@ -212,7 +244,7 @@ public:
     } catch (const store_error&) {
       throw;
     } catch (const std::exception& e) {
-      throw store_error(status::unavailable, std::string("postgres: listening failed: ") + e.what());
+      throw store_error(status::unavailable, "postgres: listening failed: " + one_line(e));
     }
   }
 
@@ -224,17 +256,15 @@ private:
 
 } // namespace
 
-std::string with_connect_timeout(const std::string& dsn, std::chrono::milliseconds timeout) {
-  if (dsn.find("connect_timeout") != std::string::npos)
-    return dsn;
-  const auto seconds = std::to_string(std::max<long long>(1, (timeout.count() + 999) / 1000));
-  if (dsn.rfind("postgres://", 0) == 0 || dsn.rfind("postgresql://", 0) == 0)
-    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" + seconds;
-  return dsn + " connect_timeout=" + seconds;
+std::string connection_string_for(const std::string& dsn, std::chrono::milliseconds connect_timeout) {
+  const auto seconds = std::to_string(std::max<long long>(1, (connect_timeout.count() + 999) / 1000));
+  // libpq takes fallback_application_name only where the string (or PGAPPNAME) names no
+  // application_name: pg_stat_activity then says which connections are strata's.
+  return with_parameter(with_parameter(dsn, "connect_timeout", seconds), "fallback_application_name", "strata");
 }
 
 postgres_store::postgres_store(const store_options& options, std::string dsn_origin)
-  : dsn_(with_connect_timeout(options.dsn, options.connect_timeout)), dsn_origin_(std::move(dsn_origin)),
+  : dsn_(connection_string_for(options.dsn, options.connect_timeout)), dsn_origin_(std::move(dsn_origin)),
     statement_timeout_ms_(std::to_string(options.statement_timeout.count())),
     idle_in_transaction_timeout_ms_(options.idle_in_transaction_timeout.count() > 0
                                       ? std::to_string(options.idle_in_transaction_timeout.count())
@@ -255,10 +285,8 @@ std::unique_ptr<pqxx::connection> postgres_store::connect() const {
       conn->set_variable("idle_in_transaction_session_timeout", idle_in_transaction_timeout_ms_);
     return conn;
   } catch (const std::exception& e) {
-    std::string why = e.what();
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
-      why.pop_back();
-    throw store_error(status::unavailable, "postgres: cannot connect with the connection string of " + dsn_origin_ + ": " + why);
+    throw store_error(status::unavailable,
+                      "postgres: cannot connect with the connection string of " + dsn_origin_ + ": " + one_line(e));
   }
 }
 
@@ -300,7 +328,7 @@ void postgres_store::check_schemas(pqxx::connection& conn) {
       found.emplace_back(r[0].as<std::string>(), r[1].as<int>());
   } catch (const std::exception& e) {
     const auto f = classify(e, &conn);
-    throw store_error(f.code, std::string("postgres: reading the schema versions: ") + e.what());
+    throw store_error(f.code, "postgres: reading the schema versions: " + one_line(e));
   }
   // unavailable, as an outage is, not invalid: a caller that takes invalid for "these rows are
   // refused" (the diary's recorder) would drop them, where it keeps them for when it can write.
@@ -374,11 +402,8 @@ void postgres_store::with_connection(bool single, Work&& work) {
     throw;
   } catch (const std::exception& e) {
     const auto f = classify(e, s->conn.get());
-    std::string why = e.what();
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
-      why.pop_back();
     release(s, f.broken);
-    throw store_error(f.code, "postgres: " + why);
+    throw store_error(f.code, "postgres: " + one_line(e));
   } catch (...) {
     release(s, true);
     throw;
@@ -396,7 +421,7 @@ std::unique_ptr<listener> postgres_store::listen(const std::string& channel) {
   try {
     return std::make_unique<postgres_listener>(std::move(conn), channel);
   } catch (const std::exception& e) {
-    throw store_error(status::unavailable, std::string("postgres: cannot listen: ") + e.what());
+    throw store_error(status::unavailable, "postgres: cannot listen: " + one_line(e));
   }
 }
 
@@ -443,7 +468,7 @@ int postgres_store::migrate(const std::string& component, const std::vector<migr
   } catch (const std::exception& e) {
     const auto f = classify(e, s->conn.get());
     release(s, f.broken);
-    throw store_error(f.code, "postgres: migrating '" + component + "': " + e.what());
+    throw store_error(f.code, "postgres: migrating '" + component + "': " + one_line(e));
   }
   release(s, false);
   return version;

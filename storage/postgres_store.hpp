@@ -72,7 +72,8 @@ private:
   std::map<std::string, int> migrated_; ///< by component: the last version its steps know; under mutex_
 };
 
-/// The connection string with `connect_timeout` added when it names none.
-std::string with_connect_timeout(const std::string& dsn, std::chrono::milliseconds timeout);
+/// The connection string a store connects with: `dsn` with `connect_timeout` added when it names
+/// none, and `fallback_application_name=strata`.
+std::string connection_string_for(const std::string& dsn, std::chrono::milliseconds connect_timeout);
 
 } // namespace strata::storage::detail

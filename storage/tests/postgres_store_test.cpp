@@ -81,8 +81,27 @@ TEST_CASE("no connection string is a clear error and an unreachable server is un
   } catch (const strata::storage::store_error& e) {
     CHECK(e.code() == strata::status::unavailable);
     CHECK_THAT(e.what(), Catch::Contains("cannot connect with the connection string of dsn: "));
+    // libpq's hint ("Is the server running...") is on the same line, for a log or a health reason.
+    CHECK_THAT(e.what(), Catch::Contains("Connection refused; Is the server running"));
+    CHECK(std::string(e.what()).find('\n') == std::string::npos);
   }
   CHECK(std::chrono::steady_clock::now() - start < 3s);
+}
+
+TEST_CASE("the store's connections say they are strata's unless the connection string names them", "[store][postgres]") {
+  const auto application_of = [](const std::string& dsn) {
+    auto db = strata::storage::open_store(pg(dsn));
+    db->prepare("name", "SELECT current_setting('application_name')");
+    return db->query("name").at(0).text(0);
+  };
+  CHECK(application_of(strata::test::pg_dsn()) == "strata");
+  CHECK(application_of(strata::test::pg_dsn() + " application_name=node-a") == "node-a");
+  const auto dsn = strata::test::pg_dsn(); // "host=... port=N dbname=... user=..." (scripts/pg-start)
+  const auto port = dsn.find("port=");
+  REQUIRE(port != std::string::npos);
+  const auto uri = "postgresql://postgres@127.0.0.1:" + dsn.substr(port + 5, dsn.find(' ', port) - port - 5) + "/strata";
+  CHECK(application_of(uri) == "strata");
+  CHECK(application_of(uri + "?application_name=node-b") == "node-b");
 }
 
 TEST_CASE("a server that refuses the connection string names it and where it came from", "[store][postgres]") {
