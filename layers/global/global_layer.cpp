@@ -575,7 +575,10 @@ private:
       // In a transaction, as the layer's writes are: SQLite checks there that its file is still the
       // one on disk.
       std::uint64_t changed = 0;
-      db_->transact([&](storage::session& s) { changed = s.execute(sql::write_probe, {}); });
+      db_->transact([&](storage::session& s) {
+        changed = s.execute(sql::write_probe, {std::int64_t{1}});
+        s.execute(sql::write_probe, {std::int64_t{-1}});
+      });
       if (changed > 0) // a missing row proves nothing
         write_failure_.clear();
     } catch (const storage::store_error& e) {

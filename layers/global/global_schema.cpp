@@ -36,7 +36,7 @@ std::vector<storage::migration> schema() {
     // an instance replays when it listens again after a lost connection; and the latest time of a
     // change pruned, by whichever instance, so that a replay knows when it cannot be whole.
     // Written on PostgreSQL only (on SQLite there is no other instance), but for the write probe,
-    // which rewrites the one row of strata_global_pruned as it is, on both.
+    // which changes the one row of strata_global_pruned and changes it back, on both.
     {2,
      "the log of announced changes, replayed by a listener that lost its connection",
      {
@@ -73,9 +73,11 @@ void prepare_statements(storage::store& db) {
   db.prepare(sql::erase_tag, "DELETE FROM strata_global_entries WHERE ns = $1 AND key IN "
                              "(SELECT key FROM strata_global_tags WHERE ns = $1 AND tag = $2)");
   db.prepare(sql::set_state, "UPDATE strata_global_entries SET state = $3, updated_at_us = $4 WHERE ns = $1 AND key = $2");
-  // A write that changes nothing but still writes (a new row version, a page to the WAL): refused
-  // as the layer's writes are, by a full disk or a read-only server.
-  db.prepare(sql::write_probe, "UPDATE strata_global_pruned SET upto_us = upto_us");
+  // Run twice in one transaction, by +1 and by -1: a write that changes nothing once committed
+  // but still writes (a page to the WAL, a new row version), refused as the layer's writes are by
+  // a full disk or a read-only server. One statement setting the row as it is would not do:
+  // SQLite writes no page for a row rewritten with the same bytes.
+  db.prepare(sql::write_probe, "UPDATE strata_global_pruned SET upto_us = upto_us + $1");
   if (db.dialect() != storage::dialect::postgres) { // no statement_timeout cuts a long one short there
     db.prepare(sql::purge, "DELETE FROM strata_global_entries WHERE expires_at_us > 0 AND expires_at_us <= $1");
     db.prepare(sql::count, "SELECT COUNT(*) FROM strata_global_entries");

@@ -36,7 +36,7 @@ inline constexpr const char* erase_tag = "global.erase_tag";   // ns, tag
 inline constexpr const char* set_state = "global.set_state";   // ns, key, state, updated
 inline constexpr const char* purge = "global.purge";           // now → rows deleted (PostgreSQL: maintenance_batch at most)
 inline constexpr const char* count = "global.count"; // rows: exact below exact_count_below
-inline constexpr const char* write_probe = "global.write_probe"; // rewrites the one row of strata_global_pruned as it is
+inline constexpr const char* write_probe = "global.write_probe"; // (delta) adds delta to the one row of strata_global_pruned
 // PostgreSQL only:
 inline constexpr const char* notify = "global.notify"; // channel, payload head, origin, tag, ns, what: logs and announces
 inline constexpr const char* prune_changes = "global.prune_changes"; // retention_us: forgets maintenance_batch of the oldest changes, says up to when → rows deleted, or none

@@ -10,12 +10,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <sys/resource.h>
 
 using namespace std::chrono_literals;
 using strata::testing::eventually;
@@ -274,6 +277,48 @@ TEST_CASE("a SQLite file deleted under the running layer: puts answer unavailabl
   };
   CHECK(count("a database statement failed") == 1);
   CHECK(count("the database answers again") == 0);
+}
+
+TEST_CASE("a SQLite file that takes no more bytes keeps the layer critical while reads are answered",
+          "[global][sqlite]") {
+  // The write probe rewrote a row as it was: SQLite then writes no page, so the probe succeeded
+  // on a full disk (or an immutable file) and the layer read healthy between failing puts.
+  strata::test::scratch_dir dir{"strata-global"};
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
+  REQUIRE(rt->put("before", "kept") == strata::status::ok);
+  const auto shared_level = [&] { return rt->health().layers.at(1).level; };
+  {
+    // No file of this process may grow past 0 bytes: every write SQLite makes fails (EFBIG), as
+    // on a full disk; reads are served from what is there.
+    struct no_file_growth {
+      no_file_growth() {
+        REQUIRE(::getrlimit(RLIMIT_FSIZE, &before) == 0);
+        ignored = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit none = before;
+        none.rlim_cur = 0;
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &none) == 0);
+      }
+      ~no_file_growth() {
+        ::setrlimit(RLIMIT_FSIZE, &before);
+        std::signal(SIGXFSZ, ignored);
+      }
+      rlimit before{};
+      void (*ignored)(int) = nullptr;
+    } full;
+    CHECK(rt->put("after", "lost") == strata::status::unavailable);
+    for (int i = 0; i < 3; ++i) {
+      std::this_thread::sleep_for(1100ms); // a write probe is due at each read
+      CHECK(rt->get("unwritten").code == strata::status::not_found);
+      INFO(rt->health().layers.at(1).detail);
+      CHECK(shared_level() == strata::health_level::critical);
+    }
+    CHECK_THAT(rt->health().layers.at(1).detail, Catch::Contains("writes fail, reads are answered: "));
+  }
+  // Room again: the next probe's write succeeds, with no put needed.
+  std::this_thread::sleep_for(1100ms);
+  CHECK(rt->get("unwritten").code == strata::status::not_found);
+  CHECK(shared_level() == strata::health_level::healthy);
+  CHECK(rt->put("after", "kept") == strata::status::ok);
 }
 
 TEST_CASE("a layer without commands refuses them, saying so", "[global][sqlite]") {
