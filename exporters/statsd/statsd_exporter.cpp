@@ -29,8 +29,18 @@ tag_style tag_style_of(const std::string& text) {
 line_options options_of(const plugin_config& config) {
   config_refusals refused;
   refused.check([&] {
-    if (config.get_string("host").empty())
+    const auto host = config.get_string("host");
+    if (host.empty())
       throw std::invalid_argument("host: names no host; give a name or an address such as 127.0.0.1");
+    // "127.0.0.1:8125" or "[::1]:8125", as the prometheus exporter's `address` is written: the
+    // resolver would refuse it only at start, as a name it cannot find. (An IPv6 address holds
+    // more than one ':'.)
+    const auto colon = host.rfind(':');
+    const bool bracketed = host.front() == '[';
+    if (bracketed || (colon != std::string::npos && host.find(':') == colon))
+      throw std::invalid_argument("host: '" + host + "' is not a name or an address" +
+                                  (bracketed ? " (an IPv6 address is written without brackets)"
+                                             : "; give the port in `port`"));
   });
   line_options options;
   options.prefix = sanitise(config.get_string("prefix"));

@@ -501,6 +501,12 @@ TEST_CASE("a configuration the exporter cannot use is refused with the reason", 
     CHECK_THROWS_WITH(create_exporter(d, "statsd", {{"host", "no-such-host.invalid"}}, source),
                       Catch::Contains("no-such-host.invalid"));
   }
+  SECTION("a host written with its port, or bracketed") {
+    CHECK_THROWS_WITH(create_exporter(d, "statsd", {{"host", "127.0.0.1:8125"}}, source),
+                      Catch::Contains("host: '127.0.0.1:8125' is not a name or an address; give the port in `port`"));
+    CHECK_THROWS_WITH(create_exporter(d, "statsd", {{"host", "[::1]"}}, source),
+                      Catch::Contains("without brackets"));
+  }
   SECTION("an unknown tag style") {
     CHECK_THROWS_WITH(create_exporter(d, "statsd", {{"tags", "influx"}}, source),
                       Catch::Contains("tags") && Catch::Contains("influx"));
