@@ -37,6 +37,19 @@ std::string window_line(const window_stats& w) {
          number(w.p50_seconds * 1e6) + ",p99_us=" + number(w.p99_seconds * 1e6);
 }
 
+/// A health detail as the value of an INFO line: a layer's words may hold line breaks.
+std::string one_line(std::string text) {
+  std::replace_if(text.begin(), text.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  return text;
+}
+
+/// `<prefix>_health:<level>`, and `<prefix>_health_detail:<why>` when not healthy.
+void health_lines(std::string& out, const std::string& prefix, health_level level, const std::string& detail) {
+  line(out, prefix + "_health", to_string(level));
+  if (level != health_level::healthy && !detail.empty())
+    line(out, prefix + "_health_detail", one_line(detail));
+}
+
 } // namespace
 
 std::string info_text(runtime& rt, const server_counters& counters, const resp_settings& settings,
@@ -91,8 +104,11 @@ std::string info_text(runtime& rt, const server_counters& counters, const resp_s
     } else { // figures of zero would look like a deployment that served nothing
       line(out, "stats", "off (runtime.metrics: false)");
     }
+    // What /v1/health says, so that the refusal that points here finds why.
     for (const auto& layer : health.layers)
-      line(out, "layer_" + layer.name + "_health", to_string(layer.level));
+      health_lines(out, "layer_" + layer.name, layer.level, layer.detail);
+    for (const auto& check : health.system)
+      health_lines(out, "system_" + check.name, check.level, check.detail);
     line(out, "alerts_firing", std::to_string(rt.alerts().size()));
     out.append("\r\n");
   }
