@@ -32,7 +32,8 @@ bool retryable_status(int status) {
   return status >= 500 || status == 408 || status == 429;
 }
 
-/// httplib names its errors tersely; say what each means for a webhook.
+/// httplib names its errors tersely ("Connection"); say what each means for a webhook, and name
+/// the library's error only where there is nothing more to say.
 std::string describe(httplib::Error error) {
   switch (error) {
   case httplib::Error::Connection: return "cannot connect";
@@ -42,7 +43,7 @@ std::string describe(httplib::Error error) {
   case httplib::Error::SSLConnection: return "TLS handshake failed";
   case httplib::Error::SSLLoadingCerts: return "cannot load the CA certificates";
   case httplib::Error::SSLServerVerification: return "the server's certificate is not trusted";
-  default: return "request failed";
+  default: return "request failed (" + httplib::to_string(error) + ')';
   }
 }
 
@@ -127,7 +128,7 @@ private:
     const auto response = client_.Post(endpoint_.target.c_str(), headers_, body, "application/json");
     if (!response) {
       const auto error = response.error();
-      return {false, retryable_error(error), describe(error) + " (" + httplib::to_string(error) + ')'};
+      return {false, retryable_error(error), describe(error)};
     }
     const int status = response->status;
     if (status >= 200 && status < 300)
