@@ -1206,8 +1206,7 @@ public:
   void fill_prefetched(std::uint64_t request, std::size_t asking, const std::string& ns, const std::string& key,
                        const std::string& value, const entry_options& options) {
     auto data = std::make_shared<put_data>(put_data{ns, key, value, options});
-    constexpr std::uint32_t put_prefetched_since_minor = 4; // plugin_abi.h: an older vtable has no such slot
-    if (st_.slots[asking].recipe->plugin->descriptor->abi_minor >= put_prefetched_since_minor)
+    if (built_for(asking, put_prefetched_since_minor))
       put_unawaited(asking, request, data, layer_put_prefetched_atom::value);
     else
       put_unawaited(asking, request, data);
@@ -1221,10 +1220,20 @@ public:
         put_unawaited(j, request, data);
   }
 
+  // plugin_abi.h: the minor that appended a layer's virtual; an older plugin's vtable has no such slot.
+  static constexpr std::uint32_t put_prefetched_since_minor = 4;
+  static constexpr std::uint32_t put_kept_since_minor = 5;
+
+  /// Whether slot i's plugin was built for ABI minor `minor` or newer.
+  bool built_for(std::size_t i, std::uint32_t minor) const {
+    return st_.slots[i].recipe->plugin->descriptor->abi_minor >= minor;
+  }
+
   /// Asks slot j to put `data` without waiting for the answer: a copy (a promotion, a fill) or a
   /// write behind. If its instance is replaced as hung and applies it late, the key is erased from
   /// the new one (`erase_if_applied_late`): writes made since went there first, and the late copy
-  /// would be older than they are. `atom`: layer_put_prefetched_atom for a prefetch's fill.
+  /// would be older than they are. `atom`: layer_put_prefetched_atom for a prefetch's fill,
+  /// layer_put_kept_atom for an EXPIRE's write-back.
   template <class PutAtom = layer_put_atom>
   void put_unawaited(std::size_t j, std::uint64_t request, const put_payload& data, PutAtom atom = {}) {
     const auto sent_before = st_.last_sent_number;
@@ -1465,24 +1474,30 @@ public:
           undo_if_lost(*awaited, ticket, request.data);
         continue;
       }
+      // An EXPIRE's write-back changes only the TTL where the layer has put_kept (ABI 1.5).
+      const bool kept_value = request.keep_value && built_for(i, put_kept_since_minor);
       if (policy == write_policy::behind) {
         join->result.kept = true; // not waited for: taken to keep it
-        put_unawaited(i, number, request.data);
+        if (kept_value)
+          put_unawaited(i, number, request.data, layer_put_kept_atom::value);
+        else
+          put_unawaited(i, number, request.data);
         continue;
       }
       ++join->remaining;
       const auto sent_before = st_.last_sent_number;
-      ask(
-        i, number, operation::put,
-        [join](layer_reply& reply) {
-          auto& o = join->result;
-          o.note_failure(reply);
-          if (reply.code == status::invalid)
-            o.note_invalid();
-          o.kept = o.kept || reply.code == status::ok;
-          join->one_done();
-        },
-        layer_put_atom::value, request.data);
+      const auto answered = [join](layer_reply& reply) {
+        auto& o = join->result;
+        o.note_failure(reply);
+        if (reply.code == status::invalid)
+          o.note_invalid();
+        o.kept = o.kept || reply.code == status::ok;
+        join->one_done();
+      };
+      if (kept_value)
+        ask(i, number, operation::put, answered, layer_put_kept_atom::value, request.data);
+      else
+        ask(i, number, operation::put, answered, layer_put_atom::value, request.data);
       if (auto* awaited = sent_since(sent_before)) {
         undo_if_lost(*awaited, ticket, request.data);
         erase_if_applied_late(*awaited, i, request.data);

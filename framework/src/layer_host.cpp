@@ -109,6 +109,13 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
         return reply;
       });
     },
+    [self, answer](layer_put_kept_atom, std::uint64_t number, const put_payload& p) {
+      answer(number, "put_kept()", [&] {
+        layer_reply reply;
+        reply.code = self->state.instance->get().put_kept(p->ns, p->key, p->value, p->options);
+        return reply;
+      });
+    },
     [self, answer](layer_erase_atom, std::uint64_t number, const std::string& ns, const std::string& key) {
       answer(number, "erase()", [&] {
         layer_reply reply;

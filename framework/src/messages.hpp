@@ -30,6 +30,8 @@ using layer_get_atom = caf::atom_constant<caf::atom("lget")>;
 using layer_put_atom = caf::atom_constant<caf::atom("lput")>;
 /// A prefetch's fill, for plugins of ABI 1.4 or newer (strata::layer::put_prefetched).
 using layer_put_prefetched_atom = caf::atom_constant<caf::atom("lputpre")>;
+/// An EXPIRE's write-back, for plugins of ABI 1.5 or newer (strata::layer::put_kept).
+using layer_put_kept_atom = caf::atom_constant<caf::atom("lputkept")>;
 using layer_erase_atom = caf::atom_constant<caf::atom("lerase")>;
 using layer_tag_atom = caf::atom_constant<caf::atom("ltag")>;
 // layer host → coordinator: the reply to the request of that number (coordinator → layer host

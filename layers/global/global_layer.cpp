@@ -113,6 +113,12 @@ std::chrono::milliseconds replay_allowance(const plugin_config& config) {
          std::chrono::seconds(5);
 }
 
+/// The expiry stored for a TTL from `now_us`: 0 (none) for no TTL.
+std::int64_t expiry_of(std::int64_t now_us, std::chrono::milliseconds ttl) {
+  using wall_us = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
+  return ttl.count() <= 0 ? 0 : expiry_after(wall_us(std::chrono::microseconds(now_us)), ttl).time_since_epoch().count();
+}
+
 /// How long one maintenance deletes batch after batch, in the layer's thread, before it serves again.
 constexpr std::chrono::milliseconds maintenance_budget{250};
 
@@ -339,6 +345,31 @@ public:
       return status::invalid; // not "no expiry": the runtime refuses it before any layer
     return write(std::string(ns), std::string(key), std::string(value), default_confidence_,
                  options.ttl.count() > 0 ? options.ttl : default_ttl_, options.tags);
+  }
+
+  /// An EXPIRE: the TTL of the entry, if it still holds `value` (another instance may have
+  /// replaced or erased it since the runtime looked). Its confidence, state, writer and tags stay.
+  status put_kept(std::string_view ns, std::string_view key, std::string_view value,
+                  const entry_options& options) override {
+    if (options.ttl.count() < 0)
+      return status::invalid;
+    const auto announced = announce(false, std::string(ns), std::string(key));
+    if (!db_->holds_text(ns) || !db_->holds_text(key) || !announced)
+      return status::ok; // the layer keeps no such key, and so has no TTL to change
+    const auto now = wall_clock_us();
+    const auto ttl = options.ttl.count() > 0 ? options.ttl : default_ttl_;
+    std::uint64_t changed = 0;
+    if (!attempt<access::write>([&] {
+          db_->transact([&](storage::session& s) {
+            changed = s.execute(sql::set_expiry, {std::string(ns), std::string(key), storage::blob{std::string(value)},
+                                                  expiry_of(now, ttl), now});
+            if (changed > 0) // the other instances' copies have the old TTL
+              publish(s, *announced);
+          });
+          return changed > 0;
+        }))
+      return status::unavailable;
+    return status::ok;
   }
 
   status erase(std::string_view ns, std::string_view key) override {
@@ -717,9 +748,7 @@ private:
     }
     const auto announced = announce(false, ns, key);
     const auto now = wall_clock_us();
-    using wall_us = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
-    const std::int64_t expires =
-      ttl.count() <= 0 ? 0 : expiry_after(wall_us(std::chrono::microseconds(now)), ttl).time_since_epoch().count();
+    const auto expires = expiry_of(now, ttl);
     if (!attempt<access::write>([&] {
           db_->transact([&](storage::session& s) {
             s.execute(sql::upsert, {ns, key, storage::blob{value}, confidence, instance_id_,

@@ -1169,64 +1169,97 @@ TEST_CASE("read-through: loads arriving together go past a loader thread stuck b
 
 namespace {
 
-/// What the layer below saw: the keys of its puts, and whether put_prefetched was called.
-struct abi_1_3_calls {
+/// What a layer built for ABI 1.<minor> saw: the keys of its puts and of its calls of the
+/// virtuals appended later.
+struct recorded_calls {
   std::mutex mutex;
   std::vector<std::string> puts;
+  std::vector<std::string> kept; ///< put_kept
   std::atomic<bool> put_prefetched{false};
+  bool put_of(const std::string& key) {
+    std::lock_guard<std::mutex> guard(mutex);
+    return std::find(puts.begin(), puts.end(), key) != puts.end();
+  }
+  bool kept_of(const std::string& key) {
+    std::lock_guard<std::mutex> guard(mutex);
+    return std::find(kept.begin(), kept.end(), key) != kept.end();
+  }
 };
-abi_1_3_calls& calls_of_abi_1_3() {
-  static abi_1_3_calls calls;
+template <std::uint32_t Minor>
+recorded_calls& calls_of_abi() {
+  static recorded_calls calls;
   return calls;
 }
 
-/// A layer as a plugin built for ABI 1.3 has it: its vtable has no put_prefetched, so a
-/// prefetch's fill must reach it as a put. A get of "A" asks for "B" to be prefetched.
-class abi_1_3_layer : public strata::layer {
+/// A layer as a plugin built for ABI 1.<Minor> has it: the host must not call a virtual appended
+/// after that minor (its vtable has no such slot). A get of "A" asks for "B" to be prefetched; "K"
+/// is held, for an EXPIRE to find.
+template <std::uint32_t Minor>
+class recording_layer : public strata::layer {
 public:
-  explicit abi_1_3_layer(const strata::layer_context& context) : host_(context.host) {}
-  status get(std::string_view ns, std::string_view key, layer_hit&) override {
+  explicit recording_layer(const strata::layer_context& context) : host_(context.host) {}
+  status get(std::string_view ns, std::string_view key, layer_hit& out) override {
     if (key == "A")
       host_.prefetch(ns, "B");
-    return status::not_found;
+    if (key != "K")
+      return status::not_found;
+    out.value = "held";
+    return status::ok;
   }
   status put(std::string_view, std::string_view key, std::string_view, const entry_options&) override {
-    std::lock_guard<std::mutex> guard(calls_of_abi_1_3().mutex);
-    calls_of_abi_1_3().puts.emplace_back(key);
+    std::lock_guard<std::mutex> guard(calls().mutex);
+    calls().puts.emplace_back(key);
     return status::ok;
   }
   status put_prefetched(std::string_view, std::string_view, std::string_view, const entry_options&) override {
-    calls_of_abi_1_3().put_prefetched = true;
+    calls().put_prefetched = true;
     return status::internal;
+  }
+  status put_kept(std::string_view, std::string_view key, std::string_view, const entry_options&) override {
+    std::lock_guard<std::mutex> guard(calls().mutex);
+    calls().kept.emplace_back(key);
+    return status::ok;
   }
   status erase(std::string_view, std::string_view) override { return status::not_found; }
   std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
 
 private:
+  static recorded_calls& calls() { return calls_of_abi<Minor>(); }
   strata::plugin_host host_;
 };
 
-const strata_config_key abi_1_3_keys[] = {{"unused", STRATA_VALUE_INT, "0", "nothing", 0, 0, 0, 0}};
-const strata_plugin_descriptor abi_1_3_descriptor = {
-  STRATA_ABI_MAJOR, 3, "abi_1_3", "1.0", STRATA_PLUGIN_LAYER, 0, abi_1_3_keys, 1,
-  &strata::sdk_detail::create<strata::layer, abi_1_3_layer>, &strata::sdk_detail::destroy<strata::layer>, nullptr};
+const strata_config_key recording_keys[] = {{"unused", STRATA_VALUE_INT, "0", "nothing", 0, 0, 0, 0}};
+template <std::uint32_t Minor>
+const strata_plugin_descriptor recording_descriptor = {
+  STRATA_ABI_MAJOR, Minor, Minor == 3 ? "abi_1_3" : Minor == 4 ? "abi_1_4" : "abi_current", "1.0", STRATA_PLUGIN_LAYER,
+  0, recording_keys, 1, &strata::sdk_detail::create<strata::layer, recording_layer<Minor>>,
+  &strata::sdk_detail::destroy<strata::layer>, nullptr};
 
 } // namespace
 
 TEST_CASE("a prefetch's fill reaches a plugin built before ABI 1.4 as a put, never through put_prefetched",
           "[runtime][abi]") {
   runtime_options options;
-  options.static_plugins = {&abi_1_3_descriptor};
+  options.static_plugins = {&recording_descriptor<3>};
   options.loader = [](std::string_view, std::string_view key) -> std::optional<loaded_value> {
     return loaded_value{"value of " + std::string(key), {}};
   };
   auto rt = strata::testing::start_yaml("layers:\n  - {name: old, plugin: abi_1_3}\n", std::move(options));
   CHECK(rt->get("A").value == "value of A"); // from the loader; the layer asks for B
-  const auto b_put = [] {
-    std::lock_guard<std::mutex> guard(calls_of_abi_1_3().mutex);
-    const auto& puts = calls_of_abi_1_3().puts;
-    return std::find(puts.begin(), puts.end(), "B") != puts.end();
-  };
-  CHECK(eventually(b_put));
-  CHECK_FALSE(calls_of_abi_1_3().put_prefetched);
+  CHECK(eventually([] { return calls_of_abi<3>().put_of("B"); }));
+  CHECK_FALSE(calls_of_abi<3>().put_prefetched);
+}
+
+TEST_CASE("an EXPIRE's write-back reaches a plugin built for ABI 1.5 through put_kept, an older one as a put",
+          "[runtime][abi]") {
+  static_assert(STRATA_ABI_MINOR >= 5, "put_kept came with ABI 1.5");
+  runtime_options options;
+  options.static_plugins = {&recording_descriptor<4>, &recording_descriptor<STRATA_ABI_MINOR>};
+  auto rt = strata::testing::start_yaml("layers:\n  - {name: now, plugin: abi_current}\n  - {name: old, plugin: abi_1_4}\n",
+                                        std::move(options));
+  REQUIRE(rt->expire("K", std::chrono::hours(1)) == status::ok);
+  CHECK(calls_of_abi<STRATA_ABI_MINOR>().kept_of("K"));
+  CHECK_FALSE(calls_of_abi<STRATA_ABI_MINOR>().put_of("K"));
+  CHECK(calls_of_abi<4>().put_of("K"));
+  CHECK_FALSE(calls_of_abi<4>().kept_of("K"));
 }

@@ -140,6 +140,21 @@ public:
                                 const entry_options& options) {
     return put(ns, key, value, options);
   }
+
+  // --- ABI 1.5 (called only for plugins built for 1.5 or newer) --------------------------------
+
+  /// An EXPIRE's write (`runtime::expire`): the coordinator found `value` for the key, with
+  /// `options` but for `options.ttl`, the new TTL; it writes that back into every layer, in
+  /// order with this runtime's other writes of the key. A layer that other runtimes write too
+  /// (a shared database) must change only the TTL, and only where the key still holds `value`
+  /// unexpired: another runtime may have replaced or removed it after the coordinator looked
+  /// (it found `value` in a copy whose drop was still on its way), and writing it back would
+  /// bring the old value back there, for every runtime. Answer `ok` then too: the EXPIRE is
+  /// ordered before the other runtime's write. The default writes it as a put.
+  virtual status put_kept(std::string_view ns, std::string_view key, std::string_view value,
+                          const entry_options& options) {
+    return put(ns, key, value, options);
+  }
 };
 
 } // namespace strata

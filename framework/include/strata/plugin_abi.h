@@ -39,7 +39,9 @@
  * STRATA_PLUGIN_FLAG_OBSERVER, and defined STRATA_PLUGIN_EMBEDDER (create returns a
  * strata::embedder*; needs 1.2). 1.3 appended `check` to strata_plugin_descriptor (read only from
  * descriptors of minor >= 3). 1.4 appended strata::layer::put_prefetched() (called for plugins of
- * minor >= 4 only; an older one receives a prefetch's fill as a put).
+ * minor >= 4 only; an older one receives a prefetch's fill as a put). 1.5 appended
+ * strata::layer::put_kept() (an EXPIRE's write-back, called for plugins of minor >= 5 only; an
+ * older one receives it as a put).
  *
  * No exception crosses this header's functions: `create` reports failure by returning NULL with
  * a message, `check` by returning 0 with one.
@@ -51,7 +53,7 @@
 #include <stdint.h>
 
 #define STRATA_ABI_MAJOR 1u
-#define STRATA_ABI_MINOR 4u
+#define STRATA_ABI_MINOR 5u
 
 /* The one symbol every plugin exports. */
 #define STRATA_PLUGIN_ENTRY_SYMBOL "strata_plugin_entry"

@@ -120,6 +120,46 @@ TEST_CASE("two runtimes on one PostgreSQL see each other's writes and invalidati
   }
 }
 
+TEST_CASE("an EXPIRE whose node still holds the old value never writes it over another node's write or erase",
+          "[global][postgres]") {
+  // An EXPIRE looks the value up and writes it back with the new TTL. Node b looked in its copy
+  // above, which the other node's change (its notification still on the way) had made stale:
+  // the write-back put the old value in the shared table, which both nodes then served.
+  scratch db;
+  auto b = start_yaml(strata::test::two_layer_yaml(db.settings("node-b")));
+  REQUIRE(b->put("k", "old") == status::ok);
+  REQUIRE(b->get("k").layer == "hot");
+  pqxx::connection other(db.dsn); // the other node, whose notification has not reached b yet
+  const auto row_of = [&](const std::string& key) {
+    const auto r = pqxx::nontransaction(other).exec("SELECT encode(value, 'escape'), expires_at_us FROM "
+                                                    "strata_global_entries WHERE key = " + other.quote(key));
+    return r.empty() ? std::string("(none)") : r[0][0].as<std::string>();
+  };
+
+  SECTION("replaced") {
+    pqxx::nontransaction(other).exec("UPDATE strata_global_entries SET value = 'new' WHERE key = 'k'");
+    CHECK(b->expire("k", 1h) == status::ok); // ordered before the other's write, it found the key
+    CHECK(row_of("k") == "new");
+  }
+  SECTION("erased") {
+    pqxx::nontransaction(other).exec("DELETE FROM strata_global_entries WHERE key = 'k'");
+    CHECK(b->expire("k", 1h) == status::ok);
+    CHECK(row_of("k") == "(none)");
+  }
+  SECTION("unchanged: the TTL is set there, and the other nodes drop their copies") {
+    CHECK(b->expire("k", 1h) == status::ok);
+    CHECK(row_of("k") == "old");
+    const auto expires = pqxx::nontransaction(other)
+                           .exec("SELECT expires_at_us FROM strata_global_entries WHERE key = 'k'")[0][0]
+                           .as<std::int64_t>();
+    const auto in_an_hour = std::chrono::duration_cast<std::chrono::microseconds>(
+                              (std::chrono::system_clock::now() + 1h).time_since_epoch()).count();
+    CHECK(expires > in_an_hour - 60'000'000);
+    CHECK(expires <= in_an_hour);
+    CHECK(layer_sample(*b, "strata_global_sync_messages_total", ",direction=\"sent\"") >= 2);
+  }
+}
+
 TEST_CASE("keys PostgreSQL text cannot hold are kept above, never cut short into another key", "[global][postgres]") {
   scratch db;
   auto a = start_yaml(strata::test::two_layer_yaml(db.settings("node-a")));

@@ -321,6 +321,26 @@ TEST_CASE("a SQLite file that takes no more bytes keeps the layer critical while
   CHECK(rt->put("after", "kept") == strata::status::ok);
 }
 
+TEST_CASE("an EXPIRE changes the entry's TTL only: its confidence, state and writer stay", "[global][sqlite]") {
+  // It wrote the value back as a put does, which made a validated entry unverified again (not
+  // served with serve_unverified: false) and reset its confidence.
+  strata::test::scratch_dir dir{"strata-global"};
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
+  REQUIRE(rt->layer_command("shared", "put", R"({"key":"k","value":"v","confidence":0.9})").code ==
+          strata::status::ok);
+  REQUIRE(rt->layer_command("shared", "validate", R"({"key":"k"})").code == strata::status::ok);
+  REQUIRE(rt->expire("k", 1h) == strata::status::ok);
+  const auto entry = answer(rt->layer_command("shared", "entry", R"({"key":"k"})"));
+  CHECK(entry["state"] == "validated");
+  CHECK(entry["confidence"] == 0.9);
+  CHECK(entry["writer"] == "node-a");
+  CHECK(entry["value"] == "v");
+  const auto in_an_hour =
+    std::chrono::duration_cast<std::chrono::microseconds>((std::chrono::system_clock::now() + 1h).time_since_epoch())
+      .count();
+  CHECK(entry["expires_at_us"].get<std::int64_t>() > in_an_hour - 60'000'000);
+}
+
 TEST_CASE("a layer without commands refuses them, saying so", "[global][sqlite]") {
   strata::test::scratch_dir dir{"strata-global"};
   auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
