@@ -100,7 +100,7 @@ public:
 private:
   fan_out(command_context& ctx, std::size_t count, std::size_t window, bool paced, format_fn format, send_fn send)
     : rt_(ctx.rt), where_(ctx.conn.namespace_options), loop_(ctx.loop.weak_from_this()), connection_(ctx.conn.id),
-      ticket_(paced ? ctx.defer_holding_later() : ctx.defer()), results_(count), remaining_(count), window_(window),
+      ticket_(paced ? ctx.defer_holding_later(window) : ctx.defer(count)), results_(count), remaining_(count), window_(window),
       max_reply_(ctx.settings.max_pipeline), format_(format), send_(send) {}
 
   /// The error that ends a command whose values come to more than `max_reply_` bytes.

@@ -55,10 +55,11 @@ struct command_context {
   connection& conn;
   std::string& out; ///< an immediate reply goes here
 
-  /// Reserves this request's place in the connection's replies.
-  reply_ticket defer();
+  /// Reserves this request's place in the connection's replies; `keys`: the requests it has the
+  /// layers work on at once (connection::in_flight).
+  reply_ticket defer(std::size_t keys = 1);
   /// The same, holding the connection's later requests until the reply is ready.
-  reply_ticket defer_holding_later();
+  reply_ticket defer_holding_later(std::size_t keys = 1);
 };
 
 using command_args = std::vector<std::string_view>;

@@ -52,8 +52,8 @@ void reply_ticket::complete(std::string reply) const {
     alive->complete(connection, sequence, std::move(reply));
 }
 
-reply_ticket command_context::defer() { return loop.defer(conn); }
-reply_ticket command_context::defer_holding_later() { return loop.defer(conn, true); }
+reply_ticket command_context::defer(std::size_t keys) { return loop.defer(conn, false, keys); }
+reply_ticket command_context::defer_holding_later(std::size_t keys) { return loop.defer(conn, true, keys); }
 
 event_loop::event_loop(runtime& rt, const resp_settings& settings, server_counters& counters)
   : rt_(rt), settings_(settings), counters_(counters) {
@@ -150,12 +150,12 @@ void event_loop::post(std::uint32_t connection, std::function<void(bool open)> t
   }
 }
 
-reply_ticket event_loop::defer(connection& conn, bool hold_later) {
+reply_ticket event_loop::defer(connection& conn, bool hold_later, std::size_t keys) {
   const auto sequence = conn.next_sequence++;
-  conn.waiting.push_back(reply_slot{sequence, false, {}, current_is_write_, hold_later});
-  ++conn.in_flight;
+  conn.waiting.push_back(reply_slot{sequence, false, {}, current_is_write_, hold_later, keys});
+  conn.in_flight += keys;
   if (current_is_write_)
-    ++conn.writes_in_flight;
+    conn.writes_in_flight += keys;
   if (hold_later)
     ++conn.holds_in_flight;
   awaited_.fetch_add(1, std::memory_order_relaxed);
@@ -436,12 +436,12 @@ void event_loop::apply(std::uint32_t connection_id, std::uint32_t sequence, std:
     return; // closed meanwhile
   auto& conn = *it->second;
   if (auto* slot = conn.slot_of(sequence)) {
-    --conn.in_flight;
+    conn.in_flight -= slot->keys;
     conn.waiting_bytes += reply.size();
     slot->text = std::move(reply);
     slot->ready = true;
     if (slot->write)
-      --conn.writes_in_flight; // the parked requests run once this round's events are handled
+      conn.writes_in_flight -= slot->keys; // the parked requests run once this round's events are handled
     if (slot->hold_later)
       --conn.holds_in_flight;
   }

@@ -52,7 +52,7 @@ public:
   /// Reserves the next reply of `conn` (this loop's thread only). With `hold_later`, the
   /// connection's later requests wait until this reply is ready: a command that sends its
   /// requests a part at a time, so that a later write cannot overtake the last of them.
-  reply_ticket defer(connection& conn, bool hold_later = false);
+  reply_ticket defer(connection& conn, bool hold_later = false, std::size_t keys = 1);
 
   /// Runs `task` on this loop's thread at its next wake-up (never at once, even from there: a task
   /// that sends requests whose answers post the next task would recurse), then writes what
