@@ -23,8 +23,10 @@ std::map<std::string, std::weak_ptr<const file_claim>> claims; ///< by lock file
 
 std::shared_ptr<const file_claim> file_claim::take(const std::string& path, const std::string& holder,
                                                    const std::string& consequence) {
+  // Beside the file as its links lead to it: a second layer given the same file through a symbolic
+  // link (of the file or of a folder on its path) took a lock of its own, and both served.
   std::error_code ec;
-  auto key = std::filesystem::absolute(std::filesystem::path(path + ".lock"), ec).lexically_normal().string();
+  auto key = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec).string() + ".lock";
   if (ec)
     key = path + ".lock";
   std::lock_guard<std::mutex> guard{claims_mutex};

@@ -8,11 +8,12 @@
 
 namespace strata::vector_index {
 
-/// An exclusive flock on `<path>.lock` (a file of its own: closing any descriptor of the database
-/// file would drop SQLite's POSIX locks on it), held while any claim of this process on `path`
-/// lives. Claims of one holder (a layer's name) share it, since supervision opens a replaced layer
-/// instance's file again before the old instance is gone; another holder in this process is
-/// refused, as another process is.
+/// An exclusive flock on `<path>.lock`, `path` with its symbolic links resolved (a file of its
+/// own: closing any descriptor of the database file would drop SQLite's POSIX locks on it), held
+/// while any claim of this process on `path` lives. Claims of one holder (a layer's name) share
+/// it, since supervision opens a replaced layer instance's file again before the old instance is
+/// gone (so do two runtimes of one process whose layers have the same name: a layer cannot tell
+/// them from a replacement); another holder in this process is refused, as another process is.
 class file_claim {
 public:
   /// Throws std::runtime_error when another process, or another holder in this one, holds the

@@ -70,6 +70,14 @@ TEST_CASE("a second global layer on one SQLite file is refused: neither would he
   CHECK_THAT(error, Catch::Contains("layers[1].config.sqlite_path") &&
                       Catch::Contains("sqlite_path: '" + file.string() + "': in use by the layer 'shared' of this "
                                       "process: on SQLite the global layer is for one node"));
+  // The same file through a symbolic link (of the file, or of its folder) is the same file.
+  fs::create_symlink(file, dir.path / "link.sqlite3");
+  fs::create_directory_symlink(dir.path, dir.path / "folder");
+  for (const auto& other : {dir.path / "link.sqlite3", dir.path / "folder" / "global.sqlite3"}) {
+    auto through_link = strata::test::two_layer_yaml(sqlite_settings(other));
+    through_link.replace(through_link.find("name: shared"), std::string("name: shared").size(), "name: other");
+    CHECK_THAT(strata::testing::start_error(through_link), Catch::Contains("in use by the layer 'shared' of this process"));
+  }
   first.reset(); // released: one alone starts on it
   start_yaml(second).reset();
 }
