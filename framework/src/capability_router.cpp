@@ -352,6 +352,8 @@ operation_result capability_router::semantic_erase(std::string ns, std::uint64_t
   auto t = begin(operation::semantic_erase, semantic_, "semantic", out);
   if (!t)
     return out;
+  if (!prepared(out, [&] { return namespace_problem(ns, "request"); }))
+    return finish(*t, std::move(out));
   return call<operation_result>(*t, *semantic_, [ns = std::move(ns), id](layer& l, operation_result&) {
     return semantic_of(l).erase(ns, id);
   });
@@ -451,6 +453,8 @@ operation_result capability_router::vector_erase(std::string ns, std::uint64_t i
   auto t = begin(operation::vector_erase, vectors_, "vector", out);
   if (!t)
     return out;
+  if (!prepared(out, [&] { return namespace_problem(ns, "request"); }))
+    return finish(*t, std::move(out));
   return call<operation_result>(*t, *vectors_, [ns = std::move(ns), id](layer& l, operation_result&) {
     return vectors_of(l).erase(ns, id);
   });

@@ -42,6 +42,10 @@ std::string stored_tags_problem(const std::vector<std::string>& tags, const std:
 
 } // namespace
 
+std::string namespace_problem(const std::string& ns, const std::string& where) {
+  return ns.empty() ? where + ": the namespace is empty (no entry has one)" : std::string();
+}
+
 std::string request_problem(const entry_options& options, const std::string& where) {
   if (auto problem = ttl_problem(options.ttl, where); !problem.empty())
     return problem;
@@ -49,6 +53,8 @@ std::string request_problem(const entry_options& options, const std::string& whe
 }
 
 std::string request_problem(const semantic_lookup_request& request) {
+  if (auto problem = namespace_problem(request.ns, "request"); !problem.empty())
+    return problem;
   // A NaN threshold compares false with every score, so nothing would fall below it: every
   // candidate a hit.
   if (request.threshold && !(std::isfinite(*request.threshold) && std::abs(*request.threshold) <= 1))
@@ -57,12 +63,16 @@ std::string request_problem(const semantic_lookup_request& request) {
 }
 
 std::string request_problem(const semantic_entry& entry) {
+  if (auto problem = namespace_problem(entry.ns, "request"); !problem.empty())
+    return problem;
   if (auto problem = ttl_problem(entry.ttl, "request"); !problem.empty())
     return problem;
   return stored_tags_problem(entry.tags, "request");
 }
 
 std::string request_problem(const semantic_update& update) {
+  if (auto problem = namespace_problem(update.ns, "request"); !problem.empty())
+    return problem;
   if (update.ttl)
     if (auto problem = ttl_problem(*update.ttl, "request"); !problem.empty())
       return problem;
@@ -81,6 +91,8 @@ std::string text_and_vector_problem(const std::string& text, const embedding& ve
 } // namespace
 
 std::string request_problem(const vector_item& item, const std::string& where) {
+  if (auto problem = namespace_problem(item.ns, where); !problem.empty())
+    return problem;
   if (auto problem = text_and_vector_problem(item.text, item.vector, where); !problem.empty())
     return problem;
   if (auto problem = ttl_problem(item.ttl, where); !problem.empty())
@@ -89,6 +101,8 @@ std::string request_problem(const vector_item& item, const std::string& where) {
 }
 
 std::string request_problem(const vector_query& query, const std::string& where) {
+  if (auto problem = namespace_problem(query.ns, where); !problem.empty())
+    return problem;
   if (auto problem = text_and_vector_problem(query.text, query.vector, where); !problem.empty())
     return problem;
   if (query.k == 0)

@@ -11,6 +11,8 @@
 
 namespace strata::detail {
 
+/// An empty namespace: a request of a host that forgot to set it, which no entry can answer.
+std::string namespace_problem(const std::string& ns, const std::string& where);
 std::string request_problem(const entry_options& options, const std::string& where);
 std::string request_problem(const semantic_lookup_request& request);
 std::string request_problem(const semantic_entry& entry);

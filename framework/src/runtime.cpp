@@ -257,7 +257,10 @@ public:
     // What the HTTP and Redis front ends cannot send either: an entry no one could address or
     // invalidate through them, or a negative TTL. Refused here, before any layer: a layer that
     // refused it would fail the put, and the undo would erase the value the key had.
-    if (options.ns.empty() || !detail::request_problem(options, "request").empty())
+    const bool known_condition = options.condition == put_condition::always ||
+                                 options.condition == put_condition::if_absent ||
+                                 options.condition == put_condition::if_present; // a value of none of its names
+    if (options.ns.empty() || !known_condition || !detail::request_problem(options, "request").empty())
       return answer_now(done, status::invalid);
     if (!enter())
       return answer_now(done, status::unavailable);

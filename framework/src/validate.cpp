@@ -195,6 +195,11 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
       fail(path + ".name", "duplicate layer name '" + layer.name + "'");
     if (layer.plugin.empty())
       fail(path + ".plugin", "a layer needs a plugin");
+    // A config built in code can hold any value of the enum's type: one of none of its names
+    // wrote nowhere and answered `ok`.
+    if (layer.write != write_policy::through && layer.write != write_policy::behind && layer.write != write_policy::around)
+      fail(path + ".write", "expected through, behind or around, got the value " +
+                              std::to_string(static_cast<int>(layer.write)));
     if (layer.deadline.count() <= 0)
       fail(path + ".deadline", "must be greater than 0");
   }

@@ -173,7 +173,7 @@ TEST_CASE("a completion callback that throws is logged and ignored, the runtime 
   CHECK(rt->get_with_ttl("k").value == "v");
 }
 
-TEST_CASE("a put with an empty namespace or an empty tag is invalid", "[runtime]") {
+TEST_CASE("a put with an empty namespace, an empty tag or an unknown condition is invalid", "[runtime]") {
   auto rt = start("write_around.yaml");
   put_options no_ns;
   no_ns.ns = "";
@@ -181,6 +181,9 @@ TEST_CASE("a put with an empty namespace or an empty tag is invalid", "[runtime]
   put_options empty_tag;
   empty_tag.tags = {"t", ""};
   CHECK(rt->put("k", "v", empty_tag) == status::invalid);
+  put_options unknown_condition; // a value of none of the enum's names: it wrote as `always`
+  unknown_condition.condition = static_cast<put_condition>(9);
+  CHECK(rt->put("k", "v", unknown_condition) == status::invalid);
   CHECK(rt->get("k").code == status::not_found); // nothing was written
 }
 

@@ -343,6 +343,14 @@ TEST_CASE("a plugin name is refused at its key before a file name is made of it"
           "t.yaml:2:23: layers[0].plugin: expected a plugin name of letters, digits, '_' and '-', got 'x/y'"});
 }
 
+TEST_CASE("a write policy of none of the enum's names, built in code, is refused at its key", "[config]") {
+  // It was accepted: a put answered ok and no layer kept the value.
+  auto cfg = parse_valid("layers:\n  - {name: a, plugin: predictive}\n");
+  cfg.layers[0].write = static_cast<strata::write_policy>(17);
+  CHECK(error_lines(strata::validate(cfg)) ==
+        std::vector<std::string>{"t.yaml:2:5: layers[0].write: expected through, behind or around, got the value 17"});
+}
+
 TEST_CASE("a value with a line break is shown escaped in an error, on the error's line", "[config]") {
   CHECK(error_lines(parse_config("layers: [{name: a, plugin: p}]\nalerts:\n  rules:\n"
                                  "    - {name: \"low\\nrate\", value: hit_rate, comparison: \"<\", threshold: 1}\n",

@@ -51,6 +51,28 @@ semantic_lookup_request ask(std::string text, std::string ns = "default") {
 
 } // namespace
 
+TEST_CASE("every semantic operation refuses an empty namespace, which no entry has", "[semantic][integration]") {
+  // A lookup answered a plain miss, and an erase `not_found`, to a host that forgot to set it.
+  auto rt = testing::start_yaml(deployment());
+  const auto stored = rt->semantic_store(entry("How do I reset my password?", "Use the link."));
+  REQUIRE(stored.code == status::ok);
+  const auto lookup = rt->semantic_lookup(ask("How do I reset my password?", ""));
+  CHECK(lookup.code == status::invalid);
+  CHECK(lookup.error == "request: the namespace is empty (no entry has one)");
+  CHECK(rt->semantic_store(entry("q", "a", "")).code == status::invalid);
+  semantic_update update;
+  update.ns = "";
+  update.id = stored.id;
+  update.answer = "changed";
+  CHECK(rt->semantic_update(update).code == status::invalid);
+  request_options no_namespace;
+  no_namespace.ns = "";
+  const auto erased = rt->semantic_erase(stored.id, no_namespace);
+  CHECK(erased.code == status::invalid);
+  CHECK(erased.error == "request: the namespace is empty (no entry has one)");
+  CHECK(rt->semantic_lookup(ask("How do I reset my password?")).code == status::ok); // kept
+}
+
 TEST_CASE("a paraphrase finds the stored answer through the runtime", "[semantic][integration]") {
   auto rt = testing::start_yaml(deployment());
   const auto stored = rt->semantic_store(entry("How do I reset my password?", "Use the 'forgot password' link."));

@@ -81,6 +81,28 @@ TEST_CASE("a search the layer has not answered when the runtime stops answers un
   CHECK(found.error == "the runtime stopped before the layer answered");
 }
 
+TEST_CASE("every vector operation refuses an empty namespace, which no entry has", "[vectors][integration]") {
+  // A search answered no hits, and an erase `not_found`, to a host that forgot to set it.
+  auto rt = start();
+  const auto added = rt->vector_add(text_item("red apples"));
+  REQUIRE(added.code == status::ok);
+  vector_query q;
+  q.ns = "";
+  q.text = "red apples";
+  const auto searched = rt->vector_search(q);
+  CHECK(searched.code == status::invalid);
+  CHECK(searched.error == "request: the namespace is empty (no entry has one)");
+  auto item = text_item("pears");
+  item.ns = "";
+  CHECK(rt->vector_add(item).code == status::invalid);
+  item.id = added.id;
+  CHECK(rt->vector_update(item).code == status::invalid);
+  CHECK(rt->vector_add_batch({text_item("plums"), item}).error == "item 1: the namespace is empty (no entry has one)");
+  request_options no_namespace;
+  no_namespace.ns = "";
+  CHECK(rt->vector_erase(added.id, no_namespace).code == status::invalid);
+}
+
 TEST_CASE("a vector add or search with both a text and a vector is invalid: the text would be dropped", "[vectors][integration]") {
   auto rt = start();
   auto item = text_item("red apples");
