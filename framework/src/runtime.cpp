@@ -408,8 +408,8 @@ public:
         // A plugin stuck in a call holds the actor system, and so the shutdown, for ever; a
         // supervisor's kill would leave no word of which plugin.
         report_if_late late(after, [this, after] {
-          report_waited_for(shared->calls, after, "the runtime's threads; no plugin is in a call (a host loader or "
-                                                  "the host's alert callback may be)");
+          report_waited_for(shared->calls, after, "the runtime's threads; no plugin is in a call (a host loader, the "
+                                                  "host's alert callback or a request's completion callback may be)");
         });
         system->await_all_actors_done();
       }

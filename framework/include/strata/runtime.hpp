@@ -130,9 +130,13 @@ public:
   std::future<status> erase_async(std::string_view key, const request_options& options = {});
   std::future<invalidate_result> invalidate_tag_async(std::string_view tag, const request_options& options = {});
 
-  /// Callback variants: `done` runs in an actor thread and must not block. The runtime's
-  /// synchronous functions would wait there for that very thread: called from `done`, they answer
-  /// `invalid` at once (and log why), and `shutdown()` only starts the shutdown (see below). What
+  /// Callback variants: `done` runs in an actor thread and must not block: while it runs, no other
+  /// request through the coordinator is answered, whatever `runtime.threads` says, and no deadline
+  /// cuts it short. The runtime's synchronous functions would wait there for that very thread:
+  /// called from `done`, they answer `invalid` at once (and log why), and `shutdown()` only starts
+  /// the shutdown (see below). A future of the runtime's cannot tell: waiting on one in `done`
+  /// (`get_async(k).get()`) waits for ever, and so does the runtime's destructor; hand such work
+  /// to a thread of your own. What
   /// `done` throws is logged and ignored. A get answered by the first layer's read view, and a
   /// request refused at once (during shutdown, or invalid), run `done` in the caller's thread
   /// before returning.
