@@ -375,8 +375,11 @@ std::string instance_of(const std::string& path) {
 }
 
 /// Whether a plugin check's error `found` on a partly parsed file follows from `parse_error`
-/// rather than adding to it: at or under its path; at an instance whose own keys (name, plugin,
-/// the config mapping itself) did not parse; or a required key that is there but did not parse.
+/// rather than adding to it: at or under its path; at an instance whose name, plugin or config
+/// mapping did not parse; or a required key that is there but did not parse. A layer's other keys
+/// (deadline, write, ...) say nothing of its plugin's settings, whose errors are listed beside
+/// theirs (they were dropped: a file with `deadline: 0ms` showed its `max_entries: 0` only once
+/// the deadline was mended).
 bool follows_from(const config_error& found, const config_error& parse_error) {
   const auto& p = parse_error.path;
   if (found.path == p || found.path.rfind(p + ".", 0) == 0 || found.path.rfind(p + "[", 0) == 0)
@@ -384,9 +387,11 @@ bool follows_from(const config_error& found, const config_error& parse_error) {
   const auto instance = instance_of(p);
   if (instance.empty() || instance != instance_of(found.path))
     return false;
+  if (p == instance + ".name" || p == instance + ".plugin" || p == instance + ".config")
+    return true;
   const std::string config_prefix = instance + ".config.";
   if (p.rfind(config_prefix, 0) != 0)
-    return true;
+    return false;
   const auto key = p.substr(config_prefix.size(), p.find_first_of(".[", config_prefix.size()) - config_prefix.size());
   return found.message.rfind("missing required key '" + key + "'", 0) == 0;
 }
