@@ -637,10 +637,11 @@ TEST_CASE("a start from a file that does not parse whole reports the plugins' er
   REQUIRE_FALSE(rt);
   const auto& message = rt.err().message;
   INFO(message);
-  CHECK(message.find(":4:12: runtime.threads: expected an integer") != std::string::npos);
-  CHECK(message.find(":16:15: layers[2].config.window: '7' is above the maximum of 1") != std::string::npos);
+  CHECK(message.find(":5:12: runtime.threads: expected an integer") != std::string::npos);
+  CHECK(message.find(":16:15: layers[2].deadline: expected a duration greater than 0") != std::string::npos);
+  CHECK(message.find(":18:15: layers[2].config.window: '7' is above the maximum of 1") != std::string::npos);
   CHECK(message.find("missing required key") == std::string::npos); // the url is there; it did not parse
-  CHECK(std::count(message.begin(), message.end(), '\n') == 5); // six errors, one per line
+  CHECK(std::count(message.begin(), message.end(), '\n') == 6); // seven errors, one per line
 }
 
 TEST_CASE("a plugin file cut short is refused rather than loaded", "[runtime][loader]") {
