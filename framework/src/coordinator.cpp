@@ -1486,12 +1486,13 @@ public:
       }
       ++join->remaining;
       const auto sent_before = st_.last_sent_number;
-      const auto answered = [join](layer_reply& reply) {
+      const auto answered = [join, kept_value](layer_reply& reply) {
         auto& o = join->result;
         o.note_failure(reply);
         if (reply.code == status::invalid)
           o.note_invalid();
-        o.kept = o.kept || reply.code == status::ok;
+        // put_kept's not_found: it set the TTL only, or the key holds another value there now.
+        o.kept = o.kept || reply.code == status::ok || (kept_value && reply.code == status::not_found);
         join->one_done();
       };
       if (kept_value)

@@ -374,6 +374,13 @@ std::string instance_of(const std::string& path) {
   return end == std::string::npos ? std::string() : path.substr(0, end + 1);
 }
 
+/// Whether `path`, under `instance`, says what the instance's plugin is or holds: its name, its
+/// plugin, its config mapping or a key in it.
+bool of_the_plugin(const std::string& path, const std::string& instance) {
+  return path == instance + ".name" || path == instance + ".plugin" || path == instance + ".config" ||
+         path.rfind(instance + ".config.", 0) == 0 || path.rfind(instance + ".config[", 0) == 0;
+}
+
 /// Whether a plugin check's error `found` on a partly parsed file follows from `parse_error`
 /// rather than adding to it: at or under its path; at an instance whose name, plugin or config
 /// mapping did not parse; or a required key that is there but did not parse. A layer's other keys
@@ -446,10 +453,14 @@ config_report parse_config_file_with_plugin_errors(const std::string& path,
     if (e.path.empty() || e.path == "plugins" || e.path.rfind("plugins.", 0) == 0)
       return parsed;
   // A plugin's own check of a config with a key left at its default (it did not parse) could
-  // refuse a combination the file does not have.
+  // refuse a combination the file does not have. A layer's own keys (deadline, write, ...) are
+  // not its plugin's: checked all the same.
   std::set<std::string> unchecked;
-  for (const auto& e : parsed.errors)
-    unchecked.insert(instance_of(e.path));
+  for (const auto& e : parsed.errors) {
+    const auto instance = instance_of(e.path);
+    if (instance.empty() || e.path == instance || of_the_plugin(e.path, instance))
+      unchecked.insert(instance);
+  }
   plugin_loader loader;
   resolved_plugins plugins;
   std::vector<config_error> found;

@@ -347,29 +347,29 @@ public:
                  options.ttl.count() > 0 ? options.ttl : default_ttl_, options.tags);
   }
 
-  /// An EXPIRE: the TTL of the entry, if it still holds `value` (another instance may have
-  /// replaced or erased it since the runtime looked). Its confidence, state, writer and tags stay.
+  /// An EXPIRE: the TTL of the entry (0: none), if it still holds `value` (another instance may
+  /// have replaced or erased it since the runtime looked). Its confidence, state, writer and tags
+  /// stay. `not_found` either way: no value is written, so nothing a late answer would need mended.
   status put_kept(std::string_view ns, std::string_view key, std::string_view value,
                   const entry_options& options) override {
     if (options.ttl.count() < 0)
       return status::invalid;
     const auto announced = announce(false, std::string(ns), std::string(key));
     if (!db_->holds_text(ns) || !db_->holds_text(key) || !announced)
-      return status::ok; // the layer keeps no such key, and so has no TTL to change
+      return status::not_found; // the layer keeps no such key, and so has no TTL to change
     const auto now = wall_clock_us();
-    const auto ttl = options.ttl.count() > 0 ? options.ttl : default_ttl_;
     std::uint64_t changed = 0;
     if (!attempt<access::write>([&] {
           db_->transact([&](storage::session& s) {
             changed = s.execute(sql::set_expiry, {std::string(ns), std::string(key), storage::blob{std::string(value)},
-                                                  expiry_of(now, ttl), now});
+                                                  expiry_of(now, options.ttl), now});
             if (changed > 0) // the other instances' copies have the old TTL
               publish(s, *announced);
           });
           return changed > 0;
         }))
       return status::unavailable;
-    return status::ok;
+    return status::not_found;
   }
 
   status erase(std::string_view ns, std::string_view key) override {

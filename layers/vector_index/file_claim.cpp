@@ -26,9 +26,12 @@ std::shared_ptr<const file_claim> file_claim::take(const std::string& path, cons
   // Beside the file as its links lead to it: a second layer given the same file through a symbolic
   // link (of the file or of a folder on its path) took a lock of its own, and both served.
   std::error_code ec;
-  auto key = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec).string() + ".lock";
+  auto file = std::filesystem::absolute(path, ec).lexically_normal();
   if (ec)
-    key = path + ".lock";
+    file = path;
+  else if (auto resolved = std::filesystem::weakly_canonical(file, ec); !ec)
+    file = std::move(resolved); // else (a folder on the path that cannot be read) as written
+  const auto key = file.string() + ".lock";
   std::lock_guard<std::mutex> guard{claims_mutex};
   // Listed but expired: this process's last claim is being released, and its descriptor may not
   // be closed yet (a replaced instance ending while its successor opens the file). Only a claim

@@ -96,10 +96,16 @@ TEST_CASE("the store's connections say they are strata's unless the connection s
   };
   CHECK(application_of(strata::test::pg_dsn()) == "strata");
   CHECK(application_of(strata::test::pg_dsn() + " application_name=node-a") == "node-a");
-  const auto dsn = strata::test::pg_dsn(); // "host=... port=N dbname=... user=..." (scripts/pg-start)
-  const auto port = dsn.find("port=");
-  REQUIRE(port != std::string::npos);
-  const auto uri = "postgresql://postgres@127.0.0.1:" + dsn.substr(port + 5, dsn.find(' ', port) - port - 5) + "/strata";
+  // The same server as a URI, from the key=value words of scripts/pg-start's DSN.
+  const auto dsn = strata::test::pg_dsn();
+  const auto word = [&](const std::string& key) {
+    const auto at = dsn.find(key + "=");
+    return at == std::string::npos ? std::string() : dsn.substr(at + key.size() + 1, dsn.find(' ', at) - at - key.size() - 1);
+  };
+  if (word("host").empty() || word("host")[0] == '/' || word("port").empty() || word("user").empty() ||
+      word("dbname").empty())
+    return; // not a DSN of scripts/pg-start: the key=value form above is checked
+  const auto uri = "postgresql://" + word("user") + "@" + word("host") + ":" + word("port") + "/" + word("dbname");
   CHECK(application_of(uri) == "strata");
   CHECK(application_of(uri + "?application_name=node-b") == "node-b");
 }

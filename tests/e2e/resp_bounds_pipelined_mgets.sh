@@ -18,13 +18,10 @@ server:
   resp: {address: "127.0.0.1:0", max_bulk: 512KiB, max_pipeline: 1MiB, max_in_flight: 128}
 YAML
 start_resp "$dir/deployment.yaml"
-python3 - "$port" "$pid" <<'PY' || fail "see above"
+PYTHONPATH="$(dirname "$0")" python3 - "$port" "$pid" <<'PY' || fail "see above"
 import socket, sys, time
+from resp_replies import mismatch, rss_mib
 port, pid = int(sys.argv[1]), int(sys.argv[2])
-def rss_mib():
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) // 1024
 value = b"v" * 102400
 s = socket.create_connection(("127.0.0.1", port))
 for i in range(9):
@@ -32,25 +29,16 @@ for i in range(9):
     assert s.recv(100) == b"+OK\r\n"
 mget = b"*10\r\n$4\r\nMGET\r\n" + b"".join(b"$4\r\nbig%d\r\n" % i for i in range(9))
 reply = b"*9\r\n" + (b"$102400\r\n" + value + b"\r\n") * 9
-base = rss_mib()
+base = rss_mib(pid)
 c = socket.create_connection(("127.0.0.1", port))
 c.sendall(mget * 400)
 time.sleep(2)  # the server answers what it may while the client reads nothing
-grown = rss_mib() - base
+grown = rss_mib(pid) - base
 s.sendall(b"PING\r\n")
 assert s.recv(100) == b"+PONG\r\n"
 c.settimeout(30)
-want = reply * 400
-got = 0
-while got < len(want):  # compared as it comes, not held
-    chunk = c.recv(1 << 20)
-    if not chunk:
-        break
-    if want[got:got + len(chunk)] != chunk:
-        sys.exit(f"the replies differ at byte {got}")
-    got += len(chunk)
-if got != len(want):
-    sys.exit(f"{got} bytes of {len(want)}")
+if problem := mismatch(c, reply * 400):  # compared as it comes, not held
+    sys.exit(problem)
 if grown > 50:
     sys.exit(f"the server grew by {grown} MiB for a client that does not read (max_pipeline 1 MiB, max_in_flight 128)")
 print(f"grew by {grown} MiB while not read; every reply, in order")

@@ -16,13 +16,10 @@ server:
   resp: {address: "127.0.0.1:0", max_bulk: 512KiB, max_pipeline: 1MiB}
 YAML
 start_resp "$dir/deployment.yaml"
-python3 - "$port" "$pid" <<'PY' || fail "see above"
+PYTHONPATH="$(dirname "$0")" python3 - "$port" "$pid" <<'PY' || fail "see above"
 import socket, sys, time
+from resp_replies import mismatch, rss_mib
 port, pid = int(sys.argv[1]), int(sys.argv[2])
-def rss_mib():
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) // 1024
 value = b"v" * 102400
 s = socket.create_connection(("127.0.0.1", port))
 s.sendall(b"*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$102400\r\n" + value + b"\r\n")
@@ -30,35 +27,23 @@ assert s.recv(100) == b"+OK\r\n"
 reply = b"$102400\r\n" + value + b"\r\n"
 # Straight GETs, then GETs parked behind a SET (they wait for its answer, then run together).
 for name, first, expected_first in (("gets", b"", b""), ("gets after a set", b"SET x y\r\n", b"+OK\r\n")):
-    base = rss_mib()
+    base = rss_mib(pid)
     c = socket.create_connection(("127.0.0.1", port))
     c.sendall(first + b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n" * 2500)
     time.sleep(1.5)  # the server answers what it may while the client reads nothing
-    grown = rss_mib() - base
+    grown = rss_mib(pid) - base
     if grown > 60:
         sys.exit(f"{name}: the server grew by {grown} MiB for a client that does not read (max_pipeline 1 MiB)")
     s.sendall(b"PING\r\n")
     assert s.recv(100) == b"+PONG\r\n"
     c.settimeout(20)
-    want = expected_first + reply * 2500
-    got = 0
-    pending = b""
-    while got < len(want):  # compared as it comes, not held
-        chunk = c.recv(1 << 20)
-        if not chunk:
-            break
-        pending += chunk
-        if want[got:got + len(pending)] != pending:
-            sys.exit(f"{name}: the replies differ at byte {got}")
-        got += len(pending)
-        pending = b""
-    if got != len(want):
-        sys.exit(f"{name}: {got} bytes of {len(want)}")
+    if problem := mismatch(c, expected_first + reply * 2500):  # compared as it comes, not held
+        sys.exit(f"{name}: {problem}")
     c.close()
     print(f"{name}: grew by {grown} MiB while not read; every reply, in order")
 # One MGET of many large values is refused rather than held: 2500 keys of 100 KiB (a 250 MB reply)
 # held it all in the server. One under the bound is answered.
-base = rss_mib()
+base = rss_mib(pid)
 c = socket.create_connection(("127.0.0.1", port))
 c.settimeout(20)
 c.sendall(b"*2501\r\n$4\r\nMGET\r\n" + b"$3\r\nbig\r\n" * 2500 + b"*6\r\n$4\r\nMGET\r\n" + b"$3\r\nbig\r\n" * 5)
@@ -70,7 +55,7 @@ while len(got) < len(want):
     if not chunk:
         break
     got += chunk
-grown = rss_mib() - base
+grown = rss_mib(pid) - base
 if got != want:
     sys.exit(f"mget: answered {got[:200]!r}")
 if grown > 60:

@@ -637,11 +637,12 @@ TEST_CASE("a start from a file that does not parse whole reports the plugins' er
   REQUIRE_FALSE(rt);
   const auto& message = rt.err().message;
   INFO(message);
-  CHECK(message.find(":5:12: runtime.threads: expected an integer") != std::string::npos);
-  CHECK(message.find(":16:15: layers[2].deadline: expected a duration greater than 0") != std::string::npos);
-  CHECK(message.find(":18:15: layers[2].config.window: '7' is above the maximum of 1") != std::string::npos);
+  CHECK(message.find(":6:12: runtime.threads: expected an integer") != std::string::npos);
+  CHECK(message.find(":17:15: layers[2].deadline: expected a duration greater than 0") != std::string::npos);
+  CHECK(message.find(":19:15: layers[2].config.window: '7' is above the maximum of 1") != std::string::npos);
+  CHECK(message.find(":24:15: layers[3].config.policy: plugin 'predictive': 'bogus'") != std::string::npos);
   CHECK(message.find("missing required key") == std::string::npos); // the url is there; it did not parse
-  CHECK(std::count(message.begin(), message.end(), '\n') == 6); // seven errors, one per line
+  CHECK(std::count(message.begin(), message.end(), '\n') == 8); // nine errors, one per line
 }
 
 TEST_CASE("a plugin file cut short is refused rather than loaded", "[runtime][loader]") {
@@ -1219,10 +1220,11 @@ public:
     calls().put_prefetched = true;
     return status::internal;
   }
+  /// As a layer that sets the TTL only: no value written.
   status put_kept(std::string_view, std::string_view key, std::string_view, const entry_options&) override {
     std::lock_guard<std::mutex> guard(calls().mutex);
     calls().kept.emplace_back(key);
-    return status::ok;
+    return status::not_found;
   }
   status erase(std::string_view, std::string_view) override { return status::not_found; }
   std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
@@ -1266,4 +1268,9 @@ TEST_CASE("an EXPIRE's write-back reaches a plugin built for ABI 1.5 through put
   CHECK_FALSE(calls_of_abi<STRATA_ABI_MINOR>().put_of("K"));
   CHECK(calls_of_abi<4>().put_of("K"));
   CHECK_FALSE(calls_of_abi<4>().kept_of("K"));
+  // A chain whose only layer sets the TTL only (put_kept answers not_found): the EXPIRE was taken.
+  runtime_options alone;
+  alone.static_plugins = {&recording_descriptor<STRATA_ABI_MINOR>};
+  auto only = strata::testing::start_yaml("layers:\n  - {name: now, plugin: abi_current}\n", std::move(alone));
+  CHECK(only->expire("K", std::chrono::hours(1)) == status::ok);
 }

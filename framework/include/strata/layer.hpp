@@ -149,8 +149,12 @@ public:
   /// (a shared database) must change only the TTL, and only where the key still holds `value`
   /// unexpired: another runtime may have replaced or removed it after the coordinator looked
   /// (it found `value` in a copy whose drop was still on its way), and writing it back would
-  /// bring the old value back there, for every runtime. Answer `ok` then too: the EXPIRE is
-  /// ordered before the other runtime's write. The default writes it as a put.
+  /// bring the old value back there, for every runtime. Answer `ok` when the layer wrote `value`
+  /// as a put does (the default, which writes it as a put); `not_found` when it wrote no value:
+  /// it set the TTL only, or changed nothing because the key no longer holds `value` (the EXPIRE
+  /// is then ordered before the other runtime's write). The EXPIRE counts either as taken; a late
+  /// `ok` from an instance replaced meanwhile is repaired as a late put is (the key erased from
+  /// its successor, whose later writes it may have overwritten), a `not_found` needs no repair.
   virtual status put_kept(std::string_view ns, std::string_view key, std::string_view value,
                           const entry_options& options) {
     return put(ns, key, value, options);

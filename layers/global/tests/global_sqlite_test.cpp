@@ -13,6 +13,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <thread>
 #include <utility>
@@ -300,6 +301,8 @@ TEST_CASE("a SQLite file that takes no more bytes keeps the layer critical while
     // on a full disk; reads are served from what is there.
     struct no_file_growth {
       no_file_growth() {
+        std::cout.flush();
+        std::cerr.flush();
         REQUIRE(::getrlimit(RLIMIT_FSIZE, &before) == 0);
         ignored = std::signal(SIGXFSZ, SIG_IGN);
         rlimit none = before;
@@ -309,6 +312,10 @@ TEST_CASE("a SQLite file that takes no more bytes keeps the layer critical while
       ~no_file_growth() {
         ::setrlimit(RLIMIT_FSIZE, &before);
         std::signal(SIGXFSZ, ignored);
+        // Whatever this process wrote meanwhile to a regular file failed: Catch's output, when
+        // sent to a file, would stay silent for the rest of the run.
+        std::cout.clear();
+        std::cerr.clear();
       }
       rlimit before{};
       void (*ignored)(int) = nullptr;
@@ -333,7 +340,8 @@ TEST_CASE("an EXPIRE changes the entry's TTL only: its confidence, state and wri
   // It wrote the value back as a put does, which made a validated entry unverified again (not
   // served with serve_unverified: false) and reset its confidence.
   strata::test::scratch_dir dir{"strata-global"};
-  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
+  auto rt = start_yaml(
+    strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3", "      default_ttl: 2h\n")));
   REQUIRE(rt->layer_command("shared", "put", R"({"key":"k","value":"v","confidence":0.9})").code ==
           strata::status::ok);
   REQUIRE(rt->layer_command("shared", "validate", R"({"key":"k"})").code == strata::status::ok);
@@ -347,6 +355,10 @@ TEST_CASE("an EXPIRE changes the entry's TTL only: its confidence, state and wri
     std::chrono::duration_cast<std::chrono::microseconds>((std::chrono::system_clock::now() + 1h).time_since_epoch())
       .count();
   CHECK(entry["expires_at_us"].get<std::int64_t>() > in_an_hour - 60'000'000);
+  CHECK(entry["expires_at_us"].get<std::int64_t>() <= in_an_hour);
+  // Zero: it no longer expires (not the layer's default_ttl, as for a put).
+  REQUIRE(rt->expire("k", std::chrono::milliseconds(0)) == strata::status::ok);
+  CHECK(answer(rt->layer_command("shared", "entry", R"({"key":"k"})"))["expires_at_us"] == 0);
 }
 
 TEST_CASE("a layer without commands refuses them, saying so", "[global][sqlite]") {
