@@ -147,7 +147,8 @@ public:
   /// `options` but for `options.ttl`, the new TTL; it writes that back into every layer, in
   /// order with this runtime's other writes of the key. A layer that other runtimes write too
   /// (a shared database) must change only the TTL, and only where the key still holds `value`
-  /// unexpired: another runtime may have replaced or removed it after the coordinator looked
+  /// (also if it expired since: the EXPIRE came first, and the copies the other layers take
+  /// have the new TTL): another runtime may have replaced or removed it after the coordinator looked
   /// (it found `value` in a copy whose drop was still on its way), and writing it back would
   /// bring the old value back there, for every runtime. Answer `ok` when the layer wrote `value`
   /// as a put does (the default, which writes it as a put); `not_found` when it wrote no value:

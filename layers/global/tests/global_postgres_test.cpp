@@ -146,6 +146,17 @@ TEST_CASE("an EXPIRE whose node still holds the old value never writes it over a
     CHECK(b->expire("k", 1h) == status::ok);
     CHECK(row_of("k") == "(none)");
   }
+  SECTION("expired since b found it alive: it takes the new TTL, as b's copy does") {
+    // Left expired, b served its copy for an hour and a, finding none, nothing.
+    pqxx::nontransaction(other).exec("UPDATE strata_global_entries SET expires_at_us = 1 WHERE key = 'k'");
+    CHECK(b->expire("k", 1h) == status::ok);
+    CHECK(row_of("k") == "old");
+    const auto expires = pqxx::nontransaction(other)
+                           .exec("SELECT expires_at_us FROM strata_global_entries WHERE key = 'k'")[0][0]
+                           .as<std::int64_t>();
+    CHECK(expires > std::chrono::duration_cast<std::chrono::microseconds>(
+                      (std::chrono::system_clock::now() + 59min).time_since_epoch()).count());
+  }
   SECTION("unchanged: the TTL is set there, and the other nodes drop their copies") {
     CHECK(b->expire("k", 1h) == status::ok);
     CHECK(row_of("k") == "old");
