@@ -462,9 +462,10 @@ public:
       return fail(status::invalid, "unknown command '" + std::string(name) + "' (entry, put, validate, reject)");
     if (!args.is_object())
       return fail(status::invalid, "the arguments are not a JSON object");
-    const std::vector<std::string> takes = name == "put" ? std::vector<std::string>{"key", "ns", "value", "confidence",
-                                                                                     "ttl_ms", "tags"}
-                                                         : std::vector<std::string>{"key", "ns"};
+    const std::vector<std::string> takes =
+      name == "put"    ? std::vector<std::string>{"key", "ns", "value", "confidence", "ttl_ms", "tags"}
+      : name == "entry" ? std::vector<std::string>{"key", "ns"}
+                        : std::vector<std::string>{"key", "ns", "updated_at_us"};
     for (const auto& [argument, given] : args.items())
       if (std::find(takes.begin(), takes.end(), argument) == takes.end()) {
         std::string list;
@@ -479,6 +480,8 @@ public:
       return fail(status::invalid, "'ns' must be a string");
     if (args.contains("confidence") && !args["confidence"].is_number())
       return fail(status::invalid, "'confidence' must be a number between 0 and 1");
+    if (args.contains("updated_at_us") && !args["updated_at_us"].is_number_integer())
+      return fail(status::invalid, "'updated_at_us' must be an integer (the entry's, as the entry command shows it)");
     if (args.contains("ttl_ms") && !args["ttl_ms"].is_number_integer())
       return fail(status::invalid, "'ttl_ms' must be an integer of milliseconds");
     // As the runtime bounds a put's TTL: a row past it was written, and every read of it, on
@@ -500,7 +503,10 @@ public:
       if (name == "entry")
         return describe(ns, key, json_out);
       if (name == "validate" || name == "reject")
-        return judge(ns, key, name == "validate" ? validation::validated : validation::rejected, json_out);
+        return judge(ns, key, name == "validate" ? validation::validated : validation::rejected,
+                     args.contains("updated_at_us") ? std::optional<std::int64_t>(args["updated_at_us"].get<std::int64_t>())
+                                                    : std::nullopt,
+                     json_out);
       // put
       if (!args.contains("value") || !args["value"].is_string())
         return fail(status::invalid, "'value' (a string) is required");
@@ -788,12 +794,19 @@ private:
     return status::ok;
   }
 
-  status judge(const std::string& ns, const std::string& key, validation verdict, std::string& json_out) {
+  /// The verdict on the entry; with `seen` (its updated_at_us as the reviewer's `entry` showed it),
+  /// only if it has not changed since: another node may have written another value meanwhile,
+  /// which a validate would have served unseen.
+  status judge(const std::string& ns, const std::string& key, validation verdict, std::optional<std::int64_t> seen,
+               std::string& json_out) {
     std::uint64_t changed = 0;
     const auto announced = announce(false, ns, key);
     if (!announced || !attempt<access::write>([&] {
           db_->transact([&](storage::session& s) {
-            changed = s.execute(sql::set_state, {ns, key, static_cast<std::int64_t>(verdict), wall_clock_us()});
+            const auto now = wall_clock_us();
+            const auto state = static_cast<std::int64_t>(verdict);
+            changed = seen ? s.execute(sql::set_state_if, {ns, key, state, now, *seen})
+                           : s.execute(sql::set_state, {ns, key, state, now});
             // A rejected entry is no longer served: every copy of it must go.
             if (changed > 0 && verdict == validation::rejected)
               publish(s, *announced);
@@ -805,6 +818,16 @@ private:
     }
     if (changed > 0 && verdict == validation::rejected)
       host_.invalidate_key(ns, key);
+    if (changed == 0 && seen) { // no such entry, or one written since the reviewer looked
+      std::vector<storage::row> rows;
+      if (attempt<access::read>([&] { rows = db_->query(sql::entry, {ns, key}); }) && !rows.empty()) {
+        json_out = json{{"updated", false},
+                        {"error", "the entry changed since updated_at_us " + std::to_string(*seen) + " (now " +
+                                    std::to_string(rows[0].integer(5)) + "): look at it again (entry)"}}
+                     .dump();
+        return status::rejected;
+      }
+    }
     json_out = json{{"updated", changed > 0}, {"state", to_string(verdict)}}.dump();
     return changed > 0 ? status::ok : status::not_found;
   }

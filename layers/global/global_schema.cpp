@@ -73,6 +73,8 @@ void prepare_statements(storage::store& db) {
   db.prepare(sql::erase_tag, "DELETE FROM strata_global_entries WHERE ns = $1 AND key IN "
                              "(SELECT key FROM strata_global_tags WHERE ns = $1 AND tag = $2)");
   db.prepare(sql::set_state, "UPDATE strata_global_entries SET state = $3, updated_at_us = $4 WHERE ns = $1 AND key = $2");
+  db.prepare(sql::set_state_if, "UPDATE strata_global_entries SET state = $3, updated_at_us = $4 "
+                                "WHERE ns = $1 AND key = $2 AND updated_at_us = $5");
   // A compare-and-set on the value: another instance may have replaced or erased it meanwhile.
   // Expired since the runtime found it alive (and not purged yet), the row takes the new TTL too:
   // the EXPIRE came first. Left expired, the copy the runtime wrote above outlived it, served by

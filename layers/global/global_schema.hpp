@@ -34,6 +34,7 @@ inline constexpr const char* add_tag = "global.add_tag";       // ns, tag, key
 inline constexpr const char* erase = "global.erase";           // ns, key → expires_at_us of what it removed
 inline constexpr const char* erase_tag = "global.erase_tag";   // ns, tag
 inline constexpr const char* set_state = "global.set_state";   // ns, key, state, updated
+inline constexpr const char* set_state_if = "global.set_state_if"; // ns, key, state, updated, updated as seen
 inline constexpr const char* set_expiry = "global.set_expiry"; // ns, key, value, expires, now → rows changed: the one holding value
 inline constexpr const char* purge = "global.purge";           // now → rows deleted (PostgreSQL: maintenance_batch at most)
 inline constexpr const char* count = "global.count"; // rows: exact below exact_count_below

@@ -222,6 +222,31 @@ TEST_CASE("the global layer's commands: entry, put with confidence, validate, re
   }
 }
 
+TEST_CASE("a verdict given with the updated_at_us the reviewer saw applies only to what was seen", "[global][sqlite]") {
+  // Another node wrote another value between the reviewer's entry and validate: that value,
+  // never reviewed, was validated and served (audit).
+  strata::test::scratch_dir dir{"strata-global"};
+  auto rt = start_yaml(strata::test::two_layer_yaml(sqlite_settings(dir.path / "g.sqlite3")));
+  REQUIRE(rt->layer_command("shared", "put", R"({"key":"k","value":"good"})").code == strata::status::ok);
+  const auto seen = answer(rt->layer_command("shared", "entry", R"({"key":"k"})"))["updated_at_us"].get<std::int64_t>();
+  REQUIRE(rt->layer_command("shared", "put", R"({"key":"k","value":"bad"})").code == strata::status::ok);
+  for (const std::string verdict : {"validate", "reject"}) {
+    const auto refused =
+      rt->layer_command("shared", verdict, R"({"key":"k","updated_at_us":)" + std::to_string(seen) + "}");
+    CHECK(refused.code == strata::status::rejected);
+    CHECK_THAT(refused.json, Catch::Contains("the entry changed since updated_at_us " + std::to_string(seen)));
+  }
+  auto entry = answer(rt->layer_command("shared", "entry", R"({"key":"k"})"));
+  CHECK(entry["state"] == "unverified");
+  const auto now_seen = entry["updated_at_us"].get<std::int64_t>();
+  CHECK(rt->layer_command("shared", "validate", R"({"key":"k","updated_at_us":)" + std::to_string(now_seen) + "}").code ==
+        strata::status::ok);
+  CHECK(answer(rt->layer_command("shared", "entry", R"({"key":"k"})"))["state"] == "validated");
+  CHECK(rt->layer_command("shared", "validate", R"({"key":"none","updated_at_us":1})").code == strata::status::not_found);
+  CHECK(rt->layer_command("shared", "validate", R"({"key":"k","updated_at_us":"x"})").code == strata::status::invalid);
+  CHECK(rt->layer_command("shared", "entry", R"({"key":"k","updated_at_us":1})").code == strata::status::invalid);
+}
+
 TEST_CASE("after a put or reject command has answered, a get never finds the old copy above", "[global][sqlite]") {
   // The command was answered as soon as the layer had, before its drops of the copies above were
   // done: the next get, through the first layer's read view, served the overwritten value (up to
