@@ -374,11 +374,17 @@ std::string instance_of(const std::string& path) {
   return end == std::string::npos ? std::string() : path.substr(0, end + 1);
 }
 
-/// Whether `path`, under `instance`, says what the instance's plugin is or holds: its name, its
-/// plugin, its config mapping or a key in it.
+/// Whether `path` is the instance's name, plugin or config mapping: what says which plugin it is
+/// and what its settings are.
+bool names_the_plugin(const std::string& path, const std::string& instance) {
+  return path == instance + ".name" || path == instance + ".plugin" || path == instance + ".config";
+}
+
+/// Whether `path`, under `instance`, says what the instance's plugin is or holds: the above, or a
+/// key in its config.
 bool of_the_plugin(const std::string& path, const std::string& instance) {
-  return path == instance + ".name" || path == instance + ".plugin" || path == instance + ".config" ||
-         path.rfind(instance + ".config.", 0) == 0 || path.rfind(instance + ".config[", 0) == 0;
+  return names_the_plugin(path, instance) || path.rfind(instance + ".config.", 0) == 0 ||
+         path.rfind(instance + ".config[", 0) == 0;
 }
 
 /// Whether a plugin check's error `found` on a partly parsed file follows from `parse_error`
@@ -394,7 +400,7 @@ bool follows_from(const config_error& found, const config_error& parse_error) {
   const auto instance = instance_of(p);
   if (instance.empty() || instance != instance_of(found.path))
     return false;
-  if (p == instance + ".name" || p == instance + ".plugin" || p == instance + ".config")
+  if (names_the_plugin(p, instance))
     return true;
   const std::string config_prefix = instance + ".config.";
   if (p.rfind(config_prefix, 0) != 0)

@@ -348,8 +348,9 @@ public:
   }
 
   /// An EXPIRE: the TTL of the entry (0: none), if it still holds `value` (another instance may
-  /// have replaced or erased it since the runtime looked), also if it expired since. Its confidence, state, writer and tags
-  /// stay. `not_found` either way: no value is written, so nothing a late answer would need mended.
+  /// have replaced or erased it since the runtime looked), also if it expired since. Its
+  /// confidence, state, writer and tags stay. `not_found` either way: no value is written, so
+  /// nothing a late answer would need mended.
   status put_kept(std::string_view ns, std::string_view key, std::string_view value,
                   const entry_options& options) override {
     if (options.ttl.count() < 0)
