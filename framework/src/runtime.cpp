@@ -104,7 +104,9 @@ public:
   std::unique_ptr<detail::alert_engine> alerts;
   std::map<std::pair<std::string, alert_transition>, instruments::counter*> alert_events;
   std::mutex alert_events_mutex; ///< a reload adds rules' counters while the telemetry actor counts events
-  /// Held while alert events are made and sent, so that a reload's and a sample's reach handlers in order.
+  /// Held while alert events are made and sent, so that a reload's and a sample's reach handlers in
+  /// order, and while the stop tells the handlers to exit, so that the events of an evaluation under
+  /// way reach them before the exit.
   std::mutex alert_delivery_mutex;
   /// What a reload changed: the rules and level now in force (the rest of `cfg` is as started).
   std::mutex reload_mutex;
@@ -402,8 +404,14 @@ public:
           caf::anon_send_exit(*actor, caf::exit_reason::user_shutdown);
       for (const auto& scheduler : exports)
         caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-      for (const auto& route : alert_routes)
-        caf::anon_send_exit(route.dispatcher, caf::exit_reason::user_shutdown);
+      {
+        // An evaluation under way hands its events to the dispatchers before their exit message:
+        // an alert that alerts() showed before the stop reaches the handlers (it was dropped as
+        // "raised as it stopped" when the exit came first).
+        std::lock_guard<std::mutex> delivering(alert_delivery_mutex);
+        for (const auto& route : alert_routes)
+          caf::anon_send_exit(route.dispatcher, caf::exit_reason::user_shutdown);
+      }
       {
         // A plugin stuck in a call holds the actor system, and so the shutdown, for ever; a
         // supervisor's kill would leave no word of which plugin.

@@ -751,10 +751,8 @@ TEST_CASE("at shutdown a slow handler's backlog is given up after shutdown_timeo
                        "alerts:\n  rules:\n" + rules +
                        "  handlers:\n    - {name: slow, plugin: test_alert_recorder, config: {path: \"" +
                        recorded.path + "\", delay: 1s}}\n");
+  // Stopped as soon as the five show: the stop waits for the evaluation that made them to send them.
   REQUIRE(eventually([&] { return rt->alerts().size() == 5; }));
-  // The first event handled: all five were sent to the handler (firing is recorded before the
-  // events go out; stopped before that, they are "raised as the alert handlers stopped").
-  REQUIRE(eventually([&] { return !recorded.lines().empty(); }));
   rt.reset();
   const auto delivered = recorded.lines().size();
   CHECK(delivered < 5);
