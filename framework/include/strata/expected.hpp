@@ -32,6 +32,8 @@ public:
   T&& value() && { check(); return std::get<0>(std::move(storage_)); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  /// Moves the value out: `auto rt = *runtime::from_file(path);` (a unique_ptr cannot be copied).
+  T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
