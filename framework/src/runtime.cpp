@@ -35,6 +35,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -483,6 +484,16 @@ T await(detail::runtime_log& log, const std::function<void(std::function<void(T)
   auto waiter = std::make_shared<detail::sync_waiter<T>>();
   submit([waiter](T result) { waiter->set(std::move(result)); });
   return waiter->wait();
+}
+
+/// An empty `done` would be called with the answer and throw std::bad_function_call, logged as a
+/// callback's failure after the request had run: refused before it starts, in the caller's code.
+template <class T>
+void require_callback(const std::function<void(T)>& done, const char* function) {
+  if (!done)
+    throw std::invalid_argument(std::string("strata::runtime::") + function +
+                                ": the completion callback is empty (to not wait for the answer, drop the "
+                                "future of the overload without one)");
 }
 
 template <class T>
@@ -1087,6 +1098,7 @@ std::future<get_result> runtime::get_async(std::string_view key, const request_o
 
 void runtime::get_async(std::string_view key, const request_options& options,
                         std::function<void(get_result)> done) {
+  require_callback(done, "get_async");
   if (!impl_->accepting.load(std::memory_order_relaxed))
     return impl_->answer_now(done, get_result{status::unavailable, {}, {}, {}});
   get_result hit;
@@ -1107,6 +1119,7 @@ std::future<status> runtime::put_async(std::string_view key, std::string_view va
 
 void runtime::put_async(std::string_view key, std::string_view value, const put_options& options,
                         std::function<void(status)> done) {
+  require_callback(done, "put_async");
   impl_->submit_put(key, value, options, std::move(done));
 }
 
@@ -1117,6 +1130,7 @@ std::future<status> runtime::erase_async(std::string_view key, const request_opt
 }
 
 void runtime::erase_async(std::string_view key, const request_options& options, std::function<void(status)> done) {
+  require_callback(done, "erase_async");
   impl_->submit_erase(key, options.ns, std::move(done));
 }
 
@@ -1128,6 +1142,7 @@ get_result runtime::get_with_ttl(std::string_view key, const request_options& op
 
 void runtime::get_with_ttl_async(std::string_view key, const request_options& options,
                                  std::function<void(get_result)> done) {
+  require_callback(done, "get_with_ttl_async");
   impl_->submit_get(key, options.ns, 0, std::move(done));
 }
 
@@ -1137,6 +1152,7 @@ status runtime::expire(std::string_view key, std::chrono::milliseconds ttl, cons
 
 void runtime::expire_async(std::string_view key, std::chrono::milliseconds ttl, const request_options& options,
                            std::function<void(status)> done) {
+  require_callback(done, "expire_async");
   put_options put;
   put.ns = options.ns;
   put.ttl = ttl;

@@ -239,6 +239,27 @@ TEST_CASE("what a callback answered in the caller's thread throws is logged and 
   CHECK(rt->get("k").value == "v");
 }
 
+TEST_CASE("an empty completion callback is refused at the call and nothing is done", "[runtime]") {
+  // It was called with the answer once the request had run: a put landed, and the log said only
+  // that a callback threw bad_function_call.
+  auto rt = start("two_layers.yaml");
+  REQUIRE(rt->put("kept", "v") == status::ok);
+  const auto refused = [](const char* function) {
+    return Catch::Matchers::Contains(std::string("strata::runtime::") + function +
+                                     ": the completion callback is empty");
+  };
+  CHECK_THROWS_AS(rt->put_async("k", "v", {}, nullptr), std::invalid_argument);
+  CHECK_THROWS_WITH(rt->put_async("k", "v", {}, nullptr), refused("put_async"));
+  CHECK_THROWS_WITH(rt->get_async("kept", {}, nullptr), refused("get_async"));
+  CHECK_THROWS_WITH(rt->get_with_ttl_async("kept", {}, nullptr), refused("get_with_ttl_async"));
+  CHECK_THROWS_WITH(rt->erase_async("kept", {}, nullptr), refused("erase_async"));
+  CHECK_THROWS_WITH(rt->expire_async("kept", std::chrono::seconds(1), {}, nullptr), refused("expire_async"));
+  CHECK(rt->get("k").code == status::not_found);
+  const auto kept = rt->get_with_ttl("kept");
+  CHECK(kept.value == "v");
+  CHECK(kept.ttl == std::chrono::milliseconds(0));
+}
+
 TEST_CASE("a put that no layer takes is rejected, not acknowledged", "[runtime]") {
   // Every layer write: around: an ok would tell the caller the value was kept.
   auto rt = start("all_around.yaml");

@@ -139,7 +139,8 @@ public:
   /// to a thread of your own. What
   /// `done` throws is logged and ignored. A get answered by the first layer's read view, and a
   /// request refused at once (during shutdown, or invalid), run `done` in the caller's thread
-  /// before returning.
+  /// before returning. An empty `done` (here, in get_with_ttl_async and in expire_async) throws
+  /// std::invalid_argument, and nothing is done.
   void get_async(std::string_view key, const request_options& options, std::function<void(get_result)> done);
   void put_async(std::string_view key, std::string_view value, const put_options& options,
                  std::function<void(status)> done);
