@@ -560,6 +560,9 @@ public:
       return;
     }
     start_slot(i, std::move(created.instance), created.voice);
+    // Counted before health says so, as a failure is: a scrape that followed the health saw 0.
+    if (auto* m = metrics(i))
+      m->restarted();
     st_.shared->health.update(i, [](layer_health_state& h) {
       ++h.restarts;
       if (h.faulted) {
@@ -569,8 +572,6 @@ public:
       }
     });
     st_.log->write(log_level::info, {"restarted", s.cfg.name, {}, {}, {}, {}, {}});
-    if (auto* m = metrics(i))
-      m->restarted();
   }
 
   /// Whether slot i has a host to ask; retries a failed restart once its `restart_wait` is over.
