@@ -69,11 +69,12 @@ call DELETE '/v1/cache/greeting?ns=e2e'
 expect 404
 call GET '/v1/cache/never-written'
 expect 404 '"field":null'
-call PUT '/v1/cache/brief' -d '{"value": "soon gone", "ttl": 300, "ns": "e2e"}'
+# Two seconds: a loaded machine has taken more than 300 ms between two curl calls.
+call PUT '/v1/cache/brief' -d '{"value": "soon gone", "ttl": 2000, "ns": "e2e"}'
 expect 204
 call GET '/v1/cache/brief?ns=e2e'
 expect 200 '"value":"soon gone"'
-sleep 0.5
+sleep 2.5
 call GET '/v1/cache/brief?ns=e2e'
 expect 404
 

@@ -25,9 +25,11 @@ using strata::testing::test_config;
 
 namespace {
 
-/// A loader that holds every load until `release`, then answers `value`.
-loader_fn held_until(const std::atomic<bool>& release, std::string value) {
-  return [&release, value = std::move(value)](std::string_view, std::string_view) -> std::optional<loaded_value> {
+/// A loader that holds every load until `release`, then answers `value`; `entered` counts the
+/// loads it holds, so that a test waits for one rather than for a time it hopes is enough.
+loader_fn held_until(const std::atomic<bool>& release, std::string value, std::atomic<int>& entered) {
+  return [&release, &entered, value = std::move(value)](std::string_view, std::string_view) -> std::optional<loaded_value> {
+    ++entered;
     while (!release)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return loaded_value{value, {}};
@@ -291,7 +293,7 @@ TEST_CASE("promotion can be switched off per layer", "[runtime]") {
 TEST_CASE("a promoted entry keeps its TTL and tags", "[runtime]") {
   auto rt = start("write_around.yaml");
   put_options options;
-  options.ttl = std::chrono::milliseconds(300);
+  options.ttl = std::chrono::seconds(2); // the put, get, promotion and invalidation happen within it
   options.tags = {"t"};
   REQUIRE(rt->put("k", "v", options) == status::ok);
   REQUIRE(rt->get("k").layer == "deep");
@@ -426,10 +428,11 @@ TEST_CASE("read-through: misses of two namespaces never share a load whatever by
 TEST_CASE("read-through: a load superseded by a put is not written back", "[runtime]") {
   std::atomic<bool> release{false};
   runtime_options options;
-  options.loader = held_until(release, "stale");
+  std::atomic<int> entered{0};
+  options.loader = held_until(release, "stale", entered);
   auto rt = start("two_layers.yaml", options);
   auto loading = rt->get_async("k");
-  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the load is in flight
+  REQUIRE(eventually([&] { return entered == 1; })); // the load is in flight
   REQUIRE(rt->put("k", "fresh") == status::ok);
   release = true;
   CHECK(loading.get().value == "stale"); // it asked before the put
@@ -823,18 +826,20 @@ TEST_CASE("a put's cost is charged against the layer's byte bound", "[runtime]")
 TEST_CASE("shutdown with a load in flight answers the gets that wait for it", "[runtime][shutdown]") {
   std::atomic<bool> release{false};
   runtime_options options;
-  options.loader = held_until(release, "late");
+  std::atomic<int> entered{0};
+  options.loader = held_until(release, "late", entered);
   auto started = start_adjusted(std::move(options),
                                 [](config& c) { c.runtime.shutdown_timeout = std::chrono::milliseconds(100); });
   auto& rt = *started;
   auto sync_get = std::async(std::launch::async, [&] { return rt.get("k"); });
   auto async_get = rt.get_async("k2");
-  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // both loads are in flight
+  const bool loading = eventually([&] { return entered >= 1; }); // a load is in the loader's thread
   auto stopping = std::async(std::launch::async, [&] { rt.shutdown(); });
   const bool sync_answered = sync_get.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
   const bool async_answered = async_get.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
   const bool stopped_early = stopping.wait_for(std::chrono::milliseconds(200)) == std::future_status::ready;
   release = true; // so that a failure above does not leave the test blocked
+  REQUIRE(loading);
   REQUIRE(sync_answered);
   CHECK(sync_get.get().code == status::unavailable);
   REQUIRE(async_answered);
