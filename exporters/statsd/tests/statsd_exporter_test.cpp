@@ -415,9 +415,14 @@ TEST_CASE("send errors are logged once a second at most, the next line counting 
     return lines;
   };
   const auto failures = [&] { return static_cast<std::size_t>(host.value("strata_exporter_errors_total").value_or(0)); };
-  for (int i = 0; i < 10; ++i) { // well within a second
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) {
     push->publish(many_gauges(300));
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (std::chrono::steady_clock::now() - started >= std::chrono::seconds(1)) {
+    WARN("10 publishes took a second or more: a second line was due; the pacing is not tested");
+    return;
   }
   REQUIRE(failures() >= 2);
   CHECK(failure_lines().size() == 1);
