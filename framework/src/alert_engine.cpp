@@ -1,16 +1,44 @@
 #include "alert_engine.hpp"
+#include "validate.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <iterator>
 
 namespace strata::detail {
 
 namespace {
 
-std::string format_value(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", v);
+/// Four significant digits; from a thousand up, whole (a count of 123456 read `1.235e+05`).
+std::string format_number(double v) {
+  char text[48];
+  if (std::fabs(v) >= 1000 && std::fabs(v) < 1e18)
+    std::snprintf(text, sizeof text, "%.0f", v);
+  else
+    std::snprintf(text, sizeof text, "%.4g", v);
   return text;
+}
+
+bool ends_with(const std::string& text, const std::string& end) {
+  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+}
+
+/// `v` of the value named `name` as an operator reads it: bytes in binary units (rss_bytes read
+/// `6.873e+10`), latencies (seconds) in ms below a second.
+std::string format_value(const std::string& name, double v) {
+  if (ends_with(name, "_bytes")) {
+    static const char* const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    std::size_t unit = 0;
+    while (std::fabs(v) >= 1024 && unit + 1 < std::size(units)) {
+      v /= 1024;
+      ++unit;
+    }
+    return format_number(v) + ' ' + units[unit];
+  }
+  if (name == "p50_latency" || name == "p95_latency" || name == "p99_latency")
+    return std::fabs(v) < 1 ? format_number(v * 1000) + " ms" : format_number(v) + " s";
+  return format_number(v);
 }
 
 std::string format_duration(std::chrono::milliseconds d) {
@@ -30,6 +58,13 @@ std::string subject_of(const alert_rule& rule) {
   for (const auto& [name, value] : rule.labels)
     selected += (selected.empty() ? "" : ",") + name + "=" + value;
   return selected.empty() ? "all" : selected;
+}
+
+/// The subject as a summary says it: "all" alone read as a name.
+std::string subject_in_words(const alert_rule& rule, const std::string& subject) {
+  if (subject != "all" || !rule.labels.empty() || !rule.layer.empty())
+    return subject;
+  return is_derived_alert_value(rule.value) ? "all layers" : "all its series";
 }
 
 } // namespace
@@ -56,14 +91,14 @@ alert_event alert_engine::make_event(const alert_rule& rule, alert_transition tr
   e.comparison = rule.comparison;
   e.threshold = rule.threshold;
   e.at = wall;
-  e.summary = rule.value + " of " + e.subject + " is " + format_value(value);
+  const auto threshold = format_value(rule.value, rule.threshold);
+  e.summary = rule.value + " of " + subject_in_words(rule, e.subject) + " is " + format_value(rule.value, value);
   if (transition == alert_transition::resolved)
-    e.summary += ", no longer " + rule.comparison + " " + format_value(rule.threshold);
+    e.summary += ", no longer " + rule.comparison + " " + threshold;
   else if (transition == alert_transition::escalated)
-    e.summary += " " + rule.comparison + " " + format_value(rule.threshold) + ", still after " +
-                 format_duration(rule.escalate_after);
+    e.summary += " " + rule.comparison + " " + threshold + ", still after " + format_duration(rule.escalate_after);
   else {
-    e.summary += " " + rule.comparison + " " + format_value(rule.threshold);
+    e.summary += " " + rule.comparison + " " + threshold;
     if (rule.for_duration.count() > 0) // without `for`, it fired at the first value: "for 0s" says nothing
       e.summary += " for " + format_duration(rule.for_duration);
   }
@@ -184,7 +219,7 @@ std::vector<alert_event> alert_engine::replace_rules(std::vector<alert_rule> rul
     // one's may be long past).
     auto resolved =
       make_event(rules_[j], alert_transition::resolved, states_[j].last.severity, states_[j].latest_value, wall);
-    resolved.summary = rules_[j].value + " of " + resolved.subject + ": the rule was " +
+    resolved.summary = rules_[j].value + " of " + subject_in_words(rules_[j], resolved.subject) + ": the rule was " +
                        (renamed_away ? "removed" : "changed") + " by a reload";
     remember(resolved);
     ended.push_back(std::move(resolved));
