@@ -406,20 +406,20 @@ public:
       for (const auto& scheduler : exports)
         caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
       {
-        // An evaluation under way hands its events to the dispatchers before their exit message:
-        // an alert that alerts() showed before the stop reaches the handlers (it was dropped as
-        // "raised as it stopped" when the exit came first).
-        std::lock_guard<std::mutex> delivering(alert_delivery_mutex);
-        for (const auto& route : alert_routes)
-          caf::anon_send_exit(route.dispatcher, caf::exit_reason::user_shutdown);
-      }
-      {
         // A plugin stuck in a call holds the actor system, and so the shutdown, for ever; a
         // supervisor's kill would leave no word of which plugin.
         report_if_late late(after, [this, after] {
           report_waited_for(shared->calls, after, "the runtime's threads; no plugin is in a call (a host loader, the "
                                                   "host's alert callback or a request's completion callback may be)");
         });
+        {
+          // An evaluation under way hands its events to the dispatchers before their exit
+          // message: an alert that alerts() showed before the stop is delivered (within
+          // runtime.shutdown_timeout), not dropped as "raised as it stopped".
+          std::lock_guard<std::mutex> delivering(alert_delivery_mutex);
+          for (const auto& route : alert_routes)
+            caf::anon_send_exit(route.dispatcher, caf::exit_reason::user_shutdown);
+        }
         system->await_all_actors_done();
       }
       for (const auto& route : alert_routes)
@@ -492,8 +492,8 @@ template <class T>
 void require_callback(const std::function<void(T)>& done, const char* function) {
   if (!done)
     throw std::invalid_argument(std::string("strata::runtime::") + function +
-                                ": the completion callback is empty (to not wait for the answer, drop the "
-                                "future of the overload without one)");
+                                ": the completion callback is empty (to not wait for the answer, pass one "
+                                "that ignores it)");
 }
 
 template <class T>
