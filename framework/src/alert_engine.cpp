@@ -10,10 +10,11 @@ namespace strata::detail {
 
 namespace {
 
-/// Four significant digits; from a thousand up, whole (a count of 123456 read `1.235e+05`).
+/// Four significant digits; from a thousand up, whole (a count of 123456 read `1.235e+05`), up to
+/// 1e15, beyond which a double's digits are not all known.
 std::string format_number(double v) {
   char text[48];
-  if (std::fabs(v) >= 1000 && std::fabs(v) < 1e18)
+  if (std::fabs(v) >= 1000 && std::fabs(v) < 1e15)
     std::snprintf(text, sizeof text, "%.0f", v);
   else
     std::snprintf(text, sizeof text, "%.4g", v);
@@ -25,19 +26,21 @@ bool ends_with(const std::string& text, const std::string& end) {
 }
 
 /// `v` of the value named `name` as an operator reads it: bytes in binary units (rss_bytes read
-/// `6.873e+10`), latencies (seconds) in ms below a second.
+/// `6.873e+10`), below 1000 of each, latencies (seconds) in ms below a second.
 std::string format_value(const std::string& name, double v) {
+  if (!std::isfinite(v)) // a plugin's gauge may be: no unit says more
+    return format_number(v);
   if (ends_with(name, "_bytes")) {
     static const char* const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
     std::size_t unit = 0;
-    while (std::fabs(v) >= 1024 && unit + 1 < std::size(units)) {
+    while (std::fabs(v) >= 1000 && unit + 1 < std::size(units)) {
       v /= 1024;
       ++unit;
     }
     return format_number(v) + ' ' + units[unit];
   }
-  if (name == "p50_latency" || name == "p95_latency" || name == "p99_latency")
-    return std::fabs(v) < 1 ? format_number(v * 1000) + " ms" : format_number(v) + " s";
+  if (name == "p50_latency" || name == "p95_latency" || name == "p99_latency") // 0.99995 s is not "1000 ms"
+    return std::fabs(v) < 0.9995 ? format_number(v * 1000) + " ms" : format_number(v) + " s";
   return format_number(v);
 }
 
@@ -60,11 +63,12 @@ std::string subject_of(const alert_rule& rule) {
   return selected.empty() ? "all" : selected;
 }
 
-/// The subject as a summary says it: "all" alone read as a name.
+/// The subject as a summary says it: "all" alone read as a name. A derived value without a layer
+/// is the runtime's own figure (what hosts asked, the loader's time included).
 std::string subject_in_words(const alert_rule& rule, const std::string& subject) {
   if (subject != "all" || !rule.labels.empty() || !rule.layer.empty())
     return subject;
-  return is_derived_alert_value(rule.value) ? "all layers" : "all its series";
+  return is_derived_alert_value(rule.value) ? "the runtime" : "all its series";
 }
 
 } // namespace

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 using namespace strata;
 using strata::detail::alert_engine;
 using namespace std::chrono_literals;
@@ -50,19 +52,19 @@ TEST_CASE("an alert fires only once its condition has held for `for`", "[alerts]
   REQUIRE(fired.size() == 1);
   CHECK(fired[0].transition == alert_transition::firing);
   CHECK(fired[0].value == 0.5);
-  CHECK(fired[0].summary == "p95_latency of all layers is 500 ms > 10 ms for 100ms");
+  CHECK(fired[0].summary == "p95_latency of the runtime is 500 ms > 10 ms for 100ms");
   CHECK(d.at(200ms, 0.5).empty()); // firing: no repeat
   const auto resolved = d.at(300ms, 0.001);
   REQUIRE(resolved.size() == 1);
   CHECK(resolved[0].transition == alert_transition::resolved);
-  CHECK(resolved[0].summary == "p95_latency of all layers is 1 ms, no longer > 10 ms");
+  CHECK(resolved[0].summary == "p95_latency of the runtime is 1 ms, no longer > 10 ms");
 }
 
 TEST_CASE("a rule without `for` fires at the first value, and its summary names no wait", "[alerts]") {
   driver d({rule()});
   const auto fired = d.at(0ms, 0.5);
   REQUIRE(fired.size() == 1);
-  CHECK(fired[0].summary == "p95_latency of all layers is 500 ms > 10 ms");
+  CHECK(fired[0].summary == "p95_latency of the runtime is 500 ms > 10 ms");
 }
 
 TEST_CASE("no value is not a breach", "[alerts]") {
@@ -88,7 +90,7 @@ TEST_CASE("no value does not resolve a firing alert either: only a value that br
   const auto resolved = d.at(600ms, 0.001);
   REQUIRE(resolved.size() == 1);
   CHECK(resolved[0].transition == alert_transition::resolved);
-  CHECK(resolved[0].summary == "p95_latency of all layers is 1 ms, no longer > 10 ms");
+  CHECK(resolved[0].summary == "p95_latency of the runtime is 1 ms, no longer > 10 ms");
 }
 
 TEST_CASE("after resolving, a rule waits out its cooldown before firing again", "[alerts]") {
@@ -164,7 +166,7 @@ TEST_CASE("replacing the rules keeps an unchanged rule's state and resolves a fi
   REQUIRE(ended.size() == 1);
   CHECK(ended[0].rule == "other");
   CHECK(ended[0].transition == alert_transition::resolved);
-  CHECK(ended[0].summary == "p95_latency of all layers: the rule was changed by a reload");
+  CHECK(ended[0].summary == "p95_latency of the runtime: the rule was changed by a reload");
   REQUIRE(d.engine.active().size() == 1);
   CHECK(d.engine.active()[0].last.rule == "slow");
   CHECK(d.engine.active()[0].acknowledged);
@@ -182,7 +184,7 @@ TEST_CASE("replacing the rules keeps an unchanged rule's state and resolves a fi
   // Removed while firing: it resolves at the severity it fired at.
   ended = d.engine.replace_rules({}, std::chrono::system_clock::now());
   REQUIRE(ended.size() == 1);
-  CHECK(ended[0].summary == "p95_latency of all layers: the rule was removed by a reload");
+  CHECK(ended[0].summary == "p95_latency of the runtime: the rule was removed by a reload");
   CHECK(ended[0].severity == alert_severity::warning);
   CHECK(d.engine.active().empty());
   CHECK(d.engine.firing().size() == 3);
@@ -197,7 +199,7 @@ TEST_CASE("an alert a reload ends carries the latest value evaluated, not the fi
   REQUIRE(ended.size() == 1);
   CHECK(ended[0].rule == "other");
   CHECK(ended[0].value == 0.7);
-  CHECK(ended[0].summary == "p95_latency of all layers: the rule was removed by a reload");
+  CHECK(ended[0].summary == "p95_latency of the runtime: the rule was removed by a reload");
   // An evaluation without a value leaves the latest one there was.
   d.has_value = false;
   CHECK(d.at(20ms, 0).empty());
@@ -235,4 +237,12 @@ TEST_CASE("a summary gives bytes in binary units, latencies in ms and counts who
   slow.layer = "hot";
   slow.threshold = 2;
   CHECK(driver({slow}).at(0ms, 3.25).at(0).summary == "p95_latency of hot is 3.25 s > 2 s");
+  slow.threshold = 0.5;
+  CHECK(driver({slow}).at(0ms, 0.99999).at(0).summary == "p95_latency of hot is 1 s > 500 ms"); // not 1000 ms
+  slow.threshold = 2;
+  slow.layer = "all"; // a layer's name, whatever it is
+  CHECK(driver({slow}).at(0ms, 3.25).at(0).summary == "p95_latency of all is 3.25 s > 2 s");
+  memory.threshold = 0;
+  CHECK(driver({memory}).at(0ms, std::numeric_limits<double>::infinity()).at(0).summary ==
+        "rss_bytes of system is inf > 0 bytes");
 }
