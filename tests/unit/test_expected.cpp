@@ -13,6 +13,14 @@ namespace {
 
 expected<std::unique_ptr<int>> made(int value) { return std::make_unique<int>(value); }
 
+/// Counts its copies: a value taken out of a temporary must not be one.
+struct copy_counted {
+  explicit copy_counted(int* copies) : copies(copies) {}
+  copy_counted(const copy_counted& other) : copies(other.copies) { ++*copies; }
+  copy_counted(copy_counted&&) = default;
+  int* copies;
+};
+
 } // namespace
 
 TEST_CASE("an expected's value is taken out of a temporary, not copied", "[unit][expected]") {
@@ -21,9 +29,14 @@ TEST_CASE("an expected's value is taken out of a temporary, not copied", "[unit]
   std::unique_ptr<int> value = *made(7);
   REQUIRE(value);
   CHECK(*value == 7);
-  expected<std::string> text(std::string(64, 'x'));
-  const std::string taken = *std::move(text);
-  CHECK(taken == std::string(64, 'x'));
+  int copies = 0;
+  expected<copy_counted> counted(copy_counted{&copies});
+  const copy_counted taken = *std::move(counted);
+  CHECK(taken.copies == &copies);
+  CHECK(copies == 0);
+  const copy_counted kept = *counted; // an lvalue's is copied, as before
+  CHECK(kept.copies == &copies);
+  CHECK(copies == 1);
 }
 
 TEST_CASE("an expected holding an error says which when its value is asked for", "[unit][expected]") {
