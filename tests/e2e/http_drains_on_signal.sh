@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # `strata serve` on SIGTERM stops accepting connections but answers the request it is serving,
 # then exits 0; /v1/health answers 503 when the deployment is critical. The layer (test_map)
-# takes 1 s per get and reports itself critical.
+# takes 2 s per get and reports itself critical; the get has 0.8 s to reach it before the SIGTERM
+# (a loaded machine may take more than 0.3 s to start curl and have its request read).
 set -uo pipefail
 strata=$1
 . "$(dirname "$0")/serve_http.sh"
 need curl curl
 
-serve_one_layer '{name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 1s, health: critical}}'
+serve_one_layer '{name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 2s, health: critical}}'
 expect_get /v1/health 503 '"overall":"critical"'
 
 curl -s -o "$dir/slow" -w '%{http_code}' "http://$address/v1/cache/k" >"$dir/slow_code" &
 slow=$!; background+=("$slow")
-sleep 0.3
+sleep 0.8
 kill -TERM "$pid"
 sleep 0.2
 # The listening socket is closed: a new connection is refused while the slow get is still served.

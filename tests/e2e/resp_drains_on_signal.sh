@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `strata serve` on SIGTERM stops accepting RESP connections and reading requests, but answers
-# the GET it is serving, then exits 0. The layer (test_map) takes 1 s per get. A client in a deep
-# pipeline gets its replies, then the end of the stream.
+# the GET it is serving, then exits 0. The layer (test_map) takes 2 s per get, and the GET has
+# 0.8 s to reach it before the SIGTERM (a loaded machine may take more than 0.3 s to start
+# redis-cli and have its request read). A client in a deep pipeline gets its replies, then the end
+# of the stream.
 set -uo pipefail
 strata=$1
 . "$(dirname "$0")/serve_resp.sh"
@@ -9,7 +11,7 @@ need redis-cli redis-tools
 
 cat >"$dir/deployment.yaml" <<'YAML'
 layers:
-  - {name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 1s}}
+  - {name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 2s}}
 server:
   http: {enabled: false}
   resp: {address: "127.0.0.1:0"}
@@ -17,13 +19,13 @@ YAML
 start_resp "$dir/deployment.yaml"
 redis-cli -p "$port" GET k >"$dir/slow" 2>&1 &
 slow=$!; background+=("$slow")
-sleep 0.3
+sleep 0.8
 kill -TERM "$pid"
 sleep 0.2
 out=$(redis-cli -p "$port" PING 2>&1)
 grep -q "Connection refused" <<<"$out" || fail "a connection after SIGTERM: expected 'Connection refused', got '$out'"
 wait "$slow"; background=()
-expect "the GET in flight (a miss, after 1 s)" "" "$(cat "$dir/slow")"
+expect "the GET in flight (a miss, after 2 s)" "" "$(cat "$dir/slow")"
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM"
 wait "$pid"; rc=$?; pid=""
@@ -33,7 +35,7 @@ grep -q "strata: stopped" "$dir/serve.log" || fail "no 'strata: stopped' line"
 # A reply that comes after the RESP drain gave up but while the runtime still waits (each waits
 # shutdown_timeout, 600 ms; the get takes 1 s from 0.1 s before SIGTERM) finds its connection's
 # loop gone: dropped, not written into freed memory (which crashed the server).
-sed -i '1i runtime: {shutdown_timeout: 600ms}' "$dir/deployment.yaml"
+sed -i -e '1i runtime: {shutdown_timeout: 600ms}' -e 's/hang: 2s/hang: 1s/' "$dir/deployment.yaml"
 start_resp "$dir/deployment.yaml"
 redis-cli -p "$port" GET k >/dev/null 2>&1 &
 background+=($!)
