@@ -231,7 +231,7 @@ expect "QUIT behind a write" "+OK +OK " "$out"
 expect "nothing after QUIT ran" "1" "$(cli EXISTS kept)"
 
 # The counters INFO keeps saw all this.
-errors=$(cli INFO stats | sed -n 's/^total_error_replies_protocol:\([0-9]*\).*/\1/p' | tr -d '\r')
+errors=$(info_count stats total_error_replies_protocol)
 expect "protocol errors counted" "7" "$errors"
 
 stop_resp
@@ -255,10 +255,9 @@ for _ in $(seq 400); do [ "$(cli PING)" = PONG ] && break; sleep 0.05; done
 expect "a client once the others left" "PONG" "$(cli PING)"
 # Every holder's close seen (INFO's own connection is the one left) before the benchmark, which
 # needs two slots: a PING passes once one close is seen.
-connected() { cli INFO clients | sed -n 's/^connected_clients:\([0-9]*\).*/\1/p' | tr -d '\r'; }
-for _ in $(seq 400); do [ "$(connected)" = 1 ] && break; sleep 0.05; done
-expect "the holders' connections closed" "1" "$(connected)"
-rejected=$(cli INFO stats | sed -n 's/^rejected_connections:\([0-9]*\).*/\1/p' | tr -d '\r')
+for _ in $(seq 400); do [ "$(info_count clients connected_clients)" = 1 ] && break; sleep 0.05; done
+expect "the holders' connections closed" "1" "$(info_count clients connected_clients)"
+rejected=$(info_count stats rejected_connections)
 [ "$rejected" -ge 1 ] || fail "rejected_connections: '$rejected'"
 # Two clients in five slots: between the SET and GET runs redis-benchmark connects anew before the
 # server has seen its old connections close.

@@ -34,7 +34,7 @@ hup() {
   done
   fail "no answer to SIGHUP number $1"
 }
-firing() { redis-cli -p "$port" INFO strata | sed -n 's/^alerts_firing:\([0-9]*\).*/\1/p'; }
+firing() { info_count strata alerts_firing; }
 # logged PATTERN: whether the log has a line matching PATTERN within 10 s (the runtime's lines are
 # written by the logger's thread, and may follow the "strata: SIGHUP" line).
 logged() {

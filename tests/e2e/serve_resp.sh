@@ -15,6 +15,9 @@ start_resp() {
   fail "no 'strata: resp on ADDRESS' line within 30 s"
 }
 
+# info_count SECTION FIELD: the whole number `INFO SECTION` gives for FIELD (its CR left out).
+info_count() { redis-cli -p "$port" INFO "$1" | sed -n "s/^$2:\([0-9]*\).*/\1/p"; }
+
 # expect WHAT EXPECTED ACTUAL
 expect() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }
 
