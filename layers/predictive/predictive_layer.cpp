@@ -119,8 +119,7 @@ public:
       dropped_.follow(model->reads_dropped());
       last_update_.set(model->last_update());
     }
-    host_.set_health(health_level::healthy, std::to_string(store.entries()) + " entries, " +
-                                              std::to_string(store.bytes()) + " bytes");
+    host_.set_health(health_level::healthy, holding_detail(store.entries(), store.bytes()));
   }
 
 private:

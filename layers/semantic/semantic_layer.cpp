@@ -228,7 +228,7 @@ private:
   /// What /v1/health shows for the layer; at start and at each maintenance, not per request (and
   /// at once when a write to the file fails).
   void report_health() {
-    const auto detail = std::to_string(cache_.size()) + " entries, " + std::to_string(cache_.bytes()) + " bytes";
+    const auto detail = holding_detail(cache_.size(), cache_.bytes());
     if (const auto note = file_ ? writes_.health_note(file_->path()) : std::string(); !note.empty())
       return host_.set_health(health_level::warning, detail + "; " + note); // until a write succeeds again
     host_.set_health(health_level::healthy, detail);

@@ -172,7 +172,7 @@ private:
   void report_health() {
     const auto c = store_.counters();
     reported_over_bound_ = c.entries > max_entries_;
-    const auto detail = std::to_string(c.entries) + " entries, " + std::to_string(c.bytes) + " bytes";
+    const auto detail = holding_detail(c.entries, c.bytes);
     if (const auto note = file_ ? writes_.health_note(file_->path()) : std::string(); !note.empty())
       return host_.set_health(health_level::warning, detail + "; " + note); // until a write succeeds again
     if (c.entries > max_entries_) // loaded from a file written under a larger bound

@@ -21,6 +21,13 @@ inline const char* to_string(health_level level) noexcept {
   }
 }
 
+/// "1 entry, 40 bytes", "3 entries, 120 bytes": how the bundled layers say what they hold in their
+/// health detail.
+inline std::string holding_detail(std::uint64_t entries, std::uint64_t bytes) {
+  return std::to_string(entries) + (entries == 1 ? " entry, " : " entries, ") + std::to_string(bytes) +
+         (bytes == 1 ? " byte" : " bytes");
+}
+
 /// Health of one layer: the worse of what supervision saw and what the layer itself reported.
 struct layer_health {
   std::string name;
