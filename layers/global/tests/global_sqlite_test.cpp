@@ -500,6 +500,10 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   CHECK_THAT(refusal("      backend: sqlite\n      sqlite_path: /tmp/unused.db\n"
                      "      retry_min: 10s\n      retry_max: 1s\n"),
              Catch::Contains("layers[1].config.retry_max: plugin 'global': 1000 ms is less than retry_min (10000 ms)"));
+  // SQLite's busy timeout is an int of ms: 25 days wrapped to a negative one, which waits for no lock.
+  CHECK_THAT(refusal("      backend: sqlite\n      sqlite_path: /tmp/unused.db\n      statement_timeout: 25d\n"),
+             Catch::Contains("layers[1].config.statement_timeout") &&
+               Catch::Contains("'25d' is above the maximum of 2147483647 ms"));
   // What only opening the file can tell is placed at its key too.
   CHECK_THAT(refusal("      backend: sqlite\n      sqlite_path: /proc/strata/global.db\n"),
              Catch::Contains("layers[1].config.sqlite_path: ") &&
