@@ -1377,11 +1377,6 @@ reload_report runtime::reload(const std::string& path) {
       rules_now = impl_->current_rules;
       level_before = impl_->current_level;
     }
-    // What else differs from the deployment as started needs a restart.
-    config compared = next;
-    compared.alerts.rules = impl_->cfg.alerts.rules;
-    compared.logging.level = impl_->cfg.logging.level;
-    report.needs_restart = detail::config_differences(impl_->cfg, compared);
     // to_yaml writes the rules as they are; comparing them as text says whether they changed.
     config before = impl_->cfg, after = impl_->cfg;
     before.alerts.rules = rules_now;
@@ -1391,6 +1386,12 @@ reload_report runtime::reload(const std::string& path) {
       report.errors = apply_alert_rules(*impl_, next.alerts.rules, &next);
     if (report.errors.empty()) {
       report.valid = true;
+      // What else differs from the deployment as started needs a restart (said of a file taken
+      // only: a refused one changes nothing and says why).
+      config compared = next;
+      compared.alerts.rules = impl_->cfg.alerts.rules;
+      compared.logging.level = impl_->cfg.logging.level;
+      report.needs_restart = detail::config_differences(impl_->cfg, compared);
       if (rules_changed)
         report.applied.push_back("alerts.rules: " + rule_names(rules_now) + " -> " + rule_names(next.alerts.rules));
       if (next.logging.level != level_before) {

@@ -97,6 +97,14 @@ TEST_CASE("an invalid file, or rules the running deployment cannot evaluate, cha
                                                                       "'strata_cache_operation_duration_seconds' is a histogram"));
   CHECK(report.applied.empty()); // the level did not change either
 
+  // Refused rules beside a setting that needs a restart: only why it was refused is said.
+  file.write(deployment("info", "    - {name: c, value: strata_no_such_family, comparison: '>', threshold: 1}\n",
+                        ", deadline: 250ms"));
+  report = rt->reload(file.path.string());
+  CHECK_FALSE(report.valid);
+  CHECK(report.errors.size() == 1);
+  CHECK(report.needs_restart.empty());
+
   // In the file's order, as check-config lists them: a plugin's keys were checked by name.
   file.write(plugins + "layers:\n  - name: hot\n    plugin: predictive\n    config:\n      window: 7\n"
                        "      extra: 1\nlogging: {level: info}\n");
