@@ -338,7 +338,7 @@ void client(command_context& ctx, const command_args& a) {
   if (equals_nocase(a[1], "GETNAME"))
     return ctx.conn.name.empty() ? append_null(ctx.out) : append_bulk(ctx.out, ctx.conn.name);
   if (equals_nocase(a[1], "ID"))
-    return append_integer(ctx.out, ctx.conn.id);
+    return append_integer(ctx.out, static_cast<std::int64_t>(ctx.conn.client_id));
   append_error(ctx.out, "ERR unknown subcommand '" + std::string(a[1]) + "'. Supported: SETNAME, SETINFO, GETNAME, ID");
 }
 
@@ -368,7 +368,7 @@ void hello(command_context& ctx, const command_args& a) {
   append_bulk(ctx.out, "proto");
   append_integer(ctx.out, 2);
   append_bulk(ctx.out, "id");
-  append_integer(ctx.out, ctx.conn.id);
+  append_integer(ctx.out, static_cast<std::int64_t>(ctx.conn.client_id));
   append_bulk(ctx.out, "mode");
   append_bulk(ctx.out, "standalone");
   append_bulk(ctx.out, "role");

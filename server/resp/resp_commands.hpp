@@ -43,6 +43,9 @@ struct server_counters {
   std::atomic<std::uint64_t> protocol_errors{0};
   std::atomic<std::uint64_t> bytes_read{0};
   std::atomic<std::uint64_t> bytes_written{0};
+  /// CLIENT ID of the next connection: one sequence for every event loop, as Redis's IDs are
+  /// unique over the server's life and never reused.
+  std::atomic<std::uint64_t> next_client_id{1};
   std::string address; ///< as bound
 };
 

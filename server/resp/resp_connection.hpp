@@ -74,7 +74,8 @@ struct parked_request {
 
 struct connection {
   int fd = -1;
-  std::uint32_t id = 0;
+  std::uint32_t id = 0;       ///< this loop's handle (epoll, replies); another loop's may be the same
+  std::uint64_t client_id = 0; ///< what CLIENT ID and HELLO answer: the server's, never reused
   input_buffer in;
   std::string out;            ///< replies in order, not yet written
   std::size_t out_sent = 0;   ///< bytes of `out` already written

@@ -275,6 +275,7 @@ void event_loop::add_connection(int fd) {
   conn->id = next_id_++;
   if (next_id_ == 0)
     next_id_ = 1;
+  conn->client_id = counters_.next_client_id++;
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = conn->id;
