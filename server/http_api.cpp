@@ -193,14 +193,21 @@ void layer_command(runtime& rt, const Request& req, const std::string& body, Res
   const auto result = rt.layer_command(layer, name, std::get<std::string>(args));
   if (result.code == status::ok)
     return send(res, 200, result.json);
-  auto error = runtime_error(result.code, "command '" + name + "' of layer '" + layer + "'", &rt);
+  const std::string what = "command '" + name + "' of layer '" + layer + "'";
+  auto error = runtime_error(result.code, what, &rt);
   const auto answer = nlohmann::json::parse(result.json, nullptr, false);
+  // The layer's reason is the error: the status's general meaning may not fit a command (a refused
+  // validate read "the layers declined the write (too large for their bounds, ...)").
   if (answer.is_object() && answer.contains("error") && answer["error"].is_string())
-    error.detail = answer["error"].get<std::string>();
-  // What the layer said besides its error (a diary flush's written and buffered) is kept.
-  const bool more = answer.is_object() && answer.size() > (answer.contains("error") ? 1u : 0u);
+    error.message = what + ": " + answer["error"].get<std::string>() + unhealthy_layers(result.code, &rt);
+  if (answer.is_object() && answer.contains("field") && answer["field"].is_string())
+    error.field = answer["field"].get<std::string>();
+  // What the layer said besides its error and field (a diary flush's written and buffered) is kept.
+  auto more = answer.is_object() ? answer : nlohmann::json::object();
+  more.erase("error");
+  more.erase("field");
   send(res, error.http_status,
-       error_json(error, more ? answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : std::string()));
+       error_json(error, more.empty() ? std::string() : more.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }
 
 void dashboard(runtime& rt, const Request&, const std::string&, Response& res) {

@@ -82,9 +82,15 @@ private:
   std::atomic<bool> ready_{false};
 };
 
-/// What is wrong with the arguments of command `name` (empty: nothing): each must be one it takes,
+/// What is wrong with the arguments of command `name` (none: nothing): each must be one it takes,
 /// of its type; the bounds are checked where they are read.
-std::string argument_problem(std::string_view name, const json& args) {
+/// An argument a command refuses: its name and why.
+struct refused_argument {
+  std::string name;
+  std::string why;
+};
+
+std::optional<refused_argument> argument_problem(std::string_view name, const json& args) {
   static const std::map<std::string, std::vector<std::string>, std::less<>> takes{
     {"flush", {}},
     {"archive", {}},
@@ -94,28 +100,29 @@ std::string argument_problem(std::string_view name, const json& args) {
     {"clusters", {"ns", "limit", "since_us", "threshold", "candidates"}}};
   const auto command = takes.find(name);
   if (command == takes.end())
-    return {}; // an unknown command is said as such
+    return std::nullopt; // an unknown command is said as such
   for (const auto& [key, value] : args.items()) {
     const auto& known = command->second;
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string list;
       for (const auto& k : known)
         list += (list.empty() ? "" : ", ") + k;
-      return "unknown argument '" + key + "'; " + std::string(name) + " takes " + (list.empty() ? "none" : list);
+      return refused_argument{key, "unknown argument '" + key + "'; " + std::string(name) + " takes " +
+                                     (list.empty() ? "none" : list)};
     }
     if (key == "ns" && (!value.is_string() || value.get<std::string>().empty()))
-      return "'ns' must be a non-empty string";
+      return refused_argument{key, "'ns' must be a non-empty string"};
     if ((key == "limit" || key == "since_us" || key == "candidates") && !value.is_number_integer())
-      return "'" + key + "' must be an integer";
+      return refused_argument{key, "'" + key + "' must be an integer"};
     // An integer above int64's range is unsigned there, and reads as negative as an int64.
     constexpr auto latest = std::numeric_limits<std::int64_t>::max();
     if (key == "since_us" && (value.is_number_unsigned() ? value.get<std::uint64_t>() > latest
                                                          : value.get<std::int64_t>() < 0))
-      return "'since_us' must be microseconds since the epoch, from 0 to " + std::to_string(latest);
+      return refused_argument{key, "'since_us' must be microseconds since the epoch, from 0 to " + std::to_string(latest)};
     if (key == "threshold" && !value.is_number())
-      return "'threshold' must be a number";
+      return refused_argument{key, "'threshold' must be a number"};
   }
-  return {};
+  return std::nullopt;
 }
 
 class diary_layer : public layer {
@@ -198,8 +205,10 @@ public:
 
   status command(std::string_view name, std::string_view json_args, std::string& json_out) override {
     const auto args = json::parse(json_args.empty() ? std::string_view("{}") : json_args, nullptr, false);
-    const auto fail = [&](status code, const std::string& why) {
+    const auto fail = [&](status code, const std::string& why, const std::string& argument = {}) {
       json answer{{"error", why}};
+      if (!argument.empty())
+        answer["field"] = argument;
       if (name == "count" && (code == status::unavailable || code == status::timeout)) // known without the database, and most wanted then
         answer["buffered"] = recorder_->buffered();
       json_out = answer.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -207,14 +216,14 @@ public:
     };
     if (!args.is_object())
       return fail(status::invalid, "the arguments are not a JSON object");
-    if (const auto problem = argument_problem(name, args); !problem.empty())
-      return fail(status::invalid, problem);
+    if (const auto problem = argument_problem(name, args))
+      return fail(status::invalid, problem->why, problem->name);
     try {
       const std::string ns = args.value("ns", std::string(default_namespace));
       const std::int64_t limit = args.value("limit", std::int64_t{10});
       const std::int64_t since = args.value("since_us", std::int64_t{0});
       if (limit < 1 || limit > 10000)
-        return fail(status::invalid, "'limit' must be between 1 and 10000");
+        return fail(status::invalid, "'limit' must be between 1 and 10000", "limit");
       if (name == "flush") {
         const auto written = recorder_->flush_now();
         const auto left = recorder_->buffered();
@@ -273,9 +282,9 @@ private:
     const double threshold = args.value("threshold", 0.75);
     const std::int64_t candidates = args.value("candidates", std::int64_t{1000});
     if (!(threshold > 0.0 && threshold <= 1.0))
-      return fail(status::invalid, "'threshold' must be in (0, 1]");
+      return fail(status::invalid, "'threshold' must be in (0, 1]", "threshold");
     if (candidates < 1 || candidates > 5000)
-      return fail(status::invalid, "'candidates' must be between 1 and 5000");
+      return fail(status::invalid, "'candidates' must be between 1 and 5000", "candidates");
     std::vector<query_count> queries;
     for (const auto& r : db_->query(sql::top_queries, {ns, since, candidates}))
       queries.push_back({r.text(0), r.integer(1)});

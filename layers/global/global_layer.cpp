@@ -455,8 +455,11 @@ public:
 
   status command(std::string_view name, std::string_view json_args, std::string& json_out) override {
     const auto args = json::parse(json_args, nullptr, false);
-    const auto fail = [&](status code, const std::string& why) {
-      json_out = json{{"error", why}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    const auto fail = [&](status code, const std::string& why, const std::string& argument = {}) {
+      json answer{{"error", why}};
+      if (!argument.empty())
+        answer["field"] = argument;
+      json_out = answer.dump(-1, ' ', false, json::error_handler_t::replace);
       return code;
     };
     if (name != "entry" && name != "validate" && name != "reject" && name != "put")
@@ -472,33 +475,36 @@ public:
         std::string list;
         for (const auto& t : takes)
           list += (list.empty() ? "" : ", ") + t;
-        return fail(status::invalid, "unknown argument '" + argument + "' (" + std::string(name) + " takes " + list + ")");
+        return fail(status::invalid, "unknown argument '" + argument + "' (" + std::string(name) + " takes " + list + ")",
+                    argument);
       }
     if (!args.contains("key") || !args["key"].is_string())
-      return fail(status::invalid, "'key' (a string) is required");
+      return fail(status::invalid, "'key' (a string) is required", "key");
     // Types first, each named (a wrong one said "[json.exception.type_error.302] ...").
     if (args.contains("ns") && !args["ns"].is_string())
-      return fail(status::invalid, "'ns' must be a string");
+      return fail(status::invalid, "'ns' must be a string", "ns");
     if (args.contains("confidence") && !args["confidence"].is_number())
-      return fail(status::invalid, "'confidence' must be a number between 0 and 1");
+      return fail(status::invalid, "'confidence' must be a number between 0 and 1", "confidence");
     if (args.contains("updated_at_us") && !args["updated_at_us"].is_number_integer())
-      return fail(status::invalid, "'updated_at_us' must be an integer (the entry's, as the entry command shows it)");
+      return fail(status::invalid, "'updated_at_us' must be an integer (the entry's, as the entry command shows it)",
+                  "updated_at_us");
     if (args.contains("ttl_ms") && !args["ttl_ms"].is_number_integer())
-      return fail(status::invalid, "'ttl_ms' must be an integer of milliseconds");
+      return fail(status::invalid, "'ttl_ms' must be an integer of milliseconds", "ttl_ms");
     // As the runtime bounds a put's TTL: a row past it was written, and every read of it, on
     // every node, then failed as a hit the runtime refused (audit).
     if (args.contains("ttl_ms") && args["ttl_ms"].is_number_unsigned() &&
         args["ttl_ms"].get<std::uint64_t>() > static_cast<std::uint64_t>(units::max_ttl.count()))
       return fail(status::invalid, "'ttl_ms' must be at most " + std::to_string(units::max_ttl.count()) + " (" +
-                                     std::to_string(units::max_ttl.count() / 86'400'000) + " days)");
+                                     std::to_string(units::max_ttl.count() / 86'400'000) + " days)",
+                  "ttl_ms");
     if (args.contains("tags") && !(args["tags"].is_array() && std::all_of(args["tags"].begin(), args["tags"].end(),
                                                                         [](const json& t) { return t.is_string(); })))
-      return fail(status::invalid, "'tags' must be a list of strings");
+      return fail(status::invalid, "'tags' must be a list of strings", "tags");
     try {
       const std::string ns = args.value("ns", std::string(default_namespace));
       const std::string key = args["key"].get<std::string>();
       if (ns.empty())
-        return fail(status::invalid, "'ns' must not be empty");
+        return fail(status::invalid, "'ns' must not be empty", "ns");
       if (const auto why = refusal(ns, key, {}); !why.empty()) // no such entry can be stored
         return fail(status::invalid, why);
       if (name == "entry")
@@ -510,16 +516,16 @@ public:
                      json_out);
       // put
       if (!args.contains("value") || !args["value"].is_string())
-        return fail(status::invalid, "'value' (a string) is required");
+        return fail(status::invalid, "'value' (a string) is required", "value");
       const double confidence = args.value("confidence", default_confidence_);
       if (!(confidence >= 0.0 && confidence <= 1.0))
-        return fail(status::invalid, "'confidence' must be between 0 and 1");
+        return fail(status::invalid, "'confidence' must be between 0 and 1", "confidence");
       const auto ttl = std::chrono::milliseconds(args.value("ttl_ms", std::int64_t{0}));
       if (ttl.count() < 0)
-        return fail(status::invalid, "'ttl_ms' must not be negative");
+        return fail(status::invalid, "'ttl_ms' must not be negative", "ttl_ms");
       const auto tags = args.value("tags", std::vector<std::string>{});
       if (std::find(tags.begin(), tags.end(), std::string()) != tags.end()) // no invalidation could name it
-        return fail(status::invalid, "'tags' must not hold an empty tag");
+        return fail(status::invalid, "'tags' must not hold an empty tag", "tags");
       if (const auto why = refusal(ns, key, tags); !why.empty())
         return fail(status::invalid, why);
       const auto code = write(ns, key, args["value"].get<std::string>(), confidence,

@@ -240,7 +240,9 @@ expect 200
 call POST '/v1/layers/diary/commands/top_queries' -d '{"ns": "e2e", "limit": 1}'
 expect 200 '"queries":[{"count":2,"query":"'
 call POST '/v1/layers/diary/commands/top_queries' -d '{"limit": 0}'
-expect 400 "command 'top_queries' of layer 'diary'" 'limit'
+expect 400 "command 'top_queries' of layer 'diary': 'limit' must be between 1 and 10000" '"field":"limit"'
+call POST '/v1/layers/diary/commands/top_queries' -d '{"limit": 5, "colour": 1}'
+expect 400 "command 'top_queries' of layer 'diary': unknown argument 'colour'" '"field":"colour"'
 call POST '/v1/layers/diary/commands/top_queries' -d '[1]'
 expect 400 'expected a JSON object'
 call POST '/v1/layers/diary/commands/colour'
@@ -281,8 +283,7 @@ grep -qE '"detail":"[^"]' <<<"$body" || fail "GET /v1/health with the token show
 
 # A refused DELETE body is read all the same: the connection stays in step, and the next request
 # on it is answered as itself (left unread, the body, sent apart, was parsed as a request).
-PYTHONPATH="$(dirname "$0")" python3 - "${address%:*}" "${address##*:}" "$STRATA_E2E_TOKEN" <<'PY' ||
-  fail "a DELETE body left the connection out of step"
+PYTHONPATH="$(dirname "$0")" python3 - "${address%:*}" "${address##*:}" "$STRATA_E2E_TOKEN" <<'PY' || fail "a DELETE body left the connection out of step"
 import re, socket, sys, time
 from raw_http import read_until_closed
 host, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -304,8 +305,7 @@ PY
 
 # A refused request whose body is left unread ends its connection: the body, sent apart, was read
 # as a request of its own on a connection the answer said was closed (request smuggling).
-PYTHONPATH="$(dirname "$0")" python3 - "${address%:*}" "${address##*:}" "$STRATA_E2E_TOKEN" <<'PY' ||
-  fail "a refused request's body was read as a request"
+PYTHONPATH="$(dirname "$0")" python3 - "${address%:*}" "${address##*:}" "$STRATA_E2E_TOKEN" <<'PY' || fail "a refused request's body was read as a request"
 import re, socket, sys, time
 from raw_http import read_until_closed
 host, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -374,6 +374,14 @@ rm -f "$dir/serve.log"
 start_serve "$dir/global.yaml"
 call POST '/v1/layers/shared/commands/entry' -d '{"key": "absent"}'
 expect 404 "command 'entry' of layer 'shared'" '"answer":{"found":false}'
+# A refused validate says the layer's reason, not what a refused write means.
+call POST '/v1/layers/shared/commands/put' -d '{"key": "judged", "value": "v"}'
+expect 200 '"written":true'
+call POST '/v1/layers/shared/commands/validate' -d '{"key": "judged", "updated_at_us": 1}'
+expect 422 "\"error\":\"command 'validate' of layer 'shared': the entry changed since updated_at_us 1 (now " \
+  '"answer":{"updated":false}'
+call POST '/v1/layers/shared/commands/put' -d '{"key": "judged", "value": "v", "confidence": "high"}'
+expect 400 "'confidence' must be a number between 0 and 1" '"field":"confidence"'
 sigterm_serve 5
 [ "$rc" -eq 0 ] || fail "exit code $rc after SIGTERM"
 echo ok

@@ -113,7 +113,8 @@ public:
   /// JSON objects (the global layer's validate and reject, the diary's pattern queries). Called
   /// from the layer's actor like the other methods; the host calls it only on plugins built for
   /// ABI 1.2 or later. `invalid` (the default) for a name the layer does not know, with the reason
-  /// in `json_out` as {"error": "..."}.
+  /// in `json_out` as {"error": "..."}; a refused argument is named there too, {"error": "...",
+  /// "field": "limit"} (the HTTP API's error says both).
   virtual status command(std::string_view /*name*/, std::string_view /*json_args*/, std::string& json_out) {
     json_out = "{\"error\":\"this layer takes no commands\"}";
     return status::invalid;
