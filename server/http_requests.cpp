@@ -20,6 +20,8 @@ using json = nlohmann::json;
 
 const std::string ttl_expected = "expected a duration string like \"30s\" (at most " +
                                  std::to_string(units::max_duration_days) + "d) or an integer of milliseconds";
+/// -5 is an integer of milliseconds: that it is negative is what is wrong.
+const std::string ttl_not_negative = "a TTL cannot be negative (0: no expiry; to drop an entry now, delete it)";
 
 api_error field_error(const std::string& field, std::string message, std::string detail = {}) {
   return {400, std::move(message), field, std::move(detail)};
@@ -178,9 +180,12 @@ parsed<std::string> namespace_of(const json& doc, const std::optional<std::strin
 /// "30s", "250ms" (rounded up to a millisecond) or an integer of milliseconds; 0 is no expiry.
 parsed<std::chrono::milliseconds> ttl_of(const json& value) {
   if (value.is_string()) {
-    const auto duration = units::parse_duration(value.get<std::string>());
+    const auto& text = value.get<std::string>();
+    const auto duration = units::parse_duration(text);
     if (!duration)
-      return field_error("ttl", ttl_expected, got(value));
+      return field_error("ttl", text.rfind('-', 0) == 0 && units::parse_duration(text.substr(1)) ? ttl_not_negative
+                                                                                                 : ttl_expected,
+                         got(value));
     return std::chrono::ceil<std::chrono::milliseconds>(*duration);
   }
   if (value.is_number_unsigned()) {
@@ -190,7 +195,9 @@ parsed<std::chrono::milliseconds> ttl_of(const json& value) {
                                   std::to_string(units::max_ttl.count()) + " ms)", got(value));
     return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
   }
-  // A negative integer, a fraction, or another type.
+  if (value.is_number_integer()) // signed: below 0
+    return field_error("ttl", ttl_not_negative, got(value));
+  // A fraction, or another type.
   return field_error("ttl", ttl_expected, got(value));
 }
 

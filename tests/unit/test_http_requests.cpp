@@ -72,8 +72,8 @@ TEST_CASE("a TTL is a duration string or an integer of milliseconds", "[http]") 
     CHECK(error.field == "ttl");
     CHECK(error.message == "at most 106481d (9199958400000 ms)");
   }
-  for (const char* bad : {"1.5", "-5", "true", "null", "[]", R"("30")", R"("30 parsecs")", R"("-1s")",
-                          R"("106482d")"}) {
+  for (const char* bad : {"1.5", "-1.5", "true", "null", "[]", R"("30")", R"("30 parsecs")", R"("106482d")",
+                          R"("-")", R"("--1s")"}) {
     INFO(bad);
     const auto error = put_error(std::string(R"({"value": "v", "ttl": )") + bad + "}");
     CHECK(error.field == "ttl");
@@ -81,6 +81,13 @@ TEST_CASE("a TTL is a duration string or an integer of milliseconds", "[http]") 
     CHECK_FALSE(error.detail.empty());
   }
   CHECK(put_error(R"({"value": "v", "ttl": 1.5})").detail == "got a number: 1.5");
+  // An integer of milliseconds or a duration all the same: what is wrong is the sign.
+  for (const char* negative : {"-5", R"("-1s")", "-9223372036854775808"}) {
+    INFO(negative);
+    const auto error = put_error(std::string(R"({"value": "v", "ttl": )") + negative + "}");
+    CHECK(error.field == "ttl");
+    CHECK(error.message == "a TTL cannot be negative (0: no expiry; to drop an entry now, delete it)");
+  }
 }
 
 TEST_CASE("a member given twice is refused, at its field when it is one", "[http]") {
