@@ -156,7 +156,7 @@ private:
 };
 
 const strata_config_key schema[] = {
-    {"path", STRATA_VALUE_STRING, "-", "file to write; - is standard output", 0, 0, 0, 0},
+    {"path", STRATA_VALUE_FILE, "-", "file to write; - is standard output", 0, 0, 0, 0},
     {"interval", STRATA_VALUE_DURATION, "10s", "how often a snapshot is published", 1, 10, 0, 0},
     {"mode", STRATA_VALUE_STRING, "snapshot",
      "snapshot: each publish replaces the file atomically; lines: each publish appends one JSON line", 0, 0, 0, 0},

@@ -35,19 +35,17 @@ const std::string& checked_path(const std::string& path) {
 /// and `publish` does nothing.
 class prometheus_exporter final : public exporter {
 public:
-  /// What the schema cannot say: the address's form and the path's. (Whether the port is free is
-  /// known only when it listens.)
+  /// What the schema cannot say: IPv6, and the path's form. (The schema's type checks the
+  /// address's form; whether the port is free is known only when it listens.)
   static void check_config(const plugin_config& config) {
     config_refusals refused;
     refused.check([&] {
       const auto& address = config.get_string("address");
-      if (!units::parse_host_port(address))
-        throw std::invalid_argument("address: expected host:port such as 127.0.0.1:9464, got '" + address + "'");
       // Debian's civetweb, which prometheus-cpp serves through, is built without IPv6: it would
       // refuse the address only when the server starts, as "invalid port spec".
       if (address.front() == '[')
         throw std::invalid_argument("address: IPv6 is not supported (the civetweb behind prometheus-cpp is built "
-                                    "without it); use an IPv4 address such as 127.0.0.1:9464 or 0.0.0.0:9464, "
+                                    "without it): use an IPv4 address such as 127.0.0.1:9464 or 0.0.0.0:9464, "
                                     "got '" + address + "'");
     });
     refused.check([&] { checked_path(config.get_string("path")); });
@@ -82,7 +80,7 @@ private:
 } // namespace strata::exporters
 
 static const strata_config_key prometheus_schema[] = {
-  {"address", STRATA_VALUE_STRING, "127.0.0.1:9464",
+  {"address", STRATA_VALUE_LISTEN_ADDRESS, "127.0.0.1:9464",
    "host:port to listen on (loopback by default; 0.0.0.0:9464 for every interface, port 0 for any free port)",
    0, 0, 0, 0},
   {"path", STRATA_VALUE_STRING, "/metrics", "URL path that serves the metrics", 0, 0, 0, 0},

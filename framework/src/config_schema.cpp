@@ -20,12 +20,13 @@ namespace {
 
 bool known_type(const strata_value_type& type) {
   const auto raw = abi_value(type);
-  return raw >= STRATA_VALUE_STRING && raw <= STRATA_VALUE_SIZE;
+  return raw >= STRATA_VALUE_STRING && raw <= STRATA_VALUE_LISTEN_ADDRESS;
 }
 
-/// Strings and booleans have no bounds; min/max of other types are ignored for them.
+/// Numbers, durations and sizes; strings, booleans, files and addresses have none.
 bool has_bounds(strata_value_type type) {
-  return type != STRATA_VALUE_STRING && type != STRATA_VALUE_BOOL;
+  return type == STRATA_VALUE_INT || type == STRATA_VALUE_DOUBLE || type == STRATA_VALUE_DURATION ||
+         type == STRATA_VALUE_SIZE;
 }
 
 /// What a value of each type looks like, for "expected ..." messages.
@@ -37,6 +38,7 @@ std::string expectation(strata_value_type type) {
   case STRATA_VALUE_DURATION:
     return "a duration such as 250ms or 5s, at most " + std::to_string(units::max_duration_days) + "d";
   case STRATA_VALUE_SIZE: return "a size such as 64MiB";
+  case STRATA_VALUE_LISTEN_ADDRESS: return "host:port such as 127.0.0.1:9464 or [::1]:9464 (port 0: any free port)";
   default: return "a string";
   }
 }
@@ -57,6 +59,9 @@ std::optional<double> measure(strata_value_type type, const std::string& text) {
     return std::nullopt;
   case STRATA_VALUE_SIZE:
     if (auto v = units::parse_size(text)) return static_cast<double>(*v);
+    return std::nullopt;
+  case STRATA_VALUE_LISTEN_ADDRESS:
+    if (units::parse_host_port(text)) return 0.0;
     return std::nullopt;
   default: return 0.0;
   }
@@ -126,7 +131,7 @@ std::string check_schema(const strata_config_key* keys, std::size_t n) {
     if (!names.insert(key.key).second) return what + " is declared twice";
     if (!known_type(key.type)) return what + " has an unknown type " + std::to_string(abi_value(key.type));
     if (!has_bounds(key.type) && (key.has_min || key.has_max))
-      return what + ": a string or bool key takes no min or max (they would be ignored)";
+      return what + ": a string, bool, file or address key takes no min or max (they would be ignored)";
     if (has_bounds(key.type) && ((key.has_min && std::isnan(key.min)) || (key.has_max && std::isnan(key.max))))
       return what + ": a bound is NaN (no value would compare with it)";
     if (has_bounds(key.type) && key.has_min && key.has_max && key.min > key.max)

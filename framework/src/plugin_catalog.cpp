@@ -33,6 +33,8 @@ std::string type_name(const strata_value_type& type) {
   case STRATA_VALUE_BOOL: return "bool";
   case STRATA_VALUE_DURATION: return "duration";
   case STRATA_VALUE_SIZE: return "size";
+  case STRATA_VALUE_FILE: return "file";
+  case STRATA_VALUE_LISTEN_ADDRESS: return "address";
   default: return "string";
   }
 }
@@ -47,7 +49,7 @@ plugin_info describe(const detail::loaded_plugin& plugin) {
                         std::nullopt, std::nullopt};
     if (k.default_value != nullptr)
       key.default_value = k.default_value;
-    const bool bounded = key.type != "string" && key.type != "bool";
+    const bool bounded = key.type == "int" || key.type == "double" || key.type == "duration" || key.type == "size";
     if (bounded && k.has_min)
       key.min = k.min;
     if (bounded && k.has_max)

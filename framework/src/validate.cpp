@@ -111,14 +111,14 @@ void check_layer_embedders(const config& cfg, std::vector<config_error>& errors)
   }
 }
 
-/// Whether both front ends are to listen on one port of one address as written, or one of them on
+/// Whether two listeners are to listen on one port of one address as written, or one of them on
 /// every address that takes the other's ("::" takes IPv4's too, as Linux binds it unless
 /// net.ipv6.bindv6only is set; "0.0.0.0" IPv4's only): the second bind fails, as if another
 /// process held the port. Names are not resolved ("localhost" and "127.0.0.1" are left to the bind).
-bool one_port(const http_settings& http, const resp_settings& resp) {
-  const auto a = units::parse_host_port(http.address);
-  const auto b = units::parse_host_port(resp.address);
-  if (!http.enabled || !resp.enabled || !a || !b || a->port == 0 || a->port != b->port)
+bool one_port(const std::string& first, const std::string& second) {
+  const auto a = units::parse_host_port(first);
+  const auto b = units::parse_host_port(second);
+  if (!a || !b || a->port == 0 || a->port != b->port)
     return false;
   const auto covers = [](const std::string& every, const std::string& host) {
     return every == "::" || (every == "0.0.0.0" && host.find(':') == std::string::npos);
@@ -169,7 +169,7 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
   const auto& resp = cfg.server.resp;
   if (!units::parse_host_port(resp.address))
     fail("server.resp.address", "expected " + expected_address("6380") + ", got '" + resp.address + "'");
-  else if (one_port(cfg.server.http, resp))
+  else if (cfg.server.http.enabled && resp.enabled && one_port(cfg.server.http.address, resp.address))
     fail("server.resp.address", "'" + resp.address + "' is where server.http.address listens too ('" +
                                   cfg.server.http.address + "'): give each its own port");
   if (resp.max_bulk == 0)
@@ -413,23 +413,92 @@ bool follows_from(const config_error& found, const config_error& parse_error) {
 
 namespace {
 
-/// An exporter that writes a file (the json exporter's `path`; "-" is standard output) and the log
-/// on the same one: a snapshot's rename replaced the log file, and log lines broke the JSON stream.
-/// After the plugins' defaults are filled in: the json exporter writes to "-" when `path` is not given.
-void check_outputs(const config& cfg, std::vector<config_error>& errors) {
-  for (std::size_t i = 0; i < cfg.exporters.size(); ++i) {
-    const auto it = cfg.exporters[i].settings.find("path");
-    if (it == cfg.exporters[i].settings.end())
+/// A file or a port a part of the deployment takes: the key that names it, and its value.
+struct claim {
+  std::string path;
+  std::string value;
+};
+
+/// What the instances of a section take through their plugins' file and address keys (ABI 1.6).
+template <class Instance>
+void add_claims(const std::string& section, const std::vector<Instance>& instances,
+                const std::vector<const loaded_plugin*>& plugins, std::vector<claim>& files,
+                std::vector<claim>& addresses) {
+  for (std::size_t i = 0; i < instances.size() && i < plugins.size(); ++i) {
+    if (plugins[i] == nullptr)
       continue;
-    const auto at = "exporters[" + std::to_string(i) + "].config.path";
-    if (it->second == "-" && cfg.logging.output == "stdout")
-      errors.push_back(make_error(cfg, at, "writes to standard output, as logging.output does: the log's lines "
-                                           "would break its stream (log to stderr or a file)"));
-    else if (it->second != "-" && cfg.logging.output != "stdout" && cfg.logging.output != "stderr" &&
-             std::filesystem::path(it->second).lexically_normal() ==
-               std::filesystem::path(cfg.logging.output).lexically_normal())
-      errors.push_back(make_error(cfg, at, "'" + it->second + "' is also logging.output: each would overwrite the other"));
+    const auto& d = *plugins[i]->descriptor;
+    for (std::size_t k = 0; k < d.config_schema_size; ++k) {
+      const auto& key = d.config_schema[k];
+      const auto value = instances[i].settings.find(key.key);
+      if (value == instances[i].settings.end())
+        continue;
+      const auto path = section + "[" + std::to_string(i) + "].config." + key.key;
+      if (abi_value(key.type) == STRATA_VALUE_FILE && !value->second.empty())
+        files.push_back({path, value->second});
+      else if (abi_value(key.type) == STRATA_VALUE_LISTEN_ADDRESS)
+        addresses.push_back({path, value->second});
+    }
   }
+}
+
+/// "-" for standard output (an instance's "-", the log's "stdout"), else the file as an absolute,
+/// normal path (links are not followed: two names of one file are left to the start).
+std::string file_identity(const std::string& value, bool is_log) {
+  if (is_log ? value == "stdout" : value == "-")
+    return "-";
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(value, ec);
+  return (ec ? std::filesystem::path(value) : absolute).lexically_normal().string();
+}
+
+/// Two parts of the deployment on one file (or both on standard output), or listening on one
+/// port: a snapshot's rename replaced the log file, log lines broke a JSON stream, two json
+/// exporters overwrote each other's file without a word, and two SQLite layers on one file, or an
+/// exporter on the HTTP API's port, were refused only by the start. After the plugins' defaults
+/// are filled in (the json exporter writes to "-" when `path` is not given).
+void check_claims(const config& cfg, const resolved_plugins& plugins, std::vector<config_error>& errors) {
+  std::vector<claim> files, addresses;
+  if (cfg.logging.output != "stderr")
+    files.push_back({"logging.output", cfg.logging.output});
+  if (cfg.server.http.enabled)
+    addresses.push_back({"server.http.address", cfg.server.http.address});
+  if (cfg.server.resp.enabled)
+    addresses.push_back({"server.resp.address", cfg.server.resp.address});
+  const std::size_t front_ends = addresses.size(); // compared with each other in check_framework_settings
+  add_claims("layers", cfg.layers, plugins.layers, files, addresses);
+  add_claims("exporters", cfg.exporters, plugins.exporters, files, addresses);
+  add_claims("embedders", cfg.embedders, plugins.embedders, files, addresses);
+  add_claims("alerts.handlers", cfg.alerts.handlers, plugins.handlers, files, addresses);
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto mine = file_identity(files[i].value, files[i].path == "logging.output");
+    if (mine == "/dev/null") // what is written there is dropped: any number may
+      continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& earlier = files[j];
+      if (file_identity(earlier.value, earlier.path == "logging.output") != mine)
+        continue;
+      const bool log = earlier.path == "logging.output";
+      std::string why;
+      if (mine == "-")
+        why = log ? "writes to standard output, as logging.output does: the log's lines would break its stream (log "
+                    "to stderr or a file)"
+                  : "writes to standard output, as " + earlier.path + " does: the two would interleave";
+      else
+        why = "'" + files[i].value + "' is also " + earlier.path + (log ? "" : " ('" + earlier.value + "')") +
+              ": each would overwrite the other";
+      errors.push_back(make_error(cfg, files[i].path, why));
+      break;
+    }
+  }
+  for (std::size_t i = front_ends; i < addresses.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (one_port(addresses[j].value, addresses[i].value)) {
+        errors.push_back(make_error(cfg, addresses[i].path,
+                                    "'" + addresses[i].value + "' is where " + addresses[j].path + " listens too ('" +
+                                      addresses[j].value + "'): give each its own port"));
+        break;
+      }
 }
 
 } // namespace
@@ -441,7 +510,7 @@ config_report validate_with(config cfg, plugin_loader& loader,
   auto& errors = report.errors;
   check_framework_settings(cfg, errors);
   check_plugins(cfg, loader, static_plugins, {}, plugins_out, errors);
-  check_outputs(cfg, errors);
+  check_claims(cfg, plugins_out, errors);
   if (errors.empty())
     report.effective = std::move(cfg);
   return report;

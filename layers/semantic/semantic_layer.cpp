@@ -296,7 +296,7 @@ const strata_config_key schema[] = {
   {"max_bytes", STRATA_VALUE_SIZE, "256MiB", "bytes charged (vectors, texts) before eviction", 1, 1, 0, 0},
   {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of an entry stored without one; 0 means no expiry", 1, 0, 0, 0},
   {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged", 1, 1, 0, 0},
-  {"sqlite_path", STRATA_VALUE_STRING, "",
+  {"sqlite_path", STRATA_VALUE_FILE, "",
    "SQLite file the entries are written through to and reloaded from at start (its folder is created); "
    "empty: memory only", 0, 0, 0, 0},
   {"check_margin", STRATA_VALUE_DOUBLE, "0.03",

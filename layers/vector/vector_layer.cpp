@@ -274,7 +274,7 @@ const strata_config_key schema[] = {
    "most hits a search batch may ask for in all (the sum of its queries' k); more is refused", 1, 1, 0, 0},
   {"maintenance_interval", STRATA_VALUE_DURATION, "1s",
    "how often expired entries are purged and finished background index builds swapped in", 1, 1, 0, 0},
-  {"sqlite_path", STRATA_VALUE_STRING, "",
+  {"sqlite_path", STRATA_VALUE_FILE, "",
    "SQLite file the entries are written through to and reloaded from at start (its folder is created); "
    "empty: memory only", 0, 0, 0, 0},
 };

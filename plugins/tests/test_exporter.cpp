@@ -51,7 +51,7 @@ private:
 };
 
 const strata_config_key schema[] = {
-  {"path", STRATA_VALUE_STRING, nullptr, "file appended to on each publish", 0, 0, 0, 0},
+  {"path", STRATA_VALUE_FILE, nullptr, "file appended to on each publish", 0, 0, 0, 0},
   {"interval", STRATA_VALUE_DURATION, "0", "push period; 0: on demand and at shutdown only", 1, 0, 0, 0},
   {"fail", STRATA_VALUE_BOOL, "false", "throw from every publish", 0, 0, 0, 0},
   {"fail_while", STRATA_VALUE_STRING, "", "throw from a publish while this file exists; empty: never", 0, 0, 0, 0},

@@ -573,9 +573,16 @@ TEST_CASE("check_schema accepts a good schema and says what is wrong with a bad 
   // Bounds a string or bool key would ignore, and names a path could not hold, were taken.
   const strata_config_key bounded_string[] = {{"mode", STRATA_VALUE_STRING, "fast", "", 1, 5, 1, 1}};
   CHECK(check_schema(bounded_string, 1) ==
-        "schema key 'mode': a string or bool key takes no min or max (they would be ignored)");
+        "schema key 'mode': a string, bool, file or address key takes no min or max (they would be ignored)");
   const strata_config_key bounded_bool[] = {{"on", STRATA_VALUE_BOOL, "true", "", 0, 0, 1, 1}};
-  CHECK(check_schema(bounded_bool, 1) == "schema key 'on': a string or bool key takes no min or max (they would be ignored)");
+  CHECK(check_schema(bounded_bool, 1) ==
+        "schema key 'on': a string, bool, file or address key takes no min or max (they would be ignored)");
+  const strata_config_key bounded_file[] = {{"out", STRATA_VALUE_FILE, "", "", 1, 1, 0, 0}};
+  CHECK(check_schema(bounded_file, 1) ==
+        "schema key 'out': a string, bool, file or address key takes no min or max (they would be ignored)");
+  const strata_config_key bad_address[] = {{"listen", STRATA_VALUE_LISTEN_ADDRESS, "9464", "", 0, 0, 0, 0}};
+  CHECK(check_schema(bad_address, 1) == "schema key 'listen': bad default: expected host:port such as 127.0.0.1:9464 "
+                                        "or [::1]:9464 (port 0: any free port), got '9464'");
   const strata_config_key dotted[] = {{"my key.x", STRATA_VALUE_INT, "1", "", 0, 0, 0, 0}};
   CHECK(check_schema(dotted, 1) == "schema key 'my key.x': a name is letters, digits, '_' and '-' only");
 }
@@ -714,6 +721,50 @@ logging: {output: /tmp/strata-x/log.txt}
 )", "t.yaml");
   REQUIRE(apart.ok());
   CHECK(strata::validate(*apart.effective).ok());
+}
+
+TEST_CASE("two parts of a deployment on one file or one port are refused by the validation", "[config][telemetry]") {
+  // Plugins' file and address keys (ABI 1.6): two exporters overwrote one file without a word; two
+  // SQLite layers on one file, or an exporter on the HTTP API's port, were refused only by the start.
+  auto files = parse_config(R"(layers:
+  - {name: meaning, plugin: semantic, config: {sqlite_path: /tmp/strata-x/one.sqlite3}}
+  - {name: vectors, plugin: vector, config: {sqlite_path: /tmp/strata-x/sub/../one.sqlite3}}
+exporters:
+  - {name: a, plugin: test_exporter, config: {path: /tmp/strata-x/out.json}}
+  - {name: b, plugin: test_exporter, config: {path: /tmp/strata-x/out.json}}
+  - {name: c, plugin: json}
+  - {name: d, plugin: json, config: {path: "-"}}
+)", "t.yaml");
+  REQUIRE(files.ok());
+  CHECK(error_lines(strata::validate(*files.effective)) ==
+        std::vector<std::string>{
+          "t.yaml:3:59: layers[1].config.sqlite_path: '/tmp/strata-x/sub/../one.sqlite3' is also "
+          "layers[0].config.sqlite_path ('/tmp/strata-x/one.sqlite3'): each would overwrite the other",
+          "t.yaml:6:53: exporters[1].config.path: '/tmp/strata-x/out.json' is also exporters[0].config.path "
+          "('/tmp/strata-x/out.json'): each would overwrite the other",
+          "t.yaml:8:44: exporters[3].config.path: writes to standard output, as exporters[2].config.path does: the "
+          "two would interleave"});
+  auto ports = parse_config(R"(layers: [{name: hot, plugin: predictive}]
+server:
+  http: {address: "127.0.0.1:18099"}
+  resp: {enabled: false, address: "127.0.0.1:18098"}
+exporters:
+  - {name: a, plugin: prometheus, config: {address: "0.0.0.0:18099"}}
+  - {name: b, plugin: prometheus, config: {address: "127.0.0.1:18098"}}
+  - {name: c, plugin: prometheus, config: {address: "127.0.0.1:18098"}}
+  - {name: d, plugin: prometheus, config: {address: "127.0.0.1:0"}}
+  - {name: e, plugin: prometheus, config: {address: "127.0.0.1:0"}}
+  - {name: f, plugin: prometheus, config: {address: "9464"}}
+)", "t.yaml");
+  REQUIRE(ports.ok());
+  CHECK(error_lines(strata::validate(*ports.effective)) ==
+        std::vector<std::string>{
+          "t.yaml:11:53: exporters[5].config.address: expected host:port such as 127.0.0.1:9464 or [::1]:9464 (port "
+          "0: any free port), got '9464'",
+          "t.yaml:6:53: exporters[0].config.address: '0.0.0.0:18099' is where server.http.address listens too "
+          "('127.0.0.1:18099'): give each its own port",
+          "t.yaml:8:53: exporters[2].config.address: '127.0.0.1:18098' is where exporters[1].config.address listens "
+          "too ('127.0.0.1:18098'): give each its own port"});
 }
 
 TEST_CASE("the errors' text lists them in the file's order, whatever pass found each", "[config]") {

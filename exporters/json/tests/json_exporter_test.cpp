@@ -175,7 +175,7 @@ TEST_CASE("the plugin describes itself", "[exporter][json]") {
   for (std::size_t i = 0; i < d.config_schema_size; ++i)
     keys[d.config_schema[i].key] = &d.config_schema[i];
   REQUIRE(keys.size() == 4);
-  CHECK(keys.at("path")->type == STRATA_VALUE_STRING);
+  CHECK(keys.at("path")->type == STRATA_VALUE_FILE); // no other part of a deployment may write it
   CHECK(std::string(keys.at("path")->default_value) == "-");
   CHECK(keys.at("interval")->type == STRATA_VALUE_DURATION);
   CHECK(std::string(keys.at("interval")->default_value) == "10s");

@@ -104,7 +104,7 @@ TEST_CASE("the prometheus plugin describes itself", "[prometheus][exporter]") {
   for (std::size_t i = 0; i < d.config_schema_size; ++i)
     keys[d.config_schema[i].key] = &d.config_schema[i];
   REQUIRE(keys.size() == 2);
-  CHECK(keys.at("address")->type == STRATA_VALUE_STRING);
+  CHECK(keys.at("address")->type == STRATA_VALUE_LISTEN_ADDRESS); // no other part may listen on its port
   CHECK(std::string(keys.at("address")->default_value) == "127.0.0.1:9464");
   CHECK(std::string(keys.at("path")->default_value) == "/metrics");
 }

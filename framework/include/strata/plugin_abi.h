@@ -41,7 +41,9 @@
  * descriptors of minor >= 3). 1.4 appended strata::layer::put_prefetched() (called for plugins of
  * minor >= 4 only; an older one receives a prefetch's fill as a put). 1.5 appended
  * strata::layer::put_kept() (an EXPIRE's write-back, called for plugins of minor >= 5 only; an
- * older one receives it as a put).
+ * older one receives it as a put). 1.6 defined the value types STRATA_VALUE_FILE and
+ * STRATA_VALUE_LISTEN_ADDRESS, so that `strata check-config` refuses two parts of a deployment on
+ * one file or one port.
  *
  * No exception crosses this header's functions: `create` reports failure by returning NULL with
  * a message, `check` by returning 0 with one.
@@ -53,7 +55,7 @@
 #include <stdint.h>
 
 #define STRATA_ABI_MAJOR 1u
-#define STRATA_ABI_MINOR 5u
+#define STRATA_ABI_MINOR 6u
 
 /* The one symbol every plugin exports. */
 #define STRATA_PLUGIN_ENTRY_SYMBOL "strata_plugin_entry"
@@ -75,7 +77,13 @@ typedef enum strata_value_type {
   STRATA_VALUE_DOUBLE = 3,
   STRATA_VALUE_BOOL = 4,     /* true / false */
   STRATA_VALUE_DURATION = 5, /* 250ms, 30s, 5m, 1h; bounds in milliseconds */
-  STRATA_VALUE_SIZE = 6      /* 512, 64KiB, 64MiB, 1GiB, 10MB; bounds in bytes */
+  STRATA_VALUE_SIZE = 6,     /* 512, 64KiB, 64MiB, 1GiB, 10MB; bounds in bytes */
+  /* Since 1.6, read as strings. A file the instance writes and no other part of the deployment
+   * may (the host refuses two on one, or one on logging.output); empty: none; "-": standard output. */
+  STRATA_VALUE_FILE = 7,
+  /* Since 1.6, read as a string. host:port the instance listens on ([::1]:port for IPv6; port 0:
+   * any free one): the host checks its form and refuses two parts of the deployment on one port. */
+  STRATA_VALUE_LISTEN_ADDRESS = 8
 } strata_value_type;
 
 /* One key of a plugin's configuration schema. */

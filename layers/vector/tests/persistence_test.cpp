@@ -204,11 +204,20 @@ TEST_CASE("two layers on one file stop the start with an error naming the file a
           "[vector][persistence][integration]") {
   strata::test::scratch_dir dir{"strata-vector-persist"};
   const auto file = dir.path / "shared.sqlite3";
-  const auto error = testing::start_error(
-    deployment(file) + "  - name: more_vectors\n    plugin: vector\n    write: around\n    promote: false\n"
-                       "    embedder: lexical\n    config:\n      index: flat\n      sqlite_path: \"" +
-    file.string() + "\"\n");
-  CHECK(error.find(file.string()) != std::string::npos);
+  const auto second_layer_on = [&](const std::filesystem::path& path) {
+    return deployment(file) + "  - name: more_vectors\n    plugin: vector\n    write: around\n    promote: false\n"
+                              "    embedder: lexical\n    config:\n      index: flat\n      sqlite_path: \"" +
+           path.string() + "\"\n";
+  };
+  // As written: the validation sees it.
+  CHECK_THAT(testing::start_error(second_layer_on(file)),
+             Catch::Contains("layers[1].config.sqlite_path: '" + file.string() + "' is also layers[0].config.sqlite_path"));
+  // Through a link: only the start can tell.
+  std::filesystem::create_directory_symlink(dir.path, dir.path / "link");
+  const auto linked = dir.path / "link" / "shared.sqlite3";
+  const auto error = testing::start_error(second_layer_on(linked));
+  INFO(error);
+  CHECK(error.find(linked.string()) != std::string::npos);
   CHECK(error.find("in use by the layer 'vectors'") != std::string::npos);
   testing::start_yaml(deployment(file)).reset(); // released: one layer alone starts on it
 }
