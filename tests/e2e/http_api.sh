@@ -20,7 +20,7 @@ server:
   resp: {address: "127.0.0.1:0"}
 YAML
 start_serve "$dir/deployment.yaml"
-resp_port=$(sed -n 's/^strata: resp on 127\.0\.0\.1://p' "$dir/serve.log")
+wait_resp_port
 [[ "$address" == 127.0.0.1:* ]] || fail "bound to '$address', not loopback"
 
 # A second server on the same port is refused (it must not share the first one's connections).

@@ -19,7 +19,8 @@ server:
   resp: {address: "127.0.0.1:0", max_bulk: 1KiB, max_inline: 256, max_pipeline: 64KiB, max_clients: 20}
 YAML
 start_resp "$dir/deployment.yaml"
-cli() { redis-cli -p "$port" "$@"; }
+# With its stderr: a closed or refused connection prints nothing on stdout, which read as a nil.
+cli() { redis-cli -p "$port" "$@" 2>&1; }
 
 # Connection commands.
 expect "PING" "PONG" "$(cli PING)"

@@ -80,6 +80,8 @@ try:
 except ConnectionResetError:
     sys.exit("reset after %d replies instead of the end of the stream" % received.count(b"+OK"))
 replies = received.count(b"+OK")
+if replies == 0:
+    sys.exit("no reply before the end of the stream")
 if received != b"+OK\r\n" * replies:
     sys.exit("expected only whole +OK replies, got %d bytes, %d replies" % (len(received), replies))
 PY

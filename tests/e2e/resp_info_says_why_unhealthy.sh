@@ -18,7 +18,8 @@ server:
   resp: {address: "127.0.0.1:0"}
 YAML
 start_resp "$dir/deployment.yaml"
-cli() { redis-cli -p "$port" "$@"; }
+# With its stderr: a closed or refused connection prints nothing on stdout, which read as a nil.
+cli() { redis-cli -p "$port" "$@" 2>&1; }
 
 expect "SET while the data folder is there" "OK" "$(cli SET before kept)"
 info=$(cli INFO strata | tr -d '\r')

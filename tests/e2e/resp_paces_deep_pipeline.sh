@@ -13,7 +13,8 @@ need nc netcat-openbsd
 for i in $(seq 100); do printf 'GET k%s\r\n' "$i"; done >"$dir/gets"
 
 # run_with IN_FLIGHT: starts the server with that bound, pipelines the 100 GETs twice (redis-cli
-# --pipe, then nc -N, which half-closes after sending), prints the timeouts each got.
+# --pipe, then nc -N, which half-closes after sending), and sets the timeouts each got in $by_pipe
+# and $by_nc. Not run in $(...): a fail there ended the subshell only, and left its server running.
 run_with() {
   cat >"$dir/deployment.yaml" <<YAML
 layers:
@@ -25,17 +26,16 @@ YAML
   start_resp "$dir/deployment.yaml"
   redis-cli -p "$port" --pipe <"$dir/gets" >"$dir/pipe.out" 2>&1
   grep -a -q "replies: 100" "$dir/pipe.out" || fail "max_in_flight $1: redis-cli --pipe: $(tail -c 300 "$dir/pipe.out")"
-  local by_pipe by_nc
   by_pipe=$(grep -a -c "timeout" "$dir/pipe.out")
   timeout 20 nc -N 127.0.0.1 "$port" <"$dir/gets" >"$dir/nc.out" || fail "max_in_flight $1: nc -N did not end"
   [ "$(grep -a -c '' "$dir/nc.out")" -eq 100 ] || fail "max_in_flight $1: nc -N got $(grep -a -c '' "$dir/nc.out") replies"
   by_nc=$(grep -a -c "timeout" "$dir/nc.out")
   stop_resp
-  echo "$by_pipe $by_nc"
 }
 
-expect "timeouts with max_in_flight 4 (redis-cli --pipe, nc -N)" "0 0" "$(run_with 4)"
-read -r by_pipe by_nc <<<"$(run_with 1000000)"
+run_with 4
+expect "timeouts with max_in_flight 4 (redis-cli --pipe, nc -N)" "0 0" "$by_pipe $by_nc"
+run_with 1000000
 [ "$by_pipe" -gt 0 ] && [ "$by_nc" -gt 0 ] ||
   fail "without the bound the pipeline's tail should time out (the layer needs 2 s): $by_pipe, $by_nc timeouts"
 echo ok

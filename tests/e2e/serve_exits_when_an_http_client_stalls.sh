@@ -17,13 +17,7 @@ server:
   resp: {address: "127.0.0.1:0"}
 YAML
 start_serve "$dir/deployment.yaml"
-resp_port=""
-for _ in $(seq 100); do
-  resp_port=$(sed -n 's/^strata: resp on 127\.0\.0\.1://p' "$dir/serve.log")
-  [ -n "$resp_port" ] && break
-  sleep 0.05
-done
-[ -n "$resp_port" ] || fail "no 'strata: resp on ADDRESS' line"
+wait_resp_port
 host=${address%:*}; port=${address##*:}
 (
   exec 3<>"/dev/tcp/$host/$port" || exit 1

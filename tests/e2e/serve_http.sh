@@ -15,6 +15,18 @@ start_serve() {
   fail "no 'strata: http on ADDRESS' line within 30 s"
 }
 
+# wait_resp_port: the port of the "strata: resp on 127.0.0.1:PORT" line, which serve prints just
+# after the http one (read at once, it could still be missing), in $resp_port.
+wait_resp_port() {
+  resp_port=""
+  for _ in $(seq 100); do
+    resp_port=$(sed -n 's/^strata: resp on 127\.0\.0\.1://p' "$dir/serve.log")
+    [ -n "$resp_port" ] && return 0
+    sleep 0.05
+  done
+  fail "no 'strata: resp on 127.0.0.1:PORT' line"
+}
+
 # serve_one_layer LAYER: start_serve on a deployment of that one layer (a YAML flow mapping), HTTP
 # on a port the kernel picks, RESP off.
 serve_one_layer() {

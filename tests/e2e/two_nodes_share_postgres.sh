@@ -30,10 +30,17 @@ start a; start b
 a=$(cat "$dir/a.address"); b=$(cat "$dir/b.address")
 key="e2e-two-nodes-$RANDOM$RANDOM"
 
-# value_on ADDRESS: the value of $key there, or "-" when it is not found.
+# value_on ADDRESS: the value of $key there, "-" when it is not found (404), or what else was
+# answered (an error's body read as "not found" let a node that failed pass for one that dropped it).
 value_on() {
-  local body; body=$(curl -sS "http://$1/v1/cache/$key") || fail "curl $1"
-  sed -n 's/.*"value":"\([^"]*\)".*/\1/p' <<<"$body" | grep . || echo "-"
+  local out code
+  out=$(curl -sS -w '\n%{http_code}' "http://$1/v1/cache/$key") || { echo "(curl failed)"; return; }
+  code=${out##*$'\n'}
+  case $code in
+    200) sed -n 's/.*"value":"\([^"]*\)".*/\1/p' <<<"${out%$'\n'*}" ;;
+    404) echo "-" ;;
+    *) echo "HTTP $code: ${out%$'\n'*}" ;;
+  esac
 }
 # eventually ADDRESS VALUE: the value there becomes VALUE within 20 s (at once, but for a loaded machine).
 eventually() {
