@@ -198,14 +198,16 @@ void layer_command(runtime& rt, const Request& req, const std::string& body, Res
   const auto answer = nlohmann::json::parse(result.json, nullptr, false);
   // The layer's reason is the error: the status's general meaning may not fit a command (a refused
   // validate read "the layers declined the write (too large for their bounds, ...)").
-  if (answer.is_object() && answer.contains("error") && answer["error"].is_string())
-    error.message = what + ": " + answer["error"].get<std::string>() + unhealthy_layers(result.code, &rt);
-  if (answer.is_object() && answer.contains("field") && answer["field"].is_string())
-    error.field = answer["field"].get<std::string>();
-  // What the layer said besides its error and field (a diary flush's written and buffered) is kept.
+  // What the layer said besides them (a diary flush's written and buffered) is kept.
   auto more = answer.is_object() ? answer : nlohmann::json::object();
-  more.erase("error");
-  more.erase("field");
+  if (more.contains("error") && more["error"].is_string()) {
+    error.message = what + ": " + more["error"].get<std::string>() + unhealthy_layers(result.code, &rt);
+    more.erase("error");
+  }
+  if (more.contains("field") && more["field"].is_string()) {
+    error.field = more["field"].get<std::string>();
+    more.erase("field");
+  }
   send(res, error.http_status,
        error_json(error, more.empty() ? std::string() : more.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }

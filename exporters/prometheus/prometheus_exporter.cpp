@@ -43,7 +43,7 @@ public:
       const auto& address = config.get_string("address");
       // Debian's civetweb, which prometheus-cpp serves through, is built without IPv6: it would
       // refuse the address only when the server starts, as "invalid port spec".
-      if (address.front() == '[')
+      if (!address.empty() && address.front() == '[')
         throw std::invalid_argument("address: IPv6 is not supported (the civetweb behind prometheus-cpp is built "
                                     "without it): use an IPv4 address such as 127.0.0.1:9464 or 0.0.0.0:9464, "
                                     "got '" + address + "'");

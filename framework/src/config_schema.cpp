@@ -18,9 +18,11 @@
 namespace strata::detail {
 namespace {
 
-bool known_type(const strata_value_type& type) {
+/// Whether a plugin built for `abi_minor` may declare `type`: one of a later minor was unknown to
+/// it, and is refused as it was before that minor (its values must not get checks it never asked for).
+bool known_type(const strata_value_type& type, std::uint32_t abi_minor) {
   const auto raw = abi_value(type);
-  return raw >= STRATA_VALUE_STRING && raw <= STRATA_VALUE_LISTEN_ADDRESS;
+  return raw >= STRATA_VALUE_STRING && raw <= (abi_minor >= 6 ? STRATA_VALUE_LISTEN_ADDRESS : STRATA_VALUE_SIZE);
 }
 
 /// Numbers, durations and sizes; strings, booleans, files and addresses have none.
@@ -38,7 +40,7 @@ std::string expectation(strata_value_type type) {
   case STRATA_VALUE_DURATION:
     return "a duration such as 250ms or 5s, at most " + std::to_string(units::max_duration_days) + "d";
   case STRATA_VALUE_SIZE: return "a size such as 64MiB";
-  case STRATA_VALUE_LISTEN_ADDRESS: return "host:port such as 127.0.0.1:9464 or [::1]:9464 (port 0: any free port)";
+  case STRATA_VALUE_LISTEN_ADDRESS: return "host:port such as 127.0.0.1:9464 (port 0: any free port)";
   default: return "a string";
   }
 }
@@ -117,7 +119,7 @@ std::string missing_key_message(const strata_config_key& key, const std::string&
 
 } // namespace
 
-std::string check_schema(const strata_config_key* keys, std::size_t n) {
+std::string check_schema(const strata_config_key* keys, std::size_t n, std::uint32_t abi_minor) {
   if (n > 0 && keys == nullptr) return "the schema declares " + std::to_string(n) + " keys but no array";
   std::set<std::string> names;
   for (std::size_t i = 0; i < n; ++i) {
@@ -129,7 +131,10 @@ std::string check_schema(const strata_config_key* keys, std::size_t n) {
         std::string_view::npos)
       return what + ": a name is letters, digits, '_' and '-' only";
     if (!names.insert(key.key).second) return what + " is declared twice";
-    if (!known_type(key.type)) return what + " has an unknown type " + std::to_string(abi_value(key.type));
+    if (!known_type(key.type, abi_minor))
+      return what + " has an unknown type " + std::to_string(abi_value(key.type)) +
+             (abi_value(key.type) <= STRATA_VALUE_LISTEN_ADDRESS ? " for a plugin built for ABI 1." + std::to_string(abi_minor)
+                                                                 : std::string());
     if (!has_bounds(key.type) && (key.has_min || key.has_max))
       return what + ": a string, bool, file or address key takes no min or max (they would be ignored)";
     if (has_bounds(key.type) && ((key.has_min && std::isnan(key.min)) || (key.has_max && std::isnan(key.max))))

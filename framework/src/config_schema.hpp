@@ -7,6 +7,7 @@
 #include <strata/plugin_abi.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,9 +15,9 @@
 namespace strata::detail {
 
 /// Returns "" if a plugin's declared schema is well-formed, else why not: a null or duplicate key
-/// name, an unknown type, min > max, or a default that does not parse as its type or breaks its
-/// own bounds.
-std::string check_schema(const strata_config_key* keys, std::size_t n);
+/// name, a type unknown to the plugin's ABI minor `abi_minor` (file and address came with 1.6),
+/// min > max, or a default that does not parse as its type or breaks its own bounds.
+std::string check_schema(const strata_config_key* keys, std::size_t n, std::uint32_t abi_minor = STRATA_ABI_MINOR);
 
 /// An error about `path`, placed at the position recorded for it, else at its nearest recorded
 /// parent (`layers[1].config.x` → `layers[1].config` → `layers[1]` → `layers`), else at 0:0.

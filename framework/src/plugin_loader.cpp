@@ -219,7 +219,7 @@ expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descript
     return invalid(refusal(origin, "the descriptor lacks a create or destroy function"));
   if (d->config_schema == nullptr && d->config_schema_size != 0)
     return invalid(refusal(origin, "the descriptor declares schema keys but no schema"));
-  if (auto why = check_schema(d->config_schema, d->config_schema_size); !why.empty())
+  if (auto why = check_schema(d->config_schema, d->config_schema_size, d->abi_minor); !why.empty())
     return invalid(refusal(origin, "bad config schema: " + why));
   if (auto it = by_name_.find(d->name); it != by_name_.end()) {
     if (it->second->origin == "<static>" && origin != "<static>")

@@ -442,10 +442,10 @@ void add_claims(const std::string& section, const std::vector<Instance>& instanc
   }
 }
 
-/// "-" for standard output (an instance's "-", the log's "stdout"), else the file as an absolute,
+/// "-" for standard output (an instance's "-", the log's "stdout", /dev/stdout), else the file as an absolute,
 /// normal path (links are not followed: two names of one file are left to the start).
 std::string file_identity(const std::string& value, bool is_log) {
-  if (is_log ? value == "stdout" : value == "-")
+  if ((is_log ? value == "stdout" : value == "-") || value == "/dev/stdout")
     return "-";
   std::error_code ec;
   const auto absolute = std::filesystem::absolute(value, ec);
@@ -461,9 +461,12 @@ void check_claims(const config& cfg, const resolved_plugins& plugins, std::vecto
   std::vector<claim> files, addresses;
   if (cfg.logging.output != "stderr")
     files.push_back({"logging.output", cfg.logging.output});
-  if (cfg.server.http.enabled)
+  // The front ends are strata serve's: a host that embeds the runtime serves neither, and its
+  // exporter on their default ports is no clash. So they count when the file has a server section.
+  const bool served = cfg.positions.count("server") != 0;
+  if (served && cfg.server.http.enabled)
     addresses.push_back({"server.http.address", cfg.server.http.address});
-  if (cfg.server.resp.enabled)
+  if (served && cfg.server.resp.enabled)
     addresses.push_back({"server.resp.address", cfg.server.resp.address});
   const std::size_t front_ends = addresses.size(); // compared with each other in check_framework_settings
   add_claims("layers", cfg.layers, plugins.layers, files, addresses);

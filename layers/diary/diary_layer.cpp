@@ -82,14 +82,14 @@ private:
   std::atomic<bool> ready_{false};
 };
 
-/// What is wrong with the arguments of command `name` (none: nothing): each must be one it takes,
-/// of its type; the bounds are checked where they are read.
 /// An argument a command refuses: its name and why.
 struct refused_argument {
   std::string name;
   std::string why;
 };
 
+/// What is wrong with the arguments of command `name` (none: nothing): each must be one it takes,
+/// of its type; the bounds are checked where they are read.
 std::optional<refused_argument> argument_problem(std::string_view name, const json& args) {
   static const std::map<std::string, std::vector<std::string>, std::less<>> takes{
     {"flush", {}},

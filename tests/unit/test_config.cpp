@@ -580,9 +580,13 @@ TEST_CASE("check_schema accepts a good schema and says what is wrong with a bad 
   const strata_config_key bounded_file[] = {{"out", STRATA_VALUE_FILE, "", "", 1, 1, 0, 0}};
   CHECK(check_schema(bounded_file, 1) ==
         "schema key 'out': a string, bool, file or address key takes no min or max (they would be ignored)");
+  // A file or address key is a type of ABI 1.6: a plugin built for 1.5 declaring one was refused, and still is.
+  const strata_config_key file_key[] = {{"out", STRATA_VALUE_FILE, "", "", 0, 0, 0, 0}};
+  CHECK(check_schema(file_key, 1, 6).empty());
+  CHECK(check_schema(file_key, 1, 5) == "schema key 'out' has an unknown type 7 for a plugin built for ABI 1.5");
   const strata_config_key bad_address[] = {{"listen", STRATA_VALUE_LISTEN_ADDRESS, "9464", "", 0, 0, 0, 0}};
   CHECK(check_schema(bad_address, 1) == "schema key 'listen': bad default: expected host:port such as 127.0.0.1:9464 "
-                                        "or [::1]:9464 (port 0: any free port), got '9464'");
+                                        "(port 0: any free port), got '9464'");
   const strata_config_key dotted[] = {{"my key.x", STRATA_VALUE_INT, "1", "", 0, 0, 0, 0}};
   CHECK(check_schema(dotted, 1) == "schema key 'my key.x': a name is letters, digits, '_' and '-' only");
 }
@@ -757,14 +761,41 @@ exporters:
   - {name: f, plugin: prometheus, config: {address: "9464"}}
 )", "t.yaml");
   REQUIRE(ports.ok());
-  CHECK(error_lines(strata::validate(*ports.effective)) ==
+  const auto port_errors = error_lines(strata::validate(*ports.effective));
+  CHECK(port_errors ==
         std::vector<std::string>{
-          "t.yaml:11:53: exporters[5].config.address: expected host:port such as 127.0.0.1:9464 or [::1]:9464 (port "
-          "0: any free port), got '9464'",
+          "t.yaml:11:53: exporters[5].config.address: expected host:port such as 127.0.0.1:9464 (port 0: any free "
+          "port), got '9464'",
           "t.yaml:6:53: exporters[0].config.address: '0.0.0.0:18099' is where server.http.address listens too "
           "('127.0.0.1:18099'): give each its own port",
           "t.yaml:8:53: exporters[2].config.address: '127.0.0.1:18098' is where exporters[1].config.address listens "
           "too ('127.0.0.1:18098'): give each its own port"});
+  // Without a server section (a host that embeds the runtime serves neither front end), an
+  // exporter on the HTTP API's default port is no clash; 0.0.0.0 takes 127.0.0.1's port too.
+  auto embedded = parse_config(R"(layers: [{name: hot, plugin: predictive}]
+exporters:
+  - {name: a, plugin: prometheus, config: {address: "127.0.0.1:8080"}}
+  - {name: b, plugin: prometheus, config: {address: "0.0.0.0:18097"}}
+  - {name: c, plugin: prometheus, config: {address: "127.0.0.1:18097"}}
+)", "t.yaml");
+  REQUIRE(embedded.ok());
+  CHECK(error_lines(strata::validate(*embedded.effective)) ==
+        std::vector<std::string>{"t.yaml:5:53: exporters[2].config.address: '127.0.0.1:18097' is where "
+                                 "exporters[1].config.address listens too ('0.0.0.0:18097'): give each its own port"});
+  // A relative path is the file under the working directory; /dev/null may be written by any number.
+  auto relative = parse_config("layers: [{name: hot, plugin: predictive}]\nexporters:\n"
+                               "  - {name: a, plugin: test_exporter, config: {path: strata-x-out.json}}\n"
+                               "  - {name: b, plugin: test_exporter, config: {path: " +
+                                 (std::filesystem::current_path() / "strata-x-out.json").string() + "}}\n"
+                               "  - {name: c, plugin: test_exporter, config: {path: /dev/null}}\n"
+                               "  - {name: d, plugin: test_exporter, config: {path: /dev/null}}\n"
+                               "logging: {output: /dev/null}\n",
+                               "t.yaml");
+  REQUIRE(relative.ok());
+  const auto relative_errors = error_lines(strata::validate(*relative.effective));
+  REQUIRE(relative_errors.size() == 1);
+  CHECK_THAT(relative_errors[0], Catch::StartsWith("t.yaml:4:53: exporters[1].config.path: '") &&
+                                   Catch::Contains("' is also exporters[0].config.path ('strata-x-out.json')"));
 }
 
 TEST_CASE("the errors' text lists them in the file's order, whatever pass found each", "[config]") {
