@@ -18,10 +18,15 @@ server:
   resp: {address: "127.0.0.1:0", max_bulk: 512KiB, max_pipeline: 1MiB, max_in_flight: 128}
 YAML
 start_resp "$dir/deployment.yaml"
-PYTHONPATH="$(dirname "$0")" python3 - "$port" "$pid" <<'PY' || fail "see above"
+# Under ASan (scripts/test runs this on its build) freed memory waits in a quarantine of 256 MiB:
+# the RSS says nothing of what the server holds (it grew by 103 MiB there), so only the replies,
+# whole and in order, are checked.
+instrumented=0
+ldd "$strata" | grep -q libasan && instrumented=1
+PYTHONPATH="$(dirname "$0")" python3 - "$port" "$pid" "$instrumented" <<'PY' || fail "see above"
 import socket, sys, time
 from resp_replies import mismatch, rss_mib
-port, pid = int(sys.argv[1]), int(sys.argv[2])
+port, pid, instrumented = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
 value = b"v" * 102400
 s = socket.create_connection(("127.0.0.1", port))
 for i in range(9):
@@ -39,9 +44,9 @@ assert s.recv(100) == b"+PONG\r\n"
 c.settimeout(30)
 if problem := mismatch(c, reply * 400):  # compared as it comes, not held
     sys.exit(problem)
-if grown > 50:
+if grown > 50 and not instrumented:
     sys.exit(f"the server grew by {grown} MiB for a client that does not read (max_pipeline 1 MiB, max_in_flight 128)")
-print(f"grew by {grown} MiB while not read; every reply, in order")
+print(f"grew by {grown} MiB while not read{' (ASan: not bounded)' if instrumented else ''}; every reply, in order")
 PY
 stop_resp
 echo ok
