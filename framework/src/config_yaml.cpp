@@ -59,6 +59,22 @@ std::string describe(const YAML::Node& node) {
   }
 }
 
+/// For a file yaml-cpp could not read at line `error_line` (1-based; 0: unknown): " (line N
+/// indents with a tab: YAML indents with spaces only)" for the first line up to it whose
+/// indentation holds a tab, else "". yaml-cpp's own words for it ("end of map not found", "illegal
+/// map value") name neither the tab nor that line.
+std::string tab_indentation_note(const std::string& text, int error_line) {
+  int line = 1;
+  for (std::size_t start = 0; start < text.size() && (error_line <= 0 || line <= error_line); ++line) {
+    const auto end = std::min(text.find('\n', start), text.size());
+    const auto content = text.find_first_not_of(" \t", start);
+    if (content != std::string::npos && content < end && text.find('\t', start) < content)
+      return " (line " + std::to_string(line) + " indents with a tab: YAML indents with spaces only)";
+    start = end + 1;
+  }
+  return "";
+}
+
 /// A byte as an error names it: "0xE9".
 std::string byte_text(unsigned char byte) {
   char text[8];
@@ -188,7 +204,7 @@ public:
       if (!documents.empty())
         root = documents.front();
     } catch (const YAML::Exception& e) {
-      fail(to_position(e.mark), "", "invalid YAML: " + e.msg);
+      fail(to_position(e.mark), "", "invalid YAML: " + e.msg + tab_indentation_note(text, e.mark.line + 1));
       return report();
     }
     if (root.IsNull())

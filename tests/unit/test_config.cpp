@@ -245,6 +245,19 @@ TEST_CASE("a second YAML document is an error, not dropped", "[config]") {
   CHECK(parse_config(one + "---\n", "t.yaml").effective); // an empty one after it says nothing
 }
 
+TEST_CASE("a file yaml-cpp cannot read for a tab in its indentation names that line", "[config]") {
+  // yaml-cpp said "end of map not found", naming neither the tab nor its line.
+  const auto tabbed = parse_config("layers:\n  - name: hot\n\tplugin: predictive\n", "t.yaml");
+  REQUIRE(tabbed.errors.size() == 1);
+  CHECK_THAT(tabbed.errors[0].message,
+             Catch::StartsWith("invalid YAML: ") &&
+               Catch::EndsWith(" (line 3 indents with a tab: YAML indents with spaces only)"));
+  // A tab after the line at fault is not its cause.
+  const auto later = parse_config("layers: [\n  - name: hot\nplugin: {\n\tx: 1\n", "t.yaml");
+  REQUIRE_FALSE(later.errors.empty());
+  CHECK_THAT(later.errors[0].message, !Catch::Contains("indents with a tab"));
+}
+
 TEST_CASE("every error in a file is reported, each at its value or key", "[config]") {
   const auto report = parse_config(R"(runtime:
   threads: 65
