@@ -293,12 +293,15 @@ void config_command(command_context& ctx, const command_args& a) {
                                    " is not supported: strata is configured by its YAML file (SIGHUP reloads it)");
   if (a.size() != 3)
     return append_error(ctx.out, "ERR wrong number of arguments for 'config|get' command");
+  // As Redis has them: the address in `bind`, the port apart (bind said "127.0.0.1:6380").
+  const auto bound = units::parse_host_port(ctx.counters.address);
   const std::pair<const char*, std::string> parameters[] = {
     {"save", ""},
     {"appendonly", "no"},
     {"maxclients", std::to_string(ctx.settings.max_clients)},
     {"proto-max-bulk-len", std::to_string(ctx.settings.max_bulk)},
-    {"bind", ctx.counters.address},
+    {"bind", bound ? bound->host : ctx.counters.address},
+    {"port", bound ? std::to_string(bound->port) : std::string()},
   };
   const std::string pattern = lower(a[2]);
   std::vector<const std::pair<const char*, std::string>*> matched;

@@ -142,6 +142,8 @@ expect "CONFIG SET" "ERR CONFIG SET is not supported: strata is configured by it
 expect "CONFIG GET save" 'save,' "$(cli --csv CONFIG GET save | tr -d '"')"
 expect "CONFIG GET appendonly" "appendonly
 no" "$(cli CONFIG GET appendonly)"
+expect "CONFIG GET bind: the address alone" "bind,127.0.0.1" "$(cli --csv CONFIG GET bind | tr -d '"')"
+expect "CONFIG GET port" "port,$port" "$(cli --csv CONFIG GET port | tr -d '"')"
 expect "COMMAND COUNT" "25" "$(cli COMMAND COUNT)"
 expect "CLIENT SETNAME" "OK" "$(cli CLIENT SETNAME e2e)"
 expect "CLIENT GETNAME on the named connection" "e2e" \
