@@ -22,6 +22,16 @@ namespace strata::detail {
 
 namespace {
 
+/// "" for a duration within what a YAML file may give (units::max_duration), else why not. A
+/// config built in code took any: a loader_timeout, a deadline or a rule's `for` of INT64_MAX ms
+/// overflowed the clock's count, and timed out (or fired) at once.
+std::string too_long(std::chrono::milliseconds duration) {
+  if (duration <= units::max_ttl)
+    return "";
+  return "must be at most " + std::to_string(units::max_duration_days) + "d (" + std::to_string(units::max_ttl.count()) +
+         " ms), got " + std::to_string(duration.count()) + " ms";
+}
+
 void check_instances(const config& cfg, const std::string& section,
                      const std::vector<plugin_instance_config>& instances, std::vector<config_error>& errors) {
   std::set<std::string> names;
@@ -86,6 +96,8 @@ void check_alert_rules(const config& cfg, std::vector<config_error>& errors) {
                                         std::pair{".escalate_after", rule.escalate_after}})
       if (duration.count() < 0)
         fail(key, "must not be negative");
+      else if (const auto why = too_long(duration); !why.empty())
+        fail(key, why);
     if (rule.escalate_after.count() > 0 && rule.escalate_to <= rule.severity)
       fail(".escalate_to", std::string("must be above the rule's severity (") + to_string(rule.severity) + ")");
   }
@@ -145,6 +157,11 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     fail("runtime.stats_interval", "must be greater than 0");
   if (cfg.runtime.shutdown_timeout.count() < 0)
     fail("runtime.shutdown_timeout", "must not be negative");
+  for (const auto& [path, duration] : {std::pair{"runtime.loader_timeout", cfg.runtime.loader_timeout},
+                                       std::pair{"runtime.stats_interval", cfg.runtime.stats_interval},
+                                       std::pair{"runtime.shutdown_timeout", cfg.runtime.shutdown_timeout}})
+    if (const auto why = too_long(duration); !why.empty())
+      fail(path, why);
   if (cfg.layers.empty())
     fail("layers", "a deployment needs at least one layer");
   if (!valid_log_level(cfg.logging.level))
@@ -202,6 +219,8 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
                               std::to_string(static_cast<int>(layer.write)));
     if (layer.deadline.count() <= 0)
       fail(path + ".deadline", "must be greater than 0");
+    else if (const auto why = too_long(layer.deadline); !why.empty())
+      fail(path + ".deadline", why);
   }
   check_instances(cfg, "exporters", cfg.exporters, errors);
   check_instances(cfg, "embedders", cfg.embedders, errors);

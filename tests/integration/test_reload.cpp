@@ -290,12 +290,17 @@ TEST_CASE("reload_alert_rules refuses what a deployment's validation refuses in 
   not_a_number.threshold = std::nan("");
   auto negative = resident_memory_above_zero("late");
   negative.for_duration = std::chrono::milliseconds(-1);
-  const auto refused = rt->reload_alert_rules({equal, not_a_number, negative});
+  auto never = resident_memory_above_zero("never"); // INT64_MAX overflowed: it escalated at once
+  never.escalate_after = std::chrono::milliseconds::max();
+  never.escalate_to = alert_severity::critical;
+  const auto refused = rt->reload_alert_rules({equal, not_a_number, negative, never});
   REQUIRE(refused);
   CHECK(refused->message == "alerts.rules[0].comparison: expected one of <, <=, >, >=, got '=='\n"
                             "alerts.rules[1].name: duplicate rule name 'eq'\n"
                             "alerts.rules[1].threshold: expected a finite number\n"
-                            "alerts.rules[2].for: must not be negative");
+                            "alerts.rules[2].for: must not be negative\n"
+                            "alerts.rules[3].escalate_after: must be at most 106481d (9199958400000 ms), got "
+                            "9223372036854775807 ms");
   CHECK(rt->alerts().empty());
   // Its name labels the rule's series: not UTF-8 (Latin-1 here), the registry threw out of the reload.
   const auto latin1 = rt->reload_alert_rules({resident_memory_above_zero("\xdc" "berlast")});

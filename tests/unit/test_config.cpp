@@ -459,6 +459,27 @@ TEST_CASE("to_yaml of the struct defaults round-trips", "[config]") {
   check_same_values(cfg, parse_valid(strata::to_yaml(cfg)));
 }
 
+TEST_CASE("a config built in code gets no longer durations than a file may give", "[config]") {
+  // INT64_MAX ms overflowed the clock's count: every miss timed out at once, a layer's answer was
+  // late at once, shutdown did not wait.
+  config cfg;
+  cfg.layers.push_back({});
+  cfg.layers[0].name = "only";
+  cfg.layers[0].plugin = "predictive";
+  cfg.runtime.loader_timeout = std::chrono::milliseconds::max();
+  cfg.runtime.shutdown_timeout = std::chrono::milliseconds::max();
+  cfg.layers[0].deadline = strata::units::max_ttl + 1ms;
+  const auto why = [](const char* got) {
+    return std::string("must be at most 106481d (9199958400000 ms), got ") + got + " ms";
+  };
+  CHECK(error_lines(strata::validate(cfg)) ==
+        std::vector<std::string>{"<config>: runtime.loader_timeout: " + why("9223372036854775807"),
+                                 "<config>: runtime.shutdown_timeout: " + why("9223372036854775807"),
+                                 "<config>: layers[0].deadline: " + why("9199958400001")});
+  cfg.runtime.loader_timeout = cfg.runtime.shutdown_timeout = cfg.layers[0].deadline = strata::units::max_ttl;
+  CHECK(strata::validate(cfg).ok()); // the longest a file may give
+}
+
 TEST_CASE("default_plugin_path splits STRATA_PLUGIN_PATH on ':'", "[config]") {
   scoped_env path("STRATA_PLUGIN_PATH", "/a::/b/c:");
   CHECK(strata::default_plugin_path() == std::vector<std::string>{"/a", "/b/c"});
