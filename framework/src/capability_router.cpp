@@ -123,7 +123,7 @@ Result capability_router::call(const ticket& t, const capability_target& target,
     Result refused;
     refused.code = status::invalid;
     refused.error = "a synchronous call from a completion callback, which runs in an actor's thread that its "
-                    "answer would need; use the _async form there";
+                    "answer would need; use the _async form there, or, where there is none, another thread";
     return finish(t, std::move(refused));
   }
   auto waiter = std::make_shared<sync_waiter<Result>>();

@@ -474,7 +474,7 @@ T await(detail::runtime_log& log, const std::function<void(std::function<void(T)
   // never ended.
   if (detail::in_host_callback::on_actor_thread()) {
     log.write(log_level::error, {"a synchronous runtime call from a completion callback was refused (it would wait "
-                                 "for the thread the callback runs in); use its _async form there",
+                                 "for the thread the callback runs in); use its _async form there, or, where there is none, another thread",
                                  {}, {}, to_string(status::invalid), {}, {}, {}});
     auto refused = answer_of<T>(status::invalid);
     if constexpr (std::is_same_v<T, command_result>)

@@ -208,8 +208,8 @@ public:
   health_report health() const;
 
   /// Hit, miss and error rates, throughput and get latency percentiles over `window`, per layer and
-  /// overall, as of the last sample (taken every `runtime.stats_interval`). All zero when
-  /// `runtime.metrics` is off.
+  /// overall, as of the last sample (taken every `runtime.stats_interval`). All zero, and no
+  /// layers, when `runtime.metrics` is off.
   runtime_stats stats(stats_window window = stats_window::minute) const;
 
   /// Every metric (the standard ones, those plugins registered, and the derived ones: hits,
