@@ -254,10 +254,11 @@ expect 400 "unknown query parameter 'ns'"
 call GET '/v1/layers/diary/commands/count'
 expect 405 'allowed: POST, OPTIONS'
 # The 405's Allow header is OPTIONS's (it lacked OPTIONS, which every route answers).
+# (Each output read whole before grep -q: under pipefail, grep's early exit could fail the pipe.)
 for method in GET OPTIONS; do
-  curl -sS -o /dev/null -D - -X $method -H "Authorization: Bearer $STRATA_E2E_TOKEN" \
-    "http://$address/v1/layers/diary/commands/count" | tr -d '\r' | grep -qx 'Allow: POST, OPTIONS' ||
-    fail "$method: no 'Allow: POST, OPTIONS'"
+  headers=$(curl -sS -o /dev/null -D - -X $method -H "Authorization: Bearer $STRATA_E2E_TOKEN" \
+    "http://$address/v1/layers/diary/commands/count" | tr -d '\r')
+  grep -qx 'Allow: POST, OPTIONS' <<<"$headers" || fail "$method: no 'Allow: POST, OPTIONS': $headers"
 done
 # No semantic or vector layer in this deployment: 501 (semantic_http.sh tests the endpoints).
 call POST '/v1/semantic/lookup' -d '{"text": "q"}'

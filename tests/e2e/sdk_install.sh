@@ -20,7 +20,10 @@ for f in libstrata.so strata/plugins/libstrata_predictive.so cmake/strata/strata
          cmake/strata/strata_plugin.cmake pkgconfig/strata.pc; do
   [ -e "$libdir/$f" ] || fail "the install lacks ${libdir#$prefix/}/$f"
 done
-if ls "$libdir"/strata/plugins | grep -q test_; then fail "test plugins were installed: $(ls "$libdir"/strata/plugins)"; fi
+# (The listing read whole before grep -q: under pipefail, grep's early exit could fail the pipe,
+# and the check pass.)
+plugins=$(ls "$libdir"/strata/plugins)
+if grep -q test_ <<<"$plugins"; then fail "test plugins were installed: $plugins"; fi
 
 # The configuration reference in docs/ is what the installed plugins declare.
 "$prefix/bin/strata" config-reference >"$dir/reference.md" || fail "strata config-reference failed"
@@ -93,7 +96,8 @@ printf 'cmake_minimum_required(VERSION 3.20)\nproject(my_layer LANGUAGES CXX)\ns
 cmake -S "$mine" -B "$mine/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >"$dir/my_layer.log" 2>&1 &&
   cmake --build "$mine/build" >>"$dir/my_layer.log" 2>&1 && cmake --install "$mine/build" --prefix "$mine/installed" >>"$dir/my_layer.log" 2>&1 ||
   { cat "$dir/my_layer.log"; fail "building and installing plugins/README.md's layer"; }
-readelf -d "$mine/installed/plugins/libstrata_my_layer.so" | grep -q 'NEEDED.*libstrata_store' ||
+needed=$(readelf -d "$mine/installed/plugins/libstrata_my_layer.so")
+grep -q 'NEEDED.*libstrata_store' <<<"$needed" ||
   fail "the installed my_layer does not need libstrata_store.so (the check below would prove nothing)"
 printf 'plugins: {path: ["%s"]}\nlayers:\n  - {name: mine, plugin: my_layer, config: {limit: 10}}\nserver:\n  http: {address: "127.0.0.1:0"}\n  resp: {enabled: false}\n' \
   "$mine/installed/plugins" >"$dir/my_layer.yaml"
