@@ -25,12 +25,6 @@ bool known_type(const strata_value_type& type, std::uint32_t abi_minor) {
   return raw >= STRATA_VALUE_STRING && raw <= (abi_minor >= 6 ? STRATA_VALUE_LISTEN_ADDRESS : STRATA_VALUE_SIZE);
 }
 
-/// Numbers, durations and sizes; strings, booleans, files and addresses have none.
-bool has_bounds(strata_value_type type) {
-  return type == STRATA_VALUE_INT || type == STRATA_VALUE_DOUBLE || type == STRATA_VALUE_DURATION ||
-         type == STRATA_VALUE_SIZE;
-}
-
 /// What a value of each type looks like, for "expected ..." messages.
 std::string expectation(strata_value_type type) {
   switch (type) {
@@ -118,6 +112,11 @@ std::string missing_key_message(const strata_config_key& key, const std::string&
 }
 
 } // namespace
+
+bool has_bounds(strata_value_type type) {
+  return type == STRATA_VALUE_INT || type == STRATA_VALUE_DOUBLE || type == STRATA_VALUE_DURATION ||
+         type == STRATA_VALUE_SIZE;
+}
 
 std::string check_schema(const strata_config_key* keys, std::size_t n, std::uint32_t abi_minor) {
   if (n > 0 && keys == nullptr) return "the schema declares " + std::to_string(n) + " keys but no array";

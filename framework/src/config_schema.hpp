@@ -14,6 +14,10 @@
 
 namespace strata::detail {
 
+/// Whether a key of `type` takes a min and max: numbers, durations and sizes; strings, booleans,
+/// files and addresses have none.
+bool has_bounds(strata_value_type type);
+
 /// Returns "" if a plugin's declared schema is well-formed, else why not: a null or duplicate key
 /// name, a type unknown to the plugin's ABI minor `abi_minor` (file and address came with 1.6),
 /// min > max, or a default that does not parse as its type or breaks its own bounds.

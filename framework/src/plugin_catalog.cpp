@@ -4,6 +4,7 @@
 #include <strata/plugin_catalog.hpp>
 
 #include "abi_value.hpp"
+#include "config_schema.hpp"
 #include "plugin_loader.hpp"
 
 #include <strata/config.hpp>
@@ -49,7 +50,7 @@ plugin_info describe(const detail::loaded_plugin& plugin) {
                         std::nullopt, std::nullopt};
     if (k.default_value != nullptr)
       key.default_value = k.default_value;
-    const bool bounded = key.type == "int" || key.type == "double" || key.type == "duration" || key.type == "size";
+    const bool bounded = detail::has_bounds(k.type);
     if (bounded && k.has_min)
       key.min = k.min;
     if (bounded && k.has_max)
