@@ -1062,9 +1062,9 @@ public:
       return recheck_first(l);
     const auto now = std::chrono::steady_clock::now();
     // A call out for twice loader_timeout is likely stuck (a lost connection): the next miss calls
-    // (halved rather than doubled: twice the longest loader_timeout overflows the clock's count)
     // again, at most once per that long, if a loader thread then still has no call past its
     // timeout (a key whose calls all hang must not take every thread, and every other key's loads).
+    // The time out is halved rather than the timeout doubled: twice the longest overflows the clock.
     if (auto it = st_.loads.find(l->id); it != st_.loads.end() && (now - it->second->started) / 2 >= st_.loader_timeout &&
                                           std::count(st_.loader_overdue.begin(), st_.loader_overdue.end(), 0) >= 2)
       supersede(it); // the newer call's answer is what the layers should hold

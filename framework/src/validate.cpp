@@ -436,7 +436,18 @@ namespace {
 struct claim {
   std::string path;
   std::string value;
+  std::string file; ///< for a file, its identity (file_identity), computed once; empty for a port
 };
+
+/// "-" for standard output (an instance's "-", the log's "stdout", /dev/stdout), else the file as an absolute,
+/// normal path (links are not followed: two names of one file are left to the start).
+std::string file_identity(const std::string& value, bool is_log) {
+  if ((is_log ? value == "stdout" : value == "-") || value == "/dev/stdout")
+    return "-";
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(value, ec);
+  return (ec ? std::filesystem::path(value) : absolute).lexically_normal().string();
+}
 
 /// What the instances of a section take through their plugins' file and address keys (ABI 1.6).
 template <class Instance>
@@ -454,21 +465,11 @@ void add_claims(const std::string& section, const std::vector<Instance>& instanc
         continue;
       const auto path = section + "[" + std::to_string(i) + "].config." + key.key;
       if (abi_value(key.type) == STRATA_VALUE_FILE && !value->second.empty())
-        files.push_back({path, value->second});
+        files.push_back({path, value->second, file_identity(value->second, false)});
       else if (abi_value(key.type) == STRATA_VALUE_LISTEN_ADDRESS)
-        addresses.push_back({path, value->second});
+        addresses.push_back({path, value->second, {}});
     }
   }
-}
-
-/// "-" for standard output (an instance's "-", the log's "stdout", /dev/stdout), else the file as an absolute,
-/// normal path (links are not followed: two names of one file are left to the start).
-std::string file_identity(const std::string& value, bool is_log) {
-  if ((is_log ? value == "stdout" : value == "-") || value == "/dev/stdout")
-    return "-";
-  std::error_code ec;
-  const auto absolute = std::filesystem::absolute(value, ec);
-  return (ec ? std::filesystem::path(value) : absolute).lexically_normal().string();
 }
 
 /// Two parts of the deployment on one file (or both on standard output), or listening on one
@@ -479,30 +480,29 @@ std::string file_identity(const std::string& value, bool is_log) {
 void check_claims(const config& cfg, const resolved_plugins& plugins, std::vector<config_error>& errors) {
   std::vector<claim> files, addresses;
   if (cfg.logging.output != "stderr")
-    files.push_back({"logging.output", cfg.logging.output});
+    files.push_back({"logging.output", cfg.logging.output, file_identity(cfg.logging.output, true)});
   // The front ends are strata serve's: a host that embeds the runtime serves neither, and its
   // exporter on their default ports is no clash. So they count when the file has a server section.
   const bool served = cfg.positions.count("server") != 0;
   if (served && cfg.server.http.enabled)
-    addresses.push_back({"server.http.address", cfg.server.http.address});
+    addresses.push_back({"server.http.address", cfg.server.http.address, {}});
   if (served && cfg.server.resp.enabled)
-    addresses.push_back({"server.resp.address", cfg.server.resp.address});
+    addresses.push_back({"server.resp.address", cfg.server.resp.address, {}});
   const std::size_t front_ends = addresses.size(); // compared with each other in check_framework_settings
   add_claims("layers", cfg.layers, plugins.layers, files, addresses);
   add_claims("exporters", cfg.exporters, plugins.exporters, files, addresses);
   add_claims("embedders", cfg.embedders, plugins.embedders, files, addresses);
   add_claims("alerts.handlers", cfg.alerts.handlers, plugins.handlers, files, addresses);
   for (std::size_t i = 0; i < files.size(); ++i) {
-    const auto mine = file_identity(files[i].value, files[i].path == "logging.output");
-    if (mine == "/dev/null") // what is written there is dropped: any number may
+    if (files[i].file == "/dev/null") // what is written there is dropped: any number may
       continue;
     for (std::size_t j = 0; j < i; ++j) {
       const auto& earlier = files[j];
-      if (file_identity(earlier.value, earlier.path == "logging.output") != mine)
+      if (earlier.file != files[i].file)
         continue;
       const bool log = earlier.path == "logging.output";
       std::string why;
-      if (mine == "-")
+      if (files[i].file == "-")
         why = log ? "writes to standard output, as logging.output does: the log's lines would break its stream (log "
                     "to stderr or a file)"
                   : "writes to standard output, as " + earlier.path + " does: the two would interleave";
