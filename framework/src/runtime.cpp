@@ -849,7 +849,10 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   impl->shared = std::make_shared<detail::shared_state>(std::move(health));
   if (impl->cfg.runtime.metrics) {
     impl->metrics = std::make_unique<telemetry::registry>();
-    impl->stats = std::make_shared<detail::stats_board>();
+    std::vector<std::string> names;
+    for (const auto& layer : layers)
+      names.push_back(layer.name);
+    impl->stats = std::make_shared<detail::stats_board>(names);
   }
 
   // Create every instance before anything starts, so that a failing factory stops the start.

@@ -87,6 +87,16 @@ caf::behavior telemetry_actor(caf::stateful_actor<telemetry_state>* self, std::v
 
 } // namespace
 
+stats_board::stats_board(const std::vector<std::string>& layer_names) {
+  for (std::size_t w = 0; w < by_window_.size(); ++w) {
+    auto& f = by_window_[w];
+    f.window = static_cast<stats_window>(w);
+    f.overall.name = "all";
+    for (const auto& name : layer_names)
+      f.layers.push_back(window_stats{name});
+  }
+}
+
 void estimate_view(telemetry::totals& view, const telemetry::totals& first, const telemetry::totals& routed) {
   constexpr std::size_t get = 0, hit = 0;
   auto& hits = view.requests[get][hit];

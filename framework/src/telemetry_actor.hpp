@@ -21,6 +21,10 @@ namespace strata::detail {
 /// The latest figures of every window; written by the telemetry actor, read by host threads.
 class stats_board {
 public:
+  /// Zero figures for "all" and each layer (in chain order) in every window, until the actor's
+  /// first publication: a host reading right after the start gets the layers, not an empty list.
+  explicit stats_board(const std::vector<std::string>& layer_names);
+
   runtime_stats get(stats_window window) const {
     std::lock_guard<std::mutex> guard(mutex_);
     return by_window_[static_cast<std::size_t>(window)];

@@ -93,6 +93,20 @@ TEST_CASE("metrics can be switched off", "[metrics]") {
   CHECK((*rt)->prometheus_text().empty());
 }
 
+TEST_CASE("stats name every layer, in each window, from the start", "[metrics][stats]") {
+  // Before the telemetry actor first published, the layers were an empty list (a host's
+  // stats().layers.at(0) right after the start threw), and every window said it was the minute.
+  auto rt = start("stats.yaml");
+  for (const auto window : {stats_window::minute, stats_window::hour, stats_window::day}) {
+    const auto s = rt->stats(window);
+    CHECK(s.window == window);
+    CHECK(s.overall.name == "all");
+    REQUIRE(s.layers.size() == 2);
+    CHECK(s.layers[0].name == "hot");
+    CHECK(s.layers[1].name == "deep");
+  }
+}
+
 TEST_CASE("stats derive rates, throughput and latency per layer and overall", "[metrics][stats]") {
   auto rt = start("stats.yaml");
   REQUIRE(rt->put("k", "v") == status::ok);

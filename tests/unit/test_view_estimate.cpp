@@ -1,6 +1,7 @@
 // How the telemetry actor tells layer 0's read-view hits from the gets the coordinator asked of it
 // (framework/src/telemetry_actor.hpp): what it adds to the runtime's figures never goes down, since
-// the windows subtract one sample from a later one in unsigned integers.
+// the windows subtract one sample from a later one in unsigned integers; and what its board holds
+// before the actor first publishes.
 #include "telemetry_actor.hpp"
 
 #include <catch2/catch.hpp>
@@ -49,4 +50,19 @@ TEST_CASE("the view's hits are layer 0's less the routed ones, and never go down
   estimate_view(view, gets(13, 6), gets(4, 4));
   CHECK(view.requests[get][hit] == 9);
   CHECK(view.get_durations.count == 2);
+}
+
+TEST_CASE("the stats board names the runtime and each layer in every window before a publication", "[telemetry][stats]") {
+  const strata::detail::stats_board board({"hot", "deep"});
+  for (const auto window : {strata::stats_window::minute, strata::stats_window::hour, strata::stats_window::day}) {
+    const auto figures = board.get(window);
+    CHECK(figures.window == window);
+    CHECK(figures.covered_seconds == 0);
+    CHECK(figures.overall.name == "all");
+    CHECK(figures.overall.requests == 0);
+    REQUIRE(figures.layers.size() == 2);
+    CHECK(figures.layers[0].name == "hot");
+    CHECK(figures.layers[1].name == "deep");
+    CHECK(figures.layers[1].gets == 0);
+  }
 }

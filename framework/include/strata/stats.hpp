@@ -32,7 +32,8 @@ struct window_stats {
   double p99_seconds = 0;
 };
 
-/// Figures over one window, as of the telemetry actor's last sample.
+/// Figures over one window, as of the telemetry actor's last sample (zeros, every layer named,
+/// until its first).
 struct runtime_stats {
   stats_window window = stats_window::minute;
   double covered_seconds = 0; ///< less than the window while the runtime is younger than it
