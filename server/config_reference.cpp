@@ -76,6 +76,9 @@ int config_reference(const std::vector<std::string>& directories) {
                "other part listens on: `strata check-config` refuses two on one.\n";
   for (const auto& plugin : catalog.plugins) {
     std::cout << "\n## `" << plugin.name << "` (" << plugin.kind << ", version " << plugin.version << ")\n\n";
+    if (plugin.default_deadline)
+      std::cout << "A layer's `deadline` unless it gives one: "
+                << format_bound(static_cast<double>(plugin.default_deadline->count()), "duration") << ".\n\n";
     if (plugin.schema.empty()) {
       std::cout << "No settings.\n";
       continue;

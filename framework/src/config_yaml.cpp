@@ -405,7 +405,13 @@ private:
       {"plugin", [&](const entry& v) { has_plugin = true; read_plugin_name(v, layer.plugin); }},
       {"promote", [&](const entry& v) { read_bool(v, layer.promote); }},
       {"write", [&](const entry& v) { read_write_policy(v, layer.write); }},
-      {"deadline", [&](const entry& v) { read_duration(v, true, layer.deadline); }},
+      {"deadline",
+       [&](const entry& v) {
+         milliseconds deadline{0}; // stays 0 when refused
+         read_duration(v, true, deadline);
+         if (deadline.count() > 0)
+           layer.deadline = deadline;
+       }},
       {"detached", [&](const entry& v) { read_detached(v, layer.detached); }},
       {"config", [&](const entry& v) { read_settings(v, layer.settings); }},
       {"embedder", [&](const entry& v) { read_string(v, "an embedder's name", layer.embedder); }},
@@ -813,7 +819,7 @@ void emit_layer(YAML::Emitter& out, const layer_config& layer) {
   out << YAML::Key << "plugin" << YAML::Value << escape_dollars(layer.plugin);
   out << YAML::Key << "promote" << YAML::Value << layer.promote;
   out << YAML::Key << "write" << YAML::Value << write_policy_name(layer.write);
-  out << YAML::Key << "deadline" << YAML::Value << format_duration(layer.deadline);
+  if (layer.deadline) out << YAML::Key << "deadline" << YAML::Value << format_duration(*layer.deadline);
   if (layer.detached) out << YAML::Key << "detached" << YAML::Value << *layer.detached;
   if (!layer.embedder.empty()) out << YAML::Key << "embedder" << YAML::Value << escape_dollars(layer.embedder);
   out << YAML::Key << "config" << YAML::Value;

@@ -64,6 +64,7 @@ struct slot {
   /// (a request's restart, failing too, would otherwise start a second chain of retries).
   std::uint64_t restarts_begun = 0;
   bool detached = false;
+  std::chrono::milliseconds deadline{0}; ///< the layer's, else its plugin's default
   bool observer = false; ///< flagged STRATA_PLUGIN_FLAG_OBSERVER: not in the chain
   caf::actor actor;            ///< null while a restart could not create an instance
   /// Set when the instance is replaced: its host then calls it no more.
@@ -690,7 +691,7 @@ public:
   template <class... Ts>
   void ask(std::size_t i, std::uint64_t request, asked what, std::function<void(layer_reply&)> on_reply,
            Ts&&... args) {
-    ask_within(i, st_.slots[i].cfg.deadline, request, what, std::move(on_reply), std::forward<Ts>(args)...);
+    ask_within(i, st_.slots[i].deadline, request, what, std::move(on_reply), std::forward<Ts>(args)...);
   }
 
   /// `ask`, with `deadline` instead of the layer's.
@@ -1099,7 +1100,7 @@ public:
     if (!available(0) || st_.slots[0].observer)
       return full_miss(l);
     send(
-      0, st_.slots[0].cfg.deadline, std::chrono::steady_clock::now(),
+      0, st_.slots[0].deadline, std::chrono::steady_clock::now(),
       [this, l](layer_reply& reply) {
         if (could_not(reply) || reply.code != status::ok || !sound_hit(0, l->number, reply.hit))
           return full_miss(l);
@@ -1705,7 +1706,7 @@ public:
                                        std::to_string(d->abi_minor) + ") takes no commands");
     // A command may do real work (a scan, a compaction): at least 5 s, whatever the layer's
     // deadline for requests.
-    const auto deadline = std::max<std::chrono::milliseconds>(it->cfg.deadline, std::chrono::seconds(5));
+    const auto deadline = std::max<std::chrono::milliseconds>(it->deadline, std::chrono::seconds(5));
     ask_within(
       i, deadline, ++st_.requests, operation::command,
       [this, i, done = std::move(request.done)](layer_reply& reply) {
@@ -1835,6 +1836,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     const auto& plugin = *setup->plugins[i];
     s.recipe = std::make_shared<const layer_recipe>(layer_recipe{&plugin, s.cfg.name, s.cfg.settings, setup->hosts[i]});
     s.detached = s.cfg.detached.value_or((plugin.descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0);
+    s.deadline = s.cfg.deadline.value_or(default_deadline(*plugin.descriptor));
     s.observer = is_observer(*plugin.descriptor);
     st.slots.push_back(std::move(s));
   }

@@ -43,7 +43,7 @@ std::string type_name(const strata_value_type& type) {
 plugin_info describe(const detail::loaded_plugin& plugin) {
   const auto* d = plugin.descriptor;
   plugin_info info{d->name, d->version ? d->version : "", kind_name(d->kind), plugin.origin,
-                   d->abi_major, d->abi_minor, {}};
+                   d->abi_major, d->abi_minor, {}, std::nullopt};
   for (std::size_t i = 0; i < d->config_schema_size; ++i) {
     const auto& k = d->config_schema[i];
     config_key_info key{k.key, type_name(k.type), std::nullopt, k.description ? k.description : "",
@@ -57,6 +57,8 @@ plugin_info describe(const detail::loaded_plugin& plugin) {
       key.max = k.max;
     info.schema.push_back(std::move(key));
   }
+  if (detail::abi_value(d->kind) == STRATA_PLUGIN_LAYER)
+    info.default_deadline = detail::default_deadline(*d);
   return info;
 }
 

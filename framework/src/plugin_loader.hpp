@@ -4,6 +4,7 @@
 #include <strata/expected.hpp>
 #include <strata/plugin_abi.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +21,12 @@ struct loaded_plugin {
 /// A layer plugin that observes interactions instead of answering requests (the diary).
 inline bool is_observer(const strata_plugin_descriptor& d) {
   return d.abi_minor >= 2 && (d.flags & STRATA_PLUGIN_FLAG_OBSERVER) != 0;
+}
+
+/// How long the coordinator waits for a layer of this plugin whose deployment names no `deadline`:
+/// what the plugin declares (ABI 1.7), else the runtime's 100 ms.
+inline std::chrono::milliseconds default_deadline(const strata_plugin_descriptor& d) {
+  return std::chrono::milliseconds(d.abi_minor >= 7 && d.default_deadline_ms != 0 ? d.default_deadline_ms : 100);
 }
 
 /// The file a deployment looks the plugin `name` up by: libstrata_<name>.so.

@@ -217,10 +217,12 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
     if (layer.write != write_policy::through && layer.write != write_policy::behind && layer.write != write_policy::around)
       fail(path + ".write", "expected through, behind or around, got the value " +
                               std::to_string(static_cast<int>(layer.write)));
-    if (layer.deadline.count() <= 0)
-      fail(path + ".deadline", "must be greater than 0");
-    else if (const auto why = too_long(layer.deadline); !why.empty())
-      fail(path + ".deadline", why);
+    if (layer.deadline) {
+      if (layer.deadline->count() <= 0)
+        fail(path + ".deadline", "must be greater than 0");
+      else if (const auto why = too_long(*layer.deadline); !why.empty())
+        fail(path + ".deadline", why);
+    }
   }
   check_instances(cfg, "exporters", cfg.exporters, errors);
   check_instances(cfg, "embedders", cfg.embedders, errors);
@@ -342,7 +344,8 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
 }
 
 /// Loads the plugins `cfg` names and checks each instance's settings against its plugin's schema,
-/// then, but for the `unchecked` instances (`layers[1]`), the plugin's own check; fills defaults.
+/// then, but for the `unchecked` instances (`layers[1]`), the plugin's own check; fills defaults
+/// (a layer's deadline too).
 void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const strata_plugin_descriptor*>& static_plugins,
                    const std::set<std::string>& unchecked, resolved_plugins& plugins_out,
                    std::vector<config_error>& errors) {
@@ -374,6 +377,9 @@ void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const s
   // An observer answers nothing: with no other layer, every put would be declined and every get
   // miss, for a reason no error names.
   const auto& layers = plugins_out.layers;
+  for (std::size_t i = 0; i < layers.size() && i < cfg.layers.size(); ++i)
+    if (layers[i] != nullptr && !cfg.layers[i].deadline) // the effective deadline, as check-config prints it
+      cfg.layers[i].deadline = default_deadline(*layers[i]->descriptor);
   if (!layers.empty() && std::all_of(layers.begin(), layers.end(), [](const loaded_plugin* p) {
         return p != nullptr && is_observer(*p->descriptor);
       }))

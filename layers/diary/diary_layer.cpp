@@ -127,6 +127,10 @@ std::optional<refused_argument> argument_problem(std::string_view name, const js
 
 class diary_layer : public layer {
 public:
+  /// Above twice the default statement_timeout (5 s): a command waits behind the writer's batch,
+  /// then runs its own statement; past that it answers `unavailable`, not the coordinator's `timeout`.
+  static constexpr std::chrono::milliseconds default_deadline{15000};
+
   /// What the schema cannot say: the backend's name, the DSN's form, the order of the retry bounds.
   static void check_config(const plugin_config& config) {
     config_refusals refused;

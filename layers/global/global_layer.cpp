@@ -235,6 +235,11 @@ struct announcement {
 
 class global_layer : public layer {
 public:
+  /// Above the default connect_timeout (2 s, the least libpq takes; a request reconnects after a
+  /// server restart) and statement_timeout (500 ms): a slow statement or connection then answers
+  /// the layer's own `unavailable`, not the coordinator's `timeout`.
+  static constexpr std::chrono::milliseconds default_deadline{3000};
+
   /// What the schema cannot say: the backend's name, the DSN's form, the channel's length, the
   /// order of the retry bounds, a change_retention too short for statement_timeout.
   static void check_config(const plugin_config& config) {

@@ -67,6 +67,10 @@ private:
 
 class vector_layer : public layer, public vector_operations {
 public:
+  /// A batch of a thousand vectors takes seconds to add (README.md, "Deadlines"): the runtime's
+  /// 100 ms answered it `timeout`.
+  static constexpr std::chrono::milliseconds default_deadline{5000};
+
   /// What the schema cannot say: the index's words and their combination.
   static void check_config(const plugin_config& config) { vector_index::checked_index_config(config); }
 

@@ -318,4 +318,15 @@ static const strata_config_key test_map_schema[] = {
    1000},
 };
 
+#ifdef STRATA_TEST_MAP_DEADLINE_MS
+// test_patient_map: test_map under another name, whose plugin declares a default deadline (ABI 1.7).
+namespace strata::test_plugins {
+struct patient_map_layer : test_map_layer {
+  using test_map_layer::test_map_layer;
+  static constexpr std::chrono::milliseconds default_deadline{STRATA_TEST_MAP_DEADLINE_MS};
+};
+} // namespace strata::test_plugins
+STRATA_LAYER_PLUGIN("test_patient_map", "1.0.0", strata::test_plugins::patient_map_layer, test_map_schema, 0)
+#else
 STRATA_LAYER_PLUGIN("test_map", "1.0.0", strata::test_plugins::test_map_layer, test_map_schema, 0)
+#endif

@@ -142,6 +142,30 @@ TEST_CASE("a layer slower than its deadline times the request out and keeps its 
                                          "answer within the deadline of 50ms"));
 }
 
+TEST_CASE("a layer that gives no deadline has its plugin's (else 100 ms), and one it gives wins", "[faults]") {
+  // Before ABI 1.7 every layer without one had 100 ms: the global layer's statements (500 ms
+  // allowed) answered the coordinator's `timeout` rather than its own `unavailable`.
+  const auto yaml = [](const std::string& plugin, const std::string& deadline) {
+    return "layers:\n  - {name: hot, plugin: predictive}\n  - {name: slow, plugin: " + plugin + deadline +
+           ", config: {fail: hang_on_get, hang: 2s}}\n";
+  };
+  struct expectation {
+    const char* plugin;
+    const char* deadline;
+    const char* effective;
+  };
+  for (const auto& e : {expectation{"test_patient_map", "", "1000ms"}, expectation{"test_map", "", "100ms"},
+                        expectation{"test_patient_map", ", deadline: 50ms", "50ms"}}) {
+    INFO(e.plugin << e.deadline);
+    auto checked = strata::validate(*parse_config(yaml(e.plugin, e.deadline), "inline.yaml").effective);
+    REQUIRE(checked.ok());
+    CHECK(checked.effective->layers[1].deadline == std::chrono::milliseconds(std::stoi(e.effective))); // as check-config prints it
+    auto rt = strata::testing::start_yaml(yaml(e.plugin, e.deadline));
+    CHECK(rt->get("absent").code == status::timeout);
+    CHECK_THAT(health_of(*rt, "slow").detail, Catch::EndsWith(std::string("no answer within the deadline of ") + e.effective));
+  }
+}
+
 TEST_CASE("a layer that answers nothing for 5 s past a deadline is taken to hang and replaced", "[faults]") {
   auto rt = strata::testing::start_yaml("layers:\n"
                                         "  - {name: hot, plugin: predictive}\n"

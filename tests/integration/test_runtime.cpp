@@ -722,7 +722,7 @@ TEST_CASE("a start from a file that does not parse whole keeps each instance at 
   const auto file = (dir.path / "d.yaml").string();
   static const strata_plugin_descriptor only_in_code = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "only_in_code", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
   std::ofstream(file) << "plugins: {path: [\"" STRATA_TEST_PLUGIN_DIR "\"]}\n"
                          "layers:\n"
                          "  - hot\n"
@@ -746,7 +746,7 @@ TEST_CASE("a host's plugin given in code is used in place of a file in plugins.f
   // It refused to start: "a plugin named 'test_map' is already loaded from <static>".
   static const strata_plugin_descriptor in_code = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "test_map", "9.9", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
   auto parsed = parse_config("plugins: {files: [\"" STRATA_TEST_PLUGIN_DIR "/libstrata_test_map.so\"]}\n"
                              "layers: [{name: mine, plugin: test_map}]\n", "inline.yaml");
   REQUIRE(parsed.ok());
@@ -1273,7 +1273,7 @@ template <std::uint32_t Minor>
 const strata_plugin_descriptor recording_descriptor = {
   STRATA_ABI_MAJOR, Minor, Minor == 3 ? "abi_1_3" : Minor == 4 ? "abi_1_4" : "abi_current", "1.0", STRATA_PLUGIN_LAYER,
   0, recording_keys, 1, &strata::sdk_detail::create<strata::layer, recording_layer<Minor>>,
-  &strata::sdk_detail::destroy<strata::layer>, nullptr};
+  &strata::sdk_detail::destroy<strata::layer>, nullptr, 0};
 
 } // namespace
 

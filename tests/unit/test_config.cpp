@@ -135,7 +135,7 @@ TEST_CASE("a valid file parses with its values, defaults and positions", "[confi
   CHECK(cold.plugin == "sqlite");
   CHECK(cold.promote); // the struct's defaults for keys not written
   CHECK(cold.write == strata::write_policy::through);
-  CHECK(cold.deadline == 100ms);
+  CHECK_FALSE(cold.deadline.has_value()); // its plugin's default, known once it is loaded
   CHECK_FALSE(cold.detached.has_value());
   CHECK(cold.settings.empty());
 
@@ -440,10 +440,11 @@ TEST_CASE("to_yaml renders every key and round-trips", "[config]") {
   const std::string yaml = strata::to_yaml(cfg);
   INFO(yaml);
   for (const char* expected : {"threads: 4", "loader_threads: 3", "loader_timeout: 2s", "shutdown_timeout: 0ms",
-                               "deadline: 250ms", "deadline: 100ms", "write: behind", "write: through",
+                               "deadline: 250ms", "write: behind", "write: through",
                                "promote: false", "detached: true", "max_bytes: 64MiB"})
     CHECK(yaml.find(expected) != std::string::npos);
   CHECK(yaml.find("detached") == yaml.rfind("detached")); // only the layer that sets it
+  CHECK(yaml.find("deadline") == yaml.rfind("deadline")); // the other's is its plugin's, known once loaded
 
   const auto again = parse_valid(yaml);
   check_same_values(cfg, again);
@@ -476,7 +477,8 @@ TEST_CASE("a config built in code gets no longer durations than a file may give"
         std::vector<std::string>{"<config>: runtime.loader_timeout: " + why("9223372036854775807"),
                                  "<config>: runtime.shutdown_timeout: " + why("9223372036854775807"),
                                  "<config>: layers[0].deadline: " + why("9199958400001")});
-  cfg.runtime.loader_timeout = cfg.runtime.shutdown_timeout = cfg.layers[0].deadline = strata::units::max_ttl;
+  cfg.runtime.loader_timeout = cfg.runtime.shutdown_timeout = strata::units::max_ttl;
+  cfg.layers[0].deadline = strata::units::max_ttl;
   CHECK(strata::validate(cfg).ok()); // the longest a file may give
 }
 
@@ -946,10 +948,10 @@ int only_round(const void* config, char* error, size_t size) {
   return shape == "square" || shape == "triangle" ? 0 : 1;
 }
 const strata_plugin_descriptor checked = {STRATA_ABI_MAJOR, 3, "checked_shape", "1.0", STRATA_PLUGIN_LAYER, 0,
-                                          keys, 1, &create, &destroy, &only_round};
+                                          keys, 1, &create, &destroy, &only_round, 0};
 /// The same function behind a 1.2 descriptor, which has no `check` field: the host must not read it.
 const strata_plugin_descriptor older = {STRATA_ABI_MAJOR, 2, "older_shape", "1.0", STRATA_PLUGIN_LAYER, 0,
-                                        keys, 1, &create, &destroy, &only_round};
+                                        keys, 1, &create, &destroy, &only_round, 0};
 
 } // namespace shape_plugin
 

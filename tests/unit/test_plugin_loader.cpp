@@ -190,7 +190,7 @@ TEST_CASE("a factory that throws is reported with file and reason", "[loader]") 
 TEST_CASE("a static descriptor is checked like a file's", "[loader]") {
   static const strata_plugin_descriptor newer_minor = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR + 1, "future", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
   plugin_loader loader;
   auto refused = loader.add_static(&newer_minor);
   REQUIRE_FALSE(refused);
@@ -201,7 +201,7 @@ TEST_CASE("a static descriptor is checked like a file's", "[loader]") {
 TEST_CASE("a descriptor with an unknown kind is refused, not trusted", "[loader]") {
   static strata_plugin_descriptor odd = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "odd", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
   const int foreign_kind = 99; // what a plugin built against a later ABI might write
   std::memcpy(&odd.kind, &foreign_kind, sizeof foreign_kind);
   plugin_loader loader;
@@ -255,7 +255,7 @@ TEST_CASE("a plugin file replaced since the process loaded it is refused: dlopen
 TEST_CASE("loader refuses a descriptor without a version", "[loader]") {
   static const strata_plugin_descriptor unversioned = {
     STRATA_ABI_MAJOR, 0, "test_unversioned", nullptr, STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
   plugin_loader loader;
   auto admitted = loader.add_static(&unversioned);
   REQUIRE_FALSE(admitted);
@@ -282,7 +282,7 @@ TEST_CASE("the plugin catalog says so when a plugin directory cannot be read", "
 TEST_CASE("a descriptor given in code takes precedence over a file that declares its name", "[loader]") {
   static const strata_plugin_descriptor in_code = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "test_map", "9.9", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
   plugin_loader loader;
   REQUIRE(loader.add_static(&in_code));
   // Named in plugins.files (no expected name) or found on plugins.path (by its file's name).
@@ -293,4 +293,37 @@ TEST_CASE("a descriptor given in code takes precedence over a file that declares
   auto found = loader.resolve("test_map", {STRATA_TEST_PLUGIN_DIR});
   REQUIRE(found);
   CHECK((*found)->descriptor == &in_code);
+}
+
+TEST_CASE("a plugin's default deadline is read from descriptors of ABI 1.7 on, and only a layer may declare one", "[loader]") {
+  const auto create = [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; };
+  const auto destroy = [](void*) {};
+  strata_plugin_descriptor d = {STRATA_ABI_MAJOR, 7, "patient", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
+                                create, destroy, nullptr, 2500};
+  CHECK(strata::detail::default_deadline(d) == std::chrono::milliseconds(2500));
+  d.default_deadline_ms = 0;
+  CHECK(strata::detail::default_deadline(d) == std::chrono::milliseconds(100)); // the runtime's
+  d.abi_minor = 6; // its descriptor ends before the field: what follows is not the plugin's
+  d.default_deadline_ms = 2500;
+  CHECK(strata::detail::default_deadline(d) == std::chrono::milliseconds(100));
+
+  static const strata_plugin_descriptor exporter = {STRATA_ABI_MAJOR, 7, "patient_exporter", "1.0",
+                                                    STRATA_PLUGIN_EXPORTER, 0, nullptr, 0, create, destroy, nullptr, 2500};
+  plugin_loader loader;
+  auto refused = loader.add_static(&exporter);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.err().message == "plugin <static>: symbol strata_plugin_entry: declares a default deadline, which only a layer has");
+}
+
+TEST_CASE("the plugin catalog gives each layer plugin's default deadline", "[loader]") {
+  const auto catalog = strata::list_plugins({STRATA_TEST_PLUGIN_DIR});
+  const auto of = [&](const std::string& name) {
+    const auto it = std::find_if(catalog.plugins.begin(), catalog.plugins.end(),
+                                 [&](const strata::plugin_info& p) { return p.name == name; });
+    REQUIRE(it != catalog.plugins.end());
+    return it->default_deadline;
+  };
+  CHECK(of("test_patient_map") == std::chrono::milliseconds(1000));
+  CHECK(of("test_map") == std::chrono::milliseconds(100));
+  CHECK_FALSE(of("test_exporter").has_value());
 }

@@ -36,8 +36,9 @@ struct layer_config {
   /// Receive copies of values found deeper in the chain or loaded by the read-through loader.
   bool promote = true;
   write_policy write = write_policy::through;
-  /// How long the coordinator waits for this layer before the request counts it as a failure.
-  std::chrono::milliseconds deadline{100};
+  /// How long the coordinator waits for this layer before the request counts it as a failure;
+  /// unset: as the plugin declares (ABI 1.7: global 3 s, vector 5 s, diary 15 s), else 100 ms.
+  std::optional<std::chrono::milliseconds> deadline;
   /// Host the layer on a thread of its own; unset: as the plugin declares (only plugins flagged
   /// cooperative share the scheduler's threads).
   std::optional<bool> detached;

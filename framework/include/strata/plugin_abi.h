@@ -43,7 +43,9 @@
  * strata::layer::put_kept() (an EXPIRE's write-back, called for plugins of minor >= 5 only; an
  * older one receives it as a put). 1.6 defined the value types STRATA_VALUE_FILE and
  * STRATA_VALUE_LISTEN_ADDRESS, so that `strata check-config` refuses two parts of a deployment on
- * one file or one port.
+ * one file or one port. 1.7 appended `default_deadline_ms` to strata_plugin_descriptor (read only
+ * from descriptors of minor >= 7), so that a layer that waits on a server gets a deadline above
+ * its own timeouts without the deployment naming one.
  *
  * No exception crosses this header's functions: `create` reports failure by returning NULL with
  * a message, `check` by returning 0 with one.
@@ -55,7 +57,7 @@
 #include <stdint.h>
 
 #define STRATA_ABI_MAJOR 1u
-#define STRATA_ABI_MINOR 6u
+#define STRATA_ABI_MINOR 7u
 
 /* The one symbol every plugin exports. */
 #define STRATA_PLUGIN_ENTRY_SYMBOL "strata_plugin_entry"
@@ -198,6 +200,12 @@ typedef struct strata_plugin_descriptor {
    * strata::config_refusals writes them so); the host's buffer holds 4096 bytes. `create` must still refuse what
    * `check` refuses. */
   int (*check)(const void* config, char* error, size_t error_size);
+  /* Since 1.7, layers only (the host refuses another kind that sets it). How long the coordinator
+   * waits for the layer's answer when the deployment gives the layer no `deadline`; 0: the
+   * runtime's 100 ms. A layer whose operations wait on a server declares one above its own
+   * timeouts, so that a slow statement answers the layer's `unavailable` rather than the
+   * coordinator's `timeout`. */
+  uint32_t default_deadline_ms;
 } strata_plugin_descriptor;
 
 typedef const strata_plugin_descriptor* (*strata_plugin_entry_fn)(void);

@@ -4,6 +4,7 @@
 /// `strata config-reference` prints. Each file is loaded and checked exactly as a deployment would
 /// load it.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ struct plugin_info {
   std::uint32_t abi_major = 0;
   std::uint32_t abi_minor = 0;
   std::vector<config_key_info> schema;
+  /// Layers only: how long the coordinator waits for one whose deployment names no `deadline`
+  /// (the plugin's declared default, ABI 1.7, else the runtime's 100 ms).
+  std::optional<std::chrono::milliseconds> default_deadline;
 };
 
 /// Every `libstrata_*.so` in the directories, sorted by kind then name, and one message per file

@@ -17,6 +17,10 @@
 /// calls it too. The macro exports it as the descriptor's `check` (ABI 1.3), which `strata
 /// check-config`, `strata serve` and a reload run before any instance is created. It must create nothing and touch
 /// no file, socket or server.
+///
+/// A layer whose operations wait on a server declares how long the coordinator waits for it when
+/// the deployment names no `deadline` (ABI 1.7; the runtime's 100 ms otherwise), above its own
+/// timeouts: `static constexpr std::chrono::milliseconds default_deadline{3000};`.
 
 #if __cplusplus < 201703L
 #error "Strata's headers need C++17 or later: compile with -std=c++17 (or the CMake target, which asks for it)"
@@ -31,6 +35,8 @@
 #include <strata/plugin_config.hpp>
 #include <strata/plugin_host.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
@@ -181,6 +187,27 @@ constexpr int (*check_of())(const void*, char*, std::size_t) {
   }
 }
 
+/// The descriptor's `default_deadline_ms`: `T::default_deadline` when `T` declares it, else 0 (the
+/// runtime's).
+template <class T, class = void>
+struct has_default_deadline : std::false_type {};
+template <class T>
+struct has_default_deadline<T, std::void_t<decltype(T::default_deadline)>> : std::true_type {};
+
+template <class T>
+constexpr std::uint32_t default_deadline_of() {
+  if constexpr (has_default_deadline<T>::value) {
+    static_assert(std::is_base_of_v<layer, T>, "only a layer has a deadline: the host refuses another kind that declares one");
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(T::default_deadline)>, std::chrono::milliseconds>,
+                  "default_deadline must be `static constexpr std::chrono::milliseconds default_deadline{...};`");
+    static_assert(T::default_deadline.count() > 0 && T::default_deadline.count() <= 0xFFFFFFFF,
+                  "default_deadline must be above 0 and fit 32 bits of milliseconds");
+    return static_cast<std::uint32_t>(T::default_deadline.count());
+  } else {
+    return 0;
+  }
+}
+
 } // namespace sdk_detail
 } // namespace strata
 
@@ -192,7 +219,8 @@ constexpr int (*check_of())(const void*, char*, std::size_t) {
       STRATA_ABI_MAJOR, STRATA_ABI_MINOR, NAME, VERSION, KIND, FLAGS,                              \
       ::strata::sdk_detail::schema_keys(SCHEMA), ::strata::sdk_detail::schema_size(SCHEMA),        \
       &::strata::sdk_detail::create<BASE, CLASS>,                                                  \
-      &::strata::sdk_detail::destroy<BASE>, ::strata::sdk_detail::check_of<CLASS>()};               \
+      &::strata::sdk_detail::destroy<BASE>, ::strata::sdk_detail::check_of<CLASS>(),                \
+      ::strata::sdk_detail::default_deadline_of<CLASS>()};                                         \
     return &descriptor;                                                                            \
   }
 

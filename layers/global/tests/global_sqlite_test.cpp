@@ -532,7 +532,7 @@ public:
 const strata_config_key no_keys[] = {{"unused", STRATA_VALUE_INT, "0", "nothing", 0, 0, 0, 0}};
 const strata_plugin_descriptor old_descriptor = {
   STRATA_ABI_MAJOR, 1, "old_plugin", "1.0", STRATA_PLUGIN_LAYER, 0, no_keys, 1,
-  &strata::sdk_detail::create<strata::layer, old_layer>, &strata::sdk_detail::destroy<strata::layer>, nullptr};
+  &strata::sdk_detail::create<strata::layer, old_layer>, &strata::sdk_detail::destroy<strata::layer>, nullptr, 0};
 
 } // namespace
 
