@@ -186,9 +186,6 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
   const auto& resp = cfg.server.resp;
   if (!units::parse_host_port(resp.address))
     fail("server.resp.address", "expected " + expected_address("6380") + ", got '" + resp.address + "'");
-  else if (cfg.server.http.enabled && resp.enabled && one_port(cfg.server.http.address, resp.address))
-    fail("server.resp.address", "'" + resp.address + "' is where server.http.address listens too ('" +
-                                  cfg.server.http.address + "'): give each its own port");
   if (resp.max_bulk == 0)
     fail("server.resp.max_bulk", "must be greater than 0");
   if (resp.max_inline < 16)
@@ -480,8 +477,9 @@ void add_claims(const std::string& section, const std::vector<Instance>& instanc
 
 /// Two parts of the deployment on one file (or both on standard output), or listening on one
 /// port: a snapshot's rename replaced the log file, log lines broke a JSON stream, two json
-/// exporters overwrote each other's file without a word, and two SQLite layers on one file, or an
-/// exporter on the HTTP API's port, were refused only by the start. After the plugins' defaults
+/// exporters overwrote each other's file without a word, and two SQLite layers on one file, an
+/// exporter on the HTTP API's port, or the HTTP and Redis front ends on one, were refused only by
+/// the start. After the plugins' defaults
 /// are filled in (the json exporter writes to "-" when `path` is not given).
 void check_claims(const config& cfg, const resolved_plugins& plugins, std::vector<config_error>& errors) {
   std::vector<claim> files, addresses;
@@ -494,7 +492,6 @@ void check_claims(const config& cfg, const resolved_plugins& plugins, std::vecto
     addresses.push_back({"server.http.address", cfg.server.http.address, {}});
   if (served && cfg.server.resp.enabled)
     addresses.push_back({"server.resp.address", cfg.server.resp.address, {}});
-  const std::size_t front_ends = addresses.size(); // compared with each other in check_framework_settings
   add_claims("layers", cfg.layers, plugins.layers, files, addresses);
   add_claims("exporters", cfg.exporters, plugins.exporters, files, addresses);
   add_claims("embedders", cfg.embedders, plugins.embedders, files, addresses);
@@ -519,7 +516,7 @@ void check_claims(const config& cfg, const resolved_plugins& plugins, std::vecto
       break;
     }
   }
-  for (std::size_t i = front_ends; i < addresses.size(); ++i)
+  for (std::size_t i = 1; i < addresses.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (one_port(addresses[j].value, addresses[i].value)) {
         errors.push_back(make_error(cfg, addresses[i].path,
