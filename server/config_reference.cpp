@@ -23,7 +23,7 @@ std::string with_unit(double value, const std::vector<std::pair<const char*, dou
 
 /// A bound in the key's own notation: durations are held in milliseconds, sizes in bytes.
 std::string format_bound(double value, const std::string& type) {
-  if (type == "duration")
+  if (type == "duration" || type == "timeout")
     return with_unit(value, {{"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}});
   if (type == "size")
     return with_unit(value, {{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"", 1}});
@@ -73,7 +73,8 @@ int config_reference(const std::vector<std::string>& directories) {
                "layer, embedder, exporter or alert handler that names the plugin; unknown keys are rejected.\n"
                "A `file` is one the instance writes and no other part of the deployment may (nor\n"
                "`logging.output`; `-` is standard output); an `address` is host:port it listens on, a port no\n"
-               "other part listens on: `strata check-config` refuses two on one.\n";
+               "other part listens on: `strata check-config` refuses two on one. A `timeout` is a duration\n"
+               "one request may wait on, which must be below the layer's `deadline`.\n";
   for (const auto& plugin : catalog.plugins) {
     std::cout << "\n## `" << plugin.name << "` (" << plugin.kind << ", version " << plugin.version << ")\n\n";
     if (plugin.default_deadline)

@@ -22,7 +22,8 @@ namespace {
 /// it, and is refused as it was before that minor (its values must not get checks it never asked for).
 bool known_type(const strata_value_type& type, std::uint32_t abi_minor) {
   const auto raw = abi_value(type);
-  return raw >= STRATA_VALUE_STRING && raw <= (abi_minor >= 6 ? STRATA_VALUE_LISTEN_ADDRESS : STRATA_VALUE_SIZE);
+  const auto last = abi_minor >= 7 ? STRATA_VALUE_TIMEOUT : abi_minor >= 6 ? STRATA_VALUE_LISTEN_ADDRESS : STRATA_VALUE_SIZE;
+  return raw >= STRATA_VALUE_STRING && raw <= last;
 }
 
 /// What a value of each type looks like, for "expected ..." messages.
@@ -32,6 +33,7 @@ std::string expectation(strata_value_type type) {
   case STRATA_VALUE_DOUBLE: return "a number";
   case STRATA_VALUE_BOOL: return units::bool_spellings;
   case STRATA_VALUE_DURATION:
+  case STRATA_VALUE_TIMEOUT:
     return "a duration such as 250ms or 5s, at most " + std::to_string(units::max_duration_days) + "d";
   case STRATA_VALUE_SIZE: return "a size such as 64MiB";
   case STRATA_VALUE_LISTEN_ADDRESS: return "host:port such as 127.0.0.1:9464 (port 0: any free port)";
@@ -51,6 +53,7 @@ std::optional<double> measure(strata_value_type type, const std::string& text) {
     if (units::parse_bool(text)) return 0.0;
     return std::nullopt;
   case STRATA_VALUE_DURATION:
+  case STRATA_VALUE_TIMEOUT:
     if (auto v = units::parse_duration(text)) return static_cast<double>(v->count()) / 1e6;
     return std::nullopt;
   case STRATA_VALUE_SIZE:
@@ -69,7 +72,7 @@ std::string format_bound(strata_value_type type, double bound) {
   text.precision(15);
   text << bound;
   if (type == STRATA_VALUE_SIZE) text << " bytes";
-  if (type == STRATA_VALUE_DURATION) text << " ms";
+  if (type == STRATA_VALUE_DURATION || type == STRATA_VALUE_TIMEOUT) text << " ms";
   return text.str();
 }
 
@@ -115,7 +118,7 @@ std::string missing_key_message(const strata_config_key& key, const std::string&
 
 bool has_bounds(strata_value_type type) {
   return type == STRATA_VALUE_INT || type == STRATA_VALUE_DOUBLE || type == STRATA_VALUE_DURATION ||
-         type == STRATA_VALUE_SIZE;
+         type == STRATA_VALUE_SIZE || type == STRATA_VALUE_TIMEOUT;
 }
 
 std::string check_schema(const strata_config_key* keys, std::size_t n, std::uint32_t abi_minor) {
@@ -132,7 +135,7 @@ std::string check_schema(const strata_config_key* keys, std::size_t n, std::uint
     if (!names.insert(key.key).second) return what + " is declared twice";
     if (!known_type(key.type, abi_minor))
       return what + " has an unknown type " + std::to_string(abi_value(key.type)) +
-             (abi_value(key.type) <= STRATA_VALUE_LISTEN_ADDRESS ? " for a plugin built for ABI 1." + std::to_string(abi_minor)
+             (abi_value(key.type) <= STRATA_VALUE_TIMEOUT ? " for a plugin built for ABI 1." + std::to_string(abi_minor)
                                                                  : std::string());
     if (!has_bounds(key.type) && (key.has_min || key.has_max))
       return what + ": a string, bool, file or address key takes no min or max (they would be ignored)";

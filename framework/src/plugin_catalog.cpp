@@ -36,6 +36,7 @@ std::string type_name(const strata_value_type& type) {
   case STRATA_VALUE_SIZE: return "size";
   case STRATA_VALUE_FILE: return "file";
   case STRATA_VALUE_LISTEN_ADDRESS: return "address";
+  case STRATA_VALUE_TIMEOUT: return "timeout";
   default: return "string";
   }
 }

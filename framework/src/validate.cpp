@@ -340,6 +340,31 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
   }
 }
 
+/// Layer `i`'s timeout keys (ABI 1.7) against its deadline (`given` by the deployment, or its
+/// plugin's): at or above it, the coordinator answered a request that waited so long `timeout`
+/// before the layer could answer on its own, and 5 s past it took the instance to hang.
+void check_timeouts(const config& cfg, std::size_t i, const strata_plugin_descriptor& d, bool given,
+                    std::vector<config_error>& errors) {
+  const auto& layer = cfg.layers[i];
+  const auto path = "layers[" + std::to_string(i) + "]";
+  for (std::size_t k = 0; k < d.config_schema_size; ++k) {
+    const auto& key = d.config_schema[k];
+    if (abi_value(key.type) != STRATA_VALUE_TIMEOUT)
+      continue;
+    const auto at = path + ".config." + key.key;
+    const auto value = layer.settings.find(key.key);
+    const auto waits = value == layer.settings.end() ? std::nullopt : units::parse_duration(value->second);
+    if (!waits || *waits < *layer.deadline ||
+        std::any_of(errors.begin(), errors.end(), [&](const config_error& e) { return e.path == at; }))
+      continue; // a value of the wrong form, or out of its bounds, is refused by the schema check
+    errors.push_back(make_error(
+      cfg, at,
+      "'" + value->second + "' is not below the layer's deadline (" + std::to_string(layer.deadline->count()) + "ms" +
+        (given ? "" : ", its plugin's default") + "): a request that waits so long would be answered `timeout` by "
+        "the coordinator before the layer could answer; give " + path + ".deadline more than it, or this less"));
+  }
+}
+
 /// Loads the plugins `cfg` names and checks each instance's settings against its plugin's schema,
 /// then, but for the `unchecked` instances (`layers[1]`), the plugin's own check; fills defaults
 /// (a layer's deadline too).
@@ -375,8 +400,12 @@ void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const s
   // miss, for a reason no error names.
   const auto& layers = plugins_out.layers;
   for (std::size_t i = 0; i < layers.size() && i < cfg.layers.size(); ++i)
-    if (layers[i] != nullptr && !cfg.layers[i].deadline) // the effective deadline, as check-config prints it
-      cfg.layers[i].deadline = default_deadline(*layers[i]->descriptor);
+    if (layers[i] != nullptr) {
+      const bool given = cfg.layers[i].deadline.has_value();
+      if (!given) // the effective deadline, as check-config prints it
+        cfg.layers[i].deadline = default_deadline(*layers[i]->descriptor);
+      check_timeouts(cfg, i, *layers[i]->descriptor, given, errors);
+    }
   if (!layers.empty() && std::all_of(layers.begin(), layers.end(), [](const loaded_plugin* p) {
         return p != nullptr && is_observer(*p->descriptor);
       }))

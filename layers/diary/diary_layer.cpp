@@ -349,7 +349,7 @@ const strata_config_key schema_keys[] = {
   {"pool_size", STRATA_VALUE_INT, "2", "PostgreSQL connections kept for statements", 1, 1, 1, 64},
   {"connect_timeout", STRATA_VALUE_DURATION, "2s", "how long a connection attempt may take", 1, 1000, 0, 0},
   // At most 2^31 - 1 ms (~24.8 days): SQLite's busy timeout and PostgreSQL's statement_timeout are ints of ms.
-  {"statement_timeout", STRATA_VALUE_DURATION, "5s", "a statement slower than this fails (each insert of a batch; an analysis)", 1, 1, 1, 2147483647},
+  {"statement_timeout", STRATA_VALUE_TIMEOUT, "5s", "a statement slower than this fails (each insert of a batch; an analysis)", 1, 1, 1, 2147483647},
   {"max_buffered", STRATA_VALUE_INT, "100000", "records kept while the database is away; beyond, new records are dropped", 1, 1, 0, 0},
   {"batch_size", STRATA_VALUE_INT, "512", "records written per transaction", 1, 1, 1, 100000},
   {"flush_interval", STRATA_VALUE_DURATION, "200ms", "longest a record waits before its batch is written", 1, 1, 0, 0},

@@ -892,7 +892,7 @@ const strata_config_key schema_keys[] = {
   {"pool_size", STRATA_VALUE_INT, "2", "PostgreSQL connections kept for statements", 1, 1, 1, 64},
   {"connect_timeout", STRATA_VALUE_DURATION, "2s", "how long a connection attempt may take", 1, 1000, 0, 0},
   // At most 2^31 - 1 ms (~24.8 days): SQLite's busy timeout and PostgreSQL's statement_timeout are ints of ms.
-  {"statement_timeout", STRATA_VALUE_DURATION, "500ms", "a statement slower than this fails (keep it below the layer's deadline)", 1, 1, 1, 2147483647},
+  {"statement_timeout", STRATA_VALUE_TIMEOUT, "500ms", "a statement slower than this fails", 1, 1, 1, 2147483647},
   {"retry_min", STRATA_VALUE_DURATION, "100ms", "first wait before trying an unreachable database again", 1, 1, 0, 0},
   {"retry_max", STRATA_VALUE_DURATION, "5s", "longest wait between tries (the wait doubles up to it)", 1, 1, 0, 0},
   {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of a put that names none; 0: no expiry", 1, 0, 0, 0},

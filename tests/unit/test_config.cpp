@@ -620,6 +620,12 @@ TEST_CASE("check_schema accepts a good schema and says what is wrong with a bad 
   const strata_config_key file_key[] = {{"out", STRATA_VALUE_FILE, "", "", 0, 0, 0, 0}};
   CHECK(check_schema(file_key, 1, 6).empty());
   CHECK(check_schema(file_key, 1, 5) == "schema key 'out' has an unknown type 7 for a plugin built for ABI 1.5");
+  // A timeout key is one of ABI 1.7, a duration with bounds in milliseconds.
+  const strata_config_key timeout_key[] = {{"wait", STRATA_VALUE_TIMEOUT, "5s", "", 1, 1, 1, 10000}};
+  CHECK(check_schema(timeout_key, 1, 7).empty());
+  CHECK(check_schema(timeout_key, 1, 6) == "schema key 'wait' has an unknown type 9 for a plugin built for ABI 1.6");
+  const strata_config_key wide_timeout[] = {{"wait", STRATA_VALUE_TIMEOUT, "20s", "", 1, 1, 1, 10000}};
+  CHECK(check_schema(wide_timeout, 1) == "schema key 'wait': bad default: '20s' is above the maximum of 10000 ms");
   const strata_config_key bad_address[] = {{"listen", STRATA_VALUE_LISTEN_ADDRESS, "9464", "", 0, 0, 0, 0}};
   CHECK(check_schema(bad_address, 1) == "schema key 'listen': bad default: expected host:port such as 127.0.0.1:9464 "
                                         "(port 0: any free port), got '9464'");

@@ -45,7 +45,8 @@
  * STRATA_VALUE_LISTEN_ADDRESS, so that `strata check-config` refuses two parts of a deployment on
  * one file or one port. 1.7 appended `default_deadline_ms` to strata_plugin_descriptor (read only
  * from descriptors of minor >= 7), so that a layer that waits on a server gets a deadline above
- * its own timeouts without the deployment naming one.
+ * its own timeouts without the deployment naming one, and defined the value type
+ * STRATA_VALUE_TIMEOUT, so that the host refuses such a timeout at or above the deadline.
  *
  * No exception crosses this header's functions: `create` reports failure by returning NULL with
  * a message, `check` by returning 0 with one.
@@ -85,7 +86,12 @@ typedef enum strata_value_type {
   STRATA_VALUE_FILE = 7,
   /* Since 1.6, read as a string. host:port the instance listens on ([::1]:port for IPv6; port 0:
    * any free one): the host checks its form and refuses two parts of the deployment on one port. */
-  STRATA_VALUE_LISTEN_ADDRESS = 8
+  STRATA_VALUE_LISTEN_ADDRESS = 8,
+  /* Since 1.7, read as a duration. How long one request may wait on something (a statement, a
+   * connection attempt): for a layer the host refuses a value not below the layer's deadline, at
+   * which the coordinator answers the request `timeout` before the layer could answer on its own
+   * (and, 5 s past it, takes the instance to hang). Elsewhere a plain duration. */
+  STRATA_VALUE_TIMEOUT = 9
 } strata_value_type;
 
 /* One key of a plugin's configuration schema. */

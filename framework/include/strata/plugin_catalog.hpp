@@ -15,7 +15,7 @@ namespace strata {
 /// One key of a plugin's configuration schema.
 struct config_key_info {
   std::string key;
-  std::string type;                         ///< string, int, double, bool, duration, size, file or address
+  std::string type;                         ///< string, int, double, bool, duration, size, file, address or timeout
   std::optional<std::string> default_value; ///< nullopt: the key is required
   std::string description;
   std::optional<double> min; ///< milliseconds for durations, bytes for sizes

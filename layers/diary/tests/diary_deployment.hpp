@@ -9,12 +9,13 @@
 
 namespace strata::test {
 
+/// The diary without a deadline: its plugin's (15 s), above twice its statement_timeout.
 inline std::string diary_yaml(const std::string& diary_settings) {
   return std::string("plugins:\n  path: [\"") + STRATA_TEST_PLUGIN_DIR + "\"]\n"
          "runtime:\n  threads: 2\n"
          "layers:\n"
          "  - name: hot\n    plugin: predictive\n    config:\n      expiry_interval: 1s\n"
-         "  - name: diary\n    plugin: diary\n    deadline: 5s\n    config:\n" +
+         "  - name: diary\n    plugin: diary\n    config:\n" +
          diary_settings;
 }
 

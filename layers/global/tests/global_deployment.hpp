@@ -8,13 +8,13 @@
 namespace strata::test {
 
 /// `hot` (predictive) above `shared` (global) with the given global settings (YAML lines, indented
-/// by six spaces), plugins from the build tree.
-inline std::string two_layer_yaml(const std::string& global_settings) {
+/// by six spaces) and deadline, plugins from the build tree.
+inline std::string two_layer_yaml(const std::string& global_settings, const std::string& deadline = "2s") {
   return std::string("plugins:\n  path: [\"") + STRATA_TEST_PLUGIN_DIR + "\"]\n"
          "runtime:\n  threads: 2\n  stats_interval: 100ms\n"
          "layers:\n"
          "  - name: hot\n    plugin: predictive\n    config:\n      expiry_interval: 1s\n"
-         "  - name: shared\n    plugin: global\n    deadline: 2s\n    config:\n" +
+         "  - name: shared\n    plugin: global\n    deadline: " + deadline + "\n    config:\n" +
          global_settings;
 }
 

@@ -427,6 +427,37 @@ TEST_CASE("the longest TTL is kept as an expiry in the future, not wrapped into 
   CHECK(answer(entry)["expires_at_us"].get<std::int64_t>() >= before_us + strata::units::max_ttl.count() * 1000);
 }
 
+TEST_CASE("a global layer whose statement may outlast its deadline is refused, at that key",
+          "[global][sqlite]") {
+  // A statement_timeout at or above the deadline answered a slow statement with the coordinator's
+  // `timeout` rather than the layer's `unavailable`; 5 s above it, the instance was replaced as hung.
+  strata::test::scratch_dir dir;
+  const auto path = (dir.path / "g.sqlite3").string();
+  const auto errors = [&](const std::string& settings, const std::string& deadline) {
+    auto yaml = strata::test::two_layer_yaml("      sqlite_path: " + path + "\n" + settings, deadline);
+    if (deadline.empty()) // no deadline at all: the plugin's
+      yaml.replace(yaml.find("    deadline: \n"), 15, "");
+    auto checked = strata::validate(*strata::parse_config(yaml, "inline.yaml").effective);
+    std::vector<std::string> lines;
+    for (const auto& e : checked.errors_in_file_order())
+      lines.push_back(e.to_string());
+    return lines;
+  };
+  CHECK(errors("      statement_timeout: 5s\n", "") ==
+        std::vector<std::string>{"inline.yaml:15:26: layers[1].config.statement_timeout: '5s' is not below the layer's "
+                                 "deadline (3000ms, its plugin's default): a request that waits so long would be "
+                                 "answered `timeout` by the coordinator before the layer could answer; give "
+                                 "layers[1].deadline more than it, or this less"});
+  CHECK(errors("      statement_timeout: 2s\n", "2s").size() == 1); // as long as the deadline: a race
+  CHECK(errors("      statement_timeout: 5s\n", "6s").empty());
+  CHECK(errors("", "").empty()); // the default, 500 ms, below 3 s
+  CHECK(errors("", "400ms") ==
+        std::vector<std::string>{"inline.yaml:14:5: layers[1].config.statement_timeout: '500ms' is not below the "
+                                 "layer's deadline (400ms): a request that waits so long would be answered `timeout` "
+                                 "by the coordinator before the layer could answer; give layers[1].deadline more than "
+                                 "it, or this less"});
+}
+
 TEST_CASE("a bad global configuration stops the start with a clear error", "[global][sqlite]") {
   auto parsed = strata::parse_config(strata::test::two_layer_yaml("      backend: mysql\n"), "inline.yaml");
   REQUIRE(parsed.ok());
@@ -440,8 +471,8 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   CHECK_THAT(rt.err().message, Catch::Contains("colour"));
   // A DSN libpq cannot parse is refused before any connection is tried (it looked like an
   // unreachable server), and so are retry bounds the wrong way round.
-  const auto refusal = [](const std::string& settings) {
-    auto config = strata::parse_config(strata::test::two_layer_yaml(settings), "inline.yaml");
+  const auto refusal = [](const std::string& settings, const std::string& deadline = "2s") {
+    auto config = strata::parse_config(strata::test::two_layer_yaml(settings, deadline), "inline.yaml");
     REQUIRE(config.ok());
     auto refused = strata::runtime::from_config(*config.effective);
     REQUIRE_FALSE(refused);
@@ -459,14 +490,14 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
     CHECK_THAT(message, !Catch::Contains("ecret") && !Catch::Contains("2pw"));
   }
   // A change_retention a replay would outrun with this statement_timeout: every blip was an error.
-  CHECK_THAT(refusal("      statement_timeout: 20s\n      change_retention: 2m\n"),
+  CHECK_THAT(refusal("      statement_timeout: 20s\n      change_retention: 2m\n", "30s"),
              Catch::Contains("layers[1].config.change_retention: plugin 'global': 120000 ms is shorter than a replay "
                              "needs with this statement_timeout: at least 140000 ms"));
   // Placed at change_retention where it is written; left at its default, at the `config:` that
   // would hold it (it was placed at the first key under it, statement_timeout, taken for the fault).
-  CHECK_THAT(refusal("      statement_timeout: 20s\n      change_retention: 2m\n"),
+  CHECK_THAT(refusal("      statement_timeout: 20s\n      change_retention: 2m\n", "30s"),
              Catch::StartsWith("inline.yaml:16:25: layers[1].config.change_retention: "));
-  CHECK_THAT(refusal("      statement_timeout: 20m\n"),
+  CHECK_THAT(refusal("      statement_timeout: 20m\n", "1h"),
              Catch::StartsWith("inline.yaml:14:5: layers[1].config.change_retention: plugin 'global': 3600000 ms"));
   // What libpq parses but could never connect with is refused too (it started, always critical).
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"host=db port=notaport\"\n"),
