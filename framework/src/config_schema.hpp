@@ -19,7 +19,8 @@ namespace strata::detail {
 bool has_bounds(strata_value_type type);
 
 /// Returns "" if a plugin's declared schema is well-formed, else why not: a null or duplicate key
-/// name, a type unknown to the plugin's ABI minor `abi_minor` (file and address came with 1.6),
+/// name, a type unknown to the plugin's ABI minor `abi_minor` (file and address came with 1.6,
+/// timeout with 1.7),
 /// min > max, or a default that does not parse as its type or breaks its own bounds.
 std::string check_schema(const strata_config_key* keys, std::size_t n, std::uint32_t abi_minor = STRATA_ABI_MINOR);
 

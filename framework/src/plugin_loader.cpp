@@ -6,6 +6,8 @@
 #include "plugin_modules.hpp"
 #include "runtime_bounds.hpp"
 
+#include <strata/units.hpp>
+
 #include <dlfcn.h>
 #include <link.h>
 #include <sys/stat.h>
@@ -41,6 +43,25 @@ std::string refusal(const std::string& origin, const std::string& reason) {
 }
 
 error invalid(std::string message) { return error{status::invalid, std::move(message)}; }
+
+/// A layer's timeout key whose default is not below the plugin's own default deadline: every
+/// deployment that gives neither would be refused by the check of the two.
+std::string timeout_defaults_problem(const strata_plugin_descriptor& d) {
+  if (d.abi_minor < 7 || abi_value(d.kind) != STRATA_PLUGIN_LAYER)
+    return "";
+  const auto waits_for = request_wait(d, default_deadline(d));
+  for (std::size_t i = 0; i < d.config_schema_size; ++i) {
+    const auto& key = d.config_schema[i];
+    if (abi_value(key.type) != STRATA_VALUE_TIMEOUT || key.default_value == nullptr)
+      continue;
+    const auto value = units::parse_duration(key.default_value);
+    if (value && std::chrono::ceil<std::chrono::milliseconds>(*value) >= waits_for)
+      return "bad config schema: schema key '" + std::string(key.key) + "': its default, '" + key.default_value +
+             "', is not below the plugin's default deadline (" + std::to_string(waits_for.count()) +
+             "ms): every deployment that gives neither would be refused";
+  }
+  return "";
+}
 
 std::string abi_text(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
@@ -223,6 +244,8 @@ expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descript
     return invalid(refusal(origin, "the descriptor declares schema keys but no schema"));
   if (auto why = check_schema(d->config_schema, d->config_schema_size, d->abi_minor); !why.empty())
     return invalid(refusal(origin, "bad config schema: " + why));
+  if (auto why = timeout_defaults_problem(*d); !why.empty())
+    return invalid(refusal(origin, why));
   if (auto it = by_name_.find(d->name); it != by_name_.end()) {
     if (it->second->origin == "<static>" && origin != "<static>")
       return it->second.get(); // the host's own registration takes precedence over a file's, wherever named

@@ -4,6 +4,7 @@
 #include <strata/expected.hpp>
 #include <strata/plugin_abi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -27,6 +28,12 @@ inline bool is_observer(const strata_plugin_descriptor& d) {
 /// what the plugin declares (ABI 1.7), else the runtime's 100 ms.
 inline std::chrono::milliseconds default_deadline(const strata_plugin_descriptor& d) {
   return std::chrono::milliseconds(d.abi_minor >= 7 && d.default_deadline_ms != 0 ? d.default_deadline_ms : 100);
+}
+
+/// How long the coordinator waits for a request to a layer of this plugin given `deadline`: for
+/// an observer, whose requests are all commands, at least the 5 s every command gets.
+inline std::chrono::milliseconds request_wait(const strata_plugin_descriptor& d, std::chrono::milliseconds deadline) {
+  return is_observer(d) ? std::max<std::chrono::milliseconds>(deadline, std::chrono::seconds(5)) : deadline;
 }
 
 /// The file a deployment looks the plugin `name` up by: libstrata_<name>.so.

@@ -974,6 +974,53 @@ TEST_CASE("a plugin's own check refuses what its schema lets through, at the key
                                  "t.yaml:3:5: layers[1]: plugin 'checked_shape': three corners are too many"});
 }
 
+namespace waiting_plugin {
+
+const strata_config_key keys[] = {{"wait", STRATA_VALUE_TIMEOUT, "50ms", "how long a request waits", 0, 0, 0, 0}};
+void* create(const strata_plugin_context*, char*, size_t) { return nullptr; }
+void destroy(void*) {}
+/// A 1.7 layer with a timeout key and no default deadline of its own: the runtime's 100 ms.
+const strata_plugin_descriptor waiting = {STRATA_ABI_MAJOR, 7, "waiting", "1.0", STRATA_PLUGIN_LAYER, 0,
+                                          keys, 1, &create, &destroy, nullptr, 0};
+/// The same as an observer, whose requests are commands: 5 s at least.
+const strata_plugin_descriptor observing = {STRATA_ABI_MAJOR, 7, "observing", "1.0", STRATA_PLUGIN_LAYER,
+                                            STRATA_PLUGIN_FLAG_OBSERVER, keys, 1, &create, &destroy, nullptr, 0};
+
+} // namespace waiting_plugin
+
+TEST_CASE("a layer's timeout keys are checked against the deadline it waits with (ABI 1.7)", "[config][abi]") {
+  auto parsed = parse_config(R"(layers:
+  - {name: a, plugin: waiting, config: {wait: 200ms}}
+  - {name: b, plugin: waiting, deadline: 250ms, config: {wait: 200ms}}
+  - {name: c, plugin: waiting, deadline: 150ms, config: {wait: 149.5ms}}
+  - {name: d, plugin: observing, deadline: 1s, config: {wait: 4s}}
+  - {name: e, plugin: observing, deadline: 1s, config: {wait: 5s}}
+)", "t.yaml");
+  REQUIRE(parsed.ok());
+  const std::vector<const strata_plugin_descriptor*> plugins{&waiting_plugin::waiting, &waiting_plugin::observing};
+  CHECK(error_lines(strata::validate(*parsed.effective, plugins)) ==
+        std::vector<std::string>{
+          "t.yaml:2:47: layers[0].config.wait: '200ms' is not below the layer's deadline (100ms, the runtime's "
+          "default): a request that waits so long would be answered `timeout` by the coordinator before the layer "
+          "could answer; give layers[0].deadline more than it, or this less",
+          "t.yaml:4:64: layers[2].config.wait: '149.5ms' is not below the layer's deadline (150ms): a request that "
+          "waits so long would be answered `timeout` by the coordinator before the layer could answer; give "
+          "layers[2].deadline more than it, or this less", // rounded up as the plugin reads it
+          "t.yaml:6:63: layers[4].config.wait: '5s' is not below the layer's commands' deadline (5000ms, at least "
+          "5 s): a request that waits so long would be answered `timeout` by the coordinator before the layer could "
+          "answer; give layers[4].deadline more than it, or this less"});
+  // A deadline refused on its own is not compared: one error, at it.
+  parsed.effective->layers[1].deadline = std::chrono::milliseconds(0);
+  const auto lines = error_lines(strata::validate(*parsed.effective, plugins));
+  INFO(lines.size() << " errors");
+  CHECK(std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+          return l.find("layers[1]") != std::string::npos;
+        }) == 1);
+  CHECK(std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+          return l.find("layers[1].deadline: must be greater than 0") != std::string::npos;
+        }) == 1);
+}
+
 TEST_CASE("embedders parse, round-trip, and a layer's embedder must name one", "[config][embedders]") {
   const auto cfg = parse_valid(R"(layers:
   - {name: meaning, plugin: semantic, embedder: lexical}

@@ -327,3 +327,25 @@ TEST_CASE("the plugin catalog gives each layer plugin's default deadline", "[loa
   CHECK(of("test_map") == std::chrono::milliseconds(100));
   CHECK_FALSE(of("test_exporter").has_value());
 }
+
+TEST_CASE("a layer plugin whose timeout key's default is not below its own default deadline is refused", "[loader]") {
+  // Every deployment that gave neither would have been refused by check-config, for the plugin's fault.
+  static const strata_config_key keys[] = {{"statement_timeout", STRATA_VALUE_TIMEOUT, "500ms", "", 0, 0, 0, 0}};
+  const auto create = [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; };
+  const auto destroy = [](void*) {};
+  static const strata_plugin_descriptor hasty = {STRATA_ABI_MAJOR, 7, "hasty", "1.0", STRATA_PLUGIN_LAYER, 0, keys, 1,
+                                                 create, destroy, nullptr, 0};
+  static const strata_plugin_descriptor patient = {STRATA_ABI_MAJOR, 7, "patient", "1.0", STRATA_PLUGIN_LAYER, 0, keys,
+                                                   1, create, destroy, nullptr, 2000};
+  static const strata_plugin_descriptor observing = {STRATA_ABI_MAJOR, 7, "observing", "1.0", STRATA_PLUGIN_LAYER,
+                                                     STRATA_PLUGIN_FLAG_OBSERVER, keys, 1, create, destroy, nullptr, 0};
+  plugin_loader loader;
+  auto refused = loader.add_static(&hasty);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.err().message ==
+        "plugin <static>: symbol strata_plugin_entry: bad config schema: schema key 'statement_timeout': its default, "
+        "'500ms', is not below the plugin's default deadline (100ms): every deployment that gives neither would be "
+        "refused");
+  CHECK(loader.add_static(&patient));
+  CHECK(loader.add_static(&observing)); // its requests are commands: 5 s at least
+}
