@@ -1,6 +1,8 @@
 #include "alert_engine.hpp"
 #include "validate.hpp"
 
+#include <strata/units.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -42,14 +44,6 @@ std::string format_value(const std::string& name, double v) {
   if (name == "p50_latency" || name == "p95_latency" || name == "p99_latency") // 0.99995 s is not "1000 ms"
     return std::fabs(v) < 0.9995 ? format_number(v * 1000) + " ms" : format_number(v) + " s";
   return format_number(v);
-}
-
-std::string format_duration(std::chrono::milliseconds d) {
-  const auto ms = d.count();
-  if (ms % 3600000 == 0 && ms > 0) return std::to_string(ms / 3600000) + "h";
-  if (ms % 60000 == 0 && ms > 0) return std::to_string(ms / 60000) + "m";
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  return std::to_string(ms) + "ms";
 }
 
 /// What the value was measured on: a layer, the system, the samples a metric rule's labels select
@@ -100,11 +94,11 @@ alert_event alert_engine::make_event(const alert_rule& rule, alert_transition tr
   if (transition == alert_transition::resolved)
     e.summary += ", no longer " + rule.comparison + " " + threshold;
   else if (transition == alert_transition::escalated)
-    e.summary += " " + rule.comparison + " " + threshold + ", still after " + format_duration(rule.escalate_after);
+    e.summary += " " + rule.comparison + " " + threshold + ", still after " + units::format_duration(rule.escalate_after);
   else {
     e.summary += " " + rule.comparison + " " + threshold;
     if (rule.for_duration.count() > 0) // without `for`, it fired at the first value: "for 0s" says nothing
-      e.summary += " for " + format_duration(rule.for_duration);
+      e.summary += " for " + units::format_duration(rule.for_duration);
   }
   return e;
 }

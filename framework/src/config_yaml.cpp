@@ -781,12 +781,6 @@ private:
   std::vector<config_error> errors_;
 };
 
-std::string format_duration(milliseconds duration) {
-  const auto ms = duration.count();
-  if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  return std::to_string(ms) + "ms";
-}
-
 /// Doubles every `$` so that reading the text back yields it unchanged rather than expanding it.
 std::string escape_dollars(const std::string& text) {
   std::string out;
@@ -819,7 +813,7 @@ void emit_layer(YAML::Emitter& out, const layer_config& layer) {
   out << YAML::Key << "plugin" << YAML::Value << escape_dollars(layer.plugin);
   out << YAML::Key << "promote" << YAML::Value << layer.promote;
   out << YAML::Key << "write" << YAML::Value << write_policy_name(layer.write);
-  if (layer.deadline) out << YAML::Key << "deadline" << YAML::Value << format_duration(*layer.deadline);
+  if (layer.deadline) out << YAML::Key << "deadline" << YAML::Value << units::format_duration(*layer.deadline);
   if (layer.detached) out << YAML::Key << "detached" << YAML::Value << *layer.detached;
   if (!layer.embedder.empty()) out << YAML::Key << "embedder" << YAML::Value << escape_dollars(layer.embedder);
   out << YAML::Key << "config" << YAML::Value;
@@ -867,10 +861,10 @@ void emit_rule(YAML::Emitter& out, const alert_rule& rule) {
   out << YAML::Key << "window" << YAML::Value << window_name(rule.window);
   out << YAML::Key << "comparison" << YAML::Value << YAML::DoubleQuoted << rule.comparison;
   out << YAML::Key << "threshold" << YAML::Value << rule.threshold;
-  out << YAML::Key << "for" << YAML::Value << format_duration(rule.for_duration);
+  out << YAML::Key << "for" << YAML::Value << units::format_duration(rule.for_duration);
   out << YAML::Key << "severity" << YAML::Value << to_string(rule.severity);
-  out << YAML::Key << "cooldown" << YAML::Value << format_duration(rule.cooldown);
-  out << YAML::Key << "escalate_after" << YAML::Value << format_duration(rule.escalate_after);
+  out << YAML::Key << "cooldown" << YAML::Value << units::format_duration(rule.cooldown);
+  out << YAML::Key << "escalate_after" << YAML::Value << units::format_duration(rule.escalate_after);
   out << YAML::Key << "escalate_to" << YAML::Value << to_string(rule.escalate_to);
   out << YAML::EndMap;
 }
@@ -939,10 +933,10 @@ std::string to_yaml(const config& cfg) {
   out << YAML::Key << "runtime" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "threads" << YAML::Value << cfg.runtime.threads;
   out << YAML::Key << "loader_threads" << YAML::Value << cfg.runtime.loader_threads;
-  out << YAML::Key << "loader_timeout" << YAML::Value << format_duration(cfg.runtime.loader_timeout);
-  out << YAML::Key << "shutdown_timeout" << YAML::Value << format_duration(cfg.runtime.shutdown_timeout);
+  out << YAML::Key << "loader_timeout" << YAML::Value << units::format_duration(cfg.runtime.loader_timeout);
+  out << YAML::Key << "shutdown_timeout" << YAML::Value << units::format_duration(cfg.runtime.shutdown_timeout);
   out << YAML::Key << "metrics" << YAML::Value << cfg.runtime.metrics;
-  out << YAML::Key << "stats_interval" << YAML::Value << format_duration(cfg.runtime.stats_interval);
+  out << YAML::Key << "stats_interval" << YAML::Value << units::format_duration(cfg.runtime.stats_interval);
   out << YAML::EndMap;
   out << YAML::Key << "plugins" << YAML::Value << YAML::BeginMap;
   emit_paths(out, "path", cfg.plugin_path);

@@ -63,6 +63,17 @@ TEST_CASE("parse_duration accepts every unit and fractions", "[units]") {
   CHECK(units::parse_duration("0ms") == 0ns);
 }
 
+TEST_CASE("format_duration writes the largest unit that divides, and parse_duration reads it back", "[units]") {
+  CHECK(units::format_duration(0ms) == "0ms");
+  CHECK(units::format_duration(250ms) == "250ms");
+  CHECK(units::format_duration(1500ms) == "1500ms");
+  CHECK(units::format_duration(90s) == "90s");
+  CHECK(units::format_duration(2min) == "2m");
+  CHECK(units::format_duration(24h) == "24h");
+  for (const std::chrono::milliseconds d : {0ms, 1ms, 999ms, 61000ms, 3600001ms, units::max_ttl})
+    CHECK(units::parse_duration(units::format_duration(d)) == std::chrono::nanoseconds(d));
+}
+
 TEST_CASE("parse_duration rejects bad input", "[units]") {
   CHECK_FALSE(units::parse_duration(""));
   CHECK_FALSE(units::parse_duration("5"));  // only a plain 0 may omit the unit

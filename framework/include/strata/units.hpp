@@ -142,6 +142,16 @@ inline std::optional<std::chrono::nanoseconds> parse_duration(std::string_view t
   return std::chrono::nanoseconds{static_cast<std::int64_t>(std::llround(total))};
 }
 
+/// A duration as a configuration writes it, in the largest of h, m, s and ms that divides it
+/// ("90s", "2m", "250ms"; "0ms"): what parse_duration reads back unchanged.
+inline std::string format_duration(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
+  if (ms != 0 && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
+  if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+  if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
 /// A network address to listen on.
 struct host_port {
   std::string host; ///< a name, an IPv4 address, or an IPv6 address without its brackets
