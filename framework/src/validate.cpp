@@ -479,8 +479,8 @@ void add_claims(const std::string& section, const std::vector<Instance>& instanc
 /// port: a snapshot's rename replaced the log file, log lines broke a JSON stream, two json
 /// exporters overwrote each other's file without a word, and two SQLite layers on one file, an
 /// exporter on the HTTP API's port, or the HTTP and Redis front ends on one, were refused only by
-/// the start. After the plugins' defaults
-/// are filled in (the json exporter writes to "-" when `path` is not given).
+/// the start. After the plugins' defaults are filled in (the json exporter writes to "-" when
+/// `path` is not given).
 void check_claims(const config& cfg, const resolved_plugins& plugins, std::vector<config_error>& errors) {
   std::vector<claim> files, addresses;
   if (cfg.logging.output != "stderr")
