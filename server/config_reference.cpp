@@ -1,6 +1,7 @@
 #include "commands.hpp"
 
 #include <strata/plugin_catalog.hpp>
+#include <strata/units.hpp>
 
 #include <cmath>
 #include <iostream>
@@ -79,7 +80,7 @@ int config_reference(const std::vector<std::string>& directories) {
     std::cout << "\n## `" << plugin.name << "` (" << plugin.kind << ", version " << plugin.version << ")\n\n";
     if (plugin.default_deadline)
       std::cout << "A layer's `deadline` unless it gives one: "
-                << format_bound(static_cast<double>(plugin.default_deadline->count()), "duration") << ".\n\n";
+                << units::format_duration(*plugin.default_deadline) << ".\n\n";
     if (plugin.schema.empty()) {
       std::cout << "No settings.\n";
       continue;

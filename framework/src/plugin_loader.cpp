@@ -6,8 +6,6 @@
 #include "plugin_modules.hpp"
 #include "runtime_bounds.hpp"
 
-#include <strata/units.hpp>
-
 #include <dlfcn.h>
 #include <link.h>
 #include <sys/stat.h>
@@ -54,8 +52,7 @@ std::string timeout_defaults_problem(const strata_plugin_descriptor& d) {
     const auto& key = d.config_schema[i];
     if (abi_value(key.type) != STRATA_VALUE_TIMEOUT || key.default_value == nullptr)
       continue;
-    const auto value = units::parse_duration(key.default_value);
-    if (value && std::chrono::ceil<std::chrono::milliseconds>(*value) >= waits_for)
+    if (outlasts(key.default_value, waits_for))
       return "bad config schema: schema key '" + std::string(key.key) + "': its default, '" + key.default_value +
              "', is not below the plugin's default deadline (" + std::to_string(waits_for.count()) +
              "ms): every deployment that gives neither would be refused";

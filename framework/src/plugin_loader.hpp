@@ -3,6 +3,7 @@
 
 #include <strata/expected.hpp>
 #include <strata/plugin_abi.h>
+#include <strata/units.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -34,6 +35,13 @@ inline std::chrono::milliseconds default_deadline(const strata_plugin_descriptor
 /// an observer, whose requests are all commands, at least the 5 s every command gets.
 inline std::chrono::milliseconds request_wait(const strata_plugin_descriptor& d, std::chrono::milliseconds deadline) {
   return is_observer(d) ? std::max<std::chrono::milliseconds>(deadline, std::chrono::seconds(5)) : deadline;
+}
+
+/// Whether a timeout key's `value` waits `wait` or longer, read rounded up to whole milliseconds
+/// as plugins read it (2999.5ms waits 3 s); false for a value that is not a duration.
+inline bool outlasts(const std::string& value, std::chrono::milliseconds wait) {
+  const auto waits = units::parse_duration(value);
+  return waits && std::chrono::ceil<std::chrono::milliseconds>(*waits) >= wait;
 }
 
 /// The file a deployment looks the plugin `name` up by: libstrata_<name>.so.

@@ -341,8 +341,7 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
 }
 
 /// Loads the plugins `cfg` names and checks each instance's settings against its plugin's schema,
-/// then, but for the `unchecked` instances (`layers[1]`), the plugin's own check; fills defaults
-/// (a layer's deadline too: its plugin's, when it gives none).
+/// then, but for the `unchecked` instances (`layers[1]`), the plugin's own check; fills defaults.
 void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const strata_plugin_descriptor*>& static_plugins,
                    const std::set<std::string>& unchecked, resolved_plugins& plugins_out,
                    std::vector<config_error>& errors) {
@@ -372,9 +371,6 @@ void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const s
   resolve_section(cfg, loader, search_path, refused_files, unchecked, "layers", cfg.layers, STRATA_PLUGIN_LAYER, "a layer", plugins_out.layers,
                   errors);
   const auto& layers = plugins_out.layers;
-  for (std::size_t i = 0; i < layers.size() && i < cfg.layers.size(); ++i)
-    if (layers[i] != nullptr && !cfg.layers[i].deadline) // the effective deadline, as check-config prints it
-      cfg.layers[i].deadline = default_deadline(*layers[i]->descriptor);
   // An observer answers nothing: with no other layer, every put would be declined and every get
   // miss, for a reason no error names.
   if (!layers.empty() && std::all_of(layers.begin(), layers.end(), [](const loaded_plugin* p) {
@@ -526,23 +522,26 @@ void check_claims(const config& cfg, const resolved_plugins& plugins, std::vecto
       }
 }
 
-/// Each layer's timeout keys (ABI 1.7) against the deadline it waits with: its own (`given[i]`),
-/// else its plugin's, else the runtime's; for an observer, whose requests are commands, at least
-/// 5 s. At or above it, the coordinator answered a request that waited so long `timeout` before
-/// the layer could answer on its own, and 5 s past it took the instance to hang. A relation: not
-/// checked for a layer whose deadline was refused, nor on a file that did not parse whole.
-void check_timeouts(const config& cfg, const resolved_plugins& plugins, const std::vector<bool>& given,
-                    std::vector<config_error>& errors) {
-  for (std::size_t i = 0; i < cfg.layers.size() && i < plugins.layers.size() && i < given.size(); ++i) {
-    const auto& layer = cfg.layers[i];
+/// Each layer's timeout keys (ABI 1.7) against the deadline it waits with: its own, else its
+/// plugin's, else the runtime's; for an observer, whose requests are commands, at least 5 s. At or
+/// above it, the coordinator answered a request that waited so long `timeout` before the layer
+/// could answer on its own, and 5 s past it took the instance to hang. A relation: not checked for
+/// a layer whose deadline was refused, nor on a file that did not parse whole. Then fills in the
+/// deadlines not given, as check-config prints them.
+void check_timeouts(config& cfg, const resolved_plugins& plugins, std::vector<config_error>& errors) {
+  for (std::size_t i = 0; i < cfg.layers.size() && i < plugins.layers.size(); ++i) {
+    auto& layer = cfg.layers[i];
     const auto path = "layers[" + std::to_string(i) + "]";
-    if (plugins.layers[i] == nullptr || !layer.deadline ||
+    if (plugins.layers[i] == nullptr ||
         std::any_of(errors.begin(), errors.end(), [&](const config_error& e) { return e.path == path + ".deadline"; }))
       continue;
     const auto& d = *plugins.layers[i]->descriptor;
+    const bool given = layer.deadline.has_value();
+    if (!given)
+      layer.deadline = default_deadline(d);
     const bool observer = is_observer(d);
     const auto waits_for = request_wait(d, *layer.deadline);
-    const std::string whose = given[i] ? ""
+    const std::string whose = given ? ""
                               : d.abi_minor >= 7 && d.default_deadline_ms != 0 ? ", its plugin's default"
                                                                                : ", the runtime's default";
     for (std::size_t k = 0; k < d.config_schema_size; ++k) {
@@ -551,9 +550,7 @@ void check_timeouts(const config& cfg, const resolved_plugins& plugins, const st
         continue;
       const auto at = path + ".config." + key.key;
       const auto value = layer.settings.find(key.key);
-      const auto waits = value == layer.settings.end() ? std::nullopt : units::parse_duration(value->second);
-      // Rounded up, as the plugin reads it (2999.5ms waits 3 s).
-      if (!waits || std::chrono::ceil<std::chrono::milliseconds>(*waits) < waits_for ||
+      if (value == layer.settings.end() || !outlasts(value->second, waits_for) ||
           std::any_of(errors.begin(), errors.end(), [&](const config_error& e) { return e.path == at; }))
         continue; // a value of the wrong form, or out of its bounds, is refused by the schema check
       errors.push_back(make_error(
@@ -573,12 +570,9 @@ config_report validate_with(config cfg, plugin_loader& loader,
                             resolved_plugins& plugins_out) {
   config_report report;
   auto& errors = report.errors;
-  std::vector<bool> deadline_given;
-  for (const auto& layer : cfg.layers)
-    deadline_given.push_back(layer.deadline.has_value());
   check_framework_settings(cfg, errors);
   check_plugins(cfg, loader, static_plugins, {}, plugins_out, errors);
-  check_timeouts(cfg, plugins_out, deadline_given, errors);
+  check_timeouts(cfg, plugins_out, errors);
   check_claims(cfg, plugins_out, errors);
   if (errors.empty())
     report.effective = std::move(cfg);
