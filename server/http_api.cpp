@@ -10,6 +10,7 @@
 #include "dashboard_html.hpp"
 #include "snapshot_json.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/runtime.hpp>
 #include <strata/utf8.hpp>
 
@@ -17,7 +18,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <functional>
 #include <optional>
 #include <string>
@@ -221,9 +221,7 @@ void dashboard(runtime& rt, const Request&, const std::string&, Response& res) {
 /// Whether the body is chunked, as the library reads it: its (first) Transfer-Encoding is
 /// "chunked", in any case.
 bool chunked_body(const Request& req) {
-  auto coding = req.get_header_value("Transfer-Encoding");
-  std::transform(coding.begin(), coding.end(), coding.begin(), [](unsigned char c) { return std::tolower(c); });
-  return coding == "chunked";
+  return ascii_lower(req.get_header_value("Transfer-Encoding")) == "chunked";
 }
 
 /// True when the request says it carries a body. Without Content-Length or chunked encoding it

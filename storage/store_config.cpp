@@ -2,6 +2,8 @@
 
 #include "connection_string.hpp"
 
+#include <strata/ascii.hpp>
+
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -20,8 +22,7 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) {
 
 /// Whether `dsn` may hold a password: `password=`, or a URI's `user:password@`.
 bool may_hold_password(const std::string& dsn) {
-  std::string lower(dsn);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const auto lower = ascii_lower(dsn);
   if (lower.find("password") != std::string::npos)
     return true;
   if (lower.rfind("postgres://", 0) != 0 && lower.rfind("postgresql://", 0) != 0)

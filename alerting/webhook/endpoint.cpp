@@ -1,5 +1,6 @@
 #include "endpoint.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/secrets.hpp>
 
 #include <cctype>
@@ -12,12 +13,6 @@ namespace {
 /// Quotes `url` as check-config shows it, and as the handler's logs name the origin only.
 [[noreturn]] void refuse(const std::string& url, const std::string& why) {
   throw std::invalid_argument("url: '" + url_shown(url) + "' " + why);
-}
-
-std::string lower(std::string text) {
-  for (auto& c : text)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 /// Letters, digits and . - _ ~ (RFC 3986 unreserved), which covers names and IPv4 addresses.
@@ -67,7 +62,7 @@ endpoint parse_endpoint(const std::string& url) {
   if (scheme_end == std::string::npos)
     refuse(url, "is not an absolute URL: expected http://host[:port]/path or https://...");
   endpoint e;
-  e.scheme = lower(url.substr(0, scheme_end));
+  e.scheme = ascii_lower(url.substr(0, scheme_end));
   if (e.scheme != "http" && e.scheme != "https")
     refuse(url, "has scheme '" + e.scheme + "': only http and https are supported");
 
@@ -80,7 +75,7 @@ endpoint parse_endpoint(const std::string& url) {
   // An IPv6 address is bracketed, so its colons are not the port's.
   const auto host_end = authority.rfind(']');
   const auto colon = authority.find(':', host_end == std::string::npos ? 0 : host_end);
-  e.host = lower(authority.substr(0, colon));
+  e.host = ascii_lower(authority.substr(0, colon));
   if (!valid_host_name(e.host) && !valid_ipv6(e.host))
     refuse(url, e.host.empty() ? "has no host" : "has an invalid host '" + e.host + "'");
   e.port = colon == std::string::npos ? (e.scheme == "https" ? 443 : 80)

@@ -5,6 +5,7 @@
 #include "resp_reply.hpp"
 #include "resp_semantic.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/runtime.hpp>
 #include <strata/units.hpp>
 
@@ -20,13 +21,6 @@
 
 namespace strata::resp {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool equals_nocase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -231,7 +225,7 @@ void info(command_context& ctx, const command_args& a) {
 /// first key, last key, step), which clients after 7 read too.
 void append_command_entry(std::string& out, const command_spec& spec) {
   append_array_header(out, 6);
-  append_bulk(out, lower(spec.name));
+  append_bulk(out, ascii_lower(spec.name));
   append_integer(out, spec.arity);
   // Redis's flags for what touches keys: `write`, or `readonly` for a read of keys; none for the
   // connection's own commands (PING, HELLO, ...) and for the semantic and vector reads, which
@@ -263,7 +257,7 @@ void command(command_context& ctx, const command_args& a) {
   if (equals_nocase(sub, "LIST") && a.size() == 2) {
     append_array_header(ctx.out, commands.size());
     for (const auto& spec : commands)
-      append_bulk(ctx.out, lower(spec.name));
+      append_bulk(ctx.out, ascii_lower(spec.name));
     return;
   }
   if (equals_nocase(sub, "INFO") && a.size() == 2) {
@@ -303,7 +297,7 @@ void config_command(command_context& ctx, const command_args& a) {
     {"bind", bound ? bound->host : ctx.counters.address},
     {"port", bound ? std::to_string(bound->port) : std::string()},
   };
-  const std::string pattern = lower(a[2]);
+  const std::string pattern = ascii_lower(a[2]);
   std::vector<const std::pair<const char*, std::string>*> matched;
   for (const auto& p : parameters)
     if (fnmatch(pattern.c_str(), p.first, 0) == 0)
@@ -625,7 +619,7 @@ void execute(command_context& ctx, const command_spec* spec, const command_args&
   }
   const auto n = static_cast<int>(std::min<std::size_t>(args.size(), 1 << 30));
   if ((spec->arity > 0 && n != spec->arity) || (spec->arity < 0 && n < -spec->arity))
-    return append_error(ctx.out, "ERR wrong number of arguments for '" + lower(spec->name) + "' command");
+    return append_error(ctx.out, "ERR wrong number of arguments for '" + ascii_lower(spec->name) + "' command");
   spec->handler(ctx, args);
 }
 

@@ -1,22 +1,15 @@
 #include "resp_commands.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/runtime.hpp>
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
 namespace strata::resp {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 void line(std::string& out, std::string_view key, const std::string& value) {
   out.append(key).push_back(':');
@@ -54,7 +47,7 @@ void health_lines(std::string& out, const std::string& prefix, health_level leve
 
 std::string info_text(runtime& rt, const server_counters& counters, const resp_settings& settings,
                       std::string_view section) {
-  const auto wanted = lower(section);
+  const auto wanted = ascii_lower(section);
   const bool all = wanted == "all" || wanted == "default" || wanted == "everything";
   const auto uptime =
     std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - counters.started).count();
