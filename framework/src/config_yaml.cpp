@@ -23,6 +23,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -581,16 +582,26 @@ private:
     });
   }
 
-  /// An instance name: letters, digits, '_' and '-'.
+  /// An instance's or a rule's name: letters, digits, '_' and '-'.
   void read_name(const entry& e, std::string& out) {
-    const std::string expected = "a name of letters, digits, '_' and '-'";
+    if (auto name = read_plain_name(e, "a name")) out = std::move(*name);
+  }
+
+  /// The loader looks for libstrata_<name>.so: the name is held to what a plugin may declare, so
+  /// that it cannot name a file elsewhere ("x/y", "../x").
+  void read_plugin_name(const entry& e, std::string& out) {
+    if (auto name = read_plain_name(e, "a plugin name")) out = std::move(*name);
+  }
+
+  /// `what` of letters, digits, '_' and '-'; nothing (the error reported) when it is not one.
+  std::optional<std::string> read_plain_name(const entry& e, const std::string& what) {
+    const std::string expected = what + " of letters, digits, '_' and '-'";
     const auto text = read_scalar(e, expected);
-    if (!text) return;
-    if (!detail::plain_name(*text)) {
+    if (text && !detail::plain_name(*text)) {
       fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
-      return;
+      return std::nullopt;
     }
-    out = *text;
+    return text;
   }
 
   /// A listening address: its form is the value's own, reported with the file's other errors
@@ -707,30 +718,12 @@ private:
   }
 
   void read_layer_name(const entry& e, std::map<std::string, int>& name_lines, std::string& out) {
-    const std::string expected = "a layer name of letters, digits, '_' and '-'";
-    const auto text = read_scalar(e, expected);
+    const auto text = read_plain_name(e, "a layer name");
     if (!text) return;
-    if (!detail::plain_name(*text)) {
-      fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
-      return;
-    }
     const auto [first, inserted] = name_lines.emplace(*text, e.at.line);
     if (!inserted)
       fail(e.at, e.path, "duplicate layer name " + quoted(*text) + " (first used at line " +
                            std::to_string(first->second) + ")");
-    out = *text;
-  }
-
-  /// The loader looks for libstrata_<name>.so: the name is held to what a plugin may declare, so
-  /// that it cannot name a file elsewhere ("x/y", "../x").
-  void read_plugin_name(const entry& e, std::string& out) {
-    const std::string expected = "a plugin name of letters, digits, '_' and '-'";
-    const auto text = read_scalar(e, expected);
-    if (!text) return;
-    if (!detail::plain_name(*text)) {
-      fail(e.at, e.path, "expected " + expected + ", got " + quoted(*text));
-      return;
-    }
     out = *text;
   }
 
