@@ -4,9 +4,9 @@
 #include "runtime_fixture.hpp"
 #include "support/scratch_dir.hpp"
 #include "support/sqlite_locked.hpp"
+#include "support/sqlite_schema_version.hpp"
 
 #include <strata/runtime.hpp>
-#include <strata/store.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -116,13 +116,7 @@ TEST_CASE("a semantic file of a newer schema stops the start with an error namin
   strata::test::scratch_dir dir{"strata-semantic-persist"};
   const auto file = dir.path / "newer.sqlite3";
   testing::start_yaml(deployment(file)).reset(); // creates the file at schema version 1
-  { // as if a later build had migrated it further
-    storage::store_options o;
-    o.sqlite_path = file.string();
-    auto db = storage::open_store(o);
-    db->prepare("bump", "UPDATE strata_schema_version SET version = 2 WHERE component = 'semantic_layer'");
-    REQUIRE(db->execute("bump") == 1);
-  }
+  strata::test::set_sqlite_schema_version(file, "semantic_layer", 2);
   const auto error = testing::start_error(deployment(file));
   CHECK(error.find(file.string()) != std::string::npos);
   CHECK(error.find("newer") != std::string::npos);
