@@ -25,7 +25,7 @@ enum class compression { none, gzip, xz };
 /// By the name's extension, else by the first bytes: a compressed trace renamed (or named by a
 /// download) was otherwise read as raw bytes, an int32be one as meaningless keys, without a word.
 /// A compression read by neither zlib nor liblzma (zstd, bzip2, ...) is refused, by name or magic.
-compression compression_of(const std::string& path) {
+compression compression_of(const std::string& path, file_handle& file) {
   if (ends_with(path, ".gz"))
     return compression::gzip;
   if (ends_with(path, ".xz"))
@@ -34,9 +34,7 @@ compression compression_of(const std::string& path) {
     if (ends_with(path, other))
       throw trace_error(path + ": a '" + std::string(other) + "' file: this compression is not read here; "
                         "decompress it first, or recompress it with gzip or xz");
-  char head[6] = {};
-  file_handle file(path);
-  const std::string_view start(head, file.read(head, sizeof head));
+  const std::string_view start = file.peek(6);
   if (start.substr(0, 3) == std::string_view("\x1f\x8b\x08", 3)) // gzip, deflate
     return compression::gzip;
   if (start == std::string_view("\xfd" "7zXZ\0", 6))
@@ -58,19 +56,17 @@ compression compression_of(const std::string& path) {
 
 } // namespace
 
-bool is_compressed(const std::string& path) { return compression_of(path) != compression::none; }
-
 std::unique_ptr<byte_source> open_bytes(const std::string& path) {
-  switch (compression_of(path)) {
-  case compression::gzip: return open_gzip(path);
-  case compression::xz: return open_xz(path);
-  default: return open_plain(path);
+  auto file = std::make_unique<file_handle>(path);
+  switch (compression_of(path, *file)) {
+  case compression::gzip: return open_gzip(std::move(file));
+  case compression::xz: return open_xz(std::move(file));
+  default: return open_plain(std::move(file));
   }
 }
 
 input::input(std::string path, std::unique_ptr<byte_source> source)
-  : path_(std::move(path)), compressed_(is_compressed(path_)), source_(std::move(source)),
-    buffer_(new char[buffer_size]) {}
+  : path_(std::move(path)), source_(std::move(source)), buffer_(new char[buffer_size]) {}
 
 bool input::fill() {
   if (exhausted_)
@@ -101,7 +97,7 @@ int input::get() {
 }
 
 std::string input::where(std::uint64_t at) const {
-  return path_ + ": byte offset " + std::to_string(at) + (compressed_ ? " of the decompressed data" : "");
+  return path_ + ": byte offset " + std::to_string(at) + (source_->decompresses() ? " of the decompressed data" : "");
 }
 
 } // namespace strata::replay::detail

@@ -8,6 +8,8 @@
 
 namespace strata::replay::detail {
 
+class file_handle;
+
 /// A file's (decompressed) bytes, read front to back.
 class byte_source {
 public:
@@ -17,21 +19,21 @@ public:
   /// end of the data. Throws trace_error when the file cannot be read or its compressed data is
   /// corrupt or truncated.
   virtual std::size_t read(char* buffer, std::size_t size) = 0;
+  /// Whether the bytes are decompressed: offsets in messages then count decompressed bytes.
+  virtual bool decompresses() const noexcept = 0;
 };
 
-/// The file read as it is. Throws trace_error when it cannot be opened.
-std::unique_ptr<byte_source> open_plain(const std::string& path);
+/// The file read as it is.
+std::unique_ptr<byte_source> open_plain(std::unique_ptr<file_handle> file);
 /// The file decompressed by zlib; data that is not gzip is an error.
-std::unique_ptr<byte_source> open_gzip(const std::string& path);
+std::unique_ptr<byte_source> open_gzip(std::unique_ptr<file_handle> file);
 /// The file decompressed by liblzma (xz format, concatenated streams allowed).
-std::unique_ptr<byte_source> open_xz(const std::string& path);
+std::unique_ptr<byte_source> open_xz(std::unique_ptr<file_handle> file);
 
 /// By `path`'s extension, `.gz` gzip, `.xz` xz; otherwise by its first bytes (gzip's or xz's
-/// magic), else plain. Throws trace_error when the file cannot be opened.
+/// magic), else plain. The file is opened once, so a pipe or a FIFO is read whole. Throws
+/// trace_error when the file cannot be opened, or is compressed in a format not read here.
 std::unique_ptr<byte_source> open_bytes(const std::string& path);
-
-/// Whether `open_bytes` decompresses `path`: offsets in messages then count decompressed bytes.
-bool is_compressed(const std::string& path);
 
 /// Reads bytes through a buffer and counts them: the readers' view of a byte source.
 class input {
@@ -53,7 +55,6 @@ private:
   bool fill();
 
   std::string path_;
-  bool compressed_;
   std::unique_ptr<byte_source> source_;
   std::unique_ptr<char[]> buffer_;
   std::size_t begin_ = 0;

@@ -2,6 +2,7 @@
 
 #include <strata/replay/trace_reader.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -20,12 +21,28 @@ file_handle::file_handle(std::string path) : path_(std::move(path)), file_(nullp
 
 file_handle::~file_handle() { std::fclose(file_); }
 
+std::string_view file_handle::peek(std::size_t size) {
+  peeked_.resize(size);
+  peeked_.resize(read_file(peeked_.data(), size));
+  return peeked_;
+}
+
 std::size_t file_handle::read(char* buffer, std::size_t size) {
+  std::size_t n = std::min(size, peeked_.size() - peeked_given_);
+  std::memcpy(buffer, peeked_.data() + peeked_given_, n);
+  peeked_given_ += n;
+  if (n < size)
+    n += read_file(buffer + n, size - n);
+  offset_ += n;
+  return n;
+}
+
+std::size_t file_handle::read_file(char* buffer, std::size_t size) {
   const std::size_t n = std::fread(buffer, 1, size, file_);
   if (n < size && std::ferror(file_))
-    throw trace_error(path_ + ": read error at byte offset " + std::to_string(offset_ + n) + ": " +
+    throw trace_error(path_ + ": read error at byte offset " + std::to_string(read_from_file_ + n) + ": " +
                       std::strerror(errno));
-  offset_ += n;
+  read_from_file_ += n;
   return n;
 }
 

@@ -17,10 +17,10 @@ constexpr std::size_t chunk = 64 * 1024;
 
 class gzip_source : public byte_source {
 public:
-  explicit gzip_source(const std::string& path) : file_(path), input_(new unsigned char[chunk]) {
+  explicit gzip_source(std::unique_ptr<file_handle> file) : file_(std::move(file)), input_(new unsigned char[chunk]) {
     // 16 + MAX_WBITS: a gzip wrapper and nothing else (no zlib header, no raw deflate).
     if (inflateInit2(&stream_, 16 + MAX_WBITS) != Z_OK)
-      throw trace_error(path + ": zlib cannot start: " + (stream_.msg ? stream_.msg : "no memory"));
+      throw trace_error(file_->path() + ": zlib cannot start: " + (stream_.msg ? stream_.msg : "no memory"));
   }
   ~gzip_source() override { inflateEnd(&stream_); }
 
@@ -42,14 +42,15 @@ public:
     }
     return size - stream_.avail_out;
   }
+  bool decompresses() const noexcept override { return true; }
 
 private:
   /// More compressed input; false at the end of the file, which must come right after a member.
   bool refill() {
-    const std::size_t n = file_.read(reinterpret_cast<char*>(input_.get()), chunk);
+    const std::size_t n = file_->read(reinterpret_cast<char*>(input_.get()), chunk);
     if (n == 0) {
       if (!between_members_)
-        fail(file_.offset() == 0 ? "the file is empty" : "truncated gzip data");
+        fail(file_->offset() == 0 ? "the file is empty" : "truncated gzip data");
       finished_ = true;
       return false;
     }
@@ -59,11 +60,11 @@ private:
   }
 
   [[noreturn]] void fail(const std::string& why) const {
-    throw trace_error(file_.path() + ": corrupt gzip data near compressed byte offset " +
-                      std::to_string(file_.offset() - stream_.avail_in) + ": " + why);
+    throw trace_error(file_->path() + ": corrupt gzip data near compressed byte offset " +
+                      std::to_string(file_->offset() - stream_.avail_in) + ": " + why);
   }
 
-  file_handle file_;
+  std::unique_ptr<file_handle> file_;
   std::unique_ptr<unsigned char[]> input_;
   z_stream stream_{};
   bool between_members_ = false; ///< a member ended and no byte of the next one was read
@@ -72,6 +73,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<byte_source> open_gzip(const std::string& path) { return std::make_unique<gzip_source>(path); }
+std::unique_ptr<byte_source> open_gzip(std::unique_ptr<file_handle> file) {
+  return std::make_unique<gzip_source>(std::move(file));
+}
 
 } // namespace strata::replay::detail

@@ -8,16 +8,19 @@ namespace {
 
 class plain_source : public byte_source {
 public:
-  explicit plain_source(const std::string& path) : file_(path) {}
+  explicit plain_source(std::unique_ptr<file_handle> file) : file_(std::move(file)) {}
 
-  std::size_t read(char* buffer, std::size_t size) override { return file_.read(buffer, size); }
+  std::size_t read(char* buffer, std::size_t size) override { return file_->read(buffer, size); }
+  bool decompresses() const noexcept override { return false; }
 
 private:
-  file_handle file_;
+  std::unique_ptr<file_handle> file_;
 };
 
 } // namespace
 
-std::unique_ptr<byte_source> open_plain(const std::string& path) { return std::make_unique<plain_source>(path); }
+std::unique_ptr<byte_source> open_plain(std::unique_ptr<file_handle> file) {
+  return std::make_unique<plain_source>(std::move(file));
+}
 
 } // namespace strata::replay::detail

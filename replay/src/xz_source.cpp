@@ -29,11 +29,11 @@ const char* reason(lzma_ret rc) noexcept {
 
 class xz_source : public byte_source {
 public:
-  explicit xz_source(const std::string& path) : file_(path), input_(new std::uint8_t[chunk]) {
+  explicit xz_source(std::unique_ptr<file_handle> file) : file_(std::move(file)), input_(new std::uint8_t[chunk]) {
     // Concatenated: several .xz streams in one file are one trace, as xz(1) reads them.
     const lzma_ret rc = lzma_stream_decoder(&stream_, UINT64_MAX, LZMA_CONCATENATED);
     if (rc != LZMA_OK)
-      throw trace_error(path + ": liblzma cannot start: " + reason(rc));
+      throw trace_error(file_->path() + ": liblzma cannot start: " + reason(rc));
   }
   ~xz_source() override { lzma_end(&stream_); }
 
@@ -47,21 +47,22 @@ public:
       if (rc == LZMA_STREAM_END)
         finished_ = true;
       else if (rc != LZMA_OK)
-        throw trace_error(file_.path() + ": corrupt xz data near compressed byte offset " +
-                          std::to_string(file_.offset() - stream_.avail_in) + ": " + reason(rc));
+        throw trace_error(file_->path() + ": corrupt xz data near compressed byte offset " +
+                          std::to_string(file_->offset() - stream_.avail_in) + ": " + reason(rc));
     }
     return size - stream_.avail_out;
   }
+  bool decompresses() const noexcept override { return true; }
 
 private:
   void refill() {
-    const std::size_t n = file_.read(reinterpret_cast<char*>(input_.get()), chunk);
+    const std::size_t n = file_->read(reinterpret_cast<char*>(input_.get()), chunk);
     stream_.next_in = input_.get();
     stream_.avail_in = n;
     at_end_of_file_ = n == 0;
   }
 
-  file_handle file_;
+  std::unique_ptr<file_handle> file_;
   std::unique_ptr<std::uint8_t[]> input_;
   lzma_stream stream_ = LZMA_STREAM_INIT;
   bool at_end_of_file_ = false;
@@ -70,6 +71,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<byte_source> open_xz(const std::string& path) { return std::make_unique<xz_source>(path); }
+std::unique_ptr<byte_source> open_xz(std::unique_ptr<file_handle> file) {
+  return std::make_unique<xz_source>(std::move(file));
+}
 
 } // namespace strata::replay::detail

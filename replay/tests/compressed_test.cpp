@@ -7,7 +7,13 @@
 #include <lzma.h>
 #include <zlib.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <stdexcept>
+#include <string>
+#include <thread>
 
 using namespace strata::replay;
 using namespace strata::replay::testing;
@@ -58,6 +64,34 @@ std::string many_keys(int n) {
   return text;
 }
 
+/// Writes `bytes` into a pipe from another thread; `path()` names its reading end as
+/// `<(command)` does in a shell.
+class pipe_feed {
+public:
+  explicit pipe_feed(std::string bytes) {
+    if (::pipe(fds_) != 0)
+      throw std::runtime_error("pipe");
+    writer_ = std::thread([this, bytes = std::move(bytes)] {
+      for (std::size_t at = 0; at < bytes.size();) {
+        const auto n = ::write(fds_[1], bytes.data() + at, bytes.size() - at);
+        if (n <= 0)
+          break;
+        at += static_cast<std::size_t>(n);
+      }
+      ::close(fds_[1]);
+    });
+  }
+  ~pipe_feed() {
+    writer_.join();
+    ::close(fds_[0]);
+  }
+  std::string path() const { return "/dev/fd/" + std::to_string(fds_[0]); }
+
+private:
+  int fds_[2] = {-1, -1};
+  std::thread writer_;
+};
+
 } // namespace
 
 TEST_CASE(".gz: lirs text through zlib, across buffers and concatenated members", "[replay][readers]") {
@@ -77,6 +111,41 @@ TEST_CASE("a compressed trace named neither .gz nor .xz is decompressed by its m
   // Read as raw bytes, they were not lirs text at all ("not an integer" at byte 0).
   CHECK(read_all(write_file("renamed-gzip.trace", gzip_of(text)), trace_format::lirs) == keys);
   CHECK(read_all(write_file("renamed-xz.trace", xz_of(text)), trace_format::lirs) == keys);
+}
+
+TEST_CASE("a trace read from a pipe is read whole whether compressed or not", "[replay][readers]") {
+  // Its first bytes, read to tell its compression, were lost with a first opening of the file.
+  const std::string text = many_keys(20000);
+  const auto keys = read_all(write_file("piped.trace", text), trace_format::lirs);
+  REQUIRE(keys.size() == 20000);
+  {
+    pipe_feed feed(text);
+    CHECK(read_all(feed.path(), trace_format::lirs) == keys);
+  }
+  {
+    pipe_feed feed(gzip_of(text));
+    CHECK(read_all(feed.path(), trace_format::lirs) == keys);
+  }
+  {
+    pipe_feed feed(xz_of(text));
+    CHECK(read_all(feed.path(), trace_format::lirs) == keys);
+  }
+}
+
+TEST_CASE("a trace read from a FIFO is read whole", "[replay][readers]") {
+  // A first opening to tell its compression left the writer without a reader: the second waited
+  // for ever.
+  const std::string text = many_keys(20000);
+  const auto fifo = (temp_dir() / "trace.fifo").string();
+  std::filesystem::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << text;
+  });
+  const auto keys = read_all(fifo, trace_format::lirs);
+  writer.join();
+  CHECK(keys.size() == 20000);
 }
 
 TEST_CASE("a compression read by neither zlib nor liblzma is refused, by its name or its magic bytes",
