@@ -5,9 +5,28 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
+
+namespace {
+
+/// `code`, or 1 when what the command printed could not all be written (a full disk, a closed
+/// pipe): a report or a RESULT line lost must not pass for a success.
+int with_output_written(int code, const std::string& command) {
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  if (flushed && !std::ferror(stdout))
+    return code;
+  std::cerr << "strata " << command << ": cannot write its output"
+            << (!flushed && errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()) << "\n";
+  return code == 0 ? 1 : code;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   strata::install_fatal_signal_report(); // a plugin runs in this process: say which one faulted
@@ -36,7 +55,7 @@ int main(int argc, char** argv) {
   replay->add_option("--trace", replay_options.trace, "trace file; .gz and .xz are decompressed")->required();
   replay->add_option("--format", replay_options.format, "oracle-general, lirs or int32be")->required();
   replay->add_option("--capacity", replay_options.capacities,
-                     "N[B|KiB|MiB|GiB|KB|MB|GB] bytes (object sizes honoured) or Nentries; a comma-separated list "
+                     "N[B|KB|MB|GB|TB|KiB|MiB|GiB|TiB] bytes (object sizes honoured) or Nentries; a comma-separated list "
                      "replays each in one pass")
     ->required(); // split by replay_trace, which refuses an empty item (CLI11's delimiter drops it)
   replay->add_option("--policy", replay_options.policy,
@@ -82,11 +101,11 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (reference->parsed())
-    return strata::server::config_reference(reference_dirs);
+    return with_output_written(strata::server::config_reference(reference_dirs), "config-reference");
   if (check->parsed())
-    return strata::server::check_config(check_path);
+    return with_output_written(strata::server::check_config(check_path), "check-config");
   if (replay->parsed())
-    return strata::server::replay_trace(replay_options);
+    return with_output_written(strata::server::replay_trace(replay_options), "replay");
   if (dashboard->parsed()) {
     if (!deployment_path.empty()) {
       const auto found = strata::server::snapshot_file_of(deployment_path);
@@ -98,7 +117,7 @@ int main(int argc, char** argv) {
       std::cerr << "strata dashboard: give --snapshot FILE or -c DEPLOYMENT\n";
       return 2;
     }
-    return strata::server::dashboard(snapshot_path, output_path);
+    return with_output_written(strata::server::dashboard(snapshot_path, output_path), "dashboard");
   }
   if (serve->count("--config") == 0 && !std::filesystem::exists(serve_path)) {
     // An installed strata run outside the source tree: say where the installed copy is.

@@ -3,8 +3,8 @@
 #include <strata/replay/trace_replay.hpp>
 
 #include <cstdio>
+#include <algorithm>
 #include <exception>
-#include <set>
 #include <string>
 
 namespace strata::server {
@@ -43,30 +43,39 @@ int replay_trace(const replay_options& options) {
                  options.format.c_str());
     return 2;
   }
+  if (options.trace.empty()) {
+    std::fprintf(stderr, "strata replay: --trace names no file (strata replay --help)\n");
+    return 2;
+  }
   std::vector<std::string> items;
   for (const auto& list : options.capacities) {
     std::size_t from = 0;
     for (;;) {
       const auto comma = list.find(',', from);
-      items.push_back(list.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+      auto item = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+      item.erase(0, item.find_first_not_of(' ')); // "1MiB, 2MiB"
+      item.erase(item.find_last_not_of(' ') + 1);
+      items.push_back(std::move(item));
       if (comma == std::string::npos)
         break;
       from = comma + 1;
     }
   }
   std::vector<replay::capacity> capacities;
-  std::set<std::string> names; // a RESULT name per capacity: none may repeat
   for (const auto& text : items) {
     auto c = replay::parse_capacity(text);
     if (!c) {
       std::fprintf(stderr,
-                   "strata replay: capacity '%s' is not N[B|KiB|MiB|GiB|KB|MB|GB] nor Nentries, with N >= 1 and "
-                   "below 2^63 bytes or entries\n",
+                   "strata replay: capacity '%s' is not N[B|KB|MB|GB|TB|KiB|MiB|GiB|TiB] nor Nentries, with N >= 1 "
+                   "and below 2^63 bytes or entries\n",
                    text.c_str());
       return 2;
     }
-    if (!names.insert(suffix_of(*c)).second) {
-      std::fprintf(stderr, "strata replay: capacity '%s' is given twice\n", text.c_str());
+    // The same capacity twice would replay twice, under two RESULT names or one.
+    const auto same = std::find(capacities.begin(), capacities.end(), *c);
+    if (same != capacities.end()) {
+      std::fprintf(stderr, "strata replay: capacity '%s' is given twice (as '%s' before)\n", text.c_str(),
+                   same->text.c_str());
       return 2;
     }
     capacities.push_back(std::move(*c));

@@ -193,7 +193,9 @@ expected<const loaded_plugin*> plugin_loader::resolve(const std::string& name,
     auto candidate = std::filesystem::path(dir) / plugin_file_name(name);
     std::error_code ec;
     if (!std::filesystem::exists(candidate, ec)) {
-      looked += (looked.empty() ? "" : ", ") + candidate.string();
+      // A directory that is not there is most likely the mistake (a STRATA_PLUGIN_PATH mistyped).
+      const bool no_directory = !std::filesystem::is_directory(dir, ec);
+      looked += (looked.empty() ? "" : ", ") + candidate.string() + (no_directory ? " (no directory " + dir + ")" : "");
       continue;
     }
     auto loaded = load_file(candidate.string(), &name);

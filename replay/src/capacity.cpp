@@ -12,6 +12,8 @@ std::optional<capacity> parse_capacity(std::string_view text) {
       text.substr(text.size() - entries_suffix.size()) == entries_suffix) {
     std::string_view number = text.substr(0, text.size() - entries_suffix.size());
     while (!number.empty() && number.back() == ' ') number.remove_suffix(1);
+    if (number.empty() || number.front() < '0' || number.front() > '9') // as a size: no sign, no blank first
+      return std::nullopt;
     const auto n = units::parse_int(number);
     if (!n || *n < 1)
       return std::nullopt;

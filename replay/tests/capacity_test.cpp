@@ -17,6 +17,7 @@ TEST_CASE("a capacity is bytes (binary or decimal units, or none) or entries", "
 }
 
 TEST_CASE("zero, fractions of entries and unknown units are refused", "[replay][capacity]") {
-  for (const char* text : {"0", "0MiB", "0entries", "-5entries", "1.5entries", "entries", "12 apples", "MiB", ""})
+  for (const char* text : {"0", "0MiB", "0entries", "-5entries", "+5entries", " 5entries", "+5MiB", " 5MiB", "1.5entries",
+                           "1.5B", "1.5", "entries", "12 apples", "MiB", ""})
     CHECK_FALSE(parse_capacity(text).has_value());
 }

@@ -123,6 +123,14 @@ TEST_CASE("strata replay at one capacity ends with RESULT byte_miss_ratio, then 
   CHECK(result.output.find("not implemented") == std::string::npos);
 }
 
+TEST_CASE("strata replay takes blanks around the capacities of a list", "[replay][published]") {
+  const auto result = run_replay("--trace '" + gli + "' --format lirs --capacity '1000entries, 2000 entries '");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Catch::Contains("RESULT miss_ratio_1000entries 0.887947") &&
+                              Catch::Contains("RESULT miss_ratio_2000entries"));
+}
+
 TEST_CASE("strata replay --policy predictive and predictive-tinylfu name their policy and that prefetch is off",
           "[replay][published]") {
   const std::vector<std::pair<std::string, std::string>> policies = {
@@ -187,7 +195,16 @@ TEST_CASE("strata replay refuses an unknown format or capacity", "[replay][publi
   }
   result = run_replay("--trace '" + gli + "' --format lirs --capacity 10entries,20entries,10entries");
   CHECK(result.exit_code == 2);
-  CHECK_THAT(result.output, Catch::Contains("capacity '10entries' is given twice")); // its RESULT name would repeat
+  CHECK_THAT(result.output, Catch::Contains("capacity '10entries' is given twice (as '10entries' before)"));
+  result = run_replay("--trace '" + gli + "' --format lirs --capacity 1KiB,1024");
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.output, Catch::Contains("capacity '1024' is given twice (as '1KiB' before)"));
+  result = run_replay("--trace '" + gli + "' --format lirs --capacity ''");
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.output, Catch::Contains("capacity '' is not"));
+  result = run_replay("--trace '' --format lirs --capacity 10entries");
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.output, Catch::Contains("--trace names no file"));
   // What the command-line parser refuses exits 2 as well, not with one of its own codes (105-120).
   result = run_replay("--trace '" + gli + "' --format lirs --capacity 10entries --policy arc");
   CHECK(result.exit_code == 2);

@@ -19,9 +19,9 @@ struct capacity {
   bool operator==(const capacity& other) const noexcept { return kind == other.kind && amount == other.amount; }
 };
 
-/// `N` followed by `entries`, or a size: a plain number of bytes, or one with B, KB, MB, GB, TB
-/// (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024: 1MiB = 1048576 bytes). Zero, a
-/// fraction of an entry or anything else: nullopt.
+/// `N` followed by `entries`, or a size: a plain number of bytes, or one with B, KB (or kB), MB,
+/// GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024: 1MiB = 1048576 bytes). Zero, a
+/// sign, a fraction of an entry or of a byte, or anything else: nullopt.
 std::optional<capacity> parse_capacity(std::string_view text);
 
 } // namespace strata::replay
