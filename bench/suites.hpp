@@ -25,7 +25,7 @@ inline const std::vector<suite>& suites() {
   static const std::vector<suite> all = {
     {"core", "plain unordered_map vs first-layer hit vs second-layer hit through the coordinator", &run_core},
     {"telemetry", "first-layer hits with the standard metrics on and off", &run_telemetry},
-    {"replay", "the predictive layer's lru and predictive policies on every shared trace, beside the published LRU, ARC, LIRS and S3-FIFO", &run_replay},
+    {"replay", "the predictive layer's lru, predictive and predictive-tinylfu policies on every shared trace, beside the published LRU, ARC, LIRS and S3-FIFO", &run_replay},
     {"vector", "IVF and HNSW against exact flat search at 100k x 384: build, p50/p99, recall@1/@10", &run_vector},
     {"semantic-quality", "the default semantic layer on GPTCache's mock data and the Quora pairs, with and without "
                          "the second-stage check", &run_semantic_quality},
