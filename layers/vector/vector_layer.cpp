@@ -208,8 +208,7 @@ private:
     if (save(ids))
       return;
     undoing_ = true;
-    for (std::size_t i = 0; i < ids.size(); ++i)
-      store_.erase(items[i].ns, ids[i]);
+    store_.take_back(items, ids);
     undoing_ = false;
     unwritten("nothing was added");
   }

@@ -240,6 +240,14 @@ status vector_store::add_items(const std::vector<vector_item>& items, std::vecto
   return status::ok;
 }
 
+void vector_store::take_back(const std::vector<vector_item>& items, const std::vector<std::uint64_t>& ids) {
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    erase(items[i].ns, ids[i]);
+  for (const auto& item : items)
+    if (const auto* e = find_engine(item.vector.model); e != nullptr && e->size() == 0)
+      engines_.erase(item.vector.model);
+}
+
 double vector_store::similarity(float score) const {
   return options_.index.metric == vector_index::metric_kind::l2 ? 1.0 - static_cast<double>(score) / 2.0
                                                                   : static_cast<double>(score);

@@ -83,6 +83,10 @@ public:
   status update(const vector_item& item);
   /// `ok`, or `not_found` (also for an id of another namespace).
   status erase(std::string_view ns, std::uint64_t id);
+  /// Takes back an add of `items` that gave them `ids` and could not go further (its write to the
+  /// file failed): their entries are erased, and a model left with no entry is dropped, so that
+  /// no dimension stays fixed by an add that did not happen.
+  void take_back(const std::vector<vector_item>& items, const std::vector<std::uint64_t>& ids);
   /// Removes the entries of `ns` tagged `tag` (a scan of every entry); returns how many.
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag);
 

@@ -41,6 +41,13 @@ vector_item text_item(std::string text, std::vector<std::string> tags = {}) {
   return i;
 }
 
+vector_item raw_item(std::string model, std::vector<float> values) {
+  vector_item i;
+  i.vector.model = std::move(model);
+  i.vector.values = std::move(values);
+  return i;
+}
+
 vector_query text_query(std::string text, std::size_t k = 10) {
   vector_query q;
   q.text = std::move(text);
@@ -233,6 +240,8 @@ TEST_CASE("an add that cannot be written to the file answers unavailable and kee
                       CHECK(health.level == health_level::warning);
                       CHECK_THAT(health.detail, Catch::Contains("changes since are not kept"));
                       CHECK(rt->vector_search(text_query("written while the file is locked", 1)).hits.at(0).id == kept);
+                      // The first vectors of a model fix its dimension, unless their add is taken back.
+                      CHECK(rt->vector_add(raw_item("fresh", {1, 2, 3})).code == status::unavailable);
                       const auto erased = rt->vector_erase(kept);
                       CHECK(erased.code == status::unavailable);
                       CHECK_THAT(erased.error, Catch::Contains("erased from memory only"));
@@ -240,6 +249,9 @@ TEST_CASE("an add that cannot be written to the file answers unavailable and kee
                     "rolled back");
   const auto after = rt->vector_add(text_item("written once the file is free"));
   REQUIRE(after.code == status::ok);
+  const auto fresh = rt->vector_add(raw_item("fresh", {1, 2, 3, 4}));
+  CHECK(fresh.code == status::ok);
+  CHECK(fresh.error == "");
   CHECK(rt->health().layers.at(0).level == health_level::healthy);
   rt.reset();
   rt = testing::start_yaml(deployment(file));
