@@ -337,6 +337,16 @@ bool semantic_cache::erase(std::string_view ns, std::uint64_t id) {
   return true;
 }
 
+void semantic_cache::take_back(std::string_view ns, std::uint64_t id) {
+  const entry* e = live(ns, id);
+  if (e == nullptr)
+    return;
+  const std::string model = e->record.model;
+  erase(ns, id);
+  if (const auto* engine = find_engine(model); engine != nullptr && engine->size() == 0)
+    engines_.erase(model);
+}
+
 const semantic_record* semantic_cache::exact(std::string_view ns, std::string_view query) {
   auto it = by_query_.find(query_key(ns, query));
   if (it == by_query_.end())

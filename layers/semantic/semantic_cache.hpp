@@ -80,6 +80,10 @@ public:
   /// answer is stale) and nothing else is.
   status update(const semantic_update& update);
   bool erase(std::string_view ns, std::uint64_t id);
+  /// Takes back the store that gave `id` and could not go further (its write to the file failed):
+  /// the entry is erased, and its model dropped when left with no entry, so that no dimension
+  /// stays fixed by a store that did not happen.
+  void take_back(std::string_view ns, std::uint64_t id);
 
   /// The live entry stored under exactly `query` in `ns`, or null; without its vector.
   const semantic_record* exact(std::string_view ns, std::string_view query);

@@ -40,6 +40,15 @@ semantic_entry entry(std::string query, std::string answer, std::vector<std::str
   return e;
 }
 
+/// An answer stored under a vector the host computed, of `model`.
+semantic_entry raw_entry(std::string model, std::vector<float> values, std::string answer) {
+  semantic_entry e;
+  e.vector.model = std::move(model);
+  e.vector.values = std::move(values);
+  e.answer = std::move(answer);
+  return e;
+}
+
 semantic_lookup_request ask(std::string text) {
   semantic_lookup_request r;
   r.text = std::move(text);
@@ -136,6 +145,8 @@ TEST_CASE("a store that cannot be written to the file answers unavailable and ke
                       CHECK_THAT(refused.error, Catch::Contains("writing to '" + file.string() + "' failed") &&
                                                   Catch::Contains("nothing was stored"));
                       CHECK(rt->semantic_lookup(ask("What is the refund policy?")).code == status::not_found);
+                      // The first vector of a model fixes its dimension, unless its store is taken back.
+                      CHECK(rt->semantic_store(raw_entry("fresh", {1, 2, 3}, "three")).code == status::unavailable);
                       const auto health = rt->health().layers.at(0);
                       CHECK(health.level == health_level::warning);
                       CHECK_THAT(health.detail, Catch::Contains("changes since are not kept"));
@@ -143,6 +154,9 @@ TEST_CASE("a store that cannot be written to the file answers unavailable and ke
                     "rolled back");
   const auto after = rt->semantic_store(entry("What is the refund policy?", "30 days."));
   REQUIRE(after.code == status::ok);
+  const auto fresh = rt->semantic_store(raw_entry("fresh", {1, 2, 3, 4}, "four"));
+  CHECK(fresh.code == status::ok);
+  CHECK(fresh.error == "");
   CHECK(rt->health().layers.at(0).level == health_level::healthy);
   rt.reset();
   rt = testing::start_yaml(deployment(file));
