@@ -43,9 +43,9 @@ std::string unhealthy_layers(status code, const runtime* rt) {
   return unwell.empty() ? std::string() : ". Now " + unwell;
 }
 
-api_error runtime_error(status code, const std::string& what, const runtime* rt) {
-  return {http_status_of(code), what + ": " + explain(code) + unhealthy_layers(code, rt), std::nullopt,
-          to_string(code)};
+api_error runtime_error(status code, const std::string& what, const runtime* rt, const std::string& said) {
+  return {http_status_of(code), what + ": " + (said.empty() ? std::string(explain(code)) : said) + unhealthy_layers(code, rt),
+          std::nullopt, to_string(code)};
 }
 
 } // namespace strata::server

@@ -34,8 +34,9 @@ int http_status_of(status code);
 /// or when all are healthy, empty.
 std::string unhealthy_layers(status code, const runtime* rt);
 
-/// The error a failed runtime call answers with; `what` names the operation ("put of 'k'"), and
-/// the message goes on with `unhealthy_layers`.
-api_error runtime_error(status code, const std::string& what, const runtime* rt);
+/// The error a failed runtime call answers with; `what` names the operation ("put of 'k'"), then
+/// come what the layers `said` of it or, when they said nothing, what `code` means, and
+/// `unhealthy_layers`.
+api_error runtime_error(status code, const std::string& what, const runtime* rt, const std::string& said = {});
 
 } // namespace strata::server

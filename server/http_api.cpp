@@ -130,7 +130,7 @@ void invalidate(runtime& rt, const Request& req, const std::string& body, Respon
   if (result.code == status::ok)
     send(res, 200, removed_json(result.removed));
   else
-    send_error(res, runtime_error(result.code, "invalidation of tag '" + tag + "'", &rt));
+    send_error(res, runtime_error(result.code, "invalidation of tag '" + tag + "'", &rt, result.error));
 }
 
 /// What /metrics and /v1/stats answer when the runtime records nothing: figures of zero would look

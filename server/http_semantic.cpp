@@ -70,9 +70,8 @@ std::optional<std::string> item_field(const std::string& error, const std::strin
 api_error failure(const runtime& rt, const operation_result& result, const std::string& what,
                   const std::string& array = "items") {
   const bool unsupported = !result.offered;
-  const auto message = result.error.empty() ? runtime_error(result.code, what, &rt).message
-                                             : what + ": " + result.error + unhealthy_layers(result.code, &rt);
-  return {unsupported ? 501 : http_status_of(result.code), message, item_field(result.error, array),
+  return {unsupported ? 501 : http_status_of(result.code), runtime_error(result.code, what, &rt, result.error).message,
+          item_field(result.error, array),
           to_string(result.code)};
 }
 

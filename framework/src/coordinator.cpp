@@ -1617,9 +1617,11 @@ public:
     ask_chain(
       join, number, operation::invalidate_tag,
       [](invalidate_result& r, const layer_reply& reply) {
-        if (could_not(reply))
+        if (could_not(reply)) {
           r.code = reply.code;
-        else
+          if (!reply.error.empty()) // what became of the invalidation there (removed from memory only, say)
+            r.error += (r.error.empty() ? "" : "; ") + reply.error;
+        } else
           r.removed += reply.count;
       },
       layer_tag_atom::value, request.ns, request.tag);

@@ -49,7 +49,7 @@ namespace {
 /// layer never answered (dropped at shutdown) or one it refused to send (from a callback).
 get_result answer_of(const get_result*, status code) { return get_result{code, {}, {}, {}}; }
 status answer_of(const status*, status code) { return code; }
-invalidate_result answer_of(const invalidate_result*, status code) { return invalidate_result{code, 0}; }
+invalidate_result answer_of(const invalidate_result*, status code) { return invalidate_result{code, 0, {}}; }
 command_result answer_of(const command_result*, status code) {
   return command_result{code, std::string(R"({"error": ")") + to_string(code) + R"("})"};
 }
@@ -285,9 +285,9 @@ public:
 
   void submit_tag(std::string_view tag, const std::string& ns, std::function<void(invalidate_result)> done) {
     if (ns.empty() || tag.empty()) // no entry has either
-      return answer_now(done, invalidate_result{status::invalid, 0});
+      return answer_now(done, invalidate_result{status::invalid, 0, {}});
     if (!enter())
-      return answer_now(done, invalidate_result{status::unavailable, 0});
+      return answer_now(done, invalidate_result{status::unavailable, 0, {}});
     caf::anon_send(coordinator, detail::tag_atom::value,
                    detail::tag_request{ns, std::string(tag), tracked(detail::operation::invalidate_tag, std::move(done), ns, tag)});
   }

@@ -47,6 +47,7 @@ struct get_result {
 struct invalidate_result {
   status code = status::ok;
   std::size_t removed = 0; ///< entries removed, summed over the layers
+  std::string error;       ///< when `code` is an error, what the layers that failed said of it, if anything
 };
 
 /// The answer to a layer's own command (`runtime::layer_command`).

@@ -231,6 +231,7 @@ TEST_CASE("an add that cannot be written to the file answers unavailable and kee
   auto rt = testing::start_yaml(deployment(file));
   const auto kept = rt->vector_add(text_item("kept before the lock")).id;
   REQUIRE(kept != 0);
+  REQUIRE(rt->vector_add(text_item("tagged before the lock", {"stale"})).code == status::ok);
   CHECK_THROWS_WITH(strata::test::with_file_locked(file, [&] {
                       const auto refused = rt->vector_add(text_item("written while the file is locked"));
                       CHECK(refused.code == status::unavailable);
@@ -242,6 +243,10 @@ TEST_CASE("an add that cannot be written to the file answers unavailable and kee
                       CHECK(rt->vector_search(text_query("written while the file is locked", 1)).hits.at(0).id == kept);
                       // The first vectors of a model fix its dimension, unless their add is taken back.
                       CHECK(rt->vector_add(raw_item("fresh", {1, 2, 3})).code == status::unavailable);
+                      // The invalidation's answer says what became of it, as an erase's does.
+                      const auto invalidated = rt->invalidate_tag("stale");
+                      CHECK(invalidated.code == status::unavailable);
+                      CHECK_THAT(invalidated.error, Catch::Contains("removed from memory only"));
                       const auto erased = rt->vector_erase(kept);
                       CHECK(erased.code == status::unavailable);
                       CHECK_THAT(erased.error, Catch::Contains("erased from memory only"));
