@@ -13,6 +13,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -159,9 +160,14 @@ std::string read_subject(const command_args& a, std::string& text, embedding& ve
     const auto comma = rest.find(',');
     const auto item = rest.substr(0, comma);
     // Read as a double, as the HTTP API reads JSON: a float's from_chars refused 1e-50, which
-    // rounds to 0 there, as "not a number".
+    // rounds to 0 there, as "not a number"; and a double's refuses 1e-400 (0 there too) and 1e400
+    // (past a float's range, as 1e39 is), which strtod reads as 0 and infinity.
     double x = 0;
-    if (!parse_number(item, x) || !std::isfinite(x))
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), x);
+    const bool whole = !item.empty() && end == item.data() + item.size();
+    if (whole && ec == std::errc::result_out_of_range)
+      x = std::strtod(std::string(item).c_str(), nullptr);
+    else if (!whole || ec != std::errc{} || !std::isfinite(x))
       return "ERR expected TEXT t, FP32 blob, or a vector of comma-separated numbers; " + quoted(item) +
              " is not a number";
     if (!(std::abs(x) <= static_cast<double>(std::numeric_limits<float>::max())))

@@ -92,9 +92,11 @@ starts "wrong dimension" "ERR strata: invalid:" "$(cli VECTOR.ADD 1,0 MODEL tiny
 starts "an empty tag" "ERR TAGS: tag 2 of 2 is empty" "$(cli VECTOR.ADD 1,0,0 MODEL tiny TAGS 2 compass "")"
 starts "not a number" "ERR expected TEXT t, FP32 blob, or a vector of comma-separated numbers; 'x'" "$(cli VECTOR.SEARCH 1,x)"
 starts "beyond a float" "ERR expected numbers within the range of a 32-bit float; '1e39' is not" "$(cli VECTOR.SEARCH 1e39,0,0 MODEL tiny)"
-# Read as the HTTP API reads JSON: a number below a float's least rounds to 0 (a float's own
-# parse refused it as "not a number").
+starts "beyond a double" "ERR expected numbers within the range of a 32-bit float; '1e400' is not" "$(cli VECTOR.SEARCH 1e400,0,0 MODEL tiny)"
+# Read as the HTTP API reads JSON: a number below a float's least, or a double's, rounds to 0
+# (a float's own parse refused it as "not a number", and a double's the second).
 [[ "$(cli VECTOR.ADD 1e-50,1,1 MODEL tiny)" =~ ^[0-9]+$ ]] || fail "VECTOR.ADD 1e-50,1,1 was refused"
+[[ "$(cli VECTOR.ADD 1e-400,1,2 MODEL tiny)" =~ ^[0-9]+$ ]] || fail "VECTOR.ADD 1e-400,1,2 was refused"
 starts "K 0" "ERR K expects" "$(cli VECTOR.SEARCH 1,0,0 K 0)"
 starts "K 05 (a leading zero: not a number to Redis)" "ERR K expects" "$(cli VECTOR.SEARCH 1,0,0 K 05)"
 starts "THRESHOLD" "ERR THRESHOLD expects" "$(cli SEMANTIC.GET q THRESHOLD high)"
