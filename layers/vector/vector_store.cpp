@@ -412,11 +412,24 @@ std::size_t vector_store::restore(const std::vector<vector_entry>& entries, std:
   for (const auto& e : entries) {
     if (e.expires_at_ms != 0 && e.expires_at_ms <= now)
       continue;
-    const auto where = "entry " + std::to_string(e.id);
-    if (e.id == 0 || !ids.insert(e.id).second)
-      throw std::invalid_argument(where + ": the id is 0 or repeated");
-    if (e.model.empty() || e.vector.empty())
-      throw std::invalid_argument(where + ": no model or an empty vector");
+    // What an add refuses, a row edited or damaged outside the layer may hold: served, a negative
+    // id came back as 2^64 - 5 and could not be erased.
+    const auto where = "entry " + std::to_string(static_cast<std::int64_t>(e.id)); // as the file holds it
+    if (e.id == 0 || e.id > max_entry_id)
+      throw std::invalid_argument(where + ": the id is not between 1 and 2^53 - 1");
+    if (!ids.insert(e.id).second)
+      throw std::invalid_argument(where + ": the id is repeated");
+    if (e.ns.empty() || e.model.empty() || e.vector.empty())
+      throw std::invalid_argument(where + ": no namespace, no model or an empty vector");
+    if (std::any_of(e.tags.begin(), e.tags.end(), [](const std::string& tag) { return tag.empty(); }))
+      throw std::invalid_argument(where + ": an empty tag");
+    try {
+      check_values(e.vector);
+    } catch (const std::invalid_argument& bad) {
+      throw std::invalid_argument(where + ": " + bad.what());
+    }
+    if (directionless(e.vector))
+      throw std::invalid_argument(where + ": the vector is all zeros, which metric ip cannot compare");
     const auto [dimension, first] = dimensions.emplace(e.model, std::pair{e.vector.size(), e.id}).first->second;
     if (e.vector.size() != dimension) // which of the two is damaged, the file does not say
       throw std::invalid_argument(where + ": a vector of " + std::to_string(e.vector.size()) + " values, where entry " +

@@ -191,6 +191,35 @@ TEST_CASE("an entry whose tags are not a list stops the start with an error nami
   CHECK(error.find("entry " + std::to_string(id) + ": its tags are not a JSON list of strings") != std::string::npos);
 }
 
+TEST_CASE("an entry an add would refuse stops the start with an error naming the file and the entry",
+          "[vector][persistence][integration]") {
+  // Served as they were: id -5 came back as 2^64 - 5, which no erase could name.
+  strata::test::scratch_dir dir{"strata-vector-persist"};
+  const auto file = dir.path / "spoilt.sqlite3";
+  {
+    auto rt = testing::start_yaml(deployment(file));
+    REQUIRE(rt->vector_add(text_item("red boats")).code == status::ok);
+  }
+  const std::pair<const char*, const char*> spoils[] = {
+    {"UPDATE strata_vector_entries SET id = -5", "entry -5: the id is not between 1 and 2^53 - 1"},
+    {"UPDATE strata_vector_entries SET id = 9007199254740993", "entry 9007199254740993: the id is not between 1 and 2^53 - 1"},
+    {"UPDATE strata_vector_entries SET tags = '[\"\"]'", ": an empty tag"},
+    {"UPDATE strata_vector_entries SET vector = zeroblob(length(vector))", ": the vector is all zeros"},
+  };
+  for (const auto& [spoil, said] : spoils) {
+    INFO(spoil);
+    const auto copy = dir.path / "copy.sqlite3";
+    fs::copy_file(file, copy, fs::copy_options::overwrite_existing);
+    {
+      auto db = storage::open_store({storage::dialect::sqlite, "", copy.string()});
+      db->prepare("spoil", spoil);
+      REQUIRE(db->execute("spoil") == 1);
+    }
+    const auto error = testing::start_error(deployment(copy));
+    CHECK_THAT(error, Catch::Contains(copy.string()) && Catch::Contains(said));
+  }
+}
+
 TEST_CASE("a file that holds another layer's data stops the start, naming it", "[vector][persistence][integration]") {
   // Given the semantic layer's file, the layer started empty beside the semantic entries.
   strata::test::scratch_dir dir{"strata-vector-persist"};
