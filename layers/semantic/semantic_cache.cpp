@@ -394,11 +394,15 @@ std::size_t semantic_cache::restore(std::vector<semantic_record> records, std::u
   std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   const auto now = now_();
   for (auto& r : records) {
-    const auto where = "entry " + std::to_string(r.id) + ": ";
+    const auto where = "entry " + std::to_string(static_cast<std::int64_t>(r.id)) + ": "; // as the file holds it
     if (r.expires_at_ms != 0 && r.expires_at_ms <= now)
       continue;
-    if (r.id == 0 || entries_.count(r.id) != 0)
-      throw std::invalid_argument(where + "the id is 0 or repeated");
+    // A row edited or damaged outside the layer: with id -5 (2^64 - 5 here) the ids given next
+    // wrapped to 1 and on, past what a JSON number holds exactly.
+    if (r.id == 0 || r.id > (std::uint64_t{1} << 53) - 1)
+      throw std::invalid_argument(where + "the id is not between 1 and 2^53 - 1");
+    if (entries_.count(r.id) != 0)
+      throw std::invalid_argument(where + "the id is repeated");
     if (r.model.empty() || r.vector.empty() || r.ns.empty())
       throw std::invalid_argument(where + "no model, vector or namespace");
     next_id_ = std::max(next_id_, r.id + 1);

@@ -7,6 +7,7 @@
 #include "support/sqlite_schema_version.hpp"
 
 #include <strata/runtime.hpp>
+#include <strata/store.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -129,6 +130,24 @@ TEST_CASE("a semantic file of a newer schema stops the start with an error namin
   const auto error = testing::start_error(deployment(file));
   CHECK(error.find(file.string()) != std::string::npos);
   CHECK(error.find("newer") != std::string::npos);
+}
+
+TEST_CASE("a semantic entry of an id a JSON number cannot hold stops the start naming the file and the entry",
+          "[semantic][persistence][integration]") {
+  // With id -5 (2^64 - 5 once read) the ids given next wrapped past 2^53.
+  strata::test::scratch_dir dir{"strata-semantic-persist"};
+  const auto file = dir.path / "spoilt.sqlite3";
+  {
+    auto rt = testing::start_yaml(deployment(file));
+    REQUIRE(rt->semantic_store(entry("Which trains go to the airport?", "The S8.")).code == status::ok);
+  }
+  {
+    auto db = storage::open_store({storage::dialect::sqlite, "", file.string()});
+    db->prepare("spoil", "UPDATE strata_semantic_entries SET id = -5");
+    REQUIRE(db->execute("spoil") == 1);
+  }
+  CHECK_THAT(testing::start_error(deployment(file)),
+             Catch::Contains(file.string()) && Catch::Contains("entry -5: the id is not between 1 and 2^53 - 1"));
 }
 
 TEST_CASE("a store that cannot be written to the file answers unavailable and keeps nothing",
