@@ -682,7 +682,10 @@ public:
     asked(operation o) : op(o) {} // NOLINT: an operation is counted as itself
     asked(operation o, bool c) : op(o), counted(c) {}
     operation op;
-    bool counted = true; ///< false: not in the layer's request metrics (a conditional write's check)
+    /// false: not in the layer's request metrics, a read the runtime makes on its own behalf (a
+    /// conditional write's check, a prefetch's walk): no client asked it, and counted as gets it
+    /// made the chain's hit rate (hits of every layer over the gets of the first) read above 1.
+    bool counted = true;
   };
 
   /// Sends `args` to slot i with its deadline; `on_reply` gets the reply, or a failure reply when
@@ -1766,7 +1769,7 @@ public:
     if (st_.slots[i].observer) // it answers nothing (the diary): asked, it could only time out
       return prefetch_walk(l, asking, i + 1);
     ask(
-      i, l->number, operation::get,
+      i, l->number, asked{operation::get, false},
       [this, l, asking, i](layer_reply& reply) {
         if (!reply.failed && reply.code == status::ok && sound_hit(i, l->number, reply.hit))
           return prefetched(l, asking, reply.hit.value, reply.hit.meta);

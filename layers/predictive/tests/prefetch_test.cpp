@@ -276,6 +276,43 @@ layers:
   CHECK(loader.calls("B") == loads + 1);
 }
 
+TEST_CASE("a prefetch's reads of the layers below are not counted as their gets",
+          "[predictive][prefetch][integration]") {
+  // Counted, they were hits and misses no client asked for: the chain's hit rate (hits of every
+  // layer over the gets of the busiest) went above 1, and hid a low one.
+  counting_loader loader(counting_loader::a_and_b());
+  auto parsed = strata::parse_config(R"(
+runtime: {stats_interval: 20ms}
+layers:
+  - name: hot
+    plugin: predictive
+    config: {policy: predictive, prefetch: true, prefetch_confidence: 0.6, prefetch_rate: 1000, expiry_interval: 10ms}
+  - {name: warm, plugin: predictive, config: {expiry_interval: 10ms}}
+)",
+                                     "prefetch_uncounted.yaml");
+  REQUIRE(parsed.ok());
+  strata::runtime_options options;
+  options.loader = loader.fn();
+  auto rt = strata::runtime::from_config(*parsed.effective, std::move(options));
+  REQUIRE(rt);
+  teach(**rt);
+  const auto warm_gets = [&] {
+    const auto text = (*rt)->prometheus_text();
+    return series(text, "strata_cache_hits_total{cache_layer=\"warm\"}") +
+           series(text, "strata_cache_misses_total{cache_layer=\"warm\"}");
+  };
+  const double before = warm_gets();
+  REQUIRE(before >= 2); // A's and B's first misses
+  const int loads = loader.calls("B");
+  REQUIRE((*rt)->erase("B") == strata::status::ok);
+  REQUIRE((*rt)->get("A").code == strata::status::ok); // a first-layer hit: warm is not asked
+  REQUIRE(eventually([&] { return loader.calls("B") == loads + 1; })); // the prefetch read warm, then loaded
+  REQUIRE(eventually([&] {
+    return series((*rt)->prometheus_text(), "strata_predictive_prefetches_total" + hot + ",outcome=\"filled\"}") == 1;
+  }));
+  CHECK(warm_gets() == before);
+}
+
 TEST_CASE("without prefetch the model asks for nothing", "[predictive][prefetch][integration]") {
   counting_loader loader(counting_loader::a_and_b());
   auto parsed = strata::parse_config(R"(
