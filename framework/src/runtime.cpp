@@ -570,6 +570,40 @@ const std::set<std::string>* published_later(const std::string& family) {
   return it == later.end() ? nullptr : &it->second;
 }
 
+/// What exports a family of docs/metrics.md that only some deployments have, or null: told "no
+/// metric family named", a user looking it up in the docs found it there.
+const char* exported_with(const std::string& family) {
+  static const std::map<std::string, const char*> with = {
+    {"strata_data_dir_free_bytes", "health.data_dir"},
+    {"strata_exporter_errors_total", "an exporter"},
+    {"strata_alert_handler_errors_total", "an alert handler"},
+    {"strata_semantic_similarity", "a semantic layer"},
+    {"strata_predictive_admissions_rejected_total", "a predictive layer"},
+    {"strata_predictive_prefetches_total", "a predictive layer"},
+    {"strata_predictive_prefetch_accuracy", "a predictive layer"},
+    {"strata_predictive_prediction_confidence", "a predictive layer"},
+    {"strata_predictive_model_version", "a predictive layer"},
+    {"strata_predictive_model_updates_total", "a predictive layer"},
+    {"strata_predictive_model_last_update_seconds", "a predictive layer"},
+    {"strata_predictive_model_reads_dropped_total", "a predictive layer"},
+    {"strata_predictive_leader_changes_total", "a predictive layer"},
+    {"strata_predictive_window_fraction", "a predictive layer"},
+    {"strata_vector_searches_total", "a vector layer"},
+    {"strata_vector_tombstones", "a vector layer"},
+    {"strata_vector_compactions_total", "a vector layer"},
+    {"strata_global_sync_latency_seconds", "a global layer"},
+    {"strata_global_sync_messages_total", "a global layer"},
+    {"strata_global_heard_until_seconds", "a global layer"},
+    {"strata_global_errors_total", "a global layer"},
+    {"strata_diary_records_total", "a diary layer"},
+    {"strata_diary_buffered_records", "a diary layer"},
+    {"strata_diary_write_errors_total", "a diary layer"},
+    {"strata_diary_archived_total", "a diary layer"},
+  };
+  const auto it = with.find(family);
+  return it == with.end() ? nullptr : it->second;
+}
+
 /// Whether the running chain has a layer named `layer`.
 bool in_chain(const runtime_impl& impl, const std::string& layer) {
   return std::any_of(impl.cfg.layers.begin(), impl.cfg.layers.end(),
@@ -622,7 +656,9 @@ std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std
           problem(at + ".labels." + name, *why);
       continue;
     }
-    if (it == families.end())
+    if (const char* needs = exported_with(rule.value); it == families.end() && needs != nullptr)
+      problem(at + ".value", "'" + rule.value + "' is not exported by this deployment: it comes with " + needs);
+    else if (it == families.end())
       problem(at + ".value", "no metric family named '" + rule.value +
                                "' (see docs/metrics.md; derived values: hit_rate, miss_rate, error_rate, throughput, "
                                "p50_latency, p95_latency, p99_latency, rss_bytes)");

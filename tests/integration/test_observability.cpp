@@ -633,6 +633,13 @@ TEST_CASE("an alert rule on a metric that does not exist, a histogram, or labels
   REQUIRE_FALSE(unknown);
   CHECK_THAT(unknown.err().message, Catch::StartsWith("r.yaml:5:24: alerts.rules[0].value: no metric family named "
                                                       "'strata_cache_hit_total'"));
+  // One of docs/metrics.md that this deployment does not export: it was "no metric family named".
+  auto elsewhere = runtime::from_config(*parse_config(
+    head + "    - {name: r, value: strata_global_errors_total, comparison: '>', threshold: 0}\n", "r.yaml").effective);
+  REQUIRE_FALSE(elsewhere);
+  CHECK_THAT(elsewhere.err().message,
+             Catch::StartsWith("r.yaml:5:24: alerts.rules[0].value: 'strata_global_errors_total' is not exported by "
+                               "this deployment: it comes with a global layer"));
   auto histogram = runtime::from_config(*parse_config(
     head + "    - {name: r, value: strata_cache_operation_duration_seconds, comparison: '>', threshold: 0}\n",
     "r.yaml").effective);
