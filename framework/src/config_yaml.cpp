@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -842,6 +843,13 @@ const char* window_name(stats_window window) {
   }
 }
 
+/// `x` in the fewest digits that read back as it: 0.1, where the emitter wrote 0.10000000000000001.
+std::string shortest(double x) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, x).ptr;
+  return std::string(text, end);
+}
+
 void emit_rule(YAML::Emitter& out, const alert_rule& rule) {
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << escape_dollars(rule.name);
@@ -853,7 +861,7 @@ void emit_rule(YAML::Emitter& out, const alert_rule& rule) {
   }
   out << YAML::Key << "window" << YAML::Value << window_name(rule.window);
   out << YAML::Key << "comparison" << YAML::Value << YAML::DoubleQuoted << rule.comparison;
-  out << YAML::Key << "threshold" << YAML::Value << rule.threshold;
+  out << YAML::Key << "threshold" << YAML::Value << shortest(rule.threshold);
   out << YAML::Key << "for" << YAML::Value << units::format_duration(rule.for_duration);
   out << YAML::Key << "severity" << YAML::Value << to_string(rule.severity);
   out << YAML::Key << "cooldown" << YAML::Value << units::format_duration(rule.cooldown);

@@ -450,6 +450,21 @@ TEST_CASE("to_yaml renders every key and round-trips", "[config]") {
   check_same_values(cfg, again);
 }
 
+TEST_CASE("to_yaml writes a threshold in the fewest digits that read back as it", "[config]") {
+  // It wrote 0.10000000000000001 for 0.1.
+  const auto parsed = parse_config("layers: [{name: a, plugin: p}]\nalerts:\n  rules:\n"
+                                   "    - {name: r, value: hit_rate, comparison: '<', threshold: 0.1}\n"
+                                   "    - {name: s, value: rss_bytes, comparison: '>', threshold: 3e+20}\n",
+                                   "t.yaml");
+  REQUIRE(parsed.ok());
+  const auto yaml = strata::to_yaml(*parsed.effective);
+  CHECK_THAT(yaml, Catch::Contains("threshold: 0.1\n") && Catch::Contains("threshold: 3e+20\n"));
+  const auto again = parse_config(yaml, "again.yaml");
+  REQUIRE(again.ok());
+  CHECK(again.effective->alerts.rules.at(0).threshold == 0.1);
+  CHECK(again.effective->alerts.rules.at(1).threshold == 3e20);
+}
+
 TEST_CASE("to_yaml of the struct defaults round-trips", "[config]") {
   config cfg;
   cfg.layers.push_back({});
