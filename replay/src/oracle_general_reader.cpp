@@ -41,7 +41,8 @@ public:
       if (next_access != -1 && (next_access <= request || next_access >= std::int64_t{1} << 48))
         throw trace_error(in_->where(at) + ": record " + std::to_string(index_) + " (request " + std::to_string(request) +
                           ") says its object is next asked for at request " + std::to_string(next_access) +
-                          ", not a later one: not an oracle-general trace?");
+                          (next_access <= request ? ", not a later one" : ", beyond 2^48 requests") +
+                          ": not an oracle-general trace?");
       ++index_;
       const std::uint64_t size = little_endian(record + 12, 4);
       if (size == 0) { // libCacheSim's reader skips these by default: nothing to cache

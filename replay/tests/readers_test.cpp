@@ -69,6 +69,11 @@ TEST_CASE("oracle-general: a record whose next access is not later is refused: a
   CHECK(error_of(itself, trace_format::oracle_general) ==
         itself + ": byte offset 0: record 0 (request 1) says its object is next asked for at request 1, not a later "
                  "one: not an oracle-general trace?");
+  // A later request, but past what a trace holds: not "not a later one".
+  const auto far = write_file("far.bin", oracle_record(1, 5, 100, std::int64_t{1} << 50));
+  CHECK(error_of(far, trace_format::oracle_general) ==
+        far + ": byte offset 0: record 0 (request 1) says its object is next asked for at request 1125899906842624, "
+              "beyond 2^48 requests: not an oracle-general trace?");
   CHECK(read_all(write_file("next.bin", oracle_record(1, 5, 100, 2) + oracle_record(2, 5, 100, -1)),
                  trace_format::oracle_general) == requests{{5, 100}, {5, 100}});
   std::string text;
