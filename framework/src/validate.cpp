@@ -52,9 +52,15 @@ void check_instances(const config& cfg, const std::string& section,
 } // namespace
 
 void check_alert_rules(const config& cfg, std::vector<config_error>& errors) {
-  std::set<std::string> names, layers;
+  std::set<std::string> names, layers, handlers, exporters, rules;
   for (const auto& layer : cfg.layers)
     layers.insert(layer.name);
+  for (const auto& handler : cfg.alerts.handlers)
+    handlers.insert(handler.name);
+  for (const auto& exporter : cfg.exporters)
+    exporters.insert(exporter.name);
+  for (const auto& rule : cfg.alerts.rules)
+    rules.insert(rule.name);
   for (std::size_t i = 0; i < cfg.alerts.rules.size(); ++i) {
     const auto& rule = cfg.alerts.rules[i];
     const auto path = "alerts.rules[" + std::to_string(i) + "]";
@@ -88,6 +94,13 @@ void check_alert_rules(const config& cfg, std::vector<config_error>& errors) {
     // selects nothing, and the rule would never fire.
     if (const auto it = rule.labels.find("cache_layer"); it != rule.labels.end() && layers.count(it->second) == 0)
       fail(".labels.cache_layer", "no layer named '" + it->second + "' in this deployment");
+    // So it does the instance's name on the series of a handler (strata_alert_handler_errors_total),
+    // an exporter (strata_exporter_errors_total) and a rule (strata_alerts_firing, ...).
+    for (const auto& [label, known, what] : {std::tuple{"handler", &handlers, "alert handler"},
+                                             std::tuple{"exporter", &exporters, "exporter"},
+                                             std::tuple{"rule", &rules, "rule"}})
+      if (const auto it = rule.labels.find(label); it != rule.labels.end() && known->count(it->second) == 0)
+        fail(std::string(".labels.") + label, "no " + std::string(what) + " named '" + it->second + "' in this deployment");
     if (!is_one_of(alert_comparisons, rule.comparison))
       fail(".comparison", "expected one of <, <=, >, >=, got '" + rule.comparison + "'");
     if (!std::isfinite(rule.threshold)) // NaN compares false with everything: the rule never fires

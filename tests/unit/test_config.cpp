@@ -731,6 +731,9 @@ alerts:
     - {name: s, value: strata_cache_entries, labels: {cache_layer: nope}, comparison: ">", threshold: 1}
     - {name: t, value: rss_bytes, layer: hot, comparison: ">", threshold: 1}
     - {name: u, value: strata_cache_entries, window: hour, comparison: ">", threshold: 1}
+    - {name: v, value: strata_alert_handler_errors_total, labels: {handler: nope}, comparison: ">", threshold: 0}
+    - {name: w, value: strata_exporter_errors_total, labels: {exporter: twice}, comparison: ">", threshold: 0}
+    - {name: x, value: strata_alerts_firing, labels: {rule: ghost}, comparison: ">", threshold: 0}
 logging: {level: info}
 )", "t.yaml");
   REQUIRE(parsed.ok());
@@ -739,7 +742,7 @@ logging: {level: info}
   parsed.effective->alerts.rules[0].comparison = "=";
   const auto report = strata::validate(*parsed.effective);
   CHECK(error_lines(report) == std::vector<std::string>{
-          "t.yaml:15:18: logging.level: expected one of debug, info, warn, error, off, got 'chatty'",
+          "t.yaml:18:18: logging.level: expected one of debug, info, warn, error, off, got 'chatty'",
           "t.yaml:5:12: exporters[1].name: duplicate name 'twice'",
           "t.yaml:9:41: alerts.rules[0].layer: no layer named 'cold' in this deployment",
           "t.yaml:9:59: alerts.rules[0].comparison: expected one of <, <=, >, >=, got '='",
@@ -751,7 +754,9 @@ logging: {level: info}
           "t.yaml:12:68: alerts.rules[2].labels.cache_layer: no layer named 'nope' in this deployment",
           "t.yaml:13:42: alerts.rules[3].layer: 'rss_bytes' is the process's, not a layer's: it takes no 'layer'",
           "t.yaml:14:54: alerts.rules[4].window: 'window' applies to the derived values only; a metric rule compares "
-          "the family's current value"});
+          "the family's current value",
+          "t.yaml:15:77: alerts.rules[5].labels.handler: no alert handler named 'nope' in this deployment",
+          "t.yaml:17:61: alerts.rules[7].labels.rule: no rule named 'ghost' in this deployment"});
 }
 
 TEST_CASE("the log and an exporter's file on one path, or both on standard output, are refused",
