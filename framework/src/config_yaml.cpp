@@ -84,6 +84,22 @@ std::string byte_text(unsigned char byte) {
   return text;
 }
 
+/// `text` with each byte that does not begin a UTF-8 sequence written as byte_text does: yaml-cpp
+/// quotes the bytes it cannot read in its messages as they are.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    const auto length = utf8_sequence_length(text.substr(at));
+    if (length == 0) {
+      out += byte_text(static_cast<unsigned char>(text[at++]));
+      continue;
+    }
+    out.append(text.substr(at, length));
+    at += length;
+  }
+  return out;
+}
+
 /// Where the `}` that closes the reference opened at `open` (its `$`) is, past the references
 /// nested in its default (`${ADDR:-127.0.0.1:${PORT:-8080}}`); npos when none does.
 std::size_t reference_end(const std::string& text, std::size_t open) {
@@ -206,7 +222,7 @@ public:
       if (!documents.empty())
         root = documents.front();
     } catch (const YAML::Exception& e) {
-      fail(to_position(e.mark), "", "invalid YAML: " + e.msg + tab_indentation_note(text, e.mark.line + 1));
+      fail(to_position(e.mark), "", "invalid YAML: " + printable(e.msg) + tab_indentation_note(text, e.mark.line + 1));
       return report();
     }
     if (root.IsNull())

@@ -222,6 +222,9 @@ TEST_CASE("a byte that is not UTF-8 is an error at its place, UTF-16 with its BO
   CHECK(error_lines(report).empty());
   REQUIRE(report.effective);
   CHECK(report.effective->layers.at(0).name == "hot");
+  // A zero byte first makes it UTF-16 or UTF-32 to YAML; yaml-cpp's error then quoted the raw byte.
+  report = parse_config(std::string("\0\xFF", 2), "t.yaml");
+  CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:1:3: invalid YAML: unknown escape character: 0xFF"});
 }
 
 TEST_CASE("an environment variable that is not UTF-8 is an error where it is used", "[config]") {
