@@ -90,14 +90,19 @@ double series(const std::string& exposition, const std::string& prefix) {
   return -1;
 }
 
-/// `runtime` is the deployment's `runtime` section's keys, beside `stats_interval`.
-std::unique_ptr<strata::runtime> start(counting_loader& loader, const std::string& runtime = "") {
+/// A layer below `hot`, without prefetch.
+const std::string warm_below = "  - {name: warm, plugin: predictive, config: {expiry_interval: 10ms}}\n";
+
+/// `runtime` is the deployment's `runtime` section's keys, beside `stats_interval`; `below`, the
+/// layers after `hot` (`warm_below`).
+std::unique_ptr<strata::runtime> start(counting_loader& loader, const std::string& runtime = "",
+                                       const std::string& below = "") {
   auto parsed = strata::parse_config("runtime: {stats_interval: 20ms" + runtime + R"(}
 layers:
   - name: hot
     plugin: predictive
     config: {policy: predictive, prefetch: true, prefetch_confidence: 0.6, prefetch_rate: 1000, expiry_interval: 10ms}
-)",
+)" + below,
                                      "prefetch.yaml");
   REQUIRE(parsed.ok());
   strata::runtime_options options;
@@ -251,26 +256,13 @@ TEST_CASE("what a prefetch loads after loader_timeout is still written into the 
 TEST_CASE("a prefetch's load that a miss waited for, however late, fills every layer as the miss's would",
           "[predictive][prefetch][integration]") {
   counting_loader loader(counting_loader::a_and_b());
-  auto parsed = strata::parse_config(R"(
-runtime: {stats_interval: 20ms, loader_timeout: 100ms}
-layers:
-  - name: hot
-    plugin: predictive
-    config: {policy: predictive, prefetch: true, prefetch_confidence: 0.6, prefetch_rate: 1000, expiry_interval: 10ms}
-  - {name: warm, plugin: predictive, config: {expiry_interval: 10ms}}
-)",
-                                     "prefetch_two_layers.yaml");
-  REQUIRE(parsed.ok());
-  strata::runtime_options options;
-  options.loader = loader.fn();
-  auto rt = strata::runtime::from_config(*parsed.effective, std::move(options));
-  REQUIRE(rt);
-  teach(**rt);
-  const auto warm_entries = [&] { return series((*rt)->prometheus_text(), "strata_cache_entries{cache_layer=\"warm\"}"); };
+  auto rt = start(loader, ", loader_timeout: 100ms", warm_below);
+  teach(*rt);
+  const auto warm_entries = [&] { return series(rt->prometheus_text(), "strata_cache_entries{cache_layer=\"warm\"}"); };
   REQUIRE(eventually([&] { return warm_entries() == 2; })); // A and B, filled by their misses
-  const int loads = prefetch_of_b_held(**rt, loader);
+  const int loads = prefetch_of_b_held(*rt, loader);
   CHECK(eventually([&] { return warm_entries() == 1; })); // no REQUIRE while the load is held
-  CHECK((*rt)->get("B").code == strata::status::timeout);            // a miss waits for it, and times out
+  CHECK(rt->get("B").code == strata::status::timeout);            // a miss waits for it, and times out
   loader.release();
   CHECK(eventually([&] { return warm_entries() == 2; }));
   CHECK(loader.calls("B") == loads + 1);
@@ -281,34 +273,21 @@ TEST_CASE("a prefetch's reads of the layers below are not counted as their gets"
   // Counted, they were hits and misses no client asked for: the chain's hit rate (hits of every
   // layer over the gets of the busiest) went above 1, and hid a low one.
   counting_loader loader(counting_loader::a_and_b());
-  auto parsed = strata::parse_config(R"(
-runtime: {stats_interval: 20ms}
-layers:
-  - name: hot
-    plugin: predictive
-    config: {policy: predictive, prefetch: true, prefetch_confidence: 0.6, prefetch_rate: 1000, expiry_interval: 10ms}
-  - {name: warm, plugin: predictive, config: {expiry_interval: 10ms}}
-)",
-                                     "prefetch_uncounted.yaml");
-  REQUIRE(parsed.ok());
-  strata::runtime_options options;
-  options.loader = loader.fn();
-  auto rt = strata::runtime::from_config(*parsed.effective, std::move(options));
-  REQUIRE(rt);
-  teach(**rt);
+  auto rt = start(loader, "", warm_below);
+  teach(*rt);
   const auto warm_gets = [&] {
-    const auto text = (*rt)->prometheus_text();
+    const auto text = rt->prometheus_text();
     return series(text, "strata_cache_hits_total{cache_layer=\"warm\"}") +
            series(text, "strata_cache_misses_total{cache_layer=\"warm\"}");
   };
   const double before = warm_gets();
   REQUIRE(before >= 2); // A's and B's first misses
   const int loads = loader.calls("B");
-  REQUIRE((*rt)->erase("B") == strata::status::ok);
-  REQUIRE((*rt)->get("A").code == strata::status::ok); // a first-layer hit: warm is not asked
+  REQUIRE(rt->erase("B") == strata::status::ok);
+  REQUIRE(rt->get("A").code == strata::status::ok); // a first-layer hit: warm is not asked
   REQUIRE(eventually([&] { return loader.calls("B") == loads + 1; })); // the prefetch read warm, then loaded
   REQUIRE(eventually([&] {
-    return series((*rt)->prometheus_text(), "strata_predictive_prefetches_total" + hot + ",outcome=\"filled\"}") == 1;
+    return series(rt->prometheus_text(), "strata_predictive_prefetches_total" + hot + ",outcome=\"filled\"}") == 1;
   }));
   CHECK(warm_gets() == before);
 }
