@@ -232,10 +232,15 @@ std::optional<std::uint64_t> semantic_cache::store(const semantic_entry& entry) 
     throw std::invalid_argument("an entry needs a vector");
   if (entry.ns.empty())
     throw std::invalid_argument("an entry needs a namespace");
-  auto& engine = engine_for(entry.vector.model, entry.vector.values.size()); // checks the dimension
-  (void)engine;
   auto vector = entry.vector.values;
   to_unit_length(vector); // before an id is taken
+  const bool new_model = find_engine(entry.vector.model) == nullptr;
+  engine_for(entry.vector.model, entry.vector.values.size()); // checks the dimension
+  // A store that does not happen fixes no model's dimension.
+  const auto forget_model = [&] {
+    if (new_model)
+      engines_.erase(entry.vector.model);
+  };
   semantic_record r;
   r.ns = entry.ns;
   r.model = entry.vector.model;
@@ -248,11 +253,20 @@ std::optional<std::uint64_t> semantic_cache::store(const semantic_entry& entry) 
   if (!r.query.empty())
     if (auto it = by_query_.find(query_key(r.ns, r.query)); it != by_query_.end())
       remove(it->second, removal::invalidated, false); // replaced, not evicted
-  if (charge_of(r) > options_.max_bytes)
+  if (charge_of(r) > options_.max_bytes) {
+    forget_model();
     return std::nullopt;
+  }
   r.id = next_id_++;
   const auto id = r.id;
-  insert(std::move(r));
+  try {
+    insert(std::move(r));
+  } catch (...) {
+    forget_model();
+    --next_id_;
+    throw;
+  }
+  last_store_ = {id, new_model ? entry.vector.model : std::string()};
   enforce_bounds();
   return id;
 }
@@ -337,14 +351,13 @@ bool semantic_cache::erase(std::string_view ns, std::uint64_t id) {
   return true;
 }
 
-void semantic_cache::take_back(std::string_view ns, std::uint64_t id) {
-  const entry* e = live(ns, id);
-  if (e == nullptr)
-    return;
-  const std::string model = e->record.model;
-  erase(ns, id);
-  if (const auto* engine = find_engine(model); engine != nullptr && engine->size() == 0)
-    engines_.erase(model);
+void semantic_cache::take_back_last_store() {
+  remove(last_store_.id, removal::invalidated, false); // not an eviction: it never was
+  if (!last_store_.new_model.empty())
+    engines_.erase(last_store_.new_model);
+  if (last_store_.id != 0 && last_store_.id + 1 == next_id_)
+    next_id_ = last_store_.id;
+  last_store_ = {};
 }
 
 const semantic_record* semantic_cache::exact(std::string_view ns, std::string_view query) {

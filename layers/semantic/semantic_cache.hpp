@@ -80,10 +80,10 @@ public:
   /// answer is stale) and nothing else is.
   status update(const semantic_update& update);
   bool erase(std::string_view ns, std::uint64_t id);
-  /// Takes back the store that gave `id` and could not go further (its write to the file failed):
-  /// the entry is erased, and its model dropped when left with no entry, so that no dimension
-  /// stays fixed by a store that did not happen.
-  void take_back(std::string_view ns, std::uint64_t id);
+  /// Takes back the store that last succeeded, as if it had never come: its entry, the model it
+  /// brought (no dimension stays fixed by it) and its id. For a store that never reached the file
+  /// (its write failed), right after it.
+  void take_back_last_store();
 
   /// The live entry stored under exactly `query` in `ns`, or null; without its vector.
   const semantic_record* exact(std::string_view ns, std::string_view query);
@@ -141,6 +141,12 @@ private:
   std::list<std::uint64_t> lru_;
   std::uint64_t bytes_ = 0;
   std::uint64_t next_id_ = 1;
+  /// What `take_back_last_store` undoes: the entry's id, and its model when the store brought it.
+  struct store_done {
+    std::uint64_t id = 0;
+    std::string new_model;
+  };
+  store_done last_store_;
 };
 
 } // namespace strata::semantic_layer

@@ -176,7 +176,7 @@ public:
       // The answer it replaced is gone from memory already (not put back: its row may be gone
       // from the file too, or not).
       undoing_ = true;
-      cache_.take_back(entry.ns, *id);
+      cache_.take_back_last_store();
       undoing_ = false;
       unwritten(replacing ? "nothing was stored, and the answer it replaced is dropped from memory (a restart "
                             "brings back what the file holds)"

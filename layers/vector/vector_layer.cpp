@@ -85,10 +85,7 @@ public:
       } catch (const std::invalid_argument& e) {
         throw std::runtime_error("vector layer: persistence file '" + path + "': " + e.what());
       }
-      store_.on_removed([this](std::uint64_t id) {
-        if (!undoing_) // what an add takes back never reached the file
-          writes_.run(file_->path(), [&] { file_->remove(id); });
-      });
+      store_.on_removed([this](std::uint64_t id) { writes_.run(file_->path(), [&] { file_->remove(id); }); });
       if (store_.size() > max_entries_) // a store evicts nothing: all are kept, and said so
         host_.log(log_level::warn, "vector layer: persistence file '" + path + "' holds " +
                                      std::to_string(store_.size()) + " entries, above max_entries " +
@@ -134,7 +131,7 @@ public:
     writes_.begin();
     const auto s = store_.add(item, id_out);
     if (s == status::ok)
-      persist_added({item}, {id_out});
+      persist_added({id_out});
     return published(said_full(s, 1));
   }
 
@@ -142,7 +139,7 @@ public:
     writes_.begin();
     const auto s = store_.add_batch(items, ids_out);
     if (s == status::ok)
-      persist_added(items, ids_out);
+      persist_added(ids_out);
     return published(said_full(s, items.size()));
   }
 
@@ -204,12 +201,10 @@ private:
 
   /// Writes what an add put in memory through to the file; when that fails, takes it out again
   /// and says so: an `ok` would promise what a restart loses, and the ids would be given again.
-  void persist_added(const std::vector<vector_item>& items, const std::vector<std::uint64_t>& ids) {
+  void persist_added(const std::vector<std::uint64_t>& ids) {
     if (save(ids))
       return;
-    undoing_ = true;
-    store_.take_back(items, ids);
-    undoing_ = false;
+    store_.take_back_last_add();
     unwritten("nothing was added");
   }
 
@@ -250,7 +245,6 @@ private:
   std::chrono::milliseconds interval_;
   std::unique_ptr<entry_file> file_; ///< null: the entries live in memory only
   vector_index::file_writes writes_{host_, "vector layer", [this] { report_health(); }};
-  bool undoing_ = false;             ///< taking back an add that never reached the file
 };
 
 const strata_config_key schema[] = {

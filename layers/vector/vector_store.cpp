@@ -236,16 +236,25 @@ status vector_store::add_items(const std::vector<vector_item>& items, std::vecto
     remember(ids[i], {items[i].ns, items[i].vector.model, items[i].metadata, items[i].tags, expiry_of(items[i])});
     next_id_ = std::max(next_id_, ids[i] + 1); // a host's id too: after an erase it is not given again
   }
+  last_add_ = {ids, {}, first_free_id};
+  for (const auto& [model, dimension] : new_models)
+    last_add_.new_models.push_back(model);
   ids_out = std::move(ids);
   return status::ok;
 }
 
-void vector_store::take_back(const std::vector<vector_item>& items, const std::vector<std::uint64_t>& ids) {
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    erase(items[i].ns, ids[i]);
-  for (const auto& item : items)
-    if (const auto* e = find_engine(item.vector.model); e != nullptr && e->size() == 0)
-      engines_.erase(item.vector.model);
+void vector_store::take_back_last_add() {
+  for (auto id : last_add_.ids) {
+    const auto it = entries_.find(id);
+    if (it == entries_.end()) // taken back already
+      continue;
+    find_engine(it->second.model)->erase(id);
+    forget(id);
+  }
+  for (const auto& model : last_add_.new_models)
+    engines_.erase(model);
+  next_id_ = last_add_.first_free_id;
+  last_add_ = {};
 }
 
 double vector_store::similarity(float score) const {

@@ -83,10 +83,10 @@ public:
   status update(const vector_item& item);
   /// `ok`, or `not_found` (also for an id of another namespace).
   status erase(std::string_view ns, std::uint64_t id);
-  /// Takes back an add of `items` that gave them `ids` and could not go further (its write to the
-  /// file failed): their entries are erased, and a model left with no entry is dropped, so that
-  /// no dimension stays fixed by an add that did not happen.
-  void take_back(const std::vector<vector_item>& items, const std::vector<std::uint64_t>& ids);
+  /// Takes back the add (or batch) that last succeeded, as if it had never come: its entries, the
+  /// models it brought (no dimension stays fixed by it) and the ids it used up. Nothing is
+  /// reported removed: for an add that never reached the file (its write failed), right after it.
+  void take_back_last_add();
   /// Removes the entries of `ns` tagged `tag` (a scan of every entry); returns how many.
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag);
 
@@ -134,8 +134,16 @@ private:
   double similarity(float score) const;
   vector_hit hit_of(const vector_index::hit& h) const;
 
+  /// What `take_back_last_add` undoes.
+  struct add_done {
+    std::vector<std::uint64_t> ids;
+    std::vector<std::string> new_models;
+    std::uint64_t first_free_id = 1; ///< `next_id_` before it
+  };
+
   store_options options_;
   clock_ms now_;
+  add_done last_add_;
   std::map<std::string, std::unique_ptr<vector_index::engine>> engines_; // by model
   std::unordered_map<std::uint64_t, entry_meta> entries_;
   std::set<std::pair<std::int64_t, std::uint64_t>> expiries_; // (expires_at_ms, id)

@@ -454,3 +454,27 @@ TEST_CASE("restore refuses a record that does not fit, naming its id", "[semanti
   semantic_cache repeated(flat());
   CHECK_THROWS_WITH(repeated.restore({a, a}), Catch::Contains("entry 7"));
 }
+
+TEST_CASE("a store taken back drops the model it brought and no other", "[semantic_cache]") {
+  semantic_cache cache(flat());
+  const auto kept = *cache.store(entry("default", "q0", "a0", vec(0)));
+  // Of the model m1, which the store found there: m1 keeps its dimension.
+  const auto taken = *cache.store(entry("default", "q1", "a1", vec(1)));
+  cache.take_back_last_store();
+  CHECK_FALSE(cache.find(taken));
+  CHECK(cache.find(kept));
+  CHECK_THROWS_AS(cache.store(entry("default", "q2", "a2", vec(2, 0, "m1", 4))), std::invalid_argument);
+  // Of a model it brought: m2 is dropped with it, and its id is given again.
+  const auto brought = *cache.store(entry("default", "q3", "a3", vec(3, 0, "m2", 8)));
+  cache.take_back_last_store();
+  CHECK_FALSE(cache.find(brought));
+  const auto again = cache.store(entry("default", "q3", "a3", vec(3, 0, "m2", 4)));
+  REQUIRE(again);
+  CHECK(*again == brought);
+  // A store too large for the bounds fixes no dimension either.
+  auto small = flat();
+  small.max_bytes = 600;
+  semantic_cache tight(small);
+  CHECK_FALSE(tight.store(entry("default", "q", std::string(1000, 'x'), vec(0, 0, "m3", 8))));
+  CHECK(tight.store(entry("default", "q", "short", vec(0, 0, "m3", 4))));
+}

@@ -261,6 +261,8 @@ TEST_CASE("an add that cannot be written to the file answers unavailable and kee
   const auto kept = rt->vector_add(text_item("kept before the lock")).id;
   REQUIRE(kept != 0);
   REQUIRE(rt->vector_add(text_item("tagged before the lock", {"stale"})).code == status::ok);
+  const auto old = rt->vector_add(raw_item("old", {1, 2, 3})).id;
+  REQUIRE(old != 0);
   CHECK_THROWS_WITH(strata::test::with_file_locked(file, [&] {
                       const auto refused = rt->vector_add(text_item("written while the file is locked"));
                       CHECK(refused.code == status::unavailable);
@@ -272,6 +274,10 @@ TEST_CASE("an add that cannot be written to the file answers unavailable and kee
                       CHECK(rt->vector_search(text_query("written while the file is locked", 1)).hits.at(0).id == kept);
                       // The first vectors of a model fix its dimension, unless their add is taken back.
                       CHECK(rt->vector_add(raw_item("fresh", {1, 2, 3})).code == status::unavailable);
+                      // A model the add found keeps its dimension, though its entries are gone
+                      // from memory: the file still holds them, and would hold two dimensions.
+                      CHECK(rt->vector_erase(old).code == status::unavailable);
+                      CHECK(rt->vector_add(raw_item("old", {1, 2, 3})).code == status::unavailable);
                       // The invalidation's answer says what became of it, as an erase's does.
                       const auto invalidated = rt->invalidate_tag("stale");
                       CHECK(invalidated.code == status::unavailable);
@@ -286,6 +292,7 @@ TEST_CASE("an add that cannot be written to the file answers unavailable and kee
   const auto fresh = rt->vector_add(raw_item("fresh", {1, 2, 3, 4}));
   CHECK(fresh.code == status::ok);
   CHECK(fresh.error == "");
+  CHECK(rt->vector_add(raw_item("old", {1, 2, 3, 4})).code == status::invalid);
   CHECK(rt->health().layers.at(0).level == health_level::healthy);
   rt.reset();
   rt = testing::start_yaml(deployment(file));
