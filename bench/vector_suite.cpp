@@ -68,8 +68,8 @@ std::set<std::string> env_names(const char* name, const std::set<std::string>& k
     const auto item = list.substr(from, comma - from);
     if (known.count(item) == 0) {
       std::string choices;
-      for (const auto& k : known)
-        choices += (choices.empty() ? "" : ", ") + k;
+      for (const auto& choice : known)
+        choices += (choices.empty() ? "" : ", ") + choice;
       throw std::invalid_argument(std::string(name) + "='" + list + "': '" + item + "' is not one of " + choices);
     }
     names.insert(item);

@@ -178,7 +178,8 @@ void add_vectors(runtime& rt, const Request& req, const std::string& body, Respo
   if (added.code == status::ok)
     return send(res, 201, ids_json(added.ids, added.layer));
   // All or none; but a layer past its deadline still takes the batch (sending it again would add
-  // it twice). Said once: a layer whose file write failed says "nothing was added" itself.
+  // it twice). Said once: a layer whose file write failed says "nothing was added" itself (the
+  // vector layer's words for it, in its persist_added).
   const bool said = added.error.find("nothing was added") != std::string::npos;
   send_error(res, failure(rt, added, added.code == status::timeout
                                    ? "vector batch add (answered late: the layer may still add all of it)"

@@ -14,8 +14,9 @@
 
 namespace {
 
-/// `code`, or 1 when what the command printed could not all be written (a full disk, a closed
-/// pipe): a report or a RESULT line lost must not pass for a success.
+/// `code`, or 1 when what the command printed could not all be written (a full disk, an I/O
+/// error): a report or a RESULT line lost must not pass for a success. (A reader that closed the
+/// pipe ends the process by SIGPIPE, which a shell sees as a failure too.)
 int with_output_written(int code, const std::string& command) {
   errno = 0;
   const bool flushed = std::fflush(stdout) == 0;

@@ -2,8 +2,8 @@
 
 #include <strata/replay/trace_replay.hpp>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <string>
 

@@ -2,7 +2,8 @@
 # (recording_host.hpp), a plugin loader (plugin_library.hpp), a fixed telemetry source
 # (sample_telemetry.hpp), snapshot comparisons (snapshot_equal.hpp), a temporary folder
 # (scratch_dir.hpp) and SQLite files locked or of a later schema (sqlite_locked.hpp,
-# sqlite_schema_version.hpp). Include them as "support/<header>". Included by every folder whose tests use them; defined once.
+# sqlite_schema_version.hpp). Include them as "support/<header>". Included by every folder whose
+# tests use them; defined once.
 include_guard(GLOBAL)
 
 add_library(strata_test_support INTERFACE)

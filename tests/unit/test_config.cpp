@@ -735,7 +735,7 @@ alerts:
     - {name: t, value: rss_bytes, layer: hot, comparison: ">", threshold: 1}
     - {name: u, value: strata_cache_entries, window: hour, comparison: ">", threshold: 1}
     - {name: v, value: strata_alert_handler_errors_total, labels: {handler: nope}, comparison: ">", threshold: 0}
-    - {name: w, value: strata_exporter_errors_total, labels: {exporter: twice}, comparison: ">", threshold: 0}
+    - {name: w, value: strata_exporter_errors_total, labels: {exporter: thrice}, comparison: ">", threshold: 0}
     - {name: x, value: strata_alerts_firing, labels: {rule: ghost}, comparison: ">", threshold: 0}
 logging: {level: info}
 )", "t.yaml");
@@ -759,6 +759,7 @@ logging: {level: info}
           "t.yaml:14:54: alerts.rules[4].window: 'window' applies to the derived values only; a metric rule compares "
           "the family's current value",
           "t.yaml:15:77: alerts.rules[5].labels.handler: no alert handler named 'nope' in this deployment",
+          "t.yaml:16:73: alerts.rules[6].labels.exporter: no exporter named 'thrice' in this deployment",
           "t.yaml:17:61: alerts.rules[7].labels.rule: no rule named 'ghost' in this deployment"});
 }
 

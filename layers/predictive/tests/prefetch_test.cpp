@@ -271,7 +271,7 @@ TEST_CASE("a prefetch's load that a miss waited for, however late, fills every l
 TEST_CASE("a prefetch's reads of the layers below are not counted as their gets",
           "[predictive][prefetch][integration]") {
   // Counted, they were hits and misses no client asked for: the chain's hit rate (hits of every
-  // layer over the gets of the busiest) went above 1, and hid a low one.
+  // layer over the gets of the first) went above 1, and hid a low one.
   counting_loader loader(counting_loader::a_and_b());
   auto rt = start(loader, "", warm_below);
   teach(*rt);
