@@ -88,8 +88,9 @@ struct refused_argument {
   std::string why;
 };
 
-/// What is wrong with the arguments of command `name` (none: nothing): each must be one it takes,
-/// of its type; the bounds are checked where they are read.
+/// What is wrong with command `name` or its arguments (none: nothing): a command the diary does
+/// not have (said first: its arguments were judged by another's rules), then each argument must be
+/// one it takes, of its type; the bounds are checked where they are read.
 std::optional<refused_argument> argument_problem(std::string_view name, const json& args) {
   static const std::map<std::string, std::vector<std::string>, std::less<>> takes{
     {"flush", {}},
@@ -99,8 +100,12 @@ std::optional<refused_argument> argument_problem(std::string_view name, const js
     {"top_sequences", {"ns", "limit", "since_us"}},
     {"clusters", {"ns", "limit", "since_us", "threshold", "candidates"}}};
   const auto command = takes.find(name);
-  if (command == takes.end())
-    return std::nullopt; // an unknown command is said as such
+  if (command == takes.end()) {
+    std::string commands;
+    for (const auto& [known, arguments] : takes)
+      commands += (commands.empty() ? "" : ", ") + known;
+    return refused_argument{{}, "unknown command '" + std::string(name) + "' (" + commands + ")"};
+  }
   for (const auto& [key, value] : args.items()) {
     const auto& known = command->second;
     if (std::find(known.begin(), known.end(), key) == known.end()) {
@@ -273,8 +278,7 @@ public:
         throw;
       return fail(e.code(), e.what());
     }
-    return fail(status::invalid, "unknown command '" + std::string(name) +
-                                   "' (flush, count, top_queries, top_sequences, clusters, archive)");
+    return fail(status::internal, "command '" + std::string(name) + "' is known but not run"); // a bug: argument_problem knows it
   }
 
 private:

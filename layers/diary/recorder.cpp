@@ -332,6 +332,7 @@ std::size_t recorder::flush_now() {
   const auto before = written();
   while (write_batch() > 0) {
   }
+  publish_counts(); // as the writer does after its batches: written is counted already, accepted not
   return static_cast<std::size_t>(written() - before);
 }
 

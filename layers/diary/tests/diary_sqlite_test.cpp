@@ -67,6 +67,21 @@ TEST_CASE("the diary records every interaction, off the lookup path", "[diary][s
   CHECK(text.find("strata_diary_records_total{cache_layer=\"diary\",status=\"written\"} 8") != std::string::npos);
 }
 
+TEST_CASE("a flush publishes the diary's counts at once", "[diary][sqlite]") {
+  // The records it wrote were counted at once, those it took in only at the writer's next wake
+  // (a flush_interval later): written read above accepted.
+  strata::test::scratch_dir dir{"strata-diary"};
+  auto rt = start_yaml(strata::test::diary_yaml("      sqlite_path: " + (dir.path / "d.sqlite3").string() +
+                                                "\n      flush_interval: 10m\n"));
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(rt->put("k" + std::to_string(i), "v") == status::ok);
+  CHECK(diary_command(*rt, "flush")["written"] == 5);
+  const auto text = rt->prometheus_text();
+  CHECK(text.find("strata_diary_records_total{cache_layer=\"diary\",status=\"accepted\"} 5") != std::string::npos);
+  CHECK(text.find("strata_diary_records_total{cache_layer=\"diary\",status=\"written\"} 5") != std::string::npos);
+  CHECK(text.find("strata_diary_buffered_records{cache_layer=\"diary\"} 0") != std::string::npos);
+}
+
 TEST_CASE("the diary keeps what each request answered and upgrades a version 1 database with its records",
           "[diary][sqlite]") {
   strata::test::scratch_dir dir{"strata-diary"};
@@ -176,7 +191,9 @@ TEST_CASE("the diary's analyses: most frequent queries and sequences", "[diary][
           "'since_us' must be microseconds since the epoch, from 0 to 9223372036854775807"},
          {"count", R"({"bogus":1})", "unknown argument 'bogus'; count takes ns"},
          {"count", R"({"ns":""})", "'ns' must be a non-empty string"},
-         {"flush", R"({"limit":1})", "unknown argument 'limit'; flush takes none"}}) {
+         {"flush", R"({"limit":1})", "unknown argument 'limit'; flush takes none"},
+         // The command first: its arguments were judged by another's rules ("'limit' must be ...").
+         {"nosuch", R"({"limit":0})", "unknown command 'nosuch' (archive, clusters, count, flush, top_queries, top_sequences)"}}) {
     const auto r = rt->layer_command("diary", command, args);
     INFO(command << " " << args << ": " << r.json);
     CHECK(r.code == status::invalid);
