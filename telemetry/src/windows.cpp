@@ -94,13 +94,18 @@ std::vector<derived> windows::over(std::chrono::seconds span, const std::vector<
     return out;
   }
   const auto& newest = every_.back();
+  // From the kept sample whose age is nearest the span, older or younger: the first younger one
+  // alone missed up to a sample interval (jitter put the one a minute old just past it, so a
+  // minute covered 59 s, and 30 s at 30 s a sample).
   const auto& kept = span <= 60s ? every_ : span <= 3600s ? minutes_ : hours_;
+  const auto off_span = [&](const sample& s) {
+    const auto age = newest.at - s.at;
+    return age > span ? age - span : span - age;
+  };
   const sample* start = &kept.front();
   for (const auto& s : kept)
-    if (newest.at - s.at <= span) {
+    if (off_span(s) < off_span(*start))
       start = &s;
-      break;
-    }
   covered_seconds = std::chrono::duration<double>(newest.at - start->at).count();
   for (std::size_t i = 0; i < names.size(); ++i)
     out.push_back(difference(names[i], start->sources[i], newest.sources[i], covered_seconds));

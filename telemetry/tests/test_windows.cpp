@@ -62,6 +62,25 @@ TEST_CASE("a window derives rates from its oldest and newest samples", "[windows
   CHECK(d[0].throughput == Approx(5.0));
 }
 
+TEST_CASE("a window starts at the sample whose age is nearest its span", "[windows]") {
+  // The first sample inside the span alone: a minute covered 30 s at a sample every 30 s, and 59 s
+  // at one a second, the sample a minute old being always a little older than that.
+  windows w;
+  const auto t0 = windows::clock::time_point{} + 1000h;
+  for (int i = 0; i <= 3; ++i)
+    w.add(t0 + i * 30s + i * 1ms, {gets(i * 60, 0)}); // 2 gets a second, a sample every 30 s and a bit
+  double covered = 0;
+  auto minute = w.over(60s, {"x"}, covered);
+  CHECK(covered == Approx(60.002));
+  CHECK(minute[0].hits == 120);
+  windows every_second;
+  for (int i = 0; i <= 90; ++i)
+    every_second.add(t0 + i * 1001ms, {gets(i, 0)});
+  minute = every_second.over(60s, {"x"}, covered);
+  CHECK(covered == Approx(60.06));
+  CHECK(minute[0].hits == 60);
+}
+
 TEST_CASE("each window starts at the oldest sample inside it", "[windows]") {
   windows w;
   const auto t0 = windows::clock::time_point{} + 1000h;

@@ -261,6 +261,27 @@ TEST_CASE("a file yaml-cpp cannot read for a tab in its indentation names that l
   CHECK_THAT(later.errors[0].message, !Catch::Contains("indents with a tab"));
 }
 
+TEST_CASE("runtime.stats_interval is between 10ms and a minute", "[config]") {
+  // 1ms grew the process by ~3 MB a second (every sample of a minute is kept); past a minute the
+  // minute's window had no two samples and was always empty.
+  for (const auto& [interval, says] : std::vector<std::pair<std::string, std::string>>{
+         {"1ms", "got 1ms"}, {"61s", "got 61s"}, {"2h", "got 2h"}}) {
+    const auto report = parse_config("runtime: {stats_interval: " + interval + "}\nlayers: [{name: a, plugin: p}]\n",
+                                     "t.yaml");
+    REQUIRE(report.effective);
+    const auto lines = error_lines(strata::validate(*report.effective));
+    REQUIRE(lines.size() >= 1);
+    CHECK_THAT(lines[0], Catch::StartsWith("t.yaml:1:27: runtime.stats_interval: must be between 10ms and 1m, " + says));
+  }
+  for (const char* interval : {"10ms", "1m"}) {
+    const auto report = parse_config(std::string("runtime: {stats_interval: ") + interval + "}\nlayers: [{name: a, plugin: p}]\n",
+                                     "t.yaml");
+    REQUIRE(report.effective);
+    for (const auto& line : error_lines(strata::validate(*report.effective)))
+      CHECK_THAT(line, !Catch::Contains("stats_interval"));
+  }
+}
+
 TEST_CASE("every error in a file is reported, each at its value or key", "[config]") {
   const auto report = parse_config(R"(runtime:
   threads: 65
