@@ -17,7 +17,8 @@ int serve(const std::string& path);
 
 /// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and the threads it starts, so that
 /// only `serve`'s sigwait takes them: `main` calls it first thing for `strata serve`, so that a
-/// SIGHUP sent right after the start waits for the server rather than killing it.
+/// SIGHUP sent while the server starts waits for it rather than killing it (one sent before `main`,
+/// while the dynamic loader maps the libraries, still ends the process, as README.md says).
 void block_serve_signals();
 
 /// Renders the JSON snapshot in `snapshot_path` (as the json exporter writes it) as an HTML page,

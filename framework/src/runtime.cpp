@@ -1347,8 +1347,10 @@ namespace {
 /// Replaces the running rules with `rules` (read from `where`, when not built in code), or
 /// changes nothing and says why, one line each.
 std::vector<std::string> apply_alert_rules(runtime_impl& impl, std::vector<alert_rule> rules, const config* where) {
-  if (!impl.alerts)
-    return {"alerts.rules: alert rules need runtime.metrics: true, which needs a restart"};
+  if (!impl.alerts) {
+    const std::string why = "alert rules need runtime.metrics: true, which needs a restart";
+    return {where ? detail::make_error(*where, "alerts.rules", why).to_string() : "alerts.rules: " + why};
+  }
   if (auto problems = alert_rule_problems(impl, rules, where); !problems.empty())
     return problems;
   register_alert_events(impl, rules);

@@ -268,6 +268,13 @@ TEST_CASE("a reload cannot add alert rules to a runtime without runtime.metrics"
   const auto refused = rt->reload_alert_rules({resident_memory_above_zero("resident")});
   REQUIRE(refused);
   CHECK(refused->message == "alerts.rules: alert rules need runtime.metrics: true, which needs a restart");
+  // From a file that turns metrics on as well: placed in it, as every other refusal of a reload.
+  temp_file file;
+  file.write(plugins + "runtime: {metrics: true}\nlayers: [{name: hot, plugin: predictive}]\nalerts:\n  rules:\n" + rule_a);
+  const auto report = rt->reload(file.path.string());
+  CHECK_FALSE(report.errors.empty());
+  CHECK(report.errors == std::vector<std::string>{
+          file.path.string() + ":6:5: alerts.rules: alert rules need runtime.metrics: true, which needs a restart"});
 }
 
 TEST_CASE("reload_alert_rules refuses a rule on a layer outside the running chain", "[runtime][reload]") {
