@@ -166,8 +166,8 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
   check_range("alerts.history", alert_history_range, static_cast<long long>(cfg.alerts.history));
   if (cfg.runtime.loader_timeout.count() <= 0)
     fail("runtime.loader_timeout", "must be greater than 0");
-  // Every sample of the last minute is kept (1 ms: 60 000 per layer, ~3 MB/s of growth), and the
-  // minute's window needs two samples a minute apart at most.
+  // Every sample of the last minute is kept (1 ms: 60 000 per layer, growing ~3 MB/s for that
+  // minute, ~180 MB held then), and the minute's window is only as fine as the interval.
   if (cfg.runtime.stats_interval < std::chrono::milliseconds(10) || cfg.runtime.stats_interval > std::chrono::minutes(1))
     fail("runtime.stats_interval", "must be between 10ms and 1m, got " + units::format_duration(cfg.runtime.stats_interval));
   if (cfg.runtime.shutdown_timeout.count() < 0)

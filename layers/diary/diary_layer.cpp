@@ -89,8 +89,9 @@ struct refused_argument {
 };
 
 /// What is wrong with command `name` or its arguments (none: nothing): a command the diary does
-/// not have (said first: its arguments were judged by another's rules), then each argument must be
-/// one it takes, of its type; the bounds are checked where they are read.
+/// not have (said first: its arguments were judged by another's rules), arguments that are not a
+/// JSON object, then each argument must be one it takes, of its type; the bounds are checked where
+/// they are read.
 std::optional<refused_argument> argument_problem(std::string_view name, const json& args) {
   static const std::map<std::string, std::vector<std::string>, std::less<>> takes{
     {"flush", {}},
@@ -106,6 +107,8 @@ std::optional<refused_argument> argument_problem(std::string_view name, const js
       commands += (commands.empty() ? "" : ", ") + known;
     return refused_argument{{}, "unknown command '" + std::string(name) + "' (" + commands + ")"};
   }
+  if (!args.is_object())
+    return refused_argument{{}, "the arguments are not a JSON object"};
   for (const auto& [key, value] : args.items()) {
     const auto& known = command->second;
     if (std::find(known.begin(), known.end(), key) == known.end()) {
@@ -223,8 +226,6 @@ public:
       json_out = answer.dump(-1, ' ', false, json::error_handler_t::replace);
       return code;
     };
-    if (!args.is_object())
-      return fail(status::invalid, "the arguments are not a JSON object");
     if (const auto problem = argument_problem(name, args))
       return fail(status::invalid, problem->why, problem->name);
     try {

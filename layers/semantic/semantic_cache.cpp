@@ -352,10 +352,12 @@ bool semantic_cache::erase(std::string_view ns, std::uint64_t id) {
 }
 
 void semantic_cache::take_back_last_store() {
+  if (last_store_.id == 0) // none since the last take-back
+    return;
   remove(last_store_.id, removal::invalidated, false); // not an eviction: it never was
   if (!last_store_.new_model.empty())
     engines_.erase(last_store_.new_model);
-  if (last_store_.id != 0 && last_store_.id + 1 == next_id_)
+  if (last_store_.id + 1 == next_id_)
     next_id_ = last_store_.id;
   last_store_ = {};
 }

@@ -244,6 +244,8 @@ status vector_store::add_items(const std::vector<vector_item>& items, std::vecto
 }
 
 void vector_store::take_back_last_add() {
+  if (last_add_.ids.empty()) // none since the last take-back: next_id_ must not go back to 1
+    return;
   for (auto id : last_add_.ids) {
     const auto it = entries_.find(id);
     if (it == entries_.end()) // taken back already

@@ -41,7 +41,9 @@ public:
   /// Adds the cumulative totals of every source (always in the same order) taken at `at`.
   void add(clock::time_point at, std::vector<totals> sources);
 
-  /// Per source, over the last `span` (or over what is kept, if less); `covered` says how long.
+  /// Per source, from the kept sample whose age is nearest `span` (the older on a tie) to the
+  /// newest: about `span`, give or take a sample interval, or what is kept if less; `covered` says
+  /// how long.
   std::vector<derived> over(std::chrono::seconds span, const std::vector<std::string>& names,
                             double& covered_seconds) const;
 

@@ -79,9 +79,16 @@ TEST_CASE("a window starts at the sample whose age is nearest its span", "[windo
   minute = every_second.over(60s, {"x"}, covered);
   CHECK(covered == Approx(60.06));
   CHECK(minute[0].hits == 60);
+  // As near before as after: the older, so that the window is not shorter than its span.
+  windows tie;
+  for (auto at : {0s, 50s, 70s, 120s})
+    tie.add(t0 + at, {gets(static_cast<std::uint64_t>(at.count()), 0)});
+  minute = tie.over(60s, {"x"}, covered);
+  CHECK(covered == Approx(70.0));
+  CHECK(minute[0].hits == 70);
 }
 
-TEST_CASE("each window starts at the oldest sample inside it", "[windows]") {
+TEST_CASE("each window starts at the sample its span old", "[windows]") {
   windows w;
   const auto t0 = windows::clock::time_point{} + 1000h;
   for (int minute = 0; minute <= 120; ++minute)

@@ -25,6 +25,20 @@ done
 plugins=$(ls "$libdir"/strata/plugins)
 if grep -q test_ <<<"$plugins"; then fail "test plugins were installed: $plugins"; fi
 
+# The C++ API's layout may change with the minor version below 1.0 (README): the SONAME carries
+# major.minor, and find_package takes only the minor version asked for.
+version=$(sed -n 's/^project(strata VERSION \([0-9]*\.[0-9]*\)\..*/\1/p' "$src/CMakeLists.txt")
+[ -n "$version" ] || fail "no project version in CMakeLists.txt"
+soname=$(objdump -p "$libdir/libstrata.so" | awk '$1 == "SONAME" {print $2}')
+[ "$soname" = "libstrata.so.$version" ] || fail "libstrata.so's SONAME is '$soname', not libstrata.so.$version"
+mkdir -p "$dir/older"
+printf 'cmake_minimum_required(VERSION 3.20)\nproject(older LANGUAGES CXX)\nfind_package(strata 0.1 REQUIRED)\n' \
+  >"$dir/older/CMakeLists.txt"
+if [ "$version" != 0.1 ] &&
+   cmake -S "$dir/older" -B "$dir/older/build" -DCMAKE_PREFIX_PATH="$prefix" >"$dir/older.log" 2>&1; then
+  fail "find_package(strata 0.1) accepted the installed $version"
+fi
+
 # The configuration reference in docs/ is what the installed plugins declare.
 "$prefix/bin/strata" config-reference >"$dir/reference.md" || fail "strata config-reference failed"
 diff -u "$src/docs/config-reference.md" "$dir/reference.md" ||

@@ -193,7 +193,9 @@ TEST_CASE("the diary's analyses: most frequent queries and sequences", "[diary][
          {"count", R"({"ns":""})", "'ns' must be a non-empty string"},
          {"flush", R"({"limit":1})", "unknown argument 'limit'; flush takes none"},
          // The command first: its arguments were judged by another's rules ("'limit' must be ...").
-         {"nosuch", R"({"limit":0})", "unknown command 'nosuch' (archive, clusters, count, flush, top_queries, top_sequences)"}}) {
+         {"nosuch", R"({"limit":0})", "unknown command 'nosuch' (archive, clusters, count, flush, top_queries, top_sequences)"},
+         {"nosuch", "[]", "unknown command 'nosuch' (archive, clusters, count, flush, top_queries, top_sequences)"},
+         {"count", "[]", "the arguments are not a JSON object"}}) {
     const auto r = rt->layer_command("diary", command, args);
     INFO(command << " " << args << ": " << r.json);
     CHECK(r.code == status::invalid);

@@ -94,6 +94,39 @@ TEST_CASE("an erased id is not given again: the count goes on after the largest 
   CHECK(next == 101); // not 2, nor the erased 100
 }
 
+TEST_CASE("an add taken back leaves the store as before it: entries, the models it brought, ids", "[vector]") {
+  vector_store s{flat_options()};
+  std::uint64_t a = 0;
+  REQUIRE(s.add(item(1), a) == status::ok);
+  // A batch of the model there, a model it brings and a host's id, whose file write failed.
+  auto other = item(3);
+  other.vector.model = "brought";
+  other.vector.values.resize(8);
+  std::vector<std::uint64_t> ids;
+  REQUIRE(s.add_batch({item(2), other, item(4, "default", {}, 50)}, ids) == status::ok);
+  REQUIRE(ids == std::vector<std::uint64_t>{2, 3, 50});
+  s.take_back_last_add();
+  CHECK(s.size() == 1);
+  for (auto id : ids)
+    CHECK_FALSE(s.find(id));
+  // "brought" fixes no dimension; the model there keeps its own.
+  auto wider = item(5);
+  wider.vector.model = "brought";
+  std::uint64_t again = 0;
+  CHECK(s.add(wider, again) == status::ok);
+  CHECK(again == 2); // the ids it used are given again
+  auto narrower = item(6);
+  narrower.vector.values.resize(8);
+  std::uint64_t refused = 0;
+  CHECK_THROWS_AS(s.add(narrower, refused), std::invalid_argument);
+  s.take_back_last_add(); // the wider one (the refused add changed nothing)
+  s.take_back_last_add(); // none since the last: nothing happens
+  CHECK(s.size() == 1);
+  std::uint64_t after = 0;
+  REQUIRE(s.add(item(7), after) == status::ok);
+  CHECK(after == 2);
+}
+
 TEST_CASE("in a batch the ids chosen go on after a host's, as add by add", "[vector]") {
   vector_store s{flat_options()};
   std::vector<std::uint64_t> ids;
