@@ -1603,7 +1603,7 @@ public:
     };
     ask_chain(
       join, number, operation::erase,
-      [](erase_outcome& o, const layer_reply& reply) {
+      [](erase_outcome& o, const layer_reply& reply, const std::string&) {
         if (could_not(reply))
           o.failure = reply.code;
         else if (reply.code == status::ok)
@@ -1619,19 +1619,19 @@ public:
     join->done = std::move(request.done);
     ask_chain(
       join, number, operation::invalidate_tag,
-      [](invalidate_result& r, const layer_reply& reply) {
+      [](invalidate_result& r, const layer_reply& reply, const std::string& layer) {
         if (could_not(reply)) {
           r.code = reply.code;
           if (!reply.error.empty()) // what became of the invalidation there (removed from memory only, say)
-            r.error += (r.error.empty() ? "" : "; ") + reply.error;
+            r.error += (r.error.empty() ? "layer '" : "; layer '") + layer + "': " + reply.error;
         } else
           r.removed += reply.count;
       },
       layer_tag_atom::value, request.ns, request.tag);
   }
 
-  /// Asks every layer of the chain but the observers; `count` folds each answer into the join's
-  /// result, which is done once all have answered. The join holds a count of its own until every
+  /// Asks every layer of the chain but the observers; `count` folds each answer, with the layer's
+  /// name, into the join's result, which is done once all have answered. The join holds a count of its own until every
   /// request is sent, so that a synchronous answer cannot finish it early.
   template <class Result, class Count, class... Ts>
   void ask_chain(const std::shared_ptr<fan_in<Result>>& join, std::uint64_t number, operation op, Count count,
@@ -1643,8 +1643,8 @@ public:
       ++join->remaining;
       ask(
         i, number, op,
-        [join, count](layer_reply& reply) {
-          count(join->result, reply);
+        [join, count, layer = st_.slots[i].cfg.name](layer_reply& reply) {
+          count(join->result, reply, layer);
           join->one_done();
         },
         args...);
