@@ -225,7 +225,7 @@ status semantic_cache::lookup(const semantic_lookup_request& request, semantic_m
   return status::ok;
 }
 
-std::optional<std::uint64_t> semantic_cache::store(const semantic_entry& entry) {
+std::optional<std::uint64_t> semantic_cache::store(const semantic_entry& entry, bool evict) {
   if (entry.vector.model.empty())
     throw std::invalid_argument("an entry's vector needs its model id");
   if (entry.vector.values.empty())
@@ -267,7 +267,8 @@ std::optional<std::uint64_t> semantic_cache::store(const semantic_entry& entry) 
     throw;
   }
   last_store_ = {id, new_model ? entry.vector.model : std::string()};
-  enforce_bounds();
+  if (evict)
+    enforce_bounds();
   return id;
 }
 

@@ -72,8 +72,13 @@ public:
   /// Stores an entry (replacing one of the same namespace and query text) and returns its id;
   /// none when it alone is charged more than max_bytes (it would evict everything else, then
   /// itself): the entry it replaces is dropped all the same, since its answer is now stale.
-  /// Throws std::invalid_argument on a vector without model or of the wrong dimension.
-  std::optional<std::uint64_t> store(const semantic_entry& entry);
+  /// Throws std::invalid_argument on a vector without model or of the wrong dimension. Then the
+  /// least recently used entries beyond the bounds are evicted, unless `evict` is false: a store
+  /// that may still be taken back (its write to a file pending) evicts nothing until it stands,
+  /// and its caller calls `enforce_bounds` then.
+  std::optional<std::uint64_t> store(const semantic_entry& entry, bool evict = true);
+  /// Evicts the least recently used entries beyond the bounds.
+  void enforce_bounds();
 
   /// `ok`; `not_found` when the namespace has no live entry with that id; `rejected` when the
   /// updated entry alone would be charged more than max_bytes: the entry is dropped (its old
@@ -123,7 +128,6 @@ private:
   std::vector<float> vector_of(const semantic_record& r) const;
   void remove(std::uint64_t id, removal why, bool report);
   void insert(semantic_record record);
-  void enforce_bounds();
   /// What `e` would be charged once `update` is applied.
   static std::uint64_t updated_charge(const entry& e, const semantic_update& update);
   double similarity(float raw) const;

@@ -169,7 +169,9 @@ public:
   status store(const semantic_entry& entry, std::uint64_t& id_out) override {
     writes_.begin();
     const bool replacing = !entry.query.empty() && cache_.exact(entry.ns, entry.query) != nullptr;
-    const auto id = cache_.store(entry);
+    // With a file, the store evicts nothing until its row is written: taken back, it had emptied
+    // the layer by an entry, so that a file failing for a while drained it.
+    const auto id = cache_.store(entry, !file_);
     drop_copies(entry.ns, entry.query); // it may replace an answer under the same text
     if (id && !save(*id)) {
       // Taken back: an ok would promise what a restart loses, and its id would be given again.
@@ -182,6 +184,8 @@ public:
                             "brings back what the file holds)"
                           : "nothing was stored");
     }
+    if (file_)
+      cache_.enforce_bounds();
     if (id)
       id_out = *id;
     metrics_.publish(cache_);

@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string deployment(const fs::path& file) {
+/// `more`: further keys of the layer's config, each on a line of its own, indented as they are.
+std::string deployment(const fs::path& file, const std::string& more = "") {
   return "plugins:\n  path: [\"" STRATA_PLUGIN_DIR "\"]\n"
          "embedders:\n  - name: lexical\n    plugin: lexical_hash\n"
          "layers:\n"
@@ -30,7 +31,7 @@ std::string deployment(const fs::path& file) {
          "    embedder: lexical\n"
          "    config:\n      index: flat\n      threshold: 0.7\n      expiry_interval: 20ms\n"
          "      sqlite_path: \"" +
-         file.string() + "\"\n";
+         file.string() + "\"\n" + more;
 }
 
 semantic_entry entry(std::string query, std::string answer, std::vector<std::string> tags = {}) {
@@ -130,6 +131,26 @@ TEST_CASE("a semantic file of a newer schema stops the start with an error namin
   const auto error = testing::start_error(deployment(file));
   CHECK(error.find(file.string()) != std::string::npos);
   CHECK(error.find("newer") != std::string::npos);
+}
+
+TEST_CASE("a store that cannot be written evicts nothing from a full layer", "[semantic][persistence][integration]") {
+  // Each one evicted the least recently used entry before it was taken back: while the file
+  // could not be written, every store emptied the layer by one more entry.
+  strata::test::scratch_dir dir{"strata-semantic-persist"};
+  const auto file = dir.path / "full.sqlite3";
+  auto rt = testing::start_yaml(deployment(file, "      max_entries: 2\n"));
+  REQUIRE(rt->semantic_store(entry("Which trains go to the airport?", "The S8.")).code == status::ok);
+  REQUIRE(rt->semantic_store(entry("What is the refund policy?", "30 days.")).code == status::ok);
+  CHECK_THROWS_WITH(strata::test::with_file_locked(file, [&] {
+                      CHECK(rt->semantic_store(entry("Best pasta recipe for a weeknight?", "Aglio e olio.")).code ==
+                            status::unavailable);
+                    }),
+                    "rolled back");
+  CHECK(rt->semantic_lookup(ask("Which trains go to the airport?")).code == status::ok);
+  CHECK(rt->semantic_lookup(ask("What is the refund policy?")).code == status::ok);
+  // Once the file takes it, the store evicts as ever.
+  REQUIRE(rt->semantic_store(entry("Best pasta recipe for a weeknight?", "Aglio e olio.")).code == status::ok);
+  CHECK(rt->semantic_lookup(ask("Which trains go to the airport?")).code == status::not_found);
 }
 
 TEST_CASE("a semantic entry of an id a JSON number cannot hold stops the start naming the file and the entry",
