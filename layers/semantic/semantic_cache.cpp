@@ -1,6 +1,7 @@
 #include "semantic_cache.hpp"
 
 #include <strata/entry.hpp>
+#include <strata/vectors.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -415,7 +416,7 @@ std::size_t semantic_cache::restore(std::vector<semantic_record> records, std::u
       continue;
     // A row edited or damaged outside the layer: with id -5 (2^64 - 5 here) the ids given next
     // wrapped to 1 and on, past what a JSON number holds exactly.
-    if (r.id == 0 || r.id > (std::uint64_t{1} << 53) - 1)
+    if (r.id == 0 || r.id > max_entry_id)
       throw std::invalid_argument(where + "the id is not between 1 and 2^53 - 1");
     if (entries_.count(r.id) != 0)
       throw std::invalid_argument(where + "the id is repeated");
