@@ -237,7 +237,7 @@ expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descript
     return invalid(refusal(origin, "unknown plugin kind " + std::to_string(abi_value(d->kind))));
   if (d->create == nullptr || d->destroy == nullptr)
     return invalid(refusal(origin, "the descriptor lacks a create or destroy function"));
-  if (d->abi_minor >= 7 && d->default_deadline_ms != 0 && abi_value(d->kind) != STRATA_PLUGIN_LAYER)
+  if (declares_deadline(*d) && abi_value(d->kind) != STRATA_PLUGIN_LAYER)
     return invalid(refusal(origin, "declares a default deadline, which only a layer has"));
   if (d->config_schema == nullptr && d->config_schema_size != 0)
     return invalid(refusal(origin, "the descriptor declares schema keys but no schema"));

@@ -25,10 +25,15 @@ inline bool is_observer(const strata_plugin_descriptor& d) {
   return d.abi_minor >= 2 && (d.flags & STRATA_PLUGIN_FLAG_OBSERVER) != 0;
 }
 
+/// Whether the plugin declares a default deadline (ABI 1.7).
+inline bool declares_deadline(const strata_plugin_descriptor& d) {
+  return d.abi_minor >= 7 && d.default_deadline_ms != 0;
+}
+
 /// How long the coordinator waits for a layer of this plugin whose deployment names no `deadline`:
 /// what the plugin declares (ABI 1.7), else the runtime's 100 ms.
 inline std::chrono::milliseconds default_deadline(const strata_plugin_descriptor& d) {
-  return std::chrono::milliseconds(d.abi_minor >= 7 && d.default_deadline_ms != 0 ? d.default_deadline_ms : 100);
+  return std::chrono::milliseconds(declares_deadline(d) ? d.default_deadline_ms : 100);
 }
 
 /// How long the coordinator waits for a request to a layer of this plugin given `deadline`: for

@@ -90,13 +90,12 @@ void check_alert_rules(const config& cfg, std::vector<config_error>& errors) {
     if (rule.window != stats_window::minute && !derived && !rule.value.empty())
       fail(".window", "'window' applies to the derived values only; a metric rule compares the family's current "
                       "value");
-    // The host sets this label to the layer's name on every series a layer has: another value
-    // selects nothing, and the rule would never fire.
-    if (const auto it = rule.labels.find("cache_layer"); it != rule.labels.end() && layers.count(it->second) == 0)
-      fail(".labels.cache_layer", "no layer named '" + it->second + "' in this deployment");
-    // So it does the instance's name on the series of a handler (strata_alert_handler_errors_total),
-    // an exporter (strata_exporter_errors_total) and a rule (strata_alerts_firing, ...).
-    for (const auto& [label, known, what] : {std::tuple{"handler", &handlers, "alert handler"},
+    // The host sets these labels to an instance's name: `cache_layer` on every series a layer has,
+    // `handler`, `exporter` and `rule` on those of alert handlers, exporters and rules
+    // (strata_alert_handler_errors_total, strata_exporter_errors_total, strata_alerts_firing, ...).
+    // Another value selects nothing, and the rule would never fire.
+    for (const auto& [label, known, what] : {std::tuple{"cache_layer", &layers, "layer"},
+                                             std::tuple{"handler", &handlers, "alert handler"},
                                              std::tuple{"exporter", &exporters, "exporter"},
                                              std::tuple{"rule", &rules, "rule"}})
       if (const auto it = rule.labels.find(label); it != rule.labels.end() && known->count(it->second) == 0)
@@ -557,7 +556,7 @@ void check_timeouts(config& cfg, const resolved_plugins& plugins, std::vector<co
     const bool observer = is_observer(d);
     const auto waits_for = request_wait(d, *layer.deadline);
     const std::string whose = given ? ""
-                              : d.abi_minor >= 7 && d.default_deadline_ms != 0 ? ", its plugin's default"
+                              : declares_deadline(d) ? ", its plugin's default"
                                                                                : ", the runtime's default";
     for (std::size_t k = 0; k < d.config_schema_size; ++k) {
       const auto& key = d.config_schema[k];
