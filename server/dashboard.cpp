@@ -34,9 +34,9 @@ int dashboard(const std::string& snapshot_path, const std::string& output_path) 
     return 1;
   }
   const std::string html = telemetry::render_dashboard(*snapshot);
-  if (output_path.empty()) {
-    std::cout << html << std::flush;
-    return std::cout ? 0 : 1;
+  if (output_path.empty()) { // main says, and exits 1, when standard output cannot take it
+    std::cout << html;
+    return 0;
   }
   std::ofstream out(output_path, std::ios::binary);
   out << html;

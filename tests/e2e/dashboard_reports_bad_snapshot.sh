@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `strata dashboard -o OUT` writes what it prints; a missing or malformed snapshot exits 1 with an
-# error that names the file.
+# `strata dashboard -o OUT` writes what it prints; a page standard output cannot take, and a missing
+# or malformed snapshot, exit 1 with an error that says so (naming the file).
 set -uo pipefail
 strata=$1; write_sample=$2
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
@@ -10,6 +10,10 @@ dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
   "$strata" dashboard --snapshot "$dir/f.json" -o "$dir/out.html"; } ||
   { echo "strata dashboard failed on a good snapshot"; exit 1; }
 cmp -s "$dir/stdout.html" "$dir/out.html" || { echo "-o wrote something else than stdout"; exit 1; }
+# A page standard output cannot take (a full disk) is a failure that says so.
+out=$("$strata" dashboard --snapshot "$dir/f.json" 2>&1 >/dev/full); rc=$?
+[ "$rc" -eq 1 ] || { echo "printing to /dev/full exited $rc, not 1"; exit 1; }
+grep -qF "strata dashboard: cannot write its output" <<<"$out" || { echo "no word of the lost page: $out"; exit 1; }
 
 expect_failure() { # file, expected message
   out=$("$strata" dashboard --snapshot "$1" 2>&1 >"$dir/none.html"); rc=$?
