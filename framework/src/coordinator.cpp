@@ -1631,8 +1631,8 @@ public:
   }
 
   /// Asks every layer of the chain but the observers; `count` folds each answer, with the layer's
-  /// name, into the join's result, which is done once all have answered. The join holds a count of its own until every
-  /// request is sent, so that a synchronous answer cannot finish it early.
+  /// name, into the join's result, which is done once all have answered. The join holds a count of
+  /// its own until every request is sent, so that a synchronous answer cannot finish it early.
   template <class Result, class Count, class... Ts>
   void ask_chain(const std::shared_ptr<fan_in<Result>>& join, std::uint64_t number, operation op, Count count,
                  Ts&&... args) {

@@ -1,5 +1,6 @@
 #include "windows.hpp"
 
+#include <iterator>
 #include <limits>
 
 namespace strata::telemetry {
@@ -105,11 +106,8 @@ std::vector<derived> windows::over(std::chrono::seconds span, const std::vector<
   // Ages fall along the list, so the distance falls to the nearest and then grows: stop there (at
   // a 10 ms interval a minute is 6 000 samples). On a tie the older stays.
   const sample* start = &kept.front();
-  for (const auto& s : kept) {
-    if (off_span(s) >= off_span(*start) && &s != start)
-      break;
-    start = &s;
-  }
+  for (auto s = std::next(kept.begin()); s != kept.end() && off_span(*s) < off_span(*start); ++s)
+    start = &*s;
   covered_seconds = std::chrono::duration<double>(newest.at - start->at).count();
   for (std::size_t i = 0; i < names.size(); ++i)
     out.push_back(difference(names[i], start->sources[i], newest.sources[i], covered_seconds));
