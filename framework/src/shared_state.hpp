@@ -108,13 +108,11 @@ struct layer_health_state {
     } else if (late_requests > 0 && now - last_late < late_window && h.level == health_level::healthy) {
       const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(last_late - late_since).count();
       h.level = health_level::warning;
+      const std::string why = "(slow, or working through a backlog; the instance kept)";
       // One request has no span to be timed out in ("1 request timed out in 0 s").
-      h.detail = late_requests == 1 ? "1 request timed out (slow, or working through a backlog; the instance kept): " +
-                                        late_cause
+      h.detail = late_requests == 1 ? "1 request timed out " + why + ": " + late_cause
                                     : std::to_string(late_requests) + " requests timed out in " +
-                                        std::to_string(seconds) +
-                                        " s (slow, or working through a backlog; the instance kept), the last: " +
-                                        late_cause;
+                                        std::to_string(seconds) + " s " + why + ", the last: " + late_cause;
     }
     return h;
   }
