@@ -429,6 +429,11 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
       guarded(res, [&] { send_error_and_close(req, res, body_refused(req)); });
       return httplib::Server::HandlerResponse::Handled;
     }
+    // Every answer is one whole JSON document: a Range is ignored (RFC 9110 14.2 lets a server
+    // ignore it). Left to the library, it cut the body to the range and kept the 200, so a client
+    // took a piece of JSON for the answer. The request is the server's own, not const: clearing
+    // what the library parsed from the header is how it is ignored.
+    const_cast<Request&>(req).ranges.clear();
     if (token.empty() || req.path == "/v1/health" || bearer_matches(req.get_header_value("Authorization"), token))
       return httplib::Server::HandlerResponse::Unhandled;
     guarded(res, [&] {
@@ -445,7 +450,8 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   });
 
   // What the library refuses by itself arrives here with an empty body: a GET to no route (404),
-  // a body over the limit (413), a request it could not read (400).
+  // a body over the limit (413), a Range it could not parse (416), a request it could not read
+  // (400).
   const httplib::Server::HandlerWithResponse error_body = [max_body = settings.max_body](const Request& req,
                                                                                         Response& res) {
     if (!res.body.empty() || res.content_provider_) // written already (`send_error_and_close`)
@@ -460,6 +466,10 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
                          std::nullopt, ""});
       else if (res.status == 413)
         send_error(res, body_too_large(max_body));
+      else if (res.status == 416) // a Range the library could not parse, refused before routing
+        send_error(res, {416, "the Range header '" + req.get_header_value("Range") +
+                                "' could not be read; every answer is sent whole: send no Range",
+                         std::nullopt, ""});
       else
         send_error(res, {res.status, "the request could not be read (HTTP " + std::to_string(res.status) + ")",
                          std::nullopt, ""});
@@ -467,6 +477,13 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
     return httplib::Server::HandlerResponse::Handled;
   };
   server.set_error_handler(error_body);
+  // The library offers byte ranges in a HEAD's answer; every Range is ignored (above).
+  server.set_post_routing_handler([](const Request& req, Response& res) {
+    if (req.method == "HEAD") {
+      res.headers.erase("Accept-Ranges");
+      res.set_header("Accept-Ranges", "none");
+    }
+  });
 
   const auto on = [&rt](void (*serve)(runtime&, const Request&, const std::string&, Response&)) -> handler {
     return [&rt, serve](const Request& req, const std::string& body, Response& res) { serve(rt, req, body, res); };
