@@ -104,7 +104,9 @@ parsed<json> parse_any_object(std::string_view body) {
   json_place place;
   try {
     doc = json::parse(body, [&place](int depth, json::parse_event_t event, json& parsed) {
-      if (depth > max_json_depth)
+      // `depth` at the start of an object or array is the number of those around it.
+      const bool opens = event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
+      if (opens && depth >= max_json_depth)
         throw too_deep{};
       place.on(event, parsed);
       return true;

@@ -174,6 +174,12 @@ expect 400 '"error":"malformed JSON"'
 deep=$(printf '%0.s[' $(seq 100))$(printf '%0.s]' $(seq 100))
 call POST /v1/vectors "{\"text\": \"a\", \"metadata\": $deep}"
 expect 400 '"error":"malformed JSON"' 'nested deeper than 64 levels'
+# The bound exactly: the body's object and 63 arrays are 64 levels, one more is 65.
+nested() { printf '%0.s[' $(seq "$1"); printf '%0.s]' $(seq "$1"); }
+call POST /v1/vectors "{\"text\": \"a\", \"metadata\": $(nested 64)}"
+expect 400 '"error":"malformed JSON"' 'nested deeper than 64 levels'
+call POST /v1/vectors "{\"text\": \"a\", \"metadata\": $(nested 63)}"
+expect 201 '"id":'
 call DELETE /v1/semantic/abc
 expect 400 '"field":"id"'
 call DELETE /v1/vectors/0
