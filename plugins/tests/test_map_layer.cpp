@@ -75,7 +75,8 @@ test_map_layer::test_map_layer(const layer_context& context)
                                        "unavailable_on_first_put", "unavailable_on_second_put", "hang_on_first_put",
                                        "view_throws",   "view_unknown_status", "view_misses", "view_overflows", "negative_ttl_hit",
                                        "empty_tag_hit", "crash_on_get", "abort_on_get", "overflow_on_get", "viewed_slow_puts",
-                                       "throw_late_on_get", "hang_on_first_get_then_slow", "hang_on_get_then_warn"};
+                                       "throw_late_on_get", "hang_on_first_get_then_slow", "hang_on_get_then_warn",
+                                       "unavailable_after_first_get"};
   if (std::find(modes.begin(), modes.end(), fail_) == modes.end())
     throw std::invalid_argument("fail: unknown mode '" + fail_ + "'"); // checked here only, as before ABI 1.3
   host_ = context.host;
@@ -113,13 +114,16 @@ status test_map_layer::get(std::string_view ns, std::string_view key, layer_hit&
     std::this_thread::sleep_for(hang_);
     throw std::runtime_error("configured to throw late on get");
   }
-  if (fail_ == "hang_on_first_get_then_slow") {
+  if (fail_ == "hang_on_first_get_then_slow" || fail_ == "unavailable_after_first_get") {
     std::size_t earlier_gets = 0;
     {
       std::lock_guard<std::mutex> guard(store_->mutex);
       earlier_gets = store_->gets++;
     }
-    std::this_thread::sleep_for(earlier_gets == 0 ? hang_ : std::chrono::milliseconds(200));
+    if (fail_ == "unavailable_after_first_get" && earlier_gets > 0)
+      return status::unavailable;
+    if (fail_ == "hang_on_first_get_then_slow")
+      std::this_thread::sleep_for(earlier_gets == 0 ? hang_ : std::chrono::milliseconds(200));
   }
   if (fail_ == "unknown_status_on_get")
     return static_cast<status>(200);
@@ -305,7 +309,8 @@ static const strata_config_key test_map_schema[] = {
    "hang_on_get_then_warn (a get waits `hang`, then reports a warning and logs), negative_ttl_hit, empty_tag_hit (hits whose metadata a put would be refused for), crash_on_get (a get writes "
    "through a null pointer: SIGSEGV), abort_on_get (a get calls abort: SIGABRT), overflow_on_get (a get recurses "
    "until its thread's stack overflows: SIGSEGV), throw_late_on_get (a get sleeps `hang`, then throws), "
-   "hang_on_first_get_then_slow (the first get of the layer's entries sleeps `hang`, every later one 200 ms)", 0, 0, 0, 0},
+   "hang_on_first_get_then_slow (the first get of the layer's entries sleeps `hang`, every later one 200 ms), "
+   "unavailable_after_first_get (the first get of the layer's entries answers, every later one unavailable)", 0, 0, 0, 0},
   {"hang", STRATA_VALUE_DURATION, "500ms", "how long hang_on_get, hang_on_put, throw_late_on_get and the command sleep, sleep", 1, 0, 0, 0},
   {"metric", STRATA_VALUE_STRING, "", "name of a counter of gets to register through the host; empty: none",
    0, 0, 0, 0},

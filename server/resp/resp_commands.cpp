@@ -428,8 +428,12 @@ void set(command_context& ctx, const command_args& a) {
                      [ticket, &rt, key = std::string(a[1]), where = ctx.conn.namespace_options](status s) {
                        if (s != status::rejected)
                          return ticket.complete(s == status::ok ? ok_reply() : status_error(s));
+                       // A get that could not tell (timeout, unavailable) says so: taken for
+                       // "absent", it blamed the value's size for a key that existed.
                        rt.get_async(key, where, [ticket](get_result r) {
-                         ticket.complete(r.code == status::ok ? null_reply() : status_error(status::rejected));
+                         ticket.complete(r.code == status::ok          ? null_reply()
+                                         : r.code == status::not_found ? status_error(status::rejected)
+                                                                       : status_error(r.code));
                        });
                      });
     return;
