@@ -374,6 +374,7 @@ public:
     auto replaced_observer = s.observer && s.generation > 1 ? observe_with(i, *instance) : nullptr;
     s.actor = spawn_layer_host(self_, std::move(instance), caf::actor_cast<caf::actor>(self_), i,
                                s.generation, s.detached, s.retired,
+                               std::shared_ptr<const std::atomic<std::int64_t>>(st_.shared, &st_.shared->drain_ends_ns),
                                st_.shared->calls.enter("layer '" + s.cfg.name + "' (instance " +
                                                        std::to_string(s.generation) + ")"),
                                std::move(replaced_observer));

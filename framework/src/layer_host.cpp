@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include <chrono>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -16,6 +17,16 @@ struct layer_host_state {
   std::shared_ptr<calls_in_flight::record> call; ///< declared first: outlives the instance
   std::shared_ptr<layer_instance> instance;
   std::shared_ptr<const std::atomic<bool>> retired;
+  std::shared_ptr<const std::atomic<std::int64_t>> drain_ends_ns;
+  /// Why the instance is not to be called now, or null: replaced, or the shutdown's drain over.
+  const char* not_to_call() const {
+    if (retired->load(std::memory_order_acquire))
+      return "the layer's instance was replaced before it answered";
+    const auto ends = drain_ends_ns->load(std::memory_order_acquire);
+    if (ends != 0 && std::chrono::steady_clock::now().time_since_epoch().count() >= ends)
+      return "the runtime stopped before the layer answered";
+    return nullptr;
+  }
   ~layer_host_state() {
     // The last reference to the instance is usually this one: its destructor (a file saved, a
     // connection closed) may hold a shutdown too.
@@ -47,6 +58,7 @@ layer_reply guarded(F&& call) {
 
 caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> instance, caf::actor coordinator,
                          std::size_t index, std::uint64_t generation, std::shared_ptr<const std::atomic<bool>> retired,
+                         std::shared_ptr<const std::atomic<std::int64_t>> drain_ends_ns,
                          std::shared_ptr<calls_in_flight::record> call,
                          std::shared_ptr<interaction_observer> replaced_observer) {
   // Here rather than in the coordinator's thread: the diary's observer writes what it holds as it
@@ -54,6 +66,7 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
   replaced_observer.reset();
   self->state.instance = std::move(instance);
   self->state.retired = std::move(retired);
+  self->state.drain_ends_ns = std::move(drain_ends_ns);
   self->state.call = std::move(call);
   const auto asked = guarded([&] {
     layer_reply reply;
@@ -72,7 +85,9 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
   //
   // A replaced instance (retired) calls the plugin no more: CAF hands it the requests still in its
   // mailbox before the exit, and a persisted layer's old instance then wrote into the file the new
-  // one had loaded (rows overwritten, ids given twice).
+  // one had loaded (rows overwritten, ids given twice). Nor does any host once a shutdown's drain
+  // is over: CAF hands it its mailbox before the exit too, and a backlog of calls of 150 ms each
+  // held a shutdown_timeout of 1 s for 15 s.
   // A call into the instance, marked as in flight (`what`) while it runs.
   const auto marked = [self](const char* what, auto&& call) {
     const calls_in_flight::in_call in(self->state.call.get(), what);
@@ -80,9 +95,8 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
   };
   // A fault names the call ("put(): layer threw: ..."), as maintenance's do.
   const auto answer = [self, coordinator, marked](std::uint64_t number, const char* what, auto&& call) {
-    auto reply = self->state.retired->load(std::memory_order_acquire)
-                   ? layer_reply{status::unavailable, false, "the layer's instance was replaced before it answered", {}, 0}
-                   : marked(what, call);
+    const char* skipped = self->state.not_to_call();
+    auto reply = skipped ? layer_reply{status::unavailable, false, skipped, {}, 0} : marked(what, call);
     if (reply.failed)
       reply.error = what + (": " + reply.error);
     self->send(coordinator, layer_answer_atom::value, number, std::move(reply));
@@ -153,7 +167,7 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
       });
     },
     [self, coordinator, index, generation, interval, marked](maintain_atom) {
-      if (self->state.retired->load(std::memory_order_acquire))
+      if (self->state.not_to_call())
         return; // a replaced instance's maintenance would write to what the new one holds
       auto reply = marked("maintain()", [&] {
         self->state.instance->get().maintain();
@@ -175,14 +189,16 @@ caf::behavior layer_host(host_actor* self, std::shared_ptr<layer_instance> insta
 caf::actor spawn_layer_host(caf::local_actor* parent, std::shared_ptr<layer_instance> instance,
                             caf::actor coordinator, std::size_t index, std::uint64_t generation,
                             bool detached, std::shared_ptr<const std::atomic<bool>> retired,
+                            std::shared_ptr<const std::atomic<std::int64_t>> drain_ends_ns,
                             std::shared_ptr<calls_in_flight::record> call,
                             std::shared_ptr<interaction_observer> replaced_observer) {
   auto& system = parent->system();
   if (detached)
     return system.spawn<caf::detached>(layer_host, std::move(instance), std::move(coordinator), index, generation,
-                                       std::move(retired), std::move(call), std::move(replaced_observer));
+                                       std::move(retired), std::move(drain_ends_ns), std::move(call),
+                                       std::move(replaced_observer));
   return system.spawn(layer_host, std::move(instance), std::move(coordinator), index, generation, std::move(retired),
-                      std::move(call), std::move(replaced_observer));
+                      std::move(drain_ends_ns), std::move(call), std::move(replaced_observer));
 }
 
 } // namespace strata::detail

@@ -391,6 +391,7 @@ public:
     std::call_once(stopped, [this] {
       accepting.store(false, std::memory_order_seq_cst);
       const auto deliver_until = std::chrono::steady_clock::now() + cfg.runtime.shutdown_timeout;
+      shared->drain_ends_ns.store(deliver_until.time_since_epoch().count(), std::memory_order_release);
       alert_delivery->deliver_until = deliver_until.time_since_epoch().count();
       {
         std::unique_lock<std::mutex> lock(drain_mutex);

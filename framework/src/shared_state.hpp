@@ -9,6 +9,7 @@
 #include <strata/health.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -149,6 +150,11 @@ struct shared_state {
   health_board health;
   view_slot first_view;
   calls_in_flight calls;
+  /// When a shutdown's drain ends (steady clock, ns since its epoch; 0 while running): from then
+  /// the layer hosts answer what is left in their mailboxes `unavailable` without calling their
+  /// instances, so that a backlog of slow calls does not hold the shutdown past
+  /// `runtime.shutdown_timeout` by the sum of their times.
+  std::atomic<std::int64_t> drain_ends_ns{0};
   /// Each observing layer's relay, by slot: set before the coordinator starts, read only after.
   /// Not owned: the runtime's list of observers owns them, and is gone before the plugins' hosts,
   /// which an observer's destructor may still use (this state outlives them).

@@ -788,6 +788,24 @@ TEST_CASE("shutdown from another thread answers the gets a hanging layer still h
   CHECK(stopping.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
 }
 
+TEST_CASE("a shutdown does not call a layer for what its mailbox still holds once shutdown_timeout has passed",
+          "[faults][shutdown]") {
+  // Each request of a backlog was handed to the plugin before the layer host's exit: 100 gets of
+  // 150 ms held a shutdown_timeout of 1 s for 15 s (audit). Here 20 gets of 1 s each: 20 s then;
+  // now the one in its call, then the end.
+  auto rt = strata::testing::start_yaml("runtime: {shutdown_timeout: 100ms}\n"
+                       "layers:\n  - {name: slow, plugin: test_map, deadline: 50ms,\n"
+                       "     config: {fail: hang_on_get, hang: 1s}}\n");
+  std::vector<std::future<get_result>> gets;
+  for (int i = 0; i < 20; ++i)
+    gets.push_back(rt->get_async("k" + std::to_string(i)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the layer is in its first get
+  auto stopping = std::async(std::launch::async, [&] { rt->shutdown(); });
+  REQUIRE(stopping.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  for (auto& get : gets)
+    CHECK(get.get().code != status::ok);
+}
+
 TEST_CASE("a shutdown held by a plugin call that has not returned names the layer and the call in the log",
           "[faults][shutdown]") {
   // A plugin stuck in a call holds the actor system, and so the shutdown: `strata` ends past its

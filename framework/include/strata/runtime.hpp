@@ -254,7 +254,8 @@ public:
 
   /// Refuses new requests (`unavailable`), waits up to `shutdown_timeout` for in-flight ones, then
   /// stops every actor; a request still in a layer or the loader then is answered `unavailable`
-  /// (the loads still queued are not started), and this call returns once that layer's or
+  /// (the loads and layer calls still queued are not started, writes to `behind` layers included),
+  /// and this call returns once that layer's or
   /// loader's call has (no one can stop a thread in
   /// the host's or a plugin's code), and once every request has left the runtime: a call in an
   /// embedder (which runs in the caller's thread) is waited for, however long, before the
