@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <random>
@@ -18,7 +19,16 @@
 
 int main(int argc, char** argv) {
   const std::string deployment = argc > 1 ? argv[1] : "configs/default.yaml";
-  const int requests = argc > 2 ? std::atoi(argv[2]) : 40000;
+  int requests = 40000;
+  if (argc > 2) {
+    char* end = nullptr;
+    const long asked = std::strtol(argv[2], &end, 10);
+    if (end == argv[2] || *end != '\0' || asked < 1 || asked > 100000000) {
+      std::fprintf(stderr, "requests: expected a whole number from 1 to 100000000, got '%s'\n", argv[2]);
+      return 2;
+    }
+    requests = static_cast<int>(asked);
+  }
 
   std::atomic<int> model_calls{0};
   strata::runtime_options options;
@@ -40,13 +50,13 @@ int main(int argc, char** argv) {
   std::mutex mutex;
   std::map<std::string, long> answered_by;
   std::vector<double> micros;
-  auto worker = [&](int seed) {
+  auto worker = [&](int seed, int count) {
     std::mt19937 rng(seed);
     std::discrete_distribution<int> topic({50, 20, 10, 8, 5, 4, 3});
     std::uniform_int_distribution<int> variant(0, 199);
     std::map<std::string, long> mine;
     std::vector<double> lat;
-    for (int i = 0; i < requests / 4; ++i) {
+    for (int i = 0; i < count; ++i) {
       const auto prompt = "topic " + std::to_string(topic(rng)) + " question " + std::to_string(variant(rng) % (20 + 30 * topic(rng)));
       const auto t0 = std::chrono::steady_clock::now();
       auto r = cache.get(prompt);
@@ -60,8 +70,8 @@ int main(int argc, char** argv) {
   };
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back(worker, t + 1);
+  for (int t = 0; t < 4; ++t) // the requests shared out, the remainder to the first threads
+    threads.emplace_back(worker, t + 1, requests / 4 + (t < requests % 4 ? 1 : 0));
   for (auto& t : threads)
     t.join();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -65,6 +65,14 @@ cmake -S "$src/examples/embed" -B "$dir/embed" -DCMAKE_PREFIX_PATH="$prefix" -DC
   { cat "$dir/embed.out"; fail "the embedding example failed on the installed default deployment"; }
 grep -q "answered by predictive" "$dir/embed.out" || { cat "$dir/embed.out"; fail "no hit on the predictive layer"; }
 grep -q "runtime stats" "$dir/embed.out" || { cat "$dir/embed.out"; fail "the example printed no stats"; }
+# Fewer requests than threads, and a count that is none (both crashed it: a percentile of nothing).
+"$dir/embed/strata-embed-example" "$prefix/share/strata/configs/default.yaml" 3 >"$dir/embed.out" 2>&1 ||
+  { cat "$dir/embed.out"; fail "the embedding example failed on 3 requests"; }
+grep -q ": 3 requests in" "$dir/embed.out" || { cat "$dir/embed.out"; fail "3 requests were not all made"; }
+"$dir/embed/strata-embed-example" "$prefix/share/strata/configs/default.yaml" abc >"$dir/embed.out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "requests: expected a whole number from 1 to 100000000, got 'abc'" "$dir/embed.out" ||
+  { cat "$dir/embed.out"; fail "a count that is no number: exit $rc"; }
 PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --exists strata || fail "pkg-config does not find strata.pc"
 # shellcheck disable=SC2046
 g++ -O1 -o "$dir/embed-pc" "$src/examples/embed/main.cpp" $(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags --libs strata) \
