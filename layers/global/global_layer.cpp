@@ -7,6 +7,7 @@
 
 #include <strata/backoff.hpp>
 #include <strata/entry.hpp>
+#include "database_clock.hpp"
 #include "global_schema.hpp"
 #include "sync_listener.hpp"
 #include "sync_message.hpp"
@@ -297,7 +298,7 @@ public:
       listener_ = std::make_unique<sync_listener>(
         *db_,
         listener_settings{channel_, origin_, retry_.wait(), retry_max, replay_allowance(context.config), silence_limit,
-                          predecessor_heard_us},
+                          predecessor_heard_us, &clock_},
         host_, listener_metrics_, [this, was_lost = false](bool ok, const std::string& detail) mutable {
           if (ok && was_lost) // the database answers again: statements need not wait out their backoff
             listener_heard_again_.store(true, std::memory_order_relaxed);
@@ -334,7 +335,7 @@ public:
     const auto& r = rows[0];
     const auto state = static_cast<validation>(r.integer(2));
     const auto expires = r.integer(3);
-    const auto now = wall_clock_us();
+    const auto now = clock_.now_us();
     if (state == validation::rejected || (state == validation::unverified && !serve_unverified_) ||
         r.real(1) < min_confidence_ || (expires > 0 && expires <= now))
       return status::not_found;
@@ -363,7 +364,7 @@ public:
     const auto announced = announce(false, std::string(ns), std::string(key));
     if (!db_->holds_text(ns) || !db_->holds_text(key) || !announced)
       return status::not_found; // the layer keeps no such key, and so has no TTL to change
-    const auto now = wall_clock_us();
+    const auto now = clock_.now_us();
     std::uint64_t changed = 0;
     if (!attempt<access::write>([&] {
           db_->transact([&](storage::session& s) {
@@ -394,7 +395,7 @@ public:
       return status::unavailable;
     // An expired row not yet purged was no entry, as for a get: erasing it finds nothing.
     const auto expires = removed.empty() ? std::int64_t{-1} : removed.front().integer(0);
-    return expires == 0 || expires > wall_clock_us() ? status::ok : status::not_found;
+    return expires == 0 || expires > clock_.now_us() ? status::ok : status::not_found;
   }
 
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag) override {
@@ -427,6 +428,7 @@ public:
       // answering (the listener's too, likely) 15 s later, even if this thread waits on it for good.
       send_mark();
       entries_.set(static_cast<double>(db_->query(sql::count).at(0).integer(0)));
+      measure_clock();
     });
     // The deletes are writes: one refused (a read-only server refuses a delete even of nothing)
     // marks writes as failing once; as a read's failure, at each maintenance, it left reads
@@ -446,7 +448,7 @@ public:
         } while (deleted >= static_cast<std::uint64_t>(maintenance_batch) && std::chrono::steady_clock::now() < until);
         return total;
       };
-      const auto now_us = wall_clock_us();
+      const auto now_us = clock_.now_us();
       purged = in_batches([&] { return db_->execute(sql::purge, {now_us}); });
       const auto retention_us = static_cast<std::int64_t>(change_retention_.count()) * 1000;
       const auto pruned_here = db_->dialect() == storage::dialect::postgres
@@ -555,11 +557,20 @@ private:
       prepare_statements(*db_);
       ready_ = true;
       report_statements();
+      measure_clock(); // before the layer serves: its first expiries are by the database's clock
     } catch (const storage::store_error& e) {
       if (e.code() != status::unavailable && e.code() != status::timeout)
         throw; // a schema newer than this build, or a broken database: refuse to start
       failed(e);
     }
+  }
+
+  /// Reads the database's clock again (PostgreSQL; SQLite's is this host's): hosts whose clocks
+  /// differ then agree on expiries, and the offset follows a clock stepped since. A failure is
+  /// the caller's, and the offset stays as it was.
+  void measure_clock() {
+    if (db_->dialect() == storage::dialect::postgres)
+      clock_.measure([this] { return db_->query(sql::database_now).at(0).integer(0); });
   }
 
   /// Whether the listener listens again since the last call: the database answers, and a request
@@ -696,7 +707,7 @@ private:
   /// The notification of a change, or nothing when it is too long to send on PostgreSQL (the
   /// write is then refused: the other instances could not be told).
   std::optional<announcement> announce(bool tag, std::string ns, std::string what) const {
-    announcement a{change{origin_, tag, std::move(ns), std::move(what), wall_clock_us()}, {}};
+    announcement a{change{origin_, tag, std::move(ns), std::move(what), clock_.now_us()}, {}};
     a.head = encode_head(a.what);
     // Counted with the longest origin any process has, not this one's: whether a key fits must
     // not depend on the host's name (another node could not erase what this one wrote).
@@ -741,7 +752,7 @@ private:
     change m;
     m.origin = origin_;
     m.mark = true;
-    m.sent_us = wall_clock_us();
+    m.sent_us = clock_.now_us();
     listener_->send_mark([&] { db_->query(sql::mark, {channel_, encode_head(m)}); });
   }
 
@@ -765,7 +776,7 @@ private:
       return dropped == status::ok || dropped == status::not_found ? status::rejected : dropped;
     }
     const auto announced = announce(false, ns, key);
-    const auto now = wall_clock_us();
+    const auto now = clock_.now_us();
     const auto expires = expiry_of(now, ttl);
     if (!attempt<access::write>([&] {
           db_->transact([&](storage::session& s) {
@@ -789,7 +800,7 @@ private:
       return status::unavailable;
     }
     // An expired row not yet purged is no entry, as for a get and for validate.
-    if (rows.empty() || (rows[0].integer(4) != 0 && rows[0].integer(4) <= wall_clock_us())) {
+    if (rows.empty() || (rows[0].integer(4) != 0 && rows[0].integer(4) <= clock_.now_us())) {
       json_out = json{{"found", false}}.dump();
       return status::not_found;
     }
@@ -815,7 +826,7 @@ private:
     const auto announced = announce(false, ns, key);
     if (!announced || !attempt<access::write>([&] {
           db_->transact([&](storage::session& s) {
-            const auto now = wall_clock_us();
+            const auto now = clock_.now_us();
             const auto state = static_cast<std::int64_t>(verdict);
             changed = seen ? s.execute(sql::set_state_if, {ns, key, state, now, *seen})
                            : s.execute(sql::set_state, {ns, key, state, now});
@@ -847,6 +858,7 @@ private:
   plugin_host host_;
   health_board health_;
   std::unique_ptr<storage::store> db_;
+  database_clock clock_; ///< every time written to or compared with the table's
   std::shared_ptr<const vector_index::file_claim> claim_; ///< SQLite: the file is this layer's
   std::string instance_id_; ///< the writer recorded with an entry
   std::string origin_;      ///< this process in its notifications, unique whatever instance_id says; at most origin_budget bytes

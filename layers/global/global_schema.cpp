@@ -95,6 +95,7 @@ void prepare_statements(storage::store& db) {
   // expiring at once (a bulk load with one TTL) took one statement past it, which was rolled back
   // and tried again at each maintenance, never done.
   const auto batch = std::to_string(maintenance_batch);
+  db.prepare(sql::database_now, "SELECT " + std::string(database_clock_us));
   db.prepare(sql::purge, "DELETE FROM strata_global_entries WHERE ctid IN (SELECT ctid FROM strata_global_entries "
                          "WHERE expires_at_us > 0 AND expires_at_us <= $1 LIMIT " + batch + ")");
   // Counted up to a million rows (90 ms here), PostgreSQL's estimate beyond (as of its last

@@ -42,7 +42,7 @@ inline constexpr const char* write_probe = "global.write_probe"; // (delta) adds
 // PostgreSQL only:
 inline constexpr const char* notify = "global.notify"; // channel, payload head, origin, tag, ns, what: logs and announces
 inline constexpr const char* prune_changes = "global.prune_changes"; // retention_us: forgets maintenance_batch of the oldest changes, says up to when → rows deleted, or none
-inline constexpr const char* database_now = "global.database_now";   // → the database's clock, microseconds
+inline constexpr const char* database_now = "global.database_now";   // → the database's clock, microseconds (the layer's and the listener's)
 inline constexpr const char* changes_since = "global.changes_since"; // logged_us, origin, limit → logged_us, tag, ns, what of the others'
 inline constexpr const char* pruned_upto = "global.pruned_upto"; // → the latest logged_us of a change pruned (0: none)
 inline constexpr const char* mark = "global.mark"; // channel, payload head: a listener's mark, with the database's clock

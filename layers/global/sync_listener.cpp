@@ -249,7 +249,7 @@ void sync_listener::deliver(const storage::notification& n) {
   if (c->mark || c->origin == settings_.origin)
     return;
   metrics_.received.inc();
-  const auto took_us = wall_clock_us() - c->sent_us;
+  const auto took_us = (settings_.clock ? settings_.clock->now_us() : wall_clock_us()) - c->sent_us;
   metrics_.latency.observe(static_cast<double>(std::max<std::int64_t>(0, took_us)) / 1e6);
   if (c->tag)
     host_.invalidate_tag(c->ns, c->what);

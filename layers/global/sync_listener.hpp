@@ -3,6 +3,8 @@
 // runtime drop the stale copies in the layers above; it reconnects with backoff by itself, and
 // then replays from the database's log of changes what it could not hear meanwhile.
 
+#include "database_clock.hpp"
+
 #include <strata/backoff.hpp>
 
 #include <strata/plugin_host.hpp>
@@ -33,6 +35,9 @@ struct listener_settings {
   /// none, the layer's first instance): its first listen replays from there, not from its own
   /// start (the layers above keep what they held across a replacement).
   std::int64_t predecessor_heard_us = 0;
+  /// The layer's reading of the database's clock, by which senders stamp their changes: the
+  /// latency is measured by it (none: this host's clock).
+  const database_clock* clock = nullptr;
 };
 
 /// What the listener records; registered by the layer, so that they exist on every backend.
