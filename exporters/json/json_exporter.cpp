@@ -40,6 +40,14 @@ void check_target(const std::string& path, output_mode mode) {
                                 ") does not exist");
   if (fs::is_directory(target, ec))
     throw std::invalid_argument("path: '" + path + "' is a directory; name a file in it");
+  // A snapshot is renamed over the path: a link (/dev/stdout) or a device would be replaced by a
+  // regular file, not written to (audit: /dev/stdout, run as root, became a file in /dev).
+  const auto status = fs::symlink_status(target, ec);
+  if (mode == output_mode::snapshot && fs::exists(status) && !fs::is_regular_file(status))
+    throw std::invalid_argument("path: '" + path + "' is not a regular file (" +
+                                (fs::is_symlink(status) ? "a symbolic link" : "a device, pipe or socket") +
+                                "), and a snapshot replaces the file at each publish: name a regular file, write '-' "
+                                "for standard output, or use mode: lines to append to it");
   // Lines append to the file itself, which may be writable in a directory that is not; a
   // snapshot, or a file not there yet, needs a new file in the directory.
   if (mode == output_mode::lines && fs::exists(target, ec)) {
@@ -64,6 +72,8 @@ public:
   /// path's directory exists and is writable is checked at start: it may not exist, or be
   /// another, where the file is checked.)
   static void check_config(const plugin_config& config) {
+    if (config.get_string("path").empty())
+      throw std::invalid_argument("path: empty; name a file, or '-' for standard output");
     if (mode_of(config.get_string("mode")) == output_mode::lines && config.get_bool("pretty"))
       throw std::invalid_argument("pretty: true needs mode: snapshot (a JSON line must stay on one line)");
   }

@@ -294,6 +294,22 @@ TEST_CASE("settings that cannot work are refused at creation, naming the problem
     CHECK(create_error({{"path", (dir.path / "s.jsonl").string()}, {"mode", "lines"}, {"pretty", "true"}}) ==
           "pretty: true needs mode: snapshot (a JSON line must stay on one line)");
   }
+  SECTION("an empty path") {
+    CHECK(create_error({{"path", ""}}) == "path: empty; name a file, or '-' for standard output");
+  }
+  // A snapshot is renamed over its path: /dev/stdout, run as root, became a regular file in /dev.
+  SECTION("a symbolic link or a device, for snapshots") {
+    const auto link = dir.path / "link.json";
+    std::ofstream(dir.path / "real.json") << "{}";
+    std::filesystem::create_symlink(dir.path / "real.json", link);
+    CHECK_THAT(create_error({{"path", link.string()}}),
+               Catch::StartsWith("path: '" + link.string() + "' is not a regular file (a symbolic link), and a "
+                                 "snapshot replaces the file at each publish"));
+    CHECK_THAT(create_error({{"path", "/dev/null"}}),
+               Catch::StartsWith("path: '/dev/null' is not a regular file (a device, pipe or socket)"));
+    CHECK(create_error({{"path", "/dev/null"}, {"mode", "lines"}}).empty()); // appended to, not replaced
+    CHECK(std::filesystem::is_symlink(link));
+  }
 }
 
 TEST_CASE("a publish that cannot write is logged and counted, never thrown", "[exporter][json]") {
