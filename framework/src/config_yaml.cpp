@@ -302,7 +302,10 @@ private:
     // What a merge brings in, where the mapping does not say it itself; the first mapping of the
     // merge wins, and a merged mapping's own keys win over what it merges in turn. Placed where
     // the merged text is.
-    for (std::size_t next = 0; next < merged.size() && next < 64; ++next) { // 64: a bound on cycles
+    // A bound on the mappings one mapping merges, those they merge in turn counted (and on a
+    // cycle); past it the rest were left out without a word.
+    constexpr std::size_t max_merged = 64;
+    for (std::size_t next = 0; next < merged.size() && next < max_merged; ++next) {
       const YAML::Node source = merged[next];
       for (const auto& pair : source) {
         const YAML::Node key = pair.first;
@@ -320,6 +323,10 @@ private:
         f(key.Scalar(), entry{value, join_path(map.path, key.Scalar()), value_at, key_at});
       }
     }
+    if (merged.size() > max_merged)
+      fail(map.key_at, join_path(map.path, "<<"),
+           "more than " + std::to_string(max_merged) + " mappings are merged here ('<<', with those they merge in "
+           "turn), and the rest would be left out: merge fewer");
   }
 
   /// Calls `f` on each item of the sequence `e`, recording where the item is.

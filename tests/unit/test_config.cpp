@@ -1241,4 +1241,15 @@ xhot: 1
           "m.yaml:3:5: layers[1].<<: a merge key ('<<') takes a mapping or a sequence of mappings, got '5'",
           "m.yaml:6:1: xhot: unknown key 'xhot'; allowed here: runtime, plugins, layers, exporters, embedders, alerts, "
           "health, logging, server"});
+  // Past 64 merged mappings the rest were left out without a word (shards: 4 here, the last).
+  std::string many = "x-many:\n";
+  std::string aliases;
+  for (int i = 0; i < 70; ++i) {
+    many += "  - &e" + std::to_string(i) + " {max_entries: " + std::to_string(100 + i) + "}\n";
+    aliases += "*e" + std::to_string(i) + ", ";
+  }
+  many += "  - &s {shards: 4}\nlayers:\n  - name: a\n    plugin: predictive\n    config: {<<: [" + aliases + "*s]}\n";
+  CHECK(error_lines(parse_config(many, "many.yaml")) ==
+        std::vector<std::string>{"many.yaml:76:5: layers[0].config.<<: more than 64 mappings are merged here ('<<', with "
+                                 "those they merge in turn), and the rest would be left out: merge fewer"});
 }
