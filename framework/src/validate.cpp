@@ -392,6 +392,18 @@ void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const s
       }))
     errors.push_back(make_error(cfg, "layers", "every layer is an observer (its plugin records interactions and "
                                                "answers no request): a deployment needs one that caches"));
+  // Nor is an observer measured: a rule on its hit rate or throughput compared a 0 for ever.
+  for (std::size_t r = 0; r < cfg.alerts.rules.size(); ++r) {
+    const auto& rule = cfg.alerts.rules[r];
+    if (rule.layer.empty() || !is_derived_alert_value(rule.value))
+      continue;
+    for (std::size_t i = 0; i < cfg.layers.size() && i < layers.size(); ++i)
+      if (cfg.layers[i].name == rule.layer && layers[i] != nullptr && is_observer(*layers[i]->descriptor))
+        errors.push_back(make_error(cfg, "alerts.rules[" + std::to_string(r) + "].layer",
+                                    "layer '" + rule.layer + "' is an observer (its plugin records interactions and "
+                                    "answers no request): its " + rule.value + " is never measured; name a layer "
+                                    "that caches, or none for the whole runtime"));
+  }
   resolve_section(cfg, loader, search_path, refused_files, unchecked, "exporters", cfg.exporters, STRATA_PLUGIN_EXPORTER, "an exporter",
                   plugins_out.exporters, errors);
   resolve_section(cfg, loader, search_path, refused_files, unchecked, "embedders", cfg.embedders, STRATA_PLUGIN_EMBEDDER, "an embedder",

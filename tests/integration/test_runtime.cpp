@@ -784,6 +784,19 @@ TEST_CASE("a deployment of observers alone is refused: nothing would cache", "[r
         "request): a deployment needs one that caches");
 }
 
+TEST_CASE("an alert rule on an observer's hit rate or throughput is refused: it is never measured", "[runtime][loader]") {
+  // The diary's throughput stayed 0 while the layer above served: a `<` rule fired for ever.
+  strata::test::scratch_dir dir;
+  CHECK(strata::testing::start_error(
+          "layers:\n  - {name: hot, plugin: predictive}\n"
+          "  - {name: d, plugin: diary, config: {sqlite_path: " + (dir.path / "d.db").string() + "}}\n"
+          "alerts:\n  rules:\n    - {name: slow, value: throughput, layer: d, comparison: '<', threshold: 1}\n"
+          "    - {name: fine, value: throughput, layer: hot, comparison: '<', threshold: 1}\n") ==
+        "inline.yaml:6:46: alerts.rules[0].layer: layer 'd' is an observer (its plugin records interactions and "
+        "answers no request): its throughput is never measured; name a layer that caches, or none for the whole "
+        "runtime");
+}
+
 TEST_CASE("a layer flagged an observer whose observer() gives none is refused at start", "[runtime][loader]") {
   CHECK(strata::testing::start_error("layers:\n  - {name: hot, plugin: predictive}\n"
                                      "  - {name: quiet, plugin: test_silent_observer}\n") ==
