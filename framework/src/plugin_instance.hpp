@@ -2,6 +2,7 @@
 // One live object of a plugin (a layer, an exporter, an alert handler), destroyed through the
 // plugin's own destroy function.
 
+#include "log.hpp"
 #include "plugin_loader.hpp"
 
 #include <strata/alerts.hpp>
@@ -12,6 +13,7 @@
 #include <strata/plugin_config.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
@@ -70,9 +72,14 @@ expected<std::unique_ptr<plugin_instance<T>>> create_instance(const loaded_plugi
   } catch (...) {
     std::snprintf(why, sizeof why, "threw a non-standard exception");
   }
-  if (object == nullptr)
-    return error{status::internal,
-                 request.what + ": plugin " + plugin.origin + ": " + factory_failed + (why[0] ? why : "no reason given")};
+  if (object == nullptr) {
+    // On one line, as a check's reasons are: a line break in it read as a second error, and an
+    // escape sequence went to the terminal as it was.
+    std::string reason = why[0] ? printable(why) : "no reason given";
+    if (std::strlen(why) == sizeof why - 1)
+      reason += " (cut at " + std::to_string(sizeof why - 1) + " bytes)";
+    return error{status::internal, request.what + ": plugin " + plugin.origin + ": " + factory_failed + reason};
+  }
   return std::make_unique<plugin_instance<T>>(std::move(config), static_cast<T*>(object), plugin.descriptor->destroy);
 }
 

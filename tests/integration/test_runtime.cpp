@@ -774,6 +774,12 @@ TEST_CASE("a factory's refusal of a setting is placed at that setting", "[runtim
   CHECK_THAT(rt.err().message, Catch::StartsWith(test_config("bad_fail_mode.yaml") +
                                                  ":5:13: layers[0].config.fail: layer 'hot': plugin "));
   CHECK_THAT(rt.err().message, Catch::EndsWith("its factory failed: fail: unknown mode 'bogus'"));
+  // On one line, its control characters escaped, as a check's reasons are (a line break read as a
+  // second error, and an escape sequence reached the terminal).
+  const auto refused = strata::testing::start_error(
+    "layers:\n  - {name: hot, plugin: test_map, config: {fail: \"bo\\ngus\\e[31m\"}}\n");
+  CHECK_THAT(refused, Catch::EndsWith("its factory failed: fail: unknown mode 'bo\\ngus\\x1b[31m'"));
+  CHECK(refused.find('\n') == std::string::npos);
 }
 
 TEST_CASE("a deployment of observers alone is refused: nothing would cache", "[runtime][loader]") {
