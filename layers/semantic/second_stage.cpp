@@ -587,6 +587,41 @@ std::vector<std::string> marks_in(std::string_view text) {
   return out;
 }
 
+std::vector<std::string> code_runs_in(std::string_view text) {
+  std::vector<std::string> out;
+  const auto symbol = [](char c) {
+    return c > ' ' && c < 0x7F && std::isalnum(static_cast<unsigned char>(c)) == 0;
+  };
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n'; };
+  for (std::size_t i = 0; i < text.size();) {
+    if (!symbol(text[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < text.size() && symbol(text[end]))
+      ++end;
+    const auto run = text.substr(i, end - i);
+    const bool alone = (i == 0 || blank(text[i - 1])) && (end == text.size() || blank(text[end]));
+    i = end;
+    if (alone && run.find_first_not_of("&|~.@`#") == std::string_view::npos)
+      continue; // `marks_in` reads it, as a blank-separated run
+    if (run.size() >= 2 && run[0] == '$') {
+      out.emplace_back(run.substr(0, 2));
+      continue;
+    }
+    std::string code;
+    for (const char c : run)
+      if (std::string_view(".,;:!?'\"`*").find(c) == std::string_view::npos)
+        code.push_back(c);
+    if (code.size() >= 2 && code.find_first_of("{}[]()<>&|") != std::string::npos)
+      out.push_back(std::move(code));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 namespace {
 
 /// glibc's classes of every script (C.UTF-8), for the letters, digits and blanks beyond ASCII.
@@ -853,10 +888,9 @@ std::vector<std::string> plain_forms(std::vector<std::string> words) {
   return words;
 }
 
-/// Whether each text has a symbol beyond ASCII that the other has not ("👍" / "👎"); one on one side
-/// only is a detail the other may leave out ("🤗 Datasets" / "Datasets").
-bool symbols_differ(std::string_view a, std::string_view b) {
-  const auto in_a = symbols_in(a), in_b = symbols_in(b);
+/// Whether each of two sorted lists has an item the other has not; one on one side only is a
+/// detail the other may leave out.
+bool each_lacks_one(const std::vector<std::string>& in_a, const std::vector<std::string>& in_b) {
   const auto lacks = [](const std::vector<std::string>& these, const std::vector<std::string>& other) {
     return std::any_of(these.begin(), these.end(),
                        [&](const std::string& s) { return !std::binary_search(other.begin(), other.end(), s); });
@@ -867,8 +901,10 @@ bool symbols_differ(std::string_view a, std::string_view b) {
 } // namespace
 
 bool reworded_by_order_or_symbol(std::string_view a, std::string_view b) {
+  // A symbol beyond ASCII ("👍" / "👎"; not "🤗 Datasets" / "Datasets"), or code's run of ASCII
+  // ones ("{}" / "[]"; not "(#rows)" / "rows"), on each side that the other has not.
   if (operators_in(a) != operators_in(b) || signs_in(a) != signs_in(b) || marks_in(a) != marks_in(b) ||
-      symbols_differ(a, b))
+      each_lacks_one(symbols_in(a), symbols_in(b)) || each_lacks_one(code_runs_in(a), code_runs_in(b)))
     return true;
   // Read once for both: a pass over each text, which may be long.
   const auto names_a = capitalised_in(a), names_b = capitalised_in(b);

@@ -81,6 +81,12 @@ std::vector<std::string> signs_in(std::string_view text);
 /// keeps no symbol, and a letter alone weighs little in a long text.
 std::vector<std::string> marks_in(std::string_view text);
 
+/// Code's runs of ASCII symbols in `text`, blank-separated or not, sorted, each once: "$" and the
+/// symbol after it ("$?", "$!"), and runs of two symbols or more with a bracket, '&' or '|' once
+/// . , ; : ! ? quotes, '`' and '*' are left out ("{}", "[]", "a&&b", "x->y"; not prose's "(a)."
+/// nor markdown's "(`x`)"). The embedder keeps none of them.
+std::vector<std::string> code_runs_in(std::string_view text);
+
 /// The symbols beyond ASCII in `text`, sorted, each once: what is neither a letter nor a digit of any script, a
 /// blank, punctuation (dashes, quotes, ellipses, CJK and full-width punctuation) nor a mark that
 /// changes the character before (accents, variation selectors, skin tones): "∈" / "∉", "♂" / "♀",

@@ -170,6 +170,26 @@ TEST_CASE("letters and symbols standing alone must be the same", "[second_stage]
   CHECK_FALSE(reworded_by_order_or_symbol("Is it good ?", "Is it good?"));
 }
 
+TEST_CASE("code's runs of symbols, blank-separated or not, are another question", "[second_stage]") {
+  // The audit's pairs (2026-12-07), served at a score of 1.0: the embedder keeps no symbol, and the
+  // check read blank-separated runs of & | ~ . @ ` # only.
+  CHECK(reworded_by_order_or_symbol("how to create an empty {} in python", "how to create an empty [] in python"));
+  CHECK(reworded_by_order_or_symbol("how to create an empty {} in python", "how to create an empty () in python"));
+  CHECK(reworded_by_order_or_symbol("what does $? mean in a bash script", "what does $! mean in a bash script"));
+  CHECK(reworded_by_order_or_symbol("what does $# mean in a bash script", "what does $@ mean in a bash script"));
+  CHECK(reworded_by_order_or_symbol("why is if (a&&b) false", "why is if (a||b) false"));
+  CHECK(code_runs_in("what does $? mean, and {} or foo->bar? {}") == std::vector<std::string>{"$?", "->", "{}"});
+  // Not prose's brackets and punctuation, markdown's, a price, nor what `marks_in` reads.
+  CHECK(code_runs_in("How do I make a dict (a mapping), in Python?").empty());
+  CHECK(code_runs_in("Is it worth $5 (or less)? Use (`train`, **bold**) && see").empty());
+  // A run on one side only is a detail the other leaves out, as a symbol beyond ASCII is.
+  CHECK_FALSE(reworded_by_order_or_symbol("The shape is the table's size: (#rows, #columns).",
+                                          "The shape is the table's size: rows, columns."));
+  CHECK_FALSE(reworded_by_order_or_symbol("How do I make an empty dict {} in Python?",
+                                          "how do I make an empty dict {} in python"));
+  CHECK_FALSE(reworded_by_order_or_symbol("What is a tuple (in Python)?", "What is a tuple in Python?"));
+}
+
 TEST_CASE("symbols beyond ASCII and a command's option in another case are another question", "[second_stage]") {
   // The audit's pairs, served at a score of 1.0: the embedder keeps no symbol, and the check read
   // ASCII ones only, and lower-cased options.
