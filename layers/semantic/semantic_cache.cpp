@@ -442,6 +442,12 @@ std::size_t semantic_cache::restore(std::vector<semantic_record> records, std::u
   return entries_.size();
 }
 
+void semantic_cache::put_back(semantic_record record) {
+  if (entries_.count(record.id) != 0)
+    remove(record.id, removal::invalidated, false);
+  insert(std::move(record));
+}
+
 std::optional<semantic_record> semantic_cache::find(std::uint64_t id) const {
   auto it = entries_.find(id);
   if (it == entries_.end())

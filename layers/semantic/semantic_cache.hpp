@@ -108,6 +108,12 @@ public:
   /// A copy of the entry `id`, live or not yet purged, with its vector; none when there is none.
   std::optional<semantic_record> find(std::uint64_t id) const;
 
+  /// Puts `record` (as `find` gave it) back as it was, replacing what its id holds now (removed as
+  /// any entry is: a `dropped` event): a removal or an update that the file did not take is
+  /// undone, so that memory holds what the file does. The bounds are not enforced (it held its
+  /// room before).
+  void put_back(semantic_record record);
+
   std::size_t size() const noexcept { return entries_.size(); }
   std::uint64_t bytes() const noexcept { return bytes_; }
   /// Every live entry (what a store persists).

@@ -128,10 +128,11 @@ public:
   }
 
   status erase(std::string_view ns, std::string_view key) override {
+    const auto held = file_ ? held_under(ns, key) : std::nullopt;
     writes_.begin();
     const bool found = cache_.erase_query(ns, key);
     if (writes_.failed())
-      unwritten("the entry is erased from memory only: a restart brings it back");
+      not_removed(held);
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }
@@ -196,12 +197,17 @@ public:
     std::string query; // the entry's, which a rejected update drops
     if (const auto r = cache_.find(update.id); r && r->ns == update.ns)
       query = r->query;
+    const auto before = file_ ? cache_.find(update.id) : std::nullopt;
     writes_.begin();
     const auto done = cache_.update(update);
     if (done != status::not_found)
       drop_copies(update.ns, query);
-    if (done == status::ok && !save(update.id))
-      unwritten("the entry is updated in memory only: a restart brings back the version before");
+    // Put back as the file holds it (a rejected update removes the entry): an update answered an
+    // error is not half made.
+    if ((done == status::ok && !save(update.id)) || writes_.failed()) {
+      put_back(*before);
+      unwritten("nothing was updated");
+    }
     metrics_.publish(cache_);
     return done;
   }
@@ -210,17 +216,40 @@ public:
     std::string query;
     if (const auto r = cache_.find(id); r && r->ns == ns)
       query = r->query;
+    const auto held = file_ ? cache_.find(id) : std::nullopt;
     writes_.begin();
     const bool found = cache_.erase(ns, id);
     if (found)
       drop_copies(ns, query);
     if (writes_.failed())
-      unwritten("the entry is erased from memory only: a restart brings it back");
+      not_removed(held);
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }
 
 private:
+  /// The entry stored under exactly `query`, with its vector; none when there is none.
+  std::optional<semantic_record> held_under(std::string_view ns, std::string_view query) {
+    const auto* r = cache_.exact(ns, query);
+    return r ? cache_.find(r->id) : std::nullopt;
+  }
+
+  /// Puts back, as it was, an entry whose change the file did not take.
+  void put_back(semantic_record record) {
+    undoing_ = true;
+    cache_.put_back(std::move(record));
+    undoing_ = false;
+  }
+
+  /// The answer to a removal the file did not take: the entry (`held`) is put back, as the file
+  /// still holds it; an answer of "erased from memory only" left a retry to find nothing, and a
+  /// restart to serve it again (audit).
+  [[noreturn]] void not_removed(std::optional<semantic_record> held) {
+    if (held)
+      put_back(std::move(*held));
+    unwritten("nothing was erased");
+  }
+
   /// Drops the copies an exact get of `query` promoted into the layers above. An entry stored by
   /// its vector alone has no text to get it by, and nothing to drop: no round trip to every layer,
   /// which the call's answer would wait for.
@@ -277,7 +306,7 @@ private:
   std::chrono::milliseconds interval_;
   std::unique_ptr<record_file> file_; ///< null: the entries live in memory only
   vector_index::file_writes writes_{host_, "semantic layer", [this] { report_health(); }};
-  bool undoing_ = false;              ///< taking back a store that never reached the file
+  bool undoing_ = false;              ///< taking back a change that never reached the file
 };
 
 const strata_config_key schema[] = {

@@ -153,6 +153,41 @@ TEST_CASE("a store that cannot be written evicts nothing from a full layer", "[s
   CHECK(rt->semantic_lookup(ask("Which trains go to the airport?")).code == status::not_found);
 }
 
+TEST_CASE("an erase or an update the file does not take is undone: a retry finds the entry, a restart agrees",
+          "[semantic][persistence][integration]") {
+  // It was erased (or updated) in memory only: a retry answered not found, and a restart served the
+  // erased entry, or the version before, again (audit).
+  strata::test::scratch_dir dir{"strata-semantic-persist"};
+  const auto file = dir.path / "semantic.sqlite3";
+  const std::string question = "Which trains go to the airport?";
+  std::uint64_t id = 0;
+  {
+    auto rt = testing::start_yaml(deployment(file));
+    id = rt->semantic_store(entry(question, "The S8.")).id;
+    REQUIRE(id != 0);
+    semantic_update update;
+    update.id = id;
+    update.answer = "The S1.";
+    CHECK_THROWS_WITH(strata::test::with_file_locked(file, [&] {
+                        const auto erased = rt->semantic_erase(id);
+                        CHECK(erased.code == status::unavailable);
+                        CHECK_THAT(erased.error, Catch::Contains("nothing was erased"));
+                        const auto updated = rt->semantic_update(update);
+                        CHECK(updated.code == status::unavailable);
+                        CHECK_THAT(updated.error, Catch::Contains("nothing was updated"));
+                        CHECK(rt->erase(question) == status::unavailable); // by its exact text
+                      }),
+                      "rolled back");
+    const auto kept = rt->semantic_lookup(ask(question));
+    REQUIRE(kept.code == status::ok);
+    CHECK(kept.match.answer == "The S8.");
+    CHECK(kept.match.id == id);
+    CHECK(rt->semantic_erase(id).code == status::ok); // the retry, once the file takes it
+  }
+  auto rt = testing::start_yaml(deployment(file));
+  CHECK(rt->semantic_lookup(ask(question)).code == status::not_found);
+}
+
 TEST_CASE("a semantic entry of an id a JSON number cannot hold stops the start naming the file and the entry",
           "[semantic][persistence][integration]") {
   // With id -5 (2^64 - 5 once read) the ids given next wrapped past 2^53.
