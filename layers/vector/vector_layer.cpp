@@ -151,19 +151,29 @@ public:
     return published(store_.search_batch(queries, out));
   }
 
+  // An update or an erase the file does not take is undone, the entry put back as the file holds
+  // it: done in memory only, a retried erase answered not found, and a restart served the entry
+  // again (as an audit saw the semantic layer do).
+
   status update(const vector_item& item) override {
+    const auto before = file_ ? store_.find(item.id) : std::nullopt;
     writes_.begin();
     const auto s = store_.update(item);
-    if (s == status::ok && !save({item.id}))
-      unwritten("the entry is updated in memory only: a restart brings back the version before");
+    if (s == status::ok && !save({item.id})) {
+      store_.put_back(*before);
+      unwritten("nothing was updated");
+    }
     return published(s);
   }
 
   status erase(std::string_view ns, std::uint64_t id) override {
+    const auto held = file_ ? store_.find(id) : std::nullopt;
     writes_.begin();
     const auto s = store_.erase(ns, id); // the file's row goes through on_removed
-    if (s == status::ok && writes_.failed())
-      unwritten("the entry is erased from memory only: a restart brings it back");
+    if (s == status::ok && writes_.failed()) {
+      store_.put_back(*held);
+      unwritten("nothing was erased");
+    }
     return published(s);
   }
 

@@ -360,6 +360,15 @@ status vector_store::update(const vector_item& item) {
   return status::ok;
 }
 
+void vector_store::put_back(const vector_entry& entry) {
+  if (const auto it = entries_.find(entry.id); it != entries_.end()) {
+    find_engine(it->second.model)->erase(entry.id);
+    forget(entry.id);
+  }
+  engine_for(entry.model, entry.vector.size()).add(vector_index::record{entry.id, entry.ns, entry.tags, entry.vector});
+  remember(entry.id, {entry.ns, entry.model, entry.metadata, entry.tags, entry.expires_at_ms});
+}
+
 status vector_store::erase(std::string_view ns, std::uint64_t id) {
   purge_expired();
   auto it = entries_.find(id);

@@ -87,6 +87,10 @@ public:
   /// models it brought (no dimension stays fixed by it) and the ids it used up. Nothing is
   /// reported removed: for an add that never reached the file (its write failed), right after it.
   void take_back_last_add();
+  /// Puts `entry` (as `find` gave it) back as it was, replacing what its id holds now, if
+  /// anything: an erase or an update that the file did not take is undone, so that memory holds
+  /// what the file does. Nothing is reported removed.
+  void put_back(const vector_entry& entry);
   /// Removes the entries of `ns` tagged `tag` (a scan of every entry); returns how many.
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag);
 

@@ -55,6 +55,14 @@ vector_query text_query(std::string text, std::size_t k = 10) {
   return q;
 }
 
+vector_query raw_query(std::string model, std::vector<float> values, std::size_t k) {
+  vector_query q;
+  q.vector.model = std::move(model);
+  q.vector.values = std::move(values);
+  q.k = k;
+  return q;
+}
+
 } // namespace
 
 TEST_CASE("entries survive a restart with their ids, and erased, invalidated or expired ones do not",
@@ -274,8 +282,8 @@ TEST_CASE("an add that cannot be written to the file answers unavailable and kee
                       CHECK(rt->vector_search(text_query("written while the file is locked", 1)).hits.at(0).id == kept);
                       // The first vectors of a model fix its dimension, unless their add is taken back.
                       CHECK(rt->vector_add(raw_item("fresh", {1, 2, 3})).code == status::unavailable);
-                      // A model the add found keeps its dimension, though its entries are gone
-                      // from memory: the file still holds them, and would hold two dimensions.
+                      // A model the add found keeps its dimension: the file holds its entries,
+                      // and would hold two dimensions.
                       CHECK(rt->vector_erase(old).code == status::unavailable);
                       CHECK(rt->vector_add(raw_item("old", {1, 2, 3})).code == status::unavailable);
                       // The invalidation's answer says what became of it, as an erase's does.
@@ -283,11 +291,21 @@ TEST_CASE("an add that cannot be written to the file answers unavailable and kee
                       CHECK(invalidated.code == status::unavailable);
                       CHECK_THAT(invalidated.error, Catch::StartsWith("layer 'vectors': writing to '" + file.string()) &&
                                                       Catch::Contains("removed from memory only"));
+                      // An erase or an update the file does not take is undone: done in memory
+                      // only, a retried erase answered not found, and a restart served the entry.
                       const auto erased = rt->vector_erase(kept);
                       CHECK(erased.code == status::unavailable);
-                      CHECK_THAT(erased.error, Catch::Contains("erased from memory only"));
+                      CHECK_THAT(erased.error, Catch::Contains("nothing was erased"));
+                      vector_item changed = text_item("kept, changed while the file is locked");
+                      changed.id = kept;
+                      const auto updated = rt->vector_update(changed);
+                      CHECK(updated.code == status::unavailable);
+                      CHECK_THAT(updated.error, Catch::Contains("nothing was updated"));
                     }),
                     "rolled back");
+  CHECK(rt->vector_search(text_query("kept before the lock", 1)).hits.at(0).id == kept);
+  CHECK(rt->vector_search(text_query("kept before the lock", 1)).hits.at(0).score > 0.99);
+  CHECK(rt->vector_search(raw_query("old", {1, 2, 3}, 1)).hits.at(0).id == old);
   const auto after = rt->vector_add(text_item("written once the file is free"));
   REQUIRE(after.code == status::ok);
   const auto fresh = rt->vector_add(raw_item("fresh", {1, 2, 3, 4}));
