@@ -97,7 +97,7 @@ public:
 
   explicit semantic_cache_layer(const layer_context& context)
     : host_(context.host), metrics_(host_), cache_(read_options(context.config), events()),
-      interval_(to_ms(context.config.get_duration("expiry_interval"))) {
+      interval_(to_ms(context.config.get_duration("expiry_interval"))), max_text_(context.config.get_size("max_text")) {
     if (const auto& path = context.config.get_string("sqlite_path"); !path.empty()) {
       file_ = std::make_unique<record_file>(path, context.name);
       try {
@@ -159,6 +159,7 @@ public:
   // --- semantic operations ---------------------------------------------------------------------
 
   status lookup(const semantic_lookup_request& request, semantic_match& out) override {
+    check_text(request.text, "looked up");
     const auto s = cache_.lookup(request, out);
     metrics_.publish(cache_); // a lookup may drop expired entries
     return s;
@@ -168,6 +169,7 @@ public:
   // or removes the answer stored under a query text drops those copies too.
 
   status store(const semantic_entry& entry, std::uint64_t& id_out) override {
+    check_text(entry.query, "stored");
     writes_.begin();
     const bool replacing = !entry.query.empty() && cache_.exact(entry.ns, entry.query) != nullptr;
     // With a file, the store evicts nothing until its row is written: taken back, it had emptied
@@ -228,6 +230,15 @@ public:
   }
 
 private:
+  /// Refuses a text longer than `max_text`: the second stage reads a text looked up, and each
+  /// stored one it is compared with, whole (0.5 s for 1 MB), and a query of 16 MB over the Redis
+  /// protocol held the layer past its deadline until it was replaced, empty (audit).
+  void check_text(const std::string& text, const char* done) const {
+    if (text.size() > max_text_)
+      throw std::invalid_argument("the query text is " + std::to_string(text.size()) + " bytes, above max_text (" +
+                                  std::to_string(max_text_) + "): it is not " + done);
+  }
+
   /// The entry stored under exactly `query`, with its vector; none when there is none.
   std::optional<semantic_record> held_under(std::string_view ns, std::string_view query) {
     const auto* r = cache_.exact(ns, query);
@@ -304,6 +315,7 @@ private:
   semantic_metrics metrics_;
   semantic_cache cache_;
   std::chrono::milliseconds interval_;
+  std::uint64_t max_text_; ///< the longest query text stored or looked up
   std::unique_ptr<record_file> file_; ///< null: the entries live in memory only
   vector_index::file_writes writes_{host_, "semantic layer", [this] { report_health(); }};
   bool undoing_ = false;              ///< taking back a change that never reached the file
@@ -327,6 +339,8 @@ const strata_config_key schema[] = {
   {"candidates", STRATA_VALUE_INT, "8", "neighbours a lookup examines (best, runner-up, expired ones)", 1, 1, 1, 1024},
   {"max_entries", STRATA_VALUE_INT, "100000", "entries kept; the least recently used go first", 1, 1, 0, 0},
   {"max_bytes", STRATA_VALUE_SIZE, "256MiB", "bytes charged (vectors, texts) before eviction", 1, 1, 0, 0},
+  {"max_text", STRATA_VALUE_SIZE, "256KiB",
+   "longest query text stored or looked up; the second stage reads texts whole (~0.5 ms a KiB)", 1, 1, 0, 0},
   {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of an entry stored without one; 0 means no expiry", 1, 0, 0, 0},
   {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged", 1, 1, 0, 0},
   {"sqlite_path", STRATA_VALUE_FILE, "",

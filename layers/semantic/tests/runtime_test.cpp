@@ -431,3 +431,18 @@ TEST_CASE("threads store and look up at once, each finds its own entries", "[sem
     th.join();
   CHECK(wrong == 0);
 }
+
+TEST_CASE("a query text longer than max_text is refused, stored or looked up", "[semantic][integration]") {
+  // The second stage reads texts whole: a query of 16 MB over the Redis protocol held the layer
+  // past its deadline until it was replaced, empty (audit).
+  auto rt = testing::start_yaml(deployment("      max_text: 1KiB\n"));
+  REQUIRE(rt->semantic_store(entry("How do I reset my password?", "Settings > Security")).code == status::ok);
+  const std::string long_text = "How do I reset my password? " + std::string(1100, 'x');
+  const auto stored = rt->semantic_store(entry(long_text, "an answer"));
+  CHECK(stored.code == status::invalid);
+  CHECK_THAT(stored.error, Catch::Contains("the query text is 1128 bytes, above max_text (1024): it is not stored"));
+  const auto looked_up = rt->semantic_lookup(ask(long_text));
+  CHECK(looked_up.code == status::invalid);
+  CHECK_THAT(looked_up.error, Catch::Contains("above max_text (1024): it is not looked up"));
+  CHECK(rt->semantic_lookup(ask("How do I reset my password?")).code == status::ok); // the layer lives on
+}
