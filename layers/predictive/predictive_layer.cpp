@@ -246,7 +246,7 @@ const strata_config_key schema[] = {
     {"max_bytes", STRATA_VALUE_SIZE, "64MiB", "bytes charged in total (split across shards; at least shards)", 1, 1, 0, 0},
     {"shards", STRATA_VALUE_INT, "8", "independently locked partitions; 1 gives an exact global LRU",
      1, 1, 1, 256},
-    {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged", 1, 1, 0, 0},
+    {"expiry_interval", STRATA_VALUE_DURATION, "1s", "how often expired entries are purged and the layer's metrics published", 1, 1, 0, 0},
     {"default_ttl", STRATA_VALUE_DURATION, "0", "TTL of a put that gives none; 0 means no expiry",
      1, 0, 0, 0},
     {"policy", STRATA_VALUE_STRING, "lru",
