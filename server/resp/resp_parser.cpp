@@ -20,14 +20,15 @@ std::size_t line_end(std::string_view input, std::size_t from, bool& bad) {
   return cr;
 }
 
-/// A decimal integer with an optional '-': the whole of `text`, or false.
+/// A decimal integer with an optional '-': the whole of `text`, or false. As Redis reads one: no
+/// leading zero ("$04"), no "-0" (which it refuses, and this took for 0).
 bool parse_length(std::string_view text, std::int64_t& out) {
   bool negative = false;
   if (!text.empty() && text.front() == '-') {
     negative = true;
     text.remove_prefix(1);
   }
-  if (text.empty() || text.size() > 18)
+  if (text.empty() || text.size() > 18 || (text.front() == '0' && (text.size() > 1 || negative)))
     return false;
   std::int64_t value = 0;
   for (const char c : text) {

@@ -117,6 +117,10 @@ TEST_CASE("negative bulk and malformed lengths are protocol errors", "[resp][uni
   CHECK(error_of("*1\r\n$-1\r\n") == "Protocol error: invalid bulk length");
   CHECK(error_of("*1\r\n$-5\r\n") == "Protocol error: invalid bulk length");
   CHECK(error_of("*1\r\n$3x\r\n") == "Protocol error: invalid bulk length");
+  // Numbers as Redis reads them: no leading zero, no "-0" (these were read as 4, 1 and 0).
+  CHECK(error_of("*1\r\n$04\r\nPING\r\n") == "Protocol error: invalid bulk length");
+  CHECK(error_of("*01\r\n$4\r\nPING\r\n") == "Protocol error: invalid multibulk length");
+  CHECK(error_of("*1\r\n$-0\r\n\r\n") == "Protocol error: invalid bulk length");
   CHECK(error_of("*1\r\n$99999999999999999999\r\n") == "Protocol error: invalid bulk length");
 }
 
