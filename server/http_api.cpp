@@ -460,8 +460,9 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
       if (res.status == 404)
         send_error(res, no_route(req));
       else if (res.status == 414)
-        send_error(res, {414, "the request's URL is longer than the server reads (" +
-                                std::to_string(CPPHTTPLIB_REQUEST_URI_MAX_LENGTH) +
+        // The library reads the request line, its CRLF included, into this many bytes.
+        send_error(res, {414, "the request line (method, URL and version) is longer than the server reads (" +
+                                std::to_string(CPPHTTPLIB_REQUEST_URI_MAX_LENGTH - 2) +
                                 " bytes); a long key can be sent over the Redis protocol",
                          std::nullopt, ""});
       else if (res.status == 413)

@@ -229,7 +229,12 @@ expect 400 'DELETE takes no body'
 call GET '/v1/cache/formed?ns=x'
 expect 200 '"value":"in x"'
 call GET "/v1/cache/$(head -c 9000 /dev/zero | tr '\0' k)"
-expect 414 "longer than the server reads (8192 bytes)"
+expect 414 "the request line (method, URL and version) is longer than the server reads (8190 bytes)"
+# The bound exactly: "GET /v1/cache/" and " HTTP/1.1" around the key, 8190 bytes in all, then 8191.
+call GET "/v1/cache/$(head -c 8167 /dev/zero | tr '\0' k)"
+expect 404 "no entry for key"
+call GET "/v1/cache/$(head -c 8168 /dev/zero | tr '\0' k)"
+expect 414 "(8190 bytes)"
 call PUT '/v1/cache/k' -d '{"value": "v", "ttl": 1.5}'
 expect 400 '"field":"ttl"' 'expected a duration string like \"30s\" (at most 106481d) or an integer of milliseconds'
 call PUT '/v1/cache/k' -d '{"value": "v", "colour": "red"}'
