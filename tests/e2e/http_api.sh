@@ -137,6 +137,10 @@ call GET '/v1/alerts'
 expect 200 '{"alerts":[]}'
 call POST '/v1/alerts/no_such_rule/ack'
 expect 404 "no firing alert for rule 'no_such_rule'"
+call POST '/v1/alerts/no_such_rule/ack' -d '{}'
+expect 404 "no firing alert for rule 'no_such_rule'"
+call POST '/v1/alerts/no_such_rule/ack' -d '{"x": 1}'
+expect 400 "an acknowledgement takes no fields: send no body, or {}"
 call GET '/dashboard'
 expect 200 '<html' 'edge_cache'
 [[ "$type" == text/html* ]] || fail "/dashboard content type is '$type'"
