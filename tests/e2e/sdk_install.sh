@@ -29,8 +29,10 @@ if grep -q test_ <<<"$plugins"; then fail "test plugins were installed: $plugins
 # major.minor, and find_package takes only the minor version asked for.
 version=$(sed -n 's/^project(strata VERSION \([0-9]*\.[0-9]*\)\..*/\1/p' "$src/CMakeLists.txt")
 [ -n "$version" ] || fail "no project version in CMakeLists.txt"
-soname=$(objdump -p "$libdir/libstrata.so" | awk '$1 == "SONAME" {print $2}')
-[ "$soname" = "libstrata.so.$version" ] || fail "libstrata.so's SONAME is '$soname', not libstrata.so.$version"
+for library in libstrata libstrata_store; do
+  soname=$(objdump -p "$libdir/$library.so" | awk '$1 == "SONAME" {print $2}')
+  [ "$soname" = "$library.so.$version" ] || fail "$library.so's SONAME is '$soname', not $library.so.$version"
+done
 mkdir -p "$dir/older"
 printf 'cmake_minimum_required(VERSION 3.20)\nproject(older LANGUAGES CXX)\nfind_package(strata 0.1 REQUIRED)\n' \
   >"$dir/older/CMakeLists.txt"
