@@ -22,30 +22,39 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) {
   return std::chrono::ceil<std::chrono::milliseconds>(d);
 }
 
+/// Every reason at once, each at its key (one at a time, a file of three faults took three runs).
 store_config read_store_config(const plugin_config& config) {
   store_config c;
   c.max_entries = static_cast<std::uint64_t>(config.get_int("max_entries"));
   c.max_bytes = config.get_size("max_bytes");
   c.shards = static_cast<std::size_t>(config.get_int("shards"));
+  config_refusals refused;
   // Each shard holds at least one entry and one byte: fewer in total than shards would hold more
   // than the bound says.
-  if (c.max_entries < c.shards)
-    throw std::invalid_argument("max_entries: " + std::to_string(c.max_entries) + " is fewer than the " +
-                                std::to_string(c.shards) +
-                                " shards, each of which holds one entry at least; give shards: " +
-                                std::to_string(c.max_entries) + " or fewer");
-  if (c.max_bytes < c.shards)
-    throw std::invalid_argument("max_bytes: " + std::to_string(c.max_bytes) + " bytes are fewer than the " +
-                                std::to_string(c.shards) + " shards, each of which holds one byte at least; give shards: " +
-                                std::to_string(c.max_bytes) + " or fewer");
+  refused.check([&] {
+    if (c.max_entries < c.shards)
+      throw std::invalid_argument("max_entries: " + std::to_string(c.max_entries) + " is fewer than the " +
+                                  std::to_string(c.shards) +
+                                  " shards, each of which holds one entry at least; give shards: " +
+                                  std::to_string(c.max_entries) + " or fewer");
+  });
+  refused.check([&] {
+    if (c.max_bytes < c.shards)
+      throw std::invalid_argument("max_bytes: " + std::to_string(c.max_bytes) + " bytes are fewer than the " +
+                                  std::to_string(c.shards) + " shards, each of which holds one byte at least; give shards: " +
+                                  std::to_string(c.max_bytes) + " or fewer");
+  });
   c.default_ttl = to_ms(config.get_duration("default_ttl"));
   const auto& policy = config.get_string("policy");
-  if (policy == "lru")
-    c.policy = eviction_policy::lru;
-  else if (policy == "predictive")
-    c.policy = eviction_policy::tinylfu;
-  else
-    throw std::invalid_argument("policy: '" + policy + "' is neither lru nor predictive");
+  refused.check([&] {
+    if (policy == "lru")
+      c.policy = eviction_policy::lru;
+    else if (policy == "predictive")
+      c.policy = eviction_policy::tinylfu;
+    else
+      throw std::invalid_argument("policy: '" + policy + "' is neither lru nor predictive");
+  });
+  refused.done();
   c.window_fraction = config.get_double("window");
   c.adaptive_window = config.get_bool("adaptive_window");
   c.doorkeeper = config.get_bool("doorkeeper");
