@@ -113,7 +113,8 @@ struct layer_health_state {
       // One request has no span to be timed out in ("1 request timed out in 0 s").
       h.detail = late_requests == 1 ? "1 request timed out " + why + ": " + late_cause
                                     : std::to_string(late_requests) + " requests timed out in " +
-                                        std::to_string(seconds) + " s " + why + ", the last: " + late_cause;
+                                        (seconds == 0 ? std::string("under 1") : std::to_string(seconds)) + " s " + why +
+                                        ", the last: " + late_cause;
     }
     return h;
   }

@@ -21,8 +21,13 @@ TEST_CASE("a layer that timed one request out says so without a span of 0 s", "[
   CHECK(state.view(now).detail ==
         "1 request timed out (slow, or working through a backlog; the instance kept): no answer within the deadline "
         "of 50ms");
+  // Within the same second: not "in 0 s" (audit).
+  state.late("no answer within the deadline of 50ms", now + std::chrono::milliseconds(200));
+  CHECK(state.view(now + std::chrono::milliseconds(200)).detail ==
+        "2 requests timed out in under 1 s (slow, or working through a backlog; the instance kept), the last: no "
+        "answer within the deadline of 50ms");
   state.late("no answer within the deadline of 50ms", now + std::chrono::seconds(3));
   CHECK(state.view(now + std::chrono::seconds(3)).detail ==
-        "2 requests timed out in 3 s (slow, or working through a backlog; the instance kept), the last: no answer "
+        "3 requests timed out in 3 s (slow, or working through a backlog; the instance kept), the last: no answer "
         "within the deadline of 50ms");
 }
