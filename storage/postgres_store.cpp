@@ -219,8 +219,20 @@ private:
 
 class postgres_listener : public listener {
 public:
+  /// "host:port" of a connection that is open (read once: on a broken one, libpqxx reconnects to
+  /// say), "the local socket" for libpq's default.
+  static std::string server_of(pqxx::connection& conn) {
+    try {
+      const char* host = conn.hostname();
+      const char* port = conn.port();
+      return std::string(host && *host ? host : "the local socket") + (port && *port ? std::string(":") + port : "");
+    } catch (const std::exception&) {
+      return "the server";
+    }
+  }
+
   postgres_listener(std::unique_ptr<pqxx::connection> conn, const std::string& channel)
-    : conn_(std::move(conn)), receiver_(*conn_, channel, inbox_) {
+    : conn_(std::move(conn)), receiver_(*conn_, channel, inbox_), server_(server_of(*conn_)) {
     // LISTEN is sent when the first notification is awaited; send it now, so that nothing
     // sent after this constructor returns is missed.
     conn_->get_notifs();
@@ -239,12 +251,13 @@ public:
         conn_->await_notification(static_cast<long>(us / 1000000), static_cast<long>(us % 1000000));
       }
       if (!conn_->is_open())
-        throw store_error(status::unavailable, "postgres: the listening connection was closed");
+        throw store_error(status::unavailable, "postgres: the listening connection to " + server_ + " was closed");
       return std::move(inbox_);
     } catch (const store_error&) {
       throw;
     } catch (const std::exception& e) {
-      throw store_error(status::unavailable, "postgres: listening failed: " + one_line(e));
+      // libpq's words alone ("Connection to database failed") named no server.
+      throw store_error(status::unavailable, "postgres: listening to " + server_ + " failed: " + one_line(e));
     }
   }
 
@@ -252,6 +265,7 @@ private:
   std::unique_ptr<pqxx::connection> conn_;
   std::vector<notification> inbox_;
   receiver receiver_;
+  std::string server_; ///< what the messages name: "host:port"
 };
 
 } // namespace

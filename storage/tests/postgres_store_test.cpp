@@ -67,6 +67,28 @@ TEST_CASE("a notification reaches a listener of its channel", "[store][postgres]
   CHECK(got[0].payload == "hello 'world'");
 }
 
+TEST_CASE("a listener whose connection the server ended says which server", "[store][postgres]") {
+  // libpq's words alone ("Connection to database failed") named no server (audit).
+  const auto dsn = strata::test::pg_dsn();
+  auto db = strata::storage::open_store(pg(dsn));
+  auto listener = db->listen("strata_test_ended");
+  REQUIRE(listener != nullptr);
+  pqxx::connection admin(dsn);
+  pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
+                                   "'LISTEN%strata_test_ended%'");
+  std::string message;
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (message.empty() && std::chrono::steady_clock::now() < until) {
+    try {
+      listener->wait(200ms);
+    } catch (const strata::storage::store_error& e) {
+      message = e.what();
+    }
+  }
+  const auto port = dsn.substr(dsn.find("port=") + 5, dsn.find(' ', dsn.find("port=")) - dsn.find("port=") - 5);
+  CHECK_THAT(message, Catch::StartsWith("postgres: ") && Catch::Contains(":" + port + " "));
+}
+
 TEST_CASE("no connection string is a clear error and an unreachable server is unavailable, quickly", "[store][postgres]") {
   {
     strata::test::scoped_env unset("STRATA_PG_DSN", nullptr);
