@@ -361,6 +361,12 @@ void route_table::add(const std::string& pattern, const route_methods& methods,
   });
 }
 
+/// Every answer is one whole JSON document: a Range is ignored (RFC 9110 14.2 lets a server ignore
+/// it). Left to the library, it cut the body to the range and kept the status, so a client took a
+/// piece of JSON for the answer. The request is the server's own, not const: clearing what the
+/// library parsed from the header is how it is ignored.
+void ignore_ranges(const Request& req) { const_cast<Request&>(req).ranges.clear(); }
+
 } // namespace
 
 void install_http_api(httplib::Server& server, runtime& rt, const http_settings& settings) {
@@ -369,6 +375,7 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   // Before routing, so that a request without the token is refused before its body is read.
   server.set_pre_routing_handler([token = settings.token, max_body = settings.max_body](const Request& req,
                                                                                           Response& res) {
+    ignore_ranges(req);
     // Two lengths, a length and a transfer coding, or two codings say two things of where this
     // request ends: a proxy in front may have read it by the other (request smuggling, RFC 9112
     // 6.3). A coding other than chunked the library does not read: it would take the body for
@@ -435,11 +442,6 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
       guarded(res, [&] { send_error_and_close(req, res, body_refused(req)); });
       return httplib::Server::HandlerResponse::Handled;
     }
-    // Every answer is one whole JSON document: a Range is ignored (RFC 9110 14.2 lets a server
-    // ignore it). Left to the library, it cut the body to the range and kept the 200, so a client
-    // took a piece of JSON for the answer. The request is the server's own, not const: clearing
-    // what the library parsed from the header is how it is ignored.
-    const_cast<Request&>(req).ranges.clear();
     if (token.empty() || req.path == "/v1/health" || bearer_matches(req.get_header_value("Authorization"), token))
       return httplib::Server::HandlerResponse::Unhandled;
     guarded(res, [&] {
@@ -460,6 +462,7 @@ void install_http_api(httplib::Server& server, runtime& rt, const http_settings&
   // (400).
   const httplib::Server::HandlerWithResponse error_body = [max_body = settings.max_body](const Request& req,
                                                                                         Response& res) {
+    ignore_ranges(req); // those of a header the library could parse only in part, too
     if (!res.body.empty() || res.content_provider_) // written already (`send_error_and_close`)
       return httplib::Server::HandlerResponse::Handled;
     guarded(res, [&] {

@@ -68,6 +68,10 @@ call GET '/v1/cache/ranged?ns=ranges' -H 'Range: bytes=0-9'
 expect 200 '"key":"ranged"' '"value":"0123456789"' '"layer":"edge_cache"'
 call GET '/v1/cache/ranged?ns=ranges' -H 'Range: bytes=zz'
 expect 416 "the Range header 'bytes=zz' could not be read"
+call GET '/v1/cache/ranged?ns=ranges' -H 'Range: bytes=0-1,5-2' # its first range parsed, its second not
+expect 416 "the Range header 'bytes=0-1,5-2' could not be read"
+call PUT '/v1/cache/ranged?ns=ranges' -H 'Range: bytes=0-3' -d "$(head -c 5000 /dev/zero | tr '\0' x)"
+expect 413 '{"error":"the request body is larger than server.http.max_body (4096 bytes)","field":null}'
 headers=$(curl -sS -I -H "Authorization: Bearer $STRATA_E2E_TOKEN" "http://$address/v1/cache/ranged?ns=ranges" | tr -d '\r')
 grep -qx 'Accept-Ranges: none' <<<"$headers" || fail "a HEAD's answer offers ranges: $headers"
 call GET '/v1/cache/greeting'
