@@ -606,10 +606,15 @@ std::vector<std::string> code_runs_in(std::string_view text) {
     i = end;
     if (alone && run.find_first_not_of("&|~.@`#") == std::string_view::npos)
       continue; // `marks_in` reads it, as a blank-separated run
-    if (run.size() >= 2 && run[0] == '$') {
-      out.emplace_back(run.substr(0, 2));
+    // "$" and the symbol after it, wherever in the run: "`$?`" and "($!)" too.
+    bool shell_variable = false;
+    for (std::size_t k = 0; k + 1 < run.size(); ++k)
+      if (run[k] == '$' && std::string_view("`'\")]}").find(run[k + 1]) == std::string_view::npos) {
+        out.emplace_back(run.substr(k, 2));
+        shell_variable = true;
+      }
+    if (shell_variable)
       continue;
-    }
     std::string code;
     for (const char c : run)
       if (std::string_view(".,;:!?'\"`*").find(c) == std::string_view::npos)

@@ -82,7 +82,7 @@ std::vector<std::string> signs_in(std::string_view text);
 std::vector<std::string> marks_in(std::string_view text);
 
 /// Code's runs of ASCII symbols in `text`, blank-separated or not, sorted, each once: "$" and the
-/// symbol after it ("$?", "$!"), and runs of two symbols or more with a bracket, '&' or '|' once
+/// symbol after it, anywhere in a run ("$?", "`$!`"), and other runs of two symbols or more with a bracket, '&' or '|' once
 /// . , ; : ! ? quotes, '`' and '*' are left out ("{}", "[]", "a&&b", "x->y"; not prose's "(a)."
 /// nor markdown's "(`x`)"). The embedder keeps none of them.
 std::vector<std::string> code_runs_in(std::string_view text);
