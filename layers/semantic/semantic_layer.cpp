@@ -127,12 +127,14 @@ public:
     return status::rejected; // an entry needs its vector: runtime::semantic_store
   }
 
+  /// Not undone when the file does not take it, unlike an erase by id: this is also how the
+  /// runtime drops a copy another write made stale (another node's, through the global layer),
+  /// which nobody retries, and a stale answer put back would be served.
   status erase(std::string_view ns, std::string_view key) override {
-    const auto held = file_ ? held_under(ns, key) : std::nullopt;
     writes_.begin();
     const bool found = cache_.erase_query(ns, key);
     if (writes_.failed())
-      not_removed(held);
+      unwritten("the entry is erased from memory only: a restart brings it back");
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }
@@ -204,9 +206,9 @@ public:
     const auto done = cache_.update(update);
     if (done != status::not_found)
       drop_copies(update.ns, query);
-    // Put back as the file holds it (a rejected update removes the entry): an update answered an
-    // error is not half made.
-    if ((done == status::ok && !save(update.id)) || writes_.failed()) {
+    // Put back as the file holds it when the entry's own write failed: its save, or its delete (a
+    // rejected update removes it). An eviction's that failed is logged only, as ever.
+    if ((done == status::ok && !save(update.id)) || (done == status::rejected && writes_.failed())) {
       put_back(*before);
       unwritten("nothing was updated");
     }
@@ -237,12 +239,6 @@ private:
     if (text.size() > max_text_)
       throw std::invalid_argument("the query text is " + std::to_string(text.size()) + " bytes, above max_text (" +
                                   std::to_string(max_text_) + "): it is not " + done);
-  }
-
-  /// The entry stored under exactly `query`, with its vector; none when there is none.
-  std::optional<semantic_record> held_under(std::string_view ns, std::string_view query) {
-    const auto* r = cache_.exact(ns, query);
-    return r ? cache_.find(r->id) : std::nullopt;
   }
 
   /// Puts back, as it was, an entry whose change the file did not take.
