@@ -362,8 +362,14 @@ status vector_store::update(const vector_item& item) {
 
 void vector_store::put_back(const vector_entry& entry) {
   if (const auto it = entries_.find(entry.id); it != entries_.end()) {
-    find_engine(it->second.model)->erase(entry.id);
+    const auto model = it->second.model;
+    auto* engine = find_engine(model);
+    engine->erase(entry.id);
     forget(entry.id);
+    // An update to another model brought that model's engine, which fixed its dimension: the
+    // update undone, no dimension stays fixed by it (as none stays by an add taken back).
+    if (model != entry.model && engine->size() == 0)
+      engines_.erase(model);
   }
   engine_for(entry.model, entry.vector.size()).add(vector_index::record{entry.id, entry.ns, entry.tags, entry.vector});
   remember(entry.id, {entry.ns, entry.model, entry.metadata, entry.tags, entry.expires_at_ms});

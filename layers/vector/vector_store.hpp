@@ -89,7 +89,8 @@ public:
   void take_back_last_add();
   /// Puts `entry` (as `find` gave it) back as it was, replacing what its id holds now, if
   /// anything: an erase or an update that the file did not take is undone, so that memory holds
-  /// what the file does. Nothing is reported removed.
+  /// what the file does (an update to another model leaves no engine of that model, when none of
+  /// its entries is left). Nothing is reported removed.
   void put_back(const vector_entry& entry);
   /// Removes the entries of `ns` tagged `tag` (a scan of every entry); returns how many.
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag);

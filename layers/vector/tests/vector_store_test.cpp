@@ -127,6 +127,39 @@ TEST_CASE("an add taken back leaves the store as before it: entries, the models 
   CHECK(after == 2);
 }
 
+TEST_CASE("an entry put back is as it was: an erase or an update undone, the model it brought gone", "[vector]") {
+  vector_store s{flat_options()};
+  std::uint64_t a = 0, b = 0;
+  REQUIRE(s.add(item(1, "default", {"t"}), a) == status::ok);
+  REQUIRE(s.add(item(2), b) == status::ok);
+  const auto before = s.find(a);
+  REQUIRE(before);
+  // An erase undone.
+  REQUIRE(s.erase("default", a) == status::ok);
+  s.put_back(*before);
+  const auto back = s.find(a);
+  REQUIRE(back);
+  CHECK(back->metadata == "doc-1");
+  CHECK(back->tags == std::vector<std::string>{"t"});
+  std::vector<vector_hit> hits;
+  REQUIRE(s.search(query(1, 1), hits) == status::ok);
+  CHECK(hits.at(0).id == a);
+  // An update to a model of its own undone: that model fixes no dimension.
+  auto moved = item(3);
+  moved.id = a;
+  moved.vector.model = "brought";
+  moved.vector.values.resize(8);
+  REQUIRE(s.update(moved) == status::ok);
+  s.put_back(*before);
+  CHECK(s.find(a)->model == before->model);
+  auto wider = item(4);
+  wider.vector.model = "brought";
+  wider.vector.values.resize(16);
+  std::uint64_t c = 0;
+  CHECK(s.add(wider, c) == status::ok);
+  CHECK(s.size() == 3);
+}
+
 TEST_CASE("in a batch the ids chosen go on after a host's, as add by add", "[vector]") {
   vector_store s{flat_options()};
   std::vector<std::uint64_t> ids;
