@@ -611,6 +611,14 @@ bool in_chain(const runtime_impl& impl, const std::string& layer) {
                      [&](const layer_config& l) { return l.name == layer; });
 }
 
+/// Whether the layer `layer` of the chain is an observer (it records interactions, answers nothing).
+bool observes(const runtime_impl& impl, const std::string& layer) {
+  for (std::size_t i = 0; i < impl.cfg.layers.size(); ++i)
+    if (impl.cfg.layers[i].name == layer)
+      return impl.shared->observer_relays.count(i) != 0;
+  return false;
+}
+
 /// Why a metric rule's label `name: value` can select no sample of family `family`, whose samples
 /// carry the labels `names`, if it cannot: a label the family does not have, or a layer outside
 /// the chain (a typo there would leave the rule silent for ever). Other values may appear later,
@@ -648,6 +656,8 @@ std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std
     const auto at = "alerts.rules[" + std::to_string(i) + "]";
     if (!rule.layer.empty() && !in_chain(impl, rule.layer))
       problem(at + ".layer", "no layer named '" + rule.layer + "' in the running chain");
+    else if (!rule.layer.empty() && detail::is_derived_alert_value(rule.value) && observes(impl, rule.layer))
+      problem(at + ".layer", detail::observer_rule_problem(rule.layer, rule.value));
     if (!impl.metrics || detail::is_derived_alert_value(rule.value))
       continue;
     const auto it = std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.name == rule.value; });

@@ -244,6 +244,11 @@ void check_framework_settings(const config& cfg, std::vector<config_error>& erro
 
 } // namespace
 
+std::string observer_rule_problem(const std::string& layer, const std::string& value) {
+  return "layer '" + layer + "' is an observer (its plugin records interactions and answers no request): its " +
+         value + " is never measured; name a layer that caches, or none for the whole runtime";
+}
+
 bool is_derived_alert_value(const std::string& value) {
   static const std::set<std::string> derived{"hit_rate",    "miss_rate",   "error_rate",  "throughput",
                                              "p50_latency", "p95_latency", "p99_latency", "rss_bytes"};
@@ -399,10 +404,8 @@ void check_plugins(config& cfg, plugin_loader& loader, const std::vector<const s
       continue;
     for (std::size_t i = 0; i < cfg.layers.size() && i < layers.size(); ++i)
       if (cfg.layers[i].name == rule.layer && layers[i] != nullptr && is_observer(*layers[i]->descriptor))
-        errors.push_back(make_error(cfg, "alerts.rules[" + std::to_string(r) + "].layer",
-                                    "layer '" + rule.layer + "' is an observer (its plugin records interactions and "
-                                    "answers no request): its " + rule.value + " is never measured; name a layer "
-                                    "that caches, or none for the whole runtime"));
+        errors.push_back(
+          make_error(cfg, "alerts.rules[" + std::to_string(r) + "].layer", observer_rule_problem(rule.layer, rule.value)));
   }
   resolve_section(cfg, loader, search_path, refused_files, unchecked, "exporters", cfg.exporters, STRATA_PLUGIN_EXPORTER, "an exporter",
                   plugins_out.exporters, errors);

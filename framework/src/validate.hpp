@@ -41,4 +41,8 @@ void check_alert_rules(const config& cfg, std::vector<config_error>& errors);
 /// The names an alert rule's `value` may take besides a metric family's name.
 bool is_derived_alert_value(const std::string& value);
 
+/// Why a rule of the derived value `value` cannot be on the observer layer `layer`: it answers no
+/// request, and is never measured (a `<` rule on its throughput fired for ever).
+std::string observer_rule_problem(const std::string& layer, const std::string& value);
+
 } // namespace strata::detail

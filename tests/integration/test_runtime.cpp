@@ -801,6 +801,22 @@ TEST_CASE("an alert rule on an observer's hit rate or throughput is refused: it 
         "inline.yaml:6:46: alerts.rules[0].layer: layer 'd' is an observer (its plugin records interactions and "
         "answers no request): its throughput is never measured; name a layer that caches, or none for the whole "
         "runtime");
+  // Nor set by the host's reload (a review).
+  auto rt = strata::testing::start_yaml("layers:\n  - {name: hot, plugin: predictive}\n"
+                                        "  - {name: d, plugin: diary, config: {sqlite_path: " +
+                                        (dir.path / "r.db").string() + "}}\n");
+  alert_rule on_the_diary;
+  on_the_diary.name = "slow";
+  on_the_diary.value = "hit_rate";
+  on_the_diary.layer = "d";
+  on_the_diary.comparison = "<";
+  on_the_diary.threshold = 0.5;
+  const auto refused = rt->reload_alert_rules({on_the_diary});
+  REQUIRE(refused);
+  CHECK_THAT(refused->message, Catch::Contains("alerts.rules[0].layer: layer 'd' is an observer") &&
+                                 Catch::Contains("its hit_rate is never measured"));
+  on_the_diary.layer = "hot";
+  CHECK(rt->reload_alert_rules({on_the_diary}) == std::nullopt);
 }
 
 TEST_CASE("a layer flagged an observer whose observer() gives none is refused at start", "[runtime][loader]") {
