@@ -13,8 +13,9 @@ namespace strata::storage {
 /// The options from the keys `backend` (`postgres` or `sqlite`), `dsn`, `sqlite_path`,
 /// `pool_size`, `connect_timeout` and `statement_timeout` (durations, rounded up to whole
 /// milliseconds). The plugin's schema gives their defaults and bounds. Throws
-/// std::invalid_argument naming the key for an unknown backend, the sqlite backend without a file,
-/// or a postgres `dsn` libpq cannot parse (checked without connecting).
+/// std::invalid_argument naming the key for an unknown backend, the sqlite backend without a file
+/// or with a `dsn` (which it would ignore), or a postgres `dsn` libpq cannot parse (checked without
+/// connecting).
 store_options store_options_from(const plugin_config& config);
 
 /// The keys `retry_min` and `retry_max` (the backoff of a layer whose database is away), rounded

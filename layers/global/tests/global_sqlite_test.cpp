@@ -480,8 +480,8 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   };
   // A DSN with the default backend, sqlite, was ignored: the node kept its entries to itself.
   CHECK_THAT(refusal("      dsn: \"host=db dbname=strata\"\n"),
-             Catch::Contains("layers[1].config.dsn: plugin 'global': a connection string is given, but backend is "
-                             "sqlite (the default), which does not use it: set backend: postgres, or leave dsn out"));
+             Catch::Contains("layers[1].config.dsn: plugin 'global': a connection string is given, but the backend "
+                             "is sqlite, which does not use it: set backend: postgres, or leave dsn out"));
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"hostt=db\"\n"),
              Catch::Contains("layers[1].config.dsn: plugin 'global': invalid connection option \"hostt\""));
   // What libpq quotes from a DSN it cannot read may be the password: it is not repeated.
