@@ -73,6 +73,7 @@ expected<std::unique_ptr<plugin_instance<T>>> create_instance(const loaded_plugi
     std::snprintf(why, sizeof why, "threw a non-standard exception");
   }
   if (object == nullptr) {
+    why[sizeof why - 1] = '\0'; // a plugin that filled it all wrote no end
     // On one line, as a check's reasons are: a line break in it read as a second error, and an
     // escape sequence went to the terminal as it was.
     std::string reason = why[0] ? printable(why) : "no reason given";
