@@ -256,14 +256,20 @@ private:
   /// non-scalar keys are errors, reported at the key, and skipped.
   void for_each_entry(const entry& map, const std::function<void(const std::string&, const entry&)>& f) {
     std::map<std::string, int> first_line;
-    std::vector<YAML::Node> merged; // the mappings of a merge key, '<<', in order
+    std::vector<YAML::Node> merged; // the mappings of a merge key, '<<', in order, each once
+    source_position merge_at = map.key_at; // where this mapping's '<<' is
     const auto merge = [&merged](const YAML::Node& value) { // a mapping, or a sequence of them
+      const auto add = [&merged](const YAML::Node& mapping) {
+        // One reached again through another anchor brings nothing more (the first of it wins).
+        if (std::none_of(merged.begin(), merged.end(), [&](const YAML::Node& m) { return m.is(mapping); }))
+          merged.push_back(mapping);
+      };
       if (value.IsMap())
-        merged.push_back(value);
+        add(value);
       else if (value.IsSequence())
         for (const auto& item : value)
           if (item.IsMap())
-            merged.push_back(item);
+            add(item);
     };
     for (const auto& pair : map.node) {
       // Copies: yaml-cpp's iterator hands out a temporary pair, a reference into it dangles.
@@ -287,6 +293,7 @@ private:
           fail(key_at, path, "a merge key ('<<') takes a mapping or a sequence of mappings, got " + describe(value));
           continue;
         }
+        merge_at = key_at;
         merge(value);
         continue;
       }
@@ -324,7 +331,7 @@ private:
       }
     }
     if (merged.size() > max_merged)
-      fail(map.key_at, join_path(map.path, "<<"),
+      fail(merge_at, join_path(map.path, "<<"),
            "more than " + std::to_string(max_merged) + " mappings are merged here ('<<', with those they merge in "
            "turn), and the rest would be left out: merge fewer");
   }

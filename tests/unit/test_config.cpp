@@ -1250,6 +1250,13 @@ xhot: 1
   }
   many += "  - &s {shards: 4}\nlayers:\n  - name: a\n    plugin: predictive\n    config: {<<: [" + aliases + "*s]}\n";
   CHECK(error_lines(parse_config(many, "many.yaml")) ==
-        std::vector<std::string>{"many.yaml:76:5: layers[0].config.<<: more than 64 mappings are merged here ('<<', with "
-                                 "those they merge in turn), and the rest would be left out: merge fewer"});
+        std::vector<std::string>{"many.yaml:76:14: layers[0].config.<<: more than 64 mappings are merged here ('<<', "
+                                 "with those they merge in turn), and the rest would be left out: merge fewer"});
+  // One mapping reached again and again (anchors in a diamond, an alias repeated) counts once.
+  std::string diamond = "x-base: &base {shards: 2}\nx-a: &a {<<: *base}\nx-b: &b {<<: *base}\n"
+                        "x-m: &m {<<: [*a, *b]}\nlayers:\n  - name: a\n    plugin: predictive\n    config: {<<: [*m";
+  for (int i = 0; i < 70; ++i)
+    diamond += ", *m";
+  diamond += "]}\n";
+  CHECK(parse_valid(diamond).layers.at(0).settings.at("shards") == "2");
 }
