@@ -557,11 +557,20 @@ private:
       prepare_statements(*db_);
       ready_ = true;
       report_statements();
-      measure_clock(); // before the layer serves: its first expiries are by the database's clock
     } catch (const storage::store_error& e) {
       if (e.code() != status::unavailable && e.code() != status::timeout)
         throw; // a schema newer than this build, or a broken database: refuse to start
       failed(e);
+      return;
+    }
+    // Before the layer serves, so that its first expiries are by the database's clock. A reading
+    // that fails is no failed start: the next maintenance reads it again (by this host's clock
+    // meanwhile).
+    try {
+      measure_clock();
+    } catch (const std::exception& e) {
+      host_.log(log_level::warn, std::string("the database's clock could not be read: ") + e.what() +
+                                   "; this host's is used until the next maintenance reads it");
     }
   }
 
