@@ -5,31 +5,10 @@
 # 90 s on a (audit). Usage: two_nodes_disagree_on_the_time.sh STRATA SOURCE_DIR
 set -uo pipefail
 strata=$1; src=$2
-if [ -z "${STRATA_PG_DSN:-}" ]; then
-  [ -n "${STRATA_REQUIRE_PG:-}${CI:-}" ] && { echo "FAIL: STRATA_PG_DSN is not set (scripts/pg-start)"; exit 1; }
-  echo "SKIP: STRATA_PG_DSN is not set (eval \"\$(scripts/pg-start)\" first)"; exit 77
-fi
+. "$(dirname "$0")/two_nodes_session.sh"
 faketime=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
 [ -f "$faketime" ] || { echo "no $faketime: scripts/setup installs the package libfaketime"; exit 1; }
 command -v redis-cli >/dev/null || { echo "redis-cli not found: scripts/setup installs redis-tools"; exit 1; }
-dir=$(mktemp -d); pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; for n in a b; do echo "--- node $n:"; cat "$dir/$n.log"; done; exit 1; }
-
-# start NODE [ENV...]: strata serve on node-NODE.yaml, every port chosen by the kernel, under ENV;
-# the Redis protocol's port ends up in $dir/NODE.port.
-start() {
-  local node=$1; shift
-  env "$@" STRATA_HTTP_ADDRESS=127.0.0.1:0 STRATA_RESP_ADDRESS=127.0.0.1:0 STRATA_METRICS_ADDRESS=127.0.0.1:0 \
-    "$strata" serve -c "$src/examples/deployments/two-nodes/node-$node.yaml" >"$dir/$node.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 600); do
-    local port; port=$(sed -n 's/^strata: resp on 127\.0\.0\.1://p' "$dir/$node.log")
-    [ -n "$port" ] && { echo "$port" >"$dir/$node.port"; return 0; }
-    sleep 0.05
-  done
-  fail "node $node did not start listening"
-}
 start a
 start b LD_PRELOAD="$faketime" FAKETIME=+30 FAKETIME_DONT_FAKE_MONOTONIC=1
 a=$(cat "$dir/a.port"); b=$(cat "$dir/b.port")

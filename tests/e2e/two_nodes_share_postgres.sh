@@ -4,28 +4,8 @@
 # kept (LISTEN/NOTIFY); a delete on either reaches both. Usage: two_nodes_share_postgres.sh STRATA SOURCE_DIR
 set -uo pipefail
 strata=$1; src=$2
-if [ -z "${STRATA_PG_DSN:-}" ]; then
-  [ -n "${STRATA_REQUIRE_PG:-}${CI:-}" ] && { echo "FAIL: STRATA_PG_DSN is not set (scripts/pg-start)"; exit 1; }
-  echo "SKIP: STRATA_PG_DSN is not set (eval \"\$(scripts/pg-start)\" first)"; exit 77
-fi
+. "$(dirname "$0")/two_nodes_session.sh"
 command -v curl >/dev/null || { echo "curl not found: scripts/setup installs it"; exit 1; }
-dir=$(mktemp -d); pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; for n in a b; do echo "--- node $n:"; cat "$dir/$n.log"; done; exit 1; }
-
-# start NODE: strata serve on examples/deployments/two-nodes/node-NODE.yaml, every port chosen by
-# the kernel; the HTTP address ends up in $dir/NODE.address.
-start() {
-  STRATA_HTTP_ADDRESS=127.0.0.1:0 STRATA_RESP_ADDRESS=127.0.0.1:0 STRATA_METRICS_ADDRESS=127.0.0.1:0 \
-    "$strata" serve -c "$src/examples/deployments/two-nodes/node-$1.yaml" >"$dir/$1.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 600); do
-    local address; address=$(sed -n 's/^strata: http on //p' "$dir/$1.log")
-    [ -n "$address" ] && { echo "$address" >"$dir/$1.address"; return 0; }
-    sleep 0.05
-  done
-  fail "node $1 did not start listening"
-}
 start a; start b
 a=$(cat "$dir/a.address"); b=$(cat "$dir/b.address")
 key="e2e-two-nodes-$RANDOM$RANDOM"
