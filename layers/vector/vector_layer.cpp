@@ -11,6 +11,7 @@
 #include <strata/sdk.hpp>
 #include <strata/vectors.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -85,7 +86,10 @@ public:
       } catch (const std::invalid_argument& e) {
         throw std::runtime_error("vector layer: persistence file '" + path + "': " + e.what());
       }
-      store_.on_removed([this](std::uint64_t id) { writes_.run(file_->path(), [&] { file_->remove(id); }); });
+      store_.on_removed([this](std::uint64_t id) {
+        if (!writes_.run(file_->path(), [&] { file_->remove(id); }))
+          unremoved_.push_back(id);
+      });
       if (store_.size() > max_entries_) // a store evicts nothing: all are kept, and said so
         host_.log(log_level::warn, "vector layer: persistence file '" + path + "' holds " +
                                      std::to_string(store_.size()) + " entries, above max_entries " +
@@ -169,8 +173,10 @@ public:
   status erase(std::string_view ns, std::uint64_t id) override {
     const auto held = file_ ? store_.find(id) : std::nullopt;
     writes_.begin();
+    unremoved_.clear();
     const auto s = store_.erase(ns, id); // the file's row goes through on_removed
-    if (s == status::ok && writes_.failed()) {
+    // Undone when its own row stays (not for an expired entry's, purged first: logged only).
+    if (s == status::ok && std::find(unremoved_.begin(), unremoved_.end(), id) != unremoved_.end()) {
       store_.put_back(*held);
       unwritten("nothing was erased");
     }
@@ -254,6 +260,7 @@ private:
   bool reported_over_bound_ = false; ///< the health last reported says "above max_entries"
   std::chrono::milliseconds interval_;
   std::unique_ptr<entry_file> file_; ///< null: the entries live in memory only
+  std::vector<std::uint64_t> unremoved_; ///< entries whose row a delete since the last clear left in the file
   vector_index::file_writes writes_{host_, "vector layer", [this] { report_health(); }};
 };
 

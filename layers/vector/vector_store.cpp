@@ -349,9 +349,12 @@ status vector_store::update(const vector_item& item) {
   check(item, {});
   const auto old_model = it->second.model;
   auto replaced = record_of(item.id, item);
+  update_brought_.clear();
   if (old_model == item.vector.model) {
     find_engine(old_model)->update(replaced);
   } else {
+    if (find_engine(item.vector.model) == nullptr)
+      update_brought_ = item.vector.model;
     engine_for(item.vector.model, item.vector.values.size()).add(replaced);
     find_engine(old_model)->erase(item.id);
   }
@@ -366,9 +369,10 @@ void vector_store::put_back(const vector_entry& entry) {
     auto* engine = find_engine(model);
     engine->erase(entry.id);
     forget(entry.id);
-    // An update to another model brought that model's engine, which fixed its dimension: the
-    // update undone, no dimension stays fixed by it (as none stays by an add taken back).
-    if (model != entry.model && engine->size() == 0)
+    // An update to a model new to the store brought its engine, which fixed its dimension: the
+    // update undone, no dimension stays fixed by it (as none stays by an add taken back). Not an
+    // engine that was there, empty or not: its rows may be in the file still.
+    if (model != entry.model && model == update_brought_ && engine->size() == 0)
       engines_.erase(model);
   }
   engine_for(entry.model, entry.vector.size()).add(vector_index::record{entry.id, entry.ns, entry.tags, entry.vector});

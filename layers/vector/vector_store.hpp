@@ -89,8 +89,8 @@ public:
   void take_back_last_add();
   /// Puts `entry` (as `find` gave it) back as it was, replacing what its id holds now, if
   /// anything: an erase or an update that the file did not take is undone, so that memory holds
-  /// what the file does (an update to another model leaves no engine of that model, when none of
-  /// its entries is left). Nothing is reported removed.
+  /// what the file does (the last update, to a model it brought, leaves no engine of that model
+  /// when none of its entries is left). Nothing is reported removed.
   void put_back(const vector_entry& entry);
   /// Removes the entries of `ns` tagged `tag` (a scan of every entry); returns how many.
   std::size_t invalidate_tag(std::string_view ns, std::string_view tag);
@@ -150,6 +150,7 @@ private:
   clock_ms now_;
   add_done last_add_;
   std::map<std::string, std::unique_ptr<vector_index::engine>> engines_; // by model
+  std::string update_brought_; ///< the model whose engine the last update made; empty: none
   std::unordered_map<std::uint64_t, entry_meta> entries_;
   std::set<std::pair<std::int64_t, std::uint64_t>> expiries_; // (expires_at_ms, id)
   std::uint64_t next_id_ = 1;

@@ -158,6 +158,25 @@ TEST_CASE("an entry put back is as it was: an erase or an update undone, the mod
   std::uint64_t c = 0;
   CHECK(s.add(wider, c) == status::ok);
   CHECK(s.size() == 3);
+  // A model whose engine was there, emptied (its rows may still be in the file: a review), keeps
+  // its dimension when an update to it is undone.
+  auto kept = item(5);
+  kept.vector.model = "kept";
+  kept.vector.values.resize(8);
+  std::uint64_t k = 0;
+  REQUIRE(s.add(kept, k) == status::ok);
+  REQUIRE(s.erase("default", k) == status::ok);
+  auto to_kept = item(6);
+  to_kept.id = a;
+  to_kept.vector.model = "kept";
+  to_kept.vector.values.resize(8);
+  REQUIRE(s.update(to_kept) == status::ok);
+  s.put_back(*before);
+  auto other_width = item(7);
+  other_width.vector.model = "kept";
+  other_width.vector.values.resize(16);
+  std::uint64_t refused = 0;
+  CHECK_THROWS_AS(s.add(other_width, refused), std::invalid_argument);
 }
 
 TEST_CASE("in a batch the ids chosen go on after a host's, as add by add", "[vector]") {
