@@ -606,19 +606,17 @@ std::vector<std::string> code_runs_in(std::string_view text) {
     i = end;
     if (alone && run.find_first_not_of("&|~.@`#") == std::string_view::npos)
       continue; // `marks_in` reads it, as a blank-separated run
-    // "$" and the symbol after it, wherever in the run: "`$?`" and "($!)" too.
-    bool shell_variable = false;
-    for (std::size_t k = 0; k + 1 < run.size(); ++k)
-      if (run[k] == '$' && std::string_view("`'\")]}").find(run[k + 1]) == std::string_view::npos) {
-        out.emplace_back(run.substr(k, 2));
-        shell_variable = true;
-      }
-    if (shell_variable)
-      continue;
+    // "$" and the symbol after it, wherever in the run ("`$?`", "($!)"; not a price's "5$."), then
+    // the rest of the run as any.
     std::string code;
-    for (const char c : run)
-      if (std::string_view(".,;:!?'\"`*").find(c) == std::string_view::npos)
-        code.push_back(c);
+    for (std::size_t k = 0; k < run.size(); ++k) {
+      if (run[k] == '$' && k + 1 < run.size() && std::string_view("`'\")]}.,;:").find(run[k + 1]) == std::string_view::npos) {
+        out.emplace_back(run.substr(k++, 2));
+        continue;
+      }
+      if (std::string_view(".,;:!?'\"`*").find(run[k]) == std::string_view::npos)
+        code.push_back(run[k]);
+    }
     if (code.size() >= 2 && code.find_first_of("{}[]()<>&|") != std::string::npos)
       out.push_back(std::move(code));
   }

@@ -181,6 +181,7 @@ TEST_CASE("code's runs of symbols, blank-separated or not, are another question"
   CHECK(reworded_by_order_or_symbol("what does `$?` mean in bash", "what does `$!` mean in bash"));
   CHECK(reworded_by_order_or_symbol("what does \"$?\" mean in bash", "what does \"$!\" mean in bash"));
   CHECK(reworded_by_order_or_symbol("what is bash's exit status ($?)", "what is bash's exit status ($!)"));
+  CHECK(code_runs_in("is it [$@] or ($@) or 5$.") == std::vector<std::string>{"$@", "()", "[]"});
   CHECK(reworded_by_order_or_symbol("why is if (a&&b) false", "why is if (a||b) false"));
   CHECK(code_runs_in("what does $? mean, and {} or foo->bar? {}") == std::vector<std::string>{"$?", "->", "{}"});
   // Not prose's brackets and punctuation, markdown's, a price, nor what `marks_in` reads.
