@@ -271,6 +271,7 @@ void run_plugin_check(const config& cfg, const std::string& path, const std::str
   try { // no exception may cross the C function, but one that does must not end the host
     if (d.check(&checked, why, sizeof why) != 0)
       return;
+    why[sizeof why - 1] = '\0'; // a plugin that filled it all wrote no end
     reason = why[0] != 0 ? why : "no reason given";
   } catch (const std::exception& e) {
     reason = std::string("check threw: ") + e.what();
