@@ -256,12 +256,17 @@ private:
   /// non-scalar keys are errors, reported at the key, and skipped.
   void for_each_entry(const entry& map, const std::function<void(const std::string&, const entry&)>& f) {
     std::map<std::string, int> first_line;
+    // A bound on the mappings one mapping merges, those they merge in turn counted (and on a
+    // cycle); past it the rest were left out without a word.
+    constexpr std::size_t max_merged = 64;
     std::vector<YAML::Node> merged; // the mappings of a merge key, '<<', in order, each once
     source_position merge_at = map.key_at; // where this mapping's '<<' is
     const auto merge = [&merged](const YAML::Node& value) { // a mapping, or a sequence of them
       const auto add = [&merged](const YAML::Node& mapping) {
         // One reached again through another anchor brings nothing more (the first of it wins).
-        if (std::none_of(merged.begin(), merged.end(), [&](const YAML::Node& m) { return m.is(mapping); }))
+        // Past the bound, one more is enough to refuse: the search stays short.
+        if (merged.size() <= max_merged &&
+            std::none_of(merged.begin(), merged.end(), [&](const YAML::Node& m) { return m.is(mapping); }))
           merged.push_back(mapping);
       };
       if (value.IsMap())
@@ -309,9 +314,6 @@ private:
     // What a merge brings in, where the mapping does not say it itself; the first mapping of the
     // merge wins, and a merged mapping's own keys win over what it merges in turn. Placed where
     // the merged text is.
-    // A bound on the mappings one mapping merges, those they merge in turn counted (and on a
-    // cycle); past it the rest were left out without a word.
-    constexpr std::size_t max_merged = 64;
     for (std::size_t next = 0; next < merged.size() && next < max_merged; ++next) {
       const YAML::Node source = merged[next];
       for (const auto& pair : source) {
