@@ -568,9 +568,12 @@ private:
     // meanwhile).
     try {
       measure_clock();
-    } catch (const std::exception& e) {
+    } catch (const storage::store_error& e) {
+      if (e.code() != status::unavailable && e.code() != status::timeout)
+        throw; // a statement not prepared, a broken database: as any statement's
       host_.log(log_level::warn, std::string("the database's clock could not be read: ") + e.what() +
-                                   "; this host's is used until the next maintenance reads it");
+                                   "; the offset read last (none yet: this host's clock) is used until the next "
+                                   "maintenance reads it");
     }
   }
 
