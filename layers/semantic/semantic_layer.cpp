@@ -222,12 +222,14 @@ public:
       query = r->query;
     const auto held = file_ ? cache_.find(id) : std::nullopt;
     writes_.begin();
-    unremoved_.clear();
+    erasing_ = id;
+    own_row_stayed_ = false;
     const bool found = cache_.erase(ns, id);
+    erasing_ = 0;
     if (found)
       drop_copies(ns, query);
     // Undone when its own row stays (not for an expired entry's, purged on the way: logged only).
-    if (found && std::find(unremoved_.begin(), unremoved_.end(), id) != unremoved_.end())
+    if (found && own_row_stayed_)
       not_removed(held);
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
@@ -285,8 +287,10 @@ private:
   cache_events events() {
     auto e = metrics_.events();
     e.dropped = [this](std::uint64_t id) {
-      if (file_ && !undoing_ && !writes_.run(file_->path(), [&] { file_->remove(id); })) // what a store takes back never reached the file
-        unremoved_.push_back(id);
+      if (!file_ || undoing_) // what a store takes back never reached the file
+        return;
+      if (!writes_.run(file_->path(), [&] { file_->remove(id); }) && id == erasing_)
+        own_row_stayed_ = true;
     };
     return e;
   }
@@ -317,7 +321,8 @@ private:
   std::unique_ptr<record_file> file_; ///< null: the entries live in memory only
   vector_index::file_writes writes_{host_, "semantic layer", [this] { report_health(); }};
   bool undoing_ = false;              ///< taking back a change that never reached the file
-  std::vector<std::uint64_t> unremoved_; ///< entries whose row a delete since the last clear left in the file
+  std::uint64_t erasing_ = 0;    ///< the entry an erase by id removes, while it does
+  bool own_row_stayed_ = false; ///< that entry's row delete failed
 };
 
 const strata_config_key schema[] = {

@@ -11,7 +11,6 @@
 #include <strata/sdk.hpp>
 #include <strata/vectors.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -87,8 +86,8 @@ public:
         throw std::runtime_error("vector layer: persistence file '" + path + "': " + e.what());
       }
       store_.on_removed([this](std::uint64_t id) {
-        if (!writes_.run(file_->path(), [&] { file_->remove(id); }))
-          unremoved_.push_back(id);
+        if (!writes_.run(file_->path(), [&] { file_->remove(id); }) && id == erasing_)
+          own_row_stayed_ = true;
       });
       if (store_.size() > max_entries_) // a store evicts nothing: all are kept, and said so
         host_.log(log_level::warn, "vector layer: persistence file '" + path + "' holds " +
@@ -173,10 +172,12 @@ public:
   status erase(std::string_view ns, std::uint64_t id) override {
     const auto held = file_ ? store_.find(id) : std::nullopt;
     writes_.begin();
-    unremoved_.clear();
+    erasing_ = id;
+    own_row_stayed_ = false;
     const auto s = store_.erase(ns, id); // the file's row goes through on_removed
+    erasing_ = 0;
     // Undone when its own row stays (not for an expired entry's, purged first: logged only).
-    if (s == status::ok && std::find(unremoved_.begin(), unremoved_.end(), id) != unremoved_.end()) {
+    if (s == status::ok && own_row_stayed_) {
       store_.put_back(*held);
       unwritten("nothing was erased");
     }
@@ -260,7 +261,8 @@ private:
   bool reported_over_bound_ = false; ///< the health last reported says "above max_entries"
   std::chrono::milliseconds interval_;
   std::unique_ptr<entry_file> file_; ///< null: the entries live in memory only
-  std::vector<std::uint64_t> unremoved_; ///< entries whose row a delete since the last clear left in the file
+  std::uint64_t erasing_ = 0;    ///< the entry an erase removes, while it does
+  bool own_row_stayed_ = false; ///< that entry's row delete failed
   vector_index::file_writes writes_{host_, "vector layer", [this] { report_health(); }};
 };
 
