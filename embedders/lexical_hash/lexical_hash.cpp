@@ -5,7 +5,6 @@
 #include <array>
 #include <clocale>
 #include <cmath>
-#include <cstdint>
 #include <cstdio>
 #include <cwctype>
 #include <stdexcept>
@@ -81,17 +80,6 @@ std::vector<std::string> ascii_words(std::string_view text) {
 
 } // namespace
 
-namespace {
-
-/// The combining marks (diacritics and their supplements, for symbols, half marks), which draw on
-/// the character before them.
-bool combining_mark(std::uint32_t code) {
-  return (code >= 0x0300 && code <= 0x036F) || (code >= 0x1AB0 && code <= 0x1AFF) ||
-         (code >= 0x1DC0 && code <= 0x1DFF) || (code >= 0x20D0 && code <= 0x20FF) || (code >= 0xFE20 && code <= 0xFE2F);
-}
-
-} // namespace
-
 std::vector<std::string> words(std::string_view text, word_rules rules) {
   if (rules == word_rules::ascii)
     return ascii_words(text);
@@ -116,7 +104,7 @@ std::vector<std::string> words(std::string_view text, word_rules rules) {
         end_word(current, out);
     } else if (iswalnum_l(static_cast<wint_t>(code), classes)) {
       append_utf8(current, static_cast<char32_t>(towlower_l(static_cast<wint_t>(code), classes)));
-    } else if (combining_mark(code)) {
+    } else if (is_combining_mark(code)) {
       // Part of the letter before it, as in a decomposed (NFD) "é": taken for a separator, it
       // split "già" and "giá" into the same "gi" and "a", served for each other at a score of 1.
       if (!current.empty())

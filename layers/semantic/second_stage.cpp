@@ -639,12 +639,12 @@ locale_t utf8_classes() {
 /// skin tones, tag characters, and U+FFFD (what `for_each_character` passes for a byte that is not
 /// UTF-8).
 bool punctuation_or_mark(std::uint32_t code) {
-  constexpr std::array<std::pair<std::uint32_t, std::uint32_t>, 19> ranges = {{
+  constexpr std::array<std::pair<std::uint32_t, std::uint32_t>, 14> ranges = {{
     {0x0080, 0x00A1}, {0x00AB, 0x00AB}, {0x00AD, 0x00AD}, {0x00B7, 0x00B7}, {0x00BB, 0x00BB},
-    {0x00BF, 0x00BF}, {0x0300, 0x036F}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x2000, 0x206F},
-    {0x20D0, 0x20FF}, {0x3000, 0x303F}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xFF01, 0xFF0F},
+    {0x00BF, 0x00BF}, {0x2000, 0x206F}, {0x3000, 0x303F}, {0xFE00, 0xFE0F}, {0xFF01, 0xFF0F},
     {0xFF1A, 0xFF20}, {0xFFFD, 0xFFFD}, {0x1F3FB, 0x1F3FF}, {0xE0000, 0xE01EF}}};
-  return std::any_of(ranges.begin(), ranges.end(), [&](const auto& r) { return code >= r.first && code <= r.second; });
+  return is_combining_mark(code) ||
+         std::any_of(ranges.begin(), ranges.end(), [&](const auto& r) { return code >= r.first && code <= r.second; });
 }
 
 } // namespace

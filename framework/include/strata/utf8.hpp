@@ -44,6 +44,13 @@ inline std::size_t invalid_utf8_at(std::string_view text) noexcept {
   return std::string_view::npos;
 }
 
+/// Whether `code` is a combining mark (the diacritics and their supplements, for symbols, half
+/// marks), which draws on the character before it: part of a word, as in a decomposed "é".
+inline bool is_combining_mark(std::uint32_t code) noexcept {
+  return (code >= 0x0300 && code <= 0x036F) || (code >= 0x1AB0 && code <= 0x1AFF) ||
+         (code >= 0x1DC0 && code <= 0x1DFF) || (code >= 0x20D0 && code <= 0x20FF) || (code >= 0xFE20 && code <= 0xFE2F);
+}
+
 /// Appends the code point `code` (at most U+10FFFF, no surrogate) to `out` in UTF-8.
 inline void append_utf8(std::string& out, char32_t code) {
   if (code < 0x80) {
