@@ -221,15 +221,13 @@ public:
     if (const auto r = cache_.find(id); r && r->ns == ns)
       query = r->query;
     const auto held = file_ ? cache_.find(id) : std::nullopt;
-    writes_.begin();
-    erasing_ = id;
-    own_row_stayed_ = false;
+    writes_.begin_erase(id);
     const bool found = cache_.erase(ns, id);
-    erasing_ = 0;
+    const bool row_stayed = writes_.row_stayed();
     if (found)
       drop_copies(ns, query);
     // Undone when its own row stays (not for an expired entry's, purged on the way: logged only).
-    if (found && own_row_stayed_)
+    if (found && row_stayed)
       not_removed(held);
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
@@ -287,10 +285,8 @@ private:
   cache_events events() {
     auto e = metrics_.events();
     e.dropped = [this](std::uint64_t id) {
-      if (!file_ || undoing_) // what a store takes back never reached the file
-        return;
-      if (!writes_.run(file_->path(), [&] { file_->remove(id); }) && id == erasing_)
-        own_row_stayed_ = true;
+      if (file_ && !undoing_) // what a store takes back never reached the file
+        writes_.run_removal(id, file_->path(), [&] { file_->remove(id); });
     };
     return e;
   }
@@ -321,8 +317,6 @@ private:
   std::unique_ptr<record_file> file_; ///< null: the entries live in memory only
   vector_index::file_writes writes_{host_, "semantic layer", [this] { report_health(); }};
   bool undoing_ = false;              ///< taking back a change that never reached the file
-  std::uint64_t erasing_ = 0;    ///< the entry an erase by id removes, while it does
-  bool own_row_stayed_ = false; ///< that entry's row delete failed
 };
 
 const strata_config_key schema[] = {

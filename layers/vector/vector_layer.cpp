@@ -85,10 +85,8 @@ public:
       } catch (const std::invalid_argument& e) {
         throw std::runtime_error("vector layer: persistence file '" + path + "': " + e.what());
       }
-      store_.on_removed([this](std::uint64_t id) {
-        if (!writes_.run(file_->path(), [&] { file_->remove(id); }) && id == erasing_)
-          own_row_stayed_ = true;
-      });
+      store_.on_removed(
+        [this](std::uint64_t id) { writes_.run_removal(id, file_->path(), [&] { file_->remove(id); }); });
       if (store_.size() > max_entries_) // a store evicts nothing: all are kept, and said so
         host_.log(log_level::warn, "vector layer: persistence file '" + path + "' holds " +
                                      std::to_string(store_.size()) + " entries, above max_entries " +
@@ -171,13 +169,10 @@ public:
 
   status erase(std::string_view ns, std::uint64_t id) override {
     const auto held = file_ ? store_.find(id) : std::nullopt;
-    writes_.begin();
-    erasing_ = id;
-    own_row_stayed_ = false;
+    writes_.begin_erase(id);
     const auto s = store_.erase(ns, id); // the file's row goes through on_removed
-    erasing_ = 0;
     // Undone when its own row stays (not for an expired entry's, purged first: logged only).
-    if (s == status::ok && own_row_stayed_) {
+    if (writes_.row_stayed() && s == status::ok) {
       store_.put_back(*held);
       unwritten("nothing was erased");
     }
@@ -261,8 +256,6 @@ private:
   bool reported_over_bound_ = false; ///< the health last reported says "above max_entries"
   std::chrono::milliseconds interval_;
   std::unique_ptr<entry_file> file_; ///< null: the entries live in memory only
-  std::uint64_t erasing_ = 0;    ///< the entry an erase removes, while it does
-  bool own_row_stayed_ = false; ///< that entry's row delete failed
   vector_index::file_writes writes_{host_, "vector layer", [this] { report_health(); }};
 };
 

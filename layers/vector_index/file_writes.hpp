@@ -56,6 +56,26 @@ public:
   void begin() { failed_ = false; }
   bool failed() const { return failed_; }
 
+  /// Starts the erase of entry `id`, an operation (`begin`) whose own row's delete `row_stayed`
+  /// then tells apart from the others' it runs on the way (an expired entry purged first, whose
+  /// failure is logged only).
+  void begin_erase(std::uint64_t id) {
+    begin();
+    erasing_ = id;
+    erased_row_stayed_ = false;
+  }
+  /// Runs `remove`, the delete of entry `id`'s row in the file at `path`, as `run` does.
+  template <typename Remove>
+  void run_removal(std::uint64_t id, const std::string& path, Remove remove) {
+    if (!run(path, remove) && id == erasing_)
+      erased_row_stayed_ = true;
+  }
+  /// Ends the erase `begin_erase` started: whether the delete of its entry's row failed.
+  bool row_stayed() {
+    erasing_ = 0;
+    return erased_row_stayed_;
+  }
+
   /// What the layer's health adds while the last write failed; empty once one succeeded.
   std::string health_note(const std::string& path) const {
     return problem_.empty() ? std::string()
@@ -74,6 +94,8 @@ private:
   std::string problem_;     ///< why the last write failed; empty once one succeeds
   std::uint64_t failures_ = 0; ///< writes failed since the last that succeeded
   bool failed_ = false;     ///< a write failed since `begin()`
+  std::uint64_t erasing_ = 0;      ///< the entry an erase removes, while it does
+  bool erased_row_stayed_ = false; ///< that entry's row delete failed
   std::string failed_why_;  ///< why the first of them failed
 };
 
