@@ -134,7 +134,8 @@ public:
     writes_.begin();
     const bool found = cache_.erase_query(ns, key);
     if (writes_.failed())
-      unwritten("the entry is erased from memory only: a restart brings it back");
+      unwritten("the entry is erased from memory; its row stays in the file until a maintenance deletes it (a "
+                "restart before then brings it back)");
     metrics_.publish(cache_);
     return found ? status::ok : status::not_found;
   }
@@ -143,7 +144,8 @@ public:
     writes_.begin();
     const auto n = cache_.invalidate_tag(ns, tag); // the file's rows go through the dropped event
     if (writes_.failed())
-      unwritten("the tagged entries are removed from memory only: a restart brings them back");
+      unwritten("the tagged entries are removed from memory; their rows stay in the file until a maintenance "
+                "deletes them (a restart before then brings them back)");
     metrics_.publish(cache_);
     return n;
   }
@@ -151,6 +153,8 @@ public:
   std::chrono::milliseconds maintenance_interval() const override { return interval_; }
 
   void maintain() override {
+    if (file_)
+      writes_.retry_removals(file_->path(), [&](std::uint64_t id) { file_->remove(id); });
     cache_.purge_expired();
     metrics_.publish(cache_);
     report_health();
@@ -185,8 +189,8 @@ public:
       undoing_ = true;
       cache_.take_back_last_store();
       undoing_ = false;
-      unwritten(replacing ? "nothing was stored, and the answer it replaced is dropped from memory (a restart "
-                            "brings back what the file holds)"
+      unwritten(replacing ? "nothing was stored, and the answer it replaced is dropped (from the file at a "
+                            "maintenance, if it is there still)"
                           : "nothing was stored");
     }
     if (file_)
@@ -245,6 +249,7 @@ private:
 
   /// Puts back, as it was, an entry whose change the file did not take.
   void put_back(semantic_record record) {
+    writes_.row_kept(record.id); // a rejected update's delete, which failed
     undoing_ = true;
     cache_.put_back(std::move(record));
     undoing_ = false;

@@ -110,7 +110,8 @@ public:
     writes_.begin();
     const auto removed = store_.invalidate_tag(ns, tag); // the file's rows go through on_removed
     if (writes_.failed())
-      unwritten("the tagged entries are removed from memory only: a restart brings them back");
+      unwritten("the tagged entries are removed from memory; their rows stay in the file until a maintenance "
+                "deletes them (a restart before then brings them back)");
     return published(removed);
   }
 
@@ -118,6 +119,8 @@ public:
 
   /// Expires entries, swaps in finished background builds (IVF training, HNSW compaction).
   void maintain() override {
+    if (file_)
+      writes_.retry_removals(file_->path(), [&](std::uint64_t id) { file_->remove(id); });
     store_.purge_expired();
     store_.poll();
     metrics_.publish(store_);

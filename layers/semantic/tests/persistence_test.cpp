@@ -187,6 +187,36 @@ TEST_CASE("an erase or an update the file does not take is undone: a retry finds
   CHECK(rt->semantic_lookup(ask(question)).code == status::not_found);
 }
 
+TEST_CASE("an erase by text or a tag invalidation the file does not take is deleted from it at a maintenance",
+          "[semantic][persistence][integration]") {
+  // Done in memory, its row delete was logged only: a restart served the removed answers again.
+  strata::test::scratch_dir dir{"strata-semantic-persist"};
+  const auto file = dir.path / "semantic.sqlite3";
+  {
+    auto rt = testing::start_yaml(deployment(file));
+    REQUIRE(rt->semantic_store(entry("Which trains go to the airport?", "The S8.")).code == status::ok);
+    REQUIRE(rt->semantic_store(entry("What is the refund policy?", "30 days.", {"billing"})).code == status::ok);
+    REQUIRE(rt->semantic_store(entry("How do I reset my password?", "Use the link.")).code == status::ok);
+    CHECK_THROWS_WITH(strata::test::with_file_locked(file, [&] {
+                        const auto erased = rt->erase("Which trains go to the airport?");
+                        CHECK(erased == status::unavailable);
+                        const auto invalidated = rt->invalidate_tag("billing");
+                        CHECK(invalidated.code == status::unavailable);
+                        CHECK_THAT(invalidated.error, Catch::Contains("their rows stay in the file until a "
+                                                                      "maintenance deletes them"));
+                      }),
+                      "rolled back");
+    CHECK(rt->semantic_lookup(ask("Which trains go to the airport?")).code == status::not_found);
+    for (int i = 0; i < 500 && rt->health().layers.at(0).level != health_level::healthy; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20)); // a maintenance every 20 ms
+    CHECK(rt->health().layers.at(0).level == health_level::healthy);
+  }
+  auto rt = testing::start_yaml(deployment(file));
+  CHECK(rt->semantic_lookup(ask("Which trains go to the airport?")).code == status::not_found);
+  CHECK(rt->semantic_lookup(ask("What is the refund policy?")).code == status::not_found);
+  CHECK(rt->semantic_lookup(ask("How do I reset my password?")).code == status::ok);
+}
+
 TEST_CASE("a semantic entry of an id a JSON number cannot hold stops the start naming the file and the entry",
           "[semantic][persistence][integration]") {
   // With id -5 (2^64 - 5 once read) the ids given next wrapped past 2^53.
