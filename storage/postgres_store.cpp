@@ -165,8 +165,10 @@ failure classify(const std::exception& e, const pqxx::connection* conn) {
       return {status::unavailable, !open || state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0};
     // Refused for the server's state, not for what was sent: a standby after a failover (class
     // 25, read-only), a deadlock or a serialization failure (class 40), a privilege revoked
-    // (42501). Worth trying again later, as an outage is.
-    if (state.rfind("25", 0) == 0 || state.rfind("40", 0) == 0 || state == "42501")
+    // (42501), a table or a column dropped since the migrations (42P01, 42703). Worth trying
+    // again later, as an outage is.
+    if (state.rfind("25", 0) == 0 || state.rfind("40", 0) == 0 || state == "42501" || state == "42P01" ||
+        state == "42703")
       return {status::unavailable, state == "25006"}; // read-only: a new connection may reach the primary
     return {status::invalid, false};
   }

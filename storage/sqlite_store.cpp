@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 namespace strata::storage::detail {
 
@@ -36,6 +37,10 @@ std::string sqlite_placeholders(const std::string& sql) {
   return out;
 }
 
+/// The file's or the machine's state (retried, as an outage is: `unavailable`), or what was sent
+/// (`invalid`). A file made read-only, or damaged, refuses every statement: taken for a bad one,
+/// the diary dropped every record it was given, healthy, and the global layer was replaced at
+/// each request (audit).
 status code_of(int rc) {
   switch (rc & 0xff) {
   case SQLITE_BUSY:
@@ -43,9 +48,21 @@ status code_of(int rc) {
   case SQLITE_IOERR:
   case SQLITE_FULL:
   case SQLITE_CANTOPEN:
+  case SQLITE_READONLY:
+  case SQLITE_PERM:
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB:
   case SQLITE_NOMEM: return status::unavailable;
   default: return status::invalid;
   }
+}
+
+/// Whether a statement that cannot be prepared names a table or a column the file lacks: the
+/// file's state (changed outside strata after its migrations), not the statement's fault.
+bool lacks_schema(sqlite3* db, int rc) {
+  const std::string_view message = sqlite3_errmsg(db);
+  return (rc & 0xff) == SQLITE_ERROR && (message.rfind("no such table", 0) == 0 || message.rfind("no such column", 0) == 0 ||
+                                         message.find(" has no column named ") != std::string_view::npos);
 }
 
 std::int64_t now_us() {
@@ -115,6 +132,9 @@ sqlite_store::~sqlite_store() {
 }
 
 void sqlite_store::fail(int rc, const std::string& what) {
+  if (lacks_schema(db_, rc))
+    throw store_error(status::unavailable, "sqlite " + path_ + ": " + what + ": " + sqlite3_errmsg(db_) +
+                                             " (the file lacks part of its schema: changed outside strata?)");
   throw store_error(code_of(rc), "sqlite " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
 }
 

@@ -209,15 +209,33 @@ std::string tags_json(const std::vector<std::string>& tags) {
   return json(tags).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// A row changed outside strata (a confidence of 'abc', a state of 9) failed its key's every get
+// with "column 1 is not a number", a fault for which the layer was replaced each time; tags that
+// were no list were served as none (audit). Each column is read by name, and a row that cannot be
+// read is refused, naming its key and column.
+
+/// `read()`'s value, or std::runtime_error naming the column `name` it could not read.
+template <class Read>
+auto column(const char* name, Read read) {
+  try {
+    return read();
+  } catch (const storage::store_error& e) {
+    throw std::runtime_error(std::string("column ") + name + ": " + e.what());
+  }
+}
+
+validation state_of(std::int64_t stored) {
+  if (stored < 0 || stored > static_cast<std::int64_t>(validation::rejected))
+    throw std::runtime_error("column state: " + std::to_string(stored) +
+                             " is none of 0 (unverified), 1 (validated), 2 (rejected)");
+  return static_cast<validation>(stored);
+}
+
 std::vector<std::string> tags_of(const std::string& text) {
   auto j = json::parse(text, nullptr, false);
-  if (!j.is_array())
-    return {};
-  std::vector<std::string> out;
-  for (const auto& t : j)
-    if (t.is_string())
-      out.push_back(t.get<std::string>());
-  return out;
+  if (!j.is_array() || !std::all_of(j.begin(), j.end(), [](const json& t) { return t.is_string(); }))
+    throw std::runtime_error("column tags: not a JSON list of strings");
+  return j.get<std::vector<std::string>>();
 }
 
 const std::string& checked_channel(const std::string& channel) {
@@ -333,16 +351,20 @@ public:
     if (rows.empty())
       return status::not_found;
     const auto& r = rows[0];
-    const auto state = static_cast<validation>(r.integer(2));
-    const auto expires = r.integer(3);
-    const auto now = clock_.now_us();
-    if (state == validation::rejected || (state == validation::unverified && !serve_unverified_) ||
-        r.real(1) < min_confidence_ || (expires > 0 && expires <= now))
-      return status::not_found;
-    out.value = r.text(0);
-    out.meta.ttl = expires > 0 ? std::chrono::ceil<std::chrono::milliseconds>(std::chrono::microseconds(expires - now))
-                               : std::chrono::milliseconds{0};
-    out.meta.tags = tags_of(r.text(4));
+    try {
+      const auto state = state_of(column("state", [&] { return r.integer(2); }));
+      const auto expires = column("expires_at_us", [&] { return r.integer(3); });
+      const auto now = clock_.now_us();
+      if (state == validation::rejected || (state == validation::unverified && !serve_unverified_) ||
+          column("confidence", [&] { return r.real(1); }) < min_confidence_ || (expires > 0 && expires <= now))
+        return status::not_found;
+      out.value = column("value", [&] { return r.text(0); });
+      out.meta.ttl = expires > 0 ? std::chrono::ceil<std::chrono::milliseconds>(std::chrono::microseconds(expires - now))
+                                 : std::chrono::milliseconds{0};
+      out.meta.tags = tags_of(column("tags", [&] { return r.text(4); }));
+    } catch (const std::runtime_error& e) {
+      throw unreadable(ns, key, e.what());
+    }
     return status::ok;
   }
 
@@ -702,6 +724,16 @@ private:
     health_.statements(false, e.what());
   }
 
+  /// The answer to a read of `key`'s row, which cannot be read for `why` (a column changed outside
+  /// strata): logged as a failure is, and answered `unavailable`, as the layer is not at fault.
+  layer_unavailable unreadable(std::string_view ns, std::string_view key, const std::string& why) {
+    errors_.inc();
+    const auto what = "the row of key '" + std::string(key) + "' in namespace '" + std::string(ns) +
+                      "' cannot be read (" + why + "): changed outside strata? a write of the key replaces it";
+    log_failure(storage::store_error(status::invalid, what), "");
+    return layer_unavailable(what);
+  }
+
   /// Logs `e` after `why`, unless it is the failure logged last and that was less than a minute
   /// ago: writes failing between reads that succeed (a full disk, a deleted file) logged two lines
   /// per write. Whether it logged.
@@ -811,21 +843,27 @@ private:
       json_out = json{{"error", "the database is unreachable"}}.dump();
       return status::unavailable;
     }
-    // An expired row not yet purged is no entry, as for a get and for validate.
-    if (rows.empty() || (rows[0].integer(4) != 0 && rows[0].integer(4) <= clock_.now_us())) {
-      json_out = json{{"found", false}}.dump();
-      return status::not_found;
+    try {
+      // An expired row not yet purged is no entry, as for a get and for validate.
+      const auto expires = rows.empty() ? 0 : column("expires_at_us", [&] { return rows[0].integer(4); });
+      if (rows.empty() || (expires != 0 && expires <= clock_.now_us())) {
+        json_out = json{{"found", false}}.dump();
+        return status::not_found;
+      }
+      const auto& r = rows[0];
+      json_out = json{{"found", true},
+                      {"value", column("value", [&] { return r.text(0); })},
+                      {"confidence", column("confidence", [&] { return r.real(1); })},
+                      {"writer", column("writer", [&] { return r.text(2); })},
+                      {"state", to_string(state_of(column("state", [&] { return r.integer(3); })))},
+                      {"expires_at_us", expires},
+                      {"updated_at_us", column("updated_at_us", [&] { return r.integer(5); })},
+                      {"tags", tags_of(column("tags", [&] { return r.text(6); }))}}
+                   .dump(-1, ' ', false, json::error_handler_t::replace);
+    } catch (const std::runtime_error& e) {
+      json_out = json{{"error", unreadable(ns, key, e.what()).what()}}.dump(-1, ' ', false, json::error_handler_t::replace);
+      return status::unavailable;
     }
-    const auto& r = rows[0];
-    json_out = json{{"found", true},
-                    {"value", r.text(0)},
-                    {"confidence", r.real(1)},
-                    {"writer", r.text(2)},
-                    {"state", to_string(static_cast<validation>(r.integer(3)))},
-                    {"expires_at_us", r.integer(4)},
-                    {"updated_at_us", r.integer(5)},
-                    {"tags", tags_of(r.text(6))}}
-                 .dump(-1, ' ', false, json::error_handler_t::replace);
     return status::ok;
   }
 

@@ -103,3 +103,52 @@ TEST_CASE("a SQLite file deleted or replaced while open refuses writes, naming i
   strata::storage::open_store({strata::storage::dialect::sqlite, "", file})->migrate("contract", strata::test::contract_schema());
   CHECK(refused(3));
 }
+
+TEST_CASE("a SQLite file damaged, or stripped of a table, is unavailable, naming it, not a bad statement",
+          "[store][sqlite]") {
+  // Taken for a bad statement (invalid), the diary dropped every record it was given, healthy, and
+  // the global layer was replaced at each request (audit).
+  strata::test::scratch_dir dir{"strata-store"};
+  const auto file = (dir.path / "db.sqlite").string();
+  const auto unavailable = [&](strata::storage::store& db, const std::string& why) {
+    try {
+      db.query("name", {std::int64_t{1}});
+    } catch (const strata::storage::store_error& e) {
+      CHECK(e.code() == strata::status::unavailable);
+      CHECK_THAT(e.what(), Catch::StartsWith("sqlite " + file + ": ") && Catch::Contains(why));
+      return true;
+    }
+    return false;
+  };
+  {
+    auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", file});
+    db->migrate("contract", strata::test::contract_schema());
+    db->prepare("ins", "INSERT INTO t_items (id, name) VALUES ($1, $2)");
+    db->prepare("name", "SELECT name FROM t_items WHERE id = $1");
+    for (std::int64_t id = 1; id <= 500; ++id)
+      db->execute("ins", {id, std::string(200, 'x')});
+    CHECK(db->query("name", {std::int64_t{1}}).size() == 1); // compiled, and cached
+    auto other = strata::storage::open_store({strata::storage::dialect::sqlite, "", file});
+    other->prepare("drop", "DROP TABLE t_items");
+    other->execute("drop");
+    CHECK(unavailable(*db, "no such table: t_items (the file lacks part of its schema: changed outside strata?)"));
+  }
+  {
+    auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", file});
+    db->prepare("again", "CREATE TABLE t_items (id INTEGER PRIMARY KEY, name TEXT)");
+    db->execute("again");
+    db->prepare("ins", "INSERT INTO t_items (id, name) VALUES ($1, $2)");
+    for (std::int64_t id = 1; id <= 500; ++id)
+      db->execute("ins", {id, std::string(200, 'x')});
+  }
+  { // every page past the first (the schema) overwritten
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    const auto size = fs::file_size(file);
+    REQUIRE(size > 8192);
+    f.seekp(4096);
+    f << std::string(size - 4096, '\xab');
+  }
+  auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", file});
+  db->prepare("name", "SELECT name FROM t_items WHERE id = $1");
+  CHECK(unavailable(*db, "malformed"));
+}

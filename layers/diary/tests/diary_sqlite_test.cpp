@@ -67,6 +67,32 @@ TEST_CASE("the diary records every interaction, off the lookup path", "[diary][s
   CHECK(text.find("strata_diary_records_total{cache_layer=\"diary\",status=\"written\"} 8") != std::string::npos);
 }
 
+TEST_CASE("a diary whose file lost its table keeps its records, critical, and writes them once the table is back",
+          "[diary][sqlite]") {
+  // The file's state was taken for records the database refused: every record was dropped while
+  // the diary said it was healthy (audit: a file made read-only, a damaged page, a table dropped).
+  strata::test::scratch_dir dir{"strata-diary"};
+  const auto file = dir.path / "d.sqlite3";
+  auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(file)));
+  REQUIRE(rt->put("before", "1") == status::ok);
+  CHECK(diary_command(*rt, "flush")["written"] == 1);
+  auto other = strata::storage::open_store({strata::storage::dialect::sqlite, "", file.string()});
+  other->prepare("hide", "ALTER TABLE strata_diary RENAME TO strata_diary_hidden");
+  other->prepare("restore", "ALTER TABLE strata_diary_hidden RENAME TO strata_diary");
+  other->execute("hide");
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(rt->put("while-hidden-" + std::to_string(i), "1") == status::ok);
+  CHECK(rt->layer_command("diary", "flush", "{}").code == status::unavailable);
+  const auto hidden = strata::test::diary_health(*rt);
+  CHECK(hidden.level == strata::health_level::critical);
+  CHECK_THAT(hidden.detail, Catch::Contains("no such table: strata_diary"));
+  other->execute("restore");
+  CHECK(strata::testing::eventually([&] { return rt->layer_command("diary", "flush", "{}").code == status::ok; }, 10s));
+  CHECK(diary_command(*rt, "count")["records"] == 4);
+  CHECK(rt->prometheus_text().find("strata_diary_records_total{cache_layer=\"diary\",status=\"refused\"} 0") !=
+        std::string::npos);
+}
+
 TEST_CASE("a flush publishes the diary's counts at once", "[diary][sqlite]") {
   // The records it wrote were counted at once, those it took in only at the writer's next wake
   // (a flush_interval later): written read above accepted.

@@ -313,6 +313,44 @@ TEST_CASE("a SQLite file deleted under the running layer: puts answer unavailabl
   CHECK(count("the database answers again") == 0);
 }
 
+TEST_CASE("a row changed outside strata answers its key unavailable, naming the key and the column, and is mended by a write",
+          "[global][sqlite]") {
+  // A confidence of 'abc' failed every get of the key with "column 1 is not a number", a fault for
+  // which the layer was replaced at each (audit); tags that were no list were served as none.
+  strata::test::scratch_dir dir{"strata-global"};
+  const auto file = dir.path / "global.sqlite3";
+  const auto log_file = dir.path / "runtime.log";
+  auto rt = start_yaml("logging: {output: " + log_file.string() + "}\nplugins:\n  path: [\"" STRATA_TEST_PLUGIN_DIR
+                       "\"]\nlayers:\n  - name: shared\n    plugin: global\n    config:\n" +
+                       sqlite_settings(file)); // alone: every get reaches it
+  for (const char* key : {"confidence", "state", "tags", "fine"})
+    REQUIRE(rt->put(key, "v") == strata::status::ok);
+  auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", file.string()});
+  db->prepare("spoil confidence", "UPDATE strata_global_entries SET confidence = 'abc' WHERE key = 'confidence'");
+  db->prepare("spoil state", "UPDATE strata_global_entries SET state = 9 WHERE key = 'state'");
+  db->prepare("spoil tags", "UPDATE strata_global_entries SET tags = 'nope' WHERE key = 'tags'");
+  for (const char* spoil : {"spoil confidence", "spoil state", "spoil tags"})
+    REQUIRE(db->execute(spoil) == 1);
+  for (int i = 0; i < 3; ++i)
+    for (const char* key : {"confidence", "state", "tags"})
+      CHECK(rt->get(key).code == strata::status::unavailable);
+  CHECK(rt->get("fine").value == "v");
+  const auto described = answer(rt->layer_command("shared", "entry", R"({"key":"state"})"));
+  CHECK(described["error"] == "the row of key 'state' in namespace 'default' cannot be read (column state: 9 is none "
+                              "of 0 (unverified), 1 (validated), 2 (rejected)): changed outside strata? a write of the "
+                              "key replaces it");
+  REQUIRE(rt->put("tags", "mended") == strata::status::ok);
+  CHECK(rt->get("tags").value == "mended");
+  const auto text = rt->prometheus_text();
+  CHECK(strata::test::sample(text, "strata_cache_layer_restarts_total{cache_layer=\"shared\"}") <= 0);
+  rt.reset();
+  std::ifstream in(log_file);
+  const std::string logged{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  CHECK_THAT(logged, Catch::Contains("the row of key 'confidence' in namespace 'default' cannot be read (column "
+                                     "confidence: column 1 is not a number)") &&
+                       Catch::Contains("(column tags: not a JSON list of strings)"));
+}
+
 TEST_CASE("a SQLite file that takes no more bytes keeps the layer critical while reads are answered",
           "[global][sqlite]") {
   // The write probe rewrote a row as it was: SQLite then writes no page, so the probe succeeded
