@@ -1,5 +1,6 @@
 #include "file_output.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <system_error>
@@ -120,6 +121,35 @@ void append_to_file(const std::string& path, std::string_view content) {
     throw_errno("cannot open " + path);
   write_all(file.get(), content, path);
   file.close(path);
+}
+
+std::string foreign_content(const std::string& path) {
+  // Only a regular file named as such: a link (/dev/stderr onto a log file) or a device is where
+  // lines are meant to go as they are (a snapshot refuses them at start).
+  descriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW));
+  struct stat status {};
+  if (file.get() < 0 || ::fstat(file.get(), &status) != 0 || !S_ISREG(status.st_mode))
+    return {}; // not there (a snapshot not written yet), or not readable: the write says so
+  char head[256];
+  const auto got = ::read(file.get(), head, sizeof head);
+  if (got <= 0)
+    return {};
+  std::size_t first = 0;
+  while (first < static_cast<std::size_t>(got) && std::isspace(static_cast<unsigned char>(head[first])))
+    ++first;
+  if (first == static_cast<std::size_t>(got) || head[first] == '{')
+    return {};
+  std::string shown;
+  for (std::size_t i = first; i < static_cast<std::size_t>(got) && i < first + 16; ++i) {
+    const auto c = static_cast<unsigned char>(head[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      shown += static_cast<char>(c);
+    } else {
+      static const char digits[] = "0123456789abcdef";
+      shown += std::string("\\x") + digits[c >> 4] + digits[c & 15];
+    }
+  }
+  return "'" + shown + "'";
 }
 
 void write_to_stdout(std::string_view content) {

@@ -26,6 +26,12 @@ void check_can_create_beside(const std::string& path);
 /// `append_to_file` may write to it. The file must exist.
 void check_can_append(const std::string& path);
 
+/// What the file at `path` begins with, when that is not what the exporter writes (JSON: `{`, after
+/// blanks), quoted with its first bytes (up to 16, others as \xNN); empty when the file is not there,
+/// is empty, begins with `{`, or is no regular file (a link, a device). So that no other program's file, nor another part of the deployment's
+/// (a SQLite database: audit), is replaced or appended to.
+std::string foreign_content(const std::string& path);
+
 /// Writes `content` to standard output and flushes it.
 void write_to_stdout(std::string_view content);
 

@@ -28,6 +28,18 @@ output_mode mode_of(const std::string& text) {
   throw std::invalid_argument("mode: '" + text + "' is not one of snapshot, lines");
 }
 
+/// Refuses a file at `path` that holds something other than JSON (`foreign_content`): a snapshot
+/// replaced the global layer's SQLite database given the same path, and lines appended to it
+/// (audit). At start (invalid_argument), and before each publish (runtime_error: counted, logged,
+/// the file left as it is): such a file may come after the start.
+template <class Error = std::runtime_error>
+void refuse_foreign(const std::string& path, output_mode mode) {
+  if (const auto begins = foreign_content(path); !begins.empty())
+    throw Error("path: '" + path + "' holds something other than JSON (it begins " + begins + "), which " +
+                (mode == output_mode::snapshot ? "a snapshot would replace" : "lines would be appended to") +
+                ": name another file, or remove it if it is an old output");
+}
+
 /// Refuses at start-up what would make every publish fail, so that a typo, or a directory the
 /// process may not write, is seen at once rather than as an error at every publish.
 void check_target(const std::string& path, output_mode mode) {
@@ -48,6 +60,7 @@ void check_target(const std::string& path, output_mode mode) {
                                 (fs::is_symlink(status) ? "a symbolic link" : "a device, pipe or socket") +
                                 "), and a snapshot replaces the file at each publish: name a regular file, write '-' "
                                 "for standard output, or use mode: lines to append to it");
+  refuse_foreign<std::invalid_argument>(path, mode);
   // Lines append to the file itself, which may be writable in a directory that is not; a
   // snapshot, or a file not there yet, needs a new file in the directory.
   if (mode == output_mode::lines && fs::exists(target, ec)) {
@@ -148,8 +161,9 @@ private:
 
   void write(const std::string& text) const {
     if (path_ == "-")
-      write_to_stdout(text);
-    else if (mode_ == output_mode::snapshot)
+      return write_to_stdout(text);
+    refuse_foreign(path_, mode_);
+    if (mode_ == output_mode::snapshot)
       replace_file(path_, text);
     else
       append_to_file(path_, text);

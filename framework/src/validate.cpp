@@ -466,6 +466,7 @@ struct claim {
   std::string path;
   std::string value;
   std::string file; ///< for a file, its identity (file_identity), computed once; empty for a port
+  bool by_default = false; ///< the plugin's default, not written in the deployment
 };
 
 /// "-" for standard output (an instance's "-", the log's "stdout", /dev/stdout), else the file as an absolute,
@@ -480,7 +481,7 @@ std::string file_identity(const std::string& value, bool is_log) {
 
 /// What the instances of a section take through their plugins' file and address keys (ABI 1.6).
 template <class Instance>
-void add_claims(const std::string& section, const std::vector<Instance>& instances,
+void add_claims(const config& cfg, const std::string& section, const std::vector<Instance>& instances,
                 const std::vector<const loaded_plugin*>& plugins, std::vector<claim>& files,
                 std::vector<claim>& addresses) {
   for (std::size_t i = 0; i < instances.size() && i < plugins.size(); ++i) {
@@ -493,8 +494,10 @@ void add_claims(const std::string& section, const std::vector<Instance>& instanc
       if (value == instances[i].settings.end())
         continue;
       const auto path = section + "[" + std::to_string(i) + "].config." + key.key;
+      const bool by_default =
+        key.default_value != nullptr && value->second == key.default_value && cfg.positions.count(path) == 0;
       if (abi_value(key.type) == STRATA_VALUE_FILE && !value->second.empty())
-        files.push_back({path, value->second, file_identity(value->second, false)});
+        files.push_back({path, value->second, file_identity(value->second, false), by_default});
       else if (abi_value(key.type) == STRATA_VALUE_LISTEN_ADDRESS)
         addresses.push_back({path, value->second, {}});
     }
@@ -518,16 +521,19 @@ void check_claims(const config& cfg, const resolved_plugins& plugins, std::vecto
     addresses.push_back({"server.http.address", cfg.server.http.address, {}});
   if (served && cfg.server.resp.enabled)
     addresses.push_back({"server.resp.address", cfg.server.resp.address, {}});
-  add_claims("layers", cfg.layers, plugins.layers, files, addresses);
-  add_claims("exporters", cfg.exporters, plugins.exporters, files, addresses);
-  add_claims("embedders", cfg.embedders, plugins.embedders, files, addresses);
-  add_claims("alerts.handlers", cfg.alerts.handlers, plugins.handlers, files, addresses);
+  add_claims(cfg, "layers", cfg.layers, plugins.layers, files, addresses);
+  add_claims(cfg, "exporters", cfg.exporters, plugins.exporters, files, addresses);
+  add_claims(cfg, "embedders", cfg.embedders, plugins.embedders, files, addresses);
+  add_claims(cfg, "alerts.handlers", cfg.alerts.handlers, plugins.handlers, files, addresses);
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (files[i].file == "/dev/null") // what is written there is dropped: any number may
       continue;
     for (std::size_t j = 0; j < i; ++j) {
       const auto& earlier = files[j];
-      if (earlier.file != files[i].file)
+      // Two defaults, neither standard output: a default unused (the global layer's and the
+      // diary's sqlite_path with backend postgres) is no clash; one used is refused by its
+      // plugin at the start (a SQLite file records its layer).
+      if (earlier.file != files[i].file || (earlier.by_default && files[i].by_default && files[i].file != "-"))
         continue;
       const bool log = earlier.path == "logging.output";
       std::string why;

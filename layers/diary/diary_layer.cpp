@@ -346,10 +346,10 @@ private:
 const strata_config_key schema_keys[] = {
   {"backend", STRATA_VALUE_STRING, "sqlite", "sqlite (one file) or postgres", 0, 0, 0, 0},
   {"dsn", STRATA_VALUE_STRING, "", "PostgreSQL connection string; empty: the environment variable STRATA_PG_DSN", 0, 0, 0, 0},
-  // A string, not a file key (ABI 1.6): with backend postgres it is not opened, and two instances
-  // there would be refused for a default file neither uses. One file held by two layers is
-  // refused at the start (the file records its layer's schema).
-  {"sqlite_path", STRATA_VALUE_STRING, "strata-data/diary.sqlite3", "SQLite database file (its folder is created)", 0, 0, 0, 0},
+  // A file key (ABI 1.6), so that check-config refuses another part of the deployment on it (a
+  // json exporter's snapshot replaced the database: audit). Its default, unused with backend
+  // postgres, clashes with no other default (validate.cpp).
+  {"sqlite_path", STRATA_VALUE_FILE, "strata-data/diary.sqlite3", "SQLite database file (its folder is created)", 0, 0, 0, 0},
   {"instance_id", STRATA_VALUE_STRING, "", "names this process as the writer of its records; empty: host-pid", 0, 0, 0, 0},
   {"pool_size", STRATA_VALUE_INT, "2", "PostgreSQL connections kept for statements", 1, 1, 1, 64},
   {"connect_timeout", STRATA_VALUE_DURATION, "2s", "how long a connection attempt may take", 1, 1000, 0, 0},

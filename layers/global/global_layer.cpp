@@ -944,10 +944,10 @@ private:
 const strata_config_key schema_keys[] = {
   {"backend", STRATA_VALUE_STRING, "sqlite", "postgres (shared by every instance) or sqlite (one node)", 0, 0, 0, 0},
   {"dsn", STRATA_VALUE_STRING, "", "PostgreSQL connection string; empty: the environment variable STRATA_PG_DSN", 0, 0, 0, 0},
-  // A string, not a file key (ABI 1.6): with backend postgres it is not opened, and two instances
-  // there would be refused for a default file neither uses. One file held by two layers is
-  // refused at the start (the file records its layer's schema).
-  {"sqlite_path", STRATA_VALUE_STRING, "strata-data/global.sqlite3", "SQLite database file (its folder is created)", 0, 0, 0, 0},
+  // A file key (ABI 1.6), so that check-config refuses another part of the deployment on it (a
+  // json exporter's snapshot replaced the database: audit). Its default, unused with backend
+  // postgres, clashes with no other default (validate.cpp).
+  {"sqlite_path", STRATA_VALUE_FILE, "strata-data/global.sqlite3", "SQLite database file (its folder is created)", 0, 0, 0, 0},
   {"instance_id", STRATA_VALUE_STRING, "", "this instance's name as the writer of entries; empty: host-pid-random", 0, 0, 0, 0},
   {"channel", STRATA_VALUE_STRING, "strata_global", "PostgreSQL NOTIFY channel of the instances that share the table", 0, 0, 0, 0},
   {"sync", STRATA_VALUE_BOOL, "true", "listen for other instances' changes and drop stale copies above (PostgreSQL)", 0, 0, 0, 0},

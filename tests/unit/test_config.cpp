@@ -885,6 +885,35 @@ exporters:
                                    Catch::Contains("' is also exporters[0].config.path ('strata-x-out.json')"));
 }
 
+TEST_CASE("the global layer's and the diary's SQLite files are claimed, their defaults too, but not by two defaults",
+          "[config][telemetry]") {
+  // They were plain strings: a json exporter on the global layer's database replaced it with a
+  // snapshot, and the log appended to the diary's, both accepted by check-config (audit).
+  auto taken = parse_config(R"(layers:
+  - {name: shared, plugin: global}
+  - {name: diary, plugin: diary, config: {sqlite_path: /tmp/strata-x/diary.sqlite3}}
+exporters:
+  - {name: snap, plugin: json, config: {path: strata-data/global.sqlite3}}
+logging: {output: /tmp/strata-x/diary.sqlite3}
+)", "t.yaml");
+  REQUIRE(taken.ok());
+  const auto taken_errors = error_lines(strata::validate(*taken.effective));
+  REQUIRE(taken_errors.size() == 2);
+  CHECK(taken_errors[0] == "t.yaml:3:56: layers[1].config.sqlite_path: '/tmp/strata-x/diary.sqlite3' is also "
+                           "logging.output: each would overwrite the other");
+  CHECK_THAT(taken_errors[1], Catch::StartsWith("t.yaml:5:47: exporters[0].config.path: 'strata-data/global.sqlite3' "
+                                                "is also layers[0].config.sqlite_path ('strata-data/global.sqlite3')"));
+  // Two instances on their plugin's default, which backend postgres does not use: no clash (on
+  // SQLite the start refuses the second, naming the file).
+  auto defaults = parse_config(R"(layers:
+  - {name: hot, plugin: predictive}
+  - {name: one, plugin: global, config: {backend: postgres, channel: one}}
+  - {name: two, plugin: global, config: {backend: postgres, channel: two}}
+)", "t.yaml");
+  REQUIRE(defaults.ok());
+  CHECK(error_lines(strata::validate(*defaults.effective)).empty());
+}
+
 TEST_CASE("the errors' text lists them in the file's order, whatever pass found each", "[config]") {
   strata::config_report report;
   report.errors = {{"t.yaml", {15, 18}, "logging.level", "late"},

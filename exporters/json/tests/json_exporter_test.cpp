@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -310,6 +311,42 @@ TEST_CASE("settings that cannot work are refused at creation, naming the problem
     CHECK(create_error({{"path", "/dev/null"}, {"mode", "lines"}}).empty()); // appended to, not replaced
     CHECK(std::filesystem::is_symlink(link));
   }
+}
+
+TEST_CASE("a file that holds something other than JSON is neither replaced nor appended to", "[exporter][json]") {
+  // Given the global layer's SQLite path, a snapshot replaced the database within its interval
+  // (audit); lines would have been appended to it.
+  strata::test::scratch_dir dir{"strata-json"};
+  const auto mode = GENERATE(as<std::string>{}, "snapshot", "lines");
+  INFO("mode " << mode);
+  const auto database = dir.path / "global.sqlite3";
+  const std::string header("SQLite format 3\0\x10\x00", 19);
+  std::ofstream(database, std::ios::binary) << header;
+  const auto refused = create_error({{"path", database.string()}, {"mode", mode}});
+  CHECK(refused == "path: '" + database.string() + "' holds something other than JSON (it begins 'SQLite format "
+                   "3\\x00'), which " +
+                     (mode == "snapshot" ? "a snapshot would replace" : "lines would be appended to") +
+                     ": name another file, or remove it if it is an old output");
+
+  // One that comes after the start is left as it is: the publish fails, counted and logged.
+  const auto later = dir.path / "later.json";
+  strata::testing::recording_host host{STRATA_PLUGIN_EXPORTER, "json-test"};
+  instance json({{"path", later.string()}, {"mode", mode}}, host.api());
+  json.publish();
+  CHECK(host.value("strata_exporter_errors_total") == 0);
+  std::ofstream(later, std::ios::binary | std::ios::trunc) << header;
+  json.publish();
+  CHECK(host.value("strata_exporter_errors_total") == 1);
+  CHECK_THAT(logged_errors(host).at(0), Catch::Contains("holds something other than JSON"));
+  std::ifstream in(later, std::ios::binary);
+  CHECK(std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()} == header);
+
+  // Its own output, and an empty file, are written as before.
+  fs::remove(later);
+  std::ofstream(later) << "\n  ";
+  json.publish();
+  json.publish();
+  CHECK(host.value("strata_exporter_errors_total") == 1);
 }
 
 TEST_CASE("a publish that cannot write is logged and counted, never thrown", "[exporter][json]") {
