@@ -116,6 +116,14 @@ sqlite_store::sqlite_store(const store_options& options) : path_(options.sqlite_
     struct stat opened {};
     if (::stat(path_.c_str(), &opened) != 0)
       throw store_error(status::invalid, "sqlite_path: cannot read what " + path_ + " is: " + std::strerror(errno));
+    // SQLite keeps a file's journal (WAL) and its locks' shared memory by the name it was opened
+    // by: two processes on one file under two names (a hard link) each had their own, and an
+    // acknowledged write was lost (audit); a layer's lock beside the file is by name too.
+    if (opened.st_nlink > 1)
+      throw store_error(status::invalid, "sqlite_path: " + path_ + " has " + std::to_string(opened.st_nlink) +
+                                           " names (hard links), and SQLite keeps its journal by name: a process "
+                                           "opening it by another name would corrupt it; give the file one name "
+                                           "(copy it rather than link it)");
     device_ = opened.st_dev;
     inode_ = opened.st_ino;
   } catch (...) {

@@ -152,3 +152,18 @@ TEST_CASE("a SQLite file damaged, or stripped of a table, is unavailable, naming
   db->prepare("name", "SELECT name FROM t_items WHERE id = $1");
   CHECK(unavailable(*db, "malformed"));
 }
+
+TEST_CASE("a SQLite file with two names (a hard link) is refused, naming it", "[store][sqlite]") {
+  // SQLite keeps the journal by name: two processes on one file under two names each wrote their
+  // own, and an acknowledged write was lost (audit).
+  strata::test::scratch_dir dir{"strata-store"};
+  const auto file = (dir.path / "db.sqlite").string();
+  strata::storage::open_store({strata::storage::dialect::sqlite, "", file})->migrate("contract", strata::test::contract_schema());
+  fs::create_hard_link(file, dir.path / "other-name.sqlite");
+  CHECK_THROWS_WITH(strata::storage::open_store({strata::storage::dialect::sqlite, "", file}),
+                    "sqlite_path: " + file + " has 2 names (hard links), and SQLite keeps its journal by name: a "
+                    "process opening it by another name would corrupt it; give the file one name (copy it rather "
+                    "than link it)");
+  fs::remove(dir.path / "other-name.sqlite");
+  CHECK(strata::storage::open_store({strata::storage::dialect::sqlite, "", file})->schema_version("contract") == 2);
+}
