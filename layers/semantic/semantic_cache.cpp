@@ -422,6 +422,8 @@ std::size_t semantic_cache::restore(std::vector<semantic_record> records, std::u
       throw std::invalid_argument(where + "the id is repeated");
     if (r.model.empty() || r.vector.empty() || r.ns.empty())
       throw std::invalid_argument(where + "no model, vector or namespace");
+    if (std::any_of(r.tags.begin(), r.tags.end(), [](const std::string& tag) { return tag.empty(); }))
+      throw std::invalid_argument(where + "an empty tag"); // one no invalidation could name
     next_id_ = std::max(next_id_, r.id + 1);
     try {
       to_unit_length(r.vector); // a row written before vectors were scaled

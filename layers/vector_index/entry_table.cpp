@@ -2,11 +2,53 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
 
 namespace strata::vector_index {
+
+namespace {
+
+/// The columns `select` (SELECT a, b, c FROM ...) reads, in order.
+std::vector<std::string> columns_of(const std::string& select) {
+  std::vector<std::string> out;
+  const auto from = select.find(" FROM ");
+  std::size_t at = select.find(' ') + 1;
+  while (at < from) {
+    const auto end = std::min(select.find(',', at), from);
+    out.push_back(select.substr(at, end - at));
+    at = end + 1;
+    while (at < from && select[at] == ' ')
+      ++at;
+  }
+  return out;
+}
+
+/// The store's "column N is not an integer" of a row that cannot be read, with the column's name
+/// and the entry's id: "column 8 is not an integer" sent the operator to no table, column or row
+/// (audit).
+std::string unreadable_row(const storage::row& r, const std::vector<std::string>& columns, const std::string& why) {
+  std::string where = "a row";
+  try {
+    where = "entry " + std::to_string(r.integer(0));
+  } catch (const storage::store_error&) {
+  }
+  std::size_t column = 0, digits = 0;
+  constexpr std::string_view lead = "column ";
+  if (why.compare(0, lead.size(), lead) == 0) {
+    while (lead.size() + digits < why.size() && std::isdigit(static_cast<unsigned char>(why[lead.size() + digits])))
+      column = column * 10 + static_cast<std::size_t>(why[lead.size() + digits++] - '0');
+  }
+  if (digits == 0 || column >= columns.size())
+    return where + ": " + why;
+  const auto named = why.substr(0, lead.size() + digits) + " (" + columns[column] + ")" + why.substr(lead.size() + digits);
+  return where + ": " + named;
+}
+
+} // namespace
 
 entry_table::entry_table(std::string sqlite_path, entry_table_sql sql, const std::string& layer)
   : path_(std::move(sqlite_path)), sql_(std::move(sql)) {
@@ -55,8 +97,14 @@ std::uint64_t entry_table::largest_id() {
 void entry_table::load(std::int64_t now_ms, const std::function<void(const storage::row&)>& read) {
   try {
     db_->execute(name("remove_expired"), {now_ms});
-    for (const auto& r : db_->query(name("select_live"), {now_ms}))
-      read(r);
+    const auto columns = columns_of(sql_.select_live);
+    for (const auto& r : db_->query(name("select_live"), {now_ms})) {
+      try {
+        read(r);
+      } catch (const storage::store_error& e) {
+        throw std::runtime_error(unreadable_row(r, columns, e.what()));
+      }
+    }
   } catch (const std::exception& e) {
     fail(e);
   }

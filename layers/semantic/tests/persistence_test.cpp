@@ -235,6 +235,33 @@ TEST_CASE("a semantic entry of an id a JSON number cannot hold stops the start n
              Catch::Contains(file.string()) && Catch::Contains("entry -5: the id is not between 1 and 2^53 - 1"));
 }
 
+TEST_CASE("a semantic entry with an empty tag, or a column of another type, stops the start naming the entry",
+          "[semantic][persistence][integration]") {
+  // An empty tag (one no invalidation can name) was served, where the vector layer refused it;
+  // "column 8 is not an integer" named no entry nor column (audit).
+  strata::test::scratch_dir dir{"strata-semantic-persist"};
+  const auto file = dir.path / "spoilt.sqlite3";
+  {
+    auto rt = testing::start_yaml(deployment(file));
+    REQUIRE(rt->semantic_store(entry("Which trains go to the airport?", "The S8.", {"t3"})).id == 1);
+  }
+  const std::pair<const char*, const char*> spoils[] = {
+    {"UPDATE strata_semantic_entries SET tags = '[\"t3\",\"\"]'", "entry 1: an empty tag"},
+    {"UPDATE strata_semantic_entries SET expires_at_ms = 'later'", "entry 1: column 8 (expires_at_ms) is not an integer"},
+  };
+  for (const auto& [spoil, said] : spoils) {
+    INFO(spoil);
+    const auto copy = dir.path / "copy.sqlite3";
+    fs::copy_file(file, copy, fs::copy_options::overwrite_existing);
+    {
+      auto db = storage::open_store({storage::dialect::sqlite, "", copy.string()});
+      db->prepare("spoil", spoil);
+      REQUIRE(db->execute("spoil") == 1);
+    }
+    CHECK_THAT(testing::start_error(deployment(copy)), Catch::Contains(copy.string()) && Catch::Contains(said));
+  }
+}
+
 TEST_CASE("a store that cannot be written to the file answers unavailable and keeps nothing",
           "[semantic][persistence][integration]") {
   // It answered ok from memory: a restart lost it, and gave its id to the next store.

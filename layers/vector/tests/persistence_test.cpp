@@ -212,6 +212,8 @@ TEST_CASE("an entry an add would refuse stops the start with an error naming the
     {"UPDATE strata_vector_entries SET id = -5", "entry -5: the id is not between 1 and 2^53 - 1"},
     {"UPDATE strata_vector_entries SET id = 9007199254740993", "entry 9007199254740993: the id is not between 1 and 2^53 - 1"},
     {"UPDATE strata_vector_entries SET tags = '[\"\"]'", ": an empty tag"},
+    // It said "column 6 is not an integer": no entry, no column name (audit).
+    {"UPDATE strata_vector_entries SET expires_at_ms = 'later'", "entry 1: column 6 (expires_at_ms) is not an integer"},
     {"UPDATE strata_vector_entries SET vector = zeroblob(length(vector))", ": the vector is all zeros"},
   };
   for (const auto& [spoil, said] : spoils) {
