@@ -43,6 +43,11 @@ inline int apply_steps(const std::string& component, std::vector<migration> step
   const int version = db.current();
   if (version > known)
     throw store_error(status::invalid, newer_schema(component, where, version, known));
+  // Below 0 the steps all ran again on the tables they had made ("table ... already exists").
+  if (version < 0)
+    throw store_error(status::invalid, "schema of '" + component + "' " + where + " is version " +
+                                         std::to_string(version) + ", which no build writes: the database was "
+                                         "changed outside strata");
   // A step still to apply with nothing for this backend would be recorded as done, and never run
   // once written: refused before any is applied (one that is done already is left alone).
   const char* backend = d == dialect::sqlite ? "sqlite" : "postgres";

@@ -98,6 +98,8 @@ sqlite_store::sqlite_store(const store_options& options) : path_(options.sqlite_
   if (ec)
     throw store_error(status::invalid,
                       "sqlite_path: cannot create the folder " + folder.string() + ": " + ec.message());
+  if (std::filesystem::is_directory(path_, ec)) // SQLite says "unable to open database file"
+    throw store_error(status::invalid, "sqlite_path: " + path_ + " is a directory; name a file in it");
   const int rc = sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
   if (rc != SQLITE_OK) {

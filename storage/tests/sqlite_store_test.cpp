@@ -43,6 +43,19 @@ TEST_CASE("a SQLite file of a newer schema is refused naming the file", "[store]
                     "strata or use another database");
 }
 
+TEST_CASE("a SQLite file whose schema version is below 0 is refused, not migrated again", "[store][sqlite]") {
+  // Its steps all ran again: "table t_items already exists" (audit).
+  strata::test::scratch_dir dir{"strata-store"};
+  const auto file = (dir.path / "db.sqlite").string();
+  auto db = strata::storage::open_store({strata::storage::dialect::sqlite, "", file});
+  db->migrate("contract", strata::test::contract_schema());
+  db->prepare("spoil", "UPDATE strata_schema_version SET version = -3 WHERE component = 'contract'");
+  REQUIRE(db->execute("spoil") == 1);
+  CHECK_THROWS_WITH(db->migrate("contract", strata::test::contract_schema()),
+                    "schema of 'contract' in '" + file + "' is version -3, which no build writes: the database was "
+                    "changed outside strata");
+}
+
 TEST_CASE("a migration step without a statement for the backend is refused, not recorded", "[store][sqlite]") {
   // {1, "CREATE TABLE ..."} fills the description: the step was recorded as version 1, the table
   // never made, and mending the step later changed nothing.
@@ -69,6 +82,8 @@ TEST_CASE("opening a SQLite file that cannot be created says which file", "[stor
                     Catch::Contains(blocker.string()));
   CHECK_THROWS_WITH(strata::storage::open_store({strata::storage::dialect::sqlite, "", ""}),
                     Catch::Contains("no database file"));
+  CHECK_THROWS_WITH(strata::storage::open_store({strata::storage::dialect::sqlite, "", dir.path.string()}),
+                    "sqlite_path: " + dir.path.string() + " is a directory; name a file in it");
 }
 
 TEST_CASE("a SQLite file deleted or replaced while open refuses writes, naming it, and still reads", "[store][sqlite]") {
