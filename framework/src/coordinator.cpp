@@ -42,6 +42,8 @@ struct awaited_reply {
   /// the hung call wrote when it returned, over those writes, in what the layer keeps beyond its
   /// instance (a database).
   std::function<void()> applied_late;
+  /// For a write behind: what to do when, answered as a timeout, it is applied after all.
+  std::function<void()> applied;
   std::chrono::steady_clock::time_point due() const { return sent + deadline; }
 };
 using awaited_ptr = std::shared_ptr<awaited_reply>;
@@ -92,6 +94,23 @@ struct slot {
   /// Keys to erase from the next instance before anything else (a put its replaced, hung
   /// instance applied late, when no instance was there to erase it from).
   std::vector<std::pair<std::string, std::string>> erase_at_start;
+  /// Writes behind to this layer that failed and wait to be sent again (`behind_write`).
+  std::size_t behind_failing = 0;
+};
+
+/// A put to a `write: behind` layer, from when it is sent until the layer takes it or a later
+/// write of its key (or an invalidation of one of its tags) replaces it: one that fails is sent
+/// again, with what is left of its TTL (or, that run out, as an erase of the key). Dropped, the
+/// layer kept the key's older value, which it served once the layers above let theirs go, and
+/// after a restart (audit).
+struct behind_write {
+  std::size_t slot = 0;
+  std::uint64_t number = 0; ///< the put's request number: a later write of the key has another
+  put_payload data;
+  bool kept = false; ///< an EXPIRE's write-back (put_kept)
+  bool erase = false; ///< its TTL ran out before the layer took it: the key is erased there instead
+  std::chrono::steady_clock::time_point written; ///< when the put came, from which its TTL runs
+  unsigned failures = 0;
 };
 
 /// One get in flight through the chain.
@@ -298,6 +317,10 @@ struct coordinator_state {
   /// (layer_answer_atom) is matched with.
   std::unordered_map<std::uint64_t, sent_request> sent;
   std::uint64_t last_sent_number = 0;
+  /// By slot and key (`behind_key`); at most `max_behind_writes`, past which a write behind is
+  /// sent untracked (said once in the log).
+  std::unordered_map<std::string, behind_write> behind;
+  bool behind_untracked_logged = false;
   /// Instances stopped whose down message has not come yet.
   struct stopped_instance {
     caf::actor_addr actor;
@@ -765,6 +788,8 @@ public:
     if (!awaited->answer) { // answered as a timeout already
       if (awaited->lost && (could_not(reply) || reply.code == status::invalid))
         awaited->lost();
+      else if (awaited->applied)
+        awaited->applied();
       // Applied by an instance replaced since (its call that hung returned): later writes went to
       // the new one first. By the same instance, in order: nothing to mend.
       if (awaited->applied_late && reply.code == status::ok && awaited->generation != st_.slots[i].generation)
@@ -1249,6 +1274,130 @@ public:
       erase_if_applied_late(*awaited, j, data);
   }
 
+  // --- writes behind (behind_write) ----------------------------------------------------------
+
+  static constexpr std::size_t max_behind_writes = 1 << 18;
+
+  static std::string behind_key(std::size_t i, const std::string& id) { return std::to_string(i) + '|' + id; }
+
+  /// Puts `data` (of key `id`) to slot i, a `write: behind` layer, without waiting for it; until
+  /// the layer takes it, a failure sends it again.
+  void put_behind(std::size_t i, std::uint64_t number, const std::string& id, const put_payload& data, bool kept) {
+    if (st_.behind.size() >= max_behind_writes) {
+      if (!std::exchange(st_.behind_untracked_logged, true))
+        st_.log->write(log_level::warn,
+                       {std::to_string(max_behind_writes) + " writes behind are in flight or failing: those of "
+                        "further keys are sent untracked, and one that fails leaves the layer its older value "
+                        "(said once)",
+                        st_.slots[i].cfg.name, {}, {}, {}, {}, {}});
+      return kept ? put_unawaited(i, number, data, layer_put_kept_atom::value) : put_unawaited(i, number, data);
+    }
+    const auto key = behind_key(i, id);
+    forget_behind(key); // note_write did, unless the write is an EXPIRE's (it writes what it found)
+    st_.behind.emplace(key, behind_write{i, number, data, kept, false, std::chrono::steady_clock::now(), 0});
+    send_behind(key);
+  }
+
+  /// Sends the write behind `key` (again).
+  void send_behind(const std::string& key) {
+    const auto& w = st_.behind.at(key);
+    const auto i = w.slot;
+    const auto number = w.number;
+    const auto data = w.data;
+    // The answer may come at once (no instance), and change the entry: nothing of it read after.
+    auto answered = [this, key, number](layer_reply& reply) { behind_answered(key, number, reply); };
+    const auto sent_before = st_.last_sent_number;
+    if (w.erase)
+      ask(i, number, operation::erase, answered, layer_erase_atom::value, data->ns, data->key);
+    else if (w.kept)
+      ask(i, number, operation::put, answered, layer_put_kept_atom::value, data);
+    else
+      ask(i, number, operation::put, answered, layer_put_atom::value, data);
+    if (auto* awaited = sent_since(sent_before)) {
+      erase_if_applied_late(*awaited, i, data);
+      awaited->lost = [this, key, number] { behind_failed(key, number); };
+      awaited->applied = [this, key, number] { behind_taken(key, number); };
+    }
+  }
+
+  /// The layer's answer to the write behind `key` numbered `number`. Past its deadline (the
+  /// coordinator's timeout) it is taken to be in the layer's backlog: `lost` or `applied` says
+  /// later what became of it (sending it again meanwhile would lengthen that backlog).
+  void behind_answered(const std::string& key, std::uint64_t number, const layer_reply& reply) {
+    if (reply.failed && reply.code == status::timeout)
+      return;
+    if (could_not(reply))
+      return behind_failed(key, number, reply.error.empty() ? std::string(to_string(reply.code)) : reply.error);
+    behind_taken(key, number); // kept, or declined (the layer then drops what it held for the key)
+  }
+
+  void behind_taken(const std::string& key, std::uint64_t number) {
+    if (const auto it = st_.behind.find(key); it != st_.behind.end() && it->second.number == number)
+      forget_behind(key);
+  }
+
+  /// Sends the write behind `key` again after a wait (100 ms doubling to 5 s), unless a later write
+  /// of the key replaced it.
+  void behind_failed(const std::string& key, std::uint64_t number, const std::string& why = "it was not applied") {
+    const auto it = st_.behind.find(key);
+    if (it == st_.behind.end() || it->second.number != number)
+      return;
+    auto& w = it->second;
+    auto& s = st_.slots[w.slot];
+    if (w.failures++ == 0 && s.behind_failing++ == 0)
+      st_.log->write(log_level::warn, {"a write behind failed (" + why + "): sent again until the layer takes it, "
+                                       "unless a later write of its key comes first (logged again when none is left)",
+                                       s.cfg.name, {}, {}, {}, {}, {}});
+    const auto wait = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(100 << std::min(w.failures - 1, 6u)),
+                                                          std::chrono::seconds(5));
+    self_->delayed_send(self_, wait, behind_retry_atom::value, key, number);
+  }
+
+  /// The reminder of `behind_failed`: the write is sent again with what is left of its TTL, or, that
+  /// run out, as an erase of the key (the layer holds an older value for it).
+  void retry_behind(const std::string& key, std::uint64_t number) {
+    const auto it = st_.behind.find(key);
+    if (it == st_.behind.end() || it->second.number != number)
+      return;
+    auto& w = it->second;
+    const auto ttl = w.data->options.ttl;
+    if (!w.erase && ttl.count() > 0) {
+      const auto left = ttl - std::chrono::ceil<std::chrono::milliseconds>(std::chrono::steady_clock::now() - w.written);
+      if (left.count() <= 0) {
+        w.erase = true;
+      } else {
+        auto shorter = std::make_shared<put_data>(*w.data);
+        shorter->options.ttl = left;
+        w.data = std::move(shorter);
+        w.written = std::chrono::steady_clock::now();
+      }
+    }
+    send_behind(key);
+  }
+
+  /// Forgets the write behind `key`, if there is one: taken, or replaced by a later write.
+  void forget_behind(const std::string& key) {
+    const auto it = st_.behind.find(key);
+    if (it == st_.behind.end())
+      return;
+    auto& s = st_.slots[it->second.slot];
+    if (it->second.failures > 0 && --s.behind_failing == 0)
+      st_.log->write(log_level::info, {"every write behind that failed is taken or replaced by a later write",
+                                       s.cfg.name, {}, {}, {}, {}, {}});
+    st_.behind.erase(it);
+  }
+
+  /// Forgets the writes behind of namespace `ns` that carry `tag`: an invalidation of it came after.
+  void forget_behind_tagged(const std::string& ns, const std::string& tag) {
+    std::vector<std::string> gone;
+    for (const auto& [key, w] : st_.behind)
+      if (w.data->ns == ns && std::find(w.data->options.tags.begin(), w.data->options.tags.end(), tag) !=
+                                w.data->options.tags.end())
+        gone.push_back(key);
+    for (const auto& key : gone)
+      forget_behind(key);
+  }
+
   void finish(const lookup_ptr& l, get_result result) {
     release_reader(l->id);
     l->request.done(std::move(result));
@@ -1266,6 +1415,10 @@ public:
   /// Records a write to `id`, so that lookups and loads in flight do not copy an older value.
   void note_write(const std::string& id) {
     advance_write_epoch(id);
+    if (!st_.behind.empty())
+      for (std::size_t i = 0; i < st_.slots.size(); ++i)
+        if (st_.slots[i].cfg.write == write_policy::behind)
+          forget_behind(behind_key(i, id));
     if (auto it = st_.loads.find(id); it != st_.loads.end())
       supersede(it); // a miss from now on must not get a value read before this write
   }
@@ -1485,10 +1638,7 @@ public:
       const bool kept_value = request.keep_value && built_for(i, put_kept_since_minor);
       if (policy == write_policy::behind) {
         join->result.kept = true; // not waited for: taken to keep it
-        if (kept_value)
-          put_unawaited(i, number, request.data, layer_put_kept_atom::value);
-        else
-          put_unawaited(i, number, request.data);
+        put_behind(i, number, id, request.data, kept_value);
         continue;
       }
       ++join->remaining;
@@ -1616,6 +1766,7 @@ public:
   void invalidate_tag(tag_request& request) {
     const auto number = ++st_.requests;
     note_tag_invalidation(request.ns);
+    forget_behind_tagged(request.ns, request.tag);
     auto join = std::make_shared<fan_in<invalidate_result>>();
     join->done = std::move(request.done);
     ask_chain(
@@ -1660,6 +1811,7 @@ public:
     const auto number = ++st_.requests;
     if (tag) {
       note_tag_invalidation(ns);
+      forget_behind_tagged(ns, what);
     } else {
       note_write(make_id(ns, what));
     }
@@ -1902,6 +2054,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     [r](hang_check_atom, std::size_t index, std::uint64_t generation, std::uint64_t number) {
       r->hang_check(index, generation, number);
     },
+    [r](behind_retry_atom, const std::string& key, std::uint64_t number) { r->retry_behind(key, number); },
     [r](layer_answer_atom, std::uint64_t number, layer_reply& reply) { r->layer_answered(number, reply); },
     [r](loaded_atom, std::uint64_t number, load_reply& reply) { r->load_answered(number, reply); },
     [r](load_timeout_atom, std::uint64_t number) { r->load_timed_out(number); },

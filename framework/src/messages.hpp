@@ -70,6 +70,8 @@ using overdue_atom = caf::atom_constant<caf::atom("overdue")>;
 /// The coordinator's own reminder to look whether a layer that let a request time out has answered
 /// since, or is taken to hang.
 using hang_check_atom = caf::atom_constant<caf::atom("hangcheck")>;
+/// The coordinator's own reminder to send again a put a `write: behind` layer failed.
+using behind_retry_atom = caf::atom_constant<caf::atom("behindre")>;
 
 struct get_request {
   std::string ns;

@@ -3,6 +3,7 @@
 #include "global_deployment.hpp"
 #include "support/scoped_env.hpp"
 #include "support/scratch_dir.hpp"
+#include "support/sqlite_locked.hpp"
 
 #include <strata/sdk.hpp>
 #include <strata/store.hpp>
@@ -349,6 +350,50 @@ TEST_CASE("a row changed outside strata answers its key unavailable, naming the 
   CHECK_THAT(logged, Catch::Contains("the row of key 'confidence' in namespace 'default' cannot be read (column "
                                      "confidence: column 1 is not a number)") &&
                        Catch::Contains("(column tags: not a JSON list of strings)"));
+}
+
+TEST_CASE("a write behind the file refuses is sent again until taken, with what is left of its TTL",
+          "[global][sqlite]") {
+  // Dropped, the layer kept the key's older value: served once the layer above let its copy go,
+  // and after a restart; a value whose TTL ran out meanwhile let the older one come back (audit).
+  strata::test::scratch_dir dir{"strata-global"};
+  const auto file = dir.path / "global.sqlite3";
+  const auto yaml = std::string("plugins:\n  path: [\"") + STRATA_TEST_PLUGIN_DIR + "\"]\n"
+                    "layers:\n"
+                    "  - {name: hot, plugin: predictive}\n"
+                    "  - name: shared\n    plugin: global\n    write: behind\n    deadline: 2s\n    config:\n" +
+                    sqlite_settings(file, "      statement_timeout: 200ms\n      retry_max: 300ms\n");
+  const auto held = [](strata::runtime& rt, const std::string& key) -> nlohmann::json {
+    return answer(rt.layer_command("shared", "entry", R"({"key":")" + key + R"("})"));
+  };
+  auto rt = start_yaml(yaml);
+  REQUIRE(rt->put("k", "old") == strata::status::ok);
+  REQUIRE(rt->put("gone", "old") == strata::status::ok);
+  REQUIRE(eventually([&] { return held(*rt, "gone").value("value", "") == "old"; }, 5s));
+  std::int64_t before_us = 0;
+  CHECK_THROWS_WITH(strata::test::with_file_locked(file, [&] {
+                      REQUIRE(rt->put("k", "new") == strata::status::ok);
+                      strata::put_options brief;
+                      brief.ttl = 300ms;
+                      REQUIRE(rt->put("gone", "brief", brief) == strata::status::ok);
+                      before_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch()).count();
+                      strata::put_options minute;
+                      minute.ttl = 60s;
+                      REQUIRE(rt->put("t", "w", minute) == strata::status::ok);
+                      std::this_thread::sleep_for(1s); // the writes fail, and are sent again, and fail
+                    }),
+                    "rolled back");
+  CHECK(eventually([&] { return held(*rt, "k").value("value", "") == "new"; }, 15s));
+  CHECK(eventually([&] { return held(*rt, "gone").value("found", true) == false; }, 15s));
+  CHECK(rt->get("gone").code == strata::status::not_found); // the older value did not come back
+  REQUIRE(eventually([&] { return held(*rt, "t").value("found", false); }, 15s));
+  // Its TTL runs from the put, not from when the layer took it.
+  CHECK(held(*rt, "t")["expires_at_us"].get<std::int64_t>() <= before_us + 60'000'000);
+  rt.reset();
+  rt = start_yaml(yaml);
+  CHECK(rt->get("k").value == "new");
+  CHECK(rt->get("gone").code == strata::status::not_found);
 }
 
 TEST_CASE("a SQLite file that takes no more bytes keeps the layer critical while reads are answered",
