@@ -1068,21 +1068,32 @@ public:
                std::chrono::steady_clock::time_point asked_at) {
     if (found_at == 0 || !still_current(*l))
       return;
-    auto meta = hit.meta;
-    if (meta.ttl.count() > 0) {
-      meta.ttl -= std::chrono::milliseconds{1} +
-                  std::chrono::ceil<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked_at);
-      if (meta.ttl.count() <= 0)
-        return; // 0 would be no expiry at all
-    }
+    const auto meta = copy_meta(hit.meta, asked_at);
+    if (!meta)
+      return;
     put_payload data;
     for (std::size_t j = 0; j < found_at; ++j) {
       if (!st_.slots[j].cfg.promote || st_.slots[j].observer)
         continue;
       if (!data)
-        data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, hit.value, meta});
+        data = std::make_shared<put_data>(put_data{l->request.ns, l->request.key, hit.value, *meta});
       put_unawaited(j, l->number, data);
     }
+  }
+
+  /// The metadata of a copy of a hit that layer was asked for at `asked_at`: its TTL less the time
+  /// since (and a millisecond, for the rounding of the layer's), so that the copy does not outlive
+  /// the entry; none when that leaves none (0 would be no expiry at all).
+  static std::optional<entry_options> copy_meta(const entry_options& found,
+                                                std::chrono::steady_clock::time_point asked_at) {
+    auto meta = found;
+    if (meta.ttl.count() > 0) {
+      meta.ttl -= std::chrono::milliseconds{1} +
+                  std::chrono::ceil<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked_at);
+      if (meta.ttl.count() <= 0)
+        return std::nullopt;
+    }
+    return meta;
   }
 
   void full_miss(const lookup_ptr& l) {
@@ -1923,9 +1934,9 @@ public:
       return prefetch_walk(l, asking, i + 1);
     ask(
       i, l->number, asked{operation::get, false},
-      [this, l, asking, i](layer_reply& reply) {
+      [this, l, asking, i, asked_at = std::chrono::steady_clock::now()](layer_reply& reply) {
         if (!reply.failed && reply.code == status::ok && sound_hit(i, l->number, reply.hit))
-          return prefetched(l, asking, reply.hit.value, reply.hit.meta);
+          return prefetched(l, asking, reply.hit.value, copy_meta(reply.hit.meta, asked_at));
         prefetch_walk(l, asking, i + 1);
       },
       layer_get_atom::value, l->request.ns, l->request.key);
@@ -1949,9 +1960,13 @@ public:
     release_reader(l->id);
   }
 
-  void prefetched(const lookup_ptr& l, std::size_t asking, const std::string& value, const entry_options& options) {
-    if (still_current(*l))
-      fill_prefetched(l->number, asking, l->request.ns, l->request.key, value, options);
+  /// A layer below held the key: copied into the asking layer, as a promotion would be (with the
+  /// time since it was asked taken off its TTL: a prefetched copy outlived the entry by up to 1 ms,
+  /// audit), unless that leaves none.
+  void prefetched(const lookup_ptr& l, std::size_t asking, const std::string& value,
+                  const std::optional<entry_options>& options) {
+    if (options && still_current(*l))
+      fill_prefetched(l->number, asking, l->request.ns, l->request.key, value, *options);
     --st_.prefetches_in_flight;
     release_reader(l->id);
   }

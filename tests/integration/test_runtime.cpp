@@ -1343,3 +1343,68 @@ TEST_CASE("an EXPIRE's write-back reaches a plugin built for ABI 1.5 through put
   auto only = strata::testing::start_yaml("layers:\n  - {name: now, plugin: abi_current}\n", std::move(alone));
   CHECK(only->expire("K", std::chrono::hours(1)) == status::ok);
 }
+
+namespace {
+
+std::atomic<std::int64_t> prefetched_ttl_ms{-1};
+
+/// Asks for "B" to be prefetched on a get of "A", and records the TTL of the fill.
+class prefetch_asker : public strata::layer {
+public:
+  explicit prefetch_asker(const strata::layer_context& context) : host_(context.host) {}
+  status get(std::string_view ns, std::string_view key, layer_hit&) override {
+    if (key == "A")
+      host_.prefetch(ns, "B");
+    return status::not_found;
+  }
+  status put(std::string_view, std::string_view, std::string_view, const entry_options&) override { return status::ok; }
+  status put_prefetched(std::string_view, std::string_view, std::string_view, const entry_options& options) override {
+    prefetched_ttl_ms = options.ttl.count();
+    return status::ok;
+  }
+  status erase(std::string_view, std::string_view) override { return status::not_found; }
+  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
+
+private:
+  strata::plugin_host host_;
+};
+
+/// Holds "B" with 10 s left, and takes 50 ms to say so.
+class slow_holder : public strata::layer {
+public:
+  explicit slow_holder(const strata::layer_context&) {}
+  status get(std::string_view, std::string_view key, layer_hit& out) override {
+    if (key != "B")
+      return status::not_found;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    out.value = "b";
+    out.meta.ttl = std::chrono::seconds(10);
+    return status::ok;
+  }
+  status put(std::string_view, std::string_view, std::string_view, const entry_options&) override { return status::ok; }
+  status erase(std::string_view, std::string_view) override { return status::not_found; }
+  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
+};
+
+const strata_plugin_descriptor prefetch_asker_descriptor = {
+  STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "prefetch_asker", "1.0", STRATA_PLUGIN_LAYER, 0, recording_keys, 1,
+  &strata::sdk_detail::create<strata::layer, prefetch_asker>, &strata::sdk_detail::destroy<strata::layer>, nullptr, 0};
+const strata_plugin_descriptor slow_holder_descriptor = {
+  STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "slow_holder", "1.0", STRATA_PLUGIN_LAYER, 0, recording_keys, 1,
+  &strata::sdk_detail::create<strata::layer, slow_holder>, &strata::sdk_detail::destroy<strata::layer>, nullptr, 0};
+
+} // namespace
+
+TEST_CASE("a prefetched copy never outlives the entry it was copied from", "[runtime]") {
+  // It took the TTL the layer below reported, from when the asking layer applied it: it was served
+  // up to a millisecond past the entry's expiry (audit), as a promoted copy was before.
+  runtime_options options;
+  options.static_plugins = {&prefetch_asker_descriptor, &slow_holder_descriptor};
+  auto rt = strata::testing::start_yaml("layers:\n  - {name: asker, plugin: prefetch_asker}\n"
+                                        "  - {name: holder, plugin: slow_holder}\n",
+                                        std::move(options));
+  CHECK(rt->get("A").code == status::not_found);
+  REQUIRE(eventually([] { return prefetched_ttl_ms.load() >= 0; }));
+  CHECK(prefetched_ttl_ms.load() > 0);
+  CHECK(prefetched_ttl_ms.load() <= 10'000 - 51); // less the 50 ms the holder took, and 1 ms
+}
