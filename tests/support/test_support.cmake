@@ -1,8 +1,8 @@
 # The shared test doubles of tests/support, for the tests of plugins: a recording host table
 # (recording_host.hpp), a plugin loader (plugin_library.hpp), a fixed telemetry source
 # (sample_telemetry.hpp), snapshot comparisons (snapshot_equal.hpp), a temporary folder
-# (scratch_dir.hpp) and SQLite files locked or of a later schema (sqlite_locked.hpp,
-# sqlite_schema_version.hpp). Include them as "support/<header>". Included by every folder whose
+# (scratch_dir.hpp) and SQLite files locked, of a later schema or with a row edited
+# (sqlite_locked.hpp, sqlite_schema_version.hpp, sqlite_spoilt_copy.hpp). Include them as "support/<header>". Included by every folder whose
 # tests use them; defined once.
 include_guard(GLOBAL)
 

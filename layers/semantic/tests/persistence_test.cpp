@@ -5,6 +5,7 @@
 #include "support/scratch_dir.hpp"
 #include "support/sqlite_locked.hpp"
 #include "support/sqlite_schema_version.hpp"
+#include "support/sqlite_spoilt_copy.hpp"
 
 #include <strata/runtime.hpp>
 #include <strata/store.hpp>
@@ -217,28 +218,11 @@ TEST_CASE("an erase by text or a tag invalidation the file does not take is dele
   CHECK(rt->semantic_lookup(ask("How do I reset my password?")).code == status::ok);
 }
 
-TEST_CASE("a semantic entry of an id a JSON number cannot hold stops the start naming the file and the entry",
+TEST_CASE("a semantic entry edited outside the layer stops the start naming the file, the entry and the fault",
           "[semantic][persistence][integration]") {
-  // With id -5 (2^64 - 5 once read) the ids given next wrapped past 2^53.
-  strata::test::scratch_dir dir{"strata-semantic-persist"};
-  const auto file = dir.path / "spoilt.sqlite3";
-  {
-    auto rt = testing::start_yaml(deployment(file));
-    REQUIRE(rt->semantic_store(entry("Which trains go to the airport?", "The S8.")).code == status::ok);
-  }
-  {
-    auto db = storage::open_store({storage::dialect::sqlite, "", file.string()});
-    db->prepare("spoil", "UPDATE strata_semantic_entries SET id = -5");
-    REQUIRE(db->execute("spoil") == 1);
-  }
-  CHECK_THAT(testing::start_error(deployment(file)),
-             Catch::Contains(file.string()) && Catch::Contains("entry -5: the id is not between 1 and 2^53 - 1"));
-}
-
-TEST_CASE("a semantic entry with an empty tag, or a column of another type, stops the start naming the entry",
-          "[semantic][persistence][integration]") {
-  // An empty tag (one no invalidation can name) was served, where the vector layer refused it;
-  // "column 8 is not an integer" named no entry nor column (audit).
+  // With id -5 (2^64 - 5 once read) the ids given next wrapped past 2^53; an empty tag (one no
+  // invalidation can name) was served, where the vector layer refused it; "column 8 is not an
+  // integer" named no entry nor column (audit).
   strata::test::scratch_dir dir{"strata-semantic-persist"};
   const auto file = dir.path / "spoilt.sqlite3";
   {
@@ -246,18 +230,14 @@ TEST_CASE("a semantic entry with an empty tag, or a column of another type, stop
     REQUIRE(rt->semantic_store(entry("Which trains go to the airport?", "The S8.", {"t3"})).id == 1);
   }
   const std::pair<const char*, const char*> spoils[] = {
+    {"UPDATE strata_semantic_entries SET id = -5", "entry -5: the id is not between 1 and 2^53 - 1"},
     {"UPDATE strata_semantic_entries SET tags = '[\"t3\",\"\"]'", "entry 1: an empty tag"},
     {"UPDATE strata_semantic_entries SET expires_at_ms = 'later'", "entry 1: column 8 (expires_at_ms) is not an integer"},
   };
+  const auto copy = dir.path / "copy.sqlite3";
   for (const auto& [spoil, said] : spoils) {
     INFO(spoil);
-    const auto copy = dir.path / "copy.sqlite3";
-    fs::copy_file(file, copy, fs::copy_options::overwrite_existing);
-    {
-      auto db = storage::open_store({storage::dialect::sqlite, "", copy.string()});
-      db->prepare("spoil", spoil);
-      REQUIRE(db->execute("spoil") == 1);
-    }
+    strata::test::spoilt_copy(file, copy, spoil);
     CHECK_THAT(testing::start_error(deployment(copy)), Catch::Contains(copy.string()) && Catch::Contains(said));
   }
 }

@@ -5,6 +5,7 @@
 #include "support/scratch_dir.hpp"
 #include "support/sqlite_locked.hpp"
 #include "support/sqlite_schema_version.hpp"
+#include "support/sqlite_spoilt_copy.hpp"
 
 #include <strata/runtime.hpp>
 #include <strata/store.hpp>
@@ -216,17 +217,11 @@ TEST_CASE("an entry an add would refuse stops the start with an error naming the
     {"UPDATE strata_vector_entries SET expires_at_ms = 'later'", "entry 1: column 6 (expires_at_ms) is not an integer"},
     {"UPDATE strata_vector_entries SET vector = zeroblob(length(vector))", ": the vector is all zeros"},
   };
+  const auto copy = dir.path / "copy.sqlite3";
   for (const auto& [spoil, said] : spoils) {
     INFO(spoil);
-    const auto copy = dir.path / "copy.sqlite3";
-    fs::copy_file(file, copy, fs::copy_options::overwrite_existing);
-    {
-      auto db = storage::open_store({storage::dialect::sqlite, "", copy.string()});
-      db->prepare("spoil", spoil);
-      REQUIRE(db->execute("spoil") == 1);
-    }
-    const auto error = testing::start_error(deployment(copy));
-    CHECK_THAT(error, Catch::Contains(copy.string()) && Catch::Contains(said));
+    strata::test::spoilt_copy(file, copy, spoil);
+    CHECK_THAT(testing::start_error(deployment(copy)), Catch::Contains(copy.string()) && Catch::Contains(said));
   }
 }
 
