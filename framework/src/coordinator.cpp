@@ -317,9 +317,10 @@ struct coordinator_state {
   /// (layer_answer_atom) is matched with.
   std::unordered_map<std::uint64_t, sent_request> sent;
   std::uint64_t last_sent_number = 0;
-  /// By slot and key (`behind_key`); at most `max_behind_writes`, past which a write behind is
-  /// sent untracked (said once in the log).
+  /// By slot and key (`behind_key`); at most `max_behind_writes` of `max_behind_bytes` in all,
+  /// past which a write behind is sent untracked (said once in the log).
   std::unordered_map<std::string, behind_write> behind;
+  std::size_t behind_bytes = 0; ///< their `behind_charge`, at most `max_behind_bytes`
   bool behind_untracked_logged = false;
   /// Instances stopped whose down message has not come yet.
   struct stopped_instance {
@@ -788,8 +789,8 @@ public:
     if (!awaited->answer) { // answered as a timeout already
       if (awaited->lost && (could_not(reply) || reply.code == status::invalid))
         awaited->lost();
-      else if (awaited->applied)
-        awaited->applied();
+      else if (awaited->applied && !could_not(reply) && reply.code != status::invalid)
+        awaited->applied(); // not a failure whose `lost` ran already (its instance replaced)
       // Applied by an instance replaced since (its call that hung returned): later writes went to
       // the new one first. By the same instance, in order: nothing to mend.
       if (awaited->applied_late && reply.code == status::ok && awaited->generation != st_.slots[i].generation)
@@ -1288,23 +1289,35 @@ public:
   // --- writes behind (behind_write) ----------------------------------------------------------
 
   static constexpr std::size_t max_behind_writes = 1 << 18;
+  static constexpr std::size_t max_behind_bytes = std::size_t{256} << 20;
+
+  /// What a write behind holds: its key and value, and about 200 bytes of entry and payload.
+  static std::size_t behind_charge(const std::string& key, const put_data& data) {
+    return key.size() + data.key.size() + data.value.size() + 200;
+  }
 
   static std::string behind_key(std::size_t i, const std::string& id) { return std::to_string(i) + '|' + id; }
 
   /// Puts `data` (of key `id`) to slot i, a `write: behind` layer, without waiting for it; until
   /// the layer takes it, a failure sends it again.
   void put_behind(std::size_t i, std::uint64_t number, const std::string& id, const put_payload& data, bool kept) {
-    if (st_.behind.size() >= max_behind_writes) {
+    if (st_.behind.size() >= max_behind_writes || st_.behind_bytes >= max_behind_bytes) {
       if (!std::exchange(st_.behind_untracked_logged, true))
         st_.log->write(log_level::warn,
-                       {std::to_string(max_behind_writes) + " writes behind are in flight or failing: those of "
-                        "further keys are sent untracked, and one that fails leaves the layer its older value "
-                        "(said once)",
+                       {"writes behind in flight or failing reach " + std::to_string(max_behind_writes) +
+                          " or " + std::to_string(max_behind_bytes >> 20) + " MiB: those of further keys are sent "
+                          "untracked, and one that fails leaves the layer its older value (said once)",
                         st_.slots[i].cfg.name, {}, {}, {}, {}, {}});
       return kept ? put_unawaited(i, number, data, layer_put_kept_atom::value) : put_unawaited(i, number, data);
     }
     const auto key = behind_key(i, id);
-    forget_behind(key); // note_write did, unless the write is an EXPIRE's (it writes what it found)
+    // An EXPIRE's write-back sets the TTL only where the layer holds the value it found: over a
+    // put of that value not taken yet, it would leave the layer its older value, and be taken.
+    // So it is sent as a put of the value, with the new TTL.
+    if (kept && st_.behind.count(key) != 0)
+      kept = false;
+    forget_behind(key);
+    st_.behind_bytes += behind_charge(key, *data);
     st_.behind.emplace(key, behind_write{i, number, data, kept, false, std::chrono::steady_clock::now(), 0});
     send_behind(key);
   }
@@ -1337,8 +1350,17 @@ public:
   void behind_answered(const std::string& key, std::uint64_t number, const layer_reply& reply) {
     if (reply.failed && reply.code == status::timeout)
       return;
-    if (could_not(reply))
+    // The layer's backend away or slow, or its instance replaced before it applied the write:
+    // sent again. Not a write the layer threw on (or answered `internal`): sent again, it would
+    // throw again, and have the layer replaced at each.
+    if (reply.code == status::unavailable || reply.code == status::timeout)
       return behind_failed(key, number, reply.error.empty() ? std::string(to_string(reply.code)) : reply.error);
+    if (reply.code == status::internal) {
+      if (const auto it = st_.behind.find(key); it != st_.behind.end() && it->second.number == number)
+        st_.log->write(log_level::error, {"a write behind failed (" + reply.error + "): not sent again, as the "
+                                          "layer faulted on it; the layer may hold an older value for its key",
+                                          st_.slots[it->second.slot].cfg.name, {}, {}, {}, {}, {}});
+    }
     behind_taken(key, number); // kept, or declined (the layer then drops what it held for the key)
   }
 
@@ -1392,19 +1414,28 @@ public:
     if (it == st_.behind.end())
       return;
     auto& s = st_.slots[it->second.slot];
+    st_.behind_bytes -= behind_charge(key, *it->second.data);
     if (it->second.failures > 0 && --s.behind_failing == 0)
       st_.log->write(log_level::info, {"every write behind that failed is taken or replaced by a later write",
                                        s.cfg.name, {}, {}, {}, {}, {}});
     st_.behind.erase(it);
   }
 
-  /// Forgets the writes behind of namespace `ns` that carry `tag`: an invalidation of it came after.
-  void forget_behind_tagged(const std::string& ns, const std::string& tag) {
+  /// Turns the writes behind of namespace `ns` that carry `tag` into erases of their keys: an
+  /// invalidation of it came after them. Forgotten, one that failed left the layer the key's
+  /// older value, which the invalidation did not reach (untagged). One in flight that the layer
+  /// takes is removed there by the invalidation, which follows it. Those to layer `origin`, which
+  /// heard of the invalidation from elsewhere (it holds what came since), are forgotten.
+  void erase_behind_tagged(const std::string& ns, const std::string& tag, std::size_t origin = no_layer) {
     std::vector<std::string> gone;
-    for (const auto& [key, w] : st_.behind)
+    for (auto& [key, w] : st_.behind)
       if (w.data->ns == ns && std::find(w.data->options.tags.begin(), w.data->options.tags.end(), tag) !=
-                                w.data->options.tags.end())
-        gone.push_back(key);
+                                w.data->options.tags.end()) {
+        if (w.slot == origin)
+          gone.push_back(key);
+        else
+          w.erase = true;
+      }
     for (const auto& key : gone)
       forget_behind(key);
   }
@@ -1424,9 +1455,11 @@ public:
   // --- writes ------------------------------------------------------------------------------
 
   /// Records a write to `id`, so that lookups and loads in flight do not copy an older value.
-  void note_write(const std::string& id) {
+  /// `replaces_behind`: false for an EXPIRE's write-back, which writes what it found, and must
+  /// see a write behind of the key not taken yet (`put_behind`).
+  void note_write(const std::string& id, bool replaces_behind = true) {
     advance_write_epoch(id);
-    if (!st_.behind.empty())
+    if (replaces_behind && !st_.behind.empty())
       for (std::size_t i = 0; i < st_.slots.size(); ++i)
         if (st_.slots[i].cfg.write == write_policy::behind)
           forget_behind(behind_key(i, id));
@@ -1604,7 +1637,7 @@ public:
   void write_put(put_request& request) {
     const auto number = ++st_.requests;
     const auto id = make_id(request.data->ns, request.data->key);
-    note_write(id);
+    note_write(id, !request.keep_value);
     // An EXPIRE writes back what it found (maybe a failed put's value, whose undo must still come).
     if (!request.keep_value && reaches_every_layer())
       note_replacing_write(id);
@@ -1777,7 +1810,7 @@ public:
   void invalidate_tag(tag_request& request) {
     const auto number = ++st_.requests;
     note_tag_invalidation(request.ns);
-    forget_behind_tagged(request.ns, request.tag);
+    erase_behind_tagged(request.ns, request.tag);
     auto join = std::make_shared<fan_in<invalidate_result>>();
     join->done = std::move(request.done);
     ask_chain(
@@ -1822,7 +1855,7 @@ public:
     const auto number = ++st_.requests;
     if (tag) {
       note_tag_invalidation(ns);
-      forget_behind_tagged(ns, what);
+      erase_behind_tagged(ns, what, origin);
     } else {
       note_write(make_id(ns, what));
     }

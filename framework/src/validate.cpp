@@ -531,8 +531,9 @@ void check_claims(const config& cfg, const resolved_plugins& plugins, std::vecto
     for (std::size_t j = 0; j < i; ++j) {
       const auto& earlier = files[j];
       // Two defaults, neither standard output: a default unused (the global layer's and the
-      // diary's sqlite_path with backend postgres) is no clash; one used is refused by its
-      // plugin at the start (a SQLite file records its layer).
+      // diary's sqlite_path with backend postgres) is no clash; one used by two instances is
+      // refused by the plugin at the start (two global layers: the file's lock), or shared as it
+      // would be by two processes (two diaries, whose records name their writer).
       if (earlier.file != files[i].file || (earlier.by_default && files[i].by_default && files[i].file != "-"))
         continue;
       const bool log = earlier.path == "logging.output";

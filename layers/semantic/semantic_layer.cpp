@@ -302,8 +302,11 @@ private:
   bool save(std::uint64_t id) {
     if (!file_)
       return true;
-    if (const auto r = cache_.find(id))
-      return writes_.run(file_->path(), [&] { file_->save({*r}); });
+    if (const auto r = cache_.find(id)) {
+      if (!writes_.run(file_->path(), [&] { file_->save({*r}); }))
+        return false;
+      writes_.row_kept(id);
+    }
     return true;
   }
 

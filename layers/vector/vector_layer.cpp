@@ -211,7 +211,11 @@ private:
     for (auto id : ids)
       if (auto e = store_.find(id))
         entries.push_back(std::move(*e));
-    return writes_.run(file_->path(), [&] { file_->save(entries); });
+    if (!writes_.run(file_->path(), [&] { file_->save(entries); }))
+      return false;
+    for (const auto& e : entries) // an id given again (a host's own), whose old row's delete failed
+      writes_.row_kept(e.id);
+    return true;
   }
 
   /// Writes what an add put in memory through to the file; when that fails, takes it out again

@@ -16,6 +16,8 @@ namespace {
 std::vector<std::string> columns_of(const std::string& select) {
   std::vector<std::string> out;
   const auto from = select.find(" FROM ");
+  if (from == std::string::npos)
+    return out; // no names: the store's message is given as it is
   std::size_t at = select.find(' ') + 1;
   while (at < from) {
     const auto end = std::min(select.find(',', at), from);

@@ -81,7 +81,8 @@ public:
     else
       unremoved_.insert(id);
   }
-  /// Entry `id` is held again, as the file holds it (a change undone): its row stays.
+  /// Entry `id` is held again (a change undone, or its id given again and its row written): its
+  /// row stays.
   void row_kept(std::uint64_t id) { unremoved_.erase(id); }
   /// Called at each maintenance: retries the row deletes that failed, oldest id first,
   /// `remove(id)` each, until one fails. After a retry that failed, the next skips 1, 2, 4, ... up

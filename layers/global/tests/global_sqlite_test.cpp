@@ -367,9 +367,9 @@ TEST_CASE("a write behind the file refuses is sent again until taken, with what 
     return answer(rt.layer_command("shared", "entry", R"({"key":")" + key + R"("})"));
   };
   auto rt = start_yaml(yaml);
-  REQUIRE(rt->put("k", "old") == strata::status::ok);
-  REQUIRE(rt->put("gone", "old") == strata::status::ok);
-  REQUIRE(eventually([&] { return held(*rt, "gone").value("value", "") == "old"; }, 5s));
+  for (const char* key : {"k", "gone", "expired", "tagged"})
+    REQUIRE(rt->put(key, "old") == strata::status::ok);
+  REQUIRE(eventually([&] { return held(*rt, "tagged").value("value", "") == "old"; }, 5s));
   std::int64_t before_us = 0;
   CHECK_THROWS_WITH(strata::test::with_file_locked(file, [&] {
                       REQUIRE(rt->put("k", "new") == strata::status::ok);
@@ -381,12 +381,25 @@ TEST_CASE("a write behind the file refuses is sent again until taken, with what 
                       strata::put_options minute;
                       minute.ttl = 60s;
                       REQUIRE(rt->put("t", "w", minute) == strata::status::ok);
+                      // An EXPIRE of a value not written yet: sent as its put (put_kept would set
+                      // the TTL only where the row holds that value, and the row holds the old).
+                      REQUIRE(rt->put("expired", "new") == strata::status::ok);
+                      REQUIRE(rt->expire("expired", 60s) == strata::status::ok);
+                      // An invalidation of its tag: the key goes, the old value too (review).
+                      strata::put_options tag;
+                      tag.tags = {"t1"};
+                      REQUIRE(rt->put("tagged", "new", tag) == strata::status::ok);
+                      rt->invalidate_tag("t1"); // unavailable: the file is locked
                       std::this_thread::sleep_for(1s); // the writes fail, and are sent again, and fail
                     }),
                     "rolled back");
   CHECK(eventually([&] { return held(*rt, "k").value("value", "") == "new"; }, 15s));
   CHECK(eventually([&] { return held(*rt, "gone").value("found", true) == false; }, 15s));
   CHECK(rt->get("gone").code == strata::status::not_found); // the older value did not come back
+  CHECK(eventually([&] { return held(*rt, "expired").value("value", "") == "new"; }, 15s));
+  CHECK(held(*rt, "expired")["expires_at_us"].get<std::int64_t>() > 0);
+  CHECK(eventually([&] { return held(*rt, "tagged").value("found", true) == false; }, 15s));
+  CHECK(rt->get("tagged").code == strata::status::not_found);
   REQUIRE(eventually([&] { return held(*rt, "t").value("found", false); }, 15s));
   // Its TTL runs from the put, not from when the layer took it.
   CHECK(held(*rt, "t")["expires_at_us"].get<std::int64_t>() <= before_us + 60'000'000);
@@ -394,6 +407,8 @@ TEST_CASE("a write behind the file refuses is sent again until taken, with what 
   rt = start_yaml(yaml);
   CHECK(rt->get("k").value == "new");
   CHECK(rt->get("gone").code == strata::status::not_found);
+  CHECK(rt->get("expired").value == "new");
+  CHECK(rt->get("tagged").code == strata::status::not_found);
 }
 
 TEST_CASE("a SQLite file that takes no more bytes keeps the layer critical while reads are answered",

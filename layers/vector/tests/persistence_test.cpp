@@ -258,6 +258,36 @@ TEST_CASE("two layers on one file stop the start with an error naming the file a
   testing::start_yaml(deployment(file)).reset(); // released: one layer alone starts on it
 }
 
+TEST_CASE("an id given again keeps its new row, whose old one's delete the file refused", "[vector][persistence][integration]") {
+  // The delete, retried at a maintenance after the add, removed the new entry's row: served from
+  // memory, lost at the restart (review).
+  strata::test::scratch_dir dir{"strata-vector-persist"};
+  const auto file = dir.path / "vectors.sqlite3";
+  auto yaml = deployment(file);
+  const std::string fast = "maintenance_interval: 20ms";
+  yaml.replace(yaml.find(fast), fast.size(), "maintenance_interval: 500ms");
+  auto rt = testing::start_yaml(yaml);
+  const auto old = rt->vector_add(text_item("an old note", {"stale"})).id;
+  REQUIRE(old != 0);
+  CHECK_THROWS_WITH(strata::test::with_file_locked(file, [&] {
+                      CHECK(rt->invalidate_tag("stale").code == status::unavailable);
+                      // A maintenance retries the delete, and fails (the file's 2 s busy wait).
+                      std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+                    }),
+                    "rolled back");
+  auto again = text_item("a new note under the old id");
+  again.id = old;
+  REQUIRE(rt->vector_add(again).id == old);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200)); // two maintenances
+  CHECK(rt->health().layers.at(0).level == health_level::healthy);
+  rt.reset();
+  rt = testing::start_yaml(yaml);
+  const auto found = rt->vector_search(text_query("a new note under the old id", 1));
+  REQUIRE(found.hits.size() == 1);
+  CHECK(found.hits[0].id == old);
+  CHECK(found.hits[0].metadata == "a new note under the old id");
+}
+
 TEST_CASE("an add that cannot be written to the file answers unavailable and keeps nothing", "[vector][persistence][integration]") {
   // It answered ok from memory: a restart lost it, and gave its id to the next add.
   strata::test::scratch_dir dir{"strata-vector-persist"};
