@@ -108,6 +108,13 @@ sqlite_store::sqlite_store(const store_options& options) : path_(options.sqlite_
     db_ = nullptr;
     throw store_error(status::invalid, "sqlite_path: cannot open " + path_ + ": " + why);
   }
+  // SQLite opens a file it may not write read-only, without a word: every write then failed.
+  if (sqlite3_db_readonly(db_, "main") == 1) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw store_error(status::invalid, "sqlite_path: " + path_ + " can be read but not written (its mode, or its "
+                                         "owner): give the process write access to it");
+  }
   sqlite3_busy_timeout(db_, static_cast<int>(options.statement_timeout.count()));
   try {
     // The first statements are where a file that is not a database fails; the destructor does not
@@ -115,10 +122,6 @@ sqlite_store::sqlite_store(const store_options& options) : path_(options.sqlite_
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=ON");
-    // SQLite opens a file it may not write read-only, without a word: every write then failed.
-    if (sqlite3_db_readonly(db_, "main") == 1)
-      throw store_error(status::invalid, "sqlite_path: " + path_ + " can be read but not written (its mode, or "
-                                           "its owner): give the process write access to it");
     struct stat opened {};
     if (::stat(path_.c_str(), &opened) != 0)
       throw store_error(status::invalid, "sqlite_path: cannot read what " + path_ + " is: " + std::strerror(errno));

@@ -42,8 +42,9 @@ struct awaited_reply {
   /// the hung call wrote when it returned, over those writes, in what the layer keeps beyond its
   /// instance (a database).
   std::function<void()> applied_late;
-  /// For a write behind: what to do when, answered as a timeout, it is applied after all.
-  std::function<void()> applied;
+  /// For a write behind: what to do with the layer's own answer when it comes after the request was
+  /// answered as a timeout (not once `lost` ran: its instance was replaced).
+  std::function<void(const layer_reply&)> late;
   std::chrono::steady_clock::time_point due() const { return sent + deadline; }
 };
 using awaited_ptr = std::shared_ptr<awaited_reply>;
@@ -96,6 +97,13 @@ struct slot {
   std::vector<std::pair<std::string, std::string>> erase_at_start;
   /// Writes behind to this layer that failed and wait to be sent again (`behind_write`).
   std::size_t behind_failing = 0;
+  /// Whether the log said they fail (and will say when none is left), and when it last did: once
+  /// a minute at most, as isolated failures would log two lines each.
+  bool behind_failing_logged = false;
+  std::chrono::steady_clock::time_point behind_failing_logged_at{};
+  /// Writes behind that failed while the layer had no instance: sent again when one starts,
+  /// rather than each on its own timer (by key, with its number).
+  std::vector<std::pair<std::string, std::uint64_t>> behind_parked;
 };
 
 /// A put to a `write: behind` layer, from when it is sent until the layer takes it or a later
@@ -111,6 +119,7 @@ struct behind_write {
   bool erase = false; ///< its TTL ran out before the layer took it: the key is erased there instead
   std::chrono::steady_clock::time_point written; ///< when the put came, from which its TTL runs
   unsigned failures = 0;
+  unsigned lost = 0; ///< times an instance was replaced (as hung) with it unapplied
 };
 
 /// One get in flight through the chain.
@@ -406,6 +415,8 @@ public:
     for (const auto& [ns, key] : s.erase_at_start) // first in its mailbox: before any request reads them
       erase_late_put(i, ns, key);
     s.erase_at_start.clear();
+    for (const auto& [key, number] : std::exchange(s.behind_parked, {}))
+      retry_behind(key, number);
   }
 
   /// Publishes layer 0's read view; the replaced ones no reader holds are freed by the layer
@@ -480,6 +491,7 @@ public:
     std::sort(ended.begin(), ended.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [number, awaited] : ended) {
       auto lost = std::exchange(awaited->lost, nullptr);
+      awaited->late = nullptr; // what becomes of it is `lost`'s to say
       if (!awaited->answer) { // answered as a timeout already
         if (lost)
           lost();
@@ -787,10 +799,10 @@ public:
     if (awaited->generation == st_.slots[i].generation)
       st_.slots[i].last_answer = std::chrono::steady_clock::now();
     if (!awaited->answer) { // answered as a timeout already
-      if (awaited->lost && (could_not(reply) || reply.code == status::invalid))
+      if (awaited->late)
+        awaited->late(reply);
+      else if (awaited->lost && (could_not(reply) || reply.code == status::invalid))
         awaited->lost();
-      else if (awaited->applied && !could_not(reply) && reply.code != status::invalid)
-        awaited->applied(); // not a failure whose `lost` ran already (its instance replaced)
       // Applied by an instance replaced since (its call that hung returned): later writes went to
       // the new one first. By the same instance, in order: nothing to mend.
       if (awaited->applied_late && reply.code == status::ok && awaited->generation != st_.slots[i].generation)
@@ -1293,7 +1305,10 @@ public:
 
   /// What a write behind holds: its key and value, and about 200 bytes of entry and payload.
   static std::size_t behind_charge(const std::string& key, const put_data& data) {
-    return key.size() + data.key.size() + data.value.size() + 200;
+    std::size_t tags = 0;
+    for (const auto& tag : data.options.tags)
+      tags += tag.size() + 32;
+    return key.size() + data.ns.size() + data.key.size() + data.value.size() + tags + 200;
   }
 
   static std::string behind_key(std::size_t i, const std::string& id) { return std::to_string(i) + '|' + id; }
@@ -1301,7 +1316,21 @@ public:
   /// Puts `data` (of key `id`) to slot i, a `write: behind` layer, without waiting for it; until
   /// the layer takes it, a failure sends it again.
   void put_behind(std::size_t i, std::uint64_t number, const std::string& id, const put_payload& data, bool kept) {
-    if (st_.behind.size() >= max_behind_writes || st_.behind_bytes >= max_behind_bytes) {
+    const auto key = behind_key(i, id);
+    const auto pending = st_.behind.find(key);
+    if (kept && pending != st_.behind.end()) {
+      // An EXPIRE over a write behind not taken yet: what it found may be the layer's own older
+      // value (the layers above let theirs go). An erase of the key still to come stays; a put
+      // goes as it is, with the EXPIRE's TTL (put_kept would set the TTL only where the layer
+      // holds that value, the older one there, and be taken).
+      if (pending->second.erase)
+        return;
+      auto expiring = std::make_shared<put_data>(*pending->second.data);
+      expiring->options.ttl = data->options.ttl;
+      return track_behind(i, number, key, std::move(expiring), false);
+    }
+    if (pending == st_.behind.end() &&
+        (st_.behind.size() >= max_behind_writes || st_.behind_bytes >= max_behind_bytes)) {
       if (!std::exchange(st_.behind_untracked_logged, true))
         st_.log->write(log_level::warn,
                        {"writes behind in flight or failing reach " + std::to_string(max_behind_writes) +
@@ -1310,15 +1339,14 @@ public:
                         st_.slots[i].cfg.name, {}, {}, {}, {}, {}});
       return kept ? put_unawaited(i, number, data, layer_put_kept_atom::value) : put_unawaited(i, number, data);
     }
-    const auto key = behind_key(i, id);
-    // An EXPIRE's write-back sets the TTL only where the layer holds the value it found: over a
-    // put of that value not taken yet, it would leave the layer its older value, and be taken.
-    // So it is sent as a put of the value, with the new TTL.
-    if (kept && st_.behind.count(key) != 0)
-      kept = false;
+    track_behind(i, number, key, data, kept);
+  }
+
+  /// Tracks the write behind `key` (replacing the one there) and sends it.
+  void track_behind(std::size_t i, std::uint64_t number, const std::string& key, put_payload data, bool kept) {
     forget_behind(key);
     st_.behind_bytes += behind_charge(key, *data);
-    st_.behind.emplace(key, behind_write{i, number, data, kept, false, std::chrono::steady_clock::now(), 0});
+    st_.behind.emplace(key, behind_write{i, number, std::move(data), kept, false, std::chrono::steady_clock::now()});
     send_behind(key);
   }
 
@@ -1339,8 +1367,8 @@ public:
       ask(i, number, operation::put, answered, layer_put_atom::value, data);
     if (auto* awaited = sent_since(sent_before)) {
       erase_if_applied_late(*awaited, i, data);
-      awaited->lost = [this, key, number] { behind_failed(key, number); };
-      awaited->applied = [this, key, number] { behind_taken(key, number); };
+      awaited->lost = [this, key, number] { behind_lost(key, number); };
+      awaited->late = [this, key, number](const layer_reply& reply) { behind_settled(key, number, reply); };
     }
   }
 
@@ -1350,18 +1378,32 @@ public:
   void behind_answered(const std::string& key, std::uint64_t number, const layer_reply& reply) {
     if (reply.failed && reply.code == status::timeout)
       return;
-    // The layer's backend away or slow, or its instance replaced before it applied the write:
-    // sent again. Not a write the layer threw on (or answered `internal`): sent again, it would
-    // throw again, and have the layer replaced at each.
-    if (reply.code == status::unavailable || reply.code == status::timeout)
+    behind_settled(key, number, reply);
+  }
+
+  /// The layer's own answer to the write behind, in time or late. Its backend away or slow, or
+  /// its instance replaced before it applied the write (`unavailable`): sent again. Not a write
+  /// it threw on, or answered `internal` or `invalid` (logged where the answer is): sent again, it
+  /// would fail again, a throw having the layer replaced at each.
+  void behind_settled(const std::string& key, std::uint64_t number, const layer_reply& reply) {
+    if (reply.code == status::unavailable || (reply.code == status::timeout && !reply.failed))
       return behind_failed(key, number, reply.error.empty() ? std::string(to_string(reply.code)) : reply.error);
-    if (reply.code == status::internal) {
-      if (const auto it = st_.behind.find(key); it != st_.behind.end() && it->second.number == number)
-        st_.log->write(log_level::error, {"a write behind failed (" + reply.error + "): not sent again, as the "
-                                          "layer faulted on it; the layer may hold an older value for its key",
-                                          st_.slots[it->second.slot].cfg.name, {}, {}, {}, {}, {}});
-    }
-    behind_taken(key, number); // kept, or declined (the layer then drops what it held for the key)
+    behind_taken(key, number); // kept, declined (the layer then drops what it held), or given up
+  }
+
+  /// Its instance was replaced, as hung, before it applied the write behind: sent again to the
+  /// next, unless this is the third time (the write may be what hangs it: each replacement leaves
+  /// a thread behind).
+  void behind_lost(const std::string& key, std::uint64_t number) {
+    const auto it = st_.behind.find(key);
+    if (it == st_.behind.end() || it->second.number != number)
+      return;
+    if (++it->second.lost < 3)
+      return behind_failed(key, number, "its instance was replaced before it applied it");
+    st_.log->write(log_level::error, {"a write behind was not applied by three instances in a row, each replaced "
+                                      "as hung: not sent again; the layer may hold an older value for its key",
+                                      st_.slots[it->second.slot].cfg.name, {}, {}, {}, {}, {}});
+    forget_behind(key);
   }
 
   void behind_taken(const std::string& key, std::uint64_t number) {
@@ -1377,10 +1419,20 @@ public:
       return;
     auto& w = it->second;
     auto& s = st_.slots[w.slot];
-    if (w.failures++ == 0 && s.behind_failing++ == 0)
+    const auto now = std::chrono::steady_clock::now();
+    if (w.failures++ == 0 && s.behind_failing++ == 0 && !s.behind_failing_logged &&
+        now - s.behind_failing_logged_at >= std::chrono::minutes(1)) {
+      s.behind_failing_logged = true;
+      s.behind_failing_logged_at = now;
       st_.log->write(log_level::warn, {"a write behind failed (" + why + "): sent again until the layer takes it, "
-                                       "unless a later write of its key comes first (logged again when none is left)",
+                                       "unless a later write of its key comes first (logged again when none is "
+                                       "left; once a minute at most)",
                                        s.cfg.name, {}, {}, {}, {}, {}});
+    }
+    if (!s.actor) { // no instance: sent again when one starts
+      s.behind_parked.emplace_back(key, number);
+      return;
+    }
     const auto wait = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(100 << std::min(w.failures - 1, 6u)),
                                                           std::chrono::seconds(5));
     self_->delayed_send(self_, wait, behind_retry_atom::value, key, number);
@@ -1415,7 +1467,7 @@ public:
       return;
     auto& s = st_.slots[it->second.slot];
     st_.behind_bytes -= behind_charge(key, *it->second.data);
-    if (it->second.failures > 0 && --s.behind_failing == 0)
+    if (it->second.failures > 0 && --s.behind_failing == 0 && std::exchange(s.behind_failing_logged, false))
       st_.log->write(log_level::info, {"every write behind that failed is taken or replaced by a later write",
                                        s.cfg.name, {}, {}, {}, {}, {}});
     st_.behind.erase(it);

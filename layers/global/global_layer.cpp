@@ -304,7 +304,7 @@ public:
                                     "The database's clock up to which the listener has heard every change (Unix "
                                     "seconds); a replay starts from there.")} {
     if (db_->dialect() == storage::dialect::sqlite) {
-      ready(true); // local: a file it cannot read or write, or a newer schema, refuses the start here
+      ready(); // local: a newer schema refuses the start here (a file it cannot open or write, at its opening)
       return;
     }
     if (context.config.get_bool("sync")) {
@@ -571,10 +571,7 @@ public:
 private:
   /// Makes sure the schema is migrated and the statements registered; once, when the database
   /// first answers.
-  /// `at_start_on_sqlite`: any failure refuses the start (a file damaged or read-only, which a
-  /// SQLite store answers `unavailable` since a request to it could only be retried, is not a
-  /// server that may come back).
-  void ready(bool at_start_on_sqlite = false) {
+  void ready() {
     if (ready_)
       return;
     try {
@@ -583,7 +580,7 @@ private:
       ready_ = true;
       report_statements();
     } catch (const storage::store_error& e) {
-      if (at_start_on_sqlite || (e.code() != status::unavailable && e.code() != status::timeout))
+      if (e.code() != status::unavailable && e.code() != status::timeout)
         throw; // a schema newer than this build, or a broken database: refuse to start
       failed(e);
       return;
