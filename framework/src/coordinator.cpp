@@ -1314,11 +1314,13 @@ public:
   static std::string behind_key(std::size_t i, const std::string& id) { return std::to_string(i) + '|' + id; }
 
   /// Puts `data` (of key `id`) to slot i, a `write: behind` layer, without waiting for it; until
-  /// the layer takes it, a failure sends it again.
-  void put_behind(std::size_t i, std::uint64_t number, const std::string& id, const put_payload& data, bool kept) {
+  /// the layer takes it, a failure sends it again. `expire`: an EXPIRE's write-back, through
+  /// put_kept when `kept`.
+  void put_behind(std::size_t i, std::uint64_t number, const std::string& id, const put_payload& data, bool expire,
+                  bool kept) {
     const auto key = behind_key(i, id);
     const auto pending = st_.behind.find(key);
-    if (kept && pending != st_.behind.end()) {
+    if (expire && pending != st_.behind.end()) {
       // An EXPIRE over a write behind not taken yet: what it found may be the layer's own older
       // value (the layers above let theirs go). An erase of the key still to come stays; a put
       // goes as it is, with the EXPIRE's TTL (put_kept would set the TTL only where the layer
@@ -1373,7 +1375,7 @@ public:
   }
 
   /// The layer's answer to the write behind `key` numbered `number`. Past its deadline (the
-  /// coordinator's timeout) it is taken to be in the layer's backlog: `lost` or `applied` says
+  /// coordinator's timeout) it is taken to be in the layer's backlog: `late` or `lost` says
   /// later what became of it (sending it again meanwhile would lengthen that backlog).
   void behind_answered(const std::string& key, std::uint64_t number, const layer_reply& reply) {
     if (reply.failed && reply.code == status::timeout)
@@ -1734,7 +1736,7 @@ public:
       const bool kept_value = request.keep_value && built_for(i, put_kept_since_minor);
       if (policy == write_policy::behind) {
         join->result.kept = true; // not waited for: taken to keep it
-        put_behind(i, number, id, request.data, kept_value);
+        put_behind(i, number, id, request.data, request.keep_value, kept_value);
         continue;
       }
       ++join->remaining;
