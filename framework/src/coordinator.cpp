@@ -104,6 +104,11 @@ struct slot {
   /// Writes behind that failed while the layer had no instance: sent again when one starts,
   /// rather than each on its own timer (by key, with its number).
   std::vector<std::pair<std::string, std::uint64_t>> behind_parked;
+  /// Writes behind sent to this layer and not answered by it yet (a coordinator's timeout does not
+  /// count: the write is still in its mailbox). Past `max_behind_in_flight`, a put waits for its
+  /// write here too: a layer slower than the puts had them queue without bound, and every get
+  /// and erase behind them time out (audit: for tens of seconds).
+  std::size_t behind_in_flight = 0;
 };
 
 /// A put to a `write: behind` layer, from when it is sent until the layer takes it or a later
@@ -1301,6 +1306,7 @@ public:
   // --- writes behind (behind_write) ----------------------------------------------------------
 
   static constexpr std::size_t max_behind_writes = 1 << 18;
+  static constexpr std::size_t max_behind_in_flight = 1024;
   static constexpr std::size_t max_behind_bytes = std::size_t{256} << 20;
 
   /// What a write behind holds: its key and value, and about 200 bytes of entry and payload.
@@ -1316,8 +1322,9 @@ public:
   /// Puts `data` (of key `id`) to slot i, a `write: behind` layer, without waiting for it; until
   /// the layer takes it, a failure sends it again. `expire`: an EXPIRE's write-back, through
   /// put_kept when `kept`.
+  /// `answered`, if any, runs once the layer answers the write (or it is not sent).
   void put_behind(std::size_t i, std::uint64_t number, const std::string& id, const put_payload& data, bool expire,
-                  bool kept) {
+                  bool kept, std::function<void()> answered = {}) {
     const auto key = behind_key(i, id);
     const auto pending = st_.behind.find(key);
     if (expire && pending != st_.behind.end()) {
@@ -1326,10 +1333,10 @@ public:
       // goes as it is, with the EXPIRE's TTL (put_kept would set the TTL only where the layer
       // holds that value, the older one there, and be taken).
       if (pending->second.erase)
-        return;
+        return answered ? answered() : void();
       auto expiring = std::make_shared<put_data>(*pending->second.data);
       expiring->options.ttl = data->options.ttl;
-      return track_behind(i, number, key, std::move(expiring), false);
+      return track_behind(i, number, key, std::move(expiring), false, std::move(answered));
     }
     if (pending == st_.behind.end() &&
         (st_.behind.size() >= max_behind_writes || st_.behind_bytes >= max_behind_bytes)) {
@@ -1339,27 +1346,36 @@ public:
                           " or " + std::to_string(max_behind_bytes >> 20) + " MiB: those of further keys are sent "
                           "untracked, and one that fails leaves the layer its older value (said once)",
                         st_.slots[i].cfg.name, {}, {}, {}, {}, {}});
-      return kept ? put_unawaited(i, number, data, layer_put_kept_atom::value) : put_unawaited(i, number, data);
+      kept ? put_unawaited(i, number, data, layer_put_kept_atom::value) : put_unawaited(i, number, data);
+      return answered ? answered() : void();
     }
-    track_behind(i, number, key, data, kept);
+    track_behind(i, number, key, data, kept, std::move(answered));
   }
 
   /// Tracks the write behind `key` (replacing the one there) and sends it.
-  void track_behind(std::size_t i, std::uint64_t number, const std::string& key, put_payload data, bool kept) {
+  void track_behind(std::size_t i, std::uint64_t number, const std::string& key, put_payload data, bool kept,
+                    std::function<void()> answered) {
     forget_behind(key);
     st_.behind_bytes += behind_charge(key, *data);
     st_.behind.emplace(key, behind_write{i, number, std::move(data), kept, false, std::chrono::steady_clock::now()});
-    send_behind(key);
+    send_behind(key, std::move(answered));
   }
 
-  /// Sends the write behind `key` (again).
-  void send_behind(const std::string& key) {
+  /// Sends the write behind `key` (again); `waiting`, if any, runs at the layer's answer.
+  void send_behind(const std::string& key, std::function<void()> waiting = {}) {
     const auto& w = st_.behind.at(key);
     const auto i = w.slot;
     const auto number = w.number;
     const auto data = w.data;
+    ++st_.slots[i].behind_in_flight;
     // The answer may come at once (no instance), and change the entry: nothing of it read after.
-    auto answered = [this, key, number](layer_reply& reply) { behind_answered(key, number, reply); };
+    auto answered = [this, i, key, number, waiting = std::move(waiting)](layer_reply& reply) {
+      if (!(reply.failed && reply.code == status::timeout)) // else still in the layer's mailbox
+        --st_.slots[i].behind_in_flight;
+      if (waiting)
+        waiting();
+      behind_answered(key, number, reply);
+    };
     const auto sent_before = st_.last_sent_number;
     if (w.erase)
       ask(i, number, operation::erase, answered, layer_erase_atom::value, data->ns, data->key);
@@ -1369,8 +1385,14 @@ public:
       ask(i, number, operation::put, answered, layer_put_atom::value, data);
     if (auto* awaited = sent_since(sent_before)) {
       erase_if_applied_late(*awaited, i, data);
-      awaited->lost = [this, key, number] { behind_lost(key, number); };
-      awaited->late = [this, key, number](const layer_reply& reply) { behind_settled(key, number, reply); };
+      awaited->lost = [this, i, key, number] {
+        --st_.slots[i].behind_in_flight;
+        behind_lost(key, number);
+      };
+      awaited->late = [this, i, key, number](const layer_reply& reply) {
+        --st_.slots[i].behind_in_flight;
+        behind_settled(key, number, reply);
+      };
     }
   }
 
@@ -1736,7 +1758,13 @@ public:
       const bool kept_value = request.keep_value && built_for(i, put_kept_since_minor);
       if (policy == write_policy::behind) {
         join->result.kept = true; // not waited for: taken to keep it
-        put_behind(i, number, id, request.data, request.keep_value, kept_value);
+        if (st_.slots[i].behind_in_flight < max_behind_in_flight) {
+          put_behind(i, number, id, request.data, request.keep_value, kept_value);
+          continue;
+        }
+        // The layer is that far behind: the put waits for it (its answer is still not the put's).
+        ++join->remaining;
+        put_behind(i, number, id, request.data, request.keep_value, kept_value, [join] { join->one_done(); });
         continue;
       }
       ++join->remaining;

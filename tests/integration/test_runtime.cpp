@@ -1408,3 +1408,53 @@ TEST_CASE("a prefetched copy never outlives the entry it was copied from", "[run
   CHECK(prefetched_ttl_ms.load() > 0);
   CHECK(prefetched_ttl_ms.load() <= 10'000 - 51); // less the 50 ms the holder took, and 1 ms
 }
+
+namespace {
+
+std::atomic<std::int64_t> behind_acknowledged{0}; ///< puts the runtime answered
+std::atomic<std::int64_t> behind_applied{0};      ///< puts the slow layer applied
+std::atomic<std::int64_t> behind_most_ahead{0};   ///< most answered and not applied yet, seen at a put
+
+/// Takes 1 ms a put, and records how far the answered puts ran ahead of it.
+class slow_writer : public strata::layer {
+public:
+  explicit slow_writer(const strata::layer_context&) {}
+  status get(std::string_view, std::string_view, layer_hit&) override { return status::not_found; }
+  status put(std::string_view, std::string_view, std::string_view, const entry_options&) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const auto ahead = behind_acknowledged.load() - behind_applied.fetch_add(1);
+    auto most = behind_most_ahead.load();
+    while (ahead > most && !behind_most_ahead.compare_exchange_weak(most, ahead)) {
+    }
+    return status::ok;
+  }
+  status erase(std::string_view, std::string_view) override { return status::not_found; }
+  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
+};
+
+const strata_plugin_descriptor slow_writer_descriptor = {
+  STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "slow_writer", "1.0", STRATA_PLUGIN_LAYER, 0, recording_keys, 1,
+  &strata::sdk_detail::create<strata::layer, slow_writer>, &strata::sdk_detail::destroy<strata::layer>, nullptr, 0};
+
+} // namespace
+
+TEST_CASE("puts wait for a write-behind layer that is 1024 writes behind", "[runtime]") {
+  // Answered at once whatever the layer's backlog, 1.1 million puts queued in front of the global
+  // layer, and every get and erase that reached it timed out for tens of seconds (audit).
+  runtime_options options;
+  options.static_plugins = {&slow_writer_descriptor};
+  auto rt = strata::testing::start_yaml(
+    "layers:\n  - {name: slow, plugin: slow_writer, write: behind, deadline: 30s}\n", std::move(options));
+  constexpr int puts = 3000;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < puts; ++i)
+    rt->put_async("k" + std::to_string(i), "v", {}, [&](status s) {
+      CHECK(s == status::ok);
+      ++behind_acknowledged;
+      ++answered;
+    });
+  REQUIRE(eventually([&] { return behind_applied.load() == puts && answered.load() == puts; }, std::chrono::seconds(60)));
+  // 1024 in the layer's mailbox, and the puts that were already past the check when it filled.
+  CHECK(behind_most_ahead.load() <= 1024 + 64);
+  CHECK(behind_most_ahead.load() > 0);
+}
