@@ -1,7 +1,7 @@
 // A layer flagged STRATA_PLUGIN_FLAG_OBSERVER whose instance counts what its own observer records:
 // its command `seen` answers {"seen": N}; `hang` sleeps 11 s, past a command's deadline (5 s at least) and
 // the 5 s more after which the runtime takes it to hang and replaces the instance. For the tests of what the runtime records into after a restart.
-#include "nothing_layer.hpp"
+#include "support/nothing_layer.hpp"
 
 #include <atomic>
 #include <chrono>

@@ -1,6 +1,6 @@
 // A plugin whose check_config refuses several keys at once through strata::config_refusals: one
 // reason quotes a value with a line break, one names no key, one names its key on a line of its own.
-#include "nothing_layer.hpp"
+#include "support/nothing_layer.hpp"
 
 #include <stdexcept>
 

@@ -1,7 +1,9 @@
 // The runtime end to end: real plugin .so files, the coordinator, promotion, read-through,
 // write policies, namespaces, tags, configuration errors and shutdown.
 #include "runtime_fixture.hpp"
+#include "support/nothing_layer.hpp"
 #include "support/scratch_dir.hpp"
+#include "support/static_layer.hpp"
 
 #include <strata/sdk.hpp>
 #include <strata/standalone_layer.hpp>
@@ -1269,9 +1271,9 @@ recorded_calls& calls_of_abi() {
 /// after that minor (its vtable has no such slot). A get of "A" asks for "B" to be prefetched; "K"
 /// is held, for an EXPIRE to find.
 template <std::uint32_t Minor>
-class recording_layer : public strata::layer {
+class recording_layer : public strata::test_plugins::nothing_layer {
 public:
-  explicit recording_layer(const strata::layer_context& context) : host_(context.host) {}
+  explicit recording_layer(const strata::layer_context& context) : nothing_layer(context), host_(context.host) {}
   status get(std::string_view ns, std::string_view key, layer_hit& out) override {
     if (key == "A")
       host_.prefetch(ns, "B");
@@ -1295,20 +1297,15 @@ public:
     calls().kept.emplace_back(key);
     return status::not_found;
   }
-  status erase(std::string_view, std::string_view) override { return status::not_found; }
-  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
 
 private:
   static recorded_calls& calls() { return calls_of_abi<Minor>(); }
   strata::plugin_host host_;
 };
 
-const strata_config_key recording_keys[] = {{"unused", STRATA_VALUE_INT, "0", "nothing", 0, 0, 0, 0}};
 template <std::uint32_t Minor>
-const strata_plugin_descriptor recording_descriptor = {
-  STRATA_ABI_MAJOR, Minor, Minor == 3 ? "abi_1_3" : Minor == 4 ? "abi_1_4" : "abi_current", "1.0", STRATA_PLUGIN_LAYER,
-  0, recording_keys, 1, &strata::sdk_detail::create<strata::layer, recording_layer<Minor>>,
-  &strata::sdk_detail::destroy<strata::layer>, nullptr, 0};
+const strata_plugin_descriptor recording_descriptor = strata::test::static_layer<recording_layer<Minor>>(
+  Minor == 3 ? "abi_1_3" : Minor == 4 ? "abi_1_4" : "abi_current", Minor);
 
 } // namespace
 
@@ -1349,30 +1346,27 @@ namespace {
 std::atomic<std::int64_t> prefetched_ttl_ms{-1};
 
 /// Asks for "B" to be prefetched on a get of "A", and records the TTL of the fill.
-class prefetch_asker : public strata::layer {
+class prefetch_asker : public strata::test_plugins::nothing_layer {
 public:
-  explicit prefetch_asker(const strata::layer_context& context) : host_(context.host) {}
+  explicit prefetch_asker(const strata::layer_context& context) : nothing_layer(context), host_(context.host) {}
   status get(std::string_view ns, std::string_view key, layer_hit&) override {
     if (key == "A")
       host_.prefetch(ns, "B");
     return status::not_found;
   }
-  status put(std::string_view, std::string_view, std::string_view, const entry_options&) override { return status::ok; }
   status put_prefetched(std::string_view, std::string_view, std::string_view, const entry_options& options) override {
     prefetched_ttl_ms = options.ttl.count();
     return status::ok;
   }
-  status erase(std::string_view, std::string_view) override { return status::not_found; }
-  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
 
 private:
   strata::plugin_host host_;
 };
 
 /// Holds "B" with 10 s left, and takes 50 ms to say so.
-class slow_holder : public strata::layer {
+class slow_holder : public strata::test_plugins::nothing_layer {
 public:
-  explicit slow_holder(const strata::layer_context&) {}
+  using nothing_layer::nothing_layer;
   status get(std::string_view, std::string_view key, layer_hit& out) override {
     if (key != "B")
       return status::not_found;
@@ -1381,17 +1375,10 @@ public:
     out.meta.ttl = std::chrono::seconds(10);
     return status::ok;
   }
-  status put(std::string_view, std::string_view, std::string_view, const entry_options&) override { return status::ok; }
-  status erase(std::string_view, std::string_view) override { return status::not_found; }
-  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
 };
 
-const strata_plugin_descriptor prefetch_asker_descriptor = {
-  STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "prefetch_asker", "1.0", STRATA_PLUGIN_LAYER, 0, recording_keys, 1,
-  &strata::sdk_detail::create<strata::layer, prefetch_asker>, &strata::sdk_detail::destroy<strata::layer>, nullptr, 0};
-const strata_plugin_descriptor slow_holder_descriptor = {
-  STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "slow_holder", "1.0", STRATA_PLUGIN_LAYER, 0, recording_keys, 1,
-  &strata::sdk_detail::create<strata::layer, slow_holder>, &strata::sdk_detail::destroy<strata::layer>, nullptr, 0};
+const strata_plugin_descriptor prefetch_asker_descriptor = strata::test::static_layer<prefetch_asker>("prefetch_asker");
+const strata_plugin_descriptor slow_holder_descriptor = strata::test::static_layer<slow_holder>("slow_holder");
 
 } // namespace
 
@@ -1416,10 +1403,9 @@ std::atomic<std::int64_t> behind_applied{0};      ///< puts the slow layer appli
 std::atomic<std::int64_t> behind_most_ahead{0};   ///< most answered and not applied yet, seen at a put
 
 /// Takes 1 ms a put, and records how far the answered puts ran ahead of it.
-class slow_writer : public strata::layer {
+class slow_writer : public strata::test_plugins::nothing_layer {
 public:
-  explicit slow_writer(const strata::layer_context&) {}
-  status get(std::string_view, std::string_view, layer_hit&) override { return status::not_found; }
+  using nothing_layer::nothing_layer;
   status put(std::string_view, std::string_view, std::string_view, const entry_options&) override {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     const auto ahead = behind_acknowledged.load() - behind_applied.fetch_add(1);
@@ -1428,13 +1414,9 @@ public:
     }
     return status::ok;
   }
-  status erase(std::string_view, std::string_view) override { return status::not_found; }
-  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
 };
 
-const strata_plugin_descriptor slow_writer_descriptor = {
-  STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "slow_writer", "1.0", STRATA_PLUGIN_LAYER, 0, recording_keys, 1,
-  &strata::sdk_detail::create<strata::layer, slow_writer>, &strata::sdk_detail::destroy<strata::layer>, nullptr, 0};
+const strata_plugin_descriptor slow_writer_descriptor = strata::test::static_layer<slow_writer>("slow_writer");
 
 } // namespace
 

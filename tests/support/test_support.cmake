@@ -2,7 +2,9 @@
 # (recording_host.hpp), a plugin loader (plugin_library.hpp), a fixed telemetry source
 # (sample_telemetry.hpp), snapshot comparisons (snapshot_equal.hpp), a temporary folder
 # (scratch_dir.hpp) and SQLite files locked, of a later schema or with a row edited
-# (sqlite_locked.hpp, sqlite_schema_version.hpp, sqlite_spoilt_copy.hpp). Include them as "support/<header>". Included by every folder whose
+# (sqlite_locked.hpp, sqlite_schema_version.hpp, sqlite_spoilt_copy.hpp), and test layers: one
+# that holds nothing (nothing_layer.hpp) and the descriptor of one built into a test
+# (static_layer.hpp). Include them as "support/<header>". Included by every folder whose
 # tests use them; defined once.
 include_guard(GLOBAL)
 

@@ -1,9 +1,11 @@
 // The global layer on its single-node backend (SQLite), through a real runtime and real plugins.
 
 #include "global_deployment.hpp"
+#include "support/nothing_layer.hpp"
 #include "support/scoped_env.hpp"
 #include "support/scratch_dir.hpp"
 #include "support/sqlite_locked.hpp"
+#include "support/static_layer.hpp"
 
 #include <strata/sdk.hpp>
 #include <strata/store.hpp>
@@ -647,25 +649,16 @@ namespace {
 
 /// A layer as a plugin built for ABI 1.1 would have it: the host must not call `command`, which
 /// such a plugin's vtable does not have.
-class old_layer : public strata::layer {
+class old_layer : public strata::test_plugins::nothing_layer {
 public:
-  explicit old_layer(const strata::layer_context&) {}
-  strata::status get(std::string_view, std::string_view, strata::layer_hit&) override { return strata::status::not_found; }
-  strata::status put(std::string_view, std::string_view, std::string_view, const strata::entry_options&) override {
-    return strata::status::ok;
-  }
-  strata::status erase(std::string_view, std::string_view) override { return strata::status::not_found; }
-  std::size_t invalidate_tag(std::string_view, std::string_view) override { return 0; }
+  using nothing_layer::nothing_layer;
   strata::status command(std::string_view, std::string_view, std::string&) override {
     FAIL("the host called command() on a plugin built for ABI 1.1");
     return strata::status::internal;
   }
 };
 
-const strata_config_key no_keys[] = {{"unused", STRATA_VALUE_INT, "0", "nothing", 0, 0, 0, 0}};
-const strata_plugin_descriptor old_descriptor = {
-  STRATA_ABI_MAJOR, 1, "old_plugin", "1.0", STRATA_PLUGIN_LAYER, 0, no_keys, 1,
-  &strata::sdk_detail::create<strata::layer, old_layer>, &strata::sdk_detail::destroy<strata::layer>, nullptr, 0};
+const strata_plugin_descriptor old_descriptor = strata::test::static_layer<old_layer>("old_plugin", 1);
 
 } // namespace
 

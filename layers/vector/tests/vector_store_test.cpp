@@ -41,6 +41,15 @@ vector_item item(std::uint32_t seed, std::string ns = "default", std::vector<std
   return i;
 }
 
+/// Item `seed` of the model `of`, its vector cut or padded with zeros to `width` values; `id`:
+/// one the host gives (0: the store chooses).
+vector_item item_of(const std::string& of, std::size_t width, std::uint32_t seed, std::uint64_t id = 0) {
+  auto i = item(seed, "default", {}, id);
+  i.vector.model = of;
+  i.vector.values.resize(width);
+  return i;
+}
+
 vector_query query(std::uint32_t seed, std::size_t k = 5, std::string ns = "default", std::vector<std::string> tags = {}) {
   vector_query q;
   q.ns = std::move(ns);
@@ -99,9 +108,7 @@ TEST_CASE("an add taken back leaves the store as before it: entries, the models 
   std::uint64_t a = 0;
   REQUIRE(s.add(item(1), a) == status::ok);
   // A batch of the model there, a model it brings and a host's id, whose file write failed.
-  auto other = item(3);
-  other.vector.model = "brought";
-  other.vector.values.resize(8);
+  const auto other = item_of("brought", 8, 3);
   std::vector<std::uint64_t> ids;
   REQUIRE(s.add_batch({item(2), other, item(4, "default", {}, 50)}, ids) == status::ok);
   REQUIRE(ids == std::vector<std::uint64_t>{2, 3, 50});
@@ -110,8 +117,7 @@ TEST_CASE("an add taken back leaves the store as before it: entries, the models 
   for (auto id : ids)
     CHECK_FALSE(s.find(id));
   // "brought" fixes no dimension; the model there keeps its own.
-  auto wider = item(5);
-  wider.vector.model = "brought";
+  const auto wider = item_of("brought", dim, 5);
   std::uint64_t again = 0;
   CHECK(s.add(wider, again) == status::ok);
   CHECK(again == 2); // the ids it used are given again
@@ -145,38 +151,21 @@ TEST_CASE("an entry put back is as it was: an erase or an update undone, the mod
   REQUIRE(s.search(query(1, 1), hits) == status::ok);
   CHECK(hits.at(0).id == a);
   // An update to a model of its own undone: that model fixes no dimension.
-  auto moved = item(3);
-  moved.id = a;
-  moved.vector.model = "brought";
-  moved.vector.values.resize(8);
-  REQUIRE(s.update(moved) == status::ok);
+  REQUIRE(s.update(item_of("brought", 8, 3, a)) == status::ok);
   s.put_back(*before);
   CHECK(s.find(a)->model == before->model);
-  auto wider = item(4);
-  wider.vector.model = "brought";
-  wider.vector.values.resize(16);
   std::uint64_t c = 0;
-  CHECK(s.add(wider, c) == status::ok);
+  CHECK(s.add(item_of("brought", 16, 4), c) == status::ok);
   CHECK(s.size() == 3);
   // A model whose engine was there, emptied (its rows may still be in the file: a review), keeps
   // its dimension when an update to it is undone.
-  auto kept = item(5);
-  kept.vector.model = "kept";
-  kept.vector.values.resize(8);
   std::uint64_t k = 0;
-  REQUIRE(s.add(kept, k) == status::ok);
+  REQUIRE(s.add(item_of("kept", 8, 5), k) == status::ok);
   REQUIRE(s.erase("default", k) == status::ok);
-  auto to_kept = item(6);
-  to_kept.id = a;
-  to_kept.vector.model = "kept";
-  to_kept.vector.values.resize(8);
-  REQUIRE(s.update(to_kept) == status::ok);
+  REQUIRE(s.update(item_of("kept", 8, 6, a)) == status::ok);
   s.put_back(*before);
-  auto other_width = item(7);
-  other_width.vector.model = "kept";
-  other_width.vector.values.resize(16);
   std::uint64_t refused = 0;
-  CHECK_THROWS_AS(s.add(other_width, refused), std::invalid_argument);
+  CHECK_THROWS_AS(s.add(item_of("kept", 16, 7), refused), std::invalid_argument);
 }
 
 TEST_CASE("in a batch the ids chosen go on after a host's, as add by add", "[vector]") {

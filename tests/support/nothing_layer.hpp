@@ -1,7 +1,8 @@
 #pragma once
 /// @file nothing_layer.hpp
 /// A layer that holds nothing and refuses nothing: for the test plugins that exist for their
-/// descriptor (a name taken twice, a flag), not for what they store.
+/// descriptor (a name taken twice, a flag), not for what they store, and to derive the test
+/// layers built into a test from (static_layer.hpp), which override what they are about.
 
 #include <strata/sdk.hpp>
 
