@@ -1321,10 +1321,10 @@ public:
 
   /// Puts `data` (of key `id`) to slot i, a `write: behind` layer, without waiting for it; until
   /// the layer takes it, a failure sends it again. `expire`: an EXPIRE's write-back, through
-  /// put_kept when `kept`.
-  /// `answered`, if any, runs once the layer answers the write (or it is not sent).
+  /// put_kept when `kept`. `waiting`, if any, runs once the layer answers the write (or at once
+  /// when it is not sent).
   void put_behind(std::size_t i, std::uint64_t number, const std::string& id, const put_payload& data, bool expire,
-                  bool kept, std::function<void()> answered = {}) {
+                  bool kept, std::function<void()> waiting = {}) {
     const auto key = behind_key(i, id);
     const auto pending = st_.behind.find(key);
     if (expire && pending != st_.behind.end()) {
@@ -1333,10 +1333,10 @@ public:
       // goes as it is, with the EXPIRE's TTL (put_kept would set the TTL only where the layer
       // holds that value, the older one there, and be taken).
       if (pending->second.erase)
-        return answered ? answered() : void();
+        return waiting ? waiting() : void();
       auto expiring = std::make_shared<put_data>(*pending->second.data);
       expiring->options.ttl = data->options.ttl;
-      return track_behind(i, number, key, std::move(expiring), false, std::move(answered));
+      return track_behind(i, number, key, std::move(expiring), false, std::move(waiting));
     }
     if (pending == st_.behind.end() &&
         (st_.behind.size() >= max_behind_writes || st_.behind_bytes >= max_behind_bytes)) {
@@ -1347,18 +1347,18 @@ public:
                           "untracked, and one that fails leaves the layer its older value (said once)",
                         st_.slots[i].cfg.name, {}, {}, {}, {}, {}});
       kept ? put_unawaited(i, number, data, layer_put_kept_atom::value) : put_unawaited(i, number, data);
-      return answered ? answered() : void();
+      return waiting ? waiting() : void();
     }
-    track_behind(i, number, key, data, kept, std::move(answered));
+    track_behind(i, number, key, data, kept, std::move(waiting));
   }
 
   /// Tracks the write behind `key` (replacing the one there) and sends it.
   void track_behind(std::size_t i, std::uint64_t number, const std::string& key, put_payload data, bool kept,
-                    std::function<void()> answered) {
+                    std::function<void()> waiting) {
     forget_behind(key);
     st_.behind_bytes += behind_charge(key, *data);
     st_.behind.emplace(key, behind_write{i, number, std::move(data), kept, false, std::chrono::steady_clock::now()});
-    send_behind(key, std::move(answered));
+    send_behind(key, std::move(waiting));
   }
 
   /// Sends the write behind `key` (again); `waiting`, if any, runs at the layer's answer.

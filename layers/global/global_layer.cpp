@@ -704,9 +704,9 @@ private:
         timing_out_since_ = now;
       last_timed_out_ = now;
       if (now - *timing_out_since_ < timeouts_before_outage) {
-        log_failure(e, "a database statement ran past statement_timeout; its request answered unavailable, and " +
-                         std::to_string(timeouts_before_outage.count()) +
-                         " s of such in a row with none succeeding are taken as the database failing: ");
+        log_failure("a database statement ran past statement_timeout; its request answered unavailable, and " +
+                    std::to_string(timeouts_before_outage.count()) +
+                    " s of such in a row with none succeeding are taken as the database failing: " + e.what());
         return;
       }
     }
@@ -716,9 +716,9 @@ private:
     // The database that answers next may not be the one that failed (restored, or migrated by a
     // newer build meanwhile): its schema is checked again before anything is written to it.
     ready_ = false;
-    if (!down_ && log_failure(e, "a database statement failed (unreachable, slower than statement_timeout for " +
-                                   std::to_string(timeouts_before_outage.count()) +
-                                   " s, or refusing the write), answering unavailable: "))
+    if (!down_ && log_failure("a database statement failed (unreachable, slower than statement_timeout for " +
+                              std::to_string(timeouts_before_outage.count()) +
+                              " s, or refusing the write), answering unavailable: " + e.what()))
       outage_logged_ = true;
     down_ = true;
     health_.statements(false, e.what());
@@ -730,16 +730,15 @@ private:
     errors_.inc();
     const auto what = "the row of key '" + std::string(key) + "' in namespace '" + std::string(ns) +
                       "' cannot be read (" + why + "): changed outside strata? a write of the key replaces it";
-    log_failure(storage::store_error(status::invalid, what), "");
+    log_failure(what);
     return layer_unavailable(what);
   }
 
-  /// Logs `e` after `why`, unless it is the failure logged last and that was less than a minute
+  /// Logs the failure `line`, unless it is the one logged last and that was less than a minute
   /// ago: writes failing between reads that succeed (a full disk, a deleted file) logged two lines
   /// per write. Whether it logged.
-  bool log_failure(const storage::store_error& e, const std::string& why) {
+  bool log_failure(const std::string& line) {
     const auto now = std::chrono::steady_clock::now();
-    const std::string line = why + e.what();
     if (line == last_logged_failure_ && now - last_logged_at_ < std::chrono::minutes(1))
       return false;
     host_.log(log_level::error, line + " (the same failure is logged again a minute later at the earliest)");
