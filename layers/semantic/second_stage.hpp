@@ -48,7 +48,7 @@ bool opposite_by_prefix(std::string_view a, std::string_view b);
 /// Linux", "in Python" / "in Java", "heute" / "morgen"), in any inflection and any script ("sign in"
 /// read as "signin", as "login" is), from a list of sets of words of which one
 /// excludes the others (antonyms, tense and modality that change the answer, weekdays, months,
-/// languages, formats, units, ...: `exclusive_sets` in second_stage.cpp).
+/// languages, formats, units, ...: `exclusive_sets` in opposites.cpp).
 bool opposite_by_antonym(std::string_view a, std::string_view b);
 
 /// Whether one text goes to a place the other comes from ("transfer money to my savings account" /
