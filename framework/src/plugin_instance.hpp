@@ -39,8 +39,6 @@ private:
 };
 
 using layer_instance = plugin_instance<layer>;
-using exporter_instance = plugin_instance<exporter>;
-using alert_handler_instance = plugin_instance<alert_handler>;
 using embedder_instance = plugin_instance<embedder>;
 
 /// What the factory of one configured instance is given.

@@ -38,7 +38,6 @@ inline std::string expected_address(const std::string& port) {
 struct int_range {
   int min;
   int max;
-  bool contains(int v) const noexcept { return v >= min && v <= max; }
 };
 
 inline constexpr int_range threads_range{0, 64};        ///< 0: half the cores, at least two

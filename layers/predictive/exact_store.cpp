@@ -236,8 +236,6 @@ struct alignas(64) basic_shard {
   bool last_was_miss = false;
   bool last_miss_in_gds_shadow = false;     ///< adaptive_window: that miss hit the GreedyDual-Size shadow
   bool last_miss_in_tinylfu_shadow = false; ///< and the W-TinyLFU one
-  std::uint64_t written_entries = 0; ///< entries admitted to the window, ever
-  std::uint64_t written_bytes = 0;   ///< and their charges
   std::vector<std::uint64_t>* eviction_sink = nullptr; ///< the ghost: where its capacity evictions go
   std::vector<std::uint64_t>* refusal_sink = nullptr;  ///< the ghost: which of them admission refused
   std::vector<std::uint64_t> gds_evicted;     ///< adaptive: what the GreedyDual-Size shadow evicted, not yet mirrored
@@ -421,9 +419,7 @@ struct alignas(64) basic_shard {
   /// large candidate; one large victim may make room for a small one). A candidate that loses is
   /// dropped instead (counted in `rejected_admissions`).
   void admit(owned entry) {
-    Node* n = insert(std::move(entry), window);
-    ++written_entries;
-    written_bytes += n->charge;
+    insert(std::move(entry), window);
     // The sketch follows the entries the shard holds: it is sized, and ages, for them.
     // Sized for the entries the shard holds (which a byte bound does not say in advance), as
     // Caffeine sizes it for its maximum; growing forgets the counts, as Caffeine's does.

@@ -33,8 +33,6 @@ public:
 
   /// The keys it is sized for (a power of two): it ages every `10 × capacity` increments.
   std::size_t capacity() const noexcept { return capacity_; }
-  /// Increments since the last aging.
-  std::uint64_t sample_count() const noexcept { return additions_; }
   /// How many times every counter was halved.
   std::uint64_t agings() const noexcept { return agings_; }
 

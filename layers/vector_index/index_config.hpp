@@ -10,14 +10,14 @@ namespace strata::vector_index {
 /// The FAISS index family behind an engine.
 enum class index_kind {
   flat, ///< exact search (IndexFlat); real deletes
-  hnsw, ///< graph (IndexHNSWFlat); deletes are tombstones until a background rebuild
+  hnsw, ///< graph (IndexHNSW); deletes are tombstones until a background rebuild
   ivf,  ///< inverted lists (IndexIVFFlat), trained in the background; real deletes
 };
 
 /// How an HNSW index holds its vectors for the graph search.
 enum class vector_codes {
-  f32, ///< the float vectors (IndexHNSWFlat)
-  sq8, ///< 8-bit codes, a range per dimension trained on the data (IndexHNSWSQ); candidates re-ranked exactly
+  f32, ///< the float vectors (an IndexFlat as the IndexHNSW's storage)
+  sq8, ///< 8-bit codes, a range per dimension trained on the data (an IndexScalarQuantizer as its storage); candidates re-ranked exactly
 };
 
 /// How vectors are compared. Inner product ranks by similarity (higher is closer; on unit vectors it
