@@ -3,21 +3,11 @@
 #include "second_stage.hpp"
 #include "text_reading.hpp"
 
-#include <strata/utf8.hpp>
-
-#include <locale.h>
-#include <wctype.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
-#include <iterator>
-#include <map>
-#include <set>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 namespace strata::semantic_layer {
