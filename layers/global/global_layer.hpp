@@ -127,6 +127,9 @@ inline std::vector<std::string> tags_of(const std::string& text) {
   return j.get<std::vector<std::string>>();
 }
 
+/// The `global` layer: entries shared by every instance through one database, with confidence,
+/// the writer, a validation state and a TTL; each change announced to the other instances, whose
+/// listeners drop the stale copies above (global_layer.cpp says more).
 class global_layer : public layer {
 public:
   /// Above the default connect_timeout (2 s, the least libpq takes; a request reconnects after a
