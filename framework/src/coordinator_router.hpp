@@ -7,6 +7,9 @@
 
 #include "coordinator_state.hpp"
 
+// Not exported from libstrata.so, as coordinator_state.hpp.
+#pragma GCC visibility push(hidden)
+
 namespace strata::detail::coordination {
 
 /// The coordinator's logic; one object per actor, living in its state's lifetime.
@@ -104,6 +107,10 @@ public:
   /// Slot i's instance of `generation` has ended: what it left unanswered fails, and a restart
   /// that waited for it goes on.
   void instance_ended(std::size_t i, std::uint64_t generation);
+
+  /// A call the layer host makes of its own (maintain(), maintenance_interval()) threw
+  /// (layer_failed_atom): a fault, as a request that throws is.
+  void layer_failed(std::size_t i, std::uint64_t generation, const std::string& why);
 
   // --- requests to the layers: deadlines, answers, hangs -----------------------------------
 
@@ -239,8 +246,6 @@ public:
                  std::chrono::steady_clock::duration took);
 
   layer_metrics* metrics(std::size_t i) const noexcept;
-
-  void layer_failed(std::size_t i, std::uint64_t generation, const std::string& why);
 
   // --- reads -------------------------------------------------------------------------------
 
@@ -555,3 +560,5 @@ private:
 };
 
 } // namespace strata::detail::coordination
+
+#pragma GCC visibility pop

@@ -28,6 +28,10 @@
 #include <utility>
 
 
+// Not exported from libstrata.so: the coordinator's own (in an anonymous namespace of coordinator.cpp
+// before it was split into files).
+#pragma GCC visibility push(hidden)
+
 namespace strata::detail::coordination {
 
 /// A request to a layer that has not been answered, and what to do with its answer. Answered
@@ -191,7 +195,7 @@ struct undo_ticket {
 
 /// At most this many prefetches walk the chain or wait for the loader at once; more are dropped
 /// (a prefetch is a hint, and the loader's capacity is for requests first).
-constexpr std::size_t max_prefetches_in_flight = 64;
+inline constexpr std::size_t max_prefetches_in_flight = 64;
 
 /// A get waiting for a read-through load, until its own `due` (its arrival + loader_timeout).
 struct load_waiter {
@@ -200,7 +204,7 @@ struct load_waiter {
 };
 
 /// No layer: a load that a miss started, not a layer's prefetch.
-constexpr std::size_t no_layer = static_cast<std::size_t>(-1);
+inline constexpr std::size_t no_layer = static_cast<std::size_t>(-1);
 
 /// A load of one key, from the first miss (or a layer's prefetch) until the loader returns,
 /// however late: every miss of the key meanwhile waits for it rather than calling the loader
@@ -362,15 +366,17 @@ struct coordinator_state {
 using coordinator_actor = caf::stateful_actor<coordinator_state>;
 
 /// The least time between two restarts of a layer that keeps failing.
-constexpr std::chrono::seconds restart_backoff{1};
+inline constexpr std::chrono::seconds restart_backoff{1};
 /// The longest wait between two restarts that fail.
-constexpr std::chrono::seconds max_restart_wait{60};
+inline constexpr std::chrono::seconds max_restart_wait{60};
 /// How long a restart waits for the replaced instance's call in progress to return.
-constexpr std::chrono::seconds replaced_instance_wait{5};
+inline constexpr std::chrono::seconds replaced_instance_wait{5};
 /// How long past its deadline a request may stay unanswered, with nothing else answered meanwhile,
 /// before its layer is taken to hang and replaced. Until then it is slow: replacing it at the
 /// deadline threw away every entry of a memory-only layer for one slow request (a semantic lookup
 /// of a long text on a loaded machine).
-constexpr std::chrono::seconds hang_grace{5};
+inline constexpr std::chrono::seconds hang_grace{5};
 
 } // namespace strata::detail::coordination
+
+#pragma GCC visibility pop

@@ -1,5 +1,6 @@
 // Alert rules against the running deployment, their events, rules replaced in code
-// (runtime::reload_alert_rules) or by a reload of the file (runtime::reload).
+// (runtime::reload_alert_rules) or by a reload of the file (runtime::reload, which also applies
+// logging.level and says what else changed and needs a restart).
 
 #include "runtime_impl.hpp"
 
@@ -90,8 +91,8 @@ std::optional<std::string> label_problem(const runtime_impl& impl, const std::st
 
 } // namespace
 
-std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std::vector<alert_rule>& rules,
-                                             const config* where) {
+std::vector<std::string> detail::alert_rule_problems(const runtime_impl& impl, const std::vector<alert_rule>& rules,
+                                                     const config* where) {
   std::vector<std::string> problems;
   const auto problem = [&](const std::string& path, const std::string& message) {
     problems.push_back(where ? detail::make_error(*where, path, message).to_string() : path + ": " + message);
@@ -165,7 +166,7 @@ void deliver_alert_events(runtime_impl& impl, const std::vector<alert_event>& ev
 
 } // namespace
 
-void evaluate_alerts(runtime_impl& impl) {
+void detail::evaluate_alerts(runtime_impl& impl) {
   // Metric rules share one collection of the families (and of the system checks behind them).
   std::optional<std::vector<metric_family>> families;
   const auto metrics_now = [&]() -> const std::vector<metric_family>& {
@@ -180,7 +181,7 @@ void evaluate_alerts(runtime_impl& impl) {
                                                    }));
 }
 
-void register_alert_events(runtime_impl& impl, const std::vector<alert_rule>& rules) {
+void detail::register_alert_events(runtime_impl& impl, const std::vector<alert_rule>& rules) {
   std::lock_guard<std::mutex> guard(impl.alert_events_mutex);
   for (const auto& rule : rules)
     for (auto t : {alert_transition::firing, alert_transition::escalated, alert_transition::resolved})
@@ -190,20 +191,26 @@ void register_alert_events(runtime_impl& impl, const std::vector<alert_rule>& ru
                                  {"rule", "transition"}, {rule.name, to_string(t)});
 }
 
+namespace {
+
+/// Replaces the running rules with `rules` (read from `where`, when not built in code), or
+/// changes nothing and says why, one line each.
 std::vector<std::string> apply_alert_rules(runtime_impl& impl, std::vector<alert_rule> rules, const config* where) {
   if (!impl.alerts) {
     const std::string why = "alert rules need runtime.metrics: true, which needs a restart";
     return {where ? detail::make_error(*where, "alerts.rules", why).to_string() : "alerts.rules: " + why};
   }
-  if (auto problems = alert_rule_problems(impl, rules, where); !problems.empty())
+  if (auto problems = detail::alert_rule_problems(impl, rules, where); !problems.empty())
     return problems;
-  register_alert_events(impl, rules);
+  detail::register_alert_events(impl, rules);
   std::lock_guard<std::mutex> guard(impl.reload_mutex);
   impl.current_rules = rules;
   std::lock_guard<std::mutex> delivery(impl.alert_delivery_mutex);
   deliver_alert_events(impl, impl.alerts->replace_rules(std::move(rules), std::chrono::system_clock::now()));
   return {};
 }
+
+} // namespace
 
 std::optional<error> runtime::reload_alert_rules(std::vector<alert_rule> rules) {
   // What a deployment's validation refuses in a rule (a file's reload has had it already).

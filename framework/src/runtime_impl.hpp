@@ -1,6 +1,6 @@
 #pragma once
 // The runtime's inside (runtime_impl), shared by its files: runtime.cpp (the API), runtime_start.cpp
-// (runtime::from_config) and runtime_alerts.cpp (alert rules, runtime::reload).
+// (runtime::from_file, runtime::from_config) and runtime_alerts.cpp (alert rules, runtime::reload).
 
 #include <strata/runtime.hpp>
 #include <strata/secrets.hpp>
@@ -48,6 +48,10 @@
 namespace strata {
 
 class runtime_impl;
+
+// The runtime's own helpers: not exported from libstrata.so (they were in an anonymous namespace
+// of runtime.cpp before it was split).
+#pragma GCC visibility push(hidden)
 
 namespace detail {
 
@@ -113,7 +117,23 @@ inline detail::log_fields message(std::string text) {
   return fields;
 }
 
+/// What is wrong with `rules` for this running deployment, one line each: a layer outside the
+/// chain, a metric family that does not exist once every instance has registered its own, or is
+/// a histogram (a misspelt name would otherwise never fire, silently). Placed in `where`, the file the
+/// rules were read from (the one being reloaded, not the one the runtime started from), when
+/// there is one.
+std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std::vector<alert_rule>& rules,
+                                             const config* where);
+
+/// Evaluates the alert rules after each sample and delivers what changed.
+void evaluate_alerts(runtime_impl& impl);
+
+/// The `strata_alert_events_total` counters of `rules`, once per rule name.
+void register_alert_events(runtime_impl& impl, const std::vector<alert_rule>& rules);
+
 } // namespace detail
+
+#pragma GCC visibility pop
 
 class runtime_impl {
 public:
@@ -477,23 +497,5 @@ public:
     });
   }
 };
-
-/// What is wrong with `rules` for this running deployment, one line each: a layer outside the
-/// chain, a metric family that does not exist once every instance has registered its own, or is
-/// a histogram (a misspelt name would otherwise never fire, silently). Placed in `where`, the file the
-/// rules were read from (the one being reloaded, not the one the runtime started from), when
-/// there is one.
-std::vector<std::string> alert_rule_problems(const runtime_impl& impl, const std::vector<alert_rule>& rules,
-                                             const config* where);
-
-/// Evaluates the alert rules after each sample and delivers what changed.
-void evaluate_alerts(runtime_impl& impl);
-
-/// The `strata_alert_events_total` counters of `rules`, once per rule name.
-void register_alert_events(runtime_impl& impl, const std::vector<alert_rule>& rules);
-
-/// Replaces the running rules with `rules` (read from `where`, when not built in code), or
-/// changes nothing and says why, one line each.
-std::vector<std::string> apply_alert_rules(runtime_impl& impl, std::vector<alert_rule> rules, const config* where);
 
 } // namespace strata

@@ -296,7 +296,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   }
   if (impl->metrics) { // even without rules, so that a reload can add some
     impl->alerts = std::make_unique<detail::alert_engine>(impl->cfg.alerts.rules, impl->cfg.alerts.history);
-    register_alert_events(*impl, impl->cfg.alerts.rules);
+    detail::register_alert_events(*impl, impl->cfg.alerts.rules);
   }
   impl->hub = std::make_unique<detail::telemetry_hub>(impl->cfg.health, impl->metrics.get(), impl->stats,
                                                       impl->shared, impl->alerts.get());
@@ -311,7 +311,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
   if (!handlers)
     return failed_start(*impl, handlers.err());
 
-  if (const auto problems = alert_rule_problems(*impl, impl->cfg.alerts.rules, &impl->cfg); !problems.empty())
+  if (const auto problems = detail::alert_rule_problems(*impl, impl->cfg.alerts.rules, &impl->cfg); !problems.empty())
     return failed_start(*impl, error{status::invalid, detail::joined(problems)});
   // Checked once the layers have made the directories of their files, as a data_dir may be one.
   if (std::error_code ec; !impl->cfg.health.data_dir.empty() && !std::filesystem::is_directory(impl->cfg.health.data_dir, ec))
@@ -356,7 +356,7 @@ expected<std::unique_ptr<runtime>> runtime::from_config(config cfg, runtime_opti
       impl->cfg.runtime.stats_interval,
       [raw] {
         if (raw->alerts)
-          evaluate_alerts(*raw);
+          detail::evaluate_alerts(*raw);
       });
   }
   impl->coordinator = detail::spawn_coordinator(
