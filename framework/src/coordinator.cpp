@@ -1,3 +1,6 @@
+// The coordinator actor (coordinator.hpp): its state and layers set up, its messages handed to the
+// router (coordinator_router.hpp), its stop.
+
 #include "coordinator_router.hpp"
 
 namespace strata::detail {

@@ -4,6 +4,9 @@
 
 #include "global_layer.hpp"
 
+#include <strata/units.hpp>
+#include <strata/utf8.hpp>
+
 namespace strata::global {
 
 status global_layer::command(std::string_view name, std::string_view json_args, std::string& json_out) {

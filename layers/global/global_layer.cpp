@@ -3,9 +3,18 @@
 /// SQLite for a single node), with confidence, the writer, a validation state and a TTL. Every
 /// change is announced on a NOTIFY channel; each instance's listener has its runtime drop the
 /// stale copies in the layers above. While the database is unreachable the layer answers misses
-/// at once, reports critical health, counts errors and retries with backoff.
+/// at once, reports critical health, counts errors and retries with backoff (global_failures.cpp);
+/// its commands are in global_commands.cpp. Here: the cache operations and the plugin.
 
 #include "global_layer.hpp"
+
+#include <strata/store_config.hpp>
+
+#include <cmath>
+#include <random>
+#include <tuple>
+
+#include <unistd.h>
 
 namespace strata::global {
 namespace {
@@ -16,9 +25,9 @@ std::chrono::milliseconds to_ms(std::chrono::nanoseconds d) { return std::chrono
 constexpr std::chrono::milliseconds startup_wait{250};
 
 /// The longest pause between two statements cancelled by statement_timeout that still continues
-/// their run (timeouts_before_outage, in global_failures.cpp): a statement's
-/// time and a second. Sparser ones (a maintenance delete past statement_timeout every 10 s on an
-/// idle node) each fail alone; counted from the first, they made an outage of two.
+/// their run (timeouts_before_outage, in global_failures.cpp): a statement's time and a second.
+/// Sparser ones (a maintenance delete past statement_timeout every 10 s on an idle node) each fail
+/// alone; counted from the first, they made an outage of two.
 std::chrono::milliseconds timeout_run_gap(const plugin_config& config) {
   return to_ms(config.get_duration("statement_timeout")) + std::chrono::seconds(1);
 }

@@ -4,34 +4,29 @@
 /// the plugin), global_commands.cpp (entry, put, validate, reject) and global_failures.cpp (an
 /// unreachable or failing database: readiness, backoff, health).
 
-#include <strata/backoff.hpp>
-#include <strata/entry.hpp>
 #include "database_clock.hpp"
+#include "file_claim.hpp"
 #include "global_schema.hpp"
 #include "sync_listener.hpp"
 #include "sync_message.hpp"
-#include "file_claim.hpp"
 
+#include <strata/backoff.hpp>
+#include <strata/entry.hpp>
 #include <strata/sdk.hpp>
-#include <strata/store_config.hpp>
 #include <strata/store.hpp>
-#include <strata/units.hpp>
-#include <strata/utf8.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cmath>
+#include <memory>
 #include <mutex>
-#include <random>
+#include <optional>
 #include <string>
-#include <tuple>
 #include <type_traits>
 #include <utility>
-
-#include <unistd.h>
+#include <vector>
 
 namespace strata::global {
 

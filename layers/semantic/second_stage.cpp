@@ -4,6 +4,8 @@
 #include "second_stage.hpp"
 #include "text_reading.hpp"
 
+#include <strata/utf8.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <iterator>

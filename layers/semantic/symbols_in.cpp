@@ -3,8 +3,6 @@
 #include "second_stage.hpp"
 #include "text_reading.hpp"
 
-#include <strata/utf8.hpp>
-
 #include <wctype.h>
 
 #include <algorithm>

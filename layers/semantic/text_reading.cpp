@@ -1,4 +1,5 @@
-// How the second stage reads a text: words of letters, of any script.
+// How the second stage reads a text: words of letters, of any script, and the small readers the
+// checks share (a word list's value, a token's end, the character classes of every script).
 
 #include "second_stage.hpp"
 #include "text_reading.hpp"

@@ -8,6 +8,7 @@
 #include <locale.h>
 #include <wctype.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -19,8 +20,9 @@
 
 namespace strata::semantic_layer {
 
-// The word lists below are looked up through hash indexes built once: a scan of a list per word
-// of the text took most of the second stage on long texts (~1 s on two 1 MB queries).
+// The checks' word lists (in numbers_in.cpp, opposites.cpp, ...) are looked up through hash indexes
+// built once (word_set, word_map): a scan of a list per word of the text took most of the second
+// stage on long texts (~1 s on two 1 MB queries).
 
 /// `words` as a set.
 template <std::size_t N>
