@@ -175,11 +175,9 @@ void alerts(runtime& rt, const Request&, const std::string&, Response& res) {
 void acknowledge(runtime& rt, const Request& req, const std::string& body, Response& res) {
   const std::string rule = req.matches[1];
   // As every route refuses what it does not take (a body's fields were ignored here).
-  if (body.find_first_not_of(" \t\r\n") != std::string::npos) {
-    const auto given = nlohmann::json::parse(body, nullptr, false);
-    if (!given.is_object() || !given.empty())
-      return send_error(res, {400, "an acknowledgement takes no fields: send no body, or {}", std::nullopt, ""});
-  }
+  const auto acknowledgement = parse_acknowledgement(body);
+  if (const auto* error = std::get_if<api_error>(&acknowledgement))
+    return send_error(res, *error);
   if (rt.acknowledge_alert(rule))
     send(res, 200, acknowledged_json(rule));
   else

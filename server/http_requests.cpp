@@ -581,4 +581,15 @@ parsed<std::string> parse_command_args(std::string_view body) {
   return std::string(body);
 }
 
+parsed<std::monostate> parse_acknowledgement(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return std::monostate{};
+  auto doc = parse_any_object(body);
+  if (auto* error = std::get_if<api_error>(&doc))
+    return std::move(*error);
+  if (const auto& object = std::get<json>(doc); !object.empty())
+    return field_error(object.begin().key(), "an acknowledgement takes no fields: send no body, or {}");
+  return std::monostate{};
+}
+
 } // namespace strata::server

@@ -51,6 +51,10 @@ parsed<stats_window> parse_window(const std::optional<std::string>& query_window
 /// is; an empty body is `{}`.
 parsed<std::string> parse_command_args(std::string_view body);
 
+/// `POST /v1/alerts/{rule}/ack`: no body (blanks only), or `{}`. Refused as the other bodies are:
+/// malformed JSON or no object as such, a field naming it.
+parsed<std::monostate> parse_acknowledgement(std::string_view body);
+
 // ---- semantic and vector requests ----
 // A query is `"text"` (`"query"` for a semantic store), or `"vector"` (an array of numbers) with
 // its `"model"`, or both. `"metadata"` is a string kept as is, or any other JSON value kept as its

@@ -144,7 +144,9 @@ expect 404 "no firing alert for rule 'no_such_rule'"
 call POST '/v1/alerts/no_such_rule/ack' -d '{}'
 expect 404 "no firing alert for rule 'no_such_rule'"
 call POST '/v1/alerts/no_such_rule/ack' -d '{"x": 1}'
-expect 400 "an acknowledgement takes no fields: send no body, or {}"
+expect 400 "an acknowledgement takes no fields: send no body, or {}" '"field":"x"'
+call POST '/v1/alerts/no_such_rule/ack' -d '{'
+expect 400 '"malformed JSON"'
 call GET '/dashboard'
 expect 200 '<html' 'edge_cache'
 [[ "$type" == text/html* ]] || fail "/dashboard content type is '$type'"

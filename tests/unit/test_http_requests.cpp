@@ -224,3 +224,22 @@ TEST_CASE("the bearer token must match exactly, the scheme in any case", "[http]
   }
   CHECK_FALSE(bearer_matches("Bearer ", "")); // no token configured is handled before: never a match
 }
+
+TEST_CASE("an acknowledgement takes no body or an empty object and refuses anything else as a body is", "[http]") {
+  for (const std::string none : {"", " \r\n\t", "{}", " { } "})
+    accepted(parse_acknowledgement(none));
+
+  const auto field = refused(parse_acknowledgement(R"({"note": "seen"})"));
+  CHECK(field.http_status == 400);
+  CHECK(field.message == "an acknowledgement takes no fields: send no body, or {}");
+  CHECK(field.field == std::optional<std::string>("note"));
+
+  const auto malformed = refused(parse_acknowledgement("{"));
+  CHECK(malformed.http_status == 400);
+  CHECK(malformed.message == "malformed JSON");
+  CHECK_FALSE(malformed.field);
+
+  const auto array = refused(parse_acknowledgement("[]"));
+  CHECK(array.message == "expected a JSON object");
+  CHECK(array.detail == "got an array");
+}
