@@ -57,6 +57,18 @@ std::string default_text(const config_key_info& key) {
   return key.default_value->empty() ? "empty" : "`" + cell(*key.default_value) + "`";
 }
 
+/// " — only with `backend: postgres`" for a key that applies only so (ABI 1.8); "" for the others.
+std::string applies_text(const config_key_info& key) {
+  std::string text;
+  for (std::size_t i = 0; i < key.applies_with.size(); ++i) {
+    const auto& [when_key, values] = key.applies_with[i];
+    text += i == 0 ? " — only with " : " and ";
+    for (std::size_t v = 0; v < values.size(); ++v)
+      text += (v == 0 ? "" : " or ") + std::string("`") + when_key + ": " + values[v] + "`";
+  }
+  return text;
+}
+
 } // namespace
 
 int config_reference(const std::vector<std::string>& directories) {
@@ -84,7 +96,8 @@ int config_reference(const std::vector<std::string>& directories) {
                "A `file` is one the instance writes and no other part of the deployment may (nor\n"
                "`logging.output`; `-` is standard output); an `address` is host:port it listens on, a port no\n"
                "other part listens on: `strata check-config` refuses two on one. A `timeout` is a duration\n"
-               "one request may wait on, which must be below the layer's `deadline`.\n";
+               "one request may wait on, which must be below the layer's `deadline`. A key \"only with\" another\n"
+               "key's value does nothing otherwise: set to other than its default there, it is refused.\n";
   for (const auto& plugin : catalog.plugins) {
     std::cout << "\n## `" << plugin.name << "` (" << plugin.kind << ", version " << plugin.version << ")\n\n";
     if (plugin.default_deadline)
@@ -98,7 +111,7 @@ int config_reference(const std::vector<std::string>& directories) {
     for (const auto& key : plugin.schema)
       std::cout << "| `" << key.key << "` | " << key.type << " | "
                 << default_text(key) << " | "
-                << bounds_text(key) << " | " << cell(key.description) << " |\n";
+                << bounds_text(key) << " | " << cell(key.description + applies_text(key)) << " |\n";
   }
   return catalog.errors.empty() ? 0 : 1;
 }

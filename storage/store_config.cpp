@@ -100,11 +100,6 @@ store_options store_options_from(const plugin_config& c) {
   else
     throw std::invalid_argument("backend: '" + backend + "' is neither postgres nor sqlite");
   o.dsn = c.get_string("dsn");
-  // The backend's default is sqlite: a DSN written without `backend: postgres` was ignored, and a
-  // node its operator took for one sharing a PostgreSQL kept its entries to itself (audit).
-  if (o.backend == dialect::sqlite && !o.dsn.empty())
-    throw std::invalid_argument("dsn: a connection string is given, but the backend is sqlite, which does not use "
-                                "it: set backend: postgres, or leave dsn out");
   if (o.backend == dialect::postgres) {
     // As open_store resolves it. Neither set is left to the start ("no connection string"):
     // check-config may run where the server's environment is not. The environment's is named as

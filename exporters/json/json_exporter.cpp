@@ -81,15 +81,16 @@ void check_target(const std::string& path, output_mode mode) {
 
 class json_exporter : public exporter {
 public:
-  /// What the schema cannot say: the mode's name, and pretty only with snapshots. (Whether the
-  /// path's directory exists and is writable is checked at start: it may not exist, or be
-  /// another, where the file is checked.)
+  /// What the schema cannot say: the mode's name. (Whether the path's directory exists and is
+  /// writable is checked at start: it may not exist, or be another, where the file is checked.)
   static void check_config(const plugin_config& config) {
     if (config.get_string("path").empty())
       throw std::invalid_argument("path: empty; name a file, or '-' for standard output");
-    if (mode_of(config.get_string("mode")) == output_mode::lines && config.get_bool("pretty"))
-      throw std::invalid_argument("pretty: true needs mode: snapshot (a JSON line must stay on one line)");
+    mode_of(config.get_string("mode"));
   }
+
+  /// A JSON line must stay on one line: `pretty` is for snapshots only (ABI 1.8).
+  static constexpr strata_key_condition key_conditions[] = {{"pretty", "mode", "snapshot"}};
 
   explicit json_exporter(const exporter_context& context)
       : path_(context.config.get_string("path")),

@@ -8,8 +8,9 @@
 
 #include <strata/units.hpp>
 
-#include <optional>
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -114,6 +115,49 @@ std::string missing_key_message(const strata_config_key& key, const std::string&
   return message;
 }
 
+/// Whether `text` is `wanted`, both values of `type`: for a bool "on" is "true", anything else as
+/// written.
+bool same_value(strata_value_type type, const std::string& text, const std::string& wanted) {
+  if (type == STRATA_VALUE_BOOL)
+    return units::parse_bool(text) == units::parse_bool(wanted);
+  return text == wanted;
+}
+
+/// Whether `text` says what `key`'s default says ("2000ms" is "2s"); false for a required key.
+bool is_default(const strata_config_key& key, const std::string& text) {
+  if (key.default_value == nullptr)
+    return false;
+  if (!has_bounds(key.type)) // strings, files and addresses as written; "on" is "true"
+    return same_value(key.type, text, key.default_value);
+  const auto value = measure(key.type, text);
+  return value && value == measure(key.type, key.default_value);
+}
+
+/// "" when the conditions on the key `name` hold in `settings` (defaults filled), else why it
+/// does nothing there: "'pool_size' applies only with backend: postgres, and backend is 'sqlite'
+/// here (the default): leave pool_size out, or set backend: postgres".
+std::string inapplicable(const std::string& name, const std::map<std::string, std::string>& settings,
+                         const strata_config_key* keys, std::size_t n, key_conditions conditions) {
+  for (const auto& [when_key, values] : applies_with(name, conditions)) {
+    const auto found = settings.find(when_key);
+    if (found == settings.end()) // a required when_key left out: that is the error
+      continue;
+    const auto& when = *find_key(keys, n, when_key);
+    const auto& value = found->second;
+    if (!check_value(when, value).empty()) // told as such: what it means is not known
+      continue;
+    if (std::any_of(values.begin(), values.end(), [&](const auto& v) { return same_value(when.type, value, v); }))
+      continue;
+    std::string alternatives;
+    for (std::size_t i = 0; i < values.size(); ++i)
+      alternatives += (i == 0 ? "" : i + 1 == values.size() ? " or " : ", ") + values[i];
+    return "'" + name + "' applies only with " + when_key + ": " + alternatives + ", and " + when_key + " is " +
+           (value.empty() ? "empty" : "'" + value + "'") + " here" + (is_default(when, value) ? " (the default)" : "") +
+           ": leave " + name + " out, or set " + when_key + ": " + alternatives;
+  }
+  return "";
+}
+
 } // namespace
 
 bool has_bounds(strata_value_type type) {
@@ -151,6 +195,48 @@ std::string check_schema(const strata_config_key* keys, std::size_t n, std::uint
   return "";
 }
 
+std::vector<std::pair<std::string, std::vector<std::string>>> applies_with(const std::string& key,
+                                                                           key_conditions conditions) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> with;
+  for (std::size_t i = 0; i < conditions.size; ++i) {
+    const auto& c = conditions.conditions[i];
+    if (key != c.key)
+      continue;
+    auto it = std::find_if(with.begin(), with.end(), [&](const auto& w) { return w.first == c.when_key; });
+    if (it == with.end())
+      it = with.insert(with.end(), {c.when_key, {}});
+    it->second.push_back(c.when_value);
+  }
+  return with;
+}
+
+std::string check_conditions(const strata_config_key* keys, std::size_t n, key_conditions conditions) {
+  if (conditions.size > 0 && conditions.conditions == nullptr)
+    return "the descriptor declares " + std::to_string(conditions.size) + " key conditions but no array";
+  for (std::size_t i = 0; i < conditions.size; ++i) {
+    const auto& c = conditions.conditions[i];
+    const std::string what = "key condition #" + std::to_string(i);
+    if (c.key == nullptr || c.when_key == nullptr || c.when_value == nullptr)
+      return what + " lacks its key, its when_key or its when_value";
+    const auto* key = find_key(keys, n, c.key);
+    const auto* when = find_key(keys, n, c.when_key);
+    const std::string about = what + " ('" + c.key + "' when " + c.when_key + " is '" + c.when_value + "')";
+    if (key == nullptr)
+      return about + ": the schema has no key '" + c.key + "'";
+    if (when == nullptr)
+      return about + ": the schema has no key '" + c.when_key + "'";
+    if (key == when)
+      return about + ": a key cannot depend on itself";
+    if (key->default_value == nullptr)
+      return about + ": '" + c.key + "' is required, so it cannot apply only sometimes";
+    if (when->type != STRATA_VALUE_STRING && when->type != STRATA_VALUE_BOOL)
+      return about + ": '" + c.when_key + "' is neither a string nor a bool key";
+    if (const auto problem = check_value(*when, c.when_value); !problem.empty())
+      return about + ": " + problem;
+  }
+  return "";
+}
+
 config_error make_error(const config& cfg, const std::string& path, std::string message) {
   config_error error{cfg.origin, {}, path, std::move(message)};
   std::string candidate = path;
@@ -168,11 +254,13 @@ config_error make_error(const config& cfg, const std::string& path, std::string 
   return error;
 }
 
-void validate_settings(const config& cfg, const std::string& instance_path, const std::string& plugin_name,
+bool validate_settings(const config& cfg, const std::string& instance_path, const std::string& plugin_name,
                        const std::string& file, std::map<std::string, std::string>& settings,
-                       const strata_config_key* keys, std::size_t n, std::vector<config_error>& errors) {
+                       const strata_config_key* keys, std::size_t n, std::vector<config_error>& errors,
+                       key_conditions conditions) {
   const std::string plugin = plugin_named(plugin_name, file);
   const std::string config_path = instance_path + ".config";
+  const auto errors_before = errors.size();
   for (const auto& [name, text] : settings) {
     const std::string path = config_path + "." + name;
     const strata_config_key* key = find_key(keys, n, name);
@@ -195,6 +283,25 @@ void validate_settings(const config& cfg, const std::string& instance_path, cons
     else
       settings.emplace(keys[i].key, keys[i].default_value);
   }
+  const bool readable = errors.size() == errors_before;
+  // Once every key has its value: a key set to other than its default where it does nothing is
+  // refused at the key, as an unknown one (a pool size written for a sqlite backend was ignored
+  // unseen). One at its default changes nothing either way, and is what a configuration validated
+  // before, or written back by to_yaml, holds for every key.
+  for (const auto& [name, text] : settings) {
+    const auto* key = find_key(keys, n, name);
+    if (key == nullptr || is_default(*key, text) || !check_value(*key, text).empty())
+      continue;
+    const auto why = inapplicable(name, settings, keys, n, conditions);
+    if (why.empty())
+      continue;
+    const std::string path = config_path + "." + name;
+    auto error = make_error(cfg, path, why);
+    if (const auto it = cfg.key_positions.find(path); it != cfg.key_positions.end())
+      error.position = it->second;
+    errors.push_back(std::move(error));
+  }
+  return readable;
 }
 
 std::string refusal_path(const std::string& instance_path, const std::map<std::string, std::string>& settings,

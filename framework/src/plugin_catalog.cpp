@@ -48,7 +48,7 @@ plugin_info describe(const detail::loaded_plugin& plugin) {
   for (std::size_t i = 0; i < d->config_schema_size; ++i) {
     const auto& k = d->config_schema[i];
     config_key_info key{k.key, type_name(k.type), std::nullopt, k.description ? k.description : "",
-                        std::nullopt, std::nullopt};
+                        std::nullopt, std::nullopt, {}};
     if (k.default_value != nullptr)
       key.default_value = k.default_value;
     const bool bounded = detail::has_bounds(k.type);
@@ -56,6 +56,7 @@ plugin_info describe(const detail::loaded_plugin& plugin) {
       key.min = k.min;
     if (bounded && k.has_max)
       key.max = k.max;
+    key.applies_with = detail::applies_with(key.key, detail::conditions_of(*d));
     info.schema.push_back(std::move(key));
   }
   if (detail::abi_value(d->kind) == STRATA_PLUGIN_LAYER)

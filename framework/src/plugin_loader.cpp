@@ -243,6 +243,8 @@ expected<const loaded_plugin*> plugin_loader::admit(const strata_plugin_descript
     return invalid(refusal(origin, "the descriptor declares schema keys but no schema"));
   if (auto why = check_schema(d->config_schema, d->config_schema_size, d->abi_minor); !why.empty())
     return invalid(refusal(origin, "bad config schema: " + why));
+  if (auto why = check_conditions(d->config_schema, d->config_schema_size, conditions_of(*d)); !why.empty())
+    return invalid(refusal(origin, "bad config schema: " + why));
   if (auto why = timeout_defaults_problem(*d); !why.empty())
     return invalid(refusal(origin, why));
   if (auto it = by_name_.find(d->name); it != by_name_.end()) {

@@ -351,11 +351,13 @@ void resolve_section(config& cfg, plugin_loader& loader, const std::vector<std::
       continue;
     }
     out[i] = *plugin;
-    const auto errors_before = errors.size();
     const auto& origin = (*plugin)->origin;
-    validate_settings(cfg, path, instance.plugin, origin == "<static>" ? std::string() : origin, instance.settings,
-                      d->config_schema, d->config_schema_size, errors);
-    if (errors.size() == errors_before && unchecked.count(path) == 0)
+    // An instance with a key that did not parse has it at its default here: which keys apply is
+    // not known, as for the plugin's own check.
+    const bool readable = validate_settings(cfg, path, instance.plugin, origin == "<static>" ? std::string() : origin,
+                                            instance.settings, d->config_schema, d->config_schema_size, errors,
+                                            unchecked.count(path) == 0 ? conditions_of(*d) : key_conditions{});
+    if (readable && unchecked.count(path) == 0)
       run_plugin_check(cfg, path, instance.plugin, instance.settings, *d, errors);
   }
 }

@@ -139,6 +139,14 @@ public:
   /// then runs its own statement; past that it answers `unavailable`, not the coordinator's `timeout`.
   static constexpr std::chrono::milliseconds default_deadline{15000};
 
+  /// What only one backend reads: given with the other, refused (ABI 1.8), not ignored.
+  static constexpr strata_key_condition key_conditions[] = {
+    {"dsn", "backend", "postgres"},
+    {"pool_size", "backend", "postgres"},
+    {"connect_timeout", "backend", "postgres"},
+    {"sqlite_path", "backend", "sqlite"},
+  };
+
   /// What the schema cannot say: the backend's name, the DSN's form, the order of the retry bounds.
   static void check_config(const plugin_config& config) {
     config_refusals refused;

@@ -144,7 +144,8 @@ void global_layer::check_config(const plugin_config& config) {
   refused.check([&] { storage::store_options_from(config); });
   refused.check([&] { storage::retry_bounds_from(config); });
   refused.check([&] { checked_channel(config.get_string("channel")); });
-  refused.check([&] { check_retention(config); });
+  if (config.get_string("backend") == "postgres") // sqlite keeps no change log
+    refused.check([&] { check_retention(config); });
   refused.done();
 }
 

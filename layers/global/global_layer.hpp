@@ -132,6 +132,14 @@ public:
   /// the layer's own `unavailable`, not the coordinator's `timeout`.
   static constexpr std::chrono::milliseconds default_deadline{3000};
 
+  /// What only one backend reads: given with the other, refused (ABI 1.8), not ignored.
+  static constexpr strata_key_condition key_conditions[] = {
+    {"dsn", "backend", "postgres"},     {"pool_size", "backend", "postgres"},
+    {"connect_timeout", "backend", "postgres"}, {"channel", "backend", "postgres"},
+    {"sync", "backend", "postgres"},    {"change_retention", "backend", "postgres"},
+    {"sqlite_path", "backend", "sqlite"},
+  };
+
   /// What the schema cannot say: the backend's name, the DSN's form, the channel's length, the
   /// order of the retry bounds, a change_retention too short for statement_timeout.
   static void check_config(const plugin_config& config);

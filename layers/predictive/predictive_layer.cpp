@@ -197,6 +197,16 @@ public:
   /// What the schema cannot say: that `policy` names a policy.
   static void check_config(const plugin_config& config) { read_store_config(config); }
 
+  /// What only W-TinyLFU, or only the access model, reads: given without it, refused (ABI 1.8).
+  static constexpr strata_key_condition key_conditions[] = {
+    {"window", "policy", "predictive"},
+    {"adaptive_window", "policy", "predictive"},
+    {"doorkeeper", "policy", "predictive"},
+    {"prefetch_confidence", "prefetch", "true"},
+    {"prefetch_rate", "prefetch", "true"},
+    {"model_keys", "prefetch", "true"},
+  };
+
   explicit predictive_layer(const layer_context& context)
       : store_(std::make_shared<exact_store>(read_store_config(context.config))),
         expiry_interval_(to_ms(context.config.get_duration("expiry_interval"))), host_(context.host),

@@ -95,6 +95,13 @@ public:
   /// What the schema cannot say: the index's words and their combination.
   static void check_config(const plugin_config& config) { vector_index::checked_index_config(config); }
 
+  /// What only one kind of index reads: given with another, refused (ABI 1.8).
+  static constexpr strata_key_condition key_conditions[] = {
+    {"hnsw_m", "index", "hnsw"},     {"ef_search", "index", "hnsw"}, {"ef_construction", "index", "hnsw"},
+    {"hnsw_codes", "index", "hnsw"}, {"refine", "index", "hnsw"},    {"refine", "hnsw_codes", "sq8"},
+    {"nlist", "index", "ivf"},       {"nprobe", "index", "ivf"},
+  };
+
   explicit semantic_cache_layer(const layer_context& context)
     : host_(context.host), metrics_(host_), cache_(read_options(context.config), events()),
       interval_(to_ms(context.config.get_duration("expiry_interval"))), max_text_(context.config.get_size("max_text")) {

@@ -74,6 +74,16 @@ public:
   /// What the schema cannot say: the index's words and their combination.
   static void check_config(const plugin_config& config) { vector_index::checked_index_config(config); }
 
+  /// What only one kind of index reads: given with another, refused (ABI 1.8). (train_min does
+  /// nothing with `hnsw_codes: float` either, which conditions cannot say: their alternatives are
+  /// of one key.)
+  static constexpr strata_key_condition key_conditions[] = {
+    {"hnsw_m", "index", "hnsw"},        {"ef_search", "index", "hnsw"}, {"ef_construction", "index", "hnsw"},
+    {"hnsw_codes", "index", "hnsw"},    {"refine", "index", "hnsw"},    {"refine", "hnsw_codes", "sq8"},
+    {"compact_ratio", "index", "hnsw"}, {"nlist", "index", "ivf"},      {"nprobe", "index", "ivf"},
+    {"train_min", "index", "ivf"},      {"train_min", "index", "hnsw"},
+  };
+
   explicit vector_layer(const layer_context& context)
     : host_(context.host), metrics_(host_), store_(read_options(context.config)),
       max_entries_(static_cast<std::size_t>(context.config.get_int("max_entries"))),

@@ -5,6 +5,6 @@ extern "C" __attribute__((visibility("default"))) const strata_plugin_descriptor
   static const strata_plugin_descriptor descriptor = {
     STRATA_ABI_MAJOR + 1, 0, "test_bad_abi", "1.0.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
     [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; },
-    [](void*) {}, nullptr, 0};
+    [](void*) {}, nullptr, 0, nullptr, 0};
   return &descriptor;
 }

@@ -33,6 +33,6 @@ extern "C" __attribute__((visibility("default"))) const strata_plugin_descriptor
       if (throw_in(config) == "check")
         throw std::runtime_error("check exploded");
       return 1;
-    }, 0};
+    }, 0, nullptr, 0};
   return &descriptor;
 }

@@ -724,7 +724,7 @@ TEST_CASE("a start from a file that does not parse whole keeps each instance at 
   const auto file = (dir.path / "d.yaml").string();
   static const strata_plugin_descriptor only_in_code = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "only_in_code", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0, nullptr, 0};
   std::ofstream(file) << "plugins: {path: [\"" STRATA_TEST_PLUGIN_DIR "\"]}\n"
                          "layers:\n"
                          "  - hot\n"
@@ -748,7 +748,7 @@ TEST_CASE("a host's plugin given in code is used in place of a file in plugins.f
   // It refused to start: "a plugin named 'test_map' is already loaded from <static>".
   static const strata_plugin_descriptor in_code = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "test_map", "9.9", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0, nullptr, 0};
   auto parsed = parse_config("plugins: {files: [\"" STRATA_TEST_PLUGIN_DIR "/libstrata_test_map.so\"]}\n"
                              "layers: [{name: mine, plugin: test_map}]\n", "inline.yaml");
   REQUIRE(parsed.ok());

@@ -15,7 +15,7 @@ inline constexpr strata_config_key unused_key[] = {{"unused", STRATA_VALUE_INT, 
 template <class Layer>
 constexpr strata_plugin_descriptor static_layer(const char* name, std::uint32_t minor = STRATA_ABI_MINOR) {
   return {STRATA_ABI_MAJOR, minor, name, "1.0", STRATA_PLUGIN_LAYER, 0, unused_key, 1,
-          &sdk_detail::create<layer, Layer>, &sdk_detail::destroy<layer>, nullptr, 0};
+          &sdk_detail::create<layer, Layer>, &sdk_detail::destroy<layer>, nullptr, 0, nullptr, 0};
 }
 
 } // namespace strata::test

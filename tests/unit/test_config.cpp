@@ -548,11 +548,13 @@ const strata_config_key demo_schema[] = {
 };
 constexpr std::size_t demo_schema_size = sizeof demo_schema / sizeof demo_schema[0];
 
-std::vector<std::string> validate_all(config& cfg) {
+/// Every layer's settings against one schema (the demo's unless given), as error lines.
+std::vector<std::string> validate_all(config& cfg, const strata_config_key* keys = demo_schema,
+                                      std::size_t n = demo_schema_size, strata::detail::key_conditions conditions = {}) {
   std::vector<strata::config_error> errors;
   for (std::size_t i = 0; i < cfg.layers.size(); ++i)
     strata::detail::validate_settings(cfg, "layers[" + std::to_string(i) + "]", cfg.layers[i].plugin, {},
-                                      cfg.layers[i].settings, demo_schema, demo_schema_size, errors);
+                                      cfg.layers[i].settings, keys, n, errors, conditions);
   std::vector<std::string> lines;
   for (const auto& error : errors) lines.push_back(error.to_string());
   return lines;
@@ -670,6 +672,90 @@ TEST_CASE("check_schema accepts a good schema and says what is wrong with a bad 
                                         "(port 0: any free port), got '9464'");
   const strata_config_key dotted[] = {{"my key.x", STRATA_VALUE_INT, "1", "", 0, 0, 0, 0}};
   CHECK(check_schema(dotted, 1) == "schema key 'my key.x': a name is letters, digits, '_' and '-' only");
+}
+
+namespace {
+
+/// A schema whose keys apply only with some values of others (ABI 1.8).
+const strata_config_key backend_schema[] = {
+  {"backend", STRATA_VALUE_STRING, "sqlite", "", 0, 0, 0, 0},
+  {"pool_size", STRATA_VALUE_INT, "2", "", 1, 1, 0, 0},
+  {"wait", STRATA_VALUE_DURATION, "2s", "", 0, 0, 0, 0},
+  {"path", STRATA_VALUE_FILE, "a.db", "", 0, 0, 0, 0},
+  {"pretty", STRATA_VALUE_BOOL, "false", "", 0, 0, 0, 0},
+  {"lines", STRATA_VALUE_BOOL, "false", "", 0, 0, 0, 0},
+  {"dsn", STRATA_VALUE_STRING, nullptr, "", 0, 0, 0, 0},
+};
+const strata_key_condition backend_conditions[] = {
+  {"pool_size", "backend", "postgres"}, {"pool_size", "backend", "mysql"}, {"wait", "backend", "postgres"},
+  {"path", "backend", "sqlite"},        {"pretty", "lines", "false"},     {"wait", "lines", "true"},
+};
+constexpr strata::detail::key_conditions backend_rules{backend_conditions, 6};
+
+std::vector<std::string> validate_backends(config& cfg) { return validate_all(cfg, backend_schema, 7, backend_rules); }
+
+} // namespace
+
+TEST_CASE("a key set where its conditions do not hold is refused at the key, one at its default is taken", "[config][schema]") {
+  config cfg = parse_valid(R"(layers:
+  - name: a
+    plugin: demo
+    config:
+      dsn: x
+      pool_size: 8
+      path: b.db
+      pretty: on
+      lines: yes
+  - name: b
+    plugin: demo
+    config: {dsn: x, backend: postgres, pool_size: 2, wait: 2000ms, path: a.db, lines: true}
+  - name: c
+    plugin: demo
+    config: {dsn: x, backend: mysql, pool_size: 4, wait: 1s, lines: on, pretty: no}
+)");
+  CHECK(validate_backends(cfg) ==
+        std::vector<std::string>{
+          "t.yaml:6:7: layers[0].config.pool_size: 'pool_size' applies only with backend: postgres or mysql, and "
+          "backend is 'sqlite' here (the default): leave pool_size out, or set backend: postgres or mysql",
+          "t.yaml:8:7: layers[0].config.pretty: 'pretty' applies only with lines: false, and lines is 'yes' here: "
+          "leave pretty out, or set lines: false",
+          // Both of wait's keys must hold: backend does, lines does not.
+          "t.yaml:15:52: layers[2].config.wait: 'wait' applies only with backend: postgres, and backend is 'mysql' "
+          "here: leave wait out, or set backend: postgres",
+        });
+  // b: pool_size, wait ("2000ms" is its "2s") and path are at their defaults: they change nothing.
+}
+
+TEST_CASE("a key whose value is wrong is told so, not also that it does nothing", "[config][schema]") {
+  config cfg = parse_valid("layers:\n  - name: a\n    plugin: demo\n    config: {pool_size: lots, pretty: true, lines: true}\n"
+                           "  - name: b\n    plugin: demo\n    config: {dsn: x, pretty: true, lines: maybe}\n");
+  const auto errors = validate_backends(cfg);
+  REQUIRE(errors.size() == 4);
+  CHECK_THAT(errors[0], Catch::Contains("pool_size: expected an integer, got 'lots'"));
+  CHECK_THAT(errors[1], Catch::Contains("missing required key 'dsn'"));
+  CHECK_THAT(errors[2], Catch::Contains("pretty: 'pretty' applies only with lines: false"));
+  // A when_key whose value is wrong is told so; what pretty does there is not known.
+  CHECK_THAT(errors[3], Catch::Contains("layers[1].config.lines: expected true, yes or on"));
+}
+
+TEST_CASE("check_conditions says what is wrong with a plugin's key conditions", "[config][schema]") {
+  using strata::detail::check_conditions;
+  using strata::detail::key_conditions;
+  CHECK(check_conditions(backend_schema, 7, backend_rules).empty());
+  CHECK(check_conditions(backend_schema, 7, {}).empty());
+  CHECK(check_conditions(backend_schema, 7, key_conditions{nullptr, 2}) ==
+        "the descriptor declares 2 key conditions but no array");
+  const auto refusal = [](strata_key_condition c) { return check_conditions(backend_schema, 7, key_conditions{&c, 1}); };
+  CHECK(refusal({"colour", "backend", "x"}) == "key condition #0 ('colour' when backend is 'x'): the schema has no key 'colour'");
+  CHECK(refusal({"pool_size", "mode", "x"}) == "key condition #0 ('pool_size' when mode is 'x'): the schema has no key 'mode'");
+  CHECK(refusal({"backend", "backend", "x"}) == "key condition #0 ('backend' when backend is 'x'): a key cannot depend on itself");
+  CHECK(refusal({"dsn", "backend", "x"}) ==
+        "key condition #0 ('dsn' when backend is 'x'): 'dsn' is required, so it cannot apply only sometimes");
+  CHECK(refusal({"backend", "pool_size", "3"}) ==
+        "key condition #0 ('backend' when pool_size is '3'): 'pool_size' is neither a string nor a bool key");
+  CHECK_THAT(refusal({"pretty", "lines", "maybe"}),
+             Catch::StartsWith("key condition #0 ('pretty' when lines is 'maybe'): expected true, yes or on"));
+  CHECK(refusal({nullptr, "lines", "true"}) == "key condition #0 lacks its key, its when_key or its when_value");
 }
 
 TEST_CASE("telemetry sections parse, with every error at its value", "[config][telemetry]") {
@@ -1028,10 +1114,10 @@ int only_round(const void* config, char* error, size_t size) {
   return shape == "square" || shape == "triangle" ? 0 : 1;
 }
 const strata_plugin_descriptor checked = {STRATA_ABI_MAJOR, 3, "checked_shape", "1.0", STRATA_PLUGIN_LAYER, 0,
-                                          keys, 1, &create, &destroy, &only_round, 0};
+                                          keys, 1, &create, &destroy, &only_round, 0, nullptr, 0};
 /// The same function behind a 1.2 descriptor, which has no `check` field: the host must not read it.
 const strata_plugin_descriptor older = {STRATA_ABI_MAJOR, 2, "older_shape", "1.0", STRATA_PLUGIN_LAYER, 0,
-                                        keys, 1, &create, &destroy, &only_round, 0};
+                                        keys, 1, &create, &destroy, &only_round, 0, nullptr, 0};
 
 } // namespace shape_plugin
 
@@ -1055,10 +1141,10 @@ void* create(const strata_plugin_context*, char*, size_t) { return nullptr; }
 void destroy(void*) {}
 /// A 1.7 layer with a timeout key and no default deadline of its own: the runtime's 100 ms.
 const strata_plugin_descriptor waiting = {STRATA_ABI_MAJOR, 7, "waiting", "1.0", STRATA_PLUGIN_LAYER, 0,
-                                          keys, 1, &create, &destroy, nullptr, 0};
+                                          keys, 1, &create, &destroy, nullptr, 0, nullptr, 0};
 /// The same as an observer, whose requests are commands: 5 s at least.
 const strata_plugin_descriptor observing = {STRATA_ABI_MAJOR, 7, "observing", "1.0", STRATA_PLUGIN_LAYER,
-                                            STRATA_PLUGIN_FLAG_OBSERVER, keys, 1, &create, &destroy, nullptr, 0};
+                                            STRATA_PLUGIN_FLAG_OBSERVER, keys, 1, &create, &destroy, nullptr, 0, nullptr, 0};
 
 } // namespace waiting_plugin
 

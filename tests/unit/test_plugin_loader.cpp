@@ -1,4 +1,5 @@
 // The loader against real shared libraries: what it accepts and what it refuses, and why.
+#include "config_schema.hpp"
 #include "elf_check.hpp"
 #include "plugin_instance.hpp"
 #include "plugin_loader.hpp"
@@ -190,7 +191,7 @@ TEST_CASE("a factory that throws is reported with file and reason", "[loader]") 
 TEST_CASE("a static descriptor is checked like a file's", "[loader]") {
   static const strata_plugin_descriptor newer_minor = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR + 1, "future", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0, nullptr, 0};
   plugin_loader loader;
   auto refused = loader.add_static(&newer_minor);
   REQUIRE_FALSE(refused);
@@ -201,7 +202,7 @@ TEST_CASE("a static descriptor is checked like a file's", "[loader]") {
 TEST_CASE("a descriptor with an unknown kind is refused, not trusted", "[loader]") {
   static strata_plugin_descriptor odd = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "odd", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0, nullptr, 0};
   const int foreign_kind = 99; // what a plugin built against a later ABI might write
   std::memcpy(&odd.kind, &foreign_kind, sizeof foreign_kind);
   plugin_loader loader;
@@ -255,7 +256,7 @@ TEST_CASE("a plugin file replaced since the process loaded it is refused: dlopen
 TEST_CASE("loader refuses a descriptor without a version", "[loader]") {
   static const strata_plugin_descriptor unversioned = {
     STRATA_ABI_MAJOR, 0, "test_unversioned", nullptr, STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0, nullptr, 0};
   plugin_loader loader;
   auto admitted = loader.add_static(&unversioned);
   REQUIRE_FALSE(admitted);
@@ -282,7 +283,7 @@ TEST_CASE("the plugin catalog says so when a plugin directory cannot be read", "
 TEST_CASE("a descriptor given in code takes precedence over a file that declares its name", "[loader]") {
   static const strata_plugin_descriptor in_code = {
     STRATA_ABI_MAJOR, STRATA_ABI_MINOR, "test_map", "9.9", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0};
+    [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; }, [](void*) {}, nullptr, 0, nullptr, 0};
   plugin_loader loader;
   REQUIRE(loader.add_static(&in_code));
   // Named in plugins.files (no expected name) or found on plugins.path (by its file's name).
@@ -299,7 +300,7 @@ TEST_CASE("a plugin's default deadline is read from descriptors of ABI 1.7 on, a
   const auto create = [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; };
   const auto destroy = [](void*) {};
   strata_plugin_descriptor d = {STRATA_ABI_MAJOR, 7, "patient", "1.0", STRATA_PLUGIN_LAYER, 0, nullptr, 0,
-                                create, destroy, nullptr, 2500};
+                                create, destroy, nullptr, 2500, nullptr, 0};
   CHECK(strata::detail::default_deadline(d) == std::chrono::milliseconds(2500));
   d.default_deadline_ms = 0;
   CHECK(strata::detail::default_deadline(d) == std::chrono::milliseconds(100)); // the runtime's
@@ -308,11 +309,54 @@ TEST_CASE("a plugin's default deadline is read from descriptors of ABI 1.7 on, a
   CHECK(strata::detail::default_deadline(d) == std::chrono::milliseconds(100));
 
   static const strata_plugin_descriptor exporter = {STRATA_ABI_MAJOR, 7, "patient_exporter", "1.0",
-                                                    STRATA_PLUGIN_EXPORTER, 0, nullptr, 0, create, destroy, nullptr, 2500};
+                                                    STRATA_PLUGIN_EXPORTER, 0, nullptr, 0, create, destroy, nullptr, 2500, nullptr, 0};
   plugin_loader loader;
   auto refused = loader.add_static(&exporter);
   REQUIRE_FALSE(refused);
   CHECK(refused.err().message == "plugin <static>: symbol strata_plugin_entry: declares a default deadline, which only a layer has");
+}
+
+TEST_CASE("a plugin's key conditions are read from descriptors of ABI 1.8 on, and malformed ones refuse the plugin", "[loader]") {
+  static const strata_config_key keys[] = {{"backend", STRATA_VALUE_STRING, "sqlite", "", 0, 0, 0, 0},
+                                           {"pool_size", STRATA_VALUE_INT, "2", "", 0, 0, 0, 0}};
+  static const strata_key_condition good[] = {{"pool_size", "backend", "postgres"}};
+  static const strata_key_condition bad[] = {{"pool_size", "backend", "postgres"}, {"pool_size", "colour", "red"}};
+  const auto create = [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; };
+  const auto destroy = [](void*) {};
+  strata_plugin_descriptor d = {STRATA_ABI_MAJOR, 8, "conditional", "1.0", STRATA_PLUGIN_LAYER, 0, keys, 2,
+                                create, destroy, nullptr, 0, good, 1};
+  CHECK(strata::detail::conditions_of(d).size == 1);
+  d.abi_minor = 7; // its descriptor ends before the fields: what follows is not the plugin's
+  CHECK(strata::detail::conditions_of(d).size == 0);
+  CHECK(strata::detail::conditions_of(d).conditions == nullptr);
+
+  static const strata_plugin_descriptor malformed = {STRATA_ABI_MAJOR, 8, "malformed", "1.0", STRATA_PLUGIN_LAYER, 0,
+                                                     keys, 2, create, destroy, nullptr, 0, bad, 2};
+  static const strata_plugin_descriptor older = {STRATA_ABI_MAJOR, 7, "older", "1.0", STRATA_PLUGIN_LAYER, 0,
+                                                 keys, 2, create, destroy, nullptr, 0, bad, 2};
+  plugin_loader loader;
+  auto refused = loader.add_static(&malformed);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.err().message == "plugin <static>: symbol strata_plugin_entry: bad config schema: key condition #1 "
+                                 "('pool_size' when colour is 'red'): the schema has no key 'colour'");
+  CHECK(loader.add_static(&older)); // built for 1.7, where those bytes are not a field
+}
+
+TEST_CASE("the plugin catalog says which keys apply only with another key's value", "[loader]") {
+  const auto catalog = strata::list_plugins({STRATA_TEST_PLUGIN_DIR});
+  const auto global = std::find_if(catalog.plugins.begin(), catalog.plugins.end(),
+                                   [](const strata::plugin_info& p) { return p.name == "global"; });
+  REQUIRE(global != catalog.plugins.end());
+  const auto key = [&](const std::string& name) {
+    const auto it = std::find_if(global->schema.begin(), global->schema.end(),
+                                 [&](const strata::config_key_info& k) { return k.key == name; });
+    REQUIRE(it != global->schema.end());
+    return it->applies_with;
+  };
+  using applies = std::vector<std::pair<std::string, std::vector<std::string>>>;
+  CHECK(key("pool_size") == applies{{"backend", {"postgres"}}});
+  CHECK(key("sqlite_path") == applies{{"backend", {"sqlite"}}});
+  CHECK(key("statement_timeout").empty());
 }
 
 TEST_CASE("the plugin catalog gives each layer plugin's default deadline", "[loader]") {
@@ -334,11 +378,11 @@ TEST_CASE("a layer plugin whose timeout key's default is not below its own defau
   const auto create = [](const strata_plugin_context*, char*, size_t) -> void* { return nullptr; };
   const auto destroy = [](void*) {};
   static const strata_plugin_descriptor hasty = {STRATA_ABI_MAJOR, 7, "hasty", "1.0", STRATA_PLUGIN_LAYER, 0, keys, 1,
-                                                 create, destroy, nullptr, 0};
+                                                 create, destroy, nullptr, 0, nullptr, 0};
   static const strata_plugin_descriptor patient = {STRATA_ABI_MAJOR, 7, "patient", "1.0", STRATA_PLUGIN_LAYER, 0, keys,
-                                                   1, create, destroy, nullptr, 2000};
+                                                   1, create, destroy, nullptr, 2000, nullptr, 0};
   static const strata_plugin_descriptor observing = {STRATA_ABI_MAJOR, 7, "observing", "1.0", STRATA_PLUGIN_LAYER,
-                                                     STRATA_PLUGIN_FLAG_OBSERVER, keys, 1, create, destroy, nullptr, 0};
+                                                     STRATA_PLUGIN_FLAG_OBSERVER, keys, 1, create, destroy, nullptr, 0, nullptr, 0};
   plugin_loader loader;
   auto refused = loader.add_static(&hasty);
   REQUIRE_FALSE(refused);

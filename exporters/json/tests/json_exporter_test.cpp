@@ -291,10 +291,6 @@ TEST_CASE("settings that cannot work are refused at creation, naming the problem
     CHECK(create_error({{"path", dir.path.string()}}) ==
           "path: '" + dir.path.string() + "' is a directory; name a file in it");
   }
-  SECTION("pretty JSON lines") {
-    CHECK(create_error({{"path", (dir.path / "s.jsonl").string()}, {"mode", "lines"}, {"pretty", "true"}}) ==
-          "pretty: true needs mode: snapshot (a JSON line must stay on one line)");
-  }
   SECTION("an empty path") {
     CHECK(create_error({{"path", ""}}) == "path: empty; name a file, or '-' for standard output");
   }

@@ -46,7 +46,10 @@
  * one file or one port. 1.7 appended `default_deadline_ms` to strata_plugin_descriptor (read only
  * from descriptors of minor >= 7), so that a layer that waits on a server gets a deadline above
  * its own timeouts without the deployment naming one, and defined the value type
- * STRATA_VALUE_TIMEOUT, so that the host refuses such a timeout at or above the deadline.
+ * STRATA_VALUE_TIMEOUT, so that the host refuses such a timeout at or above the deadline. 1.8
+ * appended `key_conditions` and `key_conditions_size` to strata_plugin_descriptor (read only from
+ * descriptors of minor >= 8) and defined strata_key_condition, so that the host refuses a key
+ * set where it does nothing (a PostgreSQL pool size with the sqlite backend).
  *
  * No exception crosses this header's functions: `create` reports failure by returning NULL with
  * a message, `check` by returning 0 with one.
@@ -58,7 +61,7 @@
 #include <stdint.h>
 
 #define STRATA_ABI_MAJOR 1u
-#define STRATA_ABI_MINOR 7u
+#define STRATA_ABI_MINOR 8u
 
 /* The one symbol every plugin exports. */
 #define STRATA_PLUGIN_ENTRY_SYMBOL "strata_plugin_entry"
@@ -105,6 +108,19 @@ typedef struct strata_config_key {
   int has_max;
   double max;
 } strata_config_key;
+
+/* Since 1.8. A key of the schema that applies only when another key of it (`when_key`, a string or
+ * bool key) has the value `when_value`: the host refuses the key where a configuration sets it to
+ * other than its default and `when_key`'s value (given, or its default) is not one of the values
+ * the conditions on that key and that `when_key` name (a key at its default changes nothing
+ * either way, and a configuration the host validated holds every key). Several conditions on one key and one `when_key` are alternatives
+ * ({"train_min", "index", "ivf"}, {"train_min", "index", "hnsw"}); conditions on one key naming two
+ * `when_key`s must all hold. A key that has conditions has a default (it is not required). */
+typedef struct strata_key_condition {
+  const char* key;
+  const char* when_key;
+  const char* when_value;
+} strata_key_condition;
 
 typedef enum strata_metric_kind {
   STRATA_METRIC_COUNTER = 1,  /* returns a strata::instruments::counter* */
@@ -212,6 +228,11 @@ typedef struct strata_plugin_descriptor {
    * timeouts, so that a slow statement answers the layer's `unavailable` rather than the
    * coordinator's `timeout`. */
   uint32_t default_deadline_ms;
+  /* Since 1.8; may be NULL with a size of 0. The keys that apply only when another key has a
+   * given value (strata_key_condition), so that a key set where it does nothing is refused rather
+   * than ignored. */
+  const strata_key_condition* key_conditions;
+  size_t key_conditions_size;
 } strata_plugin_descriptor;
 
 typedef const strata_plugin_descriptor* (*strata_plugin_entry_fn)(void);

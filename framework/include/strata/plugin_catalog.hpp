@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace strata {
@@ -20,6 +21,9 @@ struct config_key_info {
   std::string description;
   std::optional<double> min; ///< milliseconds for durations, bytes for sizes
   std::optional<double> max;
+  /// The values of other keys under which this one applies (ABI 1.8): each entry a key and the
+  /// values, any of which will do; every entry must hold. Empty: it always applies.
+  std::vector<std::pair<std::string, std::vector<std::string>>> applies_with;
 };
 
 /// A plugin the loader accepted.

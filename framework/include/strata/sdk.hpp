@@ -21,6 +21,11 @@
 /// A layer whose operations wait on a server declares how long the coordinator waits for it when
 /// the deployment names no `deadline` (ABI 1.7; the runtime's 100 ms otherwise), above its own
 /// timeouts: `static constexpr std::chrono::milliseconds default_deadline{3000};`.
+///
+/// A key that applies only when another key has some value (ABI 1.8) is declared in
+/// `static constexpr strata_key_condition key_conditions[] = {{"pool_size", "backend", "postgres"}};`:
+/// the host then refuses it where a configuration sets it to other than its default and the other
+/// key's value is another.
 
 #if __cplusplus < 201703L
 #error "Strata's headers need C++17 or later: compile with -std=c++17 (or the CMake target, which asks for it)"
@@ -208,6 +213,31 @@ constexpr std::uint32_t default_deadline_of() {
   }
 }
 
+/// The descriptor's `key_conditions` and their number: `T::key_conditions` when `T` declares
+/// them (ABI 1.8), else none.
+template <class T, class = void>
+struct has_key_conditions : std::false_type {};
+template <class T>
+struct has_key_conditions<T, std::void_t<decltype(T::key_conditions)>> : std::true_type {};
+
+template <class T>
+constexpr const strata_key_condition* key_conditions_of() {
+  if constexpr (has_key_conditions<T>::value) {
+    static_assert(std::is_same_v<std::remove_extent_t<std::remove_cv_t<decltype(T::key_conditions)>>, strata_key_condition>,
+                  "key_conditions must be `static constexpr strata_key_condition key_conditions[] = {...};`");
+    return T::key_conditions;
+  } else {
+    return nullptr;
+  }
+}
+template <class T>
+constexpr std::size_t key_conditions_size_of() {
+  if constexpr (has_key_conditions<T>::value)
+    return std::extent_v<std::remove_cv_t<decltype(T::key_conditions)>>;
+  else
+    return 0;
+}
+
 } // namespace sdk_detail
 } // namespace strata
 
@@ -220,7 +250,9 @@ constexpr std::uint32_t default_deadline_of() {
       ::strata::sdk_detail::schema_keys(SCHEMA), ::strata::sdk_detail::schema_size(SCHEMA),        \
       &::strata::sdk_detail::create<BASE, CLASS>,                                                  \
       &::strata::sdk_detail::destroy<BASE>, ::strata::sdk_detail::check_of<CLASS>(),                \
-      ::strata::sdk_detail::default_deadline_of<CLASS>()};                                         \
+      ::strata::sdk_detail::default_deadline_of<CLASS>(),                                          \
+      ::strata::sdk_detail::key_conditions_of<CLASS>(),                                            \
+      ::strata::sdk_detail::key_conditions_size_of<CLASS>()};                                      \
     return &descriptor;                                                                            \
   }
 

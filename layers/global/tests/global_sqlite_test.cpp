@@ -582,8 +582,19 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
   };
   // A DSN with the default backend, sqlite, was ignored: the node kept its entries to itself.
   CHECK_THAT(refusal("      dsn: \"host=db dbname=strata\"\n"),
-             Catch::Contains("layers[1].config.dsn: plugin 'global': a connection string is given, but the backend "
-                             "is sqlite, which does not use it: set backend: postgres, or leave dsn out"));
+             Catch::Contains("layers[1].config.dsn: 'dsn' applies only with backend: postgres, and backend is "
+                             "'sqlite' here (the default): leave dsn out, or set backend: postgres"));
+  // So is every other key sqlite does not read, and the sqlite file with postgres.
+  CHECK_THAT(refusal("      pool_size: 8\n      channel: other\n"),
+             Catch::Contains("layers[1].config.pool_size: 'pool_size' applies only with backend: postgres") &&
+                 Catch::Contains("layers[1].config.channel: 'channel' applies only with backend: postgres"));
+  CHECK_THAT(refusal("      backend: postgres\n      sqlite_path: /tmp/x.sqlite3\n"),
+             Catch::Contains("layers[1].config.sqlite_path: 'sqlite_path' applies only with backend: sqlite, and "
+                             "backend is 'postgres' here: leave sqlite_path out, or set backend: sqlite"));
+  // At its default a key changes nothing either way: taken (a validated configuration holds them all).
+  const auto at_default = strata::parse_config(strata::test::two_layer_yaml("      pool_size: 2\n"), "inline.yaml");
+  REQUIRE(at_default.ok());
+  CHECK(strata::validate(*at_default.effective).errors_text().empty());
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"hostt=db\"\n"),
              Catch::Contains("layers[1].config.dsn: plugin 'global': invalid connection option \"hostt\""));
   // What libpq quotes from a DSN it cannot read may be the password: it is not repeated.
@@ -595,16 +606,21 @@ TEST_CASE("a bad global configuration stops the start with a clear error", "[glo
     CHECK_THAT(message, Catch::Contains("layers[1].config.dsn: plugin 'global': ") && Catch::Contains("(hidden)"));
     CHECK_THAT(message, !Catch::Contains("ecret") && !Catch::Contains("2pw"));
   }
-  // A change_retention a replay would outrun with this statement_timeout: every blip was an error.
-  CHECK_THAT(refusal("      statement_timeout: 20s\n      change_retention: 2m\n", "30s"),
+  // A change_retention a replay would outrun with this statement_timeout: every blip was an error
+  // (on PostgreSQL: sqlite keeps no change log, and refuses the key).
+  CHECK_THAT(refusal("      backend: postgres\n      statement_timeout: 20s\n      change_retention: 2m\n", "30s"),
              Catch::Contains("layers[1].config.change_retention: plugin 'global': 120000 ms is shorter than a replay "
                              "needs with this statement_timeout: at least 140000 ms"));
   // Placed at change_retention where it is written; left at its default, at the `config:` that
   // would hold it (it was placed at the first key under it, statement_timeout, taken for the fault).
-  CHECK_THAT(refusal("      statement_timeout: 20s\n      change_retention: 2m\n", "30s"),
-             Catch::StartsWith("inline.yaml:16:25: layers[1].config.change_retention: "));
-  CHECK_THAT(refusal("      statement_timeout: 20m\n", "1h"),
+  CHECK_THAT(refusal("      backend: postgres\n      statement_timeout: 20s\n      change_retention: 2m\n", "30s"),
+             Catch::StartsWith("inline.yaml:17:25: layers[1].config.change_retention: "));
+  CHECK_THAT(refusal("      backend: postgres\n      statement_timeout: 20m\n", "1h"),
              Catch::StartsWith("inline.yaml:14:5: layers[1].config.change_retention: plugin 'global': 3600000 ms"));
+  // sqlite keeps no change log: its default retention is not held against a long statement_timeout.
+  const auto long_statements = strata::parse_config(strata::test::two_layer_yaml("      statement_timeout: 20m\n", "1h"), "inline.yaml");
+  REQUIRE(long_statements.ok());
+  CHECK(strata::validate(*long_statements.effective).errors_text().empty());
   // What libpq parses but could never connect with is refused too (it started, always critical).
   CHECK_THAT(refusal("      backend: postgres\n      dsn: \"host=db port=notaport\"\n"),
              Catch::Contains("dsn: plugin 'global': port 'notaport' is not a port number (1 to 65535)"));

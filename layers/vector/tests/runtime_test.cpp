@@ -213,13 +213,22 @@ TEST_CASE("entries expire after their TTL", "[vector][integration]") {
   CHECK(rt->vector_search(text_query("a short-lived vector", 1)).hits.empty());
 }
 
-TEST_CASE("nlist above train_min is refused for IVF only, and fits once train_min is raised", "[vector][integration]") {
-  for (const auto* config : {"      index: flat\n      nlist: 5000\n", "      index: hnsw\n      nlist: 5000\n",
-                             "      index: ivf\n      nlist: 5000\n      train_min: 5000\n"}) {
-    INFO(config);
-    auto yaml = parse_config(deployment(config), "inline.yaml");
+TEST_CASE("nlist above train_min is refused for IVF and fits once train_min is raised and where it does nothing it is refused", "[vector][integration]") {
+  auto fits = parse_config(deployment("      index: ivf\n      nlist: 5000\n      train_min: 5000\n"), "inline.yaml");
+  REQUIRE(fits.ok());
+  CHECK(runtime::from_config(*fits.effective));
+  auto above = parse_config(deployment("      index: ivf\n      nlist: 5000\n"), "inline.yaml");
+  REQUIRE(above.ok());
+  auto refused = runtime::from_config(*above.effective);
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(refused.err().message, Catch::Contains("nlist: plugin 'vector': 5000 lists need at least as many entries to train on"));
+  for (const std::string index : {"flat", "hnsw"}) {
+    auto yaml = parse_config(deployment("      index: " + index + "\n      nlist: 5000\n"), "inline.yaml");
     REQUIRE(yaml.ok());
-    CHECK(runtime::from_config(*yaml.effective));
+    auto elsewhere = runtime::from_config(*yaml.effective);
+    REQUIRE_FALSE(elsewhere);
+    CHECK_THAT(elsewhere.err().message, Catch::Contains("layers[1].config.nlist: 'nlist' applies only with index: ivf, and "
+                                                        "index is '" + index + "' here"));
   }
 }
 
