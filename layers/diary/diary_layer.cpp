@@ -143,7 +143,6 @@ public:
   static constexpr strata_key_condition key_conditions[] = {
     {"dsn", "backend", "postgres"},
     {"pool_size", "backend", "postgres"},
-    {"connect_timeout", "backend", "postgres"},
     {"sqlite_path", "backend", "sqlite"},
   };
 

@@ -141,7 +141,8 @@ public:
   };
 
   /// What the schema cannot say: the backend's name, the DSN's form, the channel's length, the
-  /// order of the retry bounds, a change_retention too short for statement_timeout.
+  /// order of the retry bounds, a change_retention too short for statement_timeout (PostgreSQL:
+  /// sqlite keeps no change log).
   static void check_config(const plugin_config& config);
 
   explicit global_layer(const layer_context& context);

@@ -75,8 +75,8 @@ public:
   static void check_config(const plugin_config& config) { vector_index::checked_index_config(config); }
 
   /// What only one kind of index reads: given with another, refused (ABI 1.8). (train_min does
-  /// nothing with `hnsw_codes: float` either, which conditions cannot say: their alternatives are
-  /// of one key.)
+  /// nothing with HNSW on `hnsw_codes: float` either, but "ivf, or hnsw with sq8" is not what
+  /// conditions say: alternatives of each key, all keys holding.)
   static constexpr strata_key_condition key_conditions[] = {
     {"hnsw_m", "index", "hnsw"},        {"ef_search", "index", "hnsw"}, {"ef_construction", "index", "hnsw"},
     {"hnsw_codes", "index", "hnsw"},    {"refine", "index", "hnsw"},    {"refine", "hnsw_codes", "sq8"},

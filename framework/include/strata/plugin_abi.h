@@ -26,7 +26,7 @@
  *   C++ structs is a major change even at the end: both sides copy them and walk vectors of them
  *   by their size. Plugins of another major are refused.
  * - minor: a field appended at the end of a struct of this header that is never in an array (not
- *   strata_config_key: the host walks a schema by its size), read only from, or given only to,
+ *   strata_config_key nor strata_key_condition: the host walks those arrays by their size), read only from, or given only to,
  *   plugins of that minor or newer; a new plugin kind; a new value type; a new flag; a virtual
  *   function appended at the end of a C++ interface, which the host calls only for a plugin whose
  *   descriptor declares the minor that appended it (an older plugin's vtable has no such slot).

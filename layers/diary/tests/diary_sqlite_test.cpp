@@ -37,6 +37,21 @@ TEST_CASE("a SQLite file that holds another layer's data is refused by the diary
                              "give each layer its own sqlite_path"));
 }
 
+TEST_CASE("on SQLite the diary takes connect_timeout and refuses what only PostgreSQL reads", "[diary][sqlite]") {
+  strata::test::scratch_dir dir{"strata-diary"};
+  const auto file = dir.path / "diary.sqlite3";
+  // connect_timeout counts in the writer's stall threshold on either backend.
+  const auto taken = strata::parse_config(strata::test::diary_yaml(sqlite_settings(file, "      connect_timeout: 5s\n")),
+                                          "inline.yaml");
+  REQUIRE(taken.ok());
+  CHECK(strata::validate(*taken.effective).errors_text().empty());
+  const auto refused = strata::parse_config(strata::test::diary_yaml(sqlite_settings(file, "      pool_size: 4\n")),
+                                            "inline.yaml");
+  REQUIRE(refused.ok());
+  CHECK_THAT(strata::validate(*refused.effective).errors_text(),
+             Catch::Contains("layers[1].config.pool_size: 'pool_size' applies only with backend: postgres"));
+}
+
 TEST_CASE("the diary records every interaction, off the lookup path", "[diary][sqlite]") {
   strata::test::scratch_dir dir{"strata-diary"};
   auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(dir.path / "d.sqlite3")));
