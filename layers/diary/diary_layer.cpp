@@ -139,7 +139,7 @@ public:
   /// then runs its own statement; past that it answers `unavailable`, not the coordinator's `timeout`.
   static constexpr std::chrono::milliseconds default_deadline{15000};
 
-  /// What only one backend reads: given with the other, refused (ABI 1.8), not ignored.
+  /// What only one backend reads: set with the other, refused (ABI 1.8), not ignored.
   static constexpr strata_key_condition key_conditions[] = {
     {"dsn", "backend", "postgres"},
     {"pool_size", "backend", "postgres"},

@@ -132,7 +132,7 @@ public:
   /// the layer's own `unavailable`, not the coordinator's `timeout`.
   static constexpr std::chrono::milliseconds default_deadline{3000};
 
-  /// What only one backend reads: given with the other, refused (ABI 1.8), not ignored.
+  /// What only one backend reads: set with the other, refused (ABI 1.8), not ignored.
   static constexpr strata_key_condition key_conditions[] = {
     {"dsn", "backend", "postgres"},     {"pool_size", "backend", "postgres"},
     {"connect_timeout", "backend", "postgres"}, {"channel", "backend", "postgres"},

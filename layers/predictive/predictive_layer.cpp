@@ -197,7 +197,7 @@ public:
   /// What the schema cannot say: that `policy` names a policy.
   static void check_config(const plugin_config& config) { read_store_config(config); }
 
-  /// What only W-TinyLFU, or only the access model, reads: given without it, refused (ABI 1.8).
+  /// What only W-TinyLFU, or only the access model, reads: set without it, refused (ABI 1.8).
   static constexpr strata_key_condition key_conditions[] = {
     {"window", "policy", "predictive"},
     {"adaptive_window", "policy", "predictive"},

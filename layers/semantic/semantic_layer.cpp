@@ -95,7 +95,7 @@ public:
   /// What the schema cannot say: the index's words and their combination.
   static void check_config(const plugin_config& config) { vector_index::checked_index_config(config); }
 
-  /// What only one kind of index reads: given with another, refused (ABI 1.8).
+  /// What only one kind of index reads: set with another, refused (ABI 1.8).
   static constexpr strata_key_condition key_conditions[] = {
     {"hnsw_m", "index", "hnsw"},     {"ef_search", "index", "hnsw"}, {"ef_construction", "index", "hnsw"},
     {"hnsw_codes", "index", "hnsw"}, {"refine", "index", "hnsw"},    {"refine", "hnsw_codes", "sq8"},

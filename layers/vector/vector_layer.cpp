@@ -74,7 +74,7 @@ public:
   /// What the schema cannot say: the index's words and their combination.
   static void check_config(const plugin_config& config) { vector_index::checked_index_config(config); }
 
-  /// What only one kind of index reads: given with another, refused (ABI 1.8). (train_min does
+  /// What only one kind of index reads: set with another, refused (ABI 1.8). (train_min does
   /// nothing with HNSW on `hnsw_codes: float` either, but "ivf, or hnsw with sq8" is not what
   /// conditions say: alternatives of each key, all keys holding.)
   static constexpr strata_key_condition key_conditions[] = {

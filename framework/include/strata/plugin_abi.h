@@ -26,10 +26,11 @@
  *   C++ structs is a major change even at the end: both sides copy them and walk vectors of them
  *   by their size. Plugins of another major are refused.
  * - minor: a field appended at the end of a struct of this header that is never in an array (not
- *   strata_config_key nor strata_key_condition: the host walks those arrays by their size), read only from, or given only to,
- *   plugins of that minor or newer; a new plugin kind; a new value type; a new flag; a virtual
- *   function appended at the end of a C++ interface, which the host calls only for a plugin whose
- *   descriptor declares the minor that appended it (an older plugin's vtable has no such slot).
+ *   strata_config_key nor strata_key_condition: the host walks those arrays by their size), read
+ *   only from, or given only to, plugins of that minor or newer; a new plugin kind; a new value
+ *   type; a new flag; a virtual function appended at the end of a C++ interface, which the host
+ *   calls only for a plugin whose descriptor declares the minor that appended it (an older
+ *   plugin's vtable has no such slot).
  *   A plugin built against minor N loads into any host of the same major with minor >= N.
  *
  * History: 1.0 the first; 1.1 appended `host` (metrics, health, logging) and `source` (exporters)
@@ -113,9 +114,10 @@ typedef struct strata_config_key {
  * bool key) has the value `when_value`: the host refuses the key where a configuration sets it to
  * other than its default and `when_key`'s value (given, or its default) is not one of the values
  * the conditions on that key and that `when_key` name (a key at its default changes nothing
- * either way, and a configuration the host validated holds every key). Several conditions on one key and one `when_key` are alternatives
- * ({"train_min", "index", "ivf"}, {"train_min", "index", "hnsw"}); conditions on one key naming two
- * `when_key`s must all hold. A key that has conditions has a default (it is not required). */
+ * either way, and a configuration the host validated holds every key). Several conditions on one
+ * key and one `when_key` are alternatives ({"train_min", "index", "ivf"}, {"train_min", "index",
+ * "hnsw"}); conditions on one key naming two `when_key`s must all hold. A key that has conditions
+ * has a default (it is not required). */
 typedef struct strata_key_condition {
   const char* key;
   const char* when_key;
