@@ -237,6 +237,13 @@ std::string check_conditions(const strata_config_key* keys, std::size_t n, key_c
   return "";
 }
 
+config_error error_at_key(const config& cfg, const std::string& path, std::string message) {
+  auto error = make_error(cfg, path, std::move(message));
+  if (const auto it = cfg.key_positions.find(path); it != cfg.key_positions.end())
+    error.position = it->second; // the key, not its value: as for the framework's own unknown keys
+  return error;
+}
+
 config_error make_error(const config& cfg, const std::string& path, std::string message) {
   config_error error{cfg.origin, {}, path, std::move(message)};
   std::string candidate = path;
@@ -261,18 +268,19 @@ bool validate_settings(const config& cfg, const std::string& instance_path, cons
   const std::string plugin = plugin_named(plugin_name, file);
   const std::string config_path = instance_path + ".config";
   const auto errors_before = errors.size();
+  std::vector<const strata_config_key*> set_validly; // given, of its type and bounds, not its default
   for (const auto& [name, text] : settings) {
     const std::string path = config_path + "." + name;
     const strata_config_key* key = find_key(keys, n, name);
     if (key == nullptr) {
-      auto error = make_error(cfg, path, unknown_key_message(name, plugin, keys, n));
-      if (const auto it = cfg.key_positions.find(path); it != cfg.key_positions.end())
-        error.position = it->second; // point at the key, as for the framework's own unknown keys
-      errors.push_back(std::move(error));
+      errors.push_back(error_at_key(cfg, path, unknown_key_message(name, plugin, keys, n)));
       continue;
     }
     const std::string problem = check_value(*key, text);
-    if (!problem.empty()) errors.push_back(make_error(cfg, path, problem));
+    if (!problem.empty())
+      errors.push_back(make_error(cfg, path, problem));
+    else if (!is_default(*key, text))
+      set_validly.push_back(key);
   }
   // An instance without a `config:` mapping is told so at the instance itself.
   const std::string missing_path = cfg.positions.count(config_path) != 0 ? config_path : instance_path;
@@ -288,19 +296,9 @@ bool validate_settings(const config& cfg, const std::string& instance_path, cons
   // refused at the key, as an unknown one (a pool size written for a sqlite backend was ignored
   // unseen). One at its default changes nothing either way, and is what a configuration validated
   // before, or written back by to_yaml, holds for every key.
-  for (const auto& [name, text] : settings) {
-    const auto* key = find_key(keys, n, name);
-    if (key == nullptr || is_default(*key, text) || !check_value(*key, text).empty())
-      continue;
-    const auto why = inapplicable(name, settings, keys, n, conditions);
-    if (why.empty())
-      continue;
-    const std::string path = config_path + "." + name;
-    auto error = make_error(cfg, path, why);
-    if (const auto it = cfg.key_positions.find(path); it != cfg.key_positions.end())
-      error.position = it->second;
-    errors.push_back(std::move(error));
-  }
+  for (const auto* key : set_validly)
+    if (auto why = inapplicable(key->key, settings, keys, n, conditions); !why.empty())
+      errors.push_back(error_at_key(cfg, config_path + "." + key->key, std::move(why)));
   return readable;
 }
 

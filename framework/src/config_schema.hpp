@@ -52,6 +52,10 @@ std::string check_conditions(const strata_config_key* keys, std::size_t n, key_c
 /// parent (`layers[1].config.x` → `layers[1].config` → `layers[1]` → `layers`), else at 0:0.
 config_error make_error(const config& cfg, const std::string& path, std::string message);
 
+/// As make_error, but at the key `path` names where it is written (an unknown key, one that does
+/// nothing there), rather than at its value.
+config_error error_at_key(const config& cfg, const std::string& path, std::string message);
+
 /// Checks the `settings` of the instance at `instance_path` (`layers[1]`, `exporters[0]`) against
 /// a schema checked by `check_schema`: unknown keys, values of the wrong type, values out of
 /// bounds, missing required keys, and keys set to other than their default where their
