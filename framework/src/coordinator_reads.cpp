@@ -94,6 +94,9 @@ void router::full_miss(const lookup_ptr& l) {
     return finish(l, get_result{l->failure, {}, {}, {}});
   if (l->request.first_layer == 1)
     return recheck_first(l);
+  if (const auto answered = load_answered_meanwhile(*l))
+    return finish(l, answered->value ? get_result{status::ok, answered->value->value, "loader", answered->value->options.ttl}
+                                     : get_result{l->failure, {}, {}, {}});
   const auto now = std::chrono::steady_clock::now();
   // A call out for twice loader_timeout is likely stuck (a lost connection): the next miss calls
   // again, at most once per that long, if a loader thread then still has no call past its
@@ -121,6 +124,24 @@ void router::full_miss(const lookup_ptr& l) {
     load->timer_set = true;
     self_->delayed_send(self_, st_.loader_timeout, load_timeout_atom::value, load->number);
   }
+}
+
+std::shared_ptr<const answered_load> router::load_answered_meanwhile(const lookup& l) const {
+  const auto it = st_.activity.find(l.id);
+  if (it == st_.activity.end() || !it->second.last_load)
+    return nullptr;
+  const auto& answered = it->second.last_load;
+  return l.number <= answered->last_request_before ? answered : nullptr;
+}
+
+void router::keep_for_lookups_out(const std::string& id, const pending_load& load, const load_reply& reply) {
+  const auto it = st_.activity.find(id);
+  if (it == st_.activity.end() || it->second.readers <= load.waiters.size()) // none but its waiters
+    return;
+  auto answered = std::make_shared<answered_load>();
+  answered->last_request_before = st_.requests;
+  answered->value = reply.value;
+  it->second.last_load = std::move(answered);
 }
 
 void router::recheck_first(const lookup_ptr& l) {
@@ -170,9 +191,12 @@ void router::load_answered(std::uint64_t number, load_reply& reply) {
     st_.loads.erase(found);
   if (reply.code != status::ok && reply.code != status::not_found && !load->waiters.empty())
     log_failed_load(*load->waiters.front().lookup, reply);
+  if (reply.code == status::not_found && !load->superseded)
+    keep_for_lookups_out(id, *load, reply);
   if (reply.code == status::ok && reply.value && !load->superseded) {
     if (in_hand.overdue)
       advance_write_epoch(id); // a lookup in flight that read an older copy must not promote it over this
+    keep_for_lookups_out(id, *load, reply);
     // Numbered as the get it answers, for the debug log; a late one's as a request of its own.
     const auto request = load->waiters.empty() ? ++st_.requests : load->waiters.front().lookup->number;
     if (!load->missed && load->prefetch_for != no_layer)

@@ -283,6 +283,13 @@ public:
 
   void full_miss(const lookup_ptr& l);
 
+  /// The answer of a load of `l`'s key that came while `l` walked the chain, or null. A write or
+  /// tag invalidation since does not matter: `l` began before it, so may answer what came before.
+  std::shared_ptr<const answered_load> load_answered_meanwhile(const lookup& l) const;
+
+  /// Keeps a load's answer for the lookups of `id` out now that are not its waiters.
+  void keep_for_lookups_out(const std::string& id, const pending_load& load, const load_reply& reply);
+
   /// A get that layer 0's read view missed started at layer 1, with the epoch of its arrival here:
   /// a put that came before it, but that layer 0 had not applied when the view was read, would not
   /// count as overtaking it, and its load would fill over the put. Before the loader is called,

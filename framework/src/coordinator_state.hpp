@@ -145,11 +145,23 @@ struct lookup {
 };
 using lookup_ptr = std::shared_ptr<lookup>;
 
+/// What a load of a key answered (`ok` with its value, or `not_found`), kept for the lookups of
+/// the key that were out then (`key_activity::last_load`).
+struct answered_load {
+  std::uint64_t last_request_before = 0; ///< lookups numbered up to this began before the answer
+  std::optional<loaded_value> value;     ///< none for `not_found`
+};
+
 /// Writes and lookups of one key that are in flight, to keep promotion from resurrecting a value
 /// that a later write replaced.
 struct key_activity {
   std::uint32_t readers = 0;
   std::uint64_t last_write = 0;
+  /// The key's last load answered while lookups not waiting for it were out: one of them whose
+  /// walk ends in a miss takes this answer rather than calling the loader again. It asked the
+  /// layers before the value reached them, and had its walk been quicker it would have waited
+  /// for that load (a second model call for one prompt, under concurrent misses).
+  std::shared_ptr<const answered_load> last_load;
 };
 
 /// A key with puts that may still be undone (their layers have not all answered, or one answered

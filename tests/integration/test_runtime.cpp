@@ -412,6 +412,50 @@ TEST_CASE("read-through: concurrent misses for one key share one load", "[runtim
   }
 }
 
+TEST_CASE("read-through: a miss whose walk began before a load answered takes its answer", "[runtime]") {
+  // The second get asks the slow layer while the load is out and hears back after it answered:
+  // its walk missed because it asked before the loaded value reached the layer, and it called the
+  // loader again (a second model call for one prompt).
+  std::atomic<bool> release{false};
+  std::atomic<int> entered{0};
+  runtime_options options;
+  options.loader = [&](std::string_view, std::string_view key) -> std::optional<loaded_value> {
+    ++entered;
+    while (!release)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (key == "absent")
+      return std::nullopt;
+    return loaded_value{"loaded", {}};
+  };
+  auto rt = strata::testing::start_yaml(R"(
+layers:
+  - {name: slow, plugin: test_map, deadline: 5s, config: {fail: hang_on_get, hang: 400ms}}
+)",
+                                        std::move(options));
+  for (const std::string key : {"k", "absent"}) {
+    INFO(key);
+    release = false;
+    entered = 0;
+    auto first = rt->get_async(key);
+    const bool in_flight = eventually([&] { return entered == 1; });
+    auto second = rt->get_async(key); // its get of the layer is out for 400 ms
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    release = true;
+    REQUIRE(in_flight);
+    const auto answers = {first.get(), second.get()};
+    for (const auto& answer : answers) {
+      CHECK(answer.code == (key == "k" ? status::ok : status::not_found));
+      CHECK(answer.value == (key == "k" ? "loaded" : ""));
+    }
+    CHECK(entered == 1);
+  }
+  // A get that begins after the answer finds the value in the layer; one of a key found nowhere
+  // calls again.
+  CHECK(rt->get("k").layer == "slow");
+  CHECK(rt->get("absent").code == status::not_found);
+  CHECK(entered == 2);
+}
+
 TEST_CASE("read-through: misses of two namespaces never share a load whatever bytes they hold", "[runtime]") {
   using namespace std::string_literals;
   std::atomic<int> calls{0};
