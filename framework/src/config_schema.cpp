@@ -195,6 +195,11 @@ std::string check_schema(const strata_config_key* keys, std::size_t n, std::uint
   return "";
 }
 
+bool applies_in(const std::string& name, const std::map<std::string, std::string>& settings,
+                const strata_config_key* keys, std::size_t n, key_conditions conditions) {
+  return inapplicable(name, settings, keys, n, conditions).empty();
+}
+
 std::vector<std::pair<std::string, std::vector<std::string>>> applies_with(const std::string& key,
                                                                            key_conditions conditions) {
   std::vector<std::pair<std::string, std::vector<std::string>>> with;

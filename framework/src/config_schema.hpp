@@ -42,6 +42,12 @@ inline key_conditions conditions_of(const strata_plugin_descriptor& d) {
 std::vector<std::pair<std::string, std::vector<std::string>>> applies_with(const std::string& key,
                                                                            key_conditions conditions);
 
+/// Whether the key `name` applies in `settings` (an instance's, defaults filled in) under the
+/// plugin's key conditions: a key that does nothing there (the global layer's sqlite_path with
+/// backend: postgres) takes no file. One whose condition's key holds a wrong value applies.
+bool applies_in(const std::string& name, const std::map<std::string, std::string>& settings,
+                const strata_config_key* keys, std::size_t n, key_conditions conditions);
+
 /// Returns "" if the key conditions a plugin declares are well-formed against its schema (checked
 /// by `check_schema`), else why not: a condition on a key or naming a `when_key` the schema lacks,
 /// on a required key, on its own `when_key`, naming a `when_key` that is neither a string nor a

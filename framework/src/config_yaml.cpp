@@ -694,6 +694,13 @@ private:
     std::string problem;
     auto text = expand_env(e.node.Scalar(), problem);
     if (!text) fail(e.at, e.path, problem);
+    // YAML's "\0": the C interfaces a path, a name or a connection string reaches end it there, so
+    // the file opened would not be the file named.
+    if (const auto nul = text ? text->find('\0') : std::string::npos; nul != std::string::npos) {
+      const std::string& value = *text; // const: std::quoted, found by argument, takes a mutable one first
+      fail(e.at, e.path, "a NUL byte at offset " + std::to_string(nul) + " of " + quoted(value) + ": a value holds none");
+      return std::nullopt;
+    }
     return text;
   }
 

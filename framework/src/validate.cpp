@@ -112,6 +112,10 @@ void check_alert_rules(const config& cfg, std::vector<config_error>& errors) {
         fail(key, why);
     if (rule.escalate_after.count() > 0 && rule.escalate_to <= rule.severity)
       fail(".escalate_to", std::string("must be above the rule's severity (") + to_string(rule.severity) + ")");
+    // Set to other than its default where it does nothing, as a plugin's key is (key conditions).
+    if (rule.escalate_after.count() == 0 && rule.escalate_to != alert_rule{}.escalate_to)
+      fail(".escalate_to", "applies only with escalate_after, which is 0 here (never): leave escalate_to out, or set "
+                           "escalate_after");
   }
 }
 
@@ -493,7 +497,8 @@ void add_claims(const config& cfg, const std::string& section, const std::vector
     for (std::size_t k = 0; k < d.config_schema_size; ++k) {
       const auto& key = d.config_schema[k];
       const auto value = instances[i].settings.find(key.key);
-      if (value == instances[i].settings.end())
+      if (value == instances[i].settings.end() ||
+          !applies_in(key.key, instances[i].settings, d.config_schema, d.config_schema_size, conditions_of(d)))
         continue;
       const auto path = section + "[" + std::to_string(i) + "].config." + key.key;
       const bool by_default =
@@ -532,10 +537,10 @@ void check_claims(const config& cfg, const resolved_plugins& plugins, std::vecto
       continue;
     for (std::size_t j = 0; j < i; ++j) {
       const auto& earlier = files[j];
-      // Two defaults, neither standard output: a default unused (the global layer's and the
-      // diary's sqlite_path with backend postgres) is no clash; one used by two instances is
-      // refused by the plugin at the start (two global layers: the file's lock), or shared as it
-      // would be by two processes (two diaries, whose records name their writer).
+      // Two defaults, neither standard output: one used by two instances is refused by the
+      // plugin at the start (two global layers: the file's lock), or shared as it would be by two
+      // processes (two diaries, whose records name their writer). (A key that does nothing where
+      // it stands, sqlite_path with backend postgres, claims nothing.)
       if (earlier.file != files[i].file || (earlier.by_default && files[i].by_default && files[i].file != "-"))
         continue;
       const bool log = earlier.path == "logging.output";
@@ -559,6 +564,14 @@ void check_claims(const config& cfg, const resolved_plugins& plugins, std::vecto
                                       addresses[j].value + "'): give each its own port"));
         break;
       }
+}
+
+/// Fills in `detached` where the file leaves it out, as the plugin declares it (a plugin flagged
+/// cooperative runs on the scheduler), so that check-config prints what the runtime does.
+void fill_detached(config& cfg, const resolved_plugins& plugins) {
+  for (std::size_t i = 0; i < cfg.layers.size() && i < plugins.layers.size(); ++i)
+    if (plugins.layers[i] != nullptr && !cfg.layers[i].detached)
+      cfg.layers[i].detached = (plugins.layers[i]->descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0;
 }
 
 /// Each layer's timeout keys (ABI 1.7) against the deadline it waits with: its own, else its
@@ -612,6 +625,7 @@ config_report validate_with(config cfg, plugin_loader& loader,
   check_framework_settings(cfg, errors);
   check_plugins(cfg, loader, static_plugins, {}, plugins_out, errors);
   check_timeouts(cfg, plugins_out, errors);
+  fill_detached(cfg, plugins_out);
   check_claims(cfg, plugins_out, errors);
   if (errors.empty())
     report.effective = std::move(cfg);

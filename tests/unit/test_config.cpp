@@ -227,6 +227,22 @@ TEST_CASE("a byte that is not UTF-8 is an error at its place, UTF-16 with its BO
   CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:1:3: invalid YAML: unknown escape character: 0xFF"});
 }
 
+TEST_CASE("a NUL byte in a value is an error at the value", "[config]") {
+  // Taken, the log went to /tmp/log and the layer's database to /tmp/s: the C calls end a path there.
+  const auto report = parse_config(R"(layers:
+  - {name: hot, plugin: predictive, config: {policy: "lru\0"}}
+  - {name: deep, plugin: global, config: {sqlite_path: "/tmp/s\0.db"}}
+logging: {output: "/tmp/log\0.txt"}
+)",
+                                   "t.yaml");
+  CHECK_FALSE(report.effective);
+  CHECK(error_lines(report) ==
+        std::vector<std::string>{
+          "t.yaml:2:54: layers[0].config.policy: a NUL byte at offset 3 of 'lru\\x00': a value holds none",
+          "t.yaml:3:56: layers[1].config.sqlite_path: a NUL byte at offset 6 of '/tmp/s\\x00.db': a value holds none",
+          "t.yaml:4:19: logging.output: a NUL byte at offset 8 of '/tmp/log\\x00.txt': a value holds none"});
+}
+
 TEST_CASE("an environment variable that is not UTF-8 is an error where it is used", "[config]") {
   const scoped_env latin1("STRATA_TEST_LATIN1", "/tmp/l\xE9.log");
   const auto report = parse_config("layers: [{name: hot, plugin: predictive}]\nlogging: {output: \"${STRATA_TEST_LATIN1}\"}\n",
@@ -844,6 +860,7 @@ alerts:
     - {name: v, value: strata_alert_handler_errors_total, labels: {handler: nope}, comparison: ">", threshold: 0}
     - {name: w, value: strata_exporter_errors_total, labels: {exporter: thrice}, comparison: ">", threshold: 0}
     - {name: x, value: strata_alerts_firing, labels: {rule: ghost}, comparison: ">", threshold: 0}
+    - {name: y, value: rss_bytes, comparison: ">", threshold: 1, escalate_to: warning}
 logging: {level: info}
 )", "t.yaml");
   REQUIRE(parsed.ok());
@@ -852,7 +869,7 @@ logging: {level: info}
   parsed.effective->alerts.rules[0].comparison = "=";
   const auto report = strata::validate(*parsed.effective);
   CHECK(error_lines(report) == std::vector<std::string>{
-          "t.yaml:18:18: logging.level: expected one of debug, info, warn, error, off, got 'chatty'",
+          "t.yaml:19:18: logging.level: expected one of debug, info, warn, error, off, got 'chatty'",
           "t.yaml:5:12: exporters[1].name: duplicate name 'twice'",
           "t.yaml:9:41: alerts.rules[0].layer: no layer named 'cold' in this deployment",
           "t.yaml:9:59: alerts.rules[0].comparison: expected one of <, <=, >, >=, got '='",
@@ -867,7 +884,9 @@ logging: {level: info}
           "the family's current value",
           "t.yaml:15:77: alerts.rules[5].labels.handler: no alert handler named 'nope' in this deployment",
           "t.yaml:16:73: alerts.rules[6].labels.exporter: no exporter named 'thrice' in this deployment",
-          "t.yaml:17:61: alerts.rules[7].labels.rule: no rule named 'ghost' in this deployment"});
+          "t.yaml:17:61: alerts.rules[7].labels.rule: no rule named 'ghost' in this deployment",
+          "t.yaml:18:79: alerts.rules[8].escalate_to: applies only with escalate_after, which is 0 here (never): leave "
+          "escalate_to out, or set escalate_after"});
 }
 
 TEST_CASE("the log and an exporter's file on one path, or both on standard output, are refused",
@@ -998,6 +1017,14 @@ logging: {output: /tmp/strata-x/diary.sqlite3}
 )", "t.yaml");
   REQUIRE(defaults.ok());
   CHECK(error_lines(strata::validate(*defaults.effective)).empty());
+  // Nor is a path given where another's default goes unused: it was refused as "each would
+  // overwrite the other", while the global layer on postgres opens no file.
+  auto unused = parse_config(R"(layers:
+  - {name: one, plugin: global, config: {backend: postgres}}
+  - {name: diary, plugin: diary, config: {sqlite_path: strata-data/global.sqlite3}}
+)", "t.yaml");
+  REQUIRE(unused.ok());
+  CHECK(error_lines(strata::validate(*unused.effective)).empty());
 }
 
 TEST_CASE("the errors' text lists them in the file's order, whatever pass found each", "[config]") {
@@ -1311,6 +1338,13 @@ TEST_CASE("a password is hidden in a connection string and a URL, '@' and all", 
   CHECK(strata::without_password("postgresql://bob:pa#ss@db/x") == "postgresql://bob:(hidden)@db/x");
   CHECK(strata::without_password("see https://alice:s3cret@example.com/ and more") ==
         "see https://alice:(hidden)@example.com/ and more");
+  // In a URL's query, up to the next parameter, which stays.
+  CHECK(strata::without_password("postgresql://u@h/db?sslmode=require&password=s3&connect_timeout=5") ==
+        "postgresql://u@h/db?sslmode=require&password=(hidden)&connect_timeout=5");
+  CHECK(strata::without_password("postgresql://u@h/db?PassWord=s3 and more") ==
+        "postgresql://u@h/db?PassWord=(hidden) and more");
+  CHECK(strata::without_password("dsn: 'password=s3 host=x'") == "dsn: 'password=(hidden) host=x'");
+  CHECK(strata::without_password("host=x password=a&b") == "host=x password=(hidden)");
 }
 
 TEST_CASE("YAML merge keys bring a mapping's keys in, the mapping's own winning, x- keys hold anchors", "[config]") {

@@ -108,4 +108,14 @@ TEST_CASE("parse_int and parse_double need the whole text", "[units]") {
   CHECK_FALSE(units::parse_double("abc"));
   CHECK_FALSE(units::parse_double("1.5s"));
   CHECK_FALSE(units::parse_double("inf"));
+  // Decimal only, with nothing before it: strtod and strtoll skip leading blanks, strtod reads hex.
+  CHECK(units::parse_int("+5") == 5);
+  CHECK(units::parse_double(".5") == 0.5);
+  CHECK(units::parse_double("-.5") == -0.5);
+  CHECK(units::parse_double("1e3") == 1000.0);
+  for (const char* bad : {" 1", "\t1", "0x10", "0x1p-4", "-0x2", "+", "-", ".", "- 1"}) {
+    INFO(bad);
+    CHECK_FALSE(units::parse_int(bad));
+    CHECK_FALSE(units::parse_double(bad));
+  }
 }

@@ -24,10 +24,20 @@ inline constexpr std::chrono::nanoseconds max_duration{max_duration_days * 86400
 /// `max_duration` in milliseconds, the unit of a TTL: 9199958400000.
 inline constexpr std::chrono::milliseconds max_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(max_duration);
 
-/// Parses a signed integer; the whole text must be consumed.
+namespace detail {
+/// Whether `text` begins as a decimal number does: an optional sign, then a digit or a point. What
+/// strtoll and strtod also skip or read (leading blanks, 0x10, 0x1p-4) is refused, as a size is.
+inline bool decimal_start(std::string_view text) {
+  const std::size_t i = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  return i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.') &&
+         text.find_first_of("xX") == std::string_view::npos;
+}
+} // namespace detail
+
+/// Parses a signed decimal integer; the whole text must be consumed.
 inline std::optional<std::int64_t> parse_int(std::string_view text) {
   std::string s(text);
-  if (s.empty()) return std::nullopt;
+  if (!detail::decimal_start(s)) return std::nullopt;
   char* end = nullptr;
   errno = 0;
   long long v = std::strtoll(s.c_str(), &end, 10);
@@ -35,10 +45,10 @@ inline std::optional<std::int64_t> parse_int(std::string_view text) {
   return static_cast<std::int64_t>(v);
 }
 
-/// Parses a finite floating-point number; the whole text must be consumed.
+/// Parses a finite decimal floating-point number; the whole text must be consumed.
 inline std::optional<double> parse_double(std::string_view text) {
   std::string s(text);
-  if (s.empty()) return std::nullopt;
+  if (!detail::decimal_start(s)) return std::nullopt;
   char* end = nullptr;
   errno = 0;
   double v = std::strtod(s.c_str(), &end);
