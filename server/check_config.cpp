@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "hidden_secrets.hpp"
+#include "served_defaults.hpp"
 
 #include <strata/runtime.hpp>
 #include <strata/secrets.hpp>
@@ -16,6 +17,9 @@ int check_config(const std::string& path) {
     std::cerr << report.errors.size() << (report.errors.size() == 1 ? " error" : " errors") << " in " << path << "\n";
     return 1;
   }
+  // Not an error here: the file may be meant for a host that embeds the runtime.
+  if (const auto refused = refused_as_served(*report.effective); !refused.empty())
+    std::cerr << without_password("note: strata serve would refuse " + path + ": " + refused) << "\n";
   config shown = *report.effective;
   // The output lands in terminals and CI logs; the token is a secret. Saying that it is set is
   // enough to check that its ${VAR} expanded.

@@ -30,7 +30,7 @@ struct replay_options {
   std::string trace;                   ///< the trace file (.gz and .xz are decompressed)
   std::string format;                  ///< oracle-general, lirs or int32be
   std::vector<std::string> capacities; ///< each replayed in the same pass over the trace
-  std::string policy = "lru";          ///< lru, or predictive (its model comes later: LRU for now)
+  std::string policy = "lru";          ///< lru, predictive or predictive-tinylfu
 };
 
 /// Replays a trace through the predictive layer at each capacity; prints one line per capacity

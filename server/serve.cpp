@@ -3,6 +3,7 @@
 
 #include "http_server.hpp"
 #include "resp_server.hpp"
+#include "served_defaults.hpp"
 
 #include <strata/runtime.hpp>
 #include <strata/secrets.hpp>
@@ -70,6 +71,10 @@ int serve(const std::string& path) {
     return 1;
   }
   config& checked = *report.effective;
+  if (const auto refused = refused_as_served(checked); !refused.empty()) {
+    say(without_password("strata: " + path + ": " + refused));
+    return 1;
+  }
   // Both front ends bind before either is announced: a script that waits for "http on" must not
   // take a server that then fails to bind its Redis port for a running one.
   std::optional<http_server> http;
