@@ -218,7 +218,7 @@ void select(command_context& ctx, const command_args& a) {
 }
 
 void info(command_context& ctx, const command_args& a) {
-  append_bulk(ctx.out, info_text(ctx.rt, ctx.counters, ctx.settings, a.size() > 1 ? a[1] : "default"));
+  append_bulk(ctx.out, info_text(ctx.rt, ctx.counters, ctx.settings, {a.begin() + 1, a.end()}));
 }
 
 /// One command's entry in COMMAND's reply, in the layout of Redis before 7 (name, arity, flags,

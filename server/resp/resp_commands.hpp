@@ -89,9 +89,9 @@ const command_spec* find_command(std::string_view name);
 /// arity, then runs the handler.
 void execute(command_context& ctx, const command_spec* spec, const command_args& args);
 
-/// The text of INFO [section]: Redis's layout (`# Section` headers, `key:value` lines), with the
-/// runtime's figures under `# Strata`.
+/// The text of INFO [section ...]: Redis's layout (`# Section` headers, `key:value` lines), with the
+/// runtime's figures under `# Strata`; every section named (Redis 7), all when none is.
 std::string info_text(runtime& rt, const server_counters& counters, const resp_settings& settings,
-                      std::string_view section);
+                      const std::vector<std::string_view>& sections);
 
 } // namespace strata::resp

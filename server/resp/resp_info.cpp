@@ -46,13 +46,17 @@ void health_lines(std::string& out, const std::string& prefix, health_level leve
 } // namespace
 
 std::string info_text(runtime& rt, const server_counters& counters, const resp_settings& settings,
-                      std::string_view section) {
-  const auto wanted = ascii_lower(section);
-  const bool all = wanted == "all" || wanted == "default" || wanted == "everything";
+                      const std::vector<std::string_view>& sections) {
+  std::vector<std::string> named;
+  for (const auto section : sections)
+    named.push_back(ascii_lower(section));
+  const auto asked = [&](const char* name) { return std::find(named.begin(), named.end(), name) != named.end(); };
+  const bool all = named.empty() || asked("all") || asked("default") || asked("everything");
+  const auto wanted = [&](const char* name) { return all || asked(name); };
   const auto uptime =
     std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - counters.started).count();
   std::string out;
-  if (all || wanted == "server") {
+  if (wanted("server")) {
     out.append("# Server\r\n");
     // The version of the protocol and commands it follows, for clients that check it.
     line(out, "redis_version", "7.0.0");
@@ -65,13 +69,13 @@ std::string info_text(runtime& rt, const server_counters& counters, const resp_s
     line(out, "uptime_in_days", std::to_string(uptime / 86400));
     out.append("\r\n");
   }
-  if (all || wanted == "clients") {
+  if (wanted("clients")) {
     out.append("# Clients\r\n");
     line(out, "connected_clients", std::to_string(counters.connected.load()));
     line(out, "maxclients", std::to_string(settings.max_clients));
     out.append("\r\n");
   }
-  if (all || wanted == "stats") {
+  if (wanted("stats")) {
     out.append("# Stats\r\n");
     line(out, "total_connections_received", std::to_string(counters.connections_received.load()));
     line(out, "total_commands_processed", std::to_string(counters.commands.load()));
@@ -81,7 +85,7 @@ std::string info_text(runtime& rt, const server_counters& counters, const resp_s
     line(out, "total_error_replies_protocol", std::to_string(counters.protocol_errors.load()));
     out.append("\r\n");
   }
-  if (all || wanted == "strata") {
+  if (wanted("strata")) {
     // The runtime's own figures over the last minute, as of its last sample.
     out.append("# Strata\r\n");
     const auto health = rt.health();

@@ -181,6 +181,9 @@ grep -q '^health:healthy' <<<"$info" || fail "INFO health: $info"
 strata_only=$(cli INFO strata)
 grep -q "# Server" <<<"$strata_only" && fail "INFO strata printed other sections"
 grep -q "^layers:2" <<<"$strata_only" || fail "INFO strata: $strata_only"
+two=$(cli INFO clients STRATA) # every section named, as Redis 7 (only the first was)
+grep -q "^connected_clients:" <<<"$two" && grep -q "^layers:2" <<<"$two" || fail "INFO clients STRATA: $two"
+grep -q "# Server" <<<"$two" && fail "INFO clients STRATA printed the server section"
 
 # Inline commands, as telnet sends them.
 out=$(printf 'SET inline value\r\nGET inline\nPING\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | tr -d '\r')
