@@ -36,7 +36,7 @@ void router::prefetch_walk(const lookup_ptr& l, std::size_t asking, std::size_t 
 }
 
 void router::prefetch_load(const lookup_ptr& l, std::size_t asking) {
-  if (!st_.loader || st_.loads.count(l->id) > 0 || !still_current(*l) || load_answered_meanwhile(*l)) {
+  if (!st_.loader || st_.loads.count(l->id) > 0 || !still_current(*l) || answer_of_load_meanwhile(*l)) {
     --st_.prefetches_in_flight;
     return release_reader(l->id);
   }

@@ -94,9 +94,8 @@ void router::full_miss(const lookup_ptr& l) {
     return finish(l, get_result{l->failure, {}, {}, {}});
   if (l->request.first_layer == 1)
     return recheck_first(l);
-  if (const auto answered = load_answered_meanwhile(*l))
-    return finish(l, answered->value ? get_result{status::ok, answered->value->value, "loader", answered->value->options.ttl}
-                                     : get_result{l->failure, {}, {}, {}});
+  if (auto answer = answer_of_load_meanwhile(*l))
+    return finish(l, std::move(*answer));
   const auto now = std::chrono::steady_clock::now();
   // A call out for twice loader_timeout is likely stuck (a lost connection): the next miss calls
   // again, at most once per that long, if a loader thread then still has no call past its
@@ -126,12 +125,20 @@ void router::full_miss(const lookup_ptr& l) {
   }
 }
 
-std::shared_ptr<const answered_load> router::load_answered_meanwhile(const lookup& l) const {
+std::optional<get_result> router::answer_of_load_meanwhile(const lookup& l) const {
   const auto it = st_.activity.find(l.id);
-  if (it == st_.activity.end() || !it->second.last_load)
-    return nullptr;
-  const auto& answered = it->second.last_load;
-  return l.number <= answered->last_request_before ? answered : nullptr;
+  if (it == st_.activity.end() || !it->second.last_load || l.number > it->second.last_load->last_request_before)
+    return std::nullopt;
+  const auto& answered = *it->second.last_load;
+  if (!answered.value)
+    return get_result{l.failure, {}, {}, {}};
+  auto ttl = answered.value->options.ttl;
+  if (ttl.count() > 0) {
+    ttl -= std::chrono::ceil<std::chrono::milliseconds>(std::chrono::steady_clock::now() - answered.at);
+    if (ttl.count() <= 0)
+      return std::nullopt;
+  }
+  return get_result{status::ok, answered.value->value, "loader", ttl};
 }
 
 void router::keep_for_lookups_out(const std::string& id, const pending_load& load, const load_reply& reply) {
@@ -140,6 +147,7 @@ void router::keep_for_lookups_out(const std::string& id, const pending_load& loa
     return;
   auto answered = std::make_shared<answered_load>();
   answered->last_request_before = st_.requests;
+  answered->at = std::chrono::steady_clock::now();
   answered->value = reply.value;
   it->second.last_load = std::move(answered);
 }

@@ -283,9 +283,11 @@ public:
 
   void full_miss(const lookup_ptr& l);
 
-  /// The answer of a load of `l`'s key that came while `l` walked the chain, or null. A write or
-  /// tag invalidation since does not matter: `l` began before it, so may answer what came before.
-  std::shared_ptr<const answered_load> load_answered_meanwhile(const lookup& l) const;
+  /// What `l`'s miss answers when a load of its key answered while `l` walked the chain: that
+  /// load's answer, its TTL less the time since (none when that leaves nothing: the layers let the
+  /// value go meanwhile); else none. A write or tag invalidation since does not matter: `l` began
+  /// before it, so may answer what came before.
+  std::optional<get_result> answer_of_load_meanwhile(const lookup& l) const;
 
   /// Keeps a load's answer for the lookups of `id` out now that are not its waiters.
   void keep_for_lookups_out(const std::string& id, const pending_load& load, const load_reply& reply);

@@ -149,6 +149,7 @@ using lookup_ptr = std::shared_ptr<lookup>;
 /// the key that were out then (`key_activity::last_load`).
 struct answered_load {
   std::uint64_t last_request_before = 0; ///< lookups numbered up to this began before the answer
+  std::chrono::steady_clock::time_point at; ///< when it answered, for what is left of the TTL
   std::optional<loaded_value> value;     ///< none for `not_found`
 };
 

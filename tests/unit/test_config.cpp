@@ -1345,6 +1345,9 @@ TEST_CASE("a password is hidden in a connection string and a URL, '@' and all", 
         "postgresql://u@h/db?PassWord=(hidden) and more");
   CHECK(strata::without_password("dsn: 'password=s3 host=x'") == "dsn: 'password=(hidden) host=x'");
   CHECK(strata::without_password("host=x password=a&b") == "host=x password=(hidden)");
+  // A name that ends in password: libpq's sslpassword (for an encrypted client key), an application's.
+  CHECK(strata::without_password("host=x sslpassword=k3y db_password=p") == "host=x sslpassword=(hidden) db_password=(hidden)");
+  CHECK(strata::without_password("postgresql://h/db?sslpassword=k3y&y=1") == "postgresql://h/db?sslpassword=(hidden)&y=1");
 }
 
 TEST_CASE("YAML merge keys bring a mapping's keys in, the mapping's own winning, x- keys hold anchors", "[config]") {

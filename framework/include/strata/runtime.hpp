@@ -65,7 +65,8 @@ struct loaded_value {
 /// Called on a full miss (in a loader thread, never in an actor); nullopt means the key does not
 /// exist. Misses of one key share one call (theirs, or a layer's prefetch of the key) until it
 /// returns, or for twice `runtime.loader_timeout` (then the next miss calls again, if another
-/// loader thread stays free): a get that waits longer
+/// loader thread stays free); a miss whose walk of the layers began before the call returned takes
+/// its answer too (it asked the layers before the value reached them). A get that waits longer
 /// than `loader_timeout` answers `timeout`, and the value is still written to the layers when the
 /// call returns, unless the key was written or erased after the get that started it began, or a
 /// tag invalidated after the call started (a miss after that starts a call of its own). It may
