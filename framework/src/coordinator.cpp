@@ -26,7 +26,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<coordinator_s
     s.cfg = setup->cfg.layers[i];
     const auto& plugin = *setup->plugins[i];
     s.recipe = std::make_shared<const layer_recipe>(layer_recipe{&plugin, s.cfg.name, s.cfg.settings, setup->hosts[i]});
-    s.detached = s.cfg.detached.value_or((plugin.descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0);
+    s.detached = s.cfg.detached.value_or(default_detached(*plugin.descriptor));
     s.deadline = s.cfg.deadline.value_or(default_deadline(*plugin.descriptor));
     s.observer = is_observer(*plugin.descriptor);
     st.slots.push_back(std::move(s));

@@ -132,13 +132,10 @@ std::optional<get_result> router::answer_of_load_meanwhile(const lookup& l) cons
   const auto& answered = *it->second.last_load;
   if (!answered.value)
     return get_result{l.failure, {}, {}, {}};
-  auto ttl = answered.value->options.ttl;
-  if (ttl.count() > 0) {
-    ttl -= std::chrono::ceil<std::chrono::milliseconds>(std::chrono::steady_clock::now() - answered.at);
-    if (ttl.count() <= 0)
-      return std::nullopt;
-  }
-  return get_result{status::ok, answered.value->value, "loader", ttl};
+  const auto left = copy_meta(answered.value->options, answered.at); // as a promoted copy's
+  if (!left)
+    return std::nullopt;
+  return get_result{status::ok, answered.value->value, "loader", left->ttl};
 }
 
 void router::keep_for_lookups_out(const std::string& id, const pending_load& load, const load_reply& reply) {
@@ -199,12 +196,11 @@ void router::load_answered(std::uint64_t number, load_reply& reply) {
     st_.loads.erase(found);
   if (reply.code != status::ok && reply.code != status::not_found && !load->waiters.empty())
     log_failed_load(*load->waiters.front().lookup, reply);
-  if (reply.code == status::not_found && !load->superseded)
+  if (!load->superseded && (reply.code == status::not_found || (reply.code == status::ok && reply.value)))
     keep_for_lookups_out(id, *load, reply);
   if (reply.code == status::ok && reply.value && !load->superseded) {
     if (in_hand.overdue)
       advance_write_epoch(id); // a lookup in flight that read an older copy must not promote it over this
-    keep_for_lookups_out(id, *load, reply);
     // Numbered as the get it answers, for the debug log; a late one's as a request of its own.
     const auto request = load->waiters.empty() ? ++st_.requests : load->waiters.front().lookup->number;
     if (!load->missed && load->prefetch_for != no_layer)

@@ -284,8 +284,8 @@ public:
   void full_miss(const lookup_ptr& l);
 
   /// What `l`'s miss answers when a load of its key answered while `l` walked the chain: that
-  /// load's answer, its TTL less the time since (none when that leaves nothing: the layers let the
-  /// value go meanwhile); else none. A write or tag invalidation since does not matter: `l` began
+  /// load's answer, its TTL less the time since as `copy_meta` takes it off (none when that leaves
+  /// nothing: the layers let the value go meanwhile); else none. A write or tag invalidation since does not matter: `l` began
   /// before it, so may answer what came before.
   std::optional<get_result> answer_of_load_meanwhile(const lookup& l) const;
 

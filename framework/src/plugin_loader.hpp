@@ -36,6 +36,12 @@ inline std::chrono::milliseconds default_deadline(const strata_plugin_descriptor
   return std::chrono::milliseconds(declares_deadline(d) ? d.default_deadline_ms : 100);
 }
 
+/// Whether a layer of this plugin whose deployment names no `detached` gets a thread of its own:
+/// unless the plugin is flagged cooperative (it runs on the scheduler).
+inline bool default_detached(const strata_plugin_descriptor& d) {
+  return (d.flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0;
+}
+
 /// How long the coordinator waits for a request to a layer of this plugin given `deadline`: for
 /// an observer, whose requests are all commands, at least the 5 s every command gets.
 inline std::chrono::milliseconds request_wait(const strata_plugin_descriptor& d, std::chrono::milliseconds deadline) {

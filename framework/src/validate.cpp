@@ -566,12 +566,12 @@ void check_claims(const config& cfg, const resolved_plugins& plugins, std::vecto
       }
 }
 
-/// Fills in `detached` where the file leaves it out, as the plugin declares it (a plugin flagged
-/// cooperative runs on the scheduler), so that check-config prints what the runtime does.
+/// Fills in `detached` where the file leaves it out, as the plugin declares it, so that
+/// check-config prints what the runtime does.
 void fill_detached(config& cfg, const resolved_plugins& plugins) {
   for (std::size_t i = 0; i < cfg.layers.size() && i < plugins.layers.size(); ++i)
     if (plugins.layers[i] != nullptr && !cfg.layers[i].detached)
-      cfg.layers[i].detached = (plugins.layers[i]->descriptor->flags & STRATA_PLUGIN_FLAG_COOPERATIVE) == 0;
+      cfg.layers[i].detached = default_detached(*plugins.layers[i]->descriptor);
 }
 
 /// Each layer's timeout keys (ABI 1.7) against the deadline it waits with: its own, else its
