@@ -46,6 +46,11 @@ http_server::http_server(const http_settings& settings)
   : settings_(settings), server_(std::make_unique<httplib::Server>()) {
   server_->new_task_queue = [] { return new httplib::ThreadPool(worker_threads); };
   server_->set_keep_alive_timeout(keep_alive_idle.count());
+  // A reply goes out in two writes (headers, then body): with Nagle's algorithm the body waited for
+  // the client's delayed ACK of the headers, ~40 ms for every request after a connection's first
+  // (soak audit: 42-48 ms per kept-alive GET, 0.7 ms for the first). Set on the listening socket,
+  // which the accepted ones inherit.
+  server_->set_tcp_nodelay(true);
   // cpp-httplib's default sets SO_REUSEPORT, with which a second server binds a port another
   // already listens on and the two split its connections: SO_REUSEADDR alone refuses that (and
   // still lets a restart bind while old connections linger in TIME_WAIT).

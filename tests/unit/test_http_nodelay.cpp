@@ -1,0 +1,82 @@
+// The HTTP API's connections send each write at once: with Nagle's algorithm, a reply's body (its
+// second write, after the headers) waited for the client's delayed ACK, ~40 ms for every request
+// of a kept-alive connection after the first. Checked on the socket the server accepted, in this
+// process, rather than by timing.
+
+#include "http_server.hpp"
+
+#include <strata/runtime.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+/// TCP_NODELAY of this process's connected (not listening) socket whose own port is `port`: the
+/// one the server accepted. -1 for none.
+int nodelay_of_accepted_on(int port) {
+  DIR* fds = opendir("/proc/self/fd");
+  REQUIRE(fds != nullptr);
+  int nodelay = -1;
+  while (const dirent* entry = readdir(fds)) {
+    const int fd = std::atoi(entry->d_name);
+    if (entry->d_name[0] == '.' || fd == dirfd(fds))
+      continue;
+    sockaddr_in address{};
+    socklen_t length = sizeof address;
+    int listening = 1;
+    socklen_t flag_length = sizeof listening;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 || address.sin_family != AF_INET ||
+        ntohs(address.sin_port) != port ||
+        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &flag_length) != 0 || listening)
+      continue;
+    int flag = 0;
+    socklen_t size = sizeof flag;
+    REQUIRE(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &flag, &size) == 0);
+    nodelay = flag != 0 ? 1 : 0;
+  }
+  closedir(fds);
+  return nodelay;
+}
+
+} // namespace
+
+TEST_CASE("the HTTP API's accepted connections have TCP_NODELAY (a kept-alive request waited ~40 ms)",
+          "[server][http]") {
+  auto parsed = strata::parse_config("layers: [{name: hot, plugin: test_map}]\n", "t.yaml");
+  REQUIRE(parsed.effective);
+  auto rt = strata::runtime::from_config(*parsed.effective);
+  REQUIRE(rt);
+  strata::http_settings settings;
+  settings.address = "127.0.0.1:0";
+  strata::server::http_server server(settings);
+  const auto bound = server.bind();
+  REQUIRE(bound);
+  REQUIRE(server.serve(**rt));
+  const int port = std::stoi(bound->substr(bound->rfind(':') + 1));
+
+  const int client = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(client >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(client, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+  const std::string request = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(send(client, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  char reply[64];
+  REQUIRE(recv(client, reply, sizeof reply, 0) > 0); // answered: the server holds the accepted socket
+  CHECK(nodelay_of_accepted_on(port) == 1);
+  close(client);
+  server.stop();
+}
