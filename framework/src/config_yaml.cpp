@@ -11,6 +11,7 @@
 #include "runtime_bounds.hpp"
 #include "validate.hpp"
 
+#include <yaml-cpp/depthguard.h> // YAML::DeepRecursion, which yaml.h leaves out
 #include <yaml-cpp/yaml.h>
 
 #include <dlfcn.h>
@@ -196,14 +197,17 @@ public:
     // as YAML tells them) are left to it.
     const bool wide = text.compare(0, 2, "\xFE\xFF") == 0 || text.compare(0, 2, "\xFF\xFE") == 0 ||
                       text.substr(0, 4).find('\0') != std::string::npos;
-    if (const auto at = wide ? std::string::npos : invalid_utf8_at(text); at != std::string::npos) {
+    // A raw NUL byte is refused at its place too: yaml-cpp's error for it came a line late.
+    const auto nul = wide ? std::string::npos : text.find('\0');
+    if (const auto at = wide ? std::string::npos : std::min(invalid_utf8_at(text), nul); at != std::string::npos) {
       const auto line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
       const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
       int column = static_cast<int>(at - (line_start == std::string::npos || at == 0 ? 0 : line_start + 1)) + 1;
       if (line == 1 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)
         column -= 3; // columns as yaml-cpp counts them, after the byte order mark
-      fail({line, column}, "", "not UTF-8: byte " + byte_text(static_cast<unsigned char>(text[at])) +
-                                 " (a deployment file is UTF-8)");
+      fail({line, column}, "",
+           at == nul ? std::string("a NUL byte (a deployment file is text)")
+                     : "not UTF-8: byte " + byte_text(static_cast<unsigned char>(text[at])) + " (a deployment file is UTF-8)");
       return report();
     }
     YAML::Node root;
@@ -221,6 +225,10 @@ public:
       }
       if (!documents.empty())
         root = documents.front();
+    } catch (const YAML::DeepRecursion& e) { // its message is yaml-cpp's "bad file"
+      fail(to_position(e.mark), "",
+           "invalid YAML: nested " + std::to_string(e.depth()) + " levels deep, where the parser stops (a deployment needs a few)");
+      return report();
     } catch (const YAML::Exception& e) {
       fail(to_position(e.mark), "", "invalid YAML: " + printable(e.msg) + tab_indentation_note(text, e.mark.line + 1));
       return report();

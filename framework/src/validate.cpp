@@ -5,6 +5,7 @@
 #include "log.hpp"
 #include "runtime_bounds.hpp"
 
+#include <strata/ascii.hpp>
 #include <strata/header_token.hpp>
 #include <strata/metrics_registry.hpp>
 #include <strata/plugin_config.hpp>
@@ -142,7 +143,9 @@ void check_layer_embedders(const config& cfg, std::vector<config_error>& errors)
 /// Whether two listeners are to listen on one port of one address as written, or one of them on
 /// every address that takes the other's ("::" takes IPv4's too, as Linux binds it unless
 /// net.ipv6.bindv6only is set; "0.0.0.0" IPv4's only): the second bind fails, as if another
-/// process held the port. Names are not resolved ("localhost" and "127.0.0.1" are left to the bind).
+/// process held the port. Host names ignore case; `localhost` stands for the loopback address of
+/// either family (its resolution gives 127.0.0.1 here, ::1 first on some systems); other names are
+/// not resolved (two names of one address are left to the bind).
 bool one_port(const std::string& first, const std::string& second) {
   const auto a = units::parse_host_port(first);
   const auto b = units::parse_host_port(second);
@@ -151,7 +154,15 @@ bool one_port(const std::string& first, const std::string& second) {
   const auto covers = [](const std::string& every, const std::string& host) {
     return every == "::" || (every == "0.0.0.0" && host.find(':') == std::string::npos);
   };
-  return a->host == b->host || covers(a->host, b->host) || covers(b->host, a->host);
+  const auto addresses = [](const std::string& host) {
+    auto name = ascii_lower(host);
+    return name == "localhost" ? std::vector<std::string>{"127.0.0.1", "::1"} : std::vector<std::string>{name};
+  };
+  for (const auto& x : addresses(a->host))
+    for (const auto& y : addresses(b->host))
+      if (x == y || covers(x, y) || covers(y, x))
+        return true;
+  return false;
 }
 
 /// Checks what the YAML parser checks for a file, for a config built in code.

@@ -203,6 +203,14 @@ TEST_CASE("a syntax error is reported at the parser's position", "[config]") {
   CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:2:17: invalid YAML: illegal map value"});
 }
 
+TEST_CASE("a file nested past the parser's depth says so, not 'bad file'", "[config]") {
+  // yaml-cpp stops at 500 levels, at the end of what it had scanned.
+  const auto report = parse_config("layers: " + std::string(3000, '[') + "\n", "t.yaml");
+  CHECK_FALSE(report.effective);
+  CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:2:1: invalid YAML: nested 500 levels deep, where the "
+                                                        "parser stops (a deployment needs a few)"});
+}
+
 TEST_CASE("a byte that is not UTF-8 is an error at its place, UTF-16 with its BOM is read", "[config]") {
   // Latin-1 "é": taken as it was, it reached the log path and the effective configuration raw.
   auto report = parse_config("layers: [{name: hot, plugin: predictive}]\nlogging:\n  output: \"/tmp/l\xE9.log\"\n",
@@ -241,6 +249,14 @@ logging: {output: "/tmp/log\0.txt"}
           "t.yaml:2:54: layers[0].config.policy: a NUL byte at offset 3 of 'lru\\x00': a value holds none",
           "t.yaml:3:56: layers[1].config.sqlite_path: a NUL byte at offset 6 of '/tmp/s\\x00.db': a value holds none",
           "t.yaml:4:19: logging.output: a NUL byte at offset 8 of '/tmp/log\\x00.txt': a value holds none"});
+}
+
+TEST_CASE("a raw NUL byte in the file is an error at its place", "[config]") {
+  // yaml-cpp's own error for it named the next line.
+  const auto report = parse_config(std::string("layers: [{name: hot, plugin: predictive}]\nlogging:\n  output: /tmp/l") + '\0' + "g\n",
+                                   "t.yaml");
+  CHECK_FALSE(report.effective);
+  CHECK(error_lines(report) == std::vector<std::string>{"t.yaml:3:17: a NUL byte (a deployment file is text)"});
 }
 
 TEST_CASE("an environment variable that is not UTF-8 is an error where it is used", "[config]") {
@@ -1308,6 +1324,12 @@ TEST_CASE("the HTTP and Redis front ends on one port are refused before either b
   CHECK(errors("127.0.0.1:7000", "127.0.0.1:7001").empty());
   CHECK(errors("127.0.0.1:0", "127.0.0.1:0").empty()); // each gets a free port of its own
   CHECK(errors("127.0.0.1:7000", "127.0.0.2:7000").empty());
+  // check-config passed these, and serve refused the second bind.
+  CHECK(errors("localhost:7000", "127.0.0.1:7000").size() == 1);
+  CHECK(errors("[::1]:7000", "LocalHost:7000").size() == 1); // where localhost is ::1 first
+  CHECK(errors("0.0.0.0:7000", "localhost:7000").size() == 1);
+  CHECK(errors("localhost:7000", "localhost:7001").empty());
+  CHECK(errors("localhost:7000", "127.0.0.2:7000").empty());
 }
 
 TEST_CASE("parse_host_port takes host:port with a bracketed IPv6 host and refuses the rest", "[config][server]") {
