@@ -197,7 +197,8 @@ public:
     // as YAML tells them) are left to it.
     const bool wide = text.compare(0, 2, "\xFE\xFF") == 0 || text.compare(0, 2, "\xFF\xFE") == 0 ||
                       text.substr(0, 4).find('\0') != std::string::npos;
-    // A raw NUL byte is refused at its place too: yaml-cpp's error for it came a line late.
+    // A raw NUL byte is refused at its place too: yaml-cpp's error for it named another place and
+    // cause (a line late, or "unknown escape character" for the byte after it).
     const auto nul = wide ? std::string::npos : text.find('\0');
     if (const auto at = wide ? std::string::npos : std::min(invalid_utf8_at(text), nul); at != std::string::npos) {
       const auto line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
