@@ -40,15 +40,26 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-bool accepts(int port) {
+
+/// A connected loopback socket to `port`, or -1.
+int connect_to(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<std::uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool accepts(int port) {
+  const int fd = connect_to(port);
+  if (fd >= 0)
+    close(fd);
+  return fd >= 0;
 }
 
 /// A child process, stopped with SIGTERM (then SIGKILL) when this object goes.
@@ -136,20 +147,6 @@ std::optional<double> requests_per_second(int port, const std::string& test, int
     return std::nullopt;
   }
   return std::strtod(out.c_str() + at + test.size() + 4, nullptr);
-}
-
-/// A connected loopback socket to `port`, or -1.
-int connect_to(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 /// Sends `request` on `fd` and reads one HTTP/1.1 reply (headers, then Content-Length bytes);

@@ -4,13 +4,13 @@
 // process, rather than by timing.
 
 #include "http_server.hpp"
+#include "support/own_sockets.hpp"
 
 #include <strata/runtime.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -22,30 +22,15 @@
 
 namespace {
 
-/// TCP_NODELAY of this process's connected (not listening) socket whose own port is `port`: the
-/// one the server accepted. -1 for none.
+/// TCP_NODELAY of the socket the server accepted on `port` (1 or 0), or -1 for none.
 int nodelay_of_accepted_on(int port) {
-  DIR* fds = opendir("/proc/self/fd");
-  REQUIRE(fds != nullptr);
   int nodelay = -1;
-  while (const dirent* entry = readdir(fds)) {
-    const int fd = std::atoi(entry->d_name);
-    if (entry->d_name[0] == '.' || fd == dirfd(fds))
-      continue;
-    sockaddr_in address{};
-    socklen_t length = sizeof address;
-    int listening = 1;
-    socklen_t flag_length = sizeof listening;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 || address.sin_family != AF_INET ||
-        ntohs(address.sin_port) != port ||
-        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &flag_length) != 0 || listening)
-      continue;
+  strata::test::for_each_own_socket_on(port, [&](int fd, bool listening) {
     int flag = 0;
     socklen_t size = sizeof flag;
-    REQUIRE(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &flag, &size) == 0);
-    nodelay = flag != 0 ? 1 : 0;
-  }
-  closedir(fds);
+    if (!listening && getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &flag, &size) == 0)
+      nodelay = flag != 0 ? 1 : 0;
+  });
   return nodelay;
 }
 

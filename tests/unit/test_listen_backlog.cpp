@@ -5,10 +5,10 @@
 #include "http_server.hpp"
 #include "listen_backlog.hpp"
 #include "resp_server.hpp"
+#include "support/own_sockets.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -25,29 +25,14 @@ int port_of(const std::string& address) { return std::stoi(address.substr(addres
 
 /// The backlog of this process's socket listening on the IPv4 TCP `port`, or -1 for none: Linux's
 /// TCP_INFO of a listening socket carries it in `tcpi_sacked` (as `ss -ltn` shows it in Send-Q).
-/// The servers keep their sockets to themselves: found among the process's descriptors.
 int backlog_of_listener_on(int port) {
-  DIR* fds = opendir("/proc/self/fd");
-  REQUIRE(fds != nullptr);
   int backlog = -1;
-  while (const dirent* entry = readdir(fds)) {
-    const int fd = std::atoi(entry->d_name);
-    if (entry->d_name[0] == '.' || fd == dirfd(fds))
-      continue;
-    sockaddr_in address{};
-    socklen_t length = sizeof address;
-    int listening = 0;
-    socklen_t flag_length = sizeof listening;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 || address.sin_family != AF_INET ||
-        ntohs(address.sin_port) != port ||
-        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &flag_length) != 0 || !listening)
-      continue;
+  strata::test::for_each_own_socket_on(port, [&](int fd, bool listening) {
     tcp_info info{};
     socklen_t info_length = sizeof info;
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &info_length) == 0)
+    if (listening && getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &info_length) == 0)
       backlog = static_cast<int>(info.tcpi_sacked);
-  }
-  closedir(fds);
+  });
   return backlog;
 }
 
