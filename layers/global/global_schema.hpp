@@ -17,7 +17,7 @@ std::vector<storage::migration> schema();
 /// estimate when that is larger.
 inline constexpr long exact_count_below = 1'000'000;
 
-/// Rows one statement of maintenance deletes at most on PostgreSQL (expired entries, old changes).
+/// Rows one statement of maintenance deletes at most (expired entries; on PostgreSQL old changes too).
 inline constexpr long maintenance_batch = 10'000;
 
 /// Registers the layer's statements below on `db`.
@@ -36,7 +36,7 @@ inline constexpr const char* erase_tag = "global.erase_tag";   // ns, tag
 inline constexpr const char* set_state = "global.set_state";   // ns, key, state, updated
 inline constexpr const char* set_state_if = "global.set_state_if"; // ns, key, state, updated, updated as seen
 inline constexpr const char* set_expiry = "global.set_expiry"; // ns, key, value, expires, now → rows changed: the one holding value
-inline constexpr const char* purge = "global.purge";           // now → rows deleted (PostgreSQL: maintenance_batch at most)
+inline constexpr const char* purge = "global.purge";           // now → rows deleted (maintenance_batch at most)
 inline constexpr const char* count = "global.count"; // rows: exact below exact_count_below
 inline constexpr const char* write_probe = "global.write_probe"; // (delta) adds delta to the one row of strata_global_pruned
 // PostgreSQL only:
