@@ -214,7 +214,8 @@ public:
       return;
     last_archive_ = now; // a postponed archiving too: tried again an interval later, said once
     try {
-      archive();
+      if (archive().more)
+        last_archive_.reset(); // the rest at the next tick
     } catch (const storage::store_error& e) {
       if (e.code() == status::invalid || e.code() == status::internal)
         throw;
@@ -251,7 +252,8 @@ public:
         return left == 0 ? status::ok : status::unavailable;
       }
       if (name == "archive") {
-        json_out = json{{"archived", archive()}}.dump();
+        const auto done = archive();
+        json_out = json{{"archived", done.moved}, {"more", done.more}}.dump();
         return status::ok;
       }
       if (const auto why = gate_->why_not(); !why.empty())
@@ -317,31 +319,56 @@ private:
     return status::ok;
   }
 
+  /// What one archiving did: records moved, and whether it stopped at its budget with more to do.
+  struct archiving {
+    std::int64_t moved = 0;
+    bool more = false;
+  };
+
   /// Moves records past `archive_after`, or below `min_importance` and past
   /// `low_importance_after`, to the archive; drops archived records past `archive_retention`.
-  std::int64_t archive() {
+  /// Batch after batch (archive_batch records, a transaction each, so that the writer's
+  /// inserts go between them), for `archive_budget` at most: the calls of the layer's thread
+  /// return in time (a command's deadline; the shutdown), and the rest comes at the next tick.
+  archiving archive() {
     if (const auto why = gate_->why_not(); !why.empty())
       throw storage::store_error(status::unavailable, "the diary's database is unreachable: " + why);
     const auto now = now_us();
     const auto before = [&](std::chrono::milliseconds age) {
       return age.count() > 0 ? now - age.count() * 1000 : std::numeric_limits<std::int64_t>::min();
     };
-    std::uint64_t moved = 0;
-    db_->transact([&](storage::session& s) {
-      const storage::params which{before(archive_after_), min_importance_, before(low_importance_after_)};
-      s.execute(sql::archive_copy, {which[0], which[1], which[2], now});
-      moved = s.execute(sql::archive_delete, which);
-      if (archive_retention_.count() > 0)
-        s.execute(sql::expire_archive, {before(archive_retention_)});
-    });
-    archived_.inc(moved);
-    return static_cast<std::int64_t>(moved);
+    const auto older_than = before(archive_after_), low_before = before(low_importance_after_);
+    // Below min_importance 0 no record is: only the age bound applies then.
+    const auto upper = min_importance_ > 0.0 ? std::max(older_than, low_before) : older_than;
+    const auto expire_before = before(archive_retention_);
+    const auto until = std::chrono::steady_clock::now() + archive_budget;
+    archiving done;
+    for (;;) {
+      std::uint64_t moved = 0, expired = 0;
+      db_->transact([&](storage::session& s) {
+        s.execute(sql::archive_copy, {older_than, min_importance_, low_before, now, upper});
+        moved = s.execute(sql::archive_delete, {older_than, min_importance_, low_before, upper});
+        if (archive_retention_.count() > 0)
+          expired = s.execute(sql::expire_archive, {expire_before});
+      });
+      archived_.inc(moved);
+      done.moved += static_cast<std::int64_t>(moved);
+      const auto full = static_cast<std::uint64_t>(archive_batch);
+      if (moved < full && expired < full)
+        return done;
+      if (std::chrono::steady_clock::now() >= until) {
+        done.more = true;
+        return done;
+      }
+    }
   }
 
   plugin_host host_;
   std::shared_ptr<storage::store> db_;
   std::shared_ptr<schema_gate> gate_;
   static constexpr std::chrono::milliseconds first_archive_after{1000};
+  /// How long one archiving goes on at most: well within a command's deadline (the layer's, 15 s by default).
+  static constexpr std::chrono::milliseconds archive_budget{2000};
   std::chrono::milliseconds archive_interval_, archive_after_;
   std::optional<std::chrono::steady_clock::time_point> last_archive_; ///< by maintain(); not by the command
   double min_importance_;

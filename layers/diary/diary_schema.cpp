@@ -1,5 +1,7 @@
 #include "diary_schema.hpp"
 
+#include <string>
+
 namespace strata::diary {
 
 namespace {
@@ -56,13 +58,29 @@ void prepare_statements(storage::store& db) {
              "SELECT query, next, COUNT(*) AS n FROM (SELECT query, LEAD(query) OVER (PARTITION BY writer ORDER BY seq) "
              "AS next FROM strata_diary WHERE ns = $1 AND at_us >= $2 AND operation = 'get') pairs "
              "WHERE next IS NOT NULL GROUP BY query, next ORDER BY n DESC, query, next LIMIT $3");
-  const std::string which = "at_us < $1 OR (importance < $2 AND at_us < $3)";
+  // Archiving moves archive_batch records a statement, the oldest first (through strata_diary_at:
+  // `upper`, the later of the two bounds, is an index range). One statement for everything ran
+  // past statement_timeout on PostgreSQL with an hour of records at a thousand a second, was rolled
+  // back and tried again at each archiving, never done; on SQLite it held the file's lock as long
+  // (4.2 s for a million here), the writer's batches waiting.
+  const auto batch_of = [](const std::string& upper) {
+    return "(writer, seq) IN (SELECT writer, seq FROM strata_diary WHERE at_us < " + upper +
+           " AND (at_us < $1 OR (importance < $2 AND at_us < $3)) ORDER BY at_us LIMIT " + std::to_string(archive_batch) +
+           ")";
+  };
   db.prepare(sql::archive_copy,
              "INSERT INTO strata_diary_archive (writer, seq, at_us, ns, operation, query, embedding, layer, hit, "
              "latency_us, importance, outcome, archived_at_us) SELECT writer, seq, at_us, ns, operation, query, embedding, "
-             "layer, hit, latency_us, importance, outcome, CAST($4 AS BIGINT) FROM strata_diary WHERE " + which + " ON CONFLICT (writer, seq) DO NOTHING");
-  db.prepare(sql::archive_delete, "DELETE FROM strata_diary WHERE " + which);
-  db.prepare(sql::expire_archive, "DELETE FROM strata_diary_archive WHERE archived_at_us < $1");
+             "layer, hit, latency_us, importance, outcome, CAST($4 AS BIGINT) FROM strata_diary WHERE " + batch_of("$5") +
+             " ON CONFLICT (writer, seq) DO NOTHING");
+  // The same batch, and only what the archive holds: on PostgreSQL a record written meanwhile (a
+  // writer's buffer after an outage, older than the bound) may enter the second statement's batch.
+  db.prepare(sql::archive_delete, "DELETE FROM strata_diary WHERE " + batch_of("$4") +
+                                    " AND EXISTS (SELECT 1 FROM strata_diary_archive a WHERE a.writer = "
+                                    "strata_diary.writer AND a.seq = strata_diary.seq)");
+  db.prepare(sql::expire_archive, "DELETE FROM strata_diary_archive WHERE (writer, seq) IN (SELECT writer, seq FROM "
+                                  "strata_diary_archive WHERE archived_at_us < $1 LIMIT " +
+                                    std::to_string(archive_batch) + ")");
 }
 
 } // namespace strata::diary
