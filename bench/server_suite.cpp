@@ -40,7 +40,6 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-
 /// A connected loopback socket to `port`, or -1.
 int connect_to(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -152,7 +151,8 @@ std::optional<double> requests_per_second(int port, const std::string& test, int
 /// Sends `request` on `fd` and reads one HTTP/1.1 reply (headers, then Content-Length bytes);
 /// its status, or 0 when the connection failed.
 int exchange(int fd, const std::string& request) {
-  if (send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size()))
+  // MSG_NOSIGNAL: a server that stopped is an error said, not a SIGPIPE that ends the bench.
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
     return 0;
   std::string reply;
   std::array<char, 4096> buffer;

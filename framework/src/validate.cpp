@@ -144,8 +144,9 @@ void check_layer_embedders(const config& cfg, std::vector<config_error>& errors)
 /// every address that takes the other's ("::" takes IPv4's too, as Linux binds it unless
 /// net.ipv6.bindv6only is set; "0.0.0.0" IPv4's only): the second bind fails, as if another
 /// process held the port. Host names ignore case; `localhost` stands for the loopback address of
-/// either family (its resolution gives 127.0.0.1 here, ::1 first on some systems); other names are
-/// not resolved (two names of one address are left to the bind).
+/// either family (its resolution gives 127.0.0.1 here, ::1 first on some systems, where a server
+/// that finds one taken may bind the other: refused all the same, as the one name it is); other
+/// names are not resolved (two names of one address are left to the bind).
 bool one_port(const std::string& first, const std::string& second) {
   const auto a = units::parse_host_port(first);
   const auto b = units::parse_host_port(second);

@@ -16,11 +16,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -327,9 +329,9 @@ private:
 
   /// Moves records past `archive_after`, or below `min_importance` and past
   /// `low_importance_after`, to the archive; drops archived records past `archive_retention`.
-  /// Batch after batch (archive_batch records, a transaction each, so that the writer's
-  /// inserts go between them), for `archive_budget` at most: the calls of the layer's thread
-  /// return in time (a command's deadline; the shutdown), and the rest comes at the next tick.
+  /// Batch after batch (archive_batch records, a transaction each), starting none after
+  /// `archive_budget`: the calls of the layer's thread return in time (a command's deadline; the
+  /// shutdown), and the rest comes at the next tick.
   archiving archive() {
     if (const auto why = gate_->why_not(); !why.empty())
       throw storage::store_error(status::unavailable, "the diary's database is unreachable: " + why);
@@ -338,28 +340,37 @@ private:
       return age.count() > 0 ? now - age.count() * 1000 : std::numeric_limits<std::int64_t>::min();
     };
     const auto older_than = before(archive_after_), low_before = before(low_importance_after_);
-    // Below min_importance 0 no record is: only the age bound applies then.
+    // No record's importance is below a min_importance of 0: only the age bound applies then.
     const auto upper = min_importance_ > 0.0 ? std::max(older_than, low_before) : older_than;
     const auto expire_before = before(archive_retention_);
     const auto until = std::chrono::steady_clock::now() + archive_budget;
+    auto lower = std::numeric_limits<std::int64_t>::min(); // where the last batch ended
     archiving done;
     for (;;) {
       std::uint64_t moved = 0, expired = 0;
+      const auto from = lower;
       db_->transact([&](storage::session& s) {
-        s.execute(sql::archive_copy, {older_than, min_importance_, low_before, now, upper});
-        moved = s.execute(sql::archive_delete, {older_than, min_importance_, low_before, upper});
+        if (db_->dialect() == storage::dialect::postgres)
+          s.query(sql::archive_in_order);
+        for (const auto& copied : s.query(sql::archive_copy, {older_than, min_importance_, low_before, now, upper, from}))
+          lower = std::max(lower, copied.integer(0));
+        moved = s.execute(sql::archive_delete, {older_than, min_importance_, low_before, upper, from});
         if (archive_retention_.count() > 0)
           expired = s.execute(sql::expire_archive, {expire_before});
       });
       archived_.inc(moved);
       done.moved += static_cast<std::int64_t>(moved);
-      const auto full = static_cast<std::uint64_t>(archive_batch);
-      if (moved < full && expired < full)
+      // Until a batch finds nothing: one cut short (a record written meanwhile took a place in
+      // the delete's batch, on PostgreSQL) is not the end.
+      if (moved == 0 && expired == 0)
         return done;
       if (std::chrono::steady_clock::now() >= until) {
         done.more = true;
         return done;
       }
+      // The store's lock is a mutex, which need not be fair: taken again at once, it could keep
+      // the writer's batch waiting through every batch. A millisecond lets it in.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
 

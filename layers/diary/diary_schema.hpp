@@ -24,9 +24,10 @@ inline constexpr const char* count_archived = "diary.count_archived"; // ns → 
 inline constexpr const char* top_queries = "diary.top_queries";     // ns, since_us, limit → query, n
 inline constexpr const char* top_sequences = "diary.top_sequences"; // ns, since_us, limit → query, next, n
 // A batch of archive_batch records at most, each: the copy, then the delete of the same batch.
-inline constexpr const char* archive_copy = "diary.archive_copy";   // older_than_us, min_importance, low_before_us, now, upper
-inline constexpr const char* archive_delete = "diary.archive_delete"; // older_than_us, min_importance, low_before_us, upper
+inline constexpr const char* archive_copy = "diary.archive_copy";   // older_than_us, min_importance, low_before_us, now, upper, lower → at_us of each copied
+inline constexpr const char* archive_delete = "diary.archive_delete"; // older_than_us, min_importance, low_before_us, upper, lower
 inline constexpr const char* expire_archive = "diary.expire_archive"; // before_us
+inline constexpr const char* archive_in_order = "diary.archive_in_order"; // PostgreSQL: a batch read in the index's order
 } // namespace sql
 
 } // namespace strata::diary

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 #include <tuple>
@@ -314,24 +315,30 @@ TEST_CASE("archiving moves archive_batch records a statement, the oldest first, 
     REQUIRE(db->execute("recent") == 1);
     db->prepare("oldest left", "SELECT MIN(at_us) FROM strata_diary");
     // The statements themselves: a batch at most, the oldest first.
-    const strata::storage::params which{std::int64_t{1000000}, 0.0, std::int64_t{-1}};
+    const strata::storage::value older_than{std::int64_t{1000000}}, none{0.0}, low{std::int64_t{-1}},
+      from{std::numeric_limits<std::int64_t>::min()};
+    std::int64_t last_copied = 0;
     std::uint64_t moved = 0;
     db->transact([&](strata::storage::session& s) {
-      s.execute(diary::sql::archive_copy, {which[0], which[1], which[2], std::int64_t{9}, which[0]});
-      moved = s.execute(diary::sql::archive_delete, {which[0], which[1], which[2], which[0]});
+      for (const auto& copied : s.query(diary::sql::archive_copy, {older_than, none, low, std::int64_t{9}, older_than, from}))
+        last_copied = std::max(last_copied, copied.integer(0));
+      moved = s.execute(diary::sql::archive_delete, {older_than, none, low, older_than, from});
     });
     CHECK(moved == static_cast<std::uint64_t>(diary::archive_batch));
+    CHECK(last_copied == diary::archive_batch); // where the next batch starts
     CHECK(db->query("oldest left").at(0).integer(0) == diary::archive_batch + 1);
   }
   // The rest through the runtime's command, which goes on batch after batch.
   auto rt = start_yaml(strata::test::diary_yaml(sqlite_settings(file, "      archive_after: 1h\n      archive_interval: 0\n")));
   std::int64_t archived = 0;
-  for (int call = 0; call < 10; ++call) { // a call stops at its budget (2 s) with "more"
-    const auto done = diary_command(*rt, "archive");
+  nlohmann::json done;
+  for (int call = 0; call < 10; ++call) { // a call starts no batch after its budget (2 s), and says "more"
+    done = diary_command(*rt, "archive");
     archived += done["archived"].get<std::int64_t>();
     if (!done["more"].get<bool>())
       break;
   }
+  CHECK_FALSE(done["more"].get<bool>());
   CHECK(archived == rows - diary::archive_batch);
   const auto count = diary_command(*rt, "count");
   CHECK(count["records"] == 1);
