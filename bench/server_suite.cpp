@@ -3,6 +3,8 @@
 // server's HTTP API against its own Redis protocol, one GET at a time on one connection.
 #include "suites.hpp"
 
+#include <httplib.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -40,25 +42,15 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-/// A connected loopback socket to `port`, or -1.
-int connect_to(int port) {
+bool accepts(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<std::uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool accepts(int port) {
-  const int fd = connect_to(port);
-  if (fd >= 0)
-    close(fd);
-  return fd >= 0;
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
 }
 
 /// A child process, stopped with SIGTERM (then SIGKILL) when this object goes.
@@ -148,50 +140,17 @@ std::optional<double> requests_per_second(int port, const std::string& test, int
   return std::strtod(out.c_str() + at + test.size() + 4, nullptr);
 }
 
-/// Sends `request` on `fd` and reads one HTTP/1.1 reply (headers, then Content-Length bytes);
-/// its status, or 0 when the connection failed.
-int exchange(int fd, const std::string& request) {
-  // MSG_NOSIGNAL: a server that stopped is an error said, not a SIGPIPE that ends the bench.
-  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
-    return 0;
-  std::string reply;
-  std::array<char, 4096> buffer;
-  std::size_t header_end = std::string::npos, length = 0;
-  while (header_end == std::string::npos || reply.size() < header_end + 4 + length) {
-    const auto n = recv(fd, buffer.data(), buffer.size(), 0);
-    if (n <= 0)
-      return 0;
-    reply.append(buffer.data(), static_cast<std::size_t>(n));
-    if (header_end == std::string::npos && (header_end = reply.find("\r\n\r\n")) != std::string::npos) {
-      const auto at = reply.find("Content-Length: ");
-      length = at < header_end ? std::strtoul(reply.c_str() + at + 16, nullptr, 10) : 0;
-    }
-  }
-  return std::atoi(reply.c_str() + 9); // "HTTP/1.1 200"
-}
-
-/// Requests per second of `requests` GETs of one key made one after the other on one kept-alive
-/// HTTP connection (cpp-httplib closes it after 5; a new one is opened then, as a client does).
+/// Requests per second of `requests` GETs of one key made one after the other by one client
+/// keeping its connection alive (the server closes it after 5 requests; the client opens another).
 std::optional<double> http_gets_per_second(int port, int requests) {
-  const std::string get = "GET /v1/cache/bench HTTP/1.1\r\nHost: bench\r\n\r\n";
-  int fd = -1, on_connection = 0;
+  httplib::Client client("127.0.0.1", port);
+  client.set_keep_alive(true);
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < requests; ++i) {
-    if (fd < 0 || on_connection == 5) {
-      if (fd >= 0)
-        close(fd);
-      fd = connect_to(port);
-      on_connection = 0;
-    }
-    ++on_connection;
-    if (fd < 0 || exchange(fd, get) != 200) {
+  for (int i = 0; i < requests; ++i)
+    if (const auto got = client.Get("/v1/cache/bench"); !got || got->status != 200) {
       std::fprintf(stderr, "strata-bench server: GET /v1/cache/bench failed\n");
-      if (fd >= 0)
-        close(fd);
       return std::nullopt;
     }
-  }
-  close(fd);
   return requests / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -271,14 +230,12 @@ int run_server() {
   // The HTTP API against the Redis protocol of the same server, one request at a time on one
   // connection each: a reply held back by Nagle's algorithm (until 2026-12-08: ~40 ms for every
   // kept-alive request after the first, the client's delayed ACK) shows here as a ratio near 0.
-  const int put_fd = connect_to(http_port);
-  const std::string body = "{\"value\": \"" + std::string(100, 'v') + "\"}";
-  if (put_fd < 0 || exchange(put_fd, "PUT /v1/cache/bench HTTP/1.1\r\nHost: bench\r\nContent-Length: " +
-                                       std::to_string(body.size()) + "\r\n\r\n" + body) != 204) {
+  const auto put = httplib::Client("127.0.0.1", http_port)
+                     .Put("/v1/cache/bench", "{\"value\": \"" + std::string(100, 'v') + "\"}", "application/json");
+  if (!put || put->status != 204) {
     std::fprintf(stderr, "strata-bench server: PUT /v1/cache/bench failed; logs in %s\n", dir.c_str());
     return 1;
   }
-  close(put_fd);
   double http = 0, resp = 0;
   for (int round = 0; round < rounds; ++round) {
     const auto http_rate = http_gets_per_second(http_port, 5000);
